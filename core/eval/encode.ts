@@ -1,0 +1,59 @@
+// Turning a (context, continuation) request into token ids the way lm-evaluation-harness 0.4 does for a
+// causal LM (`HFLM._encode_pair` and `loglikelihood`):
+// - trailing whitespace of the context moves to the front of the continuation;
+// - context + continuation are encoded TOGETHER without special tokens, the context alone likewise, and
+//   the continuation's tokens are those of the whole after the context's own token count (so a merge
+//   across the boundary is scored as part of the continuation, exactly as lm-eval does);
+// - an empty context becomes the single prefix token (BOS, else EOS) and the continuation is encoded alone;
+// - the model sees (context + continuation)[-(maxLength+1):][:-1]: left truncation to the window.
+
+/** The part of a tokenizer the scorer needs (core/model/tokenizer.ts satisfies it). */
+export interface EvalTokenizer {
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): ArrayLike<number>;
+}
+
+export interface EncodedPair {
+  context: number[];
+  continuation: number[];
+}
+
+export class EncodingError extends Error {
+  override name = 'EncodingError';
+}
+
+const trailingSpaces = (s: string): number => s.length - s.replace(/\s+$/u, '').length;
+
+/** lm-eval's `_encode_pair` plus the empty-context rule of `loglikelihood`. */
+export function encodePair(tok: EvalTokenizer, context: string, continuation: string, prefixTokenId: number | null): EncodedPair {
+  const enc = (s: string) => Array.from(tok.encode(s, { addSpecialTokens: false }));
+  if (context === '') {
+    if (prefixTokenId === null) throw new EncodingError('an empty context needs a BOS or EOS token, and the model has neither');
+    return { context: [prefixTokenId], continuation: enc(continuation) };
+  }
+  const n = trailingSpaces(context);
+  if (n > 0) {
+    continuation = context.slice(context.length - n) + continuation;
+    context = context.slice(0, context.length - n);
+  }
+  const whole = enc(context + continuation);
+  const ctx = enc(context);
+  return { context: ctx, continuation: whole.slice(ctx.length) };
+}
+
+export interface ModelInput {
+  /** Token ids fed to the model. */
+  input: number[];
+  /** The continuation tokens (scored at the last `continuation.length` positions of `input`). */
+  continuation: number[];
+}
+
+/** lm-eval's `(context_enc + continuation_enc)[-(max_length + 1):][:-1]`. */
+export function modelInput(pair: EncodedPair, maxLength: number): ModelInput {
+  if (pair.continuation.length === 0) throw new EncodingError('continuation encodes to no tokens');
+  if (pair.continuation.length > maxLength) {
+    throw new EncodingError(`continuation of ${pair.continuation.length} tokens is longer than the model's window (${maxLength})`);
+  }
+  const whole = pair.context.concat(pair.continuation);
+  const input = whole.slice(-(maxLength + 1)).slice(0, -1);
+  return { input, continuation: pair.continuation };
+}

@@ -1,0 +1,25 @@
+// AI2 ARC (Clark et al. 2018), test split, as lm-evaluation-harness 0.4's `arc_easy` / `arc_challenge`:
+//   doc_to_text: "Question: {{question}}\nAnswer:"   doc_to_choice: choices.text
+//   doc_to_target: choices.label.index(answerKey)
+// Items have 3–5 choices and labels either A–E or 1–5; the gold index is looked up, never assumed.
+import { checkLimit, evalFile, readJsonl } from './data';
+import { EvalDataError, TARGET_DELIMITER, type EvalDoc } from './types';
+
+interface ArcRow {
+  id: string;
+  question: { stem: string; choices: { text: string; label: string }[] };
+  answerKey: string;
+}
+
+export function arcDoc(row: ArcRow, index: number): EvalDoc {
+  const context = `Question: ${row.question.stem}\nAnswer:`;
+  const choices = row.question.choices.map((c) => c.text);
+  const gold = row.question.choices.findIndex((c) => c.label === row.answerKey);
+  if (gold < 0) throw new EvalDataError(`ARC item ${row.id}: answer key ${row.answerKey} is not a choice label`);
+  return { index, gold, choices, requests: choices.map((c) => ({ context, continuation: TARGET_DELIMITER + c })) };
+}
+
+export function loadArc(folder: string, file: string, limit?: number): EvalDoc[] {
+  checkLimit(limit);
+  return readJsonl<ArcRow>(evalFile(folder, file), limit).map((r, i) => arcDoc(r, i));
+}
