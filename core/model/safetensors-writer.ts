@@ -1,0 +1,105 @@
+// A small safetensors writer: 8-byte little-endian header length, a JSON header (padded with spaces to a
+// multiple of 8 so tensor data stays aligned), then each tensor's raw little-endian bytes in header order.
+// Files are written to a temporary name, flushed and renamed, so a killed process never leaves a truncated
+// file under the final name (sliced-model checkpoints depend on that).
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { SafetensorsError } from './safetensors';
+
+export interface TensorToWrite {
+  name: string;
+  /** F32 from a Float32Array, F64 from a Float64Array, F16 from a Float32Array (rounded to nearest even). */
+  dtype: 'F32' | 'F64' | 'F16';
+  shape: number[];
+  data: Float32Array | Float64Array;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** float32 → float16 bits, round to nearest even (as torch's .half()). */
+export function toHalfBits(v: number): number {
+  f32[0] = v;
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rem > half || (rem === half && h & 1)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
+  return sign | h;
+}
+
+function bytesOf(t: TensorToWrite): Uint8Array {
+  const count = t.shape.reduce((a, d) => a * d, 1);
+  if (t.data.length !== count) throw new SafetensorsError(`tensor ${t.name}: ${t.data.length} values for shape ${JSON.stringify(t.shape)}`);
+  if (t.dtype === 'F64') {
+    const d = t.data instanceof Float64Array ? t.data : Float64Array.from(t.data);
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  }
+  if (t.dtype === 'F32') {
+    const d = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  }
+  const h = new Uint16Array(count);
+  for (let i = 0; i < count; i++) h[i] = toHalfBits(t.data[i]);
+  return new Uint8Array(h.buffer);
+}
+
+/** A single write() may be partial for very large buffers: loop until every byte is out. */
+async function writeAll(fh: FileHandle, b: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < b.byteLength) {
+    const { bytesWritten } = await fh.write(b, done, Math.min(b.byteLength - done, 1 << 30));
+    done += bytesWritten;
+  }
+}
+
+const BYTES = { F32: 4, F64: 8, F16: 2 } as const;
+
+/** Write tensors to `file` atomically. Little-endian hosts only (every platform Node ships on). */
+export async function writeSafetensors(file: string, tensors: TensorToWrite[], metadata: Record<string, string> = {}): Promise<void> {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+  let offset = 0;
+  const seen = new Set<string>();
+  for (const t of tensors) {
+    if (seen.has(t.name)) throw new SafetensorsError(`duplicate tensor name ${t.name}`);
+    seen.add(t.name);
+    const len = t.shape.reduce((a, d) => a * d, 1) * BYTES[t.dtype];
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + len] };
+    offset += len;
+  }
+  let json = JSON.stringify(header);
+  const pad = (8 - (Buffer.byteLength(json) % 8)) % 8;
+  json += ' '.repeat(pad);
+  const hb = Buffer.from(json, 'utf8');
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(hb.length));
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w');
+  try {
+    await writeAll(fh, len);
+    await writeAll(fh, hb);
+    for (const t of tensors) await writeAll(fh, bytesOf(t));
+    await fh.sync();
+  } catch (e) {
+    await fh.close();
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  await fh.close();
+  await rename(tmp, file);
+}

@@ -1,0 +1,103 @@
+// Writing a sliced model folder (format: core/model/sliced-source.ts). One shard per piece, written as soon
+// as the piece is final, so the folder itself is most of the per-layer checkpoint.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelConfig } from '../model/config';
+import { tensorNames, SLICING_CONFIG, type TensorNames } from '../model/sliced-source';
+import { writeSafetensors, type TensorToWrite } from '../model/safetensors-writer';
+import { listModelTensors, readSafetensorsHeader } from '../model/safetensors';
+import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix } from '../model/weights';
+import type { SlicingConfigJson } from './slicing-config';
+
+export type OutputDtype = 'float32' | 'float16';
+
+/** Files copied from the original folder besides config.json (the tokenizer and generation settings). */
+const COPIED = /^(tokenizer.*|special_tokens_map\.json|generation_config\.json|vocab\.json|merges\.txt|.*\.model)$/;
+
+export class SlicedModelWriter {
+  readonly out: string;
+  readonly #config: ModelConfig;
+  readonly #names: TensorNames;
+  readonly #dtype: 'F32' | 'F16';
+  readonly #shards: number;
+
+  constructor(out: string, config: ModelConfig, dtype: OutputDtype = 'float32') {
+    this.out = out;
+    this.#config = config;
+    this.#names = tensorNames(config);
+    this.#dtype = dtype === 'float16' ? 'F16' : 'F32';
+    this.#shards = config.numLayers + 2;
+    mkdirSync(out, { recursive: true });
+  }
+
+  shardName(k: number): string {
+    const pad = (x: number) => String(x).padStart(5, '0');
+    return `model-${pad(k)}-of-${pad(this.#shards)}.safetensors`;
+  }
+
+  #m(name: string, m: Matrix): TensorToWrite {
+    return { name, dtype: this.#dtype, shape: [m.rows, m.cols], data: m.data };
+  }
+
+  #lin(prefix: string, l: Linear): TensorToWrite[] {
+    const t = [this.#m(`${prefix}.weight`, l.weight)];
+    if (l.bias) t.push({ name: `${prefix}.bias`, dtype: this.#dtype, shape: [l.bias.length], data: l.bias });
+    return t;
+  }
+
+  async writeEmbedding(e: EmbeddingWeights): Promise<void> {
+    const t = [this.#m(this.#names.tokens, e.tokens)];
+    if (e.positions && this.#names.positions) t.push(this.#m(this.#names.positions, e.positions));
+    await writeSafetensors(join(this.out, this.shardName(1)), t, { format: 'pt' });
+  }
+
+  async writeLayer(i: number, w: LayerWeights): Promise<void> {
+    const n = this.#names;
+    const p = n.layer(i);
+    const t: TensorToWrite[] = [];
+    const attn = w.kind === 'parallel' ? w.block.attn : w.attn;
+    const mlp = w.kind === 'parallel' ? w.block.mlp : w.mlp;
+    t.push(...this.#lin(`${p}.${n.q}`, attn.q), ...this.#lin(`${p}.${n.k}`, attn.k), ...this.#lin(`${p}.${n.v}`, attn.v), ...this.#lin(`${p}.${n.o}`, attn.o));
+    if (mlp.gate && n.gate) t.push(...this.#lin(`${p}.${n.gate}`, mlp.gate));
+    t.push(...this.#lin(`${p}.${n.up}`, mlp.up), ...this.#lin(`${p}.${n.down}`, mlp.down));
+    // Shortcuts are orthogonal-ish products; keep them in float32 whatever the weight dtype.
+    const sc = (name: string, m?: Matrix) => m && t.push({ name: `${p}.${name}`, dtype: 'F32', shape: [m.rows, m.cols], data: m.data });
+    if (w.kind === 'parallel') sc('attn_shortcut_Q', w.block.shortcut);
+    else {
+      sc('attn_shortcut_Q', w.attn.shortcut);
+      sc('mlp_shortcut_Q', w.mlp.shortcut);
+    }
+    await writeSafetensors(join(this.out, this.shardName(i + 2)), t, { format: 'pt' });
+  }
+
+  async writeHead(h: HeadWeights): Promise<void> {
+    await writeSafetensors(join(this.out, this.shardName(this.#shards)), this.#lin(this.#names.head, h.lm), { format: 'pt' });
+  }
+
+  /** The index, configs and tokenizer: written last, so a folder with slicing_config.json is complete. */
+  async finish(sourceFolder: string, slicing: SlicingConfigJson, extra: Record<string, unknown>): Promise<void> {
+    const weightMap: Record<string, string> = {};
+    let total = 0;
+    const shardFiles = Array.from({ length: this.#shards }, (_, k) => this.shardName(k + 1));
+    for (const f of shardFiles) if (!existsSync(join(this.out, f))) throw new Error(`shard ${f} was not written`);
+    for (const f of shardFiles) {
+      for (const t of (await readSafetensorsHeader(join(this.out, f))).tensors) {
+        weightMap[t.name] = f;
+        total += t.byteLength;
+      }
+    }
+    const atomic = (name: string, text: string) => {
+      const p = join(this.out, name);
+      writeFileSync(`${p}.tmp`, text);
+      renameSync(`${p}.tmp`, p);
+    };
+    atomic('model.safetensors.index.json', JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2));
+    await listModelTensors(this.out);
+    for (const f of readdirSync(sourceFolder)) if (COPIED.test(f)) copyFileSync(join(sourceFolder, f), join(this.out, f));
+    // The original config.json byte for byte (hidden_size stays D: the norms divide by it).
+    if (existsSync(join(sourceFolder, 'config.json'))) copyFileSync(join(sourceFolder, 'config.json'), join(this.out, 'config.json'));
+    else atomic('config.json', JSON.stringify(this.#config.raw, null, 2));
+    atomic('slice_studio.json', JSON.stringify(extra, null, 2));
+    atomic(SLICING_CONFIG, JSON.stringify(slicing, null, 2));
+  }
+}
