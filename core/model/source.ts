@@ -1,0 +1,194 @@
+// A dense Hugging Face folder as a ModelSource: config.json + safetensors, read one tensor at a time
+// (as float32) through the family's adapter. Opening validates everything that can be checked without
+// reading weights — config, architecture, every tensor name — so a bad folder fails at once with a
+// one-line message instead of halfway through a job.
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError, parseConfig, type ModelConfig } from './config';
+import { SafetensorsModel, SafetensorsError } from './safetensors';
+import { ADAPTERS, archSpec, type AdapterSpec } from './adapters/index';
+import type { LinearNames, NormNames } from './adapters/types';
+import type { ArchSpec, ModelSource } from '../runtime/contract';
+import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
+
+export class ModelFolderError extends Error {
+  override name = 'ModelFolderError';
+}
+
+async function readConfig(folder: string): Promise<ModelConfig> {
+  const st = await stat(folder).catch(() => null);
+  if (!st?.isDirectory()) throw new ModelFolderError(`model folder not found: ${folder}`);
+  let text: string;
+  try {
+    text = await readFile(join(folder, 'config.json'), 'utf8');
+  } catch {
+    throw new ModelFolderError(`no config.json in ${folder} (not a Hugging Face model folder?)`);
+  }
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ModelFolderError(`config.json in ${folder} is not valid JSON`);
+  }
+  return parseConfig(raw);
+}
+
+class DenseSource implements ModelSource {
+  readonly config: ModelConfig;
+  readonly arch: ArchSpec;
+  readonly folder: string;
+  readonly #st: SafetensorsModel;
+  readonly #spec: AdapterSpec;
+
+  constructor(folder: string, config: ModelConfig, st: SafetensorsModel, spec: AdapterSpec) {
+    this.folder = folder;
+    this.config = config;
+    this.arch = archSpec(config);
+    this.#st = st;
+    this.#spec = spec;
+  }
+
+  /** The stored name: as templated, or without the `model.` prefix (older OPT checkpoints). */
+  resolve(name: string): string | null {
+    if (this.#st.has(name)) return name;
+    const bare = name.replace(/^model\./, '');
+    return this.#st.has(bare) ? bare : null;
+  }
+
+  #need(name: string): string {
+    const n = this.resolve(name);
+    if (!n) throw new ModelFolderError(`tensor ${name} is missing from ${this.folder} (incomplete or not a ${this.config.family} checkpoint?)`);
+    return n;
+  }
+
+  /** Every tensor the adapter will read exists (names only; no data is read). */
+  validate(): void {
+    const s = this.#spec;
+    this.#need(s.tokens);
+    if (s.positions) this.#need(s.positions);
+    for (let i = 0; i < this.config.numLayers; i++) {
+      for (const [key, v] of Object.entries(s.layer)) {
+        if (key === 'kind') continue;
+        const item = v as LinearNames | NormNames;
+        const p = item.p.replaceAll('{i}', String(i));
+        this.#need(`${p}.weight`);
+        if ('bias' in item && item.bias) this.#need(`${p}.bias`);
+        if (this.config.norm === 'layernorm' && !('bias' in item)) this.#need(`${p}.bias`);
+      }
+    }
+    this.#need(`${s.finalNorm.p}.weight`);
+    if (!this.resolve(`${s.lm.p}.weight`) && !this.config.tieWordEmbeddings)
+      throw new ModelFolderError(`tensor ${s.lm.p}.weight is missing from ${this.folder} and the config does not tie it to the embeddings`);
+  }
+
+  async #vec(name: string, len: number): Promise<Float32Array> {
+    const n = this.#need(name);
+    const shape = this.#st.info(n).shape;
+    if (shape.length !== 1 || shape[0] !== len) throw new ModelFolderError(`tensor ${n} has shape [${shape}], expected [${len}]`);
+    return this.#st.read(n);
+  }
+
+  async #matrix(name: string, rows?: number, cols?: number): Promise<Matrix> {
+    const n = this.#need(name);
+    const shape = this.#st.info(n).shape;
+    if (shape.length !== 2 || (rows !== undefined && shape[0] !== rows) || (cols !== undefined && shape[1] !== cols))
+      throw new ModelFolderError(`tensor ${n} has shape [${shape}], expected [${rows ?? '?'}, ${cols ?? '?'}]`);
+    return { rows: shape[0], cols: shape[1], data: await this.#st.read(n) };
+  }
+
+  async #linear(l: LinearNames, i: number, out: number | undefined, inW: number | undefined): Promise<Linear> {
+    const p = l.p.replaceAll('{i}', String(i));
+    const weight = await this.#matrix(`${p}.weight`, out, inW);
+    const lin: Linear = { weight };
+    if (l.bias || this.resolve(`${p}.bias`)) lin.bias = await this.#vec(`${p}.bias`, weight.rows);
+    return lin;
+  }
+
+  async #norm(n: NormNames, i: number): Promise<NormSpec> {
+    const p = n.p.replaceAll('{i}', String(i));
+    const c = this.config;
+    const D = c.hiddenSize;
+    if (c.norm === 'layernorm') return { kind: 'layernorm', eps: c.normEps, weight: await this.#vec(`${p}.weight`, D), bias: await this.#vec(`${p}.bias`, D) };
+    return { kind: 'rmsnorm', eps: c.normEps, divisor: D, weight: await this.#vec(`${p}.weight`, D) };
+  }
+
+  async embedding(): Promise<EmbeddingWeights> {
+    const c = this.config;
+    const e: EmbeddingWeights = { tokens: await this.#matrix(this.#spec.tokens, undefined, c.hiddenSize) };
+    if (this.#spec.positions) {
+      e.positions = await this.#matrix(this.#spec.positions, undefined, c.hiddenSize);
+      e.positionOffset = c.positionOffset;
+    }
+    return e;
+  }
+
+  async layer(i: number): Promise<LayerWeights> {
+    const c = this.config;
+    if (!Number.isInteger(i) || i < 0 || i >= c.numLayers) throw new ModelFolderError(`layer ${i} does not exist (the model has ${c.numLayers})`);
+    const s = this.#spec.layer;
+    const D = c.hiddenSize;
+    const qOut = c.numHeads * c.headDim;
+    const kvOut = c.numKvHeads * c.headDim;
+    const F = c.intermediateSize;
+    if (s.kind === 'parallel') {
+      return {
+        kind: 'parallel',
+        block: {
+          norm: await this.#norm(s.norm, i),
+          attn: {
+            q: await this.#linear(s.q, i, qOut, D),
+            k: await this.#linear(s.k, i, kvOut, D),
+            v: await this.#linear(s.v, i, kvOut, D),
+            o: await this.#linear(s.o, i, D, qOut),
+          },
+          mlp: { up: await this.#linear(s.up, i, F, D), down: await this.#linear(s.down, i, D, F) },
+        },
+      };
+    }
+    return {
+      kind: 'sequential',
+      attn: {
+        norm: await this.#norm(s.attnNorm, i),
+        q: await this.#linear(s.q, i, qOut, D),
+        k: await this.#linear(s.k, i, kvOut, D),
+        v: await this.#linear(s.v, i, kvOut, D),
+        o: await this.#linear(s.o, i, D, qOut),
+      },
+      mlp: {
+        norm: await this.#norm(s.mlpNorm, i),
+        ...(s.gate ? { gate: await this.#linear(s.gate, i, F, D) } : {}),
+        up: await this.#linear(s.up, i, F, D),
+        down: await this.#linear(s.down, i, D, F),
+      },
+    };
+  }
+
+  async head(): Promise<HeadWeights> {
+    const c = this.config;
+    const norm = await this.#norm(this.#spec.finalNorm, 0);
+    const lmName = `${this.#spec.lm.p}.weight`;
+    if (!this.resolve(lmName)) {
+      // Tied: an untied copy, so slicing the head never touches the embedding.
+      const t = await this.#matrix(this.#spec.tokens, undefined, c.hiddenSize);
+      return { norm, lm: { weight: t } };
+    }
+    return { norm, lm: await this.#linear(this.#spec.lm, 0, undefined, c.hiddenSize) };
+  }
+}
+
+/** Open a dense Hugging Face model folder (config.json + model.safetensors or shards). */
+export async function openModel(folder: string): Promise<ModelSource> {
+  const config = await readConfig(folder);
+  let st: SafetensorsModel;
+  try {
+    st = await SafetensorsModel.create(folder);
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new ModelFolderError(e.message);
+    throw e;
+  }
+  const src = new DenseSource(folder, config, st, ADAPTERS[config.family](config));
+  src.validate();
+  return src;
+}
+
+export { ConfigError };

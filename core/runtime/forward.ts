@@ -1,0 +1,104 @@
+// Layer-major forward over many windows: embed every window, then run layer 0 over all of them in
+// batches, then layer 1, …, then the head. Only one layer's weights are alive at a time, which is
+// what lets a model larger than memory stream from disk; the price is holding every window's
+// activations, so windows are processed in groups bounded by `maxActivationBytes`.
+import { checkCancelled, quietContext, type JobContext } from '../jobs/context';
+import { runLayer, type BlockRunner, type ModelSource } from './contract';
+
+export interface ForwardOptions {
+  /** Windows per block run. */
+  batch?: number;
+  /** Upper bound on the activations held at once (default 1 GiB). */
+  maxActivationBytes?: number;
+  /** Per window, per position: the token to score (−1 = none). Gives `nll`. */
+  targets?: Int32Array[];
+  /** Return full logits (small inputs only: windows × seq × vocab floats). */
+  logits?: boolean;
+  ctx?: JobContext;
+  /** Progress phase name (default 'forward'). */
+  phase?: string;
+}
+
+export interface ForwardOutput {
+  /** [windows · seq], window-major. */
+  logsumexp: Float32Array;
+  nll?: Float32Array;
+  logits?: Float32Array;
+}
+
+/** Run equal-length windows (each `seq` ids, starting at position 0) through the whole model. */
+export async function forward(src: ModelSource, runner: BlockRunner, windows: Int32Array[], opts: ForwardOptions = {}): Promise<ForwardOutput> {
+  const ctx = opts.ctx ?? quietContext();
+  const phase = opts.phase ?? 'forward';
+  const n = windows.length;
+  if (n === 0) return { logsumexp: new Float32Array(0), ...(opts.targets ? { nll: new Float32Array(0) } : {}) };
+  const seq = windows[0].length;
+  for (const w of windows) if (w.length !== seq) throw new RangeError('forward: all windows must have the same length');
+  if (opts.targets && opts.targets.length !== n) throw new RangeError('forward: one targets array per window');
+  const batch = Math.max(1, opts.batch ?? 8);
+  const D = src.config.hiddenSize;
+  const perWindow = seq * D * 4;
+  const group = Math.max(batch, Math.floor((opts.maxActivationBytes ?? 2 ** 30) / perWindow / batch) * batch);
+  const L = src.config.numLayers;
+  const vocab = src.config.vocabSize;
+
+  const out: ForwardOutput = { logsumexp: new Float32Array(n * seq) };
+  if (opts.targets) out.nll = new Float32Array(n * seq);
+  if (opts.logits) out.logits = new Float32Array(n * seq * vocab);
+  const groups = Math.ceil(n / group);
+  const steps = groups * (L + 2);
+  let done = 0;
+  const tick = (layer?: number) => {
+    done++;
+    ctx.progress({ phase, layer, layers: L, fraction: done / steps });
+  };
+
+  for (let g0 = 0; g0 < n; g0 += group) {
+    const g1 = Math.min(n, g0 + group);
+    // acts[b]: [rows, seq, width] for windows g0 + b·batch …
+    const acts: { start: number; rows: number; x: Float32Array }[] = [];
+    {
+      const emb = await src.embedding();
+      for (let s = g0; s < g1; s += batch) {
+        checkCancelled(ctx);
+        const rows = Math.min(batch, g1 - s);
+        const ids = new Int32Array(rows * seq);
+        for (let r = 0; r < rows; r++) ids.set(windows[s + r], r * seq);
+        acts.push({ start: s, rows, x: await runner.embed(emb, ids, rows, seq) });
+      }
+      tick();
+    }
+    for (let l = 0; l < L; l++) {
+      const w = await src.layer(l);
+      for (const a of acts) {
+        checkCancelled(ctx);
+        a.x = await runLayer(runner, w, a.x, a.rows, seq);
+      }
+      tick(l);
+    }
+    const head = await src.head();
+    for (const a of acts) {
+      checkCancelled(ctx);
+      let targets: Int32Array | undefined;
+      if (opts.targets) {
+        targets = new Int32Array(a.rows * seq);
+        for (let r = 0; r < a.rows; r++) targets.set(opts.targets[a.start + r], r * seq);
+      }
+      const h = await runner.head(head, a.x, a.rows, seq, { targets, logits: opts.logits });
+      out.logsumexp.set(h.logsumexp!, a.start * seq);
+      if (h.nll) out.nll!.set(h.nll, a.start * seq);
+      if (h.logits) out.logits!.set(h.logits, a.start * seq * vocab);
+      a.x = new Float32Array(0);
+    }
+    tick();
+  }
+  return out;
+}
+
+/** Next-token targets of a window: targets[i] = ids[i+1], the last position scores nothing. */
+export function nextTokenTargets(ids: Int32Array): Int32Array {
+  const t = new Int32Array(ids.length);
+  t.set(ids.subarray(1));
+  t[ids.length - 1] = -1;
+  return t;
+}

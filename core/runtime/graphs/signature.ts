@@ -1,0 +1,41 @@
+// What makes two block graphs different. Everything else (widths, batch, sequence length, the
+// weights themselves) is a graph input with a symbolic shape, so one compiled session serves every
+// layer of a model — and every sliced width SliceGPT produces — as long as the signature matches.
+import type { Activation } from '../../model/config';
+import type { Linear, NormSpec } from '../../model/weights';
+
+export type NormSig =
+  | { kind: 'layernorm'; eps: number }
+  | { kind: 'rmsnorm'; eps: number; divisor: number; weight: boolean };
+
+export interface AttnCoreSig {
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  /** 0: no rotary embedding. */
+  rotaryDim: number;
+  bias: { q: boolean; k: boolean; v: boolean; o: boolean };
+}
+
+export interface MlpCoreSig {
+  act: Activation;
+  gated: boolean;
+  bias: { gate: boolean; up: boolean; down: boolean };
+}
+
+export type BlockSig =
+  | { kind: 'embed'; positions: boolean; offset: number }
+  | { kind: 'attention'; norm: NormSig; attn: AttnCoreSig; shortcut: boolean; cache: boolean }
+  | { kind: 'mlp'; norm: NormSig; mlp: MlpCoreSig; shortcut: boolean }
+  | { kind: 'parallel'; norm: NormSig; attn: AttnCoreSig; mlp: MlpCoreSig; shortcut: boolean; cache: boolean }
+  | { kind: 'head'; norm: NormSig; bias: boolean; logits: boolean; targets: boolean };
+
+export function normSig(n: NormSpec): NormSig {
+  return n.kind === 'layernorm'
+    ? { kind: 'layernorm', eps: n.eps }
+    : { kind: 'rmsnorm', eps: n.eps, divisor: n.divisor, weight: n.weight !== undefined };
+}
+
+export const hasBias = (l: Linear | undefined): boolean => l?.bias !== undefined;
+
+export const sigKey = (s: BlockSig): string => JSON.stringify(s);

@@ -1,0 +1,306 @@
+// BlockRunner on onnxruntime-node. Design: weights are graph INPUTS, fed on every run, and one
+// compiled session per graph signature (block kind + flags, see graphs/signature.ts) serves every
+// layer and every width. Trade-off, versus weights as initializers in external-data files:
+// + nothing is compiled per layer: a 32-layer model compiles ~4 sessions once, and SliceGPT can run
+//   a block on freshly rotated weights without writing anything to disk;
+// + on CPU a fed Float32Array is wrapped, not copied, so feeding costs nothing;
+// − ORT cannot constant-fold or pre-pack weights (MatMul pre-packing is a few % on CPU), and on a GPU
+//   EP each run uploads the block's weights again — fine for layer-major passes over many windows,
+//   costly for token-by-token decoding (see ./initializers.ts for the external-data mode).
+import ort from 'onnxruntime-node';
+import type { ArchSpec, BlockRunner, ExecutionProvider, HeadOutput } from './contract';
+import type { AttentionWeights, EmbeddingWeights, HeadWeights, Linear, MlpWeights, NormSpec, ParallelWeights } from '../model/weights';
+import { type BlockSig, type AttnCoreSig, type MlpCoreSig, hasBias, normSig, sigKey } from './graphs/signature';
+import { attentionGraph } from './graphs/attention';
+import { mlpGraph } from './graphs/mlp';
+import { parallelGraph } from './graphs/parallel';
+import { headGraph } from './graphs/head';
+import { embedGraph } from './graphs/embed';
+import { causalMask, ropeTables } from './rope';
+import type { GraphBuilder } from '../onnx/graph';
+
+type Feeds = Record<string, ort.Tensor>;
+
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+}
+
+/** KV cache of one layer: [batch, kvHeads, past, headDim] each. */
+export interface KvCache {
+  k: Float32Array;
+  v: Float32Array;
+  past: number;
+}
+
+export interface RunnerOptions {
+  ep?: ExecutionProvider;
+  /** Most logits one head run may hold (rows are chunked to stay under it). Default 2^26 floats (256 MB). */
+  maxLogits?: number;
+}
+
+const t32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
+
+function feedNorm(f: Feeds, n: NormSpec, width: number, p = 'norm'): void {
+  if (n.kind === 'layernorm') {
+    f[`${p}.weight`] = t32(n.weight, [n.weight.length]);
+    f[`${p}.bias`] = t32(n.bias, [n.bias.length]);
+  } else if (n.weight) f[`${p}.weight`] = t32(n.weight, [n.weight.length]);
+  const w = n.kind === 'layernorm' ? n.weight.length : n.weight?.length ?? width;
+  if (w !== width) throw new RuntimeError(`norm ${p} has width ${w} but its input has width ${width}`);
+}
+
+function feedLinear(f: Feeds, p: string, l: Linear | undefined, inWidth: number): number {
+  if (!l) throw new RuntimeError(`missing weights for ${p}`);
+  const { rows, cols, data } = l.weight;
+  if (cols !== inWidth) throw new RuntimeError(`${p}: weight is ${rows}×${cols} but its input has width ${inWidth}`);
+  if (data.length !== rows * cols) throw new RuntimeError(`${p}: weight data has ${data.length} values, expected ${rows}×${cols}`);
+  f[`${p}.weight`] = t32(data, [rows, cols]);
+  if (l.bias) f[`${p}.bias`] = t32(l.bias, [l.bias.length]);
+  return rows;
+}
+
+function widthOf(x: Float32Array, batch: number, seq: number): number {
+  const w = x.length / (batch * seq);
+  if (!Number.isInteger(w) || w === 0) throw new RuntimeError(`activations of length ${x.length} do not split into ${batch}×${seq} rows`);
+  return w;
+}
+
+class OrtBlockRunner implements BlockRunner {
+  readonly ep: ExecutionProvider;
+  readonly arch: ArchSpec;
+  readonly #maxLogits: number;
+  readonly #sessions = new Map<string, Promise<ort.InferenceSession>>();
+  readonly #tables = new Map<string, { cos: ort.Tensor; sin: ort.Tensor; mask: ort.Tensor }>();
+
+  constructor(arch: ArchSpec, opts: RunnerOptions) {
+    this.arch = arch;
+    this.ep = opts.ep ?? 'cpu';
+    this.#maxLogits = opts.maxLogits ?? 2 ** 26;
+    if (arch.numHeads % arch.numKvHeads !== 0) throw new RuntimeError(`${arch.numHeads} heads do not split into ${arch.numKvHeads} KV groups`);
+    if (arch.rope && arch.rope.rotaryDim % 2 !== 0) throw new RuntimeError(`rotary dimension ${arch.rope.rotaryDim} is odd`);
+  }
+
+  /** Sessions compiled so far (each signature once). */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  #session(sig: BlockSig): Promise<ort.InferenceSession> {
+    const key = sigKey(sig);
+    let s = this.#sessions.get(key);
+    if (!s) {
+      const g = buildGraph(sig);
+      s = ort.InferenceSession.create(g.toBytes(), {
+        executionProviders: [this.ep],
+        graphOptimizationLevel: 'all',
+      });
+      s.catch(() => this.#sessions.delete(key));
+      this.#sessions.set(key, s);
+    }
+    return s;
+  }
+
+  async #run(sig: BlockSig, feeds: Feeds): Promise<ort.InferenceSession.OnnxValueMapType> {
+    const s = await this.#session(sig);
+    return s.run(feeds);
+  }
+
+  /** RoPE tables and causal mask for `seq` new positions after `past` cached ones. */
+  #positional(past: number, seq: number, f: Feeds): void {
+    const key = `${past}:${seq}`;
+    let t = this.#tables.get(key);
+    if (!t) {
+      const rd = this.arch.rope?.rotaryDim ?? 0;
+      const r = this.arch.rope ? ropeTables(this.arch.rope.theta, rd, past, seq) : { cos: new Float32Array(0), sin: new Float32Array(0) };
+      t = { cos: t32(r.cos, [seq, rd / 2]), sin: t32(r.sin, [seq, rd / 2]), mask: t32(causalMask(past, seq), [seq, past + seq]) };
+      // Decoding makes a new entry per token: keep the cache small.
+      if (this.#tables.size > 64) this.#tables.clear();
+      this.#tables.set(key, t);
+    }
+    if (this.arch.rope) {
+      f.cos = t.cos;
+      f.sin = t.sin;
+    }
+    f.mask = t.mask;
+  }
+
+  #attnSig(w: Omit<AttentionWeights, 'norm' | 'shortcut'>): AttnCoreSig {
+    const a = this.arch;
+    return {
+      heads: a.numHeads,
+      kvHeads: a.numKvHeads,
+      headDim: a.headDim,
+      rotaryDim: a.rope?.rotaryDim ?? 0,
+      bias: { q: hasBias(w.q), k: hasBias(w.k), v: hasBias(w.v), o: hasBias(w.o) },
+    };
+  }
+
+  #mlpSig(w: Omit<MlpWeights, 'norm' | 'shortcut'>): MlpCoreSig {
+    return { act: this.arch.activation, gated: w.gate !== undefined, bias: { gate: hasBias(w.gate), up: hasBias(w.up), down: hasBias(w.down) } };
+  }
+
+  #feedAttn(f: Feeds, w: Omit<AttentionWeights, 'norm' | 'shortcut'>, width: number): number {
+    const { numHeads: H, numKvHeads: Hkv, headDim: d } = this.arch;
+    const q = feedLinear(f, 'q', w.q, width);
+    const k = feedLinear(f, 'k', w.k, width);
+    const v = feedLinear(f, 'v', w.v, width);
+    if (q !== H * d || k !== Hkv * d || v !== Hkv * d)
+      throw new RuntimeError(`attention projections give ${q}/${k}/${v} features, expected ${H * d}/${Hkv * d}/${Hkv * d}`);
+    return feedLinear(f, 'o', w.o, H * d);
+  }
+
+  #feedMlp(f: Feeds, w: Omit<MlpWeights, 'norm' | 'shortcut'>, width: number): number {
+    const up = feedLinear(f, 'up', w.up, width);
+    if (w.gate && feedLinear(f, 'gate', w.gate, width) !== up) throw new RuntimeError('MLP gate and up projections differ in width');
+    return feedLinear(f, 'down', w.down, up);
+  }
+
+  #feedShortcut(f: Feeds, s: { rows: number; cols: number; data: Float32Array } | undefined, width: number, out: number): void {
+    if (s) {
+      if (s.rows !== width || s.cols !== out) throw new RuntimeError(`shortcut is ${s.rows}×${s.cols}, expected ${width}×${out}`);
+      f.shortcut = t32(s.data, [s.rows, s.cols]);
+    } else if (width !== out) throw new RuntimeError(`block maps width ${width} to ${out} but has no shortcut matrix`);
+  }
+
+  async embed(w: EmbeddingWeights, ids: Int32Array, batch: number, seq: number): Promise<Float32Array> {
+    return this.embedAt(w, ids, batch, seq, 0);
+  }
+
+  /** Embed ids that sit at positions start … start+seq−1 (decoding). */
+  async embedAt(w: EmbeddingWeights, ids: Int32Array, batch: number, seq: number, start: number): Promise<Float32Array> {
+    if (ids.length !== batch * seq) throw new RuntimeError(`${ids.length} ids do not form ${batch}×${seq}`);
+    const vocab = w.tokens.rows;
+    for (const id of ids) if (id < 0 || id >= vocab) throw new RuntimeError(`token id ${id} is outside the vocabulary (0…${vocab - 1})`);
+    const f: Feeds = { ids: new ort.Tensor('int32', ids, [batch, seq]), tokens: t32(w.tokens.data, [w.tokens.rows, w.tokens.cols]) };
+    if (w.positions) {
+      const off = w.positionOffset ?? 0;
+      if (start + seq + off > w.positions.rows) throw new RuntimeError(`sequence of ${start + seq} tokens exceeds the ${w.positions.rows - off} learned positions`);
+      f.position_ids = new ort.Tensor('int32', Int32Array.from({ length: seq }, (_, i) => start + i), [seq]);
+      f.positions = t32(w.positions.data, [w.positions.rows, w.positions.cols]);
+    }
+    const r = await this.#run({ kind: 'embed', positions: !!w.positions, offset: w.positionOffset ?? 0 }, f);
+    return r.y.data as Float32Array;
+  }
+
+  attention(w: AttentionWeights, x: Float32Array, batch: number, seq: number): Promise<Float32Array> {
+    return this.attentionCached(w, x, batch, seq).then((r) => r.y);
+  }
+
+  /** Attention with a KV cache: `cache` holds past keys/values; returns the extended cache. */
+  async attentionCached(w: AttentionWeights, x: Float32Array, batch: number, seq: number, cache?: KvCache): Promise<{ y: Float32Array; cache?: KvCache }> {
+    const width = widthOf(x, batch, seq);
+    const f: Feeds = { x: t32(x, [batch, seq, width]) };
+    feedNorm(f, w.norm, width);
+    const out = this.#feedAttn(f, w, width);
+    this.#feedShortcut(f, w.shortcut, width, out);
+    const withCache = this.#feedCache(f, batch, cache);
+    this.#positional(cache?.past ?? 0, seq, f);
+    const r = await this.#run({ kind: 'attention', norm: normSig(w.norm), attn: this.#attnSig(w), shortcut: !!w.shortcut, cache: withCache }, f);
+    return { y: r.y.data as Float32Array, cache: withCache ? this.#present(r, cache, seq) : undefined };
+  }
+
+  async mlp(w: MlpWeights, x: Float32Array, batch: number, seq: number): Promise<Float32Array> {
+    const width = widthOf(x, batch, seq);
+    const f: Feeds = { x: t32(x, [batch, seq, width]) };
+    feedNorm(f, w.norm, width);
+    const out = this.#feedMlp(f, w, width);
+    this.#feedShortcut(f, w.shortcut, width, out);
+    const r = await this.#run({ kind: 'mlp', norm: normSig(w.norm), mlp: this.#mlpSig(w), shortcut: !!w.shortcut }, f);
+    return r.y.data as Float32Array;
+  }
+
+  parallel(w: ParallelWeights, x: Float32Array, batch: number, seq: number): Promise<Float32Array> {
+    return this.parallelCached(w, x, batch, seq).then((r) => r.y);
+  }
+
+  async parallelCached(w: ParallelWeights, x: Float32Array, batch: number, seq: number, cache?: KvCache): Promise<{ y: Float32Array; cache?: KvCache }> {
+    const width = widthOf(x, batch, seq);
+    const f: Feeds = { x: t32(x, [batch, seq, width]) };
+    feedNorm(f, w.norm, width);
+    const out = this.#feedAttn(f, w.attn, width);
+    if (this.#feedMlp(f, w.mlp, width) !== out) throw new RuntimeError('parallel block: attention and MLP outputs differ in width');
+    this.#feedShortcut(f, w.shortcut, width, out);
+    const withCache = this.#feedCache(f, batch, cache);
+    this.#positional(cache?.past ?? 0, seq, f);
+    const sig: BlockSig = { kind: 'parallel', norm: normSig(w.norm), attn: this.#attnSig(w.attn), mlp: this.#mlpSig(w.mlp), shortcut: !!w.shortcut, cache: withCache };
+    const r = await this.#run(sig, f);
+    return { y: r.y.data as Float32Array, cache: withCache ? this.#present(r, cache, seq) : undefined };
+  }
+
+  /** `cache` undefined: no cache graph. An empty cache (past 0) starts one (prefill). */
+  #feedCache(f: Feeds, batch: number, cache: KvCache | undefined): boolean {
+    if (!cache) return false;
+    const { numKvHeads: Hkv, headDim: d } = this.arch;
+    f.past_k = t32(cache.k, [batch, Hkv, cache.past, d]);
+    f.past_v = t32(cache.v, [batch, Hkv, cache.past, d]);
+    return true;
+  }
+
+  #present(r: ort.InferenceSession.OnnxValueMapType, cache: KvCache | undefined, seq: number): KvCache {
+    return { k: r.present_k.data as Float32Array, v: r.present_v.data as Float32Array, past: (cache?.past ?? 0) + seq };
+  }
+
+  async head(w: HeadWeights, x: Float32Array, batch: number, seq: number, opts: { targets?: Int32Array; logits?: boolean }): Promise<HeadOutput> {
+    const width = widthOf(x, batch, seq);
+    const n = batch * seq;
+    const vocab = w.lm.weight.rows;
+    if (opts.targets && opts.targets.length !== n) throw new RuntimeError(`${opts.targets.length} targets for ${n} positions`);
+    const sig: BlockSig = { kind: 'head', norm: normSig(w.norm), bias: hasBias(w.lm), logits: !!opts.logits, targets: !!opts.targets };
+    const out: HeadOutput = { logsumexp: new Float32Array(n) };
+    if (opts.targets) out.nll = new Float32Array(n);
+    if (opts.logits) out.logits = new Float32Array(n * vocab);
+    // Rows are independent here, so bound the [rows, vocab] logits a run materializes.
+    const step = Math.max(1, Math.floor(this.#maxLogits / vocab));
+    for (let r0 = 0; r0 < n; r0 += step) {
+      const rows = Math.min(step, n - r0);
+      const f: Feeds = { x: t32(x.subarray(r0 * width, (r0 + rows) * width), [1, rows, width]) };
+      feedNorm(f, w.norm, width);
+      feedLinear(f, 'lm', w.lm, width);
+      if (opts.targets) {
+        const t = new Int32Array(rows);
+        for (let i = 0; i < rows; i++) {
+          const v = opts.targets[r0 + i];
+          if (v >= vocab) throw new RuntimeError(`target ${v} is outside the vocabulary (0…${vocab - 1})`);
+          t[i] = v < 0 ? 0 : v;
+        }
+        f.targets = new ort.Tensor('int32', t, [rows]);
+      }
+      const r = await this.#run(sig, f);
+      out.logsumexp!.set(r.logsumexp.data as Float32Array, r0);
+      if (opts.targets) {
+        const nll = r.nll.data as Float32Array;
+        for (let i = 0; i < rows; i++) out.nll![r0 + i] = opts.targets[r0 + i] < 0 ? NaN : nll[i];
+      }
+      if (opts.logits) out.logits!.set(r.logits.data as Float32Array, r0 * vocab);
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.#sessions.values()];
+    this.#sessions.clear();
+    this.#tables.clear();
+    for (const s of all) await (await s.catch(() => null))?.release();
+  }
+}
+
+function buildGraph(sig: BlockSig): GraphBuilder {
+  switch (sig.kind) {
+    case 'embed':
+      return embedGraph(sig);
+    case 'attention':
+      return attentionGraph(sig);
+    case 'mlp':
+      return mlpGraph(sig);
+    case 'parallel':
+      return parallelGraph(sig);
+    case 'head':
+      return headGraph(sig);
+  }
+}
+
+export type OrtRunner = OrtBlockRunner;
+
+export async function createBlockRunner(arch: ArchSpec, opts: RunnerOptions = {}): Promise<OrtBlockRunner> {
+  return new OrtBlockRunner(arch, opts);
+}
