@@ -1,0 +1,3 @@
+// Every job kind the app can run, imported for their registration side effect. Both the calling thread
+// (to validate params) and the worker (to run the function) import this one list.
+import './fingerprint';

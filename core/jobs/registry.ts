@@ -1,0 +1,39 @@
+// Job kinds by name. A job is a plain async function of (ctx, params); the registry pairs it with a
+// params validator so a malformed request is refused in the calling thread, before a worker starts.
+// The worker imports this same module to find the function, so registering a kind here (one line in
+// `kinds/index.ts`) is all it takes to make it runnable from every transport.
+import type { JobContext } from './context';
+import type { Validator } from '../api/validate';
+
+export interface JobDefinition<P = unknown, R = unknown> {
+  kind: string;
+  /** One line for help texts and the UI. */
+  summary: string;
+  params: Validator<P>;
+  run(ctx: JobContext, params: P): Promise<R>;
+  /** A display name for the run when the caller gives none. */
+  describe?(params: P): string;
+  /** The model folder the run is about, where there is one (recorded with the run). */
+  modelPath?(params: P): string | undefined;
+}
+
+export class UnknownJobError extends Error {
+  override name = 'UnknownJobError';
+}
+
+const jobs = new Map<string, JobDefinition>();
+
+export function defineJob<P, R>(def: JobDefinition<P, R>): JobDefinition<P, R> {
+  jobs.set(def.kind, def as JobDefinition);
+  return def;
+}
+
+export function getJob(kind: string): JobDefinition {
+  const def = jobs.get(kind);
+  if (!def) throw new UnknownJobError(`unknown job kind "${kind}" (known: ${[...jobs.keys()].sort().join(', ')})`);
+  return def;
+}
+
+export function jobKinds(): string[] {
+  return [...jobs.keys()].sort();
+}
