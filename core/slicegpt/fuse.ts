@@ -13,6 +13,7 @@
 // All arithmetic is float64, rounded once to float32.
 import type { ModelConfig } from '../model/config';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
+import type { ModelSource } from '../runtime/contract';
 
 /** The norm every fused block uses: weightless RMSNorm over the original width D. */
 export function fusedNorm(config: ModelConfig): NormSpec {
@@ -118,4 +119,16 @@ export function fuseLayer(config: ModelConfig, w: LayerWeights): LayerWeights {
 
 export function fuseHead(config: ModelConfig, h: HeadWeights): HeadWeights {
   return { norm: fusedNorm(config), lm: foldNormIntoReader(h.norm, h.lm) };
+}
+
+/** The whole model fused, piece by piece as it is asked for (for checks and for running a fused model). */
+export function fusedSource(src: ModelSource): ModelSource {
+  return {
+    config: src.config,
+    arch: src.arch,
+    folder: src.folder,
+    embedding: async () => fuseEmbedding(src.config, await src.embedding()),
+    layer: async (i) => fuseLayer(src.config, await src.layer(i)),
+    head: async () => fuseHead(src.config, await src.head()),
+  };
 }

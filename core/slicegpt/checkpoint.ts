@@ -1,0 +1,125 @@
+// Per-layer checkpoints. After every layer the job persists what the next layer needs — its inputs
+// (rotated, sliced activations), the incoming rotation Q and the statistics so far — next to the layer shards
+// already written in the output folder. Every file is written under a fresh name, flushed and renamed, and
+// `state.json` (which names them) is replaced last, so a SIGKILL at any instant leaves either the previous
+// or the new checkpoint, both consistent. A resumed run reads back exactly the bytes an uninterrupted run
+// held in memory, so it produces a bit-identical model.
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ActivationStore, type RamBudget } from './activations';
+import { CheckpointMismatchError } from './errors';
+import type { LayerBoundary, LayerTiming, SignalStats } from './rotate-and-slice';
+
+interface StateJson {
+  version: 1;
+  fingerprint: string;
+  nextLayer: number;
+  inputsFile: string;
+  qFile: string;
+  width: number;
+  chunkTokens: number[];
+  stats: SignalStats[];
+  timings: LayerTiming[];
+}
+
+/** Fingerprint of everything that determines the result: model files, calibration tokens, settings. */
+export function fingerprint(o: { modelFolder: string; ids: Int32Array; settings: Record<string, unknown> }): string {
+  const h = createHash('sha256');
+  const files = readdirSync(o.modelFolder).filter((f) => f === 'config.json' || f.endsWith('.safetensors') || f.endsWith('.index.json')).sort();
+  for (const f of files) {
+    const p = join(o.modelFolder, f);
+    const st = statSync(p);
+    h.update(`${f}\0${st.size}\0${st.mtimeMs}\0`);
+    // Hashing all weights of a 70B model would take minutes; the safetensors header (names, shapes, offsets)
+    // plus size and mtime identifies the file, and config.json is hashed whole.
+    const fd = openSync(p, 'r');
+    try {
+      const head = Buffer.alloc(Math.min(st.size, 1 << 20));
+      readSync(fd, head, 0, head.length, 0);
+      h.update(head);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  h.update(new Uint8Array(o.ids.buffer, o.ids.byteOffset, o.ids.byteLength));
+  h.update(JSON.stringify(o.settings, Object.keys(o.settings).sort()));
+  return h.digest('hex');
+}
+
+function writeDurable(file: string, chunks: Iterable<Uint8Array>): void {
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    for (const c of chunks) {
+      let done = 0;
+      while (done < c.byteLength) done += writeSync(fd, c, done, Math.min(c.byteLength - done, 1 << 30));
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+export class Checkpoint {
+  readonly dir: string;
+  readonly fingerprint: string;
+
+  constructor(outFolder: string, fp: string) {
+    this.dir = join(outFolder, '.checkpoint');
+    this.fingerprint = fp;
+  }
+
+  get exists(): boolean {
+    return existsSync(join(this.dir, 'state.json'));
+  }
+
+  /** The saved boundary, or null when there is none. Throws when it belongs to another run. */
+  load(budget: RamBudget, scratch: string): LayerBoundary | null {
+    const p = join(this.dir, 'state.json');
+    if (!existsSync(p)) return null;
+    const st = JSON.parse(readFileSync(p, 'utf8')) as StateJson;
+    if (st.fingerprint !== this.fingerprint)
+      throw new CheckpointMismatchError('the checkpoint in the output folder was made with another model, calibration data or settings; remove it or drop --resume');
+    const inputs = new ActivationStore({ name: `in-r${st.nextLayer}`, width: st.width, dir: scratch, budget });
+    const raw = readFileSync(join(this.dir, st.inputsFile));
+    let off = 0;
+    st.chunkTokens.forEach((tokens, b) => {
+      const bytes = tokens * st.width * 4;
+      const x = new Float32Array(tokens * st.width);
+      new Uint8Array(x.buffer).set(raw.subarray(off, off + bytes));
+      off += bytes;
+      inputs.set(b, x);
+    });
+    if (off !== raw.byteLength) throw new CheckpointMismatchError('the checkpoint activations have the wrong size (corrupt checkpoint?)');
+    const qb = readFileSync(join(this.dir, st.qFile));
+    const q = new Float64Array(qb.byteLength / 8);
+    new Uint8Array(q.buffer).set(qb);
+    return { nextLayer: st.nextLayer, inputs, q, stats: st.stats, timings: st.timings };
+  }
+
+  save(b: LayerBoundary): void {
+    mkdirSync(this.dir, { recursive: true });
+    const inputsFile = `inputs-${b.nextLayer}.f32`;
+    const qFile = `q-${b.nextLayer}.f64`;
+    const chunkTokens: number[] = [];
+    const chunks = function* () {
+      for (let i = 0; i < b.inputs.length; i++) {
+        const x = b.inputs.get(i);
+        chunkTokens.push(x.length / b.inputs.width);
+        yield new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+      }
+    };
+    writeDurable(join(this.dir, inputsFile), chunks());
+    writeDurable(join(this.dir, qFile), [new Uint8Array(b.q.buffer, b.q.byteOffset, b.q.byteLength)]);
+    const state: StateJson = { version: 1, fingerprint: this.fingerprint, nextLayer: b.nextLayer, inputsFile, qFile, width: b.inputs.width, chunkTokens, stats: b.stats, timings: b.timings };
+    writeDurable(join(this.dir, 'state.json'), [Buffer.from(JSON.stringify(state))]);
+    // Only now are the previous layer's files unreferenced.
+    for (const f of readdirSync(this.dir)) if (f !== 'state.json' && f !== inputsFile && f !== qFile) rmSync(join(this.dir, f), { force: true });
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,297 @@
+// Step 3 of SliceGPT, written once for both block shapes: rotate and slice layer by layer, every signal taken
+// from the already-sliced preceding layers (microsoft/TransformerCompression rotate.py `rotate_and_slice`).
+//
+// Sequential family (llama, mistral, qwen2, opt), per layer with incoming rotation Q_in and kept width d_in:
+//   q, k, v ← W·Q_in[:, :d_in]; run attention with shortcut Q_in[:, :d_in]ᵀ and the un-rotated o_proj
+//   → the residual after attention (full width D) → PCA → Q_mid;
+//   o ← (Q_midᵀ·W_o)[:d, :]; attention shortcut = Q_in[:, :d_in]ᵀ·Q_mid[:, :d];
+//   MLP inputs ← W·Q_mid[:, :d]; re-run the sliced attention, then the MLP with shortcut Q_mid[:, :d]ᵀ and
+//   the un-rotated down projection → layer output (width D) → PCA → Q_out;
+//   down ← (Q_outᵀ·W_down)[:d_out, :]; MLP shortcut = Q_mid[:, :d]ᵀ·Q_out[:, :d_out];
+//   next inputs = (output·Q_out)[:, :d_out].
+// Parallel family (phi): one PCA per layer on the block output; shortcut Q_in[:, :d_in]ᵀ·Q_out[:, :d_out].
+// The embeddings are rotated by Q₀ (PCA of their output); the head by the last Q (unsliced unless asked).
+import type { ModelSource, BlockRunner } from '../runtime/contract';
+import type { AttentionWeights, EmbeddingWeights, HeadWeights, LayerWeights, MlpWeights, ParallelWeights } from '../model/weights';
+import { checkCancelled, type JobContext } from '../jobs/context';
+import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
+import { rotateEmbedding, rotateHead, rotateReader, rotateWriter, type Rotation } from './rotate';
+import { rotateRows, shortcutMatrix, transposedColumns } from './products';
+import { SecondMoment, principalDirections, explainedVariance } from './pca';
+import { ActivationStore, RamBudget } from './activations';
+import type { SliceSchedule } from './schedule';
+
+export type SignalName = 'embedding' | 'attention' | 'mlp' | 'block';
+
+export interface SignalStats {
+  layer: number | null;
+  signal: SignalName;
+  /** Kept width after slicing this signal. */
+  kept: number;
+  width: number;
+  tokens: number;
+  /** Leading eigenvalues of ΣXᵀX (undamped), at most 64. */
+  top: number[];
+  explainedVariance: number;
+}
+
+export interface LayerTiming {
+  layer: number;
+  signals: number;
+  pca: number;
+  rotate: number;
+}
+
+export interface Calibration {
+  /** nsamples × seqlen token ids; a negative id marks padding (excluded from every PCA). */
+  ids: Int32Array;
+  nsamples: number;
+  seqlen: number;
+}
+
+/** Where finished pieces go (a model folder writer, or memory in tests). */
+export interface SlicedSink {
+  embedding(e: EmbeddingWeights): Promise<void>;
+  layer(i: number, w: LayerWeights): Promise<void>;
+  head(h: HeadWeights): Promise<void>;
+}
+
+/** The rotation for a signal: PCA by default; tests may inject e.g. random orthogonal matrices. */
+export type RotationProvider = (signal: SignalName, layer: number | null, moment: SecondMoment) => Promise<{ q: Float64Array; eigenvalues?: Float64Array }>;
+
+/** The state between layers: everything needed to continue at `nextLayer` (persisted by checkpoint.ts). */
+export interface LayerBoundary {
+  nextLayer: number;
+  /** The next layer's inputs: rotated by q and sliced. */
+  inputs: ActivationStore;
+  q: Float64Array;
+  stats: SignalStats[];
+  timings: LayerTiming[];
+}
+
+export interface RotateAndSliceOptions {
+  source: ModelSource;
+  runner: BlockRunner;
+  calibration: Calibration;
+  schedule: SliceSchedule;
+  sink: SlicedSink;
+  /** Windows per block call. */
+  batchSize: number;
+  /** Where activations spill above `ramBudgetBytes`. */
+  scratch: string;
+  ramBudgetBytes: number;
+  rotations?: RotationProvider;
+  /** Continue from a checkpoint instead of starting at the embeddings. */
+  resume?: LayerBoundary;
+  /** Called after each layer is written (checkpoint). */
+  onLayerDone?: (b: LayerBoundary) => Promise<void>;
+}
+
+export interface RotateAndSliceResult {
+  stats: SignalStats[];
+  timings: LayerTiming[];
+  /** Chunks that went to disk because of the RAM budget (0 = everything stayed in memory). */
+  spilledChunks: number;
+}
+
+const pcaRotation: RotationProvider = async (_s, _l, m) => {
+  const r = await principalDirections(m);
+  return { q: r.q, eigenvalues: r.eigenvalues };
+};
+
+const now = () => performance.now() / 1000;
+
+export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions): Promise<RotateAndSliceResult> {
+  const { source, runner, calibration: cal, schedule: s, sink } = o;
+  const D = s.hiddenSize;
+  const L = s.layers;
+  const rotations = o.rotations ?? pcaRotation;
+  const budget = new RamBudget(o.ramBudgetBytes);
+  const cfg = source.config;
+
+  // Batches of windows; padding mask per batch.
+  const batches: { start: number; count: number; ids: Int32Array; keep: Uint8Array }[] = [];
+  const pad = cfg.padTokenId ?? 0;
+  for (let start = 0; start < cal.nsamples; start += o.batchSize) {
+    const count = Math.min(o.batchSize, cal.nsamples - start);
+    const raw = cal.ids.subarray(start * cal.seqlen, (start + count) * cal.seqlen);
+    const keep = new Uint8Array(raw.length);
+    const ids = new Int32Array(raw.length);
+    for (let t = 0; t < raw.length; t++) {
+      keep[t] = raw[t] >= 0 ? 1 : 0;
+      ids[t] = raw[t] >= 0 ? raw[t] : pad;
+    }
+    batches.push({ start, count, ids, keep });
+  }
+  const T = cal.seqlen;
+  const tokensOf = (b: number) => batches[b].count * T;
+
+  // Progress: the embeddings count as one unit of work, each layer as one.
+  const t0 = now();
+  const startUnit = o.resume ? o.resume.nextLayer + 1 : 0;
+  const progress = (phase: string, layer: number | null, within: number, data?: Record<string, unknown>) => {
+    const done = (layer === null ? 0 : layer + 1) + within;
+    const fraction = done / (L + 1);
+    const sessionDone = done - startUnit;
+    const elapsed = now() - t0;
+    const etaSeconds = sessionDone > 0 ? (elapsed / sessionDone) * (L + 1 - done) : undefined;
+    ctx.progress({ phase, ...(layer === null ? {} : { layer, layers: L }), fraction, ...(etaSeconds === undefined ? {} : { etaSeconds }), ...(data ? { data } : {}) });
+  };
+
+  const stats: SignalStats[] = o.resume ? [...o.resume.stats] : [];
+  const timings: LayerTiming[] = o.resume ? [...o.resume.timings] : [];
+  const record = (signal: SignalName, layer: number | null, kept: number, width: number, m: SecondMoment, ev?: Float64Array) => {
+    const st: SignalStats = {
+      layer, signal, kept, width, tokens: m.tokens,
+      top: ev ? Array.from(ev.subarray(0, 64)) : [],
+      explainedVariance: ev ? explainedVariance(ev, kept) : NaN,
+    };
+    stats.push(st);
+    return st;
+  };
+
+  let inputs: ActivationStore;
+  let qIn: Float64Array;
+  let first: number;
+  let spilled = 0;
+  const rot = (q: Float64Array): Rotation => ({ q, n: D });
+
+  if (o.resume) {
+    inputs = o.resume.inputs;
+    qIn = o.resume.q;
+    first = o.resume.nextLayer;
+  } else {
+    // Q₀: PCA of the embedding outputs.
+    const ts = now();
+    progress('signals', null, 0);
+    const emb = fuseEmbedding(cfg, await source.embedding());
+    const m0 = new SecondMoment(D);
+    for (let b = 0; b < batches.length; b++) {
+      checkCancelled(ctx);
+      m0.add(await runner.embed(emb, batches[b].ids, batches[b].count, T), tokensOf(b), batches[b].keep);
+    }
+    progress('pca', null, 0.3);
+    const { q, eigenvalues } = await rotations('embedding', null, m0);
+    const st = record('embedding', null, s.embedding, D, m0, eigenvalues);
+    progress('rotate', null, 0.6, { explainedVariance: st.explainedVariance });
+    const embOut = rotateEmbedding(emb, rot(q), s.embedding);
+    await sink.embedding(embOut);
+    // The first layer's inputs come from the sliced embeddings themselves.
+    inputs = new ActivationStore({ name: 'in-e', width: s.embedding, dir: o.scratch, budget });
+    for (let b = 0; b < batches.length; b++) inputs.set(b, await runner.embed(embOut, batches[b].ids, batches[b].count, T));
+    qIn = q;
+    first = 0;
+    timings.push({ layer: -1, signals: 0, pca: 0, rotate: now() - ts });
+    if (o.onLayerDone) await o.onLayerDone({ nextLayer: 0, inputs, q: qIn, stats, timings });
+  }
+
+  for (let i = first; i < L; i++) {
+    checkCancelled(ctx);
+    const dims = s.perLayer[i];
+    const timing: LayerTiming = { layer: i, signals: 0, pca: 0, rotate: 0 };
+    let tm = now();
+    const lap = (k: 'signals' | 'pca' | 'rotate') => {
+      const t = now();
+      timing[k] += t - tm;
+      tm = t;
+    };
+    progress('signals', i, 0);
+    const w = fuseLayer(cfg, await source.layer(i));
+    const inRot = rot(qIn);
+    let out: LayerWeights;
+    let qOut: Float64Array;
+    const outputs = new ActivationStore({ name: `out-${i}`, width: D, dir: o.scratch, budget });
+
+    if (w.kind === 'sequential') {
+      const a = w.attn;
+      const attnIn = { q: rotateReader(a.q, inRot, dims.attnInput), k: rotateReader(a.k, inRot, dims.attnInput), v: rotateReader(a.v, inRot, dims.attnInput) };
+      const probe: AttentionWeights = { norm: a.norm, ...attnIn, o: a.o, shortcut: transposedColumns(qIn, D, dims.attnInput) };
+      const mMid = new SecondMoment(D);
+      for (let b = 0; b < batches.length; b++) {
+        checkCancelled(ctx);
+        mMid.add(await runner.attention(probe, inputs.get(b), batches[b].count, T), tokensOf(b), batches[b].keep);
+      }
+      lap('signals');
+      progress('pca', i, 0.25);
+      const mid = await rotations('attention', i, mMid);
+      const stA = record('attention', i, dims.attnOutput, D, mMid, mid.eigenvalues);
+      lap('pca');
+      progress('rotate', i, 0.35, { signal: 'attention', explainedVariance: stA.explainedVariance });
+      const midRot = rot(mid.q);
+      const attn: AttentionWeights = { norm: a.norm, ...attnIn, o: rotateWriter(a.o, midRot, dims.attnOutput), shortcut: shortcutMatrix(qIn, mid.q, D, dims.attnInput, dims.attnOutput) };
+      const m = w.mlp;
+      const mlpIn = { ...(m.gate ? { gate: rotateReader(m.gate, midRot, dims.mlpInput) } : {}), up: rotateReader(m.up, midRot, dims.mlpInput) };
+      const mlpProbe: MlpWeights = { norm: m.norm, ...mlpIn, down: m.down, shortcut: transposedColumns(mid.q, D, dims.mlpInput) };
+      lap('rotate');
+      progress('signals', i, 0.4);
+      const mOut = new SecondMoment(D);
+      for (let b = 0; b < batches.length; b++) {
+        checkCancelled(ctx);
+        const midSliced = await runner.attention(attn, inputs.get(b), batches[b].count, T);
+        const y = await runner.mlp(mlpProbe, midSliced, batches[b].count, T);
+        mOut.add(y, tokensOf(b), batches[b].keep);
+        outputs.set(b, y);
+      }
+      lap('signals');
+      progress('pca', i, 0.7);
+      const fin = await rotations('mlp', i, mOut);
+      record('mlp', i, dims.mlpOutput, D, mOut, fin.eigenvalues);
+      lap('pca');
+      qOut = fin.q;
+      const mlp: MlpWeights = { norm: m.norm, ...mlpIn, down: rotateWriter(m.down, rot(qOut), dims.mlpOutput), shortcut: shortcutMatrix(mid.q, qOut, D, dims.mlpInput, dims.mlpOutput) };
+      out = { kind: 'sequential', attn, mlp };
+    } else {
+      const blk = w.block;
+      const r = (l: typeof blk.attn.q) => rotateReader(l, inRot, dims.attnInput);
+      const readers = { q: r(blk.attn.q), k: r(blk.attn.k), v: r(blk.attn.v) };
+      const mlpIn = { ...(blk.mlp.gate ? { gate: r(blk.mlp.gate) } : {}), up: r(blk.mlp.up) };
+      const probe: ParallelWeights = { norm: blk.norm, attn: { ...readers, o: blk.attn.o }, mlp: { ...mlpIn, down: blk.mlp.down }, shortcut: transposedColumns(qIn, D, dims.attnInput) };
+      const mOut = new SecondMoment(D);
+      for (let b = 0; b < batches.length; b++) {
+        checkCancelled(ctx);
+        const y = await runner.parallel(probe, inputs.get(b), batches[b].count, T);
+        mOut.add(y, tokensOf(b), batches[b].keep);
+        outputs.set(b, y);
+      }
+      lap('signals');
+      progress('pca', i, 0.5);
+      const fin = await rotations('block', i, mOut);
+      record('block', i, dims.mlpOutput, D, mOut, fin.eigenvalues);
+      lap('pca');
+      qOut = fin.q;
+      const outRot = rot(qOut);
+      out = {
+        kind: 'parallel',
+        block: {
+          norm: blk.norm,
+          attn: { ...readers, o: rotateWriter(blk.attn.o, outRot, dims.mlpOutput) },
+          mlp: { ...mlpIn, down: rotateWriter(blk.mlp.down, outRot, dims.mlpOutput) },
+          shortcut: shortcutMatrix(qIn, qOut, D, dims.attnInput, dims.mlpOutput),
+        },
+      };
+    }
+    progress('rotate', i, 0.8, { explainedVariance: stats[stats.length - 1].explainedVariance });
+    await sink.layer(i, out);
+    // Next inputs: the layer output rotated by Q_out and sliced.
+    const next = new ActivationStore({ name: `in-${i}`, width: dims.mlpOutput, dir: o.scratch, budget });
+    for (let b = 0; b < batches.length; b++) {
+      checkCancelled(ctx);
+      next.set(b, rotateRows(outputs.get(b), tokensOf(b), qOut, D, dims.mlpOutput));
+    }
+    spilled += outputs.spilledChunks + inputs.spilledChunks;
+    outputs.clear();
+    inputs.clear();
+    inputs = next;
+    qIn = qOut;
+    lap('rotate');
+    timings.push(timing);
+    progress('rotate', i, 1, { timing });
+    if (o.onLayerDone) await o.onLayerDone({ nextLayer: i + 1, inputs, q: qIn, stats, timings });
+  }
+
+  const head = rotateHead(fuseHead(cfg, await source.head()), rot(qIn), s.head);
+  await sink.head(head);
+  spilled += inputs.spilledChunks;
+  inputs.clear();
+  return { stats, timings, spilledChunks: spilled };
+}

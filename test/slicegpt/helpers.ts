@@ -1,0 +1,51 @@
+// Shared by the SliceGPT tests: the shared models, small random configs of each family, and logits.
+import { resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBlockRunner } from '../../core/runtime/runner';
+import { forward } from '../../core/runtime/forward';
+import type { BlockRunner, ModelSource } from '../../core/runtime/contract';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const SHARED_MODELS = resolve(root, '../shared/models');
+export const MODELS = ['tiny-llama', 'tiny-opt', 'tiny-phi', 'tiny-stories'] as const;
+export const modelPath = (name: string) => resolve(SHARED_MODELS, name);
+
+/** Small random-weight configs, one per block family (HF config.json layout). */
+export const RANDOM_CONFIGS: Record<string, Record<string, unknown>> = {
+  llama: { model_type: 'llama', hidden_size: 64, intermediate_size: 96, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, vocab_size: 128, rms_norm_eps: 1e-5, max_position_embeddings: 64, tie_word_embeddings: false },
+  opt: { model_type: 'opt', hidden_size: 64, ffn_dim: 128, num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 128, max_position_embeddings: 64, activation_function: 'relu', do_layer_norm_before: true, tie_word_embeddings: true },
+  phi: { model_type: 'phi', hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 128, layer_norm_eps: 1e-5, max_position_embeddings: 64, partial_rotary_factor: 0.5, hidden_act: 'gelu_new', tie_word_embeddings: false },
+};
+
+/** Deterministic pseudo-random token windows. */
+export function tokenWindows(vocab: number, n: number, seq: number, seed = 7): Int32Array[] {
+  let s = seed >>> 0 || 1;
+  const next = () => ((s = (s * 1664525 + 1013904223) >>> 0), s);
+  return Array.from({ length: n }, () => Int32Array.from({ length: seq }, () => next() % vocab));
+}
+
+export async function withRunner<T>(src: ModelSource, f: (r: BlockRunner) => Promise<T>): Promise<T> {
+  const r = await createBlockRunner(src.arch, { ep: 'cpu' });
+  try {
+    return await f(r);
+  } finally {
+    await r.dispose();
+  }
+}
+
+export async function logitsOf(src: ModelSource, runner: BlockRunner, windows: Int32Array[]): Promise<Float32Array> {
+  return (await forward(src, runner, windows, { logits: true })).logits!;
+}
+
+/** ‖a − b‖ / ‖b‖ in float64. */
+export function relativeError(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} ≠ ${b.length}`);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i] - b[i];
+    num += d * d;
+    den += b[i] * b[i];
+  }
+  return Math.sqrt(num / den);
+}
