@@ -1,0 +1,156 @@
+// One point of the plan: the model at one slicing ratio, in one format, on one machine. This is what
+// the wizard's ratio slider shows live, and what the planner's search evaluates at each grid step.
+import type { ModelConfig } from '../model/config';
+import { parseFormat, type WeightFormat, type FormatId } from './formats';
+import { countParams, denseShapes, slicedShapes, PlanInputError, type ModelShapes, type ParamCount, type Rotation } from './params';
+import {
+  weightBytes, kvBytesPerLayer, workingSet, splitAcrossDevices, slicingJobRam,
+  type WeightBytes, type WorkingSet, type DeviceUsage, type SlicingRam, type SlicingRamOptions, type KvDtype,
+} from './memory';
+import { formatBytes, type PlanHardware } from './hardware';
+import { explainEstimate } from './explain';
+
+export interface PlanOptions {
+  /** Storage format of the weights (default fp16): 'fp32', 'fp16', 'bf16', 'q8' / 'q8_0', 'q4' / 'q4_0', 'q4_k', 'q6_k'. */
+  format?: FormatId | string | WeightFormat;
+  /** Context length in tokens (default: the model's maximum, at most 4096). */
+  ctx?: number;
+  /** Sequences run together (default 1). */
+  batch?: number;
+  /** Ratios to search (default 0.01 … 0.50 in steps of 0.01); dense (0) is always tried first. */
+  ratios?: number[];
+  /** d is rounded down to a multiple of this (default: what the format needs: 8, 32 or 256). */
+  round?: number;
+  /** Slice the head too (default false: the head stays V×D, as in the paper). */
+  sliceHead?: boolean;
+  /** 'per-layer' (SliceGPT, shortcut matrices; default) or 'uniform' (one Q, no shortcuts, head sliced: GGUF). */
+  rotation?: Rotation;
+  /** KV cache element type (default f16). */
+  kvDtype?: KvDtype;
+  /** Calibration size, for the slicing job's RAM. */
+  calibration?: SlicingRamOptions;
+}
+
+export interface ResolvedOptions {
+  format: WeightFormat;
+  ctx: number;
+  batch: number;
+  round: number;
+  sliceHead: boolean;
+  rotation: Rotation;
+  kvDtype: KvDtype;
+  calibration: SlicingRamOptions;
+}
+
+/** Past this ratio the paper's perplexities rise steeply. */
+export const QUALITY_CLIFF = 0.3;
+
+export function resolveOptions(c: ModelConfig, o: PlanOptions = {}): ResolvedOptions {
+  const format = parseFormat(o.format ?? 'fp16');
+  const ctx = o.ctx ?? Math.min(c.maxPositions, 4096);
+  const batch = o.batch ?? 1;
+  if (!(Number.isInteger(ctx) && ctx >= 1)) throw new PlanInputError(`context length ${ctx} must be a positive whole number of tokens`);
+  if (!(Number.isInteger(batch) && batch >= 1)) throw new PlanInputError(`batch ${batch} must be a positive whole number`);
+  const rotation = o.rotation ?? 'per-layer';
+  return {
+    format, ctx, batch,
+    round: o.round ?? format.round,
+    sliceHead: rotation === 'uniform' ? true : (o.sliceHead ?? false),
+    rotation,
+    kvDtype: o.kvDtype ?? 'f16',
+    calibration: o.calibration ?? {},
+  };
+}
+
+export interface Estimate {
+  ratio: number;
+  sliced: boolean;
+  D: number;
+  d: number;
+  options: ResolvedOptions;
+  params: ParamCount;
+  denseParams: number;
+  weights: WeightBytes;
+  kvPerLayer: number;
+  kvCacheBytes: number;
+  work: WorkingSet;
+  devices: DeviceUsage[];
+  /** Everything on every device. */
+  totalBytes: number;
+  capacityBytes: number;
+  fits: boolean;
+  slicingRam: SlicingRam;
+  /** False when the machine's free RAM is known and below what slicing needs. */
+  slicingFitsRam: boolean;
+  warnings: string[];
+  explain: string[];
+}
+
+export function shapesAt(c: ModelConfig, ratio: number, o: ResolvedOptions): ModelShapes {
+  return ratio === 0 ? denseShapes(c) : slicedShapes(c, { ratio, round: o.round, sliceHead: o.sliceHead, rotation: o.rotation });
+}
+
+/** Core of estimate(): numbers only (no warnings or explanation), cheap enough for a search. */
+export function measure(c: ModelConfig, hw: PlanHardware, ratio: number, o: ResolvedOptions): Omit<Estimate, 'warnings' | 'explain' | 'slicingRam' | 'slicingFitsRam'> {
+  const shapes = shapesAt(c, ratio, o);
+  const params = countParams(shapes);
+  const weights = weightBytes(shapes, o.format);
+  const kvPerLayer = kvBytesPerLayer(c, o.ctx, o.batch, o.kvDtype);
+  const work = workingSet(c, o.ctx, o.batch);
+  const devices = splitAcrossDevices({ config: c, weights, kvPerLayer, work }, hw);
+  const totalBytes = devices.reduce((a, u) => a + u.usedBytes, 0);
+  const capacityBytes = devices.reduce((a, u) => a + u.capacityBytes, 0);
+  return {
+    ratio, sliced: shapes.sliced, D: shapes.D, d: shapes.d, options: o, params,
+    denseParams: countParams(denseShapes(c)).total, weights, kvPerLayer, kvCacheBytes: kvPerLayer * c.numLayers, work,
+    devices, totalBytes, capacityBytes, fits: devices.every((u) => u.fits),
+  };
+}
+
+/** The smallest grid ratio at which slicing stops growing the model (shortcuts cost 2·d² per layer). */
+export function breakEvenRatio(c: ModelConfig, o: ResolvedOptions): number | null {
+  const dense = countParams(denseShapes(c)).total;
+  for (let i = 1; i <= 99; i++) {
+    try {
+      if (countParams(shapesAt(c, i / 100, o)).total < dense) return i / 100;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** The live estimate at one ratio (0 = dense), with warnings and the arithmetic in words. */
+export function estimate(c: ModelConfig, hw: PlanHardware, ratio: number, opts: PlanOptions = {}): Estimate {
+  const o = resolveOptions(c, opts);
+  const m = measure(c, hw, ratio, o);
+  const slicingRam = slicingJobRam(c, o.calibration);
+  const slicingFitsRam = hw.ramFreeBytes <= 0 || slicingRam.total <= hw.ramFreeBytes;
+  const warnings: string[] = [];
+  const pct = Math.round(ratio * 100);
+  if (ratio > QUALITY_CLIFF) warnings.push(`${pct}% is past SliceGPT's quality cliff (~${QUALITY_CLIFF * 100}%): perplexity rises steeply beyond it`);
+  if (!m.fits) {
+    const over = m.devices.filter((u) => !u.fits).map((u) => `${u.device} needs ${formatBytes(u.usedBytes)} of ${formatBytes(u.capacityBytes)} free`);
+    warnings.push(`at ${pct}% the model does not fit: ${over.join('; ')}`);
+  }
+  if (m.sliced && m.params.total >= m.denseParams) {
+    const be = breakEvenRatio(c, o);
+    warnings.push(
+      `at ${pct}% the shortcut matrices make the slice larger than the dense model (${m.params.total.toLocaleString('en-US')} vs ${m.denseParams.toLocaleString('en-US')} parameters)` +
+        (be !== null ? `; it gets smaller only from ${Math.round(be * 100)}%` : ''),
+    );
+  }
+  if (o.ctx > c.maxPositions) warnings.push(`context ${o.ctx} exceeds the model's trained maximum of ${c.maxPositions} tokens`);
+  if (!slicingFitsRam) {
+    // Calibration activations are the only part that scales with the samples: how many would fit?
+    const perSample = slicingRam.seqlen * c.hiddenSize * 4 * 2;
+    const fitting = Math.floor((hw.ramFreeBytes - (slicingRam.total - slicingRam.activations)) / perSample);
+    warnings.push(
+      `the slicing job needs about ${formatBytes(slicingRam.total)} of RAM but ${formatBytes(hw.ramFreeBytes)} is free: ` +
+        (fitting >= 1 ? `use at most ${fitting} calibration samples of ${slicingRam.seqlen} tokens` : 'this machine cannot slice this model; plan here, slice on a larger one'),
+    );
+  }
+  const est: Estimate = { ...m, slicingRam, slicingFitsRam, warnings, explain: [] };
+  est.explain = explainEstimate(c, hw, est);
+  return est;
+}

@@ -1,0 +1,15 @@
+// The VRAM planner: parameter counts, memory model, ratio search, explanation. See planner.ts.
+export { plan, smallestFittingRatio, DEFAULT_RATIOS, type PlanResult, type Suggestion, type SuggestionKind } from './planner';
+export { estimate, breakEvenRatio, resolveOptions, QUALITY_CLIFF, type Estimate, type PlanOptions, type ResolvedOptions } from './estimate';
+export { formatPlan } from './report';
+export { readPlanConfig } from './source';
+export { parseGpuList, formatBytes, GiB, MiB, type PlanHardware, type PlanGpu } from './hardware';
+export { parseFormat, FORMATS, DTYPE_LAYOUT, bitsPerWeight, tensorBytes, FormatError, type FormatId, type WeightFormat, type Dtype } from './formats';
+export {
+  slicedDim, denseShapes, slicedShapes, countParams, denseParams, slicedParams, PlanInputError, DEFAULT_ROUND,
+  type ModelShapes, type TensorShape, type ParamCount, type Rotation,
+} from './params';
+export {
+  weightBytes, kvBytesPerLayer, workingSet, splitAcrossDevices, slicingJobRam, GPU_RUNTIME_BYTES, CPU_RUNTIME_BYTES, PROMPT_CHUNK, SLICING_RUNTIME_BYTES,
+  type DeviceUsage, type UsageBreakdown, type SlicingRam, type KvDtype,
+} from './memory';

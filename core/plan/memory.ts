@@ -1,0 +1,214 @@
+// Bytes a model needs to run (weights, KV cache, activations, runtime) and how they split over GPUs,
+// plus the RAM the slicing job itself needs. Every constant here is an estimate with its reason; the
+// planner reports them in its explanation so a user can see what was assumed.
+import type { ModelConfig } from '../model/config';
+import { tensorBytes, DTYPE_LAYOUT, type Dtype, type WeightFormat } from './formats';
+import { type ModelShapes, type TensorShape, type TensorRole, denseShapes, shapeParams } from './params';
+import { type PlanHardware, GiB, MiB } from './hardware';
+
+/**
+ * What a GPU runtime takes before any weight: the CUDA (or Vulkan) context, cuBLAS/kernel workspaces and
+ * the allocator's slack. llama.cpp and onnxruntime report 300–500 MiB on current drivers; we take 512 MiB.
+ */
+export const GPU_RUNTIME_BYTES = 512 * MiB;
+/** The inference process on CPU (runtime library, buffers, tokenizer) outside weights and cache. */
+export const CPU_RUNTIME_BYTES = 256 * MiB;
+/** Prompts are processed in chunks of this many tokens (llama.cpp's default micro-batch). */
+export const PROMPT_CHUNK = 512;
+
+export interface WeightBytes {
+  /** Embedding and (OPT) position table. */
+  embedding: number;
+  /** Per layer: block weights (norms and biases included), without shortcuts. */
+  layers: number[];
+  /** Per layer: the shortcut matrices. */
+  shortcuts: number[];
+  /** Final norm, head and its bias. */
+  head: number;
+  /** A tied head's matrix: free where the embedding lives, a copy on any other device. */
+  tiedHeadCopy: number;
+  total: number;
+}
+
+const dtypeFor = (f: WeightFormat, role: TensorRole): Dtype =>
+  role === 'linear' ? f.linear : role === 'shortcut' ? f.shortcut : role === 'head' ? f.head : role === 'vector' ? f.vector : f.embedding;
+
+const bytesOf = (ts: TensorShape[], f: WeightFormat, only?: (r: TensorRole) => boolean): number =>
+  ts.reduce((a, s) => a + (only === undefined || only(s.role) ? tensorBytes(s.rows, s.rowLength, dtypeFor(f, s.role)) : 0), 0);
+
+export function weightBytes(m: ModelShapes, f: WeightFormat): WeightBytes {
+  const embedding = bytesOf(m.embedding, f);
+  const layers = m.layers.map((l) => bytesOf(l, f, (r) => r !== 'shortcut'));
+  const shortcuts = m.layers.map((l) => bytesOf(l, f, (r) => r === 'shortcut'));
+  const head = bytesOf(m.head, f);
+  const emb = m.embedding[0];
+  const tiedHeadCopy = m.tiedHead ? tensorBytes(emb.rows, emb.rowLength, f.head) : 0;
+  const total = embedding + layers.reduce((a, b) => a + b, 0) + shortcuts.reduce((a, b) => a + b, 0) + head;
+  return { embedding, layers, shortcuts, head, tiedHeadCopy, total };
+}
+
+export type KvDtype = 'f16' | 'f32' | 'q8_0';
+
+/** Bytes per cached element: llama.cpp's q8_0 cache stores 34 bytes per 32 values. */
+export const kvElementBytes = (t: KvDtype): number => DTYPE_LAYOUT[t].bytes / DTYPE_LAYOUT[t].block;
+
+/**
+ * KV cache of one layer: K and V, each kvHeads × headDim per token, for ctx tokens of each sequence.
+ * Slicing leaves it alone: the heads (and so k_proj/v_proj's outputs) keep their size.
+ */
+export const kvBytesPerLayer = (c: ModelConfig, ctx: number, batch: number, t: KvDtype = 'f16'): number =>
+  2 * c.numKvHeads * c.headDim * ctx * batch * kvElementBytes(t);
+
+export interface WorkingSet {
+  /** Per device running any layer: one layer's activations for a prompt chunk (layers run one at a time). */
+  perDevice: number;
+  /** On the device holding the head: the logits of a chunk. */
+  logits: number;
+  chunk: number;
+}
+
+/**
+ * Activations, as a runtime's compute buffer holds them for one prompt chunk of `chunk` tokens per
+ * sequence, float32: the residual, normed input, attention output and q (4·D), the MLP's hidden
+ * activations (2·I: gate and up, or fc1 and its activation), and one layer's attention scores
+ * (heads × chunk × ctx, as runtimes without flash attention materialise them). Taken at the dense width:
+ * the MLP and the scores dominate, and slicing does not shrink either.
+ */
+export function workingSet(c: ModelConfig, ctx: number, batch: number): WorkingSet {
+  const chunk = Math.min(ctx, PROMPT_CHUNK);
+  const perToken = 4 * (4 * c.hiddenSize + 2 * c.intermediateSize);
+  const scores = 4 * c.numHeads * chunk * ctx;
+  return { perDevice: batch * (chunk * perToken + scores), logits: 4 * batch * chunk * c.vocabSize, chunk };
+}
+
+export interface UsageBreakdown {
+  embedding: number;
+  weights: number;
+  shortcuts: number;
+  head: number;
+  kvCache: number;
+  activations: number;
+  runtime: number;
+}
+
+export interface DeviceUsage {
+  device: string;
+  kind: 'gpu' | 'cpu';
+  capacityBytes: number;
+  usedBytes: number;
+  fits: boolean;
+  /** Layer range held, inclusive; null if none. */
+  layers: [number, number] | null;
+  holdsEmbedding: boolean;
+  holdsHead: boolean;
+  breakdown: UsageBreakdown;
+}
+
+export interface SplitInput {
+  config: ModelConfig;
+  weights: WeightBytes;
+  kvPerLayer: number;
+  work: WorkingSet;
+}
+
+const emptyBreakdown = (): UsageBreakdown => ({ embedding: 0, weights: 0, shortcuts: 0, head: 0, kvCache: 0, activations: 0, runtime: 0 });
+const totalOf = (b: UsageBreakdown): number => b.embedding + b.weights + b.shortcuts + b.head + b.kvCache + b.activations + b.runtime;
+
+interface Item {
+  kind: 'embedding' | 'layer' | 'head';
+  layer?: number;
+  part: Partial<UsageBreakdown>;
+}
+
+/**
+ * Split by whole layers, in order: the embedding on the first device, then layers, then the head on
+ * the last device used. Each device is filled as far as it goes before moving on, which for an ordered
+ * split is the best possible (if greedy filling fails, no contiguous split fits). A device costs its
+ * runtime context and a working set once it holds anything. What fits nowhere lands on the last device,
+ * which is then reported over capacity.
+ */
+export function splitAcrossDevices(input: SplitInput, hw: PlanHardware): DeviceUsage[] {
+  const { weights, kvPerLayer, work } = input;
+  const onCpu = hw.gpus.length === 0;
+  const devices = onCpu
+    ? [{ name: 'CPU (RAM)', freeBytes: hw.ramFreeBytes, kind: 'cpu' as const }]
+    : hw.gpus.map((g) => ({ name: g.name, freeBytes: g.freeBytes, kind: 'gpu' as const }));
+  const items: Item[] = [{ kind: 'embedding', part: { embedding: weights.embedding } }];
+  weights.layers.forEach((w, l) => items.push({ kind: 'layer', layer: l, part: { weights: w, shortcuts: weights.shortcuts[l], kvCache: kvPerLayer } }));
+  items.push({ kind: 'head', part: { head: weights.head, activations: work.logits } });
+
+  const usage: DeviceUsage[] = devices.map((d) => ({
+    device: d.name, kind: d.kind, capacityBytes: d.freeBytes, usedBytes: 0, fits: true, layers: null, holdsEmbedding: false, holdsHead: false, breakdown: emptyBreakdown(),
+  }));
+  const opening = (): Partial<UsageBreakdown> => ({ runtime: onCpu ? CPU_RUNTIME_BYTES : GPU_RUNTIME_BYTES, activations: work.perDevice });
+  const cost = (p: Partial<UsageBreakdown>): number => Object.values(p).reduce((a, b) => a + (b ?? 0), 0);
+  const add = (u: DeviceUsage, p: Partial<UsageBreakdown>): void => {
+    for (const [k, v] of Object.entries(p) as [keyof UsageBreakdown, number][]) u.breakdown[k] += v;
+    u.usedBytes = totalOf(u.breakdown);
+  };
+  let embeddingDevice = 0;
+  let cur = 0;
+  for (const item of items) {
+    // A tied head is the embedding's matrix: free beside it, a copy anywhere else.
+    const part = item.kind === 'head' ? { ...item.part, head: (item.part.head ?? 0) + (cur === embeddingDevice ? 0 : weights.tiedHeadCopy) } : item.part;
+    const need = (i: number, p: Partial<UsageBreakdown>): number => (usage[i].usedBytes === 0 ? cost(opening()) : 0) + cost(p);
+    let p = part;
+    while (cur < usage.length - 1 && usage[cur].usedBytes + need(cur, p) > usage[cur].capacityBytes) {
+      cur++;
+      if (item.kind === 'head') p = { ...item.part, head: (item.part.head ?? 0) + weights.tiedHeadCopy };
+    }
+    const u = usage[cur];
+    if (u.usedBytes === 0) add(u, opening());
+    add(u, p);
+    if (item.kind === 'embedding') {
+      u.holdsEmbedding = true;
+      embeddingDevice = cur;
+    } else if (item.kind === 'head') u.holdsHead = true;
+    else u.layers = u.layers === null ? [item.layer!, item.layer!] : [u.layers[0], item.layer!];
+  }
+  for (const u of usage) u.fits = u.usedBytes <= u.capacityBytes;
+  return usage;
+}
+
+export interface SlicingRamOptions {
+  /** Calibration sequences (the reference implementation's default: 128). */
+  nsamples?: number;
+  /** Calibration sequence length (default 2048). */
+  seqlen?: number;
+}
+
+export interface SlicingRam {
+  /** Two layers in float32: the one being rotated and the next one, whose inputs it produces. */
+  layerWeights: number;
+  /** The embedding in float32 while it is rotated (the job holds it or two layers, not both). */
+  embeddingWeights: number;
+  /** Calibration activations: every sample's input and output of the current layer, float32. */
+  activations: number;
+  /** Covariance accumulator and eigenvector matrix, D×D float64 each. */
+  pca: number;
+  /** The eigensolver's D×D float64 working copy. */
+  eigenWorkspace: number;
+  /** Node, onnxruntime sessions and buffers. */
+  runtime: number;
+  total: number;
+  nsamples: number;
+  seqlen: number;
+}
+
+/** Process overhead of the slicing job (Node, onnxruntime's sessions and arenas). */
+export const SLICING_RUNTIME_BYTES = 1 * GiB;
+
+export function slicingJobRam(c: ModelConfig, opts: SlicingRamOptions = {}): SlicingRam {
+  const nsamples = opts.nsamples ?? 128;
+  const seqlen = opts.seqlen ?? 2048;
+  const D = c.hiddenSize;
+  const dense = denseShapes(c);
+  const layerParams = Math.max(...dense.layers.map((l) => l.reduce((a, s) => a + shapeParams(s), 0)));
+  const layerWeights = 2 * layerParams * 4;
+  const embeddingWeights = dense.embedding.reduce((a, s) => a + shapeParams(s), 0) * 4;
+  const activations = nsamples * seqlen * D * 4 * 2;
+  const pca = 2 * D * D * 8;
+  const eigenWorkspace = D * D * 8;
+  const total = Math.max(layerWeights, embeddingWeights) + activations + pca + eigenWorkspace + SLICING_RUNTIME_BYTES;
+  return { layerWeights, embeddingWeights, activations, pca, eigenWorkspace, runtime: SLICING_RUNTIME_BYTES, total, nsamples, seqlen };
+}
