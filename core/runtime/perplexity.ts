@@ -1,0 +1,87 @@
+// Perplexity, by the protocol of the SliceGPT reference implementation (shared/models/README.md):
+// consecutive non-overlapping windows of `seqLen` tokens (remainder dropped), each scored alone from
+// position 0; ppl = exp(mean over windows of the window's mean next-token NLL).
+import { checkCancelled, quietContext, type JobContext } from '../jobs/context';
+import type { BlockRunner, ExecutionProvider, ModelSource } from './contract';
+import { forward, nextTokenTargets } from './forward';
+import { createBlockRunner } from './runner';
+
+export interface PerplexityOptions {
+  seqLen?: number;
+  /** Windows per block run (default 8). */
+  batch?: number;
+  /** Score only the first n windows (quick checks). */
+  maxWindows?: number;
+  maxActivationBytes?: number;
+}
+
+export interface PerplexityResult {
+  ppl: number;
+  /** Mean over windows of the mean NLL (nats). */
+  meanNll: number;
+  windows: number;
+  seqLen: number;
+  /** Tokens pushed through the model (windows × seqLen). */
+  tokens: number;
+  seconds: number;
+  tokensPerSecond: number;
+}
+
+export class PerplexityError extends Error {
+  override name = 'PerplexityError';
+}
+
+/** Split ids into the protocol's windows. */
+export function windowsOf(ids: ArrayLike<number>, seqLen: number, maxWindows = Infinity): Int32Array[] {
+  const n = Math.min(Math.floor(ids.length / seqLen), maxWindows);
+  const all = Int32Array.from(ids as ArrayLike<number>);
+  return Array.from({ length: n }, (_, w) => all.subarray(w * seqLen, (w + 1) * seqLen));
+}
+
+/** Perplexity of an already tokenized corpus. */
+export async function perplexityOfIds(
+  src: ModelSource,
+  runner: BlockRunner,
+  ids: ArrayLike<number>,
+  opts: PerplexityOptions = {},
+  ctx: JobContext = quietContext(),
+): Promise<PerplexityResult> {
+  const seqLen = opts.seqLen ?? 256;
+  if (!Number.isInteger(seqLen) || seqLen < 2) throw new PerplexityError(`sequence length must be an integer ≥ 2, got ${seqLen}`);
+  const windows = windowsOf(ids, seqLen, opts.maxWindows);
+  if (windows.length === 0) throw new PerplexityError(`the corpus has ${ids.length} tokens, fewer than one window of ${seqLen}`);
+  checkCancelled(ctx);
+  const t0 = performance.now();
+  const out = await forward(src, runner, windows, {
+    batch: opts.batch,
+    maxActivationBytes: opts.maxActivationBytes,
+    targets: windows.map(nextTokenTargets),
+    ctx,
+    phase: 'ppl',
+  });
+  let sum = 0;
+  for (let w = 0; w < windows.length; w++) {
+    let s = 0;
+    for (let i = 0; i < seqLen - 1; i++) s += out.nll![w * seqLen + i];
+    sum += s / (seqLen - 1);
+  }
+  const meanNll = sum / windows.length;
+  const seconds = (performance.now() - t0) / 1000;
+  const tokens = windows.length * seqLen;
+  return { ppl: Math.exp(meanNll), meanNll, windows: windows.length, seqLen, tokens, seconds, tokensPerSecond: tokens / seconds };
+}
+
+/** Perplexity of a model source over token ids, owning its runner. */
+export async function perplexityWithRunner(
+  src: ModelSource,
+  ids: ArrayLike<number>,
+  opts: PerplexityOptions & { ep?: ExecutionProvider } = {},
+  ctx: JobContext = quietContext(),
+): Promise<PerplexityResult> {
+  const runner = await createBlockRunner(src.arch, { ep: opts.ep });
+  try {
+    return await perplexityOfIds(src, runner, ids, opts, ctx);
+  } finally {
+    await runner.dispose();
+  }
+}
