@@ -1,0 +1,58 @@
+// The CLI transport: `slice-studio <command> [--json]`. User errors print one line on stderr and exit 1,
+// never a stack trace (SLICE_STUDIO_DEBUG=1 adds the stack for bugs).
+import { resolve } from 'node:path';
+import { isUserError, userMessage } from '../../jobs/protocol';
+import type { SliceStudioService } from '../../api/service';
+import { GLOBAL_FLAGS, parseArgs, stringFlag, UsageError } from './args';
+import type { CliContext, CliIo } from './command';
+import { findCommand, COMMANDS } from './commands/index';
+import { usageText } from './commands/help';
+
+const stdio: CliIo = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+};
+
+export async function runCli(argv: readonly string[], io: CliIo = stdio): Promise<number> {
+  let service: SliceStudioService | undefined;
+  try {
+    // The command is the first word that is not an option (global options may come first).
+    const first = argv.findIndex((a) => !a.startsWith('-'));
+    const name = first < 0 ? 'help' : argv[first];
+    const command = findCommand(name);
+    if (!command) {
+      throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+    }
+    const rest = first < 0 ? [...argv] : [...argv.slice(0, first), ...argv.slice(first + 1)];
+    const args = parseArgs(rest, command.flags ?? {});
+    const dataDir = stringFlag(args, 'data-dir');
+    // paths.dataDir() reads this, so the store, hardware's disk check and outputs all follow the flag.
+    if (dataDir) process.env.SLICE_STUDIO_DATA = resolve(dataDir);
+    if (args.flags.has('help') && command.name !== 'help') {
+      io.out(`usage: slice-studio ${command.usage}\n${command.summary}`);
+      return 0;
+    }
+    const ctx: CliContext = {
+      ...io,
+      args,
+      json: args.flags.has('json'),
+      async service() {
+        if (!service) {
+          const { SliceStudioService } = await import('../../api/service');
+          service = await SliceStudioService.create();
+        }
+        return service;
+      },
+    };
+    return await command.run(ctx);
+  } catch (e) {
+    io.err(`slice-studio: ${userMessage(e).message}`);
+    if (e instanceof UsageError) io.err(`run "slice-studio help" for the commands and options`);
+    if (!isUserError(e) && process.env.SLICE_STUDIO_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
+    return 1;
+  } finally {
+    await service?.close();
+  }
+}
+
+export { usageText, GLOBAL_FLAGS };

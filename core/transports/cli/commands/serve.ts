@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import { appRoot } from '../../app-root';
+import { ApiServer } from '../../serve/server';
+import { intFlag, stringFlag } from '../args';
+import type { Command } from '../command';
+
+export const serve: Command = {
+  name: 'serve',
+  usage: 'serve [--port N] [--host H] [--json]',
+  summary: 'Serve the app and its API on http://127.0.0.1 (token-protected); Ctrl+C stops',
+  flags: { values: ['port', 'host'] },
+  async run(ctx) {
+    const service = await ctx.service();
+    const server = await ApiServer.create({
+      api: service,
+      events: service.events,
+      port: intFlag(ctx.args, 'port', 0, 65535) ?? 0,
+      host: stringFlag(ctx.args, 'host'),
+      staticDir: join(appRoot(), 'renderer', 'dist'),
+      log: (line) => ctx.err(line),
+    });
+    if (ctx.json) ctx.out(JSON.stringify({ url: server.url, host: server.host, port: server.port, token: server.token }));
+    else ctx.out(`Slice Studio is serving at ${server.url}\nOpen that URL in a browser (the token is required). Ctrl+C stops.`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await server.close();
+    return 0;
+  },
+};
