@@ -10,6 +10,14 @@
 /** The part of a tokenizer the scorer needs (core/model/tokenizer.ts satisfies it). */
 export interface EvalTokenizer {
   encode(text: string, opts?: { addSpecialTokens?: boolean }): ArrayLike<number>;
+  /** lm-eval's prefix token for an empty context is the tokenizer's BOS, else its EOS. */
+  readonly bosTokenId?: number | null;
+  readonly eosTokenId?: number | null;
+}
+
+/** lm-eval's `prefix_token_id`: BOS, else EOS (the tokenizer's, falling back to the model config's). */
+export function prefixTokenId(tok: EvalTokenizer, config: { bosTokenId: number | null; eosTokenId: number | null }): number | null {
+  return tok.bosTokenId ?? tok.eosTokenId ?? config.bosTokenId ?? config.eosTokenId;
 }
 
 export interface EncodedPair {

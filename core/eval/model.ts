@@ -1,0 +1,10 @@
+// Opening what the user points the evaluator or the speed bench at: a dense Hugging Face folder or a
+// sliced model folder (recognized by its slicing_config.json). Both give a ModelSource; the tokenizer
+// files travel with either.
+import { isSlicedModelFolder, SlicedModelSource } from '../model/sliced-source';
+import { openModel } from '../model/source';
+import type { ModelSource } from '../runtime/contract';
+
+export async function openEvalModel(folder: string): Promise<ModelSource> {
+  return isSlicedModelFolder(folder) ? SlicedModelSource.create(folder) : openModel(folder);
+}
