@@ -108,3 +108,29 @@ export async function generateWithRunner(
     await runner.dispose();
   }
 }
+
+export interface GenerateTextResult extends GenerateResult {
+  /** Prompt and continuation, decoded together (special tokens skipped). */
+  text: string;
+  /** The continuation alone. */
+  completion: string;
+}
+
+/**
+ * Greedy generation from text: the model folder's tokenizer encodes the prompt with its default
+ * special tokens (LLaMA's <s>), the whole sequence is decoded at the end.
+ */
+export async function generate(
+  params: { model: string | ModelSource; prompt: string; maxNewTokens?: number; ep?: ExecutionProvider; stopIds?: number[]; onToken?: (id: number) => void },
+  ctx: JobContext = quietContext(),
+): Promise<GenerateTextResult> {
+  const { loadTokenizer } = await import('../model/tokenizer');
+  const { openModel } = await import('../model/source');
+  const src = typeof params.model === 'string' ? await openModel(params.model) : params.model;
+  const tok = await loadTokenizer(src.folder);
+  const prompt = tok.encode(params.prompt);
+  const r = await generateWithRunner(src, prompt, { maxNewTokens: params.maxNewTokens, ep: params.ep, stopIds: params.stopIds, onToken: params.onToken }, ctx);
+  const text = tok.decode([...prompt, ...r.ids], { skipSpecialTokens: true });
+  const head = tok.decode(prompt, { skipSpecialTokens: true });
+  return { ...r, text, completion: text.startsWith(head) ? text.slice(head.length) : tok.decode(r.ids, { skipSpecialTokens: true }) };
+}
