@@ -13,6 +13,7 @@ import type { JobInfo } from '../jobs/runner';
 import type { ApiEvent, JobId, RunId } from './events';
 import {
   boolean,
+  integer,
   literal,
   nonEmptyString,
   object,
@@ -29,39 +30,9 @@ export type { HardwareReport } from '../hardware/types';
 export type { ModelInspection } from '../model/inspect';
 export type { JobInfo } from '../jobs/runner';
 
-export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled';
-
-export interface RunSummary {
-  id: RunId;
-  kind: string;
-  name: string;
-  status: RunStatus;
-  modelPath: string | null;
-  /** ISO 8601. */
-  startedAt: string;
-  finishedAt: string | null;
-  seconds: number | null;
-  /** One user-facing line when the run failed. */
-  error: string | null;
-}
-
-export interface RunDetail extends RunSummary {
-  params: unknown;
-  result: unknown;
-  metrics: Record<string, unknown>[];
-  layerStats: Record<string, unknown>[];
-  artifacts: Record<string, unknown>[];
-}
-
-export interface RecentModel {
-  path: string;
-  name: string;
-  family: string | null;
-  architecture: string | null;
-  parameterCount: number | null;
-  /** ISO 8601 of the latest inspection. */
-  inspectedAt: string;
-}
+// Runs and models are the store's rows, as stored (JSON columns parsed): the contract does not re-shape them.
+export type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind } from '../store/types';
+import type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind } from '../store/types';
 
 export interface AppInfo {
   version: string;
@@ -74,11 +45,18 @@ export interface AppInfo {
 }
 
 export const runFilter = object({
-  status: optional(literal('running', 'done', 'failed', 'cancelled')),
-  kind: optional(nonEmptyString),
+  status: optional(literal('queued', 'running', 'done', 'failed', 'cancelled')),
+  kind: optional(literal('slice', 'ppl', 'eval', 'bench', 'export', 'generate')),
+  modelId: optional(positiveInteger),
+  parentRunId: optional(positiveInteger),
   limit: optional(positiveInteger),
+  offset: optional(integer),
 });
 export type RunFilter = ReturnType<typeof runFilter.check>;
+// Compile-time guard: the filter's literals must list exactly the store's kinds and statuses.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const filterMatchesStore: [Same<NonNullable<RunFilter['status']>, RunStatus>, Same<NonNullable<RunFilter['kind']>, RunKind>] = [true, true];
+void filterMatchesStore;
 
 export const jobSpec = object({ kind: nonEmptyString, params: optional(record), name: optional(nonEmptyString) });
 export type JobSpecPayload = ReturnType<typeof jobSpec.check>;

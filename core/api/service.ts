@@ -5,13 +5,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { detectHardware, type DetectOptions } from '../hardware/detect';
 import { inspectModel } from '../model/inspect';
-import { resourcePath } from '../paths';
+import { dataDir, resourcePath } from '../paths';
+import { Store } from '../store/store';
+import { storeRecorder } from '../jobs/store-recorder';
 import { JobRunner, type RunnerOptions } from '../jobs/runner';
 import { jobKinds } from '../jobs/registry';
 import { appRoot } from '../transports/app-root';
 import type { AppInfo, ApiArgs, ApiResult, SliceStudioApi } from './contract';
 import { EventHub } from './events';
-import { openServiceStore, type ServiceStore } from './store-adapter';
 
 export class NotAvailableError extends Error {
   override name = 'NotAvailableError';
@@ -22,9 +23,7 @@ export class RunNotFoundError extends Error {
 }
 
 export interface ServiceOptions {
-  /** The store; by default the SQLite file in the data directory (SLICE_STUDIO_DATA / --data-dir). */
-  store?: ServiceStore;
-  /** Store file when `store` is not given. */
+  /** Store file; by default slice-studio.db in the data directory (SLICE_STUDIO_DATA / --data-dir). */
   storeFile?: string;
   runner?: Partial<Omit<RunnerOptions, 'recorder'>>;
   hardware?: DetectOptions;
@@ -40,13 +39,13 @@ function version(): string {
 
 export class SliceStudioService implements SliceStudioApi {
   readonly events = new EventHub();
-  #store: ServiceStore;
+  #store: Store;
   #runner: JobRunner;
   #hardware: Promise<ApiResult<'getHardware'>> | null = null;
   #detect: DetectOptions;
   #unsubscribe: () => void;
 
-  private constructor(store: ServiceStore, runner: JobRunner, detect: DetectOptions) {
+  private constructor(store: Store, runner: JobRunner, detect: DetectOptions) {
     this.#store = store;
     this.#runner = runner;
     this.#detect = detect;
@@ -60,9 +59,14 @@ export class SliceStudioService implements SliceStudioApi {
   }
 
   static async create(opts: ServiceOptions = {}): Promise<SliceStudioService> {
-    const store = opts.store ?? (await openServiceStore(opts.storeFile));
-    const runner = await JobRunner.create({ ...opts.runner, recorder: store.recorder });
-    return new SliceStudioService(store, runner, opts.hardware ?? {});
+    const store = Store.open(opts.storeFile);
+    try {
+      const runner = await JobRunner.create({ ...opts.runner, recorder: storeRecorder(store) });
+      return new SliceStudioService(store, runner, opts.hardware ?? {});
+    } catch (e) {
+      store.close();
+      throw e;
+    }
   }
 
   /** The runner, for in-process callers (the CLI waits on jobs it started). */
@@ -74,7 +78,7 @@ export class SliceStudioService implements SliceStudioApi {
     const demo = resourcePath('models', 'tiny-llama');
     return {
       version: version(),
-      dataDir: this.#store.dataDir,
+      dataDir: dataDir(),
       demoModelPath: existsSync(join(demo, 'config.json')) ? demo : null,
       jobKinds: jobKinds(),
     };
@@ -83,7 +87,7 @@ export class SliceStudioService implements SliceStudioApi {
   async getHardware(...[refresh]: ApiArgs<'getHardware'>): Promise<ApiResult<'getHardware'>> {
     if (refresh || !this.#hardware) {
       // Probing starts a session per execution provider (seconds): share one detection between callers.
-      const pending = detectHardware({ dataDir: this.#store.dataDir, ...this.#detect }).then((report) => {
+      const pending = detectHardware({ dataDir: dataDir(), ...this.#detect }).then((report) => {
         this.#store.recordHardware(report);
         this.events.emit({ channel: 'state', type: 'hardware-changed' });
         return report;

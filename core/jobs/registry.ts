@@ -4,9 +4,12 @@
 // `kinds/index.ts`) is all it takes to make it runnable from every transport.
 import type { JobContext } from './context';
 import type { Validator } from '../api/validate';
+import type { RunKind } from '../store/types';
 
 export interface JobDefinition<P = unknown, R = unknown> {
   kind: string;
+  /** Which kind of run the store records for it (the store keeps a closed list of run kinds). */
+  runKind: RunKind;
   /** One line for help texts and the UI. */
   summary: string;
   params: Validator<P>;

@@ -11,6 +11,7 @@ import type { JobEvent, JobEndEvent, JobId, RunId } from '../api/events';
 import { isJobEnd } from '../api/events';
 import { getJob } from './registry';
 import type { FromWorker, WorkerInput } from './protocol';
+import type { RunKind } from '../store/types';
 import './kinds/index';
 
 export interface JobSpec {
@@ -35,7 +36,7 @@ export interface JobInfo {
 
 /** Where runs are recorded (the Store in the app; see store-recorder.ts). */
 export interface RunRecorder {
-  started(info: { kind: string; name: string; params: unknown; modelPath?: string }): RunId;
+  started(info: { kind: string; runKind: RunKind; name: string; params: unknown; modelPath?: string }): RunId;
   progressed?(runId: RunId, event: Extract<JobEvent, { type: 'progress' }>): void;
   ended(runId: RunId, end: JobEndEvent): void;
 }
@@ -124,7 +125,13 @@ export class JobRunner {
     const def = getJob(spec.kind);
     const params = def.params.check(spec.params ?? {}, `${spec.kind} params`);
     const name = spec.name?.trim() || def.describe?.(params) || spec.kind;
-    const runId = this.#recorder.started({ kind: spec.kind, name, params, modelPath: def.modelPath?.(params) });
+    const runId = this.#recorder.started({
+      kind: spec.kind,
+      runKind: def.runKind,
+      name,
+      params,
+      modelPath: def.modelPath?.(params),
+    });
     const jobId = randomUUID();
     const input: WorkerInput = { kind: spec.kind, params, modules: this.#modules };
     const worker = spawnWorker(this.#workerUrl, input);

@@ -1,0 +1,34 @@
+// Records a job's run in the Store: created as running with its params as settings, phase timings
+// derived from the progress stream (a phase ends when the next one starts), then done with the result,
+// failed with its one-line message, or cancelled.
+import type { Store } from '../store/store';
+import type { RunRecorder } from './runner';
+
+export function storeRecorder(store: Store): RunRecorder {
+  const phases = new Map<number, { phase: string; since: number }>();
+  const closePhase = (runId: number, at: number) => {
+    const current = phases.get(runId);
+    if (current) store.addPhase(runId, current.phase, (at - current.since) / 1000);
+  };
+  return {
+    started({ kind, runKind, name, params, modelPath }) {
+      const settings = { job: kind, ...(params as Record<string, unknown>), ...(modelPath ? { modelPath } : {}) };
+      const run = store.createRun({ kind: runKind, name, settings, status: 'running' });
+      store.startRun(run.id);
+      return run.id;
+    },
+    progressed(runId, e) {
+      const current = phases.get(runId);
+      if (current?.phase === e.phase) return;
+      closePhase(runId, e.at);
+      phases.set(runId, { phase: e.phase, since: e.at });
+    },
+    ended(runId, e) {
+      closePhase(runId, e.at);
+      phases.delete(runId);
+      if (e.type === 'done') store.finishRun(runId, e.result);
+      else if (e.type === 'failed') store.failRun(runId, e.message);
+      else store.failRun(runId, e.forced ? 'cancelled (stopped after the grace period)' : 'cancelled', 'cancelled');
+    },
+  };
+}
