@@ -71,3 +71,6 @@ export async function detectHardware(opts: DetectOptions = {}): Promise<Hardware
     detectedAt: new Date().toISOString(),
   };
 }
+
+export { formatHardware } from './format';
+export type { HardwareReport, GpuInfo, ProviderProbe, ExecutionProvider } from './types';
