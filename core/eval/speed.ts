@@ -1,0 +1,194 @@
+// The speed bench: prefill throughput and per-token decode latency with a KV cache, at batch 1 and a
+// larger batch, on a chosen execution provider, for a dense or sliced model; peak memory (RSS).
+//
+// It drives the runtime's KV-cache graphs (attentionCached / parallelCached, the same path as
+// core/runtime/generate.ts) but batched: generate.ts decodes one sequence, and the paper's throughput
+// numbers need several. Greedy decoding of a fixed synthetic prompt: content does not change the work
+// (no early stop: every row decodes exactly `newTokens` tokens). All layer weights are held in memory
+// for the run, as in generation. Every phase is timed; each measurement is the median of `repeats`.
+import { checkCancelled, type JobContext } from '../jobs/context';
+import type { ExecutionProvider, ModelSource } from '../runtime/contract';
+import { createBlockRunner, type KvCache, type OrtRunner } from '../runtime/runner';
+import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
+import { openEvalModel } from './model';
+
+export interface BenchParams {
+  /** Model folder (dense or sliced). Ignored when `source` is given. */
+  model: string;
+  /** The larger batch (batch 1 is always measured too). Default 8. */
+  batch?: number;
+  ep?: ExecutionProvider;
+  /** Prompt length in tokens. Default 128. */
+  promptTokens?: number;
+  /** Tokens decoded per sequence. Default 64. */
+  newTokens?: number;
+  /** Timed repetitions per batch size (median reported). Default 3. */
+  repeats?: number;
+  source?: ModelSource;
+}
+
+export interface BatchSpeed {
+  batch: number;
+  prefill: { seconds: number; tokensPerSecond: number };
+  /** One decode step produces one token per sequence. */
+  decode: { steps: number; seconds: number; msPerToken: number; tokensPerSecond: number };
+  /** Every repetition, for spread. */
+  runs: { prefillSeconds: number; decodeSeconds: number }[];
+}
+
+export interface BenchResult {
+  model: string;
+  ep: ExecutionProvider;
+  family: string;
+  /** Parameters counted from the loaded weights. */
+  parameters: number;
+  promptTokens: number;
+  newTokens: number;
+  repeats: number;
+  results: BatchSpeed[];
+  /** Wall-clock seconds per phase (load, warmup, batch:N). */
+  phases: Record<string, number>;
+  memory: { rssAfterLoadMB: number; peakRssMB: number };
+}
+
+export class BenchError extends Error {
+  override name = 'BenchError';
+}
+
+const now = () => performance.now() / 1000;
+const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+interface Weights {
+  emb: EmbeddingWeights;
+  layers: LayerWeights[];
+  head: HeadWeights;
+}
+
+function countParams(w: Weights): number {
+  let n = 0;
+  const walk = (o: unknown): void => {
+    if (o instanceof Float32Array) n += o.length;
+    else if (o && typeof o === 'object') for (const v of Object.values(o)) walk(v);
+  };
+  walk(w);
+  return n;
+}
+
+async function layerStep(r: OrtRunner, w: LayerWeights, x: Float32Array, batch: number, seq: number, cache: KvCache): Promise<{ x: Float32Array; cache: KvCache }> {
+  if (w.kind === 'parallel') {
+    const o = await r.parallelCached(w.block, x, batch, seq, cache);
+    return { x: o.y, cache: o.cache! };
+  }
+  const a = await r.attentionCached(w.attn, x, batch, seq, cache);
+  return { x: await r.mlp(w.mlp, a.y, batch, seq), cache: a.cache! };
+}
+
+/** Greedy next ids from the last position of each row. */
+async function nextIds(r: OrtRunner, head: HeadWeights, x: Float32Array, batch: number, seq: number): Promise<Int32Array> {
+  const width = x.length / (batch * seq);
+  const last = new Float32Array(batch * width);
+  for (let b = 0; b < batch; b++) last.set(x.subarray(((b + 1) * seq - 1) * width, (b + 1) * seq * width), b * width);
+  const { logits } = await r.head(head, last, batch, 1, { logits: true });
+  const V = head.lm.weight.rows;
+  const ids = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    let best = 0;
+    for (let v = 1; v < V; v++) if (logits![b * V + v] > logits![b * V + best]) best = v;
+    ids[b] = best;
+  }
+  return ids;
+}
+
+/** One prefill of `batch × P` tokens and `steps` decode steps; seconds for each. */
+async function runOnce(ctx: JobContext, r: OrtRunner, w: Weights, batch: number, P: number, steps: number, vocab: number): Promise<{ prefillSeconds: number; decodeSeconds: number }> {
+  // A fixed, varied prompt (distinct per row) inside the vocabulary.
+  const prompt = Int32Array.from({ length: batch * P }, (_, i) => (i * 7919 + 17) % vocab);
+  let caches: KvCache[] = w.layers.map(() => ({ k: new Float32Array(0), v: new Float32Array(0), past: 0 }));
+  const t0 = now();
+  let x = await r.embedAt(w.emb, prompt, batch, P, 0);
+  for (let l = 0; l < w.layers.length; l++) ({ x, cache: caches[l] } = await layerStep(r, w.layers[l], x, batch, P, caches[l]));
+  let ids = await nextIds(r, w.head, x, batch, P);
+  const t1 = now();
+  for (let i = 0; i < steps; i++) {
+    checkCancelled(ctx);
+    x = await r.embedAt(w.emb, ids, batch, 1, P + i);
+    for (let l = 0; l < w.layers.length; l++) ({ x, cache: caches[l] } = await layerStep(r, w.layers[l], x, batch, 1, caches[l]));
+    ids = await nextIds(r, w.head, x, batch, 1);
+  }
+  const t2 = now();
+  caches = [];
+  return { prefillSeconds: t1 - t0, decodeSeconds: t2 - t1 };
+}
+
+export async function bench(ctx: JobContext, params: BenchParams): Promise<BenchResult> {
+  const batchLarge = params.batch ?? 8;
+  const P = params.promptTokens ?? 128;
+  const steps = params.newTokens ?? 64;
+  const repeats = params.repeats ?? 3;
+  const ep = params.ep ?? 'cpu';
+  for (const [k, v] of Object.entries({ batch: batchLarge, promptTokens: P, newTokens: steps, repeats })) {
+    if (!Number.isInteger(v) || v < 1) throw new BenchError(`${k} must be a positive integer, got ${v}`);
+  }
+  const phases: Record<string, number> = {};
+
+  let t = now();
+  ctx.progress({ phase: 'load', fraction: 0, message: 'loading weights' });
+  const source = params.source ?? (await openEvalModel(params.model));
+  if (P + steps > source.config.maxPositions) {
+    throw new BenchError(`prompt (${P}) + new tokens (${steps}) exceed the model's ${source.config.maxPositions} positions`);
+  }
+  const w: Weights = { emb: await source.embedding(), layers: [], head: await source.head() };
+  for (let l = 0; l < source.config.numLayers; l++) w.layers.push(await source.layer(l));
+  const runner = await createBlockRunner(source.arch, { ep });
+  phases.load = now() - t;
+  const rssAfterLoad = process.memoryUsage().rss;
+  const vocab = w.emb.tokens.rows;
+
+  const batches = [...new Set([1, batchLarge])];
+  const results: BatchSpeed[] = [];
+  try {
+    t = now();
+    ctx.progress({ phase: 'warmup', fraction: 0 });
+    // Compiles the sessions (prefill and one-token shapes) outside the timed runs.
+    for (const b of batches) await runOnce(ctx, runner, w, b, Math.min(P, 8), 2, vocab);
+    phases.warmup = now() - t;
+    const total = batches.length * repeats;
+    let done = 0;
+    for (const b of batches) {
+      t = now();
+      const runs: BatchSpeed['runs'] = [];
+      for (let i = 0; i < repeats; i++) {
+        checkCancelled(ctx);
+        runs.push(await runOnce(ctx, runner, w, b, P, steps, vocab));
+        done++;
+        ctx.progress({ phase: `batch:${b}`, fraction: done / total, message: `batch ${b}, run ${i + 1}/${repeats}` });
+      }
+      phases[`batch:${b}`] = now() - t;
+      const pre = median(runs.map((r) => r.prefillSeconds));
+      const dec = median(runs.map((r) => r.decodeSeconds));
+      results.push({
+        batch: b,
+        prefill: { seconds: pre, tokensPerSecond: (b * P) / pre },
+        decode: { steps, seconds: dec, msPerToken: (dec / steps) * 1000, tokensPerSecond: (b * steps) / dec },
+        runs,
+      });
+    }
+  } finally {
+    await runner.dispose();
+  }
+  ctx.progress({ phase: 'done', fraction: 1 });
+  return {
+    model: source.folder,
+    ep,
+    family: source.config.family,
+    parameters: countParams(w),
+    promptTokens: P,
+    newTokens: steps,
+    repeats,
+    results,
+    phases,
+    // maxRSS is in kilobytes: the process's peak so far, which includes everything loaded before.
+    memory: { rssAfterLoadMB: mb(rssAfterLoad), peakRssMB: mb(process.resourceUsage().maxRSS * 1024) },
+  };
+}
