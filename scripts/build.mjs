@@ -1,0 +1,80 @@
+// Builds everything that ships:
+//   renderer/dist/          the Svelte UI (vite)
+//   dist/cli.mjs            the CLI (bin/slice-studio.mjs runs it)
+//   dist/job-worker.mjs     the jobs runner's worker thread
+//   dist/electron/main.cjs, dist/electron/preload.cjs
+// Native and binary-bearing packages stay external: they are loaded from node_modules at run time.
+// Usage: node scripts/build.mjs [renderer|node]...   (default: both)
+import { build as esbuild } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const parts = process.argv.slice(2);
+const want = (p) => parts.length === 0 || parts.includes(p);
+
+export const EXTERNAL = [
+  'electron',
+  'onnxruntime-node',
+  // onnxruntime-node registers its backend in its own copy of onnxruntime-common: one copy only.
+  'onnxruntime-common',
+  'better-sqlite3',
+  // ws's optional native speed-ups, absent here.
+  'bufferutil',
+  'utf-8-validate',
+];
+
+// ESM bundles of CommonJS packages need a real `require` for Node built-ins.
+const ESM_BANNER = "import { createRequire as __ssCreateRequire } from 'node:module'; const require = __ssCreateRequire(import.meta.url);";
+// CommonJS bundles (Electron) have no import.meta: core/ uses import.meta.url to find its files.
+const CJS_BANNER = "const __ssImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
+
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning', external: EXTERNAL };
+
+export async function buildNode(outdir = join(root, 'dist')) {
+  await esbuild({
+    ...common,
+    entryPoints: { cli: join(root, 'core/transports/cli/main.ts'), 'job-worker': join(root, 'core/jobs/worker.ts') },
+    outdir,
+    format: 'esm',
+    outExtension: { '.js': '.mjs' },
+    banner: { js: ESM_BANNER },
+  });
+  await esbuild({
+    ...common,
+    entryPoints: { main: join(root, 'electron/main.ts') },
+    outdir: join(outdir, 'electron'),
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    banner: { js: CJS_BANNER },
+    // import.meta.resolve only serves the TypeScript (dev) worker, never used from a bundle.
+    define: { 'import.meta.url': '__ssImportMetaUrl', 'import.meta.resolve': 'undefined' },
+  });
+  // The sandboxed preload can require only 'electron' (and a few built-ins): everything else is inlined.
+  await esbuild({
+    ...common,
+    platform: 'browser',
+    target: 'chrome120',
+    entryPoints: { preload: join(root, 'electron/preload.ts') },
+    outdir: join(outdir, 'electron'),
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    external: ['electron'],
+  });
+}
+
+export async function buildRenderer() {
+  const { build } = await import('vite');
+  await build({ configFile: join(root, 'renderer/vite.config.ts'), logLevel: 'warn' });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const t0 = performance.now();
+  if (want('renderer')) await buildRenderer();
+  if (want('node')) {
+    rmSync(join(root, 'dist'), { recursive: true, force: true });
+    await buildNode();
+  }
+  console.log(`built ${parts.length ? parts.join(' + ') : 'renderer + node'} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
