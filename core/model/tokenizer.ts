@@ -13,6 +13,12 @@ export { TokenizerNotFoundError, TokenizerFormatError } from './tokenizer-files'
 export interface EncodeOptions {
   /** Add the special tokens transformers adds by default (LLaMA's <s>, OPT's </s>). Default true. */
   addSpecialTokens?: boolean;
+  /**
+   * Stop once at least this many ids are produced. The result is then a prefix of the full encoding
+   * (exact: pieces are encoded in order), possibly a little longer than asked, without the trailing
+   * special tokens. For taking the first windows of a large dataset without encoding all of it.
+   */
+  maxTokens?: number;
 }
 
 export interface DecodeOptions {
@@ -104,7 +110,9 @@ class SliceTokenizer implements Tokenizer {
     const out: number[] = special ? [...this.#prefix] : [];
     // Pieces are mostly single words, which repeat: remember each one's ids for this call.
     const seen = [new Map<string, number[]>(), new Map<string, number[]>()];
+    const stopAt = opts.maxTokens ?? Infinity;
     for (const p of pieces) {
+      if (out.length >= stopAt) return out;
       const piece = text.slice(p.start, p.end);
       const memo = seen[p.continuation ? 1 : 0];
       let ids = memo.get(piece);
