@@ -1,0 +1,83 @@
+// Symmetric eigendecomposition in float64 — the PCA at the heart of SliceGPT. LAPACK dsyevd's
+// pipeline, written in TypeScript with every O(n³) product on ONNX Runtime's Gemm:
+//   1. blocked Householder tridiagonalization, A = Q·T·Qᵀ        (tridiagonalize.ts)
+//   2. divide and conquer on T = Z·Λ·Zᵀ                          (divide-conquer.ts)
+//   3. back-transformation V = Q·Z in compact-WY blocks           (back-transform.ts)
+import { applyQ } from './back-transform';
+import { tridiagonalEigen } from './divide-conquer';
+import { tridiagonalize } from './tridiagonalize';
+
+export class EighError extends Error {
+  override name = 'EighError';
+}
+
+export interface EighOptions {
+  /** Householder panel width (default 64). */
+  blockSize?: number;
+  /** Divide-and-conquer leaf size (default 32). */
+  leafSize?: number;
+  /** Aborts between panels / merges (throws the signal's reason). */
+  signal?: AbortSignal;
+  /** Filled with seconds spent per phase: tridiagonalize, tridiagonalSolve, backTransform. */
+  timings?: Record<string, number>;
+}
+
+export interface EighResult {
+  /** Eigenvalues in descending order. */
+  values: Float64Array;
+  /** n×n row-major; column j is the unit eigenvector of values[j], so A·V = V·diag(values). */
+  vectors: Float64Array;
+}
+
+/**
+ * Eigenvalues and eigenvectors of the symmetric n×n row-major matrix `a` (not modified). The matrix
+ * is symmetrized as (A + Aᵀ)/2 first, so Gram matrices with rounding-level asymmetry are fine.
+ */
+export async function eigh(a: Float64Array, n: number, opts: EighOptions = {}): Promise<EighResult> {
+  if (!Number.isInteger(n) || n < 0) throw new EighError(`matrix size must be a non-negative integer, got ${n}`);
+  if (a.length !== n * n) throw new EighError(`expected ${n}×${n} = ${n * n} elements, got ${a.length}`);
+  const clock = () => performance.now() / 1000;
+  const timings = opts.timings;
+  const t0 = clock();
+  // Symmetrize and scale to max |a_ij| = 1 (LAPACK scales too): keeps every intermediate in range.
+  const s = new Float64Array(n * n);
+  let amax = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const v = 0.5 * (a[i * n + j] + a[j * n + i]);
+      if (!Number.isFinite(v)) throw new EighError(`matrix has a non-finite entry at (${i}, ${j})`);
+      s[i * n + j] = v;
+      s[j * n + i] = v;
+      amax = Math.max(amax, Math.abs(v));
+    }
+  }
+  const values = new Float64Array(n);
+  const vectors = new Float64Array(n * n);
+  if (amax === 0) {
+    for (let i = 0; i < n; i++) vectors[i * n + i] = 1;
+    return { values, vectors };
+  }
+  const inv = 1 / amax;
+  for (let i = 0; i < s.length; i++) s[i] *= inv;
+
+  const tri = await tridiagonalize(s, n, { blockSize: opts.blockSize, signal: opts.signal });
+  const t1 = clock();
+  const eig = await tridiagonalEigen(tri.d, tri.e, n, { leafSize: opts.leafSize, signal: opts.signal });
+  const t2 = clock();
+  const z = eig.vectors;
+  await applyQ(tri, z, n, opts.signal);
+  const t3 = clock();
+  // Ascending → descending: reverse the values and the columns.
+  for (let j = 0; j < n; j++) values[j] = eig.values[n - 1 - j] * amax;
+  for (let r = 0; r < n; r++) {
+    const row = r * n;
+    for (let j = 0; j < n; j++) vectors[row + j] = z[row + n - 1 - j];
+  }
+  if (timings) {
+    timings.tridiagonalize = t1 - t0;
+    timings.tridiagonalSolve = t2 - t1;
+    timings.backTransform = t3 - t2;
+    timings.total = clock() - t0;
+  }
+  return { values, vectors };
+}

@@ -1,0 +1,100 @@
+// One-node ONNX graphs (MatMul / Gemm) for the linear-algebra helpers, hand-encoded with protobufjs'
+// Writer so that this room depends on nothing but the wire format. Field numbers follow onnx.proto.
+// (core/onnx has a general graph builder; these graphs are a single node with symbolic dims, so the
+// few bytes below are simpler than depending on it. Merge later if wanted.)
+import protobuf from 'protobufjs';
+
+export type LinalgDtype = 'float32' | 'float64';
+
+const ELEM: Record<LinalgDtype, number> = { float32: 1, float64: 11 };
+const ATTR_FLOAT = 1;
+const ATTR_INT = 2;
+
+type W = protobuf.Writer;
+
+function message(w: W, field: number, body: (w: W) => void): void {
+  w.uint32((field << 3) | 2).fork();
+  body(w);
+  w.ldelim();
+}
+
+function str(w: W, field: number, s: string): void {
+  w.uint32((field << 3) | 2).string(s);
+}
+
+/** ValueInfoProto for a rank-2 tensor with symbolic dims. */
+function valueInfo(w: W, field: number, name: string, dtype: LinalgDtype, dims: [string, string]): void {
+  message(w, field, (v) => {
+    str(v, 1, name);
+    message(v, 2, (t) =>
+      message(t, 1, (tt) => {
+        tt.uint32((1 << 3) | 0).int32(ELEM[dtype]);
+        message(tt, 2, (shape) => {
+          for (const d of dims) message(shape, 1, (dim) => str(dim, 2, d));
+        });
+      }),
+    );
+  });
+}
+
+function attrInt(w: W, name: string, i: number): void {
+  message(w, 5, (a) => {
+    str(a, 1, name);
+    a.uint32((3 << 3) | 0).int64(i);
+    a.uint32((20 << 3) | 0).int32(ATTR_INT);
+  });
+}
+
+function attrFloat(w: W, name: string, f: number): void {
+  message(w, 5, (a) => {
+    str(a, 1, name);
+    a.uint32((2 << 3) | 5).float(f);
+    a.uint32((20 << 3) | 0).int32(ATTR_FLOAT);
+  });
+}
+
+export interface GemmGraphSpec {
+  dtype: LinalgDtype;
+  transA: boolean;
+  transB: boolean;
+  /** Exactly representable in float32 (the attribute's type): use ±1, ±0.5, … */
+  alpha: number;
+  beta: number;
+  /** Whether input C (same shape as the output) is added: Y = alpha·op(A)·op(B) + beta·C. */
+  withC: boolean;
+}
+
+/**
+ * Gemm with symbolic dims, so one session serves every shape. Inputs 'A', 'B' (and 'C'), output 'Y'.
+ */
+export function gemmModel(spec: GemmGraphSpec): Uint8Array {
+  const w = protobuf.Writer.create();
+  w.uint32((1 << 3) | 0).int64(8); // ir_version
+  str(w, 2, 'slice-studio-linalg');
+  message(w, 8, (o) => {
+    str(o, 1, '');
+    o.uint32((2 << 3) | 0).int64(13);
+  });
+  const aDims: [string, string] = spec.transA ? ['K', 'M'] : ['M', 'K'];
+  const bDims: [string, string] = spec.transB ? ['N', 'K'] : ['K', 'N'];
+  message(w, 7, (g) => {
+    message(g, 1, (n) => {
+      str(n, 1, 'A');
+      str(n, 1, 'B');
+      if (spec.withC) str(n, 1, 'C');
+      str(n, 2, 'Y');
+      str(n, 3, 'gemm');
+      str(n, 4, 'Gemm');
+      attrFloat(n, 'alpha', spec.alpha);
+      attrFloat(n, 'beta', spec.beta);
+      attrInt(n, 'transA', spec.transA ? 1 : 0);
+      attrInt(n, 'transB', spec.transB ? 1 : 0);
+    });
+    str(g, 2, 'gemm');
+    valueInfo(g, 11, 'A', spec.dtype, aDims);
+    valueInfo(g, 11, 'B', spec.dtype, bDims);
+    if (spec.withC) valueInfo(g, 11, 'C', spec.dtype, ['M', 'N']);
+    valueInfo(g, 12, 'Y', spec.dtype, ['M', 'N']);
+  });
+  return w.finish();
+}

@@ -1,0 +1,143 @@
+// The secular equation of a rank-one update, f(λ) = 1/ρ + Σ z_i²/(d_i − λ) = 0, whose roots are the
+// eigenvalues of D + ρ·z·zᵀ (d strictly increasing, z_i ≠ 0, ρ > 0). Each root is found relative to
+// its nearer pole (λ = d_o + τ) so that every difference d_i − λ is computed to high relative
+// accuracy — which Gu–Eisenstat's eigenvector formula needs for orthogonal vectors.
+import { ConvergenceError } from './tql2';
+
+const EPS = 2 ** -53;
+
+export interface SecularRoots {
+  /** Roots in ascending order, λ_j ∈ (d_j, d_{j+1}). */
+  lambda: Float64Array;
+  /** k×k row-major: delta[j·k + i] = d_i − λ_j, accurate to a few ulps relative. */
+  delta: Float64Array;
+}
+
+function root(d: Float64Array, z2: Float64Array, k: number, rho: number, j: number, delta: Float64Array): number {
+  const rhoinv = 1 / rho;
+  const dj = delta.subarray(j * k, (j + 1) * k);
+  let origin: number;
+  let lo: number;
+  let hi: number;
+  if (j === k - 1) {
+    let zz = 0;
+    for (let i = 0; i < k; i++) zz += z2[i];
+    origin = j;
+    lo = 0;
+    hi = rho * zz;
+  } else {
+    const gap = d[j + 1] - d[j];
+    const mid = d[j] + gap / 2;
+    let f = rhoinv;
+    for (let i = 0; i < k; i++) f += z2[i] / (d[i] - mid);
+    if (f >= 0) {
+      origin = j;
+      lo = 0;
+      hi = gap / 2;
+    } else {
+      origin = j + 1;
+      lo = -gap / 2;
+      hi = 0;
+    }
+  }
+  const dorg = d[origin];
+  for (let i = 0; i < k; i++) dj[i] = d[i] - dorg;
+  // τ ∈ (lo, hi); each step updates the bracket by the sign of f (f increases with τ), then tries a
+  // rational step that models the two nearest poles exactly, falling back to bisection.
+  let tau = (lo + hi) / 2;
+  for (let iter = 0; iter < 400; iter++) {
+    let psi = 0;
+    let dpsi = 0;
+    let phi = 0;
+    let dphi = 0;
+    let abssum = 0;
+    for (let i = 0; i <= j; i++) {
+      const del = dj[i] - tau;
+      const q = z2[i] / del;
+      psi += q;
+      dpsi += q / del;
+      abssum -= q;
+    }
+    for (let i = j + 1; i < k; i++) {
+      const del = dj[i] - tau;
+      const q = z2[i] / del;
+      phi += q;
+      dphi += q / del;
+      abssum += q;
+    }
+    const f = rhoinv + psi + phi;
+    const fp = dpsi + dphi;
+    if (Math.abs(f) <= 8 * EPS * (rhoinv + abssum) + EPS * Math.abs(tau) * fp) break;
+    if (f < 0) lo = tau;
+    else hi = tau;
+    if (hi - lo <= 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi))) break;
+    let next = NaN;
+    const dl = dj[j] - tau;
+    if (j < k - 1) {
+      const du = dj[j + 1] - tau;
+      const s = dl * dl * dpsi;
+      const S = du * du * dphi;
+      const c = f - dl * dpsi - du * dphi;
+      const B = c * (dl + du) + s + S;
+      const C = f * dl * du;
+      let eta: number;
+      if (c === 0) eta = C / B;
+      else {
+        const disc = Math.sqrt(Math.max(B * B - 4 * c * C, 0));
+        const q = B >= 0 ? B + disc : B - disc;
+        const e1 = (2 * C) / q;
+        const e2 = q / (2 * c);
+        eta = e1 > dl && e1 < du ? e1 : e2;
+      }
+      next = tau + eta;
+    } else {
+      // Last root: model everything left of λ as one pole at d_j.
+      const s = dl * dl * dpsi;
+      const c = f - dl * dpsi;
+      if (c > 0) next = tau + dl + s / c;
+    }
+    tau = next > lo && next < hi ? next : (lo + hi) / 2;
+    if (iter === 399) throw new ConvergenceError(`secular equation did not converge (root ${j} of ${k})`);
+  }
+  for (let i = 0; i < k; i++) dj[i] -= tau;
+  return dorg + tau;
+}
+
+/** All k roots of the secular equation with their pole distances. */
+export function solveSecular(d: Float64Array, z: Float64Array, k: number, rho: number): SecularRoots {
+  const z2 = new Float64Array(k);
+  for (let i = 0; i < k; i++) z2[i] = z[i] * z[i];
+  const lambda = new Float64Array(k);
+  const delta = new Float64Array(k * k);
+  for (let j = 0; j < k; j++) lambda[j] = root(d, z2, k, rho, j, delta);
+  return { lambda, delta };
+}
+
+/**
+ * Gu–Eisenstat: the eigenvectors of D + ρ·z·zᵀ, computed from the roots through a vector ẑ for which
+ * the computed roots are exact (Löwner's formula), so the columns are orthogonal to working precision
+ * however close the roots are. Returns U k×k row-major, column j the unit eigenvector of λ_j.
+ */
+export function secularVectors(d: Float64Array, z: Float64Array, k: number, roots: SecularRoots): Float64Array {
+  const { delta } = roots;
+  const zhat = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    // ẑ_i² = Π_j (λ_j − d_i) / Π_{j≠i} (d_j − d_i) = −δ_i(i)·Π_{j≠i} δ_j(i)/(d_i − d_j), δ_j(i) = d_i − λ_j.
+    let w = -delta[i * k + i];
+    for (let j = 0; j < k; j++) if (j !== i) w *= delta[j * k + i] / (d[i] - d[j]);
+    zhat[i] = Math.sign(z[i]) * Math.sqrt(Math.abs(w));
+  }
+  const U = new Float64Array(k * k);
+  const col = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    let nrm = 0;
+    for (let i = 0; i < k; i++) {
+      const u = zhat[i] / delta[j * k + i];
+      col[i] = u;
+      nrm += u * u;
+    }
+    nrm = 1 / Math.sqrt(nrm);
+    for (let i = 0; i < k; i++) U[i * k + j] = col[i] * nrm;
+  }
+  return U;
+}
