@@ -1,0 +1,154 @@
+// `sliceModel(ctx, options)`: the SliceGPT job as the CLI, the app and the benchmarks run it. Opens the
+// dense model, gets the calibration tokens, plans the widths, rotates and slices layer by layer into the
+// output folder with a checkpoint after every layer, and finishes the folder (index, configs, tokenizer).
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { JobContext } from '../jobs/context';
+import type { ExecutionProvider, ModelSource } from '../runtime/contract';
+import { openModel } from '../model/source';
+import { isSlicedModelFolder } from '../model/sliced-source';
+import { createBlockRunner } from '../runtime/runner';
+import { SliceOptionsError } from './errors';
+import { makeSchedule, type SliceSchedule } from './schedule';
+import { rotateAndSlice, type Calibration, type LayerTiming, type RotationProvider, type SignalStats } from './rotate-and-slice';
+import { SlicedModelWriter, type OutputDtype } from './output';
+import { toSlicingConfig } from './slicing-config';
+import { Checkpoint, fingerprint } from './checkpoint';
+import { RamBudget } from './activations';
+import { loadCalibration } from './calibration-input';
+
+export interface SliceOptions {
+  /** Dense Hugging Face model folder. */
+  model: string;
+  /** Fraction of the hidden width to delete, in [0, 1). */
+  ratio: number;
+  /** 'wikitext2' | 'alpaca' | a local .txt/.jsonl file. */
+  cal: string;
+  nsamples: number;
+  seqlen: number;
+  sampling: 'first' | 'random';
+  seed: number;
+  /** Kept widths are multiples of this (default 8). */
+  round: number;
+  sliceHead: boolean;
+  out: string;
+  ep: ExecutionProvider;
+  resume: boolean;
+  /** Windows per block call (default: about 4096 tokens per call). */
+  batchSize?: number;
+  /** Activations above this many bytes spill to disk (default 4 GiB). */
+  ramBudgetBytes?: number;
+  /** Weight dtype of the written model (default float32; shortcuts are always float32). */
+  dtype?: OutputDtype;
+  /** Pre-tokenized calibration windows (bypasses cal/sampling/seed). */
+  calibration?: Calibration;
+  /** Replace PCA (tests: random orthogonal rotations). */
+  rotations?: RotationProvider;
+}
+
+export interface SliceResult {
+  out: string;
+  d: number;
+  schedule: SliceSchedule;
+  stats: SignalStats[];
+  timings: LayerTiming[];
+  seconds: number;
+  /** Layer the run resumed at (null = fresh run). */
+  resumedAt: number | null;
+  spilledChunks: number;
+  /** Peak resident set size of the process (bytes). */
+  peakRssBytes: number;
+}
+
+function validate(o: SliceOptions): void {
+  if (!(o.ratio >= 0 && o.ratio < 1)) throw new SliceOptionsError(`--ratio must be in [0, 1), got ${o.ratio}`);
+  if (!(Number.isInteger(o.nsamples) && o.nsamples > 0)) throw new SliceOptionsError(`--nsamples must be a positive integer, got ${o.nsamples}`);
+  if (!(Number.isInteger(o.seqlen) && o.seqlen > 1)) throw new SliceOptionsError(`--seqlen must be an integer > 1, got ${o.seqlen}`);
+  if (o.sampling !== 'first' && o.sampling !== 'random') throw new SliceOptionsError(`--sampling must be first or random, got ${o.sampling}`);
+  if (!o.out) throw new SliceOptionsError('--out is required');
+  if (resolve(o.out) === resolve(o.model)) throw new SliceOptionsError('--out must not be the model folder');
+}
+
+/** Refuse to write into a folder that holds something other than a (partial) sliced model. */
+function prepareOut(out: string): void {
+  if (!existsSync(out)) {
+    mkdirSync(out, { recursive: true });
+    return;
+  }
+  const entries = readdirSync(out);
+  if (entries.length === 0 || isSlicedModelFolder(out) || entries.includes('.checkpoint') || entries.every((e) => /^model-\d+-of-\d+\.safetensors/.test(e) || e.startsWith('.')))
+    return;
+  throw new SliceOptionsError(`output folder ${out} exists and is not a sliced model; choose another --out`);
+}
+
+export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<SliceResult> {
+  validate(o);
+  const started = performance.now();
+  ctx.progress({ phase: 'load', fraction: 0, message: `opening ${o.model}` });
+  if (isSlicedModelFolder(o.model)) throw new SliceOptionsError(`${o.model} is already a sliced model; slice the dense original instead`);
+  const src: ModelSource = await openModel(o.model);
+  const cfg = src.config;
+  const calibration = o.calibration ?? (await loadCalibration(o.model, o));
+  if (calibration.ids.length !== calibration.nsamples * calibration.seqlen) throw new SliceOptionsError('calibration ids do not match nsamples × seqlen');
+  const schedule = makeSchedule({ hiddenSize: cfg.hiddenSize, layers: cfg.numLayers, parallelBlocks: cfg.parallelBlocks, ratio: o.ratio, round: o.round, sliceHead: o.sliceHead });
+  const batchSize = o.batchSize ?? Math.max(1, Math.floor(4096 / calibration.seqlen));
+  const dtype = o.dtype ?? 'float32';
+  const settings = { ratio: o.ratio, round: o.round, sliceHead: o.sliceHead, ep: o.ep, dtype, batchSize, nsamples: calibration.nsamples, seqlen: calibration.seqlen, rotations: o.rotations ? 'custom' : 'pca', version: 1 };
+  const fp = fingerprint({ modelFolder: o.model, ids: calibration.ids, settings });
+
+  prepareOut(o.out);
+  const checkpoint = new Checkpoint(o.out, fp);
+  const scratch = join(o.out, '.scratch');
+  rmSync(scratch, { recursive: true, force: true });
+  const budget = new RamBudget(o.ramBudgetBytes ?? 4 * 2 ** 30);
+  let resume = null;
+  if (o.resume) resume = checkpoint.load(budget, scratch);
+  else checkpoint.remove();
+  if (resume) ctx.log(`resuming at layer ${resume.nextLayer} of ${cfg.numLayers}`);
+
+  const writer = new SlicedModelWriter(o.out, cfg, dtype);
+  const runner = await createBlockRunner(src.arch, { ep: o.ep });
+  let result;
+  try {
+    result = await rotateAndSlice(ctx, {
+      source: src,
+      runner,
+      calibration,
+      schedule,
+      sink: { embedding: (e) => writer.writeEmbedding(e), layer: (i, w) => writer.writeLayer(i, w), head: (h) => writer.writeHead(h) },
+      batchSize,
+      scratch,
+      ramBudgetBytes: budget.limit,
+      ...(o.rotations ? { rotations: o.rotations } : {}),
+      ...(resume ? { resume } : {}),
+      onLayerDone: async (b) => checkpoint.save(b),
+    });
+  } finally {
+    await runner.dispose();
+  }
+  const embeddingTables = cfg.family === 'opt' ? 2 : 1;
+  await writer.finish(o.model, toSlicingConfig(schedule, embeddingTables), {
+    slicedBy: 'Slice Studio (SliceGPT)',
+    source: resolve(o.model),
+    ratio: o.ratio,
+    d: schedule.d,
+    calibration: { cal: o.calibration ? 'custom' : o.cal, nsamples: calibration.nsamples, seqlen: calibration.seqlen, sampling: o.sampling, seed: o.seed },
+    round: o.round,
+    dtype,
+    stats: result.stats,
+  });
+  checkpoint.remove();
+  rmSync(scratch, { recursive: true, force: true });
+  ctx.progress({ phase: 'done', fraction: 1 });
+  return {
+    out: o.out,
+    d: schedule.d,
+    schedule,
+    stats: result.stats,
+    timings: result.timings,
+    seconds: (performance.now() - started) / 1000,
+    resumedAt: resume ? resume.nextLayer : null,
+    spilledChunks: result.spilledChunks,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+}
