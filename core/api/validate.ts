@@ -115,7 +115,8 @@ export function checkArgs<A extends ArgSpec>(method: string, spec: A, payload: u
   }
   return spec.map(([name, validator], i) => {
     const value = args[i];
-    if (value === undefined && !validator.optional) {
+    // JSON has no undefined: a null argument is a left-out argument.
+    if ((value === undefined || value === null) && !validator.optional) {
       throw new PayloadError(`${method}: missing argument "${name}" (${validator.describe})`);
     }
     return validator.check(value, `${method}: "${name}"`);

@@ -1,0 +1,84 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '../..');
+let data: string;
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'core/transports/cli/main.ts', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, SLICE_STUDIO_DATA: data },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+before(() => (data = mkdtempSync(join(tmpdir(), 'ss-cli-'))));
+after(() => rmSync(data, { recursive: true, force: true }));
+
+test('inspect --json prints the exact parameter count and records the model in the data dir store', () => {
+  const r = cli('inspect', '../shared/models/tiny-llama', '--json');
+  assert.equal(r.code, 0, r.err);
+  const i = JSON.parse(r.out);
+  assert.equal(i.parameterCount, 5_048_576);
+  assert.equal(i.family, 'llama');
+  assert.ok(existsSync(join(data, 'slice-studio.db')));
+});
+
+test('inspect prints a human summary by default', () => {
+  const r = cli('inspect', '../shared/models/tiny-llama');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /5,048,576/);
+});
+
+test('a missing folder prints one clean line on stderr and exits 1', () => {
+  const r = cli('inspect', '/no/such/folder');
+  assert.equal(r.code, 1);
+  assert.equal(r.out, '');
+  assert.equal(r.err, 'slice-studio: no such file or folder: /no/such/folder\n');
+});
+
+test('usage errors say what is wrong in one line and point at help', () => {
+  for (const [args, message] of [
+    [['frobnicate'], /^slice-studio: unknown command "frobnicate" \(commands: hardware, inspect, runs, serve, help\)$/m],
+    [['inspect'], /^slice-studio: inspect needs a model folder or a config\.json path$/m],
+    [['runs', '--status', 'weird'], /^slice-studio: --status must be one of queued, running, done, failed, cancelled$/m],
+    [['serve', '--port', '99999'], /^slice-studio: --port must be an integer from 0 to 65535$/m],
+    [['runs', '--colour'], /^slice-studio: unknown option --colour$/m],
+  ] as const) {
+    const r = cli(...args);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.match(r.err, message);
+    assert.ok(!/\n\s+at /.test(r.err), 'no stack trace');
+  }
+});
+
+test('runs lists the store (--data-dir picks it), as JSON or a table', () => {
+  const other = join(data, 'other');
+  const json = cli('runs', '--json', '--data-dir', other);
+  assert.equal(json.code, 0, json.err);
+  assert.deepEqual(JSON.parse(json.out), []);
+  assert.ok(existsSync(join(other, 'slice-studio.db')));
+  assert.equal(cli('runs').out.trim(), 'No runs yet.');
+});
+
+test('hardware --json reports the CPU, the probes and the chosen provider', () => {
+  const r = cli('hardware', '--json');
+  assert.equal(r.code, 0, r.err);
+  const h = JSON.parse(r.out);
+  assert.ok(h.cpu.cores >= 1);
+  assert.ok(h.providers.some((p: { ep: string; available: boolean }) => p.ep === 'cpu' && p.available));
+  assert.ok(typeof h.chosenProvider.reason === 'string' && h.chosenProvider.reason.length > 0);
+  assert.equal(h.disk.path, data);
+});
+
+test('help lists every command', () => {
+  const r = cli('help');
+  assert.equal(r.code, 0);
+  for (const c of ['hardware', 'inspect', 'runs', 'serve', 'help']) assert.match(r.out, new RegExp(`^  ${c}`, 'm'));
+  assert.deepEqual(JSON.parse(cli('help', '--json').out).map((c: { name: string }) => c.name), ['hardware', 'inspect', 'runs', 'serve', 'help']);
+});
