@@ -5,7 +5,8 @@
 //   the continuation's tokens are those of the whole after the context's own token count (so a merge
 //   across the boundary is scored as part of the continuation, exactly as lm-eval does);
 // - an empty context becomes the single prefix token (BOS, else EOS) and the continuation is encoded alone;
-// - the model sees (context + continuation)[-(maxLength+1):][:-1]: left truncation to the window.
+// - the model sees (context + continuation)[-(maxLength+1):][:-1]: left truncation to the window
+//   (see modelInput for a continuation that alone overflows it).
 
 /** The part of a tokenizer the scorer needs (core/model/tokenizer.ts satisfies it). */
 export interface EvalTokenizer {
@@ -51,17 +52,22 @@ export function encodePair(tok: EvalTokenizer, context: string, continuation: st
 export interface ModelInput {
   /** Token ids fed to the model. */
   input: number[];
-  /** The continuation tokens (scored at the last `continuation.length` positions of `input`). */
+  /** The continuation tokens scored, at the last `continuation.length` positions of `input`. */
   continuation: number[];
+  /** Continuation tokens left unscored because the continuation alone overflows the window. */
+  dropped?: number;
 }
 
-/** lm-eval's `(context_enc + continuation_enc)[-(max_length + 1):][:-1]`. */
+/**
+ * lm-eval's `(context_enc + continuation_enc)[-(max_length + 1):][:-1]`: the context is cut from the
+ * left to fit. A continuation longer than the window itself (lm-eval fails there: its logits slice is
+ * shorter than the continuation) is scored on its last `maxLength` tokens, each with the window's left
+ * context, and `dropped` says how many leading tokens were not scored.
+ */
 export function modelInput(pair: EncodedPair, maxLength: number): ModelInput {
   if (pair.continuation.length === 0) throw new EncodingError('continuation encodes to no tokens');
-  if (pair.continuation.length > maxLength) {
-    throw new EncodingError(`continuation of ${pair.continuation.length} tokens is longer than the model's window (${maxLength})`);
-  }
   const whole = pair.context.concat(pair.continuation);
   const input = whole.slice(-(maxLength + 1)).slice(0, -1);
-  return { input, continuation: pair.continuation };
+  if (pair.continuation.length <= maxLength) return { input, continuation: pair.continuation };
+  return { input, continuation: pair.continuation.slice(-maxLength), dropped: pair.continuation.length - maxLength };
 }

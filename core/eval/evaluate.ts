@@ -48,6 +48,8 @@ export interface TaskMetrics {
   primaryMetric: 'acc' | 'acc_norm';
   /** Tokens run through the model (unpadded). */
   tokens: number;
+  /** Requests whose continuation alone overflowed the model's window (scored on its last tokens). */
+  overlong: number;
   seconds: { encode: number; score: number };
 }
 
@@ -69,8 +71,10 @@ export interface ItemRecord {
   index: number;
   gold: number;
   logliks: number[];
-  /** Continuation token counts. */
+  /** Continuation token counts (scored). */
   tokens: number[];
+  /** Leading continuation tokens not scored (continuation longer than the window), when any. */
+  dropped?: number[];
   /** Lengths (characters) acc_norm divided by. */
   lengths: number[];
   isGreedy?: boolean[];
@@ -135,6 +139,7 @@ export async function evaluate(ctx: JobContext, params: EvaluateParams, deps: Ev
       let encodeS = 0;
       let scoreS = 0;
       let tokens = 0;
+      let overlong = 0;
       const accs: number[] = [];
       const accNorms: number[] = [];
       for (let c0 = 0; c0 < docs.length; c0 += chunkDocs) {
@@ -143,7 +148,12 @@ export async function evaluate(ctx: JobContext, params: EvaluateParams, deps: Ev
         let t = now();
         const inputs = chunk.map((d) => encodeDoc(d, tokenizer, prefix, scorer.maxLength));
         encodeS += now() - t;
-        for (const g of inputs) for (const r of g) tokens += r.input.length;
+        for (const g of inputs) {
+          for (const r of g) {
+            tokens += r.input.length;
+            if (r.dropped) overlong++;
+          }
+        }
         t = now();
         let chunkDone = 0;
         const scored = await scorer.scoreGroups(inputs, {
@@ -176,6 +186,7 @@ export async function evaluate(ctx: JobContext, params: EvaluateParams, deps: Ev
               gold: doc.gold,
               logliks,
               tokens: inputs[i].map((r) => r.continuation.length),
+              ...(inputs[i].some((r) => r.dropped) ? { dropped: inputs[i].map((r) => r.dropped ?? 0) } : {}),
               lengths: doc.choices.map((c) => [...c].length),
               ...(params.greedy ? { isGreedy: scored[i].map((x) => x.isGreedy ?? false) } : {}),
               ...s,
@@ -195,9 +206,11 @@ export async function evaluate(ctx: JobContext, params: EvaluateParams, deps: Ev
         accNormStderr: meanStderr(accNorms),
         primaryMetric: spec.primaryMetric,
         tokens,
+        overlong,
         seconds: { encode: encodeS, score: scoreS },
       };
       timings[phase] = encodeS + scoreS;
+      if (overlong) ctx.log(`${spec.name}: ${overlong} continuations longer than the ${scorer.maxLength}-token window were scored on their last ${scorer.maxLength} tokens`);
       results.push(m);
       ctx.log(`${spec.name}: acc ${m.acc.toFixed(4)} ± ${m.accStderr.toFixed(4)}, acc_norm ${m.accNorm.toFixed(4)} ± ${m.accNormStderr.toFixed(4)}`);
     }

@@ -13,7 +13,7 @@ import { createBlockRunner } from '../../core/runtime/runner';
 import { runLayer, type BlockRunner, type ModelSource } from '../../core/runtime/contract';
 import { CancelledError, quietContext, type ProgressUpdate } from '../../core/jobs/context';
 import { evaluate, encodeDoc, type ItemRecord } from '../../core/eval/evaluate';
-import { encodePair } from '../../core/eval/encode';
+import { encodePair, modelInput } from '../../core/eval/encode';
 import { LoglikelihoodScorer } from '../../core/eval/loglikelihood';
 import { TASKS, TASK_NAMES } from '../../core/eval/tasks/index';
 
@@ -144,4 +144,12 @@ test('evaluation reports per-task progress with an ETA and stops on cancel', asy
   const ac = new AbortController();
   const ctx = { ...quietContext(ac.signal), progress: () => ac.abort() };
   await assert.rejects(evaluate(ctx, { model: MODEL, tasks: 'piqa', limit: 50, chunkDocs: 5 }, { source, tokenizer: tok, runner }), CancelledError);
+});
+
+test('the window cuts the context from the left; a continuation longer than the window is scored on its tail', () => {
+  const ctx = Array.from({ length: 10 }, (_, i) => i);
+  const cont = [100, 101, 102];
+  assert.deepEqual(modelInput({ context: ctx, continuation: cont }, 6), { input: [6, 7, 8, 9, 100, 101], continuation: cont });
+  const long = Array.from({ length: 9 }, (_, i) => 200 + i);
+  assert.deepEqual(modelInput({ context: [1, 2], continuation: long }, 4), { input: [204, 205, 206, 207], continuation: [205, 206, 207, 208], dropped: 5 });
 });
