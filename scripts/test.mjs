@@ -1,6 +1,8 @@
 // Runs the whole suite with Node's own test runner (its summary lines are what CI reads).
 // Usage: npm test [-- substring ...]  — only test files whose path contains one of the substrings.
-import { readdirSync, statSync } from 'node:fs';
+// The end-to-end test drives the built UI, so the renderer is (re)built first when it is missing or older
+// than its sources.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -19,6 +21,30 @@ if (chosen.length === 0) {
   console.error(`no test files match ${filters.join(', ')}`);
   process.exit(1);
 }
+
+/** Newest modification time under the given files/folders (what the renderer build reads). */
+function newest(paths) {
+  let t = 0;
+  const visit = (p) => {
+    if (!existsSync(p)) return;
+    const s = statSync(p);
+    if (s.isDirectory()) for (const n of readdirSync(p)) visit(join(p, n));
+    else t = Math.max(t, s.mtimeMs);
+  };
+  paths.forEach(visit);
+  return t;
+}
+
+if (chosen.some((f) => f.startsWith('test/e2e/'))) {
+  const index = join(root, 'renderer/dist/index.html');
+  const sources = ['renderer/src', 'renderer/public', 'renderer/index.html', 'renderer/vite.config.ts', 'core/api', 'core/transports/csp.ts'];
+  if (!existsSync(index) || statSync(index).mtimeMs < newest(sources.map((p) => join(root, p)))) {
+    console.log('building the renderer for the end-to-end test…');
+    const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), 'renderer'], { cwd: root, stdio: 'inherit' });
+    if (b.status !== 0) process.exit(b.status ?? 1);
+  }
+}
+
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...chosen], {
   cwd: root,
   stdio: 'inherit',
