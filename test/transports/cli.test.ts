@@ -42,17 +42,18 @@ test('a missing folder prints one clean line on stderr and exits 1', () => {
   assert.equal(r.err, 'slice-studio: no such file or folder: /no/such/folder\n');
 });
 
-test('usage errors say what is wrong in one line and point at help', () => {
+test('usage errors say what is wrong in one line that points at help', () => {
   for (const [args, message] of [
-    [['frobnicate'], /^slice-studio: unknown command "frobnicate" \(commands: hardware, inspect, runs, serve, help\)$/m],
-    [['inspect'], /^slice-studio: inspect needs a model folder or a config\.json path$/m],
-    [['runs', '--status', 'weird'], /^slice-studio: --status must be one of queued, running, done, failed, cancelled$/m],
-    [['serve', '--port', '99999'], /^slice-studio: --port must be an integer from 0 to 65535$/m],
-    [['runs', '--colour'], /^slice-studio: unknown option --colour$/m],
+    [['frobnicate'], /^slice-studio: unknown command "frobnicate" \(commands: hardware, inspect, runs, serve, help\)/],
+    [['inspect'], /^slice-studio: inspect needs a model folder or a config\.json path/],
+    [['runs', '--status', 'weird'], /^slice-studio: --status must be one of queued, running, done, failed, cancelled/],
+    [['serve', '--port', '99999'], /^slice-studio: --port must be an integer from 0 to 65535/],
+    [['runs', '--colour'], /^slice-studio: unknown option --colour/],
   ] as const) {
     const r = cli(...args);
     assert.equal(r.code, 1, args.join(' '));
     assert.match(r.err, message);
+    assert.ok(r.err.endsWith(' (see "slice-studio help")\n') && r.err.split('\n').length === 2, r.err);
     assert.ok(!/\n\s+at /.test(r.err), 'no stack trace');
   }
 });

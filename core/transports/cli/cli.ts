@@ -46,8 +46,8 @@ export async function runCli(argv: readonly string[], io: CliIo = stdio): Promis
     };
     return await command.run(ctx);
   } catch (e) {
-    io.err(`slice-studio: ${userMessage(e).message}`);
-    if (e instanceof UsageError) io.err(`run "slice-studio help" for the commands and options`);
+    // One line, always: usage errors carry their pointer to help on the same line.
+    io.err(`slice-studio: ${userMessage(e).message}${e instanceof UsageError ? ' (see "slice-studio help")' : ''}`);
     if (!isUserError(e) && process.env.SLICE_STUDIO_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
     return 1;
   } finally {
