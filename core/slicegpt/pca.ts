@@ -4,16 +4,15 @@
 // core/linalg/eigh.ts (blocked Householder + divide and conquer through ORT) is being written concurrently;
 // until it lands, the EISPACK-style solver here is exact enough (residual ~1e-15) for widths up to ~1024.
 import { eighFallback } from './eigh-fallback';
+import { gemm } from '../linalg/matmul';
 
 const eigh = async (a: Float64Array, n: number) => eighFallback(a, n);
 
-/** Accumulates Σ xᵀx over token rows in float64 with a fixed summation order (deterministic). */
+/** Accumulates Σ xᵀx over token rows in float64 (ORT Gemm, Hᵀ-symmetrised when read). */
 export class SecondMoment {
   readonly n: number;
   #h: Float64Array;
   #tokens = 0;
-  /** Tokens per accumulation block: rows are transposed into float64 so every entry is a contiguous dot product. */
-  static readonly BLOCK = 128;
 
   constructor(n: number) {
     this.n = n;
@@ -24,45 +23,34 @@ export class SecondMoment {
     return this.#tokens;
   }
 
-  /**
-   * Add rows of `x` (tokens × n float32). `keep[t]` = 0 skips token t (padding).
-   */
-  add(x: Float32Array, tokens: number, keep?: Uint8Array): void {
+  /** Add rows of `x` (tokens × n float32). `keep[t]` = 0 skips token t (padding). */
+  async add(x: Float32Array, tokens: number, keep?: Uint8Array): Promise<void> {
     const n = this.n;
     if (x.length !== tokens * n) throw new Error(`SecondMoment.add: ${x.length} values is not ${tokens} × ${n}`);
-    const B = SecondMoment.BLOCK;
-    const xt = new Float64Array(n * B);
-    const h = this.#h;
-    let t = 0;
-    while (t < tokens) {
-      let m = 0;
-      xt.fill(0);
-      for (; t < tokens && m < B; t++) {
-        if (keep && !keep[t]) continue;
-        const base = t * n;
-        for (let i = 0; i < n; i++) xt[i * B + m] = x[base + i];
-        m++;
-      }
-      if (m === 0) continue;
-      this.#tokens += m;
-      // Upper triangle only; the lower one is mirrored at the end.
-      for (let i = 0; i < n; i++) {
-        const ib = i * B;
-        for (let j = i; j < n; j++) {
-          const jb = j * B;
-          let s = 0;
-          for (let k = 0; k < m; k++) s += xt[ib + k] * xt[jb + k];
-          h[i * n + j] += s;
-        }
-      }
-    }
+    let rows = tokens;
+    let x64: Float64Array;
+    if (keep && keep.some((k) => !k)) {
+      rows = 0;
+      for (let t = 0; t < tokens; t++) if (keep[t]) rows++;
+      x64 = new Float64Array(rows * n);
+      let r = 0;
+      for (let t = 0; t < tokens; t++) if (keep[t]) x64.set(x.subarray(t * n, (t + 1) * n), r++ * n);
+    } else x64 = Float64Array.from(x);
+    if (rows === 0) return;
+    this.#h = await gemm(x64, x64, n, rows, n, { transA: true, c: this.#h, beta: 1 });
+    this.#tokens += rows;
   }
 
-  /** The symmetric moment (a copy). */
+  /** The moment, symmetrised ((H + Hᵀ)/2: the product is symmetric only up to rounding). */
   matrix(): Float64Array {
     const n = this.n;
     const out = this.#h.slice();
-    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) out[i * n + j] = out[j * n + i];
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < i; j++) {
+        const v = (out[i * n + j] + out[j * n + i]) / 2;
+        out[i * n + j] = v;
+        out[j * n + i] = v;
+      }
     return out;
   }
 }

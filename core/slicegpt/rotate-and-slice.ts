@@ -168,13 +168,13 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     const m0 = new SecondMoment(D);
     for (let b = 0; b < batches.length; b++) {
       checkCancelled(ctx);
-      m0.add(await runner.embed(emb, batches[b].ids, batches[b].count, T), tokensOf(b), batches[b].keep);
+      await m0.add(await runner.embed(emb, batches[b].ids, batches[b].count, T), tokensOf(b), batches[b].keep);
     }
     progress('pca', null, 0.3);
     const { q, eigenvalues } = await rotations('embedding', null, m0);
     const st = record('embedding', null, s.embedding, D, m0, eigenvalues);
     progress('rotate', null, 0.6, { explainedVariance: st.explainedVariance });
-    const embOut = rotateEmbedding(emb, rot(q), s.embedding);
+    const embOut = await rotateEmbedding(emb, rot(q), s.embedding);
     await sink.embedding(embOut);
     // The first layer's inputs come from the sliced embeddings themselves.
     inputs = new ActivationStore({ name: 'in-e', width: s.embedding, dir: o.scratch, budget });
@@ -204,12 +204,12 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
 
     if (w.kind === 'sequential') {
       const a = w.attn;
-      const attnIn = { q: rotateReader(a.q, inRot, dims.attnInput), k: rotateReader(a.k, inRot, dims.attnInput), v: rotateReader(a.v, inRot, dims.attnInput) };
+      const attnIn = { q: await rotateReader(a.q, inRot, dims.attnInput), k: await rotateReader(a.k, inRot, dims.attnInput), v: await rotateReader(a.v, inRot, dims.attnInput) };
       const probe: AttentionWeights = { norm: a.norm, ...attnIn, o: a.o, shortcut: transposedColumns(qIn, D, dims.attnInput) };
       const mMid = new SecondMoment(D);
       for (let b = 0; b < batches.length; b++) {
         checkCancelled(ctx);
-        mMid.add(await runner.attention(probe, inputs.get(b), batches[b].count, T), tokensOf(b), batches[b].keep);
+        await mMid.add(await runner.attention(probe, inputs.get(b), batches[b].count, T), tokensOf(b), batches[b].keep);
       }
       lap('signals');
       progress('pca', i, 0.25);
@@ -218,9 +218,9 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       lap('pca');
       progress('rotate', i, 0.35, { signal: 'attention', explainedVariance: stA.explainedVariance });
       const midRot = rot(mid.q);
-      const attn: AttentionWeights = { norm: a.norm, ...attnIn, o: rotateWriter(a.o, midRot, dims.attnOutput), shortcut: shortcutMatrix(qIn, mid.q, D, dims.attnInput, dims.attnOutput) };
+      const attn: AttentionWeights = { norm: a.norm, ...attnIn, o: await rotateWriter(a.o, midRot, dims.attnOutput), shortcut: await shortcutMatrix(qIn, mid.q, D, dims.attnInput, dims.attnOutput) };
       const m = w.mlp;
-      const mlpIn = { ...(m.gate ? { gate: rotateReader(m.gate, midRot, dims.mlpInput) } : {}), up: rotateReader(m.up, midRot, dims.mlpInput) };
+      const mlpIn = { ...(m.gate ? { gate: await rotateReader(m.gate, midRot, dims.mlpInput) } : {}), up: await rotateReader(m.up, midRot, dims.mlpInput) };
       const mlpProbe: MlpWeights = { norm: m.norm, ...mlpIn, down: m.down, shortcut: transposedColumns(mid.q, D, dims.mlpInput) };
       lap('rotate');
       progress('signals', i, 0.4);
@@ -229,7 +229,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
         checkCancelled(ctx);
         const midSliced = await runner.attention(attn, inputs.get(b), batches[b].count, T);
         const y = await runner.mlp(mlpProbe, midSliced, batches[b].count, T);
-        mOut.add(y, tokensOf(b), batches[b].keep);
+        await mOut.add(y, tokensOf(b), batches[b].keep);
         outputs.set(b, y);
       }
       lap('signals');
@@ -238,19 +238,19 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       record('mlp', i, dims.mlpOutput, D, mOut, fin.eigenvalues);
       lap('pca');
       qOut = fin.q;
-      const mlp: MlpWeights = { norm: m.norm, ...mlpIn, down: rotateWriter(m.down, rot(qOut), dims.mlpOutput), shortcut: shortcutMatrix(mid.q, qOut, D, dims.mlpInput, dims.mlpOutput) };
+      const mlp: MlpWeights = { norm: m.norm, ...mlpIn, down: await rotateWriter(m.down, rot(qOut), dims.mlpOutput), shortcut: await shortcutMatrix(mid.q, qOut, D, dims.mlpInput, dims.mlpOutput) };
       out = { kind: 'sequential', attn, mlp };
     } else {
       const blk = w.block;
       const r = (l: typeof blk.attn.q) => rotateReader(l, inRot, dims.attnInput);
-      const readers = { q: r(blk.attn.q), k: r(blk.attn.k), v: r(blk.attn.v) };
-      const mlpIn = { ...(blk.mlp.gate ? { gate: r(blk.mlp.gate) } : {}), up: r(blk.mlp.up) };
+      const readers = { q: await r(blk.attn.q), k: await r(blk.attn.k), v: await r(blk.attn.v) };
+      const mlpIn = { ...(blk.mlp.gate ? { gate: await r(blk.mlp.gate) } : {}), up: await r(blk.mlp.up) };
       const probe: ParallelWeights = { norm: blk.norm, attn: { ...readers, o: blk.attn.o }, mlp: { ...mlpIn, down: blk.mlp.down }, shortcut: transposedColumns(qIn, D, dims.attnInput) };
       const mOut = new SecondMoment(D);
       for (let b = 0; b < batches.length; b++) {
         checkCancelled(ctx);
         const y = await runner.parallel(probe, inputs.get(b), batches[b].count, T);
-        mOut.add(y, tokensOf(b), batches[b].keep);
+        await mOut.add(y, tokensOf(b), batches[b].keep);
         outputs.set(b, y);
       }
       lap('signals');
@@ -264,9 +264,9 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
         kind: 'parallel',
         block: {
           norm: blk.norm,
-          attn: { ...readers, o: rotateWriter(blk.attn.o, outRot, dims.mlpOutput) },
-          mlp: { ...mlpIn, down: rotateWriter(blk.mlp.down, outRot, dims.mlpOutput) },
-          shortcut: shortcutMatrix(qIn, qOut, D, dims.attnInput, dims.mlpOutput),
+          attn: { ...readers, o: await rotateWriter(blk.attn.o, outRot, dims.mlpOutput) },
+          mlp: { ...mlpIn, down: await rotateWriter(blk.mlp.down, outRot, dims.mlpOutput) },
+          shortcut: await shortcutMatrix(qIn, qOut, D, dims.attnInput, dims.mlpOutput),
         },
       };
     }
@@ -276,7 +276,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     const next = new ActivationStore({ name: `in-${i}`, width: dims.mlpOutput, dir: o.scratch, budget });
     for (let b = 0; b < batches.length; b++) {
       checkCancelled(ctx);
-      next.set(b, rotateRows(outputs.get(b), tokensOf(b), qOut, D, dims.mlpOutput));
+      next.set(b, await rotateRows(outputs.get(b), tokensOf(b), qOut, D, dims.mlpOutput));
     }
     spilled += outputs.spilledChunks + inputs.spilledChunks;
     outputs.clear();
@@ -289,7 +289,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     if (o.onLayerDone) await o.onLayerDone({ nextLayer: i + 1, inputs, q: qIn, stats, timings });
   }
 
-  const head = rotateHead(fuseHead(cfg, await source.head()), rot(qIn), s.head);
+  const head = await rotateHead(fuseHead(cfg, await source.head()), rot(qIn), s.head);
   await sink.head(head);
   spilled += inputs.spilledChunks;
   inputs.clear();

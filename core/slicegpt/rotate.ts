@@ -13,28 +13,28 @@ export interface Rotation {
 }
 
 /** A linear that reads the rotated signal: W·Q[:, :keep]. */
-export function rotateReader(lin: Linear, r: Rotation, keep = r.n): Linear {
-  const weight = mulRightF64(lin.weight, r.q, r.n, keep);
+export async function rotateReader(lin: Linear, r: Rotation, keep = r.n): Promise<Linear> {
+  const weight = await mulRightF64(lin.weight, r.q, r.n, keep);
   return lin.bias ? { weight, bias: lin.bias } : { weight };
 }
 
 /** A linear that writes the rotated signal: (Qᵀ·W)[:keep, :], (b·Q)[:keep]. */
-export function rotateWriter(lin: Linear, r: Rotation, keep = r.n): Linear {
-  const weight = mulLeftTransposedF64(r.q, r.n, keep, lin.weight);
-  return lin.bias ? { weight, bias: vecMulF64(lin.bias, r.q, r.n, keep) } : { weight };
+export async function rotateWriter(lin: Linear, r: Rotation, keep = r.n): Promise<Linear> {
+  const weight = await mulLeftTransposedF64(r.q, r.n, keep, lin.weight);
+  return lin.bias ? { weight, bias: await vecMulF64(lin.bias, r.q, r.n, keep) } : { weight };
 }
 
 /** Token (and position) tables write the residual stream: each row e becomes (e·Q)[:keep]. */
-export function rotateEmbedding(e: EmbeddingWeights, r: Rotation, keep = r.n): EmbeddingWeights {
-  const out: EmbeddingWeights = { tokens: mulRightF64(e.tokens, r.q, r.n, keep) };
+export async function rotateEmbedding(e: EmbeddingWeights, r: Rotation, keep = r.n): Promise<EmbeddingWeights> {
+  const out: EmbeddingWeights = { tokens: await mulRightF64(e.tokens, r.q, r.n, keep) };
   if (e.positions) {
-    out.positions = mulRightF64(e.positions, r.q, r.n, keep);
+    out.positions = await mulRightF64(e.positions, r.q, r.n, keep);
     out.positionOffset = e.positionOffset;
   }
   return out;
 }
 
 /** The head reads the final residual: W_head·Q[:, :keep]. */
-export function rotateHead(h: HeadWeights, r: Rotation, keep = r.n): HeadWeights {
-  return { norm: h.norm, lm: rotateReader(h.lm, r, keep) };
+export async function rotateHead(h: HeadWeights, r: Rotation, keep = r.n): Promise<HeadWeights> {
+  return { norm: h.norm, lm: await rotateReader(h.lm, r, keep) };
 }
