@@ -26,6 +26,8 @@ export interface HubOptions {
   /** Injected for environments with their own HTTP stack; default: global fetch. */
   fetch?: typeof globalThis.fetch;
   signal?: AbortSignal;
+  /** The datasets-server base URL (default https://datasets-server.huggingface.co). */
+  server?: string;
   /** Called after each page of rows: (rows so far, total rows to fetch). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -35,7 +37,7 @@ export class HubUnavailableError extends DatasetError {
   override name = 'HubUnavailableError';
 }
 
-const SERVER = 'https://datasets-server.huggingface.co';
+const DEFAULT_SERVER = 'https://datasets-server.huggingface.co';
 const PAGE = 100;
 
 export function hubCacheDir(): string {
@@ -60,6 +62,7 @@ export async function hubDataset(req: HubDatasetRequest, opts: HubOptions = {}):
     return { name, rows };
   }
   const fetchImpl = opts.fetch ?? globalThis.fetch;
+  const server = opts.server ?? DEFAULT_SERVER;
   const get = async (url: string): Promise<any> => {
     let res: Response;
     try {
@@ -82,7 +85,7 @@ export async function hubDataset(req: HubDatasetRequest, opts: HubOptions = {}):
 
   let config = req.config;
   if (!config) {
-    const splits = (await get(`${SERVER}/splits?dataset=${encodeURIComponent(req.dataset)}`)) as { splits?: Array<{ config: string; split: string }> };
+    const splits = (await get(`${server}/splits?dataset=${encodeURIComponent(req.dataset)}`)) as { splits?: Array<{ config: string; split: string }> };
     config = splits.splits?.find((s) => s.split === req.split)?.config;
     if (!config) throw new DatasetError(`${req.dataset} has no split "${req.split}" on the Hugging Face Hub`);
   }
@@ -92,7 +95,7 @@ export async function hubDataset(req: HubDatasetRequest, opts: HubOptions = {}):
   for (let offset = 0; offset < Math.min(total, req.maxRows ?? Infinity); offset += PAGE) {
     const length = Math.min(PAGE, (req.maxRows ?? Infinity) - offset);
     const url =
-      `${SERVER}/rows?dataset=${encodeURIComponent(req.dataset)}&config=${encodeURIComponent(config)}` +
+      `${server}/rows?dataset=${encodeURIComponent(req.dataset)}&config=${encodeURIComponent(config)}` +
       `&split=${encodeURIComponent(req.split)}&offset=${offset}&length=${length}`;
     const page = (await get(url)) as { rows?: Array<{ row: Record<string, unknown> }>; num_rows_total?: number };
     total = page.num_rows_total ?? 0;

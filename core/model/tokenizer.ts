@@ -66,7 +66,7 @@ class SliceTokenizer implements Tokenizer {
     this.#json = json;
     this.#base = new HfTokenizer(json, config);
     this.#analysis = analyse(json, config);
-    this.#continuation = this.#analysis ? new HfTokenizer(this.#analysis.continuation, config) : null;
+    this.#continuation = this.#analysis ? new HfTokenizer(this.#continuationJson(this.#analysis.continuation), config) : null;
     const vocab = this.#base.get_vocab(true);
     let maxId = -1;
     for (const id of vocab.values()) maxId = Math.max(maxId, id);
@@ -98,6 +98,20 @@ class SliceTokenizer implements Tokenizer {
     if (at < 0) throw new Error('tokenizer post-processor changes the encoded text; not supported');
     this.#prefix = full.slice(0, at);
     this.#suffix = full.slice(at + bare.length);
+  }
+
+  /**
+   * The library matches a normalized added token by its *normalized* text, e.g. LLaMA-2's "<unk>" as
+   * "▁<unk>" (so it takes the space before it). The continuation variant has no Prepend step, so give it
+   * the base tokenizer's normalized forms directly (its own normalizer leaves them unchanged).
+   */
+  #continuationJson(json: TokenizerJson): TokenizerJson {
+    const normalize = this.#base.normalizer;
+    if (!normalize) return json;
+    return {
+      ...json,
+      added_tokens: json.added_tokens.map((t) => (t.normalized ? { ...t, content: normalize(t.content) } : t)),
+    };
   }
 
   encode(text: string, opts: EncodeOptions = {}): number[] {
