@@ -2,7 +2,7 @@
 // (as float32) through the family's adapter. Opening validates everything that can be checked without
 // reading weights — config, architecture, every tensor name — so a bad folder fails at once with a
 // one-line message instead of halfway through a job.
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, parseConfig, type ModelConfig } from './config';
 import { SafetensorsModel, SafetensorsError } from './safetensors';
@@ -81,11 +81,29 @@ class DenseSource implements ModelSource {
       throw new ModelFolderError(`tensor ${s.lm.p}.weight is missing from ${this.folder} and the config does not tie it to the embeddings`);
   }
 
+  /**
+   * One tensor as float32. F32 data is read straight into the result (no staging copy): streaming
+   * peak memory is set by how much garbage a layer leaves behind, so halving it matters.
+   */
+  async #read(name: string): Promise<Float32Array> {
+    const t = this.#st.info(name);
+    if (t.dtype !== 'F32') return this.#st.read(name); // (little-endian hosts: every platform Node ships on)
+    const out = new Float32Array(t.byteLength / 4);
+    const fh = await open(t.file, 'r');
+    try {
+      const { bytesRead } = await fh.read(new Uint8Array(out.buffer), 0, t.byteLength, t.offset);
+      if (bytesRead !== t.byteLength) throw new ModelFolderError(`short read of ${name}: ${bytesRead}/${t.byteLength} bytes (truncated file?)`);
+    } finally {
+      await fh.close();
+    }
+    return out;
+  }
+
   async #vec(name: string, len: number): Promise<Float32Array> {
     const n = this.#need(name);
     const shape = this.#st.info(n).shape;
     if (shape.length !== 1 || shape[0] !== len) throw new ModelFolderError(`tensor ${n} has shape [${shape}], expected [${len}]`);
-    return this.#st.read(n);
+    return this.#read(n);
   }
 
   async #matrix(name: string, rows?: number, cols?: number): Promise<Matrix> {
@@ -93,7 +111,7 @@ class DenseSource implements ModelSource {
     const shape = this.#st.info(n).shape;
     if (shape.length !== 2 || (rows !== undefined && shape[0] !== rows) || (cols !== undefined && shape[1] !== cols))
       throw new ModelFolderError(`tensor ${n} has shape [${shape}], expected [${rows ?? '?'}, ${cols ?? '?'}]`);
-    return { rows: shape[0], cols: shape[1], data: await this.#st.read(n) };
+    return { rows: shape[0], cols: shape[1], data: await this.#read(n) };
   }
 
   async #linear(l: LinearNames, i: number, out: number | undefined, inW: number | undefined): Promise<Linear> {
