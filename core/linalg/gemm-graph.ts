@@ -1,6 +1,6 @@
-// One-node ONNX graphs (MatMul / Gemm) for the linear-algebra helpers, hand-encoded with protobufjs'
+// Tiny ONNX graphs (Gemm / MatMul nodes) for the linear-algebra helpers, hand-encoded with protobufjs'
 // Writer so that this room depends on nothing but the wire format. Field numbers follow onnx.proto.
-// (core/onnx has a general graph builder; these graphs are a single node with symbolic dims, so the
+// (core/onnx has a general graph builder; these graphs are a few nodes with symbolic dims, so the
 // few bytes below are simpler than depending on it. Merge later if wanted.)
 import protobuf from 'protobufjs';
 
@@ -53,6 +53,51 @@ function attrFloat(w: W, name: string, f: number): void {
   });
 }
 
+export interface GraphNode {
+  op: 'Gemm' | 'MatMul';
+  inputs: string[];
+  output: string;
+  /** Integers are INT attributes; { f } are FLOAT attributes (float32 on the wire). */
+  attrs?: Record<string, number | { f: number }>;
+}
+
+export interface GraphSpec {
+  dtype: LinalgDtype;
+  /** Graph inputs with symbolic dims (rank 2). */
+  inputs: { name: string; dims: [string, string] }[];
+  outputs: { name: string; dims: [string, string] }[];
+  nodes: GraphNode[];
+}
+
+/** A small graph of Gemm/MatMul nodes over one dtype, every dim symbolic (one session, all shapes). */
+export function graphModel(spec: GraphSpec): Uint8Array {
+  const w = protobuf.Writer.create();
+  w.uint32((1 << 3) | 0).int64(8); // ir_version
+  str(w, 2, 'slice-studio-linalg');
+  message(w, 8, (o) => {
+    str(o, 1, '');
+    o.uint32((2 << 3) | 0).int64(13);
+  });
+  message(w, 7, (g) => {
+    spec.nodes.forEach((node, k) => {
+      message(g, 1, (n) => {
+        for (const i of node.inputs) str(n, 1, i);
+        str(n, 2, node.output);
+        str(n, 3, `n${k}`);
+        str(n, 4, node.op);
+        for (const [name, v] of Object.entries(node.attrs ?? {})) {
+          if (typeof v === 'number') attrInt(n, name, v);
+          else attrFloat(n, name, v.f);
+        }
+      });
+    });
+    str(g, 2, 'linalg');
+    for (const i of spec.inputs) valueInfo(g, 11, i.name, spec.dtype, i.dims);
+    for (const o of spec.outputs) valueInfo(g, 12, o.name, spec.dtype, o.dims);
+  });
+  return w.finish();
+}
+
 export interface GemmGraphSpec {
   dtype: LinalgDtype;
   transA: boolean;
@@ -64,37 +109,23 @@ export interface GemmGraphSpec {
   withC: boolean;
 }
 
-/**
- * Gemm with symbolic dims, so one session serves every shape. Inputs 'A', 'B' (and 'C'), output 'Y'.
- */
+/** Gemm with symbolic dims, so one session serves every shape. Inputs 'A', 'B' (and 'C'), output 'Y'. */
 export function gemmModel(spec: GemmGraphSpec): Uint8Array {
-  const w = protobuf.Writer.create();
-  w.uint32((1 << 3) | 0).int64(8); // ir_version
-  str(w, 2, 'slice-studio-linalg');
-  message(w, 8, (o) => {
-    str(o, 1, '');
-    o.uint32((2 << 3) | 0).int64(13);
+  return graphModel({
+    dtype: spec.dtype,
+    inputs: [
+      { name: 'A', dims: spec.transA ? ['K', 'M'] : ['M', 'K'] },
+      { name: 'B', dims: spec.transB ? ['N', 'K'] : ['K', 'N'] },
+      ...(spec.withC ? [{ name: 'C', dims: ['M', 'N'] as [string, string] }] : []),
+    ],
+    outputs: [{ name: 'Y', dims: ['M', 'N'] }],
+    nodes: [
+      {
+        op: 'Gemm',
+        inputs: spec.withC ? ['A', 'B', 'C'] : ['A', 'B'],
+        output: 'Y',
+        attrs: { alpha: { f: spec.alpha }, beta: { f: spec.beta }, transA: spec.transA ? 1 : 0, transB: spec.transB ? 1 : 0 },
+      },
+    ],
   });
-  const aDims: [string, string] = spec.transA ? ['K', 'M'] : ['M', 'K'];
-  const bDims: [string, string] = spec.transB ? ['N', 'K'] : ['K', 'N'];
-  message(w, 7, (g) => {
-    message(g, 1, (n) => {
-      str(n, 1, 'A');
-      str(n, 1, 'B');
-      if (spec.withC) str(n, 1, 'C');
-      str(n, 2, 'Y');
-      str(n, 3, 'gemm');
-      str(n, 4, 'Gemm');
-      attrFloat(n, 'alpha', spec.alpha);
-      attrFloat(n, 'beta', spec.beta);
-      attrInt(n, 'transA', spec.transA ? 1 : 0);
-      attrInt(n, 'transB', spec.transB ? 1 : 0);
-    });
-    str(g, 2, 'gemm');
-    valueInfo(g, 11, 'A', spec.dtype, aDims);
-    valueInfo(g, 11, 'B', spec.dtype, bDims);
-    if (spec.withC) valueInfo(g, 11, 'C', spec.dtype, ['M', 'N']);
-    valueInfo(g, 12, 'Y', spec.dtype, ['M', 'N']);
-  });
-  return w.finish();
 }

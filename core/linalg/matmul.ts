@@ -2,7 +2,7 @@
 // float32 (rotating weights: W·Q). All matrices are row-major. One session per (dtype, transposes,
 // alpha, beta, C?) — dims are symbolic, so a handful of sessions serve every shape.
 import * as ort from 'onnxruntime-node';
-import { gemmModel, type GemmGraphSpec, type LinalgDtype } from './gemm-graph';
+import { gemmModel, graphModel, type GemmGraphSpec, type GraphSpec, type LinalgDtype } from './gemm-graph';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -33,6 +33,29 @@ function session(spec: GemmGraphSpec): Promise<ort.InferenceSession> {
     sessions.set(key, s);
   }
   return s;
+}
+
+const graphSessions = new WeakMap<GraphSpec, Promise<ort.InferenceSession>>();
+
+/**
+ * Runs a small custom graph (a constant spec object: sessions are cached by its identity). Each feed
+ * is [data, rows, cols]; returns the outputs by name.
+ */
+export async function runGraph<T extends FloatArray>(spec: GraphSpec, feeds: Record<string, [T, number, number]>): Promise<Record<string, T>> {
+  let s = graphSessions.get(spec);
+  if (!s) {
+    s = ort.InferenceSession.create(graphModel(spec), { graphOptimizationLevel: 'disabled', executionMode: 'sequential' });
+    graphSessions.set(spec, s);
+  }
+  const tensors: Record<string, ort.Tensor> = {};
+  for (const [name, [data, rows, cols]] of Object.entries(feeds)) {
+    check(name, data, rows * cols);
+    tensors[name] = new ort.Tensor(spec.dtype, data, [rows, cols]);
+  }
+  const out = await (await s).run(tensors);
+  const result: Record<string, T> = {};
+  for (const o of spec.outputs) result[o.name] = out[o.name].data as T;
+  return result;
 }
 
 function dtypeOf(a: FloatArray): LinalgDtype {

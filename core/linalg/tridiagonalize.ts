@@ -4,7 +4,8 @@
 // updated at once, A22 − V·Wᵀ − W·Vᵀ, by one ORT Gemm. The trailing matrix is kept contiguous (each
 // Gemm returns a fresh, smaller one), so the matrix–vector product of every column is one ORT call
 // on contiguous memory with no copy.
-import { gemm } from './matmul';
+import type { GraphSpec } from './gemm-graph';
+import { gemm, runGraph } from './matmul';
 
 /** The reflectors of one panel: H_i = I − tau[i]·v_i·v_iᵀ, global index start + i. */
 export interface ReflectorPanel {
@@ -34,6 +35,27 @@ export interface TridiagonalizeOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * y = A_sub·v − [W V]·([V W]ᵀ·v_short): column i's product with the panel-start trailing matrix,
+ * corrected for the panel's pending reflectors, in one ORT call (A_sub = rows i+1.. of A).
+ */
+const PANEL_COLUMN: GraphSpec = {
+  dtype: 'float64',
+  inputs: [
+    { name: 'A', dims: ['R', 'M'] },
+    { name: 'v', dims: ['M', 'one'] },
+    { name: 'VW', dims: ['R', 'K2'] },
+    { name: 'WV', dims: ['R', 'K2'] },
+    { name: 'vs', dims: ['R', 'one'] },
+  ],
+  outputs: [{ name: 'y', dims: ['R', 'one'] }],
+  nodes: [
+    { op: 'MatMul', inputs: ['A', 'v'], output: 'av' },
+    { op: 'Gemm', inputs: ['VW', 'vs'], output: 'p', attrs: { transA: 1 } },
+    { op: 'Gemm', inputs: ['WV', 'p', 'av'], output: 'y', attrs: { alpha: { f: -1 }, beta: { f: 1 } } },
+  ],
+};
+
 /** Reduces the symmetric n×n row-major `a` (both triangles stored) to tridiagonal form; `a` is overwritten. */
 export async function tridiagonalize(a: Float64Array, n: number, opts: TridiagonalizeOptions = {}): Promise<Tridiagonal> {
   const nb = Math.max(1, opts.blockSize ?? 64);
@@ -49,23 +71,19 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
     const last = m <= nb + 1;
     const cols = last ? m : nb;
     const count = Math.min(cols, m - 1);
-    const V = new Float64Array(m * Math.max(count, 1));
-    const W = new Float64Array(m * Math.max(count, 1));
+    const kw = Math.max(count, 1);
+    const k2 = 2 * kw;
+    // VW = [V W] and WV = [W V], m × 2kw row-major: the rank-2k update in both orders, so that every
+    // product below is a plain Gemm on contiguous rows. Entries of columns ≥ i are still zero.
+    const VW = new Float64Array(m * k2);
+    const WV = new Float64Array(m * k2);
     const tau = new Float64Array(count);
-    const stride = Math.max(count, 1);
     const vpad = new Float64Array(m);
-    const wv = new Float64Array(count);
-    const vv = new Float64Array(count);
     for (let i = 0; i < cols; i++) {
-      // 1. Bring column i (rows i..m−1) up to date with the panel's earlier reflectors.
+      // 1. Bring column i (rows i..m−1) up to date: A[i:, i] −= V[i:]·W[i]ᵀ + W[i:]·V[i]ᵀ.
       if (i > 0) {
-        const vi = i * stride;
-        for (let r = i; r < m; r++) {
-          const ro = r * stride;
-          let s = 0;
-          for (let c = 0; c < i; c++) s += V[ro + c] * W[vi + c] + W[ro + c] * V[vi + c];
-          A[r * m + i] -= s;
-        }
+        const u = await gemm(VW.subarray(i * k2), WV.subarray(i * k2, (i + 1) * k2), m - i, k2, 1);
+        for (let r = i; r < m; r++) A[r * m + i] -= u[r - i];
       }
       d[g + i] = A[i * m + i];
       if (i >= count) break;
@@ -73,7 +91,8 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
       const alpha = A[(i + 1) * m + i];
       let xnorm2 = 0;
       for (let r = i + 2; r < m; r++) xnorm2 += A[r * m + i] ** 2;
-      V[(i + 1) * stride + i] = 1;
+      vpad.fill(0);
+      vpad[i + 1] = 1;
       if (xnorm2 === 0) {
         tau[i] = 0;
         e[g + i] = alpha;
@@ -81,53 +100,48 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
         const beta = -Math.sign(alpha || 1) * Math.sqrt(alpha * alpha + xnorm2);
         tau[i] = (beta - alpha) / beta;
         const scale = 1 / (alpha - beta);
-        for (let r = i + 2; r < m; r++) V[r * stride + i] = A[r * m + i] * scale;
+        for (let r = i + 2; r < m; r++) vpad[r] = A[r * m + i] * scale;
         e[g + i] = beta;
+      }
+      for (let r = i + 1; r < m; r++) {
+        VW[r * k2 + i] = vpad[r];
+        WV[r * k2 + kw + i] = vpad[r];
       }
       const t = tau[i];
       if (t === 0) continue; // W column stays zero: H_i = I.
       // 3. w = τ·(A22·v − V·(Wᵀv) − W·(Vᵀv)), then w += −½τ(wᵀv)·v  (rows i+1..m−1).
-      vpad.fill(0);
-      for (let r = i + 1; r < m; r++) vpad[r] = V[r * stride + i];
-      const y = await gemm(A, vpad, m, m, 1);
-      for (let c = 0; c < i; c++) {
-        let sw = 0;
-        let sv = 0;
-        for (let r = i + 1; r < m; r++) {
-          sw += W[r * stride + c] * vpad[r];
-          sv += V[r * stride + c] * vpad[r];
-        }
-        wv[c] = sw;
-        vv[c] = sv;
-      }
+      const R = m - i - 1;
+      const vs = vpad.subarray(i + 1);
+      const { y } = await runGraph(PANEL_COLUMN, {
+        A: [A.subarray((i + 1) * m), R, m],
+        v: [vpad, m, 1],
+        VW: [VW.subarray((i + 1) * k2), R, k2],
+        WV: [WV.subarray((i + 1) * k2), R, k2],
+        vs: [vs, R, 1],
+      });
       let wdotv = 0;
-      for (let r = i + 1; r < m; r++) {
-        const ro = r * stride;
-        let s = y[r];
-        for (let c = 0; c < i; c++) s -= V[ro + c] * wv[c] + W[ro + c] * vv[c];
-        s *= t;
-        W[ro + i] = s;
-        wdotv += s * vpad[r];
+      for (let r = 0; r < R; r++) {
+        y[r] *= t;
+        wdotv += y[r] * vs[r];
       }
       const alpha2 = -0.5 * t * wdotv;
-      for (let r = i + 1; r < m; r++) W[r * stride + i] += alpha2 * vpad[r];
+      for (let r = 0; r < R; r++) {
+        const w = y[r] + alpha2 * vs[r];
+        const ro = (r + i + 1) * k2;
+        VW[ro + kw + i] = w;
+        WV[ro + i] = w;
+      }
     }
+    // Compact V (m × count) for the back-transformation.
+    const V = new Float64Array(m * kw);
+    for (let r = 0; r < m; r++) V.set(VW.subarray(r * k2, r * k2 + kw), r * kw);
     panels.push({ start: g, count, v: V, tau });
     if (last) break;
     // Trailing update: A22 ← A22 − [V W]·[W V]ᵀ over rows/cols nb..m−1.
     const r2 = m - nb;
     const c22 = new Float64Array(r2 * r2);
     for (let r = 0; r < r2; r++) c22.set(A.subarray((r + nb) * m + nb, (r + nb + 1) * m), r * r2);
-    const left = new Float64Array(r2 * 2 * nb);
-    const right = new Float64Array(r2 * 2 * nb);
-    for (let r = 0; r < r2; r++) {
-      const src = (r + nb) * stride;
-      left.set(V.subarray(src, src + nb), r * 2 * nb);
-      left.set(W.subarray(src, src + nb), r * 2 * nb + nb);
-      right.set(W.subarray(src, src + nb), r * 2 * nb);
-      right.set(V.subarray(src, src + nb), r * 2 * nb + nb);
-    }
-    A = await gemm(left, right, r2, 2 * nb, r2, { transB: true, alpha: -1, c: c22, beta: 1 });
+    A = await gemm(VW.subarray(nb * k2), WV.subarray(nb * k2), r2, k2, r2, { transB: true, alpha: -1, c: c22, beta: 1 });
     g += nb;
   }
   return { n, d, e, panels };
