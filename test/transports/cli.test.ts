@@ -44,7 +44,7 @@ test('a missing folder prints one clean line on stderr and exits 1', () => {
 
 test('usage errors say what is wrong in one line that points at help', () => {
   for (const [args, message] of [
-    [['frobnicate'], /^slice-studio: unknown command "frobnicate" \(commands: hardware, inspect, runs, serve, help\)/],
+    [['frobnicate'], /^slice-studio: unknown command "frobnicate" \(commands: hardware, inspect, fingerprint, runs, serve, help\)/],
     [['inspect'], /^slice-studio: inspect needs a model folder or a config\.json path/],
     [['runs', '--status', 'weird'], /^slice-studio: --status must be one of queued, running, done, failed, cancelled/],
     [['serve', '--port', '99999'], /^slice-studio: --port must be an integer from 0 to 65535/],
@@ -77,9 +77,26 @@ test('hardware --json reports the CPU, the probes and the chosen provider', () =
   assert.equal(h.disk.path, data);
 });
 
+test('fingerprint runs as a job: --json streams its events as JSON lines and the run is recorded', () => {
+  const r = cli('fingerprint', '../shared/models/tiny-llama', '--json');
+  assert.equal(r.code, 0, r.err);
+  const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; jobId: string; result?: { bytes: number } });
+  assert.equal(events[0].type, 'started');
+  assert.ok(events.some((e) => e.type === 'progress'));
+  assert.equal(events.at(-1)!.type, 'done');
+  assert.equal(events.at(-1)!.result!.bytes, 10_409_986);
+  assert.equal(new Set(events.map((e) => e.jobId)).size, 1);
+  const failed = cli('fingerprint', '/no/such/folder');
+  assert.equal(failed.code, 1);
+  assert.equal(failed.err, 'slice-studio: no such folder: /no/such/folder\n');
+  const runs = JSON.parse(cli('runs', '--json').out) as { status: string; name: string }[];
+  assert.deepEqual(runs.slice(0, 2).map((x) => x.status), ['failed', 'done']);
+});
+
 test('help lists every command', () => {
   const r = cli('help');
   assert.equal(r.code, 0);
-  for (const c of ['hardware', 'inspect', 'runs', 'serve', 'help']) assert.match(r.out, new RegExp(`^  ${c}`, 'm'));
-  assert.deepEqual(JSON.parse(cli('help', '--json').out).map((c: { name: string }) => c.name), ['hardware', 'inspect', 'runs', 'serve', 'help']);
+  const names = ['hardware', 'inspect', 'fingerprint', 'runs', 'serve', 'help'];
+  for (const c of names) assert.match(r.out, new RegExp(`^  ${c}`, 'm'));
+  assert.deepEqual(JSON.parse(cli('help', '--json').out).map((c: { name: string }) => c.name), names);
 });

@@ -68,7 +68,9 @@ export async function fingerprintFolder(ctx: JobContext, folder: string): Promis
         const now = performance.now();
         if (now - lastReport > 100) {
           lastReport = now;
-          const rate = done / Math.max(1e-3, (now - started) / 1000);
+          const elapsed = (now - started) / 1000;
+          // A rate from the first few milliseconds (small files, cold cache) is noise: no ETA before 1 s.
+          const rate = elapsed >= 1 ? done / elapsed : 0;
           ctx.progress({
             phase: 'hash',
             fraction: total ? done / total : 1,
