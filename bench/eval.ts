@@ -1,5 +1,5 @@
 // Zero-shot accuracy report: lm-eval 0.4 tasks on one or more models, JSON on stdout.
-//   npm run bench -- eval [folder …] [--tasks piqa,winogrande,…] [--limit N] [--ep cpu] [--artifacts DIR]
+//   npm run bench -- eval [folder …] [--tasks piqa,winogrande,…] [--limit N] [--offset N] [--ep cpu] [--artifacts DIR] [--tag T]
 // Without folders: the four shared dense models. Progress goes to stderr.
 import { join, basename } from 'node:path';
 import { evaluate, type EvaluateResult } from '../core/eval/evaluate';
@@ -9,13 +9,15 @@ import type { JobContext } from '../core/jobs/context';
 const SHARED = ['tiny-llama', 'tiny-opt', 'tiny-phi', 'tiny-stories'].map((m) => join('/work/shared/models', m));
 
 function parse(args: string[]) {
-  const out: { models: string[]; tasks?: string; limit?: number; ep?: ExecutionProvider; artifacts?: string } = { models: [] };
+  const out: { models: string[]; tasks?: string; limit?: number; offset?: number; ep?: ExecutionProvider; artifacts?: string; tag?: string } = { models: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--tasks') out.tasks = args[++i];
     else if (a === '--limit') out.limit = Number(args[++i]);
+    else if (a === '--offset') out.offset = Number(args[++i]);
     else if (a === '--ep') out.ep = args[++i] as ExecutionProvider;
     else if (a === '--artifacts') out.artifacts = args[++i];
+    else if (a === '--tag') out.tag = args[++i];
     else out.models.push(a);
   }
   if (out.models.length === 0) out.models = SHARED;
@@ -43,8 +45,8 @@ export async function main(args: string[]): Promise<void> {
   const t0 = performance.now();
   for (const model of o.models) {
     const name = basename(model);
-    const artifactPath = o.artifacts ? join(o.artifacts, `${name}.jsonl`) : undefined;
-    reports.push(await evaluate(stderrContext(name), { model, tasks: o.tasks, limit: o.limit, ep: o.ep, artifactPath }));
+    const artifactPath = o.artifacts ? join(o.artifacts, `${name}${o.tag ? `.${o.tag}` : ''}.jsonl`) : undefined;
+    reports.push(await evaluate(stderrContext(name), { model, tasks: o.tasks, limit: o.limit, offset: o.offset, ep: o.ep, artifactPath }));
   }
   const summary = reports.map((r) => ({
     model: basename(r.model),

@@ -17,8 +17,10 @@ export interface EvaluateParams {
   model: string;
   /** Task names, as a list or "piqa,arc_easy"; all five when absent. */
   tasks?: string | readonly string[];
-  /** First N documents of each task. */
+  /** At most N documents of each task (after `offset`). */
   limit?: number;
+  /** Skip the first N documents of each task (to shard a long run; merge the artifacts). */
+  offset?: number;
   ep?: ExecutionProvider;
   /** Write per-item log-likelihoods here (JSON lines). */
   artifactPath?: string;
@@ -109,7 +111,9 @@ export async function evaluate(ctx: JobContext, params: EvaluateParams, deps: Ev
 
   let t0 = now();
   ctx.progress({ phase: 'load', fraction: 0, message: 'loading tasks' });
-  const docsByTask = specs.map((s) => s.load(params.limit));
+  const offset = params.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0) throw new EvaluateError(`offset must be a non-negative integer, got ${offset}`);
+  const docsByTask = specs.map((s) => s.load(params.limit === undefined ? undefined : offset + params.limit).slice(offset));
   timings.loadTasks = now() - t0;
 
   t0 = now();
