@@ -85,3 +85,25 @@ export async function perplexityWithRunner(
     await runner.dispose();
   }
 }
+
+/**
+ * Dense WikiText-2 test perplexity of a model folder (or source), by the protocol above: rows joined
+ * with "\n\n", encoded by the model folder's tokenizer with its default special tokens. `rows` or
+ * `ids` replace the corpus (ids win).
+ */
+export async function perplexity(
+  params: PerplexityOptions & { model: string | ModelSource; ep?: ExecutionProvider; rows?: string[]; ids?: ArrayLike<number> },
+  ctx: JobContext = quietContext(),
+): Promise<PerplexityResult> {
+  const { openModel } = await import('../model/source');
+  const src = typeof params.model === 'string' ? await openModel(params.model) : params.model;
+  let ids = params.ids;
+  if (!ids) {
+    ctx.progress({ phase: 'tokenize', fraction: 0 });
+    const { loadTokenizer } = await import('../model/tokenizer');
+    const rows = params.rows ?? (await (await import('../data/wikitext2')).wikitext2('test')).rows;
+    ids = (await loadTokenizer(src.folder)).encodeCorpus(rows, '\n\n');
+    checkCancelled(ctx);
+  }
+  return perplexityWithRunner(src, ids, params, ctx);
+}
