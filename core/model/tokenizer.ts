@@ -5,7 +5,7 @@
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTokenizerFiles, tokenContent, type TokenizerJson } from './tokenizer-files';
+import { readTokenizerFiles, tokenContent, TokenizerFormatError, type TokenizerJson } from './tokenizer-files';
 import { analyse, planPieces } from './tokenizer-pieces';
 
 export { TokenizerNotFoundError, TokenizerFormatError } from './tokenizer-files';
@@ -185,5 +185,10 @@ export async function loadTokenizer(folder: string): Promise<Tokenizer> {
       // A broken config.json is the model loader's error to report; here it only supplies fallback ids.
     }
   }
-  return new SliceTokenizer(json, config, modelConfig);
+  try {
+    return new SliceTokenizer(json, config, modelConfig);
+  } catch (e) {
+    // The library rejects components it does not implement (e.g. an unknown model or pre-tokenizer type).
+    throw new TokenizerFormatError(`unsupported tokenizer in ${folder}: ${(e as Error).message}`);
+  }
 }
