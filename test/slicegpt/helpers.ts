@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { createBlockRunner } from '../../core/runtime/runner';
 import { forward } from '../../core/runtime/forward';
 import type { BlockRunner, ModelSource } from '../../core/runtime/contract';
+import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../../core/model/weights';
+import { encode, loadHfTokenizer, wikitextText, windowsOf } from '../../core/slicegpt/protocol';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED_MODELS = resolve(root, '../shared/models');
@@ -48,4 +50,67 @@ export function relativeError(a: Float32Array, b: Float32Array): number {
     den += b[i] * b[i];
   }
   return Math.sqrt(num / den);
+}
+
+/** A random orthogonal n×n matrix (float64, row-major): Gram–Schmidt, twice, of a Gaussian matrix. */
+export function randomOrthogonal(n: number, seed: number): Float64Array {
+  let s = seed >>> 0 || 1;
+  const u = () => ((s = (s * 1103515245 + 12345) >>> 0), (s + 1) / 4294967297);
+  const q = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i += 2) {
+    const m = Math.sqrt(-2 * Math.log(u()));
+    const a = 2 * Math.PI * u();
+    q[i] = m * Math.cos(a);
+    if (i + 1 < n * n) q[i + 1] = m * Math.sin(a);
+  }
+  // Orthonormalise the columns.
+  for (let c = 0; c < n; c++) {
+    for (let pass = 0; pass < 2; pass++)
+      for (let p = 0; p < c; p++) {
+        let dot = 0;
+        for (let r = 0; r < n; r++) dot += q[r * n + c] * q[r * n + p];
+        for (let r = 0; r < n; r++) q[r * n + c] -= dot * q[r * n + p];
+      }
+    let norm = 0;
+    for (let r = 0; r < n; r++) norm += q[r * n + c] ** 2;
+    norm = Math.sqrt(norm);
+    for (let r = 0; r < n; r++) q[r * n + c] /= norm;
+  }
+  return q;
+}
+
+/** A ModelSource over pieces held in memory (what a SlicedSink collected). */
+export class MemorySink {
+  embeddingW?: EmbeddingWeights;
+  layers: LayerWeights[] = [];
+  headW?: HeadWeights;
+  async embedding(e: EmbeddingWeights) {
+    this.embeddingW = e;
+  }
+  async layer(i: number, w: LayerWeights) {
+    this.layers[i] = w;
+  }
+  async head(h: HeadWeights) {
+    this.headW = h;
+  }
+  source(like: ModelSource): ModelSource {
+    return {
+      config: like.config,
+      arch: like.arch,
+      folder: 'memory',
+      embedding: async () => this.embeddingW!,
+      layer: async (i) => this.layers[i],
+      head: async () => this.headW!,
+    };
+  }
+}
+
+/** The first `count` protocol windows (seqlen 256) of WikiText-2 test, from a prefix of the text. */
+export function testWindows(folder: string, count: number, seqlen = 256): Int32Array[] {
+  const text = wikitextText(resolve(SHARED_MODELS, '../data/wikitext-2-raw/wiki.test.raw'));
+  // ~4 characters per token is plenty for every shared tokenizer; the last partial word is never used.
+  const ids = encode(loadHfTokenizer(folder), text.slice(0, count * seqlen * 6));
+  const w = windowsOf(ids, seqlen, count);
+  if (w.length < count) throw new Error('test text prefix too short');
+  return w;
 }
