@@ -97,12 +97,16 @@ test('a missing folder shows one clear error line in the Model panel', async () 
   await page.screenshot({ path: join(shots, 'model-error.png'), fullPage: true });
 });
 
-test('the rooms are tabs reachable with the keyboard', async () => {
+test('the rooms are tabs reachable with the keyboard; the Runs room updates from pushed events', async () => {
   await page.getByRole('tab', { name: 'Hardware & model' }).focus();
   await page.keyboard.press('ArrowRight');
   assert.equal(await page.getByRole('tab', { name: 'Runs' }).getAttribute('aria-selected'), 'true');
   await page.getByRole('heading', { name: 'Runs' }).waitFor();
   await page.getByText('No runs yet.', { exact: false }).waitFor();
+  // A job started elsewhere (here: straight through the HTTP API) appears through the WebSocket events.
+  await api('startJob', [{ kind: 'fingerprint', params: { path: model } }]);
+  const row = page.locator('table.data tbody tr').filter({ hasText: `fingerprint ${model}` });
+  await row.locator('.status.done').waitFor({ timeout: 15_000 });
   await page.screenshot({ path: join(shots, 'runs.png'), fullPage: true });
   await page.keyboard.press('ArrowLeft');
   await page.getByRole('heading', { name: 'Hardware' }).waitFor();
