@@ -73,6 +73,19 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Names of the graph inputs declared so far. */
+  get inputNames(): string[] {
+    return this.#inputs.map((i) => i.name);
+  }
+
+  /** Turn a declared input into an initializer holding `data` (weights baked into the model). */
+  bindInput(name: string, dims: number[], data: Float32Array | Int32Array): void {
+    const i = this.#inputs.findIndex((v) => v.name === name);
+    if (i < 0) throw new GraphError(`graph ${this.name} has no input ${name}`);
+    const [v] = this.#inputs.splice(i, 1);
+    this.initializer(name, v.type, dims, data);
+  }
+
   output(name: string, type: ElemType, shape?: Dim[]): string {
     this.#outputs.push({ name, type, shape });
     return name;

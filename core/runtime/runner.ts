@@ -6,8 +6,16 @@
 // + on CPU a fed Float32Array is wrapped, not copied, so feeding costs nothing;
 // − ORT cannot constant-fold or pre-pack weights (MatMul pre-packing is a few % on CPU), and on a GPU
 //   EP each run uploads the block's weights again — fine for layer-major passes over many windows,
-//   costly for token-by-token decoding (see ./initializers.ts for the external-data mode).
+//   costly for token-by-token decoding.
+// The other mode, `weights: 'initializers'`, bakes a block's weights into its graph as external-data
+// initializers (model.onnx + weights.bin in a temp folder), compiles one session per block weights
+// object, and releases it (and deletes the files) once `residentBlocks` newer blocks have been used:
+// weights are uploaded once per layer instead of once per run — the mode for WebGPU passes with many
+// batches per layer, or decoding with all layers resident.
 import ort from 'onnxruntime-node';
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ArchSpec, BlockRunner, ExecutionProvider, HeadOutput } from './contract';
 import type { AttentionWeights, EmbeddingWeights, HeadWeights, Linear, MlpWeights, NormSpec, ParallelWeights } from '../model/weights';
 import { type BlockSig, type AttnCoreSig, type MlpCoreSig, hasBias, normSig, sigKey } from './graphs/signature';
@@ -36,6 +44,18 @@ export interface RunnerOptions {
   ep?: ExecutionProvider;
   /** Most logits one head run may hold (rows are chunked to stay under it). Default 2^26 floats (256 MB). */
   maxLogits?: number;
+  /** 'inputs' (default): weights fed per run. 'initializers': baked per block, see above. */
+  weights?: 'inputs' | 'initializers';
+  /** Initializer mode: how many block sessions stay compiled (least recently used goes first). Default 2. */
+  residentBlocks?: number;
+}
+
+/** Feeds that change per run; everything else fed to a block is a weight. */
+const RUNTIME_FEEDS = new Set(['x', 'ids', 'position_ids', 'cos', 'sin', 'mask', 'past_k', 'past_v', 'targets']);
+
+interface BakedSession {
+  session: Promise<ort.InferenceSession>;
+  dir: string;
 }
 
 const t32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
@@ -71,18 +91,26 @@ class OrtBlockRunner implements BlockRunner {
   readonly #maxLogits: number;
   readonly #sessions = new Map<string, Promise<ort.InferenceSession>>();
   readonly #tables = new Map<string, { cos: ort.Tensor; sin: ort.Tensor; mask: ort.Tensor }>();
+  readonly #bake: boolean;
+  readonly #resident: number;
+  /** Initializer mode: (weights object, signature) → session, in least-recently-used order. */
+  readonly #baked = new Map<string, BakedSession>();
+  readonly #ownerIds = new WeakMap<object, number>();
+  #nextOwner = 0;
 
   constructor(arch: ArchSpec, opts: RunnerOptions) {
     this.arch = arch;
     this.ep = opts.ep ?? 'cpu';
     this.#maxLogits = opts.maxLogits ?? 2 ** 26;
+    this.#bake = opts.weights === 'initializers';
+    this.#resident = Math.max(1, opts.residentBlocks ?? 2);
     if (arch.numHeads % arch.numKvHeads !== 0) throw new RuntimeError(`${arch.numHeads} heads do not split into ${arch.numKvHeads} KV groups`);
     if (arch.rope && arch.rope.rotaryDim % 2 !== 0) throw new RuntimeError(`rotary dimension ${arch.rope.rotaryDim} is odd`);
   }
 
   /** Sessions compiled so far (each signature once). */
   get sessionCount(): number {
-    return this.#sessions.size;
+    return this.#sessions.size + this.#baked.size;
   }
 
   #session(sig: BlockSig): Promise<ort.InferenceSession> {
@@ -100,9 +128,54 @@ class OrtBlockRunner implements BlockRunner {
     return s;
   }
 
-  async #run(sig: BlockSig, feeds: Feeds): Promise<ort.InferenceSession.OnnxValueMapType> {
-    const s = await this.#session(sig);
-    return s.run(feeds);
+  async #run(sig: BlockSig, feeds: Feeds, owner?: object): Promise<ort.InferenceSession.OnnxValueMapType> {
+    if (!this.#bake || !owner) return (await this.#session(sig)).run(feeds);
+    const runtime: Feeds = {};
+    for (const [k, v] of Object.entries(feeds)) if (RUNTIME_FEEDS.has(k)) runtime[k] = v;
+    return (await this.#bakedSession(sig, feeds, owner)).run(runtime);
+  }
+
+  /** Compile (once per weights object) a graph with these weights as external-data initializers. */
+  #bakedSession(sig: BlockSig, feeds: Feeds, owner: object): Promise<ort.InferenceSession> {
+    let id = this.#ownerIds.get(owner);
+    if (id === undefined) this.#ownerIds.set(owner, (id = this.#nextOwner++));
+    const key = `${id}:${sigKey(sig)}`;
+    let b = this.#baked.get(key);
+    if (b) {
+      this.#baked.delete(key); // re-insert: most recently used last
+      this.#baked.set(key, b);
+      return b.session;
+    }
+    const g = buildGraph(sig);
+    for (const name of g.inputNames) {
+      if (RUNTIME_FEEDS.has(name)) continue;
+      const t = feeds[name];
+      if (!t) throw new RuntimeError(`no weights for graph input ${name}`);
+      g.bindInput(name, t.dims as number[], t.data as Float32Array);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'slice-block-'));
+    const { model, chunks } = g.toExternal('weights.bin');
+    const fd = openSync(join(dir, 'weights.bin'), 'w');
+    try {
+      for (const c of chunks) writeSync(fd, c.bytes, 0, c.bytes.byteLength, c.offset);
+    } finally {
+      closeSync(fd);
+    }
+    writeFileSync(join(dir, 'model.onnx'), model);
+    const session = ort.InferenceSession.create(join(dir, 'model.onnx'), { executionProviders: [this.ep], graphOptimizationLevel: 'all' });
+    b = { session, dir };
+    this.#baked.set(key, b);
+    while (this.#baked.size > this.#resident) {
+      const [k, old] = this.#baked.entries().next().value!;
+      this.#baked.delete(k);
+      void this.#releaseBaked(old);
+    }
+    return session;
+  }
+
+  async #releaseBaked(b: BakedSession): Promise<void> {
+    await (await b.session.catch(() => null))?.release();
+    rmSync(b.dir, { recursive: true, force: true });
   }
 
   /** RoPE tables and causal mask for `seq` new positions after `past` cached ones. */
@@ -178,7 +251,7 @@ class OrtBlockRunner implements BlockRunner {
       f.position_ids = new ort.Tensor('int32', Int32Array.from({ length: seq }, (_, i) => start + i), [seq]);
       f.positions = t32(w.positions.data, [w.positions.rows, w.positions.cols]);
     }
-    const r = await this.#run({ kind: 'embed', positions: !!w.positions, offset: w.positionOffset ?? 0 }, f);
+    const r = await this.#run({ kind: 'embed', positions: !!w.positions, offset: w.positionOffset ?? 0 }, f, w);
     return r.y.data as Float32Array;
   }
 
@@ -195,7 +268,7 @@ class OrtBlockRunner implements BlockRunner {
     this.#feedShortcut(f, w.shortcut, width, out);
     const withCache = this.#feedCache(f, batch, cache);
     this.#positional(cache?.past ?? 0, seq, f);
-    const r = await this.#run({ kind: 'attention', norm: normSig(w.norm), attn: this.#attnSig(w), shortcut: !!w.shortcut, cache: withCache }, f);
+    const r = await this.#run({ kind: 'attention', norm: normSig(w.norm), attn: this.#attnSig(w), shortcut: !!w.shortcut, cache: withCache }, f, w);
     return { y: r.y.data as Float32Array, cache: withCache ? this.#present(r, cache, seq) : undefined };
   }
 
@@ -205,7 +278,7 @@ class OrtBlockRunner implements BlockRunner {
     feedNorm(f, w.norm, width);
     const out = this.#feedMlp(f, w, width);
     this.#feedShortcut(f, w.shortcut, width, out);
-    const r = await this.#run({ kind: 'mlp', norm: normSig(w.norm), mlp: this.#mlpSig(w), shortcut: !!w.shortcut }, f);
+    const r = await this.#run({ kind: 'mlp', norm: normSig(w.norm), mlp: this.#mlpSig(w), shortcut: !!w.shortcut }, f, w);
     return r.y.data as Float32Array;
   }
 
@@ -223,7 +296,7 @@ class OrtBlockRunner implements BlockRunner {
     const withCache = this.#feedCache(f, batch, cache);
     this.#positional(cache?.past ?? 0, seq, f);
     const sig: BlockSig = { kind: 'parallel', norm: normSig(w.norm), attn: this.#attnSig(w.attn), mlp: this.#mlpSig(w.mlp), shortcut: !!w.shortcut, cache: withCache };
-    const r = await this.#run(sig, f);
+    const r = await this.#run(sig, f, w);
     return { y: r.y.data as Float32Array, cache: withCache ? this.#present(r, cache, seq) : undefined };
   }
 
@@ -265,7 +338,7 @@ class OrtBlockRunner implements BlockRunner {
         }
         f.targets = new ort.Tensor('int32', t, [rows]);
       }
-      const r = await this.#run(sig, f);
+      const r = await this.#run(sig, f, w);
       out.logsumexp!.set(r.logsumexp.data as Float32Array, r0);
       if (opts.targets) {
         const nll = r.nll.data as Float32Array;
@@ -278,8 +351,11 @@ class OrtBlockRunner implements BlockRunner {
 
   async dispose(): Promise<void> {
     const all = [...this.#sessions.values()];
+    const baked = [...this.#baked.values()];
     this.#sessions.clear();
+    this.#baked.clear();
     this.#tables.clear();
+    for (const b of baked) await this.#releaseBaked(b);
     for (const s of all) await (await s.catch(() => null))?.release();
   }
 }
