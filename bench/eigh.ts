@@ -1,0 +1,107 @@
+// `npm run bench -- eigh [--sizes 512,1024,2048,4096] [--no-lapack]`: our float64 eigh (ORT Gemm +
+// TypeScript) against LAPACK's dsyevd (scipy.linalg.eigh(driver='evd')) on the same matrix, in the
+// same run. Prints one JSON document: seconds, ratio, residuals, and where our time goes.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eigh } from '../core/linalg/eigh';
+import { gemm } from '../core/linalg/matmul';
+
+const LAPACK = `
+import json, sys, time
+import numpy as np, scipy, scipy.linalg as sl
+n = int(sys.argv[2])
+a = np.fromfile(sys.argv[1], dtype='<f8').reshape(n, n)
+sl.eigh(a[:64, :64], driver='evd')
+t = time.perf_counter(); w, v = sl.eigh(a, driver='evd'); dt = time.perf_counter() - t
+res = float(np.linalg.norm(a @ v - v * w) / np.linalg.norm(a))
+orth = float(np.linalg.norm(v.T @ v - np.eye(n)))
+w[::-1].astype('<f8').tofile(sys.argv[1] + '.values')
+try:
+    from threadpoolctl import threadpool_info
+    blas = [{k: p.get(k) for k in ('internal_api', 'version', 'num_threads', 'architecture')} for p in threadpool_info()]
+except Exception:
+    blas = None
+print(json.dumps({'seconds': dt, 'residual': res, 'orthogonality': orth, 'numpy': np.__version__, 'scipy': scipy.__version__, 'blas': blas}))
+`;
+
+function symmetric(n: number, seed: number): Float64Array {
+  let s = seed >>> 0 || 1;
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      a[i * n + j] = a[j * n + i] = (s >>> 0) / 2 ** 32 - 0.5;
+    }
+  return a;
+}
+
+function frob(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return Math.sqrt(s);
+}
+
+interface LapackResult {
+  seconds: number;
+  residual: number;
+  orthogonality: number;
+  values?: Float64Array;
+  [k: string]: unknown;
+}
+
+function lapack(dir: string, a: Float64Array, n: number): LapackResult | { error: string } {
+  const file = join(dir, `a${n}.f64`);
+  writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  // OPENBLAS_CORETYPE/L2_SIZE are set on some machines for old OpenBLAS builds; they slow a current
+  // one badly, so the reference runs with OpenBLAS's own kernel choice (see the env notes).
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const r = spawnSync('python3', ['-c', LAPACK, file, String(n)], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'python3 failed').trim().split('\n').pop() ?? '' };
+  const out = JSON.parse(r.stdout) as LapackResult;
+  const buf = readFileSync(`${file}.values`);
+  out.values = new Float64Array(buf.buffer, buf.byteOffset, n);
+  return out;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const at = args.indexOf('--sizes');
+  const sizes = at >= 0 ? args[at + 1].split(',').map(Number) : [512, 1024, 2048, 4096];
+  const withLapack = !args.includes('--no-lapack');
+  const dir = mkdtempSync(join(tmpdir(), 'eigh-bench-'));
+  const results: unknown[] = [];
+  try {
+    for (const n of sizes) {
+      const a = symmetric(n, n);
+      const ref = withLapack ? lapack(dir, a, n) : null;
+      const timings: Record<string, number> = {};
+      const t = performance.now();
+      const { values, vectors } = await eigh(a, n, { timings });
+      const seconds = (performance.now() - t) / 1000;
+      const av = await gemm(a, vectors, n, n, n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) av[i * n + j] -= vectors[i * n + j] * values[j];
+      const vtv = await gemm(vectors, vectors, n, n, n, { transA: true });
+      for (let i = 0; i < n; i++) vtv[i * n + i] -= 1;
+      const ours = { seconds, residual: frob(av) / frob(a), orthogonality: frob(vtv), phases: timings };
+      const row: Record<string, unknown> = { n, ours };
+      if (ref && 'seconds' in ref) {
+        let diff = 0;
+        for (let i = 0; i < n; i++) diff = Math.max(diff, Math.abs(values[i] - ref.values![i]));
+        const { values: _v, ...lap } = ref;
+        row.lapack = lap;
+        row.ratio = seconds / ref.seconds;
+        row.maxEigenvalueDiff = diff / Math.abs(ref.values![0]);
+      } else if (ref) row.lapack = ref;
+      results.push(row);
+      console.error(`eigh n=${n}: ${seconds.toFixed(2)} s${row.ratio ? ` (${(row.ratio as number).toFixed(2)}× LAPACK)` : ''}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(JSON.stringify({ bench: 'eigh', cores: (await import('node:os')).cpus().length, results }, null, 2));
+}
