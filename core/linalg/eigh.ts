@@ -65,7 +65,7 @@ export async function eigh(a: Float64Array, n: number, opts: EighOptions = {}): 
   const eig = await tridiagonalEigen(tri.d, tri.e, n, { leafSize: opts.leafSize, signal: opts.signal });
   const t2 = clock();
   const z = eig.vectors;
-  await applyQ(tri, z, n, opts.signal);
+  await applyQ(tri, z, n, { signal: opts.signal });
   const t3 = clock();
   // Ascending → descending: reverse the values and the columns.
   for (let j = 0; j < n; j++) values[j] = eig.values[n - 1 - j] * amax;
