@@ -24,8 +24,8 @@ before(async () => {
   store = Store.open(join(dir, 'store.db'));
   runner = await JobRunner.create({
     recorder: storeRecorder(store),
-    modules: [pathToFileURL(join(import.meta.dirname, 'fixtures/stubborn-job.ts')).href],
-    graceMs: 300,
+    // Generous: on two busy cores a worker can take longer than a short grace period just to boot.
+    graceMs: 20_000,
   });
   runner.subscribe((e) => events.push(e));
 });
@@ -91,6 +91,11 @@ test('cancel aborts the job through its signal and records a cancelled run', asy
 });
 
 test('a job that ignores cancel is terminated after the grace period', async () => {
+  const runner = await JobRunner.create({
+    recorder: storeRecorder(store),
+    modules: [pathToFileURL(join(import.meta.dirname, 'fixtures/stubborn-job.ts')).href],
+    graceMs: 300,
+  });
   const { jobId, runId } = runner.start({ kind: 'stubborn', params: { seconds: 30 } });
   // Wait until it is inside its busy loop, so the cancel message can never be read.
   await new Promise<void>((resolve) => {
@@ -105,6 +110,7 @@ test('a job that ignores cancel is terminated after the grace period', async () 
   const run = store.getRun(runId)!;
   assert.equal(run.status, 'cancelled');
   assert.match(run.error!, /grace period/);
+  await runner.close();
 });
 
 test('bad params and unknown kinds are refused before a run is created', () => {
