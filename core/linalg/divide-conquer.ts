@@ -161,46 +161,79 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
   const U = secularVectors(dk, zk, k, roots);
 
   // Q_new[:, roots] = [Q1-part; Q2-part]·U, computed as a top-rows and a bottom-rows Gemm over the
-  // columns that are nonzero there.
-  const top = keep.map((c, i) => [c, i] as const).filter(([c]) => type[c] !== BOTTOM);
-  const bot = keep.map((c, i) => [c, i] as const).filter(([c]) => type[c] !== TOP);
-  const gather = (cols: (readonly [number, number])[], r0: number, rows: number) => {
+  // columns that are nonzero there. Loops run row by row: every access is sequential.
+  const gather = (side: 'top' | 'bottom') => {
+    const isTop = side === 'top';
+    const rows = isTop ? n1 : n2;
+    const r0 = isTop ? 0 : n1;
+    const q0 = isTop ? left.vectors : right.vectors;
+    const w = isTop ? n1 : n2;
+    const cols: number[] = [];
+    const rootIdx: number[] = [];
+    keep.forEach((c, i) => {
+      if (type[c] !== (isTop ? BOTTOM : TOP)) {
+        cols.push(c);
+        rootIdx.push(i);
+      }
+    });
     const q = cols.length;
     const A = new Float64Array(rows * q);
     const B = new Float64Array(q * k);
-    cols.forEach(([c, i], j) => {
+    const plain = new Int32Array(q).fill(-1); // column of q0 for unmixed columns
+    cols.forEach((c, j) => {
+      if (!mixedCols.has(c)) plain[j] = isTop ? src[c] : src[c] - n1;
+      B.set(U.subarray(rootIdx[j] * k, (rootIdx[j] + 1) * k), j * k);
+    });
+    for (let r = 0; r < rows; r++) {
+      const ro = r * w;
+      const ao = r * q;
+      for (let j = 0; j < q; j++) if (plain[j] >= 0) A[ao + j] = q0[ro + plain[j]];
+    }
+    cols.forEach((c, j) => {
       const mixed = mixedCols.get(c);
       if (mixed) for (let r = 0; r < rows; r++) A[r * q + j] = mixed[r0 + r];
-      else if (src[c] < n1) for (let r = 0; r < rows; r++) A[r * q + j] = left.vectors[r * n1 + src[c]];
-      else for (let r = 0; r < rows; r++) A[r * q + j] = right.vectors[r * n2 + (src[c] - n1)];
-      B.set(U.subarray(i * k, (i + 1) * k), j * k);
     });
-    return { A, B, q };
+    return { A, B, q, rows };
   };
-  const t = gather(top, 0, n1);
-  const yTop = k > 0 ? await gemm(t.A, t.B, n1, t.q, k) : new Float64Array(0);
-  const b = gather(bot, n1, n2);
-  const yBot = k > 0 ? await gemm(b.A, b.B, n2, b.q, k) : new Float64Array(0);
+  const parts: Float64Array[] = [];
+  for (const side of ['top', 'bottom'] as const) {
+    const g = gather(side);
+    parts.push(k > 0 ? await gemm(g.A, g.B, g.rows, g.q, k) : new Float64Array(0));
+  }
+  const [yTop, yBot] = parts;
 
-  // Assemble: all eigenpairs sorted ascending.
+  // Assemble all eigenpairs sorted ascending, row by row.
   const order: { value: number; root: number; col: number }[] = [];
   for (let i = 0; i < k; i++) order.push({ value: roots.lambda[i], root: i, col: -1 });
   for (let c = 0; c < m; c++) if (deflated[c]) order.push({ value: D[c], root: -1, col: c });
   order.sort((x, y) => x.value - y.value);
   const values = new Float64Array(m);
   const vectors = new Float64Array(m * m);
+  const rootOf = new Int32Array(m).fill(-1);
+  const fromLeft = new Int32Array(m).fill(-1);
+  const fromRight = new Int32Array(m).fill(-1);
   order.forEach((o, j) => {
     values[j] = o.value;
-    if (o.root >= 0) {
-      for (let r = 0; r < n1; r++) vectors[r * m + j] = yTop[r * k + o.root];
-      for (let r = 0; r < n2; r++) vectors[(n1 + r) * m + j] = yBot[r * k + o.root];
-    } else {
-      const c = o.col;
-      const mixed = mixedCols.get(c);
-      if (mixed) for (let r = 0; r < m; r++) vectors[r * m + j] = mixed[r];
-      else if (src[c] < n1) for (let r = 0; r < n1; r++) vectors[r * m + j] = left.vectors[r * n1 + src[c]];
-      else for (let r = 0; r < n2; r++) vectors[(n1 + r) * m + j] = right.vectors[r * n2 + (src[c] - n1)];
-    }
+    if (o.root >= 0) rootOf[j] = o.root;
+    else if (mixedCols.has(o.col)) {
+      const v = mixedCols.get(o.col)!;
+      for (let r = 0; r < m; r++) vectors[r * m + j] = v[r];
+    } else if (src[o.col] < n1) fromLeft[j] = src[o.col];
+    else fromRight[j] = src[o.col] - n1;
   });
+  for (let r = 0; r < m; r++) {
+    const top = r < n1;
+    const y = top ? yTop : yBot;
+    const yo = (top ? r : r - n1) * k;
+    const q = top ? left.vectors : right.vectors;
+    const qo = top ? r * n1 : (r - n1) * n2;
+    const from = top ? fromLeft : fromRight;
+    const vo = r * m;
+    for (let j = 0; j < m; j++) {
+      const root = rootOf[j];
+      if (root >= 0) vectors[vo + j] = y[yo + root];
+      else if (from[j] >= 0) vectors[vo + j] = q[qo + from[j]];
+    }
+  }
   return { values, vectors };
 }
