@@ -68,17 +68,25 @@ test('Hardware panel shows the execution provider the core chose, with every pro
   await page.getByText(/cores/).first().waitFor();
 });
 
-test('Model panel inspects tiny-llama typed into the path field and lists it under recent models', async () => {
-  const field = page.getByLabel('Model folder or config.json');
-  await field.fill(model);
-  await field.press('Enter');
-  const params = page.getByTestId('param-count');
+test('the Model panel opens on the bundled demo model', async () => {
+  const info = await api<{ demoModelPath: string | null }>('getAppInfo');
+  assert.ok(info.demoModelPath, 'resources/models/tiny-llama is bundled');
+  assert.equal(await page.getByLabel('Model folder or config.json').inputValue(), info.demoModelPath);
   await page.waitForFunction(
     () => document.querySelector('[data-testid="param-count"]')?.textContent === '5,048,576',
     undefined,
     { timeout: 15_000 },
   );
-  assert.equal(await params.textContent(), '5,048,576');
+  await page.locator('.inspection .path').getByText(info.demoModelPath, { exact: true }).waitFor();
+});
+
+test('Model panel inspects tiny-llama typed into the path field and lists it under recent models', async () => {
+  const field = page.getByLabel('Model folder or config.json');
+  await field.fill(model);
+  await field.press('Enter');
+  // The demo model is the same network under another path: wait for this path's inspection.
+  await page.locator('.inspection .path').getByText(model, { exact: true }).waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByTestId('param-count').textContent(), '5,048,576');
   assert.equal(await page.getByTestId('family').textContent(), 'llama');
   await page.getByText('LlamaForCausalLM').first().waitFor();
   await page.locator('.recent').getByText(model).waitFor();
