@@ -170,7 +170,7 @@ export function planPieces(
   json: TokenizerJson,
   analysis: NonNullable<ReturnType<typeof analyse>>,
   target: number,
-): Piece[] | null {
+): Iterable<Piece> | null {
   const raw = json.added_tokens.filter((t) => !t.normalized);
   const normalized = json.added_tokens.filter((t) => t.normalized);
   const normalizedForms = normalized.flatMap(rawForms);
@@ -191,24 +191,24 @@ export function planPieces(
     return blocked[p] === 0;
   };
 
-  const pieces: Piece[] = [];
-  let start = 0;
-  let continuation = false;
-  const push = (end: number, nextContinuation: boolean) => {
-    if (end > start) pieces.push({ start, end, continuation });
-    start = end;
-    continuation = nextContinuation;
-  };
-  for (let f = 0; f <= forced.length; f++) {
-    // A section runs up to the next raw added token (or the end), which then starts a fresh piece.
-    const sectionEnd = f < forced.length ? forced[f][0] : text.length;
-    for (let p = start + target; p < sectionEnd - 1; ) {
-      if (cutOk(p)) {
-        push(p, true);
-        p = start + target;
-      } else p++;
+  // Lazily: a large corpus has millions of pieces, and maxTokens may stop the caller early.
+  return (function* (): Generator<Piece> {
+    let start = 0;
+    let continuation = false;
+    for (let f = 0; f <= forced.length; f++) {
+      // A section runs up to the next raw added token (or the end), which then starts a fresh piece.
+      const sectionEnd = f < forced.length ? forced[f][0] : text.length;
+      for (let p = start + target; p < sectionEnd - 1; ) {
+        if (cutOk(p)) {
+          yield { start, end: p, continuation };
+          start = p;
+          continuation = true;
+          p = start + target;
+        } else p++;
+      }
+      if (sectionEnd > start) yield { start, end: sectionEnd, continuation };
+      start = sectionEnd;
+      continuation = false;
     }
-    push(sectionEnd, false);
-  }
-  return pieces;
+  })();
 }
