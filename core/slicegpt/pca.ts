@@ -1,12 +1,8 @@
 // Step 2 of SliceGPT: principal directions of a signal. The reference's `pca_calc`: the UNCENTRED second
 // moment H = Σ XᵀX over every calibration token (padding excluded), accumulated in float64; H += 0.01·mean(diag H)·I
 // (damping, so near-singular moments still give well-defined directions); eigenvectors by descending eigenvalue.
-// core/linalg/eigh.ts (blocked Householder + divide and conquer through ORT) is being written concurrently;
-// until it lands, the EISPACK-style solver here is exact enough (residual ~1e-15) for widths up to ~1024.
-import { eighFallback } from './eigh-fallback';
+import { eigh } from '../linalg/eigh';
 import { gemm } from '../linalg/matmul';
-
-const eigh = async (a: Float64Array, n: number) => eighFallback(a, n);
 
 /** Accumulates Σ xᵀx over token rows in float64 (ORT Gemm, Hᵀ-symmetrised when read). */
 export class SecondMoment {
