@@ -5,7 +5,8 @@ import { createBlockRunner } from '../../core/runtime/runner';
 import { forward } from '../../core/runtime/forward';
 import type { BlockRunner, ModelSource } from '../../core/runtime/contract';
 import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../../core/model/weights';
-import { encode, loadHfTokenizer, wikitextText, windowsOf } from '../../core/slicegpt/protocol';
+import { loadTokenizer } from '../../core/model/tokenizer';
+import { wikitext2 } from '../../core/data/wikitext2';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED_MODELS = resolve(root, '../shared/models');
@@ -105,12 +106,13 @@ export class MemorySink {
   }
 }
 
-/** The first `count` protocol windows (seqlen 256) of WikiText-2 test, from a prefix of the text. */
-export function testWindows(folder: string, count: number, seqlen = 256): Int32Array[] {
-  const text = wikitextText(resolve(SHARED_MODELS, '../data/wikitext-2-raw/wiki.test.raw'));
-  // ~4 characters per token is plenty for every shared tokenizer; the last partial word is never used.
-  const ids = encode(loadHfTokenizer(folder), text.slice(0, count * seqlen * 6));
-  const w = windowsOf(ids, seqlen, count);
-  if (w.length < count) throw new Error('test text prefix too short');
-  return w;
+/** The first `count` protocol windows (seqlen 256) of WikiText-2 test, as one id array (count × seqlen). */
+export async function testIds(folder: string, count: number, seqlen = 256): Promise<Int32Array> {
+  const rows = (await wikitext2('test')).rows;
+  const tok = await loadTokenizer(folder);
+  // A prefix of the rows is plenty for the first windows (encodeCorpus of a prefix = prefix of the ids,
+  // except possibly at the cut, which lies far beyond the windows used).
+  const ids = tok.encodeCorpus(rows.slice(0, 400), '\n\n');
+  if (ids.length < count * seqlen + 64) throw new Error('test prefix too short');
+  return Int32Array.from(ids.slice(0, count * seqlen));
 }

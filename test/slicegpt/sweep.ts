@@ -7,9 +7,9 @@ import { openModel } from '../../core/model/source';
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import { openAnyModel } from '../../core/slicegpt/open';
 import { loadCalibration } from '../../core/slicegpt/calibration-input';
-import { perplexity } from '../../core/slicegpt/protocol';
+import { perplexityOfIds } from '../../core/runtime/perplexity';
 import { quietContext } from '../../core/jobs/context';
-import { modelPath, testWindows, withRunner } from './helpers';
+import { modelPath, testIds, withRunner } from './helpers';
 
 export interface SweepPoint {
   ratio: number;
@@ -20,17 +20,18 @@ export interface SweepPoint {
 export async function sweep(name: string, ratios: number[], o = { nsamples: 8, seqlen: 256, evalWindows: 8 }): Promise<{ dense: number; points: SweepPoint[] }> {
   const folder = modelPath(name);
   const dense = await openModel(folder);
-  const windows = testWindows(folder, o.evalWindows);
+  const ids = await testIds(folder, o.evalWindows);
+  const score = async (src: Parameters<typeof perplexityOfIds>[0], runner: Parameters<typeof perplexityOfIds>[1]) => (await perplexityOfIds(src, runner, ids, { seqLen: 256 })).ppl;
   const calibration = await loadCalibration(folder, { cal: 'wikitext2', nsamples: o.nsamples, seqlen: o.seqlen, sampling: 'first', seed: 0 });
   const dir = mkdtempSync(join(tmpdir(), `slice-${name}-`));
   try {
     return await withRunner(dense, async (runner) => {
-      const densePpl = await perplexity(dense, runner, windows);
+      const densePpl = await score(dense, runner);
       const points: SweepPoint[] = [];
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
         const r = await sliceModel(quietContext(), { model: folder, ratio, cal: 'wikitext2', nsamples: o.nsamples, seqlen: o.seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep: 'cpu', resume: false, calibration });
-        points.push({ ratio, d: r.d, ppl: await perplexity(await openAnyModel(out), runner, windows) });
+        points.push({ ratio, d: r.d, ppl: await score(await openAnyModel(out), runner) });
       }
       return { dense: densePpl, points };
     });
