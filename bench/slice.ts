@@ -1,0 +1,146 @@
+// `npm run bench -- slice [flags]` — SliceGPT measurements, JSON on stdout.
+//
+// Protocol mode (default): for each shared model, the dense WikiText-2 test perplexity and, for each ratio,
+// d and the perplexity of the sliced model, under the issue's protocol: calibration = the first 64 windows of
+// 256 tokens of the bundled WikiText-2 validation split, round 8, head unsliced; perplexity per
+// ../shared/models/README.md (seqlen 256, all test windows unless --windows N).
+//   flags: --models a,b  --ratios 0.1,0.2  --windows N  --nsamples 64  --seqlen 256  --ep cpu  --models-dir DIR
+//
+// Synthetic mode: `--synthetic llama-2-7b --layers 2 [--nsamples 128 --seqlen 2048 --ep cpu]` — random
+// weights with a published config's real shapes (../shared/data/configs/<name>*.json), sliced at --ratio
+// (default 0.25) with the real algorithm; seconds per phase per layer and the extrapolation to the config's
+// full depth, plus peak RSS.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openModel } from '../core/model/source';
+import { loadTokenizer } from '../core/model/tokenizer';
+import { wikitext2 } from '../core/data/wikitext2';
+import { perplexityOfIds } from '../core/runtime/perplexity';
+import { createBlockRunner } from '../core/runtime/runner';
+import type { ExecutionProvider } from '../core/runtime/contract';
+import { quietContext, type JobContext } from '../core/jobs/context';
+import { sliceModel } from '../core/slicegpt/slice-model';
+import { openAnyModel } from '../core/slicegpt/open';
+import { loadCalibration } from '../core/slicegpt/calibration-input';
+import { SyntheticSource } from '../core/slicegpt/synthetic-source';
+import { rotateAndSlice } from '../core/slicegpt/rotate-and-slice';
+import { makeSchedule } from '../core/slicegpt/schedule';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function flags(args: string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    if (!args[i].startsWith('--')) continue;
+    const k = args[i].slice(2);
+    const v = args[i + 1] && !args[i + 1].startsWith('--') ? args[++i] : 'true';
+    m.set(k, v);
+  }
+  return m;
+}
+
+const stderrCtx = (): JobContext => ({
+  signal: new AbortController().signal,
+  progress: () => {},
+  log: (m) => process.stderr.write(`${m}\n`),
+});
+
+async function protocol(f: Map<string, string>): Promise<void> {
+  const modelsDir = resolve(f.get('models-dir') ?? join(root, '../shared/models'));
+  const models = (f.get('models') ?? 'tiny-llama,tiny-opt,tiny-phi,tiny-stories').split(',');
+  const ratios = (f.get('ratios') ?? '0.1,0.2,0.25,0.3,0.5').split(',').map(Number);
+  const nsamples = Number(f.get('nsamples') ?? 64);
+  const seqlen = Number(f.get('seqlen') ?? 256);
+  const maxWindows = f.has('windows') ? Number(f.get('windows')) : undefined;
+  const ep = (f.get('ep') ?? 'cpu') as ExecutionProvider;
+  const rows = (await wikitext2('test')).rows;
+  const report: Record<string, unknown> = { protocol: { calibration: 'wikitext2 validation (bundled, tokenized release)', nsamples, seqlen, sampling: 'first', round: 8, sliceHead: false, evalSeqLen: 256, maxWindows: maxWindows ?? 'all', ep }, models: {} };
+  for (const name of models) {
+    const folder = join(modelsDir, name);
+    const t0 = performance.now();
+    const ids = (await loadTokenizer(folder)).encodeCorpus(rows, '\n\n');
+    const tokenizeSeconds = (performance.now() - t0) / 1000;
+    const dense = await openModel(folder);
+    const runner = await createBlockRunner(dense.arch, { ep });
+    const denseR = await perplexityOfIds(dense, runner, ids, { seqLen: 256, maxWindows, batch: 16 });
+    const calibration = await loadCalibration(folder, { cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0 });
+    const dir = mkdtempSync(join(tmpdir(), `bench-slice-${name}-`));
+    const points = [];
+    try {
+      for (const ratio of ratios) {
+        const out = join(dir, String(ratio));
+        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration });
+        const r = await perplexityOfIds(await openAnyModel(out), runner, ids, { seqLen: 256, maxWindows, batch: 16 });
+        points.push({ ratio, d: s.d, ppl: r.ppl, sliceSeconds: +s.seconds.toFixed(2), pplSeconds: +r.seconds.toFixed(2) });
+        process.stderr.write(`${name} ratio ${ratio}: d ${s.d} ppl ${r.ppl.toFixed(3)}\n`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await runner.dispose();
+    }
+    (report.models as Record<string, unknown>)[name] = { hiddenSize: dense.config.hiddenSize, dense: denseR.ppl, windows: denseR.windows, tokenizeSeconds: +tokenizeSeconds.toFixed(2), sliced: points };
+  }
+  console.log(JSON.stringify(report, null, 2));
+}
+
+async function synthetic(f: Map<string, string>): Promise<void> {
+  const name = f.get('synthetic')!;
+  const dir = resolve(f.get('configs-dir') ?? join(root, '../shared/data/configs'));
+  const file = readdirSync(dir).find((x) => x.startsWith(name) && x.endsWith('.json'));
+  if (!file) throw new Error(`no config ${name}*.json in ${dir}`);
+  const raw = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
+  const fullLayers = Number(raw.num_hidden_layers);
+  const layers = Number(f.get('layers') ?? 2);
+  const nsamples = Number(f.get('nsamples') ?? 128);
+  const seqlen = Number(f.get('seqlen') ?? 2048);
+  const ratio = Number(f.get('ratio') ?? 0.25);
+  const ep = (f.get('ep') ?? 'cpu') as ExecutionProvider;
+  const src = new SyntheticSource({ ...raw, num_hidden_layers: layers }, 1);
+  const cfg = src.config;
+  // Random token ids: the algorithm's cost does not depend on what the tokens are.
+  let s = 1;
+  const ids = Int32Array.from({ length: nsamples * seqlen }, () => ((s = (s * 1664525 + 1013904223) >>> 0), s % cfg.vocabSize));
+  const scratch = mkdtempSync(join(tmpdir(), 'bench-slice-syn-'));
+  const runner = await createBlockRunner(src.arch, { ep });
+  const t0 = performance.now();
+  let rss = 0;
+  const ctx: JobContext = { ...quietContext(), progress: () => (rss = Math.max(rss, process.memoryUsage().rss)) };
+  try {
+    const r = await rotateAndSlice(ctx, {
+      source: src,
+      runner,
+      calibration: { ids, nsamples, seqlen },
+      schedule: makeSchedule({ hiddenSize: cfg.hiddenSize, layers, parallelBlocks: cfg.parallelBlocks, ratio, sliceHead: false }),
+      sink: { embedding: async () => {}, layer: async () => {}, head: async () => {} },
+      batchSize: Number(f.get('batch') ?? Math.max(1, Math.floor(4096 / seqlen))),
+      scratch,
+      ramBudgetBytes: Number(f.get('ram-gb') ?? 48) * 2 ** 30,
+    });
+    const perLayer = r.timings.filter((t) => t.layer >= 0);
+    const avg = (k: 'signals' | 'pca' | 'rotate') => perLayer.reduce((a, t) => a + t[k], 0) / perLayer.length;
+    const layerSeconds = avg('signals') + avg('pca') + avg('rotate');
+    const embed = r.timings.find((t) => t.layer === -1)?.rotate ?? 0;
+    console.log(JSON.stringify({
+      synthetic: file, ep, layers, nsamples, seqlen, tokens: nsamples * seqlen, ratio,
+      hiddenSize: cfg.hiddenSize,
+      perLayer: r.timings,
+      meanSecondsPerLayer: { signals: +avg('signals').toFixed(3), pca: +avg('pca').toFixed(3), rotate: +avg('rotate').toFixed(3), total: +layerSeconds.toFixed(3) },
+      extrapolated: { layers: fullLayers, seconds: +(embed + layerSeconds * fullLayers).toFixed(1), minutes: +((embed + layerSeconds * fullLayers) / 60).toFixed(2) },
+      wallSeconds: +((performance.now() - t0) / 1000).toFixed(2),
+      spilledChunks: r.spilledChunks,
+      peakRssBytes: Math.max(rss, process.resourceUsage().maxRSS * 1024),
+    }, null, 2));
+  } finally {
+    await runner.dispose();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+export async function main(args: string[]): Promise<void> {
+  const f = flags(args);
+  if (f.has('synthetic')) return synthetic(f);
+  return protocol(f);
+}
+
