@@ -22,14 +22,22 @@ export interface GemmOptions<T extends FloatArray> {
   c?: T;
 }
 
+// Graph optimization is pointless for a few nodes; keep creation cheap. Spinning is off: the
+// eigensolver alternates between several sessions, each with its own intra-op pool, and on 2 cores a
+// pool that spins after its run starves the next session's threads (measured: 2–3× slower).
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  graphOptimizationLevel: 'disabled',
+  executionMode: 'sequential',
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+};
+
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
 function session(spec: GemmGraphSpec): Promise<ort.InferenceSession> {
   const key = JSON.stringify(spec);
   let s = sessions.get(key);
   if (!s) {
-    // Graph optimization is pointless for one node; keep creation cheap.
-    s = ort.InferenceSession.create(gemmModel(spec), { graphOptimizationLevel: 'disabled', executionMode: 'sequential' });
+    s = ort.InferenceSession.create(gemmModel(spec), SESSION_OPTIONS);
     sessions.set(key, s);
   }
   return s;
@@ -44,7 +52,7 @@ const graphSessions = new WeakMap<GraphSpec, Promise<ort.InferenceSession>>();
 export async function runGraph<T extends FloatArray>(spec: GraphSpec, feeds: Record<string, [T, number, number]>): Promise<Record<string, T>> {
   let s = graphSessions.get(spec);
   if (!s) {
-    s = ort.InferenceSession.create(graphModel(spec), { graphOptimizationLevel: 'disabled', executionMode: 'sequential' });
+    s = ort.InferenceSession.create(graphModel(spec), SESSION_OPTIONS);
     graphSessions.set(spec, s);
   }
   const tensors: Record<string, ort.Tensor> = {};
