@@ -20,6 +20,11 @@ export interface GemmOptions<T extends FloatArray> {
   /** Y = alpha·op(A)·op(B) + beta·C with C m×n; beta must be exact in float32. */
   beta?: number;
   c?: T;
+  /**
+   * Preallocated m×n result (e.g. a view into a larger buffer); must not overlap any input. The
+   * product is written there and `out` is returned.
+   */
+  out?: T;
 }
 
 // Graph optimization is pointless for a few nodes; keep creation cheap. Spinning is off: the
@@ -84,15 +89,17 @@ export async function gemm<T extends FloatArray>(a: T, b: T, m: number, k: numbe
   check('A', a, m * k);
   check('B', b, k * n);
   if (opts.c) check('C', opts.c, m * n);
+  if (opts.out) check('out', opts.out, m * n);
   const alpha = opts.alpha ?? 1;
   const beta = opts.c ? (opts.beta ?? 1) : 0;
   for (const [name, v] of [['alpha', alpha], ['beta', beta]] as const) {
     if (Math.fround(v) !== v) throw new MatmulError(`gemm: ${name} = ${v} is not exact in float32`);
   }
   const Ctor = (dtype === 'float64' ? Float64Array : Float32Array) as unknown as { new (n: number): T; from(x: ArrayLike<number>): T };
-  if (m === 0 || n === 0) return new Ctor(0);
+  if (m === 0 || n === 0) return opts.out ?? new Ctor(0);
   if (k === 0) {
-    const y = new Ctor(m * n);
+    const y: T = opts.out ?? new Ctor(m * n);
+    y.fill(0);
     if (opts.c && beta !== 0) for (let i = 0; i < y.length; i++) y[i] = beta * opts.c[i];
     return y;
   }
@@ -104,6 +111,10 @@ export async function gemm<T extends FloatArray>(a: T, b: T, m: number, k: numbe
     B: new ort.Tensor(dtype, b, transB ? [n, k] : [k, n]),
   };
   if (opts.c) feeds.C = new ort.Tensor(dtype, opts.c, [m, n]);
+  if (opts.out) {
+    await s.run(feeds, { Y: new ort.Tensor(dtype, opts.out, [m, n]) });
+    return opts.out;
+  }
   const out = await s.run(feeds);
   return out.Y.data as T;
 }

@@ -62,7 +62,10 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(n - 1, 0));
   const panels: ReflectorPanel[] = [];
+  // The trailing matrix always lives at the front of `a`; c22 is the Gemm's C input (it must not
+  // overlap the output), reused at every panel.
   let A = a;
+  let c22buf: Float64Array | null = null;
   let g = 0;
   while (g < n) {
     opts.signal?.throwIfAborted();
@@ -139,9 +142,10 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
     if (last) break;
     // Trailing update: A22 ← A22 − [V W]·[W V]ᵀ over rows/cols nb..m−1.
     const r2 = m - nb;
-    const c22 = new Float64Array(r2 * r2);
+    c22buf ??= new Float64Array(r2 * r2);
+    const c22 = c22buf.subarray(0, r2 * r2);
     for (let r = 0; r < r2; r++) c22.set(A.subarray((r + nb) * m + nb, (r + nb + 1) * m), r * r2);
-    A = await gemm(VW.subarray(nb * k2), WV.subarray(nb * k2), r2, k2, r2, { transB: true, alpha: -1, c: c22, beta: 1 });
+    A = await gemm(VW.subarray(nb * k2), WV.subarray(nb * k2), r2, k2, r2, { transB: true, alpha: -1, c: c22, beta: 1, out: a.subarray(0, r2 * r2) });
     g += nb;
   }
   return { n, d, e, panels };

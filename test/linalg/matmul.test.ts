@@ -80,3 +80,16 @@ test('GramAccumulator sums XᵀX over float32 batches in float64', async () => {
   assert.ok(maxDiff(g.sum, ref) < 1e-12);
   assert.throws(() => new GramAccumulator(0), MatmulError);
 });
+
+test('gemm writes into a preallocated output view when asked', async () => {
+  const [m, k, n] = [6, 5, 4];
+  const a = random(m * k, 20);
+  const b = random(k * n, 21);
+  const buf = new Float64Array(100).fill(7);
+  const view = buf.subarray(10, 10 + m * n);
+  const y = await gemm(a, b, m, k, n, { out: view });
+  assert.equal(y, view);
+  assert.ok(maxDiff(view, naive(a, b, m, k, n)) < 1e-13);
+  assert.equal(buf[9], 7);
+  assert.equal(buf[10 + m * n], 7);
+});
