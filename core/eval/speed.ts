@@ -59,7 +59,7 @@ const now = () => performance.now() / 1000;
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-interface Weights {
+export interface Weights {
   emb: EmbeddingWeights;
   layers: LayerWeights[];
   head: HeadWeights;
@@ -100,25 +100,49 @@ async function nextIds(r: OrtRunner, head: HeadWeights, x: Float32Array, batch: 
   return ids;
 }
 
-/** One prefill of `batch × P` tokens and `steps` decode steps; seconds for each. */
-async function runOnce(ctx: JobContext, r: OrtRunner, w: Weights, batch: number, P: number, steps: number, vocab: number): Promise<{ prefillSeconds: number; decodeSeconds: number }> {
-  // A fixed, varied prompt (distinct per row) inside the vocabulary.
-  const prompt = Int32Array.from({ length: batch * P }, (_, i) => (i * 7919 + 17) % vocab);
+/**
+ * Greedy decoding of `batch` prompts of equal length with the KV-cache graphs: prefill, then `steps`
+ * one-token steps. Returns the new ids ([step][row]) and the seconds of each phase.
+ */
+export async function decodeGreedy(
+  ctx: JobContext,
+  r: OrtRunner,
+  w: Weights,
+  prompt: Int32Array,
+  batch: number,
+  steps: number,
+): Promise<{ ids: Int32Array[]; prefillSeconds: number; decodeSeconds: number }> {
+  const P = prompt.length / batch;
+  if (!Number.isInteger(P) || P < 1) throw new BenchError(`${prompt.length} prompt ids do not split into ${batch} rows`);
   let caches: KvCache[] = w.layers.map(() => ({ k: new Float32Array(0), v: new Float32Array(0), past: 0 }));
   const t0 = now();
   let x = await r.embedAt(w.emb, prompt, batch, P, 0);
   for (let l = 0; l < w.layers.length; l++) ({ x, cache: caches[l] } = await layerStep(r, w.layers[l], x, batch, P, caches[l]));
-  let ids = await nextIds(r, w.head, x, batch, P);
+  let next = await nextIds(r, w.head, x, batch, P);
   const t1 = now();
-  for (let i = 0; i < steps; i++) {
+  const ids = [next];
+  for (let i = 1; i < steps; i++) {
     checkCancelled(ctx);
-    x = await r.embedAt(w.emb, ids, batch, 1, P + i);
+    x = await r.embedAt(w.emb, next, batch, 1, P + i - 1);
     for (let l = 0; l < w.layers.length; l++) ({ x, cache: caches[l] } = await layerStep(r, w.layers[l], x, batch, 1, caches[l]));
-    ids = await nextIds(r, w.head, x, batch, 1);
+    next = await nextIds(r, w.head, x, batch, 1);
+    ids.push(next);
   }
   const t2 = now();
   caches = [];
-  return { prefillSeconds: t1 - t0, decodeSeconds: t2 - t1 };
+  return { ids, prefillSeconds: t1 - t0, decodeSeconds: t2 - t1 };
+}
+
+/** A fixed, varied prompt (distinct per row) inside the vocabulary: content does not change the work. */
+function syntheticPrompt(batch: number, P: number, vocab: number): Int32Array {
+  return Int32Array.from({ length: batch * P }, (_, i) => (i * 7919 + 17) % vocab);
+}
+
+/** Weights of every layer, held for the run (decoding needs them all for every token). */
+export async function loadAllWeights(source: ModelSource): Promise<Weights> {
+  const w: Weights = { emb: await source.embedding(), layers: [], head: await source.head() };
+  for (let l = 0; l < source.config.numLayers; l++) w.layers.push(await source.layer(l));
+  return w;
 }
 
 export async function bench(ctx: JobContext, params: BenchParams): Promise<BenchResult> {
@@ -135,11 +159,10 @@ export async function bench(ctx: JobContext, params: BenchParams): Promise<Bench
   let t = now();
   ctx.progress({ phase: 'load', fraction: 0, message: 'loading weights' });
   const source = params.source ?? (await openEvalModel(params.model));
-  if (P + steps > source.config.maxPositions) {
-    throw new BenchError(`prompt (${P}) + new tokens (${steps}) exceed the model's ${source.config.maxPositions} positions`);
+  if (P + steps + 1 > source.config.maxPositions) {
+    throw new BenchError(`prompt (${P}) + new tokens (${steps + 1}) exceed the model's ${source.config.maxPositions} positions`);
   }
-  const w: Weights = { emb: await source.embedding(), layers: [], head: await source.head() };
-  for (let l = 0; l < source.config.numLayers; l++) w.layers.push(await source.layer(l));
+  const w = await loadAllWeights(source);
   const runner = await createBlockRunner(source.arch, { ep });
   phases.load = now() - t;
   const rssAfterLoad = process.memoryUsage().rss;
@@ -151,7 +174,7 @@ export async function bench(ctx: JobContext, params: BenchParams): Promise<Bench
     t = now();
     ctx.progress({ phase: 'warmup', fraction: 0 });
     // Compiles the sessions (prefill and one-token shapes) outside the timed runs.
-    for (const b of batches) await runOnce(ctx, runner, w, b, Math.min(P, 8), 2, vocab);
+    for (const b of batches) await decodeGreedy(ctx, runner, w, syntheticPrompt(b, Math.min(P, 8), vocab), b, 3);
     phases.warmup = now() - t;
     const total = batches.length * repeats;
     let done = 0;
@@ -160,7 +183,9 @@ export async function bench(ctx: JobContext, params: BenchParams): Promise<Bench
       const runs: BatchSpeed['runs'] = [];
       for (let i = 0; i < repeats; i++) {
         checkCancelled(ctx);
-        runs.push(await runOnce(ctx, runner, w, b, P, steps, vocab));
+        // steps + 1 ids: the prefill yields the first, each of the `steps` timed decode steps one more.
+        const { prefillSeconds, decodeSeconds } = await decodeGreedy(ctx, runner, w, syntheticPrompt(b, P, vocab), b, steps + 1);
+        runs.push({ prefillSeconds, decodeSeconds });
         done++;
         ctx.progress({ phase: `batch:${b}`, fraction: done / total, message: `batch ${b}, run ${i + 1}/${repeats}` });
       }
