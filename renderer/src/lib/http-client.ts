@@ -14,20 +14,33 @@ export function createHttpClient(token: string | null): SliceStudioClient {
   const listeners = new Set<(e: ApiEvent) => void>();
   let socket: WebSocket | null = null;
   let retry = 500;
+  let connectedBefore = false;
+  const emit = (e: ApiEvent) => {
+    for (const l of listeners) l(e);
+  };
 
+  // One socket for the page's lifetime, opened on the first subscription. It is never closed when the
+  // listener count drops to zero: views unmount and mount on every tab switch, and a socket closing
+  // under a new subscriber would lose the events in between.
   const connect = () => {
     const url = new URL('/events', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     if (token) url.searchParams.set('token', token);
     socket = new WebSocket(url);
-    socket.onopen = () => (retry = 500);
-    socket.onmessage = (m) => {
-      const event = JSON.parse(String(m.data)) as ApiEvent;
-      for (const l of listeners) l(event);
+    socket.onopen = () => {
+      retry = 500;
+      // Events sent while we were disconnected are gone: tell every view to refetch.
+      if (connectedBefore) {
+        for (const type of ['runs-changed', 'models-changed', 'jobs-changed', 'hardware-changed'] as const) {
+          emit({ channel: 'state', type });
+        }
+      }
+      connectedBefore = true;
     };
+    socket.onmessage = (m) => emit(JSON.parse(String(m.data)) as ApiEvent);
     socket.onclose = () => {
       socket = null;
-      if (listeners.size) setTimeout(connect, (retry = Math.min(retry * 2, 10_000)));
+      setTimeout(connect, (retry = Math.min(retry * 2, 10_000)));
     };
   };
 
@@ -54,11 +67,8 @@ export function createHttpClient(token: string | null): SliceStudioClient {
   }
   client.onEvent = (listener: (e: ApiEvent) => void) => {
     listeners.add(listener);
-    if (!socket) connect();
-    return () => {
-      listeners.delete(listener);
-      if (!listeners.size) socket?.close();
-    };
+    if (!socket && !connectedBefore) connect();
+    return () => void listeners.delete(listener);
   };
   return client as unknown as SliceStudioClient;
 }
