@@ -1,6 +1,7 @@
-// `npm run bench -- eigh [--sizes 512,1024,2048,4096] [--no-lapack]`: our float64 eigh (ORT Gemm +
+// `npm run bench -- eigh [--sizes 512,1024,2048,4096] [--repeat N] [--no-lapack]`: our float64 eigh (ORT Gemm +
 // TypeScript) against LAPACK's dsyevd (scipy.linalg.eigh(driver='evd')) on the same matrix, in the
-// same run. Prints one JSON document: seconds, ratio, residuals, and where our time goes.
+// same run. Prints one JSON document: seconds, ratio, residuals, and where our time goes. With
+// --repeat N each side runs N times, alternating, and the fastest run counts (shared machines are noisy).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +13,13 @@ const LAPACK = `
 import json, sys, time
 import numpy as np, scipy, scipy.linalg as sl
 n = int(sys.argv[2])
+reps = int(sys.argv[3])
 a = np.fromfile(sys.argv[1], dtype='<f8').reshape(n, n)
 sl.eigh(a[:64, :64], driver='evd')
-t = time.perf_counter(); w, v = sl.eigh(a, driver='evd'); dt = time.perf_counter() - t
+times = []
+for _ in range(reps):
+    t = time.perf_counter(); w, v = sl.eigh(a, driver='evd'); times.append(time.perf_counter() - t)
+dt = min(times)
 res = float(np.linalg.norm(a @ v - v * w) / np.linalg.norm(a))
 orth = float(np.linalg.norm(v.T @ v - np.eye(n)))
 w[::-1].astype('<f8').tofile(sys.argv[1] + '.values')
@@ -23,7 +28,7 @@ try:
     blas = [{k: p.get(k) for k in ('internal_api', 'version', 'num_threads', 'architecture')} for p in threadpool_info()]
 except Exception:
     blas = None
-print(json.dumps({'seconds': dt, 'residual': res, 'orthogonality': orth, 'numpy': np.__version__, 'scipy': scipy.__version__, 'blas': blas}))
+print(json.dumps({'seconds': dt, 'runs': times, 'residual': res, 'orthogonality': orth, 'numpy': np.__version__, 'scipy': scipy.__version__, 'blas': blas}))
 `;
 
 function symmetric(n: number, seed: number): Float64Array {
@@ -53,7 +58,7 @@ interface LapackResult {
   [k: string]: unknown;
 }
 
-function lapack(dir: string, a: Float64Array, n: number): LapackResult | { error: string } {
+function lapack(dir: string, a: Float64Array, n: number, reps: number): LapackResult | { error: string } {
   const file = join(dir, `a${n}.f64`);
   writeFileSync(file, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   // OPENBLAS_CORETYPE/L2_SIZE are set on some machines for old OpenBLAS builds; they slow a current
@@ -61,7 +66,7 @@ function lapack(dir: string, a: Float64Array, n: number): LapackResult | { error
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync('python3', ['-c', LAPACK, file, String(n)], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync('python3', ['-c', LAPACK, file, String(n), String(reps)], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'python3 failed').trim().split('\n').pop() ?? '' };
   const out = JSON.parse(r.stdout) as LapackResult;
   const buf = readFileSync(`${file}.values`);
@@ -73,21 +78,32 @@ export async function main(args: string[]): Promise<void> {
   const at = args.indexOf('--sizes');
   const sizes = at >= 0 ? args[at + 1].split(',').map(Number) : [512, 1024, 2048, 4096];
   const withLapack = !args.includes('--no-lapack');
+  const rat = args.indexOf('--repeat');
+  const reps = rat >= 0 ? Math.max(1, Number(args[rat + 1]) || 1) : 1;
   const dir = mkdtempSync(join(tmpdir(), 'eigh-bench-'));
   const results: unknown[] = [];
   try {
     for (const n of sizes) {
       const a = symmetric(n, n);
-      const ref = withLapack ? lapack(dir, a, n) : null;
-      const timings: Record<string, number> = {};
-      const t = performance.now();
-      const { values, vectors } = await eigh(a, n, { timings });
-      const seconds = (performance.now() - t) / 1000;
+      let ref: ReturnType<typeof lapack> | null = null;
+      let best: { seconds: number; timings: Record<string, number>; values: Float64Array; vectors: Float64Array } | null = null;
+      const runs: number[] = [];
+      for (let rep = 0; rep < reps; rep++) {
+        const r = withLapack ? lapack(dir, a, n, 1) : null;
+        if (r && (!ref || !('seconds' in ref) || ('seconds' in r && r.seconds < ref.seconds))) ref = r;
+        const timings: Record<string, number> = {};
+        const t = performance.now();
+        const { values, vectors } = await eigh(a, n, { timings });
+        const seconds = (performance.now() - t) / 1000;
+        runs.push(seconds);
+        if (!best || seconds < best.seconds) best = { seconds, timings, values, vectors };
+      }
+      const { seconds, timings, values, vectors } = best!;
       const av = await gemm(a, vectors, n, n, n);
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) av[i * n + j] -= vectors[i * n + j] * values[j];
       const vtv = await gemm(vectors, vectors, n, n, n, { transA: true });
       for (let i = 0; i < n; i++) vtv[i * n + i] -= 1;
-      const ours = { seconds, residual: frob(av) / frob(a), orthogonality: frob(vtv), phases: timings };
+      const ours = { seconds, runs, residual: frob(av) / frob(a), orthogonality: frob(vtv), phases: timings };
       const row: Record<string, unknown> = { n, ours };
       if (ref && 'seconds' in ref) {
         let diff = 0;
