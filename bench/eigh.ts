@@ -88,8 +88,10 @@ export async function main(args: string[]): Promise<void> {
       let ref: ReturnType<typeof lapack> | null = null;
       let best: { seconds: number; timings: Record<string, number>; values: Float64Array; vectors: Float64Array } | null = null;
       const runs: number[] = [];
+      const lapackRuns: number[] = [];
       for (let rep = 0; rep < reps; rep++) {
         const r = withLapack ? lapack(dir, a, n, 1) : null;
+        if (r && 'seconds' in r) lapackRuns.push(r.seconds);
         if (r && (!ref || !('seconds' in ref) || ('seconds' in r && r.seconds < ref.seconds))) ref = r;
         const timings: Record<string, number> = {};
         const t = performance.now();
@@ -109,7 +111,7 @@ export async function main(args: string[]): Promise<void> {
         let diff = 0;
         for (let i = 0; i < n; i++) diff = Math.max(diff, Math.abs(values[i] - ref.values![i]));
         const { values: _v, ...lap } = ref;
-        row.lapack = lap;
+        row.lapack = { ...lap, runs: lapackRuns };
         row.ratio = seconds / ref.seconds;
         row.maxEigenvalueDiff = diff / Math.abs(ref.values![0]);
       } else if (ref) row.lapack = ref;

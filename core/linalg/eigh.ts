@@ -7,6 +7,8 @@ import { applyQ } from './back-transform';
 import { tridiagonalEigen } from './divide-conquer';
 import { tridiagonalize } from './tridiagonalize';
 
+export { ConvergenceError } from './tql2';
+
 export class EighError extends Error {
   override name = 'EighError';
 }
