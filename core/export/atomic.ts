@@ -1,0 +1,59 @@
+// Atomic outputs: an export is written into a temporary sibling of the target (same filesystem, so the
+// final rename is atomic), then renamed into place. A killed export leaves a dot-named temp folder, never
+// a half-written model under the name the user asked for. Free space is checked first, against an estimate
+// of the bytes the export will write, so a large export fails in a second instead of after an hour.
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ExportError } from './errors';
+
+export interface AtomicOptions {
+  /** Bytes the export is expected to write (checked against free space with a 5 % + 16 MiB margin). */
+  estimateBytes: number;
+  /** Replace an existing target (default: refuse). */
+  overwrite?: boolean;
+}
+
+export const formatBytes = (n: number): string =>
+  n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+
+/** Free bytes on the filesystem holding `dir` (which must exist). */
+export async function freeBytes(dir: string): Promise<number> {
+  const s = await statfs(dir);
+  return s.bavail * s.bsize;
+}
+
+/**
+ * Run `write(tmp)` with a fresh temporary path next to `out`, then move it to `out`. `write` creates
+ * `tmp` itself (a folder or a file). On any error the temporary is removed and the error rethrown.
+ */
+export async function writeAtomically<T>(out: string, opts: AtomicOptions, write: (tmp: string) => Promise<T>): Promise<T> {
+  const target = resolve(out);
+  const parent = dirname(target);
+  if (existsSync(target) && !opts.overwrite) throw new ExportError(`${out} already exists (choose another --out, or pass --force to replace it)`);
+  try {
+    mkdirSync(parent, { recursive: true });
+  } catch (e) {
+    throw new ExportError(`cannot create ${parent}: ${(e as Error).message}`);
+  }
+  if (!statSync(parent).isDirectory()) throw new ExportError(`${parent} is not a folder`);
+  const need = opts.estimateBytes * 1.05 + 16 * 2 ** 20;
+  const free = await freeBytes(parent);
+  if (free < need) throw new ExportError(`not enough free disk space in ${parent}: the export needs about ${formatBytes(need)}, ${formatBytes(free)} are free`);
+  const tmp = join(parent, `.${basename(target)}.tmp-${process.pid}-${Date.now().toString(36)}`);
+  let result: T;
+  try {
+    result = await write(tmp);
+    if (existsSync(target)) {
+      // Move the old one aside first so there is never a moment without either version.
+      const old = `${tmp}.old`;
+      renameSync(target, old);
+      renameSync(tmp, target);
+      rmSync(old, { recursive: true, force: true });
+    } else renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return result;
+}
