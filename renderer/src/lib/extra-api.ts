@@ -1,0 +1,59 @@
+// Typed access to the API methods the wizard and the comparison need (planModel, compareRuns,
+// resumeJob). They are called through the same client as every other method; until a core build
+// provides them, calling one gives a clear one-line error instead of "x is not a function".
+import type { RunDetail } from '../../../core/api/contract';
+import type { Estimate, PlanHardware, PlanResult } from '../../../core/plan/index';
+import { api } from './api';
+
+export type { Estimate, PlanHardware, PlanResult } from '../../../core/plan/index';
+
+export interface PlanRequest {
+  gpus?: 'auto' | number[];
+  format?: string;
+  ctx?: number;
+  batch?: number;
+  ratio?: number;
+  round?: number;
+  sliceHead?: boolean;
+}
+
+export interface PlanReply {
+  plan: PlanResult;
+  estimate: Estimate | null;
+  hardware: PlanHardware;
+}
+
+interface ExtraApi {
+  planModel(path: string, options?: PlanRequest): Promise<PlanReply>;
+  compareRuns(ids: number[]): Promise<RunDetail[]>;
+  resumeJob(runId: number): Promise<{ jobId: string; runId: number }>;
+}
+
+export class MissingMethodError extends Error {
+  override name = 'MissingMethodError';
+}
+
+function method<K extends keyof ExtraApi>(name: K): ExtraApi[K] {
+  return ((...args: unknown[]) => {
+    const fn = (api as unknown as Record<string, unknown>)[name];
+    if (typeof fn !== 'function') {
+      return Promise.reject(new MissingMethodError(`this Slice Studio core has no "${name}" method yet: update the app`));
+    }
+    return (fn as (...a: unknown[]) => Promise<unknown>).apply(api, args);
+  }) as ExtraApi[K];
+}
+
+export const planModel = method('planModel');
+export const resumeJob = method('resumeJob');
+const compareRunsRaw = method('compareRuns');
+
+/** Details of several runs in one call; falls back to one getRun per run on a core without compareRuns. */
+export async function runDetails(ids: number[]): Promise<RunDetail[]> {
+  if (ids.length === 0) return [];
+  try {
+    return await compareRunsRaw(ids);
+  } catch (e) {
+    if (!(e instanceof MissingMethodError)) throw e;
+    return Promise.all(ids.map((id) => api.getRun(id)));
+  }
+}

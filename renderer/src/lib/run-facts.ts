@@ -1,0 +1,157 @@
+// What the Runs table and the comparison show about a run, derived from the store's rows. A slice's
+// quality is measured by the perplexity/eval runs on its output folder, so those runs' metrics are
+// joined onto the slice (they stay rows of their own too).
+import type { RunDetail, RunSummary } from '../../../core/api/contract';
+import type { MetricRow } from '../../../core/store/types';
+
+export interface RunFacts {
+  id: number;
+  name: string;
+  kind: string;
+  status: string;
+  error: string | null;
+  /** Model folder name (the dense model for a slice, the evaluated folder otherwise). */
+  model: string;
+  modelPath: string | null;
+  /** Output folder of a slice. */
+  out: string | null;
+  ratio: number | null;
+  d: number | null;
+  dataset: string | null;
+  perplexity: number | null;
+  /** Task → accuracy (0…1). */
+  tasks: Record<string, number>;
+  avgAccuracy: number | null;
+  seconds: number | null;
+  peakRss: number | null;
+  phases: { phase: string; seconds: number }[];
+  /** Kept variance per layer (mean over the layer's signals), layer order. */
+  keptVariance: { layer: number; value: number }[];
+  /** Runs whose metrics were joined in (evaluations of this slice's output). */
+  measuredBy: number[];
+  /** The cancelled/failed run this one continued. */
+  resumeOf: number | null;
+  startedAt: string | null;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+
+export const baseName = (p: string | null): string => (p ? p.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? p : '—');
+
+export function isPerplexity(m: Pick<MetricRow, 'name' | 'task'>): boolean {
+  return /^(ppl|perplexity)(\b|_|$)/i.test(m.name) && (m.task === null || /^(ppl|perplexity|wikitext)/i.test(m.task));
+}
+
+/**
+ * The metric the SliceGPT paper reports per task (lm-eval's acc_norm, except WinoGrande's acc); mirrors
+ * the tasks' `primaryMetric` in core/eval/tasks, which the renderer cannot import (it reads data files).
+ */
+export const PRIMARY_METRIC: Record<string, 'acc' | 'acc_norm'> = {
+  piqa: 'acc_norm',
+  winogrande: 'acc',
+  hellaswag: 'acc_norm',
+  arc_easy: 'acc_norm',
+  arc_challenge: 'acc_norm',
+};
+
+/** Task → its primary accuracy (0…1). */
+export function accuracies(metrics: Pick<MetricRow, 'name' | 'task' | 'value'>[]): Record<string, number> {
+  const byTask: Record<string, Record<string, number>> = {};
+  for (const m of metrics) {
+    if (!m.task || isPerplexity(m)) continue;
+    (byTask[m.task] ??= {})[m.name] = m.value;
+  }
+  const out: Record<string, number> = {};
+  for (const [task, names] of Object.entries(byTask)) {
+    const v = names[PRIMARY_METRIC[task] ?? 'acc'] ?? names['acc'];
+    if (v !== undefined) out[task] = v;
+  }
+  return out;
+}
+
+/** The paper's average (the run's own 'average' metric when recorded, else the mean of the tasks'). */
+export function averageAccuracy(metrics: Pick<MetricRow, 'name' | 'task' | 'value'>[]): number | null {
+  const stored = [...metrics].reverse().find((m) => m.name === 'average' && m.task === null);
+  if (stored) return stored.value;
+  const accs = Object.values(accuracies(metrics));
+  return accs.length ? accs.reduce((a, b) => a + b, 0) / accs.length : null;
+}
+
+export function outputOf(r: Pick<RunSummary, 'kind' | 'settings' | 'result'>): string | null {
+  if (r.kind !== 'slice') return null;
+  return str(obj(r.result)['out']) ?? str(r.settings['out']);
+}
+
+function seconds(r: RunSummary): number | null {
+  if (r.startedAt && r.finishedAt) return (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000;
+  return num(obj(r.result)['seconds']);
+}
+
+export function factsOf(r: RunDetail, all: RunDetail[] = []): RunFacts {
+  const s = r.settings;
+  const result = obj(r.result);
+  const out = outputOf(r);
+  // Evaluations of this slice's output, newest last so their metrics win over older ones.
+  const evaluations = out
+    ? all
+        .filter((e) => e.id !== r.id && e.status === 'done' && (e.parentRunId === r.id || str(e.settings['model']) === out))
+        .sort((a, b) => a.id - b.id)
+    : [];
+  // Tasks and perplexity: this run's own, or the newest evaluation's (each evaluation is complete).
+  const measured = [r, ...evaluations].filter((x) => x.metrics.some((m) => m.task !== null || isPerplexity(m)));
+  const metrics = [...r.metrics, ...evaluations.flatMap((e) => e.metrics)];
+  const ppl = [...metrics].reverse().find(isPerplexity);
+  const latest = measured.length ? measured[measured.length - 1].metrics : [];
+  const tasks = accuracies(latest);
+  const layerMeans = new Map<number, number[]>();
+  for (const l of r.layers) {
+    if (l.keptVariance === null) continue;
+    layerMeans.set(l.layer, [...(layerMeans.get(l.layer) ?? []), l.keptVariance]);
+  }
+  const modelPath = str(s['model']) ?? str(s['modelPath']) ?? str(s['path']);
+  // An evaluation of a slice's output inherits the slice's ratio and calibration data.
+  const parent = r.parentRunId !== null ? all.find((p) => p.id === r.parentRunId && p.kind === 'slice') : undefined;
+  const from = parent && r.kind !== 'slice' ? parent : r;
+  const dMetric = r.metrics.find((m) => m.name === 'd' && m.task === null);
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    status: r.status,
+    error: r.error,
+    model: baseName(modelPath),
+    modelPath,
+    out,
+    ratio: num(from.settings['ratio']) ?? (r.kind === 'eval' || r.kind === 'ppl' ? 0 : null),
+    d: num(result['d']) ?? dMetric?.value ?? null,
+    dataset: str(from.settings['cal']) ? baseName(str(from.settings['cal'])) : null,
+    perplexity: ppl ? ppl.value : null,
+    tasks,
+    avgAccuracy: averageAccuracy(latest),
+    seconds: seconds(r),
+    peakRss: r.peakRss ?? num(result['peakRssBytes']),
+    phases: r.phases.map((p) => ({ phase: p.phase, seconds: p.seconds })),
+    keptVariance: [...layerMeans.entries()].sort((a, b) => a[0] - b[0]).map(([layer, v]) => ({ layer, value: v.reduce((a, b) => a + b, 0) / v.length })),
+    measuredBy: evaluations.map((e) => e.id),
+    resumeOf: num(s['resumeOf']),
+    startedAt: r.startedAt ?? r.createdAt,
+  };
+}
+
+/** Phase seconds summed by phase name (a resumed run records a phase more than once). */
+export function phaseTotals(f: RunFacts): Record<string, number> {
+  const t: Record<string, number> = {};
+  for (const p of f.phases) t[p.phase] = (t[p.phase] ?? 0) + p.seconds;
+  return t;
+}
+
+// Display: one place decides how each number is printed, so the table, the comparison and the CSV agree.
+export const fmt = {
+  ratio: (v: number | null) => (v === null ? '—' : `${+(v * 100).toFixed(1)} %`),
+  ppl: (v: number | null) => (v === null ? '—' : v.toFixed(2)),
+  acc: (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)} %`),
+  seconds: (v: number | null) => (v === null ? '—' : v < 60 ? `${v.toFixed(1)} s` : `${Math.floor(v / 60)} min ${Math.round(v % 60)} s`),
+  int: (v: number | null) => (v === null ? '—' : String(v)),
+};

@@ -1,0 +1,139 @@
+// The live view of one job (a slice or an evaluation) as the wizard shows it: status, phase, layer,
+// fraction, ETA, and the small data payloads progress events carry (explained variance per signal,
+// task metrics). Events are routed here by job id; the few that can arrive before startJob's reply
+// (a fast worker) are kept in a short backlog and replayed when the job is attached.
+import type { ApiEvent, JobEvent } from '../../../../core/api/contract';
+import { api } from '../../lib/api';
+
+export type JobStatus = 'idle' | 'starting' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface VariancePoint {
+  layer: number | null;
+  signal: string;
+  value: number;
+}
+
+export class JobView {
+  jobId: string | null = $state(null);
+  runId: number | null = $state(null);
+  status: JobStatus = $state('idle');
+  phase = $state('');
+  layer: number | null = $state(null);
+  layers: number | null = $state(null);
+  fraction: number | null = $state(null);
+  etaSeconds: number | null = $state(null);
+  message = $state('');
+  error: string | null = $state(null);
+  result: unknown = $state(null);
+  seconds: number | null = $state(null);
+  /** Explained variance per signal, in arrival order (slices). */
+  variance: VariancePoint[] = $state([]);
+  /** Data payloads of progress events (evaluations: per-task results). */
+  data: Record<string, unknown>[] = $state([]);
+  logs: string[] = $state([]);
+  /** Bumped on every event, for views that refetch the run as it goes. */
+  tick = $state(0);
+
+  /** Forget everything: a new job is about to start. */
+  reset(): void {
+    this.jobId = null;
+    this.runId = null;
+    this.status = 'idle';
+    this.phase = '';
+    this.layer = this.layers = this.fraction = this.etaSeconds = this.seconds = null;
+    this.message = '';
+    this.error = null;
+    this.result = null;
+    this.variance = [];
+    this.data = [];
+    this.logs = [];
+  }
+
+  /** A job was started (or resumed) with these ids: follow it. Keeps the chart of a resumed run. */
+  attach(ids: { jobId: string; runId: number }): void {
+    this.jobId = ids.jobId;
+    this.runId = ids.runId;
+    this.status = 'running';
+    this.error = null;
+    this.result = null;
+    this.etaSeconds = null;
+    views.add(this);
+    for (const e of backlog.filter((b) => b.jobId === ids.jobId)) this.apply(e);
+  }
+
+  apply(e: JobEvent): void {
+    this.tick++;
+    switch (e.type) {
+      case 'started':
+        this.status = 'running';
+        break;
+      case 'progress': {
+        this.status = 'running';
+        this.phase = e.phase;
+        this.layer = e.layer ?? null;
+        this.layers = e.layers ?? this.layers;
+        if (e.fraction !== undefined) this.fraction = e.fraction;
+        this.etaSeconds = e.etaSeconds ?? null;
+        this.message = e.message ?? '';
+        if (e.data) {
+          this.data.push(e.data);
+          const ev = e.data['explainedVariance'];
+          if (typeof ev === 'number') {
+            const signal = typeof e.data['signal'] === 'string' ? (e.data['signal'] as string) : e.layer === undefined ? 'embedding' : 'block';
+            const layer = e.layer ?? null;
+            // A resumed run may report a layer again: the newest value wins.
+            this.variance = [...this.variance.filter((p) => !(p.layer === layer && p.signal === signal)), { layer, signal, value: ev }];
+          }
+        }
+        break;
+      }
+      case 'log':
+        this.logs = [...this.logs.slice(-49), e.message];
+        break;
+      case 'done':
+        this.status = 'done';
+        this.fraction = 1;
+        this.etaSeconds = null;
+        this.result = e.result;
+        this.seconds = e.seconds;
+        views.delete(this);
+        break;
+      case 'failed':
+        this.status = 'failed';
+        this.error = e.message;
+        this.seconds = e.seconds;
+        views.delete(this);
+        break;
+      case 'cancelled':
+        this.status = 'cancelled';
+        this.etaSeconds = null;
+        this.seconds = e.seconds;
+        views.delete(this);
+        break;
+    }
+  }
+
+  async cancel(): Promise<void> {
+    if (this.jobId && this.status === 'running') await api.cancelJob(this.jobId);
+  }
+}
+
+const views = new Set<JobView>();
+const backlog: JobEvent[] = [];
+
+api.onEvent((e: ApiEvent) => {
+  if (e.channel !== 'job') return;
+  const { channel: _channel, ...event } = e;
+  const job = event as JobEvent;
+  let routed = false;
+  for (const v of views) {
+    if (v.jobId === job.jobId) {
+      v.apply(job);
+      routed = true;
+    }
+  }
+  if (!routed) {
+    backlog.push(job);
+    if (backlog.length > 500) backlog.splice(0, backlog.length - 500);
+  }
+});

@@ -1,0 +1,107 @@
+// The wizard's state, at module level so it survives tab switches (rooms unmount when left): the model,
+// the plan's inputs and reply, the calibration settings, and the slice and evaluation jobs.
+import type { HardwareReport, ModelInspection } from '../../../../core/api/contract';
+import type { PlanReply } from '../../lib/extra-api';
+import { JobView } from './job-view.svelte';
+
+export const STEPS = [
+  { id: 'model', label: 'Model' },
+  { id: 'plan', label: 'Hardware & plan' },
+  { id: 'calibration', label: 'Calibration' },
+  { id: 'slice', label: 'Slice' },
+  { id: 'evaluate', label: 'Evaluate' },
+] as const;
+export type StepId = (typeof STEPS)[number]['id'];
+
+export const FORMATS = [
+  { id: 'fp16', label: 'fp16', hint: 'float16: ONNX, safetensors' },
+  { id: 'q8', label: 'q8', hint: '8-bit (Q8_0): GGUF' },
+  { id: 'q4', label: 'q4', hint: '4-bit (Q4_0): GGUF' },
+] as const;
+
+export const TASKS = [
+  { id: 'piqa', label: 'PIQA' },
+  { id: 'winogrande', label: 'WinoGrande' },
+  { id: 'hellaswag', label: 'HellaSwag' },
+  { id: 'arc_easy', label: 'ARC-e' },
+  { id: 'arc_challenge', label: 'ARC-c' },
+] as const;
+
+class WizardState {
+  step: StepId = $state('model');
+
+  // Model
+  inspection: ModelInspection | null = $state(null);
+
+  // Hardware & plan
+  hardware: HardwareReport | null = $state(null);
+  format = $state('fp16');
+  ctx = $state(2048);
+  batch = $state(1);
+  ratio = $state(0.25);
+  plan: PlanReply | null = $state(null);
+  planError: string | null = $state(null);
+  planBusy = $state(false);
+  /** The user chose to slice although the estimate does not fit. */
+  override = $state(false);
+  planAccepted = $state(false);
+
+  // Calibration
+  cal: 'wikitext2' | 'alpaca' | 'file' = $state('wikitext2');
+  calPath = $state('');
+  nsamples = $state(128);
+  seqlen = $state(2048);
+  sampling: 'first' | 'random' = $state('first');
+  seed = $state(42);
+
+  // Slice and evaluate
+  slice = new JobView();
+  evaluation = new JobView();
+  evalTarget: 'sliced' | 'dense' = $state('sliced');
+  tasks: string[] = $state(['piqa', 'arc_easy']);
+  /** The tasks of the evaluation started last (the checkboxes may have changed since). */
+  evalTasksRun: string[] = $state([]);
+  limit = $state(100);
+  ppl = $state(true);
+  pplMaxWindows = $state(16);
+
+  /** A new model: everything after the model step starts over. */
+  openModel(inspection: ModelInspection): void {
+    const changed = this.inspection?.path !== inspection.path;
+    this.inspection = inspection;
+    if (!changed) return;
+    const maxPos = inspection.config?.maxPositions ?? 2048;
+    this.ctx = Math.min(maxPos, 4096);
+    this.seqlen = Math.min(maxPos, 2048);
+    this.plan = null;
+    this.planAccepted = false;
+    this.override = false;
+  }
+
+  /** The execution provider the core chose for this machine (jobs default to the CPU otherwise). */
+  get ep(): string | undefined {
+    return this.hardware?.chosenProvider.ep;
+  }
+
+  get calibrationSource(): string {
+    return this.cal === 'file' ? this.calPath.trim() : this.cal;
+  }
+
+  /** Which steps can be opened now (earlier ones done). */
+  reachable(step: StepId): boolean {
+    switch (step) {
+      case 'model':
+        return true;
+      case 'plan':
+        return this.inspection !== null && this.inspection.supported;
+      case 'calibration':
+        return this.reachable('plan') && this.planAccepted && this.inspection?.kind === 'folder';
+      case 'slice':
+        return this.reachable('calibration');
+      case 'evaluate':
+        return this.reachable('calibration');
+    }
+  }
+}
+
+export const wizard = new WizardState();
