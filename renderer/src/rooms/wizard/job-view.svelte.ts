@@ -79,8 +79,12 @@ export class JobView {
           this.data.push(e.data);
           const ev = e.data['explainedVariance'];
           if (typeof ev === 'number') {
-            const signal = typeof e.data['signal'] === 'string' ? (e.data['signal'] as string) : e.layer === undefined ? 'embedding' : 'block';
             const layer = e.layer ?? null;
+            // Events name the signal except for the embeddings and a layer's second PCA (after its MLP;
+            // 'block' in a parallel-block model, which has one PCA per layer).
+            const hasAttention = this.variance.some((p) => p.layer === layer && p.signal === 'attention');
+            const named = typeof e.data['signal'] === 'string' ? (e.data['signal'] as string) : null;
+            const signal = named ?? (layer === null ? 'embedding' : hasAttention ? 'mlp' : 'block');
             // A resumed run may report a layer again: the newest value wins.
             this.variance = [...this.variance.filter((p) => !(p.layer === layer && p.signal === signal)), { layer, signal, value: ev }];
           }
