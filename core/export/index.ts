@@ -1,0 +1,79 @@
+// `exportModel`: one entry point for every export format. ONNX and safetensors are written here; GGUF
+// (llama.cpp / Ollama / LM Studio) by core/export/gguf. Every export is atomic (temp + rename) after a
+// free-disk check, and returns what the store records as the run's artifact.
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { JobContext } from '../jobs/context';
+import { ExportError } from './errors';
+import { optionalExport } from './optional';
+import { exportOnnx, type OnnxExportResult } from './onnx';
+import { exportSafetensors, type SafetensorsExportResult } from './safetensors';
+
+export const FORMATS = ['onnx', 'gguf', 'safetensors'] as const;
+export type ExportFormat = (typeof FORMATS)[number];
+export const DTYPES = ['f32', 'f16', 'q8_0', 'q4_0'] as const;
+export type ExportDtype = (typeof DTYPES)[number];
+
+/** Which runtime loads each format (recorded with the artifact; shown in the compatibility matrix). */
+export const RUNTIMES: Record<ExportFormat, string> = {
+  onnx: 'onnxruntime (plain InferenceSession, onnxruntime-genai, Optimum-style loaders)',
+  gguf: 'llama.cpp (Ollama, LM Studio, node-llama-cpp)',
+  safetensors: 'Slice Studio, microsoft/TransformerCompression',
+};
+
+export interface ExportOptions {
+  /** Dense Hugging Face folder or sliced model folder. */
+  model: string;
+  format: ExportFormat;
+  dtype?: ExportDtype;
+  /** A folder (onnx, safetensors) or a .gguf file. */
+  out: string;
+  /** Replace an existing --out. */
+  overwrite?: boolean;
+}
+
+export interface ExportResult {
+  format: ExportFormat;
+  /** Absolute path of what was written (folder or file). */
+  path: string;
+  dtype: string;
+  bytes: number;
+  files: { name: string; bytes: number }[];
+  seconds: number;
+  runtime: string;
+  /** The format's own result, for details (per-file sizes, GGUF metadata…). */
+  details: unknown;
+}
+
+const GGUF_EXPORT = './gguf/index';
+
+const sizeOf = (p: string) => (statSync(p).isFile() ? statSync(p).size : 0);
+
+export async function exportModel(ctx: JobContext, o: ExportOptions): Promise<ExportResult> {
+  if (!(FORMATS as readonly string[]).includes(o.format)) throw new ExportError(`unknown export format "${o.format}" (formats: ${FORMATS.join(', ')})`);
+  if (o.dtype !== undefined && !(DTYPES as readonly string[]).includes(o.dtype)) throw new ExportError(`unknown --dtype "${o.dtype}" (dtypes: ${DTYPES.join(', ')})`);
+  if (!o.model) throw new ExportError('export needs a model folder');
+  if (!existsSync(o.model)) throw new ExportError(`no such model folder: ${o.model}`);
+  if (!o.out) throw new ExportError('--out is required');
+  const runtime = RUNTIMES[o.format];
+  if (o.format === 'onnx') {
+    if (o.dtype === 'q8_0' || o.dtype === 'q4_0') throw new ExportError(`--dtype ${o.dtype} is a GGUF type; ONNX exports are f32 or f16`);
+    const r: OnnxExportResult = await exportOnnx(ctx, { model: o.model, out: o.out, dtype: o.dtype, overwrite: o.overwrite });
+    return { format: 'onnx', path: r.out, dtype: r.dtype, bytes: r.bytes, files: r.files, seconds: r.seconds, runtime, details: r };
+  }
+  if (o.format === 'safetensors') {
+    if (o.dtype === 'q8_0' || o.dtype === 'q4_0') throw new ExportError(`--dtype ${o.dtype} is a GGUF type; safetensors exports are f32 or f16`);
+    const r: SafetensorsExportResult = await exportSafetensors(ctx, { model: o.model, out: o.out, dtype: o.dtype, overwrite: o.overwrite });
+    return { format: 'safetensors', path: r.out, dtype: r.dtype, bytes: r.bytes, files: r.files, seconds: r.seconds, runtime, details: r };
+  }
+  const started = performance.now();
+  const exportGguf = await optionalExport<(ctx: JobContext, o: object) => Promise<unknown>>(GGUF_EXPORT, 'exportGguf', 'GGUF export');
+  const r = (await exportGguf(ctx, { model: o.model, out: o.out, dtype: o.dtype, overwrite: o.overwrite })) as Record<string, unknown>;
+  const path = resolve(typeof r.out === 'string' ? r.out : typeof r.path === 'string' ? r.path : o.out);
+  const bytes = typeof r.bytes === 'number' ? r.bytes : sizeOf(path);
+  const files = Array.isArray(r.files) ? (r.files as { name: string; bytes: number }[]) : [{ name: path.split(/[\\/]/).pop()!, bytes }];
+  return { format: 'gguf', path, dtype: String(r.dtype ?? o.dtype ?? 'f16'), bytes, files, seconds: (performance.now() - started) / 1000, runtime, details: r };
+}
+
+export { ExportError, VerifyError } from './errors';
+export { verifyExport } from './verify';

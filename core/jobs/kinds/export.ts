@@ -1,0 +1,106 @@
+// `export` and `verify-export`: write a dense or sliced model as ONNX (KV cache), GGUF or a documented
+// safetensors folder, and check an export in the runtime it is for. The export run records its artifact
+// (path, bytes, sha256, format, runtime); the verify run records both perplexities and whether the greedy
+// continuations agree.
+import { resolve } from 'node:path';
+import { defineJob, type RunRecords } from '../registry';
+import { boolean, literal, nonEmptyString, object, optional, positiveInteger, string, type Validator } from '../../api/validate';
+import type { ExportDtype, ExportFormat, ExportResult } from '../../export/index';
+import type { VerifyResult } from '../../export/verify-onnx';
+
+const absolutePath: Validator<string> = {
+  describe: 'a path',
+  check: (v, where) => resolve(nonEmptyString.check(v, where)),
+};
+
+export interface ExportParams {
+  model: string;
+  format: ExportFormat;
+  dtype?: ExportDtype;
+  out: string;
+  overwrite?: boolean;
+}
+
+export const exportParams: Validator<ExportParams> = object({
+  model: absolutePath,
+  format: literal('onnx', 'gguf', 'safetensors'),
+  dtype: optional(literal('f32', 'f16', 'q8_0', 'q4_0')),
+  out: absolutePath,
+  overwrite: optional(boolean),
+});
+
+export interface ExportJobResult extends ExportResult {
+  sha256: string;
+}
+
+const base = (p: string) => p.split(/[\\/]/).pop();
+
+export const exportJob = defineJob({
+  kind: 'export',
+  runKind: 'export',
+  summary: 'Export a dense or sliced model as ONNX (KV cache), GGUF or safetensors',
+  params: exportParams,
+  describe: (p) => `export ${base(p.model)} → ${p.format}${p.dtype ? ` ${p.dtype}` : ''}`,
+  modelPath: (p) => p.model,
+  async run(ctx, p): Promise<ExportJobResult> {
+    const { exportModel } = await import('../../export/index');
+    const { sha256Path } = await import('../../export/hash');
+    const r = await exportModel(ctx, p);
+    ctx.progress({ phase: 'hash', fraction: 0 });
+    const sha256 = await sha256Path(r.path, ctx);
+    ctx.log(`wrote ${r.path} (${r.bytes} bytes, sha256 ${sha256.slice(0, 12)}…)`);
+    return { ...r, sha256 };
+  },
+  records: (r): RunRecords => ({
+    metrics: [
+      { name: 'bytes', value: r.bytes, unit: 'B' },
+      { name: 'seconds', value: r.seconds, unit: 's' },
+    ],
+    artifacts: [{ path: r.path, kind: 'model', format: `${r.format}${r.dtype ? `:${r.dtype}` : ''}`, bytes: r.bytes, sha256: r.sha256, runtime: r.runtime }],
+  }),
+});
+
+export interface VerifyExportParams {
+  path: string;
+  source?: string;
+  skipInApp?: boolean;
+  maxWindows?: number;
+  prompt?: string;
+  maxNewTokens?: number;
+}
+
+export const verifyExportParams: Validator<VerifyExportParams> = object({
+  path: absolutePath,
+  source: optional(absolutePath),
+  skipInApp: optional(boolean),
+  maxWindows: optional(positiveInteger),
+  prompt: optional(string),
+  maxNewTokens: optional(positiveInteger),
+});
+
+export const verifyExportJob = defineJob({
+  kind: 'verify-export',
+  runKind: 'export',
+  summary: 'Load an export in its runtime (onnxruntime, llama.cpp): perplexity and greedy text next to the app',
+  params: verifyExportParams,
+  describe: (p) => `verify ${base(p.path)}`,
+  modelPath: (p) => p.source,
+  async run(ctx, p): Promise<VerifyResult> {
+    const { verifyExport } = await import('../../export/verify');
+    const { path, ...opts } = p;
+    return verifyExport(path, opts, ctx);
+  },
+  records: (r): RunRecords => ({
+    metrics: [
+      { name: 'ppl_export', value: r.export.perplexity.ppl },
+      { name: 'windows', value: r.export.perplexity.windows },
+      ...(r.inApp ? [{ name: 'ppl_in_app', value: r.inApp.perplexity.ppl }] : []),
+      ...(r.comparison
+        ? [
+            { name: 'ppl_relative_difference', value: r.comparison.pplRelativeDifference },
+            { name: 'greedy_identical', value: r.comparison.greedyIdentical ? 1 : 0 },
+          ]
+        : []),
+    ],
+  }),
+});

@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import type { VerifyResult } from '../../../export/verify-onnx';
+import { intFlag, stringFlag, UsageError } from '../args';
+import type { Command } from '../command';
+import { runJobFromCli } from '../run-job';
+
+const f3 = (x: number) => x.toFixed(3);
+
+function report(r: VerifyResult): string {
+  const e = r.export.perplexity;
+  const lines = [
+    `${r.format} export ${r.path} in ${r.runtime}`,
+    `perplexity (WikiText-2 test, ${e.windows} windows × ${e.seqLen}):  export ${f3(e.ppl)}${r.inApp ? `   in-app ${f3(r.inApp.perplexity.ppl)}` : ''}` +
+      (r.comparison ? `   (difference ${(r.comparison.pplRelativeDifference * 100).toFixed(4)} %)` : ''),
+    `greedy, ${r.export.greedy.ids.length} tokens after "${r.prompt}":`,
+    `  export: ${JSON.stringify(r.export.greedy.text)}`,
+  ];
+  if (r.inApp) lines.push(`  in-app: ${JSON.stringify(r.inApp.greedy.text)}`);
+  if (r.comparison)
+    lines.push(r.comparison.greedyIdentical ? '  identical tokens' : `  tokens differ from position ${r.comparison.firstDifference}`);
+  return lines.join('\n');
+}
+
+export const verifyExportCommand: Command = {
+  name: 'verify-export',
+  usage: 'verify-export <file-or-folder> [--source <folder>] [--max-windows N] [--prompt TEXT] [--max-new-tokens N] [--export-only] [--json]',
+  summary: 'Load an export in its own runtime (onnxruntime, llama.cpp): WikiText-2 perplexity and greedy text next to the app',
+  flags: { values: ['source', 'max-windows', 'prompt', 'max-new-tokens'], booleans: ['export-only'] },
+  async run(ctx) {
+    const [path, extra] = ctx.args.positionals;
+    if (!path) throw new UsageError('verify-export needs an exported folder (ONNX) or .gguf file');
+    if (extra) throw new UsageError(`verify-export takes one path, got also "${extra}"`);
+    const source = stringFlag(ctx.args, 'source');
+    const params = {
+      path: resolve(path),
+      ...(source ? { source: resolve(source) } : {}),
+      ...(ctx.args.flags.has('export-only') ? { skipInApp: true } : {}),
+      maxWindows: intFlag(ctx.args, 'max-windows', 1, 1 << 30),
+      maxNewTokens: intFlag(ctx.args, 'max-new-tokens', 1, 4096),
+      prompt: stringFlag(ctx.args, 'prompt'),
+    };
+    const { code, result } = await runJobFromCli(ctx, 'verify-export', params);
+    if (code === 0 && !ctx.json) ctx.out(report(result as VerifyResult));
+    return code;
+  },
+};
