@@ -299,6 +299,46 @@ test('cancelling a slice mid-way and resuming it gives the uninterrupted run\'s 
   await room('Runs');
   await page.locator(`tr[data-run-id="${runs.cancelled}"] .status.cancelled`).waitFor();
   await page.locator(`tr[data-run-id="${runs.resumed}"] .status.done`).waitFor();
+  await page.locator(`tr[data-run-id="${runs.resumed}"]`).getByText(`continues run ${runs.cancelled}`).waitFor();
   await shot('12-runs-after-resume');
   assert.deepEqual(problems, []);
+});
+
+test('a bare config.json (LLaMA-2-70B) is planned for two 24 GB GPUs in 4-bit, and cannot be sliced', async () => {
+  const config = resolve(root, '../shared/data/configs/llama-2-70b-hf.json');
+  await room('Slice wizard');
+  await step(/Model/);
+  const field = page.getByLabel('Model folder or config.json');
+  await field.fill(config);
+  await field.press('Enter');
+  await page.getByText('is a bare config.json: you can plan it, but slicing needs the weights').waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: 'Next: Hardware & plan →' }).click();
+  await page.getByLabel('Other GPUs').check();
+  await page.getByLabel('GPU sizes in GB, in order').fill('24,24');
+  await page.getByLabel('q4', { exact: true }).check();
+  await page.locator('#plan-ctx').fill('4096');
+  const reply = await api<{ plan: { fits: boolean; ratio: number | null; d: number | null } }>('planModel', [config, { gpus: [24, 24], format: 'q4', ctx: 4096, batch: 1, ratio: 0.25 }]);
+  const recommendation = page.getByTestId('plan-recommendation');
+  const expected = reply.plan.fits && reply.plan.ratio !== null
+    ? reply.plan.ratio === 0 ? 'The dense model already fits' : `Smallest ratio that fits: ${Math.round(reply.plan.ratio * 100)} % (d = ${reply.plan.d}).`
+    : 'nothing fits';
+  await recommendation.getByText(expected, { exact: false }).waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator('[data-testid="device-bars"] .device').count(), 2);
+  assert.equal(await page.getByRole('button', { name: /^Accept plan/ }).isDisabled(), true);
+  await page.getByText('A bare config.json can be planned, not sliced').waitFor();
+  await shot('13-plan-70b-config');
+  // Bad input is one clear line, not a stack trace.
+  await page.getByLabel('GPU sizes in GB, in order').fill('24,lots');
+  const alert = page.locator('.plan-result [role="alert"]');
+  await alert.getByText('"24,lots" is not a list of GPU sizes in GB').waitFor();
+  await step(/Model/);
+  await field.fill('/no/such/model');
+  await field.press('Enter');
+  const missing = page.locator('.step-body [role="alert"]');
+  await missing.waitFor();
+  assert.match((await missing.textContent())!, /\/no\/such\/model/);
+  assert.equal(await page.getByRole('button', { name: 'Next: Hardware & plan →' }).isDisabled(), true);
+  await shot('14-missing-model');
+  // The inspection's deliberate 400 is expected; nothing else may have gone wrong in the page.
+  assert.deepEqual(problems.filter((p) => !p.includes('status of 400')), []);
 });

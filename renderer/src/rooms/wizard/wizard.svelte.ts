@@ -35,6 +35,9 @@ class WizardState {
 
   // Hardware & plan
   hardware: HardwareReport | null = $state(null);
+  /** 'auto': this machine's GPUs (or its RAM); 'custom': the sizes typed in `gpuSizes` (plan for another machine). */
+  planFor: 'auto' | 'custom' = $state('auto');
+  gpuSizes = $state('24,24');
   format = $state('fp16');
   ctx = $state(2048);
   batch = $state(1);
