@@ -301,6 +301,12 @@ test('cancelling a slice mid-way and resuming it gives the uninterrupted run\'s 
   await page.locator(`tr[data-run-id="${runs.resumed}"] .status.done`).waitFor();
   await page.locator(`tr[data-run-id="${runs.resumed}"]`).getByText(`continues run ${runs.cancelled}`).waitFor();
   await shot('12-runs-after-resume');
+
+  // Delete the cancelled run: an inline confirmation, then the row and its records are gone.
+  await page.getByRole('button', { name: `Delete run ${runs.cancelled}` }).click();
+  await page.getByRole('group', { name: `Confirm deletion of run ${runs.cancelled}` }).getByRole('button', { name: 'Delete' }).click();
+  await page.locator(`tr[data-run-id="${runs.cancelled}"]`).waitFor({ state: 'detached' });
+  assert.throws(() => readRun(dbFile, runs.cancelled), /is not in/);
   assert.deepEqual(problems, []);
 });
 
