@@ -67,7 +67,7 @@ export const show = {
  */
 export async function colouredPixels(page: Page, scope: string): Promise<{ label: string; coloured: number }[]> {
   return page.evaluate((sel) => {
-    return [...document.querySelectorAll<HTMLCanvasElement>(`${sel} canvas`)].map((c) => {
+    return Array.from(document.querySelectorAll<HTMLCanvasElement>(`${sel} canvas`)).map((c) => {
       const ctx = c.getContext('2d')!;
       const { data } = ctx.getImageData(0, 0, c.width, c.height);
       let coloured = 0;
