@@ -45,7 +45,7 @@ test('export then verify-export from the CLI: artifact and verification recorded
     assert.equal(a.format, 'onnx:f16');
     assert.equal(a.bytes, exported.result.bytes);
     assert.equal(a.sha256, exported.result.sha256);
-    assert.match(a.runtime, /onnxruntime/);
+    assert.match(a.runtime ?? '', /onnxruntime/);
     const check = await service.getRun(verified.runId);
     const metric = (n: string) => check.metrics.find((m) => m.name === n)?.value;
     assert.equal(metric('greedy_identical'), 1);
