@@ -68,10 +68,13 @@ export async function exportModel(ctx: JobContext, o: ExportOptions): Promise<Ex
   }
   const started = performance.now();
   const exportGguf = await optionalExport<(ctx: JobContext, o: object) => Promise<unknown>>(GGUF_EXPORT, 'exportGguf', 'GGUF export');
-  const r = (await exportGguf(ctx, { model: o.model, out: o.out, dtype: o.dtype, overwrite: o.overwrite })) as Record<string, unknown>;
-  const path = resolve(typeof r.out === 'string' ? r.out : typeof r.path === 'string' ? r.path : o.out);
+  const r = (await exportGguf(ctx, { model: o.model, out: o.out, dtype: o.dtype ?? 'f16', overwrite: o.overwrite })) as Record<string, unknown>;
+  const str = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : undefined);
+  const path = resolve(str('file') ?? str('out') ?? str('path') ?? o.out);
   const bytes = typeof r.bytes === 'number' ? r.bytes : sizeOf(path);
-  const files = Array.isArray(r.files) ? (r.files as { name: string; bytes: number }[]) : [{ name: path.split(/[\\/]/).pop()!, bytes }];
+  const files = [{ name: path.split(/[\\/]/).pop()!, bytes }];
+  const modelfile = str('modelfile');
+  if (modelfile && existsSync(modelfile)) files.push({ name: modelfile.split(/[\\/]/).pop()!, bytes: sizeOf(modelfile) });
   return { format: 'gguf', path, dtype: String(r.dtype ?? o.dtype ?? 'f16'), bytes, files, seconds: (performance.now() - started) / 1000, runtime, details: r };
 }
 

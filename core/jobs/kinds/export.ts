@@ -46,8 +46,9 @@ export const exportJob = defineJob({
     const { exportModel } = await import('../../export/index');
     const { sha256Path } = await import('../../export/hash');
     const r = await exportModel(ctx, p);
-    ctx.progress({ phase: 'hash', fraction: 0 });
-    const sha256 = await sha256Path(r.path, ctx);
+    // GGUF hashes its file as it writes it; hash the rest here (streamed).
+    const known = (r.details as { sha256?: unknown } | null)?.sha256;
+    const sha256 = typeof known === 'string' ? known : await sha256Path(r.path, ctx);
     ctx.log(`wrote ${r.path} (${r.bytes} bytes, sha256 ${sha256.slice(0, 12)}…)`);
     return { ...r, sha256 };
   },
