@@ -1,0 +1,67 @@
+// GGUF v3 (ggml-org/ggml docs/gguf.md) and the ggml/llama.cpp enums a llama-family export needs.
+
+export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
+export const GGUF_VERSION = 3;
+export const GGUF_ALIGNMENT = 32;
+/** GGML_QNT_VERSION: the block layouts below (Q4_0/Q8_0 as of ggml's quantization version 2). */
+export const GGML_QUANT_VERSION = 2;
+
+/** gguf_metadata_value_type */
+export enum ValueType {
+  UINT8 = 0,
+  INT8 = 1,
+  UINT16 = 2,
+  INT16 = 3,
+  UINT32 = 4,
+  INT32 = 5,
+  FLOAT32 = 6,
+  BOOL = 7,
+  STRING = 8,
+  ARRAY = 9,
+  UINT64 = 10,
+  INT64 = 11,
+  FLOAT64 = 12,
+}
+
+/** ggml_type (only those written here). */
+export enum GgmlType {
+  F32 = 0,
+  F16 = 1,
+  Q4_0 = 2,
+  Q8_0 = 8,
+}
+
+/** Elements per block and bytes per block of each tensor type. */
+export const BLOCK: Record<GgmlType, { size: number; bytes: number }> = {
+  [GgmlType.F32]: { size: 1, bytes: 4 },
+  [GgmlType.F16]: { size: 1, bytes: 2 },
+  // block_q4_0 { ggml_half d; uint8_t qs[16]; }
+  [GgmlType.Q4_0]: { size: 32, bytes: 18 },
+  // block_q8_0 { ggml_half d; int8_t qs[32]; }
+  [GgmlType.Q8_0]: { size: 32, bytes: 34 },
+};
+
+/** llama_ftype (general.file_type): what most of the weights are. */
+export enum FileType {
+  ALL_F32 = 0,
+  MOSTLY_F16 = 1,
+  MOSTLY_Q4_0 = 2,
+  MOSTLY_Q8_0 = 7,
+}
+
+/** llama_token_type (tokenizer.ggml.token_type). */
+export enum TokenType {
+  NORMAL = 1,
+  UNKNOWN = 2,
+  CONTROL = 3,
+  USER_DEFINED = 4,
+  UNUSED = 5,
+  BYTE = 6,
+}
+
+export type GgufDtype = 'f32' | 'f16' | 'q8_0' | 'q4_0';
+
+export function tensorBytes(type: GgmlType, elements: number): number {
+  const b = BLOCK[type];
+  return (elements / b.size) * b.bytes;
+}
