@@ -10,14 +10,18 @@
 import type { HardwareReport } from '../hardware/types';
 import type { ModelInspection } from '../model/inspect';
 import type { JobInfo } from '../jobs/runner';
+import type { Estimate, PlanHardware, PlanResult } from '../plan/index';
 import type { ApiEvent, JobId, RunId } from './events';
 import {
+  array,
   boolean,
   integer,
   literal,
   nonEmptyString,
+  number,
   object,
   optional,
+  PayloadError,
   positiveInteger,
   record,
   type ArgSpec,
@@ -29,10 +33,11 @@ export type { ApiEvent, JobEvent, StateEvent, JobId, RunId } from './events';
 export type { HardwareReport } from '../hardware/types';
 export type { ModelInspection } from '../model/inspect';
 export type { JobInfo } from '../jobs/runner';
+export type { Estimate, PlanHardware, PlanResult } from '../plan/index';
 
 // Runs and models are the store's rows, as stored (JSON columns parsed): the contract does not re-shape them.
 export type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind } from '../store/types';
-import type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind } from '../store/types';
+import type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind, MetricRow } from '../store/types';
 
 export interface AppInfo {
   version: string;
@@ -60,6 +65,51 @@ void filterMatchesStore;
 
 export const jobSpec = object({ kind: nonEmptyString, params: optional(record), name: optional(nonEmptyString) });
 export type JobSpecPayload = ReturnType<typeof jobSpec.check>;
+
+/** `gpus` for planModel: 'auto' (the detected GPUs, or the CPU's RAM when there are none) or sizes in GB (GiB). */
+const gpuChoice: Validator<'auto' | number[]> = {
+  describe: `"auto" or a list of GPU sizes in GB`,
+  check(value, where) {
+    if (value === 'auto') return 'auto';
+    const sizes = array(number).check(value, where);
+    for (const [i, gb] of sizes.entries()) if (!(gb > 0 && gb <= 4096)) throw new PayloadError(`${where}[${i}] must be a GPU size in GB from 0 to 4096 (got ${gb})`);
+    return sizes;
+  },
+};
+
+export const planOptions = object({
+  gpus: optional(gpuChoice),
+  format: optional(nonEmptyString),
+  ctx: optional(positiveInteger),
+  batch: optional(positiveInteger),
+  ratio: optional(number),
+  round: optional(positiveInteger),
+  sliceHead: optional(boolean),
+});
+export type PlanModelOptions = ReturnType<typeof planOptions.check>;
+
+export interface PlanModelResult {
+  plan: PlanResult;
+  /** The live estimate at `opts.ratio` (the wizard's slider), or null when no ratio was given. */
+  estimate: Estimate | null;
+  /** What the plan was made for: the detected GPUs and free RAM ('auto'), or the given sizes. */
+  hardware: PlanHardware;
+}
+
+/** A run as the comparison view needs it: everything stored about it, plus its parent's key metrics. */
+export interface ComparedRun extends RunDetail {
+  /** The run it derives from (a slice's dense baseline, an evaluation's slice), or null. */
+  parent: { id: RunId; name: string; kind: RunKind; status: RunStatus; metrics: MetricRow[] } | null;
+}
+
+const runIds: Validator<RunId[]> = {
+  describe: 'a non-empty array of run ids',
+  check(value, where) {
+    const ids = array(positiveInteger).check(value, where);
+    if (ids.length === 0) throw new PayloadError(`${where} must list at least one run id`);
+    return ids;
+  },
+};
 
 /** Phantom marker for a method's result type (no runtime cost). */
 const returns = <T>() => null as unknown as T;
@@ -99,6 +149,21 @@ export const API_METHODS = {
   startJob: method('Start a long job; progress arrives as JobEvents', [['spec', jobSpec]], returns<{ jobId: JobId; runId: RunId }>()),
   cancelJob: method('Cancel a running job; false if it is not running', [['jobId', nonEmptyString]], returns<boolean>()),
   listJobs: method('Jobs running now, with their latest progress', [], returns<JobInfo[]>()),
+  planModel: method(
+    'VRAM plan for a model folder or config.json: the smallest ratio that fits, and the estimate at opts.ratio',
+    [['path', nonEmptyString], ['opts', optional(planOptions)]],
+    returns<PlanModelResult>(),
+  ),
+  compareRuns: method(
+    'Runs side by side: metrics, layer stats, phases, artifacts, settings and their parents\' key metrics',
+    [['ids', runIds]],
+    returns<ComparedRun[]>(),
+  ),
+  resumeJob: method(
+    'Continue a cancelled, failed or interrupted slice run from its checkpoint (a new run)',
+    [['runId', runId]],
+    returns<{ jobId: JobId; runId: RunId }>(),
+  ),
   chooseModelPath: method(
     'Desktop only: a native folder picker; null when dismissed',
     [['kind', optional(literal('folder', 'config'))]],

@@ -2,6 +2,7 @@
 // store. Every inspection and hardware snapshot is recorded; every change is announced as a StateEvent so
 // all connected clients (window, browser tabs) refetch instead of drifting apart.
 import { existsSync, readFileSync } from 'node:fs';
+import { freemem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { detectHardware, type DetectOptions } from '../hardware/detect';
 import { inspectModel } from '../model/inspect';
@@ -9,10 +10,14 @@ import { dataDir, resourcePath } from '../paths';
 import { Store } from '../store/store';
 import { storeRecorder } from '../jobs/store-recorder';
 import { JobRunner, type RunnerOptions } from '../jobs/runner';
-import { jobKinds } from '../jobs/registry';
+import { getJob, jobKinds } from '../jobs/registry';
+import { defaultSliceOut, type SliceParams } from '../jobs/kinds/slice';
+import { estimate, parseGpuList, plan, readPlanConfig, type PlanHardware } from '../plan/index';
 import { appRoot } from '../transports/app-root';
 import type { AppInfo, ApiArgs, ApiResult, SliceStudioApi } from './contract';
 import { EventHub } from './events';
+import { PayloadError } from './validate';
+import { compare, linksFor, recordResult } from './run-links';
 
 export class NotAvailableError extends Error {
   override name = 'NotAvailableError';
@@ -50,6 +55,11 @@ export class SliceStudioService implements SliceStudioApi {
     this.#runner = runner;
     this.#detect = detect;
     this.#unsubscribe = runner.subscribe((e) => {
+      // Results go into the store before anyone hears "done", so a client that refetches finds them.
+      if (e.type === 'done') {
+        const problem = recordResult(store, getJob(e.kind), e.runId, e.result);
+        if (problem) this.events.emit({ channel: 'job', type: 'log', jobId: e.jobId, runId: e.runId, kind: e.kind, at: Date.now(), message: problem });
+      }
       this.events.emit({ channel: 'job', ...e });
       if (e.type === 'started' || e.type === 'done' || e.type === 'failed' || e.type === 'cancelled') {
         this.events.emit({ channel: 'state', type: 'runs-changed', runId: e.runId });
@@ -137,7 +147,80 @@ export class SliceStudioService implements SliceStudioApi {
   }
 
   async startJob(...[spec]: ApiArgs<'startJob'>): Promise<ApiResult<'startJob'>> {
-    return this.#runner.start({ kind: spec.kind, params: spec.params ?? {}, name: spec.name });
+    return this.#start(spec.kind, spec.params ?? {}, spec.name);
+  }
+
+  /** Validates, links the run to its model and parent, starts it, and records the final settings. */
+  async #start(kind: string, raw: unknown, name?: string, extra: Record<string, unknown> = {}, inherit?: { modelId: number | null; parentRunId: number | null }): Promise<{ jobId: string; runId: number }> {
+    const def = getJob(kind);
+    const params = def.params.check(raw, `${kind} params`);
+    const links = await linksFor(this.#store, def, params);
+    const started = this.#runner.start({ kind, params, name });
+    const run = this.#store.getRun(started.runId);
+    if (run) {
+      // The same deterministic prepare() the runner applied: the settings show e.g. the default output folder.
+      const ready = def.prepare ? def.prepare(params, started.runId) : params;
+      this.#store.updateRun(started.runId, {
+        modelId: inherit ? inherit.modelId : links.modelId,
+        parentRunId: inherit ? inherit.parentRunId : links.parentRunId,
+        fingerprint: links.fingerprint,
+        ep: def.ep?.(params) ?? null,
+        settings: { ...run.settings, ...(ready as Record<string, unknown>), ...extra },
+      });
+    }
+    return started;
+  }
+
+  async planModel(...[path, opts = {}]: ApiArgs<'planModel'>): Promise<ApiResult<'planModel'>> {
+    if (opts.ratio !== undefined && !(opts.ratio >= 0 && opts.ratio < 1)) throw new PayloadError(`planModel: "opts".ratio must be in [0, 1) (got ${opts.ratio})`);
+    const config = await readPlanConfig(resolve(path));
+    const hardware = await this.#planHardware(opts.gpus ?? 'auto');
+    const options = { format: opts.format, ctx: opts.ctx, batch: opts.batch, round: opts.round, sliceHead: opts.sliceHead };
+    return {
+      plan: plan(config, hardware, options),
+      estimate: opts.ratio === undefined ? null : estimate(config, hardware, opts.ratio, options),
+      hardware,
+    };
+  }
+
+  /** The detected GPUs (free VRAM where the tool knows it) and free RAM, or the given sizes. */
+  async #planHardware(gpus: 'auto' | number[]): Promise<PlanHardware> {
+    if (gpus !== 'auto') return gpus.length ? parseGpuList(gpus.join(','), freemem()) : { gpus: [], ramFreeBytes: freemem() };
+    const report = await this.getHardware();
+    return {
+      gpus: report.gpus.map((g) => ({
+        name: g.name,
+        totalBytes: g.totalBytes,
+        // Unified memory (Apple silicon) is shared with the system: what RAM has free is what the GPU has.
+        freeBytes: g.freeBytes ?? (g.unifiedMemory ? Math.min(report.ram.freeBytes, g.totalBytes) : g.totalBytes),
+      })),
+      ramFreeBytes: report.ram.freeBytes,
+    };
+  }
+
+  async compareRuns(...[ids]: ApiArgs<'compareRuns'>): Promise<ApiResult<'compareRuns'>> {
+    return compare(this.#store, ids, (id) => new RunNotFoundError(`no run with id ${id}`));
+  }
+
+  async resumeJob(...[id]: ApiArgs<'resumeJob'>): Promise<ApiResult<'resumeJob'>> {
+    const run = this.#store.getRun(id);
+    if (!run) throw new RunNotFoundError(`no run with id ${id}`);
+    if (run.kind !== 'slice') throw new NotAvailableError(`run ${id} is a ${run.kind} run: only slice runs can be resumed`);
+    if (run.status === 'done') throw new NotAvailableError(`run ${id} finished: there is nothing to resume`);
+    const live = this.#runner.list().some((j) => j.runId === id);
+    if (live || run.status === 'queued') throw new NotAvailableError(`run ${id} is still running`);
+    // A run still marked running that no job of ours runs was interrupted (the app or the machine stopped).
+    if (run.status === 'running') this.#store.failRun(id, 'interrupted');
+    const s = run.settings as Partial<SliceParams>;
+    const keys = ['model', 'ratio', 'cal', 'nsamples', 'seqlen', 'sampling', 'seed', 'round', 'sliceHead', 'batchSize', 'out', 'ep'] as const;
+    const params: Record<string, unknown> = Object.fromEntries(keys.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+    if (typeof params.model !== 'string') throw new NotAvailableError(`run ${id} has no model in its settings: it cannot be resumed`);
+    params.out ??= defaultSliceOut(params.model, Number(params.ratio), id);
+    params.resume = true;
+    const name = run.name.endsWith(' (resumed)') ? run.name : `${run.name} (resumed)`;
+    const started = await this.#start('slice', params, name, { resumeOf: id }, { modelId: run.modelId, parentRunId: run.parentRunId });
+    this.events.emit({ channel: 'state', type: 'runs-changed', runId: id });
+    return started;
   }
 
   async cancelJob(...[jobId]: ApiArgs<'cancelJob'>): Promise<boolean> {

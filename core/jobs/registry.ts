@@ -4,7 +4,18 @@
 // `kinds/index.ts`) is all it takes to make it runnable from every transport.
 import type { JobContext } from './context';
 import type { Validator } from '../api/validate';
-import type { RunKind } from '../store/types';
+import type { ArtifactInput, LayerStatInput, MetricInput, RunKind } from '../store/types';
+
+/** What the store keeps of a finished job besides its result: written by the service when the job is done. */
+export interface RunRecords {
+  metrics?: MetricInput[];
+  layers?: LayerStatInput[];
+  artifacts?: ArtifactInput[];
+  /** Peak resident set size of the process that ran the job (bytes). */
+  peakRss?: number;
+  /** The execution provider that actually ran it. */
+  ep?: string;
+}
 
 export interface JobDefinition<P = unknown, R = unknown> {
   kind: string;
@@ -18,6 +29,16 @@ export interface JobDefinition<P = unknown, R = unknown> {
   describe?(params: P): string;
   /** The model folder the run is about, where there is one (recorded with the run). */
   modelPath?(params: P): string | undefined;
+  /**
+   * Fill in defaults that name the run (a slice's default output folder holds its run id). Called by the
+   * runner once the run exists, before the worker starts; must be deterministic (the service calls it too,
+   * to record the final settings).
+   */
+  prepare?(params: P, runId: number): P;
+  /** Metrics, per-layer statistics and artifacts to store from the job's result. */
+  records?(result: R): RunRecords;
+  /** The execution provider the job will use (recorded with the run at start). */
+  ep?(params: P): string | undefined;
 }
 
 export class UnknownJobError extends Error {

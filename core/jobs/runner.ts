@@ -123,15 +123,17 @@ export class JobRunner {
   /** Validates, records the run and starts the worker. Throws PayloadError / UnknownJobError on bad specs. */
   start(spec: JobSpec): { jobId: JobId; runId: RunId } {
     const def = getJob(spec.kind);
-    const params = def.params.check(spec.params ?? {}, `${spec.kind} params`);
-    const name = spec.name?.trim() || def.describe?.(params) || spec.kind;
+    const checked = def.params.check(spec.params ?? {}, `${spec.kind} params`);
+    const name = spec.name?.trim() || def.describe?.(checked) || spec.kind;
     const runId = this.#recorder.started({
       kind: spec.kind,
       runKind: def.runKind,
       name,
-      params,
-      modelPath: def.modelPath?.(params),
+      params: checked,
+      modelPath: def.modelPath?.(checked),
     });
+    // Defaults that name the run (e.g. an output folder with the run id) can only be filled now.
+    const params = def.prepare ? def.prepare(checked, runId) : checked;
     const jobId = randomUUID();
     const input: WorkerInput = { kind: spec.kind, params, modules: this.#modules };
     const worker = spawnWorker(this.#workerUrl, input);

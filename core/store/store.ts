@@ -58,7 +58,7 @@ function toRun(r: Row): RunRow {
 }
 
 const RUN_COLUMNS: Record<keyof RunPatch, string> = {
-  name: 'name', status: 'status', fingerprint: 'fingerprint', settings: 'settings_json', result: 'result_json',
+  name: 'name', modelId: 'model_id', parentRunId: 'parent_run_id', status: 'status', fingerprint: 'fingerprint', settings: 'settings_json', result: 'result_json',
   error: 'error', startedAt: 'started_at', finishedAt: 'finished_at', ep: 'ep', peakRss: 'peak_rss',
 };
 

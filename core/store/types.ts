@@ -115,6 +115,8 @@ export interface CreateRunInput {
 
 export interface RunPatch {
   name?: string;
+  modelId?: number | null;
+  parentRunId?: number | null;
   status?: RunStatus;
   fingerprint?: string | null;
   settings?: Record<string, unknown>;

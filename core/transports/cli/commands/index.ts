@@ -1,13 +1,22 @@
 // Every CLI command, in the order `help` lists them. Adding one: a file here and a line below.
 import type { Command } from '../command';
+import { bench } from './bench';
+import { demo } from './demo';
+import { evalCommand } from './eval';
+import { exportCommand } from './export';
 import { fingerprint } from './fingerprint';
+import { generate } from './generate';
 import { hardware } from './hardware';
 import { help } from './help';
 import { inspect } from './inspect';
+import { plan } from './plan';
+import { ppl } from './ppl';
 import { runs } from './runs';
 import { serve } from './serve';
+import { slice } from './slice';
+import { verifyExportCommand } from './verify-export';
 
-export const COMMANDS: Command[] = [hardware, inspect, fingerprint, runs, serve, help];
+export const COMMANDS: Command[] = [hardware, inspect, plan, slice, ppl, evalCommand, bench, generate, exportCommand, verifyExportCommand, demo, fingerprint, runs, serve, help];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

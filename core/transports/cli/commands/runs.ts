@@ -1,6 +1,8 @@
-import type { RunKind, RunStatus, RunSummary } from '../../../api/contract';
+import type { ComparedRun, RunDetail, RunKind, RunStatus, RunSummary } from '../../../api/contract';
+import { formatComparison } from '../../../demo/comparison';
 import { intFlag, stringFlag, UsageError } from '../args';
-import type { Command } from '../command';
+import type { CliContext, Command } from '../command';
+import { bytes, fmt, pct, table as grid } from './shared/format';
 
 const STATUSES: RunStatus[] = ['queued', 'running', 'done', 'failed', 'cancelled'];
 const KINDS: RunKind[] = ['slice', 'ppl', 'eval', 'bench', 'export', 'generate'];
@@ -32,12 +34,67 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return value as T | undefined;
 }
 
+function runId(word: string | undefined, what: string): number {
+  const n = Number(word);
+  if (!word || !Number.isInteger(n) || n < 1) throw new UsageError(`${what} needs run ids (positive integers)${word ? `, got "${word}"` : ''}`);
+  return n;
+}
+
+/** One run in full: what it was, its numbers, where its time went, what it wrote. */
+export function formatRun(r: RunDetail): string {
+  const out = [`run ${r.id}: ${r.name}`, `  ${r.kind}, ${r.status}${r.error ? ` — ${r.error}` : ''}${took(r) ? `, ${took(r)}` : ''}${r.ep ? ` on ${r.ep}` : ''}${r.peakRss ? `, peak memory ${bytes(r.peakRss)}` : ''}`];
+  if (r.parentRunId) out.push(`  parent run ${r.parentRunId}`);
+  const settings = Object.entries(r.settings).filter(([k]) => k !== 'job' && k !== 'modelPath');
+  if (settings.length) out.push('', 'settings:', ...settings.map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
+  if (r.metrics.length) {
+    const isShare = (n: string) => n === 'acc' || n === 'acc_norm' || n === 'average' || n === 'kept_variance_mean';
+    out.push('', grid(['metric', 'task', 'value', '± stderr'], r.metrics.map((m) => [m.name, m.task ?? '', isShare(m.name) ? pct(m.value) : fmt(m.value), m.stderr === null ? '' : isShare(m.name) ? pct(m.stderr) : fmt(m.stderr)])));
+  }
+  if (r.phases.length) out.push('', grid(['phase', 'seconds'], r.phases.map((p) => [p.phase, p.seconds.toFixed(2)])));
+  const signals = r.layers.filter((l) => l.keptVariance !== null);
+  if (signals.length) {
+    const secs = (layer: number, phase: string) => r.layers.find((l) => l.layer === layer && l.phase === phase)?.seconds;
+    out.push(
+      '',
+      grid(
+        ['layer', 'signal', 'kept', 'kept variance', 'pca s'],
+        signals.map((l) => {
+          const dims = l.dims as { kept?: number; width?: number } | null;
+          return [l.layer < 0 ? 'emb' : String(l.layer), l.phase, dims?.kept !== undefined ? `${dims.kept}/${dims.width}` : '', pct(l.keptVariance, 2), fmt(secs(l.layer, 'pca') ?? null, 2)];
+        }),
+      ),
+    );
+  }
+  for (const a of r.artifacts) out.push('', `artifact (${a.kind}, ${a.format}${a.bytes ? `, ${bytes(a.bytes)}` : ''}): ${a.path}${a.sha256 ? `\n  sha256 ${a.sha256}` : ''}`);
+  return out.join('\n');
+}
+
+async function show(ctx: CliContext): Promise<number> {
+  const [, id, extra] = ctx.args.positionals;
+  if (extra) throw new UsageError('runs show takes one run id');
+  const run = await (await ctx.service()).getRun(runId(id, 'runs show'));
+  ctx.out(ctx.json ? JSON.stringify(run, null, 2) : formatRun(run));
+  return 0;
+}
+
+async function compare(ctx: CliContext): Promise<number> {
+  const ids = ctx.args.positionals.slice(1).map((w) => runId(w, 'runs compare'));
+  if (ids.length === 0) runId(undefined, 'runs compare');
+  const runs: ComparedRun[] = await (await ctx.service()).compareRuns(ids);
+  ctx.out(ctx.json ? JSON.stringify(runs, null, 2) : formatComparison(runs));
+  return 0;
+}
+
 export const runs: Command = {
   name: 'runs',
-  usage: 'runs [--status S] [--kind K] [--limit N] [--json]',
-  summary: 'Runs recorded in the store, newest first',
+  usage: 'runs [show <id> | compare <id> <id>…] [--status S] [--kind K] [--limit N] [--json]',
+  summary: 'Runs recorded in the store, newest first; one in full; several side by side',
   flags: { values: ['status', 'kind', 'limit'] },
   async run(ctx) {
+    const [sub] = ctx.args.positionals;
+    if (sub === 'show') return show(ctx);
+    if (sub === 'compare') return compare(ctx);
+    if (sub !== undefined) throw new UsageError(`unknown runs subcommand "${sub}" (use show <id> or compare <id> <id>…)`);
     const list = await (await ctx.service()).listRuns({
       status: oneOf(stringFlag(ctx.args, 'status'), STATUSES, 'status'),
       kind: oneOf(stringFlag(ctx.args, 'kind'), KINDS, 'kind'),

@@ -1,0 +1,198 @@
+// `slice`: SliceGPT on a dense model folder (core/slicegpt/slice-model.ts), written to an output folder with a
+// checkpoint after every layer. A cancelled or killed run is continued by the same parameters plus
+// `resume: true` (the API's resumeJob does exactly that), which gives a bit-identical model.
+//
+// What the run keeps (see `records`):
+// - metrics: d, params (stored, shortcut matrices included), dense_params, kept_variance_mean, seconds;
+// - layer_stats, per transformer layer (the embeddings' signal is layer −1):
+//     one row per PCA signal, phase = its name ('embedding' | 'attention' | 'mlp' | 'block'), with the
+//     explained-variance fraction kept at d, the top-64 eigenvalues and dims { kept, width, tokens };
+//     one row per timed phase, phase = 'signals' | 'pca' | 'rotate', with its seconds;
+// - one artifact: the output folder (bytes of the whole folder, sha256 of its safetensors files in name order).
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { checkCancelled, type JobContext } from '../context';
+import { defineJob, type RunRecords } from '../registry';
+import { boolean, literal, nonEmptyString, number, object, optional, positiveInteger, integer, PayloadError, type Validator } from '../../api/validate';
+import type { ExecutionProvider } from '../../runtime/contract';
+import type { LayerStatInput, MetricInput } from '../../store/types';
+import type { LayerTiming, SignalStats } from '../../slicegpt/rotate-and-slice';
+import { dataDir } from '../../paths';
+import { executionProvider, inRange, modelFolder, RssPeak, summarizeModel, type ModelSummary } from './common';
+
+export interface SliceParams {
+  model: string;
+  ratio: number;
+  /** 'wikitext2' | 'alpaca' | a local .txt/.jsonl/.json file (made absolute). */
+  cal: string;
+  nsamples: number;
+  seqlen: number;
+  sampling: 'first' | 'random';
+  seed: number;
+  round: number;
+  sliceHead: boolean;
+  batchSize?: number;
+  /** Output folder; by default `<dataDir>/slices/<model>-<ratio>-<runId>` (filled in when the run exists). */
+  out?: string;
+  ep: ExecutionProvider;
+  /** Continue from the checkpoint in `out`. */
+  resume: boolean;
+}
+
+/** The reference implementation's defaults (128 samples of 2048 tokens, random sampling, seed 42). */
+export const SLICE_DEFAULTS = { ratio: 0.25, cal: 'wikitext2', nsamples: 128, seqlen: 2048, sampling: 'random', seed: 42, round: 8, sliceHead: false, ep: 'cpu', resume: false } as const;
+
+const shape = object({
+  model: modelFolder,
+  ratio: optional(number),
+  cal: optional(nonEmptyString),
+  nsamples: optional(positiveInteger),
+  seqlen: optional(positiveInteger),
+  sampling: optional(literal('first', 'random')),
+  seed: optional(integer),
+  round: optional(positiveInteger),
+  sliceHead: optional(boolean),
+  batchSize: optional(positiveInteger),
+  out: optional(nonEmptyString),
+  ep: optional(executionProvider),
+  resume: optional(boolean),
+});
+
+/** The model's context length, so the default calibration length never exceeds it (tiny models have 512). */
+function maxPositions(folder: string): number | null {
+  try {
+    const c = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const n = Number(c.max_position_embeddings ?? c.n_positions);
+    return Number.isInteger(n) && n > 1 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+export const sliceParams: Validator<SliceParams> = {
+  describe: 'slicing parameters',
+  check(value, where) {
+    const p = shape.check(value, where);
+    inRange(`${where}.ratio`, p.ratio, 0, 0.99, false);
+    inRange(`${where}.seqlen`, p.seqlen, 2, 1 << 20);
+    inRange(`${where}.round`, p.round, 1, 4096);
+    const cal = p.cal ?? SLICE_DEFAULTS.cal;
+    const ctx = maxPositions(p.model);
+    if (p.seqlen !== undefined && ctx !== null && p.seqlen > ctx) throw new PayloadError(`${where}.seqlen ${p.seqlen} exceeds the model's ${ctx} positions`);
+    return {
+      ...SLICE_DEFAULTS,
+      seqlen: Math.min(SLICE_DEFAULTS.seqlen, ctx ?? SLICE_DEFAULTS.seqlen),
+      ...p,
+      cal: cal === 'wikitext2' || cal === 'alpaca' ? cal : resolve(cal),
+      ...(p.out ? { out: resolve(p.out) } : {}),
+    };
+  },
+};
+
+/** `<dataDir>/slices/<model>-<ratio>-<runId>`: the default output folder of run `runId`. */
+export function defaultSliceOut(model: string, ratio: number, runId: number): string {
+  return join(dataDir(), 'slices', `${basename(model)}-${ratio}-${runId}`);
+}
+
+export interface SliceArtifact {
+  path: string;
+  /** Bytes of every file in the folder. */
+  bytes: number;
+  /** sha256 of the safetensors files' bytes, concatenated in name order (one file: its own sha256). */
+  sha256: string;
+}
+
+export interface SliceJobResult {
+  out: string;
+  ratio: number;
+  d: number;
+  hiddenSize: number;
+  layers: number;
+  dense: ModelSummary;
+  sliced: ModelSummary;
+  artifact: SliceArtifact;
+  stats: SignalStats[];
+  timings: LayerTiming[];
+  /** Layer the run continued at (null: it started from scratch). */
+  resumedAt: number | null;
+  seconds: number;
+  ep: ExecutionProvider;
+  peakRssBytes: number;
+}
+
+async function hashFolder(ctx: JobContext, folder: string): Promise<SliceArtifact> {
+  const names = readdirSync(folder).filter((f) => !f.startsWith('.')).sort();
+  let bytes = 0;
+  for (const f of names) bytes += statSync(join(folder, f)).size;
+  const hash = createHash('sha256');
+  for (const f of names.filter((n) => n.endsWith('.safetensors'))) {
+    checkCancelled(ctx);
+    for await (const chunk of createReadStream(join(folder, f), { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  }
+  return { path: folder, bytes, sha256: hash.digest('hex') };
+}
+
+export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJobResult> {
+  if (!p.out) throw new PayloadError('slice params.out is missing (the runner fills it in)');
+  if (p.resume && !existsSync(join(p.out, '.checkpoint'))) ctx.log(`no checkpoint in ${p.out}: starting from the first layer`);
+  const { sliceModel } = await import('../../slicegpt/slice-model');
+  const dense = await summarizeModel(p.model);
+  const rss = new RssPeak();
+  const r = await sliceModel(ctx, {
+    model: p.model, ratio: p.ratio, cal: p.cal, nsamples: p.nsamples, seqlen: p.seqlen, sampling: p.sampling, seed: p.seed,
+    round: p.round, sliceHead: p.sliceHead, out: p.out, ep: p.ep, resume: p.resume, batchSize: p.batchSize,
+  }).finally(() => rss.stop());
+  ctx.progress({ phase: 'hash', fraction: 1, message: 'hashing the output' });
+  const artifact = await hashFolder(ctx, r.out);
+  const sliced = await summarizeModel(r.out);
+  return {
+    out: r.out, ratio: p.ratio, d: r.d, hiddenSize: r.schedule.hiddenSize, layers: r.schedule.layers, dense, sliced, artifact,
+    stats: r.stats, timings: r.timings, resumedAt: r.resumedAt, seconds: r.seconds, ep: p.ep,
+    peakRssBytes: rss.stop(),
+  };
+}
+
+export function sliceRecords(r: SliceJobResult): RunRecords {
+  const layers: LayerStatInput[] = [];
+  for (const s of r.stats) {
+    layers.push({
+      layer: s.layer ?? -1,
+      phase: s.signal,
+      keptVariance: s.explainedVariance,
+      eigenvalues: s.top,
+      dims: { kept: s.kept, width: s.width, tokens: s.tokens },
+    });
+  }
+  for (const t of r.timings) {
+    for (const phase of ['signals', 'pca', 'rotate'] as const) layers.push({ layer: t.layer, phase, seconds: t[phase] });
+  }
+  const kept = r.stats.map((s) => s.explainedVariance);
+  const metrics: MetricInput[] = [
+    { name: 'd', value: r.d },
+    { name: 'params', value: r.sliced.params },
+    { name: 'dense_params', value: r.dense.params },
+    { name: 'seconds', value: r.seconds, unit: 's' },
+  ];
+  if (kept.length) metrics.push({ name: 'kept_variance_mean', value: kept.reduce((a, b) => a + b, 0) / kept.length });
+  return {
+    metrics,
+    layers: layers.sort((a, b) => a.layer - b.layer),
+    artifacts: [{ path: r.artifact.path, kind: 'sliced-model', format: 'safetensors', bytes: r.artifact.bytes, sha256: r.artifact.sha256, runtime: r.ep }],
+    peakRss: r.peakRssBytes,
+    ep: r.ep,
+  };
+}
+
+export const sliceJob = defineJob({
+  kind: 'slice',
+  runKind: 'slice',
+  summary: 'SliceGPT: rotate and slice a dense model into a smaller folder (resumable)',
+  params: sliceParams,
+  describe: (p) => `slice ${basename(p.model)} ${Math.round(p.ratio * 100)}%${p.resume ? ' (resumed)' : ''}`,
+  modelPath: (p) => p.model,
+  ep: (p) => p.ep,
+  prepare: (p, runId) => (p.out ? p : { ...p, out: defaultSliceOut(p.model, p.ratio, runId) }),
+  run: runSlice,
+  records: sliceRecords,
+});

@@ -1,0 +1,47 @@
+import type { EvalJobResult } from '../../../jobs/kinds/eval';
+import { intFlag, stringFlag } from '../args';
+import type { Command } from '../command';
+import { epFlag, oneModel } from './shared/flags';
+import { followJob, jobJson } from './shared/follow-job';
+import { fmt, params, pct, table } from './shared/format';
+
+export function evalTable(r: EvalJobResult): string {
+  const lines: string[] = [];
+  if (r.tasks.length) {
+    lines.push(
+      table(
+        ['task', 'n', 'acc', '± stderr', 'acc_norm', '± stderr'],
+        r.tasks.map((t) => [t.task + (t.primaryMetric === 'acc' ? ' (acc)' : ''), String(t.n), pct(t.acc), pct(t.accStderr), pct(t.accNorm), pct(t.accNormStderr)]),
+      ),
+    );
+    lines.push(`average of the paper's metrics (acc_norm; acc for WinoGrande): ${pct(r.average)}`);
+  }
+  if (r.ppl) lines.push(`WikiText-2 perplexity ${fmt(r.ppl.ppl)} (${r.ppl.windows} windows × ${r.ppl.seqLen} tokens)`);
+  lines.push(`model: d = ${r.model.d} of ${r.model.hiddenSize}, ${params(r.model.params)} parameters${r.model.sliced ? ' (sliced)' : ''}; ${r.ep}`);
+  if (r.items) lines.push(`per-item log-likelihoods: ${r.items.path}`);
+  return lines.join('\n');
+}
+
+export const evalCommand: Command = {
+  name: 'eval',
+  usage: 'eval <model-or-sliced-folder> [--tasks piqa,winogrande,hellaswag,arc_easy,arc_challenge] [--limit N] [--ppl] [--ppl-max-windows N] [--ep cpu|webgpu] [--json]',
+  summary: 'Zero-shot accuracy (lm-eval 0.4 tasks), optionally WikiText-2 perplexity, recorded as a run',
+  flags: { values: ['tasks', 'limit', 'ppl-max-windows', 'ep'], booleans: ['ppl'] },
+  async run(ctx) {
+    const model = oneModel(ctx, 'eval', 'a model folder (dense or sliced)');
+    const tasks = stringFlag(ctx.args, 'tasks')?.split(',').map((t) => t.trim()).filter(Boolean);
+    const p = {
+      model,
+      tasks,
+      limit: intFlag(ctx.args, 'limit', 1, 1 << 30),
+      ppl: ctx.args.flags.has('ppl') || undefined,
+      pplMaxWindows: intFlag(ctx.args, 'ppl-max-windows', 1, 1 << 30),
+      ep: epFlag(ctx),
+    };
+    const service = await ctx.service();
+    const f = await followJob(ctx, () => service.startJob({ kind: 'eval', params: p }));
+    if (ctx.json) ctx.out(jobJson(f));
+    else if (f.code === 0) ctx.out(`${evalTable(f.result as EvalJobResult)}\nrun ${f.runId}`);
+    return f.code;
+  },
+};

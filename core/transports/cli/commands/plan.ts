@@ -1,0 +1,52 @@
+import { formatBytes, formatPlan } from '../../../plan/index';
+import { intFlag, stringFlag, UsageError } from '../args';
+import type { Command } from '../command';
+import { numberFlag } from './shared/flags';
+
+function gpuFlag(value: string | undefined): 'auto' | number[] | undefined {
+  if (value === undefined || value === 'auto') return value;
+  if (value === 'none' || value === 'cpu') return [];
+  const sizes = value.split(',').map((p) => Number(p.trim().replace(/\s*gi?b$/i, '')));
+  if (sizes.some((n) => !Number.isFinite(n) || n <= 0)) throw new UsageError(`--gpus must be auto, cpu, or sizes in GB separated by commas (e.g. 24,24), got "${value}"`);
+  return sizes;
+}
+
+export const plan: Command = {
+  name: 'plan',
+  usage: 'plan <model-or-config.json> [--gpus auto|cpu|24,24] [--format fp16|q8|q4] [--ctx N] [--batch N] [--ratio R] [--round K] [--slice-head] [--json]',
+  summary: 'VRAM plan: the smallest slicing ratio that fits these GPUs, or why nothing does and what would',
+  flags: { values: ['gpus', 'format', 'ctx', 'batch', 'ratio', 'round'], booleans: ['slice-head'] },
+  async run(ctx) {
+    const [path, extra] = ctx.args.positionals;
+    if (!path) throw new UsageError('plan needs a model folder or a config.json');
+    if (extra) throw new UsageError(`plan takes one model, got also "${extra}"`);
+    const opts = {
+      gpus: gpuFlag(stringFlag(ctx.args, 'gpus')),
+      format: stringFlag(ctx.args, 'format'),
+      ctx: intFlag(ctx.args, 'ctx', 1, 1 << 24),
+      batch: intFlag(ctx.args, 'batch', 1, 1 << 16),
+      ratio: numberFlag(ctx, 'ratio', 0, 0.99),
+      round: intFlag(ctx.args, 'round', 1, 4096),
+      sliceHead: ctx.args.flags.has('slice-head') || undefined,
+    };
+    const r = await (await ctx.service()).planModel(path, opts);
+    if (ctx.json) {
+      ctx.out(JSON.stringify(r, null, 2));
+      return 0;
+    }
+    const machine = r.hardware.gpus.length
+      ? r.hardware.gpus.map((g) => `${g.name}: ${formatBytes(g.freeBytes)} free`).join(', ')
+      : `no GPU: the CPU with ${formatBytes(r.hardware.ramFreeBytes)} of free RAM`;
+    const lines = [`Planning for ${machine}.`, '', formatPlan(r.plan)];
+    if (r.estimate) {
+      const e = r.estimate;
+      lines.push(
+        '',
+        `At ${Math.round(e.ratio * 100)}% (d = ${e.d}): ${e.params.total.toLocaleString('en-US')} parameters, ${formatBytes(e.totalBytes)} of ${formatBytes(e.capacityBytes)} — ${e.fits ? 'fits' : 'does not fit'}.`,
+        ...e.warnings.map((w) => `  ! ${w}`),
+      );
+    }
+    ctx.out(lines.join('\n'));
+    return 0;
+  },
+};

@@ -1,0 +1,115 @@
+// Follows one engine job from the CLI: starts it through the API, draws its progress as one live line on
+// stderr (rewritten in place on a terminal, a line every few seconds otherwise), and turns its end into an
+// exit code. --json keeps stderr quiet and leaves stdout to the command's single JSON document.
+// Ctrl+C cancels the job (a slice keeps its checkpoint) and says how to continue.
+import type { JobEvent, JobEndEvent } from '../../../../api/events';
+import type { CliContext } from '../../command';
+import { JobFailedError } from '../../run-job';
+
+export interface Followed {
+  jobId: string;
+  runId: number;
+  end: JobEndEvent;
+  /** 0 done, 130 cancelled (as a shell reports Ctrl+C). */
+  code: number;
+  result?: unknown;
+}
+
+export function progressLine(e: Extract<JobEvent, { type: 'progress' }>): string {
+  const pct = e.fraction === undefined ? '' : `${(e.fraction * 100).toFixed(0).padStart(3)}% `;
+  const layer = e.layer !== undefined ? ` layer ${e.layer + 1}/${e.layers}` : '';
+  const eta = e.etaSeconds ? ` (${e.etaSeconds < 90 ? `${Math.ceil(e.etaSeconds)} s` : `${Math.ceil(e.etaSeconds / 60)} min`} left)` : '';
+  return `${pct}${e.phase}${layer}${e.message ? ` ${e.message}` : ''}${eta}`;
+}
+
+/** One status line on stderr: rewritten in place on a terminal, throttled plain lines when piped. */
+export class LiveLine {
+  #tty = Boolean(process.stderr.isTTY);
+  #shown = false;
+  #lastAt = 0;
+  #ctx: Pick<CliContext, 'err'>;
+  constructor(ctx: Pick<CliContext, 'err'>) {
+    this.#ctx = ctx;
+  }
+
+  update(text: string): void {
+    if (this.#tty) {
+      const width = (process.stderr.columns ?? 100) - 1;
+      process.stderr.write(`\r\x1b[K${text.slice(0, width)}`);
+      this.#shown = true;
+      return;
+    }
+    // Piped (a log file, CI): a line at most every few seconds, so the log stays readable.
+    const now = Date.now();
+    if (this.#lastAt === 0 || now - this.#lastAt > 3000) {
+      this.#ctx.err(text);
+      this.#lastAt = now;
+    }
+  }
+
+  /** Print a whole line (a log message) without mangling the live line. */
+  line(text: string): void {
+    this.clear();
+    this.#ctx.err(text);
+  }
+
+  clear(): void {
+    if (this.#tty && this.#shown) process.stderr.write('\r\x1b[K');
+    this.#shown = false;
+  }
+}
+
+export async function followJob(
+  ctx: CliContext,
+  start: () => Promise<{ jobId: string; runId: number }>,
+  opts: { cancelHint?: (runId: number) => Promise<string> } = {},
+): Promise<Followed> {
+  const service = await ctx.service();
+  const live = new LiveLine(ctx);
+  let ids: { jobId: string; runId: number } | null = null;
+  const early: JobEvent[] = [];
+  let finish!: (e: JobEndEvent) => void;
+  const ended = new Promise<JobEndEvent>((r) => (finish = r));
+  const onEvent = (e: JobEvent) => {
+    if (e.type === 'done' || e.type === 'failed' || e.type === 'cancelled') return finish(e);
+    if (ctx.json) return;
+    if (e.type === 'progress') live.update(progressLine(e));
+    else if (e.type === 'log') live.line(e.message);
+  };
+  const off = service.events.subscribe((ev) => {
+    if (ev.channel !== 'job') return;
+    const { channel: _c, ...e } = ev;
+    if (!ids) early.push(e as JobEvent);
+    else if (e.jobId === ids.jobId) onEvent(e as JobEvent);
+  });
+  let interrupted = false;
+  const cancel = () => {
+    interrupted = true;
+    if (ids) void service.cancelJob(ids.jobId);
+    if (!ctx.json) live.line('cancelling…');
+  };
+  process.on('SIGINT', cancel);
+  try {
+    ids = await start();
+    if (interrupted) void service.cancelJob(ids.jobId);
+    for (const e of early.splice(0)) if (e.jobId === ids.jobId) onEvent(e);
+    const end = await ended;
+    live.clear();
+    if (end.type === 'failed') throw new JobFailedError(end.message);
+    if (end.type === 'cancelled') {
+      const hint = await opts.cancelHint?.(ids.runId).catch(() => undefined);
+      if (!ctx.json) ctx.err(`cancelled (run ${ids.runId})${hint ? `; ${hint}` : ''}`);
+      return { ...ids, end, code: 130 };
+    }
+    return { ...ids, end, code: 0, result: end.result };
+  } finally {
+    live.clear();
+    process.off('SIGINT', cancel);
+    off();
+  }
+}
+
+/** The --json document of a job command: ids, status and the job's result. */
+export function jobJson(f: Followed, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ runId: f.runId, jobId: f.jobId, status: f.end.type, seconds: f.end.seconds, ...extra, ...(f.code === 0 ? { result: f.result } : {}) }, null, 2);
+}

@@ -1,0 +1,73 @@
+import type { SliceJobResult } from '../../../jobs/kinds/slice';
+import { intFlag, stringFlag, UsageError, type ParsedArgs } from '../args';
+import type { Command } from '../command';
+import { choiceFlag, epFlag, numberFlag, oneModel } from './shared/flags';
+import { followJob, jobJson } from './shared/follow-job';
+import { params, pct, seconds } from './shared/format';
+
+/** The command line that continues this run: the same arguments plus --resume and the output folder. */
+function resumeCommand(args: ParsedArgs, model: string, out: string | undefined): string {
+  const words = ['slice', model];
+  for (const [name, value] of args.flags) {
+    if (name === 'resume' || name === 'out' || name === 'json') continue;
+    words.push(`--${name}`, ...(value === true ? [] : [value]));
+  }
+  if (out) words.push('--out', out);
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return `slice-studio ${[...words, '--resume'].map(quote).join(' ')}`;
+}
+
+export const slice: Command = {
+  name: 'slice',
+  usage:
+    'slice <model> --ratio R [--cal wikitext2|alpaca|<file>] [--nsamples N] [--seqlen T] [--sampling first|random] [--out <dir>] ' +
+    '[--round K] [--slice-head] [--seed S] [--batch-size B] [--ep cpu|webgpu] [--resume] [--json]',
+  summary: 'SliceGPT: rotate and slice a dense model into --out, checkpointed per layer (Ctrl+C, then --resume)',
+  flags: {
+    values: ['ratio', 'cal', 'nsamples', 'seqlen', 'sampling', 'out', 'round', 'seed', 'batch-size', 'ep'],
+    booleans: ['slice-head', 'resume'],
+  },
+  async run(ctx) {
+    const model = oneModel(ctx, 'slice', 'a dense model folder');
+    const ratio = numberFlag(ctx, 'ratio', 0, 0.99);
+    if (ratio === undefined) throw new UsageError('slice needs --ratio R (the fraction of the hidden width to delete, e.g. 0.25)');
+    const resume = ctx.args.flags.has('resume');
+    const out = stringFlag(ctx.args, 'out');
+    if (resume && !out) throw new UsageError('--resume needs --out: the folder of the interrupted run');
+    const p = {
+      model,
+      ratio,
+      cal: stringFlag(ctx.args, 'cal'),
+      nsamples: intFlag(ctx.args, 'nsamples', 1, 1 << 20),
+      seqlen: intFlag(ctx.args, 'seqlen', 2, 1 << 20),
+      sampling: choiceFlag(ctx, 'sampling', ['first', 'random'] as const),
+      seed: intFlag(ctx.args, 'seed', -(2 ** 31), 2 ** 31 - 1),
+      round: intFlag(ctx.args, 'round', 1, 4096),
+      sliceHead: ctx.args.flags.has('slice-head') || undefined,
+      batchSize: intFlag(ctx.args, 'batch-size', 1, 1 << 16),
+      out,
+      ep: epFlag(ctx),
+      resume,
+    };
+    const service = await ctx.service();
+    const f = await followJob(ctx, () => service.startJob({ kind: 'slice', params: p }), {
+      cancelHint: async (runId) => {
+        const folder = (await service.getRun(runId)).settings.out;
+        return `the checkpoint is kept; continue with: ${resumeCommand(ctx.args, model, typeof folder === 'string' ? folder : out)}`;
+      },
+    });
+    if (ctx.json) ctx.out(jobJson(f));
+    else if (f.code === 0) {
+      const r = f.result as SliceJobResult;
+      ctx.out(
+        [
+          `sliced ${r.dense.folder} at ${pct(r.ratio, 0)}: d = ${r.d} of ${r.hiddenSize}, ${params(r.sliced.params)} parameters (dense ${params(r.dense.params)})` +
+            `${r.resumedAt !== null ? `, resumed at layer ${r.resumedAt + 1}` : ''}, ${seconds(r.seconds)} — run ${f.runId}`,
+          `written to ${r.out}`,
+          `evaluate it: slice-studio eval ${r.out} --ppl`,
+        ].join('\n'),
+      );
+    }
+    return f.code;
+  },
+};
