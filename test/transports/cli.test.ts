@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { COMMANDS } from '../../core/transports/cli/commands/index';
 
 const root = join(import.meta.dirname, '../..');
 let data: string;
@@ -44,7 +45,7 @@ test('a missing folder prints one clean line on stderr and exits 1', () => {
 
 test('usage errors say what is wrong in one line that points at help', () => {
   for (const [args, message] of [
-    [['frobnicate'], /^slice-studio: unknown command "frobnicate" \(commands: hardware, inspect, fingerprint, runs, serve, help\)/],
+    [['frobnicate'], new RegExp(`^slice-studio: unknown command "frobnicate" \\(commands: ${COMMANDS.map((c) => c.name).join(', ')}\\)`)],
     [['inspect'], /^slice-studio: inspect needs a model folder or a config\.json path/],
     [['runs', '--status', 'weird'], /^slice-studio: --status must be one of queued, running, done, failed, cancelled/],
     [['serve', '--port', '99999'], /^slice-studio: --port must be an integer from 0 to 65535/],
@@ -96,7 +97,8 @@ test('fingerprint runs as a job: --json streams its events as JSON lines and the
 test('help lists every command', () => {
   const r = cli('help');
   assert.equal(r.code, 0);
-  const names = ['hardware', 'inspect', 'fingerprint', 'runs', 'serve', 'help'];
+  const names = COMMANDS.map((c) => c.name);
+  for (const c of ['hardware', 'inspect', 'plan', 'slice', 'ppl', 'eval', 'bench', 'generate', 'demo', 'fingerprint', 'runs', 'serve', 'help']) assert.ok(names.includes(c), c);
   for (const c of names) assert.match(r.out, new RegExp(`^  ${c}`, 'm'));
   assert.deepEqual(JSON.parse(cli('help', '--json').out).map((c: { name: string }) => c.name), names);
 });
