@@ -1,15 +1,18 @@
 import { runDemo, type DemoResult } from '../../../demo/demo';
-import { intFlag } from '../args';
+import { resolve } from 'node:path';
+import type { TaskName } from '../../../eval/tasks/types';
+import { intFlag, stringFlag } from '../args';
 import type { Command } from '../command';
 import { epFlag, numberFlag } from './shared/flags';
 import { LiveLine, progressLine } from './shared/follow-job';
 
 export const demo: Command = {
   name: 'demo',
-  usage: 'demo [--ratio R] [--limit N] [--ep cpu|webgpu] [--json]',
+  usage: 'demo [--ratio R] [--limit N] [--tasks piqa,arc_easy] [--nsamples N] [--seqlen T] [--ppl-windows N] [--model DIR] [--ep cpu|webgpu] [--json]',
   summary: 'The main job on the bundled demo model: plan, slice at 25%, evaluate dense and sliced, compare',
-  flags: { values: ['ratio', 'limit', 'ep', 'model'] },
+  flags: { values: ['ratio', 'limit', 'tasks', 'nsamples', 'seqlen', 'ppl-windows', 'ep', 'model'] },
   async run(ctx) {
+    const model = stringFlag(ctx.args, 'model');
     const service = await ctx.service();
     const live = new LiveLine(ctx);
     const abort = new AbortController();
@@ -22,7 +25,16 @@ export const demo: Command = {
     try {
       r = await runDemo(
         service,
-        { ratio: numberFlag(ctx, 'ratio', 0.01, 0.9), limit: intFlag(ctx.args, 'limit', 1, 100_000), ep: epFlag(ctx), model: ctx.args.flags.get('model') as string | undefined },
+        {
+          ratio: numberFlag(ctx, 'ratio', 0.01, 0.9),
+          limit: intFlag(ctx.args, 'limit', 1, 100_000),
+          tasks: stringFlag(ctx.args, 'tasks')?.split(',').map((t) => t.trim()).filter(Boolean) as TaskName[] | undefined,
+          nsamples: intFlag(ctx.args, 'nsamples', 1, 100_000),
+          seqlen: intFlag(ctx.args, 'seqlen', 2, 1 << 20),
+          pplWindows: intFlag(ctx.args, 'ppl-windows', 1, 1 << 20),
+          ep: epFlag(ctx),
+          model: model ? resolve(model) : undefined,
+        },
         ctx.json
           ? { step() {} }
           : {

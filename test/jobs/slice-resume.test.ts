@@ -1,0 +1,103 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SliceStudioService } from '../../core/api/service';
+import type { JobEvent } from '../../core/api/events';
+import type { SliceJobResult } from '../../core/jobs/kinds/slice';
+
+const model = join(import.meta.dirname, '../../../shared/models/tiny-llama');
+const params = { model, ratio: 0.25, cal: 'wikitext2', nsamples: 16, seqlen: 128, sampling: 'first', seed: 7, round: 8 };
+let dir: string;
+let service: SliceStudioService;
+const saved = process.env.SLICE_STUDIO_DATA;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ss-resume-'));
+  // Default output folders (<dataDir>/slices/…) land in the temporary folder.
+  process.env.SLICE_STUDIO_DATA = dir;
+  service = await SliceStudioService.create({ storeFile: join(dir, 'store.db'), hardware: { probeProviders: false }, runner: { graceMs: 30_000 } });
+});
+
+after(async () => {
+  await service.close();
+  if (saved === undefined) delete process.env.SLICE_STUDIO_DATA;
+  else process.env.SLICE_STUDIO_DATA = saved;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const safetensors = (folder: string) =>
+  new Map(readdirSync(folder).filter((f) => f.endsWith('.safetensors')).sort().map((f) => [f, readFileSync(join(folder, f))]));
+
+async function finish(jobId: string) {
+  return service.runner.wait(jobId);
+}
+
+test('a slice job cancelled mid-way and resumed with resumeJob writes the same tensors as an uninterrupted run', async () => {
+  const ref = await service.startJob({ kind: 'slice', params: { ...params, out: join(dir, 'ref') } });
+  const refEnd = await finish(ref.jobId);
+  assert.equal(refEnd.type, 'done', JSON.stringify(refEnd));
+  const refResult = (refEnd as Extract<JobEvent, { type: 'done' }>).result as SliceJobResult;
+
+  // Cancel once the job is inside the third layer: two layers are checkpointed by then.
+  let cancelled = false;
+  let jobId = '';
+  const off = service.events.subscribe((e) => {
+    if (e.channel === 'job' && e.jobId === jobId && e.type === 'progress' && (e.layer ?? -1) >= 2 && !cancelled) {
+      cancelled = true;
+      void service.cancelJob(jobId);
+    }
+  });
+  const first = await service.startJob({ kind: 'slice', params });
+  jobId = first.jobId;
+  const firstEnd = await finish(first.jobId);
+  off();
+  assert.equal(firstEnd.type, 'cancelled');
+  const interrupted = await service.getRun(first.runId);
+  assert.equal(interrupted.status, 'cancelled');
+  // The default output folder names the run, and the checkpoint survives the cancel.
+  const out = join(dir, 'slices', `tiny-llama-0.25-${first.runId}`);
+  assert.equal(interrupted.settings.out, out);
+  assert.ok(existsSync(join(out, '.checkpoint', 'state.json')), 'no checkpoint after cancel');
+
+  const resumed = await service.resumeJob(first.runId);
+  assert.notEqual(resumed.runId, first.runId);
+  const end = await finish(resumed.jobId);
+  assert.equal(end.type, 'done', JSON.stringify(end));
+  const result = (end as Extract<JobEvent, { type: 'done' }>).result as SliceJobResult;
+  assert.ok(result.resumedAt !== null && result.resumedAt >= 2, `resumed at ${result.resumedAt}`);
+  assert.equal(result.out, out);
+
+  const a = safetensors(refResult.out);
+  const b = safetensors(out);
+  assert.deepEqual([...b.keys()], [...a.keys()]);
+  for (const [f, bytes] of a) assert.ok(bytes.equals(b.get(f)!), `${f} differs`);
+
+  // Both runs are recorded with the same artifact digest, per-layer stats and settings.
+  const [r1, r2] = await service.compareRuns([ref.runId, resumed.runId]);
+  assert.equal(r2.status, 'done');
+  assert.equal(r2.settings.resumeOf, first.runId);
+  assert.equal(r2.settings.resume, true);
+  assert.equal(r2.artifacts[0].sha256, r1.artifacts[0].sha256);
+  assert.equal(r2.artifacts[0].path, out);
+  assert.equal(r2.layers.length, r1.layers.length);
+  // 4 layers × (attention + mlp) signals + the embedding (layer −1), and (4 + 1) × 3 timed phases.
+  assert.equal(r1.layers.filter((l) => l.keptVariance !== null).length, 9);
+  assert.equal(r1.layers.filter((l) => l.seconds !== null).length, 15);
+  assert.equal(r1.layers[0].layer, -1);
+  const mlp3 = r2.layers.find((l) => l.layer === 3 && l.phase === 'mlp')!;
+  assert.equal(mlp3.eigenvalues!.length, 64);
+  assert.deepEqual(mlp3.dims, { kept: 256, width: 256, tokens: 16 * 128 });
+  assert.deepEqual(r2.layers.find((l) => l.layer === 1 && l.phase === 'attention')!.dims, { kept: 192, width: 256, tokens: 16 * 128 });
+  assert.deepEqual(
+    r2.metrics.filter((m) => m.name === 'd' || m.name === 'dense_params').map((m) => [m.name, m.value]),
+    [['d', 192], ['dense_params', 5_048_576]],
+  );
+  assert.ok(r2.modelId !== null && r2.modelId === r1.modelId, 'runs are linked to the dense model');
+  assert.ok(r2.peakRss! > 0 && r2.ep === 'cpu');
+
+  // Only unfinished slice runs can be resumed.
+  await assert.rejects(service.resumeJob(ref.runId), { name: 'NotAvailableError', message: `run ${ref.runId} finished: there is nothing to resume` });
+  await assert.rejects(service.resumeJob(9999), { name: 'RunNotFoundError' });
+});
