@@ -1,0 +1,64 @@
+// Spawning the real CLI (tsx, a fresh process per command) against a temporary data folder, and reading
+// back what it recorded in that folder's SQLite store.
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Store } from '../../core/store/store';
+import type { RunDetail } from '../../core/store/types';
+
+export const root = join(import.meta.dirname, '../..');
+export const models = join(root, '../shared/models');
+
+export interface CliResult {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+export function cli(data: string, ...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'core/transports/cli/main.ts', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, SLICE_STUDIO_DATA: data },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Runs a command with --json and parses its one JSON document; fails the test with stderr otherwise. */
+export function cliJson<T = Record<string, unknown>>(data: string, ...args: string[]): T {
+  const r = cli(data, ...args, '--json');
+  if (r.code !== 0) throw new Error(`slice-studio ${args.join(' ')} exited ${r.code}: ${r.err}`);
+  return JSON.parse(r.out) as T;
+}
+
+/** The CLI as a child the test can interrupt; resolves when it exits. */
+export function cliChild(data: string, args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'core/transports/cli/main.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, SLICE_STUDIO_DATA: data },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => {
+      err += d;
+      onStderr?.(String(d), child);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+export function storedRun(data: string, id: number): RunDetail {
+  const store = Store.open(join(data, 'slice-studio.db'));
+  try {
+    const run = store.getRun(id);
+    if (!run) throw new Error(`run ${id} is not in the store`);
+    return run;
+  } finally {
+    store.close();
+  }
+}
+
+export const metric = (run: RunDetail, name: string, task: string | null = null) => run.metrics.find((m) => m.name === name && m.task === task)?.value;
