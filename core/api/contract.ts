@@ -71,6 +71,7 @@ const gpuChoice: Validator<'auto' | number[]> = {
   describe: `"auto" or a list of GPU sizes in GB`,
   check(value, where) {
     if (value === 'auto') return 'auto';
+    if (!Array.isArray(value)) throw new PayloadError(`${where} must be "auto" or a list of GPU sizes in GB, e.g. [24, 24]`);
     const sizes = array(number).check(value, where);
     for (const [i, gb] of sizes.entries()) if (!(gb > 0 && gb <= 4096)) throw new PayloadError(`${where}[${i}] must be a GPU size in GB from 0 to 4096 (got ${gb})`);
     return sizes;

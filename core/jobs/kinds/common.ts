@@ -11,12 +11,18 @@ import { SLICING_CONFIG } from '../../model/sliced-source';
 export const EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const satisfies readonly ExecutionProvider[];
 export const executionProvider: Validator<ExecutionProvider> = literal(...EXECUTION_PROVIDERS);
 
-/** A model folder (dense or sliced), made absolute so the run records where it really was. */
+/**
+ * A model folder (dense or sliced), made absolute so the run records where it really was. A missing folder
+ * is refused here, in the calling thread, so no run is recorded for a typo.
+ */
 export const modelFolder: Validator<string> = {
   describe: 'a model folder path',
   check(value, where) {
     if (typeof value !== 'string' || value.trim() === '') throw new PayloadError(`${where} must be a model folder path`);
-    return resolve(value);
+    const folder = resolve(value);
+    if (!existsSync(folder)) throw new PayloadError(`no such model folder: ${folder}`);
+    if (!existsSync(join(folder, 'config.json'))) throw new PayloadError(`${folder} is not a model folder (it has no config.json)`);
+    return folder;
   },
 };
 

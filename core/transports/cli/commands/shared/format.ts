@@ -12,7 +12,7 @@ export function table(head: string[], rows: string[][]): string {
 /** 3 significant decimals for small numbers, thousands separators for large ones. */
 export function fmt(x: number | null | undefined, digits = 3): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—';
-  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
+  if (Number.isInteger(x) || Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
   return x.toFixed(digits);
 }
 
