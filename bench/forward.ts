@@ -5,7 +5,7 @@
 // This is also where the FULL dense perplexity check lives (the tests score a prefix of windows):
 // `npm run bench -- forward` prints ok:true/false per model against the 0.05 % tolerance.
 import { readFileSync, mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { openModel } from '../core/model/source';
@@ -46,11 +46,32 @@ async function pplBench(name: string, ep: ExecutionProvider, maxWindows: number 
   const refPpl = ref?.dense_ppl_wikitext2_test_seq256_fp32;
   const full = maxWindows === undefined;
   const relErr = refPpl ? r.ppl / refPpl - 1 : null;
+  const torch = torchReference(dir, ids, maxWindows, batch);
+  const ours = Math.round(r.tokensPerSecond);
   return {
     model: name, ep, batch, corpusTokens: ids.length, refCorpusTokens: ref?.eval_tokens ?? null, tokenizeSeconds: +tokenizeSeconds.toFixed(2),
     windows: r.windows, ppl: +r.ppl.toFixed(4), refPpl: refPpl ?? null, relErr: relErr === null ? null : +relErr.toExponential(3),
-    ok: full && relErr !== null ? Math.abs(relErr) < 5e-4 : null, seconds: +r.seconds.toFixed(2), tokensPerSecond: Math.round(r.tokensPerSecond), peakRssMb: peakRssMb(),
+    ok: full && relErr !== null ? Math.abs(relErr) < 5e-4 : null, seconds: +r.seconds.toFixed(2), tokensPerSecond: ours, peakRssMb: peakRssMb(),
+    ...(torch ? { torch, speedVsTorch: 'tokensPerSecond' in torch ? +(ours / Number(torch.tokensPerSecond)).toFixed(3) : null } : {}),
   };
+}
+
+/** The same pass in PyTorch (bench/torch_ppl.py) when some python3 here can import torch; null otherwise. */
+function torchReference(dir: string, ids: number[], maxWindows: number | undefined, batch: number): Record<string, unknown> | null {
+  const py = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+  if (!py) return null;
+  const tmp = mkdtempSync(join(tmpdir(), 'slice-bench-torch-'));
+  try {
+    const file = join(tmp, 'ids.int32');
+    writeFileSync(file, Buffer.from(Int32Array.from(ids).buffer));
+    const script = new URL('./torch_ppl.py', import.meta.url).pathname;
+    const threads = String(availableParallelism());
+    const r = spawnSync(py, [script, dir, file, '256', String(batch), String(maxWindows ?? -1), threads], { encoding: 'utf8' });
+    if (r.status !== 0) return { error: r.stderr.trim().split('\n').pop() ?? 'failed' };
+    return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 // ---- synthetic streaming model ----------------------------------------------------------------
