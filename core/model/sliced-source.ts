@@ -14,6 +14,7 @@ import { parseConfig, type ModelConfig } from './config';
 import { SafetensorsModel } from './safetensors';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
 import type { ArchSpec, ModelSource } from '../runtime/contract';
+import { archSpec } from './adapters/index';
 
 export class SlicedModelFormatError extends Error {
   override name = 'SlicedModelFormatError';
@@ -61,19 +62,6 @@ export function tensorNames(config: ModelConfig): TensorNames {
   }
 }
 
-/** The block-graph facts of a config (the same derivation the dense runtime uses). */
-export function archOf(config: ModelConfig): ArchSpec {
-  return {
-    numHeads: config.numHeads,
-    numKvHeads: config.numKvHeads,
-    headDim: config.headDim,
-    rope: config.rope ? { theta: config.rope.theta, rotaryDim: config.rope.rotaryDim } : null,
-    activation: config.activation,
-    gatedMlp: config.gatedMlp,
-    parallelBlocks: config.parallelBlocks,
-  };
-}
-
 export function isSlicedModelFolder(folder: string): boolean {
   return existsSync(join(folder, SLICING_CONFIG));
 }
@@ -90,7 +78,7 @@ export class SlicedModelSource implements ModelSource {
   private constructor(folder: string, config: ModelConfig, slicing: Record<string, unknown>, st: SafetensorsModel) {
     this.folder = folder;
     this.config = config;
-    this.arch = archOf(config);
+    this.arch = archSpec(config);
     this.slicing = slicing;
     this.#st = st;
     this.#names = tensorNames(config);

@@ -2,7 +2,7 @@
 // fusion/invariance checks on every family without a checkpoint, and the LLaMA-2-7B-shaped slicing benchmark
 // without 13 GB of weights. Norm scales and shifts are random too, so folding them is actually exercised.
 import { parseConfig, type ModelConfig } from '../model/config';
-import { archOf } from '../model/sliced-source';
+import { archSpec } from '../model/adapters/index';
 import type { ArchSpec, ModelSource } from '../runtime/contract';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
 
@@ -43,7 +43,7 @@ export class SyntheticSource implements ModelSource {
 
   constructor(rawConfig: Record<string, unknown>, seed = 1) {
     this.config = parseConfig(rawConfig);
-    this.arch = archOf(this.config);
+    this.arch = archSpec(this.config);
     this.folder = `synthetic:${this.config.modelType}`;
     this.#seed = seed;
   }
