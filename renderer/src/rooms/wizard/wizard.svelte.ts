@@ -10,6 +10,7 @@ export const STEPS = [
   { id: 'calibration', label: 'Calibration' },
   { id: 'slice', label: 'Slice' },
   { id: 'evaluate', label: 'Evaluate' },
+  { id: 'export', label: 'Export' },
 ] as const;
 export type StepId = (typeof STEPS)[number]['id'];
 
@@ -102,6 +103,7 @@ class WizardState {
       case 'slice':
         return this.reachable('calibration');
       case 'evaluate':
+      case 'export':
         return this.reachable('calibration');
     }
   }

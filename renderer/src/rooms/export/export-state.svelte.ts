@@ -1,0 +1,29 @@
+// The Export panel's state, at module level so a running export survives tab switches (rooms unmount
+// when left). One panel at a time: the wizard's step and the Runs room's action open the same state.
+import { JobView } from '../wizard/job-view.svelte';
+import type { ExportDtypeId, ExportFormatId } from './formats';
+
+class ExportState {
+  /** The model folder to export (a sliced output or a dense model). */
+  model = $state('');
+  format: ExportFormatId = $state('onnx');
+  dtype: ExportDtypeId = $state('f32');
+  out = $state('');
+  /** The user typed a path: stop following the format and dtype. */
+  outEdited = $state(false);
+  overwrite = $state(false);
+  windows = $state(4);
+  exporting = new JobView();
+  verifying = new JobView();
+
+  /** Point the panel at another model: the previous results no longer apply. */
+  open(model: string): void {
+    if (model === this.model) return;
+    this.model = model;
+    this.outEdited = false;
+    if (this.exporting.status !== 'running') this.exporting.reset();
+    if (this.verifying.status !== 'running') this.verifying.reset();
+  }
+}
+
+export const exportState = new ExportState();

@@ -1,0 +1,158 @@
+// End to end through the Export panel, in Debian's Chromium against `serve` (a fresh data directory):
+// slice the shared tiny-llama at 25 % through the API (16 × 128 calibration tokens), open the slice's
+// Export action in Runs, export it to ONNX f32, check the artifact on screen equals the SQLite row,
+// verify it in onnxruntime from the UI (2 windows) and check the numbers shown against the recorded
+// metrics, then ask for GGUF of this per-layer slice and see the engine's refusal. Screenshots go to
+// test-output/e2e/export/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServe, type ServeProcess } from './serve-process';
+import { metric, readRun } from './helpers-wizard';
+
+const root = join(import.meta.dirname, '../..');
+const model = resolve(root, '../shared/models/tiny-llama');
+const shots = join(root, 'test-output/e2e/export');
+let data: string;
+let dbFile: string;
+let server: ServeProcess;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+let sliceRun = 0;
+let sliced = '';
+
+before(async () => {
+  rmSync(shots, { recursive: true, force: true });
+  mkdirSync(shots, { recursive: true });
+  data = mkdtempSync(join(tmpdir(), 'ss-export-'));
+  dbFile = join(data, 'slice-studio.db');
+  server = await startServe(data);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(e.message));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  rmSync(data, { recursive: true, force: true });
+});
+
+async function api<T>(method: string, args: unknown[] = []): Promise<T> {
+  const res = await fetch(new URL(`/api/${method}`, server.url), {
+    method: 'POST',
+    headers: { 'x-slice-studio-token': server.token },
+    body: JSON.stringify(args),
+  });
+  const body = (await res.json()) as { ok: boolean; result: T; error?: string };
+  if (!body.ok) throw new Error(`${method}: ${body.error}`);
+  return body.result;
+}
+
+const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+const text = async (selector: string) => ((await page.locator(selector).first().textContent()) ?? '').trim();
+
+interface ArtifactDb {
+  path: string;
+  format: string;
+  bytes: number;
+  sha256: string;
+  runtime: string;
+}
+function artifactsOf(runId: number): ArtifactDb[] {
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT path, format, bytes, sha256, runtime FROM artifacts WHERE run_id = ? ORDER BY id').all(runId) as ArtifactDb[];
+  } finally {
+    db.close();
+  }
+}
+
+test('a 25 % slice of tiny-llama (16 × 128 calibration) is listed in Runs with an Export action', async () => {
+  const ids = await api<{ jobId: string; runId: number }>('startJob', [
+    { kind: 'slice', params: { model, ratio: 0.25, nsamples: 16, seqlen: 128, out: join(data, 'sliced-25') } },
+  ]);
+  sliceRun = ids.runId;
+  const deadline = Date.now() + 60_000;
+  while (readRun(dbFile, sliceRun).status !== 'done') {
+    assert.ok(!['failed', 'cancelled'].includes(readRun(dbFile, sliceRun).status), 'the slice finishes');
+    assert.ok(Date.now() < deadline, 'the slice finishes within a minute');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  sliced = readRun(dbFile, sliceRun).result!.out as string;
+  await page.goto(`${server.url}#runs`);
+  await page.locator(`tr[data-run-id="${sliceRun}"]`).waitFor({ timeout: 15_000 });
+  // Keyboard: focus the action and press Enter.
+  const action = page.getByRole('button', { name: `Export run ${sliceRun}` });
+  await action.focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#runs-export-title').waitFor();
+  assert.equal(await text('[data-testid="export-model"]'), sliced);
+  assert.equal(await page.locator('[data-testid="export-matrix"] tbody tr').count(), 3);
+  const info = await api<{ dataDir: string }>('getAppInfo');
+  assert.equal(await page.locator('#export-out').inputValue(), join(info.dataDir, 'exports', 'sliced-25-onnx-f32'));
+});
+
+test('exporting to ONNX f32 shows the artifact exactly as SQLite recorded it', async () => {
+  assert.equal(await page.getByLabel('ONNX', { exact: true }).isChecked(), true);
+  assert.equal(await page.getByLabel('f32', { exact: true }).isChecked(), true);
+  await page.getByRole('button', { name: 'Export', exact: true }).click();
+  await page.locator('[data-testid="export-status"][data-status="done"]').waitFor({ timeout: 60_000 });
+  await page.getByTestId('export-artifact').waitFor({ timeout: 10_000 });
+  const runId = Number(/#(\d+)/.exec(await text('[data-testid="export-run"]'))![1]);
+  const [a] = artifactsOf(runId);
+  assert.ok(a, 'the export run recorded an artifact');
+  assert.equal(await text('[data-testid="artifact-path"]'), a.path);
+  assert.ok(existsSync(a.path), 'the artifact is on disk');
+  assert.equal(await text('[data-testid="artifact-bytes"]'), a.bytes.toLocaleString('en-US'));
+  assert.equal(await text('[data-testid="artifact-sha256"]'), a.sha256);
+  assert.match(a.sha256, /^[0-9a-f]{64}$/);
+  assert.equal(await text('[data-testid="artifact-format"]'), a.format);
+  assert.equal(await text('[data-testid="artifact-runtime"]'), a.runtime);
+  assert.equal(a.format, 'onnx:f32');
+  await shot('01-onnx-exported');
+});
+
+test('verifying the ONNX export in onnxruntime shows its perplexity next to the in-app one, and the greedy text agrees', async () => {
+  await page.locator('#verify-windows').fill('2');
+  await page.getByRole('button', { name: 'Verify in runtime' }).click();
+  await page.locator('[data-testid="verify-status"][data-status="done"]').waitFor({ timeout: 60_000 });
+  await page.getByTestId('verify-results').waitFor();
+  const runId = Number(/#(\d+)/.exec(await text('[data-testid="verify-run"]'))![1]);
+  const run = readRun(dbFile, runId);
+  assert.equal(metric(run, 'windows'), 2);
+  assert.equal(await text('[data-testid="verify-ppl-export"]'), metric(run, 'ppl_export').toFixed(3));
+  assert.equal(await text('[data-testid="verify-ppl-app"]'), metric(run, 'ppl_in_app').toFixed(3));
+  assert.equal(await text('[data-testid="verify-ppl-diff"]'), `${(metric(run, 'ppl_relative_difference') * 100).toFixed(3)} %`);
+  assert.ok(metric(run, 'ppl_relative_difference') < 1e-3, 'onnxruntime reproduces the in-app perplexity within 0.1 %');
+  assert.equal(metric(run, 'greedy_identical'), 1);
+  assert.equal(await text('[data-testid="verify-greedy"]'), 'identical');
+  await shot('02-onnx-verified');
+});
+
+test('GGUF of a per-layer slice is refused with the engine\'s one-line message', async () => {
+  await page.getByLabel('GGUF', { exact: true }).check();
+  // GGUF has no f32 here: the type moves to f16 and the default path follows.
+  assert.equal(await page.getByLabel('f16', { exact: true }).isChecked(), true);
+  assert.match(await page.locator('#export-out').inputValue(), /sliced-25-gguf-f16\.gguf$/);
+  await page.getByRole('button', { name: 'Export again' }).click();
+  await page.locator('[data-testid="export-status"][data-status="failed"]').waitFor({ timeout: 30_000 });
+  const message = await text('[data-testid="export-error"] [role="alert"]');
+  assert.match(message, /uniform|shortcut/i, message);
+  assert.ok(!/\n\s+at /.test(message), 'no stack trace');
+  assert.equal(await page.getByTestId('export-artifact').count(), 0);
+  await shot('03-gguf-refused');
+  // The Runs row of the ONNX export lists its artifact.
+  await page.locator('[data-testid="run-artifact"]', { hasText: 'onnx:f32' }).first().waitFor({ timeout: 10_000 });
+  assert.deepEqual(problems, []);
+});
