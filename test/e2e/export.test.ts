@@ -154,5 +154,8 @@ test('GGUF of a per-layer slice is refused with the engine\'s one-line message',
   await shot('03-gguf-refused');
   // The Runs row of the ONNX export lists its artifact.
   await page.locator('[data-testid="run-artifact"]', { hasText: 'onnx:f32' }).first().waitFor({ timeout: 10_000 });
+  // The verify run's perplexity column is a perplexity (not its relative difference to the app's).
+  const verifyRow = page.locator('tr', { hasText: 'verify sliced-25-onnx-f32' });
+  assert.notEqual(((await verifyRow.locator('[data-col="perplexity"]').textContent()) ?? '').trim(), '0.00');
   assert.deepEqual(problems, []);
 });

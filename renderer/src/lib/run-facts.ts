@@ -41,6 +41,8 @@ const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object'
 export const baseName = (p: string | null): string => (p ? p.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? p : '—');
 
 export function isPerplexity(m: Pick<MetricRow, 'name' | 'task'>): boolean {
+  // A verify-export run's `ppl_relative_difference` is a ratio of perplexities, not one.
+  if (/difference|relative/i.test(m.name)) return false;
   return /^(ppl|perplexity)(\b|_|$)/i.test(m.name) && (m.task === null || /^(ppl|perplexity|wikitext)/i.test(m.task));
 }
 
