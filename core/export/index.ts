@@ -2,10 +2,10 @@
 // (llama.cpp / Ollama / LM Studio) by core/export/gguf. Every export is atomic (temp + rename) after a
 // free-disk check, and returns what the store records as the run's artifact.
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { JobContext } from '../jobs/context';
 import { ExportError } from './errors';
-import { optionalExport } from './optional';
+import { exportGguf, type GgufExportResult } from './gguf/index';
 import { exportOnnx, type OnnxExportResult } from './onnx';
 import { exportSafetensors, type SafetensorsExportResult } from './safetensors';
 
@@ -45,8 +45,6 @@ export interface ExportResult {
   details: unknown;
 }
 
-const GGUF_EXPORT = './gguf/index';
-
 const sizeOf = (p: string) => (statSync(p).isFile() ? statSync(p).size : 0);
 
 export async function exportModel(ctx: JobContext, o: ExportOptions): Promise<ExportResult> {
@@ -66,16 +64,13 @@ export async function exportModel(ctx: JobContext, o: ExportOptions): Promise<Ex
     const r: SafetensorsExportResult = await exportSafetensors(ctx, { model: o.model, out: o.out, dtype: o.dtype, overwrite: o.overwrite });
     return { format: 'safetensors', path: r.out, dtype: r.dtype, bytes: r.bytes, files: r.files, seconds: r.seconds, runtime, details: r };
   }
-  const started = performance.now();
-  const exportGguf = await optionalExport<(ctx: JobContext, o: object) => Promise<unknown>>(GGUF_EXPORT, 'exportGguf', 'GGUF export');
-  const r = (await exportGguf(ctx, { model: o.model, out: o.out, dtype: o.dtype ?? 'f16', overwrite: o.overwrite })) as Record<string, unknown>;
-  const str = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : undefined);
-  const path = resolve(str('file') ?? str('out') ?? str('path') ?? o.out);
-  const bytes = typeof r.bytes === 'number' ? r.bytes : sizeOf(path);
-  const files = [{ name: path.split(/[\\/]/).pop()!, bytes }];
-  const modelfile = str('modelfile');
-  if (modelfile && existsSync(modelfile)) files.push({ name: modelfile.split(/[\\/]/).pop()!, bytes: sizeOf(modelfile) });
-  return { format: 'gguf', path, dtype: String(r.dtype ?? o.dtype ?? 'f16'), bytes, files, seconds: (performance.now() - started) / 1000, runtime, details: r };
+  if (o.dtype !== undefined && o.dtype !== 'f16' && o.dtype !== 'q8_0' && o.dtype !== 'q4_0' && o.dtype !== 'f32')
+    throw new ExportError(`--dtype ${o.dtype} is not a GGUF type`);
+  if (existsSync(o.out) && statSync(o.out).isFile() && !o.overwrite) throw new ExportError(`${o.out} exists; pass --force to replace it`);
+  const r: GgufExportResult = await exportGguf(ctx, { model: o.model, out: o.out, dtype: o.dtype ?? 'f16' });
+  const files = [{ name: basename(r.file), bytes: r.bytes }];
+  if (existsSync(r.modelfile)) files.push({ name: basename(r.modelfile), bytes: sizeOf(r.modelfile) });
+  return { format: 'gguf', path: resolve(r.file), dtype: r.dtype, bytes: r.bytes, files, seconds: r.seconds, runtime, details: r };
 }
 
 export { ExportError, VerifyError } from './errors';

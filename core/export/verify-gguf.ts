@@ -84,6 +84,16 @@ async function cpuLlama(): Promise<Llama> {
   return llamaInstance;
 }
 
+/**
+ * Free llama.cpp's backend. Call it before a worker thread ends: a live backend makes the thread's N-API
+ * teardown abort the whole process ("terminate called after throwing an instance of 'Napi::Error'").
+ */
+export async function releaseLlama(): Promise<void> {
+  const l = llamaInstance;
+  llamaInstance = null;
+  if (l) await (await l).dispose();
+}
+
 export async function verifyGguf(file: string, o: VerifyGgufOptions = {}, ctx: JobContext = quietContext()): Promise<VerifyGgufResult> {
   const started = performance.now();
   if (!existsSync(file)) throw new VerifyGgufError(`GGUF file not found: ${file}`);

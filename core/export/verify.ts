@@ -5,11 +5,9 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { quietContext, type JobContext } from '../jobs/context';
 import { ExportError } from './errors';
-import { optionalExport } from './optional';
+import { releaseLlama, verifyGguf, type VerifyGgufResult } from './verify-gguf';
 import { ONNX_MODEL } from './onnx';
 import { verifyOnnx, type VerifyOptions, type VerifyResult } from './verify-onnx';
-
-const VERIFY_GGUF = './verify-gguf';
 
 export type { VerifyOptions, VerifyResult } from './verify-onnx';
 
@@ -23,10 +21,35 @@ export async function verifyExport(path: string, o: VerifyOptions = {}, ctx: Job
     return verifyOnnx(dirname(path), o, ctx);
   }
   if (!isDir && path.toLowerCase().endsWith('.gguf')) {
-    const verifyGguf = await optionalExport<(file: string, o: object) => Promise<VerifyResult>>(VERIFY_GGUF, 'verifyGguf', 'GGUF verification');
-    return verifyGguf(path, { ...o, ctx });
+    try {
+      const r = await verifyGguf(path, { source: o.source, maxWindows: o.maxWindows, seqLen: o.seqLen, prompt: o.prompt, maxNewTokens: o.maxNewTokens, compare: !o.skipInApp }, ctx);
+      return fromGguf(path, r);
+    } finally {
+      await releaseLlama();
+    }
   }
   if (isDir && existsSync(join(path, 'slicing_config.json')))
     throw new ExportError(`${path} is a safetensors (sliced model) folder: Slice Studio runs it directly (slice-studio ppl ${path}); verify-export checks ONNX folders and .gguf files`);
   throw new ExportError(`${path} is neither an ONNX export folder (with ${ONNX_MODEL}) nor a .gguf file`);
+}
+
+/** llama.cpp's numbers in the shape every export's verification reports. */
+function fromGguf(path: string, r: VerifyGgufResult): VerifyResult {
+  const ppl = (p: number, seconds: number) => ({ ppl: p, windows: r.windows, seqLen: r.seqLen, tokens: r.tokens, seconds, tokensPerSecond: seconds > 0 ? r.tokens / seconds : 0 });
+  const out: VerifyResult = {
+    format: 'gguf',
+    path,
+    runtime: r.runtime,
+    prompt: r.greedy.prompt,
+    export: { perplexity: ppl(r.perplexity, r.seconds), greedy: { ids: r.greedy.ids, text: r.greedy.text, tokensPerSecond: 0 } },
+  };
+  if (r.inApp && r.source) {
+    const a = r.inApp;
+    out.inApp = { source: r.source, perplexity: ppl(a.perplexity, 0), greedy: { ids: a.greedy.ids, text: a.greedy.text, tokensPerSecond: 0 } };
+    const n = Math.max(r.greedy.ids.length, a.greedy.ids.length);
+    let first = -1;
+    for (let i = 0; i < n && first < 0; i++) if (r.greedy.ids[i] !== a.greedy.ids[i]) first = i;
+    out.comparison = { pplRelativeDifference: Math.abs(r.perplexity - a.perplexity) / a.perplexity, greedyIdentical: first < 0, firstDifference: first };
+  }
+  return out;
 }

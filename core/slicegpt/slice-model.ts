@@ -17,6 +17,7 @@ import { Checkpoint, fingerprint } from './checkpoint';
 import { RamBudget } from './activations';
 import { loadCalibration } from './calibration-input';
 
+import { sliceUniform } from './uniform';
 export interface SliceOptions {
   /** Dense Hugging Face model folder. */
   model: string;
@@ -44,6 +45,11 @@ export interface SliceOptions {
   calibration?: Calibration;
   /** Replace PCA (tests: random orthogonal rotations). */
   rotations?: RotationProvider;
+  /**
+   * 'per-layer' (default): the paper's algorithm, a rotation per signal and shortcut matrices.
+   * 'uniform': one rotation for the whole residual stream, no shortcuts, head sliced (GGUF-exportable; uniform.ts).
+   */
+  rotation?: 'per-layer' | 'uniform';
 }
 
 export interface SliceResult {
@@ -82,6 +88,7 @@ function prepareOut(out: string): void {
 }
 
 export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<SliceResult> {
+  if (o.rotation === 'uniform') return sliceUniform(ctx, o);
   validate(o);
   const started = performance.now();
   ctx.progress({ phase: 'load', fraction: 0, message: `opening ${o.model}` });

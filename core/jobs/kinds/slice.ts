@@ -38,10 +38,12 @@ export interface SliceParams {
   ep: ExecutionProvider;
   /** Continue from the checkpoint in `out`. */
   resume: boolean;
+  /** 'per-layer' (the paper; shortcut matrices) or 'uniform' (one Q, no shortcuts: exportable to GGUF). */
+  rotation: 'per-layer' | 'uniform';
 }
 
 /** The reference implementation's defaults (128 samples of 2048 tokens, random sampling, seed 42). */
-export const SLICE_DEFAULTS = { ratio: 0.25, cal: 'wikitext2', nsamples: 128, seqlen: 2048, sampling: 'random', seed: 42, round: 8, sliceHead: false, ep: 'cpu', resume: false } as const;
+export const SLICE_DEFAULTS = { ratio: 0.25, cal: 'wikitext2', nsamples: 128, seqlen: 2048, sampling: 'random', seed: 42, round: 8, sliceHead: false, ep: 'cpu', resume: false, rotation: 'per-layer' } as const;
 
 const shape = object({
   model: modelFolder,
@@ -57,6 +59,7 @@ const shape = object({
   out: optional(nonEmptyString),
   ep: optional(executionProvider),
   resume: optional(boolean),
+  rotation: optional(literal('per-layer', 'uniform')),
 });
 
 /** The model's context length, so the default calibration length never exceeds it (tiny models have 512). */
@@ -141,7 +144,7 @@ export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJo
   const rss = new RssPeak();
   const r = await sliceModel(ctx, {
     model: p.model, ratio: p.ratio, cal: p.cal, nsamples: p.nsamples, seqlen: p.seqlen, sampling: p.sampling, seed: p.seed,
-    round: p.round, sliceHead: p.sliceHead, out: p.out, ep: p.ep, resume: p.resume, batchSize: p.batchSize,
+    round: p.round, sliceHead: p.sliceHead, out: p.out, ep: p.ep, resume: p.resume, batchSize: p.batchSize, rotation: p.rotation,
   }).finally(() => rss.stop());
   ctx.progress({ phase: 'hash', fraction: 1, message: 'hashing the output' });
   const artifact = await hashFolder(ctx, r.out);
