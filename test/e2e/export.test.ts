@@ -2,8 +2,10 @@
 // slice the shared tiny-llama at 25 % through the API (16 × 128 calibration tokens), open the slice's
 // Export action in Runs, export it to ONNX f32, check the artifact on screen equals the SQLite row,
 // verify it in onnxruntime from the UI (2 windows) and check the numbers shown against the recorded
-// metrics, then ask for GGUF of this per-layer slice and see the engine's refusal. Screenshots go to
-// test-output/e2e/export/.
+// metrics, then ask for GGUF of this per-layer slice and see the engine's refusal. Then a uniform slice
+// of the same model at the same ratio (rotation: 'uniform', same calibration) goes to GGUF f16 from the UI
+// and is verified in llama.cpp, and the "Quality by rotation" table shows both slices' perplexities as
+// SQLite holds them. Screenshots go to test-output/e2e/export/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -157,5 +159,83 @@ test('GGUF of a per-layer slice is refused with the engine\'s one-line message',
   // The verify run's perplexity column is a perplexity (not its relative difference to the app's).
   const verifyRow = page.locator('tr', { hasText: 'verify sliced-25-onnx-f32' });
   assert.notEqual(((await verifyRow.locator('[data-col="perplexity"]').textContent()) ?? '').trim(), '0.00');
+});
+
+/** Waits for a run to finish (done), failing on failed/cancelled. */
+async function finished(runId: number, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (readRun(dbFile, runId).status !== 'done') {
+    assert.ok(!['failed', 'cancelled'].includes(readRun(dbFile, runId).status), `${what} finishes: ${readRun(dbFile, runId).status}`);
+    assert.ok(Date.now() < deadline, `${what} finishes within a minute`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+let uniformRun = 0;
+let uniformOut = '';
+const pplRuns: Record<'per-layer' | 'uniform', number> = { 'per-layer': 0, uniform: 0 };
+
+test('a uniform slice and perplexities of both slices show side by side under "Quality by rotation", equal to SQLite', async () => {
+  const u = await api<{ runId: number }>('startJob', [
+    { kind: 'slice', params: { model, ratio: 0.25, nsamples: 16, seqlen: 128, rotation: 'uniform', out: join(data, 'sliced-25-uniform') } },
+  ]);
+  uniformRun = u.runId;
+  await finished(uniformRun, 'the uniform slice');
+  const run = readRun(dbFile, uniformRun);
+  assert.equal(run.settings.rotation, 'uniform');
+  uniformOut = run.result!.out as string;
+  for (const [rotation, folder] of [['per-layer', sliced], ['uniform', uniformOut]] as const) {
+    const p = await api<{ runId: number }>('startJob', [{ kind: 'ppl', params: { model: folder, seqlen: 128, maxWindows: 4 } }]);
+    pplRuns[rotation] = p.runId;
+    await finished(p.runId, `the ppl of the ${rotation} slice`);
+    assert.equal(readRun(dbFile, p.runId).parentRunId, rotation === 'uniform' ? uniformRun : sliceRun, 'the ppl run is the slice\'s child');
+  }
+  await page.goto(`${server.url}#runs`);
+  await page.locator(`tr[data-run-id="${uniformRun}"]`).waitFor({ timeout: 15_000 });
+  await page.getByRole('button', { name: `Export run ${uniformRun}` }).click();
+  await page.locator('#runs-export-title').waitFor();
+  assert.equal(await text('[data-testid="export-model"]'), uniformOut);
+  const table = page.getByTestId('quality-by-rotation');
+  await table.waitFor({ timeout: 10_000 });
+  for (const rotation of ['per-layer', 'uniform'] as const) {
+    const shown = ((await table.locator(`tr[data-rotation="${rotation}"] [data-testid="quality-ppl"]`).textContent()) ?? '').trim();
+    const ppl = metric(readRun(dbFile, pplRuns[rotation]), 'ppl');
+    assert.equal(shown, ppl.toFixed(2), `${rotation} perplexity shown = SQLite`);
+    assert.ok(Number.isFinite(ppl) && ppl > 1);
+  }
+  await shot('04-quality-by-rotation');
+});
+
+test('the uniform slice exports to GGUF f16 from the UI, and llama.cpp reproduces it (greedy identical)', async () => {
+  await page.getByLabel('GGUF', { exact: true }).check();
+  assert.equal(await page.getByLabel('f16', { exact: true }).isChecked(), true);
+  assert.match(await page.locator('#export-out').inputValue(), /sliced-25-uniform-gguf-f16\.gguf$/);
+  await page.getByRole('button', { name: /^Export( again)?$/ }).click();
+  await page.locator('[data-testid="export-status"][data-status="done"]').waitFor({ timeout: 60_000 });
+  await page.getByTestId('export-artifact').waitFor({ timeout: 10_000 });
+  const runId = Number(/#(\d+)/.exec(await text('[data-testid="export-run"]'))![1]);
+  const [a] = artifactsOf(runId);
+  assert.ok(a, 'the export run recorded an artifact');
+  assert.equal(a.format, 'gguf:f16');
+  assert.equal(await text('[data-testid="artifact-path"]'), a.path);
+  assert.ok(existsSync(a.path), 'the GGUF file is on disk');
+  assert.equal(await text('[data-testid="artifact-bytes"]'), a.bytes.toLocaleString('en-US'));
+  assert.equal(await text('[data-testid="artifact-sha256"]'), a.sha256);
+  assert.equal(await text('[data-testid="artifact-format"]'), a.format);
+  assert.equal(await text('[data-testid="artifact-runtime"]'), a.runtime);
+
+  await page.locator('#verify-windows').fill('2');
+  await page.getByRole('button', { name: 'Verify in runtime' }).click();
+  await page.locator('[data-testid="verify-status"][data-status="done"]').waitFor({ timeout: 90_000 });
+  await page.getByTestId('verify-results').waitFor();
+  const vId = Number(/#(\d+)/.exec(await text('[data-testid="verify-run"]'))![1]);
+  const v = readRun(dbFile, vId);
+  assert.equal(await text('[data-testid="verify-ppl-export"]'), metric(v, 'ppl_export').toFixed(3));
+  assert.equal(await text('[data-testid="verify-ppl-app"]'), metric(v, 'ppl_in_app').toFixed(3));
+  assert.equal(await text('[data-testid="verify-ppl-diff"]'), `${(metric(v, 'ppl_relative_difference') * 100).toFixed(3)} %`);
+  assert.match(await page.locator('[data-testid="verify-results"] thead').textContent() ?? '', /llama/i);
+  assert.equal(metric(v, 'greedy_identical'), 1);
+  assert.equal(await text('[data-testid="verify-greedy"]'), 'identical');
+  await shot('05-gguf-uniform-verified');
   assert.deepEqual(problems, []);
 });

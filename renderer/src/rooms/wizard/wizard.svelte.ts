@@ -59,6 +59,10 @@ class WizardState {
   seed = $state(42);
 
   // Slice and evaluate
+  /** 'per-layer' is the paper (shortcut matrices); 'uniform' is one rotation, exportable to GGUF. */
+  rotation: 'per-layer' | 'uniform' = $state('per-layer');
+  /** Round d′ to a multiple of 32 (what GGUF's Q8_0 / Q4_0 blocks need); otherwise the plan's round. */
+  round32 = $state(false);
   slice = new JobView();
   evaluation = new JobView();
   evalTarget: 'sliced' | 'dense' = $state('sliced');
