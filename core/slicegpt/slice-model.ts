@@ -1,7 +1,7 @@
 // `sliceModel(ctx, options)`: the SliceGPT job as the CLI, the app and the benchmarks run it. Opens the
 // dense model, gets the calibration tokens, plans the widths, rotates and slices layer by layer into the
 // output folder with a checkpoint after every layer, and finishes the folder (index, configs, tokenizer).
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { JobContext } from '../jobs/context';
 import type { ExecutionProvider, ModelSource } from '../runtime/contract';
@@ -18,6 +18,7 @@ import { RamBudget } from './activations';
 import { loadCalibration } from './calibration-input';
 
 import { sliceUniform } from './uniform';
+import { prepareOut, validateSliceOptions } from './out-folder';
 export interface SliceOptions {
   /** Dense Hugging Face model folder. */
   model: string;
@@ -66,30 +67,11 @@ export interface SliceResult {
   peakRssBytes: number;
 }
 
-function validate(o: SliceOptions): void {
-  if (!(o.ratio >= 0 && o.ratio < 1)) throw new SliceOptionsError(`--ratio must be in [0, 1), got ${o.ratio}`);
-  if (!(Number.isInteger(o.nsamples) && o.nsamples > 0)) throw new SliceOptionsError(`--nsamples must be a positive integer, got ${o.nsamples}`);
-  if (!(Number.isInteger(o.seqlen) && o.seqlen > 1)) throw new SliceOptionsError(`--seqlen must be an integer > 1, got ${o.seqlen}`);
-  if (o.sampling !== 'first' && o.sampling !== 'random') throw new SliceOptionsError(`--sampling must be first or random, got ${o.sampling}`);
-  if (!o.out) throw new SliceOptionsError('--out is required');
-  if (resolve(o.out) === resolve(o.model)) throw new SliceOptionsError('--out must not be the model folder');
-}
 
-/** Refuse to write into a folder that holds something other than a (partial) sliced model. */
-function prepareOut(out: string): void {
-  if (!existsSync(out)) {
-    mkdirSync(out, { recursive: true });
-    return;
-  }
-  const entries = readdirSync(out);
-  if (entries.length === 0 || isSlicedModelFolder(out) || entries.includes('.checkpoint') || entries.every((e) => /^model-\d+-of-\d+\.safetensors/.test(e) || e.startsWith('.')))
-    return;
-  throw new SliceOptionsError(`output folder ${out} exists and is not a sliced model; choose another --out`);
-}
 
 export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<SliceResult> {
   if (o.rotation === 'uniform') return sliceUniform(ctx, o);
-  validate(o);
+  validateSliceOptions(o);
   const started = performance.now();
   ctx.progress({ phase: 'load', fraction: 0, message: `opening ${o.model}` });
   if (isSlicedModelFolder(o.model)) throw new SliceOptionsError(`${o.model} is already a sliced model; slice the dense original instead`);

@@ -16,7 +16,7 @@
 // Reuses the per-layer engine's pieces (fuse, rotate, schedule, pca's SecondMoment, output folder); the
 // folder it writes is an ordinary sliced folder (slicing_config.json with do_slice_head and all widths d)
 // that the runtime loads unchanged. Dispatch from sliceModel: `if (o.rotation === 'uniform') return sliceUniform(ctx, o);`.
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../jobs/context';
 import type { ModelSource } from '../runtime/contract';
@@ -27,6 +27,7 @@ import { createBlockRunner } from '../runtime/runner';
 import { eigh } from '../linalg/eigh';
 import { gemm } from '../linalg/matmul';
 import { SliceOptionsError } from './errors';
+import { prepareOut, validateSliceOptions } from './out-folder';
 import { makeSchedule } from './schedule';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, rotateReader, rotateWriter, type Rotation } from './rotate';
@@ -56,24 +57,7 @@ export interface UniformSliceResult extends SliceResult {
   };
 }
 
-function validate(o: UniformSliceOptions): void {
-  if (!(o.ratio >= 0 && o.ratio < 1)) throw new SliceOptionsError(`--ratio must be in [0, 1), got ${o.ratio}`);
-  if (!(Number.isInteger(o.nsamples) && o.nsamples > 0)) throw new SliceOptionsError(`--nsamples must be a positive integer, got ${o.nsamples}`);
-  if (!(Number.isInteger(o.seqlen) && o.seqlen > 1)) throw new SliceOptionsError(`--seqlen must be an integer > 1, got ${o.seqlen}`);
-  if (o.sampling !== 'first' && o.sampling !== 'random') throw new SliceOptionsError(`--sampling must be first or random, got ${o.sampling}`);
-  if (!o.out) throw new SliceOptionsError('--out is required');
-  if (resolve(o.out) === resolve(o.model)) throw new SliceOptionsError('--out must not be the model folder');
-}
 
-function prepareOut(out: string): void {
-  if (!existsSync(out)) {
-    mkdirSync(out, { recursive: true });
-    return;
-  }
-  const entries = readdirSync(out);
-  if (entries.length === 0 || isSlicedModelFolder(out) || entries.every((e) => /^model-\d+-of-\d+\.safetensors/.test(e) || e.startsWith('.'))) return;
-  throw new SliceOptionsError(`output folder ${out} exists and is not a sliced model; choose another --out`);
-}
 
 /** trace(M) of a row-major n×n matrix. */
 function trace(m: ArrayLike<number>, n: number): number {
@@ -92,7 +76,7 @@ function frobeniusDot(a: ArrayLike<number>, b: Float64Array): number {
 const now = () => performance.now() / 1000;
 
 export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Promise<UniformSliceResult> {
-  validate(o);
+  validateSliceOptions(o);
   const started = now();
   ctx.progress({ phase: 'load', fraction: 0, message: `opening ${o.model}` });
   if (isSlicedModelFolder(o.model)) throw new SliceOptionsError(`${o.model} is already a sliced model; slice the dense original instead`);
