@@ -20,6 +20,8 @@ export const EXTERNAL = [
   // onnxruntime-node registers its backend in its own copy of onnxruntime-common: one copy only.
   'onnxruntime-common',
   'better-sqlite3',
+  // llama.cpp's prebuilt binaries are picked per platform at run time from its optional packages.
+  'node-llama-cpp',
   // ws's optional native speed-ups, absent here.
   'bufferutil',
   'utf-8-validate',
