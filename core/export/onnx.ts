@@ -19,14 +19,8 @@ import { listModelTensors } from '../model/safetensors';
 import { isSlicedModelFolder } from '../model/sliced-source';
 import { openAnyModel } from '../slicegpt/open';
 import type { ModelSource } from '../runtime/contract';
-import { attentionGraph } from '../runtime/graphs/attention';
-import { embedGraph } from '../runtime/graphs/embed';
-import { headGraph } from '../runtime/graphs/head';
-import { mlpGraph } from '../runtime/graphs/mlp';
-import { parallelGraph } from '../runtime/graphs/parallel';
-import type { BlockSig } from '../runtime/graphs/signature';
+import { buildGraph } from '../runtime/graphs/index';
 import { ropeTables } from '../runtime/rope';
-import type { GraphBuilder } from '../onnx/graph';
 import { writeAtomically } from './atomic';
 import { attentionBlock, embedBlock, headBlock, mlpBlock, parallelBlock, type Block } from './block-weights';
 import { ExportError } from './errors';
@@ -63,20 +57,6 @@ export interface OnnxExportResult {
   seconds: number;
 }
 
-function graphOf(sig: BlockSig): GraphBuilder {
-  switch (sig.kind) {
-    case 'embed':
-      return embedGraph(sig);
-    case 'attention':
-      return attentionGraph(sig);
-    case 'mlp':
-      return mlpGraph(sig);
-    case 'parallel':
-      return parallelGraph(sig);
-    case 'head':
-      return headGraph(sig);
-  }
-}
 
 /** Bytes the export will write, from the source's tensor headers (elements × bytes per weight). */
 export async function estimateOnnxBytes(src: ModelSource, dtype: WeightDtype): Promise<number> {
@@ -143,7 +123,7 @@ async function assemble(ctx: JobContext, src: ModelSource, dir: string, dtype: W
     );
     const shared: Record<string, string> = { mask: pos.mask, ...(rope ? { cos: pos.cos, sin: pos.sin } : {}) };
 
-    const add = (b: Block, prefix: string, bind: Record<string, string>) => asm.inline(graphOf(b.sig), prefix, bind, b.weights).y;
+    const add = (b: Block, prefix: string, bind: Record<string, string>) => asm.inline(buildGraph(b.sig), prefix, bind, b.weights).y;
 
     const emb = embedBlock(await src.embedding());
     let x = add(emb, 'embed/', { ids: pos.ids32, ...(emb.sig.kind === 'embed' && emb.sig.positions ? { position_ids: pos.pos32 } : {}), y: 'embed/out' });
@@ -165,7 +145,7 @@ async function assemble(ctx: JobContext, src: ModelSource, dir: string, dtype: W
       tick(i + 2, i);
     }
     const head = headBlock(await src.head());
-    const l2d = asm.inline(graphOf(head.sig), 'head/', { x }, head.weights).logits;
+    const l2d = asm.inline(buildGraph(head.sig), 'head/', { x }, head.weights).logits;
     asm.inline(logitsGraph(), 'logits/', { logits2d: l2d, input_ids: 'input_ids', logits: 'logits' });
     writeFileSync(join(dir, ONNX_MODEL), asm.finish(isSlicedModelFolder(src.folder) ? 'slicegpt_decoder' : 'decoder'));
     tick(steps);

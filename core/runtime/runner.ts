@@ -18,14 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArchSpec, BlockRunner, ExecutionProvider, HeadOutput } from './contract';
 import type { AttentionWeights, EmbeddingWeights, HeadWeights, Linear, MlpWeights, NormSpec, ParallelWeights } from '../model/weights';
+import { buildGraph } from './graphs/index';
 import { type BlockSig, type AttnCoreSig, type MlpCoreSig, hasBias, normSig, sigKey } from './graphs/signature';
-import { attentionGraph } from './graphs/attention';
-import { mlpGraph } from './graphs/mlp';
-import { parallelGraph } from './graphs/parallel';
-import { headGraph } from './graphs/head';
-import { embedGraph } from './graphs/embed';
 import { causalMask, ropeTables } from './rope';
-import type { GraphBuilder } from '../onnx/graph';
 
 type Feeds = Record<string, ort.Tensor>;
 
@@ -360,20 +355,6 @@ class OrtBlockRunner implements BlockRunner {
   }
 }
 
-function buildGraph(sig: BlockSig): GraphBuilder {
-  switch (sig.kind) {
-    case 'embed':
-      return embedGraph(sig);
-    case 'attention':
-      return attentionGraph(sig);
-    case 'mlp':
-      return mlpGraph(sig);
-    case 'parallel':
-      return parallelGraph(sig);
-    case 'head':
-      return headGraph(sig);
-  }
-}
 
 export type OrtRunner = OrtBlockRunner;
 
