@@ -16,19 +16,10 @@ import { exportOnnx } from '../core/export/onnx';
 import { exportSafetensors } from '../core/export/safetensors';
 import { verifyOnnx, type VerifyResult } from '../core/export/verify-onnx';
 import type { WeightDtype } from '../core/export/onnx-assembler';
+import { flags } from './lib/flags';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-function flags(args: string[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    if (!args[i].startsWith('--')) continue;
-    const k = args[i].slice(2);
-    const v = args[i + 1] && !args[i + 1].startsWith('--') ? args[++i] : 'true';
-    m.set(k, v);
-  }
-  return m;
-}
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const ctx: JobContext = { ...quietContext(), log };

@@ -27,19 +27,10 @@ import { loadCalibration } from '../core/slicegpt/calibration-input';
 import { SyntheticSource } from '../core/slicegpt/synthetic-source';
 import { rotateAndSlice } from '../core/slicegpt/rotate-and-slice';
 import { makeSchedule } from '../core/slicegpt/schedule';
+import { flags } from './lib/flags';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-function flags(args: string[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    if (!args[i].startsWith('--')) continue;
-    const k = args[i].slice(2);
-    const v = args[i + 1] && !args[i + 1].startsWith('--') ? args[++i] : 'true';
-    m.set(k, v);
-  }
-  return m;
-}
 
 const stderrCtx = (): JobContext => ({
   signal: new AbortController().signal,
