@@ -198,8 +198,11 @@ test('a uniform slice and perplexities of both slices show side by side under "Q
   const table = page.getByTestId('quality-by-rotation');
   await table.waitFor({ timeout: 10_000 });
   for (const rotation of ['per-layer', 'uniform'] as const) {
-    const shown = ((await table.locator(`tr[data-rotation="${rotation}"] [data-testid="quality-ppl"]`).textContent()) ?? '').trim();
     const ppl = metric(readRun(dbFile, pplRuns[rotation]), 'ppl');
+    const cell = table.locator(`tr[data-rotation="${rotation}"] [data-testid="quality-ppl"]`);
+    // The table fills in asynchronously (it reads the runs after it appears): wait for the number, then compare.
+    await cell.filter({ hasText: /\d/ }).waitFor({ timeout: 10_000 }).catch(() => {});
+    const shown = ((await cell.textContent()) ?? '').trim();
     assert.equal(shown, ppl.toFixed(2), `${rotation} perplexity shown = SQLite`);
     assert.ok(Number.isFinite(ppl) && ppl > 1);
   }
