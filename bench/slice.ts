@@ -6,7 +6,8 @@
 // ../shared/models/README.md (seqlen 256, all test windows unless --windows N).
 //   flags: --models a,b  --ratios 0.1,0.2  --windows N  --nsamples 64  --seqlen 256  --ep cpu  --models-dir DIR
 //
-// Synthetic mode: `--synthetic llama-2-7b --layers 2 [--nsamples 128 --seqlen 2048 --ep cpu]` — random
+// Synthetic mode: `--synthetic llama-2-7b --layers 2 [--nsamples 128 --seqlen 2048 --ep cpu --engine host|device
+// --batch N --vram-gb 40]` — random
 // weights with a published config's real shapes (../shared/data/configs/<name>*.json), sliced at --ratio
 // (default 0.25) with the real algorithm; seconds per phase per layer and the extrapolation to the config's
 // full depth, plus peak RSS.
@@ -27,6 +28,7 @@ import { loadCalibration } from '../core/slicegpt/calibration-input';
 import { SyntheticSource } from '../core/slicegpt/synthetic-source';
 import { rotateAndSlice } from '../core/slicegpt/rotate-and-slice';
 import { makeSchedule } from '../core/slicegpt/schedule';
+import { deviceEngine, hostEngine } from '../core/slicegpt/engine';
 import { flags } from './lib/flags';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -94,7 +96,10 @@ async function synthetic(f: Map<string, string>): Promise<void> {
   let s = 1;
   const ids = Int32Array.from({ length: nsamples * seqlen }, () => ((s = (s * 1664525 + 1013904223) >>> 0), s % cfg.vocabSize));
   const scratch = mkdtempSync(join(tmpdir(), 'bench-slice-syn-'));
-  const runner = await createBlockRunner(src.arch, { ep });
+  // The device engine keeps activations on the GPU (the default on GPU EPs); --engine host forces float64 host products.
+  const engineKind = f.get('engine') ?? (ep === 'cpu' ? 'host' : 'device');
+  const runner = await createBlockRunner(src.arch, { ep, ...(engineKind === 'device' ? { resident: 'always' as const } : {}) });
+  const batchSize = Number(f.get('batch') ?? (engineKind === 'device' ? Math.max(1, Math.floor(16384 / seqlen)) : Math.max(1, Math.floor(4096 / seqlen))));
   const t0 = performance.now();
   let rss = 0;
   const ctx: JobContext = { ...quietContext(), progress: () => (rss = Math.max(rss, process.memoryUsage().rss)) };
@@ -105,16 +110,18 @@ async function synthetic(f: Map<string, string>): Promise<void> {
       calibration: { ids, nsamples, seqlen },
       schedule: makeSchedule({ hiddenSize: cfg.hiddenSize, layers, parallelBlocks: cfg.parallelBlocks, ratio, sliceHead: false }),
       sink: { embedding: async () => {}, layer: async () => {}, head: async () => {} },
-      batchSize: Number(f.get('batch') ?? Math.max(1, Math.floor(4096 / seqlen))),
+      batchSize,
       scratch,
       ramBudgetBytes: Number(f.get('ram-gb') ?? 48) * 2 ** 30,
+      engine: engineKind === 'device' ? deviceEngine(runner) : hostEngine(runner),
+      deviceBudgetBytes: Number(f.get('vram-gb') ?? 40) * 2 ** 30,
     });
     const perLayer = r.timings.filter((t) => t.layer >= 0);
     const avg = (k: 'signals' | 'pca' | 'rotate') => perLayer.reduce((a, t) => a + t[k], 0) / perLayer.length;
     const layerSeconds = avg('signals') + avg('pca') + avg('rotate');
     const embed = r.timings.find((t) => t.layer === -1)?.rotate ?? 0;
     console.log(JSON.stringify({
-      synthetic: file, ep, layers, nsamples, seqlen, tokens: nsamples * seqlen, ratio,
+      synthetic: file, ep, engine: engineKind, batchSize, layers, nsamples, seqlen, tokens: nsamples * seqlen, ratio,
       hiddenSize: cfg.hiddenSize,
       perLayer: r.timings,
       meanSecondsPerLayer: { signals: +avg('signals').toFixed(3), pca: +avg('pca').toFixed(3), rotate: +avg('rotate').toFixed(3), total: +layerSeconds.toFixed(3) },

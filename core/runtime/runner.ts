@@ -21,6 +21,7 @@ import type { AttentionWeights, EmbeddingWeights, HeadWeights, Linear, MlpWeight
 import { buildGraph } from './graphs/index';
 import { type BlockSig, type AttnCoreSig, type MlpCoreSig, hasBias, normSig, sigKey } from './graphs/signature';
 import { causalMask, ropeTables } from './rope';
+import { DeviceTensors, releaseTensor } from './device';
 
 type Feeds = Record<string, ort.Tensor>;
 
@@ -43,6 +44,14 @@ export interface RunnerOptions {
   weights?: 'inputs' | 'initializers';
   /** Initializer mode: how many block sessions stay compiled (least recently used goes first). Default 2. */
   residentBlocks?: number;
+  /**
+   * Device-resident mode (SliceGPT's calibration passes on a GPU EP): block outputs stay on the device
+   * (the *Tensor methods return them unread), every 2-D weight is uploaded once and reused until
+   * releaseUploads(), and linear weights are uploaded transposed for MatMul (see graphs/primitives.ts).
+   * No effect on the CPU EP, where host tensors already are the device — unless 'always', which runs
+   * the same code path on the CPU (tests of the device engine on machines without a GPU).
+   */
+  resident?: boolean | 'always';
 }
 
 /** Feeds that change per run; everything else fed to a block is a weight. */
@@ -92,6 +101,9 @@ class OrtBlockRunner implements BlockRunner {
   readonly #baked = new Map<string, BakedSession>();
   readonly #ownerIds = new WeakMap<object, number>();
   #nextOwner = 0;
+  /** Resident mode on a device EP: the upload/download sessions, and each weight array's upload. */
+  readonly #device: DeviceTensors | null;
+  readonly #uploads = new Map<Float32Array, Map<boolean, Promise<ort.Tensor>>>();
 
   constructor(arch: ArchSpec, opts: RunnerOptions) {
     this.arch = arch;
@@ -99,6 +111,7 @@ class OrtBlockRunner implements BlockRunner {
     this.#maxLogits = opts.maxLogits ?? 2 ** 26;
     this.#bake = opts.weights === 'initializers';
     this.#resident = Math.max(1, opts.residentBlocks ?? 2);
+    this.#device = opts.resident === 'always' || (opts.resident && this.ep !== 'cpu') ? new DeviceTensors(this.ep) : null;
     if (arch.numHeads % arch.numKvHeads !== 0) throw new RuntimeError(`${arch.numHeads} heads do not split into ${arch.numKvHeads} KV groups`);
     if (arch.rope && arch.rope.rotaryDim % 2 !== 0) throw new RuntimeError(`rotary dimension ${arch.rope.rotaryDim} is odd`);
   }
@@ -113,9 +126,11 @@ class OrtBlockRunner implements BlockRunner {
     let s = this.#sessions.get(key);
     if (!s) {
       const g = buildGraph(sig);
+      const keepOnDevice = this.#device?.onDevice && sig.kind !== 'head' && !('cache' in sig && sig.cache);
       s = ort.InferenceSession.create(g.toBytes(), {
         executionProviders: [this.ep],
         graphOptimizationLevel: 'all',
+        ...(keepOnDevice ? { preferredOutputLocation: { y: 'gpu-buffer' as const } } : {}),
       });
       s.catch(() => this.#sessions.delete(key));
       this.#sessions.set(key, s);
@@ -124,10 +139,58 @@ class OrtBlockRunner implements BlockRunner {
   }
 
   async #run(sig: BlockSig, feeds: Feeds, owner?: object): Promise<ort.InferenceSession.OnnxValueMapType> {
+    if (this.#device) return (await this.#session(sig)).run(await this.#uploaded(sig, feeds));
     if (!this.#bake || !owner) return (await this.#session(sig)).run(feeds);
     const runtime: Feeds = {};
     for (const [k, v] of Object.entries(feeds)) if (RUNTIME_FEEDS.has(k)) runtime[k] = v;
     return (await this.#bakedSession(sig, feeds, owner)).run(runtime);
+  }
+
+  /**
+   * Resident mode: every 2-D float host feed but the activations (weights, shortcut, RoPE tables,
+   * mask) replaced by its device copy, uploaded on first use; linear weights transposed when the
+   * graph multiplies in × out weights.
+   */
+  async #uploaded(sig: BlockSig, feeds: Feeds): Promise<Feeds> {
+    const inOut = sig.kind === 'attention' || sig.kind === 'mlp' || sig.kind === 'parallel';
+    const out: Feeds = {};
+    for (const [name, t] of Object.entries(feeds)) {
+      if (name === 'x' || t.location !== 'cpu' || t.type !== 'float32' || t.dims.length !== 2) {
+        out[name] = t;
+        continue;
+      }
+      const transpose = inOut && name.endsWith('.weight');
+      const data = t.data as Float32Array;
+      let byLayout = this.#uploads.get(data);
+      if (!byLayout) this.#uploads.set(data, (byLayout = new Map()));
+      let up = byLayout.get(transpose);
+      if (!up) {
+        up = this.#device!.upload(data, t.dims[0], t.dims[1], transpose);
+        byLayout.set(transpose, up);
+      }
+      out[name] = await up;
+    }
+    return out;
+  }
+
+  /** Resident mode: free every uploaded weight (call when a layer's weights are done with). */
+  async releaseUploads(): Promise<void> {
+    const all = [...this.#uploads.values()].flatMap((m) => [...m.values()]);
+    this.#uploads.clear();
+    for (const u of all) releaseTensor(await u);
+  }
+
+  /** Resident mode's device helpers (null otherwise). */
+  get device(): DeviceTensors | null {
+    return this.#device;
+  }
+
+  /** A block output on the host, downloaded if it stayed on the device. */
+  async #host(t: ort.Tensor): Promise<Float32Array> {
+    if (t.location === 'cpu') return t.data as Float32Array;
+    const x = await this.#device!.download(t);
+    releaseTensor(t);
+    return x;
   }
 
   /** Compile (once per weights object) a graph with these weights as external-data initializers. */
@@ -200,11 +263,12 @@ class OrtBlockRunner implements BlockRunner {
       headDim: a.headDim,
       rotaryDim: a.rope?.rotaryDim ?? 0,
       bias: { q: hasBias(w.q), k: hasBias(w.k), v: hasBias(w.v), o: hasBias(w.o) },
+      ...(this.#device ? { inOut: true } : {}),
     };
   }
 
   #mlpSig(w: Omit<MlpWeights, 'norm' | 'shortcut'>): MlpCoreSig {
-    return { act: this.arch.activation, gated: w.gate !== undefined, bias: { gate: hasBias(w.gate), up: hasBias(w.up), down: hasBias(w.down) } };
+    return { act: this.arch.activation, gated: w.gate !== undefined, bias: { gate: hasBias(w.gate), up: hasBias(w.up), down: hasBias(w.down) }, ...(this.#device ? { inOut: true } : {}) };
   }
 
   #feedAttn(f: Feeds, w: Omit<AttentionWeights, 'norm' | 'shortcut'>, width: number): number {
@@ -236,6 +300,15 @@ class OrtBlockRunner implements BlockRunner {
 
   /** Embed ids that sit at positions start … start+seq−1 (decoding). */
   async embedAt(w: EmbeddingWeights, ids: Int32Array, batch: number, seq: number, start: number): Promise<Float32Array> {
+    return this.#host(await this.#embedRun(w, ids, batch, seq, start));
+  }
+
+  /** Resident mode: the embeddings as a [batch, seq, D] tensor left where the EP put it. */
+  embedTensor(w: EmbeddingWeights, ids: Int32Array, batch: number, seq: number): Promise<ort.Tensor> {
+    return this.#embedRun(w, ids, batch, seq, 0);
+  }
+
+  async #embedRun(w: EmbeddingWeights, ids: Int32Array, batch: number, seq: number, start: number): Promise<ort.Tensor> {
     if (ids.length !== batch * seq) throw new RuntimeError(`${ids.length} ids do not form ${batch}×${seq}`);
     const vocab = w.tokens.rows;
     for (const id of ids) if (id < 0 || id >= vocab) throw new RuntimeError(`token id ${id} is outside the vocabulary (0…${vocab - 1})`);
@@ -247,7 +320,32 @@ class OrtBlockRunner implements BlockRunner {
       f.positions = t32(w.positions.data, [w.positions.rows, w.positions.cols]);
     }
     const r = await this.#run({ kind: 'embed', positions: !!w.positions, offset: w.positionOffset ?? 0 }, f, w);
-    return r.y.data as Float32Array;
+    return r.y;
+  }
+
+  /** The activations feed: a host array wrapped, or a [batch, seq, width] tensor (possibly on the device). */
+  #x(x: Float32Array | ort.Tensor, batch: number, seq: number): { t: ort.Tensor; width: number } {
+    if (x instanceof Float32Array) {
+      const width = widthOf(x, batch, seq);
+      return { t: t32(x, [batch, seq, width]), width };
+    }
+    if (x.dims.length !== 3 || x.dims[0] !== batch || x.dims[1] !== seq) throw new RuntimeError(`activations of shape ${x.dims.join('×')} are not [${batch}, ${seq}, width]`);
+    return { t: x, width: x.dims[2] };
+  }
+
+  /** Resident mode: attention on a host or device tensor; the output stays on the device. */
+  async attentionTensor(w: AttentionWeights, x: Float32Array | ort.Tensor, batch: number, seq: number): Promise<ort.Tensor> {
+    return (await this.#attentionRun(w, x, batch, seq)).r.y;
+  }
+
+  /** Resident mode: the MLP block on a host or device tensor; the output stays on the device. */
+  async mlpTensor(w: MlpWeights, x: Float32Array | ort.Tensor, batch: number, seq: number): Promise<ort.Tensor> {
+    return this.#mlpRun(w, x, batch, seq);
+  }
+
+  /** Resident mode: a parallel block on a host or device tensor; the output stays on the device. */
+  async parallelTensor(w: ParallelWeights, x: Float32Array | ort.Tensor, batch: number, seq: number): Promise<ort.Tensor> {
+    return (await this.#parallelRun(w, x, batch, seq)).r.y;
   }
 
   attention(w: AttentionWeights, x: Float32Array, batch: number, seq: number): Promise<Float32Array> {
@@ -256,25 +354,34 @@ class OrtBlockRunner implements BlockRunner {
 
   /** Attention with a KV cache: `cache` holds past keys/values; returns the extended cache. */
   async attentionCached(w: AttentionWeights, x: Float32Array, batch: number, seq: number, cache?: KvCache): Promise<{ y: Float32Array; cache?: KvCache }> {
-    const width = widthOf(x, batch, seq);
-    const f: Feeds = { x: t32(x, [batch, seq, width]) };
+    const { r, withCache } = await this.#attentionRun(w, x, batch, seq, cache);
+    return { y: await this.#host(r.y), cache: withCache ? this.#present(r, cache, seq) : undefined };
+  }
+
+  async #attentionRun(w: AttentionWeights, x: Float32Array | ort.Tensor, batch: number, seq: number, cache?: KvCache) {
+    const { t, width } = this.#x(x, batch, seq);
+    const f: Feeds = { x: t };
     feedNorm(f, w.norm, width);
     const out = this.#feedAttn(f, w, width);
     this.#feedShortcut(f, w.shortcut, width, out);
     const withCache = this.#feedCache(f, batch, cache);
     this.#positional(cache?.past ?? 0, seq, f);
     const r = await this.#run({ kind: 'attention', norm: normSig(w.norm), attn: this.#attnSig(w), shortcut: !!w.shortcut, cache: withCache }, f, w);
-    return { y: r.y.data as Float32Array, cache: withCache ? this.#present(r, cache, seq) : undefined };
+    return { r, withCache };
   }
 
   async mlp(w: MlpWeights, x: Float32Array, batch: number, seq: number): Promise<Float32Array> {
-    const width = widthOf(x, batch, seq);
-    const f: Feeds = { x: t32(x, [batch, seq, width]) };
+    return this.#host(await this.#mlpRun(w, x, batch, seq));
+  }
+
+  async #mlpRun(w: MlpWeights, x: Float32Array | ort.Tensor, batch: number, seq: number): Promise<ort.Tensor> {
+    const { t, width } = this.#x(x, batch, seq);
+    const f: Feeds = { x: t };
     feedNorm(f, w.norm, width);
     const out = this.#feedMlp(f, w, width);
     this.#feedShortcut(f, w.shortcut, width, out);
     const r = await this.#run({ kind: 'mlp', norm: normSig(w.norm), mlp: this.#mlpSig(w), shortcut: !!w.shortcut }, f, w);
-    return r.y.data as Float32Array;
+    return r.y;
   }
 
   parallel(w: ParallelWeights, x: Float32Array, batch: number, seq: number): Promise<Float32Array> {
@@ -282,8 +389,13 @@ class OrtBlockRunner implements BlockRunner {
   }
 
   async parallelCached(w: ParallelWeights, x: Float32Array, batch: number, seq: number, cache?: KvCache): Promise<{ y: Float32Array; cache?: KvCache }> {
-    const width = widthOf(x, batch, seq);
-    const f: Feeds = { x: t32(x, [batch, seq, width]) };
+    const { r, withCache } = await this.#parallelRun(w, x, batch, seq, cache);
+    return { y: await this.#host(r.y), cache: withCache ? this.#present(r, cache, seq) : undefined };
+  }
+
+  async #parallelRun(w: ParallelWeights, x: Float32Array | ort.Tensor, batch: number, seq: number, cache?: KvCache) {
+    const { t, width } = this.#x(x, batch, seq);
+    const f: Feeds = { x: t };
     feedNorm(f, w.norm, width);
     const out = this.#feedAttn(f, w.attn, width);
     if (this.#feedMlp(f, w.mlp, width) !== out) throw new RuntimeError('parallel block: attention and MLP outputs differ in width');
@@ -292,7 +404,7 @@ class OrtBlockRunner implements BlockRunner {
     this.#positional(cache?.past ?? 0, seq, f);
     const sig: BlockSig = { kind: 'parallel', norm: normSig(w.norm), attn: this.#attnSig(w.attn), mlp: this.#mlpSig(w.mlp), shortcut: !!w.shortcut, cache: withCache };
     const r = await this.#run(sig, f, w);
-    return { y: r.y.data as Float32Array, cache: withCache ? this.#present(r, cache, seq) : undefined };
+    return { r, withCache };
   }
 
   /** `cache` undefined: no cache graph. An empty cache (past 0) starts one (prefill). */
@@ -345,6 +457,8 @@ class OrtBlockRunner implements BlockRunner {
   }
 
   async dispose(): Promise<void> {
+    await this.releaseUploads();
+    await this.#device?.dispose();
     const all = [...this.#sessions.values()];
     const baked = [...this.#baked.values()];
     this.#sessions.clear();

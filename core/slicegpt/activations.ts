@@ -1,8 +1,20 @@
-// Calibration activations, held layer-major: one Float32Array chunk per batch of windows, all of one signal.
+// Calibration activations, held layer-major: one chunk per batch of windows, all of one signal.
 // Above the RAM budget, chunks spill to files in the job's scratch folder and are read back on demand, so
 // 128 × 2048 tokens × 4096 wide (4 GB per signal) does not have to be resident.
+// On a GPU EP a chunk may instead be a device tensor (ORT `gpu-buffer`), kept there while the device
+// budget allows — the next block reads it without any transfer — and downloaded to the host above it.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Tensor } from 'onnxruntime-node';
+
+/** One chunk of activations: host floats, or a [batch, seq, width] tensor (host or device). */
+export type Activations = Float32Array | Tensor;
+
+/** Where device chunks go and how they come back to the host. */
+export interface DeviceSide {
+  budget: RamBudget;
+  download(t: Tensor): Promise<Float32Array>;
+}
 
 /** Bytes currently held in RAM by all stores sharing one budget. */
 export class RamBudget {
@@ -14,15 +26,52 @@ export class ActivationStore {
   readonly name: string;
   readonly width: number;
   #chunks: (Float32Array | null)[] = [];
+  /** Device-resident chunks (index → tensor); such an index has no host chunk. */
+  #device = new Map<number, Tensor>();
   #dir: string;
   #budget: RamBudget;
+  #side?: DeviceSide;
   #spilled = 0;
 
-  constructor(o: { name: string; width: number; dir: string; budget: RamBudget }) {
+  constructor(o: { name: string; width: number; dir: string; budget: RamBudget; device?: DeviceSide }) {
     this.name = o.name;
     this.width = o.width;
     this.#dir = o.dir;
     this.#budget = o.budget;
+    this.#side = o.device;
+  }
+
+  /**
+   * Stores a chunk wherever it fits best: a device tensor stays on the device within the device
+   * budget (else it is downloaded and freed); host data goes to RAM or, above the RAM budget, to disk.
+   */
+  async put(i: number, x: Activations): Promise<void> {
+    if (x instanceof Float32Array) return this.set(i, x);
+    if (x.location === 'cpu') return this.set(i, x.data as Float32Array);
+    const side = this.#side;
+    if (!side) throw new Error(`activation store ${this.name} cannot hold device tensors`);
+    this.#drop(i);
+    const bytes = x.size * 4;
+    if (side.budget.used + bytes <= side.budget.limit) {
+      this.#device.set(i, x);
+      this.#chunks[i] = null;
+      side.budget.used += bytes;
+      return;
+    }
+    const host = await side.download(x);
+    x.dispose();
+    this.set(i, host);
+  }
+
+  /** The chunk to feed a block: the device tensor if it stayed there, else the host data. */
+  feed(i: number): Activations {
+    return this.#device.get(i) ?? this.get(i);
+  }
+
+  /** The chunk's values on the host (downloaded if it lives on the device). */
+  async host(i: number): Promise<Float32Array> {
+    const t = this.#device.get(i);
+    return t ? this.#side!.download(t) : this.get(i);
   }
 
   get length(): number {
@@ -52,6 +101,7 @@ export class ActivationStore {
   }
 
   get(i: number): Float32Array {
+    if (this.#device.has(i)) throw new Error(`activation chunk ${this.name}[${i}] is on the device: read it with host()`);
     const c = this.#chunks[i];
     if (c) return c;
     if (c === undefined) throw new Error(`activation chunk ${this.name}[${i}] was never written`);
@@ -63,9 +113,23 @@ export class ActivationStore {
   }
 
   #drop(i: number): void {
+    const t = this.#device.get(i);
+    if (t) {
+      this.#device.delete(i);
+      this.#side!.budget.used -= t.size * 4;
+      t.dispose();
+      this.#chunks[i] = undefined as unknown as null;
+      return;
+    }
     const c = this.#chunks[i];
     if (c) this.#budget.used -= c.byteLength;
     else if (c === null) rmSync(this.#file(i), { force: true });
+  }
+
+  /** Frees one chunk (RAM, spill file or device buffer); reading it afterwards is an error. */
+  drop(i: number): void {
+    this.#drop(i);
+    this.#chunks[i] = undefined as unknown as null;
   }
 
   /** Release RAM and spill files. */

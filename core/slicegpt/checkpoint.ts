@@ -99,14 +99,16 @@ export class Checkpoint {
     return { nextLayer: st.nextLayer, inputs, q, stats: st.stats, timings: st.timings };
   }
 
-  save(b: LayerBoundary): void {
+  async save(b: LayerBoundary): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     const inputsFile = `inputs-${b.nextLayer}.f32`;
     const qFile = `q-${b.nextLayer}.f64`;
     const chunkTokens: number[] = [];
+    // Device-resident chunks come back to the host first (one layer's inputs at a time).
+    const host: Float32Array[] = [];
+    for (let i = 0; i < b.inputs.length; i++) host.push(await b.inputs.host(i));
     const chunks = function* () {
-      for (let i = 0; i < b.inputs.length; i++) {
-        const x = b.inputs.get(i);
+      for (const x of host) {
         chunkTokens.push(x.length / b.inputs.width);
         yield new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
       }

@@ -1,6 +1,6 @@
 // Writing a sliced model folder (format: core/model/sliced-source.ts). One shard per piece, written as soon
 // as the piece is final, so the folder itself is most of the per-layer checkpoint.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelConfig } from '../model/config';
 import { tensorNames, SLICING_CONFIG, type TensorNames } from '../model/sliced-source';
@@ -28,6 +28,9 @@ export class SlicedModelWriter {
     this.#dtype = dtype === 'float16' ? 'F16' : 'F32';
     this.#shards = config.numLayers + 2;
     mkdirSync(out, { recursive: true });
+    // A run killed while writing a shard leaves its `<shard>.tmp-<pid>`; the shard itself is rewritten
+    // on resume, so the leftover is only clutter that would ship with the model.
+    for (const f of readdirSync(out)) if (/\.safetensors\.tmp-\d+$/.test(f)) rmSync(join(out, f), { force: true });
   }
 
   shardName(k: number): string {

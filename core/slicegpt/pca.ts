@@ -37,6 +37,17 @@ export class SecondMoment {
     this.#tokens += rows;
   }
 
+  /**
+   * Add a partial Gram matrix Σ xᵀx over `rows` tokens computed elsewhere (on a GPU EP, in float32 over
+   * one batch): the sum over batches is still accumulated here in float64.
+   */
+  addGram(g: Float32Array | Float64Array, rows: number): void {
+    const h = this.#h;
+    if (g.length !== h.length) throw new Error(`SecondMoment.addGram: ${g.length} values is not ${this.n}²`);
+    for (let i = 0; i < h.length; i++) h[i] += g[i];
+    this.#tokens += rows;
+  }
+
   /** The moment, symmetrised ((H + Hᵀ)/2: the product is symmetric only up to rounding). */
   matrix(): Float64Array {
     const n = this.n;

@@ -19,6 +19,7 @@ import { rotateEmbedding, rotateHead, rotateReader, rotateWriter, type Rotation 
 import { rotateRows, shortcutMatrix, transposedColumns } from './products';
 import { SecondMoment, principalDirections, explainedVariance } from './pca';
 import { ActivationStore, RamBudget } from './activations';
+import { hostEngine, type SignalEngine } from './engine';
 import type { SliceSchedule } from './schedule';
 
 export type SignalName = 'embedding' | 'attention' | 'mlp' | 'block';
@@ -85,6 +86,10 @@ export interface RotateAndSliceOptions {
   resume?: LayerBoundary;
   /** Called after each layer is written (checkpoint). */
   onLayerDone?: (b: LayerBoundary) => Promise<void>;
+  /** Where activations live and the activation products run (default: host, float64). */
+  engine?: SignalEngine;
+  /** Device engine: bytes of activations kept on the device before chunks go to the host (default 4 GiB). */
+  deviceBudgetBytes?: number;
 }
 
 export interface RotateAndSliceResult {
@@ -156,6 +161,10 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
   let spilled = 0;
   const rot = (q: Float64Array): Rotation => ({ q, n: D });
 
+  const engine = o.engine ?? hostEngine(runner);
+  const deviceBudget = new RamBudget(o.deviceBudgetBytes ?? 4 * 2 ** 30);
+  const store = (name: string, width: number) => new ActivationStore({ name, width, dir: o.scratch, budget, device: engine.deviceSide(deviceBudget) });
+
   if (o.resume) {
     inputs = o.resume.inputs;
     qIn = o.resume.q;
@@ -168,7 +177,9 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     const m0 = new SecondMoment(D);
     for (let b = 0; b < batches.length; b++) {
       checkCancelled(ctx);
-      await m0.add(await runner.embed(emb, batches[b].ids, batches[b].count, T), tokensOf(b), batches[b].keep);
+      const e = await engine.embed(emb, batches[b].ids, batches[b].count, T);
+      await engine.moment(m0, e, tokensOf(b), batches[b].keep);
+      engine.release(e);
     }
     progress('pca', null, 0.3);
     const { q, eigenvalues } = await rotations('embedding', null, m0);
@@ -177,8 +188,9 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     const embOut = await rotateEmbedding(emb, rot(q), s.embedding);
     await sink.embedding(embOut);
     // The first layer's inputs come from the sliced embeddings themselves.
-    inputs = new ActivationStore({ name: 'in-e', width: s.embedding, dir: o.scratch, budget });
-    for (let b = 0; b < batches.length; b++) inputs.set(b, await runner.embed(embOut, batches[b].ids, batches[b].count, T));
+    inputs = store('in-e', s.embedding);
+    for (let b = 0; b < batches.length; b++) await inputs.put(b, await engine.embed(embOut, batches[b].ids, batches[b].count, T));
+    await engine.endLayer();
     qIn = q;
     first = 0;
     timings.push({ layer: -1, signals: 0, pca: 0, rotate: now() - ts });
@@ -200,16 +212,22 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     const inRot = rot(qIn);
     let out: LayerWeights;
     let qOut: Float64Array;
-    const outputs = new ActivationStore({ name: `out-${i}`, width: D, dir: o.scratch, budget });
+    // The layer output (width D, not yet rotated by its own Q): one signal per batch.
+    const outputs = store(`out-${i}`, D);
 
     if (w.kind === 'sequential') {
+      if (dims.mlpInput !== dims.attnOutput) throw new Error(`layer ${i}: MLP input width ${dims.mlpInput} differs from the attention output width ${dims.attnOutput}`);
       const a = w.attn;
       const attnIn = { q: await rotateReader(a.q, inRot, dims.attnInput), k: await rotateReader(a.k, inRot, dims.attnInput), v: await rotateReader(a.v, inRot, dims.attnInput) };
+      // The residual after attention in the un-rotated basis: shortcut Q_in[:, :d_in]ᵀ, o_proj as is.
       const probe: AttentionWeights = { norm: a.norm, ...attnIn, o: a.o, shortcut: transposedColumns(qIn, D, dims.attnInput) };
+      const mids = store(`mid-${i}`, D);
       const mMid = new SecondMoment(D);
       for (let b = 0; b < batches.length; b++) {
         checkCancelled(ctx);
-        await mMid.add(await runner.attention(probe, inputs.get(b), batches[b].count, T), tokensOf(b), batches[b].keep);
+        const h = await engine.attention(probe, inputs.feed(b), batches[b].count, T);
+        await engine.moment(mMid, h, tokensOf(b), batches[b].keep);
+        await mids.put(b, h);
       }
       lap('signals');
       progress('pca', i, 0.25);
@@ -224,14 +242,20 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       const mlpProbe: MlpWeights = { norm: m.norm, ...mlpIn, down: m.down, shortcut: transposedColumns(mid.q, D, dims.mlpInput) };
       lap('rotate');
       progress('signals', i, 0.4);
+      // The sliced attention's output is the residual rotated by Q_mid and cut to d: (h·Q_mid)[:, :d]
+      // equals x·(Q_in[:, :d_in]ᵀ·Q_mid[:, :d]) + attn(x)·(W_oᵀ·Q_mid[:, :d]) — the sliced block — without
+      // running attention again.
       const mOut = new SecondMoment(D);
       for (let b = 0; b < batches.length; b++) {
         checkCancelled(ctx);
-        const midSliced = await runner.attention(attn, inputs.get(b), batches[b].count, T);
-        const y = await runner.mlp(mlpProbe, midSliced, batches[b].count, T);
-        await mOut.add(y, tokensOf(b), batches[b].keep);
-        outputs.set(b, y);
+        const hm = await engine.rotate(mids.feed(b), batches[b].count, T, mid.q, D, dims.attnOutput);
+        mids.drop(b);
+        const y = await engine.mlp(mlpProbe, hm, batches[b].count, T);
+        engine.release(hm);
+        await engine.moment(mOut, y, tokensOf(b), batches[b].keep);
+        await outputs.put(b, y);
       }
+      mids.clear();
       lap('signals');
       progress('pca', i, 0.7);
       const fin = await rotations('mlp', i, mOut);
@@ -249,9 +273,9 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       const mOut = new SecondMoment(D);
       for (let b = 0; b < batches.length; b++) {
         checkCancelled(ctx);
-        const y = await runner.parallel(probe, inputs.get(b), batches[b].count, T);
-        await mOut.add(y, tokensOf(b), batches[b].keep);
-        outputs.set(b, y);
+        const y = await engine.parallel(probe, inputs.feed(b), batches[b].count, T);
+        await engine.moment(mOut, y, tokensOf(b), batches[b].keep);
+        await outputs.put(b, y);
       }
       lap('signals');
       progress('pca', i, 0.5);
@@ -273,16 +297,18 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     progress('rotate', i, 0.8, { explainedVariance: stats[stats.length - 1].explainedVariance });
     await sink.layer(i, out);
     // Next inputs: the layer output rotated by Q_out and sliced.
-    const next = new ActivationStore({ name: `in-${i}`, width: dims.mlpOutput, dir: o.scratch, budget });
+    const next = store(`in-${i}`, dims.mlpOutput);
     for (let b = 0; b < batches.length; b++) {
       checkCancelled(ctx);
-      next.set(b, await rotateRows(outputs.get(b), tokensOf(b), qOut, D, dims.mlpOutput));
+      await next.put(b, await engine.rotate(outputs.feed(b), batches[b].count, T, qOut, D, dims.mlpOutput));
+      outputs.drop(b);
     }
     spilled += outputs.spilledChunks + inputs.spilledChunks;
     outputs.clear();
     inputs.clear();
     inputs = next;
     qIn = qOut;
+    await engine.endLayer();
     lap('rotate');
     timings.push(timing);
     progress('rotate', i, 1, { timing });

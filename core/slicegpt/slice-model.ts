@@ -18,6 +18,7 @@ import { RamBudget } from './activations';
 import { loadCalibration } from './calibration-input';
 
 import { sliceUniform } from './uniform';
+import { deviceEngine, hostEngine } from './engine';
 import { prepareOut, validateSliceOptions } from './out-folder';
 export interface SliceOptions {
   /** Dense Hugging Face model folder. */
@@ -51,6 +52,14 @@ export interface SliceOptions {
    * 'uniform': one rotation for the whole residual stream, no shortcuts, head sliced (GGUF-exportable; uniform.ts).
    */
   rotation?: 'per-layer' | 'uniform';
+  /**
+   * Where calibration activations live (engine.ts): 'host' — float64 products on the CPU; 'device' —
+   * activations stay on the EP's device, Gram matrices per batch in float32 summed in float64. Default:
+   * 'device' on a GPU EP, 'host' on the CPU.
+   */
+  engine?: 'host' | 'device';
+  /** Device engine: bytes of activations kept on the GPU before chunks go to host RAM (default 4 GiB). */
+  deviceBudgetBytes?: number;
 }
 
 export interface SliceResult {
@@ -82,7 +91,8 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   const schedule = makeSchedule({ hiddenSize: cfg.hiddenSize, layers: cfg.numLayers, parallelBlocks: cfg.parallelBlocks, ratio: o.ratio, round: o.round, sliceHead: o.sliceHead });
   const batchSize = o.batchSize ?? Math.max(1, Math.floor(4096 / calibration.seqlen));
   const dtype = o.dtype ?? 'float32';
-  const settings = { ratio: o.ratio, round: o.round, sliceHead: o.sliceHead, ep: o.ep, dtype, batchSize, nsamples: calibration.nsamples, seqlen: calibration.seqlen, rotations: o.rotations ? 'custom' : 'pca', version: 1 };
+  const engineKind = o.engine ?? (o.ep === 'cpu' ? 'host' : 'device');
+  const settings = { ratio: o.ratio, round: o.round, sliceHead: o.sliceHead, ep: o.ep, engine: engineKind, dtype, batchSize, nsamples: calibration.nsamples, seqlen: calibration.seqlen, rotations: o.rotations ? 'custom' : 'pca', version: 1 };
   const fp = fingerprint({ modelFolder: o.model, ids: calibration.ids, settings });
 
   prepareOut(o.out);
@@ -96,7 +106,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   if (resume) ctx.log(`resuming at layer ${resume.nextLayer} of ${cfg.numLayers}`);
 
   const writer = new SlicedModelWriter(o.out, cfg, dtype);
-  const runner = await createBlockRunner(src.arch, { ep: o.ep });
+  const runner = await createBlockRunner(src.arch, { ep: o.ep, ...(engineKind === 'device' ? { resident: 'always' as const } : {}) });
   let result;
   try {
     result = await rotateAndSlice(ctx, {
@@ -108,6 +118,8 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
       batchSize,
       scratch,
       ramBudgetBytes: budget.limit,
+      engine: engineKind === 'device' ? deviceEngine(runner) : hostEngine(runner),
+      ...(o.deviceBudgetBytes ? { deviceBudgetBytes: o.deviceBudgetBytes } : {}),
       ...(o.rotations ? { rotations: o.rotations } : {}),
       ...(resume ? { resume } : {}),
       onLayerDone: async (b) => checkpoint.save(b),

@@ -28,9 +28,9 @@ export function attentionCore(g: GraphBuilder, n: string, bs: string, s: AttnCor
   const G = H / Hkv;
   const heads = (t: string, h: number) =>
     g.node('Transpose', [g.node('Reshape', [t, g.node('Concat', [bs, g.i64([h, d])], { axis: 0 })])], { perm: [0, 2, 1, 3] });
-  let q = heads(linear(g, n, 'q', s.bias.q), H); // [B, H, S, d]
-  let k = heads(linear(g, n, 'k', s.bias.k), Hkv); // [B, Hkv, S, d]
-  let v = heads(linear(g, n, 'v', s.bias.v), Hkv);
+  let q = heads(linear(g, n, 'q', s.bias.q, s.inOut), H); // [B, H, S, d]
+  let k = heads(linear(g, n, 'k', s.bias.k, s.inOut), Hkv); // [B, Hkv, S, d]
+  let v = heads(linear(g, n, 'v', s.bias.v, s.inOut), Hkv);
   if (rotaryDim > 0) {
     const cos = g.input('cos', 'float32', ['S', rotaryDim / 2]);
     const sin = g.input('sin', 'float32', ['S', rotaryDim / 2]);
@@ -53,7 +53,7 @@ export function attentionCore(g: GraphBuilder, n: string, bs: string, s: AttnCor
   const p = g.node('Softmax', [scores], { axis: -1 });
   const o5 = g.node('MatMul', [p, g.node('Unsqueeze', [v, g.i64([2])])]); // [B, Hkv, G, S, d]
   const o = g.node('Transpose', [g.node('Reshape', [o5, g.i64([0, H, -1, d])])], { perm: [0, 2, 1, 3] }); // [B, S, H, d]
-  return linear(g, g.node('Reshape', [o, g.i64([-1, H * d])]), 'o', s.bias.o);
+  return linear(g, g.node('Reshape', [o, g.i64([-1, H * d])]), 'o', s.bias.o, s.inOut);
 }
 
 export function attentionGraph(s: Extract<BlockSig, { kind: 'attention' }>): GraphBuilder {

@@ -6,9 +6,9 @@ import type { BlockSig, MlpCoreSig } from './signature';
 /** MLP on normalized activations n: [N, Din]; returns [N, Dout]. */
 export function mlpCore(g: GraphBuilder, n: string, s: MlpCoreSig): string {
   const h = s.gated
-    ? g.node('Mul', [activation(g, linear(g, n, 'gate', s.bias.gate), s.act), linear(g, n, 'up', s.bias.up)])
-    : activation(g, linear(g, n, 'up', s.bias.up), s.act);
-  return linear(g, h, 'down', s.bias.down);
+    ? g.node('Mul', [activation(g, linear(g, n, 'gate', s.bias.gate, s.inOut), s.act), linear(g, n, 'up', s.bias.up, s.inOut)])
+    : activation(g, linear(g, n, 'up', s.bias.up, s.inOut), s.act);
+  return linear(g, h, 'down', s.bias.down, s.inOut);
 }
 
 export function mlpGraph(s: Extract<BlockSig, { kind: 'mlp' }>): GraphBuilder {

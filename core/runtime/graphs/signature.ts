@@ -15,12 +15,15 @@ export interface AttnCoreSig {
   /** 0: no rotary embedding. */
   rotaryDim: number;
   bias: { q: boolean; k: boolean; v: boolean; o: boolean };
+  /** Weights fed transposed (in × out) and multiplied by MatMul (see primitives.linear). */
+  inOut?: boolean;
 }
 
 export interface MlpCoreSig {
   act: Activation;
   gated: boolean;
   bias: { gate: boolean; up: boolean; down: boolean };
+  inOut?: boolean;
 }
 
 export type BlockSig =

@@ -1,0 +1,139 @@
+// Tensors that stay on the execution provider's device between session runs, and the few device-side
+// products SliceGPT's calibration passes need (Gram matrices, rotations of activations).
+//
+// Why: on a GPU EP every run that is fed a host array uploads it, and every host output is downloaded.
+// Measured on an H100 through WebGPU (ORT 1.30): upload ~1.3 GB/s, download ~0.6–1.1 GB/s, while a
+// MatMul on device-resident inputs runs at ~15 TFLOP/s — feeding host arrays made a LLaMA-2-7B layer
+// pass transfer-bound. So activations stay on the device as `gpu-buffer` outputs fed straight into the
+// next run, and weights are uploaded once per layer.
+//
+// onnxruntime-node offers no upload/download call for WebGPU tensors (Tensor.getData() aborts the
+// process there), so both are one-node sessions: Identity (or Transpose) with a gpu-buffer output
+// uploads; Identity with a CPU output downloads. On the CPU EP everything is a plain host tensor and
+// these calls cost nothing (or one host copy).
+import ort from 'onnxruntime-node';
+import { GraphBuilder } from '../onnx/graph';
+import type { ExecutionProvider } from './contract';
+
+export class DeviceError extends Error {
+  override name = 'DeviceError';
+}
+
+type Kind = 'upload' | 'uploadT' | 'download' | 'gram' | 'gramMasked' | 'matmul';
+
+function graph(kind: Kind): GraphBuilder {
+  const g = new GraphBuilder(kind);
+  switch (kind) {
+    case 'upload':
+      g.input('x', 'float32', ['A', 'B']);
+      g.node('Identity', ['x'], {}, { out: 'y' });
+      break;
+    case 'download':
+      g.input('x', 'float32', ['B', 'S', 'N']);
+      g.node('Identity', ['x'], {}, { out: 'y' });
+      break;
+    case 'uploadT':
+      g.input('x', 'float32', ['A', 'B']);
+      g.node('Transpose', ['x'], { perm: [1, 0] }, { out: 'y' });
+      break;
+    case 'gram':
+    case 'gramMasked': {
+      // x: [B, S, n] flattened to [B·S, n]; y = xᵀ·x in float32.
+      g.input('x', 'float32', ['B', 'S', 'N']);
+      let x = g.node('Flatten', ['x'], { axis: 2 });
+      if (kind === 'gramMasked') x = g.node('Mul', [x, g.input('keep', 'float32', ['R', 1])]);
+      g.node('Gemm', [x, x], { transA: 1 }, { out: 'y' });
+      break;
+    }
+    case 'matmul':
+      g.input('x', 'float32', ['B', 'S', 'N']);
+      g.input('w', 'float32', ['N', 'K']);
+      g.node('MatMul', ['x', 'w'], {}, { out: 'y' });
+      break;
+  }
+  g.output('y', 'float32');
+  return g;
+}
+
+export class DeviceTensors {
+  readonly ep: ExecutionProvider;
+  /** Whether tensors live apart from host memory (any EP but CPU). */
+  readonly onDevice: boolean;
+  #sessions = new Map<Kind, Promise<ort.InferenceSession>>();
+
+  constructor(ep: ExecutionProvider) {
+    this.ep = ep;
+    this.onDevice = ep !== 'cpu';
+  }
+
+  #session(kind: Kind): Promise<ort.InferenceSession> {
+    let s = this.#sessions.get(kind);
+    if (!s) {
+      const deviceOut = this.onDevice && kind !== 'download' && kind !== 'gram' && kind !== 'gramMasked';
+      s = ort.InferenceSession.create(graph(kind).toBytes(), {
+        executionProviders: [this.ep],
+        graphOptimizationLevel: 'all',
+        ...(deviceOut ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+      });
+      s.catch(() => this.#sessions.delete(kind));
+      this.#sessions.set(kind, s);
+    }
+    return s;
+  }
+
+  /** A rows×cols host matrix as a device tensor (transposed to cols×rows when asked). */
+  async upload(data: Float32Array, rows: number, cols: number, transpose = false): Promise<ort.Tensor> {
+    if (data.length !== rows * cols) throw new DeviceError(`upload: ${data.length} values is not ${rows}×${cols}`);
+    const x = new ort.Tensor('float32', data, [rows, cols]);
+    if (!this.onDevice && !transpose) return x;
+    return (await (await this.#session(transpose ? 'uploadT' : 'upload')).run({ x })).y;
+  }
+
+  /** The tensor's values on the host (a download for device tensors). */
+  async download(t: ort.Tensor): Promise<Float32Array> {
+    if (t.location === 'cpu') return t.data as Float32Array;
+    rank3('download', t);
+    return (await (await this.#session('download')).run({ x: t })).y.data as Float32Array;
+  }
+
+  /**
+   * Σ xᵀx over the rows of x ([…, n], rows with keep[r] = 0 left out), computed on the device in
+   * float32 and returned n×n on the host. Callers sum these per-batch partials in float64.
+   */
+  async gram(x: ort.Tensor, keep?: Uint8Array): Promise<Float32Array> {
+    rank3('gram', x);
+    const rows = x.dims[0] * x.dims[1];
+    const flat = x;
+    let out: ort.InferenceSession.OnnxValueMapType;
+    if (keep && keep.some((k) => !k)) {
+      if (keep.length !== rows) throw new DeviceError(`gram: ${keep.length} mask entries for ${rows} rows`);
+      const mask = new ort.Tensor('float32', Float32Array.from(keep), [rows, 1]);
+      out = await (await this.#session('gramMasked')).run({ x: flat, keep: mask });
+    } else out = await (await this.#session('gram')).run({ x: flat });
+    return out.y.data as Float32Array;
+  }
+
+  /** x ([B, S, n]) · w (n × k) on the device: [B, S, k]. */
+  async matmul(x: ort.Tensor, w: ort.Tensor): Promise<ort.Tensor> {
+    rank3('matmul', x);
+    if (w.dims[0] !== x.dims[2]) throw new DeviceError(`matmul: x is ${x.dims.join('×')} but w is ${w.dims.join('×')}`);
+    return (await (await this.#session('matmul')).run({ x, w })).y;
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.#sessions.values()];
+    this.#sessions.clear();
+    for (const s of all) await (await s.catch(() => null))?.release();
+  }
+}
+
+// Activations are [batch, seq, width] everywhere; reshaping a device tensor from JS is not supported
+// by onnxruntime-node, so the graphs take rank 3 and flatten inside.
+function rank3(op: string, t: ort.Tensor): void {
+  if (t.dims.length !== 3) throw new DeviceError(`${op}: expected a [batch, seq, width] tensor, got ${t.dims.join('×')}`);
+}
+
+/** Frees a device tensor's buffer (no-op for host tensors). */
+export function releaseTensor(t: ort.Tensor): void {
+  if (t.location !== 'cpu') t.dispose();
+}

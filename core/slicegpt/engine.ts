@@ -1,0 +1,105 @@
+// Where SliceGPT's calibration activations live and how the two activation-sized products run: the
+// second moment ΣXᵀX and the rotation (X·Q)[:, :k]. The algorithm (rotate-and-slice.ts) is written
+// once against this interface; two engines implement it:
+//
+// - host: activations are host arrays; both products run in float64 on the CPU (ORT Gemm), rounded
+//   once. Exact to float64, and the default on the CPU EP.
+// - device: activations stay on the GPU EP as device tensors between runs (see runtime/device.ts);
+//   the rotation runs there in float32, and each batch's Gram matrix is computed there in float32
+//   and summed across batches in float64 on the host. What this trades: per-entry float32 rounding
+//   over one batch of tokens (relative, not normwise, so small directions keep their own accuracy);
+//   the eigendecomposition itself stays float64. What it buys: a LLaMA-2-7B layer at 128 × 2048
+//   tokens needs ~1.4·10¹⁴ flops of activation products, hours in float64 on a CPU.
+import ort, { type Tensor } from 'onnxruntime-node';
+import type { AttentionWeights, EmbeddingWeights, MlpWeights, ParallelWeights } from '../model/weights';
+import type { BlockRunner } from '../runtime/contract';
+import type { OrtRunner } from '../runtime/runner';
+import { releaseTensor } from '../runtime/device';
+import type { Activations, DeviceSide, RamBudget } from './activations';
+import { leadingColumns, rotateRows } from './products';
+import type { SecondMoment } from './pca';
+
+export interface SignalEngine {
+  readonly kind: 'host' | 'device';
+  embed(w: EmbeddingWeights, ids: Int32Array, batch: number, seq: number): Promise<Activations>;
+  attention(w: AttentionWeights, x: Activations, batch: number, seq: number): Promise<Activations>;
+  mlp(w: MlpWeights, x: Activations, batch: number, seq: number): Promise<Activations>;
+  parallel(w: ParallelWeights, x: Activations, batch: number, seq: number): Promise<Activations>;
+  /** Adds x's rows (keep[t] = 0 skipped) to the float64 moment. */
+  moment(m: SecondMoment, x: Activations, tokens: number, keep: Uint8Array): Promise<void>;
+  /** (x·Q)[:, :k] for x: batch × seq × n and Q n×n float64 — the next signal, rotated and sliced. */
+  rotate(x: Activations, batch: number, seq: number, q: Float64Array, n: number, k: number): Promise<Activations>;
+  /** Where device chunks of an ActivationStore go (undefined: host only). */
+  deviceSide(budget: RamBudget): DeviceSide | undefined;
+  /** Frees a chunk that is not kept in a store. */
+  release(x: Activations): void;
+  /** Frees what the current layer uploaded (weights, rotations). */
+  endLayer(): Promise<void>;
+}
+
+const hostOnly = (x: Activations): Float32Array => {
+  if (x instanceof Float32Array) return x;
+  if (x.location !== 'cpu') throw new Error('the host engine was given a device tensor');
+  return x.data as Float32Array;
+};
+
+/** Float64 products on host arrays through any BlockRunner. */
+export function hostEngine(runner: BlockRunner): SignalEngine {
+  return {
+    kind: 'host',
+    embed: (w, ids, b, s) => runner.embed(w, ids, b, s),
+    attention: (w, x, b, s) => runner.attention(w, hostOnly(x), b, s),
+    mlp: (w, x, b, s) => runner.mlp(w, hostOnly(x), b, s),
+    parallel: (w, x, b, s) => runner.parallel(w, hostOnly(x), b, s),
+    moment: (m, x, tokens, keep) => m.add(hostOnly(x), tokens, keep),
+    rotate: (x, b, s, q, n, k) => rotateRows(hostOnly(x), b * s, q, n, k),
+    deviceSide: () => undefined,
+    release: () => {},
+    endLayer: async () => {},
+  };
+}
+
+/** Device-resident activations through a runner created with `resident: true` on a GPU EP. */
+export function deviceEngine(runner: OrtRunner): SignalEngine {
+  const dev = runner.device;
+  if (!dev) throw new Error('deviceEngine needs a runner in resident mode on a device EP');
+  // The rotation last uploaded, reused by every batch of the pass: (Q, k) → device n×k float32.
+  let rot: { q: Float64Array; k: number; t: Promise<Tensor> } | null = null;
+  const dropRotation = async () => {
+    if (rot) releaseTensor(await rot.t);
+    rot = null;
+  };
+  // Chunks spilled to the host above the device budget are fed as host tensors: ORT uploads them.
+  const asTensor = (x: Activations, b: number, s: number): Tensor => (x instanceof Float32Array ? new ort.Tensor('float32', x, [b, s, x.length / (b * s)]) : x);
+  return {
+    kind: 'device',
+    embed: (w, ids, b, s) => runner.embedTensor(w, ids, b, s),
+    attention: (w, x, b, s) => runner.attentionTensor(w, x, b, s),
+    mlp: (w, x, b, s) => runner.mlpTensor(w, x, b, s),
+    parallel: (w, x, b, s) => runner.parallelTensor(w, x, b, s),
+    async moment(m, x, tokens, keep) {
+      const t = x instanceof Float32Array ? new ort.Tensor('float32', x, [1, tokens, x.length / tokens]) : x;
+      let rows = tokens;
+      for (let i = 0; i < tokens; i++) if (!keep[i]) rows--;
+      if (rows === 0) return;
+      m.addGram(await dev.gram(t, keep), rows);
+    },
+    async rotate(x, b, s, q, n, k) {
+      if (!rot || rot.q !== q || rot.k !== k) {
+        await dropRotation();
+        const r = Float32Array.from(leadingColumns(q, n, k));
+        rot = { q, k, t: dev.upload(r, n, k) };
+      }
+      return dev.matmul(asTensor(x, b, s), await rot.t);
+    },
+    deviceSide: (budget) => ({ budget, download: (t) => dev.download(t) }),
+    release: (x) => {
+      if (!(x instanceof Float32Array)) releaseTensor(x);
+    },
+    async endLayer() {
+      await dropRotation();
+      await runner.releaseUploads();
+    },
+  };
+}
+
