@@ -19,7 +19,8 @@ import { openModel } from '../core/model/source';
 import { loadTokenizer } from '../core/model/tokenizer';
 import { wikitext2 } from '../core/data/wikitext2';
 import { perplexityOfIds } from '../core/runtime/perplexity';
-import { createBlockRunner } from '../core/runtime/runner';
+import ort from 'onnxruntime-node';
+import { createBlockRunner, type OrtRunner } from '../core/runtime/runner';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { quietContext, type JobContext } from '../core/jobs/context';
 import { sliceModel } from '../core/slicegpt/slice-model';
@@ -28,7 +29,7 @@ import { loadCalibration } from '../core/slicegpt/calibration-input';
 import { SyntheticSource } from '../core/slicegpt/synthetic-source';
 import { rotateAndSlice } from '../core/slicegpt/rotate-and-slice';
 import { makeSchedule } from '../core/slicegpt/schedule';
-import { deviceEngine, hostEngine } from '../core/slicegpt/engine';
+import { deviceEngine, hostEngine, type SignalEngine } from '../core/slicegpt/engine';
 import { flags } from './lib/flags';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -100,6 +101,10 @@ async function synthetic(f: Map<string, string>): Promise<void> {
   const engineKind = f.get('engine') ?? (ep === 'cpu' ? 'host' : 'device');
   const runner = await createBlockRunner(src.arch, { ep, ...(engineKind === 'device' ? { resident: 'always' as const } : {}) });
   const batchSize = Number(f.get('batch') ?? (engineKind === 'device' ? Math.max(1, Math.floor(16384 / seqlen)) : Math.max(1, Math.floor(4096 / seqlen))));
+  const engine = engineKind === 'device' ? deviceEngine(runner) : hostEngine(runner);
+  // --profile: seconds per engine call, device work waited for after each call (slower overall, but
+  // attributes the queued GPU time to the call that queued it).
+  const profile: Record<string, number> | null = f.has('profile') ? {} : null;
   const t0 = performance.now();
   let rss = 0;
   const ctx: JobContext = { ...quietContext(), progress: () => (rss = Math.max(rss, process.memoryUsage().rss)) };
@@ -113,7 +118,7 @@ async function synthetic(f: Map<string, string>): Promise<void> {
       batchSize,
       scratch,
       ramBudgetBytes: Number(f.get('ram-gb') ?? 48) * 2 ** 30,
-      engine: engineKind === 'device' ? deviceEngine(runner) : hostEngine(runner),
+      engine: profile ? profiled(engine, runner, profile) : engine,
       deviceBudgetBytes: Number(f.get('vram-gb') ?? 40) * 2 ** 30,
     });
     const perLayer = r.timings.filter((t) => t.layer >= 0);
@@ -126,6 +131,7 @@ async function synthetic(f: Map<string, string>): Promise<void> {
       perLayer: r.timings,
       meanSecondsPerLayer: { signals: +avg('signals').toFixed(3), pca: +avg('pca').toFixed(3), rotate: +avg('rotate').toFixed(3), total: +layerSeconds.toFixed(3) },
       extrapolated: { layers: fullLayers, seconds: +(embed + layerSeconds * fullLayers).toFixed(1), minutes: +((embed + layerSeconds * fullLayers) / 60).toFixed(2) },
+      ...(profile ? { engineSeconds: Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, +v.toFixed(3)])) } : {}),
       wallSeconds: +((performance.now() - t0) / 1000).toFixed(2),
       spilledChunks: r.spilledChunks,
       peakRssBytes: Math.max(rss, process.resourceUsage().maxRSS * 1024),
@@ -134,6 +140,18 @@ async function synthetic(f: Map<string, string>): Promise<void> {
     await runner.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+function profiled(e: SignalEngine, runner: OrtRunner, acc: Record<string, number>): SignalEngine {
+  const wrap = <A extends unknown[], R>(name: string, fn: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      const t = performance.now();
+      const r = await fn(...a);
+      if (r instanceof ort.Tensor) await runner.device?.sync(r);
+      acc[name] = (acc[name] ?? 0) + (performance.now() - t) / 1000;
+      return r;
+    };
+  return { ...e, embed: wrap('embed', e.embed), attention: wrap('attention', e.attention), mlp: wrap('mlp', e.mlp), parallel: wrap('parallel', e.parallel), moment: wrap('moment', e.moment), rotate: wrap('rotate', e.rotate), endLayer: wrap('endLayer', e.endLayer) };
 }
 
 export async function main(args: string[]): Promise<void> {

@@ -19,11 +19,52 @@ export class DeviceError extends Error {
   override name = 'DeviceError';
 }
 
-type Kind = 'upload' | 'uploadT' | 'download' | 'gram' | 'gramMasked' | 'matmul';
+type Kind = 'upload' | 'uploadT' | 'download' | 'download2' | 'gram' | 'gramMasked' | 'matmul' | 'sum' | `acc${'' | 'Masked'}${'' | 'First'}`;
+
+/**
+ * Compensated (Kahan) accumulation of per-batch Gram matrices on the device: the running sum is the
+ * float32 pair s + c, so the sum over batches keeps about twice float32's precision, and only the
+ * final pair is downloaded (and added in float64). Each ONNX op rounds once to float32 and
+ * WebGPU/SPIR-V arithmetic is not reassociated, so the error-free transformation survives.
+ */
+function accumulateGraph(g: GraphBuilder, masked: boolean, first: boolean): void {
+  g.input('x', 'float32', ['B', 'S', 'N']);
+  let x = g.node('Flatten', ['x'], { axis: 2 });
+  if (masked) x = g.node('Mul', [x, g.input('keep', 'float32', ['R', 1])]);
+  const gram = g.node('Gemm', [x, x], { transA: 1 });
+  if (first) {
+    g.node('Identity', [gram], {}, { out: 's' });
+    g.node('Sub', [gram, gram], {}, { out: 'c' });
+  } else {
+    const s = g.input('s_in', 'float32', ['N', 'N']);
+    const c = g.input('c_in', 'float32', ['N', 'N']);
+    const y = g.node('Sub', [gram, c]);
+    const t = g.node('Add', [s, y]);
+    g.node('Sub', [g.node('Sub', [t, s]), y], {}, { out: 'c' });
+    g.node('Identity', [t], {}, { out: 's' });
+  }
+  g.output('s', 'float32');
+  g.output('c', 'float32');
+}
+
+/** A running Σ xᵀx on the device: the compensated pair and the rows it covers. */
+export interface DeviceMoment {
+  s: ort.Tensor;
+  c: ort.Tensor;
+  rows: number;
+}
 
 function graph(kind: Kind): GraphBuilder {
   const g = new GraphBuilder(kind);
+  if (kind.startsWith('acc')) {
+    accumulateGraph(g, kind.includes('Masked'), kind.endsWith('First'));
+    return g;
+  }
   switch (kind) {
+    case 'download2':
+      g.input('x', 'float32', ['A', 'B']);
+      g.node('Identity', ['x'], {}, { out: 'y' });
+      break;
     case 'upload':
       g.input('x', 'float32', ['A', 'B']);
       g.node('Identity', ['x'], {}, { out: 'y' });
@@ -45,6 +86,10 @@ function graph(kind: Kind): GraphBuilder {
       g.node('Gemm', [x, x], { transA: 1 }, { out: 'y' });
       break;
     }
+    case 'sum':
+      g.input('x', 'float32', ['B', 'S', 'N']);
+      g.node('ReduceSum', ['x'], { keepdims: 0 }, { out: 'y' });
+      break;
     case 'matmul':
       g.input('x', 'float32', ['B', 'S', 'N']);
       g.input('w', 'float32', ['N', 'K']);
@@ -69,7 +114,7 @@ export class DeviceTensors {
   #session(kind: Kind): Promise<ort.InferenceSession> {
     let s = this.#sessions.get(kind);
     if (!s) {
-      const deviceOut = this.onDevice && kind !== 'download' && kind !== 'gram' && kind !== 'gramMasked';
+      const deviceOut = this.onDevice && !['download', 'download2', 'gram', 'gramMasked', 'sum'].includes(kind);
       s = ort.InferenceSession.create(graph(kind).toBytes(), {
         executionProviders: [this.ep],
         graphOptimizationLevel: 'all',
@@ -113,11 +158,57 @@ export class DeviceTensors {
     return out.y.data as Float32Array;
   }
 
+  /**
+   * Adds Σ xᵀx over x's rows (keep[r] = 0 left out) to the running device moment `acc` (a new one when
+   * undefined) and returns the updated moment; `acc`'s tensors are released. Nothing is downloaded.
+   */
+  async accumulate(x: ort.Tensor, keep: Uint8Array | undefined, acc: DeviceMoment | undefined): Promise<DeviceMoment> {
+    rank3('accumulate', x);
+    const rows = x.dims[0] * x.dims[1];
+    let kept = rows;
+    const feeds: Record<string, ort.Tensor> = { x };
+    if (keep && keep.some((k) => !k)) {
+      if (keep.length !== rows) throw new DeviceError(`accumulate: ${keep.length} mask entries for ${rows} rows`);
+      feeds.keep = new ort.Tensor('float32', Float32Array.from(keep), [rows, 1]);
+      kept = keep.reduce((a, k) => a + (k ? 1 : 0), 0);
+    }
+    if (acc) {
+      feeds.s_in = acc.s;
+      feeds.c_in = acc.c;
+    }
+    const kind = `acc${feeds.keep ? 'Masked' : ''}${acc ? '' : 'First'}` as Kind;
+    const out = await (await this.#session(kind)).run(feeds);
+    if (acc) {
+      releaseTensor(acc.s);
+      releaseTensor(acc.c);
+    }
+    return { s: out.s, c: out.c, rows: (acc?.rows ?? 0) + kept };
+  }
+
+  /** The device moment on the host, s − c in float64 (Kahan's c holds minus the lost low part); released. */
+  async settle(acc: DeviceMoment): Promise<Float64Array> {
+    const get = async (t: ort.Tensor) => (t.location === 'cpu' ? (t.data as Float32Array) : (await (await this.#session('download2')).run({ x: t })).y.data as Float32Array);
+    const s = await get(acc.s);
+    const c = await get(acc.c);
+    releaseTensor(acc.s);
+    releaseTensor(acc.c);
+    const out = new Float64Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s[i] - c[i];
+    return out;
+  }
+
   /** x ([B, S, n]) · w (n × k) on the device: [B, S, k]. */
   async matmul(x: ort.Tensor, w: ort.Tensor): Promise<ort.Tensor> {
     rank3('matmul', x);
     if (w.dims[0] !== x.dims[2]) throw new DeviceError(`matmul: x is ${x.dims.join('×')} but w is ${w.dims.join('×')}`);
     return (await (await this.#session('matmul')).run({ x, w })).y;
+  }
+
+  /** Waits until t has been computed (a one-float download): for timing device work, which is queued. */
+  async sync(t: ort.Tensor): Promise<void> {
+    if (t.location === 'cpu') return;
+    rank3('sync', t);
+    await (await this.#session('sum')).run({ x: t });
   }
 
   async dispose(): Promise<void> {

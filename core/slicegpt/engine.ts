@@ -6,7 +6,8 @@
 //   once. Exact to float64, and the default on the CPU EP.
 // - device: activations stay on the GPU EP as device tensors between runs (see runtime/device.ts);
 //   the rotation runs there in float32, and each batch's Gram matrix is computed there in float32
-//   and summed across batches in float64 on the host. What this trades: per-entry float32 rounding
+//   and summed across batches in compensated (double-float32) arithmetic, finished in float64 on the
+//   host. What this trades: per-entry float32 rounding
 //   over one batch of tokens (relative, not normwise, so small directions keep their own accuracy);
 //   the eigendecomposition itself stays float64. What it buys: a LLaMA-2-7B layer at 128 × 2048
 //   tokens needs ~1.4·10¹⁴ flops of activation products, hours in float64 on a CPU.
@@ -14,7 +15,7 @@ import ort, { type Tensor } from 'onnxruntime-node';
 import type { AttentionWeights, EmbeddingWeights, MlpWeights, ParallelWeights } from '../model/weights';
 import type { BlockRunner } from '../runtime/contract';
 import type { OrtRunner } from '../runtime/runner';
-import { releaseTensor } from '../runtime/device';
+import { releaseTensor, type DeviceMoment } from '../runtime/device';
 import type { Activations, DeviceSide, RamBudget } from './activations';
 import { leadingColumns, rotateRows } from './products';
 import type { SecondMoment } from './pca';
@@ -25,8 +26,10 @@ export interface SignalEngine {
   attention(w: AttentionWeights, x: Activations, batch: number, seq: number): Promise<Activations>;
   mlp(w: MlpWeights, x: Activations, batch: number, seq: number): Promise<Activations>;
   parallel(w: ParallelWeights, x: Activations, batch: number, seq: number): Promise<Activations>;
-  /** Adds x's rows (keep[t] = 0 skipped) to the float64 moment. */
+  /** Adds x's rows (keep[t] = 0 skipped) to the moment (possibly deferred: see settle). */
   moment(m: SecondMoment, x: Activations, tokens: number, keep: Uint8Array): Promise<void>;
+  /** Completes every deferred addition to m (call before reading it). */
+  settle(m: SecondMoment): Promise<void>;
   /** (x·Q)[:, :k] for x: batch × seq × n and Q n×n float64 — the next signal, rotated and sliced. */
   rotate(x: Activations, batch: number, seq: number, q: Float64Array, n: number, k: number): Promise<Activations>;
   /** Where device chunks of an ActivationStore go (undefined: host only). */
@@ -52,6 +55,7 @@ export function hostEngine(runner: BlockRunner): SignalEngine {
     mlp: (w, x, b, s) => runner.mlp(w, hostOnly(x), b, s),
     parallel: (w, x, b, s) => runner.parallel(w, hostOnly(x), b, s),
     moment: (m, x, tokens, keep) => m.add(hostOnly(x), tokens, keep),
+    settle: async () => {},
     rotate: (x, b, s, q, n, k) => rotateRows(hostOnly(x), b * s, q, n, k),
     deviceSide: () => undefined,
     release: () => {},
@@ -65,6 +69,7 @@ export function deviceEngine(runner: OrtRunner): SignalEngine {
   if (!dev) throw new Error('deviceEngine needs a runner in resident mode on a device EP');
   // The rotation last uploaded, reused by every batch of the pass: (Q, k) → device n×k float32.
   let rot: { q: Float64Array; k: number; t: Promise<Tensor> } | null = null;
+  const pending = new Map<SecondMoment, DeviceMoment>();
   const dropRotation = async () => {
     if (rot) releaseTensor(await rot.t);
     rot = null;
@@ -77,12 +82,18 @@ export function deviceEngine(runner: OrtRunner): SignalEngine {
     attention: (w, x, b, s) => runner.attentionTensor(w, x, b, s),
     mlp: (w, x, b, s) => runner.mlpTensor(w, x, b, s),
     parallel: (w, x, b, s) => runner.parallelTensor(w, x, b, s),
+    // Each batch's Gram is added on the device (compensated float32 pair, device.ts): the GPU queue is
+    // never drained for a download mid-pass, and a pass downloads two n×n matrices instead of one per batch.
     async moment(m, x, tokens, keep) {
       const t = x instanceof Float32Array ? new ort.Tensor('float32', x, [1, tokens, x.length / tokens]) : x;
-      let rows = tokens;
-      for (let i = 0; i < tokens; i++) if (!keep[i]) rows--;
-      if (rows === 0) return;
-      m.addGram(await dev.gram(t, keep), rows);
+      if (!keep.some((k) => k)) return;
+      pending.set(m, await dev.accumulate(t, keep, pending.get(m)));
+    },
+    async settle(m) {
+      const acc = pending.get(m);
+      if (!acc) return;
+      pending.delete(m);
+      m.addGram(await dev.settle(acc), acc.rows);
     },
     async rotate(x, b, s, q, n, k) {
       if (!rot || rot.q !== q || rot.k !== k) {

@@ -38,6 +38,9 @@ export interface SignalStats {
 
 export interface LayerTiming {
   layer: number;
+  /** Reading the layer's weights and fusing its norms. */
+  load?: number;
+  /** Running the blocks on the calibration windows and accumulating the second moments. */
   signals: number;
   pca: number;
   rotate: number;
@@ -182,6 +185,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       engine.release(e);
     }
     progress('pca', null, 0.3);
+    await engine.settle(m0);
     const { q, eigenvalues } = await rotations('embedding', null, m0);
     const st = record('embedding', null, s.embedding, D, m0, eigenvalues);
     progress('rotate', null, 0.6, { explainedVariance: st.explainedVariance });
@@ -200,15 +204,16 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
   for (let i = first; i < L; i++) {
     checkCancelled(ctx);
     const dims = s.perLayer[i];
-    const timing: LayerTiming = { layer: i, signals: 0, pca: 0, rotate: 0 };
+    const timing: LayerTiming = { layer: i, load: 0, signals: 0, pca: 0, rotate: 0 };
     let tm = now();
-    const lap = (k: 'signals' | 'pca' | 'rotate') => {
+    const lap = (k: 'load' | 'signals' | 'pca' | 'rotate') => {
       const t = now();
       timing[k] += t - tm;
       tm = t;
     };
     progress('signals', i, 0);
     const w = fuseLayer(cfg, await source.layer(i));
+    lap('load');
     const inRot = rot(qIn);
     let out: LayerWeights;
     let qOut: Float64Array;
@@ -221,6 +226,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       const attnIn = { q: await rotateReader(a.q, inRot, dims.attnInput), k: await rotateReader(a.k, inRot, dims.attnInput), v: await rotateReader(a.v, inRot, dims.attnInput) };
       // The residual after attention in the un-rotated basis: shortcut Q_in[:, :d_in]ᵀ, o_proj as is.
       const probe: AttentionWeights = { norm: a.norm, ...attnIn, o: a.o, shortcut: transposedColumns(qIn, D, dims.attnInput) };
+      lap('rotate');
       const mids = store(`mid-${i}`, D);
       const mMid = new SecondMoment(D);
       for (let b = 0; b < batches.length; b++) {
@@ -229,6 +235,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
         await engine.moment(mMid, h, tokensOf(b), batches[b].keep);
         await mids.put(b, h);
       }
+      await engine.settle(mMid);
       lap('signals');
       progress('pca', i, 0.25);
       const mid = await rotations('attention', i, mMid);
@@ -256,6 +263,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
         await outputs.put(b, y);
       }
       mids.clear();
+      await engine.settle(mOut);
       lap('signals');
       progress('pca', i, 0.7);
       const fin = await rotations('mlp', i, mOut);
@@ -270,6 +278,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       const readers = { q: await r(blk.attn.q), k: await r(blk.attn.k), v: await r(blk.attn.v) };
       const mlpIn = { ...(blk.mlp.gate ? { gate: await r(blk.mlp.gate) } : {}), up: await r(blk.mlp.up) };
       const probe: ParallelWeights = { norm: blk.norm, attn: { ...readers, o: blk.attn.o }, mlp: { ...mlpIn, down: blk.mlp.down }, shortcut: transposedColumns(qIn, D, dims.attnInput) };
+      lap('rotate');
       const mOut = new SecondMoment(D);
       for (let b = 0; b < batches.length; b++) {
         checkCancelled(ctx);
@@ -277,6 +286,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
         await engine.moment(mOut, y, tokensOf(b), batches[b].keep);
         await outputs.put(b, y);
       }
+      await engine.settle(mOut);
       lap('signals');
       progress('pca', i, 0.5);
       const fin = await rotations('block', i, mOut);

@@ -168,7 +168,7 @@ export function sliceRecords(r: SliceJobResult): RunRecords {
     });
   }
   for (const t of r.timings) {
-    for (const phase of ['signals', 'pca', 'rotate'] as const) layers.push({ layer: t.layer, phase, seconds: t[phase] });
+    for (const phase of ['load', 'signals', 'pca', 'rotate'] as const) if (t[phase] !== undefined) layers.push({ layer: t.layer, phase, seconds: t[phase] });
   }
   const kept = r.stats.map((s) => s.explainedVariance);
   const metrics: MetricInput[] = [
