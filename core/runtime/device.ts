@@ -13,6 +13,7 @@
 // these calls cost nothing (or one host copy).
 import ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/graph';
+import { executionProviders } from './ep-options';
 import type { ExecutionProvider } from './contract';
 
 export class DeviceError extends Error {
@@ -116,7 +117,7 @@ export class DeviceTensors {
     if (!s) {
       const deviceOut = this.onDevice && !['download', 'download2', 'gram', 'gramMasked', 'sum'].includes(kind);
       s = ort.InferenceSession.create(graph(kind).toBytes(), {
-        executionProviders: [this.ep],
+        executionProviders: executionProviders(this.ep, { passes: true }),
         graphOptimizationLevel: 'all',
         ...(deviceOut ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
       });

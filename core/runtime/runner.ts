@@ -22,6 +22,7 @@ import { buildGraph } from './graphs/index';
 import { type BlockSig, type AttnCoreSig, type MlpCoreSig, hasBias, normSig, sigKey } from './graphs/signature';
 import { causalMask, ropeTables } from './rope';
 import { DeviceTensors, releaseTensor } from './device';
+import { executionProviders } from './ep-options';
 
 type Feeds = Record<string, ort.Tensor>;
 
@@ -128,7 +129,7 @@ class OrtBlockRunner implements BlockRunner {
       const g = buildGraph(sig);
       const keepOnDevice = this.#device?.onDevice && sig.kind !== 'head' && !('cache' in sig && sig.cache);
       s = ort.InferenceSession.create(g.toBytes(), {
-        executionProviders: [this.ep],
+        executionProviders: executionProviders(this.ep, { passes: this.#device !== null }),
         graphOptimizationLevel: 'all',
         ...(keepOnDevice ? { preferredOutputLocation: { y: 'gpu-buffer' as const } } : {}),
       });
@@ -220,7 +221,7 @@ class OrtBlockRunner implements BlockRunner {
       closeSync(fd);
     }
     writeFileSync(join(dir, 'model.onnx'), model);
-    const session = ort.InferenceSession.create(join(dir, 'model.onnx'), { executionProviders: [this.ep], graphOptimizationLevel: 'all' });
+    const session = ort.InferenceSession.create(join(dir, 'model.onnx'), { executionProviders: executionProviders(this.ep), graphOptimizationLevel: 'all' });
     b = { session, dir };
     this.#baked.set(key, b);
     while (this.#baked.size > this.#resident) {
