@@ -19,7 +19,7 @@ export interface DetectOptions {
   probeProviders?: boolean;
 }
 
-async function detectGpus(ramBytes: number): Promise<GpuInfo[]> {
+export async function detectGpus(ramBytes: number): Promise<GpuInfo[]> {
   const plat = osPlatform();
   if (plat === 'darwin') {
     const out = await runTool('system_profiler', SYSTEM_PROFILER_ARGS, 15000);

@@ -7,7 +7,7 @@
 // - layer_stats, per transformer layer (the embeddings' signal is layer −1):
 //     one row per PCA signal, phase = its name ('embedding' | 'attention' | 'mlp' | 'block'), with the
 //     explained-variance fraction kept at d, the top-64 eigenvalues and dims { kept, width, tokens };
-//     one row per timed phase, phase = 'signals' | 'pca' | 'rotate', with its seconds;
+//     one row per timed phase, phase = 'load' | 'signals' | 'pca' | 'rotate', with its seconds;
 // - one artifact: the output folder (bytes of the whole folder, sha256 of its safetensors files in name order).
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -40,6 +40,11 @@ export interface SliceParams {
   resume: boolean;
   /** 'per-layer' (the paper; shortcut matrices) or 'uniform' (one Q, no shortcuts: exportable to GGUF). */
   rotation: 'per-layer' | 'uniform';
+  /**
+   * GPU EPs: GiB of calibration activations kept on the GPU between passes (the rest goes through host
+   * RAM). Default: half the largest detected GPU's memory, or 4 GiB when none is detected.
+   */
+  vramGb?: number;
 }
 
 /** The reference implementation's defaults (128 samples of 2048 tokens, random sampling, seed 42). */
@@ -60,6 +65,7 @@ const shape = object({
   ep: optional(executionProvider),
   resume: optional(boolean),
   rotation: optional(literal('per-layer', 'uniform')),
+  vramGb: optional(number),
 });
 
 /** The model's context length, so the default calibration length never exceeds it (tiny models have 512). */
@@ -80,6 +86,7 @@ export const sliceParams: Validator<SliceParams> = {
     inRange(`${where}.ratio`, p.ratio, 0, 0.99, false);
     inRange(`${where}.seqlen`, p.seqlen, 2, 1 << 20);
     inRange(`${where}.round`, p.round, 1, 4096);
+    inRange(`${where}.vramGb`, p.vramGb, 0, 1 << 20);
     const cal = p.cal ?? SLICE_DEFAULTS.cal;
     const ctx = maxPositions(p.model);
     if (p.seqlen !== undefined && ctx !== null && p.seqlen > ctx) throw new PayloadError(`${where}.seqlen ${p.seqlen} exceeds the model's ${ctx} positions`);
@@ -124,6 +131,16 @@ export interface SliceJobResult {
   peakRssBytes: number;
 }
 
+/** Bytes of activations the device engine may keep on the GPU: as asked, else half the largest GPU's memory. */
+async function activationBudget(vramGb: number | undefined): Promise<number> {
+  if (vramGb !== undefined) return vramGb * 2 ** 30;
+  const { detectGpus } = await import('../../hardware/detect');
+  const { totalmem } = await import('node:os');
+  const gpus = await detectGpus(totalmem()).catch(() => []);
+  const largest = Math.max(0, ...gpus.map((g) => (g.unifiedMemory ? g.totalBytes / 2 : g.totalBytes)));
+  return largest > 0 ? largest / 2 : 4 * 2 ** 30;
+}
+
 async function hashFolder(ctx: JobContext, folder: string): Promise<SliceArtifact> {
   const names = readdirSync(folder).filter((f) => !f.startsWith('.')).sort();
   let bytes = 0;
@@ -142,9 +159,11 @@ export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJo
   const { sliceModel } = await import('../../slicegpt/slice-model');
   const dense = await summarizeModel(p.model);
   const rss = new RssPeak();
+  const deviceBudgetBytes = p.ep === 'cpu' ? undefined : await activationBudget(p.vramGb);
   const r = await sliceModel(ctx, {
     model: p.model, ratio: p.ratio, cal: p.cal, nsamples: p.nsamples, seqlen: p.seqlen, sampling: p.sampling, seed: p.seed,
     round: p.round, sliceHead: p.sliceHead, out: p.out, ep: p.ep, resume: p.resume, batchSize: p.batchSize, rotation: p.rotation,
+    ...(deviceBudgetBytes ? { deviceBudgetBytes } : {}),
   }).finally(() => rss.stop());
   ctx.progress({ phase: 'hash', fraction: 1, message: 'hashing the output' });
   const artifact = await hashFolder(ctx, r.out);
