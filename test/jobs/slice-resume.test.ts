@@ -82,9 +82,10 @@ test('a slice job cancelled mid-way and resumed with resumeJob writes the same t
   assert.equal(r2.artifacts[0].sha256, r1.artifacts[0].sha256);
   assert.equal(r2.artifacts[0].path, out);
   assert.equal(r2.layers.length, r1.layers.length);
-  // 4 layers × (attention + mlp) signals + the embedding (layer −1), and (4 + 1) × 3 timed phases.
+  // 4 layers × (attention + mlp) signals + the embedding (layer −1); timed phases: 4 layers × (load, signals,
+  // pca, rotate) + the embedding's 3 (it has no load phase).
   assert.equal(r1.layers.filter((l) => l.keptVariance !== null).length, 9);
-  assert.equal(r1.layers.filter((l) => l.seconds !== null).length, 15);
+  assert.equal(r1.layers.filter((l) => l.seconds !== null).length, 19);
   assert.equal(r1.layers[0].layer, -1);
   const mlp3 = r2.layers.find((l) => l.layer === 3 && l.phase === 'mlp')!;
   assert.equal(mlp3.eigenvalues!.length, 64);
