@@ -6,6 +6,12 @@
 // of every column is one ORT call on contiguous memory with no copy. That product streams the whole
 // trailing matrix once per column (n³/3 doubles read in total) and dominates the run time, as the
 // symmetric matrix–vector product does in LAPACK's dsytrd.
+//
+// Per column there is exactly one ORT call (PANEL_COLUMN) and no transposed matrix–vector product
+// (ORT's transA GEMV is ~8× slower than the plain one): [V W]ᵀ is kept pre-transposed as WVt. Every
+// JS loop is over contiguous memory except the O(m) scatter into VW: column i of the panel-start
+// trailing matrix is read as its row i (the matrix is symmetric), so no strided walk through a
+// matrix of 100+ MB ever happens (each such walk is thousands of cache and TLB misses).
 import type { GraphSpec } from './gemm-graph';
 import { gemm, runGraph } from './matmul';
 
@@ -13,10 +19,13 @@ import { gemm, runGraph } from './matmul';
 export interface ReflectorPanel {
   /** Global row/column of the panel's first column. */
   start: number;
-  /** Number of reflectors (columns) in the panel. */
+  /** Number of reflectors in the panel. */
   count: number;
-  /** (n − start) × count row-major; column i is v_i in local rows: zero above row i+1, 1 at row i+1. */
-  v: Float64Array;
+  /**
+   * count × (n − start) row-major, i.e. Vᵀ: row i is v_i in local rows, zero up to i, 1 at i+1.
+   * Stored transposed because every product with it (VᵀZ, VᵀV) then needs no transposition.
+   */
+  vt: Float64Array;
   tau: Float64Array;
 }
 
@@ -38,23 +47,30 @@ export interface TridiagonalizeOptions {
 }
 
 /**
- * y = A_sub·v − [W V]·([V W]ᵀ·v_short): column i's product with the panel-start trailing matrix,
- * corrected for the panel's pending reflectors, in one ORT call (A_sub = rows i+1.. of A).
+ * One ORT call per panel column i (R = m − i − 1 rows below it):
+ *   y = A_sub·v − [V W]·([W V]ᵀ·v)   column i's product with the up-to-date trailing matrix
+ *   u = [V W]·q,  q = [W V] row i+1   the pending update of column i+1, except the pair (v_i, w_i),
+ *                                     which is not known yet and is added in JS (O(R)).
+ * A_sub = rows i+1.. of the panel-start trailing matrix, v zero-padded to its full width.
  */
 const PANEL_COLUMN: GraphSpec = {
   dtype: 'float64',
   inputs: [
     { name: 'A', dims: ['R', 'M'] },
     { name: 'v', dims: ['M', 'one'] },
+    { name: 'WVt', dims: ['K2', 'M'] },
     { name: 'VW', dims: ['R', 'K2'] },
-    { name: 'WV', dims: ['R', 'K2'] },
-    { name: 'vs', dims: ['R', 'one'] },
+    { name: 'q', dims: ['K2', 'one'] },
   ],
-  outputs: [{ name: 'y', dims: ['R', 'one'] }],
+  outputs: [
+    { name: 'y', dims: ['R', 'one'] },
+    { name: 'u', dims: ['R', 'one'] },
+  ],
   nodes: [
     { op: 'MatMul', inputs: ['A', 'v'], output: 'av' },
-    { op: 'Gemm', inputs: ['VW', 'vs'], output: 'p', attrs: { transA: 1 } },
-    { op: 'Gemm', inputs: ['WV', 'p', 'av'], output: 'y', attrs: { alpha: { f: -1 }, beta: { f: 1 } } },
+    { op: 'MatMul', inputs: ['WVt', 'v'], output: 'p' },
+    { op: 'Gemm', inputs: ['VW', 'p', 'av'], output: 'y', attrs: { alpha: { f: -1 }, beta: { f: 1 } } },
+    { op: 'MatMul', inputs: ['VW', 'q'], output: 'u' },
   ],
 };
 
@@ -64,6 +80,16 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(n - 1, 0));
   const panels: ReflectorPanel[] = [];
+  // Work buffers sized for the first panel and reused by every later one (smaller views of them).
+  const K2max = 2 * Math.max(1, Math.min(nb, n));
+  const VWbuf = new Float64Array(n * K2max);
+  const WVtbuf = new Float64Array(n * K2max);
+  const vpad = new Float64Array(n);
+  const col = new Float64Array(n);
+  const ybuf = new Float64Array(n);
+  const ubuf = new Float64Array(n);
+  const q = new Float64Array(K2max);
+  const Bbuf = new Float64Array(n * K2max);
   // The trailing matrix always lives at the front of `a`; c22 is the Gemm's C input (it must not
   // overlap the output), reused at every panel.
   let A = a;
@@ -78,76 +104,81 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
     const count = Math.min(cols, m - 1);
     const kw = Math.max(count, 1);
     const k2 = 2 * kw;
-    // VW = [V W] and WV = [W V], m × 2kw row-major: the rank-2k update in both orders, so that every
-    // product below is a plain Gemm on contiguous rows. Entries of columns ≥ i are still zero.
-    const VW = new Float64Array(m * k2);
-    const WV = new Float64Array(m * k2);
+    // VW = [V W] (m × k2) and WVt = [W V]ᵀ (k2 × m), row-major; entries of columns ≥ i are still 0.
+    const VW = VWbuf.subarray(0, m * k2);
+    const WVt = WVtbuf.subarray(0, k2 * m);
+    VW.fill(0);
+    WVt.fill(0);
     const tau = new Float64Array(count);
-    const vpad = new Float64Array(m);
+    // Column 0 of the trailing matrix, rows 0.. (= its row 0: A is symmetric, no update pending).
+    col.set(A.subarray(0, m));
     for (let i = 0; i < cols; i++) {
-      // 1. Bring column i (rows i..m−1) up to date: A[i:, i] −= V[i:]·W[i]ᵀ + W[i:]·V[i]ᵀ.
-      if (i > 0) {
-        const u = await gemm(VW.subarray(i * k2), WV.subarray(i * k2, (i + 1) * k2), m - i, k2, 1);
-        for (let r = i; r < m; r++) A[r * m + i] -= u[r - i];
-      }
-      d[g + i] = A[i * m + i];
+      // Invariant: col[0..m−i) is column i, rows i..m−1, with every pending update applied.
+      d[g + i] = col[0];
       if (i >= count) break;
-      // 2. Householder reflector annihilating A[i+2:, i].
-      const alpha = A[(i + 1) * m + i];
+      // Householder reflector annihilating A[i+2:, i].
+      const R = m - i - 1;
+      const alpha = col[1];
       let xnorm2 = 0;
-      for (let r = i + 2; r < m; r++) xnorm2 += A[r * m + i] ** 2;
-      vpad.fill(0);
-      vpad[i + 1] = 1;
-      if (xnorm2 === 0) {
-        tau[i] = 0;
-        e[g + i] = alpha;
-      } else {
+      for (let r = 2; r <= R; r++) xnorm2 += col[r] * col[r];
+      vpad.fill(0, 0, m);
+      const vs = vpad.subarray(i + 1, m);
+      vs[0] = 1;
+      let t = 0;
+      if (xnorm2 === 0) e[g + i] = alpha;
+      else {
         const beta = -Math.sign(alpha || 1) * Math.sqrt(alpha * alpha + xnorm2);
-        tau[i] = (beta - alpha) / beta;
+        t = (beta - alpha) / beta;
         const scale = 1 / (alpha - beta);
-        for (let r = i + 2; r < m; r++) vpad[r] = A[r * m + i] * scale;
+        for (let r = 1; r < R; r++) vs[r] = col[r + 1] * scale;
         e[g + i] = beta;
       }
-      for (let r = i + 1; r < m; r++) {
-        VW[r * k2 + i] = vpad[r];
-        WV[r * k2 + kw + i] = vpad[r];
-      }
-      const t = tau[i];
-      if (t === 0) continue; // W column stays zero: H_i = I.
-      // 3. w = τ·(A22·v − V·(Wᵀv) − W·(Vᵀv)), then w += −½τ(wᵀv)·v  (rows i+1..m−1).
-      const R = m - i - 1;
-      const vs = vpad.subarray(i + 1);
-      const { y } = await runGraph(PANEL_COLUMN, {
-        A: [A.subarray((i + 1) * m), R, m],
-        v: [vpad, m, 1],
-        VW: [VW.subarray((i + 1) * k2), R, k2],
-        WV: [WV.subarray((i + 1) * k2), R, k2],
-        vs: [vs, R, 1],
-      });
-      let wdotv = 0;
-      for (let r = 0; r < R; r++) {
-        y[r] *= t;
-        wdotv += y[r] * vs[r];
-      }
-      const alpha2 = -0.5 * t * wdotv;
-      for (let r = 0; r < R; r++) {
-        const w = y[r] + alpha2 * vs[r];
-        const ro = (r + i + 1) * k2;
-        VW[ro + kw + i] = w;
-        WV[ro + i] = w;
+      tau[i] = t;
+      WVt.set(vs, (kw + i) * m + i + 1);
+      for (let r = 0; r < R; r++) VW[(r + i + 1) * k2 + i] = vs[r];
+      // q = [W V] row i+1 (its W part lacks w_i, still zero).
+      const row = VW.subarray((i + 1) * k2, (i + 2) * k2);
+      q.set(row.subarray(kw, k2), 0);
+      q.set(row.subarray(0, kw), kw);
+      const y = ybuf.subarray(0, R);
+      const u = ubuf.subarray(0, R);
+      await runGraph(
+        PANEL_COLUMN,
+        {
+          A: [A.subarray((i + 1) * m, m * m), R, m],
+          v: [vpad.subarray(0, m), m, 1],
+          WVt: [WVt, k2, m],
+          VW: [VW.subarray((i + 1) * k2), R, k2],
+          q: [q.subarray(0, k2), k2, 1],
+        },
+        { y: [y, R, 1], u: [u, R, 1] },
+      );
+      // w = τ·y − ½τ²(yᵀv)·v  (rows i+1..m−1); H_i = I when τ = 0, and w stays zero.
+      let ydotv = 0;
+      for (let r = 0; r < R; r++) ydotv += y[r] * vs[r];
+      const alpha2 = -0.5 * t * t * ydotv;
+      const w = y; // overwritten in place
+      for (let r = 0; r < R; r++) w[r] = t * y[r] + alpha2 * vs[r];
+      WVt.set(w, i * m + i + 1);
+      for (let r = 0; r < R; r++) VW[(r + i + 1) * k2 + kw + i] = w[r];
+      // Column i+1, rows i+1..: its panel-start values (row i+1) minus the pending updates.
+      if (i + 1 < cols) {
+        const arow = A.subarray((i + 1) * m + i + 1, (i + 2) * m);
+        const w0 = w[0];
+        for (let r = 0; r < R; r++) col[r] = arow[r] - u[r] - (vs[r] * w0 + w[r]);
       }
     }
-    // Compact V (m × count) for the back-transformation.
-    const V = new Float64Array(m * kw);
-    for (let r = 0; r < m; r++) V.set(VW.subarray(r * k2, r * k2 + kw), r * kw);
-    panels.push({ start: g, count, v: V, tau });
+    // Vᵀ (count × m) for the back-transformation: the V half of WVt.
+    panels.push({ start: g, count, vt: WVt.slice(kw * m, (kw + count) * m), tau });
     if (last) break;
-    // Trailing update: A22 ← A22 − [V W]·[W V]ᵀ over rows/cols nb..m−1.
+    // Trailing update: A22 ← A22 − [V W]·[W V]ᵀ over rows/cols nb..m−1 (row slices are contiguous).
     const r2 = m - nb;
     c22buf ??= new Float64Array(r2 * r2);
     const c22 = c22buf.subarray(0, r2 * r2);
     for (let r = 0; r < r2; r++) c22.set(A.subarray((r + nb) * m + nb, (r + nb + 1) * m), r * r2);
-    A = await gemm(VW.subarray(nb * k2), WV.subarray(nb * k2), r2, k2, r2, { transB: true, alpha: -1, c: c22, beta: 1, out: a.subarray(0, r2 * r2) });
+    const B = Bbuf.subarray(0, k2 * r2); // [W V]ᵀ columns nb.., compact (k2 × r2)
+    for (let k = 0; k < k2; k++) B.set(WVt.subarray(k * m + nb, (k + 1) * m), k * r2);
+    A = await gemm(VW.subarray(nb * k2), B, r2, k2, r2, { alpha: -1, c: c22, beta: 1, out: a.subarray(0, r2 * r2) });
     g += nb;
   }
   return { n, d, e, panels };
