@@ -34,10 +34,32 @@ export interface DivideConquerOptions {
 /** Eigen-decomposition of the tridiagonal (d, e) of size m; d and e are not modified. */
 export async function tridiagonalEigen(d: Float64Array, e: Float64Array, m: number, opts: DivideConquerOptions = {}): Promise<TridiagonalEigen> {
   const leaf = Math.max(2, opts.leafSize ?? 32);
-  return solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, opts.signal);
+  // M of every merge lives in one buffer sized for the largest (the top) merge: merges run one at a
+  // time, and a fresh 100+ MB array per merge costs page faults and garbage collections.
+  // The children's vector matrices are dead once merged; later merges of the same size reuse them.
+  const scratch = m > leaf ? new Float64Array(m * m) : new Float64Array(0);
+  return solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, { scratch, pool: new Map() }, opts.signal);
 }
 
-async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, signal?: AbortSignal): Promise<TridiagonalEigen> {
+interface Work {
+  /** M of the current merge. */
+  scratch: Float64Array;
+  /** Free m×m matrices by length. */
+  pool: Map<number, Float64Array[]>;
+}
+
+/** A matrix of `len` elements, reused or fresh; its contents are arbitrary. */
+function take(work: Work, len: number): Float64Array {
+  return work.pool.get(len)?.pop() ?? new Float64Array(len);
+}
+
+function release(work: Work, x: Float64Array): void {
+  const list = work.pool.get(x.length);
+  if (list) list.push(x);
+  else work.pool.set(x.length, [x]);
+}
+
+async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, work: Work, signal?: AbortSignal): Promise<TridiagonalEigen> {
   signal?.throwIfAborted();
   if (m <= leaf) {
     const values = d.slice();
@@ -52,16 +74,19 @@ async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, 
   const d2 = d.slice(n1);
   d1[n1 - 1] -= rho;
   d2[0] -= rho;
-  const left = await solve(d1, e.subarray(0, n1 - 1), n1, leaf, signal);
-  const right = await solve(d2, e.subarray(n1), m - n1, leaf, signal);
-  return merge(left, right, n1, m - n1, rho, beta < 0 ? -1 : 1);
+  const left = await solve(d1, e.subarray(0, n1 - 1), n1, leaf, work, signal);
+  const right = await solve(d2, e.subarray(n1), m - n1, leaf, work, signal);
+  const merged = await merge(left, right, n1, m - n1, rho, beta < 0 ? -1 : 1, work);
+  release(work, left.vectors);
+  release(work, right.vectors);
+  return merged;
 }
 
 /**
  * Eigen-decomposition of diag(Q1, Q2)·(diag(λ1, λ2) + ρ·z·zᵀ)·diag(Q1, Q2)ᵀ with z = [last row of
  * Q1, sign·first row of Q2] — the tridiagonal whose halves the children solved.
  */
-async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, rho: number, sign: number): Promise<TridiagonalEigen> {
+async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, rho: number, sign: number, work: Work): Promise<TridiagonalEigen> {
   const m = n1 + n2;
   // Basis columns sorted by value (the children's values are each ascending). src[c] is the row of M
   // that multiplies it: a column of Q1 (< n1) or n1 + a column of Q2.
@@ -135,8 +160,9 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
   // Nothing couples the halves: the merged vectors are diag(Q1, Q2) itself, no product needed.
   const values = new Float64Array(m);
   const columns = new Int32Array(m);
-  const vectors = new Float64Array(m * m);
+  const vectors = take(work, m * m);
   if (rotations.length === 0 && deflated.every((x) => x === 1)) {
+    vectors.fill(0);
     for (let r = 0; r < n1; r++) vectors.set(left.vectors.subarray(r * n1, (r + 1) * n1), r * m);
     for (let r = 0; r < n2; r++) vectors.set(right.vectors.subarray(r * n2, (r + 1) * n2), (n1 + r) * m + n1);
     sortPairs(D, src, values, columns);
@@ -155,12 +181,13 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
     dk[i] = D[keep[i]];
     zk[i] = Z[keep[i]];
   }
-  const roots = solveSecular(dk, zk, k, rho);
+  // delta and then U live in the output matrix until the Gemms overwrite it (U is copied into M first).
+  const roots = solveSecular(dk, zk, k, rho, vectors);
   const U = secularVectors(dk, zk, k, roots);
 
   // Output columns: the k roots in order, then the deflated basis columns. Row `row[c]` of M is
   // basis column c's coefficients in every output column (before the rotations: U's row, or a 1).
-  const M = new Float64Array(m * m);
+  const M = work.scratch.subarray(0, m * m).fill(0);
   const row = new Int32Array(m); // basis column → its row of M (a column of Q1 or n1 + one of Q2)
   for (let c = 0; c < m; c++) row[c] = src[c];
   const outValue = new Float64Array(m);

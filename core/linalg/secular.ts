@@ -50,21 +50,20 @@ function root(d: Float64Array, z2: Float64Array, k: number, rho: number, j: numb
     let dpsi = 0;
     let phi = 0;
     let dphi = 0;
-    let abssum = 0;
+    // One division per term (q/δ as q·(1/δ)): these two loops are most of the secular solve's time.
     for (let i = 0; i <= j; i++) {
-      const del = dj[i] - tau;
-      const q = z2[i] / del;
+      const r = 1 / (dj[i] - tau);
+      const q = z2[i] * r;
       psi += q;
-      dpsi += q / del;
-      abssum -= q;
+      dpsi += q * r;
     }
     for (let i = j + 1; i < k; i++) {
-      const del = dj[i] - tau;
-      const q = z2[i] / del;
+      const r = 1 / (dj[i] - tau);
+      const q = z2[i] * r;
       phi += q;
-      dphi += q / del;
-      abssum += q;
+      dphi += q * r;
     }
+    const abssum = phi - psi; // psi ≤ 0 ≤ phi termwise
     const f = rhoinv + psi + phi;
     const fp = dpsi + dphi;
     if (Math.abs(f) <= 8 * EPS * (rhoinv + abssum) + EPS * Math.abs(tau) * fp) break;
@@ -103,12 +102,15 @@ function root(d: Float64Array, z2: Float64Array, k: number, rho: number, j: numb
   return dorg + tau;
 }
 
-/** All k roots of the secular equation with their pole distances. */
-export function solveSecular(d: Float64Array, z: Float64Array, k: number, rho: number): SecularRoots {
+/**
+ * All k roots of the secular equation with their pole distances. `work` (≥ k² elements), when given,
+ * holds delta (no fresh k×k array per merge).
+ */
+export function solveSecular(d: Float64Array, z: Float64Array, k: number, rho: number, work?: Float64Array): SecularRoots {
   const z2 = new Float64Array(k);
   for (let i = 0; i < k; i++) z2[i] = z[i] * z[i];
   const lambda = new Float64Array(k);
-  const delta = new Float64Array(k * k);
+  const delta = work ? work.subarray(0, k * k) : new Float64Array(k * k);
   for (let j = 0; j < k; j++) lambda[j] = root(d, z2, k, rho, j, delta);
   return { lambda, delta };
 }
@@ -117,27 +119,55 @@ export function solveSecular(d: Float64Array, z: Float64Array, k: number, rho: n
  * Gu–Eisenstat: the eigenvectors of D + ρ·z·zᵀ, computed from the roots through a vector ẑ for which
  * the computed roots are exact (Löwner's formula), so the columns are orthogonal to working precision
  * however close the roots are. Returns U k×k row-major, column j the unit eigenvector of λ_j.
+ * U is returned in roots.delta's memory (its last use).
  */
 export function secularVectors(d: Float64Array, z: Float64Array, k: number, roots: SecularRoots): Float64Array {
   const { delta } = roots;
-  const zhat = new Float64Array(k);
-  for (let i = 0; i < k; i++) {
-    // ẑ_i² = Π_j (λ_j − d_i) / Π_{j≠i} (d_j − d_i) = −δ_i(i)·Π_{j≠i} δ_j(i)/(d_i − d_j), δ_j(i) = d_i − λ_j.
-    let w = -delta[i * k + i];
-    for (let j = 0; j < k; j++) if (j !== i) w *= delta[j * k + i] / (d[i] - d[j]);
-    zhat[i] = Math.sign(z[i]) * Math.sqrt(Math.abs(w));
-  }
-  const U = new Float64Array(k * k);
-  const col = new Float64Array(k);
+  // ẑ_i² = Π_j (λ_j − d_i) / Π_{j≠i} (d_j − d_i) = −δ_i(i)·Π_{j≠i} δ_j(i)/(d_i − d_j), δ_j(i) = d_i − λ_j.
+  // Accumulated for all i at once, j outer: each pass reads one contiguous row of delta (i inner,
+  // the same product order per i as a per-i loop).
+  const w = new Float64Array(k);
+  for (let i = 0; i < k; i++) w[i] = -delta[i * k + i];
   for (let j = 0; j < k; j++) {
+    const row = j * k;
+    const dj = d[j];
+    for (let i = 0; i < j; i++) w[i] *= delta[row + i] / (d[i] - dj);
+    for (let i = j + 1; i < k; i++) w[i] *= delta[row + i] / (d[i] - dj);
+  }
+  const zhat = new Float64Array(k);
+  for (let i = 0; i < k; i++) zhat[i] = Math.sign(z[i]) * Math.sqrt(Math.abs(w[i]));
+  // Column j is ẑ_i/δ_j(i), normalized: formed in row j of delta (contiguous, in place), then the
+  // square matrix is transposed in place in 64×64 tiles, so U takes delta's memory.
+  const cols = delta;
+  const inv = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    const row = j * k;
     let nrm = 0;
     for (let i = 0; i < k; i++) {
-      const u = zhat[i] / delta[j * k + i];
-      col[i] = u;
+      const u = zhat[i] / delta[row + i];
+      cols[row + i] = u;
       nrm += u * u;
     }
-    nrm = 1 / Math.sqrt(nrm);
-    for (let i = 0; i < k; i++) U[i * k + j] = col[i] * nrm;
+    inv[j] = 1 / Math.sqrt(nrm);
+  }
+  const U = cols;
+  const TILE = 64;
+  for (let i0 = 0; i0 < k; i0 += TILE) {
+    const i1 = Math.min(k, i0 + TILE);
+    for (let j0 = i0; j0 < k; j0 += TILE) {
+      const j1 = Math.min(k, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        for (let j = j0 === i0 ? i + 1 : j0; j < j1; j++) {
+          const x = U[i * k + j];
+          U[i * k + j] = U[j * k + i];
+          U[j * k + i] = x;
+        }
+      }
+    }
+  }
+  for (let i = 0; i < k; i++) {
+    const row = i * k;
+    for (let j = 0; j < k; j++) U[row + j] *= inv[j];
   }
   return U;
 }
