@@ -6,6 +6,7 @@
 // a second n×n buffer, alternating with z (no fresh 100+ MB result and copy-back per block).
 import type { GraphSpec } from './gemm-graph';
 import { gemm, runGraph } from './matmul';
+import { timed, type Timings } from './timing';
 import type { ReflectorPanel, Tridiagonal } from './tridiagonalize';
 
 /** T (k×k upper triangular, row-major) with H_0…H_{k−1} = I − V·T·Vᵀ, from S = VᵀV (k×k). */
@@ -66,7 +67,7 @@ function mergePanels(group: ReflectorPanel[], n: number): { start: number; k: nu
 }
 
 /** Overwrites z (n×cols row-major) with Q·z. */
-export async function applyQ(t: Tridiagonal, z: Float64Array, cols: number, opts: { blockSize?: number; signal?: AbortSignal } = {}): Promise<void> {
+export async function applyQ(t: Tridiagonal, z: Float64Array, cols: number, opts: { blockSize?: number; signal?: AbortSignal; timings?: Timings } = {}): Promise<void> {
   const target = Math.max(1, opts.blockSize ?? 256);
   const groups: ReflectorPanel[][] = [];
   for (const p of t.panels) {
@@ -88,7 +89,7 @@ export async function applyQ(t: Tridiagonal, z: Float64Array, cols: number, opts
     const T = compactWY(await gemm(vt, v, k, rows, k), k, tau);
     const off = (start + 1) * cols;
     const len = rows * cols;
-    await runGraph(APPLY_BLOCK, { V: [v, rows, k], Vt: [vt, k, rows], T: [T, k, k], Z: [cur.subarray(off, off + len), rows, cols] }, { Y: [other.subarray(off, off + len), rows, cols] });
+    await timed(opts.timings, 'backTransform.applyCalls', () => runGraph(APPLY_BLOCK, { V: [v, rows, k], Vt: [vt, k, rows], T: [T, k, k], Z: [cur.subarray(off, off + len), rows, cols] }, { Y: [other.subarray(off, off + len), rows, cols] }));
     [cur, other] = [other, cur];
   }
   if (cur !== z) z.set(cur);

@@ -12,6 +12,7 @@
 // per merge; the caller's final copy applies the order once).
 import { gemm } from './matmul';
 import { solveSecular, secularVectors } from './secular';
+import { timed, type Timings } from './timing';
 import { tql2 } from './tql2';
 
 const EPS = 2 ** -53;
@@ -29,6 +30,8 @@ export interface DivideConquerOptions {
   /** Blocks of at most this size are solved by implicit QL (default 32). */
   leafSize?: number;
   signal?: AbortSignal;
+  /** Accumulates seconds in the merges' Gemms and in the secular equation (roots and vectors). */
+  timings?: Timings;
 }
 
 /** Eigen-decomposition of the tridiagonal (d, e) of size m; d and e are not modified. */
@@ -38,7 +41,7 @@ export async function tridiagonalEigen(d: Float64Array, e: Float64Array, m: numb
   // time, and a fresh 100+ MB array per merge costs page faults and garbage collections.
   // The children's vector matrices are dead once merged; later merges of the same size reuse them.
   const scratch = m > leaf ? new Float64Array(m * m) : new Float64Array(0);
-  return solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, { scratch, pool: new Map() }, opts.signal);
+  return solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, { scratch, pool: new Map(), timings: opts.timings }, opts.signal);
 }
 
 interface Work {
@@ -46,6 +49,7 @@ interface Work {
   scratch: Float64Array;
   /** Free m×m matrices by length. */
   pool: Map<number, Float64Array[]>;
+  timings: Timings;
 }
 
 /** A matrix of `len` elements, reused or fresh; its contents are arbitrary. */
@@ -182,8 +186,10 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
     zk[i] = Z[keep[i]];
   }
   // delta and then U live in the output matrix until the Gemms overwrite it (U is copied into M first).
+  const t0 = performance.now();
   const roots = solveSecular(dk, zk, k, rho, vectors);
   const U = secularVectors(dk, zk, k, roots);
+  if (work.timings) work.timings['tridiagonalSolve.secular'] = (work.timings['tridiagonalSolve.secular'] ?? 0) + (performance.now() - t0) / 1000;
 
   // Output columns: the k roots in order, then the deflated basis columns. Row `row[c]` of M is
   // basis column c's coefficients in every output column (before the rotations: U's row, or a 1).
@@ -219,8 +225,10 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
     }
   }
   // Top rows = Q1·M[0:n1], bottom rows = Q2·M[n1:], written in place.
-  await gemm(left.vectors, M.subarray(0, n1 * m), n1, n1, m, { out: vectors.subarray(0, n1 * m) });
-  await gemm(right.vectors, M.subarray(n1 * m), n2, n2, m, { out: vectors.subarray(n1 * m) });
+  await timed(work.timings, 'tridiagonalSolve.gemm', async () => {
+    await gemm(left.vectors, M.subarray(0, n1 * m), n1, n1, m, { out: vectors.subarray(0, n1 * m) });
+    await gemm(right.vectors, M.subarray(n1 * m), n2, n2, m, { out: vectors.subarray(n1 * m) });
+  });
   sortPairs(outValue, outCol, values, columns);
   return { values, vectors, columns };
 }

@@ -14,13 +14,16 @@ export class EighError extends Error {
 }
 
 export interface EighOptions {
-  /** Householder panel width (default 64). */
+  /** Householder panel width (default 128; see tridiagonalize.ts). */
   blockSize?: number;
   /** Divide-and-conquer leaf size (default 32). */
   leafSize?: number;
   /** Aborts between panels / merges (throws the signal's reason). */
   signal?: AbortSignal;
-  /** Filled with seconds spent per phase: tridiagonalize, tridiagonalSolve, backTransform. */
+  /**
+   * Filled with seconds spent per phase: tridiagonalize, tridiagonalSolve, backTransform, total; and
+   * within them `phase.step` keys for the ORT calls and the main JS steps (the rest of a phase is JS).
+   */
   timings?: Record<string, number>;
 }
 
@@ -71,13 +74,14 @@ export async function eigh(a: Float64Array, n: number, opts: EighOptions = {}): 
   }
   const inv = 1 / amax;
   for (let i = 0; i < s.length; i++) s[i] *= inv;
+  if (timings) timings['tridiagonalize.symmetrize'] = clock() - t0;
 
-  const tri = await tridiagonalize(s, n, { blockSize: opts.blockSize, signal: opts.signal });
+  const tri = await tridiagonalize(s, n, { blockSize: opts.blockSize, signal: opts.signal, timings });
   const t1 = clock();
-  const eig = await tridiagonalEigen(tri.d, tri.e, n, { leafSize: opts.leafSize, signal: opts.signal });
+  const eig = await tridiagonalEigen(tri.d, tri.e, n, { leafSize: opts.leafSize, signal: opts.signal, timings });
   const t2 = clock();
   const z = eig.vectors;
-  await applyQ(tri, z, n, { signal: opts.signal });
+  await applyQ(tri, z, n, { signal: opts.signal, timings });
   const t3 = clock();
   // Ascending → descending, and each value's vector into its column (D&C leaves columns unsorted).
   const from = new Int32Array(n);

@@ -14,6 +14,7 @@
 // matrix of 100+ MB ever happens (each such walk is thousands of cache and TLB misses).
 import type { GraphSpec } from './gemm-graph';
 import { gemm, runGraph } from './matmul';
+import { timed, type Timings } from './timing';
 
 /** The reflectors of one panel: H_i = I − tau[i]·v_i·v_iᵀ, global index start + i. */
 export interface ReflectorPanel {
@@ -40,17 +41,26 @@ export interface Tridiagonal {
 }
 
 export interface TridiagonalizeOptions {
-  /** Panel width (default 64). */
+  /**
+   * Panel width (default 128). Wider panels mean fewer trailing updates, and each one's result (the
+   * whole trailing matrix) is copied by onnxruntime-node into a fresh JS buffer — ~0.5 s per GB,
+   * single-threaded, on any machine; narrower panels mean less [V W] traffic per column. 128 halves
+   * the copies of 64 (2.9 → 1.5 GB at n = 4096) for ~10% more per-column traffic.
+   */
   blockSize?: number;
   /** Checked between panels. */
   signal?: AbortSignal;
+  /** Accumulates seconds in the per-column ORT calls and in the trailing updates. */
+  timings?: Timings;
 }
 
 /**
  * One ORT call per panel column i (R = m − i − 1 rows below it):
- *   y = A_sub·v − [V W]·([W V]ᵀ·v)   column i's product with the up-to-date trailing matrix
- *   u = [V W]·q,  q = [W V] row i+1   the pending update of column i+1, except the pair (v_i, w_i),
- *                                     which is not known yet and is added in JS (O(R)).
+ *   av = A_sub·v,  p = [W V]ᵀ·v          column i's product with the panel-start trailing matrix
+ *   PU = [V W]·[p q],  q = [W V] row i+1  one pass over [V W] for two vectors: column 0 is the
+ *                                         pending-update correction of av (y = av − PU[:, 0], in JS),
+ *                                         column 1 the pending update of column i+1 except the pair
+ *                                         (v_i, w_i), which is not known yet and is added in JS (O(R)).
  * A_sub = rows i+1.. of the panel-start trailing matrix, v zero-padded to its full width.
  */
 const PANEL_COLUMN: GraphSpec = {
@@ -63,20 +73,20 @@ const PANEL_COLUMN: GraphSpec = {
     { name: 'q', dims: ['K2', 'one'] },
   ],
   outputs: [
-    { name: 'y', dims: ['R', 'one'] },
-    { name: 'u', dims: ['R', 'one'] },
+    { name: 'av', dims: ['R', 'one'] },
+    { name: 'PU', dims: ['R', 'two'] },
   ],
   nodes: [
     { op: 'MatMul', inputs: ['A', 'v'], output: 'av' },
     { op: 'MatMul', inputs: ['WVt', 'v'], output: 'p' },
-    { op: 'Gemm', inputs: ['VW', 'p', 'av'], output: 'y', attrs: { alpha: { f: -1 }, beta: { f: 1 } } },
-    { op: 'MatMul', inputs: ['VW', 'q'], output: 'u' },
+    { op: 'Concat', inputs: ['p', 'q'], output: 'pq', attrs: { axis: 1 } },
+    { op: 'MatMul', inputs: ['VW', 'pq'], output: 'PU' },
   ],
 };
 
 /** Reduces the symmetric n×n row-major `a` (both triangles stored) to tridiagonal form; `a` is overwritten. */
 export async function tridiagonalize(a: Float64Array, n: number, opts: TridiagonalizeOptions = {}): Promise<Tridiagonal> {
-  const nb = Math.max(1, opts.blockSize ?? 64);
+  const nb = Math.max(1, opts.blockSize ?? 128);
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(n - 1, 0));
   const panels: ReflectorPanel[] = [];
@@ -87,7 +97,7 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
   const vpad = new Float64Array(n);
   const col = new Float64Array(n);
   const ybuf = new Float64Array(n);
-  const ubuf = new Float64Array(n);
+  const pubuf = new Float64Array(2 * n);
   const q = new Float64Array(K2max);
   const Bbuf = new Float64Array(n * K2max);
   // The trailing matrix always lives at the front of `a`; c22 is the Gemm's C input (it must not
@@ -141,8 +151,8 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
       q.set(row.subarray(kw, k2), 0);
       q.set(row.subarray(0, kw), kw);
       const y = ybuf.subarray(0, R);
-      const u = ubuf.subarray(0, R);
-      await runGraph(
+      const pu = pubuf.subarray(0, 2 * R);
+      await timed(opts.timings, 'tridiagonalize.columnCalls', () => runGraph(
         PANEL_COLUMN,
         {
           A: [A.subarray((i + 1) * m, m * m), R, m],
@@ -151,11 +161,14 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
           VW: [VW.subarray((i + 1) * k2), R, k2],
           q: [q.subarray(0, k2), k2, 1],
         },
-        { y: [y, R, 1], u: [u, R, 1] },
-      );
-      // w = τ·y − ½τ²(yᵀv)·v  (rows i+1..m−1); H_i = I when τ = 0, and w stays zero.
+        { av: [y, R, 1], PU: [pu, R, 2] },
+      ));
+      // y = av − PU[:, 0]; w = τ·y − ½τ²(yᵀv)·v  (rows i+1..m−1); H_i = I when τ = 0: w stays zero.
       let ydotv = 0;
-      for (let r = 0; r < R; r++) ydotv += y[r] * vs[r];
+      for (let r = 0; r < R; r++) {
+        y[r] -= pu[2 * r];
+        ydotv += y[r] * vs[r];
+      }
       const alpha2 = -0.5 * t * t * ydotv;
       const w = y; // overwritten in place
       for (let r = 0; r < R; r++) w[r] = t * y[r] + alpha2 * vs[r];
@@ -165,7 +178,7 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
       if (i + 1 < cols) {
         const arow = A.subarray((i + 1) * m + i + 1, (i + 2) * m);
         const w0 = w[0];
-        for (let r = 0; r < R; r++) col[r] = arow[r] - u[r] - (vs[r] * w0 + w[r]);
+        for (let r = 0; r < R; r++) col[r] = arow[r] - pu[2 * r + 1] - (vs[r] * w0 + w[r]);
       }
     }
     // Vᵀ (count × m) for the back-transformation: the V half of WVt.
@@ -173,12 +186,16 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
     if (last) break;
     // Trailing update: A22 ← A22 − [V W]·[W V]ᵀ over rows/cols nb..m−1 (row slices are contiguous).
     const r2 = m - nb;
+    const t0 = performance.now();
     c22buf ??= new Float64Array(r2 * r2);
     const c22 = c22buf.subarray(0, r2 * r2);
     for (let r = 0; r < r2; r++) c22.set(A.subarray((r + nb) * m + nb, (r + nb + 1) * m), r * r2);
     const B = Bbuf.subarray(0, k2 * r2); // [W V]ᵀ columns nb.., compact (k2 × r2)
     for (let k = 0; k < k2; k++) B.set(WVt.subarray(k * m + nb, (k + 1) * m), k * r2);
-    A = await gemm(VW.subarray(nb * k2), B, r2, k2, r2, { alpha: -1, c: c22, beta: 1, out: a.subarray(0, r2 * r2) });
+    if (opts.timings) opts.timings['tridiagonalize.trailingCopy'] = (opts.timings['tridiagonalize.trailingCopy'] ?? 0) + (performance.now() - t0) / 1000;
+    A = await timed(opts.timings, 'tridiagonalize.trailingGemm', () =>
+      gemm(VW.subarray(nb * k2), B, r2, k2, r2, { alpha: -1, c: c22, beta: 1, out: a.subarray(0, r2 * r2) }),
+    );
     g += nb;
   }
   return { n, d, e, panels };
