@@ -114,11 +114,14 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
     const count = Math.min(cols, m - 1);
     const kw = Math.max(count, 1);
     const k2 = 2 * kw;
-    // VW = [V W] (m × k2) and WVt = [W V]ᵀ (k2 × m), row-major; entries of columns ≥ i are still 0.
+    // VW = [V W] (m × k2) and WVt = [W V]ᵀ (k2 × m), row-major, with the pairs interleaved: VW's
+    // columns are v_0, w_0, v_1, w_1, … and WVt's rows w_0, v_0, w_1, v_1, … (so v_j and w_j share a
+    // cache line in each row of VW). Pairs not computed yet are zero.
     const VW = VWbuf.subarray(0, m * k2);
     const WVt = WVtbuf.subarray(0, k2 * m);
     VW.fill(0);
     WVt.fill(0);
+    q.fill(0);
     const tau = new Float64Array(count);
     // Column 0 of the trailing matrix, rows 0.. (= its row 0: A is symmetric, no update pending).
     col.set(A.subarray(0, m));
@@ -144,12 +147,13 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
         e[g + i] = beta;
       }
       tau[i] = t;
-      WVt.set(vs, (kw + i) * m + i + 1);
-      for (let r = 0; r < R; r++) VW[(r + i + 1) * k2 + i] = vs[r];
-      // q = [W V] row i+1 (its W part lacks w_i, still zero).
+      // q = [W V] row i+1 over the pairs before i (the products below involve no pair ≥ i, so v_i
+      // and w_i are stored after the call, together).
       const row = VW.subarray((i + 1) * k2, (i + 2) * k2);
-      q.set(row.subarray(kw, k2), 0);
-      q.set(row.subarray(0, kw), kw);
+      for (let j = 0; j < 2 * i; j += 2) {
+        q[j] = row[j + 1];
+        q[j + 1] = row[j];
+      }
       const y = ybuf.subarray(0, R);
       const pu = pubuf.subarray(0, 2 * R);
       await timed(opts.timings, 'tridiagonalize.columnCalls', () => runGraph(
@@ -172,8 +176,12 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
       const alpha2 = -0.5 * t * t * ydotv;
       const w = y; // overwritten in place
       for (let r = 0; r < R; r++) w[r] = t * y[r] + alpha2 * vs[r];
-      WVt.set(w, i * m + i + 1);
-      for (let r = 0; r < R; r++) VW[(r + i + 1) * k2 + kw + i] = w[r];
+      WVt.set(w, 2 * i * m + i + 1);
+      WVt.set(vs, (2 * i + 1) * m + i + 1);
+      for (let r = 0, o = (i + 1) * k2 + 2 * i; r < R; r++, o += k2) {
+        VW[o] = vs[r];
+        VW[o + 1] = w[r];
+      }
       // Column i+1, rows i+1..: its panel-start values (row i+1) minus the pending updates.
       if (i + 1 < cols) {
         const arow = A.subarray((i + 1) * m + i + 1, (i + 2) * m);
@@ -181,8 +189,10 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
         for (let r = 0; r < R; r++) col[r] = arow[r] - pu[2 * r + 1] - (vs[r] * w0 + w[r]);
       }
     }
-    // Vᵀ (count × m) for the back-transformation: the V half of WVt.
-    panels.push({ start: g, count, vt: WVt.slice(kw * m, (kw + count) * m), tau });
+    // Vᵀ (count × m) for the back-transformation: the odd rows of WVt.
+    const vt = new Float64Array(count * m);
+    for (let j = 0; j < count; j++) vt.set(WVt.subarray((2 * j + 1) * m, (2 * j + 2) * m), j * m);
+    panels.push({ start: g, count, vt, tau });
     if (last) break;
     // Trailing update: A22 ← A22 − [V W]·[W V]ᵀ over rows/cols nb..m−1 (row slices are contiguous).
     const r2 = m - nb;
