@@ -78,10 +78,11 @@ interface Block {
  * Merges consecutive panels into one block over global rows top+1..n−1 (top ≤ the first panel's
  * start; rows above a reflector's support are zero): Vᵀ, V and T.
  */
-async function block(group: ReflectorPanel[], n: number, top: number): Promise<Block> {
+async function block(group: ReflectorPanel[], n: number, top: number, buf: { v: Float64Array; vt: Float64Array }): Promise<Block> {
   const rows = n - top - 1;
   const k = group.reduce((s, p) => s + p.count, 0);
-  const vt = new Float64Array(k * rows);
+  // Views of buffers reused from call to call (fresh 10+ MB arrays would each be page-faulted in).
+  const vt = buf.vt.subarray(0, k * rows).fill(0);
   const tau = new Float64Array(k);
   let i = 0;
   for (const p of group) {
@@ -90,7 +91,7 @@ async function block(group: ReflectorPanel[], n: number, top: number): Promise<B
     tau.set(p.tau, i - p.count);
   }
   // V = (Vᵀ)ᵀ, transposed in 32×32 tiles so both sides stay in cache.
-  const v = new Float64Array(rows * k);
+  const v = buf.v.subarray(0, rows * k);
   for (let r0 = 0; r0 < rows; r0 += 32)
     for (let c0 = 0; c0 < k; c0 += 32) {
       const r1 = Math.min(rows, r0 + 32);
@@ -116,6 +117,8 @@ export async function applyQ(t: Tridiagonal, z: Float64Array, cols: number, opts
   // still the input's in both buffers, so each call reads one buffer and writes the other.
   let cur: Float64Array = z;
   let other: Float64Array = z.slice();
+  const kmax = Math.max(...groups.map((g) => g.reduce((s, p) => s + p.count, 0)));
+  const bufs = [0, 1].map(() => ({ v: new Float64Array(t.n * kmax), vt: new Float64Array(t.n * kmax) }));
   // Q·Z = B_0·(B_1·(…·(B_last·Z))): the last blocks first, two at a time (B_0 alone if odd).
   for (let g = groups.length - 1; g >= 0; g -= 2) {
     opts.signal?.throwIfAborted();
@@ -126,9 +129,9 @@ export async function applyQ(t: Tridiagonal, z: Float64Array, cols: number, opts
     const len = rows * cols;
     const Z: [Float64Array, number, number] = [cur.subarray(off, off + len), rows, cols];
     const Y: [Float64Array, number, number] = [other.subarray(off, off + len), rows, cols];
-    const b2 = await block(groups[g], t.n, top);
+    const b2 = await block(groups[g], t.n, top, bufs[0]);
     if (pair) {
-      const b1 = await block(groups[g - 1], t.n, top);
+      const b1 = await block(groups[g - 1], t.n, top, bufs[1]);
       const feeds: Record<string, [Float64Array, number, number]> = {
         V1: [b1.v, rows, b1.k],
         V1t: [b1.vt, b1.k, rows],
