@@ -102,8 +102,17 @@ async function block(group: ReflectorPanel[], n: number, top: number, buf: { v: 
   return { k, v, vt, T };
 }
 
+export interface ApplyQOptions {
+  /** Reflectors per block (default 256). */
+  blockSize?: number;
+  signal?: AbortSignal;
+  timings?: Timings;
+  /** A free buffer of ≥ n·cols elements to alternate with z (e.g. the tridiagonalization's, now dead). */
+  work?: Float64Array;
+}
+
 /** Overwrites z (n×cols row-major) with Q·z. */
-export async function applyQ(t: Tridiagonal, z: Float64Array, cols: number, opts: { blockSize?: number; signal?: AbortSignal; timings?: Timings } = {}): Promise<void> {
+export async function applyQ(t: Tridiagonal, z: Float64Array, cols: number, opts: ApplyQOptions = {}): Promise<void> {
   const target = Math.max(1, opts.blockSize ?? 256);
   const groups: ReflectorPanel[][] = [];
   for (const p of t.panels) {
@@ -116,7 +125,8 @@ export async function applyQ(t: Tridiagonal, z: Float64Array, cols: number, opts
   // A call rewrites rows top+1.. only, and top decreases from call to call: the rows above are
   // still the input's in both buffers, so each call reads one buffer and writes the other.
   let cur: Float64Array = z;
-  let other: Float64Array = z.slice();
+  let other: Float64Array = opts.work && opts.work.length >= z.length ? opts.work.subarray(0, z.length) : new Float64Array(z.length);
+  other.set(z);
   const kmax = Math.max(...groups.map((g) => g.reduce((s, p) => s + p.count, 0)));
   const bufs = [0, 1].map(() => ({ v: new Float64Array(t.n * kmax), vt: new Float64Array(t.n * kmax) }));
   // Q·Z = B_0·(B_1·(…·(B_last·Z))): the last blocks first, two at a time (B_0 alone if odd).

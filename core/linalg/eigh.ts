@@ -86,7 +86,8 @@ export async function eigh(a: Float64Array, n: number, opts: EighOptions = {}): 
   const eig = await tridiagonalEigen(tri.d, tri.e, n, { leafSize: opts.leafSize, signal: opts.signal, timings });
   const t2 = clock();
   const z = eig.vectors;
-  await applyQ(tri, z, n, { signal: opts.signal, timings });
+  // s (the tridiagonalization's working matrix) is dead now: the back-transformation alternates with it.
+  await applyQ(tri, z, n, { signal: opts.signal, timings, work: s });
   const t3 = clock();
   // Ascending → descending, and each value's vector into its column (D&C leaves columns unsorted).
   const from = new Int32Array(n);
