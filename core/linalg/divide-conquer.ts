@@ -191,30 +191,24 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
   const U = secularVectors(dk, zk, k, roots);
   if (work.timings) work.timings['tridiagonalSolve.secular'] = (work.timings['tridiagonalSolve.secular'] ?? 0) + (performance.now() - t0) / 1000;
 
-  // Output columns: the k roots in order, then the deflated basis columns. Row `row[c]` of M is
+  // Output columns: the k roots in order, then the deflated basis columns. Row src[c] of M holds
   // basis column c's coefficients in every output column (before the rotations: U's row, or a 1).
   const M = work.scratch.subarray(0, m * m).fill(0);
-  const row = new Int32Array(m); // basis column → its row of M (a column of Q1 or n1 + one of Q2)
-  for (let c = 0; c < m; c++) row[c] = src[c];
   const outValue = new Float64Array(m);
-  const outCol = new Int32Array(m);
   for (let i = 0; i < k; i++) {
-    M.set(U.subarray(i * k, (i + 1) * k), row[keep[i]] * m);
+    M.set(U.subarray(i * k, (i + 1) * k), src[keep[i]] * m);
     outValue[i] = roots.lambda[i];
-    outCol[i] = i;
   }
   for (let c = 0, j = k; c < m; c++) {
     if (!deflated[c]) continue;
-    M[row[c] * m + j] = 1;
-    outValue[j] = D[c];
-    outCol[j] = j;
-    j++;
+    M[src[c] * m + j] = 1;
+    outValue[j++] = D[c];
   }
   // The vectors are B·M' with B the rotated basis = B0·G1·G2·…; so M = G1·(G2·(…·M')): the last
   // rotation first, each a row operation on rows pj, c (in M's row numbering).
   for (let r = rotations.length - 4; r >= 0; r -= 4) {
-    const rp = row[rotations[r]] * m;
-    const rc = row[rotations[r + 1]] * m;
+    const rp = src[rotations[r]] * m;
+    const rc = src[rotations[r + 1]] * m;
     const cs = rotations[r + 2];
     const sn = rotations[r + 3];
     for (let j = 0; j < m; j++) {
@@ -229,7 +223,7 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
     await gemm(left.vectors, M.subarray(0, n1 * m), n1, n1, m, { out: vectors.subarray(0, n1 * m) });
     await gemm(right.vectors, M.subarray(n1 * m), n2, n2, m, { out: vectors.subarray(n1 * m) });
   });
-  sortPairs(outValue, outCol, values, columns);
+  sortPairs(outValue, Int32Array.from({ length: m }, (_, j) => j), values, columns);
   return { values, vectors, columns };
 }
 
