@@ -3,7 +3,8 @@
 // in the same run. Prints one JSON document: seconds, ratio, residuals, and where our time goes (phases,
 // with `phase.step` keys for the ORT calls and main JS steps inside each). With --repeat N each side runs
 // N times, alternating, and the fastest run counts (shared machines are noisy). --block-size sets the
-// Householder panel width (eigh's default otherwise), to tune it on a given machine.
+// Householder panel width (eigh's default otherwise), to tune it on a given machine; --spin lets the
+// per-column ORT session spin between runs (SLICE_LINALG_SPIN=1, see core/linalg/matmul.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,6 +85,9 @@ export async function main(args: string[]): Promise<void> {
   const reps = rat >= 0 ? Math.max(1, Number(args[rat + 1]) || 1) : 1;
   const bat = args.indexOf('--block-size');
   const blockSize = bat >= 0 ? Number(args[bat + 1]) || undefined : undefined;
+  // Read when the first session is created, i.e. during the first eigh below.
+  if (args.includes('--spin')) process.env.SLICE_LINALG_SPIN = '1';
+  const spin = process.env.SLICE_LINALG_SPIN === '1';
   const dir = mkdtempSync(join(tmpdir(), 'eigh-bench-'));
   const results: unknown[] = [];
   try {
@@ -125,5 +129,5 @@ export async function main(args: string[]): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(JSON.stringify({ bench: 'eigh', cores: (await import('node:os')).cpus().length, ...(blockSize ? { blockSize } : {}), results }, null, 2));
+  console.log(JSON.stringify({ bench: 'eigh', cores: (await import('node:os')).cpus().length, ...(blockSize ? { blockSize } : {}), ...(spin ? { spin } : {}), results }, null, 2));
 }

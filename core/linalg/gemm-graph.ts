@@ -68,6 +68,11 @@ export interface GraphSpec {
   inputs: { name: string; dims: [string, string] }[];
   outputs: { name: string; dims: [string, string] }[];
   nodes: GraphNode[];
+  /**
+   * Run thousands of times back to back (e.g. once per matrix column): its session's threads may
+   * spin between runs when SLICE_LINALG_SPIN=1 (see matmul.ts).
+   */
+  hot?: boolean;
 }
 
 /** A small graph of Gemm/MatMul/Concat nodes over one dtype, every dim symbolic (one session, all shapes). */

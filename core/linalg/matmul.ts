@@ -22,7 +22,8 @@ export interface GemmOptions<T extends FloatArray> {
   c?: T;
   /**
    * Preallocated m×n result (e.g. a view into a larger buffer); must not overlap any input. The
-   * product is written there and `out` is returned.
+   * product is written there and `out` is returned. (onnxruntime-node 1.30 also copies it into a
+   * fresh buffer, which is dropped.)
    */
   out?: T;
 }
@@ -48,13 +49,23 @@ function session(spec: GemmGraphSpec): Promise<ort.InferenceSession> {
   return s;
 }
 
+// With spinning off, every parallel op wakes its pool's sleeping threads, a fixed cost per op that
+// grows with the thread count; a graph run once per column (`hot`) pays it thousands of times. On a
+// many-core machine spinning may win for those sessions alone; SLICE_LINALG_SPIN=1 turns it on for
+// them (read when the session is created) so that this can be measured where it matters.
+function graphSessionOptions(spec: GraphSpec): ort.InferenceSession.SessionOptions {
+  if (!spec.hot || process.env.SLICE_LINALG_SPIN !== '1') return SESSION_OPTIONS;
+  return { ...SESSION_OPTIONS, extra: { session: { intra_op: { allow_spinning: '1' } } } };
+}
+
 const graphSessions = new WeakMap<GraphSpec, Promise<ort.InferenceSession>>();
 
 /**
  * Runs a small custom graph (a constant spec object: sessions are cached by its identity). Each feed
  * is [data, rows, cols]; returns the outputs by name. Outputs named in `outs` ([data, rows, cols],
- * must not overlap any feed) are written there instead of into fresh arrays: no allocation (and no
- * page faults on first touch) for results produced thousands of times.
+ * must not overlap any feed) are written there instead of into fresh arrays. (onnxruntime-node 1.30
+ * still returns a copy of every output in a fresh JS buffer, dropped here: ~0.5 s per GB of output,
+ * single-threaded, so big results should be few.)
  */
 export async function runGraph<T extends FloatArray>(
   spec: GraphSpec,
@@ -63,7 +74,7 @@ export async function runGraph<T extends FloatArray>(
 ): Promise<Record<string, T>> {
   let s = graphSessions.get(spec);
   if (!s) {
-    s = ort.InferenceSession.create(graphModel(spec), SESSION_OPTIONS);
+    s = ort.InferenceSession.create(graphModel(spec), graphSessionOptions(spec));
     graphSessions.set(spec, s);
   }
   const tensors: Record<string, ort.Tensor> = {};

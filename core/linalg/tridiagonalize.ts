@@ -82,6 +82,7 @@ const PANEL_COLUMN: GraphSpec = {
     { op: 'Concat', inputs: ['p', 'q'], output: 'pq', attrs: { axis: 1 } },
     { op: 'MatMul', inputs: ['VW', 'pq'], output: 'PU' },
   ],
+  hot: true,
 };
 
 /** Reduces the symmetric n×n row-major `a` (both triangles stored) to tridiagonal form; `a` is overwritten. */
