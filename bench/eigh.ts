@@ -1,7 +1,10 @@
-// `npm run bench -- eigh [--sizes 512,1024,2048,4096] [--repeat N] [--no-lapack]`: our float64 eigh (ORT Gemm +
-// TypeScript) against LAPACK's dsyevd (scipy.linalg.eigh(driver='evd')) on the same matrix, in the
-// same run. Prints one JSON document: seconds, ratio, residuals, and where our time goes. With
-// --repeat N each side runs N times, alternating, and the fastest run counts (shared machines are noisy).
+// `npm run bench -- eigh [--sizes 512,1024,2048,4096] [--repeat N] [--no-lapack] [--block-size NB]`: our float64
+// eigh (ORT Gemm + TypeScript) against LAPACK's dsyevd (scipy.linalg.eigh(driver='evd')) on the same matrix,
+// in the same run. Prints one JSON document: seconds, ratio, residuals, and where our time goes (phases,
+// with `phase.step` keys for the ORT calls and main JS steps inside each). With --repeat N each side runs
+// N times, alternating, and the fastest run counts (shared machines are noisy). --block-size sets the
+// Householder panel width (eigh's default otherwise), to tune it on a given machine; --spin lets the
+// per-column ORT session spin between runs (SLICE_LINALG_SPIN=1, see core/linalg/matmul.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,6 +83,11 @@ export async function main(args: string[]): Promise<void> {
   const withLapack = !args.includes('--no-lapack');
   const rat = args.indexOf('--repeat');
   const reps = rat >= 0 ? Math.max(1, Number(args[rat + 1]) || 1) : 1;
+  const bat = args.indexOf('--block-size');
+  const blockSize = bat >= 0 ? Number(args[bat + 1]) || undefined : undefined;
+  // Read when the first session is created, i.e. during the first eigh below.
+  if (args.includes('--spin')) process.env.SLICE_LINALG_SPIN = '1';
+  const spin = process.env.SLICE_LINALG_SPIN === '1';
   const dir = mkdtempSync(join(tmpdir(), 'eigh-bench-'));
   const results: unknown[] = [];
   try {
@@ -95,7 +103,7 @@ export async function main(args: string[]): Promise<void> {
         if (r && (!ref || !('seconds' in ref) || ('seconds' in r && r.seconds < ref.seconds))) ref = r;
         const timings: Record<string, number> = {};
         const t = performance.now();
-        const { values, vectors } = await eigh(a, n, { timings });
+        const { values, vectors } = await eigh(a, n, { timings, blockSize });
         const seconds = (performance.now() - t) / 1000;
         runs.push(seconds);
         if (!best || seconds < best.seconds) best = { seconds, timings, values, vectors };
@@ -121,5 +129,5 @@ export async function main(args: string[]): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(JSON.stringify({ bench: 'eigh', cores: (await import('node:os')).cpus().length, results }, null, 2));
+  console.log(JSON.stringify({ bench: 'eigh', cores: (await import('node:os')).cpus().length, ...(blockSize ? { blockSize } : {}), ...(spin ? { spin } : {}), results }, null, 2));
 }

@@ -1,11 +1,18 @@
 // Cuppen's divide and conquer for the symmetric tridiagonal eigenproblem (LAPACK dstedc/dlaed0–3):
 // tear T into two halves plus a rank-one term, solve the halves recursively, then merge through the
 // secular equation. Deflation (tiny z components, nearly equal poles) is what makes clustered and
-// repeated eigenvalues exact and what makes D&C fast in practice. The merge's O(m·k²) product of the
-// children's vectors with the secular vectors runs as ORT Gemm calls, split by the rows that are
-// nonzero (top half, bottom half) as in dlaed3.
+// repeated eigenvalues exact.
+//
+// The merge is arranged so that JS does O(m) work per column and never walks the children's vectors:
+// the merged eigenvectors are diag(Q1, Q2)·M, where M (m×m) holds the secular vectors (and a unit
+// column per deflated eigenvalue) in rows permuted to the children's columns, with the deflation
+// rotations applied to its rows. The two ORT Gemms Q1·M_top and Q2·M_bottom then write the merged
+// matrix's top and bottom rows directly — no gather of children's columns, no assembly pass. Columns
+// are not sorted: `columns` says where each eigenvalue's vector is (sorting would be one more m² pass
+// per merge; the caller's final copy applies the order once).
 import { gemm } from './matmul';
 import { solveSecular, secularVectors } from './secular';
+import { timed, type Timings } from './timing';
 import { tql2 } from './tql2';
 
 const EPS = 2 ** -53;
@@ -13,29 +20,56 @@ const EPS = 2 ** -53;
 export interface TridiagonalEigen {
   /** Ascending. */
   values: Float64Array;
-  /** m×m row-major, column j the eigenvector of values[j]. */
+  /** m×m row-major; column columns[j] is the unit eigenvector of values[j]. */
   vectors: Float64Array;
+  /** A permutation of 0..m−1. */
+  columns: Int32Array;
 }
 
 export interface DivideConquerOptions {
   /** Blocks of at most this size are solved by implicit QL (default 32). */
   leafSize?: number;
   signal?: AbortSignal;
+  /** Accumulates seconds in the merges' Gemms and in the secular equation (roots and vectors). */
+  timings?: Timings;
 }
 
 /** Eigen-decomposition of the tridiagonal (d, e) of size m; d and e are not modified. */
 export async function tridiagonalEigen(d: Float64Array, e: Float64Array, m: number, opts: DivideConquerOptions = {}): Promise<TridiagonalEigen> {
   const leaf = Math.max(2, opts.leafSize ?? 32);
-  return solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, opts.signal);
+  // M of every merge lives in one buffer sized for the largest (the top) merge: merges run one at a
+  // time, and a fresh 100+ MB array per merge costs page faults and garbage collections.
+  // The children's vector matrices are dead once merged; later merges of the same size reuse them.
+  const scratch = m > leaf ? new Float64Array(m * m) : new Float64Array(0);
+  return solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, { scratch, pool: new Map(), timings: opts.timings }, opts.signal);
 }
 
-async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, signal?: AbortSignal): Promise<TridiagonalEigen> {
+interface Work {
+  /** M of the current merge. */
+  scratch: Float64Array;
+  /** Free m×m matrices by length. */
+  pool: Map<number, Float64Array[]>;
+  timings: Timings;
+}
+
+/** A matrix of `len` elements, reused or fresh; its contents are arbitrary. */
+function take(work: Work, len: number): Float64Array {
+  return work.pool.get(len)?.pop() ?? new Float64Array(len);
+}
+
+function release(work: Work, x: Float64Array): void {
+  const list = work.pool.get(x.length);
+  if (list) list.push(x);
+  else work.pool.set(x.length, [x]);
+}
+
+async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, work: Work, signal?: AbortSignal): Promise<TridiagonalEigen> {
   signal?.throwIfAborted();
   if (m <= leaf) {
     const values = d.slice();
     const vectors = new Float64Array(m * m);
     tql2(values, e.slice(), m, vectors);
-    return { values, vectors };
+    return { values, vectors, columns: Int32Array.from({ length: m }, (_, j) => j) };
   }
   const n1 = m >> 1;
   const beta = e[n1 - 1];
@@ -44,34 +78,36 @@ async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, 
   const d2 = d.slice(n1);
   d1[n1 - 1] -= rho;
   d2[0] -= rho;
-  const left = await solve(d1, e.subarray(0, n1 - 1), n1, leaf, signal);
-  const right = await solve(d2, e.subarray(n1), m - n1, leaf, signal);
-  return merge(left, right, n1, m - n1, rho, beta < 0 ? -1 : 1);
+  const left = await solve(d1, e.subarray(0, n1 - 1), n1, leaf, work, signal);
+  const right = await solve(d2, e.subarray(n1), m - n1, leaf, work, signal);
+  const merged = await merge(left, right, n1, m - n1, rho, beta < 0 ? -1 : 1, work);
+  release(work, left.vectors);
+  release(work, right.vectors);
+  return merged;
 }
-
-const TOP = 1;
-const MIXED = 2;
-const BOTTOM = 3;
 
 /**
  * Eigen-decomposition of diag(Q1, Q2)·(diag(λ1, λ2) + ρ·z·zᵀ)·diag(Q1, Q2)ᵀ with z = [last row of
  * Q1, sign·first row of Q2] — the tridiagonal whose halves the children solved.
  */
-async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, rho: number, sign: number): Promise<TridiagonalEigen> {
+async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, rho: number, sign: number, work: Work): Promise<TridiagonalEigen> {
   const m = n1 + n2;
-  // Columns of the merged basis, sorted by value (the children are each sorted ascending).
+  // Basis columns sorted by value (the children's values are each ascending). src[c] is the row of M
+  // that multiplies it: a column of Q1 (< n1) or n1 + a column of Q2.
   const D = new Float64Array(m);
   const Z = new Float64Array(m);
-  const src = new Int32Array(m); // < n1: column of Q1; else n1 + column of Q2
+  const src = new Int32Array(m);
   for (let a = 0, b = 0, c = 0; c < m; c++) {
     if (b >= n2 || (a < n1 && left.values[a] <= right.values[b])) {
-      D[c] = left.values[a];
-      Z[c] = left.vectors[(n1 - 1) * n1 + a];
-      src[c] = a++;
+      const col = left.columns[a++];
+      D[c] = left.values[a - 1];
+      Z[c] = left.vectors[(n1 - 1) * n1 + col];
+      src[c] = col;
     } else {
-      D[c] = right.values[b];
-      Z[c] = sign * right.vectors[b];
-      src[c] = n1 + b++;
+      const col = right.columns[b++];
+      D[c] = right.values[b - 1];
+      Z[c] = sign * right.vectors[col];
+      src[c] = n1 + col;
     }
   }
   // Normalize so ‖z‖ = 1 (‖z‖² = 2 up to rounding): ρ·z·zᵀ is unchanged.
@@ -88,24 +124,10 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
   }
   const tol = 16 * EPS * Math.max(dmax, zmax);
 
-  // Column vectors, materialized lazily only for columns that a rotation mixes.
-  const type = new Uint8Array(m);
-  for (let c = 0; c < m; c++) type[c] = src[c] < n1 ? TOP : BOTTOM;
-  const mixedCols = new Map<number, Float64Array>();
-  const column = (c: number): Float64Array => {
-    let v = mixedCols.get(c);
-    if (!v) {
-      v = new Float64Array(m);
-      const s = src[c];
-      if (s < n1) for (let r = 0; r < n1; r++) v[r] = left.vectors[r * n1 + s];
-      else for (let r = 0; r < n2; r++) v[n1 + r] = right.vectors[r * n2 + (s - n1)];
-      mixedCols.set(c, v);
-    }
-    return v;
-  };
-
-  // Deflation (dlaed2): drop tiny z_c; rotate nearly equal pole pairs so one z vanishes.
+  // Deflation (dlaed2): drop tiny z_c; rotate nearly equal pole pairs so one z vanishes. Rotations
+  // are recorded (basis columns pj, c; cosine, sine) and applied to M's rows below.
   const deflated = new Uint8Array(m);
+  const rotations: number[] = [];
   if (rho * zmax <= tol) deflated.fill(1);
   else {
     let pj = -1;
@@ -125,18 +147,11 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
       const cs = c0 / tau;
       const sn = -s0 / tau;
       if (Math.abs(t * cs * sn) <= tol) {
-        // Rotate columns pj, c so that z_pj = 0: pj becomes an eigenvector, exactly.
+        // Rotate basis columns pj, c (b_pj ← cs·b_pj + sn·b_c, b_c ← cs·b_c − sn·b_pj) so that
+        // z_pj = 0: pj becomes an eigenvector, exactly.
         Z[c] = tau;
         Z[pj] = 0;
-        const vp = column(pj);
-        const vc = column(c);
-        for (let r = 0; r < m; r++) {
-          const x = vp[r];
-          const y = vc[r];
-          vp[r] = cs * x + sn * y;
-          vc[r] = cs * y - sn * x;
-        }
-        if (type[pj] !== type[c]) type[pj] = type[c] = MIXED;
+        rotations.push(pj, c, cs, sn);
         const dp = D[pj] * cs * cs + D[c] * sn * sn;
         D[c] = D[pj] * sn * sn + D[c] * cs * cs;
         D[pj] = dp;
@@ -146,94 +161,77 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
     }
   }
 
+  // Nothing couples the halves: the merged vectors are diag(Q1, Q2) itself, no product needed.
+  const values = new Float64Array(m);
+  const columns = new Int32Array(m);
+  const vectors = take(work, m * m);
+  if (rotations.length === 0 && deflated.every((x) => x === 1)) {
+    vectors.fill(0);
+    for (let r = 0; r < n1; r++) vectors.set(left.vectors.subarray(r * n1, (r + 1) * n1), r * m);
+    for (let r = 0; r < n2; r++) vectors.set(right.vectors.subarray(r * n2, (r + 1) * n2), (n1 + r) * m + n1);
+    sortPairs(D, src, values, columns);
+    return { values, vectors, columns };
+  }
+
   // Non-deflated part: secular equation, ordered by value (rotations may perturb order by ~tol).
-  const keep: number[] = [];
-  for (let c = 0; c < m; c++) if (!deflated[c]) keep.push(c);
-  keep.sort((x, y) => D[x] - D[y]);
+  const keepList: number[] = [];
+  for (let c = 0; c < m; c++) if (!deflated[c]) keepList.push(c);
+  keepList.sort((x, y) => D[x] - D[y]);
+  const keep = Int32Array.from(keepList);
   const k = keep.length;
   const dk = new Float64Array(k);
   const zk = new Float64Array(k);
-  keep.forEach((c, i) => {
-    dk[i] = D[c];
-    zk[i] = Z[c];
-  });
-  const roots = solveSecular(dk, zk, k, rho);
+  for (let i = 0; i < k; i++) {
+    dk[i] = D[keep[i]];
+    zk[i] = Z[keep[i]];
+  }
+  // delta and then U live in the output matrix until the Gemms overwrite it (U is copied into M first).
+  const t0 = performance.now();
+  const roots = solveSecular(dk, zk, k, rho, vectors);
   const U = secularVectors(dk, zk, k, roots);
+  if (work.timings) work.timings['tridiagonalSolve.secular'] = (work.timings['tridiagonalSolve.secular'] ?? 0) + (performance.now() - t0) / 1000;
 
-  // Q_new[:, roots] = [Q1-part; Q2-part]·U, computed as a top-rows and a bottom-rows Gemm over the
-  // columns that are nonzero there. Loops run row by row: every access is sequential.
-  const gather = (side: 'top' | 'bottom') => {
-    const isTop = side === 'top';
-    const rows = isTop ? n1 : n2;
-    const r0 = isTop ? 0 : n1;
-    const q0 = isTop ? left.vectors : right.vectors;
-    const w = isTop ? n1 : n2;
-    const cols: number[] = [];
-    const rootIdx: number[] = [];
-    keep.forEach((c, i) => {
-      if (type[c] !== (isTop ? BOTTOM : TOP)) {
-        cols.push(c);
-        rootIdx.push(i);
-      }
-    });
-    const q = cols.length;
-    const A = new Float64Array(rows * q);
-    const B = new Float64Array(q * k);
-    const plain = new Int32Array(q).fill(-1); // column of q0 for unmixed columns
-    cols.forEach((c, j) => {
-      if (!mixedCols.has(c)) plain[j] = isTop ? src[c] : src[c] - n1;
-      B.set(U.subarray(rootIdx[j] * k, (rootIdx[j] + 1) * k), j * k);
-    });
-    for (let r = 0; r < rows; r++) {
-      const ro = r * w;
-      const ao = r * q;
-      for (let j = 0; j < q; j++) if (plain[j] >= 0) A[ao + j] = q0[ro + plain[j]];
-    }
-    cols.forEach((c, j) => {
-      const mixed = mixedCols.get(c);
-      if (mixed) for (let r = 0; r < rows; r++) A[r * q + j] = mixed[r0 + r];
-    });
-    return { A, B, q, rows };
-  };
-  const parts: Float64Array[] = [];
-  for (const side of ['top', 'bottom'] as const) {
-    const g = gather(side);
-    parts.push(k > 0 ? await gemm(g.A, g.B, g.rows, g.q, k) : new Float64Array(0));
+  // Output columns: the k roots in order, then the deflated basis columns. Row src[c] of M holds
+  // basis column c's coefficients in every output column (before the rotations: U's row, or a 1).
+  const M = work.scratch.subarray(0, m * m).fill(0);
+  const outValue = new Float64Array(m);
+  for (let i = 0; i < k; i++) {
+    M.set(U.subarray(i * k, (i + 1) * k), src[keep[i]] * m);
+    outValue[i] = roots.lambda[i];
   }
-  const [yTop, yBot] = parts;
-
-  // Assemble all eigenpairs sorted ascending, row by row.
-  const order: { value: number; root: number; col: number }[] = [];
-  for (let i = 0; i < k; i++) order.push({ value: roots.lambda[i], root: i, col: -1 });
-  for (let c = 0; c < m; c++) if (deflated[c]) order.push({ value: D[c], root: -1, col: c });
-  order.sort((x, y) => x.value - y.value);
-  const values = new Float64Array(m);
-  const vectors = new Float64Array(m * m);
-  const rootOf = new Int32Array(m).fill(-1);
-  const fromLeft = new Int32Array(m).fill(-1);
-  const fromRight = new Int32Array(m).fill(-1);
-  order.forEach((o, j) => {
-    values[j] = o.value;
-    if (o.root >= 0) rootOf[j] = o.root;
-    else if (mixedCols.has(o.col)) {
-      const v = mixedCols.get(o.col)!;
-      for (let r = 0; r < m; r++) vectors[r * m + j] = v[r];
-    } else if (src[o.col] < n1) fromLeft[j] = src[o.col];
-    else fromRight[j] = src[o.col] - n1;
-  });
-  for (let r = 0; r < m; r++) {
-    const top = r < n1;
-    const y = top ? yTop : yBot;
-    const yo = (top ? r : r - n1) * k;
-    const q = top ? left.vectors : right.vectors;
-    const qo = top ? r * n1 : (r - n1) * n2;
-    const from = top ? fromLeft : fromRight;
-    const vo = r * m;
+  for (let c = 0, j = k; c < m; c++) {
+    if (!deflated[c]) continue;
+    M[src[c] * m + j] = 1;
+    outValue[j++] = D[c];
+  }
+  // The vectors are B·M' with B the rotated basis = B0·G1·G2·…; so M = G1·(G2·(…·M')): the last
+  // rotation first, each a row operation on rows pj, c (in M's row numbering).
+  for (let r = rotations.length - 4; r >= 0; r -= 4) {
+    const rp = src[rotations[r]] * m;
+    const rc = src[rotations[r + 1]] * m;
+    const cs = rotations[r + 2];
+    const sn = rotations[r + 3];
     for (let j = 0; j < m; j++) {
-      const root = rootOf[j];
-      if (root >= 0) vectors[vo + j] = y[yo + root];
-      else if (from[j] >= 0) vectors[vo + j] = q[qo + from[j]];
+      const x = M[rp + j];
+      const y = M[rc + j];
+      M[rp + j] = cs * x - sn * y;
+      M[rc + j] = sn * x + cs * y;
     }
   }
-  return { values, vectors };
+  // Top rows = Q1·M[0:n1], bottom rows = Q2·M[n1:], written in place.
+  await timed(work.timings, 'tridiagonalSolve.gemm', async () => {
+    await gemm(left.vectors, M.subarray(0, n1 * m), n1, n1, m, { out: vectors.subarray(0, n1 * m) });
+    await gemm(right.vectors, M.subarray(n1 * m), n2, n2, m, { out: vectors.subarray(n1 * m) });
+  });
+  sortPairs(outValue, Int32Array.from({ length: m }, (_, j) => j), values, columns);
+  return { values, vectors, columns };
+}
+
+/** values/columns ← (v, col) pairs sorted by v ascending. */
+function sortPairs(v: Float64Array, col: Int32Array, values: Float64Array, columns: Int32Array): void {
+  const idx = Int32Array.from({ length: v.length }, (_, i) => i).sort((x, y) => v[x] - v[y]);
+  for (let j = 0; j < idx.length; j++) {
+    values[j] = v[idx[j]];
+    columns[j] = col[idx[j]];
+  }
 }

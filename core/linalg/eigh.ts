@@ -14,13 +14,16 @@ export class EighError extends Error {
 }
 
 export interface EighOptions {
-  /** Householder panel width (default 64). */
+  /** Householder panel width (default 128; see tridiagonalize.ts). */
   blockSize?: number;
   /** Divide-and-conquer leaf size (default 32). */
   leafSize?: number;
   /** Aborts between panels / merges (throws the signal's reason). */
   signal?: AbortSignal;
-  /** Filled with seconds spent per phase: tridiagonalize, tridiagonalSolve, backTransform. */
+  /**
+   * Filled with seconds spent per phase: tridiagonalize, tridiagonalSolve, backTransform, total; and
+   * within them `phase.step` keys for the ORT calls and the main JS steps (the rest of a phase is JS).
+   */
   timings?: Record<string, number>;
 }
 
@@ -41,16 +44,14 @@ export async function eigh(a: Float64Array, n: number, opts: EighOptions = {}): 
   const clock = () => performance.now() / 1000;
   const timings = opts.timings;
   const t0 = clock();
-  // Symmetrize and scale to max |a_ij| = 1 (LAPACK scales too): keeps every intermediate in range.
-  const s = new Float64Array(n * n);
+  // Scale by a power of two near 1/max |a_ij| (LAPACK scales too; a power of two is exact both ways),
+  // so that every intermediate stays in range.
   let amax = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      const v = 0.5 * (a[i * n + j] + a[j * n + i]);
-      if (!Number.isFinite(v)) throw new EighError(`matrix has a non-finite entry at (${i}, ${j})`);
-      s[i * n + j] = v;
-      s[j * n + i] = v;
-      amax = Math.max(amax, Math.abs(v));
+  for (let i = 0; i < a.length; i++) {
+    const x = Math.abs(a[i]);
+    if (!(x <= amax)) {
+      if (!Number.isFinite(x)) throw new EighError(`matrix has a non-finite entry at (${Math.floor(i / n)}, ${i % n})`);
+      amax = x;
     }
   }
   const values = new Float64Array(n);
@@ -59,21 +60,45 @@ export async function eigh(a: Float64Array, n: number, opts: EighOptions = {}): 
     for (let i = 0; i < n; i++) vectors[i * n + i] = 1;
     return { values, vectors };
   }
-  const inv = 1 / amax;
-  for (let i = 0; i < s.length; i++) s[i] *= inv;
+  const e2 = Math.min(1000, Math.max(-1000, Math.floor(Math.log2(amax))));
+  const half = 2 ** (-e2 - 1); // ½ of the scale
+  // Symmetrize and scale in one pass, in 64×64 tiles: the transposed side of a plain row loop would
+  // walk down columns of a matrix that does not fit in cache (one miss per element).
+  const s = new Float64Array(n * n);
+  const TILE = 64;
+  for (let i0 = 0; i0 < n; i0 += TILE) {
+    const i1 = Math.min(n, i0 + TILE);
+    for (let j0 = 0; j0 <= i0; j0 += TILE) {
+      for (let i = i0; i < i1; i++) {
+        const j1 = Math.min(i + 1, j0 + TILE);
+        for (let j = j0; j < j1; j++) {
+          const v = (a[i * n + j] * half) + (a[j * n + i] * half);
+          s[i * n + j] = v;
+          s[j * n + i] = v;
+        }
+      }
+    }
+  }
+  if (timings) timings['tridiagonalize.symmetrize'] = clock() - t0;
 
-  const tri = await tridiagonalize(s, n, { blockSize: opts.blockSize, signal: opts.signal });
+  const tri = await tridiagonalize(s, n, { blockSize: opts.blockSize, signal: opts.signal, timings });
   const t1 = clock();
-  const eig = await tridiagonalEigen(tri.d, tri.e, n, { leafSize: opts.leafSize, signal: opts.signal });
+  const eig = await tridiagonalEigen(tri.d, tri.e, n, { leafSize: opts.leafSize, signal: opts.signal, timings });
   const t2 = clock();
   const z = eig.vectors;
-  await applyQ(tri, z, n, { signal: opts.signal });
+  // s (the tridiagonalization's working matrix) is dead now: the back-transformation alternates with it.
+  await applyQ(tri, z, n, { signal: opts.signal, timings, work: s });
   const t3 = clock();
-  // Ascending → descending: reverse the values and the columns.
-  for (let j = 0; j < n; j++) values[j] = eig.values[n - 1 - j] * amax;
+  // Ascending → descending, and each value's vector into its column (D&C leaves columns unsorted).
+  const from = new Int32Array(n);
+  const unscale = 2 ** e2;
+  for (let j = 0; j < n; j++) {
+    values[j] = eig.values[n - 1 - j] * unscale;
+    from[j] = eig.columns[n - 1 - j];
+  }
   for (let r = 0; r < n; r++) {
     const row = r * n;
-    for (let j = 0; j < n; j++) vectors[row + j] = z[row + n - 1 - j];
+    for (let j = 0; j < n; j++) vectors[row + j] = z[row + from[j]];
   }
   if (timings) {
     timings.tridiagonalize = t1 - t0;

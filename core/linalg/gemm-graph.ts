@@ -54,7 +54,8 @@ function attrFloat(w: W, name: string, f: number): void {
 }
 
 export interface GraphNode {
-  op: 'Gemm' | 'MatMul';
+  /** Concat (attribute axis) joins small operands so that one product serves several vectors. */
+  op: 'Gemm' | 'MatMul' | 'Concat';
   inputs: string[];
   output: string;
   /** Integers are INT attributes; { f } are FLOAT attributes (float32 on the wire). */
@@ -67,9 +68,14 @@ export interface GraphSpec {
   inputs: { name: string; dims: [string, string] }[];
   outputs: { name: string; dims: [string, string] }[];
   nodes: GraphNode[];
+  /**
+   * Run thousands of times back to back (e.g. once per matrix column): its session's threads may
+   * spin between runs when SLICE_LINALG_SPIN=1 (see matmul.ts).
+   */
+  hot?: boolean;
 }
 
-/** A small graph of Gemm/MatMul nodes over one dtype, every dim symbolic (one session, all shapes). */
+/** A small graph of Gemm/MatMul/Concat nodes over one dtype, every dim symbolic (one session, all shapes). */
 export function graphModel(spec: GraphSpec): Uint8Array {
   const w = protobuf.Writer.create();
   w.uint32((1 << 3) | 0).int64(8); // ir_version

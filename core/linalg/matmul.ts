@@ -22,7 +22,8 @@ export interface GemmOptions<T extends FloatArray> {
   c?: T;
   /**
    * Preallocated m×n result (e.g. a view into a larger buffer); must not overlap any input. The
-   * product is written there and `out` is returned.
+   * product is written there and `out` is returned. (onnxruntime-node 1.30 also copies it into a
+   * fresh buffer, which is dropped.)
    */
   out?: T;
 }
@@ -48,16 +49,32 @@ function session(spec: GemmGraphSpec): Promise<ort.InferenceSession> {
   return s;
 }
 
+// With spinning off, every parallel op wakes its pool's sleeping threads, a fixed cost per op that
+// grows with the thread count; a graph run once per column (`hot`) pays it thousands of times. On a
+// many-core machine spinning may win for those sessions alone; SLICE_LINALG_SPIN=1 turns it on for
+// them (read when the session is created) so that this can be measured where it matters.
+function graphSessionOptions(spec: GraphSpec): ort.InferenceSession.SessionOptions {
+  if (!spec.hot || process.env.SLICE_LINALG_SPIN !== '1') return SESSION_OPTIONS;
+  return { ...SESSION_OPTIONS, extra: { session: { intra_op: { allow_spinning: '1' } } } };
+}
+
 const graphSessions = new WeakMap<GraphSpec, Promise<ort.InferenceSession>>();
 
 /**
  * Runs a small custom graph (a constant spec object: sessions are cached by its identity). Each feed
- * is [data, rows, cols]; returns the outputs by name.
+ * is [data, rows, cols]; returns the outputs by name. Outputs named in `outs` ([data, rows, cols],
+ * must not overlap any feed) are written there instead of into fresh arrays. (onnxruntime-node 1.30
+ * still returns a copy of every output in a fresh JS buffer, dropped here: ~0.5 s per GB of output,
+ * single-threaded, so big results should be few.)
  */
-export async function runGraph<T extends FloatArray>(spec: GraphSpec, feeds: Record<string, [T, number, number]>): Promise<Record<string, T>> {
+export async function runGraph<T extends FloatArray>(
+  spec: GraphSpec,
+  feeds: Record<string, [T, number, number]>,
+  outs: Record<string, [T, number, number]> = {},
+): Promise<Record<string, T>> {
   let s = graphSessions.get(spec);
   if (!s) {
-    s = ort.InferenceSession.create(graphModel(spec), SESSION_OPTIONS);
+    s = ort.InferenceSession.create(graphModel(spec), graphSessionOptions(spec));
     graphSessions.set(spec, s);
   }
   const tensors: Record<string, ort.Tensor> = {};
@@ -65,9 +82,21 @@ export async function runGraph<T extends FloatArray>(spec: GraphSpec, feeds: Rec
     check(name, data, rows * cols);
     tensors[name] = new ort.Tensor(spec.dtype, data, [rows, cols]);
   }
-  const out = await (await s).run(tensors);
+  const sess = await s;
+  let out: ort.InferenceSession.ReturnType;
+  if (Object.keys(outs).length === 0) out = await sess.run(tensors);
+  else {
+    // null fetches are allocated by ORT, as without `outs`.
+    const fetches: Record<string, ort.Tensor | null> = {};
+    for (const o of spec.outputs) {
+      const given = outs[o.name];
+      if (given) check(o.name, given[0], given[1] * given[2]);
+      fetches[o.name] = given ? new ort.Tensor(spec.dtype, given[0], [given[1], given[2]]) : null;
+    }
+    out = await sess.run(tensors, fetches);
+  }
   const result: Record<string, T> = {};
-  for (const o of spec.outputs) result[o.name] = out[o.name].data as T;
+  for (const o of spec.outputs) result[o.name] = (outs[o.name]?.[0] ?? out[o.name].data) as T;
   return result;
 }
 

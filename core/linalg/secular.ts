@@ -13,58 +13,79 @@ export interface SecularRoots {
   delta: Float64Array;
 }
 
+/** ψ, ψ', φ, φ' at λ = origin + t (poles ≤ j in ψ): one pass, one division per term. */
+function evalSums(d: Float64Array, z2: Float64Array, k: number, j: number, origin: number, t: number, out: Float64Array): void {
+  let a = 0;
+  let da = 0;
+  let b = 0;
+  let db = 0;
+  for (let i = 0; i <= j; i++) {
+    const r = 1 / (d[i] - origin - t);
+    const q = z2[i] * r;
+    a += q;
+    da += q * r;
+  }
+  for (let i = j + 1; i < k; i++) {
+    const r = 1 / (d[i] - origin - t);
+    const q = z2[i] * r;
+    b += q;
+    db += q * r;
+  }
+  out[0] = a;
+  out[1] = da;
+  out[2] = b;
+  out[3] = db;
+}
+
 function root(d: Float64Array, z2: Float64Array, k: number, rho: number, j: number, delta: Float64Array): number {
   const rhoinv = 1 / rho;
   const dj = delta.subarray(j * k, (j + 1) * k);
-  let origin: number;
+  // ψ (poles ≤ j) and φ (poles > j) with their derivatives at the current point. Each evaluation is a
+  // pass over all k poles, one division per term; they are most of the secular solve's time, so the
+  // midpoint evaluation that picks the origin is also the first iterate.
+  let psi = 0;
+  let dpsi = 0;
+  let phi = 0;
+  let dphi = 0;
   let lo: number;
   let hi: number;
+  let tau: number;
+  let dorg: number;
+  const sums = new Float64Array(4);
+  const evaluate = (origin: number, t: number) => {
+    evalSums(d, z2, k, j, origin, t, sums);
+    psi = sums[0];
+    dpsi = sums[1];
+    phi = sums[2];
+    dphi = sums[3];
+  };
   if (j === k - 1) {
     let zz = 0;
     for (let i = 0; i < k; i++) zz += z2[i];
-    origin = j;
+    dorg = d[j];
     lo = 0;
     hi = rho * zz;
+    tau = (lo + hi) / 2;
+    evaluate(dorg, tau);
   } else {
     const gap = d[j + 1] - d[j];
-    const mid = d[j] + gap / 2;
-    let f = rhoinv;
-    for (let i = 0; i < k; i++) f += z2[i] / (d[i] - mid);
-    if (f >= 0) {
-      origin = j;
+    evaluate(d[j] + gap / 2, 0);
+    if (rhoinv + psi + phi >= 0) {
+      dorg = d[j];
       lo = 0;
-      hi = gap / 2;
+      hi = tau = gap / 2;
     } else {
-      origin = j + 1;
-      lo = -gap / 2;
+      dorg = d[j + 1];
+      lo = tau = -gap / 2;
       hi = 0;
     }
   }
-  const dorg = d[origin];
-  for (let i = 0; i < k; i++) dj[i] = d[i] - dorg;
-  // τ ∈ (lo, hi); each step updates the bracket by the sign of f (f increases with τ), then tries a
-  // rational step that models the two nearest poles exactly, falling back to bisection.
-  let tau = (lo + hi) / 2;
+  // τ ∈ [lo, hi] relative to the nearer pole; each step updates the bracket by the sign of f (f
+  // increases with τ), then tries a rational step that models the two nearest poles exactly, falling
+  // back to bisection.
   for (let iter = 0; iter < 400; iter++) {
-    let psi = 0;
-    let dpsi = 0;
-    let phi = 0;
-    let dphi = 0;
-    let abssum = 0;
-    for (let i = 0; i <= j; i++) {
-      const del = dj[i] - tau;
-      const q = z2[i] / del;
-      psi += q;
-      dpsi += q / del;
-      abssum -= q;
-    }
-    for (let i = j + 1; i < k; i++) {
-      const del = dj[i] - tau;
-      const q = z2[i] / del;
-      phi += q;
-      dphi += q / del;
-      abssum += q;
-    }
+    if (iter > 0) evaluate(dorg, tau);
+    const abssum = phi - psi; // psi ≤ 0 ≤ phi termwise
     const f = rhoinv + psi + phi;
     const fp = dpsi + dphi;
     if (Math.abs(f) <= 8 * EPS * (rhoinv + abssum) + EPS * Math.abs(tau) * fp) break;
@@ -72,9 +93,9 @@ function root(d: Float64Array, z2: Float64Array, k: number, rho: number, j: numb
     else hi = tau;
     if (hi - lo <= 2 * EPS * Math.max(Math.abs(lo), Math.abs(hi))) break;
     let next = NaN;
-    const dl = dj[j] - tau;
+    const dl = d[j] - dorg - tau;
     if (j < k - 1) {
-      const du = dj[j + 1] - tau;
+      const du = d[j + 1] - dorg - tau;
       const s = dl * dl * dpsi;
       const S = du * du * dphi;
       const c = f - dl * dpsi - du * dphi;
@@ -99,16 +120,19 @@ function root(d: Float64Array, z2: Float64Array, k: number, rho: number, j: numb
     tau = next > lo && next < hi ? next : (lo + hi) / 2;
     if (iter === 399) throw new ConvergenceError(`secular equation did not converge (root ${j} of ${k})`);
   }
-  for (let i = 0; i < k; i++) dj[i] -= tau;
+  for (let i = 0; i < k; i++) dj[i] = d[i] - dorg - tau;
   return dorg + tau;
 }
 
-/** All k roots of the secular equation with their pole distances. */
-export function solveSecular(d: Float64Array, z: Float64Array, k: number, rho: number): SecularRoots {
+/**
+ * All k roots of the secular equation with their pole distances. `work` (≥ k² elements), when given,
+ * holds delta (no fresh k×k array per merge).
+ */
+export function solveSecular(d: Float64Array, z: Float64Array, k: number, rho: number, work?: Float64Array): SecularRoots {
   const z2 = new Float64Array(k);
   for (let i = 0; i < k; i++) z2[i] = z[i] * z[i];
   const lambda = new Float64Array(k);
-  const delta = new Float64Array(k * k);
+  const delta = work ? work.subarray(0, k * k) : new Float64Array(k * k);
   for (let j = 0; j < k; j++) lambda[j] = root(d, z2, k, rho, j, delta);
   return { lambda, delta };
 }
@@ -117,27 +141,54 @@ export function solveSecular(d: Float64Array, z: Float64Array, k: number, rho: n
  * Gu–Eisenstat: the eigenvectors of D + ρ·z·zᵀ, computed from the roots through a vector ẑ for which
  * the computed roots are exact (Löwner's formula), so the columns are orthogonal to working precision
  * however close the roots are. Returns U k×k row-major, column j the unit eigenvector of λ_j.
+ * U is returned in roots.delta's memory (its last use).
  */
 export function secularVectors(d: Float64Array, z: Float64Array, k: number, roots: SecularRoots): Float64Array {
   const { delta } = roots;
-  const zhat = new Float64Array(k);
-  for (let i = 0; i < k; i++) {
-    // ẑ_i² = Π_j (λ_j − d_i) / Π_{j≠i} (d_j − d_i) = −δ_i(i)·Π_{j≠i} δ_j(i)/(d_i − d_j), δ_j(i) = d_i − λ_j.
-    let w = -delta[i * k + i];
-    for (let j = 0; j < k; j++) if (j !== i) w *= delta[j * k + i] / (d[i] - d[j]);
-    zhat[i] = Math.sign(z[i]) * Math.sqrt(Math.abs(w));
-  }
-  const U = new Float64Array(k * k);
-  const col = new Float64Array(k);
+  // ẑ_i² = Π_j (λ_j − d_i) / Π_{j≠i} (d_j − d_i) = −δ_i(i)·Π_{j≠i} δ_j(i)/(d_i − d_j), δ_j(i) = d_i − λ_j.
+  // Accumulated for all i at once, j outer: each pass reads one contiguous row of delta (i inner,
+  // the same product order per i as a per-i loop).
+  const w = new Float64Array(k);
+  for (let i = 0; i < k; i++) w[i] = -delta[i * k + i];
   for (let j = 0; j < k; j++) {
+    const row = j * k;
+    const dj = d[j];
+    for (let i = 0; i < j; i++) w[i] *= delta[row + i] / (d[i] - dj);
+    for (let i = j + 1; i < k; i++) w[i] *= delta[row + i] / (d[i] - dj);
+  }
+  const zhat = new Float64Array(k);
+  for (let i = 0; i < k; i++) zhat[i] = Math.sign(z[i]) * Math.sqrt(Math.abs(w[i]));
+  // Column j is ẑ_i/δ_j(i), normalized: formed in row j of delta (contiguous, in place), then the
+  // square matrix is transposed in place in 64×64 tiles, so U takes delta's memory.
+  const cols = delta;
+  const inv = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    const row = j * k;
     let nrm = 0;
     for (let i = 0; i < k; i++) {
-      const u = zhat[i] / delta[j * k + i];
-      col[i] = u;
+      const u = zhat[i] / delta[row + i];
+      cols[row + i] = u;
       nrm += u * u;
     }
-    nrm = 1 / Math.sqrt(nrm);
-    for (let i = 0; i < k; i++) U[i * k + j] = col[i] * nrm;
+    inv[j] = 1 / Math.sqrt(nrm);
+  }
+  // U[i][j] = cols[j][i]·inv[j], swapping (i, j) with (j, i) and scaling both on the way.
+  const U = cols;
+  const TILE = 64;
+  for (let i0 = 0; i0 < k; i0 += TILE) {
+    const i1 = Math.min(k, i0 + TILE);
+    for (let j0 = i0; j0 < k; j0 += TILE) {
+      const j1 = Math.min(k, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        const si = inv[i];
+        if (j0 === i0) U[i * k + i] *= si;
+        for (let j = j0 === i0 ? i + 1 : j0; j < j1; j++) {
+          const x = U[i * k + j];
+          U[i * k + j] = U[j * k + i] * inv[j];
+          U[j * k + i] = x * si;
+        }
+      }
+    }
   }
   return U;
 }

@@ -22,6 +22,11 @@ test('random symmetric matrices of many sizes are diagonalized to 1e-12', async 
   for (const n of [1, 2, 3, 7, 33, 64, 65, 66, 129, 300]) await assertAccurate(randomSymmetric(n, n), n);
 });
 
+test('an odd number of 256-reflector blocks (one applied alone after the pairs) back-transforms exactly', async () => {
+  // n = 600: panels of 128 → blocks of 256, 256, 87.
+  await assertAccurate(randomSymmetric(600, 6), 600);
+});
+
 test('small panels and leaves exercise every blocked path', async () => {
   await assertAccurate(randomSymmetric(150, 5), 150, { blockSize: 8, leafSize: 4 });
 });
