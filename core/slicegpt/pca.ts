@@ -85,12 +85,16 @@ export async function principalDirections(moment: SecondMoment): Promise<PcaResu
   const { values, vectors } = await eigh(h, n);
   // The solver returns descending order; sort anyway (stably) so a different solver cannot reorder the model.
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[b] - values[a] || a - b);
-  const q = new Float64Array(n * n);
   const eigenvalues = new Float64Array(n);
-  for (let c = 0; c < n; c++) {
-    const src = order[c];
-    eigenvalues[c] = values[src] - damp;
-    for (let r = 0; r < n; r++) q[r * n + c] = vectors[r * n + src];
+  for (let c = 0; c < n; c++) eigenvalues[c] = values[order[c]] - damp;
+  // Already in order (the usual case): no copy. Otherwise permute columns row by row (sequential writes).
+  let q = vectors;
+  if (order.some((src, c) => src !== c)) {
+    q = new Float64Array(n * n);
+    for (let r = 0; r < n; r++) {
+      const row = r * n;
+      for (let c = 0; c < n; c++) q[row + c] = vectors[row + order[c]];
+    }
   }
   return { n, q, eigenvalues, damp, tokens: moment.tokens };
 }
