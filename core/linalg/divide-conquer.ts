@@ -32,6 +32,12 @@ export interface DivideConquerOptions {
   signal?: AbortSignal;
   /** Accumulates seconds in the merges' Gemms and in the secular equation (roots and vectors). */
   timings?: Timings;
+  /**
+   * Have the top merge store the vectors in descending order of value (columns[j] = m − 1 − j), as
+   * eigh returns them: its Gemm writes them there at no cost, sparing the caller an m² permutation.
+   * (Not guaranteed: check `columns`; a single leaf comes back ascending.)
+   */
+  descending?: boolean;
 }
 
 /** Eigen-decomposition of the tridiagonal (d, e) of size m; d and e are not modified. */
@@ -41,7 +47,8 @@ export async function tridiagonalEigen(d: Float64Array, e: Float64Array, m: numb
   // time, and a fresh 100+ MB array per merge costs page faults and garbage collections.
   // The children's vector matrices are dead once merged; later merges of the same size reuse them.
   const scratch = m > leaf ? new Float64Array(m * m) : new Float64Array(0);
-  return solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, { scratch, pool: new Map(), timings: opts.timings }, opts.signal);
+  const work = { scratch, pool: new Map(), timings: opts.timings };
+  return solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, work, opts.signal, !!opts.descending);
 }
 
 interface Work {
@@ -63,7 +70,7 @@ function release(work: Work, x: Float64Array): void {
   else work.pool.set(x.length, [x]);
 }
 
-async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, work: Work, signal?: AbortSignal): Promise<TridiagonalEigen> {
+async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, work: Work, signal?: AbortSignal, descending = false): Promise<TridiagonalEigen> {
   signal?.throwIfAborted();
   if (m <= leaf) {
     const values = d.slice();
@@ -80,7 +87,7 @@ async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, 
   d2[0] -= rho;
   const left = await solve(d1, e.subarray(0, n1 - 1), n1, leaf, work, signal);
   const right = await solve(d2, e.subarray(n1), m - n1, leaf, work, signal);
-  const merged = await merge(left, right, n1, m - n1, rho, beta < 0 ? -1 : 1, work);
+  const merged = await merge(left, right, n1, m - n1, rho, beta < 0 ? -1 : 1, work, descending);
   release(work, left.vectors);
   release(work, right.vectors);
   return merged;
@@ -90,7 +97,16 @@ async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, 
  * Eigen-decomposition of diag(Q1, Q2)·(diag(λ1, λ2) + ρ·z·zᵀ)·diag(Q1, Q2)ᵀ with z = [last row of
  * Q1, sign·first row of Q2] — the tridiagonal whose halves the children solved.
  */
-async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, rho: number, sign: number, work: Work): Promise<TridiagonalEigen> {
+async function merge(
+  left: TridiagonalEigen,
+  right: TridiagonalEigen,
+  n1: number,
+  n2: number,
+  rho: number,
+  sign: number,
+  work: Work,
+  descending: boolean,
+): Promise<TridiagonalEigen> {
   const m = n1 + n2;
   // Basis columns sorted by value (the children's values are each ascending). src[c] is the row of M
   // that multiplies it: a column of Q1 (< n1) or n1 + a column of Q2.
@@ -165,7 +181,7 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
   const values = new Float64Array(m);
   const columns = new Int32Array(m);
   const vectors = take(work, m * m);
-  if (rotations.length === 0 && deflated.every((x) => x === 1)) {
+  if (!descending && rotations.length === 0 && deflated.every((x) => x === 1)) {
     vectors.fill(0);
     for (let r = 0; r < n1; r++) vectors.set(left.vectors.subarray(r * n1, (r + 1) * n1), r * m);
     for (let r = 0; r < n2; r++) vectors.set(right.vectors.subarray(r * n2, (r + 1) * n2), (n1 + r) * m + n1);
@@ -191,19 +207,22 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
   const U = secularVectors(dk, zk, k, roots);
   if (work.timings) work.timings['tridiagonalSolve.secular'] = (work.timings['tridiagonalSolve.secular'] ?? 0) + (performance.now() - t0) / 1000;
 
-  // Output columns: the k roots in order, then the deflated basis columns. Row src[c] of M holds
-  // basis column c's coefficients in every output column (before the rotations: U's row, or a 1).
-  const M = work.scratch.subarray(0, m * m).fill(0);
+  // Eigenpair j: the k roots in order, then the deflated basis columns; stored in column place[j]
+  // (j itself, or its rank from the top when descending). Row src[c] of M holds basis column c's
+  // coefficients in every output column (before the rotations: U's row, or a 1).
   const outValue = new Float64Array(m);
+  for (let i = 0; i < k; i++) outValue[i] = roots.lambda[i];
+  for (let c = 0, j = k; c < m; c++) if (deflated[c]) outValue[j++] = D[c];
+  const order = Int32Array.from({ length: m }, (_, j) => j).sort((x, y) => outValue[x] - outValue[y]);
+  const place = Int32Array.from({ length: m }, (_, j) => j);
+  if (descending) for (let r = 0; r < m; r++) place[order[r]] = m - 1 - r;
+  const M = work.scratch.subarray(0, m * m).fill(0);
   for (let i = 0; i < k; i++) {
-    M.set(U.subarray(i * k, (i + 1) * k), src[keep[i]] * m);
-    outValue[i] = roots.lambda[i];
+    const row = src[keep[i]] * m;
+    if (!descending) M.set(U.subarray(i * k, (i + 1) * k), row);
+    else for (let j = 0, u = i * k; j < k; j++) M[row + place[j]] = U[u + j];
   }
-  for (let c = 0, j = k; c < m; c++) {
-    if (!deflated[c]) continue;
-    M[src[c] * m + j] = 1;
-    outValue[j++] = D[c];
-  }
+  for (let c = 0, j = k; c < m; c++) if (deflated[c]) M[src[c] * m + place[j++]] = 1;
   // The vectors are B·M' with B the rotated basis = B0·G1·G2·…; so M = G1·(G2·(…·M')): the last
   // rotation first, each a row operation on rows pj, c (in M's row numbering).
   for (let r = rotations.length - 4; r >= 0; r -= 4) {
@@ -223,7 +242,10 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
     await gemm(left.vectors, M.subarray(0, n1 * m), n1, n1, m, { out: vectors.subarray(0, n1 * m) });
     await gemm(right.vectors, M.subarray(n1 * m), n2, n2, m, { out: vectors.subarray(n1 * m) });
   });
-  sortPairs(outValue, Int32Array.from({ length: m }, (_, j) => j), values, columns);
+  for (let r = 0; r < m; r++) {
+    values[r] = outValue[order[r]];
+    columns[r] = place[order[r]];
+  }
   return { values, vectors, columns };
 }
 

@@ -55,8 +55,8 @@ export async function eigh(a: Float64Array, n: number, opts: EighOptions = {}): 
     }
   }
   const values = new Float64Array(n);
-  const vectors = new Float64Array(n * n);
   if (amax === 0) {
+    const vectors = new Float64Array(n * n);
     for (let i = 0; i < n; i++) vectors[i * n + i] = 1;
     return { values, vectors };
   }
@@ -83,22 +83,29 @@ export async function eigh(a: Float64Array, n: number, opts: EighOptions = {}): 
 
   const tri = await tridiagonalize(s, n, { blockSize: opts.blockSize, signal: opts.signal, timings });
   const t1 = clock();
-  const eig = await tridiagonalEigen(tri.d, tri.e, n, { leafSize: opts.leafSize, signal: opts.signal, timings });
+  const eig = await tridiagonalEigen(tri.d, tri.e, n, { leafSize: opts.leafSize, signal: opts.signal, timings, descending: true });
   const t2 = clock();
   const z = eig.vectors;
-  // s (the tridiagonalization's working matrix) is dead now: the back-transformation alternates with it.
+  // s (the symmetrized input) is dead now: the back-transformation alternates with it.
   await applyQ(tri, z, n, { signal: opts.signal, timings, work: s });
   const t3 = clock();
-  // Ascending → descending, and each value's vector into its column (D&C leaves columns unsorted).
+  // Descending values; column j must hold values[j]'s vector. The top D&C merge normally stored them
+  // so (then z is returned as is); otherwise (a single leaf, …) the columns are gathered.
   const from = new Int32Array(n);
   const unscale = 2 ** e2;
+  let inPlace = true;
   for (let j = 0; j < n; j++) {
     values[j] = eig.values[n - 1 - j] * unscale;
     from[j] = eig.columns[n - 1 - j];
+    if (from[j] !== j) inPlace = false;
   }
-  for (let r = 0; r < n; r++) {
-    const row = r * n;
-    for (let j = 0; j < n; j++) vectors[row + j] = z[row + from[j]];
+  let vectors = z;
+  if (!inPlace) {
+    vectors = new Float64Array(n * n);
+    for (let r = 0; r < n; r++) {
+      const row = r * n;
+      for (let j = 0; j < n; j++) vectors[row + j] = z[row + from[j]];
+    }
   }
   if (timings) {
     timings.tridiagonalize = t1 - t0;

@@ -43,9 +43,10 @@ export interface Tridiagonal {
 export interface TridiagonalizeOptions {
   /**
    * Panel width (default 128). Wider panels mean fewer trailing updates, and each one's result (the
-   * whole trailing matrix) is copied by onnxruntime-node into a fresh JS buffer — ~0.5 s per GB,
-   * single-threaded, on any machine; narrower panels mean less [V W] traffic per column. 128 halves
-   * the copies of 64 (2.9 → 1.5 GB at n = 4096) for ~10% more per-column traffic.
+   * whole trailing matrix) is copied by onnxruntime-node into a fresh JS buffer — ~0.5 s per GB on the
+   * 2-core dev machine (memcpy + page faults: more cores do not help); narrower panels mean less
+   * [V W] traffic per column. 128 halves the copies of 64 (2.9 → 1.5 GB at n = 4096) for ~10% more
+   * per-column traffic; the best width depends on the machine (bench: --block-size).
    */
   blockSize?: number;
   /** Checked between panels. */
