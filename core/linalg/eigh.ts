@@ -14,7 +14,7 @@ export class EighError extends Error {
 }
 
 export interface EighOptions {
-  /** Householder panel width (default 128; see tridiagonalize.ts). */
+  /** Householder panel width (default: 256 for n ≥ 2048 on ≥ 8 cores, else 128; see tridiagonalize.ts). */
   blockSize?: number;
   /** Divide-and-conquer leaf size (default 32). */
   leafSize?: number;

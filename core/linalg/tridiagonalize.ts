@@ -12,6 +12,7 @@
 // JS loop is over contiguous memory except the O(m) scatter into VW: column i of the panel-start
 // trailing matrix is read as its row i (the matrix is symmetric), so no strided walk through a
 // matrix of 100+ MB ever happens (each such walk is thousands of cache and TLB misses).
+import { availableParallelism } from 'node:os';
 import type { GraphSpec } from './gemm-graph';
 import { gemm, runGraph } from './matmul';
 import { timed, type Timings } from './timing';
@@ -40,12 +41,22 @@ export interface Tridiagonal {
   panels: ReflectorPanel[];
 }
 
+/**
+ * 256 for large matrices on many cores, else 128. Measured at n = 4096, tridiagonalization + rest:
+ * 16-core H100 host 6.32 s (256) vs 6.77 s (128) vs 7.70 s (64) in total; 2-core dev machine 10.1 s
+ * (128) vs 11.3 s (256) for the tridiagonalization. With many cores the per-column products are
+ * cheap and the trailing-matrix copies (fewer with wider panels) weigh more.
+ */
+export function defaultPanelWidth(n: number, cores = availableParallelism()): number {
+  return n >= 2048 && cores >= 8 ? 256 : 128;
+}
+
 export interface TridiagonalizeOptions {
   /**
-   * Panel width (default 128). Wider panels mean fewer trailing updates, and each one's result (the
-   * whole trailing matrix) is copied by onnxruntime-node into a fresh JS buffer — ~0.5 s per GB on the
-   * 2-core dev machine (memcpy + page faults: more cores do not help); narrower panels mean less
-   * [V W] traffic per column. 128 halves the copies of 64 (2.9 → 1.5 GB at n = 4096) for ~10% more
+   * Panel width (default: defaultPanelWidth). Wider panels mean fewer trailing updates, and each one's
+   * result (the whole trailing matrix) is copied by onnxruntime-node into a fresh JS buffer — ~0.5 s per
+   * GB on the 2-core dev machine (memcpy + page faults: more cores do not help); narrower panels mean
+   * less [V W] traffic per column. 128 halves the copies of 64 (2.9 → 1.5 GB at n = 4096) for ~10% more
    * per-column traffic; the best width depends on the machine (bench: --block-size).
    */
   blockSize?: number;
@@ -96,7 +107,7 @@ function panelShape(m: number, nb: number) {
 
 /** Reduces the symmetric n×n row-major `a` (both triangles stored) to tridiagonal form; `a` is not modified. */
 export async function tridiagonalize(a: Float64Array, n: number, opts: TridiagonalizeOptions = {}): Promise<Tridiagonal> {
-  const nb = Math.max(1, opts.blockSize ?? 128);
+  const nb = Math.max(1, opts.blockSize ?? defaultPanelWidth(n));
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(n - 1, 0));
   const panels: ReflectorPanel[] = [];

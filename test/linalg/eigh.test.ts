@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eigh, EighError } from '../../core/linalg/eigh';
 import { gemm } from '../../core/linalg/matmul';
+import { defaultPanelWidth } from '../../core/linalg/tridiagonalize';
 import { isDescending, orthogonality, randomSymmetric, residual, rng, withSpectrum } from './check';
 
 const TOL = 1e-12;
@@ -25,6 +26,13 @@ test('random symmetric matrices of many sizes are diagonalized to 1e-12', async 
 test('an odd number of 256-reflector blocks (one applied alone after the pairs) back-transforms exactly', async () => {
   // n = 600: panels of 128 → blocks of 256, 256, 87.
   await assertAccurate(randomSymmetric(600, 6), 600);
+});
+
+test('256-wide panels (the many-core default for n ≥ 2048) diagonalize to 1e-12', async () => {
+  assert.equal(defaultPanelWidth(4096, 16), 256);
+  assert.equal(defaultPanelWidth(4096, 2), 128);
+  assert.equal(defaultPanelWidth(1024, 16), 128);
+  await assertAccurate(randomSymmetric(700, 7), 700, { blockSize: 256 });
 });
 
 test('small panels and leaves exercise every blocked path', async () => {
