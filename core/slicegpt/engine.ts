@@ -63,6 +63,25 @@ export function hostEngine(runner: BlockRunner): SignalEngine {
   };
 }
 
+export class DeviceMemoryError extends Error {
+  override name = 'DeviceMemoryError';
+}
+
+/**
+ * A GPU running out of memory surfaces as an ORT error from deep inside a run; say what to change.
+ * (Activations over the budget already go to host RAM: what does not fit is one batch's intermediates.)
+ */
+export async function guarded<T>(what: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    const m = e instanceof Error ? e.message : String(e);
+    if (/out of memory|\boom\b|failed to allocate|allocation/i.test(m))
+      throw new DeviceMemoryError(`the GPU ran out of memory in the ${what} pass: try a smaller --batch-size (windows per pass) or --vram-gb (${m.split('\n')[0]})`);
+    throw e;
+  }
+}
+
 /** Device-resident activations through a runner created with `resident: true` on a GPU EP. */
 export function deviceEngine(runner: OrtRunner): SignalEngine {
   const dev = runner.device;
@@ -78,10 +97,10 @@ export function deviceEngine(runner: OrtRunner): SignalEngine {
   const asTensor = (x: Activations, b: number, s: number): Tensor => (x instanceof Float32Array ? new ort.Tensor('float32', x, [b, s, x.length / (b * s)]) : x);
   return {
     kind: 'device',
-    embed: (w, ids, b, s) => runner.embedTensor(w, ids, b, s),
-    attention: (w, x, b, s) => runner.attentionTensor(w, x, b, s),
-    mlp: (w, x, b, s) => runner.mlpTensor(w, x, b, s),
-    parallel: (w, x, b, s) => runner.parallelTensor(w, x, b, s),
+    embed: (w, ids, b, s) => guarded('embedding', () => runner.embedTensor(w, ids, b, s)),
+    attention: (w, x, b, s) => guarded('attention', () => runner.attentionTensor(w, x, b, s)),
+    mlp: (w, x, b, s) => guarded('MLP', () => runner.mlpTensor(w, x, b, s)),
+    parallel: (w, x, b, s) => guarded('block', () => runner.parallelTensor(w, x, b, s)),
     // Each batch's Gram is added on the device (compensated float32 pair, device.ts): the GPU queue is
     // never drained for a download mid-pass, and a pass downloads two n×n matrices instead of one per batch.
     async moment(m, x, tokens, keep) {

@@ -20,3 +20,15 @@ for (const name of ['tiny-llama', 'tiny-phi'] as const) {
     assert.ok(r25 < 1e-5, `0.25: device ${dev.points[1].ppl} vs host ${host.points[0].ppl} (${(r25 * 100).toFixed(4)} %)`);
   });
 }
+
+test('a GPU allocation failure inside a pass becomes one actionable DeviceMemoryError; other errors pass through', async () => {
+  const { guarded, DeviceMemoryError } = await import('../../core/slicegpt/engine');
+  await assert.rejects(
+    guarded('attention', async () => {
+      throw new Error('Failed to allocate a buffer of size 4294967296\n  at webgpu');
+    }),
+    (e: Error) => e instanceof DeviceMemoryError && /attention pass/.test(e.message) && /--batch-size/.test(e.message) && !e.message.includes('\n'),
+  );
+  await assert.rejects(guarded('MLP', async () => { throw new RangeError('shape mismatch'); }), RangeError);
+  assert.equal(await guarded('MLP', async () => 7), 7);
+});
