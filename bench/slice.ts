@@ -4,7 +4,7 @@
 // d and the perplexity of the sliced model, under the issue's protocol: calibration = the first 64 windows of
 // 256 tokens of the bundled WikiText-2 validation split, round 8, head unsliced; perplexity per
 // ../shared/models/README.md (seqlen 256, all test windows unless --windows N).
-//   flags: --models a,b  --ratios 0.1,0.2  --windows N  --nsamples 64  --seqlen 256  --ep cpu  --models-dir DIR
+//   flags: --models a,b  --ratios 0.1,0.2  --windows N  --nsamples 64  --seqlen 256  --ep cpu  --models-dir DIR  --vram-gb G
 //
 // Synthetic mode: `--synthetic llama-2-7b --layers 2 [--nsamples 128 --seqlen 2048 --ep cpu --engine host|device
 // --batch N --vram-gb 40]` — random
@@ -49,6 +49,8 @@ async function protocol(f: Map<string, string>): Promise<void> {
   const seqlen = Number(f.get('seqlen') ?? 256);
   const maxWindows = f.has('windows') ? Number(f.get('windows')) : undefined;
   const ep = (f.get('ep') ?? 'cpu') as ExecutionProvider;
+  // --vram-gb: the device engine's activation budget (tiny values force the spill-to-host path).
+  const vramBytes = f.has('vram-gb') ? Number(f.get('vram-gb')) * 2 ** 30 : undefined;
   const rows = (await wikitext2('test')).rows;
   const report: Record<string, unknown> = { protocol: { calibration: 'wikitext2 validation (bundled, tokenized release)', nsamples, seqlen, sampling: 'first', round: 8, sliceHead: false, evalSeqLen: 256, maxWindows: maxWindows ?? 'all', ep }, models: {} };
   for (const name of models) {
@@ -65,7 +67,7 @@ async function protocol(f: Map<string, string>): Promise<void> {
     try {
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
-        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration });
+        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration, ...(vramBytes ? { deviceBudgetBytes: vramBytes } : {}) });
         const r = await perplexityOfIds(await openAnyModel(out), runner, ids, { seqLen: 256, maxWindows, batch: 16 });
         points.push({ ratio, d: s.d, ppl: r.ppl, sliceSeconds: +s.seconds.toFixed(2), pplSeconds: +r.seconds.toFixed(2) });
         process.stderr.write(`${name} ratio ${ratio}: d ${s.d} ppl ${r.ppl.toFixed(3)}\n`);
