@@ -33,6 +33,7 @@ import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, rotateReader, rotateWriter, type Rotation } from './rotate';
 import { SecondMoment } from './pca';
 import { ActivationStore, RamBudget } from './activations';
+import { deviceEngine, hostEngine } from './engine';
 import { SlicedModelWriter } from './output';
 import { toSlicingConfig } from './slicing-config';
 import { loadCalibration } from './calibration-input';
@@ -130,7 +131,11 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
     signals.push({ layer, signal, tokens: m.tokens, trace: tr });
   };
 
-  const runner = await createBlockRunner(src.arch, { ep: o.ep });
+  // Pass 1 runs on the same signal engines as the per-layer algorithm (engine.ts): device-resident on a GPU EP.
+  const engineKind = o.engine ?? (o.ep === 'cpu' ? 'host' : 'device');
+  const runner = await createBlockRunner(src.arch, { ep: o.ep, ...(engineKind === 'device' ? { resident: 'always' as const } : {}) });
+  const engine = engineKind === 'device' ? deviceEngine(runner) : hostEngine(runner);
+  const device = engine.deviceSide(new RamBudget(o.deviceBudgetBytes ?? 4 * 2 ** 30));
   let spilled = 0;
   let top: number[] = [];
   let q: Float64Array;
@@ -138,48 +143,57 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
     let t = now();
     progress('signals', 0);
     const emb = fuseEmbedding(cfg, await src.embedding());
-    let x = new ActivationStore({ name: 'x-e', width: D, dir: scratch, budget });
+    let x = new ActivationStore({ name: 'x-e', width: D, dir: scratch, budget, device });
     const m0 = new SecondMoment(D);
     for (let b = 0; b < batches.length; b++) {
       checkCancelled(ctx);
-      const y = await runner.embed(emb, batches[b].ids, batches[b].count, T);
-      await m0.add(y, tokensOf(b), batches[b].keep);
-      x.set(b, y);
+      const y = await engine.embed(emb, batches[b].ids, batches[b].count, T);
+      await engine.moment(m0, y, tokensOf(b), batches[b].keep);
+      await x.put(b, y);
     }
+    await engine.settle(m0);
     await absorb(m0, null, 'embedding');
+    await engine.endLayer();
     timings.push({ layer: -1, signals: now() - t, pca: 0, rotate: 0 });
     for (let i = 0; i < L; i++) {
       checkCancelled(ctx);
       t = now();
       progress('signals', 1 + i, i);
       const w = fuseLayer(cfg, await src.layer(i));
-      const next = new ActivationStore({ name: `x-${i}`, width: D, dir: scratch, budget });
+      const next = new ActivationStore({ name: `x-${i}`, width: D, dir: scratch, budget, device });
       if (w.kind === 'parallel') {
         const mOut = new SecondMoment(D);
         for (let b = 0; b < batches.length; b++) {
           checkCancelled(ctx);
-          const y = await runner.parallel(w.block, x.get(b), batches[b].count, T);
-          await mOut.add(y, tokensOf(b), batches[b].keep);
-          next.set(b, y);
+          const y = await engine.parallel(w.block, x.feed(b), batches[b].count, T);
+          x.drop(b);
+          await engine.moment(mOut, y, tokensOf(b), batches[b].keep);
+          await next.put(b, y);
         }
+        await engine.settle(mOut);
         await absorb(mOut, i, 'block');
       } else {
         const mMid = new SecondMoment(D);
         const mOut = new SecondMoment(D);
         for (let b = 0; b < batches.length; b++) {
           checkCancelled(ctx);
-          const mid = await runner.attention(w.attn, x.get(b), batches[b].count, T);
-          await mMid.add(mid, tokensOf(b), batches[b].keep);
-          const y = await runner.mlp(w.mlp, mid, batches[b].count, T);
-          await mOut.add(y, tokensOf(b), batches[b].keep);
-          next.set(b, y);
+          const mid = await engine.attention(w.attn, x.feed(b), batches[b].count, T);
+          x.drop(b);
+          await engine.moment(mMid, mid, tokensOf(b), batches[b].keep);
+          const y = await engine.mlp(w.mlp, mid, batches[b].count, T);
+          engine.release(mid);
+          await engine.moment(mOut, y, tokensOf(b), batches[b].keep);
+          await next.put(b, y);
         }
+        await engine.settle(mMid);
+        await engine.settle(mOut);
         await absorb(mMid, i, 'attention');
         await absorb(mOut, i, 'mlp');
       }
       spilled += x.spilledChunks;
       x.clear();
       x = next;
+      await engine.endLayer();
       timings.push({ layer: i, signals: now() - t, pca: 0, rotate: 0 });
     }
     spilled += x.spilledChunks;

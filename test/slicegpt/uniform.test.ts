@@ -15,7 +15,7 @@ import { MODELS, modelPath, testIds, withRunner } from './helpers';
 
 const base = { cal: 'wikitext2', nsamples: 8, seqlen: 256, sampling: 'first' as const, seed: 0, round: 8, ep: 'cpu' as const };
 
-async function uniformSweep(name: string, ratios: number[], evalWindows: number) {
+async function uniformSweep(name: string, ratios: number[], evalWindows: number, extra: { engine?: 'host' | 'device'; batchSize?: number } = {}) {
   const folder = modelPath(name);
   const dense = await openModel(folder);
   const ids = await testIds(folder, evalWindows);
@@ -27,7 +27,7 @@ async function uniformSweep(name: string, ratios: number[], evalWindows: number)
       const points = [];
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
-        const r = await sliceUniform(quietContext(), { ...base, model: folder, ratio, out, calibration });
+        const r = await sliceUniform(quietContext(), { ...base, ...extra, model: folder, ratio, out, calibration });
         const src = await SlicedModelSource.create(out);
         points.push({ ratio, d: r.d, ppl: (await perplexityOfIds(src, runner, ids)).ppl, result: r, slicing: src.slicing, files: out });
         if (ratio !== ratios[ratios.length - 1]) continue;
@@ -84,4 +84,13 @@ test('uniform rotation of tiny-llama: perplexity rises monotonically over 0.1…
   const mean = r.stats.reduce((a, s) => a + s.explainedVariance, 0) / r.stats.length;
   assert.ok(Math.abs(mean - r.uniform.explainedVariance) < 1e-6, `${mean} vs ${r.uniform.explainedVariance}`);
   assert.equal(r.uniform.top.length, 64);
+});
+
+test('uniform rotation through the device engine (GPU code path, run on the CPU EP) matches the float64 host engine', async () => {
+  // Batches of 2 windows: the device engine sums per-batch Gram matrices on the device.
+  const dev = await uniformSweep('tiny-llama', [0.25], 4, { engine: 'device', batchSize: 2 });
+  const host = await uniformSweep('tiny-llama', [0.25], 4, { engine: 'host', batchSize: 2 });
+  assert.equal(dev.points[0].d, host.points[0].d);
+  const rel = Math.abs(dev.points[0].ppl - host.points[0].ppl) / host.points[0].ppl;
+  assert.ok(rel < 1e-5, `device ${dev.points[0].ppl} vs host ${host.points[0].ppl}`);
 });
