@@ -29,7 +29,7 @@ import { loadCalibration } from '../core/slicegpt/calibration-input';
 import { SyntheticSource } from '../core/slicegpt/synthetic-source';
 import { rotateAndSlice } from '../core/slicegpt/rotate-and-slice';
 import { makeSchedule } from '../core/slicegpt/schedule';
-import { deviceEngine, hostEngine, type SignalEngine } from '../core/slicegpt/engine';
+import { createSignalEngine, type EngineKind, type SignalEngine } from '../core/slicegpt/engine';
 import { flags } from './lib/flags';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -100,10 +100,8 @@ async function synthetic(f: Map<string, string>): Promise<void> {
   const ids = Int32Array.from({ length: nsamples * seqlen }, () => ((s = (s * 1664525 + 1013904223) >>> 0), s % cfg.vocabSize));
   const scratch = mkdtempSync(join(tmpdir(), 'bench-slice-syn-'));
   // The device engine keeps activations on the GPU (the default on GPU EPs); --engine host forces float64 host products.
-  const engineKind = f.get('engine') ?? (ep === 'cpu' ? 'host' : 'device');
-  const runner = await createBlockRunner(src.arch, { ep, ...(engineKind === 'device' ? { resident: 'always' as const } : {}) });
+  const { kind: engineKind, runner, engine } = await createSignalEngine(src.arch, ep, { kind: f.get('engine') as EngineKind | undefined, deviceBudgetBytes: Number(f.get('vram-gb') ?? 40) * 2 ** 30 });
   const batchSize = Number(f.get('batch') ?? (engineKind === 'device' ? Math.max(1, Math.floor(16384 / seqlen)) : Math.max(1, Math.floor(4096 / seqlen))));
-  const engine = engineKind === 'device' ? deviceEngine(runner) : hostEngine(runner);
   // --profile: seconds per engine call, device work waited for after each call (slower overall, but
   // attributes the queued GPU time to the call that queued it).
   const profile: Record<string, number> | null = f.has('profile') ? {} : null;
@@ -121,7 +119,6 @@ async function synthetic(f: Map<string, string>): Promise<void> {
       scratch,
       ramBudgetBytes: Number(f.get('ram-gb') ?? 48) * 2 ** 30,
       engine: profile ? profiled(engine, runner, profile) : engine,
-      deviceBudgetBytes: Number(f.get('vram-gb') ?? 40) * 2 ** 30,
     });
     const perLayer = r.timings.filter((t) => t.layer >= 0);
     const avg = (k: 'load' | 'signals' | 'pca' | 'rotate') => perLayer.reduce((a, t) => a + (t[k] ?? 0), 0) / perLayer.length;

@@ -20,7 +20,7 @@ export class DeviceError extends Error {
   override name = 'DeviceError';
 }
 
-type Kind = 'upload' | 'uploadT' | 'download' | 'download2' | 'gram' | 'gramMasked' | 'matmul' | 'sum' | `acc${'' | 'Masked'}${'' | 'First'}`;
+type Kind = 'upload' | 'uploadT' | 'download' | 'download2' | 'matmul' | 'sum' | `acc${'' | 'Masked'}${'' | 'First'}`;
 
 /**
  * Compensated (Kahan) accumulation of per-batch Gram matrices on the device: the running sum is the
@@ -62,11 +62,9 @@ function graph(kind: Kind): GraphBuilder {
     return g;
   }
   switch (kind) {
-    case 'download2':
-      g.input('x', 'float32', ['A', 'B']);
-      g.node('Identity', ['x'], {}, { out: 'y' });
-      break;
+    // The same Identity: its output's location (session option) is what makes it an upload or a download.
     case 'upload':
+    case 'download2':
       g.input('x', 'float32', ['A', 'B']);
       g.node('Identity', ['x'], {}, { out: 'y' });
       break;
@@ -78,15 +76,6 @@ function graph(kind: Kind): GraphBuilder {
       g.input('x', 'float32', ['A', 'B']);
       g.node('Transpose', ['x'], { perm: [1, 0] }, { out: 'y' });
       break;
-    case 'gram':
-    case 'gramMasked': {
-      // x: [B, S, n] flattened to [B·S, n]; y = xᵀ·x in float32.
-      g.input('x', 'float32', ['B', 'S', 'N']);
-      let x = g.node('Flatten', ['x'], { axis: 2 });
-      if (kind === 'gramMasked') x = g.node('Mul', [x, g.input('keep', 'float32', ['R', 1])]);
-      g.node('Gemm', [x, x], { transA: 1 }, { out: 'y' });
-      break;
-    }
     case 'sum':
       g.input('x', 'float32', ['B', 'S', 'N']);
       g.node('ReduceSum', ['x'], { keepdims: 0 }, { out: 'y' });
@@ -115,7 +104,7 @@ export class DeviceTensors {
   #session(kind: Kind): Promise<ort.InferenceSession> {
     let s = this.#sessions.get(kind);
     if (!s) {
-      const deviceOut = this.onDevice && !['download', 'download2', 'gram', 'gramMasked', 'sum'].includes(kind);
+      const deviceOut = this.onDevice && !['download', 'download2', 'sum'].includes(kind);
       s = ort.InferenceSession.create(graph(kind).toBytes(), {
         executionProviders: executionProviders(this.ep, { passes: true }),
         graphOptimizationLevel: 'all',
@@ -140,23 +129,6 @@ export class DeviceTensors {
     if (t.location === 'cpu') return t.data as Float32Array;
     rank3('download', t);
     return (await (await this.#session('download')).run({ x: t })).y.data as Float32Array;
-  }
-
-  /**
-   * Σ xᵀx over the rows of x ([…, n], rows with keep[r] = 0 left out), computed on the device in
-   * float32 and returned n×n on the host. Callers sum these per-batch partials in float64.
-   */
-  async gram(x: ort.Tensor, keep?: Uint8Array): Promise<Float32Array> {
-    rank3('gram', x);
-    const rows = x.dims[0] * x.dims[1];
-    const flat = x;
-    let out: ort.InferenceSession.OnnxValueMapType;
-    if (keep && keep.some((k) => !k)) {
-      if (keep.length !== rows) throw new DeviceError(`gram: ${keep.length} mask entries for ${rows} rows`);
-      const mask = new ort.Tensor('float32', Float32Array.from(keep), [rows, 1]);
-      out = await (await this.#session('gramMasked')).run({ x: flat, keep: mask });
-    } else out = await (await this.#session('gram')).run({ x: flat });
-    return out.y.data as Float32Array;
   }
 
   /**

@@ -25,7 +25,8 @@ export class RamBudget {
 export class ActivationStore {
   readonly name: string;
   readonly width: number;
-  #chunks: (Float32Array | null)[] = [];
+  /** Host chunks: the data, null = spilled to its file, undefined = none (never written, dropped, or on the device). */
+  #chunks: (Float32Array | null | undefined)[] = [];
   /** Device-resident chunks (index → tensor); such an index has no host chunk. */
   #device = new Map<number, Tensor>();
   #dir: string;
@@ -54,7 +55,7 @@ export class ActivationStore {
     const bytes = x.size * 4;
     if (side.budget.used + bytes <= side.budget.limit) {
       this.#device.set(i, x);
-      this.#chunks[i] = null;
+      this.#chunks[i] = undefined; // keeps `length` counting this index
       side.budget.used += bytes;
       return;
     }
@@ -118,7 +119,6 @@ export class ActivationStore {
       this.#device.delete(i);
       this.#side!.budget.used -= t.size * 4;
       t.dispose();
-      this.#chunks[i] = undefined as unknown as null;
       return;
     }
     const c = this.#chunks[i];
@@ -129,7 +129,7 @@ export class ActivationStore {
   /** Frees one chunk (RAM, spill file or device buffer); reading it afterwards is an error. */
   drop(i: number): void {
     this.#drop(i);
-    this.#chunks[i] = undefined as unknown as null;
+    this.#chunks[i] = undefined;
   }
 
   /** Release RAM and spill files. */

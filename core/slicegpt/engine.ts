@@ -13,10 +13,10 @@
 //   needs ~1.4·10¹⁴ flops of activation products, hours in float64 on a CPU.
 import ort, { type Tensor } from 'onnxruntime-node';
 import type { AttentionWeights, EmbeddingWeights, MlpWeights, ParallelWeights } from '../model/weights';
-import type { BlockRunner } from '../runtime/contract';
-import type { OrtRunner } from '../runtime/runner';
+import type { ArchSpec, BlockRunner, ExecutionProvider } from '../runtime/contract';
+import { createBlockRunner, type OrtRunner } from '../runtime/runner';
 import { releaseTensor, type DeviceMoment } from '../runtime/device';
-import type { Activations, DeviceSide, RamBudget } from './activations';
+import { RamBudget, type Activations, type DeviceSide } from './activations';
 import { leadingColumns, rotateRows } from './products';
 import type { SecondMoment } from './pca';
 
@@ -32,8 +32,8 @@ export interface SignalEngine {
   settle(m: SecondMoment): Promise<void>;
   /** (x·Q)[:, :k] for x: batch × seq × n and Q n×n float64 — the next signal, rotated and sliced. */
   rotate(x: Activations, batch: number, seq: number, q: Float64Array, n: number, k: number): Promise<Activations>;
-  /** Where device chunks of an ActivationStore go (undefined: host only). */
-  deviceSide(budget: RamBudget): DeviceSide | undefined;
+  /** Where device chunks of an ActivationStore go, within the engine's one device budget (undefined: host only). */
+  deviceSide(): DeviceSide | undefined;
   /** Frees a chunk that is not kept in a store. */
   release(x: Activations): void;
   /** Frees what the current layer uploaded (weights, rotations). */
@@ -82,10 +82,14 @@ export async function guarded<T>(what: string, f: () => Promise<T>): Promise<T> 
   }
 }
 
-/** Device-resident activations through a runner created with `resident: true` on a GPU EP. */
-export function deviceEngine(runner: OrtRunner): SignalEngine {
+/**
+ * Device-resident activations through a runner created with `resident` set; up to `budgetBytes` of
+ * activations stay on the device (default 4 GiB), the rest goes through host RAM.
+ */
+export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30): SignalEngine {
   const dev = runner.device;
   if (!dev) throw new Error('deviceEngine needs a runner in resident mode on a device EP');
+  const side: DeviceSide = { budget: new RamBudget(budgetBytes), download: (t) => dev.download(t) };
   // The rotation last uploaded, reused by every batch of the pass: (Q, k) → device n×k float32.
   let rot: { q: Float64Array; k: number; t: Promise<Tensor> } | null = null;
   const pending = new Map<SecondMoment, DeviceMoment>();
@@ -104,9 +108,8 @@ export function deviceEngine(runner: OrtRunner): SignalEngine {
     // Each batch's Gram is added on the device (compensated float32 pair, device.ts): the GPU queue is
     // never drained for a download mid-pass, and a pass downloads two n×n matrices instead of one per batch.
     async moment(m, x, tokens, keep) {
-      const t = x instanceof Float32Array ? new ort.Tensor('float32', x, [1, tokens, x.length / tokens]) : x;
       if (!keep.some((k) => k)) return;
-      pending.set(m, await dev.accumulate(t, keep, pending.get(m)));
+      pending.set(m, await dev.accumulate(asTensor(x, 1, tokens), keep, pending.get(m)));
     },
     async settle(m) {
       const acc = pending.get(m);
@@ -122,7 +125,7 @@ export function deviceEngine(runner: OrtRunner): SignalEngine {
       }
       return dev.matmul(asTensor(x, b, s), await rot.t);
     },
-    deviceSide: (budget) => ({ budget, download: (t) => dev.download(t) }),
+    deviceSide: () => side,
     release: (x) => {
       if (!(x instanceof Float32Array)) releaseTensor(x);
     },
@@ -133,3 +136,16 @@ export function deviceEngine(runner: OrtRunner): SignalEngine {
   };
 }
 
+
+export type EngineKind = 'host' | 'device';
+
+/**
+ * The runner and engine for a slicing pass: 'device' (the default on GPU EPs) makes the runner resident
+ * — also on the CPU EP when asked for explicitly, which runs the GPU code path there — and 'host' (the
+ * CPU EP's default) keeps float64 host products.
+ */
+export async function createSignalEngine(arch: ArchSpec, ep: ExecutionProvider, o: { kind?: EngineKind; deviceBudgetBytes?: number } = {}): Promise<{ kind: EngineKind; runner: OrtRunner; engine: SignalEngine }> {
+  const kind = o.kind ?? (ep === 'cpu' ? 'host' : 'device');
+  const runner = await createBlockRunner(arch, { ep, ...(kind === 'device' ? { resident: 'always' as const } : {}) });
+  return { kind, runner, engine: kind === 'device' ? deviceEngine(runner, o.deviceBudgetBytes) : hostEngine(runner) };
+}

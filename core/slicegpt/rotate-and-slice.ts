@@ -91,8 +91,6 @@ export interface RotateAndSliceOptions {
   onLayerDone?: (b: LayerBoundary) => Promise<void>;
   /** Where activations live and the activation products run (default: host, float64). */
   engine?: SignalEngine;
-  /** Device engine: bytes of activations kept on the device before chunks go to the host (default 4 GiB). */
-  deviceBudgetBytes?: number;
 }
 
 export interface RotateAndSliceResult {
@@ -165,8 +163,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
   const rot = (q: Float64Array): Rotation => ({ q, n: D });
 
   const engine = o.engine ?? hostEngine(runner);
-  const deviceBudget = new RamBudget(o.deviceBudgetBytes ?? 4 * 2 ** 30);
-  const store = (name: string, width: number) => new ActivationStore({ name, width, dir: o.scratch, budget, device: engine.deviceSide(deviceBudget) });
+  const store = (name: string, width: number) => new ActivationStore({ name, width, dir: o.scratch, budget, device: engine.deviceSide() });
 
   if (o.resume) {
     inputs = o.resume.inputs;

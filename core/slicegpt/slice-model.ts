@@ -7,7 +7,6 @@ import type { JobContext } from '../jobs/context';
 import type { ExecutionProvider, ModelSource } from '../runtime/contract';
 import { openModel } from '../model/source';
 import { isSlicedModelFolder } from '../model/sliced-source';
-import { createBlockRunner } from '../runtime/runner';
 import { SliceOptionsError } from './errors';
 import { makeSchedule, type SliceSchedule } from './schedule';
 import { rotateAndSlice, type Calibration, type LayerTiming, type RotationProvider, type SignalStats } from './rotate-and-slice';
@@ -18,7 +17,7 @@ import { RamBudget } from './activations';
 import { loadCalibration } from './calibration-input';
 
 import { sliceUniform } from './uniform';
-import { deviceEngine, hostEngine } from './engine';
+import { createSignalEngine } from './engine';
 import { prepareOut, validateSliceOptions } from './out-folder';
 export interface SliceOptions {
   /** Dense Hugging Face model folder. */
@@ -106,7 +105,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   if (resume) ctx.log(`resuming at layer ${resume.nextLayer} of ${cfg.numLayers}`);
 
   const writer = new SlicedModelWriter(o.out, cfg, dtype);
-  const runner = await createBlockRunner(src.arch, { ep: o.ep, ...(engineKind === 'device' ? { resident: 'always' as const } : {}) });
+  const { runner, engine } = await createSignalEngine(src.arch, o.ep, { kind: engineKind, deviceBudgetBytes: o.deviceBudgetBytes });
   let result;
   try {
     result = await rotateAndSlice(ctx, {
@@ -118,8 +117,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
       batchSize,
       scratch,
       ramBudgetBytes: budget.limit,
-      engine: engineKind === 'device' ? deviceEngine(runner) : hostEngine(runner),
-      ...(o.deviceBudgetBytes ? { deviceBudgetBytes: o.deviceBudgetBytes } : {}),
+      engine,
       ...(o.rotations ? { rotations: o.rotations } : {}),
       ...(resume ? { resume } : {}),
       onLayerDone: async (b) => checkpoint.save(b),

@@ -23,7 +23,6 @@ import type { ModelSource } from '../runtime/contract';
 import type { LayerWeights } from '../model/weights';
 import { openModel } from '../model/source';
 import { isSlicedModelFolder } from '../model/sliced-source';
-import { createBlockRunner } from '../runtime/runner';
 import { eigh } from '../linalg/eigh';
 import { gemm } from '../linalg/matmul';
 import { SliceOptionsError } from './errors';
@@ -33,7 +32,7 @@ import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, rotateReader, rotateWriter, type Rotation } from './rotate';
 import { SecondMoment } from './pca';
 import { ActivationStore, RamBudget } from './activations';
-import { deviceEngine, hostEngine } from './engine';
+import { createSignalEngine } from './engine';
 import { SlicedModelWriter } from './output';
 import { toSlicingConfig } from './slicing-config';
 import { loadCalibration } from './calibration-input';
@@ -132,10 +131,8 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
   };
 
   // Pass 1 runs on the same signal engines as the per-layer algorithm (engine.ts): device-resident on a GPU EP.
-  const engineKind = o.engine ?? (o.ep === 'cpu' ? 'host' : 'device');
-  const runner = await createBlockRunner(src.arch, { ep: o.ep, ...(engineKind === 'device' ? { resident: 'always' as const } : {}) });
-  const engine = engineKind === 'device' ? deviceEngine(runner) : hostEngine(runner);
-  const device = engine.deviceSide(new RamBudget(o.deviceBudgetBytes ?? 4 * 2 ** 30));
+  const { runner, engine } = await createSignalEngine(src.arch, o.ep, { kind: o.engine, deviceBudgetBytes: o.deviceBudgetBytes });
+  const device = engine.deviceSide();
   let spilled = 0;
   let top: number[] = [];
   let q: Float64Array;
