@@ -52,7 +52,8 @@ function session(spec: GemmGraphSpec): Promise<ort.InferenceSession> {
 // With spinning off, every parallel op wakes its pool's sleeping threads, a fixed cost per op that
 // grows with the thread count; a graph run once per column (`hot`) pays it thousands of times. On a
 // many-core machine spinning may win for those sessions alone; SLICE_LINALG_SPIN=1 turns it on for
-// them (read when the session is created) so that this can be measured where it matters.
+// them (read when the session is created) so that this can be measured where it matters. Measured on
+// the 16-core H100 host (n = 4096): 6.93 s spinning vs 6.52 s not, so it stays off.
 function graphSessionOptions(spec: GraphSpec): ort.InferenceSession.SessionOptions {
   if (!spec.hot || process.env.SLICE_LINALG_SPIN !== '1') return SESSION_OPTIONS;
   return { ...SESSION_OPTIONS, extra: { session: { intra_op: { allow_spinning: '1' } } } };
