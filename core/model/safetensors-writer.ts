@@ -2,7 +2,7 @@
 // multiple of 8 so tensor data stays aligned), then each tensor's raw little-endian bytes in header order.
 // Files are written to a temporary name, flushed and renamed, so a killed process never leaves a truncated
 // file under the final name (sliced-model checkpoints depend on that).
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { writeAll, writeDurably } from './durable-file';
 import { SafetensorsError } from './safetensors';
 
 export interface TensorToWrite {
@@ -59,14 +59,6 @@ function bytesOf(t: TensorToWrite): Uint8Array {
 }
 
 /** A single write() may be partial for very large buffers: loop until every byte is out. */
-async function writeAll(fh: FileHandle, b: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < b.byteLength) {
-    const { bytesWritten } = await fh.write(b, done, Math.min(b.byteLength - done, 1 << 30));
-    done += bytesWritten;
-  }
-}
-
 const BYTES = { F32: 4, F64: 8, F16: 2 } as const;
 
 /** Write tensors to `file` atomically. Little-endian hosts only (every platform Node ships on). */
@@ -88,18 +80,9 @@ export async function writeSafetensors(file: string, tensors: TensorToWrite[], m
   const hb = Buffer.from(json, 'utf8');
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(hb.length));
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w');
-  try {
+  await writeDurably(file, async (fh) => {
     await writeAll(fh, len);
     await writeAll(fh, hb);
     for (const t of tensors) await writeAll(fh, bytesOf(t));
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
-  await fh.close();
-  await rename(tmp, file);
+  });
 }

@@ -10,7 +10,7 @@
 // one tensor at a time (one layer of a large model in memory at once). The file is written under a
 // temporary name, flushed and renamed: a killed export never leaves a truncated .gguf behind.
 import { createHash } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { writeAll, writeDurably } from '../../model/durable-file';
 import { GGUF_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, ValueType, tensorBytes } from './constants';
 import { GgufExportError } from './errors';
 
@@ -174,22 +174,15 @@ export class GgufWriter {
    * (so a producer may load one layer at a time).
    */
   async write(file: string, data: (t: TensorInfo, index: number) => Promise<Uint8Array>): Promise<WriteResult> {
-    const tmp = `${file}.tmp-${process.pid}`;
     const hash = createHash('sha256');
-    const fh = await open(tmp, 'w');
     let written = 0;
-    const put = async (b: Uint8Array) => {
-      let done = 0;
-      while (done < b.byteLength) {
-        const { bytesWritten } = await fh.write(b, done, Math.min(b.byteLength - done, 1 << 30));
-        done += bytesWritten;
-      }
-      hash.update(b);
-      written += b.byteLength;
-    };
-    try {
-      const header = this.header();
-      await put(header);
+    await writeDurably(file, async (fh) => {
+      const put = async (b: Uint8Array) => {
+        await writeAll(fh, b);
+        hash.update(b);
+        written += b.byteLength;
+      };
+      await put(this.header());
       const dataStart = written;
       for (let i = 0; i < this.#tensors.length; i++) {
         const t = this.#tensors[i];
@@ -200,14 +193,7 @@ export class GgufWriter {
         const pad = alignUp(written - dataStart, this.alignment) - (written - dataStart);
         if (pad) await put(new Uint8Array(pad));
       }
-      await fh.sync();
-    } catch (e) {
-      await fh.close();
-      await unlink(tmp).catch(() => {});
-      throw e;
-    }
-    await fh.close();
-    await rename(tmp, file);
+    });
     return { bytes: written, sha256: hash.digest('hex') };
   }
 }
