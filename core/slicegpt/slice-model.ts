@@ -19,6 +19,7 @@ import { loadCalibration } from './calibration-input';
 import { sliceUniform } from './uniform';
 import { createSignalEngine } from './engine';
 import { prepareOut, validateSliceOptions } from './out-folder';
+
 export interface SliceOptions {
   /** Dense Hugging Face model folder. */
   model: string;
@@ -35,6 +36,7 @@ export interface SliceOptions {
   sliceHead: boolean;
   out: string;
   ep: ExecutionProvider;
+  /** Continue from the checkpoint in `out`. */
   resume: boolean;
   /** Windows per block call (default: about 4096 tokens per call). */
   batchSize?: number;

@@ -18,34 +18,21 @@ import { boolean, literal, nonEmptyString, number, object, optional, positiveInt
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { LayerStatInput, MetricInput } from '../../store/types';
 import type { LayerTiming, SignalStats } from '../../slicegpt/rotate-and-slice';
+import type { SliceOptions } from '../../slicegpt/slice-model';
 import { dataDir } from '../../paths';
 import { executionProvider, inRange, modelFolder, RssPeak, summarizeModel, type ModelSummary } from './common';
 
-export interface SliceParams {
-  model: string;
-  ratio: number;
-  /** 'wikitext2' | 'alpaca' | a local .txt/.jsonl/.json file (made absolute). */
-  cal: string;
-  nsamples: number;
-  seqlen: number;
-  sampling: 'first' | 'random';
-  seed: number;
-  round: number;
-  sliceHead: boolean;
-  batchSize?: number;
+/** The job's parameters: the slicer's own options (slice-model.ts) that a caller may set, as JSON. */
+export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume'> & {
   /** Output folder; by default `<dataDir>/slices/<model>-<ratio>-<runId>` (filled in when the run exists). */
   out?: string;
-  ep: ExecutionProvider;
-  /** Continue from the checkpoint in `out`. */
-  resume: boolean;
-  /** 'per-layer' (the paper; shortcut matrices) or 'uniform' (one Q, no shortcuts: exportable to GGUF). */
-  rotation: 'per-layer' | 'uniform';
+  rotation: NonNullable<SliceOptions['rotation']>;
   /**
    * GPU EPs: GiB of calibration activations kept on the GPU between passes (the rest goes through host
    * RAM). Default: half the largest detected GPU's memory, or 4 GiB when none is detected.
    */
   vramGb?: number;
-}
+};
 
 /** The reference implementation's defaults (128 samples of 2048 tokens, random sampling, seed 42). */
 export const SLICE_DEFAULTS = { ratio: 0.25, cal: 'wikitext2', nsamples: 128, seqlen: 2048, sampling: 'random', seed: 42, round: 8, sliceHead: false, ep: 'cpu', resume: false, rotation: 'per-layer' } as const;
