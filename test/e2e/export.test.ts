@@ -8,58 +8,34 @@
 // SQLite holds them. Screenshots go to test-output/e2e/export/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startServe, type ServeProcess } from './serve-process';
+import type { Page } from 'playwright-core';
+import type { ServeProcess } from './serve-process';
+import { openE2e, type E2eSession } from './session';
 import { metric, readRun } from './helpers-wizard';
 
 const root = join(import.meta.dirname, '../..');
 const model = resolve(root, '../shared/models/tiny-llama');
 const shots = join(root, 'test-output/e2e/export');
+let e2e: E2eSession;
 let data: string;
 let dbFile: string;
 let server: ServeProcess;
-let browser: Browser;
 let page: Page;
-const problems: string[] = [];
+let problems: string[];
 let sliceRun = 0;
 let sliced = '';
 
 before(async () => {
-  rmSync(shots, { recursive: true, force: true });
-  mkdirSync(shots, { recursive: true });
-  data = mkdtempSync(join(tmpdir(), 'ss-export-'));
-  dbFile = join(data, 'slice-studio.db');
-  server = await startServe(data);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-  page.on('pageerror', (e) => problems.push(e.message));
+  e2e = await openE2e({ prefix: 'ss-export-', shots, cleanShots: true });
+  ({ data, dbFile, server, page, problems } = e2e);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(data, { recursive: true, force: true });
-});
+after(() => e2e?.close());
 
-async function api<T>(method: string, args: unknown[] = []): Promise<T> {
-  const res = await fetch(new URL(`/api/${method}`, server.url), {
-    method: 'POST',
-    headers: { 'x-slice-studio-token': server.token },
-    body: JSON.stringify(args),
-  });
-  const body = (await res.json()) as { ok: boolean; result: T; error?: string };
-  if (!body.ok) throw new Error(`${method}: ${body.error}`);
-  return body.result;
-}
+const api = <T>(method: string, args: unknown[] = []) => e2e.api<T>(method, args);
 
 const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 const text = async (selector: string) => ((await page.locator(selector).first().textContent()) ?? '').trim();

@@ -2,50 +2,27 @@
 // Screenshots land in test-output/e2e/ (look at them: they are the UI's review copy).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startServe, type ServeProcess } from './serve-process';
+import type { Page } from 'playwright-core';
+import type { ServeProcess } from './serve-process';
+import { openE2e, type E2eSession } from './session';
 
 const root = join(import.meta.dirname, '../..');
 const model = resolve(root, '../shared/models/tiny-llama');
 const shots = join(root, 'test-output/e2e');
-let data: string;
+let e2e: E2eSession;
 let server: ServeProcess;
-let browser: Browser;
 let page: Page;
-const problems: string[] = [];
+let problems: string[];
 
 before(async () => {
-  mkdirSync(shots, { recursive: true });
-  data = mkdtempSync(join(tmpdir(), 'ss-e2e-'));
-  server = await startServe(data);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  // Any console error (a CSP violation, a failed request, an exception) fails the run.
-  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-  page.on('pageerror', (e) => problems.push(e.message));
+  e2e = await openE2e({ prefix: 'ss-e2e-', shots });
+  ({ server, page, problems } = e2e);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(data, { recursive: true, force: true });
-});
+after(() => e2e?.close());
 
-async function api<T>(method: string, args: unknown[] = []): Promise<T> {
-  const res = await fetch(new URL(`/api/${method}`, server.url), {
-    method: 'POST',
-    headers: { 'x-slice-studio-token': server.token },
-    body: JSON.stringify(args),
-  });
-  return ((await res.json()) as { result: T }).result;
-}
+const api = <T>(method: string, args: unknown[] = []) => e2e.api<T>(method, args);
 
 test('the page is refused without the token', async () => {
   const res = await fetch(new URL('/', server.url).href.replace(/\?.*$/, ''));
