@@ -14,8 +14,11 @@
 import type { Matrix, NormSpec } from '../../model/weights';
 import { GgufUnsupportedError } from './errors';
 
-/** convert_hf_to_gguf's permute: rotate-half row order → llama.cpp's interleaved pairs. */
-export function permuteRopeRows(m: Matrix, heads: number): Matrix {
+/**
+ * Moves each head's rows between Hugging Face's rotate-half order (the first half of a head's rows, then
+ * the second) and llama.cpp's interleaved pairs; `interleave` picks the direction.
+ */
+function reorderRopeRows(m: Matrix, heads: number, interleave: boolean): Matrix {
   const { rows, cols, data } = m;
   if (rows % heads !== 0 || (rows / heads) % 2 !== 0) throw new GgufUnsupportedError(`cannot split ${rows} rows into ${heads} heads of even size`);
   const hd = rows / heads;
@@ -24,27 +27,22 @@ export function permuteRopeRows(m: Matrix, heads: number): Matrix {
   for (let h = 0; h < heads; h++)
     for (let s = 0; s < 2; s++)
       for (let i = 0; i < half; i++) {
-        const from = (h * hd + s * half + i) * cols;
-        const to = (h * hd + 2 * i + s) * cols;
+        const halves = (h * hd + s * half + i) * cols;
+        const pairs = (h * hd + 2 * i + s) * cols;
+        const [from, to] = interleave ? [halves, pairs] : [pairs, halves];
         out.set(data.subarray(from, from + cols), to);
       }
   return { rows, cols, data: out };
 }
 
+/** convert_hf_to_gguf's permute: rotate-half row order → llama.cpp's interleaved pairs. */
+export function permuteRopeRows(m: Matrix, heads: number): Matrix {
+  return reorderRopeRows(m, heads, true);
+}
+
 /** The inverse (llama.cpp order → Hugging Face order): for tests and for reading exports back. */
 export function unpermuteRopeRows(m: Matrix, heads: number): Matrix {
-  const { rows, cols, data } = m;
-  const hd = rows / heads;
-  const half = hd / 2;
-  const out = new Float32Array(data.length);
-  for (let h = 0; h < heads; h++)
-    for (let s = 0; s < 2; s++)
-      for (let i = 0; i < half; i++) {
-        const to = (h * hd + s * half + i) * cols;
-        const from = (h * hd + 2 * i + s) * cols;
-        out.set(data.subarray(from, from + cols), to);
-      }
-  return { rows, cols, data: out };
+  return reorderRopeRows(m, heads, false);
 }
 
 /** ε′ for a norm over `width` inputs that divides by `divisor`: ε·divisor/width. */
