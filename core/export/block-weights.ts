@@ -2,7 +2,7 @@
 // `q.weight`, `shortcut`, …), with the graph signature that goes with them. Mirrors what the runtime's
 // runner feeds per run (core/runtime/runner.ts), so an inlined block sees the very same tensors.
 import type { ArchSpec } from '../runtime/contract';
-import { hasBias, normSig, type AttnCoreSig, type BlockSig, type MlpCoreSig } from '../runtime/graphs/signature';
+import { attnSig, hasBias, mlpSig, normSig, type BlockSig } from '../runtime/graphs/signature';
 import type { AttentionWeights, EmbeddingWeights, HeadWeights, Linear, Matrix, MlpWeights, NormSpec, ParallelWeights } from '../model/weights';
 import type { WeightFeed } from './onnx-assembler';
 
@@ -38,20 +38,6 @@ function mlp(f: Feeds, w: Omit<MlpWeights, 'norm' | 'shortcut'>): void {
 // Shortcuts are products of two orthogonal matrices: kept float32 (as the sliced folder keeps them).
 function shortcut(f: Feeds, s: Matrix | undefined): void {
   if (s) f.shortcut = matrix(s, false);
-}
-
-export function attnSig(arch: ArchSpec, w: Omit<AttentionWeights, 'norm' | 'shortcut'>): AttnCoreSig {
-  return {
-    heads: arch.numHeads,
-    kvHeads: arch.numKvHeads,
-    headDim: arch.headDim,
-    rotaryDim: arch.rope?.rotaryDim ?? 0,
-    bias: { q: hasBias(w.q), k: hasBias(w.k), v: hasBias(w.v), o: hasBias(w.o) },
-  };
-}
-
-export function mlpSig(arch: ArchSpec, w: Omit<MlpWeights, 'norm' | 'shortcut'>): MlpCoreSig {
-  return { act: arch.activation, gated: w.gate !== undefined, bias: { gate: hasBias(w.gate), up: hasBias(w.up), down: hasBias(w.down) } };
 }
 
 export interface Block {

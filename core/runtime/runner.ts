@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { ArchSpec, BlockRunner, ExecutionProvider, HeadOutput } from './contract';
 import type { AttentionWeights, EmbeddingWeights, HeadWeights, Linear, MlpWeights, NormSpec, ParallelWeights } from '../model/weights';
 import { buildGraph } from './graphs/index';
-import { type BlockSig, type AttnCoreSig, type MlpCoreSig, hasBias, normSig, sigKey } from './graphs/signature';
+import { type BlockSig, type AttnCoreSig, type MlpCoreSig, attnSig, hasBias, mlpSig, normSig, sigKey } from './graphs/signature';
 import { causalMask, ropeTables } from './rope';
 import { DeviceTensors, releaseTensor } from './device';
 import { executionProviders } from './ep-options';
@@ -256,20 +256,13 @@ class OrtBlockRunner implements BlockRunner {
     f.mask = t.mask;
   }
 
+  // Resident mode feeds linear weights transposed (in × out) for MatMul.
   #attnSig(w: Omit<AttentionWeights, 'norm' | 'shortcut'>): AttnCoreSig {
-    const a = this.arch;
-    return {
-      heads: a.numHeads,
-      kvHeads: a.numKvHeads,
-      headDim: a.headDim,
-      rotaryDim: a.rope?.rotaryDim ?? 0,
-      bias: { q: hasBias(w.q), k: hasBias(w.k), v: hasBias(w.v), o: hasBias(w.o) },
-      ...(this.#device ? { inOut: true } : {}),
-    };
+    return attnSig(this.arch, w, this.#device !== null);
   }
 
   #mlpSig(w: Omit<MlpWeights, 'norm' | 'shortcut'>): MlpCoreSig {
-    return { act: this.arch.activation, gated: w.gate !== undefined, bias: { gate: hasBias(w.gate), up: hasBias(w.up), down: hasBias(w.down) }, ...(this.#device ? { inOut: true } : {}) };
+    return mlpSig(this.arch, w, this.#device !== null);
   }
 
   #feedAttn(f: Feeds, w: Omit<AttentionWeights, 'norm' | 'shortcut'>, width: number): number {

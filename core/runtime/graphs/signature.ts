@@ -2,7 +2,8 @@
 // weights themselves) is a graph input with a symbolic shape, so one compiled session serves every
 // layer of a model — and every sliced width SliceGPT produces — as long as the signature matches.
 import type { Activation } from '../../model/config';
-import type { Linear, NormSpec } from '../../model/weights';
+import type { AttentionWeights, Linear, MlpWeights, NormSpec } from '../../model/weights';
+import type { ArchSpec } from '../contract';
 
 export type NormSig =
   | { kind: 'layernorm'; eps: number }
@@ -42,3 +43,20 @@ export function normSig(n: NormSpec): NormSig {
 export const hasBias = (l: Linear | undefined): boolean => l?.bias !== undefined;
 
 export const sigKey = (s: BlockSig): string => JSON.stringify(s);
+
+/** The attention core's signature for these weights; `inOut` when weights are fed transposed. */
+export function attnSig(arch: ArchSpec, w: Omit<AttentionWeights, 'norm' | 'shortcut'>, inOut = false): AttnCoreSig {
+  return {
+    heads: arch.numHeads,
+    kvHeads: arch.numKvHeads,
+    headDim: arch.headDim,
+    rotaryDim: arch.rope?.rotaryDim ?? 0,
+    bias: { q: hasBias(w.q), k: hasBias(w.k), v: hasBias(w.v), o: hasBias(w.o) },
+    ...(inOut ? { inOut: true } : {}),
+  };
+}
+
+/** The MLP core's signature for these weights; `inOut` when weights are fed transposed. */
+export function mlpSig(arch: ArchSpec, w: Omit<MlpWeights, 'norm' | 'shortcut'>, inOut = false): MlpCoreSig {
+  return { act: arch.activation, gated: w.gate !== undefined, bias: { gate: hasBias(w.gate), up: hasBias(w.up), down: hasBias(w.down) }, ...(inOut ? { inOut: true } : {}) };
+}
