@@ -6,6 +6,7 @@ import { defineJob, type RunRecords } from '../registry';
 import { nonEmptyString, object, optional, positiveInteger, type Validator } from '../../api/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { MetricInput } from '../../store/types';
+import type { PerplexityResult } from '../../runtime/perplexity';
 import { executionProvider, inRange, modelFolder, measuringRss, summarizeModel, type ModelSummary } from './common';
 
 export interface PplParams {
@@ -43,19 +44,12 @@ export function datasetSpec(d: string): string {
   return /^(wikitext2(:\w+)?|alpaca|hub:.*)$/.test(d) ? d : resolve(d);
 }
 
-export interface PplJobResult {
+export type PplJobResult = PerplexityResult & {
   model: ModelSummary;
   dataset: string;
-  ppl: number;
-  meanNll: number;
-  windows: number;
-  seqLen: number;
-  tokens: number;
-  seconds: number;
-  tokensPerSecond: number;
   ep: ExecutionProvider;
   peakRssBytes: number;
-}
+};
 
 /** Perplexity of an open or named model; shared with the eval job's optional `ppl: true`. */
 export async function runPerplexity(ctx: JobContext, p: Omit<PplParams, 'model'> & { model: string }): Promise<Omit<PplJobResult, 'model' | 'peakRssBytes'>> {
