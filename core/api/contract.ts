@@ -50,7 +50,7 @@ export interface AppInfo {
 }
 
 export const runFilter = object({
-  status: optional(literal('queued', 'running', 'done', 'failed', 'cancelled')),
+  status: optional(literal('queued', 'running', 'done', 'failed', 'cancelled', 'interrupted')),
   kind: optional(literal('slice', 'ppl', 'eval', 'bench', 'export', 'generate')),
   modelId: optional(positiveInteger),
   parentRunId: optional(positiveInteger),

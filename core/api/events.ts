@@ -20,9 +20,12 @@ export type JobDoneEvent = JobEventBase & { type: 'done'; result: unknown; secon
 /** `message` is one user-facing line; it never carries a stack trace. */
 export type JobFailedEvent = JobEventBase & { type: 'failed'; message: string; errorName: string; seconds: number };
 export type JobCancelledEvent = JobEventBase & { type: 'cancelled'; seconds: number; forced: boolean };
+/** The job exists and waits for a free slot (job-queue.ts); 'started' follows when its worker starts. */
+export type JobQueuedEvent = JobEventBase & { type: 'queued'; name: string };
 export type JobStartedEvent = JobEventBase & { type: 'started'; name: string };
 
 export type JobEvent =
+  | JobQueuedEvent
   | JobStartedEvent
   | JobProgressEvent
   | JobLogEvent

@@ -61,7 +61,7 @@ export class SliceStudioService implements SliceStudioApi {
         if (problem) this.events.emit({ channel: 'job', type: 'log', jobId: e.jobId, runId: e.runId, kind: e.kind, at: Date.now(), message: problem });
       }
       this.events.emit({ channel: 'job', ...e });
-      if (e.type === 'started' || e.type === 'done' || e.type === 'failed' || e.type === 'cancelled') {
+      if (e.type === 'queued' || e.type === 'started' || e.type === 'done' || e.type === 'failed' || e.type === 'cancelled') {
         this.events.emit({ channel: 'state', type: 'runs-changed', runId: e.runId });
         this.events.emit({ channel: 'state', type: 'jobs-changed' });
       }

@@ -37,8 +37,15 @@ export interface JobDefinition<P = unknown, R = unknown> {
   prepare?(params: P, runId: number): P;
   /** Metrics, per-layer statistics and artifacts to store from the job's result. */
   records?(result: R): RunRecords;
-  /** The execution provider the job will use (recorded with the run at start). */
+  /** The execution provider the job will use (recorded with the run at start; its device is the job's queue). */
   ep?(params: P): string | undefined;
+  /**
+   * 'heavy' (default): one at a time per device; 'light': runs alongside (job-queue.ts). A kind that
+   * neither loads a model nor fills memory is light.
+   */
+  load?: 'heavy' | 'light';
+  /** Paths the job writes (its output folder or file): locked for the job's life (core/files/folder-lock.ts). */
+  outputs?(params: P): string[];
 }
 
 export class UnknownJobError extends Error {

@@ -1,15 +1,19 @@
 // The jobs runner: one job = one worker thread = one run. It validates params against the registry,
-// records the run (running → done / failed / cancelled, with timings), forwards the worker's progress
-// and logs as JobEvents stamped with the job's and run's ids, and cancels through the job's AbortSignal —
-// terminating the worker if it has not stopped after a grace period (a job stuck inside a long native
-// call cannot look at its signal).
+// claims the job's output paths (core/files/folder-lock.ts), records the run (queued → running → done /
+// failed / cancelled, with timings), queues it until its device has a free slot (job-queue.ts), forwards the
+// worker's progress and logs as JobEvents stamped with the job's and run's ids, and cancels through the
+// job's AbortSignal — terminating the worker if it has not stopped after a grace period (a job stuck inside
+// a long native call cannot look at its signal). The store can fail under it (a full disk): every recorder
+// call is guarded, so such a failure ends that job with one line and never reaches the host process.
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { JobEvent, JobEndEvent, JobId, RunId } from '../api/events';
 import { isJobEnd } from '../api/events';
-import { getJob } from './registry';
+import { getJob, type JobDefinition } from './registry';
+import { JobQueue, defaultConcurrency, slotOf, type Concurrency, type Slot } from './job-queue';
+import { lockFolder, type FolderLock } from '../files/folder-lock';
 import type { FromWorker, WorkerInput } from './protocol';
 import type { RunKind } from '../store/types';
 import './kinds/index';
@@ -21,7 +25,7 @@ export interface JobSpec {
   name?: string;
 }
 
-export type JobStatus = 'running' | 'cancelling' | 'done' | 'failed' | 'cancelled';
+export type JobStatus = 'queued' | 'running' | 'cancelling' | 'done' | 'failed' | 'cancelled';
 
 export interface JobInfo {
   jobId: JobId;
@@ -29,14 +33,19 @@ export interface JobInfo {
   kind: string;
   name: string;
   status: JobStatus;
-  startedAt: number;
+  /** When it was asked for; `startedAt` is when it left the queue (null while queued). */
+  queuedAt: number;
+  startedAt: number | null;
   /** The latest progress event, so a client that connects mid-job can draw the bar at once. */
   progress: Extract<JobEvent, { type: 'progress' }> | null;
 }
 
-/** Where runs are recorded (the Store in the app; see store-recorder.ts). */
+/** Where runs are recorded (the Store in the app; see store-recorder.ts). Any method may throw (disk full). */
 export interface RunRecorder {
+  /** The run exists from here on, as queued. */
   started(info: { kind: string; runKind: RunKind; name: string; params: unknown; modelPath?: string }): RunId;
+  /** It left the queue and its worker starts. */
+  launched?(runId: RunId): void;
   progressed?(runId: RunId, event: Extract<JobEvent, { type: 'progress' }>): void;
   ended(runId: RunId, end: JobEndEvent): void;
 }
@@ -49,6 +58,8 @@ export interface RunnerOptions {
   modules?: string[];
   /** How long a cancelled job may take to stop before its worker is terminated. */
   graceMs?: number;
+  /** How many jobs run at once (job-queue.ts); the rest wait, queued. */
+  concurrency?: Partial<Concurrency>;
 }
 
 export class JobCancelError extends Error {
@@ -57,10 +68,14 @@ export class JobCancelError extends Error {
 
 interface LiveJob {
   info: JobInfo;
-  worker: Worker;
+  def: JobDefinition;
+  params: unknown;
+  slot: Slot;
+  locks: FolderLock[];
+  worker?: Worker;
   started: number;
   ended: Promise<JobEndEvent>;
-  finish(end: JobEndEvent): void;
+  end(e: JobEndEvent): void;
   graceTimer?: NodeJS.Timeout;
 }
 
@@ -92,12 +107,16 @@ export class JobRunner {
   #workerUrl: URL;
   #modules: string[];
   #graceMs: number;
+  #queue: JobQueue<JobId>;
+  /** Run ends the store refused (full disk): tried again whenever the queue moves, so a run does not stay "running". */
+  #unrecorded: (() => void)[] = [];
 
   private constructor(opts: RunnerOptions) {
     this.#recorder = opts.recorder;
     this.#workerUrl = opts.workerUrl ?? defaultWorkerUrl();
     this.#modules = opts.modules ?? [];
     this.#graceMs = opts.graceMs ?? 5000;
+    this.#queue = new JobQueue({ ...defaultConcurrency(), ...opts.concurrency });
   }
 
   static async create(opts: RunnerOptions): Promise<JobRunner> {
@@ -120,7 +139,11 @@ export class JobRunner {
     }
   }
 
-  /** Validates, records the run and starts the worker. Throws PayloadError / UnknownJobError on bad specs. */
+  /**
+   * Validates, claims the job's output paths, records the run and queues it (it starts at once when its
+   * device has a free slot). Throws PayloadError / UnknownJobError on bad specs, FolderInUseError when
+   * another live job writes the same output, StoreError when the run cannot be recorded.
+   */
   start(spec: JobSpec): { jobId: JobId; runId: RunId } {
     const def = getJob(spec.kind);
     const checked = def.params.check(spec.params ?? {}, `${spec.kind} params`);
@@ -135,44 +158,107 @@ export class JobRunner {
     // Defaults that name the run (e.g. an output folder with the run id) can only be filled now.
     const params = def.prepare ? def.prepare(checked, runId) : checked;
     const jobId = randomUUID();
-    const input: WorkerInput = { kind: spec.kind, params, modules: this.#modules };
-    const worker = spawnWorker(this.#workerUrl, input);
-    let finish!: (end: JobEndEvent) => void;
-    const ended = new Promise<JobEndEvent>((resolve) => (finish = resolve));
-    const started = performance.now();
-    const job: LiveJob = {
-      info: { jobId, runId, kind: spec.kind, name, status: 'running', startedAt: Date.now(), progress: null },
-      worker,
-      started,
-      ended,
-      finish,
-    };
-    this.#jobs.set(jobId, job);
     const base = () => ({ jobId, runId, kind: spec.kind, at: Date.now() });
-    const seconds = () => (performance.now() - started) / 1000;
+    const locks: FolderLock[] = [];
+    try {
+      for (const out of def.outputs?.(params) ?? []) locks.push(lockFolder(out, runId));
+    } catch (e) {
+      for (const l of locks) l.release();
+      // The run exists already: it ends here, saying why, and the caller hears the same line.
+      this.#record(() => this.#recorder.ended(runId, { ...base(), type: 'failed', message: (e as Error).message, errorName: (e as Error).name, seconds: 0 }));
+      throw e;
+    }
+    let resolve!: (end: JobEndEvent) => void;
+    const ended = new Promise<JobEndEvent>((r) => (resolve = r));
+    const job: LiveJob = {
+      info: { jobId, runId, kind: spec.kind, name, status: 'queued', queuedAt: Date.now(), startedAt: null, progress: null },
+      def,
+      params,
+      slot: slotOf(def, params),
+      locks,
+      started: performance.now(),
+      ended,
+      end: () => {},
+    };
     let over = false;
-    const end = (e: JobEndEvent) => {
+    job.end = (e: JobEndEvent) => {
       if (over) return;
       over = true;
       clearTimeout(job.graceTimer);
       job.info.status = e.type;
-      try {
-        this.#recorder.ended(runId, e);
-      } catch (err) {
-        this.#emit({ ...base(), type: 'log', message: `could not record the run's end: ${(err as Error).message}` });
+      let end = e;
+      const problem = this.#record(() => this.#recorder.ended(runId, e));
+      if (problem && e.type === 'done') {
+        // The result could not be stored (full disk?): say so in the store if a smaller write still fits,
+        // and tell the caller the job failed rather than report a result nobody will find again.
+        end = { ...e, type: 'failed', message: `the job finished but its result could not be recorded: ${problem}`, errorName: 'StoreError' } as JobEndEvent;
+        if (this.#record(() => this.#recorder.ended(runId, end))) this.#unrecorded.push(() => this.#recorder.ended(runId, end));
+      } else if (problem) {
+        this.#unrecorded.push(() => this.#recorder.ended(runId, e));
+        this.#emit({ ...base(), type: 'log', message: `could not record the run's end: ${problem}` });
       }
-      this.#emit(e);
+      for (const l of job.locks) l.release();
+      this.#emit(end);
       this.#jobs.delete(jobId);
-      finish(e);
-      void worker.terminate();
+      this.#queue.remove(jobId);
+      resolve(end);
+      void job.worker?.terminate();
+      this.#pump();
     };
+    this.#jobs.set(jobId, job);
+    this.#queue.add(jobId, job.slot);
+    this.#emit({ ...base(), type: 'queued', name });
+    this.#pump();
+    return { jobId, runId };
+  }
+
+  /** Runs `fn` (a recorder call); returns its error's one line instead of throwing. */
+  #record(fn: () => void): string | null {
+    try {
+      fn();
+      return null;
+    } catch (err) {
+      return (err as Error)?.message ?? String(err);
+    }
+  }
+
+  /** Starts every queued job whose slot is free, oldest first. */
+  #pump(): void {
+    this.#unrecorded = this.#unrecorded.filter((retry) => this.#record(retry) !== null);
+    for (const jobId of this.#queue.ready()) {
+      const job = this.#jobs.get(jobId);
+      if (job) this.#launch(job);
+    }
+  }
+
+  #launch(job: LiveJob): void {
+    const { jobId, runId, kind, name } = job.info;
+    const base = () => ({ jobId, runId, kind, at: Date.now() });
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    const fail = (message: string, errorName: string) => job.end({ ...base(), type: 'failed', message, errorName, seconds: seconds() });
+    job.started = started;
+    job.info.status = 'running';
+    job.info.startedAt = Date.now();
+    const launchProblem = this.#record(() => this.#recorder.launched?.(runId));
+    if (launchProblem) return fail(`could not record the run's start: ${launchProblem}`, 'StoreError');
+    const input: WorkerInput = { kind, params: job.params, modules: this.#modules };
+    let worker: Worker;
+    try {
+      worker = spawnWorker(this.#workerUrl, input);
+    } catch (e) {
+      return fail(`could not start the job's worker: ${(e as Error).message}`, 'WorkerStart');
+    }
+    job.worker = worker;
     worker.on('message', (m: FromWorker) => {
-      if (over) return;
+      if (job.info.status !== 'running' && job.info.status !== 'cancelling') return;
       switch (m.type) {
         case 'progress': {
           const e = { ...base(), type: 'progress' as const, ...m.update };
           job.info.progress = e;
-          this.#recorder.progressed?.(runId, e);
+          const problem = this.#record(() => this.#recorder.progressed?.(runId, e));
+          // A store that cannot take a phase timing will not take the result either: stop now, one line.
+          if (problem) return fail(`could not record the run's progress: ${problem}`, 'StoreError');
           this.#emit(e);
           break;
         }
@@ -180,44 +266,41 @@ export class JobRunner {
           this.#emit({ ...base(), type: 'log', message: m.message });
           break;
         case 'done':
-          end({ ...base(), type: 'done', result: m.result, seconds: seconds() });
+          job.end({ ...base(), type: 'done', result: m.result, seconds: seconds() });
           break;
         case 'failed':
-          end({ ...base(), type: 'failed', message: m.message, errorName: m.errorName, seconds: seconds() });
+          fail(m.message, m.errorName);
           break;
         case 'cancelled':
-          end({ ...base(), type: 'cancelled', seconds: seconds(), forced: false });
+          job.end({ ...base(), type: 'cancelled', seconds: seconds(), forced: false });
           break;
       }
     });
-    worker.on('error', (err) =>
-      end({ ...base(), type: 'failed', message: `job crashed: ${err.message}`, errorName: err.name, seconds: seconds() }),
-    );
+    worker.on('error', (err) => fail(`job crashed: ${err.message}`, err.name));
     worker.on('exit', (code) => {
-      if (job.info.status === 'cancelling') end({ ...base(), type: 'cancelled', seconds: seconds(), forced: true });
-      else
-        end({
-          ...base(),
-          type: 'failed',
-          message: `job worker exited unexpectedly (code ${code})`,
-          errorName: 'WorkerExit',
-          seconds: seconds(),
-        });
+      if (job.info.status === 'cancelling') job.end({ ...base(), type: 'cancelled', seconds: seconds(), forced: true });
+      else fail(`job worker exited unexpectedly (code ${code})`, 'WorkerExit');
     });
     this.#emit({ ...base(), type: 'started', name });
-    return { jobId, runId };
   }
 
-  /** Asks the job to stop; terminates its worker after the grace period. False if no such running job. */
+  /** Asks the job to stop (a queued one ends at once); terminates its worker after the grace period. False if no such job. */
   cancel(jobId: JobId): boolean {
     const job = this.#jobs.get(jobId);
-    if (!job || job.info.status !== 'running') return false;
+    if (!job) return false;
+    if (job.info.status === 'queued') {
+      job.end({ jobId, runId: job.info.runId, kind: job.info.kind, at: Date.now(), type: 'cancelled', seconds: 0, forced: false });
+      return true;
+    }
+    if (job.info.status !== 'running' || !job.worker) return false;
+    const worker = job.worker;
     job.info.status = 'cancelling';
-    job.worker.postMessage({ type: 'cancel' });
-    job.graceTimer = setTimeout(() => void job.worker.terminate(), this.#graceMs);
+    worker.postMessage({ type: 'cancel' });
+    job.graceTimer = setTimeout(() => void worker.terminate(), this.#graceMs);
     return true;
   }
 
+  /** Jobs running or queued, in the order they were asked for. */
   list(): JobInfo[] {
     return [...this.#jobs.values()].map((j) => ({ ...j.info }));
   }
@@ -229,9 +312,10 @@ export class JobRunner {
     return job.ended;
   }
 
-  /** Cancels every job and waits for them to end (app quit, server stop). */
+  /** Cancels every job, queued ones first (so none starts meanwhile), and waits for them to end (app quit, server stop). */
   async close(): Promise<void> {
     const pending = [...this.#jobs.values()];
+    for (const j of pending) if (j.info.status === 'queued') this.cancel(j.info.jobId);
     for (const j of pending) this.cancel(j.info.jobId);
     await Promise.all(pending.map((j) => j.ended));
   }

@@ -1,4 +1,5 @@
-// Records a job's run in the Store: created as running with its params as settings, phase timings
+// Records a job's run in the Store: created as queued with its params as settings (owned by this process),
+// running when it leaves the queue, phase timings
 // derived from the progress stream (a phase ends when the next one starts), then done with the result,
 // failed with its one-line message, or cancelled.
 import type { Store } from '../store/store';
@@ -13,9 +14,10 @@ export function storeRecorder(store: Store): RunRecorder {
   return {
     started({ kind, runKind, name, params, modelPath }) {
       const settings = { job: kind, ...(params as Record<string, unknown>), ...(modelPath ? { modelPath } : {}) };
-      const run = store.createRun({ kind: runKind, name, settings, status: 'running' });
-      store.startRun(run.id);
-      return run.id;
+      return store.createRun({ kind: runKind, name, settings, status: 'queued' }).id;
+    },
+    launched(runId) {
+      store.startRun(runId);
     },
     progressed(runId, e) {
       const current = phases.get(runId);

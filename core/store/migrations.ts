@@ -97,6 +97,40 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX runs_model ON runs(model_id);
       CREATE INDEX runs_parent ON runs(parent_run_id);
     `),
+  // 3: status 'interrupted' (a run whose process died), and the process that owns a queued or running run
+  // (PID + start identity, see core/files/process-identity.ts) so start-up can tell the dead from the live.
+  // SQLite cannot alter a CHECK constraint: the runs table is rebuilt (foreign keys are off meanwhile, so the
+  // drop cascades nowhere; the rows that point at runs keep their ids).
+  (db) =>
+    db.exec(`
+      CREATE TABLE runs_v3 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('slice', 'ppl', 'eval', 'bench', 'export', 'generate')),
+        model_id INTEGER REFERENCES models(id) ON DELETE SET NULL,
+        parent_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+        name TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled', 'interrupted')),
+        fingerprint TEXT,
+        settings_json TEXT NOT NULL DEFAULT '{}',
+        result_json TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        ep TEXT,
+        peak_rss INTEGER,
+        owner_pid INTEGER,
+        owner_start TEXT
+      );
+      INSERT INTO runs_v3 (id, kind, model_id, parent_run_id, name, status, fingerprint, settings_json, result_json, error, created_at, started_at, finished_at, ep, peak_rss)
+        SELECT id, kind, model_id, parent_run_id, name, status, fingerprint, settings_json, result_json, error, created_at, started_at, finished_at, ep, peak_rss FROM runs;
+      DROP TABLE runs;
+      ALTER TABLE runs_v3 RENAME TO runs;
+      CREATE INDEX runs_fingerprint ON runs(fingerprint);
+      CREATE INDEX runs_model ON runs(model_id);
+      CREATE INDEX runs_parent ON runs(parent_run_id);
+      CREATE INDEX runs_status ON runs(status);
+    `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -104,11 +138,22 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /** Bring `db` to `target` (default: latest). Returns the version it started from. */
 export function migrate(db: Database.Database, target = SCHEMA_VERSION): number {
   const from = db.pragma('user_version', { simple: true }) as number;
-  for (let v = from; v < target; v++) {
-    db.transaction(() => {
-      MIGRATIONS[v](db);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+  if (from >= target) return from;
+  // Table rebuilds must not cascade: foreign keys are off during migrations (the pragma is a no-op inside a
+  // transaction, so it is set around them) and checked before each commit.
+  const fk = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (let v = from; v < target; v++) {
+      db.transaction(() => {
+        MIGRATIONS[v](db);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length) throw new Error(`migration ${v + 1} left ${broken.length} rows pointing at nothing`);
+        db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  } finally {
+    if (fk) db.pragma('foreign_keys = ON');
   }
   return from;
 }

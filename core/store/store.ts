@@ -8,6 +8,7 @@ import { dataDir } from '../paths';
 import type { ModelInspection } from '../model/inspect';
 import type { HardwareReport } from '../hardware/types';
 import { migrate, SCHEMA_VERSION } from './migrations';
+import { currentOwner, isOwnerAlive } from '../files/process-identity';
 import type {
   ArtifactInput, ArtifactRow, CreateRunInput, LayerStatInput, LayerStatRow, MetricInput, MetricRow, ModelRow,
   PhaseRow, RunDetail, RunFilter, RunPatch, RunRow, RunStatus,
@@ -54,12 +55,15 @@ function toRun(r: Row): RunRow {
     finishedAt: r.finished_at as string | null,
     ep: r.ep as string | null,
     peakRss: r.peak_rss as number | null,
+    ownerPid: (r.owner_pid as number | null) ?? null,
+    ownerStart: (r.owner_start as string | null) ?? null,
   };
 }
 
 const RUN_COLUMNS: Record<keyof RunPatch, string> = {
   name: 'name', modelId: 'model_id', parentRunId: 'parent_run_id', status: 'status', fingerprint: 'fingerprint', settings: 'settings_json', result: 'result_json',
   error: 'error', startedAt: 'started_at', finishedAt: 'finished_at', ep: 'ep', peakRss: 'peak_rss',
+  ownerPid: 'owner_pid', ownerStart: 'owner_start',
 };
 
 export class Store {
@@ -94,7 +98,28 @@ export class Store {
       if (e instanceof StoreError) throw e;
       throw new StoreError(`database ${file} could not be opened: ${(e as Error).message}`);
     }
-    return new Store(db, file);
+    const store = new Store(db, file);
+    // Start-up is when runs of a process that died (kill -9, a crash, power loss) are found: they would
+    // otherwise say "running" forever. A read-only or full disk must not stop the app from opening.
+    try {
+      store.recoverInterrupted();
+    } catch {
+      /* retried at the next start */
+    }
+    return store;
+  }
+
+  /**
+   * Marks queued and running runs whose owning process is gone as `interrupted` (a slice among them can be
+   * resumed from its checkpoint). Runs recorded before owners were (no PID) count as gone. Returns them.
+   */
+  recoverInterrupted(): RunRow[] {
+    const live = (this.#db.prepare("SELECT * FROM runs WHERE status IN ('queued', 'running')").all() as Row[]).map(toRun);
+    const dead = live.filter((r) => !isOwnerAlive({ pid: r.ownerPid, start: r.ownerStart }));
+    const mark = this.#db.prepare("UPDATE runs SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running') RETURNING *");
+    return this.transaction(() =>
+      dead.map((r) => toRun(mark.get(`interrupted: the process ${r.ownerPid !== null ? `(PID ${r.ownerPid}) ` : ''}that ran it stopped`, now(), r.id) as Row)),
+    );
   }
 
   close(): void {
@@ -159,15 +184,19 @@ export class Store {
   // ── runs ────────────────────────────────────────────────────────────────
 
   createRun(input: CreateRunInput): RunRow {
+    // A run that has not ended belongs to a process; by default the one creating it.
+    const status = input.status ?? 'queued';
+    const owner = status === 'queued' || status === 'running' ? currentOwner() : null;
     try {
       const r = this.#db
         .prepare(
-          `INSERT INTO runs (kind, model_id, parent_run_id, name, status, fingerprint, settings_json, created_at, ep)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          `INSERT INTO runs (kind, model_id, parent_run_id, name, status, fingerprint, settings_json, created_at, ep, owner_pid, owner_start)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         )
         .get(
-          input.kind, input.modelId ?? null, input.parentRunId ?? null, input.name ?? '', input.status ?? 'queued',
+          input.kind, input.modelId ?? null, input.parentRunId ?? null, input.name ?? '', status,
           input.fingerprint ?? null, JSON.stringify(input.settings ?? {}), now(), input.ep ?? null,
+          input.ownerPid ?? owner?.pid ?? null, input.ownerStart ?? owner?.start ?? null,
         ) as Row;
       return toRun(r);
     } catch (e) {
@@ -198,7 +227,7 @@ export class Store {
   }
 
   /** Record a failure (or a cancellation) with its one-line reason. */
-  failRun(id: number, error: string, status: Extract<RunStatus, 'failed' | 'cancelled'> = 'failed'): RunRow {
+  failRun(id: number, error: string, status: Extract<RunStatus, 'failed' | 'cancelled' | 'interrupted'> = 'failed'): RunRow {
     return this.updateRun(id, { status, error, finishedAt: now() });
   }
 

@@ -1,6 +1,8 @@
 // Row shapes the store hands out (JSON columns already parsed, snake_case turned into camelCase).
 export type RunKind = 'slice' | 'ppl' | 'eval' | 'bench' | 'export' | 'generate';
-export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+/** Statuses of a run that has not ended: its owner process must be alive for it to mean anything. */
+export const LIVE_STATUSES = ['queued', 'running'] as const;
 
 export interface ModelRow {
   id: number;
@@ -30,6 +32,9 @@ export interface RunRow {
   finishedAt: string | null;
   ep: string | null;
   peakRss: number | null;
+  /** The process that runs (or ran) it: PID and start identity (core/files/process-identity.ts). */
+  ownerPid: number | null;
+  ownerStart: string | null;
 }
 
 export interface MetricInput {
@@ -111,6 +116,8 @@ export interface CreateRunInput {
   settings?: Record<string, unknown>;
   status?: RunStatus;
   ep?: string | null;
+  ownerPid?: number | null;
+  ownerStart?: string | null;
 }
 
 export interface RunPatch {
@@ -126,4 +133,6 @@ export interface RunPatch {
   finishedAt?: string | null;
   ep?: string | null;
   peakRss?: number | null;
+  ownerPid?: number | null;
+  ownerStart?: string | null;
 }

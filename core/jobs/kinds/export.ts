@@ -42,6 +42,7 @@ export const exportJob = defineJob({
   params: exportParams,
   describe: (p) => `export ${base(p.model)} → ${p.format}${p.dtype ? ` ${p.dtype}` : ''}`,
   modelPath: (p) => p.model,
+  outputs: (p) => [p.out],
   async run(ctx, p): Promise<ExportJobResult> {
     const { exportModel } = await import('../../export/index');
     const { sha256Path } = await import('../../export/hash');

@@ -202,6 +202,8 @@ export const sliceJob = defineJob({
   modelPath: (p) => p.model,
   ep: (p) => p.ep,
   prepare: (p, runId) => (p.out ? p : { ...p, out: defaultSliceOut(p.model, p.ratio, runId) }),
+  // The output folder with its checkpoint: two slices into one folder would interleave their shards.
+  outputs: (p) => (p.out ? [p.out] : []),
   run: runSlice,
   records: sliceRecords,
 });

@@ -4,7 +4,7 @@ import { intFlag, stringFlag, UsageError } from '../args';
 import type { CliContext, Command } from '../command';
 import { bytes, fmt, pct, table as grid } from './shared/format';
 
-const STATUSES: RunStatus[] = ['queued', 'running', 'done', 'failed', 'cancelled'];
+const STATUSES: RunStatus[] = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'];
 const KINDS: RunKind[] = ['slice', 'ppl', 'eval', 'bench', 'export', 'generate'];
 
 function took(r: RunSummary): string {
