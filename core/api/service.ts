@@ -8,6 +8,7 @@ import { detectHardware, type DetectOptions } from '../hardware/detect';
 import { inspectModel } from '../model/inspect';
 import { dataDir, resourcePath } from '../paths';
 import { Store } from '../store/store';
+import { isOwnerAlive } from '../files/process-identity';
 import { storeRecorder } from '../jobs/store-recorder';
 import { JobRunner, type RunnerOptions } from '../jobs/runner';
 import { getJob, jobKinds } from '../jobs/registry';
@@ -141,7 +142,8 @@ export class SliceStudioService implements SliceStudioApi {
   async deleteRun(...[id]: ApiArgs<'deleteRun'>): Promise<void> {
     const run = this.#store.getRun(id);
     if (!run) throw new RunNotFoundError(`no run with id ${id}`);
-    if (run.status === 'running') throw new NotAvailableError(`run ${id} is still running: cancel it first`);
+    if ((run.status === 'running' || run.status === 'queued') && isOwnerAlive({ pid: run.ownerPid, start: run.ownerStart }))
+      throw new NotAvailableError(`run ${id} is still ${run.status}: cancel it first`);
     this.#store.deleteRun(id);
     this.events.emit({ channel: 'state', type: 'runs-changed', runId: id });
   }
@@ -208,9 +210,12 @@ export class SliceStudioService implements SliceStudioApi {
     if (run.kind !== 'slice') throw new NotAvailableError(`run ${id} is a ${run.kind} run: only slice runs can be resumed`);
     if (run.status === 'done') throw new NotAvailableError(`run ${id} finished: there is nothing to resume`);
     const live = this.#runner.list().some((j) => j.runId === id);
-    if (live || run.status === 'queued') throw new NotAvailableError(`run ${id} is still running`);
-    // A run still marked running that no job of ours runs was interrupted (the app or the machine stopped).
-    if (run.status === 'running') this.#store.failRun(id, 'interrupted');
+    if (live) throw new NotAvailableError(`run ${id} is still ${run.status}`);
+    if (run.status === 'running' || run.status === 'queued') {
+      // Not ours: another process (a CLI next to the app) may still run it; if that process is gone, it was interrupted.
+      if (isOwnerAlive({ pid: run.ownerPid, start: run.ownerStart })) throw new NotAvailableError(`run ${id} is still ${run.status} in process ${run.ownerPid}`);
+      this.#store.failRun(id, 'interrupted: the process that ran it stopped', 'interrupted');
+    }
     const s = run.settings as Partial<SliceParams>;
     const keys = ['model', 'ratio', 'cal', 'nsamples', 'seqlen', 'sampling', 'seed', 'round', 'sliceHead', 'batchSize', 'out', 'ep'] as const;
     const params: Record<string, unknown> = Object.fromEntries(keys.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ExportError } from './errors';
+import { cleanStaleTemps } from '../files/stale-temps';
 
 export interface AtomicOptions {
   /** Bytes the export is expected to write (checked against free space with a 5 % + 16 MiB margin). */
@@ -14,8 +15,8 @@ export interface AtomicOptions {
   overwrite?: boolean;
 }
 
-export const formatBytes = (n: number): string =>
-  n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+export { formatBytes } from '../files/disk-full';
+import { formatBytes } from '../files/disk-full';
 
 /** Free bytes on the filesystem holding `dir` (which must exist). */
 export async function freeBytes(dir: string): Promise<number> {
@@ -37,9 +38,13 @@ export async function writeAtomically<T>(out: string, opts: AtomicOptions, write
     throw new ExportError(`cannot create ${parent}: ${(e as Error).message}`);
   }
   if (!statSync(parent).isDirectory()) throw new ExportError(`${parent} is not a folder`);
-  const need = opts.estimateBytes * 1.05 + 16 * 2 ** 20;
+  // Temporaries of killed exports into this folder (their process is gone) would otherwise hold the space we need.
+  cleanStaleTemps(parent);
+  const margin = opts.estimateBytes * 0.05 + 16 * 2 ** 20;
+  const need = opts.estimateBytes + margin;
   const free = await freeBytes(parent);
-  if (free < need) throw new ExportError(`not enough free disk space in ${parent}: the export needs about ${formatBytes(need)}, ${formatBytes(free)} are free`);
+  if (free < need)
+    throw new ExportError(`not enough free disk space in ${parent}: the export needs about ${formatBytes(need)} (about ${formatBytes(opts.estimateBytes)} of files plus a ${formatBytes(margin)} safety margin), ${formatBytes(free)} are free`);
   const tmp = join(parent, `.${basename(target)}.tmp-${process.pid}-${Date.now().toString(36)}`);
   let result: T;
   try {

@@ -2,7 +2,8 @@
 // the original hidden_size, its norms divide by it), tokenizer files, generation settings, and for a
 // sliced model its slicing_config.json. Plus a small manifest naming the source, which verify-export
 // uses as the default model to compare against.
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyWritable } from '../files/copy-writable';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const COPIED = /^(config\.json|tokenizer.*|special_tokens_map\.json|generation_config\.json|added_tokens\.json|vocab\.json|merges\.txt|.*\.model|slicing_config\.json)$/;
@@ -23,7 +24,7 @@ export function copyModelFiles(source: string, dest: string): string[] {
   const copied: string[] = [];
   for (const f of readdirSync(source).sort()) {
     if (!COPIED.test(f)) continue;
-    copyFileSync(join(source, f), join(dest, f));
+    copyWritable(join(source, f), join(dest, f));
     copied.push(f);
   }
   return copied;

@@ -2,7 +2,8 @@
 // README.md and copied to --out. Without --dtype the files are copied byte for byte; --dtype f32|f16
 // rewrites the weights through the engine's own writer (shortcut matrices stay float32). A dense folder is
 // already safetensors: there is nothing to export, and saying so is clearer than copying it.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyWritable } from '../files/copy-writable';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { JobContext } from '../jobs/context';
 import { checkCancelled } from '../jobs/context';
@@ -66,7 +67,7 @@ export async function exportSafetensors(ctx: JobContext, o: SafetensorsExportOpt
     if (!o.dtype) {
       files.forEach((f, i) => {
         checkCancelled(ctx);
-        copyFileSync(join(o.model, f), join(tmp, f));
+        copyWritable(join(o.model, f), join(tmp, f));
         ctx.progress({ phase: 'copy', fraction: (i + 1) / files.length, message: f });
       });
     } else {

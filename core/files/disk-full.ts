@@ -36,5 +36,6 @@ export function explainDiskFull(e: unknown, path: string, needBytes: number, wha
   if (!isDiskFull(e)) return e;
   const free = freeBytesAt(path);
   const freeText = free === null ? '' : `, ${formatBytes(free)} ${free === 1 ? 'is' : 'are'} free`;
-  return new DiskFullError(`disk full while writing ${what} to ${path}: it needs ${formatBytes(needBytes)}${freeText}; ${after}`);
+  const need = needBytes > 0 ? `: it needs ${formatBytes(needBytes)}${freeText}` : freeText ? `: ${freeText.slice(2)}` : '';
+  return new DiskFullError(`disk full while writing ${what} to ${path}${need}; ${after}`);
 }

@@ -80,9 +80,13 @@ export async function writeSafetensors(file: string, tensors: TensorToWrite[], m
   const hb = Buffer.from(json, 'utf8');
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(hb.length));
-  await writeDurably(file, async (fh) => {
-    await writeAll(fh, len);
-    await writeAll(fh, hb);
-    for (const t of tensors) await writeAll(fh, bytesOf(t));
-  });
+  await writeDurably(
+    file,
+    async (fh) => {
+      await writeAll(fh, len);
+      await writeAll(fh, hb);
+      for (const t of tensors) await writeAll(fh, bytesOf(t));
+    },
+    { bytes: 8 + hb.length + offset, what: 'a safetensors file', after: 'free some space and run it again (a slice resumes from its last complete layer with --resume)' },
+  );
 }

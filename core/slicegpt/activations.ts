@@ -4,6 +4,7 @@
 // On a GPU EP a chunk may instead be a device tensor (ORT `gpu-buffer`), kept there while the device
 // budget allows — the next block reads it without any transfer — and downloaded to the host above it.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { explainDiskFull } from '../files/disk-full';
 import { join } from 'node:path';
 import type { Tensor } from 'onnxruntime-node';
 
@@ -91,8 +92,15 @@ export class ActivationStore {
   set(i: number, x: Float32Array): void {
     this.#drop(i);
     if (this.#budget.used + x.byteLength > this.#budget.limit) {
-      mkdirSync(this.#dir, { recursive: true });
-      writeFileSync(this.#file(i), new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+      const file = this.#file(i);
+      try {
+        mkdirSync(this.#dir, { recursive: true });
+        writeFileSync(file, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+      } catch (e) {
+        // A half-written chunk would only keep the disk full; the checkpoint (written elsewhere, per layer) is untouched.
+        rmSync(file, { force: true });
+        throw explainDiskFull(e, file, x.byteLength, 'calibration activations (over the RAM budget, they spill to disk)', 'the last complete checkpoint is kept: free some space and resume (--resume)');
+      }
       this.#chunks[i] = null;
       this.#spilled++;
     } else {

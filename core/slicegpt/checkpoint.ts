@@ -9,6 +9,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { join } from 'node:path';
 import { ActivationStore, type RamBudget } from './activations';
 import { CheckpointMismatchError } from './errors';
+import { explainDiskFull } from '../files/disk-full';
 import type { LayerBoundary, LayerTiming, SignalStats } from './rotate-and-slice';
 
 interface StateJson {
@@ -47,19 +48,43 @@ export function fingerprint(o: { modelFolder: string; ids: Int32Array; settings:
   return h.digest('hex');
 }
 
-function writeDurable(file: string, chunks: Iterable<Uint8Array>): void {
+const AFTER_DISK_FULL = 'the last complete checkpoint is kept: free some space and resume (--resume)';
+
+/** Writes `file` under `<file>.tmp`, flushed, then renamed; a failed write (a full disk) removes the temporary. */
+function writeDurable(file: string, chunks: Uint8Array[]): void {
   const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w');
   try {
-    for (const c of chunks) {
-      let done = 0;
-      while (done < c.byteLength) done += writeSync(fd, c, done, Math.min(c.byteLength - done, 1 << 30));
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const c of chunks) {
+        let done = 0;
+        while (done < c.byteLength) done += writeSync(fd, c, done, Math.min(c.byteLength - done, 1 << 30));
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw explainDiskFull(e, file, chunks.reduce((n, c) => n + c.byteLength, 0), 'the checkpoint', AFTER_DISK_FULL);
   }
-  renameSync(tmp, file);
+}
+
+/** Why a checkpoint cannot be used as it is (files it names are missing or truncated), or null when it is whole. */
+function incomplete(dir: string, st: StateJson): string | null {
+  const size = (f: string) => {
+    try {
+      return statSync(join(dir, f)).size;
+    } catch {
+      return -1;
+    }
+  };
+  const inputs = st.chunkTokens.reduce((n, t) => n + t, 0) * st.width * 4;
+  if (size(st.inputsFile) !== inputs) return `its activations (${st.inputsFile}) are ${size(st.inputsFile) < 0 ? 'missing' : 'truncated'}`;
+  const q = size(st.qFile);
+  if (q <= 0 || q % 8 !== 0) return `its rotation (${st.qFile}) is ${q < 0 ? 'missing' : 'truncated'}`;
+  return null;
 }
 
 export class Checkpoint {
@@ -75,13 +100,30 @@ export class Checkpoint {
     return existsSync(join(this.dir, 'state.json'));
   }
 
-  /** The saved boundary, or null when there is none. Throws when it belongs to another run. */
-  load(budget: RamBudget, scratch: string): LayerBoundary | null {
+  /**
+   * The saved boundary, or null when there is none. Throws when it belongs to another run. A checkpoint that
+   * a kill left incomplete (its state names files that are gone or short — e.g. killed while the finished
+   * run removed it) is discarded with a note through `log`, and the run starts from the first layer.
+   */
+  load(budget: RamBudget, scratch: string, log: (message: string) => void = () => {}): LayerBoundary | null {
     const p = join(this.dir, 'state.json');
     if (!existsSync(p)) return null;
-    const st = JSON.parse(readFileSync(p, 'utf8')) as StateJson;
+    let st: StateJson;
+    try {
+      st = JSON.parse(readFileSync(p, 'utf8')) as StateJson;
+    } catch {
+      log('the checkpoint is unreadable (state.json): starting from the first layer');
+      this.remove();
+      return null;
+    }
     if (st.fingerprint !== this.fingerprint)
       throw new CheckpointMismatchError('the checkpoint in the output folder was made with another model, calibration data or settings; remove it or drop --resume');
+    const why = incomplete(this.dir, st);
+    if (why) {
+      log(`the checkpoint is incomplete (${why}): starting from the first layer`);
+      this.remove();
+      return null;
+    }
     const inputs = new ActivationStore({ name: `in-r${st.nextLayer}`, width: st.width, dir: scratch, budget });
     const raw = readFileSync(join(this.dir, st.inputsFile));
     let off = 0;
@@ -107,13 +149,11 @@ export class Checkpoint {
     // Device-resident chunks come back to the host first (one layer's inputs at a time).
     const host: Float32Array[] = [];
     for (let i = 0; i < b.inputs.length; i++) host.push(await b.inputs.host(i));
-    const chunks = function* () {
-      for (const x of host) {
-        chunkTokens.push(x.length / b.inputs.width);
-        yield new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-      }
-    };
-    writeDurable(join(this.dir, inputsFile), chunks());
+    const chunks = host.map((x) => {
+      chunkTokens.push(x.length / b.inputs.width);
+      return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    });
+    writeDurable(join(this.dir, inputsFile), chunks);
     writeDurable(join(this.dir, qFile), [new Uint8Array(b.q.buffer, b.q.byteOffset, b.q.byteLength)]);
     const state: StateJson = { version: 1, fingerprint: this.fingerprint, nextLayer: b.nextLayer, inputsFile, qFile, width: b.inputs.width, chunkTokens, stats: b.stats, timings: b.timings };
     writeDurable(join(this.dir, 'state.json'), [Buffer.from(JSON.stringify(state))]);
@@ -122,6 +162,8 @@ export class Checkpoint {
   }
 
   remove(): void {
+    // state.json first: a kill in the middle of removing the rest leaves no state that names missing files.
+    rmSync(join(this.dir, 'state.json'), { force: true });
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 // Writing a sliced model folder (format: core/model/sliced-source.ts). One shard per piece, written as soon
 // as the piece is final, so the folder itself is most of the per-layer checkpoint.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { copyWritable } from '../files/copy-writable';
 import { join } from 'node:path';
 import type { ModelConfig } from '../model/config';
 import { tensorNames, SLICING_CONFIG, type TensorNames } from '../model/sliced-source';
@@ -96,9 +97,9 @@ export class SlicedModelWriter {
     };
     atomic('model.safetensors.index.json', JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2));
     await listModelTensors(this.out);
-    for (const f of readdirSync(sourceFolder)) if (COPIED.test(f)) copyFileSync(join(sourceFolder, f), join(this.out, f));
+    for (const f of readdirSync(sourceFolder)) if (COPIED.test(f)) copyWritable(join(sourceFolder, f), join(this.out, f));
     // The original config.json byte for byte (hidden_size stays D: the norms divide by it).
-    if (existsSync(join(sourceFolder, 'config.json'))) copyFileSync(join(sourceFolder, 'config.json'), join(this.out, 'config.json'));
+    if (existsSync(join(sourceFolder, 'config.json'))) copyWritable(join(sourceFolder, 'config.json'), join(this.out, 'config.json'));
     else atomic('config.json', JSON.stringify(this.#config.raw, null, 2));
     atomic('slice_studio.json', JSON.stringify(extra, null, 2));
     atomic(SLICING_CONFIG, JSON.stringify(slicing, null, 2));

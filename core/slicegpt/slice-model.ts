@@ -42,6 +42,8 @@ export interface SliceOptions {
   batchSize?: number;
   /** Activations above this many bytes spill to disk (default 4 GiB). */
   ramBudgetBytes?: number;
+  /** Where spilled activations go (default `<out>/.scratch`): a folder of its own, emptied before and after. */
+  scratch?: string;
   /** Weight dtype of the written model (default float32; shortcuts are always float32). */
   dtype?: OutputDtype;
   /** Pre-tokenized calibration windows (bypasses cal/sampling/seed). */
@@ -98,11 +100,11 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
 
   prepareOut(o.out);
   const checkpoint = new Checkpoint(o.out, fp);
-  const scratch = join(o.out, '.scratch');
+  const scratch = o.scratch ?? join(o.out, '.scratch');
   rmSync(scratch, { recursive: true, force: true });
   const budget = new RamBudget(o.ramBudgetBytes ?? 4 * 2 ** 30);
   let resume = null;
-  if (o.resume) resume = checkpoint.load(budget, scratch);
+  if (o.resume) resume = checkpoint.load(budget, scratch, (m) => ctx.log(m));
   else checkpoint.remove();
   if (resume) ctx.log(`resuming at layer ${resume.nextLayer} of ${cfg.numLayers}`);
 
@@ -124,6 +126,10 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
       ...(resume ? { resume } : {}),
       onLayerDone: async (b) => checkpoint.save(b),
     });
+  } catch (e) {
+    // Spilled activations are not part of the checkpoint; after a failure (a full disk above all) they only take space.
+    rmSync(scratch, { recursive: true, force: true });
+    throw e;
   } finally {
     await runner.dispose();
   }

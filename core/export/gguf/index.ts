@@ -6,6 +6,8 @@
 // everywhere, so it is a plain llama model with hidden size D′ whose attention and MLP widths stay as they
 // were (hence attention.key_length/value_length: D′ ≠ heads × head_dim) and whose norms are compensated for
 // dividing by the original D (llama.ts). Tensors stream one layer at a time into an atomically renamed file.
+import { cleanStaleTemps } from '../../files/stale-temps';
+import { formatBytes } from '../../files/disk-full';
 import { existsSync, mkdirSync, renameSync, statfsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../../jobs/context';
@@ -166,9 +168,16 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   if (f16Fallback.length) ctx.log(`GGUF ${o.dtype}: ${f16Fallback.length} tensors have rows that are not a multiple of 32 and stay F16 (${f16Fallback.slice(0, 3).join(', ')}${f16Fallback.length > 3 ? ', …' : ''})`);
 
   const size = w.fileSize();
+  // Temporaries of exports that were killed (their process is gone) would otherwise hold the space we need.
+  const stale = cleanStaleTemps(dirname(file));
+  if (stale.length) ctx.log(`removed ${stale.length} temporary file(s) left by killed exports in ${dirname(file)}`);
   const free = freeBytes(dirname(file));
-  if (free !== null && free < size * 1.02 + (64 << 20))
-    throw new GgufDiskSpaceError(`not enough free disk space in ${dirname(file)}: the GGUF needs ${(size / 2 ** 30).toFixed(2)} GiB, ${(free / 2 ** 30).toFixed(2)} GiB are free`);
+  // The margin (2 % + 64 MiB) keeps the disk from filling to the last byte while the Modelfile and logs are written.
+  const margin = size * 0.02 + (64 << 20);
+  if (free !== null && free < size + margin)
+    throw new GgufDiskSpaceError(
+      `not enough free disk space in ${dirname(file)}: the GGUF needs ${formatBytes(size + margin)} (the file's ${formatBytes(size)} plus a ${formatBytes(margin)} safety margin), ${formatBytes(free)} are free`,
+    );
 
   // Data: one layer in memory at a time, converted to llama.cpp's conventions.
   const shape = (what: string, m: { rows: number; cols: number }, rows: number, cols: number) => {

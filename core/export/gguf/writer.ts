@@ -193,7 +193,7 @@ export class GgufWriter {
         const pad = alignUp(written - dataStart, this.alignment) - (written - dataStart);
         if (pad) await put(new Uint8Array(pad));
       }
-    });
+    }, { bytes: this.fileSize(), what: 'the GGUF file', after: 'free some space and export again' });
     return { bytes: written, sha256: hash.digest('hex') };
   }
 }

@@ -5,7 +5,7 @@
 import type { ApiEvent, JobEvent } from '../../../../core/api/contract';
 import { api } from '../../lib/api';
 
-export type JobStatus = 'idle' | 'starting' | 'running' | 'done' | 'failed' | 'cancelled';
+export type JobStatus = 'idle' | 'starting' | 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface VariancePoint {
   layer: number | null;
@@ -64,6 +64,10 @@ export class JobView {
   apply(e: JobEvent): void {
     this.tick++;
     switch (e.type) {
+      case 'queued':
+        // Waiting for the device (another heavy job runs): cancellable, no progress yet.
+        if (this.status !== 'running') this.status = 'queued';
+        break;
       case 'started':
         this.status = 'running';
         break;
@@ -118,7 +122,7 @@ export class JobView {
   }
 
   async cancel(): Promise<void> {
-    if (this.jobId && this.status === 'running') await api.cancelJob(this.jobId);
+    if (this.jobId && (this.status === 'running' || this.status === 'queued')) await api.cancelJob(this.jobId);
   }
 }
 
