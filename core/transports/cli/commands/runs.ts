@@ -3,6 +3,7 @@ import { formatComparison } from '../../../demo/comparison';
 import { intFlag, stringFlag, UsageError } from '../args';
 import type { CliContext, Command } from '../command';
 import { bytes, fmt, pct, table as grid } from './shared/format';
+import { followJob, jobJson } from './shared/follow-job';
 
 const STATUSES: RunStatus[] = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'];
 const KINDS: RunKind[] = ['slice', 'ppl', 'eval', 'bench', 'export', 'generate'];
@@ -44,6 +45,7 @@ function runId(word: string | undefined, what: string): number {
 export function formatRun(r: RunDetail): string {
   const out = [`run ${r.id}: ${r.name}`, `  ${r.kind}, ${r.status}${r.error ? ` — ${r.error}` : ''}${took(r) ? `, ${took(r)}` : ''}${r.ep ? ` on ${r.ep}` : ''}${r.peakRss ? `, peak memory ${bytes(r.peakRss)}` : ''}`];
   if (r.parentRunId) out.push(`  parent run ${r.parentRunId}`);
+  if (r.kind === 'slice' && (r.status === 'interrupted' || r.status === 'cancelled' || r.status === 'failed')) out.push(`  continue it from its checkpoint: slice-studio runs resume ${r.id}`);
   const settings = Object.entries(r.settings).filter(([k]) => k !== 'job' && k !== 'modelPath');
   if (settings.length) out.push('', 'settings:', ...settings.map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
   if (r.metrics.length) {
@@ -77,6 +79,19 @@ async function show(ctx: CliContext): Promise<number> {
   return 0;
 }
 
+/** Continues a cancelled, failed or interrupted slice from its checkpoint, as a new run (the UI's Resume button). */
+async function resume(ctx: CliContext): Promise<number> {
+  const [, id, extra] = ctx.args.positionals;
+  if (extra) throw new UsageError('runs resume takes one run id');
+  const service = await ctx.service();
+  const f = await followJob(ctx, () => service.resumeJob(runId(id, 'runs resume')), {
+    cancelHint: async () => `the checkpoint is kept; continue with: slice-studio runs resume ${id}`,
+  });
+  if (ctx.json) ctx.out(jobJson(f));
+  else if (f.code === 0) ctx.out(`run ${id} continued as run ${f.runId}: ${(f.result as { out?: string } | undefined)?.out ?? 'done'}`);
+  return f.code;
+}
+
 async function compare(ctx: CliContext): Promise<number> {
   const ids = ctx.args.positionals.slice(1).map((w) => runId(w, 'runs compare'));
   if (ids.length === 0) runId(undefined, 'runs compare');
@@ -87,14 +102,15 @@ async function compare(ctx: CliContext): Promise<number> {
 
 export const runs: Command = {
   name: 'runs',
-  usage: 'runs [show <id> | compare <id> <id>…] [--status S] [--kind K] [--limit N] [--json]',
-  summary: 'Runs recorded in the store, newest first; one in full; several side by side',
+  usage: 'runs [show <id> | compare <id> <id>… | resume <id>] [--status S] [--kind K] [--limit N] [--json]',
+  summary: 'Runs recorded in the store, newest first; one in full; several side by side; continue an interrupted slice',
   flags: { values: ['status', 'kind', 'limit'] },
   async run(ctx) {
     const [sub] = ctx.args.positionals;
     if (sub === 'show') return show(ctx);
     if (sub === 'compare') return compare(ctx);
-    if (sub !== undefined) throw new UsageError(`unknown runs subcommand "${sub}" (use show <id> or compare <id> <id>…)`);
+    if (sub === 'resume') return resume(ctx);
+    if (sub !== undefined) throw new UsageError(`unknown runs subcommand "${sub}" (use show <id>, compare <id> <id>… or resume <id>)`);
     const list = await (await ctx.service()).listRuns({
       status: oneOf(stringFlag(ctx.args, 'status'), STATUSES, 'status'),
       kind: oneOf(stringFlag(ctx.args, 'kind'), KINDS, 'kind'),
