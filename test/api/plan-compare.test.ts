@@ -98,5 +98,5 @@ test('resumeJob refuses runs that are not unfinished slices', async () => {
   const live = store.createRun({ kind: 'slice', name: 's', status: 'queued', settings: { model: tinyLlama, out: join(dir, 'x') } }).id;
   store.close();
   await assert.rejects(call('resumeJob', ppl), { name: 'NotAvailableError', message: `run ${ppl} is a ppl run: only slice runs can be resumed` });
-  await assert.rejects(call('resumeJob', live), { name: 'NotAvailableError', message: `run ${live} is still running` });
+  await assert.rejects(call('resumeJob', live), { name: 'NotAvailableError', message: `run ${live} is still queued in process ${process.pid}` });
 });

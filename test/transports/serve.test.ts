@@ -145,7 +145,7 @@ test('job events reach WebSocket clients; a socket without the token is refused'
   await done;
   ws.close();
   const jobEvents = events.filter((e) => e.channel === 'job');
-  assert.deepEqual([...new Set(jobEvents.map((e) => e.type))], ['started', 'progress', 'log', 'done']);
+  assert.deepEqual([...new Set(jobEvents.map((e) => e.type))], ['queued', 'started', 'progress', 'log', 'done']);
   for (const e of jobEvents) assert.equal(e.channel === 'job' && e.jobId, res.result.jobId);
   assert.ok(events.some((e) => e.channel === 'state' && e.type === 'runs-changed' && e.runId === res.result.runId));
   const run = (await (await call('getRun', [res.result.runId])).json()) as { result: { status: string } };
