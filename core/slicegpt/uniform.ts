@@ -206,6 +206,10 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
     for (let col = 0; col < D; col++) for (let r = 0; r < D; r++) q[r * D + col] = vectors[r * D + order[col]];
     top = order.slice(0, 64).map((k) => values[k]);
     timings[0].pca = now() - t;
+  } catch (e) {
+    // Spilled activations are all this mode keeps on disk; after a failure (a full disk above all) they only take space.
+    rmSync(scratch, { recursive: true, force: true });
+    throw e;
   } finally {
     await runner.dispose();
   }
