@@ -247,8 +247,9 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
 
   const modelfile = join(dirname(file), 'Modelfile');
   const eosToken = tok.eos !== null ? tok.tokens[tok.eos] : null;
-  writeFileSync(`${modelfile}.tmp`, modelfileText({ ggufFile: file, eosToken, contextLength: cfg.maxPositions, source: resolve(o.model) }));
-  renameSync(`${modelfile}.tmp`, modelfile);
+  // The PID in the temporary name lets the next export remove it if this process is killed here.
+  writeFileSync(`${modelfile}.tmp-${process.pid}`, modelfileText({ ggufFile: file, eosToken, contextLength: cfg.maxPositions, source: resolve(o.model) }));
+  renameSync(`${modelfile}.tmp-${process.pid}`, modelfile);
   ctx.progress({ phase: 'done', fraction: 1 });
   if (!existsSync(file)) throw new GgufExportError(`internal: ${file} was not written`);
   return {
