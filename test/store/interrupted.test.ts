@@ -1,7 +1,7 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -9,7 +9,12 @@ import { Store } from '../../core/store/store';
 import { migrate, SCHEMA_VERSION } from '../../core/store/migrations';
 import { currentOwner } from '../../core/files/process-identity';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'ss-interrupted-'));
+const made: string[] = [];
+const tmp = () => {
+  made.push(mkdtempSync(join(tmpdir(), 'ss-interrupted-')));
+  return made.at(-1)!;
+};
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const root = join(import.meta.dirname, '../..');
 
 /** A separate process creates a running run and a queued one in `file`, then is SIGKILLed. */
