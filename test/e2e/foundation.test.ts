@@ -98,3 +98,20 @@ test('the rooms are tabs reachable with the keyboard; the Runs room updates from
   // The missing-folder test's API reply is a 400 by design; anything else is a problem.
   assert.deepEqual(problems.filter((p) => !p.includes('status of 400')), []);
 });
+
+test('the Runs room shows a job waiting behind another heavy job as queued, and cancels it from there', async () => {
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  // Two perplexity runs on the CPU: one at a time per device, so the second waits.
+  const first = await api<{ jobId: string; runId: number }>('startJob', [{ kind: 'ppl', params: { model }, name: 'ppl running first' }]);
+  const second = await api<{ jobId: string; runId: number }>('startJob', [{ kind: 'ppl', params: { model }, name: 'ppl waiting' }]);
+  const jobs = await api<{ runId: number; status: string }[]>('listJobs');
+  assert.deepEqual(jobs.map((j) => [j.runId, j.status]), [[first.runId, 'running'], [second.runId, 'queued']]);
+  const row = page.locator('table.data tbody tr').filter({ hasText: 'ppl waiting' });
+  await row.locator('.status.queued').waitFor({ timeout: 15_000 });
+  await page.screenshot({ path: join(shots, 'runs-queued.png'), fullPage: true });
+  await row.getByRole('button', { name: 'Cancel' }).click();
+  await row.locator('.status.cancelled').waitFor({ timeout: 15_000 });
+  assert.equal(await api('cancelJob', [first.jobId]), true);
+  await page.locator('table.data tbody tr').filter({ hasText: 'ppl running first' }).locator('.status.cancelled').waitFor({ timeout: 30_000 });
+  assert.deepEqual(problems.filter((p) => !p.includes('status of 400')), []);
+});
