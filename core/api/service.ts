@@ -157,14 +157,7 @@ export class SliceStudioService implements SliceStudioApi {
     const def = getJob(kind);
     const params = def.params.check(raw, `${kind} params`);
     const links = await linksFor(this.#store, def, params);
-    let started: { jobId: string; runId: number };
-    try {
-      started = this.#runner.start({ kind, params, name });
-    } catch (e) {
-      // A refused start (output in use) may have recorded its run as failed: views show it.
-      this.events.emit({ channel: 'state', type: 'runs-changed' });
-      throw e;
-    }
+    const started = this.#runner.start({ kind, params, name });
     const run = this.#store.getRun(started.runId);
     if (run) {
       // The same deterministic prepare() the runner applied: the settings show e.g. the default output folder.

@@ -48,6 +48,8 @@ export interface RunRecorder {
   launched?(runId: RunId): void;
   progressed?(runId: RunId, event: Extract<JobEvent, { type: 'progress' }>): void;
   ended(runId: RunId, end: JobEndEvent): void;
+  /** The job was refused right after its run was recorded (its output is in use): forget the run. */
+  discarded?(runId: RunId): void;
 }
 
 export interface RunnerOptions {
@@ -164,8 +166,10 @@ export class JobRunner {
       for (const out of def.outputs?.(params) ?? []) locks.push(lockFolder(out, runId));
     } catch (e) {
       for (const l of locks) l.release();
-      // The run exists already: it ends here, saying why, and the caller hears the same line.
-      this.#record(() => this.#recorder.ended(runId, { ...base(), type: 'failed', message: (e as Error).message, errorName: (e as Error).name, seconds: 0 }));
+      // Refused before it began: the caller hears why, and the run it never was is not kept (each refused click
+      // would otherwise leave a failed run behind). A recorder that cannot forget records the refusal instead.
+      const failed = { ...base(), type: 'failed' as const, message: (e as Error).message, errorName: (e as Error).name, seconds: 0 };
+      this.#record(() => (this.#recorder.discarded ? this.#recorder.discarded(runId) : this.#recorder.ended(runId, failed)));
       throw e;
     }
     let resolve!: (end: JobEndEvent) => void;

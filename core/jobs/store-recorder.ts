@@ -25,6 +25,10 @@ export function storeRecorder(store: Store): RunRecorder {
       closePhase(runId, e.at);
       phases.set(runId, { phase: e.phase, since: e.at });
     },
+    discarded(runId) {
+      phases.delete(runId);
+      store.deleteRun(runId);
+    },
     ended(runId, e) {
       closePhase(runId, e.at);
       phases.delete(runId);
