@@ -8,7 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { currentOwner, isOwnerAlive } from './process-identity';
 
-export class FolderInUseError extends Error {
+/** The output cannot be claimed (its folder is not writable, or the disk is full). */
+export class FolderLockError extends Error {
+  override name = 'FolderLockError';
+}
+
+/** Another live job holds the output. */
+export class FolderInUseError extends FolderLockError {
   override name = 'FolderInUseError';
 }
 
@@ -46,11 +52,16 @@ const holder = (l: LockJson) => `${l.runId !== null ? `run ${l.runId}` : 'anothe
 export function lockFolder(target: string, runId: number | null): FolderLock {
   const path = resolve(target);
   const file = lockFileFor(path);
-  mkdirSync(dirname(file), { recursive: true });
   const me: LockJson = { ...currentOwner(), runId, token: randomBytes(12).toString('hex') };
   // Named like every temporary of ours, so a writer killed right here leaves nothing that cleanStaleTemps misses.
   const mine = `${file}.tmp-${me.pid}-${me.token}`;
-  writeFileSync(mine, JSON.stringify(me));
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(mine, JSON.stringify(me));
+  } catch (e) {
+    // A folder we cannot write (permissions, a full disk) fails here, before any work, in one line.
+    throw new FolderLockError(`cannot write to ${dirname(file)} (for ${path}): ${(e as Error).message}`);
+  }
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {

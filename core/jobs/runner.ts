@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { JobEvent, JobEndEvent, JobId, RunId } from '../api/events';
 import { isJobEnd } from '../api/events';
-import { getJob, type JobDefinition } from './registry';
+import { getJob } from './registry';
 import { JobQueue, defaultConcurrency, slotOf, type Concurrency, type Slot } from './job-queue';
 import { lockFolder, type FolderLock } from '../files/folder-lock';
 import type { FromWorker, WorkerInput } from './protocol';
@@ -70,7 +70,6 @@ export class JobCancelError extends Error {
 
 interface LiveJob {
   info: JobInfo;
-  def: JobDefinition;
   params: unknown;
   slot: Slot;
   locks: FolderLock[];
@@ -176,7 +175,6 @@ export class JobRunner {
     const ended = new Promise<JobEndEvent>((r) => (resolve = r));
     const job: LiveJob = {
       info: { jobId, runId, kind: spec.kind, name, status: 'queued', queuedAt: Date.now(), startedAt: null, progress: null },
-      def,
       params,
       slot: slotOf(def, params),
       locks,
