@@ -103,3 +103,13 @@ export function lockFolder(target: string, runId: number | null): FolderLock {
     rmSync(mine, { force: true });
   }
 }
+
+/**
+ * Throws FolderInUseError when a live job holds `target` (it is being written): reading a sliced folder
+ * while a slice or an export still writes it would see missing shards. Takes no lock itself.
+ */
+export function assertNotBeingWritten(target: string): void {
+  const path = resolve(target);
+  const held = readLock(lockFileFor(path));
+  if (held && isOwnerAlive(held)) throw new FolderInUseError(`${path} is still being written by ${holder(held)}: wait for it to finish`);
+}

@@ -13,7 +13,7 @@ import type { JobEvent, JobEndEvent, JobId, RunId } from '../api/events';
 import { isJobEnd } from '../api/events';
 import { getJob } from './registry';
 import { JobQueue, defaultConcurrency, slotOf, type Concurrency, type Slot } from './job-queue';
-import { lockFolder, type FolderLock } from '../files/folder-lock';
+import { assertNotBeingWritten, lockFolder, type FolderLock } from '../files/folder-lock';
 import type { FromWorker, WorkerInput } from './protocol';
 import type { RunKind } from '../store/types';
 import './kinds/index';
@@ -143,7 +143,8 @@ export class JobRunner {
   /**
    * Validates, claims the job's output paths, records the run and queues it (it starts at once when its
    * device has a free slot). Throws PayloadError / UnknownJobError on bad specs, FolderInUseError when
-   * another live job writes the same output, StoreError when the run cannot be recorded.
+   * another live job writes the same output (or the model this job would read), StoreError when the run
+   * cannot be recorded.
    */
   start(spec: JobSpec): { jobId: JobId; runId: RunId } {
     const def = getJob(spec.kind);
@@ -162,6 +163,8 @@ export class JobRunner {
     const base = () => ({ jobId, runId, kind: spec.kind, at: Date.now() });
     const locks: FolderLock[] = [];
     try {
+      const input = def.modelPath?.(params);
+      if (input) assertNotBeingWritten(input);
       for (const out of def.outputs?.(params) ?? []) locks.push(lockFolder(out, runId));
     } catch (e) {
       for (const l of locks) l.release();

@@ -32,8 +32,12 @@ test('a second slice into an output folder that a job holds is refused with the 
   });
   // The refused job leaves no run behind; the first job is untouched and finishes.
   assert.deepEqual((await service.listRuns()).map((r) => r.id), [first.runId]);
-  // An export may not write into it either while the slice runs.
+  // An export may not write into it either while the slice runs, nor read the half-written folder.
   await assert.rejects(service.startJob({ kind: 'export', params: { model, format: 'safetensors', out, overwrite: true } }), FolderInUseError);
+  await assert.rejects(service.startJob({ kind: 'export', params: { model: out, format: 'onnx', out: join(dir, 'onnx') } }), {
+    name: 'FolderInUseError',
+    message: `${out} is still being written by run ${first.runId} (process ${process.pid}): wait for it to finish`,
+  });
   const end = await service.runner.wait(first.jobId);
   assert.equal(end.type, 'done', JSON.stringify(end));
   assert.ok(!existsSync(lockFileFor(out)), 'the lock is released when the job ends');
