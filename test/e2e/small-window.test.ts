@@ -77,6 +77,7 @@ async function evaluate(): Promise<{ fractions: number[]; labels: string[] }> {
 /** The progress bar only moves forward, and once the tasks have begun the line never goes back to perplexity. */
 function assertForward(seen: { fractions: number[]; labels: string[] }) {
   for (let i = 1; i < seen.fractions.length; i++) assert.ok(seen.fractions[i] >= seen.fractions[i - 1] - 1e-9, `the bar went back: ${seen.fractions.slice(Math.max(0, i - 3), i + 1)}`);
+  assert.ok(seen.labels.some((l) => l.startsWith('Perplexity')) && seen.labels.some((l) => / of \d+ documents$/.test(l)), `the line named both parts: ${seen.labels.join(' | ')}`);
   const firstTask = seen.labels.findIndex((l) => !l.startsWith('Perplexity'));
   if (firstTask >= 0) assert.deepEqual(seen.labels.slice(firstTask).filter((l) => l.startsWith('Perplexity') || /^Loading/.test(l)), [], seen.labels.join(' | '));
 }
@@ -124,8 +125,8 @@ test('at 0 % the plan leads on to the dense model, whose evaluation moves forwar
   await page.locator('#step-evaluate-title').waitFor();
   assert.equal(await page.getByLabel(/^Dense/).isChecked(), true);
   const seen = await evaluate();
-  assertForward(seen);
   runs.denseEval = await runIdIn('#step-evaluate-title + .muted');
+  assertForward(seen);
   assert.equal(readRun(dbFile, runs.denseEval).settings.model, model);
   const next = page.getByRole('button', { name: 'Next: Export →' });
   assert.match((await next.getAttribute('class')) ?? '', /\bprimary\b/, 'the next step is the primary action');

@@ -38,11 +38,15 @@ export function evalStage(x: EvalStageInput): EvalStage {
     const detail = ({ '': 'starting', load: 'opening the model', tokenize: 'tokenizing WikiText-2', ppl: x.message || 'scoring windows' } as Record<string, string>)[x.phase] ?? x.phase;
     return { label: `Perplexity · ${detail}`, fraction: x.phase === 'ppl' ? f / parts : 0, last: x.tasks === 0 };
   }
+  if (x.tasks === 0) return { label: 'Recording the results', fraction: 1, last: true };
   const before = x.ppl ? 1 : 0;
   if (x.phase.startsWith('task:')) {
     // The job's fraction here is documents scored over all tasks' documents.
-    return { label: `${taskName(x.phase.slice(5))} · ${x.message || 'scoring'}`, fraction: (before + f * x.tasks) / parts, last: true };
+    const n = /(\d+)\/(\d+)$/.exec(x.message);
+    return { label: `${taskName(x.phase.slice(5))} · ${n ? `${n[1]} of ${n[2]} documents` : 'scoring'}`, fraction: (before + f * x.tasks) / parts, last: true };
   }
-  const detail = x.phase === 'load' ? x.message || 'loading' : x.phase === 'done' ? 'finishing' : x.phase || 'starting';
+  // The tasks' own last event ('done') comes before the run is recorded: the bar is full, the line says so.
+  if (x.phase === 'done') return { label: 'Recording the results', fraction: 1, last: true };
+  const detail = x.phase === 'load' ? x.message || 'loading' : x.phase || 'starting';
   return { label: `Zero-shot tasks · ${detail}`, fraction: before / parts, last: true };
 }
