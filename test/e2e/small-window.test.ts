@@ -207,6 +207,9 @@ test('a failed open leaves no previous model on offer (wizard and start room)', 
   await fits('12-model-failed');
   await page.getByRole('tab', { name: 'Hardware & model' }).click();
   await page.locator('#model-title').waitFor();
+  await page.locator('.recent li').first().waitFor(); // the panel has loaded what it shows
+  await page.getByText('No model open yet.', { exact: false }).waitFor();
+  assert.equal(await page.locator('.inspection').count(), 0, 'no model is open in the start room');
   assert.equal(await page.getByRole('link', { name: 'Plan and slice it →' }).count(), 0);
   await fits('13-start');
 });
