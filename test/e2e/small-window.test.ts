@@ -39,10 +39,15 @@ const api = <T>(method: string, args: unknown[] = []) => e2e.api<T>(method, args
 const text = async (selector: string) => ((await page.locator(selector).first().textContent()) ?? '').trim();
 const runIdIn = async (selector: string) => Number(/#(\d+)/.exec(await text(selector))![1]);
 
-/** Screenshot (whole page) and assert that no control is clipped. */
+/** Assert that no control is clipped at 1024 × 700, then screenshot the whole page. */
 async function fits(name: string) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
   const clipped = await clippedControls(page);
+  // A full-page capture keeps sticky elements where the 700 px window had them (over the content), so the
+  // window grows to the page's height for the picture instead.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1024, height: Math.max(700, height) });
+  await page.screenshot({ path: join(shots, `${name}.png`) });
+  await page.setViewportSize({ width: 1024, height: 700 });
   assert.deepEqual(clipped, [], `${name}: clipped controls at 1024 × 700:\n${clipped.map((c) => `${c.control} ${JSON.stringify(c.box)}: ${c.why}`).join('\n')}`);
 }
 
@@ -98,6 +103,10 @@ test('step 2, the plan: binary units throughout, no "−0.0 %", the explanation 
   assert.equal(await page.locator('details.explain').getAttribute('open'), null, 'the explanation starts collapsed');
   assert.doesNotMatch(await text('[data-testid="plan-param-change"]'), /[−-]0\.0 %/);
   await fits('02-plan');
+  // The step's actions stay in the window while the plan scrolls under them.
+  const accept = await page.getByRole('button', { name: /^Accept plan/ }).boundingBox();
+  assert.ok(accept && accept.y >= 0 && accept.y + accept.height <= 700, `Accept is in the 700 px window (${JSON.stringify(accept)})`);
+  await page.screenshot({ path: join(shots, '02-plan-window.png') });
   // A 0.25 GiB card: its name, its capacity and the explanation all speak GiB/MiB, never GB.
   await page.getByLabel('Other GPUs').check();
   await page.getByLabel('GPU sizes in GiB, in order').fill('0.25');
