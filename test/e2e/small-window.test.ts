@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ServeProcess } from './serve-process';
 import { openE2e, type E2eSession } from './session';
-import { metric, readRun, show } from './helpers-wizard';
+import { colouredPixels, metric, readRun, show } from './helpers-wizard';
 import { clippedControls } from './helpers-fit';
 
 const root = join(import.meta.dirname, '../..');
@@ -168,6 +168,12 @@ test('steps 3 to 5 at 25 %: calibration, slice and evaluation fit, with the dens
   await page.locator('[data-testid="slice-status"][data-status="done"]').waitFor({ timeout: 120_000 });
   runs.slice = await runIdIn('#step-slice-title + .muted');
   await fits('08-slice-done');
+  // Reloaded on this step: the finished slice, its output and its variance chart come back from the store.
+  await page.reload();
+  await page.getByTestId('slice-result').waitFor({ timeout: 15_000 });
+  assert.equal(await text('#step-slice-title + .muted'), `Run #${runs.slice}`);
+  const [chart] = await colouredPixels(page, '[data-testid="variance-chart"]');
+  assert.ok(chart && chart.coloured > 100, `the variance chart is drawn again from the recorded layers (${chart?.coloured} coloured pixels)`);
   await page.getByRole('button', { name: 'Next: Evaluate →' }).click();
   assert.equal(await page.getByLabel(/^Sliced/).isChecked(), true);
   assertForward(await evaluate());

@@ -73,6 +73,12 @@ async function restoreJob(view: JobView, run: RunDetail): Promise<void> {
   view.result = run.result;
   view.error = run.status === 'failed' ? run.error : null;
   if (run.status === 'done') view.fraction = 1;
+  // A slice's explained-variance chart, from the per-signal rows it recorded (the embeddings are layer −1).
+  view.variance = run.layers
+    .filter((l) => l.keptVariance !== null && ['embedding', 'attention', 'mlp', 'block'].includes(l.phase))
+    .map((l) => ({ layer: l.layer < 0 ? null : l.layer, signal: l.phase, value: l.keptVariance! }));
+  const layers = (run.result as { layers?: unknown } | null)?.layers;
+  if (typeof layers === 'number') view.layers = layers;
   if (run.startedAt && run.finishedAt) view.seconds = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
 }
 
