@@ -19,6 +19,7 @@ import type { AppInfo, ApiArgs, ApiResult, SliceStudioApi } from './contract';
 import { EventHub } from './events';
 import { PayloadError } from './validate';
 import { compare, linksFor, recordResult } from './run-links';
+import { resumability } from './resumability';
 
 export class NotAvailableError extends Error {
   override name = 'NotAvailableError';
@@ -207,15 +208,14 @@ export class SliceStudioService implements SliceStudioApi {
   async resumeJob(...[id]: ApiArgs<'resumeJob'>): Promise<ApiResult<'resumeJob'>> {
     const run = this.#store.getRun(id);
     if (!run) throw new RunNotFoundError(`no run with id ${id}`);
-    if (run.kind !== 'slice') throw new NotAvailableError(`run ${id} is a ${run.kind} run: only slice runs can be resumed`);
-    if (run.status === 'done') throw new NotAvailableError(`run ${id} finished: there is nothing to resume`);
     const live = this.#runner.list().some((j) => j.runId === id);
-    if (live) throw new NotAvailableError(`run ${id} is still ${run.status}`);
-    if (run.status === 'running' || run.status === 'queued') {
-      // Not ours: another process (a CLI next to the app) may still run it; if that process is gone, it was interrupted.
-      if (isOwnerAlive({ pid: run.ownerPid, start: run.ownerStart })) throw new NotAvailableError(`run ${id} is still ${run.status} in process ${run.ownerPid}`);
-      this.#store.failRun(id, 'interrupted: the process that ran it stopped', 'interrupted');
-    }
+    // Queued or running in another live process (a CLI next to the app): it is still going.
+    if (!live && (run.status === 'running' || run.status === 'queued') && isOwnerAlive({ pid: run.ownerPid, start: run.ownerStart }))
+      throw new NotAvailableError(`run ${id} is still ${run.status} in process ${run.ownerPid}`);
+    const can = resumability(run, live);
+    if (!can.resumable) throw new NotAvailableError(can.reason);
+    // Still marked running, yet its process is gone (the store marks these at start-up; this one died since).
+    if (run.status === 'running') this.#store.failRun(id, 'interrupted: the process that ran it stopped', 'interrupted');
     const s = run.settings as Partial<SliceParams>;
     const keys = ['model', 'ratio', 'cal', 'nsamples', 'seqlen', 'sampling', 'seed', 'round', 'sliceHead', 'batchSize', 'out', 'ep'] as const;
     const params: Record<string, unknown> = Object.fromEntries(keys.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
@@ -226,6 +226,12 @@ export class SliceStudioService implements SliceStudioApi {
     const started = await this.#start('slice', params, name, { resumeOf: id }, { modelId: run.modelId, parentRunId: run.parentRunId });
     this.events.emit({ channel: 'state', type: 'runs-changed', runId: id });
     return started;
+  }
+
+  async resumability(...[id]: ApiArgs<'resumability'>): Promise<ApiResult<'resumability'>> {
+    const run = this.#store.getRun(id);
+    if (!run) throw new RunNotFoundError(`no run with id ${id}`);
+    return resumability(run, this.#runner.list().some((j) => j.runId === id));
   }
 
   async cancelJob(...[jobId]: ApiArgs<'cancelJob'>): Promise<boolean> {
