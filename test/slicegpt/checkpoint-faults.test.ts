@@ -10,6 +10,14 @@ import { CancelledError, type JobContext } from '../../core/jobs/context';
 import type { Calibration } from '../../core/slicegpt/rotate-and-slice';
 import { modelPath } from './helpers';
 import { mountTmpfs, tmpfsSkip } from '../files/tmpfs';
+import { resumability } from '../../core/api/resumability';
+import type { RunRow } from '../../core/store/types';
+
+/** The run a job that failed with `error` leaves in the store, as resumability sees it. */
+const failedRun = (out: string, error: string): RunRow => ({
+  id: 1, kind: 'slice', modelId: null, parentRunId: null, name: 'slice', status: 'failed', fingerprint: null, settings: { model, out },
+  result: null, error, createdAt: '', startedAt: null, finishedAt: null, ep: 'cpu', peakRss: null, ownerPid: null, ownerStart: null,
+});
 
 const model = modelPath('tiny-llama');
 let dir: string;
@@ -107,6 +115,8 @@ test('a disk that fills during a slice: one line with the path and the space nee
     console.log(`  (message: ${err.message})`);
     assert.deepEqual(temps(out), [], 'partial temporaries left behind');
     assert.equal(readFileSync(join(out, '.checkpoint', 'state.json'), 'utf8'), stateBefore, 'the last good checkpoint changed');
+    // The app offers Resume for it: a full disk is not the run's fault.
+    assert.equal(resumability(failedRun(out, err.message), false).resumable, true);
     fs.free();
     const r = await sliceModel(ctxFor(), opts(out, { resume: true }));
     assert.ok(r.resumedAt !== null && r.resumedAt >= 2, `resumed at ${r.resumedAt}`);
