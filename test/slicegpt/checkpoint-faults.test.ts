@@ -112,7 +112,6 @@ test('a disk that fills during a slice: one line with the path and the space nee
     assert.equal(err.name, 'DiskFullError', err.stack);
     assert.match(err.message, new RegExp(`^disk full while writing .+ to ${out.replace(/[/.]/g, '\\$&')}/\\S+: it needs [\\d.]+ (KiB|MiB), [\\d.]+ KiB are free; .*(resume|run it again)`));
     assert.ok(!err.message.includes('\n'));
-    console.log(`  (message: ${err.message})`);
     assert.deepEqual(temps(out), [], 'partial temporaries left behind');
     assert.equal(readFileSync(join(out, '.checkpoint', 'state.json'), 'utf8'), stateBefore, 'the last good checkpoint changed');
     // The app offers Resume for it: a full disk is not the run's fault.
