@@ -7,14 +7,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ServeProcess } from './serve-process';
 import { openE2e, type E2eSession } from './session';
 import { colouredPixels, metric, PRIMARY, readRun, show } from './helpers-wizard';
+import { sharedModel, sharedData } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
-const model = resolve(root, '../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 const shots = join(root, 'test-output/e2e/wizard');
 const TASKS = ['piqa', 'arc_easy'];
 let e2e: E2eSession;
@@ -286,7 +287,7 @@ test('cancelling a slice mid-way and resuming it gives the uninterrupted run\'s 
 });
 
 test('a bare config.json (LLaMA-2-70B) is planned for two 24 GB GPUs in 4-bit, and cannot be sliced', async () => {
-  const config = resolve(root, '../shared/data/configs/llama-2-70b-hf.json');
+  const config = sharedData('configs', 'llama-2-70b-hf.json');
   await room('Slice wizard');
   await step(/Model/);
   const field = page.getByLabel('Model folder or config.json');

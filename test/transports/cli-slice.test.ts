@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sharedModel } from '../shared';
 import { cli, cliChild, cliJson, metric, models, storedRun } from './cli-helpers';
 
 let data: string;
@@ -19,7 +20,7 @@ interface SliceJson {
 
 test('slice: Ctrl+C keeps the checkpoint and prints the command that resumes it; that command finishes the model', async () => {
   const out = join(data, 'tiny-llama-25');
-  const args = ['slice', '../shared/models/tiny-llama', '--ratio', '0.25', '--cal', 'wikitext2', '--nsamples', '16', '--seqlen', '128', '--sampling', 'first', '--out', out];
+  const args = ['slice', sharedModel('tiny-llama'), '--ratio', '0.25', '--cal', 'wikitext2', '--nsamples', '16', '--seqlen', '128', '--sampling', 'first', '--out', out];
   let sent = false;
   let poll: NodeJS.Timeout | undefined;
   const interrupted = await cliChild(data, args, (_text, child) => {

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sharedModel } from '../shared';
 import { COMMANDS } from '../../core/transports/cli/commands/index';
 
 const root = join(import.meta.dirname, '../..');
@@ -22,7 +23,7 @@ before(() => (data = mkdtempSync(join(tmpdir(), 'ss-cli-'))));
 after(() => rmSync(data, { recursive: true, force: true }));
 
 test('inspect --json prints the exact parameter count and records the model in the data dir store', () => {
-  const r = cli('inspect', '../shared/models/tiny-llama', '--json');
+  const r = cli('inspect', sharedModel('tiny-llama'), '--json');
   assert.equal(r.code, 0, r.err);
   const i = JSON.parse(r.out);
   assert.equal(i.parameterCount, 5_048_576);
@@ -31,7 +32,7 @@ test('inspect --json prints the exact parameter count and records the model in t
 });
 
 test('inspect prints a human summary by default', () => {
-  const r = cli('inspect', '../shared/models/tiny-llama');
+  const r = cli('inspect', sharedModel('tiny-llama'));
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /5,048,576/);
 });
@@ -79,7 +80,7 @@ test('hardware --json reports the CPU, the probes and the chosen provider', () =
 });
 
 test('fingerprint runs as a job: --json streams its events as JSON lines and the run is recorded', () => {
-  const r = cli('fingerprint', '../shared/models/tiny-llama', '--json');
+  const r = cli('fingerprint', sharedModel('tiny-llama'), '--json');
   assert.equal(r.code, 0, r.err);
   const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; jobId: string; result?: { bytes: number } });
   assert.equal(events[0].type, 'started');
