@@ -54,3 +54,9 @@ test('export then verify-export from the CLI: artifact and verification recorded
     await service.close();
   }
 });
+
+test('export without --out writes into the data folder (<data>/exports/<model>-<format>-<dtype>), as slice does', async () => {
+  const e = await cli(['export', modelPath('tiny-stories'), '--format', 'gguf', '--dtype', 'f16', '--json']);
+  assert.equal(e.code, 0, e.err.join('\n'));
+  assert.equal(done(e.lines).result.path, join(tmp.dir, 'data', 'exports', 'tiny-stories-gguf-f16.gguf'));
+});
