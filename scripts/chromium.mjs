@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
 
 const NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'];
 
-export const CHROMIUM_HINT = "install Chromium (Debian: apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary";
+export const CHROMIUM_HINT = "install it (Debian: apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary";
 
 function executable(p) {
   try {

@@ -27,7 +27,7 @@ if (chosen.length === 0) {
 // they must run and a missing browser fails them (the e2e session says why).
 const browserTests = chosen.filter((f) => f.startsWith('test/e2e/'));
 if (browserTests.length && !findChromium() && !browserRequired()) {
-  console.log(`skipping ${browserTests.length} browser test file(s) in test/e2e: no Chromium found (${CHROMIUM_HINT})`);
+  console.log(`skipping ${browserTests.length} browser test file(s) in test/e2e: no Chromium found; ${CHROMIUM_HINT}`);
   chosen = chosen.filter((f) => !browserTests.includes(f));
   if (chosen.length === 0) process.exit(0);
 }

@@ -23,7 +23,7 @@ export interface E2eSession {
 export async function openE2e(o: { prefix: string; shots: string; cleanShots?: boolean; acceptDownloads?: boolean }): Promise<E2eSession> {
   // Checked before anything starts, so a missing browser fails in one line and leaves no server running.
   const executablePath = findChromium();
-  if (!executablePath) throw new Error(`no Chromium found: ${CHROMIUM_HINT}`);
+  if (!executablePath) throw new Error(`no Chromium found; ${CHROMIUM_HINT}`);
   if (o.cleanShots) rmSync(o.shots, { recursive: true, force: true });
   mkdirSync(o.shots, { recursive: true });
   const data = mkdtempSync(join(tmpdir(), o.prefix));
