@@ -11,11 +11,14 @@ const root = join(import.meta.dirname, '../..');
 let data: string;
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'core/transports/cli/main.ts', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, SLICE_STUDIO_DATA: data },
-  });
+  return cliWith({}, ...args);
+}
+
+/** The CLI with extra environment (undefined removes a variable). */
+function cliWith(extra: Record<string, string | undefined>, ...args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, SLICE_STUDIO_DATA: data, ...extra };
+  for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'core/transports/cli/main.ts', ...args], { cwd: root, encoding: 'utf8', env });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -102,4 +105,17 @@ test('help lists every command', () => {
   for (const c of ['hardware', 'inspect', 'plan', 'slice', 'ppl', 'eval', 'bench', 'generate', 'demo', 'fingerprint', 'runs', 'serve', 'help']) assert.ok(names.includes(c), c);
   for (const c of names) assert.match(r.out, new RegExp(`^  ${c}`, 'm'));
   assert.deepEqual(JSON.parse(cli('help', '--json').out).map((c: { name: string }) => c.name), names);
+});
+
+test('help fits a 100-column terminal', () => {
+  const long = cli('help').out.split('\n').filter((l) => l.length > 100);
+  assert.deepEqual(long, []);
+});
+
+test('suggested commands say `npm run cli --` when run through the npm script of a clone, `slice-studio` otherwise', () => {
+  const viaNpm = cliWith({ npm_lifecycle_event: 'cli', npm_package_name: 'slice-studio' }, 'inspect');
+  assert.match(viaNpm.err, / \(see "npm run cli -- help"\)\n$/);
+  assert.match(cliWith({ npm_lifecycle_event: 'cli', npm_package_name: 'slice-studio' }, 'help').out, /^usage: npm run cli -- <command>/m);
+  const installed = cliWith({ npm_lifecycle_event: undefined, npm_package_name: undefined }, 'inspect');
+  assert.match(installed.err, / \(see "slice-studio help"\)\n$/);
 });

@@ -5,6 +5,7 @@ import { intFlag, stringFlag } from '../args';
 import type { Command } from '../command';
 import { epFlag, numberFlag } from './shared/flags';
 import { LiveLine, progressLine } from './shared/follow-job';
+import { cliCommand } from '../invocation';
 
 export const demo: Command = {
   name: 'demo',
@@ -52,7 +53,7 @@ export const demo: Command = {
       const { hardware: _h, slice, ...rest } = r;
       ctx.out(JSON.stringify({ ...rest, slice: { out: slice.out, d: slice.d, hiddenSize: slice.hiddenSize, seconds: slice.seconds } }, null, 2));
     } else {
-      ctx.out(`\n${r.table}\n\nAll runs are in the store: slice-studio runs compare ${r.runs.denseEval} ${r.runs.slice} ${r.runs.slicedEval}   (${r.seconds.toFixed(0)} s in all)`);
+      ctx.out(`\n${r.table}\n\nAll runs are in the store: ${cliCommand()} runs compare ${r.runs.denseEval} ${r.runs.slice} ${r.runs.slicedEval}   (${r.seconds.toFixed(0)} s in all)`);
     }
     return 0;
   },

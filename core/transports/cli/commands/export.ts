@@ -4,6 +4,7 @@ import type { ExportJobResult } from '../../../jobs/kinds/export';
 import { stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 import { runJobFromCli } from '../run-job';
+import { cliCommand } from '../invocation';
 
 const FORMATS = ['onnx', 'gguf', 'safetensors'];
 const DTYPES = ['f32', 'f16', 'q8_0', 'q4_0'];
@@ -38,7 +39,7 @@ export const exportCommand: Command = {
           ...r.files.map((f) => `  ${f.name.padEnd(28)} ${mib(f.bytes).padStart(11)}`),
           `sha256 ${r.sha256}`,
           `loads in: ${r.runtime}`,
-          `check it: slice-studio verify-export ${r.path}`,
+          `check it: ${cliCommand()} verify-export ${r.path}`,
         ].join('\n'),
       );
     }
