@@ -4,7 +4,7 @@ import type { TaskName } from '../../../eval/tasks/types';
 import { intFlag, stringFlag } from '../args';
 import type { Command } from '../command';
 import { epFlag, numberFlag } from './shared/flags';
-import { LiveLine, progressLine } from './shared/follow-job';
+import { LiveLine } from '../live-line';
 import { cliCommand } from '../invocation';
 
 export const demo: Command = {
@@ -41,7 +41,7 @@ export const demo: Command = {
           : {
               step: (t) => live.line(`» ${t}`),
               log: (t) => live.line(`  ${t}`),
-              progress: (e) => live.update(`  ${progressLine(e)}`),
+              progress: (e) => live.progress(e, '  '),
             },
         abort.signal,
       );
