@@ -31,13 +31,17 @@ export class LiveLine {
   /** Where the current estimate is measured from (reset when the fraction goes back, a new stage). */
   #anchor: { at: number; fraction: number } | null = null;
   #ctx: Pick<CliContext, 'err'>;
-  constructor(ctx: Pick<CliContext, 'err'>) {
+  #now: () => number;
+  /** `tty` and `now` default to stderr's kind and the wall clock (a test passes its own). */
+  constructor(ctx: Pick<CliContext, 'err'>, o: { tty?: boolean; now?: () => number } = {}) {
     this.#ctx = ctx;
+    this.#tty = o.tty ?? this.#tty;
+    this.#now = o.now ?? Date.now;
   }
 
   /** A progress event, with an estimate of the time left from the pace so far when the job gives none. */
   progress(e: ProgressEvent, prefix = ''): void {
-    const now = Date.now();
+    const now = this.#now();
     const f = e.fraction;
     let eta: number | undefined;
     if (f !== undefined) {
