@@ -16,7 +16,7 @@ import { writeAtomically } from '../export/atomic';
 import { fill, tensorSeed, type BitsDtype, type Draw } from './gaussian';
 import { numel, planShards, shardIndex, synthTensors, type Shard, type SynthTensor } from './layout';
 import { channelScales } from './spectrum';
-import { copyTokenizer, findTokenizer } from './tokenizer';
+import { checkTokenizerFits, copyTokenizer, findTokenizer } from './tokenizer';
 import { SynthError } from './errors';
 
 export interface SynthOptions {
@@ -32,6 +32,8 @@ export interface SynthOptions {
   /** Tokenizer folder to copy (default: the family's shared tokenizer). */
   tokenizer?: string;
   overwrite?: boolean;
+  /** 'llm' (default): the channel spectrum of spectrum.ts; 'iid': every channel alike (the contrast case in tests). */
+  spectrum?: 'llm' | 'iid';
 }
 
 export interface SynthResult {
@@ -117,12 +119,13 @@ export async function synthModel(ctx: JobContext, o: SynthOptions): Promise<Synt
   const config: ModelConfig = parseConfig(raw);
   archSpec(config); // shapes the runtime cannot run are refused here, before gigabytes are written
   const tokenizerFrom = findTokenizer(config.family, o.tokenizer);
+  checkTokenizerFits(tokenizerFrom, config.vocabSize);
   const tensors = synthTensors(config);
   const shards = planShards(tensors, 2, shardGb * 1e9);
   const params = tensors.reduce((a, t) => a + numel(t), 0);
   const bytes = params * 2;
   const init = Number(raw.initializer_range ?? raw.init_std ?? 0.02);
-  const scales = channelScales(config.hiddenSize, seed);
+  const scales = o.spectrum === 'iid' ? new Float32Array(config.hiddenSize).fill(1) : channelScales(config.hiddenSize, seed);
   const stDtype = dtype === 'bf16' ? ('BF16' as const) : ('F16' as const);
 
   const out = resolve(o.out);
@@ -162,7 +165,7 @@ export async function synthModel(ctx: JobContext, o: SynthOptions): Promise<Synt
     }
     if (shards.length > 1) writeFileSync(join(tmp, 'model.safetensors.index.json'), shardIndex(shards));
     writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(raw, null, 2)}\n`);
-    const tok = copyTokenizer(tokenizerFrom, tmp, config.vocabSize);
+    const tok = copyTokenizer(tokenizerFrom, tmp);
     return [...shards.map((s) => s.file), ...(shards.length > 1 ? ['model.safetensors.index.json'] : []), 'config.json', ...tok];
   });
   const seconds = (performance.now() - started) / 1000;

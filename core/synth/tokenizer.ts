@@ -45,10 +45,14 @@ export function tokenizerVocab(dir: string): number {
   return ids.reduce((a, b) => Math.max(a, b), -1) + 1;
 }
 
-/** Copy the tokenizer's files into `out`; refuses one whose ids would overrun the model's vocabulary. */
-export function copyTokenizer(dir: string, out: string, vocabSize: number): string[] {
+/** Refuses a tokenizer whose ids would overrun the model's vocabulary (checked before anything is written). */
+export function checkTokenizerFits(dir: string, vocabSize: number): void {
   const n = tokenizerVocab(dir);
   if (n > vocabSize) throw new SynthError(`the tokenizer in ${dir} has ${n} tokens but the model's vocabulary has ${vocabSize}: pass --tokenizer with a smaller one`);
+}
+
+/** Copy the tokenizer's files into `out`. */
+export function copyTokenizer(dir: string, out: string): string[] {
   const copied = TOKENIZER_FILES.filter((f) => existsSync(join(dir, f)));
   for (const f of copied) {
     copyFileSync(join(dir, f), join(out, f));

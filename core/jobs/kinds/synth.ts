@@ -18,6 +18,7 @@ const shape = object({
   seed: optional(integer),
   tokenizer: optional(path),
   overwrite: optional(boolean),
+  spectrum: optional(literal('llm', 'iid')),
 });
 
 export const synthParams: Validator<SynthOptions> = {
