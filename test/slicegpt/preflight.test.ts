@@ -17,7 +17,7 @@ const oneLine = (e: unknown, re: RegExp) => e instanceof InsufficientResourcesEr
 test('a 70B slice on a disk with 100 GiB free is refused: it names the bytes needed (model, checkpoint, spill past the 4 GiB GPU and RAM budgets) and free', () => {
   assert.throws(
     () => preflight(llama70b, base, { diskBytes: 100 * 2 ** 30, ramBytes: 2 ** 40 }),
-    (e: unknown) => oneLine(e, /^not enough disk space for this slice: it needs about \d+ GiB \(model \d+ GiB, checkpoint [\d.]+ GiB\) in \/nonexistent\/out, and 100 GiB is free$/),
+    (e: unknown) => oneLine(e, /^not enough disk space for this slice: it needs about \d+ GiB \(model \d+ GiB, checkpoint [\d.]+ GiB, spilled activations [\d.]+ GiB\) in \/nonexistent\/out, and 100 GiB is free$/),
   );
 });
 
