@@ -29,7 +29,7 @@ export function tensorSeed(seed: number, name: string): number {
   return mix(h >>> 0);
 }
 
-/** murmur3's 32-bit finalizer: a good avalanche for consecutive counters (inlined in fill()). */
+/** murmur3's 32-bit finalizer: a good avalanche for consecutive counters (inlined in fillKernel()). */
 function mix(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
@@ -52,71 +52,72 @@ export interface Draw {
   rowScale?: Float32Array;
 }
 
-const F2 = new Float32Array(2);
-const U2 = new Uint32Array(F2.buffer);
-
-/** float32 → bf16 bits, round to nearest even on the 16 dropped bits (finite values only: no NaN occurs here). */
-function bf16(x: number): number {
-  return (x + 0x7fff + ((x >>> 16) & 1)) >>> 16;
-}
-
 /**
  * Elements [first, first + out.length) of the tensor (row-major) as 16-bit patterns into `out`.
- * `first` must be even (pairs share one hash). One fused loop per scaling mode: hash → two table reads →
- * scale → bits, through a 2-element float32/uint32 alias (faster here than a staging array pass).
+ * `first` must be even (pairs share one hash).
  */
 export function fill(d: Draw, first: number, out: Uint16Array, dtype: BitsDtype): void {
   if (first % 2 !== 0) throw new RangeError('fill: first must be even');
+  fillKernel(TABLE, out, first, d.seed | 0, d.rows, d.cols, d.std, d.mean ?? 0, d.colScale ?? null, d.rowScale ?? null, dtype === 'f16');
+}
+
+/** The quantile table, for worker threads (fill-pool.ts) to run fillKernel on. */
+export const gaussianTable = (): Float32Array => TABLE;
+
+/**
+ * The generator itself, self-contained (no reference outside its body) so that worker threads can run
+ * its source text (fill-pool.ts). One fused loop: hash → two table reads → scale → 16-bit pattern,
+ * through a 2-element float32/uint32 alias.
+ */
+export function fillKernel(
+  table: Float32Array, out: Uint16Array, first: number, seed: number, rows: number, cols: number,
+  std: number, mean: number, cs: Float32Array | null, rs: Float32Array | null, half: boolean,
+): void {
+  const f2 = new Float32Array(2);
+  const u2 = new Uint32Array(f2.buffer);
   const n = out.length;
-  const mean = d.mean ?? 0;
-  const std = d.std;
-  const ctr0 = d.seed | 0;
-  const cols = d.cols;
-  const half = dtype === 'f16';
-  const cs = d.colScale;
-  const rs = d.rowScale;
   let c = first % cols;
   let r = Math.floor(first / cols);
   let s = rs ? std * rs[r] : std;
   for (let j = 0, i = first >>> 1; j < n; j += 2, i++) {
-    let z = (ctr0 + i) | 0;
+    let z = (seed + i) | 0;
     z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     z ^= z >>> 16;
-    // element j
-    F2[0] = mean + (cs ? std * cs[c] : s) * TABLE[z & 0xffff];
+    f2[0] = mean + (cs ? std * cs[c] : s) * table[z & 0xffff];
     if (++c === cols) {
       c = 0;
-      if (rs) s = std * rs[++r < d.rows ? r : 0];
+      if (rs) s = std * rs[++r < rows ? r : 0];
     }
-    // element j + 1 (may start the next row)
-    F2[1] = mean + (cs ? std * cs[c] : s) * TABLE[(z >>> 16) & 0xffff];
+    // the second element may start the next row
+    f2[1] = mean + (cs ? std * cs[c] : s) * table[(z >>> 16) & 0xffff];
     if (++c === cols) {
       c = 0;
-      if (rs) s = std * rs[++r < d.rows ? r : 0];
+      if (rs) s = std * rs[++r < rows ? r : 0];
     }
-    out[j] = half ? halfBits(U2[0]) : bf16(U2[0]);
-    if (j + 1 < n) out[j + 1] = half ? halfBits(U2[1]) : bf16(U2[1]);
+    for (let k = 0; k < 2 && j + k < n; k++) {
+      const x = u2[k];
+      if (!half) {
+        // bf16: round to nearest even on the 16 dropped bits (finite values only: no NaN occurs here)
+        out[j + k] = (x + 0x7fff + ((x >>> 16) & 1)) >>> 16;
+        continue;
+      }
+      // f16, round to nearest even; |x| < 2⁻²⁴ → ±0 (weights never reach 65504)
+      const sign = (x >>> 16) & 0x8000;
+      const a = x & 0x7fffffff;
+      if (a >= 0x38800000) {
+        const m = a - 0x38000000; // rebias the exponent 127 → 15
+        out[j + k] = sign | ((m + 0x0fff + ((m >>> 13) & 1)) >>> 13);
+      } else if (a < 0x33000000) out[j + k] = sign;
+      else {
+        const shift = 126 - (a >>> 23); // subnormal half
+        const mant = (a & 0x7fffff) | 0x800000;
+        let h = mant >>> shift;
+        const rem = mant & ((1 << shift) - 1);
+        const halfway = 1 << (shift - 1);
+        if (rem > halfway || (rem === halfway && h & 1)) h++;
+        out[j + k] = sign | h;
+      }
+    }
   }
-}
-
-/** float32 bits → float16 bits, round to nearest even; |x| < 2⁻²⁴ → ±0 (weights never reach 65504). */
-function halfBits(x: number): number {
-  const sign = (x >>> 16) & 0x8000;
-  const a = x & 0x7fffffff;
-  if (a >= 0x38800000) {
-    // normal half: rebias the exponent (127 → 15) and round the 13 dropped mantissa bits
-    const m = a - 0x38000000;
-    return sign | ((m + 0x0fff + ((m >>> 13) & 1)) >>> 13);
-  }
-  if (a < 0x33000000) return sign;
-  // subnormal half
-  const e = a >>> 23;
-  const mant = (a & 0x7fffff) | 0x800000;
-  const shift = 126 - e;
-  let h = mant >>> shift;
-  const rem = mant & ((1 << shift) - 1);
-  const half = 1 << (shift - 1);
-  if (rem > half || (rem === half && h & 1)) h++;
-  return sign | h;
 }

@@ -6,6 +6,7 @@
 // the tensor's name and the element index only, not on chunking or sharding). The folder appears under
 // its final name only when complete (core/export/atomic.ts); free disk is checked before anything is written.
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../jobs/context';
@@ -16,6 +17,7 @@ import { writeAtomically } from '../export/atomic';
 import { fill, tensorSeed, type BitsDtype, type Draw } from './gaussian';
 import { numel, planShards, shardIndex, synthTensors, type Shard, type SynthTensor } from './layout';
 import { channelScales } from './spectrum';
+import { FillPool } from './fill-pool';
 import { checkTokenizerFits, copyTokenizer, findTokenizer } from './tokenizer';
 import { SynthError } from './errors';
 
@@ -32,6 +34,8 @@ export interface SynthOptions {
   /** Tokenizer folder to copy (default: the family's shared tokenizer). */
   tokenizer?: string;
   overwrite?: boolean;
+  /** Worker threads generating values (default: the cores less one, at most 8; 0 = the calling thread). */
+  threads?: number;
   /** 'llm' (default): the channel spectrum of spectrum.ts; 'iid': every channel alike (the contrast case in tests). */
   spectrum?: 'llm' | 'iid';
 }
@@ -131,37 +135,49 @@ export async function synthModel(ctx: JobContext, o: SynthOptions): Promise<Synt
   const out = resolve(o.out);
   const files = await writeAtomically(out, { estimateBytes: bytes + 64 * 2 ** 20, overwrite: o.overwrite }, async (tmp) => {
     mkdirSync(tmp, { recursive: true });
-    const bufs = [new Uint16Array(CHUNK), new Uint16Array(CHUNK)];
+    const threads = o.threads ?? Math.min(8, availableParallelism() - 1);
+    const pool = threads > 0 ? new FillPool(threads) : null;
+    const bufs = pool ? [FillPool.buffer(CHUNK), FillPool.buffer(CHUNK)] : [new Uint16Array(CHUNK), new Uint16Array(CHUNK)];
+    const generate = async (d: Draw, first: number, out: Uint16Array) => (pool ? pool.fill(d, first, out, dtype) : fill(d, first, out, dtype));
     let written = 0;
     let which = 0;
     const t0 = performance.now();
-    for (const [k, s] of shards.entries()) {
-      const hb = shardHeader(s, stDtype);
-      const padded = Buffer.concat([hb, Buffer.alloc((8 - (hb.length % 8)) % 8, 0x20)]);
-      const len = Buffer.alloc(8);
-      len.writeBigUInt64LE(BigInt(padded.length));
-      await writeDurably(join(tmp, s.file), async (fh: FileHandle) => {
-        await writeAll(fh, len);
-        await writeAll(fh, padded);
-        let pending: Promise<void> = Promise.resolve();
-        for (const t of s.tensors) {
-          const n = numel(t);
-          const draw = drawFor(t, seed, init, scales);
-          for (let first = 0; first < n; first += CHUNK) {
-            checkCancelled(ctx);
-            const m = Math.min(CHUNK, n - first);
-            const buf = bufs[which].subarray(0, m);
-            fill(draw, first, buf, dtype);
-            await pending; // the other buffer is free again once its write is done
-            pending = writeAll(fh, new Uint8Array(buf.buffer, 0, m * 2));
-            which ^= 1;
-            written += m * 2;
-            const el = (performance.now() - t0) / 1000;
-            ctx.progress({ phase: 'write', fraction: written / bytes, etaSeconds: el > 1 ? (el * (bytes - written)) / written : undefined, message: `${s.file} (shard ${k + 1}/${shards.length})` });
+    try {
+      for (const [k, s] of shards.entries()) {
+        const hb = shardHeader(s, stDtype);
+        const padded = Buffer.concat([hb, Buffer.alloc((8 - (hb.length % 8)) % 8, 0x20)]);
+        const len = Buffer.alloc(8);
+        len.writeBigUInt64LE(BigInt(padded.length));
+        await writeDurably(join(tmp, s.file), async (fh: FileHandle) => {
+          await writeAll(fh, len);
+          await writeAll(fh, padded);
+          let pending: Promise<void> = Promise.resolve();
+          try {
+          for (const t of s.tensors) {
+            const n = numel(t);
+            const draw = drawFor(t, seed, init, scales);
+            for (let first = 0; first < n; first += CHUNK) {
+              checkCancelled(ctx);
+              const m = Math.min(CHUNK, n - first);
+              const buf = bufs[which].subarray(0, m);
+              await generate(draw, first, buf); // while the previous chunk is being written
+              await pending; // the other buffer is free again once its write is done
+              pending = writeAll(fh, new Uint8Array(buf.buffer, 0, m * 2));
+              pending.catch(() => {}); // handled: awaited after the next chunk is generated
+              which ^= 1;
+              written += m * 2;
+              const el = (performance.now() - t0) / 1000;
+              ctx.progress({ phase: 'write', fraction: written / bytes, etaSeconds: el > 1 ? (el * (bytes - written)) / written : undefined, message: `${s.file} (shard ${k + 1}/${shards.length})` });
+            }
           }
-        }
-        await pending;
-      });
+          } finally {
+            await pending.catch(() => {}); // never close the file under a write in flight
+          }
+          await pending;
+        });
+      }
+    } finally {
+      await pool?.close();
     }
     if (shards.length > 1) writeFileSync(join(tmp, 'model.safetensors.index.json'), shardIndex(shards));
     writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(raw, null, 2)}\n`);

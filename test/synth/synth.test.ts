@@ -29,7 +29,7 @@ before(async () => {
   writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(join(tinyLlama, 'config.json'), 'utf8')), num_hidden_layers: 4 }));
   folder = join(dir, 'tiny');
   // 2 of 4 layers, shards of at most 4 MB: the embedding (2 MiB) and the head (2 MiB) fall in different shards.
-  await synthModel(quietContext(), { config, out: folder, layers: 2, shardGb: 0.004, seed: 7, tokenizer: tinyLlama });
+  await synthModel(quietContext(), { config, out: folder, layers: 2, shardGb: 0.004, seed: 7, tokenizer: tinyLlama, threads: 2 });
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,10 +72,10 @@ test('a synthetic folder opens through the real loader: inspect counts its bf16 
   assert.ok(Math.abs(std - 0.02) < 0.001, `q std ${std}`);
 });
 
-test('synth is deterministic per seed: the same seed gives identical shards, another seed different ones', async () => {
+test('synth is deterministic per seed: the same seed gives identical shards (generated on the calling thread or on worker threads), another seed different ones', async () => {
   const again = join(dir, 'again');
   const other = join(dir, 'other');
-  await synthModel(quietContext(), { config, out: again, layers: 2, shardGb: 0.004, seed: 7, tokenizer: tinyLlama });
+  await synthModel(quietContext(), { config, out: again, layers: 2, shardGb: 0.004, seed: 7, tokenizer: tinyLlama, threads: 0 });
   await synthModel(quietContext(), { config, out: other, layers: 2, shardGb: 0.004, seed: 8, tokenizer: tinyLlama });
   const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
   for (const s of ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']) {

@@ -19,6 +19,7 @@ const shape = object({
   tokenizer: optional(path),
   overwrite: optional(boolean),
   spectrum: optional(literal('llm', 'iid')),
+  threads: optional(integer),
 });
 
 export const synthParams: Validator<SynthOptions> = {
