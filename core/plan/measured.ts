@@ -107,6 +107,19 @@ export const PROFILES: HardwareProfile[] = [
         peakRssBytes: 16_380_764_160,
         budgets: BENCH_BUDGETS,
       },
+      {
+        // tiny-llama's shapes (D 256, MLP 704, vocab 4096, 2 layers): per-call overheads dominate here
+        label: 'tiny config (D 256), 8 × 128',
+        source: 'bench/results/pipeline-tiny-config-cpu-here.json (slice phase)',
+        shape: { hiddenSize: 256, layerParams: 737_792, qOut: 256, vocabSize: 4096, nsamples: 8, seqlen: 128 },
+        perLayer: { load: 0.039, signals: 0.802, pca: 1.154, rotate: 0.335 },
+        embedding: 2.944,
+        peakRssBytes: 337_240_064,
+        budgets: { deviceBytes: 4 * 2 ** 30, ramBytes: 4 * 2 ** 30 },
+      },
     ],
   },
 ];
+
+/** Seconds no phase goes below, whatever the shape: per-call overheads (ORT runs, JS), from the tiny point above. */
+export const FLOOR = { load: 0.039, signals: 0.802, pca: 1.154, rotate: 0.335, embedding: 2.944 };

@@ -7,13 +7,14 @@
 //   rotate  ∝ D · layer parameters                 (float64 weight rotations)
 //   embedding rotation ∝ vocabulary · D²
 // With two measured shapes a phase is interpolated on a log-log line through them (it captures that bigger
-// GEMMs run more efficiently); with one, linearly. CPU-bound phases scale with the core count when this
+// GEMMs run more efficiently); with one, linearly. No phase goes below the per-call overheads measured on a
+// tiny model (measured.ts FLOOR). CPU-bound phases scale with the core count when this
 // machine has a different one. Memory and disk are modelled from the shapes (memory.ts's terms), the peak
 // RSS with a per-profile allowance for what the model leaves out (copies of a layer's weights in flight),
 // fitted to the measured peak.
 import type { ModelConfig } from '../model/config';
 import { countParams, denseShapes, slicedShapes } from './params';
-import { PROFILES, type HardwareProfile, type MeasuredPoint, type MeasuredShape } from './measured';
+import { FLOOR, PROFILES, type HardwareProfile, type MeasuredPoint, type MeasuredShape } from './measured';
 import { formatBytes } from './hardware';
 
 export interface PredictInput {
@@ -128,12 +129,12 @@ export function predictSlice(c: ModelConfig, o: PredictInput): SlicePrediction {
     // a phase the profile did not time (older result files have no 'load') comes from the profiles that did
     const from = profile.points.some((m) => m.perLayer[p] !== null) ? profile.points : PROFILES.flatMap((q) => q.points);
     const pts = from.filter((m) => m.perLayer[p] !== null).map((m) => ({ w: work(p, m.shape), t: m.perLayer[p] as number }));
-    return scale(pts, work(p, target, sig)) * (cpuBound[p] ? coreFactor : 1);
+    return Math.max(FLOOR[p], scale(pts, work(p, target, sig)) * (cpuBound[p] ? coreFactor : 1));
   };
   const perLayer = { load: phase('load'), signals: phase('signals'), pca: phase('pca'), rotate: phase('rotate'), total: 0 };
   perLayer.total = perLayer.load + perLayer.signals + perLayer.pca + perLayer.rotate;
   const embPts = profile.points.filter((m) => m.embedding !== null).map((m) => ({ w: work('embedding', m.shape), t: m.embedding as number }));
-  const embeddingSeconds = scale(embPts, work('embedding', target)) * coreFactor;
+  const embeddingSeconds = Math.max(FLOOR.embedding, scale(embPts, work('embedding', target)) * coreFactor);
   // the head costs about what the embeddings do (a V × D matrix rotated once)
   const totalSeconds = 2 * embeddingSeconds + c.numLayers * perLayer.total;
 

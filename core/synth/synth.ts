@@ -5,15 +5,15 @@
 // by shard; nothing of the model is ever resident. Deterministic per seed (values depend on the seed,
 // the tensor's name and the element index only, not on chunking or sharding). The folder appears under
 // its final name only when complete (core/export/atomic.ts); free disk is checked before anything is written.
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { FileHandle } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../jobs/context';
 import { parseConfig, type ModelConfig } from '../model/config';
 import { archSpec } from '../model/adapters/index';
 import { writeAll, writeDurably } from '../model/durable-file';
-import { writeAtomically } from '../export/atomic';
+import { formatBytes, freeBytes, writeAtomically } from '../export/atomic';
 import { fill, tensorSeed, type BitsDtype, type Draw } from './gaussian';
 import { numel, planShards, shardIndex, synthTensors, type Shard, type SynthTensor } from './layout';
 import { channelScales } from './spectrum';
@@ -82,6 +82,13 @@ export function synthConfig(raw: Record<string, unknown>, o: Pick<SynthOptions, 
   return out;
 }
 
+/** Free bytes on the filesystem that will hold `path` (its nearest existing ancestor); null when unknown. */
+async function freeBytesNear(path: string): Promise<number | null> {
+  let dir = dirname(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return freeBytes(dir).catch(() => null);
+}
+
 function drawFor(t: SynthTensor, seed: number, init: number, scales: Float32Array): Draw {
   const rows = t.shape.length === 2 ? t.shape[0] : 1;
   const cols = t.shape[t.shape.length - 1];
@@ -133,6 +140,10 @@ export async function synthModel(ctx: JobContext, o: SynthOptions): Promise<Synt
   const stDtype = dtype === 'bf16' ? ('BF16' as const) : ('F16' as const);
 
   const out = resolve(o.out);
+  // Refused before anything is written, in synth's own words (writeAtomically checks again, as for exports).
+  const free = await freeBytesNear(out);
+  const need = bytes + 64 * 2 ** 20;
+  if (free !== null && free < need) throw new SynthError(`not enough free disk space for ${out}: the model needs about ${formatBytes(need)}, ${formatBytes(free)} is free (--layers N writes fewer layers)`);
   const files = await writeAtomically(out, { estimateBytes: bytes + 64 * 2 ** 20, overwrite: o.overwrite }, async (tmp) => {
     mkdirSync(tmp, { recursive: true });
     const threads = o.threads ?? Math.min(8, availableParallelism() - 1);

@@ -66,3 +66,13 @@ test('disk: the output is the sliced parameters in float32; activations past the
   assert.equal(p.peakVramBytes, null);
   assert.equal(p.disk.totalBytes, p.disk.outputBytes + p.disk.checkpointBytes + p.disk.spillBytes);
 });
+
+test('a tiny model is predicted at its measured per-call overheads, not extrapolated to nothing (bench/results/pipeline-tiny-config-cpu-here.json within 25 %)', () => {
+  const r = JSON.parse(readFileSync(join(root, 'bench/results/pipeline-tiny-config-cpu-here.json'), 'utf8')) as { nsamples: number; seqlen: number; phases: { phase: string; seconds: number; result: { meanSecondsPerLayer?: { signals: number; pca: number; rotate: number } } }[] };
+  const tiny = { ...JSON.parse(readFileSync(join(root, '../shared/models/tiny-llama/config.json'), 'utf8')), num_hidden_layers: 2 };
+  const p = predictSlice(parseConfig(tiny), { ratio: 0.25, nsamples: r.nsamples, seqlen: r.seqlen, ep: 'cpu', cores: 2 });
+  const slice = r.phases.find((x) => x.phase === 'slice')!;
+  const m = slice.result.meanSecondsPerLayer!;
+  within('signals + pca + rotate', p.perLayer.signals + p.perLayer.pca + p.perLayer.rotate, m.signals + m.pca + m.rotate);
+  within('whole slice', p.totalSeconds, slice.seconds, 0.5);
+});

@@ -112,3 +112,22 @@ test('a tokenizer with more tokens than the model\'s vocabulary is refused befor
   await assert.rejects(synthModel(quietContext(), { config: small, out, layers: 1, tokenizer: tinyLlama }), (e: Error) => e instanceof SynthError && /4096 tokens but the model's vocabulary has 1000/.test(e.message));
   assert.ok(!readdirSync(dir).includes('refused'));
 });
+
+test('a model larger than the free disk is refused before anything is written, saying what it needs and what is free', async () => {
+  // 65,536 wide × 2,000 layers ≈ 200 TB of bf16: no disk has that free.
+  const huge = join(dir, 'huge.json');
+  writeFileSync(huge, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), hidden_size: 65536, intermediate_size: 131072, num_attention_heads: 512, num_key_value_heads: 512, head_dim: 128, num_hidden_layers: 2000 }));
+  await assert.rejects(
+    synthModel(quietContext(), { config: huge, out: join(dir, 'huge'), tokenizer: tinyLlama }),
+    (e: Error) => e instanceof SynthError && /^not enough free disk space for .*huge: the model needs about [\d.]+ GiB, [\d.]+ GiB is free/.test(e.message),
+  );
+  assert.ok(!readdirSync(dir).some((f) => f.includes('huge') && !f.endsWith('.json')));
+});
+
+test('a cancelled synth stops at its next chunk and leaves no folder behind', async () => {
+  const ac = new AbortController();
+  const ctx = { ...quietContext(ac.signal), progress: () => ac.abort() };
+  const out = join(dir, 'cancelled');
+  await assert.rejects(synthModel(ctx, { config, out, layers: 2, tokenizer: tinyLlama }), (e: Error) => e.name === 'CancelledError');
+  assert.ok(!readdirSync(dir).some((f) => f.includes('cancelled')));
+});
