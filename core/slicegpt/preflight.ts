@@ -45,8 +45,11 @@ export function available(out: string): Available {
   } catch {
     diskBytes = null; // a filesystem that cannot say: not checked
   }
-  // What the OS could give us, plus what this process already holds (the prediction counts it).
-  return { diskBytes, ramBytes: freemem() + process.memoryUsage.rss() };
+  // What the OS could give us, plus what this process already holds (the prediction counts it) — and no
+  // more than a cgroup limit allows (a container, or `systemd-run -p MemoryMax=48G` for a consumer budget).
+  const limit = process.constrainedMemory?.() ?? 0;
+  const ramBytes = freemem() + process.memoryUsage.rss();
+  return { diskBytes, ramBytes: limit > 0 && limit < ramBytes ? limit : ramBytes };
 }
 
 export function preflight(c: ModelConfig, o: PreflightInput, have: Available = available(o.out)): SlicePrediction {
