@@ -131,3 +131,15 @@ test('a cancelled synth stops at its next chunk and leaves no folder behind', as
   await assert.rejects(synthModel(ctx, { config, out, layers: 2, tokenizer: tinyLlama }), (e: Error) => e.name === 'CancelledError');
   assert.ok(!readdirSync(dir).some((f) => f.includes('cancelled')));
 });
+
+for (const name of ['tiny-opt', 'tiny-phi', 'tiny-stories'] as const) {
+  test(`synth of ${name}'s config writes every tensor its family's loader reads (tied head, LayerNorm biases, positions) and scores text`, async () => {
+    const src = join(root, '../shared/models', name);
+    const out = join(dir, `family-${name}`);
+    const r = await synthModel(quietContext(), { config: join(src, 'config.json'), out, layers: 1, tokenizer: src });
+    const i = await inspectModel(out);
+    assert.equal(i.parameterCount, r.params);
+    const p = await perplexity({ model: out, maxWindows: 1, seqLen: 64 });
+    assert.ok(Number.isFinite(p.ppl) && p.ppl > 1, `ppl ${p.ppl}`);
+  });
+}
