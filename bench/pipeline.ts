@@ -147,8 +147,27 @@ export async function main(args: string[]): Promise<void> {
     totalSeconds: +((performance.now() - t0) / 1000).toFixed(2),
     peakRssBytes: Math.max(...phases.map((p) => p.peakRssBytes)),
     peakVramBytes: gpu ? Math.max(...phases.map((p) => p.peakVramBytes ?? 0)) : null,
+    prediction: predictionCheck(phases),
   };
   const json = JSON.stringify(report, null, 2);
   console.log(json);
   if (f.has('save')) writeFileSync(join(root, 'bench/results', `${f.get('save')}.json`), `${json}\n`);
+}
+
+/** The planner's prediction for the slice beside what the slice phase measured (issue #11's closing note asks for it). */
+function predictionCheck(phases: PhaseRecord[]): Record<string, unknown> | null {
+  const plan = phases.find((p) => p.phase === 'plan');
+  const slice = phases.find((p) => p.phase === 'slice');
+  const predicted = plan?.result.predicted as ReturnType<typeof predictSlice> | undefined;
+  if (!predicted || !slice) return null;
+  const measured = slice.result.meanSecondsPerLayer as { signals: number; pca: number; rotate: number; load: number };
+  const ratio = (p: number, m: number) => (m > 0 ? +(p / m).toFixed(3) : null);
+  return {
+    profile: predicted.profile.id,
+    sliceSeconds: { predicted: +predicted.totalSeconds.toFixed(1), measured: slice.seconds, ratio: ratio(predicted.totalSeconds, slice.seconds) },
+    perLayer: Object.fromEntries((['load', 'signals', 'pca', 'rotate'] as const).map((k) => [k, { predicted: +predicted.perLayer[k].toFixed(3), measured: measured[k], ratio: ratio(predicted.perLayer[k], measured[k]) }])),
+    peakRssBytes: { predicted: Math.round(predicted.peakRamBytes), measured: slice.peakRssBytes, ratio: ratio(predicted.peakRamBytes, slice.peakRssBytes) },
+    peakVramBytes: { predicted: predicted.peakVramBytes, measured: slice.peakVramBytes },
+    diskBytes: { predictedOutput: predicted.disk.outputBytes, measuredOutput: slice.outputs.sliced ?? null },
+  };
 }
