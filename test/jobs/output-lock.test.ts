@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SliceStudioService } from '../../core/api/service';
 import { FolderInUseError, lockFileFor } from '../../core/files/folder-lock';
+import { sharedModel } from '../shared';
 
-const model = join(import.meta.dirname, '../../../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 const params = { model, cal: 'wikitext2', nsamples: 2, seqlen: 64, sampling: 'first', seed: 0, round: 8 };
 let dir: string;
 let service: SliceStudioService;
