@@ -1,0 +1,92 @@
+// The symmetric eigendecomposition on a GPU execution provider: the O(n³) work in float32 on the device,
+// the O(n²) work in float64 on the host.
+//   1. A (scaled, symmetrized, float32) goes up once and stays there;
+//   2. tridiagonalization on the device (gpu-tridiagonalize.ts), T = QᵀAQ with d, e in float64 on the host;
+//   3. T's eigenpairs by the float64 divide and conquer of the CPU solver (divide-conquer.ts);
+//   4. back-transformation Q·Z on the device, one compact-WY block per panel (I − V·T·Vᵀ, GEMMs);
+//   5. the eigenvectors come down once.
+// Accuracy is float32's: residual ‖AV − VΛ‖/‖A‖ and orthogonality ‖VᵀV − I‖ of order 1e-6…1e-5 at
+// n = 4096–8192 (see the bench), eigenvalues to ~1e-6 of ‖A‖. The PCA of SliceGPT needs no more: the
+// perplexity effect is measured in bench/results (gpu-eigh-perplexity*.json). The same graphs run on the
+// CPU EP (float32 there too), which is how the tests check this path.
+import { compactWY } from './back-transform';
+import { tridiagonalEigen } from './divide-conquer';
+import { EighError, eigh, type EighResult } from './eigh';
+import { GpuLinalg, free, host, int64, type Tensor } from './gpu-graphs';
+import { tridiagonalizeGpu, type GpuTridiagonal } from './gpu-tridiagonalize';
+import { scaledSymmetric } from './scale';
+import { timed, type Timings } from './timing';
+import type { ExecutionProvider } from '../runtime/contract';
+
+export interface GpuEighOptions {
+  /** Householder panel width (default 64). */
+  blockSize?: number;
+  signal?: AbortSignal;
+  /** Seconds per phase (upload, tridiagonalize, tridiagonalSolve, backTransform, total) and steps. */
+  timings?: Record<string, number>;
+}
+
+const solvers = new Map<ExecutionProvider, GpuLinalg>();
+
+/** Eigenvalues (descending) and eigenvectors of the symmetric n×n row-major `a`, the heavy work on `ep`. */
+export async function eighGpu(a: Float64Array, n: number, ep: ExecutionProvider, opts: GpuEighOptions = {}): Promise<EighResult> {
+  if (!Number.isInteger(n) || n < 0) throw new EighError(`matrix size must be a non-negative integer, got ${n}`);
+  if (a.length !== n * n) throw new EighError(`expected ${n}×${n} = ${n * n} elements, got ${a.length}`);
+  // Below a few panels there is nothing for a GPU to do.
+  if (n <= 2) return eigh(a, n, opts);
+  const timings = opts.timings;
+  const clock = () => performance.now() / 1000;
+  const t0 = clock();
+  const { s, exponent } = scaledSymmetric(a, n);
+  if (exponent === null) return eigh(a, n, opts);
+  let g = solvers.get(ep);
+  if (!g) solvers.set(ep, (g = new GpuLinalg(ep)));
+  const nb = Math.max(2, opts.blockSize ?? 64);
+  const s32 = Float32Array.from(s);
+  const A = await timed(timings, 'upload', () => g.upload(s32, n, n));
+  const tri = await timed(timings, 'tridiagonalize', () => tridiagonalizeGpu(g, A, s32.subarray(0, n), n, { blockSize: nb, signal: opts.signal, timings }));
+  try {
+    const eig = await timed(timings, 'tridiagonalSolve', () => tridiagonalEigen(tri.d, tri.e, n, { signal: opts.signal, timings, descending: true }));
+    // Column j of z ← the eigenvector of the j-th largest value (the top merge usually stored them so).
+    const values = new Float64Array(n);
+    const z = new Float32Array(n * n);
+    const unscale = 2 ** exponent;
+    const from = new Int32Array(n);
+    for (let j = 0; j < n; j++) {
+      values[j] = eig.values[n - 1 - j] * unscale;
+      from[j] = eig.columns[n - 1 - j];
+    }
+    for (let r = 0; r < n; r++) {
+      const row = r * n;
+      for (let j = 0; j < n; j++) z[row + j] = eig.vectors[row + from[j]];
+    }
+    const vectors32 = await timed(timings, 'backTransform', () => backTransformGpu(g, tri, z, opts.signal, timings));
+    const vectors = Float64Array.from(vectors32);
+    if (timings) timings.total = clock() - t0;
+    return { values, vectors };
+  } finally {
+    for (const p of tri.panels) free(p.vw);
+  }
+}
+
+/** Q·Z on the device (Z n×n host float32, uploaded once), the panels' reflectors applied last first; returns Q·Z on the host. */
+async function backTransformGpu(g: GpuLinalg, tri: GpuTridiagonal, z: Float32Array, signal?: AbortSignal, timings?: Timings): Promise<Float32Array> {
+  const { n, nb } = tri;
+  let Z: Tensor = await timed(timings, 'backTransform.upload', () => g.upload(z, n, n));
+  try {
+    for (let p = tri.panels.length - 1; p >= 0; p--) {
+      signal?.throwIfAborted();
+      const panel = tri.panels[p];
+      if (panel.count === 0) continue;
+      const T = Float32Array.from(compactWY(Float64Array.from(panel.vtv), nb, panel.tau));
+      const feeds: Record<string, Tensor> = { Z, VW: panel.vw, T: host(T, [nb, nb]) };
+      if (panel.start > 0) feeds.g = int64([panel.start]);
+      const out = await timed(timings, 'backTransform.calls', () => g.run(panel.start > 0 ? `backTop${nb}` : `back${nb}`, feeds));
+      free(Z);
+      Z = out.Y;
+    }
+    return await timed(timings, 'backTransform.download', () => g.download(Z));
+  } finally {
+    free(Z);
+  }
+}
