@@ -2,7 +2,8 @@
 // the O(n²) work in float64 on the host.
 //   1. A (scaled, symmetrized, float32) goes up once and stays there;
 //   2. tridiagonalization on the device (gpu-tridiagonalize.ts), T = QᵀAQ with d, e in float64 on the host;
-//   3. T's eigenpairs by the float64 divide and conquer of the CPU solver (divide-conquer.ts);
+//   3. T's eigenpairs by the float64 divide and conquer of the CPU solver (divide-conquer.ts), except
+//      its top merge's product [Q1·M_top; Q2·M_bottom], which runs on the device and stays there;
 //   4. back-transformation Q·Z on the device, one compact-WY block per panel (I − V·T·Vᵀ, GEMMs);
 //   5. the eigenvectors come down once.
 // Accuracy is float32's: residual ‖AV − VΛ‖/‖A‖ and orthogonality ‖VᵀV − I‖ of order 1e-6…1e-5 at
@@ -46,21 +47,33 @@ export async function eighGpu(a: Float64Array, n: number, ep: ExecutionProvider,
   const A = await timed(timings, 'upload', () => g.upload(s32, n, n));
   const tri = await timed(timings, 'tridiagonalize', () => tridiagonalizeGpu(g, A, s32.subarray(0, n), n, { blockSize: nb, signal: opts.signal, timings }));
   try {
-    const eig = await timed(timings, 'tridiagonalSolve', () => tridiagonalEigen(tri.d, tri.e, n, { signal: opts.signal, timings, descending: true }));
-    // Column j of z ← the eigenvector of the j-th largest value (the top merge usually stored them so).
+    // The top merge's product runs on the device and leaves T's eigenvectors there (no n×n float64
+    // product on the CPU, no upload of its result).
+    let Z: Tensor | undefined;
+    const topProduct = async (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mt: Float64Array, mb: Float64Array) => {
+      const feeds = { Q1: host(Float32Array.from(q1), [n1, n1]), Q2: host(Float32Array.from(q2), [n2, n2]), Mt: host(Float32Array.from(mt), [n1, n]), Mb: host(Float32Array.from(mb), [n2, n]) };
+      Z = (await g.run('merge', feeds)).Y;
+    };
+    const eig = await timed(timings, 'tridiagonalSolve', () => tridiagonalEigen(tri.d, tri.e, n, { signal: opts.signal, timings, descending: true, topProduct }));
+    // Column j of Z must be the eigenvector of the j-th largest value: the top merge stores them so; a
+    // solve without one (n ≤ the leaf size) is reordered here and uploaded.
     const values = new Float64Array(n);
-    const z = new Float32Array(n * n);
     const unscale = 2 ** exponent;
     const from = new Int32Array(n);
     for (let j = 0; j < n; j++) {
       values[j] = eig.values[n - 1 - j] * unscale;
       from[j] = eig.columns[n - 1 - j];
     }
-    for (let r = 0; r < n; r++) {
-      const row = r * n;
-      for (let j = 0; j < n; j++) z[row + j] = eig.vectors[row + from[j]];
+    if (!Z || from.some((c, j) => c !== j)) {
+      if (Z) throw new Error('gpu-eigh: the top merge did not store the vectors in descending order');
+      const z = new Float32Array(n * n);
+      for (let r = 0; r < n; r++) {
+        const row = r * n;
+        for (let j = 0; j < n; j++) z[row + j] = eig.vectors[row + from[j]];
+      }
+      Z = await timed(timings, 'backTransform.upload', () => g.upload(z, n, n));
     }
-    const vectors32 = await timed(timings, 'backTransform', () => backTransformGpu(g, tri, z, opts.signal, timings));
+    const vectors32 = await timed(timings, 'backTransform', () => backTransformGpu(g, tri, Z!, opts.signal, timings));
     const vectors = Float64Array.from(vectors32);
     if (timings) timings.total = clock() - t0;
     return { values, vectors };
@@ -69,10 +82,10 @@ export async function eighGpu(a: Float64Array, n: number, ep: ExecutionProvider,
   }
 }
 
-/** Q·Z on the device (Z n×n host float32, uploaded once), the panels' reflectors applied last first; returns Q·Z on the host. */
-async function backTransformGpu(g: GpuLinalg, tri: GpuTridiagonal, z: Float32Array, signal?: AbortSignal, timings?: Timings): Promise<Float32Array> {
-  const { n, nb } = tri;
-  let Z: Tensor = await timed(timings, 'backTransform.upload', () => g.upload(z, n, n));
+/** Q·Z on the device (Z n×n, consumed), the panels' reflectors applied last first; returns Q·Z on the host. */
+async function backTransformGpu(g: GpuLinalg, tri: GpuTridiagonal, z: Tensor, signal?: AbortSignal, timings?: Timings): Promise<Float32Array> {
+  const { nb } = tri;
+  let Z = z;
   try {
     for (let p = tri.panels.length - 1; p >= 0; p--) {
       signal?.throwIfAborted();

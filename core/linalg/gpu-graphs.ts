@@ -95,13 +95,26 @@ function backGraph(nb: number, top: boolean): GraphBuilder {
   return g;
 }
 
-type Kind = 'upload' | 'download' | 'column' | `trailing${number}` | `final${number}` | `back${number}` | `backTop${number}`;
+/** The divide and conquer's top merge: [Q1·M_top; Q2·M_bottom], the tridiagonal's eigenvectors, left on the device. */
+function mergeGraph(): GraphBuilder {
+  const g = new GraphBuilder('eigh-merge');
+  g.input('Q1', 'float32', ['N1', 'N1']);
+  g.input('Mt', 'float32', ['N1', 'M']);
+  g.input('Q2', 'float32', ['N2', 'N2']);
+  g.input('Mb', 'float32', ['N2', 'M']);
+  g.node('Concat', [g.node('MatMul', ['Q1', 'Mt']), g.node('MatMul', ['Q2', 'Mb'])], { axis: 0 }, { out: 'Y' });
+  g.output('Y', 'float32');
+  return g;
+}
+
+type Kind = 'upload' | 'download' | 'column' | 'merge' | `trailing${number}` | `final${number}` | `back${number}` | `backTop${number}`;
 
 /** Where each graph's outputs go: the big ones stay on the device, the small ones come to the host. */
 const OUTPUTS: Record<string, Record<string, 'cpu' | 'gpu-buffer'>> = {
   upload: { y: 'gpu-buffer' },
   download: { y: 'cpu' },
   column: { Y: 'cpu', VWo: 'gpu-buffer', WVo: 'gpu-buffer' },
+  merge: { Y: 'gpu-buffer' },
   trailing: { A2: 'gpu-buffer', VWo: 'gpu-buffer', row0: 'cpu', S: 'cpu', zeros: 'gpu-buffer' },
   final: { VWo: 'gpu-buffer', S: 'cpu' },
   back: { Y: 'gpu-buffer' },
@@ -118,6 +131,7 @@ function build(kind: Kind): GraphBuilder {
     return g;
   }
   if (kind === 'column') return columnGraph();
+  if (kind === 'merge') return mergeGraph();
   if (kind.startsWith('trailing')) return trailingGraph(nb);
   if (kind.startsWith('final')) return finalGraph(nb);
   return backGraph(nb, kind.startsWith('backTop'));
