@@ -8,13 +8,19 @@ import type { ExecutionProvider } from '../runtime/contract';
 
 /**
  * Where the eigendecomposition runs: 'float64' on the CPU (core/linalg/eigh.ts), or the GPU path
- * (core/linalg/gpu-eigh.ts: the O(n³) work in float32 on `ep`, measured within 0.1 % in perplexity).
+ * (core/linalg/gpu-eigh.ts: the O(n³) work in float32 on `ep`; perplexity within 4e-7 of float64 on the
+ * shared models).
  */
 export type PcaSolver = 'float64' | { gpu: ExecutionProvider };
 
-/** The device engine on a GPU EP decomposes on the GPU; everything else (the CPU EP above all) keeps float64. */
-export function pcaSolverFor(engine: 'host' | 'device', ep: ExecutionProvider): PcaSolver {
-  return engine === 'device' && ep !== 'cpu' ? { gpu: ep } : 'float64';
+/**
+ * The device engine on a GPU EP may decompose on the GPU; everything else (the CPU EP above all) keeps
+ * float64. The GPU path is opt-in (SLICE_STUDIO_EIGH=gpu) because it is slower today: one ORT WebGPU run
+ * per Householder column costs ~6 ms, so n = 8192 took 68.7 s on an H100 against 32.8 s for the float64
+ * CPU solver on its 16 cores (bench/results/gpu-eigh-h100.json, docs/DECISIONS.md).
+ */
+export function pcaSolverFor(engine: 'host' | 'device', ep: ExecutionProvider, env: Record<string, string | undefined> = process.env): PcaSolver {
+  return engine === 'device' && ep !== 'cpu' && env.SLICE_STUDIO_EIGH === 'gpu' ? { gpu: ep } : 'float64';
 }
 
 /** Accumulates Σ xᵀx over token rows in float64 (ORT Gemm, Hᵀ-symmetrised when read). */

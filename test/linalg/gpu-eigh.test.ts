@@ -63,11 +63,13 @@ test('the zero matrix and tiny sizes fall back to the float64 solver', async () 
   assert.deepEqual([...r.values].map((v) => +v.toFixed(12)), [3, 1]);
 });
 
-test('the PCA keeps the float64 solver on the CPU EP and for the host engine; the device engine on a GPU EP takes the GPU path', () => {
-  assert.equal(pcaSolverFor('host', 'cpu'), 'float64');
-  assert.equal(pcaSolverFor('device', 'cpu'), 'float64');
-  assert.equal(pcaSolverFor('host', 'webgpu'), 'float64');
-  assert.deepEqual(pcaSolverFor('device', 'webgpu'), { gpu: 'webgpu' });
+test('the PCA keeps the float64 solver on the CPU EP and for the host engine; the device engine on a GPU EP takes the GPU path only when asked', () => {
+  const gpu = { SLICE_STUDIO_EIGH: 'gpu' };
+  assert.equal(pcaSolverFor('host', 'cpu', gpu), 'float64');
+  assert.equal(pcaSolverFor('device', 'cpu', gpu), 'float64');
+  assert.equal(pcaSolverFor('host', 'webgpu', gpu), 'float64');
+  assert.deepEqual(pcaSolverFor('device', 'webgpu', gpu), { gpu: 'webgpu' });
+  assert.equal(pcaSolverFor('device', 'webgpu', {}), 'float64');
 });
 
 for (const name of ['tiny-llama', 'tiny-phi'] as const) {
