@@ -9,7 +9,7 @@
 // Accuracy is float32's. Measured on an H100 (bench/results/gpu-eigh-h100.json, random symmetric):
 // residual ‖AV − VΛ‖/‖A‖ 4.2e-6 / 5.8e-6 and orthogonality ‖VᵀV − I‖_F 2.0e-4 / 3.8e-4 at n = 4096 / 8192
 // (torch.linalg.eigh in float32: 2.5e-6 / 3.4e-6 and 1.9e-4 / 3.6e-4), eigenvalues within 1.3e-7 of
-// ‖A‖ of float64. Sliced perplexity on the four shared models moves by at most 4e-7 relative
+// ‖A‖ of float64. Sliced perplexity on the four shared models moves by at most 2.5e-6 relative
 // (bench/results/gpu-eigh-perplexity-cpu.json). Speed: NOT a win with ORT — each per-column run with
 // host inputs and a host result costs ~6 ms on WebGPU (a bare synced run 1.4–1.8 ms), so n = 8192 took
 // 68.7 s against 32.8 s for the float64 CPU solver on 16 cores; see docs/DECISIONS.md for what would

@@ -8,7 +8,7 @@ import type { ExecutionProvider } from '../runtime/contract';
 
 /**
  * Where the eigendecomposition runs: 'float64' on the CPU (core/linalg/eigh.ts), or the GPU path
- * (core/linalg/gpu-eigh.ts: the O(n³) work in float32 on `ep`; perplexity within 4e-7 of float64 on the
+ * (core/linalg/gpu-eigh.ts: the O(n³) work in float32 on `ep`; perplexity within 2.5e-6 relative of float64 on the
  * shared models).
  */
 export type PcaSolver = 'float64' | { gpu: ExecutionProvider };
