@@ -6,9 +6,9 @@ import type { Command } from '../command';
 
 export const serve: Command = {
   name: 'serve',
-  usage: 'serve [--port N] [--host H] [--json]',
+  usage: 'serve [--port N] [--host H [--allow-remote]] [--json]',
   summary: 'Serve the app and its API on http://127.0.0.1 (token-protected); Ctrl+C stops',
-  flags: { values: ['port', 'host'] },
+  flags: { values: ['port', 'host'], booleans: ['allow-remote'] },
   async run(ctx) {
     const service = await ctx.service();
     const server = await ApiServer.create({
@@ -16,6 +16,7 @@ export const serve: Command = {
       events: service.events,
       port: intFlag(ctx.args, 'port', 0, 65535) ?? 0,
       host: stringFlag(ctx.args, 'host'),
+      allowRemote: ctx.args.flags.has('allow-remote'),
       staticDir: join(appRoot(), 'renderer', 'dist'),
       log: (line) => ctx.err(line),
     });
