@@ -1,7 +1,7 @@
 // `exportModel`: one entry point for every export format. ONNX and safetensors are written here; GGUF
 // (llama.cpp / Ollama / LM Studio) by core/export/gguf. Every export is atomic (temp + rename) after a
 // free-disk check, and returns what the store records as the run's artifact.
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { JobContext } from '../jobs/context';
 import { ExportError } from './errors';
@@ -47,6 +47,17 @@ export interface ExportResult {
 
 const sizeOf = (p: string) => (statSync(p).isFile() ? statSync(p).size : 0);
 
+/** A GGUF file starts with the ASCII magic `GGUF`. */
+function isGgufFile(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(4);
+    return readSync(fd, b, 0, 4, 0) === 4 && b.toString('latin1') === 'GGUF';
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export async function exportModel(ctx: JobContext, o: ExportOptions): Promise<ExportResult> {
   if (!(FORMATS as readonly string[]).includes(o.format)) throw new ExportError(`unknown export format "${o.format}" (formats: ${FORMATS.join(', ')})`);
   if (o.dtype !== undefined && !(DTYPES as readonly string[]).includes(o.dtype)) throw new ExportError(`unknown --dtype "${o.dtype}" (dtypes: ${DTYPES.join(', ')})`);
@@ -66,7 +77,11 @@ export async function exportModel(ctx: JobContext, o: ExportOptions): Promise<Ex
   }
   if (o.dtype !== undefined && o.dtype !== 'f16' && o.dtype !== 'q8_0' && o.dtype !== 'q4_0' && o.dtype !== 'f32')
     throw new ExportError(`--dtype ${o.dtype} is not a GGUF type`);
-  if (existsSync(o.out) && statSync(o.out).isFile() && !o.overwrite) throw new ExportError(`${o.out} exists; pass --force to replace it`);
+  if (existsSync(o.out) && statSync(o.out).isFile()) {
+    if (!o.overwrite) throw new ExportError(`${o.out} exists; pass --force to replace it`);
+    // --force replaces a GGUF file, never some other file that happens to sit at --out.
+    if (!isGgufFile(o.out)) throw new ExportError(`${o.out} is not a GGUF file: it is never replaced; choose another --out`);
+  }
   const r: GgufExportResult = await exportGguf(ctx, { model: o.model, out: o.out, dtype: o.dtype ?? 'f16' });
   const files = [{ name: basename(r.file), bytes: r.bytes }];
   if (existsSync(r.modelfile)) files.push({ name: basename(r.modelfile), bytes: sizeOf(r.modelfile) });

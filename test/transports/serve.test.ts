@@ -120,6 +120,18 @@ test('malformed calls get a clear one-line error and the right status', async ()
   await expect(get, 405, /POST/);
 });
 
+test('inspect errors never echo the contents of the file they could not parse', async () => {
+  const folder = join(dir, 'leak');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'config.json'), 'root:x:0:0:SECRET-LINE');
+  writeFileSync(join(folder, 'model.safetensors'), Buffer.alloc(16));
+  const res = await call('inspectModel', [folder]);
+  assert.equal(res.status, 400);
+  const body = (await res.json()) as { error: string };
+  assert.match(body.error, /not valid JSON/);
+  assert.ok(!/root|SECRET/.test(body.error), body.error);
+});
+
 test('job events reach WebSocket clients; a socket without the token is refused', async () => {
   await assert.rejects(
     new Promise((resolve, reject) => {
