@@ -79,6 +79,14 @@ test('global options may come before the command, their value is not taken for i
   assert.deepEqual(JSON.parse(eq.out), []);
 });
 
+test('serve on a non-loopback host without --allow-remote is refused in one line', () => {
+  const r = cli('serve', '--host', '0.0.0.0', '--port', '0');
+  assert.equal(r.code, 1);
+  assert.equal(r.out, '');
+  assert.match(r.err, /^slice-studio: 0\.0\.0\.0 is not a loopback address: .*pass --allow-remote/);
+  assert.equal(r.err.trim().split('\n').length, 1, r.err);
+});
+
 test('hardware --json reports the CPU, the probes and the chosen provider', () => {
   const r = cli('hardware', '--json');
   assert.equal(r.code, 0, r.err);
