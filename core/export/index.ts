@@ -1,11 +1,12 @@
 // `exportModel`: one entry point for every export format. ONNX and safetensors are written here; GGUF
 // (llama.cpp / Ollama / LM Studio) by core/export/gguf. Every export is atomic (temp + rename) after a
 // free-disk check, and returns what the store records as the run's artifact.
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { JobContext } from '../jobs/context';
 import { ExportError } from './errors';
 import { exportGguf, type GgufExportResult } from './gguf/index';
+import { isGgufFile } from './gguf/replaceable';
 import { exportOnnx, type OnnxExportResult } from './onnx';
 import { exportSafetensors, type SafetensorsExportResult } from './safetensors';
 
@@ -46,17 +47,6 @@ export interface ExportResult {
 }
 
 const sizeOf = (p: string) => (statSync(p).isFile() ? statSync(p).size : 0);
-
-/** A GGUF file starts with the ASCII magic `GGUF`. */
-function isGgufFile(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(4);
-    return readSync(fd, b, 0, 4, 0) === 4 && b.toString('latin1') === 'GGUF';
-  } finally {
-    closeSync(fd);
-  }
-}
 
 export async function exportModel(ctx: JobContext, o: ExportOptions): Promise<ExportResult> {
   if (!(FORMATS as readonly string[]).includes(o.format)) throw new ExportError(`unknown export format "${o.format}" (formats: ${FORMATS.join(', ')})`);
