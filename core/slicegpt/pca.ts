@@ -3,6 +3,7 @@
 // (damping, so near-singular moments still give well-defined directions); eigenvectors by descending eigenvalue.
 import { eigh } from '../linalg/eigh';
 import { gemm } from '../linalg/matmul';
+import { firstNonFinite, NonFiniteError } from '../model/non-finite';
 
 /** Accumulates Σ xᵀx over token rows in float64 (ORT Gemm, Hᵀ-symmetrised when read). */
 export class SecondMoment {
@@ -78,6 +79,8 @@ export async function principalDirections(moment: SecondMoment): Promise<PcaResu
   const n = moment.n;
   if (moment.tokens === 0) throw new Error('PCA of a signal with no calibration tokens');
   const h = moment.matrix();
+  // NaN/Inf activations (bad weights or calibration overflow) would make the eigensolver return garbage.
+  if (firstNonFinite(h) >= 0) throw new NonFiniteError('the calibration activations contain non-finite values (NaN or Inf)');
   let trace = 0;
   for (let i = 0; i < n; i++) trace += h[i * n + i];
   const damp = (0.01 * trace) / n;

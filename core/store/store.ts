@@ -263,6 +263,8 @@ export class Store {
   // ── results of a run ────────────────────────────────────────────────────
 
   addMetric(runId: number, m: MetricInput): number {
+    // SQLite stores NaN as NULL: say what is wrong instead of "NOT NULL constraint failed".
+    if (!Number.isFinite(m.value)) throw new StoreError(`cannot add metric ${m.name} to run ${runId}: its value ${m.value} is not a finite number`);
     try {
       return Number(
         this.#db.prepare('INSERT INTO metrics (run_id, name, value, unit, task, stderr) VALUES (?, ?, ?, ?, ?, ?)')
