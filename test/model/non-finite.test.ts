@@ -45,6 +45,13 @@ test('findNonFiniteTensor names the poisoned tensor and counts its NaNs; the cle
   assert.equal(await findNonFiniteTensor(join(models, 'tiny-llama')), null);
 });
 
+test('inspect warns that the poisoned tensor holds NaN (small models have every weight checked)', () => {
+  const r = cli(data, 'inspect', bad);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, new RegExp(`Warning\\s+tensor ${POISONED.replace(/\./g, '\\.')} holds 3 NaN/Inf values of 180224: every job on this model will fail`));
+  assert.doesNotMatch(cli(data, 'inspect', join(models, 'tiny-llama')).out, /NaN/);
+});
+
 for (const [kind, args] of [
   ['ppl', ['--max-windows', '2']],
   ['generate', ['--prompt', 'The', '--max-new-tokens', '4']],
