@@ -104,10 +104,11 @@ export const verifyExportJob = defineJob({
   params: verifyExportParams,
   describe: (p) => `verify ${base(p.path)}`,
   modelPath: (p) => p.source,
-  async run(ctx, p): Promise<VerifyResult> {
+  async run(ctx, p): Promise<VerifyResult & { protocol: PplProtocol }> {
     const { verifyExport } = await import('../../export/verify');
     const { path, allWindows: _all, ...opts } = p;
-    return verifyExport(path, opts, ctx);
+    const r = await verifyExport(path, opts, ctx);
+    return { ...r, protocol: verifyProtocol(r) };
   },
   records: (r): RunRecords => ({
     metrics: [
