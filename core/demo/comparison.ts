@@ -26,6 +26,8 @@ export function runSeconds(r: { startedAt: string | null; finishedAt: string | n
 export interface ComparisonOptions {
   /** Column titles (default: "#id name"). */
   titles?: string[];
+  /** Rows measured elsewhere (a slice's perplexity from its evaluation run), placed after the model's size. */
+  extraRows?: { label: string; cells: string[] }[];
 }
 
 type Shown = Pick<MetricRow, 'name' | 'task' | 'value' | 'stderr' | 'protocol'>;
@@ -43,7 +45,24 @@ function denseOf(r: ComparedRun, m: Shown): Shown | null {
   return (m.task && r.baseline.tasks[m.task]?.find((x) => x.name === m.name)) || null;
 }
 
-export function comparisonRows(runs: ComparedRun[]): { label: string; cells: string[] }[] {
+/** A slice's settings as a reader asks for them: the ratio, and the calibration it was rotated by. */
+function sliceRows(runs: ComparedRun[]): { label: string; cells: string[] }[] {
+  if (!runs.some((r) => r.kind === 'slice')) return [];
+  const s = (r: ComparedRun, k: string) => (r.kind === 'slice' ? r.settings[k] : undefined);
+  return [
+    { label: 'ratio', cells: runs.map((r) => (typeof s(r, 'ratio') === 'number' ? `${((s(r, 'ratio') as number) * 100).toFixed(0)}%` : '—')) },
+    {
+      label: 'calibration',
+      cells: runs.map((r) =>
+        r.kind === 'slice' && s(r, 'cal') !== undefined
+          ? `${String(s(r, 'cal')).split(/[\\/]/).pop()} ${s(r, 'nsamples') ?? '?'}×${s(r, 'seqlen') ?? '?'} ${s(r, 'sampling') ?? ''}`.trim()
+          : '—',
+      ),
+    },
+  ];
+}
+
+export function comparisonRows(runs: ComparedRun[], extraRows: { label: string; cells: string[] }[] = []): { label: string; cells: string[] }[] {
   const keys: { name: string; task: string | null; label: string }[] = [];
   const seen = new Set<string>();
   for (const r of runs) {
@@ -59,27 +78,33 @@ export function comparisonRows(runs: ComparedRun[]): { label: string; cells: str
   const rank = (k: { name: string; task: string | null }) =>
     k.name === 'd' ? 0 : k.name === 'params' ? 1 : k.name === 'ppl' ? 2 : k.task && !k.task.startsWith('batch') ? 3 : k.name === 'average' ? 4 : 5;
   keys.sort((a, b) => rank(a) - rank(b));
+  const sizeKeys = keys.filter((k) => rank(k) <= 1).length;
+  // Each metric as a row (a slice showing its own evaluation's), with ± stderr and the difference to dense;
+  // a perplexity is followed by what it was measured on, so a reader compares like with like.
+  const rowsOf = (k: { name: string; task: string | null; label: string }) => {
+    const row = {
+      label: k.label,
+      cells: runs.map((r) => {
+        const m = shownMetrics(r).find((x) => x.name === k.name && x.task === k.task);
+        if (!m) return '—';
+        const pctScale = PERCENT.has(m.name) ? 100 : 1;
+        const digits = PERCENT.has(m.name) ? 1 : 2;
+        const err = m.stderr !== null && Number.isFinite(m.stderr) && (PERCENT.has(m.name) || m.name === 'ppl') ? ` ±${(m.stderr * pctScale).toFixed(digits)}` : '';
+        const dense = denseOf(r, m);
+        const delta = dense ? ` (Δ ${signed(difference({ value: m.value, stderr: m.stderr }, { value: dense.value, stderr: dense.stderr }), digits, pctScale)}${PERCENT.has(m.name) ? ' pp' : ''} vs dense)` : '';
+        return value(m.name, m.value) + err + delta;
+      }),
+    };
+    if (k.name !== 'ppl' || k.task !== null) return [row];
+    const protocols = runs.map((r) => shownMetrics(r).find((x) => x.name === 'ppl' && x.task === null)?.protocol ?? null);
+    return [row, { label: 'ppl measured on', cells: protocols.map((p, i) => (p ? protocolShort(p) : shownMetrics(runs[i]).some((x) => x.name === 'ppl') ? 'not recorded' : '—')) }];
+  };
   const rows = [
     { label: 'kind', cells: runs.map((r) => `${r.kind}${r.status === 'done' ? '' : ` (${r.status})`}`) },
-    ...keys.flatMap((k) => {
-      const row = {
-        label: k.label,
-        cells: runs.map((r) => {
-          const m = shownMetrics(r).find((x) => x.name === k.name && x.task === k.task);
-          if (!m) return '—';
-          const pctScale = PERCENT.has(m.name) ? 100 : 1;
-          const digits = PERCENT.has(m.name) ? 1 : 2;
-          const err = m.stderr !== null && Number.isFinite(m.stderr) && (PERCENT.has(m.name) || m.name === 'ppl') ? ` ±${(m.stderr * pctScale).toFixed(digits)}` : '';
-          const dense = denseOf(r, m);
-          const delta = dense ? ` (Δ ${signed(difference({ value: m.value, stderr: m.stderr }, { value: dense.value, stderr: dense.stderr }), digits, pctScale)}${PERCENT.has(m.name) ? ' pp' : ''} vs dense)` : '';
-          return value(m.name, m.value) + err + delta;
-        }),
-      };
-      if (k.name !== 'ppl' || k.task !== null) return [row];
-      // Where each perplexity was measured, so a reader compares like with like.
-      const protocols = runs.map((r) => shownMetrics(r).find((x) => x.name === 'ppl' && x.task === null)?.protocol ?? null);
-      return [row, { label: 'ppl measured on', cells: protocols.map((p, i) => (p ? protocolShort(p) : shownMetrics(runs[i]).some((x) => x.name === 'ppl') ? 'not recorded' : '—')) }];
-    }),
+    ...sliceRows(runs),
+    ...keys.slice(0, sizeKeys).flatMap(rowsOf),
+    ...extraRows,
+    ...keys.slice(sizeKeys).flatMap(rowsOf),
     { label: 'time', cells: runs.map((r) => { const s = runSeconds(r); return s === null ? '—' : `${s.toFixed(1)} s`; }) },
     { label: 'peak memory', cells: runs.map((r) => (r.peakRss ? `${(r.peakRss / 2 ** 20).toFixed(0)} MiB` : '—')) },
     { label: 'ep', cells: runs.map((r) => r.ep ?? '—') },
@@ -100,7 +125,7 @@ export function protocolNote(runs: ComparedRun[]): string | null {
 
 export function formatComparison(runs: ComparedRun[], opts: ComparisonOptions = {}): string {
   const titles = opts.titles ?? runs.map((r) => `#${r.id} ${r.name}`);
-  const rows = comparisonRows(runs);
+  const rows = comparisonRows(runs, opts.extraRows);
   const labelWidth = Math.max(6, ...rows.map((r) => r.label.length));
   const widths = titles.map((t, i) => Math.max(t.length, ...rows.map((r) => r.cells[i].length)));
   const line = (label: string, cells: string[]) => [label.padEnd(labelWidth), ...cells.map((c, i) => c.padStart(widths[i]))].join('  ').trimEnd();

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 // @ts-expect-error: plain .mjs build script without type declarations
 import { buildNode, EXTERNAL } from '../../scripts/build.mjs';
+import { sharedModel } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
-const model = join(root, '../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 let out: string;
 
 before(async () => {

@@ -8,6 +8,7 @@ import { megabytes } from '../../../slicegpt/output-size';
 
 const sizeChange = (after: number, before: number): string =>
   after < before ? `${((1 - after / before) * 100).toFixed(1)} % smaller than` : `NOT smaller than (${((after / before - 1) * 100).toFixed(1)} % larger)`;
+import { cliCommand } from '../invocation';
 
 /** The command line that continues this run: the same arguments plus --resume and the output folder. */
 function resumeCommand(args: ParsedArgs, model: string, out: string | undefined): string {
@@ -18,7 +19,7 @@ function resumeCommand(args: ParsedArgs, model: string, out: string | undefined)
   }
   if (out) words.push('--out', out);
   const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-  return `slice-studio ${[...words, '--resume'].map(quote).join(' ')}`;
+  return `${cliCommand()} ${[...words, '--resume'].map(quote).join(' ')}`;
 }
 
 export const slice: Command = {
@@ -72,7 +73,7 @@ export const slice: Command = {
           `sliced ${r.dense.folder} at ${pct(r.ratio, 0)}: d = ${r.d} of ${r.hiddenSize}, ${params(r.sliced.params)} parameters (dense ${params(r.dense.params)})` +
             `${r.resumedAt !== null ? `, resumed at layer ${r.resumedAt + 1}` : ''}, ${seconds(r.seconds)} — run ${f.runId}`,
           `written to ${r.out}: ${megabytes(r.sizes.slicedBytes)} of ${r.sizes.dtype} weights, ${sizeChange(r.sizes.slicedBytes, r.sizes.denseBytes)} the model's ${megabytes(r.sizes.denseBytes)}`,
-          `evaluate it: slice-studio eval ${r.out} --ppl`,
+          `evaluate it: ${cliCommand()} eval ${r.out} --ppl`,
         ].join('\n'),
       );
     }
