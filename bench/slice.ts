@@ -7,6 +7,8 @@
 // back in float32 (compute precision): the numbers measure SliceGPT, not float16 storage (slices of the app
 // keep the source dtype; `--storage` adds each point's perplexity stored in the source dtype).
 //   flags: --models a,b  --ratios 0.1,0.2  --windows N  --nsamples 64  --seqlen 256  --ep cpu  --models-dir DIR  --vram-gb G  --storage
+//   --pca-solver gpu: every PCA through the GPU-path eigensolver (core/linalg/gpu-eigh.ts) on --ep — on the CPU EP
+//   its float32 graphs run there, which measures its perplexity effect against the float64 solver's results.
 //
 // Synthetic mode: `--synthetic llama-2-7b --layers 2 [--nsamples 128 --seqlen 2048 --ep cpu --engine host|device
 // --batch N --vram-gb 40]` — random
@@ -31,6 +33,8 @@ import { SyntheticSource } from '../core/slicegpt/synthetic-source';
 import { rotateAndSlice } from '../core/slicegpt/rotate-and-slice';
 import { makeSchedule } from '../core/slicegpt/schedule';
 import { createSignalEngine, type EngineKind, type SignalEngine } from '../core/slicegpt/engine';
+import { principalDirections } from '../core/slicegpt/pca';
+import type { RotationProvider } from '../core/slicegpt/rotate-and-slice';
 import { flags } from './lib/flags';
 import { SHARED_MODELS, sharedData } from '../test/shared';
 
@@ -52,8 +56,10 @@ async function protocol(f: Map<string, string>): Promise<void> {
   const ep = (f.get('ep') ?? 'cpu') as ExecutionProvider;
   // --vram-gb: the device engine's activation budget (tiny values force the spill-to-host path).
   const vramBytes = f.has('vram-gb') ? Number(f.get('vram-gb')) * 2 ** 30 : undefined;
+  const gpuPca = f.get('pca-solver') === 'gpu';
+  const rotations: RotationProvider | undefined = gpuPca ? async (_s, _l, m) => principalDirections(m, { gpu: ep }).then((r) => ({ q: r.q, eigenvalues: r.eigenvalues })) : undefined;
   const rows = (await wikitext2('test')).rows;
-  const report: Record<string, unknown> = { protocol: { calibration: 'wikitext2 validation (bundled, tokenized release)', nsamples, seqlen, sampling: 'first', round: 8, sliceHead: false, evalSeqLen: 256, maxWindows: maxWindows ?? 'all', ep }, models: {} };
+  const report: Record<string, unknown> = { protocol: { calibration: 'wikitext2 validation (bundled, tokenized release)', nsamples, seqlen, sampling: 'first', round: 8, sliceHead: false, evalSeqLen: 256, maxWindows: maxWindows ?? 'all', ep, ...(gpuPca ? { pcaSolver: 'gpu-eigh (float32 graphs)' } : {}) }, models: {} };
   for (const name of models) {
     const folder = join(modelsDir, name);
     const t0 = performance.now();
@@ -68,7 +74,7 @@ async function protocol(f: Map<string, string>): Promise<void> {
     try {
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
-        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration, dtype: 'float32', ...(vramBytes ? { deviceBudgetBytes: vramBytes } : {}) });
+        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration, dtype: 'float32', ...(vramBytes ? { deviceBudgetBytes: vramBytes } : {}), ...(rotations ? { rotations } : {}) });
         const r = await perplexityOfIds(await openAnyModel(out), runner, ids, { seqLen: 256, maxWindows, batch: 16 });
         const point: Record<string, unknown> = { ratio, d: s.d, ppl: r.ppl, sliceSeconds: +s.seconds.toFixed(2), pplSeconds: +r.seconds.toFixed(2) };
         if (f.has('storage')) {

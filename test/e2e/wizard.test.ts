@@ -109,6 +109,9 @@ test('the plan shows the devices and a live estimate that follows the ratio slid
   assert.equal(await page.locator('[data-testid="device-bars"] .device').count(), at25.estimate.devices.length);
   assert.equal(await page.locator('.explain li').count(), at25.estimate.explain.length);
   await page.getByTestId('plan-recommendation').waitFor();
+  // What slicing will cost, predicted (core/plan/predict.ts): time, RAM, disk.
+  await page.getByTestId('slice-cost').waitFor();
+  assert.match((await text('[data-testid="slice-cost-time"]')) ?? '', /^\d+(\.\d)? (s|min|h)$/);
   // The slider drives the estimate (keyboard only), and back.
   const d20 = await setRatio(20);
   const d25 = await setRatio(25);
@@ -126,6 +129,7 @@ test('calibration: 16 samples of 128 tokens of WikiText-2, first windows, seed 4
   assert.equal(await page.getByLabel('First windows').isChecked(), true);
   assert.equal(await page.locator('#cal-seed').inputValue(), '42');
   await page.getByText('2,048 calibration tokens').waitFor();
+  await page.getByTestId('slice-cost').waitFor(); // the prediction follows the calibration size
   await shot('03-calibration');
   await page.getByRole('button', { name: 'Next: Slice →' }).click();
 });
