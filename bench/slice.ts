@@ -3,8 +3,10 @@
 // Protocol mode (default): for each shared model, the dense WikiText-2 test perplexity and, for each ratio,
 // d and the perplexity of the sliced model, under the issue's protocol: calibration = the first 64 windows of
 // 256 tokens of the bundled WikiText-2 validation split, round 8, head unsliced; perplexity per
-// ../shared/models/README.md (seqlen 256, all test windows unless --windows N).
-//   flags: --models a,b  --ratios 0.1,0.2  --windows N  --nsamples 64  --seqlen 256  --ep cpu  --models-dir DIR  --vram-gb G
+// ../shared/models/README.md (seqlen 256, all test windows unless --windows N). Slices are written and read
+// back in float32 (compute precision): the numbers measure SliceGPT, not float16 storage (slices of the app
+// keep the source dtype; `--storage` adds each point's perplexity stored in the source dtype).
+//   flags: --models a,b  --ratios 0.1,0.2  --windows N  --nsamples 64  --seqlen 256  --ep cpu  --models-dir DIR  --vram-gb G  --storage
 //   --pca-solver gpu: every PCA through the GPU-path eigensolver (core/linalg/gpu-eigh.ts) on --ep — on the CPU EP
 //   its float32 graphs run there, which measures its perplexity effect against the float64 solver's results.
 //
@@ -72,9 +74,18 @@ async function protocol(f: Map<string, string>): Promise<void> {
     try {
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
-        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration, ...(vramBytes ? { deviceBudgetBytes: vramBytes } : {}), ...(rotations ? { rotations } : {}) });
+        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration, dtype: 'float32', ...(vramBytes ? { deviceBudgetBytes: vramBytes } : {}), ...(rotations ? { rotations } : {}) });
         const r = await perplexityOfIds(await openAnyModel(out), runner, ids, { seqLen: 256, maxWindows, batch: 16 });
-        points.push({ ratio, d: s.d, ppl: r.ppl, sliceSeconds: +s.seconds.toFixed(2), pplSeconds: +r.seconds.toFixed(2) });
+        const point: Record<string, unknown> = { ratio, d: s.d, ppl: r.ppl, sliceSeconds: +s.seconds.toFixed(2), pplSeconds: +r.seconds.toFixed(2) };
+        if (f.has('storage')) {
+          // The same slice as the app writes it (source dtype, shortcuts included), on the same windows.
+          const stored = join(dir, `${ratio}-stored`);
+          const t = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out: stored, ep, resume: false, calibration });
+          const rs = await perplexityOfIds(await openAnyModel(stored), runner, ids, { seqLen: 256, maxWindows, batch: 16 });
+          Object.assign(point, { storedDtype: t.dtype, pplStored: rs.ppl, storedRelativeChange: rs.ppl / r.ppl - 1 });
+          rmSync(stored, { recursive: true, force: true });
+        }
+        points.push(point);
         process.stderr.write(`${name} ratio ${ratio}: d ${s.d} ppl ${r.ppl.toFixed(3)}\n`);
       }
     } finally {

@@ -4,6 +4,7 @@
 import { eigh } from '../linalg/eigh';
 import { eighGpu } from '../linalg/gpu-eigh';
 import { gemm } from '../linalg/matmul';
+import { firstNonFinite, NonFiniteError } from '../model/non-finite';
 import type { ExecutionProvider } from '../runtime/contract';
 
 /**
@@ -97,6 +98,8 @@ export async function principalDirections(moment: SecondMoment, solver: PcaSolve
   const n = moment.n;
   if (moment.tokens === 0) throw new Error('PCA of a signal with no calibration tokens');
   const h = moment.matrix();
+  // NaN/Inf activations (bad weights or calibration overflow) would make the eigensolver return garbage.
+  if (firstNonFinite(h) >= 0) throw new NonFiniteError('the calibration activations contain non-finite values (NaN or Inf)');
   let trace = 0;
   for (let i = 0; i < n; i++) trace += h[i * n + i];
   const damp = (0.01 * trace) / n;
