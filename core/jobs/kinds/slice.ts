@@ -23,7 +23,7 @@ import { dataDir } from '../../paths';
 import { executionProvider, inRange, modelFolder, RssPeak, summarizeModel, type ModelSummary } from './common';
 
 /** The job's parameters: the slicer's own options (slice-model.ts) that a caller may set, as JSON. */
-export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume'> & {
+export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume' | 'passDtype'> & {
   /** Output folder; by default `<dataDir>/slices/<model>-<ratio>-<runId>` (filled in when the run exists). */
   out?: string;
   rotation: NonNullable<SliceOptions['rotation']>;
@@ -53,6 +53,7 @@ const shape = object({
   resume: optional(boolean),
   rotation: optional(literal('per-layer', 'uniform')),
   vramGb: optional(number),
+  passDtype: optional(literal('f16', 'f32')),
 });
 
 /** The model's context length, so the default calibration length never exceeds it (tiny models have 512). */
@@ -151,6 +152,7 @@ export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJo
     model: p.model, ratio: p.ratio, cal: p.cal, nsamples: p.nsamples, seqlen: p.seqlen, sampling: p.sampling, seed: p.seed,
     round: p.round, sliceHead: p.sliceHead, out: p.out, ep: p.ep, resume: p.resume, batchSize: p.batchSize, rotation: p.rotation,
     ...(deviceBudgetBytes ? { deviceBudgetBytes } : {}),
+    ...(p.passDtype ? { passDtype: p.passDtype } : {}),
   }).finally(() => rss.stop());
   ctx.progress({ phase: 'hash', fraction: 1, message: 'hashing the output' });
   const artifact = await hashFolder(ctx, r.out);

@@ -21,10 +21,10 @@ export const slice: Command = {
   name: 'slice',
   usage:
     'slice <model> --ratio R [--cal wikitext2|alpaca|<file>] [--nsamples N] [--seqlen T] [--sampling first|random] [--out <dir>] ' +
-    '[--round K] [--slice-head] [--rotation per-layer|uniform] [--seed S] [--batch-size B] [--ep cpu|webgpu] [--vram-gb G] [--resume] [--json]',
+    '[--round K] [--slice-head] [--rotation per-layer|uniform] [--seed S] [--batch-size B] [--ep cpu|webgpu] [--vram-gb G] [--pass-dtype f16|f32] [--resume] [--json]',
   summary: 'SliceGPT: rotate and slice a dense model into --out, checkpointed per layer (Ctrl+C, then --resume)',
   flags: {
-    values: ['ratio', 'cal', 'nsamples', 'seqlen', 'sampling', 'out', 'round', 'seed', 'batch-size', 'ep', 'rotation', 'vram-gb'],
+    values: ['ratio', 'cal', 'nsamples', 'seqlen', 'sampling', 'out', 'round', 'seed', 'batch-size', 'ep', 'rotation', 'vram-gb', 'pass-dtype'],
     booleans: ['slice-head', 'resume'],
   },
   async run(ctx) {
@@ -50,6 +50,7 @@ export const slice: Command = {
       resume,
       rotation: choiceFlag(ctx, 'rotation', ['per-layer', 'uniform'] as const),
       vramGb: numberFlag(ctx, 'vram-gb', 0, 1 << 20),
+      passDtype: choiceFlag(ctx, 'pass-dtype', ['f16', 'f32'] as const),
     };
     const service = await ctx.service();
     const f = await followJob(ctx, () => service.startJob({ kind: 'slice', params: p }), {
