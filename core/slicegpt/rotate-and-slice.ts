@@ -91,6 +91,12 @@ export interface RotateAndSliceOptions {
   onLayerDone?: (b: LayerBoundary) => Promise<void>;
   /** Where activations live and the activation products run (default: host, float64). */
   engine?: SignalEngine;
+  /**
+   * Read the next layer's weights while this layer's passes run (default true). Off for sources whose
+   * reading is synchronous work (the benchmark's random weights): there it would only move that work
+   * into the passes.
+   */
+  prefetch?: boolean;
 }
 
 export interface RotateAndSliceResult {
@@ -198,6 +204,12 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     if (o.onLayerDone) await o.onLayerDone({ nextLayer: 0, inputs, q: qIn, stats, timings });
   }
 
+  // What no pass waits on runs beside the passes (which are awaited ORT runs, so the event loop is
+  // free meanwhile): reading and fusing the next layer's weights (async file reads), and writing the
+  // finished layer (async writes), awaited only before the layer's checkpoint.
+  const load = (i: number) => source.layer(i).then((lw) => fuseLayer(cfg, lw));
+  let upcoming: Promise<LayerWeights> | null = null;
+  const prefetch = o.prefetch ?? true;
   for (let i = first; i < L; i++) {
     checkCancelled(ctx);
     const dims = s.perLayer[i];
@@ -209,8 +221,15 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       tm = t;
     };
     progress('signals', i, 0);
-    const w = fuseLayer(cfg, await source.layer(i));
+    const w = await (upcoming ?? load(i));
+    upcoming = null;
     lap('load');
+    // Started once the first pass is queued (below), so its synchronous parts do not delay that pass.
+    const startNext = () => {
+      if (prefetch && !upcoming && i + 1 < L) upcoming = load(i + 1);
+      // A failed read surfaces when the next layer awaits it; until then it must not count as unhandled.
+      upcoming?.catch(() => {});
+    };
     const inRot = rot(qIn);
     let out: LayerWeights;
     let qOut: Float64Array;
@@ -229,6 +248,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       for (let b = 0; b < batches.length; b++) {
         checkCancelled(ctx);
         const h = await engine.attention(probe, inputs.feed(b), batches[b].count, T);
+        startNext();
         await engine.moment(mMid, h, tokensOf(b), batches[b].keep);
         await mids.put(b, h);
       }
@@ -280,6 +300,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       for (let b = 0; b < batches.length; b++) {
         checkCancelled(ctx);
         const y = await engine.parallel(probe, inputs.feed(b), batches[b].count, T);
+        startNext();
         await engine.moment(mOut, y, tokensOf(b), batches[b].keep);
         await outputs.put(b, y);
       }
@@ -302,7 +323,8 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       };
     }
     progress('rotate', i, 0.8, { explainedVariance: stats[stats.length - 1].explainedVariance });
-    await sink.layer(i, out);
+    const written = sink.layer(i, out);
+    written.catch(() => {});
     // Next inputs: the layer output rotated by Q_out and sliced.
     const next = store(`in-${i}`, dims.mlpOutput);
     for (let b = 0; b < batches.length; b++) {
@@ -316,6 +338,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     inputs = next;
     qIn = qOut;
     await engine.endLayer();
+    await written;
     lap('rotate');
     timings.push(timing);
     progress('rotate', i, 1, { timing });
