@@ -21,7 +21,7 @@ import ort, { type Tensor } from 'onnxruntime-node';
 import type { AttentionWeights, EmbeddingWeights, Linear, Matrix, MlpWeights, ParallelWeights } from '../model/weights';
 import type { ArchSpec, BlockRunner, ExecutionProvider } from '../runtime/contract';
 import { createBlockRunner, type OrtRunner, type PassDtype } from '../runtime/runner';
-import { releaseTensor, type DeviceMoment } from '../runtime/device';
+import { DeviceTensors, releaseTensor, type DeviceMoment } from '../runtime/device';
 import { RamBudget, type Activations, type DeviceSide } from './activations';
 import { leadingColumns, rotateRows, shortcutMatrix, vecMulF64 } from './products';
 import { rotateReader, rotateWriter, type Rotation } from './rotate';
@@ -197,9 +197,24 @@ export type EngineKind = 'host' | 'device';
 export async function createSignalEngine(arch: ArchSpec, ep: ExecutionProvider, o: { kind?: EngineKind; deviceBudgetBytes?: number; passDtype?: PassDtype } = {}): Promise<{ kind: EngineKind; passDtype: PassDtype; runner: OrtRunner; engine: SignalEngine }> {
   const kind = o.kind ?? (ep === 'cpu' ? 'host' : 'device');
   // The host engine's passes are float32 (its products float64); the device engine's default follows the EP.
-  const passDtype = kind === 'host' ? 'f32' : o.passDtype ?? defaultPassDtype(ep);
+  // A GPU without float16 shaders falls back to float32 passes unless float16 was asked for.
+  const passDtype = kind === 'host' ? 'f32' : o.passDtype ?? (defaultPassDtype(ep) === 'f16' && (await float16Works(ep)) ? 'f16' : 'f32');
   const runner = await createBlockRunner(arch, { ep, ...(kind === 'device' ? { resident: 'always' as const, passDtype } : {}) });
   return { kind, passDtype, runner, engine: kind === 'device' ? deviceEngine(runner, o.deviceBudgetBytes) : hostEngine(runner) };
+}
+
+/** Whether the EP runs a float16 product (WebGPU needs the adapter's shader-f16 feature). */
+async function float16Works(ep: ExecutionProvider): Promise<boolean> {
+  const dev = new DeviceTensors(ep);
+  try {
+    const x = await dev.toHalf(new ort.Tensor('float32', Float32Array.of(1, 2), [1, 1, 2]));
+    const y = await dev.matmul(x, await dev.upload(Float32Array.of(1, 1), 2, 1));
+    return (await dev.download(y))[0] === 3;
+  } catch {
+    return false;
+  } finally {
+    await dev.dispose();
+  }
 }
 
 /** float16 passes on GPU EPs (what the reference does), float32 on the CPU. */
