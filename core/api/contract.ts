@@ -11,6 +11,7 @@ import type { HardwareReport } from '../hardware/types';
 import type { ModelInspection } from '../model/inspect';
 import type { JobInfo } from '../jobs/runner';
 import type { Estimate, PlanHardware, PlanResult } from '../plan/index';
+import type { Resumability } from './resumability';
 import type { ApiEvent, JobId, RunId } from './events';
 import {
   array,
@@ -34,6 +35,7 @@ export type { HardwareReport } from '../hardware/types';
 export type { ModelInspection } from '../model/inspect';
 export type { JobInfo } from '../jobs/runner';
 export type { Estimate, PlanHardware, PlanResult } from '../plan/index';
+export type { Resumability } from './resumability';
 
 // Runs and models are the store's rows, as stored (JSON columns parsed): the contract does not re-shape them.
 export type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind } from '../store/types';
@@ -164,6 +166,11 @@ export const API_METHODS = {
     'Continue a cancelled, failed or interrupted slice run from its checkpoint (a new run)',
     [['runId', runId]],
     returns<{ jobId: JobId; runId: RunId }>(),
+  ),
+  resumability: method(
+    'Whether resumeJob would continue this run from a checkpoint, and if not, why (one line)',
+    [['runId', runId]],
+    returns<Resumability>(),
   ),
   chooseModelPath: method(
     'Desktop only: a native folder picker; null when dismissed',

@@ -18,6 +18,7 @@ import type { AppInfo, ApiArgs, ApiResult, SliceStudioApi } from './contract';
 import { EventHub } from './events';
 import { PayloadError } from './validate';
 import { compare, linksFor, recordResult } from './run-links';
+import { resumability } from './resumability';
 
 export class NotAvailableError extends Error {
   override name = 'NotAvailableError';
@@ -205,10 +206,8 @@ export class SliceStudioService implements SliceStudioApi {
   async resumeJob(...[id]: ApiArgs<'resumeJob'>): Promise<ApiResult<'resumeJob'>> {
     const run = this.#store.getRun(id);
     if (!run) throw new RunNotFoundError(`no run with id ${id}`);
-    if (run.kind !== 'slice') throw new NotAvailableError(`run ${id} is a ${run.kind} run: only slice runs can be resumed`);
-    if (run.status === 'done') throw new NotAvailableError(`run ${id} finished: there is nothing to resume`);
-    const live = this.#runner.list().some((j) => j.runId === id);
-    if (live || run.status === 'queued') throw new NotAvailableError(`run ${id} is still running`);
+    const can = resumability(run, this.#runner.list().some((j) => j.runId === id));
+    if (!can.resumable) throw new NotAvailableError(can.reason);
     // A run still marked running that no job of ours runs was interrupted (the app or the machine stopped).
     if (run.status === 'running') this.#store.failRun(id, 'interrupted');
     const s = run.settings as Partial<SliceParams>;
@@ -221,6 +220,12 @@ export class SliceStudioService implements SliceStudioApi {
     const started = await this.#start('slice', params, name, { resumeOf: id }, { modelId: run.modelId, parentRunId: run.parentRunId });
     this.events.emit({ channel: 'state', type: 'runs-changed', runId: id });
     return started;
+  }
+
+  async resumability(...[id]: ApiArgs<'resumability'>): Promise<ApiResult<'resumability'>> {
+    const run = this.#store.getRun(id);
+    if (!run) throw new RunNotFoundError(`no run with id ${id}`);
+    return resumability(run, this.#runner.list().some((j) => j.runId === id));
   }
 
   async cancelJob(...[jobId]: ApiArgs<'cancelJob'>): Promise<boolean> {

@@ -60,6 +60,9 @@ test('a slice job cancelled mid-way and resumed with resumeJob writes the same t
   const out = join(dir, 'slices', `tiny-llama-0.25-${first.runId}`);
   assert.equal(interrupted.settings.out, out);
   assert.ok(existsSync(join(out, '.checkpoint', 'state.json')), 'no checkpoint after cancel');
+  const can = await service.resumability(first.runId);
+  assert.equal(can.resumable, true, can.reason);
+  assert.ok(can.nextLayer !== null && can.nextLayer >= 2, `the checkpoint is at layer ${can.nextLayer}`);
 
   const resumed = await service.resumeJob(first.runId);
   assert.notEqual(resumed.runId, first.runId);
