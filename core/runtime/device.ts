@@ -11,6 +11,10 @@
 // process there), so both are one-node sessions: Identity (or Transpose) with a gpu-buffer output
 // uploads; Identity with a CPU output downloads. On the CPU EP everything is a plain host tensor and
 // these calls cost nothing (or one host copy).
+// With float16 passes, activations on the device are float16: uploads can round to float16, downloads
+// widen back to float32, and the Gram matrices and rotations widen their float16 inputs and multiply in
+// float32. The weight products (mulRight, mulLeftT, qtq) are float32 and return the host result plus
+// the passes' in×out copy, which stays on the device.
 import ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/graph';
 import { actType, toFloat, toHalf } from './graphs/primitives';
