@@ -6,6 +6,8 @@
 // ../shared/models/README.md (seqlen 256, all test windows unless --windows N).
 //   flags: --models a,b  --ratios 0.1,0.2  --windows N  --nsamples 64  --seqlen 256  --ep cpu  --models-dir DIR  --vram-gb G
 //          --engine host|device  --pass-dtype f16|f32 (the device engine's passes; its default follows the EP)
+//   --pca-solver gpu: every PCA through the GPU-path eigensolver (core/linalg/gpu-eigh.ts) on --ep — on the CPU EP
+//   its float32 graphs run there, which measures its perplexity effect against the float64 solver's results.
 //
 // Synthetic mode: `--synthetic llama-2-7b --layers 2 [--nsamples 128 --seqlen 2048 --ep cpu --engine host|device
 // --pass-dtype f16|f32 --batch N --vram-gb 40 --weight-error]` — random
@@ -15,8 +17,7 @@
 // float64 products of the same weights and rotations (rotation-error.ts).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { openModel } from '../core/model/source';
 import { loadTokenizer } from '../core/model/tokenizer';
 import { wikitext2 } from '../core/data/wikitext2';
@@ -32,14 +33,16 @@ import { SyntheticSource } from '../core/slicegpt/synthetic-source';
 import { rotateAndSlice } from '../core/slicegpt/rotate-and-slice';
 import { makeSchedule } from '../core/slicegpt/schedule';
 import { createSignalEngine, type EngineKind, type SignalEngine } from '../core/slicegpt/engine';
+import { principalDirections } from '../core/slicegpt/pca';
+import type { RotationProvider } from '../core/slicegpt/rotate-and-slice';
 import { flags } from './lib/flags';
 import type { PassDtype } from '../core/runtime/runner';
 import type { Matrix } from '../core/model/weights';
 import { rotateReader, rotateWriter } from '../core/slicegpt/rotate';
 import { shortcutMatrix } from '../core/slicegpt/products';
 import { rotationError, type RotationError } from '../core/slicegpt/rotation-error';
+import { SHARED_MODELS, sharedData } from '../test/shared';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 
 const stderrCtx = (): JobContext => ({
@@ -49,7 +52,7 @@ const stderrCtx = (): JobContext => ({
 });
 
 async function protocol(f: Map<string, string>): Promise<void> {
-  const modelsDir = resolve(f.get('models-dir') ?? join(root, '../shared/models'));
+  const modelsDir = resolve(f.get('models-dir') ?? SHARED_MODELS);
   const models = (f.get('models') ?? 'tiny-llama,tiny-opt,tiny-phi,tiny-stories').split(',');
   const ratios = (f.get('ratios') ?? '0.1,0.2,0.25,0.3,0.5').split(',').map(Number);
   const nsamples = Number(f.get('nsamples') ?? 64);
@@ -59,8 +62,9 @@ async function protocol(f: Map<string, string>): Promise<void> {
   // --vram-gb: the device engine's activation budget (tiny values force the spill-to-host path).
   const vramBytes = f.has('vram-gb') ? Number(f.get('vram-gb')) * 2 ** 30 : undefined;
   const engineFlags = { ...(f.has('engine') ? { engine: f.get('engine') as EngineKind } : {}), ...(f.has('pass-dtype') ? { passDtype: f.get('pass-dtype') as PassDtype } : {}) };
+  const gpuPca = f.get('pca-solver') === 'gpu';
+  const rotations: RotationProvider | undefined = gpuPca ? async (_s, _l, m) => principalDirections(m, { gpu: ep }).then((r) => ({ q: r.q, eigenvalues: r.eigenvalues })) : undefined;
   const rows = (await wikitext2('test')).rows;
-  const report: Record<string, unknown> = { protocol: { calibration: 'wikitext2 validation (bundled, tokenized release)', nsamples, seqlen, sampling: 'first', round: 8, sliceHead: false, evalSeqLen: 256, maxWindows: maxWindows ?? 'all', ep, ...engineFlags }, models: {} };
   for (const name of models) {
     const folder = join(modelsDir, name);
     const t0 = performance.now();
@@ -75,7 +79,7 @@ async function protocol(f: Map<string, string>): Promise<void> {
     try {
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
-        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration, ...(vramBytes ? { deviceBudgetBytes: vramBytes } : {}), ...engineFlags });
+        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration, ...(vramBytes ? { deviceBudgetBytes: vramBytes } : {}), ...(rotations ? { rotations } : {}), ...engineFlags });
         const r = await perplexityOfIds(await openAnyModel(out), runner, ids, { seqLen: 256, maxWindows, batch: 16 });
         points.push({ ratio, d: s.d, ppl: r.ppl, sliceSeconds: +s.seconds.toFixed(2), pplSeconds: +r.seconds.toFixed(2) });
         process.stderr.write(`${name} ratio ${ratio}: d ${s.d} ppl ${r.ppl.toFixed(3)}\n`);
@@ -91,7 +95,7 @@ async function protocol(f: Map<string, string>): Promise<void> {
 
 async function synthetic(f: Map<string, string>): Promise<void> {
   const name = f.get('synthetic')!;
-  const dir = resolve(f.get('configs-dir') ?? join(root, '../shared/data/configs'));
+  const dir = resolve(f.get('configs-dir') ?? sharedData('configs'));
   const file = readdirSync(dir).find((x) => x.startsWith(name) && x.endsWith('.json'));
   if (!file) throw new Error(`no config ${name}*.json in ${dir}`);
   const raw = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;

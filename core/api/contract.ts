@@ -10,7 +10,7 @@
 import type { HardwareReport } from '../hardware/types';
 import type { ModelInspection } from '../model/inspect';
 import type { JobInfo } from '../jobs/runner';
-import type { Estimate, PlanHardware, PlanResult } from '../plan/index';
+import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../plan/index';
 import type { Resumability } from './resumability';
 import type { ApiEvent, JobId, RunId } from './events';
 import {
@@ -88,6 +88,11 @@ export const planOptions = object({
   ratio: optional(number),
   round: optional(positiveInteger),
   sliceHead: optional(boolean),
+  /** Calibration samples and length, for the slicing job's predicted cost (default 128 × 2048). */
+  nsamples: optional(positiveInteger),
+  seqlen: optional(positiveInteger),
+  /** The execution provider the slice will run on (default: the one hardware detection chose; 'webgpu' for given GPU sizes). */
+  ep: optional(nonEmptyString),
 });
 export type PlanModelOptions = ReturnType<typeof planOptions.check>;
 
@@ -97,6 +102,8 @@ export interface PlanModelResult {
   estimate: Estimate | null;
   /** What the plan was made for: the detected GPUs and free RAM ('auto'), or the given sizes. */
   hardware: PlanHardware;
+  /** What slicing at opts.ratio (else the planned ratio, else 25 %) will cost: time, RAM, VRAM, disk (core/plan/predict.ts). */
+  slicing: SlicePrediction;
 }
 
 /** A run as the comparison view needs it: everything stored about it, plus its parent's key metrics. */

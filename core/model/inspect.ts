@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { parseConfig, detectFamily, ConfigError, type ModelConfig } from './config';
 import { listModelTensors, SafetensorsError, DTYPE_BYTES, type StDtype } from './safetensors';
 import { countParameters } from './param-count';
+import { jsonSyntaxDetail } from '../jobs/json-syntax';
 
 export class InspectError extends Error {
   override name = 'InspectError';
@@ -82,7 +83,7 @@ async function readJson(file: string): Promise<Record<string, unknown>> {
     return v;
   } catch (e) {
     if (e instanceof InspectError) throw e;
-    throw new InspectError(`${basename(file)} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
+    throw new InspectError(`${basename(file)} is not valid JSON (${jsonSyntaxDetail(e)})`);
   }
 }
 

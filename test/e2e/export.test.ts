@@ -10,15 +10,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import type { ServeProcess } from './serve-process';
 import { openE2e, type E2eSession } from './session';
 import { metric, readRun } from './helpers-wizard';
+import { sharedModel } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
-const model = resolve(root, '../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 const shots = join(root, 'test-output/e2e/export');
 let e2e: E2eSession;
 let data: string;

@@ -10,15 +10,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ServeProcess } from './serve-process';
 import { openE2e, type E2eSession } from './session';
 import { colouredPixels, metric, readRun, show } from './helpers-wizard';
 import { clippedControls } from './helpers-fit';
+import { sharedModel } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
-const model = resolve(root, '../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 const shots = join(root, 'test-output/e2e/small-window');
 let e2e: E2eSession;
 let dbFile: string;

@@ -7,14 +7,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ServeProcess } from './serve-process';
 import { openE2e, type E2eSession } from './session';
 import { colouredPixels, metric, PRIMARY, readRun, show } from './helpers-wizard';
+import { sharedModel, sharedData } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
-const model = resolve(root, '../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 const shots = join(root, 'test-output/e2e/wizard');
 const TASKS = ['piqa', 'arc_easy'];
 let e2e: E2eSession;
@@ -107,6 +108,9 @@ test('the plan shows the devices and a live estimate that follows the ratio slid
   assert.equal(await page.locator('[data-testid="device-bars"] .device').count(), at25.estimate.devices.length);
   assert.equal(await page.locator('.explain li').count(), at25.estimate.explain.length);
   await page.getByTestId('plan-recommendation').waitFor();
+  // What slicing will cost, predicted (core/plan/predict.ts): time, RAM, disk.
+  await page.getByTestId('slice-cost').waitFor();
+  assert.match((await text('[data-testid="slice-cost-time"]')) ?? '', /^\d+(\.\d)? (s|min|h)$/);
   // The slider drives the estimate (keyboard only), and back.
   const d20 = await setRatio(20);
   const d25 = await setRatio(25);
@@ -124,6 +128,7 @@ test('calibration: 16 samples of 128 tokens of WikiText-2, first windows, seed 4
   assert.equal(await page.getByLabel('First windows').isChecked(), true);
   assert.equal(await page.locator('#cal-seed').inputValue(), '42');
   await page.getByText('2,048 calibration tokens').waitFor();
+  await page.getByTestId('slice-cost').waitFor(); // the prediction follows the calibration size
   await shot('03-calibration');
   await page.getByRole('button', { name: 'Next: Slice →' }).click();
 });
@@ -287,7 +292,7 @@ test('cancelling a slice mid-way and resuming it gives the uninterrupted run\'s 
 });
 
 test('a bare config.json (LLaMA-2-70B) is planned for two 24 GiB GPUs in 4-bit, and cannot be sliced', async () => {
-  const config = resolve(root, '../shared/data/configs/llama-2-70b-hf.json');
+  const config = sharedData('configs', 'llama-2-70b-hf.json');
   await room('Slice wizard');
   await step(/Model/);
   const field = page.getByLabel('Model folder or config.json');

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { SliceStudioService } from '../../core/api/service';
 import type { JobEvent } from '../../core/api/events';
 import type { SliceJobResult } from '../../core/jobs/kinds/slice';
+import { sharedModel } from '../shared';
 
-const model = join(import.meta.dirname, '../../../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 const params = { model, ratio: 0.25, cal: 'wikitext2', nsamples: 16, seqlen: 128, sampling: 'first', seed: 7, round: 8 };
 let dir: string;
 let service: SliceStudioService;

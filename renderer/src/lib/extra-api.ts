@@ -2,10 +2,10 @@
 // resumeJob). They are called through the same client as every other method; until a core build
 // provides them, calling one gives a clear one-line error instead of "x is not a function".
 import type { Resumability, RunDetail } from '../../../core/api/contract';
-import type { Estimate, PlanHardware, PlanResult } from '../../../core/plan/index';
+import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../../../core/plan/index';
 import { api } from './api';
 
-export type { Estimate, PlanHardware, PlanResult } from '../../../core/plan/index';
+export type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../../../core/plan/index';
 
 export interface PlanRequest {
   gpus?: 'auto' | number[];
@@ -15,12 +15,15 @@ export interface PlanRequest {
   ratio?: number;
   round?: number;
   sliceHead?: boolean;
+  nsamples?: number;
+  seqlen?: number;
 }
 
 export interface PlanReply {
   plan: PlanResult;
   estimate: Estimate | null;
   hardware: PlanHardware;
+  slicing: SlicePrediction;
 }
 
 interface ExtraApi {
