@@ -65,6 +65,7 @@ async function protocol(f: Map<string, string>): Promise<void> {
   const gpuPca = f.get('pca-solver') === 'gpu';
   const rotations: RotationProvider | undefined = gpuPca ? async (_s, _l, m) => principalDirections(m, { gpu: ep }).then((r) => ({ q: r.q, eigenvalues: r.eigenvalues })) : undefined;
   const rows = (await wikitext2('test')).rows;
+  const report: Record<string, unknown> = { protocol: { calibration: 'wikitext2 validation (bundled, tokenized release)', nsamples, seqlen, sampling: 'first', round: 8, sliceHead: false, evalSeqLen: 256, maxWindows: maxWindows ?? 'all', ep, ...engineFlags, ...(gpuPca ? { pcaSolver: 'gpu-eigh (float32 graphs)' } : {}) }, models: {} };
   for (const name of models) {
     const folder = join(modelsDir, name);
     const t0 = performance.now();
