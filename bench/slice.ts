@@ -7,14 +7,16 @@
 // back in float32 (compute precision): the numbers measure SliceGPT, not float16 storage (slices of the app
 // keep the source dtype; `--storage` adds each point's perplexity stored in the source dtype).
 //   flags: --models a,b  --ratios 0.1,0.2  --windows N  --nsamples 64  --seqlen 256  --ep cpu  --models-dir DIR  --vram-gb G  --storage
+//          --engine host|device  --pass-dtype f16|f32 (the device engine's passes; its default follows the EP)
 //   --pca-solver gpu: every PCA through the GPU-path eigensolver (core/linalg/gpu-eigh.ts) on --ep — on the CPU EP
 //   its float32 graphs run there, which measures its perplexity effect against the float64 solver's results.
 //
 // Synthetic mode: `--synthetic llama-2-7b --layers 2 [--nsamples 128 --seqlen 2048 --ep cpu --engine host|device
-// --batch N --vram-gb 40]` — random
+// --pass-dtype f16|f32 --batch N --vram-gb 40 --weight-error]` — random
 // weights with a published config's real shapes (../shared/data/configs/<name>*.json), sliced at --ratio
 // (default 0.25) with the real algorithm; seconds per phase per layer and the extrapolation to the config's
-// full depth, plus peak RSS.
+// full depth, plus peak RSS. --weight-error: layer 0's rotated weights and shortcuts from the engine against
+// float64 products of the same weights and rotations (rotation-error.ts).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,6 +38,11 @@ import { createSignalEngine, type EngineKind, type SignalEngine } from '../core/
 import { principalDirections } from '../core/slicegpt/pca';
 import type { RotationProvider } from '../core/slicegpt/rotate-and-slice';
 import { flags } from './lib/flags';
+import type { PassDtype } from '../core/runtime/runner';
+import type { Matrix } from '../core/model/weights';
+import { rotateReader, rotateWriter } from '../core/slicegpt/rotate';
+import { shortcutMatrix } from '../core/slicegpt/products';
+import { rotationError, type RotationError } from '../core/slicegpt/rotation-error';
 import { SHARED_MODELS, sharedData } from '../test/shared';
 
 
@@ -56,10 +63,11 @@ async function protocol(f: Map<string, string>): Promise<void> {
   const ep = (f.get('ep') ?? 'cpu') as ExecutionProvider;
   // --vram-gb: the device engine's activation budget (tiny values force the spill-to-host path).
   const vramBytes = f.has('vram-gb') ? Number(f.get('vram-gb')) * 2 ** 30 : undefined;
+  const engineFlags = { ...(f.has('engine') ? { engine: f.get('engine') as EngineKind } : {}), ...(f.has('pass-dtype') ? { passDtype: f.get('pass-dtype') as PassDtype } : {}) };
   const gpuPca = f.get('pca-solver') === 'gpu';
   const rotations: RotationProvider | undefined = gpuPca ? async (_s, _l, m) => principalDirections(m, { gpu: ep }).then((r) => ({ q: r.q, eigenvalues: r.eigenvalues })) : undefined;
   const rows = (await wikitext2('test')).rows;
-  const report: Record<string, unknown> = { protocol: { calibration: 'wikitext2 validation (bundled, tokenized release)', nsamples, seqlen, sampling: 'first', round: 8, sliceHead: false, evalSeqLen: 256, maxWindows: maxWindows ?? 'all', ep, ...(gpuPca ? { pcaSolver: 'gpu-eigh (float32 graphs)' } : {}) }, models: {} };
+  const report: Record<string, unknown> = { protocol: { calibration: 'wikitext2 validation (bundled, tokenized release)', nsamples, seqlen, sampling: 'first', round: 8, sliceHead: false, evalSeqLen: 256, maxWindows: maxWindows ?? 'all', ep, ...engineFlags, ...(gpuPca ? { pcaSolver: 'gpu-eigh (float32 graphs)' } : {}) }, models: {} };
   for (const name of models) {
     const folder = join(modelsDir, name);
     const t0 = performance.now();
@@ -74,7 +82,7 @@ async function protocol(f: Map<string, string>): Promise<void> {
     try {
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
-        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration, dtype: 'float32', ...(vramBytes ? { deviceBudgetBytes: vramBytes } : {}), ...(rotations ? { rotations } : {}) });
+        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration, dtype: 'float32', ...(vramBytes ? { deviceBudgetBytes: vramBytes } : {}), ...(rotations ? { rotations } : {}), ...engineFlags });
         const r = await perplexityOfIds(await openAnyModel(out), runner, ids, { seqLen: 256, maxWindows, batch: 16 });
         const point: Record<string, unknown> = { ratio, d: s.d, ppl: r.ppl, sliceSeconds: +s.seconds.toFixed(2), pplSeconds: +r.seconds.toFixed(2) };
         if (f.has('storage')) {
@@ -116,7 +124,10 @@ async function synthetic(f: Map<string, string>): Promise<void> {
   const ids = Int32Array.from({ length: nsamples * seqlen }, () => ((s = (s * 1664525 + 1013904223) >>> 0), s % cfg.vocabSize));
   const scratch = mkdtempSync(join(tmpdir(), 'bench-slice-syn-'));
   // The device engine keeps activations on the GPU (the default on GPU EPs); --engine host forces float64 host products.
-  const { kind: engineKind, runner, engine } = await createSignalEngine(src.arch, ep, { kind: f.get('engine') as EngineKind | undefined, deviceBudgetBytes: Number(f.get('vram-gb') ?? 40) * 2 ** 30 });
+  const { kind: engineKind, passDtype, runner, engine } = await createSignalEngine(src.arch, ep, { kind: f.get('engine') as EngineKind | undefined, deviceBudgetBytes: Number(f.get('vram-gb') ?? 40) * 2 ** 30, passDtype: f.get('pass-dtype') as PassDtype | undefined });
+  // --weight-error: the first layer's weight products, kept with their inputs.
+  const captured: Captured[] = [];
+  const measured = f.has('weight-error') ? capturing(engine, captured) : engine;
   const batchSize = Number(f.get('batch') ?? (engineKind === 'device' ? Math.max(1, Math.floor(16384 / seqlen)) : Math.max(1, Math.floor(4096 / seqlen))));
   // --profile: seconds per engine call, device work waited for after each call (slower overall, but
   // attributes the queued GPU time to the call that queued it).
@@ -131,10 +142,12 @@ async function synthetic(f: Map<string, string>): Promise<void> {
       calibration: { ids, nsamples, seqlen },
       schedule: makeSchedule({ hiddenSize: cfg.hiddenSize, layers, parallelBlocks: cfg.parallelBlocks, ratio, sliceHead: false }),
       sink: { embedding: async () => {}, layer: async () => {}, head: async () => {} },
+      // The random weights are generated synchronously: prefetching them would only move that work into the passes.
+      prefetch: false,
       batchSize,
       scratch,
       ramBudgetBytes: Number(f.get('ram-gb') ?? 48) * 2 ** 30,
-      engine: profile ? profiled(engine, runner, profile) : engine,
+      engine: profile ? profiled(measured, runner, profile) : measured,
     });
     const perLayer = r.timings.filter((t) => t.layer >= 0);
     const avg = (k: 'load' | 'signals' | 'pca' | 'rotate') => perLayer.reduce((a, t) => a + (t[k] ?? 0), 0) / perLayer.length;
@@ -142,8 +155,9 @@ async function synthetic(f: Map<string, string>): Promise<void> {
     // 7B layer), which a real safetensors shard does not cost; reported, and left out of the total.
     const layerSeconds = avg('signals') + avg('pca') + avg('rotate');
     const embed = r.timings.find((t) => t.layer === -1)?.rotate ?? 0;
+    const weightError = captured.length ? await rotationErrors(captured) : undefined;
     console.log(JSON.stringify({
-      synthetic: file, ep, engine: engineKind, batchSize, layers, nsamples, seqlen, tokens: nsamples * seqlen, ratio,
+      synthetic: file, ep, engine: engineKind, passDtype, batchSize, layers, nsamples, seqlen, tokens: nsamples * seqlen, ratio,
       hiddenSize: cfg.hiddenSize,
       perLayer: r.timings,
       meanSecondsPerLayer: { load: +avg('load').toFixed(3), signals: +avg('signals').toFixed(3), pca: +avg('pca').toFixed(3), rotate: +avg('rotate').toFixed(3), total: +layerSeconds.toFixed(3) },
@@ -151,12 +165,54 @@ async function synthetic(f: Map<string, string>): Promise<void> {
       ...(profile ? { engineSeconds: Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, +v.toFixed(3)])) } : {}),
       wallSeconds: +((performance.now() - t0) / 1000).toFixed(2),
       spilledChunks: r.spilledChunks,
+      ...(weightError ? { weightError } : {}),
       peakRssBytes: Math.max(rss, process.resourceUsage().maxRSS * 1024),
     }, null, 2));
   } finally {
     await runner.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+interface Captured {
+  name: string;
+  got: Matrix;
+  exact: () => Promise<Matrix>;
+}
+
+/**
+ * The engine, keeping its first layer's weight products (7 rotated linears of a LLaMA block, 2 shortcuts)
+ * with a way to recompute each in float64 on the host (rotate.ts, products.ts).
+ */
+function capturing(e: SignalEngine, out: Captured[]): SignalEngine {
+  const names = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+  let linears = 0;
+  let shortcuts = 0;
+  return {
+    ...e,
+    async rotateReader(lin, r, keep) {
+      const y = await e.rotateReader(lin, r, keep);
+      if (linears < names.length) out.push({ name: names[linears++], got: y.weight, exact: async () => (await rotateReader(lin, r, keep)).weight });
+      return y;
+    },
+    async rotateWriter(lin, r, keep) {
+      const y = await e.rotateWriter(lin, r, keep);
+      if (linears < names.length) out.push({ name: names[linears++], got: y.weight, exact: async () => (await rotateWriter(lin, r, keep)).weight });
+      return y;
+    },
+    async shortcut(qa, qb, n, ka, kb) {
+      const y = await e.shortcut(qa, qb, n, ka, kb);
+      if (shortcuts < 2) out.push({ name: ['attnShortcut', 'mlpShortcut'][shortcuts++], got: y, exact: () => shortcutMatrix(qa, qb, n, ka, kb) });
+      return y;
+    },
+  };
+}
+
+/** Per captured product: the engine's result against the float64 product (rotation-error.ts). */
+async function rotationErrors(captured: Captured[]): Promise<Record<string, RotationError>> {
+  const out: Record<string, RotationError> = {};
+  for (const c of captured) out[c.name] = rotationError(c.got.data, (await c.exact()).data);
+  return out;
 }
 
 function profiled(e: SignalEngine, runner: OrtRunner, acc: Record<string, number>): SignalEngine {

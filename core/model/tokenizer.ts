@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTokenizerFiles, tokenContent, TokenizerFormatError, type TokenizerJson } from './tokenizer-files';
 import { analyse, planPieces } from './tokenizer-pieces';
+import { asTransformersLoadsIt } from './tokenizer-class';
 
 export { TokenizerNotFoundError, TokenizerFormatError } from './tokenizer-files';
 
@@ -186,7 +187,7 @@ export async function loadTokenizer(folder: string): Promise<Tokenizer> {
     }
   }
   try {
-    return new SliceTokenizer(json, config, modelConfig);
+    return new SliceTokenizer(asTransformersLoadsIt(json, config), config, modelConfig);
   } catch (e) {
     // The library rejects components it does not implement (e.g. an unknown model or pre-tokenizer type).
     throw new TokenizerFormatError(`unsupported tokenizer in ${folder}: ${(e as Error).message}`);

@@ -11,8 +11,13 @@
 // process there), so both are one-node sessions: Identity (or Transpose) with a gpu-buffer output
 // uploads; Identity with a CPU output downloads. On the CPU EP everything is a plain host tensor and
 // these calls cost nothing (or one host copy).
+// With float16 passes, activations on the device are float16: uploads can round to float16, downloads
+// widen back to float32, and the Gram matrices and rotations widen their float16 inputs and multiply in
+// float32. The weight products (mulRight, mulLeftT, qtq) are float32 and return the host result plus
+// the passes' in×out copy, which stays on the device.
 import ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/graph';
+import { actType, toFloat, toHalf } from './graphs/primitives';
 import { executionProviders } from './ep-options';
 import type { ExecutionProvider } from './contract';
 
@@ -20,17 +25,21 @@ export class DeviceError extends Error {
   override name = 'DeviceError';
 }
 
-type Kind = 'upload' | 'uploadT' | 'download' | 'download2' | 'matmul' | 'sum' | `acc${'' | 'Masked'}${'' | 'First'}`;
+type Kind =
+  | 'upload' | 'uploadT' | 'download' | 'download2' | 'matmul' | 'sum' | 'toHalf'
+  | `acc${'' | 'Masked'}${'' | 'First'}`
+  | 'mulRight' | 'mulLeftT' | 'qtq';
 
 /**
  * Compensated (Kahan) accumulation of per-batch Gram matrices on the device: the running sum is the
  * float32 pair s + c, so the sum over batches keeps about twice float32's precision, and only the
  * final pair is downloaded (and added in float64). Each ONNX op rounds once to float32 and
  * WebGPU/SPIR-V arithmetic is not reassociated, so the error-free transformation survives.
+ * float16 activations are widened first: the Gram products themselves are float32.
  */
-function accumulateGraph(g: GraphBuilder, masked: boolean, first: boolean): void {
-  g.input('x', 'float32', ['B', 'S', 'N']);
-  let x = g.node('Flatten', ['x'], { axis: 2 });
+function accumulateGraph(g: GraphBuilder, masked: boolean, first: boolean, half: boolean): void {
+  g.input('x', actType(half), ['B', 'S', 'N']);
+  let x = g.node('Flatten', [half ? toFloat(g, 'x') : 'x'], { axis: 2 });
   if (masked) x = g.node('Mul', [x, g.input('keep', 'float32', ['R', 1])]);
   const gram = g.node('Gemm', [x, x], { transA: 1 });
   if (first) {
@@ -55,80 +64,177 @@ export interface DeviceMoment {
   rows: number;
 }
 
-function graph(kind: Kind): GraphBuilder {
-  const g = new GraphBuilder(kind);
+/**
+ * The weight products of SliceGPT's rotations, float32 on the device. Each has two outputs: `y`, the
+ * rotated weight in torch layout for the host (the output folder), and `yt`, the same weight transposed
+ * to in × out and in the passes' element type, which stays on the device for the next calibration pass.
+ *   mulRight:  y = W·Q[:, :k]          (a linear that reads the rotated signal)
+ *   mulLeftT:  y = (Q[:, :k]ᵀ·W)       (a linear that writes it)
+ *   qtq:       y = Qa[:, :ka]ᵀ·Qb[:, :kb] (a shortcut; yt is y itself, not transposed)
+ */
+function productGraph(g: GraphBuilder, kind: 'mulRight' | 'mulLeftT' | 'qtq', half: boolean): void {
+  const out = (y: string, yt: string) => {
+    g.node('Identity', [y], {}, { out: 'y' });
+    g.node('Identity', [half ? toHalf(g, yt) : yt], {}, { out: 'yt' });
+    g.output('y', 'float32');
+    g.output('yt', actType(half));
+  };
+  const T = (x: string) => g.node('Transpose', [x], { perm: [1, 0] });
+  if (kind === 'mulRight') {
+    const y = g.node('MatMul', [g.input('w', 'float32', ['R', 'N']), g.input('q', 'float32', ['N', 'K'])]);
+    return out(y, T(y));
+  }
+  if (kind === 'mulLeftT') {
+    const w = g.input('w', 'float32', ['N', 'C']);
+    const q = g.input('q', 'float32', ['N', 'K']);
+    const yt = g.node('MatMul', [T(w), q]);
+    return out(T(yt), yt);
+  }
+  const y = g.node('MatMul', [T(g.input('qa', 'float32', ['N', 'A'])), g.input('qb', 'float32', ['N', 'B'])]);
+  out(y, y);
+}
+
+function graph(kind: Kind, half: boolean): GraphBuilder {
+  const g = new GraphBuilder(`${kind}${half ? '-f16' : ''}`);
   if (kind.startsWith('acc')) {
-    accumulateGraph(g, kind.includes('Masked'), kind.endsWith('First'));
+    accumulateGraph(g, kind.includes('Masked'), kind.endsWith('First'), half);
     return g;
   }
+  if (kind === 'mulRight' || kind === 'mulLeftT' || kind === 'qtq') {
+    productGraph(g, kind, half);
+    return g;
+  }
+  // `half` for the rest: upload(T) casts to float16 on the way in, download(2) widens on the way out;
+  // matmul widens its float16 activations, multiplies in float32 and rounds the product to float16.
+  let outType = actType(half);
   switch (kind) {
     // The same Identity: its output's location (session option) is what makes it an upload or a download.
     case 'upload':
-    case 'download2':
       g.input('x', 'float32', ['A', 'B']);
-      g.node('Identity', ['x'], {}, { out: 'y' });
+      g.node('Identity', [half ? toHalf(g, 'x') : 'x'], {}, { out: 'y' });
+      break;
+    case 'download2':
+      g.input('x', actType(half), ['A', 'B']);
+      g.node('Identity', [half ? toFloat(g, 'x') : 'x'], {}, { out: 'y' });
+      outType = 'float32';
       break;
     case 'download':
+      g.input('x', actType(half), ['B', 'S', 'N']);
+      g.node('Identity', [half ? toFloat(g, 'x') : 'x'], {}, { out: 'y' });
+      outType = 'float32';
+      break;
+    case 'toHalf':
       g.input('x', 'float32', ['B', 'S', 'N']);
-      g.node('Identity', ['x'], {}, { out: 'y' });
+      g.node('Identity', [toHalf(g, 'x')], {}, { out: 'y' });
+      outType = 'float16';
       break;
     case 'uploadT':
       g.input('x', 'float32', ['A', 'B']);
-      g.node('Transpose', ['x'], { perm: [1, 0] }, { out: 'y' });
+      g.node('Transpose', [half ? toHalf(g, 'x') : 'x'], { perm: [1, 0] }, { out: 'y' });
       break;
     case 'sum':
-      g.input('x', 'float32', ['B', 'S', 'N']);
-      g.node('ReduceSum', ['x'], { keepdims: 0 }, { out: 'y' });
+      g.input('x', actType(half), ['B', 'S', 'N']);
+      g.node('ReduceSum', [half ? toFloat(g, 'x') : 'x'], { keepdims: 0 }, { out: 'y' });
+      outType = 'float32';
       break;
-    case 'matmul':
-      g.input('x', 'float32', ['B', 'S', 'N']);
+    case 'matmul': {
+      g.input('x', actType(half), ['B', 'S', 'N']);
       g.input('w', 'float32', ['N', 'K']);
-      g.node('MatMul', ['x', 'w'], {}, { out: 'y' });
+      const y = g.node('MatMul', [half ? toFloat(g, 'x') : 'x', 'w']);
+      g.node('Identity', [half ? toHalf(g, y) : y], {}, { out: 'y' });
       break;
+    }
   }
-  g.output('y', 'float32');
+  g.output('y', outType);
   return g;
 }
+
+/** A rotated weight: torch layout on the host, and its in×out (or as-is) copy for the passes. */
+export interface WeightProduct {
+  host: Float32Array;
+  rows: number;
+  cols: number;
+  pass: ort.Tensor;
+}
+
+const isHalf = (t: ort.Tensor) => t.type === 'float16';
 
 export class DeviceTensors {
   readonly ep: ExecutionProvider;
   /** Whether tensors live apart from host memory (any EP but CPU). */
   readonly onDevice: boolean;
-  #sessions = new Map<Kind, Promise<ort.InferenceSession>>();
+  #sessions = new Map<string, Promise<ort.InferenceSession>>();
 
   constructor(ep: ExecutionProvider) {
     this.ep = ep;
     this.onDevice = ep !== 'cpu';
   }
 
-  #session(kind: Kind): Promise<ort.InferenceSession> {
-    let s = this.#sessions.get(kind);
+  #session(kind: Kind, half = false): Promise<ort.InferenceSession> {
+    const key = `${kind}${half ? ':f16' : ''}`;
+    let s = this.#sessions.get(key);
     if (!s) {
-      const deviceOut = this.onDevice && !['download', 'download2', 'sum'].includes(kind);
-      s = ort.InferenceSession.create(graph(kind).toBytes(), {
+      const location = !this.onDevice || ['download', 'download2', 'sum'].includes(kind) ? undefined
+        : ['mulRight', 'mulLeftT', 'qtq'].includes(kind) ? { yt: 'gpu-buffer' as const }
+        : 'gpu-buffer' as const;
+      s = ort.InferenceSession.create(graph(kind, half).toBytes(), {
         executionProviders: executionProviders(this.ep, { passes: true }),
         graphOptimizationLevel: 'all',
-        ...(deviceOut ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+        ...(location ? { preferredOutputLocation: location } : {}),
       });
-      s.catch(() => this.#sessions.delete(kind));
-      this.#sessions.set(kind, s);
+      s.catch(() => this.#sessions.delete(key));
+      this.#sessions.set(key, s);
     }
     return s;
   }
 
-  /** A rows×cols host matrix as a device tensor (transposed to cols×rows when asked). */
-  async upload(data: Float32Array, rows: number, cols: number, transpose = false): Promise<ort.Tensor> {
+  /**
+   * A rows×cols host matrix as a device tensor (transposed to cols×rows when asked; rounded to float16
+   * with `half`).
+   */
+  async upload(data: Float32Array, rows: number, cols: number, transpose = false, half = false): Promise<ort.Tensor> {
     if (data.length !== rows * cols) throw new DeviceError(`upload: ${data.length} values is not ${rows}×${cols}`);
     const x = new ort.Tensor('float32', data, [rows, cols]);
-    if (!this.onDevice && !transpose) return x;
-    return (await (await this.#session(transpose ? 'uploadT' : 'upload')).run({ x })).y;
+    if (!this.onDevice && !transpose && !half) return x;
+    return (await (await this.#session(transpose ? 'uploadT' : 'upload', half)).run({ x })).y;
   }
 
-  /** The tensor's values on the host (a download for device tensors). */
+  /** [batch, seq, n] float32 activations (host or device) as float16 on the device. */
+  async toHalf(x: ort.Tensor): Promise<ort.Tensor> {
+    rank3('toHalf', x);
+    return (await (await this.#session('toHalf')).run({ x })).y;
+  }
+
+  /** The tensor's values on the host as float32 (a download for device tensors, widened from float16). */
   async download(t: ort.Tensor): Promise<Float32Array> {
-    if (t.location === 'cpu') return t.data as Float32Array;
+    if (t.location === 'cpu' && !isHalf(t)) return t.data as Float32Array;
     rank3('download', t);
-    return (await (await this.#session('download')).run({ x: t })).y.data as Float32Array;
+    return (await (await this.#session('download', isHalf(t))).run({ x: t })).y.data as Float32Array;
+  }
+
+  /**
+   * W (rows×n, host) · Q[:, :k] (device, n×k float32): the host product and its in×out copy for the
+   * passes (float16 with `half`). Float32 products on the device: see rotate.ts for their accuracy.
+   */
+  async mulRight(w: Float32Array, rows: number, q: ort.Tensor, half: boolean): Promise<WeightProduct> {
+    const [n, k] = q.dims;
+    if (w.length !== rows * n) throw new DeviceError(`mulRight: ${w.length} values is not ${rows}×${n}`);
+    const r = await (await this.#session('mulRight', half)).run({ w: new ort.Tensor('float32', w, [rows, n]), q });
+    return { host: r.y.data as Float32Array, rows, cols: k, pass: r.yt };
+  }
+
+  /** (Q[:, :k]ᵀ · W) for W n×cols on the host: the k×cols product and its cols×k copy for the passes. */
+  async mulLeftT(q: ort.Tensor, w: Float32Array, cols: number, half: boolean): Promise<WeightProduct> {
+    const [n, k] = q.dims;
+    if (w.length !== n * cols) throw new DeviceError(`mulLeftT: ${w.length} values is not ${n}×${cols}`);
+    const r = await (await this.#session('mulLeftT', half)).run({ q, w: new ort.Tensor('float32', w, [n, cols]) });
+    return { host: r.y.data as Float32Array, rows: k, cols, pass: r.yt };
+  }
+
+  /** Qa[:, :ka]ᵀ · Qb[:, :kb] (both on the device): the ka×kb shortcut, on the host and for the passes. */
+  async qtq(qa: ort.Tensor, qb: ort.Tensor, half: boolean): Promise<WeightProduct> {
+    const r = await (await this.#session('qtq', half)).run({ qa, qb });
+    return { host: r.y.data as Float32Array, rows: qa.dims[1], cols: qb.dims[1], pass: r.yt };
   }
 
   /**
@@ -150,7 +256,7 @@ export class DeviceTensors {
       feeds.c_in = acc.c;
     }
     const kind = `acc${feeds.keep ? 'Masked' : ''}${acc ? '' : 'First'}` as Kind;
-    const out = await (await this.#session(kind)).run(feeds);
+    const out = await (await this.#session(kind, isHalf(x))).run(feeds);
     if (acc) {
       releaseTensor(acc.s);
       releaseTensor(acc.c);
@@ -170,18 +276,18 @@ export class DeviceTensors {
     return out;
   }
 
-  /** x ([B, S, n]) · w (n × k) on the device: [B, S, k]. */
+  /** x ([B, S, n]) · w (n × k float32) on the device: [B, S, k], of x's element type (a float32 product). */
   async matmul(x: ort.Tensor, w: ort.Tensor): Promise<ort.Tensor> {
     rank3('matmul', x);
     if (w.dims[0] !== x.dims[2]) throw new DeviceError(`matmul: x is ${x.dims.join('×')} but w is ${w.dims.join('×')}`);
-    return (await (await this.#session('matmul')).run({ x, w })).y;
+    return (await (await this.#session('matmul', isHalf(x))).run({ x, w })).y;
   }
 
   /** Waits until t has been computed (a one-float download): for timing device work, which is queued. */
   async sync(t: ort.Tensor): Promise<void> {
     if (t.location === 'cpu') return;
     rank3('sync', t);
-    await (await this.#session('sum')).run({ x: t });
+    await (await this.#session('sum', isHalf(t))).run({ x: t });
   }
 
   async dispose(): Promise<void> {

@@ -54,7 +54,14 @@ export interface RunnerOptions {
    * the same code path on the CPU (tests of the device engine on machines without a GPU).
    */
   resident?: boolean | 'always';
+  /**
+   * Resident mode: the element type of the calibration passes' activations, linear weights and
+   * shortcuts ('f16': float16 graphs, see graphs/primitives.ts). Default 'f32'.
+   */
+  passDtype?: PassDtype;
 }
+
+export type PassDtype = 'f16' | 'f32';
 
 /** Feeds that change per run; everything else fed to a block is a weight. */
 const RUNTIME_FEEDS = new Set(['x', 'ids', 'position_ids', 'cos', 'sin', 'mask', 'past_k', 'past_v', 'targets']);
@@ -105,7 +112,9 @@ class OrtBlockRunner implements BlockRunner {
   #nextOwner = 0;
   /** Resident mode on a device EP: the upload/download sessions, and each weight array's upload. */
   readonly #device: DeviceTensors | null;
-  readonly #uploads = new Map<Float32Array, Map<boolean, Promise<ort.Tensor>>>();
+  readonly #uploads = new Map<Float32Array, Map<string, Promise<ort.Tensor>>>();
+  /** Resident mode with float16 passes. */
+  readonly #half: boolean;
 
   constructor(arch: ArchSpec, opts: RunnerOptions) {
     this.arch = arch;
@@ -114,6 +123,7 @@ class OrtBlockRunner implements BlockRunner {
     this.#bake = opts.weights === 'initializers';
     this.#resident = Math.max(1, opts.residentBlocks ?? 2);
     this.#device = opts.resident === 'always' || (opts.resident && this.ep !== 'cpu') ? new DeviceTensors(this.ep) : null;
+    this.#half = this.#device !== null && opts.passDtype === 'f16';
     if (arch.numHeads % arch.numKvHeads !== 0) throw new RuntimeError(`${arch.numHeads} heads do not split into ${arch.numKvHeads} KV groups`);
     if (arch.rope && arch.rope.rotaryDim % 2 !== 0) throw new RuntimeError(`rotary dimension ${arch.rope.rotaryDim} is odd`);
   }
@@ -141,7 +151,13 @@ class OrtBlockRunner implements BlockRunner {
   }
 
   async #run(sig: BlockSig, feeds: Feeds, owner?: object): Promise<ort.InferenceSession.OnnxValueMapType> {
-    if (this.#device) return (await this.#session(sig)).run(await this.#uploaded(sig, feeds));
+    if (this.#device) {
+      const half = this.#half && sig.kind !== 'head' && !('cache' in sig && sig.cache);
+      const f = await this.#uploaded(sig, feeds, half);
+      // Host activations (spilled chunks) enter a float16 graph rounded on the device.
+      if (half && f.x && f.x.type === 'float32') f.x = await this.#device.toHalf(f.x);
+      return (await this.#session(half ? { ...sig, half: true } : sig)).run(f);
+    }
     if (!this.#bake || !owner) return (await this.#session(sig)).run(feeds);
     const runtime: Feeds = {};
     for (const [k, v] of Object.entries(feeds)) if (RUNTIME_FEEDS.has(k)) runtime[k] = v;
@@ -150,29 +166,51 @@ class OrtBlockRunner implements BlockRunner {
 
   /**
    * Resident mode: every 2-D float host feed but the activations (weights, shortcut, RoPE tables,
-   * mask) replaced by its device copy, uploaded on first use; linear weights transposed when the
-   * graph multiplies in × out weights.
+   * mask) replaced by its device copy, uploaded on first use (or adopted, see adopt()); linear weights
+   * transposed when the graph multiplies in × out weights; linear weights and the shortcut rounded
+   * to float16 for a `half` graph (the embedding tables, RoPE tables and mask stay float32).
    */
-  async #uploaded(sig: BlockSig, feeds: Feeds): Promise<Feeds> {
-    const inOut = sig.kind === 'attention' || sig.kind === 'mlp' || sig.kind === 'parallel';
+  async #uploaded(sig: BlockSig, feeds: Feeds, half: boolean): Promise<Feeds> {
+    const block = sig.kind === 'attention' || sig.kind === 'mlp' || sig.kind === 'parallel';
     const out: Feeds = {};
     for (const [name, t] of Object.entries(feeds)) {
       if (name === 'x' || t.location !== 'cpu' || t.type !== 'float32' || t.dims.length !== 2) {
         out[name] = t;
         continue;
       }
-      const transpose = inOut && name.endsWith('.weight');
-      const data = t.data as Float32Array;
-      let byLayout = this.#uploads.get(data);
-      if (!byLayout) this.#uploads.set(data, (byLayout = new Map()));
-      let up = byLayout.get(transpose);
-      if (!up) {
-        up = this.#device!.upload(data, t.dims[0], t.dims[1], transpose);
-        byLayout.set(transpose, up);
-      }
-      out[name] = await up;
+      const transpose = block && name.endsWith('.weight');
+      out[name] = await this.#upload(t.data as Float32Array, t.dims[0], t.dims[1], transpose, half && (transpose || (block && name === 'shortcut')));
     }
     return out;
+  }
+
+  #upload(data: Float32Array, rows: number, cols: number, transpose: boolean, half: boolean): Promise<ort.Tensor> {
+    let byLayout = this.#uploads.get(data);
+    if (!byLayout) this.#uploads.set(data, (byLayout = new Map()));
+    const layout = `${transpose ? 'T' : ''}${half ? 'h' : ''}`;
+    let up = byLayout.get(layout);
+    if (!up) {
+      up = this.#device!.upload(data, rows, cols, transpose, half);
+      byLayout.set(layout, up);
+    }
+    return up;
+  }
+
+  /**
+   * Resident mode: `pass` is what a block graph needs for the host weight `data` (a linear weight's
+   * in×out copy, or a shortcut as is, in the passes' element type), already on the device — the
+   * weight products of the device engine make both at once, so nothing is uploaded again.
+   */
+  adopt(data: Float32Array, pass: ort.Tensor, kind: 'weight' | 'shortcut'): void {
+    if (!this.#device) throw new RuntimeError('adopt() needs a resident runner');
+    let byLayout = this.#uploads.get(data);
+    if (!byLayout) this.#uploads.set(data, (byLayout = new Map()));
+    byLayout.set(`${kind === 'weight' ? 'T' : ''}${this.#half ? 'h' : ''}`, Promise.resolve(pass));
+  }
+
+  /** Resident mode: whether the passes run float16 graphs. */
+  get half(): boolean {
+    return this.#half;
   }
 
   /** Resident mode: free every uploaded weight (call when a layer's weights are done with). */

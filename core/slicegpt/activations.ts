@@ -17,6 +17,9 @@ export interface DeviceSide {
   download(t: Tensor): Promise<Float32Array>;
 }
 
+/** Bytes a device chunk occupies (float16 passes keep half-size chunks). */
+const deviceBytes = (t: Tensor): number => t.size * (t.type === 'float16' ? 2 : 4);
+
 /** Bytes currently held in RAM by all stores sharing one budget. */
 export class RamBudget {
   used = 0;
@@ -49,11 +52,12 @@ export class ActivationStore {
    */
   async put(i: number, x: Activations): Promise<void> {
     if (x instanceof Float32Array) return this.set(i, x);
-    if (x.location === 'cpu') return this.set(i, x.data as Float32Array);
+    // float16 chunks stay tensors wherever they are (the CPU EP running the device path holds them on the host).
+    if (x.location === 'cpu' && x.type === 'float32') return this.set(i, x.data as Float32Array);
     const side = this.#side;
     if (!side) throw new Error(`activation store ${this.name} cannot hold device tensors`);
     this.#drop(i);
-    const bytes = x.size * 4;
+    const bytes = deviceBytes(x);
     if (side.budget.used + bytes <= side.budget.limit) {
       this.#device.set(i, x);
       this.#chunks[i] = undefined; // keeps `length` counting this index
@@ -125,7 +129,7 @@ export class ActivationStore {
     const t = this.#device.get(i);
     if (t) {
       this.#device.delete(i);
-      this.#side!.budget.used -= t.size * 4;
+      this.#side!.budget.used -= deviceBytes(t);
       t.dispose();
       return;
     }

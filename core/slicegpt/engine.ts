@@ -11,13 +11,21 @@
 //   normwise, so small directions keep their own accuracy; measured 3e-7 in perplexity); the
 //   eigendecomposition itself stays float64. What it buys: a LLaMA-2-7B layer at 128 × 2048 tokens
 //   needs ~1.4·10¹⁴ flops of activation products, hours in float64 on a CPU.
+//   Passes in float16 (`passDtype: 'f16'`, the GPU EPs' default) run the blocks as the reference runs
+//   its fp16 model; the Gram matrices are still float32 products (of the float16 activations) summed
+//   in compensated pairs, and rotations of activations are float32 products rounded to float16.
+//   The weight rotations and shortcut products run there too, in float32: a float32 product of
+//   float16/bfloat16 weights moves a stored float16/bfloat16 value by at most one unit in the last place
+//   (measured on an H100 at the 7B shape: bench/results/slice-synthetic-llama2-7b-webgpu-h100-f16-passes.json);
+//   their in×out copies stay on the device for the next pass (runner.adopt).
 import ort, { type Tensor } from 'onnxruntime-node';
-import type { AttentionWeights, EmbeddingWeights, MlpWeights, ParallelWeights } from '../model/weights';
+import type { AttentionWeights, EmbeddingWeights, Linear, Matrix, MlpWeights, ParallelWeights } from '../model/weights';
 import type { ArchSpec, BlockRunner, ExecutionProvider } from '../runtime/contract';
-import { createBlockRunner, type OrtRunner } from '../runtime/runner';
-import { releaseTensor, type DeviceMoment } from '../runtime/device';
+import { createBlockRunner, type OrtRunner, type PassDtype } from '../runtime/runner';
+import { DeviceTensors, releaseTensor, type DeviceMoment } from '../runtime/device';
 import { RamBudget, type Activations, type DeviceSide } from './activations';
-import { leadingColumns, rotateRows } from './products';
+import { leadingColumns, rotateRows, shortcutMatrix, vecMulF64 } from './products';
+import { rotateReader, rotateWriter, type Rotation } from './rotate';
 import type { SecondMoment } from './pca';
 
 export interface SignalEngine {
@@ -32,6 +40,12 @@ export interface SignalEngine {
   settle(m: SecondMoment): Promise<void>;
   /** (x·Q)[:, :k] for x: batch × seq × n and Q n×n float64 — the next signal, rotated and sliced. */
   rotate(x: Activations, batch: number, seq: number, q: Float64Array, n: number, k: number): Promise<Activations>;
+  /** A linear that reads the rotated signal: W·Q[:, :keep] (rotate.ts). */
+  rotateReader(lin: Linear, r: Rotation, keep: number): Promise<Linear>;
+  /** A linear that writes the rotated signal: (Qᵀ·W)[:keep, :], (b·Q)[:keep]. */
+  rotateWriter(lin: Linear, r: Rotation, keep: number): Promise<Linear>;
+  /** The shortcut Qa[:, :ka]ᵀ·Qb[:, :kb] (float32 ka×kb). */
+  shortcut(qa: Float64Array, qb: Float64Array, n: number, ka: number, kb: number): Promise<Matrix>;
   /** Where device chunks of an ActivationStore go, within the engine's one device budget (undefined: host only). */
   deviceSide(): DeviceSide | undefined;
   /** Frees a chunk that is not kept in a store. */
@@ -57,6 +71,9 @@ export function hostEngine(runner: BlockRunner): SignalEngine {
     moment: (m, x, tokens, keep) => m.add(hostOnly(x), tokens, keep),
     settle: async () => {},
     rotate: (x, b, s, q, n, k) => rotateRows(hostOnly(x), b * s, q, n, k),
+    rotateReader,
+    rotateWriter,
+    shortcut: shortcutMatrix,
     deviceSide: () => undefined,
     release: () => {},
     endLayer: async () => {},
@@ -89,16 +106,33 @@ export async function guarded<T>(what: string, f: () => Promise<T>): Promise<T> 
 export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30): SignalEngine {
   const dev = runner.device;
   if (!dev) throw new Error('deviceEngine needs a runner in resident mode on a device EP');
+  const half = runner.half;
   const side: DeviceSide = { budget: new RamBudget(budgetBytes), download: (t) => dev.download(t) };
-  // The rotation last uploaded, reused by every batch of the pass: (Q, k) → device n×k float32.
-  let rot: { q: Float64Array; k: number; t: Promise<Tensor> } | null = null;
-  const pending = new Map<SecondMoment, DeviceMoment>();
-  const dropRotation = async () => {
-    if (rot) releaseTensor(await rot.t);
-    rot = null;
+  // Q[:, :k] as device n×k float32, per rotation and width, until the layer ends.
+  const qs = new Map<Float64Array, Map<number, Promise<Tensor>>>();
+  const qOn = (q: Float64Array, n: number, k: number): Promise<Tensor> => {
+    let byK = qs.get(q);
+    if (!byK) qs.set(q, (byK = new Map()));
+    let t = byK.get(k);
+    if (!t) byK.set(k, (t = dev.upload(Float32Array.from(leadingColumns(q, n, k)), n, k)));
+    return t;
   };
-  // Chunks spilled to the host above the device budget are fed as host tensors: ORT uploads them.
-  const asTensor = (x: Activations, b: number, s: number): Tensor => (x instanceof Float32Array ? new ort.Tensor('float32', x, [b, s, x.length / (b * s)]) : x);
+  const dropRotations = async () => {
+    const all = [...qs.values()].flatMap((m) => [...m.values()]);
+    qs.clear();
+    for (const t of all) releaseTensor(await t);
+  };
+  const pending = new Map<SecondMoment, DeviceMoment>();
+  // Chunks spilled to the host above the device budget are fed as host tensors: ORT uploads them
+  // (rounded to float16 first with float16 passes, as the device chunks are).
+  const asTensor = async (x: Activations, b: number, s: number): Promise<Tensor> => {
+    if (!(x instanceof Float32Array)) return x;
+    const t = new ort.Tensor('float32', x, [b, s, x.length / (b * s)]);
+    return half ? dev.toHalf(t) : t;
+  };
+  const freeConverted = (x: Activations, t: Tensor) => {
+    if (x instanceof Float32Array && half) releaseTensor(t);
+  };
   return {
     kind: 'device',
     embed: (w, ids, b, s) => guarded('embedding', () => runner.embedTensor(w, ids, b, s)),
@@ -109,7 +143,9 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30): Sign
     // never drained for a download mid-pass, and a pass downloads two n×n matrices instead of one per batch.
     async moment(m, x, tokens, keep) {
       if (!keep.some((k) => k)) return;
-      pending.set(m, await dev.accumulate(asTensor(x, 1, tokens), keep, pending.get(m)));
+      const t = await asTensor(x, 1, tokens);
+      pending.set(m, await dev.accumulate(t, keep, pending.get(m)));
+      freeConverted(x, t);
     },
     async settle(m) {
       const acc = pending.get(m);
@@ -118,19 +154,34 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30): Sign
       m.addGram(await dev.settle(acc), acc.rows);
     },
     async rotate(x, b, s, q, n, k) {
-      if (!rot || rot.q !== q || rot.k !== k) {
-        await dropRotation();
-        const r = Float32Array.from(leadingColumns(q, n, k));
-        rot = { q, k, t: dev.upload(r, n, k) };
-      }
-      return dev.matmul(asTensor(x, b, s), await rot.t);
+      const t = await asTensor(x, b, s);
+      const y = await guarded('rotation', async () => dev.matmul(t, await qOn(q, n, k)));
+      freeConverted(x, t);
+      return y;
+    },
+    async rotateReader(lin, r, keep) {
+      const p = await guarded('weight rotation', async () => dev.mulRight(lin.weight.data, lin.weight.rows, await qOn(r.q, r.n, keep), half));
+      const weight = { rows: p.rows, cols: p.cols, data: p.host };
+      runner.adopt(weight.data, p.pass, 'weight');
+      return lin.bias ? { weight, bias: lin.bias } : { weight };
+    },
+    async rotateWriter(lin, r, keep) {
+      const p = await guarded('weight rotation', async () => dev.mulLeftT(await qOn(r.q, r.n, keep), lin.weight.data, lin.weight.cols, half));
+      const weight = { rows: p.rows, cols: p.cols, data: p.host };
+      runner.adopt(weight.data, p.pass, 'weight');
+      return lin.bias ? { weight, bias: await vecMulF64(lin.bias, r.q, r.n, keep) } : { weight };
+    },
+    async shortcut(qa, qb, n, ka, kb) {
+      const p = await dev.qtq(await qOn(qa, n, ka), await qOn(qb, n, kb), half);
+      runner.adopt(p.host, p.pass, 'shortcut');
+      return { rows: p.rows, cols: p.cols, data: p.host };
     },
     deviceSide: () => side,
     release: (x) => {
       if (!(x instanceof Float32Array)) releaseTensor(x);
     },
     async endLayer() {
-      await dropRotation();
+      await dropRotations();
       await runner.releaseUploads();
     },
   };
@@ -144,8 +195,28 @@ export type EngineKind = 'host' | 'device';
  * — also on the CPU EP when asked for explicitly, which runs the GPU code path there — and 'host' (the
  * CPU EP's default) keeps float64 host products.
  */
-export async function createSignalEngine(arch: ArchSpec, ep: ExecutionProvider, o: { kind?: EngineKind; deviceBudgetBytes?: number } = {}): Promise<{ kind: EngineKind; runner: OrtRunner; engine: SignalEngine }> {
+export async function createSignalEngine(arch: ArchSpec, ep: ExecutionProvider, o: { kind?: EngineKind; deviceBudgetBytes?: number; passDtype?: PassDtype } = {}): Promise<{ kind: EngineKind; passDtype: PassDtype; runner: OrtRunner; engine: SignalEngine }> {
   const kind = o.kind ?? (ep === 'cpu' ? 'host' : 'device');
-  const runner = await createBlockRunner(arch, { ep, ...(kind === 'device' ? { resident: 'always' as const } : {}) });
-  return { kind, runner, engine: kind === 'device' ? deviceEngine(runner, o.deviceBudgetBytes) : hostEngine(runner) };
+  // The host engine's passes are float32 (its products float64); the device engine's default follows the EP.
+  // A GPU without float16 shaders falls back to float32 passes unless float16 was asked for.
+  const passDtype = kind === 'host' ? 'f32' : o.passDtype ?? (defaultPassDtype(ep) === 'f16' && (await float16Works(ep)) ? 'f16' : 'f32');
+  const runner = await createBlockRunner(arch, { ep, ...(kind === 'device' ? { resident: 'always' as const, passDtype } : {}) });
+  return { kind, passDtype, runner, engine: kind === 'device' ? deviceEngine(runner, o.deviceBudgetBytes) : hostEngine(runner) };
 }
+
+/** Whether the EP runs a float16 product (WebGPU needs the adapter's shader-f16 feature). */
+async function float16Works(ep: ExecutionProvider): Promise<boolean> {
+  const dev = new DeviceTensors(ep);
+  try {
+    const x = await dev.toHalf(new ort.Tensor('float32', Float32Array.of(1, 2), [1, 1, 2]));
+    const y = await dev.matmul(x, await dev.upload(Float32Array.of(1, 1), 2, 1));
+    return (await dev.download(y))[0] === 3;
+  } catch {
+    return false;
+  } finally {
+    await dev.dispose();
+  }
+}
+
+/** float16 passes on GPU EPs (what the reference does), float32 on the CPU. */
+export const defaultPassDtype = (ep: ExecutionProvider): PassDtype => (ep === 'cpu' ? 'f32' : 'f16');

@@ -15,8 +15,8 @@ import type { ModelSource, BlockRunner } from '../runtime/contract';
 import type { AttentionWeights, EmbeddingWeights, HeadWeights, LayerWeights, MlpWeights, ParallelWeights } from '../model/weights';
 import { checkCancelled, type JobContext } from '../jobs/context';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
-import { rotateEmbedding, rotateHead, rotateReader, rotateWriter, type Rotation } from './rotate';
-import { rotateRows, shortcutMatrix, transposedColumns } from './products';
+import { rotateEmbedding, rotateHead, type Rotation } from './rotate';
+import { transposedColumns } from './products';
 import { SecondMoment, principalDirections, explainedVariance, pcaSolverFor, type PcaSolver } from './pca';
 import { ActivationStore, RamBudget } from './activations';
 import { hostEngine, type SignalEngine } from './engine';
@@ -91,6 +91,12 @@ export interface RotateAndSliceOptions {
   onLayerDone?: (b: LayerBoundary) => Promise<void>;
   /** Where activations live and the activation products run (default: host, float64). */
   engine?: SignalEngine;
+  /**
+   * Read the next layer's weights while this layer's passes run (default true). Off for sources whose
+   * reading is synchronous work (the benchmark's random weights): there it would only move that work
+   * into the passes.
+   */
+  prefetch?: boolean;
 }
 
 export interface RotateAndSliceResult {
@@ -198,6 +204,12 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     if (o.onLayerDone) await o.onLayerDone({ nextLayer: 0, inputs, q: qIn, stats, timings });
   }
 
+  // What no pass waits on runs beside the passes (which are awaited ORT runs, so the event loop is
+  // free meanwhile): reading and fusing the next layer's weights (async file reads), and writing the
+  // finished layer (async writes), awaited only before the layer's checkpoint.
+  const load = (i: number) => source.layer(i).then((lw) => fuseLayer(cfg, lw));
+  let upcoming: Promise<LayerWeights> | null = null;
+  const prefetch = o.prefetch ?? true;
   for (let i = first; i < L; i++) {
     checkCancelled(ctx);
     const dims = s.perLayer[i];
@@ -209,8 +221,15 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       tm = t;
     };
     progress('signals', i, 0);
-    const w = fuseLayer(cfg, await source.layer(i));
+    const w = await (upcoming ?? load(i));
+    upcoming = null;
     lap('load');
+    // Started once the first pass is queued (below), so its synchronous parts do not delay that pass.
+    const startNext = () => {
+      if (prefetch && !upcoming && i + 1 < L) upcoming = load(i + 1);
+      // A failed read surfaces when the next layer awaits it; until then it must not count as unhandled.
+      upcoming?.catch(() => {});
+    };
     const inRot = rot(qIn);
     let out: LayerWeights;
     let qOut: Float64Array;
@@ -220,7 +239,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     if (w.kind === 'sequential') {
       if (dims.mlpInput !== dims.attnOutput) throw new Error(`layer ${i}: MLP input width ${dims.mlpInput} differs from the attention output width ${dims.attnOutput}`);
       const a = w.attn;
-      const attnIn = { q: await rotateReader(a.q, inRot, dims.attnInput), k: await rotateReader(a.k, inRot, dims.attnInput), v: await rotateReader(a.v, inRot, dims.attnInput) };
+      const attnIn = { q: await engine.rotateReader(a.q, inRot, dims.attnInput), k: await engine.rotateReader(a.k, inRot, dims.attnInput), v: await engine.rotateReader(a.v, inRot, dims.attnInput) };
       // The residual after attention in the un-rotated basis: shortcut Q_in[:, :d_in]ᵀ, o_proj as is.
       const probe: AttentionWeights = { norm: a.norm, ...attnIn, o: a.o, shortcut: transposedColumns(qIn, D, dims.attnInput) };
       lap('rotate');
@@ -229,6 +248,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       for (let b = 0; b < batches.length; b++) {
         checkCancelled(ctx);
         const h = await engine.attention(probe, inputs.feed(b), batches[b].count, T);
+        startNext();
         await engine.moment(mMid, h, tokensOf(b), batches[b].keep);
         await mids.put(b, h);
       }
@@ -240,9 +260,9 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       lap('pca');
       progress('rotate', i, 0.35, { signal: 'attention', explainedVariance: stA.explainedVariance });
       const midRot = rot(mid.q);
-      const attn: AttentionWeights = { norm: a.norm, ...attnIn, o: await rotateWriter(a.o, midRot, dims.attnOutput), shortcut: await shortcutMatrix(qIn, mid.q, D, dims.attnInput, dims.attnOutput) };
+      const attn: AttentionWeights = { norm: a.norm, ...attnIn, o: await engine.rotateWriter(a.o, midRot, dims.attnOutput), shortcut: await engine.shortcut(qIn, mid.q, D, dims.attnInput, dims.attnOutput) };
       const m = w.mlp;
-      const mlpIn = { ...(m.gate ? { gate: await rotateReader(m.gate, midRot, dims.mlpInput) } : {}), up: await rotateReader(m.up, midRot, dims.mlpInput) };
+      const mlpIn = { ...(m.gate ? { gate: await engine.rotateReader(m.gate, midRot, dims.mlpInput) } : {}), up: await engine.rotateReader(m.up, midRot, dims.mlpInput) };
       const mlpProbe: MlpWeights = { norm: m.norm, ...mlpIn, down: m.down, shortcut: transposedColumns(mid.q, D, dims.mlpInput) };
       lap('rotate');
       progress('signals', i, 0.4);
@@ -267,11 +287,11 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       record('mlp', i, dims.mlpOutput, D, mOut, fin.eigenvalues);
       lap('pca');
       qOut = fin.q;
-      const mlp: MlpWeights = { norm: m.norm, ...mlpIn, down: await rotateWriter(m.down, rot(qOut), dims.mlpOutput), shortcut: await shortcutMatrix(mid.q, qOut, D, dims.mlpInput, dims.mlpOutput) };
+      const mlp: MlpWeights = { norm: m.norm, ...mlpIn, down: await engine.rotateWriter(m.down, rot(qOut), dims.mlpOutput), shortcut: await engine.shortcut(mid.q, qOut, D, dims.mlpInput, dims.mlpOutput) };
       out = { kind: 'sequential', attn, mlp };
     } else {
       const blk = w.block;
-      const r = (l: typeof blk.attn.q) => rotateReader(l, inRot, dims.attnInput);
+      const r = (l: typeof blk.attn.q) => engine.rotateReader(l, inRot, dims.attnInput);
       const readers = { q: await r(blk.attn.q), k: await r(blk.attn.k), v: await r(blk.attn.v) };
       const mlpIn = { ...(blk.mlp.gate ? { gate: await r(blk.mlp.gate) } : {}), up: await r(blk.mlp.up) };
       const probe: ParallelWeights = { norm: blk.norm, attn: { ...readers, o: blk.attn.o }, mlp: { ...mlpIn, down: blk.mlp.down }, shortcut: transposedColumns(qIn, D, dims.attnInput) };
@@ -280,6 +300,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       for (let b = 0; b < batches.length; b++) {
         checkCancelled(ctx);
         const y = await engine.parallel(probe, inputs.feed(b), batches[b].count, T);
+        startNext();
         await engine.moment(mOut, y, tokensOf(b), batches[b].keep);
         await outputs.put(b, y);
       }
@@ -295,14 +316,15 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
         kind: 'parallel',
         block: {
           norm: blk.norm,
-          attn: { ...readers, o: await rotateWriter(blk.attn.o, outRot, dims.mlpOutput) },
-          mlp: { ...mlpIn, down: await rotateWriter(blk.mlp.down, outRot, dims.mlpOutput) },
-          shortcut: await shortcutMatrix(qIn, qOut, D, dims.attnInput, dims.mlpOutput),
+          attn: { ...readers, o: await engine.rotateWriter(blk.attn.o, outRot, dims.mlpOutput) },
+          mlp: { ...mlpIn, down: await engine.rotateWriter(blk.mlp.down, outRot, dims.mlpOutput) },
+          shortcut: await engine.shortcut(qIn, qOut, D, dims.attnInput, dims.mlpOutput),
         },
       };
     }
     progress('rotate', i, 0.8, { explainedVariance: stats[stats.length - 1].explainedVariance });
-    await sink.layer(i, out);
+    const written = sink.layer(i, out);
+    written.catch(() => {});
     // Next inputs: the layer output rotated by Q_out and sliced.
     const next = store(`in-${i}`, dims.mlpOutput);
     for (let b = 0; b < batches.length; b++) {
@@ -316,6 +338,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     inputs = next;
     qIn = qOut;
     await engine.endLayer();
+    await written;
     lap('rotate');
     timings.push(timing);
     progress('rotate', i, 1, { timing });

@@ -18,7 +18,8 @@ import { RamBudget } from './activations';
 import { loadCalibration } from './calibration-input';
 
 import { sliceUniform } from './uniform';
-import { createSignalEngine } from './engine';
+import { createSignalEngine, defaultPassDtype } from './engine';
+import type { PassDtype } from '../runtime/runner';
 import { prepareOut, validateSliceOptions } from './out-folder';
 import { preflight } from './preflight';
 
@@ -65,6 +66,11 @@ export interface SliceOptions {
   engine?: 'host' | 'device';
   /** Device engine: bytes of activations kept on the GPU before chunks go to host RAM (default 4 GiB). */
   deviceBudgetBytes?: number;
+  /**
+   * Device engine: element type of the calibration passes (engine.ts). Default: 'f16' on GPU EPs, 'f32'
+   * on the CPU. The host engine always passes float32.
+   */
+  passDtype?: PassDtype;
 }
 
 export interface SliceResult {
@@ -102,7 +108,9 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   // The source's own dtype (fp16/bf16 stay 2 bytes): a float32 slice of a float16 model is larger than it.
   const dtype = o.dtype ?? sourceDtype(o.model);
   const engineKind = o.engine ?? (o.ep === 'cpu' ? 'host' : 'device');
-  const settings = { ratio: o.ratio, round: o.round, sliceHead: o.sliceHead, ep: o.ep, engine: engineKind, dtype, batchSize, nsamples: calibration.nsamples, seqlen: calibration.seqlen, rotations: o.rotations ? 'custom' : 'pca', version: 1 };
+  const passDtype = engineKind === 'host' ? 'f32' : o.passDtype ?? defaultPassDtype(o.ep);
+  // passDtype joins the fingerprint only when it is not float32, so float32 checkpoints stay resumable.
+  const settings = { ratio: o.ratio, round: o.round, sliceHead: o.sliceHead, ep: o.ep, engine: engineKind, ...(passDtype === 'f16' ? { passDtype } : {}), dtype, batchSize, nsamples: calibration.nsamples, seqlen: calibration.seqlen, rotations: o.rotations ? 'custom' : 'pca', version: 1 };
   const fp = fingerprint({ modelFolder: o.model, ids: calibration.ids, settings });
 
   prepareOut(o.out);
@@ -116,7 +124,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   if (resume) ctx.log(`resuming at layer ${resume.nextLayer} of ${cfg.numLayers}`);
 
   const writer = new SlicedModelWriter(o.out, cfg, dtype);
-  const { runner, engine } = await createSignalEngine(src.arch, o.ep, { kind: engineKind, deviceBudgetBytes: o.deviceBudgetBytes });
+  const { runner, engine } = await createSignalEngine(src.arch, o.ep, { kind: engineKind, deviceBudgetBytes: o.deviceBudgetBytes, passDtype });
   let result;
   try {
     result = await rotateAndSlice(ctx, {

@@ -135,7 +135,7 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
   };
 
   // Pass 1 runs on the same signal engines as the per-layer algorithm (engine.ts): device-resident on a GPU EP.
-  const { runner, engine } = await createSignalEngine(src.arch, o.ep, { kind: o.engine, deviceBudgetBytes: o.deviceBudgetBytes });
+  const { runner, engine } = await createSignalEngine(src.arch, o.ep, { kind: o.engine, deviceBudgetBytes: o.deviceBudgetBytes, passDtype: o.passDtype });
   const device = engine.deviceSide();
   let spilled = 0;
   let top: number[] = [];

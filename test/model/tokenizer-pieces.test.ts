@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { readTokenizerFiles } from '../../core/model/tokenizer-files';
+import { asTransformersLoadsIt } from '../../core/model/tokenizer-class';
 import { wikitext2 } from '../../core/data/wikitext2';
 import { SHARED } from '../shared';
 
@@ -35,7 +36,8 @@ for (const [name, folder] of Object.entries(folders)) {
   test(`${name}: piecewise encode equals one whole-text call, on prose and on adversarial text`, async () => {
     const tok = await loadTokenizer(folder);
     const { json, config } = readTokenizerFiles(folder);
-    const whole = new HfTokenizer(json, config);
+    // The pipeline the app runs for the folder (transformers 5's class pipeline where it applies), in one call.
+    const whole = new HfTokenizer(asTransformersLoadsIt(json, config), config);
     for (const [label, text] of [['prose', prose], ['adversarial', adversarial]]) {
       for (const add of [true, false]) {
         const expected = whole.encode(text, { add_special_tokens: add }).ids;

@@ -60,3 +60,46 @@ test('upload can transpose and matmul multiplies [batch, seq, n] activations by 
   assert.deepEqual(Array.from(await dev.download(y)), [1, 4, 5, 11]);
   await dev.dispose();
 });
+
+// float16 bits of a few exactly representable values, for reading float16 host tensors back.
+const halfBits = new Map([[0x3c00, 1], [0x4000, 2], [0x3800, 0.5], [0xc000, -2], [0x0000, 0]]);
+const fromHalf = (t: ort.Tensor) => Array.from(t.data as Uint16Array, (b) => halfBits.get(b) ?? NaN);
+
+test('float16 passes: uploads round to float16 (transposed when asked), downloads widen back, toHalf converts activations', async () => {
+  const dev = new DeviceTensors('cpu');
+  const wt = await dev.upload(Float32Array.of(1, 2, 0.5, -2, 0, 1), 2, 3, true, true);
+  assert.equal(wt.type, 'float16');
+  assert.deepEqual(wt.dims, [3, 2]);
+  assert.deepEqual(fromHalf(wt), [1, -2, 2, 0, 0.5, 1]);
+  // 1 + 2⁻¹² is not a float16: it rounds to 1.
+  const x = await dev.toHalf(new ort.Tensor('float32', Float32Array.of(1 + 2 ** -12, 2, -2, 0.5), [1, 2, 2]));
+  assert.equal(x.type, 'float16');
+  assert.deepEqual(Array.from(await dev.download(x)), [1, 2, -2, 0.5]);
+  await dev.dispose();
+});
+
+test('float16 activations: the Gram matrix is a float32 product of their values, and matmul returns float16 of the float32 product', async () => {
+  const dev = new DeviceTensors('cpu');
+  const n = 8;
+  const rows = 16;
+  const x32 = rand(rows * n, 3);
+  const x16 = await dev.toHalf(new ort.Tensor('float32', x32, [1, rows, n]));
+  const xr = await dev.download(x16); // the float16 values, widened
+  const exact = new Float64Array(n * n);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) exact[i * n + j] += xr[r * n + i] * xr[r * n + j];
+  const got = await dev.settle(await dev.accumulate(x16, undefined, undefined));
+  for (let i = 0; i < n * n; i++) assert.ok(Math.abs(got[i] - exact[i]) < 1e-6, `Gram[${i}] ${got[i]} vs ${exact[i]}`);
+  const w = await dev.upload(rand(n * 3, 4), n, 3);
+  const y = await dev.matmul(x16, w);
+  assert.equal(y.type, 'float16');
+  const yd = await dev.download(y);
+  const wd = w.data as Float32Array;
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < 3; c++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += xr[r * n + i] * wd[i * 3 + c];
+      // float16 keeps 11 significant bits: half an ulp is 2⁻¹¹ relative.
+      assert.ok(Math.abs(yd[r * 3 + c] - s) <= Math.abs(s) * 2 ** -11 + 1e-7, `y[${r},${c}] ${yd[r * 3 + c]} vs ${s}`);
+    }
+  await dev.dispose();
+});

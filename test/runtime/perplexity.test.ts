@@ -18,7 +18,9 @@ const PINNED: Record<string, number> = {
   'tiny-llama': 164.92259157531575,
   'tiny-opt': 109.23640565727214,
   'tiny-phi': 109.97570697454572,
-  'tiny-stories': 110.98170396025918,
+  // Re-pinned when tiny-stories began to be tokenized as transformers 5 reads its folder (one ▁ at the
+  // start instead of two: tokenizer-class.ts); the old ids gave 110.98170396025918.
+  'tiny-stories': 111.27500675247455,
 };
 
 test('first 8 WikiText-2 test windows: perplexity of each tiny model is pinned', async () => {

@@ -25,7 +25,7 @@ import type { OutputDtype } from '../../slicegpt/output';
 import { megabytes, predictSliceSize, weightBytes, type SizePrediction } from '../../slicegpt/output-size';
 
 /** The job's parameters: the slicer's own options (slice-model.ts) that a caller may set, as JSON. */
-export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume'> & {
+export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume' | 'passDtype'> & {
   /** Output folder; by default `<dataDir>/slices/<model>-<ratio>-<runId>` (filled in when the run exists). */
   out?: string;
   rotation: NonNullable<SliceOptions['rotation']>;
@@ -61,6 +61,7 @@ const shape = object({
   vramGb: optional(number),
   dtype: optional(literal('float32', 'float16', 'bfloat16')),
   allowLarger: optional(boolean),
+  passDtype: optional(literal('f16', 'f32')),
 });
 
 /** The model's context length, so the default calibration length never exceeds it (tiny models have 512). */
@@ -182,6 +183,7 @@ export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJo
     round: p.round, sliceHead: p.sliceHead, out: p.out, ep: p.ep, resume: p.resume, batchSize: p.batchSize, rotation: p.rotation,
     ...(p.dtype ? { dtype: p.dtype } : {}),
     ...(deviceBudgetBytes ? { deviceBudgetBytes } : {}),
+    ...(p.passDtype ? { passDtype: p.passDtype } : {}),
   }).finally(() => rss.stop());
   ctx.progress({ phase: 'hash', fraction: 1, message: 'hashing the output' });
   const artifact = await hashFolder(ctx, r.out);

@@ -3,7 +3,7 @@
 // GQA without copying K/V: queries are viewed as [B, Hkv, G, S, d] and keys as [B, Hkv, 1, T, d],
 // so MatMul broadcasts each KV head over its G query heads (head h reads KV head ⌊h/G⌋, as in HF).
 import { GraphBuilder } from '../../onnx/graph';
-import { flatten, linear, norm, residual, unflatten } from './primitives';
+import { actType, flatten, linear, norm, residual, scalar, toFloat, toHalf, unflatten } from './primitives';
 import type { AttnCoreSig, BlockSig } from './signature';
 
 /** Rotate-half RoPE on t: [B, H, S, d]; cos/sin: [S, rotaryDim/2] graph inputs. */
@@ -22,18 +22,20 @@ function rope(g: GraphBuilder, t: string, headDim: number, rotaryDim: number, co
 /**
  * Attention on normalized activations n: [N, Din] (bs = [B, S]); returns o-projected [N, Dout].
  * With `cache`, past_k/past_v [B, Hkv, P, d] are prepended and present_k/present_v are outputs.
+ * With `half`: float16 projections, RoPE and products; the scores' mask and softmax in float32.
  */
-export function attentionCore(g: GraphBuilder, n: string, bs: string, s: AttnCoreSig, cache: boolean): string {
+export function attentionCore(g: GraphBuilder, n: string, bs: string, s: AttnCoreSig, cache: boolean, half?: boolean): string {
   const { heads: H, kvHeads: Hkv, headDim: d, rotaryDim } = s;
   const G = H / Hkv;
   const heads = (t: string, h: number) =>
     g.node('Transpose', [g.node('Reshape', [t, g.node('Concat', [bs, g.i64([h, d])], { axis: 0 })])], { perm: [0, 2, 1, 3] });
-  let q = heads(linear(g, n, 'q', s.bias.q, s.inOut), H); // [B, H, S, d]
-  let k = heads(linear(g, n, 'k', s.bias.k, s.inOut), Hkv); // [B, Hkv, S, d]
-  let v = heads(linear(g, n, 'v', s.bias.v, s.inOut), Hkv);
+  let q = heads(linear(g, n, 'q', s.bias.q, s.inOut, half), H); // [B, H, S, d]
+  let k = heads(linear(g, n, 'k', s.bias.k, s.inOut, half), Hkv); // [B, Hkv, S, d]
+  let v = heads(linear(g, n, 'v', s.bias.v, s.inOut, half), Hkv);
   if (rotaryDim > 0) {
-    const cos = g.input('cos', 'float32', ['S', rotaryDim / 2]);
-    const sin = g.input('sin', 'float32', ['S', rotaryDim / 2]);
+    let cos = g.input('cos', 'float32', ['S', rotaryDim / 2]);
+    let sin = g.input('sin', 'float32', ['S', rotaryDim / 2]);
+    if (half) [cos, sin] = [toHalf(g, cos), toHalf(g, sin)];
     q = rope(g, q, d, rotaryDim, cos, sin);
     k = rope(g, k, d, rotaryDim, cos, sin);
   }
@@ -46,22 +48,24 @@ export function attentionCore(g: GraphBuilder, n: string, bs: string, s: AttnCor
     g.output('present_v', 'float32', ['B', Hkv, 'T', d]);
   }
   // Scale q before the product (smaller than the scores); mask [S, T]: 0 or a large negative.
-  const q5 = g.node('Reshape', [g.node('Mul', [q, g.f32(1 / Math.sqrt(d))]), g.i64([0, Hkv, G, -1, d])]);
+  const q5 = g.node('Reshape', [g.node('Mul', [q, scalar(g, 1 / Math.sqrt(d), half)]), g.i64([0, Hkv, G, -1, d])]);
   const kT = g.node('Transpose', [g.node('Unsqueeze', [k, g.i64([2])])], { perm: [0, 1, 2, 4, 3] });
   const mask = g.input('mask', 'float32', ['S', 'T']);
-  const scores = g.node('Add', [g.node('MatMul', [q5, kT]), mask]);
-  const p = g.node('Softmax', [scores], { axis: -1 });
+  const qk = g.node('MatMul', [q5, kT]);
+  const scores = g.node('Add', [half ? toFloat(g, qk) : qk, mask]);
+  const p32 = g.node('Softmax', [scores], { axis: -1 });
+  const p = half ? toHalf(g, p32) : p32;
   const o5 = g.node('MatMul', [p, g.node('Unsqueeze', [v, g.i64([2])])]); // [B, Hkv, G, S, d]
   const o = g.node('Transpose', [g.node('Reshape', [o5, g.i64([0, H, -1, d])])], { perm: [0, 2, 1, 3] }); // [B, S, H, d]
-  return linear(g, g.node('Reshape', [o, g.i64([-1, H * d])]), 'o', s.bias.o, s.inOut);
+  return linear(g, g.node('Reshape', [o, g.i64([-1, H * d])]), 'o', s.bias.o, s.inOut, half);
 }
 
 export function attentionGraph(s: Extract<BlockSig, { kind: 'attention' }>): GraphBuilder {
   const g = new GraphBuilder('attention');
-  const x = g.input('x', 'float32', ['B', 'S', 'Din']);
+  const x = g.input('x', actType(s.half), ['B', 'S', 'Din']);
   const { x2d, bs } = flatten(g, x);
-  const y = attentionCore(g, norm(g, x2d, s.norm), bs, s.attn, s.cache);
-  unflatten(g, g.node('Add', [y, residual(g, x2d, s.shortcut)]), bs, 'y');
-  g.output('y', 'float32', ['B', 'S', 'Dout']);
+  const y = attentionCore(g, norm(g, x2d, s.norm, 'norm', s.half), bs, s.attn, s.cache, s.half);
+  unflatten(g, g.node('Add', [y, residual(g, x2d, s.shortcut, s.half)]), bs, 'y');
+  g.output('y', actType(s.half), ['B', 'S', 'Dout']);
   return g;
 }

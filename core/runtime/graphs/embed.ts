@@ -1,6 +1,7 @@
 // Token embedding lookup, plus learned absolute positions (opt: row = position + offset).
 // Indices are int32: WebGPU has no native int64.
 import { GraphBuilder } from '../../onnx/graph';
+import { actType, toHalf } from './primitives';
 import type { BlockSig } from './signature';
 
 export function embedGraph(s: Extract<BlockSig, { kind: 'embed' }>): GraphBuilder {
@@ -14,7 +15,9 @@ export function embedGraph(s: Extract<BlockSig, { kind: 'embed' }>): GraphBuilde
     const table = g.input('positions', 'float32', ['P', 'D']);
     y = g.node('Add', [y, g.node('Gather', [table, g.node('Add', [pos, g.i32(s.offset)])], { axis: 0 })]);
   }
+  // `half`: the tables stay float32 (the sum of token and position rows is rounded once).
+  if (s.half) y = toHalf(g, y);
   g.node('Identity', [y], {}, { out: 'y' });
-  g.output('y', 'float32', ['B', 'S', 'D']);
+  g.output('y', actType(s.half), ['B', 'S', 'D']);
   return g;
 }

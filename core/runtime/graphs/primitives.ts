@@ -1,11 +1,33 @@
 // Building blocks shared by the block graphs: norms, linears, activations, the residual shortcut.
-// Primitive opset-21 ops only, all float32, so every graph runs unchanged on CPU and WebGPU.
+// Primitive opset-21 ops only, so every graph runs unchanged on CPU and WebGPU. Float32 by default;
+// with `half` (SliceGPT's calibration passes on a GPU EP) activations, linear weights, the linears'
+// products and the shortcut are float16, as in the reference's fp16 model, while the parts where
+// float16 loses what matters stay float32, as PyTorch does them: the norms (Σx² overflows float16
+// at 4096 wide), the softmax with its mask, the gelu activations and the biases' inputs.
 import type { GraphBuilder } from '../../onnx/graph';
 import type { Activation } from '../../model/config';
 import type { NormSig } from './signature';
 
-/** x: [N, D]. Weight/bias are graph inputs `${p}.weight` / `${p}.bias`. */
-export function norm(g: GraphBuilder, x: string, s: NormSig, p = 'norm'): string {
+/** ONNX element type ids for Cast. */
+const FLOAT = 1;
+const FLOAT16 = 10;
+
+/** The element type of activations and weights in a graph with or without `half`. */
+export const actType = (half?: boolean) => (half ? 'float16' : 'float32') as 'float16' | 'float32';
+
+export const toFloat = (g: GraphBuilder, x: string): string => g.node('Cast', [x], { to: FLOAT });
+export const toHalf = (g: GraphBuilder, x: string): string => g.node('Cast', [x], { to: FLOAT16 });
+
+/** A scalar constant of the activations' type (float16 constants are Casts that ORT folds). */
+export const scalar = (g: GraphBuilder, v: number, half?: boolean): string => (half ? toHalf(g, g.f32(v)) : g.f32(v));
+
+/** x: [N, D]. Weight/bias are graph inputs `${p}.weight` / `${p}.bias` (float32, also with `half`). */
+export function norm(g: GraphBuilder, x: string, s: NormSig, p = 'norm', half?: boolean): string {
+  const y = normF32(g, half ? toFloat(g, x) : x, s, p);
+  return half ? toHalf(g, y) : y;
+}
+
+function normF32(g: GraphBuilder, x: string, s: NormSig, p: string): string {
   if (s.kind === 'layernorm') {
     const w = g.input(`${p}.weight`, 'float32', ['Din']);
     const b = g.input(`${p}.bias`, 'float32', ['Din']);
@@ -24,11 +46,14 @@ export function norm(g: GraphBuilder, x: string, s: NormSig, p = 'norm'): string
  * the weight is fed transposed (`in × out`) and multiplied by MatMul: on WebGPU, MatMul with an
  * in×out weight runs ~2.5× faster than Gemm with transB (measured on an H100: 15 vs 6 TFLOP/s), which
  * pays when weights are uploaded once and reused over many batches (SliceGPT's calibration passes).
+ * `half` (resident mode only, so always in×out): a float16 weight; the bias stays a float32 input.
  */
-export function linear(g: GraphBuilder, x: string, p: string, bias: boolean, inOut = false): string {
-  if (inOut) {
-    const y = g.node('MatMul', [x, g.input(`${p}.weight`, 'float32', [`${p}_in`, `${p}_out`])]);
-    return bias ? g.node('Add', [y, g.input(`${p}.bias`, 'float32', [`${p}_out`])]) : y;
+export function linear(g: GraphBuilder, x: string, p: string, bias: boolean, inOut = false, half?: boolean): string {
+  if (inOut || half) {
+    const y = g.node('MatMul', [x, g.input(`${p}.weight`, actType(half), [`${p}_in`, `${p}_out`])]);
+    if (!bias) return y;
+    const b = g.input(`${p}.bias`, 'float32', [`${p}_out`]);
+    return g.node('Add', [y, half ? toHalf(g, b) : b]);
   }
   const w = g.input(`${p}.weight`, 'float32', [`${p}_out`, `${p}_in`]);
   const inputs = [x, w];
@@ -36,7 +61,9 @@ export function linear(g: GraphBuilder, x: string, p: string, bias: boolean, inO
   return g.node('Gemm', inputs, { transB: 1 });
 }
 
-export function activation(g: GraphBuilder, x: string, act: Activation): string {
+export function activation(g: GraphBuilder, x: string, act: Activation, half?: boolean): string {
+  // SiLU and ReLU are as good in float16; the gelus' polynomials and erf run in float32.
+  if (half && (act === 'gelu' || act === 'gelu_new')) return toHalf(g, activation(g, toFloat(g, x), act));
   switch (act) {
     case 'relu':
       return g.node('Relu', [x]);
@@ -58,8 +85,8 @@ export function activation(g: GraphBuilder, x: string, act: Activation): string 
 }
 
 /** The residual stream entering the block: x itself, or x·S after slicing (S: d_in × d_out). */
-export function residual(g: GraphBuilder, x: string, shortcut: boolean): string {
-  return shortcut ? g.node('MatMul', [x, g.input('shortcut', 'float32', ['Din', 'Dout'])]) : x;
+export function residual(g: GraphBuilder, x: string, shortcut: boolean, half?: boolean): string {
+  return shortcut ? g.node('MatMul', [x, g.input('shortcut', actType(half), ['Din', 'Dout'])]) : x;
 }
 
 /** [B, S, D] → [N, D] and the [B, S] shape to restore it with. */

@@ -27,11 +27,15 @@ export interface MlpCoreSig {
   inOut?: boolean;
 }
 
+/**
+ * `half`: activations, linear weights and the shortcut are float16 (calibration passes on a GPU EP;
+ * see primitives.ts for what stays float32). Absent: everything float32.
+ */
 export type BlockSig =
-  | { kind: 'embed'; positions: boolean; offset: number }
-  | { kind: 'attention'; norm: NormSig; attn: AttnCoreSig; shortcut: boolean; cache: boolean }
-  | { kind: 'mlp'; norm: NormSig; mlp: MlpCoreSig; shortcut: boolean }
-  | { kind: 'parallel'; norm: NormSig; attn: AttnCoreSig; mlp: MlpCoreSig; shortcut: boolean; cache: boolean }
+  | { kind: 'embed'; positions: boolean; offset: number; half?: true }
+  | { kind: 'attention'; norm: NormSig; attn: AttnCoreSig; shortcut: boolean; cache: boolean; half?: true }
+  | { kind: 'mlp'; norm: NormSig; mlp: MlpCoreSig; shortcut: boolean; half?: true }
+  | { kind: 'parallel'; norm: NormSig; attn: AttnCoreSig; mlp: MlpCoreSig; shortcut: boolean; cache: boolean; half?: true }
   | { kind: 'head'; norm: NormSig; bias: boolean; logits: boolean; targets: boolean };
 
 export function normSig(n: NormSpec): NormSig {
