@@ -31,6 +31,7 @@ const MAX_HEADER = 100 * 1024 * 1024;
 
 /** A name from a file, for a one-line message: quoted (newlines escaped) and cut short. */
 export function quoteName(name: unknown): string {
+  if (typeof name === 'string' && name.length <= 80 && /^[\w.\-/]+$/.test(name)) return name;
   const q = typeof name === 'string' ? JSON.stringify(name) : `(${typeof name === 'object' ? (name === null ? 'null' : Array.isArray(name) ? 'an array' : 'an object') : `a ${typeof name}`})`;
   return q.length > 80 ? `${q.slice(0, 77)}…` : q;
 }

@@ -2,6 +2,7 @@
 // a 70B model before downloading its weights. The file is read the untrusting way (regular file, size
 // limit, JSON errors that quote nothing) and parseConfig bounds every shape before any arithmetic.
 import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig, type ModelConfig } from '../model/config';
 import { LIMITS, readJsonObject } from '../model/input-file';
@@ -14,5 +15,6 @@ export async function readPlanConfig(path: string): Promise<ModelConfig> {
   } catch {
     throw new PlanInputError(`${path}: no such model folder or config.json`);
   }
+  if (!existsSync(file)) throw new PlanInputError(`${path}: the folder has no config.json`);
   return parseConfig(await readJsonObject(file, LIMITS.config, PlanInputError));
 }
