@@ -1,4 +1,4 @@
-// `npm run bench -- fuzz [--n 10000] [--seed S] [--parser name[,name…]] [--out file]`: mutated inputs for every
+// `npm run bench -- fuzz [--n 10000] [--seed S] [--parser name[,name…]] [--jobs J] [--out file]`: mutated inputs for every
 // parser that reads what users (or downloads) hand us — sharded index, safetensors headers, sliced folders,
 // config.json → inspect/plan, tokenizer.json, vocab.json + merges.txt, dataset files, the Hub cache — each
 // run in a child process with a per-input limit (2 s of CPU time, 10 s of wall time). Counts per parser:
@@ -20,9 +20,11 @@ export async function main(args: string[]): Promise<void> {
   const chosen = (f.get('parser') ?? Object.keys(TARGETS).join(',')).split(',');
   for (const c of chosen) if (!TARGETS[c]) throw new Error(`unknown parser ${c}: choose from ${Object.keys(TARGETS).join(', ')}`);
   const out = f.get('out') ?? join(import.meta.dirname, 'results', 'fuzz.json');
+  const jobs = Math.max(1, Number(f.get('jobs') ?? 1));
   const parsers: Record<string, TargetReport> = {};
   const t0 = performance.now();
-  for (const name of chosen) {
+  const queue = [...chosen];
+  const one = async (name: string) => {
     let last = 0;
     parsers[name] = await fuzzTarget(name, {
       targets: [name],
@@ -37,7 +39,12 @@ export async function main(args: string[]): Promise<void> {
     });
     const r = parsers[name];
     process.stderr.write(`${name}: ${r.inputs} inputs, ${r.crashes} crashes, ${r.hangs} hangs, ${r.memory} over memory, max extra RSS ${r.maxExtraRssMB} MB, ${r.wallS} s\n`);
-  }
+  };
+  // Parsers in parallel (--jobs): hangs are judged by each child's own CPU time, so sharing cores is fair.
+  await Promise.all(Array.from({ length: jobs }, async () => {
+    for (let name = queue.shift(); name; name = queue.shift()) await one(name);
+  }));
+  const ordered = Object.fromEntries(chosen.map((c) => [c, parsers[c]]));
   const report = {
     bench: 'fuzz',
     date: new Date().toISOString(),
@@ -49,14 +56,16 @@ export async function main(args: string[]): Promise<void> {
       'peak RSS during the input minus RSS before it, when the input set a new process peak',
     seed,
     inputsPerParser: n,
+    parallelJobs: jobs,
     totals: {
       inputs: Object.values(parsers).reduce((a, r) => a + r.inputs, 0),
+      userErrors: Object.values(parsers).reduce((a, r) => a + r.userErrors, 0),
       failures: Object.values(parsers).reduce((a, r) => a + failures(r), 0),
       crashes: Object.values(parsers).reduce((a, r) => a + r.crashes, 0),
       hangs: Object.values(parsers).reduce((a, r) => a + r.hangs, 0),
       wallS: +((performance.now() - t0) / 1000).toFixed(1),
     },
-    parsers,
+    parsers: ordered,
   };
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
