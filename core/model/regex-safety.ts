@@ -176,16 +176,15 @@ export function regexGrowthProblem(re: RegExp, maxLength = 8192, budgetMs = 200)
   for (const ch of probeChars(re.source)) {
     for (const tail of ['', '\u0000', '!']) {
       const text = (len: number) => ch.repeat(len) + tail;
+      // A busy machine (GC, other processes) makes single timings jump: every refusal is re-measured first.
+      const superlinear = (len: number) => len > 64 && timeMs(global, text(len), 3) / Math.max(timeMs(global, text(len / 2), 3), 0.05) > 3;
       let previous = 0;
       for (let len = 64; len <= maxLength; len *= 2) {
         const ms = timeMs(global, text(len));
-        if (ms * (maxLength / len) > budgetMs * 4) return refusal(ch);
-        if (previous > 1 && ms / previous > 3) {
-          const again = timeMs(global, text(len), 3) / timeMs(global, text(len / 2), 3);
-          if (again > 3) return refusal(ch);
-        }
-        if (ms > 20) {
-          if (ms * (maxLength / len) > budgetMs) return refusal(ch);
+        if (previous > 1 && ms / previous > 3 && superlinear(len)) return refusal(ch);
+        if (ms > 20 || len === maxLength) {
+          const best = timeMs(global, text(len), 3);
+          if (best * (maxLength / len) > budgetMs || (best > 1 && superlinear(len))) return refusal(ch);
           break;
         }
         previous = ms;
