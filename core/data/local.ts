@@ -75,8 +75,7 @@ function jsonlDocuments(text: string, path: string, field?: string): string[] {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].trim() === '') continue;
-    let value: unknown;
-    value = parseJsonText(lines[i], `${basename(path)} line ${i + 1}`, DatasetError);
+    const value = parseJsonText(lines[i], `${basename(path)} line ${i + 1}`, DatasetError);
     rows.push(documentOf(value, field, `${basename(path)} line ${i + 1}`));
   }
   return rows;
