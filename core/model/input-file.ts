@@ -109,12 +109,12 @@ export function parseJsonText(text: string, name: string, Err: UserErrorClass): 
 }
 
 /** A JSON object (not an array, null or a scalar), read from a regular file of at most maxBytes. */
-export async function readJsonObject(path: string, maxBytes: number, Err: UserErrorClass): Promise<Record<string, unknown>> {
-  return asObject(parseJsonText(await readInputText(path, maxBytes, Err), basename(path), Err), basename(path), Err);
+export async function readJsonObject(path: string, maxBytes: number, Err: UserErrorClass, name = basename(path)): Promise<Record<string, unknown>> {
+  return asObject(parseJsonText(await readInputText(path, maxBytes, Err), name, Err), name, Err);
 }
 
-export function readJsonObjectSync(path: string, maxBytes: number, Err: UserErrorClass): Record<string, unknown> {
-  return asObject(parseJsonText(readInputTextSync(path, maxBytes, Err), basename(path), Err), basename(path), Err);
+export function readJsonObjectSync(path: string, maxBytes: number, Err: UserErrorClass, name = basename(path)): Record<string, unknown> {
+  return asObject(parseJsonText(readInputTextSync(path, maxBytes, Err), name, Err), name, Err);
 }
 
 export function asObject(v: unknown, name: string, Err: UserErrorClass): Record<string, unknown> {

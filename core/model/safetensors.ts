@@ -80,7 +80,7 @@ export async function readSafetensorsHeader(file: string): Promise<{ tensors: Te
       if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new SafetensorsError(`${name}: tensor ${t} is not described by an object`);
       const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
       if (typeof e.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, e.dtype))
-        throw new SafetensorsError(`${name}: tensor ${t} has unknown dtype ${quoteName(e.dtype)}`);
+        throw new SafetensorsError(`${name}: tensor ${t} has unknown dtype ${typeof e.dtype === 'string' && e.dtype.length <= 40 ? JSON.stringify(e.dtype) : quoteName(e.dtype)}`);
       const dtype = e.dtype as StDtype;
       if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
         throw new SafetensorsError(`${name}: tensor ${t} has an invalid shape`);

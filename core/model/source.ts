@@ -22,7 +22,7 @@ async function readConfig(folder: string): Promise<ModelConfig> {
   if (!st?.isDirectory()) throw new ModelFolderError(`model folder not found: ${folder}`);
   const file = join(folder, 'config.json');
   if (!existsSync(file)) throw new ModelFolderError(`no config.json in ${folder} (not a Hugging Face model folder?)`);
-  return parseConfig(await readJsonObject(file, LIMITS.config, ModelFolderError));
+  return parseConfig(await readJsonObject(file, LIMITS.config, ModelFolderError, `config.json in ${folder}`));
 }
 
 class DenseSource implements ModelSource {
