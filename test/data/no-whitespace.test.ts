@@ -33,3 +33,22 @@ test('maxTokens stops early on ordinary prose too, and a huge maxTokens changes 
   assert.deepEqual(tok.encode(text), tok.encode(text, { maxTokens: 1e9 }));
   assert.ok(tok.encode(text, { maxTokens: 100 }).length < 200);
 });
+
+test('random windows ask the tokenizer only for what a window needs (maxTokens on every document)', async () => {
+  const tok = await loadTokenizer(join(MODELS, 'tiny-llama'));
+  const calls: Array<{ chars: number; maxTokens?: number; ids: number }> = [];
+  const observed = {
+    ...tok,
+    vocabSize: tok.vocabSize,
+    encode(text: string, opts?: { addSpecialTokens?: boolean; maxTokens?: number }) {
+      const ids = tok.encode(text, opts);
+      calls.push({ chars: text.length, maxTokens: opts?.maxTokens, ids: ids.length });
+      return ids;
+    },
+  };
+  const ds = await openDataset(file);
+  const w = calibrationWindows(observed, ds, { nsamples: 1, seqlen: 256, sampling: 'random' });
+  assert.equal(w.ids.length, 256);
+  const big = calls.filter((c) => c.chars > 1_000_000);
+  assert.ok(big.length > 0 && big.every((c) => c.maxTokens !== undefined && c.ids <= c.maxTokens + MAX_PIECE_CHARS), JSON.stringify(big));
+});
