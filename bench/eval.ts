@@ -5,8 +5,9 @@ import { join, basename } from 'node:path';
 import { evaluate, type EvaluateResult } from '../core/eval/evaluate';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import type { JobContext } from '../core/jobs/context';
+import { sharedModel } from '../test/shared';
 
-const SHARED = ['tiny-llama', 'tiny-opt', 'tiny-phi', 'tiny-stories'].map((m) => join('/work/shared/models', m));
+const SHARED = ['tiny-llama', 'tiny-opt', 'tiny-phi', 'tiny-stories'].map((m) => sharedModel(m));
 
 function parse(args: string[]) {
   const out: { models: string[]; tasks?: string; limit?: number; offset?: number; ep?: ExecutionProvider; artifacts?: string; tag?: string } = { models: [] };

@@ -8,8 +8,7 @@
 //   flags: --models a,b  --ratio 0.25  --dtypes f32,f16  --windows N  --nsamples 64  --no-dense  --models-dir DIR
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { quietContext, type JobContext } from '../core/jobs/context';
 import { sliceModel } from '../core/slicegpt/slice-model';
 import { exportOnnx } from '../core/export/onnx';
@@ -17,8 +16,8 @@ import { exportSafetensors } from '../core/export/safetensors';
 import { verifyOnnx, type VerifyResult } from '../core/export/verify-onnx';
 import type { WeightDtype } from '../core/export/onnx-assembler';
 import { flags } from './lib/flags';
+import { SHARED_MODELS } from '../test/shared';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -50,7 +49,7 @@ async function exportAndVerify(model: string, dir: string, dtype: WeightDtype, m
 
 export async function main(args: string[]): Promise<void> {
   const f = flags(args);
-  const modelsDir = resolve(f.get('models-dir') ?? join(root, '../shared/models'));
+  const modelsDir = resolve(f.get('models-dir') ?? SHARED_MODELS);
   const models = (f.get('models') ?? 'tiny-llama,tiny-opt,tiny-phi,tiny-stories').split(',');
   const ratio = Number(f.get('ratio') ?? 0.25);
   const dtypes = (f.get('dtypes') ?? 'f32,f16').split(',') as WeightDtype[];

@@ -15,9 +15,10 @@ import { forward } from '../core/runtime/forward';
 import { createBlockRunner } from '../core/runtime/runner';
 import { writeSafetensors, type TensorToWrite } from '../core/model/safetensors-writer';
 import type { ExecutionProvider } from '../core/runtime/contract';
+import { SHARED_MODELS, sharedData } from '../test/shared';
 
-const MODELS = process.env.SLICE_SHARED_MODELS ?? '/work/shared/models';
-const WIKI = process.env.SLICE_WIKITEXT ?? '/work/shared/data/wikitext-2-raw/wiki.test.raw';
+const MODELS = SHARED_MODELS;
+const WIKI = sharedData('wikitext-2-raw', 'wiki.test.raw');
 
 function opt(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);

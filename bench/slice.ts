@@ -13,8 +13,7 @@
 // full depth, plus peak RSS.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { openModel } from '../core/model/source';
 import { loadTokenizer } from '../core/model/tokenizer';
 import { wikitext2 } from '../core/data/wikitext2';
@@ -31,8 +30,8 @@ import { rotateAndSlice } from '../core/slicegpt/rotate-and-slice';
 import { makeSchedule } from '../core/slicegpt/schedule';
 import { createSignalEngine, type EngineKind, type SignalEngine } from '../core/slicegpt/engine';
 import { flags } from './lib/flags';
+import { SHARED_MODELS, sharedData } from '../test/shared';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 
 const stderrCtx = (): JobContext => ({
@@ -42,7 +41,7 @@ const stderrCtx = (): JobContext => ({
 });
 
 async function protocol(f: Map<string, string>): Promise<void> {
-  const modelsDir = resolve(f.get('models-dir') ?? join(root, '../shared/models'));
+  const modelsDir = resolve(f.get('models-dir') ?? SHARED_MODELS);
   const models = (f.get('models') ?? 'tiny-llama,tiny-opt,tiny-phi,tiny-stories').split(',');
   const ratios = (f.get('ratios') ?? '0.1,0.2,0.25,0.3,0.5').split(',').map(Number);
   const nsamples = Number(f.get('nsamples') ?? 64);
@@ -83,7 +82,7 @@ async function protocol(f: Map<string, string>): Promise<void> {
 
 async function synthetic(f: Map<string, string>): Promise<void> {
   const name = f.get('synthetic')!;
-  const dir = resolve(f.get('configs-dir') ?? join(root, '../shared/data/configs'));
+  const dir = resolve(f.get('configs-dir') ?? sharedData('configs'));
   const file = readdirSync(dir).find((x) => x.startsWith(name) && x.endsWith('.json'));
   if (!file) throw new Error(`no config ${name}*.json in ${dir}`);
   const raw = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;

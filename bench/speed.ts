@@ -2,10 +2,10 @@
 //   npm run bench -- speed [folder …] [--batch N] [--ep cpu] [--prompt P] [--new N] [--repeats R]
 // Without folders: tiny-llama. Each model runs in this process one after the other; peak RSS is the
 // process's, so compare memory only from separate invocations.
-import { join } from 'node:path';
 import { bench, type BenchResult } from '../core/eval/speed';
 import { quietContext } from '../core/jobs/context';
 import type { ExecutionProvider } from '../core/runtime/contract';
+import { sharedModel } from '../test/shared';
 
 export async function main(args: string[]): Promise<void> {
   const models: string[] = [];
@@ -19,7 +19,7 @@ export async function main(args: string[]): Promise<void> {
     else if (a === '--repeats') p.repeats = Number(args[++i]);
     else models.push(a);
   }
-  if (models.length === 0) models.push(join('/work/shared/models', 'tiny-llama'));
+  if (models.length === 0) models.push(sharedModel('tiny-llama'));
   const results: BenchResult[] = [];
   for (const model of models) results.push(await bench(quietContext(), { model, ...p }));
   console.log(JSON.stringify({ bench: 'speed', results }, null, 1));

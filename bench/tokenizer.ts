@@ -5,8 +5,9 @@ import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { loadTokenizer } from '../core/model/tokenizer';
 import { readTokenizerFiles } from '../core/model/tokenizer-files';
 import { wikitext2 } from '../core/data/wikitext2';
+import { SHARED } from '../test/shared';
 
-const shared = new URL('../../shared/', import.meta.url).pathname;
+const shared = `${SHARED}/`;
 const folders: Record<string, string> = {
   'llama-2': `${shared}data/tokenizers/llama-2`,
   'phi-2': `${shared}data/tokenizers/phi-2`,

@@ -8,8 +8,7 @@
 //          --models-dir DIR  --per-layer (also slice per-layer, for the side-by-side comparison)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { openModel } from '../core/model/source';
 import { loadTokenizer } from '../core/model/tokenizer';
 import { wikitext2 } from '../core/data/wikitext2';
@@ -22,8 +21,8 @@ import { sliceModel } from '../core/slicegpt/slice-model';
 import { openAnyModel } from '../core/slicegpt/open';
 import { loadCalibration } from '../core/slicegpt/calibration-input';
 import { flags } from './lib/flags';
+import { SHARED_MODELS } from '../test/shared';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 
 const stderrCtx = (): JobContext => ({
@@ -34,7 +33,7 @@ const stderrCtx = (): JobContext => ({
 
 export async function main(args: string[]): Promise<void> {
   const f = flags(args);
-  const modelsDir = resolve(f.get('models-dir') ?? join(root, '../shared/models'));
+  const modelsDir = resolve(f.get('models-dir') ?? SHARED_MODELS);
   const models = (f.get('models') ?? 'tiny-llama,tiny-opt,tiny-phi,tiny-stories').split(',');
   const ratios = (f.get('ratios') ?? '0.1,0.2,0.25,0.3,0.5').split(',').map(Number);
   const nsamples = Number(f.get('nsamples') ?? 64);

@@ -3,8 +3,9 @@
 //   dist/cli.mjs            the CLI (bin/slice-studio.mjs runs it)
 //   dist/job-worker.mjs     the jobs runner's worker thread
 //   dist/electron/main.cjs, dist/electron/preload.cjs
+//   dist/bench-pipeline.mjs  (only with `bench`: the pipeline benchmark for the GPU machine, which has no tsx)
 // Native and binary-bearing packages stay external: they are loaded from node_modules at run time.
-// Usage: node scripts/build.mjs [renderer|node]...   (default: both)
+// Usage: node scripts/build.mjs [renderer|node|bench]...   (default: renderer + node)
 import { build as esbuild } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +67,21 @@ export async function buildNode(outdir = join(root, 'dist')) {
   });
 }
 
+/**
+ * The pipeline benchmark as one ESM file. It needs at run time only the external packages it reaches:
+ * onnxruntime-node (+ onnxruntime-common) and node-llama-cpp (the GGUF check) — not better-sqlite3 (no store).
+ */
+export async function buildBench(outdir = join(root, 'dist')) {
+  await esbuild({
+    ...common,
+    entryPoints: { 'bench-pipeline': join(root, 'bench/lib/pipeline-entry.ts') },
+    outdir,
+    format: 'esm',
+    outExtension: { '.js': '.mjs' },
+    banner: { js: ESM_BANNER },
+  });
+}
+
 export async function buildRenderer() {
   const { build } = await import('vite');
   await build({ configFile: join(root, 'renderer/vite.config.ts'), logLevel: 'warn' });
@@ -78,5 +94,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     rmSync(join(root, 'dist'), { recursive: true, force: true });
     await buildNode();
   }
+  if (parts.includes('bench')) await buildBench();
   console.log(`built ${parts.length ? parts.join(' + ') : 'renderer + node'} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

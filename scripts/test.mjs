@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { browserRequired, CHROMIUM_HINT, findChromium } from './chromium.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
@@ -16,10 +17,19 @@ const files = [];
     else if (name.endsWith('.test.ts')) files.push(relative(root, p));
   }
 })(join(root, 'test'));
-const chosen = filters.length ? files.filter((f) => filters.some((s) => f.includes(s))) : files;
+let chosen = filters.length ? files.filter((f) => filters.some((s) => f.includes(s))) : files;
 if (chosen.length === 0) {
   console.error(`no test files match ${filters.join(', ')}`);
   process.exit(1);
+}
+
+// Without a browser the end-to-end tests cannot run: skip them with one line, except on CI (CI=true), where
+// they must run and a missing browser fails them (the e2e session says why).
+const browserTests = chosen.filter((f) => f.startsWith('test/e2e/'));
+if (browserTests.length && !findChromium() && !browserRequired()) {
+  console.log(`skipping ${browserTests.length} browser test file(s) in test/e2e: no Chromium found; ${CHROMIUM_HINT}`);
+  chosen = chosen.filter((f) => !browserTests.includes(f));
+  if (chosen.length === 0) process.exit(0);
 }
 
 /** Newest modification time under the given files/folders (what the renderer build reads). */

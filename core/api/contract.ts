@@ -10,7 +10,8 @@
 import type { HardwareReport } from '../hardware/types';
 import type { ModelInspection } from '../model/inspect';
 import type { JobInfo } from '../jobs/runner';
-import type { Estimate, PlanHardware, PlanResult } from '../plan/index';
+import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../plan/index';
+import type { Resumability } from './resumability';
 import type { ApiEvent, JobId, RunId } from './events';
 import {
   array,
@@ -34,6 +35,7 @@ export type { HardwareReport } from '../hardware/types';
 export type { ModelInspection } from '../model/inspect';
 export type { JobInfo } from '../jobs/runner';
 export type { Estimate, PlanHardware, PlanResult } from '../plan/index';
+export type { Resumability } from './resumability';
 
 // Runs and models are the store's rows, as stored (JSON columns parsed): the contract does not re-shape them.
 export type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind } from '../store/types';
@@ -86,6 +88,11 @@ export const planOptions = object({
   ratio: optional(number),
   round: optional(positiveInteger),
   sliceHead: optional(boolean),
+  /** Calibration samples and length, for the slicing job's predicted cost (default 128 × 2048). */
+  nsamples: optional(positiveInteger),
+  seqlen: optional(positiveInteger),
+  /** The execution provider the slice will run on (default: the one hardware detection chose; 'webgpu' for given GPU sizes). */
+  ep: optional(nonEmptyString),
 });
 export type PlanModelOptions = ReturnType<typeof planOptions.check>;
 
@@ -95,6 +102,8 @@ export interface PlanModelResult {
   estimate: Estimate | null;
   /** What the plan was made for: the detected GPUs and free RAM ('auto'), or the given sizes. */
   hardware: PlanHardware;
+  /** What slicing at opts.ratio (else the planned ratio, else 25 %) will cost: time, RAM, VRAM, disk (core/plan/predict.ts). */
+  slicing: SlicePrediction;
 }
 
 /** A run as the comparison view needs it: everything stored about it, plus its parent's key metrics. */
@@ -164,6 +173,11 @@ export const API_METHODS = {
     'Continue a cancelled, failed or interrupted slice run from its checkpoint (a new run)',
     [['runId', runId]],
     returns<{ jobId: JobId; runId: RunId }>(),
+  ),
+  resumability: method(
+    'Whether resumeJob would continue this run from a checkpoint, and if not, why (one line)',
+    [['runId', runId]],
+    returns<Resumability>(),
   ),
   chooseModelPath: method(
     'Desktop only: a native folder picker; null when dismissed',

@@ -2,7 +2,7 @@
 // store. Every inspection and hardware snapshot is recorded; every change is announced as a StateEvent so
 // all connected clients (window, browser tabs) refetch instead of drifting apart.
 import { existsSync, readFileSync } from 'node:fs';
-import { freemem } from 'node:os';
+import { availableParallelism, freemem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { detectHardware, type DetectOptions } from '../hardware/detect';
 import { inspectModel } from '../model/inspect';
@@ -12,12 +12,13 @@ import { storeRecorder } from '../jobs/store-recorder';
 import { JobRunner, type RunnerOptions } from '../jobs/runner';
 import { getJob, jobKinds } from '../jobs/registry';
 import { defaultSliceOut, type SliceParams } from '../jobs/kinds/slice';
-import { estimate, parseGpuList, plan, readPlanConfig, type PlanHardware } from '../plan/index';
+import { estimate, parseGpuList, plan, predictSlice, readPlanConfig, type PlanHardware } from '../plan/index';
 import { appRoot } from '../transports/app-root';
 import type { AppInfo, ApiArgs, ApiResult, SliceStudioApi } from './contract';
 import { EventHub } from './events';
 import { PayloadError } from './validate';
 import { compare, linksFor, recordResult } from './run-links';
+import { resumability } from './resumability';
 
 export class NotAvailableError extends Error {
   override name = 'NotAvailableError';
@@ -176,10 +177,16 @@ export class SliceStudioService implements SliceStudioApi {
     const config = await readPlanConfig(resolve(path));
     const hardware = await this.#planHardware(opts.gpus ?? 'auto');
     const options = { format: opts.format, ctx: opts.ctx, batch: opts.batch, round: opts.round, sliceHead: opts.sliceHead };
+    const planned = plan(config, hardware, options);
+    // The slice runs on the provider detection chose, or on a GPU EP when the plan is for given GPU sizes
+    // (another machine: its CPU is taken to be the measured profile's, not this one's).
+    const ep = opts.ep ?? ((opts.gpus ?? 'auto') === 'auto' ? (await this.getHardware()).chosenProvider.ep : (opts.gpus as number[]).length ? 'webgpu' : 'cpu');
+    const ratio = opts.ratio ?? (planned.ratio || 0.25);
     return {
-      plan: plan(config, hardware, options),
+      plan: planned,
       estimate: opts.ratio === undefined ? null : estimate(config, hardware, opts.ratio, options),
       hardware,
+      slicing: predictSlice(config, { ratio, nsamples: opts.nsamples ?? 128, seqlen: opts.seqlen ?? 2048, ep, cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined, round: opts.round }),
     };
   }
 
@@ -205,10 +212,8 @@ export class SliceStudioService implements SliceStudioApi {
   async resumeJob(...[id]: ApiArgs<'resumeJob'>): Promise<ApiResult<'resumeJob'>> {
     const run = this.#store.getRun(id);
     if (!run) throw new RunNotFoundError(`no run with id ${id}`);
-    if (run.kind !== 'slice') throw new NotAvailableError(`run ${id} is a ${run.kind} run: only slice runs can be resumed`);
-    if (run.status === 'done') throw new NotAvailableError(`run ${id} finished: there is nothing to resume`);
-    const live = this.#runner.list().some((j) => j.runId === id);
-    if (live || run.status === 'queued') throw new NotAvailableError(`run ${id} is still running`);
+    const can = resumability(run, this.#runner.list().some((j) => j.runId === id));
+    if (!can.resumable) throw new NotAvailableError(can.reason);
     // A run still marked running that no job of ours runs was interrupted (the app or the machine stopped).
     if (run.status === 'running') this.#store.failRun(id, 'interrupted');
     const s = run.settings as Partial<SliceParams>;
@@ -221,6 +226,12 @@ export class SliceStudioService implements SliceStudioApi {
     const started = await this.#start('slice', params, name, { resumeOf: id }, { modelId: run.modelId, parentRunId: run.parentRunId });
     this.events.emit({ channel: 'state', type: 'runs-changed', runId: id });
     return started;
+  }
+
+  async resumability(...[id]: ApiArgs<'resumability'>): Promise<ApiResult<'resumability'>> {
+    const run = this.#store.getRun(id);
+    if (!run) throw new RunNotFoundError(`no run with id ${id}`);
+    return resumability(run, this.#runner.list().some((j) => j.runId === id));
   }
 
   async cancelJob(...[jobId]: ApiArgs<'cancelJob'>): Promise<boolean> {

@@ -21,8 +21,15 @@ export type Infer<V> = V extends Validator<infer T> ? T : never;
 const typeName = (v: unknown): string =>
   v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v;
 
+/** What was sent, as the sender would recognise it: a scalar itself (quoted, shortened), else its type. */
+function shown(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return typeName(v);
+}
+
 function fail(where: string, describe: string, value: unknown): never {
-  throw new PayloadError(`${where} must be ${describe} (got ${typeName(value)})`);
+  throw new PayloadError(`${where} must be ${describe} (got ${shown(value)})`);
 }
 
 function make<T>(describe: string, test: (v: unknown) => boolean): Validator<T> {

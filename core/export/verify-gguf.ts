@@ -15,6 +15,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { checkCancelled, quietContext, type JobContext } from '../jobs/context';
+import { FileType } from './gguf/constants';
+
+const FILE_TYPE_DTYPES: Record<number, string> = { [FileType.ALL_F32]: 'f32', [FileType.MOSTLY_F16]: 'f16', [FileType.MOSTLY_Q8_0]: 'q8_0', [FileType.MOSTLY_Q4_0]: 'q4_0' };
 
 export interface VerifyGgufOptions {
   /** The folder the GGUF was exported from (our tokenizer; in-app numbers with `compare`). */
@@ -54,6 +57,8 @@ export interface VerifyGgufResult {
   runtime: string;
   source: string | null;
   seconds: number;
+  /** The file's general.file_type as a dtype name (f32, f16, q8_0, q4_0), null for other types. */
+  dtype: string | null;
   inApp?: { perplexity: number; greedy: GreedyResult };
 }
 
@@ -204,6 +209,7 @@ export async function verifyGguf(file: string, o: VerifyGgufOptions = {}, ctx: J
       runtime: `llama.cpp (node-llama-cpp ${nodeLlamaCppVersion()})`,
       source,
       seconds: (performance.now() - started) / 1000,
+      dtype: FILE_TYPE_DTYPES[Number(meta.general?.file_type)] ?? null,
     };
 
     if (o.compare && source) {

@@ -15,6 +15,7 @@ import { windowsOf } from '../runtime/perplexity';
 import { ExportError } from './errors';
 import { readManifest } from './model-files';
 import { ONNX_MODEL } from './onnx';
+import type { Verdict } from './verdict';
 
 export interface VerifyOptions {
   /** Folder to compute the app's numbers on (default: the source named in the export's manifest). */
@@ -58,6 +59,10 @@ export interface VerifyResult {
     /** Index of the first differing generated token, −1 when identical. */
     firstDifference: number;
   };
+  /** How the export stores its weights (f32, f16, q8_0, q4_0), where it records it. */
+  dtype?: string | null;
+  /** Pass or fail against the tolerance for that dtype (only with a comparison). */
+  verdict?: Verdict;
 }
 
 export const DEFAULT_PROMPT = 'Once upon a time';

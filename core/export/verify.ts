@@ -8,6 +8,8 @@ import { ExportError } from './errors';
 import { releaseLlama, verifyGguf, type VerifyGgufResult } from './verify-gguf';
 import { ONNX_MODEL } from './onnx';
 import { verifyOnnx, type VerifyOptions, type VerifyResult } from './verify-onnx';
+import { readManifest } from './model-files';
+import { exportVerdict } from './verdict';
 
 export type { VerifyOptions, VerifyResult } from './verify-onnx';
 
@@ -15,15 +17,15 @@ export async function verifyExport(path: string, o: VerifyOptions = {}, ctx: Job
   if (!path) throw new ExportError('verify-export needs an exported file or folder');
   if (!existsSync(path)) throw new ExportError(`no such file or folder: ${path}`);
   const isDir = statSync(path).isDirectory();
-  if (isDir && existsSync(join(path, ONNX_MODEL))) return verifyOnnx(path, o, ctx);
+  if (isDir && existsSync(join(path, ONNX_MODEL))) return judged(await verifyOnnx(path, o, ctx), readManifest(path)?.dtype ?? null);
   if (!isDir && path.endsWith('.onnx')) {
     if (!path.endsWith(ONNX_MODEL)) throw new ExportError(`expected an export folder with ${ONNX_MODEL}, got ${path}`);
-    return verifyOnnx(dirname(path), o, ctx);
+    return judged(await verifyOnnx(dirname(path), o, ctx), readManifest(dirname(path))?.dtype ?? null);
   }
   if (!isDir && path.toLowerCase().endsWith('.gguf')) {
     try {
       const r = await verifyGguf(path, { source: o.source, maxWindows: o.maxWindows, seqLen: o.seqLen, prompt: o.prompt, maxNewTokens: o.maxNewTokens, compare: !o.skipInApp }, ctx);
-      return fromGguf(path, r);
+      return judged(fromGguf(path, r), r.dtype);
     } finally {
       await releaseLlama();
     }
@@ -31,6 +33,11 @@ export async function verifyExport(path: string, o: VerifyOptions = {}, ctx: Job
   if (isDir && existsSync(join(path, 'slicing_config.json')))
     throw new ExportError(`${path} is a safetensors (sliced model) folder: Slice Studio runs it directly (slice-studio ppl ${path}); verify-export checks ONNX folders and .gguf files`);
   throw new ExportError(`${path} is neither an ONNX export folder (with ${ONNX_MODEL}) nor a .gguf file`);
+}
+
+/** The result with its dtype and, where the app's numbers were compared, the verdict for that dtype. */
+function judged(r: VerifyResult, dtype: string | null): VerifyResult {
+  return { ...r, dtype, ...(r.comparison ? { verdict: exportVerdict(dtype, r.comparison) } : {}) };
 }
 
 /** llama.cpp's numbers in the shape every export's verification reports. */

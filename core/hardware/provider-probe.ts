@@ -60,7 +60,7 @@ export function explainFailure(ep: ExecutionProvider, message: string, stderr = 
     }
   }
   if (ep === 'cuda' && /Failed to load (shared )?library|providers_shared|libonnxruntime_providers_cuda/i.test(text))
-    return 'CUDA provider library not installed or CUDA/cuDNN not found (onnxruntime-node installs it with ONNXRUNTIME_NODE_INSTALL_CUDA)';
+    return 'CUDA provider library not installed or CUDA 12/cuDNN not found (install it: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js)';
   if (/not supported|No such provider|Unsupported/i.test(message)) return `${ep} is not available in this onnxruntime-node build: ${clean(message)}`;
   return `${ep} failed to start: ${clean(message) || 'unknown error'}`;
 }

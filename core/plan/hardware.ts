@@ -29,7 +29,7 @@ export function parseGpuList(list: string, ramFreeBytes = 0): PlanHardware {
     const gb = Number(p.replace(/\s*gi?b$/i, ''));
     if (!Number.isFinite(gb) || gb <= 0 || gb > 4096) throw new PlanInputError(`--gpus: "${p}" is not a GPU size in GB (e.g. 24)`);
     const bytes = Math.round(gb * GiB);
-    return { name: `GPU ${i} (${gb} GB)`, freeBytes: bytes, totalBytes: bytes };
+    return { name: `GPU ${i} (${gb} GiB)`, freeBytes: bytes, totalBytes: bytes };
   });
   return { gpus, ramFreeBytes };
 }

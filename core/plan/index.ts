@@ -13,3 +13,5 @@ export {
   weightBytes, kvBytesPerLayer, workingSet, splitAcrossDevices, slicingJobRam, GPU_RUNTIME_BYTES, CPU_RUNTIME_BYTES, PROMPT_CHUNK, SLICING_RUNTIME_BYTES,
   type DeviceUsage, type UsageBreakdown, type SlicingRam, type KvDtype,
 } from './memory';
+export { predictSlice, chooseProfile, type SlicePrediction, type PredictInput, type PhaseSeconds } from './predict';
+export { PROFILES, type HardwareProfile, type MeasuredPoint } from './measured';

@@ -141,7 +141,7 @@ function suggest(c: ModelConfig, hw: PlanHardware, o: ResolvedOptions, grid: num
   // Another GPU: the smallest whole-GB card that, added after these, makes it fit within the quality cliff if
   // possible (else anywhere on the grid). Fitting only improves with a bigger card, so bisect.
   const fitsWith = (gb: number, g: number[]): number | null =>
-    smallestFittingRatio(c, { ...hw, gpus: [...hw.gpus, { name: `extra GPU (${gb} GB)`, freeBytes: gb * GiB, totalBytes: gb * GiB }] }, o, g);
+    smallestFittingRatio(c, { ...hw, gpus: [...hw.gpus, { name: `extra GPU (${gb} GiB)`, freeBytes: gb * GiB, totalBytes: gb * GiB }] }, o, g);
   const cliffGrid = grid.filter((r) => r <= QUALITY_CLIFF);
   for (const g of [cliffGrid, grid]) {
     if (fitsWith(MAX_EXTRA_GPU_GB, g) === null) continue;
@@ -154,7 +154,7 @@ function suggest(c: ModelConfig, hw: PlanHardware, o: ResolvedOptions, grid: num
     }
     const r = fitsWith(hi, g)!;
     const what = hw.gpus.length === 0 ? 'a GPU' : 'another GPU';
-    out.push({ kind: 'gpu', gb: hi, ratio: r, text: `${what} with ${hi} GB free fits at ${pctOf(r)}` });
+    out.push({ kind: 'gpu', gb: hi, ratio: r, text: `${what} with ${hi} GiB free fits at ${pctOf(r)}` });
     break;
   }
   // The CPU: the dense model needs no slicing there, only RAM.
@@ -162,7 +162,7 @@ function suggest(c: ModelConfig, hw: PlanHardware, o: ResolvedOptions, grid: num
   const needGb = Math.ceil(cpu.totalBytes / GiB);
   const have = hw.ramFreeBytes > 0 ? `; ${formatBytes(hw.ramFreeBytes)} is free` : '';
   if (hw.gpus.length > 0 || hw.ramFreeBytes < cpu.totalBytes) {
-    out.push({ kind: 'cpu', gb: needGb, ratio: 0, text: `running on the CPU (slower) needs about ${needGb} GB of RAM for the dense model in ${o.format.label}${have}` });
+    out.push({ kind: 'cpu', gb: needGb, ratio: 0, text: `running on the CPU (slower) needs about ${needGb} GiB of RAM for the dense model in ${o.format.label}${have}` });
   }
   return out;
 }

@@ -19,6 +19,7 @@ import { loadCalibration } from './calibration-input';
 import { sliceUniform } from './uniform';
 import { createSignalEngine } from './engine';
 import { prepareOut, validateSliceOptions } from './out-folder';
+import { preflight } from './preflight';
 
 export interface SliceOptions {
   /** Dense Hugging Face model folder. */
@@ -87,6 +88,8 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   if (isSlicedModelFolder(o.model)) throw new SliceOptionsError(`${o.model} is already a sliced model; slice the dense original instead`);
   const src: ModelSource = await openModel(o.model);
   const cfg = src.config;
+  const predicted = preflight(cfg, { out: o.out, ratio: o.ratio, nsamples: o.calibration?.nsamples ?? o.nsamples, seqlen: o.calibration?.seqlen ?? o.seqlen, ep: o.ep, round: o.round, rotation: 'per-layer', resume: o.resume, ramBudgetBytes: o.ramBudgetBytes, deviceBudgetBytes: o.deviceBudgetBytes, outputBytesPerWeight: o.dtype === 'float16' ? 2 : 4 });
+  ctx.log(`predicted: ${Math.round(predicted.totalSeconds / 60)} min, peak RAM ${(predicted.peakRamBytes / 2 ** 30).toFixed(1)} GiB, disk ${(predicted.disk.totalBytes / 2 ** 30).toFixed(1)} GiB (${predicted.profile.description})`);
   const calibration = o.calibration ?? (await loadCalibration(o.model, o));
   if (calibration.ids.length !== calibration.nsamples * calibration.seqlen) throw new SliceOptionsError('calibration ids do not match nsamples × seqlen');
   const schedule = makeSchedule({ hiddenSize: cfg.hiddenSize, layers: cfg.numLayers, parallelBlocks: cfg.parallelBlocks, ratio: o.ratio, round: o.round, sliceHead: o.sliceHead });

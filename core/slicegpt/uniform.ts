@@ -38,6 +38,7 @@ import { toSlicingConfig } from './slicing-config';
 import { loadCalibration } from './calibration-input';
 import type { LayerTiming, SignalName, SignalStats } from './rotate-and-slice';
 import type { SliceOptions, SliceResult } from './slice-model';
+import { preflight } from './preflight';
 
 export type UniformSliceOptions = Omit<SliceOptions, 'rotations' | 'sliceHead' | 'resume'> & {
   /** Ignored: uniform mode always slices the head (the residual has width d everywhere). */
@@ -83,6 +84,7 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
   if (o.resume) ctx.log('uniform rotation has no checkpoints; starting a fresh run');
   const src: ModelSource = await openModel(o.model);
   const cfg = src.config;
+  preflight(cfg, { out: o.out, ratio: o.ratio, nsamples: o.calibration?.nsamples ?? o.nsamples, seqlen: o.calibration?.seqlen ?? o.seqlen, ep: o.ep, round: o.round, rotation: 'uniform', resume: false, ramBudgetBytes: o.ramBudgetBytes, outputBytesPerWeight: o.dtype === 'float16' ? 2 : 4 });
   const D = cfg.hiddenSize;
   const L = cfg.numLayers;
   const cal = o.calibration ?? (await loadCalibration(o.model, o));

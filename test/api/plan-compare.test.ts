@@ -9,9 +9,10 @@ import { callApi } from '../../core/api/dispatch';
 import type { ComparedRun, PlanModelResult } from '../../core/api/contract';
 import { Store } from '../../core/store/store';
 import { GiB } from '../../core/plan/index';
+import { sharedData, sharedModel } from '../shared';
 
-const configs = join(import.meta.dirname, '../../../shared/data/configs');
-const tinyLlama = join(import.meta.dirname, '../../../shared/models/tiny-llama');
+const configs = sharedData('configs');
+const tinyLlama = sharedModel('tiny-llama');
 let dir: string;
 let service: SliceStudioService;
 

@@ -27,10 +27,10 @@ test('well-formed payloads pass and optional trailing arguments may be left out'
 test('malformed payloads are refused with one line naming the method and the argument', () => {
   const cases: [string, unknown, RegExp][] = [
     ['inspectModel', [], /^inspectModel: missing argument "path" \(a non-empty string\)$/],
-    ['inspectModel', [42], /^inspectModel: "path" must be a non-empty string \(got number\)$/],
+    ['inspectModel', [42], /^inspectModel: "path" must be a non-empty string \(got 42\)$/],
     ['inspectModel', ['  '], /must be a non-empty string/],
     ['inspectModel', ['/a', '/b'], /^inspectModel takes 1 argument, got 2$/],
-    ['renameRun', ['3', 'x'], /^renameRun: "id" must be a positive integer \(got string\)$/],
+    ['renameRun', ['3', 'x'], /^renameRun: "id" must be a positive integer \(got "3"\)$/],
     ['renameRun', [3], /missing argument "name"/],
     ['getRun', [0], /"id" must be a positive integer/],
     ['getHardware', ['yes'], /"refresh" must be true or false/],
@@ -38,7 +38,7 @@ test('malformed payloads are refused with one line naming the method and the arg
     ['listRuns', [{ stauts: 'done' }], /has an unknown field "stauts"/],
     ['listRuns', [[1]], /"filter" must be an object \(got an array\)/],
     ['startJob', [{ params: {} }], /"spec"\.kind/],
-    ['startJob', [{ kind: 'x', params: 'p' }], /"spec"\.params must be an object \(got string\)/],
+    ['startJob', [{ kind: 'x', params: 'p' }], /"spec"\.params must be an object \(got "p"\)/],
     ['cancelJob', [null], /missing argument "jobId"/],
   ];
   for (const [method, payload, message] of cases) {

@@ -5,8 +5,9 @@ import { wikitext2 } from '../../core/data/wikitext2';
 import { DatasetError } from '../../core/data/dataset';
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { resourcePath } from '../../core/paths';
+import { SHARED_MODELS } from '../shared';
 
-const sharedModels = new URL('../../../shared/models/', import.meta.url).pathname;
+const sharedModels = `${SHARED_MODELS}/`;
 const validation = await wikitext2('validation');
 const llama = await loadTokenizer(resourcePath('models', 'tiny-llama'));
 const stories = await loadTokenizer(`${sharedModels}tiny-stories`);

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { wikitext2, wikitext2TestText, wikitext2Path } from '../../core/data/wikitext2';
 import { DatasetError } from '../../core/data/dataset';
+import { SHARED_DATA } from '../shared';
 
-const shared = new URL('../../../shared/data/', import.meta.url).pathname;
+const shared = `${SHARED_DATA}/`;
 
 test('the bundled test split has the 4,358 Hub rows, each a line with its newline', async () => {
   const { name, rows } = await wikitext2('test');

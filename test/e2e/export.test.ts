@@ -1,23 +1,25 @@
 // End to end through the Export panel, in Debian's Chromium against `serve` (a fresh data directory):
 // slice the shared tiny-llama at 25 % through the API (16 × 128 calibration tokens), open the slice's
-// Export action in Runs, export it to ONNX f32, check the artifact on screen equals the SQLite row,
-// verify it in onnxruntime from the UI (2 windows) and check the numbers shown against the recorded
-// metrics, then ask for GGUF of this per-layer slice and see the engine's refusal. Then a uniform slice
+// Export action in Runs (the type defaults to the source's f16), export it to ONNX f32, check the artifact
+// on screen equals the SQLite row, verify it in onnxruntime from the UI (2 windows) and check the numbers
+// shown against the recorded metrics; GGUF is not offered for this per-layer slice, with the reason in
+// the app's words. Then a uniform slice
 // of the same model at the same ratio (rotation: 'uniform', same calibration) goes to GGUF f16 from the UI
 // and is verified in llama.cpp, and the "Quality by rotation" table shows both slices' perplexities as
 // SQLite holds them. Screenshots go to test-output/e2e/export/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import type { ServeProcess } from './serve-process';
 import { openE2e, type E2eSession } from './session';
 import { metric, readRun } from './helpers-wizard';
+import { sharedModel } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
-const model = resolve(root, '../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 const shots = join(root, 'test-output/e2e/export');
 let e2e: E2eSession;
 let data: string;
@@ -78,6 +80,11 @@ test('a 25 % slice of tiny-llama (16 × 128 calibration) is listed in Runs with 
   assert.equal(await text('[data-testid="export-model"]'), sliced);
   assert.equal(await page.locator('[data-testid="export-matrix"] tbody tr').count(), 3);
   const info = await api<{ dataDir: string }>('getAppInfo');
+  // tiny-llama came as float16: the export type follows it (and the default path follows the type).
+  await page.getByTestId('export-source-dtype').getByText('(the model came as f16)').waitFor({ timeout: 10_000 });
+  assert.equal(await page.getByLabel('f16', { exact: true }).isChecked(), true);
+  assert.equal(await page.locator('#export-out').inputValue(), join(info.dataDir, 'exports', 'sliced-25-onnx-f16'));
+  await page.getByLabel('f32', { exact: true }).check();
   assert.equal(await page.locator('#export-out').inputValue(), join(info.dataDir, 'exports', 'sliced-25-onnx-f32'));
 });
 
@@ -118,18 +125,13 @@ test('verifying the ONNX export in onnxruntime shows its perplexity next to the 
   await shot('02-onnx-verified');
 });
 
-test('GGUF of a per-layer slice is refused with the engine\'s one-line message', async () => {
-  await page.getByLabel('GGUF', { exact: true }).check();
-  // GGUF has no f32 here: the type moves to f16 and the default path follows.
-  assert.equal(await page.getByLabel('f16', { exact: true }).isChecked(), true);
-  assert.match(await page.locator('#export-out').inputValue(), /sliced-25-gguf-f16\.gguf$/);
-  await page.getByRole('button', { name: 'Export again' }).click();
-  await page.locator('[data-testid="export-status"][data-status="failed"]').waitFor({ timeout: 30_000 });
-  const message = await text('[data-testid="export-error"] [role="alert"]');
-  assert.match(message, /uniform|shortcut/i, message);
-  assert.ok(!/\n\s+at /.test(message), 'no stack trace');
-  assert.equal(await page.getByTestId('export-artifact').count(), 0);
-  await shot('03-gguf-refused');
+test('GGUF is not offered for a per-layer slice, and the reason is in the app\'s words', async () => {
+  assert.equal(await page.getByLabel('GGUF', { exact: true }).isDisabled(), true);
+  const reason = await text('[data-testid="gguf-unavailable"]');
+  assert.match(reason, /shortcut matrices that llama\.cpp cannot load/);
+  assert.match(reason, /uniform rotation/);
+  assert.ok(!/--\w/.test(reason), `no CLI flag in the reason: ${reason}`);
+  await shot('03-gguf-unavailable');
   // The Runs row of the ONNX export lists its artifact.
   await page.locator('[data-testid="run-artifact"]', { hasText: 'onnx:f32' }).first().waitFor({ timeout: 10_000 });
   // The verify run's perplexity column is a perplexity (not its relative difference to the app's).

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_HINT, findChromium } from '../../scripts/chromium.mjs';
 import { startServe, type ServeProcess } from './serve-process';
 
 export interface E2eSession {
@@ -20,15 +21,26 @@ export interface E2eSession {
 }
 
 export async function openE2e(o: { prefix: string; shots: string; cleanShots?: boolean; acceptDownloads?: boolean }): Promise<E2eSession> {
+  // Checked before anything starts, so a missing browser fails in one line and leaves no server running.
+  const executablePath = findChromium();
+  if (!executablePath) throw new Error(`no Chromium found; ${CHROMIUM_HINT}`);
   if (o.cleanShots) rmSync(o.shots, { recursive: true, force: true });
   mkdirSync(o.shots, { recursive: true });
   const data = mkdtempSync(join(tmpdir(), o.prefix));
   const server = await startServe(data);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({
+      executablePath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  } catch (e) {
+    // A serve child left running would keep the test process alive (the run would hang instead of failing).
+    await server.stop();
+    rmSync(data, { recursive: true, force: true });
+    throw e;
+  }
   const page = await browser.newPage({ viewport: { width: 1360, height: 900 }, ...(o.acceptDownloads ? { acceptDownloads: true } : {}) });
   const problems: string[] = [];
   // Any console error (a CSP violation, a failed request, an exception) is recorded for the test to judge.

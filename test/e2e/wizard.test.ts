@@ -7,14 +7,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ServeProcess } from './serve-process';
 import { openE2e, type E2eSession } from './session';
 import { colouredPixels, metric, PRIMARY, readRun, show } from './helpers-wizard';
+import { sharedModel, sharedData } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
-const model = resolve(root, '../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 const shots = join(root, 'test-output/e2e/wizard');
 const TASKS = ['piqa', 'arc_easy'];
 let e2e: E2eSession;
@@ -107,6 +108,9 @@ test('the plan shows the devices and a live estimate that follows the ratio slid
   assert.equal(await page.locator('[data-testid="device-bars"] .device').count(), at25.estimate.devices.length);
   assert.equal(await page.locator('.explain li').count(), at25.estimate.explain.length);
   await page.getByTestId('plan-recommendation').waitFor();
+  // What slicing will cost, predicted (core/plan/predict.ts): time, RAM, disk.
+  await page.getByTestId('slice-cost').waitFor();
+  assert.match((await text('[data-testid="slice-cost-time"]')) ?? '', /^\d+(\.\d)? (s|min|h)$/);
   // The slider drives the estimate (keyboard only), and back.
   const d20 = await setRatio(20);
   const d25 = await setRatio(25);
@@ -124,6 +128,7 @@ test('calibration: 16 samples of 128 tokens of WikiText-2, first windows, seed 4
   assert.equal(await page.getByLabel('First windows').isChecked(), true);
   assert.equal(await page.locator('#cal-seed').inputValue(), '42');
   await page.getByText('2,048 calibration tokens').waitFor();
+  await page.getByTestId('slice-cost').waitFor(); // the prediction follows the calibration size
   await shot('03-calibration');
   await page.getByRole('button', { name: 'Next: Slice →' }).click();
 });
@@ -226,13 +231,14 @@ test('comparing the two slices: the table equals SQLite, every chart drew, CSV a
   await compare.scrollIntoViewIfNeeded();
   await shot('09-compare');
 
-  // CSV: full-precision numbers from the store.
+  // CSV: the store's numbers to 10 significant digits (no float noise such as 0.9570000000000003).
   const href = (await page.getByTestId('csv-link').getAttribute('href'))!;
   const csv = decodeURIComponent(href.slice(href.indexOf(',') + 1)).trim().split('\r\n').map((l) => l.split(','));
   const col = (name: string) => csv[0].indexOf(name);
   for (const [slice, evaluation] of [[runs.slice25, runs.eval25], [runs.slice10, runs.eval10]]) {
     const line = csv.find((l) => l[0] === String(slice))!;
-    assert.equal(Number(line[col('perplexity')]), metric(readRun(dbFile, evaluation), 'ppl'));
+    assert.equal(Number(line[col('perplexity')]), Number(metric(readRun(dbFile, evaluation), 'ppl').toPrecision(10)));
+    for (const v of line.slice(1)) assert.ok(!/\d\.\d*0{6,}[1-9]$|\d\.\d*9{6,}\d$/.test(v), `no float noise in the CSV: ${v}`);
     assert.equal(Number(line[col('d')]), metric(readRun(dbFile, slice), 'd'));
   }
   // PNG: a real image download of the chart.
@@ -285,8 +291,8 @@ test('cancelling a slice mid-way and resuming it gives the uninterrupted run\'s 
   assert.deepEqual(problems, []);
 });
 
-test('a bare config.json (LLaMA-2-70B) is planned for two 24 GB GPUs in 4-bit, and cannot be sliced', async () => {
-  const config = resolve(root, '../shared/data/configs/llama-2-70b-hf.json');
+test('a bare config.json (LLaMA-2-70B) is planned for two 24 GiB GPUs in 4-bit, and cannot be sliced', async () => {
+  const config = sharedData('configs', 'llama-2-70b-hf.json');
   await room('Slice wizard');
   await step(/Model/);
   const field = page.getByLabel('Model folder or config.json');
@@ -295,7 +301,7 @@ test('a bare config.json (LLaMA-2-70B) is planned for two 24 GB GPUs in 4-bit, a
   await page.getByText('is a bare config.json: you can plan it, but slicing needs the weights').waitFor({ timeout: 15_000 });
   await page.getByRole('button', { name: 'Next: Hardware & plan →' }).click();
   await page.getByLabel('Other GPUs').check();
-  await page.getByLabel('GPU sizes in GB, in order').fill('24,24');
+  await page.getByLabel('GPU sizes in GiB, in order').fill('24,24');
   await page.getByLabel('q4', { exact: true }).check();
   await page.locator('#plan-ctx').fill('4096');
   const reply = await api<{ plan: { fits: boolean; ratio: number | null; d: number | null } }>('planModel', [config, { gpus: [24, 24], format: 'q4', ctx: 4096, batch: 1, ratio: 0.25 }]);
@@ -309,9 +315,9 @@ test('a bare config.json (LLaMA-2-70B) is planned for two 24 GB GPUs in 4-bit, a
   await page.getByText('A bare config.json can be planned, not sliced').waitFor();
   await shot('13-plan-70b-config');
   // Bad input is one clear line, not a stack trace.
-  await page.getByLabel('GPU sizes in GB, in order').fill('24,lots');
+  await page.getByLabel('GPU sizes in GiB, in order').fill('24,lots');
   const alert = page.locator('.plan-result [role="alert"]');
-  await alert.getByText('"24,lots" is not a list of GPU sizes in GB').waitFor();
+  await alert.getByText('"24,lots" is not a list of GPU sizes in GiB').waitFor();
   await step(/Model/);
   await field.fill('/no/such/model');
   await field.press('Enter');

@@ -16,8 +16,9 @@ import { evaluate, encodeDoc, type ItemRecord } from '../../core/eval/evaluate';
 import { encodePair, modelInput } from '../../core/eval/encode';
 import { LoglikelihoodScorer } from '../../core/eval/loglikelihood';
 import { TASKS, TASK_NAMES } from '../../core/eval/tasks/index';
+import { sharedModel } from '../shared';
 
-const MODEL = '/work/shared/models/tiny-llama';
+const MODEL = sharedModel('tiny-llama');
 let source: ModelSource;
 let tok: Tokenizer;
 let runner: BlockRunner;

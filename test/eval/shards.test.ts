@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { quietContext } from '../../core/jobs/context';
 import { evaluate } from '../../core/eval/evaluate';
 import { readArtifact, summarizeItems } from '../../core/eval/artifacts';
+import { sharedModel } from '../shared';
 
-const STORIES = '/work/shared/models/tiny-stories';
+const STORIES = sharedModel('tiny-stories');
 
 test('sharded runs merge into the metrics of one run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'eval-shards-'));

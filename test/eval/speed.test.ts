@@ -9,11 +9,13 @@ import { loadTokenizer } from '../../core/model/tokenizer';
 import { createBlockRunner } from '../../core/runtime/runner';
 import { quietContext } from '../../core/jobs/context';
 import { bench, BenchError, decodeGreedy, loadAllWeights } from '../../core/eval/speed';
+import { join } from 'node:path';
+import { sharedModel, SHARED_MODELS } from '../shared';
 
-const STORIES = '/work/shared/models/tiny-stories';
+const STORIES = sharedModel('tiny-stories');
 
 test('batched KV-cache greedy decoding reproduces the reference continuation in every row', async () => {
-  const ref = JSON.parse(readFileSync('/work/shared/models/reference.json', 'utf8'))['tiny-stories'].greedy;
+  const ref = JSON.parse(readFileSync(join(SHARED_MODELS, 'reference.json'), 'utf8'))['tiny-stories'].greedy;
   const source = await openModel(STORIES);
   const tok = await loadTokenizer(STORIES);
   const runner = await createBlockRunner(source.arch, { ep: 'cpu' });

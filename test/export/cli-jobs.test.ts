@@ -54,3 +54,24 @@ test('export then verify-export from the CLI: artifact and verification recorded
     await service.close();
   }
 });
+
+test('export without --out writes into the data folder; verify-export of that q8_0 GGUF gives a PASS verdict', async () => {
+  const e = await cli(['export', modelPath('tiny-stories'), '--format', 'gguf', '--dtype', 'q8_0', '--json']);
+  assert.equal(e.code, 0, e.err.join('\n'));
+  const path = done(e.lines).result.path;
+  assert.equal(path, join(tmp.dir, 'data', 'exports', 'tiny-stories-gguf-q8_0.gguf'));
+
+  const v = await cli(['verify-export', path, '--max-windows', '2', '--max-new-tokens', '12']);
+  assert.equal(v.code, 0, v.err.join('\n'));
+  assert.match(v.lines.at(-1)!, /^PASS: perplexity [\d.]+ % from the app's, within the 2\.00 % allowed for a q8_0 export; greedy tokens /);
+  const { SliceStudioService } = await import('../../core/api/service');
+  const service = await SliceStudioService.create();
+  try {
+    const [newest] = await service.listRuns({ limit: 1 });
+    const run = await service.getRun(newest!.id);
+    assert.equal(run.name, 'verify tiny-stories-gguf-q8_0.gguf');
+    assert.equal(run.metrics.find((m) => m.name === 'verdict_pass')?.value, 1);
+  } finally {
+    await service.close();
+  }
+});

@@ -11,8 +11,9 @@ import { writeSafetensors, type TensorToWrite } from '../../core/model/safetenso
 import { exportGguf } from '../../core/export/gguf/index';
 import { verifyGguf } from '../../core/export/verify-gguf';
 import { quietContext } from '../../core/jobs/context';
+import { SHARED_MODELS } from '../shared';
 
-const SHARED = join(import.meta.dirname, '../../../shared/models');
+const SHARED = SHARED_MODELS;
 
 async function randomLlamaFolder(dir: string): Promise<void> {
   const D = 64, H = 4, KV = 2, hd = 16, F = 96, V = 4096, L = 2;

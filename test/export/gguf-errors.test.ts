@@ -8,8 +8,9 @@ import { exportGguf, GgufExportError, GgufUnsupportedError } from '../../core/ex
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import { sliceUniform } from '../../core/slicegpt/uniform';
 import { CancelledError, quietContext } from '../../core/jobs/context';
+import { SHARED_MODELS } from '../shared';
 
-const SHARED = join(import.meta.dirname, '../../../shared/models');
+const SHARED = SHARED_MODELS;
 const cal = { cal: 'wikitext2', nsamples: 2, seqlen: 128, sampling: 'first' as const, seed: 0, ep: 'cpu' as const };
 
 test('GGUF export refuses per-layer slices (shortcut matrices), non-llama families, Q8_0/Q4_0 widths that are not multiples of 32 and unknown dtypes', async () => {

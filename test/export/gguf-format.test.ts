@@ -13,8 +13,9 @@ import { permuteRopeRows, unpermuteRopeRows, compensatedEps, compensatedNormWeig
 import { exportGguf } from '../../core/export/gguf/index';
 import { toHalfBits } from '../../core/model/safetensors-writer';
 import { quietContext } from '../../core/jobs/context';
+import { SHARED_MODELS } from '../shared';
 
-const SHARED = join(import.meta.dirname, '../../../shared/models');
+const SHARED = SHARED_MODELS;
 
 function rng(seed: number) {
   let s = seed >>> 0 || 1;

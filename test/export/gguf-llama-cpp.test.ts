@@ -10,8 +10,9 @@ import { exportGguf } from '../../core/export/gguf/index';
 import { verifyGguf } from '../../core/export/verify-gguf';
 import { sliceUniform } from '../../core/slicegpt/uniform';
 import { quietContext } from '../../core/jobs/context';
+import { SHARED_MODELS } from '../shared';
 
-const SHARED = join(import.meta.dirname, '../../../shared/models');
+const SHARED = SHARED_MODELS;
 const WINDOWS = 4;
 
 test('dense tiny-stories exported to GGUF F16 reproduces Karpathy\'s stories260K sample through llama.cpp', async (t) => {

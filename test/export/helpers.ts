@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quietContext } from '../../core/jobs/context';
 import { sliceModel } from '../../core/slicegpt/slice-model';
+import { SHARED_MODELS } from '../shared';
 
-export const MODELS = '/work/shared/models';
+export const MODELS = SHARED_MODELS;
 export const modelPath = (name: string) => join(MODELS, name);
 
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {

@@ -2,15 +2,16 @@
 // job-worker.mjs beside itself and the worker runs the registered job.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 // @ts-expect-error: plain .mjs build script without type declarations
-import { buildNode, EXTERNAL } from '../../scripts/build.mjs';
+import { buildBench, buildNode, EXTERNAL } from '../../scripts/build.mjs';
+import { sharedModel } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
-const model = join(root, '../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 let out: string;
 
 before(async () => {
@@ -18,6 +19,7 @@ before(async () => {
   mkdirSync(join(root, 'test-output'), { recursive: true });
   out = mkdtempSync(join(root, 'test-output', 'bundle-'));
   await buildNode(out);
+  await buildBench(out);
   const entry = join(out, 'check.ts');
   writeFileSync(
     entry,
@@ -56,4 +58,10 @@ test('the bundled CLI runs without tsx: inspect prints the exact parameter count
   });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).parameterCount, 5_048_576);
+});
+
+test('the pipeline bench bundles into one file that loads only onnxruntime-node and node-llama-cpp from node_modules (no store: no better-sqlite3)', () => {
+  const text = readFileSync(join(out, 'bench-pipeline.mjs'), 'utf8');
+  const packages = new Set([...text.matchAll(/(?:from|import\()\s*"([^".][^"]*)"/g)].map((m) => m[1]).filter((p) => !p.startsWith('node:')));
+  assert.deepEqual([...packages].sort(), ['node-llama-cpp', 'onnxruntime-node']);
 });

@@ -12,8 +12,9 @@ import { PayloadError } from '../../core/api/validate';
 import { UnknownJobError } from '../../core/jobs/registry';
 import type { JobEvent } from '../../core/api/events';
 import type { Fingerprint } from '../../core/jobs/kinds/fingerprint';
+import { sharedModel } from '../shared';
 
-const model = join(import.meta.dirname, '../../../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 let dir: string;
 let store: Store;
 let runner: JobRunner;

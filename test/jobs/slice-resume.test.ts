@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { SliceStudioService } from '../../core/api/service';
 import type { JobEvent } from '../../core/api/events';
 import type { SliceJobResult } from '../../core/jobs/kinds/slice';
+import { sharedModel } from '../shared';
 
-const model = join(import.meta.dirname, '../../../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 const params = { model, ratio: 0.25, cal: 'wikitext2', nsamples: 16, seqlen: 128, sampling: 'first', seed: 7, round: 8 };
 let dir: string;
 let service: SliceStudioService;
@@ -60,6 +61,9 @@ test('a slice job cancelled mid-way and resumed with resumeJob writes the same t
   const out = join(dir, 'slices', `tiny-llama-0.25-${first.runId}`);
   assert.equal(interrupted.settings.out, out);
   assert.ok(existsSync(join(out, '.checkpoint', 'state.json')), 'no checkpoint after cancel');
+  const can = await service.resumability(first.runId);
+  assert.equal(can.resumable, true, can.reason);
+  assert.ok(can.nextLayer !== null && can.nextLayer >= 2, `the checkpoint is at layer ${can.nextLayer}`);
 
   const resumed = await service.resumeJob(first.runId);
   assert.notEqual(resumed.runId, first.runId);

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openModel } from '../../core/model/source';
 import { writeRandomModel, TINY_CONFIGS } from '../runtime/random-folder';
+import { SHARED_MODELS } from '../shared';
 
-const MODELS = '/work/shared/models';
+const MODELS = SHARED_MODELS;
 
 test('tiny-llama maps onto sequential RMSNorm/SwiGLU/GQA weights with an untied head', async () => {
   const src = await openModel(`${MODELS}/tiny-llama`);

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectModel, InspectError, UnsupportedModelError } from '../../core/model/inspect';
 import { readSafetensorsHeader } from '../../core/model/safetensors';
+import { sharedModel } from '../shared';
 
-const SRC = join(import.meta.dirname, '..', '..', '..', 'shared', 'models', 'tiny-llama');
+const SRC = sharedModel('tiny-llama');
 const root = mkdtempSync(join(tmpdir(), 'ss-inspect-'));
 let n = 0;
 

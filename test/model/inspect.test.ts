@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { inspectModel, formatInspection } from '../../core/model/inspect';
 
-import { resolve } from 'node:path';
+import { SHARED as SHARED_DIR } from '../shared';
 
 // ../shared next to the checkout (read-only shared assets).
-const SHARED = resolve(import.meta.dirname, '..', '..', '..', 'shared');
+const SHARED = SHARED_DIR;
 const MODELS = `${SHARED}/models`;
 const CONFIGS = `${SHARED}/data/configs`;
 

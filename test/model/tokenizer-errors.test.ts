@@ -4,8 +4,9 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTokenizer, TokenizerNotFoundError, TokenizerFormatError } from '../../core/model/tokenizer';
+import { sharedData } from '../shared';
 
-const shared = new URL('../../../shared/data/tokenizers/', import.meta.url).pathname;
+const shared = sharedData('tokenizers');
 
 test('a folder without tokenizer files is a one-line TokenizerNotFoundError naming what is expected', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tok-'));

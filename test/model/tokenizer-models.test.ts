@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { wikitext2 } from '../../core/data/wikitext2';
 import { resourcePath } from '../../core/paths';
+import { SHARED_MODELS } from '../shared';
 
-const sharedModels = new URL('../../../shared/models/', import.meta.url).pathname;
+const sharedModels = `${SHARED_MODELS}/`;
 const reference = JSON.parse(readFileSync(`${sharedModels}reference.json`, 'utf8'));
 const rows = (await wikitext2('test')).rows;
 const loaded = new Map<string, ReturnType<typeof loadTokenizer>>();

@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { wikitext2 } from '../../core/data/wikitext2';
+import { SHARED_DATA } from '../shared';
 
-const shared = new URL('../../../shared/data/', import.meta.url).pathname;
+const shared = `${SHARED_DATA}/`;
 const reference = JSON.parse(readFileSync(`${shared}tokenizers/reference.json`, 'utf8')) as Record<
   string,
   {

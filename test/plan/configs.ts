@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parseConfig, type ModelConfig } from '../../core/model/config';
+import { SHARED } from '../shared';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-export const sharedDir = join(repoRoot, '..', 'shared');
+export const sharedDir = SHARED;
 export const configsDir = join(sharedDir, 'data', 'configs');
 export const modelsDir = join(sharedDir, 'models');
 

@@ -108,7 +108,7 @@ test('overriding to a ratio that does not fit, or past 30%, warns', () => {
   const c = published('llama-2-7b-hf');
   const e = estimate(c, parseGpuList('8'), 0.4, { format: 'fp16', ctx: 4096 });
   assert.equal(e.fits, false);
-  assert.ok(e.warnings.some((w) => /^at 40% the model does not fit: GPU 0 \(8 GB\) needs/.test(w)));
+  assert.ok(e.warnings.some((w) => /^at 40% the model does not fit: GPU 0 \(8 GiB\) needs/.test(w)));
   assert.ok(e.warnings.some((w) => /past SliceGPT's quality cliff/.test(w)));
 });
 
@@ -172,7 +172,7 @@ test('readPlanConfig takes a folder or a bare config.json and fails in one line'
 test('parseGpuList reads sizes in GB (GiB, as cards are sold) and rejects junk', () => {
   const hw = parseGpuList('24, 7.5');
   assert.deepEqual(hw.gpus.map((g) => g.freeBytes), [24 * GiB, 7.5 * GiB]);
-  assert.equal(hw.gpus[0].name, 'GPU 0 (24 GB)');
+  assert.equal(hw.gpus[0].name, 'GPU 0 (24 GiB)');
   assert.throws(() => parseGpuList('24,,24'), (e: Error) => e instanceof PlanInputError && /e\.g\. 24,24/.test(e.message));
   assert.throws(() => parseGpuList('24,big'), (e: Error) => e instanceof PlanInputError && /"big" is not a GPU size/.test(e.message));
   assert.throws(() => parseGpuList('-8'), PlanInputError);

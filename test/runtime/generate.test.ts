@@ -8,8 +8,9 @@ import { createBlockRunner } from '../../core/runtime/runner';
 import { forward } from '../../core/runtime/forward';
 import { generate, generateIds } from '../../core/runtime/generate';
 import { writeRandomModel, type TinyFamily } from './random-folder';
+import { SHARED_MODELS } from '../shared';
 
-const MODELS = '/work/shared/models';
+const MODELS = SHARED_MODELS;
 
 test('tiny-stories: greedy 60 tokens after "Once upon a time" equal the reference text exactly', async () => {
   const ref = JSON.parse(readFileSync(`${MODELS}/reference.json`, 'utf8'))['tiny-stories'].greedy;

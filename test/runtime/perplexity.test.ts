@@ -10,8 +10,9 @@ import { createBlockRunner } from '../../core/runtime/runner';
 import { forward, nextTokenTargets } from '../../core/runtime/forward';
 import { perplexity, perplexityOfIds, windowsOf } from '../../core/runtime/perplexity';
 import { CancelledError } from '../../core/jobs/context';
+import { SHARED_MODELS } from '../shared';
 
-const MODELS = '/work/shared/models';
+const MODELS = SHARED_MODELS;
 // First 120 rows tokenize to the same first 8 windows as the whole test set (checked when pinned).
 const PINNED: Record<string, number> = {
   'tiny-llama': 164.92259157531575,

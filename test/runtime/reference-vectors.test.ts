@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { openModel } from '../../core/model/source';
 import { createBlockRunner } from '../../core/runtime/runner';
 import { forward } from '../../core/runtime/forward';
+import { SHARED_MODELS } from '../shared';
 
-const MODELS = '/work/shared/models';
+const MODELS = SHARED_MODELS;
 const ref = JSON.parse(readFileSync(`${MODELS}/reference.json`, 'utf8'));
 
 for (const name of ['tiny-llama', 'tiny-opt', 'tiny-phi']) {

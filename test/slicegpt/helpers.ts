@@ -1,15 +1,14 @@
 // Shared by the SliceGPT tests: the shared models, small random configs of each family, and logits.
-import { resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { createBlockRunner } from '../../core/runtime/runner';
 import { forward } from '../../core/runtime/forward';
 import type { BlockRunner, ModelSource } from '../../core/runtime/contract';
 import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../../core/model/weights';
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { wikitext2 } from '../../core/data/wikitext2';
+import { SHARED_MODELS as SHARED_MODELS_DIR } from '../shared';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const SHARED_MODELS = resolve(root, '../shared/models');
+export const SHARED_MODELS = SHARED_MODELS_DIR;
 export const MODELS = ['tiny-llama', 'tiny-opt', 'tiny-phi', 'tiny-stories'] as const;
 export const modelPath = (name: string) => resolve(SHARED_MODELS, name);
 

@@ -2,15 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Store, StoreError } from '../../core/store/store';
 import { SCHEMA_VERSION } from '../../core/store/migrations';
 import { runFingerprint } from '../../core/store/fingerprint';
 import { inspectModel } from '../../core/model/inspect';
 import { detectHardware } from '../../core/hardware/detect';
+import { SHARED as SHARED_DIR } from '../shared';
 
-const SHARED = resolve(import.meta.dirname, '..', '..', '..', 'shared');
+const SHARED = SHARED_DIR;
 const tmp = () => mkdtempSync(join(tmpdir(), 'ss-store-'));
 
 test('opening creates the database in WAL mode with foreign keys on, at the latest schema version', () => {

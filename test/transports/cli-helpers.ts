@@ -4,9 +4,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Store } from '../../core/store/store';
 import type { RunDetail } from '../../core/store/types';
+import { SHARED_MODELS } from '../shared';
 
 export const root = join(import.meta.dirname, '../..');
-export const models = join(root, '../shared/models');
+export const models = SHARED_MODELS;
 
 export interface CliResult {
   code: number | null;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sharedData, sharedModel } from '../shared';
 import { cli, cliJson, metric, models, storedRun } from './cli-helpers';
 
 let data: string;
@@ -20,7 +21,7 @@ interface JobJson<R> {
 
 test('ppl --json: the first 8 WikiText-2 test windows of tiny-llama, recorded with ppl, tokens, windows, seqlen and tokens/s', () => {
   const j = cliJson<JobJson<{ ppl: number; windows: number; seqLen: number; tokens: number; model: { d: number; params: number } }>>(
-    data, 'ppl', '../shared/models/tiny-llama', '--max-windows', '8',
+    data, 'ppl', sharedModel('tiny-llama'), '--max-windows', '8',
   );
   assert.equal(j.status, 'done');
   // Pinned by test/runtime/perplexity.test.ts for the same 8 windows.
@@ -43,7 +44,7 @@ test('ppl --json: the first 8 WikiText-2 test windows of tiny-llama, recorded wi
 });
 
 test('generate --json: greedy tiny-stories continuation is the reference text, recorded with its speed', () => {
-  const j = cliJson<JobJson<{ text: string; newTokens: number }>>(data, 'generate', '../shared/models/tiny-stories', '--prompt', 'Once upon a time', '--max-new-tokens', '12');
+  const j = cliJson<JobJson<{ text: string; newTokens: number }>>(data, 'generate', sharedModel('tiny-stories'), '--prompt', 'Once upon a time', '--max-new-tokens', '12');
   const reference = JSON.parse(readFileSync(join(models, 'reference.json'), 'utf8'))['tiny-stories'].greedy.text as string;
   assert.equal(j.result.newTokens, 12);
   assert.ok(j.result.text.startsWith('Once upon a time, there was'), j.result.text);
@@ -57,7 +58,7 @@ test('generate --json: greedy tiny-stories continuation is the reference text, r
 
 test('eval --json with --ppl: per-task acc/acc_norm with stderr, perplexity and the per-item artifact, all in SQLite', () => {
   const j = cliJson<JobJson<{ tasks: { task: string; acc: number; accNorm: number; n: number }[]; ppl: { ppl: number }; items: { path: string } }>>(
-    data, 'eval', '../shared/models/tiny-llama', '--tasks', 'piqa,arc_easy', '--limit', '6', '--ppl', '--ppl-max-windows', '2',
+    data, 'eval', sharedModel('tiny-llama'), '--tasks', 'piqa,arc_easy', '--limit', '6', '--ppl', '--ppl-max-windows', '2',
   );
   assert.deepEqual(j.result.tasks.map((t) => [t.task, t.n]), [['piqa', 6], ['arc_easy', 6]]);
   const run = storedRun(data, j.runId);
@@ -80,7 +81,7 @@ test('eval --json with --ppl: per-task acc/acc_norm with stderr, perplexity and 
 
 test('bench --json: prefill tokens/s and decode ms/token at batch 1 and N, and peak memory', () => {
   const j = cliJson<JobJson<{ results: { batch: number }[] }>>(
-    data, 'bench', '../shared/models/tiny-stories', '--batch', '2', '--prompt-tokens', '16', '--new-tokens', '4', '--repeats', '1',
+    data, 'bench', sharedModel('tiny-stories'), '--batch', '2', '--prompt-tokens', '16', '--new-tokens', '4', '--repeats', '1',
   );
   assert.deepEqual(j.result.results.map((r) => r.batch), [1, 2]);
   const run = storedRun(data, j.runId);
@@ -94,25 +95,26 @@ test('bench --json: prefill tokens/s and decode ms/token at batch 1 and N, and p
 
 test('plan --json on a published config: LLaMA-2-70B in 4-bit on two 16 GB GPUs needs 31% (d = 5632)', () => {
   const j = cliJson<{ plan: { fits: boolean; ratio: number; d: number }; estimate: { ratio: number; d: number; fits: boolean }; hardware: { gpus: { freeBytes: number }[] } }>(
-    data, 'plan', '../shared/data/configs/llama-2-70b-hf.json', '--gpus', '16,16', '--format', 'q4', '--ctx', '4096', '--ratio', '0.25',
+    data, 'plan', sharedData('configs', 'llama-2-70b-hf.json'), '--gpus', '16,16', '--format', 'q4', '--ctx', '4096', '--ratio', '0.25',
   );
   assert.deepEqual([j.plan.fits, j.plan.ratio, j.plan.d], [true, 0.31, 5632]);
   assert.equal(j.estimate.ratio, 0.25);
   assert.equal(j.estimate.fits, false);
   assert.deepEqual(j.hardware.gpus.map((g) => g.freeBytes), [16 * 2 ** 30, 16 * 2 ** 30]);
-  const human = cli(data, 'plan', '../shared/data/configs/llama-2-70b-hf.json', '--gpus', '16,16', '--format', 'q4', '--ctx', '4096');
+  const human = cli(data, 'plan', sharedData('configs', 'llama-2-70b-hf.json'), '--gpus', '16,16', '--format', 'q4', '--ctx', '4096');
   assert.equal(human.code, 0, human.err);
   assert.match(human.out, /Slice at 31% \(d = 5632 of 8192\) to fit/);
 });
 
 test('engine commands refuse bad input in one line', () => {
   for (const [args, message] of [
-    [['slice', '../shared/models/tiny-llama'], /^slice-studio: slice needs --ratio R/],
-    [['slice', '../shared/models/tiny-llama', '--ratio', '2'], /^slice-studio: --ratio must be a number from 0 to 0\.99/],
-    [['slice', '../shared/models/tiny-llama', '--ratio', '0.2', '--resume'], /^slice-studio: --resume needs --out/],
-    [['eval', '../shared/models/tiny-llama', '--tasks', 'piqa,mmlu'], /^slice-studio: eval params\.tasks\[1\] must be one of "piqa"/],
-    [['ppl', '../shared/models/tiny-llama', '--ep', 'tpu'], /^slice-studio: --ep must be one of cpu, webgpu/],
-    [['plan', '../shared/data/configs/llama-2-70b-hf.json', '--gpus', 'lots'], /^slice-studio: --gpus must be auto, cpu, or sizes/],
+    [['slice', sharedModel('tiny-llama')], /^slice-studio: slice needs --ratio R/],
+    [['slice', sharedModel('tiny-llama'), '--ratio', '2'], /^slice-studio: --ratio must be a number from 0 to 0\.99/],
+    [['slice', sharedModel('tiny-llama'), '--ratio', '0.2', '--resume'], /^slice-studio: --resume needs --out/],
+    [['eval', sharedModel('tiny-llama'), '--tasks', 'piqa,mmlu'], /^slice-studio: --tasks must be one of "piqa" .*\(got "mmlu"\)$/m],
+    [['slice', sharedModel('tiny-llama'), '--ratio', '0.2', '--seqlen', '1024'], /^slice-studio: --seqlen 1024 exceeds the model's 512 positions$/m],
+    [['ppl', sharedModel('tiny-llama'), '--ep', 'tpu'], /^slice-studio: --ep must be one of cpu, webgpu/],
+    [['plan', sharedData('configs', 'llama-2-70b-hf.json'), '--gpus', 'lots'], /^slice-studio: --gpus must be auto, cpu, or sizes/],
     [['runs', 'show', 'x'], /^slice-studio: runs show needs run ids/],
   ] as const) {
     const r = cli(data, ...args);

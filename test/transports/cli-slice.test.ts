@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sharedModel } from '../shared';
 import { cli, cliChild, cliJson, metric, models, storedRun } from './cli-helpers';
 
 let data: string;
@@ -19,7 +20,7 @@ interface SliceJson {
 
 test('slice: Ctrl+C keeps the checkpoint and prints the command that resumes it; that command finishes the model', async () => {
   const out = join(data, 'tiny-llama-25');
-  const args = ['slice', '../shared/models/tiny-llama', '--ratio', '0.25', '--cal', 'wikitext2', '--nsamples', '16', '--seqlen', '128', '--sampling', 'first', '--out', out];
+  const args = ['slice', sharedModel('tiny-llama'), '--ratio', '0.25', '--cal', 'wikitext2', '--nsamples', '16', '--seqlen', '128', '--sampling', 'first', '--out', out];
   let sent = false;
   let poll: NodeJS.Timeout | undefined;
   const interrupted = await cliChild(data, args, (_text, child) => {
@@ -77,6 +78,11 @@ test('a sliced folder evaluates under its slice run; runs show and runs compare 
   assert.equal(human.code, 0, human.err);
   assert.match(human.out, /artifact \(sliced-model, safetensors/);
   assert.match(human.out, /kept variance/);
+  // Phase rows (one per phase and block, without the layer) are summed per phase, with how many times each ran.
+  assert.match(human.out, /^phase\s+seconds\s+share\s+times$/m);
+  assert.match(human.out, /^pca\s+[\d.]+\s+\d+%\s+\d+$/m);
+  assert.match(human.out, /^total\s+[\d.]+$/m);
+  assert.equal(human.out.split('\n').filter((l) => /^(signals|pca|rotate)\s/.test(l)).length, 3);
 
   const compared = cliJson<{ id: number; parent: { id: number; metrics: { name: string }[] } | null }[]>(data, 'runs', 'compare', String(sliceRun), String(ppl.runId));
   assert.deepEqual(compared.map((r) => r.id), [sliceRun, ppl.runId]);
@@ -86,5 +92,9 @@ test('a sliced folder evaluates under its slice run; runs show and runs compare 
   assert.equal(table.code, 0, table.err);
   assert.match(table.out, /^d\s+192\s+192$/m);
   assert.match(table.out, /^ppl\s+—\s+[\d.]+$/m);
+  assert.match(table.out, /^ratio\s+25%\s+—$/m);
+  assert.match(table.out, /^calibration\s+wikitext2 16×128 first\s+—$/m);
+  // The slice's own column carries the perplexity its evaluation measured, with how and by which run.
+  assert.match(table.out, new RegExp(`^ppl \\(newest evaluation\\)\\s+${ppl.result.ppl.toFixed(3)} \\(#${ppl.runId}: 2 × 256\\)\\s+—$`, 'm'));
   assert.equal(cli(data, 'runs', 'compare', '9999').err, 'slice-studio: no run with id 9999\n');
 });

@@ -4,17 +4,21 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sharedModel } from '../shared';
 import { COMMANDS } from '../../core/transports/cli/commands/index';
 
 const root = join(import.meta.dirname, '../..');
 let data: string;
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'core/transports/cli/main.ts', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, SLICE_STUDIO_DATA: data },
-  });
+  return cliWith({}, ...args);
+}
+
+/** The CLI with extra environment (undefined removes a variable). */
+function cliWith(extra: Record<string, string | undefined>, ...args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, SLICE_STUDIO_DATA: data, ...extra };
+  for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'core/transports/cli/main.ts', ...args], { cwd: root, encoding: 'utf8', env });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -22,7 +26,7 @@ before(() => (data = mkdtempSync(join(tmpdir(), 'ss-cli-'))));
 after(() => rmSync(data, { recursive: true, force: true }));
 
 test('inspect --json prints the exact parameter count and records the model in the data dir store', () => {
-  const r = cli('inspect', '../shared/models/tiny-llama', '--json');
+  const r = cli('inspect', sharedModel('tiny-llama'), '--json');
   assert.equal(r.code, 0, r.err);
   const i = JSON.parse(r.out);
   assert.equal(i.parameterCount, 5_048_576);
@@ -31,7 +35,7 @@ test('inspect --json prints the exact parameter count and records the model in t
 });
 
 test('inspect prints a human summary by default', () => {
-  const r = cli('inspect', '../shared/models/tiny-llama');
+  const r = cli('inspect', sharedModel('tiny-llama'));
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /5,048,576/);
 });
@@ -79,7 +83,7 @@ test('hardware --json reports the CPU, the probes and the chosen provider', () =
 });
 
 test('fingerprint runs as a job: --json streams its events as JSON lines and the run is recorded', () => {
-  const r = cli('fingerprint', '../shared/models/tiny-llama', '--json');
+  const r = cli('fingerprint', sharedModel('tiny-llama'), '--json');
   assert.equal(r.code, 0, r.err);
   const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; jobId: string; result?: { bytes: number } });
   assert.equal(events[0].type, 'started');
@@ -101,4 +105,17 @@ test('help lists every command', () => {
   for (const c of ['hardware', 'inspect', 'plan', 'slice', 'ppl', 'eval', 'bench', 'generate', 'demo', 'fingerprint', 'runs', 'serve', 'help']) assert.ok(names.includes(c), c);
   for (const c of names) assert.match(r.out, new RegExp(`^  ${c}`, 'm'));
   assert.deepEqual(JSON.parse(cli('help', '--json').out).map((c: { name: string }) => c.name), names);
+});
+
+test('help fits a 100-column terminal', () => {
+  const long = cli('help').out.split('\n').filter((l) => l.length > 100);
+  assert.deepEqual(long, []);
+});
+
+test('suggested commands say `npm run cli --` when run through the npm script of a clone, `slice-studio` otherwise', () => {
+  const viaNpm = cliWith({ npm_lifecycle_event: 'cli', npm_package_name: 'slice-studio' }, 'inspect');
+  assert.match(viaNpm.err, / \(see "npm run cli -- help"\)\n$/);
+  assert.match(cliWith({ npm_lifecycle_event: 'cli', npm_package_name: 'slice-studio' }, 'help').out, /^usage: npm run cli -- <command>/m);
+  const installed = cliWith({ npm_lifecycle_event: undefined, npm_package_name: undefined }, 'inspect');
+  assert.match(installed.err, / \(see "slice-studio help"\)\n$/);
 });

@@ -2,11 +2,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { SliceStudioService } from '../../core/api/service';
 import { API_METHOD_NAMES } from '../../core/api/contract';
 import { forwardEvents, registerIpcHandlers, type IpcMainLike, type IpcInvokeEventLike } from '../../core/transports/ipc';
 import { apiChannel, EVENT_CHANNEL, type IpcReply } from '../../core/transports/ipc-channels';
+import { sharedModel } from '../shared';
 
 // The transport boundary: a plain object with Electron's ipcMain.handle/removeHandler shape.
 class FakeIpcMain implements IpcMainLike {
@@ -23,7 +24,7 @@ class FakeIpcMain implements IpcMainLike {
   }
 }
 
-const model = resolve(import.meta.dirname, '../../../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 let dir: string;
 let service: SliceStudioService;
 

@@ -8,8 +8,9 @@ import WebSocket from 'ws';
 import { SliceStudioService } from '../../core/api/service';
 import { ApiServer } from '../../core/transports/serve/server';
 import type { ApiEvent } from '../../core/api/events';
+import { sharedModel } from '../shared';
 
-const model = resolve(import.meta.dirname, '../../../shared/models/tiny-llama');
+const model = sharedModel('tiny-llama');
 let dir: string;
 let service: SliceStudioService;
 let server: ApiServer;

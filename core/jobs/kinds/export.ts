@@ -102,6 +102,7 @@ export const verifyExportJob = defineJob({
             { name: 'greedy_identical', value: r.comparison.greedyIdentical ? 1 : 0 },
           ]
         : []),
+      ...(r.verdict ? [{ name: 'verdict_pass', value: r.verdict.pass ? 1 : 0 }] : []),
     ],
   }),
 });

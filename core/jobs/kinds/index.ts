@@ -7,3 +7,4 @@ import './slice';
 import './eval';
 import './bench';
 import './export';
+import './synth';

@@ -7,6 +7,8 @@ import { GLOBAL_FLAGS, parseArgs, stringFlag, UsageError } from './args';
 import type { CliContext, CliIo } from './command';
 import { findCommand, COMMANDS } from './commands/index';
 import { usageText } from './commands/help';
+import { cliCommand } from './invocation';
+import { inFlagWords } from './flag-words';
 
 const stdio: CliIo = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
@@ -29,7 +31,7 @@ export async function runCli(argv: readonly string[], io: CliIo = stdio): Promis
     // paths.dataDir() reads this, so the store, hardware's disk check and outputs all follow the flag.
     if (dataDir) process.env.SLICE_STUDIO_DATA = resolve(dataDir);
     if (args.flags.has('help') && command.name !== 'help') {
-      io.out(`usage: slice-studio ${command.usage}\n${command.summary}`);
+      io.out(`usage: ${cliCommand()} ${command.usage}\n${command.summary}`);
       return 0;
     }
     const ctx: CliContext = {
@@ -47,7 +49,7 @@ export async function runCli(argv: readonly string[], io: CliIo = stdio): Promis
     return await command.run(ctx);
   } catch (e) {
     // One line, always: usage errors carry their pointer to help on the same line.
-    io.err(`slice-studio: ${userMessage(e).message}${e instanceof UsageError ? ' (see "slice-studio help")' : ''}`);
+    io.err(`slice-studio: ${inFlagWords(userMessage(e).message)}${e instanceof UsageError ? ` (see "${cliCommand()} help")` : ''}`);
     if (!isUserError(e) && process.env.SLICE_STUDIO_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
     return 1;
   } finally {

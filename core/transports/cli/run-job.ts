@@ -1,7 +1,8 @@
 // Runs one job from the CLI the way every transport does: startJob, then follow its events. Human mode
-// draws progress on stderr; --json prints every event as a JSON line on stdout. Ctrl+C cancels the job.
+// draws progress on stderr (one live line; sparse lines when piped); --json prints every event as a JSON line on stdout. Ctrl+C cancels the job.
 import type { JobEvent } from '../../api/events';
 import type { CliContext } from './command';
+import { LiveLine } from './live-line';
 
 export class JobFailedError extends Error {
   override name = 'JobFailedError';
@@ -13,14 +14,15 @@ export async function runJobFromCli(ctx: CliContext, kind: string, params: Recor
   const pending: JobEvent[] = [];
   let finish!: (e: JobEvent) => void;
   const ended = new Promise<JobEvent>((r) => (finish = r));
+  const live = new LiveLine(ctx);
   const onEvent = (e: JobEvent) => {
     if (ctx.json) ctx.out(JSON.stringify(e));
-    else if (e.type === 'progress') {
-      const pct = e.fraction === undefined ? '' : `${(e.fraction * 100).toFixed(0).padStart(3)}% `;
-      const eta = e.etaSeconds ? ` (${Math.ceil(e.etaSeconds)} s left)` : '';
-      ctx.err(`${pct}${e.phase}${e.layer !== undefined ? ` layer ${e.layer + 1}/${e.layers}` : ''}${e.message ? ` ${e.message}` : ''}${eta}`);
-    } else if (e.type === 'log') ctx.err(e.message);
-    if (e.type === 'done' || e.type === 'failed' || e.type === 'cancelled') finish(e);
+    else if (e.type === 'progress') live.progress(e);
+    else if (e.type === 'log') live.line(e.message);
+    if (e.type === 'done' || e.type === 'failed' || e.type === 'cancelled') {
+      live.clear();
+      finish(e);
+    }
   };
   // Events can arrive before startJob returns the id: hold them until it is known.
   const off = service.events.subscribe((e) => {

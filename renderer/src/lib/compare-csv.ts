@@ -1,9 +1,19 @@
-// The comparison as CSV: one row per run, full-precision numbers (the screen rounds, the file does not).
+// The comparison as CSV: one row per run. Numbers keep far more precision than the screen (which rounds
+// for reading) but not binary float noise: sums and means of stored values come out as 0.9570000000000003,
+// so fractions are written with CSV_DIGITS significant digits; whole numbers (bytes, d) stay exact.
 import { phaseTotals, type RunFacts } from './run-facts';
+
+export const CSV_DIGITS = 10;
+
+/** 0.9570000000000003 → 0.957; 186.54321987654321 → 186.5432199; 17930650 → 17930650. */
+export function csvNumber(v: number): string {
+  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
+  return String(Number(v.toPrecision(CSV_DIGITS)));
+}
 
 const cell = (v: unknown): string => {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  const s = typeof v === 'number' ? csvNumber(v) : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 

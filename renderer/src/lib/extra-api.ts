@@ -1,11 +1,11 @@
 // Typed access to the API methods the wizard and the comparison need (planModel, compareRuns,
 // resumeJob). They are called through the same client as every other method; until a core build
 // provides them, calling one gives a clear one-line error instead of "x is not a function".
-import type { RunDetail } from '../../../core/api/contract';
-import type { Estimate, PlanHardware, PlanResult } from '../../../core/plan/index';
+import type { Resumability, RunDetail } from '../../../core/api/contract';
+import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../../../core/plan/index';
 import { api } from './api';
 
-export type { Estimate, PlanHardware, PlanResult } from '../../../core/plan/index';
+export type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../../../core/plan/index';
 
 export interface PlanRequest {
   gpus?: 'auto' | number[];
@@ -15,18 +15,22 @@ export interface PlanRequest {
   ratio?: number;
   round?: number;
   sliceHead?: boolean;
+  nsamples?: number;
+  seqlen?: number;
 }
 
 export interface PlanReply {
   plan: PlanResult;
   estimate: Estimate | null;
   hardware: PlanHardware;
+  slicing: SlicePrediction;
 }
 
 interface ExtraApi {
   planModel(path: string, options?: PlanRequest): Promise<PlanReply>;
   compareRuns(ids: number[]): Promise<RunDetail[]>;
   resumeJob(runId: number): Promise<{ jobId: string; runId: number }>;
+  resumability(runId: number): Promise<Resumability>;
 }
 
 export class MissingMethodError extends Error {
@@ -45,6 +49,13 @@ function method<K extends keyof ExtraApi>(name: K): ExtraApi[K] {
 
 export const planModel = method('planModel');
 export const resumeJob = method('resumeJob');
+export const resumability = method('resumability');
+
+/** Run id → whether Resume is worth offering (a checkpoint exists and the run did not fail on its input). */
+export async function resumableRuns(ids: number[]): Promise<Map<number, Resumability>> {
+  const answers = await Promise.all(ids.map((id) => resumability(id).catch((): Resumability => ({ resumable: false, reason: '', nextLayer: null }))));
+  return new Map(ids.map((id, i) => [id, answers[i]]));
+}
 const compareRunsRaw = method('compareRuns');
 
 /** Details of several runs in one call; falls back to one getRun per run on a core without compareRuns. */

@@ -1,4 +1,6 @@
-export { formatBytes } from '../../../core/hardware/format';
+// One byte formatter for every screen: binary units named as such (KiB, MiB, GiB), the planner's own, so
+// the plan's bars, its explanation and the rest of the app print a size the same way.
+export { formatBytes } from '../../../core/plan/hardware';
 
 export const count = (n: number): string => n.toLocaleString('en-US');
 

@@ -4,7 +4,8 @@ import type { TaskName } from '../../../eval/tasks/types';
 import { intFlag, stringFlag } from '../args';
 import type { Command } from '../command';
 import { epFlag, numberFlag } from './shared/flags';
-import { LiveLine, progressLine } from './shared/follow-job';
+import { LiveLine } from '../live-line';
+import { cliCommand } from '../invocation';
 
 export const demo: Command = {
   name: 'demo',
@@ -40,7 +41,7 @@ export const demo: Command = {
           : {
               step: (t) => live.line(`» ${t}`),
               log: (t) => live.line(`  ${t}`),
-              progress: (e) => live.update(`  ${progressLine(e)}`),
+              progress: (e) => live.progress(e, '  '),
             },
         abort.signal,
       );
@@ -52,7 +53,7 @@ export const demo: Command = {
       const { hardware: _h, slice, ...rest } = r;
       ctx.out(JSON.stringify({ ...rest, slice: { out: slice.out, d: slice.d, hiddenSize: slice.hiddenSize, seconds: slice.seconds } }, null, 2));
     } else {
-      ctx.out(`\n${r.table}\n\nAll runs are in the store: slice-studio runs compare ${r.runs.denseEval} ${r.runs.slice} ${r.runs.slicedEval}   (${r.seconds.toFixed(0)} s in all)`);
+      ctx.out(`\n${r.table}\n\nAll runs are in the store: ${cliCommand()} runs compare ${r.runs.denseEval} ${r.runs.slice} ${r.runs.slicedEval}   (${r.seconds.toFixed(0)} s in all)`);
     }
     return 0;
   },

@@ -1,8 +1,10 @@
-import { resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { dataDir } from '../../../paths';
 import type { ExportJobResult } from '../../../jobs/kinds/export';
 import { stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 import { runJobFromCli } from '../run-job';
+import { cliCommand } from '../invocation';
 
 const FORMATS = ['onnx', 'gguf', 'safetensors'];
 const DTYPES = ['f32', 'f16', 'q8_0', 'q4_0'];
@@ -11,7 +13,7 @@ const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 export const exportCommand: Command = {
   name: 'export',
-  usage: 'export <model-or-sliced-folder> --format onnx|gguf|safetensors [--dtype f32|f16|q8_0|q4_0] --out <path> [--force] [--json]',
+  usage: 'export <model-or-sliced-folder> --format onnx|gguf|safetensors [--dtype f32|f16|q8_0|q4_0] [--out <path>] [--force] [--json]',
   summary: 'Export a dense or sliced model for local runtimes (ONNX with KV cache, GGUF, documented safetensors)',
   flags: { values: ['format', 'dtype', 'out'], booleans: ['force'] },
   async run(ctx) {
@@ -23,8 +25,10 @@ export const exportCommand: Command = {
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
     const dtype = stringFlag(ctx.args, 'dtype');
     if (dtype !== undefined && !DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}`);
-    const out = stringFlag(ctx.args, 'out');
-    if (!out) throw new UsageError('export needs --out (a folder for onnx/safetensors, a .gguf file for gguf)');
+    // Without --out, into the data folder (as a slice without --out goes to <data folder>/slices).
+    const out =
+      stringFlag(ctx.args, 'out') ??
+      join(dataDir(), 'exports', `${basename(resolve(model))}-${format}${dtype ? `-${dtype}` : ''}${format === 'gguf' ? '.gguf' : ''}`);
     const params = { model: resolve(model), format, out: resolve(out), ...(dtype ? { dtype } : {}), ...(ctx.args.flags.has('force') ? { overwrite: true } : {}) };
     const { code, result } = await runJobFromCli(ctx, 'export', params);
     if (code === 0 && !ctx.json) {
@@ -35,7 +39,7 @@ export const exportCommand: Command = {
           ...r.files.map((f) => `  ${f.name.padEnd(28)} ${mib(f.bytes).padStart(11)}`),
           `sha256 ${r.sha256}`,
           `loads in: ${r.runtime}`,
-          `check it: slice-studio verify-export ${r.path}`,
+          `check it: ${cliCommand()} verify-export ${r.path}`,
         ].join('\n'),
       );
     }

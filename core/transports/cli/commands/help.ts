@@ -1,15 +1,26 @@
 import type { Command } from '../command';
+import { cliCommand } from '../invocation';
+import { wrap } from './shared/format';
 import { COMMANDS } from './index';
 
+/** Help fits a 100-column terminal: each command's usage wrapped under its name, its summary indented below. */
+export const HELP_WIDTH = 100;
+
+/** A usage string broken before its options (`[--flag …]` groups stay whole). */
+function usageLines(usage: string): string[] {
+  const words = usage.match(/\[[^\]]*\]|\S+/g) ?? [usage];
+  return wrap(words.map((w) => w.replace(/ /g, '\u0000')).join(' '), HELP_WIDTH, '  ', '      ').map((l) => l.replace(/\u0000/g, ' '));
+}
+
 export function usageText(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
   return [
     'Slice Studio — slim LLMs offline with SliceGPT',
     '',
-    'usage: slice-studio <command> [options]     (in the repo: npm run cli -- <command> [options])',
+    `usage: ${cliCommand()} <command> [options]`,
+    ...(cliCommand() === 'slice-studio' ? ['       (from a clone of the repository: npm run -s cli -- <command> [options])'] : []),
     '',
-    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
-    '',
+    'commands:',
+    ...COMMANDS.flatMap((c) => [...usageLines(c.usage), ...wrap(c.summary, HELP_WIDTH, '        '), '']),
     'options for every command:',
     '  --json            machine-readable output',
     '  --data-dir DIR    where the store lives (default: SLICE_STUDIO_DATA, else the OS user-data folder)',

@@ -14,9 +14,10 @@ import { ppl } from './ppl';
 import { runs } from './runs';
 import { serve } from './serve';
 import { slice } from './slice';
+import { synth } from './synth';
 import { verifyExportCommand } from './verify-export';
 
-export const COMMANDS: Command[] = [hardware, inspect, plan, slice, ppl, evalCommand, bench, generate, exportCommand, verifyExportCommand, demo, fingerprint, runs, serve, help];
+export const COMMANDS: Command[] = [hardware, inspect, plan, slice, ppl, evalCommand, bench, generate, exportCommand, verifyExportCommand, synth, demo, fingerprint, runs, serve, help];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -1,7 +1,7 @@
 import { formatBytes, formatPlan } from '../../../plan/index';
 import { intFlag, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
-import { numberFlag } from './shared/flags';
+import { epFlag, numberFlag } from './shared/flags';
 
 function gpuFlag(value: string | undefined): 'auto' | number[] | undefined {
   if (value === undefined || value === 'auto') return value;
@@ -13,9 +13,9 @@ function gpuFlag(value: string | undefined): 'auto' | number[] | undefined {
 
 export const plan: Command = {
   name: 'plan',
-  usage: 'plan <model-or-config.json> [--gpus auto|cpu|24,24] [--format fp16|q8|q4] [--ctx N] [--batch N] [--ratio R] [--round K] [--slice-head] [--json]',
-  summary: 'VRAM plan: the smallest slicing ratio that fits these GPUs, or why nothing does and what would',
-  flags: { values: ['gpus', 'format', 'ctx', 'batch', 'ratio', 'round'], booleans: ['slice-head'] },
+  usage: 'plan <model-or-config.json> [--gpus auto|cpu|24,24] [--format fp16|q8|q4] [--ctx N] [--batch N] [--ratio R] [--round K] [--slice-head] [--nsamples N] [--seqlen N] [--ep cpu|webgpu] [--json]',
+  summary: 'VRAM plan: the smallest slicing ratio that fits these GPUs, or why nothing does and what would; what slicing will cost',
+  flags: { values: ['gpus', 'format', 'ctx', 'batch', 'ratio', 'round', 'nsamples', 'seqlen', 'ep'], booleans: ['slice-head'] },
   async run(ctx) {
     const [path, extra] = ctx.args.positionals;
     if (!path) throw new UsageError('plan needs a model folder or a config.json');
@@ -28,6 +28,9 @@ export const plan: Command = {
       ratio: numberFlag(ctx, 'ratio', 0, 0.99),
       round: intFlag(ctx.args, 'round', 1, 4096),
       sliceHead: ctx.args.flags.has('slice-head') || undefined,
+      nsamples: intFlag(ctx.args, 'nsamples', 1, 1 << 20),
+      seqlen: intFlag(ctx.args, 'seqlen', 2, 1 << 20),
+      ep: epFlag(ctx),
     };
     const r = await (await ctx.service()).planModel(path, opts);
     if (ctx.json) {
@@ -46,6 +49,14 @@ export const plan: Command = {
         ...e.warnings.map((w) => `  ! ${w}`),
       );
     }
+    const p = r.slicing;
+    const t = (sec: number) => (sec < 5400 ? `${Math.round(sec / 60)} min` : `${(sec / 3600).toFixed(1)} h`);
+    lines.push(
+      '',
+      `Slicing at ${Math.round((opts.ratio ?? (r.plan.ratio || 0.25)) * 100)}% with ${opts.nsamples ?? 128} × ${opts.seqlen ?? 2048} calibration tokens will take about ${t(p.totalSeconds)} ` +
+        `(${p.perLayer.total.toFixed(0)} s per layer), peak RAM ${formatBytes(p.peakRamBytes)}${p.peakVramBytes !== null ? `, peak VRAM ${formatBytes(p.peakVramBytes)}` : ''}, disk ${formatBytes(p.disk.totalBytes)}.`,
+      ...p.basis.map((b) => `  ${b}`),
+    );
     ctx.out(lines.join('\n'));
     return 0;
   },

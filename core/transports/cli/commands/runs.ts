@@ -1,4 +1,5 @@
 import type { ComparedRun, RunDetail, RunKind, RunStatus, RunSummary } from '../../../api/contract';
+import type { SliceStudioService } from '../../../api/service';
 import { formatComparison } from '../../../demo/comparison';
 import { intFlag, stringFlag, UsageError } from '../args';
 import type { CliContext, Command } from '../command';
@@ -50,7 +51,7 @@ export function formatRun(r: RunDetail): string {
     const isShare = (n: string) => n === 'acc' || n === 'acc_norm' || n === 'average' || n === 'kept_variance_mean';
     out.push('', grid(['metric', 'task', 'value', '± stderr'], r.metrics.map((m) => [m.name, m.task ?? '', isShare(m.name) ? pct(m.value) : fmt(m.value), m.stderr === null ? '' : isShare(m.name) ? pct(m.stderr) : fmt(m.stderr)])));
   }
-  if (r.phases.length) out.push('', grid(['phase', 'seconds'], r.phases.map((p) => [p.phase, p.seconds.toFixed(2)])));
+  if (r.phases.length) out.push('', phaseSummary(r.phases));
   const signals = r.layers.filter((l) => l.keptVariance !== null);
   if (signals.length) {
     const secs = (layer: number, phase: string) => r.layers.find((l) => l.layer === layer && l.phase === phase)?.seconds;
@@ -69,6 +70,40 @@ export function formatRun(r: RunDetail): string {
   return out.join('\n');
 }
 
+/** Time per phase, summed: a slice records one row per phase and block (28 for 4 layers) without the layer, so
+ *  the rows are grouped by phase, in the order they first ran; per-layer PCA time is in the layer table. */
+export function phaseSummary(phases: RunDetail['phases']): string {
+  const sums = new Map<string, { seconds: number; times: number }>();
+  for (const p of phases) {
+    const s = sums.get(p.phase) ?? { seconds: 0, times: 0 };
+    s.seconds += p.seconds;
+    s.times += 1;
+    sums.set(p.phase, s);
+  }
+  const total = phases.reduce((t, p) => t + p.seconds, 0);
+  const rows = [...sums].map(([phase, s]) => [phase, s.seconds.toFixed(2), total > 0 ? `${((s.seconds / total) * 100).toFixed(0)}%` : '—', String(s.times)]);
+  return grid(['phase', 'seconds', 'share', 'times'], [...rows, ['total', total.toFixed(2), '', '']]);
+}
+
+/** A slice's perplexity is measured by later runs (ppl, eval --ppl) whose parent it is: the newest one, with the
+ *  windows and length it was measured on and its run id, so slices side by side say how each was measured. */
+async function measuredPpl(service: SliceStudioService, runs: ComparedRun[]): Promise<{ label: string; cells: string[] }[]> {
+  if (!runs.some((r) => r.kind === 'slice')) return [];
+  const cells = await Promise.all(
+    runs.map(async (r) => {
+      if (r.kind !== 'slice') return '—';
+      for (const child of await service.listRuns({ parentRunId: r.id, status: 'done' })) {
+        const metrics = (await service.getRun(child.id)).metrics;
+        const m = (name: string) => metrics.find((x) => x.name === name && x.task === null)?.value;
+        const ppl = m('ppl');
+        if (ppl !== undefined) return `${fmt(ppl)} (#${child.id}: ${m('windows') ?? '?'} × ${m('seqlen') ?? '?'})`;
+      }
+      return 'not measured';
+    }),
+  );
+  return [{ label: 'ppl (newest evaluation)', cells }];
+}
+
 async function show(ctx: CliContext): Promise<number> {
   const [, id, extra] = ctx.args.positionals;
   if (extra) throw new UsageError('runs show takes one run id');
@@ -80,8 +115,9 @@ async function show(ctx: CliContext): Promise<number> {
 async function compare(ctx: CliContext): Promise<number> {
   const ids = ctx.args.positionals.slice(1).map((w) => runId(w, 'runs compare'));
   if (ids.length === 0) runId(undefined, 'runs compare');
-  const runs: ComparedRun[] = await (await ctx.service()).compareRuns(ids);
-  ctx.out(ctx.json ? JSON.stringify(runs, null, 2) : formatComparison(runs));
+  const service = await ctx.service();
+  const runs: ComparedRun[] = await service.compareRuns(ids);
+  ctx.out(ctx.json ? JSON.stringify(runs, null, 2) : formatComparison(runs, { extraRows: await measuredPpl(service, runs) }));
   return 0;
 }
 

@@ -4,6 +4,7 @@ import type { Command } from '../command';
 import { choiceFlag, epFlag, numberFlag, oneModel } from './shared/flags';
 import { followJob, jobJson } from './shared/follow-job';
 import { params, pct, seconds } from './shared/format';
+import { cliCommand } from '../invocation';
 
 /** The command line that continues this run: the same arguments plus --resume and the output folder. */
 function resumeCommand(args: ParsedArgs, model: string, out: string | undefined): string {
@@ -14,7 +15,7 @@ function resumeCommand(args: ParsedArgs, model: string, out: string | undefined)
   }
   if (out) words.push('--out', out);
   const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-  return `slice-studio ${[...words, '--resume'].map(quote).join(' ')}`;
+  return `${cliCommand()} ${[...words, '--resume'].map(quote).join(' ')}`;
 }
 
 export const slice: Command = {
@@ -66,7 +67,7 @@ export const slice: Command = {
           `sliced ${r.dense.folder} at ${pct(r.ratio, 0)}: d = ${r.d} of ${r.hiddenSize}, ${params(r.sliced.params)} parameters (dense ${params(r.dense.params)})` +
             `${r.resumedAt !== null ? `, resumed at layer ${r.resumedAt + 1}` : ''}, ${seconds(r.seconds)} — run ${f.runId}`,
           `written to ${r.out}`,
-          `evaluate it: slice-studio eval ${r.out} --ppl`,
+          `evaluate it: ${cliCommand()} eval ${r.out} --ppl`,
         ].join('\n'),
       );
     }

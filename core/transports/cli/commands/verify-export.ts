@@ -16,15 +16,16 @@ function report(r: VerifyResult): string {
     `  export: ${JSON.stringify(r.export.greedy.text)}`,
   ];
   if (r.inApp) lines.push(`  in-app: ${JSON.stringify(r.inApp.greedy.text)}`);
-  if (r.comparison)
-    lines.push(r.comparison.greedyIdentical ? '  identical tokens' : `  tokens differ from position ${r.comparison.firstDifference}`);
+  lines.push(r.verdict ? r.verdict.line : 'no verdict: the app\'s numbers were not computed (--export-only, or no source folder)');
   return lines.join('\n');
 }
 
 export const verifyExportCommand: Command = {
   name: 'verify-export',
   usage: 'verify-export <file-or-folder> [--source <folder>] [--max-windows N] [--prompt TEXT] [--max-new-tokens N] [--export-only] [--json]',
-  summary: 'Load an export in its own runtime (onnxruntime, llama.cpp): WikiText-2 perplexity and greedy text next to the app',
+  summary:
+    'Load an export in its own runtime (onnxruntime, llama.cpp): WikiText-2 perplexity and greedy text next to the app, ' +
+    'and a PASS/FAIL verdict within the tolerance for its dtype (exit 1 on FAIL)',
   flags: { values: ['source', 'max-windows', 'prompt', 'max-new-tokens'], booleans: ['export-only'] },
   async run(ctx) {
     const [path, extra] = ctx.args.positionals;
@@ -40,7 +41,10 @@ export const verifyExportCommand: Command = {
       prompt: stringFlag(ctx.args, 'prompt'),
     };
     const { code, result } = await runJobFromCli(ctx, 'verify-export', params);
-    if (code === 0 && !ctx.json) ctx.out(report(result as VerifyResult));
-    return code;
+    if (code !== 0) return code;
+    const r = result as VerifyResult;
+    if (!ctx.json) ctx.out(report(r));
+    // The run is recorded either way; a FAIL verdict is the command's failure, for scripts and CI.
+    return r.verdict && !r.verdict.pass ? 1 : 0;
   },
 };

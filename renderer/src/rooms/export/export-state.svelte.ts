@@ -1,13 +1,18 @@
 // The Export panel's state, at module level so a running export survives tab switches (rooms unmount
 // when left). One panel at a time: the wizard's step and the Runs room's action open the same state.
 import { JobView } from '../wizard/job-view.svelte';
-import type { ExportDtypeId, ExportFormatId } from './formats';
+import { formatInfo, type ExportDtypeId, type ExportFormatId } from './formats';
+import { exportModelFacts, type ExportModelFacts } from './model-facts';
 
 class ExportState {
   /** The model folder to export (a sliced output or a dense model). */
   model = $state('');
   format: ExportFormatId = $state('onnx');
-  dtype: ExportDtypeId = $state('f32');
+  dtype: ExportDtypeId = $state('f16');
+  /** The user picked a type: stop following the model's own. */
+  dtypeChosen = $state(false);
+  /** Dense, per-layer or uniform slice, and the source dtype; null until known. */
+  facts: ExportModelFacts | null = $state(null);
   out = $state('');
   /** The user typed a path: stop following the format and dtype. */
   outEdited = $state(false);
@@ -21,6 +26,17 @@ class ExportState {
     if (model === this.model) return;
     this.model = model;
     this.outEdited = false;
+    this.facts = null;
+    exportModelFacts(model).then(
+      (f) => {
+        if (this.model !== model) return;
+        this.facts = f;
+        // A per-layer slice cannot go to GGUF; the type follows the source's until the user picks one.
+        if (f.shape === 'per-layer' && this.format === 'gguf') this.format = 'onnx';
+        if (!this.dtypeChosen && f.sourceDtype && formatInfo(this.format).dtypes.includes(f.sourceDtype)) this.dtype = f.sourceDtype;
+      },
+      () => {},
+    );
     if (this.exporting.status !== 'running') this.exporting.reset();
     if (this.verifying.status !== 'running') this.verifying.reset();
   }

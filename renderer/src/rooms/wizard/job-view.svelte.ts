@@ -31,6 +31,8 @@ export class JobView {
   /** Data payloads of progress events (evaluations: per-task results). */
   data: Record<string, unknown>[] = $state([]);
   logs: string[] = $state([]);
+  /** Every phase reported so far, in order of first appearance (a job with stages, e.g. perplexity then tasks, knows where it is). */
+  phases: string[] = $state([]);
   /** Bumped on every event, for views that refetch the run as it goes. */
   tick = $state(0);
 
@@ -47,6 +49,7 @@ export class JobView {
     this.variance = [];
     this.data = [];
     this.logs = [];
+    this.phases = [];
   }
 
   /** A job was started (or resumed) with these ids: follow it. Keeps the chart of a resumed run. */
@@ -70,6 +73,7 @@ export class JobView {
       case 'progress': {
         this.status = 'running';
         this.phase = e.phase;
+        if (!this.phases.includes(e.phase)) this.phases = [...this.phases, e.phase];
         this.layer = e.layer ?? null;
         this.layers = e.layers ?? this.layers;
         if (e.fraction !== undefined) this.fraction = e.fraction;

@@ -20,13 +20,7 @@ export const FORMATS = [
   { id: 'q4', label: 'q4', hint: '4-bit (Q4_0): GGUF' },
 ] as const;
 
-export const TASKS = [
-  { id: 'piqa', label: 'PIQA' },
-  { id: 'winogrande', label: 'WinoGrande' },
-  { id: 'hellaswag', label: 'HellaSwag' },
-  { id: 'arc_easy', label: 'ARC-e' },
-  { id: 'arc_challenge', label: 'ARC-c' },
-] as const;
+export { TASKS } from '../../lib/tasks';
 
 class WizardState {
   step: StepId = $state('model');
@@ -69,6 +63,8 @@ class WizardState {
   tasks: string[] = $state(['piqa', 'arc_easy']);
   /** The tasks of the evaluation started last (the checkboxes may have changed since). */
   evalTasksRun: string[] = $state([]);
+  /** Whether the evaluation started last measures perplexity. */
+  evalPplRun = $state(false);
   limit = $state(100);
   ppl = $state(true);
   pplMaxWindows = $state(16);
@@ -81,6 +77,14 @@ class WizardState {
     const maxPos = inspection.config?.maxPositions ?? 2048;
     this.ctx = Math.min(maxPos, 4096);
     this.seqlen = Math.min(maxPos, 2048);
+    this.plan = null;
+    this.planAccepted = false;
+    this.override = false;
+  }
+
+  /** The model could not be opened: nothing may still offer the previous one. */
+  closeModel(): void {
+    this.inspection = null;
     this.plan = null;
     this.planAccepted = false;
     this.override = false;

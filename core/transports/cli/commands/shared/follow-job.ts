@@ -1,10 +1,11 @@
 // Follows one engine job from the CLI: starts it through the API, draws its progress as one live line on
-// stderr (rewritten in place on a terminal, a line every few seconds otherwise), and turns its end into an
+// stderr (rewritten in place on a terminal, sparse lines otherwise), and turns its end into an
 // exit code. --json keeps stderr quiet and leaves stdout to the command's single JSON document.
 // Ctrl+C cancels the job (a slice keeps its checkpoint) and says how to continue.
 import type { JobEvent, JobEndEvent } from '../../../../api/events';
 import type { CliContext } from '../../command';
 import { JobFailedError } from '../../run-job';
+import { LiveLine } from '../../live-line';
 
 export interface Followed {
   jobId: string;
@@ -13,50 +14,6 @@ export interface Followed {
   /** 0 done, 130 cancelled (as a shell reports Ctrl+C). */
   code: number;
   result?: unknown;
-}
-
-export function progressLine(e: Extract<JobEvent, { type: 'progress' }>): string {
-  const pct = e.fraction === undefined ? '' : `${(e.fraction * 100).toFixed(0).padStart(3)}% `;
-  const layer = e.layer !== undefined ? ` layer ${e.layer + 1}/${e.layers}` : '';
-  const eta = e.etaSeconds ? ` (${e.etaSeconds < 90 ? `${Math.ceil(e.etaSeconds)} s` : `${Math.ceil(e.etaSeconds / 60)} min`} left)` : '';
-  return `${pct}${e.phase}${layer}${e.message ? ` ${e.message}` : ''}${eta}`;
-}
-
-/** One status line on stderr: rewritten in place on a terminal, throttled plain lines when piped. */
-export class LiveLine {
-  #tty = Boolean(process.stderr.isTTY);
-  #shown = false;
-  #lastAt = 0;
-  #ctx: Pick<CliContext, 'err'>;
-  constructor(ctx: Pick<CliContext, 'err'>) {
-    this.#ctx = ctx;
-  }
-
-  update(text: string): void {
-    if (this.#tty) {
-      const width = (process.stderr.columns ?? 100) - 1;
-      process.stderr.write(`\r\x1b[K${text.slice(0, width)}`);
-      this.#shown = true;
-      return;
-    }
-    // Piped (a log file, CI): a line at most every few seconds, so the log stays readable.
-    const now = Date.now();
-    if (this.#lastAt === 0 || now - this.#lastAt > 3000) {
-      this.#ctx.err(text);
-      this.#lastAt = now;
-    }
-  }
-
-  /** Print a whole line (a log message) without mangling the live line. */
-  line(text: string): void {
-    this.clear();
-    this.#ctx.err(text);
-  }
-
-  clear(): void {
-    if (this.#tty && this.#shown) process.stderr.write('\r\x1b[K');
-    this.#shown = false;
-  }
 }
 
 export async function followJob(
@@ -73,7 +30,7 @@ export async function followJob(
   const onEvent = (e: JobEvent) => {
     if (e.type === 'done' || e.type === 'failed' || e.type === 'cancelled') return finish(e);
     if (ctx.json) return;
-    if (e.type === 'progress') live.update(progressLine(e));
+    if (e.type === 'progress') live.progress(e);
     else if (e.type === 'log') live.line(e.message);
   };
   const off = service.events.subscribe((ev) => {

@@ -37,3 +37,22 @@ export function params(n: number | null | undefined): string {
   if (n === null || n === undefined) return '—';
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : `${(n / 1e6).toFixed(2)}M`;
 }
+
+/** `text` broken at spaces into lines of at most `width` characters: the first starts with `first`, the rest
+ *  with `indent` (a single word longer than the width stays whole). */
+export function wrap(text: string, width: number, first: string, indent: string = first): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent;
+      empty = true;
+    }
+    line += (empty ? '' : ' ') + word;
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}

@@ -1,0 +1,125 @@
+// Measured per-layer seconds of the slicing job, the table the cost prediction (predict.ts) scales from.
+// Each point is one benchmark run (file in bench/results/ unless said otherwise): the model shape it ran,
+// the calibration size, and the mean seconds per transformer layer of each phase. test/plan/predict.test.ts
+// checks that the predictions reproduce the result files, so this table cannot silently drift from them.
+
+export interface MeasuredShape {
+  hiddenSize: number;
+  /** Parameters of one transformer layer. */
+  layerParams: number;
+  /** numHeads × headDim. */
+  qOut: number;
+  vocabSize: number;
+  nsamples: number;
+  seqlen: number;
+}
+
+export interface MeasuredPoint {
+  label: string;
+  /** Where the numbers come from. */
+  source: string;
+  shape: MeasuredShape;
+  /** Mean seconds per transformer layer ('load' = reading + fusing the weights: null where not measured). */
+  perLayer: { load: number | null; signals: number; pca: number; rotate: number };
+  /** The embeddings' rotation (layer −1), seconds; null when not measured. */
+  embedding: number | null;
+  /** Peak resident set of the process (bytes); null when not measured. */
+  peakRssBytes: number | null;
+  /** The run's activation budgets (bench/slice.ts defaults: 40 GiB on the GPU, 48 GiB of RAM). */
+  budgets: { deviceBytes: number; ramBytes: number };
+}
+
+const BENCH_BUDGETS = { deviceBytes: 40 * 2 ** 30, ramBytes: 48 * 2 ** 30 };
+
+/** A machine + execution provider + signal engine the table has measurements for. */
+export interface HardwareProfile {
+  id: string;
+  description: string;
+  ep: 'webgpu' | 'cpu';
+  engine: 'device' | 'host';
+  /** CPU cores of the measuring machine (CPU-bound phases scale with cores elsewhere). */
+  cores: number;
+  points: MeasuredPoint[];
+}
+
+const LLAMA2_7B = { hiddenSize: 4096, layerParams: 202_383_360, qOut: 4096, vocabSize: 32000 };
+const LLAMA2_70B = { hiddenSize: 8192, layerParams: 855_654_400, qOut: 8192, vocabSize: 32000 };
+
+export const PROFILES: HardwareProfile[] = [
+  {
+    id: 'h100-webgpu',
+    description: 'one H100 (WebGPU EP, activations on the GPU) with 16 CPU cores',
+    ep: 'webgpu',
+    engine: 'device',
+    cores: 16,
+    points: [
+      {
+        label: 'LLaMA-2-7B shape, 128 × 2048',
+        source: 'bench/results/slice-synthetic-llama2-7b-webgpu-h100.json',
+        shape: { ...LLAMA2_7B, nsamples: 128, seqlen: 2048 },
+        perLayer: { load: 13.559, signals: 8.662, pca: 16.212, rotate: 7.736 },
+        embedding: 22.506,
+        peakRssBytes: 9_099_313_152,
+        budgets: BENCH_BUDGETS,
+      },
+      {
+        label: 'LLaMA-2-70B shape, one layer, 128 × 2048',
+        source: 'issue #11 (same bench, GPU machine; the result file was not committed)',
+        shape: { ...LLAMA2_70B, nsamples: 128, seqlen: 2048 },
+        perLayer: { load: null, signals: 31, pca: 65, rotate: 36.5 },
+        embedding: null,
+        peakRssBytes: 25.5e9,
+        budgets: BENCH_BUDGETS,
+      },
+    ],
+  },
+  {
+    id: 'h100-cpu16',
+    description: 'the H100 machine\'s 16 CPU cores (CPU EP, float64 host engine)',
+    ep: 'cpu',
+    engine: 'host',
+    cores: 16,
+    points: [
+      {
+        label: 'LLaMA-2-7B shape, 16 × 2048',
+        source: 'bench/results/slice-synthetic-llama2-7b-cpu-h100-16cores.json',
+        shape: { ...LLAMA2_7B, nsamples: 16, seqlen: 2048 },
+        perLayer: { load: null, signals: 46.879, pca: 21.165, rotate: 9.439 },
+        embedding: 25.119,
+        peakRssBytes: 16_650_457_088,
+        budgets: BENCH_BUDGETS,
+      },
+    ],
+  },
+  {
+    id: 'cpu2',
+    description: 'a 2-core development machine (CPU EP, float64 host engine)',
+    ep: 'cpu',
+    engine: 'host',
+    cores: 2,
+    points: [
+      {
+        label: 'LLaMA-2-7B shape, 16 × 2048',
+        source: 'bench/results/slice-synthetic-llama2-7b-cpu-here-2cores.json',
+        shape: { ...LLAMA2_7B, nsamples: 16, seqlen: 2048 },
+        perLayer: { load: 9.58, signals: 109.323, pca: 35.359, rotate: 38.185 },
+        embedding: 73.426,
+        peakRssBytes: 16_380_764_160,
+        budgets: BENCH_BUDGETS,
+      },
+      {
+        // tiny-llama's shapes (D 256, MLP 704, vocab 4096, 2 layers): per-call overheads dominate here
+        label: 'tiny config (D 256), 8 × 128',
+        source: 'bench/results/pipeline-tiny-config-cpu-here.json (slice phase)',
+        shape: { hiddenSize: 256, layerParams: 737_792, qOut: 256, vocabSize: 4096, nsamples: 8, seqlen: 128 },
+        perLayer: { load: 0.039, signals: 0.802, pca: 1.154, rotate: 0.335 },
+        embedding: 2.944,
+        peakRssBytes: 337_240_064,
+        budgets: { deviceBytes: 4 * 2 ** 30, ramBytes: 4 * 2 ** 30 },
+      },
+    ],
+  },
+];
+
+/** Seconds no phase goes below, whatever the shape: per-call overheads (ORT runs, JS), from the tiny point above. */
+export const FLOOR = { load: 0.039, signals: 0.802, pca: 1.154, rotate: 0.335, embedding: 2.944 };

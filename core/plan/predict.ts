@@ -1,0 +1,176 @@
+// What a slice will cost before it starts: wall time, peak RAM, peak VRAM and disk, for a model, ratio,
+// calibration size and machine. Time comes from measured tables (measured.ts: per-layer seconds of each
+// phase on a few machines), scaled to the model by each phase's work:
+//   load    ∝ layer parameters                    (read + convert + fuse)
+//   signals ∝ tokens · (2·layer params + 4·seqlen·heads·head dim)   (the forward passes' flops)
+//   pca     ∝ signals per layer · D³               (the eigendecompositions dominate)
+//   rotate  ∝ D · layer parameters                 (float64 weight rotations)
+//   embedding rotation ∝ vocabulary · D²
+// With two measured shapes a phase is interpolated on a log-log line through them (it captures that bigger
+// GEMMs run more efficiently); with one, linearly. No phase goes below the per-call overheads measured on a
+// tiny model (measured.ts FLOOR). CPU-bound phases scale with the core count when this
+// machine has a different one. Memory and disk are modelled from the shapes (memory.ts's terms), the peak
+// RSS with a per-profile allowance for what the model leaves out (copies of a layer's weights in flight),
+// fitted to the measured peak.
+import type { ModelConfig } from '../model/config';
+import { countParams, denseShapes, slicedShapes } from './params';
+import { FLOOR, PROFILES, type HardwareProfile, type MeasuredPoint, type MeasuredShape } from './measured';
+import { formatBytes } from './hardware';
+
+export interface PredictInput {
+  ratio: number;
+  nsamples: number;
+  seqlen: number;
+  /** 'cpu' or a GPU execution provider. */
+  ep: string;
+  /** CPU cores of the machine that will slice (default: the profile's). */
+  cores?: number;
+  /** GPU EPs: bytes of activations kept on the GPU (default 4 GiB, as the slicer's). */
+  deviceBudgetBytes?: number;
+  /** Activations above this many bytes in RAM spill to disk (default 4 GiB, as the slicer's). */
+  ramBudgetBytes?: number;
+  /** Bytes per weight of the written model (default 4: float32). */
+  outputBytesPerWeight?: number;
+  round?: number;
+  rotation?: 'per-layer' | 'uniform';
+}
+
+export interface PhaseSeconds {
+  load: number;
+  signals: number;
+  pca: number;
+  rotate: number;
+  total: number;
+}
+
+export interface SlicePrediction {
+  profile: { id: string; description: string; sources: string[] };
+  perLayer: PhaseSeconds;
+  embeddingSeconds: number;
+  layers: number;
+  /** Embeddings + head + every layer. */
+  totalSeconds: number;
+  peakRamBytes: number;
+  /** null on the CPU EP. */
+  peakVramBytes: number | null;
+  disk: { outputBytes: number; checkpointBytes: number; spillBytes: number; totalBytes: number };
+  /** How the numbers were made, in words. */
+  basis: string[];
+}
+
+const GiB = 2 ** 30;
+
+function shapeOf(c: ModelConfig, nsamples: number, seqlen: number): MeasuredShape & { layers: number } {
+  const dense = denseShapes(c);
+  const perLayer = countParams(dense).perLayer;
+  return { hiddenSize: c.hiddenSize, layerParams: Math.max(...perLayer, 0), qOut: c.numHeads * c.headDim, vocabSize: c.vocabSize, nsamples, seqlen, layers: c.numLayers };
+}
+
+type Phase = 'load' | 'signals' | 'pca' | 'rotate';
+
+/** The work a phase does for one layer of a shape (only ratios of these matter). */
+function work(phase: Phase | 'embedding', s: MeasuredShape, signalsPerLayer = 2): number {
+  const tokens = s.nsamples * s.seqlen;
+  switch (phase) {
+    case 'load':
+      return s.layerParams;
+    case 'signals':
+      return tokens * (2 * s.layerParams + 4 * s.seqlen * s.qOut);
+    case 'pca':
+      return signalsPerLayer * s.hiddenSize ** 3;
+    case 'rotate':
+      return s.hiddenSize * s.layerParams;
+    case 'embedding':
+      return s.vocabSize * s.hiddenSize ** 2;
+  }
+}
+
+/** Seconds of a phase at work `w`, from the measured points that have it. */
+function scale(points: { w: number; t: number }[], w: number): number {
+  if (points.length === 0) return 0;
+  const ps = [...points].sort((a, b) => a.w - b.w);
+  if (ps.length === 1 || ps[0].w === ps[ps.length - 1].w) return (ps[0].t * w) / ps[0].w;
+  // the two points bracketing w (or the nearest two at either end)
+  let i = 0;
+  while (i < ps.length - 2 && ps[i + 1].w < w) i++;
+  const a = ps[i];
+  const b = ps[i + 1];
+  const slope = Math.log(b.t / a.t) / Math.log(b.w / a.w);
+  return a.t * (w / a.w) ** slope;
+}
+
+export function chooseProfile(ep: string, cores?: number): HardwareProfile {
+  if (ep !== 'cpu') return PROFILES.find((p) => p.id === 'h100-webgpu')!;
+  // the host profile measured on the closest core count
+  const host = PROFILES.filter((p) => p.ep === 'cpu');
+  const c = cores ?? host[0].cores;
+  return host.reduce((best, p) => (Math.abs(Math.log(p.cores / c)) < Math.abs(Math.log(best.cores / c)) ? p : best));
+}
+
+/** Bytes of RAM the model of the job accounts for (activations in RAM, weights in flight, PCA, runtime). */
+function modelledRam(s: MeasuredShape, engine: 'device' | 'host', embeddingParams: number, deviceBudget: number, ramBudget: number): number {
+  const activations = 2 * s.nsamples * s.seqlen * s.hiddenSize * 4;
+  const inRam = Math.min(ramBudget, Math.max(0, activations - (engine === 'device' ? deviceBudget : 0)));
+  const weights = Math.max(2 * s.layerParams * 4, embeddingParams * 4);
+  const pca = 3 * s.hiddenSize ** 2 * 8;
+  return inRam + weights + pca + GiB;
+}
+
+export function predictSlice(c: ModelConfig, o: PredictInput): SlicePrediction {
+  const profile = chooseProfile(o.ep, o.cores);
+  const target = shapeOf(c, o.nsamples, o.seqlen);
+  const sig = c.parallelBlocks ? 1 : 2;
+  const cores = o.cores ?? profile.cores;
+  // CPU-bound phases: everything on the host engine; the eigensolver and float64 rotations on the device one.
+  // (Loading is single-threaded JS: not scaled.)
+  const cpuBound: Record<Phase, boolean> = { load: false, signals: profile.engine === 'host', pca: true, rotate: true };
+  const coreFactor = profile.cores / Math.max(1, cores);
+  const phase = (p: Phase): number => {
+    // a phase the profile did not time (older result files have no 'load') comes from the profiles that did
+    const from = profile.points.some((m) => m.perLayer[p] !== null) ? profile.points : PROFILES.flatMap((q) => q.points);
+    const pts = from.filter((m) => m.perLayer[p] !== null).map((m) => ({ w: work(p, m.shape), t: m.perLayer[p] as number }));
+    return Math.max(FLOOR[p], scale(pts, work(p, target, sig)) * (cpuBound[p] ? coreFactor : 1));
+  };
+  const perLayer = { load: phase('load'), signals: phase('signals'), pca: phase('pca'), rotate: phase('rotate'), total: 0 };
+  perLayer.total = perLayer.load + perLayer.signals + perLayer.pca + perLayer.rotate;
+  const embPts = profile.points.filter((m) => m.embedding !== null).map((m) => ({ w: work('embedding', m.shape), t: m.embedding as number }));
+  const embeddingSeconds = Math.max(FLOOR.embedding, scale(embPts, work('embedding', target)) * coreFactor);
+  // the head costs about what the embeddings do (a V × D matrix rotated once)
+  const totalSeconds = 2 * embeddingSeconds + c.numLayers * perLayer.total;
+
+  const deviceBudget = o.deviceBudgetBytes ?? 4 * GiB;
+  const ramBudget = o.ramBudgetBytes ?? 4 * GiB;
+  const dense = countParams(denseShapes(c));
+  const ram = modelledRam(target, profile.engine, dense.embedding, deviceBudget, ramBudget);
+  // allowance: extra copies of a layer's float32 weights, fitted to the profile's measured peaks
+  // fitted at the measured point nearest in layer size
+  const measured = profile.points.filter((m) => m.peakRssBytes !== null);
+  const near = measured.reduce<MeasuredPoint | null>((b, m) => (!b || Math.abs(Math.log(m.shape.layerParams / target.layerParams)) < Math.abs(Math.log(b.shape.layerParams / target.layerParams)) ? m : b), null);
+  const copies = near ? Math.max(0, ((near.peakRssBytes as number) - modelledRam(near.shape, profile.engine, near.shape.vocabSize * near.shape.hiddenSize, near.budgets.deviceBytes, near.budgets.ramBytes)) / (near.shape.layerParams * 4)) : 0;
+  const peakRamBytes = ram + copies * target.layerParams * 4;
+
+  const tokens = o.nsamples * o.seqlen;
+  const activations = 2 * tokens * c.hiddenSize * 4;
+  let peakVramBytes: number | null = null;
+  if (profile.engine === 'device') {
+    const batch = Math.max(1, Math.floor(4096 / o.seqlen));
+    const working = batch * (c.numHeads * o.seqlen ** 2 * 4 * 2 + o.seqlen * c.intermediateSize * 4 * 3);
+    peakVramBytes = Math.min(activations, deviceBudget) + target.layerParams * 4 + working + 512 * 2 ** 20;
+  }
+  const sliced = o.ratio > 0 ? slicedShapes(c, { ratio: o.ratio, round: o.round ?? 8, rotation: o.rotation ?? 'per-layer' }) : denseShapes(c);
+  const outputBytes = countParams(sliced).total * (o.outputBytesPerWeight ?? 4);
+  // the next layer's inputs (tokens × d float32) and Q (D² float64), written beside the previous copy
+  const checkpointBytes = 2 * (tokens * sliced.d * 4 + c.hiddenSize ** 2 * 8);
+  const spillBytes = Math.max(0, activations - (profile.engine === 'device' ? deviceBudget : 0) - ramBudget);
+  const disk = { outputBytes, checkpointBytes, spillBytes, totalBytes: outputBytes + checkpointBytes + spillBytes };
+
+  const sources = profile.points.map((m) => m.source);
+  const basis = [
+    `Time: measured per-layer seconds on ${profile.description} (${profile.points.map((m) => m.label).join('; ')}), scaled to this model by each phase's work${profile.points.length > 1 ? ' (log-log between the measured shapes)' : ''}${coreFactor !== 1 ? `, CPU-bound phases × ${coreFactor.toFixed(2)} for ${cores} cores instead of ${profile.cores}` : ''}.`,
+    `Per layer: load ${perLayer.load.toFixed(1)} s, signals ${perLayer.signals.toFixed(1)} s, PCA ${perLayer.pca.toFixed(1)} s, rotate ${perLayer.rotate.toFixed(1)} s; × ${c.numLayers} layers + embeddings and head ${(2 * embeddingSeconds).toFixed(0)} s.`,
+    `RAM: activations in RAM (up to the ${formatBytes(ramBudget)} budget), two layers of float32 weights, PCA matrices, 1 GiB runtime, plus ${copies.toFixed(1)} more layer copies as measured.`,
+    ...(peakVramBytes !== null ? [`VRAM (modelled, not measured): activations up to the ${formatBytes(deviceBudget)} budget, one layer's float32 weights, attention and MLP intermediates of one batch.`] : []),
+    `Disk: the sliced model in ${(o.outputBytesPerWeight ?? 4) === 4 ? 'float32' : 'float16'} ${formatBytes(outputBytes)}, checkpoint ${formatBytes(checkpointBytes)}, activations spilled ${formatBytes(spillBytes)}.`,
+  ];
+  return { profile: { id: profile.id, description: profile.description, sources }, perLayer, embeddingSeconds, layers: c.numLayers, totalSeconds, peakRamBytes, peakVramBytes, disk, basis };
+}

@@ -1,0 +1,3 @@
+export declare const CHROMIUM_HINT: string;
+export declare function findChromium(env?: NodeJS.ProcessEnv): string | null;
+export declare function browserRequired(env?: NodeJS.ProcessEnv): boolean;

@@ -1,0 +1,96 @@
+// Which stopped slices the API offers to resume (core/api/resumability.ts), on a real service, store and
+// slicing job: resuming repeats the settings, so only runs stopped by something outside them (cancel, a
+// worker or app that died) with a checkpoint on disk qualify; a run that failed on its input does not.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SliceStudioService } from '../../core/api/service';
+import { Store } from '../../core/store/store';
+import { sharedModel } from '../shared';
+
+const model = sharedModel('tiny-llama');
+const params = { model, ratio: 0.25, cal: 'wikitext2', nsamples: 16, seqlen: 128, sampling: 'first', seed: 7, round: 8 };
+let dir: string;
+let service: SliceStudioService;
+const saved = process.env.SLICE_STUDIO_DATA;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ss-resumability-'));
+  process.env.SLICE_STUDIO_DATA = dir;
+  service = await SliceStudioService.create({ storeFile: join(dir, 'store.db'), hardware: { probeProviders: false }, runner: { graceMs: 30_000 } });
+});
+
+after(async () => {
+  await service.close();
+  if (saved === undefined) delete process.env.SLICE_STUDIO_DATA;
+  else process.env.SLICE_STUDIO_DATA = saved;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a slice that failed on an empty calibration file is not resumable, and resumeJob refuses it in one line', async () => {
+  const empty = join(dir, 'empty.txt');
+  writeFileSync(empty, '');
+  const { jobId, runId } = await service.startJob({ kind: 'slice', params: { ...params, cal: empty, out: join(dir, 'bad') } });
+  const end = await service.runner.wait(jobId);
+  assert.equal(end.type, 'failed', JSON.stringify(end));
+  const can = await service.resumability(runId);
+  assert.equal(can.resumable, false);
+  assert.equal(can.nextLayer, null);
+  assert.match(can.reason, /failed on its input or settings, so resuming would fail the same way/);
+  await assert.rejects(service.resumeJob(runId), { name: 'NotAvailableError', message: can.reason });
+});
+
+test('with a checkpoint on disk, a run cut off by a dying worker is resumable and one that failed on its input is not', async () => {
+  // A real checkpoint: a slice cancelled inside its second layer.
+  let jobId = '';
+  let cancelled = false;
+  const off = service.events.subscribe((e) => {
+    if (e.channel === 'job' && e.jobId === jobId && e.type === 'progress' && (e.layer ?? -1) >= 1 && !cancelled) {
+      cancelled = true;
+      void service.cancelJob(jobId);
+    }
+  });
+  const first = await service.startJob({ kind: 'slice', params: { ...params, out: join(dir, 'cut') } });
+  jobId = first.jobId;
+  const end = await service.runner.wait(first.jobId);
+  off();
+  assert.equal(end.type, 'cancelled');
+  assert.ok(existsSync(join(dir, 'cut', '.checkpoint', 'state.json')));
+  assert.equal((await service.resumability(first.runId)).resumable, true);
+
+  // The same checkpoint beside two failed runs with the same settings.
+  const store = Store.open(join(dir, 'store.db'));
+  const runWith = (error: string, out: string) => {
+    cpSync(join(dir, 'cut'), out, { recursive: true });
+    const id = store.createRun({ kind: 'slice', name: error, status: 'running', settings: { ...params, out } }).id;
+    store.failRun(id, error);
+    return id;
+  };
+  const died = runWith('job worker exited unexpectedly (code 134)', join(dir, 'died'));
+  const nan = runWith('layer 2 has non-finite weights (NaN) in model.layers.2.mlp.down_proj.weight', join(dir, 'nan'));
+  store.close();
+  const a = await service.resumability(died);
+  assert.equal(a.resumable, true, a.reason);
+  assert.match(a.reason, /continues from its checkpoint at layer \d/);
+  const b = await service.resumability(nan);
+  assert.equal(b.resumable, false);
+  assert.match(b.reason, /failed on its input or settings/);
+});
+
+test('a cancelled slice that had not finished a layer has no checkpoint: slice again instead', async () => {
+  let jobId = '';
+  const off = service.events.subscribe((e) => {
+    if (e.channel === 'job' && e.jobId === jobId && e.type === 'started') void service.cancelJob(jobId);
+  });
+  const first = await service.startJob({ kind: 'slice', params: { ...params, out: join(dir, 'early') } });
+  jobId = first.jobId;
+  await service.cancelJob(first.jobId);
+  const end = await service.runner.wait(first.jobId);
+  off();
+  assert.equal(end.type, 'cancelled');
+  const can = await service.resumability(first.runId);
+  assert.equal(can.resumable, false);
+  assert.match(can.reason, /no checkpoint: slice again/);
+});

@@ -1,0 +1,42 @@
+// A slice the machine cannot hold is refused before any work, with one line saying what it needs and what
+// is free: disk (output + checkpoint + spilled activations) and memory, as the planner predicts them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { quietContext } from '../../core/jobs/context';
+import { parseConfig } from '../../core/model/config';
+import { sliceModel } from '../../core/slicegpt/slice-model';
+import { InsufficientResourcesError, preflight } from '../../core/slicegpt/preflight';
+
+const root = join(import.meta.dirname, '../..');
+const llama70b = parseConfig(JSON.parse(readFileSync(join(root, '../shared/data/configs/llama-2-70b-hf.json'), 'utf8')));
+const base = { out: '/nonexistent/out', ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', round: 8, rotation: 'per-layer' as const, resume: false };
+const oneLine = (e: unknown, re: RegExp) => e instanceof InsufficientResourcesError && re.test(e.message) && !e.message.includes('\n');
+
+test('a 70B slice on a disk with 100 GiB free is refused: it names the bytes needed (model, checkpoint, spill past the 4 GiB GPU and RAM budgets) and free', () => {
+  assert.throws(
+    () => preflight(llama70b, base, { diskBytes: 100 * 2 ** 30, ramBytes: 2 ** 40 }),
+    (e: unknown) => oneLine(e, /^not enough disk space for this slice: it needs about \d+ GiB \(model \d+ GiB, checkpoint [\d.]+ GiB, spilled activations [\d.]+ GiB\) in \/nonexistent\/out, and 100 GiB is free$/),
+  );
+});
+
+test('a 70B slice with 16 GiB of RAM available is refused for memory; with enough of both it passes and returns the prediction', () => {
+  assert.throws(() => preflight(llama70b, base, { diskBytes: 2 ** 42, ramBytes: 16 * 2 ** 30 }), (e: unknown) => oneLine(e, /^not enough memory for this slice: it needs about [\d.]+ GiB of RAM and 16.0 GiB is available/));
+  const p = preflight(llama70b, base, { diskBytes: 2 ** 42, ramBytes: 2 ** 40 });
+  assert.ok(p.disk.totalBytes > 200 * 2 ** 30 && p.peakRamBytes > 16 * 2 ** 30);
+});
+
+test('a resumed run (output partly written already) is not refused for disk', () => {
+  assert.doesNotThrow(() => preflight(llama70b, { ...base, resume: true }, { diskBytes: 2 ** 30, ramBytes: 2 ** 40 }));
+});
+
+test('sliceModel refuses before any work when the spilled activations would not fit this disk (10⁶ calibration windows), and creates no output folder', async () => {
+  mkdirSync(join(root, 'test-output'), { recursive: true });
+  const out = join(root, 'test-output', `preflight-${process.pid}`);
+  await assert.rejects(
+    sliceModel(quietContext(), { model: join(root, '../shared/models/tiny-llama'), ratio: 0.25, cal: 'wikitext2', nsamples: 1_000_000, seqlen: 512, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep: 'cpu', resume: false }),
+    (e: unknown) => oneLine(e, /^not enough disk space for this slice: it needs about \d+ GiB \(model .*, spilled activations \d+ GiB\)/),
+  );
+  assert.equal(existsSync(out), false);
+});

@@ -1,0 +1,61 @@
+// `slice-studio synth` is a job like every other: it runs in a worker, its run (kind 'export') keeps the
+// folder as an artifact, and `plan --json` on the result predicts the slice's cost. Bad input is one line.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../../core/transports/cli/cli';
+
+const root = join(import.meta.dirname, '../..');
+const tinyLlama = join(root, '../shared/models/tiny-llama');
+let dir: string;
+before(() => {
+  mkdirSync(join(root, 'test-output'), { recursive: true });
+  dir = mkdtempSync(join(root, 'test-output', 'synth-cli-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(argv: string[]): Promise<{ code: number; lines: string[]; err: string[] }> {
+  const lines: string[] = [];
+  const err: string[] = [];
+  const code = await runCli([...argv, '--data-dir', join(dir, 'data')], { out: (t) => lines.push(...t.trimEnd().split('\n')), err: (t) => err.push(t) });
+  return { code, lines, err };
+}
+
+test('synth from the CLI runs as a job and records the folder as the run\'s artifact; plan --json on it predicts the slice\'s time, RAM and disk', async () => {
+  const config = join(dir, 'config.json');
+  writeFileSync(config, readFileSync(join(tinyLlama, 'config.json')));
+  const out = join(dir, 'tiny');
+  const r = await cli(['synth', '--config', config, '--out', out, '--layers', '2', '--shard-gb', '0.004', '--seed', '5', '--tokenizer', tinyLlama, '--json']);
+  assert.equal(r.code, 0, r.err.join('\n'));
+  const done = r.lines.map((l) => JSON.parse(l)).find((e) => e.type === 'done');
+  assert.equal(done.result.shards, 2);
+  assert.equal(done.result.layers, 2);
+  const { SliceStudioService } = await import('../../core/api/service');
+  const service = await SliceStudioService.create();
+  try {
+    const run = await service.getRun(done.runId);
+    assert.equal(run.kind, 'export');
+    assert.equal(run.artifacts[0].path, out);
+    assert.equal(run.artifacts[0].format, 'safetensors:bf16');
+  } finally {
+    await service.close();
+  }
+  const p = await cli(['plan', out, '--ratio', '0.25', '--nsamples', '16', '--seqlen', '128', '--ep', 'cpu', '--json']);
+  assert.equal(p.code, 0, p.err.join('\n'));
+  const s = JSON.parse(p.lines.join('\n')).slicing;
+  assert.equal(s.layers, 2);
+  assert.ok(s.totalSeconds > 0 && s.peakRamBytes > 0 && s.disk.outputBytes > 0);
+  assert.equal(s.peakVramBytes, null);
+});
+
+test('synth without --config, or with a config that is not JSON, fails with one line and no folder', async () => {
+  const a = await cli(['synth', '--out', join(dir, 'x')]);
+  assert.equal(a.code, 1);
+  assert.match(a.err.join('\n'), /synth needs --config/);
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, '{ not json');
+  const b = await cli(['synth', '--config', bad, '--out', join(dir, 'y')]);
+  assert.equal(b.code, 1);
+  assert.equal(b.err.filter((l) => /cannot read .*bad\.json/.test(l)).length, 1, b.err.join('\n'));
+});
