@@ -3,8 +3,12 @@
 // Protocol mode (default): for each shared model, the dense WikiText-2 test perplexity and, for each ratio,
 // d and the perplexity of the sliced model, under the issue's protocol: calibration = the first 64 windows of
 // 256 tokens of the bundled WikiText-2 validation split, round 8, head unsliced; perplexity per
-// ../shared/models/README.md (seqlen 256, all test windows unless --windows N).
-//   flags: --models a,b  --ratios 0.1,0.2  --windows N  --nsamples 64  --seqlen 256  --ep cpu  --models-dir DIR  --vram-gb G
+// ../shared/models/README.md (seqlen 256, all test windows unless --windows N). Slices are written and read
+// back in float32 (compute precision): the numbers measure SliceGPT, not float16 storage (slices of the app
+// keep the source dtype; `--storage` adds each point's perplexity stored in the source dtype).
+//   flags: --models a,b  --ratios 0.1,0.2  --windows N  --nsamples 64  --seqlen 256  --ep cpu  --models-dir DIR  --vram-gb G  --storage
+//   --pca-solver gpu: every PCA through the GPU-path eigensolver (core/linalg/gpu-eigh.ts) on --ep — on the CPU EP
+//   its float32 graphs run there, which measures its perplexity effect against the float64 solver's results.
 //
 // Synthetic mode: `--synthetic llama-2-7b --layers 2 [--nsamples 128 --seqlen 2048 --ep cpu --engine host|device
 // --batch N --vram-gb 40]` — random
@@ -29,6 +33,8 @@ import { SyntheticSource } from '../core/slicegpt/synthetic-source';
 import { rotateAndSlice } from '../core/slicegpt/rotate-and-slice';
 import { makeSchedule } from '../core/slicegpt/schedule';
 import { createSignalEngine, type EngineKind, type SignalEngine } from '../core/slicegpt/engine';
+import { principalDirections } from '../core/slicegpt/pca';
+import type { RotationProvider } from '../core/slicegpt/rotate-and-slice';
 import { flags } from './lib/flags';
 import { SHARED_MODELS, sharedData } from '../test/shared';
 
@@ -50,8 +56,10 @@ async function protocol(f: Map<string, string>): Promise<void> {
   const ep = (f.get('ep') ?? 'cpu') as ExecutionProvider;
   // --vram-gb: the device engine's activation budget (tiny values force the spill-to-host path).
   const vramBytes = f.has('vram-gb') ? Number(f.get('vram-gb')) * 2 ** 30 : undefined;
+  const gpuPca = f.get('pca-solver') === 'gpu';
+  const rotations: RotationProvider | undefined = gpuPca ? async (_s, _l, m) => principalDirections(m, { gpu: ep }).then((r) => ({ q: r.q, eigenvalues: r.eigenvalues })) : undefined;
   const rows = (await wikitext2('test')).rows;
-  const report: Record<string, unknown> = { protocol: { calibration: 'wikitext2 validation (bundled, tokenized release)', nsamples, seqlen, sampling: 'first', round: 8, sliceHead: false, evalSeqLen: 256, maxWindows: maxWindows ?? 'all', ep }, models: {} };
+  const report: Record<string, unknown> = { protocol: { calibration: 'wikitext2 validation (bundled, tokenized release)', nsamples, seqlen, sampling: 'first', round: 8, sliceHead: false, evalSeqLen: 256, maxWindows: maxWindows ?? 'all', ep, ...(gpuPca ? { pcaSolver: 'gpu-eigh (float32 graphs)' } : {}) }, models: {} };
   for (const name of models) {
     const folder = join(modelsDir, name);
     const t0 = performance.now();
@@ -66,9 +74,18 @@ async function protocol(f: Map<string, string>): Promise<void> {
     try {
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
-        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration, ...(vramBytes ? { deviceBudgetBytes: vramBytes } : {}) });
+        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration, dtype: 'float32', ...(vramBytes ? { deviceBudgetBytes: vramBytes } : {}), ...(rotations ? { rotations } : {}) });
         const r = await perplexityOfIds(await openAnyModel(out), runner, ids, { seqLen: 256, maxWindows, batch: 16 });
-        points.push({ ratio, d: s.d, ppl: r.ppl, sliceSeconds: +s.seconds.toFixed(2), pplSeconds: +r.seconds.toFixed(2) });
+        const point: Record<string, unknown> = { ratio, d: s.d, ppl: r.ppl, sliceSeconds: +s.seconds.toFixed(2), pplSeconds: +r.seconds.toFixed(2) };
+        if (f.has('storage')) {
+          // The same slice as the app writes it (source dtype, shortcuts included), on the same windows.
+          const stored = join(dir, `${ratio}-stored`);
+          const t = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out: stored, ep, resume: false, calibration });
+          const rs = await perplexityOfIds(await openAnyModel(stored), runner, ids, { seqLen: 256, maxWindows, batch: 16 });
+          Object.assign(point, { storedDtype: t.dtype, pplStored: rs.ppl, storedRelativeChange: rs.ppl / r.ppl - 1 });
+          rmSync(stored, { recursive: true, force: true });
+        }
+        points.push(point);
         process.stderr.write(`${name} ratio ${ratio}: d ${s.d} ppl ${r.ppl.toFixed(3)}\n`);
       }
     } finally {

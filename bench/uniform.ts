@@ -58,7 +58,8 @@ export async function main(args: string[]): Promise<void> {
     const points = [];
     try {
       for (const ratio of ratios) {
-        const common = { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first' as const, seed: 0, round, ep, calibration };
+        // float32 folders (compute precision): uniform-protocol.json measures the algorithm, not storage.
+        const common = { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first' as const, seed: 0, round, ep, calibration, dtype: 'float32' as const };
         const out = join(dir, `u-${ratio}`);
         const s = await sliceUniform(stderrCtx(), { ...common, out });
         const r = await perplexityOfIds(await openAnyModel(out), runner, ids, { seqLen: 256, maxWindows, batch: 16 });

@@ -1,19 +1,27 @@
 // Electron main process: one window, hardened (see security.ts), wired to the core through the IPC
 // transport. All logic lives in core/; this file only connects Electron's objects to it.
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, utilityProcess } from 'electron';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { SliceStudioService } from '../core/api/service';
+import { setProbeLauncher } from '../core/hardware/provider-probe';
 import { forwardEvents, registerIpcHandlers } from '../core/transports/ipc';
 import { guardWebContents, isTrustedSender, windowOptions, withCsp } from './security';
 import { withOverrides } from './desktop-api';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, appResponse } from './app-protocol';
+import { utilityProbeLauncher } from './probe-launcher';
 
 // Resources (demo model, datasets) live in the app bundle, not next to this script.
 process.env.SLICE_STUDIO_RESOURCES ??= app.isPackaged
   ? join(process.resourcesPath, 'resources')
   : join(app.getAppPath(), 'resources');
 
-const appUrl = pathToFileURL(join(app.getAppPath(), 'renderer', 'dist', 'index.html')).href;
+const appUrl = APP_URL;
+const rendererDist = join(app.getAppPath(), 'renderer', 'dist');
+
+// Before `ready`, as Electron requires: the scheme the UI is served from (see app-protocol.ts).
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+// The RunAsNode fuse is off, so the hardware probe's child is a utility process, not Electron-as-node.
+setProbeLauncher(utilityProbeLauncher((modulePath, args, options) => utilityProcess.fork(modulePath, args, options)));
 
 app.enableSandbox();
 app.on('web-contents-created', (_event, contents) =>
@@ -21,6 +29,7 @@ app.on('web-contents-created', (_event, contents) =>
 );
 
 async function start(): Promise<void> {
+  protocol.handle(APP_SCHEME, (request) => appResponse(rendererDist, request));
   const service = await SliceStudioService.create();
   const api = withOverrides(service, {
     async chooseModelPath(kind) {

@@ -41,10 +41,14 @@ export function isAllowedNavigation(target: string, appUrl: string): boolean {
   }
 }
 
-/** Links the user may open in their browser (documentation, papers): https only. */
+/** The documentation and paper hosts a link may open in the system browser; nothing else leaves the app. */
+export const EXTERNAL_HOSTS: readonly string[] = ['arxiv.org', 'github.com', 'huggingface.co', 'onnxruntime.ai', 'www.electronjs.org'];
+
+/** Links the user may open in their browser: https, no credentials, an allow-listed host. */
 export function isExternalLink(url: string): boolean {
   try {
-    return new URL(url).protocol === 'https:';
+    const u = new URL(url);
+    return u.protocol === 'https:' && u.username === '' && u.password === '' && u.port === '' && EXTERNAL_HOSTS.includes(u.hostname);
   } catch {
     return false;
   }
@@ -58,8 +62,8 @@ export function isTrustedSender(event: { senderFrame?: { url: string } | null },
 type Guarded = Pick<WebContents, 'on' | 'setWindowOpenHandler'>;
 
 /**
- * Denies navigation away from the app, every new window (https links go to the system browser instead),
- * and <webview> attachment.
+ * Denies navigation away from the app — of the window and of any frame in it (`will-frame-navigate`) —,
+ * every new window (allow-listed documentation links go to the system browser instead), and <webview>.
  */
 export function guardWebContents(contents: Guarded, appUrl: string, openExternal: (url: string) => void): void {
   const block = (event: { preventDefault(): void }, url: string) => {
@@ -67,6 +71,9 @@ export function guardWebContents(contents: Guarded, appUrl: string, openExternal
   };
   contents.on('will-navigate', block);
   contents.on('will-redirect', block);
+  contents.on('will-frame-navigate', (details) => {
+    if (!isAllowedNavigation(details.url, appUrl)) details.preventDefault();
+  });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
     if (isExternalLink(url)) openExternal(url);
@@ -74,7 +81,7 @@ export function guardWebContents(contents: Guarded, appUrl: string, openExternal
   });
 }
 
-/** Response headers with the CSP added (for file:// and any other response the window loads). */
+/** Response headers with the CSP added (for any response the window loads besides app://, which sets its own). */
 export function withCsp(headers: Record<string, string[] | string> | undefined): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(headers ?? {})) {

@@ -40,6 +40,7 @@ export type { Resumability } from './resumability';
 // Runs and models are the store's rows, as stored (JSON columns parsed): the contract does not re-shape them.
 export type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind } from '../store/types';
 import type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind, MetricRow } from '../store/types';
+import type { BaselineNumbers, OwnNumbers } from '../eval/dense-baseline';
 
 export interface AppInfo {
   version: string;
@@ -110,6 +111,10 @@ export interface PlanModelResult {
 export interface ComparedRun extends RunDetail {
   /** The run it derives from (a slice's dense baseline, an evaluation's slice), or null. */
   parent: { id: RunId; name: string; kind: RunKind; status: RunStatus; metrics: MetricRow[] } | null;
+  /** The run's own numbers (a slice: its newest evaluations'), each perplexity with its protocol. */
+  own: OwnNumbers;
+  /** The dense model's numbers under the same protocol and tasks (runs about a slice), or null. */
+  baseline: (BaselineNumbers & { dense: string }) | null;
 }
 
 const runIds: Validator<RunId[]> = {

@@ -6,7 +6,10 @@
 //   perplexity/evaluation run of its dense model (its baseline), when there is one;
 // - at the end: the metrics, per-layer statistics, artifacts and peak memory the job kind derives from
 //   its result (JobDefinition.records).
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { datasetAndSplit } from '../runtime/ppl-protocol';
+import { baselineOf, ownNumbers } from '../eval/dense-baseline';
 import { inspectModel } from '../model/inspect';
 import { isSlicedModelFolder } from '../model/sliced-source';
 import type { JobDefinition } from '../jobs/registry';
@@ -22,7 +25,7 @@ export interface RunLinks {
 }
 
 /** Settings that do not change the result (where it goes, whether it continues) stay out of the fingerprint. */
-const NOT_THE_WORK = new Set(['out', 'resume', 'items']);
+const NOT_THE_WORK = new Set(['out', 'resume', 'items', 'baseline']);
 
 const modelOf = (r: RunRow): string | undefined => (typeof r.settings.model === 'string' ? r.settings.model : undefined);
 
@@ -74,6 +77,13 @@ export function recordResult(store: Store, def: JobDefinition, runId: number, re
       for (const l of r.layers ?? []) store.addLayerStat(runId, l);
       for (const a of r.artifacts ?? []) store.addArtifact(runId, a);
       if (r.peakRss !== undefined || r.ep !== undefined) store.updateRun(runId, { peakRss: r.peakRss, ep: r.ep });
+      if (r.baselineRun) {
+        const b = r.baselineRun;
+        const run = store.getRun(runId);
+        const id = store.createRun({ kind: b.kind, modelId: run?.modelId ?? null, name: b.name, settings: { ...b.settings, baselineOf: runId }, status: 'done', ep: r.ep ?? null }).id;
+        store.updateRun(id, { startedAt: run?.startedAt ?? null, finishedAt: run?.finishedAt ?? new Date().toISOString() });
+        store.addMetrics(id, b.metrics);
+      }
     });
     return null;
   } catch (e) {
@@ -82,10 +92,63 @@ export function recordResult(store: Store, def: JobDefinition, runId: number, re
 }
 
 export function compare(store: Store, ids: number[], notFound: (id: number) => Error): ComparedRun[] {
+  // Every slice and evaluation: where a slice's own numbers and every dense baseline come from.
+  const all = store
+    .listRuns({ limit: 100_000 })
+    .filter((r) => r.kind === 'slice' || r.kind === 'ppl' || r.kind === 'eval')
+    .map((r) => store.getRun(r.id)!)
+    .filter(Boolean);
   return ids.map((id) => {
     const run = store.getRun(id);
     if (!run) throw notFound(id);
     const p = run.parentRunId ? store.getRun(run.parentRunId) : null;
-    return { ...run, parent: p ? { id: p.id, name: p.name, kind: p.kind, status: p.status, metrics: p.metrics } : null };
+    return {
+      ...run,
+      parent: p ? { id: p.id, name: p.name, kind: p.kind, status: p.status, metrics: p.metrics } : null,
+      own: ownNumbers(run, all),
+      baseline: baselineOf(run, all),
+    };
   });
+}
+
+/**
+ * The dense folder an evaluation of a sliced folder should also measure, or null: none when the store
+ * already has the dense model measured the same way (same perplexity protocol; same tasks and limit), so
+ * the dense model is evaluated once per model and protocol. The dense folder is the slice's source
+ * (slice_studio.json, else the slice run that wrote the folder).
+ */
+export function denseBaselineNeeded(store: Store, kind: string, params: Record<string, unknown>): string | null {
+  if ((kind !== 'ppl' && kind !== 'eval') || typeof params.model !== 'string' || params.baseline !== undefined) return null;
+  if (!isSlicedModelFolder(params.model)) return null;
+  let dense: string | null = null;
+  try {
+    const s = JSON.parse(readFileSync(join(params.model, 'slice_studio.json'), 'utf8')) as { source?: unknown };
+    if (typeof s.source === 'string') dense = s.source;
+  } catch {
+    dense = null;
+  }
+  dense ??= (sliceRunFor(store, params.model)?.settings.model as string | undefined) ?? null;
+  if (!dense || !existsSync(join(dense, 'config.json'))) return null;
+  const runs = store.listRuns({ status: 'done', limit: 10_000 }).filter((r) => (r.kind === 'ppl' || r.kind === 'eval') && modelOf(r) === resolve(dense));
+  const details = runs.map((r) => store.getRun(r.id)!).filter(Boolean);
+  const wantsPpl = kind === 'ppl' || params.ppl === true;
+  if (wantsPpl) {
+    const dataset = kind === 'ppl' ? String(params.dataset ?? 'wikitext2') : 'wikitext2';
+    const seqlen = Number(kind === 'ppl' ? params.seqlen : params.pplSeqlen);
+    const max = kind === 'ppl' ? params.maxWindows : params.pplMaxWindows;
+    const all = kind === 'ppl' ? params.allWindows === true : params.pplAllWindows === true;
+    const want = datasetAndSplit(dataset);
+    const has = details.some((r) =>
+      r.metrics.some((m) => m.name === 'ppl' && m.task === null && m.protocol !== null && m.protocol.dataset === want.dataset && m.protocol.split === want.split &&
+        m.protocol.seqlen === seqlen && (all ? m.protocol.of !== null && m.protocol.windows === m.protocol.of : m.protocol.windows === max)),
+    );
+    if (!has) return dense;
+  }
+  if (kind === 'eval') {
+    for (const task of (params.tasks as string[] | undefined) ?? []) {
+      const has = details.some((r) => r.kind === 'eval' && r.settings.limit === params.limit && r.metrics.some((m) => m.task === task));
+      if (!has) return dense;
+    }
+  }
+  return null;
 }

@@ -17,7 +17,7 @@ import { appRoot } from '../transports/app-root';
 import type { AppInfo, ApiArgs, ApiResult, SliceStudioApi } from './contract';
 import { EventHub } from './events';
 import { PayloadError } from './validate';
-import { compare, linksFor, recordResult } from './run-links';
+import { compare, denseBaselineNeeded, linksFor, recordResult } from './run-links';
 import { resumability } from './resumability';
 
 export class NotAvailableError extends Error {
@@ -154,7 +154,10 @@ export class SliceStudioService implements SliceStudioApi {
   /** Validates, links the run to its model and parent, starts it, and records the final settings. */
   async #start(kind: string, raw: unknown, name?: string, extra: Record<string, unknown> = {}, inherit?: { modelId: number | null; parentRunId: number | null }): Promise<{ jobId: string; runId: number }> {
     const def = getJob(kind);
-    const params = def.params.check(raw, `${kind} params`);
+    let params = def.params.check(raw, `${kind} params`);
+    // An evaluation of a slice also measures its dense model the same way, unless the store has that already.
+    const dense = denseBaselineNeeded(this.#store, kind, params as Record<string, unknown>);
+    if (dense) params = def.params.check({ ...(params as Record<string, unknown>), baseline: dense }, `${kind} params`);
     const links = await linksFor(this.#store, def, params);
     const started = this.#runner.start({ kind, params, name });
     const run = this.#store.getRun(started.runId);

@@ -2,6 +2,7 @@
 // evaluate the dense and the sliced model the same way (perplexity on a fixed prefix of WikiText-2 test
 // windows and a quick zero-shot subset), record every run in SQLite and compare them side by side.
 // Everything goes through the API, so the desktop app runs the same function over its own service.
+import { DEFAULT_PPL_WINDOWS } from '../runtime/ppl-protocol';
 import type { ComparedRun, HardwareReport, PlanModelResult, SliceStudioApi } from '../api/contract';
 import type { ApiEvent, JobEvent, JobEndEvent } from '../api/events';
 import type { ExecutionProvider } from '../runtime/contract';
@@ -29,7 +30,7 @@ export interface DemoOptions {
   ep?: ExecutionProvider;
 }
 
-export const DEMO_DEFAULTS = { ratio: 0.25, nsamples: 32, seqlen: 256, pplWindows: 64, tasks: ['piqa', 'arc_easy'] as TaskName[], limit: 50 };
+export const DEMO_DEFAULTS = { ratio: 0.25, nsamples: 32, seqlen: 256, pplWindows: DEFAULT_PPL_WINDOWS, tasks: ['piqa', 'arc_easy'] as TaskName[], limit: 50 };
 
 /** What the demo reports as it goes: a step title, job progress, and the finished pieces. */
 export interface DemoReporter {

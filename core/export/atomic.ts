@@ -2,10 +2,11 @@
 // final rename is atomic), then renamed into place. A killed export leaves a dot-named temp folder, never
 // a half-written model under the name the user asked for. Free space is checked first, against an estimate
 // of the bytes the export will write, so a large export fails in a second instead of after an hour.
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ExportError } from './errors';
+import { isAppOutput, markOutput, OUTPUT_MARKER } from '../output-marker';
 
 export interface AtomicOptions {
   /** Bytes the export is expected to write (checked against free space with a 5 % + 16 MiB margin). */
@@ -31,6 +32,10 @@ export async function writeAtomically<T>(out: string, opts: AtomicOptions, write
   const target = resolve(out);
   const parent = dirname(target);
   if (existsSync(target) && !opts.overwrite) throw new ExportError(`${out} already exists (choose another --out, or pass --force to replace it)`);
+  // --force replaces only what this app wrote: never a folder (or file, or link) someone else made.
+  if (existsSync(target) && !isAppOutput(target)) {
+    throw new ExportError(`${out} was not created by Slice Studio (no ${OUTPUT_MARKER} in it): it is never replaced; choose another --out`);
+  }
   try {
     mkdirSync(parent, { recursive: true });
   } catch (e) {
@@ -44,6 +49,7 @@ export async function writeAtomically<T>(out: string, opts: AtomicOptions, write
   let result: T;
   try {
     result = await write(tmp);
+    if (lstatSync(tmp).isDirectory()) markOutput(tmp, 'export');
     if (existsSync(target)) {
       // Move the old one aside first so there is never a moment without either version.
       const old = `${tmp}.old`;

@@ -6,6 +6,7 @@ import { basename, resolve } from 'node:path';
 import type { JobContext } from '../jobs/context';
 import { ExportError } from './errors';
 import { exportGguf, type GgufExportResult } from './gguf/index';
+import { isGgufFile } from './gguf/replaceable';
 import { exportOnnx, type OnnxExportResult } from './onnx';
 import { exportSafetensors, type SafetensorsExportResult } from './safetensors';
 
@@ -66,7 +67,11 @@ export async function exportModel(ctx: JobContext, o: ExportOptions): Promise<Ex
   }
   if (o.dtype !== undefined && o.dtype !== 'f16' && o.dtype !== 'q8_0' && o.dtype !== 'q4_0' && o.dtype !== 'f32')
     throw new ExportError(`--dtype ${o.dtype} is not a GGUF type`);
-  if (existsSync(o.out) && statSync(o.out).isFile() && !o.overwrite) throw new ExportError(`${o.out} exists; pass --force to replace it`);
+  if (existsSync(o.out) && statSync(o.out).isFile()) {
+    if (!o.overwrite) throw new ExportError(`${o.out} exists; pass --force to replace it`);
+    // --force replaces a GGUF file, never some other file that happens to sit at --out.
+    if (!isGgufFile(o.out)) throw new ExportError(`${o.out} is not a GGUF file: it is never replaced; choose another --out`);
+  }
   const r: GgufExportResult = await exportGguf(ctx, { model: o.model, out: o.out, dtype: o.dtype ?? 'f16' });
   const files = [{ name: basename(r.file), bytes: r.bytes }];
   if (existsSync(r.modelfile)) files.push({ name: basename(r.modelfile), bytes: sizeOf(r.modelfile) });

@@ -1,6 +1,6 @@
 // safetensors export: the sliced folder the engine writes (core/slicegpt/output.ts), documented with a
 // README.md and copied to --out. Without --dtype the files are copied byte for byte; --dtype f32|f16
-// rewrites the weights through the engine's own writer (shortcut matrices stay float32). A dense folder is
+// rewrites the weights and shortcut matrices through the engine's own writer. A dense folder is
 // already safetensors: there is nothing to export, and saying so is clearer than copying it.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';

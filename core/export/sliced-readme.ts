@@ -35,7 +35,7 @@ least significant directions. Tensor names follow Hugging Face's for the family;
 - \`${p}.${n.o}\` and \`${n.down}\`: outputs rotated and sliced (attention_output_dimensions[i] /
   mlp_output_dimensions[i] × in); their biases likewise.
 - ${shortcuts}: the residual connection's change of basis,
-  Qᵢ₋₁ᵀ·Qᵢ restricted to the kept directions (d_in × d_out; residual′ = residual · Q), always float32.
+  Qᵢ₋₁ᵀ·Qᵢ restricted to the kept directions (d_in × d_out; residual′ = residual · Q), in the weights' dtype.
 - \`${n.head}.weight\`: vocab × head_dimension, its input rotated by the last Q.
 - No norm tensors: after fusion every norm is a weightless RMSNorm, x / sqrt(Σx²/${D} + ${cfg.normEps}). It
   divides by the ORIGINAL hidden size ${D} (\`config.json\` keeps it), not by the sliced width: the sliced

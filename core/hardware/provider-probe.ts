@@ -21,7 +21,7 @@ export function candidateProviders(platform: NodeJS.Platform = process.platform)
   }
 }
 
-// Runs in the child: plain ESM, no TypeScript, so it starts with bare node (or Electron as node).
+// Runs in the child: plain ESM, no TypeScript, so it starts with bare node (or an Electron utility process).
 const CHILD = `
 const [ortPath, ep, modelB64] = process.argv.slice(-3);
 const say = (o) => { process.stdout.write(JSON.stringify(o) + '\\n'); };
@@ -65,6 +65,44 @@ export function explainFailure(ep: ExecutionProvider, message: string, stderr = 
   return `${ep} failed to start: ${clean(message) || 'unknown error'}`;
 }
 
+/** The probe's child process, whatever started it (a Node child process or an Electron utility process). */
+export interface ProbeChild {
+  stdout: NodeJS.ReadableStream | null;
+  stderr: NodeJS.ReadableStream | null;
+  kill(): void;
+  /** Called once when the child has ended: its exit code, or the signal that ended it. */
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  onError(listener: (e: Error) => void): void;
+}
+
+/** Starts `source` (an ES module's text) with `args` as the last entries of its process.argv. */
+export type ProbeLauncher = (source: string, args: string[]) => ProbeChild;
+
+/**
+ * Plain Node: `node -e`. Never Electron's binary: with the RunAsNode fuse off it would start a second app,
+ * so the desktop shell installs a utility-process launcher (electron/probe-launcher.ts) instead.
+ */
+export const nodeProbeLauncher: ProbeLauncher = (source, args) => {
+  if (process.versions.electron) throw new Error('no provider-probe launcher installed in this Electron process');
+  const env = { ...process.env };
+  delete env.ELECTRON_RUN_AS_NODE;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source, '--', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+  return {
+    stdout: child.stdout,
+    stderr: child.stderr,
+    kill: () => child.kill('SIGKILL'),
+    onExit: (l) => child.on('close', (code, signal) => l(code, signal)),
+    onError: (l) => child.on('error', l),
+  };
+};
+
+let launcher: ProbeLauncher = nodeProbeLauncher;
+
+/** The Electron main process installs its utility-process launcher here before any probe runs. */
+export function setProbeLauncher(l: ProbeLauncher): void {
+  launcher = l;
+}
+
 export async function probeProvider(ep: ExecutionProvider, timeoutMs = 20000): Promise<ProviderProbe> {
   let ortPath: string;
   try {
@@ -74,12 +112,13 @@ export async function probeProvider(ep: ExecutionProvider, timeoutMs = 20000): P
   }
   const model = Buffer.from(buildAddModel()).toString('base64');
   return new Promise((resolve) => {
-    // ELECTRON_RUN_AS_NODE makes the Electron binary behave as plain node; it is ignored by node itself.
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, '--', ortPath, ep, model], {
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      windowsHide: true,
-    });
+    let child: ProbeChild;
+    try {
+      child = launcher(CHILD, [ortPath, ep, model]);
+    } catch (e) {
+      resolve({ ep, available: false, reason: `could not start the probe process: ${(e as Error).message}` });
+      return;
+    }
     let out = '';
     let err = '';
     let settled = false;
@@ -90,13 +129,13 @@ export async function probeProvider(ep: ExecutionProvider, timeoutMs = 20000): P
       resolve(p);
     };
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      child.kill();
       done({ ep, available: false, reason: `${ep} probe did not finish within ${Math.round(timeoutMs / 1000)} s (driver hang?)` });
     }, timeoutMs);
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', (e) => done({ ep, available: false, reason: `could not start the probe process: ${e.message}` }));
-    child.on('close', (code, signal) => {
+    child.stdout?.on('data', (d) => (out += d));
+    child.stderr?.on('data', (d) => (err += d));
+    child.onError((e) => done({ ep, available: false, reason: `could not start the probe process: ${e.message}` }));
+    child.onExit((code, signal) => {
       const line = out.trim().split('\n').pop() ?? '';
       let r: { ok: boolean; error?: string } | null = null;
       try {

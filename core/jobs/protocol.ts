@@ -1,5 +1,6 @@
 // Messages between the runner (main thread) and a job worker. Kept apart so both sides agree on one shape.
 import type { ProgressUpdate } from './context';
+import { withoutQuotedInput } from './json-syntax';
 
 export interface WorkerInput {
   kind: string;
@@ -23,7 +24,7 @@ const BUILTIN = new Set(['Error', 'TypeError', 'RangeError', 'ReferenceError', '
 /** One line for the user: custom error classes already say what went wrong; built-ins get their name added. */
 export function userMessage(e: unknown): { message: string; errorName: string } {
   if (e instanceof Error) {
-    const first = (e.message || String(e)).split('\n')[0];
+    const first = (withoutQuotedInput(e) || String(e)).split('\n')[0];
     return { message: BUILTIN.has(e.name) ? `${e.name}: ${first}` : first, errorName: e.name };
   }
   return { message: String(e).split('\n')[0], errorName: 'Error' };

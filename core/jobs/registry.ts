@@ -15,6 +15,11 @@ export interface RunRecords {
   peakRss?: number;
   /** The execution provider that actually ran it. */
   ep?: string;
+  /**
+   * A second run to record beside this one: the dense model measured the same way as the sliced model
+   * this run evaluated (its baseline, kept in the store so it is measured once per model and protocol).
+   */
+  baselineRun?: { kind: RunKind; name: string; settings: Record<string, unknown>; metrics: MetricInput[] };
 }
 
 export interface JobDefinition<P = unknown, R = unknown> {

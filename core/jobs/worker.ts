@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CancelledError, type JobContext } from './context';
 import { getJob } from './registry';
 import { userMessage, type FromWorker, type ToWorker, type WorkerInput } from './protocol';
+import { explainNonFinite, NonFiniteError } from '../model/non-finite';
 import './kinds/index';
 
 const port = parentPort;
@@ -24,6 +25,14 @@ const ctx: JobContext = {
   log: (message) => post({ type: 'log', message }),
 };
 
+function modelOf(i: WorkerInput): string | undefined {
+  try {
+    return getJob(i.kind).modelPath?.(getJob(i.kind).params.check(i.params, 'params')) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 try {
   for (const m of input.modules) await import(m);
   const def = getJob(input.kind);
@@ -39,7 +48,9 @@ try {
   if (e instanceof CancelledError || (controller.signal.aborted && (e as Error)?.name === 'AbortError')) {
     post({ type: 'cancelled' });
   } else {
-    post({ type: 'failed', ...userMessage(e), stack: e instanceof Error ? e.stack : undefined });
+    // NaN/Inf: say which tensor of the job's model folder holds it (read only on this failure path).
+    const err = e instanceof NonFiniteError ? await explainNonFinite(e, modelOf(input)) : e;
+    post({ type: 'failed', ...userMessage(err), stack: err instanceof Error ? err.stack : undefined });
   }
 } finally {
   port.close();

@@ -38,6 +38,13 @@ export interface DivideConquerOptions {
    * (Not guaranteed: check `columns`; a single leaf comes back ascending.)
    */
   descending?: boolean;
+  /**
+   * Computes the top merge's product [Q1·M_top; Q2·M_bottom] itself (e.g. on a GPU, where the vectors
+   * are needed next): Q1 n1×n1, Q2 n2×n2, M_top n1×m, M_bottom n2×m, all row-major and valid only during
+   * the call. The result's `vectors` is then empty. Not called when no merge couples anything (a single
+   * leaf): check `vectors.length`.
+   */
+  topProduct?: (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mTop: Float64Array, mBottom: Float64Array) => Promise<void>;
 }
 
 /** Eigen-decomposition of the tridiagonal (d, e) of size m; d and e are not modified. */
@@ -48,7 +55,7 @@ export async function tridiagonalEigen(d: Float64Array, e: Float64Array, m: numb
   // The children's vector matrices are dead once merged; later merges of the same size reuse them.
   const scratch = m > leaf ? new Float64Array(m * m) : new Float64Array(0);
   const work = { scratch, pool: new Map(), timings: opts.timings };
-  return solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, work, opts.signal, !!opts.descending);
+  return solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, work, opts.signal, !!opts.descending, opts.topProduct);
 }
 
 interface Work {
@@ -70,7 +77,9 @@ function release(work: Work, x: Float64Array): void {
   else work.pool.set(x.length, [x]);
 }
 
-async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, work: Work, signal?: AbortSignal, descending = false): Promise<TridiagonalEigen> {
+type Product = DivideConquerOptions['topProduct'];
+
+async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, work: Work, signal?: AbortSignal, descending = false, product?: Product): Promise<TridiagonalEigen> {
   signal?.throwIfAborted();
   if (m <= leaf) {
     const values = d.slice();
@@ -87,7 +96,7 @@ async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, 
   d2[0] -= rho;
   const left = await solve(d1, e.subarray(0, n1 - 1), n1, leaf, work, signal);
   const right = await solve(d2, e.subarray(n1), m - n1, leaf, work, signal);
-  const merged = await merge(left, right, n1, m - n1, rho, beta < 0 ? -1 : 1, work, descending);
+  const merged = await merge(left, right, n1, m - n1, rho, beta < 0 ? -1 : 1, work, descending, product);
   release(work, left.vectors);
   release(work, right.vectors);
   return merged;
@@ -106,6 +115,7 @@ async function merge(
   sign: number,
   work: Work,
   descending: boolean,
+  product?: Product,
 ): Promise<TridiagonalEigen> {
   const m = n1 + n2;
   // Basis columns sorted by value (the children's values are each ascending). src[c] is the row of M
@@ -239,12 +249,17 @@ async function merge(
   }
   // Top rows = Q1·M[0:n1], bottom rows = Q2·M[n1:], written in place.
   await timed(work.timings, 'tridiagonalSolve.gemm', async () => {
+    if (product) return product(left.vectors, right.vectors, n1, n2, M.subarray(0, n1 * m), M.subarray(n1 * m));
     await gemm(left.vectors, M.subarray(0, n1 * m), n1, n1, m, { out: vectors.subarray(0, n1 * m) });
     await gemm(right.vectors, M.subarray(n1 * m), n2, n2, m, { out: vectors.subarray(n1 * m) });
   });
   for (let r = 0; r < m; r++) {
     values[r] = outValue[order[r]];
     columns[r] = place[order[r]];
+  }
+  if (product) {
+    release(work, vectors);
+    return { values, vectors: new Float64Array(0), columns };
   }
   return { values, vectors, columns };
 }

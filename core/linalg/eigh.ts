@@ -5,13 +5,12 @@
 //   3. back-transformation V = Q·Z in compact-WY blocks           (back-transform.ts)
 import { applyQ } from './back-transform';
 import { tridiagonalEigen } from './divide-conquer';
+import { EighError, scaledSymmetric } from './scale';
 import { tridiagonalize } from './tridiagonalize';
 
 export { ConvergenceError } from './tql2';
 
-export class EighError extends Error {
-  override name = 'EighError';
-}
+export { EighError };
 
 export interface EighOptions {
   /** Householder panel width (default: 256 for n ≥ 2048 on ≥ 8 cores, else 128; see tridiagonalize.ts). */
@@ -44,40 +43,12 @@ export async function eigh(a: Float64Array, n: number, opts: EighOptions = {}): 
   const clock = () => performance.now() / 1000;
   const timings = opts.timings;
   const t0 = clock();
-  // Scale by a power of two near 1/max |a_ij| (LAPACK scales too; a power of two is exact both ways),
-  // so that every intermediate stays in range.
-  let amax = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = Math.abs(a[i]);
-    if (!(x <= amax)) {
-      if (!Number.isFinite(x)) throw new EighError(`matrix has a non-finite entry at (${Math.floor(i / n)}, ${i % n})`);
-      amax = x;
-    }
-  }
   const values = new Float64Array(n);
-  if (amax === 0) {
+  const { s, exponent: e2 } = scaledSymmetric(a, n);
+  if (e2 === null) {
     const vectors = new Float64Array(n * n);
     for (let i = 0; i < n; i++) vectors[i * n + i] = 1;
     return { values, vectors };
-  }
-  const e2 = Math.min(1000, Math.max(-1000, Math.floor(Math.log2(amax))));
-  const half = 2 ** (-e2 - 1); // ½ of the scale
-  // Symmetrize and scale in one pass, in 64×64 tiles: the transposed side of a plain row loop would
-  // walk down columns of a matrix that does not fit in cache (one miss per element).
-  const s = new Float64Array(n * n);
-  const TILE = 64;
-  for (let i0 = 0; i0 < n; i0 += TILE) {
-    const i1 = Math.min(n, i0 + TILE);
-    for (let j0 = 0; j0 <= i0; j0 += TILE) {
-      for (let i = i0; i < i1; i++) {
-        const j1 = Math.min(i + 1, j0 + TILE);
-        for (let j = j0; j < j1; j++) {
-          const v = (a[i * n + j] * half) + (a[j * n + i] * half);
-          s[i * n + j] = v;
-          s[j * n + i] = v;
-        }
-      }
-    }
   }
   if (timings) timings['tridiagonalize.symmetrize'] = clock() - t0;
 

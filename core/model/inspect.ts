@@ -1,6 +1,7 @@
 // Inspect a Hugging Face model folder (config.json + safetensors headers; weights are never read) or a bare
 // config.json (plan a model that is not downloaded). Every bad input becomes an InspectError whose message
 // is one line a user can act on; callers print `e.message`, never a stack.
+import { findNonFiniteTensor } from './non-finite';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseConfig, detectFamily, ConfigError, type ModelConfig } from './config';
@@ -66,6 +67,9 @@ export interface InspectOptions {
   /** Return an inspection with `supported: false` for folders of other architectures instead of throwing. */
   allowUnsupported?: boolean;
 }
+
+/** Folders whose weights take at most this many bytes have every weight checked for NaN/Inf by inspect. */
+export const NON_FINITE_SCAN_BYTES = 128 * 2 ** 20;
 
 const CONFIG_DTYPE: Record<string, StDtype> = { float16: 'F16', bfloat16: 'BF16', float32: 'F32', float64: 'F64' };
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'tokenizer.model', 'vocab.json', 'merges.txt', 'special_tokens_map.json', 'added_tokens.json'];
@@ -205,6 +209,11 @@ async function inspectFolder(folder: string, opts: InspectOptions): Promise<Mode
     const expected = countParameters(config);
     if (expected !== parameterCount)
       warnings.push(`weights hold ${parameterCount.toLocaleString('en-US')} parameters but config.json implies ${expected.toLocaleString('en-US')}`);
+  }
+  // NaN/Inf weights: checked here only while reading every weight is cheap; the jobs check what they compute.
+  if (weightBytes <= NON_FINITE_SCAN_BYTES) {
+    const bad = await findNonFiniteTensor(folder).catch(() => null);
+    if (bad) warnings.push(`tensor ${bad.name} holds ${bad.count} NaN/Inf value${bad.count === 1 ? '' : 's'} of ${bad.size}: every job on this model will fail`);
   }
   let family: string = config?.family ?? '';
   if (!family) {

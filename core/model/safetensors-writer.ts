@@ -7,8 +7,8 @@ import { SafetensorsError } from './safetensors';
 
 export interface TensorToWrite {
   name: string;
-  /** F32 from a Float32Array, F64 from a Float64Array, F16 from a Float32Array (rounded to nearest even). */
-  dtype: 'F32' | 'F64' | 'F16';
+  /** F32 from a Float32Array, F64 from a Float64Array, F16/BF16 from either (rounded to nearest even). */
+  dtype: 'F32' | 'F64' | 'F16' | 'BF16';
   shape: number[];
   data: Float32Array | Float64Array;
 }
@@ -42,6 +42,14 @@ export function toHalfBits(v: number): number {
   return sign | h;
 }
 
+/** float32 → bfloat16 bits, round to nearest even (as torch's .bfloat16()); NaN stays a quiet NaN. */
+export function toBfloat16Bits(v: number): number {
+  f32[0] = v;
+  const x = u32[0];
+  if ((x & 0x7f800000) === 0x7f800000 && x & 0x7fffff) return ((x >>> 16) & 0x8000) | 0x7fc0;
+  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
 function bytesOf(t: TensorToWrite): Uint8Array {
   const count = t.shape.reduce((a, d) => a * d, 1);
   if (t.data.length !== count) throw new SafetensorsError(`tensor ${t.name}: ${t.data.length} values for shape ${JSON.stringify(t.shape)}`);
@@ -54,12 +62,13 @@ function bytesOf(t: TensorToWrite): Uint8Array {
     return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   }
   const h = new Uint16Array(count);
-  for (let i = 0; i < count; i++) h[i] = toHalfBits(t.data[i]);
+  const bits = t.dtype === 'BF16' ? toBfloat16Bits : toHalfBits;
+  for (let i = 0; i < count; i++) h[i] = bits(t.data[i]);
   return new Uint8Array(h.buffer);
 }
 
 /** A single write() may be partial for very large buffers: loop until every byte is out. */
-const BYTES = { F32: 4, F64: 8, F16: 2 } as const;
+const BYTES = { F32: 4, F64: 8, F16: 2, BF16: 2 } as const;
 
 /** Write tensors to `file` atomically. Little-endian hosts only (every platform Node ships on). */
 export async function writeSafetensors(file: string, tensors: TensorToWrite[], metadata: Record<string, string> = {}): Promise<void> {

@@ -134,7 +134,8 @@ export function slicedShapes(c: ModelConfig, opts: SliceShapeOptions): ModelShap
   layers[c.numLayers - 1] = layerWith(sliceHead ? d : D);
   const headIn = sliceHead ? d : D;
   const head = [t('lm_head', 'head', c.vocabSize, headIn)];
-  if (c.lmHeadBias) head.push(t('lm_head.bias', 'vector', 1, c.vocabSize));
+  // Fusion folds the final LayerNorm's bias into the head, which gains a bias where it had none (OPT).
+  if (c.lmHeadBias || c.norm === 'layernorm') head.push(t('lm_head.bias', 'vector', 1, c.vocabSize));
   return { sliced: true, ratio: opts.ratio, rotation, D, d, sliceHead, tiedHead: false, embedding: embeddingTensors(c, d), layers, head };
 }
 

@@ -5,6 +5,7 @@ import { checkCancelled, quietContext, type JobContext } from '../jobs/context';
 import type { BlockRunner, ExecutionProvider, ModelSource } from './contract';
 import { forward, nextTokenTargets } from './forward';
 import { createBlockRunner } from './runner';
+import { pplStderrOf } from './ppl-protocol';
 
 export interface PerplexityOptions {
   seqLen?: number;
@@ -19,7 +20,11 @@ export interface PerplexityResult {
   ppl: number;
   /** Mean over windows of the mean NLL (nats). */
   meanNll: number;
+  /** Standard error of ppl from the per-window NLLs (delta method; NaN for one window). */
+  pplStderr: number;
   windows: number;
+  /** Windows the whole corpus has at this length (the first `windows` were scored). */
+  corpusWindows: number;
   seqLen: number;
   /** Tokens pushed through the model (windows × seqLen). */
   tokens: number;
@@ -60,15 +65,18 @@ export async function perplexityOfIds(
     phase: 'ppl',
   });
   let sum = 0;
+  const windowNll = new Float64Array(windows.length);
   for (let w = 0; w < windows.length; w++) {
     let s = 0;
     for (let i = 0; i < seqLen - 1; i++) s += out.nll![w * seqLen + i];
-    sum += s / (seqLen - 1);
+    windowNll[w] = s / (seqLen - 1);
+    sum += windowNll[w];
   }
   const meanNll = sum / windows.length;
   const seconds = (performance.now() - t0) / 1000;
   const tokens = windows.length * seqLen;
-  return { ppl: Math.exp(meanNll), meanNll, windows: windows.length, seqLen, tokens, seconds, tokensPerSecond: tokens / seconds };
+  const ppl = Math.exp(meanNll);
+  return { ppl, meanNll, pplStderr: pplStderrOf(windowNll, ppl), windows: windows.length, corpusWindows: Math.floor(ids.length / seqLen), seqLen, tokens, seconds, tokensPerSecond: tokens / seconds };
 }
 
 /** Perplexity of a model source over token ids, owning its runner. */

@@ -23,6 +23,7 @@ import { type BlockSig, type AttnCoreSig, type MlpCoreSig, attnSig, hasBias, mlp
 import { causalMask, ropeTables } from './rope';
 import { DeviceTensors, releaseTensor } from './device';
 import { executionProviders } from './ep-options';
+import { firstNonFinite, NonFiniteError } from '../model/non-finite';
 
 type Feeds = Record<string, ort.Tensor>;
 
@@ -440,7 +441,10 @@ class OrtBlockRunner implements BlockRunner {
         f.targets = new ort.Tensor('int32', t, [rows]);
       }
       const r = await this.#run(sig, f, w);
-      out.logsumexp!.set(r.logsumexp.data as Float32Array, r0);
+      const lse = r.logsumexp.data as Float32Array;
+      // NaN/Inf logits (bad weights) would otherwise surface as a perplexity of NaN or an argmax of 0.
+      if (firstNonFinite(lse) >= 0) throw new NonFiniteError('the model computed non-finite logits (NaN or Inf)');
+      out.logsumexp!.set(lse, r0);
       if (opts.targets) {
         const nll = r.nll.data as Float32Array;
         for (let i = 0; i < rows; i++) out.nll![r0 + i] = opts.targets[r0 + i] < 0 ? NaN : nll[i];

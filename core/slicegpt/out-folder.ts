@@ -1,8 +1,8 @@
 // Checks shared by both rotation modes before a slice writes anything: the options a user typed, and an output
-// folder that is new, empty, or already a (partial) sliced model — never someone else's files.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+// folder that is new, empty, or one this app created (its marker) — never someone else's files.
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isSlicedModelFolder } from '../model/sliced-source';
+import { isAppOutput, markOutput, OUTPUT_MARKER } from '../output-marker';
 import { SliceOptionsError } from './errors';
 
 export interface CheckedSliceOptions {
@@ -23,14 +23,20 @@ export function validateSliceOptions(o: CheckedSliceOptions): void {
   if (resolve(o.out) === resolve(o.model)) throw new SliceOptionsError('--out must not be the model folder');
 }
 
-/** Refuse to write into a folder that holds something other than a (partial) sliced model. */
+/**
+ * Refuse to write into a folder Slice Studio did not create: a new or empty folder is signed with the
+ * output marker, an existing one must carry it (a slice, or its checkpoint, from an earlier run).
+ */
 export function prepareOut(out: string): void {
   if (!existsSync(out)) {
     mkdirSync(out, { recursive: true });
+    markOutput(out, 'slice');
     return;
   }
-  const entries = readdirSync(out);
-  if (entries.length === 0 || isSlicedModelFolder(out) || entries.includes('.checkpoint') || entries.every((e) => /^model-\d+-of-\d+\.safetensors/.test(e) || e.startsWith('.')))
+  if (isAppOutput(out)) return;
+  if (statSync(out).isDirectory() && readdirSync(out).length === 0) {
+    markOutput(out, 'slice');
     return;
-  throw new SliceOptionsError(`output folder ${out} exists and is not a sliced model; choose another --out`);
+  }
+  throw new SliceOptionsError(`output folder ${out} exists and was not created by Slice Studio (no ${OUTPUT_MARKER} in it); choose another --out`);
 }

@@ -9,7 +9,9 @@ import { listModelTensors, readSafetensorsHeader } from '../model/safetensors';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix } from '../model/weights';
 import type { SlicingConfigJson } from './slicing-config';
 
-export type OutputDtype = 'float32' | 'float16';
+export type OutputDtype = 'float32' | 'float16' | 'bfloat16';
+
+const ST_DTYPE = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' } as const;
 
 /** Files copied from the original folder besides config.json (the tokenizer and generation settings). */
 const COPIED = /^(tokenizer.*|special_tokens_map\.json|generation_config\.json|vocab\.json|merges\.txt|.*\.model)$/;
@@ -18,14 +20,14 @@ export class SlicedModelWriter {
   readonly out: string;
   readonly #config: ModelConfig;
   readonly #names: TensorNames;
-  readonly #dtype: 'F32' | 'F16';
+  readonly #dtype: 'F32' | 'F16' | 'BF16';
   readonly #shards: number;
 
   constructor(out: string, config: ModelConfig, dtype: OutputDtype = 'float32') {
     this.out = out;
     this.#config = config;
     this.#names = tensorNames(config);
-    this.#dtype = dtype === 'float16' ? 'F16' : 'F32';
+    this.#dtype = ST_DTYPE[dtype];
     this.#shards = config.numLayers + 2;
     mkdirSync(out, { recursive: true });
     // A run killed while writing a shard leaves its `<shard>.tmp-<pid>`; the shard itself is rewritten
@@ -63,8 +65,9 @@ export class SlicedModelWriter {
     t.push(...this.#lin(`${p}.${n.q}`, attn.q), ...this.#lin(`${p}.${n.k}`, attn.k), ...this.#lin(`${p}.${n.v}`, attn.v), ...this.#lin(`${p}.${n.o}`, attn.o));
     if (mlp.gate && n.gate) t.push(...this.#lin(`${p}.${n.gate}`, mlp.gate));
     t.push(...this.#lin(`${p}.${n.up}`, mlp.up), ...this.#lin(`${p}.${n.down}`, mlp.down));
-    // Shortcuts are orthogonal-ish products; keep them in float32 whatever the weight dtype.
-    const sc = (name: string, m?: Matrix) => m && t.push({ name: `${p}.${name}`, dtype: 'F32', shape: [m.rows, m.cols], data: m.data });
+    // Shortcuts in the weights' dtype too, as the reference stores them (fp16): in float32 they made a
+    // float16 model's slice larger than the model itself.
+    const sc = (name: string, m?: Matrix) => m && t.push({ name: `${p}.${name}`, dtype: this.#dtype, shape: [m.rows, m.cols], data: m.data });
     if (w.kind === 'parallel') sc('attn_shortcut_Q', w.block.shortcut);
     else {
       sc('attn_shortcut_Q', w.attn.shortcut);

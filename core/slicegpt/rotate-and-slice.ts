@@ -17,7 +17,7 @@ import { checkCancelled, type JobContext } from '../jobs/context';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, rotateReader, rotateWriter, type Rotation } from './rotate';
 import { rotateRows, shortcutMatrix, transposedColumns } from './products';
-import { SecondMoment, principalDirections, explainedVariance } from './pca';
+import { SecondMoment, principalDirections, explainedVariance, pcaSolverFor, type PcaSolver } from './pca';
 import { ActivationStore, RamBudget } from './activations';
 import { hostEngine, type SignalEngine } from './engine';
 import type { SliceSchedule } from './schedule';
@@ -100,8 +100,8 @@ export interface RotateAndSliceResult {
   spilledChunks: number;
 }
 
-const pcaRotation: RotationProvider = async (_s, _l, m) => {
-  const r = await principalDirections(m);
+const pcaRotation = (solver: PcaSolver): RotationProvider => async (_s, _l, m) => {
+  const r = await principalDirections(m, solver);
   return { q: r.q, eigenvalues: r.eigenvalues };
 };
 
@@ -111,7 +111,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
   const { source, runner, calibration: cal, schedule: s, sink } = o;
   const D = s.hiddenSize;
   const L = s.layers;
-  const rotations = o.rotations ?? pcaRotation;
+  const rotations = o.rotations ?? pcaRotation(pcaSolverFor(o.engine?.kind ?? 'host', runner.ep));
   const budget = new RamBudget(o.ramBudgetBytes);
   const cfg = source.config;
 

@@ -10,6 +10,7 @@ import { isSlicedModelFolder } from '../model/sliced-source';
 import { SliceOptionsError } from './errors';
 import { makeSchedule, type SliceSchedule } from './schedule';
 import { rotateAndSlice, type Calibration, type LayerTiming, type RotationProvider, type SignalStats } from './rotate-and-slice';
+import { sourceDtype } from './output-size';
 import { SlicedModelWriter, type OutputDtype } from './output';
 import { toSlicingConfig } from './slicing-config';
 import { Checkpoint, fingerprint } from './checkpoint';
@@ -43,7 +44,7 @@ export interface SliceOptions {
   batchSize?: number;
   /** Activations above this many bytes spill to disk (default 4 GiB). */
   ramBudgetBytes?: number;
-  /** Weight dtype of the written model (default float32; shortcuts are always float32). */
+  /** Weight and shortcut dtype of the written model (default: the source weights' dtype). */
   dtype?: OutputDtype;
   /** Pre-tokenized calibration windows (bypasses cal/sampling/seed). */
   calibration?: Calibration;
@@ -76,6 +77,8 @@ export interface SliceResult {
   spilledChunks: number;
   /** Peak resident set size of the process (bytes). */
   peakRssBytes: number;
+  /** The dtype the weights and shortcuts were written in. */
+  dtype: OutputDtype;
 }
 
 
@@ -94,7 +97,8 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   if (calibration.ids.length !== calibration.nsamples * calibration.seqlen) throw new SliceOptionsError('calibration ids do not match nsamples × seqlen');
   const schedule = makeSchedule({ hiddenSize: cfg.hiddenSize, layers: cfg.numLayers, parallelBlocks: cfg.parallelBlocks, ratio: o.ratio, round: o.round, sliceHead: o.sliceHead });
   const batchSize = o.batchSize ?? Math.max(1, Math.floor(4096 / calibration.seqlen));
-  const dtype = o.dtype ?? 'float32';
+  // The source's own dtype (fp16/bf16 stay 2 bytes): a float32 slice of a float16 model is larger than it.
+  const dtype = o.dtype ?? sourceDtype(o.model);
   const engineKind = o.engine ?? (o.ep === 'cpu' ? 'host' : 'device');
   const settings = { ratio: o.ratio, round: o.round, sliceHead: o.sliceHead, ep: o.ep, engine: engineKind, dtype, batchSize, nsamples: calibration.nsamples, seqlen: calibration.seqlen, rotations: o.rotations ? 'custom' : 'pca', version: 1 };
   const fp = fingerprint({ modelFolder: o.model, ids: calibration.ids, settings });
@@ -154,5 +158,6 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
     resumedAt: resume ? resume.nextLayer : null,
     spilledChunks: result.spilledChunks,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    dtype,
   };
 }

@@ -33,6 +33,7 @@ import { rotateEmbedding, rotateHead, rotateReader, rotateWriter, type Rotation 
 import { SecondMoment } from './pca';
 import { ActivationStore, RamBudget } from './activations';
 import { createSignalEngine } from './engine';
+import { sourceDtype } from './output-size';
 import { SlicedModelWriter } from './output';
 import { toSlicingConfig } from './slicing-config';
 import { loadCalibration } from './calibration-input';
@@ -93,7 +94,8 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
   const schedule = makeSchedule({ hiddenSize: D, layers: L, parallelBlocks: cfg.parallelBlocks, ratio: o.ratio, round: o.round, sliceHead: true });
   const d = schedule.d;
   const batchSize = o.batchSize ?? Math.max(1, Math.floor(4096 / cal.seqlen));
-  const dtype = o.dtype ?? 'float32';
+  // The source's own dtype (fp16/bf16 stay 2 bytes): a float32 slice of a float16 model is larger than it.
+  const dtype = o.dtype ?? sourceDtype(o.model);
 
   prepareOut(o.out);
   const scratch = join(o.out, '.scratch');
@@ -295,6 +297,7 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
     resumedAt: null,
     spilledChunks: spilled,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    dtype,
     rotation: 'uniform',
     uniform: { top, explainedVariance: uniformEv, signals: signals.length },
   };

@@ -97,6 +97,34 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX runs_model ON runs(model_id);
       CREATE INDEX runs_parent ON runs(parent_run_id);
     `),
+  // 3: every perplexity carries its protocol (JSON: dataset, split, seqlen, windows, of). Existing ones get
+  // it from their run: the windows/seqlen metrics recorded beside them and the run's dataset setting.
+  (db) => {
+    db.exec('ALTER TABLE metrics ADD COLUMN protocol_json TEXT');
+    const rows = db
+      .prepare(
+        `SELECT m.id, m.run_id, r.settings_json,
+           (SELECT value FROM metrics w WHERE w.run_id = m.run_id AND w.name = 'windows' AND w.task IS NULL) AS windows,
+           (SELECT value FROM metrics s WHERE s.run_id = m.run_id AND s.name = 'seqlen' AND s.task IS NULL) AS seqlen
+         FROM metrics m JOIN runs r ON r.id = m.run_id
+         WHERE m.name IN ('ppl', 'ppl_export', 'ppl_in_app') AND m.task IS NULL`,
+      )
+      .all() as { id: number; settings_json: string; windows: number | null; seqlen: number | null }[];
+    const set = db.prepare('UPDATE metrics SET protocol_json = ? WHERE id = ?');
+    for (const r of rows) {
+      if (r.windows === null) continue;
+      let settings: Record<string, unknown> = {};
+      try {
+        settings = JSON.parse(r.settings_json) as Record<string, unknown>;
+      } catch {
+        // a run whose settings cannot be read keeps no protocol
+      }
+      const spec = typeof settings.dataset === 'string' ? settings.dataset : 'wikitext2';
+      const wiki = /^wikitext2(?::(\w+))?$/.exec(spec);
+      const seqlen = r.seqlen ?? (typeof settings.pplSeqlen === 'number' ? settings.pplSeqlen : 256);
+      set.run(JSON.stringify({ dataset: wiki ? 'wikitext2' : spec, split: wiki ? (wiki[1] ?? 'test') : null, seqlen, windows: r.windows, of: null }), r.id);
+    }
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

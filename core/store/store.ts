@@ -240,7 +240,10 @@ export class Store {
     const r = this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
     if (!r) return null;
     const metrics = (this.#db.prepare('SELECT * FROM metrics WHERE run_id = ? ORDER BY id').all(id) as Row[]).map(
-      (m): MetricRow => ({ id: m.id as number, runId: id, name: m.name as string, value: m.value as number, unit: m.unit as string | null, task: m.task as string | null, stderr: m.stderr as number | null }),
+      (m): MetricRow => ({
+        id: m.id as number, runId: id, name: m.name as string, value: m.value as number, unit: m.unit as string | null, task: m.task as string | null,
+        stderr: m.stderr as number | null, protocol: parse(m.protocol_json as string | null),
+      }),
     );
     const layers = (this.#db.prepare('SELECT * FROM layer_stats WHERE run_id = ? ORDER BY layer, id').all(id) as Row[]).map(
       (l): LayerStatRow => ({
@@ -263,10 +266,12 @@ export class Store {
   // ── results of a run ────────────────────────────────────────────────────
 
   addMetric(runId: number, m: MetricInput): number {
+    // SQLite stores NaN as NULL: say what is wrong instead of "NOT NULL constraint failed".
+    if (!Number.isFinite(m.value)) throw new StoreError(`cannot add metric ${m.name} to run ${runId}: its value ${m.value} is not a finite number`);
     try {
       return Number(
-        this.#db.prepare('INSERT INTO metrics (run_id, name, value, unit, task, stderr) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(runId, m.name, m.value, m.unit ?? null, m.task ?? null, m.stderr ?? null).lastInsertRowid,
+        this.#db.prepare('INSERT INTO metrics (run_id, name, value, unit, task, stderr, protocol_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(runId, m.name, m.value, m.unit ?? null, m.task ?? null, m.stderr ?? null, m.protocol ? JSON.stringify(m.protocol) : null).lastInsertRowid,
       );
     } catch (e) {
       throw this.#explain(e, `cannot add metric ${m.name} to run ${runId}`);

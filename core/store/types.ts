@@ -1,4 +1,5 @@
 // Row shapes the store hands out (JSON columns already parsed, snake_case turned into camelCase).
+import type { PplProtocol } from '../runtime/ppl-protocol';
 export type RunKind = 'slice' | 'ppl' | 'eval' | 'bench' | 'export' | 'generate';
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -38,6 +39,8 @@ export interface MetricInput {
   unit?: string | null;
   task?: string | null;
   stderr?: number | null;
+  /** What a perplexity was measured on (dataset, split, windows, seqlen); null for other metrics. */
+  protocol?: PplProtocol | null;
 }
 export interface MetricRow extends Required<MetricInput> {
   id: number;

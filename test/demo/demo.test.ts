@@ -42,6 +42,11 @@ test('demo --json slices the bundled model at 25% and records dense and sliced e
   assert.match(r.table, /^\s+dense\s+sliced 25%$/m);
   assert.match(r.table, /^params\s+5\.05M\s+[\d.]+M$/m);
   assert.match(r.table, /^piqa acc_norm\s/m);
+  // The sliced column carries its difference to the dense model measured the same way, ± standard error.
+  assert.match(r.table, /^ppl\s+[\d.]+ ±[\d.]+\s+[\d.]+ ±[\d.]+ \(Δ \+[\d.]+ ± [\d.]+ vs dense\)$/m);
+  assert.match(r.table, /^piqa acc_norm\s+[\d.]+% ±[\d.]+\s+[\d.]+% ±[\d.]+ \(Δ [+−][\d.]+ ± [\d.]+ pp vs dense\)$/m);
+  assert.match(r.table, /^ppl measured on\s+2×256\s+2×256$/m);
+  assert.match(r.table, /^perplexity: WikiText-2 test, first 2 of \d+ windows × 256 tokens; ± standard error/m);
   assert.match(r.table, /^peak memory\s+\d+ MiB\s+\d+ MiB$/m);
 });
 
@@ -50,6 +55,6 @@ test('demo prints its steps on stderr and the comparison on stdout', () => {
   assert.equal(r.code, 0, r.err);
   for (const step of ['Detecting hardware', 'Planning', 'Evaluating the dense model', 'Slicing at 25%', 'Evaluating the sliced model']) assert.match(r.err, new RegExp(step));
   assert.match(r.out, /^d\s+256\s+192$/m);
-  assert.match(r.out, /^ppl\s+[\d.]+\s+[\d.]+$/m);
+  assert.match(r.out, /^ppl\s+[\d.]+ ±[\d.]+\s+[\d.]+ ±[\d.]+ \(Δ \+[\d.]+ ± [\d.]+ vs dense\)$/m);
   assert.match(r.out, /slice-studio runs compare \d+ \d+ \d+/);
 });

@@ -2,7 +2,8 @@
 // slice the shared tiny-llama at 25 % through the API (16 × 128 calibration tokens), open the slice's
 // Export action in Runs (the type defaults to the source's f16), export it to ONNX f32, check the artifact
 // on screen equals the SQLite row, verify it in onnxruntime from the UI (2 windows) and check the numbers
-// shown against the recorded metrics; GGUF is not offered for this per-layer slice, with the reason in
+// shown against the recorded metrics (the slice's own evaluation, first 64 windows, stays what its Runs row
+// shows); GGUF is not offered for this per-layer slice, with the reason in
 // the app's words. Then a uniform slice
 // of the same model at the same ratio (rotation: 'uniform', same calibration) goes to GGUF f16 from the UI
 // and is verified in llama.cpp, and the "Quality by rotation" table shows both slices' perplexities as
@@ -29,6 +30,7 @@ let page: Page;
 let problems: string[];
 let sliceRun = 0;
 let sliced = '';
+let pplRun = 0;
 
 before(async () => {
   e2e = await openE2e({ prefix: 'ss-export-', shots, cleanShots: true });
@@ -88,6 +90,19 @@ test('a 25 % slice of tiny-llama (16 × 128 calibration) is listed in Runs with 
   assert.equal(await page.locator('#export-out').inputValue(), join(info.dataDir, 'exports', 'sliced-25-onnx-f32'));
 });
 
+test('the slice is evaluated with the default protocol (first 64 WikiText-2 test windows × 256), its dense model once beside it', async () => {
+  pplRun = (await api<{ runId: number }>('startJob', [{ kind: 'ppl', params: { model: sliced } }])).runId;
+  // Two models × 64 windows on a shared 2-core machine.
+  await finished(pplRun, 'the slice\'s perplexity', 240);
+  const run = readRun(dbFile, pplRun);
+  assert.equal(metric(run, 'windows'), 64);
+  assert.equal(metric(run, 'seqlen'), 256);
+  // The dense model was measured the same way in the same job, recorded as its own run.
+  const [compared] = await api<{ baseline: { ppl: { value: number; protocol: { windows: number; seqlen: number } } | null } | null }[]>('compareRuns', [[pplRun]]);
+  assert.ok(compared.baseline?.ppl, 'a dense baseline under the same protocol');
+  assert.deepEqual([compared.baseline.ppl.protocol.windows, compared.baseline.ppl.protocol.seqlen], [64, 256]);
+});
+
 test('exporting to ONNX f32 shows the artifact exactly as SQLite recorded it', async () => {
   assert.equal(await page.getByLabel('ONNX', { exact: true }).isChecked(), true);
   assert.equal(await page.getByLabel('f32', { exact: true }).isChecked(), true);
@@ -125,6 +140,21 @@ test('verifying the ONNX export in onnxruntime shows its perplexity next to the 
   await shot('02-onnx-verified');
 });
 
+test("after a 2-window verification, the slice's Runs row shows its own evaluation's perplexity with its protocol and the dense value beside it", async () => {
+  const own = metric(readRun(dbFile, pplRun), 'ppl');
+  await page.goto(`${server.url}#runs`);
+  const row = page.locator(`tr[data-run-id="${sliceRun}"]`);
+  await row.waitFor({ timeout: 15_000 });
+  await row.getByTestId('ppl-value').getByText(own.toFixed(2), { exact: true }).waitFor({ timeout: 15_000 });
+  assert.match(((await row.getByTestId('ppl-protocol').textContent()) ?? '').trim(), /^64×256 · ±\d+\.\d{2}$/);
+  assert.match(((await row.getByTestId('ppl-protocol').getAttribute('title')) ?? ''), /WikiText-2 test, first 64 of \d+ windows × 256 tokens/);
+  assert.match(((await row.getByTestId('ppl-vs-dense').textContent()) ?? '').trim(), /^dense \d+\.\d{2} · [+−]\d+\.\d{2} ± \d+\.\d{2}$/);
+  await shot('02b-runs-own-evaluation');
+  // The page is back where the next test expects it: the slice's Export panel.
+  await page.getByRole('button', { name: `Export run ${sliceRun}` }).click();
+  await page.locator('#runs-export-title').waitFor();
+});
+
 test('GGUF is not offered for a per-layer slice, and the reason is in the app\'s words', async () => {
   assert.equal(await page.getByLabel('GGUF', { exact: true }).isDisabled(), true);
   const reason = await text('[data-testid="gguf-unavailable"]');
@@ -140,11 +170,11 @@ test('GGUF is not offered for a per-layer slice, and the reason is in the app\'s
 });
 
 /** Waits for a run to finish (done), failing on failed/cancelled. */
-async function finished(runId: number, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+async function finished(runId: number, what: string, seconds = 60): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
   while (readRun(dbFile, runId).status !== 'done') {
     assert.ok(!['failed', 'cancelled'].includes(readRun(dbFile, runId).status), `${what} finishes: ${readRun(dbFile, runId).status}`);
-    assert.ok(Date.now() < deadline, `${what} finishes within a minute`);
+    assert.ok(Date.now() < deadline, `${what} finishes within ${seconds} s`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -7,6 +7,7 @@ export interface DbMetric {
   name: string;
   value: number;
   task: string | null;
+  stderr: number | null;
 }
 
 export interface DbRun {
@@ -36,7 +37,7 @@ export function readRun(file: string, id: number): DbRun {
       parentRunId: (r.parent_run_id as number | null) ?? null,
       settings: JSON.parse(String(r.settings_json)) as Record<string, unknown>,
       result: r.result_json ? (JSON.parse(String(r.result_json)) as Record<string, unknown>) : null,
-      metrics: db.prepare('SELECT name, value, task FROM metrics WHERE run_id = ? ORDER BY id').all(id) as DbMetric[],
+      metrics: db.prepare('SELECT name, value, task, stderr FROM metrics WHERE run_id = ? ORDER BY id').all(id) as DbMetric[],
       artifacts: db.prepare('SELECT path, kind, sha256 FROM artifacts WHERE run_id = ? ORDER BY id').all(id) as DbRun['artifacts'],
       peakRss: (r.peak_rss as number | null) ?? null,
     };
@@ -58,6 +59,11 @@ export const PRIMARY: Record<string, string> = { piqa: 'acc_norm', arc_easy: 'ac
 export const show = {
   ratio: (v: number) => `${+(v * 100).toFixed(1)} %`,
   ppl: (v: number) => v.toFixed(2),
+  /** A perplexity with its standard error, "208.35 ± 15.10" (fmt.pplErr). */
+  pplErr: (run: DbRun) => {
+    const m = run.metrics.find((x) => x.name === 'ppl' && x.task === null)!;
+    return m.stderr === null ? m.value.toFixed(2) : `${m.value.toFixed(2)} ± ${m.stderr.toFixed(2)}`;
+  },
   acc: (v: number) => `${(v * 100).toFixed(1)} %`,
 };
 

@@ -79,7 +79,8 @@ async function evaluateAndWait(): Promise<number> {
   await page.locator('#eval-windows').fill('4');
   await page.locator('#eval-limit').fill('20');
   await page.getByRole('button', { name: /^(Start evaluation|Evaluate again)$/ }).click();
-  await page.locator('[data-testid="eval-status"][data-status="done"]').waitFor({ timeout: 120_000 });
+  // The slice, then its dense model the same way (once per protocol): two evaluations on a shared 2-core machine.
+  await page.locator('[data-testid="eval-status"][data-status="done"]').waitFor({ timeout: 240_000 });
   // The recorded metrics replace the live ones.
   await page.locator('[data-testid="eval-results"] td', { hasText: 'recorded' }).first().waitFor({ timeout: 10_000 });
   return runIdIn('#step-evaluate-title + .muted');
@@ -160,6 +161,13 @@ test('evaluating the slice shows perplexity and two tasks, equal to what SQLite 
   assert.equal(await text('[data-testid="eval-ppl"]'), show.ppl(metric(run, 'ppl')));
   for (const t of TASKS) assert.equal(await text(`[data-testid="eval-acc-${t}"]`), show.acc(metric(run, PRIMARY[t], t)));
   assert.equal(await text('[data-testid="eval-avg"]'), show.acc(metric(run, 'average')));
+  // Beside them the dense model measured the same way (4 windows × 256, 20 items), and the differences ± stderr.
+  const dense = readRun(dbFile, runs.eval25 + 1);
+  assert.equal(dense.settings.baselineOf, runs.eval25);
+  await page.getByTestId('dense-ppl').getByText(show.pplErr(dense), { exact: true }).waitFor();
+  assert.match(await text('[data-testid="eval-ppl-delta"]'), /^\+\d+\.\d{2} ± \d+\.\d{2}$/);
+  assert.match(await text('[data-testid="eval-ppl-protocol"]'), /^WikiText-2 test, first 4 of \d+ windows × 256 tokens$/);
+  for (const t of TASKS) assert.match(await text(`[data-testid="eval-acc-delta-${t}"]`), /^[+−]\d+\.\d ± \d+\.\d pp$/);
   await shot('06-evaluate');
 });
 
@@ -173,8 +181,10 @@ test('the Runs room lists the slice with its ratio, d, dataset, perplexity and a
   assert.equal(await cell('ratio'), show.ratio(slice.settings.ratio as number));
   assert.equal(await cell('d'), String(metric(slice, 'd')));
   assert.equal(await cell('dataset'), 'wikitext2');
-  assert.equal(await cell('perplexity'), show.ppl(metric(evaluation, 'ppl')));
-  assert.equal(await cell('accuracy'), show.acc(metric(evaluation, 'average')));
+  assert.equal(((await row.getByTestId('ppl-value').textContent()) ?? '').trim(), show.ppl(metric(evaluation, 'ppl')));
+  assert.match(((await row.getByTestId('ppl-protocol').textContent()) ?? '').trim(), /^4×256 · ±\d+\.\d{2}$/);
+  assert.match(((await row.getByTestId('ppl-vs-dense').textContent()) ?? '').trim(), /^dense \d+\.\d{2} · \+\d+\.\d{2} ± \d+\.\d{2}$/);
+  assert.equal(((await row.getByTestId('acc-value').textContent()) ?? '').trim(), show.acc(metric(evaluation, 'average')));
   assert.equal(await cell('status'), 'done');
   // Filters: only slices, then a search that matches nothing.
   await page.getByLabel('Kind').selectOption('slice');
@@ -220,7 +230,9 @@ test('comparing the two slices: the table equals SQLite, every chart drew, CSV a
     const cell = async (row: string) => ((await compare.locator(`tr[data-row="${row}"] td[data-run-id="${slice}"]`).textContent()) ?? '').trim();
     assert.equal(await cell('ratio'), show.ratio(s.settings.ratio as number));
     assert.equal(await cell('d'), String(metric(s, 'd')));
-    assert.equal(await cell('perplexity'), show.ppl(metric(e, 'ppl')));
+    assert.equal(await cell('perplexity'), show.pplErr(e));
+    assert.match(await cell('protocol'), /^WikiText-2 test, first 4 of \d+ windows × 256 tokens$/);
+    assert.match(await cell('ppl-delta'), /^\+\d+\.\d{2} ± \d+\.\d{2}$/);
     assert.equal(await cell('accuracy'), show.acc(metric(e, 'average')));
     for (const t of TASKS) assert.equal(await cell(`acc-${t}`), show.acc(metric(e, PRIMARY[t], t)));
   }

@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { API_METHOD_NAMES } from '../../core/api/contract';
 import { apiChannel, EVENT_CHANNEL } from '../../core/transports/ipc-channels';
 import { buildBridge, type IpcRendererLike } from '../../electron/bridge';
+import { APP_URL } from '../../electron/app-protocol';
 import {
   CONTENT_SECURITY_POLICY,
   guardWebContents,
@@ -15,7 +16,7 @@ import {
   withCsp,
 } from '../../electron/security';
 
-const appUrl = 'file:///opt/slice-studio/resources/app.asar/renderer/dist/index.html';
+const appUrl = APP_URL;
 
 test('the window is isolated, sandboxed and has no Node integration', () => {
   const w = windowOptions('/x/preload.cjs').webPreferences!;
@@ -51,7 +52,7 @@ test('navigation is allowed only within the app page', () => {
 });
 
 test('the guard blocks navigation, webviews and new windows (https links go to the system browser)', () => {
-  const handlers = new Map<string, (event: { preventDefault(): void }, url: string) => void>();
+  const handlers = new Map<string, (event: { preventDefault(): void; url?: string }, url: string) => void>();
   let openHandler: ((d: { url: string }) => { action: string }) | undefined;
   const contents = {
     on(name: string, h: (event: { preventDefault(): void }, url: string) => void) {
@@ -73,9 +74,23 @@ test('the guard blocks navigation, webviews and new windows (https links go to t
   assert.equal(prevented('will-redirect', 'http://127.0.0.1:1/'), true);
   assert.equal(prevented('will-navigate', `${appUrl}#runs`), false);
   assert.equal(prevented('will-attach-webview', appUrl), true);
+  // will-frame-navigate: one details object carrying the URL, for the main frame and every subframe
+  const frame = (url: string) => {
+    let p = false;
+    handlers.get('will-frame-navigate')!({ url, preventDefault: () => (p = true) }, '');
+    return p;
+  };
+  assert.equal(frame('https://evil.example/'), true);
+  assert.equal(frame('file:///etc/passwd'), true);
+  assert.equal(frame(`${appUrl}#runs`), false);
   assert.deepEqual(openHandler!({ url: 'https://arxiv.org/abs/2401.15024' }), { action: 'deny' });
   assert.deepEqual(openHandler!({ url: 'file:///etc/passwd' }), { action: 'deny' });
-  assert.deepEqual(opened, ['https://arxiv.org/abs/2401.15024']);
+  // Only allow-listed documentation hosts reach the system browser
+  for (const url of ['https://evil.example/', 'https://arxiv.org.evil.example/', 'http://arxiv.org/', 'https://user:pw@github.com/', 'https://github.com:8443/', 'smb://host/share']) {
+    assert.deepEqual(openHandler!({ url }), { action: 'deny' });
+  }
+  openHandler!({ url: 'https://huggingface.co/docs' });
+  assert.deepEqual(opened, ['https://arxiv.org/abs/2401.15024', 'https://huggingface.co/docs']);
 });
 
 test("the preload bridge exposes exactly the contract's methods plus onEvent, each on its own channel", async () => {

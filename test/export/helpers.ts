@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quietContext } from '../../core/jobs/context';
 import { sliceModel } from '../../core/slicegpt/slice-model';
+import type { OutputDtype } from '../../core/slicegpt/output';
 import { SHARED_MODELS } from '../shared';
 
 export const MODELS = SHARED_MODELS;
@@ -16,7 +17,7 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 }
 
 /** `name` sliced at `ratio` into `out` (calibration: the first 4 WikiText-2 train windows of 128 tokens). */
-export async function sliceShared(name: string, out: string, ratio = 0.25): Promise<string> {
+export async function sliceShared(name: string, out: string, ratio = 0.25, dtype?: OutputDtype): Promise<string> {
   await sliceModel(quietContext(), {
     model: modelPath(name),
     ratio,
@@ -30,6 +31,7 @@ export async function sliceShared(name: string, out: string, ratio = 0.25): Prom
     out,
     ep: 'cpu',
     resume: false,
+    ...(dtype ? { dtype } : {}),
   });
   return out;
 }

@@ -1,5 +1,5 @@
 // The safetensors export: the sliced folder copied with a README that documents it; --dtype f16 rewrites
-// the weights (shortcuts stay float32) into a folder the app still opens and scores the same.
+// the weights and shortcuts into a folder the app still opens and scores the same.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -15,7 +15,8 @@ import { modelPath, sliceShared, tempDir } from './helpers';
 const tmp = tempDir('st');
 let sliced = '';
 before(async () => {
-  sliced = await sliceShared('tiny-opt', join(tmp.dir, 'sliced'));
+  // Written in float32 (slices keep the source's float16 by default) so the f16 rewrite has something to halve.
+  sliced = await sliceShared('tiny-opt', join(tmp.dir, 'sliced'), 0.25, 'float32');
 });
 after(tmp.cleanup);
 
@@ -34,7 +35,7 @@ test('safetensors export copies the sliced folder byte for byte and adds a READM
   assert.ok(existsSync(join(out, 'slice_studio_export.json')));
 });
 
-test('safetensors export --dtype f16 halves the weights, keeps shortcuts float32, and scores like the source', async () => {
+test('safetensors export --dtype f16 halves the weights and shortcuts and scores like the source', async () => {
   const out = join(tmp.dir, 'f16');
   const r = await exportSafetensors(quietContext(), { model: sliced, out, dtype: 'f16' });
   const shards = (files: { name: string; bytes: number }[]) => files.filter((f) => f.name.endsWith('.safetensors')).reduce((n, f) => n + f.bytes, 0);
@@ -42,7 +43,7 @@ test('safetensors export --dtype f16 halves the weights, keeps shortcuts float32
   assert.ok(shards(r.files) < 0.6 * before, `${shards(r.files)} vs ${before}`);
   const layer = (await readSafetensorsHeader(join(out, 'model-00002-of-00006.safetensors'))).tensors;
   assert.equal(layer.find((t) => t.name.endsWith('fc1.weight'))!.dtype, 'F16');
-  assert.equal(layer.find((t) => t.name.endsWith('attn_shortcut_Q'))!.dtype, 'F32');
+  assert.equal(layer.find((t) => t.name.endsWith('attn_shortcut_Q'))!.dtype, 'F16');
   const a = await perplexity({ model: await openAnyModel(sliced), ids, seqLen: 256 });
   const b = await perplexity({ model: await openAnyModel(out), ids, seqLen: 256 });
   assert.ok(Math.abs(a.ppl - b.ppl) / a.ppl < 1e-2, `${a.ppl} vs ${b.ppl}`);

@@ -87,7 +87,8 @@ test('OPT counts a tied head once and positions with offset 2; the slice gets it
   assert.equal(s.d, d);
   assert.deepEqual(s.embedding.map((t) => [t.name, t.rows, t.rowLength]), [['embed_tokens', V, d], ['embed_positions', P, d]]);
   // After rotation the embedding (by the first Q) and the head (by the last) differ: the head is stored.
-  assert.equal(countParams(s).head, V * D);
+  // Its bias is the final LayerNorm's bias folded in by the fusion (the dense head has none).
+  assert.equal(countParams(s).head, V * D + V);
   assert.ok(slicedParams(c, { ratio: 0.25 }) > denseParams(c), 'small OPT grows when sliced 25%: shortcuts + untied head');
 });
 

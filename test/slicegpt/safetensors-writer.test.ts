@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSafetensors, toHalfBits } from '../../core/model/safetensors-writer';
+import { writeSafetensors, toBfloat16Bits, toHalfBits } from '../../core/model/safetensors-writer';
 import { SafetensorsModel, readSafetensorsHeader, toFloat32 } from '../../core/model/safetensors';
 
 test('tensors written as F32, F64 and F16 read back through SafetensorsModel', async () => {
@@ -42,4 +42,22 @@ test('float16 rounding is to nearest even, with overflow to infinity and subnorm
   assert.equal(toHalfBits(70000), 0x7c00);
   assert.equal(toHalfBits(2 ** -24), 0x0001);
   assert.equal(toHalfBits(-0), 0x8000);
+});
+
+test('bfloat16 (a bf16 model slices to bf16): round to nearest even, NaN stays NaN, and reads back', async () => {
+  assert.equal(toBfloat16Bits(1), 0x3f80);
+  assert.equal(toBfloat16Bits(1 + 2 ** -8), 0x3f80); // tie → even
+  assert.equal(toBfloat16Bits(1 + 3 * 2 ** -8), 0x3f82); // tie → even (up)
+  assert.equal(toBfloat16Bits(-2), 0xc000);
+  assert.equal(toBfloat16Bits(NaN) & 0x7fc0, 0x7fc0);
+  const dir = mkdtempSync(join(tmpdir(), 'st-bf16-'));
+  try {
+    const v = Float32Array.from([1, -2, 0.1, 3e38]);
+    await writeSafetensors(join(dir, 'model.safetensors'), [{ name: 'w', dtype: 'BF16', shape: [4], data: v }]);
+    const back = await (await SafetensorsModel.create(dir)).read('w');
+    assert.deepEqual(Array.from(back.subarray(0, 2)), [1, -2]);
+    assert.ok(Math.abs(back[2] - 0.1) < 1e-3 && Math.abs(back[3] / 3e38 - 1) < 1e-2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,5 +1,6 @@
 // Slice one shared model at several ratios through the full job (sliceModel → folder → SlicedModelSource)
-// and score each on a fixed prefix of the WikiText-2 test windows.
+// and score each on a fixed prefix of the WikiText-2 test windows. The folders are written in float32 (compute
+// precision) so these numbers measure the algorithm, not float16 storage rounding (see bench/slice.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ export async function sweep(name: string, ratios: number[], o: { nsamples: numbe
       const points: SweepPoint[] = [];
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
-        const r = await sliceModel(quietContext(), { model: folder, ratio, cal: 'wikitext2', nsamples: o.nsamples, seqlen: o.seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep: 'cpu', resume: false, calibration, ...(o.engine ? { engine: o.engine } : {}), ...(o.batchSize ? { batchSize: o.batchSize } : {}) });
+        const r = await sliceModel(quietContext(), { model: folder, ratio, cal: 'wikitext2', nsamples: o.nsamples, seqlen: o.seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep: 'cpu', resume: false, calibration, dtype: 'float32', ...(o.engine ? { engine: o.engine } : {}), ...(o.batchSize ? { batchSize: o.batchSize } : {}) });
         points.push({ ratio, d: r.d, ppl: await score(await openAnyModel(out), runner) });
       }
       return { dense: densePpl, points };

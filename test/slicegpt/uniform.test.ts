@@ -27,7 +27,8 @@ async function uniformSweep(name: string, ratios: number[], evalWindows: number,
       const points = [];
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
-        const r = await sliceUniform(quietContext(), { ...base, ...extra, model: folder, ratio, out, calibration });
+        // float32 folders (compute precision), like sweep.ts: the algorithm's numbers, not float16 storage's.
+        const r = await sliceUniform(quietContext(), { ...base, ...extra, model: folder, ratio, out, calibration, dtype: 'float32' });
         const src = await SlicedModelSource.create(out);
         points.push({ ratio, d: r.d, ppl: (await perplexityOfIds(src, runner, ids)).ppl, result: r, slicing: src.slicing, files: out });
         if (ratio !== ratios[ratios.length - 1]) continue;

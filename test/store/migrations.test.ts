@@ -35,6 +35,33 @@ test('a version-1 database written by an older app upgrades in place and keeps i
   s.close();
 });
 
+test('a version-2 database upgrades with each perplexity given its protocol from its run (windows, seqlen, dataset)', () => {
+  const file = join(tmp(), 'v2.db');
+  const old = new Database(file);
+  migrate(old, 2);
+  const t = '2024-01-01T00:00:00.000Z';
+  const run = (kind: string, settings: object) => Number(old.prepare("INSERT INTO runs (kind, name, status, settings_json, created_at) VALUES (?, 'r', 'done', ?, ?)").run(kind, JSON.stringify(settings), t).lastInsertRowid);
+  const metric = (id: number, name: string, value: number) => old.prepare('INSERT INTO metrics (run_id, name, value) VALUES (?, ?, ?)').run(id, name, value);
+  const ppl = run('ppl', { dataset: 'wikitext2' });
+  metric(ppl, 'ppl', 201.7);
+  metric(ppl, 'windows', 16);
+  metric(ppl, 'seqlen', 256);
+  const verify = run('export', { path: '/x' });
+  metric(verify, 'ppl_export', 186.5);
+  metric(verify, 'windows', 4);
+  const bare = run('ppl', {});
+  metric(bare, 'ppl', 12.5);
+  old.close();
+
+  const s = Store.open(file);
+  assert.deepEqual(s.getRun(ppl)!.metrics.find((m) => m.name === 'ppl')!.protocol, { dataset: 'wikitext2', split: 'test', seqlen: 256, windows: 16, of: null });
+  assert.deepEqual(s.getRun(verify)!.metrics.find((m) => m.name === 'ppl_export')!.protocol, { dataset: 'wikitext2', split: 'test', seqlen: 256, windows: 4, of: null });
+  // Without a recorded window count the protocol is unknown, and stays so.
+  assert.equal(s.getRun(bare)!.metrics[0].protocol, null);
+  assert.equal(s.getRun(ppl)!.metrics.find((m) => m.name === 'windows')!.protocol, null);
+  s.close();
+});
+
 test('a database from a newer app is refused with a clear message', () => {
   const file = join(tmp(), 'new.db');
   const db = new Database(file);

@@ -33,6 +33,10 @@ test('ppl --json: the first 8 WikiText-2 test windows of tiny-llama, recorded wi
   assert.equal(metric(run, 'ppl'), j.result.ppl);
   assert.equal(metric(run, 'tokens'), 2048);
   assert.equal(metric(run, 'windows'), 8);
+  // The perplexity carries what it was measured on, and its standard error over the windows.
+  const ppl = run.metrics.find((m) => m.name === 'ppl')!;
+  assert.deepEqual(ppl.protocol, { dataset: 'wikitext2', split: 'test', seqlen: 256, windows: 8, of: 1568 });
+  assert.ok(ppl.stderr! > 0 && ppl.stderr! < ppl.value / 2, `stderr ${ppl.stderr}`);
   assert.equal(metric(run, 'seqlen'), 256);
   assert.ok(metric(run, 'tokens_per_second')! > 0);
   assert.equal(metric(run, 'd'), 256);

@@ -91,7 +91,11 @@ test('a sliced folder evaluates under its slice run; runs show and runs compare 
   const table = cli(data, 'runs', 'compare', String(sliceRun), String(ppl.runId));
   assert.equal(table.code, 0, table.err);
   assert.match(table.out, /^d\s+192\s+192$/m);
-  assert.match(table.out, /^ppl\s+—\s+[\d.]+$/m);
+  // The slice's column shows its own evaluation (the ppl run), both beside the dense model measured the same way.
+  const row = /^ppl\s+([\d.]+) ±[\d.]+ \(Δ [+−][\d.]+ ± [\d.]+ vs dense\)\s+([\d.]+) ±[\d.]+ \(Δ [+−][\d.]+ ± [\d.]+ vs dense\)$/m.exec(table.out);
+  assert.ok(row, table.out);
+  assert.equal(row[1], row[2]);
+  assert.match(table.out, /^ppl measured on\s+2×256\s+2×256$/m);
   assert.match(table.out, /^ratio\s+25%\s+—$/m);
   assert.match(table.out, /^calibration\s+wikitext2 16×128 first\s+—$/m);
   // The slice's own column carries the perplexity its evaluation measured, with how and by which run.

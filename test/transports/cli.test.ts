@@ -72,6 +72,25 @@ test('runs lists the store (--data-dir picks it), as JSON or a table', () => {
   assert.equal(cli('runs').out.trim(), 'No runs yet.');
 });
 
+test('global options may come before the command, their value is not taken for it', () => {
+  const other = join(data, 'before');
+  const r = cli('--data-dir', other, 'inspect', '../shared/models/tiny-llama', '--json');
+  assert.equal(r.code, 0, r.err);
+  assert.equal(JSON.parse(r.out).parameterCount, 5_048_576);
+  assert.ok(existsSync(join(other, 'slice-studio.db')));
+  const eq = cli(`--data-dir=${other}`, '--json', 'runs');
+  assert.equal(eq.code, 0, eq.err);
+  assert.deepEqual(JSON.parse(eq.out), []);
+});
+
+test('serve on a non-loopback host without --allow-remote is refused in one line', () => {
+  const r = cli('serve', '--host', '0.0.0.0', '--port', '0');
+  assert.equal(r.code, 1);
+  assert.equal(r.out, '');
+  assert.match(r.err, /^slice-studio: 0\.0\.0\.0 is not a loopback address: .*pass --allow-remote/);
+  assert.equal(r.err.trim().split('\n').length, 1, r.err);
+});
+
 test('hardware --json reports the CPU, the probes and the chosen provider', () => {
   const r = cli('hardware', '--json');
   assert.equal(r.code, 0, r.err);

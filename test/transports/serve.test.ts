@@ -117,8 +117,20 @@ test('malformed calls get a clear one-line error and the right status', async ()
   await expect(await call('getRun', [999]), 400, /^no run with id 999$/);
   await expect(await call('nope', []), 404, /unknown API method "nope"/);
   await expect(await call('getAppInfo', null, server.token, '{not json'), 400, /not valid JSON/);
-  const get = await fetch(`${base()}/api/getAppInfo?token=${server.token}`);
+  const get = await fetch(`${base()}/api/getAppInfo`, { headers: { 'x-slice-studio-token': server.token } });
   await expect(get, 405, /POST/);
+});
+
+test('inspect errors never echo the contents of the file they could not parse', async () => {
+  const folder = join(dir, 'leak');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'config.json'), 'root:x:0:0:SECRET-LINE');
+  writeFileSync(join(folder, 'model.safetensors'), Buffer.alloc(16));
+  const res = await call('inspectModel', [folder]);
+  assert.equal(res.status, 400);
+  const body = (await res.json()) as { error: string };
+  assert.match(body.error, /not valid JSON/);
+  assert.ok(!/root|SECRET/.test(body.error), body.error);
 });
 
 test('job events reach WebSocket clients; a socket without the token is refused', async () => {
@@ -153,9 +165,81 @@ test('job events reach WebSocket clients; a socket without the token is refused'
   assert.equal(run.result.status, 'done');
 });
 
-test('a non-loopback host is allowed with a warning', async () => {
+test('a non-loopback host is refused in one line unless allowRemote, then served with a warning', async () => {
+  for (const host of ['0.0.0.0', '::']) {
+    await assert.rejects(
+      ApiServer.create({ api: service, events: service.events, host }),
+      (e: Error) => e.name === 'ServeError' && /not a loopback address.*--allow-remote/.test(e.message) && !e.message.includes('\n'),
+    );
+  }
   const lines: string[] = [];
-  const open = await ApiServer.create({ api: service, events: service.events, host: '0.0.0.0', log: (l) => lines.push(l) });
+  const open = await ApiServer.create({ api: service, events: service.events, host: '0.0.0.0', allowRemote: true, log: (l) => lines.push(l) });
   await open.close();
-  assert.match(lines[0], /^warning: serving on 0\.0\.0\.0/);
+  assert.match(lines[0], /^warning: serving on 0\.0\.0\.0 over plain HTTP/);
+});
+
+test('loopback names (localhost, ::1, 127.x) serve without a warning and without allowRemote', async () => {
+  for (const host of ['localhost', '127.0.0.2']) {
+    const lines: string[] = [];
+    const s = await ApiServer.create({ api: service, events: service.events, host, log: (l) => lines.push(l) });
+    await s.close();
+    assert.deepEqual(lines, [], host);
+  }
+});
+
+test('a malformed percent-encoding in the method name is a 400 with one line, nothing in the log', async () => {
+  const before = logs.length;
+  const res = await call('%E0%A4%A', []);
+  assert.equal(res.status, 400);
+  const body = (await res.json()) as { ok: boolean; error: string };
+  assert.equal(body.ok, false);
+  assert.match(body.error, /percent-encoding/);
+  assert.ok(!body.error.includes('\n'));
+  assert.equal(logs.length, before);
+  // A malformed cookie is no token, not a crash
+  assert.equal((await rawGet('/', { cookie: `slice_studio_${server.port}=%E0%A4%A` })).status, 401);
+});
+
+test('the API takes the token in a header only: a ?token= text/plain POST runs nothing', async () => {
+  const res = await fetch(`${base()}/api/listRuns?token=${server.token}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '[]' });
+  assert.equal(res.status, 401);
+  const ok = await call('listRuns', []);
+  assert.equal(ok.status, 200);
+});
+
+test('a foreign Host (DNS rebinding) or a cross-site Origin is refused with 403, own names are accepted', async () => {
+  const auth = { 'x-slice-studio-token': server.token };
+  const post = (headers: Record<string, string>) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/api/listRuns', method: 'POST', headers: { ...auth, ...headers } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end('[]');
+    });
+  assert.equal(await post({ host: `evil.example:${server.port}` }), 403);
+  assert.equal(await post({ host: `127.0.0.1:${server.port + 1}` }), 403);
+  assert.equal((await rawGet(`/?token=${server.token}`, { host: `rebind.example:${server.port}` })).status, 403);
+  assert.equal(await post({ origin: 'http://evil.example' }), 403);
+  assert.equal(await post({ origin: `http://evil.example:${server.port}` }), 403);
+  for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`, `[::1]:${server.port}`, `LOCALHOST:${server.port}`]) {
+    assert.equal(await post({ host }), 200, host);
+  }
+  assert.equal(await post({ origin: `http://localhost:${server.port}` }), 200);
+});
+
+test('the event socket refuses a foreign Origin or Host, accepts its own origin', async () => {
+  const open = (headers: Record<string, string>) =>
+    new Promise<void>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/events?token=${server.token}`, { headers });
+      ws.on('open', () => {
+        ws.close();
+        resolve();
+      });
+      ws.on('error', reject);
+    });
+  await assert.rejects(open({ origin: 'http://evil.example' }), /403/);
+  await assert.rejects(open({ host: `evil.example:${server.port}` }), /403/);
+  await open({ origin: `http://127.0.0.1:${server.port}` });
 });

@@ -20,6 +20,7 @@ import { encodeTensor } from './quantize';
 import { compensatedEps, compensatedNormWeight, permuteRopeRows } from './llama';
 import { tokenizerMetadata, writeTokenizer } from './tokenizer';
 import { modelfileText } from './modelfile';
+import { assertReplaceable } from './replaceable';
 
 export { GgufExportError, GgufUnsupportedError, GgufDiskSpaceError } from './errors';
 export type { GgufDtype } from './constants';
@@ -97,6 +98,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
     throw new GgufExportError(`${o.dtype} needs the residual width to be a multiple of 32, but it is ${width}; slice with --round 32${sliced ? '' : ' (or export f16)'}`);
 
   const file = resolve(o.out.endsWith('.gguf') ? o.out : join(o.out, `${basename(resolve(o.model))}-${o.dtype}.gguf`));
+  assertReplaceable(file);
   mkdirSync(dirname(file), { recursive: true });
   const eps = compensatedEps(cfg.normEps, D, width);
   const H = cfg.numHeads;

@@ -13,7 +13,8 @@ import type { TaskMetrics } from '../../eval/evaluate';
 import { dataDir } from '../../paths';
 import { executionProvider, inRange, measuringRss, modelFolder, summarizeModel, type ModelSummary } from './common';
 import type { JobContext } from '../context';
-import { modelMetrics, pplMetrics, runPerplexity } from './ppl';
+import { modelMetrics, pplMetrics, runPerplexity, windowsParam } from './ppl';
+import { DEFAULT_PPL_SEQLEN, type PplProtocol } from '../../runtime/ppl-protocol';
 
 export interface EvalParams {
   model: string;
@@ -21,11 +22,16 @@ export interface EvalParams {
   limit?: number;
   /** Also measure WikiText-2 perplexity in the same run. */
   ppl: boolean;
+  /** Perplexity windows: the first n (default: the default protocol's)… */
   pplMaxWindows?: number;
+  /** …or all of them. */
+  pplAllWindows?: boolean;
   pplSeqlen: number;
   ep: ExecutionProvider;
   /** Where the per-item log-likelihoods go (JSON lines); filled in when the run exists. */
   items?: string;
+  /** A dense folder to evaluate the same way afterwards (set by the service: the slice's baseline). */
+  baseline?: string;
 }
 
 const shape = object({
@@ -34,9 +40,11 @@ const shape = object({
   limit: optional(positiveInteger),
   ppl: optional(boolean),
   pplMaxWindows: optional(positiveInteger),
+  pplAllWindows: optional(boolean),
   pplSeqlen: optional(positiveInteger),
   ep: optional(executionProvider),
   items: optional(nonEmptyString),
+  baseline: optional(modelFolder),
 });
 
 export const evalParams: Validator<EvalParams> = {
@@ -46,7 +54,9 @@ export const evalParams: Validator<EvalParams> = {
     inRange(`${where}.pplSeqlen`, p.pplSeqlen, 2, 1 << 20);
     const tasks = [...new Set(p.tasks ?? TASK_NAMES)];
     if (tasks.length === 0 && !p.ppl) throw new PayloadError(`${where}.tasks is empty and ppl is off: nothing to evaluate`);
-    return { ...p, tasks, ppl: p.ppl ?? false, pplSeqlen: p.pplSeqlen ?? 256, ep: p.ep ?? 'cpu', ...(p.items ? { items: resolve(p.items) } : {}) };
+    if (p.pplAllWindows && p.pplMaxWindows !== undefined) throw new PayloadError(`${where}: pplMaxWindows and pplAllWindows exclude each other`);
+    const w = p.ppl ? windowsParam({ maxWindows: p.pplMaxWindows, allWindows: p.pplAllWindows }) : {};
+    return { ...p, tasks, ppl: p.ppl ?? false, pplMaxWindows: w.maxWindows, ...(w.allWindows ? { pplAllWindows: true } : {}), pplSeqlen: p.pplSeqlen ?? DEFAULT_PPL_SEQLEN, ep: p.ep ?? 'cpu', ...(p.items ? { items: resolve(p.items) } : {}) };
   },
 };
 
@@ -57,13 +67,17 @@ export function defaultItemsPath(runId: number): string {
 export interface EvalJobResult {
   model: ModelSummary;
   tasks: TaskMetrics[];
+  /** Items per task asked for (null: every item). */
+  limit: number | null;
   /** Mean of the tasks' primary metrics (the paper's average); null without tasks. */
   average: number | null;
-  ppl: { ppl: number; tokens: number; windows: number; seqLen: number; tokensPerSecond: number; seconds: number } | null;
+  ppl: { ppl: number; pplStderr: number; protocol: PplProtocol; tokens: number; windows: number; seqLen: number; tokensPerSecond: number; seconds: number } | null;
   items: { path: string; bytes: number } | null;
   timings: Record<string, number>;
   ep: ExecutionProvider;
   peakRssBytes: number;
+  /** The dense model evaluated the same way (when the store had no such evaluation). */
+  baseline?: Omit<EvalJobResult, 'baseline' | 'peakRssBytes'>;
 }
 
 async function runEval(ctx: JobContext, p: EvalParams): Promise<Omit<EvalJobResult, 'peakRssBytes'>> {
@@ -71,8 +85,8 @@ async function runEval(ctx: JobContext, p: EvalParams): Promise<Omit<EvalJobResu
   const timings: Record<string, number> = {};
   let ppl: EvalJobResult['ppl'] = null;
   if (p.ppl) {
-    const r = await runPerplexity(ctx, { model: p.model, dataset: 'wikitext2', seqlen: p.pplSeqlen, maxWindows: p.pplMaxWindows, ep: p.ep });
-    ppl = { ppl: r.ppl, tokens: r.tokens, windows: r.windows, seqLen: r.seqLen, tokensPerSecond: r.tokensPerSecond, seconds: r.seconds };
+    const r = await runPerplexity(ctx, { model: p.model, dataset: 'wikitext2', seqlen: p.pplSeqlen, maxWindows: p.pplMaxWindows, allWindows: p.pplAllWindows, ep: p.ep });
+    ppl = { ppl: r.ppl, pplStderr: r.pplStderr, protocol: r.protocol, tokens: r.tokens, windows: r.windows, seqLen: r.seqLen, tokensPerSecond: r.tokensPerSecond, seconds: r.seconds };
     timings.ppl = r.seconds;
   }
   let tasks: TaskMetrics[] = [];
@@ -85,7 +99,7 @@ async function runEval(ctx: JobContext, p: EvalParams): Promise<Omit<EvalJobResu
     Object.assign(timings, r.timings);
   }
   const items = p.items && tasks.length ? { path: p.items, bytes: statSync(p.items).size } : null;
-  return { model, tasks, average, ppl, items, timings, ep: p.ep };
+  return { model, tasks, limit: p.limit ?? null, average, ppl, items, timings, ep: p.ep };
 }
 
 export const evalJob = defineJob({
@@ -97,22 +111,44 @@ export const evalJob = defineJob({
   modelPath: (p) => p.model,
   ep: (p) => p.ep,
   prepare: (p, runId) => (p.items || p.tasks.length === 0 ? p : { ...p, items: defaultItemsPath(runId) }),
-  run: (ctx, p): Promise<EvalJobResult> => measuringRss(() => runEval(ctx, p)),
+  run: (ctx, p): Promise<EvalJobResult> =>
+    measuringRss(async () => {
+      const r = await runEval(ctx, p);
+      if (!p.baseline) return r;
+      ctx.log(`evaluating the dense model ${p.baseline} the same way (once per protocol: the baseline of this slice)`);
+      return { ...r, baseline: await runEval(ctx, { ...p, model: p.baseline, items: undefined, baseline: undefined }) };
+    }),
   records(r): RunRecords {
-    const metrics: MetricInput[] = [];
-    for (const t of r.tasks) {
-      metrics.push({ name: 'acc', value: t.acc, stderr: t.accStderr, task: t.task });
-      metrics.push({ name: 'acc_norm', value: t.accNorm, stderr: t.accNormStderr, task: t.task });
-      metrics.push({ name: 'n', value: t.n, task: t.task });
-    }
-    if (r.average !== null) metrics.push({ name: 'average', value: r.average });
-    if (r.ppl) metrics.push(...pplMetrics(r.ppl));
-    metrics.push(...modelMetrics(r.model));
     return {
-      metrics,
-      artifacts: r.items ? [{ path: r.items.path, kind: 'eval-items', format: 'jsonl', bytes: r.items.bytes, runtime: r.ep }] : [],
-      peakRss: r.peakRssBytes,
-      ep: r.ep,
+      ...evalRecords(r),
+      ...(r.baseline
+        ? {
+            baselineRun: {
+              kind: 'eval',
+              name: `dense baseline: eval ${basename(r.baseline.model.folder)}`,
+              settings: { job: 'eval', model: r.baseline.model.folder, tasks: r.baseline.tasks.map((t) => t.task), limit: r.limit ?? undefined, ppl: r.ppl !== null },
+              metrics: evalRecords(r.baseline).metrics ?? [],
+            },
+          }
+        : {}),
     };
   },
 });
+
+function evalRecords(r: Omit<EvalJobResult, 'baseline' | 'peakRssBytes'> & { peakRssBytes?: number }): RunRecords {
+  const metrics: MetricInput[] = [];
+  for (const t of r.tasks) {
+    metrics.push({ name: 'acc', value: t.acc, stderr: t.accStderr, task: t.task });
+    metrics.push({ name: 'acc_norm', value: t.accNorm, stderr: t.accNormStderr, task: t.task });
+    metrics.push({ name: 'n', value: t.n, task: t.task });
+  }
+  if (r.average !== null) metrics.push({ name: 'average', value: r.average });
+  if (r.ppl) metrics.push(...pplMetrics(r.ppl));
+  metrics.push(...modelMetrics(r.model));
+  return {
+    metrics,
+    artifacts: r.items ? [{ path: r.items.path, kind: 'eval-items', format: 'jsonl', bytes: r.items.bytes, runtime: r.ep }] : [],
+    peakRss: r.peakRssBytes,
+    ep: r.ep,
+  };
+}

@@ -4,7 +4,9 @@
 // continuations agree.
 import { resolve } from 'node:path';
 import { defineJob, type RunRecords } from '../registry';
-import { boolean, literal, nonEmptyString, object, optional, positiveInteger, string, type Validator } from '../../api/validate';
+import { boolean, literal, nonEmptyString, object, optional, PayloadError, positiveInteger, string, type Validator } from '../../api/validate';
+import { pplProtocol, type PplProtocol } from '../../runtime/ppl-protocol';
+import { windowsParam } from './ppl';
 import type { ExportDtype, ExportFormat, ExportResult } from '../../export/index';
 import type { VerifyResult } from '../../export/verify-onnx';
 
@@ -65,19 +67,35 @@ export interface VerifyExportParams {
   path: string;
   source?: string;
   skipInApp?: boolean;
+  /** The first n windows (default: the default protocol's, ppl-protocol.ts)… */
   maxWindows?: number;
+  /** …or all of WikiText-2 test. */
+  allWindows?: boolean;
   prompt?: string;
   maxNewTokens?: number;
 }
 
-export const verifyExportParams: Validator<VerifyExportParams> = object({
+const verifyShape: Validator<VerifyExportParams> = object({
   path: absolutePath,
   source: optional(absolutePath),
   skipInApp: optional(boolean),
   maxWindows: optional(positiveInteger),
+  allWindows: optional(boolean),
   prompt: optional(string),
   maxNewTokens: optional(positiveInteger),
 });
+
+export const verifyExportParams: Validator<VerifyExportParams> = {
+  describe: 'verification parameters',
+  check(value, where) {
+    const p = verifyShape.check(value, where);
+    if (p.allWindows && p.maxWindows !== undefined) throw new PayloadError(`${where}: maxWindows and allWindows exclude each other`);
+    return { ...p, ...windowsParam(p) };
+  },
+};
+
+/** The protocol of a verification's perplexities (export and app score the same windows of WikiText-2 test). */
+const verifyProtocol = (r: VerifyResult): PplProtocol => pplProtocol('wikitext2', r.export.perplexity.seqLen, r.export.perplexity.windows);
 
 export const verifyExportJob = defineJob({
   kind: 'verify-export',
@@ -86,16 +104,17 @@ export const verifyExportJob = defineJob({
   params: verifyExportParams,
   describe: (p) => `verify ${base(p.path)}`,
   modelPath: (p) => p.source,
-  async run(ctx, p): Promise<VerifyResult> {
+  async run(ctx, p): Promise<VerifyResult & { protocol: PplProtocol }> {
     const { verifyExport } = await import('../../export/verify');
-    const { path, ...opts } = p;
-    return verifyExport(path, opts, ctx);
+    const { path, allWindows: _all, ...opts } = p;
+    const r = await verifyExport(path, opts, ctx);
+    return { ...r, protocol: verifyProtocol(r) };
   },
   records: (r): RunRecords => ({
     metrics: [
-      { name: 'ppl_export', value: r.export.perplexity.ppl },
+      { name: 'ppl_export', value: r.export.perplexity.ppl, protocol: verifyProtocol(r) },
       { name: 'windows', value: r.export.perplexity.windows },
-      ...(r.inApp ? [{ name: 'ppl_in_app', value: r.inApp.perplexity.ppl }] : []),
+      ...(r.inApp ? [{ name: 'ppl_in_app', value: r.inApp.perplexity.ppl, protocol: verifyProtocol(r) }] : []),
       ...(r.comparison
         ? [
             { name: 'ppl_relative_difference', value: r.comparison.pplRelativeDifference },

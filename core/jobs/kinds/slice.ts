@@ -22,6 +22,8 @@ import type { SliceOptions } from '../../slicegpt/slice-model';
 import { dataDir } from '../../paths';
 import { LIMITS, readJsonObjectSync } from '../../model/input-file';
 import { executionProvider, inRange, modelFolder, RssPeak, summarizeModel, type ModelSummary } from './common';
+import type { OutputDtype } from '../../slicegpt/output';
+import { megabytes, predictSliceSize, weightBytes, type SizePrediction } from '../../slicegpt/output-size';
 
 /** The job's parameters: the slicer's own options (slice-model.ts) that a caller may set, as JSON. */
 export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume'> & {
@@ -33,6 +35,10 @@ export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsampl
    * RAM). Default: half the largest detected GPU's memory, or 4 GiB when none is detected.
    */
   vramGb?: number;
+  /** Weight dtype of the output; by default the source's (a float16 model gives a float16 slice). */
+  dtype?: OutputDtype;
+  /** Write the slice even when it would be larger than the model (refused otherwise). */
+  allowLarger?: boolean;
 };
 
 /** The reference implementation's defaults (128 samples of 2048 tokens, random sampling, seed 42). */
@@ -54,6 +60,8 @@ const shape = object({
   resume: optional(boolean),
   rotation: optional(literal('per-layer', 'uniform')),
   vramGb: optional(number),
+  dtype: optional(literal('float32', 'float16', 'bfloat16')),
+  allowLarger: optional(boolean),
 });
 
 /** The model's context length, so the default calibration length never exceeds it (tiny models have 512). */
@@ -79,6 +87,7 @@ export const sliceParams: Validator<SliceParams> = {
     const cal = p.cal ?? SLICE_DEFAULTS.cal;
     const ctx = maxPositions(p.model);
     if (p.seqlen !== undefined && ctx !== null && p.seqlen > ctx) throw new PayloadError(`${where}.seqlen ${p.seqlen} exceeds the model's ${ctx} positions`);
+    refuseLarger(p.model, p.ratio ?? SLICE_DEFAULTS.ratio, p);
     return {
       ...SLICE_DEFAULTS,
       seqlen: Math.min(SLICE_DEFAULTS.seqlen, ctx ?? SLICE_DEFAULTS.seqlen),
@@ -88,6 +97,25 @@ export const sliceParams: Validator<SliceParams> = {
     };
   },
 };
+
+/**
+ * A slice must be smaller than its model: predicted from the exact shapes before any work, and refused
+ * (one line: both sizes, why, the smallest ratio that shrinks it) unless `allowLarger`.
+ */
+function refuseLarger(model: string, ratio: number, p: { round?: number; sliceHead?: boolean; rotation?: 'per-layer' | 'uniform'; dtype?: OutputDtype; allowLarger?: boolean }): void {
+  if (p.allowLarger) return;
+  let s: SizePrediction;
+  try {
+    s = predictSliceSize(model, { ratio, round: p.round, sliceHead: p.sliceHead, rotation: p.rotation, dtype: p.dtype });
+  } catch {
+    return; // an unreadable folder or config is reported by the job itself, with its own message
+  }
+  if (s.denseBytes === 0 || s.slicedBytes < s.denseBytes) return;
+  const from = s.smallerFrom === null ? 'no ratio below 99 % makes it smaller' : `a ratio of ${Math.round(s.smallerFrom * 100)} % or more makes it smaller`;
+  throw new PayloadError(
+    `slicing ${basename(model)} at ${+(ratio * 100).toFixed(1)} % would write ${megabytes(s.slicedBytes)} of ${s.dtype} weights, more than the model's ${megabytes(s.denseBytes)} (${s.why}); ${from} (allowLarger / --allow-larger writes it anyway)`,
+  );
+}
 
 /** `<dataDir>/slices/<model>-<ratio>-<runId>`: the default output folder of run `runId`. */
 export function defaultSliceOut(model: string, ratio: number, runId: number): string {
@@ -111,6 +139,8 @@ export interface SliceJobResult {
   dense: ModelSummary;
   sliced: ModelSummary;
   artifact: SliceArtifact;
+  /** Weight bytes before (the dense folder's tensors as stored) and after (the slice's), and the slice's dtype. */
+  sizes: { denseBytes: number; slicedBytes: number; dtype: OutputDtype };
   stats: SignalStats[];
   timings: LayerTiming[];
   /** Layer the run continued at (null: it started from scratch). */
@@ -152,13 +182,17 @@ export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJo
   const r = await sliceModel(ctx, {
     model: p.model, ratio: p.ratio, cal: p.cal, nsamples: p.nsamples, seqlen: p.seqlen, sampling: p.sampling, seed: p.seed,
     round: p.round, sliceHead: p.sliceHead, out: p.out, ep: p.ep, resume: p.resume, batchSize: p.batchSize, rotation: p.rotation,
+    ...(p.dtype ? { dtype: p.dtype } : {}),
     ...(deviceBudgetBytes ? { deviceBudgetBytes } : {}),
   }).finally(() => rss.stop());
   ctx.progress({ phase: 'hash', fraction: 1, message: 'hashing the output' });
   const artifact = await hashFolder(ctx, r.out);
   const sliced = await summarizeModel(r.out);
+  const sizes = { denseBytes: weightBytes(p.model), slicedBytes: weightBytes(r.out), dtype: r.dtype };
+  const mb = `${megabytes(sizes.slicedBytes)} of ${sizes.dtype} weights (the model: ${megabytes(sizes.denseBytes)})`;
+  ctx.log(sizes.slicedBytes < sizes.denseBytes ? `wrote ${mb}` : `warning: the slice is not smaller than the model: ${mb}`);
   return {
-    out: r.out, ratio: p.ratio, d: r.d, hiddenSize: r.schedule.hiddenSize, layers: r.schedule.layers, dense, sliced, artifact,
+    out: r.out, ratio: p.ratio, d: r.d, hiddenSize: r.schedule.hiddenSize, layers: r.schedule.layers, dense, sliced, artifact, sizes,
     stats: r.stats, timings: r.timings, resumedAt: r.resumedAt, seconds: r.seconds, ep: p.ep,
     peakRssBytes: rss.stop(),
   };
@@ -183,6 +217,8 @@ export function sliceRecords(r: SliceJobResult): RunRecords {
     { name: 'd', value: r.d },
     { name: 'params', value: r.sliced.params },
     { name: 'dense_params', value: r.dense.params },
+    { name: 'bytes', value: r.sizes.slicedBytes, unit: 'B' },
+    { name: 'dense_bytes', value: r.sizes.denseBytes, unit: 'B' },
     { name: 'seconds', value: r.seconds, unit: 's' },
   ];
   if (kept.length) metrics.push({ name: 'kept_variance_mean', value: kept.reduce((a, b) => a + b, 0) / kept.length });

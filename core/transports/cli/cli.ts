@@ -18,8 +18,9 @@ const stdio: CliIo = {
 export async function runCli(argv: readonly string[], io: CliIo = stdio): Promise<number> {
   let service: SliceStudioService | undefined;
   try {
-    // The command is the first word that is not an option (global options may come first).
-    const first = argv.findIndex((a) => !a.startsWith('-'));
+    // The command is the first word that is neither an option nor the value of a global option before it
+    // (`--data-dir D inspect …`: D is the value, inspect the command).
+    const first = commandIndex(argv);
     const name = first < 0 ? 'help' : argv[first];
     const command = findCommand(name);
     if (!command) {
@@ -55,6 +56,17 @@ export async function runCli(argv: readonly string[], io: CliIo = stdio): Promis
   } finally {
     await service?.close();
   }
+}
+
+/** Index of the command word in argv, or -1: skips options and the separate value of a global value flag. */
+export function commandIndex(argv: readonly string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return i + 1 < argv.length ? i + 1 : -1;
+    if (!a.startsWith('-')) return i;
+    if (a.startsWith('--') && !a.includes('=') && GLOBAL_FLAGS.values.includes(a.slice(2))) i++;
+  }
+  return -1;
 }
 
 export { usageText, GLOBAL_FLAGS };

@@ -2,7 +2,9 @@
 //   POST /api/<method>   body: JSON array of positional arguments → {ok:true,result} | {ok:false,error,name}
 //   GET  /events         WebSocket: every ApiEvent as one JSON text message
 //   GET  /*              the built renderer (renderer/dist)
-// Binds 127.0.0.1 by default; every request must carry the random token (see auth.ts), else 401.
+// Binds 127.0.0.1 by default; every request must carry the random token (see auth.ts), else 401, and name
+// this server in `Host` (and, from a browser, `Origin`) (see origin.ts), else 403. A host that is not
+// loopback-only needs `allowRemote`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { callApi, UnknownMethodError } from '../../api/dispatch';
 import { isUserError, userMessage } from '../../jobs/protocol';
 import { CONTENT_SECURITY_POLICY } from '../csp';
 import { authorized, cookieName, newToken } from './auth';
+import { allowedHosts, hostAllowed, isLoopbackAddress, originAllowed, resolvesToLoopbackOnly } from './origin';
 import { resolveStatic, sendFile } from './static';
 
 export interface EventSource {
@@ -23,8 +26,11 @@ export interface EventSource {
 export interface ServeOptions {
   api: SliceStudioApi;
   events: EventSource;
-  /** Default 127.0.0.1. Anything else exposes the API to the network (token-protected) and logs a warning. */
+  /** Default 127.0.0.1. A host that is not loopback-only exposes the API to the network over plain HTTP:
+   *  refused unless `allowRemote`, and then logged as a warning. */
   host?: string;
+  /** The explicit opt-in (`serve --allow-remote`) for a host other than loopback. */
+  allowRemote?: boolean;
   /** 0 or absent: a free port. */
   port?: number;
   /** The built renderer; absent → the API only (the page explains how to build). */
@@ -41,9 +47,6 @@ export class BodyError extends Error {
   override name = 'BodyError';
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
@@ -111,16 +114,25 @@ export class ApiServer {
     const log = opts.log ?? (() => {});
     const limit = opts.maxBodyBytes ?? 1 << 20;
     const staticDir = opts.staticDir && existsSync(join(opts.staticDir, 'index.html')) ? opts.staticDir : null;
-    if (!isLoopback(host)) {
-      log(`warning: serving on ${host}: anyone who can reach this address and has the token can use the API`);
+    const loopback = await resolvesToLoopbackOnly(host);
+    if (!loopback && !opts.allowRemote) {
+      throw new ServeError(`${host} is not a loopback address: serving it exposes the API over plain HTTP; pass --allow-remote to do so anyway`);
+    }
+    if (!loopback) {
+      log(`warning: serving on ${host} over plain HTTP: anyone who can reach this address and has the token can use the API`);
     }
     let port = 0;
+    let hosts = new Set<string>();
 
     const server = createServer((req, res) => {
       for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
       const url = new URL(req.url ?? '/', 'http://localhost');
       const isApi = url.pathname.startsWith('/api/');
-      if (!authorized(req, url, port, token, !isApi)) {
+      if (!hostAllowed(req.headers.host, hosts) || !originAllowed(req.headers.origin, hosts)) {
+        json(res, 403, { ok: false, error: 'this server answers only to its own address (Host/Origin not allowed)', name: 'Forbidden' });
+        return;
+      }
+      if (!authorized(req, url, port, token, { query: !isApi, cookie: !isApi })) {
         json(res, 401, { ok: false, error: 'missing or wrong token: open the URL that `serve` printed', name: 'Unauthorized' });
         return;
       }
@@ -155,16 +167,24 @@ export class ApiServer {
         json(res, 405, { ok: false, error: 'API methods are called with POST', name: 'MethodNotAllowed' });
         return;
       }
+      let name: string;
+      try {
+        name = decodeURIComponent(method);
+      } catch {
+        // A bad %-escape is the caller's mistake, not a bug: 400, and nothing in the log.
+        json(res, 400, { ok: false, error: 'the API method name is not valid percent-encoding', name: 'BadRequest' });
+        return;
+      }
       try {
         const payload = await readBody(req, limit);
-        const result = await callApi(opts.api, decodeURIComponent(method), payload);
+        const result = await callApi(opts.api, name, payload);
         json(res, 200, { ok: true, result: result ?? null });
       } catch (e) {
         const { message, errorName } = userMessage(e);
         if (e instanceof UnknownMethodError) json(res, 404, { ok: false, error: message, name: errorName });
         else if (isUserError(e)) json(res, 400, { ok: false, error: message, name: errorName });
         else {
-          log(`internal error in ${method}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+          log(`internal error in ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
           json(res, 500, { ok: false, error: message, name: errorName });
         }
       }
@@ -173,7 +193,11 @@ export class ApiServer {
     const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
     server.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname !== '/events' || !authorized(req, url, port, token, false)) {
+      if (!hostAllowed(req.headers.host, hosts) || !originAllowed(req.headers.origin, hosts)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      if (url.pathname !== '/events' || !authorized(req, url, port, token, { query: true, cookie: false })) {
         socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
@@ -202,7 +226,15 @@ export class ApiServer {
         e.code === 'EADDRINUSE' ? `port ${opts.port} is already in use` : `cannot listen on ${host}:${opts.port ?? 0}: ${e.message}`,
       );
     });
-    port = (server.address() as AddressInfo).port;
+    const bound = server.address() as AddressInfo;
+    port = bound.port;
+    hosts = allowedHosts(host, port);
+    if (loopback && !isLoopbackAddress(bound.address)) {
+      // The name resolved to loopback a moment ago but bound elsewhere: never serve that silently.
+      unsubscribe();
+      server.close();
+      throw new ServeError(`${host} bound ${bound.address}, which is not loopback; pass --allow-remote to serve it`);
+    }
     return new ApiServer(server, wss, host, port, token, unsubscribe);
   }
 

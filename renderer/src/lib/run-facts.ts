@@ -1,8 +1,14 @@
 // What the Runs table and the comparison show about a run, derived from the store's rows. A slice's
-// quality is measured by the perplexity/eval runs on its output folder, so those runs' metrics are
-// joined onto the slice (they stay rows of their own too).
+// quality is measured by the perplexity/eval runs on its output folder (never by an export's
+// verification, which measures the exported file), so those runs' metrics are joined onto the slice
+// (they stay rows of their own too). Every perplexity comes with its protocol, and a slice's numbers
+// with its dense model's measured the same way (core/eval/dense-baseline.ts).
 import type { RunDetail, RunSummary } from '../../../core/api/contract';
 import type { MetricRow } from '../../../core/store/types';
+import { baselineOf, ownNumbers } from '../../../core/eval/dense-baseline';
+import { difference, protocolKey, protocolLabel, protocolShort, signed, type Measured, type PplProtocol } from '../../../core/runtime/ppl-protocol';
+
+export { protocolKey, protocolLabel, protocolShort, signed, difference, type Measured, type PplProtocol };
 
 export interface RunFacts {
   id: number;
@@ -19,9 +25,25 @@ export interface RunFacts {
   d: number | null;
   dataset: string | null;
   perplexity: number | null;
-  /** Task → accuracy (0…1). */
+  /** Its standard error (per-window NLLs, delta method), where recorded. */
+  pplStderr: number | null;
+  /** What the perplexity was measured on (null for runs recorded before protocols were). */
+  pplProtocol: PplProtocol | null;
+  /** Task → accuracy (0…1), the task's primary metric. */
   tasks: Record<string, number>;
+  /** Task → the accuracy's binomial standard error. */
+  taskStderr: Record<string, number | null>;
   avgAccuracy: number | null;
+  /** The dense model's numbers under the same protocol / tasks and item counts (slices and their evaluations). */
+  baseline: {
+    dense: string;
+    perplexity: Measured | null;
+    tasks: Record<string, Measured>;
+    avgAccuracy: number | null;
+  } | null;
+  /** Weight bytes of a slice and of its dense model. */
+  bytes: number | null;
+  denseBytes: number | null;
   seconds: number | null;
   peakRss: number | null;
   phases: { phase: string; seconds: number }[];
@@ -60,15 +82,20 @@ export const PRIMARY_METRIC: Record<string, 'acc' | 'acc_norm'> = {
 
 /** Task → its primary accuracy (0…1). */
 export function accuracies(metrics: Pick<MetricRow, 'name' | 'task' | 'value'>[]): Record<string, number> {
-  const byTask: Record<string, Record<string, number>> = {};
+  return Object.fromEntries(Object.entries(primaryMetrics(metrics)).map(([t, m]) => [t, m.value]));
+}
+
+/** Task → its primary accuracy metric (value and stderr). */
+export function primaryMetrics<M extends Pick<MetricRow, 'name' | 'task' | 'value'> & { stderr?: number | null }>(metrics: M[]): Record<string, Measured> {
+  const byTask: Record<string, Record<string, M>> = {};
   for (const m of metrics) {
     if (!m.task || isPerplexity(m)) continue;
-    (byTask[m.task] ??= {})[m.name] = m.value;
+    (byTask[m.task] ??= {})[m.name] = m;
   }
-  const out: Record<string, number> = {};
+  const out: Record<string, Measured> = {};
   for (const [task, names] of Object.entries(byTask)) {
     const v = names[PRIMARY_METRIC[task] ?? 'acc'] ?? names['acc'];
-    if (v !== undefined) out[task] = v;
+    if (v !== undefined) out[task] = { value: v.value, stderr: v.stderr ?? null };
   }
   return out;
 }
@@ -95,18 +122,16 @@ export function factsOf(r: RunDetail, all: RunDetail[] = []): RunFacts {
   const s = r.settings;
   const result = obj(r.result);
   const out = outputOf(r);
-  // Evaluations of this slice's output, newest last so their metrics win over older ones.
-  const evaluations = out
-    ? all
-        .filter((e) => e.id !== r.id && e.status === 'done' && (e.parentRunId === r.id || str(e.settings['model']) === out))
-        .sort((a, b) => a.id - b.id)
-    : [];
-  // Tasks and perplexity: this run's own, or the newest evaluation's (each evaluation is complete).
-  const measured = [r, ...evaluations].filter((x) => x.metrics.some((m) => m.task !== null || isPerplexity(m)));
-  const metrics = [...r.metrics, ...evaluations.flatMap((e) => e.metrics)];
-  const ppl = [...metrics].reverse().find(isPerplexity);
-  const latest = measured.length ? measured[measured.length - 1].metrics : [];
-  const tasks = accuracies(latest);
+  // This run's own numbers; a slice's come from its newest evaluation per number (never a verification).
+  const own = ownNumbers(r, all);
+  const ownTaskMetrics = Object.values(own.tasks).flat();
+  // A verify-export run has no plain `ppl`: its export perplexity (with its protocol) is what it measured.
+  const ppl = own.ppl ?? (r.kind === 'export' ? r.metrics.find(isPerplexity) ?? null : null);
+  const primary = primaryMetrics(ownTaskMetrics);
+  const tasks = Object.fromEntries(Object.entries(primary).map(([t, m]) => [t, m.value]));
+  const base = baselineOf(r, all);
+  const baseTasks = base ? primaryMetrics(Object.values(base.tasks).flat()) : {};
+  const sameTasks = base && Object.keys(primary).length > 0 && Object.keys(primary).every((t) => baseTasks[t]);
   const layerMeans = new Map<number, number[]>();
   for (const l of r.layers) {
     if (l.keptVariance === null) continue;
@@ -130,13 +155,26 @@ export function factsOf(r: RunDetail, all: RunDetail[] = []): RunFacts {
     d: num(result['d']) ?? dMetric?.value ?? null,
     dataset: str(from.settings['cal']) ? baseName(str(from.settings['cal'])) : null,
     perplexity: ppl ? ppl.value : null,
+    pplStderr: ppl?.stderr ?? null,
+    pplProtocol: ppl?.protocol ?? null,
     tasks,
-    avgAccuracy: averageAccuracy(latest),
+    taskStderr: Object.fromEntries(Object.entries(primary).map(([t, m]) => [t, m.stderr])),
+    avgAccuracy: averageAccuracy(ownTaskMetrics),
+    baseline: base
+      ? {
+          dense: baseName(base.dense),
+          perplexity: base.ppl ? { value: base.ppl.value, stderr: base.ppl.stderr } : null,
+          tasks: baseTasks,
+          avgAccuracy: sameTasks ? Object.keys(primary).reduce((a, t) => a + baseTasks[t].value, 0) / Object.keys(primary).length : null,
+        }
+      : null,
+    bytes: r.kind === 'slice' ? r.metrics.find((m) => m.name === 'bytes' && m.task === null)?.value ?? null : null,
+    denseBytes: r.kind === 'slice' ? r.metrics.find((m) => m.name === 'dense_bytes' && m.task === null)?.value ?? null : null,
     seconds: seconds(r),
     peakRss: r.peakRss ?? num(result['peakRssBytes']),
     phases: r.phases.map((p) => ({ phase: p.phase, seconds: p.seconds })),
     keptVariance: [...layerMeans.entries()].sort((a, b) => a[0] - b[0]).map(([layer, v]) => ({ layer, value: v.reduce((a, b) => a + b, 0) / v.length })),
-    measuredBy: evaluations.map((e) => e.id),
+    measuredBy: own.from.filter((id) => id !== r.id),
     resumeOf: num(s['resumeOf']),
     startedAt: r.startedAt ?? r.createdAt,
   };
@@ -153,6 +191,13 @@ export function phaseTotals(f: RunFacts): Record<string, number> {
 export const fmt = {
   ratio: (v: number | null) => (v === null ? '—' : `${+(v * 100).toFixed(1)} %`),
   ppl: (v: number | null) => (v === null ? '—' : v.toFixed(2)),
+  /** "201.70 ± 3.12" */
+  pplErr: (v: number | null, se: number | null) => (v === null ? '—' : se === null || !Number.isFinite(se) ? v.toFixed(2) : `${v.toFixed(2)} ± ${se.toFixed(2)}`),
+  /** Slice − dense perplexity, "+16.72 ± 4.80". */
+  pplDelta: (a: Measured | null, b: Measured | null) => (a && b ? signed(difference(a, b), 2) : '—'),
+  /** Slice − dense accuracy in percentage points, "−2.0 ± 6.9 pp". */
+  accDelta: (a: Measured | null, b: Measured | null) => (a && b ? `${signed(difference(a, b), 1, 100)} pp` : '—'),
+  protocol: (p: PplProtocol | null) => (p ? protocolShort(p) : 'protocol not recorded'),
   acc: (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)} %`),
   seconds: (v: number | null) => (v === null ? '—' : v < 60 ? `${v.toFixed(1)} s` : `${Math.floor(v / 60)} min ${Math.round(v % 60)} s`),
   int: (v: number | null) => (v === null ? '—' : String(v)),

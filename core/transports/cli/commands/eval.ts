@@ -1,4 +1,6 @@
 import type { EvalJobResult } from '../../../jobs/kinds/eval';
+import { denseLines } from './shared/dense-lines';
+import { protocolLabel } from '../../../runtime/ppl-protocol';
 import { intFlag, stringFlag } from '../args';
 import type { Command } from '../command';
 import { epFlag, oneModel } from './shared/flags';
@@ -16,7 +18,7 @@ export function evalTable(r: EvalJobResult): string {
     );
     lines.push(`average of the paper's metrics (acc_norm; acc for WinoGrande): ${pct(r.average)}`);
   }
-  if (r.ppl) lines.push(`WikiText-2 perplexity ${fmt(r.ppl.ppl)} (${r.ppl.windows} windows × ${r.ppl.seqLen} tokens)`);
+  if (r.ppl) lines.push(`perplexity ${fmt(r.ppl.ppl)} ± ${fmt(r.ppl.pplStderr)} (${protocolLabel(r.ppl.protocol)})`);
   lines.push(`model: d = ${r.model.d} of ${r.model.hiddenSize}, ${params(r.model.params)} parameters${r.model.sliced ? ' (sliced)' : ''}; ${r.ep}`);
   if (r.items) lines.push(`per-item log-likelihoods: ${r.items.path}`);
   return lines.join('\n');
@@ -24,9 +26,9 @@ export function evalTable(r: EvalJobResult): string {
 
 export const evalCommand: Command = {
   name: 'eval',
-  usage: 'eval <model-or-sliced-folder> [--tasks piqa,winogrande,hellaswag,arc_easy,arc_challenge] [--limit N] [--ppl] [--ppl-max-windows N] [--ep cpu|webgpu] [--json]',
+  usage: 'eval <model-or-sliced-folder> [--tasks piqa,winogrande,hellaswag,arc_easy,arc_challenge] [--limit N] [--ppl] [--ppl-max-windows N | --ppl-all-windows] [--ep cpu|webgpu] [--json]',
   summary: 'Zero-shot accuracy (lm-eval 0.4 tasks), optionally WikiText-2 perplexity, recorded as a run',
-  flags: { values: ['tasks', 'limit', 'ppl-max-windows', 'ep'], booleans: ['ppl'] },
+  flags: { values: ['tasks', 'limit', 'ppl-max-windows', 'ep'], booleans: ['ppl', 'ppl-all-windows'] },
   async run(ctx) {
     const model = oneModel(ctx, 'eval', 'a model folder (dense or sliced)');
     const tasks = stringFlag(ctx.args, 'tasks')?.split(',').map((t) => t.trim()).filter(Boolean);
@@ -36,12 +38,16 @@ export const evalCommand: Command = {
       limit: intFlag(ctx.args, 'limit', 1, 1 << 30),
       ppl: ctx.args.flags.has('ppl') || undefined,
       pplMaxWindows: intFlag(ctx.args, 'ppl-max-windows', 1, 1 << 30),
+      pplAllWindows: ctx.args.flags.has('ppl-all-windows') || undefined,
       ep: epFlag(ctx),
     };
     const service = await ctx.service();
     const f = await followJob(ctx, () => service.startJob({ kind: 'eval', params: p }));
     if (ctx.json) ctx.out(jobJson(f));
-    else if (f.code === 0) ctx.out(`${evalTable(f.result as EvalJobResult)}\nrun ${f.runId}`);
+    else if (f.code === 0) {
+      const [run] = await service.compareRuns([f.runId]);
+      ctx.out([evalTable(f.result as EvalJobResult), ...denseLines(run), `run ${f.runId}`].join('\n'));
+    }
     return f.code;
   },
 };

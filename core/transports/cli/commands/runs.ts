@@ -4,6 +4,7 @@ import { formatComparison } from '../../../demo/comparison';
 import { intFlag, stringFlag, UsageError } from '../args';
 import type { CliContext, Command } from '../command';
 import { bytes, fmt, pct, table as grid } from './shared/format';
+import { protocolLabel } from '../../../runtime/ppl-protocol';
 
 const STATUSES: RunStatus[] = ['queued', 'running', 'done', 'failed', 'cancelled'];
 const KINDS: RunKind[] = ['slice', 'ppl', 'eval', 'bench', 'export', 'generate'];
@@ -49,7 +50,7 @@ export function formatRun(r: RunDetail): string {
   if (settings.length) out.push('', 'settings:', ...settings.map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
   if (r.metrics.length) {
     const isShare = (n: string) => n === 'acc' || n === 'acc_norm' || n === 'average' || n === 'kept_variance_mean';
-    out.push('', grid(['metric', 'task', 'value', '± stderr'], r.metrics.map((m) => [m.name, m.task ?? '', isShare(m.name) ? pct(m.value) : fmt(m.value), m.stderr === null ? '' : isShare(m.name) ? pct(m.stderr) : fmt(m.stderr)])));
+    out.push('', grid(['metric', 'task', 'value', '± stderr', 'measured on'], r.metrics.map((m) => [m.name, m.task ?? '', isShare(m.name) ? pct(m.value) : fmt(m.value), m.stderr === null ? '' : isShare(m.name) ? pct(m.stderr) : fmt(m.stderr), m.protocol ? protocolLabel(m.protocol) : ''])));
   }
   if (r.phases.length) out.push('', phaseSummary(r.phases));
   const signals = r.layers.filter((l) => l.keptVariance !== null);

@@ -7,9 +7,9 @@ import type { Command } from '../command';
 
 export const serve: Command = {
   name: 'serve',
-  usage: 'serve [--port N] [--host H] [--open] [--json]',
+  usage: 'serve [--port N] [--host H [--allow-remote]] [--open] [--json]',
   summary: 'Serve the app and its API on http://127.0.0.1 (token-protected); Ctrl+C stops',
-  flags: { values: ['port', 'host'], booleans: ['open'] },
+  flags: { values: ['port', 'host'], booleans: ['allow-remote', 'open'] },
   async run(ctx) {
     const service = await ctx.service();
     const server = await ApiServer.create({
@@ -17,6 +17,7 @@ export const serve: Command = {
       events: service.events,
       port: intFlag(ctx.args, 'port', 0, 65535) ?? 0,
       host: stringFlag(ctx.args, 'host'),
+      allowRemote: ctx.args.flags.has('allow-remote'),
       staticDir: join(appRoot(), 'renderer', 'dist'),
       log: (line) => ctx.err(line),
     });

@@ -4,6 +4,10 @@ import type { Command } from '../command';
 import { choiceFlag, epFlag, numberFlag, oneModel } from './shared/flags';
 import { followJob, jobJson } from './shared/follow-job';
 import { params, pct, seconds } from './shared/format';
+import { megabytes } from '../../../slicegpt/output-size';
+
+const sizeChange = (after: number, before: number): string =>
+  after < before ? `${((1 - after / before) * 100).toFixed(1)} % smaller than` : `NOT smaller than (${((after / before - 1) * 100).toFixed(1)} % larger)`;
 import { cliCommand } from '../invocation';
 
 /** The command line that continues this run: the same arguments plus --resume and the output folder. */
@@ -22,11 +26,11 @@ export const slice: Command = {
   name: 'slice',
   usage:
     'slice <model> --ratio R [--cal wikitext2|alpaca|<file>] [--nsamples N] [--seqlen T] [--sampling first|random] [--out <dir>] ' +
-    '[--round K] [--slice-head] [--rotation per-layer|uniform] [--seed S] [--batch-size B] [--ep cpu|webgpu] [--vram-gb G] [--resume] [--json]',
+    '[--round K] [--slice-head] [--rotation per-layer|uniform] [--dtype float16|bfloat16|float32] [--allow-larger] [--seed S] [--batch-size B] [--ep cpu|webgpu] [--vram-gb G] [--resume] [--json]',
   summary: 'SliceGPT: rotate and slice a dense model into --out, checkpointed per layer (Ctrl+C, then --resume)',
   flags: {
-    values: ['ratio', 'cal', 'nsamples', 'seqlen', 'sampling', 'out', 'round', 'seed', 'batch-size', 'ep', 'rotation', 'vram-gb'],
-    booleans: ['slice-head', 'resume'],
+    values: ['ratio', 'cal', 'nsamples', 'seqlen', 'sampling', 'out', 'round', 'seed', 'batch-size', 'ep', 'rotation', 'vram-gb', 'dtype'],
+    booleans: ['slice-head', 'resume', 'allow-larger'],
   },
   async run(ctx) {
     const model = oneModel(ctx, 'slice', 'a dense model folder');
@@ -51,6 +55,8 @@ export const slice: Command = {
       resume,
       rotation: choiceFlag(ctx, 'rotation', ['per-layer', 'uniform'] as const),
       vramGb: numberFlag(ctx, 'vram-gb', 0, 1 << 20),
+      dtype: choiceFlag(ctx, 'dtype', ['float16', 'bfloat16', 'float32'] as const),
+      allowLarger: ctx.args.flags.has('allow-larger') || undefined,
     };
     const service = await ctx.service();
     const f = await followJob(ctx, () => service.startJob({ kind: 'slice', params: p }), {
@@ -66,7 +72,7 @@ export const slice: Command = {
         [
           `sliced ${r.dense.folder} at ${pct(r.ratio, 0)}: d = ${r.d} of ${r.hiddenSize}, ${params(r.sliced.params)} parameters (dense ${params(r.dense.params)})` +
             `${r.resumedAt !== null ? `, resumed at layer ${r.resumedAt + 1}` : ''}, ${seconds(r.seconds)} — run ${f.runId}`,
-          `written to ${r.out}`,
+          `written to ${r.out}: ${megabytes(r.sizes.slicedBytes)} of ${r.sizes.dtype} weights, ${sizeChange(r.sizes.slicedBytes, r.sizes.denseBytes)} the model's ${megabytes(r.sizes.denseBytes)}`,
           `evaluate it: ${cliCommand()} eval ${r.out} --ppl`,
         ].join('\n'),
       );

@@ -1,5 +1,6 @@
 // The Export panel's state, at module level so a running export survives tab switches (rooms unmount
 // when left). One panel at a time: the wizard's step and the Runs room's action open the same state.
+import { DEFAULT_PPL_WINDOWS } from '../../../../core/runtime/ppl-protocol';
 import { JobView } from '../wizard/job-view.svelte';
 import { formatInfo, type ExportDtypeId, type ExportFormatId } from './formats';
 import { exportModelFacts, type ExportModelFacts } from './model-facts';
@@ -17,7 +18,7 @@ class ExportState {
   /** The user typed a path: stop following the format and dtype. */
   outEdited = $state(false);
   overwrite = $state(false);
-  windows = $state(4);
+  windows = $state(DEFAULT_PPL_WINDOWS);
   exporting = new JobView();
   verifying = new JobView();
 

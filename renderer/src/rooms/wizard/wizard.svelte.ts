@@ -1,5 +1,6 @@
 // The wizard's state, at module level so it survives tab switches (rooms unmount when left): the model,
 // the plan's inputs and reply, the calibration settings, and the slice and evaluation jobs.
+import { DEFAULT_PPL_WINDOWS } from '../../../../core/runtime/ppl-protocol';
 import type { HardwareReport, ModelInspection } from '../../../../core/api/contract';
 import type { PlanReply } from '../../lib/extra-api';
 import { JobView } from './job-view.svelte';
@@ -67,7 +68,7 @@ class WizardState {
   evalPplRun = $state(false);
   limit = $state(100);
   ppl = $state(true);
-  pplMaxWindows = $state(16);
+  pplMaxWindows = $state(DEFAULT_PPL_WINDOWS);
 
   /** A new model: everything after the model step starts over. */
   openModel(inspection: ModelInspection): void {

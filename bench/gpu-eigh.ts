@@ -1,0 +1,82 @@
+// `npm run bench -- gpu-eigh [--ep webgpu] [--sizes 4096,8192] [--block-size 64[,32…]] [--repeat N] [--dump DIR]`:
+// the GPU-path eigensolver (core/linalg/gpu-eigh.ts) on the same random symmetric matrices as `bench eigh`.
+// Prints one JSON document: seconds (fastest of N), phases, eigenvalue difference to the float64 CPU solver
+// (n ≤ 4096 unless --no-ref), and — unless --dump is given — residual ‖AV − VΛ‖/‖A‖ and orthogonality
+// ‖VᵀV − I‖ in float64 on the CPU. With --dump DIR the matrix (a<n>.f64), values (w<n>.f64) and vectors
+// (v<n>.f32) are written there instead, for bench/torch_eigh.py to check on the GPU in the same lease and
+// to time torch.linalg.eigh on the same matrices.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { eigh } from '../core/linalg/eigh';
+import { eighGpu } from '../core/linalg/gpu-eigh';
+import { gemm } from '../core/linalg/matmul';
+import type { ExecutionProvider } from '../core/runtime/contract';
+
+function symmetric(n: number, seed: number): Float64Array {
+  let s = seed >>> 0 || 1;
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      a[i * n + j] = a[j * n + i] = (s >>> 0) / 2 ** 32 - 0.5;
+    }
+  return a;
+}
+
+function frob(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return Math.sqrt(s);
+}
+
+export async function main(args: string[]): Promise<void> {
+  const arg = (f: string) => (args.indexOf(f) >= 0 ? args[args.indexOf(f) + 1] : undefined);
+  const ep = (arg('--ep') ?? 'webgpu') as ExecutionProvider;
+  const sizes = (arg('--sizes') ?? '4096,8192').split(',').map(Number);
+  const widths = (arg('--block-size') ?? '64').split(',').map(Number);
+  const reps = Math.max(1, Number(arg('--repeat') ?? 1));
+  const dump = arg('--dump');
+  const withRef = !args.includes('--no-ref');
+  const results: unknown[] = [];
+  for (const n of sizes) {
+    const a = symmetric(n, n);
+    for (const nb of widths) {
+      let best: { seconds: number; phases: Record<string, number>; values: Float64Array; vectors: Float64Array } | null = null;
+      const runs: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        const phases: Record<string, number> = {};
+        const t = performance.now();
+        const { values, vectors } = await eighGpu(a, n, ep, { blockSize: nb, timings: phases });
+        const seconds = (performance.now() - t) / 1000;
+        runs.push(seconds);
+        if (!best || seconds < best.seconds) best = { seconds, phases, values, vectors };
+        console.error(`gpu-eigh n=${n} nb=${nb}: ${seconds.toFixed(3)} s`);
+      }
+      const { seconds, phases, values, vectors } = best!;
+      const row: Record<string, unknown> = { n, blockSize: nb, seconds, runs, phases };
+      if (dump) {
+        writeFileSync(join(dump, `a${n}.f64`), new Uint8Array(a.buffer));
+        writeFileSync(join(dump, `w${n}.f64`), new Uint8Array(values.buffer));
+        const v32 = Float32Array.from(vectors);
+        writeFileSync(join(dump, `v${n}.f32`), new Uint8Array(v32.buffer));
+      } else {
+        const av = await gemm(a, vectors, n, n, n);
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) av[i * n + j] -= vectors[i * n + j] * values[j];
+        const vtv = await gemm(vectors, vectors, n, n, n, { transA: true });
+        for (let i = 0; i < n; i++) vtv[i * n + i] -= 1;
+        row.residual = frob(av) / frob(a);
+        row.orthogonality = frob(vtv);
+      }
+      if (withRef && n <= 4096 && nb === widths[0]) {
+        const ref = await eigh(a, n);
+        let diff = 0;
+        for (let i = 0; i < n; i++) diff = Math.max(diff, Math.abs(values[i] - ref.values[i]));
+        row.maxEigenvalueDiffVsFloat64 = diff / Math.abs(ref.values[0]);
+      }
+      results.push(row);
+    }
+  }
+  console.log(JSON.stringify({ bench: 'gpu-eigh', ep, results }, null, 2));
+}

@@ -1,0 +1,40 @@
+// The eigensolvers' input step: (A + Aᵀ)/2 scaled by a power of two near 1/max |a_ij| (LAPACK scales
+// too; a power of two is exact both ways), so that every intermediate stays in range and Gram matrices
+// with rounding-level asymmetry are fine.
+
+export class EighError extends Error {
+  override name = 'EighError';
+}
+
+/** s = (A + Aᵀ)/2 · 2^−exponent; exponent null for the zero matrix (s is then all zero). */
+export function scaledSymmetric(a: Float64Array, n: number): { s: Float64Array; exponent: number | null } {
+  let amax = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = Math.abs(a[i]);
+    if (!(x <= amax)) {
+      if (!Number.isFinite(x)) throw new EighError(`matrix has a non-finite entry at (${Math.floor(i / n)}, ${i % n})`);
+      amax = x;
+    }
+  }
+  const s = new Float64Array(n * n);
+  if (amax === 0) return { s, exponent: null };
+  const e2 = Math.min(1000, Math.max(-1000, Math.floor(Math.log2(amax))));
+  const half = 2 ** (-e2 - 1); // ½ of the scale
+  // Symmetrize and scale in one pass, in 64×64 tiles: the transposed side of a plain row loop would
+  // walk down columns of a matrix that does not fit in cache (one miss per element).
+  const TILE = 64;
+  for (let i0 = 0; i0 < n; i0 += TILE) {
+    const i1 = Math.min(n, i0 + TILE);
+    for (let j0 = 0; j0 <= i0; j0 += TILE) {
+      for (let i = i0; i < i1; i++) {
+        const j1 = Math.min(i + 1, j0 + TILE);
+        for (let j = j0; j < j1; j++) {
+          const v = a[i * n + j] * half + a[j * n + i] * half;
+          s[i * n + j] = v;
+          s[j * n + i] = v;
+        }
+      }
+    }
+  }
+  return { s, exponent: e2 };
+}
