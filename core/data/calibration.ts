@@ -88,7 +88,9 @@ function randomWindows(tokenizer: Tokenizer, dataset: TextDataset, nsamples: num
     const tokens: number[] = [];
     while (tokens.length < seqlen && idx < indices.length) {
       const sep = tokens.length === 0 ? '' : DOCUMENT_JOINER;
-      for (const id of tokenizer.encode(sep + docs[indices[idx]], { addSpecialTokens: false })) tokens.push(id);
+      // Only seqlen tokens are kept: a prefix of the encoding is enough (exact: maxTokens returns a prefix),
+      // and a 3 MB document without whitespace is not encoded whole for 256 of its tokens.
+      for (const id of tokenizer.encode(sep + docs[indices[idx]], { addSpecialTokens: false, maxTokens: seqlen - tokens.length })) tokens.push(id);
       idx++;
     }
     indices = indices.slice(0, start).concat(indices.slice(idx));

@@ -2,9 +2,9 @@
 // datasets-server (`/splits`, then `/rows` 100 at a time: JSON, so no parquet reader is needed) and
 // are cached as JSONL under <data dir>/cache/hub/, so each split is downloaded once. A cached split is
 // used without touching the network. Offline, with nothing cached, the error says what to do instead.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { dataDir } from '../paths';
 import { DatasetError, type TextDataset } from './dataset';
 
@@ -51,16 +51,52 @@ export function hubCachePath(req: HubDatasetRequest, cacheDir = hubCacheDir()): 
   return join(cacheDir, safe(req.dataset), safe(req.config ?? '_default'), name);
 }
 
+/**
+ * The cached rows, one JSON string per line. A cache we wrote is never corrupt, so a bad line means damage
+ * (a disk error, an edit, another program): the file is moved aside to `<file>.corrupt` (kept for a look,
+ * never read again) and the error says to run again, which downloads the split afresh.
+ */
+async function readCache(cached: string, name: string): Promise<string[]> {
+  const rows: string[] = [];
+  let problem: string | null = null;
+  try {
+    const st = statSync(cached);
+    if (!st.isFile()) problem = 'it is not a regular file';
+    else {
+      const lines = (await readFile(cached, 'utf8')).split('\n');
+      for (let i = 0; i < lines.length && problem === null; i++) {
+        if (lines[i].length === 0) continue;
+        let v: unknown;
+        try {
+          v = JSON.parse(lines[i]);
+        } catch {
+          problem = `line ${i + 1} is not valid JSON`;
+          break;
+        }
+        if (typeof v !== 'string') problem = `line ${i + 1} is not a text row`;
+        else rows.push(v);
+      }
+      if (problem === null && rows.length === 0) problem = 'it holds no rows';
+    }
+  } catch (e) {
+    problem = `it cannot be read (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+  }
+  if (problem === null) return rows;
+  let moved = '';
+  try {
+    rmSync(`${cached}.corrupt`, { recursive: true, force: true });
+    renameSync(cached, `${cached}.corrupt`);
+    moved = `; it was moved aside to ${basename(cached)}.corrupt — run again to download ${name} afresh`;
+  } catch {
+    moved = `; remove ${cached} and run again to download it afresh`;
+  }
+  throw new DatasetError(`the cached copy of ${name} is damaged: ${problem}${moved}`);
+}
+
 export async function hubDataset(req: HubDatasetRequest, opts: HubOptions = {}): Promise<TextDataset> {
   const name = `${req.dataset}${req.config ? `/${req.config}` : ''}/${req.split}`;
   const cached = hubCachePath(req, opts.cacheDir);
-  if (existsSync(cached)) {
-    const rows = (await readFile(cached, 'utf8'))
-      .split('\n')
-      .filter((l) => l.length > 0)
-      .map((l) => JSON.parse(l) as string);
-    return { name, rows };
-  }
+  if (existsSync(cached)) return { name, rows: await readCache(cached, name) };
   const fetchImpl = opts.fetch ?? globalThis.fetch;
   const server = opts.server ?? DEFAULT_SERVER;
   const get = async (url: string): Promise<any> => {

@@ -14,6 +14,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { alpacaText, isAlpacaRecord } from './alpaca';
 import { DatasetError, type TextDataset } from './dataset';
+import { parseJsonText } from '../model/input-file';
 
 export interface LocalDatasetOptions {
   /** .txt only: 'paragraphs' (default) or 'lines'. */
@@ -74,24 +75,14 @@ function jsonlDocuments(text: string, path: string, field?: string): string[] {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(lines[i]);
-    } catch (e) {
-      throw new DatasetError(`${basename(path)} line ${i + 1} is not valid JSON: ${(e as Error).message}`);
-    }
+    const value = parseJsonText(lines[i], `${basename(path)} line ${i + 1}`, DatasetError);
     rows.push(documentOf(value, field, `${basename(path)} line ${i + 1}`));
   }
   return rows;
 }
 
 function jsonDocuments(text: string, path: string, field?: string): string[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new DatasetError(`${basename(path)} is not valid JSON: ${(e as Error).message}`);
-  }
+  const value = parseJsonText(text, basename(path), DatasetError);
   if (!Array.isArray(value)) throw new DatasetError(`${basename(path)}: expected a JSON array of documents`);
   return value.map((v, i) => documentOf(v, field, `${basename(path)} item ${i}`));
 }

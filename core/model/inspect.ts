@@ -2,12 +2,12 @@
 // config.json (plan a model that is not downloaded). Every bad input becomes an InspectError whose message
 // is one line a user can act on; callers print `e.message`, never a stack.
 import { findNonFiniteTensor } from './non-finite';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseConfig, detectFamily, ConfigError, type ModelConfig } from './config';
 import { listModelTensors, SafetensorsError, DTYPE_BYTES, type StDtype } from './safetensors';
 import { countParameters } from './param-count';
-import { jsonSyntaxDetail } from '../jobs/json-syntax';
+import { LIMITS, readJsonObject } from './input-file';
 
 export class InspectError extends Error {
   override name = 'InspectError';
@@ -75,20 +75,7 @@ const CONFIG_DTYPE: Record<string, StDtype> = { float16: 'F16', bfloat16: 'BF16'
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'tokenizer.model', 'vocab.json', 'merges.txt', 'special_tokens_map.json', 'added_tokens.json'];
 
 async function readJson(file: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new InspectError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  try {
-    const v = JSON.parse(text);
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InspectError(`${basename(file)} is not a JSON object`);
-    return v;
-  } catch (e) {
-    if (e instanceof InspectError) throw e;
-    throw new InspectError(`${basename(file)} is not valid JSON (${jsonSyntaxDetail(e)})`);
-  }
+  return readJsonObject(file, LIMITS.config, InspectError);
 }
 
 function summarize(c: ModelConfig): ConfigSummary {
@@ -179,7 +166,12 @@ async function inspectConfigFile(path: string, size: number): Promise<ModelInspe
 async function inspectFolder(folder: string, opts: InspectOptions): Promise<ModelInspection> {
   const entries = await readdir(folder, { withFileTypes: true });
   const files: { name: string; bytes: number }[] = [];
-  for (const e of entries) if (e.isFile()) files.push({ name: e.name, bytes: (await stat(join(folder, e.name))).size });
+  for (const e of entries) {
+    if (!e.isFile() && !e.isSymbolicLink()) continue;
+    // Symlinks count when they lead to a regular file (Hugging Face's cache links every file to a blob).
+    const st = await stat(join(folder, e.name)).catch(() => null);
+    if (st?.isFile()) files.push({ name: e.name, bytes: st.size });
+  }
   files.sort((a, b) => a.name.localeCompare(b.name));
   const names = new Set(files.map((f) => f.name));
   if (!names.has('config.json')) throw new InspectError(`${folder} has no config.json (not a Hugging Face model folder)`);

@@ -1,9 +1,10 @@
 // safetensors: an 8-byte little-endian header length, a JSON header, then raw little-endian data.
 // We read the header eagerly (it is small) and each tensor lazily with a positioned read, so a
 // 140 GB model never has to be resident: callers ask for one tensor at a time.
-import { open, stat, readFile, type FileHandle } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { join, basename } from 'node:path';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { join, basename, isAbsolute, relative, resolve } from 'node:path';
+import { LIMITS, readJsonObject, regularFileSize } from './input-file';
 
 export type StDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL' | 'F8_E4M3' | 'F8_E5M2' | 'U16' | 'U32' | 'U64';
 
@@ -28,16 +29,27 @@ export class SafetensorsError extends Error {
 /** The largest header we accept; real headers are well under 10 MB (safetensors caps at 100 MB). */
 const MAX_HEADER = 100 * 1024 * 1024;
 
+/** A name from a file, for a one-line message: quoted (newlines escaped) and cut short. */
+export function quoteName(name: unknown): string {
+  if (typeof name === 'string' && name.length <= 80 && /^[\w.\-/]+$/.test(name)) return name;
+  const q = typeof name === 'string' ? JSON.stringify(name) : `(${typeof name === 'object' ? (name === null ? 'null' : Array.isArray(name) ? 'an array' : 'an object') : `a ${typeof name}`})`;
+  return q.length > 80 ? `${q.slice(0, 77)}…` : q;
+}
+
 export async function readSafetensorsHeader(file: string): Promise<{ tensors: TensorInfo[]; metadata: Record<string, string> }> {
+  const name = basename(file);
+  // A FIFO or device named model.safetensors would block the open (or stream forever): regular files only.
+  await regularFileSize(file, SafetensorsError);
   let fh: FileHandle;
   try {
-    fh = await open(file, 'r');
+    fh = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
     throw new SafetensorsError(`cannot open ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   try {
-    const size = (await fh.stat()).size;
-    const name = basename(file);
+    const st = await fh.stat();
+    if (!st.isFile()) throw new SafetensorsError(`${name} is not a regular file`);
+    const size = st.size;
     if (size < 8) throw new SafetensorsError(`${name} is truncated: ${size} bytes, too short for a safetensors header`);
     const lenBuf = Buffer.alloc(8);
     await fh.read(lenBuf, 0, 8, 0);
@@ -58,25 +70,31 @@ export async function readSafetensorsHeader(file: string): Promise<{ tensors: Te
     let metadata: Record<string, string> = {};
     for (const [tname, v] of Object.entries(header)) {
       if (tname === '__metadata__') {
-        metadata = (v ?? {}) as Record<string, string>;
+        if (v === null || v === undefined) continue;
+        if (typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string'))
+          throw new SafetensorsError(`${name}: __metadata__ must map names to strings`);
+        metadata = v as Record<string, string>;
         continue;
       }
+      const t = quoteName(tname);
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new SafetensorsError(`${name}: tensor ${t} is not described by an object`);
       const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-      if (typeof e?.dtype !== 'string' || !(e.dtype in DTYPE_BYTES))
-        throw new SafetensorsError(`${name}: tensor ${tname} has unknown dtype ${JSON.stringify(e?.dtype)}`);
+      if (typeof e.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, e.dtype))
+        throw new SafetensorsError(`${name}: tensor ${t} has unknown dtype ${typeof e.dtype === 'string' && e.dtype.length <= 40 ? JSON.stringify(e.dtype) : quoteName(e.dtype)}`);
       const dtype = e.dtype as StDtype;
-      if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0))
-        throw new SafetensorsError(`${name}: tensor ${tname} has an invalid shape`);
+      if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+        throw new SafetensorsError(`${name}: tensor ${t} has an invalid shape`);
       if (!Array.isArray(e.data_offsets) || e.data_offsets.length !== 2)
-        throw new SafetensorsError(`${name}: tensor ${tname} has invalid data_offsets`);
-      const [b, en] = e.data_offsets as number[];
+        throw new SafetensorsError(`${name}: tensor ${t} has invalid data_offsets`);
+      const [b, en] = e.data_offsets as unknown[];
       const shape = e.shape as number[];
       const count = shape.reduce((a, d) => a * d, 1);
-      if (!(Number.isInteger(b) && Number.isInteger(en) && en >= b && en - b === count * DTYPE_BYTES[dtype]))
-        throw new SafetensorsError(`${name}: tensor ${tname} byte range [${b}, ${en}) does not match ${dtype}${JSON.stringify(shape)}`);
-      if (base + en > size)
-        throw new SafetensorsError(`${name}: tensor ${tname} ends at byte ${base + en}, past the end of the file (${size} bytes; truncated download?)`);
-      tensors.push({ name: tname, dtype, shape, offset: base + b, byteLength: en - b, file });
+      const bytes = count * DTYPE_BYTES[dtype];
+      if (!(Number.isSafeInteger(bytes) && Number.isSafeInteger(b) && Number.isSafeInteger(en) && (b as number) >= 0 && (en as number) - (b as number) === bytes))
+        throw new SafetensorsError(`${name}: tensor ${t} byte range does not match ${dtype}${JSON.stringify(shape).slice(0, 60)}`);
+      if (base + (en as number) > size)
+        throw new SafetensorsError(`${name}: tensor ${t} ends at byte ${base + (en as number)}, past the end of the file (${size} bytes; truncated download?)`);
+      tensors.push({ name: tname, dtype, shape, offset: base + (b as number), byteLength: bytes, file });
     }
     return { tensors, metadata };
   } finally {
@@ -84,29 +102,50 @@ export async function readSafetensorsHeader(file: string): Promise<{ tensors: Te
   }
 }
 
+export const SHARD_INDEX = 'model.safetensors.index.json';
+
+/**
+ * The path of a file that a model file names (a shard in the index), confined to the model folder: a plain
+ * relative path with no `..`, never absolute, never the folder itself. Symlinks inside the folder are
+ * followed (Hugging Face's cache links every file to a blob elsewhere); what a model file *names* is not.
+ */
+export function confinedPath(folder: string, named: unknown, what: string): string {
+  if (typeof named !== 'string' || named.length === 0 || named.length > 4096)
+    throw new SafetensorsError(`${what} names a file that is not a file name: ${quoteName(named)}`);
+  const parts = named.split(/[\\/]+/);
+  if (named.includes('\0') || isAbsolute(named) || /^[A-Za-z]:/.test(named) || parts.some((p) => p === '..') || parts.every((p) => p === '' || p === '.'))
+    throw new SafetensorsError(`${what} names ${quoteName(named)}, which is not a file inside the model folder`);
+  const full = resolve(folder, named);
+  const rel = relative(resolve(folder), full);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+    throw new SafetensorsError(`${what} names ${quoteName(named)}, which is not a file inside the model folder`);
+  return full;
+}
+
 /** All tensors of a model folder: `model.safetensors`, or the shards named by `model.safetensors.index.json`. */
 export async function listModelTensors(folder: string): Promise<TensorInfo[]> {
-  const index = join(folder, 'model.safetensors.index.json');
+  const index = join(folder, SHARD_INDEX);
   if (existsSync(index)) {
-    let parsed: { weight_map?: Record<string, string> };
-    try {
-      parsed = JSON.parse(await readFile(index, 'utf8'));
-    } catch {
-      throw new SafetensorsError('model.safetensors.index.json is not valid JSON');
+    const parsed = await readJsonObject(index, LIMITS.index, SafetensorsError);
+    const map = parsed.weight_map;
+    if (!map || typeof map !== 'object' || Array.isArray(map)) throw new SafetensorsError(`${SHARD_INDEX} has no weight_map`);
+    const named = Object.values(map as Record<string, unknown>);
+    if (named.length === 0) throw new SafetensorsError(`${SHARD_INDEX}: weight_map is empty`);
+    const shards = new Map<string, string>();
+    for (const s of named) {
+      const p = confinedPath(folder, s, SHARD_INDEX);
+      shards.set(p, s as string);
     }
-    if (!parsed.weight_map || typeof parsed.weight_map !== 'object') throw new SafetensorsError('model.safetensors.index.json has no weight_map');
-    const shards = [...new Set(Object.values(parsed.weight_map))].sort();
     const all: TensorInfo[] = [];
-    for (const s of shards) {
-      const p = join(folder, s);
-      if (!existsSync(p)) throw new SafetensorsError(`shard ${s} named in model.safetensors.index.json is missing`);
+    for (const [p, s] of [...shards].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))) {
+      if (!existsSync(p)) throw new SafetensorsError(`shard ${quoteName(s)} named in ${SHARD_INDEX} is missing`);
       all.push(...(await readSafetensorsHeader(p)).tensors);
     }
     return all;
   }
   const single = join(folder, 'model.safetensors');
   if (existsSync(single)) return (await readSafetensorsHeader(single)).tensors;
-  throw new SafetensorsError(`no model.safetensors or model.safetensors.index.json in ${folder}`);
+  throw new SafetensorsError(`no model.safetensors or ${SHARD_INDEX} in ${folder}`);
 }
 
 const f16 = new Float32Array(65536);

@@ -8,13 +8,15 @@
 //   shortcut names `attn_shortcut_Q` / `mlp_shortcut_Q` (d_in × d_out, residual' = residual · S). Norms have
 //   no tensors: after fusion every norm is a weightless RMSNorm over the original width D with the model's eps.
 // - the tokenizer files of the original model.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig, type ModelConfig } from './config';
 import { SafetensorsModel } from './safetensors';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
 import type { ArchSpec, ModelSource } from '../runtime/contract';
 import { archSpec } from './adapters/index';
+import { LIMITS, readJsonObjectSync } from './input-file';
+import { parseSlicingConfig } from '../slicegpt/slicing-config';
 
 export class SlicedModelFormatError extends Error {
   override name = 'SlicedModelFormatError';
@@ -86,17 +88,13 @@ export class SlicedModelSource implements ModelSource {
   }
 
   static async create(folder: string): Promise<SlicedModelSource> {
-    const read = (name: string): Record<string, unknown> => {
+    const read = (name: string, limit: number): Record<string, unknown> => {
       const p = join(folder, name);
       if (!existsSync(p)) throw new SlicedModelFormatError(`${folder} is not a sliced model: ${name} is missing`);
-      try {
-        return JSON.parse(readFileSync(p, 'utf8'));
-      } catch {
-        throw new SlicedModelFormatError(`${name} in ${folder} is not valid JSON`);
-      }
+      return readJsonObjectSync(p, limit, SlicedModelFormatError);
     };
-    const slicing = read(SLICING_CONFIG);
-    const config = parseConfig(read('config.json'));
+    const slicing = parseSlicingConfig(read(SLICING_CONFIG, LIMITS.slicingConfig)) as unknown as Record<string, unknown>;
+    const config = parseConfig(read('config.json', LIMITS.config));
     if (slicing.hidden_size !== config.hiddenSize || slicing.layers_num !== config.numLayers)
       throw new SlicedModelFormatError(`slicing_config.json (hidden ${slicing.hidden_size}, ${slicing.layers_num} layers) does not match config.json`);
     return new SlicedModelSource(folder, config, slicing, await SafetensorsModel.create(folder));

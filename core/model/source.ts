@@ -2,9 +2,11 @@
 // (as float32) through the family's adapter. Opening validates everything that can be checked without
 // reading weights — config, architecture, every tensor name — so a bad folder fails at once with a
 // one-line message instead of halfway through a job.
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, parseConfig, type ModelConfig } from './config';
+import { LIMITS, readJsonObject } from './input-file';
 import { SafetensorsModel, SafetensorsError } from './safetensors';
 import { ADAPTERS, archSpec, type AdapterSpec } from './adapters/index';
 import type { LinearNames, NormNames } from './adapters/types';
@@ -18,19 +20,9 @@ export class ModelFolderError extends Error {
 async function readConfig(folder: string): Promise<ModelConfig> {
   const st = await stat(folder).catch(() => null);
   if (!st?.isDirectory()) throw new ModelFolderError(`model folder not found: ${folder}`);
-  let text: string;
-  try {
-    text = await readFile(join(folder, 'config.json'), 'utf8');
-  } catch {
-    throw new ModelFolderError(`no config.json in ${folder} (not a Hugging Face model folder?)`);
-  }
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new ModelFolderError(`config.json in ${folder} is not valid JSON`);
-  }
-  return parseConfig(raw);
+  const file = join(folder, 'config.json');
+  if (!existsSync(file)) throw new ModelFolderError(`no config.json in ${folder} (not a Hugging Face model folder?)`);
+  return parseConfig(await readJsonObject(file, LIMITS.config, ModelFolderError, `config.json in ${folder}`));
 }
 
 class DenseSource implements ModelSource {

@@ -3,8 +3,10 @@
 //   - tokenizer.json (+ tokenizer_config.json, special_tokens_map.json): used as is;
 //   - vocab.json + merges.txt only (GPT-2, facebook/opt-*): the byte-level BPE is built here, the way
 //     transformers converts a slow GPT2Tokenizer to a fast one.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { asObject, LIMITS, parseJsonText, readInputTextSync } from './input-file';
+import { checkTokenizerConfig, checkTokenizerJson, checkVocab, parseMergesText } from './tokenizer-checks';
 
 export class TokenizerNotFoundError extends Error {
   override name = 'TokenizerNotFoundError';
@@ -46,16 +48,16 @@ export interface TokenizerFiles {
   layout: 'tokenizer.json' | 'vocab.json+merges.txt';
 }
 
-function readJson(path: string): any {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new TokenizerFormatError(`cannot read ${path}: ${(e as Error).message}`);
-  }
+const fail = (message: string): never => {
+  throw new TokenizerFormatError(message);
+};
+
+function readJson(path: string, limit: number): unknown {
+  return parseJsonText(readInputTextSync(path, limit, TokenizerFormatError), basename(path), TokenizerFormatError);
 }
 
-function readOptionalJson(path: string): Record<string, unknown> {
-  return existsSync(path) ? readJson(path) : {};
+function readOptionalJson(path: string, limit = LIMITS.tokenizerConfig): Record<string, unknown> {
+  return existsSync(path) ? asObject(readJson(path, limit), basename(path), TokenizerFormatError) : {};
 }
 
 /** A special token as the config files write it: a string or an AddedToken-like object. */
@@ -74,24 +76,25 @@ export function readTokenizerFiles(folder: string): TokenizerFiles {
     ...readOptionalJson(join(folder, 'special_tokens_map.json')),
     ...readOptionalJson(join(folder, 'tokenizer_config.json')),
   };
+  checkTokenizerConfig(config, 'tokenizer_config.json', fail);
   const tokenizerJson = join(folder, 'tokenizer.json');
   if (existsSync(tokenizerJson)) {
-    const json = readJson(tokenizerJson) as TokenizerJson;
-    if (!json || typeof json !== 'object' || !json.model) {
-      throw new TokenizerFormatError(`${tokenizerJson} has no "model" section`);
-    }
-    json.added_tokens ??= [];
-    json.normalizer ??= null;
-    json.pre_tokenizer ??= null;
-    json.post_processor ??= null;
-    json.decoder ??= null;
-    return { json, config, layout: 'tokenizer.json' };
+    const json = readJson(tokenizerJson, LIMITS.tokenizerJson);
+    checkTokenizerJson(json, 'tokenizer.json', fail);
+    return { json: json as TokenizerJson, config, layout: 'tokenizer.json' };
   }
   const vocabPath = join(folder, 'vocab.json');
   const mergesPath = join(folder, 'merges.txt');
   if (existsSync(vocabPath) && existsSync(mergesPath)) {
-    const modelConfig = readOptionalJson(join(folder, 'config.json'));
-    return { json: byteLevelBpe(readJson(vocabPath), readFileSync(mergesPath, 'utf8'), config, modelConfig), config, layout: 'vocab.json+merges.txt' };
+    let modelConfig: Record<string, unknown> = {};
+    try {
+      modelConfig = readOptionalJson(join(folder, 'config.json'), LIMITS.config);
+    } catch {
+      // A broken config.json is the model loader's error to report; here it only hints at the family.
+    }
+    const vocab = checkVocab(readJson(vocabPath, LIMITS.vocabJson), 'vocab.json', fail);
+    const merges = parseMergesText(readInputTextSync(mergesPath, LIMITS.merges, TokenizerFormatError), 'merges.txt', fail);
+    return { json: byteLevelBpe(vocab, merges, config, modelConfig), config, layout: 'vocab.json+merges.txt' };
   }
   throw new TokenizerNotFoundError(folder);
 }
@@ -104,13 +107,10 @@ export function readTokenizerFiles(folder: string): TokenizerFiles {
  */
 function byteLevelBpe(
   vocab: Record<string, number>,
-  mergesText: string,
+  merges: string[],
   config: Record<string, unknown>,
   modelConfig: Record<string, unknown>,
 ): TokenizerJson {
-  const merges = mergesText
-    .split('\n')
-    .filter((line, i) => line.length > 0 && !(i === 0 && line.startsWith('#version')));
   const fairseqOrder = vocab['<s>'] === 0 && vocab['</s>'] === 2;
   const addBos =
     typeof config.add_bos_token === 'boolean' ? config.add_bos_token : modelConfig.model_type === 'opt' || fairseqOrder;

@@ -18,6 +18,15 @@
 // A tokenizer whose pipeline is not one of these shapes is encoded in one call: slower, still exact.
 import type { AddedTokenJson, TokenizerJson } from './tokenizer-files';
 
+/**
+ * The longest piece handed to the library. A text with no allowed cut for longer than this (a 3 MB line with
+ * no whitespace, a long run of CJK text) is cut anyway: BPE on one multi-megabyte "word" takes seconds and
+ * gigabytes, and `maxTokens` could not stop it early. Such a forced cut is exact for SentencePiece-style BPE
+ * when no vocab entry spans it (tried first); elsewhere it may tokenize the few characters around the cut
+ * differently from one call. Real prose has no whitespace-free run of this length.
+ */
+export const MAX_PIECE_CHARS = 4096;
+
 /** One piece of the text: [start, end) and whether it starts mid-section (continuation encoder). */
 export interface Piece {
   start: number;
@@ -115,6 +124,7 @@ function vocabPairs(json: TokenizerJson): Set<string> {
   return pairs;
 }
 
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 const isGraphic = (c: number) => c > 0x20 && c < 0x7f;
 const isLetter = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 
@@ -170,6 +180,7 @@ export function planPieces(
   json: TokenizerJson,
   analysis: NonNullable<ReturnType<typeof analyse>>,
   target: number,
+  maxPiece = MAX_PIECE_CHARS,
 ): Iterable<Piece> | null {
   const raw = json.added_tokens.filter((t) => !t.normalized);
   const normalized = json.added_tokens.filter((t) => t.normalized);
@@ -190,6 +201,17 @@ export function planPieces(
     if (shape.kind === 'pairs' && shape.pairs.has(shape.map(text[p - 1]) + '\u0000' + space)) return false;
     return blocked[p] === 0;
   };
+  /** Where a piece that found no allowed cut within maxPiece characters is cut anyway. */
+  const forcedCut = (start: number, end: number): number => {
+    const lo = start + Math.max(1, maxPiece >> 1);
+    if (shape.kind === 'pairs') {
+      // No vocab entry spans the pair: exact for BPE without a pre-tokenizer.
+      for (let p = end; p > lo; p--)
+        if (blocked[p] === 0 && !isLowSurrogate(text.charCodeAt(p)) && !shape.pairs.has(shape.map(text[p - 1]) + '\u0000' + shape.map(text[p]))) return p;
+    }
+    for (let p = end; p > lo; p--) if (blocked[p] === 0 && !isLowSurrogate(text.charCodeAt(p))) return p;
+    return end;
+  };
 
   // Lazily: a large corpus has millions of pieces, and maxTokens may stop the caller early.
   return (function* (): Generator<Piece> {
@@ -199,9 +221,11 @@ export function planPieces(
       // A section runs up to the next raw added token (or the end), which then starts a fresh piece.
       const sectionEnd = f < forced.length ? forced[f][0] : text.length;
       for (let p = start + target; p < sectionEnd - 1; ) {
-        if (cutOk(p)) {
-          yield { start, end: p, continuation };
-          start = p;
+        const forced = p - start >= maxPiece;
+        if (forced || cutOk(p)) {
+          const end = forced ? forcedCut(start, p) : p;
+          yield { start, end, continuation };
+          start = end;
           continuation = true;
           p = start + target;
         } else p++;

@@ -3,10 +3,13 @@
 // adds what the app needs around it: special-token ids, transformers' decode conventions, and exact
 // piecewise encoding of long texts (see tokenizer-pieces.ts for why that is exact).
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTokenizerFiles, tokenContent, TokenizerFormatError, type TokenizerJson } from './tokenizer-files';
-import { analyse, planPieces } from './tokenizer-pieces';
+import { analyse, planPieces, MAX_PIECE_CHARS } from './tokenizer-pieces';
+import { checkPipelineRegexes } from './tokenizer-checks';
+import { LIMITS, readJsonObjectSync } from './input-file';
+import { isUserError } from '../jobs/protocol';
 import { asTransformersLoadsIt } from './tokenizer-class';
 
 export { TokenizerNotFoundError, TokenizerFormatError } from './tokenizer-files';
@@ -66,6 +69,9 @@ class SliceTokenizer implements Tokenizer {
   constructor(json: TokenizerJson, config: Record<string, unknown>, modelConfig: Record<string, unknown>) {
     this.#json = json;
     this.#base = new HfTokenizer(json, config);
+    checkPipelineRegexes(this.#base, 'tokenizer.json', (m) => {
+      throw new TokenizerFormatError(m);
+    });
     this.#analysis = analyse(json, config);
     this.#continuation = this.#analysis ? new HfTokenizer(this.#continuationJson(this.#analysis.continuation), config) : null;
     const vocab = this.#base.get_vocab(true);
@@ -76,7 +82,7 @@ class SliceTokenizer implements Tokenizer {
       const content = tokenContent(config[key]);
       if (content !== null) return this.#base.token_to_id(content) ?? null;
       const fromModel = modelConfig[modelKey];
-      return typeof fromModel === 'number' ? fromModel : null;
+      return Number.isInteger(fromModel) && (fromModel as number) >= 0 && (fromModel as number) < this.vocabSize ? (fromModel as number) : null;
     };
     const fairseq = vocab.get('<s>') === 0 && vocab.get('</s>') === 2 && vocab.get('<pad>') === 1;
     const gpt2 = vocab.get('<|endoftext|>');
@@ -116,11 +122,28 @@ class SliceTokenizer implements Tokenizer {
   }
 
   encode(text: string, opts: EncodeOptions = {}): number[] {
+    return this.#library(() => this.#encode(text, opts));
+  }
+
+  /**
+   * Runs library code: what it throws on a text is the tokenizer file's fault (the library trusts its
+   * pipeline description), so it reaches the user as a TokenizerFormatError, not as a bug.
+   */
+  #library<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (isUserError(e)) throw e;
+      throw new TokenizerFormatError(`the tokenizer cannot process this text (${String((e as Error)?.message ?? e).split('\n')[0].slice(0, 120)})`);
+    }
+  }
+
+  #encode(text: string, opts: EncodeOptions): number[] {
     const special = opts.addSpecialTokens ?? true;
     if (text.length <= PIECEWISE_ABOVE || !this.#analysis || !this.#continuation) {
       return this.#base.encode(text, { add_special_tokens: special }).ids;
     }
-    const pieces = planPieces(text, this.#json, this.#analysis, PIECE_CHARS);
+    const pieces = planPieces(text, this.#json, this.#analysis, PIECE_CHARS, MAX_PIECE_CHARS);
     if (!pieces) return this.#base.encode(text, { add_special_tokens: special }).ids;
     const out: number[] = special ? [...this.#prefix] : [];
     // Pieces are mostly single words, which repeat: remember each one's ids for this call.
@@ -147,6 +170,10 @@ class SliceTokenizer implements Tokenizer {
   }
 
   decode(ids: ArrayLike<number>, opts: DecodeOptions = {}): string {
+    return this.#library(() => this.#decode(ids, opts));
+  }
+
+  #decode(ids: ArrayLike<number>, opts: DecodeOptions): string {
     const list = Array.from(ids, Number).filter((id) => !(opts.skipSpecialTokens && this.#specialIds.has(id)));
     if (list.length === 0) return '';
     const run = (r: number[]) => (r.length ? this.#base.decode(r, { skip_special_tokens: false, clean_up_tokenization_spaces: this.#cleanUp }) : '');
@@ -181,7 +208,7 @@ export async function loadTokenizer(folder: string): Promise<Tokenizer> {
   let modelConfig: Record<string, unknown> = {};
   if (existsSync(modelConfigPath)) {
     try {
-      modelConfig = JSON.parse(readFileSync(modelConfigPath, 'utf8'));
+      modelConfig = readJsonObjectSync(modelConfigPath, LIMITS.config, TokenizerFormatError);
     } catch {
       // A broken config.json is the model loader's error to report; here it only supplies fallback ids.
     }
@@ -189,7 +216,8 @@ export async function loadTokenizer(folder: string): Promise<Tokenizer> {
   try {
     return new SliceTokenizer(asTransformersLoadsIt(json, config), config, modelConfig);
   } catch (e) {
+    if (e instanceof TokenizerFormatError) throw e;
     // The library rejects components it does not implement (e.g. an unknown model or pre-tokenizer type).
-    throw new TokenizerFormatError(`unsupported tokenizer in ${folder}: ${(e as Error).message}`);
+    throw new TokenizerFormatError(`unsupported tokenizer in ${folder}: ${String((e as Error)?.message ?? e).split('\n')[0].slice(0, 160)}`);
   }
 }

@@ -90,11 +90,36 @@ export function shapesAt(c: ModelConfig, ratio: number, o: ResolvedOptions): Mod
   return ratio === 0 ? denseShapes(c) : slicedShapes(c, { ratio, round: o.round, sliceHead: o.sliceHead, rotation: o.rotation });
 }
 
+/** Dense parameter counts per config: every measure of a search needs the same number. */
+const densePerConfig = new WeakMap<ModelConfig, number>();
+function denseTotal(c: ModelConfig): number {
+  let n = densePerConfig.get(c);
+  if (n === undefined) densePerConfig.set(c, (n = countParams(denseShapes(c)).total));
+  return n;
+}
+
 /** Core of estimate(): numbers only (no warnings or explanation), cheap enough for a search. */
+/**
+ * Shapes, counts and bytes per (config, ratio, options): a search measures the same point against many
+ * hardware variants (the extra-GPU bisection), and only the split across devices depends on those.
+ */
+const pointsPerConfig = new WeakMap<ModelConfig, Map<string, { shapes: ModelShapes; params: ParamCount; weights: WeightBytes }>>();
+function point(c: ModelConfig, ratio: number, o: ResolvedOptions): { shapes: ModelShapes; params: ParamCount; weights: WeightBytes } {
+  let m = pointsPerConfig.get(c);
+  if (!m) pointsPerConfig.set(c, (m = new Map()));
+  const key = `${ratio}|${o.format.id}|${o.round}|${o.sliceHead}|${o.rotation}`;
+  let p = m.get(key);
+  if (!p) {
+    const shapes = shapesAt(c, ratio, o);
+    p = { shapes, params: countParams(shapes), weights: weightBytes(shapes, o.format) };
+    if (m.size > 2000) m.clear();
+    m.set(key, p);
+  }
+  return p;
+}
+
 export function measure(c: ModelConfig, hw: PlanHardware, ratio: number, o: ResolvedOptions): Omit<Estimate, 'warnings' | 'explain' | 'slicingRam' | 'slicingFitsRam'> {
-  const shapes = shapesAt(c, ratio, o);
-  const params = countParams(shapes);
-  const weights = weightBytes(shapes, o.format);
+  const { shapes, params, weights } = point(c, ratio, o);
   const kvPerLayer = kvBytesPerLayer(c, o.ctx, o.batch, o.kvDtype);
   const work = workingSet(c, o.ctx, o.batch);
   const devices = splitAcrossDevices({ config: c, weights, kvPerLayer, work }, hw);
@@ -102,7 +127,7 @@ export function measure(c: ModelConfig, hw: PlanHardware, ratio: number, o: Reso
   const capacityBytes = devices.reduce((a, u) => a + u.capacityBytes, 0);
   return {
     ratio, sliced: shapes.sliced, D: shapes.D, d: shapes.d, options: o, params,
-    denseParams: countParams(denseShapes(c)).total, weights, kvPerLayer, kvCacheBytes: kvPerLayer * c.numLayers, work,
+    denseParams: denseTotal(c), weights, kvPerLayer, kvCacheBytes: kvPerLayer * c.numLayers, work,
     devices, totalBytes, capacityBytes, fits: devices.every((u) => u.fits),
   };
 }

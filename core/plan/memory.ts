@@ -3,7 +3,7 @@
 // planner reports them in its explanation so a user can see what was assumed.
 import type { ModelConfig } from '../model/config';
 import { tensorBytes, DTYPE_LAYOUT, type Dtype, type WeightFormat } from './formats';
-import { type ModelShapes, type TensorShape, type TensorRole, denseShapes, shapeParams } from './params';
+import { type ModelShapes, type TensorShape, type TensorRole, denseShapes, shapeParams, perDistinct } from './params';
 import { type PlanHardware, GiB, MiB } from './hardware';
 
 /**
@@ -38,8 +38,8 @@ const bytesOf = (ts: TensorShape[], f: WeightFormat, only?: (r: TensorRole) => b
 
 export function weightBytes(m: ModelShapes, f: WeightFormat): WeightBytes {
   const embedding = bytesOf(m.embedding, f);
-  const layers = m.layers.map((l) => bytesOf(l, f, (r) => r !== 'shortcut'));
-  const shortcuts = m.layers.map((l) => bytesOf(l, f, (r) => r === 'shortcut'));
+  const layers = perDistinct(m.layers, (l) => bytesOf(l, f, (r) => r !== 'shortcut'));
+  const shortcuts = perDistinct(m.layers, (l) => bytesOf(l, f, (r) => r === 'shortcut'));
   const head = bytesOf(m.head, f);
   const emb = m.embedding[0];
   const tiedHeadCopy = m.tiedHead ? tensorBytes(emb.rows, emb.rowLength, f.head) : 0;
@@ -114,12 +114,6 @@ export interface SplitInput {
 const emptyBreakdown = (): UsageBreakdown => ({ embedding: 0, weights: 0, shortcuts: 0, head: 0, kvCache: 0, activations: 0, runtime: 0 });
 const totalOf = (b: UsageBreakdown): number => b.embedding + b.weights + b.shortcuts + b.head + b.kvCache + b.activations + b.runtime;
 
-interface Item {
-  kind: 'embedding' | 'layer' | 'head';
-  layer?: number;
-  part: Partial<UsageBreakdown>;
-}
-
 /**
  * Split by whole layers, in order: the embedding on the first device, then layers, then the head on
  * the last device used. Each device is filled as far as it goes before moving on, which for an ordered
@@ -133,39 +127,67 @@ export function splitAcrossDevices(input: SplitInput, hw: PlanHardware): DeviceU
   const devices = onCpu
     ? [{ name: 'CPU (RAM)', freeBytes: hw.ramFreeBytes, kind: 'cpu' as const }]
     : hw.gpus.map((g) => ({ name: g.name, freeBytes: g.freeBytes, kind: 'gpu' as const }));
-  const items: Item[] = [{ kind: 'embedding', part: { embedding: weights.embedding } }];
-  weights.layers.forEach((w, l) => items.push({ kind: 'layer', layer: l, part: { weights: w, shortcuts: weights.shortcuts[l], kvCache: kvPerLayer } }));
-  items.push({ kind: 'head', part: { head: weights.head, activations: work.logits } });
-
   const usage: DeviceUsage[] = devices.map((d) => ({
     device: d.name, kind: d.kind, capacityBytes: d.freeBytes, usedBytes: 0, fits: true, layers: null, holdsEmbedding: false, holdsHead: false, breakdown: emptyBreakdown(),
   }));
-  const opening = (): Partial<UsageBreakdown> => ({ runtime: onCpu ? CPU_RUNTIME_BYTES : GPU_RUNTIME_BYTES, activations: work.perDevice });
-  const cost = (p: Partial<UsageBreakdown>): number => Object.values(p).reduce((a, b) => a + (b ?? 0), 0);
-  const add = (u: DeviceUsage, p: Partial<UsageBreakdown>): void => {
-    for (const [k, v] of Object.entries(p) as [keyof UsageBreakdown, number][]) u.breakdown[k] += v;
-    u.usedBytes = totalOf(u.breakdown);
+  const runtime = onCpu ? CPU_RUNTIME_BYTES : GPU_RUNTIME_BYTES;
+  const openingCost = runtime + work.perDevice;
+  // Plain numbers per item (no objects per layer): a search measures a 1,000-layer config thousands of times.
+  const place = (kind: 'embedding' | 'layer' | 'head', layer: number, embedding: number, w: number, shortcuts: number, head: number, kvCache: number, activations: number, tiedCopy: number) => {
+    // (No closures in here: tsx names every function it creates, which costs more than the arithmetic.)
+    const own = embedding + w + shortcuts + head + kvCache + activations;
+    let copy = tiedCopy > 0 && cur !== embeddingDevice ? tiedCopy : 0;
+    while (cur < usage.length - 1 && usage[cur].usedBytes + (usage[cur].usedBytes === 0 ? openingCost : 0) + own + copy > usage[cur].capacityBytes) {
+      cur++;
+      copy = tiedCopy;
+    }
+    const u = usage[cur];
+    const b = u.breakdown;
+    if (u.usedBytes === 0) {
+      b.runtime += runtime;
+      b.activations += work.perDevice;
+    }
+    b.embedding += embedding;
+    b.weights += w;
+    b.shortcuts += shortcuts;
+    b.head += head + copy;
+    b.kvCache += kvCache;
+    b.activations += activations;
+    u.usedBytes = totalOf(b);
+    if (kind === 'embedding') {
+      u.holdsEmbedding = true;
+      embeddingDevice = cur;
+    } else if (kind === 'head') u.holdsHead = true;
+    else u.layers = u.layers === null ? [layer, layer] : [u.layers[0], layer];
   };
   let embeddingDevice = 0;
   let cur = 0;
-  for (const item of items) {
-    // A tied head is the embedding's matrix: free beside it, a copy anywhere else.
-    const part = item.kind === 'head' ? { ...item.part, head: (item.part.head ?? 0) + (cur === embeddingDevice ? 0 : weights.tiedHeadCopy) } : item.part;
-    const need = (i: number, p: Partial<UsageBreakdown>): number => (usage[i].usedBytes === 0 ? cost(opening()) : 0) + cost(p);
-    let p = part;
-    while (cur < usage.length - 1 && usage[cur].usedBytes + need(cur, p) > usage[cur].capacityBytes) {
-      cur++;
-      if (item.kind === 'head') p = { ...item.part, head: (item.part.head ?? 0) + weights.tiedHeadCopy };
-    }
+  place('embedding', -1, weights.embedding, 0, 0, 0, 0, 0, 0);
+  const L = weights.layers.length;
+  for (let l = 0; l < L; ) {
+    const w = weights.layers[l];
+    const sc = weights.shortcuts[l];
+    place('layer', l, 0, w, sc, 0, kvPerLayer, 0, 0);
+    l++;
+    // Identical layers that follow go in bulk: as many as the current device still holds (the result is
+    // the same as placing them one at a time; a 1,000-layer config is split thousands of times per plan).
+    let run = 0;
+    while (l + run < L && weights.layers[l + run] === w && weights.shortcuts[l + run] === sc) run++;
+    if (run === 0) continue;
     const u = usage[cur];
-    if (u.usedBytes === 0) add(u, opening());
-    add(u, p);
-    if (item.kind === 'embedding') {
-      u.holdsEmbedding = true;
-      embeddingDevice = cur;
-    } else if (item.kind === 'head') u.holdsHead = true;
-    else u.layers = u.layers === null ? [item.layer!, item.layer!] : [u.layers[0], item.layer!];
+    const own = w + sc + kvPerLayer;
+    const k = cur === usage.length - 1 || own <= 0 ? run : Math.min(run, Math.max(0, Math.floor((u.capacityBytes - u.usedBytes) / own)));
+    if (k > 0) {
+      u.breakdown.weights += k * w;
+      u.breakdown.shortcuts += k * sc;
+      u.breakdown.kvCache += k * kvPerLayer;
+      u.usedBytes = totalOf(u.breakdown);
+      u.layers = [u.layers![0], l + k - 1];
+      l += k;
+    }
   }
+  // A tied head is the embedding's matrix: free beside it, a copy anywhere else.
+  place('head', -1, 0, 0, 0, weights.head, 0, work.logits, weights.tiedHeadCopy);
   for (const u of usage) u.fits = u.usedBytes <= u.capacityBytes;
   return usage;
 }

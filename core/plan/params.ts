@@ -103,11 +103,9 @@ function embeddingTensors(c: ModelConfig, width: number): TensorShape[] {
 
 export function denseShapes(c: ModelConfig): ModelShapes {
   const D = c.hiddenSize;
-  const layers: TensorShape[][] = [];
-  for (let l = 0; l < c.numLayers; l++) {
-    const norms = c.parallelBlocks ? normTensors(c, 'input_layernorm', D) : [...normTensors(c, 'input_layernorm', D), ...normTensors(c, 'post_attention_layernorm', D)];
-    layers.push([...norms, ...blockTensors(c, D, D, D, D)]);
-  }
+  // Every layer has the same shapes: one array, shared (a 1,000-layer config is planned hundreds of times).
+  const norms = c.parallelBlocks ? normTensors(c, 'input_layernorm', D) : [...normTensors(c, 'input_layernorm', D), ...normTensors(c, 'post_attention_layernorm', D)];
+  const layers: TensorShape[][] = new Array<TensorShape[]>(c.numLayers).fill([...norms, ...blockTensors(c, D, D, D, D)]);
   const head = normTensors(c, 'final_norm', D);
   if (!c.tieWordEmbeddings) head.push(t('lm_head', 'head', c.vocabSize, D));
   if (c.lmHeadBias) head.push(t('lm_head.bias', 'vector', 1, c.vocabSize));
@@ -127,16 +125,13 @@ export function slicedShapes(c: ModelConfig, opts: SliceShapeOptions): ModelShap
   if (rotation === 'uniform') return uniformShapes(c, opts);
   const d = slicedDim(D, opts.ratio, opts.round);
   const sliceHead = opts.sliceHead ?? false;
-  const layers: TensorShape[][] = [];
-  for (let l = 0; l < c.numLayers; l++) {
-    const last = l === c.numLayers - 1;
-    const out = last && !sliceHead ? D : d;
-    if (c.parallelBlocks) {
-      layers.push([...blockTensors(c, d, out, d, out), t('shortcut', 'shortcut', out, d)]);
-    } else {
-      layers.push([...blockTensors(c, d, d, d, out), t('attn_shortcut', 'shortcut', d, d), t('mlp_shortcut', 'shortcut', out, d)]);
-    }
-  }
+  const layerWith = (out: number): TensorShape[] =>
+    c.parallelBlocks
+      ? [...blockTensors(c, d, out, d, out), t('shortcut', 'shortcut', out, d)]
+      : [...blockTensors(c, d, d, d, out), t('attn_shortcut', 'shortcut', d, d), t('mlp_shortcut', 'shortcut', out, d)];
+  // All layers but the last share one array (see denseShapes); the last writes D for an unsliced head.
+  const layers: TensorShape[][] = new Array<TensorShape[]>(c.numLayers).fill(layerWith(d));
+  layers[c.numLayers - 1] = layerWith(sliceHead ? d : D);
   const headIn = sliceHead ? d : D;
   const head = [t('lm_head', 'head', c.vocabSize, headIn)];
   // Fusion folds the final LayerNorm's bias into the head, which gains a bias where it had none (OPT).
@@ -147,11 +142,8 @@ export function slicedShapes(c: ModelConfig, opts: SliceShapeOptions): ModelShap
 function uniformShapes(c: ModelConfig, opts: SliceShapeOptions): ModelShapes {
   const D = c.hiddenSize;
   const d = slicedDim(D, opts.ratio, opts.round);
-  const layers: TensorShape[][] = [];
-  for (let l = 0; l < c.numLayers; l++) {
-    const norms = c.parallelBlocks ? [t('input_layernorm.weight', 'vector', 1, d)] : [t('input_layernorm.weight', 'vector', 1, d), t('post_attention_layernorm.weight', 'vector', 1, d)];
-    layers.push([...norms, ...blockTensors(c, d, d, d, d)]);
-  }
+  const norms = c.parallelBlocks ? [t('input_layernorm.weight', 'vector', 1, d)] : [t('input_layernorm.weight', 'vector', 1, d), t('post_attention_layernorm.weight', 'vector', 1, d)];
+  const layers: TensorShape[][] = new Array<TensorShape[]>(c.numLayers).fill([...norms, ...blockTensors(c, d, d, d, d)]);
   const head = [t('final_norm.weight', 'vector', 1, d), t('lm_head', 'head', c.vocabSize, d)];
   if (c.lmHeadBias) head.push(t('lm_head.bias', 'vector', 1, c.vocabSize));
   return { sliced: true, ratio: opts.ratio, rotation: 'uniform', D, d, sliceHead: true, tiedHead: false, embedding: embeddingTensors(c, d), layers, head };
@@ -173,11 +165,20 @@ export interface ParamCount {
   perLayer: number[];
 }
 
+/** `f` of each layer, computed once per distinct array (layers share arrays). */
+export function perDistinct<T>(layers: TensorShape[][], f: (l: TensorShape[]) => T): T[] {
+  const seen = new Map<TensorShape[], T>();
+  return layers.map((l) => {
+    if (!seen.has(l)) seen.set(l, f(l));
+    return seen.get(l)!;
+  });
+}
+
 export function countParams(m: ModelShapes): ParamCount {
-  const perLayer = m.layers.map((l) => sum(l));
+  const perLayer = perDistinct(m.layers, (l) => sum(l));
   const embedding = sum(m.embedding);
   const layers = perLayer.reduce((a, b) => a + b, 0);
-  const shortcuts = m.layers.reduce((a, l) => a + sum(l, 'shortcut'), 0);
+  const shortcuts = perDistinct(m.layers, (l) => sum(l, 'shortcut')).reduce((a, b) => a + b, 0);
   const head = sum(m.head);
   return { total: embedding + layers + head, embedding, layers, shortcuts, head, perLayer };
 }

@@ -1,8 +1,11 @@
 // The planner's input model: a model folder (its config.json) or a bare config.json, so users can plan
-// a 70B model before downloading its weights.
-import { readFile, stat } from 'node:fs/promises';
+// a 70B model before downloading its weights. The file is read the untrusting way (regular file, size
+// limit, JSON errors that quote nothing) and parseConfig bounds every shape before any arithmetic.
+import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig, type ModelConfig } from '../model/config';
+import { LIMITS, readJsonObject } from '../model/input-file';
 import { PlanInputError } from './params';
 
 export async function readPlanConfig(path: string): Promise<ModelConfig> {
@@ -12,17 +15,6 @@ export async function readPlanConfig(path: string): Promise<ModelConfig> {
   } catch {
     throw new PlanInputError(`${path}: no such model folder or config.json`);
   }
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new PlanInputError(`${path}: the folder has no config.json`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new PlanInputError(`${file} is not valid JSON`);
-  }
-  return parseConfig(raw as Record<string, unknown>);
+  if (!existsSync(file)) throw new PlanInputError(`${path}: the folder has no config.json`);
+  return parseConfig(await readJsonObject(file, LIMITS.config, PlanInputError));
 }

@@ -36,15 +36,35 @@ export function toSlicingConfig(s: SliceSchedule, embeddingTables: number): Slic
   };
 }
 
-/** Validate a parsed slicing_config.json enough that a loader can trust it. */
+const DIMENSION_MAPS = ['attention_input_dimensions', 'attention_output_dimensions', 'mlp_input_dimensions', 'mlp_output_dimensions'] as const;
+
+/** Validate a parsed slicing_config.json enough that a loader can trust it: every width a whole number within D. */
 export function parseSlicingConfig(raw: unknown): SlicingConfigJson {
-  const o = raw as Partial<SlicingConfigJson> | null;
-  if (!o || typeof o !== 'object') throw new SlicedModelError('slicing_config.json is not a JSON object');
-  for (const k of ['hidden_size', 'layers_num'] as const)
-    if (!Number.isInteger(o[k])) throw new SlicedModelError(`slicing_config.json has no integer ${k}`);
-  for (const k of ['attention_input_dimensions', 'attention_output_dimensions', 'mlp_input_dimensions', 'mlp_output_dimensions'] as const) {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new SlicedModelError('slicing_config.json is not a JSON object');
+  const o = raw as Record<string, unknown>;
+  const hidden = o.hidden_size;
+  if (!(Number.isInteger(hidden) && (hidden as number) >= 1 && (hidden as number) <= 65_536))
+    throw new SlicedModelError('slicing_config.json has no valid hidden_size (a whole number from 1 to 65,536)');
+  const layers = o.layers_num;
+  if (!(Number.isInteger(layers) && (layers as number) >= 1 && (layers as number) <= 1_000))
+    throw new SlicedModelError('slicing_config.json has no valid layers_num (a whole number from 1 to 1,000)');
+  const D = hidden as number;
+  const width = (v: unknown, where: string): void => {
+    if (!(Number.isInteger(v) && (v as number) >= 1 && (v as number) <= D))
+      throw new SlicedModelError(`slicing_config.json: ${where} must be a whole number from 1 to hidden_size ${D}`);
+  };
+  const widths = (k: string, required: boolean): void => {
     const v = o[k];
-    if (!v || typeof v !== 'object') throw new SlicedModelError(`slicing_config.json has no ${k}`);
-  }
-  return o as SlicingConfigJson;
+    if (v === undefined && !required) return;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new SlicedModelError(`slicing_config.json has no ${k} object`);
+    const entries = Object.entries(v);
+    if (entries.length > (layers as number) + 2) throw new SlicedModelError(`slicing_config.json: ${k} has more entries than layers`);
+    for (const [i, w] of entries) width(w, `${k}[${JSON.stringify(i).slice(0, 20)}]`);
+  };
+  for (const k of DIMENSION_MAPS) widths(k, true);
+  widths('embedding_dimensions', false);
+  for (const k of ['head_dimension', 'const_dimension'] as const) if (o[k] !== undefined && o[k] !== null) width(o[k], k);
+  for (const k of ['do_slice_head', 'parallel_blocks'] as const)
+    if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new SlicedModelError(`slicing_config.json: ${k} must be true or false`);
+  return o as unknown as SlicingConfigJson;
 }

@@ -90,7 +90,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   if (cfg.attentionBias || cfg.attentionOutBias || cfg.mlpBias) throw new GgufUnsupportedError('GGUF export of llama models with attention or MLP biases is not supported');
   if (!cfg.rope) throw new GgufUnsupportedError('GGUF export needs a rotary-embedding model');
   const ropeType = cfg.rope.type;
-  if (ropeType !== 'default' && ropeType !== 'linear') throw new GgufUnsupportedError(`GGUF export does not support rope scaling "${ropeType}" yet`);
+  if (ropeType !== 'default' && ropeType !== 'linear') throw new GgufUnsupportedError(`GGUF export does not support rope scaling ${JSON.stringify(ropeType.slice(0, 40))} yet`);
   if (cfg.rope.rotaryDim !== cfg.headDim) throw new GgufUnsupportedError('GGUF export needs rotary embeddings over the whole head');
   const sliced = isSlicedModelFolder(o.model);
   const D = cfg.hiddenSize;

@@ -1,12 +1,16 @@
 // Pieces every engine job kind shares: parameter validators that normalize (absolute model paths, defaults
 // filled in the calling thread so the worker and the recorded settings see the same values), the model
 // summary a comparison table needs (hidden width kept, stored parameters), and the process's peak memory.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { literal, PayloadError, type Validator } from '../../api/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
-import { listModelTensors } from '../../model/safetensors';
-import { SLICING_CONFIG } from '../../model/sliced-source';
+import { listModelTensors, SafetensorsError } from '../../model/safetensors';
+import { SLICING_CONFIG, SlicedModelFormatError } from '../../model/sliced-source';
+import { parseConfig } from '../../model/config';
+import { ModelFolderError } from '../../model/source';
+import { LIMITS, readJsonObject } from '../../model/input-file';
+import { parseSlicingConfig } from '../../slicegpt/slicing-config';
 
 export const EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const satisfies readonly ExecutionProvider[];
 export const executionProvider: Validator<ExecutionProvider> = literal(...EXECUTION_PROVIDERS);
@@ -88,16 +92,21 @@ export interface ModelSummary {
 
 /** What a comparison needs to know of a model folder, from its headers only (no weights are read). */
 export async function summarizeModel(folder: string): Promise<ModelSummary> {
-  const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
-  const hiddenSize = Number(config.hidden_size ?? config.n_embd ?? config.d_model ?? 0);
+  const config = parseConfig(await readJsonObject(join(folder, 'config.json'), LIMITS.config, ModelFolderError));
+  const hiddenSize = config.hiddenSize;
   const slicing = join(folder, SLICING_CONFIG);
   let d = hiddenSize;
   const sliced = existsSync(slicing);
   if (sliced) {
-    const s = JSON.parse(readFileSync(slicing, 'utf8')) as { const_dimension?: number | null; embedding_dimensions?: Record<string, number> };
+    const s = parseSlicingConfig(await readJsonObject(slicing, LIMITS.slicingConfig, SlicedModelFormatError));
     d = s.const_dimension ?? s.embedding_dimensions?.['0'] ?? hiddenSize;
   }
-  const tensors = await listModelTensors(folder);
+  let tensors;
+  try {
+    tensors = await listModelTensors(folder);
+  } catch (e) {
+    throw e instanceof SafetensorsError ? new ModelFolderError(e.message) : e;
+  }
   const params = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
   return { folder, sliced, hiddenSize, d, params };
 }

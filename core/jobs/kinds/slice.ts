@@ -10,7 +10,7 @@
 //     one row per timed phase, phase = 'load' | 'signals' | 'pca' | 'rotate', with its seconds;
 // - one artifact: the output folder (bytes of the whole folder, sha256 of its safetensors files in name order).
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../context';
 import { defineJob, type RunRecords } from '../registry';
@@ -20,6 +20,7 @@ import type { LayerStatInput, MetricInput } from '../../store/types';
 import type { LayerTiming, SignalStats } from '../../slicegpt/rotate-and-slice';
 import type { SliceOptions } from '../../slicegpt/slice-model';
 import { dataDir } from '../../paths';
+import { LIMITS, readJsonObjectSync } from '../../model/input-file';
 import { executionProvider, inRange, modelFolder, RssPeak, summarizeModel, type ModelSummary } from './common';
 import type { OutputDtype } from '../../slicegpt/output';
 import { megabytes, predictSliceSize, weightBytes, type SizePrediction } from '../../slicegpt/output-size';
@@ -67,7 +68,8 @@ const shape = object({
 /** The model's context length, so the default calibration length never exceeds it (tiny models have 512). */
 function maxPositions(folder: string): number | null {
   try {
-    const c = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
+    // Read the untrusting way: a FIFO named config.json must not block the thread that validates.
+    const c = readJsonObjectSync(join(folder, 'config.json'), LIMITS.config, PayloadError);
     const n = Number(c.max_position_embeddings ?? c.n_positions);
     return Number.isInteger(n) && n > 1 ? n : null;
   } catch {
