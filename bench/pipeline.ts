@@ -33,6 +33,7 @@ import { exportModel } from '../core/export/index';
 import { verifyExport } from '../core/export/verify';
 import { flags } from './lib/flags';
 import { hasNvidiaSmi, measurePhase, type PhaseRecord } from './lib/phase-meter';
+import { sharedData } from '../test/shared';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PHASES = ['synth', 'inspect', 'plan', 'slice', 'ppl', 'onnx', 'uniform', 'gguf', 'verify'] as const;
@@ -54,7 +55,7 @@ const ctxFor = (phase: string): JobContext => {
 export async function main(args: string[]): Promise<void> {
   const f = flags(args);
   const num = (k: string, d: number) => (f.has(k) ? Number(f.get(k)) : d);
-  const config = resolve(f.get('config') ?? join(root, '../shared/data/configs/llama-2-7b-hf.json'));
+  const config = resolve(f.get('config') ?? sharedData('configs', 'llama-2-7b-hf.json'));
   const nsamples = num('nsamples', 128);
   const seqlen = num('seqlen', 2048);
   const ratio = num('ratio', 0.25);

@@ -10,6 +10,7 @@ import { exportModel } from '../core/export/index';
 import { quietContext } from '../core/jobs/context';
 import { isAppOutput, OUTPUT_MARKER } from '../core/output-marker';
 import { prepareOut } from '../core/slicegpt/out-folder';
+import { sharedModel } from './shared';
 
 const dir = mkdtempSync(join(tmpdir(), 'ss-marker-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,7 +38,7 @@ test('an export with overwrite never replaces a folder Slice Studio did not crea
   assert.equal(readFileSync(join(foreign, 'sub', 'precious.txt'), 'utf8'), 'the user’s own data');
   // The same through the export entry point the API's startJob uses.
   await assert.rejects(
-    exportModel(quietContext(), { model: join(import.meta.dirname, '../../shared/models/tiny-llama'), format: 'onnx', out: foreign, overwrite: true }),
+    exportModel(quietContext(), { model: sharedModel('tiny-llama'), format: 'onnx', out: foreign, overwrite: true }),
     /was not created by Slice Studio/,
   );
   assert.ok(existsSync(join(foreign, 'sub', 'precious.txt')));
@@ -57,7 +58,7 @@ test('a GGUF export with overwrite never replaces a file that is not GGUF', asyn
   const file = join(dir, 'notes.gguf');
   writeFileSync(file, 'not a gguf');
   await assert.rejects(
-    exportModel(quietContext(), { model: join(import.meta.dirname, '../../shared/models/tiny-llama'), format: 'gguf', out: file, overwrite: true }),
+    exportModel(quietContext(), { model: sharedModel('tiny-llama'), format: 'gguf', out: file, overwrite: true }),
     /is not a GGUF file: it is never replaced/,
   );
   assert.equal(readFileSync(file, 'utf8'), 'not a gguf');
@@ -66,7 +67,7 @@ test('a GGUF export with overwrite never replaces a file that is not GGUF', asyn
   mkdirSync(folder);
   writeFileSync(join(folder, 'Modelfile'), 'FROM my-own-model');
   await assert.rejects(
-    exportModel(quietContext(), { model: join(import.meta.dirname, '../../shared/models/tiny-llama'), format: 'gguf', out: folder }),
+    exportModel(quietContext(), { model: sharedModel('tiny-llama'), format: 'gguf', out: folder }),
     /Modelfile was not written by Slice Studio: it is never replaced/,
   );
   assert.equal(readFileSync(join(folder, 'Modelfile'), 'utf8'), 'FROM my-own-model');

@@ -10,8 +10,9 @@ import { loadTokenizer } from '../../core/model/tokenizer';
 import { MAX_PIECE_CHARS } from '../../core/model/tokenizer-pieces';
 import { openDataset } from '../../core/data/open';
 import { calibrationWindows } from '../../core/data/calibration';
+import { SHARED_MODELS } from '../shared';
 
-const MODELS = join(import.meta.dirname, '..', '..', '..', 'shared', 'models');
+const MODELS = SHARED_MODELS;
 const file = join(mkdtempSync(join(tmpdir(), 'ss-nows-')), 'one-line.txt');
 writeFileSync(file, 'x'.repeat(3_000_000));
 

@@ -10,8 +10,9 @@ import { inspectModel, InspectError } from '../../core/model/inspect';
 import { openModel, ModelFolderError } from '../../core/model/source';
 import { loadTokenizer, TokenizerFormatError } from '../../core/model/tokenizer';
 import { readPlanConfig, PlanInputError } from '../../core/plan/index';
+import { sharedModel } from '../shared';
 
-const SRC = join(import.meta.dirname, '..', '..', '..', 'shared', 'models', 'tiny-llama');
+const SRC = sharedModel('tiny-llama');
 const root = mkdtempSync(join(tmpdir(), 'ss-fifo-'));
 let n = 0;
 

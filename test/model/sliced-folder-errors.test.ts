@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { openAnyModel } from '../../core/slicegpt/open';
 import { summarizeModel } from '../../core/jobs/kinds/common';
 import { isUserError } from '../../core/jobs/protocol';
+import { sharedModel } from '../shared';
 
-const SRC = join(import.meta.dirname, '..', '..', '..', 'shared', 'models', 'tiny-llama');
+const SRC = sharedModel('tiny-llama');
 const root = mkdtempSync(join(tmpdir(), 'ss-sliced-'));
 let n = 0;
 

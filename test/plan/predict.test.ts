@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../core/model/config';
 import { predictSlice } from '../../core/plan/predict';
+import { sharedData, sharedModel } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
-const config = (name: string) => parseConfig(JSON.parse(readFileSync(join(root, '../shared/data/configs', name), 'utf8')));
+const config = (name: string) => parseConfig(JSON.parse(readFileSync(sharedData('configs', name), 'utf8')));
 
 interface BenchResult {
   synthetic: string;
@@ -69,7 +70,7 @@ test('disk: the output is the sliced parameters in float32; activations past the
 
 test('a tiny model is predicted at its measured per-call overheads, not extrapolated to nothing (bench/results/pipeline-tiny-config-cpu-here.json within 25 %)', () => {
   const r = JSON.parse(readFileSync(join(root, 'bench/results/pipeline-tiny-config-cpu-here.json'), 'utf8')) as { nsamples: number; seqlen: number; phases: { phase: string; seconds: number; result: { meanSecondsPerLayer?: { signals: number; pca: number; rotate: number } } }[] };
-  const tiny = { ...JSON.parse(readFileSync(join(root, '../shared/models/tiny-llama/config.json'), 'utf8')), num_hidden_layers: 2 };
+  const tiny = { ...JSON.parse(readFileSync(join(sharedModel('tiny-llama'), 'config.json'), 'utf8')), num_hidden_layers: 2 };
   const p = predictSlice(parseConfig(tiny), { ratio: 0.25, nsamples: r.nsamples, seqlen: r.seqlen, ep: 'cpu', cores: 2 });
   const slice = r.phases.find((x) => x.phase === 'slice')!;
   const m = slice.result.meanSecondsPerLayer!;

@@ -8,9 +8,10 @@ import { quietContext } from '../../core/jobs/context';
 import { parseConfig } from '../../core/model/config';
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import { InsufficientResourcesError, preflight } from '../../core/slicegpt/preflight';
+import { sharedData, sharedModel } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
-const llama70b = parseConfig(JSON.parse(readFileSync(join(root, '../shared/data/configs/llama-2-70b-hf.json'), 'utf8')));
+const llama70b = parseConfig(JSON.parse(readFileSync(sharedData('configs', 'llama-2-70b-hf.json'), 'utf8')));
 const base = { out: '/nonexistent/out', ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', round: 8, rotation: 'per-layer' as const, resume: false };
 const oneLine = (e: unknown, re: RegExp) => e instanceof InsufficientResourcesError && re.test(e.message) && !e.message.includes('\n');
 
@@ -35,7 +36,7 @@ test('sliceModel refuses before any work when the spilled activations would not 
   mkdirSync(join(root, 'test-output'), { recursive: true });
   const out = join(root, 'test-output', `preflight-${process.pid}`);
   await assert.rejects(
-    sliceModel(quietContext(), { model: join(root, '../shared/models/tiny-llama'), ratio: 0.25, cal: 'wikitext2', nsamples: 1_000_000, seqlen: 512, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep: 'cpu', resume: false }),
+    sliceModel(quietContext(), { model: sharedModel('tiny-llama'), ratio: 0.25, cal: 'wikitext2', nsamples: 1_000_000, seqlen: 512, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep: 'cpu', resume: false }),
     (e: unknown) => oneLine(e, /^not enough disk space for this slice: it needs about \d+ GiB \(model .*, spilled activations \d+ GiB\)/),
   );
   assert.equal(existsSync(out), false);

@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../core/transports/cli/cli';
+import { sharedModel } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
-const tinyLlama = join(root, '../shared/models/tiny-llama');
+const tinyLlama = sharedModel('tiny-llama');
 let dir: string;
 before(() => {
   mkdirSync(join(root, 'test-output'), { recursive: true });

@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../core/model/config';
 import { numel, planShards, synthTensors } from '../../core/synth/layout';
+import { sharedData } from '../shared';
 
-const configs = join(import.meta.dirname, '../../../shared/data/configs');
+const configs = sharedData('configs');
 const KNOWN: Record<string, number> = {
   'llama-2-7b-hf.json': 6_738_415_616,
   'llama-2-13b-hf.json': 13_015_864_320,

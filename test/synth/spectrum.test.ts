@@ -10,9 +10,10 @@ import { synthModel } from '../../core/synth/synth';
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import { principalDirections } from '../../core/slicegpt/pca';
 import type { RotationProvider } from '../../core/slicegpt/rotate-and-slice';
+import { sharedModel } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
-const tinyLlama = join(root, '../shared/models/tiny-llama');
+const tinyLlama = sharedModel('tiny-llama');
 let dir: string;
 
 before(() => {

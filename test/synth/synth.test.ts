@@ -14,9 +14,10 @@ import { openModel } from '../../core/model/source';
 import { perplexity } from '../../core/runtime/perplexity';
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import { openAnyModel } from '../../core/slicegpt/open';
+import { sharedModel } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
-const tinyLlama = join(root, '../shared/models/tiny-llama');
+const tinyLlama = sharedModel('tiny-llama');
 let dir: string;
 let config: string;
 let folder: string;
@@ -134,7 +135,7 @@ test('a cancelled synth stops at its next chunk and leaves no folder behind', as
 
 for (const name of ['tiny-opt', 'tiny-phi', 'tiny-stories'] as const) {
   test(`synth of ${name}'s config writes every tensor its family's loader reads (tied head, LayerNorm biases, positions) and scores text`, async () => {
-    const src = join(root, '../shared/models', name);
+    const src = sharedModel(name);
     const out = join(dir, `family-${name}`);
     const r = await synthModel(quietContext(), { config: join(src, 'config.json'), out, layers: 1, tokenizer: src });
     const i = await inspectModel(out);

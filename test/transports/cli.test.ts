@@ -74,7 +74,7 @@ test('runs lists the store (--data-dir picks it), as JSON or a table', () => {
 
 test('global options may come before the command, their value is not taken for it', () => {
   const other = join(data, 'before');
-  const r = cli('--data-dir', other, 'inspect', '../shared/models/tiny-llama', '--json');
+  const r = cli('--data-dir', other, 'inspect', sharedModel('tiny-llama'), '--json');
   assert.equal(r.code, 0, r.err);
   assert.equal(JSON.parse(r.out).parameterCount, 5_048_576);
   assert.ok(existsSync(join(other, 'slice-studio.db')));
