@@ -180,7 +180,7 @@ test('steps 3 to 5 at 25 %: calibration, slice and evaluation fit, with the dens
   assertForward(await evaluate());
   runs.sliceEval = await runIdIn('#step-evaluate-title + .muted');
   // Same protocol (4 windows, 20 documents): the dense evaluation is the baseline.
-  await page.getByTestId('dense-ppl').getByText(show.ppl(metric(readRun(dbFile, runs.denseEval), 'ppl')), { exact: true }).waitFor({ timeout: 10_000 });
+  await page.getByTestId('dense-ppl').getByText(show.pplErr(readRun(dbFile, runs.denseEval)), { exact: true }).waitFor({ timeout: 10_000 });
   await fits('09-evaluate');
 });
 
