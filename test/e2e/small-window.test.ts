@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { ServeProcess } from './serve-process';
 import { openE2e, type E2eSession } from './session';
 import { colouredPixels, metric, readRun, show } from './helpers-wizard';
@@ -50,6 +50,11 @@ async function fits(name: string) {
   await page.screenshot({ path: join(shots, `${name}.png`) });
   await page.setViewportSize({ width: 1024, height: 700 });
   assert.deepEqual(clipped, [], `${name}: clipped controls at 1024 × 700:\n${clipped.map((c) => `${c.control} ${JSON.stringify(c.box)}: ${c.why}`).join('\n')}`);
+}
+
+/** Whether a scrolling box hides part of its content sideways: text cut off there is no control, so fits() misses it. */
+async function overflow(box: Locator): Promise<{ scroll: boolean }> {
+  return box.evaluate((e) => ({ scroll: e.scrollWidth > e.clientWidth + 1 }));
 }
 
 async function step(name: RegExp) {
@@ -252,6 +257,7 @@ test('Runs fits the window: every column and action visible; the failed slice ha
   await page.locator(`tr[data-run-id="${runs.failed}"] .status.failed`).waitFor();
   assert.equal(await page.getByRole('button', { name: `Resume run ${runs.failed}` }).count(), 0);
   await fits('14-runs');
+  assert.deepEqual(await overflow(page.locator('.runs-table').locator('..')), { scroll: false }, 'the Runs table needs no sideways scrolling at 1024 px');
   await page.getByRole('button', { name: `Export run ${runs.slice}` }).click();
   await page.locator('#runs-export-title').waitFor();
   await fits('15-runs-export');
@@ -269,5 +275,6 @@ test('Compare fits the window, names tasks as the wizard does, and draws the den
   await compare.getByRole('img', { name: new RegExp(`^Perplexity vs slicing ratio: run ${runs.denseEval}: dense, perplexity ${dense.replace('.', '\\.')};`) }).waitFor();
   await compare.scrollIntoViewIfNeeded();
   await fits('16-compare');
+  assert.deepEqual(await overflow(compare.locator('.table-scroll')), { scroll: false }, 'the comparison (with its protocol sentences) needs no sideways scrolling at 1024 px');
   assert.deepEqual(problems.filter((x) => !x.includes('status of 400')), []);
 });
