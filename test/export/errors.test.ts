@@ -30,7 +30,7 @@ test('export refuses bad input with one-line errors', async () => {
   await oneLine(exportModel(quietContext(), opts({ model: join(tmp.dir, 'nope') })), /nope is not a model folder or config\.json Slice Studio can open$/);
   const empty = join(tmp.dir, 'empty');
   mkdirSync(empty);
-  await oneLine(exportModel(quietContext(), opts({ model: empty })), /no config\.json/);
+  await oneLine(exportModel(quietContext(), opts({ model: empty })), /empty is not a model folder or config\.json Slice Studio can open$/);
   await oneLine(exportModel(quietContext(), opts({ format: 'tflite' as never })), /unknown export format "tflite"/);
   await oneLine(exportModel(quietContext(), opts({ dtype: 'int3' as never })), /unknown --dtype "int3"/);
   await oneLine(exportModel(quietContext(), opts({ dtype: 'q8_0' })), /GGUF type; ONNX exports are f32 or f16/);
