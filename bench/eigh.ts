@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eigh } from '../core/linalg/eigh';
 import { gemm } from '../core/linalg/matmul';
+import { frob, symmetric } from './lib/matrices';
 
 const LAPACK = `
 import json, sys, time
@@ -34,24 +35,7 @@ except Exception:
 print(json.dumps({'seconds': dt, 'runs': times, 'residual': res, 'orthogonality': orth, 'numpy': np.__version__, 'scipy': scipy.__version__, 'blas': blas}))
 `;
 
-function symmetric(n: number, seed: number): Float64Array {
-  let s = seed >>> 0 || 1;
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j <= i; j++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      a[i * n + j] = a[j * n + i] = (s >>> 0) / 2 ** 32 - 0.5;
-    }
-  return a;
-}
 
-function frob(x: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return Math.sqrt(s);
-}
 
 interface LapackResult {
   seconds: number;

@@ -11,25 +11,9 @@ import { eigh } from '../core/linalg/eigh';
 import { eighGpu } from '../core/linalg/gpu-eigh';
 import { gemm } from '../core/linalg/matmul';
 import type { ExecutionProvider } from '../core/runtime/contract';
+import { frob, symmetric } from './lib/matrices';
 
-function symmetric(n: number, seed: number): Float64Array {
-  let s = seed >>> 0 || 1;
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j <= i; j++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      a[i * n + j] = a[j * n + i] = (s >>> 0) / 2 ** 32 - 0.5;
-    }
-  return a;
-}
 
-function frob(x: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return Math.sqrt(s);
-}
 
 export async function main(args: string[]): Promise<void> {
   const arg = (f: string) => (args.indexOf(f) >= 0 ? args[args.indexOf(f) + 1] : undefined);

@@ -5,7 +5,7 @@
 import type { CustomScheme } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { resolveStatic } from '../core/transports/serve/static';
+import { MIME_TYPES, resolveStatic } from '../core/transports/serve/static';
 import { CONTENT_SECURITY_POLICY } from '../core/transports/csp';
 
 export const APP_SCHEME = 'app';
@@ -18,17 +18,6 @@ export const APP_SCHEME_PRIVILEGES: CustomScheme = {
   privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: false },
 };
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-};
 
 /** The file inside `distDir` an app:// request names, or null (another host, `..`, a missing asset). */
 export function resolveAppFile(distDir: string, requestUrl: string): string | null {
@@ -48,7 +37,7 @@ export async function appResponse(distDir: string, request: { url: string }): Pr
   if (!file) return new Response('not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   return new Response(await readFile(file), {
     headers: {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-type': MIME_TYPES[extname(file)] ?? 'application/octet-stream',
       'content-security-policy': CONTENT_SECURITY_POLICY,
       'x-content-type-options': 'nosniff',
     },

@@ -3,7 +3,8 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { ServerResponse } from 'node:http';
 
-const TYPES: Record<string, string> = {
+/** Content types of the renderer's built files (also served by the Electron shell's app:// protocol). */
+export const MIME_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -38,7 +39,7 @@ export function resolveStatic(root: string, pathname: string): string | null {
 }
 
 export function sendFile(res: ServerResponse, file: string, head: boolean): void {
-  const type = TYPES[extname(file)] ?? 'application/octet-stream';
+  const type = MIME_TYPES[extname(file)] ?? 'application/octet-stream';
   res.setHeader('content-type', type);
   res.setHeader('content-length', statSync(file).size);
   // Hashed assets can be cached; the shell must not be, so a rebuilt UI shows up on reload.
