@@ -2,7 +2,8 @@
 // (llama.cpp / Ollama / LM Studio) by core/export/gguf. Every export is atomic (temp + rename) after a
 // free-disk check, and returns what the store records as the run's artifact.
 import { existsSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { notAModel } from '../model/not-a-model';
 import type { JobContext } from '../jobs/context';
 import { ExportError } from './errors';
 import { exportGguf, type GgufExportResult } from './gguf/index';
@@ -52,7 +53,7 @@ export async function exportModel(ctx: JobContext, o: ExportOptions): Promise<Ex
   if (!(FORMATS as readonly string[]).includes(o.format)) throw new ExportError(`unknown export format "${o.format}" (formats: ${FORMATS.join(', ')})`);
   if (o.dtype !== undefined && !(DTYPES as readonly string[]).includes(o.dtype)) throw new ExportError(`unknown --dtype "${o.dtype}" (dtypes: ${DTYPES.join(', ')})`);
   if (!o.model) throw new ExportError('export needs a model folder');
-  if (!existsSync(o.model)) throw new ExportError(`no such model folder: ${o.model}`);
+  if (!existsSync(join(o.model, 'config.json'))) throw new ExportError(notAModel(o.model));
   if (!o.out) throw new ExportError('--out is required');
   const runtime = RUNTIMES[o.format];
   if (o.format === 'onnx') {

@@ -14,6 +14,7 @@
 // half the file, the app's accuracy up to float16 rounding of the weights; the KV cache stays float32.
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { notAModel } from '../model/not-a-model';
 import { checkCancelled, type JobContext } from '../jobs/context';
 import { listModelTensors } from '../model/safetensors';
 import { isSlicedModelFolder } from '../model/sliced-source';
@@ -72,9 +73,7 @@ export async function estimateOnnxBytes(src: ModelSource, dtype: WeightDtype): P
 }
 
 async function openSource(model: string): Promise<ModelSource> {
-  if (!existsSync(model)) throw new ExportError(`no such model folder: ${model}`);
-  if (!statSync(model).isDirectory()) throw new ExportError(`not a model folder: ${model}`);
-  if (!existsSync(join(model, 'config.json'))) throw new ExportError(`${model} has no config.json: not a Hugging Face or sliced model folder`);
+  if (!existsSync(join(model, 'config.json'))) throw new ExportError(notAModel(model));
   return openAnyModel(model);
 }
 

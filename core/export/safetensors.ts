@@ -5,6 +5,7 @@
 import { copyWritable } from '../files/copy-writable';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { notAModel } from '../model/not-a-model';
 import type { JobContext } from '../jobs/context';
 import { checkCancelled } from '../jobs/context';
 import { isSlicedModelFolder, SlicedModelSource } from '../model/sliced-source';
@@ -53,7 +54,7 @@ export function writeSlicedReadme(folder: string, src: SlicedModelSource, name =
 export async function exportSafetensors(ctx: JobContext, o: SafetensorsExportOptions): Promise<SafetensorsExportResult> {
   const started = performance.now();
   if (!o.out) throw new ExportError('--out is required');
-  if (!existsSync(o.model) || !statSync(o.model).isDirectory()) throw new ExportError(`no such model folder: ${o.model}`);
+  if (!existsSync(join(o.model, 'config.json'))) throw new ExportError(notAModel(o.model));
   if (resolve(o.out) === resolve(o.model)) throw new ExportError('--out must not be the model folder');
   if (o.dtype !== undefined && o.dtype !== 'f32' && o.dtype !== 'f16') throw new ExportError(`safetensors export supports --dtype f32 or f16, not ${o.dtype}`);
   if (!isSlicedModelFolder(o.model))

@@ -15,7 +15,8 @@ export type { VerifyOptions, VerifyResult } from './verify-onnx';
 
 export async function verifyExport(path: string, o: VerifyOptions = {}, ctx: JobContext = quietContext()): Promise<VerifyResult> {
   if (!path) throw new ExportError('verify-export needs an exported file or folder');
-  if (!existsSync(path)) throw new ExportError(`no such file or folder: ${path}`);
+  // A missing path answers as any other non-export does: the API's errors tell no one which paths exist.
+  if (!existsSync(path)) throw new ExportError(notAnExport(path));
   const isDir = statSync(path).isDirectory();
   if (isDir && existsSync(join(path, ONNX_MODEL))) return judged(await verifyOnnx(path, o, ctx), readManifest(path)?.dtype ?? null);
   if (!isDir && path.endsWith('.onnx')) {
@@ -32,7 +33,11 @@ export async function verifyExport(path: string, o: VerifyOptions = {}, ctx: Job
   }
   if (isDir && existsSync(join(path, 'slicing_config.json')))
     throw new ExportError(`${path} is a safetensors (sliced model) folder: Slice Studio runs it directly (slice-studio ppl ${path}); verify-export checks ONNX folders and .gguf files`);
-  throw new ExportError(`${path} is neither an ONNX export folder (with ${ONNX_MODEL}) nor a .gguf file`);
+  throw new ExportError(notAnExport(path));
+}
+
+function notAnExport(path: string): string {
+  return `${path} is neither an ONNX export folder (with ${ONNX_MODEL}) nor a .gguf file`;
 }
 
 /** The result with its dtype and, where the app's numbers were compared, the verdict for that dtype. */

@@ -2,7 +2,9 @@
 // config.json (plan a model that is not downloaded). Every bad input becomes an InspectError whose message
 // is one line a user can act on; callers print `e.message`, never a stack.
 import { findNonFiniteTensor } from './non-finite';
-import { readdir, stat } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { notAModel } from './not-a-model';
 import { basename, join } from 'node:path';
 import { parseConfig, detectFamily, ConfigError, type ModelConfig } from './config';
 import { listModelTensors, SafetensorsError, DTYPE_BYTES, type StDtype } from './safetensors';
@@ -124,11 +126,13 @@ function tokenizerOf(names: Set<string>): ModelInspection['tokenizer'] {
 
 export async function inspectModel(path: string, opts: InspectOptions = {}): Promise<ModelInspection> {
   const st = await stat(path).catch(() => null);
-  if (!st) throw new InspectError(`no such file or folder: ${path}`);
+  if (!st) throw new InspectError(notAModel(path));
   if (st.isDirectory()) return inspectFolder(path, opts);
-  if (!/\.json$/i.test(path)) throw new InspectError(`expected a model folder or a config.json, got ${basename(path)}`);
+  if (!/\.json$/i.test(path) || !(await readable(path))) throw new InspectError(notAModel(path));
   return inspectConfigFile(path, st.size);
 }
+
+const readable = (file: string): Promise<boolean> => access(file, constants.R_OK).then(() => true, () => false);
 
 async function inspectConfigFile(path: string, size: number): Promise<ModelInspection> {
   const raw = await readJson(path);
@@ -164,7 +168,8 @@ async function inspectConfigFile(path: string, size: number): Promise<ModelInspe
 }
 
 async function inspectFolder(folder: string, opts: InspectOptions): Promise<ModelInspection> {
-  const entries = await readdir(folder, { withFileTypes: true });
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => null);
+  if (!entries) throw new InspectError(notAModel(folder));
   const files: { name: string; bytes: number }[] = [];
   for (const e of entries) {
     if (!e.isFile() && !e.isSymbolicLink()) continue;
@@ -174,7 +179,7 @@ async function inspectFolder(folder: string, opts: InspectOptions): Promise<Mode
   }
   files.sort((a, b) => a.name.localeCompare(b.name));
   const names = new Set(files.map((f) => f.name));
-  if (!names.has('config.json')) throw new InspectError(`${folder} has no config.json (not a Hugging Face model folder)`);
+  if (!names.has('config.json') || !(await readable(join(folder, 'config.json')))) throw new InspectError(notAModel(folder));
   const raw = await readJson(join(folder, 'config.json'));
   const r = configOrReason(raw);
   if ('reason' in r && !opts.allowUnsupported) throw new UnsupportedModelError(r.reason);

@@ -84,8 +84,17 @@ export function analyse(json: TokenizerJson, config: Record<string, unknown>): {
     return { shape: { kind: 'pairs', pairs: vocabPairs(json), map: norm.map }, continuation, prefixPerSubsection: false };
   }
   if (norm.hasPrepend) return null;
+  if (pre.type === 'Metaspace' && pre.split === false) {
+    // One word for the whole text (transformers 5's LlamaTokenizer): like no pre-tokenizer, with ' ' → ▁
+    // as a char map; only the text's start gets the ▁ ("first"), or every section's ("always").
+    if (json.model.type !== 'BPE') return null;
+    const rep = typeof pre.replacement === 'string' ? (pre.replacement as string) : '▁';
+    const scheme = pre.prepend_scheme ?? (pre.add_prefix_space === false ? 'never' : 'always');
+    continuation.pre_tokenizer = { ...pre, prepend_scheme: 'never', add_prefix_space: false };
+    const map: CharMap = (c) => (norm.map(c) === ' ' ? rep : norm.map(c));
+    return { shape: { kind: 'pairs', pairs: vocabPairs(json), map }, continuation, prefixPerSubsection: scheme === 'always' };
+  }
   if (pre.type === 'Metaspace') {
-    if (pre.split === false) return null;
     const scheme = pre.prepend_scheme ?? (pre.add_prefix_space === false ? 'never' : 'always');
     continuation.pre_tokenizer = { ...pre, prepend_scheme: 'never', add_prefix_space: false };
     return { shape: { kind: 'words' }, continuation, prefixPerSubsection: scheme !== 'never' };

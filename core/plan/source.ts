@@ -7,14 +7,15 @@ import { join } from 'node:path';
 import { parseConfig, type ModelConfig } from '../model/config';
 import { LIMITS, readJsonObject } from '../model/input-file';
 import { PlanInputError } from './params';
+import { notAModel } from '../model/not-a-model';
 
 export async function readPlanConfig(path: string): Promise<ModelConfig> {
   let file = path;
   try {
     if ((await stat(path)).isDirectory()) file = join(path, 'config.json');
   } catch {
-    throw new PlanInputError(`${path}: no such model folder or config.json`);
+    throw new PlanInputError(notAModel(path));
   }
-  if (!existsSync(file)) throw new PlanInputError(`${path}: the folder has no config.json`);
+  if (!existsSync(file)) throw new PlanInputError(notAModel(path));
   return parseConfig(await readJsonObject(file, LIMITS.config, PlanInputError));
 }

@@ -59,7 +59,7 @@ test('planModel refuses bad options and missing files in one line', async () => 
   await assert.rejects(call('planModel', tinyLlama, { gpus: [0] }), { name: 'PayloadError', message: /GPU size in GB/ });
   await assert.rejects(call('planModel', tinyLlama, { ratio: 1.5 }), { name: 'PayloadError', message: /ratio must be in \[0, 1\)/ });
   await assert.rejects(call('planModel', tinyLlama, { colour: 'red' }), { name: 'PayloadError', message: /unknown field "colour"/ });
-  await assert.rejects(call('planModel', join(dir, 'nothing.json')), { name: 'PlanInputError', message: /no such model folder or config\.json/ });
+  await assert.rejects(call('planModel', join(dir, 'nothing.json')), { name: 'PlanInputError', message: /nothing\.json is not a model folder or config\.json Slice Studio can open$/ });
 });
 
 test('compareRuns returns each run in full with its parent\'s key metrics, in the order asked', async () => {

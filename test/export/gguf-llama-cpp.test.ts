@@ -26,7 +26,10 @@ test('dense tiny-stories exported to GGUF F16 reproduces Karpathy\'s stories260K
     assert.equal(v.greedy.text, ref.text);
     assert.equal(v.greedy.llamaCppText, ref.text, 'llama.cpp\'s own detokenizer gives the same text');
     assert.match(v.runtime, /^llama\.cpp \(node-llama-cpp \d+\.\d+\.\d+\)$/);
-    assert.equal(v.tokenCounts.llamaCpp, v.tokenCounts.ours, 'llama.cpp tokenizes WikiText-2 test like transformers');
+    // llama.cpp's SentencePiece-style tokenizer always prepends ▁ (add_space_prefix), as tokenizer.json's
+    // Prepend normalizer does; transformers 5 (and so the app, core/model/tokenizer-class.ts) adds none where the
+    // text already starts with a space, as WikiText-2's does: exactly one token apart, the leading ▁.
+    assert.equal(v.tokenCounts.llamaCpp, v.tokenCounts.ours! + 1, 'llama.cpp tokenizes WikiText-2 test like tokenizer.json (one leading ▁ more than transformers 5)');
     assert.ok(Math.abs(v.perplexity / v.inApp!.perplexity - 1) < 0.005, `${v.perplexity} vs ${v.inApp!.perplexity}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -36,14 +36,14 @@ async function rejectsOneLine(p: Promise<unknown>, cls: typeof InspectError, pat
   });
 }
 
-test('a missing folder is a one-line InspectError', async () => {
-  await rejectsOneLine(inspectModel(join(root, 'nope')), InspectError, /no such file or folder/);
+test('a missing folder is a one-line InspectError that does not say the path is missing', async () => {
+  await rejectsOneLine(inspectModel(join(root, 'nope')), InspectError, /nope is not a model folder or config\.json Slice Studio can open$/);
 });
 
-test('a folder without config.json says it is not a model folder', async () => {
+test('a folder without config.json gets the same answer as a missing path', async () => {
   const dir = join(root, 'empty');
   mkdirSync(dir);
-  await rejectsOneLine(inspectModel(dir), InspectError, /has no config\.json/);
+  await rejectsOneLine(inspectModel(dir), InspectError, /empty is not a model folder or config\.json Slice Studio can open$/);
 });
 
 test('invalid JSON in config.json is reported as such', async () => {
@@ -111,8 +111,8 @@ test('PyTorch-only folders and missing shards get specific messages', async () =
   await rejectsOneLine(inspectModel(sh), InspectError, /shard model-00001-of-00002\.safetensors .* is missing/);
 });
 
-test('a file that is neither a folder nor JSON is refused', async () => {
-  await rejectsOneLine(inspectModel(join(SRC, 'model.safetensors')), InspectError, /expected a model folder or a config\.json/);
+test('a file that is neither a folder nor JSON is refused with the same answer as a missing path', async () => {
+  await rejectsOneLine(inspectModel(join(SRC, 'model.safetensors')), InspectError, /model\.safetensors is not a model folder or config\.json Slice Studio can open$/);
 });
 
 test('a sharded folder (index.json + two shards) counts the same parameters as the single file', async () => {

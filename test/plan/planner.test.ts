@@ -165,8 +165,8 @@ test('without GPUs the plan runs on the CPU against free RAM (tiny-llama)', asyn
 test('readPlanConfig takes a folder or a bare config.json and fails in one line', async () => {
   const c = await readPlanConfig(join(configsDir, 'phi-2.json'));
   assert.equal(c.family, 'phi');
-  await assert.rejects(readPlanConfig('/nonexistent/model'), (e: Error) => e instanceof PlanInputError && e.message === '/nonexistent/model: no such model folder or config.json');
-  await assert.rejects(readPlanConfig(configsDir), (e: Error) => e instanceof PlanInputError && /has no config\.json/.test(e.message));
+  await assert.rejects(readPlanConfig('/nonexistent/model'), (e: Error) => e instanceof PlanInputError && e.message === '/nonexistent/model is not a model folder or config.json Slice Studio can open');
+  await assert.rejects(readPlanConfig(configsDir), (e: Error) => e instanceof PlanInputError && e.message === `${configsDir} is not a model folder or config.json Slice Studio can open`);
 });
 
 test('parseGpuList reads sizes in GB (GiB, as cards are sold) and rejects junk', () => {

@@ -3,28 +3,17 @@
 // writes exactly the model an uninterrupted run writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { cli, cliChild, cliJson, models } from './cli-helpers';
+import { killWhen, seeded, temps } from './kill-helpers';
 import { lockFileFor } from '../../core/files/folder-lock';
 import type { RunSummary } from '../../core/api/contract';
 
 const model = join(models, 'tiny-llama');
 const sliceArgs = (out: string) => ['slice', model, '--ratio', '0.25', '--nsamples', '4', '--seqlen', '128', '--sampling', 'first', '--seed', '0', '--batch-size', '2', '--out', out];
-
-/** SIGKILLs `child` `delayMs` after `ready()` first holds (polled). */
-function killWhen(child: ChildProcess, ready: () => boolean, delayMs: number): void {
-  const poll = setInterval(() => {
-    if (child.exitCode !== null) return clearInterval(poll);
-    if (!ready()) return;
-    clearInterval(poll);
-    setTimeout(() => child.kill('SIGKILL'), delayMs);
-  }, 25);
-}
-
-const temps = (folder: string) => (existsSync(folder) ? readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((f) => /\.tmp(-|$)/.test(f)) : []);
 
 test('a CLI slice killed with -9 at random points: runs become interrupted, a second slice into the folder is refused meanwhile, and runs resume writes the uninterrupted model', async () => {
   const data = mkdtempSync(join(tmpdir(), 'ss-cli-kill-'));
@@ -32,8 +21,7 @@ test('a CLI slice killed with -9 at random points: runs become interrupted, a se
     const ref = cliJson<{ result: { artifact: { sha256: string } } }>(data, ...sliceArgs(join(data, 'ref')));
     const out = join(data, 'killed');
     const lock = lockFileFor(out);
-    let seed = 2024;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0), seed / 2 ** 32);
+    const rand = seeded(2024);
     let refused = '';
     // Random points from the moment the job holds its folder (loading, signals, pca, rotate, checkpoint writes);
     // the last kill waits for a checkpoint so there is something to resume.
@@ -79,8 +67,7 @@ test('a CLI export killed with -9 leaves no partial file under its name, and the
   try {
     const file = join(data, 'exports', 'tl.gguf');
     const args = ['export', model, '--format', 'gguf', '--dtype', 'q8_0', '--out', file];
-    let seed = 99;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0), seed / 2 ** 32);
+    const rand = seeded(99);
     for (let k = 0; k < 2; k++) {
       const delay = Math.floor(rand() * 800);
       const r = await cliChild(data, args, (_t, child) => {

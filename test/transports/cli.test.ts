@@ -44,7 +44,7 @@ test('a missing folder prints one clean line on stderr and exits 1', () => {
   const r = cli('inspect', '/no/such/folder');
   assert.equal(r.code, 1);
   assert.equal(r.out, '');
-  assert.equal(r.err, 'slice-studio: no such file or folder: /no/such/folder\n');
+  assert.equal(r.err, 'slice-studio: /no/such/folder is not a model folder or config.json Slice Studio can open\n');
 });
 
 test('usage errors say what is wrong in one line that points at help', () => {

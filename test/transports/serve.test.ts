@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'node:http';
@@ -113,12 +113,43 @@ test('malformed calls get a clear one-line error and the right status', async ()
     assert.ok(!body.error.includes('\n'));
   };
   await expect(await call('inspectModel', [7]), 400, /^inspectModel: "path" must be a non-empty string/);
-  await expect(await call('inspectModel', ['/no/such/folder']), 400, /no such file or folder/);
+  await expect(await call('inspectModel', ['/no/such/folder']), 400, /^\/no\/such\/folder is not a model folder or config\.json Slice Studio can open$/);
   await expect(await call('getRun', [999]), 400, /^no run with id 999$/);
   await expect(await call('nope', []), 404, /unknown API method "nope"/);
   await expect(await call('getAppInfo', null, server.token, '{not json'), 400, /not valid JSON/);
   const get = await fetch(`${base()}/api/getAppInfo`, { headers: { 'x-slice-studio-token': server.token } });
   await expect(get, 405, /POST/);
+});
+
+test('a missing path, a folder that is not a model and an unreadable path get byte-identical API errors (no existence oracle)', async () => {
+  const missing = join(dir, 'no-such-model');
+  const plain = join(dir, 'not-a-model');
+  mkdirSync(plain);
+  writeFileSync(join(plain, 'notes.txt'), 'x');
+  // Unreadable two ways: below a regular file (ENOTDIR, for any user) and a folder with mode 000 (EACCES, for non-root).
+  const belowFile = join(dir, 'secret.txt', 'model');
+  const locked = join(dir, 'locked-model');
+  mkdirSync(locked);
+  writeFileSync(join(locked, 'config.json'), '{}');
+  chmodSync(locked, 0o000);
+  try {
+    const paths = [missing, plain, belowFile, ...(process.getuid?.() === 0 ? [] : [locked])];
+    for (const [method, args] of [
+      ['inspectModel', (p: string) => [p]],
+      ['startJob', (p: string) => [{ kind: 'slice', params: { model: p, ratio: 0.25 } }]],
+    ] as const) {
+      const answers = new Set<string>();
+      for (const p of paths) {
+        const res = await call(method, args(p));
+        // The path is the user's own input, echoed back; everything else must be the same bytes.
+        answers.add(`${res.status} ${(await res.text()).split(JSON.stringify(p).slice(1, -1)).join('<path>')}`);
+      }
+      assert.equal(answers.size, 1, `${method}: ${[...answers].join(' | ')}`);
+      assert.match([...answers][0], /^400 .*"<path> is not a model folder or config\.json Slice Studio can open"/);
+    }
+  } finally {
+    chmodSync(locked, 0o755);
+  }
 });
 
 test('inspect errors never echo the contents of the file they could not parse', async () => {

@@ -9,6 +9,7 @@ import { listModelTensors, SafetensorsError } from '../../model/safetensors';
 import { SLICING_CONFIG, SlicedModelFormatError } from '../../model/sliced-source';
 import { parseConfig } from '../../model/config';
 import { ModelFolderError } from '../../model/source';
+import { notAModel } from '../../model/not-a-model';
 import { LIMITS, readJsonObject } from '../../model/input-file';
 import { parseSlicingConfig } from '../../slicegpt/slicing-config';
 
@@ -24,8 +25,7 @@ export const modelFolder: Validator<string> = {
   check(value, where) {
     if (typeof value !== 'string' || value.trim() === '') throw new PayloadError(`${where} must be a model folder path`);
     const folder = resolve(value);
-    if (!existsSync(folder)) throw new PayloadError(`no such model folder: ${folder}`);
-    if (!existsSync(join(folder, 'config.json'))) throw new PayloadError(`${folder} is not a model folder (it has no config.json)`);
+    if (!existsSync(join(folder, 'config.json'))) throw new PayloadError(notAModel(folder));
     return folder;
   },
 };
