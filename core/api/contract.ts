@@ -25,10 +25,9 @@ import {
   PayloadError,
   positiveInteger,
   record,
-  type ArgSpec,
-  type ArgsOf,
   type Validator,
-} from './validate';
+} from '../base/validate';
+import type { ArgSpec, ArgsOf } from './args';
 
 export type { ApiEvent, JobEvent, StateEvent, JobId, RunId } from './events';
 export type { HardwareReport } from '../hardware/types';

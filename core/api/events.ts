@@ -1,7 +1,7 @@
 // What the core pushes to clients, whatever the transport: job events (one job = one run) and state
 // events that tell views to refetch. Every event is plain JSON, so IPC, WebSocket and the CLI's
 // --json stream carry the same objects.
-import type { ProgressUpdate } from '../jobs/context';
+import type { ProgressUpdate } from '../base/job-context';
 
 export type JobId = string;
 export type RunId = number;

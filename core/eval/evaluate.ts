@@ -4,7 +4,7 @@
 // with standard errors. Per-item log-likelihoods go to a JSON-lines artifact when asked for.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { checkCancelled, type JobContext } from '../jobs/context';
+import { checkCancelled, type JobContext } from '../base/job-context';
 import type { BlockRunner, ExecutionProvider, ModelSource } from '../runtime/contract';
 import { createBlockRunner } from '../runtime/runner';
 import { encodePair, modelInput, prefixTokenId, type EvalTokenizer, type ModelInput } from './encode';

@@ -17,7 +17,7 @@ import type { ModelSource, BlockRunner } from '../runtime/contract';
 import { runLayer } from '../runtime/contract';
 import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
 import type { ModelInput } from './encode';
-import { CancelledError } from '../jobs/context';
+import { CancelledError } from '../base/job-context';
 
 export interface ScoredRequest {
   /** Σ log p(continuation token | prefix), float64 sum of the per-token values. */

@@ -6,7 +6,7 @@
 // numbers need several. Greedy decoding of a fixed synthetic prompt: content does not change the work
 // (no early stop: every row decodes exactly `newTokens` tokens). All layer weights are held in memory
 // for the run, as in generation. Every phase is timed; each measurement is the median of `repeats`.
-import { checkCancelled, type JobContext } from '../jobs/context';
+import { checkCancelled, type JobContext } from '../base/job-context';
 import type { ExecutionProvider, ModelSource } from '../runtime/contract';
 import { createBlockRunner, type KvCache, type OrtRunner } from '../runtime/runner';
 import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';

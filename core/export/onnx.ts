@@ -15,7 +15,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { notAModel } from '../model/not-a-model';
-import { checkCancelled, type JobContext } from '../jobs/context';
+import { checkCancelled, type JobContext } from '../base/job-context';
 import { listModelTensors } from '../model/safetensors';
 import { isSlicedModelFolder } from '../model/sliced-source';
 import { openAnyModel } from '../slicegpt/open';

@@ -2,7 +2,7 @@
 // cache-enabled attention graphs (past length 0), then each new token runs one position per layer
 // against the growing cache. Unlike the layer-major passes, decoding needs every layer for every
 // token, so all layer weights are held in memory for the duration.
-import { checkCancelled, quietContext, type JobContext } from '../jobs/context';
+import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
 import type { ExecutionProvider, ModelSource } from './contract';
 import type { LayerWeights } from '../model/weights';
 import { createBlockRunner, type KvCache, type OrtRunner } from './runner';

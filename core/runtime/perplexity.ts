@@ -1,7 +1,7 @@
 // Perplexity, by the protocol of the SliceGPT reference implementation (shared/models/README.md):
 // consecutive non-overlapping windows of `seqLen` tokens (remainder dropped), each scored alone from
 // position 0; ppl = exp(mean over windows of the window's mean next-token NLL).
-import { checkCancelled, quietContext, type JobContext } from '../jobs/context';
+import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
 import type { BlockRunner, ExecutionProvider, ModelSource } from './contract';
 import { forward, nextTokenTargets } from './forward';
 import { createBlockRunner } from './runner';

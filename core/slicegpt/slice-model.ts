@@ -3,7 +3,7 @@
 // output folder with a checkpoint after every layer, and finishes the folder (index, configs, tokenizer).
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { JobContext } from '../jobs/context';
+import type { JobContext } from '../base/job-context';
 import type { ExecutionProvider, ModelSource } from '../runtime/contract';
 import { openModel } from '../model/source';
 import { isSlicedModelFolder } from '../model/sliced-source';

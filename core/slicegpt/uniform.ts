@@ -18,7 +18,7 @@
 // that the runtime loads unchanged. Dispatch from sliceModel: `if (o.rotation === 'uniform') return sliceUniform(ctx, o);`.
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkCancelled, type JobContext } from '../jobs/context';
+import { checkCancelled, type JobContext } from '../base/job-context';
 import type { ModelSource } from '../runtime/contract';
 import type { LayerWeights } from '../model/weights';
 import { openModel } from '../model/source';

@@ -11,7 +11,7 @@ import { openModel } from '../../core/model/source';
 import { loadTokenizer, type Tokenizer } from '../../core/model/tokenizer';
 import { createBlockRunner } from '../../core/runtime/runner';
 import { runLayer, type BlockRunner, type ModelSource } from '../../core/runtime/contract';
-import { CancelledError, quietContext, type ProgressUpdate } from '../../core/jobs/context';
+import { CancelledError, quietContext, type ProgressUpdate } from '../../core/base/job-context';
 import { evaluate, encodeDoc, type ItemRecord } from '../../core/eval/evaluate';
 import { encodePair, modelInput } from '../../core/eval/encode';
 import { LoglikelihoodScorer } from '../../core/eval/loglikelihood';

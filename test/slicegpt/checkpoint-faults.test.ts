@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sliceModel, type SliceOptions } from '../../core/slicegpt/slice-model';
 import { loadCalibration } from '../../core/slicegpt/calibration-input';
-import { CancelledError, type JobContext } from '../../core/jobs/context';
+import { CancelledError, type JobContext } from '../../core/base/job-context';
 import type { Calibration } from '../../core/slicegpt/rotate-and-slice';
 import { modelPath } from './helpers';
 import { mountTmpfs, tmpfsSkip } from '../files/tmpfs';

@@ -4,7 +4,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sliceModel, type SliceOptions } from '../../core/slicegpt/slice-model';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { modelPath } from './helpers';
 
 test('slicing a read-only model folder writes owner-writable files, so slicing again into the folder works', async () => {

@@ -10,7 +10,7 @@ import { readSafetensorsHeader } from '../../core/model/safetensors';
 import { sliceUniform } from '../../core/slicegpt/uniform';
 import { loadCalibration } from '../../core/slicegpt/calibration-input';
 import { perplexityOfIds } from '../../core/runtime/perplexity';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { MODELS, modelPath, testIds, withRunner } from './helpers';
 
 const base = { cal: 'wikitext2', nsamples: 8, seqlen: 256, sampling: 'first' as const, seed: 0, round: 8, ep: 'cpu' as const };

@@ -10,7 +10,7 @@ import { cleanStaleTemps } from '../../files/stale-temps';
 import { formatBytes } from '../../files/disk-full';
 import { existsSync, mkdirSync, renameSync, statfsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { checkCancelled, type JobContext } from '../../jobs/context';
+import { checkCancelled, type JobContext } from '../../base/job-context';
 import { isSlicedModelFolder, type SlicedModelSource } from '../../model/sliced-source';
 import { openAnyModel } from '../../slicegpt/open';
 import type { ModelSource } from '../../runtime/contract';

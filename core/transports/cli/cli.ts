@@ -1,7 +1,7 @@
 // The CLI transport: `slice-studio <command> [--json]`. User errors print one line on stderr and exit 1,
 // never a stack trace (SLICE_STUDIO_DEBUG=1 adds the stack for bugs).
 import { resolve } from 'node:path';
-import { isUserError, userMessage } from '../../jobs/protocol';
+import { isUserError, userMessage } from '../../base/user-error';
 import type { SliceStudioService } from '../../api/service';
 import { GLOBAL_FLAGS, parseArgs, stringFlag, UsageError } from './args';
 import type { CliContext, CliIo } from './command';
