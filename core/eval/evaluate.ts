@@ -5,7 +5,8 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { checkCancelled, type JobContext } from '../base/job-context';
-import type { BlockRunner, ExecutionProvider, ModelSource } from '../runtime/contract';
+import type { BlockRunner, ExecutionProvider } from '../runtime/contract';
+import type { ModelSource } from '../model/model-source';
 import { createBlockRunner } from '../runtime/runner';
 import { encodePair, modelInput, prefixTokenId, type EvalTokenizer, type ModelInput } from './encode';
 import { LoglikelihoodScorer } from './loglikelihood';

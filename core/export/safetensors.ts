@@ -8,7 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { notAModel } from '../model/not-a-model';
 import type { JobContext } from '../base/job-context';
 import { checkCancelled } from '../base/job-context';
-import { isSlicedModelFolder, SlicedModelSource } from '../model/sliced-source';
+import { isSlicedModelFolder, SlicedModelSource } from '../slicegpt/sliced-source';
 import { parseSlicingConfig, type SlicingConfigJson } from '../slicegpt/slicing-config';
 import { SlicedModelWriter } from '../slicegpt/output';
 import { writeAtomically } from './atomic';

@@ -3,7 +3,8 @@
 // what lets a model larger than memory stream from disk; the price is holding every window's
 // activations, so windows are processed in groups bounded by `maxActivationBytes`.
 import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
-import { runLayer, type BlockRunner, type ModelSource } from './contract';
+import { runLayer, type BlockRunner } from './contract';
+import { type ModelSource } from '../model/model-source';
 
 export interface ForwardOptions {
   /** Windows per block run. */

@@ -3,7 +3,8 @@
 // against the growing cache. Unlike the layer-major passes, decoding needs every layer for every
 // token, so all layer weights are held in memory for the duration.
 import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
-import type { ExecutionProvider, ModelSource } from './contract';
+import type { ExecutionProvider } from './contract';
+import type { ModelSource } from '../model/model-source';
 import type { LayerWeights } from '../model/weights';
 import { createBlockRunner, type KvCache, type OrtRunner } from './runner';
 

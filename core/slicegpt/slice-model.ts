@@ -4,9 +4,10 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { JobContext } from '../base/job-context';
-import type { ExecutionProvider, ModelSource } from '../runtime/contract';
+import type { ExecutionProvider } from '../runtime/contract';
+import type { ModelSource } from '../model/model-source';
 import { openModel } from '../model/source';
-import { isSlicedModelFolder } from '../model/sliced-source';
+import { isSlicedModelFolder } from './sliced-source';
 import { SliceOptionsError } from './errors';
 import { makeSchedule, type SliceSchedule } from './schedule';
 import { rotateAndSlice, type Calibration, type LayerTiming, type RotationProvider, type SignalStats } from './rotate-and-slice';

@@ -19,10 +19,10 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../base/job-context';
-import type { ModelSource } from '../runtime/contract';
+import type { ModelSource } from '../model/model-source';
 import type { LayerWeights } from '../model/weights';
 import { openModel } from '../model/source';
-import { isSlicedModelFolder } from '../model/sliced-source';
+import { isSlicedModelFolder } from './sliced-source';
 import { eigh } from '../linalg/eigh';
 import { gemm } from '../linalg/matmul';
 import { SliceOptionsError } from './errors';

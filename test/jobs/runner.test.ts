@@ -10,7 +10,7 @@ import { storeRecorder } from '../../core/jobs/store-recorder';
 import { Store } from '../../core/store/store';
 import { PayloadError } from '../../core/base/validate';
 import { UnknownJobError } from '../../core/jobs/registry';
-import type { JobEvent } from '../../core/api/events';
+import type { JobEvent } from '../../core/jobs/events';
 import type { Fingerprint } from '../../core/base/folder-hash';
 import { sharedModel } from '../shared';
 

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openModel } from '../../core/model/source';
-import { SlicedModelSource } from '../../core/model/sliced-source';
+import { SlicedModelSource } from '../../core/slicegpt/sliced-source';
 import { readSafetensorsHeader } from '../../core/model/safetensors';
 import { sliceUniform } from '../../core/slicegpt/uniform';
 import { loadCalibration } from '../../core/slicegpt/calibration-input';

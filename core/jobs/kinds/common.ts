@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { literal, PayloadError, type Validator } from '../../base/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
 import { listModelTensors, SafetensorsError } from '../../model/safetensors';
-import { SLICING_CONFIG, SlicedModelFormatError } from '../../model/sliced-source';
+import { SLICING_CONFIG, SlicedModelFormatError } from '../../slicegpt/sliced-source';
 import { parseConfig } from '../../model/config';
 import { ModelFolderError } from '../../model/source';
 import { notAModel } from '../../model/not-a-model';
