@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CancelledError, type JobContext } from '../base/job-context';
 import { getJob } from './registry';
 import { userMessage } from '../base/user-error';
-import { type FromWorker, type ToWorker, type WorkerInput } from './protocol';
+import type { FromWorker, ToWorker, WorkerInput } from './protocol';
 import { explainNonFinite, NonFiniteError } from '../model/non-finite';
 import './kinds/index';
 

@@ -4,7 +4,7 @@
 // activations, so windows are processed in groups bounded by `maxActivationBytes`.
 import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
 import { runLayer, type BlockRunner } from './contract';
-import { type ModelSource } from '../model/model-source';
+import type { ModelSource } from '../model/model-source';
 
 export interface ForwardOptions {
   /** Windows per block run. */

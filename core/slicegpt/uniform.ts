@@ -38,7 +38,7 @@ import { SlicedModelWriter } from './output';
 import { toSlicingConfig } from './slicing-config';
 import { loadCalibration } from './calibration-input';
 import type { LayerTiming, SignalName, SignalStats } from './rotate-and-slice';
-import type { SliceOptions, SliceResult } from './slice-model';
+import type { SliceOptions, SliceResult } from './slice-options';
 import { preflight } from './preflight';
 
 export type UniformSliceOptions = Omit<SliceOptions, 'rotations' | 'sliceHead' | 'resume'> & {

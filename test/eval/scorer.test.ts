@@ -11,7 +11,7 @@ import { openModel } from '../../core/model/source';
 import { loadTokenizer, type Tokenizer } from '../../core/model/tokenizer';
 import { createBlockRunner } from '../../core/runtime/runner';
 import { runLayer, type BlockRunner } from '../../core/runtime/contract';
-import { type ModelSource } from '../../core/model/model-source';
+import type { ModelSource } from '../../core/model/model-source';
 import { CancelledError, quietContext, type ProgressUpdate } from '../../core/base/job-context';
 import { evaluate, encodeDoc, type ItemRecord } from '../../core/eval/evaluate';
 import { encodePair, modelInput } from '../../core/eval/encode';

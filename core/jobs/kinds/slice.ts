@@ -18,7 +18,7 @@ import { boolean, literal, nonEmptyString, number, object, optional, positiveInt
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { LayerStatInput, MetricInput } from '../../store/types';
 import type { LayerTiming, SignalStats } from '../../slicegpt/rotate-and-slice';
-import type { SliceOptions } from '../../slicegpt/slice-model';
+import type { SliceOptions } from '../../slicegpt/slice-options';
 import { dataDir } from '../../base/paths';
 import { LIMITS, readJsonObjectSync } from '../../model/input-file';
 import { executionProvider, inRange, modelFolder, RssPeak, summarizeModel, type ModelSummary } from './common';
