@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ChatTemplateError, compileChatTemplate } from '../model/chat-template';
 import { LIMITS, readJsonObjectSync } from '../model/input-file';
 import type { Tokenizer } from '../model/tokenizer';
-import type { ModelSource } from './contract';
+import type { ModelSource } from '../model/model-source';
 
 export class PromptError extends Error {
   override name = 'PromptError';

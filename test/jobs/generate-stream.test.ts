@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SliceStudioService } from '../../core/api/service';
-import type { JobEvent } from '../../core/api/events';
+import type { JobEvent } from '../../core/jobs/events';
 import type { GenerateJobResult } from '../../core/jobs/kinds/generate';
 import { sharedModel } from '../shared';
 

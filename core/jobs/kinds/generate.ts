@@ -6,7 +6,7 @@ import type { ExecutionProvider } from '../../runtime/contract';
 import type { SamplingOptions } from '../../runtime/sampling';
 import type { PromptStyle } from '../../runtime/prompt';
 import { defineJob, type RunRecords } from '../registry';
-import { boolean, integer, literal, number, object, optional, PayloadError, positiveInteger, string, type Validator } from '../../api/validate';
+import { boolean, integer, literal, number, object, optional, PayloadError, positiveInteger, string, type Validator } from '../../base/validate';
 import type { MetricInput } from '../../store/types';
 import { executionProvider, inRange, modelFolder, RssPeak } from './common';
 
