@@ -1,7 +1,8 @@
 // Choosing the next token from a row of logits: greedy (argmax), or sampled with temperature and top-p
 // (nucleus) from a seeded generator, so the same seed, prompt and model give the same text on any run.
-// The generator is counter-free and tiny (mulberry32): reproducibility, not cryptographic quality, is
-// what a "try it" sample needs.
+// The generator is the calibration sampler's (mulberry32, core/data/prng.ts): reproducibility, not
+// cryptographic quality, is what a "try it" sample needs.
+import { mulberry32 } from '../data/prng';
 
 export interface SamplingOptions {
   /** > 0; logits are divided by it before the softmax. 0 means greedy. */
@@ -10,18 +11,6 @@ export interface SamplingOptions {
   topP: number;
   /** Seed of the generator (a 32-bit integer). */
   seed: number;
-}
-
-/** Uniform floats in [0, 1) from a 32-bit seed (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function argmax(row: ArrayLike<number>): number {
@@ -37,7 +26,7 @@ export function argmax(row: ArrayLike<number>): number {
  */
 export function tokenChooser(opts?: SamplingOptions): (logits: ArrayLike<number>) => number {
   if (!opts || opts.temperature === 0) return argmax;
-  const random = seededRandom(opts.seed);
+  const random = mulberry32(opts.seed);
   const { temperature, topP } = opts;
   return (logits) => {
     const n = logits.length;

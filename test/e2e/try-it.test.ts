@@ -28,6 +28,16 @@ before(async () => {
 });
 after(() => e2e?.close());
 
+/** Both columns hold text while the job still runs (its Cancel button is there). */
+const bothColumnsStreaming = () =>
+  e2e.page.waitForFunction(
+    () =>
+      !!document.querySelector('[data-testid="try-cancel"]') &&
+      (document.querySelector('[data-testid="try-text-0"]')?.textContent ?? '').length > 0 &&
+      (document.querySelector('[data-testid="try-text-1"]')?.textContent ?? '').length > 0,
+    undefined,
+    { timeout: 60_000, polling: 50 },
+  );
 const textOf = async (testid: string) => (await e2e.page.getByTestId(testid).textContent()) ?? '';
 
 test('Try it offers the newest slice beside its dense model and streams both continuations, each with its tokens/s', async () => {
@@ -40,14 +50,7 @@ test('Try it offers the newest slice beside its dense model and streams both con
   await page.locator('#try-max').fill('400');
   await page.getByTestId('try-run-button').click();
   // Mid-stream: both columns hold text while the job still runs (the Cancel button is there).
-  await page.waitForFunction(
-    () =>
-      !!document.querySelector('[data-testid="try-cancel"]') &&
-      (document.querySelector('[data-testid="try-text-0"]')?.textContent ?? '').length > 0 &&
-      (document.querySelector('[data-testid="try-text-1"]')?.textContent ?? '').length > 0,
-    undefined,
-    { timeout: 60_000, polling: 50 },
-  );
+  await bothColumnsStreaming();
   await page.screenshot({ path: join(shots, 'try-it-streaming.png'), fullPage: true });
   await page.getByTestId('try-run').waitFor();
   // Run to the end this time.
@@ -74,14 +77,7 @@ test('a sampled run cancelled mid-stream keeps the text both columns had written
   await page.locator('#try-seed').fill('3');
   await page.locator('#try-max').fill('400');
   await page.getByTestId('try-run-button').click();
-  await page.waitForFunction(
-    () =>
-      !!document.querySelector('[data-testid="try-cancel"]') &&
-      (document.querySelector('[data-testid="try-text-0"]')?.textContent ?? '').length > 0 &&
-      (document.querySelector('[data-testid="try-text-1"]')?.textContent ?? '').length > 0,
-    undefined,
-    { timeout: 60_000, polling: 50 },
-  );
+  await bothColumnsStreaming();
   await page.getByTestId('try-cancel').click();
   await page.getByTestId('try-cancelled').waitFor({ timeout: 15_000 });
   for (const i of [0, 1]) {
