@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openE2e, type E2eSession } from './session';
 import { readRun } from './helpers-wizard';
+import { clippedControls } from './helpers-fit';
 import { sharedModel } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
@@ -87,4 +88,12 @@ test('a sampled run cancelled mid-stream keeps the text both columns had written
   }
   await page.screenshot({ path: join(shots, 'try-it-cancelled.png'), fullPage: true });
   assert.deepEqual(e2e.problems, []);
+});
+
+test('at 1024 × 700 no control of Try it is clipped', async () => {
+  const { page } = e2e;
+  await page.setViewportSize({ width: 1024, height: 700 });
+  const clipped = await clippedControls(page);
+  assert.deepEqual(clipped, [], clipped.map((c) => `${c.control} ${JSON.stringify(c.box)}: ${c.why}`).join('\n'));
+  await page.screenshot({ path: join(shots, 'small-window', 'try-it.png'), fullPage: true });
 });
