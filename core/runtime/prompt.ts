@@ -65,12 +65,18 @@ export function buildPrompt(src: ModelSource, tok: Tokenizer, text: string, opts
   let note = opts.chat === false ? 'raw prompt (chat template off)' : 'no chat template in this model: raw prompt';
   if (template !== null) {
     const special = (id: number | null) => (id === null ? '' : tok.decode([id], { skipSpecialTokens: false }));
-    const rendered = compileChatTemplate(template)({
-      messages: [{ role: 'user', content: text }],
-      bos_token: special(tok.bosTokenId),
-      eos_token: special(tok.eosTokenId),
-      add_generation_prompt: true,
-    });
+    let rendered: string;
+    try {
+      rendered = compileChatTemplate(template)({
+        messages: [{ role: 'user', content: text }],
+        bos_token: special(tok.bosTokenId),
+        eos_token: special(tok.eosTokenId),
+        add_generation_prompt: true,
+      });
+    } catch (e) {
+      if (!(e instanceof ChatTemplateError)) throw e;
+      throw new ChatTemplateError(`${e.message} (turn the chat template off to send the raw prompt)`);
+    }
     // The template writes the special tokens itself (transformers' apply_chat_template adds none).
     ids = tok.encode(rendered, { addSpecialTokens: false });
     style = 'chat';

@@ -40,6 +40,14 @@ test("a model with a chat template gets it: Llama-2's [INST] around the prompt, 
   assert.deepEqual(p.ids, tok.encode('<s>[INST] Tell me a story [/INST]', { addSpecialTokens: false }));
   assert.equal(p.ids.filter((id) => id === tok.bosTokenId).length, 1);
   assert.equal(buildPrompt(src, tok, 'Hi', { maxNewTokens: 8, chat: false }).style, 'raw');
+  // A template outside the subset is refused in one line that says how to go on.
+  writeFileSync(configPath, JSON.stringify({ ...config, chat_template: '{% macro m() %}{% endmacro %}' }));
+  assert.throws(() => buildPrompt(src, tok, 'Hi', { maxNewTokens: 8 }), {
+    name: 'ChatTemplateError',
+    message: 'chat template: the tag "{% macro %}" is not supported (turn the chat template off to send the raw prompt)',
+  });
+  assert.equal(buildPrompt(src, tok, 'Hi', { maxNewTokens: 8, chat: false }).style, 'raw');
+  writeFileSync(configPath, JSON.stringify(config));
   // And generation runs on it: the continuation follows the templated prompt.
   const g = await generate({ model: folder, prompt: 'Tell me a story', maxNewTokens: 4, stopIds: [] });
   assert.equal(g.style, 'chat');
