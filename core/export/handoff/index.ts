@@ -3,7 +3,7 @@
 // here is answered with the exact commands to run, so the user is never left with only a file.
 import { basename, dirname, join } from 'node:path';
 import type { JobContext } from '../../base/job-context';
-import { checkOllamaName, findOllama, ollamaCreate } from './ollama';
+import { checkOllamaName, findOllama, ollamaCreate, OllamaError } from './ollama';
 import { copyToLmStudio, LMSTUDIO_PUBLISHER, lmStudioModelsDir } from './lmstudio';
 import { existsSync } from 'node:fs';
 
@@ -24,6 +24,8 @@ export interface HandoffOptions {
 
 export type OllamaHandoff =
   | { status: 'created'; name: string; output: string[] }
+  /** ollama ran and failed: its own last message and exit code, in one line. The export itself stands. */
+  | { status: 'failed'; name: string; output: string[]; message: string; command: string }
   | { status: 'not-on-path' | 'not-asked'; name: string; command: string };
 export type LmStudioHandoff = { status: 'copied'; path: string } | { status: 'no-folder' | 'not-asked'; path: string; command: string };
 
@@ -76,8 +78,14 @@ export async function handoff(ctx: JobContext, o: HandoffOptions): Promise<Hando
     const exe = findOllama(o.env);
     if (exe) {
       ctx.progress({ phase: 'ollama', fraction: 0, message: `ollama create ${name}` });
-      const r = await ollamaCreate(ctx, { exe, name, modelfile: o.modelfile, env: o.env });
-      ollama = { status: 'created', name, output: r.output };
+      // A failing ollama must not undo the export (the file is written and recorded): it is reported instead.
+      try {
+        const r = await ollamaCreate(ctx, { exe, name, modelfile: o.modelfile, env: o.env });
+        ollama = { status: 'created', name, output: r.output };
+      } catch (e) {
+        if (!(e instanceof OllamaError) || ctx.signal.aborted) throw e;
+        ollama = { status: 'failed', name, output: e.output, message: e.message, command };
+      }
     } else {
       ollama = { status: 'not-on-path', name, command };
       ctx.log(`ollama is not on PATH; to import the model, run: ${command}`);

@@ -9,6 +9,13 @@ import { checkCancelled, type JobContext } from '../../base/job-context';
 /** ollama ran and failed, or its name is not one ollama accepts: a user error (one line). */
 export class OllamaError extends Error {
   override name = 'OllamaError';
+  constructor(
+    message: string,
+    /** What ollama printed before it failed. */
+    readonly output: string[] = [],
+  ) {
+    super(message);
+  }
 }
 
 // Ollama's own rule for model names: [namespace/]name[:tag], letters, digits, `_`, `-`, `.`.
@@ -73,7 +80,7 @@ export function ollamaCreate(ctx: JobContext, o: { exe: string; name: string; mo
       if (ctx.signal.aborted) return reject(new OllamaError('ollama create was cancelled'));
       if (code === 0) return resolvePromise({ name: o.name, command: ['ollama', ...args], output });
       const last = output[output.length - 1] ?? '(no output)';
-      reject(new OllamaError(`ollama create ${o.name} failed (exit code ${code ?? signal}): ${last}`));
+      reject(new OllamaError(`ollama create ${o.name} failed (exit code ${code ?? signal}): ${last}`, output));
     });
   });
 }

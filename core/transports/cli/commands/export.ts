@@ -5,6 +5,22 @@ import { stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 import { runJobFromCli } from '../run-job';
 import { cliCommand } from '../invocation';
+import { checkOllamaName, type HandoffResult } from '../../../export/handoff/index';
+import { protocolLabel } from '../../../runtime/ppl-protocol';
+
+/** What was handed over, and the exact command for each runtime that was not. */
+function handoffLines(h: HandoffResult): string[] {
+  const o = h.ollama;
+  const l = h.lmstudio;
+  return [
+    o.status === 'created'
+      ? `Ollama: created ${o.name} (ollama run ${o.name})`
+      : o.status === 'failed'
+        ? `Ollama: failed; to retry: ${o.command}`
+        : `Ollama${o.status === 'not-on-path' ? ' (not on PATH)' : ''}: ${o.command}`,
+    l.status === 'copied' ? `LM Studio: copied to ${l.path}` : `LM Studio${l.status === 'no-folder' ? ' (no models folder)' : ''}: ${l.command}`,
+  ];
+}
 
 const FORMATS = ['onnx', 'gguf', 'safetensors'];
 const DTYPES = ['f32', 'f16', 'q8_0', 'q4_0'];
@@ -13,9 +29,10 @@ const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 export const exportCommand: Command = {
   name: 'export',
-  usage: 'export <model-or-sliced-folder> --format onnx|gguf|safetensors [--dtype f32|f16|q8_0|q4_0] [--out <path>] [--force] [--json]',
-  summary: 'Export a dense or sliced model for local runtimes (ONNX with KV cache, GGUF, documented safetensors)',
-  flags: { values: ['format', 'dtype', 'out'], booleans: ['force'] },
+  usage:
+    'export <model-or-sliced-folder> --format onnx|gguf|safetensors [--dtype f32|f16|q8_0|q4_0] [--out <path>] [--force] [--ppl] [--ollama <name>] [--lmstudio] [--json]',
+  summary: 'Export a dense or sliced model for local runtimes (ONNX with KV cache, GGUF, documented safetensors); GGUF: its llama.cpp perplexity, hand-off to Ollama / LM Studio',
+  flags: { values: ['format', 'dtype', 'out', 'ollama'], booleans: ['force', 'ppl', 'lmstudio'] },
   async run(ctx) {
     const [model, extra] = ctx.args.positionals;
     if (!model) throw new UsageError('export needs a model folder (dense or sliced)');
@@ -29,8 +46,24 @@ export const exportCommand: Command = {
     const out =
       stringFlag(ctx.args, 'out') ??
       join(dataDir(), 'exports', `${basename(resolve(model))}-${format}${dtype ? `-${dtype}` : ''}${format === 'gguf' ? '.gguf' : ''}`);
-    const params = { model: resolve(model), format, out: resolve(out), ...(dtype ? { dtype } : {}), ...(ctx.args.flags.has('force') ? { overwrite: true } : {}) };
+    const ollama = stringFlag(ctx.args, 'ollama');
+    const ggufOnly = [ctx.args.flags.has('ppl') && 'ppl', ollama !== undefined && 'ollama', ctx.args.flags.has('lmstudio') && 'lmstudio'].filter(Boolean);
+    if (format !== 'gguf' && ggufOnly.length) throw new UsageError(`--${ggufOnly[0]} is for --format gguf`);
+    if (ollama !== undefined) checkOllamaName(ollama);
+    const params = {
+      model: resolve(model),
+      format,
+      out: resolve(out),
+      ...(dtype ? { dtype } : {}),
+      ...(ctx.args.flags.has('force') ? { overwrite: true } : {}),
+      ...(ctx.args.flags.has('ppl') ? { ppl: true } : {}),
+      ...(ollama !== undefined ? { ollama } : {}),
+      ...(ctx.args.flags.has('lmstudio') ? { lmstudio: true } : {}),
+    };
     const { code, result } = await runJobFromCli(ctx, 'export', params);
+    const failed = code === 0 ? (result as ExportJobResult).handoff?.ollama : undefined;
+    // ollama's own failure, in one line; the export itself is written and recorded.
+    if (failed?.status === 'failed') ctx.err(failed.message);
     if (code === 0 && !ctx.json) {
       const r = result as ExportJobResult;
       ctx.out(
@@ -39,10 +72,12 @@ export const exportCommand: Command = {
           ...r.files.map((f) => `  ${f.name.padEnd(28)} ${mib(f.bytes).padStart(11)}`),
           `sha256 ${r.sha256}`,
           `loads in: ${r.runtime}`,
+          ...(r.llamaCpp ? [`llama.cpp perplexity ${r.llamaCpp.ppl.toFixed(3)} on ${protocolLabel(r.llamaCpp.protocol)} (${r.llamaCpp.seconds.toFixed(1)} s)`] : []),
+          ...(r.handoff ? handoffLines(r.handoff) : []),
           `check it: ${cliCommand()} verify-export ${r.path}`,
         ].join('\n'),
       );
     }
-    return code;
+    return failed?.status === 'failed' ? 1 : code;
   },
 };
