@@ -11,6 +11,7 @@ import type { HardwareReport } from '../hardware/types';
 import type { ModelInspection } from '../model/inspect';
 import type { JobInfo } from '../jobs/runner';
 import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../plan/index';
+import type { CombinationPlan } from '../plan/combination';
 import type { Resumability } from './resumability';
 import type { ApiEvent } from './events';
 import type { JobId, RunId } from '../jobs/events';
@@ -106,6 +107,8 @@ export interface PlanModelResult {
   hardware: PlanHardware;
   /** What slicing at opts.ratio (else the planned ratio, else 25 %) will cost: time, RAM, VRAM, disk (core/plan/predict.ts). */
   slicing: SlicePrediction;
+  /** The (ratio, GGUF type) that fits with the best expected quality, and every type's smallest fitting ratio (core/plan/combination.ts). */
+  combination: CombinationPlan;
 }
 
 /** A run as the comparison view needs it: everything stored about it, plus its parent's key metrics. */
