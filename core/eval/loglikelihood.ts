@@ -16,6 +16,7 @@
 import type { ModelSource, BlockRunner } from '../runtime/contract';
 import { runLayer } from '../runtime/contract';
 import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
+import { headVocab } from '../model/weights';
 import type { ModelInput } from './encode';
 import { CancelledError } from '../jobs/context';
 
@@ -148,7 +149,7 @@ export class LoglikelihoodScorer {
       acts[i] = new Float32Array(0);
       const h = await this.#runner.head(head, x, 1, scored, { targets, logits: this.#greedy });
       if (!h.nll) throw new ScorerError('the runtime returned no per-token NLL');
-      const vocab = head.lm.weight.rows;
+      const vocab = headVocab(head);
       k0 = 0;
       for (const gi of b.groups) {
         for (const r of groups[gi]) {

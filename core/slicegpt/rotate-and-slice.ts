@@ -16,6 +16,7 @@ import type { AttentionWeights, EmbeddingWeights, HeadWeights, LayerWeights, Mlp
 import { checkCancelled, type JobContext } from '../jobs/context';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, type Rotation } from './rotate';
+import { storesTiedEmbedding, tiedEmbedding, tiedHead } from './tied';
 import { transposedColumns } from './products';
 import { SecondMoment, principalDirections, explainedVariance, pcaSolverFor, type PcaSolver } from './pca';
 import { ActivationStore, RamBudget } from './activations';
@@ -179,7 +180,8 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     // Q₀: PCA of the embedding outputs.
     const ts = now();
     progress('signals', null, 0);
-    const emb = fuseEmbedding(cfg, await source.embedding());
+    const sourceEmb = await source.embedding();
+    const emb = fuseEmbedding(cfg, sourceEmb);
     const m0 = new SecondMoment(D);
     for (let b = 0; b < batches.length; b++) {
       checkCancelled(ctx);
@@ -193,7 +195,8 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     const st = record('embedding', null, s.embedding, D, m0, eigenvalues);
     progress('rotate', null, 0.6, { explainedVariance: st.explainedVariance });
     const embOut = await rotateEmbedding(emb, rot(q), s.embedding);
-    await sink.embedding(embOut);
+    // A tied embedding is written as E and its factor (tied.ts); the passes go on with the product.
+    await sink.embedding(storesTiedEmbedding(cfg) ? await tiedEmbedding(cfg, sourceEmb, rot(q), s.embedding) : embOut);
     // The first layer's inputs come from the sliced embeddings themselves.
     inputs = store('in-e', s.embedding);
     for (let b = 0; b < batches.length; b++) await inputs.put(b, await engine.embed(embOut, batches[b].ids, batches[b].count, T));
@@ -345,7 +348,8 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     if (o.onLayerDone) await o.onLayerDone({ nextLayer: i + 1, inputs, q: qIn, stats, timings });
   }
 
-  const head = await rotateHead(fuseHead(cfg, await source.head()), rot(qIn), s.head);
+  const sourceHead = await source.head();
+  const head = storesTiedEmbedding(cfg) ? await tiedHead(cfg, sourceHead, rot(qIn), s.head) : await rotateHead(fuseHead(cfg, sourceHead), rot(qIn), s.head);
   await sink.head(head);
   spilled += inputs.spilledChunks;
   inputs.clear();
