@@ -2,7 +2,7 @@
 // as the reference implementation names them), how to load the folder in Slice Studio and in
 // microsoft/TransformerCompression, and why plain transformers cannot.
 import type { ModelConfig } from '../model/config';
-import { tensorNames, TIED_TENSORS } from '../model/sliced-source';
+import { tensorNames, TIED_TENSORS } from '../slicegpt/sliced-source';
 import type { SlicingConfigJson } from '../slicegpt/slicing-config';
 
 export function slicedReadme(cfg: ModelConfig, slicing: SlicingConfigJson, info: { name: string; ratio?: number; dtype?: string; tiedEmbedding?: boolean }): string {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createBlockRunner, type RunnerOptions } from '../../core/runtime/runner';
-import type { ArchSpec } from '../../core/runtime/contract';
+import type { ArchSpec } from '../../core/model/model-source';
 import type { Matrix, NormSpec } from '../../core/model/weights';
 import { untiedEmbedding, untiedHead } from '../../core/slicegpt/tied';
 
