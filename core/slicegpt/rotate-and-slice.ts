@@ -17,7 +17,8 @@ import type { AttentionWeights, EmbeddingWeights, HeadWeights, LayerWeights, Mlp
 import { checkCancelled, type JobContext } from '../base/job-context';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, type Rotation } from './rotate';
-import { storesTiedEmbedding, tiedEmbedding, tiedHead } from './tied';
+import { tiedEmbedding, tiedHead } from './tied';
+import { storesTiedEmbedding } from '../model/tied-layout';
 import { transposedColumns } from './products';
 import { SecondMoment, principalDirections, explainedVariance, pcaSolverFor, type PcaSolver } from './pca';
 import { ActivationStore, RamBudget } from './activations';
@@ -197,7 +198,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     progress('rotate', null, 0.6, { explainedVariance: st.explainedVariance });
     const embOut = await rotateEmbedding(emb, rot(q), s.embedding);
     // A tied embedding is written as E and its factor (tied.ts); the passes go on with the product.
-    await sink.embedding(storesTiedEmbedding(cfg) ? await tiedEmbedding(cfg, sourceEmb, rot(q), s.embedding) : embOut);
+    await sink.embedding(storesTiedEmbedding(cfg, s.embedding, s.head) ? await tiedEmbedding(cfg, sourceEmb, rot(q), s.embedding) : embOut);
     // The first layer's inputs come from the sliced embeddings themselves.
     inputs = store('in-e', s.embedding);
     for (let b = 0; b < batches.length; b++) await inputs.put(b, await engine.embed(embOut, batches[b].ids, batches[b].count, T));
@@ -350,7 +351,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
   }
 
   const sourceHead = await source.head();
-  const head = storesTiedEmbedding(cfg) ? await tiedHead(cfg, sourceHead, rot(qIn), s.head) : await rotateHead(fuseHead(cfg, sourceHead), rot(qIn), s.head);
+  const head = storesTiedEmbedding(cfg, s.embedding, s.head) ? await tiedHead(cfg, sourceHead, rot(qIn), s.head) : await rotateHead(fuseHead(cfg, sourceHead), rot(qIn), s.head);
   await sink.head(head);
   spilled += inputs.spilledChunks;
   inputs.clear();

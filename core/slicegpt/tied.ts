@@ -13,6 +13,8 @@
 //   rotated by the last Q: W·Q[:, :k]. So logits = n·Q[:, :k]ᵀ·diag(γ)·Eᵀ + β·Eᵀ = (n·P_headᵀ + β)·Eᵀ with
 //   P_head = diag(γ)·Q[:, :k] (D×k): a Linear from the residual (width k) to D with bias β, then Eᵀ.
 //
+// The slice keeps E once when that is the smaller layout (core/model/tied-layout.ts: always for per-layer
+// slicing with the head unsliced; uniform rotation below about half the width materialises the two tables).
 // Both factors are computed by the very functions that transform the full tables (fuseEmbedding +
 // rotateEmbedding, fuseHead + rotateHead), applied to the D×D identity in place of E: whatever those do,
 // the factor is what they do to E, divided by E — so the algebra above cannot drift from the algorithm.
@@ -22,8 +24,6 @@ import { fuseEmbedding, fuseHead } from './fuse';
 import { rotateEmbedding, rotateHead, type Rotation } from './rotate';
 import { gemm } from '../linalg/matmul';
 
-/** Whether a slice of this model stores its tied embedding once (no bias of its own on the head). */
-export const storesTiedEmbedding = (c: ModelConfig): boolean => c.tieWordEmbeddings && !c.lmHeadBias;
 
 function identity(n: number): Matrix {
   const data = new Float32Array(n * n);

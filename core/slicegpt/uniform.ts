@@ -30,7 +30,8 @@ import { prepareOut, validateSliceOptions } from './out-folder';
 import { makeSchedule } from './schedule';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, rotateReader, rotateWriter, type Rotation } from './rotate';
-import { storesTiedEmbedding, tiedEmbedding, tiedHead } from './tied';
+import { tiedEmbedding, tiedHead } from './tied';
+import { storesTiedEmbedding } from '../model/tied-layout';
 import { SecondMoment } from './pca';
 import { ActivationStore, RamBudget } from './activations';
 import { createSignalEngine } from './engine';
@@ -243,7 +244,7 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
   const writer = new SlicedModelWriter(o.out, cfg, dtype);
   let t = now();
   progress('rotate', L + 2);
-  const tied = storesTiedEmbedding(cfg);
+  const tied = storesTiedEmbedding(cfg, d, d);
   const sourceEmb = await src.embedding();
   await writer.writeEmbedding(tied ? await tiedEmbedding(cfg, sourceEmb, rot, d) : await rotateEmbedding(fuseEmbedding(cfg, sourceEmb), rot, d));
   timings[0].rotate = now() - t;

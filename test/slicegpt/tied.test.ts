@@ -82,6 +82,22 @@ for (const name of TIED) {
   });
 }
 
+test('uniform rotation at half the width writes the two tables materialised, as that layout is then the smaller (tiny-stories, d = 32 of 64)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tied-uniform-'));
+  try {
+    const folder = modelPath('tiny-stories');
+    const calibration = await loadCalibration(folder, { cal: 'wikitext2', nsamples: 4, seqlen: 64, sampling: 'first', seed: 0 });
+    const out = join(dir, 'u50');
+    await sliceModel(quietContext(), { model: folder, ratio: 0.5, cal: 'wikitext2', nsamples: 4, seqlen: 64, sampling: 'first', seed: 0, round: 8, sliceHead: true, out, ep: 'cpu', resume: false, calibration, rotation: 'uniform' });
+    const studio = JSON.parse(readFileSync(join(out, 'slice_studio.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual([studio.format, studio.tiedEmbedding], [2, false]);
+    const src = await openAnyModel(out);
+    assert.deepEqual([(await src.embedding()).tokens.cols, (await src.head()).lm.weight.rows], [32, 512], 'V×32 embedding, 512×32 head');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a sliced folder of a newer format is refused in one line naming the formats this version reads', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tied-format-'));
   try {
