@@ -12,7 +12,8 @@
 //   Format 2 stores a tied embedding once (core/slicegpt/tied.ts; `tiedEmbedding: true`): the tokens
 //   tensor is the source's V×D table E, unrotated, `embed_projection` (D×d) gives the embedding
 //   Gather(E)·P_emb, and `lm_head_projection` (weight D×k, bias D where the final norm had a shift) the
-//   logits (norm(x)·Wᵀ + b)·Eᵀ. Format 1 (and format 2 of an untied model) stores every table rotated.
+//   logits (norm(x)·Wᵀ + b)·Eᵀ. Format 1, and format 2 with `tiedEmbedding: false` (untied models, or where
+//   two tables are smaller: core/model/tied-layout.ts), store every table rotated.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig, type ModelConfig } from '../model/config';
