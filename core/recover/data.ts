@@ -59,7 +59,7 @@ export function trainingSet(tokenizer: Tokenizer, data: TextDataset, seq: number
       examples.push({ ids, targets });
     }
     if (examples.length === 0)
-      throw new TrainingDataError(`${data.name} has ${all.length} tokens, fewer than one window of ${seq}: use more text or a smaller --seqlen`);
+      throw new TrainingDataError(`${data.name} has ${all.length} token${all.length === 1 ? "" : "s"}, fewer than one window of ${seq}: use more text or a smaller --seqlen`);
   }
   if (examples.length === 0) throw new TrainingDataError(`${data.name} holds no document of at least 2 tokens to train on`);
   return { name: data.name, seq, examples, tokens };

@@ -8,6 +8,7 @@ import { isSlicedModelFolder, SlicedModelSource, tensorNames } from '../model/sl
 import { loadTokenizer } from '../model/tokenizer';
 import { openDataset } from '../data/open';
 import { sourceDtype } from '../slicegpt/output-size';
+import { prepareOut } from '../slicegpt/out-folder';
 import { adamwState, adamwStep, ADAMW_DEFAULTS } from './adamw';
 import { clipGlobalNorm } from './clip';
 import { isRecordDataset, stepBatches, trainingSet } from './data';
@@ -40,8 +41,6 @@ export interface RecoverOptions {
   /** Save a checkpoint every n steps (and at the end). */
   checkpointEvery: number;
   roles?: readonly LoraRole[];
-  /** Only for the kill test and benchmarks: stop after this many steps as if killed (no merge). */
-  stopAfter?: number;
 }
 
 export interface RecoverResult {
@@ -80,6 +79,8 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
   const opt = adamwState(params);
   const settings = { rank: o.rank, alpha: o.alpha, steps: o.steps, lr: o.lr, warmup: o.warmup, decay: o.decay, batch: o.batch, accum: o.accum, seqlen: o.seqlen, clip: o.clip, weightDecay: o.weightDecay, seed: o.seed, data: o.data, roles: o.roles ?? 'all' };
   const settingsKey = JSON.stringify({ ...settings, model });
+  // Never into someone else's folder: new, empty, or signed by this app (a slice's own rule).
+  prepareOut(out);
   const resumed = await loadCheckpoint(out, settingsKey, adapters, opt);
   const curve: LossPoint[] = resumed?.curve ?? [];
   const start = resumed?.step ?? 0;
@@ -91,9 +92,9 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
   let tokens = 0;
   const schedule = { lr: o.lr, warmup: o.warmup, steps: o.steps, decay: o.decay };
   const optSettings = { ...ADAMW_DEFAULTS, weightDecay: o.weightDecay };
-  const last = o.stopAfter !== undefined ? Math.min(o.steps, o.stopAfter) : o.steps;
+  let lastSaved = start;
   try {
-    for (let step = start; step < last; step++) {
+    for (let step = start; step < o.steps; step++) {
       checkCancelled(ctx);
       let loss = 0;
       let grads: Float32Array[] | undefined;
@@ -108,7 +109,7 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
       const gradNorm = clipGlobalNorm(grads!, o.clip);
       const lr = learningRate(schedule, step);
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-        const kept = curve.length ? `the last good checkpoint (step ${Math.floor(step / o.checkpointEvery) * o.checkpointEvery || 'none'}) is kept in ${join(out, '.recover')}` : 'no checkpoint was written yet';
+        const kept = lastSaved > 0 ? `the last good checkpoint (step ${lastSaved}) is kept in ${join(out, '.recover')}` : 'no checkpoint had been written yet';
         throw new RecoverError(`training diverged: the loss became ${loss} at step ${step + 1} (learning rate ${lr.toExponential(2)}); ${kept}; lower --lr`);
       }
       adamwStep(params, grads!, opt, lr, optSettings);
@@ -124,7 +125,10 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
         data: { step: step + 1, loss, lr, gradNorm, tokensPerSecond: tps },
       });
       if ((step + 1) % o.checkpointEvery === 0 || step + 1 === o.steps)
+      {
         await saveCheckpoint(out, adapters, opt, { step: step + 1, settings: settingsKey, curve, seconds: (resumed?.seconds ?? 0) + elapsed });
+        lastSaved = step + 1;
+      }
     }
   } finally {
     await stepper.dispose();
@@ -133,7 +137,7 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
   const result = (): RecoverResult => ({
     out,
     adapters: join(out, 'adapter'),
-    steps: last,
+    steps: o.steps,
     resumedFrom: start,
     curve,
     firstLoss: curve[0]?.loss ?? NaN,
@@ -144,7 +148,6 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
     trainableParams: params.reduce((s, p) => s + p.length, 0),
     settings,
   });
-  if (last < o.steps) return result();
   ctx.progress({ phase: 'merge', fraction: 1, message: 'merging the adapters into the slice' });
   await saveAdapters(join(out, 'adapter'), adapters, lora, model);
   mergeInto(m.layers, adapters, loraScale(lora));
