@@ -40,7 +40,8 @@ export function trainingSet(tokenizer: Tokenizer, data: TextDataset, seq: number
   let tokens = 0;
   if (records) {
     for (const doc of data.rows) {
-      const ids = tokenizer.encode(doc, { maxTokens: seq });
+      // maxTokens bounds the work; the special tokens may still add one past it.
+      const ids = tokenizer.encode(doc, { maxTokens: seq }).slice(0, seq);
       if (ids.length < 2) continue;
       const ex = { ids: new Int32Array(seq), targets: new Int32Array(seq).fill(-1) };
       ex.ids.set(ids);

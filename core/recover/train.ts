@@ -71,10 +71,10 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
   ctx.progress({ phase: 'load', fraction: 0, message: 'reading the slice and the data' });
   const src = await SlicedModelSource.create(model);
   const tokenizer = await loadTokenizer(model);
-  const set = trainingSet(tokenizer, await openDataset(o.data), o.seqlen, isRecordDataset(o.data));
   const m = await loadModelWeights(src);
   const lora = { rank: o.rank, alpha: o.alpha, ...(o.roles ? { roles: o.roles } : {}) };
   const adapters = initAdapters(m.layers, lora, tensorNames(m.config), o.seed);
+  const set = trainingSet(tokenizer, await openDataset(o.data), o.seqlen, isRecordDataset(o.data));
   const params = adapters.flatMap((a) => [a.A, a.B]);
   const opt = adamwState(params);
   const settings = { rank: o.rank, alpha: o.alpha, steps: o.steps, lr: o.lr, warmup: o.warmup, decay: o.decay, batch: o.batch, accum: o.accum, seqlen: o.seqlen, clip: o.clip, weightDecay: o.weightDecay, seed: o.seed, data: o.data, roles: o.roles ?? 'all' };
