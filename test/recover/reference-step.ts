@@ -1,7 +1,8 @@
 // An independent float64 reference of one LoRA training step on a LLaMA-shaped sliced model: a plain-JS
 // forward (no ONNX, no tape), the loss as the mean next-token NLL over the scored positions, gradients by
 // central differences of that forward, and AdamW as torch writes it. Slow and simple on purpose.
-import type { LayerWeights, Linear, Matrix } from '../../core/model/weights';
+import type { LayerWeights, Linear } from '../../core/model/weights';
+import { causalAttentionRow, matVec } from '../runtime/reference-forward';
 import type { ModelWeights } from '../../core/recover/train-graph';
 import { linearsOf, type LoraAdapter } from '../../core/recover/lora';
 
@@ -44,13 +45,6 @@ const rms = (x: Vec, divisor: number, eps: number): Vec => {
   return x.map((v) => v * inv);
 };
 
-const shortcut = (x: Vec, m?: Matrix): Vec => {
-  if (!m) return x;
-  const y = new Float64Array(m.cols);
-  for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) y[c] += x[r] * m.data[r * m.cols + c];
-  return y;
-};
-
 /** Mean NLL over positions with target ≥ 0, summed over sequences (each starting at position 0). */
 export function referenceLoss(m: ModelWeights, adapters: RefAdapter[], scale: number, seqs: { ids: Int32Array; targets: Int32Array }[]): number {
   const { numHeads: H, numKvHeads: Hkv, headDim: d, rope } = m.arch;
@@ -85,22 +79,9 @@ export function referenceLoss(m: ModelWeights, adapters: RefAdapter[], scale: nu
       const k = ns.map((n, p) => rot(ln(n, 'k'), p));
       const v = ns.map((n) => ln(n, 'v'));
       xs = xs.map((x, i) => {
-        const o = new Float64Array(H * d);
-        for (let h = 0; h < H; h++) {
-          const kh = Math.floor(h / (H / Hkv));
-          const sc = new Float64Array(i + 1);
-          let mx = -Infinity;
-          for (let j = 0; j <= i; j++) {
-            let s = 0;
-            for (let c = 0; c < d; c++) s += q[i][h * d + c] * k[j][kh * d + c];
-            mx = Math.max(mx, (sc[j] = s / Math.sqrt(d)));
-          }
-          let z = 0;
-          for (let j = 0; j <= i; j++) z += sc[j] = Math.exp(sc[j] - mx);
-          for (let j = 0; j <= i; j++) for (let c = 0; c < d; c++) o[h * d + c] += (sc[j] / z) * v[j][kh * d + c];
-        }
+        const o = causalAttentionRow(q, k, v, i, H, Hkv, d);
         const y = ln(o, 'o');
-        const r = shortcut(x, w.attn.shortcut);
+        const r = matVec(x, w.attn.shortcut);
         return r.map((val, c) => val + y[c]);
       });
       xs = xs.map((x) => {
@@ -109,7 +90,7 @@ export function referenceLoss(m: ModelWeights, adapters: RefAdapter[], scale: nu
         const u = ln(n, 'up');
         for (let c = 0; c < u.length; c++) u[c] *= g[c] / (1 + Math.exp(-g[c]));
         const y = ln(u, 'down');
-        const r = shortcut(x, w.mlp.shortcut);
+        const r = matVec(x, w.mlp.shortcut);
         return r.map((val, c) => val + y[c]);
       });
     });

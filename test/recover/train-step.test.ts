@@ -89,7 +89,7 @@ test('the training graph\'s loss with B = 0 is the runtime\'s mean next-token NL
   const step = await TrainStep.create(m, a, { batch: B, seq: S, scale: SCALE });
   const { loss } = await step.run(mb, a);
   await step.dispose();
-  const runner = await createBlockRunner(src.arch, 'cpu');
+  const runner = await createBlockRunner(src.arch, { ep: 'cpu' });
   const out = await forward(src, runner, seqs.map((q) => q.ids), { targets: seqs.map((q) => q.targets) });
   await runner.dispose();
   const nll = [...out.nll!].filter((v) => !Number.isNaN(v));
