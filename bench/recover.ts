@@ -14,7 +14,7 @@ import { loadTokenizer } from '../core/model/tokenizer';
 import { wikitext2 } from '../core/data/wikitext2';
 import { perplexityOfIds } from '../core/runtime/perplexity';
 import { createBlockRunner } from '../core/runtime/runner';
-import type { JobContext } from '../core/jobs/context';
+import type { JobContext } from '../core/base/job-context';
 import { sliceModel } from '../core/slicegpt/slice-model';
 import { openAnyModel } from '../core/slicegpt/open';
 import { recoverModel } from '../core/recover/train';

@@ -2,7 +2,7 @@
 // y = x·Wᵀ + (α/r)·(x·Aᵀ)·Bᵀ with A: r × in, B: out × r. A starts as PEFT's kaiming_uniform(a=√5)
 // (uniform in ±1/√in), B at zero, so training starts from the sliced model exactly.
 import type { LayerWeights, Linear } from '../model/weights';
-import type { TensorNames } from '../model/sliced-source';
+import type { TensorNames } from '../slicegpt/sliced-source';
 import { mulberry32 } from '../data/prng';
 
 export const LORA_ROLES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;

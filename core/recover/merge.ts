@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SLICING_CONFIG, type SlicedModelSource } from '../model/sliced-source';
+import { SLICING_CONFIG, type SlicedModelSource } from '../slicegpt/sliced-source';
 import { writeSafetensors } from '../model/safetensors-writer';
 import { SlicedModelWriter, type OutputDtype } from '../slicegpt/output';
 import type { SlicingConfigJson } from '../slicegpt/slicing-config';

@@ -6,7 +6,7 @@
 //
 // Memory: ORT keeps every activation of the step, so this suits the tiny and small models trained
 // here; a 7B model needs the layer-streamed variant (recompute per block) that is not built yet.
-import type { ArchSpec, ModelSource } from '../runtime/contract';
+import type { ArchSpec, ModelSource } from '../model/model-source';
 import type { ModelConfig } from '../model/config';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, NormSpec } from '../model/weights';
 import { causalMask, ropeTables } from '../runtime/rope';

@@ -3,8 +3,8 @@
 // `checkpointEvery` steps; merged into a new sliced model folder at the end (merge.ts).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkCancelled, type JobContext } from '../jobs/context';
-import { isSlicedModelFolder, SlicedModelSource, tensorNames } from '../model/sliced-source';
+import { checkCancelled, type JobContext } from '../base/job-context';
+import { isSlicedModelFolder, SlicedModelSource, tensorNames } from '../slicegpt/sliced-source';
 import { loadTokenizer } from '../model/tokenizer';
 import { openDataset } from '../data/open';
 import { sourceDtype } from '../slicegpt/output-size';

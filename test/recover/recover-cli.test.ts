@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { cli, cliChild, cliJson, models, storedRun } from '../transports/cli-helpers';
 import { killWhen, seeded, temps } from '../transports/kill-helpers';
 import { recoverModel, RecoverError } from '../../core/recover/train';
-import { quietContext } from '../../core/jobs/context';
+import { CancelledError, quietContext } from '../../core/base/job-context';
 
 const recoverArgs = (sliced: string, out: string) => ['recover', sliced, '--data', 'wikitext2', '--rank', '4', '--steps', '8', '--seqlen', '32', '--batch', '2', '--lr', '1e-3', '--warmup', '2', '--checkpoint-every', '2', '--out', out];
 
@@ -99,6 +99,25 @@ test('a learning rate that diverges stops the run at the first non-finite loss, 
     const kept = readdirSync(join(out, '.recover'));
     assert.equal(kept.length, 1);
     assert.ok(!existsSync(join(out, 'slicing_config.json')), 'a diverged run must not write a merged model');
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+});
+
+test('cancelling a recovery stops it at the next step with CancelledError, keeping its checkpoint; the same settings then resume from it', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'ss-rft-cancel-'));
+  try {
+    const sliced = join(data, 'sliced');
+    cliJson(data, 'slice', join(models, 'tiny-llama'), '--ratio', '0.25', '--nsamples', '4', '--seqlen', '64', '--sampling', 'first', '--out', sliced);
+    const out = join(data, 'out');
+    const o = { model: sliced, data: 'wikitext2', out, rank: 4, alpha: 10, steps: 5, lr: 1e-3, warmup: 0, decay: 'cosine' as const, batch: 1, accum: 1, seqlen: 32, clip: 1, weightDecay: 0, seed: 1, checkpointEvery: 1 };
+    const ac = new AbortController();
+    const ctx = { ...quietContext(ac.signal), progress: (p: { phase: string; data?: Record<string, unknown> }) => p.phase === 'train' && p.data?.step === 2 && ac.abort() };
+    await assert.rejects(recoverModel(ctx, o), (e: Error) => e instanceof CancelledError);
+    assert.deepEqual(readdirSync(join(out, '.recover')), ['ckpt-2']);
+    const r = await recoverModel(quietContext(), o);
+    assert.equal(r.resumedFrom, 2);
+    assert.equal(r.curve.length, 5);
   } finally {
     rmSync(data, { recursive: true, force: true });
   }

@@ -5,8 +5,8 @@
 // it, and its loss curve is kept as one layer_stats row per step (phase 'train-loss', layer = step).
 import { basename, join, resolve } from 'node:path';
 import { defineJob, type RunRecords } from '../registry';
-import { literal, nonEmptyString, number, object, optional, positiveInteger, integer, array, type Validator } from '../../api/validate';
-import { dataDir } from '../../paths';
+import { literal, nonEmptyString, number, object, optional, positiveInteger, integer, array, type Validator } from '../../base/validate';
+import { dataDir } from '../../base/paths';
 import type { RecoverOptions, RecoverResult } from '../../recover/train';
 import { LORA_ROLES, type LoraRole } from '../../recover/lora';
 import { datasetSpec } from './ppl';
