@@ -9,10 +9,20 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { cli, cliChild, cliJson, models, storedRun } from '../transports/cli-helpers';
 import { killWhen, seeded, temps } from '../transports/kill-helpers';
-import { recoverModel, RecoverError } from '../../core/recover/train';
+import { recoverModel, RecoverError, type RecoverOptions } from '../../core/recover/train';
 import { CancelledError, quietContext } from '../../core/base/job-context';
 
 const recoverArgs = (sliced: string, out: string) => ['recover', sliced, '--data', 'wikitext2', '--rank', '4', '--steps', '8', '--seqlen', '32', '--batch', '2', '--lr', '1e-3', '--warmup', '2', '--checkpoint-every', '2', '--out', out];
+
+/** tiny-llama sliced at 25 % (a few calibration windows: the tests need a slice, not a good one), recorded in `data`'s store. */
+function sliceTiny(data: string): string {
+  const sliced = join(data, 'sliced');
+  cliJson(data, 'slice', join(models, 'tiny-llama'), '--ratio', '0.25', '--nsamples', '4', '--seqlen', '64', '--sampling', 'first', '--out', sliced);
+  return sliced;
+}
+
+/** A five-step in-process recovery with a checkpoint after every step. */
+const small = (model: string, out: string): RecoverOptions => ({ model, data: 'wikitext2', out, rank: 4, alpha: 10, steps: 5, lr: 1e-3, warmup: 0, decay: 'cosine', batch: 1, accum: 1, seqlen: 32, clip: 1, weightDecay: 0, seed: 1, checkpointEvery: 1 });
 
 const filesOf = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.safetensors')).sort();
 
@@ -64,8 +74,7 @@ test('recover killed with -9 mid-training resumes with the same command to byte-
 test('recover refuses a rank above a layer\'s width, too little data and a dense model, each in one line', async () => {
   const data = mkdtempSync(join(tmpdir(), 'ss-rft-bad-'));
   try {
-    const sliced = join(data, 'sliced');
-    cliJson(data, 'slice', join(models, 'tiny-llama'), '--ratio', '0.25', '--nsamples', '4', '--seqlen', '64', '--sampling', 'first', '--out', sliced);
+    const sliced = sliceTiny(data);
     const one = (r: { code: number | null; err: string }) => r.err.trim().split('\n').filter((l) => l.startsWith('slice-studio:'));
     const rank = cli(data, 'recover', sliced, '--rank', '300', '--out', join(data, 'a'));
     assert.equal(rank.code, 1);
@@ -87,10 +96,9 @@ test('recover refuses a rank above a layer\'s width, too little data and a dense
 test('a learning rate that diverges stops the run at the first non-finite loss, naming the step, and keeps the last good checkpoint', async () => {
   const data = mkdtempSync(join(tmpdir(), 'ss-rft-nan-'));
   try {
-    const sliced = join(data, 'sliced');
-    cliJson(data, 'slice', join(models, 'tiny-llama'), '--ratio', '0.25', '--nsamples', '4', '--seqlen', '64', '--sampling', 'first', '--out', sliced);
+    const sliced = sliceTiny(data);
     const out = join(data, 'out');
-    const o = { model: sliced, data: 'wikitext2', out, rank: 4, alpha: 10, steps: 6, lr: 1e30, warmup: 0, decay: 'constant' as const, batch: 1, accum: 1, seqlen: 32, clip: 1, weightDecay: 0, seed: 1, checkpointEvery: 1 };
+    const o = { ...small(sliced, out), steps: 6, lr: 1e30, decay: 'constant' as const };
     await assert.rejects(recoverModel(quietContext(), o), (e: Error) => {
       assert.ok(e instanceof RecoverError);
       assert.match(e.message, /^training diverged: the loss became (NaN|Infinity) at step (\d+) \(learning rate 1\.00e\+30\); the last good checkpoint \(step \d+\) is kept in .*\.recover; lower --lr$/);
@@ -107,10 +115,9 @@ test('a learning rate that diverges stops the run at the first non-finite loss, 
 test('cancelling a recovery stops it at the next step with CancelledError, keeping its checkpoint; the same settings then resume from it', async () => {
   const data = mkdtempSync(join(tmpdir(), 'ss-rft-cancel-'));
   try {
-    const sliced = join(data, 'sliced');
-    cliJson(data, 'slice', join(models, 'tiny-llama'), '--ratio', '0.25', '--nsamples', '4', '--seqlen', '64', '--sampling', 'first', '--out', sliced);
+    const sliced = sliceTiny(data);
     const out = join(data, 'out');
-    const o = { model: sliced, data: 'wikitext2', out, rank: 4, alpha: 10, steps: 5, lr: 1e-3, warmup: 0, decay: 'cosine' as const, batch: 1, accum: 1, seqlen: 32, clip: 1, weightDecay: 0, seed: 1, checkpointEvery: 1 };
+    const o = small(sliced, out);
     const ac = new AbortController();
     const ctx = { ...quietContext(ac.signal), progress: (p: { phase: string; data?: Record<string, unknown> }) => p.phase === 'train' && p.data?.step === 2 && ac.abort() };
     await assert.rejects(recoverModel(ctx, o), (e: Error) => e instanceof CancelledError);
