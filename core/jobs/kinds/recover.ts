@@ -14,7 +14,7 @@ import { inRange, modelFolder } from './common';
 
 export type RecoverParams = Omit<RecoverOptions, 'out' | 'roles'> & { out?: string; roles?: LoraRole[] };
 
-/** The reference's run_finetuning.py defaults where they apply (r 32, α 10, lr 2e-4, cosine), scaled down in steps. */
+/** The reference's run_finetuning.py defaults where they apply (r 32, α 10, lr 2e-4, cosine), scaled down in steps; warm-up ≤ steps/10. */
 export const RECOVER_DEFAULTS = { data: 'alpaca', rank: 32, alpha: 10, steps: 200, lr: 2e-4, warmup: 10, decay: 'cosine', batch: 4, accum: 1, seqlen: 256, clip: 1, weightDecay: 0, seed: 42, checkpointEvery: 25 } as const;
 
 const shape = object({
@@ -49,9 +49,12 @@ export const recoverParams: Validator<RecoverParams> = {
     inRange(`${where}.clip`, p.clip, 0, 1e9, false);
     inRange(`${where}.weightDecay`, p.weightDecay, 0, 10, false);
     const d = { ...RECOVER_DEFAULTS };
+    // A short run still gets most of its steps at the full rate: warm-up at most a tenth of them.
+    const warmup = p.warmup ?? Math.min(d.warmup, Math.floor((p.steps ?? d.steps) / 10));
     return {
       ...d,
       ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)),
+      warmup,
       model: p.model,
       data: datasetSpec(p.data ?? d.data),
       ...(p.out ? { out: resolve(p.out) } : {}),
