@@ -163,3 +163,24 @@ test('one AdamW step on tiny-llama sliced 25 %: loss, gradients (per coordinate,
     assert.ok(Math.abs(got - want) <= 1e-5 * lr + 1e-7 * Math.abs(want), `${a[k].key}.${which}[${i}] after the step: ${got} vs reference ${want}`);
   });
 });
+
+test('the training graph\'s loss equals the runtime\'s NLL for OPT (learned positions, biases, ReLU) and Phi (parallel block, partial rotary, GELU) slices too', async () => {
+  for (const name of ['tiny-opt', 'tiny-phi']) {
+    const out = join(dir, name);
+    await sliceModel(quietContext(), { model: sharedModel(name), ratio: 0.25, cal: 'wikitext2', nsamples: 8, seqlen: 64, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep: 'cpu', resume: false, dtype: 'float32' });
+    const s = await SlicedModelSource.create(out);
+    const w = await loadModelWeights(s);
+    const a = initAdapters(w.layers, { rank: 4, alpha: 8 }, tensorNames(w.config), 3);
+    const { mb, seqs } = batch();
+    const step = await TrainStep.create(w, a, { batch: B, seq: S, scale: SCALE });
+    const { loss, grads } = await step.run(mb, a);
+    await step.dispose();
+    const runner = await createBlockRunner(s.arch, { ep: 'cpu' });
+    const fw = await forward(s, runner, seqs.map((q) => q.ids), { targets: seqs.map((q) => q.targets) });
+    await runner.dispose();
+    const nll = [...fw.nll!].filter((v) => !Number.isNaN(v));
+    const mean = nll.reduce((t, v) => t + v, 0) / nll.length;
+    assert.ok(Math.abs(loss - mean) / mean < 1e-6, `${name}: graph ${loss} vs runtime ${mean}`);
+    assert.ok(grads.some((g) => g.B.some((v) => v !== 0)), `${name}: no gradient reached B`);
+  }
+});
