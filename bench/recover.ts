@@ -5,7 +5,7 @@
 // --windows N) of the dense, sliced and recovered models, with the share of the sliced–dense gap won back
 // and the training tokens/s on this machine's CPU.
 //   flags: --models tiny-llama,tiny-opt --ratio 0.25 --rank 32 --alpha 10 --steps 150 --lr 1e-3 --warmup 10
-//          --batch 4 --accum 1 --seqlen 256 --decay cosine --windows N --save <name> (bench/results/<name>.json)
+//          --batch 4 --accum 1 --seqlen 256 --decay cosine --data wikitext2|alpaca|<file> --windows N --save <name> (bench/results/<name>.json)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,10 +28,11 @@ export async function main(args: string[]): Promise<void> {
   const ratio = Number(f.get('ratio') ?? 0.25);
   const num = (k: string, d: number) => Number(f.get(k) ?? d);
   const maxWindows = f.has('windows') ? Number(f.get('windows')) : undefined;
+  const data = f.get('data') ?? 'wikitext2';
   const train = { rank: num('rank', 32), alpha: num('alpha', 10), steps: num('steps', 150), lr: num('lr', 1e-3), warmup: num('warmup', 10), decay: (f.get('decay') ?? 'cosine') as LrDecay, batch: num('batch', 4), accum: num('accum', 1), seqlen: num('seqlen', 256), clip: 1, weightDecay: 0, seed: num('seed', 42) };
   const rows = (await wikitext2('test')).rows;
   const report: Record<string, unknown> = {
-    protocol: { slice: { ratio, calibration: 'wikitext2 validation (bundled), first 64 × 256', round: 8, sliceHead: false, storage: 'float32' }, training: { data: 'wikitext2 validation (bundled, tokenized release), consecutive 256-token windows', ...train, optimizer: 'AdamW (0.9, 0.999, 1e-8)', clipNorm: 1, targets: 'q,k,v,o,gate,up,down (all linears; no shortcut matrices)' }, ppl: { dataset: 'wikitext2 test', seqlen: 256, windows: maxWindows ?? 'all' }, ep: 'cpu', cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'} (shared with other jobs)` },
+    protocol: { slice: { ratio, calibration: 'wikitext2 validation (bundled), first 64 × 256', round: 8, sliceHead: false, storage: 'float32' }, training: { data: data === 'wikitext2' ? 'wikitext2 validation (bundled, tokenized release), consecutive windows' : data === 'alpaca' ? 'alpaca 5k (bundled), one padded example per record' : data, ...train, optimizer: 'AdamW (0.9, 0.999, 1e-8)', clipNorm: 1, targets: 'q,k,v,o,gate,up,down (all linears; no shortcut matrices)' }, ppl: { dataset: 'wikitext2 test', seqlen: 256, windows: maxWindows ?? 'all' }, ep: 'cpu', cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'} (shared with other jobs)` },
     models: {},
   };
   const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -51,7 +52,7 @@ export async function main(args: string[]): Promise<void> {
       log(`${name}: dense ${denseP.toFixed(3)} sliced ${slicedP.toFixed(3)} (d ${s.d})`);
       const rank = Math.min(train.rank, s.d);
       const ctx: JobContext = { ...quiet, progress: (p) => p.phase === 'train' && (p.data?.step as number) % 10 === 0 && log(`${name} ${p.message}`) };
-      const r = await recoverModel(ctx, { model: sliced, data: 'wikitext2', out: join(dir, 'recovered'), ...train, rank, checkpointEvery: train.steps });
+      const r = await recoverModel(ctx, { model: sliced, data, out: join(dir, 'recovered'), ...train, rank, checkpointEvery: train.steps });
       const recP = await ppl(await openAnyModel(r.out));
       const gapWon = (slicedP - recP) / (slicedP - denseP);
       log(`${name}: recovered ${recP.toFixed(3)}: ${(100 * gapWon).toFixed(1)} % of the gap; ${r.tokensPerSecond.toFixed(0)} training tokens/s`);
