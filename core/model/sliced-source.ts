@@ -14,7 +14,9 @@ import { parseConfig, type ModelConfig } from './config';
 import { SafetensorsModel } from './safetensors';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
 import type { ArchSpec, ModelSource } from '../runtime/contract';
-import { archSpec } from './adapters/index';
+import { archSpec } from './arch-spec';
+import { family, type LinearNames } from './families/index';
+import { inLayer } from './families/names';
 import { LIMITS, readJsonObjectSync } from './input-file';
 import { parseSlicingConfig } from '../slicegpt/slicing-config';
 
@@ -24,7 +26,7 @@ export class SlicedModelFormatError extends Error {
 
 export const SLICING_CONFIG = 'slicing_config.json';
 
-/** Hugging Face tensor-name prefixes of a family, for the pieces a sliced model keeps. */
+/** Hugging Face tensor names of a family, for the pieces a sliced model keeps (from the family's adapter). */
 export interface TensorNames {
   tokens: string;
   positions?: string;
@@ -35,33 +37,18 @@ export interface TensorNames {
 }
 
 export function tensorNames(config: ModelConfig): TensorNames {
-  switch (config.family) {
-    case 'opt':
-      return {
-        tokens: 'model.decoder.embed_tokens.weight',
-        positions: 'model.decoder.embed_positions.weight',
-        layer: (i) => `model.decoder.layers.${i}`,
-        q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.out_proj',
-        up: 'fc1', down: 'fc2',
-        head: 'lm_head',
-      };
-    case 'phi':
-      return {
-        tokens: 'model.embed_tokens.weight',
-        layer: (i) => `model.layers.${i}`,
-        q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.dense',
-        up: 'mlp.fc1', down: 'mlp.fc2',
-        head: 'lm_head',
-      };
-    default:
-      return {
-        tokens: 'model.embed_tokens.weight',
-        layer: (i) => `model.layers.${i}`,
-        q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj',
-        gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj',
-        head: 'lm_head',
-      };
-  }
+  const spec = family(config.family).adapter(config);
+  const l = spec.layer;
+  const rel = (x: LinearNames) => inLayer(spec, x);
+  return {
+    tokens: spec.tokens,
+    ...(spec.positions ? { positions: spec.positions } : {}),
+    layer: (i) => spec.layers.replaceAll('{i}', String(i)),
+    q: rel(l.q), k: rel(l.k), v: rel(l.v), o: rel(l.o),
+    ...(l.kind === 'sequential' && l.gate ? { gate: rel(l.gate) } : {}),
+    up: rel(l.up), down: rel(l.down),
+    head: spec.lm.p,
+  };
 }
 
 export function isSlicedModelFolder(folder: string): boolean {

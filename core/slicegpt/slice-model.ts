@@ -7,6 +7,7 @@ import type { JobContext } from '../jobs/context';
 import type { ExecutionProvider, ModelSource } from '../runtime/contract';
 import { openModel } from '../model/source';
 import { isSlicedModelFolder } from '../model/sliced-source';
+import { embeddingTables } from '../model/families/index';
 import { SliceOptionsError } from './errors';
 import { makeSchedule, type SliceSchedule } from './schedule';
 import { rotateAndSlice, type Calibration, type LayerTiming, type RotationProvider, type SignalStats } from './rotate-and-slice';
@@ -148,8 +149,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   } finally {
     await runner.dispose();
   }
-  const embeddingTables = cfg.family === 'opt' ? 2 : 1;
-  await writer.finish(o.model, toSlicingConfig(schedule, embeddingTables), {
+  await writer.finish(o.model, toSlicingConfig(schedule, embeddingTables(cfg)), {
     slicedBy: 'Slice Studio (SliceGPT)',
     source: resolve(o.model),
     ratio: o.ratio,

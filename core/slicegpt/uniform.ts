@@ -23,6 +23,7 @@ import type { ModelSource } from '../runtime/contract';
 import type { LayerWeights } from '../model/weights';
 import { openModel } from '../model/source';
 import { isSlicedModelFolder } from '../model/sliced-source';
+import { embeddingTables } from '../model/families/index';
 import { eigh } from '../linalg/eigh';
 import { gemm } from '../linalg/matmul';
 import { SliceOptionsError } from './errors';
@@ -276,8 +277,7 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
   }
   await writer.writeHead(await rotateHead(fuseHead(cfg, await src.head()), rot, d));
 
-  const embeddingTables = cfg.family === 'opt' ? 2 : 1;
-  await writer.finish(o.model, toSlicingConfig(schedule, embeddingTables), {
+  await writer.finish(o.model, toSlicingConfig(schedule, embeddingTables(cfg)), {
     slicedBy: 'Slice Studio (SliceGPT, uniform rotation)',
     rotation: 'uniform',
     source: resolve(o.model),

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, renameSync, statfsSync, writeFileSync } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../../jobs/context';
 import { isSlicedModelFolder, type SlicedModelSource } from '../../model/sliced-source';
+import { FAMILIES, family } from '../../model/families/index';
 import { openAnyModel } from '../../slicegpt/open';
 import type { ModelSource } from '../../runtime/contract';
 import type { LayerWeights, Linear, NormSpec } from '../../model/weights';
@@ -85,8 +86,8 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   ctx.progress({ phase: 'load', fraction: 0, message: `opening ${o.model}` });
   const src: ModelSource = await openAnyModel(o.model);
   const cfg = src.config;
-  if (cfg.family !== 'llama' && cfg.family !== 'mistral')
-    throw new GgufUnsupportedError(`GGUF export supports the llama family (llama, mistral); ${o.model} is ${cfg.family}`);
+  if (family(cfg.family).gguf !== 'llama')
+    throw new GgufUnsupportedError(`GGUF export supports the llama family (${FAMILIES.filter((f) => f.gguf === 'llama').map((f) => f.id).join(', ')}); ${o.model} is ${cfg.family}`);
   if (cfg.attentionBias || cfg.attentionOutBias || cfg.mlpBias) throw new GgufUnsupportedError('GGUF export of llama models with attention or MLP biases is not supported');
   if (!cfg.rope) throw new GgufUnsupportedError('GGUF export needs a rotary-embedding model');
   const ropeType = cfg.rope.type;
