@@ -1,0 +1,147 @@
+// The export formats table: one row per format — what the Export panel shows (runtimes, dtypes, limits), the
+// dtypes the engine takes, how it is written and how it is verified. The CLI, the export job's validator,
+// the API's catalog and exportModel/verifyExport all read this table. Writers and verifiers are imported
+// when called: the job registry reads the ids without loading onnxruntime or llama.cpp.
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { JobContext } from '../jobs/context';
+import { ExportError } from './errors';
+import { ONNX_MODEL, readManifest } from './model-files';
+import type { VerifyOptions, VerifyResult } from './verify-onnx';
+
+export const DTYPES = ['f32', 'f16', 'q8_0', 'q4_0'] as const;
+export type ExportDtype = (typeof DTYPES)[number];
+
+export interface ExportResult {
+  /** A row id of EXPORT_FORMATS. */
+  format: string;
+  /** Absolute path of what was written (folder or file). */
+  path: string;
+  dtype: string;
+  bytes: number;
+  files: { name: string; bytes: number }[];
+  seconds: number;
+  runtime: string;
+  /** The format's own result, for details (per-file sizes, GGUF metadata…). */
+  details: unknown;
+}
+
+export interface WriteOptions {
+  model: string;
+  dtype?: ExportDtype;
+  out: string;
+  overwrite?: boolean;
+}
+
+/** What the renderer and the CLI show of a format (the catalog's rows). */
+export interface ExportFormatInfo {
+  id: string;
+  label: string;
+  /** Runtimes that load it, in a few words (the compatibility matrix). */
+  runtimes: string;
+  /** Dtypes it takes, the default first. */
+  dtypes: readonly ExportDtype[];
+  /** Which slices it can hold. */
+  slices: string;
+  limits: string;
+  /** A folder, or one file (named `.gguf`…). */
+  output: { kind: 'folder' } | { kind: 'file'; extension: string };
+}
+
+export interface ExportFormatModule extends ExportFormatInfo {
+  /** Recorded with the artifact: which runtime loads it. */
+  runtime: string;
+  write(ctx: JobContext, o: WriteOptions, runtime: string): Promise<ExportResult>;
+  /** Whether `path` is an export of this format (verifyExport asks each row in turn). */
+  holds(path: string, isDir: boolean): boolean;
+  verify(path: string, o: VerifyOptions, ctx: JobContext): Promise<VerifyResult>;
+}
+
+const files = (r: { out: string; dtype: string; bytes: number; files: { name: string; bytes: number }[]; seconds: number }, format: string, runtime: string, details: unknown): ExportResult =>
+  ({ format, path: r.out, dtype: r.dtype, bytes: r.bytes, files: r.files, seconds: r.seconds, runtime, details });
+
+/** The dtypes ONNX and safetensors take (exportModel has refused the others with the row's own message). */
+function floatDtype(d: ExportDtype | undefined): 'f32' | 'f16' | undefined {
+  if (d === undefined || d === 'f32' || d === 'f16') return d;
+  throw new ExportError(`--dtype ${d} is a GGUF type`);
+}
+
+export const EXPORT_FORMATS = [
+  {
+    id: 'onnx',
+    label: 'ONNX',
+    runtimes: 'onnxruntime, onnxruntime-genai, Optimum-style loaders',
+    runtime: 'onnxruntime (plain InferenceSession, onnxruntime-genai, Optimum-style loaders)',
+    dtypes: ['f32', 'f16'],
+    slices: 'per-layer and uniform rotation, dense',
+    limits: 'one decoder graph with KV cache; weights as external data',
+    output: { kind: 'folder' },
+    async write(ctx, o, runtime) {
+      const { exportOnnx } = await import('./onnx');
+      const r = await exportOnnx(ctx, { model: o.model, out: o.out, dtype: floatDtype(o.dtype), overwrite: o.overwrite });
+      return files(r, 'onnx', runtime, r);
+    },
+    holds: (path, isDir) => (isDir ? existsSync(join(path, ONNX_MODEL)) : path.endsWith('.onnx')),
+    async verify(path, o, ctx) {
+      const folder = statSync(path).isDirectory() ? path : dirname(path);
+      if (folder !== path && !path.endsWith(ONNX_MODEL)) throw new ExportError(`expected an export folder with ${ONNX_MODEL}, got ${path}`);
+      const { verifyOnnx } = await import('./verify-onnx');
+      return { ...(await verifyOnnx(folder, o, ctx)), dtype: readManifest(folder)?.dtype ?? null };
+    },
+  },
+  {
+    id: 'gguf',
+    label: 'GGUF',
+    runtimes: 'llama.cpp, Ollama, LM Studio',
+    runtime: 'llama.cpp (Ollama, LM Studio, node-llama-cpp)',
+    dtypes: ['f16', 'q8_0', 'q4_0', 'f32'],
+    slices: 'uniform rotation only (no shortcut matrices), dense',
+    limits: 'llama family; D′ a multiple of 32 for Q8_0 / Q4_0',
+    output: { kind: 'file', extension: '.gguf' },
+    async write(ctx, o, runtime) {
+      const { exportGgufFile } = await import('./gguf-file');
+      return exportGgufFile(ctx, o, runtime);
+    },
+    holds: (path, isDir) => !isDir && path.toLowerCase().endsWith('.gguf'),
+    async verify(path, o, ctx) {
+      const { verifyGgufExport } = await import('./gguf-file');
+      return verifyGgufExport(path, o, ctx);
+    },
+  },
+  {
+    id: 'safetensors',
+    label: 'safetensors',
+    runtimes: 'Slice Studio, TransformerCompression',
+    runtime: 'Slice Studio, microsoft/TransformerCompression',
+    dtypes: ['f32', 'f16'],
+    slices: 'per-layer and uniform rotation, dense',
+    limits: 'folder with slicing_config.json and a README',
+    output: { kind: 'folder' },
+    async write(ctx, o, runtime) {
+      const { exportSafetensors } = await import('./safetensors');
+      const r = await exportSafetensors(ctx, { model: o.model, out: o.out, dtype: floatDtype(o.dtype), overwrite: o.overwrite });
+      return files(r, 'safetensors', runtime, r);
+    },
+    holds: (path, isDir) => isDir && existsSync(join(path, 'slicing_config.json')),
+    async verify(path) {
+      throw new ExportError(`${path} is a safetensors (sliced model) folder: Slice Studio runs it directly (slice-studio ppl ${path}); verify-export checks ONNX folders and .gguf files`);
+    },
+  },
+] as const satisfies readonly ExportFormatModule[];
+
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]['id'];
+export const FORMATS: readonly ExportFormat[] = EXPORT_FORMATS.map((f) => f.id);
+
+/** The row of a format id, or undefined (callers turn that into their own one-line error). */
+export const exportFormat = (id: string): ExportFormatModule | undefined => (EXPORT_FORMATS as readonly ExportFormatModule[]).find((f) => f.id === id);
+
+/** The default output name: `<model>-<format>[-<dtype>]`, with the format's extension where it is one file. */
+export function exportName(model: string, format: string, dtype?: string): string {
+  const f = exportFormat(format);
+  return `${basename(resolve(model))}-${format}${dtype ? `-${dtype}` : ''}${f?.output.kind === 'file' ? f.output.extension : ''}`;
+}
+
+/** The catalog's view of the table: everything but the functions. */
+export function exportFormatInfo(): ExportFormatInfo[] {
+  return EXPORT_FORMATS.map(({ id, label, runtimes, dtypes, slices, limits, output }) => ({ id, label, runtimes, dtypes, slices, limits, output }));
+}
