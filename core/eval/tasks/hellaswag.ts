@@ -61,6 +61,7 @@ export function hellaswagDoc(lines: string[], index: number): EvalDoc {
 
 export const hellaswag: TaskSpec = {
   name: 'hellaswag',
+  label: 'HellaSwag',
   title: 'HellaSwag validation',
   size: 10042,
   primaryMetric: 'acc_norm',

@@ -28,6 +28,8 @@ export interface EvalDoc {
 
 export interface TaskSpec {
   name: TaskName;
+  /** What every screen calls it ("ARC-e"); files and CSV columns keep `name` (lm-eval's). */
+  label: string;
   /** Dataset and split, as a person would say it. */
   title: string;
   /** Items in the full split. */
@@ -37,6 +39,9 @@ export interface TaskSpec {
   /** The first `limit` documents (all when absent). */
   load(limit?: number): EvalDoc[];
 }
+
+/** What clients see of a task (the API's catalog): everything but the loader. */
+export type TaskInfo = Omit<TaskSpec, 'load'>;
 
 /** lm-eval's default `target_delimiter` between context and continuation. */
 export const TARGET_DELIMITER = ' ';
