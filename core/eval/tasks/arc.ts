@@ -3,7 +3,7 @@
 //   doc_to_target: choices.label.index(answerKey)
 // Items have 3–5 choices and labels either A–E or 1–5; the gold index is looked up, never assumed.
 import { checkLimit, evalFile, readJsonl } from './data';
-import { EvalDataError, TARGET_DELIMITER, type EvalDoc, type TaskSpec } from './types';
+import { EvalDataError, TARGET_DELIMITER, type EvalDoc, type TaskSpec, TASK_INFO } from './types';
 
 interface ArcRow {
   id: string;
@@ -25,19 +25,11 @@ export function loadArc(folder: string, file: string, limit?: number): EvalDoc[]
 }
 
 export const arcEasy: TaskSpec = {
-  name: 'arc_easy',
-  label: 'ARC-e',
-  title: 'ARC-Easy test',
-  size: 2376,
-  primaryMetric: 'acc_norm',
+  ...TASK_INFO.arc_easy,
   load: (limit) => loadArc('arc_easy', 'ARC-Easy-Test.jsonl', limit),
 };
 
 export const arcChallenge: TaskSpec = {
-  name: 'arc_challenge',
-  label: 'ARC-c',
-  title: 'ARC-Challenge test',
-  size: 1172,
-  primaryMetric: 'acc_norm',
+  ...TASK_INFO.arc_challenge,
   load: (limit) => loadArc('arc_challenge', 'ARC-Challenge-Test.jsonl', limit),
 };

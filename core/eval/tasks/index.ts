@@ -2,7 +2,7 @@
 import { arcChallenge, arcEasy } from './arc';
 import { hellaswag } from './hellaswag';
 import { piqa } from './piqa';
-import { EvalDataError, TASK_NAMES, type TaskInfo, type TaskName, type TaskSpec } from './types';
+import { EvalDataError, TASK_INFO, TASK_NAMES, type TaskInfo, type TaskName, type TaskSpec } from './types';
 import { winogrande } from './winogrande';
 
 export * from './types';
@@ -35,8 +35,5 @@ export function parseTasks(spec?: string | readonly string[]): TaskSpec[] {
 
 /** The tasks as clients see them (the API's catalog), in TASK_NAMES order. */
 export function taskInfo(): TaskInfo[] {
-  return TASK_NAMES.map((n) => {
-    const { load: _load, ...info } = TASKS[n];
-    return info;
-  });
+  return TASK_NAMES.map((n) => TASK_INFO[n]);
 }

@@ -2,7 +2,7 @@
 //   doc_to_text: "Question: {{goal}}\nAnswer:"   doc_to_choice: [sol1, sol2]   target: label
 // Each continuation is " " + solution, unchanged (trailing spaces in the data are kept, as lm-eval does).
 import { loadLabelled } from './data';
-import { TARGET_DELIMITER, type EvalDoc, type TaskSpec } from './types';
+import { TARGET_DELIMITER, TASK_INFO, type EvalDoc, type TaskSpec } from './types';
 
 interface PiqaRow {
   goal: string;
@@ -17,10 +17,6 @@ export function piqaDoc(row: PiqaRow, label: number, index: number): EvalDoc {
 }
 
 export const piqa: TaskSpec = {
-  name: 'piqa',
-  label: 'PIQA',
-  title: 'PIQA validation',
-  size: 1838,
-  primaryMetric: 'acc_norm',
+  ...TASK_INFO.piqa,
   load: (limit) => loadLabelled('piqa', 'valid.jsonl', 'valid-labels.lst', limit, piqaDoc),
 };

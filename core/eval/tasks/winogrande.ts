@@ -6,7 +6,7 @@
 //   doc_to_target: sentence[idx+1:].strip()        gold: {"1": 0, "2": 1}[answer]
 // acc_norm (not reported by lm-eval for this task) would divide by the partial contexts' lengths.
 import { loadLabelled } from './data';
-import { EvalDataError, TARGET_DELIMITER, type EvalDoc, type TaskSpec } from './types';
+import { EvalDataError, TARGET_DELIMITER, type EvalDoc, type TaskSpec, TASK_INFO } from './types';
 
 interface WinograndeRow {
   qID: string;
@@ -33,10 +33,6 @@ export function winograndeDoc(row: WinograndeRow, answer: number, index: number)
 }
 
 export const winogrande: TaskSpec = {
-  name: 'winogrande',
-  label: 'WinoGrande',
-  title: 'WinoGrande dev (winogrande_xl validation)',
-  size: 1267,
-  primaryMetric: 'acc',
+  ...TASK_INFO.winogrande,
   load: (limit) => loadLabelled('winogrande', 'dev.jsonl', 'dev-labels.lst', limit, winograndeDoc),
 };
