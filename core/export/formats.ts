@@ -8,30 +8,9 @@ import type { JobContext } from '../jobs/context';
 import { ExportError } from './errors';
 import { ONNX_MODEL, readManifest } from './model-files';
 import type { VerifyOptions, VerifyResult } from './verify-onnx';
+import type { ExportDtype, ExportResult, WriteOptions } from './export-types';
 
-export const DTYPES = ['f32', 'f16', 'q8_0', 'q4_0'] as const;
-export type ExportDtype = (typeof DTYPES)[number];
-
-export interface ExportResult {
-  /** A row id of EXPORT_FORMATS. */
-  format: string;
-  /** Absolute path of what was written (folder or file). */
-  path: string;
-  dtype: string;
-  bytes: number;
-  files: { name: string; bytes: number }[];
-  seconds: number;
-  runtime: string;
-  /** The format's own result, for details (per-file sizes, GGUF metadata…). */
-  details: unknown;
-}
-
-export interface WriteOptions {
-  model: string;
-  dtype?: ExportDtype;
-  out: string;
-  overwrite?: boolean;
-}
+export { DTYPES, type ExportDtype, type ExportResult, type WriteOptions } from './export-types';
 
 /** What the renderer and the CLI show of a format (the catalog's rows). */
 export interface ExportFormatInfo {

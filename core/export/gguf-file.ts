@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { JobContext } from '../jobs/context';
 import { ExportError } from './errors';
-import type { ExportResult, WriteOptions } from './formats';
+import type { ExportResult, WriteOptions } from './export-types';
 import { exportGguf } from './gguf/index';
 import { isGgufFile } from './gguf/replaceable';
 import { releaseLlama, verifyGguf, type VerifyGgufResult } from './verify-gguf';
