@@ -28,6 +28,8 @@ export interface ExportFormatInfo {
 }
 
 export interface ExportFormatModule extends ExportFormatInfo {
+  /** Dtypes the engine also writes on request (CLI, API) but the app does not offer. */
+  alsoAccepts?: readonly ExportDtype[];
   /** Recorded with the artifact: which runtime loads it. */
   runtime: string;
   write(ctx: JobContext, o: WriteOptions, runtime: string): Promise<ExportResult>;
@@ -73,7 +75,9 @@ export const EXPORT_FORMATS = [
     label: 'GGUF',
     runtimes: 'llama.cpp, Ollama, LM Studio',
     runtime: 'llama.cpp (Ollama, LM Studio, node-llama-cpp)',
-    dtypes: ['f16', 'q8_0', 'q4_0', 'f32'],
+    dtypes: ['f16', 'q8_0', 'q4_0'],
+    // f32 GGUF is written on request (CLI, API); the app offers the types llama.cpp users load.
+    alsoAccepts: ['f32'],
     slices: 'uniform rotation only (no shortcut matrices), dense',
     limits: 'llama family; D′ a multiple of 32 for Q8_0 / Q4_0',
     output: { kind: 'file', extension: '.gguf' },
