@@ -27,7 +27,7 @@ import { synthModel } from '../core/synth/synth';
 import { inspectModel } from '../core/model/inspect';
 import { plan, predictSlice, readPlanConfig } from '../core/plan/index';
 import { sliceModel } from '../core/slicegpt/slice-model';
-import { openAnyModel } from '../core/slicegpt/open';
+import { openAnyModel } from '../core/model/open';
 import { perplexity } from '../core/runtime/perplexity';
 import { exportModel } from '../core/export/index';
 import { verifyExport } from '../core/export/verify';

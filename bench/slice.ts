@@ -29,7 +29,7 @@ import { createBlockRunner, type OrtRunner } from '../core/runtime/runner';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { quietContext, type JobContext } from '../core/jobs/context';
 import { sliceModel } from '../core/slicegpt/slice-model';
-import { openAnyModel } from '../core/slicegpt/open';
+import { openAnyModel } from '../core/model/open';
 import { loadCalibration } from '../core/slicegpt/calibration-input';
 import { SyntheticSource } from '../core/slicegpt/synthetic-source';
 import { rotateAndSlice } from '../core/slicegpt/rotate-and-slice';

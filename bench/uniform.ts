@@ -18,7 +18,7 @@ import type { ExecutionProvider } from '../core/runtime/contract';
 import type { JobContext } from '../core/jobs/context';
 import { sliceUniform } from '../core/slicegpt/uniform';
 import { sliceModel } from '../core/slicegpt/slice-model';
-import { openAnyModel } from '../core/slicegpt/open';
+import { openAnyModel } from '../core/model/open';
 import { loadCalibration } from '../core/slicegpt/calibration-input';
 import { flags } from './lib/flags';
 import { SHARED_MODELS } from '../test/shared';

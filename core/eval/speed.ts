@@ -10,7 +10,7 @@ import { checkCancelled, type JobContext } from '../jobs/context';
 import type { ExecutionProvider, ModelSource } from '../runtime/contract';
 import { createBlockRunner, type KvCache, type OrtRunner } from '../runtime/runner';
 import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
-import { openEvalModel } from './model';
+import { openAnyModel } from '../model/open';
 
 export interface BenchParams {
   /** Model folder (dense or sliced). Ignored when `source` is given. */
@@ -158,7 +158,7 @@ export async function bench(ctx: JobContext, params: BenchParams): Promise<Bench
 
   let t = now();
   ctx.progress({ phase: 'load', fraction: 0, message: 'loading weights' });
-  const source = params.source ?? (await openEvalModel(params.model));
+  const source = params.source ?? (await openAnyModel(params.model));
   if (P + steps + 1 > source.config.maxPositions) {
     throw new BenchError(`prompt (${P}) + new tokens (${steps + 1}) exceed the model's ${source.config.maxPositions} positions`);
   }

@@ -18,7 +18,7 @@ import { notAModel } from '../model/not-a-model';
 import { checkCancelled, type JobContext } from '../jobs/context';
 import { listModelTensors } from '../model/safetensors';
 import { isSlicedModelFolder } from '../model/sliced-source';
-import { openAnyModel } from '../slicegpt/open';
+import { openAnyModel } from '../model/open';
 import type { ModelSource } from '../runtime/contract';
 import { buildGraph } from '../runtime/graphs/index';
 import { ropeTables } from '../runtime/rope';

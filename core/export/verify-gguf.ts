@@ -214,7 +214,7 @@ export async function verifyGguf(file: string, o: VerifyGgufOptions = {}, ctx: J
 
     if (o.compare && source) {
       ctx.progress({ phase: 'in-app', fraction: 0 });
-      const { openAnyModel } = await import('../slicegpt/open');
+      const { openAnyModel } = await import('../model/open');
       const { perplexityWithRunner } = await import('../runtime/perplexity');
       const { generateWithRunner } = await import('../runtime/generate');
       const src = await openAnyModel(source);

@@ -184,7 +184,7 @@ export async function protocolIds(tok: Tokenizer, seqLen: number, maxWindows?: n
 
 /** The app's own numbers for a model folder (dense or sliced), on the same ids and prompt. */
 export async function inAppNumbers(ctx: JobContext, source: string, ids: number[], o: { seqLen: number; maxWindows?: number; prompt: number[]; maxNewTokens: number }): Promise<{ perplexity: PplNumbers; greedy: GreedyNumbers }> {
-  const { openAnyModel } = await import('../slicegpt/open');
+  const { openAnyModel } = await import('../model/open');
   const { perplexity } = await import('../runtime/perplexity');
   const { generateWithRunner } = await import('../runtime/generate');
   if (!existsSync(join(source, 'config.json'))) throw new ExportError(`--source ${source} is not a model folder (no config.json)`);

@@ -8,7 +8,7 @@ import { quietContext } from '../../core/jobs/context';
 import { exportSafetensors } from '../../core/export/safetensors';
 import { ExportError } from '../../core/export/errors';
 import { readSafetensorsHeader } from '../../core/model/safetensors';
-import { openAnyModel } from '../../core/slicegpt/open';
+import { openAnyModel } from '../../core/model/open';
 import { perplexity } from '../../core/runtime/perplexity';
 import { modelPath, sliceShared, tempDir } from './helpers';
 import { OUTPUT_MARKER } from '../../core/output-marker';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAnyModel } from '../../core/slicegpt/open';
+import { openAnyModel } from '../../core/model/open';
 import { summarizeModel } from '../../core/jobs/kinds/common';
 import { isUserError } from '../../core/jobs/protocol';
 import { sharedModel } from '../shared';

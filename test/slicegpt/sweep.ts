@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openModel } from '../../core/model/source';
 import { sliceModel } from '../../core/slicegpt/slice-model';
-import { openAnyModel } from '../../core/slicegpt/open';
+import { openAnyModel } from '../../core/model/open';
 import { loadCalibration } from '../../core/slicegpt/calibration-input';
 import { perplexityOfIds } from '../../core/runtime/perplexity';
 import { quietContext } from '../../core/jobs/context';

@@ -13,7 +13,7 @@ import { inspectModel } from '../../core/model/inspect';
 import { openModel } from '../../core/model/source';
 import { perplexity } from '../../core/runtime/perplexity';
 import { sliceModel } from '../../core/slicegpt/slice-model';
-import { openAnyModel } from '../../core/slicegpt/open';
+import { openAnyModel } from '../../core/model/open';
 import { sharedModel } from '../shared';
 import { OUTPUT_MARKER } from '../../core/output-marker';
 

@@ -6,14 +6,14 @@ import { mkdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync, exis
 import { join, relative, isAbsolute } from 'node:path';
 import { listModelTensors, SafetensorsModel } from '../../../core/model/safetensors';
 import { inspectModel } from '../../../core/model/inspect';
-import { openAnyModel } from '../../../core/slicegpt/open';
+import { openAnyModel } from '../../../core/model/open';
 import { summarizeModel } from '../../../core/jobs/kinds/common';
 import { readPlanConfig, plan, estimate, formatPlan } from '../../../core/plan/index';
 import { loadTokenizer, type Tokenizer } from '../../../core/model/tokenizer';
 import { openDataset } from '../../../core/data/open';
 import { calibrationWindows } from '../../../core/data/calibration';
 import { hubCachePath, hubDataset } from '../../../core/data/hub';
-import { Store } from '../../../core/store/index';
+import { Store } from '../../../core/store/store';
 import { GiB } from '../../../core/plan/index';
 import { int, pick, mutateBytes, mutateJsonFile, mutateTextFile, hostileValue, brief, type Rng } from './mutate';
 import {

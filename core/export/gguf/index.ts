@@ -13,7 +13,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../../jobs/context';
 import { isSlicedModelFolder, type SlicedModelSource } from '../../model/sliced-source';
 import { FAMILIES, family } from '../../model/families/index';
-import { openAnyModel } from '../../slicegpt/open';
+import { openAnyModel } from '../../model/open';
 import type { ModelSource } from '../../runtime/contract';
 import type { LayerWeights, Linear, NormSpec } from '../../model/weights';
 import { FileType, GGML_QUANT_VERSION, GgmlType, type GgufDtype } from './constants';

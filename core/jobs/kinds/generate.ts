@@ -47,7 +47,7 @@ export const generateJob = defineJob({
   ep: (p) => p.ep,
   async run(ctx, p): Promise<GenerateJobResult> {
     const { generate } = await import('../../runtime/generate');
-    const { openAnyModel } = await import('../../slicegpt/open');
+    const { openAnyModel } = await import('../../model/open');
     ctx.progress({ phase: 'load', fraction: 0, message: `opening ${p.model}` });
     const model = await openAnyModel(p.model);
     const rss = new RssPeak();

@@ -73,7 +73,7 @@ export type PplJobResult = PerplexityResult & {
 /** Perplexity of an open or named model; shared with the eval job's optional `ppl: true`. */
 export async function runPerplexity(ctx: JobContext, p: Omit<PplParams, 'model'> & { model: string }): Promise<Omit<PplJobResult, 'model' | 'peakRssBytes'>> {
   const { perplexity } = await import('../../runtime/perplexity');
-  const { openAnyModel } = await import('../../slicegpt/open');
+  const { openAnyModel } = await import('../../model/open');
   ctx.progress({ phase: 'load', fraction: 0, message: `opening ${p.model}` });
   const source = await openAnyModel(p.model);
   let rows: string[] | undefined;
