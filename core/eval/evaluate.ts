@@ -4,8 +4,9 @@
 // with standard errors. Per-item log-likelihoods go to a JSON-lines artifact when asked for.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { checkCancelled, type JobContext } from '../jobs/context';
-import type { BlockRunner, ExecutionProvider, ModelSource } from '../runtime/contract';
+import { checkCancelled, type JobContext } from '../base/job-context';
+import type { BlockRunner, ExecutionProvider } from '../runtime/contract';
+import type { ModelSource } from '../model/model-source';
 import { createBlockRunner } from '../runtime/runner';
 import { encodePair, modelInput, prefixTokenId, type EvalTokenizer, type ModelInput } from './encode';
 import { LoglikelihoodScorer } from './loglikelihood';
@@ -118,7 +119,7 @@ export async function evaluate(ctx: JobContext, params: EvaluateParams, deps: Ev
 
   t0 = now();
   ctx.progress({ phase: 'load', fraction: 0, message: 'opening model' });
-  const source = deps.source ?? (await (await import('../model/open')).openAnyModel(params.model));
+  const source = deps.source ?? (await (await import('../slicegpt/open')).openAnyModel(params.model));
   const tokenizer = deps.tokenizer ?? (await loadTokenizerFor(source.folder));
   const runner = deps.runner ?? (await createBlockRunner(source.arch, { ep }));
   timings.loadModel = now() - t0;

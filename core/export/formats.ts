@@ -4,7 +4,7 @@
 // when called: the job registry reads the ids without loading onnxruntime or llama.cpp.
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { JobContext } from '../jobs/context';
+import type { JobContext } from '../base/job-context';
 import { ExportError } from './errors';
 import { ONNX_MODEL, readManifest } from './model-files';
 import type { VerifyOptions, VerifyResult } from './verify-onnx';

@@ -2,7 +2,7 @@
 // gguf/, checked in llama.cpp through node-llama-cpp (verify-gguf.ts).
 import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import type { JobContext } from '../jobs/context';
+import type { JobContext } from '../base/job-context';
 import { ExportError } from './errors';
 import type { ExportResult, WriteOptions } from './export-types';
 import { exportGguf } from './gguf/index';

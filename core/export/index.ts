@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { notAModel } from '../model/not-a-model';
-import type { JobContext } from '../jobs/context';
+import type { JobContext } from '../base/job-context';
 import { ExportError } from './errors';
 import { DTYPES, exportFormat, FORMATS, type ExportDtype, type ExportFormat, type ExportResult } from './formats';
 

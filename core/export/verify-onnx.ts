@@ -7,7 +7,7 @@
 import ort from 'onnxruntime-node';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkCancelled, quietContext, type JobContext } from '../jobs/context';
+import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
 import { parseConfig, type ModelConfig } from '../model/config';
 import { loadTokenizer, type Tokenizer } from '../model/tokenizer';
 import { wikitext2 } from '../data/wikitext2';
@@ -184,7 +184,7 @@ export async function protocolIds(tok: Tokenizer, seqLen: number, maxWindows?: n
 
 /** The app's own numbers for a model folder (dense or sliced), on the same ids and prompt. */
 export async function inAppNumbers(ctx: JobContext, source: string, ids: number[], o: { seqLen: number; maxWindows?: number; prompt: number[]; maxNewTokens: number }): Promise<{ perplexity: PplNumbers; greedy: GreedyNumbers }> {
-  const { openAnyModel } = await import('../model/open');
+  const { openAnyModel } = await import('../slicegpt/open');
   const { perplexity } = await import('../runtime/perplexity');
   const { generateWithRunner } = await import('../runtime/generate');
   if (!existsSync(join(source, 'config.json'))) throw new ExportError(`--source ${source} is not a model folder (no config.json)`);

@@ -2,7 +2,7 @@
 // greedy continuation next to the app's numbers. Which runtime: the first row of the formats table
 // (formats.ts) that holds the path — ONNX folders to onnxruntime-node, .gguf files to llama.cpp.
 import { existsSync, statSync } from 'node:fs';
-import { quietContext, type JobContext } from '../jobs/context';
+import { quietContext, type JobContext } from '../base/job-context';
 import { ExportError } from './errors';
 import { EXPORT_FORMATS } from './formats';
 import type { VerifyOptions, VerifyResult } from './verify-onnx';

@@ -1,7 +1,7 @@
 // The ArchSpec the block graphs need, from a parsed config; shapes the runtime cannot run are refused here.
 import { ConfigError } from './config-fields';
 import type { ModelConfig } from './config-shape';
-import type { ArchSpec } from '../runtime/contract';
+import type { ArchSpec } from './model-source';
 
 export function archSpec(c: ModelConfig): ArchSpec {
   if (c.rope && c.rope.type !== 'default')

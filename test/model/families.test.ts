@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FAMILIES, family } from '../../core/model/families/index';
 import { ConfigError, detectFamily, parseConfig } from '../../core/model/config';
-import { tensorNames } from '../../core/model/sliced-source';
+import { tensorNames } from '../../core/slicegpt/sliced-source';
 import { TINY_CONFIGS } from '../runtime/random-folder';
 
 test('every family row keeps all its layer tensors under its layer prefix (the sliced format relies on it)', () => {

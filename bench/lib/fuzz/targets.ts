@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync, exis
 import { join, relative, isAbsolute } from 'node:path';
 import { listModelTensors, SafetensorsModel } from '../../../core/model/safetensors';
 import { inspectModel } from '../../../core/model/inspect';
-import { openAnyModel } from '../../../core/model/open';
+import { openAnyModel } from '../../../core/slicegpt/open';
 import { summarizeModel } from '../../../core/jobs/kinds/common';
 import { readPlanConfig, plan, estimate, formatPlan } from '../../../core/plan/index';
 import { loadTokenizer, type Tokenizer } from '../../../core/model/tokenizer';

@@ -2,7 +2,7 @@
 // the text as its result and the speed as metrics; each new token is streamed as a progress message.
 import type { ExecutionProvider } from '../../runtime/contract';
 import { defineJob, type RunRecords } from '../registry';
-import { object, optional, positiveInteger, string, type Validator } from '../../api/validate';
+import { object, optional, positiveInteger, string, type Validator } from '../../base/validate';
 import { executionProvider, inRange, modelFolder, RssPeak } from './common';
 
 export interface GenerateParams {
@@ -47,7 +47,7 @@ export const generateJob = defineJob({
   ep: (p) => p.ep,
   async run(ctx, p): Promise<GenerateJobResult> {
     const { generate } = await import('../../runtime/generate');
-    const { openAnyModel } = await import('../../model/open');
+    const { openAnyModel } = await import('../../slicegpt/open');
     ctx.progress({ phase: 'load', fraction: 0, message: `opening ${p.model}` });
     const model = await openAnyModel(p.model);
     const rss = new RssPeak();

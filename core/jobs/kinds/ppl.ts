@@ -3,9 +3,9 @@
 // `allWindows` for the whole set). The run keeps ppl (with its protocol and standard error), tokens,
 // windows, seqlen and tokens/s as metrics.
 import { basename, resolve } from 'node:path';
-import type { JobContext } from '../context';
+import type { JobContext } from '../../base/job-context';
 import { defineJob, type RunRecords } from '../registry';
-import { boolean, nonEmptyString, object, optional, PayloadError, positiveInteger, type Validator } from '../../api/validate';
+import { boolean, nonEmptyString, object, optional, PayloadError, positiveInteger, type Validator } from '../../base/validate';
 import { DEFAULT_PPL_SEQLEN, DEFAULT_PPL_WINDOWS, pplProtocol, protocolLabel, type PplProtocol } from '../../runtime/ppl-protocol';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { MetricInput } from '../../store/types';
@@ -73,7 +73,7 @@ export type PplJobResult = PerplexityResult & {
 /** Perplexity of an open or named model; shared with the eval job's optional `ppl: true`. */
 export async function runPerplexity(ctx: JobContext, p: Omit<PplParams, 'model'> & { model: string }): Promise<Omit<PplJobResult, 'model' | 'peakRssBytes'>> {
   const { perplexity } = await import('../../runtime/perplexity');
-  const { openAnyModel } = await import('../../model/open');
+  const { openAnyModel } = await import('../../slicegpt/open');
   ctx.progress({ phase: 'load', fraction: 0, message: `opening ${p.model}` });
   const source = await openAnyModel(p.model);
   let rows: string[] | undefined;
