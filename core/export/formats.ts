@@ -38,14 +38,31 @@ export interface ExportFormatModule extends ExportFormatInfo {
   verify(path: string, o: VerifyOptions, ctx: JobContext): Promise<VerifyResult>;
 }
 
-const files = (r: { out: string; dtype: string; bytes: number; files: { name: string; bytes: number }[]; seconds: number }, format: string, runtime: string, details: unknown): ExportResult =>
-  ({ format, path: r.out, dtype: r.dtype, bytes: r.bytes, files: r.files, seconds: r.seconds, runtime, details });
-
 /** The dtypes ONNX and safetensors take (exportModel has refused the others with the row's own message). */
 function floatDtype(d: ExportDtype | undefined): 'f32' | 'f16' | undefined {
   if (d === undefined || d === 'f32' || d === 'f16') return d;
   throw new ExportError(`--dtype ${d} is a GGUF type`);
 }
+
+interface FolderExport {
+  out: string;
+  dtype: string;
+  bytes: number;
+  files: { name: string; bytes: number }[];
+  seconds: number;
+}
+type FolderWriter = (ctx: JobContext, o: { model: string; out: string; dtype?: 'f32' | 'f16'; overwrite?: boolean }) => Promise<FolderExport>;
+
+/** The writer of a float folder format (ONNX, safetensors), loaded when called; its own result is the details. */
+function folderWriter(format: string, load: () => Promise<FolderWriter>): ExportFormatModule['write'] {
+  return async (ctx, o, runtime) => {
+    const r = await (await load())(ctx, { model: o.model, out: o.out, dtype: floatDtype(o.dtype), overwrite: o.overwrite });
+    return { format, path: r.out, dtype: r.dtype, bytes: r.bytes, files: r.files, seconds: r.seconds, runtime, details: r };
+  };
+}
+
+const FLOAT_DTYPES = ['f32', 'f16'] as const;
+const EVERY_SLICE = 'per-layer and uniform rotation, dense';
 
 export const EXPORT_FORMATS = [
   {
@@ -53,15 +70,11 @@ export const EXPORT_FORMATS = [
     label: 'ONNX',
     runtimes: 'onnxruntime, onnxruntime-genai, Optimum-style loaders',
     runtime: 'onnxruntime (plain InferenceSession, onnxruntime-genai, Optimum-style loaders)',
-    dtypes: ['f32', 'f16'],
-    slices: 'per-layer and uniform rotation, dense',
+    dtypes: FLOAT_DTYPES,
+    slices: EVERY_SLICE,
     limits: 'one decoder graph with KV cache; weights as external data',
     output: { kind: 'folder' },
-    async write(ctx, o, runtime) {
-      const { exportOnnx } = await import('./onnx');
-      const r = await exportOnnx(ctx, { model: o.model, out: o.out, dtype: floatDtype(o.dtype), overwrite: o.overwrite });
-      return files(r, 'onnx', runtime, r);
-    },
+    write: folderWriter('onnx', async () => (await import('./onnx')).exportOnnx),
     holds: (path, isDir) => (isDir ? existsSync(join(path, ONNX_MODEL)) : path.endsWith('.onnx')),
     async verify(path, o, ctx) {
       const folder = statSync(path).isDirectory() ? path : dirname(path);
@@ -96,15 +109,11 @@ export const EXPORT_FORMATS = [
     label: 'safetensors',
     runtimes: 'Slice Studio, TransformerCompression',
     runtime: 'Slice Studio, microsoft/TransformerCompression',
-    dtypes: ['f32', 'f16'],
-    slices: 'per-layer and uniform rotation, dense',
+    dtypes: FLOAT_DTYPES,
+    slices: EVERY_SLICE,
     limits: 'folder with slicing_config.json and a README',
     output: { kind: 'folder' },
-    async write(ctx, o, runtime) {
-      const { exportSafetensors } = await import('./safetensors');
-      const r = await exportSafetensors(ctx, { model: o.model, out: o.out, dtype: floatDtype(o.dtype), overwrite: o.overwrite });
-      return files(r, 'safetensors', runtime, r);
-    },
+    write: folderWriter('safetensors', async () => (await import('./safetensors')).exportSafetensors),
     holds: (path, isDir) => isDir && existsSync(join(path, 'slicing_config.json')),
     async verify(path) {
       throw new ExportError(`${path} is a safetensors (sliced model) folder: Slice Studio runs it directly (slice-studio ppl ${path}); verify-export checks ONNX folders and .gguf files`);
