@@ -14,7 +14,7 @@ import { rotateAndSlice } from './rotate-and-slice';
 import { sourceDtype } from './output-size';
 import { SlicedModelWriter } from './output';
 import { toSlicingConfig } from './slicing-config';
-import { Checkpoint, fingerprint } from './checkpoint';
+import { Checkpoint, checkpointKey } from './checkpoint';
 import { RamBudget } from './activations';
 import { loadCalibration } from './calibration-input';
 
@@ -44,10 +44,10 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   const passDtype = engineKind === 'host' ? 'f32' : o.passDtype ?? defaultPassDtype(o.ep);
   // passDtype joins the fingerprint only when it is not float32, so float32 checkpoints stay resumable.
   const settings = { ratio: o.ratio, round: o.round, sliceHead: o.sliceHead, ep: o.ep, engine: engineKind, ...(passDtype === 'f16' ? { passDtype } : {}), dtype, batchSize, nsamples: calibration.nsamples, seqlen: calibration.seqlen, rotations: o.rotations ? 'custom' : 'pca', version: 1 };
-  const fp = fingerprint({ modelFolder: o.model, ids: calibration.ids, settings });
+  const key = checkpointKey({ modelFolder: o.model, ids: calibration.ids, settings });
 
   prepareOut(o.out);
-  const checkpoint = new Checkpoint(o.out, fp);
+  const checkpoint = new Checkpoint(o.out, key);
   const scratch = o.scratch ?? join(o.out, '.scratch');
   rmSync(scratch, { recursive: true, force: true });
   const budget = new RamBudget(o.ramBudgetBytes ?? 4 * 2 ** 30);
