@@ -2,9 +2,9 @@
 // block quantizations store a row in blocks of 32 or 256 weights, each block a fixed number of bytes
 // (a float16 scale plus packed integers), so a format is "bytes per block / weights per block".
 //
-// GGUF block sizes (ggml-common.h):
-//   q8_0: 32 weights → 34 bytes  (fp16 scale + 32 int8)                           8.5 bits/weight
-//   q4_0: 32 weights → 18 bytes  (fp16 scale + 16 bytes of 4-bit pairs)           4.5 bits/weight
+// GGUF block sizes (ggml-common.h; the GGUF writer reads them from DTYPE_LAYOUT too):
+//   q8_0: 32 weights → 34 bytes  (block_q8_0 { ggml_half d; int8_t qs[32]; })      8.5 bits/weight
+//   q4_0: 32 weights → 18 bytes  (block_q4_0 { ggml_half d; uint8_t qs[16]; })     4.5 bits/weight
 //   q4_k: 256 weights → 144 bytes (fp16 d, fp16 dmin, 12 bytes of 6-bit scales, 128 bytes quants)  4.5
 //   q6_k: 256 weights → 210 bytes (128 low bits + 64 high bits + 16 int8 scales + fp16 d)         6.5625
 //

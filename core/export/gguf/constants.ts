@@ -1,4 +1,5 @@
 // GGUF v3 (ggml-org/ggml docs/gguf.md) and the ggml/llama.cpp enums a llama-family export needs.
+import { DTYPE_LAYOUT, type Dtype } from '../../plan/formats';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
 export const GGUF_VERSION = 3;
@@ -31,14 +32,13 @@ export enum GgmlType {
   Q8_0 = 8,
 }
 
-/** Elements per block and bytes per block of each tensor type. */
+/** Elements per block and bytes per block of each tensor type: the planner's table (plan/formats.ts), the one list of block layouts. */
+const layout = (t: Dtype) => ({ size: DTYPE_LAYOUT[t].block, bytes: DTYPE_LAYOUT[t].bytes });
 export const BLOCK: Record<GgmlType, { size: number; bytes: number }> = {
-  [GgmlType.F32]: { size: 1, bytes: 4 },
-  [GgmlType.F16]: { size: 1, bytes: 2 },
-  // block_q4_0 { ggml_half d; uint8_t qs[16]; }
-  [GgmlType.Q4_0]: { size: 32, bytes: 18 },
-  // block_q8_0 { ggml_half d; int8_t qs[32]; }
-  [GgmlType.Q8_0]: { size: 32, bytes: 34 },
+  [GgmlType.F32]: layout('f32'),
+  [GgmlType.F16]: layout('f16'),
+  [GgmlType.Q4_0]: layout('q4_0'),
+  [GgmlType.Q8_0]: layout('q8_0'),
 };
 
 /** llama_ftype (general.file_type): what most of the weights are. */

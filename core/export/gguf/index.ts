@@ -15,7 +15,9 @@ import { isSlicedModelFolder, type SlicedModelSource } from '../../slicegpt/slic
 import { untiedEmbedding, untiedHead } from '../../slicegpt/tied';
 import { openAnyModel } from '../../slicegpt/open';
 import type { ModelSource } from '../../model/model-source';
+import { FAMILIES, family } from '../../model/families/index';
 import type { LayerWeights, Linear, NormSpec } from '../../model/weights';
+import type { ModelConfig } from '../../model/config';
 import { FileType, GGML_QUANT_VERSION, GgmlType, type GgufDtype } from './constants';
 import { GgufDiskSpaceError, GgufExportError, GgufUnsupportedError } from './errors';
 import { GgufWriter, type TensorInfo } from './writer';
@@ -86,13 +88,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   ctx.progress({ phase: 'load', fraction: 0, message: `opening ${o.model}` });
   const src: ModelSource = await openAnyModel(o.model);
   const cfg = src.config;
-  if (cfg.family !== 'llama' && cfg.family !== 'mistral')
-    throw new GgufUnsupportedError(`GGUF export supports the llama family (llama, mistral); ${o.model} is ${cfg.family}`);
-  if (cfg.attentionBias || cfg.attentionOutBias || cfg.mlpBias) throw new GgufUnsupportedError('GGUF export of llama models with attention or MLP biases is not supported');
-  if (!cfg.rope) throw new GgufUnsupportedError('GGUF export needs a rotary-embedding model');
-  const ropeType = cfg.rope.type;
-  if (ropeType !== 'default' && ropeType !== 'linear') throw new GgufUnsupportedError(`GGUF export does not support rope scaling ${JSON.stringify(ropeType.slice(0, 40))} yet`);
-  if (cfg.rope.rotaryDim !== cfg.headDim) throw new GgufUnsupportedError('GGUF export needs rotary embeddings over the whole head');
+  const rope = refuseOutsideLlamaGraph(cfg, o.model);
   const sliced = isSlicedModelFolder(o.model);
   const D = cfg.hiddenSize;
   const width = sliced ? uniformWidth(src as SlicedModelSource) : D;
@@ -104,83 +100,15 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   assertReplaceable(file);
   mkdirSync(dirname(file), { recursive: true });
   const eps = compensatedEps(cfg.normEps, D, width);
-  const H = cfg.numHeads;
-  const KV = cfg.numKvHeads;
-  const hd = cfg.headDim;
-  const F = cfg.intermediateSize;
-  const V = cfg.vocabSize;
-  const L = cfg.numLayers;
+  const { H, KV, hd, F, V, L } = llamaDims(cfg);
 
-  // Metadata: general.*, llama.*, tokenizer.*, and where it came from.
   const w = new GgufWriter();
-  w.string('general.architecture', 'llama');
-  w.string('general.name', o.name ?? basename(resolve(o.model)));
-  w.uint32('general.file_type', DTYPES[o.dtype]);
-  w.uint32('general.quantization_version', GGML_QUANT_VERSION);
-  w.uint32('llama.vocab_size', V);
-  w.uint32('llama.context_length', cfg.maxPositions);
-  w.uint32('llama.embedding_length', width);
-  w.uint32('llama.block_count', L);
-  w.uint32('llama.feed_forward_length', F);
-  w.uint32('llama.rope.dimension_count', cfg.rope.rotaryDim);
-  w.float32('llama.rope.freq_base', cfg.rope.theta);
-  if (ropeType === 'linear') {
-    w.string('llama.rope.scaling.type', 'linear');
-    w.float32('llama.rope.scaling.factor', Number((cfg.rope.scaling as Record<string, unknown>)?.factor ?? 1));
-  }
-  w.uint32('llama.attention.head_count', H);
-  w.uint32('llama.attention.head_count_kv', KV);
-  w.uint32('llama.attention.key_length', hd);
-  w.uint32('llama.attention.value_length', hd);
-  w.float32('llama.attention.layer_norm_rms_epsilon', eps);
-  const tok = await tokenizerMetadata(o.model, V, cfg);
-  writeTokenizer(w, tok);
-  w.string('slice_studio.source', resolve(o.model));
-  w.string('slice_studio.rotation', sliced ? 'uniform' : 'none');
-  w.uint32('slice_studio.hidden_size', D);
+  const tok = await writeMetadata(w, o, cfg, rope, { width, eps, sliced });
 
-  // Tensor plan (fixes every offset before any data is read).
-  const f16Fallback: string[] = [];
-  const matrixType = (name: string, ne0: number): GgmlType => {
-    if (o.dtype === 'f32') return GgmlType.F32;
-    if (o.dtype === 'f16') return GgmlType.F16;
-    if (ne0 % 32 !== 0) {
-      f16Fallback.push(name);
-      return GgmlType.F16;
-    }
-    // Like llama.cpp's own Q4_0 files, keep the output projection at 8 bits: it matters most for quality.
-    return o.dtype === 'q8_0' || name === 'output.weight' ? GgmlType.Q8_0 : GgmlType.Q4_0;
-  };
-  const vec = (name: string, n: number) => w.addTensor(name, [n], GgmlType.F32);
-  const mat = (name: string, rows: number, cols: number) => w.addTensor(name, [cols, rows], matrixType(name, cols));
-  mat('token_embd.weight', V, width);
-  for (let i = 0; i < L; i++) {
-    const p = `blk.${i}`;
-    vec(`${p}.attn_norm.weight`, width);
-    mat(`${p}.attn_q.weight`, H * hd, width);
-    mat(`${p}.attn_k.weight`, KV * hd, width);
-    mat(`${p}.attn_v.weight`, KV * hd, width);
-    mat(`${p}.attn_output.weight`, width, H * hd);
-    vec(`${p}.ffn_norm.weight`, width);
-    mat(`${p}.ffn_gate.weight`, F, width);
-    mat(`${p}.ffn_up.weight`, F, width);
-    mat(`${p}.ffn_down.weight`, width, F);
-  }
-  vec('output_norm.weight', width);
-  mat('output.weight', V, width);
-  if (f16Fallback.length) ctx.log(`GGUF ${o.dtype}: ${f16Fallback.length} tensors have rows that are not a multiple of 32 and stay F16 (${f16Fallback.slice(0, 3).join(', ')}${f16Fallback.length > 3 ? ', …' : ''})`);
+  const f16Fallback = planTensors(ctx, w, cfg, width, o.dtype);
 
   const size = w.fileSize();
-  // Temporaries of exports that were killed (their process is gone) would otherwise hold the space we need.
-  const stale = cleanStaleTemps(dirname(file));
-  if (stale.length) ctx.log(`removed ${stale.length} temporary file(s) left by killed exports in ${dirname(file)}`);
-  const free = freeBytes(dirname(file));
-  // The margin (2 % + 64 MiB) keeps the disk from filling to the last byte while the Modelfile and logs are written.
-  const margin = size * 0.02 + (64 << 20);
-  if (free !== null && free < size + margin)
-    throw new GgufDiskSpaceError(
-      `not enough free disk space in ${dirname(file)}: the GGUF needs ${formatBytes(size + margin)} (the file's ${formatBytes(size)} plus a ${formatBytes(margin)} safety margin), ${formatBytes(free)} are free`,
-    );
+  checkDiskSpace(ctx, file, size);
 
   // Data: one layer in memory at a time, converted to llama.cpp's conventions.
   const shape = (what: string, m: { rows: number; cols: number }, rows: number, cols: number) => {
@@ -271,4 +199,103 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
     f16Fallback,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The llama graph's sizes, as llama.cpp names them. */
+const llamaDims = (c: ModelConfig) => ({ H: c.numHeads, KV: c.numKvHeads, hd: c.headDim, F: c.intermediateSize, V: c.vocabSize, L: c.numLayers });
+
+/** Why a model cannot be expressed in llama.cpp's llama graph (one line), else its rotary settings. */
+function refuseOutsideLlamaGraph(cfg: ModelConfig, model: string): NonNullable<ModelConfig['rope']> {
+  if (family(cfg.family).gguf !== 'llama')
+    throw new GgufUnsupportedError(`GGUF export supports the llama family (${FAMILIES.filter((f) => f.gguf === 'llama').map((f) => f.id).join(', ')}); ${model} is ${cfg.family}`);
+  if (cfg.attentionBias || cfg.attentionOutBias || cfg.mlpBias) throw new GgufUnsupportedError('GGUF export of llama models with attention or MLP biases is not supported');
+  if (!cfg.rope) throw new GgufUnsupportedError('GGUF export needs a rotary-embedding model');
+  const ropeType = cfg.rope.type;
+  if (ropeType !== 'default' && ropeType !== 'linear') throw new GgufUnsupportedError(`GGUF export does not support rope scaling ${JSON.stringify(ropeType.slice(0, 40))} yet`);
+  if (cfg.rope.rotaryDim !== cfg.headDim) throw new GgufUnsupportedError('GGUF export needs rotary embeddings over the whole head');
+  return cfg.rope;
+}
+
+/** general.*, llama.*, tokenizer.* and where the file came from; returns the tokenizer (the Modelfile needs its EOS). */
+async function writeMetadata(w: GgufWriter, o: GgufExportOptions, cfg: ModelConfig, rope: NonNullable<ModelConfig['rope']>, at: { width: number; eps: number; sliced: boolean }) {
+  const { width, eps, sliced } = at;
+  const D = cfg.hiddenSize;
+  const { H, KV, hd, F, V, L } = llamaDims(cfg);
+  const ropeType = rope.type;
+  w.string('general.architecture', 'llama');
+  w.string('general.name', o.name ?? basename(resolve(o.model)));
+  w.uint32('general.file_type', DTYPES[o.dtype]);
+  w.uint32('general.quantization_version', GGML_QUANT_VERSION);
+  w.uint32('llama.vocab_size', V);
+  w.uint32('llama.context_length', cfg.maxPositions);
+  w.uint32('llama.embedding_length', width);
+  w.uint32('llama.block_count', L);
+  w.uint32('llama.feed_forward_length', F);
+  w.uint32('llama.rope.dimension_count', rope.rotaryDim);
+  w.float32('llama.rope.freq_base', rope.theta);
+  if (ropeType === 'linear') {
+    w.string('llama.rope.scaling.type', 'linear');
+    w.float32('llama.rope.scaling.factor', Number((rope.scaling as Record<string, unknown>)?.factor ?? 1));
+  }
+  w.uint32('llama.attention.head_count', H);
+  w.uint32('llama.attention.head_count_kv', KV);
+  w.uint32('llama.attention.key_length', hd);
+  w.uint32('llama.attention.value_length', hd);
+  w.float32('llama.attention.layer_norm_rms_epsilon', eps);
+  const tok = await tokenizerMetadata(o.model, V, cfg);
+  writeTokenizer(w, tok);
+  w.string('slice_studio.source', resolve(o.model));
+  w.string('slice_studio.rotation', sliced ? 'uniform' : 'none');
+  w.uint32('slice_studio.hidden_size', D);
+  return tok;
+}
+
+/** Every tensor's name, shape and type, which fixes every offset before any data is read. */
+function planTensors(ctx: JobContext, w: GgufWriter, cfg: ModelConfig, width: number, dtype: GgufDtype): string[] {
+  const { H, KV, hd, F, V, L } = llamaDims(cfg);
+  const f16Fallback: string[] = [];
+  const matrixType = (name: string, ne0: number): GgmlType => {
+    if (dtype === 'f32') return GgmlType.F32;
+    if (dtype === 'f16') return GgmlType.F16;
+    if (ne0 % 32 !== 0) {
+      f16Fallback.push(name);
+      return GgmlType.F16;
+    }
+    // Like llama.cpp's own Q4_0 files, keep the output projection at 8 bits: it matters most for quality.
+    return dtype === 'q8_0' || name === 'output.weight' ? GgmlType.Q8_0 : GgmlType.Q4_0;
+  };
+  const vec = (name: string, n: number) => w.addTensor(name, [n], GgmlType.F32);
+  const mat = (name: string, rows: number, cols: number) => w.addTensor(name, [cols, rows], matrixType(name, cols));
+  mat('token_embd.weight', V, width);
+  for (let i = 0; i < L; i++) {
+    const p = `blk.${i}`;
+    vec(`${p}.attn_norm.weight`, width);
+    mat(`${p}.attn_q.weight`, H * hd, width);
+    mat(`${p}.attn_k.weight`, KV * hd, width);
+    mat(`${p}.attn_v.weight`, KV * hd, width);
+    mat(`${p}.attn_output.weight`, width, H * hd);
+    vec(`${p}.ffn_norm.weight`, width);
+    mat(`${p}.ffn_gate.weight`, F, width);
+    mat(`${p}.ffn_up.weight`, F, width);
+    mat(`${p}.ffn_down.weight`, width, F);
+  }
+  vec('output_norm.weight', width);
+  mat('output.weight', V, width);
+  if (f16Fallback.length) ctx.log(`GGUF ${dtype}: ${f16Fallback.length} tensors have rows that are not a multiple of 32 and stay F16 (${f16Fallback.slice(0, 3).join(', ')}${f16Fallback.length > 3 ? ', …' : ''})`);
+
+  return f16Fallback;
+}
+
+/** Refuses (one line) a disk that cannot take the file plus a margin, after clearing killed exports' temporaries. */
+function checkDiskSpace(ctx: JobContext, file: string, size: number): void {
+  // Temporaries of exports that were killed (their process is gone) would otherwise hold the space we need.
+  const stale = cleanStaleTemps(dirname(file));
+  if (stale.length) ctx.log(`removed ${stale.length} temporary file(s) left by killed exports in ${dirname(file)}`);
+  const free = freeBytes(dirname(file));
+  // The margin (2 % + 64 MiB) keeps the disk from filling to the last byte while the Modelfile and logs are written.
+  const margin = size * 0.02 + (64 << 20);
+  if (free !== null && free < size + margin)
+    throw new GgufDiskSpaceError(
+      `not enough free disk space in ${dirname(file)}: the GGUF needs ${formatBytes(size + margin)} (the file's ${formatBytes(size)} plus a ${formatBytes(margin)} safety margin), ${formatBytes(free)} are free`,
+    );
 }

@@ -1,4 +1,4 @@
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { dataDir } from '../../../base/paths';
 import type { ExportJobResult } from '../../../jobs/kinds/export';
 import { stringFlag, UsageError } from '../args';
@@ -6,14 +6,13 @@ import type { Command } from '../command';
 import { runJobFromCli } from '../run-job';
 import { cliCommand } from '../invocation';
 
-const FORMATS = ['onnx', 'gguf', 'safetensors'];
-const DTYPES = ['f32', 'f16', 'q8_0', 'q4_0'];
+import { DTYPES, exportName, FORMATS } from '../../../export/formats';
 
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 export const exportCommand: Command = {
   name: 'export',
-  usage: 'export <model-or-sliced-folder> --format onnx|gguf|safetensors [--dtype f32|f16|q8_0|q4_0] [--out <path>] [--force] [--json]',
+  usage: `export <model-or-sliced-folder> --format ${FORMATS.join('|')} [--dtype ${DTYPES.join('|')}] [--out <path>] [--force] [--json]`,
   summary: 'Export a dense or sliced model for local runtimes (ONNX with KV cache, GGUF, documented safetensors)',
   flags: { values: ['format', 'dtype', 'out'], booleans: ['force'] },
   async run(ctx) {
@@ -22,13 +21,11 @@ export const exportCommand: Command = {
     if (extra) throw new UsageError(`export takes one model folder, got also "${extra}"`);
     const format = stringFlag(ctx.args, 'format');
     if (!format) throw new UsageError(`export needs --format (${FORMATS.join(', ')})`);
-    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+    if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
     const dtype = stringFlag(ctx.args, 'dtype');
-    if (dtype !== undefined && !DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}`);
+    if (dtype !== undefined && !(DTYPES as readonly string[]).includes(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}`);
     // Without --out, into the data folder (as a slice without --out goes to <data folder>/slices).
-    const out =
-      stringFlag(ctx.args, 'out') ??
-      join(dataDir(), 'exports', `${basename(resolve(model))}-${format}${dtype ? `-${dtype}` : ''}${format === 'gguf' ? '.gguf' : ''}`);
+    const out = stringFlag(ctx.args, 'out') ?? join(dataDir(), 'exports', exportName(model, format, dtype));
     const params = { model: resolve(model), format, out: resolve(out), ...(dtype ? { dtype } : {}), ...(ctx.args.flags.has('force') ? { overwrite: true } : {}) };
     const { code, result } = await runJobFromCli(ctx, 'export', params);
     if (code === 0 && !ctx.json) {
