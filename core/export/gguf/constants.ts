@@ -28,7 +28,12 @@ export enum GgmlType {
   F32 = 0,
   F16 = 1,
   Q4_0 = 2,
+  Q5_0 = 6,
+  Q5_1 = 7,
   Q8_0 = 8,
+  Q4_K = 12,
+  Q5_K = 13,
+  Q6_K = 14,
 }
 
 /** Elements per block and bytes per block of each tensor type. */
@@ -39,6 +44,16 @@ export const BLOCK: Record<GgmlType, { size: number; bytes: number }> = {
   [GgmlType.Q4_0]: { size: 32, bytes: 18 },
   // block_q8_0 { ggml_half d; int8_t qs[32]; }
   [GgmlType.Q8_0]: { size: 32, bytes: 34 },
+  // block_q5_0 { ggml_half d; uint8_t qh[4]; uint8_t qs[16]; } (K-quant fallback for Q4_K)
+  [GgmlType.Q5_0]: { size: 32, bytes: 22 },
+  // block_q5_1 { ggml_half d, m; uint8_t qh[4]; uint8_t qs[16]; } (K-quant fallback for Q5_K)
+  [GgmlType.Q5_1]: { size: 32, bytes: 24 },
+  // block_q4_K { ggml_half d, dmin; uint8_t scales[12]; uint8_t qs[128]; }
+  [GgmlType.Q4_K]: { size: 256, bytes: 144 },
+  // block_q5_K { ggml_half d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; }
+  [GgmlType.Q5_K]: { size: 256, bytes: 176 },
+  // block_q6_K { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; ggml_half d; }
+  [GgmlType.Q6_K]: { size: 256, bytes: 210 },
 };
 
 /** llama_ftype (general.file_type): what most of the weights are. */
@@ -47,6 +62,11 @@ export enum FileType {
   MOSTLY_F16 = 1,
   MOSTLY_Q4_0 = 2,
   MOSTLY_Q8_0 = 7,
+  MOSTLY_Q4_K_S = 14,
+  MOSTLY_Q4_K_M = 15,
+  MOSTLY_Q5_K_S = 16,
+  MOSTLY_Q5_K_M = 17,
+  MOSTLY_Q6_K = 18,
 }
 
 /** llama_token_type (tokenizer.ggml.token_type). */
@@ -59,7 +79,7 @@ export enum TokenType {
   BYTE = 6,
 }
 
-export type GgufDtype = 'f32' | 'f16' | 'q8_0' | 'q4_0';
+export type GgufDtype = 'f32' | 'f16' | 'q8_0' | 'q4_0' | 'q4_k' | 'q5_k' | 'q6_k' | 'q4_k_m' | 'q5_k_m';
 
 export function tensorBytes(type: GgmlType, elements: number): number {
   const b = BLOCK[type];
