@@ -13,7 +13,9 @@ import { exportSafetensors, type SafetensorsExportResult } from './safetensors';
 
 export const FORMATS = ['onnx', 'gguf', 'safetensors'] as const;
 export type ExportFormat = (typeof FORMATS)[number];
-export const DTYPES = ['f32', 'f16', 'q8_0', 'q4_0'] as const;
+export const DTYPES = ['f32', 'f16', 'q8_0', 'q4_0', 'q4_k', 'q5_k', 'q6_k', 'q4_k_m', 'q5_k_m'] as const;
+/** The dtypes only GGUF can hold (block quantizations). */
+const ggufOnly = (d: ExportDtype | undefined): d is Exclude<ExportDtype, 'f32' | 'f16'> => d !== undefined && d !== 'f32' && d !== 'f16';
 export type ExportDtype = (typeof DTYPES)[number];
 
 /** Which runtime loads each format (recorded with the artifact; shown in the compatibility matrix). */
@@ -57,17 +59,15 @@ export async function exportModel(ctx: JobContext, o: ExportOptions): Promise<Ex
   if (!o.out) throw new ExportError('--out is required');
   const runtime = RUNTIMES[o.format];
   if (o.format === 'onnx') {
-    if (o.dtype === 'q8_0' || o.dtype === 'q4_0') throw new ExportError(`--dtype ${o.dtype} is a GGUF type; ONNX exports are f32 or f16`);
+    if (ggufOnly(o.dtype)) throw new ExportError(`--dtype ${o.dtype} is a GGUF type; ONNX exports are f32 or f16`);
     const r: OnnxExportResult = await exportOnnx(ctx, { model: o.model, out: o.out, dtype: o.dtype, overwrite: o.overwrite });
     return { format: 'onnx', path: r.out, dtype: r.dtype, bytes: r.bytes, files: r.files, seconds: r.seconds, runtime, details: r };
   }
   if (o.format === 'safetensors') {
-    if (o.dtype === 'q8_0' || o.dtype === 'q4_0') throw new ExportError(`--dtype ${o.dtype} is a GGUF type; safetensors exports are f32 or f16`);
+    if (ggufOnly(o.dtype)) throw new ExportError(`--dtype ${o.dtype} is a GGUF type; safetensors exports are f32 or f16`);
     const r: SafetensorsExportResult = await exportSafetensors(ctx, { model: o.model, out: o.out, dtype: o.dtype, overwrite: o.overwrite });
     return { format: 'safetensors', path: r.out, dtype: r.dtype, bytes: r.bytes, files: r.files, seconds: r.seconds, runtime, details: r };
   }
-  if (o.dtype !== undefined && o.dtype !== 'f16' && o.dtype !== 'q8_0' && o.dtype !== 'q4_0' && o.dtype !== 'f32')
-    throw new ExportError(`--dtype ${o.dtype} is not a GGUF type`);
   if (existsSync(o.out) && statSync(o.out).isFile()) {
     if (!o.overwrite) throw new ExportError(`${o.out} exists; pass --force to replace it`);
     // --force replaces a GGUF file, never some other file that happens to sit at --out.

@@ -26,7 +26,7 @@ export interface ExportParams {
 export const exportParams: Validator<ExportParams> = object({
   model: absolutePath,
   format: literal('onnx', 'gguf', 'safetensors'),
-  dtype: optional(literal('f32', 'f16', 'q8_0', 'q4_0')),
+  dtype: optional(literal('f32', 'f16', 'q8_0', 'q4_0', 'q4_k', 'q5_k', 'q6_k', 'q4_k_m', 'q5_k_m')),
   out: absolutePath,
   overwrite: optional(boolean),
 });
@@ -59,6 +59,10 @@ export const exportJob = defineJob({
     metrics: [
       { name: 'bytes', value: r.bytes, unit: 'B' },
       { name: 'seconds', value: r.seconds, unit: 's' },
+      // A GGUF's bits per weight after llama.cpp-style fallbacks (what the file really spends per weight).
+      ...(typeof (r.details as { bitsPerWeight?: unknown } | null)?.bitsPerWeight === 'number'
+        ? [{ name: 'bits_per_weight', value: (r.details as { bitsPerWeight: number }).bitsPerWeight, unit: 'bit' }]
+        : []),
     ],
     artifacts: [{ path: r.path, kind: 'model', format: `${r.format}${r.dtype ? `:${r.dtype}` : ''}`, bytes: r.bytes, sha256: r.sha256, runtime: r.runtime }],
   }),
