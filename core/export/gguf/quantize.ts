@@ -11,7 +11,7 @@ import { BLOCK, GgmlType, tensorBytes } from './constants';
 import { dequantizeQ4K, quantizeQ4K } from './kquants/q4k';
 import { dequantizeQ5K, quantizeQ5K } from './kquants/q5k';
 import { dequantizeQ6K, quantizeQ6K } from './kquants/q6k';
-import { dequantizeQ5_0, dequantizeQ5_1, quantizeQ5_0, quantizeQ5_1 } from './kquants/q5';
+import { dequantizeQ5_0, dequantizeQ5_1, quantizeQ5_0, quantizeQ5_1, signedMax } from './kquants/q5';
 
 const f = Math.fround;
 /** C's roundf: half away from zero. */
@@ -45,16 +45,7 @@ function q4_0(x: Float32Array): Uint8Array {
   const dv = new DataView(out.buffer);
   for (let b = 0; b < blocks; b++) {
     const base = b * 32;
-    let amax = 0;
-    let max = 0;
-    for (let j = 0; j < 32; j++) {
-      const v = x[base + j];
-      if (amax < Math.abs(v)) {
-        amax = Math.abs(v);
-        max = v;
-      }
-    }
-    const d = f(max / -8);
+    const d = f(signedMax(x, base) / -8);
     const id = d ? f(1 / d) : 0;
     dv.setUint16(b * 18, toHalfBits(d), true);
     for (let j = 0; j < 16; j++) {

@@ -1,8 +1,7 @@
 // Q4_K (ggml type 12): super-blocks of 256 weights in 144 bytes — { half d, dmin; uint8 scales[12]; uint8 qs[128] },
 // 4.5 bits per weight. quantize_row_q4_K_ref's search (levels 0..15, trial scales (−1 + 0.1·is + 15)/(max−min),
 // is = 0..20); nibbles packed per 64 weights: byte l holds weight l (low) and weight l+32 (high).
-import { halfTable } from '../half';
-import { QK_K, quantizeScaleMin, scaleMinK4 } from './scale-min';
+import { QK_K, quantizeScaleMin, subBlockScales } from './scale-min';
 
 const BYTES = 144;
 const L = new Uint8Array(QK_K);
@@ -29,13 +28,9 @@ export function dequantizeQ4K(b: Uint8Array, out: Float32Array): void {
   let y = 0;
   for (let i = 0; i < nb; i++) {
     const o = i * BYTES;
-    const d = halfTable[b[o] | (b[o + 1] << 8)];
-    const min = halfTable[b[o + 2] | (b[o + 3] << 8)];
     let q = o + 16;
     for (let j = 0, is = 0; j < QK_K; j += 64, is += 2, q += 32) {
-      const [sc1, m1] = scaleMinK4(is, b, o + 4);
-      const [sc2, m2] = scaleMinK4(is + 1, b, o + 4);
-      const d1 = f(d * sc1), mm1 = f(min * m1), d2 = f(d * sc2), mm2 = f(min * m2);
+      const [d1, mm1, d2, mm2] = subBlockScales(b, o, is);
       for (let l = 0; l < 32; l++) out[y++] = f(d1 * (b[q + l] & 0xf)) - mm1;
       for (let l = 0; l < 32; l++) out[y++] = f(d2 * (b[q + l] >> 4)) - mm2;
     }

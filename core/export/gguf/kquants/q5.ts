@@ -22,22 +22,27 @@ function pack(out: Uint8Array, qsAt: number, qhAt: number, q: (j: number) => num
   new DataView(out.buffer, out.byteOffset).setUint32(qhAt, qh >>> 0, true);
 }
 
+/** The value of largest magnitude among x[base..base+32), with its sign (the first one on a tie): Q4_0 and Q5_0 scale by it. */
+export function signedMax(x: Float32Array, base: number): number {
+  let amax = 0;
+  let max = 0;
+  for (let j = 0; j < 32; j++) {
+    const v = x[base + j];
+    if (amax < Math.abs(v)) {
+      amax = Math.abs(v);
+      max = v;
+    }
+  }
+  return max;
+}
+
 export function quantizeQ5_0(x: Float32Array): Uint8Array {
   const nb = x.length / 32;
   const out = new Uint8Array(nb * 22);
   const dv = new DataView(out.buffer);
   for (let b = 0; b < nb; b++) {
     const base = b * 32;
-    let amax = 0;
-    let max = 0;
-    for (let j = 0; j < 32; j++) {
-      const v = x[base + j];
-      if (amax < Math.abs(v)) {
-        amax = Math.abs(v);
-        max = v;
-      }
-    }
-    const d = f(max / -16);
+    const d = f(signedMax(x, base) / -16);
     const id = d ? f(1 / d) : 0;
     dv.setUint16(b * 22, toHalfBits(d), true);
     pack(out, b * 22 + 6, b * 22 + 2, (j) => Math.min(31, Math.trunc(f(f(x[base + j] * id) + 16.5))));

@@ -2,8 +2,7 @@
 // uint8 qs[128] }, 5.5 bits per weight. quantize_row_q5_K_ref's search (levels 0..31, trial scales
 // (−0.5 + 0.1·is + 31)/(max−min), is = 0..15); low nibbles as Q4_K, the fifth bits in qh: for the 64-weight
 // chunk c, weight l sets bit 2c of qh[l] and weight l+32 bit 2c+1.
-import { halfTable } from '../half';
-import { QK_K, quantizeScaleMin, scaleMinK4 } from './scale-min';
+import { QK_K, quantizeScaleMin, subBlockScales } from './scale-min';
 
 const BYTES = 176;
 const L = new Uint8Array(QK_K);
@@ -47,16 +46,12 @@ export function dequantizeQ5K(b: Uint8Array, out: Float32Array): void {
   let y = 0;
   for (let i = 0; i < nb; i++) {
     const o = i * BYTES;
-    const d = halfTable[b[o] | (b[o + 1] << 8)];
-    const min = halfTable[b[o + 2] | (b[o + 3] << 8)];
     const qh = o + 16;
     let ql = o + 48;
     let u1 = 1;
     let u2 = 2;
     for (let j = 0, is = 0; j < QK_K; j += 64, is += 2, ql += 32, u1 <<= 2, u2 <<= 2) {
-      const [sc1, m1] = scaleMinK4(is, b, o + 4);
-      const [sc2, m2] = scaleMinK4(is + 1, b, o + 4);
-      const d1 = f(d * sc1), mm1 = f(min * m1), d2 = f(d * sc2), mm2 = f(min * m2);
+      const [d1, mm1, d2, mm2] = subBlockScales(b, o, is);
       for (let l = 0; l < 32; l++) out[y++] = f(d1 * ((b[ql + l] & 0xf) + (b[qh + l] & u1 ? 16 : 0))) - mm1;
       for (let l = 0; l < 32; l++) out[y++] = f(d2 * ((b[ql + l] >> 4) + (b[qh + l] & u2 ? 16 : 0))) - mm2;
     }

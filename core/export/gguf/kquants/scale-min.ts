@@ -2,7 +2,7 @@
 // 256 weights is 8 sub-blocks of 32, each x ≈ d·sc·q − dmin·m with a 6-bit scale sc and 6-bit min m, packed
 // into 12 bytes (get_scale_min_k4's layout: sub-blocks 0–3 in the low 6 bits of bytes 0–3 / 4–7, sub-blocks
 // 4–7 in the nibbles of bytes 8–11 with their top 2 bits in the spare top bits of bytes 0–7).
-import { throughHalf, toHalfBits } from '../half';
+import { halfTable, throughHalf, toHalfBits } from '../half';
 import { makeQkx2Quants, nearestInt } from './scale-search';
 
 const f = Math.fround;
@@ -77,4 +77,16 @@ export function quantizeScaleMin(x: Float32Array, xo: number, s: ScaleMinSearch,
     const dm = f(dmin * mj);
     for (let ii = 0; ii < 32; ii++) L[32 * j + ii] = Math.max(0, Math.min(s.nmax, nearestInt(f(f(x[xo + 32 * j + ii] + dm) / dj))));
   }
+}
+
+/**
+ * For dequantizing: the scales and mins of sub-blocks `is` and `is + 1` of the super-block at b[o] — d·sc and
+ * dmin·m, in float32 as dequantize_row_q4_K / _q5_K compute them.
+ */
+export function subBlockScales(b: Uint8Array, o: number, is: number): [number, number, number, number] {
+  const d = halfTable[b[o] | (b[o + 1] << 8)];
+  const min = halfTable[b[o + 2] | (b[o + 3] << 8)];
+  const [sc1, m1] = scaleMinK4(is, b, o + 4);
+  const [sc2, m2] = scaleMinK4(is + 1, b, o + 4);
+  return [f(d * sc1), f(min * m1), f(d * sc2), f(min * m2)];
 }
