@@ -2,7 +2,7 @@
 // Export panel draws its compatibility matrix from this table; the engine enforces the limits and
 // refuses with its own one-line message (shown as is).
 export type ExportFormatId = 'onnx' | 'gguf' | 'safetensors';
-export type ExportDtypeId = 'f32' | 'f16' | 'q8_0' | 'q4_0';
+export type ExportDtypeId = 'f32' | 'f16' | 'q8_0' | 'q4_0' | 'q4_k' | 'q5_k' | 'q6_k' | 'q4_k_m' | 'q5_k_m';
 
 export interface ExportFormatInfo {
   id: ExportFormatId;
@@ -26,9 +26,9 @@ export const EXPORT_FORMATS: ExportFormatInfo[] = [
     id: 'gguf',
     label: 'GGUF',
     runtimes: 'llama.cpp, Ollama, LM Studio',
-    dtypes: ['f16', 'q8_0', 'q4_0'],
+    dtypes: ['f16', 'q8_0', 'q6_k', 'q5_k_m', 'q5_k', 'q4_k_m', 'q4_k', 'q4_0'],
     slices: 'uniform rotation only (no shortcut matrices), dense',
-    limits: 'llama family; D′ a multiple of 32 for Q8_0 / Q4_0',
+    limits: 'llama family; D′ a multiple of 32 for Q8_0 / Q4_0; K-quants want rows in multiples of 256 (others fall back as llama.cpp does)',
   },
   {
     id: 'safetensors',
