@@ -1,6 +1,6 @@
 // What every export format takes and returns (formats.ts lists the formats; their writers return this).
 
-export const DTYPES = ['f32', 'f16', 'q8_0', 'q4_0'] as const;
+export const DTYPES = ['f32', 'f16', 'q8_0', 'q4_0', 'q4_k', 'q5_k', 'q6_k', 'q4_k_m', 'q5_k_m'] as const;
 export type ExportDtype = (typeof DTYPES)[number];
 
 export interface ExportResult {

@@ -88,11 +88,11 @@ export const EXPORT_FORMATS = [
     label: 'GGUF',
     runtimes: 'llama.cpp, Ollama, LM Studio',
     runtime: 'llama.cpp (Ollama, LM Studio, node-llama-cpp)',
-    dtypes: ['f16', 'q8_0', 'q4_0'],
+    dtypes: ['f16', 'q8_0', 'q6_k', 'q5_k_m', 'q5_k', 'q4_k_m', 'q4_k', 'q4_0'],
     // f32 GGUF is written on request (CLI, API); the app offers the types llama.cpp users load.
     alsoAccepts: ['f32'],
     slices: 'uniform rotation only (no shortcut matrices), dense',
-    limits: 'llama family; D′ a multiple of 32 for Q8_0 / Q4_0',
+    limits: 'llama family; D′ a multiple of 32 for Q8_0 / Q4_0; K-quants want rows in multiples of 256 (others fall back as llama.cpp does)',
     output: { kind: 'file', extension: '.gguf' },
     async write(ctx, o, runtime) {
       const { exportGgufFile } = await import('./gguf-file');

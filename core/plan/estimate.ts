@@ -9,6 +9,7 @@ import {
 } from './memory';
 import { formatBytes, type PlanHardware } from './hardware';
 import { explainEstimate } from './explain';
+import { ggufRounding } from './gguf-rounding';
 import type { Estimate, PlanOptions, ResolvedOptions } from './estimate-types';
 
 /** Past this ratio the paper's perplexities rise steeply. */
@@ -113,7 +114,8 @@ export function estimate(c: ModelConfig, hw: PlanHardware, ratio: number, opts: 
         (fitting >= 1 ? `use at most ${fitting} calibration samples of ${slicingRam.seqlen} tokens` : 'this machine cannot slice this model; plan here, slice on a larger one'),
     );
   }
-  const est: Estimate = { ...m, slicingRam, slicingFitsRam, warnings, explain: [] };
+  const ggufBlocks = m.sliced ? ggufRounding(c, m.d, o) : null;
+  const est: Estimate = { ...m, slicingRam, slicingFitsRam, warnings, explain: [], ggufBlocks };
   est.explain = explainEstimate(c, hw, est);
   return est;
 }

@@ -18,7 +18,9 @@ import type { ModelSource } from '../../model/model-source';
 import { FAMILIES, family } from '../../model/families/index';
 import type { LayerWeights, Linear, NormSpec } from '../../model/weights';
 import type { ModelConfig } from '../../model/config';
-import { FileType, GGML_QUANT_VERSION, GgmlType, type GgufDtype } from './constants';
+import { GGML_QUANT_VERSION, GgmlType, type GgufDtype } from './constants';
+import { FILE_TYPES, tensorType } from './mixture';
+import { kquantRefusal } from './kquant-refusal';
 import { GgufDiskSpaceError, GgufExportError, GgufUnsupportedError } from './errors';
 import { GgufWriter, type TensorInfo } from './writer';
 import { encodeTensor } from './quantize';
@@ -55,10 +57,16 @@ export interface GgufExportResult {
   tensors: number;
   /** 2-D tensors written as F16 because their rows do not split into 32-element blocks. */
   f16Fallback: string[];
+  /** Tensors written in another type than the dtype's rules chose because their rows (ne0) do not fill its blocks. */
+  fallbacks: { tensor: string; wanted: string; type: string; rowLength: number }[];
+  /** How many tensors of each ggml type the file holds (F32 = the norms). */
+  tensorTypes: Record<string, number>;
+  /** All tensor bytes × 8 / all tensor elements (what llama.cpp prints as BPW). */
+  bitsPerWeight: number;
   seconds: number;
 }
 
-const DTYPES: Record<GgufDtype, FileType> = { f32: FileType.ALL_F32, f16: FileType.MOSTLY_F16, q8_0: FileType.MOSTLY_Q8_0, q4_0: FileType.MOSTLY_Q4_0 };
+const DTYPES = FILE_TYPES;
 
 /** Read the uniform width of a sliced folder, or explain why it cannot go to GGUF. */
 function uniformWidth(src: SlicedModelSource): number {
@@ -92,8 +100,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   const sliced = isSlicedModelFolder(o.model);
   const D = cfg.hiddenSize;
   const width = sliced ? uniformWidth(src as SlicedModelSource) : D;
-  const quantized = o.dtype === 'q8_0' || o.dtype === 'q4_0';
-  if (quantized && width % 32 !== 0)
+  if ((o.dtype === 'q8_0' || o.dtype === 'q4_0') && width % 32 !== 0)
     throw new GgufExportError(`${o.dtype} needs the residual width to be a multiple of 32, but it is ${width}; slice with --round 32${sliced ? '' : ' (or export f16)'}`);
 
   const file = resolve(o.out.endsWith('.gguf') ? o.out : join(o.out, `${basename(resolve(o.model))}-${o.dtype}.gguf`));
@@ -105,7 +112,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   const w = new GgufWriter();
   const tok = await writeMetadata(w, o, cfg, rope, { width, eps, sliced });
 
-  const f16Fallback = planTensors(ctx, w, cfg, width, o.dtype);
+  const { f16Fallback, fallbacks, tensorTypes, elements, tensorBytes } = planTensors(ctx, w, cfg, { width, sliced, dtype: o.dtype });
 
   const size = w.fileSize();
   checkDiskSpace(ctx, file, size);
@@ -197,6 +204,9 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
     sliced,
     tensors: n,
     f16Fallback,
+    fallbacks,
+    tensorTypes,
+    bitsPerWeight: (tensorBytes * 8) / elements,
     seconds: (performance.now() - started) / 1000,
   };
 }
@@ -250,19 +260,20 @@ async function writeMetadata(w: GgufWriter, o: GgufExportOptions, cfg: ModelConf
   return tok;
 }
 
-/** Every tensor's name, shape and type, which fixes every offset before any data is read. */
-function planTensors(ctx: JobContext, w: GgufWriter, cfg: ModelConfig, width: number, dtype: GgufDtype): string[] {
+/** Every tensor's name, shape and type (per tensor: mixture.ts, with llama.cpp's fallbacks), which fixes every
+ * offset before any data is read; refuses a K-quant no matrix can take. */
+function planTensors(ctx: JobContext, w: GgufWriter, cfg: ModelConfig, at: { width: number; sliced: boolean; dtype: GgufDtype }) {
+  const { width, sliced, dtype } = at;
   const { H, KV, hd, F, V, L } = llamaDims(cfg);
   const f16Fallback: string[] = [];
+  const fallbacks: GgufExportResult['fallbacks'] = [];
   const matrixType = (name: string, ne0: number): GgmlType => {
-    if (dtype === 'f32') return GgmlType.F32;
-    if (dtype === 'f16') return GgmlType.F16;
-    if (ne0 % 32 !== 0) {
-      f16Fallback.push(name);
-      return GgmlType.F16;
+    const t = tensorType(dtype, name, ne0, { layers: L, heads: H, kvHeads: KV });
+    if (t.type !== t.wanted) {
+      fallbacks.push({ tensor: name, wanted: GgmlType[t.wanted], type: GgmlType[t.type], rowLength: ne0 });
+      if (t.type === GgmlType.F16) f16Fallback.push(name);
     }
-    // Like llama.cpp's own Q4_0 files, keep the output projection at 8 bits: it matters most for quality.
-    return dtype === 'q8_0' || name === 'output.weight' ? GgmlType.Q8_0 : GgmlType.Q4_0;
+    return t.type;
   };
   const vec = (name: string, n: number) => w.addTensor(name, [n], GgmlType.F32);
   const mat = (name: string, rows: number, cols: number) => w.addTensor(name, [cols, rows], matrixType(name, cols));
@@ -282,8 +293,20 @@ function planTensors(ctx: JobContext, w: GgufWriter, cfg: ModelConfig, width: nu
   vec('output_norm.weight', width);
   mat('output.weight', V, width);
   if (f16Fallback.length) ctx.log(`GGUF ${dtype}: ${f16Fallback.length} tensors have rows that are not a multiple of 32 and stay F16 (${f16Fallback.slice(0, 3).join(', ')}${f16Fallback.length > 3 ? ', …' : ''})`);
-
-  return f16Fallback;
+  const kRefusal = kquantRefusal(dtype, w.tensors, { width, sliced, intermediate: F, headsWidth: H * hd });
+  if (kRefusal) throw new GgufExportError(kRefusal);
+  const byType = new Map<string, string[]>();
+  for (const f of fallbacks) if (f.type !== 'F16') byType.set(`${f.wanted}→${f.type} (rows of ${f.rowLength})`, [...(byType.get(`${f.wanted}→${f.type} (rows of ${f.rowLength})`) ?? []), f.tensor]);
+  for (const [what, names] of byType) ctx.log(`GGUF ${dtype}: ${names.length} tensor(s) fall back ${what}, as llama.cpp's quantizer does: ${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}`);
+  const tensorTypes: Record<string, number> = {};
+  let elements = 0;
+  let tensorBytes = 0;
+  for (const t of w.tensors) {
+    tensorTypes[GgmlType[t.type]] = (tensorTypes[GgmlType[t.type]] ?? 0) + 1;
+    elements += t.ne.reduce((a, b) => a * b, 1);
+    tensorBytes += t.bytes;
+  }
+  return { f16Fallback, fallbacks, tensorTypes, elements, tensorBytes };
 }
 
 /** Refuses (one line) a disk that cannot take the file plus a margin, after clearing killed exports' temporaries. */

@@ -59,6 +59,10 @@ export const exportJob = defineJob({
     metrics: [
       { name: 'bytes', value: r.bytes, unit: 'B' },
       { name: 'seconds', value: r.seconds, unit: 's' },
+      // A GGUF's bits per weight after llama.cpp-style fallbacks (what the file really spends per weight).
+      ...(typeof (r.details as { bitsPerWeight?: unknown } | null)?.bitsPerWeight === 'number'
+        ? [{ name: 'bits_per_weight', value: (r.details as { bitsPerWeight: number }).bitsPerWeight, unit: 'bit' }]
+        : []),
     ],
     artifacts: [{ path: r.path, kind: 'model', format: `${r.format}${r.dtype ? `:${r.dtype}` : ''}`, bytes: r.bytes, sha256: r.sha256, runtime: r.runtime }],
   }),

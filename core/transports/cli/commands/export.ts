@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { dataDir } from '../../../base/paths';
 import type { ExportJobResult } from '../../../jobs/kinds/export';
+import type { GgufExportResult } from '../../../export/gguf/index';
 import { stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 import { runJobFromCli } from '../run-job';
@@ -9,6 +10,18 @@ import { cliCommand } from '../invocation';
 import { DTYPES, exportName, FORMATS } from '../../../export/formats';
 
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+
+/** For a GGUF: its bits per weight, tensors per type, and which fell back to another type (and why). */
+function ggufTypeLines(details: unknown): string[] {
+  const d = details as Partial<GgufExportResult> | null;
+  if (!d || typeof d.bitsPerWeight !== 'number' || !d.tensorTypes) return [];
+  const types = Object.entries(d.tensorTypes).map(([t, n]) => `${t}×${n}`).join(', ');
+  const lines = [`${d.bitsPerWeight.toFixed(2)} bits per weight (all tensors); tensor types: ${types}`];
+  const groups = new Map<string, number>();
+  for (const f of d.fallbacks ?? []) groups.set(`${f.wanted}→${f.type} (rows of ${f.rowLength})`, (groups.get(`${f.wanted}→${f.type} (rows of ${f.rowLength})`) ?? 0) + 1);
+  if (groups.size) lines.push(`fell back (rows not a multiple of the block, as llama.cpp's quantizer does): ${[...groups].map(([k, n]) => `${n} × ${k}`).join('; ')}`);
+  return lines;
+}
 
 export const exportCommand: Command = {
   name: 'export',
@@ -34,6 +47,7 @@ export const exportCommand: Command = {
         [
           `${r.format} (${r.dtype}) written to ${r.path}: ${mib(r.bytes)} in ${r.seconds.toFixed(1)} s`,
           ...r.files.map((f) => `  ${f.name.padEnd(28)} ${mib(f.bytes).padStart(11)}`),
+          ...ggufTypeLines(r.details),
           `sha256 ${r.sha256}`,
           `loads in: ${r.runtime}`,
           `check it: ${cliCommand()} verify-export ${r.path}`,
