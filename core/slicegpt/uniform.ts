@@ -23,6 +23,7 @@ import type { ModelSource } from '../model/model-source';
 import type { LayerWeights } from '../model/weights';
 import { openModel } from '../model/source';
 import { isSlicedModelFolder } from './sliced-source';
+import { embeddingTables } from '../model/families/index';
 import { eigh } from '../linalg/eigh';
 import { gemm } from '../linalg/matmul';
 import { SliceOptionsError } from './errors';
@@ -281,8 +282,7 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
   const sourceHead = await src.head();
   await writer.writeHead(tied ? await tiedHead(cfg, sourceHead, rot, d) : await rotateHead(fuseHead(cfg, sourceHead), rot, d));
 
-  const embeddingTables = cfg.family === 'opt' ? 2 : 1;
-  await writer.finish(o.model, toSlicingConfig(schedule, embeddingTables), {
+  await writer.finish(o.model, toSlicingConfig(schedule, embeddingTables(cfg)), {
     slicedBy: 'Slice Studio (SliceGPT, uniform rotation)',
     rotation: 'uniform',
     source: resolve(o.model),

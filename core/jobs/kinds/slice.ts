@@ -24,6 +24,7 @@ import { LIMITS, readJsonObjectSync } from '../../model/input-file';
 import { executionProvider, inRange, modelFolder, RssPeak, summarizeModel, type ModelSummary } from './common';
 import type { OutputDtype } from '../../slicegpt/output';
 import { megabytes, predictSliceSize, weightBytes, type SizePrediction } from '../../slicegpt/output-size';
+import { datasetSpec } from '../../data/datasets';
 
 /** The job's parameters: the slicer's own options (slice-model.ts) that a caller may set, as JSON. */
 export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume' | 'passDtype'> & {
@@ -93,7 +94,7 @@ export const sliceParams: Validator<SliceParams> = {
       ...SLICE_DEFAULTS,
       seqlen: Math.min(SLICE_DEFAULTS.seqlen, ctx ?? SLICE_DEFAULTS.seqlen),
       ...p,
-      cal: cal === 'wikitext2' || cal === 'alpaca' ? cal : resolve(cal),
+      cal: datasetSpec(cal).kind === 'file' ? resolve(cal) : cal,
       ...(p.out ? { out: resolve(p.out) } : {}),
     };
   },
