@@ -8,6 +8,7 @@
 //   4. back-transformation Q·Z in compact-WY blocks of device GEMMs (wgsl-back-transform.ts);
 //   5. the eigenvectors come down once.
 // Accuracy is float32's; measured numbers in docs/DECISIONS.md and bench/results/gpu-eigh-wgsl-*.json.
+import { descendingPairs, gatheredVectors32 } from './descending';
 import { tridiagonalEigen } from './divide-conquer';
 import { EighError, eigh, type EighResult } from './eigh';
 import { scaledSymmetric } from './scale';
@@ -21,6 +22,8 @@ export interface WgslEighOptions {
   signal?: AbortSignal;
   /** Seconds per phase (upload, tridiagonalize, tridiagonalSolve, backTransform, download, total) and steps. */
   timings?: Timings;
+  /** Lower D&C merges of at least this size multiply on the device too (default 1024). */
+  deviceMergeMin?: number;
 }
 
 const contexts = new WeakMap<GpuDevice, WgslLinalg>();
@@ -52,33 +55,44 @@ export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, op
     });
     let Z: GpuBuffer | undefined;
     try {
-      const topProduct = async (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mt: Float64Array, mb: Float64Array) => {
-        const up = [Float32Array.from(q1), Float32Array.from(q2), Float32Array.from(mt), Float32Array.from(mb)].map((x) => g.upload(x));
-        Z = g.buffer(n * n, 'Z');
+      // [Q1·M_top; Q2·M_bottom] as two device GEMMs into a fresh m×m buffer (float32: the children's vectors
+      // are float32-accurate anyway, being products of float32 data).
+      const product = async (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mt: Float64Array, mb: Float64Array) => {
+        const m = n1 + n2;
+        const up = [q1, q2, mt, mb].map((x) => g.upload(Float32Array.from(x)));
+        const out = g.buffer(m * m, 'Z');
         const [Q1, Q2, Mt, Mb] = up;
         await g.gemms(
           [
-            { a: Q1, b: Mt, c: Z, M: n1, N: n, K: n1, aOff: 0, aRs: n1, aCs: 1, bOff: 0, bRs: n, bCs: 1, cOff: 0, cRs: n },
-            { a: Q2, b: Mb, c: Z, M: n2, N: n, K: n2, aOff: 0, aRs: n2, aCs: 1, bOff: 0, bRs: n, bCs: 1, cOff: n1 * n, cRs: n },
+            { a: Q1, b: Mt, c: out, M: n1, N: m, K: n1, aOff: 0, aRs: n1, aCs: 1, bOff: 0, bRs: m, bCs: 1, cOff: 0, cRs: m },
+            { a: Q2, b: Mb, c: out, M: n2, N: m, K: n2, aOff: 0, aRs: n2, aCs: 1, bOff: 0, bRs: m, bCs: 1, cOff: n1 * m, cRs: m },
           ],
           true,
         );
         for (const b of up) b.destroy();
+        return out;
       };
-      const eig = await timed(timings, 'tridiagonalSolve', () => tridiagonalEigen(tri.d, tri.e, n, { signal: opts.signal, timings, descending: true, topProduct }));
-      const values = new Float64Array(n);
-      const from = new Int32Array(n);
-      const unscale = 2 ** exponent;
-      for (let j = 0; j < n; j++) {
-        values[j] = eig.values[n - 1 - j] * unscale;
-        from[j] = eig.columns[n - 1 - j];
-      }
+      const topProduct = async (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mt: Float64Array, mb: Float64Array) => {
+        Z = await product(q1, q2, n1, n2, mt, mb);
+      };
+      const mergeMin = opts.deviceMergeMin ?? 1024;
+      const mergeProduct = async (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mt: Float64Array, mb: Float64Array, out: Float64Array) => {
+        if (n1 + n2 < mergeMin) return false;
+        const z = await product(q1, q2, n1, n2, mt, mb);
+        try {
+          out.set(await g.download(z, (n1 + n2) ** 2));
+        } finally {
+          z.destroy();
+        }
+        return true;
+      };
+      const eig = await timed(timings, 'tridiagonalSolve', () => tridiagonalEigen(tri.d, tri.e, n, { signal: opts.signal, timings, descending: true, topProduct, mergeProduct }));
+      const { values, from, inPlace } = descendingPairs(eig, n, 2 ** exponent);
       // Column j of Z must be the vector of the j-th largest value: the top merge stores them so; a solve
       // without one (a single leaf) is reordered here and uploaded.
-      if (!Z || from.some((c, j) => c !== j)) {
+      if (!Z || !inPlace) {
         if (Z) throw new Error('wgsl-eigh: the top merge did not store the vectors in descending order');
-        const z = new Float32Array(n * n);
-        for (let r = 0; r < n; r++) for (let j = 0; j < n; j++) z[r * n + j] = eig.vectors[r * n + from[j]];
+        const z = gatheredVectors32(eig, n, from);
         Z = g.upload(z, 'Z');
       }
       const z = Z;

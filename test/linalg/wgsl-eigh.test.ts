@@ -52,15 +52,18 @@ test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter 
     await page.addScriptTag({ content: await pageBundle() });
     const clustered = await withSpectrum(Array.from({ length: 100 }, (_, i) => (i < 3 ? 1 : i < 50 ? 2 : i < 90 ? -0.5 : 7 + 1e-9 * i)), 11);
     // n = 5: no divide-and-conquer merge (the vectors go up from the host); 40: the top merge's product on
-    // the device; 130: two compact-WY blocks of the back-transformation (129 reflectors, blocks of 128).
-    const cases: [string, Float64Array, number][] = [
-      ['n=5', randomSymmetric(5, 1), 5],
-      ['n=40', randomSymmetric(40, 2), 40],
-      ['n=130', randomSymmetric(130, 3), 130],
-      ['clustered n=100', clustered, 100],
+    // the device; 130: two compact-WY blocks of the back-transformation (129 reflectors, blocks of 128), and
+    // with deviceMergeMin 32 every lower merge's product on the device too.
+    const cases: [string, Float64Array, number, number | undefined][] = [
+      ['n=5', randomSymmetric(5, 1), 5, undefined],
+      ['n=40', randomSymmetric(40, 2), 40, undefined],
+      ['n=130', randomSymmetric(130, 3), 130, undefined],
+      ['n=130, lower merges on the device', randomSymmetric(130, 4), 130, 32],
+      ['clustered n=100', clustered, 100, 32],
     ];
-    for (const [label, a, n] of cases) {
-      const r = await page.evaluate(([a, n]) => (globalThis as unknown as { eighWgsl: (a: number[], n: number) => Promise<PageResult> }).eighWgsl(a, n), [[...a], n] as [number[], number]);
+    for (const [label, a, n, mergeMin] of cases) {
+      type Solve = (a: number[], n: number, mergeMin?: number) => Promise<PageResult>;
+      const r = await page.evaluate(([a, n, m]) => (globalThis as unknown as { eighWgsl: Solve }).eighWgsl(a, n, m ?? undefined), [[...a], n, mergeMin ?? null] as [number[], number, number | null]);
       if ('unavailable' in r) {
         if (process.env.CI) assert.fail(`Chromium has no WebGPU adapter: ${r.unavailable}`);
         return t.skip(`Chromium has no WebGPU adapter: ${r.unavailable}`);

@@ -8,11 +8,11 @@ const gpu = (navigator as unknown as { gpu?: GpuEntry }).gpu;
 const device = gpu ? deviceFrom(gpu) : Promise.resolve({ unavailable: 'navigator.gpu is missing' });
 
 Object.assign(globalThis, {
-  eighWgsl: async (a: number[], n: number) => {
+  eighWgsl: async (a: number[], n: number, deviceMergeMin?: number) => {
     const dev = await device;
     if ('unavailable' in dev) return { unavailable: dev.unavailable };
     try {
-      const r = await eighWgsl(Float64Array.from(a), n, dev.device);
+      const r = await eighWgsl(Float64Array.from(a), n, dev.device, { deviceMergeMin });
       return { values: [...r.values], vectors: [...r.vectors], adapter: dev.adapter };
     } catch (e) {
       return { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
