@@ -1,9 +1,9 @@
 // Which eigensolver decomposes the PCA's moment, and the fallback when the GPU cannot:
 //   'float64'  the CPU solver (core/linalg/eigh.ts) — the CPU EP and the host engine, always;
 //   'wgsl'     WGSL compute shaders through Dawn (core/linalg/wgsl-eigh.ts), float32 on the device —
-//              the default for the device engine on a GPU EP (bench/results/gpu-eigh-wgsl-*.json);
+//              opt-in until it is timed on a GPU and the `webgpu` package is a dependency (docs/DECISIONS.md);
 //   { gpu }    the ORT-graph GPU path (core/linalg/gpu-eigh.ts), slower than the CPU, kept for comparison.
-// SLICE_STUDIO_EIGH=cpu|gpu|ort overrides the choice (gpu = 'wgsl', on any EP). Without the `webgpu`
+// SLICE_STUDIO_EIGH=cpu|gpu|ort chooses (gpu = 'wgsl', on any EP; ort only on a GPU EP). Without the `webgpu`
 // package or an adapter, or when the GPU runs out of memory, 'wgsl' falls back to float64 with one line.
 import { EighError, eigh, type EighResult } from '../linalg/eigh';
 import { eighGpu } from '../linalg/gpu-eigh';
@@ -21,9 +21,8 @@ export function pcaSolverFor(engine: 'host' | 'device', ep: ExecutionProvider, e
   if (choice !== undefined && choice !== '' && !CHOICES.includes(choice)) throw new EighError(`SLICE_STUDIO_EIGH must be one of ${CHOICES.join(', ')} (got "${choice}")`);
   if (choice === 'cpu') return 'float64';
   if (choice === 'gpu') return 'wgsl';
-  const gpuRun = engine === 'device' && ep !== 'cpu';
-  if (choice === 'ort') return gpuRun ? { gpu: ep } : 'float64';
-  return gpuRun ? 'wgsl' : 'float64';
+  if (choice === 'ort' && engine === 'device' && ep !== 'cpu') return { gpu: ep };
+  return 'float64';
 }
 
 export interface DecomposeOptions {

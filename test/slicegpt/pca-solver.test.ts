@@ -7,14 +7,15 @@ import { wgslDevice } from '../../core/linalg/wgsl-device';
 import { decompose, pcaSolverFor } from '../../core/slicegpt/pca-solver';
 import { randomSymmetric } from '../linalg/check';
 
-test('the device engine on a GPU EP takes the WGSL solver by default; the CPU EP and the host engine keep float64', () => {
-  assert.equal(pcaSolverFor('device', 'webgpu', {}), 'wgsl');
+test('float64 is the default everywhere until the WGSL solver is timed on a GPU', () => {
+  assert.equal(pcaSolverFor('device', 'webgpu', {}), 'float64');
   assert.equal(pcaSolverFor('device', 'cpu', {}), 'float64');
   assert.equal(pcaSolverFor('host', 'webgpu', {}), 'float64');
   assert.equal(pcaSolverFor('host', 'cpu', { SLICE_STUDIO_EIGH: '' }), 'float64');
 });
 
-test('SLICE_STUDIO_EIGH=cpu|gpu|ort overrides the choice; any other value is one clear error', () => {
+test('SLICE_STUDIO_EIGH=gpu takes the WGSL solver on any EP, ort the ORT graphs on a GPU EP, cpu float64; any other value is one clear error', () => {
+  assert.equal(pcaSolverFor('device', 'webgpu', { SLICE_STUDIO_EIGH: 'gpu' }), 'wgsl');
   assert.equal(pcaSolverFor('device', 'webgpu', { SLICE_STUDIO_EIGH: 'cpu' }), 'float64');
   assert.equal(pcaSolverFor('host', 'cpu', { SLICE_STUDIO_EIGH: 'gpu' }), 'wgsl');
   assert.deepEqual(pcaSolverFor('device', 'webgpu', { SLICE_STUDIO_EIGH: 'ort' }), { gpu: 'webgpu' });
