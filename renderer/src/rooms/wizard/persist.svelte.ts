@@ -69,6 +69,12 @@ async function restoreJob(view: JobView, run: RunDetail): Promise<void> {
     view.error = 'interrupted (the app stopped while it ran)';
     return;
   }
+  // A run whose process died is shown as the failure it is (the job view has no "interrupted" state).
+  if (run.status === 'interrupted') {
+    view.status = 'failed';
+    view.error = 'interrupted (the app stopped while it ran)';
+    return;
+  }
   view.status = run.status;
   view.result = run.result;
   view.error = run.status === 'failed' ? run.error : null;
