@@ -17,3 +17,15 @@ export function userMessage(e: unknown): { message: string; errorName: string } 
 export function isUserError(e: unknown): boolean {
   return e instanceof Error && !BUILTIN.has(e.name);
 }
+
+/**
+ * Base of the user-error classes: the name is the class's own, so a subclass is one line and cannot
+ * disagree with its name (esbuild keeps class names as long as they are unique in the bundle, which
+ * error classes are; a subclass may still set `override name` itself).
+ */
+export class UserError extends Error {
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}

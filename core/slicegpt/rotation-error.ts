@@ -37,40 +37,45 @@ export function rotationError(a: ArrayLike<number>, b: ArrayLike<number>, maxVal
   let max = 0;
   for (let i = 0; i < b.length; i++) max = Math.max(max, Math.abs(b[i]));
   const step = Math.max(1, Math.ceil(b.length / maxValues));
+  // float16 and bfloat16 are measured alike; each keeps its own tally.
+  const f16 = storedFormatTally(10, -14);
+  const bf16 = storedFormatTally(7, -126);
   let measured = 0;
   let maxAbs = 0;
   let maxRel = 0;
-  let f16 = 0;
-  let bf16 = 0;
-  let f16Ulps = 0;
-  let bf16Ulps = 0;
-  const ulp = (x: number, m: number, minE: number) => 2 ** (Math.max(Math.floor(Math.log2(Math.abs(x) || 2 ** minE)), minE) - m);
   for (let i = 0; i < b.length; i += step) {
     measured++;
     const d = Math.abs(a[i] - b[i]);
     maxAbs = Math.max(maxAbs, d);
     const large = Math.abs(b[i]) >= 1e-3 * max;
     if (large) maxRel = Math.max(maxRel, d / Math.abs(b[i]));
-    const ha = toF16(a[i]);
-    const hb = toF16(b[i]);
-    if (ha !== hb) {
-      f16++;
-      if (large) f16Ulps = Math.max(f16Ulps, Math.abs(ha - hb) / ulp(b[i], 10, -14));
-    }
-    const ba = toBf16(a[i]);
-    const bb = toBf16(b[i]);
-    if (ba !== bb) {
-      bf16++;
-      if (large) bf16Ulps = Math.max(bf16Ulps, Math.abs(ba - bb) / ulp(b[i], 7, -126));
-    }
+    f16.add(a[i], b[i], large);
+    bf16.add(a[i], b[i], large);
   }
   return {
     values: measured,
     maxAbsOverMax: max > 0 ? maxAbs / max : maxAbs,
     maxRelative: maxRel,
-    f16Mismatch: f16 / measured,
-    bf16Mismatch: bf16 / measured,
-    f16MaxUlps: f16Ulps,
-    bf16MaxUlps: bf16Ulps,
+    f16Mismatch: f16.mismatches / measured,
+    bf16Mismatch: bf16.mismatches / measured,
+    f16MaxUlps: f16.maxUlps,
+    bf16MaxUlps: bf16.maxUlps,
   };
+}
+
+/** Mismatches and the largest one in units of the format's spacing at b, for one stored format. */
+function storedFormatTally(mantissa: number, minExp: number) {
+  const ulp = (x: number) => 2 ** (Math.max(Math.floor(Math.log2(Math.abs(x) || 2 ** minExp)), minExp) - mantissa);
+  const tally = {
+    mismatches: 0,
+    maxUlps: 0,
+    add(a: number, b: number, large: boolean): void {
+      const ra = roundToBits(a, mantissa, minExp);
+      const rb = roundToBits(b, mantissa, minExp);
+      if (ra === rb) return;
+      tally.mismatches++;
+      if (large) tally.maxUlps = Math.max(tally.maxUlps, Math.abs(ra - rb) / ulp(b));
+    },
+  };
+  return tally;
 }
