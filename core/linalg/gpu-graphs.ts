@@ -15,15 +15,20 @@ export type Tensor = ort.Tensor;
 /** Far past any dimension: Slice clamps it to the end. */
 const END = 2 ** 40;
 
-/** One Householder column: add the previous column's pair to [V W] and [W V], then Y = A·x − [V W]·([W V]ᵀ·x). */
-function columnGraph(): GraphBuilder {
-  const g = new GraphBuilder('eigh-column');
+/** The panel state both the column and the trailing graph take: A, the panel's [V W] and [W V], the previous pair and its scatter rows. */
+function panelInputs(g: GraphBuilder): void {
   g.input('A', 'float32', ['M', 'M']);
   g.input('VW', 'float32', ['M', 'K2']);
   g.input('WV', 'float32', ['M', 'K2']);
   g.input('pair', 'float32', ['M', 2]);
   g.input('S1', 'float32', [2, 'K2']);
   g.input('S2', 'float32', [2, 'K2']);
+}
+
+/** One Householder column: add the previous column's pair to [V W] and [W V], then Y = A·x − [V W]·([W V]ᵀ·x). */
+function columnGraph(): GraphBuilder {
+  const g = new GraphBuilder('eigh-column');
+  panelInputs(g);
   g.input('x', 'float32', ['M', 2]);
   g.node('Add', ['VW', g.node('MatMul', ['pair', 'S1'])], {}, { out: 'VWo' });
   g.node('Add', ['WV', g.node('MatMul', ['pair', 'S2'])], {}, { out: 'WVo' });
@@ -41,12 +46,7 @@ function columnGraph(): GraphBuilder {
  */
 function trailingGraph(nb: number): GraphBuilder {
   const g = new GraphBuilder('eigh-trailing');
-  g.input('A', 'float32', ['M', 'M']);
-  g.input('VW', 'float32', ['M', 'K2']);
-  g.input('WV', 'float32', ['M', 'K2']);
-  g.input('pair', 'float32', ['M', 2]);
-  g.input('S1', 'float32', [2, 'K2']);
-  g.input('S2', 'float32', [2, 'K2']);
+  panelInputs(g);
   const vw = g.node('Add', ['VW', g.node('MatMul', ['pair', 'S1'])], {}, { out: 'VWo' });
   const wv = g.node('Add', ['WV', g.node('MatMul', ['pair', 'S2'])]);
   const a22 = g.node('Slice', ['A', g.i64([nb, nb]), g.i64([END, END]), g.i64([0, 1])]);
