@@ -1,31 +1,19 @@
 // planModel and compareRuns through the API's own dispatch (validation included), on a real service and store.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SliceStudioService } from '../../core/api/service';
 import { callApi } from '../../core/api/dispatch';
 import type { ComparedRun, PlanModelResult } from '../../core/api/contract';
 import { Store } from '../../core/store/store';
 import { GiB } from '../../core/plan/index';
 import { sharedData, sharedModel } from '../shared';
+import { serviceForFile } from './service-for-file';
 
 const configs = sharedData('configs');
 const tinyLlama = sharedModel('tiny-llama');
-let dir: string;
-let service: SliceStudioService;
+const env = serviceForFile('ss-api-plan-');
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ss-api-plan-'));
-  service = await SliceStudioService.create({ storeFile: join(dir, 'store.db'), hardware: { dataDir: dir, probeProviders: false } });
-});
-after(async () => {
-  await service.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const call = <T>(method: string, ...args: unknown[]) => callApi(service, method, args) as Promise<T>;
+const call = <T>(method: string, ...args: unknown[]) => callApi(env.service, method, args) as Promise<T>;
 
 test('planModel on a bare config.json: LLaMA-2-70B in 4-bit on two 16 GB GPUs, plus the live estimate at 25%', async () => {
   const r = await call<PlanModelResult>('planModel', join(configs, 'llama-2-70b-hf.json'), { gpus: [16, 16], format: 'q4', ctx: 4096, ratio: 0.25 });
@@ -42,7 +30,7 @@ test('planModel on a bare config.json: LLaMA-2-70B in 4-bit on two 16 GB GPUs, p
 });
 
 test('planModel with gpus "auto" plans for the detected machine (the CPU and its free RAM when there is no GPU)', async () => {
-  const hw = await service.getHardware();
+  const hw = await env.service.getHardware();
   const r = await call<PlanModelResult>('planModel', tinyLlama, { gpus: 'auto', ratio: 0.25 });
   assert.equal(r.hardware.gpus.length, hw.gpus.length);
   assert.equal(r.hardware.ramFreeBytes, hw.ram.freeBytes);
@@ -59,11 +47,11 @@ test('planModel refuses bad options and missing files in one line', async () => 
   await assert.rejects(call('planModel', tinyLlama, { gpus: [0] }), { name: 'PayloadError', message: /GPU size in GB/ });
   await assert.rejects(call('planModel', tinyLlama, { ratio: 1.5 }), { name: 'PayloadError', message: /ratio must be in \[0, 1\)/ });
   await assert.rejects(call('planModel', tinyLlama, { colour: 'red' }), { name: 'PayloadError', message: /unknown field "colour"/ });
-  await assert.rejects(call('planModel', join(dir, 'nothing.json')), { name: 'PlanInputError', message: /nothing\.json is not a model folder or config\.json Slice Studio can open$/ });
+  await assert.rejects(call('planModel', join(env.dir, 'nothing.json')), { name: 'PlanInputError', message: /nothing\.json is not a model folder or config\.json Slice Studio can open$/ });
 });
 
 test('compareRuns returns each run in full with its parent\'s key metrics, in the order asked', async () => {
-  const store = Store.open(join(dir, 'store.db'));
+  const store = Store.open(join(env.dir, 'store.db'));
   let dense: number, slice: number, sliced: number;
   try {
     dense = store.createRun({ kind: 'eval', name: 'dense', status: 'done', settings: { model: '/m' } }).id;
@@ -94,9 +82,9 @@ test('compareRuns returns each run in full with its parent\'s key metrics, in th
 });
 
 test('resumeJob refuses runs that are not unfinished slices', async () => {
-  const store = Store.open(join(dir, 'store.db'));
+  const store = Store.open(join(env.dir, 'store.db'));
   const ppl = store.createRun({ kind: 'ppl', name: 'p', status: 'cancelled' }).id;
-  const live = store.createRun({ kind: 'slice', name: 's', status: 'queued', settings: { model: tinyLlama, out: join(dir, 'x') } }).id;
+  const live = store.createRun({ kind: 'slice', name: 's', status: 'queued', settings: { model: tinyLlama, out: join(env.dir, 'x') } }).id;
   store.close();
   await assert.rejects(call('resumeJob', ppl), { name: 'NotAvailableError', message: `run ${ppl} is a ppl run: only slice runs can be resumed` });
   await assert.rejects(call('resumeJob', live), { name: 'NotAvailableError', message: `run ${live} is still queued in process ${process.pid}` });

@@ -1,28 +1,15 @@
 // The generate job streams each model's continuation as progress events, and a cancel mid-stream keeps
 // what was streamed: the partial texts are exactly the start of what the uncancelled run writes.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SliceStudioService } from '../../core/api/service';
 import type { JobEvent } from '../../core/jobs/events';
 import type { GenerateJobResult } from '../../core/jobs/kinds/generate';
 import { sharedModel } from '../shared';
+import { serviceForFile } from '../api/service-for-file';
 
 const dense = sharedModel('tiny-llama');
 const stories = sharedModel('tiny-stories');
-let dir: string;
-let service: SliceStudioService;
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ss-generate-'));
-  service = await SliceStudioService.create({ storeFile: join(dir, 'store.db'), hardware: { dataDir: dir, probeProviders: false } });
-});
-after(async () => {
-  await service.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const env = serviceForFile('ss-generate-');
 
 /** Runs a generate job, collecting each column's streamed text; `cancelAfter` tokens of column 0 cancels it. */
 async function streamed(params: Record<string, unknown>, cancelAfter?: number) {
@@ -35,17 +22,17 @@ async function streamed(params: Record<string, unknown>, cancelAfter?: number) {
     const col = e.data['column'] as number;
     texts[col] = e.data['completion'] as string;
     tokens[col] = e.data['tokens'] as number;
-    if (cancelAfter !== undefined && col === 0 && tokens[0] >= cancelAfter) void service.cancelJob(jobId);
+    if (cancelAfter !== undefined && col === 0 && tokens[0] >= cancelAfter) void env.service.cancelJob(jobId);
   };
-  const off = service.events.subscribe((ev) => {
+  const off = env.service.events.subscribe((ev) => {
     if (ev.channel !== 'job') return;
     if (!jobId) early.push(ev);
     else if (ev.jobId === jobId) on(ev);
   });
-  const started = await service.startJob({ kind: 'generate', params });
+  const started = await env.service.startJob({ kind: 'generate', params });
   jobId = started.jobId;
   early.filter((e) => e.jobId === jobId).forEach(on);
-  const end = await service.runner.wait(jobId);
+  const end = await env.service.runner.wait(jobId);
   off();
   return { end, texts, tokens, runId: started.runId };
 }
@@ -65,7 +52,7 @@ test('a cancel mid-stream ends the job cancelled and keeps the partial texts: th
   assert.equal(cut.end.type, 'cancelled');
   assert.ok(cut.tokens[0] >= 5 && cut.tokens[0] < 300, `${cut.tokens[0]} tokens before the cancel took`);
   assert.ok(cut.texts[0].length > 0 && cut.texts[1].length > 0, JSON.stringify(cut.texts));
-  const run = await service.getRun(cut.runId);
+  const run = await env.service.getRun(cut.runId);
   assert.equal(run.status, 'cancelled');
   // The same seeded run, uncancelled, writes the same text on from there.
   const full = await streamed({ ...params, maxNewTokens: cut.tokens[0] + 2 });
