@@ -2,13 +2,14 @@
 // job-worker.mjs beside itself and the worker runs the registered job.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 // @ts-expect-error: plain .mjs build script without type declarations
 import { buildBench, buildNode, EXTERNAL } from '../../scripts/build.mjs';
 import { sharedModel } from '../shared';
+import { testOutputDir } from '../test-output';
 
 const root = join(import.meta.dirname, '../..');
 const model = sharedModel('tiny-llama');
@@ -16,8 +17,7 @@ let out: string;
 
 before(async () => {
   // Inside the repo, so the bundles' external packages resolve from node_modules as they do in dist/.
-  mkdirSync(join(root, 'test-output'), { recursive: true });
-  out = mkdtempSync(join(root, 'test-output', 'bundle-'));
+  out = testOutputDir('bundle-');
   await buildNode(out);
   await buildBench(out);
   const entry = join(out, 'check.ts');

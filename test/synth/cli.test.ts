@@ -2,17 +2,16 @@
 // folder as an artifact, and `plan --json` on the result predicts the slice's cost. Bad input is one line.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../core/transports/cli/cli';
 import { sharedModel } from '../shared';
+import { testOutputDir } from '../test-output';
 
-const root = join(import.meta.dirname, '../..');
 const tinyLlama = sharedModel('tiny-llama');
 let dir: string;
 before(() => {
-  mkdirSync(join(root, 'test-output'), { recursive: true });
-  dir = mkdtempSync(join(root, 'test-output', 'synth-cli-'));
+  dir = testOutputDir('synth-cli-');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

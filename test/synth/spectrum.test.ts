@@ -3,7 +3,7 @@
 // far steeper than with i.i.d. weights (measured with 16 × 128 WikiText-2 tokens on tiny-llama's shapes).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { quietContext } from '../../core/base/job-context';
 import { synthModel } from '../../core/synth/synth';
@@ -11,14 +11,13 @@ import { sliceModel } from '../../core/slicegpt/slice-model';
 import { principalDirections } from '../../core/slicegpt/pca';
 import type { RotationProvider } from '../../core/slicegpt/rotate-and-slice';
 import { sharedModel } from '../shared';
+import { testOutputDir } from '../test-output';
 
-const root = join(import.meta.dirname, '../..');
 const tinyLlama = sharedModel('tiny-llama');
 let dir: string;
 
 before(() => {
-  mkdirSync(join(root, 'test-output'), { recursive: true });
-  dir = mkdtempSync(join(root, 'test-output', 'synth-spectrum-'));
+  dir = testOutputDir('synth-spectrum-');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

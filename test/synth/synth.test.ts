@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { quietContext } from '../../core/base/job-context';
 import { synthModel } from '../../core/synth/synth';
@@ -15,17 +15,16 @@ import { perplexity } from '../../core/runtime/perplexity';
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import { openAnyModel } from '../../core/slicegpt/open';
 import { sharedModel } from '../shared';
+import { testOutputDir } from '../test-output';
 import { OUTPUT_MARKER } from '../../core/files/output-marker';
 
-const root = join(import.meta.dirname, '../..');
 const tinyLlama = sharedModel('tiny-llama');
 let dir: string;
 let config: string;
 let folder: string;
 
 before(async () => {
-  mkdirSync(join(root, 'test-output'), { recursive: true });
-  dir = mkdtempSync(join(root, 'test-output', 'synth-'));
+  dir = testOutputDir('synth-');
   // tiny-llama's shapes (D 256, 8 heads / 4 KV, MLP 704, vocab 4096), as a published config with 4 layers.
   config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(join(tinyLlama, 'config.json'), 'utf8')), num_hidden_layers: 4 }));
