@@ -4,7 +4,7 @@
 import { join, basename } from 'node:path';
 import { evaluate, type EvaluateResult } from '../core/eval/evaluate';
 import type { ExecutionProvider } from '../core/runtime/contract';
-import type { JobContext } from '../core/base/job-context';
+import { stderrContext } from './lib/stderr-context';
 import { sharedModel } from '../test/shared';
 
 const SHARED = ['tiny-llama', 'tiny-opt', 'tiny-phi', 'tiny-stories'].map((m) => sharedModel(m));
@@ -25,21 +25,6 @@ function parse(args: string[]) {
   return out;
 }
 
-function stderrContext(label: string): JobContext {
-  let last = 0;
-  return {
-    signal: new AbortController().signal,
-    log: (m) => process.stderr.write(`[${label}] ${m}\n`),
-    progress: (p) => {
-      const t = Date.now();
-      if (t - last < 10_000 && p.phase !== 'done') return;
-      last = t;
-      const eta = p.etaSeconds !== undefined ? `, eta ${Math.round(p.etaSeconds)} s` : '';
-      process.stderr.write(`[${label}] ${p.phase} ${p.message ?? ''} ${((p.fraction ?? 0) * 100).toFixed(1)}%${eta}\n`);
-    },
-  };
-}
-
 export async function main(args: string[]): Promise<void> {
   const o = parse(args);
   const reports: EvaluateResult[] = [];
@@ -47,7 +32,7 @@ export async function main(args: string[]): Promise<void> {
   for (const model of o.models) {
     const name = basename(model);
     const artifactPath = o.artifacts ? join(o.artifacts, `${name}${o.tag ? `.${o.tag}` : ''}.jsonl`) : undefined;
-    reports.push(await evaluate(stderrContext(name), { model, tasks: o.tasks, limit: o.limit, offset: o.offset, ep: o.ep, artifactPath }));
+    reports.push(await evaluate(stderrContext({ label: name, progressEveryMs: 10_000 }), { model, tasks: o.tasks, limit: o.limit, offset: o.offset, ep: o.ep, artifactPath }));
   }
   const summary = reports.map((r) => ({
     model: basename(r.model),

@@ -21,7 +21,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JobContext } from '../core/base/job-context';
+import { stderrContext } from './lib/stderr-context';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { synthModel } from '../core/synth/synth';
 import { inspectModel } from '../core/model/inspect';
@@ -38,19 +38,8 @@ import { sharedData } from '../test/shared';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PHASES = ['synth', 'inspect', 'plan', 'slice', 'ppl', 'onnx', 'uniform', 'gguf', 'verify'] as const;
 
-const ctxFor = (phase: string): JobContext => {
-  let last = 0;
-  return {
-    signal: new AbortController().signal,
-    log: (m) => process.stderr.write(`[${phase}] ${m}\n`),
-    progress: (p) => {
-      const now = performance.now();
-      if (now - last < 5000 && p.phase !== 'done') return; // a line every 5 s is enough in a log
-      last = now;
-      process.stderr.write(`[${phase}] ${p.phase}${p.layer !== undefined ? ` layer ${p.layer + 1}/${p.layers}` : ''}${p.fraction !== undefined ? ` ${(100 * p.fraction).toFixed(0)}%` : ''}${p.message ? ` ${p.message}` : ''}\n`);
-    },
-  };
-};
+/** A line every 5 s is enough in a log. */
+const ctxFor = (phase: string) => stderrContext({ label: phase, progressEveryMs: 5000 });
 
 export async function main(args: string[]): Promise<void> {
   const f = flags(args);

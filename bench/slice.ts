@@ -29,6 +29,7 @@ import ort from 'onnxruntime-node';
 import { createBlockRunner, type OrtRunner } from '../core/runtime/runner';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { quietContext, type JobContext } from '../core/base/job-context';
+import { stderrContext } from './lib/stderr-context';
 import { sliceModel } from '../core/slicegpt/slice-model';
 import { openAnyModel } from '../core/slicegpt/open';
 import { loadCalibration } from '../core/slicegpt/calibration-input';
@@ -48,11 +49,7 @@ import { SHARED_MODELS, sharedData } from '../test/shared';
 
 
 
-const stderrCtx = (): JobContext => ({
-  signal: new AbortController().signal,
-  progress: () => {},
-  log: (m) => process.stderr.write(`${m}\n`),
-});
+const stderrCtx = () => stderrContext();
 
 async function protocol(f: Map<string, string>): Promise<void> {
   const modelsDir = resolve(f.get('models-dir') ?? SHARED_MODELS);

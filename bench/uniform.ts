@@ -15,7 +15,7 @@ import { wikitext2 } from '../core/data/wikitext2';
 import { perplexityOfIds } from '../core/runtime/perplexity';
 import { createBlockRunner } from '../core/runtime/runner';
 import type { ExecutionProvider } from '../core/runtime/contract';
-import type { JobContext } from '../core/base/job-context';
+import { stderrContext } from './lib/stderr-context';
 import { sliceUniform } from '../core/slicegpt/uniform';
 import { sliceModel } from '../core/slicegpt/slice-model';
 import { openAnyModel } from '../core/slicegpt/open';
@@ -25,11 +25,7 @@ import { SHARED_MODELS } from '../test/shared';
 
 
 
-const stderrCtx = (): JobContext => ({
-  signal: new AbortController().signal,
-  progress: () => {},
-  log: (m) => process.stderr.write(`${m}\n`),
-});
+const stderrCtx = () => stderrContext();
 
 export async function main(args: string[]): Promise<void> {
   const f = flags(args);
