@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTokenizer, TokenizerFormatError } from '../../core/model/tokenizer';
+import { LLAMA3_SPLIT, withSplitPreTokenizer } from '../../bench/lib/fuzz/seeds';
 
 const SHARED = join(import.meta.dirname, '..', '..', '..', 'shared');
 const stories = JSON.parse(readFileSync(join(SHARED, 'models', 'tiny-stories', 'tokenizer.json'), 'utf8')) as Record<string, any>;
@@ -69,18 +70,8 @@ test('a normalizer regex that backtracks catastrophically is refused at load, no
 
 test('a pre-tokenizer Split regex is checked the same way; real split regexes pass', async () => {
   const opt = JSON.parse(readFileSync(join(SHARED, 'models', 'tiny-opt', 'tokenizer.json'), 'utf8')) as Record<string, any>;
-  const split = (regex: string) => ({
-    ...opt,
-    pre_tokenizer: {
-      type: 'Sequence',
-      pretokenizers: [
-        { type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false },
-        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
-      ],
-    },
-  });
-  const llama3 = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-  const ok = await loadTokenizer(folder({ 'tokenizer.json': JSON.stringify(split(llama3)) }));
+  const split = (regex: string) => withSplitPreTokenizer(opt, regex);
+  const ok = await loadTokenizer(folder({ 'tokenizer.json': JSON.stringify(split(LLAMA3_SPLIT)) }));
   assert.ok(ok.encode('Hello world, 12345!').length > 0);
   await refused(folder({ 'tokenizer.json': JSON.stringify(split('(x+x+)+y')) }), /repeated group/);
 });

@@ -86,6 +86,20 @@ export function cutVocabMerges(folder: string, keep: number): { vocab: Record<st
 export const LLAMA3_SPLIT =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
+/** `tokenizer` with its pre-tokenizer replaced by a Split on `regex` (isolated) before a regex-free ByteLevel. */
+export function withSplitPreTokenizer<T extends object>(tokenizer: T, regex: string) {
+  return {
+    ...tokenizer,
+    pre_tokenizer: {
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false },
+        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+      ],
+    },
+  };
+}
+
 /** Text the tokenizer targets encode: prose, special-token look-alikes, Unicode, and a run with no space. */
 export function probeText(): string {
   const wiki = readFileSync(join(SHARED, 'data', 'wikitext-2-raw', 'wiki.test.raw'), 'utf8').slice(0, 6000);

@@ -17,7 +17,7 @@ import { Store } from '../../../core/store/store';
 import { GiB } from '../../../core/plan/index';
 import { int, pick, mutateBytes, mutateJsonFile, mutateTextFile, hostileValue, brief, type Rng } from './mutate';
 import {
-  MODELS, SHARED, SMALL_INDEX, SMALL_SHARDS, safetensorsBytes, realHeader, readJson, cutTokenizer, cutVocabMerges, LLAMA3_SPLIT, probeText,
+  MODELS, SHARED, SMALL_INDEX, SMALL_SHARDS, safetensorsBytes, realHeader, readJson, cutTokenizer, cutVocabMerges, LLAMA3_SPLIT, withSplitPreTokenizer, probeText,
 } from './seeds';
 
 export interface Made {
@@ -276,16 +276,7 @@ function tokenizerJsonSeeds(): Array<{ json: Buffer; config: Buffer }> {
   const optJson = readJson(join(MODELS, 'tiny-opt', 'tokenizer.json'));
   const optConfig = readFileSync(join(MODELS, 'tiny-opt', 'tokenizer_config.json'));
   const small = cutTokenizer(optJson, 600);
-  const llama3 = {
-    ...small,
-    pre_tokenizer: {
-      type: 'Sequence',
-      pretokenizers: [
-        { type: 'Split', pattern: { Regex: LLAMA3_SPLIT }, behavior: 'Isolated', invert: false },
-        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
-      ],
-    },
-  };
+  const llama3 = withSplitPreTokenizer(small, LLAMA3_SPLIT);
   const llamaJson = cutTokenizer(readJson(join(MODELS, 'tiny-llama', 'tokenizer.json')), 700);
   const llamaConfig = readFileSync(join(MODELS, 'tiny-llama', 'tokenizer_config.json'));
   return [
