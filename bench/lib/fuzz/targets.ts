@@ -98,18 +98,23 @@ function writeShards(model: string, rng: Rng, what: string[]): number {
   return bytes;
 }
 
+/** A sharded model folder: the small shards (one possibly mangled) and their index, mutated or as is. */
+function shardedModel(dir: string, rng: Rng, mutateIndex: boolean): Made & { model: string } {
+  const model = layout(dir);
+  const what: string[] = [];
+  let bytes = writeShards(model, rng, what);
+  const index = join(model, 'model.safetensors.index.json');
+  if (!mutateIndex) return { model, what, bytes: bytes + write(index, JSON.stringify(SMALL_INDEX)) };
+  const m = mutateJsonFile(Buffer.from(JSON.stringify(SMALL_INDEX)), rng, INDEX_HINTS);
+  bytes += write(index, m.bytes);
+  what.push(...m.what.map((w) => `index: ${w}`));
+  if (rng() < 0.03) what.push(`index := ${special(index, rng)}`);
+  return { model, what, bytes };
+}
+
 const indexTarget: FuzzTarget = {
   name: 'index',
-  make(dir, rng) {
-    const model = layout(dir);
-    const what: string[] = [];
-    let bytes = writeShards(model, rng, what);
-    const m = mutateJsonFile(Buffer.from(JSON.stringify(SMALL_INDEX)), rng, INDEX_HINTS);
-    bytes += write(join(model, 'model.safetensors.index.json'), m.bytes);
-    what.push(...m.what.map((w) => `index: ${w}`));
-    if (rng() < 0.03) what.push(`index := ${special(join(model, 'model.safetensors.index.json'), rng)}`);
-    return { what, bytes };
-  },
+  make: (dir, rng) => shardedModel(dir, rng, true),
   async run(dir) {
     const model = join(dir, 'model');
     const tensors = await listModelTensors(model);
@@ -188,10 +193,9 @@ const SLICING_HINTS = Object.keys(SLICING);
 const slicedTarget: FuzzTarget = {
   name: 'sliced',
   make(dir, rng) {
-    const model = layout(dir);
-    const what: string[] = [];
-    let bytes = writeShards(model, rng, what);
-    bytes += write(join(model, 'model.safetensors.index.json'), JSON.stringify(SMALL_INDEX));
+    const sharded = shardedModel(dir, rng, false);
+    const { model, what } = sharded;
+    let bytes = sharded.bytes;
     let config: Buffer = readFileSync(join(MODELS, 'tiny-llama', 'config.json'));
     let slicing: Buffer = Buffer.from(JSON.stringify(SLICING));
     const r = rng();
