@@ -41,7 +41,6 @@ export function resumability(run: RunRow, live: boolean): Resumability {
   if (run.kind !== 'slice') return no(`run ${run.id} is a ${run.kind} run: only slice runs can be resumed`);
   if (run.status === 'done') return no(`run ${run.id} finished: there is nothing to resume`);
   if (live || run.status === 'queued') return no(`run ${run.id} is still running`);
-  if (run.settings.rotation === 'uniform') return no(`run ${run.id} used one uniform rotation, which keeps no checkpoints: slice again`);
   // A run still marked running that no job runs was cut off (the app or the machine stopped): an interruption.
   if (run.status === 'failed' && !INTERRUPTION.test(run.error ?? '')) {
     return no(`run ${run.id} failed on its input or settings, so resuming would fail the same way: fix the cause and slice again`);

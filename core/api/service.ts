@@ -12,14 +12,14 @@ import { isOwnerAlive } from '../files/process-identity';
 import { storeRecorder } from '../jobs/store-recorder';
 import { JobRunner, type RunnerOptions } from '../jobs/runner';
 import { getJob, jobKinds } from '../jobs/registry';
-import { defaultSliceOut, type SliceParams } from '../jobs/kinds/slice';
+import { storedParams } from '../jobs/run-params';
 import { estimate, parseGpuList, plan, predictSlice, readPlanConfig, type PlanHardware } from '../plan/index';
 import { appRoot } from '../transports/app-root';
 import type { AppInfo, ApiArgs, ApiResult, SliceStudioApi } from './contract';
 import { EventHub } from './events';
 import { PayloadError } from './validate';
 import { compare, denseBaselineNeeded, linksFor, recordResult } from './run-links';
-import { resumability } from './resumability';
+import { resumability, sliceOutOf } from './resumability';
 
 export class NotAvailableError extends Error {
   override name = 'NotAvailableError';
@@ -225,12 +225,10 @@ export class SliceStudioService implements SliceStudioApi {
     if (!can.resumable) throw new NotAvailableError(can.reason);
     // Still marked running, yet its process is gone (the store marks these at start-up; this one died since).
     if (run.status === 'running') this.#store.failRun(id, 'interrupted: the process that ran it stopped', 'interrupted');
-    const s = run.settings as Partial<SliceParams>;
-    const keys = ['model', 'ratio', 'cal', 'nsamples', 'seqlen', 'sampling', 'seed', 'round', 'sliceHead', 'batchSize', 'out', 'ep'] as const;
-    const params: Record<string, unknown> = Object.fromEntries(keys.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+    // The stored params whole (a uniform rotation stays uniform, a VRAM budget stays), continued in the same folder.
+    const params: Record<string, unknown> = { ...storedParams(run.settings), resume: true };
     if (typeof params.model !== 'string') throw new NotAvailableError(`run ${id} has no model in its settings: it cannot be resumed`);
-    params.out ??= defaultSliceOut(params.model, Number(params.ratio), id);
-    params.resume = true;
+    params.out ??= sliceOutOf(run);
     const name = run.name.endsWith(' (resumed)') ? run.name : `${run.name} (resumed)`;
     const started = await this.#start('slice', params, name, { resumeOf: id }, { modelId: run.modelId, parentRunId: run.parentRunId });
     this.events.emit({ channel: 'state', type: 'runs-changed', runId: id });
