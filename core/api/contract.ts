@@ -41,6 +41,7 @@ export type { Resumability } from './resumability';
 export type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind } from '../store/types';
 import type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind, MetricRow } from '../store/types';
 import type { BaselineNumbers, OwnNumbers } from '../eval/dense-baseline';
+import { RUN_KINDS } from '../store/types';
 
 export interface AppInfo {
   version: string;
@@ -54,7 +55,7 @@ export interface AppInfo {
 
 export const runFilter = object({
   status: optional(literal('queued', 'running', 'done', 'failed', 'cancelled', 'interrupted')),
-  kind: optional(literal('slice', 'ppl', 'eval', 'bench', 'export', 'generate')),
+  kind: optional(literal(...RUN_KINDS)),
   modelId: optional(positiveInteger),
   parentRunId: optional(positiveInteger),
   limit: optional(positiveInteger),

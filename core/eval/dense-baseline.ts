@@ -91,7 +91,7 @@ const outOf = (r: RunLike): string | null => (r.kind === 'slice' ? str((r.result
 
 /**
  * Evaluations of a slice's output folder: finished ppl and eval runs on it, oldest first. Verifications
- * of an export (kind 'export') measure another artifact — the exported file, often on fewer windows —
+ * of an export (kind 'verify') measure another artifact — the exported file, often on fewer windows —
  * and never stand for the slice.
  */
 export function evaluationsOf(run: RunLike, all: RunLike[]): RunLike[] {

@@ -159,6 +159,47 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX runs_parent ON runs(parent_run_id);
       CREATE INDEX runs_status ON runs(status);
     `),
+  // 5: run kinds of their own for verifications ('verify', recorded as 'export' before) and folder hashes
+  // ('fingerprint', recorded as 'bench'). The runs table is rebuilt for its CHECK, as in 4; existing rows are
+  // told apart by the job their settings name, or by their params where an early run did not name it.
+  (db) => {
+    db.exec(`
+      CREATE TABLE runs_v5 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('slice', 'ppl', 'eval', 'bench', 'export', 'generate', 'verify', 'fingerprint')),
+        model_id INTEGER REFERENCES models(id) ON DELETE SET NULL,
+        parent_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+        name TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled', 'interrupted')),
+        fingerprint TEXT,
+        settings_json TEXT NOT NULL DEFAULT '{}',
+        result_json TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        ep TEXT,
+        peak_rss INTEGER,
+        owner_pid INTEGER,
+        owner_start TEXT
+      );
+      INSERT INTO runs_v5 SELECT id, kind, model_id, parent_run_id, name, status, fingerprint, settings_json, result_json, error, created_at, started_at, finished_at, ep, peak_rss, owner_pid, owner_start FROM runs;
+      DROP TABLE runs;
+      ALTER TABLE runs_v5 RENAME TO runs;
+      CREATE INDEX runs_fingerprint ON runs(fingerprint);
+      CREATE INDEX runs_model ON runs(model_id);
+      CREATE INDEX runs_parent ON runs(parent_run_id);
+      CREATE INDEX runs_status ON runs(status);
+    `);
+    // Unreadable settings stay what they were (json_extract would fail on them).
+    const field = (key: string) => `CASE WHEN json_valid(settings_json) THEN json_extract(settings_json, '$.${key}') END`;
+    db.exec(`
+      UPDATE runs SET kind = 'verify' WHERE kind = 'export' AND (${field('job')} = 'verify-export'
+        OR (${field('job')} IS NULL AND ${field('path')} IS NOT NULL AND ${field('format')} IS NULL AND ${field('config')} IS NULL));
+      UPDATE runs SET kind = 'fingerprint' WHERE kind = 'bench' AND (${field('job')} = 'fingerprint'
+        OR (${field('job')} IS NULL AND ${field('path')} IS NOT NULL AND ${field('model')} IS NULL));
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -14,7 +14,7 @@ const acc = (task: string, v: number, n: number) => [m('acc', v, { task, stderr:
 
 const slice: RunLike = { id: 1, kind: 'slice', status: 'done', parentRunId: null, settings: { model: '/m/dense', out: '/s/25' }, result: { out: '/s/25' }, metrics: [m('d', 192)] };
 const evaluation: RunLike = { id: 2, kind: 'eval', status: 'done', parentRunId: 1, settings: { model: '/s/25' }, metrics: [m('ppl', 201.7, { stderr: 9, protocol: P16 }), ...acc('piqa', 0.6, 50)] };
-const verify: RunLike = { id: 3, kind: 'export', status: 'done', parentRunId: 1, settings: { path: '/e', source: '/s/25', model: '/s/25' }, metrics: [m('ppl_export', 186.54, { protocol: P4 }), m('ppl_in_app', 186.54, { protocol: P4 })] };
+const verify: RunLike = { id: 3, kind: 'verify', status: 'done', parentRunId: 1, settings: { path: '/e', source: '/s/25', model: '/s/25' }, metrics: [m('ppl_export', 186.54, { protocol: P4 }), m('ppl_in_app', 186.54, { protocol: P4 })] };
 const dense16: RunLike = { id: 4, kind: 'eval', status: 'done', parentRunId: null, settings: { model: '/m/dense' }, metrics: [m('ppl', 180.1, { stderr: 8, protocol: P16 }), ...acc('piqa', 0.62, 50)] };
 const dense64: RunLike = { id: 5, kind: 'ppl', status: 'done', parentRunId: null, settings: { model: '/m/dense' }, metrics: [m('ppl', 179.6, { stderr: 4, protocol: P64 })] };
 const all = [slice, evaluation, verify, dense16, dense64];

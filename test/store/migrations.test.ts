@@ -62,6 +62,42 @@ test('a version-2 database upgrades with each perplexity given its protocol from
   s.close();
 });
 
+test('a version-4 database upgrades with verify and fingerprint runs given their own kinds, everything else kept', () => {
+  const file = join(tmp(), 'v4.db');
+  const old = new Database(file);
+  migrate(old, 4);
+  const t = '2024-01-01T00:00:00.000Z';
+  const run = (kind: string, settings: object | string) =>
+    Number(old.prepare("INSERT INTO runs (kind, name, status, settings_json, created_at, owner_pid) VALUES (?, 'r', 'done', ?, ?, 7)").run(kind, typeof settings === 'string' ? settings : JSON.stringify(settings), t).lastInsertRowid);
+  const verify = run('export', { job: 'verify-export', path: '/e/onnx', maxWindows: 4 });
+  const fingerprint = run('bench', { job: 'fingerprint', path: '/m', modelPath: '/m' });
+  // Early runs did not name their job: told apart by their params.
+  const oldVerify = run('export', { path: '/e/x.gguf', source: '/s' });
+  const oldFingerprint = run('bench', { path: '/m' });
+  const exported = run('export', { job: 'export', model: '/s', format: 'onnx', out: '/e/onnx' });
+  const synth = run('export', { job: 'synth', config: '/c.json', out: '/o' });
+  const bench = run('bench', { job: 'bench', model: '/m', batch: 8 });
+  const unreadable = run('export', '{not json');
+  old.prepare("INSERT INTO metrics (run_id, name, value) VALUES (?, 'ppl_export', 186.5)").run(verify);
+  old.close();
+
+  const s = Store.open(file);
+  const kinds = Object.fromEntries([verify, fingerprint, oldVerify, oldFingerprint, exported, synth, bench].map((id) => [id, s.getRun(id)!.kind]));
+  assert.deepEqual(kinds, {
+    [verify]: 'verify', [fingerprint]: 'fingerprint', [oldVerify]: 'verify', [oldFingerprint]: 'fingerprint',
+    [exported]: 'export', [synth]: 'export', [bench]: 'bench',
+  });
+  const v = s.getRun(verify)!;
+  assert.deepEqual([v.settings.path, v.ownerPid, v.metrics[0].value], ['/e/onnx', 7, 186.5]);
+  assert.deepEqual(s.listRuns({ kind: 'verify' }).map((r) => r.id).sort(), [verify, oldVerify].sort());
+  s.createRun({ kind: 'fingerprint', name: 'new' });
+  s.close();
+  // Settings that are not JSON keep their run as it was (the migration does not fail on them).
+  const raw = new Database(file, { readonly: true });
+  assert.equal((raw.prepare('SELECT kind FROM runs WHERE id = ?').get(unreadable) as { kind: string }).kind, 'export');
+  raw.close();
+});
+
 test('a database from a newer app is refused with a clear message', () => {
   const file = join(tmp(), 'new.db');
   const db = new Database(file);

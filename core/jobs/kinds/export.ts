@@ -100,7 +100,7 @@ const verifyProtocol = (r: VerifyResult): PplProtocol => pplProtocol('wikitext2'
 
 export const verifyExportJob = defineJob({
   kind: 'verify-export',
-  runKind: 'export',
+  runKind: 'verify',
   summary: 'Load an export in its runtime (onnxruntime, llama.cpp): perplexity and greedy text next to the app',
   params: verifyExportParams,
   describe: (p) => `verify ${base(p.path)}`,

@@ -126,7 +126,7 @@ export function factsOf(r: RunDetail, all: RunDetail[] = []): RunFacts {
   const own = ownNumbers(r, all);
   const ownTaskMetrics = Object.values(own.tasks).flat();
   // A verify-export run has no plain `ppl`: its export perplexity (with its protocol) is what it measured.
-  const ppl = own.ppl ?? (r.kind === 'export' ? r.metrics.find(isPerplexity) ?? null : null);
+  const ppl = own.ppl ?? (r.kind === 'verify' ? r.metrics.find(isPerplexity) ?? null : null);
   const primary = primaryMetrics(ownTaskMetrics);
   const tasks = Object.fromEntries(Object.entries(primary).map(([t, m]) => [t, m.value]));
   const base = baselineOf(r, all);

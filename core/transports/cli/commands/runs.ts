@@ -1,4 +1,4 @@
-import type { ComparedRun, RunDetail, RunKind, RunStatus, RunSummary } from '../../../api/contract';
+import type { ComparedRun, RunDetail, RunStatus, RunSummary } from '../../../api/contract';
 import type { SliceStudioService } from '../../../api/service';
 import { formatComparison } from '../../../demo/comparison';
 import { intFlag, stringFlag, UsageError } from '../args';
@@ -6,9 +6,9 @@ import type { CliContext, Command } from '../command';
 import { bytes, fmt, pct, table as grid } from './shared/format';
 import { followJob, jobJson } from './shared/follow-job';
 import { protocolLabel } from '../../../runtime/ppl-protocol';
+import { RUN_KINDS } from '../../../store/types';
 
 const STATUSES: RunStatus[] = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'];
-const KINDS: RunKind[] = ['slice', 'ppl', 'eval', 'bench', 'export', 'generate'];
 
 function took(r: RunSummary): string {
   if (!r.startedAt || !r.finishedAt) return '';
@@ -150,7 +150,7 @@ export const runs: Command = {
     if (sub !== undefined) throw new UsageError(`unknown runs subcommand "${sub}" (use show <id>, compare <id> <id>… or resume <id>)`);
     const list = await (await ctx.service()).listRuns({
       status: oneOf(stringFlag(ctx.args, 'status'), STATUSES, 'status'),
-      kind: oneOf(stringFlag(ctx.args, 'kind'), KINDS, 'kind'),
+      kind: oneOf(stringFlag(ctx.args, 'kind'), RUN_KINDS, 'kind'),
       limit: intFlag(ctx.args, 'limit', 1, 100_000),
     });
     ctx.out(ctx.json ? JSON.stringify(list, null, 2) : table(list));
