@@ -12,7 +12,8 @@ import type { ModelInspection } from '../model/inspect';
 import type { JobInfo } from '../jobs/runner';
 import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../plan/index';
 import type { Resumability } from './resumability';
-import type { ApiEvent, JobId, RunId } from './events';
+import type { ApiEvent, JobDoneEvent, JobEvent, JobId, RunId } from './events';
+import type { JobInput, JobKind, JobParams, JobResult } from '../jobs/kinds/index';
 import {
   array,
   boolean,
@@ -36,6 +37,7 @@ export type { ModelInspection } from '../model/inspect';
 export type { JobInfo } from '../jobs/runner';
 export type { Estimate, PlanHardware, PlanResult } from '../plan/index';
 export type { Resumability } from './resumability';
+export type { JobInput, JobKind, JobParams, JobResult } from '../jobs/kinds/index';
 
 // Runs and models are the store's rows, as stored (JSON columns parsed): the contract does not re-shape them.
 export type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind } from '../store/types';
@@ -67,8 +69,31 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const filterMatchesStore: [Same<NonNullable<RunFilter['status']>, RunStatus>, Same<NonNullable<RunFilter['kind']>, RunKind>] = [true, true];
 void filterMatchesStore;
 
+// A job's params are validated once, by its kind's own validator (core/jobs/kinds/index.ts) in the service,
+// which also knows the kinds a test or plug-in registered; the contract checks the envelope.
 export const jobSpec = object({ kind: nonEmptyString, params: optional(record), name: optional(nonEmptyString) });
 export type JobSpecPayload = ReturnType<typeof jobSpec.check>;
+/** What startJob takes, typed by the job table: the kind, what its validator accepts, a display name. */
+export interface JobSpec<K extends JobKind = JobKind> {
+  kind: K;
+  params?: JobInput<K>;
+  name?: string;
+}
+/** A job's `done` event, its result typed by its kind. */
+export type JobDone<K extends JobKind> = JobDoneEvent & { kind: K; result: JobResult<K> };
+
+/**
+ * Whether `e` is the end of a job of kind `kind` with its result: the one place a job result gets its
+ * type (the runner sends what the kind's run returned).
+ */
+export function isDoneOf<K extends JobKind>(e: JobEvent, kind: K): e is JobDone<K> {
+  return e.type === 'done' && e.kind === kind;
+}
+
+/** A stored run's result as its job returned it, when the run is of that job (its settings name the job). */
+export function runResultOf<K extends JobKind>(run: { settings: Record<string, unknown>; result: unknown }, kind: K): JobResult<K> | null {
+  return run.settings.job === kind && run.result !== null && run.result !== undefined ? (run.result as JobResult<K>) : null;
+}
 
 /** `gpus` for planModel: 'auto' (the detected GPUs, or the CPU's RAM when there are none) or sizes in GB (GiB). */
 const gpuChoice: Validator<'auto' | number[]> = {
@@ -199,7 +224,10 @@ type Table = typeof API_METHODS;
 export type ApiArgs<K extends ApiMethodName> = ArgsOf<Table[K]['args']>;
 export type ApiResult<K extends ApiMethodName> = Table[K]['result'];
 
-type Methods = { [K in ApiMethodName]: (...args: ApiArgs<K>) => Promise<ApiResult<K>> };
+type Methods = { [K in Exclude<ApiMethodName, 'startJob'>]: (...args: ApiArgs<K>) => Promise<ApiResult<K>> } & {
+  /** Generic over the job table: the params are what kind K accepts (the table's validator checks them at run time). */
+  startJob<K extends JobKind>(spec: JobSpec<K>): Promise<ApiResult<'startJob'>>;
+};
 
 /** Every command a client can send. Implemented by core/api/service.ts; proxied by each transport's client. */
 export interface SliceStudioApi extends Methods {}

@@ -15,7 +15,7 @@ import { getJob, jobKinds } from '../jobs/registry';
 import { storedParams } from '../jobs/run-params';
 import { estimate, parseGpuList, plan, predictSlice, readPlanConfig, type PlanHardware } from '../plan/index';
 import { appRoot } from '../transports/app-root';
-import type { AppInfo, ApiArgs, ApiResult, SliceStudioApi } from './contract';
+import type { AppInfo, ApiArgs, ApiResult, JobKind, JobSpec, SliceStudioApi } from './contract';
 import { EventHub } from './events';
 import { PayloadError } from './validate';
 import { compare, denseBaselineNeeded, linksFor, recordResult } from './run-links';
@@ -149,19 +149,21 @@ export class SliceStudioService implements SliceStudioApi {
     this.events.emit({ channel: 'state', type: 'runs-changed', runId: id });
   }
 
-  async startJob(...[spec]: ApiArgs<'startJob'>): Promise<ApiResult<'startJob'>> {
+  async startJob<K extends JobKind>(spec: JobSpec<K>): Promise<ApiResult<'startJob'>> {
     return this.#start(spec.kind, spec.params ?? {}, spec.name);
   }
 
   /** Validates, links the run to its model and parent, starts it, and records the final settings. */
   async #start(kind: string, raw: unknown, name?: string, extra: Record<string, unknown> = {}, inherit?: { modelId: number | null; parentRunId: number | null }): Promise<{ jobId: string; runId: number }> {
     const def = getJob(kind);
+    // Validated here, once: the runner and the worker take the checked params as they are.
     let params = def.params.check(raw, `${kind} params`);
-    // An evaluation of a slice also measures its dense model the same way, unless the store has that already.
+    // An evaluation of a slice also measures its dense model the same way, unless the store has that already
+    // (a folder the store recorded for the slice, absolute already).
     const dense = denseBaselineNeeded(this.#store, kind, params as Record<string, unknown>);
-    if (dense) params = def.params.check({ ...(params as Record<string, unknown>), baseline: dense }, `${kind} params`);
+    if (dense) params = { ...(params as Record<string, unknown>), baseline: dense };
     const links = await linksFor(this.#store, def, params);
-    const started = this.#runner.start({ kind, params, name });
+    const started = this.#runner.startChecked({ kind, params, name });
     const run = this.#store.getRun(started.runId);
     if (run) {
       // The same deterministic prepare() the runner applied: the settings show e.g. the default output folder.

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SliceStudioService } from '../../core/api/service';
 import type { JobEndEvent } from '../../core/api/events';
+import type { JobInput } from '../../core/api/contract';
 import { sharedModel } from '../shared';
 
 /** Small, deterministic slicing params on tiny-llama (4 layers): seconds per slice. */
-export const SLICE_PARAMS = { model: sharedModel('tiny-llama'), ratio: 0.25, cal: 'wikitext2', nsamples: 16, seqlen: 128, sampling: 'first', seed: 7, round: 8 };
+export const SLICE_PARAMS = { model: sharedModel('tiny-llama'), ratio: 0.25, cal: 'wikitext2', nsamples: 16, seqlen: 128, sampling: 'first' as const, seed: 7, round: 8 };
 
 export interface SliceService {
   readonly dir: string;
@@ -37,7 +38,7 @@ export function sliceService(prefix: string): SliceService {
 /** Starts a slice and cancels it at its first progress event that `when` accepts (as a user's click would). */
 export async function sliceCancelledWhen(
   service: SliceStudioService,
-  params: Record<string, unknown>,
+  params: JobInput<'slice'>,
   when: (e: { phase: string; layer?: number }) => boolean,
 ): Promise<{ jobId: string; runId: number; end: JobEndEvent }> {
   let jobId = '';

@@ -10,7 +10,7 @@ import type { SliceJobResult } from '../../core/jobs/kinds/slice';
 import { safetensorsOf, SLICE_PARAMS, sliceCancelledWhen, sliceService } from './slice-service';
 
 const fixture = sliceService('ss-uniform-resume-');
-const params = { ...SLICE_PARAMS, rotation: 'uniform', vramGb: 1 };
+const params = { ...SLICE_PARAMS, rotation: 'uniform' as const, vramGb: 1 };
 let reference: string;
 
 const resultOf = (end: JobEndEvent): SliceJobResult => {

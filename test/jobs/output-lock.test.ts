@@ -8,7 +8,7 @@ import { FolderInUseError, lockFileFor } from '../../core/files/folder-lock';
 import { sharedModel } from '../shared';
 
 const model = sharedModel('tiny-llama');
-const params = { model, cal: 'wikitext2', nsamples: 2, seqlen: 64, sampling: 'first', seed: 0, round: 8 };
+const params = { model, cal: 'wikitext2', nsamples: 2, seqlen: 64, sampling: 'first' as const, seed: 0, round: 8 };
 let dir: string;
 let service: SliceStudioService;
 

@@ -56,7 +56,7 @@ test('fingerprint job reports progress and returns the sha256 of every file, rec
   assert.equal(progress.at(-1)!.type === 'progress' && progress.at(-1)!.fraction, 1);
   const run = store.getRun(runId)!;
   assert.equal(run.status, 'done');
-  assert.equal(run.kind, 'bench');
+  assert.equal(run.kind, 'fingerprint');
   assert.equal((run.result as Fingerprint).digest, result.digest);
   assert.ok(run.startedAt && run.finishedAt);
   assert.deepEqual(run.phases.map((p) => p.phase), ['hash']);

@@ -85,10 +85,10 @@ test('a CLI export killed with -9 leaves no partial file under its name, and the
         rmSync(file);
       }
     }
-    // export --json prints its events as JSON lines; the last is the end.
+    // export --json prints one document with the job's end status.
     const done = cli(data, ...args, '--json');
     assert.equal(done.code, 0, done.err);
-    assert.equal((JSON.parse(done.out.trim().split('\n').pop()!) as { type: string }).type, 'done');
+    assert.equal((JSON.parse(done.out) as { status: string }).status, 'done');
     const whole = readFileSync(file);
     for (const f of landedWhole) assert.ok(f.equals(whole), `a partial GGUF under the final name (${f.byteLength} of ${whole.byteLength} bytes)`);
     assert.deepEqual(temps(dirname(file)), []);

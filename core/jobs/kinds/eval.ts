@@ -4,8 +4,8 @@
 // log-likelihoods as a JSON-lines artifact (`<dataDir>/runs/<runId>/items.jsonl` unless given).
 import { statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { defineJob, type RunRecords } from '../registry';
-import { array, boolean, literal, nonEmptyString, object, optional, positiveInteger, PayloadError, type Validator } from '../../api/validate';
+import { defineJob, paramsFrom, type RunRecords } from '../registry';
+import { array, boolean, literal, nonEmptyString, object, optional, positiveInteger, PayloadError } from '../../api/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { MetricInput } from '../../store/types';
 import { TASK_NAMES, type TaskName } from '../../eval/tasks/types';
@@ -47,18 +47,14 @@ const shape = object({
   baseline: optional(modelFolder),
 });
 
-export const evalParams: Validator<EvalParams> = {
-  describe: 'evaluation parameters',
-  check(value, where) {
-    const p = shape.check(value, where);
-    inRange(`${where}.pplSeqlen`, p.pplSeqlen, 2, 1 << 20);
-    const tasks = [...new Set(p.tasks ?? TASK_NAMES)];
-    if (tasks.length === 0 && !p.ppl) throw new PayloadError(`${where}.tasks is empty and ppl is off: nothing to evaluate`);
-    if (p.pplAllWindows && p.pplMaxWindows !== undefined) throw new PayloadError(`${where}: pplMaxWindows and pplAllWindows exclude each other`);
-    const w = p.ppl ? windowsParam({ maxWindows: p.pplMaxWindows, allWindows: p.pplAllWindows }) : {};
-    return { ...p, tasks, ppl: p.ppl ?? false, pplMaxWindows: w.maxWindows, ...(w.allWindows ? { pplAllWindows: true } : {}), pplSeqlen: p.pplSeqlen ?? DEFAULT_PPL_SEQLEN, ep: p.ep ?? 'cpu', ...(p.items ? { items: resolve(p.items) } : {}) };
-  },
-};
+export const evalParams = paramsFrom('evaluation parameters', shape, (p, where): EvalParams => {
+  inRange(`${where}.pplSeqlen`, p.pplSeqlen, 2, 1 << 20);
+  const tasks = [...new Set(p.tasks ?? TASK_NAMES)];
+  if (tasks.length === 0 && !p.ppl) throw new PayloadError(`${where}.tasks is empty and ppl is off: nothing to evaluate`);
+  if (p.pplAllWindows && p.pplMaxWindows !== undefined) throw new PayloadError(`${where}: pplMaxWindows and pplAllWindows exclude each other`);
+  const w = p.ppl ? windowsParam({ maxWindows: p.pplMaxWindows, allWindows: p.pplAllWindows }) : {};
+  return { ...p, tasks, ppl: p.ppl ?? false, pplMaxWindows: w.maxWindows, ...(w.allWindows ? { pplAllWindows: true } : {}), pplSeqlen: p.pplSeqlen ?? DEFAULT_PPL_SEQLEN, ep: p.ep ?? 'cpu', ...(p.items ? { items: resolve(p.items) } : {}) };
+});
 
 export function defaultItemsPath(runId: number): string {
   return join(dataDir(), 'runs', String(runId), 'items.jsonl');

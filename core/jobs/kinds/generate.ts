@@ -1,8 +1,8 @@
 // `generate`: greedy continuation of a prompt with the KV cache, on a dense or sliced model. The run keeps
 // the text as its result and the speed as metrics; each new token is streamed as a progress message.
 import type { ExecutionProvider } from '../../runtime/contract';
-import { defineJob, type RunRecords } from '../registry';
-import { object, optional, positiveInteger, string, type Validator } from '../../api/validate';
+import { defineJob, paramsFrom, type RunRecords } from '../registry';
+import { object, optional, positiveInteger, string } from '../../api/validate';
 import { executionProvider, inRange, modelFolder, RssPeak } from './common';
 
 export interface GenerateParams {
@@ -14,14 +14,10 @@ export interface GenerateParams {
 
 const shape = object({ model: modelFolder, prompt: string, maxNewTokens: optional(positiveInteger), ep: optional(executionProvider) });
 
-export const generateParams: Validator<GenerateParams> = {
-  describe: 'generation parameters',
-  check(value, where) {
-    const p = shape.check(value, where);
-    inRange(`${where}.maxNewTokens`, p.maxNewTokens, 1, 1 << 16);
-    return { ...p, maxNewTokens: p.maxNewTokens ?? 64, ep: p.ep ?? 'cpu' };
-  },
-};
+export const generateParams = paramsFrom('generation parameters', shape, (p, where): GenerateParams => {
+  inRange(`${where}.maxNewTokens`, p.maxNewTokens, 1, 1 << 16);
+  return { ...p, maxNewTokens: p.maxNewTokens ?? 64, ep: p.ep ?? 'cpu' };
+});
 
 export interface GenerateJobResult {
   prompt: string;

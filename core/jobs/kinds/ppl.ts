@@ -4,8 +4,8 @@
 // windows, seqlen and tokens/s as metrics.
 import { basename, resolve } from 'node:path';
 import type { JobContext } from '../context';
-import { defineJob, type RunRecords } from '../registry';
-import { boolean, nonEmptyString, object, optional, PayloadError, positiveInteger, type Validator } from '../../api/validate';
+import { defineJob, paramsFrom, type RunRecords } from '../registry';
+import { boolean, nonEmptyString, object, optional, PayloadError, positiveInteger } from '../../api/validate';
 import { DEFAULT_PPL_SEQLEN, DEFAULT_PPL_WINDOWS, pplProtocol, protocolLabel, type PplProtocol } from '../../runtime/ppl-protocol';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { MetricInput } from '../../store/types';
@@ -39,16 +39,12 @@ const shape = object({
   baseline: optional(modelFolder),
 });
 
-export const pplParams: Validator<PplParams> = {
-  describe: 'perplexity parameters',
-  check(value, where) {
-    const p = shape.check(value, where);
-    inRange(`${where}.seqlen`, p.seqlen, 2, 1 << 20);
-    const dataset = p.dataset ?? 'wikitext2';
-    if (p.allWindows && p.maxWindows !== undefined) throw new PayloadError(`${where}: maxWindows and allWindows exclude each other`);
-    return { ...p, dataset: datasetSpec(dataset), seqlen: p.seqlen ?? DEFAULT_PPL_SEQLEN, ...windowsParam(p), ep: p.ep ?? 'cpu' };
-  },
-};
+export const pplParams = paramsFrom('perplexity parameters', shape, (p, where): PplParams => {
+  inRange(`${where}.seqlen`, p.seqlen, 2, 1 << 20);
+  const dataset = p.dataset ?? 'wikitext2';
+  if (p.allWindows && p.maxWindows !== undefined) throw new PayloadError(`${where}: maxWindows and allWindows exclude each other`);
+  return { ...p, dataset: datasetSpec(dataset), seqlen: p.seqlen ?? DEFAULT_PPL_SEQLEN, ...windowsParam(p), ep: p.ep ?? 'cpu' };
+});
 
 /** The default protocol's window count unless all windows (or another count) were asked for. */
 export function windowsParam(p: { maxWindows?: number; allWindows?: boolean }): { maxWindows?: number; allWindows?: boolean } {

@@ -13,8 +13,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../context';
-import { defineJob, type RunRecords } from '../registry';
-import { boolean, literal, nonEmptyString, number, object, optional, positiveInteger, integer, PayloadError, type Validator } from '../../api/validate';
+import { defineJob, paramsFrom, type RunRecords } from '../registry';
+import { boolean, literal, nonEmptyString, number, object, optional, positiveInteger, integer, PayloadError } from '../../api/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { LayerStatInput, MetricInput } from '../../store/types';
 import type { LayerTiming, SignalStats } from '../../slicegpt/rotate-and-slice';
@@ -77,27 +77,23 @@ function maxPositions(folder: string): number | null {
   }
 }
 
-export const sliceParams: Validator<SliceParams> = {
-  describe: 'slicing parameters',
-  check(value, where) {
-    const p = shape.check(value, where);
-    inRange(`${where}.ratio`, p.ratio, 0, 0.99, false);
-    inRange(`${where}.seqlen`, p.seqlen, 2, 1 << 20);
-    inRange(`${where}.round`, p.round, 1, 4096);
-    inRange(`${where}.vramGb`, p.vramGb, 0, 1 << 20);
-    const cal = p.cal ?? SLICE_DEFAULTS.cal;
-    const ctx = maxPositions(p.model);
-    if (p.seqlen !== undefined && ctx !== null && p.seqlen > ctx) throw new PayloadError(`${where}.seqlen ${p.seqlen} exceeds the model's ${ctx} positions`);
-    refuseLarger(p.model, p.ratio ?? SLICE_DEFAULTS.ratio, p);
-    return {
-      ...SLICE_DEFAULTS,
-      seqlen: Math.min(SLICE_DEFAULTS.seqlen, ctx ?? SLICE_DEFAULTS.seqlen),
-      ...p,
-      cal: cal === 'wikitext2' || cal === 'alpaca' ? cal : resolve(cal),
-      ...(p.out ? { out: resolve(p.out) } : {}),
-    };
-  },
-};
+export const sliceParams = paramsFrom('slicing parameters', shape, (p, where): SliceParams => {
+  inRange(`${where}.ratio`, p.ratio, 0, 0.99, false);
+  inRange(`${where}.seqlen`, p.seqlen, 2, 1 << 20);
+  inRange(`${where}.round`, p.round, 1, 4096);
+  inRange(`${where}.vramGb`, p.vramGb, 0, 1 << 20);
+  const cal = p.cal ?? SLICE_DEFAULTS.cal;
+  const ctx = maxPositions(p.model);
+  if (p.seqlen !== undefined && ctx !== null && p.seqlen > ctx) throw new PayloadError(`${where}.seqlen ${p.seqlen} exceeds the model's ${ctx} positions`);
+  refuseLarger(p.model, p.ratio ?? SLICE_DEFAULTS.ratio, p);
+  return {
+    ...SLICE_DEFAULTS,
+    seqlen: Math.min(SLICE_DEFAULTS.seqlen, ctx ?? SLICE_DEFAULTS.seqlen),
+    ...p,
+    cal: cal === 'wikitext2' || cal === 'alpaca' ? cal : resolve(cal),
+    ...(p.out ? { out: resolve(p.out) } : {}),
+  };
+});
 
 /**
  * A slice must be smaller than its model: predicted from the exact shapes before any work, and refused

@@ -1,10 +1,12 @@
 import type { EvalJobResult } from '../../../jobs/kinds/eval';
+import { array, literal, optional } from '../../../api/validate';
+import { TASK_NAMES } from '../../../eval/tasks/types';
 import { denseLines } from './shared/dense-lines';
 import { protocolLabel } from '../../../runtime/ppl-protocol';
 import { intFlag, stringFlag } from '../args';
 import type { Command } from '../command';
 import { epFlag, oneModel } from './shared/flags';
-import { followJob, jobJson } from './shared/follow-job';
+import { runJobCommand } from './shared/follow-job';
 import { fmt, params, pct, table } from './shared/format';
 
 export function evalTable(r: EvalJobResult): string {
@@ -31,7 +33,8 @@ export const evalCommand: Command = {
   flags: { values: ['tasks', 'limit', 'ppl-max-windows', 'ep'], booleans: ['ppl', 'ppl-all-windows'] },
   async run(ctx) {
     const model = oneModel(ctx, 'eval', 'a model folder (dense or sliced)');
-    const tasks = stringFlag(ctx.args, 'tasks')?.split(',').map((t) => t.trim()).filter(Boolean);
+    // The job's own check of the list (one line naming --tasks and what it got).
+    const tasks = optional(array(literal(...TASK_NAMES))).check(stringFlag(ctx.args, 'tasks')?.split(',').map((t) => t.trim()).filter(Boolean), 'eval params.tasks');
     const p = {
       model,
       tasks,
@@ -42,12 +45,10 @@ export const evalCommand: Command = {
       ep: epFlag(ctx),
     };
     const service = await ctx.service();
-    const f = await followJob(ctx, () => service.startJob({ kind: 'eval', params: p }));
-    if (ctx.json) ctx.out(jobJson(f));
-    else if (f.code === 0) {
+    const f = await runJobCommand(ctx, 'eval', p, async (r, f) => {
       const [run] = await service.compareRuns([f.runId]);
-      ctx.out([evalTable(f.result as EvalJobResult), ...denseLines(run), `run ${f.runId}`].join('\n'));
-    }
+      return [evalTable(r), ...denseLines(run), `run ${f.runId}`].join('\n');
+    });
     return f.code;
   },
 };

@@ -1,13 +1,13 @@
 import { basename, join, resolve } from 'node:path';
 import { dataDir } from '../../../paths';
-import type { ExportJobResult } from '../../../jobs/kinds/export';
 import { stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
-import { runJobFromCli } from '../run-job';
+import { runJobCommand } from './shared/follow-job';
+import { choiceFlag } from './shared/flags';
 import { cliCommand } from '../invocation';
 
-const FORMATS = ['onnx', 'gguf', 'safetensors'];
-const DTYPES = ['f32', 'f16', 'q8_0', 'q4_0'];
+const FORMATS = ['onnx', 'gguf', 'safetensors'] as const;
+const DTYPES = ['f32', 'f16', 'q8_0', 'q4_0'] as const;
 
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 
@@ -20,20 +20,15 @@ export const exportCommand: Command = {
     const [model, extra] = ctx.args.positionals;
     if (!model) throw new UsageError('export needs a model folder (dense or sliced)');
     if (extra) throw new UsageError(`export takes one model folder, got also "${extra}"`);
-    const format = stringFlag(ctx.args, 'format');
+    const format = choiceFlag(ctx, 'format', FORMATS);
     if (!format) throw new UsageError(`export needs --format (${FORMATS.join(', ')})`);
-    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
-    const dtype = stringFlag(ctx.args, 'dtype');
-    if (dtype !== undefined && !DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}`);
+    const dtype = choiceFlag(ctx, 'dtype', DTYPES);
     // Without --out, into the data folder (as a slice without --out goes to <data folder>/slices).
     const out =
       stringFlag(ctx.args, 'out') ??
       join(dataDir(), 'exports', `${basename(resolve(model))}-${format}${dtype ? `-${dtype}` : ''}${format === 'gguf' ? '.gguf' : ''}`);
     const params = { model: resolve(model), format, out: resolve(out), ...(dtype ? { dtype } : {}), ...(ctx.args.flags.has('force') ? { overwrite: true } : {}) };
-    const { code, result } = await runJobFromCli(ctx, 'export', params);
-    if (code === 0 && !ctx.json) {
-      const r = result as ExportJobResult;
-      ctx.out(
+    const f = await runJobCommand(ctx, 'export', params, (r) =>
         [
           `${r.format} (${r.dtype}) written to ${r.path}: ${mib(r.bytes)} in ${r.seconds.toFixed(1)} s`,
           ...r.files.map((f) => `  ${f.name.padEnd(28)} ${mib(f.bytes).padStart(11)}`),
@@ -41,8 +36,7 @@ export const exportCommand: Command = {
           `loads in: ${r.runtime}`,
           `check it: ${cliCommand()} verify-export ${r.path}`,
         ].join('\n'),
-      );
-    }
-    return code;
+    );
+    return f.code;
   },
 };

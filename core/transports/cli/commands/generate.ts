@@ -1,8 +1,7 @@
-import type { GenerateJobResult } from '../../../jobs/kinds/generate';
 import { intFlag, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 import { epFlag, oneModel } from './shared/flags';
-import { followJob, jobJson } from './shared/follow-job';
+import { runJobCommand } from './shared/follow-job';
 import { fmt } from './shared/format';
 
 export const generate: Command = {
@@ -15,14 +14,10 @@ export const generate: Command = {
     const prompt = stringFlag(ctx.args, 'prompt');
     if (prompt === undefined) throw new UsageError('generate needs --prompt TEXT');
     const params = { model, prompt, maxNewTokens: intFlag(ctx.args, 'max-new-tokens', 1, 65536), ep: epFlag(ctx) };
-    const service = await ctx.service();
-    const f = await followJob(ctx, () => service.startJob({ kind: 'generate', params }));
-    if (ctx.json) ctx.out(jobJson(f));
-    else if (f.code === 0) {
-      const r = f.result as GenerateJobResult;
-      ctx.out(r.text);
+    const f = await runJobCommand(ctx, 'generate', params, (r, f) => {
       ctx.err(`${r.newTokens} tokens, ${fmt(r.tokensPerSecond, 1)} tokens/s on ${r.ep} — run ${f.runId}`);
-    }
+      return r.text;
+    });
     return f.code;
   },
 };

@@ -120,11 +120,11 @@ async function resume(ctx: CliContext): Promise<number> {
   const [, id, extra] = ctx.args.positionals;
   if (extra) throw new UsageError('runs resume takes one run id');
   const service = await ctx.service();
-  const f = await followJob(ctx, () => service.resumeJob(runId(id, 'runs resume')), {
+  const f = await followJob(ctx, 'slice', () => service.resumeJob(runId(id, 'runs resume')), {
     cancelHint: async () => `the checkpoint is kept; continue with: slice-studio runs resume ${id}`,
   });
   if (ctx.json) ctx.out(jobJson(f));
-  else if (f.code === 0) ctx.out(`run ${id} continued as run ${f.runId}: ${(f.result as { out?: string } | undefined)?.out ?? 'done'}`);
+  else if (f.code === 0) ctx.out(`run ${id} continued as run ${f.runId}: ${f.result?.out ?? 'done'}`);
   return f.code;
 }
 
