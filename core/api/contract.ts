@@ -90,9 +90,13 @@ export function isDoneOf<K extends JobKind>(e: JobEvent, kind: K): e is JobDone<
   return e.type === 'done' && e.kind === kind;
 }
 
-/** A stored run's result as its job returned it, when the run is of that job (its settings name the job). */
-export function runResultOf<K extends JobKind>(run: { settings: Record<string, unknown>; result: unknown }, kind: K): JobResult<K> | null {
-  return run.settings.job === kind && run.result !== null && run.result !== undefined ? (run.result as JobResult<K>) : null;
+/**
+ * A stored run's result as its job returned it, when the run is of that job: its settings name the job
+ * (store-recorder.ts), or, in runs recorded before they did, its run kind is the job's name.
+ */
+export function runResultOf<K extends JobKind>(run: { kind: string; settings: Record<string, unknown>; result: unknown }, kind: K): JobResult<K> | null {
+  const job = typeof run.settings.job === 'string' ? run.settings.job : run.kind;
+  return job === kind && run.result !== null && run.result !== undefined ? (run.result as JobResult<K>) : null;
 }
 
 /** `gpus` for planModel: 'auto' (the detected GPUs, or the CPU's RAM when there are none) or sizes in GB (GiB). */

@@ -19,8 +19,8 @@ class ExportState {
   outEdited = $state(false);
   overwrite = $state(false);
   windows = $state(DEFAULT_PPL_WINDOWS);
-  exporting = new JobView();
-  verifying = new JobView();
+  exporting = new JobView('export');
+  verifying = new JobView('verify-export');
 
   /** Point the panel at another model: the previous results no longer apply. */
   open(model: string): void {
