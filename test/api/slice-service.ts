@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SliceStudioService } from '../../core/api/service';
-import type { JobEndEvent } from '../../core/api/events';
+import type { JobEndEvent } from '../../core/jobs/events';
 import type { JobInput } from '../../core/api/contract';
 import { sharedModel } from '../shared';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobEndEvent } from '../../core/api/events';
+import type { JobEndEvent } from '../../core/jobs/events';
 import type { SliceJobResult } from '../../core/jobs/kinds/slice';
 import { safetensorsOf, SLICE_PARAMS, sliceCancelledWhen, sliceService } from './slice-service';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobEvent } from '../../core/api/events';
+import type { JobEvent } from '../../core/jobs/events';
 import type { SliceJobResult } from '../../core/jobs/kinds/slice';
 import { safetensorsOf as safetensors, SLICE_PARAMS as params, sliceCancelledWhen, sliceService } from '../api/slice-service';
 

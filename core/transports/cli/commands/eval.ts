@@ -1,5 +1,5 @@
 import type { EvalJobResult } from '../../../jobs/kinds/eval';
-import { array, literal, optional } from '../../../api/validate';
+import { array, literal, optional } from '../../../base/validate';
 import { TASK_NAMES } from '../../../eval/tasks/types';
 import { denseLines } from './shared/dense-lines';
 import { protocolLabel } from '../../../runtime/ppl-protocol';

@@ -1,5 +1,5 @@
 import { basename, join, resolve } from 'node:path';
-import { dataDir } from '../../../paths';
+import { dataDir } from '../../../base/paths';
 import { stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 import { runJobCommand } from './shared/follow-job';

@@ -2,7 +2,7 @@
 // (rewritten in place on a terminal, sparse lines otherwise), and turns its end into an exit code.
 // --json keeps stderr quiet and leaves stdout to the command's single JSON document (jobJson), for every
 // job command alike. Ctrl+C cancels the job (a slice keeps its checkpoint) and says how to continue.
-import type { JobEvent, JobEndEvent } from '../../../../api/events';
+import type { JobEvent, JobEndEvent } from '../../../../jobs/events';
 import { isDoneOf, type JobInput, type JobKind, type JobResult } from '../../../../api/contract';
 import type { CliContext } from '../../command';
 import { LiveLine } from '../../live-line';
