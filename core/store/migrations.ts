@@ -160,30 +160,17 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX runs_status ON runs(status);
     `),
   // 5: run kinds of their own for verifications ('verify', recorded as 'export' before) and folder hashes
-  // ('fingerprint', recorded as 'bench'). The runs table is rebuilt for its CHECK, as in 4; existing rows are
-  // told apart by the job their settings name, or by their params where an early run did not name it.
+  // ('fingerprint', recorded as 'bench'). The runs table is rebuilt for its CHECK, as in 4, from its own
+  // definition with the kind list widened; existing rows are told apart by the job their settings name, or
+  // by their params where an early run did not name it.
   (db) => {
+    const { sql } = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'").get() as { sql: string };
+    const kinds = "kind IN ('slice', 'ppl', 'eval', 'bench', 'export', 'generate')";
+    if (!sql.includes(kinds)) throw new Error('migration 5: the runs table does not have the kinds of migration 4');
+    const rebuilt = sql.replace(/^CREATE TABLE\s+"?runs"?/, 'CREATE TABLE runs_v5').replace(kinds, "kind IN ('slice', 'ppl', 'eval', 'bench', 'export', 'generate', 'verify', 'fingerprint')");
     db.exec(`
-      CREATE TABLE runs_v5 (
-        id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL CHECK (kind IN ('slice', 'ppl', 'eval', 'bench', 'export', 'generate', 'verify', 'fingerprint')),
-        model_id INTEGER REFERENCES models(id) ON DELETE SET NULL,
-        parent_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
-        name TEXT NOT NULL DEFAULT '',
-        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled', 'interrupted')),
-        fingerprint TEXT,
-        settings_json TEXT NOT NULL DEFAULT '{}',
-        result_json TEXT,
-        error TEXT,
-        created_at TEXT NOT NULL,
-        started_at TEXT,
-        finished_at TEXT,
-        ep TEXT,
-        peak_rss INTEGER,
-        owner_pid INTEGER,
-        owner_start TEXT
-      );
-      INSERT INTO runs_v5 SELECT id, kind, model_id, parent_run_id, name, status, fingerprint, settings_json, result_json, error, created_at, started_at, finished_at, ep, peak_rss, owner_pid, owner_start FROM runs;
+      ${rebuilt};
+      INSERT INTO runs_v5 SELECT * FROM runs;
       DROP TABLE runs;
       ALTER TABLE runs_v5 RENAME TO runs;
       CREATE INDEX runs_fingerprint ON runs(fingerprint);
