@@ -95,6 +95,9 @@ test('a version-4 database upgrades with verify and fingerprint runs given their
   // Settings that are not JSON keep their run as it was (the migration does not fail on them).
   const raw = new Database(file, { readonly: true });
   assert.equal((raw.prepare('SELECT kind FROM runs WHERE id = ?').get(unreadable) as { kind: string }).kind, 'export');
+  // The rebuilt table keeps its indexes.
+  const indexes = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[]).map((i) => i.name);
+  assert.deepEqual(indexes, ['runs_fingerprint', 'runs_model', 'runs_parent', 'runs_status']);
   raw.close();
 });
 
