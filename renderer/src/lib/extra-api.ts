@@ -6,6 +6,7 @@ import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../../
 import { api } from './api';
 
 export type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../../../core/plan/index';
+export type { Resumability } from '../../../core/api/contract';
 
 export interface PlanRequest {
   gpus?: 'auto' | number[];

@@ -69,6 +69,12 @@ async function restoreJob<K extends JobKind>(view: JobView<K>, run: RunDetail): 
     view.error = 'interrupted (the app stopped while it ran)';
     return;
   }
+  // A run whose process died is shown as the failure it is (the job view has no "interrupted" state).
+  if (run.status === 'interrupted') {
+    view.status = 'failed';
+    view.error = 'interrupted (the app stopped while it ran)';
+    return;
+  }
   view.status = run.status;
   view.result = runResultOf(run, view.kind);
   view.error = run.status === 'failed' ? run.error : null;
