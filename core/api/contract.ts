@@ -107,7 +107,8 @@ const gpuChoice: Validator<'auto' | number[]> = {
     if (value === 'auto') return 'auto';
     if (!Array.isArray(value)) throw new PayloadError(`${where} must be "auto" or a list of GPU sizes in GB, e.g. [24, 24]`);
     const sizes = array(number).check(value, where);
-    for (const [i, gb] of sizes.entries()) if (!(gb > 0 && gb <= 4096)) throw new PayloadError(`${where}[${i}] must be a GPU size in GB from 0 to 4096 (got ${gb})`);
+    for (const [i, gb] of sizes.entries())
+      if (!(gb > 0 && gb <= 4096)) throw new PayloadError(`${where}[${i}] must be a GPU size in GB from 0 to 4096 (got ${gb})`);
     return sizes;
   },
 };
@@ -182,26 +183,32 @@ export const API_METHODS = {
     [['refresh', optional(boolean)]],
     returns<HardwareReport>(),
   ),
-  inspectModel: method(
-    'Inspect a model folder or a bare config.json without loading weights',
-    [['path', nonEmptyString]],
-    returns<ModelInspection>(),
-  ),
+  inspectModel: method('Inspect a model folder or a bare config.json without loading weights', [['path', nonEmptyString]], returns<ModelInspection>()),
   recentModels: method('Recently inspected models, newest first', [['limit', optional(positiveInteger)]], returns<RecentModel[]>()),
   listRuns: method('Runs, newest first', [['filter', optional(runFilter)]], returns<RunSummary[]>()),
   getRun: method('One run with its metrics, layer stats and artifacts', [['id', runId]], returns<RunDetail>()),
-  renameRun: method('Rename a run', [['id', runId], ['name', nonEmptyString]], returns<RunSummary>()),
+  renameRun: method(
+    'Rename a run',
+    [
+      ['id', runId],
+      ['name', nonEmptyString],
+    ],
+    returns<RunSummary>(),
+  ),
   deleteRun: method('Delete a run and its records', [['id', runId]], returns<void>()),
   startJob: method('Start a long job; progress arrives as JobEvents', [['spec', jobSpec]], returns<{ jobId: JobId; runId: RunId }>()),
   cancelJob: method('Cancel a running job; false if it is not running', [['jobId', nonEmptyString]], returns<boolean>()),
   listJobs: method('Jobs running now, with their latest progress', [], returns<JobInfo[]>()),
   planModel: method(
     'VRAM plan for a model folder or config.json: the smallest ratio that fits, and the estimate at opts.ratio',
-    [['path', nonEmptyString], ['opts', optional(planOptions)]],
+    [
+      ['path', nonEmptyString],
+      ['opts', optional(planOptions)],
+    ],
     returns<PlanModelResult>(),
   ),
   compareRuns: method(
-    'Runs side by side: metrics, layer stats, phases, artifacts, settings and their parents\' key metrics',
+    "Runs side by side: metrics, layer stats, phases, artifacts, settings and their parents' key metrics",
     [['ids', runIds]],
     returns<ComparedRun[]>(),
   ),
@@ -210,11 +217,7 @@ export const API_METHODS = {
     [['runId', runId]],
     returns<{ jobId: JobId; runId: RunId }>(),
   ),
-  resumability: method(
-    'Whether resumeJob would continue this run from a checkpoint, and if not, why (one line)',
-    [['runId', runId]],
-    returns<Resumability>(),
-  ),
+  resumability: method('Whether resumeJob would continue this run from a checkpoint, and if not, why (one line)', [['runId', runId]], returns<Resumability>()),
   chooseModelPath: method(
     'Desktop only: a native folder picker; null when dismissed',
     [['kind', optional(literal('folder', 'config'))]],

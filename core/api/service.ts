@@ -154,7 +154,13 @@ export class SliceStudioService implements SliceStudioApi {
   }
 
   /** Validates, links the run to its model and parent, starts it, and records the final settings. */
-  async #start(kind: string, raw: unknown, name?: string, extra: Record<string, unknown> = {}, inherit?: { modelId: number | null; parentRunId: number | null }): Promise<{ jobId: string; runId: number }> {
+  async #start(
+    kind: string,
+    raw: unknown,
+    name?: string,
+    extra: Record<string, unknown> = {},
+    inherit?: { modelId: number | null; parentRunId: number | null },
+  ): Promise<{ jobId: string; runId: number }> {
     const def = getJob(kind);
     // Validated here, once: the runner and the worker take the checked params as they are.
     let params = def.params.check(raw, `${kind} params`);
@@ -180,7 +186,8 @@ export class SliceStudioService implements SliceStudioApi {
   }
 
   async planModel(...[path, opts = {}]: ApiArgs<'planModel'>): Promise<ApiResult<'planModel'>> {
-    if (opts.ratio !== undefined && !(opts.ratio >= 0 && opts.ratio < 1)) throw new PayloadError(`planModel: "opts".ratio must be in [0, 1) (got ${opts.ratio})`);
+    if (opts.ratio !== undefined && !(opts.ratio >= 0 && opts.ratio < 1))
+      throw new PayloadError(`planModel: "opts".ratio must be in [0, 1) (got ${opts.ratio})`);
     const config = await readPlanConfig(resolve(path));
     const hardware = await this.#planHardware(opts.gpus ?? 'auto');
     const options = { format: opts.format, ctx: opts.ctx, batch: opts.batch, round: opts.round, sliceHead: opts.sliceHead };
@@ -193,7 +200,14 @@ export class SliceStudioService implements SliceStudioApi {
       plan: planned,
       estimate: opts.ratio === undefined ? null : estimate(config, hardware, opts.ratio, options),
       hardware,
-      slicing: predictSlice(config, { ratio, nsamples: opts.nsamples ?? 128, seqlen: opts.seqlen ?? 2048, ep, cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined, round: opts.round }),
+      slicing: predictSlice(config, {
+        ratio,
+        nsamples: opts.nsamples ?? 128,
+        seqlen: opts.seqlen ?? 2048,
+        ep,
+        cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined,
+        round: opts.round,
+      }),
     };
   }
 
@@ -240,7 +254,10 @@ export class SliceStudioService implements SliceStudioApi {
   async resumability(...[id]: ApiArgs<'resumability'>): Promise<ApiResult<'resumability'>> {
     const run = this.#store.getRun(id);
     if (!run) throw new RunNotFoundError(`no run with id ${id}`);
-    return resumability(run, this.#runner.list().some((j) => j.runId === id));
+    return resumability(
+      run,
+      this.#runner.list().some((j) => j.runId === id),
+    );
   }
 
   async cancelJob(...[jobId]: ApiArgs<'cancelJob'>): Promise<boolean> {

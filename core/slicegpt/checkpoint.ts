@@ -42,7 +42,9 @@ export interface SaveExtras {
 /** Fingerprint of everything that determines the result: model files, calibration tokens, settings. */
 export function fingerprint(o: { modelFolder: string; ids: Int32Array; settings: Record<string, unknown> }): string {
   const h = createHash('sha256');
-  const files = readdirSync(o.modelFolder).filter((f) => f === 'config.json' || f.endsWith('.safetensors') || f.endsWith('.index.json')).sort();
+  const files = readdirSync(o.modelFolder)
+    .filter((f) => f === 'config.json' || f.endsWith('.safetensors') || f.endsWith('.index.json'))
+    .sort();
   for (const f of files) {
     const p = join(o.modelFolder, f);
     const st = statSync(p);
@@ -82,7 +84,13 @@ function writeDurable(file: string, chunks: Uint8Array[]): void {
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw explainDiskFull(e, file, chunks.reduce((n, c) => n + c.byteLength, 0), 'the checkpoint', AFTER_DISK_FULL);
+    throw explainDiskFull(
+      e,
+      file,
+      chunks.reduce((n, c) => n + c.byteLength, 0),
+      'the checkpoint',
+      AFTER_DISK_FULL,
+    );
   }
 }
 
@@ -135,7 +143,9 @@ export class Checkpoint {
       return null;
     }
     if (st.fingerprint !== this.fingerprint)
-      throw new CheckpointMismatchError('the checkpoint in the output folder was made with another model, calibration data or settings; remove it or drop --resume');
+      throw new CheckpointMismatchError(
+        'the checkpoint in the output folder was made with another model, calibration data or settings; remove it or drop --resume',
+      );
     const why = incomplete(this.dir, st);
     if (why) {
       log(`the checkpoint is incomplete (${why}): starting from the first layer`);
@@ -188,14 +198,23 @@ export class Checkpoint {
       blobs.set(name, x.length);
     }
     const state: StateJson = {
-      version: 1, fingerprint: this.fingerprint, nextLayer: b.nextLayer, inputsFile, qFile, width: b.inputs.width, chunkTokens, stats: b.stats, timings: b.timings,
+      version: 1,
+      fingerprint: this.fingerprint,
+      nextLayer: b.nextLayer,
+      inputsFile,
+      qFile,
+      width: b.inputs.width,
+      chunkTokens,
+      stats: b.stats,
+      timings: b.timings,
       ...(more.extra ? { extra: more.extra } : {}),
       ...(blobs.size ? { blobs: [...blobs].map(([name, floats]) => ({ name, floats })) } : {}),
     };
     writeDurable(join(this.dir, 'state.json'), [Buffer.from(JSON.stringify(state))]);
     this.#blobs = blobs;
     // Only now are the previous layer's files unreferenced.
-    for (const f of readdirSync(this.dir)) if (f !== 'state.json' && f !== inputsFile && f !== qFile && !blobs.has(f)) rmSync(join(this.dir, f), { force: true });
+    for (const f of readdirSync(this.dir))
+      if (f !== 'state.json' && f !== inputsFile && f !== qFile && !blobs.has(f)) rmSync(join(this.dir, f), { force: true });
   }
 
   remove(): void {

@@ -49,7 +49,12 @@ export class UniformCheckpoint {
     }
     if (x.stage === 'rotate' && Array.isArray(x.top) && typeof x.explainedVariance === 'number') {
       b.inputs.clear();
-      return { stage: 'rotate', nextLayer: b.nextLayer, axes: { q: b.q, top: x.top as number[], stats: b.stats, explainedVariance: x.explainedVariance }, timings: b.timings };
+      return {
+        stage: 'rotate',
+        nextLayer: b.nextLayer,
+        axes: { q: b.q, top: x.top as number[], stats: b.stats, explainedVariance: x.explainedVariance },
+        timings: b.timings,
+      };
     }
     // A per-layer checkpoint has the same fingerprint only if its settings matched, which includes the rotation.
     throw new CheckpointMismatchError('the checkpoint in the output folder is not a uniform-rotation checkpoint; remove it or drop --resume');
@@ -60,7 +65,13 @@ export class UniformCheckpoint {
   }
 
   /** After pass 1's layer `nextLayer - 1` (0: the embeddings): its inputs for the next, C, the signals and the new moments. */
-  async saveSignals(nextLayer: number, inputs: ActivationStore, s: { c: Float64Array; list: UniformSignal[] }, timings: LayerTiming[], fresh: Float32Array[]): Promise<void> {
+  async saveSignals(
+    nextLayer: number,
+    inputs: ActivationStore,
+    s: { c: Float64Array; list: UniformSignal[] },
+    timings: LayerTiming[],
+    fresh: Float32Array[],
+  ): Promise<void> {
     const first = s.list.length - fresh.length;
     const addBlobs = Object.fromEntries(fresh.map((m, k) => [momentBlob(first + k), m]));
     await this.#checkpoint.save({ nextLayer, inputs, q: s.c, stats: [], timings }, { extra: { stage: 'signals', signals: s.list }, addBlobs });
@@ -69,7 +80,10 @@ export class UniformCheckpoint {
   /** After pass 2 wrote layer `nextLayer - 1` (0: the embeddings). */
   async saveRotation(nextLayer: number, axes: UniformAxes, timings: LayerTiming[], scratch: string, budget: RamBudget): Promise<void> {
     const none = new ActivationStore({ name: 'none', width: 1, dir: scratch, budget });
-    await this.#checkpoint.save({ nextLayer, inputs: none, q: axes.q, stats: axes.stats, timings }, { extra: { stage: 'rotate', top: axes.top, explainedVariance: axes.explainedVariance }, blobs: 'drop' });
+    await this.#checkpoint.save(
+      { nextLayer, inputs: none, q: axes.q, stats: axes.stats, timings },
+      { extra: { stage: 'rotate', top: axes.top, explainedVariance: axes.explainedVariance }, blobs: 'drop' },
+    );
   }
 
   remove(): void {

@@ -109,13 +109,33 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
   validateSliceOptions(o);
   const started = now();
   const run = await openUniform(ctx, o, started);
-  const { engine, runner, kind, passDtype } = await createSignalEngine(run.src.arch, o.ep, { kind: o.engine, deviceBudgetBytes: o.deviceBudgetBytes, passDtype: o.passDtype });
+  const { engine, runner, kind, passDtype } = await createSignalEngine(run.src.arch, o.ep, {
+    kind: o.engine,
+    deviceBudgetBytes: o.deviceBudgetBytes,
+    passDtype: o.passDtype,
+  });
   let checkpoint: UniformCheckpoint;
   let axes: UniformAxes;
   let resumedAt: number | null = null;
   let fromLayer = 0;
   try {
-    checkpoint = new UniformCheckpoint(o.out, { modelFolder: o.model, ids: run.cal.ids, settings: { ratio: o.ratio, round: o.round, ep: o.ep, engine: kind, ...(passDtype === 'f16' ? { passDtype } : {}), dtype: run.dtype, batchSize: run.batches[0].count, nsamples: run.cal.nsamples, seqlen: run.cal.seqlen, rotation: 'uniform', version: 1 } });
+    checkpoint = new UniformCheckpoint(o.out, {
+      modelFolder: o.model,
+      ids: run.cal.ids,
+      settings: {
+        ratio: o.ratio,
+        round: o.round,
+        ep: o.ep,
+        engine: kind,
+        ...(passDtype === 'f16' ? { passDtype } : {}),
+        dtype: run.dtype,
+        batchSize: run.batches[0].count,
+        nsamples: run.cal.nsamples,
+        seqlen: run.cal.seqlen,
+        rotation: 'uniform',
+        version: 1,
+      },
+    });
     const saved = o.resume ? checkpoint.load(run.budget, run.scratch, (m) => ctx.log(m)) : (checkpoint.remove(), null);
     if (saved) {
       run.timings.push(...saved.timings);
@@ -163,7 +183,18 @@ async function openUniform(ctx: JobContext, o: UniformSliceOptions, started: num
   if (isSlicedModelFolder(o.model)) throw new SliceOptionsError(`${o.model} is already a sliced model; slice the dense original instead`);
   const src: ModelSource = await openModel(o.model);
   const cfg = src.config;
-  preflight(cfg, { out: o.out, ratio: o.ratio, nsamples: o.calibration?.nsamples ?? o.nsamples, seqlen: o.calibration?.seqlen ?? o.seqlen, ep: o.ep, round: o.round, rotation: 'uniform', resume: o.resume ?? false, ramBudgetBytes: o.ramBudgetBytes, outputBytesPerWeight: o.dtype === 'float16' ? 2 : 4 });
+  preflight(cfg, {
+    out: o.out,
+    ratio: o.ratio,
+    nsamples: o.calibration?.nsamples ?? o.nsamples,
+    seqlen: o.calibration?.seqlen ?? o.seqlen,
+    ep: o.ep,
+    round: o.round,
+    rotation: 'uniform',
+    resume: o.resume ?? false,
+    ramBudgetBytes: o.ramBudgetBytes,
+    outputBytesPerWeight: o.dtype === 'float16' ? 2 : 4,
+  });
   const D = cfg.hiddenSize;
   const L = cfg.numLayers;
   const cal = o.calibration ?? (await loadCalibration(o.model, o));
@@ -176,7 +207,14 @@ async function openUniform(ctx: JobContext, o: UniformSliceOptions, started: num
   rmSync(scratch, { recursive: true, force: true });
   const units = 2 * L + 3; // pass 1: embedding + L layers; PCA; pass 2: embedding + L layers + head
   return {
-    ctx, o, src, cfg, D, L, schedule, cal,
+    ctx,
+    o,
+    src,
+    cfg,
+    D,
+    L,
+    schedule,
+    cal,
     batches: windowBatches(cal, batchSize, cfg.padTokenId ?? 0),
     // The source's own dtype (fp16/bf16 stay 2 bytes): a float32 slice of a float16 model is larger than it.
     dtype: o.dtype ?? sourceDtype(o.model),
@@ -187,7 +225,13 @@ async function openUniform(ctx: JobContext, o: UniformSliceOptions, started: num
     progress(phase, done, layer, data) {
       const elapsed = now() - started;
       const etaSeconds = done > 0 ? (elapsed / done) * (units - done) : undefined;
-      ctx.progress({ phase, ...(layer === undefined ? {} : { layer, layers: L }), fraction: done / units, ...(etaSeconds === undefined ? {} : { etaSeconds }), ...(data ? { data } : {}) });
+      ctx.progress({
+        phase,
+        ...(layer === undefined ? {} : { layer, layers: L }),
+        fraction: done / units,
+        ...(etaSeconds === undefined ? {} : { etaSeconds }),
+        ...(data ? { data } : {}),
+      });
     },
   };
 }
@@ -208,7 +252,12 @@ function windowBatches(cal: Calibration, batchSize: number, pad: number): Unifor
  * Pass 1: the dense fused model's residual signals, layer by layer, each layer's sum and inputs
  * checkpointed. Runs on the same signal engines as the per-layer algorithm (engine.ts): device-resident on a GPU EP.
  */
-async function collectSignals(run: UniformRun, engine: SignalEngine, checkpoint: UniformCheckpoint, saved: ReturnType<UniformCheckpoint['load']>): Promise<Signals> {
+async function collectSignals(
+  run: UniformRun,
+  engine: SignalEngine,
+  checkpoint: UniformCheckpoint,
+  saved: ReturnType<UniformCheckpoint['load']>,
+): Promise<Signals> {
   const { ctx, cfg, D, L, src, scratch, budget, batches } = run;
   const T = run.cal.seqlen;
   const device = engine.deviceSide();
@@ -259,9 +308,21 @@ async function collectSignals(run: UniformRun, engine: SignalEngine, checkpoint:
 }
 
 /** One layer's pass over every batch: its signals' moments (attention + mlp, or the parallel block's), its outputs into `next`. */
-async function layerSignals(run: UniformRun, engine: SignalEngine, w: LayerWeights, x: ActivationStore, next: ActivationStore): Promise<[SecondMoment, SignalName][]> {
+async function layerSignals(
+  run: UniformRun,
+  engine: SignalEngine,
+  w: LayerWeights,
+  x: ActivationStore,
+  next: ActivationStore,
+): Promise<[SecondMoment, SignalName][]> {
   const T = run.cal.seqlen;
-  const moments: [SecondMoment, SignalName][] = w.kind === 'parallel' ? [[new SecondMoment(run.D), 'block']] : [[new SecondMoment(run.D), 'attention'], [new SecondMoment(run.D), 'mlp']];
+  const moments: [SecondMoment, SignalName][] =
+    w.kind === 'parallel'
+      ? [[new SecondMoment(run.D), 'block']]
+      : [
+          [new SecondMoment(run.D), 'attention'],
+          [new SecondMoment(run.D), 'mlp'],
+        ];
   for (const [b, { count, keep }] of run.batches.entries()) {
     checkCancelled(run.ctx);
     let y: Activations;
@@ -282,7 +343,13 @@ async function layerSignals(run: UniformRun, engine: SignalEngine, w: LayerWeigh
 }
 
 /** Adds each finished moment to C as M/trace(M), keeps it for the kept-energy report; returns the new ones (for the checkpoint). */
-async function absorb(run: UniformRun, engine: SignalEngine, signals: Signals, moments: [SecondMoment, SignalName][], layer: number | null): Promise<Float32Array[]> {
+async function absorb(
+  run: UniformRun,
+  engine: SignalEngine,
+  signals: Signals,
+  moments: [SecondMoment, SignalName][],
+  layer: number | null,
+): Promise<Float32Array[]> {
   const fresh: Float32Array[] = [];
   for (const [m] of moments) await engine.settle(m);
   for (const [m, signal] of moments) {

@@ -10,7 +10,16 @@ import type { JobInput } from '../../core/api/contract';
 import { sharedModel } from '../shared';
 
 /** Small, deterministic slicing params on tiny-llama (4 layers): seconds per slice. */
-export const SLICE_PARAMS = { model: sharedModel('tiny-llama'), ratio: 0.25, cal: 'wikitext2', nsamples: 16, seqlen: 128, sampling: 'first' as const, seed: 7, round: 8 };
+export const SLICE_PARAMS = {
+  model: sharedModel('tiny-llama'),
+  ratio: 0.25,
+  cal: 'wikitext2',
+  nsamples: 16,
+  seqlen: 128,
+  sampling: 'first' as const,
+  seed: 7,
+  round: 8,
+};
 
 export interface SliceService {
   readonly dir: string;
@@ -24,7 +33,11 @@ export function sliceService(prefix: string): SliceService {
   before(async () => {
     fixture.dir = mkdtempSync(join(tmpdir(), prefix));
     process.env.SLICE_STUDIO_DATA = fixture.dir;
-    fixture.service = await SliceStudioService.create({ storeFile: join(fixture.dir, 'store.db'), hardware: { probeProviders: false }, runner: { graceMs: 30_000 } });
+    fixture.service = await SliceStudioService.create({
+      storeFile: join(fixture.dir, 'store.db'),
+      hardware: { probeProviders: false },
+      runner: { graceMs: 30_000 },
+    });
   });
   after(async () => {
     await fixture.service.close();
@@ -60,4 +73,9 @@ export async function sliceCancelledWhen(
 
 /** The safetensors files of a folder by name, their bytes. */
 export const safetensorsOf = (folder: string): Map<string, Buffer> =>
-  new Map(readdirSync(folder).filter((f) => f.endsWith('.safetensors')).sort().map((f) => [f, readFileSync(join(folder, f))]));
+  new Map(
+    readdirSync(folder)
+      .filter((f) => f.endsWith('.safetensors'))
+      .sort()
+      .map((f) => [f, readFileSync(join(folder, f))]),
+  );

@@ -45,7 +45,10 @@ async function cancelResumeCompare(when: (e: { phase: string; layer?: number }) 
   const result = resultOf(await service.runner.wait(resumed.jobId));
   off();
   assert.ok(result.resumedAt !== null && result.resumedAt >= 1, `resumed at ${result.resumedAt}`);
-  assert.ok(logs.some((l) => stage.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => stage.test(l)),
+    logs.join('\n'),
+  );
   assert.equal(result.out, out);
   assert.equal(existsSync(join(out, '.checkpoint')), false, 'the checkpoint is removed once the folder is complete');
 

@@ -13,7 +13,7 @@ test('every job kind is one table entry filed under its own name, and the regist
   assert.deepEqual(jobKinds(), Object.keys(JOBS).sort());
 });
 
-test('a run\'s stored settings give back its params whole: only the keys the app adds beside them are dropped', () => {
+test("a run's stored settings give back its params whole: only the keys the app adds beside them are dropped", () => {
   const params = JOBS.slice.params.check({ model: sharedModel('tiny-llama'), ratio: 0.25, rotation: 'uniform', vramGb: 2, out: '/tmp/x' }, 'slice params');
   const settings = { job: 'slice', ...params, modelPath: params.model, resumeOf: 3 };
   assert.deepEqual(storedParams(settings), params);

@@ -65,7 +65,10 @@ test('a slice job cancelled mid-way and resumed with resumeJob writes the same t
   assert.deepEqual(r2.layers.find((l) => l.layer === 1 && l.phase === 'attention')!.dims, { kept: 192, width: 256, tokens: 16 * 128 });
   assert.deepEqual(
     r2.metrics.filter((m) => m.name === 'd' || m.name === 'dense_params').map((m) => [m.name, m.value]),
-    [['d', 192], ['dense_params', 5_048_576]],
+    [
+      ['d', 192],
+      ['dense_params', 5_048_576],
+    ],
   );
   assert.ok(r2.modelId !== null && r2.modelId === r1.modelId, 'runs are linked to the dense model');
   assert.ok(r2.peakRss! > 0 && r2.ep === 'cpu');

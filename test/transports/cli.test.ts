@@ -114,20 +114,29 @@ test('fingerprint runs as a job: --json prints one document like every job comma
   assert.equal(failed.code, 1);
   assert.equal(failed.err, 'slice-studio: no such folder: /no/such/folder\n');
   const runs = JSON.parse(cli('runs', '--json').out) as { status: string; name: string }[];
-  assert.deepEqual(runs.slice(0, 2).map((x) => x.status), ['failed', 'done']);
+  assert.deepEqual(
+    runs.slice(0, 2).map((x) => x.status),
+    ['failed', 'done'],
+  );
 });
 
 test('help lists every command', () => {
   const r = cli('help');
   assert.equal(r.code, 0);
   const names = COMMANDS.map((c) => c.name);
-  for (const c of ['hardware', 'inspect', 'plan', 'slice', 'ppl', 'eval', 'bench', 'generate', 'demo', 'fingerprint', 'runs', 'serve', 'help']) assert.ok(names.includes(c), c);
+  for (const c of ['hardware', 'inspect', 'plan', 'slice', 'ppl', 'eval', 'bench', 'generate', 'demo', 'fingerprint', 'runs', 'serve', 'help'])
+    assert.ok(names.includes(c), c);
   for (const c of names) assert.match(r.out, new RegExp(`^  ${c}`, 'm'));
-  assert.deepEqual(JSON.parse(cli('help', '--json').out).map((c: { name: string }) => c.name), names);
+  assert.deepEqual(
+    JSON.parse(cli('help', '--json').out).map((c: { name: string }) => c.name),
+    names,
+  );
 });
 
 test('help fits a 100-column terminal', () => {
-  const long = cli('help').out.split('\n').filter((l) => l.length > 100);
+  const long = cli('help')
+    .out.split('\n')
+    .filter((l) => l.length > 100);
   assert.deepEqual(long, []);
 });
 

@@ -33,4 +33,3 @@ export type JobInput<K extends JobKind> = Parts<K>['input'];
 export type JobParams<K extends JobKind> = Parts<K>['params'];
 /** What a job of kind K returns: the `done` event's result, and the run's stored result. */
 export type JobResult<K extends JobKind> = Parts<K>['result'];
-

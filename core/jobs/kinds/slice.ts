@@ -26,7 +26,10 @@ import type { OutputDtype } from '../../slicegpt/output';
 import { megabytes, predictSliceSize, weightBytes, type SizePrediction } from '../../slicegpt/output-size';
 
 /** The job's parameters: the slicer's own options (slice-model.ts) that a caller may set, as JSON. */
-export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume' | 'passDtype'> & {
+export type SliceParams = Pick<
+  SliceOptions,
+  'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume' | 'passDtype'
+> & {
   /** Output folder; by default `<dataDir>/slices/<model>-<ratio>-<runId>` (filled in when the run exists). */
   out?: string;
   rotation: NonNullable<SliceOptions['rotation']>;
@@ -42,7 +45,19 @@ export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsampl
 };
 
 /** The reference implementation's defaults (128 samples of 2048 tokens, random sampling, seed 42). */
-export const SLICE_DEFAULTS = { ratio: 0.25, cal: 'wikitext2', nsamples: 128, seqlen: 2048, sampling: 'random', seed: 42, round: 8, sliceHead: false, ep: 'cpu', resume: false, rotation: 'per-layer' } as const;
+export const SLICE_DEFAULTS = {
+  ratio: 0.25,
+  cal: 'wikitext2',
+  nsamples: 128,
+  seqlen: 2048,
+  sampling: 'random',
+  seed: 42,
+  round: 8,
+  sliceHead: false,
+  ep: 'cpu',
+  resume: false,
+  rotation: 'per-layer',
+} as const;
 
 const shape = object({
   model: modelFolder,
@@ -99,7 +114,11 @@ export const sliceParams = paramsFrom('slicing parameters', shape, (p, where): S
  * A slice must be smaller than its model: predicted from the exact shapes before any work, and refused
  * (one line: both sizes, why, the smallest ratio that shrinks it) unless `allowLarger`.
  */
-function refuseLarger(model: string, ratio: number, p: { round?: number; sliceHead?: boolean; rotation?: 'per-layer' | 'uniform'; dtype?: OutputDtype; allowLarger?: boolean }): void {
+function refuseLarger(
+  model: string,
+  ratio: number,
+  p: { round?: number; sliceHead?: boolean; rotation?: 'per-layer' | 'uniform'; dtype?: OutputDtype; allowLarger?: boolean },
+): void {
   if (p.allowLarger) return;
   let s: SizePrediction;
   try {
@@ -158,7 +177,9 @@ async function activationBudget(vramGb: number | undefined): Promise<number> {
 }
 
 async function hashFolder(ctx: JobContext, folder: string): Promise<SliceArtifact> {
-  const names = readdirSync(folder).filter((f) => !f.startsWith('.')).sort();
+  const names = readdirSync(folder)
+    .filter((f) => !f.startsWith('.'))
+    .sort();
   let bytes = 0;
   for (const f of names) bytes += statSync(join(folder, f)).size;
   const hash = createHash('sha256');
@@ -177,8 +198,20 @@ export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJo
   const rss = new RssPeak();
   const deviceBudgetBytes = p.ep === 'cpu' ? undefined : await activationBudget(p.vramGb);
   const r = await sliceModel(ctx, {
-    model: p.model, ratio: p.ratio, cal: p.cal, nsamples: p.nsamples, seqlen: p.seqlen, sampling: p.sampling, seed: p.seed,
-    round: p.round, sliceHead: p.sliceHead, out: p.out, ep: p.ep, resume: p.resume, batchSize: p.batchSize, rotation: p.rotation,
+    model: p.model,
+    ratio: p.ratio,
+    cal: p.cal,
+    nsamples: p.nsamples,
+    seqlen: p.seqlen,
+    sampling: p.sampling,
+    seed: p.seed,
+    round: p.round,
+    sliceHead: p.sliceHead,
+    out: p.out,
+    ep: p.ep,
+    resume: p.resume,
+    batchSize: p.batchSize,
+    rotation: p.rotation,
     ...(p.dtype ? { dtype: p.dtype } : {}),
     ...(deviceBudgetBytes ? { deviceBudgetBytes } : {}),
     ...(p.passDtype ? { passDtype: p.passDtype } : {}),
@@ -190,8 +223,20 @@ export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJo
   const mb = `${megabytes(sizes.slicedBytes)} of ${sizes.dtype} weights (the model: ${megabytes(sizes.denseBytes)})`;
   ctx.log(sizes.slicedBytes < sizes.denseBytes ? `wrote ${mb}` : `warning: the slice is not smaller than the model: ${mb}`);
   return {
-    out: r.out, ratio: p.ratio, d: r.d, hiddenSize: r.schedule.hiddenSize, layers: r.schedule.layers, dense, sliced, artifact, sizes,
-    stats: r.stats, timings: r.timings, resumedAt: r.resumedAt, seconds: r.seconds, ep: p.ep,
+    out: r.out,
+    ratio: p.ratio,
+    d: r.d,
+    hiddenSize: r.schedule.hiddenSize,
+    layers: r.schedule.layers,
+    dense,
+    sliced,
+    artifact,
+    sizes,
+    stats: r.stats,
+    timings: r.timings,
+    resumedAt: r.resumedAt,
+    seconds: r.seconds,
+    ep: p.ep,
     peakRssBytes: rss.stop(),
   };
 }

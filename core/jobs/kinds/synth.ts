@@ -30,7 +30,7 @@ export const synthParams = paramsFrom('synth parameters', shape, (p, where): Syn
 export const synthJob = defineJob({
   kind: 'synth',
   runKind: 'export',
-  summary: 'A Hugging Face folder of random weights with a published config\'s shapes (sharded bf16/f16 safetensors)',
+  summary: "A Hugging Face folder of random weights with a published config's shapes (sharded bf16/f16 safetensors)",
   params: synthParams,
   describe: (p) => `synth ${p.config.split(/[\\/]/).pop()}${p.layers ? ` (${p.layers} layers)` : ''}`,
   outputs: (p) => [p.out],

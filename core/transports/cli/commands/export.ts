@@ -27,15 +27,21 @@ export const exportCommand: Command = {
     const out =
       stringFlag(ctx.args, 'out') ??
       join(dataDir(), 'exports', `${basename(resolve(model))}-${format}${dtype ? `-${dtype}` : ''}${format === 'gguf' ? '.gguf' : ''}`);
-    const params = { model: resolve(model), format, out: resolve(out), ...(dtype ? { dtype } : {}), ...(ctx.args.flags.has('force') ? { overwrite: true } : {}) };
+    const params = {
+      model: resolve(model),
+      format,
+      out: resolve(out),
+      ...(dtype ? { dtype } : {}),
+      ...(ctx.args.flags.has('force') ? { overwrite: true } : {}),
+    };
     const f = await runJobCommand(ctx, 'export', params, (r) =>
-        [
-          `${r.format} (${r.dtype}) written to ${r.path}: ${mib(r.bytes)} in ${r.seconds.toFixed(1)} s`,
-          ...r.files.map((f) => `  ${f.name.padEnd(28)} ${mib(f.bytes).padStart(11)}`),
-          `sha256 ${r.sha256}`,
-          `loads in: ${r.runtime}`,
-          `check it: ${cliCommand()} verify-export ${r.path}`,
-        ].join('\n'),
+      [
+        `${r.format} (${r.dtype}) written to ${r.path}: ${mib(r.bytes)} in ${r.seconds.toFixed(1)} s`,
+        ...r.files.map((f) => `  ${f.name.padEnd(28)} ${mib(f.bytes).padStart(11)}`),
+        `sha256 ${r.sha256}`,
+        `loads in: ${r.runtime}`,
+        `check it: ${cliCommand()} verify-export ${r.path}`,
+      ].join('\n'),
     );
     return f.code;
   },

@@ -15,7 +15,11 @@ function models(ctx: CliContext): { model: string; compare?: string } {
   return { model: resolve(a), compare: resolve(b) };
 }
 
-const folderName = (p: string) => p.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? p;
+const folderName = (p: string) =>
+  p
+    .replace(/[\\/]+$/, '')
+    .split(/[\\/]/)
+    .pop() ?? p;
 const speed = (r: GeneratedText) => `${r.newTokens} tokens, ${fmt(r.tokensPerSecond, 1)} tokens/s`;
 
 export const generate: Command = {
@@ -44,9 +48,15 @@ export const generate: Command = {
         return r.text;
       }
       const lines: string[] = [];
-      for (const [label, c] of [['A', r as GeneratedText], ['B', r.compared]] as const) lines.push(`── ${label}: ${folderName(c.model)} (${c.note})`, c.text);
+      for (const [label, c] of [
+        ['A', r as GeneratedText],
+        ['B', r.compared],
+      ] as const)
+        lines.push(`── ${label}: ${folderName(c.model)} (${c.note})`, c.text);
       const ratio = r.tokensPerSecond > 0 ? ` — B/A ${fmt(r.compared.tokensPerSecond / r.tokensPerSecond, 2)}×` : '';
-      ctx.err(`A ${folderName(r.model)}: ${speed(r)}; B ${folderName(r.compared.model)}: ${speed(r.compared)}${ratio}, decoded in turn on ${r.ep} — run ${f.runId}`);
+      ctx.err(
+        `A ${folderName(r.model)}: ${speed(r)}; B ${folderName(r.compared.model)}: ${speed(r.compared)}${ratio}, decoded in turn on ${r.ep} — run ${f.runId}`,
+      );
       return lines.join('\n');
     });
     return f.code;

@@ -16,7 +16,7 @@ function report(r: VerifyResult): string {
     `  export: ${JSON.stringify(r.export.greedy.text)}`,
   ];
   if (r.inApp) lines.push(`  in-app: ${JSON.stringify(r.inApp.greedy.text)}`);
-  lines.push(r.verdict ? r.verdict.line : 'no verdict: the app\'s numbers were not computed (--export-only, or no source folder)');
+  lines.push(r.verdict ? r.verdict.line : "no verdict: the app's numbers were not computed (--export-only, or no source folder)");
   return lines.join('\n');
 }
 

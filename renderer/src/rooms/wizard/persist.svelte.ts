@@ -9,7 +9,29 @@ import { STEPS, wizard, type StepId } from './wizard.svelte';
 const KEY = 'slice-studio.wizard.v1';
 
 /** The settings kept as they are (numbers, strings, booleans and the task list). */
-const SETTINGS = ['planFor', 'gpuSizes', 'format', 'ctx', 'batch', 'ratio', 'cal', 'calPath', 'nsamples', 'seqlen', 'sampling', 'seed', 'rotation', 'round32', 'evalTarget', 'tasks', 'evalTasksRun', 'evalPplRun', 'limit', 'ppl', 'pplMaxWindows'] as const;
+const SETTINGS = [
+  'planFor',
+  'gpuSizes',
+  'format',
+  'ctx',
+  'batch',
+  'ratio',
+  'cal',
+  'calPath',
+  'nsamples',
+  'seqlen',
+  'sampling',
+  'seed',
+  'rotation',
+  'round32',
+  'evalTarget',
+  'tasks',
+  'evalTasksRun',
+  'evalPplRun',
+  'limit',
+  'ppl',
+  'pplMaxWindows',
+] as const;
 type Setting = (typeof SETTINGS)[number];
 
 interface Saved {
@@ -98,7 +120,10 @@ async function restore(): Promise<void> {
   }
   applySettings(saved.settings ?? {});
   wizard.planAccepted = saved.planAccepted === true && wizard.inspection?.kind === 'folder' && wizard.ratio >= 0;
-  for (const [view, id, kind] of [[wizard.slice, saved.sliceRunId, 'slice'], [wizard.evaluation, saved.evalRunId, 'eval']] as const) {
+  for (const [view, id, kind] of [
+    [wizard.slice, saved.sliceRunId, 'slice'],
+    [wizard.evaluation, saved.evalRunId, 'eval'],
+  ] as const) {
     if (typeof id !== 'number') continue;
     const run = await api.getRun(id).catch(() => null);
     if (run && run.kind === kind) await restoreJob(view, run);

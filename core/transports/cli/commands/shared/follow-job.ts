@@ -73,7 +73,11 @@ export async function followJob<K extends JobKind>(
 
 /** The --json document of a job command: ids, status and the job's result. */
 export function jobJson<K extends JobKind>(f: Followed<K>, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ runId: f.runId, jobId: f.jobId, status: f.end.type, seconds: f.end.seconds, ...extra, ...(f.code === 0 ? { result: f.result } : {}) }, null, 2);
+  return JSON.stringify(
+    { runId: f.runId, jobId: f.jobId, status: f.end.type, seconds: f.end.seconds, ...extra, ...(f.code === 0 ? { result: f.result } : {}) },
+    null,
+    2,
+  );
 }
 
 /**
