@@ -39,7 +39,9 @@ function checkpointLayer(out: string): number | null {
 
 export function resumability(run: RunRow, live: boolean): Resumability {
   const no = (reason: string): Resumability => ({ resumable: false, reason, nextLayer: null });
-  if (run.kind !== 'slice') return no(`run ${run.id} is a ${run.kind} run: only slice runs can be resumed`);
+  // Recovery fine-tuning is recorded as a slice run too (it writes a sliced folder); its settings name its job.
+  const job = typeof run.settings.job === 'string' ? run.settings.job : run.kind;
+  if (run.kind !== 'slice' || job !== 'slice') return no(`run ${run.id} is a ${job} run: only slice runs can be resumed`);
   if (run.status === 'done') return no(`run ${run.id} finished: there is nothing to resume`);
   if (live || run.status === 'queued') return no(`run ${run.id} is still running`);
   // A run still marked running that no job runs was cut off (the app or the machine stopped): an interruption.

@@ -11,6 +11,7 @@ import type { ExecutionProvider } from '../runtime/contract';
 import type { ModelSource } from '../model/model-source';
 import { createBlockRunner, type KvCache, type OrtRunner } from '../runtime/runner';
 import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
+import { headVocab } from '../model/weights';
 import { openEvalModel } from './model';
 
 export interface BenchParams {
@@ -91,7 +92,7 @@ async function nextIds(r: OrtRunner, head: HeadWeights, x: Float32Array, batch: 
   const last = new Float32Array(batch * width);
   for (let b = 0; b < batch; b++) last.set(x.subarray(((b + 1) * seq - 1) * width, (b + 1) * seq * width), b * width);
   const { logits } = await r.head(head, last, batch, 1, { logits: true });
-  const V = head.lm.weight.rows;
+  const V = headVocab(head);
   const ids = new Int32Array(batch);
   for (let b = 0; b < batch; b++) {
     let best = 0;

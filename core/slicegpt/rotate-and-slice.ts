@@ -17,6 +17,8 @@ import type { AttentionWeights, EmbeddingWeights, HeadWeights, LayerWeights, Mlp
 import { checkCancelled, type JobContext } from '../base/job-context';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, type Rotation } from './rotate';
+import { tiedEmbedding, tiedHead } from './tied';
+import { storesTiedEmbedding } from '../model/tied-layout';
 import { transposedColumns } from './products';
 import { SecondMoment, principalDirections, explainedVariance, pcaSolverFor, type PcaSolver } from './pca';
 import { ActivationStore, RamBudget } from './activations';
@@ -180,7 +182,8 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     // Q₀: PCA of the embedding outputs.
     const ts = now();
     progress('signals', null, 0);
-    const emb = fuseEmbedding(cfg, await source.embedding());
+    const sourceEmb = await source.embedding();
+    const emb = fuseEmbedding(cfg, sourceEmb);
     const m0 = new SecondMoment(D);
     for (let b = 0; b < batches.length; b++) {
       checkCancelled(ctx);
@@ -194,7 +197,8 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     const st = record('embedding', null, s.embedding, D, m0, eigenvalues);
     progress('rotate', null, 0.6, { explainedVariance: st.explainedVariance });
     const embOut = await rotateEmbedding(emb, rot(q), s.embedding);
-    await sink.embedding(embOut);
+    // A tied embedding is written as E and its factor (tied.ts); the passes go on with the product.
+    await sink.embedding(storesTiedEmbedding(cfg, s.embedding, s.head) ? await tiedEmbedding(cfg, sourceEmb, rot(q), s.embedding) : embOut);
     // The first layer's inputs come from the sliced embeddings themselves.
     inputs = store('in-e', s.embedding);
     for (let b = 0; b < batches.length; b++) await inputs.put(b, await engine.embed(embOut, batches[b].ids, batches[b].count, T));
@@ -346,7 +350,8 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     if (o.onLayerDone) await o.onLayerDone({ nextLayer: i + 1, inputs, q: qIn, stats, timings });
   }
 
-  const head = await rotateHead(fuseHead(cfg, await source.head()), rot(qIn), s.head);
+  const sourceHead = await source.head();
+  const head = storesTiedEmbedding(cfg, s.embedding, s.head) ? await tiedHead(cfg, sourceHead, rot(qIn), s.head) : await rotateHead(fuseHead(cfg, sourceHead), rot(qIn), s.head);
   await sink.head(head);
   spilled += inputs.spilledChunks;
   inputs.clear();

@@ -8,6 +8,7 @@ import type { ModelSource } from '../model/model-source';
 import { openModel } from '../model/source';
 import { isSlicedModelFolder } from './sliced-source';
 import { SliceOptionsError } from './errors';
+import { storesTiedEmbedding } from '../model/tied-layout';
 import { makeSchedule } from './schedule';
 import { rotateAndSlice } from './rotate-and-slice';
 import { sourceDtype } from './output-size';
@@ -42,7 +43,9 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   const engineKind = o.engine ?? (o.ep === 'cpu' ? 'host' : 'device');
   const passDtype = engineKind === 'host' ? 'f32' : o.passDtype ?? defaultPassDtype(o.ep);
   // passDtype joins the fingerprint only when it is not float32, so float32 checkpoints stay resumable.
-  const settings = { ratio: o.ratio, round: o.round, sliceHead: o.sliceHead, ep: o.ep, engine: engineKind, ...(passDtype === 'f16' ? { passDtype } : {}), dtype, batchSize, nsamples: calibration.nsamples, seqlen: calibration.seqlen, rotations: o.rotations ? 'custom' : 'pca', version: 1 };
+  // Version 2: a tied embedding is written once (tied.ts); an older checkpoint's embedding shard is not.
+  // Untied models write what they always wrote, so their checkpoints stay at 1 and resumable.
+  const settings = { ratio: o.ratio, round: o.round, sliceHead: o.sliceHead, ep: o.ep, engine: engineKind, ...(passDtype === 'f16' ? { passDtype } : {}), dtype, batchSize, nsamples: calibration.nsamples, seqlen: calibration.seqlen, rotations: o.rotations ? 'custom' : 'pca', version: storesTiedEmbedding(cfg, schedule.embedding, schedule.head) ? 2 : 1 };
   const fp = fingerprint({ modelFolder: o.model, ids: calibration.ids, settings });
 
   prepareOut(o.out);

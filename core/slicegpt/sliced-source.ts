@@ -7,7 +7,13 @@
 //   layer, the last shard the head. Tensor names follow Hugging Face's for the family, plus the reference's
 //   shortcut names `attn_shortcut_Q` / `mlp_shortcut_Q` (d_in × d_out, residual' = residual · S). Norms have
 //   no tensors: after fusion every norm is a weightless RMSNorm over the original width D with the model's eps.
-// - the tokenizer files of the original model.
+// - the tokenizer files of the original model;
+// - slice_studio.json: how the slice was made, and `format` (absent in folders written before it: 1).
+//   Format 2 stores a tied embedding once (core/slicegpt/tied.ts; `tiedEmbedding: true`): the tokens
+//   tensor is the source's V×D table E, unrotated, `embed_projection` (D×d) gives the embedding
+//   Gather(E)·P_emb, and `lm_head_projection` (weight D×k, bias D where the final norm had a shift) the
+//   logits (norm(x)·Wᵀ + b)·Eᵀ. Format 1, and format 2 with `tiedEmbedding: false` (untied models, or where
+//   two tables are smaller: core/model/tied-layout.ts), store every table rotated.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig, type ModelConfig } from '../model/config';
@@ -23,6 +29,12 @@ export class SlicedModelFormatError extends Error {
 }
 
 export const SLICING_CONFIG = 'slicing_config.json';
+export const SLICE_STUDIO_JSON = 'slice_studio.json';
+
+/** The sliced-folder format this version writes; it reads every format up to it. */
+export const SLICED_FORMAT = 2;
+/** Format 2, tied embedding: the factors beside E (names outside every family's namespace). */
+export const TIED_TENSORS = { embedProjection: 'embed_projection', headProjection: 'lm_head_projection' } as const;
 
 /** Hugging Face tensor-name prefixes of a family, for the pieces a sliced model keeps. */
 export interface TensorNames {
@@ -73,15 +85,18 @@ export class SlicedModelSource implements ModelSource {
   readonly arch: ArchSpec;
   readonly folder: string;
   readonly slicing: Record<string, unknown>;
+  /** Format 2 with a tied embedding: E stored once with its two projections. */
+  readonly tiedEmbedding: boolean;
   #st: SafetensorsModel;
   #names: TensorNames;
   #norm: NormSpec;
 
-  private constructor(folder: string, config: ModelConfig, slicing: Record<string, unknown>, st: SafetensorsModel) {
+  private constructor(folder: string, config: ModelConfig, slicing: Record<string, unknown>, st: SafetensorsModel, tiedEmbedding: boolean) {
     this.folder = folder;
     this.config = config;
     this.arch = archSpec(config);
     this.slicing = slicing;
+    this.tiedEmbedding = tiedEmbedding;
     this.#st = st;
     this.#names = tensorNames(config);
     this.#norm = { kind: 'rmsnorm', eps: config.normEps, divisor: config.hiddenSize };
@@ -97,7 +112,18 @@ export class SlicedModelSource implements ModelSource {
     const config = parseConfig(read('config.json', LIMITS.config));
     if (slicing.hidden_size !== config.hiddenSize || slicing.layers_num !== config.numLayers)
       throw new SlicedModelFormatError(`slicing_config.json (hidden ${slicing.hidden_size}, ${slicing.layers_num} layers) does not match config.json`);
-    return new SlicedModelSource(folder, config, slicing, await SafetensorsModel.create(folder));
+    const studio = existsSync(join(folder, SLICE_STUDIO_JSON)) ? read(SLICE_STUDIO_JSON, LIMITS.slicingConfig) : {};
+    const format = studio.format ?? 1;
+    if (!(Number.isInteger(format) && (format as number) >= 1))
+      throw new SlicedModelFormatError(`${SLICE_STUDIO_JSON} in ${folder} has no valid format (a whole number from 1)`);
+    if ((format as number) > SLICED_FORMAT)
+      throw new SlicedModelFormatError(`${folder} is a sliced model of format ${format}, written by a newer Slice Studio; this version reads formats 1 to ${SLICED_FORMAT}`);
+    const tied = format === 2 && studio.tiedEmbedding === true;
+    const st = await SafetensorsModel.create(folder);
+    if (tied)
+      for (const name of [TIED_TENSORS.embedProjection, `${TIED_TENSORS.headProjection}.weight`])
+        if (!st.has(name)) throw new SlicedModelFormatError(`${folder} stores a tied embedding but has no tensor ${name}`);
+    return new SlicedModelSource(folder, config, slicing, st, tied);
   }
 
   async #matrix(name: string): Promise<Matrix> {
@@ -118,6 +144,7 @@ export class SlicedModelSource implements ModelSource {
   async embedding(): Promise<EmbeddingWeights> {
     const n = this.#names;
     const e: EmbeddingWeights = { tokens: await this.#matrix(n.tokens) };
+    if (this.tiedEmbedding) e.projection = await this.#matrix(TIED_TENSORS.embedProjection);
     if (n.positions && this.#st.has(n.positions)) {
       e.positions = await this.#matrix(n.positions);
       e.positionOffset = this.config.positionOffset;
@@ -146,6 +173,7 @@ export class SlicedModelSource implements ModelSource {
   }
 
   async head(): Promise<HeadWeights> {
+    if (this.tiedEmbedding) return { norm: this.#norm, lm: await this.#linear(TIED_TENSORS.headProjection), vocab: await this.#matrix(this.#names.tokens) };
     return { norm: this.#norm, lm: await this.#linear(this.#names.head) };
   }
 }

@@ -33,6 +33,8 @@ import { prepareOut, validateSliceOptions } from './out-folder';
 import { makeSchedule, type SliceSchedule } from './schedule';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, rotateReader, rotateWriter, type Rotation } from './rotate';
+import { tiedEmbedding, tiedHead } from './tied';
+import { storesTiedEmbedding } from '../model/tied-layout';
 import { SecondMoment } from './pca';
 import { ActivationStore, RamBudget, type Activations } from './activations';
 import { createSignalEngine, type SignalEngine } from './engine';
@@ -430,10 +432,13 @@ async function writeRotated(run: UniformRun, axes: UniformAxes, checkpoint: Unif
   const d = run.schedule.d;
   const rot: Rotation = { q: axes.q, n: run.D };
   const writer = new SlicedModelWriter(run.o.out, cfg, run.dtype);
+  // A tied embedding is stored once (sliced format 2, tied.ts): the head is written from the same table.
+  const tied = storesTiedEmbedding(cfg, d, d);
   if (fromLayer === 0) {
     const t = now();
     run.progress('rotate', L + 2);
-    await writer.writeEmbedding(await rotateEmbedding(fuseEmbedding(cfg, await src.embedding()), rot, d));
+    const sourceEmb = await src.embedding();
+    await writer.writeEmbedding(tied ? await tiedEmbedding(cfg, sourceEmb, rot, d) : await rotateEmbedding(fuseEmbedding(cfg, sourceEmb), rot, d));
     run.timings[0].rotate = now() - t;
     await checkpoint.saveRotation(0, axes, run.timings, run.scratch, run.budget);
   }
@@ -446,7 +451,8 @@ async function writeRotated(run: UniformRun, axes: UniformAxes, checkpoint: Unif
     run.progress('rotate', L + 3 + i, i, { explainedVariance: Math.min(...ev) });
     await checkpoint.saveRotation(i + 1, axes, run.timings, run.scratch, run.budget);
   }
-  await writer.writeHead(await rotateHead(fuseHead(cfg, await src.head()), rot, d));
+  const sourceHead = await src.head();
+  await writer.writeHead(tied ? await tiedHead(cfg, sourceHead, rot, d) : await rotateHead(fuseHead(cfg, sourceHead), rot, d));
 }
 
 /** The folder's index, configs (slicing_config.json: every width d, head sliced) and tokenizer. */

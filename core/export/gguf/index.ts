@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, renameSync, statfsSync, writeFileSync } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../../base/job-context';
 import { isSlicedModelFolder, type SlicedModelSource } from '../../slicegpt/sliced-source';
+import { untiedEmbedding, untiedHead } from '../../slicegpt/tied';
 import { openAnyModel } from '../../slicegpt/open';
 import type { ModelSource } from '../../model/model-source';
 import type { LayerWeights, Linear, NormSpec } from '../../model/weights';
@@ -224,13 +225,14 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   };
   const values = async (t: TensorInfo): Promise<Float32Array> => {
     if (t.name === 'token_embd.weight') {
-      const e = await src.embedding();
+      // A tied embedding stored once (sliced format 2): GGUF has token_embd and output, each V×d.
+      const e = await untiedEmbedding(await src.embedding());
       if (e.positions) throw new GgufUnsupportedError('learned position embeddings cannot go to GGUF llama');
       shape('token embedding', e.tokens, V, width);
       return e.tokens.data;
     }
     if (t.name === 'output_norm.weight' || t.name === 'output.weight') {
-      const h = await src.head();
+      const h = await untiedHead(await src.head());
       const lm = noBias('head', h.lm);
       shape('head', lm, V, width);
       return t.name === 'output.weight' ? lm.data : norm('final norm', h.norm);

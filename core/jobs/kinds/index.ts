@@ -12,6 +12,7 @@ import { evalJob } from './eval';
 import { benchJob } from './bench';
 import { exportJob, verifyExportJob } from './export';
 import { synthJob } from './synth';
+import { recoverJob } from './recover';
 
 export const JOBS = {
   fingerprint: fingerprintJob,
@@ -23,6 +24,7 @@ export const JOBS = {
   export: exportJob,
   'verify-export': verifyExportJob,
   synth: synthJob,
+  recover: recoverJob,
 } as const;
 
 export type JobKind = keyof typeof JOBS;

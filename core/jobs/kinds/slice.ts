@@ -127,7 +127,9 @@ function refuseLarger(
     return; // an unreadable folder or config is reported by the job itself, with its own message
   }
   if (s.denseBytes === 0 || s.slicedBytes < s.denseBytes) return;
-  const from = s.smallerFrom === null ? 'no ratio below 99 % makes it smaller' : `a ratio of ${Math.round(s.smallerFrom * 100)} % or more makes it smaller`;
+  let from = s.smallerFrom === null ? 'no ratio below 99 % makes it smaller' : `a ratio of ${Math.round(s.smallerFrom * 100)} % or more makes it smaller`;
+  // Small ratios grow only by their shortcut matrices, which uniform rotation does without.
+  if (s.uniformBytes !== null && s.uniformBytes < s.denseBytes) from += `, as does rotation 'uniform' / --rotation uniform at this ratio (${megabytes(s.uniformBytes)}, no shortcut matrices)`;
   throw new PayloadError(
     `slicing ${basename(model)} at ${+(ratio * 100).toFixed(1)} % would write ${megabytes(s.slicedBytes)} of ${s.dtype} weights, more than the model's ${megabytes(s.denseBytes)} (${s.why}); ${from} (allowLarger / --allow-larger writes it anyway)`,
   );
