@@ -12,7 +12,7 @@ import type { ModelSource } from '../model/model-source';
 import { createBlockRunner, type KvCache, type OrtRunner } from '../runtime/runner';
 import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
 import { headVocab } from '../model/weights';
-import { openEvalModel } from './model';
+import { openAnyModel } from '../slicegpt/open';
 
 export interface BenchParams {
   /** Model folder (dense or sliced). Ignored when `source` is given. */
@@ -160,7 +160,7 @@ export async function bench(ctx: JobContext, params: BenchParams): Promise<Bench
 
   let t = now();
   ctx.progress({ phase: 'load', fraction: 0, message: 'loading weights' });
-  const source = params.source ?? (await openEvalModel(params.model));
+  const source = params.source ?? (await openAnyModel(params.model));
   if (P + steps + 1 > source.config.maxPositions) {
     throw new BenchError(`prompt (${P}) + new tokens (${steps + 1}) exceed the model's ${source.config.maxPositions} positions`);
   }

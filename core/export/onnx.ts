@@ -26,11 +26,11 @@ import { writeAtomically } from './atomic';
 import { attentionBlock, embedBlock, headBlock, mlpBlock, parallelBlock, type Block } from './block-weights';
 import { ExportError } from './errors';
 import { genaiConfig } from './genai-config';
-import { copyModelFiles, writeManifest } from './model-files';
+import { copyModelFiles, ONNX_MODEL, writeManifest } from './model-files';
 import { DecoderAssembler, type WeightDtype } from './onnx-assembler';
 import { logitsGraph, positionalGraph } from './onnx-glue';
 
-export const ONNX_MODEL = 'model.onnx';
+export { ONNX_MODEL };
 export const ONNX_DATA = 'model.onnx.data';
 
 export interface OnnxExportOptions {

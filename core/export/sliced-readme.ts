@@ -11,7 +11,8 @@ export function slicedReadme(cfg: ModelConfig, slicing: SlicingConfigJson, info:
   const D = cfg.hiddenSize;
   const d = slicing.const_dimension ?? slicing.embedding_dimensions?.['0'] ?? D;
   const ratio = info.ratio !== undefined ? `${Math.round(info.ratio * 1000) / 10} %` : `about ${Math.round((1 - d / D) * 1000) / 10} %`;
-  const mlpIn = cfg.family === 'opt' || cfg.family === 'phi' ? 'fc1' : 'gate_proj/up_proj';
+  const last = (name: string) => name.slice(name.lastIndexOf('.') + 1);
+  const mlpIn = n.gate ? `${last(n.gate)}/${last(n.up)}` : last(n.up);
   const shortcuts = slicing.parallel_blocks
     ? `\`${p}.attn_shortcut_Q\` (one per block: the block's attention and MLP read the same normalized input)`
     : `\`${p}.attn_shortcut_Q\` and \`${p}.mlp_shortcut_Q\``;

@@ -18,6 +18,7 @@
 // sliced, and the RMSNorm weights stay as d-vectors (they hold the √(D/d) compensation).
 import type { ModelConfig } from '../model/config';
 import { storesTiedEmbedding } from '../model/tied-layout';
+import { countParameters } from '../model/param-count';
 
 export type TensorRole = 'embedding' | 'positions' | 'linear' | 'shortcut' | 'vector' | 'head';
 
@@ -55,15 +56,22 @@ export class PlanInputError extends Error {
 export const DEFAULT_ROUND = 8;
 
 /**
- * The width a slicing ratio keeps: floor((1 − ratio)·D), rounded down to a multiple of `round`
- * (as the reference implementation does with its round_interval of 8; GGUF blocks need 32 or 256).
+ * The width a slicing ratio keeps — the one place d is computed (the slicer's schedule, the planner and its
+ * explanation all call this): floor((1 − ratio)·D), then rounded down to a multiple of `round` (as the
+ * reference implementation does with its round_interval of 8; GGUF blocks need 32 or 256). No checks:
+ * each caller refuses bad input with its own error.
  */
+export function keptWidth(D: number, ratio: number, round: number): { kept: number; d: number } {
+  // 1e-9 absorbs binary fractions: (1 − 0.3)·4096 must floor to 2867, not 2866.
+  const kept = Math.floor((1 - ratio) * D + 1e-9);
+  return { kept, d: kept - (kept % round) };
+}
+
+/** keptWidth's d for the planner, refusing ratios and roundings that leave nothing. */
 export function slicedDim(D: number, ratio: number, round = DEFAULT_ROUND): number {
   if (!(ratio >= 0 && ratio < 1)) throw new PlanInputError(`slicing ratio ${ratio} is outside [0, 1)`);
   if (!(Number.isInteger(round) && round >= 1)) throw new PlanInputError(`round ${round} must be a positive integer`);
-  // 1e-9 absorbs binary fractions: (1 − 0.3)·4096 must floor to 2867, not 2866.
-  const kept = Math.floor((1 - ratio) * D + 1e-9);
-  const d = kept - (kept % round);
+  const { d } = keptWidth(D, ratio, round);
   if (d < round) throw new PlanInputError(`slicing ${Math.round(ratio * 100)}% of D = ${D} leaves nothing (d < ${round})`);
   return d;
 }
@@ -205,8 +213,8 @@ export function countParams(m: ModelShapes): ParamCount {
   return { total: embedding + layers + head, embedding, layers, shortcuts, head, perLayer };
 }
 
-/** Parameters of the dense model. */
-export const denseParams = (c: ModelConfig): number => countParams(denseShapes(c)).total;
+/** Parameters of the dense model: the one dense counter (core/model/param-count.ts, which inspection uses too). */
+export const denseParams = (c: ModelConfig): number => countParameters(c);
 
 /** Parameters of the model sliced at `ratio` (shortcut matrices included, as the paper counts them). */
 export const slicedParams = (c: ModelConfig, opts: SliceShapeOptions): number => countParams(slicedShapes(c, opts)).total;

@@ -39,8 +39,12 @@ export interface SaveExtras {
   blobs?: 'keep' | 'drop';
 }
 
-/** Fingerprint of everything that determines the result: model files, calibration tokens, settings. */
-export function fingerprint(o: { modelFolder: string; ids: Int32Array; settings: Record<string, unknown> }): string {
+/**
+ * The checkpoint key: a hash of everything that determines the result (model files, calibration tokens,
+ * settings); a checkpoint resumes only a slice with the same key. (Not the store's run fingerprint, nor a
+ * folder's content fingerprint: base/folder-hash.ts.)
+ */
+export function checkpointKey(o: { modelFolder: string; ids: Int32Array; settings: Record<string, unknown> }): string {
   const h = createHash('sha256');
   const files = readdirSync(o.modelFolder)
     .filter((f) => f === 'config.json' || f.endsWith('.safetensors') || f.endsWith('.index.json'))
@@ -113,13 +117,14 @@ function incomplete(dir: string, st: StateJson): string | null {
 
 export class Checkpoint {
   readonly dir: string;
-  readonly fingerprint: string;
+  /** checkpointKey's hash (stored as state.json's `fingerprint`, the on-disk name kept). */
+  readonly key: string;
   /** Blobs the current state names (name → floats). */
   #blobs = new Map<string, number>();
 
-  constructor(outFolder: string, fp: string) {
+  constructor(outFolder: string, key: string) {
     this.dir = join(outFolder, '.checkpoint');
-    this.fingerprint = fp;
+    this.key = key;
   }
 
   get exists(): boolean {
@@ -142,10 +147,8 @@ export class Checkpoint {
       this.remove();
       return null;
     }
-    if (st.fingerprint !== this.fingerprint)
-      throw new CheckpointMismatchError(
-        'the checkpoint in the output folder was made with another model, calibration data or settings; remove it or drop --resume',
-      );
+    if (st.fingerprint !== this.key)
+      throw new CheckpointMismatchError('the checkpoint in the output folder was made with another model, calibration data or settings; remove it or drop --resume');
     const why = incomplete(this.dir, st);
     if (why) {
       log(`the checkpoint is incomplete (${why}): starting from the first layer`);
@@ -199,7 +202,7 @@ export class Checkpoint {
     }
     const state: StateJson = {
       version: 1,
-      fingerprint: this.fingerprint,
+      fingerprint: this.key,
       nextLayer: b.nextLayer,
       inputsFile,
       qFile,

@@ -20,7 +20,9 @@ import { parseConfig, type ModelConfig } from '../model/config';
 import { SafetensorsModel } from '../model/safetensors';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
 import type { ArchSpec, ModelSource } from '../model/model-source';
-import { archSpec } from '../model/adapters/index';
+import { archSpec } from '../model/arch-spec';
+import { family, type LinearNames } from '../model/families/index';
+import { inLayer } from '../model/families/names';
 import { LIMITS, readJsonObjectSync } from '../model/input-file';
 import { parseSlicingConfig } from './slicing-config';
 
@@ -36,7 +38,7 @@ export const SLICED_FORMAT = 2;
 /** Format 2, tied embedding: the factors beside E (names outside every family's namespace). */
 export const TIED_TENSORS = { embedProjection: 'embed_projection', headProjection: 'lm_head_projection' } as const;
 
-/** Hugging Face tensor-name prefixes of a family, for the pieces a sliced model keeps. */
+/** Hugging Face tensor names of a family, for the pieces a sliced model keeps (from the family's adapter). */
 export interface TensorNames {
   tokens: string;
   positions?: string;
@@ -47,33 +49,18 @@ export interface TensorNames {
 }
 
 export function tensorNames(config: ModelConfig): TensorNames {
-  switch (config.family) {
-    case 'opt':
-      return {
-        tokens: 'model.decoder.embed_tokens.weight',
-        positions: 'model.decoder.embed_positions.weight',
-        layer: (i) => `model.decoder.layers.${i}`,
-        q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.out_proj',
-        up: 'fc1', down: 'fc2',
-        head: 'lm_head',
-      };
-    case 'phi':
-      return {
-        tokens: 'model.embed_tokens.weight',
-        layer: (i) => `model.layers.${i}`,
-        q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.dense',
-        up: 'mlp.fc1', down: 'mlp.fc2',
-        head: 'lm_head',
-      };
-    default:
-      return {
-        tokens: 'model.embed_tokens.weight',
-        layer: (i) => `model.layers.${i}`,
-        q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj',
-        gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj',
-        head: 'lm_head',
-      };
-  }
+  const spec = family(config.family).adapter(config);
+  const l = spec.layer;
+  const rel = (x: LinearNames) => inLayer(spec, x);
+  return {
+    tokens: spec.tokens,
+    ...(spec.positions ? { positions: spec.positions } : {}),
+    layer: (i) => spec.layers.replaceAll('{i}', String(i)),
+    q: rel(l.q), k: rel(l.k), v: rel(l.v), o: rel(l.o),
+    ...(l.kind === 'sequential' && l.gate ? { gate: rel(l.gate) } : {}),
+    up: rel(l.up), down: rel(l.down),
+    head: spec.lm.p,
+  };
 }
 
 export function isSlicedModelFolder(folder: string): boolean {

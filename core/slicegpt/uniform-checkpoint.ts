@@ -6,7 +6,7 @@
 //   (the moments are dropped: the stats hold what they were kept for).
 // A resumed run reads back exactly what the uninterrupted one held, so its folder is byte-identical.
 import { ActivationStore, type RamBudget } from './activations';
-import { Checkpoint, fingerprint } from './checkpoint';
+import { Checkpoint, checkpointKey } from './checkpoint';
 import { CheckpointMismatchError } from './errors';
 import type { LayerTiming, SignalName, SignalStats } from './rotate-and-slice';
 
@@ -35,8 +35,8 @@ const momentBlob = (k: number) => `moment-${k}.f32`;
 export class UniformCheckpoint {
   #checkpoint: Checkpoint;
 
-  constructor(out: string, what: Parameters<typeof fingerprint>[0]) {
-    this.#checkpoint = new Checkpoint(out, fingerprint(what));
+  constructor(out: string, what: Parameters<typeof checkpointKey>[0]) {
+    this.#checkpoint = new Checkpoint(out, checkpointKey(what));
   }
 
   /** The saved state (null: none, or one a kill left incomplete); throws when it belongs to other settings. */

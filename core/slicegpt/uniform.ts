@@ -26,6 +26,7 @@ import type { ModelSource } from '../model/model-source';
 import type { LayerWeights } from '../model/weights';
 import { openModel } from '../model/source';
 import { isSlicedModelFolder } from './sliced-source';
+import { embeddingTables } from '../model/families/index';
 import { eigh } from '../linalg/eigh';
 import { gemm } from '../linalg/matmul';
 import { SliceOptionsError } from './errors';
@@ -459,8 +460,7 @@ async function writeRotated(run: UniformRun, axes: UniformAxes, checkpoint: Unif
 async function finishUniform(run: UniformRun, axes: UniformAxes): Promise<void> {
   const { o, cfg, cal } = run;
   const writer = new SlicedModelWriter(o.out, cfg, run.dtype);
-  const embeddingTables = cfg.family === 'opt' ? 2 : 1;
-  await writer.finish(o.model, toSlicingConfig(run.schedule, embeddingTables), {
+  await writer.finish(o.model, toSlicingConfig(run.schedule, embeddingTables(cfg)), {
     slicedBy: 'Slice Studio (SliceGPT, uniform rotation)',
     rotation: 'uniform',
     source: resolve(o.model),

@@ -24,6 +24,7 @@ import { LIMITS, readJsonObjectSync } from '../../model/input-file';
 import { executionProvider, inRange, modelFolder, RssPeak, summarizeModel, type ModelSummary } from './common';
 import type { OutputDtype } from '../../slicegpt/output';
 import { megabytes, predictSliceSize, weightBytes, type SizePrediction } from '../../slicegpt/output-size';
+import { datasetSpec } from '../../data/datasets';
 
 /** The job's parameters: the slicer's own options (slice-model.ts) that a caller may set, as JSON. */
 export type SliceParams = Pick<
@@ -105,7 +106,7 @@ export const sliceParams = paramsFrom('slicing parameters', shape, (p, where): S
     ...SLICE_DEFAULTS,
     seqlen: Math.min(SLICE_DEFAULTS.seqlen, ctx ?? SLICE_DEFAULTS.seqlen),
     ...p,
-    cal: cal === 'wikitext2' || cal === 'alpaca' ? cal : resolve(cal),
+    cal: datasetSpec(cal).kind === 'file' ? resolve(cal) : cal,
     ...(p.out ? { out: resolve(p.out) } : {}),
   };
 });

@@ -1,6 +1,7 @@
 // Every CLI command, in the order `help` lists them. Adding one: a file here and a line below.
 import type { Command } from '../command';
 import { bench } from './bench';
+import { catalogCommand } from './catalog';
 import { demo } from './demo';
 import { evalCommand } from './eval';
 import { exportCommand } from './export';
@@ -18,7 +19,7 @@ import { slice } from './slice';
 import { synth } from './synth';
 import { verifyExportCommand } from './verify-export';
 
-export const COMMANDS: Command[] = [hardware, inspect, plan, slice, recover, ppl, evalCommand, bench, generate, exportCommand, verifyExportCommand, synth, demo, fingerprint, runs, serve, helpCommand(() => COMMANDS)];
+export const COMMANDS: Command[] = [hardware, inspect, plan, slice, recover, ppl, evalCommand, bench, generate, exportCommand, verifyExportCommand, synth, demo, fingerprint, runs, catalogCommand, serve, helpCommand(() => COMMANDS)];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -9,29 +9,7 @@ import { STEPS, wizard, type StepId } from './wizard.svelte';
 const KEY = 'slice-studio.wizard.v1';
 
 /** The settings kept as they are (numbers, strings, booleans and the task list). */
-const SETTINGS = [
-  'planFor',
-  'gpuSizes',
-  'format',
-  'ctx',
-  'batch',
-  'ratio',
-  'cal',
-  'calPath',
-  'nsamples',
-  'seqlen',
-  'sampling',
-  'seed',
-  'rotation',
-  'round32',
-  'evalTarget',
-  'tasks',
-  'evalTasksRun',
-  'evalPplRun',
-  'limit',
-  'ppl',
-  'pplMaxWindows',
-] as const;
+const SETTINGS = ['planFor', 'gpuSizes', 'format', 'ctx', 'batch', 'ratio', 'cal', 'calPath', 'nsamples', 'seqlen', 'sampling', 'seed', 'rotation', 'round32', 'round256', 'evalTarget', 'tasks', 'evalTasksRun', 'evalPplRun', 'limit', 'ppl', 'pplMaxWindows'] as const;
 type Setting = (typeof SETTINGS)[number];
 
 interface Saved {

@@ -1,20 +1,7 @@
-// Family → adapter, and the ArchSpec the block graphs need.
-import { ConfigError, type Family, type ModelConfig } from '../config';
-import type { ArchSpec } from '../model-source';
-import type { Adapter } from './types';
-import { llamaAdapter } from './llama';
-import { optAdapter } from './opt';
-import { phiAdapter } from './phi';
-
-export type { Adapter, AdapterSpec } from './types';
-
-export const ADAPTERS: Record<Family, Adapter> = {
-  llama: llamaAdapter,
-  mistral: llamaAdapter,
-  qwen2: llamaAdapter,
-  opt: optAdapter,
-  phi: phiAdapter,
-};
+// The ArchSpec the block graphs need, from a parsed config; shapes the runtime cannot run are refused here.
+import { ConfigError } from './config-fields';
+import type { ModelConfig } from './config-shape';
+import type { ArchSpec } from './model-source';
 
 export function archSpec(c: ModelConfig): ArchSpec {
   if (c.rope && c.rope.type !== 'default')
