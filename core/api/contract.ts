@@ -11,6 +11,7 @@ import type { HardwareReport } from '../hardware/types';
 import type { ModelInspection } from '../model/inspect';
 import type { JobInfo } from '../jobs/runner';
 import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../plan/index';
+import type { CombinationPlan } from '../plan/combination';
 import type { Resumability } from './resumability';
 import type { Catalog } from './catalog';
 import type { ApiEvent } from './events';
@@ -47,6 +48,7 @@ export type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatu
 import type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind, MetricRow } from '../store/types';
 import type { BaselineNumbers, OwnNumbers } from '../eval/dense-baseline';
 import { RUN_KINDS } from '../store/types';
+import { storedParams } from '../jobs/run-params';
 
 export interface AppInfo {
   version: string;
@@ -91,6 +93,15 @@ export type JobDone<K extends JobKind> = JobDoneEvent & { kind: K; result: JobRe
  */
 export function isDoneOf<K extends JobKind>(e: JobEvent, kind: K): e is JobDone<K> {
   return e.type === 'done' && e.kind === kind;
+}
+
+/**
+ * The params a stored run of job `kind` ran with (its settings less what the app adds beside them,
+ * core/jobs/run-params.ts), or null for a run of another job. The job's validator checks them again on use.
+ */
+export function runParamsOf<K extends JobKind>(run: { kind: string; settings: Record<string, unknown> }, kind: K): JobParams<K> | null {
+  const job = typeof run.settings.job === 'string' ? run.settings.job : run.kind;
+  return job === kind ? (storedParams(run.settings) as JobParams<K>) : null;
 }
 
 /**
@@ -139,6 +150,8 @@ export interface PlanModelResult {
   hardware: PlanHardware;
   /** What slicing at opts.ratio (else the planned ratio, else 25 %) will cost: time, RAM, VRAM, disk (core/plan/predict.ts). */
   slicing: SlicePrediction;
+  /** The (ratio, GGUF type) that fits with the best expected quality, and every type's smallest fitting ratio (core/plan/combination.ts). */
+  combination: CombinationPlan;
 }
 
 /** A run as the comparison view needs it: everything stored about it, plus its parent's key metrics. */

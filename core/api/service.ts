@@ -8,6 +8,9 @@ import { detectHardware, type DetectOptions } from '../hardware/detect';
 import { inspectModel } from '../model/inspect';
 import { dataDir, resourcePath } from '../base/paths';
 import { Store } from '../store/store';
+import { formatOfGgufDtype, measuredPpls } from '../store/measured-ppl';
+import { planCombination } from '../plan/combination';
+import { DTYPES as EXPORT_DTYPES } from '../export/index';
 import { isOwnerAlive } from '../files/process-identity';
 import { storeRecorder } from '../jobs/store-recorder';
 import { JobRunner, type RunnerOptions } from '../jobs/runner';
@@ -205,14 +208,15 @@ export class SliceStudioService implements SliceStudioApi {
       plan: planned,
       estimate: opts.ratio === undefined ? null : estimate(config, hardware, opts.ratio, options),
       hardware,
-      slicing: predictSlice(config, {
-        ratio,
-        nsamples: opts.nsamples ?? 128,
-        seqlen: opts.seqlen ?? 2048,
-        ep,
-        cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined,
-        round: opts.round,
-      }),
+      slicing: predictSlice(config, { ratio, nsamples: opts.nsamples ?? 128, seqlen: opts.seqlen ?? 2048, ep, cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined, round: opts.round }),
+      // Only the GGUF types the exporter writes, so that the proposal can be exported as proposed.
+      combination: planCombination(
+        config,
+        hardware,
+        { ctx: opts.ctx, batch: opts.batch, round: opts.round },
+        measuredPpls(this.#store, path),
+        EXPORT_DTYPES.flatMap((t) => (t === 'f32' ? [] : (formatOfGgufDtype(t) ?? []))),
+      ),
     };
   }
 

@@ -6,6 +6,22 @@ import type { Command } from '../command';
 import { runJobCommand } from './shared/follow-job';
 import { choiceFlag } from './shared/flags';
 import { cliCommand } from '../invocation';
+import { checkOllamaName, type HandoffResult } from '../../../export/handoff/index';
+import { protocolLabel } from '../../../runtime/ppl-protocol';
+
+/** What was handed over, and the exact command for each runtime that was not. */
+function handoffLines(h: HandoffResult): string[] {
+  const o = h.ollama;
+  const l = h.lmstudio;
+  return [
+    o.status === 'created'
+      ? `Ollama: created ${o.name} (ollama run ${o.name})`
+      : o.status === 'failed'
+        ? `Ollama: failed; to retry: ${o.command}`
+        : `Ollama${o.status === 'not-on-path' ? ' (not on PATH)' : ''}: ${o.command}`,
+    l.status === 'copied' ? `LM Studio: copied to ${l.path}` : `LM Studio${l.status === 'no-folder' ? ' (no models folder)' : ''}: ${l.command}`,
+  ];
+}
 
 import { DTYPES, exportName, FORMATS } from '../../../export/formats';
 
@@ -25,9 +41,9 @@ function ggufTypeLines(details: unknown): string[] {
 
 export const exportCommand: Command = {
   name: 'export',
-  usage: `export <model-or-sliced-folder> --format ${FORMATS.join('|')} [--dtype ${DTYPES.join('|')}] [--out <path>] [--force] [--json]`,
-  summary: 'Export a dense or sliced model for local runtimes (ONNX with KV cache, GGUF, documented safetensors)',
-  flags: { values: ['format', 'dtype', 'out'], booleans: ['force'] },
+  usage: `export <model-or-sliced-folder> --format ${FORMATS.join('|')} [--dtype ${DTYPES.join('|')}] [--out <path>] [--force] [--ppl] [--ollama <name>] [--lmstudio] [--json]`,
+  summary: 'Export a dense or sliced model for local runtimes (ONNX with KV cache, GGUF, documented safetensors); GGUF: its llama.cpp perplexity, hand-off to Ollama / LM Studio',
+  flags: { values: ['format', 'dtype', 'out', 'ollama'], booleans: ['force', 'ppl', 'lmstudio'] },
   async run(ctx) {
     const [model, extra] = ctx.args.positionals;
     if (!model) throw new UsageError('export needs a model folder (dense or sliced)');
@@ -37,7 +53,20 @@ export const exportCommand: Command = {
     const dtype = choiceFlag(ctx, 'dtype', DTYPES);
     // Without --out, into the data folder (as a slice without --out goes to <data folder>/slices).
     const out = stringFlag(ctx.args, 'out') ?? join(dataDir(), 'exports', exportName(model, format, dtype));
-    const params = { model: resolve(model), format, out: resolve(out), ...(dtype ? { dtype } : {}), ...(ctx.args.flags.has('force') ? { overwrite: true } : {}) };
+    const ollama = stringFlag(ctx.args, 'ollama');
+    const ggufOnly = [ctx.args.flags.has('ppl') && 'ppl', ollama !== undefined && 'ollama', ctx.args.flags.has('lmstudio') && 'lmstudio'].filter(Boolean);
+    if (format !== 'gguf' && ggufOnly.length) throw new UsageError(`--${ggufOnly[0]} is for --format gguf`);
+    if (ollama !== undefined) checkOllamaName(ollama);
+    const params = {
+      model: resolve(model),
+      format,
+      out: resolve(out),
+      ...(dtype ? { dtype } : {}),
+      ...(ctx.args.flags.has('force') ? { overwrite: true } : {}),
+      ...(ctx.args.flags.has('ppl') ? { ppl: true } : {}),
+      ...(ollama !== undefined ? { ollama } : {}),
+      ...(ctx.args.flags.has('lmstudio') ? { lmstudio: true } : {}),
+    };
     const f = await runJobCommand(ctx, 'export', params, (r) =>
       [
         `${r.format} (${r.dtype}) written to ${r.path}: ${mib(r.bytes)} in ${r.seconds.toFixed(1)} s`,
@@ -45,9 +74,14 @@ export const exportCommand: Command = {
         ...ggufTypeLines(r.details),
         `sha256 ${r.sha256}`,
         `loads in: ${r.runtime}`,
+        ...(r.llamaCpp ? [`llama.cpp perplexity ${r.llamaCpp.ppl.toFixed(3)} on ${protocolLabel(r.llamaCpp.protocol)} (${r.llamaCpp.seconds.toFixed(1)} s)`] : []),
+        ...(r.handoff ? handoffLines(r.handoff) : []),
         `check it: ${cliCommand()} verify-export ${r.path}`,
       ].join('\n'),
     );
-    return f.code;
+    const failed = f.result?.handoff?.ollama;
+    // ollama's own failure, in one line; the export itself is written and recorded.
+    if (failed?.status === 'failed') ctx.err(failed.message);
+    return failed?.status === 'failed' ? 1 : f.code;
   },
 };
