@@ -34,6 +34,7 @@ import { inspectModel } from '../core/model/inspect';
 import { plan, predictSlice, readPlanConfig } from '../core/plan/index';
 import { sliceModel } from '../core/slicegpt/slice-model';
 import { openAnyModel } from '../core/slicegpt/open';
+import { sourceDtype } from '../core/slicegpt/output-size';
 import { perplexity } from '../core/runtime/perplexity';
 import { exportModel } from '../core/export/index';
 import { verifyExport } from '../core/export/verify';
@@ -165,7 +166,7 @@ export async function main(args: string[]): Promise<void> {
     await run('plan', async () => {
       const c = await readPlanConfig(model);
       const p = plan(c, { gpus: [], ramFreeBytes: totalmem() });
-      const predicted = predictSlice(c, { ratio, nsamples, seqlen, ep, cores: availableParallelism(), ...budgets });
+      const predicted = predictSlice(c, { ratio, nsamples, seqlen, ep, cores: availableParallelism(), outputBytesPerWeight: sourceDtype(model) === 'float32' ? 4 : 2, ...budgets });
       return { result: { plannedRatio: p.ratio, predicted } };
     });
     const resume = f.has('resume');

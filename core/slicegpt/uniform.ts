@@ -85,7 +85,10 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
   if (o.resume) ctx.log('uniform rotation has no checkpoints; starting a fresh run');
   const src: ModelSource = await openModel(o.model);
   const cfg = src.config;
-  preflight(cfg, { out: o.out, ratio: o.ratio, nsamples: o.calibration?.nsamples ?? o.nsamples, seqlen: o.calibration?.seqlen ?? o.seqlen, ep: o.ep, round: o.round, rotation: 'uniform', resume: false, ramBudgetBytes: o.ramBudgetBytes, outputBytesPerWeight: o.dtype === 'float16' ? 2 : 4 });
+  // The source's own dtype (fp16/bf16 stay 2 bytes): a float32 slice of a float16 model is larger than it,
+  // and the disk the preflight asks for is counted in it.
+  const dtype = o.dtype ?? sourceDtype(o.model);
+  preflight(cfg, { out: o.out, ratio: o.ratio, nsamples: o.calibration?.nsamples ?? o.nsamples, seqlen: o.calibration?.seqlen ?? o.seqlen, ep: o.ep, round: o.round, rotation: 'uniform', resume: false, ramBudgetBytes: o.ramBudgetBytes, outputBytesPerWeight: dtype === 'float32' ? 4 : 2 });
   const D = cfg.hiddenSize;
   const L = cfg.numLayers;
   const cal = o.calibration ?? (await loadCalibration(o.model, o));
@@ -94,8 +97,6 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
   const schedule = makeSchedule({ hiddenSize: D, layers: L, parallelBlocks: cfg.parallelBlocks, ratio: o.ratio, round: o.round, sliceHead: true });
   const d = schedule.d;
   const batchSize = o.batchSize ?? Math.max(1, Math.floor(4096 / cal.seqlen));
-  // The source's own dtype (fp16/bf16 stay 2 bytes): a float32 slice of a float16 model is larger than it.
-  const dtype = o.dtype ?? sourceDtype(o.model);
 
   prepareOut(o.out);
   const scratch = join(o.out, '.scratch');
