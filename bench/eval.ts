@@ -4,7 +4,7 @@
 import { join, basename } from 'node:path';
 import { evaluate, type EvaluateResult } from '../core/eval/evaluate';
 import type { ExecutionProvider } from '../core/runtime/contract';
-import type { JobContext } from '../core/jobs/context';
+import type { JobContext } from '../core/base/job-context';
 import { sharedModel } from '../test/shared';
 
 const SHARED = ['tiny-llama', 'tiny-opt', 'tiny-phi', 'tiny-stories'].map((m) => sharedModel(m));

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { quietContext, type JobContext } from '../core/jobs/context';
+import { quietContext, type JobContext } from '../core/base/job-context';
 import { sliceModel } from '../core/slicegpt/slice-model';
 import { exportOnnx } from '../core/export/onnx';
 import { exportSafetensors } from '../core/export/safetensors';

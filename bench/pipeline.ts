@@ -27,7 +27,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JobContext } from '../core/jobs/context';
+import type { JobContext } from '../core/base/job-context';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { synthModel } from '../core/synth/synth';
 import { inspectModel } from '../core/model/inspect';

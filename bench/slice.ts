@@ -27,7 +27,7 @@ import { perplexityOfIds } from '../core/runtime/perplexity';
 import ort from 'onnxruntime-node';
 import { createBlockRunner, type OrtRunner } from '../core/runtime/runner';
 import type { ExecutionProvider } from '../core/runtime/contract';
-import { quietContext, type JobContext } from '../core/jobs/context';
+import { quietContext, type JobContext } from '../core/base/job-context';
 import { sliceModel } from '../core/slicegpt/slice-model';
 import { openAnyModel } from '../core/slicegpt/open';
 import { loadCalibration } from '../core/slicegpt/calibration-input';

@@ -3,7 +3,7 @@
 // Without folders: tiny-llama. Each model runs in this process one after the other; peak RSS is the
 // process's, so compare memory only from separate invocations.
 import { bench, type BenchResult } from '../core/eval/speed';
-import { quietContext } from '../core/jobs/context';
+import { quietContext } from '../core/base/job-context';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { sharedModel } from '../test/shared';
 

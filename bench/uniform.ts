@@ -15,7 +15,7 @@ import { wikitext2 } from '../core/data/wikitext2';
 import { perplexityOfIds } from '../core/runtime/perplexity';
 import { createBlockRunner } from '../core/runtime/runner';
 import type { ExecutionProvider } from '../core/runtime/contract';
-import type { JobContext } from '../core/jobs/context';
+import type { JobContext } from '../core/base/job-context';
 import { sliceUniform } from '../core/slicegpt/uniform';
 import { sliceModel } from '../core/slicegpt/slice-model';
 import { openAnyModel } from '../core/slicegpt/open';

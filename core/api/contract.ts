@@ -12,7 +12,8 @@ import type { ModelInspection } from '../model/inspect';
 import type { JobInfo } from '../jobs/runner';
 import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../plan/index';
 import type { Resumability } from './resumability';
-import type { ApiEvent, JobId, RunId } from './events';
+import type { ApiEvent } from './events';
+import type { JobId, RunId } from '../jobs/events';
 import {
   array,
   boolean,
@@ -25,12 +26,12 @@ import {
   PayloadError,
   positiveInteger,
   record,
-  type ArgSpec,
-  type ArgsOf,
   type Validator,
-} from './validate';
+} from '../base/validate';
+import type { ArgSpec, ArgsOf } from './args';
 
-export type { ApiEvent, JobEvent, StateEvent, JobId, RunId } from './events';
+export type { ApiEvent, StateEvent } from './events';
+export type { JobEvent, JobId, RunId } from '../jobs/events';
 export type { HardwareReport } from '../hardware/types';
 export type { ModelInspection } from '../model/inspect';
 export type { JobInfo } from '../jobs/runner';

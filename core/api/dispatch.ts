@@ -1,7 +1,8 @@
 // The one entry point every transport uses to call the API with an untrusted payload: look the method up
 // in the contract table, validate the arguments, call the implementation.
 import { API_METHODS, isApiMethod, type ApiMethodName, type SliceStudioApi } from './contract';
-import { checkArgs, PayloadError } from './validate';
+import { checkArgs } from './args';
+import { PayloadError } from '../base/validate';
 
 export class UnknownMethodError extends Error {
   override name = 'UnknownMethodError';

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { datasetAndSplit } from '../runtime/ppl-protocol';
 import { baselineOf, ownNumbers } from '../eval/dense-baseline';
 import { inspectModel } from '../model/inspect';
-import { isSlicedModelFolder } from '../model/sliced-source';
+import { isSlicedModelFolder } from '../slicegpt/sliced-source';
 import type { JobDefinition } from '../jobs/registry';
 import type { Store } from '../store/store';
 import { runFingerprint } from '../store/fingerprint';

@@ -4,7 +4,7 @@
 // The bundled file is a 5,000-record random subset of the 52,002 records (alpaca_5000.json).
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { resourcePath } from '../paths';
+import { resourcePath } from '../base/paths';
 import { DatasetError, type TextDataset } from './dataset';
 
 export interface AlpacaRecord {

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { dataDir } from '../paths';
+import { dataDir } from '../base/paths';
 import { DatasetError, type TextDataset } from './dataset';
 
 export interface HubDatasetRequest {

@@ -9,7 +9,7 @@
 //   activations are very close but not identical, so calibration here is not bit-for-bit the reference's.
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { resourcePath } from '../paths';
+import { resourcePath } from '../base/paths';
 import { DatasetError, DOCUMENT_JOINER, linesKeepingNewline, type TextDataset } from './dataset';
 
 export type WikiText2Split = 'test' | 'validation';

@@ -4,7 +4,8 @@
 // Everything goes through the API, so the desktop app runs the same function over its own service.
 import { DEFAULT_PPL_WINDOWS } from '../runtime/ppl-protocol';
 import type { ComparedRun, HardwareReport, PlanModelResult, SliceStudioApi } from '../api/contract';
-import type { ApiEvent, JobEvent, JobEndEvent } from '../api/events';
+import type { ApiEvent } from '../api/events';
+import type { JobEvent, JobEndEvent } from '../jobs/events';
 import type { ExecutionProvider } from '../runtime/contract';
 import type { SliceJobResult } from '../jobs/kinds/slice';
 import type { TaskName } from '../eval/tasks/types';

@@ -4,8 +4,9 @@
 // with standard errors. Per-item log-likelihoods go to a JSON-lines artifact when asked for.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { checkCancelled, type JobContext } from '../jobs/context';
-import type { BlockRunner, ExecutionProvider, ModelSource } from '../runtime/contract';
+import { checkCancelled, type JobContext } from '../base/job-context';
+import type { BlockRunner, ExecutionProvider } from '../runtime/contract';
+import type { ModelSource } from '../model/model-source';
 import { createBlockRunner } from '../runtime/runner';
 import { encodePair, modelInput, prefixTokenId, type EvalTokenizer, type ModelInput } from './encode';
 import { LoglikelihoodScorer } from './loglikelihood';

@@ -13,11 +13,12 @@
 // Scores come from the head's per-position NLL of the target (−log softmax at the target token):
 // loglik = −Σ nll over the continuation positions. `greedy` additionally asks for full logits to
 // report lm-eval's is_greedy (every continuation token is the argmax).
-import type { ModelSource, BlockRunner } from '../runtime/contract';
+import type { ModelSource } from '../model/model-source';
+import type { BlockRunner } from '../runtime/contract';
 import { runLayer } from '../runtime/contract';
 import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
 import type { ModelInput } from './encode';
-import { CancelledError } from '../jobs/context';
+import { CancelledError } from '../base/job-context';
 
 export interface ScoredRequest {
   /** Σ log p(continuation token | prefix), float64 sum of the per-token values. */

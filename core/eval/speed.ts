@@ -6,8 +6,9 @@
 // numbers need several. Greedy decoding of a fixed synthetic prompt: content does not change the work
 // (no early stop: every row decodes exactly `newTokens` tokens). All layer weights are held in memory
 // for the run, as in generation. Every phase is timed; each measurement is the median of `repeats`.
-import { checkCancelled, type JobContext } from '../jobs/context';
-import type { ExecutionProvider, ModelSource } from '../runtime/contract';
+import { checkCancelled, type JobContext } from '../base/job-context';
+import type { ExecutionProvider } from '../runtime/contract';
+import type { ModelSource } from '../model/model-source';
 import { createBlockRunner, type KvCache, type OrtRunner } from '../runtime/runner';
 import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
 import { openEvalModel } from './model';

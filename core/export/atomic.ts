@@ -7,7 +7,7 @@ import { statfs } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ExportError } from './errors';
 import { cleanStaleTemps } from '../files/stale-temps';
-import { isAppOutput, markOutput, OUTPUT_MARKER } from '../output-marker';
+import { isAppOutput, markOutput, OUTPUT_MARKER } from '../files/output-marker';
 
 export interface AtomicOptions {
   /** Bytes the export is expected to write (checked against free space with a 5 % + 16 MiB margin). */

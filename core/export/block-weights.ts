@@ -1,7 +1,7 @@
 // The canonical weights of one block as the runtime's block graphs name their inputs (`norm.weight`,
 // `q.weight`, `shortcut`, …), with the graph signature that goes with them. Mirrors what the runtime's
 // runner feeds per run (core/runtime/runner.ts), so an inlined block sees the very same tensors.
-import type { ArchSpec } from '../runtime/contract';
+import type { ArchSpec } from '../model/model-source';
 import { attnSig, hasBias, mlpSig, normSig, type BlockSig } from '../runtime/graphs/signature';
 import type { AttentionWeights, EmbeddingWeights, HeadWeights, Linear, Matrix, MlpWeights, NormSpec, ParallelWeights } from '../model/weights';
 import type { WeightFeed } from './onnx-assembler';

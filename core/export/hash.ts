@@ -3,7 +3,8 @@
 // can be checked later with `slice-studio fingerprint`.
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { checkCancelled, type JobContext } from '../jobs/context';
+import { checkCancelled, type JobContext } from '../base/job-context';
+import { fingerprintFolder } from '../base/folder-hash';
 
 export async function sha256File(path: string, ctx?: JobContext): Promise<string> {
   const h = createHash('sha256');
@@ -16,6 +17,5 @@ export async function sha256File(path: string, ctx?: JobContext): Promise<string
 
 export async function sha256Path(path: string, ctx: JobContext): Promise<string> {
   if (statSync(path).isFile()) return sha256File(path, ctx);
-  const { fingerprintFolder } = await import('../jobs/kinds/fingerprint');
   return (await fingerprintFolder(ctx, path)).digest;
 }

@@ -4,7 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { notAModel } from '../model/not-a-model';
-import type { JobContext } from '../jobs/context';
+import type { JobContext } from '../base/job-context';
 import { ExportError } from './errors';
 import { exportGguf, type GgufExportResult } from './gguf/index';
 import { isGgufFile } from './gguf/replaceable';

@@ -15,11 +15,11 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { notAModel } from '../model/not-a-model';
-import { checkCancelled, type JobContext } from '../jobs/context';
+import { checkCancelled, type JobContext } from '../base/job-context';
 import { listModelTensors } from '../model/safetensors';
-import { isSlicedModelFolder } from '../model/sliced-source';
+import { isSlicedModelFolder } from '../slicegpt/sliced-source';
 import { openAnyModel } from '../slicegpt/open';
-import type { ModelSource } from '../runtime/contract';
+import type { ModelSource } from '../model/model-source';
 import { buildGraph } from '../runtime/graphs/index';
 import { ropeTables } from '../runtime/rope';
 import { writeAtomically } from './atomic';

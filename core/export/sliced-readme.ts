@@ -2,7 +2,7 @@
 // as the reference implementation names them), how to load the folder in Slice Studio and in
 // microsoft/TransformerCompression, and why plain transformers cannot.
 import type { ModelConfig } from '../model/config';
-import { tensorNames } from '../model/sliced-source';
+import { tensorNames } from '../slicegpt/sliced-source';
 import type { SlicingConfigJson } from '../slicegpt/slicing-config';
 
 export function slicedReadme(cfg: ModelConfig, slicing: SlicingConfigJson, info: { name: string; ratio?: number; dtype?: string }): string {

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { checkCancelled, quietContext, type JobContext } from '../jobs/context';
+import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
 import { FileType } from './gguf/constants';
 
 const FILE_TYPE_DTYPES: Record<number, string> = { [FileType.ALL_F32]: 'f32', [FileType.MOSTLY_F16]: 'f16', [FileType.MOSTLY_Q8_0]: 'q8_0', [FileType.MOSTLY_Q4_0]: 'q4_0' };

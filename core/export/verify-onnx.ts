@@ -7,7 +7,7 @@
 import ort from 'onnxruntime-node';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkCancelled, quietContext, type JobContext } from '../jobs/context';
+import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
 import { parseConfig, type ModelConfig } from '../model/config';
 import { loadTokenizer, type Tokenizer } from '../model/tokenizer';
 import { wikitext2 } from '../data/wikitext2';

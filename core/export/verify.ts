@@ -3,7 +3,7 @@
 // to onnxruntime-node (verify-onnx.ts); a .gguf file to llama.cpp through node-llama-cpp (verify-gguf.ts).
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { quietContext, type JobContext } from '../jobs/context';
+import { quietContext, type JobContext } from '../base/job-context';
 import { ExportError } from './errors';
 import { releaseLlama, verifyGguf, type VerifyGgufResult } from './verify-gguf';
 import { ONNX_MODEL } from './onnx';

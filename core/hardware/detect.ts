@@ -2,7 +2,7 @@
 // GPUs and never an exception, so `detectHardware()` always returns a report.
 import { cpus, freemem, totalmem, platform as osPlatform, release, arch } from 'node:os';
 import { statfs, mkdir } from 'node:fs/promises';
-import { dataDir } from '../paths';
+import { dataDir } from '../base/paths';
 import type { GpuInfo, HardwareReport } from './types';
 import { runTool } from './run-tool';
 import { parseNvidiaSmi, NVIDIA_SMI_ARGS } from './nvidia-smi';

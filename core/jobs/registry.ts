@@ -2,8 +2,8 @@
 // params validator so a malformed request is refused in the calling thread, before a worker starts.
 // The worker imports this same module to find the function, so registering a kind here (one line in
 // `kinds/index.ts`) is all it takes to make it runnable from every transport.
-import type { JobContext } from './context';
-import type { Validator } from '../api/validate';
+import type { JobContext } from '../base/job-context';
+import type { Validator } from '../base/validate';
 import type { ArtifactInput, LayerStatInput, MetricInput, RunKind } from '../store/types';
 
 /** What the store keeps of a finished job besides its result: written by the service when the job is done. */

@@ -3,9 +3,10 @@
 // Under tsx (dev, tests) it is loaded as TypeScript because workers inherit the parent's `--import tsx`;
 // in a build it is bundled to dist/job-worker.mjs.
 import { parentPort, workerData } from 'node:worker_threads';
-import { CancelledError, type JobContext } from './context';
+import { CancelledError, type JobContext } from '../base/job-context';
 import { getJob } from './registry';
-import { userMessage, type FromWorker, type ToWorker, type WorkerInput } from './protocol';
+import { userMessage } from '../base/user-error';
+import type { FromWorker, ToWorker, WorkerInput } from './protocol';
 import { explainNonFinite, NonFiniteError } from '../model/non-finite';
 import './kinds/index';
 

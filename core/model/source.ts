@@ -10,7 +10,7 @@ import { LIMITS, readJsonObject } from './input-file';
 import { SafetensorsModel, SafetensorsError } from './safetensors';
 import { ADAPTERS, archSpec, type AdapterSpec } from './adapters/index';
 import type { LinearNames, NormNames } from './adapters/types';
-import type { ArchSpec, ModelSource } from '../runtime/contract';
+import type { ArchSpec, ModelSource } from './model-source';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
 
 export class ModelFolderError extends Error {

@@ -9,7 +9,7 @@ import { readTokenizerFiles, tokenContent, TokenizerFormatError, type TokenizerJ
 import { analyse, planPieces, MAX_PIECE_CHARS } from './tokenizer-pieces';
 import { checkPipelineRegexes } from './tokenizer-checks';
 import { LIMITS, readJsonObjectSync } from './input-file';
-import { isUserError } from '../jobs/protocol';
+import { isUserError } from '../base/user-error';
 import { asTransformersLoadsIt } from './tokenizer-class';
 
 export { TokenizerNotFoundError, TokenizerFormatError } from './tokenizer-files';

@@ -1,46 +1,15 @@
 // One point of the plan: the model at one slicing ratio, in one format, on one machine. This is what
 // the wizard's ratio slider shows live, and what the planner's search evaluates at each grid step.
 import type { ModelConfig } from '../model/config';
-import { parseFormat, type WeightFormat, type FormatId } from './formats';
-import { countParams, denseShapes, slicedShapes, PlanInputError, type ModelShapes, type ParamCount, type Rotation } from './params';
+import { parseFormat } from './formats';
+import { countParams, denseShapes, slicedShapes, PlanInputError, type ModelShapes, type ParamCount } from './params';
 import {
   weightBytes, kvBytesPerLayer, workingSet, splitAcrossDevices, slicingJobRam,
-  type WeightBytes, type WorkingSet, type DeviceUsage, type SlicingRam, type SlicingRamOptions, type KvDtype,
+  type WeightBytes,
 } from './memory';
 import { formatBytes, type PlanHardware } from './hardware';
 import { explainEstimate } from './explain';
-
-export interface PlanOptions {
-  /** Storage format of the weights (default fp16): 'fp32', 'fp16', 'bf16', 'q8' / 'q8_0', 'q4' / 'q4_0', 'q4_k', 'q6_k'. */
-  format?: FormatId | string | WeightFormat;
-  /** Context length in tokens (default: the model's maximum, at most 4096). */
-  ctx?: number;
-  /** Sequences run together (default 1). */
-  batch?: number;
-  /** Ratios to search (default 0.01 … 0.50 in steps of 0.01); dense (0) is always tried first. */
-  ratios?: number[];
-  /** d is rounded down to a multiple of this (default: what the format needs: 8, 32 or 256). */
-  round?: number;
-  /** Slice the head too (default false: the head stays V×D, as in the paper). */
-  sliceHead?: boolean;
-  /** 'per-layer' (SliceGPT, shortcut matrices; default) or 'uniform' (one Q, no shortcuts, head sliced: GGUF). */
-  rotation?: Rotation;
-  /** KV cache element type (default f16). */
-  kvDtype?: KvDtype;
-  /** Calibration size, for the slicing job's RAM. */
-  calibration?: SlicingRamOptions;
-}
-
-export interface ResolvedOptions {
-  format: WeightFormat;
-  ctx: number;
-  batch: number;
-  round: number;
-  sliceHead: boolean;
-  rotation: Rotation;
-  kvDtype: KvDtype;
-  calibration: SlicingRamOptions;
-}
+import type { Estimate, PlanOptions, ResolvedOptions } from './estimate-types';
 
 /** Past this ratio the paper's perplexities rise steeply. */
 export const QUALITY_CLIFF = 0.3;
@@ -60,30 +29,6 @@ export function resolveOptions(c: ModelConfig, o: PlanOptions = {}): ResolvedOpt
     kvDtype: o.kvDtype ?? 'f16',
     calibration: o.calibration ?? {},
   };
-}
-
-export interface Estimate {
-  ratio: number;
-  sliced: boolean;
-  D: number;
-  d: number;
-  options: ResolvedOptions;
-  params: ParamCount;
-  denseParams: number;
-  weights: WeightBytes;
-  kvPerLayer: number;
-  kvCacheBytes: number;
-  work: WorkingSet;
-  devices: DeviceUsage[];
-  /** Everything on every device. */
-  totalBytes: number;
-  capacityBytes: number;
-  fits: boolean;
-  slicingRam: SlicingRam;
-  /** False when the machine's free RAM is known and below what slicing needs. */
-  slicingFitsRam: boolean;
-  warnings: string[];
-  explain: string[];
 }
 
 export function shapesAt(c: ModelConfig, ratio: number, o: ResolvedOptions): ModelShapes {

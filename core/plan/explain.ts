@@ -4,7 +4,7 @@ import type { ModelConfig } from '../model/config';
 import { DTYPE_LAYOUT, bitsPerWeight, type Dtype } from './formats';
 import { GPU_RUNTIME_BYTES, CPU_RUNTIME_BYTES, kvElementBytes } from './memory';
 import { formatBytes, type PlanHardware } from './hardware';
-import type { Estimate } from './estimate';
+import type { Estimate } from './estimate-types';
 
 const n = (x: number): string => x.toLocaleString('en-US');
 const pct = (x: number): string => `${Math.round(x * 1000) / 10}%`;

@@ -1,6 +1,7 @@
 // The VRAM planner: parameter counts, memory model, ratio search, explanation. See planner.ts.
 export { plan, smallestFittingRatio, DEFAULT_RATIOS, type PlanResult, type Suggestion, type SuggestionKind } from './planner';
-export { estimate, breakEvenRatio, resolveOptions, QUALITY_CLIFF, type Estimate, type PlanOptions, type ResolvedOptions } from './estimate';
+export { estimate, breakEvenRatio, resolveOptions, QUALITY_CLIFF } from './estimate';
+export type { Estimate, PlanOptions, ResolvedOptions } from './estimate-types';
 export { formatPlan } from './report';
 export { readPlanConfig } from './source';
 export { parseGpuList, formatBytes, GiB, MiB, type PlanHardware, type PlanGpu } from './hardware';

@@ -6,7 +6,8 @@
 import type { ModelConfig } from '../model/config';
 import { moreCompactThan } from './formats';
 import { PlanInputError } from './params';
-import { estimate, measure, resolveOptions, QUALITY_CLIFF, type Estimate, type PlanOptions, type ResolvedOptions } from './estimate';
+import { estimate, measure, resolveOptions, QUALITY_CLIFF } from './estimate';
+import type { Estimate, PlanOptions, ResolvedOptions } from './estimate-types';
 import { GiB, formatBytes, type PlanHardware } from './hardware';
 
 export const DEFAULT_RATIOS: readonly number[] = Array.from({ length: 50 }, (_, i) => (i + 1) / 100);

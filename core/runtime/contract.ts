@@ -5,22 +5,9 @@
 // Activations are row-major float32 [batch, seq, width]. Every sequence starts at position 0.
 // Right padding needs no mask: with causal attention a valid token never attends to a later pad;
 // callers that care (PCA, NLL) drop the padded positions themselves.
-import type { ModelConfig } from '../model/config';
 import type { AttentionWeights, EmbeddingWeights, HeadWeights, LayerWeights, MlpWeights, ParallelWeights } from '../model/weights';
 
 export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
-
-/** What the block graphs need to know that is not in the weights (derived from ModelConfig). */
-export interface ArchSpec {
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  /** null: no rotary embedding (learned positions, opt). rotaryDim < headDim: partial rotary (phi). */
-  rope: { theta: number; rotaryDim: number } | null;
-  activation: ModelConfig['activation'];
-  gatedMlp: boolean;
-  parallelBlocks: boolean;
-}
 
 export interface HeadOutput {
   /** Per position: −log p(target) (NaN where target < 0), length batch·seq. */
@@ -40,16 +27,6 @@ export interface BlockRunner {
   /** `targets[i]` is the token to score at position i (−1 = none). */
   head(w: HeadWeights, x: Float32Array, batch: number, seq: number, opts: { targets?: Int32Array; logits?: boolean }): Promise<HeadOutput>;
   dispose(): Promise<void>;
-}
-
-/** A model's weights, produced one piece at a time (dense HF folder or a sliced folder). */
-export interface ModelSource {
-  readonly config: ModelConfig;
-  readonly arch: ArchSpec;
-  readonly folder: string;
-  embedding(): Promise<EmbeddingWeights>;
-  layer(i: number): Promise<LayerWeights>;
-  head(): Promise<HeadWeights>;
 }
 
 /** Run one decoder layer, whichever block shape it has. */

@@ -2,8 +2,9 @@
 // batches, then layer 1, …, then the head. Only one layer's weights are alive at a time, which is
 // what lets a model larger than memory stream from disk; the price is holding every window's
 // activations, so windows are processed in groups bounded by `maxActivationBytes`.
-import { checkCancelled, quietContext, type JobContext } from '../jobs/context';
-import { runLayer, type BlockRunner, type ModelSource } from './contract';
+import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
+import { runLayer, type BlockRunner } from './contract';
+import type { ModelSource } from '../model/model-source';
 
 export interface ForwardOptions {
   /** Windows per block run. */

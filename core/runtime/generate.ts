@@ -2,8 +2,9 @@
 // cache-enabled attention graphs (past length 0), then each new token runs one position per layer
 // against the growing cache. Unlike the layer-major passes, decoding needs every layer for every
 // token, so all layer weights are held in memory for the duration.
-import { checkCancelled, quietContext, type JobContext } from '../jobs/context';
-import type { ExecutionProvider, ModelSource } from './contract';
+import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
+import type { ExecutionProvider } from './contract';
+import type { ModelSource } from '../model/model-source';
 import type { LayerWeights } from '../model/weights';
 import { createBlockRunner, type KvCache, type OrtRunner } from './runner';
 

@@ -1,8 +1,9 @@
 // Perplexity, by the protocol of the SliceGPT reference implementation (shared/models/README.md):
 // consecutive non-overlapping windows of `seqLen` tokens (remainder dropped), each scored alone from
 // position 0; ppl = exp(mean over windows of the window's mean next-token NLL).
-import { checkCancelled, quietContext, type JobContext } from '../jobs/context';
-import type { BlockRunner, ExecutionProvider, ModelSource } from './contract';
+import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
+import type { BlockRunner, ExecutionProvider } from './contract';
+import type { ModelSource } from '../model/model-source';
 import { forward, nextTokenTargets } from './forward';
 import { createBlockRunner } from './runner';
 import { pplStderrOf } from './ppl-protocol';

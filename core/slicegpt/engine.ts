@@ -20,7 +20,8 @@
 //   their in×out copies stay on the device for the next pass (runner.adopt).
 import ort, { type Tensor } from 'onnxruntime-node';
 import type { AttentionWeights, EmbeddingWeights, Linear, Matrix, MlpWeights, ParallelWeights } from '../model/weights';
-import type { ArchSpec, BlockRunner, ExecutionProvider } from '../runtime/contract';
+import type { ArchSpec } from '../model/model-source';
+import type { BlockRunner, ExecutionProvider } from '../runtime/contract';
 import { createBlockRunner, type OrtRunner, type PassDtype } from '../runtime/runner';
 import { DeviceTensors, releaseTensor, type DeviceMoment } from '../runtime/device';
 import { RamBudget, type Activations, type DeviceSide } from './activations';

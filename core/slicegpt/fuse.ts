@@ -13,7 +13,7 @@
 // All arithmetic is float64, rounded once to float32.
 import type { ModelConfig } from '../model/config';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
-import type { ModelSource } from '../runtime/contract';
+import type { ModelSource } from '../model/model-source';
 
 /** The norm every fused block uses: weightless RMSNorm over the original width D. */
 export function fusedNorm(config: ModelConfig): NormSpec {

@@ -1,6 +1,7 @@
 // SliceGPT (Ashkboos et al., ICLR 2024) on the Slice Studio runtime. The job entry point is sliceModel;
 // the steps are exported for tools and tests.
-export { sliceModel, type SliceOptions, type SliceResult } from './slice-model';
+export { sliceModel } from './slice-model';
+export type { SliceOptions, SliceResult } from './slice-options';
 export { openAnyModel } from './open';
 export { fuseEmbedding, fuseLayer, fuseHead, fusedSource } from './fuse';
 export { rotateReader, rotateWriter, rotateEmbedding, rotateHead } from './rotate';

@@ -2,7 +2,7 @@
 // folder that is new, empty, or one this app created (its marker) — never someone else's files.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isAppOutput, markOutput, OUTPUT_MARKER } from '../output-marker';
+import { isAppOutput, markOutput, OUTPUT_MARKER } from '../files/output-marker';
 import { SliceOptionsError } from './errors';
 
 export interface CheckedSliceOptions {

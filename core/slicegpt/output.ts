@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync }
 import { copyWritable } from '../files/copy-writable';
 import { join } from 'node:path';
 import type { ModelConfig } from '../model/config';
-import { tensorNames, SLICING_CONFIG, type TensorNames } from '../model/sliced-source';
+import { tensorNames, SLICING_CONFIG, type TensorNames } from './sliced-source';
 import { writeSafetensors, type TensorToWrite } from '../model/safetensors-writer';
 import { listModelTensors, readSafetensorsHeader } from '../model/safetensors';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix } from '../model/weights';

@@ -11,9 +11,10 @@
 //   next inputs = (output·Q_out)[:, :d_out].
 // Parallel family (phi): one PCA per layer on the block output; shortcut Q_in[:, :d_in]ᵀ·Q_out[:, :d_out].
 // The embeddings are rotated by Q₀ (PCA of their output); the head by the last Q (unsliced unless asked).
-import type { ModelSource, BlockRunner } from '../runtime/contract';
+import type { ModelSource } from '../model/model-source';
+import type { BlockRunner } from '../runtime/contract';
 import type { AttentionWeights, EmbeddingWeights, HeadWeights, LayerWeights, MlpWeights, ParallelWeights } from '../model/weights';
-import { checkCancelled, type JobContext } from '../jobs/context';
+import { checkCancelled, type JobContext } from '../base/job-context';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, type Rotation } from './rotate';
 import { transposedColumns } from './products';

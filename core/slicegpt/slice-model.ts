@@ -3,15 +3,15 @@
 // output folder with a checkpoint after every layer, and finishes the folder (index, configs, tokenizer).
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { JobContext } from '../jobs/context';
-import type { ExecutionProvider, ModelSource } from '../runtime/contract';
+import type { JobContext } from '../base/job-context';
+import type { ModelSource } from '../model/model-source';
 import { openModel } from '../model/source';
-import { isSlicedModelFolder } from '../model/sliced-source';
+import { isSlicedModelFolder } from './sliced-source';
 import { SliceOptionsError } from './errors';
-import { makeSchedule, type SliceSchedule } from './schedule';
-import { rotateAndSlice, type Calibration, type LayerTiming, type RotationProvider, type SignalStats } from './rotate-and-slice';
+import { makeSchedule } from './schedule';
+import { rotateAndSlice } from './rotate-and-slice';
 import { sourceDtype } from './output-size';
-import { SlicedModelWriter, type OutputDtype } from './output';
+import { SlicedModelWriter } from './output';
 import { toSlicingConfig } from './slicing-config';
 import { Checkpoint, fingerprint } from './checkpoint';
 import { RamBudget } from './activations';
@@ -19,77 +19,9 @@ import { loadCalibration } from './calibration-input';
 
 import { sliceUniform } from './uniform';
 import { createSignalEngine, defaultPassDtype } from './engine';
-import type { PassDtype } from '../runtime/runner';
 import { prepareOut, validateSliceOptions } from './out-folder';
 import { preflight } from './preflight';
-
-export interface SliceOptions {
-  /** Dense Hugging Face model folder. */
-  model: string;
-  /** Fraction of the hidden width to delete, in [0, 1). */
-  ratio: number;
-  /** 'wikitext2' | 'alpaca' | a local .txt/.jsonl file. */
-  cal: string;
-  nsamples: number;
-  seqlen: number;
-  sampling: 'first' | 'random';
-  seed: number;
-  /** Kept widths are multiples of this (default 8). */
-  round: number;
-  sliceHead: boolean;
-  out: string;
-  ep: ExecutionProvider;
-  /** Continue from the checkpoint in `out`. */
-  resume: boolean;
-  /** Windows per block call (default: about 4096 tokens per call). */
-  batchSize?: number;
-  /** Activations above this many bytes spill to disk (default 4 GiB). */
-  ramBudgetBytes?: number;
-  /** Where spilled activations go (default `<out>/.scratch`): a folder of its own, emptied before and after. */
-  scratch?: string;
-  /** Weight and shortcut dtype of the written model (default: the source weights' dtype). */
-  dtype?: OutputDtype;
-  /** Pre-tokenized calibration windows (bypasses cal/sampling/seed). */
-  calibration?: Calibration;
-  /** Replace PCA (tests: random orthogonal rotations). */
-  rotations?: RotationProvider;
-  /**
-   * 'per-layer' (default): the paper's algorithm, a rotation per signal and shortcut matrices.
-   * 'uniform': one rotation for the whole residual stream, no shortcuts, head sliced (GGUF-exportable; uniform.ts).
-   */
-  rotation?: 'per-layer' | 'uniform';
-  /**
-   * Where calibration activations live (engine.ts): 'host' — float64 products on the CPU; 'device' —
-   * activations stay on the EP's device, Gram matrices per batch in float32 summed in float64. Default:
-   * 'device' on a GPU EP, 'host' on the CPU.
-   */
-  engine?: 'host' | 'device';
-  /** Device engine: bytes of activations kept on the GPU before chunks go to host RAM (default 4 GiB). */
-  deviceBudgetBytes?: number;
-  /**
-   * Device engine: element type of the calibration passes (engine.ts). Default: 'f16' on GPU EPs, 'f32'
-   * on the CPU. The host engine always passes float32.
-   */
-  passDtype?: PassDtype;
-}
-
-export interface SliceResult {
-  out: string;
-  d: number;
-  schedule: SliceSchedule;
-  stats: SignalStats[];
-  timings: LayerTiming[];
-  seconds: number;
-  /** Layer the run resumed at (null = fresh run). */
-  resumedAt: number | null;
-  spilledChunks: number;
-  /** Peak resident set size of the process (bytes). */
-  peakRssBytes: number;
-  /** The dtype the weights and shortcuts were written in. */
-  dtype: OutputDtype;
-}
-
-
+import type { SliceOptions, SliceResult } from './slice-options';
 
 export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<SliceResult> {
   if (o.rotation === 'uniform') return sliceUniform(ctx, o);

@@ -3,7 +3,7 @@
 // without 13 GB of weights. Norm scales and shifts are random too, so folding them is actually exercised.
 import { parseConfig, type ModelConfig } from '../model/config';
 import { archSpec } from '../model/adapters/index';
-import type { ArchSpec, ModelSource } from '../runtime/contract';
+import type { ArchSpec, ModelSource } from '../model/model-source';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
 
 /** xorshift128+ → uniform in [0, 1); seeded per tensor so pieces are independent of the order they are read. */

@@ -18,11 +18,11 @@
 // that the runtime loads unchanged. Dispatch from sliceModel: `if (o.rotation === 'uniform') return sliceUniform(ctx, o);`.
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkCancelled, type JobContext } from '../jobs/context';
-import type { ModelSource } from '../runtime/contract';
+import { checkCancelled, type JobContext } from '../base/job-context';
+import type { ModelSource } from '../model/model-source';
 import type { LayerWeights } from '../model/weights';
 import { openModel } from '../model/source';
-import { isSlicedModelFolder } from '../model/sliced-source';
+import { isSlicedModelFolder } from './sliced-source';
 import { eigh } from '../linalg/eigh';
 import { gemm } from '../linalg/matmul';
 import { SliceOptionsError } from './errors';
@@ -38,7 +38,7 @@ import { SlicedModelWriter } from './output';
 import { toSlicingConfig } from './slicing-config';
 import { loadCalibration } from './calibration-input';
 import type { LayerTiming, SignalName, SignalStats } from './rotate-and-slice';
-import type { SliceOptions, SliceResult } from './slice-model';
+import type { SliceOptions, SliceResult } from './slice-options';
 import { preflight } from './preflight';
 
 export type UniformSliceOptions = Omit<SliceOptions, 'rotations' | 'sliceHead' | 'resume'> & {

@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { dataDir } from '../paths';
+import { dataDir } from '../base/paths';
 import type { ModelInspection } from '../model/inspect';
 import type { HardwareReport } from '../hardware/types';
 import { migrate, SCHEMA_VERSION } from './migrations';

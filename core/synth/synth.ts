@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { availableParallelism } from 'node:os';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { checkCancelled, type JobContext } from '../jobs/context';
+import { checkCancelled, type JobContext } from '../base/job-context';
 import { parseConfig, type ModelConfig } from '../model/config';
 import { archSpec } from '../model/adapters/index';
 import { writeAll, writeDurably } from '../model/durable-file';

@@ -4,7 +4,7 @@
 import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Family } from '../model/config';
-import { resourcesDir } from '../paths';
+import { resourcesDir } from '../base/paths';
 import { SynthError } from './errors';
 
 export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.model', 'vocab.json', 'merges.txt'];

@@ -5,7 +5,7 @@ import type { SliceStudioApi } from '../api/contract';
 import { API_METHOD_NAMES } from '../api/contract';
 import type { ApiEvent } from '../api/events';
 import { callApi } from '../api/dispatch';
-import { isUserError, userMessage } from '../jobs/protocol';
+import { isUserError, userMessage } from '../base/user-error';
 import { apiChannel, EVENT_CHANNEL, type IpcReply } from './ipc-channels';
 
 export interface IpcInvokeEventLike {

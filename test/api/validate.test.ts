@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_METHODS, API_METHOD_NAMES } from '../../core/api/contract';
 import { validateCall, UnknownMethodError } from '../../core/api/dispatch';
-import { PayloadError, checkArgs, object, optional, nonEmptyString, positiveInteger } from '../../core/api/validate';
+import { PayloadError, object, optional, nonEmptyString, positiveInteger } from '../../core/base/validate';
+import { checkArgs } from '../../core/api/args';
 
 test('every contract method has a summary and a validator per argument', () => {
   assert.ok(API_METHOD_NAMES.length >= 12);

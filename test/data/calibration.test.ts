@@ -4,7 +4,7 @@ import { calibrationWindows, NotEnoughTokensError } from '../../core/data/calibr
 import { wikitext2 } from '../../core/data/wikitext2';
 import { DatasetError } from '../../core/data/dataset';
 import { loadTokenizer } from '../../core/model/tokenizer';
-import { resourcePath } from '../../core/paths';
+import { resourcePath } from '../../core/base/paths';
 import { SHARED_MODELS } from '../shared';
 
 const sharedModels = `${SHARED_MODELS}/`;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { evaluate } from '../../core/eval/evaluate';
 import { readArtifact, summarizeItems } from '../../core/eval/artifacts';
 import { sharedModel } from '../shared';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { openModel } from '../../core/model/source';
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { createBlockRunner } from '../../core/runtime/runner';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { bench, BenchError, decodeGreedy, loadAllWeights } from '../../core/eval/speed';
 import { join } from 'node:path';
 import { sharedModel, SHARED_MODELS } from '../shared';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runCli } from '../../core/transports/cli/cli';
 import { sha256Path } from '../../core/export/hash';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { modelPath, tempDir } from './helpers';
 
 const tmp = tempDir('cli');

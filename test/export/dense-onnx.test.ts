@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { exportOnnx } from '../../core/export/onnx';
 import { verifyOnnx } from '../../core/export/verify-onnx';
 import { MODELS, modelPath, tempDir } from './helpers';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportGguf } from '../../core/export/gguf/index';
 import { exportModel } from '../../core/export/index';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { mountTmpfs, tmpfsSkip } from '../files/tmpfs';
 import { deadPid } from '../files/dead-pid';
 import { modelPath } from './helpers';

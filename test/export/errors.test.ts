@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { exportModel, type ExportOptions } from '../../core/export/index';
 import { verifyExport } from '../../core/export/verify';
 import { writeAtomically } from '../../core/export/atomic';

@@ -10,7 +10,7 @@ import { readGgufFileInfo } from 'node-llama-cpp';
 import { writeSafetensors, type TensorToWrite } from '../../core/model/safetensors-writer';
 import { exportGguf } from '../../core/export/gguf/index';
 import { verifyGguf } from '../../core/export/verify-gguf';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { SHARED_MODELS } from '../shared';
 
 const SHARED = SHARED_MODELS;

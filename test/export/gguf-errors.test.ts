@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { exportGguf, GgufExportError, GgufUnsupportedError } from '../../core/export/gguf/index';
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import { sliceUniform } from '../../core/slicegpt/uniform';
-import { CancelledError, quietContext } from '../../core/jobs/context';
+import { CancelledError, quietContext } from '../../core/base/job-context';
 import { SHARED_MODELS } from '../shared';
 
 const SHARED = SHARED_MODELS;

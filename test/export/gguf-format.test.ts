@@ -12,7 +12,7 @@ import { GgmlType } from '../../core/export/gguf/constants';
 import { permuteRopeRows, unpermuteRopeRows, compensatedEps, compensatedNormWeight } from '../../core/export/gguf/llama';
 import { exportGguf } from '../../core/export/gguf/index';
 import { toHalfBits } from '../../core/model/safetensors-writer';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { SHARED_MODELS } from '../shared';
 
 const SHARED = SHARED_MODELS;

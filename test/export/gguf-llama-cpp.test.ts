@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { exportGguf } from '../../core/export/gguf/index';
 import { verifyGguf } from '../../core/export/verify-gguf';
 import { sliceUniform } from '../../core/slicegpt/uniform';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { SHARED_MODELS } from '../shared';
 
 const SHARED = SHARED_MODELS;

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import type { OutputDtype } from '../../core/slicegpt/output';
 import { SHARED_MODELS } from '../shared';

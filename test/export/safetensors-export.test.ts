@@ -4,14 +4,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { exportSafetensors } from '../../core/export/safetensors';
 import { ExportError } from '../../core/export/errors';
 import { readSafetensorsHeader } from '../../core/model/safetensors';
 import { openAnyModel } from '../../core/slicegpt/open';
 import { perplexity } from '../../core/runtime/perplexity';
 import { modelPath, sliceShared, tempDir } from './helpers';
-import { OUTPUT_MARKER } from '../../core/output-marker';
+import { OUTPUT_MARKER } from '../../core/files/output-marker';
 
 const tmp = tempDir('st');
 let sliced = '';

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { exportOnnx } from '../../core/export/onnx';
 import { verifyOnnx } from '../../core/export/verify-onnx';
 import { sliceShared, tempDir } from './helpers';

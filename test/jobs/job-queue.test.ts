@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { JobRunner } from '../../core/jobs/runner';
 import { storeRecorder } from '../../core/jobs/store-recorder';
 import { Store } from '../../core/store/store';
-import type { JobEvent } from '../../core/api/events';
+import type { JobEvent } from '../../core/jobs/events';
 
 const fixture = pathToFileURL(join(import.meta.dirname, 'fixtures/wait-job.ts')).href;
 let dir: string;

@@ -8,10 +8,10 @@ import { pathToFileURL } from 'node:url';
 import { JobRunner } from '../../core/jobs/runner';
 import { storeRecorder } from '../../core/jobs/store-recorder';
 import { Store } from '../../core/store/store';
-import { PayloadError } from '../../core/api/validate';
+import { PayloadError } from '../../core/base/validate';
 import { UnknownJobError } from '../../core/jobs/registry';
-import type { JobEvent } from '../../core/api/events';
-import type { Fingerprint } from '../../core/jobs/kinds/fingerprint';
+import type { JobEvent } from '../../core/jobs/events';
+import type { Fingerprint } from '../../core/base/folder-hash';
 import { sharedModel } from '../shared';
 
 const model = sharedModel('tiny-llama');

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SliceStudioService } from '../../core/api/service';
-import type { JobEvent } from '../../core/api/events';
+import type { JobEvent } from '../../core/jobs/events';
 import type { SliceJobResult } from '../../core/jobs/kinds/slice';
 import { sharedModel } from '../shared';
 

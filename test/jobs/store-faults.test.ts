@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { JobRunner, type RunRecorder } from '../../core/jobs/runner';
 import { storeRecorder } from '../../core/jobs/store-recorder';
 import { Store, StoreError } from '../../core/store/store';
-import type { JobEvent } from '../../core/api/events';
+import type { JobEvent } from '../../core/jobs/events';
 import { mountTmpfs, tmpfsSkip } from '../files/tmpfs';
 
 const fixture = pathToFileURL(join(import.meta.dirname, 'fixtures/wait-job.ts')).href;

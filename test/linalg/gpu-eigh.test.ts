@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eigh } from '../../core/linalg/eigh';
 import { eighGpu } from '../../core/linalg/gpu-eigh';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { loadCalibration } from '../../core/slicegpt/calibration-input';
 import { pcaSolverFor, principalDirections, type SecondMoment } from '../../core/slicegpt/pca';
 import { sliceModel } from '../../core/slicegpt/slice-model';

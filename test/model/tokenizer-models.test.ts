@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { wikitext2 } from '../../core/data/wikitext2';
-import { resourcePath } from '../../core/paths';
+import { resourcePath } from '../../core/base/paths';
 import { SHARED_MODELS } from '../shared';
 
 const sharedModels = `${SHARED_MODELS}/`;

@@ -9,7 +9,7 @@ import { openModel } from '../../core/model/source';
 import { createBlockRunner } from '../../core/runtime/runner';
 import { forward, nextTokenTargets } from '../../core/runtime/forward';
 import { perplexity, perplexityOfIds, windowsOf } from '../../core/runtime/perplexity';
-import { CancelledError } from '../../core/jobs/context';
+import { CancelledError } from '../../core/base/job-context';
 import { SHARED_MODELS } from '../shared';
 
 const MODELS = SHARED_MODELS;

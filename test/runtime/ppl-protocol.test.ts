@@ -9,7 +9,7 @@ import { evalParams } from '../../core/jobs/kinds/eval';
 import { verifyExportParams } from '../../core/jobs/kinds/export';
 import { DEFAULT_PPL_SEQLEN, DEFAULT_PPL_WINDOWS } from '../../core/runtime/ppl-protocol';
 import { DEMO_DEFAULTS } from '../../core/demo/demo';
-import { PayloadError } from '../../core/api/validate';
+import { PayloadError } from '../../core/base/validate';
 import { models } from '../transports/cli-helpers';
 
 const model = join(models, 'tiny-llama');

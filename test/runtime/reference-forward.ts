@@ -1,6 +1,6 @@
 // A plain-JS float64 forward pass over canonical weights: the oracle the ONNX graphs are checked
 // against. Written for clarity, not speed — one sequence, no batching, no caching.
-import type { ModelSource } from '../../core/runtime/contract';
+import type { ModelSource } from '../../core/model/model-source';
 import type { Linear, NormSpec, Matrix } from '../../core/model/weights';
 
 type Vec = Float64Array;

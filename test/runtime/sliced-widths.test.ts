@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createBlockRunner } from '../../core/runtime/runner';
 import { forward } from '../../core/runtime/forward';
-import type { ArchSpec, ModelSource } from '../../core/runtime/contract';
+import type { ArchSpec, ModelSource } from '../../core/model/model-source';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../../core/model/weights';
 import { parseConfig } from '../../core/model/config';
 import { referenceLogits } from './reference-forward';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { openModel } from '../../core/model/source';
 import { fusedSource } from '../../core/slicegpt/fuse';
 import { SyntheticSource } from '../../core/slicegpt/synthetic-source';
-import type { ModelSource } from '../../core/runtime/contract';
+import type { ModelSource } from '../../core/model/model-source';
 import { MODELS, RANDOM_CONFIGS, logitsOf, modelPath, relativeError, tokenWindows, withRunner } from './helpers';
 
 async function fusionError(src: ModelSource): Promise<number> {

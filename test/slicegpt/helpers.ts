@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { createBlockRunner } from '../../core/runtime/runner';
 import { forward } from '../../core/runtime/forward';
-import type { BlockRunner, ModelSource } from '../../core/runtime/contract';
+import type { BlockRunner } from '../../core/runtime/contract';
+import type { ModelSource } from '../../core/model/model-source';
 import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../../core/model/weights';
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { wikitext2 } from '../../core/data/wikitext2';

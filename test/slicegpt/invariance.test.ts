@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { openModel } from '../../core/model/source';
 import { rotateAndSlice } from '../../core/slicegpt/rotate-and-slice';
 import { makeSchedule } from '../../core/slicegpt/schedule';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MODELS, MemorySink, logitsOf, modelPath, randomOrthogonal, relativeError, tokenWindows, withRunner } from './helpers';

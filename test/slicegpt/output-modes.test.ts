@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sliceModel, type SliceOptions } from '../../core/slicegpt/slice-model';
-import { quietContext } from '../../core/jobs/context';
+import { sliceModel } from '../../core/slicegpt/slice-model';
+import type { SliceOptions } from '../../core/slicegpt/slice-options';
+import { quietContext } from '../../core/base/job-context';
 import { modelPath } from './helpers';
 
 test('slicing a read-only model folder writes owner-writable files, so slicing again into the folder works', async () => {

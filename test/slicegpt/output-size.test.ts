@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import { loadCalibration } from '../../core/slicegpt/calibration-input';
 import { predictSliceSize, weightBytes } from '../../core/slicegpt/output-size';
 import { sliceParams } from '../../core/jobs/kinds/slice';
-import { PayloadError } from '../../core/api/validate';
+import { PayloadError } from '../../core/base/validate';
 import { readSafetensorsHeader } from '../../core/model/safetensors';
 import { MODELS, modelPath } from './helpers';
 

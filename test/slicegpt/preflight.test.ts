@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { parseConfig } from '../../core/model/config';
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import { InsufficientResourcesError, preflight } from '../../core/slicegpt/preflight';

@@ -9,7 +9,7 @@ import { sliceModel } from '../../core/slicegpt/slice-model';
 import { openAnyModel } from '../../core/slicegpt/open';
 import { loadCalibration } from '../../core/slicegpt/calibration-input';
 import { perplexityOfIds } from '../../core/runtime/perplexity';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { modelPath, testIds, withRunner } from './helpers';
 
 export interface SweepPoint {

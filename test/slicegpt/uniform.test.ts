@@ -5,12 +5,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openModel } from '../../core/model/source';
-import { SlicedModelSource } from '../../core/model/sliced-source';
+import { SlicedModelSource } from '../../core/slicegpt/sliced-source';
 import { readSafetensorsHeader } from '../../core/model/safetensors';
 import { sliceUniform } from '../../core/slicegpt/uniform';
 import { loadCalibration } from '../../core/slicegpt/calibration-input';
 import { perplexityOfIds } from '../../core/runtime/perplexity';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { MODELS, modelPath, testIds, withRunner } from './helpers';
 
 const base = { cal: 'wikitext2', nsamples: 8, seqlen: 256, sampling: 'first' as const, seed: 0, round: 8, ep: 'cpu' as const };

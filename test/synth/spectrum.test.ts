@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { synthModel } from '../../core/synth/synth';
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import { principalDirections } from '../../core/slicegpt/pca';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { quietContext } from '../../core/jobs/context';
+import { quietContext } from '../../core/base/job-context';
 import { synthModel } from '../../core/synth/synth';
 import { SynthError } from '../../core/synth/errors';
 import { inspectModel } from '../../core/model/inspect';
@@ -15,7 +15,7 @@ import { perplexity } from '../../core/runtime/perplexity';
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import { openAnyModel } from '../../core/slicegpt/open';
 import { sharedModel } from '../shared';
-import { OUTPUT_MARKER } from '../../core/output-marker';
+import { OUTPUT_MARKER } from '../../core/files/output-marker';
 
 const root = join(import.meta.dirname, '../..');
 const tinyLlama = sharedModel('tiny-llama');
@@ -37,7 +37,7 @@ before(async () => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('synth writes save_pretrained\'s layout: numbered shards, a sorted index with total_size, the config with --layers, the tokenizer', () => {
-  // The app's own output marker (core/output-marker.ts) is not part of save_pretrained's layout.
+  // The app's own output marker (core/files/output-marker.ts) is not part of save_pretrained's layout.
   assert.ok(existsSync(join(folder, OUTPUT_MARKER)));
   const files = readdirSync(folder).filter((f) => f !== OUTPUT_MARKER).sort();
   assert.deepEqual(files, ['config.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'model.safetensors.index.json', 'tokenizer.json', 'tokenizer_config.json']);

@@ -1,7 +1,7 @@
 // The CLI's progress line when stderr is piped (a log, CI): sparse lines, each with the time left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JobProgressEvent } from '../../core/api/events';
+import type { JobProgressEvent } from '../../core/jobs/events';
 import { LiveLine, progressLine } from '../../core/transports/cli/live-line';
 
 const event = (phase: string, fraction: number, extra: Partial<JobProgressEvent> = {}): JobProgressEvent => ({

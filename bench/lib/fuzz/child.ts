@@ -3,7 +3,7 @@
 // spends, can kill it when an input hangs (a hang cannot report itself).
 import { join } from 'node:path';
 import { mulberry32 } from '../../../core/data/prng';
-import { isUserError } from '../../../core/jobs/protocol';
+import { isUserError } from '../../../core/base/user-error';
 import { TARGETS, SECRET, clearWork } from './targets';
 
 export interface Job {

@@ -1,7 +1,7 @@
 // Reading the bundled task files (resources/evals). Small helpers shared by the task loaders;
 // errors name the file so a broken install is diagnosable without a stack trace.
 import { existsSync, readFileSync } from 'node:fs';
-import { resourcePath } from '../../paths';
+import { resourcePath } from '../../base/paths';
 import { EvalDataError } from './types';
 
 export function evalFile(...parts: string[]): string {

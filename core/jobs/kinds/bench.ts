@@ -3,7 +3,7 @@
 // ('batch 1', 'batch 8') so one chart can put batch sizes side by side.
 import { basename } from 'node:path';
 import { defineJob, type RunRecords } from '../registry';
-import { object, optional, positiveInteger, type Validator } from '../../api/validate';
+import { object, optional, positiveInteger, type Validator } from '../../base/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { BenchResult } from '../../eval/speed';
 import type { MetricInput } from '../../store/types';

@@ -3,10 +3,10 @@
 // summary a comparison table needs (hidden width kept, stored parameters), and the process's peak memory.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { literal, PayloadError, type Validator } from '../../api/validate';
+import { literal, PayloadError, type Validator } from '../../base/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
 import { listModelTensors, SafetensorsError } from '../../model/safetensors';
-import { SLICING_CONFIG, SlicedModelFormatError } from '../../model/sliced-source';
+import { SLICING_CONFIG, SlicedModelFormatError } from '../../slicegpt/sliced-source';
 import { parseConfig } from '../../model/config';
 import { ModelFolderError } from '../../model/source';
 import { notAModel } from '../../model/not-a-model';

@@ -5,14 +5,14 @@
 import { statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { defineJob, type RunRecords } from '../registry';
-import { array, boolean, literal, nonEmptyString, object, optional, positiveInteger, PayloadError, type Validator } from '../../api/validate';
+import { array, boolean, literal, nonEmptyString, object, optional, positiveInteger, PayloadError, type Validator } from '../../base/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { MetricInput } from '../../store/types';
 import { TASK_NAMES, type TaskName } from '../../eval/tasks/types';
 import type { TaskMetrics } from '../../eval/evaluate';
-import { dataDir } from '../../paths';
+import { dataDir } from '../../base/paths';
 import { executionProvider, inRange, measuringRss, modelFolder, summarizeModel, type ModelSummary } from './common';
-import type { JobContext } from '../context';
+import type { JobContext } from '../../base/job-context';
 import { modelMetrics, pplMetrics, runPerplexity, windowsParam } from './ppl';
 import { DEFAULT_PPL_SEQLEN, type PplProtocol } from '../../runtime/ppl-protocol';
 

@@ -4,7 +4,7 @@
 // continuations agree.
 import { resolve } from 'node:path';
 import { defineJob, type RunRecords } from '../registry';
-import { boolean, literal, nonEmptyString, object, optional, PayloadError, positiveInteger, string, type Validator } from '../../api/validate';
+import { boolean, literal, nonEmptyString, object, optional, PayloadError, positiveInteger, string, type Validator } from '../../base/validate';
 import { pplProtocol, type PplProtocol } from '../../runtime/ppl-protocol';
 import { windowsParam } from './ppl';
 import type { ExportDtype, ExportFormat, ExportResult } from '../../export/index';

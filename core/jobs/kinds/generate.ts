@@ -2,7 +2,7 @@
 // the text as its result and the speed as metrics; each new token is streamed as a progress message.
 import type { ExecutionProvider } from '../../runtime/contract';
 import { defineJob, type RunRecords } from '../registry';
-import { object, optional, positiveInteger, string, type Validator } from '../../api/validate';
+import { object, optional, positiveInteger, string, type Validator } from '../../base/validate';
 import { executionProvider, inRange, modelFolder, RssPeak } from './common';
 
 export interface GenerateParams {

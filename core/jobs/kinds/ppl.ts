@@ -3,9 +3,9 @@
 // `allWindows` for the whole set). The run keeps ppl (with its protocol and standard error), tokens,
 // windows, seqlen and tokens/s as metrics.
 import { basename, resolve } from 'node:path';
-import type { JobContext } from '../context';
+import type { JobContext } from '../../base/job-context';
 import { defineJob, type RunRecords } from '../registry';
-import { boolean, nonEmptyString, object, optional, PayloadError, positiveInteger, type Validator } from '../../api/validate';
+import { boolean, nonEmptyString, object, optional, PayloadError, positiveInteger, type Validator } from '../../base/validate';
 import { DEFAULT_PPL_SEQLEN, DEFAULT_PPL_WINDOWS, pplProtocol, protocolLabel, type PplProtocol } from '../../runtime/ppl-protocol';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { MetricInput } from '../../store/types';

@@ -12,14 +12,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { checkCancelled, type JobContext } from '../context';
+import { checkCancelled, type JobContext } from '../../base/job-context';
 import { defineJob, type RunRecords } from '../registry';
-import { boolean, literal, nonEmptyString, number, object, optional, positiveInteger, integer, PayloadError, type Validator } from '../../api/validate';
+import { boolean, literal, nonEmptyString, number, object, optional, positiveInteger, integer, PayloadError, type Validator } from '../../base/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { LayerStatInput, MetricInput } from '../../store/types';
 import type { LayerTiming, SignalStats } from '../../slicegpt/rotate-and-slice';
-import type { SliceOptions } from '../../slicegpt/slice-model';
-import { dataDir } from '../../paths';
+import type { SliceOptions } from '../../slicegpt/slice-options';
+import { dataDir } from '../../base/paths';
 import { LIMITS, readJsonObjectSync } from '../../model/input-file';
 import { executionProvider, inRange, modelFolder, RssPeak, summarizeModel, type ModelSummary } from './common';
 import type { OutputDtype } from '../../slicegpt/output';

@@ -3,7 +3,7 @@
 // folder, kept as the run's artifact).
 import { resolve } from 'node:path';
 import { defineJob, type RunRecords } from '../registry';
-import { boolean, integer, literal, nonEmptyString, number, object, optional, positiveInteger, type Validator } from '../../api/validate';
+import { boolean, integer, literal, nonEmptyString, number, object, optional, positiveInteger, type Validator } from '../../base/validate';
 import type { SynthOptions, SynthResult } from '../../synth/synth';
 import { inRange } from './common';
 

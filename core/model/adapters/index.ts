@@ -1,6 +1,6 @@
 // Family → adapter, and the ArchSpec the block graphs need.
 import { ConfigError, type Family, type ModelConfig } from '../config';
-import type { ArchSpec } from '../../runtime/contract';
+import type { ArchSpec } from '../model-source';
 import type { Adapter } from './types';
 import { llamaAdapter } from './llama';
 import { optAdapter } from './opt';

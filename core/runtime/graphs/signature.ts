@@ -3,7 +3,7 @@
 // layer of a model — and every sliced width SliceGPT produces — as long as the signature matches.
 import type { Activation } from '../../model/config';
 import type { AttentionWeights, Linear, MlpWeights, NormSpec } from '../../model/weights';
-import type { ArchSpec } from '../contract';
+import type { ArchSpec } from '../../model/model-source';
 
 export type NormSig =
   | { kind: 'layernorm'; eps: number }

@@ -1,12 +1,12 @@
 // The CLI transport: `slice-studio <command> [--json]`. User errors print one line on stderr and exit 1,
 // never a stack trace (SLICE_STUDIO_DEBUG=1 adds the stack for bugs).
 import { resolve } from 'node:path';
-import { isUserError, userMessage } from '../../jobs/protocol';
+import { isUserError, userMessage } from '../../base/user-error';
 import type { SliceStudioService } from '../../api/service';
 import { GLOBAL_FLAGS, parseArgs, stringFlag, UsageError } from './args';
 import type { CliContext, CliIo } from './command';
 import { findCommand, COMMANDS } from './commands/index';
-import { usageText } from './commands/help';
+import { usageText as usageOf } from './commands/help';
 import { cliCommand } from './invocation';
 import { inFlagWords } from './flag-words';
 
@@ -69,4 +69,5 @@ export function commandIndex(argv: readonly string[]): number {
   return -1;
 }
 
-export { usageText, GLOBAL_FLAGS };
+export const usageText = (): string => usageOf(COMMANDS);
+export { GLOBAL_FLAGS };

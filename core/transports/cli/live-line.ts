@@ -1,6 +1,6 @@
 // The CLI's progress display: one status line on stderr, rewritten in place on a terminal, sparse plain lines
 // when piped (a log file, CI), with the time left from the job's estimate or, failing that, its pace so far.
-import type { JobEvent } from '../../api/events';
+import type { JobEvent } from '../../jobs/events';
 import type { CliContext } from './command';
 
 type ProgressEvent = Extract<JobEvent, { type: 'progress' }>;

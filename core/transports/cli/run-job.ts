@@ -1,6 +1,6 @@
 // Runs one job from the CLI the way every transport does: startJob, then follow its events. Human mode
 // draws progress on stderr (one live line; sparse lines when piped); --json prints every event as a JSON line on stdout. Ctrl+C cancels the job.
-import type { JobEvent } from '../../api/events';
+import type { JobEvent } from '../../jobs/events';
 import type { CliContext } from './command';
 import { LiveLine } from './live-line';
 

@@ -13,7 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { SliceStudioApi } from '../../api/contract';
 import type { ApiEvent } from '../../api/events';
 import { callApi, UnknownMethodError } from '../../api/dispatch';
-import { isUserError, userMessage } from '../../jobs/protocol';
+import { isUserError, userMessage } from '../../base/user-error';
 import { CONTENT_SECURITY_POLICY } from '../csp';
 import { authorized, cookieName, newToken } from './auth';
 import { allowedHosts, hostAllowed, isLoopbackAddress, originAllowed, resolvesToLoopbackOnly } from './origin';

@@ -1,5 +1,5 @@
 import { basename, join, resolve } from 'node:path';
-import { dataDir } from '../../../paths';
+import { dataDir } from '../../../base/paths';
 import type { ExportJobResult } from '../../../jobs/kinds/export';
 import { stringFlag, UsageError } from '../args';
 import type { Command } from '../command';

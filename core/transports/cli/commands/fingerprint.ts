@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Fingerprint } from '../../../jobs/kinds/fingerprint';
+import type { Fingerprint } from '../../../base/folder-hash';
 import { UsageError } from '../args';
 import type { Command } from '../command';
 import { runJobFromCli } from '../run-job';

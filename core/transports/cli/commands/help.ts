@@ -1,7 +1,6 @@
 import type { Command } from '../command';
 import { cliCommand } from '../invocation';
 import { wrap } from './shared/format';
-import { COMMANDS } from './index';
 
 /** Help fits a 100-column terminal: each command's usage wrapped under its name, its summary indented below. */
 export const HELP_WIDTH = 100;
@@ -12,7 +11,8 @@ function usageLines(usage: string): string[] {
   return wrap(words.map((w) => w.replace(/ /g, '\u0000')).join(' '), HELP_WIDTH, '  ', '      ').map((l) => l.replace(/\u0000/g, ' '));
 }
 
-export function usageText(): string {
+/** The command list is passed in (commands/index.ts holds it, help among them), so help imports no list that imports help. */
+export function usageText(commands: readonly Command[]): string {
   return [
     'Slice Studio — slim LLMs offline with SliceGPT',
     '',
@@ -20,19 +20,21 @@ export function usageText(): string {
     ...(cliCommand() === 'slice-studio' ? ['       (from a clone of the repository: npm run -s cli -- <command> [options])'] : []),
     '',
     'commands:',
-    ...COMMANDS.flatMap((c) => [...usageLines(c.usage), ...wrap(c.summary, HELP_WIDTH, '        '), '']),
+    ...commands.flatMap((c) => [...usageLines(c.usage), ...wrap(c.summary, HELP_WIDTH, '        '), '']),
     'options for every command:',
     '  --json            machine-readable output',
     '  --data-dir DIR    where the store lives (default: SLICE_STUDIO_DATA, else the OS user-data folder)',
   ].join('\n');
 }
 
-export const help: Command = {
-  name: 'help',
-  usage: 'help',
-  summary: 'This list',
-  async run(ctx) {
-    ctx.out(ctx.json ? JSON.stringify(COMMANDS.map(({ name, usage, summary }) => ({ name, usage, summary })), null, 2) : usageText());
-    return 0;
-  },
-};
+export function helpCommand(commands: () => readonly Command[]): Command {
+  return {
+    name: 'help',
+    usage: 'help',
+    summary: 'This list',
+    async run(ctx) {
+      ctx.out(ctx.json ? JSON.stringify(commands().map(({ name, usage, summary }) => ({ name, usage, summary })), null, 2) : usageText(commands()));
+      return 0;
+    },
+  };
+}

@@ -7,7 +7,7 @@ import { exportCommand } from './export';
 import { fingerprint } from './fingerprint';
 import { generate } from './generate';
 import { hardware } from './hardware';
-import { help } from './help';
+import { helpCommand } from './help';
 import { inspect } from './inspect';
 import { plan } from './plan';
 import { ppl } from './ppl';
@@ -17,7 +17,7 @@ import { slice } from './slice';
 import { synth } from './synth';
 import { verifyExportCommand } from './verify-export';
 
-export const COMMANDS: Command[] = [hardware, inspect, plan, slice, ppl, evalCommand, bench, generate, exportCommand, verifyExportCommand, synth, demo, fingerprint, runs, serve, help];
+export const COMMANDS: Command[] = [hardware, inspect, plan, slice, ppl, evalCommand, bench, generate, exportCommand, verifyExportCommand, synth, demo, fingerprint, runs, serve, helpCommand(() => COMMANDS)];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

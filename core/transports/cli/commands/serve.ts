@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { appRoot } from '../../app-root';
+import { appRoot } from '../../../base/app-root';
 import { ApiServer } from '../../serve/server';
 import { openUrl } from '../../serve/open-url';
 import { intFlag, stringFlag } from '../args';

@@ -2,7 +2,7 @@
 // stderr (rewritten in place on a terminal, sparse lines otherwise), and turns its end into an
 // exit code. --json keeps stderr quiet and leaves stdout to the command's single JSON document.
 // Ctrl+C cancels the job (a slice keeps its checkpoint) and says how to continue.
-import type { JobEvent, JobEndEvent } from '../../../../api/events';
+import type { JobEvent, JobEndEvent } from '../../../../jobs/events';
 import type { CliContext } from '../../command';
 import { JobFailedError } from '../../run-job';
 import { LiveLine } from '../../live-line';

@@ -1,16 +1,16 @@
 // Folders the app did not create are never replaced or written into: --out and overwrite come from whoever
-// holds the API token. (core/output-marker.ts, used by exports and slices.)
+// holds the API token. (core/files/output-marker.ts, used by exports and slices.)
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeAtomically } from '../core/export/atomic';
-import { exportModel } from '../core/export/index';
-import { quietContext } from '../core/jobs/context';
-import { isAppOutput, OUTPUT_MARKER } from '../core/output-marker';
-import { prepareOut } from '../core/slicegpt/out-folder';
-import { sharedModel } from './shared';
+import { writeAtomically } from '../../core/export/atomic';
+import { exportModel } from '../../core/export/index';
+import { quietContext } from '../../core/base/job-context';
+import { isAppOutput, OUTPUT_MARKER } from '../../core/files/output-marker';
+import { prepareOut } from '../../core/slicegpt/out-folder';
+import { sharedModel } from '../shared';
 
 const dir = mkdtempSync(join(tmpdir(), 'ss-marker-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

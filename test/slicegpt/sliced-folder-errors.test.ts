@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAnyModel } from '../../core/slicegpt/open';
 import { summarizeModel } from '../../core/jobs/kinds/common';
-import { isUserError } from '../../core/jobs/protocol';
+import { isUserError } from '../../core/base/user-error';
 import { sharedModel } from '../shared';
 
 const SRC = sharedModel('tiny-llama');

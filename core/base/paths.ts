@@ -3,12 +3,12 @@
 // (the SQLite store, sliced models, caches) lives in the OS's per-user data directory.
 import { existsSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { appRoot } from './app-root';
 
-/** The repository root in development (this file is core/paths.ts). */
+/** The repository root in development: found upwards (this file is core/base/paths.ts, or a bundle in dist/). */
 function devRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..');
+  return appRoot(import.meta.url);
 }
 
 /** Bundled resources: `SLICE_STUDIO_RESOURCES`, else the packaged app's resources, else the repo's `resources/`. */

@@ -10,13 +10,13 @@
 // - the tokenizer files of the original model.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig, type ModelConfig } from './config';
-import { SafetensorsModel } from './safetensors';
-import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
-import type { ArchSpec, ModelSource } from '../runtime/contract';
-import { archSpec } from './adapters/index';
-import { LIMITS, readJsonObjectSync } from './input-file';
-import { parseSlicingConfig } from '../slicegpt/slicing-config';
+import { parseConfig, type ModelConfig } from '../model/config';
+import { SafetensorsModel } from '../model/safetensors';
+import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
+import type { ArchSpec, ModelSource } from '../model/model-source';
+import { archSpec } from '../model/adapters/index';
+import { LIMITS, readJsonObjectSync } from '../model/input-file';
+import { parseSlicingConfig } from './slicing-config';
 
 export class SlicedModelFormatError extends Error {
   override name = 'SlicedModelFormatError';

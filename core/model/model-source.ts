@@ -1,0 +1,27 @@
+// What every model looks like to the rooms that run it: its architecture in the terms the block graphs
+// need, and its weights produced one piece at a time. Declared here, where both implementations live (the
+// dense folder in source.ts, the sliced folder in slicegpt/sliced-source.ts); runtime/ only consumes it.
+import type { ModelConfig } from './config';
+import type { EmbeddingWeights, HeadWeights, LayerWeights } from './weights';
+
+/** What the block graphs need to know that is not in the weights (derived from ModelConfig). */
+export interface ArchSpec {
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  /** null: no rotary embedding (learned positions, opt). rotaryDim < headDim: partial rotary (phi). */
+  rope: { theta: number; rotaryDim: number } | null;
+  activation: ModelConfig['activation'];
+  gatedMlp: boolean;
+  parallelBlocks: boolean;
+}
+
+/** A model's weights, produced one piece at a time (dense HF folder or a sliced folder). */
+export interface ModelSource {
+  readonly config: ModelConfig;
+  readonly arch: ArchSpec;
+  readonly folder: string;
+  embedding(): Promise<EmbeddingWeights>;
+  layer(i: number): Promise<LayerWeights>;
+  head(): Promise<HeadWeights>;
+}
