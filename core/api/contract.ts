@@ -12,6 +12,7 @@ import type { ModelInspection } from '../model/inspect';
 import type { JobInfo } from '../jobs/runner';
 import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../plan/index';
 import type { Resumability } from './resumability';
+import type { Catalog } from './catalog';
 import type { ApiEvent } from './events';
 import type { JobId, RunId } from '../jobs/events';
 import {
@@ -37,6 +38,7 @@ export type { ModelInspection } from '../model/inspect';
 export type { JobInfo } from '../jobs/runner';
 export type { Estimate, PlanHardware, PlanResult } from '../plan/index';
 export type { Resumability } from './resumability';
+export type { Catalog, FamilyInfo } from './catalog';
 
 // Runs and models are the store's rows, as stored (JSON columns parsed): the contract does not re-shape them.
 export type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind } from '../store/types';
@@ -147,6 +149,7 @@ const runId: Validator<RunId> = positiveInteger;
 
 export const API_METHODS = {
   getAppInfo: method('Version, data directory, demo model and job kinds', [], returns<AppInfo>()),
+  catalog: method('Model families, zero-shot tasks, export formats and named datasets the engine supports', [], returns<Catalog>()),
   getHardware: method(
     'Detected GPUs, CPU, RAM, disk and execution providers (cached; refresh=true probes again)',
     [['refresh', optional(boolean)]],

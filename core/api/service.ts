@@ -20,6 +20,7 @@ import { EventHub } from './events';
 import { PayloadError } from '../base/validate';
 import { compare, denseBaselineNeeded, linksFor, recordResult } from './run-links';
 import { resumability } from './resumability';
+import { catalog, type Catalog } from './catalog';
 
 export class NotAvailableError extends Error {
   override name = 'NotAvailableError';
@@ -94,6 +95,10 @@ export class SliceStudioService implements SliceStudioApi {
       demoModelPath: existsSync(join(demo, 'config.json')) ? demo : null,
       jobKinds: jobKinds(),
     };
+  }
+
+  async catalog(): Promise<Catalog> {
+    return catalog();
   }
 
   async getHardware(...[refresh]: ApiArgs<'getHardware'>): Promise<ApiResult<'getHardware'>> {

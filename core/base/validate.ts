@@ -48,7 +48,6 @@ export const boolean = make<boolean>('true or false', (v) => typeof v === 'boole
 export const number = make<number>('a finite number', (v) => typeof v === 'number' && Number.isFinite(v));
 export const integer = make<number>('an integer', (v) => Number.isInteger(v));
 export const positiveInteger = make<number>('a positive integer', (v) => Number.isInteger(v) && (v as number) > 0);
-export const unknownValue: Validator<unknown> = { describe: 'any value', check: (v) => v };
 
 export function literal<const L extends readonly (string | number)[]>(...values: L): Validator<L[number]> {
   return make(`one of ${values.map((v) => JSON.stringify(v)).join(' | ')}`, (v) => values.includes(v as L[number]));

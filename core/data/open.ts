@@ -1,10 +1,12 @@
-// One string names a dataset everywhere (CLI flags, the UI, job parameters):
+// One string names a dataset everywhere (CLI flags, the UI, job parameters); datasets.ts says which strings
+// there are. Opening one:
 //   'wikitext2'            WikiText-2 validation (calibration); 'wikitext2:test' the test split
 //   'alpaca'               the bundled Alpaca subset, Alpaca-formatted
 //   'hub:<id>[:<config>]:<split>'  a Hugging Face Hub split (downloaded once, cached; online only)
 //   anything else          a local .txt / .jsonl / .json file (see local.ts)
 import { alpaca } from './alpaca';
-import { DatasetError, type TextDataset } from './dataset';
+import type { TextDataset } from './dataset';
+import { datasetSpec } from './datasets';
 import { hubDataset, type HubOptions } from './hub';
 import { localDataset, type LocalDatasetOptions } from './local';
 import { wikitext2 } from './wikitext2';
@@ -16,17 +18,9 @@ export interface OpenDatasetOptions extends LocalDatasetOptions {
 }
 
 export async function openDataset(spec: string, opts: OpenDatasetOptions = {}): Promise<TextDataset> {
-  const s = spec.trim();
-  if (s === 'wikitext2' || s === 'wikitext2:validation') return wikitext2('validation');
-  if (s === 'wikitext2:test') return wikitext2('test');
-  if (s === 'alpaca') return alpaca();
-  if (s.startsWith('hub:')) {
-    const parts = s.slice(4).split(':');
-    if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {
-      throw new DatasetError(`bad Hub dataset "${spec}": use hub:<dataset id>[:<config>]:<split>, e.g. hub:wikitext:wikitext-2-raw-v1:validation`);
-    }
-    const [dataset, config, split] = parts.length === 3 ? parts : [parts[0], undefined, parts[1]];
-    return hubDataset({ dataset, config, split, maxRows: opts.maxRows }, opts.hub);
-  }
-  return localDataset(s, opts);
+  const d = datasetSpec(spec);
+  if (d.kind === 'hub') return hubDataset({ dataset: d.dataset, config: d.config, split: d.split, maxRows: opts.maxRows }, opts.hub);
+  if (d.kind === 'file') return localDataset(d.path, opts);
+  if (d.id === 'alpaca') return alpaca();
+  return wikitext2(d.split === 'test' ? 'test' : 'validation');
 }

@@ -119,7 +119,7 @@ export async function evaluate(ctx: JobContext, params: EvaluateParams, deps: Ev
 
   t0 = now();
   ctx.progress({ phase: 'load', fraction: 0, message: 'opening model' });
-  const source = deps.source ?? (await (await import('./model')).openEvalModel(params.model));
+  const source = deps.source ?? (await (await import('../slicegpt/open')).openAnyModel(params.model));
   const tokenizer = deps.tokenizer ?? (await loadTokenizerFor(source.folder));
   const runner = deps.runner ?? (await createBlockRunner(source.arch, { ep }));
   timings.loadModel = now() - t0;

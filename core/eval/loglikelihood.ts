@@ -17,6 +17,7 @@ import type { ModelSource } from '../model/model-source';
 import type { BlockRunner } from '../runtime/contract';
 import { runLayer } from '../runtime/contract';
 import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
+import { headVocab } from '../model/weights';
 import type { ModelInput } from './encode';
 import { CancelledError } from '../base/job-context';
 
@@ -149,7 +150,7 @@ export class LoglikelihoodScorer {
       acts[i] = new Float32Array(0);
       const h = await this.#runner.head(head, x, 1, scored, { targets, logits: this.#greedy });
       if (!h.nll) throw new ScorerError('the runtime returned no per-token NLL');
-      const vocab = head.lm.weight.rows;
+      const vocab = headVocab(head);
       k0 = 0;
       for (const gi of b.groups) {
         for (const r of groups[gi]) {

@@ -11,7 +11,8 @@ import type { ExecutionProvider } from '../runtime/contract';
 import type { ModelSource } from '../model/model-source';
 import { createBlockRunner, type KvCache, type OrtRunner } from '../runtime/runner';
 import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
-import { openEvalModel } from './model';
+import { headVocab } from '../model/weights';
+import { openAnyModel } from '../slicegpt/open';
 
 export interface BenchParams {
   /** Model folder (dense or sliced). Ignored when `source` is given. */
@@ -91,7 +92,7 @@ async function nextIds(r: OrtRunner, head: HeadWeights, x: Float32Array, batch: 
   const last = new Float32Array(batch * width);
   for (let b = 0; b < batch; b++) last.set(x.subarray(((b + 1) * seq - 1) * width, (b + 1) * seq * width), b * width);
   const { logits } = await r.head(head, last, batch, 1, { logits: true });
-  const V = head.lm.weight.rows;
+  const V = headVocab(head);
   const ids = new Int32Array(batch);
   for (let b = 0; b < batch; b++) {
     let best = 0;
@@ -159,7 +160,7 @@ export async function bench(ctx: JobContext, params: BenchParams): Promise<Bench
 
   let t = now();
   ctx.progress({ phase: 'load', fraction: 0, message: 'loading weights' });
-  const source = params.source ?? (await openEvalModel(params.model));
+  const source = params.source ?? (await openAnyModel(params.model));
   if (P + steps + 1 > source.config.maxPositions) {
     throw new BenchError(`prompt (${P}) + new tokens (${steps + 1}) exceed the model's ${source.config.maxPositions} positions`);
   }

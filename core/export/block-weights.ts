@@ -47,8 +47,10 @@ export interface Block {
 
 export function embedBlock(e: EmbeddingWeights): Block {
   const weights: Feeds = { tokens: matrix(e.tokens) };
+  // A tied embedding's factor is a product of orthogonal matrices, like a shortcut: float32.
+  if (e.projection) weights.projection = matrix(e.projection, false);
   if (e.positions) weights.positions = matrix(e.positions);
-  return { sig: { kind: 'embed', positions: !!e.positions, offset: e.positionOffset ?? 0 }, weights };
+  return { sig: { kind: 'embed', positions: !!e.positions, offset: e.positionOffset ?? 0, ...(e.projection ? { projection: true as const } : {}) }, weights };
 }
 
 export function attentionBlock(arch: ArchSpec, w: AttentionWeights): Block {
@@ -81,5 +83,9 @@ export function headBlock(h: HeadWeights): Block {
   const weights: Feeds = {};
   norm(weights, h.norm);
   linear(weights, 'lm', h.lm);
-  return { sig: { kind: 'head', norm: normSig(h.norm), bias: hasBias(h.lm), logits: true, targets: false }, weights };
+  if (h.vocab) {
+    weights['lm.weight'] = matrix(h.lm.weight, false); // the tied head's factor, float32 as above
+    weights.vocab = matrix(h.vocab);
+  }
+  return { sig: { kind: 'head', norm: normSig(h.norm), bias: hasBias(h.lm), logits: true, targets: false, ...(h.vocab ? { vocab: true as const } : {}) }, weights };
 }

@@ -1,10 +1,9 @@
 // genai_config.json for onnxruntime-genai (schema: onnxruntime.ai/docs/genai/reference/config.html).
 // The decoder reads past keys/values by concatenation rather than into a preallocated buffer, so
-// past_present_share_buffer must be false. `type` must be one of genai's known LLM types: llama, mistral,
-// qwen2 and phi map one to one; OPT has no entry of its own and uses the generic "decoder".
+// past_present_share_buffer must be false. `type` must be one of genai's known LLM types: each family names
+// its own (FamilyModule.genaiType).
 import type { ModelConfig } from '../model/config';
-
-const GENAI_TYPES: Record<string, string> = { llama: 'llama', mistral: 'mistral', qwen2: 'qwen2', phi: 'phi', opt: 'decoder' };
+import { family } from '../model/families/index';
 
 export function genaiConfig(cfg: ModelConfig, filename: string): Record<string, unknown> {
   const eos = cfg.eosTokenId ?? cfg.bosTokenId ?? 0;
@@ -31,7 +30,7 @@ export function genaiConfig(cfg: ModelConfig, filename: string): Record<string, 
       },
       eos_token_id: eos,
       pad_token_id: cfg.padTokenId ?? eos,
-      type: GENAI_TYPES[cfg.family] ?? 'decoder',
+      type: family(cfg.family).genaiType,
       vocab_size: cfg.vocabSize,
     },
     search: {

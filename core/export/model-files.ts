@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 const COPIED = /^(config\.json|tokenizer.*|special_tokens_map\.json|generation_config\.json|added_tokens\.json|vocab\.json|merges\.txt|.*\.model|slicing_config\.json)$/;
 
 export const MANIFEST = 'slice_studio_export.json';
+/** The decoder graph of an ONNX export folder. */
+export const ONNX_MODEL = 'model.onnx';
 
 export interface ExportManifest {
   format: 'onnx' | 'safetensors';

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { notAModel } from '../model/not-a-model';
 import { checkCancelled, type JobContext } from '../base/job-context';
 import { listModelTensors } from '../model/safetensors';
-import { isSlicedModelFolder } from '../slicegpt/sliced-source';
+import { isSlicedModelFolder, TIED_TENSORS } from '../slicegpt/sliced-source';
 import { openAnyModel } from '../slicegpt/open';
 import type { ModelSource } from '../model/model-source';
 import { buildGraph } from '../runtime/graphs/index';
@@ -26,11 +26,11 @@ import { writeAtomically } from './atomic';
 import { attentionBlock, embedBlock, headBlock, mlpBlock, parallelBlock, type Block } from './block-weights';
 import { ExportError } from './errors';
 import { genaiConfig } from './genai-config';
-import { copyModelFiles, writeManifest } from './model-files';
+import { copyModelFiles, ONNX_MODEL, writeManifest } from './model-files';
 import { DecoderAssembler, type WeightDtype } from './onnx-assembler';
 import { logitsGraph, positionalGraph } from './onnx-glue';
 
-export const ONNX_MODEL = 'model.onnx';
+export { ONNX_MODEL };
 export const ONNX_DATA = 'model.onnx.data';
 
 export interface OnnxExportOptions {
@@ -65,8 +65,9 @@ export async function estimateOnnxBytes(src: ModelSource, dtype: WeightDtype): P
   let elements = 0;
   for (const t of tensors) elements += t.shape.reduce((a, d) => a * d, 1);
   const c = src.config;
-  // A tied head is written as its own copy; RoPE tables are two [maxPositions, r/2] float32 tables.
-  if (c.tieWordEmbeddings) elements += c.vocabSize * c.hiddenSize;
+  // A dense tied head is written as its own copy (a sliced one of format 2 shares the embedding's);
+  // RoPE tables are two [maxPositions, r/2] float32 tables.
+  if (c.tieWordEmbeddings && !tensors.some((t) => t.name === TIED_TENSORS.embedProjection)) elements += c.vocabSize * c.hiddenSize;
   const rope = c.rope ? c.maxPositions * c.rope.rotaryDim * 4 : 0;
   // float16 leaves shortcuts and vectors in float32: count 10 % extra rather than reading every header twice.
   return Math.ceil(elements * (dtype === 'f16' ? 2.2 : 4) + rope + (1 << 20));
@@ -125,7 +126,9 @@ async function assemble(ctx: JobContext, src: ModelSource, dir: string, dtype: W
     const add = (b: Block, prefix: string, bind: Record<string, string>) => asm.inline(buildGraph(b.sig), prefix, bind, b.weights).y;
 
     const emb = embedBlock(await src.embedding());
-    let x = add(emb, 'embed/', { ids: pos.ids32, ...(emb.sig.kind === 'embed' && emb.sig.positions ? { position_ids: pos.pos32 } : {}), y: 'embed/out' });
+    // A tied embedding stored once (sliced format 2) stays one initializer, read by the embedding and the head.
+    const tiedTable = emb.sig.kind === 'embed' && emb.sig.projection ? asm.weight('embed/tokens', emb.weights.tokens) : undefined;
+    let x = add(emb, 'embed/', { ids: pos.ids32, ...(emb.sig.kind === 'embed' && emb.sig.positions ? { position_ids: pos.pos32 } : {}), ...(tiedTable ? { tokens: tiedTable } : {}), y: 'embed/out' });
     tick(1);
     for (let i = 0; i < L; i++) {
       checkCancelled(ctx);
@@ -144,7 +147,8 @@ async function assemble(ctx: JobContext, src: ModelSource, dir: string, dtype: W
       tick(i + 2, i);
     }
     const head = headBlock(await src.head());
-    const l2d = asm.inline(buildGraph(head.sig), 'head/', { x }, head.weights).logits;
+    if (head.sig.kind === 'head' && head.sig.vocab && !tiedTable) throw new ExportError(`${src.folder}: the head is tied to an embedding that is not`);
+    const l2d = asm.inline(buildGraph(head.sig), 'head/', { x, ...(tiedTable ? { vocab: tiedTable } : {}) }, head.weights).logits;
     asm.inline(logitsGraph(), 'logits/', { logits2d: l2d, input_ids: 'input_ids', logits: 'logits' });
     writeFileSync(join(dir, ONNX_MODEL), asm.finish(isSlicedModelFolder(src.folder) ? 'slicegpt_decoder' : 'decoder'));
     tick(steps);

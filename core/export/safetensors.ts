@@ -48,7 +48,7 @@ export function writeSlicedReadme(folder: string, src: SlicedModelSource, name =
   const extra = existsSync(join(folder, 'slice_studio.json')) ? readJson(join(folder, 'slice_studio.json')) : {};
   const ratio = typeof extra.ratio === 'number' ? extra.ratio : undefined;
   const dtype = typeof extra.dtype === 'string' ? extra.dtype : undefined;
-  writeFileSync(join(folder, 'README.md'), slicedReadme(src.config, slicing, { name, ratio, dtype }));
+  writeFileSync(join(folder, 'README.md'), slicedReadme(src.config, slicing, { name, ratio, dtype, tiedEmbedding: src.tiedEmbedding }));
 }
 
 export async function exportSafetensors(ctx: JobContext, o: SafetensorsExportOptions): Promise<SafetensorsExportResult> {

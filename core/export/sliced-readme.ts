@@ -2,19 +2,39 @@
 // as the reference implementation names them), how to load the folder in Slice Studio and in
 // microsoft/TransformerCompression, and why plain transformers cannot.
 import type { ModelConfig } from '../model/config';
-import { tensorNames } from '../slicegpt/sliced-source';
+import { tensorNames, TIED_TENSORS } from '../slicegpt/sliced-source';
 import type { SlicingConfigJson } from '../slicegpt/slicing-config';
 
-export function slicedReadme(cfg: ModelConfig, slicing: SlicingConfigJson, info: { name: string; ratio?: number; dtype?: string }): string {
+export function slicedReadme(cfg: ModelConfig, slicing: SlicingConfigJson, info: { name: string; ratio?: number; dtype?: string; tiedEmbedding?: boolean }): string {
   const n = tensorNames(cfg);
   const p = n.layer(0);
   const D = cfg.hiddenSize;
   const d = slicing.const_dimension ?? slicing.embedding_dimensions?.['0'] ?? D;
   const ratio = info.ratio !== undefined ? `${Math.round(info.ratio * 1000) / 10} %` : `about ${Math.round((1 - d / D) * 1000) / 10} %`;
-  const mlpIn = cfg.family === 'opt' || cfg.family === 'phi' ? 'fc1' : 'gate_proj/up_proj';
+  const last = (name: string) => name.slice(name.lastIndexOf('.') + 1);
+  const mlpIn = n.gate ? `${last(n.gate)}/${last(n.up)}` : last(n.up);
   const shortcuts = slicing.parallel_blocks
     ? `\`${p}.attn_shortcut_Q\` (one per block: the block's attention and MLP read the same normalized input)`
     : `\`${p}.attn_shortcut_Q\` and \`${p}.mlp_shortcut_Q\``;
+  const P = TIED_TENSORS;
+  const embedding = info.tiedEmbedding
+    ? `- \`${n.tokens}\`: vocab × ${D}, the model's own tied embedding table, unchanged and stored once (sliced-folder
+  format 2, \`slice_studio.json\`); \`${P.embedProjection}\` (${D} × ${slicing.embedding_dimensions?.['0'] ?? d}) turns its rows into the sliced
+  embeddings: fused (rows centred for LayerNorm models) times Q₀, sliced.${n.positions ? ` \`${n.positions}\`: positions × ${d}, times Q₀, sliced.` : ''}`
+    : `- \`${n.tokens}\`${n.positions ? ` and \`${n.positions}\`` : ''}: vocab × ${slicing.embedding_dimensions?.['0'] ?? d} — the embeddings times Q₀, sliced.`;
+  const shift = cfg.norm === 'layernorm' ? `, and\n  \`${P.headProjection}.bias\` (${D}) the final LayerNorm's shift` : '';
+  const head = info.tiedEmbedding
+    ? `- \`${P.headProjection}.weight\`: ${D} × head_dimension, the final norm's scale times the last Q${shift}: logits =
+  (x·Wᵀ${shift ? ' + b' : ''})·Eᵀ with E = \`${n.tokens}\`.`
+    : `- \`${n.head}.weight\`: vocab × head_dimension, its input rotated by the last Q.`;
+  const untie = info.tiedEmbedding
+    ? `
+# this folder stores its tied embedding once (format 2): materialise the two tables the reference expects
+E = state["${n.tokens}"].float()
+state["${n.tokens}"] = E @ state.pop("${P.embedProjection}").float()
+state["${n.head}.weight"] = E @ state.pop("${P.headProjection}.weight").float()${cfg.norm === 'layernorm' ? `
+state["${n.head}.bias"] = E @ state.pop("${P.headProjection}.bias").float()` : ''}`
+    : '';
   return `# ${info.name} — sliced with SliceGPT
 
 A ${cfg.architecture} (${cfg.numLayers} layers, hidden size ${D}) with ${ratio} of its hidden width deleted by
@@ -29,14 +49,14 @@ multiplies each weight by orthogonal matrices Q (eigenvectors of the calibration
 moment, a PCA) so that the residual stream is expressed in its principal directions, and deletes the
 least significant directions. Tensor names follow Hugging Face's for the family; shapes are sliced:
 
-- \`${n.tokens}\`${n.positions ? ` and \`${n.positions}\`` : ''}: vocab × ${slicing.embedding_dimensions?.['0'] ?? d} — the embeddings times Q₀, sliced.
+${embedding}
 - per layer \`${p}.${n.q}\`, \`${n.k}\`, \`${n.v}\` and \`${mlpIn}\`: inputs rotated and sliced
   (out × attention_input_dimensions[i] / mlp_input_dimensions[i]).
 - \`${p}.${n.o}\` and \`${n.down}\`: outputs rotated and sliced (attention_output_dimensions[i] /
   mlp_output_dimensions[i] × in); their biases likewise.
 - ${shortcuts}: the residual connection's change of basis,
   Qᵢ₋₁ᵀ·Qᵢ restricted to the kept directions (d_in × d_out; residual′ = residual · Q), in the weights' dtype.
-- \`${n.head}.weight\`: vocab × head_dimension, its input rotated by the last Q.
+${head}
 - No norm tensors: after fusion every norm is a weightless RMSNorm, x / sqrt(Σx²/${D} + ${cfg.normEps}). It
   divides by the ORIGINAL hidden size ${D} (\`config.json\` keeps it), not by the sliced width: the sliced
   signal carries the same norm as the full one.
@@ -79,7 +99,7 @@ import glob, json, shutil, torch
 from safetensors.torch import load_file
 state = {}
 for f in sorted(glob.glob("model-*.safetensors")):
-    state.update(load_file(f))
+    state.update(load_file(f))${untie}
 torch.save(state, "sliced/model.pt")          # tensor names are already the reference's
 shutil.copy("slicing_config.json", "sliced/model.json")
 shutil.copy("config.json", "sliced/config.json")

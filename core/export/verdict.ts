@@ -5,7 +5,11 @@
 // not failed. (Measured on the shared tiny-llama, 8 windows × 256: GGUF f16 0.0009 %, q8_0 0.13 %.)
 
 /** Largest accepted |export − app| / app perplexity, by weight storage. */
-export const PPL_TOLERANCE: Readonly<Record<string, number>> = { f32: 0.001, f16: 0.01, q8_0: 0.02, q4_0: 0.1 };
+// K-quants sit between by their bits per weight: Q6_K (6.56) with q8_0, Q5_K and Q5_K_M (5.5–5.7) halfway, Q4_K and
+// Q4_K_M (4.5–4.9) with q4_0.
+export const PPL_TOLERANCE: Readonly<Record<string, number>> = {
+  f32: 0.001, f16: 0.01, q8_0: 0.02, q6_k: 0.02, q5_k: 0.05, q5_k_m: 0.05, q4_0: 0.1, q4_k: 0.1, q4_k_m: 0.1,
+};
 /** For an export whose weight storage cannot be read: the loosest tolerance. */
 const UNKNOWN_TOLERANCE = 0.1;
 

@@ -15,9 +15,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
-import { FileType } from './gguf/constants';
+import { FILE_TYPES } from './gguf/mixture';
 
-const FILE_TYPE_DTYPES: Record<number, string> = { [FileType.ALL_F32]: 'f32', [FileType.MOSTLY_F16]: 'f16', [FileType.MOSTLY_Q8_0]: 'q8_0', [FileType.MOSTLY_Q4_0]: 'q4_0' };
+// general.file_type → our dtype name (a llama.cpp Q4_K_S file reads as q4_k, Q5_K_S as q5_k).
+const FILE_TYPE_DTYPES: Record<number, string> = Object.fromEntries(Object.entries(FILE_TYPES).map(([d, t]) => [t, d]));
 
 export interface VerifyGgufOptions {
   /** The folder the GGUF was exported from (our tokenizer; in-app numbers with `compare`). */
@@ -57,7 +58,7 @@ export interface VerifyGgufResult {
   runtime: string;
   source: string | null;
   seconds: number;
-  /** The file's general.file_type as a dtype name (f32, f16, q8_0, q4_0), null for other types. */
+  /** The file's general.file_type as a dtype name (f32, f16, q8_0, q4_0, q4_k, q5_k, q6_k, q4_k_m, q5_k_m), null for other types. */
   dtype: string | null;
   inApp?: { perplexity: number; greedy: GreedyResult };
 }

@@ -14,7 +14,7 @@ import { wikitext2 } from '../data/wikitext2';
 import { windowsOf } from '../runtime/perplexity';
 import { ExportError } from './errors';
 import { readManifest } from './model-files';
-import { ONNX_MODEL } from './onnx';
+import { ONNX_MODEL } from './model-files';
 import type { Verdict } from './verdict';
 
 export interface VerifyOptions {

@@ -19,24 +19,12 @@ export class UnsupportedModelError extends InspectError {
   override name = 'UnsupportedModelError';
 }
 
-export interface ConfigSummary {
-  modelType: string;
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  vocabSize: number;
-  maxPositions: number;
-  tieWordEmbeddings: boolean;
-  norm: ModelConfig['norm'];
-  activation: ModelConfig['activation'];
-  gatedMlp: boolean;
-  parallelBlocks: boolean;
-  rope: { theta: number; rotaryDim: number; type: string } | null;
-  dtype: string | null;
-}
+/** What the UI shows of a config: ModelConfig's plain fields (no raw config, no token ids). */
+export type ConfigSummary = Pick<
+  ModelConfig,
+  'modelType' | 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'vocabSize' | 'maxPositions'
+  | 'tieWordEmbeddings' | 'norm' | 'activation' | 'gatedMlp' | 'parallelBlocks' | 'dtype'
+> & { rope: { theta: number; rotaryDim: number; type: string } | null };
 
 export type TokenizerKind = 'tokenizer.json' | 'vocab+merges' | 'sentencepiece' | null;
 

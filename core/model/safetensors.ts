@@ -158,6 +158,8 @@ const f16 = new Float32Array(65536);
     f16[h] = e === 0 ? s * m * 2 ** -24 : e === 31 ? (m ? NaN : s * Infinity) : s * (1 + m / 1024) * 2 ** (e - 15);
   }
 }
+/** float16 bits → float32 (GGUF's block scales read through it too). */
+export const halfToFloat: Float32Array = f16;
 
 /** Decode raw little-endian bytes of a float tensor into float32. */
 export function toFloat32(bytes: Uint8Array, dtype: StDtype): Float32Array {

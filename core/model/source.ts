@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { ConfigError, parseConfig, type ModelConfig } from './config';
 import { LIMITS, readJsonObject } from './input-file';
 import { SafetensorsModel, SafetensorsError } from './safetensors';
-import { ADAPTERS, archSpec, type AdapterSpec } from './adapters/index';
-import type { LinearNames, NormNames } from './adapters/types';
+import { archSpec } from './arch-spec';
+import { family, type AdapterSpec, type LinearNames, type NormNames } from './families/index';
 import type { ArchSpec, ModelSource } from './model-source';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
 
@@ -196,7 +196,7 @@ export async function openModel(folder: string): Promise<ModelSource> {
     if (e instanceof SafetensorsError) throw new ModelFolderError(e.message);
     throw e;
   }
-  const src = new DenseSource(folder, config, st, ADAPTERS[config.family](config));
+  const src = new DenseSource(folder, config, st, family(config.family).adapter(config));
   src.validate();
   return src;
 }

@@ -65,8 +65,10 @@ export type LayerWeights =
   | { kind: 'parallel'; block: ParallelWeights };
 
 export interface EmbeddingWeights {
-  /** vocab × width */
+  /** vocab × width; with `projection`: the source's vocab × D table (a tied embedding stored once). */
   tokens: Matrix;
+  /** A sliced model's tied embedding: rows are Gather(tokens)·projection (D × width). */
+  projection?: Matrix;
   /** Learned absolute positions (opt): maxPositions+offset × width; row = position + offset. */
   positions?: Matrix;
   positionOffset?: number;
@@ -74,6 +76,11 @@ export interface EmbeddingWeights {
 
 export interface HeadWeights {
   norm: NormSpec;
-  /** vocab × width (untied: a copy even when the checkpoint ties it to the embeddings). */
+  /** vocab × width (untied: a copy even when the checkpoint ties it to the embeddings); with `vocab`: D × width. */
   lm: Linear;
+  /** A sliced model's tied head: the embedding's vocab × D table; logits = lm(norm(x))·vocabᵀ. */
+  vocab?: Matrix;
 }
+
+/** The head's vocabulary size, tied (sliced, format 2) or not. */
+export const headVocab = (h: HeadWeights): number => h.vocab?.rows ?? h.lm.weight.rows;

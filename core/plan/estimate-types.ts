@@ -3,6 +3,7 @@
 import type { WeightFormat, FormatId } from './formats';
 import type { ParamCount, Rotation } from './params';
 import type { WeightBytes, WorkingSet, DeviceUsage, SlicingRam, SlicingRamOptions, KvDtype } from './memory';
+import type { GgufRounding } from './gguf-rounding';
 
 export interface PlanOptions {
   /** Storage format of the weights (default fp16): 'fp32', 'fp16', 'bf16', 'q8' / 'q8_0', 'q4' / 'q4_0', 'q4_k', 'q6_k'. */
@@ -58,4 +59,6 @@ export interface Estimate {
   slicingFitsRam: boolean;
   warnings: string[];
   explain: string[];
+  /** For a slice: whether d fills GGUF K-quant blocks (256), and the nearest d that does with its cost. */
+  ggufBlocks?: GgufRounding | null;
 }

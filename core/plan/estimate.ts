@@ -2,13 +2,14 @@
 // the wizard's ratio slider shows live, and what the planner's search evaluates at each grid step.
 import type { ModelConfig } from '../model/config';
 import { parseFormat } from './formats';
-import { countParams, denseShapes, slicedShapes, PlanInputError, type ModelShapes, type ParamCount } from './params';
+import { countParams, denseParams, denseShapes, slicedShapes, PlanInputError, type ModelShapes, type ParamCount } from './params';
 import {
   weightBytes, kvBytesPerLayer, workingSet, splitAcrossDevices, slicingJobRam,
   type WeightBytes,
 } from './memory';
 import { formatBytes, type PlanHardware } from './hardware';
 import { explainEstimate } from './explain';
+import { ggufRounding } from './gguf-rounding';
 import type { Estimate, PlanOptions, ResolvedOptions } from './estimate-types';
 
 /** Past this ratio the paper's perplexities rise steeply. */
@@ -35,13 +36,6 @@ export function shapesAt(c: ModelConfig, ratio: number, o: ResolvedOptions): Mod
   return ratio === 0 ? denseShapes(c) : slicedShapes(c, { ratio, round: o.round, sliceHead: o.sliceHead, rotation: o.rotation });
 }
 
-/** Dense parameter counts per config: every measure of a search needs the same number. */
-const densePerConfig = new WeakMap<ModelConfig, number>();
-function denseTotal(c: ModelConfig): number {
-  let n = densePerConfig.get(c);
-  if (n === undefined) densePerConfig.set(c, (n = countParams(denseShapes(c)).total));
-  return n;
-}
 
 /** Core of estimate(): numbers only (no warnings or explanation), cheap enough for a search. */
 /**
@@ -72,7 +66,7 @@ export function measure(c: ModelConfig, hw: PlanHardware, ratio: number, o: Reso
   const capacityBytes = devices.reduce((a, u) => a + u.capacityBytes, 0);
   return {
     ratio, sliced: shapes.sliced, D: shapes.D, d: shapes.d, options: o, params,
-    denseParams: denseTotal(c), weights, kvPerLayer, kvCacheBytes: kvPerLayer * c.numLayers, work,
+    denseParams: denseParams(c), weights, kvPerLayer, kvCacheBytes: kvPerLayer * c.numLayers, work,
     devices, totalBytes, capacityBytes, fits: devices.every((u) => u.fits),
   };
 }
@@ -120,7 +114,8 @@ export function estimate(c: ModelConfig, hw: PlanHardware, ratio: number, opts: 
         (fitting >= 1 ? `use at most ${fitting} calibration samples of ${slicingRam.seqlen} tokens` : 'this machine cannot slice this model; plan here, slice on a larger one'),
     );
   }
-  const est: Estimate = { ...m, slicingRam, slicingFitsRam, warnings, explain: [] };
+  const ggufBlocks = m.sliced ? ggufRounding(c, m.d, o) : null;
+  const est: Estimate = { ...m, slicingRam, slicingFitsRam, warnings, explain: [], ggufBlocks };
   est.explain = explainEstimate(c, hw, est);
   return est;
 }

@@ -5,6 +5,7 @@ import { DTYPE_LAYOUT, bitsPerWeight, type Dtype } from './formats';
 import { GPU_RUNTIME_BYTES, CPU_RUNTIME_BYTES, kvElementBytes } from './memory';
 import { formatBytes, type PlanHardware } from './hardware';
 import type { Estimate } from './estimate-types';
+import { keptWidth } from './params';
 
 const n = (x: number): string => x.toLocaleString('en-US');
 const pct = (x: number): string => `${Math.round(x * 1000) / 10}%`;
@@ -23,7 +24,7 @@ export function explainEstimate(c: ModelConfig, hw: PlanHardware, e: Estimate): 
   );
   lines.push(`Dense model: ${n(e.denseParams)} parameters${c.tieWordEmbeddings ? ' (the head shares the embedding matrix, counted once)' : ''}.`);
   if (e.sliced) {
-    const kept = Math.floor((1 - e.ratio) * D + 1e-9);
+    const { kept } = keptWidth(D, e.ratio, o.round);
     lines.push(
       `Slicing ${pct(e.ratio)} keeps floor((1 − ${e.ratio}) × ${D}) = ${kept} dimensions, rounded down to a multiple of ${o.round}${o.round === f.round && o.round > 8 ? ` (${f.label} stores rows in blocks of ${o.round})` : ''}: d = ${e.d}.`,
     );

@@ -2,17 +2,20 @@
 // block quantizations store a row in blocks of 32 or 256 weights, each block a fixed number of bytes
 // (a float16 scale plus packed integers), so a format is "bytes per block / weights per block".
 //
-// GGUF block sizes (ggml-common.h):
-//   q8_0: 32 weights → 34 bytes  (fp16 scale + 32 int8)                           8.5 bits/weight
-//   q4_0: 32 weights → 18 bytes  (fp16 scale + 16 bytes of 4-bit pairs)           4.5 bits/weight
+// GGUF block sizes (ggml-common.h; the GGUF writer reads them from DTYPE_LAYOUT too):
+//   q8_0: 32 weights → 34 bytes  (block_q8_0 { ggml_half d; int8_t qs[32]; })      8.5 bits/weight
+//   q4_0: 32 weights → 18 bytes  (block_q4_0 { ggml_half d; uint8_t qs[16]; })     4.5 bits/weight
 //   q4_k: 256 weights → 144 bytes (fp16 d, fp16 dmin, 12 bytes of 6-bit scales, 128 bytes quants)  4.5
+//   q5_k: 256 weights → 176 bytes (fp16 d, fp16 dmin, 12 bytes of scales, 32 bytes high bits, 128 bytes quants)  5.5
 //   q6_k: 256 weights → 210 bytes (128 low bits + 64 high bits + 16 int8 scales + fp16 d)         6.5625
+//   q5_0: 32 weights → 22 bytes  (fp16 d, 4 bytes high bits, 16 bytes quants; K-quant fallback for q4_k)  5.5
+//   q5_1: 32 weights → 24 bytes  (fp16 d and m, 4 bytes high bits, 16 bytes quants; fallback for q5_k)    6
 //
 // A block never straddles two rows, so a matrix can be block-quantized only when its row length (the
 // number of inputs, GGUF's ne0) is a multiple of the block; llama.cpp falls back to another type when it
 // is not, and so do we (q8_0 if the row is a multiple of 32, else f16).
 
-export type Dtype = 'f32' | 'f16' | 'bf16' | 'q8_0' | 'q4_0' | 'q4_k' | 'q6_k';
+export type Dtype = 'f32' | 'f16' | 'bf16' | 'q8_0' | 'q4_0' | 'q5_0' | 'q5_1' | 'q4_k' | 'q5_k' | 'q6_k';
 
 export interface DtypeLayout {
   /** Weights per block (1 for plain floats). */
@@ -27,7 +30,10 @@ export const DTYPE_LAYOUT: Record<Dtype, DtypeLayout> = {
   bf16: { block: 1, bytes: 2 },
   q8_0: { block: 32, bytes: 34 },
   q4_0: { block: 32, bytes: 18 },
+  q5_0: { block: 32, bytes: 22 },
+  q5_1: { block: 32, bytes: 24 },
   q4_k: { block: 256, bytes: 144 },
+  q5_k: { block: 256, bytes: 176 },
   q6_k: { block: 256, bytes: 210 },
 };
 

@@ -9,11 +9,16 @@
 // its shortcut is d×D; sliced, the head reads d. LayerNorm/RMSNorm weights and biases are fused into the
 // following linears, so the sliced model's norms carry no parameters; a LayerNorm's bias becomes part of
 // the q/k/v and fc1 biases (which OPT and phi already have, so no new tensors). The head is always its own
-// tensor after slicing: the embedding is rotated by the first block's Q, the head by the last's.
+// tensor after slicing: the embedding is rotated by the first block's Q, the head by the last's — except a
+// tied embedding (no head bias of its own), which the slice keeps once, V×D as it came, beside two D-row
+// factors: the embedding's D×d and the head's D×d_head (+ a D bias for LayerNorm models; core/slicegpt/tied.ts),
+// whenever that is the smaller layout (core/model/tied-layout.ts).
 //
 // Uniform rotation (issue #7, the GGUF mode): one Q for the whole stream, so no shortcuts, the head is
 // sliced, and the RMSNorm weights stay as d-vectors (they hold the √(D/d) compensation).
 import type { ModelConfig } from '../model/config';
+import { storesTiedEmbedding } from '../model/tied-layout';
+import { countParameters } from '../model/param-count';
 
 export type TensorRole = 'embedding' | 'positions' | 'linear' | 'shortcut' | 'vector' | 'head';
 
@@ -51,15 +56,22 @@ export class PlanInputError extends Error {
 export const DEFAULT_ROUND = 8;
 
 /**
- * The width a slicing ratio keeps: floor((1 − ratio)·D), rounded down to a multiple of `round`
- * (as the reference implementation does with its round_interval of 8; GGUF blocks need 32 or 256).
+ * The width a slicing ratio keeps — the one place d is computed (the slicer's schedule, the planner and its
+ * explanation all call this): floor((1 − ratio)·D), then rounded down to a multiple of `round` (as the
+ * reference implementation does with its round_interval of 8; GGUF blocks need 32 or 256). No checks:
+ * each caller refuses bad input with its own error.
  */
+export function keptWidth(D: number, ratio: number, round: number): { kept: number; d: number } {
+  // 1e-9 absorbs binary fractions: (1 − 0.3)·4096 must floor to 2867, not 2866.
+  const kept = Math.floor((1 - ratio) * D + 1e-9);
+  return { kept, d: kept - (kept % round) };
+}
+
+/** keptWidth's d for the planner, refusing ratios and roundings that leave nothing. */
 export function slicedDim(D: number, ratio: number, round = DEFAULT_ROUND): number {
   if (!(ratio >= 0 && ratio < 1)) throw new PlanInputError(`slicing ratio ${ratio} is outside [0, 1)`);
   if (!(Number.isInteger(round) && round >= 1)) throw new PlanInputError(`round ${round} must be a positive integer`);
-  // 1e-9 absorbs binary fractions: (1 − 0.3)·4096 must floor to 2867, not 2866.
-  const kept = Math.floor((1 - ratio) * D + 1e-9);
-  const d = kept - (kept % round);
+  const { d } = keptWidth(D, ratio, round);
   if (d < round) throw new PlanInputError(`slicing ${Math.round(ratio * 100)}% of D = ${D} leaves nothing (d < ${round})`);
   return d;
 }
@@ -119,6 +131,25 @@ export interface SliceShapeOptions {
   rotation?: Rotation;
 }
 
+/** The sliced embedding: rotated tables of width d, or (tied, stored once) E and its D×d factor. */
+function slicedEmbedding(c: ModelConfig, d: number, once: boolean): TensorShape[] {
+  if (!once) return embeddingTensors(c, d);
+  const [tokens, ...positions] = embeddingTensors(c, d);
+  return [t(tokens.name, 'embedding', c.vocabSize, c.hiddenSize), t('embed_projection', 'linear', c.hiddenSize, d), ...positions];
+}
+
+/** The sliced head reading width `headIn`: V×headIn (+ its bias), or (tied) the D×headIn factor (+ D bias). */
+function slicedHead(c: ModelConfig, headIn: number, foldsShift: boolean, once: boolean): TensorShape[] {
+  if (once) {
+    const head = [t('lm_head_projection', 'linear', c.hiddenSize, headIn)];
+    if (foldsShift) head.push(t('lm_head_projection.bias', 'vector', 1, c.hiddenSize));
+    return head;
+  }
+  const head = [t('lm_head', 'head', c.vocabSize, headIn)];
+  if (c.lmHeadBias || foldsShift) head.push(t('lm_head.bias', 'vector', 1, c.vocabSize));
+  return head;
+}
+
 export function slicedShapes(c: ModelConfig, opts: SliceShapeOptions): ModelShapes {
   const D = c.hiddenSize;
   const rotation = opts.rotation ?? 'per-layer';
@@ -132,11 +163,10 @@ export function slicedShapes(c: ModelConfig, opts: SliceShapeOptions): ModelShap
   // All layers but the last share one array (see denseShapes); the last writes D for an unsliced head.
   const layers: TensorShape[][] = new Array<TensorShape[]>(c.numLayers).fill(layerWith(d));
   layers[c.numLayers - 1] = layerWith(sliceHead ? d : D);
-  const headIn = sliceHead ? d : D;
-  const head = [t('lm_head', 'head', c.vocabSize, headIn)];
   // Fusion folds the final LayerNorm's bias into the head, which gains a bias where it had none (OPT).
-  if (c.lmHeadBias || c.norm === 'layernorm') head.push(t('lm_head.bias', 'vector', 1, c.vocabSize));
-  return { sliced: true, ratio: opts.ratio, rotation, D, d, sliceHead, tiedHead: false, embedding: embeddingTensors(c, d), layers, head };
+  const once = storesTiedEmbedding(c, d, sliceHead ? d : D);
+  const head = slicedHead(c, sliceHead ? d : D, c.norm === 'layernorm', once);
+  return { sliced: true, ratio: opts.ratio, rotation, D, d, sliceHead, tiedHead: once, embedding: slicedEmbedding(c, d, once), layers, head };
 }
 
 function uniformShapes(c: ModelConfig, opts: SliceShapeOptions): ModelShapes {
@@ -144,9 +174,9 @@ function uniformShapes(c: ModelConfig, opts: SliceShapeOptions): ModelShapes {
   const d = slicedDim(D, opts.ratio, opts.round);
   const norms = c.parallelBlocks ? [t('input_layernorm.weight', 'vector', 1, d)] : [t('input_layernorm.weight', 'vector', 1, d), t('post_attention_layernorm.weight', 'vector', 1, d)];
   const layers: TensorShape[][] = new Array<TensorShape[]>(c.numLayers).fill([...norms, ...blockTensors(c, d, d, d, d)]);
-  const head = [t('final_norm.weight', 'vector', 1, d), t('lm_head', 'head', c.vocabSize, d)];
-  if (c.lmHeadBias) head.push(t('lm_head.bias', 'vector', 1, c.vocabSize));
-  return { sliced: true, ratio: opts.ratio, rotation: 'uniform', D, d, sliceHead: true, tiedHead: false, embedding: embeddingTensors(c, d), layers, head };
+  const once = storesTiedEmbedding(c, d, d);
+  const head = [t('final_norm.weight', 'vector', 1, d), ...slicedHead(c, d, false, once)];
+  return { sliced: true, ratio: opts.ratio, rotation: 'uniform', D, d, sliceHead: true, tiedHead: once, embedding: slicedEmbedding(c, d, once), layers, head };
 }
 
 export const shapeParams = (s: TensorShape): number => s.rows * s.rowLength;
@@ -183,8 +213,8 @@ export function countParams(m: ModelShapes): ParamCount {
   return { total: embedding + layers + head, embedding, layers, shortcuts, head, perLayer };
 }
 
-/** Parameters of the dense model. */
-export const denseParams = (c: ModelConfig): number => countParams(denseShapes(c)).total;
+/** Parameters of the dense model: the one dense counter (core/model/param-count.ts, which inspection uses too). */
+export const denseParams = (c: ModelConfig): number => countParameters(c);
 
 /** Parameters of the model sliced at `ratio` (shortcut matrices included, as the paper counts them). */
 export const slicedParams = (c: ModelConfig, opts: SliceShapeOptions): number => countParams(slicedShapes(c, opts)).total;

@@ -1,4 +1,4 @@
-// Greedy decoding with a KV cache. The prompt is prefilled in one pass per layer through the
+// Decoding with a KV cache, greedy or sampled (sampling.ts). The prompt is prefilled in one pass per layer through the
 // cache-enabled attention graphs (past length 0), then each new token runs one position per layer
 // against the growing cache. Unlike the layer-major passes, decoding needs every layer for every
 // token, so all layer weights are held in memory for the duration.
@@ -7,6 +7,9 @@ import type { ExecutionProvider } from './contract';
 import type { ModelSource } from '../model/model-source';
 import type { LayerWeights } from '../model/weights';
 import { createBlockRunner, type KvCache, type OrtRunner } from './runner';
+import { tokenChooser, type SamplingOptions } from './sampling';
+import { buildPrompt, checkFits, type BuiltPrompt, type PromptStyle } from './prompt';
+import type { Tokenizer } from '../model/tokenizer';
 
 export interface GenerateOptions {
   maxNewTokens?: number;
@@ -14,6 +17,8 @@ export interface GenerateOptions {
   stopIds?: number[];
   /** Called with each new token id as it is produced. */
   onToken?: (id: number) => void;
+  /** Sampled decoding (temperature, top-p, seed); greedy when absent or at temperature 0. */
+  sampling?: SamplingOptions;
 }
 
 export interface GenerateResult {
@@ -26,16 +31,6 @@ export interface GenerateResult {
   tokensPerSecond: number;
 }
 
-export class GenerateError extends Error {
-  override name = 'GenerateError';
-}
-
-function argmax(row: Float32Array): number {
-  let b = 0;
-  for (let j = 1; j < row.length; j++) if (row[j] > row[b]) b = j;
-  return b;
-}
-
 async function step(r: OrtRunner, w: LayerWeights, x: Float32Array, seq: number, cache: KvCache): Promise<{ x: Float32Array; cache: KvCache }> {
   if (w.kind === 'parallel') {
     const o = await r.parallelCached(w.block, x, 1, seq, cache);
@@ -45,7 +40,75 @@ async function step(r: OrtRunner, w: LayerWeights, x: Float32Array, seq: number,
   return { x: await r.mlp(w.mlp, a.y, 1, seq), cache: a.cache! };
 }
 
-/** Greedy continuation of `prompt` (token ids) with an existing runner. */
+/**
+ * One model's continuation, a token per `next()` (null once it has stopped): the prompt pass on the first
+ * call, then one cached position per call. Time is counted only inside `next()`, so two decoders stepped
+ * in turn (dense and sliced side by side) each measure their own tokens/s.
+ */
+export interface Decoder {
+  next(): Promise<number | null>;
+  result(): GenerateResult;
+}
+
+export async function openDecoder(src: ModelSource, runner: OrtRunner, prompt: ArrayLike<number>, opts: GenerateOptions = {}): Promise<Decoder> {
+  const maxNew = opts.maxNewTokens ?? 64;
+  const P = prompt.length;
+  checkFits(src, P, maxNew);
+  const stop = new Set(opts.stopIds ?? (src.config.eosTokenId !== null ? [src.config.eosTokenId] : []));
+  const choose = tokenChooser(opts.sampling);
+  const L = src.config.numLayers;
+  const emb = await src.embedding();
+  const layers: LayerWeights[] = [];
+  for (let l = 0; l < L; l++) layers.push(await src.layer(l));
+  const head = await src.head();
+
+  let caches: KvCache[] = layers.map(() => ({ k: new Float32Array(0), v: new Float32Array(0), past: 0 }));
+  const ids: number[] = [];
+  let prefillMs = 0;
+  let decodeMs = 0;
+  let done = false;
+  const logitsOf = async (last: Float32Array) => choose((await runner.head(head, last, 1, 1, { logits: true })).logits!);
+  const forward = async (tokens: Int32Array, seq: number, at: number): Promise<Float32Array> => {
+    let x = await runner.embedAt(emb, tokens, 1, seq, at);
+    for (let l = 0; l < L; l++) ({ x, cache: caches[l] } = await step(runner, layers[l], x, seq, caches[l]));
+    return x;
+  };
+  const finish = (id: number): number => {
+    ids.push(id);
+    opts.onToken?.(id);
+    if (ids.length >= maxNew || stop.has(id)) {
+      done = true;
+      caches = []; // the cache is the large allocation: let it go as soon as the model stops
+    }
+    return id;
+  };
+  return {
+    async next() {
+      if (done) return null;
+      const t0 = performance.now();
+      if (ids.length === 0) {
+        const x = await forward(Int32Array.from(prompt), P, 0);
+        const id = await logitsOf(x.subarray(x.length - x.length / P));
+        prefillMs += performance.now() - t0;
+        return finish(id);
+      }
+      const x = await forward(Int32Array.of(ids[ids.length - 1]), 1, P + ids.length - 1);
+      const id = await logitsOf(x);
+      decodeMs += performance.now() - t0;
+      return finish(id);
+    },
+    result: () => ({
+      ids: [...ids],
+      promptTokens: P,
+      prefillSeconds: prefillMs / 1000,
+      decodeSeconds: decodeMs / 1000,
+      // The first new token comes out of the prompt pass: decoding made the others.
+      tokensPerSecond: ids.length > 1 ? (ids.length - 1) / (decodeMs / 1000 || 1e-9) : 0,
+    }),
+  };
+}
+
+/** Continuation of `prompt` (token ids) with an existing runner: greedy, or sampled per `opts.sampling`. */
 export async function generateIds(
   src: ModelSource,
   runner: OrtRunner,
@@ -54,48 +117,15 @@ export async function generateIds(
   ctx: JobContext = quietContext(),
 ): Promise<GenerateResult> {
   const maxNew = opts.maxNewTokens ?? 64;
-  const P = prompt.length;
-  if (P === 0) throw new GenerateError('the prompt is empty (no tokens to start from)');
-  const limit = src.config.maxPositions;
-  if (P + maxNew > limit) throw new GenerateError(`prompt (${P}) + new tokens (${maxNew}) exceed the model's ${limit} positions`);
-  const stop = new Set(opts.stopIds ?? (src.config.eosTokenId !== null ? [src.config.eosTokenId] : []));
-  const L = src.config.numLayers;
-  const emb = await src.embedding();
-  const layers: LayerWeights[] = [];
-  for (let l = 0; l < L; l++) layers.push(await src.layer(l));
-  const head = await src.head();
-
-  const t0 = performance.now();
-  let caches: KvCache[] = layers.map(() => ({ k: new Float32Array(0), v: new Float32Array(0), past: 0 }));
-  let x = await runner.embedAt(emb, Int32Array.from(prompt), 1, P, 0);
-  for (let l = 0; l < L; l++) ({ x, cache: caches[l] } = await step(runner, layers[l], x, P, caches[l]));
-  const width = x.length / P;
-  const next = async (last: Float32Array) => argmax((await runner.head(head, last, 1, 1, { logits: true })).logits!);
-  let id = await next(x.subarray((P - 1) * width));
-  const t1 = performance.now();
-  const ids: number[] = [];
-  for (let i = 0; ; i++) {
-    ids.push(id);
-    opts.onToken?.(id);
-    ctx.progress({ phase: 'generate', fraction: ids.length / maxNew });
-    if (ids.length >= maxNew || stop.has(id)) break;
+  const decoder = await openDecoder(src, runner, prompt, opts);
+  for (let n = 1; (await decoder.next()) !== null; n++) {
+    ctx.progress({ phase: 'generate', fraction: n / maxNew });
     checkCancelled(ctx);
-    x = await runner.embedAt(emb, Int32Array.of(id), 1, 1, P + i);
-    for (let l = 0; l < L; l++) ({ x, cache: caches[l] } = await step(runner, layers[l], x, 1, caches[l]));
-    id = await next(x);
   }
-  caches = [];
-  const t2 = performance.now();
-  return {
-    ids,
-    promptTokens: P,
-    prefillSeconds: (t1 - t0) / 1000,
-    decodeSeconds: (t2 - t1) / 1000,
-    tokensPerSecond: ids.length / ((t2 - t1) / 1000 || 1e-9),
-  };
+  return decoder.result();
 }
 
-/** Greedy continuation, owning its runner. */
+/** A continuation of token ids, owning its runner. */
 export async function generateWithRunner(
   src: ModelSource,
   prompt: ArrayLike<number>,
@@ -115,23 +145,93 @@ export interface GenerateTextResult extends GenerateResult {
   text: string;
   /** The continuation alone. */
   completion: string;
+  /** Whether the model's chat template shaped the prompt, and a line that says so (or why not). */
+  style: PromptStyle;
+  note: string;
+  /** Prompt tokens dropped from the start to fit (truncate 'left'). */
+  truncated: number;
 }
 
+export interface GenerateTextParams {
+  prompt: string;
+  maxNewTokens?: number;
+  ep?: ExecutionProvider;
+  stopIds?: number[];
+  onToken?: (id: number) => void;
+  sampling?: SamplingOptions;
+  /** Apply the model's chat template where it has one (default true). */
+  chat?: boolean;
+  truncate?: 'error' | 'left';
+  /** Each model's continuation so far, after each of its tokens: for streaming it to a view. */
+  onText?: (update: StreamUpdate) => void;
+}
+
+export interface StreamUpdate {
+  /** Which model (index into the models given). */
+  column: number;
+  completion: string;
+  tokens: number;
+  /** Decode speed so far (tokens after the first / decode seconds). */
+  tokensPerSecond: number;
+}
+
+/** A continuation decoded so far, minus a trailing partial character (byte-fallback tokens complete it later). */
+const settled = (text: string) => text.replace(/\uFFFD+$/, '');
+
 /**
- * Greedy generation from text: the model folder's tokenizer encodes the prompt with its default
- * special tokens (LLaMA's <s>), the whole sequence is decoded at the end.
+ * Text in, text out, for one or more models (a dense model and its slice, side by side): each model's own
+ * tokenizer and template build its prompt, and the models take turns, one token each, so both stream at
+ * once and each one's tokens/s counts only its own steps. With sampling, every model draws from its own
+ * generator seeded alike.
  */
-export async function generate(
-  params: { model: string | ModelSource; prompt: string; maxNewTokens?: number; ep?: ExecutionProvider; stopIds?: number[]; onToken?: (id: number) => void },
-  ctx: JobContext = quietContext(),
-): Promise<GenerateTextResult> {
+export async function generateSideBySide(models: (string | ModelSource)[], params: GenerateTextParams, ctx: JobContext = quietContext()): Promise<GenerateTextResult[]> {
   const { loadTokenizer } = await import('../model/tokenizer');
   const { openModel } = await import('../model/source');
-  const src = typeof params.model === 'string' ? await openModel(params.model) : params.model;
-  const tok = await loadTokenizer(src.folder);
-  const prompt = tok.encode(params.prompt);
-  const r = await generateWithRunner(src, prompt, { maxNewTokens: params.maxNewTokens, ep: params.ep, stopIds: params.stopIds, onToken: params.onToken }, ctx);
-  const text = tok.decode([...prompt, ...r.ids], { skipSpecialTokens: true });
-  const head = tok.decode(prompt, { skipSpecialTokens: true });
-  return { ...r, text, completion: text.startsWith(head) ? text.slice(head.length) : tok.decode(r.ids, { skipSpecialTokens: true }) };
+  const maxNewTokens = params.maxNewTokens ?? 64;
+  const runners: OrtRunner[] = [];
+  try {
+    const columns: { tok: Tokenizer; prompt: BuiltPrompt; decoder: Decoder; head: string }[] = [];
+    for (const m of models) {
+      const src = typeof m === 'string' ? await openModel(m) : m;
+      const tok = await loadTokenizer(src.folder);
+      const prompt = buildPrompt(src, tok, params.prompt, { chat: params.chat, truncate: params.truncate, maxNewTokens });
+      const runner = await createBlockRunner(src.arch, { ep: params.ep });
+      runners.push(runner);
+      const decoder = await openDecoder(src, runner, prompt.ids, { maxNewTokens, stopIds: params.stopIds, onToken: params.onToken, sampling: params.sampling });
+      columns.push({ tok, prompt, decoder, head: tok.decode(prompt.ids, { skipSpecialTokens: true }) });
+    }
+    const completionOf = (c: (typeof columns)[number], ids: number[]) => {
+      const text = c.tok.decode([...c.prompt.ids, ...ids], { skipSpecialTokens: true });
+      return { text, completion: text.startsWith(c.head) ? text.slice(c.head.length) : c.tok.decode(ids, { skipSpecialTokens: true }) };
+    };
+    const live = new Set(columns.keys());
+    let produced = 0;
+    while (live.size) {
+      for (const i of [...live]) {
+        const c = columns[i];
+        if ((await c.decoder.next()) === null) {
+          live.delete(i);
+          continue;
+        }
+        produced++;
+        if (params.onText) {
+          const r = c.decoder.result();
+          params.onText({ column: i, completion: settled(completionOf(c, r.ids).completion), tokens: r.ids.length, tokensPerSecond: r.tokensPerSecond });
+        }
+      }
+      ctx.progress({ phase: 'generate', fraction: Math.min(1, produced / (maxNewTokens * columns.length)) });
+      checkCancelled(ctx);
+    }
+    return columns.map((c) => {
+      const r = c.decoder.result();
+      return { ...r, ...completionOf(c, r.ids), style: c.prompt.style, note: c.prompt.note, truncated: c.prompt.truncated };
+    });
+  } finally {
+    for (const r of runners) await r.dispose();
+  }
+}
+
+/** One model's continuation of a text prompt (generateSideBySide with one column). */
+export async function generate(params: GenerateTextParams & { model: string | ModelSource }, ctx: JobContext = quietContext()): Promise<GenerateTextResult> {
+  return (await generateSideBySide([params.model], params, ctx))[0];
 }

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import type { ArchSpec } from '../model/model-source';
 import type { BlockRunner, ExecutionProvider, HeadOutput } from './contract';
 import type { AttentionWeights, EmbeddingWeights, HeadWeights, Linear, MlpWeights, NormSpec, ParallelWeights } from '../model/weights';
+import { headVocab } from '../model/weights';
 import { buildGraph } from './graphs/index';
 import { type BlockSig, type AttnCoreSig, type MlpCoreSig, attnSig, hasBias, mlpSig, normSig, sigKey } from './graphs/signature';
 import { causalMask, ropeTables } from './rope';
@@ -347,13 +348,17 @@ class OrtBlockRunner implements BlockRunner {
     const vocab = w.tokens.rows;
     for (const id of ids) if (id < 0 || id >= vocab) throw new RuntimeError(`token id ${id} is outside the vocabulary (0…${vocab - 1})`);
     const f: Feeds = { ids: new ort.Tensor('int32', ids, [batch, seq]), tokens: t32(w.tokens.data, [w.tokens.rows, w.tokens.cols]) };
+    if (w.projection) {
+      if (w.projection.rows !== w.tokens.cols) throw new RuntimeError(`embedding projection is ${w.projection.rows}×${w.projection.cols} for a table of width ${w.tokens.cols}`);
+      f.projection = t32(w.projection.data, [w.projection.rows, w.projection.cols]);
+    }
     if (w.positions) {
       const off = w.positionOffset ?? 0;
       if (start + seq + off > w.positions.rows) throw new RuntimeError(`sequence of ${start + seq} tokens exceeds the ${w.positions.rows - off} learned positions`);
       f.position_ids = new ort.Tensor('int32', Int32Array.from({ length: seq }, (_, i) => start + i), [seq]);
       f.positions = t32(w.positions.data, [w.positions.rows, w.positions.cols]);
     }
-    const r = await this.#run({ kind: 'embed', positions: !!w.positions, offset: w.positionOffset ?? 0 }, f, w);
+    const r = await this.#run({ kind: 'embed', positions: !!w.positions, offset: w.positionOffset ?? 0, ...(w.projection ? { projection: true as const } : {}) }, f, w);
     return r.y;
   }
 
@@ -457,9 +462,10 @@ class OrtBlockRunner implements BlockRunner {
   async head(w: HeadWeights, x: Float32Array, batch: number, seq: number, opts: { targets?: Int32Array; logits?: boolean }): Promise<HeadOutput> {
     const width = widthOf(x, batch, seq);
     const n = batch * seq;
-    const vocab = w.lm.weight.rows;
+    const vocab = headVocab(w);
+    if (w.vocab && w.vocab.cols !== w.lm.weight.rows) throw new RuntimeError(`head projection gives width ${w.lm.weight.rows} for a ${w.vocab.rows}×${w.vocab.cols} vocabulary table`);
     if (opts.targets && opts.targets.length !== n) throw new RuntimeError(`${opts.targets.length} targets for ${n} positions`);
-    const sig: BlockSig = { kind: 'head', norm: normSig(w.norm), bias: hasBias(w.lm), logits: !!opts.logits, targets: !!opts.targets };
+    const sig: BlockSig = { kind: 'head', norm: normSig(w.norm), bias: hasBias(w.lm), logits: !!opts.logits, targets: !!opts.targets, ...(w.vocab ? { vocab: true as const } : {}) };
     const out: HeadOutput = { logsumexp: new Float32Array(n) };
     if (opts.targets) out.nll = new Float32Array(n);
     if (opts.logits) out.logits = new Float32Array(n * vocab);
@@ -470,6 +476,7 @@ class OrtBlockRunner implements BlockRunner {
       const f: Feeds = { x: t32(x.subarray(r0 * width, (r0 + rows) * width), [1, rows, width]) };
       feedNorm(f, w.norm, width);
       feedLinear(f, 'lm', w.lm, width);
+      if (w.vocab) f.vocab = t32(w.vocab.data, [w.vocab.rows, w.vocab.cols]);
       if (opts.targets) {
         const t = new Int32Array(rows);
         for (let i = 0; i < rows; i++) {

@@ -1,12 +1,11 @@
-// Calibration tokens for a slicing job, through the data room: `wikitext2` (the bundled validation split),
-// `alpaca` (the bundled 5k subset, Alpaca prompt template), or a local .txt/.jsonl/.json file; sampling
+// Calibration tokens for a slicing job, through the data room: any dataset spec (core/data/datasets.ts) —
+// `wikitext2` (the bundled validation split), `alpaca`, a `hub:` split, or a local .txt/.jsonl/.json file; sampling
 // `first` (the benchmark protocol) or `random` (the reference's prepare_dataloader), seeded.
 import { existsSync } from 'node:fs';
 import { loadTokenizer } from '../model/tokenizer';
 import { calibrationWindows } from '../data/calibration';
-import { wikitext2 } from '../data/wikitext2';
-import { alpaca } from '../data/alpaca';
-import { localDataset } from '../data/local';
+import { datasetSpec } from '../data/datasets';
+import { openDataset } from '../data/open';
 import type { TextDataset } from '../data/dataset';
 import { SliceOptionsError } from './errors';
 import type { Calibration } from './rotate-and-slice';
@@ -20,10 +19,9 @@ export interface CalibrationRequest {
 }
 
 async function dataset(cal: string): Promise<TextDataset> {
-  if (cal === 'wikitext2') return wikitext2('validation');
-  if (cal === 'alpaca') return alpaca();
-  if (existsSync(cal)) return localDataset(cal);
-  throw new SliceOptionsError(`calibration data "${cal}" not found: use wikitext2, alpaca or a .txt/.jsonl/.json file`);
+  const spec = datasetSpec(cal);
+  if (spec.kind !== 'file' || existsSync(spec.path)) return openDataset(cal);
+  throw new SliceOptionsError(`calibration data "${cal}" not found: use wikitext2, alpaca, hub:<dataset id>[:<config>]:<split> or a .txt/.jsonl/.json file`);
 }
 
 export async function loadCalibration(modelFolder: string, r: CalibrationRequest): Promise<Calibration> {

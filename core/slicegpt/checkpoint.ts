@@ -24,8 +24,12 @@ interface StateJson {
   timings: LayerTiming[];
 }
 
-/** Fingerprint of everything that determines the result: model files, calibration tokens, settings. */
-export function fingerprint(o: { modelFolder: string; ids: Int32Array; settings: Record<string, unknown> }): string {
+/**
+ * The checkpoint key: a hash of everything that determines the result (model files, calibration tokens,
+ * settings); a checkpoint resumes only a slice with the same key. (Not the store's run fingerprint, nor a
+ * folder's content fingerprint: base/folder-hash.ts.)
+ */
+export function checkpointKey(o: { modelFolder: string; ids: Int32Array; settings: Record<string, unknown> }): string {
   const h = createHash('sha256');
   const files = readdirSync(o.modelFolder).filter((f) => f === 'config.json' || f.endsWith('.safetensors') || f.endsWith('.index.json')).sort();
   for (const f of files) {
@@ -89,11 +93,12 @@ function incomplete(dir: string, st: StateJson): string | null {
 
 export class Checkpoint {
   readonly dir: string;
-  readonly fingerprint: string;
+  /** checkpointKey's hash (stored as state.json's `fingerprint`, the on-disk name kept). */
+  readonly key: string;
 
-  constructor(outFolder: string, fp: string) {
+  constructor(outFolder: string, key: string) {
     this.dir = join(outFolder, '.checkpoint');
-    this.fingerprint = fp;
+    this.key = key;
   }
 
   get exists(): boolean {
@@ -116,7 +121,7 @@ export class Checkpoint {
       this.remove();
       return null;
     }
-    if (st.fingerprint !== this.fingerprint)
+    if (st.fingerprint !== this.key)
       throw new CheckpointMismatchError('the checkpoint in the output folder was made with another model, calibration data or settings; remove it or drop --resume');
     const why = incomplete(this.dir, st);
     if (why) {
@@ -155,7 +160,7 @@ export class Checkpoint {
     });
     writeDurable(join(this.dir, inputsFile), chunks);
     writeDurable(join(this.dir, qFile), [new Uint8Array(b.q.buffer, b.q.byteOffset, b.q.byteLength)]);
-    const state: StateJson = { version: 1, fingerprint: this.fingerprint, nextLayer: b.nextLayer, inputsFile, qFile, width: b.inputs.width, chunkTokens, stats: b.stats, timings: b.timings };
+    const state: StateJson = { version: 1, fingerprint: this.key, nextLayer: b.nextLayer, inputsFile, qFile, width: b.inputs.width, chunkTokens, stats: b.stats, timings: b.timings };
     writeDurable(join(this.dir, 'state.json'), [Buffer.from(JSON.stringify(state))]);
     // Only now are the previous layer's files unreferenced.
     for (const f of readdirSync(this.dir)) if (f !== 'state.json' && f !== inputsFile && f !== qFile) rmSync(join(this.dir, f), { force: true });

@@ -1,5 +1,6 @@
-// Open either kind of model folder: dense Hugging Face or sliced (recognized by slicing_config.json).
-// core/model/source.ts's openModel opens dense folders only; this is the dispatching entry point until it does.
+// The one model opener: a dense Hugging Face folder or a sliced model folder (recognized by its
+// slicing_config.json), both as a ModelSource. Slicing, evaluation, perplexity, generation, export and
+// verification all open models here (in slicegpt/, the room that owns the sliced format).
 import { isSlicedModelFolder, SlicedModelSource } from './sliced-source';
 import { openModel } from '../model/source';
 import type { ModelSource } from '../model/model-source';

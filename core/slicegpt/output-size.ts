@@ -1,8 +1,9 @@
-// Sizes before and after slicing. A slice exists to be smaller than its model, yet two things make it
-// larger: the shortcut matrices (d_in×d_out per block, two per layer) at small ratios, and a tied
-// embedding/head, which SliceGPT unties (the embedding is rotated by the first Q, the head by the last),
-// storing a vocabulary-sized matrix twice. The slice job predicts the size from the exact shapes
-// (core/plan/params) and the weights' stored dtype before any work, in the calling thread (headers only).
+// Sizes before and after slicing. A slice exists to be smaller than its model, yet the shortcut matrices
+// (d_in×d_out per block, two per layer) make small ratios of per-layer slicing larger: they cost
+// 2·(1−r)²·D² per layer against the r·(4D² + 3·D·F) a ratio r deletes, so below roughly 10–15 % a slice
+// grows (uniform rotation has no shortcuts and shrinks at every ratio). A tied embedding/head no longer
+// adds to that: it is stored once (core/slicegpt/tied.ts). The slice job predicts the size from the exact
+// shapes (core/plan/params) and the weights' stored dtype before any work, in the calling thread (headers only).
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig, type ModelConfig } from '../model/config';
@@ -76,6 +77,8 @@ export interface SizePrediction {
   smallerFrom: number | null;
   /** Why it is not smaller, when it is not. */
   why: string | null;
+  /** Per-layer slices that are not smaller: the bytes the same ratio writes with uniform rotation (no shortcuts). */
+  uniformBytes: number | null;
 }
 
 const configOf = (folder: string): ModelConfig => parseConfig(JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>);
@@ -100,12 +103,19 @@ export function predictSliceSize(folder: string, opts: SliceShapeOptions & { dty
     const reasons: string[] = [];
     if (opts.ratio === 0) reasons.push('ratio 0 deletes nothing');
     if (opts.rotation !== 'uniform') reasons.push('every layer gains shortcut matrices');
-    if (c.tieWordEmbeddings) reasons.push(`the tied embedding and head (${c.vocabSize}×${c.hiddenSize}) are stored twice once rotated`);
     const stored = ELEMENT_BYTES[tensors.find((t) => t.dtype.startsWith('F') || t.dtype === 'BF16')?.dtype ?? 'F32'];
     if (OUTPUT_BYTES[dtype] > stored) reasons.push(`${dtype} takes more bytes than the model's own weights`);
     why = reasons.join(', ');
   }
-  return { dtype, denseBytes, slicedBytes, smallerFrom, why };
+  let uniformBytes: number | null = null;
+  if (slicedBytes >= denseBytes && opts.rotation !== 'uniform' && opts.ratio > 0) {
+    try {
+      uniformBytes = slicedParams(c, { ...opts, rotation: 'uniform' }) * OUTPUT_BYTES[dtype];
+    } catch {
+      uniformBytes = null;
+    }
+  }
+  return { dtype, denseBytes, slicedBytes, smallerFrom, why, uniformBytes };
 }
 
 /** "10.1 MB": decimal megabytes, as file managers show folder sizes. */

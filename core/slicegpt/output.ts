@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, renameSync }
 import { copyWritable } from '../files/copy-writable';
 import { join } from 'node:path';
 import type { ModelConfig } from '../model/config';
-import { tensorNames, SLICING_CONFIG, type TensorNames } from './sliced-source';
+import { tensorNames, SLICED_FORMAT, SLICE_STUDIO_JSON, SLICING_CONFIG, TIED_TENSORS, type TensorNames } from './sliced-source';
 import { writeSafetensors, type TensorToWrite } from '../model/safetensors-writer';
 import { listModelTensors, readSafetensorsHeader } from '../model/safetensors';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix } from '../model/weights';
@@ -53,6 +53,7 @@ export class SlicedModelWriter {
 
   async writeEmbedding(e: EmbeddingWeights): Promise<void> {
     const t = [this.#m(this.#names.tokens, e.tokens)];
+    if (e.projection) t.push(this.#m(TIED_TENSORS.embedProjection, e.projection));
     if (e.positions && this.#names.positions) t.push(this.#m(this.#names.positions, e.positions));
     await writeSafetensors(join(this.out, this.shardName(1)), t, { format: 'pt' });
   }
@@ -77,8 +78,9 @@ export class SlicedModelWriter {
     await writeSafetensors(join(this.out, this.shardName(i + 2)), t, { format: 'pt' });
   }
 
+  /** A tied head (`vocab`) is written as its projection alone: the embedding shard holds E. */
   async writeHead(h: HeadWeights): Promise<void> {
-    await writeSafetensors(join(this.out, this.shardName(this.#shards)), this.#lin(this.#names.head, h.lm), { format: 'pt' });
+    await writeSafetensors(join(this.out, this.shardName(this.#shards)), this.#lin(h.vocab ? TIED_TENSORS.headProjection : this.#names.head, h.lm), { format: 'pt' });
   }
 
   /** The index, configs and tokenizer: written last, so a folder with slicing_config.json is complete. */
@@ -104,7 +106,10 @@ export class SlicedModelWriter {
     // The original config.json byte for byte (hidden_size stays D: the norms divide by it).
     if (existsSync(join(sourceFolder, 'config.json'))) copyWritable(join(sourceFolder, 'config.json'), join(this.out, 'config.json'));
     else atomic('config.json', JSON.stringify(this.#config.raw, null, 2));
-    atomic('slice_studio.json', JSON.stringify(extra, null, 2));
+    // The format is the folder's, whatever `extra` says (a rewrite passes the old folder's record on).
+    const tiedEmbedding = TIED_TENSORS.embedProjection in weightMap;
+    if (tiedEmbedding !== `${TIED_TENSORS.headProjection}.weight` in weightMap) throw new Error('a tied embedding needs both projections');
+    atomic(SLICE_STUDIO_JSON, JSON.stringify({ ...extra, format: SLICED_FORMAT, tiedEmbedding }, null, 2));
     atomic(SLICING_CONFIG, JSON.stringify(slicing, null, 2));
   }
 }

@@ -17,9 +17,11 @@ import type { AttentionWeights, EmbeddingWeights, HeadWeights, LayerWeights, Mlp
 import { checkCancelled, type JobContext } from '../base/job-context';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, type Rotation } from './rotate';
+import { tiedEmbedding, tiedHead } from './tied';
+import { storesTiedEmbedding } from '../model/tied-layout';
 import { transposedColumns } from './products';
 import { SecondMoment, principalDirections, explainedVariance, pcaSolverFor, type PcaSolver } from './pca';
-import { ActivationStore, RamBudget } from './activations';
+import { ActivationStore, RamBudget, type Activations } from './activations';
 import { hostEngine, type SignalEngine } from './engine';
 import type { SliceSchedule } from './schedule';
 
@@ -180,7 +182,8 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     // Q₀: PCA of the embedding outputs.
     const ts = now();
     progress('signals', null, 0);
-    const emb = fuseEmbedding(cfg, await source.embedding());
+    const sourceEmb = await source.embedding();
+    const emb = fuseEmbedding(cfg, sourceEmb);
     const m0 = new SecondMoment(D);
     for (let b = 0; b < batches.length; b++) {
       checkCancelled(ctx);
@@ -194,7 +197,8 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     const st = record('embedding', null, s.embedding, D, m0, eigenvalues);
     progress('rotate', null, 0.6, { explainedVariance: st.explainedVariance });
     const embOut = await rotateEmbedding(emb, rot(q), s.embedding);
-    await sink.embedding(embOut);
+    // A tied embedding is written as E and its factor (tied.ts); the passes go on with the product.
+    await sink.embedding(storesTiedEmbedding(cfg, s.embedding, s.head) ? await tiedEmbedding(cfg, sourceEmb, rot(q), s.embedding) : embOut);
     // The first layer's inputs come from the sliced embeddings themselves.
     inputs = store('in-e', s.embedding);
     for (let b = 0; b < batches.length; b++) await inputs.put(b, await engine.embed(embOut, batches[b].ids, batches[b].count, T));
@@ -231,6 +235,26 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       // A failed read surfaces when the next layer awaits it; until then it must not count as unhandled.
       upcoming?.catch(() => {});
     };
+    /**
+     * One signal of this layer: `pass` over every batch, its second moment accumulated and each output kept
+     * in `into`; then its PCA, recorded as `name` with `kept` of D directions (`at`: progress within the layer).
+     */
+    const signal = async (name: SignalName, kept: number, at: number, into: ActivationStore, pass: (b: number) => Promise<Activations>) => {
+      const m = new SecondMoment(D);
+      for (let b = 0; b < batches.length; b++) {
+        checkCancelled(ctx);
+        const y = await pass(b);
+        await engine.moment(m, y, tokensOf(b), batches[b].keep);
+        await into.put(b, y);
+      }
+      await engine.settle(m);
+      lap('signals');
+      progress('pca', i, at);
+      const pc = await rotations(name, i, m);
+      const stat = record(name, i, kept, D, m, pc.eigenvalues);
+      lap('pca');
+      return { q: pc.q, stat };
+    };
     const inRot = rot(qIn);
     let out: LayerWeights;
     let qOut: Float64Array;
@@ -245,21 +269,12 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       const probe: AttentionWeights = { norm: a.norm, ...attnIn, o: a.o, shortcut: transposedColumns(qIn, D, dims.attnInput) };
       lap('rotate');
       const mids = store(`mid-${i}`, D);
-      const mMid = new SecondMoment(D);
-      for (let b = 0; b < batches.length; b++) {
-        checkCancelled(ctx);
+      const mid = await signal('attention', dims.attnOutput, 0.25, mids, async (b) => {
         const h = await engine.attention(probe, inputs.feed(b), batches[b].count, T);
         startNext();
-        await engine.moment(mMid, h, tokensOf(b), batches[b].keep);
-        await mids.put(b, h);
-      }
-      await engine.settle(mMid);
-      lap('signals');
-      progress('pca', i, 0.25);
-      const mid = await rotations('attention', i, mMid);
-      const stA = record('attention', i, dims.attnOutput, D, mMid, mid.eigenvalues);
-      lap('pca');
-      progress('rotate', i, 0.35, { signal: 'attention', explainedVariance: stA.explainedVariance });
+        return h;
+      });
+      progress('rotate', i, 0.35, { signal: 'attention', explainedVariance: mid.stat.explainedVariance });
       const midRot = rot(mid.q);
       const attn: AttentionWeights = { norm: a.norm, ...attnIn, o: await engine.rotateWriter(a.o, midRot, dims.attnOutput), shortcut: await engine.shortcut(qIn, mid.q, D, dims.attnInput, dims.attnOutput) };
       const m = w.mlp;
@@ -270,23 +285,14 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       // The sliced attention's output is the residual rotated by Q_mid and cut to d: (h·Q_mid)[:, :d]
       // equals x·(Q_in[:, :d_in]ᵀ·Q_mid[:, :d]) + attn(x)·(W_oᵀ·Q_mid[:, :d]) — the sliced block — without
       // running attention again.
-      const mOut = new SecondMoment(D);
-      for (let b = 0; b < batches.length; b++) {
-        checkCancelled(ctx);
+      const fin = await signal('mlp', dims.mlpOutput, 0.7, outputs, async (b) => {
         const hm = await engine.rotate(mids.feed(b), batches[b].count, T, mid.q, D, dims.attnOutput);
         mids.drop(b);
         const y = await engine.mlp(mlpProbe, hm, batches[b].count, T);
         engine.release(hm);
-        await engine.moment(mOut, y, tokensOf(b), batches[b].keep);
-        await outputs.put(b, y);
-      }
+        return y;
+      });
       mids.clear();
-      await engine.settle(mOut);
-      lap('signals');
-      progress('pca', i, 0.7);
-      const fin = await rotations('mlp', i, mOut);
-      record('mlp', i, dims.mlpOutput, D, mOut, fin.eigenvalues);
-      lap('pca');
       qOut = fin.q;
       const mlp: MlpWeights = { norm: m.norm, ...mlpIn, down: await engine.rotateWriter(m.down, rot(qOut), dims.mlpOutput), shortcut: await engine.shortcut(mid.q, qOut, D, dims.mlpInput, dims.mlpOutput) };
       out = { kind: 'sequential', attn, mlp };
@@ -297,20 +303,11 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       const mlpIn = { ...(blk.mlp.gate ? { gate: await r(blk.mlp.gate) } : {}), up: await r(blk.mlp.up) };
       const probe: ParallelWeights = { norm: blk.norm, attn: { ...readers, o: blk.attn.o }, mlp: { ...mlpIn, down: blk.mlp.down }, shortcut: transposedColumns(qIn, D, dims.attnInput) };
       lap('rotate');
-      const mOut = new SecondMoment(D);
-      for (let b = 0; b < batches.length; b++) {
-        checkCancelled(ctx);
+      const fin = await signal('block', dims.mlpOutput, 0.5, outputs, async (b) => {
         const y = await engine.parallel(probe, inputs.feed(b), batches[b].count, T);
         startNext();
-        await engine.moment(mOut, y, tokensOf(b), batches[b].keep);
-        await outputs.put(b, y);
-      }
-      await engine.settle(mOut);
-      lap('signals');
-      progress('pca', i, 0.5);
-      const fin = await rotations('block', i, mOut);
-      record('block', i, dims.mlpOutput, D, mOut, fin.eigenvalues);
-      lap('pca');
+        return y;
+      });
       qOut = fin.q;
       const outRot = rot(qOut);
       out = {
@@ -346,7 +343,8 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
     if (o.onLayerDone) await o.onLayerDone({ nextLayer: i + 1, inputs, q: qIn, stats, timings });
   }
 
-  const head = await rotateHead(fuseHead(cfg, await source.head()), rot(qIn), s.head);
+  const sourceHead = await source.head();
+  const head = storesTiedEmbedding(cfg, s.embedding, s.head) ? await tiedHead(cfg, sourceHead, rot(qIn), s.head) : await rotateHead(fuseHead(cfg, sourceHead), rot(qIn), s.head);
   await sink.head(head);
   spilled += inputs.spilledChunks;
   inputs.clear();

@@ -2,6 +2,7 @@
 // ConstSlicingScheduler with the paper's rounding: d = floor((1 − ratio)·D), rounded down to a multiple of
 // `round`. By default the head is not sliced: the last block's output keeps the full width D and the head is
 // rotated by the last full Q.
+import { keptWidth } from '../plan/params';
 import { SliceOptionsError } from './errors';
 
 export interface LayerDims {
@@ -27,9 +28,7 @@ export interface SliceSchedule {
 export function slicedWidth(hiddenSize: number, ratio: number, round = 8): number {
   if (!(ratio >= 0 && ratio < 1)) throw new SliceOptionsError(`slicing ratio must be in [0, 1), got ${ratio}`);
   if (!(Number.isInteger(round) && round >= 1)) throw new SliceOptionsError(`round must be a positive integer, got ${round}`);
-  // The small epsilon keeps e.g. (1 − 0.3)·1000 = 699.9999… from flooring to 699.
-  let d = Math.floor((1 - ratio) * hiddenSize + 1e-9);
-  d -= d % round;
+  const { d } = keptWidth(hiddenSize, ratio, round);
   if (d < 1) throw new SliceOptionsError(`ratio ${ratio} with round ${round} leaves no dimensions of ${hiddenSize}`);
   return d;
 }

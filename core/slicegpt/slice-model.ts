@@ -7,13 +7,15 @@ import type { JobContext } from '../base/job-context';
 import type { ModelSource } from '../model/model-source';
 import { openModel } from '../model/source';
 import { isSlicedModelFolder } from './sliced-source';
+import { embeddingTables } from '../model/families/index';
 import { SliceOptionsError } from './errors';
+import { storesTiedEmbedding } from '../model/tied-layout';
 import { makeSchedule } from './schedule';
 import { rotateAndSlice } from './rotate-and-slice';
 import { sourceDtype } from './output-size';
 import { SlicedModelWriter } from './output';
 import { toSlicingConfig } from './slicing-config';
-import { Checkpoint, fingerprint } from './checkpoint';
+import { Checkpoint, checkpointKey } from './checkpoint';
 import { RamBudget } from './activations';
 import { loadCalibration } from './calibration-input';
 
@@ -43,11 +45,13 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   const engineKind = o.engine ?? (o.ep === 'cpu' ? 'host' : 'device');
   const passDtype = engineKind === 'host' ? 'f32' : o.passDtype ?? defaultPassDtype(o.ep);
   // passDtype joins the fingerprint only when it is not float32, so float32 checkpoints stay resumable.
-  const settings = { ratio: o.ratio, round: o.round, sliceHead: o.sliceHead, ep: o.ep, engine: engineKind, ...(passDtype === 'f16' ? { passDtype } : {}), dtype, batchSize, nsamples: calibration.nsamples, seqlen: calibration.seqlen, rotations: o.rotations ? 'custom' : 'pca', version: 1 };
-  const fp = fingerprint({ modelFolder: o.model, ids: calibration.ids, settings });
+  // Version 2: a tied embedding is written once (tied.ts); an older checkpoint's embedding shard is not.
+  // Untied models write what they always wrote, so their checkpoints stay at 1 and resumable.
+  const settings = { ratio: o.ratio, round: o.round, sliceHead: o.sliceHead, ep: o.ep, engine: engineKind, ...(passDtype === 'f16' ? { passDtype } : {}), dtype, batchSize, nsamples: calibration.nsamples, seqlen: calibration.seqlen, rotations: o.rotations ? 'custom' : 'pca', version: storesTiedEmbedding(cfg, schedule.embedding, schedule.head) ? 2 : 1 };
+  const key = checkpointKey({ modelFolder: o.model, ids: calibration.ids, settings });
 
   prepareOut(o.out);
-  const checkpoint = new Checkpoint(o.out, fp);
+  const checkpoint = new Checkpoint(o.out, key);
   const scratch = o.scratch ?? join(o.out, '.scratch');
   rmSync(scratch, { recursive: true, force: true });
   const budget = new RamBudget(o.ramBudgetBytes ?? 4 * 2 ** 30);
@@ -81,8 +85,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   } finally {
     await runner.dispose();
   }
-  const embeddingTables = cfg.family === 'opt' ? 2 : 1;
-  await writer.finish(o.model, toSlicingConfig(schedule, embeddingTables), {
+  await writer.finish(o.model, toSlicingConfig(schedule, embeddingTables(cfg)), {
     slicedBy: 'Slice Studio (SliceGPT)',
     source: resolve(o.model),
     ratio: o.ratio,

@@ -7,14 +7,22 @@
 //   layer, the last shard the head. Tensor names follow Hugging Face's for the family, plus the reference's
 //   shortcut names `attn_shortcut_Q` / `mlp_shortcut_Q` (d_in × d_out, residual' = residual · S). Norms have
 //   no tensors: after fusion every norm is a weightless RMSNorm over the original width D with the model's eps.
-// - the tokenizer files of the original model.
+// - the tokenizer files of the original model;
+// - slice_studio.json: how the slice was made, and `format` (absent in folders written before it: 1).
+//   Format 2 stores a tied embedding once (core/slicegpt/tied.ts; `tiedEmbedding: true`): the tokens
+//   tensor is the source's V×D table E, unrotated, `embed_projection` (D×d) gives the embedding
+//   Gather(E)·P_emb, and `lm_head_projection` (weight D×k, bias D where the final norm had a shift) the
+//   logits (norm(x)·Wᵀ + b)·Eᵀ. Format 1, and format 2 with `tiedEmbedding: false` (untied models, or where
+//   two tables are smaller: core/model/tied-layout.ts), store every table rotated.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig, type ModelConfig } from '../model/config';
 import { SafetensorsModel } from '../model/safetensors';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
 import type { ArchSpec, ModelSource } from '../model/model-source';
-import { archSpec } from '../model/adapters/index';
+import { archSpec } from '../model/arch-spec';
+import { family, type LinearNames } from '../model/families/index';
+import { inLayer } from '../model/families/names';
 import { LIMITS, readJsonObjectSync } from '../model/input-file';
 import { parseSlicingConfig } from './slicing-config';
 
@@ -23,8 +31,14 @@ export class SlicedModelFormatError extends Error {
 }
 
 export const SLICING_CONFIG = 'slicing_config.json';
+export const SLICE_STUDIO_JSON = 'slice_studio.json';
 
-/** Hugging Face tensor-name prefixes of a family, for the pieces a sliced model keeps. */
+/** The sliced-folder format this version writes; it reads every format up to it. */
+export const SLICED_FORMAT = 2;
+/** Format 2, tied embedding: the factors beside E (names outside every family's namespace). */
+export const TIED_TENSORS = { embedProjection: 'embed_projection', headProjection: 'lm_head_projection' } as const;
+
+/** Hugging Face tensor names of a family, for the pieces a sliced model keeps (from the family's adapter). */
 export interface TensorNames {
   tokens: string;
   positions?: string;
@@ -35,33 +49,18 @@ export interface TensorNames {
 }
 
 export function tensorNames(config: ModelConfig): TensorNames {
-  switch (config.family) {
-    case 'opt':
-      return {
-        tokens: 'model.decoder.embed_tokens.weight',
-        positions: 'model.decoder.embed_positions.weight',
-        layer: (i) => `model.decoder.layers.${i}`,
-        q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.out_proj',
-        up: 'fc1', down: 'fc2',
-        head: 'lm_head',
-      };
-    case 'phi':
-      return {
-        tokens: 'model.embed_tokens.weight',
-        layer: (i) => `model.layers.${i}`,
-        q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.dense',
-        up: 'mlp.fc1', down: 'mlp.fc2',
-        head: 'lm_head',
-      };
-    default:
-      return {
-        tokens: 'model.embed_tokens.weight',
-        layer: (i) => `model.layers.${i}`,
-        q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj',
-        gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj',
-        head: 'lm_head',
-      };
-  }
+  const spec = family(config.family).adapter(config);
+  const l = spec.layer;
+  const rel = (x: LinearNames) => inLayer(spec, x);
+  return {
+    tokens: spec.tokens,
+    ...(spec.positions ? { positions: spec.positions } : {}),
+    layer: (i) => spec.layers.replaceAll('{i}', String(i)),
+    q: rel(l.q), k: rel(l.k), v: rel(l.v), o: rel(l.o),
+    ...(l.kind === 'sequential' && l.gate ? { gate: rel(l.gate) } : {}),
+    up: rel(l.up), down: rel(l.down),
+    head: spec.lm.p,
+  };
 }
 
 export function isSlicedModelFolder(folder: string): boolean {
@@ -73,15 +72,18 @@ export class SlicedModelSource implements ModelSource {
   readonly arch: ArchSpec;
   readonly folder: string;
   readonly slicing: Record<string, unknown>;
+  /** Format 2 with a tied embedding: E stored once with its two projections. */
+  readonly tiedEmbedding: boolean;
   #st: SafetensorsModel;
   #names: TensorNames;
   #norm: NormSpec;
 
-  private constructor(folder: string, config: ModelConfig, slicing: Record<string, unknown>, st: SafetensorsModel) {
+  private constructor(folder: string, config: ModelConfig, slicing: Record<string, unknown>, st: SafetensorsModel, tiedEmbedding: boolean) {
     this.folder = folder;
     this.config = config;
     this.arch = archSpec(config);
     this.slicing = slicing;
+    this.tiedEmbedding = tiedEmbedding;
     this.#st = st;
     this.#names = tensorNames(config);
     this.#norm = { kind: 'rmsnorm', eps: config.normEps, divisor: config.hiddenSize };
@@ -97,7 +99,18 @@ export class SlicedModelSource implements ModelSource {
     const config = parseConfig(read('config.json', LIMITS.config));
     if (slicing.hidden_size !== config.hiddenSize || slicing.layers_num !== config.numLayers)
       throw new SlicedModelFormatError(`slicing_config.json (hidden ${slicing.hidden_size}, ${slicing.layers_num} layers) does not match config.json`);
-    return new SlicedModelSource(folder, config, slicing, await SafetensorsModel.create(folder));
+    const studio = existsSync(join(folder, SLICE_STUDIO_JSON)) ? read(SLICE_STUDIO_JSON, LIMITS.slicingConfig) : {};
+    const format = studio.format ?? 1;
+    if (!(Number.isInteger(format) && (format as number) >= 1))
+      throw new SlicedModelFormatError(`${SLICE_STUDIO_JSON} in ${folder} has no valid format (a whole number from 1)`);
+    if ((format as number) > SLICED_FORMAT)
+      throw new SlicedModelFormatError(`${folder} is a sliced model of format ${format}, written by a newer Slice Studio; this version reads formats 1 to ${SLICED_FORMAT}`);
+    const tied = format === 2 && studio.tiedEmbedding === true;
+    const st = await SafetensorsModel.create(folder);
+    if (tied)
+      for (const name of [TIED_TENSORS.embedProjection, `${TIED_TENSORS.headProjection}.weight`])
+        if (!st.has(name)) throw new SlicedModelFormatError(`${folder} stores a tied embedding but has no tensor ${name}`);
+    return new SlicedModelSource(folder, config, slicing, st, tied);
   }
 
   async #matrix(name: string): Promise<Matrix> {
@@ -118,6 +131,7 @@ export class SlicedModelSource implements ModelSource {
   async embedding(): Promise<EmbeddingWeights> {
     const n = this.#names;
     const e: EmbeddingWeights = { tokens: await this.#matrix(n.tokens) };
+    if (this.tiedEmbedding) e.projection = await this.#matrix(TIED_TENSORS.embedProjection);
     if (n.positions && this.#st.has(n.positions)) {
       e.positions = await this.#matrix(n.positions);
       e.positionOffset = this.config.positionOffset;
@@ -146,6 +160,7 @@ export class SlicedModelSource implements ModelSource {
   }
 
   async head(): Promise<HeadWeights> {
+    if (this.tiedEmbedding) return { norm: this.#norm, lm: await this.#linear(TIED_TENSORS.headProjection), vocab: await this.#matrix(this.#names.tokens) };
     return { norm: this.#norm, lm: await this.#linear(this.#names.head) };
   }
 }

@@ -2,7 +2,7 @@
 // fusion/invariance checks on every family without a checkpoint, and the LLaMA-2-7B-shaped slicing benchmark
 // without 13 GB of weights. Norm scales and shifts are random too, so folding them is actually exercised.
 import { parseConfig, type ModelConfig } from '../model/config';
-import { archSpec } from '../model/adapters/index';
+import { archSpec } from '../model/arch-spec';
 import type { ArchSpec, ModelSource } from '../model/model-source';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
 
@@ -71,7 +71,7 @@ export class SyntheticSource implements ModelSource {
   async embedding(): Promise<EmbeddingWeights> {
     const c = this.config;
     const e: EmbeddingWeights = { tokens: { rows: c.vocabSize, cols: c.hiddenSize, data: normal(c.vocabSize * c.hiddenSize, 1, this.#s(-1, 0), 0.05) } };
-    if (c.family === 'opt') {
+    if (c.rope === null) {
       const rows = c.maxPositions + c.positionOffset;
       e.positions = { rows, cols: c.hiddenSize, data: normal(rows * c.hiddenSize, 0.3, this.#s(-1, 1), 0.02) };
       e.positionOffset = c.positionOffset;

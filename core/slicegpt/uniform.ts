@@ -23,6 +23,7 @@ import type { ModelSource } from '../model/model-source';
 import type { LayerWeights } from '../model/weights';
 import { openModel } from '../model/source';
 import { isSlicedModelFolder } from './sliced-source';
+import { embeddingTables } from '../model/families/index';
 import { eigh } from '../linalg/eigh';
 import { gemm } from '../linalg/matmul';
 import { SliceOptionsError } from './errors';
@@ -30,6 +31,8 @@ import { prepareOut, validateSliceOptions } from './out-folder';
 import { makeSchedule } from './schedule';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, rotateReader, rotateWriter, type Rotation } from './rotate';
+import { tiedEmbedding, tiedHead } from './tied';
+import { storesTiedEmbedding } from '../model/tied-layout';
 import { SecondMoment } from './pca';
 import { ActivationStore, RamBudget } from './activations';
 import { createSignalEngine } from './engine';
@@ -245,7 +248,9 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
   try {
     let t = now();
     progress('rotate', L + 2);
-    await writer.writeEmbedding(await rotateEmbedding(fuseEmbedding(cfg, await src.embedding()), rot, d));
+    const tied = storesTiedEmbedding(cfg, d, d);
+    const sourceEmb = await src.embedding();
+    await writer.writeEmbedding(tied ? await tiedEmbedding(cfg, sourceEmb, rot, d) : await rotateEmbedding(fuseEmbedding(cfg, sourceEmb), rot, d));
     timings[0].rotate = now() - t;
     for (let i = 0; i < L; i++) {
       checkCancelled(ctx);
@@ -278,13 +283,13 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
       const ev = stats.filter((s) => s.layer === i).map((s) => s.explainedVariance);
       progress('rotate', L + 3 + i, i, { explainedVariance: Math.min(...ev) });
     }
-    await writer.writeHead(await rotateHead(fuseHead(cfg, await src.head()), rot, d));
+    const sourceHead = await src.head();
+    await writer.writeHead(tied ? await tiedHead(cfg, sourceHead, rot, d) : await rotateHead(fuseHead(cfg, sourceHead), rot, d));
   } finally {
     await runner.dispose();
   }
 
-  const embeddingTables = cfg.family === 'opt' ? 2 : 1;
-  await writer.finish(o.model, toSlicingConfig(schedule, embeddingTables), {
+  await writer.finish(o.model, toSlicingConfig(schedule, embeddingTables(cfg)), {
     slicedBy: 'Slice Studio (SliceGPT, uniform rotation)',
     rotation: 'uniform',
     source: resolve(o.model),

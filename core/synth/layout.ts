@@ -2,8 +2,7 @@
 // for the family (taken from the family's adapter, so the loader reads exactly what is written) — and how
 // each one is drawn (spectrum.ts says why), then split into shards the way huggingface_hub does.
 import type { ModelConfig } from '../model/config';
-import { ADAPTERS } from '../model/adapters/index';
-import type { LinearNames, NormNames } from '../model/adapters/types';
+import { family, type LinearNames, type NormNames } from '../model/families/index';
 
 /** What a tensor is, for drawing its values. */
 export type Role =
@@ -21,7 +20,7 @@ export interface SynthTensor {
 }
 
 export function synthTensors(c: ModelConfig): SynthTensor[] {
-  const spec = ADAPTERS[c.family](c);
+  const spec = family(c.family).adapter(c);
   const D = c.hiddenSize;
   const F = c.intermediateSize;
   const qOut = c.numHeads * c.headDim;

@@ -11,7 +11,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../base/job-context';
 import { parseConfig, type ModelConfig } from '../model/config';
-import { archSpec } from '../model/adapters/index';
+import { archSpec } from '../model/arch-spec';
 import { writeAll, writeDurably } from '../model/durable-file';
 import { formatBytes, freeBytes, writeAtomically } from '../export/atomic';
 import { fill, tensorSeed, type BitsDtype, type Draw } from './gaussian';

@@ -3,32 +3,22 @@
 // family is copied in: the ids it produces only have to lie below the model's vocabulary size.
 import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Family } from '../model/config';
+import { family as familyModule } from '../model/families/index';
 import { resourcesDir } from '../base/paths';
 import { SynthError } from './errors';
 
 export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.model', 'vocab.json', 'merges.txt'];
 
-/** Shared tokenizers by family, best first (../shared/data/tokenizers next to a development checkout). */
-const BY_FAMILY: Record<Family, string[]> = {
-  llama: ['llama-2'],
-  mistral: ['llama-2'],
-  // No Qwen2 tokenizer is shared; Llama-2's ids (< 32,000) are valid ids of Qwen2's 152k vocabulary.
-  qwen2: ['llama-2'],
-  opt: ['opt', 'gpt2'],
-  phi: ['phi-2', 'gpt2'],
-};
-
 const hasTokenizer = (dir: string) => existsSync(join(dir, 'tokenizer.json')) || (existsSync(join(dir, 'vocab.json')) && existsSync(join(dir, 'merges.txt')));
 
 /** The tokenizer folder to copy: the one given, else the family's shared one. */
-export function findTokenizer(family: Family, given?: string): string {
+export function findTokenizer(family: string, given?: string): string {
   if (given) {
     if (!hasTokenizer(given)) throw new SynthError(`no tokenizer in ${given}: expected tokenizer.json, or vocab.json with merges.txt`);
     return given;
   }
   const roots = [process.env.SLICE_STUDIO_TOKENIZERS, join(dirname(resourcesDir()), '..', 'shared', 'data', 'tokenizers')].filter((r): r is string => !!r);
-  for (const root of roots) for (const name of BY_FAMILY[family]) if (hasTokenizer(join(root, name))) return join(root, name);
+  for (const root of roots) for (const name of familyModule(family).synthTokenizers) if (hasTokenizer(join(root, name))) return join(root, name);
   throw new SynthError(`no shared ${family} tokenizer found (looked in ${roots.join(', ')}): pass --tokenizer <folder>`);
 }
 

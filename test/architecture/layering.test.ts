@@ -17,7 +17,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['runtime'],
   ['linalg', 'store'],
   ['slicegpt'],
-  ['eval', 'export'],
+  ['eval', 'export', 'recover'],
   ['synth'],
   ['jobs'],
   ['api'],

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseConfig, ConfigError, CONFIG_BOUNDS } from '../../core/model/config';
 import { inspectModel, InspectError } from '../../core/model/inspect';
 import { plan, estimate, GiB } from '../../core/plan/index';
-import { Store } from '../../core/store/index';
+import { Store } from '../../core/store/store';
 
 const SHARED = join(import.meta.dirname, '..', '..', '..', 'shared');
 const llama7b = JSON.parse(readFileSync(join(SHARED, 'data', 'configs', 'llama-2-7b-hf.json'), 'utf8')) as Record<string, unknown>;

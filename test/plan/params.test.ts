@@ -76,7 +76,7 @@ test('phi-2 has one shortcut per layer (parallel attention and MLP)', () => {
   assert.equal(countParams(shapes).total, total);
 });
 
-test('OPT counts a tied head once and positions with offset 2; the slice gets its own head', () => {
+test('OPT counts a tied head once and positions with offset 2; its slice keeps the tied table once, with two D-row factors', () => {
   const c = published('opt-125m');
   const V = 50272, D = 768, I = 3072, L = 12, P = 2048 + 2;
   const layer = 4 * (D * D + D) + (D * I + I) + (I * D + D) + 2 * 2 * D; // q/k/v/o with biases, fc1, fc2, two LayerNorms
@@ -85,11 +85,12 @@ test('OPT counts a tied head once and positions with offset 2; the slice gets it
   const s = slicedShapes(c, { ratio: 0.25 });
   const d = 576;
   assert.equal(s.d, d);
-  assert.deepEqual(s.embedding.map((t) => [t.name, t.rows, t.rowLength]), [['embed_tokens', V, d], ['embed_positions', P, d]]);
-  // After rotation the embedding (by the first Q) and the head (by the last) differ: the head is stored.
-  // Its bias is the final LayerNorm's bias folded in by the fusion (the dense head has none).
-  assert.equal(countParams(s).head, V * D + V);
-  assert.ok(slicedParams(c, { ratio: 0.25 }) > denseParams(c), 'small OPT grows when sliced 25%: shortcuts + untied head');
+  // The embedding is E (V×D, as the model stores it) times a D×d factor; the positions are rotated and sliced.
+  assert.deepEqual(s.embedding.map((t) => [t.name, t.rows, t.rowLength]), [['embed_tokens', V, D], ['embed_projection', D, d], ['embed_positions', P, d]]);
+  // The head reads the same E: only its D×D factor (unsliced head) and the final LayerNorm's shift (D) are stored.
+  assert.equal(countParams(s).head, D * D + D);
+  assert.ok(s.tiedHead);
+  assert.ok(slicedParams(c, { ratio: 0.25 }) < denseParams(c), 'OPT-125m shrinks at 25 % now that the head is not a second V×D matrix');
 });
 
 test('d rounds down to the multiple the export format needs', () => {

@@ -37,7 +37,27 @@ function lin(x: Vec, l: Linear): Vec {
   return y;
 }
 
-function matVec(x: Vec, m: Matrix | undefined): Vec {
+/** Query i's attention output over keys 0…i (head h reads KV head ⌊h/G⌋), before the o projection. */
+export function causalAttentionRow(q: Vec[], k: Vec[], v: Vec[], i: number, H: number, Hkv: number, d: number): Vec {
+  const o = new Float64Array(H * d);
+  for (let h = 0; h < H; h++) {
+    const kh = Math.floor(h / (H / Hkv));
+    const sc = new Float64Array(i + 1);
+    let mx = -Infinity;
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += q[i][h * d + c] * k[j][kh * d + c];
+      sc[j] = s / Math.sqrt(d);
+      mx = Math.max(mx, sc[j]);
+    }
+    let z = 0;
+    for (let j = 0; j <= i; j++) z += (sc[j] = Math.exp(sc[j] - mx));
+    for (let j = 0; j <= i; j++) for (let c = 0; c < d; c++) o[h * d + c] += (sc[j] / z) * v[j][kh * d + c];
+  }
+  return o;
+}
+
+export function matVec(x: Vec, m: Matrix | undefined): Vec {
   if (!m) return x;
   const y = new Float64Array(m.cols);
   for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) y[c] += x[r] * m.data[r * m.cols + c];
@@ -100,24 +120,7 @@ export async function referenceLogits(src: ModelSource, ids: number[]): Promise<
     const q = ns.map((n, p) => rope(lin(n, w.q), p));
     const k = ns.map((n, p) => rope(lin(n, w.k), p));
     const v = ns.map((n) => lin(n, w.v));
-    return ns.map((_, i) => {
-      const o = new Float64Array(H * d);
-      for (let h = 0; h < H; h++) {
-        const kh = Math.floor(h / (H / Hkv));
-        const sc = new Float64Array(i + 1);
-        let mx = -Infinity;
-        for (let j = 0; j <= i; j++) {
-          let s = 0;
-          for (let c = 0; c < d; c++) s += q[i][h * d + c] * k[j][kh * d + c];
-          sc[j] = s / Math.sqrt(d);
-          mx = Math.max(mx, sc[j]);
-        }
-        let z = 0;
-        for (let j = 0; j <= i; j++) z += (sc[j] = Math.exp(sc[j] - mx));
-        for (let j = 0; j <= i; j++) for (let c = 0; c < d; c++) o[h * d + c] += (sc[j] / z) * v[j][kh * d + c];
-      }
-      return lin(o, w.o);
-    });
+    return ns.map((_, i) => lin(causalAttentionRow(q, k, v, i, H, Hkv, d), w.o));
   };
   const mlp = (n: Vec, w: { gate?: Linear; up: Linear; down: Linear }): Vec => {
     const u = lin(n, w.up);

@@ -13,7 +13,7 @@ import { loadTokenizer, type Tokenizer } from '../../../core/model/tokenizer';
 import { openDataset } from '../../../core/data/open';
 import { calibrationWindows } from '../../../core/data/calibration';
 import { hubCachePath, hubDataset } from '../../../core/data/hub';
-import { Store } from '../../../core/store/index';
+import { Store } from '../../../core/store/store';
 import { GiB } from '../../../core/plan/index';
 import { int, pick, mutateBytes, mutateJsonFile, mutateTextFile, hostileValue, brief, type Rng } from './mutate';
 import {

@@ -2,7 +2,7 @@
 // errors name the file so a broken install is diagnosable without a stack trace.
 import { existsSync, readFileSync } from 'node:fs';
 import { resourcePath } from '../../base/paths';
-import { EvalDataError } from './types';
+import { EvalDataError, type EvalDoc } from './types';
 
 export function evalFile(...parts: string[]): string {
   const p = resourcePath('evals', ...parts);
@@ -46,4 +46,13 @@ export function checkLimit(limit: number | undefined): void {
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     throw new EvalDataError(`limit must be a positive integer, got ${limit}`);
   }
+}
+
+/** Rows of a .jsonl file and their labels from a second file (PIQA, WinoGrande), made into documents. */
+export function loadLabelled<Row>(task: string, rowsFile: string, labelsFile: string, limit: number | undefined, doc: (row: Row, label: number, index: number) => EvalDoc): EvalDoc[] {
+  checkLimit(limit);
+  const rows = readJsonl<Row>(evalFile(task, rowsFile), limit);
+  const labels = readLabels(evalFile(task, labelsFile), limit);
+  if (rows.length !== labels.length) throw new EvalDataError(`${task}: ${rowsFile} and ${labelsFile} differ in length`);
+  return rows.map((r, i) => doc(r, labels[i], i));
 }

@@ -21,7 +21,7 @@
 // - the 7 ActivityNet items whose tail starts with a digit or quote (e.g. `" power dribble`, "50") keep
 //   the tail as is; capitalize() would change them only if they held upper-case letters after the first.
 import { checkLimit, evalFile, readLines } from './data';
-import { EvalDataError, TARGET_DELIMITER, type EvalDoc, type TaskSpec } from './types';
+import { EvalDataError, TARGET_DELIMITER, TASK_INFO, type EvalDoc, type TaskSpec } from './types';
 
 /** lm-eval 0.4 `hellaswag/utils.py: preprocess`. */
 export function hellaswagPreprocess(text: string): string {
@@ -60,10 +60,7 @@ export function hellaswagDoc(lines: string[], index: number): EvalDoc {
 }
 
 export const hellaswag: TaskSpec = {
-  name: 'hellaswag',
-  title: 'HellaSwag validation',
-  size: 10042,
-  primaryMetric: 'acc_norm',
+  ...TASK_INFO.hellaswag,
   load(limit) {
     checkLimit(limit);
     const path = evalFile('hellaswag', 'hellaswag_val_full.txt');

@@ -1,9 +1,8 @@
 // The task registry: name → spec, and parsing of user-given task lists ("piqa,arc_easy").
-import { arcChallenge } from './arc_challenge';
-import { arcEasy } from './arc_easy';
+import { arcChallenge, arcEasy } from './arc';
 import { hellaswag } from './hellaswag';
 import { piqa } from './piqa';
-import { EvalDataError, TASK_NAMES, type TaskName, type TaskSpec } from './types';
+import { EvalDataError, TASK_INFO, TASK_NAMES, type TaskInfo, type TaskName, type TaskSpec } from './types';
 import { winogrande } from './winogrande';
 
 export * from './types';
@@ -32,4 +31,9 @@ export function parseTasks(spec?: string | readonly string[]): TaskSpec[] {
   const names = (typeof spec === 'string' ? spec.split(',') : spec ?? []).map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) return TASK_NAMES.map((n) => TASKS[n]);
   return [...new Set(names)].map(getTask);
+}
+
+/** The tasks as clients see them (the API's catalog), in TASK_NAMES order. */
+export function taskInfo(): TaskInfo[] {
+  return TASK_NAMES.map((n) => TASK_INFO[n]);
 }

@@ -1,8 +1,8 @@
 // PIQA validation (Bisk et al. 2020), as lm-evaluation-harness 0.4's `piqa` task builds it:
 //   doc_to_text: "Question: {{goal}}\nAnswer:"   doc_to_choice: [sol1, sol2]   target: label
 // Each continuation is " " + solution, unchanged (trailing spaces in the data are kept, as lm-eval does).
-import { checkLimit, evalFile, readJsonl, readLabels } from './data';
-import { EvalDataError, TARGET_DELIMITER, type EvalDoc, type TaskSpec } from './types';
+import { loadLabelled } from './data';
+import { TARGET_DELIMITER, TASK_INFO, type EvalDoc, type TaskSpec } from './types';
 
 interface PiqaRow {
   goal: string;
@@ -17,15 +17,6 @@ export function piqaDoc(row: PiqaRow, label: number, index: number): EvalDoc {
 }
 
 export const piqa: TaskSpec = {
-  name: 'piqa',
-  title: 'PIQA validation',
-  size: 1838,
-  primaryMetric: 'acc_norm',
-  load(limit) {
-    checkLimit(limit);
-    const rows = readJsonl<PiqaRow>(evalFile('piqa', 'valid.jsonl'), limit);
-    const labels = readLabels(evalFile('piqa', 'valid-labels.lst'), limit);
-    if (rows.length !== labels.length) throw new EvalDataError('piqa: valid.jsonl and valid-labels.lst differ in length');
-    return rows.map((r, i) => piqaDoc(r, labels[i], i));
-  },
+  ...TASK_INFO.piqa,
+  load: (limit) => loadLabelled('piqa', 'valid.jsonl', 'valid-labels.lst', limit, piqaDoc),
 };

@@ -3,8 +3,9 @@
 // log p(continuation | context). Everything task-specific (templates, preprocessing, which string
 // acc_norm divides by) is decided here, so the scorer and metrics stay task-agnostic.
 
-export type TaskName = 'piqa' | 'winogrande' | 'hellaswag' | 'arc_easy' | 'arc_challenge';
-export const TASK_NAMES: readonly TaskName[] = ['piqa', 'winogrande', 'hellaswag', 'arc_easy', 'arc_challenge'];
+import type { TaskInfo } from './info';
+
+export { TASK_NAMES, TASK_INFO, type TaskName, type TaskInfo } from './info';
 
 /** One lm-eval `loglikelihood` request: the continuation already carries the target delimiter. */
 export interface LoglikelihoodRequest {
@@ -26,14 +27,7 @@ export interface EvalDoc {
   gold: number;
 }
 
-export interface TaskSpec {
-  name: TaskName;
-  /** Dataset and split, as a person would say it. */
-  title: string;
-  /** Items in the full split. */
-  size: number;
-  /** The metric the SliceGPT paper reports for this task. */
-  primaryMetric: 'acc' | 'acc_norm';
+export interface TaskSpec extends TaskInfo {
   /** The first `limit` documents (all when absent). */
   load(limit?: number): EvalDoc[];
 }

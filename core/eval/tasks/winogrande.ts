@@ -5,8 +5,8 @@
 //   doc_to_choice: [sentence[:idx] + option1, sentence[:idx] + option2]
 //   doc_to_target: sentence[idx+1:].strip()        gold: {"1": 0, "2": 1}[answer]
 // acc_norm (not reported by lm-eval for this task) would divide by the partial contexts' lengths.
-import { checkLimit, evalFile, readJsonl, readLabels } from './data';
-import { EvalDataError, TARGET_DELIMITER, type EvalDoc, type TaskSpec } from './types';
+import { loadLabelled } from './data';
+import { EvalDataError, TARGET_DELIMITER, type EvalDoc, type TaskSpec, TASK_INFO } from './types';
 
 interface WinograndeRow {
   qID: string;
@@ -33,15 +33,6 @@ export function winograndeDoc(row: WinograndeRow, answer: number, index: number)
 }
 
 export const winogrande: TaskSpec = {
-  name: 'winogrande',
-  title: 'WinoGrande dev (winogrande_xl validation)',
-  size: 1267,
-  primaryMetric: 'acc',
-  load(limit) {
-    checkLimit(limit);
-    const rows = readJsonl<WinograndeRow>(evalFile('winogrande', 'dev.jsonl'), limit);
-    const labels = readLabels(evalFile('winogrande', 'dev-labels.lst'), limit);
-    if (rows.length !== labels.length) throw new EvalDataError('winogrande: dev.jsonl and dev-labels.lst differ in length');
-    return rows.map((r, i) => winograndeDoc(r, labels[i], i));
-  },
+  ...TASK_INFO.winogrande,
+  load: (limit) => loadLabelled('winogrande', 'dev.jsonl', 'dev-labels.lst', limit, winograndeDoc),
 };

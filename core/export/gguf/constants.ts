@@ -1,4 +1,5 @@
 // GGUF v3 (ggml-org/ggml docs/gguf.md) and the ggml/llama.cpp enums a llama-family export needs.
+import { DTYPE_LAYOUT, type Dtype } from '../../plan/formats';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
 export const GGUF_VERSION = 3;
@@ -28,17 +29,26 @@ export enum GgmlType {
   F32 = 0,
   F16 = 1,
   Q4_0 = 2,
+  Q5_0 = 6,
+  Q5_1 = 7,
   Q8_0 = 8,
+  Q4_K = 12,
+  Q5_K = 13,
+  Q6_K = 14,
 }
 
-/** Elements per block and bytes per block of each tensor type. */
+/** Elements per block and bytes per block of each tensor type: the planner's table (plan/formats.ts), the one list of block layouts. */
+const layout = (t: Dtype) => ({ size: DTYPE_LAYOUT[t].block, bytes: DTYPE_LAYOUT[t].bytes });
 export const BLOCK: Record<GgmlType, { size: number; bytes: number }> = {
-  [GgmlType.F32]: { size: 1, bytes: 4 },
-  [GgmlType.F16]: { size: 1, bytes: 2 },
-  // block_q4_0 { ggml_half d; uint8_t qs[16]; }
-  [GgmlType.Q4_0]: { size: 32, bytes: 18 },
-  // block_q8_0 { ggml_half d; int8_t qs[32]; }
-  [GgmlType.Q8_0]: { size: 32, bytes: 34 },
+  [GgmlType.F32]: layout('f32'),
+  [GgmlType.F16]: layout('f16'),
+  [GgmlType.Q4_0]: layout('q4_0'),
+  [GgmlType.Q8_0]: layout('q8_0'),
+  [GgmlType.Q5_0]: layout('q5_0'),
+  [GgmlType.Q5_1]: layout('q5_1'),
+  [GgmlType.Q4_K]: layout('q4_k'),
+  [GgmlType.Q5_K]: layout('q5_k'),
+  [GgmlType.Q6_K]: layout('q6_k'),
 };
 
 /** llama_ftype (general.file_type): what most of the weights are. */
@@ -47,6 +57,11 @@ export enum FileType {
   MOSTLY_F16 = 1,
   MOSTLY_Q4_0 = 2,
   MOSTLY_Q8_0 = 7,
+  MOSTLY_Q4_K_S = 14,
+  MOSTLY_Q4_K_M = 15,
+  MOSTLY_Q5_K_S = 16,
+  MOSTLY_Q5_K_M = 17,
+  MOSTLY_Q6_K = 18,
 }
 
 /** llama_token_type (tokenizer.ggml.token_type). */
@@ -59,7 +74,7 @@ export enum TokenType {
   BYTE = 6,
 }
 
-export type GgufDtype = 'f32' | 'f16' | 'q8_0' | 'q4_0';
+export type GgufDtype = 'f32' | 'f16' | 'q8_0' | 'q4_0' | 'q4_k' | 'q5_k' | 'q6_k' | 'q4_k_m' | 'q5_k_m';
 
 export function tensorBytes(type: GgmlType, elements: number): number {
   const b = BLOCK[type];

@@ -4,9 +4,14 @@
 //   Q8_0 — blocks of 32: { half d = amax/127; int8 q[32] = roundf(x/d) }                      (34 bytes);
 //   Q4_0 — blocks of 32: { half d = max/−8 (max = the value of largest magnitude, signed);
 //          uint8 qs[16]: low nibble = element j, high nibble = element j+16, q = min(15, trunc(x/d + 8.5)) } (18 bytes).
-// Rows are quantized independently: a row length must be a multiple of 32 (the caller checks).
-import { toHalfBits } from '../../model/safetensors-writer';
+//   Q5_0, Q5_1, Q4_K, Q5_K, Q6_K — kquants/ (one file per family, each citing its reference).
+// Rows are quantized independently: a row length must be a multiple of the block (the caller checks).
+import { halfTable, toHalfBits } from './half';
 import { BLOCK, GgmlType, tensorBytes } from './constants';
+import { dequantizeQ4K, quantizeQ4K } from './kquants/q4k';
+import { dequantizeQ5K, quantizeQ5K } from './kquants/q5k';
+import { dequantizeQ6K, quantizeQ6K } from './kquants/q6k';
+import { dequantizeQ5_0, dequantizeQ5_1, quantizeQ5_0, quantizeQ5_1, signedMax } from './kquants/q5';
 
 const f = Math.fround;
 /** C's roundf: half away from zero. */
@@ -40,16 +45,7 @@ function q4_0(x: Float32Array): Uint8Array {
   const dv = new DataView(out.buffer);
   for (let b = 0; b < blocks; b++) {
     const base = b * 32;
-    let amax = 0;
-    let max = 0;
-    for (let j = 0; j < 32; j++) {
-      const v = x[base + j];
-      if (amax < Math.abs(v)) {
-        amax = Math.abs(v);
-        max = v;
-      }
-    }
-    const d = f(max / -8);
+    const d = f(signedMax(x, base) / -8);
     const id = d ? f(1 / d) : 0;
     dv.setUint16(b * 18, toHalfBits(d), true);
     for (let j = 0; j < 16; j++) {
@@ -76,19 +72,18 @@ export function encodeTensor(x: Float32Array, type: GgmlType): Uint8Array {
       return q8_0(x);
     case GgmlType.Q4_0:
       return q4_0(x);
+    case GgmlType.Q5_0:
+      return quantizeQ5_0(x);
+    case GgmlType.Q5_1:
+      return quantizeQ5_1(x);
+    case GgmlType.Q4_K:
+      return quantizeQ4K(x);
+    case GgmlType.Q5_K:
+      return quantizeQ5K(x);
+    case GgmlType.Q6_K:
+      return quantizeQ6K(x);
   }
 }
-
-const halfTable = (() => {
-  const t = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const s = h & 0x8000 ? -1 : 1;
-    const e = (h >> 10) & 0x1f;
-    const m = h & 0x3ff;
-    t[h] = e === 0 ? s * m * 2 ** -24 : e === 31 ? (m ? NaN : s * Infinity) : s * (1 + m / 1024) * 2 ** (e - 15);
-  }
-  return t;
-})();
 
 /** Back to float32 (ggml's dequantize_row_*): for checks and tests. */
 export function decodeTensor(bytes: Uint8Array, type: GgmlType, elements: number): Float32Array {
@@ -117,6 +112,21 @@ export function decodeTensor(bytes: Uint8Array, type: GgmlType, elements: number
           out[b * 32 + 16 + j] = d * ((q >> 4) - 8);
         }
       }
+      break;
+    case GgmlType.Q5_0:
+      dequantizeQ5_0(bytes, out);
+      break;
+    case GgmlType.Q5_1:
+      dequantizeQ5_1(bytes, out);
+      break;
+    case GgmlType.Q4_K:
+      dequantizeQ4K(bytes, out);
+      break;
+    case GgmlType.Q5_K:
+      dequantizeQ5K(bytes, out);
+      break;
+    case GgmlType.Q6_K:
+      dequantizeQ6K(bytes, out);
       break;
   }
   return out;

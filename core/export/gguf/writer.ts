@@ -11,7 +11,7 @@
 // temporary name, flushed and renamed: a killed export never leaves a truncated .gguf behind.
 import { createHash } from 'node:crypto';
 import { writeAll, writeDurably } from '../../model/durable-file';
-import { GGUF_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, ValueType, tensorBytes } from './constants';
+import { BLOCK, GGUF_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GgmlType, ValueType, tensorBytes } from './constants';
 import { GgufExportError } from './errors';
 
 export type ScalarType = ValueType.UINT8 | ValueType.INT8 | ValueType.UINT16 | ValueType.INT16 | ValueType.UINT32 | ValueType.INT32 | ValueType.FLOAT32 | ValueType.BOOL | ValueType.STRING | ValueType.UINT64 | ValueType.INT64 | ValueType.FLOAT64;
@@ -130,7 +130,7 @@ export class GgufWriter {
     if (this.#tensors.some((t) => t.name === name)) throw new GgufExportError(`duplicate tensor name ${name}`);
     const elements = ne.reduce((a, n) => a * n, 1);
     const bytes = tensorBytes(type, elements);
-    if (!Number.isInteger(bytes) || ne[0] % (type === GgmlType.Q4_0 || type === GgmlType.Q8_0 ? 32 : 1) !== 0)
+    if (!Number.isInteger(bytes) || ne[0] % BLOCK[type].size !== 0)
       throw new GgufExportError(`tensor ${name}: row length ${ne[0]} is not a multiple of the ${GgmlType[type]} block size`);
     const t: TensorInfo = { name, ne, type, bytes, offset: this.#dataBytes };
     this.#dataBytes = alignUp(this.#dataBytes + bytes, this.alignment);

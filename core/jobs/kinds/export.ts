@@ -7,7 +7,7 @@ import { defineJob, type RunRecords } from '../registry';
 import { boolean, literal, nonEmptyString, object, optional, PayloadError, positiveInteger, string, type Validator } from '../../base/validate';
 import { pplProtocol, type PplProtocol } from '../../runtime/ppl-protocol';
 import { windowsParam } from './ppl';
-import type { ExportDtype, ExportFormat, ExportResult } from '../../export/index';
+import { DTYPES, FORMATS, type ExportDtype, type ExportFormat, type ExportResult } from '../../export/formats';
 import type { VerifyResult } from '../../export/verify-onnx';
 
 const absolutePath: Validator<string> = {
@@ -25,8 +25,8 @@ export interface ExportParams {
 
 export const exportParams: Validator<ExportParams> = object({
   model: absolutePath,
-  format: literal('onnx', 'gguf', 'safetensors'),
-  dtype: optional(literal('f32', 'f16', 'q8_0', 'q4_0')),
+  format: literal(...FORMATS),
+  dtype: optional(literal(...DTYPES)),
   out: absolutePath,
   overwrite: optional(boolean),
 });
@@ -59,6 +59,10 @@ export const exportJob = defineJob({
     metrics: [
       { name: 'bytes', value: r.bytes, unit: 'B' },
       { name: 'seconds', value: r.seconds, unit: 's' },
+      // A GGUF's bits per weight after llama.cpp-style fallbacks (what the file really spends per weight).
+      ...(typeof (r.details as { bitsPerWeight?: unknown } | null)?.bitsPerWeight === 'number'
+        ? [{ name: 'bits_per_weight', value: (r.details as { bitsPerWeight: number }).bitsPerWeight, unit: 'bit' }]
+        : []),
     ],
     artifacts: [{ path: r.path, kind: 'model', format: `${r.format}${r.dtype ? `:${r.dtype}` : ''}`, bytes: r.bytes, sha256: r.sha256, runtime: r.runtime }],
   }),

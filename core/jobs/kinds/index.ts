@@ -8,3 +8,4 @@ import './eval';
 import './bench';
 import './export';
 import './synth';
+import './recover';

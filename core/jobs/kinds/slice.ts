@@ -24,6 +24,7 @@ import { LIMITS, readJsonObjectSync } from '../../model/input-file';
 import { executionProvider, inRange, modelFolder, RssPeak, summarizeModel, type ModelSummary } from './common';
 import type { OutputDtype } from '../../slicegpt/output';
 import { megabytes, predictSliceSize, weightBytes, type SizePrediction } from '../../slicegpt/output-size';
+import { datasetSpec } from '../../data/datasets';
 
 /** The job's parameters: the slicer's own options (slice-model.ts) that a caller may set, as JSON. */
 export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume' | 'passDtype'> & {
@@ -93,7 +94,7 @@ export const sliceParams: Validator<SliceParams> = {
       ...SLICE_DEFAULTS,
       seqlen: Math.min(SLICE_DEFAULTS.seqlen, ctx ?? SLICE_DEFAULTS.seqlen),
       ...p,
-      cal: cal === 'wikitext2' || cal === 'alpaca' ? cal : resolve(cal),
+      cal: datasetSpec(cal).kind === 'file' ? resolve(cal) : cal,
       ...(p.out ? { out: resolve(p.out) } : {}),
     };
   },
@@ -112,7 +113,9 @@ function refuseLarger(model: string, ratio: number, p: { round?: number; sliceHe
     return; // an unreadable folder or config is reported by the job itself, with its own message
   }
   if (s.denseBytes === 0 || s.slicedBytes < s.denseBytes) return;
-  const from = s.smallerFrom === null ? 'no ratio below 99 % makes it smaller' : `a ratio of ${Math.round(s.smallerFrom * 100)} % or more makes it smaller`;
+  let from = s.smallerFrom === null ? 'no ratio below 99 % makes it smaller' : `a ratio of ${Math.round(s.smallerFrom * 100)} % or more makes it smaller`;
+  // Small ratios grow only by their shortcut matrices, which uniform rotation does without.
+  if (s.uniformBytes !== null && s.uniformBytes < s.denseBytes) from += `, as does rotation 'uniform' / --rotation uniform at this ratio (${megabytes(s.uniformBytes)}, no shortcut matrices)`;
   throw new PayloadError(
     `slicing ${basename(model)} at ${+(ratio * 100).toFixed(1)} % would write ${megabytes(s.slicedBytes)} of ${s.dtype} weights, more than the model's ${megabytes(s.denseBytes)} (${s.why}); ${from} (allowLarger / --allow-larger writes it anyway)`,
   );

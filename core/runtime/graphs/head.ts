@@ -8,7 +8,9 @@ export function headGraph(s: Extract<BlockSig, { kind: 'head' }>): GraphBuilder 
   const g = new GraphBuilder('head');
   const x = g.input('x', 'float32', ['B', 'S', 'D']);
   const { x2d } = flatten(g, x);
-  const logits = linear(g, norm(g, x2d, s.norm), 'lm', s.bias); // [N, V]
+  const h = linear(g, norm(g, x2d, s.norm), 'lm', s.bias); // [N, V], or [N, D] before a tied vocab table
+  // Tied (core/slicegpt/tied.ts): logits = h·Eᵀ with E the embedding's V×D table, stored once.
+  const logits = s.vocab ? g.node('Gemm', [h, g.input('vocab', 'float32', ['V', 'D'])], { transB: 1 }) : h;
   // Stable logsumexp: max-shifted, so it is exact on every EP whatever ReduceLogSumExp does.
   const m = g.node('ReduceMax', [logits, g.i64([-1])], { keepdims: 1 });
   const sum = g.node('ReduceSum', [g.node('Exp', [g.node('Sub', [logits, m])]), g.i64([-1])], { keepdims: 1 });

@@ -28,15 +28,16 @@ export interface MlpCoreSig {
 }
 
 /**
+ * `projection` (embed) / `vocab` (head): a sliced model's tied embedding, stored once (core/slicegpt/tied.ts).
  * `half`: activations, linear weights and the shortcut are float16 (calibration passes on a GPU EP;
  * see primitives.ts for what stays float32). Absent: everything float32.
  */
 export type BlockSig =
-  | { kind: 'embed'; positions: boolean; offset: number; half?: true }
+  | { kind: 'embed'; positions: boolean; offset: number; projection?: true; half?: true }
   | { kind: 'attention'; norm: NormSig; attn: AttnCoreSig; shortcut: boolean; cache: boolean; half?: true }
   | { kind: 'mlp'; norm: NormSig; mlp: MlpCoreSig; shortcut: boolean; half?: true }
   | { kind: 'parallel'; norm: NormSig; attn: AttnCoreSig; mlp: MlpCoreSig; shortcut: boolean; cache: boolean; half?: true }
-  | { kind: 'head'; norm: NormSig; bias: boolean; logits: boolean; targets: boolean };
+  | { kind: 'head'; norm: NormSig; bias: boolean; logits: boolean; targets: boolean; vocab?: true };
 
 export function normSig(n: NormSpec): NormSig {
   return n.kind === 'layernorm'

@@ -6,6 +6,7 @@ import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../../
 import { api } from './api';
 
 export type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../../../core/plan/index';
+export type { Resumability } from '../../../core/api/contract';
 
 export interface PlanRequest {
   gpus?: 'auto' | number[];
@@ -56,15 +57,9 @@ export async function resumableRuns(ids: number[]): Promise<Map<number, Resumabi
   const answers = await Promise.all(ids.map((id) => resumability(id).catch((): Resumability => ({ resumable: false, reason: '', nextLayer: null }))));
   return new Map(ids.map((id, i) => [id, answers[i]]));
 }
-const compareRunsRaw = method('compareRuns');
+const compareRuns = method('compareRuns');
 
-/** Details of several runs in one call; falls back to one getRun per run on a core without compareRuns. */
+/** Details of several runs in one call. */
 export async function runDetails(ids: number[]): Promise<RunDetail[]> {
-  if (ids.length === 0) return [];
-  try {
-    return await compareRunsRaw(ids);
-  } catch (e) {
-    if (!(e instanceof MissingMethodError)) throw e;
-    return Promise.all(ids.map((id) => api.getRun(id)));
-  }
+  return ids.length === 0 ? [] : compareRuns(ids);
 }

@@ -7,6 +7,7 @@ import type { RunDetail, RunSummary } from '../../../core/api/contract';
 import type { MetricRow } from '../../../core/store/types';
 import { baselineOf, ownNumbers } from '../../../core/eval/dense-baseline';
 import { difference, protocolKey, protocolLabel, protocolShort, signed, type Measured, type PplProtocol } from '../../../core/runtime/ppl-protocol';
+import { primaryMetric } from './tasks';
 
 export { protocolKey, protocolLabel, protocolShort, signed, difference, type Measured, type PplProtocol };
 
@@ -68,18 +69,6 @@ export function isPerplexity(m: Pick<MetricRow, 'name' | 'task'>): boolean {
   return /^(ppl|perplexity)(\b|_|$)/i.test(m.name) && (m.task === null || /^(ppl|perplexity|wikitext)/i.test(m.task));
 }
 
-/**
- * The metric the SliceGPT paper reports per task (lm-eval's acc_norm, except WinoGrande's acc); mirrors
- * the tasks' `primaryMetric` in core/eval/tasks, which the renderer cannot import (it reads data files).
- */
-export const PRIMARY_METRIC: Record<string, 'acc' | 'acc_norm'> = {
-  piqa: 'acc_norm',
-  winogrande: 'acc',
-  hellaswag: 'acc_norm',
-  arc_easy: 'acc_norm',
-  arc_challenge: 'acc_norm',
-};
-
 /** Task → its primary accuracy (0…1). */
 export function accuracies(metrics: Pick<MetricRow, 'name' | 'task' | 'value'>[]): Record<string, number> {
   return Object.fromEntries(Object.entries(primaryMetrics(metrics)).map(([t, m]) => [t, m.value]));
@@ -94,7 +83,7 @@ export function primaryMetrics<M extends Pick<MetricRow, 'name' | 'task' | 'valu
   }
   const out: Record<string, Measured> = {};
   for (const [task, names] of Object.entries(byTask)) {
-    const v = names[PRIMARY_METRIC[task] ?? 'acc'] ?? names['acc'];
+    const v = names[primaryMetric(task)] ?? names['acc'];
     if (v !== undefined) out[task] = { value: v.value, stderr: v.stderr ?? null };
   }
   return out;

@@ -1,27 +1,59 @@
-import type { GenerateJobResult } from '../../../jobs/kinds/generate';
+import type { GenerateJobResult, GeneratedText } from '../../../jobs/kinds/generate';
 import { intFlag, stringFlag, UsageError } from '../args';
-import type { Command } from '../command';
-import { epFlag, oneModel } from './shared/flags';
+import type { CliContext, Command } from '../command';
+import { choiceFlag, epFlag, numberFlag, oneModel } from './shared/flags';
 import { followJob, jobJson } from './shared/follow-job';
 import { fmt } from './shared/format';
+import { resolve } from 'node:path';
+
+/** `generate <model>`, or `generate --compare <dense> <sliced>`: the two models named. */
+function models(ctx: CliContext): { model: string; compare?: string } {
+  if (!ctx.args.flags.has('compare')) return { model: oneModel(ctx, 'generate') };
+  const [a, b, extra] = ctx.args.positionals;
+  if (!a || !b) throw new UsageError('generate --compare needs two model folders: <dense> <sliced>');
+  if (extra) throw new UsageError(`generate --compare takes two models, got also "${extra}"`);
+  return { model: resolve(a), compare: resolve(b) };
+}
+
+const folderName = (p: string) => p.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? p;
+const speed = (r: GeneratedText) => `${r.newTokens} tokens, ${fmt(r.tokensPerSecond, 1)} tokens/s`;
 
 export const generate: Command = {
   name: 'generate',
-  usage: 'generate <model> --prompt TEXT [--max-new-tokens N] [--ep cpu|webgpu] [--json]',
-  summary: 'Greedy continuation of a prompt (dense or sliced model), recorded as a run',
-  flags: { values: ['prompt', 'max-new-tokens', 'ep'] },
+  usage:
+    'generate <model> | --compare <dense> <sliced>  --prompt TEXT [--max-new-tokens N] [--temperature T --top-p P --seed S] [--raw] [--truncate left] [--ep cpu|webgpu] [--json]',
+  summary: 'Continue a prompt (greedy, or sampled with a seed), on one model or two side by side; recorded as a run',
+  flags: { values: ['prompt', 'max-new-tokens', 'ep', 'temperature', 'top-p', 'seed', 'truncate'], booleans: ['compare', 'raw'] },
   async run(ctx) {
-    const model = oneModel(ctx, 'generate');
     const prompt = stringFlag(ctx.args, 'prompt');
     if (prompt === undefined) throw new UsageError('generate needs --prompt TEXT');
-    const params = { model, prompt, maxNewTokens: intFlag(ctx.args, 'max-new-tokens', 1, 65536), ep: epFlag(ctx) };
+    const params = {
+      ...models(ctx),
+      prompt,
+      maxNewTokens: intFlag(ctx.args, 'max-new-tokens', 1, 65536),
+      ep: epFlag(ctx),
+      temperature: numberFlag(ctx, 'temperature', 0, 10),
+      topP: numberFlag(ctx, 'top-p', 0, 1),
+      seed: intFlag(ctx.args, 'seed', 0, 2 ** 32 - 1),
+      chat: ctx.args.flags.has('raw') ? false : undefined,
+      truncate: choiceFlag(ctx, 'truncate', ['error', 'left'] as const),
+    };
     const service = await ctx.service();
     const f = await followJob(ctx, () => service.startJob({ kind: 'generate', params }));
     if (ctx.json) ctx.out(jobJson(f));
     else if (f.code === 0) {
       const r = f.result as GenerateJobResult;
-      ctx.out(r.text);
-      ctx.err(`${r.newTokens} tokens, ${fmt(r.tokensPerSecond, 1)} tokens/s on ${r.ep} — run ${f.runId}`);
+      if (!r.compared) {
+        ctx.out(r.text);
+        ctx.err(`${speed(r)} on ${r.ep} (${r.note}) — run ${f.runId}`);
+      } else {
+        for (const [label, c] of [['A', r as GeneratedText], ['B', r.compared]] as const) {
+          ctx.out(`── ${label}: ${folderName(c.model)} (${c.note})`);
+          ctx.out(c.text);
+        }
+        const ratio = r.tokensPerSecond > 0 ? ` — B/A ${fmt(r.compared.tokensPerSecond / r.tokensPerSecond, 2)}×` : '';
+        ctx.err(`A ${folderName(r.model)}: ${speed(r)}; B ${folderName(r.compared.model)}: ${speed(r.compared)}${ratio}, decoded in turn on ${r.ep} — run ${f.runId}`);
+      }
     }
     return f.code;
   },

@@ -47,6 +47,7 @@ export const plan: Command = {
         '',
         `At ${Math.round(e.ratio * 100)}% (d = ${e.d}): ${e.params.total.toLocaleString('en-US')} parameters, ${formatBytes(e.totalBytes)} of ${formatBytes(e.capacityBytes)} — ${e.fits ? 'fits' : 'does not fit'}.`,
         ...e.warnings.map((w) => `  ! ${w}`),
+        ...(e.ggufBlocks && !e.ggufBlocks.fits ? [`  GGUF K-quants: ${e.ggufBlocks.line}`] : []),
       );
     }
     const p = r.slicing;

@@ -1,51 +1,23 @@
-// What each export format is for: which runtimes load it, which dtypes it takes, and its limits. The
-// Export panel draws its compatibility matrix from this table; the engine enforces the limits and
-// refuses with its own one-line message (shown as is).
-export type ExportFormatId = 'onnx' | 'gguf' | 'safetensors';
-export type ExportDtypeId = 'f32' | 'f16' | 'q8_0' | 'q4_0';
+// What each export format is for: which runtimes load it, which dtypes it takes, and its limits — the
+// engine's formats table (core/export/formats.ts) as the API's catalog serves it. The Export panel draws its
+// compatibility matrix from it; the engine enforces the limits and refuses with its own one-line message.
+import type { ExportFormatInfo } from '../../../../core/export/formats';
+import { catalog } from '../../lib/catalog';
 
-export interface ExportFormatInfo {
-  id: ExportFormatId;
-  label: string;
-  runtimes: string;
-  dtypes: ExportDtypeId[];
-  slices: string;
-  limits: string;
-}
+export type { ExportFormatInfo };
+export type ExportFormatId = string;
+export type ExportDtypeId = ExportFormatInfo['dtypes'][number];
 
-export const EXPORT_FORMATS: ExportFormatInfo[] = [
-  {
-    id: 'onnx',
-    label: 'ONNX',
-    runtimes: 'onnxruntime, onnxruntime-genai, Optimum-style loaders',
-    dtypes: ['f32', 'f16'],
-    slices: 'per-layer and uniform rotation, dense',
-    limits: 'one decoder graph with KV cache; weights as external data',
-  },
-  {
-    id: 'gguf',
-    label: 'GGUF',
-    runtimes: 'llama.cpp, Ollama, LM Studio',
-    dtypes: ['f16', 'q8_0', 'q4_0'],
-    slices: 'uniform rotation only (no shortcut matrices), dense',
-    limits: 'llama family; D′ a multiple of 32 for Q8_0 / Q4_0',
-  },
-  {
-    id: 'safetensors',
-    label: 'safetensors',
-    runtimes: 'Slice Studio, TransformerCompression',
-    dtypes: ['f32', 'f16'],
-    slices: 'per-layer and uniform rotation, dense',
-    limits: 'folder with slicing_config.json and a README',
-  },
-];
+export const exportFormats = (): ExportFormatInfo[] => catalog().exportFormats;
 
-export const formatInfo = (id: ExportFormatId): ExportFormatInfo => EXPORT_FORMATS.find((f) => f.id === id)!;
+const NONE: ExportFormatInfo = { id: '', label: '', runtimes: '', dtypes: [], slices: '', limits: '', output: { kind: 'folder' } };
+export const formatInfo = (id: ExportFormatId): ExportFormatInfo => exportFormats().find((f) => f.id === id) ?? NONE;
 
 /** The default output name: `<model>-<format>-<dtype>`, a .gguf file for GGUF, a folder otherwise. */
 export function exportName(model: string, format: ExportFormatId, dtype: ExportDtypeId): string {
   const base = model.split(/[\\/]/).filter(Boolean).pop() ?? 'model';
-  return `${base}-${format}-${dtype}${format === 'gguf' ? '.gguf' : ''}`;
+  const output = formatInfo(format).output;
+  return `${base}-${format}-${dtype}${output.kind === 'file' ? output.extension : ''}`;
 }
 
 export function joinPath(dir: string, name: string): string {

@@ -1,8 +1,10 @@
 // "Quality by rotation": for a slice being exported, the WikiText-2 perplexity of the latest finished
 // per-layer and uniform slices of the same dense model at the same ratio, read from the store. A slice's
 // perplexity lives on its ppl / eval child runs (parentRunId = the slice), metric `ppl` without a task.
-import type { RunSummary } from '../../../../core/api/contract';
-import { api } from '../../lib/api';
+import type { RunSummary, SliceStudioClient } from '../../../../core/api/contract';
+
+/** The two store reads this needs: the app's client, or the service itself in a test. */
+export type RunReader = Pick<SliceStudioClient, 'listRuns' | 'getRun'>;
 
 export type Rotation = 'per-layer' | 'uniform';
 
@@ -22,7 +24,7 @@ const outOf = (r: RunSummary): string | null => {
 };
 
 /** The latest perplexity measured on a slice's output, or null. */
-async function pplOf(slice: RunSummary): Promise<{ pplRunId: number; ppl: number } | null> {
+async function pplOf(api: RunReader, slice: RunSummary): Promise<{ pplRunId: number; ppl: number } | null> {
   const children = await api.listRuns({ parentRunId: slice.id, status: 'done', limit: 100 });
   // Newest first: the first child carrying a plain `ppl` metric wins.
   for (const c of children) {
@@ -34,7 +36,7 @@ async function pplOf(slice: RunSummary): Promise<{ pplRunId: number; ppl: number
 }
 
 /** Null when `model` is not the output of a finished slice (a dense model has no ratio to compare at). */
-export async function rotationQuality(model: string): Promise<RotationQuality | null> {
+export async function rotationQuality(api: RunReader, model: string): Promise<RotationQuality | null> {
   const slices = await api.listRuns({ kind: 'slice', status: 'done', limit: 500 });
   const own = slices.find((r) => outOf(r) === trim(model));
   if (!own) return null;
@@ -46,7 +48,7 @@ export async function rotationQuality(model: string): Promise<RotationQuality | 
   for (const rotation of ['per-layer', 'uniform'] as const) {
     // The latest finished slice of this rotation that has a perplexity.
     for (const s of peers.filter((r) => rotationOf(r) === rotation)) {
-      const p = await pplOf(s);
+      const p = await pplOf(api, s);
       if (p) {
         rows[rotation] = { sliceRunId: s.id, ...p };
         break;

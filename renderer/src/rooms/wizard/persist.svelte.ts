@@ -9,7 +9,7 @@ import { STEPS, wizard, type StepId } from './wizard.svelte';
 const KEY = 'slice-studio.wizard.v1';
 
 /** The settings kept as they are (numbers, strings, booleans and the task list). */
-const SETTINGS = ['planFor', 'gpuSizes', 'format', 'ctx', 'batch', 'ratio', 'cal', 'calPath', 'nsamples', 'seqlen', 'sampling', 'seed', 'rotation', 'round32', 'evalTarget', 'tasks', 'evalTasksRun', 'evalPplRun', 'limit', 'ppl', 'pplMaxWindows'] as const;
+const SETTINGS = ['planFor', 'gpuSizes', 'format', 'ctx', 'batch', 'ratio', 'cal', 'calPath', 'nsamples', 'seqlen', 'sampling', 'seed', 'rotation', 'round32', 'round256', 'evalTarget', 'tasks', 'evalTasksRun', 'evalPplRun', 'limit', 'ppl', 'pplMaxWindows'] as const;
 type Setting = (typeof SETTINGS)[number];
 
 interface Saved {
@@ -65,6 +65,12 @@ async function restoreJob(view: JobView, run: RunDetail): Promise<void> {
       if (live.progress) view.apply(live.progress);
       return;
     }
+    view.status = 'failed';
+    view.error = 'interrupted (the app stopped while it ran)';
+    return;
+  }
+  // A run whose process died is shown as the failure it is (the job view has no "interrupted" state).
+  if (run.status === 'interrupted') {
     view.status = 'failed';
     view.error = 'interrupted (the app stopped while it ran)';
     return;

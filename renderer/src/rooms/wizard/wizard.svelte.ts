@@ -58,6 +58,8 @@ class WizardState {
   rotation: 'per-layer' | 'uniform' = $state('per-layer');
   /** Round d′ to a multiple of 32 (what GGUF's Q8_0 / Q4_0 blocks need); otherwise the plan's round. */
   round32 = $state(false);
+  /** Round d′ to a multiple of 256 (what GGUF's K-quant blocks need: Q4_K_M, Q5_K_M, Q6_K without fallbacks). */
+  round256 = $state(false);
   slice = new JobView();
   evaluation = new JobView();
   evalTarget: 'sliced' | 'dense' = $state('sliced');

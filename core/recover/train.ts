@@ -1,0 +1,157 @@
+// The recovery fine-tuning job's engine: LoRA adapters on a sliced model, trained by the one-graph step
+// (step.ts) with AdamW, warm-up + decay, gradient accumulation and clipping; checkpointed every
+// `checkpointEvery` steps; merged into a new sliced model folder at the end (merge.ts).
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { checkCancelled, type JobContext } from '../base/job-context';
+import { isSlicedModelFolder, SlicedModelSource, tensorNames } from '../slicegpt/sliced-source';
+import { loadTokenizer } from '../model/tokenizer';
+import { openDataset } from '../data/open';
+import { sourceDtype } from '../slicegpt/output-size';
+import { prepareOut } from '../slicegpt/out-folder';
+import { adamwState, adamwStep, ADAMW_DEFAULTS } from './adamw';
+import { clipGlobalNorm } from './clip';
+import { isRecordDataset, stepBatches, trainingSet } from './data';
+import { initAdapters, loraScale, type LoraRole } from './lora';
+import { learningRate, type LrDecay } from './schedule';
+import { TrainStep } from './step';
+import { loadModelWeights } from './train-graph';
+import { loadCheckpoint, removeCheckpoints, saveCheckpoint, type LossPoint } from './checkpoint';
+import { mergeInto, saveAdapters, writeMergedModel } from './merge';
+
+export interface RecoverOptions {
+  /** A sliced model folder. */
+  model: string;
+  /** 'wikitext2' (validation), 'alpaca', or a .txt/.json/.jsonl file. */
+  data: string;
+  out: string;
+  rank: number;
+  alpha: number;
+  steps: number;
+  lr: number;
+  warmup: number;
+  decay: LrDecay;
+  batch: number;
+  accum: number;
+  seqlen: number;
+  /** Global gradient-norm limit (0: no clipping). */
+  clip: number;
+  weightDecay: number;
+  seed: number;
+  /** Save a checkpoint every n steps (and at the end). */
+  checkpointEvery: number;
+  roles?: readonly LoraRole[];
+}
+
+export interface RecoverResult {
+  out: string;
+  adapters: string;
+  steps: number;
+  resumedFrom: number;
+  curve: LossPoint[];
+  firstLoss: number;
+  finalLoss: number;
+  trainTokens: number;
+  tokensPerSecond: number;
+  seconds: number;
+  trainableParams: number;
+  settings: Record<string, unknown>;
+}
+
+/** The model is not a slice, or training diverged (one line). */
+export class RecoverError extends Error {
+  override name = 'RecoverError';
+}
+
+export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<RecoverResult> {
+  const model = resolve(o.model);
+  if (!isSlicedModelFolder(model)) throw new RecoverError(`${o.model} is not a sliced model folder (no slicing_config.json): recovery fine-tunes a slice`);
+  const out = resolve(o.out);
+  if (out === model) throw new RecoverError('--out must differ from the sliced model folder: the merged model is a new folder');
+  ctx.progress({ phase: 'load', fraction: 0, message: 'reading the slice and the data' });
+  const src = await SlicedModelSource.create(model);
+  const tokenizer = await loadTokenizer(model);
+  const m = await loadModelWeights(src);
+  const lora = { rank: o.rank, alpha: o.alpha, ...(o.roles ? { roles: o.roles } : {}) };
+  const adapters = initAdapters(m.layers, lora, tensorNames(m.config), o.seed);
+  const set = trainingSet(tokenizer, await openDataset(o.data), o.seqlen, isRecordDataset(o.data));
+  const params = adapters.flatMap((a) => [a.A, a.B]);
+  const opt = adamwState(params);
+  const settings = { rank: o.rank, alpha: o.alpha, steps: o.steps, lr: o.lr, warmup: o.warmup, decay: o.decay, batch: o.batch, accum: o.accum, seqlen: o.seqlen, clip: o.clip, weightDecay: o.weightDecay, seed: o.seed, data: o.data, roles: o.roles ?? 'all' };
+  const settingsKey = JSON.stringify({ ...settings, model });
+  // Never into someone else's folder: new, empty, or signed by this app (a slice's own rule).
+  prepareOut(out);
+  const resumed = await loadCheckpoint(out, settingsKey, adapters, opt);
+  const curve: LossPoint[] = resumed?.curve ?? [];
+  const start = resumed?.step ?? 0;
+  if (resumed) ctx.log(`resuming from the checkpoint at step ${start} of ${o.steps}`);
+  checkCancelled(ctx);
+  ctx.progress({ phase: 'compile', fraction: 0, message: 'building the training graph' });
+  const stepper = await TrainStep.create(m, adapters, { batch: o.batch, seq: o.seqlen, scale: loraScale(lora) });
+  const t0 = performance.now();
+  let tokens = 0;
+  const schedule = { lr: o.lr, warmup: o.warmup, steps: o.steps, decay: o.decay };
+  const optSettings = { ...ADAMW_DEFAULTS, weightDecay: o.weightDecay };
+  let lastSaved = start;
+  try {
+    for (let step = start; step < o.steps; step++) {
+      checkCancelled(ctx);
+      let loss = 0;
+      let grads: Float32Array[] | undefined;
+      for (const mb of stepBatches(set, o.seed, step, o.batch, o.accum)) {
+        const r = await stepper.run(mb, adapters);
+        loss += r.loss;
+        tokens += mb.tokens;
+        const flat = r.grads.flatMap((g) => [g.A, g.B]);
+        if (!grads) grads = flat.map((g) => Float32Array.from(g));
+        else grads.forEach((g, k) => { for (let i = 0; i < g.length; i++) g[i] += flat[k][i]; });
+      }
+      const gradNorm = clipGlobalNorm(grads!, o.clip);
+      const lr = learningRate(schedule, step);
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+        const kept = lastSaved > 0 ? `the last good checkpoint (step ${lastSaved}) is kept in ${join(out, '.recover')}` : 'no checkpoint had been written yet';
+        throw new RecoverError(`training diverged: the loss became ${loss} at step ${step + 1} (learning rate ${lr.toExponential(2)}); ${kept}; lower --lr`);
+      }
+      adamwStep(params, grads!, opt, lr, optSettings);
+      curve.push({ step: step + 1, loss, lr, gradNorm });
+      const elapsed = (performance.now() - t0) / 1000;
+      const tps = tokens / elapsed;
+      const done = step + 1 - start;
+      ctx.progress({
+        phase: 'train',
+        fraction: (step + 1) / o.steps,
+        etaSeconds: ((o.steps - step - 1) * elapsed) / done,
+        message: `step ${step + 1}/${o.steps} loss ${loss.toFixed(4)} · ${tps.toFixed(0)} tokens/s`,
+        data: { step: step + 1, loss, lr, gradNorm, tokensPerSecond: tps },
+      });
+      if ((step + 1) % o.checkpointEvery === 0 || step + 1 === o.steps)
+      {
+        await saveCheckpoint(out, adapters, opt, { step: step + 1, settings: settingsKey, curve, seconds: (resumed?.seconds ?? 0) + elapsed });
+        lastSaved = step + 1;
+      }
+    }
+  } finally {
+    await stepper.dispose();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const result = (): RecoverResult => ({
+    out,
+    adapters: join(out, 'adapter'),
+    steps: o.steps,
+    resumedFrom: start,
+    curve,
+    firstLoss: curve[0]?.loss ?? NaN,
+    finalLoss: curve.at(-1)?.loss ?? NaN,
+    trainTokens: tokens,
+    tokensPerSecond: seconds > 0 ? tokens / seconds : 0,
+    seconds,
+    trainableParams: params.reduce((s, p) => s + p.length, 0),
+    settings,
+  });
+  ctx.progress({ phase: 'merge', fraction: 1, message: 'merging the adapters into the slice' });
+  await saveAdapters(join(out, 'adapter'), adapters, lora, model);
+  mergeInto(m.layers, adapters, loraScale(lora));
+  await writeMergedModel(out, src, m, sourceDtype(model), { from: model, ...settings, finalLoss: curve.at(-1)?.loss });
+  if (existsSync(join(out, 'slicing_config.json'))) removeCheckpoints(out);
+  return result();
+}
