@@ -1,5 +1,6 @@
-// `npm run bench -- gpu-eigh [--ep webgpu] [--sizes 4096,8192] [--block-size 64[,32…]] [--repeat N] [--dump DIR]`:
-// the GPU-path eigensolver (core/linalg/gpu-eigh.ts) on the same random symmetric matrices as `bench eigh`.
+// `npm run bench -- gpu-eigh [--solver wgsl|ort] [--ep webgpu] [--sizes 4096,8192] [--block-size 64[,32…]] [--repeat N] [--dump DIR]`:
+// a GPU-path eigensolver on the same random symmetric matrices as `bench eigh`: the WGSL one through Dawn
+// (core/linalg/wgsl-eigh.ts, default; --block-size does not apply; --device-merge-min M puts D&C merges of ≥ M on the device) or the ORT-graph one on --ep (core/linalg/gpu-eigh.ts).
 // Prints one JSON document: seconds (fastest of N), phases, eigenvalue difference to the float64 CPU solver
 // (n ≤ 4096 unless --no-ref), and — unless --dump is given — residual ‖AV − VΛ‖/‖A‖ and orthogonality
 // ‖VᵀV − I‖ in float64 on the CPU. With --dump DIR the matrix (a<n>.f64), values (w<n>.f64) and vectors
@@ -10,6 +11,8 @@ import { join } from 'node:path';
 import { eigh } from '../core/linalg/eigh';
 import { eighGpu } from '../core/linalg/gpu-eigh';
 import { gemm } from '../core/linalg/matmul';
+import { wgslDevice } from '../core/linalg/wgsl-device';
+import { eighWgsl } from '../core/linalg/wgsl-eigh';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { frob, symmetric } from './lib/matrices';
 
@@ -23,6 +26,15 @@ export async function main(args: string[]): Promise<void> {
   const reps = Math.max(1, Number(arg('--repeat') ?? 1));
   const dump = arg('--dump');
   const withRef = !args.includes('--no-ref');
+  const solver = arg('--solver') ?? 'wgsl';
+  // --device-merge-min M: D&C merges of size ≥ M multiply on the device (wgsl; default 1024).
+  const deviceMergeMin = arg('--device-merge-min') === undefined ? undefined : Number(arg('--device-merge-min'));
+  if (solver !== 'wgsl' && solver !== 'ort') throw new Error(`--solver must be wgsl or ort (got "${solver}")`);
+  const dev = solver === 'wgsl' ? await wgslDevice() : undefined;
+  if (dev && 'unavailable' in dev) throw new Error(dev.unavailable);
+  const device = dev && 'device' in dev ? dev.device : undefined;
+  const decompose = (a: Float64Array, n: number, nb: number, phases: Record<string, number>) =>
+    device ? eighWgsl(a, n, device, { timings: phases, deviceMergeMin }) : eighGpu(a, n, ep, { blockSize: nb, timings: phases });
   const results: unknown[] = [];
   for (const n of sizes) {
     const a = symmetric(n, n);
@@ -32,7 +44,7 @@ export async function main(args: string[]): Promise<void> {
       for (let r = 0; r < reps; r++) {
         const phases: Record<string, number> = {};
         const t = performance.now();
-        const { values, vectors } = await eighGpu(a, n, ep, { blockSize: nb, timings: phases });
+        const { values, vectors } = await decompose(a, n, nb, phases);
         const seconds = (performance.now() - t) / 1000;
         runs.push(seconds);
         if (!best || seconds < best.seconds) best = { seconds, phases, values, vectors };
@@ -62,5 +74,5 @@ export async function main(args: string[]): Promise<void> {
       results.push(row);
     }
   }
-  console.log(JSON.stringify({ bench: 'gpu-eigh', ep, results }, null, 2));
+  console.log(JSON.stringify({ bench: 'gpu-eigh', solver, ...(dev && 'adapter' in dev ? { adapter: dev.adapter } : { ep }), results }, null, 2));
 }

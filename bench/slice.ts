@@ -8,7 +8,8 @@
 // keep the source dtype; `--storage` adds each point's perplexity stored in the source dtype).
 //   flags: --models a,b  --ratios 0.1,0.2  --windows N  --nsamples 64  --seqlen 256  --ep cpu  --models-dir DIR  --vram-gb G  --storage
 //          --engine host|device  --pass-dtype f16|f32 (the device engine's passes; its default follows the EP)
-//   --pca-solver gpu: every PCA through the GPU-path eigensolver (core/linalg/gpu-eigh.ts) on --ep — on the CPU EP
+//   --pca-solver gpu|wgsl: every PCA through the ORT-graph GPU eigensolver (core/linalg/gpu-eigh.ts) on --ep, or the WGSL one
+//   (core/linalg/wgsl-eigh.ts, needs the webgpu package and an adapter) — on the CPU EP the ORT graphs
 //   its float32 graphs run there, which measures its perplexity effect against the float64 solver's results.
 //
 // Synthetic mode: `--synthetic llama-2-7b --layers 2 [--nsamples 128 --seqlen 2048 --ep cpu --engine host|device
@@ -64,10 +65,11 @@ async function protocol(f: Map<string, string>): Promise<void> {
   // --vram-gb: the device engine's activation budget (tiny values force the spill-to-host path).
   const vramBytes = f.has('vram-gb') ? Number(f.get('vram-gb')) * 2 ** 30 : undefined;
   const engineFlags = { ...(f.has('engine') ? { engine: f.get('engine') as EngineKind } : {}), ...(f.has('pass-dtype') ? { passDtype: f.get('pass-dtype') as PassDtype } : {}) };
-  const gpuPca = f.get('pca-solver') === 'gpu';
-  const rotations: RotationProvider | undefined = gpuPca ? async (_s, _l, m) => principalDirections(m, { gpu: ep }).then((r) => ({ q: r.q, eigenvalues: r.eigenvalues })) : undefined;
+  const gpuPca = f.get('pca-solver') === 'gpu' || f.get('pca-solver') === 'wgsl';
+  const pcaSolver = f.get('pca-solver') === 'wgsl' ? 'wgsl' : { gpu: ep };
+  const rotations: RotationProvider | undefined = gpuPca ? async (_s, _l, m) => principalDirections(m, pcaSolver).then((r) => ({ q: r.q, eigenvalues: r.eigenvalues })) : undefined;
   const rows = (await wikitext2('test')).rows;
-  const report: Record<string, unknown> = { protocol: { calibration: 'wikitext2 validation (bundled, tokenized release)', nsamples, seqlen, sampling: 'first', round: 8, sliceHead: false, evalSeqLen: 256, maxWindows: maxWindows ?? 'all', ep, ...engineFlags, ...(gpuPca ? { pcaSolver: 'gpu-eigh (float32 graphs)' } : {}) }, models: {} };
+  const report: Record<string, unknown> = { protocol: { calibration: 'wikitext2 validation (bundled, tokenized release)', nsamples, seqlen, sampling: 'first', round: 8, sliceHead: false, evalSeqLen: 256, maxWindows: maxWindows ?? 'all', ep, ...engineFlags, ...(gpuPca ? { pcaSolver: pcaSolver === 'wgsl' ? 'wgsl-eigh (float32 WGSL)' : 'gpu-eigh (float32 graphs)' } : {}) }, models: {} };
   for (const name of models) {
     const folder = join(modelsDir, name);
     const t0 = performance.now();

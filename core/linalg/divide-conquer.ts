@@ -45,6 +45,11 @@ export interface DivideConquerOptions {
    * leaf): check `vectors.length`.
    */
   topProduct?: (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mTop: Float64Array, mBottom: Float64Array) => Promise<void>;
+  /**
+   * May compute a lower merge's product [Q1·M_top; Q2·M_bottom] into `out` (m×m row-major) elsewhere (a
+   * GPU) and return true; false leaves it to the CPU Gemm.
+   */
+  mergeProduct?: (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mTop: Float64Array, mBottom: Float64Array, out: Float64Array) => Promise<boolean>;
 }
 
 /** Eigen-decomposition of the tridiagonal (d, e) of size m; d and e are not modified. */
@@ -54,7 +59,7 @@ export async function tridiagonalEigen(d: Float64Array, e: Float64Array, m: numb
   // time, and a fresh 100+ MB array per merge costs page faults and garbage collections.
   // The children's vector matrices are dead once merged; later merges of the same size reuse them.
   const scratch = m > leaf ? new Float64Array(m * m) : new Float64Array(0);
-  const work = { scratch, pool: new Map(), timings: opts.timings };
+  const work: Work = { scratch, pool: new Map(), timings: opts.timings, mergeProduct: opts.mergeProduct };
   return solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, work, opts.signal, !!opts.descending, opts.topProduct);
 }
 
@@ -64,6 +69,7 @@ interface Work {
   /** Free m×m matrices by length. */
   pool: Map<number, Float64Array[]>;
   timings: Timings;
+  mergeProduct?: DivideConquerOptions['mergeProduct'];
 }
 
 /** A matrix of `len` elements, reused or fresh; its contents are arbitrary. */
@@ -250,6 +256,7 @@ async function merge(
   // Top rows = Q1·M[0:n1], bottom rows = Q2·M[n1:], written in place.
   await timed(work.timings, 'tridiagonalSolve.gemm', async () => {
     if (product) return product(left.vectors, right.vectors, n1, n2, M.subarray(0, n1 * m), M.subarray(n1 * m));
+    if (work.mergeProduct && (await work.mergeProduct(left.vectors, right.vectors, n1, n2, M.subarray(0, n1 * m), M.subarray(n1 * m), vectors))) return;
     await gemm(left.vectors, M.subarray(0, n1 * m), n1, n1, m, { out: vectors.subarray(0, n1 * m) });
     await gemm(right.vectors, M.subarray(n1 * m), n2, n2, m, { out: vectors.subarray(n1 * m) });
   });

@@ -16,6 +16,7 @@
 // make it fast. The same graphs run on the CPU EP (float32 there too), which is how the tests check
 // this path.
 import { compactWY } from './back-transform';
+import { descendingPairs, gatheredVectors32 } from './descending';
 import { tridiagonalEigen } from './divide-conquer';
 import { EighError, eigh, type EighResult } from './eigh';
 import { GpuLinalg, free, host, int64, type Tensor } from './gpu-graphs';
@@ -62,20 +63,10 @@ export async function eighGpu(a: Float64Array, n: number, ep: ExecutionProvider,
     const eig = await timed(timings, 'tridiagonalSolve', () => tridiagonalEigen(tri.d, tri.e, n, { signal: opts.signal, timings, descending: true, topProduct }));
     // Column j of Z must be the eigenvector of the j-th largest value: the top merge stores them so; a
     // solve without one (n ≤ the leaf size) is reordered here and uploaded.
-    const values = new Float64Array(n);
-    const unscale = 2 ** exponent;
-    const from = new Int32Array(n);
-    for (let j = 0; j < n; j++) {
-      values[j] = eig.values[n - 1 - j] * unscale;
-      from[j] = eig.columns[n - 1 - j];
-    }
-    if (!Z || from.some((c, j) => c !== j)) {
+    const { values, from, inPlace } = descendingPairs(eig, n, 2 ** exponent);
+    if (!Z || !inPlace) {
       if (Z) throw new Error('gpu-eigh: the top merge did not store the vectors in descending order');
-      const z = new Float32Array(n * n);
-      for (let r = 0; r < n; r++) {
-        const row = r * n;
-        for (let j = 0; j < n; j++) z[row + j] = eig.vectors[row + from[j]];
-      }
+      const z = gatheredVectors32(eig, n, from);
       Z = await timed(timings, 'backTransform.upload', () => g.upload(z, n, n));
     }
     const vectors32 = await timed(timings, 'backTransform', () => backTransformGpu(g, tri, Z!, opts.signal, timings));

@@ -1,28 +1,11 @@
 // Step 2 of SliceGPT: principal directions of a signal. The reference's `pca_calc`: the UNCENTRED second
 // moment H = Σ XᵀX over every calibration token (padding excluded), accumulated in float64; H += 0.01·mean(diag H)·I
 // (damping, so near-singular moments still give well-defined directions); eigenvectors by descending eigenvalue.
-import { eigh } from '../linalg/eigh';
-import { eighGpu } from '../linalg/gpu-eigh';
 import { gemm } from '../linalg/matmul';
 import { firstNonFinite, NonFiniteError } from '../model/non-finite';
-import type { ExecutionProvider } from '../runtime/contract';
+import { decompose, type DecomposeOptions, type PcaSolver } from './pca-solver';
 
-/**
- * Where the eigendecomposition runs: 'float64' on the CPU (core/linalg/eigh.ts), or the GPU path
- * (core/linalg/gpu-eigh.ts: the O(n³) work in float32 on `ep`; perplexity within 2.5e-6 relative of float64 on the
- * shared models).
- */
-export type PcaSolver = 'float64' | { gpu: ExecutionProvider };
-
-/**
- * The device engine on a GPU EP may decompose on the GPU; everything else (the CPU EP above all) keeps
- * float64. The GPU path is opt-in (SLICE_STUDIO_EIGH=gpu) because it is slower today: one ORT WebGPU run
- * per Householder column costs ~6 ms, so n = 8192 took 68.7 s on an H100 against 32.8 s for the float64
- * CPU solver on its 16 cores (bench/results/gpu-eigh-h100.json, docs/DECISIONS.md).
- */
-export function pcaSolverFor(engine: 'host' | 'device', ep: ExecutionProvider, env: Record<string, string | undefined> = process.env): PcaSolver {
-  return engine === 'device' && ep !== 'cpu' && env.SLICE_STUDIO_EIGH === 'gpu' ? { gpu: ep } : 'float64';
-}
+export { pcaSolverFor, type PcaSolver } from './pca-solver';
 
 /** Accumulates Σ xᵀx over token rows in float64 (ORT Gemm, Hᵀ-symmetrised when read). */
 export class SecondMoment {
@@ -94,7 +77,7 @@ export interface PcaResult {
 }
 
 /** Damp, decompose, sort: the rotation for one signal. */
-export async function principalDirections(moment: SecondMoment, solver: PcaSolver = 'float64'): Promise<PcaResult> {
+export async function principalDirections(moment: SecondMoment, solver: PcaSolver = 'float64', o: DecomposeOptions = {}): Promise<PcaResult> {
   const n = moment.n;
   if (moment.tokens === 0) throw new Error('PCA of a signal with no calibration tokens');
   const h = moment.matrix();
@@ -104,7 +87,7 @@ export async function principalDirections(moment: SecondMoment, solver: PcaSolve
   for (let i = 0; i < n; i++) trace += h[i * n + i];
   const damp = (0.01 * trace) / n;
   for (let i = 0; i < n; i++) h[i * n + i] += damp;
-  const { values, vectors } = solver === 'float64' ? await eigh(h, n) : await eighGpu(h, n, solver.gpu);
+  const { values, vectors } = await decompose(h, n, solver, o);
   // The solver returns descending order; sort anyway (stably) so a different solver cannot reorder the model.
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[b] - values[a] || a - b);
   const eigenvalues = new Float64Array(n);

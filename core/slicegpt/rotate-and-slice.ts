@@ -109,8 +109,8 @@ export interface RotateAndSliceResult {
   spilledChunks: number;
 }
 
-const pcaRotation = (solver: PcaSolver): RotationProvider => async (_s, _l, m) => {
-  const r = await principalDirections(m, solver);
+const pcaRotation = (solver: PcaSolver, ctx: JobContext): RotationProvider => async (_s, _l, m) => {
+  const r = await principalDirections(m, solver, { signal: ctx.signal, log: (line) => ctx.log(line) });
   return { q: r.q, eigenvalues: r.eigenvalues };
 };
 
@@ -120,7 +120,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
   const { source, runner, calibration: cal, schedule: s, sink } = o;
   const D = s.hiddenSize;
   const L = s.layers;
-  const rotations = o.rotations ?? pcaRotation(pcaSolverFor(o.engine?.kind ?? 'host', runner.ep));
+  const rotations = o.rotations ?? pcaRotation(pcaSolverFor(o.engine?.kind ?? 'host', runner.ep), ctx);
   const budget = new RamBudget(o.ramBudgetBytes);
   const cfg = source.config;
 

@@ -65,12 +65,12 @@ test('a GGUF export with overwrite never replaces a file that is not GGUF', asyn
   // --out as a folder: the .gguf and the Modelfile it would write there are replaced only if they are ours
   const folder = join(dir, 'gguf-folder');
   mkdirSync(folder);
-  writeFileSync(join(folder, 'Modelfile'), 'FROM my-own-model');
+  writeFileSync(join(folder, 'tiny-llama-f16.Modelfile'), 'FROM my-own-model');
   await assert.rejects(
     exportModel(quietContext(), { model: sharedModel('tiny-llama'), format: 'gguf', out: folder }),
-    /Modelfile was not written by Slice Studio: it is never replaced/,
+    /tiny-llama-f16\.Modelfile was not written by Slice Studio: it is never replaced/,
   );
-  assert.equal(readFileSync(join(folder, 'Modelfile'), 'utf8'), 'FROM my-own-model');
+  assert.equal(readFileSync(join(folder, 'tiny-llama-f16.Modelfile'), 'utf8'), 'FROM my-own-model');
 });
 
 test('a slice writes only into a new, empty or app-made folder, and signs the ones it creates', () => {

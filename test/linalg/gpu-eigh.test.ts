@@ -11,7 +11,7 @@ import { eigh } from '../../core/linalg/eigh';
 import { eighGpu } from '../../core/linalg/gpu-eigh';
 import { quietContext } from '../../core/base/job-context';
 import { loadCalibration } from '../../core/slicegpt/calibration-input';
-import { pcaSolverFor, principalDirections, type SecondMoment } from '../../core/slicegpt/pca';
+import { principalDirections, type SecondMoment } from '../../core/slicegpt/pca';
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import { modelPath } from '../slicegpt/helpers';
 import { isDescending, orthogonality, randomSymmetric, residual, withSpectrum } from './check';
@@ -61,15 +61,6 @@ test('the zero matrix and tiny sizes fall back to the float64 solver', async () 
   assert.ok(z.values.every((v) => v === 0));
   const r = await eighGpu(Float64Array.of(2, 1, 1, 2), 2, 'cpu');
   assert.deepEqual([...r.values].map((v) => +v.toFixed(12)), [3, 1]);
-});
-
-test('the PCA keeps the float64 solver on the CPU EP and for the host engine; the device engine on a GPU EP takes the GPU path only when asked', () => {
-  const gpu = { SLICE_STUDIO_EIGH: 'gpu' };
-  assert.equal(pcaSolverFor('host', 'cpu', gpu), 'float64');
-  assert.equal(pcaSolverFor('device', 'cpu', gpu), 'float64');
-  assert.equal(pcaSolverFor('host', 'webgpu', gpu), 'float64');
-  assert.deepEqual(pcaSolverFor('device', 'webgpu', gpu), { gpu: 'webgpu' });
-  assert.equal(pcaSolverFor('device', 'webgpu', {}), 'float64');
 });
 
 for (const name of ['tiny-llama', 'tiny-phi'] as const) {

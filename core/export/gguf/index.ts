@@ -26,7 +26,7 @@ import { GgufWriter, type TensorInfo } from './writer';
 import { encodeTensor } from './quantize';
 import { compensatedEps, compensatedNormWeight, permuteRopeRows } from './llama';
 import { tokenizerMetadata, writeTokenizer } from './tokenizer';
-import { modelfileText } from './modelfile';
+import { modelfilePath, modelfileText } from './modelfile';
 import { assertReplaceable } from './replaceable';
 
 export { GgufExportError, GgufUnsupportedError, GgufDiskSpaceError } from './errors';
@@ -184,7 +184,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   });
   cache = null;
 
-  const modelfile = join(dirname(file), 'Modelfile');
+  const modelfile = modelfilePath(file);
   const eosToken = tok.eos !== null ? tok.tokens[tok.eos] : null;
   // The PID in the temporary name lets the next export remove it if this process is killed here.
   writeFileSync(`${modelfile}.tmp-${process.pid}`, modelfileText({ ggufFile: file, eosToken, contextLength: cfg.maxPositions, source: resolve(o.model) }));

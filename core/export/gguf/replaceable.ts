@@ -1,10 +1,8 @@
-// A GGUF export writes two files, `<name>.gguf` and `Modelfile`, possibly into a folder someone else owns:
+// A GGUF export writes two files, `<name>.gguf` and `<name>.Modelfile`, possibly into a folder someone else owns:
 // it may replace them only where they are its own (a GGUF file; a Modelfile it wrote), never another file.
 import { closeSync, existsSync, lstatSync, openSync, readSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { GgufExportError } from './errors';
-
-export const MODELFILE_SIGNATURE = '# Ollama Modelfile written by Slice Studio';
+import { MODELFILE_SIGNATURE, modelfilePath } from './modelfile';
 
 function startsWith(path: string, prefix: string): boolean {
   const fd = openSync(path, 'r');
@@ -24,7 +22,7 @@ export function isGgufFile(path: string): boolean {
 /** Refuse before writing when `file` or its Modelfile exists and is not this app's. */
 export function assertReplaceable(file: string): void {
   if (existsSync(file) && !isGgufFile(file)) throw new GgufExportError(`${file} is not a GGUF file: it is never replaced; choose another --out`);
-  const modelfile = join(dirname(file), 'Modelfile');
+  const modelfile = modelfilePath(file);
   if (existsSync(modelfile) && !(lstatSync(modelfile).isFile() && startsWith(modelfile, MODELFILE_SIGNATURE)))
     throw new GgufExportError(`${modelfile} was not written by Slice Studio: it is never replaced; choose another --out`);
 }

@@ -3,12 +3,14 @@
 // (path, bytes, sha256, format, runtime); the verify run records both perplexities and whether the greedy
 // continuations agree.
 import { resolve } from 'node:path';
-import { defineJob, type RunRecords } from '../registry';
+import { defineJob, paramsFrom, type RunRecords } from '../registry';
 import { boolean, literal, nonEmptyString, object, optional, PayloadError, positiveInteger, string, type Validator } from '../../base/validate';
 import { pplProtocol, type PplProtocol } from '../../runtime/ppl-protocol';
 import { windowsParam } from './ppl';
 import { DTYPES, FORMATS, type ExportDtype, type ExportFormat, type ExportResult } from '../../export/formats';
 import type { VerifyResult } from '../../export/verify-onnx';
+import type { GgufPerplexity } from '../../export/gguf-perplexity';
+import type { HandoffResult } from '../../export/handoff/index';
 
 const absolutePath: Validator<string> = {
   describe: 'a path',
@@ -21,6 +23,12 @@ export interface ExportParams {
   dtype?: ExportDtype;
   out: string;
   overwrite?: boolean;
+  /** GGUF: measure llama.cpp's perplexity of the file under the default protocol (the app turns it on). */
+  ppl?: boolean;
+  /** GGUF: `ollama create <name>` when ollama is on PATH (else the command to run is in the result). */
+  ollama?: string;
+  /** GGUF: copy into LM Studio's models folder when it exists. */
+  lmstudio?: boolean;
 }
 
 export const exportParams: Validator<ExportParams> = object({
@@ -29,10 +37,17 @@ export const exportParams: Validator<ExportParams> = object({
   dtype: optional(literal(...DTYPES)),
   out: absolutePath,
   overwrite: optional(boolean),
+  ppl: optional(boolean),
+  ollama: optional(nonEmptyString),
+  lmstudio: optional(boolean),
 });
 
 export interface ExportJobResult extends ExportResult {
   sha256: string;
+  /** GGUF with `ppl`: llama.cpp's perplexity of the file and what it was measured on. */
+  llamaCpp?: GgufPerplexity;
+  /** GGUF: what was handed to Ollama / LM Studio, and the commands for what was not. */
+  handoff?: HandoffResult;
 }
 
 const base = (p: string) => p.split(/[\\/]/).pop();
@@ -48,17 +63,30 @@ export const exportJob = defineJob({
   async run(ctx, p): Promise<ExportJobResult> {
     const { exportModel } = await import('../../export/index');
     const { sha256Path } = await import('../../export/hash');
-    const r = await exportModel(ctx, p);
+    const { ppl, ollama, lmstudio, ...o } = p;
+    const r = await exportModel(ctx, o);
     // GGUF hashes its file as it writes it; hash the rest here (streamed).
     const known = (r.details as { sha256?: unknown } | null)?.sha256;
     const sha256 = typeof known === 'string' ? known : await sha256Path(r.path, ctx);
     ctx.log(`wrote ${r.path} (${r.bytes} bytes, sha256 ${sha256.slice(0, 12)}…)`);
-    return { ...r, sha256 };
+    if (r.format !== 'gguf') return { ...r, sha256 };
+    const modelfile = (r.details as { modelfile: string }).modelfile;
+    let llamaCpp: GgufPerplexity | undefined;
+    if (ppl) {
+      const { ggufPerplexity } = await import('../../export/gguf-perplexity');
+      llamaCpp = await ggufPerplexity(ctx, r.path, p.model);
+      ctx.log(`llama.cpp perplexity ${llamaCpp.ppl.toFixed(3)} (${llamaCpp.protocol.windows}×${llamaCpp.protocol.seqlen}, ${llamaCpp.seconds.toFixed(1)} s)`);
+    }
+    const { handoff } = await import('../../export/handoff/index');
+    const h = await handoff(ctx, { file: r.path, modelfile, ollama, lmstudio });
+    return { ...r, sha256, handoff: h, ...(llamaCpp ? { llamaCpp } : {}) };
   },
   records: (r): RunRecords => ({
     metrics: [
       { name: 'bytes', value: r.bytes, unit: 'B' },
       { name: 'seconds', value: r.seconds, unit: 's' },
+      // The file's perplexity in llama.cpp: with its size, one point of the model's size × quality chart.
+      ...(r.llamaCpp ? [{ name: 'ppl_llamacpp', value: r.llamaCpp.ppl, protocol: r.llamaCpp.protocol }, { name: 'ppl_llamacpp_seconds', value: r.llamaCpp.seconds, unit: 's' }] : []),
       // A GGUF's bits per weight after llama.cpp-style fallbacks (what the file really spends per weight).
       ...(typeof (r.details as { bitsPerWeight?: unknown } | null)?.bitsPerWeight === 'number'
         ? [{ name: 'bits_per_weight', value: (r.details as { bitsPerWeight: number }).bitsPerWeight, unit: 'bit' }]
@@ -90,21 +118,17 @@ const verifyShape: Validator<VerifyExportParams> = object({
   maxNewTokens: optional(positiveInteger),
 });
 
-export const verifyExportParams: Validator<VerifyExportParams> = {
-  describe: 'verification parameters',
-  check(value, where) {
-    const p = verifyShape.check(value, where);
-    if (p.allWindows && p.maxWindows !== undefined) throw new PayloadError(`${where}: maxWindows and allWindows exclude each other`);
-    return { ...p, ...windowsParam(p) };
-  },
-};
+export const verifyExportParams = paramsFrom('verification parameters', verifyShape, (p, where): VerifyExportParams => {
+  if (p.allWindows && p.maxWindows !== undefined) throw new PayloadError(`${where}: maxWindows and allWindows exclude each other`);
+  return { ...p, ...windowsParam(p) };
+});
 
 /** The protocol of a verification's perplexities (export and app score the same windows of WikiText-2 test). */
 const verifyProtocol = (r: VerifyResult): PplProtocol => pplProtocol('wikitext2', r.export.perplexity.seqLen, r.export.perplexity.windows);
 
 export const verifyExportJob = defineJob({
   kind: 'verify-export',
-  runKind: 'export',
+  runKind: 'verify',
   summary: 'Load an export in its runtime (onnxruntime, llama.cpp): perplexity and greedy text next to the app',
   params: verifyExportParams,
   describe: (p) => `verify ${base(p.path)}`,

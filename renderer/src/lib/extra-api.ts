@@ -3,6 +3,7 @@
 // provides them, calling one gives a clear one-line error instead of "x is not a function".
 import type { Resumability, RunDetail } from '../../../core/api/contract';
 import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../../../core/plan/index';
+import type { CombinationPlan } from '../../../core/plan/combination';
 import { api } from './api';
 
 export type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../../../core/plan/index';
@@ -25,6 +26,8 @@ export interface PlanReply {
   estimate: Estimate | null;
   hardware: PlanHardware;
   slicing: SlicePrediction;
+  /** (ratio, GGUF type) with the best expected quality that fits (core/plan/combination.ts); absent from older cores. */
+  combination?: CombinationPlan;
 }
 
 interface ExtraApi {

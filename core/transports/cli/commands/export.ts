@@ -1,11 +1,27 @@
 import { join, resolve } from 'node:path';
 import { dataDir } from '../../../base/paths';
-import type { ExportJobResult } from '../../../jobs/kinds/export';
 import type { GgufExportResult } from '../../../export/gguf/index';
 import { stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
-import { runJobFromCli } from '../run-job';
+import { runJobCommand } from './shared/follow-job';
+import { choiceFlag } from './shared/flags';
 import { cliCommand } from '../invocation';
+import { checkOllamaName, type HandoffResult } from '../../../export/handoff/index';
+import { protocolLabel } from '../../../runtime/ppl-protocol';
+
+/** What was handed over, and the exact command for each runtime that was not. */
+function handoffLines(h: HandoffResult): string[] {
+  const o = h.ollama;
+  const l = h.lmstudio;
+  return [
+    o.status === 'created'
+      ? `Ollama: created ${o.name} (ollama run ${o.name})`
+      : o.status === 'failed'
+        ? `Ollama: failed; to retry: ${o.command}`
+        : `Ollama${o.status === 'not-on-path' ? ' (not on PATH)' : ''}: ${o.command}`,
+    l.status === 'copied' ? `LM Studio: copied to ${l.path}` : `LM Studio${l.status === 'no-folder' ? ' (no models folder)' : ''}: ${l.command}`,
+  ];
+}
 
 import { DTYPES, exportName, FORMATS } from '../../../export/formats';
 
@@ -25,35 +41,47 @@ function ggufTypeLines(details: unknown): string[] {
 
 export const exportCommand: Command = {
   name: 'export',
-  usage: `export <model-or-sliced-folder> --format ${FORMATS.join('|')} [--dtype ${DTYPES.join('|')}] [--out <path>] [--force] [--json]`,
-  summary: 'Export a dense or sliced model for local runtimes (ONNX with KV cache, GGUF, documented safetensors)',
-  flags: { values: ['format', 'dtype', 'out'], booleans: ['force'] },
+  usage: `export <model-or-sliced-folder> --format ${FORMATS.join('|')} [--dtype ${DTYPES.join('|')}] [--out <path>] [--force] [--ppl] [--ollama <name>] [--lmstudio] [--json]`,
+  summary: 'Export a dense or sliced model for local runtimes (ONNX with KV cache, GGUF, documented safetensors); GGUF: its llama.cpp perplexity, hand-off to Ollama / LM Studio',
+  flags: { values: ['format', 'dtype', 'out', 'ollama'], booleans: ['force', 'ppl', 'lmstudio'] },
   async run(ctx) {
     const [model, extra] = ctx.args.positionals;
     if (!model) throw new UsageError('export needs a model folder (dense or sliced)');
     if (extra) throw new UsageError(`export takes one model folder, got also "${extra}"`);
-    const format = stringFlag(ctx.args, 'format');
+    const format = choiceFlag(ctx, 'format', FORMATS);
     if (!format) throw new UsageError(`export needs --format (${FORMATS.join(', ')})`);
-    if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
-    const dtype = stringFlag(ctx.args, 'dtype');
-    if (dtype !== undefined && !(DTYPES as readonly string[]).includes(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}`);
+    const dtype = choiceFlag(ctx, 'dtype', DTYPES);
     // Without --out, into the data folder (as a slice without --out goes to <data folder>/slices).
     const out = stringFlag(ctx.args, 'out') ?? join(dataDir(), 'exports', exportName(model, format, dtype));
-    const params = { model: resolve(model), format, out: resolve(out), ...(dtype ? { dtype } : {}), ...(ctx.args.flags.has('force') ? { overwrite: true } : {}) };
-    const { code, result } = await runJobFromCli(ctx, 'export', params);
-    if (code === 0 && !ctx.json) {
-      const r = result as ExportJobResult;
-      ctx.out(
-        [
-          `${r.format} (${r.dtype}) written to ${r.path}: ${mib(r.bytes)} in ${r.seconds.toFixed(1)} s`,
-          ...r.files.map((f) => `  ${f.name.padEnd(28)} ${mib(f.bytes).padStart(11)}`),
-          ...ggufTypeLines(r.details),
-          `sha256 ${r.sha256}`,
-          `loads in: ${r.runtime}`,
-          `check it: ${cliCommand()} verify-export ${r.path}`,
-        ].join('\n'),
-      );
-    }
-    return code;
+    const ollama = stringFlag(ctx.args, 'ollama');
+    const ggufOnly = [ctx.args.flags.has('ppl') && 'ppl', ollama !== undefined && 'ollama', ctx.args.flags.has('lmstudio') && 'lmstudio'].filter(Boolean);
+    if (format !== 'gguf' && ggufOnly.length) throw new UsageError(`--${ggufOnly[0]} is for --format gguf`);
+    if (ollama !== undefined) checkOllamaName(ollama);
+    const params = {
+      model: resolve(model),
+      format,
+      out: resolve(out),
+      ...(dtype ? { dtype } : {}),
+      ...(ctx.args.flags.has('force') ? { overwrite: true } : {}),
+      ...(ctx.args.flags.has('ppl') ? { ppl: true } : {}),
+      ...(ollama !== undefined ? { ollama } : {}),
+      ...(ctx.args.flags.has('lmstudio') ? { lmstudio: true } : {}),
+    };
+    const f = await runJobCommand(ctx, 'export', params, (r) =>
+      [
+        `${r.format} (${r.dtype}) written to ${r.path}: ${mib(r.bytes)} in ${r.seconds.toFixed(1)} s`,
+        ...r.files.map((f) => `  ${f.name.padEnd(28)} ${mib(f.bytes).padStart(11)}`),
+        ...ggufTypeLines(r.details),
+        `sha256 ${r.sha256}`,
+        `loads in: ${r.runtime}`,
+        ...(r.llamaCpp ? [`llama.cpp perplexity ${r.llamaCpp.ppl.toFixed(3)} on ${protocolLabel(r.llamaCpp.protocol)} (${r.llamaCpp.seconds.toFixed(1)} s)`] : []),
+        ...(r.handoff ? handoffLines(r.handoff) : []),
+        `check it: ${cliCommand()} verify-export ${r.path}`,
+      ].join('\n'),
+    );
+    const failed = f.result?.handoff?.ollama;
+    // ollama's own failure, in one line; the export itself is written and recorded.
+    if (failed?.status === 'failed') ctx.err(failed.message);
+    return failed?.status === 'failed' ? 1 : f.code;
   },
 };

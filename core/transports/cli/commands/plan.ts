@@ -50,6 +50,14 @@ export const plan: Command = {
         ...(e.ggufBlocks && !e.ggufBlocks.fits ? [`  GGUF K-quants: ${e.ggufBlocks.line}`] : []),
       );
     }
+    const best = r.combination.best;
+    if (best)
+      lines.push(
+        '',
+        `Best expected quality for these GPUs as GGUF: ${best.format} at ${Math.round(best.ratio * 100)}% (d = ${best.d}), perplexity ≈ ${best.expectedFactor.toFixed(3)}× dense (${best.basis}); ${r.combination.candidates.length} type(s) fit:`,
+        ...r.combination.candidates.map((c) => `  ${c.format.padEnd(6)} ${`${Math.round(c.ratio * 100)}%`.padStart(4)}  ${formatBytes(c.totalBytes).padStart(10)}  ≈ ${c.expectedFactor.toFixed(3)}× (${c.basis})`),
+        `  rule: ${r.combination.rule}`,
+      );
     const p = r.slicing;
     const t = (sec: number) => (sec < 5400 ? `${Math.round(sec / 60)} min` : `${(sec / 3600).toFixed(1)} h`);
     lines.push(

@@ -19,8 +19,14 @@ class ExportState {
   outEdited = $state(false);
   overwrite = $state(false);
   windows = $state(DEFAULT_PPL_WINDOWS);
-  exporting = new JobView();
-  verifying = new JobView();
+  /** GGUF: measure llama.cpp's perplexity as part of the export (on by default: about as long as the in-app perplexity). */
+  ggufPpl = $state(true);
+  /** GGUF: import into Ollama under this name ('' = don't). */
+  ollamaName = $state('');
+  /** GGUF: copy into LM Studio's models folder. */
+  lmstudio = $state(false);
+  exporting = new JobView('export');
+  verifying = new JobView('verify-export');
 
   /** Point the panel at another model: the previous results no longer apply. */
   open(model: string): void {

@@ -1,0 +1,109 @@
+// The symmetric eigendecomposition with its O(n³) work in WGSL compute shaders on a WebGPU device (Dawn
+// for Node), float32 on the device and float64 on the host:
+//   1. A (scaled, symmetrized) goes up once as float32 and stays there;
+//   2. tridiagonalization on the device, two dispatches per column, no host round trip
+//      (wgsl-tridiagonalize.ts); d, e, τ come down (3n floats);
+//   3. T's eigenpairs by the float64 divide and conquer of the CPU solver (divide-conquer.ts), its top
+//      merge's product [Q1·M_top; Q2·M_bottom] as device GEMMs that leave Z on the device;
+//   4. back-transformation Q·Z in compact-WY blocks of device GEMMs (wgsl-back-transform.ts);
+//   5. the eigenvectors come down once.
+// Accuracy is float32's; measured numbers in docs/DECISIONS.md and bench/results/gpu-eigh-wgsl-*.json.
+import { descendingPairs, gatheredVectors32 } from './descending';
+import { tridiagonalEigen } from './divide-conquer';
+import { EighError, eigh, type EighResult } from './eigh';
+import { scaledSymmetric } from './scale';
+import { timed, type Timings } from './timing';
+import { backTransformWgsl } from './wgsl-back-transform';
+import { WgslLinalg } from './wgsl-context';
+import { tridiagonalizeWgsl } from './wgsl-tridiagonalize';
+import type { GpuBuffer, GpuDevice } from './wgsl-types';
+
+export interface WgslEighOptions {
+  signal?: AbortSignal;
+  /** Seconds per phase (upload, tridiagonalize, tridiagonalSolve, backTransform, download, total) and steps. */
+  timings?: Timings;
+  /** Lower D&C merges of at least this size multiply on the device too (default 1024). */
+  deviceMergeMin?: number;
+}
+
+const contexts = new WeakMap<GpuDevice, WgslLinalg>();
+
+function contextFor(device: GpuDevice): WgslLinalg {
+  let g = contexts.get(device);
+  if (!g) contexts.set(device, (g = new WgslLinalg(device)));
+  return g;
+}
+
+/** Eigenvalues (descending) and eigenvectors (columns) of the symmetric n×n row-major `a`, on `device`. */
+export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, opts: WgslEighOptions = {}): Promise<EighResult> {
+  if (!Number.isInteger(n) || n < 0) throw new EighError(`matrix size must be a non-negative integer, got ${n}`);
+  if (a.length !== n * n) throw new EighError(`expected ${n}×${n} = ${n * n} elements, got ${a.length}`);
+  if (n <= 2) return eigh(a, n, opts);
+  const { timings } = opts;
+  const t0 = performance.now();
+  const { s, exponent } = scaledSymmetric(a, n);
+  if (exponent === null) return eigh(a, n, opts);
+  const g = contextFor(device);
+  return g.checked('eigh on the GPU', async () => {
+    const A = await timed(timings, 'upload', async () => g.upload(Float32Array.from(s), 'A'));
+    const tri = await timed(timings, 'tridiagonalize', async () => {
+      try {
+        return await tridiagonalizeWgsl(g, A, n, opts);
+      } finally {
+        A.destroy();
+      }
+    });
+    let Z: GpuBuffer | undefined;
+    try {
+      // [Q1·M_top; Q2·M_bottom] as two device GEMMs into a fresh m×m buffer (float32: the children's vectors
+      // are float32-accurate anyway, being products of float32 data).
+      const product = async (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mt: Float64Array, mb: Float64Array) => {
+        const m = n1 + n2;
+        const up = [q1, q2, mt, mb].map((x) => g.upload(Float32Array.from(x)));
+        const out = g.buffer(m * m, 'Z');
+        const [Q1, Q2, Mt, Mb] = up;
+        await g.gemms(
+          [
+            { a: Q1, b: Mt, c: out, M: n1, N: m, K: n1, aOff: 0, aRs: n1, aCs: 1, bOff: 0, bRs: m, bCs: 1, cOff: 0, cRs: m },
+            { a: Q2, b: Mb, c: out, M: n2, N: m, K: n2, aOff: 0, aRs: n2, aCs: 1, bOff: 0, bRs: m, bCs: 1, cOff: n1 * m, cRs: m },
+          ],
+          true,
+        );
+        for (const b of up) b.destroy();
+        return out;
+      };
+      const topProduct = async (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mt: Float64Array, mb: Float64Array) => {
+        Z = await product(q1, q2, n1, n2, mt, mb);
+      };
+      const mergeMin = opts.deviceMergeMin ?? 1024;
+      const mergeProduct = async (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mt: Float64Array, mb: Float64Array, out: Float64Array) => {
+        if (n1 + n2 < mergeMin) return false;
+        const z = await product(q1, q2, n1, n2, mt, mb);
+        try {
+          out.set(await g.download(z, (n1 + n2) ** 2));
+        } finally {
+          z.destroy();
+        }
+        return true;
+      };
+      const eig = await timed(timings, 'tridiagonalSolve', () => tridiagonalEigen(tri.d, tri.e, n, { signal: opts.signal, timings, descending: true, topProduct, mergeProduct }));
+      const { values, from, inPlace } = descendingPairs(eig, n, 2 ** exponent);
+      // Column j of Z must be the vector of the j-th largest value: the top merge stores them so; a solve
+      // without one (a single leaf) is reordered here and uploaded.
+      if (!Z || !inPlace) {
+        if (Z) throw new Error('wgsl-eigh: the top merge did not store the vectors in descending order');
+        const z = gatheredVectors32(eig, n, from);
+        Z = g.upload(z, 'Z');
+      }
+      const z = Z;
+      await timed(timings, 'backTransform', () => backTransformWgsl(g, tri, z, opts));
+      const v32 = await timed(timings, 'download', () => g.download(z, n * n));
+      const vectors = Float64Array.from(v32);
+      if (timings) timings.total = (performance.now() - t0) / 1000;
+      return { values, vectors };
+    } finally {
+      tri.V.destroy();
+      Z?.destroy();
+    }
+  });
+}

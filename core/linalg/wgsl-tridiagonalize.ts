@@ -1,0 +1,81 @@
+// Householder tridiagonalization on the device (the house/fused shaders of wgsl-shaders.ts): the matrix
+// stays resident, each column is two dispatches recorded into command buffers of CHUNK columns, and
+// nothing comes back to the host until d, e and τ at the end. Column k's parameters are slot k of a
+// uniform buffer selected by dynamic offset, written once up front.
+import { SLOT, type WgslLinalg } from './wgsl-context';
+import { BufferUsage, type GpuBuffer } from './wgsl-types';
+import { timed, type Timings } from './timing';
+
+/** Columns per command buffer: large enough to amortize a submit, small enough to cancel promptly. */
+const CHUNK = 512;
+
+export interface WgslTridiagonal {
+  n: number;
+  /** Diagonal, off-diagonal (n − 1) and reflector scalars τ (n − 1 used), from float32. */
+  d: Float64Array;
+  e: Float64Array;
+  tau: Float64Array;
+  /** n × n on the device: row k is reflector k's vector (zero up to column k, 1 at column k + 1). */
+  V: GpuBuffer;
+}
+
+/** Reduces the symmetric n×n device matrix `a` (overwritten; the caller frees it) to tridiagonal form. */
+export async function tridiagonalizeWgsl(g: WgslLinalg, a: GpuBuffer, n: number, opts: { signal?: AbortSignal; timings?: Timings } = {}): Promise<WgslTridiagonal> {
+  const dev = g.device;
+  const V = g.buffer(n * n, 'V');
+  const p = g.buffer(n, 'p');
+  const w = g.buffer(n, 'w');
+  const tri = g.buffer(3 * n, 'tri');
+  const params = dev.createBuffer({ size: n * SLOT, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+  try {
+    const slots = new Uint32Array((n * SLOT) / 4);
+    for (let k = 0; k < n; k++) {
+      slots[(k * SLOT) / 4] = k;
+      slots[(k * SLOT) / 4 + 1] = n;
+    }
+    dev.queue.writeBuffer(params, 0, slots.buffer, 0, slots.byteLength);
+    const group = dev.createBindGroup({
+      layout: g.triLayout,
+      entries: [
+        { binding: 0, resource: { buffer: params, size: 16 } },
+        { binding: 1, resource: { buffer: a } },
+        { binding: 2, resource: { buffer: V } },
+        { binding: 3, resource: { buffer: p } },
+        { binding: 4, resource: { buffer: w } },
+        { binding: 5, resource: { buffer: tri } },
+      ],
+    });
+    await timed(opts.timings, 'tridiagonalize.columns', async () => {
+      for (let k0 = 0; k0 < n; k0 += CHUNK) {
+        opts.signal?.throwIfAborted();
+        const enc = dev.createCommandEncoder();
+        const pass = enc.beginComputePass();
+        for (let k = k0; k < Math.min(n, k0 + CHUNK); k++) {
+          const offset = [k * SLOT];
+          pass.setPipeline(g.house);
+          pass.setBindGroup(0, group, offset);
+          pass.dispatchWorkgroups(1);
+          if (k + 1 < n) {
+            pass.setPipeline(g.fused);
+            pass.setBindGroup(0, group, offset);
+            pass.dispatchWorkgroups(n - k - 1);
+          }
+        }
+        pass.end();
+        dev.queue.submit([enc.finish()]);
+        // Keep at most two chunks queued, so that a cancel takes effect within a chunk or two.
+        if (k0 >= CHUNK) await dev.queue.onSubmittedWorkDone();
+      }
+    });
+    const t = await timed(opts.timings, 'tridiagonalize.download', () => g.download(tri, 3 * n));
+    return { n, d: Float64Array.from(t.subarray(0, n)), e: Float64Array.from(t.subarray(n, 2 * n - 1)), tau: Float64Array.from(t.subarray(2 * n, 3 * n - 1)), V };
+  } catch (e) {
+    V.destroy();
+    throw e;
+  } finally {
+    params.destroy();
+    p.destroy();
+    w.destroy();
+    tri.destroy();
+  }
+}

@@ -1,0 +1,59 @@
+// Which eigensolver decomposes the PCA's moment, and the fallback when the GPU cannot:
+//   'float64'  the CPU solver (core/linalg/eigh.ts) — the CPU EP and the host engine, always;
+//   'wgsl'     WGSL compute shaders through Dawn (core/linalg/wgsl-eigh.ts), float32 on the device —
+//              opt-in until it is timed on a GPU and the `webgpu` package is a dependency (docs/DECISIONS.md);
+//   { gpu }    the ORT-graph GPU path (core/linalg/gpu-eigh.ts), slower than the CPU, kept for comparison.
+// SLICE_STUDIO_EIGH=cpu|gpu|ort chooses (gpu = 'wgsl', on any EP; ort only on a GPU EP). Without the `webgpu`
+// package or an adapter, or when the GPU runs out of memory, 'wgsl' falls back to float64 with one line.
+import { EighError, eigh, type EighResult } from '../linalg/eigh';
+import { eighGpu } from '../linalg/gpu-eigh';
+import { WgslOutOfMemoryError } from '../linalg/wgsl-context';
+import { wgslDevice } from '../linalg/wgsl-device';
+import { eighWgsl } from '../linalg/wgsl-eigh';
+import type { ExecutionProvider } from '../runtime/contract';
+
+export type PcaSolver = 'float64' | 'wgsl' | { gpu: ExecutionProvider };
+
+const CHOICES = ['cpu', 'gpu', 'ort'];
+
+export function pcaSolverFor(engine: 'host' | 'device', ep: ExecutionProvider, env: Record<string, string | undefined> = process.env): PcaSolver {
+  const choice = env.SLICE_STUDIO_EIGH;
+  if (choice !== undefined && choice !== '' && !CHOICES.includes(choice)) throw new EighError(`SLICE_STUDIO_EIGH must be one of ${CHOICES.join(', ')} (got "${choice}")`);
+  if (choice === 'cpu') return 'float64';
+  if (choice === 'gpu') return 'wgsl';
+  if (choice === 'ort' && engine === 'device' && ep !== 'cpu') return { gpu: ep };
+  return 'float64';
+}
+
+export interface DecomposeOptions {
+  signal?: AbortSignal;
+  /** Where the fallback line goes (once per process and reason); default stderr. */
+  log?: (line: string) => void;
+}
+
+const said = new Set<string>();
+
+function sayOnce(log: (line: string) => void, line: string): void {
+  if (said.has(line)) return;
+  said.add(line);
+  log(line);
+}
+
+/** Eigenpairs (descending) of the symmetric n×n `h` by `solver`. */
+export async function decompose(h: Float64Array, n: number, solver: PcaSolver, o: DecomposeOptions = {}): Promise<EighResult> {
+  if (solver === 'float64') return eigh(h, n, { signal: o.signal });
+  if (solver !== 'wgsl') return eighGpu(h, n, solver.gpu, { signal: o.signal });
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const dev = await wgslDevice();
+  if ('unavailable' in dev) {
+    sayOnce(log, `GPU eigensolver unavailable (${dev.unavailable}): the PCA uses the float64 CPU solver`);
+    return eigh(h, n, { signal: o.signal });
+  }
+  try {
+    return await eighWgsl(h, n, dev.device, { signal: o.signal });
+  } catch (e) {
+    if (!(e instanceof WgslOutOfMemoryError)) throw e;
+    sayOnce(log, `${e.message}: the PCA of width ${n} uses the float64 CPU solver`);
+    return eigh(h, n, { signal: o.signal });
+  }
+}

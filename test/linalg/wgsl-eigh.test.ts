@@ -1,0 +1,91 @@
+// The WGSL eigensolver's shaders and orchestration (core/linalg/wgsl-eigh.ts) for real, on Chromium's
+// WebGPU with the SwiftShader adapter (Dawn for Node finds no adapter on CI machines; the shaders are the
+// same WGSL a GPU runs, in float32): float32-level residual and orthogonality, and the float64 solver's
+// eigenvalues to float32 precision — single block, several compact-WY blocks, clustered spectra.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_HINT, findChromium } from '../../scripts/chromium.mjs';
+import { eigh } from '../../core/linalg/eigh';
+import { isDescending, orthogonality, randomSymmetric, residual, withSpectrum } from './check';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+async function pageBundle(): Promise<string> {
+  const out = await build({
+    entryPoints: [here('./wgsl-browser/entry.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'page-stand-ins',
+        setup(b) {
+          b.onResolve({ filter: /\/matmul$/ }, () => ({ path: here('./wgsl-browser/matmul.ts') }));
+          b.onResolve({ filter: /^node:os$/ }, () => ({ path: here('./wgsl-browser/node-os.ts') }));
+          b.onResolve({ filter: /^onnxruntime-node$/ }, () => ({ path: here('./wgsl-browser/onnxruntime.ts') }));
+        },
+      },
+    ],
+  });
+  return out.outputFiles[0].text;
+}
+
+type PageResult = { values: number[]; vectors: number[]; adapter: string } | { unavailable: string } | { error: string };
+
+test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter (SwiftShader), eigenvalues equal to float64 to 1e-6', { timeout: 600_000 }, async (t) => {
+  const executablePath = findChromium();
+  if (!executablePath) {
+    if (process.env.CI) assert.fail(`no Chromium found; ${CHROMIUM_HINT}`);
+    return t.skip(`no Chromium: ${CHROMIUM_HINT}`);
+  }
+  const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'] });
+  try {
+    const page = await browser.newPage();
+    // WebGPU needs a secure context: a routed localhost page (nothing listens there).
+    await page.route('http://localhost/', (r) => r.fulfill({ body: '<html></html>', contentType: 'text/html' }));
+    await page.goto('http://localhost/');
+    await page.addScriptTag({ content: await pageBundle() });
+    const clustered = await withSpectrum(Array.from({ length: 100 }, (_, i) => (i < 3 ? 1 : i < 50 ? 2 : i < 90 ? -0.5 : 7 + 1e-9 * i)), 11);
+    // n = 5: no divide-and-conquer merge (the vectors go up from the host); 40: the top merge's product on
+    // the device; 130: two compact-WY blocks of the back-transformation (129 reflectors, blocks of 128), and
+    // with deviceMergeMin 32 every lower merge's product on the device too.
+    const cases: [string, Float64Array, number, number | undefined][] = [
+      ['n=5', randomSymmetric(5, 1), 5, undefined],
+      ['n=40', randomSymmetric(40, 2), 40, undefined],
+      ['n=130', randomSymmetric(130, 3), 130, undefined],
+      ['n=130, lower merges on the device', randomSymmetric(130, 4), 130, 32],
+      ['clustered n=100', clustered, 100, 32],
+    ];
+    for (const [label, a, n, mergeMin] of cases) {
+      type Solve = (a: number[], n: number, mergeMin?: number) => Promise<PageResult>;
+      const r = await page.evaluate(([a, n, m]) => (globalThis as unknown as { eighWgsl: Solve }).eighWgsl(a, n, m ?? undefined), [[...a], n, mergeMin ?? null] as [number[], number, number | null]);
+      if ('unavailable' in r) {
+        if (process.env.CI) assert.fail(`Chromium has no WebGPU adapter: ${r.unavailable}`);
+        return t.skip(`Chromium has no WebGPU adapter: ${r.unavailable}`);
+      }
+      if ('error' in r) assert.fail(`${label}: ${r.error}`);
+      const values = Float64Array.from(r.values);
+      const vectors = Float64Array.from(r.vectors);
+      const ref = await eigh(a, n);
+      let scale = 0;
+      let diff = 0;
+      for (let i = 0; i < n; i++) {
+        scale = Math.max(scale, Math.abs(ref.values[i]));
+        diff = Math.max(diff, Math.abs(values[i] - ref.values[i]));
+      }
+      assert.ok(isDescending(values), `${label}: values are sorted descending`);
+      const res = await residual(a, n, values, vectors);
+      const orth = await orthogonality(vectors, n);
+      assert.ok(res <= 1e-5, `${label}: ‖AV − VΛ‖/‖A‖ = ${res}`);
+      assert.ok(orth <= 1e-4, `${label}: ‖VᵀV − I‖ = ${orth}`);
+      assert.ok(diff <= 1e-6 * scale, `${label}: eigenvalues differ from float64 by ${diff / scale} of the largest`);
+    }
+  } finally {
+    await browser.close();
+  }
+});
