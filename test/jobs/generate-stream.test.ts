@@ -4,15 +4,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JobEvent } from '../../core/jobs/events';
 import type { GenerateJobResult } from '../../core/jobs/kinds/generate';
+import type { JobInput } from '../../core/api/contract';
 import { sharedModel } from '../shared';
-import { serviceForFile } from '../api/service-for-file';
+import { sliceService } from '../api/slice-service';
 
 const dense = sharedModel('tiny-llama');
 const stories = sharedModel('tiny-stories');
-const env = serviceForFile('ss-generate-');
+const env = sliceService('ss-generate-');
 
 /** Runs a generate job, collecting each column's streamed text; `cancelAfter` tokens of column 0 cancels it. */
-async function streamed(params: Record<string, unknown>, cancelAfter?: number) {
+async function streamed(params: JobInput<'generate'>, cancelAfter?: number) {
   const texts: string[] = [];
   const tokens: number[] = [];
   let jobId = '';
