@@ -6,7 +6,7 @@ import { checkCancelled, quietContext, type JobContext } from '../base/job-conte
 import type { ExecutionProvider } from './contract';
 import type { ModelSource } from '../model/model-source';
 import type { LayerWeights } from '../model/weights';
-import { createBlockRunner, type KvCache, type OrtRunner } from './runner';
+import { createBlockRunner, withBlockRunner, type KvCache, type OrtRunner } from './runner';
 import { tokenChooser, type SamplingOptions } from './sampling';
 import { buildPrompt, checkFits, type BuiltPrompt, type PromptStyle } from './prompt';
 import type { Tokenizer } from '../model/tokenizer';
@@ -132,12 +132,7 @@ export async function generateWithRunner(
   opts: GenerateOptions & { ep?: ExecutionProvider } = {},
   ctx: JobContext = quietContext(),
 ): Promise<GenerateResult> {
-  const runner = await createBlockRunner(src.arch, { ep: opts.ep });
-  try {
-    return await generateIds(src, runner, prompt, opts, ctx);
-  } finally {
-    await runner.dispose();
-  }
+  return withBlockRunner(src.arch, { ep: opts.ep }, (runner) => generateIds(src, runner, prompt, opts, ctx));
 }
 
 export interface GenerateTextResult extends GenerateResult {

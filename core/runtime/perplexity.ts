@@ -5,7 +5,7 @@ import { checkCancelled, quietContext, type JobContext } from '../base/job-conte
 import type { BlockRunner, ExecutionProvider } from './contract';
 import type { ModelSource } from '../model/model-source';
 import { forward, nextTokenTargets } from './forward';
-import { createBlockRunner } from './runner';
+import { withBlockRunner } from './runner';
 import { pplStderrOf } from './ppl-protocol';
 
 export interface PerplexityOptions {
@@ -87,12 +87,7 @@ export async function perplexityWithRunner(
   opts: PerplexityOptions & { ep?: ExecutionProvider } = {},
   ctx: JobContext = quietContext(),
 ): Promise<PerplexityResult> {
-  const runner = await createBlockRunner(src.arch, { ep: opts.ep });
-  try {
-    return await perplexityOfIds(src, runner, ids, opts, ctx);
-  } finally {
-    await runner.dispose();
-  }
+  return withBlockRunner(src.arch, { ep: opts.ep }, (runner) => perplexityOfIds(src, runner, ids, opts, ctx));
 }
 
 /**

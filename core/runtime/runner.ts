@@ -331,3 +331,13 @@ export type OrtRunner = OrtBlockRunner;
 export async function createBlockRunner(arch: ArchSpec, opts: RunnerOptions = {}): Promise<OrtBlockRunner> {
   return new OrtBlockRunner(arch, opts);
 }
+
+/** `use` with a runner of its own, disposed after it whatever happens (its sessions hold native memory). */
+export async function withBlockRunner<T>(arch: ArchSpec, opts: RunnerOptions, use: (runner: OrtBlockRunner) => Promise<T>): Promise<T> {
+  const runner = await createBlockRunner(arch, opts);
+  try {
+    return await use(runner);
+  } finally {
+    await runner.dispose();
+  }
+}
