@@ -2,7 +2,7 @@
 // forward (no ONNX, no tape), the loss as the mean next-token NLL over the scored positions, gradients by
 // central differences of that forward, and AdamW as torch writes it. Slow and simple on purpose.
 import type { LayerWeights, Linear } from '../../core/model/weights';
-import { causalAttentionRow, matVec } from '../runtime/reference-forward';
+import { causalAttentionRow, lin as frozenLinear, matVec } from '../runtime/reference-forward';
 import type { ModelWeights } from '../../core/recover/train-graph';
 import { linearsOf, type LoraAdapter } from '../../core/recover/lora';
 
@@ -18,14 +18,10 @@ export interface RefAdapter {
   B: Float64Array;
 }
 
+/** The frozen linear plus, with an adapter, s·B·(A·x). */
 function lin(x: Vec, l: Linear, a: RefAdapter | undefined, s: number): Vec {
-  const { rows, cols, data } = l.weight;
-  const y = new Float64Array(rows);
-  for (let o = 0; o < rows; o++) {
-    let v = l.bias ? l.bias[o] : 0;
-    for (let i = 0; i < cols; i++) v += data[o * cols + i] * x[i];
-    y[o] = v;
-  }
+  const y = frozenLinear(x, l);
+  const rows = l.weight.rows;
   if (a) {
     const xa = new Float64Array(a.r);
     for (let k = 0; k < a.r; k++) for (let i = 0; i < a.inF; i++) xa[k] += a.A[k * a.inF + i] * x[i];

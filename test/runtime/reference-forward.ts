@@ -26,7 +26,8 @@ function normRow(x: Vec, n: NormSpec): Vec {
   return y;
 }
 
-function lin(x: Vec, l: Linear): Vec {
+/** x·Wᵀ + b in float64 (the reference every engine's linear is held to). */
+export function lin(x: Vec, l: Linear): Vec {
   const { rows, cols, data } = l.weight;
   const y = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
