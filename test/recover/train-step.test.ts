@@ -14,7 +14,7 @@ import { adapterInput, buildTrainGraph, gradName, loadModelWeights, type ModelWe
 import { initAdapters, type LoraAdapter } from '../../core/recover/lora';
 import { TrainStep } from '../../core/recover/step';
 import { adamwState, adamwStep } from '../../core/recover/adamw';
-import { createBlockRunner } from '../../core/runtime/runner';
+import { withBlockRunner } from '../../core/runtime/runner';
 import { forward } from '../../core/runtime/forward';
 import { quietContext } from '../../core/base/job-context';
 import { mulberry32 } from '../../core/data/prng';
@@ -81,6 +81,13 @@ async function float64Gradients(a: LoraAdapter[], mb: MicroBatch): Promise<{ A: 
   return a.map((x) => ({ A: out[gradName(x, 'A')].data as Float64Array, B: out[gradName(x, 'B')].data as Float64Array }));
 }
 
+/** The runtime's (inference path's) mean next-token NLL over the batch's target tokens: what the training loss must equal. */
+async function runtimeNll(src: Parameters<typeof forward>[0], seqs: { ids: Int32Array; targets: Int32Array }[]): Promise<{ mean: number; tokens: number }> {
+  const out = await withBlockRunner(src.arch, { ep: 'cpu' }, (runner) => forward(src, runner, seqs.map((q) => q.ids), { targets: seqs.map((q) => q.targets) }));
+  const nll = [...out.nll!].filter((v) => !Number.isNaN(v));
+  return { mean: nll.reduce((t, v) => t + v, 0) / nll.length, tokens: nll.length };
+}
+
 const toRef = (a: LoraAdapter[]): RefAdapter[] => a.map((x) => ({ layer: x.layer, role: x.role, inF: x.inF, outF: x.outF, r: x.A.length / x.inF, A: Float64Array.from(x.A), B: Float64Array.from(x.B) }));
 
 test('the training graph\'s loss with B = 0 is the runtime\'s mean next-token NLL on the same windows', async () => {
@@ -89,12 +96,8 @@ test('the training graph\'s loss with B = 0 is the runtime\'s mean next-token NL
   const step = await TrainStep.create(m, a, { batch: B, seq: S, scale: SCALE });
   const { loss } = await step.run(mb, a);
   await step.dispose();
-  const runner = await createBlockRunner(src.arch, { ep: 'cpu' });
-  const out = await forward(src, runner, seqs.map((q) => q.ids), { targets: seqs.map((q) => q.targets) });
-  await runner.dispose();
-  const nll = [...out.nll!].filter((v) => !Number.isNaN(v));
-  const mean = nll.reduce((s, v) => s + v, 0) / nll.length;
-  assert.equal(nll.length, mb.tokens);
+  const { mean, tokens } = await runtimeNll(src, seqs);
+  assert.equal(tokens, mb.tokens);
   assert.ok(Math.abs(loss - mean) / mean < 1e-6, `graph ${loss} vs runtime ${mean}`);
 });
 
@@ -175,11 +178,7 @@ test('the training graph\'s loss equals the runtime\'s NLL for OPT (learned posi
     const step = await TrainStep.create(w, a, { batch: B, seq: S, scale: SCALE });
     const { loss, grads } = await step.run(mb, a);
     await step.dispose();
-    const runner = await createBlockRunner(s.arch, { ep: 'cpu' });
-    const fw = await forward(s, runner, seqs.map((q) => q.ids), { targets: seqs.map((q) => q.targets) });
-    await runner.dispose();
-    const nll = [...fw.nll!].filter((v) => !Number.isNaN(v));
-    const mean = nll.reduce((t, v) => t + v, 0) / nll.length;
+    const { mean } = await runtimeNll(s, seqs);
     assert.ok(Math.abs(loss - mean) / mean < 1e-6, `${name}: graph ${loss} vs runtime ${mean}`);
     assert.ok(grads.some((g) => g.B.some((v) => v !== 0)), `${name}: no gradient reached B`);
   }
