@@ -26,9 +26,18 @@ const small = (model: string, out: string): RecoverOptions => ({ model, data: 'w
 
 const filesOf = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.safetensors')).sort();
 
-test('recover killed with -9 mid-training resumes with the same command to byte-identical merged weights; the run hangs under its slice with its loss curve', async () => {
-  const data = mkdtempSync(join(tmpdir(), 'ss-rft-cli-'));
+/** `use` with a fresh temp folder (data dir, outputs) removed after it, pass or fail. */
+async function inTempDir(prefix: string, use: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   try {
+    await use(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('recover killed with -9 mid-training resumes with the same command to byte-identical merged weights; the run hangs under its slice with its loss curve', async () => {
+  await inTempDir('ss-rft-cli-', async (data) => {
     const sliced = join(data, 'sliced');
     const slice = cliJson<{ runId: number }>(data, 'slice', join(models, 'tiny-llama'), '--ratio', '0.25', '--nsamples', '4', '--seqlen', '64', '--sampling', 'first', '--dtype', 'float32', '--allow-larger', '--out', sliced);
     const ref = cliJson<{ runId: number; result: { steps: number; resumedFrom: number } }>(data, ...recoverArgs(sliced, join(data, 'ref')));
@@ -66,14 +75,11 @@ test('recover killed with -9 mid-training resumes with the same command to byte-
     const ppl = cliJson<{ status: string; result: { ppl: number } }>(data, 'ppl', join(data, 'ref'), '--max-windows', '2');
     assert.equal(ppl.status, 'done');
     assert.ok(Number.isFinite(ppl.result.ppl));
-  } finally {
-    rmSync(data, { recursive: true, force: true });
-  }
+  });
 });
 
 test('recover refuses a rank above a layer\'s width, too little data and a dense model, each in one line', async () => {
-  const data = mkdtempSync(join(tmpdir(), 'ss-rft-bad-'));
-  try {
+  await inTempDir('ss-rft-bad-', async (data) => {
     const sliced = sliceTiny(data);
     const one = (r: { code: number | null; err: string }) => r.err.trim().split('\n').filter((l) => l.startsWith('slice-studio:'));
     const rank = cli(data, 'recover', sliced, '--rank', '300', '--out', join(data, 'a'));
@@ -88,14 +94,11 @@ test('recover refuses a rank above a layer\'s width, too little data and a dense
     assert.match(one(cli(data, 'recover', sliced, '--data', short, '--out', join(data, 'c')))[0], /^slice-studio: short\.txt holds no documents$/);
     assert.match(one(cli(data, 'recover', join(models, 'tiny-llama'), '--out', join(data, 'd')))[0], /is not a sliced model folder \(no slicing_config\.json\): recovery fine-tunes a slice$/);
     for (const r of [rank, tooShort]) assert.doesNotMatch(r.err, /\n\s+at /, 'a stack trace');
-  } finally {
-    rmSync(data, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a learning rate that diverges stops the run at the first non-finite loss, naming the step, and keeps the last good checkpoint', async () => {
-  const data = mkdtempSync(join(tmpdir(), 'ss-rft-nan-'));
-  try {
+  await inTempDir('ss-rft-nan-', async (data) => {
     const sliced = sliceTiny(data);
     const out = join(data, 'out');
     const o = { ...small(sliced, out), steps: 6, lr: 1e30, decay: 'constant' as const };
@@ -107,14 +110,11 @@ test('a learning rate that diverges stops the run at the first non-finite loss, 
     const kept = readdirSync(join(out, '.recover'));
     assert.equal(kept.length, 1);
     assert.ok(!existsSync(join(out, 'slicing_config.json')), 'a diverged run must not write a merged model');
-  } finally {
-    rmSync(data, { recursive: true, force: true });
-  }
+  });
 });
 
 test('cancelling a recovery stops it at the next step with CancelledError, keeping its checkpoint; the same settings then resume from it', async () => {
-  const data = mkdtempSync(join(tmpdir(), 'ss-rft-cancel-'));
-  try {
+  await inTempDir('ss-rft-cancel-', async (data) => {
     const sliced = sliceTiny(data);
     const out = join(data, 'out');
     const o = small(sliced, out);
@@ -125,7 +125,5 @@ test('cancelling a recovery stops it at the next step with CancelledError, keepi
     const r = await recoverModel(quietContext(), o);
     assert.equal(r.resumedFrom, 2);
     assert.equal(r.curve.length, 5);
-  } finally {
-    rmSync(data, { recursive: true, force: true });
-  }
+  });
 });
