@@ -11,12 +11,10 @@ import { openModel } from '../../../core/model/source';
 import { SafetensorsModel } from '../../../core/model/safetensors';
 import { numel, synthTensors } from '../../../core/synth/layout';
 import { tensorNames } from '../../../core/slicegpt/sliced-source';
-import { readPlanConfig } from '../../../core/plan/index';
-import { plan } from '../../../core/plan/planner';
+import { GiB, parseGpuList, plan, readPlanConfig } from '../../../core/plan/index';
 import { PHI3_MINI_4K_CONFIG, writeTinyPhi3 } from '../../fixtures/phi3/make-tiny-phi3';
 
 const published = (): Record<string, unknown> => JSON.parse(readFileSync(PHI3_MINI_4K_CONFIG, 'utf8'));
-const GiB = 2 ** 30;
 
 test('Phi-3-mini-4k-instruct counts 3,821,079,552 parameters, in param-count and in synth alike', () => {
   // By hand: embed + lm_head 2·32064·3072 = 197,001,216; per layer qkv 3·3072² + o 3072² + gate_up 2·8192·3072
@@ -30,7 +28,7 @@ test('Phi-3-mini-4k-instruct counts 3,821,079,552 parameters, in param-count and
 
 test('the published Phi-3-mini config plans: 24 GiB holds it dense in f16', async () => {
   const c = await readPlanConfig(PHI3_MINI_4K_CONFIG);
-  const p = plan(c, { gpus: [{ name: 'GPU 0', freeBytes: 24 * GiB }], ramFreeBytes: 64 * GiB }, { ctx: 2048 });
+  const p = plan(c, parseGpuList('24', 64 * GiB), { ctx: 2048 });
   assert.equal(p.fits, true);
   assert.equal(p.estimate.weights.total, 3_821_079_552 * 2);
 });
