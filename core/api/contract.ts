@@ -15,7 +15,8 @@ import type { CombinationPlan } from '../plan/combination';
 import type { Resumability } from './resumability';
 import type { Catalog } from './catalog';
 import type { ApiEvent } from './events';
-import type { JobId, RunId } from '../jobs/events';
+import type { JobDoneEvent, JobEvent, JobId, RunId } from '../jobs/events';
+import type { JobInput, JobKind, JobParams, JobResult } from '../jobs/kinds/index';
 import {
   array,
   boolean,
@@ -39,12 +40,15 @@ export type { ModelInspection } from '../model/inspect';
 export type { JobInfo } from '../jobs/runner';
 export type { Estimate, PlanHardware, PlanResult } from '../plan/index';
 export type { Resumability } from './resumability';
+export type { JobInput, JobKind, JobParams, JobResult } from '../jobs/kinds/index';
 export type { Catalog, FamilyInfo } from './catalog';
 
 // Runs and models are the store's rows, as stored (JSON columns parsed): the contract does not re-shape them.
 export type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind } from '../store/types';
 import type { RunRow as RunSummary, RunDetail, ModelRow as RecentModel, RunStatus, RunKind, MetricRow } from '../store/types';
 import type { BaselineNumbers, OwnNumbers } from '../eval/dense-baseline';
+import { RUN_KINDS } from '../store/types';
+import { storedParams } from '../jobs/run-params';
 
 export interface AppInfo {
   version: string;
@@ -58,7 +62,7 @@ export interface AppInfo {
 
 export const runFilter = object({
   status: optional(literal('queued', 'running', 'done', 'failed', 'cancelled', 'interrupted')),
-  kind: optional(literal('slice', 'ppl', 'eval', 'bench', 'export', 'generate')),
+  kind: optional(literal(...RUN_KINDS)),
   modelId: optional(positiveInteger),
   parentRunId: optional(positiveInteger),
   limit: optional(positiveInteger),
@@ -70,8 +74,44 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const filterMatchesStore: [Same<NonNullable<RunFilter['status']>, RunStatus>, Same<NonNullable<RunFilter['kind']>, RunKind>] = [true, true];
 void filterMatchesStore;
 
+// A job's params are validated once, by its kind's own validator (core/jobs/kinds/index.ts) in the service,
+// which also knows the kinds a test or plug-in registered; the contract checks the envelope.
 export const jobSpec = object({ kind: nonEmptyString, params: optional(record), name: optional(nonEmptyString) });
 export type JobSpecPayload = ReturnType<typeof jobSpec.check>;
+/** What startJob takes, typed by the job table: the kind, what its validator accepts, a display name. */
+export interface JobSpec<K extends JobKind = JobKind> {
+  kind: K;
+  params?: JobInput<K>;
+  name?: string;
+}
+/** A job's `done` event, its result typed by its kind. */
+export type JobDone<K extends JobKind> = JobDoneEvent & { kind: K; result: JobResult<K> };
+
+/**
+ * Whether `e` is the end of a job of kind `kind` with its result: the one place a job result gets its
+ * type (the runner sends what the kind's run returned).
+ */
+export function isDoneOf<K extends JobKind>(e: JobEvent, kind: K): e is JobDone<K> {
+  return e.type === 'done' && e.kind === kind;
+}
+
+/**
+ * The params a stored run of job `kind` ran with (its settings less what the app adds beside them,
+ * core/jobs/run-params.ts), or null for a run of another job. The job's validator checks them again on use.
+ */
+export function runParamsOf<K extends JobKind>(run: { kind: string; settings: Record<string, unknown> }, kind: K): JobParams<K> | null {
+  const job = typeof run.settings.job === 'string' ? run.settings.job : run.kind;
+  return job === kind ? (storedParams(run.settings) as JobParams<K>) : null;
+}
+
+/**
+ * A stored run's result as its job returned it, when the run is of that job: its settings name the job
+ * (store-recorder.ts), or, in runs recorded before they did, its run kind is the job's name.
+ */
+export function runResultOf<K extends JobKind>(run: { kind: string; settings: Record<string, unknown>; result: unknown }, kind: K): JobResult<K> | null {
+  const job = typeof run.settings.job === 'string' ? run.settings.job : run.kind;
+  return job === kind && run.result !== null && run.result !== undefined ? (run.result as JobResult<K>) : null;
+}
 
 /** `gpus` for planModel: 'auto' (the detected GPUs, or the CPU's RAM when there are none) or sizes in GB (GiB). */
 const gpuChoice: Validator<'auto' | number[]> = {
@@ -80,7 +120,8 @@ const gpuChoice: Validator<'auto' | number[]> = {
     if (value === 'auto') return 'auto';
     if (!Array.isArray(value)) throw new PayloadError(`${where} must be "auto" or a list of GPU sizes in GB, e.g. [24, 24]`);
     const sizes = array(number).check(value, where);
-    for (const [i, gb] of sizes.entries()) if (!(gb > 0 && gb <= 4096)) throw new PayloadError(`${where}[${i}] must be a GPU size in GB from 0 to 4096 (got ${gb})`);
+    for (const [i, gb] of sizes.entries())
+      if (!(gb > 0 && gb <= 4096)) throw new PayloadError(`${where}[${i}] must be a GPU size in GB from 0 to 4096 (got ${gb})`);
     return sizes;
   },
 };
@@ -158,26 +199,32 @@ export const API_METHODS = {
     [['refresh', optional(boolean)]],
     returns<HardwareReport>(),
   ),
-  inspectModel: method(
-    'Inspect a model folder or a bare config.json without loading weights',
-    [['path', nonEmptyString]],
-    returns<ModelInspection>(),
-  ),
+  inspectModel: method('Inspect a model folder or a bare config.json without loading weights', [['path', nonEmptyString]], returns<ModelInspection>()),
   recentModels: method('Recently inspected models, newest first', [['limit', optional(positiveInteger)]], returns<RecentModel[]>()),
   listRuns: method('Runs, newest first', [['filter', optional(runFilter)]], returns<RunSummary[]>()),
   getRun: method('One run with its metrics, layer stats and artifacts', [['id', runId]], returns<RunDetail>()),
-  renameRun: method('Rename a run', [['id', runId], ['name', nonEmptyString]], returns<RunSummary>()),
+  renameRun: method(
+    'Rename a run',
+    [
+      ['id', runId],
+      ['name', nonEmptyString],
+    ],
+    returns<RunSummary>(),
+  ),
   deleteRun: method('Delete a run and its records', [['id', runId]], returns<void>()),
   startJob: method('Start a long job; progress arrives as JobEvents', [['spec', jobSpec]], returns<{ jobId: JobId; runId: RunId }>()),
   cancelJob: method('Cancel a running job; false if it is not running', [['jobId', nonEmptyString]], returns<boolean>()),
   listJobs: method('Jobs running now, with their latest progress', [], returns<JobInfo[]>()),
   planModel: method(
     'VRAM plan for a model folder or config.json: the smallest ratio that fits, and the estimate at opts.ratio',
-    [['path', nonEmptyString], ['opts', optional(planOptions)]],
+    [
+      ['path', nonEmptyString],
+      ['opts', optional(planOptions)],
+    ],
     returns<PlanModelResult>(),
   ),
   compareRuns: method(
-    'Runs side by side: metrics, layer stats, phases, artifacts, settings and their parents\' key metrics',
+    "Runs side by side: metrics, layer stats, phases, artifacts, settings and their parents' key metrics",
     [['ids', runIds]],
     returns<ComparedRun[]>(),
   ),
@@ -186,11 +233,7 @@ export const API_METHODS = {
     [['runId', runId]],
     returns<{ jobId: JobId; runId: RunId }>(),
   ),
-  resumability: method(
-    'Whether resumeJob would continue this run from a checkpoint, and if not, why (one line)',
-    [['runId', runId]],
-    returns<Resumability>(),
-  ),
+  resumability: method('Whether resumeJob would continue this run from a checkpoint, and if not, why (one line)', [['runId', runId]], returns<Resumability>()),
   chooseModelPath: method(
     'Desktop only: a native folder picker; null when dismissed',
     [['kind', optional(literal('folder', 'config'))]],
@@ -205,7 +248,10 @@ type Table = typeof API_METHODS;
 export type ApiArgs<K extends ApiMethodName> = ArgsOf<Table[K]['args']>;
 export type ApiResult<K extends ApiMethodName> = Table[K]['result'];
 
-type Methods = { [K in ApiMethodName]: (...args: ApiArgs<K>) => Promise<ApiResult<K>> };
+type Methods = { [K in Exclude<ApiMethodName, 'startJob'>]: (...args: ApiArgs<K>) => Promise<ApiResult<K>> } & {
+  /** Generic over the job table: the params are what kind K accepts (the table's validator checks them at run time). */
+  startJob<K extends JobKind>(spec: JobSpec<K>): Promise<ApiResult<'startJob'>>;
+};
 
 /** Every command a client can send. Implemented by core/api/service.ts; proxied by each transport's client. */
 export interface SliceStudioApi extends Methods {}

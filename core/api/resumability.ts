@@ -18,7 +18,8 @@ export interface Resumability {
 }
 
 /** Stored errors of runs that stopped for a reason outside their settings (see the runner and the store recorder). */
-const INTERRUPTION = /^(cancelled|interrupted)\b|job worker exited unexpectedly|^job crashed|ENOSPC|no space left|^disk full|^could not record the run|ENOMEM|out of memory|allocation failed/i;
+const INTERRUPTION =
+  /^(cancelled|interrupted)\b|job worker exited unexpectedly|^job crashed|ENOSPC|no space left|^disk full|^could not record the run|ENOMEM|out of memory|allocation failed/i;
 
 /** The slice's output folder: as given, or the default the job filled in from the run id. */
 export function sliceOutOf(run: Pick<RunRow, 'id' | 'settings'>): string | null {
@@ -38,10 +39,11 @@ function checkpointLayer(out: string): number | null {
 
 export function resumability(run: RunRow, live: boolean): Resumability {
   const no = (reason: string): Resumability => ({ resumable: false, reason, nextLayer: null });
-  if (run.kind !== 'slice') return no(`run ${run.id} is a ${run.kind} run: only slice runs can be resumed`);
+  // Recovery fine-tuning is recorded as a slice run too (it writes a sliced folder); its settings name its job.
+  const job = typeof run.settings.job === 'string' ? run.settings.job : run.kind;
+  if (run.kind !== 'slice' || job !== 'slice') return no(`run ${run.id} is a ${job} run: only slice runs can be resumed`);
   if (run.status === 'done') return no(`run ${run.id} finished: there is nothing to resume`);
   if (live || run.status === 'queued') return no(`run ${run.id} is still running`);
-  if (run.settings.rotation === 'uniform') return no(`run ${run.id} used one uniform rotation, which keeps no checkpoints: slice again`);
   // A run still marked running that no job runs was cut off (the app or the machine stopped): an interruption.
   if (run.status === 'failed' && !INTERRUPTION.test(run.error ?? '')) {
     return no(`run ${run.id} failed on its input or settings, so resuming would fail the same way: fix the cause and slice again`);

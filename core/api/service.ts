@@ -15,14 +15,14 @@ import { isOwnerAlive } from '../files/process-identity';
 import { storeRecorder } from '../jobs/store-recorder';
 import { JobRunner, type RunnerOptions } from '../jobs/runner';
 import { getJob, jobKinds } from '../jobs/registry';
-import { defaultSliceOut, type SliceParams } from '../jobs/kinds/slice';
+import { storedParams } from '../jobs/run-params';
 import { estimate, parseGpuList, plan, predictSlice, readPlanConfig, type PlanHardware } from '../plan/index';
 import { appRoot } from '../base/app-root';
-import type { AppInfo, ApiArgs, ApiResult, SliceStudioApi } from './contract';
+import type { AppInfo, ApiArgs, ApiResult, JobKind, JobSpec, SliceStudioApi } from './contract';
 import { EventHub } from './events';
 import { PayloadError } from '../base/validate';
 import { compare, denseBaselineNeeded, linksFor, recordResult } from './run-links';
-import { resumability } from './resumability';
+import { resumability, sliceOutOf } from './resumability';
 import { catalog, type Catalog } from './catalog';
 
 export class NotAvailableError extends Error {
@@ -157,19 +157,27 @@ export class SliceStudioService implements SliceStudioApi {
     this.events.emit({ channel: 'state', type: 'runs-changed', runId: id });
   }
 
-  async startJob(...[spec]: ApiArgs<'startJob'>): Promise<ApiResult<'startJob'>> {
+  async startJob<K extends JobKind>(spec: JobSpec<K>): Promise<ApiResult<'startJob'>> {
     return this.#start(spec.kind, spec.params ?? {}, spec.name);
   }
 
   /** Validates, links the run to its model and parent, starts it, and records the final settings. */
-  async #start(kind: string, raw: unknown, name?: string, extra: Record<string, unknown> = {}, inherit?: { modelId: number | null; parentRunId: number | null }): Promise<{ jobId: string; runId: number }> {
+  async #start(
+    kind: string,
+    raw: unknown,
+    name?: string,
+    extra: Record<string, unknown> = {},
+    inherit?: { modelId: number | null; parentRunId: number | null },
+  ): Promise<{ jobId: string; runId: number }> {
     const def = getJob(kind);
+    // Validated here, once: the runner and the worker take the checked params as they are.
     let params = def.params.check(raw, `${kind} params`);
-    // An evaluation of a slice also measures its dense model the same way, unless the store has that already.
+    // An evaluation of a slice also measures its dense model the same way, unless the store has that already
+    // (a folder the store recorded for the slice, absolute already).
     const dense = denseBaselineNeeded(this.#store, kind, params as Record<string, unknown>);
-    if (dense) params = def.params.check({ ...(params as Record<string, unknown>), baseline: dense }, `${kind} params`);
+    if (dense) params = { ...(params as Record<string, unknown>), baseline: dense };
     const links = await linksFor(this.#store, def, params);
-    const started = this.#runner.start({ kind, params, name });
+    const started = this.#runner.startChecked({ kind, params, name });
     const run = this.#store.getRun(started.runId);
     if (run) {
       // The same deterministic prepare() the runner applied: the settings show e.g. the default output folder.
@@ -186,7 +194,8 @@ export class SliceStudioService implements SliceStudioApi {
   }
 
   async planModel(...[path, opts = {}]: ApiArgs<'planModel'>): Promise<ApiResult<'planModel'>> {
-    if (opts.ratio !== undefined && !(opts.ratio >= 0 && opts.ratio < 1)) throw new PayloadError(`planModel: "opts".ratio must be in [0, 1) (got ${opts.ratio})`);
+    if (opts.ratio !== undefined && !(opts.ratio >= 0 && opts.ratio < 1))
+      throw new PayloadError(`planModel: "opts".ratio must be in [0, 1) (got ${opts.ratio})`);
     const config = await readPlanConfig(resolve(path));
     const hardware = await this.#planHardware(opts.gpus ?? 'auto');
     const options = { format: opts.format, ctx: opts.ctx, batch: opts.batch, round: opts.round, sliceHead: opts.sliceHead };
@@ -241,12 +250,10 @@ export class SliceStudioService implements SliceStudioApi {
     if (!can.resumable) throw new NotAvailableError(can.reason);
     // Still marked running, yet its process is gone (the store marks these at start-up; this one died since).
     if (run.status === 'running') this.#store.failRun(id, 'interrupted: the process that ran it stopped', 'interrupted');
-    const s = run.settings as Partial<SliceParams>;
-    const keys = ['model', 'ratio', 'cal', 'nsamples', 'seqlen', 'sampling', 'seed', 'round', 'sliceHead', 'batchSize', 'out', 'ep'] as const;
-    const params: Record<string, unknown> = Object.fromEntries(keys.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+    // The stored params whole (a uniform rotation stays uniform, a VRAM budget stays), continued in the same folder.
+    const params: Record<string, unknown> = { ...storedParams(run.settings), resume: true };
     if (typeof params.model !== 'string') throw new NotAvailableError(`run ${id} has no model in its settings: it cannot be resumed`);
-    params.out ??= defaultSliceOut(params.model, Number(params.ratio), id);
-    params.resume = true;
+    params.out ??= sliceOutOf(run);
     const name = run.name.endsWith(' (resumed)') ? run.name : `${run.name} (resumed)`;
     const started = await this.#start('slice', params, name, { resumeOf: id }, { modelId: run.modelId, parentRunId: run.parentRunId });
     this.events.emit({ channel: 'state', type: 'runs-changed', runId: id });
@@ -256,7 +263,10 @@ export class SliceStudioService implements SliceStudioApi {
   async resumability(...[id]: ApiArgs<'resumability'>): Promise<ApiResult<'resumability'>> {
     const run = this.#store.getRun(id);
     if (!run) throw new RunNotFoundError(`no run with id ${id}`);
-    return resumability(run, this.#runner.list().some((j) => j.runId === id));
+    return resumability(
+      run,
+      this.#runner.list().some((j) => j.runId === id),
+    );
   }
 
   async cancelJob(...[jobId]: ApiArgs<'cancelJob'>): Promise<boolean> {

@@ -46,7 +46,9 @@ export interface BaselineNumbers {
 /** The newest finished dense measurements of `dense` matching `want` (a protocol; tasks with their n). */
 export function findBaseline(all: RunLike[], dense: string, want: { protocol: PplProtocol | null; tasks: Record<string, number> }): BaselineNumbers {
   const runs = all
-    .filter((r) => r.status === 'done' && (r.kind === 'ppl' || r.kind === 'eval') && str(r.settings.model) !== null && norm(str(r.settings.model)!) === norm(dense))
+    .filter(
+      (r) => r.status === 'done' && (r.kind === 'ppl' || r.kind === 'eval') && str(r.settings.model) !== null && norm(str(r.settings.model)!) === norm(dense),
+    )
     .sort((a, b) => b.id - a.id);
   let ppl: BaselineNumbers['ppl'] = null;
   if (want.protocol)
@@ -87,18 +89,20 @@ export interface OwnNumbers {
   from: number[];
 }
 
-const outOf = (r: RunLike): string | null => (r.kind === 'slice' ? str((r.result as Record<string, unknown> | null)?.out) ?? str(r.settings.out) : null);
+const outOf = (r: RunLike): string | null => (r.kind === 'slice' ? (str((r.result as Record<string, unknown> | null)?.out) ?? str(r.settings.out)) : null);
 
 /**
  * Evaluations of a slice's output folder: finished ppl and eval runs on it, oldest first. Verifications
- * of an export (kind 'export') measure another artifact — the exported file, often on fewer windows —
+ * of an export (kind 'verify') measure another artifact — the exported file, often on fewer windows —
  * and never stand for the slice.
  */
 export function evaluationsOf(run: RunLike, all: RunLike[]): RunLike[] {
   const out = outOf(run);
   if (!out) return [];
   return all
-    .filter((e) => e.id !== run.id && e.status === 'done' && (e.kind === 'ppl' || e.kind === 'eval') && (e.parentRunId === run.id || str(e.settings.model) === out))
+    .filter(
+      (e) => e.id !== run.id && e.status === 'done' && (e.kind === 'ppl' || e.kind === 'eval') && (e.parentRunId === run.id || str(e.settings.model) === out),
+    )
     .sort((a, b) => a.id - b.id);
 }
 

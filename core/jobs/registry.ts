@@ -22,13 +22,25 @@ export interface RunRecords {
   baselineRun?: { kind: RunKind; name: string; settings: Record<string, unknown>; metrics: MetricInput[] };
 }
 
-export interface JobDefinition<P = unknown, R = unknown> {
+/**
+ * A job's params validator: checks what a caller sends (type `I`, e.g. optional fields) and returns the
+ * params the job runs with (type `P`, defaults filled in). `input` is a phantom: it carries `I` for the
+ * typed contract (kinds/index.ts), never a value.
+ */
+export type ParamsValidator<P, I = P> = Validator<P> & { readonly input?: I };
+
+/** A params validator from the accepted shape and what fills in its defaults (checked ranges, resolved paths). */
+export function paramsFrom<I, P>(describe: string, shape: Validator<I>, normalize: (p: I, where: string) => P): ParamsValidator<P, I> {
+  return { describe, check: (value, where) => normalize(shape.check(value, where), where) };
+}
+
+export interface JobDefinition<P = unknown, R = unknown, I = P> {
   kind: string;
   /** Which kind of run the store records for it (the store keeps a closed list of run kinds). */
   runKind: RunKind;
   /** One line for help texts and the UI. */
   summary: string;
-  params: Validator<P>;
+  params: ParamsValidator<P, I>;
   run(ctx: JobContext, params: P): Promise<R>;
   /** A display name for the run when the caller gives none. */
   describe?(params: P): string;
@@ -59,8 +71,8 @@ export class UnknownJobError extends Error {
 
 const jobs = new Map<string, JobDefinition>();
 
-export function defineJob<P, R>(def: JobDefinition<P, R>): JobDefinition<P, R> {
-  jobs.set(def.kind, def as JobDefinition);
+export function defineJob<P, R, I = P>(def: JobDefinition<P, R, I>): JobDefinition<P, R, I> {
+  jobs.set(def.kind, def as unknown as JobDefinition);
   return def;
 }
 

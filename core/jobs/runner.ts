@@ -148,7 +148,13 @@ export class JobRunner {
    */
   start(spec: JobSpec): { jobId: JobId; runId: RunId } {
     const def = getJob(spec.kind);
-    const checked = def.params.check(spec.params ?? {}, `${spec.kind} params`);
+    return this.startChecked({ ...spec, params: def.params.check(spec.params ?? {}, `${spec.kind} params`) });
+  }
+
+  /** `start` for params its kind's validator has already checked (the service validates once, before linking the run). */
+  startChecked(spec: JobSpec): { jobId: JobId; runId: RunId } {
+    const def = getJob(spec.kind);
+    const checked = spec.params;
     const name = spec.name?.trim() || def.describe?.(checked) || spec.kind;
     const runId = this.#recorder.started({
       kind: spec.kind,

@@ -28,7 +28,7 @@ const ctx: JobContext = {
 
 function modelOf(i: WorkerInput): string | undefined {
   try {
-    return getJob(i.kind).modelPath?.(getJob(i.kind).params.check(i.params, 'params')) ?? undefined;
+    return getJob(i.kind).modelPath?.(i.params) ?? undefined;
   } catch {
     return undefined;
   }
@@ -37,9 +37,8 @@ function modelOf(i: WorkerInput): string | undefined {
 try {
   for (const m of input.modules) await import(m);
   const def = getJob(input.kind);
-  // Params were validated in the calling thread; validating again here normalizes them the same way.
-  const params = def.params.check(input.params, `${input.kind} params`);
-  const result = await def.run(ctx, params);
+  // Params were validated (and their defaults filled in) once, in the calling thread.
+  const result = await def.run(ctx, input.params);
   try {
     post({ type: 'done', result });
   } catch (e) {

@@ -22,6 +22,21 @@ interface StateJson {
   chunkTokens: number[];
   stats: SignalStats[];
   timings: LayerTiming[];
+  /** What a mode of its own needs besides the boundary (the uniform rotation: its pass and signal list). */
+  extra?: Record<string, unknown>;
+  /** Float32 files written once and kept until dropped (the uniform rotation's second moments), with their lengths. */
+  blobs?: { name: string; floats: number }[];
+}
+
+/** A saved boundary as `load` returns it: the layer boundary plus what `save` was given besides it. */
+export type SavedBoundary = LayerBoundary & { extra: Record<string, unknown>; blobs: string[] };
+
+export interface SaveExtras {
+  extra?: Record<string, unknown>;
+  /** New float32 files to keep beside the state (each written once, under a name that never changes content). */
+  addBlobs?: Record<string, Float32Array>;
+  /** 'drop': the blobs saved so far are no longer needed (default: kept). */
+  blobs?: 'keep' | 'drop';
 }
 
 /**
@@ -31,7 +46,9 @@ interface StateJson {
  */
 export function checkpointKey(o: { modelFolder: string; ids: Int32Array; settings: Record<string, unknown> }): string {
   const h = createHash('sha256');
-  const files = readdirSync(o.modelFolder).filter((f) => f === 'config.json' || f.endsWith('.safetensors') || f.endsWith('.index.json')).sort();
+  const files = readdirSync(o.modelFolder)
+    .filter((f) => f === 'config.json' || f.endsWith('.safetensors') || f.endsWith('.index.json'))
+    .sort();
   for (const f of files) {
     const p = join(o.modelFolder, f);
     const st = statSync(p);
@@ -71,7 +88,13 @@ function writeDurable(file: string, chunks: Uint8Array[]): void {
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw explainDiskFull(e, file, chunks.reduce((n, c) => n + c.byteLength, 0), 'the checkpoint', AFTER_DISK_FULL);
+    throw explainDiskFull(
+      e,
+      file,
+      chunks.reduce((n, c) => n + c.byteLength, 0),
+      'the checkpoint',
+      AFTER_DISK_FULL,
+    );
   }
 }
 
@@ -88,6 +111,7 @@ function incomplete(dir: string, st: StateJson): string | null {
   if (size(st.inputsFile) !== inputs) return `its activations (${st.inputsFile}) are ${size(st.inputsFile) < 0 ? 'missing' : 'truncated'}`;
   const q = size(st.qFile);
   if (q <= 0 || q % 8 !== 0) return `its rotation (${st.qFile}) is ${q < 0 ? 'missing' : 'truncated'}`;
+  for (const b of st.blobs ?? []) if (size(b.name) !== b.floats * 4) return `${b.name} is ${size(b.name) < 0 ? 'missing' : 'truncated'}`;
   return null;
 }
 
@@ -95,6 +119,8 @@ export class Checkpoint {
   readonly dir: string;
   /** checkpointKey's hash (stored as state.json's `fingerprint`, the on-disk name kept). */
   readonly key: string;
+  /** Blobs the current state names (name → floats). */
+  #blobs = new Map<string, number>();
 
   constructor(outFolder: string, key: string) {
     this.dir = join(outFolder, '.checkpoint');
@@ -110,7 +136,7 @@ export class Checkpoint {
    * a kill left incomplete (its state names files that are gone or short — e.g. killed while the finished
    * run removed it) is discarded with a note through `log`, and the run starts from the first layer.
    */
-  load(budget: RamBudget, scratch: string, log: (message: string) => void = () => {}): LayerBoundary | null {
+  load(budget: RamBudget, scratch: string, log: (message: string) => void = () => {}): SavedBoundary | null {
     const p = join(this.dir, 'state.json');
     if (!existsSync(p)) return null;
     let st: StateJson;
@@ -143,10 +169,19 @@ export class Checkpoint {
     const qb = readFileSync(join(this.dir, st.qFile));
     const q = new Float64Array(qb.byteLength / 8);
     new Uint8Array(q.buffer).set(qb);
-    return { nextLayer: st.nextLayer, inputs, q, stats: st.stats, timings: st.timings };
+    this.#blobs = new Map((st.blobs ?? []).map((x) => [x.name, x.floats]));
+    return { nextLayer: st.nextLayer, inputs, q, stats: st.stats, timings: st.timings, extra: st.extra ?? {}, blobs: [...this.#blobs.keys()] };
   }
 
-  async save(b: LayerBoundary): Promise<void> {
+  /** A blob the loaded state names, read back exactly. */
+  readBlob(name: string): Float32Array {
+    const raw = readFileSync(join(this.dir, name));
+    const x = new Float32Array(raw.byteLength / 4);
+    new Uint8Array(x.buffer).set(raw);
+    return x;
+  }
+
+  async save(b: LayerBoundary, more: SaveExtras = {}): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     const inputsFile = `inputs-${b.nextLayer}.f32`;
     const qFile = `q-${b.nextLayer}.f64`;
@@ -160,13 +195,33 @@ export class Checkpoint {
     });
     writeDurable(join(this.dir, inputsFile), chunks);
     writeDurable(join(this.dir, qFile), [new Uint8Array(b.q.buffer, b.q.byteOffset, b.q.byteLength)]);
-    const state: StateJson = { version: 1, fingerprint: this.key, nextLayer: b.nextLayer, inputsFile, qFile, width: b.inputs.width, chunkTokens, stats: b.stats, timings: b.timings };
+    const blobs = more.blobs === 'drop' ? new Map<string, number>() : new Map(this.#blobs);
+    for (const [name, x] of Object.entries(more.addBlobs ?? {})) {
+      writeDurable(join(this.dir, name), [new Uint8Array(x.buffer, x.byteOffset, x.byteLength)]);
+      blobs.set(name, x.length);
+    }
+    const state: StateJson = {
+      version: 1,
+      fingerprint: this.key,
+      nextLayer: b.nextLayer,
+      inputsFile,
+      qFile,
+      width: b.inputs.width,
+      chunkTokens,
+      stats: b.stats,
+      timings: b.timings,
+      ...(more.extra ? { extra: more.extra } : {}),
+      ...(blobs.size ? { blobs: [...blobs].map(([name, floats]) => ({ name, floats })) } : {}),
+    };
     writeDurable(join(this.dir, 'state.json'), [Buffer.from(JSON.stringify(state))]);
+    this.#blobs = blobs;
     // Only now are the previous layer's files unreferenced.
-    for (const f of readdirSync(this.dir)) if (f !== 'state.json' && f !== inputsFile && f !== qFile) rmSync(join(this.dir, f), { force: true });
+    for (const f of readdirSync(this.dir))
+      if (f !== 'state.json' && f !== inputsFile && f !== qFile && !blobs.has(f)) rmSync(join(this.dir, f), { force: true });
   }
 
   remove(): void {
+    this.#blobs.clear();
     // state.json first: a kill in the middle of removing the rest leaves no state that names missing files.
     rmSync(join(this.dir, 'state.json'), { force: true });
     rmSync(this.dir, { recursive: true, force: true });

@@ -13,12 +13,15 @@
 // every writer (Qᵀ·W)[:d, :], the embeddings E·Q[:, :d] and the head (sliced too) W_head·Q[:, :d].
 // Unlike per-layer mode the signals come from the dense model, not the sliced one: one Q cannot adapt.
 //
+// The job is two streaming passes with a PCA between them, checkpointed after every layer of each
+// (uniform-checkpoint.ts) so a cancelled or killed run resumes to the same bytes as an uninterrupted one.
 // Reuses the per-layer engine's pieces (fuse, rotate, schedule, pca's SecondMoment, output folder); the
 // folder it writes is an ordinary sliced folder (slicing_config.json with do_slice_head and all widths d)
 // that the runtime loads unchanged. Dispatch from sliceModel: `if (o.rotation === 'uniform') return sliceUniform(ctx, o);`.
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../base/job-context';
+import type { ModelConfig } from '../model/config';
 import type { ModelSource } from '../model/model-source';
 import type { LayerWeights } from '../model/weights';
 import { openModel } from '../model/source';
@@ -28,26 +31,27 @@ import { eigh } from '../linalg/eigh';
 import { gemm } from '../linalg/matmul';
 import { SliceOptionsError } from './errors';
 import { prepareOut, validateSliceOptions } from './out-folder';
-import { makeSchedule } from './schedule';
+import { makeSchedule, type SliceSchedule } from './schedule';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, rotateReader, rotateWriter, type Rotation } from './rotate';
 import { tiedEmbedding, tiedHead } from './tied';
 import { storesTiedEmbedding } from '../model/tied-layout';
 import { SecondMoment } from './pca';
-import { ActivationStore, RamBudget } from './activations';
-import { createSignalEngine } from './engine';
+import { ActivationStore, RamBudget, type Activations } from './activations';
+import { createSignalEngine, type SignalEngine } from './engine';
 import { sourceDtype } from './output-size';
-import { SlicedModelWriter } from './output';
+import { SlicedModelWriter, type OutputDtype } from './output';
 import { toSlicingConfig } from './slicing-config';
 import { loadCalibration } from './calibration-input';
-import type { LayerTiming, SignalName, SignalStats } from './rotate-and-slice';
+import type { Calibration, LayerTiming, SignalName, SignalStats } from './rotate-and-slice';
 import type { SliceOptions, SliceResult } from './slice-options';
 import { preflight } from './preflight';
+import { UniformCheckpoint, type UniformAxes, type UniformSignal } from './uniform-checkpoint';
 
 export type UniformSliceOptions = Omit<SliceOptions, 'rotations' | 'sliceHead' | 'resume'> & {
   /** Ignored: uniform mode always slices the head (the residual has width d everywhere). */
   sliceHead?: boolean;
-  /** Not supported (the job is two streaming passes with no per-layer state worth keeping); a fresh run starts. */
+  /** Continue from the checkpoint in `out` (either pass). */
   resume?: boolean;
 };
 
@@ -62,7 +66,31 @@ export interface UniformSliceResult extends SliceResult {
   };
 }
 
+/** What every step of one uniform slice shares. */
+interface UniformRun {
+  ctx: JobContext;
+  o: UniformSliceOptions;
+  src: ModelSource;
+  cfg: ModelConfig;
+  D: number;
+  L: number;
+  schedule: SliceSchedule;
+  cal: Calibration;
+  batches: { count: number; ids: Int32Array; keep: Uint8Array }[];
+  dtype: OutputDtype;
+  scratch: string;
+  budget: RamBudget;
+  timings: LayerTiming[];
+  spilled: number;
+  progress(phase: string, done: number, layer?: number, data?: Record<string, unknown>): void;
+}
 
+/** Pass 1's sum: C, and each signal's moment (kept, float32, only to report what the final Q keeps of it). */
+interface Signals {
+  c: Float64Array;
+  list: UniformSignal[];
+  moments: ActivationStore;
+}
 
 /** trace(M) of a row-major n×n matrix. */
 function trace(m: ArrayLike<number>, n: number): number {
@@ -83,149 +111,283 @@ const now = () => performance.now() / 1000;
 export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Promise<UniformSliceResult> {
   validateSliceOptions(o);
   const started = now();
+  const run = await openUniform(ctx, o, started);
+  const { engine, runner, kind, passDtype } = await createSignalEngine(run.src.arch, o.ep, {
+    kind: o.engine,
+    deviceBudgetBytes: o.deviceBudgetBytes,
+    passDtype: o.passDtype,
+  });
+  let checkpoint: UniformCheckpoint;
+  let axes: UniformAxes;
+  let resumedAt: number | null = null;
+  let fromLayer = 0;
+  try {
+    checkpoint = new UniformCheckpoint(o.out, {
+      modelFolder: o.model,
+      ids: run.cal.ids,
+      settings: {
+        ratio: o.ratio,
+        round: o.round,
+        ep: o.ep,
+        engine: kind,
+        ...(passDtype === 'f16' ? { passDtype } : {}),
+        dtype: run.dtype,
+        batchSize: run.batches[0].count,
+        nsamples: run.cal.nsamples,
+        seqlen: run.cal.seqlen,
+        rotation: 'uniform',
+        version: 1,
+      },
+    });
+    const saved = o.resume ? checkpoint.load(run.budget, run.scratch, (m) => ctx.log(m)) : (checkpoint.remove(), null);
+    if (saved) {
+      run.timings.push(...saved.timings);
+      resumedAt = saved.nextLayer;
+      ctx.log(`resuming the ${saved.stage === 'signals' ? 'signal' : 'rotation'} pass at layer ${saved.nextLayer} of ${run.L}`);
+    }
+    if (saved?.stage === 'rotate') {
+      axes = saved.axes;
+      fromLayer = saved.nextLayer;
+    } else {
+      const signals = await collectSignals(run, engine, checkpoint, saved);
+      axes = await principalAxes(run, signals);
+    }
+  } catch (e) {
+    // Spilled activations are not part of the checkpoint; after a failure (a full disk above all) they only take space.
+    rmSync(run.scratch, { recursive: true, force: true });
+    throw e;
+  } finally {
+    await runner.dispose();
+  }
+  await writeRotated(run, axes, checkpoint, fromLayer);
+  await finishUniform(run, axes);
+  checkpoint.remove();
+  rmSync(run.scratch, { recursive: true, force: true });
+  ctx.progress({ phase: 'done', fraction: 1 });
+  return {
+    out: o.out,
+    d: run.schedule.d,
+    schedule: run.schedule,
+    stats: axes.stats,
+    timings: run.timings,
+    seconds: now() - started,
+    resumedAt,
+    spilledChunks: run.spilled,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    dtype: run.dtype,
+    rotation: 'uniform',
+    uniform: { top: axes.top, explainedVariance: axes.explainedVariance, signals: axes.stats.length },
+  };
+}
+
+/** Opens the model, checks what will be needed, loads the calibration windows and plans the one width. */
+async function openUniform(ctx: JobContext, o: UniformSliceOptions, started: number): Promise<UniformRun> {
   ctx.progress({ phase: 'load', fraction: 0, message: `opening ${o.model}` });
   if (isSlicedModelFolder(o.model)) throw new SliceOptionsError(`${o.model} is already a sliced model; slice the dense original instead`);
-  if (o.resume) ctx.log('uniform rotation has no checkpoints; starting a fresh run');
   const src: ModelSource = await openModel(o.model);
   const cfg = src.config;
-  preflight(cfg, { out: o.out, ratio: o.ratio, nsamples: o.calibration?.nsamples ?? o.nsamples, seqlen: o.calibration?.seqlen ?? o.seqlen, ep: o.ep, round: o.round, rotation: 'uniform', resume: false, ramBudgetBytes: o.ramBudgetBytes, outputBytesPerWeight: o.dtype === 'float16' ? 2 : 4 });
+  preflight(cfg, {
+    out: o.out,
+    ratio: o.ratio,
+    nsamples: o.calibration?.nsamples ?? o.nsamples,
+    seqlen: o.calibration?.seqlen ?? o.seqlen,
+    ep: o.ep,
+    round: o.round,
+    rotation: 'uniform',
+    resume: o.resume ?? false,
+    ramBudgetBytes: o.ramBudgetBytes,
+    outputBytesPerWeight: o.dtype === 'float16' ? 2 : 4,
+  });
   const D = cfg.hiddenSize;
   const L = cfg.numLayers;
   const cal = o.calibration ?? (await loadCalibration(o.model, o));
   if (cal.ids.length !== cal.nsamples * cal.seqlen) throw new SliceOptionsError('calibration ids do not match nsamples × seqlen');
   // One width everywhere, head included: the residual never changes basis.
   const schedule = makeSchedule({ hiddenSize: D, layers: L, parallelBlocks: cfg.parallelBlocks, ratio: o.ratio, round: o.round, sliceHead: true });
-  const d = schedule.d;
   const batchSize = o.batchSize ?? Math.max(1, Math.floor(4096 / cal.seqlen));
-  // The source's own dtype (fp16/bf16 stay 2 bytes): a float32 slice of a float16 model is larger than it.
-  const dtype = o.dtype ?? sourceDtype(o.model);
-
   prepareOut(o.out);
   const scratch = join(o.out, '.scratch');
   rmSync(scratch, { recursive: true, force: true });
-  const budget = new RamBudget(o.ramBudgetBytes ?? 4 * 2 ** 30);
+  const units = 2 * L + 3; // pass 1: embedding + L layers; PCA; pass 2: embedding + L layers + head
+  return {
+    ctx,
+    o,
+    src,
+    cfg,
+    D,
+    L,
+    schedule,
+    cal,
+    batches: windowBatches(cal, batchSize, cfg.padTokenId ?? 0),
+    // The source's own dtype (fp16/bf16 stay 2 bytes): a float32 slice of a float16 model is larger than it.
+    dtype: o.dtype ?? sourceDtype(o.model),
+    scratch,
+    budget: new RamBudget(o.ramBudgetBytes ?? 4 * 2 ** 30),
+    timings: [],
+    spilled: 0,
+    progress(phase, done, layer, data) {
+      const elapsed = now() - started;
+      const etaSeconds = done > 0 ? (elapsed / done) * (units - done) : undefined;
+      ctx.progress({
+        phase,
+        ...(layer === undefined ? {} : { layer, layers: L }),
+        fraction: done / units,
+        ...(etaSeconds === undefined ? {} : { etaSeconds }),
+        ...(data ? { data } : {}),
+      });
+    },
+  };
+}
 
-  // Batches of windows with their padding masks (negative ids = padding, excluded from every moment).
-  const pad = cfg.padTokenId ?? 0;
+/** Batches of windows with their padding masks (negative ids = padding, excluded from every moment). */
+function windowBatches(cal: Calibration, batchSize: number, pad: number): UniformRun['batches'] {
   const T = cal.seqlen;
-  const batches: { count: number; ids: Int32Array; keep: Uint8Array }[] = [];
+  const batches: UniformRun['batches'] = [];
   for (let start = 0; start < cal.nsamples; start += batchSize) {
     const count = Math.min(batchSize, cal.nsamples - start);
     const raw = cal.ids.subarray(start * T, (start + count) * T);
     batches.push({ count, ids: Int32Array.from(raw, (v) => (v >= 0 ? v : pad)), keep: Uint8Array.from(raw, (v) => (v >= 0 ? 1 : 0)) });
   }
-  const tokensOf = (b: number) => batches[b].count * T;
+  return batches;
+}
 
-  // Pass 1: the dense fused model's residual signals. C accumulates M/trace(M); each M is kept (float32,
-  // spilled above the RAM budget) only to report how much of it the final Q keeps.
-  const c = new Float64Array(D * D);
-  const moments = new ActivationStore({ name: 'moment', width: D * D, dir: scratch, budget });
-  const signals: { layer: number | null; signal: SignalName; tokens: number; trace: number }[] = [];
-  const timings: LayerTiming[] = [];
-  const units = 2 * L + 3; // pass 1: embedding + L layers; PCA; pass 2: embedding + L layers + head
-  const progress = (phase: string, done: number, layer?: number, data?: Record<string, unknown>) => {
-    const elapsed = now() - started;
-    const etaSeconds = done > 0 ? (elapsed / done) * (units - done) : undefined;
-    ctx.progress({ phase, ...(layer === undefined ? {} : { layer, layers: L }), fraction: done / units, ...(etaSeconds === undefined ? {} : { etaSeconds }), ...(data ? { data } : {}) });
-  };
-  const absorb = async (m: SecondMoment, layer: number | null, signal: SignalName) => {
-    const h = m.matrix();
-    const tr = trace(h, D);
-    if (!(tr > 0)) throw new SliceOptionsError(`the ${signal} signal${layer === null ? '' : ` of layer ${layer}`} is zero on the calibration data`);
-    for (let i = 0; i < h.length; i++) c[i] += h[i] / tr;
-    moments.set(signals.length, Float32Array.from(h));
-    signals.push({ layer, signal, tokens: m.tokens, trace: tr });
-  };
-
-  // Pass 1 runs on the same signal engines as the per-layer algorithm (engine.ts): device-resident on a GPU EP.
-  const { runner, engine } = await createSignalEngine(src.arch, o.ep, { kind: o.engine, deviceBudgetBytes: o.deviceBudgetBytes, passDtype: o.passDtype });
+/**
+ * Pass 1: the dense fused model's residual signals, layer by layer, each layer's sum and inputs
+ * checkpointed. Runs on the same signal engines as the per-layer algorithm (engine.ts): device-resident on a GPU EP.
+ */
+async function collectSignals(
+  run: UniformRun,
+  engine: SignalEngine,
+  checkpoint: UniformCheckpoint,
+  saved: ReturnType<UniformCheckpoint['load']>,
+): Promise<Signals> {
+  const { ctx, cfg, D, L, src, scratch, budget, batches } = run;
+  const T = run.cal.seqlen;
   const device = engine.deviceSide();
-  let spilled = 0;
-  let top: number[] = [];
-  let q: Float64Array;
-  try {
-    let t = now();
-    progress('signals', 0);
+  const signals: Signals = { c: new Float64Array(D * D), list: [], moments: new ActivationStore({ name: 'moment', width: D * D, dir: scratch, budget }) };
+  let x: ActivationStore;
+  let first = 0;
+  if (saved?.stage === 'signals') {
+    signals.c = saved.c;
+    signals.list = saved.signals;
+    saved.signals.forEach((_, k) => signals.moments.set(k, checkpoint.readMoment(k)));
+    x = saved.inputs;
+    first = saved.nextLayer;
+  } else {
+    const t = now();
+    run.progress('signals', 0);
     const emb = fuseEmbedding(cfg, await src.embedding());
-    let x = new ActivationStore({ name: 'x-e', width: D, dir: scratch, budget, device });
+    x = new ActivationStore({ name: 'x-e', width: D, dir: scratch, budget, device });
     const m0 = new SecondMoment(D);
     for (let b = 0; b < batches.length; b++) {
       checkCancelled(ctx);
       const y = await engine.embed(emb, batches[b].ids, batches[b].count, T);
-      await engine.moment(m0, y, tokensOf(b), batches[b].keep);
+      await engine.moment(m0, y, batches[b].count * T, batches[b].keep);
       await x.put(b, y);
     }
-    await engine.settle(m0);
-    await absorb(m0, null, 'embedding');
+    const fresh = await absorb(run, engine, signals, [[m0, 'embedding']], null);
     await engine.endLayer();
-    timings.push({ layer: -1, signals: now() - t, pca: 0, rotate: 0 });
-    for (let i = 0; i < L; i++) {
-      checkCancelled(ctx);
-      t = now();
-      progress('signals', 1 + i, i);
-      const w = fuseLayer(cfg, await src.layer(i));
-      const next = new ActivationStore({ name: `x-${i}`, width: D, dir: scratch, budget, device });
-      if (w.kind === 'parallel') {
-        const mOut = new SecondMoment(D);
-        for (let b = 0; b < batches.length; b++) {
-          checkCancelled(ctx);
-          const y = await engine.parallel(w.block, x.feed(b), batches[b].count, T);
-          x.drop(b);
-          await engine.moment(mOut, y, tokensOf(b), batches[b].keep);
-          await next.put(b, y);
-        }
-        await engine.settle(mOut);
-        await absorb(mOut, i, 'block');
-      } else {
-        const mMid = new SecondMoment(D);
-        const mOut = new SecondMoment(D);
-        for (let b = 0; b < batches.length; b++) {
-          checkCancelled(ctx);
-          const mid = await engine.attention(w.attn, x.feed(b), batches[b].count, T);
-          x.drop(b);
-          await engine.moment(mMid, mid, tokensOf(b), batches[b].keep);
-          const y = await engine.mlp(w.mlp, mid, batches[b].count, T);
-          engine.release(mid);
-          await engine.moment(mOut, y, tokensOf(b), batches[b].keep);
-          await next.put(b, y);
-        }
-        await engine.settle(mMid);
-        await engine.settle(mOut);
-        await absorb(mMid, i, 'attention');
-        await absorb(mOut, i, 'mlp');
-      }
-      spilled += x.spilledChunks;
-      x.clear();
-      x = next;
-      await engine.endLayer();
-      timings.push({ layer: i, signals: now() - t, pca: 0, rotate: 0 });
-    }
-    spilled += x.spilledChunks;
-    x.clear();
-
-    // PCA of C: Q, descending. (No damping: adding a multiple of I would not change the eigenvectors.)
-    t = now();
-    progress('pca', L + 1);
-    checkCancelled(ctx);
-    const { values, vectors } = await eigh(c, D, { signal: ctx.signal });
-    const order = Array.from({ length: D }, (_, k) => k).sort((a, b) => values[b] - values[a] || a - b);
-    q = new Float64Array(D * D);
-    for (let col = 0; col < D; col++) for (let r = 0; r < D; r++) q[r * D + col] = vectors[r * D + order[col]];
-    top = order.slice(0, 64).map((k) => values[k]);
-    timings[0].pca = now() - t;
-  } catch (e) {
-    // Spilled activations are all this mode keeps on disk; after a failure (a full disk above all) they only take space.
-    rmSync(scratch, { recursive: true, force: true });
-    throw e;
-  } finally {
-    await runner.dispose();
+    run.timings.push({ layer: -1, signals: now() - t, pca: 0, rotate: 0 });
+    await checkpoint.saveSignals(0, x, signals, run.timings, fresh);
   }
+  for (let i = first; i < L; i++) {
+    checkCancelled(ctx);
+    const t = now();
+    run.progress('signals', 1 + i, i);
+    const w = fuseLayer(cfg, await src.layer(i));
+    const next = new ActivationStore({ name: `x-${i}`, width: D, dir: scratch, budget, device });
+    const moments = await layerSignals(run, engine, w, x, next);
+    const fresh = await absorb(run, engine, signals, moments, i);
+    run.spilled += x.spilledChunks;
+    x.clear();
+    x = next;
+    await engine.endLayer();
+    run.timings.push({ layer: i, signals: now() - t, pca: 0, rotate: 0 });
+    await checkpoint.saveSignals(i + 1, x, signals, run.timings, fresh);
+  }
+  run.spilled += x.spilledChunks;
+  x.clear();
+  return signals;
+}
+
+/** One layer's pass over every batch: its signals' moments (attention + mlp, or the parallel block's), its outputs into `next`. */
+async function layerSignals(
+  run: UniformRun,
+  engine: SignalEngine,
+  w: LayerWeights,
+  x: ActivationStore,
+  next: ActivationStore,
+): Promise<[SecondMoment, SignalName][]> {
+  const T = run.cal.seqlen;
+  const moments: [SecondMoment, SignalName][] =
+    w.kind === 'parallel'
+      ? [[new SecondMoment(run.D), 'block']]
+      : [
+          [new SecondMoment(run.D), 'attention'],
+          [new SecondMoment(run.D), 'mlp'],
+        ];
+  for (const [b, { count, keep }] of run.batches.entries()) {
+    checkCancelled(run.ctx);
+    let y: Activations;
+    if (w.kind === 'parallel') {
+      y = await engine.parallel(w.block, x.feed(b), count, T);
+      x.drop(b);
+    } else {
+      const mid = await engine.attention(w.attn, x.feed(b), count, T);
+      x.drop(b);
+      await engine.moment(moments[0][0], mid, count * T, keep);
+      y = await engine.mlp(w.mlp, mid, count, T);
+      engine.release(mid);
+    }
+    await engine.moment(moments[moments.length - 1][0], y, count * T, keep);
+    await next.put(b, y);
+  }
+  return moments;
+}
+
+/** Adds each finished moment to C as M/trace(M), keeps it for the kept-energy report; returns the new ones (for the checkpoint). */
+async function absorb(
+  run: UniformRun,
+  engine: SignalEngine,
+  signals: Signals,
+  moments: [SecondMoment, SignalName][],
+  layer: number | null,
+): Promise<Float32Array[]> {
+  const fresh: Float32Array[] = [];
+  for (const [m] of moments) await engine.settle(m);
+  for (const [m, signal] of moments) {
+    const h = m.matrix();
+    const tr = trace(h, run.D);
+    if (!(tr > 0)) throw new SliceOptionsError(`the ${signal} signal${layer === null ? '' : ` of layer ${layer}`} is zero on the calibration data`);
+    for (let i = 0; i < h.length; i++) signals.c[i] += h[i] / tr;
+    const kept = Float32Array.from(h);
+    signals.moments.set(signals.list.length, kept);
+    signals.list.push({ layer, signal, tokens: m.tokens, trace: tr });
+    fresh.push(kept);
+  }
+  return fresh;
+}
+
+/** PCA of C: Q (descending), and the share of each signal's energy it keeps at d. */
+async function principalAxes(run: UniformRun, signals: Signals): Promise<UniformAxes> {
+  const { ctx, D, L } = run;
+  const d = run.schedule.d;
+  const t = now();
+  run.progress('pca', L + 1);
+  checkCancelled(ctx);
+  // No damping: adding a multiple of I would not change the eigenvectors.
+  const { values, vectors } = await eigh(signals.c, D, { signal: ctx.signal });
+  const order = Array.from({ length: D }, (_, k) => k).sort((a, b) => values[b] - values[a] || a - b);
+  const q = new Float64Array(D * D);
+  for (let col = 0; col < D; col++) for (let r = 0; r < D; r++) q[r * D + col] = vectors[r * D + order[col]];
+  const top = order.slice(0, 64).map((k) => values[k]);
+  run.timings[0].pca = now() - t;
 
   // Per-signal kept energy at d: trace(Q_dᵀ·M·Q_d)/trace(M) = ⟨M, Q_d·Q_dᵀ⟩/trace(M), one O(D³) product in all.
   const qd = new Float64Array(D * d);
   for (let r = 0; r < D; r++) qd.set(q.subarray(r * D, r * D + d), r * d);
   const projector = await gemm(qd, qd, D, d, D, { transB: true });
-  const stats: SignalStats[] = signals.map((s, k) => ({
+  const stats: SignalStats[] = signals.list.map((s, k) => ({
     layer: s.layer,
     signal: s.signal,
     kept: d,
@@ -233,81 +395,81 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
     tokens: s.tokens,
     // Per-signal spectra are not computed in uniform mode (one eigendecomposition in all): see `uniform.top`.
     top: [],
-    explainedVariance: frobeniusDot(moments.get(k), projector) / s.trace,
+    explainedVariance: frobeniusDot(signals.moments.get(k), projector) / s.trace,
   }));
-  spilled += moments.spilledChunks;
-  moments.clear();
-  const uniformEv = frobeniusDot(c, projector) / signals.length;
-  ctx.log(`uniform rotation: kept ${(uniformEv * 100).toFixed(2)} % of the normalised residual energy at d = ${d} of ${D}`);
+  run.spilled += signals.moments.spilledChunks;
+  signals.moments.clear();
+  const explainedVariance = frobeniusDot(signals.c, projector) / signals.list.length;
+  ctx.log(`uniform rotation: kept ${(explainedVariance * 100).toFixed(2)} % of the normalised residual energy at d = ${d} of ${D}`);
+  return { q, top, stats, explainedVariance };
+}
 
-  // Pass 2: rotate and slice every piece by the one Q, streaming layer by layer into the folder.
-  const rot: Rotation = { q, n: D };
-  const writer = new SlicedModelWriter(o.out, cfg, dtype);
-  let t = now();
-  progress('rotate', L + 2);
+/** Every reader W·Q[:, :d], every writer (Qᵀ·W)[:d, :] of one layer. */
+async function rotateLayer(w: LayerWeights, rot: Rotation, d: number): Promise<LayerWeights> {
+  const read = (l: Parameters<typeof rotateReader>[0]) => rotateReader(l, rot, d);
+  const write = (l: Parameters<typeof rotateWriter>[0]) => rotateWriter(l, rot, d);
+  if (w.kind === 'parallel') {
+    const { norm, attn, mlp } = w.block;
+    return {
+      kind: 'parallel',
+      block: {
+        norm,
+        attn: { q: await read(attn.q), k: await read(attn.k), v: await read(attn.v), o: await write(attn.o) },
+        mlp: { ...(mlp.gate ? { gate: await read(mlp.gate) } : {}), up: await read(mlp.up), down: await write(mlp.down) },
+      },
+    };
+  }
+  const { attn, mlp } = w;
+  return {
+    kind: 'sequential',
+    attn: { norm: attn.norm, q: await read(attn.q), k: await read(attn.k), v: await read(attn.v), o: await write(attn.o) },
+    mlp: { norm: mlp.norm, ...(mlp.gate ? { gate: await read(mlp.gate) } : {}), up: await read(mlp.up), down: await write(mlp.down) },
+  };
+}
+
+/** Pass 2: rotate and slice every piece by the one Q, streaming layer by layer into the folder (from `fromLayer` on a resume). */
+async function writeRotated(run: UniformRun, axes: UniformAxes, checkpoint: UniformCheckpoint, fromLayer: number): Promise<void> {
+  const { ctx, cfg, src, L } = run;
+  const d = run.schedule.d;
+  const rot: Rotation = { q: axes.q, n: run.D };
+  const writer = new SlicedModelWriter(run.o.out, cfg, run.dtype);
+  // A tied embedding is stored once (sliced format 2, tied.ts): the head is written from the same table.
   const tied = storesTiedEmbedding(cfg, d, d);
-  const sourceEmb = await src.embedding();
-  await writer.writeEmbedding(tied ? await tiedEmbedding(cfg, sourceEmb, rot, d) : await rotateEmbedding(fuseEmbedding(cfg, sourceEmb), rot, d));
-  timings[0].rotate = now() - t;
-  for (let i = 0; i < L; i++) {
+  if (fromLayer === 0) {
+    const t = now();
+    run.progress('rotate', L + 2);
+    const sourceEmb = await src.embedding();
+    await writer.writeEmbedding(tied ? await tiedEmbedding(cfg, sourceEmb, rot, d) : await rotateEmbedding(fuseEmbedding(cfg, sourceEmb), rot, d));
+    run.timings[0].rotate = now() - t;
+    await checkpoint.saveRotation(0, axes, run.timings, run.scratch, run.budget);
+  }
+  for (let i = fromLayer; i < L; i++) {
     checkCancelled(ctx);
-    t = now();
-    const w = fuseLayer(cfg, await src.layer(i));
-    const read = (l: Parameters<typeof rotateReader>[0]) => rotateReader(l, rot, d);
-    const write = (l: Parameters<typeof rotateWriter>[0]) => rotateWriter(l, rot, d);
-    let out: LayerWeights;
-    if (w.kind === 'parallel') {
-      const { norm, attn, mlp } = w.block;
-      out = {
-        kind: 'parallel',
-        block: {
-          norm,
-          attn: { q: await read(attn.q), k: await read(attn.k), v: await read(attn.v), o: await write(attn.o) },
-          mlp: { ...(mlp.gate ? { gate: await read(mlp.gate) } : {}), up: await read(mlp.up), down: await write(mlp.down) },
-        },
-      };
-    } else {
-      const { attn, mlp } = w;
-      out = {
-        kind: 'sequential',
-        attn: { norm: attn.norm, q: await read(attn.q), k: await read(attn.k), v: await read(attn.v), o: await write(attn.o) },
-        mlp: { norm: mlp.norm, ...(mlp.gate ? { gate: await read(mlp.gate) } : {}), up: await read(mlp.up), down: await write(mlp.down) },
-      };
-    }
-    await writer.writeLayer(i, out);
-    timings[i + 1].rotate = now() - t;
-    const ev = stats.filter((s) => s.layer === i).map((s) => s.explainedVariance);
-    progress('rotate', L + 3 + i, i, { explainedVariance: Math.min(...ev) });
+    const t = now();
+    await writer.writeLayer(i, await rotateLayer(fuseLayer(cfg, await src.layer(i)), rot, d));
+    run.timings[i + 1].rotate = now() - t;
+    const ev = axes.stats.filter((s) => s.layer === i).map((s) => s.explainedVariance);
+    run.progress('rotate', L + 3 + i, i, { explainedVariance: Math.min(...ev) });
+    await checkpoint.saveRotation(i + 1, axes, run.timings, run.scratch, run.budget);
   }
   const sourceHead = await src.head();
   await writer.writeHead(tied ? await tiedHead(cfg, sourceHead, rot, d) : await rotateHead(fuseHead(cfg, sourceHead), rot, d));
+}
 
-  await writer.finish(o.model, toSlicingConfig(schedule, embeddingTables(cfg)), {
+/** The folder's index, configs (slicing_config.json: every width d, head sliced) and tokenizer. */
+async function finishUniform(run: UniformRun, axes: UniformAxes): Promise<void> {
+  const { o, cfg, cal } = run;
+  const writer = new SlicedModelWriter(o.out, cfg, run.dtype);
+  await writer.finish(o.model, toSlicingConfig(run.schedule, embeddingTables(cfg)), {
     slicedBy: 'Slice Studio (SliceGPT, uniform rotation)',
     rotation: 'uniform',
     source: resolve(o.model),
     ratio: o.ratio,
-    d,
+    d: run.schedule.d,
     calibration: { cal: o.calibration ? 'custom' : o.cal, nsamples: cal.nsamples, seqlen: cal.seqlen, sampling: o.sampling, seed: o.seed },
     round: o.round,
-    dtype,
-    uniform: { top, explainedVariance: uniformEv },
-    stats,
+    dtype: run.dtype,
+    uniform: { top: axes.top, explainedVariance: axes.explainedVariance },
+    stats: axes.stats,
   });
-  rmSync(scratch, { recursive: true, force: true });
-  ctx.progress({ phase: 'done', fraction: 1 });
-  return {
-    out: o.out,
-    d,
-    schedule,
-    stats,
-    timings,
-    seconds: now() - started,
-    resumedAt: null,
-    spilledChunks: spilled,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    dtype,
-    rotation: 'uniform',
-    uniform: { top, explainedVariance: uniformEv, signals: signals.length },
-  };
 }

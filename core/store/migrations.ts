@@ -159,6 +159,32 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX runs_parent ON runs(parent_run_id);
       CREATE INDEX runs_status ON runs(status);
     `),
+  // 5: run kinds of their own for verifications ('verify', recorded as 'export' before) and folder hashes
+  // ('fingerprint', recorded as 'bench'). The runs table is rebuilt for its CHECK, as in 4, from its own
+  // definition with the kind list widened; existing rows are told apart by the job their settings name, or
+  // by their params where an early run did not name it.
+  (db) => {
+    const { sql } = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'").get() as { sql: string };
+    const kinds = "kind IN ('slice', 'ppl', 'eval', 'bench', 'export', 'generate')";
+    if (!sql.includes(kinds)) throw new Error('migration 5: the runs table does not have the kinds of migration 4');
+    const rebuilt = sql
+      .replace(/^CREATE TABLE\s+"?runs"?/, 'CREATE TABLE runs_v5')
+      .replace(kinds, "kind IN ('slice', 'ppl', 'eval', 'bench', 'export', 'generate', 'verify', 'fingerprint')");
+    // Its indexes go with the dropped table: made again from their own definitions too.
+    const indexes = (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL").all() as { sql: string }[]).map(
+      (i) => i.sql,
+    );
+    db.exec(`${rebuilt}; INSERT INTO runs_v5 SELECT * FROM runs; DROP TABLE runs; ALTER TABLE runs_v5 RENAME TO runs;`);
+    for (const sqlOfIndex of indexes) db.exec(sqlOfIndex);
+    // Unreadable settings stay what they were (json_extract would fail on them).
+    const field = (key: string) => `CASE WHEN json_valid(settings_json) THEN json_extract(settings_json, '$.${key}') END`;
+    db.exec(`
+      UPDATE runs SET kind = 'verify' WHERE kind = 'export' AND (${field('job')} = 'verify-export'
+        OR (${field('job')} IS NULL AND ${field('path')} IS NOT NULL AND ${field('format')} IS NULL AND ${field('config')} IS NULL));
+      UPDATE runs SET kind = 'fingerprint' WHERE kind = 'bench' AND (${field('job')} = 'fingerprint'
+        OR (${field('job')} IS NULL AND ${field('path')} IS NOT NULL AND ${field('model')} IS NULL));
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,8 @@
 // Row shapes the store hands out (JSON columns already parsed, snake_case turned into camelCase).
 import type { PplProtocol } from '../runtime/ppl-protocol';
-export type RunKind = 'slice' | 'ppl' | 'eval' | 'bench' | 'export' | 'generate';
+/** What a run did; the runs table's CHECK lists the same (migrations.ts). A job kind maps to one (JobDefinition.runKind). */
+export const RUN_KINDS = ['slice', 'ppl', 'eval', 'bench', 'export', 'generate', 'verify', 'fingerprint'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 /** Statuses of a run that has not ended: its owner process must be alive for it to mean anything. */
 export const LIVE_STATUSES = ['queued', 'running'] as const;

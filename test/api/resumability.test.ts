@@ -1,35 +1,17 @@
 // Which stopped slices the API offers to resume (core/api/resumability.ts), on a real service, store and
 // slicing job: resuming repeats the settings, so only runs stopped by something outside them (cancel, a
 // worker or app that died) with a checkpoint on disk qualify; a run that failed on its input does not.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SliceStudioService } from '../../core/api/service';
 import { Store } from '../../core/store/store';
-import { sharedModel } from '../shared';
+import { SLICE_PARAMS as params, sliceCancelledWhen, sliceService } from './slice-service';
 
-const model = sharedModel('tiny-llama');
-const params = { model, ratio: 0.25, cal: 'wikitext2', nsamples: 16, seqlen: 128, sampling: 'first', seed: 7, round: 8 };
-let dir: string;
-let service: SliceStudioService;
-const saved = process.env.SLICE_STUDIO_DATA;
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ss-resumability-'));
-  process.env.SLICE_STUDIO_DATA = dir;
-  service = await SliceStudioService.create({ storeFile: join(dir, 'store.db'), hardware: { probeProviders: false }, runner: { graceMs: 30_000 } });
-});
-
-after(async () => {
-  await service.close();
-  if (saved === undefined) delete process.env.SLICE_STUDIO_DATA;
-  else process.env.SLICE_STUDIO_DATA = saved;
-  rmSync(dir, { recursive: true, force: true });
-});
+const fixture = sliceService('ss-resumability-');
 
 test('a slice that failed on an empty calibration file is not resumable, and resumeJob refuses it in one line', async () => {
+  const { dir, service } = fixture;
   const empty = join(dir, 'empty.txt');
   writeFileSync(empty, '');
   const { jobId, runId } = await service.startJob({ kind: 'slice', params: { ...params, cal: empty, out: join(dir, 'bad') } });
@@ -43,19 +25,10 @@ test('a slice that failed on an empty calibration file is not resumable, and res
 });
 
 test('with a checkpoint on disk, a run cut off by a dying worker is resumable and one that failed on its input is not', async () => {
+  const { dir, service } = fixture;
   // A real checkpoint: a slice cancelled inside its second layer.
-  let jobId = '';
-  let cancelled = false;
-  const off = service.events.subscribe((e) => {
-    if (e.channel === 'job' && e.jobId === jobId && e.type === 'progress' && (e.layer ?? -1) >= 1 && !cancelled) {
-      cancelled = true;
-      void service.cancelJob(jobId);
-    }
-  });
-  const first = await service.startJob({ kind: 'slice', params: { ...params, out: join(dir, 'cut') } });
-  jobId = first.jobId;
-  const end = await service.runner.wait(first.jobId);
-  off();
+  const first = await sliceCancelledWhen(service, { ...params, out: join(dir, 'cut') }, (e) => (e.layer ?? -1) >= 1);
+  const end = first.end;
   assert.equal(end.type, 'cancelled');
   assert.ok(existsSync(join(dir, 'cut', '.checkpoint', 'state.json')));
   assert.equal((await service.resumability(first.runId)).resumable, true);
@@ -80,6 +53,7 @@ test('with a checkpoint on disk, a run cut off by a dying worker is resumable an
 });
 
 test('a cancelled slice that had not finished a layer has no checkpoint: slice again instead', async () => {
+  const { dir, service } = fixture;
   let jobId = '';
   const off = service.events.subscribe((e) => {
     if (e.channel === 'job' && e.jobId === jobId && e.type === 'started') void service.cancelJob(jobId);

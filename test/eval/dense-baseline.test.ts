@@ -9,14 +9,57 @@ import { difference, pplProtocol, pplStderrOf, protocolLabel, protocolShort } fr
 const P16 = pplProtocol('wikitext2', 256, 16, 1568);
 const P64 = pplProtocol('wikitext2', 256, 64, 1568);
 const P4 = pplProtocol('wikitext2', 256, 4);
-const m = (name: string, value: number, extra: Partial<RunLike['metrics'][number]> = {}) => ({ name, value, task: null, stderr: null, protocol: null, ...extra });
+const m = (name: string, value: number, extra: Partial<RunLike['metrics'][number]> = {}) => ({
+  name,
+  value,
+  task: null,
+  stderr: null,
+  protocol: null,
+  ...extra,
+});
 const acc = (task: string, v: number, n: number) => [m('acc', v, { task, stderr: 0.05 }), m('acc_norm', v, { task, stderr: 0.05 }), m('n', n, { task })];
 
-const slice: RunLike = { id: 1, kind: 'slice', status: 'done', parentRunId: null, settings: { model: '/m/dense', out: '/s/25' }, result: { out: '/s/25' }, metrics: [m('d', 192)] };
-const evaluation: RunLike = { id: 2, kind: 'eval', status: 'done', parentRunId: 1, settings: { model: '/s/25' }, metrics: [m('ppl', 201.7, { stderr: 9, protocol: P16 }), ...acc('piqa', 0.6, 50)] };
-const verify: RunLike = { id: 3, kind: 'export', status: 'done', parentRunId: 1, settings: { path: '/e', source: '/s/25', model: '/s/25' }, metrics: [m('ppl_export', 186.54, { protocol: P4 }), m('ppl_in_app', 186.54, { protocol: P4 })] };
-const dense16: RunLike = { id: 4, kind: 'eval', status: 'done', parentRunId: null, settings: { model: '/m/dense' }, metrics: [m('ppl', 180.1, { stderr: 8, protocol: P16 }), ...acc('piqa', 0.62, 50)] };
-const dense64: RunLike = { id: 5, kind: 'ppl', status: 'done', parentRunId: null, settings: { model: '/m/dense' }, metrics: [m('ppl', 179.6, { stderr: 4, protocol: P64 })] };
+const slice: RunLike = {
+  id: 1,
+  kind: 'slice',
+  status: 'done',
+  parentRunId: null,
+  settings: { model: '/m/dense', out: '/s/25' },
+  result: { out: '/s/25' },
+  metrics: [m('d', 192)],
+};
+const evaluation: RunLike = {
+  id: 2,
+  kind: 'eval',
+  status: 'done',
+  parentRunId: 1,
+  settings: { model: '/s/25' },
+  metrics: [m('ppl', 201.7, { stderr: 9, protocol: P16 }), ...acc('piqa', 0.6, 50)],
+};
+const verify: RunLike = {
+  id: 3,
+  kind: 'verify',
+  status: 'done',
+  parentRunId: 1,
+  settings: { path: '/e', source: '/s/25', model: '/s/25' },
+  metrics: [m('ppl_export', 186.54, { protocol: P4 }), m('ppl_in_app', 186.54, { protocol: P4 })],
+};
+const dense16: RunLike = {
+  id: 4,
+  kind: 'eval',
+  status: 'done',
+  parentRunId: null,
+  settings: { model: '/m/dense' },
+  metrics: [m('ppl', 180.1, { stderr: 8, protocol: P16 }), ...acc('piqa', 0.62, 50)],
+};
+const dense64: RunLike = {
+  id: 5,
+  kind: 'ppl',
+  status: 'done',
+  parentRunId: null,
+  settings: { model: '/m/dense' },
+  metrics: [m('ppl', 179.6, { stderr: 4, protocol: P64 })],
+};
 const all = [slice, evaluation, verify, dense16, dense64];
 
 test("a slice shows its own evaluation's perplexity and accuracy after a verification of its export", () => {
@@ -28,7 +71,14 @@ test("a slice shows its own evaluation's perplexity and accuracy after a verific
 });
 
 test('a newer perplexity-only run replaces the perplexity but keeps the older run’s accuracy', () => {
-  const again: RunLike = { id: 6, kind: 'ppl', status: 'done', parentRunId: 1, settings: { model: '/s/25' }, metrics: [m('ppl', 209.3, { stderr: 4.5, protocol: P64 })] };
+  const again: RunLike = {
+    id: 6,
+    kind: 'ppl',
+    status: 'done',
+    parentRunId: 1,
+    settings: { model: '/s/25' },
+    metrics: [m('ppl', 209.3, { stderr: 4.5, protocol: P64 })],
+  };
   const own = ownNumbers(slice, [...all, again]);
   assert.equal(own.ppl?.value, 209.3);
   assert.equal(own.tasks.piqa.find((x) => x.name === 'acc')?.value, 0.6);

@@ -18,7 +18,8 @@ async function cli(argv: string[]): Promise<{ code: number; lines: string[]; err
   return { code, lines, err };
 }
 
-const done = (lines: string[]) => lines.map((l) => JSON.parse(l)).find((e) => e.type === 'done');
+// --json prints one document (ids, status, result) for every job command.
+const done = (lines: string[]) => JSON.parse(lines.join('\n'));
 
 test('export then verify-export from the CLI: artifact and verification recorded with their runs', async () => {
   const out = join(tmp.dir, 'stories-onnx');
@@ -47,6 +48,7 @@ test('export then verify-export from the CLI: artifact and verification recorded
     assert.equal(a.sha256, exported.result.sha256);
     assert.match(a.runtime ?? '', /onnxruntime/);
     const check = await service.getRun(verified.runId);
+    assert.equal(check.kind, 'verify');
     const metric = (n: string) => check.metrics.find((m) => m.name === n)?.value;
     assert.equal(metric('greedy_identical'), 1);
     assert.ok(Math.abs(metric('ppl_export')! - metric('ppl_in_app')!) / metric('ppl_in_app')! < 1e-2);

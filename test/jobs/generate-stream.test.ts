@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { SliceStudioService } from '../../core/api/service';
 import type { JobEvent } from '../../core/jobs/events';
 import type { GenerateJobResult } from '../../core/jobs/kinds/generate';
+import type { JobInput } from '../../core/api/contract';
 import { sharedModel } from '../shared';
 
 const dense = sharedModel('tiny-llama');
@@ -25,7 +26,7 @@ after(async () => {
 });
 
 /** Runs a generate job, collecting each column's streamed text; `cancelAfter` tokens of column 0 cancels it. */
-async function streamed(params: Record<string, unknown>, cancelAfter?: number) {
+async function streamed(params: JobInput<'generate'>, cancelAfter?: number) {
   const texts: string[] = [];
   const tokens: number[] = [];
   let jobId = '';

@@ -8,7 +8,7 @@ import { FolderInUseError, lockFileFor } from '../../core/files/folder-lock';
 import { sharedModel } from '../shared';
 
 const model = sharedModel('tiny-llama');
-const params = { model, cal: 'wikitext2', nsamples: 2, seqlen: 64, sampling: 'first', seed: 0, round: 8 };
+const params = { model, cal: 'wikitext2', nsamples: 2, seqlen: 64, sampling: 'first' as const, seed: 0, round: 8 };
 let dir: string;
 let service: SliceStudioService;
 
@@ -32,7 +32,10 @@ test('a second slice into an output folder that a job holds is refused with the 
     return true;
   });
   // The refused job leaves no run behind; the first job is untouched and finishes.
-  assert.deepEqual((await service.listRuns()).map((r) => r.id), [first.runId]);
+  assert.deepEqual(
+    (await service.listRuns()).map((r) => r.id),
+    [first.runId],
+  );
   // An export may not write into it either while the slice runs, nor read the half-written folder.
   await assert.rejects(service.startJob({ kind: 'export', params: { model, format: 'safetensors', out, overwrite: true } }), FolderInUseError);
   await assert.rejects(service.startJob({ kind: 'export', params: { model: out, format: 'onnx', out: join(dir, 'onnx') } }), {

@@ -43,23 +43,37 @@ test('fingerprint job reports progress and returns the sha256 of every file, rec
   assert.equal(end.type, 'done');
   const result = (end as Extract<JobEvent, { type: 'done' }>).result as Fingerprint;
   const names = readdirSync(model).sort();
-  assert.deepEqual(result.files.map((f) => f.name), names);
+  assert.deepEqual(
+    result.files.map((f) => f.name),
+    names,
+  );
   for (const f of result.files) {
-    assert.equal(f.sha256, createHash('sha256').update(readFileSync(join(model, f.name))).digest('hex'));
+    assert.equal(
+      f.sha256,
+      createHash('sha256')
+        .update(readFileSync(join(model, f.name)))
+        .digest('hex'),
+    );
   }
   assert.equal(result.bytes, 10_409_986);
   const mine = events.filter((e) => e.jobId === jobId);
-  assert.deepEqual(mine.slice(0, 2).map((e) => e.type), ['queued', 'started']);
+  assert.deepEqual(
+    mine.slice(0, 2).map((e) => e.type),
+    ['queued', 'started'],
+  );
   const progress = mine.filter((e) => e.type === 'progress');
   assert.ok(progress.length >= 1);
   for (const p of progress) assert.equal(p.runId, runId);
   assert.equal(progress.at(-1)!.type === 'progress' && progress.at(-1)!.fraction, 1);
   const run = store.getRun(runId)!;
   assert.equal(run.status, 'done');
-  assert.equal(run.kind, 'bench');
+  assert.equal(run.kind, 'fingerprint');
   assert.equal((run.result as Fingerprint).digest, result.digest);
   assert.ok(run.startedAt && run.finishedAt);
-  assert.deepEqual(run.phases.map((p) => p.phase), ['hash']);
+  assert.deepEqual(
+    run.phases.map((p) => p.phase),
+    ['hash'],
+  );
   assert.equal(runner.list().length, 0);
 });
 
@@ -117,10 +131,7 @@ test('a job that ignores cancel is terminated after the grace period', async () 
 test('bad params and unknown kinds are refused before a run is created', () => {
   const before = store.listRuns().length;
   assert.throws(() => runner.start({ kind: 'fingerprint', params: {} }), PayloadError);
-  assert.throws(
-    () => runner.start({ kind: 'fingerprint', params: { path: 'x', extra: 1 } }),
-    /fingerprint params has an unknown field "extra"/,
-  );
+  assert.throws(() => runner.start({ kind: 'fingerprint', params: { path: 'x', extra: 1 } }), /fingerprint params has an unknown field "extra"/);
   assert.throws(() => runner.start({ kind: 'nope', params: {} }), UnknownJobError);
   assert.equal(store.listRuns().length, before);
 });

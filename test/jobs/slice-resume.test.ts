@@ -1,59 +1,27 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { SliceStudioService } from '../../core/api/service';
 import type { JobEvent } from '../../core/jobs/events';
 import type { SliceJobResult } from '../../core/jobs/kinds/slice';
-import { sharedModel } from '../shared';
+import { safetensorsOf as safetensors, SLICE_PARAMS as params, sliceCancelledWhen, sliceService } from '../api/slice-service';
 
-const model = sharedModel('tiny-llama');
-const params = { model, ratio: 0.25, cal: 'wikitext2', nsamples: 16, seqlen: 128, sampling: 'first', seed: 7, round: 8 };
-let dir: string;
-let service: SliceStudioService;
-const saved = process.env.SLICE_STUDIO_DATA;
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ss-resume-'));
-  // Default output folders (<dataDir>/slices/…) land in the temporary folder.
-  process.env.SLICE_STUDIO_DATA = dir;
-  service = await SliceStudioService.create({ storeFile: join(dir, 'store.db'), hardware: { probeProviders: false }, runner: { graceMs: 30_000 } });
-});
-
-after(async () => {
-  await service.close();
-  if (saved === undefined) delete process.env.SLICE_STUDIO_DATA;
-  else process.env.SLICE_STUDIO_DATA = saved;
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const safetensors = (folder: string) =>
-  new Map(readdirSync(folder).filter((f) => f.endsWith('.safetensors')).sort().map((f) => [f, readFileSync(join(folder, f))]));
+const fixture = sliceService('ss-resume-');
 
 async function finish(jobId: string) {
-  return service.runner.wait(jobId);
+  return fixture.service.runner.wait(jobId);
 }
 
 test('a slice job cancelled mid-way and resumed with resumeJob writes the same tensors as an uninterrupted run', async () => {
+  const { dir, service } = fixture;
   const ref = await service.startJob({ kind: 'slice', params: { ...params, out: join(dir, 'ref') } });
   const refEnd = await finish(ref.jobId);
   assert.equal(refEnd.type, 'done', JSON.stringify(refEnd));
   const refResult = (refEnd as Extract<JobEvent, { type: 'done' }>).result as SliceJobResult;
 
   // Cancel once the job is inside the third layer: two layers are checkpointed by then.
-  let cancelled = false;
-  let jobId = '';
-  const off = service.events.subscribe((e) => {
-    if (e.channel === 'job' && e.jobId === jobId && e.type === 'progress' && (e.layer ?? -1) >= 2 && !cancelled) {
-      cancelled = true;
-      void service.cancelJob(jobId);
-    }
-  });
-  const first = await service.startJob({ kind: 'slice', params });
-  jobId = first.jobId;
-  const firstEnd = await finish(first.jobId);
-  off();
+  const first = await sliceCancelledWhen(service, params, (e) => (e.layer ?? -1) >= 2);
+  const firstEnd = first.end;
   assert.equal(firstEnd.type, 'cancelled');
   const interrupted = await service.getRun(first.runId);
   assert.equal(interrupted.status, 'cancelled');
@@ -97,7 +65,10 @@ test('a slice job cancelled mid-way and resumed with resumeJob writes the same t
   assert.deepEqual(r2.layers.find((l) => l.layer === 1 && l.phase === 'attention')!.dims, { kept: 192, width: 256, tokens: 16 * 128 });
   assert.deepEqual(
     r2.metrics.filter((m) => m.name === 'd' || m.name === 'dense_params').map((m) => [m.name, m.value]),
-    [['d', 192], ['dense_params', 5_048_576]],
+    [
+      ['d', 192],
+      ['dense_params', 5_048_576],
+    ],
   );
   assert.ok(r2.modelId !== null && r2.modelId === r1.modelId, 'runs are linked to the dense model');
   assert.ok(r2.peakRss! > 0 && r2.ep === 'cpu');

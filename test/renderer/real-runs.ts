@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SliceStudioService } from '../../core/api/service';
-import type { RunDetail } from '../../core/api/contract';
+import type { JobInput, JobKind, RunDetail } from '../../core/api/contract';
 import { sharedModel } from '../shared';
 
 export const DENSE = sharedModel('tiny-llama');
@@ -27,13 +27,13 @@ export async function makeRealRuns(): Promise<RealRuns> {
   const saved = process.env.SLICE_STUDIO_DATA;
   process.env.SLICE_STUDIO_DATA = dir;
   const service = await SliceStudioService.create({ storeFile: join(dir, 'store.db'), hardware: { dataDir: dir, probeProviders: false } });
-  const run = async (kind: string, params: Record<string, unknown>): Promise<number> => {
+  const run = async <K extends JobKind>(kind: K, params: JobInput<K>): Promise<number> => {
     const { jobId, runId } = await service.startJob({ kind, params });
     const end = await service.runner.wait(jobId);
     if (end.type !== 'done') throw new Error(`${kind} run ${runId} ended ${end.type}: ${JSON.stringify(end)}`);
     return runId;
   };
-  const cal = { cal: 'wikitext2', nsamples: 8, seqlen: 64, sampling: 'first', seed: 1 };
+  const cal = { cal: 'wikitext2', nsamples: 8, seqlen: 64, sampling: 'first' as const, seed: 1 };
   const sliceOut = join(dir, 'tl-25');
   const uniformOut = join(dir, 'tl-u25');
   const slice = await run('slice', { model: DENSE, ratio: 0.25, out: sliceOut, ...cal });

@@ -29,7 +29,7 @@ test('synth from the CLI runs as a job and records the folder as the run\'s arti
   const out = join(dir, 'tiny');
   const r = await cli(['synth', '--config', config, '--out', out, '--layers', '2', '--shard-gb', '0.004', '--seed', '5', '--tokenizer', tinyLlama, '--json']);
   assert.equal(r.code, 0, r.err.join('\n'));
-  const done = r.lines.map((l) => JSON.parse(l)).find((e) => e.type === 'done');
+  const done = JSON.parse(r.lines.join('\n'));
   assert.equal(done.result.shards, 2);
   assert.equal(done.result.layers, 2);
   const { SliceStudioService } = await import('../../core/api/service');

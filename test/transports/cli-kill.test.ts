@@ -13,7 +13,24 @@ import { lockFileFor } from '../../core/files/folder-lock';
 import type { RunSummary } from '../../core/api/contract';
 
 const model = join(models, 'tiny-llama');
-const sliceArgs = (out: string) => ['slice', model, '--ratio', '0.25', '--nsamples', '4', '--seqlen', '128', '--sampling', 'first', '--seed', '0', '--batch-size', '2', '--out', out];
+const sliceArgs = (out: string) => [
+  'slice',
+  model,
+  '--ratio',
+  '0.25',
+  '--nsamples',
+  '4',
+  '--seqlen',
+  '128',
+  '--sampling',
+  'first',
+  '--seed',
+  '0',
+  '--batch-size',
+  '2',
+  '--out',
+  out,
+];
 
 test('a CLI slice killed with -9 at random points: runs become interrupted, a second slice into the folder is refused meanwhile, and runs resume writes the uninterrupted model', async () => {
   const data = mkdtempSync(join(tmpdir(), 'ss-cli-kill-'));
@@ -40,7 +57,12 @@ test('a CLI slice killed with -9 at random points: runs become interrupted, a se
       });
       assert.equal(r.code, null, `attempt ${k} finished before it was killed: ${r.err}`);
     }
-    assert.match(refused, new RegExp(`^1 slice-studio: ${out.replace(/[/.]/g, '\\$&')} is in use by run \\d+ \\(process \\d+\\): wait for it, cancel it, or choose another output$`));
+    assert.match(
+      refused,
+      new RegExp(
+        `^1 slice-studio: ${out.replace(/[/.]/g, '\\$&')} is in use by run \\d+ \\(process \\d+\\): wait for it, cancel it, or choose another output$`,
+      ),
+    );
 
     const runs = cliJson<RunSummary[]>(data, 'runs', '--kind', 'slice');
     assert.equal(runs.filter((r) => r.status === 'running' || r.status === 'queued').length, 0, JSON.stringify(runs.map((r) => [r.id, r.status])));
@@ -79,16 +101,17 @@ test('a CLI export killed with -9 leaves no partial file under its name, and the
           killWhen(child, () => existsSync(lockFileFor(file)), delay);
         }
       });
-      if (r.code === 0) rmSync(file); // finished before the kill landed: that point is the end, try again
+      if (r.code === 0)
+        rmSync(file); // finished before the kill landed: that point is the end, try again
       else if (existsSync(file)) {
         landedWhole.push(readFileSync(file));
         rmSync(file);
       }
     }
-    // export --json prints its events as JSON lines; the last is the end.
+    // export --json prints one document with the job's end status.
     const done = cli(data, ...args, '--json');
     assert.equal(done.code, 0, done.err);
-    assert.equal((JSON.parse(done.out.trim().split('\n').pop()!) as { type: string }).type, 'done');
+    assert.equal((JSON.parse(done.out) as { status: string }).status, 'done');
     const whole = readFileSync(file);
     for (const f of landedWhole) assert.ok(f.equals(whole), `a partial GGUF under the final name (${f.byteLength} of ${whole.byteLength} bytes)`);
     assert.deepEqual(temps(dirname(file)), []);

@@ -101,33 +101,42 @@ test('hardware --json reports the CPU, the probes and the chosen provider', () =
   assert.equal(h.disk.path, data);
 });
 
-test('fingerprint runs as a job: --json streams its events as JSON lines and the run is recorded', () => {
+test('fingerprint runs as a job: --json prints one document like every job command, and the run is recorded as a fingerprint run', () => {
   const r = cli('fingerprint', sharedModel('tiny-llama'), '--json');
   assert.equal(r.code, 0, r.err);
-  const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; jobId: string; result?: { bytes: number } });
-  assert.deepEqual(events.slice(0, 2).map((e) => e.type), ['queued', 'started']);
-  assert.ok(events.some((e) => e.type === 'progress'));
-  assert.equal(events.at(-1)!.type, 'done');
-  assert.equal(events.at(-1)!.result!.bytes, 10_409_986);
-  assert.equal(new Set(events.map((e) => e.jobId)).size, 1);
+  const doc = JSON.parse(r.out) as { runId: number; jobId: string; status: string; result: { bytes: number } };
+  assert.equal(doc.status, 'done');
+  assert.equal(doc.result.bytes, 10_409_986);
+  assert.ok(doc.jobId && doc.runId > 0);
+  const recorded = (JSON.parse(cli('runs', '--kind', 'fingerprint', '--json').out) as { id: number; kind: string }[]).map((x) => [x.id, x.kind]);
+  assert.deepEqual(recorded, [[doc.runId, 'fingerprint']]);
   const failed = cli('fingerprint', '/no/such/folder');
   assert.equal(failed.code, 1);
   assert.equal(failed.err, 'slice-studio: no such folder: /no/such/folder\n');
   const runs = JSON.parse(cli('runs', '--json').out) as { status: string; name: string }[];
-  assert.deepEqual(runs.slice(0, 2).map((x) => x.status), ['failed', 'done']);
+  assert.deepEqual(
+    runs.slice(0, 2).map((x) => x.status),
+    ['failed', 'done'],
+  );
 });
 
 test('help lists every command', () => {
   const r = cli('help');
   assert.equal(r.code, 0);
   const names = COMMANDS.map((c) => c.name);
-  for (const c of ['hardware', 'inspect', 'plan', 'slice', 'ppl', 'eval', 'bench', 'generate', 'demo', 'fingerprint', 'runs', 'serve', 'help']) assert.ok(names.includes(c), c);
+  for (const c of ['hardware', 'inspect', 'plan', 'slice', 'ppl', 'eval', 'bench', 'generate', 'demo', 'fingerprint', 'runs', 'serve', 'help'])
+    assert.ok(names.includes(c), c);
   for (const c of names) assert.match(r.out, new RegExp(`^  ${c}`, 'm'));
-  assert.deepEqual(JSON.parse(cli('help', '--json').out).map((c: { name: string }) => c.name), names);
+  assert.deepEqual(
+    JSON.parse(cli('help', '--json').out).map((c: { name: string }) => c.name),
+    names,
+  );
 });
 
 test('help fits a 100-column terminal', () => {
-  const long = cli('help').out.split('\n').filter((l) => l.length > 100);
+  const long = cli('help')
+    .out.split('\n')
+    .filter((l) => l.length > 100);
   assert.deepEqual(long, []);
 });
 

@@ -2,8 +2,8 @@
 // decode ms/token at batch 1 and a larger batch, and peak memory. Metrics carry the batch in `task`
 // ('batch 1', 'batch 8') so one chart can put batch sizes side by side.
 import { basename } from 'node:path';
-import { defineJob, type RunRecords } from '../registry';
-import { object, optional, positiveInteger, type Validator } from '../../base/validate';
+import { defineJob, paramsFrom, type RunRecords } from '../registry';
+import { object, optional, positiveInteger } from '../../base/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { BenchResult } from '../../eval/speed';
 import type { MetricInput } from '../../store/types';
@@ -28,15 +28,11 @@ const shape = object({
   ep: optional(executionProvider),
 });
 
-export const benchParams: Validator<BenchParams> = {
-  describe: 'speed bench parameters',
-  check(value, where) {
-    const p = shape.check(value, where);
-    inRange(`${where}.batch`, p.batch, 1, 1024);
-    inRange(`${where}.repeats`, p.repeats, 1, 100);
-    return { ...p, batch: p.batch ?? 8, ep: p.ep ?? 'cpu' };
-  },
-};
+export const benchParams = paramsFrom('speed bench parameters', shape, (p, where): BenchParams => {
+  inRange(`${where}.batch`, p.batch, 1, 1024);
+  inRange(`${where}.repeats`, p.repeats, 1, 100);
+  return { ...p, batch: p.batch ?? 8, ep: p.ep ?? 'cpu' };
+});
 
 export interface BenchJobResult extends Omit<BenchResult, 'model'> {
   model: ModelSummary;

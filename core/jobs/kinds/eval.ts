@@ -4,8 +4,8 @@
 // log-likelihoods as a JSON-lines artifact (`<dataDir>/runs/<runId>/items.jsonl` unless given).
 import { statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { defineJob, type RunRecords } from '../registry';
-import { array, boolean, literal, nonEmptyString, object, optional, positiveInteger, PayloadError, type Validator } from '../../base/validate';
+import { defineJob, paramsFrom, type RunRecords } from '../registry';
+import { array, boolean, literal, nonEmptyString, object, optional, positiveInteger, PayloadError } from '../../base/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { MetricInput } from '../../store/types';
 import { TASK_NAMES, type TaskName } from '../../eval/tasks/types';
@@ -47,18 +47,23 @@ const shape = object({
   baseline: optional(modelFolder),
 });
 
-export const evalParams: Validator<EvalParams> = {
-  describe: 'evaluation parameters',
-  check(value, where) {
-    const p = shape.check(value, where);
-    inRange(`${where}.pplSeqlen`, p.pplSeqlen, 2, 1 << 20);
-    const tasks = [...new Set(p.tasks ?? TASK_NAMES)];
-    if (tasks.length === 0 && !p.ppl) throw new PayloadError(`${where}.tasks is empty and ppl is off: nothing to evaluate`);
-    if (p.pplAllWindows && p.pplMaxWindows !== undefined) throw new PayloadError(`${where}: pplMaxWindows and pplAllWindows exclude each other`);
-    const w = p.ppl ? windowsParam({ maxWindows: p.pplMaxWindows, allWindows: p.pplAllWindows }) : {};
-    return { ...p, tasks, ppl: p.ppl ?? false, pplMaxWindows: w.maxWindows, ...(w.allWindows ? { pplAllWindows: true } : {}), pplSeqlen: p.pplSeqlen ?? DEFAULT_PPL_SEQLEN, ep: p.ep ?? 'cpu', ...(p.items ? { items: resolve(p.items) } : {}) };
-  },
-};
+export const evalParams = paramsFrom('evaluation parameters', shape, (p, where): EvalParams => {
+  inRange(`${where}.pplSeqlen`, p.pplSeqlen, 2, 1 << 20);
+  const tasks = [...new Set(p.tasks ?? TASK_NAMES)];
+  if (tasks.length === 0 && !p.ppl) throw new PayloadError(`${where}.tasks is empty and ppl is off: nothing to evaluate`);
+  if (p.pplAllWindows && p.pplMaxWindows !== undefined) throw new PayloadError(`${where}: pplMaxWindows and pplAllWindows exclude each other`);
+  const w = p.ppl ? windowsParam({ maxWindows: p.pplMaxWindows, allWindows: p.pplAllWindows }) : {};
+  return {
+    ...p,
+    tasks,
+    ppl: p.ppl ?? false,
+    pplMaxWindows: w.maxWindows,
+    ...(w.allWindows ? { pplAllWindows: true } : {}),
+    pplSeqlen: p.pplSeqlen ?? DEFAULT_PPL_SEQLEN,
+    ep: p.ep ?? 'cpu',
+    ...(p.items ? { items: resolve(p.items) } : {}),
+  };
+});
 
 export function defaultItemsPath(runId: number): string {
   return join(dataDir(), 'runs', String(runId), 'items.jsonl');
@@ -71,7 +76,16 @@ export interface EvalJobResult {
   limit: number | null;
   /** Mean of the tasks' primary metrics (the paper's average); null without tasks. */
   average: number | null;
-  ppl: { ppl: number; pplStderr: number; protocol: PplProtocol; tokens: number; windows: number; seqLen: number; tokensPerSecond: number; seconds: number } | null;
+  ppl: {
+    ppl: number;
+    pplStderr: number;
+    protocol: PplProtocol;
+    tokens: number;
+    windows: number;
+    seqLen: number;
+    tokensPerSecond: number;
+    seconds: number;
+  } | null;
   items: { path: string; bytes: number } | null;
   timings: Record<string, number>;
   ep: ExecutionProvider;
@@ -85,8 +99,24 @@ async function runEval(ctx: JobContext, p: EvalParams): Promise<Omit<EvalJobResu
   const timings: Record<string, number> = {};
   let ppl: EvalJobResult['ppl'] = null;
   if (p.ppl) {
-    const r = await runPerplexity(ctx, { model: p.model, dataset: 'wikitext2', seqlen: p.pplSeqlen, maxWindows: p.pplMaxWindows, allWindows: p.pplAllWindows, ep: p.ep });
-    ppl = { ppl: r.ppl, pplStderr: r.pplStderr, protocol: r.protocol, tokens: r.tokens, windows: r.windows, seqLen: r.seqLen, tokensPerSecond: r.tokensPerSecond, seconds: r.seconds };
+    const r = await runPerplexity(ctx, {
+      model: p.model,
+      dataset: 'wikitext2',
+      seqlen: p.pplSeqlen,
+      maxWindows: p.pplMaxWindows,
+      allWindows: p.pplAllWindows,
+      ep: p.ep,
+    });
+    ppl = {
+      ppl: r.ppl,
+      pplStderr: r.pplStderr,
+      protocol: r.protocol,
+      tokens: r.tokens,
+      windows: r.windows,
+      seqLen: r.seqLen,
+      tokensPerSecond: r.tokensPerSecond,
+      seconds: r.seconds,
+    };
     timings.ppl = r.seconds;
   }
   let tasks: TaskMetrics[] = [];
@@ -126,7 +156,13 @@ export const evalJob = defineJob({
             baselineRun: {
               kind: 'eval',
               name: `dense baseline: eval ${basename(r.baseline.model.folder)}`,
-              settings: { job: 'eval', model: r.baseline.model.folder, tasks: r.baseline.tasks.map((t) => t.task), limit: r.limit ?? undefined, ppl: r.ppl !== null },
+              settings: {
+                job: 'eval',
+                model: r.baseline.model.folder,
+                tasks: r.baseline.tasks.map((t) => t.task),
+                limit: r.limit ?? undefined,
+                ppl: r.ppl !== null,
+              },
               metrics: evalRecords(r.baseline).metrics ?? [],
             },
           }

@@ -3,7 +3,7 @@
 // (path, bytes, sha256, format, runtime); the verify run records both perplexities and whether the greedy
 // continuations agree.
 import { resolve } from 'node:path';
-import { defineJob, type RunRecords } from '../registry';
+import { defineJob, paramsFrom, type RunRecords } from '../registry';
 import { boolean, literal, nonEmptyString, object, optional, PayloadError, positiveInteger, string, type Validator } from '../../base/validate';
 import { pplProtocol, type PplProtocol } from '../../runtime/ppl-protocol';
 import { windowsParam } from './ppl';
@@ -118,21 +118,17 @@ const verifyShape: Validator<VerifyExportParams> = object({
   maxNewTokens: optional(positiveInteger),
 });
 
-export const verifyExportParams: Validator<VerifyExportParams> = {
-  describe: 'verification parameters',
-  check(value, where) {
-    const p = verifyShape.check(value, where);
-    if (p.allWindows && p.maxWindows !== undefined) throw new PayloadError(`${where}: maxWindows and allWindows exclude each other`);
-    return { ...p, ...windowsParam(p) };
-  },
-};
+export const verifyExportParams = paramsFrom('verification parameters', verifyShape, (p, where): VerifyExportParams => {
+  if (p.allWindows && p.maxWindows !== undefined) throw new PayloadError(`${where}: maxWindows and allWindows exclude each other`);
+  return { ...p, ...windowsParam(p) };
+});
 
 /** The protocol of a verification's perplexities (export and app score the same windows of WikiText-2 test). */
 const verifyProtocol = (r: VerifyResult): PplProtocol => pplProtocol('wikitext2', r.export.perplexity.seqLen, r.export.perplexity.windows);
 
 export const verifyExportJob = defineJob({
   kind: 'verify-export',
-  runKind: 'export',
+  runKind: 'verify',
   summary: 'Load an export in its runtime (onnxruntime, llama.cpp): perplexity and greedy text next to the app',
   params: verifyExportParams,
   describe: (p) => `verify ${base(p.path)}`,

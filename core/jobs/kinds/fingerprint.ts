@@ -8,9 +8,7 @@ export const fingerprintJob = defineJob({
   kind: 'fingerprint',
   // Reads files and hashes them: no model, little memory; it does not wait behind a slice.
   load: 'light',
-  // The store's run kinds are a closed list without a utility kind; hashing a folder is I/O-bound
-  // measuring work, so it is recorded as a bench run until the store grows a better kind.
-  runKind: 'bench',
+  runKind: 'fingerprint',
   summary: 'sha256 of every file in a model folder (streamed)',
   params: object({ path: nonEmptyString }),
   describe: (p) => `fingerprint ${p.path}`,

@@ -5,8 +5,8 @@
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { SamplingOptions } from '../../runtime/sampling';
 import type { PromptStyle } from '../../runtime/prompt';
-import { defineJob, type RunRecords } from '../registry';
-import { boolean, integer, literal, number, object, optional, PayloadError, positiveInteger, string, type Validator } from '../../base/validate';
+import { defineJob, paramsFrom, type RunRecords } from '../registry';
+import { boolean, integer, literal, number, object, optional, PayloadError, positiveInteger, string } from '../../base/validate';
 import type { MetricInput } from '../../store/types';
 import { executionProvider, inRange, modelFolder, RssPeak } from './common';
 
@@ -40,26 +40,22 @@ const shape = object({
   truncate: optional(literal('error', 'left')),
 });
 
-export const generateParams: Validator<GenerateParams> = {
-  describe: 'generation parameters',
-  check(value, where) {
-    const p = shape.check(value, where);
-    inRange(`${where}.maxNewTokens`, p.maxNewTokens, 1, 1 << 16);
-    inRange(`${where}.temperature`, p.temperature, 0, 10, false);
-    inRange(`${where}.seed`, p.seed, 0, 2 ** 32 - 1);
-    if (p.topP !== undefined && !(p.topP > 0 && p.topP <= 1)) throw new PayloadError(`${where}.topP must be in (0, 1] (got ${p.topP})`);
-    return {
-      ...p,
-      maxNewTokens: p.maxNewTokens ?? 64,
-      ep: p.ep ?? 'cpu',
-      temperature: p.temperature ?? 0,
-      topP: p.topP ?? 1,
-      seed: p.seed ?? 0,
-      chat: p.chat ?? true,
-      truncate: p.truncate ?? 'error',
-    };
-  },
-};
+export const generateParams = paramsFrom('generation parameters', shape, (p, where): GenerateParams => {
+  inRange(`${where}.maxNewTokens`, p.maxNewTokens, 1, 1 << 16);
+  inRange(`${where}.temperature`, p.temperature, 0, 10, false);
+  inRange(`${where}.seed`, p.seed, 0, 2 ** 32 - 1);
+  if (p.topP !== undefined && !(p.topP > 0 && p.topP <= 1)) throw new PayloadError(`${where}.topP must be in (0, 1] (got ${p.topP})`);
+  return {
+    ...p,
+    maxNewTokens: p.maxNewTokens ?? 64,
+    ep: p.ep ?? 'cpu',
+    temperature: p.temperature ?? 0,
+    topP: p.topP ?? 1,
+    seed: p.seed ?? 0,
+    chat: p.chat ?? true,
+    truncate: p.truncate ?? 'error',
+  };
+});
 
 /** One model's continuation. */
 export interface GeneratedText {
@@ -94,7 +90,8 @@ export const generateJob = defineJob({
   runKind: 'generate',
   summary: 'Text generation with a KV cache, greedy or sampled (dense or sliced model; two side by side with compare)',
   params: generateParams,
-  describe: (p) => `generate ${p.model.split(/[\\/]/).pop()}${p.compare ? ` vs ${p.compare.split(/[\\/]/).pop()}` : ''}: ${p.prompt.length > 30 ? `${p.prompt.slice(0, 30)}…` : p.prompt}`,
+  describe: (p) =>
+    `generate ${p.model.split(/[\\/]/).pop()}${p.compare ? ` vs ${p.compare.split(/[\\/]/).pop()}` : ''}: ${p.prompt.length > 30 ? `${p.prompt.slice(0, 30)}…` : p.prompt}`,
   modelPath: (p) => p.model,
   ep: (p) => p.ep,
   async run(ctx, p): Promise<GenerateJobResult> {
@@ -116,25 +113,24 @@ export const generateJob = defineJob({
         chat: p.chat,
         truncate: p.truncate,
         // The whole continuation so far, not a delta: a view that missed an event still shows the right text.
-        onText: (u) => ctx.progress({ phase: 'generate', data: { column: u.column, completion: u.completion, tokens: u.tokens, tokensPerSecond: u.tokensPerSecond } }),
+        onText: (u) =>
+          ctx.progress({ phase: 'generate', data: { column: u.column, completion: u.completion, tokens: u.tokens, tokensPerSecond: u.tokensPerSecond } }),
       },
       ctx,
     ).finally(() => rss.stop());
-    const [main, second] = rs.map(
-      (r, i): GeneratedText => ({
-        model: folders[i],
-        text: r.text,
-        completion: r.completion,
-        promptTokens: r.promptTokens,
-        newTokens: r.ids.length,
-        prefillSeconds: r.prefillSeconds,
-        decodeSeconds: r.decodeSeconds,
-        tokensPerSecond: r.tokensPerSecond,
-        style: r.style,
-        note: r.note,
-        truncated: r.truncated,
-      }),
-    );
+    const [main, second] = rs.map((r, i): GeneratedText => ({
+      model: folders[i],
+      text: r.text,
+      completion: r.completion,
+      promptTokens: r.promptTokens,
+      newTokens: r.ids.length,
+      prefillSeconds: r.prefillSeconds,
+      decodeSeconds: r.decodeSeconds,
+      tokensPerSecond: r.tokensPerSecond,
+      style: r.style,
+      note: r.note,
+      truncated: r.truncated,
+    }));
     return { ...main, prompt: p.prompt, sampling, compared: second ?? null, ep: p.ep, peakRssBytes: rss.stop() };
   },
   records: (r): RunRecords => ({

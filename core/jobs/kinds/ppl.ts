@@ -4,8 +4,8 @@
 // windows, seqlen and tokens/s as metrics.
 import { basename, resolve } from 'node:path';
 import type { JobContext } from '../../base/job-context';
-import { defineJob, type RunRecords } from '../registry';
-import { boolean, nonEmptyString, object, optional, PayloadError, positiveInteger, type Validator } from '../../base/validate';
+import { defineJob, paramsFrom, type RunRecords } from '../registry';
+import { boolean, nonEmptyString, object, optional, PayloadError, positiveInteger } from '../../base/validate';
 import { DEFAULT_PPL_SEQLEN, DEFAULT_PPL_WINDOWS, pplProtocol, protocolLabel, type PplProtocol } from '../../runtime/ppl-protocol';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { MetricInput } from '../../store/types';
@@ -39,16 +39,12 @@ const shape = object({
   baseline: optional(modelFolder),
 });
 
-export const pplParams: Validator<PplParams> = {
-  describe: 'perplexity parameters',
-  check(value, where) {
-    const p = shape.check(value, where);
-    inRange(`${where}.seqlen`, p.seqlen, 2, 1 << 20);
-    const dataset = p.dataset ?? 'wikitext2';
-    if (p.allWindows && p.maxWindows !== undefined) throw new PayloadError(`${where}: maxWindows and allWindows exclude each other`);
-    return { ...p, dataset: datasetSpec(dataset), seqlen: p.seqlen ?? DEFAULT_PPL_SEQLEN, ...windowsParam(p), ep: p.ep ?? 'cpu' };
-  },
-};
+export const pplParams = paramsFrom('perplexity parameters', shape, (p, where): PplParams => {
+  inRange(`${where}.seqlen`, p.seqlen, 2, 1 << 20);
+  const dataset = p.dataset ?? 'wikitext2';
+  if (p.allWindows && p.maxWindows !== undefined) throw new PayloadError(`${where}: maxWindows and allWindows exclude each other`);
+  return { ...p, dataset: datasetSpec(dataset), seqlen: p.seqlen ?? DEFAULT_PPL_SEQLEN, ...windowsParam(p), ep: p.ep ?? 'cpu' };
+});
 
 /** The default protocol's window count unless all windows (or another count) were asked for. */
 export function windowsParam(p: { maxWindows?: number; allWindows?: boolean }): { maxWindows?: number; allWindows?: boolean } {
@@ -81,7 +77,10 @@ export async function runPerplexity(ctx: JobContext, p: Omit<PplParams, 'model'>
     const { openDataset } = await import('../../data/open');
     rows = (await openDataset(p.dataset)).rows;
   }
-  const r = await perplexity({ model: source, rows, seqLen: p.seqlen, maxWindows: p.allWindows ? undefined : p.maxWindows ?? DEFAULT_PPL_WINDOWS, batch: p.batch, ep: p.ep }, ctx);
+  const r = await perplexity(
+    { model: source, rows, seqLen: p.seqlen, maxWindows: p.allWindows ? undefined : (p.maxWindows ?? DEFAULT_PPL_WINDOWS), batch: p.batch, ep: p.ep },
+    ctx,
+  );
   const protocol = pplProtocol(p.dataset, r.seqLen, r.windows, r.corpusWindows);
   ctx.log(`perplexity ${r.ppl.toFixed(3)} ± ${r.pplStderr.toFixed(3)} on ${protocolLabel(protocol)} (${r.tokensPerSecond.toFixed(0)} tokens/s)`);
   return { ...r, dataset: p.dataset, protocol, ep: p.ep };
@@ -97,7 +96,11 @@ export function pplMetrics(r: Pick<PplJobResult, 'ppl' | 'pplStderr' | 'protocol
   ];
 }
 
-const pplRunMetrics = (r: Omit<PplJobResult, 'baseline' | 'peakRssBytes'>): MetricInput[] => [...pplMetrics(r), ...modelMetrics(r.model), { name: 'seconds', value: r.seconds, unit: 's' }];
+const pplRunMetrics = (r: Omit<PplJobResult, 'baseline' | 'peakRssBytes'>): MetricInput[] => [
+  ...pplMetrics(r),
+  ...modelMetrics(r.model),
+  { name: 'seconds', value: r.seconds, unit: 's' },
+];
 
 export function modelMetrics(m: ModelSummary): MetricInput[] {
   return [
@@ -128,7 +131,14 @@ export const pplJob = defineJob({
     peakRss: r.peakRssBytes,
     ep: r.ep,
     ...(r.baseline
-      ? { baselineRun: { kind: 'ppl', name: `dense baseline: ppl ${basename(r.baseline.model.folder)}`, settings: { job: 'ppl', model: r.baseline.model.folder, dataset: r.dataset, seqlen: r.seqLen }, metrics: pplRunMetrics(r.baseline) } }
+      ? {
+          baselineRun: {
+            kind: 'ppl',
+            name: `dense baseline: ppl ${basename(r.baseline.model.folder)}`,
+            settings: { job: 'ppl', model: r.baseline.model.folder, dataset: r.dataset, seqlen: r.seqLen },
+            metrics: pplRunMetrics(r.baseline),
+          },
+        }
       : {}),
   }),
 });

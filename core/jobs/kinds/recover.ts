@@ -4,8 +4,8 @@
 // folder): the run hangs under the slice run that wrote its input, evaluations of its output hang under
 // it, and its loss curve is kept as one layer_stats row per step (phase 'train-loss', layer = step).
 import { basename, join, resolve } from 'node:path';
-import { defineJob, type RunRecords } from '../registry';
-import { literal, nonEmptyString, number, object, optional, positiveInteger, integer, array, type Validator } from '../../base/validate';
+import { defineJob, paramsFrom, type RunRecords } from '../registry';
+import { literal, nonEmptyString, number, object, optional, positiveInteger, integer, array } from '../../base/validate';
 import { dataDir } from '../../base/paths';
 import type { RecoverOptions, RecoverResult } from '../../recover/train';
 import { LORA_ROLES, type LoraRole } from '../../recover/lora';
@@ -15,7 +15,22 @@ import { inRange, modelFolder } from './common';
 export type RecoverParams = Omit<RecoverOptions, 'out' | 'roles'> & { out?: string; roles?: LoraRole[] };
 
 /** r 32 and α 10 as in the reference's RFT command (its README; its dropout 0.05 is not implemented), lr 2e-4 a common LoRA rate, far fewer steps than its 8,000 × 1024-token samples; warm-up ≤ steps/10. */
-export const RECOVER_DEFAULTS = { data: 'alpaca', rank: 32, alpha: 10, steps: 200, lr: 2e-4, warmup: 10, decay: 'cosine', batch: 4, accum: 1, seqlen: 256, clip: 1, weightDecay: 0, seed: 42, checkpointEvery: 25 } as const;
+export const RECOVER_DEFAULTS = {
+  data: 'alpaca',
+  rank: 32,
+  alpha: 10,
+  steps: 200,
+  lr: 2e-4,
+  warmup: 10,
+  decay: 'cosine',
+  batch: 4,
+  accum: 1,
+  seqlen: 256,
+  clip: 1,
+  weightDecay: 0,
+  seed: 42,
+  checkpointEvery: 25,
+} as const;
 
 const shape = object({
   model: modelFolder,
@@ -37,30 +52,26 @@ const shape = object({
   roles: optional(array(literal(...LORA_ROLES))),
 });
 
-export const recoverParams: Validator<RecoverParams> = {
-  describe: 'recovery fine-tuning parameters',
-  check(value, where) {
-    const p = shape.check(value, where);
-    inRange(`${where}.rank`, p.rank, 1, 4096);
-    inRange(`${where}.alpha`, p.alpha, 1e-6, 1e6, false);
-    inRange(`${where}.lr`, p.lr, 1e-12, 10, false);
-    inRange(`${where}.seqlen`, p.seqlen, 2, 1 << 16);
-    inRange(`${where}.warmup`, p.warmup, 0, 1e9);
-    inRange(`${where}.clip`, p.clip, 0, 1e9, false);
-    inRange(`${where}.weightDecay`, p.weightDecay, 0, 10, false);
-    const d = { ...RECOVER_DEFAULTS };
-    // A short run still gets most of its steps at the full rate: warm-up at most a tenth of them.
-    const warmup = p.warmup ?? Math.min(d.warmup, Math.floor((p.steps ?? d.steps) / 10));
-    return {
-      ...d,
-      ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)),
-      warmup,
-      model: p.model,
-      data: datasetSpec(p.data ?? d.data),
-      ...(p.out ? { out: resolve(p.out) } : {}),
-    } as RecoverParams;
-  },
-};
+export const recoverParams = paramsFrom('recovery fine-tuning parameters', shape, (p, where): RecoverParams => {
+  inRange(`${where}.rank`, p.rank, 1, 4096);
+  inRange(`${where}.alpha`, p.alpha, 1e-6, 1e6, false);
+  inRange(`${where}.lr`, p.lr, 1e-12, 10, false);
+  inRange(`${where}.seqlen`, p.seqlen, 2, 1 << 16);
+  inRange(`${where}.warmup`, p.warmup, 0, 1e9);
+  inRange(`${where}.clip`, p.clip, 0, 1e9, false);
+  inRange(`${where}.weightDecay`, p.weightDecay, 0, 10, false);
+  const d = { ...RECOVER_DEFAULTS };
+  // A short run still gets most of its steps at the full rate: warm-up at most a tenth of them.
+  const warmup = p.warmup ?? Math.min(d.warmup, Math.floor((p.steps ?? d.steps) / 10));
+  return {
+    ...d,
+    ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)),
+    warmup,
+    model: p.model,
+    data: datasetSpec(p.data ?? d.data),
+    ...(p.out ? { out: resolve(p.out) } : {}),
+  } as RecoverParams;
+});
 
 export const defaultRecoverOut = (model: string, runId: number): string => join(dataDir(), 'recovered', `${basename(model)}-rft-${runId}`);
 
@@ -78,7 +89,9 @@ export const recoverJob = defineJob({
     const { recoverModel } = await import('../../recover/train');
     if (!p.out) throw new Error('recover: the output folder was not filled in');
     const r = await recoverModel(ctx, { ...p, out: p.out });
-    ctx.log(`trained ${r.trainableParams.toLocaleString('en-US')} adapter parameters for ${r.steps} steps (loss ${r.firstLoss.toFixed(4)} → ${r.finalLoss.toFixed(4)}, ${r.tokensPerSecond.toFixed(0)} tokens/s); merged model in ${r.out}`);
+    ctx.log(
+      `trained ${r.trainableParams.toLocaleString('en-US')} adapter parameters for ${r.steps} steps (loss ${r.firstLoss.toFixed(4)} → ${r.finalLoss.toFixed(4)}, ${r.tokensPerSecond.toFixed(0)} tokens/s); merged model in ${r.out}`,
+    );
     return r;
   },
   records: (r): RunRecords => ({

@@ -13,8 +13,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../../base/job-context';
-import { defineJob, type RunRecords } from '../registry';
-import { boolean, literal, nonEmptyString, number, object, optional, positiveInteger, integer, PayloadError, type Validator } from '../../base/validate';
+import { defineJob, paramsFrom, type RunRecords } from '../registry';
+import { boolean, literal, nonEmptyString, number, object, optional, positiveInteger, integer, PayloadError } from '../../base/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { LayerStatInput, MetricInput } from '../../store/types';
 import type { LayerTiming, SignalStats } from '../../slicegpt/rotate-and-slice';
@@ -27,7 +27,10 @@ import { megabytes, predictSliceSize, weightBytes, type SizePrediction } from '.
 import { datasetSpec } from '../../data/datasets';
 
 /** The job's parameters: the slicer's own options (slice-model.ts) that a caller may set, as JSON. */
-export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume' | 'passDtype'> & {
+export type SliceParams = Pick<
+  SliceOptions,
+  'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume' | 'passDtype'
+> & {
   /** Output folder; by default `<dataDir>/slices/<model>-<ratio>-<runId>` (filled in when the run exists). */
   out?: string;
   rotation: NonNullable<SliceOptions['rotation']>;
@@ -43,7 +46,19 @@ export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsampl
 };
 
 /** The reference implementation's defaults (128 samples of 2048 tokens, random sampling, seed 42). */
-export const SLICE_DEFAULTS = { ratio: 0.25, cal: 'wikitext2', nsamples: 128, seqlen: 2048, sampling: 'random', seed: 42, round: 8, sliceHead: false, ep: 'cpu', resume: false, rotation: 'per-layer' } as const;
+export const SLICE_DEFAULTS = {
+  ratio: 0.25,
+  cal: 'wikitext2',
+  nsamples: 128,
+  seqlen: 2048,
+  sampling: 'random',
+  seed: 42,
+  round: 8,
+  sliceHead: false,
+  ep: 'cpu',
+  resume: false,
+  rotation: 'per-layer',
+} as const;
 
 const shape = object({
   model: modelFolder,
@@ -78,33 +93,33 @@ function maxPositions(folder: string): number | null {
   }
 }
 
-export const sliceParams: Validator<SliceParams> = {
-  describe: 'slicing parameters',
-  check(value, where) {
-    const p = shape.check(value, where);
-    inRange(`${where}.ratio`, p.ratio, 0, 0.99, false);
-    inRange(`${where}.seqlen`, p.seqlen, 2, 1 << 20);
-    inRange(`${where}.round`, p.round, 1, 4096);
-    inRange(`${where}.vramGb`, p.vramGb, 0, 1 << 20);
-    const cal = p.cal ?? SLICE_DEFAULTS.cal;
-    const ctx = maxPositions(p.model);
-    if (p.seqlen !== undefined && ctx !== null && p.seqlen > ctx) throw new PayloadError(`${where}.seqlen ${p.seqlen} exceeds the model's ${ctx} positions`);
-    refuseLarger(p.model, p.ratio ?? SLICE_DEFAULTS.ratio, p);
-    return {
-      ...SLICE_DEFAULTS,
-      seqlen: Math.min(SLICE_DEFAULTS.seqlen, ctx ?? SLICE_DEFAULTS.seqlen),
-      ...p,
-      cal: datasetSpec(cal).kind === 'file' ? resolve(cal) : cal,
-      ...(p.out ? { out: resolve(p.out) } : {}),
-    };
-  },
-};
+export const sliceParams = paramsFrom('slicing parameters', shape, (p, where): SliceParams => {
+  inRange(`${where}.ratio`, p.ratio, 0, 0.99, false);
+  inRange(`${where}.seqlen`, p.seqlen, 2, 1 << 20);
+  inRange(`${where}.round`, p.round, 1, 4096);
+  inRange(`${where}.vramGb`, p.vramGb, 0, 1 << 20);
+  const cal = p.cal ?? SLICE_DEFAULTS.cal;
+  const ctx = maxPositions(p.model);
+  if (p.seqlen !== undefined && ctx !== null && p.seqlen > ctx) throw new PayloadError(`${where}.seqlen ${p.seqlen} exceeds the model's ${ctx} positions`);
+  refuseLarger(p.model, p.ratio ?? SLICE_DEFAULTS.ratio, p);
+  return {
+    ...SLICE_DEFAULTS,
+    seqlen: Math.min(SLICE_DEFAULTS.seqlen, ctx ?? SLICE_DEFAULTS.seqlen),
+    ...p,
+    cal: datasetSpec(cal).kind === 'file' ? resolve(cal) : cal,
+    ...(p.out ? { out: resolve(p.out) } : {}),
+  };
+});
 
 /**
  * A slice must be smaller than its model: predicted from the exact shapes before any work, and refused
  * (one line: both sizes, why, the smallest ratio that shrinks it) unless `allowLarger`.
  */
-function refuseLarger(model: string, ratio: number, p: { round?: number; sliceHead?: boolean; rotation?: 'per-layer' | 'uniform'; dtype?: OutputDtype; allowLarger?: boolean }): void {
+function refuseLarger(
+  model: string,
+  ratio: number,
+  p: { round?: number; sliceHead?: boolean; rotation?: 'per-layer' | 'uniform'; dtype?: OutputDtype; allowLarger?: boolean },
+): void {
   if (p.allowLarger) return;
   let s: SizePrediction;
   try {
@@ -165,7 +180,9 @@ async function activationBudget(vramGb: number | undefined): Promise<number> {
 }
 
 async function hashFolder(ctx: JobContext, folder: string): Promise<SliceArtifact> {
-  const names = readdirSync(folder).filter((f) => !f.startsWith('.')).sort();
+  const names = readdirSync(folder)
+    .filter((f) => !f.startsWith('.'))
+    .sort();
   let bytes = 0;
   for (const f of names) bytes += statSync(join(folder, f)).size;
   const hash = createHash('sha256');
@@ -184,8 +201,20 @@ export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJo
   const rss = new RssPeak();
   const deviceBudgetBytes = p.ep === 'cpu' ? undefined : await activationBudget(p.vramGb);
   const r = await sliceModel(ctx, {
-    model: p.model, ratio: p.ratio, cal: p.cal, nsamples: p.nsamples, seqlen: p.seqlen, sampling: p.sampling, seed: p.seed,
-    round: p.round, sliceHead: p.sliceHead, out: p.out, ep: p.ep, resume: p.resume, batchSize: p.batchSize, rotation: p.rotation,
+    model: p.model,
+    ratio: p.ratio,
+    cal: p.cal,
+    nsamples: p.nsamples,
+    seqlen: p.seqlen,
+    sampling: p.sampling,
+    seed: p.seed,
+    round: p.round,
+    sliceHead: p.sliceHead,
+    out: p.out,
+    ep: p.ep,
+    resume: p.resume,
+    batchSize: p.batchSize,
+    rotation: p.rotation,
     ...(p.dtype ? { dtype: p.dtype } : {}),
     ...(deviceBudgetBytes ? { deviceBudgetBytes } : {}),
     ...(p.passDtype ? { passDtype: p.passDtype } : {}),
@@ -197,8 +226,20 @@ export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJo
   const mb = `${megabytes(sizes.slicedBytes)} of ${sizes.dtype} weights (the model: ${megabytes(sizes.denseBytes)})`;
   ctx.log(sizes.slicedBytes < sizes.denseBytes ? `wrote ${mb}` : `warning: the slice is not smaller than the model: ${mb}`);
   return {
-    out: r.out, ratio: p.ratio, d: r.d, hiddenSize: r.schedule.hiddenSize, layers: r.schedule.layers, dense, sliced, artifact, sizes,
-    stats: r.stats, timings: r.timings, resumedAt: r.resumedAt, seconds: r.seconds, ep: p.ep,
+    out: r.out,
+    ratio: p.ratio,
+    d: r.d,
+    hiddenSize: r.schedule.hiddenSize,
+    layers: r.schedule.layers,
+    dense,
+    sliced,
+    artifact,
+    sizes,
+    stats: r.stats,
+    timings: r.timings,
+    resumedAt: r.resumedAt,
+    seconds: r.seconds,
+    ep: p.ep,
     peakRssBytes: rss.stop(),
   };
 }

@@ -2,7 +2,7 @@
 // Recorded as an 'export' run (the store's run kinds are a closed list; like an export it writes a model
 // folder, kept as the run's artifact).
 import { resolve } from 'node:path';
-import { defineJob, type RunRecords } from '../registry';
+import { defineJob, paramsFrom, type RunRecords } from '../registry';
 import { boolean, integer, literal, nonEmptyString, number, object, optional, positiveInteger, type Validator } from '../../base/validate';
 import type { SynthOptions, SynthResult } from '../../synth/synth';
 import { inRange } from './common';
@@ -22,19 +22,15 @@ const shape = object({
   threads: optional(integer),
 });
 
-export const synthParams: Validator<SynthOptions> = {
-  describe: 'synth parameters',
-  check(value, where) {
-    const p = shape.check(value, where);
-    inRange(`${where}.shardGb`, p.shardGb, 0.001, 1e4, false);
-    return p;
-  },
-};
+export const synthParams = paramsFrom('synth parameters', shape, (p, where): SynthOptions => {
+  inRange(`${where}.shardGb`, p.shardGb, 0.001, 1e4, false);
+  return p;
+});
 
 export const synthJob = defineJob({
   kind: 'synth',
   runKind: 'export',
-  summary: 'A Hugging Face folder of random weights with a published config\'s shapes (sharded bf16/f16 safetensors)',
+  summary: "A Hugging Face folder of random weights with a published config's shapes (sharded bf16/f16 safetensors)",
   params: synthParams,
   describe: (p) => `synth ${p.config.split(/[\\/]/).pop()}${p.layers ? ` (${p.layers} layers)` : ''}`,
   outputs: (p) => [p.out],

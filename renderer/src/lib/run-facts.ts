@@ -61,7 +61,13 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : nul
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
 
-export const baseName = (p: string | null): string => (p ? p.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? p : '—');
+export const baseName = (p: string | null): string =>
+  p
+    ? (p
+        .replace(/[\\/]+$/, '')
+        .split(/[\\/]/)
+        .pop() ?? p)
+    : '—';
 
 export function isPerplexity(m: Pick<MetricRow, 'name' | 'task'>): boolean {
   // A verify-export run's `ppl_relative_difference` is a ratio of perplexities, not one.
@@ -115,7 +121,7 @@ export function factsOf(r: RunDetail, all: RunDetail[] = []): RunFacts {
   const own = ownNumbers(r, all);
   const ownTaskMetrics = Object.values(own.tasks).flat();
   // A verify-export run has no plain `ppl`: its export perplexity (with its protocol) is what it measured.
-  const ppl = own.ppl ?? (r.kind === 'export' ? r.metrics.find(isPerplexity) ?? null : null);
+  const ppl = own.ppl ?? (r.kind === 'verify' ? (r.metrics.find(isPerplexity) ?? null) : null);
   const primary = primaryMetrics(ownTaskMetrics);
   const tasks = Object.fromEntries(Object.entries(primary).map(([t, m]) => [t, m.value]));
   const base = baselineOf(r, all);
@@ -157,8 +163,8 @@ export function factsOf(r: RunDetail, all: RunDetail[] = []): RunFacts {
           avgAccuracy: sameTasks ? Object.keys(primary).reduce((a, t) => a + baseTasks[t].value, 0) / Object.keys(primary).length : null,
         }
       : null,
-    bytes: r.kind === 'slice' ? r.metrics.find((m) => m.name === 'bytes' && m.task === null)?.value ?? null : null,
-    denseBytes: r.kind === 'slice' ? r.metrics.find((m) => m.name === 'dense_bytes' && m.task === null)?.value ?? null : null,
+    bytes: r.kind === 'slice' ? (r.metrics.find((m) => m.name === 'bytes' && m.task === null)?.value ?? null) : null,
+    denseBytes: r.kind === 'slice' ? (r.metrics.find((m) => m.name === 'dense_bytes' && m.task === null)?.value ?? null) : null,
     seconds: seconds(r),
     peakRss: r.peakRss ?? num(result['peakRssBytes']),
     phases: r.phases.map((p) => ({ phase: p.phase, seconds: p.seconds })),
@@ -181,7 +187,8 @@ export const fmt = {
   ratio: (v: number | null) => (v === null ? '—' : `${+(v * 100).toFixed(1)} %`),
   ppl: (v: number | null) => (v === null ? '—' : v.toFixed(2)),
   /** "201.70 ± 3.12" */
-  pplErr: (v: number | null, se: number | null) => (v === null ? '—' : se === null || !Number.isFinite(se) ? v.toFixed(2) : `${v.toFixed(2)} ± ${se.toFixed(2)}`),
+  pplErr: (v: number | null, se: number | null) =>
+    v === null ? '—' : se === null || !Number.isFinite(se) ? v.toFixed(2) : `${v.toFixed(2)} ± ${se.toFixed(2)}`,
   /** Slice − dense perplexity, "+16.72 ± 4.80". */
   pplDelta: (a: Measured | null, b: Measured | null) => (a && b ? signed(difference(a, b), 2) : '—'),
   /** Slice − dense accuracy in percentage points, "−2.0 ± 6.9 pp". */

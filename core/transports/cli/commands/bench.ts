@@ -1,8 +1,7 @@
-import type { BenchJobResult } from '../../../jobs/kinds/bench';
 import { intFlag } from '../args';
 import type { Command } from '../command';
 import { epFlag, oneModel } from './shared/flags';
-import { followJob, jobJson } from './shared/follow-job';
+import { runJobCommand } from './shared/follow-job';
 import { bytes, fmt, params, table } from './shared/format';
 
 export const bench: Command = {
@@ -20,22 +19,16 @@ export const bench: Command = {
       repeats: intFlag(ctx.args, 'repeats', 1, 100),
       ep: epFlag(ctx),
     };
-    const service = await ctx.service();
-    const f = await followJob(ctx, () => service.startJob({ kind: 'bench', params: p }));
-    if (ctx.json) ctx.out(jobJson(f));
-    else if (f.code === 0) {
-      const r = f.result as BenchJobResult;
-      ctx.out(
-        [
-          table(
-            ['batch', 'prefill tokens/s', 'decode ms/token', 'decode tokens/s'],
-            r.results.map((b) => [String(b.batch), fmt(b.prefill.tokensPerSecond, 0), fmt(b.decode.msPerToken, 2), fmt(b.decode.tokensPerSecond, 0)]),
-          ),
-          `prompt ${r.promptTokens} tokens, ${r.newTokens} new tokens, median of ${r.repeats}; peak memory ${bytes(r.peakRssBytes)}; ` +
-            `d = ${r.model.d}, ${params(r.model.params)} parameters on ${r.ep} — run ${f.runId}`,
-        ].join('\n'),
-      );
-    }
+    const f = await runJobCommand(ctx, 'bench', p, (r, f) =>
+      [
+        table(
+          ['batch', 'prefill tokens/s', 'decode ms/token', 'decode tokens/s'],
+          r.results.map((b) => [String(b.batch), fmt(b.prefill.tokensPerSecond, 0), fmt(b.decode.msPerToken, 2), fmt(b.decode.tokensPerSecond, 0)]),
+        ),
+        `prompt ${r.promptTokens} tokens, ${r.newTokens} new tokens, median of ${r.repeats}; peak memory ${bytes(r.peakRssBytes)}; ` +
+          `d = ${r.model.d}, ${params(r.model.params)} parameters on ${r.ep} — run ${f.runId}`,
+      ].join('\n'),
+    );
     return f.code;
   },
 };

@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
 import { dataDir } from '../../../base/paths';
-import type { ExportJobResult } from '../../../jobs/kinds/export';
 import type { GgufExportResult } from '../../../export/gguf/index';
 import { stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
-import { runJobFromCli } from '../run-job';
+import { runJobCommand } from './shared/follow-job';
+import { choiceFlag } from './shared/flags';
 import { cliCommand } from '../invocation';
 import { checkOllamaName, type HandoffResult } from '../../../export/handoff/index';
 import { protocolLabel } from '../../../runtime/ppl-protocol';
@@ -48,11 +48,9 @@ export const exportCommand: Command = {
     const [model, extra] = ctx.args.positionals;
     if (!model) throw new UsageError('export needs a model folder (dense or sliced)');
     if (extra) throw new UsageError(`export takes one model folder, got also "${extra}"`);
-    const format = stringFlag(ctx.args, 'format');
+    const format = choiceFlag(ctx, 'format', FORMATS);
     if (!format) throw new UsageError(`export needs --format (${FORMATS.join(', ')})`);
-    if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
-    const dtype = stringFlag(ctx.args, 'dtype');
-    if (dtype !== undefined && !(DTYPES as readonly string[]).includes(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}`);
+    const dtype = choiceFlag(ctx, 'dtype', DTYPES);
     // Without --out, into the data folder (as a slice without --out goes to <data folder>/slices).
     const out = stringFlag(ctx.args, 'out') ?? join(dataDir(), 'exports', exportName(model, format, dtype));
     const ollama = stringFlag(ctx.args, 'ollama');
@@ -69,25 +67,21 @@ export const exportCommand: Command = {
       ...(ollama !== undefined ? { ollama } : {}),
       ...(ctx.args.flags.has('lmstudio') ? { lmstudio: true } : {}),
     };
-    const { code, result } = await runJobFromCli(ctx, 'export', params);
-    const failed = code === 0 ? (result as ExportJobResult).handoff?.ollama : undefined;
+    const f = await runJobCommand(ctx, 'export', params, (r) =>
+      [
+        `${r.format} (${r.dtype}) written to ${r.path}: ${mib(r.bytes)} in ${r.seconds.toFixed(1)} s`,
+        ...r.files.map((f) => `  ${f.name.padEnd(28)} ${mib(f.bytes).padStart(11)}`),
+        ...ggufTypeLines(r.details),
+        `sha256 ${r.sha256}`,
+        `loads in: ${r.runtime}`,
+        ...(r.llamaCpp ? [`llama.cpp perplexity ${r.llamaCpp.ppl.toFixed(3)} on ${protocolLabel(r.llamaCpp.protocol)} (${r.llamaCpp.seconds.toFixed(1)} s)`] : []),
+        ...(r.handoff ? handoffLines(r.handoff) : []),
+        `check it: ${cliCommand()} verify-export ${r.path}`,
+      ].join('\n'),
+    );
+    const failed = f.result?.handoff?.ollama;
     // ollama's own failure, in one line; the export itself is written and recorded.
     if (failed?.status === 'failed') ctx.err(failed.message);
-    if (code === 0 && !ctx.json) {
-      const r = result as ExportJobResult;
-      ctx.out(
-        [
-          `${r.format} (${r.dtype}) written to ${r.path}: ${mib(r.bytes)} in ${r.seconds.toFixed(1)} s`,
-          ...r.files.map((f) => `  ${f.name.padEnd(28)} ${mib(f.bytes).padStart(11)}`),
-          ...ggufTypeLines(r.details),
-          `sha256 ${r.sha256}`,
-          `loads in: ${r.runtime}`,
-          ...(r.llamaCpp ? [`llama.cpp perplexity ${r.llamaCpp.ppl.toFixed(3)} on ${protocolLabel(r.llamaCpp.protocol)} (${r.llamaCpp.seconds.toFixed(1)} s)`] : []),
-          ...(r.handoff ? handoffLines(r.handoff) : []),
-          `check it: ${cliCommand()} verify-export ${r.path}`,
-        ].join('\n'),
-      );
-    }
-    return failed?.status === 'failed' ? 1 : code;
+    return failed?.status === 'failed' ? 1 : f.code;
   },
 };

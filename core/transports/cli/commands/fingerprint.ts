@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
-import type { Fingerprint } from '../../../base/folder-hash';
 import { UsageError } from '../args';
 import type { Command } from '../command';
-import { runJobFromCli } from '../run-job';
+import { runJobCommand } from './shared/follow-job';
 
 export const fingerprint: Command = {
   name: 'fingerprint',
@@ -11,11 +10,9 @@ export const fingerprint: Command = {
   async run(ctx) {
     const [path] = ctx.args.positionals;
     if (!path) throw new UsageError('fingerprint needs a model folder');
-    const { code, result } = await runJobFromCli(ctx, 'fingerprint', { path: resolve(path) });
-    if (code === 0 && !ctx.json) {
-      const f = result as Fingerprint;
-      ctx.out([`${f.digest}  (${f.files.length} files, ${f.bytes} bytes)`, ...f.files.map((x) => `${x.sha256}  ${x.name}`)].join('\n'));
-    }
-    return code;
+    const f = await runJobCommand(ctx, 'fingerprint', { path: resolve(path) }, (r) =>
+      [`${r.digest}  (${r.files.length} files, ${r.bytes} bytes)`, ...r.files.map((x) => `${x.sha256}  ${x.name}`)].join('\n'),
+    );
+    return f.code;
   },
 };

@@ -1,8 +1,8 @@
-import type { GenerateJobResult, GeneratedText } from '../../../jobs/kinds/generate';
+import type { GeneratedText } from '../../../jobs/kinds/generate';
 import { intFlag, stringFlag, UsageError } from '../args';
 import type { CliContext, Command } from '../command';
 import { choiceFlag, epFlag, numberFlag, oneModel } from './shared/flags';
-import { followJob, jobJson } from './shared/follow-job';
+import { runJobCommand } from './shared/follow-job';
 import { fmt } from './shared/format';
 import { resolve } from 'node:path';
 
@@ -15,7 +15,11 @@ function models(ctx: CliContext): { model: string; compare?: string } {
   return { model: resolve(a), compare: resolve(b) };
 }
 
-const folderName = (p: string) => p.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? p;
+const folderName = (p: string) =>
+  p
+    .replace(/[\\/]+$/, '')
+    .split(/[\\/]/)
+    .pop() ?? p;
 const speed = (r: GeneratedText) => `${r.newTokens} tokens, ${fmt(r.tokensPerSecond, 1)} tokens/s`;
 
 export const generate: Command = {
@@ -38,23 +42,23 @@ export const generate: Command = {
       chat: ctx.args.flags.has('raw') ? false : undefined,
       truncate: choiceFlag(ctx, 'truncate', ['error', 'left'] as const),
     };
-    const service = await ctx.service();
-    const f = await followJob(ctx, () => service.startJob({ kind: 'generate', params }));
-    if (ctx.json) ctx.out(jobJson(f));
-    else if (f.code === 0) {
-      const r = f.result as GenerateJobResult;
+    const f = await runJobCommand(ctx, 'generate', params, (r, f) => {
       if (!r.compared) {
-        ctx.out(r.text);
         ctx.err(`${speed(r)} on ${r.ep} (${r.note}) — run ${f.runId}`);
-      } else {
-        for (const [label, c] of [['A', r as GeneratedText], ['B', r.compared]] as const) {
-          ctx.out(`── ${label}: ${folderName(c.model)} (${c.note})`);
-          ctx.out(c.text);
-        }
-        const ratio = r.tokensPerSecond > 0 ? ` — B/A ${fmt(r.compared.tokensPerSecond / r.tokensPerSecond, 2)}×` : '';
-        ctx.err(`A ${folderName(r.model)}: ${speed(r)}; B ${folderName(r.compared.model)}: ${speed(r.compared)}${ratio}, decoded in turn on ${r.ep} — run ${f.runId}`);
+        return r.text;
       }
-    }
+      const lines: string[] = [];
+      for (const [label, c] of [
+        ['A', r as GeneratedText],
+        ['B', r.compared],
+      ] as const)
+        lines.push(`── ${label}: ${folderName(c.model)} (${c.note})`, c.text);
+      const ratio = r.tokensPerSecond > 0 ? ` — B/A ${fmt(r.compared.tokensPerSecond / r.tokensPerSecond, 2)}×` : '';
+      ctx.err(
+        `A ${folderName(r.model)}: ${speed(r)}; B ${folderName(r.compared.model)}: ${speed(r.compared)}${ratio}, decoded in turn on ${r.ep} — run ${f.runId}`,
+      );
+      return lines.join('\n');
+    });
     return f.code;
   },
 };

@@ -1,8 +1,7 @@
-import type { PplJobResult } from '../../../jobs/kinds/ppl';
 import { intFlag, stringFlag } from '../args';
 import type { Command } from '../command';
 import { epFlag, oneModel } from './shared/flags';
-import { followJob, jobJson } from './shared/follow-job';
+import { runJobCommand } from './shared/follow-job';
 import { fmt, params } from './shared/format';
 import { denseLines } from './shared/dense-lines';
 import { protocolLabel } from '../../../runtime/ppl-protocol';
@@ -24,19 +23,14 @@ export const ppl: Command = {
       ep: epFlag(ctx),
     };
     const service = await ctx.service();
-    const f = await followJob(ctx, () => service.startJob({ kind: 'ppl', params: params_ }));
-    if (ctx.json) ctx.out(jobJson(f));
-    else if (f.code === 0) {
-      const r = f.result as PplJobResult;
+    const f = await runJobCommand(ctx, 'ppl', params_, async (r, f) => {
       const [run] = await service.compareRuns([f.runId]);
-      ctx.out(
-        [
-          `perplexity ${fmt(r.ppl)} ± ${fmt(r.pplStderr)}  (${protocolLabel(r.protocol)}; ` +
-            `${fmt(r.tokensPerSecond, 0)} tokens/s on ${r.ep}; d = ${r.model.d}, ${params(r.model.params)} parameters) — run ${f.runId}`,
-          ...denseLines(run),
-        ].join('\n'),
-      );
-    }
+      return [
+        `perplexity ${fmt(r.ppl)} ± ${fmt(r.pplStderr)}  (${protocolLabel(r.protocol)}; ` +
+          `${fmt(r.tokensPerSecond, 0)} tokens/s on ${r.ep}; d = ${r.model.d}, ${params(r.model.params)} parameters) — run ${f.runId}`,
+        ...denseLines(run),
+      ].join('\n');
+    });
     return f.code;
   },
 };

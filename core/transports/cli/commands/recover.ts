@@ -1,8 +1,7 @@
-import type { RecoverResult } from '../../../recover/train';
 import { intFlag, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
 import { choiceFlag, numberFlag, oneModel } from './shared/flags';
-import { followJob, jobJson } from './shared/follow-job';
+import { runJobCommand } from './shared/follow-job';
 import { seconds } from './shared/format';
 import { cliCommand } from '../invocation';
 
@@ -38,22 +37,19 @@ export const recover: Command = {
       seed: intFlag(ctx.args, 'seed', -(2 ** 31), 2 ** 31 - 1),
       checkpointEvery: intFlag(ctx.args, 'checkpoint-every', 1, 1 << 30),
     };
-    const service = await ctx.service();
-    const f = await followJob(ctx, () => service.startJob({ kind: 'recover', params: p }), {
-      cancelHint: async () => `the last checkpoint is kept in ${out}/.recover; the same command continues from it`,
-    });
-    if (ctx.json) ctx.out(jobJson(f));
-    else if (f.code === 0) {
-      const r = f.result as RecoverResult;
-      ctx.out(
+    const f = await runJobCommand(
+      ctx,
+      'recover',
+      p,
+      (r, f) =>
         [
           `recovered ${model}: ${r.steps} steps${r.resumedFrom ? ` (resumed at ${r.resumedFrom})` : ''}, loss ${r.firstLoss.toFixed(4)} → ${r.finalLoss.toFixed(4)}, ` +
             `${r.trainableParams.toLocaleString('en-US')} adapter parameters, ${r.tokensPerSecond.toFixed(0)} training tokens/s, ${seconds(r.seconds)} — run ${f.runId}`,
           `merged model in ${r.out}, adapters in ${r.adapters}`,
           `evaluate it: ${cliCommand()} eval ${r.out} --ppl`,
         ].join('\n'),
-      );
-    }
+      { cancelHint: async () => `the last checkpoint is kept in ${out}/.recover; the same command continues from it` },
+    );
     return f.code;
   },
 };

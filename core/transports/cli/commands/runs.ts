@@ -1,4 +1,4 @@
-import type { ComparedRun, RunDetail, RunKind, RunStatus, RunSummary } from '../../../api/contract';
+import type { ComparedRun, RunDetail, RunStatus, RunSummary } from '../../../api/contract';
 import type { SliceStudioService } from '../../../api/service';
 import { formatComparison } from '../../../demo/comparison';
 import { intFlag, stringFlag, UsageError } from '../args';
@@ -6,9 +6,9 @@ import type { CliContext, Command } from '../command';
 import { bytes, fmt, pct, table as grid } from './shared/format';
 import { followJob, jobJson } from './shared/follow-job';
 import { protocolLabel } from '../../../runtime/ppl-protocol';
+import { RUN_KINDS } from '../../../store/types';
 
 const STATUSES: RunStatus[] = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'];
-const KINDS: RunKind[] = ['slice', 'ppl', 'eval', 'bench', 'export', 'generate'];
 
 function took(r: RunSummary): string {
   if (!r.startedAt || !r.finishedAt) return '';
@@ -28,7 +28,10 @@ function table(runs: RunSummary[]): string {
   const head = ['id', 'status', 'kind', 'started', 'took', 'name'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }
 
@@ -45,14 +48,30 @@ function runId(word: string | undefined, what: string): number {
 
 /** One run in full: what it was, its numbers, where its time went, what it wrote. */
 export function formatRun(r: RunDetail): string {
-  const out = [`run ${r.id}: ${r.name}`, `  ${r.kind}, ${r.status}${r.error ? ` — ${r.error}` : ''}${took(r) ? `, ${took(r)}` : ''}${r.ep ? ` on ${r.ep}` : ''}${r.peakRss ? `, peak memory ${bytes(r.peakRss)}` : ''}`];
+  const out = [
+    `run ${r.id}: ${r.name}`,
+    `  ${r.kind}, ${r.status}${r.error ? ` — ${r.error}` : ''}${took(r) ? `, ${took(r)}` : ''}${r.ep ? ` on ${r.ep}` : ''}${r.peakRss ? `, peak memory ${bytes(r.peakRss)}` : ''}`,
+  ];
   if (r.parentRunId) out.push(`  parent run ${r.parentRunId}`);
-  if (r.kind === 'slice' && (r.status === 'interrupted' || r.status === 'cancelled' || r.status === 'failed')) out.push(`  continue it from its checkpoint: slice-studio runs resume ${r.id}`);
+  if (r.kind === 'slice' && (r.status === 'interrupted' || r.status === 'cancelled' || r.status === 'failed'))
+    out.push(`  continue it from its checkpoint: slice-studio runs resume ${r.id}`);
   const settings = Object.entries(r.settings).filter(([k]) => k !== 'job' && k !== 'modelPath');
   if (settings.length) out.push('', 'settings:', ...settings.map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
   if (r.metrics.length) {
     const isShare = (n: string) => n === 'acc' || n === 'acc_norm' || n === 'average' || n === 'kept_variance_mean';
-    out.push('', grid(['metric', 'task', 'value', '± stderr', 'measured on'], r.metrics.map((m) => [m.name, m.task ?? '', isShare(m.name) ? pct(m.value) : fmt(m.value), m.stderr === null ? '' : isShare(m.name) ? pct(m.stderr) : fmt(m.stderr), m.protocol ? protocolLabel(m.protocol) : ''])));
+    out.push(
+      '',
+      grid(
+        ['metric', 'task', 'value', '± stderr', 'measured on'],
+        r.metrics.map((m) => [
+          m.name,
+          m.task ?? '',
+          isShare(m.name) ? pct(m.value) : fmt(m.value),
+          m.stderr === null ? '' : isShare(m.name) ? pct(m.stderr) : fmt(m.stderr),
+          m.protocol ? protocolLabel(m.protocol) : '',
+        ]),
+      ),
+    );
   }
   if (r.phases.length) out.push('', phaseSummary(r.phases));
   const signals = r.layers.filter((l) => l.keptVariance !== null);
@@ -64,12 +83,19 @@ export function formatRun(r: RunDetail): string {
         ['layer', 'signal', 'kept', 'kept variance', 'pca s'],
         signals.map((l) => {
           const dims = l.dims as { kept?: number; width?: number } | null;
-          return [l.layer < 0 ? 'emb' : String(l.layer), l.phase, dims?.kept !== undefined ? `${dims.kept}/${dims.width}` : '', pct(l.keptVariance, 2), fmt(secs(l.layer, 'pca') ?? null, 2)];
+          return [
+            l.layer < 0 ? 'emb' : String(l.layer),
+            l.phase,
+            dims?.kept !== undefined ? `${dims.kept}/${dims.width}` : '',
+            pct(l.keptVariance, 2),
+            fmt(secs(l.layer, 'pca') ?? null, 2),
+          ];
         }),
       ),
     );
   }
-  for (const a of r.artifacts) out.push('', `artifact (${a.kind}, ${a.format}${a.bytes ? `, ${bytes(a.bytes)}` : ''}): ${a.path}${a.sha256 ? `\n  sha256 ${a.sha256}` : ''}`);
+  for (const a of r.artifacts)
+    out.push('', `artifact (${a.kind}, ${a.format}${a.bytes ? `, ${bytes(a.bytes)}` : ''}): ${a.path}${a.sha256 ? `\n  sha256 ${a.sha256}` : ''}`);
   return out.join('\n');
 }
 
@@ -120,11 +146,11 @@ async function resume(ctx: CliContext): Promise<number> {
   const [, id, extra] = ctx.args.positionals;
   if (extra) throw new UsageError('runs resume takes one run id');
   const service = await ctx.service();
-  const f = await followJob(ctx, () => service.resumeJob(runId(id, 'runs resume')), {
+  const f = await followJob(ctx, 'slice', () => service.resumeJob(runId(id, 'runs resume')), {
     cancelHint: async () => `the checkpoint is kept; continue with: slice-studio runs resume ${id}`,
   });
   if (ctx.json) ctx.out(jobJson(f));
-  else if (f.code === 0) ctx.out(`run ${id} continued as run ${f.runId}: ${(f.result as { out?: string } | undefined)?.out ?? 'done'}`);
+  else if (f.code === 0) ctx.out(`run ${id} continued as run ${f.runId}: ${f.result?.out ?? 'done'}`);
   return f.code;
 }
 
@@ -148,9 +174,11 @@ export const runs: Command = {
     if (sub === 'compare') return compare(ctx);
     if (sub === 'resume') return resume(ctx);
     if (sub !== undefined) throw new UsageError(`unknown runs subcommand "${sub}" (use show <id>, compare <id> <id>… or resume <id>)`);
-    const list = await (await ctx.service()).listRuns({
+    const list = await (
+      await ctx.service()
+    ).listRuns({
       status: oneOf(stringFlag(ctx.args, 'status'), STATUSES, 'status'),
-      kind: oneOf(stringFlag(ctx.args, 'kind'), KINDS, 'kind'),
+      kind: oneOf(stringFlag(ctx.args, 'kind'), RUN_KINDS, 'kind'),
       limit: intFlag(ctx.args, 'limit', 1, 100_000),
     });
     ctx.out(ctx.json ? JSON.stringify(list, null, 2) : table(list));

@@ -1,8 +1,7 @@
-import type { SliceJobResult } from '../../../jobs/kinds/slice';
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { choiceFlag, epFlag, numberFlag, oneModel } from './shared/flags';
-import { followJob, jobJson } from './shared/follow-job';
+import { runJobCommand } from './shared/follow-job';
 import { params, pct, seconds } from './shared/format';
 import { megabytes } from '../../../slicegpt/output-size';
 
@@ -60,24 +59,23 @@ export const slice: Command = {
       passDtype: choiceFlag(ctx, 'pass-dtype', ['f16', 'f32'] as const),
     };
     const service = await ctx.service();
-    const f = await followJob(ctx, () => service.startJob({ kind: 'slice', params: p }), {
-      cancelHint: async (runId) => {
-        const folder = (await service.getRun(runId)).settings.out;
-        return `the checkpoint is kept; continue with: ${resumeCommand(ctx.args, model, typeof folder === 'string' ? folder : out)}`;
-      },
-    });
-    if (ctx.json) ctx.out(jobJson(f));
-    else if (f.code === 0) {
-      const r = f.result as SliceJobResult;
-      ctx.out(
+    const cancelHint = async (runId: number) => {
+      const folder = (await service.getRun(runId)).settings.out;
+      return `the checkpoint is kept; continue with: ${resumeCommand(ctx.args, model, typeof folder === 'string' ? folder : out)}`;
+    };
+    const f = await runJobCommand(
+      ctx,
+      'slice',
+      p,
+      (r, f) =>
         [
           `sliced ${r.dense.folder} at ${pct(r.ratio, 0)}: d = ${r.d} of ${r.hiddenSize}, ${params(r.sliced.params)} parameters (dense ${params(r.dense.params)})` +
             `${r.resumedAt !== null ? `, resumed at layer ${r.resumedAt + 1}` : ''}, ${seconds(r.seconds)} — run ${f.runId}`,
           `written to ${r.out}: ${megabytes(r.sizes.slicedBytes)} of ${r.sizes.dtype} weights, ${sizeChange(r.sizes.slicedBytes, r.sizes.denseBytes)} the model's ${megabytes(r.sizes.denseBytes)}`,
           `evaluate it: ${cliCommand()} eval ${r.out} --ppl`,
         ].join('\n'),
-      );
-    }
+      { cancelHint },
+    );
     return f.code;
   },
 };

@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
-import type { SynthResult } from '../../../synth/synth';
 import { intFlag, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
-import { runJobFromCli } from '../run-job';
+import { runJobCommand } from './shared/follow-job';
 import { choiceFlag, numberFlag } from './shared/flags';
 
 const gb = (n: number) => `${(n / 1e9).toFixed(2)} GB`;
@@ -10,7 +9,7 @@ const gb = (n: number) => `${(n / 1e9).toFixed(2)} GB`;
 export const synth: Command = {
   name: 'synth',
   usage: 'synth --config <config.json> --out <folder> [--dtype bf16|f16] [--shard-gb 5] [--layers N] [--seed S] [--tokenizer <folder>] [--force] [--json]',
-  summary: 'A model folder with random weights of a real model\'s shapes (sharded safetensors, index, config, tokenizer)',
+  summary: "A model folder with random weights of a real model's shapes (sharded safetensors, index, config, tokenizer)",
   flags: { values: ['config', 'out', 'dtype', 'shard-gb', 'layers', 'seed', 'tokenizer'], booleans: ['force'] },
   async run(ctx) {
     if (ctx.args.positionals.length) throw new UsageError(`synth takes no positional arguments (got "${ctx.args.positionals[0]}"): use --config and --out`);
@@ -29,14 +28,14 @@ export const synth: Command = {
       ...(tokenizer ? { tokenizer: resolve(tokenizer) } : {}),
       ...(ctx.args.flags.has('force') ? { overwrite: true } : {}),
     };
-    const { code, result } = await runJobFromCli(ctx, 'synth', Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)));
-    if (code === 0 && !ctx.json) {
-      const r = result as SynthResult;
-      ctx.out(
+    const f = await runJobCommand(
+      ctx,
+      'synth',
+      params,
+      (r) =>
         `${r.params.toLocaleString('en-US')} parameters (${r.layers} layers, ${r.dtype}) in ${r.shards} shard${r.shards > 1 ? 's' : ''}, ${gb(r.bytes)}, ` +
-          `written to ${r.out} in ${r.seconds.toFixed(1)} s (${(r.paramsPerSecond / 1e6).toFixed(0)} M params/s); tokenizer from ${r.tokenizerFrom}`,
-      );
-    }
-    return code;
+        `written to ${r.out} in ${r.seconds.toFixed(1)} s (${(r.paramsPerSecond / 1e6).toFixed(0)} M params/s); tokenizer from ${r.tokenizerFrom}`,
+    );
+    return f.code;
   },
 };

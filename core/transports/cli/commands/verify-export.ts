@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { VerifyResult } from '../../../export/verify-onnx';
 import { intFlag, stringFlag, UsageError } from '../args';
 import type { Command } from '../command';
-import { runJobFromCli } from '../run-job';
+import { runJobCommand } from './shared/follow-job';
 
 const f3 = (x: number) => x.toFixed(3);
 
@@ -16,7 +16,7 @@ function report(r: VerifyResult): string {
     `  export: ${JSON.stringify(r.export.greedy.text)}`,
   ];
   if (r.inApp) lines.push(`  in-app: ${JSON.stringify(r.inApp.greedy.text)}`);
-  lines.push(r.verdict ? r.verdict.line : 'no verdict: the app\'s numbers were not computed (--export-only, or no source folder)');
+  lines.push(r.verdict ? r.verdict.line : "no verdict: the app's numbers were not computed (--export-only, or no source folder)");
   return lines.join('\n');
 }
 
@@ -41,11 +41,8 @@ export const verifyExportCommand: Command = {
       maxNewTokens: intFlag(ctx.args, 'max-new-tokens', 1, 4096),
       prompt: stringFlag(ctx.args, 'prompt'),
     };
-    const { code, result } = await runJobFromCli(ctx, 'verify-export', params);
-    if (code !== 0) return code;
-    const r = result as VerifyResult;
-    if (!ctx.json) ctx.out(report(r));
+    const f = await runJobCommand(ctx, 'verify-export', params, report);
     // The run is recorded either way; a FAIL verdict is the command's failure, for scripts and CI.
-    return r.verdict && !r.verdict.pass ? 1 : 0;
+    return f.code === 0 && f.result?.verdict && !f.result.verdict.pass ? 1 : f.code;
   },
 };

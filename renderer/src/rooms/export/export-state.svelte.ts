@@ -25,8 +25,8 @@ class ExportState {
   ollamaName = $state('');
   /** GGUF: copy into LM Studio's models folder. */
   lmstudio = $state(false);
-  exporting = new JobView();
-  verifying = new JobView();
+  exporting = new JobView('export');
+  verifying = new JobView('verify-export');
 
   /** Point the panel at another model: the previous results no longer apply. */
   open(model: string): void {

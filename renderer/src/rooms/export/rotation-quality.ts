@@ -1,7 +1,7 @@
 // "Quality by rotation": for a slice being exported, the WikiText-2 perplexity of the latest finished
 // per-layer and uniform slices of the same dense model at the same ratio, read from the store. A slice's
 // perplexity lives on its ppl / eval child runs (parentRunId = the slice), metric `ppl` without a task.
-import type { RunSummary, SliceStudioClient } from '../../../../core/api/contract';
+import { runResultOf, type RunSummary, type SliceStudioClient } from '../../../../core/api/contract';
 
 /** The two store reads this needs: the app's client, or the service itself in a test. */
 export type RunReader = Pick<SliceStudioClient, 'listRuns' | 'getRun'>;
@@ -19,7 +19,7 @@ const trim = (p: string) => p.replace(/[\\/]+$/, '');
 /** Older runs have no `rotation` setting: they are per-layer. */
 export const rotationOf = (r: RunSummary): Rotation => (r.settings['rotation'] === 'uniform' ? 'uniform' : 'per-layer');
 const outOf = (r: RunSummary): string | null => {
-  const out = (r.result as { out?: unknown } | null)?.out ?? r.settings['out'];
+  const out = runResultOf(r, 'slice')?.out ?? r.settings['out'];
   return typeof out === 'string' ? trim(out) : null;
 };
 

@@ -1,8 +1,9 @@
 // The live view of one job (a slice or an evaluation) as the wizard shows it: status, phase, layer,
 // fraction, ETA, and the small data payloads progress events carry (explained variance per signal,
 // task metrics). Events are routed here by job id; the few that can arrive before startJob's reply
-// (a fast worker) are kept in a short backlog and replayed when the job is attached.
-import type { ApiEvent, JobEvent } from '../../../../core/api/contract';
+// (a fast worker) are kept in a short backlog and replayed when the job is attached. A view is of one job
+// kind, so its result has that kind's type (the job table, core/jobs/kinds/index.ts).
+import { isDoneOf, type ApiEvent, type JobEvent, type JobKind, type JobResult } from '../../../../core/api/contract';
 import { api } from '../../lib/api';
 
 export type JobStatus = 'idle' | 'starting' | 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -13,7 +14,8 @@ export interface VariancePoint {
   value: number;
 }
 
-export class JobView {
+export class JobView<K extends JobKind> {
+  readonly kind: K;
   jobId: string | null = $state(null);
   runId: number | null = $state(null);
   status: JobStatus = $state('idle');
@@ -24,7 +26,7 @@ export class JobView {
   etaSeconds: number | null = $state(null);
   message = $state('');
   error: string | null = $state(null);
-  result: unknown = $state(null);
+  result: JobResult<K> | null = $state(null);
   seconds: number | null = $state(null);
   /** Explained variance per signal, in arrival order (slices). */
   variance: VariancePoint[] = $state([]);
@@ -35,6 +37,10 @@ export class JobView {
   phases: string[] = $state([]);
   /** Bumped on every event, for views that refetch the run as it goes. */
   tick = $state(0);
+
+  constructor(kind: K) {
+    this.kind = kind;
+  }
 
   /** Forget everything: a new job is about to start. */
   reset(): void {
@@ -106,7 +112,7 @@ export class JobView {
         this.status = 'done';
         this.fraction = 1;
         this.etaSeconds = null;
-        this.result = e.result;
+        this.result = isDoneOf(e, this.kind) ? e.result : null;
         this.seconds = e.seconds;
         views.delete(this);
         break;
@@ -130,7 +136,7 @@ export class JobView {
   }
 }
 
-const views = new Set<JobView>();
+const views = new Set<JobView<JobKind>>();
 const backlog: JobEvent[] = [];
 
 api.onEvent((e: ApiEvent) => {

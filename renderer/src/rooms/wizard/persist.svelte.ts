@@ -1,7 +1,7 @@
 // The wizard survives a reload: its step, model, settings and the runs of its slice and evaluation are
 // kept in localStorage and restored only where they still hold (the model still opens, the runs still
 // exist, the step is still reachable); anything else starts over at the earliest step that is.
-import type { RunDetail } from '../../../../core/api/contract';
+import { runResultOf, type JobKind, type RunDetail } from '../../../../core/api/contract';
 import { api } from '../../lib/api';
 import type { JobView } from './job-view.svelte';
 import { STEPS, wizard, type StepId } from './wizard.svelte';
@@ -55,7 +55,7 @@ function applySettings(saved: Saved['settings']): void {
 }
 
 /** Show a recorded run in a job view as it ended (or follow it, when it is still running). */
-async function restoreJob(view: JobView, run: RunDetail): Promise<void> {
+async function restoreJob<K extends JobKind>(view: JobView<K>, run: RunDetail): Promise<void> {
   view.reset();
   view.runId = run.id;
   if (run.status === 'running' || run.status === 'queued') {
@@ -76,14 +76,14 @@ async function restoreJob(view: JobView, run: RunDetail): Promise<void> {
     return;
   }
   view.status = run.status;
-  view.result = run.result;
+  view.result = runResultOf(run, view.kind);
   view.error = run.status === 'failed' ? run.error : null;
   if (run.status === 'done') view.fraction = 1;
   // A slice's explained-variance chart, from the per-signal rows it recorded (the embeddings are layer −1).
   view.variance = run.layers
     .filter((l) => l.keptVariance !== null && ['embedding', 'attention', 'mlp', 'block'].includes(l.phase))
     .map((l) => ({ layer: l.layer < 0 ? null : l.layer, signal: l.phase, value: l.keptVariance! }));
-  const layers = (run.result as { layers?: unknown } | null)?.layers;
+  const layers = runResultOf(run, 'slice')?.layers;
   if (typeof layers === 'number') view.layers = layers;
   if (run.startedAt && run.finishedAt) view.seconds = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
 }
@@ -98,7 +98,10 @@ async function restore(): Promise<void> {
   }
   applySettings(saved.settings ?? {});
   wizard.planAccepted = saved.planAccepted === true && wizard.inspection?.kind === 'folder' && wizard.ratio >= 0;
-  for (const [view, id, kind] of [[wizard.slice, saved.sliceRunId, 'slice'], [wizard.evaluation, saved.evalRunId, 'eval']] as const) {
+  for (const [view, id, kind] of [
+    [wizard.slice, saved.sliceRunId, 'slice'],
+    [wizard.evaluation, saved.evalRunId, 'eval'],
+  ] as const) {
     if (typeof id !== 'number') continue;
     const run = await api.getRun(id).catch(() => null);
     if (run && run.kind === kind) await restoreJob(view, run);

@@ -2,6 +2,7 @@
 // the plan's inputs and reply, the calibration settings, and the slice and evaluation jobs.
 import { DEFAULT_PPL_WINDOWS } from '../../../../core/runtime/ppl-protocol';
 import type { HardwareReport, ModelInspection } from '../../../../core/api/contract';
+import type { TaskName } from '../../../../core/eval/tasks/types';
 import type { PlanReply } from '../../lib/extra-api';
 import { JobView } from './job-view.svelte';
 
@@ -60,10 +61,10 @@ class WizardState {
   round32 = $state(false);
   /** Round d′ to a multiple of 256 (what GGUF's K-quant blocks need: Q4_K_M, Q5_K_M, Q6_K without fallbacks). */
   round256 = $state(false);
-  slice = new JobView();
-  evaluation = new JobView();
+  slice = new JobView('slice');
+  evaluation = new JobView('eval');
   evalTarget: 'sliced' | 'dense' = $state('sliced');
-  tasks: string[] = $state(['piqa', 'arc_easy']);
+  tasks: TaskName[] = $state(['piqa', 'arc_easy']);
   /** The tasks of the evaluation started last (the checkboxes may have changed since). */
   evalTasksRun: string[] = $state([]);
   /** Whether the evaluation started last measures perplexity. */
@@ -94,7 +95,7 @@ class WizardState {
   }
 
   /** The execution provider the core chose for this machine (jobs default to the CPU otherwise). */
-  get ep(): string | undefined {
+  get ep(): HardwareReport['chosenProvider']['ep'] | undefined {
     return this.hardware?.chosenProvider.ep;
   }
 

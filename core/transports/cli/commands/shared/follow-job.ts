@@ -1,26 +1,31 @@
-// Follows one engine job from the CLI: starts it through the API, draws its progress as one live line on
-// stderr (rewritten in place on a terminal, sparse lines otherwise), and turns its end into an
-// exit code. --json keeps stderr quiet and leaves stdout to the command's single JSON document.
-// Ctrl+C cancels the job (a slice keeps its checkpoint) and says how to continue.
+// The CLI's one job follower: starts a job through the API, draws its progress as one live line on stderr
+// (rewritten in place on a terminal, sparse lines otherwise), and turns its end into an exit code.
+// --json keeps stderr quiet and leaves stdout to the command's single JSON document (jobJson), for every
+// job command alike. Ctrl+C cancels the job (a slice keeps its checkpoint) and says how to continue.
 import type { JobEvent, JobEndEvent } from '../../../../jobs/events';
+import { isDoneOf, type JobInput, type JobKind, type JobResult } from '../../../../api/contract';
 import type { CliContext } from '../../command';
-import { JobFailedError } from '../../run-job';
 import { LiveLine } from '../../live-line';
 
-export interface Followed {
+export class JobFailedError extends Error {
+  override name = 'JobFailedError';
+}
+
+export interface Followed<K extends JobKind> {
   jobId: string;
   runId: number;
   end: JobEndEvent;
   /** 0 done, 130 cancelled (as a shell reports Ctrl+C). */
   code: number;
-  result?: unknown;
+  result?: JobResult<K>;
 }
 
-export async function followJob(
+export async function followJob<K extends JobKind>(
   ctx: CliContext,
+  kind: K,
   start: () => Promise<{ jobId: string; runId: number }>,
   opts: { cancelHint?: (runId: number) => Promise<string> } = {},
-): Promise<Followed> {
+): Promise<Followed<K>> {
   const service = await ctx.service();
   const live = new LiveLine(ctx);
   let ids: { jobId: string; runId: number } | null = null;
@@ -58,7 +63,7 @@ export async function followJob(
       if (!ctx.json) ctx.err(`cancelled (run ${ids.runId})${hint ? `; ${hint}` : ''}`);
       return { ...ids, end, code: 130 };
     }
-    return { ...ids, end, code: 0, result: end.result };
+    return { ...ids, end, code: 0, ...(isDoneOf(end, kind) ? { result: end.result } : {}) };
   } finally {
     live.clear();
     process.off('SIGINT', cancel);
@@ -67,6 +72,29 @@ export async function followJob(
 }
 
 /** The --json document of a job command: ids, status and the job's result. */
-export function jobJson(f: Followed, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ runId: f.runId, jobId: f.jobId, status: f.end.type, seconds: f.end.seconds, ...extra, ...(f.code === 0 ? { result: f.result } : {}) }, null, 2);
+export function jobJson<K extends JobKind>(f: Followed<K>, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify(
+    { runId: f.runId, jobId: f.jobId, status: f.end.type, seconds: f.end.seconds, ...extra, ...(f.code === 0 ? { result: f.result } : {}) },
+    null,
+    2,
+  );
+}
+
+/**
+ * A job command's whole run: start the job, follow it, then print the --json document or, once it is
+ * done, what `report` makes of its result. Returns the follow-up (exit code, result) for commands whose
+ * exit code depends on the result (verify-export's FAIL).
+ */
+export async function runJobCommand<K extends JobKind>(
+  ctx: CliContext,
+  kind: K,
+  params: JobInput<K>,
+  report: (r: JobResult<K>, f: Followed<K>) => Promise<string> | string,
+  opts: { cancelHint?: (runId: number) => Promise<string> } = {},
+): Promise<Followed<K>> {
+  const service = await ctx.service();
+  const f = await followJob(ctx, kind, () => service.startJob({ kind, params }), opts);
+  if (ctx.json) ctx.out(jobJson(f));
+  else if (f.code === 0 && f.result !== undefined) ctx.out(await report(f.result, f));
+  return f;
 }

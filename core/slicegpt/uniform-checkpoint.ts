@@ -1,0 +1,92 @@
+// The uniform rotation's checkpoints, kept by the per-layer Checkpoint (same files, same kill-safety, same
+// fingerprint check) with what its two passes need besides a layer boundary:
+// - signal pass, after layer i: the next layer's inputs, C = Σ M/trace(M) so far (in the rotation's file),
+//   the signals seen and each one's moment (a blob written once: a layer adds its own, none is rewritten);
+// - rotation pass, after layer i is written: Q, its leading eigenvalues and every signal's kept share
+//   (the moments are dropped: the stats hold what they were kept for).
+// A resumed run reads back exactly what the uninterrupted one held, so its folder is byte-identical.
+import { ActivationStore, type RamBudget } from './activations';
+import { Checkpoint, checkpointKey } from './checkpoint';
+import { CheckpointMismatchError } from './errors';
+import type { LayerTiming, SignalName, SignalStats } from './rotate-and-slice';
+
+/** One residual-stream signal of pass 1: where it is, how many tokens, trace(M) (its weight in C). */
+export interface UniformSignal {
+  layer: number | null;
+  signal: SignalName;
+  tokens: number;
+  trace: number;
+}
+
+/** The one rotation and what it keeps. */
+export interface UniformAxes {
+  q: Float64Array;
+  top: number[];
+  stats: SignalStats[];
+  explainedVariance: number;
+}
+
+export type UniformResume =
+  | { stage: 'signals'; nextLayer: number; inputs: ActivationStore; c: Float64Array; signals: UniformSignal[]; timings: LayerTiming[] }
+  | { stage: 'rotate'; nextLayer: number; axes: UniformAxes; timings: LayerTiming[] };
+
+const momentBlob = (k: number) => `moment-${k}.f32`;
+
+export class UniformCheckpoint {
+  #checkpoint: Checkpoint;
+
+  constructor(out: string, what: Parameters<typeof checkpointKey>[0]) {
+    this.#checkpoint = new Checkpoint(out, checkpointKey(what));
+  }
+
+  /** The saved state (null: none, or one a kill left incomplete); throws when it belongs to other settings. */
+  load(budget: RamBudget, scratch: string, log: (message: string) => void): UniformResume | null {
+    const b = this.#checkpoint.load(budget, scratch, log);
+    if (!b) return null;
+    const x = b.extra;
+    if (x.stage === 'signals' && Array.isArray(x.signals)) {
+      return { stage: 'signals', nextLayer: b.nextLayer, inputs: b.inputs, c: b.q, signals: x.signals as UniformSignal[], timings: b.timings };
+    }
+    if (x.stage === 'rotate' && Array.isArray(x.top) && typeof x.explainedVariance === 'number') {
+      b.inputs.clear();
+      return {
+        stage: 'rotate',
+        nextLayer: b.nextLayer,
+        axes: { q: b.q, top: x.top as number[], stats: b.stats, explainedVariance: x.explainedVariance },
+        timings: b.timings,
+      };
+    }
+    // A per-layer checkpoint has the same fingerprint only if its settings matched, which includes the rotation.
+    throw new CheckpointMismatchError('the checkpoint in the output folder is not a uniform-rotation checkpoint; remove it or drop --resume');
+  }
+
+  readMoment(k: number): Float32Array {
+    return this.#checkpoint.readBlob(momentBlob(k));
+  }
+
+  /** After pass 1's layer `nextLayer - 1` (0: the embeddings): its inputs for the next, C, the signals and the new moments. */
+  async saveSignals(
+    nextLayer: number,
+    inputs: ActivationStore,
+    s: { c: Float64Array; list: UniformSignal[] },
+    timings: LayerTiming[],
+    fresh: Float32Array[],
+  ): Promise<void> {
+    const first = s.list.length - fresh.length;
+    const addBlobs = Object.fromEntries(fresh.map((m, k) => [momentBlob(first + k), m]));
+    await this.#checkpoint.save({ nextLayer, inputs, q: s.c, stats: [], timings }, { extra: { stage: 'signals', signals: s.list }, addBlobs });
+  }
+
+  /** After pass 2 wrote layer `nextLayer - 1` (0: the embeddings). */
+  async saveRotation(nextLayer: number, axes: UniformAxes, timings: LayerTiming[], scratch: string, budget: RamBudget): Promise<void> {
+    const none = new ActivationStore({ name: 'none', width: 1, dir: scratch, budget });
+    await this.#checkpoint.save(
+      { nextLayer, inputs: none, q: axes.q, stats: axes.stats, timings },
+      { extra: { stage: 'rotate', top: axes.top, explainedVariance: axes.explainedVariance }, blobs: 'drop' },
+    );
+  }
+
+  remove(): void {
+    this.#checkpoint.remove();
+  }
+}
