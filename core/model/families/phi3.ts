@@ -4,12 +4,16 @@
 import { ConfigError } from '../config-fields';
 import type { FamilyModule } from './types';
 import type { Adapter } from './names';
+import { llamaFamily } from './llama';
 
 /** Phi-3-mini-4k's window: attention here is full causal, which equals sliding-window attention up to it. */
 const MIN_SLIDING_WINDOW = 2047;
 
+// The llama adapter's names (o_proj, down_proj, the norms, the head) with the fused parts put in.
 const adapter: Adapter = (c) => {
-  const L = 'model.layers.{i}';
+  const base = llamaFamily.adapter(c);
+  if (base.layer.kind !== 'sequential') throw new Error('the llama adapter is sequential');
+  const L = base.layers;
   const q = c.numHeads * c.headDim;
   const kv = c.numKvHeads * c.headDim;
   const F = c.intermediateSize;
@@ -17,23 +21,16 @@ const adapter: Adapter = (c) => {
   const gateUp = `${L}.mlp.gate_up_proj`;
   const part = (p: string, start: number, end: number, total: number, as: string) => ({ p, bias: false, fused: { start, end, total, as } });
   return {
-    tokens: 'model.embed_tokens.weight',
-    layers: L,
+    ...base,
     layer: {
-      kind: 'sequential',
-      attnNorm: { p: `${L}.input_layernorm` },
+      ...base.layer,
       q: part(qkv, 0, q, q + 2 * kv, 'self_attn.q_proj'),
       k: part(qkv, q, q + kv, q + 2 * kv, 'self_attn.k_proj'),
       v: part(qkv, q + kv, q + 2 * kv, q + 2 * kv, 'self_attn.v_proj'),
-      o: { p: `${L}.self_attn.o_proj`, bias: false },
-      mlpNorm: { p: `${L}.post_attention_layernorm` },
       // transformers' Phi3MLP: `gate, up = gate_up_proj(x).chunk(2)`: gate first.
       gate: part(gateUp, 0, F, 2 * F, 'mlp.gate_proj'),
       up: part(gateUp, F, 2 * F, 2 * F, 'mlp.up_proj'),
-      down: { p: `${L}.mlp.down_proj`, bias: false },
     },
-    finalNorm: { p: 'model.norm' },
-    lm: { p: 'lm_head', bias: false },
   };
 };
 
