@@ -3,7 +3,7 @@
 //   dist/cli.mjs            the CLI (bin/slice-studio.mjs runs it)
 //   dist/job-worker.mjs     the jobs runner's worker thread
 //   dist/electron/main.cjs, dist/electron/preload.cjs
-//   dist/bench-pipeline.mjs  (only with `bench`: the pipeline benchmark for the GPU machine, which has no tsx)
+//   dist/bench-pipeline.mjs, dist/bench-slice.mjs  (only with `bench`: benchmarks for the GPU machine, which has no tsx)
 // Native and binary-bearing packages stay external: they are loaded from node_modules at run time.
 // Usage: node scripts/build.mjs [renderer|node|bench]...   (default: renderer + node)
 import { build as esbuild } from 'esbuild';
@@ -68,13 +68,13 @@ export async function buildNode(outdir = join(root, 'dist')) {
 }
 
 /**
- * The pipeline benchmark as one ESM file. It needs at run time only the external packages it reaches:
+ * The pipeline benchmark (and the slice benchmark, for the synthetic 70B layer) as one ESM file each. It needs at run time only the external packages it reaches:
  * onnxruntime-node (+ onnxruntime-common) and node-llama-cpp (the GGUF check) — not better-sqlite3 (no store).
  */
 export async function buildBench(outdir = join(root, 'dist')) {
   await esbuild({
     ...common,
-    entryPoints: { 'bench-pipeline': join(root, 'bench/lib/pipeline-entry.ts') },
+    entryPoints: { 'bench-pipeline': join(root, 'bench/lib/pipeline-entry.ts'), 'bench-slice': join(root, 'bench/lib/slice-entry.ts') },
     outdir,
     format: 'esm',
     outExtension: { '.js': '.mjs' },

@@ -208,7 +208,8 @@ export class SliceStudioService implements SliceStudioApi {
       plan: planned,
       estimate: opts.ratio === undefined ? null : estimate(config, hardware, opts.ratio, options),
       hardware,
-      slicing: predictSlice(config, { ratio, nsamples: opts.nsamples ?? 128, seqlen: opts.seqlen ?? 2048, ep, cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined, round: opts.round }),
+      // a slice keeps its source's dtype: 16-bit configs (nearly all published ones) write 2 bytes per weight
+      slicing: predictSlice(config, { ratio, nsamples: opts.nsamples ?? 128, seqlen: opts.seqlen ?? 2048, ep, cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined, round: opts.round, outputBytesPerWeight: /^(b?float16|b?f16)$/i.test(config.dtype ?? '') ? 2 : 4 }),
       // Only the GGUF types the exporter writes, so that the proposal can be exported as proposed.
       combination: planCombination(
         config,

@@ -170,7 +170,7 @@ export function predictSlice(c: ModelConfig, o: PredictInput): SlicePrediction {
     `Per layer: load ${perLayer.load.toFixed(1)} s, signals ${perLayer.signals.toFixed(1)} s, PCA ${perLayer.pca.toFixed(1)} s, rotate ${perLayer.rotate.toFixed(1)} s; × ${c.numLayers} layers + embeddings and head ${(2 * embeddingSeconds).toFixed(0)} s.`,
     `RAM: activations in RAM (up to the ${formatBytes(ramBudget)} budget), two layers of float32 weights, PCA matrices, 1 GiB runtime, plus ${copies.toFixed(1)} more layer copies as measured.`,
     ...(peakVramBytes !== null ? [`VRAM (modelled, not measured): activations up to the ${formatBytes(deviceBudget)} budget, one layer's float32 weights, attention and MLP intermediates of one batch.`] : []),
-    `Disk: the sliced model in ${(o.outputBytesPerWeight ?? 4) === 4 ? 'float32' : 'float16'} ${formatBytes(outputBytes)}, checkpoint ${formatBytes(checkpointBytes)}, activations spilled ${formatBytes(spillBytes)}.`,
+    `Disk: the sliced model in ${(o.outputBytesPerWeight ?? 4) === 4 ? 'float32' : '16-bit weights'} ${formatBytes(outputBytes)}, checkpoint ${formatBytes(checkpointBytes)}, activations spilled ${formatBytes(spillBytes)}.`,
   ];
   return { profile: { id: profile.id, description: profile.description, sources }, perLayer, embeddingSeconds, layers: c.numLayers, totalSeconds, peakRamBytes, peakVramBytes, disk, basis };
 }

@@ -12,6 +12,7 @@ import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, NormSpec } fr
 import { causalMask, ropeTables } from '../runtime/rope';
 import { add, reshape, weightedCrossEntropy } from './ops';
 import { attention, linear, mlp, normalize, residual, type LinearVals, type NormKind } from './layers';
+import { untiedEmbedding, untiedHead } from '../slicegpt/tied';
 import { linearsOf, type LoraAdapter } from './lora';
 import { Tape, type TapeDtype, type Val } from './tape';
 
@@ -21,12 +22,18 @@ export interface ModelWeights {
   embedding: EmbeddingWeights;
   layers: LayerWeights[];
   head: HeadWeights;
+  /** A tied embedding stored once (sliced format 2) as the graph reads it: full vocab × width tables. The
+   * stored factors above stay as they are, so the merged model is written in the slice's own layout. */
+  graphTables?: { embedding: EmbeddingWeights; head: HeadWeights };
 }
 
 export async function loadModelWeights(src: ModelSource): Promise<ModelWeights> {
   const layers: LayerWeights[] = [];
   for (let i = 0; i < src.config.numLayers; i++) layers.push(await src.layer(i));
-  return { config: src.config, arch: src.arch, embedding: await src.embedding(), layers, head: await src.head() };
+  const embedding = await src.embedding();
+  const head = await src.head();
+  const tied = embedding.projection !== undefined || head.vocab !== undefined;
+  return { config: src.config, arch: src.arch, embedding, layers, head, ...(tied ? { graphTables: { embedding: await untiedEmbedding(embedding), head: await untiedHead(head) } } : {}) };
 }
 
 export interface TrainGraphOptions {
@@ -79,7 +86,7 @@ export function buildTrainGraph(m: ModelWeights, adapters: LoraAdapter[], o: Tra
 
   // Embedding: a lookup of frozen tables, no gradient.
   const ids = g.input('ids', 'int32', [B, S]);
-  const e = m.embedding;
+  const e = (m.graphTables ?? m).embedding;
   const D0 = e.tokens.cols;
   let x0 = g.node('Gather', [c([e.tokens.rows, D0], e.tokens.data, 'tok').name, ids], { axis: 0 });
   if (e.positions) {
@@ -113,7 +120,8 @@ export function buildTrainGraph(m: ModelWeights, adapters: LoraAdapter[], o: Tra
     }
   });
 
-  const logits = linear(t, normalize(t, x, norm(m.head.norm)), lin(-1, 'lm', m.head.lm));
+  const head = (m.graphTables ?? m).head;
+  const logits = linear(t, normalize(t, x, norm(head.norm)), lin(-1, 'lm', head.lm));
   const targets = g.input('targets', 'int32', [N]);
   const weights = t.input('weights', [N]);
   const loss = reshape(t, weightedCrossEntropy(t, logits, targets, weights), [1]);

@@ -196,7 +196,8 @@ async function openUniform(ctx: JobContext, o: UniformSliceOptions, started: num
     rotation: 'uniform',
     resume: o.resume ?? false,
     ramBudgetBytes: o.ramBudgetBytes,
-    outputBytesPerWeight: o.dtype === 'float16' ? 2 : 4,
+    // a slice keeps its source's dtype (fp16/bf16: 2 bytes), and the disk asked for is counted in it
+    outputBytesPerWeight: (o.dtype ?? sourceDtype(o.model)) === 'float32' ? 4 : 2,
   });
   const D = cfg.hiddenSize;
   const L = cfg.numLayers;

@@ -1,7 +1,7 @@
 // planModel and compareRuns through the API's own dispatch (validation included), on a real service and store.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SliceStudioService } from '../../core/api/service';
@@ -39,6 +39,15 @@ test('planModel on a bare config.json: LLaMA-2-70B in 4-bit on two 16 GB GPUs, p
   const roomy = await call<PlanModelResult>('planModel', join(configs, 'llama-2-70b-hf.json'), { gpus: [24, 24], format: 'q4', ctx: 4096 });
   assert.equal(roomy.estimate, null);
   assert.equal(roomy.plan.ratio, 0);
+});
+
+test('planModel counts a 16-bit model\'s slice at 2 bytes per weight on disk (a slice keeps its source dtype), a float32 one at 4', async () => {
+  const r = await call<PlanModelResult>('planModel', join(configs, 'llama-2-7b-hf.json'), { gpus: [80], ratio: 0.25 });
+  assert.equal(r.slicing.disk.outputBytes, 5_704_777_728 * 2);
+  const f32Config = join(dir, 'llama-2-7b-f32.json');
+  writeFileSync(f32Config, JSON.stringify({ ...JSON.parse(readFileSync(join(configs, 'llama-2-7b-hf.json'), 'utf8')), torch_dtype: 'float32' }));
+  const f32 = await call<PlanModelResult>('planModel', f32Config, { gpus: [80], ratio: 0.25 });
+  assert.equal(f32.slicing.disk.outputBytes, 5_704_777_728 * 4);
 });
 
 test('planModel with gpus "auto" plans for the detected machine (the CPU and its free RAM when there is no GPU)', async () => {

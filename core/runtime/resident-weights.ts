@@ -1,0 +1,79 @@
+// Device-resident mode (SliceGPT's calibration passes on a GPU EP): every 2-D weight is uploaded once
+// and reused until release(), linear weights uploaded transposed for MatMul (see graphs/primitives.ts),
+// and, for float16 passes, linear weights and shortcuts rounded to float16 on the way.
+import type ort from 'onnxruntime-node';
+import type { BlockSig } from './graphs/signature';
+import { type DeviceTensors, releaseTensor } from './device';
+import type { Feeds } from './block-feeds';
+
+export class ResidentWeights {
+  readonly device: DeviceTensors;
+  /** Whether the passes run float16 graphs. */
+  readonly half: boolean;
+  /** Each host weight array's uploads, by layout (transposed, float16). */
+  readonly #uploads = new Map<Float32Array, Map<string, Promise<ort.Tensor>>>();
+
+  constructor(device: DeviceTensors, half: boolean) {
+    this.device = device;
+    this.half = half;
+  }
+
+  /**
+   * Every 2-D float host feed but the activations (weights, shortcut, RoPE tables, mask) replaced by
+   * its device copy, uploaded on first use (or adopted, see adopt()); linear weights transposed when
+   * the graph multiplies in × out weights; linear weights and the shortcut rounded to float16 for a
+   * `half` graph (the embedding tables, RoPE tables and mask stay float32).
+   */
+  async feeds(sig: BlockSig, feeds: Feeds, half: boolean): Promise<Feeds> {
+    const block = sig.kind === 'attention' || sig.kind === 'mlp' || sig.kind === 'parallel';
+    const out: Feeds = {};
+    for (const [name, t] of Object.entries(feeds)) {
+      if (name === 'x' || t.location !== 'cpu' || t.type !== 'float32' || t.dims.length !== 2) {
+        out[name] = t;
+        continue;
+      }
+      const transpose = block && name.endsWith('.weight');
+      out[name] = await this.#upload(t.data as Float32Array, t.dims[0], t.dims[1], transpose, half && (transpose || (block && name === 'shortcut')));
+    }
+    // Host activations (spilled chunks) enter a float16 graph rounded on the device.
+    if (half && out.x && out.x.type === 'float32') out.x = await this.device.toHalf(out.x);
+    return out;
+  }
+
+  #upload(data: Float32Array, rows: number, cols: number, transpose: boolean, half: boolean): Promise<ort.Tensor> {
+    const byLayout = this.#layouts(data);
+    const layout = `${transpose ? 'T' : ''}${half ? 'h' : ''}`;
+    let up = byLayout.get(layout);
+    if (!up) {
+      up = this.device.upload(data, rows, cols, transpose, half);
+      byLayout.set(layout, up);
+    }
+    return up;
+  }
+
+  #layouts(data: Float32Array): Map<string, Promise<ort.Tensor>> {
+    let byLayout = this.#uploads.get(data);
+    if (!byLayout) this.#uploads.set(data, (byLayout = new Map()));
+    return byLayout;
+  }
+
+  /** `pass`, already on the device, stands for the host weight `data` (see OrtRunner.adopt). */
+  adopt(data: Float32Array, pass: ort.Tensor, kind: 'weight' | 'shortcut'): void {
+    this.#layouts(data).set(`${kind === 'weight' ? 'T' : ''}${this.half ? 'h' : ''}`, Promise.resolve(pass));
+  }
+
+  /** Free every uploaded weight. */
+  async release(): Promise<void> {
+    const all = [...this.#uploads.values()].flatMap((m) => [...m.values()]);
+    this.#uploads.clear();
+    for (const u of all) releaseTensor(await u);
+  }
+
+  /** A block output on the host, downloaded (and freed) if it stayed on the device. */
+  async host(t: ort.Tensor): Promise<Float32Array> {
+    if (t.location === 'cpu') return t.data as Float32Array;
+    const x = await this.device.download(t);
+    releaseTensor(t);
+    return x;
+  }
+}
