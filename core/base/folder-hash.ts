@@ -40,11 +40,13 @@ async function listFiles(folder: string): Promise<string[]> {
   return out;
 }
 
-export async function fingerprintFolder(ctx: JobContext, folder: string): Promise<Fingerprint> {
+/** `only` keeps the files (by their name relative to the folder) that make up the artifact — a slice's
+ * weights, say, without its run-specific metadata; the digest is the same scheme either way. */
+export async function fingerprintFolder(ctx: JobContext, folder: string, only?: (name: string) => boolean): Promise<Fingerprint> {
   const info = await stat(folder).catch(() => null);
   if (!info) throw new FingerprintError(`no such folder: ${folder}`);
   if (!info.isDirectory()) throw new FingerprintError(`not a folder: ${folder}`);
-  const paths = await listFiles(folder);
+  const paths = (await listFiles(folder)).filter((p) => !only || only(relative(folder, p).split(sep).join('/')));
   if (paths.length === 0) throw new FingerprintError(`folder is empty: ${folder}`);
   const sizes = await Promise.all(paths.map(async (p) => (await stat(p)).size));
   const total = sizes.reduce((a, b) => a + b, 0);

@@ -108,7 +108,12 @@ class DenseSource implements ModelSource {
 
   async #linear(l: LinearNames, i: number, out: number | undefined, inW: number | undefined): Promise<Linear> {
     const p = l.p.replaceAll('{i}', String(i));
-    const weight = await this.#matrix(`${p}.weight`, out, inW);
+    const f = l.fused;
+    if (f && out !== undefined && f.end - f.start !== out)
+      throw new ModelFolderError(`${p}: rows ${f.start}…${f.end} hold ${f.end - f.start} outputs, expected ${out}`);
+    const whole = await this.#matrix(`${p}.weight`, f ? f.total : out, inW);
+    // A fused tensor is read once per part: simpler than caching it, and a layer's reads are not the bottleneck.
+    const weight = f ? { rows: f.end - f.start, cols: whole.cols, data: whole.data.slice(f.start * whole.cols, f.end * whole.cols) } : whole;
     const lin: Linear = { weight };
     if (l.bias || this.resolve(`${p}.bias`)) lin.bias = await this.#vec(`${p}.bias`, weight.rows);
     return lin;

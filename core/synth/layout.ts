@@ -28,8 +28,10 @@ export function synthTensors(c: ModelConfig): SynthTensor[] {
   const out: SynthTensor[] = [{ name: spec.tokens, shape: [c.vocabSize, D], role: 'embedding' }];
   if (spec.positions) out.push({ name: spec.positions, shape: [c.maxPositions + c.positionOffset, D], role: 'embedding' });
   const linear = (l: LinearNames, i: number, rows: number, cols: number, writer: boolean) => {
+    // A fused tensor (Phi-3's qkv_proj) is written once, when its first part comes.
+    if (l.fused && l.fused.start !== 0) return;
     const p = l.p.replaceAll('{i}', String(i));
-    out.push({ name: `${p}.weight`, shape: [rows, cols], role: writer ? 'writer' : 'reader' });
+    out.push({ name: `${p}.weight`, shape: [l.fused ? l.fused.total : rows, cols], role: writer ? 'writer' : 'reader' });
     if (l.bias) out.push({ name: `${p}.bias`, shape: [rows], role: writer ? 'writer' : 'bias' });
   };
   const norm = (n: NormNames, i: number) => {

@@ -8,11 +8,11 @@
 //     one row per PCA signal, phase = its name ('embedding' | 'attention' | 'mlp' | 'block'), with the
 //     explained-variance fraction kept at d, the top-64 eigenvalues and dims { kept, width, tokens };
 //     one row per timed phase, phase = 'load' | 'signals' | 'pca' | 'rotate', with its seconds;
-// - one artifact: the output folder (bytes of the whole folder, sha256 of its safetensors files in name order).
-import { createHash } from 'node:crypto';
+// - one artifact: the output folder (bytes of the whole folder, the folder digest of its safetensors files, base/folder-hash.ts).
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { checkCancelled, type JobContext } from '../../base/job-context';
+import { fingerprintFolder } from '../../base/folder-hash';
 import { defineJob, paramsFrom, type RunRecords } from '../registry';
 import { boolean, literal, nonEmptyString, number, object, optional, positiveInteger, integer, PayloadError } from '../../base/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
@@ -145,7 +145,7 @@ export interface SliceArtifact {
   path: string;
   /** Bytes of every file in the folder. */
   bytes: number;
-  /** sha256 of the safetensors files' bytes, concatenated in name order (one file: its own sha256). */
+  /** The folder digest (base/folder-hash.ts: sha256 over sorted "name\0bytes\0sha256" lines) of its safetensors files. */
   sha256: string;
 }
 
@@ -185,12 +185,10 @@ async function hashFolder(ctx: JobContext, folder: string): Promise<SliceArtifac
     .sort();
   let bytes = 0;
   for (const f of names) bytes += statSync(join(folder, f)).size;
-  const hash = createHash('sha256');
-  for (const f of names.filter((n) => n.endsWith('.safetensors'))) {
-    checkCancelled(ctx);
-    for await (const chunk of createReadStream(join(folder, f), { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  }
-  return { path: folder, bytes, sha256: hash.digest('hex') };
+  // The one artifact-hash scheme (base/folder-hash.ts, as exports and `fingerprint` use), over the weights
+  // only: slice_studio.json records when and how the run went, which differs between equal slices.
+  const { digest } = await fingerprintFolder(ctx, folder, (name) => name.endsWith('.safetensors'));
+  return { path: folder, bytes, sha256: digest };
 }
 
 export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJobResult> {

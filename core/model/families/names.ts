@@ -8,6 +8,16 @@ export interface LinearNames {
   p: string;
   /** Whether the bias must exist (a present bias is read either way). */
   bias: boolean;
+  /** A part of a fused tensor (Phi-3's qkv_proj, gate_up_proj): rows [start, end) of `p`'s `total` rows. */
+  fused?: FusedPart;
+}
+
+export interface FusedPart {
+  start: number;
+  end: number;
+  total: number;
+  /** The part's own name (`self_attn.q_proj`): the sliced format stores parts apart, as the unfused families do. */
+  as: string;
 }
 
 export interface NormNames {
@@ -58,4 +68,4 @@ export function attentionNames(layers: string, o: string, qkvBias: boolean, oBia
 }
 
 /** A linear's name inside its layer (`self_attn.q_proj`), for the sliced format and its README. */
-export const inLayer = (spec: AdapterSpec, l: LinearNames): string => l.p.slice(spec.layers.length + 1);
+export const inLayer = (spec: AdapterSpec, l: LinearNames): string => (l.fused ? `${spec.layers}.${l.fused.as}` : l.p).slice(spec.layers.length + 1);

@@ -64,7 +64,7 @@ test('ollama present but failing: its own message in one line with its exit code
   assert.match(r.err, /^ollama create stories failed \(exit code 3\): Error: invalid model name$/m);
   assert.doesNotMatch(r.err, /\n\s+at /); // no stack
   assert.ok(existsSync(gguf));
-  const last = JSON.parse(r.out.trim().split('\n').pop()!) as { runId: number; result: { handoff: { ollama: { status: string } } } };
+  const last = JSON.parse(r.out) as { runId: number; result: { handoff: { ollama: { status: string } } } };
   assert.equal(last.result.handoff.ollama.status, 'failed');
   assert.equal(storedRun(join(dir, 'data'), last.runId).status, 'done');
 });
