@@ -33,7 +33,8 @@ const ESM_BANNER = "import { createRequire as __ssCreateRequire } from 'node:mod
 // CommonJS bundles (Electron) have no import.meta: core/ uses import.meta.url to find its files.
 const CJS_BANNER = "const __ssImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
 
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning', external: EXTERNAL };
+// keepNames: user errors take their name from their class (core/base/user-error.ts); bundling must not rename one.
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning', external: EXTERNAL, keepNames: true };
 
 export async function buildNode(outdir = join(root, 'dist')) {
   await esbuild({
