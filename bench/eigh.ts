@@ -35,8 +35,6 @@ except Exception:
 print(json.dumps({'seconds': dt, 'runs': times, 'residual': res, 'orthogonality': orth, 'numpy': np.__version__, 'scipy': scipy.__version__, 'blas': blas}))
 `;
 
-
-
 interface LapackResult {
   seconds: number;
   residual: number;

@@ -9,7 +9,9 @@ export async function main(args: string[]): Promise<void> {
   const dir = args[0];
   if (!dir) throw new Error('usage: npm run bench -- eval-merge <artifacts dir>');
   const byModel = new Map<string, ItemRecord[]>();
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()) {
     const model = f.slice(0, -'.jsonl'.length).split('.')[0];
     byModel.set(model, [...(byModel.get(model) ?? []), ...readArtifact(join(dir, f))]);
   }

@@ -18,8 +18,6 @@ import type { WeightDtype } from '../core/export/onnx-assembler';
 import { flags } from './lib/flags';
 import { SHARED_MODELS } from '../test/shared';
 
-
-
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const ctx: JobContext = { ...quietContext(), log };
 

@@ -50,9 +50,20 @@ async function pplBench(name: string, ep: ExecutionProvider, maxWindows: number 
   const torch = torchReference(dir, ids, maxWindows, batch);
   const ours = Math.round(r.tokensPerSecond);
   return {
-    model: name, ep, batch, corpusTokens: ids.length, refCorpusTokens: ref?.eval_tokens ?? null, tokenizeSeconds: +tokenizeSeconds.toFixed(2),
-    windows: r.windows, ppl: +r.ppl.toFixed(4), refPpl: refPpl ?? null, relErr: relErr === null ? null : +relErr.toExponential(3),
-    ok: full && relErr !== null ? Math.abs(relErr) < 5e-4 : null, seconds: +r.seconds.toFixed(2), tokensPerSecond: ours, peakRssMb: peakRssMb(),
+    model: name,
+    ep,
+    batch,
+    corpusTokens: ids.length,
+    refCorpusTokens: ref?.eval_tokens ?? null,
+    tokenizeSeconds: +tokenizeSeconds.toFixed(2),
+    windows: r.windows,
+    ppl: +r.ppl.toFixed(4),
+    refPpl: refPpl ?? null,
+    relErr: relErr === null ? null : +relErr.toExponential(3),
+    ok: full && relErr !== null ? Math.abs(relErr) < 5e-4 : null,
+    seconds: +r.seconds.toFixed(2),
+    tokensPerSecond: ours,
+    peakRssMb: peakRssMb(),
     ...(torch ? { torch, speedVsTorch: 'tokensPerSecond' in torch ? +(ours / Number(torch.tokensPerSecond)).toFixed(3) : null } : {}),
   };
 }
@@ -84,11 +95,24 @@ const SYN_SEQ = 64;
 export async function writeSynthetic(dir: string): Promise<number> {
   const { hidden: D, inter: F, layers: L, heads: H, kv, vocab: V } = SYN;
   const hd = D / H;
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: D, intermediate_size: F, num_attention_heads: H,
-    num_key_value_heads: kv, num_hidden_layers: L, vocab_size: V, max_position_embeddings: 512, rms_norm_eps: 1e-5,
-    rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: false,
-  }));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      architectures: ['LlamaForCausalLM'],
+      model_type: 'llama',
+      hidden_size: D,
+      intermediate_size: F,
+      num_attention_heads: H,
+      num_key_value_heads: kv,
+      num_hidden_layers: L,
+      vocab_size: V,
+      max_position_embeddings: 512,
+      rms_norm_eps: 1e-5,
+      rope_theta: 10000,
+      hidden_act: 'silu',
+      tie_word_embeddings: false,
+    }),
+  );
   let s = 12345;
   const rnd = (n: number, std: number, mean = 0) => {
     const a = new Float32Array(n);

@@ -41,9 +41,11 @@ export async function main(args: string[]): Promise<void> {
     process.stderr.write(`${name}: ${r.inputs} inputs, ${r.crashes} crashes, ${r.hangs} hangs, ${r.memory} over memory, max extra RSS ${r.maxExtraRssMB} MB, ${r.wallS} s\n`);
   };
   // Parsers in parallel (--jobs): hangs are judged by each child's own CPU time, so sharing cores is fair.
-  await Promise.all(Array.from({ length: jobs }, async () => {
-    for (let name = queue.shift(); name; name = queue.shift()) await one(name);
-  }));
+  await Promise.all(
+    Array.from({ length: jobs }, async () => {
+      for (let name = queue.shift(); name; name = queue.shift()) await one(name);
+    }),
+  );
   const ordered = Object.fromEntries(chosen.map((c) => [c, parsers[c]]));
   const report = {
     bench: 'fuzz',

@@ -16,8 +16,6 @@ import { eighWgsl } from '../core/linalg/wgsl-eigh';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { frob, symmetric } from './lib/matrices';
 
-
-
 export async function main(args: string[]): Promise<void> {
   const arg = (f: string) => (args.indexOf(f) >= 0 ? args[args.indexOf(f) + 1] : undefined);
   const ep = (arg('--ep') ?? 'webgpu') as ExecutionProvider;
@@ -33,8 +31,7 @@ export async function main(args: string[]): Promise<void> {
   const dev = solver === 'wgsl' ? await wgslDevice() : undefined;
   if (dev && 'unavailable' in dev) throw new Error(dev.unavailable);
   const device = dev && 'device' in dev ? dev.device : undefined;
-  const decompose = (a: Float64Array, n: number, nb: number, phases: Record<string, number>) =>
-    device ? eighWgsl(a, n, device, { timings: phases, deviceMergeMin }) : eighGpu(a, n, ep, { blockSize: nb, timings: phases });
+  const decompose = (a: Float64Array, n: number, nb: number, phases: Record<string, number>) => (device ? eighWgsl(a, n, device, { timings: phases, deviceMergeMin }) : eighGpu(a, n, ep, { blockSize: nb, timings: phases }));
   const results: unknown[] = [];
   for (const n of sizes) {
     const a = symmetric(n, n);

@@ -78,8 +78,7 @@ async function sliceKills(points: number, rand: () => number, log: (s: string) =
       const k = await killedAt(data, sliceArgs(out), () => existsSync(lockFileFor(out)), delay);
       if (k.landed) report.killsLanded++;
       // A file under a final name must be the finished bytes, never a partial write.
-      for (const f of existsSync(out) ? readdirSync(out).filter(finalSliceFile) : [])
-        if (sha(join(out, f)) !== refSha.get(f)) bad(`after the kill, ${f} differs from the uninterrupted run's`);
+      for (const f of existsSync(out) ? readdirSync(out).filter(finalSliceFile) : []) if (sha(join(out, f)) !== refSha.get(f)) bad(`after the kill, ${f} differs from the uninterrupted run's`);
       const resumed = cli(data, ...sliceArgs(out), '--resume', '--json');
       if (resumed.code !== 0) {
         bad(`resume exited ${resumed.code}: ${resumed.err.trim()}`);

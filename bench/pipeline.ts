@@ -98,7 +98,10 @@ export async function main(args: string[]): Promise<void> {
     ...(failed ? { failed } : {}),
     config: config.split(/[\\/]/).pop(),
     layers: f.has('layers') ? num('layers', 0) : 'all',
-    nsamples, seqlen, ratio, ep,
+    nsamples,
+    seqlen,
+    ratio,
+    ep,
     ...(uniformCal.nsamples !== nsamples || uniformCal.seqlen !== seqlen ? { uniformCalibration: uniformCal } : {}),
     ...(f.has('vram-gb') ? { vramGb: num('vram-gb', 0) } : {}),
     ...(f.has('ram-gb') ? { ramGb: num('ram-gb', 0) } : {}),
@@ -143,8 +146,14 @@ export async function main(args: string[]): Promise<void> {
   try {
     await run('synth', async () => {
       const r = await synthModel(ctxFor('synth'), {
-        config, out: model, dtype: 'bf16', shardGb: num('shard-gb', 5), seed: num('seed', 0), overwrite: true,
-        ...(f.has('layers') ? { layers: num('layers', 0) } : {}), ...(f.has('tokenizer') ? { tokenizer: resolve(f.get('tokenizer')!) } : {}),
+        config,
+        out: model,
+        dtype: 'bf16',
+        shardGb: num('shard-gb', 5),
+        seed: num('seed', 0),
+        overwrite: true,
+        ...(f.has('layers') ? { layers: num('layers', 0) } : {}),
+        ...(f.has('tokenizer') ? { tokenizer: resolve(f.get('tokenizer')!) } : {}),
       });
       return { outputs: { model }, result: { params: r.params, layers: r.layers, shards: r.shards, paramsPerSecond: Math.round(r.paramsPerSecond) } };
     });
@@ -172,7 +181,21 @@ export async function main(args: string[]): Promise<void> {
       return { outputs: { onnx }, result: { bytes: r.bytes, files: r.files.length } };
     });
     await run('uniform', async () => {
-      const s = await sliceModel(ctxFor('uniform'), { model, ratio, cal: 'wikitext2', ...uniformCal, sampling: 'first', seed: 0, round: num('uniform-round', 32), sliceHead: true, out: uniform, ep, resume: resume && existsSync(uniform), rotation: 'uniform', ...budgets });
+      const s = await sliceModel(ctxFor('uniform'), {
+        model,
+        ratio,
+        cal: 'wikitext2',
+        ...uniformCal,
+        sampling: 'first',
+        seed: 0,
+        round: num('uniform-round', 32),
+        sliceHead: true,
+        out: uniform,
+        ep,
+        resume: resume && existsSync(uniform),
+        rotation: 'uniform',
+        ...budgets,
+      });
       return { outputs: { uniform }, result: { ...sliceTimings(s), calibration: uniformCal } };
     });
     await run('gguf', async () => {

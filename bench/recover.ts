@@ -29,10 +29,35 @@ export async function main(args: string[]): Promise<void> {
   const num = (k: string, d: number) => Number(f.get(k) ?? d);
   const maxWindows = f.has('windows') ? Number(f.get('windows')) : undefined;
   const data = f.get('data') ?? 'wikitext2';
-  const train = { rank: num('rank', 32), alpha: num('alpha', 10), steps: num('steps', 150), lr: num('lr', 1e-3), warmup: num('warmup', 10), decay: (f.get('decay') ?? 'cosine') as LrDecay, batch: num('batch', 4), accum: num('accum', 1), seqlen: num('seqlen', 256), clip: 1, weightDecay: 0, seed: num('seed', 42) };
+  const train = {
+    rank: num('rank', 32),
+    alpha: num('alpha', 10),
+    steps: num('steps', 150),
+    lr: num('lr', 1e-3),
+    warmup: num('warmup', 10),
+    decay: (f.get('decay') ?? 'cosine') as LrDecay,
+    batch: num('batch', 4),
+    accum: num('accum', 1),
+    seqlen: num('seqlen', 256),
+    clip: 1,
+    weightDecay: 0,
+    seed: num('seed', 42),
+  };
   const rows = (await wikitext2('test')).rows;
   const report: Record<string, unknown> = {
-    protocol: { slice: { ratio, calibration: 'wikitext2 validation (bundled), first 64 × 256', round: 8, sliceHead: false, storage: 'float32' }, training: { data: data === 'wikitext2' ? 'wikitext2 validation (bundled, tokenized release), consecutive windows' : data === 'alpaca' ? 'alpaca 5k (bundled), one padded example per record' : data, ...train, optimizer: 'AdamW (0.9, 0.999, 1e-8)', clipNorm: 1, targets: 'q,k,v,o,gate,up,down (all linears; no shortcut matrices)' }, ppl: { dataset: 'wikitext2 test', seqlen: 256, windows: maxWindows ?? 'all' }, ep: 'cpu', cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'} (shared with other jobs)` },
+    protocol: {
+      slice: { ratio, calibration: 'wikitext2 validation (bundled), first 64 × 256', round: 8, sliceHead: false, storage: 'float32' },
+      training: {
+        data: data === 'wikitext2' ? 'wikitext2 validation (bundled, tokenized release), consecutive windows' : data === 'alpaca' ? 'alpaca 5k (bundled), one padded example per record' : data,
+        ...train,
+        optimizer: 'AdamW (0.9, 0.999, 1e-8)',
+        clipNorm: 1,
+        targets: 'q,k,v,o,gate,up,down (all linears; no shortcut matrices)',
+      },
+      ppl: { dataset: 'wikitext2 test', seqlen: 256, windows: maxWindows ?? 'all' },
+      ep: 'cpu',
+      cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'} (shared with other jobs)`,
+    },
     models: {},
   };
   const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -57,9 +82,21 @@ export async function main(args: string[]): Promise<void> {
       const gapWon = (slicedP - recP) / (slicedP - denseP);
       log(`${name}: recovered ${recP.toFixed(3)}: ${(100 * gapWon).toFixed(1)} % of the gap; ${r.tokensPerSecond.toFixed(0)} training tokens/s`);
       (report.models as Record<string, unknown>)[name] = {
-        d: s.d, rank, dense: denseP, sliced: slicedP, recovered: recP, gapWonBack: gapWon, target: 0.3, pass: gapWon >= 0.3,
-        trainableParams: r.trainableParams, trainTokens: r.trainTokens, trainSeconds: +r.seconds.toFixed(1), trainTokensPerSecond: +r.tokensPerSecond.toFixed(1),
-        firstLoss: r.firstLoss, finalLoss: r.finalLoss, lossEvery10: r.curve.filter((p) => p.step % 10 === 0).map((p) => +p.loss.toFixed(4)),
+        d: s.d,
+        rank,
+        dense: denseP,
+        sliced: slicedP,
+        recovered: recP,
+        gapWonBack: gapWon,
+        target: 0.3,
+        pass: gapWon >= 0.3,
+        trainableParams: r.trainableParams,
+        trainTokens: r.trainTokens,
+        trainSeconds: +r.seconds.toFixed(1),
+        trainTokensPerSecond: +r.tokensPerSecond.toFixed(1),
+        firstLoss: r.firstLoss,
+        finalLoss: r.finalLoss,
+        lossEvery10: r.curve.filter((p) => p.step % 10 === 0).map((p) => +p.loss.toFixed(4)),
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });

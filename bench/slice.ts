@@ -47,8 +47,6 @@ import { shortcutMatrix } from '../core/slicegpt/products';
 import { rotationError, type RotationError } from '../core/slicegpt/rotation-error';
 import { SHARED_MODELS, sharedData } from '../test/shared';
 
-
-
 const stderrCtx = () => stderrContext();
 
 async function protocol(f: Map<string, string>): Promise<void> {
@@ -66,7 +64,22 @@ async function protocol(f: Map<string, string>): Promise<void> {
   const pcaSolver = f.get('pca-solver') === 'wgsl' ? 'wgsl' : { gpu: ep };
   const rotations: RotationProvider | undefined = gpuPca ? async (_s, _l, m) => principalDirections(m, pcaSolver).then((r) => ({ q: r.q, eigenvalues: r.eigenvalues })) : undefined;
   const rows = (await wikitext2('test')).rows;
-  const report: Record<string, unknown> = { protocol: { calibration: 'wikitext2 validation (bundled, tokenized release)', nsamples, seqlen, sampling: 'first', round: 8, sliceHead: false, evalSeqLen: 256, maxWindows: maxWindows ?? 'all', ep, ...engineFlags, ...(gpuPca ? { pcaSolver: pcaSolver === 'wgsl' ? 'wgsl-eigh (float32 WGSL)' : 'gpu-eigh (float32 graphs)' } : {}) }, models: {} };
+  const report: Record<string, unknown> = {
+    protocol: {
+      calibration: 'wikitext2 validation (bundled, tokenized release)',
+      nsamples,
+      seqlen,
+      sampling: 'first',
+      round: 8,
+      sliceHead: false,
+      evalSeqLen: 256,
+      maxWindows: maxWindows ?? 'all',
+      ep,
+      ...engineFlags,
+      ...(gpuPca ? { pcaSolver: pcaSolver === 'wgsl' ? 'wgsl-eigh (float32 WGSL)' : 'gpu-eigh (float32 graphs)' } : {}),
+    },
+    models: {},
+  };
   for (const name of models) {
     const folder = join(modelsDir, name);
     const t0 = performance.now();
@@ -81,7 +94,25 @@ async function protocol(f: Map<string, string>): Promise<void> {
     try {
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
-        const s = await sliceModel(stderrCtx(), { model: folder, ratio, cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep, resume: false, calibration, dtype: 'float32', ...(vramBytes ? { deviceBudgetBytes: vramBytes } : {}), ...(rotations ? { rotations } : {}), ...engineFlags });
+        const s = await sliceModel(stderrCtx(), {
+          model: folder,
+          ratio,
+          cal: 'wikitext2',
+          nsamples,
+          seqlen,
+          sampling: 'first',
+          seed: 0,
+          round: 8,
+          sliceHead: false,
+          out,
+          ep,
+          resume: false,
+          calibration,
+          dtype: 'float32',
+          ...(vramBytes ? { deviceBudgetBytes: vramBytes } : {}),
+          ...(rotations ? { rotations } : {}),
+          ...engineFlags,
+        });
         const r = await perplexityOfIds(await openAnyModel(out), runner, ids, { seqLen: 256, maxWindows, batch: 16 });
         const point: Record<string, unknown> = { ratio, d: s.d, ppl: r.ppl, sliceSeconds: +s.seconds.toFixed(2), pplSeconds: +r.seconds.toFixed(2) };
         if (f.has('storage')) {
@@ -123,7 +154,12 @@ async function synthetic(f: Map<string, string>): Promise<void> {
   const ids = Int32Array.from({ length: nsamples * seqlen }, () => ((s = (s * 1664525 + 1013904223) >>> 0), s % cfg.vocabSize));
   const scratch = mkdtempSync(join(tmpdir(), 'bench-slice-syn-'));
   // The device engine keeps activations on the GPU (the default on GPU EPs); --engine host forces float64 host products.
-  const { kind: engineKind, passDtype, runner, engine } = await createSignalEngine(src.arch, ep, { kind: f.get('engine') as EngineKind | undefined, deviceBudgetBytes: Number(f.get('vram-gb') ?? 40) * 2 ** 30, passDtype: f.get('pass-dtype') as PassDtype | undefined });
+  const {
+    kind: engineKind,
+    passDtype,
+    runner,
+    engine,
+  } = await createSignalEngine(src.arch, ep, { kind: f.get('engine') as EngineKind | undefined, deviceBudgetBytes: Number(f.get('vram-gb') ?? 40) * 2 ** 30, passDtype: f.get('pass-dtype') as PassDtype | undefined });
   // --weight-error: the first layer's weight products, kept with their inputs.
   const captured: Captured[] = [];
   const measured = f.has('weight-error') ? capturing(engine, captured) : engine;
@@ -155,18 +191,33 @@ async function synthetic(f: Map<string, string>): Promise<void> {
     const layerSeconds = avg('signals') + avg('pca') + avg('rotate');
     const embed = r.timings.find((t) => t.layer === -1)?.rotate ?? 0;
     const weightError = captured.length ? await rotationErrors(captured) : undefined;
-    console.log(JSON.stringify({
-      synthetic: file, ep, engine: engineKind, passDtype, batchSize, layers, nsamples, seqlen, tokens: nsamples * seqlen, ratio,
-      hiddenSize: cfg.hiddenSize,
-      perLayer: r.timings,
-      meanSecondsPerLayer: { load: +avg('load').toFixed(3), signals: +avg('signals').toFixed(3), pca: +avg('pca').toFixed(3), rotate: +avg('rotate').toFixed(3), total: +layerSeconds.toFixed(3) },
-      extrapolated: { layers: fullLayers, seconds: +(embed + layerSeconds * fullLayers).toFixed(1), minutes: +((embed + layerSeconds * fullLayers) / 60).toFixed(2) },
-      ...(profile ? { engineSeconds: Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, +v.toFixed(3)])) } : {}),
-      wallSeconds: +((performance.now() - t0) / 1000).toFixed(2),
-      spilledChunks: r.spilledChunks,
-      ...(weightError ? { weightError } : {}),
-      peakRssBytes: Math.max(rss, process.resourceUsage().maxRSS * 1024),
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          synthetic: file,
+          ep,
+          engine: engineKind,
+          passDtype,
+          batchSize,
+          layers,
+          nsamples,
+          seqlen,
+          tokens: nsamples * seqlen,
+          ratio,
+          hiddenSize: cfg.hiddenSize,
+          perLayer: r.timings,
+          meanSecondsPerLayer: { load: +avg('load').toFixed(3), signals: +avg('signals').toFixed(3), pca: +avg('pca').toFixed(3), rotate: +avg('rotate').toFixed(3), total: +layerSeconds.toFixed(3) },
+          extrapolated: { layers: fullLayers, seconds: +(embed + layerSeconds * fullLayers).toFixed(1), minutes: +((embed + layerSeconds * fullLayers) / 60).toFixed(2) },
+          ...(profile ? { engineSeconds: Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, +v.toFixed(3)])) } : {}),
+          wallSeconds: +((performance.now() - t0) / 1000).toFixed(2),
+          spilledChunks: r.spilledChunks,
+          ...(weightError ? { weightError } : {}),
+          peakRssBytes: Math.max(rss, process.resourceUsage().maxRSS * 1024),
+        },
+        null,
+        2,
+      ),
+    );
   } finally {
     await runner.dispose();
     rmSync(scratch, { recursive: true, force: true });
@@ -215,7 +266,8 @@ async function rotationErrors(captured: Captured[]): Promise<Record<string, Rota
 }
 
 function profiled(e: SignalEngine, runner: OrtRunner, acc: Record<string, number>): SignalEngine {
-  const wrap = <A extends unknown[], R>(name: string, fn: (...a: A) => Promise<R>) =>
+  const wrap =
+    <A extends unknown[], R>(name: string, fn: (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {
       const t = performance.now();
       const r = await fn(...a);
@@ -223,7 +275,16 @@ function profiled(e: SignalEngine, runner: OrtRunner, acc: Record<string, number
       acc[name] = (acc[name] ?? 0) + (performance.now() - t) / 1000;
       return r;
     };
-  return { ...e, embed: wrap('embed', e.embed), attention: wrap('attention', e.attention), mlp: wrap('mlp', e.mlp), parallel: wrap('parallel', e.parallel), moment: wrap('moment', e.moment), rotate: wrap('rotate', e.rotate), endLayer: wrap('endLayer', e.endLayer) };
+  return {
+    ...e,
+    embed: wrap('embed', e.embed),
+    attention: wrap('attention', e.attention),
+    mlp: wrap('mlp', e.mlp),
+    parallel: wrap('parallel', e.parallel),
+    moment: wrap('moment', e.moment),
+    rotate: wrap('rotate', e.rotate),
+    endLayer: wrap('endLayer', e.endLayer),
+  };
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -231,4 +292,3 @@ export async function main(args: string[]): Promise<void> {
   if (f.has('synthetic')) return synthetic(f);
   return protocol(f);
 }
-

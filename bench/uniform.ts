@@ -23,8 +23,6 @@ import { loadCalibration } from '../core/slicegpt/calibration-input';
 import { flags } from './lib/flags';
 import { SHARED_MODELS } from '../test/shared';
 
-
-
 const stderrCtx = () => stderrContext();
 
 export async function main(args: string[]): Promise<void> {
@@ -60,9 +58,13 @@ export async function main(args: string[]): Promise<void> {
         const s = await sliceUniform(stderrCtx(), { ...common, out });
         const r = await perplexityOfIds(await openAnyModel(out), runner, ids, { seqLen: 256, maxWindows, batch: 16 });
         const point: Record<string, unknown> = {
-          ratio, d: s.d, ppl: +r.ppl.toFixed(4), explainedVariance: +s.uniform.explainedVariance.toFixed(5),
+          ratio,
+          d: s.d,
+          ppl: +r.ppl.toFixed(4),
+          explainedVariance: +s.uniform.explainedVariance.toFixed(5),
           minSignalExplainedVariance: +Math.min(...s.stats.map((x) => x.explainedVariance)).toFixed(5),
-          sliceSeconds: +s.seconds.toFixed(2), pplSeconds: +r.seconds.toFixed(2),
+          sliceSeconds: +s.seconds.toFixed(2),
+          pplSeconds: +r.seconds.toFixed(2),
         };
         rmSync(out, { recursive: true, force: true });
         if (perLayer) {

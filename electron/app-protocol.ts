@@ -18,7 +18,6 @@ export const APP_SCHEME_PRIVILEGES: CustomScheme = {
   privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: false },
 };
 
-
 /** The file inside `distDir` an app:// request names, or null (another host, `..`, a missing asset). */
 export function resolveAppFile(distDir: string, requestUrl: string): string | null {
   let url: URL;

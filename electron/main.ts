@@ -11,9 +11,7 @@ import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, appResponse } from './app-p
 import { utilityProbeLauncher } from './probe-launcher';
 
 // Resources (demo model, datasets) live in the app bundle, not next to this script.
-process.env.SLICE_STUDIO_RESOURCES ??= app.isPackaged
-  ? join(process.resourcesPath, 'resources')
-  : join(app.getAppPath(), 'resources');
+process.env.SLICE_STUDIO_RESOURCES ??= app.isPackaged ? join(process.resourcesPath, 'resources') : join(app.getAppPath(), 'resources');
 
 const appUrl = APP_URL;
 const rendererDist = join(app.getAppPath(), 'renderer', 'dist');
@@ -24,9 +22,7 @@ protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 setProbeLauncher(utilityProbeLauncher((modulePath, args, options) => utilityProcess.fork(modulePath, args, options)));
 
 app.enableSandbox();
-app.on('web-contents-created', (_event, contents) =>
-  guardWebContents(contents, appUrl, (url) => void shell.openExternal(url)),
-);
+app.on('web-contents-created', (_event, contents) => guardWebContents(contents, appUrl, (url) => void shell.openExternal(url)));
 
 async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, (request) => appResponse(rendererDist, request));
@@ -35,9 +31,7 @@ async function start(): Promise<void> {
     async chooseModelPath(kind) {
       const window = BrowserWindow.getFocusedWindow();
       const options: Electron.OpenDialogOptions =
-        kind === 'config'
-          ? { title: 'Open a config.json', properties: ['openFile'], filters: [{ name: 'config.json', extensions: ['json'] }] }
-          : { title: 'Open a model folder', properties: ['openDirectory'] };
+        kind === 'config' ? { title: 'Open a config.json', properties: ['openFile'], filters: [{ name: 'config.json', extensions: ['json'] }] } : { title: 'Open a model folder', properties: ['openDirectory'] };
       const picked = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
       return picked.canceled ? null : (picked.filePaths[0] ?? null);
     },
@@ -47,9 +41,7 @@ async function start(): Promise<void> {
     log: (line) => console.error(line),
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
-    callback({ responseHeaders: withCsp(details.responseHeaders) }),
-  );
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => callback({ responseHeaders: withCsp(details.responseHeaders) }));
 
   const window = new BrowserWindow(windowOptions(join(__dirname, 'preload.cjs')));
   const stopEvents = forwardEvents(service.events, window.webContents);
@@ -68,7 +60,10 @@ async function start(): Promise<void> {
 }
 
 app.on('window-all-closed', () => app.quit());
-app.whenReady().then(start).catch((e: unknown) => {
-  dialog.showErrorBox('Slice Studio could not start', e instanceof Error ? e.message : String(e));
-  app.exit(1);
-});
+app
+  .whenReady()
+  .then(start)
+  .catch((e: unknown) => {
+    dialog.showErrorBox('Slice Studio could not start', e instanceof Error ? e.message : String(e));
+    app.exit(1);
+  });

@@ -12,9 +12,7 @@ function cspMeta(): Plugin {
   return {
     name: 'slice-studio-csp',
     apply: 'build', // the dev server injects inline scripts for hot reload; the build has none
-    transformIndexHtml: () => [
-      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY_META }, injectTo: 'head-prepend' },
-    ],
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY_META }, injectTo: 'head-prepend' }],
   };
 }
 

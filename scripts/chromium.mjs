@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
 
 const NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'];
 
-export const CHROMIUM_HINT = "install it (Debian: apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary";
+export const CHROMIUM_HINT = 'install it (Debian: apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary';
 
 function executable(p) {
   try {
@@ -19,8 +19,7 @@ function executable(p) {
 /** The browser binary to drive, or null when this machine has none. */
 export function findChromium(env = process.env) {
   if (env.CHROMIUM_PATH) return executable(env.CHROMIUM_PATH) ? env.CHROMIUM_PATH : null;
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean))
-    for (const name of NAMES) if (executable(join(dir, name))) return join(dir, name);
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) for (const name of NAMES) if (executable(join(dir, name))) return join(dir, name);
   return null;
 }
 

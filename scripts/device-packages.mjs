@@ -12,8 +12,7 @@ const nm = fileURLToPath(new URL('../node_modules', import.meta.url));
 const seen = new Set();
 
 /** Package folders under a node_modules folder (scoped ones included). */
-const packagesIn = (dir) =>
-  !existsSync(dir) ? [] : readdirSync(dir).flatMap((n) => (n.startsWith('@') ? readdirSync(join(dir, n)).map((m) => join(dir, n, m)) : n.startsWith('.') ? [] : [join(dir, n)]));
+const packagesIn = (dir) => (!existsSync(dir) ? [] : readdirSync(dir).flatMap((n) => (n.startsWith('@') ? readdirSync(join(dir, n)).map((m) => join(dir, n, m)) : n.startsWith('.') ? [] : [join(dir, n)])));
 
 /** Dependencies of the package in `dir`, resolved as Node does: its own nested node_modules first, then the top. */
 function walkDeps(dir) {

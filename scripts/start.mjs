@@ -39,7 +39,10 @@ async function electronBinary() {
     // Its installer prints a whole stack on failure: keep it, and say only its first line.
     const r = spawnSync(process.execPath, [join(pkg, 'install.js')], { cwd: pkg, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.status !== 0 || !installed()) {
-      const first = (r.stderr || r.error?.message || 'no output').trim().split('\n')[0].replace(/^\w*Error: /, '');
+      const first = (r.stderr || r.error?.message || 'no output')
+        .trim()
+        .split('\n')[0]
+        .replace(/^\w*Error: /, '');
       return { why: `Electron's binary could not be downloaded (${await reason(host, first)})` };
     }
   }

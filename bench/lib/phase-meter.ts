@@ -58,7 +58,10 @@ class VramSampler {
     this.#proc.kill('SIGTERM');
     await new Promise((r) => (this.#proc.exitCode !== null ? r(null) : this.#proc.once('exit', r)));
     closeSync(this.#fd);
-    const mib = readFileSync(this.#file, 'utf8').split('\n').map((l) => Number(l.split(',')[0])).filter((n) => Number.isFinite(n) && n > 0);
+    const mib = readFileSync(this.#file, 'utf8')
+      .split('\n')
+      .map((l) => Number(l.split(',')[0]))
+      .filter((n) => Number.isFinite(n) && n > 0);
     rmSync(this.#file, { force: true });
     return mib.length ? Math.max(...mib) * 2 ** 20 : null;
   }
@@ -78,12 +81,7 @@ export function diskBytes(path: string): number {
   return readdirSync(path).reduce((a, n) => a + diskBytes(join(path, n)), 0);
 }
 
-export async function measurePhase(
-  name: string,
-  scratch: string,
-  gpu: boolean,
-  fn: () => Promise<{ outputs?: Record<string, string>; result?: Record<string, unknown> }>,
-): Promise<PhaseRecord> {
+export async function measurePhase(name: string, scratch: string, gpu: boolean, fn: () => Promise<{ outputs?: Record<string, string>; result?: Record<string, unknown> }>): Promise<PhaseRecord> {
   const scoped = resetPeakRss();
   const vramBeforeBytes = gpu ? vramNow() : null;
   const sampler = gpu ? new VramSampler(scratch, name) : null;

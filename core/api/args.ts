@@ -5,11 +5,7 @@ import { PayloadError, type Infer, type IsOptional, type Validator } from '../ba
 /** Positional arguments: named so errors can say which one is wrong. */
 export type ArgSpec = readonly (readonly [name: string, validator: Validator<unknown>])[];
 /** The argument tuple of a spec; optional validators become optional (trailing) parameters. */
-export type ArgsOf<A extends ArgSpec> = A extends readonly [readonly [string, infer V], ...infer Rest extends ArgSpec]
-  ? IsOptional<V> extends true
-    ? [arg?: Exclude<Infer<V>, undefined>, ...ArgsOf<Rest>]
-    : [arg: Infer<V>, ...ArgsOf<Rest>]
-  : [];
+export type ArgsOf<A extends ArgSpec> = A extends readonly [readonly [string, infer V], ...infer Rest extends ArgSpec] ? (IsOptional<V> extends true ? [arg?: Exclude<Infer<V>, undefined>, ...ArgsOf<Rest>] : [arg: Infer<V>, ...ArgsOf<Rest>]) : [];
 
 export function checkArgs<A extends ArgSpec>(method: string, spec: A, payload: unknown): ArgsOf<A> {
   // Transports send arguments as a JSON array; a bare object or value for a one-argument method is accepted too.

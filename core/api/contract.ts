@@ -17,20 +17,7 @@ import type { Catalog } from './catalog';
 import type { ApiEvent } from './events';
 import type { JobDoneEvent, JobEvent, JobId, RunId } from '../jobs/events';
 import type { JobInput, JobKind, JobParams, JobResult } from '../jobs/kinds/index';
-import {
-  array,
-  boolean,
-  integer,
-  literal,
-  nonEmptyString,
-  number,
-  object,
-  optional,
-  PayloadError,
-  positiveInteger,
-  record,
-  type Validator,
-} from '../base/validate';
+import { array, boolean, integer, literal, nonEmptyString, number, object, optional, PayloadError, positiveInteger, record, type Validator } from '../base/validate';
 import type { ArgSpec, ArgsOf } from './args';
 
 export type { ApiEvent, StateEvent } from './events';
@@ -120,8 +107,7 @@ const gpuChoice: Validator<'auto' | number[]> = {
     if (value === 'auto') return 'auto';
     if (!Array.isArray(value)) throw new PayloadError(`${where} must be "auto" or a list of GPU sizes in GB, e.g. [24, 24]`);
     const sizes = array(number).check(value, where);
-    for (const [i, gb] of sizes.entries())
-      if (!(gb > 0 && gb <= 4096)) throw new PayloadError(`${where}[${i}] must be a GPU size in GB from 0 to 4096 (got ${gb})`);
+    for (const [i, gb] of sizes.entries()) if (!(gb > 0 && gb <= 4096)) throw new PayloadError(`${where}[${i}] must be a GPU size in GB from 0 to 4096 (got ${gb})`);
     return sizes;
   },
 };
@@ -194,11 +180,7 @@ const runId: Validator<RunId> = positiveInteger;
 export const API_METHODS = {
   getAppInfo: method('Version, data directory, demo model and job kinds', [], returns<AppInfo>()),
   catalog: method('Model families, zero-shot tasks, export formats and named datasets the engine supports', [], returns<Catalog>()),
-  getHardware: method(
-    'Detected GPUs, CPU, RAM, disk and execution providers (cached; refresh=true probes again)',
-    [['refresh', optional(boolean)]],
-    returns<HardwareReport>(),
-  ),
+  getHardware: method('Detected GPUs, CPU, RAM, disk and execution providers (cached; refresh=true probes again)', [['refresh', optional(boolean)]], returns<HardwareReport>()),
   inspectModel: method('Inspect a model folder or a bare config.json without loading weights', [['path', nonEmptyString]], returns<ModelInspection>()),
   recentModels: method('Recently inspected models, newest first', [['limit', optional(positiveInteger)]], returns<RecentModel[]>()),
   listRuns: method('Runs, newest first', [['filter', optional(runFilter)]], returns<RunSummary[]>()),
@@ -223,22 +205,10 @@ export const API_METHODS = {
     ],
     returns<PlanModelResult>(),
   ),
-  compareRuns: method(
-    "Runs side by side: metrics, layer stats, phases, artifacts, settings and their parents' key metrics",
-    [['ids', runIds]],
-    returns<ComparedRun[]>(),
-  ),
-  resumeJob: method(
-    'Continue a cancelled, failed or interrupted slice run from its checkpoint (a new run)',
-    [['runId', runId]],
-    returns<{ jobId: JobId; runId: RunId }>(),
-  ),
+  compareRuns: method("Runs side by side: metrics, layer stats, phases, artifacts, settings and their parents' key metrics", [['ids', runIds]], returns<ComparedRun[]>()),
+  resumeJob: method('Continue a cancelled, failed or interrupted slice run from its checkpoint (a new run)', [['runId', runId]], returns<{ jobId: JobId; runId: RunId }>()),
   resumability: method('Whether resumeJob would continue this run from a checkpoint, and if not, why (one line)', [['runId', runId]], returns<Resumability>()),
-  chooseModelPath: method(
-    'Desktop only: a native folder picker; null when dismissed',
-    [['kind', optional(literal('folder', 'config'))]],
-    returns<string | null>(),
-  ),
+  chooseModelPath: method('Desktop only: a native folder picker; null when dismissed', [['kind', optional(literal('folder', 'config'))]], returns<string | null>()),
 } satisfies Record<string, MethodSpec<ArgSpec, unknown>>;
 
 export type ApiMethodName = keyof typeof API_METHODS;

@@ -4,11 +4,7 @@
 import type { JobEvent, RunId } from '../jobs/events';
 
 /** "Something changed, refetch": views listen and call the API again rather than patching local copies. */
-export type StateEvent =
-  | { type: 'runs-changed'; runId?: RunId }
-  | { type: 'models-changed' }
-  | { type: 'hardware-changed' }
-  | { type: 'jobs-changed' };
+export type StateEvent = { type: 'runs-changed'; runId?: RunId } | { type: 'models-changed' } | { type: 'hardware-changed' } | { type: 'jobs-changed' };
 
 export type ApiEvent = ({ channel: 'job' } & JobEvent) | ({ channel: 'state' } & StateEvent);
 

@@ -18,8 +18,7 @@ export interface Resumability {
 }
 
 /** Stored errors of runs that stopped for a reason outside their settings (see the runner and the store recorder). */
-const INTERRUPTION =
-  /^(cancelled|interrupted)\b|job worker exited unexpectedly|^job crashed|ENOSPC|no space left|^disk full|^could not record the run|ENOMEM|out of memory|allocation failed/i;
+const INTERRUPTION = /^(cancelled|interrupted)\b|job worker exited unexpectedly|^job crashed|ENOSPC|no space left|^disk full|^could not record the run|ENOMEM|out of memory|allocation failed/i;
 
 /** The slice's output folder: as given, or the default the job filled in from the run id. */
 export function sliceOutOf(run: Pick<RunRow, 'id' | 'settings'>): string | null {

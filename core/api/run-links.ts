@@ -139,8 +139,16 @@ export function denseBaselineNeeded(store: Store, kind: string, params: Record<s
     const all = kind === 'ppl' ? params.allWindows === true : params.pplAllWindows === true;
     const want = datasetAndSplit(dataset);
     const has = details.some((r) =>
-      r.metrics.some((m) => m.name === 'ppl' && m.task === null && m.protocol !== null && m.protocol.dataset === want.dataset && m.protocol.split === want.split &&
-        m.protocol.seqlen === seqlen && (all ? m.protocol.of !== null && m.protocol.windows === m.protocol.of : m.protocol.windows === max)),
+      r.metrics.some(
+        (m) =>
+          m.name === 'ppl' &&
+          m.task === null &&
+          m.protocol !== null &&
+          m.protocol.dataset === want.dataset &&
+          m.protocol.split === want.split &&
+          m.protocol.seqlen === seqlen &&
+          (all ? m.protocol.of !== null && m.protocol.windows === m.protocol.of : m.protocol.windows === max),
+      ),
     );
     if (!has) return dense;
   }

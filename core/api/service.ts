@@ -151,8 +151,7 @@ export class SliceStudioService implements SliceStudioApi {
   async deleteRun(...[id]: ApiArgs<'deleteRun'>): Promise<void> {
     const run = this.#store.getRun(id);
     if (!run) throw new RunNotFoundError(`no run with id ${id}`);
-    if ((run.status === 'running' || run.status === 'queued') && isOwnerAlive({ pid: run.ownerPid, start: run.ownerStart }))
-      throw new NotAvailableError(`run ${id} is still ${run.status}: cancel it first`);
+    if ((run.status === 'running' || run.status === 'queued') && isOwnerAlive({ pid: run.ownerPid, start: run.ownerStart })) throw new NotAvailableError(`run ${id} is still ${run.status}: cancel it first`);
     this.#store.deleteRun(id);
     this.events.emit({ channel: 'state', type: 'runs-changed', runId: id });
   }
@@ -162,13 +161,7 @@ export class SliceStudioService implements SliceStudioApi {
   }
 
   /** Validates, links the run to its model and parent, starts it, and records the final settings. */
-  async #start(
-    kind: string,
-    raw: unknown,
-    name?: string,
-    extra: Record<string, unknown> = {},
-    inherit?: { modelId: number | null; parentRunId: number | null },
-  ): Promise<{ jobId: string; runId: number }> {
+  async #start(kind: string, raw: unknown, name?: string, extra: Record<string, unknown> = {}, inherit?: { modelId: number | null; parentRunId: number | null }): Promise<{ jobId: string; runId: number }> {
     const def = getJob(kind);
     // Validated here, once: the runner and the worker take the checked params as they are.
     let params = def.params.check(raw, `${kind} params`);
@@ -194,8 +187,7 @@ export class SliceStudioService implements SliceStudioApi {
   }
 
   async planModel(...[path, opts = {}]: ApiArgs<'planModel'>): Promise<ApiResult<'planModel'>> {
-    if (opts.ratio !== undefined && !(opts.ratio >= 0 && opts.ratio < 1))
-      throw new PayloadError(`planModel: "opts".ratio must be in [0, 1) (got ${opts.ratio})`);
+    if (opts.ratio !== undefined && !(opts.ratio >= 0 && opts.ratio < 1)) throw new PayloadError(`planModel: "opts".ratio must be in [0, 1) (got ${opts.ratio})`);
     const config = await readPlanConfig(resolve(path));
     const hardware = await this.#planHardware(opts.gpus ?? 'auto');
     const options = { format: opts.format, ctx: opts.ctx, batch: opts.batch, round: opts.round, sliceHead: opts.sliceHead };
@@ -209,7 +201,15 @@ export class SliceStudioService implements SliceStudioApi {
       estimate: opts.ratio === undefined ? null : estimate(config, hardware, opts.ratio, options),
       hardware,
       // a slice keeps its source's dtype: 16-bit configs (nearly all published ones) write 2 bytes per weight
-      slicing: predictSlice(config, { ratio, nsamples: opts.nsamples ?? 128, seqlen: opts.seqlen ?? 2048, ep, cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined, round: opts.round, outputBytesPerWeight: /^(b?float16|b?f16)$/i.test(config.dtype ?? '') ? 2 : 4 }),
+      slicing: predictSlice(config, {
+        ratio,
+        nsamples: opts.nsamples ?? 128,
+        seqlen: opts.seqlen ?? 2048,
+        ep,
+        cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined,
+        round: opts.round,
+        outputBytesPerWeight: /^(b?float16|b?f16)$/i.test(config.dtype ?? '') ? 2 : 4,
+      }),
       // Only the GGUF types the exporter writes, so that the proposal can be exported as proposed.
       combination: planCombination(
         config,
@@ -245,8 +245,7 @@ export class SliceStudioService implements SliceStudioApi {
     if (!run) throw new RunNotFoundError(`no run with id ${id}`);
     const live = this.#runner.list().some((j) => j.runId === id);
     // Queued or running in another live process (a CLI next to the app): it is still going.
-    if (!live && (run.status === 'running' || run.status === 'queued') && isOwnerAlive({ pid: run.ownerPid, start: run.ownerStart }))
-      throw new NotAvailableError(`run ${id} is still ${run.status} in process ${run.ownerPid}`);
+    if (!live && (run.status === 'running' || run.status === 'queued') && isOwnerAlive({ pid: run.ownerPid, start: run.ownerStart })) throw new NotAvailableError(`run ${id} is still ${run.status} in process ${run.ownerPid}`);
     const can = resumability(run, live);
     if (!can.resumable) throw new NotAvailableError(can.reason);
     // Still marked running, yet its process is gone (the store marks these at start-up; this one died since).

@@ -91,4 +91,3 @@ export async function fingerprintFolder(ctx: JobContext, folder: string, only?: 
   ctx.log(`hashed ${files.length} files, ${total} bytes`);
   return { algorithm: 'sha256', digest: digest.digest('hex'), bytes: total, files };
 }
-

@@ -18,8 +18,7 @@ export interface Validator<T> {
 
 export type Infer<V> = V extends Validator<infer T> ? T : never;
 
-const typeName = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v;
+const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v);
 
 /** What was sent, as the sender would recognise it: a scalar itself (quoted, shortened), else its type. */
 function shown(v: unknown): string {
@@ -72,10 +71,7 @@ export function array<T>(item: Validator<T>): Validator<T[]> {
 }
 
 /** A JSON-ish object (not an array, not null) with arbitrary keys. */
-export const record = make<Record<string, unknown>>(
-  'an object',
-  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-);
+export const record = make<Record<string, unknown>>('an object', (v) => typeof v === 'object' && v !== null && !Array.isArray(v));
 
 type Shape = Record<string, Validator<unknown>>;
 export type IsOptional<V> = V extends { readonly optional: true } ? true : false;

@@ -14,19 +14,13 @@ export interface AlpacaRecord {
 }
 
 const PROMPT_INPUT =
-  'Below is an instruction that describes a task, paired with an input that provides further context. ' +
-  'Write a response that appropriately completes the request.\n\n' +
-  '### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:';
-const PROMPT_NO_INPUT =
-  'Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n' +
-  '### Instruction:\n{instruction}\n\n### Response:';
+  'Below is an instruction that describes a task, paired with an input that provides further context. ' + 'Write a response that appropriately completes the request.\n\n' + '### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:';
+const PROMPT_NO_INPUT = 'Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n' + '### Instruction:\n{instruction}\n\n### Response:';
 
 /** The prompt: the "with input" template when the record has a non-empty input, else "no input". */
 export function alpacaPrompt(r: AlpacaRecord): string {
   // Replacer functions, so that "$&" and friends in the data are not read as patterns.
-  return r.input
-    ? PROMPT_INPUT.replace('{instruction}', () => r.instruction).replace('{input}', () => r.input as string)
-    : PROMPT_NO_INPUT.replace('{instruction}', () => r.instruction);
+  return r.input ? PROMPT_INPUT.replace('{instruction}', () => r.instruction).replace('{input}', () => r.input as string) : PROMPT_NO_INPUT.replace('{instruction}', () => r.instruction);
 }
 
 /** One document: prompt, newline, response (the Hub dataset's `text` column). */

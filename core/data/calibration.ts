@@ -38,11 +38,7 @@ export class NotEnoughTokensError extends DatasetError {
   override name = 'NotEnoughTokensError';
 }
 
-export function calibrationWindows(
-  tokenizer: Tokenizer,
-  source: TextDataset | string[],
-  opts: CalibrationOptions,
-): CalibrationWindows {
+export function calibrationWindows(tokenizer: Tokenizer, source: TextDataset | string[], opts: CalibrationOptions): CalibrationWindows {
   const { nsamples, seqlen } = opts;
   if (!Number.isInteger(nsamples) || nsamples < 1) throw new DatasetError(`nsamples must be a positive integer, got ${nsamples}`);
   if (!Number.isInteger(seqlen) || seqlen < 2) throw new DatasetError(`seqlen must be an integer ≥ 2, got ${seqlen}`);
@@ -56,10 +52,7 @@ function firstWindows(tokenizer: Tokenizer, dataset: TextDataset, nsamples: numb
   const need = nsamples * seqlen;
   const ids = tokenizer.encodeCorpus(dataset.rows, DOCUMENT_JOINER, { maxTokens: need });
   if (ids.length < need) {
-    throw new NotEnoughTokensError(
-      `${dataset.name} has ${ids.length} tokens, fewer than nsamples × seqlen = ${nsamples} × ${seqlen} = ${need}: ` +
-        `lower nsamples or seqlen, or use a larger dataset`,
-    );
+    throw new NotEnoughTokensError(`${dataset.name} has ${ids.length} tokens, fewer than nsamples × seqlen = ${nsamples} × ${seqlen} = ${need}: ` + `lower nsamples or seqlen, or use a larger dataset`);
   }
   return { ids: Int32Array.from(ids.slice(0, need)), nsamples, seqlen };
 }
@@ -101,10 +94,7 @@ function randomWindows(tokenizer: Tokenizer, dataset: TextDataset, nsamples: num
     }
   }
   if (made < nsamples) {
-    throw new NotEnoughTokensError(
-      `${dataset.name} yields only ${made} random windows of ${seqlen} tokens (each document is used once), ` +
-        `fewer than nsamples = ${nsamples}: lower nsamples or seqlen, use 'first' sampling, or a larger dataset`,
-    );
+    throw new NotEnoughTokensError(`${dataset.name} yields only ${made} random windows of ${seqlen} tokens (each document is used once), ` + `fewer than nsamples = ${nsamples}: lower nsamples or seqlen, use 'first' sampling, or a larger dataset`);
   }
   return { ids: out, nsamples, seqlen };
 }

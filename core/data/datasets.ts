@@ -20,10 +20,7 @@ export const DATASETS = [
 
 export type DatasetId = (typeof DATASETS)[number]['id'];
 
-export type DatasetSpec =
-  | { kind: 'named'; id: DatasetId; split: string }
-  | { kind: 'hub'; dataset: string; config?: string; split: string }
-  | { kind: 'file'; path: string };
+export type DatasetSpec = { kind: 'named'; id: DatasetId; split: string } | { kind: 'hub'; dataset: string; config?: string; split: string } | { kind: 'file'; path: string };
 
 export const HUB_PREFIX = 'hub:';
 
@@ -32,8 +29,7 @@ export function datasetSpec(spec: string): DatasetSpec {
   const s = spec.trim();
   const [name, split, ...rest] = s.split(':');
   const named = DATASETS.find((d) => d.id === name);
-  if (named && rest.length === 0 && (split === undefined || (named.splits as readonly string[]).includes(split)))
-    return { kind: 'named', id: named.id, split: split ?? named.splits[0] };
+  if (named && rest.length === 0 && (split === undefined || (named.splits as readonly string[]).includes(split))) return { kind: 'named', id: named.id, split: split ?? named.splits[0] };
   if (s.startsWith(HUB_PREFIX)) {
     const parts = s.slice(HUB_PREFIX.length).split(':');
     if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) {

@@ -106,10 +106,7 @@ export async function hubDataset(req: HubDatasetRequest, opts: HubOptions = {}):
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw new HubUnavailableError(
-        `cannot reach the Hugging Face Hub to download ${name} (${cause}): connect to the internet and retry, ` +
-          `or download the split yourself and open it as a local .txt/.jsonl dataset`,
-      );
+      throw new HubUnavailableError(`cannot reach the Hugging Face Hub to download ${name} (${cause}): connect to the internet and retry, ` + `or download the split yourself and open it as a local .txt/.jsonl dataset`);
     }
     if (res.status === 404) throw new DatasetError(`${name} was not found on the Hugging Face Hub`);
     if (res.status === 401 || res.status === 403) {
@@ -130,9 +127,7 @@ export async function hubDataset(req: HubDatasetRequest, opts: HubOptions = {}):
   let total = Infinity;
   for (let offset = 0; offset < Math.min(total, req.maxRows ?? Infinity); offset += PAGE) {
     const length = Math.min(PAGE, (req.maxRows ?? Infinity) - offset);
-    const url =
-      `${server}/rows?dataset=${encodeURIComponent(req.dataset)}&config=${encodeURIComponent(config)}` +
-      `&split=${encodeURIComponent(req.split)}&offset=${offset}&length=${length}`;
+    const url = `${server}/rows?dataset=${encodeURIComponent(req.dataset)}&config=${encodeURIComponent(config)}` + `&split=${encodeURIComponent(req.split)}&offset=${offset}&length=${length}`;
     const page = (await get(url)) as { rows?: Array<{ row: Record<string, unknown> }>; num_rows_total?: number };
     total = page.num_rows_total ?? 0;
     const got = page.rows ?? [];

@@ -32,14 +32,7 @@ export async function localDataset(path: string, opts: LocalDatasetOptions = {})
     throw new DatasetError(`unsupported dataset file ${basename(path)}: use a .txt, .jsonl or .json file`);
   }
   const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '').replaceAll('\r\n', '\n');
-  const rows =
-    ext === '.txt'
-      ? opts.txtMode === 'lines'
-        ? textLines(text)
-        : textParagraphs(text)
-      : ext === '.jsonl'
-        ? jsonlDocuments(text, path, opts.field)
-        : jsonDocuments(text, path, opts.field);
+  const rows = ext === '.txt' ? (opts.txtMode === 'lines' ? textLines(text) : textParagraphs(text)) : ext === '.jsonl' ? jsonlDocuments(text, path, opts.field) : jsonDocuments(text, path, opts.field);
   if (rows.length === 0) throw new DatasetError(`${basename(path)} holds no documents`);
   return { name: basename(path), rows };
 }

@@ -15,9 +15,7 @@ import { DatasetError, DOCUMENT_JOINER, linesKeepingNewline, type TextDataset } 
 export type WikiText2Split = 'test' | 'validation';
 
 export function wikitext2Path(split: WikiText2Split): string {
-  return split === 'test'
-    ? resourcePath('data', 'wikitext-2-raw', 'wiki.test.raw')
-    : resourcePath('data', 'wikitext-2', 'wiki.valid.tokens');
+  return split === 'test' ? resourcePath('data', 'wikitext-2-raw', 'wiki.test.raw') : resourcePath('data', 'wikitext-2', 'wiki.valid.tokens');
 }
 
 /** The split's rows: lines of the file with their "\n" kept (blank lines are rows too, as on the Hub). */

@@ -53,11 +53,7 @@ function sliceRows(runs: ComparedRun[]): { label: string; cells: string[] }[] {
     { label: 'ratio', cells: runs.map((r) => (typeof s(r, 'ratio') === 'number' ? `${((s(r, 'ratio') as number) * 100).toFixed(0)}%` : '—')) },
     {
       label: 'calibration',
-      cells: runs.map((r) =>
-        r.kind === 'slice' && s(r, 'cal') !== undefined
-          ? `${String(s(r, 'cal')).split(/[\\/]/).pop()} ${s(r, 'nsamples') ?? '?'}×${s(r, 'seqlen') ?? '?'} ${s(r, 'sampling') ?? ''}`.trim()
-          : '—',
-      ),
+      cells: runs.map((r) => (r.kind === 'slice' && s(r, 'cal') !== undefined ? `${String(s(r, 'cal')).split(/[\\/]/).pop()} ${s(r, 'nsamples') ?? '?'}×${s(r, 'seqlen') ?? '?'} ${s(r, 'sampling') ?? ''}`.trim() : '—')),
     },
   ];
 }
@@ -75,8 +71,7 @@ export function comparisonRows(runs: ComparedRun[], extraRows: { label: string; 
     }
   }
   // Model size first, then quality, then speed: the order a reader asks in.
-  const rank = (k: { name: string; task: string | null }) =>
-    k.name === 'd' ? 0 : k.name === 'params' ? 1 : k.name === 'ppl' ? 2 : k.task && !k.task.startsWith('batch') ? 3 : k.name === 'average' ? 4 : 5;
+  const rank = (k: { name: string; task: string | null }) => (k.name === 'd' ? 0 : k.name === 'params' ? 1 : k.name === 'ppl' ? 2 : k.task && !k.task.startsWith('batch') ? 3 : k.name === 'average' ? 4 : 5);
   keys.sort((a, b) => rank(a) - rank(b));
   const sizeKeys = keys.filter((k) => rank(k) <= 1).length;
   // Each metric as a row (a slice showing its own evaluation's), with ± stderr and the difference to dense;
@@ -105,7 +100,13 @@ export function comparisonRows(runs: ComparedRun[], extraRows: { label: string; 
     ...keys.slice(0, sizeKeys).flatMap(rowsOf),
     ...extraRows,
     ...keys.slice(sizeKeys).flatMap(rowsOf),
-    { label: 'time', cells: runs.map((r) => { const s = runSeconds(r); return s === null ? '—' : `${s.toFixed(1)} s`; }) },
+    {
+      label: 'time',
+      cells: runs.map((r) => {
+        const s = runSeconds(r);
+        return s === null ? '—' : `${s.toFixed(1)} s`;
+      }),
+    },
     { label: 'peak memory', cells: runs.map((r) => (r.peakRss ? `${(r.peakRss / 2 ** 20).toFixed(0)} MiB` : '—')) },
     { label: 'ep', cells: runs.map((r) => r.ep ?? '—') },
   ];
@@ -130,5 +131,13 @@ export function formatComparison(runs: ComparedRun[], opts: ComparisonOptions = 
   const widths = titles.map((t, i) => Math.max(t.length, ...rows.map((r) => r.cells[i].length)));
   const line = (label: string, cells: string[]) => [label.padEnd(labelWidth), ...cells.map((c, i) => c.padStart(widths[i]))].join('  ').trimEnd();
   const note = protocolNote(runs);
-  return [line('', titles), line('', widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(r.label, r.cells)), ...(note ? ['', note] : [])].join('\n');
+  return [
+    line('', titles),
+    line(
+      '',
+      widths.map((w) => '-'.repeat(w)),
+    ),
+    ...rows.map((r) => line(r.label, r.cells)),
+    ...(note ? ['', note] : []),
+  ].join('\n');
 }

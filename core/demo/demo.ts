@@ -136,7 +136,7 @@ export async function runDemo(api: DemoApi, opts: DemoOptions = {}, report: Demo
   const table = [
     formatComparison(comparison, { titles: ['dense', `sliced ${Math.round(o.ratio * 100)}%`] }),
     '',
-    `slicing: run #${sliced.runId}, ${(slice.seconds).toFixed(1)} s, peak memory ${sliceRun.peakRss ? `${(sliceRun.peakRss / 2 ** 20).toFixed(0)} MiB` : '—'}, ` +
+    `slicing: run #${sliced.runId}, ${slice.seconds.toFixed(1)} s, peak memory ${sliceRun.peakRss ? `${(sliceRun.peakRss / 2 ** 20).toFixed(0)} MiB` : '—'}, ` +
       `d = ${slice.d} of ${slice.hiddenSize}, mean kept variance ${(100 * (sliceRun.metrics.find((m) => m.name === 'kept_variance_mean')?.value ?? NaN)).toFixed(1)}%`,
     `sliced model: ${slice.out}`,
   ].join('\n');

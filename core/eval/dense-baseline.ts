@@ -31,8 +31,7 @@ export function denseModelOf(run: RunLike, all: RunLike[]): string | null {
   const model = str(run.settings.model);
   if (!model) return null;
   const slice =
-    (run.parentRunId !== null ? all.find((r) => r.id === run.parentRunId && r.kind === 'slice') : undefined) ??
-    all.find((r) => r.kind === 'slice' && (str((r.result as Record<string, unknown> | null)?.out) ?? str(r.settings.out)) === model);
+    (run.parentRunId !== null ? all.find((r) => r.id === run.parentRunId && r.kind === 'slice') : undefined) ?? all.find((r) => r.kind === 'slice' && (str((r.result as Record<string, unknown> | null)?.out) ?? str(r.settings.out)) === model);
   return slice ? str(slice.settings.model) : null;
 }
 
@@ -45,11 +44,7 @@ export interface BaselineNumbers {
 
 /** The newest finished dense measurements of `dense` matching `want` (a protocol; tasks with their n). */
 export function findBaseline(all: RunLike[], dense: string, want: { protocol: PplProtocol | null; tasks: Record<string, number> }): BaselineNumbers {
-  const runs = all
-    .filter(
-      (r) => r.status === 'done' && (r.kind === 'ppl' || r.kind === 'eval') && str(r.settings.model) !== null && norm(str(r.settings.model)!) === norm(dense),
-    )
-    .sort((a, b) => b.id - a.id);
+  const runs = all.filter((r) => r.status === 'done' && (r.kind === 'ppl' || r.kind === 'eval') && str(r.settings.model) !== null && norm(str(r.settings.model)!) === norm(dense)).sort((a, b) => b.id - a.id);
   let ppl: BaselineNumbers['ppl'] = null;
   if (want.protocol)
     for (const r of runs) {
@@ -99,11 +94,7 @@ const outOf = (r: RunLike): string | null => (r.kind === 'slice' ? (str((r.resul
 export function evaluationsOf(run: RunLike, all: RunLike[]): RunLike[] {
   const out = outOf(run);
   if (!out) return [];
-  return all
-    .filter(
-      (e) => e.id !== run.id && e.status === 'done' && (e.kind === 'ppl' || e.kind === 'eval') && (e.parentRunId === run.id || str(e.settings.model) === out),
-    )
-    .sort((a, b) => a.id - b.id);
+  return all.filter((e) => e.id !== run.id && e.status === 'done' && (e.kind === 'ppl' || e.kind === 'eval') && (e.parentRunId === run.id || str(e.settings.model) === out)).sort((a, b) => a.id - b.id);
 }
 
 /** The run's own numbers: its metrics, or for a slice those of its newest evaluations (per number). */

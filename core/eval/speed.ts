@@ -106,14 +106,7 @@ async function nextIds(r: OrtRunner, head: HeadWeights, x: Float32Array, batch: 
  * Greedy decoding of `batch` prompts of equal length with the KV-cache graphs: prefill, then `steps`
  * one-token steps. Returns the new ids ([step][row]) and the seconds of each phase.
  */
-export async function decodeGreedy(
-  ctx: JobContext,
-  r: OrtRunner,
-  w: Weights,
-  prompt: Int32Array,
-  batch: number,
-  steps: number,
-): Promise<{ ids: Int32Array[]; prefillSeconds: number; decodeSeconds: number }> {
+export async function decodeGreedy(ctx: JobContext, r: OrtRunner, w: Weights, prompt: Int32Array, batch: number, steps: number): Promise<{ ids: Int32Array[]; prefillSeconds: number; decodeSeconds: number }> {
   const P = prompt.length / batch;
   if (!Number.isInteger(P) || P < 1) throw new BenchError(`${prompt.length} prompt ids do not split into ${batch} rows`);
   let caches: KvCache[] = w.layers.map(() => ({ k: new Float32Array(0), v: new Float32Array(0), past: 0 }));

@@ -28,8 +28,7 @@ export async function exportModel(ctx: JobContext, o: ExportOptions): Promise<Ex
   if (!o.model) throw new ExportError('export needs a model folder');
   if (!existsSync(join(o.model, 'config.json'))) throw new ExportError(notAModel(o.model));
   if (!o.out) throw new ExportError('--out is required');
-  if (o.dtype !== undefined && !format.dtypes.includes(o.dtype) && !format.alsoAccepts?.includes(o.dtype))
-    throw new ExportError(`--dtype ${o.dtype} is a GGUF type; ${format.label} exports are ${format.dtypes.join(' or ')}`);
+  if (o.dtype !== undefined && !format.dtypes.includes(o.dtype) && !format.alsoAccepts?.includes(o.dtype)) throw new ExportError(`--dtype ${o.dtype} is a GGUF type; ${format.label} exports are ${format.dtypes.join(' or ')}`);
   return format.write(ctx, o, format.runtime);
 }
 

@@ -98,7 +98,7 @@ export class DecoderAssembler {
     } else bytes = new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength);
     const align = bytes.byteLength >= PAGE_ALIGN_ABOVE ? 4096 : 64;
     this.#offset = Math.ceil(this.#offset / align) * align;
-    for (let done = 0; done < bytes.byteLength; ) done += writeSync(this.#fd, bytes, done, bytes.byteLength - done, this.#offset + done);
+    for (let done = 0; done < bytes.byteLength;) done += writeSync(this.#fd, bytes, done, bytes.byteLength - done, this.#offset + done);
     this.#inits.push({
       name,
       data_type: half ? DataType.float16 : DataType.float32,
@@ -141,8 +141,7 @@ export class DecoderAssembler {
       return m;
     };
     for (const t of graph.initializer ?? []) this.#inits.push({ ...t, name: rename(t.name) });
-    for (const node of graph.node ?? [])
-      this.#nodes.push({ ...node, input: node.input.map(rename), output: node.output.map(rename), name: `${prefix}${node.name ?? `n${this.#counter++}`}` });
+    for (const node of graph.node ?? []) this.#nodes.push({ ...node, input: node.input.map(rename), output: node.output.map(rename), name: `${prefix}${node.name ?? `n${this.#counter++}`}` });
     return Object.fromEntries((graph.output ?? []).map((o) => [o.name, rename(o.name)]));
   }
 

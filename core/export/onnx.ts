@@ -58,7 +58,6 @@ export interface OnnxExportResult {
   seconds: number;
 }
 
-
 /** Bytes the export will write, from the source's tensor headers (elements × bytes per weight). */
 export async function estimateOnnxBytes(src: ModelSource, dtype: WeightDtype): Promise<number> {
   const tensors = await listModelTensors(src.folder);
@@ -115,12 +114,7 @@ async function assemble(ctx: JobContext, src: ModelSource, dir: string, dtype: W
       tables.cos_table = { dims: [cfg.maxPositions, rope.rotaryDim / 2], data: t.cos, half: false };
       tables.sin_table = { dims: [cfg.maxPositions, rope.rotaryDim / 2], data: t.sin, half: false };
     }
-    const pos = asm.inline(
-      positionalGraph(!!rope),
-      'positional/',
-      { input_ids: 'input_ids', attention_mask: 'attention_mask', position_ids: 'position_ids', past: 'past_key_values.0.key' },
-      tables,
-    );
+    const pos = asm.inline(positionalGraph(!!rope), 'positional/', { input_ids: 'input_ids', attention_mask: 'attention_mask', position_ids: 'position_ids', past: 'past_key_values.0.key' }, tables);
     const shared: Record<string, string> = { mask: pos.mask, ...(rope ? { cos: pos.cos, sin: pos.sin } : {}) };
 
     const add = (b: Block, prefix: string, bind: Record<string, string>) => asm.inline(buildGraph(b.sig), prefix, bind, b.weights).y;

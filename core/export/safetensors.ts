@@ -57,8 +57,7 @@ export async function exportSafetensors(ctx: JobContext, o: SafetensorsExportOpt
   if (!existsSync(join(o.model, 'config.json'))) throw new ExportError(notAModel(o.model));
   if (resolve(o.out) === resolve(o.model)) throw new ExportError('--out must not be the model folder');
   if (o.dtype !== undefined && o.dtype !== 'f32' && o.dtype !== 'f16') throw new ExportError(`safetensors export supports --dtype f32 or f16, not ${o.dtype}`);
-  if (!isSlicedModelFolder(o.model))
-    throw new ExportError(`${o.model} is a dense model, already in safetensors; slice it first, or export it with --format onnx or gguf`);
+  if (!isSlicedModelFolder(o.model)) throw new ExportError(`${o.model} is a dense model, already in safetensors; slice it first, or export it with --format onnx or gguf`);
   const src = await SlicedModelSource.create(o.model);
   const files = readdirSync(o.model).filter((f) => !f.startsWith('.') && statSync(join(o.model, f)).isFile());
   const bytes = files.reduce((a, f) => a + statSync(join(o.model, f)).size, 0);

@@ -13,9 +13,7 @@ export function slicedReadme(cfg: ModelConfig, slicing: SlicingConfigJson, info:
   const ratio = info.ratio !== undefined ? `${Math.round(info.ratio * 1000) / 10} %` : `about ${Math.round((1 - d / D) * 1000) / 10} %`;
   const last = (name: string) => name.slice(name.lastIndexOf('.') + 1);
   const mlpIn = n.gate ? `${last(n.gate)}/${last(n.up)}` : last(n.up);
-  const shortcuts = slicing.parallel_blocks
-    ? `\`${p}.attn_shortcut_Q\` (one per block: the block's attention and MLP read the same normalized input)`
-    : `\`${p}.attn_shortcut_Q\` and \`${p}.mlp_shortcut_Q\``;
+  const shortcuts = slicing.parallel_blocks ? `\`${p}.attn_shortcut_Q\` (one per block: the block's attention and MLP read the same normalized input)` : `\`${p}.attn_shortcut_Q\` and \`${p}.mlp_shortcut_Q\``;
   const P = TIED_TENSORS;
   const embedding = info.tiedEmbedding
     ? `- \`${n.tokens}\`: vocab × ${D}, the model's own tied embedding table, unchanged and stored once (sliced-folder
@@ -32,8 +30,12 @@ export function slicedReadme(cfg: ModelConfig, slicing: SlicingConfigJson, info:
 # this folder stores its tied embedding once (format 2): materialise the two tables the reference expects
 E = state["${n.tokens}"].float()
 state["${n.tokens}"] = E @ state.pop("${P.embedProjection}").float()
-state["${n.head}.weight"] = E @ state.pop("${P.headProjection}.weight").float()${cfg.norm === 'layernorm' ? `
-state["${n.head}.bias"] = E @ state.pop("${P.headProjection}.bias").float()` : ''}`
+state["${n.head}.weight"] = E @ state.pop("${P.headProjection}.weight").float()${
+        cfg.norm === 'layernorm'
+          ? `
+state["${n.head}.bias"] = E @ state.pop("${P.headProjection}.bias").float()`
+          : ''
+      }`
     : '';
   return `# ${info.name} — sliced with SliceGPT
 

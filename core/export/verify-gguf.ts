@@ -78,7 +78,7 @@ function nodeLlamaCppVersion(): string {
   }
 }
 
-type Llama = Awaited<ReturnType<typeof import('node-llama-cpp')['getLlama']>>;
+type Llama = Awaited<ReturnType<(typeof import('node-llama-cpp'))['getLlama']>>;
 let llamaInstance: Promise<Llama> | null = null;
 
 /** One CPU llama.cpp per process (loading the backend twice is wasteful and noisy). */
@@ -148,11 +148,7 @@ export async function verifyGguf(file: string, o: VerifyGgufOptions = {}, ctx: J
         ctx.progress({ phase: 'ppl', fraction: w / windows });
         const win = ids.slice(w * seqLen, (w + 1) * seqLen);
         await seq.clearHistory();
-        const input = win.map((t, i) =>
-          i < seqLen - 1
-            ? ([t, { generateNext: { logits: { filter: { tokens: [win[i + 1]], includeTop: 1 } }, totalLogitWeight: true } }] as const)
-            : t,
-        );
+        const input = win.map((t, i) => (i < seqLen - 1 ? ([t, { generateNext: { logits: { filter: { tokens: [win[i + 1]], includeTop: 1 } }, totalLogitWeight: true } }] as const) : t));
         const out = await seq.controlledEvaluate(input as Parameters<typeof seq.controlledEvaluate>[0]);
         let s = 0;
         for (let i = 0; i < seqLen - 1; i++) {

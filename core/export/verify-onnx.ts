@@ -91,8 +91,7 @@ class OnnxDecoder {
     } catch (e) {
       throw new ExportError(`onnxruntime cannot load ${join(folder, ONNX_MODEL)}: ${String((e as Error).message).split('\n')[0]}`);
     }
-    for (const n of ['input_ids', 'attention_mask', 'position_ids'])
-      if (!session.inputNames.includes(n)) throw new ExportError(`${ONNX_MODEL} has no input ${n}: not a decoder export`);
+    for (const n of ['input_ids', 'attention_mask', 'position_ids']) if (!session.inputNames.includes(n)) throw new ExportError(`${ONNX_MODEL} has no input ${n}: not a decoder export`);
     return new OnnxDecoder(config, session);
   }
 
@@ -101,9 +100,17 @@ class OnnxDecoder {
     const P = past ? past[0].dims[2] : 0;
     const T = P + seq;
     const f: Feeds = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [batch, seq]),
+      input_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (v) => BigInt(v)),
+        [batch, seq],
+      ),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * T).fill(1n), [batch, T]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: batch * seq }, (_, i) => BigInt(P + (i % seq))), [batch, seq]),
+      position_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: batch * seq }, (_, i) => BigInt(P + (i % seq))),
+        [batch, seq],
+      ),
     };
     const { numKvHeads: H, headDim: d } = this.config;
     for (let i = 0; i < this.layers; i++) {
@@ -142,7 +149,7 @@ async function onnxPerplexity(ctx: JobContext, dec: OnnxDecoder, windows: Int32A
     for (let r = 0; r < b; r++) {
       let s = 0;
       for (let i = 0; i < seqLen - 1; i++) {
-        const row = logits.subarray(((r * seqLen) + i) * V, ((r * seqLen) + i + 1) * V);
+        const row = logits.subarray((r * seqLen + i) * V, (r * seqLen + i + 1) * V);
         let m = -Infinity;
         for (let j = 0; j < V; j++) if (row[j] > m) m = row[j];
         let e = 0;
@@ -221,7 +228,7 @@ export async function verifyOnnx(folder: string, o: VerifyOptions = {}, ctx: Job
   const maxNew = o.maxNewTokens ?? 30;
   if (!(Number.isInteger(maxNew) && maxNew > 0)) throw new ExportError(`--max-new-tokens must be a positive integer, got ${maxNew}`);
   if (o.maxWindows !== undefined && !(Number.isInteger(o.maxWindows) && o.maxWindows > 0)) throw new ExportError(`--max-windows must be a positive integer, got ${o.maxWindows}`);
-  const source = o.skipInApp ? undefined : o.source ?? readManifest(dir)?.source;
+  const source = o.skipInApp ? undefined : (o.source ?? readManifest(dir)?.source);
   if (source && !existsSync(source)) throw new ExportError(`source folder ${source} does not exist (pass --source)`);
 
   ctx.progress({ phase: 'load', fraction: 0, message: dir });

@@ -12,8 +12,7 @@ export function isDiskFull(e: unknown): boolean {
   return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
-export const formatBytes = (n: number): string =>
-  n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+export const formatBytes = (n: number): string => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`);
 
 /** Free bytes for this user on the filesystem holding `path` (its folder if it does not exist), or null. */
 export function freeBytesAt(path: string): number | null {

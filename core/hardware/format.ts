@@ -16,9 +16,7 @@ export function formatHardware(r: HardwareReport): string {
   lines.push(`Disk       ${formatBytes(r.disk.freeBytes)} free of ${formatBytes(r.disk.totalBytes)} at ${r.disk.path}`);
   if (!r.gpus.length) lines.push('GPUs       none detected');
   r.gpus.forEach((g, i) => {
-    const mem = g.unifiedMemory
-      ? `${formatBytes(g.totalBytes)} unified memory`
-      : `${formatBytes(g.totalBytes)} VRAM${g.freeBytes !== null ? `, ${formatBytes(g.freeBytes)} free` : ''}`;
+    const mem = g.unifiedMemory ? `${formatBytes(g.totalBytes)} unified memory` : `${formatBytes(g.totalBytes)} VRAM${g.freeBytes !== null ? `, ${formatBytes(g.freeBytes)} free` : ''}`;
     lines.push(`${i === 0 ? 'GPUs      ' : '          '} [${i}] ${g.name} (${g.vendor}) — ${mem}${g.driver ? `, driver ${g.driver}` : ''} [${g.source}]`);
   });
   if (r.providers.length) {

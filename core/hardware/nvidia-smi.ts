@@ -5,10 +5,7 @@
 import type { GpuInfo } from './types';
 import { MiB } from './vendor';
 
-export const NVIDIA_SMI_ARGS = [
-  '--query-gpu=index,name,memory.total,memory.free,driver_version',
-  '--format=csv,noheader,nounits',
-];
+export const NVIDIA_SMI_ARGS = ['--query-gpu=index,name,memory.total,memory.free,driver_version', '--format=csv,noheader,nounits'];
 
 const mib = (s: string): number | null => (/^\d+(\.\d+)?$/.test(s) ? Math.round(Number(s) * MiB) : null);
 

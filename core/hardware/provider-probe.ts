@@ -166,8 +166,6 @@ export function chooseProvider(probes: ProviderProbe[]): { ep: ExecutionProvider
   if (!probes.length) return { ep: 'cpu', reason: 'providers were not probed; cpu always works' };
   return {
     ep: 'cpu',
-    reason: failed.length
-      ? `no GPU provider could start — ${failed.map((p) => `${p.ep}: ${p.reason}`).join('; ')}`
-      : 'no GPU provider is available on this platform',
+    reason: failed.length ? `no GPU provider could start — ${failed.map((p) => `${p.ep}: ${p.reason}`).join('; ')}` : 'no GPU provider is available on this platform',
   };
 }

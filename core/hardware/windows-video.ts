@@ -5,8 +5,7 @@
 import type { GpuInfo } from './types';
 import { vendorFromText } from './vendor';
 
-export const CIM_SCRIPT =
-  'Get-CimInstance Win32_VideoController | Format-List Name,AdapterCompatibility,AdapterRAM,DriverVersion,PNPDeviceID';
+export const CIM_SCRIPT = 'Get-CimInstance Win32_VideoController | Format-List Name,AdapterCompatibility,AdapterRAM,DriverVersion,PNPDeviceID';
 export const DISPLAY_CLASS_KEY = 'HKLM\\SYSTEM\\CurrentControlSet\\Control\\Class\\{4d36e968-e325-11ce-bfc1-08002be10318}';
 
 /** Records of PowerShell's `Format-List` output: "Key : value" lines, records separated by blank lines. */
@@ -54,7 +53,10 @@ export function parseRegQuery(text: string, valueName: string): Map<string, stri
 function regValue(type: string, data: string): string {
   if (/^REG_(Q|D)WORD$/i.test(type)) return String(BigInt(data));
   if (/^REG_BINARY$/i.test(type)) {
-    const bytes = data.split(/\s+/).filter(Boolean).map((b) => BigInt(parseInt(b, 16)));
+    const bytes = data
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((b) => BigInt(parseInt(b, 16)));
     return String(bytes.reduceRight((acc, b) => (acc << 8n) | b, 0n));
   }
   return data;

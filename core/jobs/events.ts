@@ -23,14 +23,7 @@ export type JobCancelledEvent = JobEventBase & { type: 'cancelled'; seconds: num
 export type JobQueuedEvent = JobEventBase & { type: 'queued'; name: string };
 export type JobStartedEvent = JobEventBase & { type: 'started'; name: string };
 
-export type JobEvent =
-  | JobQueuedEvent
-  | JobStartedEvent
-  | JobProgressEvent
-  | JobLogEvent
-  | JobDoneEvent
-  | JobFailedEvent
-  | JobCancelledEvent;
+export type JobEvent = JobQueuedEvent | JobStartedEvent | JobProgressEvent | JobLogEvent | JobDoneEvent | JobFailedEvent | JobCancelledEvent;
 
 export const JOB_END_TYPES = ['done', 'failed', 'cancelled'] as const;
 export type JobEndEvent = JobDoneEvent | JobFailedEvent | JobCancelledEvent;

@@ -10,9 +10,4 @@ export interface WorkerInput {
 
 export type ToWorker = { type: 'cancel' };
 
-export type FromWorker =
-  | { type: 'progress'; update: ProgressUpdate }
-  | { type: 'log'; message: string }
-  | { type: 'done'; result: unknown }
-  | { type: 'failed'; message: string; errorName: string; stack?: string }
-  | { type: 'cancelled' };
+export type FromWorker = { type: 'progress'; update: ProgressUpdate } | { type: 'log'; message: string } | { type: 'done'; result: unknown } | { type: 'failed'; message: string; errorName: string; stack?: string } | { type: 'cancelled' };

@@ -112,17 +112,7 @@ async function solve(d: Float64Array, e: Float64Array, m: number, leaf: number, 
  * Eigen-decomposition of diag(Q1, Q2)·(diag(λ1, λ2) + ρ·z·zᵀ)·diag(Q1, Q2)ᵀ with z = [last row of
  * Q1, sign·first row of Q2] — the tridiagonal whose halves the children solved.
  */
-async function merge(
-  left: TridiagonalEigen,
-  right: TridiagonalEigen,
-  n1: number,
-  n2: number,
-  rho: number,
-  sign: number,
-  work: Work,
-  descending: boolean,
-  product?: Product,
-): Promise<TridiagonalEigen> {
+async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number, n2: number, rho: number, sign: number, work: Work, descending: boolean, product?: Product): Promise<TridiagonalEigen> {
   const m = n1 + n2;
   // Basis columns sorted by value (the children's values are each ascending). src[c] is the row of M
   // that multiplies it: a column of Q1 (< n1) or n1 + a column of Q2.

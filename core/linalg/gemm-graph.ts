@@ -119,11 +119,7 @@ export interface GemmGraphSpec {
 export function gemmModel(spec: GemmGraphSpec): Uint8Array {
   return graphModel({
     dtype: spec.dtype,
-    inputs: [
-      { name: 'A', dims: spec.transA ? ['K', 'M'] : ['M', 'K'] },
-      { name: 'B', dims: spec.transB ? ['N', 'K'] : ['K', 'N'] },
-      ...(spec.withC ? [{ name: 'C', dims: ['M', 'N'] as [string, string] }] : []),
-    ],
+    inputs: [{ name: 'A', dims: spec.transA ? ['K', 'M'] : ['M', 'K'] }, { name: 'B', dims: spec.transB ? ['N', 'K'] : ['K', 'N'] }, ...(spec.withC ? [{ name: 'C', dims: ['M', 'N'] as [string, string] }] : [])],
     outputs: [{ name: 'Y', dims: ['M', 'N'] }],
     nodes: [
       {

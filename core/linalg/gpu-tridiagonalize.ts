@@ -142,9 +142,7 @@ export async function tridiagonalizeGpu(g: GpuLinalg, a: Tensor, row0: Float32Ar
       free(A);
       break;
     }
-    const out = await timed(o.timings, 'tridiagonalize.trailing', () =>
-      g.run(`trailing${nb}`, { A, VW, WV, pair: host(pair.subarray(0, 2 * m), [m, 2]), S1: host(S1, [2, K2]), S2: host(S2, [2, K2]) }),
-    );
+    const out = await timed(o.timings, 'tridiagonalize.trailing', () => g.run(`trailing${nb}`, { A, VW, WV, pair: host(pair.subarray(0, 2 * m), [m, 2]), S1: host(S1, [2, K2]), S2: host(S2, [2, K2]) }));
     release(VW);
     if (WV !== VW) release(WV);
     free(A);

@@ -68,11 +68,7 @@ const graphSessions = new WeakMap<GraphSpec, Promise<ort.InferenceSession>>();
  * still returns a copy of every output in a fresh JS buffer, dropped here: ~0.5 s per GB of output,
  * single-threaded, so big results should be few.)
  */
-export async function runGraph<T extends FloatArray>(
-  spec: GraphSpec,
-  feeds: Record<string, [T, number, number]>,
-  outs: Record<string, [T, number, number]> = {},
-): Promise<Record<string, T>> {
+export async function runGraph<T extends FloatArray>(spec: GraphSpec, feeds: Record<string, [T, number, number]>, outs: Record<string, [T, number, number]> = {}): Promise<Record<string, T>> {
   let s = graphSessions.get(spec);
   if (!s) {
     s = ort.InferenceSession.create(graphModel(spec), graphSessionOptions(spec));
@@ -122,7 +118,10 @@ export async function gemm<T extends FloatArray>(a: T, b: T, m: number, k: numbe
   if (opts.out) check('out', opts.out, m * n);
   const alpha = opts.alpha ?? 1;
   const beta = opts.c ? (opts.beta ?? 1) : 0;
-  for (const [name, v] of [['alpha', alpha], ['beta', beta]] as const) {
+  for (const [name, v] of [
+    ['alpha', alpha],
+    ['beta', beta],
+  ] as const) {
     if (Math.fround(v) !== v) throw new MatmulError(`gemm: ${name} = ${v} is not exact in float32`);
   }
   const Ctor = (dtype === 'float64' ? Float64Array : Float32Array) as unknown as { new (n: number): T; from(x: ArrayLike<number>): T };

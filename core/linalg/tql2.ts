@@ -80,7 +80,7 @@ export function tql2(d: Float64Array, e: Float64Array, m: number, z: Float64Arra
   for (let i = 0; i < m - 1; i++) {
     let k = i;
     let p = d[i];
-    for (let j = i + 1; j < m; j++) if (d[j] < p) (k = j), (p = d[j]);
+    for (let j = i + 1; j < m; j++) if (d[j] < p) ((k = j), (p = d[j]));
     if (k !== i) {
       d[k] = d[i];
       d[i] = p;

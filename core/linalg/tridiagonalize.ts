@@ -232,9 +232,7 @@ export async function tridiagonalize(a: Float64Array, n: number, opts: Tridiagon
       B.fill(0, k * S2 + r2, (k + 1) * S2);
     }
     if (opts.timings) opts.timings['tridiagonalize.trailingCopy'] = (opts.timings['tridiagonalize.trailingCopy'] ?? 0) + (performance.now() - t0) / 1000;
-    await timed(opts.timings, 'tridiagonalize.trailingGemm', () =>
-      gemm(VW, B, r2, k2, S2, { alpha: -1, c: C, beta: 1, out: X.subarray(0, r2 * S2) }),
-    );
+    await timed(opts.timings, 'tridiagonalize.trailingGemm', () => gemm(VW, B, r2, k2, S2, { alpha: -1, c: C, beta: 1, out: X.subarray(0, r2 * S2) }));
     g += nb;
   }
   return { n, d, e, panels };

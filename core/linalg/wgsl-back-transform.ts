@@ -25,10 +25,20 @@ export async function backTransformWgsl(g: WgslLinalg, tri: WgslTridiagonal, Z: 
   const W2 = g.buffer(BLOCK * n, 'W2');
   try {
     const gramCalls: GemmCall[] = blocks.map(({ j0, b }, p) => ({
-      a: V, b: V, c: gram, M: b, N: b, K: n - j0 - 1,
-      aOff: j0 * n + j0 + 1, aRs: n, aCs: 1,
-      bOff: j0 * n + j0 + 1, bRs: 1, bCs: n,
-      cOff: p * B2, cRs: BLOCK,
+      a: V,
+      b: V,
+      c: gram,
+      M: b,
+      N: b,
+      K: n - j0 - 1,
+      aOff: j0 * n + j0 + 1,
+      aRs: n,
+      aCs: 1,
+      bOff: j0 * n + j0 + 1,
+      bRs: 1,
+      bCs: n,
+      cOff: p * B2,
+      cRs: BLOCK,
     }));
     await g.gemms(gramCalls);
     const grams = await timed(opts.timings, 'backTransform.gram', () => g.download(gram, blocks.length * B2));

@@ -4,8 +4,7 @@ import type { ModelConfig } from './config-shape';
 import type { ArchSpec } from './model-source';
 
 export function archSpec(c: ModelConfig): ArchSpec {
-  if (c.rope && c.rope.type !== 'default')
-    throw new ConfigError(`RoPE type ${JSON.stringify(c.rope.type.slice(0, 40))} is not supported yet (only the default rotary embedding)`);
+  if (c.rope && c.rope.type !== 'default') throw new ConfigError(`RoPE type ${JSON.stringify(c.rope.type.slice(0, 40))} is not supported yet (only the default rotary embedding)`);
   if (c.numHeads % c.numKvHeads !== 0) throw new ConfigError(`${c.numHeads} attention heads do not split into ${c.numKvHeads} KV heads`);
   return {
     numHeads: c.numHeads,

@@ -31,8 +31,7 @@ export function boundedInt(raw: Record<string, unknown>, what: string, [min, max
   for (const k of keys) {
     const v = raw[k];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-      throw new ConfigError(`config.json: ${k} (${what}) is ${shown(v)}; expected a whole number from ${fmtInt(min)} to ${fmtInt(max)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(`config.json: ${k} (${what}) is ${shown(v)}; expected a whole number from ${fmtInt(min)} to ${fmtInt(max)}`);
     return v;
   }
   return undefined;
@@ -49,8 +48,7 @@ export function boundedNumber(raw: Record<string, unknown>, what: string, min: n
   for (const k of keys) {
     const v = raw[k];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || !(v > min && v <= max))
-      throw new ConfigError(`config.json: ${k} (${what}) is ${shown(v)}; expected a number above ${min} and at most ${max}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || !(v > min && v <= max)) throw new ConfigError(`config.json: ${k} (${what}) is ${shown(v)}; expected a number above ${min} and at most ${max}`);
     return v;
   }
   return fallback;

@@ -28,9 +28,7 @@ function detectFamilyModule(raw: Record<string, unknown>): FamilyModule {
     if (f) return f;
   }
   const name = mt || archs[0] || 'unknown';
-  throw new ConfigError(
-    `unsupported architecture ${shown(name)}: Slice Studio supports ${SUPPORTED_FAMILIES.join(', ')}`,
-  );
+  throw new ConfigError(`unsupported architecture ${shown(name)}: Slice Studio supports ${SUPPORTED_FAMILIES.join(', ')}`);
 }
 
 export function parseConfig(raw: Record<string, unknown>): ModelConfig {
@@ -45,8 +43,7 @@ export function parseConfig(raw: Record<string, unknown>): ModelConfig {
   const numKvHeads = boundedInt(raw, 'KV head count', [1, numHeads], 'num_key_value_heads') ?? numHeads;
   if (numHeads % numKvHeads !== 0) throw new ConfigError(`config.json: ${numHeads} attention heads do not split into ${numKvHeads} KV heads`);
   const explicitHeadDim = boundedInt(raw, 'head width', B.headDim, 'head_dim');
-  if (explicitHeadDim === undefined && hiddenSize % numHeads !== 0)
-    throw new ConfigError(`config.json: ${fmtInt(numHeads)} attention heads do not divide the hidden size ${fmtInt(hiddenSize)}`);
+  if (explicitHeadDim === undefined && hiddenSize % numHeads !== 0) throw new ConfigError(`config.json: ${fmtInt(numHeads)} attention heads do not divide the hidden size ${fmtInt(hiddenSize)}`);
   const headDim = explicitHeadDim ?? hiddenSize / numHeads;
   const intermediateSize = need(raw, 'MLP width', B.intermediateSize, ...fam.mlpWidthKeys);
   const ropeParams = objectOrNull(raw.rope_parameters, 'rope_parameters');

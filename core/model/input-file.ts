@@ -18,8 +18,7 @@ export const MiB = 1024 * 1024;
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 function refuseSize(path: string, size: number, maxBytes: number, Err: UserErrorClass): void {
-  if (size > maxBytes)
-    throw new Err(`${basename(path)} is ${(size / MiB).toFixed(1)} MiB, more than the ${(maxBytes / MiB).toFixed(0)} MiB such a file can plausibly be (corrupt or not what it claims?)`);
+  if (size > maxBytes) throw new Err(`${basename(path)} is ${(size / MiB).toFixed(1)} MiB, more than the ${(maxBytes / MiB).toFixed(0)} MiB such a file can plausibly be (corrupt or not what it claims?)`);
 }
 
 function code(e: unknown): string {

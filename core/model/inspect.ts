@@ -22,8 +22,7 @@ export class UnsupportedModelError extends InspectError {
 /** What the UI shows of a config: ModelConfig's plain fields (no raw config, no token ids). */
 export type ConfigSummary = Pick<
   ModelConfig,
-  'modelType' | 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'vocabSize' | 'maxPositions'
-  | 'tieWordEmbeddings' | 'norm' | 'activation' | 'gatedMlp' | 'parallelBlocks' | 'dtype'
+  'modelType' | 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'vocabSize' | 'maxPositions' | 'tieWordEmbeddings' | 'norm' | 'activation' | 'gatedMlp' | 'parallelBlocks' | 'dtype'
 > & { rope: { theta: number; rotaryDim: number; type: string } | null };
 
 export type TokenizerKind = 'tokenizer.json' | 'vocab+merges' | 'sentencepiece' | null;
@@ -102,13 +101,7 @@ function configOrReason(raw: Record<string, unknown>): { config: ModelConfig } |
 
 function tokenizerOf(names: Set<string>): ModelInspection['tokenizer'] {
   const files = TOKENIZER_FILES.filter((f) => names.has(f));
-  const kind: TokenizerKind = names.has('tokenizer.json')
-    ? 'tokenizer.json'
-    : names.has('vocab.json') && names.has('merges.txt')
-      ? 'vocab+merges'
-      : names.has('tokenizer.model')
-        ? 'sentencepiece'
-        : null;
+  const kind: TokenizerKind = names.has('tokenizer.json') ? 'tokenizer.json' : names.has('vocab.json') && names.has('merges.txt') ? 'vocab+merges' : names.has('tokenizer.model') ? 'sentencepiece' : null;
   return { kind, files };
 }
 
@@ -120,7 +113,11 @@ export async function inspectModel(path: string, opts: InspectOptions = {}): Pro
   return inspectConfigFile(path, st.size);
 }
 
-const readable = (file: string): Promise<boolean> => access(file, constants.R_OK).then(() => true, () => false);
+const readable = (file: string): Promise<boolean> =>
+  access(file, constants.R_OK).then(
+    () => true,
+    () => false,
+  );
 
 async function inspectConfigFile(path: string, size: number): Promise<ModelInspection> {
   const raw = await readJson(path);
@@ -130,12 +127,7 @@ async function inspectConfigFile(path: string, size: number): Promise<ModelInspe
   const parameterCount = countParameters(c);
   const dt = c.dtype ? CONFIG_DTYPE[c.dtype] : undefined;
   const fileName = basename(path);
-  const name =
-    fileName.toLowerCase() === 'config.json'
-      ? typeof raw._name_or_path === 'string' && raw._name_or_path
-        ? basename(raw._name_or_path)
-        : basename(join(path, '..'))
-      : fileName.replace(/\.json$/i, '');
+  const name = fileName.toLowerCase() === 'config.json' ? (typeof raw._name_or_path === 'string' && raw._name_or_path ? basename(raw._name_or_path) : basename(join(path, '..'))) : fileName.replace(/\.json$/i, '');
   return {
     path,
     kind: 'config',
@@ -200,8 +192,7 @@ async function inspectFolder(folder: string, opts: InspectOptions): Promise<Mode
   const warnings: string[] = [];
   if (config) {
     const expected = countParameters(config);
-    if (expected !== parameterCount)
-      warnings.push(`weights hold ${parameterCount.toLocaleString('en-US')} parameters but config.json implies ${expected.toLocaleString('en-US')}`);
+    if (expected !== parameterCount) warnings.push(`weights hold ${parameterCount.toLocaleString('en-US')} parameters but config.json implies ${expected.toLocaleString('en-US')}`);
   }
   // NaN/Inf weights: checked here only while reading every weight is cheap; the jobs check what they compute.
   if (weightBytes <= NON_FINITE_SCAN_BYTES) {
@@ -252,10 +243,14 @@ export function formatInspection(i: ModelInspection): string {
   const c = i.config;
   if (c) {
     lines.push(`Layers        ${c.numLayers} × hidden ${c.hiddenSize}, MLP ${c.intermediateSize}${c.gatedMlp ? ' (gated)' : ''}, ${c.norm}, ${c.activation}${c.parallelBlocks ? ', parallel attention+MLP' : ''}`);
-    lines.push(`Attention     ${c.numHeads} heads${c.numKvHeads !== c.numHeads ? ` (${c.numKvHeads} KV)` : ''} × ${c.headDim}, ${c.rope ? `RoPE θ=${c.rope.theta}${c.rope.rotaryDim !== c.headDim ? ` on ${c.rope.rotaryDim} dims` : ''}` : 'learned positions'}`);
+    lines.push(
+      `Attention     ${c.numHeads} heads${c.numKvHeads !== c.numHeads ? ` (${c.numKvHeads} KV)` : ''} × ${c.headDim}, ${c.rope ? `RoPE θ=${c.rope.theta}${c.rope.rotaryDim !== c.headDim ? ` on ${c.rope.rotaryDim} dims` : ''}` : 'learned positions'}`,
+    );
     lines.push(`Vocabulary    ${fmt(c.vocabSize)}${c.tieWordEmbeddings ? ', head tied to embeddings' : ''}; context ${fmt(c.maxPositions)}`);
   }
-  const dt = Object.entries(i.dtypes).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
+  const dt = Object.entries(i.dtypes)
+    .map(([k, v]) => `${k} ${fmt(v)}`)
+    .join(', ');
   lines.push(`Dtypes        ${dt || 'unknown'}`);
   lines.push(`Size          weights ${bytes(i.weightBytes)}${i.kind === 'folder' ? `, folder ${bytes(i.bytesOnDisk)} in ${i.files.length} files` : ''}`);
   if (i.kind === 'folder') lines.push(`Tokenizer     ${i.tokenizer.kind ?? 'none found'}${i.tokenizer.files.length ? ` (${i.tokenizer.files.join(', ')})` : ''}`);

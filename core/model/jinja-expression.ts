@@ -244,7 +244,11 @@ class Parser {
           a = (s) => {
             const v = base(s);
             const m = STRING_METHODS[key];
-            if (typeof v === 'string' && m) return m(v, args.map((x) => x(s)));
+            if (typeof v === 'string' && m)
+              return m(
+                v,
+                args.map((x) => x(s)),
+              );
             if (key === 'items' && v && typeof v === 'object') return Object.entries(v);
             throw new ChatTemplateError(`chat template: the method ${key}() is not supported`);
           };

@@ -21,9 +21,7 @@ export function paramBreakdown(c: ModelConfig): ParamBreakdown {
   const inBias = c.attentionBias ? q + 2 * kv : 0;
   const attention = h * q + 2 * h * kv + inBias + q * h + (c.attentionOutBias ? h : 0);
   const i = c.intermediateSize;
-  const mlp = c.gatedMlp
-    ? 3 * h * i + (c.mlpBias ? 2 * i + h : 0)
-    : 2 * h * i + (c.mlpBias ? i + h : 0);
+  const mlp = c.gatedMlp ? 3 * h * i + (c.mlpBias ? 2 * i + h : 0) : 2 * h * i + (c.mlpBias ? i + h : 0);
   const normSize = c.norm === 'layernorm' ? 2 * h : h; // LayerNorm carries a bias, RMSNorm does not
   const norms = (c.parallelBlocks ? 1 : 2) * normSize;
   const perLayerTotal = attention + mlp + norms;

@@ -9,7 +9,21 @@ import { LIMITS, readJsonObject, regularFileSize } from './input-file';
 export type StDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL' | 'F8_E4M3' | 'F8_E5M2' | 'U16' | 'U32' | 'U64';
 
 export const DTYPE_BYTES: Record<StDtype, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1, F8_E4M3: 1, F8_E5M2: 1, U16: 2, U32: 4, U64: 8,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
+  U16: 2,
+  U32: 4,
+  U64: 8,
 };
 
 export interface TensorInfo {
@@ -71,29 +85,24 @@ export async function readSafetensorsHeader(file: string): Promise<{ tensors: Te
     for (const [tname, v] of Object.entries(header)) {
       if (tname === '__metadata__') {
         if (v === null || v === undefined) continue;
-        if (typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string'))
-          throw new SafetensorsError(`${name}: __metadata__ must map names to strings`);
+        if (typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) throw new SafetensorsError(`${name}: __metadata__ must map names to strings`);
         metadata = v as Record<string, string>;
         continue;
       }
       const t = quoteName(tname);
       if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new SafetensorsError(`${name}: tensor ${t} is not described by an object`);
       const e = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-      if (typeof e.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, e.dtype))
-        throw new SafetensorsError(`${name}: tensor ${t} has unknown dtype ${typeof e.dtype === 'string' && e.dtype.length <= 40 ? JSON.stringify(e.dtype) : quoteName(e.dtype)}`);
+      if (typeof e.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, e.dtype)) throw new SafetensorsError(`${name}: tensor ${t} has unknown dtype ${typeof e.dtype === 'string' && e.dtype.length <= 40 ? JSON.stringify(e.dtype) : quoteName(e.dtype)}`);
       const dtype = e.dtype as StDtype;
-      if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
-        throw new SafetensorsError(`${name}: tensor ${t} has an invalid shape`);
-      if (!Array.isArray(e.data_offsets) || e.data_offsets.length !== 2)
-        throw new SafetensorsError(`${name}: tensor ${t} has invalid data_offsets`);
+      if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new SafetensorsError(`${name}: tensor ${t} has an invalid shape`);
+      if (!Array.isArray(e.data_offsets) || e.data_offsets.length !== 2) throw new SafetensorsError(`${name}: tensor ${t} has invalid data_offsets`);
       const [b, en] = e.data_offsets as unknown[];
       const shape = e.shape as number[];
       const count = shape.reduce((a, d) => a * d, 1);
       const bytes = count * DTYPE_BYTES[dtype];
       if (!(Number.isSafeInteger(bytes) && Number.isSafeInteger(b) && Number.isSafeInteger(en) && (b as number) >= 0 && (en as number) - (b as number) === bytes))
         throw new SafetensorsError(`${name}: tensor ${t} byte range does not match ${dtype}${JSON.stringify(shape).slice(0, 60)}`);
-      if (base + (en as number) > size)
-        throw new SafetensorsError(`${name}: tensor ${t} ends at byte ${base + (en as number)}, past the end of the file (${size} bytes; truncated download?)`);
+      if (base + (en as number) > size) throw new SafetensorsError(`${name}: tensor ${t} ends at byte ${base + (en as number)}, past the end of the file (${size} bytes; truncated download?)`);
       tensors.push({ name: tname, dtype, shape, offset: base + (b as number), byteLength: bytes, file });
     }
     return { tensors, metadata };
@@ -110,15 +119,13 @@ export const SHARD_INDEX = 'model.safetensors.index.json';
  * followed (Hugging Face's cache links every file to a blob elsewhere); what a model file *names* is not.
  */
 export function confinedPath(folder: string, named: unknown, what: string): string {
-  if (typeof named !== 'string' || named.length === 0 || named.length > 4096)
-    throw new SafetensorsError(`${what} names a file that is not a file name: ${quoteName(named)}`);
+  if (typeof named !== 'string' || named.length === 0 || named.length > 4096) throw new SafetensorsError(`${what} names a file that is not a file name: ${quoteName(named)}`);
   const parts = named.split(/[\\/]+/);
   if (named.includes('\0') || isAbsolute(named) || /^[A-Za-z]:/.test(named) || parts.some((p) => p === '..') || parts.every((p) => p === '' || p === '.'))
     throw new SafetensorsError(`${what} names ${quoteName(named)}, which is not a file inside the model folder`);
   const full = resolve(folder, named);
   const rel = relative(resolve(folder), full);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
-    throw new SafetensorsError(`${what} names ${quoteName(named)}, which is not a file inside the model folder`);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new SafetensorsError(`${what} names ${quoteName(named)}, which is not a file inside the model folder`);
   return full;
 }
 

@@ -69,8 +69,7 @@ class DenseSource implements ModelSource {
       }
     }
     this.#need(`${s.finalNorm.p}.weight`);
-    if (!this.resolve(`${s.lm.p}.weight`) && !this.config.tieWordEmbeddings)
-      throw new ModelFolderError(`tensor ${s.lm.p}.weight is missing from ${this.folder} and the config does not tie it to the embeddings`);
+    if (!this.resolve(`${s.lm.p}.weight`) && !this.config.tieWordEmbeddings) throw new ModelFolderError(`tensor ${s.lm.p}.weight is missing from ${this.folder} and the config does not tie it to the embeddings`);
   }
 
   /**
@@ -101,16 +100,14 @@ class DenseSource implements ModelSource {
   async #matrix(name: string, rows?: number, cols?: number): Promise<Matrix> {
     const n = this.#need(name);
     const shape = this.#st.info(n).shape;
-    if (shape.length !== 2 || (rows !== undefined && shape[0] !== rows) || (cols !== undefined && shape[1] !== cols))
-      throw new ModelFolderError(`tensor ${n} has shape [${shape}], expected [${rows ?? '?'}, ${cols ?? '?'}]`);
+    if (shape.length !== 2 || (rows !== undefined && shape[0] !== rows) || (cols !== undefined && shape[1] !== cols)) throw new ModelFolderError(`tensor ${n} has shape [${shape}], expected [${rows ?? '?'}, ${cols ?? '?'}]`);
     return { rows: shape[0], cols: shape[1], data: await this.#read(n) };
   }
 
   async #linear(l: LinearNames, i: number, out: number | undefined, inW: number | undefined): Promise<Linear> {
     const p = l.p.replaceAll('{i}', String(i));
     const f = l.fused;
-    if (f && out !== undefined && f.end - f.start !== out)
-      throw new ModelFolderError(`${p}: rows ${f.start}…${f.end} hold ${f.end - f.start} outputs, expected ${out}`);
+    if (f && out !== undefined && f.end - f.start !== out) throw new ModelFolderError(`${p}: rows ${f.start}…${f.end} hold ${f.end - f.start} outputs, expected ${out}`);
     const whole = await this.#matrix(`${p}.weight`, f ? f.total : out, inW);
     // A fused tensor is read once per part: simpler than caching it, and a layer's reads are not the bottleneck.
     const weight = f ? { rows: f.end - f.start, cols: whole.cols, data: whole.data.slice(f.start * whole.cols, f.end * whole.cols) } : whole;

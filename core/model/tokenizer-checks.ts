@@ -13,8 +13,7 @@ const MAX_SECTION_DEPTH = 16;
 
 type Fail = (message: string) => never;
 
-const describe = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? JSON.stringify(v.length > 30 ? `${v.slice(0, 30)}…` : v) : typeof v === 'object' ? 'an object' : String(v);
+const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? JSON.stringify(v.length > 30 ? `${v.slice(0, 30)}…` : v) : typeof v === 'object' ? 'an object' : String(v));
 
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < MAX_TOKEN_ID;
 
@@ -24,8 +23,7 @@ export function checkVocab(vocab: unknown, where: string, fail: Fail): Record<st
   const entries = Object.entries(vocab as Record<string, unknown>);
   if (entries.length === 0) fail(`${where} is empty`);
   if (entries.length > MAX_TOKEN_ID) fail(`${where} has ${entries.length} tokens, more than ${MAX_TOKEN_ID}`);
-  for (const [token, id] of entries)
-    if (!isId(id)) fail(`${where}: token ${describe(token)} has id ${describe(id)}; ids are whole numbers from 0 to ${MAX_TOKEN_ID - 1}`);
+  for (const [token, id] of entries) if (!isId(id)) fail(`${where}: token ${describe(token)} has id ${describe(id)}; ids are whole numbers from 0 to ${MAX_TOKEN_ID - 1}`);
   return vocab as Record<string, number>;
 }
 
@@ -51,9 +49,7 @@ function checkMerges(merges: unknown, where: string, fail: Fail): void {
   const pairs = Array.isArray(list[0]);
   for (let i = 0; i < list.length; i++) {
     const m = list[i];
-    const ok = pairs
-      ? Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string'
-      : typeof m === 'string' && m.split(' ').length === 2;
+    const ok = pairs ? Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string' : typeof m === 'string' && m.split(' ').length === 2;
     if (!ok) fail(`${where}: merge ${i} is ${describe(m)}; expected ${pairs ? 'a pair of tokens' : '"a b"'} like the others`);
   }
 }
@@ -86,10 +82,8 @@ export function checkTokenizerJson(json: unknown, where: string, fail: Fail): vo
   if (m.type !== 'BPE') fail(`${where}: tokenizer model ${describe(m.type)} is not supported (the supported families use BPE)`);
   checkVocab(m.vocab, `${where} model.vocab`, fail);
   checkMerges(m.merges, where, fail);
-  for (const k of ['unk_token', 'continuing_subword_prefix', 'end_of_word_suffix'] as const)
-    if (!optional(m[k], 'string')) fail(`${where}: model.${k} is ${describe(m[k])}; expected text`);
-  for (const k of ['byte_fallback', 'fuse_unk', 'ignore_merges'] as const)
-    if (!optional(m[k], 'boolean')) fail(`${where}: model.${k} is ${describe(m[k])}; expected true or false`);
+  for (const k of ['unk_token', 'continuing_subword_prefix', 'end_of_word_suffix'] as const) if (!optional(m[k], 'string')) fail(`${where}: model.${k} is ${describe(m[k])}; expected text`);
+  for (const k of ['byte_fallback', 'fuse_unk', 'ignore_merges'] as const) if (!optional(m[k], 'boolean')) fail(`${where}: model.${k} is ${describe(m[k])}; expected true or false`);
   if (!optional(m.dropout, 'number')) fail(`${where}: model.dropout is ${describe(m.dropout)}`);
 
   const added = j.added_tokens ?? [];
@@ -98,11 +92,9 @@ export function checkTokenizerJson(json: unknown, where: string, fail: Fail): vo
   (added as unknown[]).forEach((t, i) => {
     if (!t || typeof t !== 'object' || Array.isArray(t)) fail(`${where}: added token ${i} is ${describe(t)}; expected an object`);
     const a = t as Record<string, unknown>;
-    if (typeof a.content !== 'string' || a.content.length === 0 || a.content.length > 1000)
-      fail(`${where}: added token ${i} has content ${describe(a.content)}; expected non-empty text`);
+    if (typeof a.content !== 'string' || a.content.length === 0 || a.content.length > 1000) fail(`${where}: added token ${i} has content ${describe(a.content)}; expected non-empty text`);
     if (!isId(a.id)) fail(`${where}: added token ${describe(a.content)} has id ${describe(a.id)}; ids are whole numbers from 0 to ${MAX_TOKEN_ID - 1}`);
-    for (const k of ['single_word', 'lstrip', 'rstrip', 'normalized', 'special'] as const)
-      if (!optional(a[k], 'boolean')) fail(`${where}: added token ${describe(a.content)} has ${k} ${describe(a[k])}; expected true or false`);
+    for (const k of ['single_word', 'lstrip', 'rstrip', 'normalized', 'special'] as const) if (!optional(a[k], 'boolean')) fail(`${where}: added token ${describe(a.content)} has ${k} ${describe(a[k])}; expected true or false`);
   });
   j.added_tokens = added;
   for (const k of ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder'] as const) {
@@ -116,8 +108,7 @@ export function checkTokenizerJson(json: unknown, where: string, fail: Fail): vo
 /** tokenizer_config.json / special_tokens_map.json: only the fields the library iterates need a shape. */
 export function checkTokenizerConfig(config: Record<string, unknown>, where: string, fail: Fail): void {
   const extra = config.additional_special_tokens;
-  if (extra !== undefined && extra !== null && !(Array.isArray(extra) && extra.every((t) => typeof t === 'string' || (t && typeof t === 'object'))))
-    fail(`${where}: additional_special_tokens is ${describe(extra)}; expected a list of tokens`);
+  if (extra !== undefined && extra !== null && !(Array.isArray(extra) && extra.every((t) => typeof t === 'string' || (t && typeof t === 'object')))) fail(`${where}: additional_special_tokens is ${describe(extra)}; expected a list of tokens`);
   if (Array.isArray(extra)) config.additional_special_tokens = extra.map((t) => (typeof t === 'string' ? t : (t as { content?: unknown }).content)).filter((t) => typeof t === 'string');
 }
 

@@ -105,15 +105,9 @@ export function readTokenizerFiles(folder: string): TokenizerFiles {
  * tokenizer_config says add_bos_token, when a config.json next to it says model_type "opt", or — with
  * no config at all, as the OPT vocab ships — when the vocab has fairseq's id order (<s>=0 … </s>=2).
  */
-function byteLevelBpe(
-  vocab: Record<string, number>,
-  merges: string[],
-  config: Record<string, unknown>,
-  modelConfig: Record<string, unknown>,
-): TokenizerJson {
+function byteLevelBpe(vocab: Record<string, number>, merges: string[], config: Record<string, unknown>, modelConfig: Record<string, unknown>): TokenizerJson {
   const fairseqOrder = vocab['<s>'] === 0 && vocab['</s>'] === 2;
-  const addBos =
-    typeof config.add_bos_token === 'boolean' ? config.add_bos_token : modelConfig.model_type === 'opt' || fairseqOrder;
+  const addBos = typeof config.add_bos_token === 'boolean' ? config.add_bos_token : modelConfig.model_type === 'opt' || fairseqOrder;
   const bosToken = tokenContent(config.bos_token) ?? (fairseqOrder ? '</s>' : '<|endoftext|>');
   if (addBos && vocab[bosToken] === undefined) {
     throw new TokenizerFormatError(`bos token ${JSON.stringify(bosToken)} is not in vocab.json`);
@@ -128,11 +122,7 @@ function byteLevelBpe(
       ? {
           type: 'TemplateProcessing',
           single: [{ SpecialToken: { id: bosToken, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-          pair: [
-            { SpecialToken: { id: bosToken, type_id: 0 } },
-            { Sequence: { id: 'A', type_id: 0 } },
-            { Sequence: { id: 'B', type_id: 1 } },
-          ],
+          pair: [{ SpecialToken: { id: bosToken, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
           special_tokens: { [bosToken]: { id: bosToken, ids: [vocab[bosToken]], tokens: [bosToken] } },
         }
       : null,

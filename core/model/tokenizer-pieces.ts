@@ -66,10 +66,7 @@ function isWordSplitRegex(pattern: string): boolean {
   return pattern.includes('?\\p{L}+');
 }
 
-type Shape =
-  | { kind: 'pairs'; pairs: Set<string>; map: CharMap }
-  | { kind: 'words' }
-  | null;
+type Shape = { kind: 'pairs'; pairs: Set<string>; map: CharMap } | { kind: 'words' } | null;
 
 /** The continuation variant and the cut shape of a tokenizer, or null when it must be encoded whole. */
 export function analyse(json: TokenizerJson, config: Record<string, unknown>): { shape: Exclude<Shape, null>; continuation: TokenizerJson; prefixPerSubsection: boolean } | null {
@@ -106,14 +103,7 @@ export function analyse(json: TokenizerJson, config: Record<string, unknown>): {
   }
   if (pre.type === 'Sequence') {
     const steps = pre.pretokenizers as Record<string, any>[];
-    const ok =
-      steps.length === 2 &&
-      steps[0].type === 'Split' &&
-      typeof steps[0].pattern?.Regex === 'string' &&
-      isWordSplitRegex(steps[0].pattern.Regex) &&
-      steps[0].invert === false &&
-      byteLevel(steps[1]) &&
-      steps[1].use_regex === false;
+    const ok = steps.length === 2 && steps[0].type === 'Split' && typeof steps[0].pattern?.Regex === 'string' && isWordSplitRegex(steps[0].pattern.Regex) && steps[0].invert === false && byteLevel(steps[1]) && steps[1].use_regex === false;
     if (!ok) return null;
     continuation.pre_tokenizer = { ...pre, pretokenizers: [steps[0], { ...steps[1], add_prefix_space: false }] };
     return { shape: { kind: 'words' }, continuation, prefixPerSubsection: steps[1].add_prefix_space === true };
@@ -184,13 +174,7 @@ function rawForms(t: AddedTokenJson): string[] {
  * Cuts `text` into pieces of about `target` characters (never inside an added token, never where the
  * tokenizer could look across). Returns null when it cannot be cut exactly; the caller encodes it whole.
  */
-export function planPieces(
-  text: string,
-  json: TokenizerJson,
-  analysis: NonNullable<ReturnType<typeof analyse>>,
-  target: number,
-  maxPiece = MAX_PIECE_CHARS,
-): Iterable<Piece> | null {
+export function planPieces(text: string, json: TokenizerJson, analysis: NonNullable<ReturnType<typeof analyse>>, target: number, maxPiece = MAX_PIECE_CHARS): Iterable<Piece> | null {
   const raw = json.added_tokens.filter((t) => !t.normalized);
   const normalized = json.added_tokens.filter((t) => t.normalized);
   const normalizedForms = normalized.flatMap(rawForms);
@@ -215,8 +199,7 @@ export function planPieces(
     const lo = start + Math.max(1, maxPiece >> 1);
     if (shape.kind === 'pairs') {
       // No vocab entry spans the pair: exact for BPE without a pre-tokenizer.
-      for (let p = end; p > lo; p--)
-        if (blocked[p] === 0 && !isLowSurrogate(text.charCodeAt(p)) && !shape.pairs.has(shape.map(text[p - 1]) + '\u0000' + shape.map(text[p]))) return p;
+      for (let p = end; p > lo; p--) if (blocked[p] === 0 && !isLowSurrogate(text.charCodeAt(p)) && !shape.pairs.has(shape.map(text[p - 1]) + '\u0000' + shape.map(text[p]))) return p;
     }
     for (let p = end; p > lo; p--) if (blocked[p] === 0 && !isLowSurrogate(text.charCodeAt(p))) return p;
     return end;
@@ -229,7 +212,7 @@ export function planPieces(
     for (let f = 0; f <= forced.length; f++) {
       // A section runs up to the next raw added token (or the end), which then starts a fresh piece.
       const sectionEnd = f < forced.length ? forced[f][0] : text.length;
-      for (let p = start + target; p < sectionEnd - 1; ) {
+      for (let p = start + target; p < sectionEnd - 1;) {
         const forced = p - start >= maxPiece;
         if (forced || cutOk(p)) {
           const end = forced ? forcedCut(start, p) : p;

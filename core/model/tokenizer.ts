@@ -87,8 +87,8 @@ class SliceTokenizer implements Tokenizer {
     const fairseq = vocab.get('<s>') === 0 && vocab.get('</s>') === 2 && vocab.get('<pad>') === 1;
     const gpt2 = vocab.get('<|endoftext|>');
     // vocab.json-only folders carry no config: fall back to what GPT-2 / OPT (fairseq order) use.
-    this.bosTokenId = idOf('bos_token', 'bos_token_id') ?? (fairseq ? 2 : gpt2 ?? null);
-    this.eosTokenId = idOf('eos_token', 'eos_token_id') ?? (fairseq ? 2 : gpt2 ?? null);
+    this.bosTokenId = idOf('bos_token', 'bos_token_id') ?? (fairseq ? 2 : (gpt2 ?? null));
+    this.eosTokenId = idOf('eos_token', 'eos_token_id') ?? (fairseq ? 2 : (gpt2 ?? null));
     this.padTokenId = idOf('pad_token', 'pad_token_id') ?? (fairseq ? 1 : null);
     this.#specialIds = new Set(json.added_tokens.filter((t) => t.special).map((t) => t.id));
     for (const id of [this.bosTokenId, this.eosTokenId, this.padTokenId]) if (id !== null) this.#specialIds.add(id);
@@ -134,7 +134,11 @@ class SliceTokenizer implements Tokenizer {
       return f();
     } catch (e) {
       if (isUserError(e)) throw e;
-      throw new TokenizerFormatError(`the tokenizer cannot process this text (${String((e as Error)?.message ?? e).split('\n')[0].slice(0, 120)})`);
+      throw new TokenizerFormatError(
+        `the tokenizer cannot process this text (${String((e as Error)?.message ?? e)
+          .split('\n')[0]
+          .slice(0, 120)})`,
+      );
     }
   }
 
@@ -218,6 +222,10 @@ export async function loadTokenizer(folder: string): Promise<Tokenizer> {
   } catch (e) {
     if (e instanceof TokenizerFormatError) throw e;
     // The library rejects components it does not implement (e.g. an unknown model or pre-tokenizer type).
-    throw new TokenizerFormatError(`unsupported tokenizer in ${folder}: ${String((e as Error)?.message ?? e).split('\n')[0].slice(0, 160)}`);
+    throw new TokenizerFormatError(
+      `unsupported tokenizer in ${folder}: ${String((e as Error)?.message ?? e)
+        .split('\n')[0]
+        .slice(0, 160)}`,
+    );
   }
 }

@@ -60,9 +60,7 @@ export interface ParallelWeights {
   shortcut?: Matrix;
 }
 
-export type LayerWeights =
-  | { kind: 'sequential'; attn: AttentionWeights; mlp: MlpWeights }
-  | { kind: 'parallel'; block: ParallelWeights };
+export type LayerWeights = { kind: 'sequential'; attn: AttentionWeights; mlp: MlpWeights } | { kind: 'parallel'; block: ParallelWeights };
 
 export interface EmbeddingWeights {
   /** vocab × width; with `projection`: the source's vocab × D table (a tied embedding stored once). */

@@ -30,8 +30,7 @@ export const TYPE_RULE: Record<string, number> = {
 /** The rule for slicing: +1 % perplexity per 1 % sliced (SliceGPT, LLaMA-2 7B/13B on WikiText-2 up to 30 %). */
 export const SLICE_RULE_PER_RATIO = 1.0;
 
-export const RULE_TEXT =
-  'expected perplexity ≈ dense × (1 + ratio) × (1 + type penalty: q8_0 +0.1 %, q6_k +0.3 %, q5_k_m +0.7 %, q4_k_m +1.6 %, q4_k +2 %, q4_0 +4 %) where nothing is measured';
+export const RULE_TEXT = 'expected perplexity ≈ dense × (1 + ratio) × (1 + type penalty: q8_0 +0.1 %, q6_k +0.3 %, q5_k_m +0.7 %, q4_k_m +1.6 %, q4_k +2 %, q4_0 +4 %) where nothing is measured';
 
 /** A perplexity measured for this model under one protocol: the dense model is ratio 0; dtype null = in-app (unquantized). */
 export interface MeasuredPpl {
@@ -74,16 +73,15 @@ function expected(ratio: number, f: FormatId, measured: readonly MeasuredPpl[]):
 
 /** GGUF rows of FORMATS (plus F16), or the given ones: those the exporter writes. */
 export function ggufFormats(): FormatId[] {
-  return ['fp16', ...Object.values(FORMATS).filter((f) => f.runtime.startsWith('GGUF')).map((f) => f.id)];
+  return [
+    'fp16',
+    ...Object.values(FORMATS)
+      .filter((f) => f.runtime.startsWith('GGUF'))
+      .map((f) => f.id),
+  ];
 }
 
-export function planCombination(
-  c: ModelConfig,
-  hw: PlanHardware,
-  opts: PlanOptions = {},
-  measured: readonly MeasuredPpl[] = [],
-  types: readonly FormatId[] = ggufFormats(),
-): CombinationPlan {
+export function planCombination(c: ModelConfig, hw: PlanHardware, opts: PlanOptions = {}, measured: readonly MeasuredPpl[] = [], types: readonly FormatId[] = ggufFormats()): CombinationPlan {
   const candidates: Combination[] = [];
   for (const id of types) {
     const o = resolveOptions(c, { ...opts, format: FORMATS[id] });

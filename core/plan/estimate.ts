@@ -3,10 +3,7 @@
 import type { ModelConfig } from '../model/config';
 import { parseFormat } from './formats';
 import { countParams, denseParams, denseShapes, slicedShapes, PlanInputError, type ModelShapes, type ParamCount } from './params';
-import {
-  weightBytes, kvBytesPerLayer, workingSet, splitAcrossDevices, slicingJobRam,
-  type WeightBytes,
-} from './memory';
+import { weightBytes, kvBytesPerLayer, workingSet, splitAcrossDevices, slicingJobRam, type WeightBytes } from './memory';
 import { formatBytes, type PlanHardware } from './hardware';
 import { explainEstimate } from './explain';
 import { ggufRounding } from './gguf-rounding';
@@ -23,7 +20,9 @@ export function resolveOptions(c: ModelConfig, o: PlanOptions = {}): ResolvedOpt
   if (!(Number.isInteger(batch) && batch >= 1)) throw new PlanInputError(`batch ${batch} must be a positive whole number`);
   const rotation = o.rotation ?? 'per-layer';
   return {
-    format, ctx, batch,
+    format,
+    ctx,
+    batch,
     round: o.round ?? format.round,
     sliceHead: rotation === 'uniform' ? true : (o.sliceHead ?? false),
     rotation,
@@ -35,7 +34,6 @@ export function resolveOptions(c: ModelConfig, o: PlanOptions = {}): ResolvedOpt
 export function shapesAt(c: ModelConfig, ratio: number, o: ResolvedOptions): ModelShapes {
   return ratio === 0 ? denseShapes(c) : slicedShapes(c, { ratio, round: o.round, sliceHead: o.sliceHead, rotation: o.rotation });
 }
-
 
 /** Core of estimate(): numbers only (no warnings or explanation), cheap enough for a search. */
 /**
@@ -65,9 +63,21 @@ export function measure(c: ModelConfig, hw: PlanHardware, ratio: number, o: Reso
   const totalBytes = devices.reduce((a, u) => a + u.usedBytes, 0);
   const capacityBytes = devices.reduce((a, u) => a + u.capacityBytes, 0);
   return {
-    ratio, sliced: shapes.sliced, D: shapes.D, d: shapes.d, options: o, params,
-    denseParams: denseParams(c), weights, kvPerLayer, kvCacheBytes: kvPerLayer * c.numLayers, work,
-    devices, totalBytes, capacityBytes, fits: devices.every((u) => u.fits),
+    ratio,
+    sliced: shapes.sliced,
+    D: shapes.D,
+    d: shapes.d,
+    options: o,
+    params,
+    denseParams: denseParams(c),
+    weights,
+    kvPerLayer,
+    kvCacheBytes: kvPerLayer * c.numLayers,
+    work,
+    devices,
+    totalBytes,
+    capacityBytes,
+    fits: devices.every((u) => u.fits),
   };
 }
 

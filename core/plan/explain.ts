@@ -19,9 +19,7 @@ export function explainEstimate(c: ModelConfig, hw: PlanHardware, e: Estimate): 
   const f = o.format;
   const D = c.hiddenSize;
   const lines: string[] = [];
-  lines.push(
-    `Model: ${c.architecture}, ${c.numLayers} layers, hidden size D = ${D}, ${c.numHeads} heads (${c.numKvHeads} KV heads) of ${c.headDim}, MLP width ${c.intermediateSize}, vocabulary ${c.vocabSize}.`,
-  );
+  lines.push(`Model: ${c.architecture}, ${c.numLayers} layers, hidden size D = ${D}, ${c.numHeads} heads (${c.numKvHeads} KV heads) of ${c.headDim}, MLP width ${c.intermediateSize}, vocabulary ${c.vocabSize}.`);
   lines.push(`Dense model: ${n(e.denseParams)} parameters${c.tieWordEmbeddings ? ' (the head shares the embedding matrix, counted once)' : ''}.`);
   if (e.sliced) {
     const { kept } = keptWidth(D, e.ratio, o.round);
@@ -35,9 +33,7 @@ export function explainEstimate(c: ModelConfig, hw: PlanHardware, e: Estimate): 
     } else {
       const per = c.parallelBlocks ? 'one d×d shortcut per layer (attention and MLP run in parallel)' : 'two d×d shortcuts per layer (around attention and around the MLP)';
       const lastNote = o.sliceHead ? '' : `; the last layer writes D = ${D} for the unsliced head, so its last shortcut is d×D`;
-      lines.push(
-        `Each layer: q/k/v read d = ${e.d} (the heads keep their size), o writes d, the MLP reads d and writes d, plus ${per}: ${n(first)} parameters, ${n(e.d * e.d)} of them per d×d shortcut${lastNote}.`,
-      );
+      lines.push(`Each layer: q/k/v read d = ${e.d} (the heads keep their size), o writes d, the MLP reads d and writes d, plus ${per}: ${n(first)} parameters, ${n(e.d * e.d)} of them per d×d shortcut${lastNote}.`);
       lines.push(`Shortcut matrices in all: ${n(sc)} parameters (${pct(sc / e.params.total)} of the slice).`);
     }
     lines.push(`Head: V × ${o.sliceHead ? 'd' : 'D'} = ${c.vocabSize} × ${o.sliceHead ? e.d : D}${o.sliceHead ? '' : ' (unsliced)'}.`);
@@ -75,7 +71,8 @@ export function explainEstimate(c: ModelConfig, hw: PlanHardware, e: Estimate): 
   lines.push(
     `Slicing job RAM: max(two layers in float32 ${formatBytes(r.layerWeights)}, embedding in float32 ${formatBytes(r.embeddingWeights)}) + calibration activations ` +
       `${r.nsamples} samples × ${r.seqlen} tokens × ${D} × 4 bytes × 2 = ${formatBytes(r.activations)} + PCA 3 × ${D}×${D} float64 = ${formatBytes(r.pca + r.eigenWorkspace)} ` +
-      `+ ${formatBytes(r.runtime)} runtime ≈ ${formatBytes(r.total)}` + (hw.ramFreeBytes > 0 ? ` (${formatBytes(hw.ramFreeBytes)} free).` : '.'),
+      `+ ${formatBytes(r.runtime)} runtime ≈ ${formatBytes(r.total)}` +
+      (hw.ramFreeBytes > 0 ? ` (${formatBytes(hw.ramFreeBytes)} free).` : '.'),
   );
   if (e.sliced && o.rotation === 'per-layer' && f.runtime.startsWith('GGUF')) {
     lines.push(`Note: llama.cpp has no place for shortcut matrices; a GGUF export uses uniform rotation (plan with rotation 'uniform' to size that file).`);

@@ -95,13 +95,28 @@ export class FormatError extends Error {
 }
 
 const ALIASES: Record<string, FormatId> = {
-  fp32: 'fp32', f32: 'fp32', float32: 'fp32',
-  fp16: 'fp16', f16: 'fp16', float16: 'fp16', half: 'fp16',
-  bf16: 'bf16', bfloat16: 'bf16',
-  q8: 'q8_0', q8_0: 'q8_0', int8: 'q8_0',
-  q4: 'q4_0', q4_0: 'q4_0', int4: 'q4_0',
-  q4_k: 'q4_k', q4_k_s: 'q4_k', q4_k_m: 'q4_k', q4k: 'q4_k',
-  q6_k: 'q6_k', q6k: 'q6_k', q6: 'q6_k',
+  fp32: 'fp32',
+  f32: 'fp32',
+  float32: 'fp32',
+  fp16: 'fp16',
+  f16: 'fp16',
+  float16: 'fp16',
+  half: 'fp16',
+  bf16: 'bf16',
+  bfloat16: 'bf16',
+  q8: 'q8_0',
+  q8_0: 'q8_0',
+  int8: 'q8_0',
+  q4: 'q4_0',
+  q4_0: 'q4_0',
+  int4: 'q4_0',
+  q4_k: 'q4_k',
+  q4_k_s: 'q4_k',
+  q4_k_m: 'q4_k',
+  q4k: 'q4_k',
+  q6_k: 'q6_k',
+  q6k: 'q6_k',
+  q6: 'q6_k',
 };
 
 /** 'q8' → Q8_0, 'q4' → Q4_0, 'fp16', 'bf16', 'fp32', 'q4_k', 'q6_k' (case-insensitive). */

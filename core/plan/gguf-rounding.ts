@@ -60,8 +60,14 @@ export function ggufRounding(c: ModelConfig, d: number, o: { rotation: Rotation;
     });
   const said = choices.map((ch) => `d = ${ch.d} (${(ch.ratio * 100).toFixed(1)} % sliced, ${ch.deltaParams >= 0 ? '+' : ''}${ch.deltaParams.toLocaleString('en-US')} parameters)`);
   return {
-    block: K_BLOCK, d, fits: false, choices, intermediateFits,
-    line: `d = ${d} is not a multiple of ${K_BLOCK}: Q4_K/Q5_K/Q6_K matrices with d-wide rows fall back to Q5_0/Q5_1/Q8_0 in GGUF` +
-      (said.length ? `; ${said.join(' or ')} avoids it (--round ${K_BLOCK} rounds down; the ratio shown picks either)` : '') + ffn,
+    block: K_BLOCK,
+    d,
+    fits: false,
+    choices,
+    intermediateFits,
+    line:
+      `d = ${d} is not a multiple of ${K_BLOCK}: Q4_K/Q5_K/Q6_K matrices with d-wide rows fall back to Q5_0/Q5_1/Q8_0 in GGUF` +
+      (said.length ? `; ${said.join(' or ')} avoids it (--round ${K_BLOCK} rounds down; the ratio shown picks either)` : '') +
+      ffn,
   };
 }

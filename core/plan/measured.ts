@@ -77,7 +77,7 @@ export const PROFILES: HardwareProfile[] = [
   },
   {
     id: 'h100-cpu16',
-    description: 'the H100 machine\'s 16 CPU cores (CPU EP, float64 host engine)',
+    description: "the H100 machine's 16 CPU cores (CPU EP, float64 host engine)",
     ep: 'cpu',
     engine: 'host',
     cores: 16,

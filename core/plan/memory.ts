@@ -30,11 +30,9 @@ export interface WeightBytes {
   total: number;
 }
 
-const dtypeFor = (f: WeightFormat, role: TensorRole): Dtype =>
-  role === 'linear' ? f.linear : role === 'shortcut' ? f.shortcut : role === 'head' ? f.head : role === 'vector' ? f.vector : f.embedding;
+const dtypeFor = (f: WeightFormat, role: TensorRole): Dtype => (role === 'linear' ? f.linear : role === 'shortcut' ? f.shortcut : role === 'head' ? f.head : role === 'vector' ? f.vector : f.embedding);
 
-const bytesOf = (ts: TensorShape[], f: WeightFormat, only?: (r: TensorRole) => boolean): number =>
-  ts.reduce((a, s) => a + (only === undefined || only(s.role) ? tensorBytes(s.rows, s.rowLength, dtypeFor(f, s.role)) : 0), 0);
+const bytesOf = (ts: TensorShape[], f: WeightFormat, only?: (r: TensorRole) => boolean): number => ts.reduce((a, s) => a + (only === undefined || only(s.role) ? tensorBytes(s.rows, s.rowLength, dtypeFor(f, s.role)) : 0), 0);
 
 export function weightBytes(m: ModelShapes, f: WeightFormat): WeightBytes {
   const embedding = bytesOf(m.embedding, f);
@@ -56,8 +54,7 @@ export const kvElementBytes = (t: KvDtype): number => DTYPE_LAYOUT[t].bytes / DT
  * KV cache of one layer: K and V, each kvHeads × headDim per token, for ctx tokens of each sequence.
  * Slicing leaves it alone: the heads (and so k_proj/v_proj's outputs) keep their size.
  */
-export const kvBytesPerLayer = (c: ModelConfig, ctx: number, batch: number, t: KvDtype = 'f16'): number =>
-  2 * c.numKvHeads * c.headDim * ctx * batch * kvElementBytes(t);
+export const kvBytesPerLayer = (c: ModelConfig, ctx: number, batch: number, t: KvDtype = 'f16'): number => 2 * c.numKvHeads * c.headDim * ctx * batch * kvElementBytes(t);
 
 export interface WorkingSet {
   /** Per device running any layer: one layer's activations for a prompt chunk (layers run one at a time). */
@@ -124,11 +121,17 @@ const totalOf = (b: UsageBreakdown): number => b.embedding + b.weights + b.short
 export function splitAcrossDevices(input: SplitInput, hw: PlanHardware): DeviceUsage[] {
   const { weights, kvPerLayer, work } = input;
   const onCpu = hw.gpus.length === 0;
-  const devices = onCpu
-    ? [{ name: 'CPU (RAM)', freeBytes: hw.ramFreeBytes, kind: 'cpu' as const }]
-    : hw.gpus.map((g) => ({ name: g.name, freeBytes: g.freeBytes, kind: 'gpu' as const }));
+  const devices = onCpu ? [{ name: 'CPU (RAM)', freeBytes: hw.ramFreeBytes, kind: 'cpu' as const }] : hw.gpus.map((g) => ({ name: g.name, freeBytes: g.freeBytes, kind: 'gpu' as const }));
   const usage: DeviceUsage[] = devices.map((d) => ({
-    device: d.name, kind: d.kind, capacityBytes: d.freeBytes, usedBytes: 0, fits: true, layers: null, holdsEmbedding: false, holdsHead: false, breakdown: emptyBreakdown(),
+    device: d.name,
+    kind: d.kind,
+    capacityBytes: d.freeBytes,
+    usedBytes: 0,
+    fits: true,
+    layers: null,
+    holdsEmbedding: false,
+    holdsHead: false,
+    breakdown: emptyBreakdown(),
   }));
   const runtime = onCpu ? CPU_RUNTIME_BYTES : GPU_RUNTIME_BYTES;
   const openingCost = runtime + work.perDevice;
@@ -164,7 +167,7 @@ export function splitAcrossDevices(input: SplitInput, hw: PlanHardware): DeviceU
   let cur = 0;
   place('embedding', -1, weights.embedding, 0, 0, 0, 0, 0, 0);
   const L = weights.layers.length;
-  for (let l = 0; l < L; ) {
+  for (let l = 0; l < L;) {
     const w = weights.layers[l];
     const sc = weights.shortcuts[l];
     place('layer', l, 0, w, sc, 0, kvPerLayer, 0, 0);

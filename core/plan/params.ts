@@ -78,19 +78,14 @@ export function slicedDim(D: number, ratio: number, round = DEFAULT_ROUND): numb
 
 const t = (name: string, role: TensorRole, rows: number, rowLength: number): TensorShape => ({ name, role, rows, rowLength });
 
-const normTensors = (c: ModelConfig, name: string, width: number): TensorShape[] =>
-  c.norm === 'layernorm' ? [t(`${name}.weight`, 'vector', 1, width), t(`${name}.bias`, 'vector', 1, width)] : [t(`${name}.weight`, 'vector', 1, width)];
+const normTensors = (c: ModelConfig, name: string, width: number): TensorShape[] => (c.norm === 'layernorm' ? [t(`${name}.weight`, 'vector', 1, width), t(`${name}.bias`, 'vector', 1, width)] : [t(`${name}.weight`, 'vector', 1, width)]);
 
 /** One block's q/k/v/o and MLP tensors reading `dIn` (attention and MLP input) and writing `dOut`. */
 function blockTensors(c: ModelConfig, attnIn: number, attnOut: number, mlpIn: number, mlpOut: number): TensorShape[] {
   const q = c.numHeads * c.headDim;
   const kv = c.numKvHeads * c.headDim;
   const I = c.intermediateSize;
-  const out: TensorShape[] = [
-    t('q_proj', 'linear', q, attnIn),
-    t('k_proj', 'linear', kv, attnIn),
-    t('v_proj', 'linear', kv, attnIn),
-  ];
+  const out: TensorShape[] = [t('q_proj', 'linear', q, attnIn), t('k_proj', 'linear', kv, attnIn), t('v_proj', 'linear', kv, attnIn)];
   if (c.attentionBias) out.push(t('q_proj.bias', 'vector', 1, q), t('k_proj.bias', 'vector', 1, kv), t('v_proj.bias', 'vector', 1, kv));
   out.push(t('o_proj', 'linear', attnOut, q));
   if (c.attentionOutBias) out.push(t('o_proj.bias', 'vector', 1, attnOut));
@@ -157,9 +152,7 @@ export function slicedShapes(c: ModelConfig, opts: SliceShapeOptions): ModelShap
   const d = slicedDim(D, opts.ratio, opts.round);
   const sliceHead = opts.sliceHead ?? false;
   const layerWith = (out: number): TensorShape[] =>
-    c.parallelBlocks
-      ? [...blockTensors(c, d, out, d, out), t('shortcut', 'shortcut', out, d)]
-      : [...blockTensors(c, d, d, d, out), t('attn_shortcut', 'shortcut', d, d), t('mlp_shortcut', 'shortcut', out, d)];
+    c.parallelBlocks ? [...blockTensors(c, d, out, d, out), t('shortcut', 'shortcut', out, d)] : [...blockTensors(c, d, d, d, out), t('attn_shortcut', 'shortcut', d, d), t('mlp_shortcut', 'shortcut', out, d)];
   // All layers but the last share one array (see denseShapes); the last writes D for an unsliced head.
   const layers: TensorShape[][] = new Array<TensorShape[]>(c.numLayers).fill(layerWith(d));
   layers[c.numLayers - 1] = layerWith(sliceHead ? d : D);

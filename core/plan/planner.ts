@@ -76,11 +76,7 @@ export function plan(c: ModelConfig, hw: PlanHardware, opts: PlanOptions = {}): 
   const warnings = [...est.warnings];
   const explain = [...est.explain];
   if (fits) {
-    explain.push(
-      ratio === 0
-        ? `The dense model fits: no slicing is needed to run it here.`
-        : `Smallest ratio that fits: ${pctOf(ratio)} (d = ${est.d}); the next smaller ratio on the grid does not fit.`,
-    );
+    explain.push(ratio === 0 ? `The dense model fits: no slicing is needed to run it here.` : `Smallest ratio that fits: ${pctOf(ratio)} (d = ${est.d}); the next smaller ratio on the grid does not fit.`);
   } else {
     explain.push(`Nothing up to ${pctOf(shown)} fits.`);
   }
@@ -141,8 +137,7 @@ function suggest(c: ModelConfig, hw: PlanHardware, o: ResolvedOptions, grid: num
   }
   // Another GPU: the smallest whole-GB card that, added after these, makes it fit within the quality cliff if
   // possible (else anywhere on the grid). Fitting only improves with a bigger card, so bisect.
-  const fitsWith = (gb: number, g: number[]): number | null =>
-    smallestFittingRatio(c, { ...hw, gpus: [...hw.gpus, { name: `extra GPU (${gb} GiB)`, freeBytes: gb * GiB, totalBytes: gb * GiB }] }, o, g);
+  const fitsWith = (gb: number, g: number[]): number | null => smallestFittingRatio(c, { ...hw, gpus: [...hw.gpus, { name: `extra GPU (${gb} GiB)`, freeBytes: gb * GiB, totalBytes: gb * GiB }] }, o, g);
   const cliffGrid = grid.filter((r) => r <= QUALITY_CLIFF);
   for (const g of [cliffGrid, grid]) {
     if (fitsWith(MAX_EXTRA_GPU_GB, g) === null) continue;

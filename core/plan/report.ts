@@ -16,8 +16,14 @@ export function formatPlan(p: PlanResult): string {
     if (u.usedBytes === 0) continue;
     const b = u.breakdown;
     const parts = [
-      ['weights', b.weights + b.embedding + b.head], ['shortcuts', b.shortcuts], ['KV cache', b.kvCache], ['activations', b.activations], ['runtime', b.runtime],
-    ].filter(([, v]) => (v as number) > 0).map(([k, v]) => `${k} ${formatBytes(v as number)}`);
+      ['weights', b.weights + b.embedding + b.head],
+      ['shortcuts', b.shortcuts],
+      ['KV cache', b.kvCache],
+      ['activations', b.activations],
+      ['runtime', b.runtime],
+    ]
+      .filter(([, v]) => (v as number) > 0)
+      .map(([k, v]) => `${k} ${formatBytes(v as number)}`);
     out.push(`  ${u.fits ? 'ok  ' : 'OVER'} ${u.device}: ${formatBytes(u.usedBytes)} / ${formatBytes(u.capacityBytes)}  (${parts.join(', ')})`);
   }
   if (p.reasons.length) out.push('', 'Why not:', ...p.reasons.map((r) => `  - ${r}`));

@@ -81,8 +81,7 @@ export async function loadCheckpoint(out: string, settings: string, adapters: Lo
   const last = complete(out).at(-1);
   if (!last) return null;
   const state = JSON.parse(await readFile(join(last.dir, 'state.json'), 'utf8')) as CheckpointState & { optimizerSteps: number };
-  if (state.settings !== settings)
-    throw new CheckpointError(`the checkpoint in ${checkpointRoot(out)} was made with other settings (${state.settings}): use the same settings, or another --out`);
+  if (state.settings !== settings) throw new CheckpointError(`the checkpoint in ${checkpointRoot(out)} was made with other settings (${state.settings}): use the same settings, or another --out`);
   const ad = await tensors(join(last.dir, 'adapters.safetensors'));
   const op = await tensors(join(last.dir, 'optimizer.safetensors'));
   const take = (m: Map<string, Float32Array>, name: string, into: Float32Array) => {

@@ -59,8 +59,7 @@ export function trainingSet(tokenizer: Tokenizer, data: TextDataset, seq: number
       tokens += seq - 1;
       examples.push({ ids, targets });
     }
-    if (examples.length === 0)
-      throw new TrainingDataError(`${data.name} has ${all.length} token${all.length === 1 ? "" : "s"}, fewer than one window of ${seq}: use more text or a smaller --seqlen`);
+    if (examples.length === 0) throw new TrainingDataError(`${data.name} has ${all.length} token${all.length === 1 ? '' : 's'}, fewer than one window of ${seq}: use more text or a smaller --seqlen`);
   }
   if (examples.length === 0) throw new TrainingDataError(`${data.name} holds no document of at least 2 tokens to train on`);
   return { name: data.name, seq, examples, tokens };

@@ -35,13 +35,8 @@ function binary(t: Tape, op: 'Add' | 'Sub' | 'Mul' | 'Div', a: Val, b: Val): Val
   const y = t.g.node(op, [a.name, b.name], {}, { out: out(t, op) });
   return t.record(y, shape, [a, b], (dy) => {
     const g = t.g;
-    const da =
-      op === 'Add' || op === 'Sub' ? dy : op === 'Mul' ? g.node('Mul', [dy, b.name]) : g.node('Div', [dy, b.name]);
-    const db =
-      op === 'Add' ? dy
-      : op === 'Sub' ? g.node('Neg', [dy])
-      : op === 'Mul' ? g.node('Mul', [dy, a.name])
-      : g.node('Neg', [g.node('Div', [g.node('Mul', [dy, y]), b.name])]);
+    const da = op === 'Add' || op === 'Sub' ? dy : op === 'Mul' ? g.node('Mul', [dy, b.name]) : g.node('Div', [dy, b.name]);
+    const db = op === 'Add' ? dy : op === 'Sub' ? g.node('Neg', [dy]) : op === 'Mul' ? g.node('Mul', [dy, a.name]) : g.node('Neg', [g.node('Div', [g.node('Mul', [dy, y]), b.name])]);
     return [a.grad ? unbroadcast(t, da, shape, a.shape) : undefined, b.grad ? unbroadcast(t, db, shape, b.shape) : undefined];
   });
 }
@@ -69,10 +64,7 @@ type Unary = 'Exp' | 'Log' | 'Sqrt' | 'Reciprocal' | 'Sigmoid' | 'Tanh' | 'Relu'
 export function unary(t: Tape, op: Unary, a: Val): Val {
   const g = t.g;
   // Erf has no float64 kernel on the CPU EP: float64 graphs evaluate it in float32.
-  const y =
-    op === 'Erf' && t.dtype === 'float64'
-      ? g.node('Cast', [g.node('Erf', [g.node('Cast', [a.name], { to: ONNX_TYPE.float32 })])], { to: ONNX_TYPE.float64 }, { out: out(t, op) })
-      : g.node(op, [a.name], {}, { out: out(t, op) });
+  const y = op === 'Erf' && t.dtype === 'float64' ? g.node('Cast', [g.node('Erf', [g.node('Cast', [a.name], { to: ONNX_TYPE.float32 })])], { to: ONNX_TYPE.float64 }, { out: out(t, op) }) : g.node(op, [a.name], {}, { out: out(t, op) });
   return t.record(y, a.shape, [a], (dy) => {
     const one = t.scalar(1);
     switch (op) {
@@ -166,7 +158,12 @@ export function reshape(t: Tape, a: Val, shape: number[]): Val {
 export function transpose(t: Tape, a: Val, perm: number[]): Val {
   const y = t.g.node('Transpose', [a.name], { perm }, { out: out(t, 'transpose') });
   const inv = perm.map((_, i) => perm.indexOf(i));
-  return t.record(y, perm.map((p) => a.shape[p]), [a], (dy) => [t.g.node('Transpose', [dy], { perm: inv })]);
+  return t.record(
+    y,
+    perm.map((p) => a.shape[p]),
+    [a],
+    (dy) => [t.g.node('Transpose', [dy], { perm: inv })],
+  );
 }
 
 /** a[…, start:end, …] along `axis`; the backward pads the gradient with zeros. */
@@ -187,7 +184,12 @@ export function concat(t: Tape, parts: Val[], axis: number): Val {
   const r = parts[0].shape.length;
   const ax = axis < 0 ? axis + r : axis;
   const shape = parts[0].shape.map((d, i) => (i === ax ? parts.reduce((s, p) => s + p.shape[ax], 0) : d));
-  const y = t.g.node('Concat', parts.map((p) => p.name), { axis: ax }, { out: out(t, 'concat') });
+  const y = t.g.node(
+    'Concat',
+    parts.map((p) => p.name),
+    { axis: ax },
+    { out: out(t, 'concat') },
+  );
   return t.record(y, shape, parts, (dy) => {
     let at = 0;
     return parts.map((p) => {

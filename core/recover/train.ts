@@ -77,7 +77,22 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
   const set = trainingSet(tokenizer, await openDataset(o.data), o.seqlen, isRecordDataset(o.data));
   const params = adapters.flatMap((a) => [a.A, a.B]);
   const opt = adamwState(params);
-  const settings = { rank: o.rank, alpha: o.alpha, steps: o.steps, lr: o.lr, warmup: o.warmup, decay: o.decay, batch: o.batch, accum: o.accum, seqlen: o.seqlen, clip: o.clip, weightDecay: o.weightDecay, seed: o.seed, data: o.data, roles: o.roles ?? 'all' };
+  const settings = {
+    rank: o.rank,
+    alpha: o.alpha,
+    steps: o.steps,
+    lr: o.lr,
+    warmup: o.warmup,
+    decay: o.decay,
+    batch: o.batch,
+    accum: o.accum,
+    seqlen: o.seqlen,
+    clip: o.clip,
+    weightDecay: o.weightDecay,
+    seed: o.seed,
+    data: o.data,
+    roles: o.roles ?? 'all',
+  };
   const settingsKey = JSON.stringify({ ...settings, model });
   // Never into someone else's folder: new, empty, or signed by this app (a slice's own rule).
   prepareOut(out);
@@ -104,7 +119,10 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
         tokens += mb.tokens;
         const flat = r.grads.flatMap((g) => [g.A, g.B]);
         if (!grads) grads = flat.map((g) => Float32Array.from(g));
-        else grads.forEach((g, k) => { for (let i = 0; i < g.length; i++) g[i] += flat[k][i]; });
+        else
+          grads.forEach((g, k) => {
+            for (let i = 0; i < g.length; i++) g[i] += flat[k][i];
+          });
       }
       const gradNorm = clipGlobalNorm(grads!, o.clip);
       const lr = learningRate(schedule, step);
@@ -124,8 +142,7 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
         message: `step ${step + 1}/${o.steps} loss ${loss.toFixed(4)} · ${tps.toFixed(0)} tokens/s`,
         data: { step: step + 1, loss, lr, gradNorm, tokensPerSecond: tps },
       });
-      if ((step + 1) % o.checkpointEvery === 0 || step + 1 === o.steps)
-      {
+      if ((step + 1) % o.checkpointEvery === 0 || step + 1 === o.steps) {
         await saveCheckpoint(out, adapters, opt, { step: step + 1, settings: settingsKey, curve, seconds: (resumed?.seconds ?? 0) + elapsed });
         lastSaved = step + 1;
       }

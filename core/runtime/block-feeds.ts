@@ -28,7 +28,7 @@ export function feedNorm(f: Feeds, n: NormSpec, width: number, p = 'norm'): void
     f[`${p}.weight`] = t32(n.weight, [n.weight.length]);
     f[`${p}.bias`] = t32(n.bias, [n.bias.length]);
   } else if (n.weight) f[`${p}.weight`] = t32(n.weight, [n.weight.length]);
-  const w = n.kind === 'layernorm' ? n.weight.length : n.weight?.length ?? width;
+  const w = n.kind === 'layernorm' ? n.weight.length : (n.weight?.length ?? width);
   if (w !== width) throw new RuntimeError(`norm ${p} has width ${w} but its input has width ${width}`);
 }
 
@@ -54,8 +54,7 @@ export function feedAttn(f: Feeds, arch: ArchSpec, w: Omit<AttentionWeights, 'no
   const q = feedLinear(f, 'q', w.q, width);
   const k = feedLinear(f, 'k', w.k, width);
   const v = feedLinear(f, 'v', w.v, width);
-  if (q !== H * d || k !== Hkv * d || v !== Hkv * d)
-    throw new RuntimeError(`attention projections give ${q}/${k}/${v} features, expected ${H * d}/${Hkv * d}/${Hkv * d}`);
+  if (q !== H * d || k !== Hkv * d || v !== Hkv * d) throw new RuntimeError(`attention projections give ${q}/${k}/${v} features, expected ${H * d}/${Hkv * d}/${Hkv * d}`);
   return feedLinear(f, 'o', w.o, H * d);
 }
 

@@ -25,10 +25,7 @@ export class DeviceError extends Error {
   override name = 'DeviceError';
 }
 
-type Kind =
-  | 'upload' | 'uploadT' | 'download' | 'download2' | 'matmul' | 'sum' | 'toHalf'
-  | `acc${'' | 'Masked'}${'' | 'First'}`
-  | 'mulRight' | 'mulLeftT' | 'qtq';
+type Kind = 'upload' | 'uploadT' | 'download' | 'download2' | 'matmul' | 'sum' | 'toHalf' | `acc${'' | 'Masked'}${'' | 'First'}` | 'mulRight' | 'mulLeftT' | 'qtq';
 
 /**
  * Compensated (Kahan) accumulation of per-batch Gram matrices on the device: the running sum is the
@@ -174,9 +171,7 @@ export class DeviceTensors {
     const key = `${kind}${half ? ':f16' : ''}`;
     let s = this.#sessions.get(key);
     if (!s) {
-      const location = !this.onDevice || ['download', 'download2', 'sum'].includes(kind) ? undefined
-        : ['mulRight', 'mulLeftT', 'qtq'].includes(kind) ? { yt: 'gpu-buffer' as const }
-        : 'gpu-buffer' as const;
+      const location = !this.onDevice || ['download', 'download2', 'sum'].includes(kind) ? undefined : ['mulRight', 'mulLeftT', 'qtq'].includes(kind) ? { yt: 'gpu-buffer' as const } : ('gpu-buffer' as const);
       s = ort.InferenceSession.create(graph(kind, half).toBytes(), {
         executionProviders: executionProviders(this.ep, { passes: true }),
         graphOptimizationLevel: 'all',
@@ -266,7 +261,7 @@ export class DeviceTensors {
 
   /** The device moment on the host, s − c in float64 (Kahan's c holds minus the lost low part); released. */
   async settle(acc: DeviceMoment): Promise<Float64Array> {
-    const get = async (t: ort.Tensor) => (t.location === 'cpu' ? (t.data as Float32Array) : (await (await this.#session('download2')).run({ x: t })).y.data as Float32Array);
+    const get = async (t: ort.Tensor) => (t.location === 'cpu' ? (t.data as Float32Array) : ((await (await this.#session('download2')).run({ x: t })).y.data as Float32Array));
     const s = await get(acc.s);
     const c = await get(acc.c);
     releaseTensor(acc.s);

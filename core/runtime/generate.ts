@@ -109,13 +109,7 @@ export async function openDecoder(src: ModelSource, runner: OrtRunner, prompt: A
 }
 
 /** Continuation of `prompt` (token ids) with an existing runner: greedy, or sampled per `opts.sampling`. */
-export async function generateIds(
-  src: ModelSource,
-  runner: OrtRunner,
-  prompt: ArrayLike<number>,
-  opts: GenerateOptions = {},
-  ctx: JobContext = quietContext(),
-): Promise<GenerateResult> {
+export async function generateIds(src: ModelSource, runner: OrtRunner, prompt: ArrayLike<number>, opts: GenerateOptions = {}, ctx: JobContext = quietContext()): Promise<GenerateResult> {
   const maxNew = opts.maxNewTokens ?? 64;
   const decoder = await openDecoder(src, runner, prompt, opts);
   for (let n = 1; (await decoder.next()) !== null; n++) {
@@ -126,12 +120,7 @@ export async function generateIds(
 }
 
 /** A continuation of token ids, owning its runner. */
-export async function generateWithRunner(
-  src: ModelSource,
-  prompt: ArrayLike<number>,
-  opts: GenerateOptions & { ep?: ExecutionProvider } = {},
-  ctx: JobContext = quietContext(),
-): Promise<GenerateResult> {
+export async function generateWithRunner(src: ModelSource, prompt: ArrayLike<number>, opts: GenerateOptions & { ep?: ExecutionProvider } = {}, ctx: JobContext = quietContext()): Promise<GenerateResult> {
   return withBlockRunner(src.arch, { ep: opts.ep }, (runner) => generateIds(src, runner, prompt, opts, ctx));
 }
 

@@ -45,13 +45,7 @@ export function windowsOf(ids: ArrayLike<number>, seqLen: number, maxWindows = I
 }
 
 /** Perplexity of an already tokenized corpus. */
-export async function perplexityOfIds(
-  src: ModelSource,
-  runner: BlockRunner,
-  ids: ArrayLike<number>,
-  opts: PerplexityOptions = {},
-  ctx: JobContext = quietContext(),
-): Promise<PerplexityResult> {
+export async function perplexityOfIds(src: ModelSource, runner: BlockRunner, ids: ArrayLike<number>, opts: PerplexityOptions = {}, ctx: JobContext = quietContext()): Promise<PerplexityResult> {
   const seqLen = opts.seqLen ?? 256;
   if (!Number.isInteger(seqLen) || seqLen < 2) throw new PerplexityError(`sequence length must be an integer ≥ 2, got ${seqLen}`);
   const windows = windowsOf(ids, seqLen, opts.maxWindows);
@@ -81,12 +75,7 @@ export async function perplexityOfIds(
 }
 
 /** Perplexity of a model source over token ids, owning its runner. */
-export async function perplexityWithRunner(
-  src: ModelSource,
-  ids: ArrayLike<number>,
-  opts: PerplexityOptions & { ep?: ExecutionProvider } = {},
-  ctx: JobContext = quietContext(),
-): Promise<PerplexityResult> {
+export async function perplexityWithRunner(src: ModelSource, ids: ArrayLike<number>, opts: PerplexityOptions & { ep?: ExecutionProvider } = {}, ctx: JobContext = quietContext()): Promise<PerplexityResult> {
   return withBlockRunner(src.arch, { ep: opts.ep }, (runner) => perplexityOfIds(src, runner, ids, opts, ctx));
 }
 
@@ -95,10 +84,7 @@ export async function perplexityWithRunner(
  * with "\n\n", encoded by the model folder's tokenizer with its default special tokens. `rows` or
  * `ids` replace the corpus (ids win).
  */
-export async function perplexity(
-  params: PerplexityOptions & { model: string | ModelSource; ep?: ExecutionProvider; rows?: string[]; ids?: ArrayLike<number> },
-  ctx: JobContext = quietContext(),
-): Promise<PerplexityResult> {
+export async function perplexity(params: PerplexityOptions & { model: string | ModelSource; ep?: ExecutionProvider; rows?: string[]; ids?: ArrayLike<number> }, ctx: JobContext = quietContext()): Promise<PerplexityResult> {
   const { openModel } = await import('../model/source');
   const src = typeof params.model === 'string' ? await openModel(params.model) : params.model;
   let ids = params.ids;

@@ -19,9 +19,7 @@ export function checkFits(src: ModelSource, promptTokens: number, maxNew: number
   if (promptTokens === 0) throw new PromptError('the prompt is empty (no tokens to start from)');
   const limit = src.config.maxPositions;
   if (promptTokens + maxNew > limit) {
-    throw new PromptError(
-      `prompt (${promptTokens} tokens) + new tokens (${maxNew}) exceed the model's ${limit} positions: shorten the prompt, ask for fewer tokens, or truncate the prompt from the left`,
-    );
+    throw new PromptError(`prompt (${promptTokens} tokens) + new tokens (${maxNew}) exceed the model's ${limit} positions: shorten the prompt, ask for fewer tokens, or truncate the prompt from the left`);
   }
 }
 

@@ -197,7 +197,11 @@ class OrtBlockRunner implements BlockRunner {
     if (w.positions) {
       const off = w.positionOffset ?? 0;
       if (start + seq + off > w.positions.rows) throw new RuntimeError(`sequence of ${start + seq} tokens exceeds the ${w.positions.rows - off} learned positions`);
-      f.position_ids = new ort.Tensor('int32', Int32Array.from({ length: seq }, (_, i) => start + i), [seq]);
+      f.position_ids = new ort.Tensor(
+        'int32',
+        Int32Array.from({ length: seq }, (_, i) => start + i),
+        [seq],
+      );
       f.positions = t32(w.positions.data, [w.positions.rows, w.positions.cols]);
     }
     const r = await this.#run({ kind: 'embed', positions: !!w.positions, offset: w.positionOffset ?? 0, ...(w.projection ? { projection: true as const } : {}) }, f, w);

@@ -147,8 +147,7 @@ export class Checkpoint {
       this.remove();
       return null;
     }
-    if (st.fingerprint !== this.key)
-      throw new CheckpointMismatchError('the checkpoint in the output folder was made with another model, calibration data or settings; remove it or drop --resume');
+    if (st.fingerprint !== this.key) throw new CheckpointMismatchError('the checkpoint in the output folder was made with another model, calibration data or settings; remove it or drop --resume');
     const why = incomplete(this.dir, st);
     if (why) {
       log(`the checkpoint is incomplete (${why}): starting from the first layer`);
@@ -216,8 +215,7 @@ export class Checkpoint {
     writeDurable(join(this.dir, 'state.json'), [Buffer.from(JSON.stringify(state))]);
     this.#blobs = blobs;
     // Only now are the previous layer's files unreferenced.
-    for (const f of readdirSync(this.dir))
-      if (f !== 'state.json' && f !== inputsFile && f !== qFile && !blobs.has(f)) rmSync(join(this.dir, f), { force: true });
+    for (const f of readdirSync(this.dir)) if (f !== 'state.json' && f !== inputsFile && f !== qFile && !blobs.has(f)) rmSync(join(this.dir, f), { force: true });
   }
 
   remove(): void {

@@ -94,8 +94,7 @@ export async function guarded<T>(what: string, f: () => Promise<T>): Promise<T> 
     return await f();
   } catch (e) {
     const m = e instanceof Error ? e.message : String(e);
-    if (/out of memory|\boom\b|failed to allocate|allocation/i.test(m))
-      throw new DeviceMemoryError(`the GPU ran out of memory in the ${what} pass: try a smaller --batch-size (windows per pass) or --vram-gb (${m.split('\n')[0]})`);
+    if (/out of memory|\boom\b|failed to allocate|allocation/i.test(m)) throw new DeviceMemoryError(`the GPU ran out of memory in the ${what} pass: try a smaller --batch-size (windows per pass) or --vram-gb (${m.split('\n')[0]})`);
     throw e;
   }
 }
@@ -188,7 +187,6 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30): Sign
   };
 }
 
-
 export type EngineKind = 'host' | 'device';
 
 /**
@@ -196,11 +194,15 @@ export type EngineKind = 'host' | 'device';
  * — also on the CPU EP when asked for explicitly, which runs the GPU code path there — and 'host' (the
  * CPU EP's default) keeps float64 host products.
  */
-export async function createSignalEngine(arch: ArchSpec, ep: ExecutionProvider, o: { kind?: EngineKind; deviceBudgetBytes?: number; passDtype?: PassDtype } = {}): Promise<{ kind: EngineKind; passDtype: PassDtype; runner: OrtRunner; engine: SignalEngine }> {
+export async function createSignalEngine(
+  arch: ArchSpec,
+  ep: ExecutionProvider,
+  o: { kind?: EngineKind; deviceBudgetBytes?: number; passDtype?: PassDtype } = {},
+): Promise<{ kind: EngineKind; passDtype: PassDtype; runner: OrtRunner; engine: SignalEngine }> {
   const kind = o.kind ?? (ep === 'cpu' ? 'host' : 'device');
   // The host engine's passes are float32 (its products float64); the device engine's default follows the EP.
   // A GPU without float16 shaders falls back to float32 passes unless float16 was asked for.
-  const passDtype = kind === 'host' ? 'f32' : o.passDtype ?? (defaultPassDtype(ep) === 'f16' && (await float16Works(ep)) ? 'f16' : 'f32');
+  const passDtype = kind === 'host' ? 'f32' : (o.passDtype ?? (defaultPassDtype(ep) === 'f16' && (await float16Works(ep)) ? 'f16' : 'f32'));
   const runner = await createBlockRunner(arch, { ep, ...(kind === 'device' ? { resident: 'always' as const, passDtype } : {}) });
   return { kind, passDtype, runner, engine: kind === 'device' ? deviceEngine(runner, o.deviceBudgetBytes) : hostEngine(runner) };
 }

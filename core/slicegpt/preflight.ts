@@ -53,7 +53,17 @@ export function available(out: string): Available {
 }
 
 export function preflight(c: ModelConfig, o: PreflightInput, have: Available = available(o.out)): SlicePrediction {
-  const p = predictSlice(c, { ratio: o.ratio, nsamples: o.nsamples, seqlen: o.seqlen, ep: o.ep, round: o.round, rotation: o.rotation, ramBudgetBytes: o.ramBudgetBytes, deviceBudgetBytes: o.deviceBudgetBytes, outputBytesPerWeight: o.outputBytesPerWeight });
+  const p = predictSlice(c, {
+    ratio: o.ratio,
+    nsamples: o.nsamples,
+    seqlen: o.seqlen,
+    ep: o.ep,
+    round: o.round,
+    rotation: o.rotation,
+    ramBudgetBytes: o.ramBudgetBytes,
+    deviceBudgetBytes: o.deviceBudgetBytes,
+    outputBytesPerWeight: o.outputBytesPerWeight,
+  });
   const d = p.disk;
   if (!o.resume && have.diskBytes !== null && d.totalBytes > have.diskBytes) {
     const parts = [`model ${formatBytes(d.outputBytes)}`, `checkpoint ${formatBytes(d.checkpointBytes)}`, ...(d.spillBytes > 0 ? [`spilled activations ${formatBytes(d.spillBytes)}`] : [])];

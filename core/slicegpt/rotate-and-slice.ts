@@ -109,10 +109,12 @@ export interface RotateAndSliceResult {
   spilledChunks: number;
 }
 
-const pcaRotation = (solver: PcaSolver, ctx: JobContext): RotationProvider => async (_s, _l, m) => {
-  const r = await principalDirections(m, solver, { signal: ctx.signal, log: (line) => ctx.log(line) });
-  return { q: r.q, eigenvalues: r.eigenvalues };
-};
+const pcaRotation =
+  (solver: PcaSolver, ctx: JobContext): RotationProvider =>
+  async (_s, _l, m) => {
+    const r = await principalDirections(m, solver, { signal: ctx.signal, log: (line) => ctx.log(line) });
+    return { q: r.q, eigenvalues: r.eigenvalues };
+  };
 
 const now = () => performance.now() / 1000;
 
@@ -157,7 +159,11 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
   const timings: LayerTiming[] = o.resume ? [...o.resume.timings] : [];
   const record = (signal: SignalName, layer: number | null, kept: number, width: number, m: SecondMoment, ev?: Float64Array) => {
     const st: SignalStats = {
-      layer, signal, kept, width, tokens: m.tokens,
+      layer,
+      signal,
+      kept,
+      width,
+      tokens: m.tokens,
       top: ev ? Array.from(ev.subarray(0, 64)) : [],
       explainedVariance: ev ? explainedVariance(ev, kept) : NaN,
     };

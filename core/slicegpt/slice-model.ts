@@ -36,18 +36,43 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   // The source's own dtype (fp16/bf16 stay 2 bytes): a float32 slice of a float16 model is larger than it,
   // and the disk the preflight asks for is counted in it.
   const dtype = o.dtype ?? sourceDtype(o.model);
-  const predicted = preflight(cfg, { out: o.out, ratio: o.ratio, nsamples: o.calibration?.nsamples ?? o.nsamples, seqlen: o.calibration?.seqlen ?? o.seqlen, ep: o.ep, round: o.round, rotation: 'per-layer', resume: o.resume, ramBudgetBytes: o.ramBudgetBytes, deviceBudgetBytes: o.deviceBudgetBytes, outputBytesPerWeight: dtype === 'float32' ? 4 : 2 });
+  const predicted = preflight(cfg, {
+    out: o.out,
+    ratio: o.ratio,
+    nsamples: o.calibration?.nsamples ?? o.nsamples,
+    seqlen: o.calibration?.seqlen ?? o.seqlen,
+    ep: o.ep,
+    round: o.round,
+    rotation: 'per-layer',
+    resume: o.resume,
+    ramBudgetBytes: o.ramBudgetBytes,
+    deviceBudgetBytes: o.deviceBudgetBytes,
+    outputBytesPerWeight: dtype === 'float32' ? 4 : 2,
+  });
   ctx.log(`predicted: ${Math.round(predicted.totalSeconds / 60)} min, peak RAM ${(predicted.peakRamBytes / 2 ** 30).toFixed(1)} GiB, disk ${(predicted.disk.totalBytes / 2 ** 30).toFixed(1)} GiB (${predicted.profile.description})`);
   const calibration = o.calibration ?? (await loadCalibration(o.model, o));
   if (calibration.ids.length !== calibration.nsamples * calibration.seqlen) throw new SliceOptionsError('calibration ids do not match nsamples × seqlen');
   const schedule = makeSchedule({ hiddenSize: cfg.hiddenSize, layers: cfg.numLayers, parallelBlocks: cfg.parallelBlocks, ratio: o.ratio, round: o.round, sliceHead: o.sliceHead });
   const batchSize = o.batchSize ?? Math.max(1, Math.floor(4096 / calibration.seqlen));
   const engineKind = o.engine ?? (o.ep === 'cpu' ? 'host' : 'device');
-  const passDtype = engineKind === 'host' ? 'f32' : o.passDtype ?? defaultPassDtype(o.ep);
+  const passDtype = engineKind === 'host' ? 'f32' : (o.passDtype ?? defaultPassDtype(o.ep));
   // passDtype joins the fingerprint only when it is not float32, so float32 checkpoints stay resumable.
   // Version 2: a tied embedding is written once (tied.ts); an older checkpoint's embedding shard is not.
   // Untied models write what they always wrote, so their checkpoints stay at 1 and resumable.
-  const settings = { ratio: o.ratio, round: o.round, sliceHead: o.sliceHead, ep: o.ep, engine: engineKind, ...(passDtype === 'f16' ? { passDtype } : {}), dtype, batchSize, nsamples: calibration.nsamples, seqlen: calibration.seqlen, rotations: o.rotations ? 'custom' : 'pca', version: storesTiedEmbedding(cfg, schedule.embedding, schedule.head) ? 2 : 1 };
+  const settings = {
+    ratio: o.ratio,
+    round: o.round,
+    sliceHead: o.sliceHead,
+    ep: o.ep,
+    engine: engineKind,
+    ...(passDtype === 'f16' ? { passDtype } : {}),
+    dtype,
+    batchSize,
+    nsamples: calibration.nsamples,
+    seqlen: calibration.seqlen,
+    rotations: o.rotations ? 'custom' : 'pca',
+    version: storesTiedEmbedding(cfg, schedule.embedding, schedule.head) ? 2 : 1,
+  };
   const key = checkpointKey({ modelFolder: o.model, ids: calibration.ids, settings });
 
   prepareOut(o.out);

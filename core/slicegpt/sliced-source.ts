@@ -43,8 +43,13 @@ export interface TensorNames {
   tokens: string;
   positions?: string;
   layer(i: number): string;
-  q: string; k: string; v: string; o: string;
-  gate?: string; up: string; down: string;
+  q: string;
+  k: string;
+  v: string;
+  o: string;
+  gate?: string;
+  up: string;
+  down: string;
   head: string;
 }
 
@@ -56,9 +61,13 @@ export function tensorNames(config: ModelConfig): TensorNames {
     tokens: spec.tokens,
     ...(spec.positions ? { positions: spec.positions } : {}),
     layer: (i) => spec.layers.replaceAll('{i}', String(i)),
-    q: rel(l.q), k: rel(l.k), v: rel(l.v), o: rel(l.o),
+    q: rel(l.q),
+    k: rel(l.k),
+    v: rel(l.v),
+    o: rel(l.o),
     ...(l.kind === 'sequential' && l.gate ? { gate: rel(l.gate) } : {}),
-    up: rel(l.up), down: rel(l.down),
+    up: rel(l.up),
+    down: rel(l.down),
     head: spec.lm.p,
   };
 }
@@ -97,19 +106,14 @@ export class SlicedModelSource implements ModelSource {
     };
     const slicing = parseSlicingConfig(read(SLICING_CONFIG, LIMITS.slicingConfig)) as unknown as Record<string, unknown>;
     const config = parseConfig(read('config.json', LIMITS.config));
-    if (slicing.hidden_size !== config.hiddenSize || slicing.layers_num !== config.numLayers)
-      throw new SlicedModelFormatError(`slicing_config.json (hidden ${slicing.hidden_size}, ${slicing.layers_num} layers) does not match config.json`);
+    if (slicing.hidden_size !== config.hiddenSize || slicing.layers_num !== config.numLayers) throw new SlicedModelFormatError(`slicing_config.json (hidden ${slicing.hidden_size}, ${slicing.layers_num} layers) does not match config.json`);
     const studio = existsSync(join(folder, SLICE_STUDIO_JSON)) ? read(SLICE_STUDIO_JSON, LIMITS.slicingConfig) : {};
     const format = studio.format ?? 1;
-    if (!(Number.isInteger(format) && (format as number) >= 1))
-      throw new SlicedModelFormatError(`${SLICE_STUDIO_JSON} in ${folder} has no valid format (a whole number from 1)`);
-    if ((format as number) > SLICED_FORMAT)
-      throw new SlicedModelFormatError(`${folder} is a sliced model of format ${format}, written by a newer Slice Studio; this version reads formats 1 to ${SLICED_FORMAT}`);
+    if (!(Number.isInteger(format) && (format as number) >= 1)) throw new SlicedModelFormatError(`${SLICE_STUDIO_JSON} in ${folder} has no valid format (a whole number from 1)`);
+    if ((format as number) > SLICED_FORMAT) throw new SlicedModelFormatError(`${folder} is a sliced model of format ${format}, written by a newer Slice Studio; this version reads formats 1 to ${SLICED_FORMAT}`);
     const tied = format === 2 && studio.tiedEmbedding === true;
     const st = await SafetensorsModel.create(folder);
-    if (tied)
-      for (const name of [TIED_TENSORS.embedProjection, `${TIED_TENSORS.headProjection}.weight`])
-        if (!st.has(name)) throw new SlicedModelFormatError(`${folder} stores a tied embedding but has no tensor ${name}`);
+    if (tied) for (const name of [TIED_TENSORS.embedProjection, `${TIED_TENSORS.headProjection}.weight`]) if (!st.has(name)) throw new SlicedModelFormatError(`${folder} stores a tied embedding but has no tensor ${name}`);
     return new SlicedModelSource(folder, config, slicing, st, tied);
   }
 

@@ -43,15 +43,12 @@ export function parseSlicingConfig(raw: unknown): SlicingConfigJson {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new SlicedModelError('slicing_config.json is not a JSON object');
   const o = raw as Record<string, unknown>;
   const hidden = o.hidden_size;
-  if (!(Number.isInteger(hidden) && (hidden as number) >= 1 && (hidden as number) <= 65_536))
-    throw new SlicedModelError('slicing_config.json has no valid hidden_size (a whole number from 1 to 65,536)');
+  if (!(Number.isInteger(hidden) && (hidden as number) >= 1 && (hidden as number) <= 65_536)) throw new SlicedModelError('slicing_config.json has no valid hidden_size (a whole number from 1 to 65,536)');
   const layers = o.layers_num;
-  if (!(Number.isInteger(layers) && (layers as number) >= 1 && (layers as number) <= 1_000))
-    throw new SlicedModelError('slicing_config.json has no valid layers_num (a whole number from 1 to 1,000)');
+  if (!(Number.isInteger(layers) && (layers as number) >= 1 && (layers as number) <= 1_000)) throw new SlicedModelError('slicing_config.json has no valid layers_num (a whole number from 1 to 1,000)');
   const D = hidden as number;
   const width = (v: unknown, where: string): void => {
-    if (!(Number.isInteger(v) && (v as number) >= 1 && (v as number) <= D))
-      throw new SlicedModelError(`slicing_config.json: ${where} must be a whole number from 1 to hidden_size ${D}`);
+    if (!(Number.isInteger(v) && (v as number) >= 1 && (v as number) <= D)) throw new SlicedModelError(`slicing_config.json: ${where} must be a whole number from 1 to hidden_size ${D}`);
   };
   const widths = (k: string, required: boolean): void => {
     const v = o[k];
@@ -64,7 +61,6 @@ export function parseSlicingConfig(raw: unknown): SlicingConfigJson {
   for (const k of DIMENSION_MAPS) widths(k, true);
   widths('embedding_dimensions', false);
   for (const k of ['head_dimension', 'const_dimension'] as const) if (o[k] !== undefined && o[k] !== null) width(o[k], k);
-  for (const k of ['do_slice_head', 'parallel_blocks'] as const)
-    if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new SlicedModelError(`slicing_config.json: ${k} must be true or false`);
+  for (const k of ['do_slice_head', 'parallel_blocks'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new SlicedModelError(`slicing_config.json: ${k} must be true or false`);
   return o as unknown as SlicingConfigJson;
 }

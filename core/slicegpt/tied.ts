@@ -24,7 +24,6 @@ import { fuseEmbedding, fuseHead } from './fuse';
 import { rotateEmbedding, rotateHead, type Rotation } from './rotate';
 import { gemm } from '../linalg/matmul';
 
-
 function identity(n: number): Matrix {
   const data = new Float32Array(n * n);
   for (let i = 0; i < n; i++) data[i * n + i] = 1;

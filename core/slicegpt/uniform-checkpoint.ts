@@ -26,9 +26,7 @@ export interface UniformAxes {
   explainedVariance: number;
 }
 
-export type UniformResume =
-  | { stage: 'signals'; nextLayer: number; inputs: ActivationStore; c: Float64Array; signals: UniformSignal[]; timings: LayerTiming[] }
-  | { stage: 'rotate'; nextLayer: number; axes: UniformAxes; timings: LayerTiming[] };
+export type UniformResume = { stage: 'signals'; nextLayer: number; inputs: ActivationStore; c: Float64Array; signals: UniformSignal[]; timings: LayerTiming[] } | { stage: 'rotate'; nextLayer: number; axes: UniformAxes; timings: LayerTiming[] };
 
 const momentBlob = (k: number) => `moment-${k}.f32`;
 
@@ -65,13 +63,7 @@ export class UniformCheckpoint {
   }
 
   /** After pass 1's layer `nextLayer - 1` (0: the embeddings): its inputs for the next, C, the signals and the new moments. */
-  async saveSignals(
-    nextLayer: number,
-    inputs: ActivationStore,
-    s: { c: Float64Array; list: UniformSignal[] },
-    timings: LayerTiming[],
-    fresh: Float32Array[],
-  ): Promise<void> {
+  async saveSignals(nextLayer: number, inputs: ActivationStore, s: { c: Float64Array; list: UniformSignal[] }, timings: LayerTiming[], fresh: Float32Array[]): Promise<void> {
     const first = s.list.length - fresh.length;
     const addBlobs = Object.fromEntries(fresh.map((m, k) => [momentBlob(first + k), m]));
     await this.#checkpoint.save({ nextLayer, inputs, q: s.c, stats: [], timings }, { extra: { stage: 'signals', signals: s.list }, addBlobs });
@@ -80,10 +72,7 @@ export class UniformCheckpoint {
   /** After pass 2 wrote layer `nextLayer - 1` (0: the embeddings). */
   async saveRotation(nextLayer: number, axes: UniformAxes, timings: LayerTiming[], scratch: string, budget: RamBudget): Promise<void> {
     const none = new ActivationStore({ name: 'none', width: 1, dir: scratch, budget });
-    await this.#checkpoint.save(
-      { nextLayer, inputs: none, q: axes.q, stats: axes.stats, timings },
-      { extra: { stage: 'rotate', top: axes.top, explainedVariance: axes.explainedVariance }, blobs: 'drop' },
-    );
+    await this.#checkpoint.save({ nextLayer, inputs: none, q: axes.q, stats: axes.stats, timings }, { extra: { stage: 'rotate', top: axes.top, explainedVariance: axes.explainedVariance }, blobs: 'drop' });
   }
 
   remove(): void {

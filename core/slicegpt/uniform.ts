@@ -260,12 +260,7 @@ function windowBatches(cal: Calibration, batchSize: number, pad: number): Unifor
  * Pass 1: the dense fused model's residual signals, layer by layer, each layer's sum and inputs
  * checkpointed. Runs on the same signal engines as the per-layer algorithm (engine.ts): device-resident on a GPU EP.
  */
-async function collectSignals(
-  run: UniformRun,
-  engine: SignalEngine,
-  checkpoint: UniformCheckpoint,
-  saved: ReturnType<UniformCheckpoint['load']>,
-): Promise<Signals> {
+async function collectSignals(run: UniformRun, engine: SignalEngine, checkpoint: UniformCheckpoint, saved: ReturnType<UniformCheckpoint['load']>): Promise<Signals> {
   const { ctx, cfg, D, L, src, scratch, budget, batches } = run;
   const T = run.cal.seqlen;
   const device = engine.deviceSide();
@@ -316,13 +311,7 @@ async function collectSignals(
 }
 
 /** One layer's pass over every batch: its signals' moments (attention + mlp, or the parallel block's), its outputs into `next`. */
-async function layerSignals(
-  run: UniformRun,
-  engine: SignalEngine,
-  w: LayerWeights,
-  x: ActivationStore,
-  next: ActivationStore,
-): Promise<[SecondMoment, SignalName][]> {
+async function layerSignals(run: UniformRun, engine: SignalEngine, w: LayerWeights, x: ActivationStore, next: ActivationStore): Promise<[SecondMoment, SignalName][]> {
   const T = run.cal.seqlen;
   const moments: [SecondMoment, SignalName][] =
     w.kind === 'parallel'
@@ -351,13 +340,7 @@ async function layerSignals(
 }
 
 /** Adds each finished moment to C as M/trace(M), keeps it for the kept-energy report; returns the new ones (for the checkpoint). */
-async function absorb(
-  run: UniformRun,
-  engine: SignalEngine,
-  signals: Signals,
-  moments: [SecondMoment, SignalName][],
-  layer: number | null,
-): Promise<Float32Array[]> {
+async function absorb(run: UniformRun, engine: SignalEngine, signals: Signals, moments: [SecondMoment, SignalName][], layer: number | null): Promise<Float32Array[]> {
   const fresh: Float32Array[] = [];
   for (const [m] of moments) await engine.settle(m);
   for (const [m, signal] of moments) {

@@ -167,13 +167,9 @@ export const MIGRATIONS: Migration[] = [
     const { sql } = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'").get() as { sql: string };
     const kinds = "kind IN ('slice', 'ppl', 'eval', 'bench', 'export', 'generate')";
     if (!sql.includes(kinds)) throw new Error('migration 5: the runs table does not have the kinds of migration 4');
-    const rebuilt = sql
-      .replace(/^CREATE TABLE\s+"?runs"?/, 'CREATE TABLE runs_v5')
-      .replace(kinds, "kind IN ('slice', 'ppl', 'eval', 'bench', 'export', 'generate', 'verify', 'fingerprint')");
+    const rebuilt = sql.replace(/^CREATE TABLE\s+"?runs"?/, 'CREATE TABLE runs_v5').replace(kinds, "kind IN ('slice', 'ppl', 'eval', 'bench', 'export', 'generate', 'verify', 'fingerprint')");
     // Its indexes go with the dropped table: made again from their own definitions too.
-    const indexes = (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL").all() as { sql: string }[]).map(
-      (i) => i.sql,
-    );
+    const indexes = (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL").all() as { sql: string }[]).map((i) => i.sql);
     db.exec(`${rebuilt}; INSERT INTO runs_v5 SELECT * FROM runs; DROP TABLE runs; ALTER TABLE runs_v5 RENAME TO runs;`);
     for (const sqlOfIndex of indexes) db.exec(sqlOfIndex);
     // Unreadable settings stay what they were (json_extract would fail on them).

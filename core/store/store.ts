@@ -9,10 +9,7 @@ import type { ModelInspection } from '../model/inspect';
 import type { HardwareReport } from '../hardware/types';
 import { migrate, SCHEMA_VERSION } from './migrations';
 import { currentOwner, isOwnerAlive } from '../files/process-identity';
-import type {
-  ArtifactInput, ArtifactRow, CreateRunInput, LayerStatInput, LayerStatRow, MetricInput, MetricRow, ModelRow,
-  PhaseRow, RunDetail, RunFilter, RunPatch, RunRow, RunStatus,
-} from './types';
+import type { ArtifactInput, ArtifactRow, CreateRunInput, LayerStatInput, LayerStatRow, MetricInput, MetricRow, ModelRow, PhaseRow, RunDetail, RunFilter, RunPatch, RunRow, RunStatus } from './types';
 
 export class StoreError extends Error {
   override name = 'StoreError';
@@ -61,9 +58,20 @@ function toRun(r: Row): RunRow {
 }
 
 const RUN_COLUMNS: Record<keyof RunPatch, string> = {
-  name: 'name', modelId: 'model_id', parentRunId: 'parent_run_id', status: 'status', fingerprint: 'fingerprint', settings: 'settings_json', result: 'result_json',
-  error: 'error', startedAt: 'started_at', finishedAt: 'finished_at', ep: 'ep', peakRss: 'peak_rss',
-  ownerPid: 'owner_pid', ownerStart: 'owner_start',
+  name: 'name',
+  modelId: 'model_id',
+  parentRunId: 'parent_run_id',
+  status: 'status',
+  fingerprint: 'fingerprint',
+  settings: 'settings_json',
+  result: 'result_json',
+  error: 'error',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
+  ep: 'ep',
+  peakRss: 'peak_rss',
+  ownerPid: 'owner_pid',
+  ownerStart: 'owner_start',
 };
 
 export class Store {
@@ -90,8 +98,7 @@ export class Store {
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       const version = db.pragma('user_version', { simple: true }) as number;
-      if (version > SCHEMA_VERSION)
-        throw new StoreError(`database ${file} has schema version ${version}, newer than this Slice Studio understands (${SCHEMA_VERSION}); update the app`);
+      if (version > SCHEMA_VERSION) throw new StoreError(`database ${file} has schema version ${version}, newer than this Slice Studio understands (${SCHEMA_VERSION}); update the app`);
       migrate(db);
     } catch (e) {
       db.close();
@@ -117,9 +124,7 @@ export class Store {
     const live = (this.#db.prepare("SELECT * FROM runs WHERE status IN ('queued', 'running')").all() as Row[]).map(toRun);
     const dead = live.filter((r) => !isOwnerAlive({ pid: r.ownerPid, start: r.ownerStart }));
     const mark = this.#db.prepare("UPDATE runs SET status = 'interrupted', error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running') RETURNING *");
-    return this.transaction(() =>
-      dead.map((r) => toRun(mark.get(`interrupted: the process ${r.ownerPid !== null ? `(PID ${r.ownerPid}) ` : ''}that ran it stopped`, now(), r.id) as Row)),
-    );
+    return this.transaction(() => dead.map((r) => toRun(mark.get(`interrupted: the process ${r.ownerPid !== null ? `(PID ${r.ownerPid}) ` : ''}that ran it stopped`, now(), r.id) as Row)));
   }
 
   close(): void {
@@ -161,9 +166,7 @@ export class Store {
   }
 
   recordHardware(r: HardwareReport): number {
-    const res = this.#db
-      .prepare('INSERT INTO hardware_snapshots (detected_at, chosen_ep, json) VALUES (?, ?, ?)')
-      .run(r.detectedAt, r.chosenProvider.ep, JSON.stringify(r));
+    const res = this.#db.prepare('INSERT INTO hardware_snapshots (detected_at, chosen_ep, json) VALUES (?, ?, ?)').run(r.detectedAt, r.chosenProvider.ep, JSON.stringify(r));
     return Number(res.lastInsertRowid);
   }
 
@@ -194,9 +197,17 @@ export class Store {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         )
         .get(
-          input.kind, input.modelId ?? null, input.parentRunId ?? null, input.name ?? '', status,
-          input.fingerprint ?? null, JSON.stringify(input.settings ?? {}), now(), input.ep ?? null,
-          input.ownerPid ?? owner?.pid ?? null, input.ownerStart ?? owner?.start ?? null,
+          input.kind,
+          input.modelId ?? null,
+          input.parentRunId ?? null,
+          input.name ?? '',
+          status,
+          input.fingerprint ?? null,
+          JSON.stringify(input.settings ?? {}),
+          now(),
+          input.ep ?? null,
+          input.ownerPid ?? owner?.pid ?? null,
+          input.ownerStart ?? owner?.start ?? null,
         ) as Row;
       return toRun(r);
     } catch (e) {
@@ -268,27 +279,38 @@ export class Store {
   getRun(id: number): RunDetail | null {
     const r = this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
     if (!r) return null;
-    const metrics = (this.#db.prepare('SELECT * FROM metrics WHERE run_id = ? ORDER BY id').all(id) as Row[]).map(
-      (m): MetricRow => ({
-        id: m.id as number, runId: id, name: m.name as string, value: m.value as number, unit: m.unit as string | null, task: m.task as string | null,
-        stderr: m.stderr as number | null, protocol: parse(m.protocol_json as string | null),
-      }),
-    );
-    const layers = (this.#db.prepare('SELECT * FROM layer_stats WHERE run_id = ? ORDER BY layer, id').all(id) as Row[]).map(
-      (l): LayerStatRow => ({
-        id: l.id as number, runId: id, layer: l.layer as number, phase: l.phase as string, seconds: l.seconds as number | null,
-        keptVariance: l.kept_variance as number | null, eigenvalues: parse(l.eigenvalues_json as string | null), dims: parse(l.dims_json as string | null),
-      }),
-    );
-    const artifacts = (this.#db.prepare('SELECT * FROM artifacts WHERE run_id = ? ORDER BY id').all(id) as Row[]).map(
-      (a): ArtifactRow => ({
-        id: a.id as number, runId: id, path: a.path as string, kind: a.kind as string, format: a.format as string, bytes: a.bytes as number | null,
-        sha256: a.sha256 as string | null, runtime: a.runtime as string | null, createdAt: a.created_at as string,
-      }),
-    );
-    const phases = (this.#db.prepare('SELECT * FROM run_phases WHERE run_id = ? ORDER BY id').all(id) as Row[]).map(
-      (p): PhaseRow => ({ id: p.id as number, runId: id, phase: p.phase as string, seconds: p.seconds as number }),
-    );
+    const metrics = (this.#db.prepare('SELECT * FROM metrics WHERE run_id = ? ORDER BY id').all(id) as Row[]).map((m): MetricRow => ({
+      id: m.id as number,
+      runId: id,
+      name: m.name as string,
+      value: m.value as number,
+      unit: m.unit as string | null,
+      task: m.task as string | null,
+      stderr: m.stderr as number | null,
+      protocol: parse(m.protocol_json as string | null),
+    }));
+    const layers = (this.#db.prepare('SELECT * FROM layer_stats WHERE run_id = ? ORDER BY layer, id').all(id) as Row[]).map((l): LayerStatRow => ({
+      id: l.id as number,
+      runId: id,
+      layer: l.layer as number,
+      phase: l.phase as string,
+      seconds: l.seconds as number | null,
+      keptVariance: l.kept_variance as number | null,
+      eigenvalues: parse(l.eigenvalues_json as string | null),
+      dims: parse(l.dims_json as string | null),
+    }));
+    const artifacts = (this.#db.prepare('SELECT * FROM artifacts WHERE run_id = ? ORDER BY id').all(id) as Row[]).map((a): ArtifactRow => ({
+      id: a.id as number,
+      runId: id,
+      path: a.path as string,
+      kind: a.kind as string,
+      format: a.format as string,
+      bytes: a.bytes as number | null,
+      sha256: a.sha256 as string | null,
+      runtime: a.runtime as string | null,
+      createdAt: a.created_at as string,
+    }));
+    const phases = (this.#db.prepare('SELECT * FROM run_phases WHERE run_id = ? ORDER BY id').all(id) as Row[]).map((p): PhaseRow => ({ id: p.id as number, runId: id, phase: p.phase as string, seconds: p.seconds as number }));
     return { ...toRun(r), metrics, layers, artifacts, phases };
   }
 
@@ -299,7 +321,8 @@ export class Store {
     if (!Number.isFinite(m.value)) throw new StoreError(`cannot add metric ${m.name} to run ${runId}: its value ${m.value} is not a finite number`);
     try {
       return Number(
-        this.#db.prepare('INSERT INTO metrics (run_id, name, value, unit, task, stderr, protocol_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        this.#db
+          .prepare('INSERT INTO metrics (run_id, name, value, unit, task, stderr, protocol_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
           .run(runId, m.name, m.value, m.unit ?? null, m.task ?? null, m.stderr ?? null, m.protocol ? JSON.stringify(m.protocol) : null).lastInsertRowid,
       );
     } catch (e) {
@@ -327,9 +350,8 @@ export class Store {
   addArtifact(runId: number, a: ArtifactInput): number {
     try {
       return Number(
-        this.#db
-          .prepare('INSERT INTO artifacts (run_id, path, kind, format, bytes, sha256, runtime, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(runId, a.path, a.kind, a.format, a.bytes ?? null, a.sha256 ?? null, a.runtime ?? null, now()).lastInsertRowid,
+        this.#db.prepare('INSERT INTO artifacts (run_id, path, kind, format, bytes, sha256, runtime, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(runId, a.path, a.kind, a.format, a.bytes ?? null, a.sha256 ?? null, a.runtime ?? null, now())
+          .lastInsertRowid,
       );
     } catch (e) {
       throw this.#explain(e, `cannot add artifact to run ${runId}`);

@@ -55,10 +55,7 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, api: SliceStudioApi, o
 }
 
 /** Pushes every API event to a window until it closes; returns the unsubscribe function. */
-export function forwardEvents(
-  events: { subscribe(l: (e: ApiEvent) => void): () => void },
-  contents: WebContentsLike,
-): () => void {
+export function forwardEvents(events: { subscribe(l: (e: ApiEvent) => void): () => void }, contents: WebContentsLike): () => void {
   const unsubscribe = events.subscribe((event) => {
     if (contents.isDestroyed()) {
       unsubscribe();

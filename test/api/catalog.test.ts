@@ -17,14 +17,38 @@ test('catalog through the dispatch lists every family, task, export format and d
   const service = await SliceStudioService.create({ storeFile: join(dir, 'store.db'), hardware: { dataDir: dir, probeProviders: false } });
   try {
     const c = (await callApi(service, 'catalog', [])) as Catalog;
-    assert.deepEqual(c.families.map((f) => f.id), [...SUPPORTED_FAMILIES]);
-    assert.deepEqual(c.families.filter((f) => f.gguf).map((f) => f.id), ['llama', 'mistral']);
-    assert.deepEqual(c.tasks.map((t) => t.name), [...TASK_NAMES]);
-    assert.deepEqual(c.tasks.map((t) => [t.label, t.primaryMetric]), [['PIQA', 'acc_norm'], ['WinoGrande', 'acc'], ['HellaSwag', 'acc_norm'], ['ARC-e', 'acc_norm'], ['ARC-c', 'acc_norm']]);
+    assert.deepEqual(
+      c.families.map((f) => f.id),
+      [...SUPPORTED_FAMILIES],
+    );
+    assert.deepEqual(
+      c.families.filter((f) => f.gguf).map((f) => f.id),
+      ['llama', 'mistral'],
+    );
+    assert.deepEqual(
+      c.tasks.map((t) => t.name),
+      [...TASK_NAMES],
+    );
+    assert.deepEqual(
+      c.tasks.map((t) => [t.label, t.primaryMetric]),
+      [
+        ['PIQA', 'acc_norm'],
+        ['WinoGrande', 'acc'],
+        ['HellaSwag', 'acc_norm'],
+        ['ARC-e', 'acc_norm'],
+        ['ARC-c', 'acc_norm'],
+      ],
+    );
     for (const t of c.tasks) assert.equal(t.size, TASKS[t.name].size);
-    assert.deepEqual(c.exportFormats.map((f) => f.id), [...FORMATS]);
+    assert.deepEqual(
+      c.exportFormats.map((f) => f.id),
+      [...FORMATS],
+    );
     assert.deepEqual(c.exportFormats.find((f) => f.id === 'gguf')?.output, { kind: 'file', extension: '.gguf' });
-    assert.deepEqual(c.datasets.map((d) => d.id), ['wikitext2', 'alpaca']);
+    assert.deepEqual(
+      c.datasets.map((d) => d.id),
+      ['wikitext2', 'alpaca'],
+    );
     // What crosses a transport is JSON: no functions survive, so none may be in the reply.
     assert.deepEqual(JSON.parse(JSON.stringify(c)), c);
   } finally {
@@ -38,7 +62,10 @@ test('the CLI prints the same catalog as JSON', () => {
   try {
     const c = cliJson<Catalog>(dir, 'catalog', '--json');
     assert.deepEqual(c.tasks.find((t) => t.name === 'arc_easy')?.label, 'ARC-e');
-    assert.deepEqual(c.exportFormats.map((f) => f.id), [...FORMATS]);
+    assert.deepEqual(
+      c.exportFormats.map((f) => f.id),
+      [...FORMATS],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

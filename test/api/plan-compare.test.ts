@@ -19,7 +19,13 @@ const call = <T>(method: string, ...args: unknown[]) => callApi(env.service, met
 test('planModel on a bare config.json: LLaMA-2-70B in 4-bit on two 16 GB GPUs, plus the live estimate at 25%', async () => {
   const r = await call<PlanModelResult>('planModel', join(configs, 'llama-2-70b-hf.json'), { gpus: [16, 16], format: 'q4', ctx: 4096, ratio: 0.25 });
   assert.deepEqual([r.plan.fits, r.plan.ratio, r.plan.d], [true, 0.31, 5632]);
-  assert.deepEqual(r.hardware.gpus.map((g) => [g.freeBytes, g.totalBytes]), [[16 * GiB, 16 * GiB], [16 * GiB, 16 * GiB]]);
+  assert.deepEqual(
+    r.hardware.gpus.map((g) => [g.freeBytes, g.totalBytes]),
+    [
+      [16 * GiB, 16 * GiB],
+      [16 * GiB, 16 * GiB],
+    ],
+  );
   assert.ok(r.estimate);
   assert.equal(r.estimate.ratio, 0.25);
   assert.equal(r.estimate.d, 6144); // floor(0.75 · 8192) = 6144, already a multiple of 32
@@ -30,7 +36,7 @@ test('planModel on a bare config.json: LLaMA-2-70B in 4-bit on two 16 GB GPUs, p
   assert.equal(roomy.plan.ratio, 0);
 });
 
-test('planModel counts a 16-bit model\'s slice at 2 bytes per weight on disk (a slice keeps its source dtype), a float32 one at 4', async () => {
+test("planModel counts a 16-bit model's slice at 2 bytes per weight on disk (a slice keeps its source dtype), a float32 one at 4", async () => {
   const r = await call<PlanModelResult>('planModel', join(configs, 'llama-2-7b-hf.json'), { gpus: [80], ratio: 0.25 });
   assert.equal(r.slicing.disk.outputBytes, 5_704_777_728 * 2);
   const f32Config = join(env.dir, 'llama-2-7b-f32.json');
@@ -60,12 +66,15 @@ test('planModel refuses bad options and missing files in one line', async () => 
   await assert.rejects(call('planModel', join(env.dir, 'nothing.json')), { name: 'PlanInputError', message: /nothing\.json is not a model folder or config\.json Slice Studio can open$/ });
 });
 
-test('compareRuns returns each run in full with its parent\'s key metrics, in the order asked', async () => {
+test("compareRuns returns each run in full with its parent's key metrics, in the order asked", async () => {
   const store = Store.open(join(env.dir, 'store.db'));
   let dense: number, slice: number, sliced: number;
   try {
     dense = store.createRun({ kind: 'eval', name: 'dense', status: 'done', settings: { model: '/m' } }).id;
-    store.addMetrics(dense, [{ name: 'ppl', value: 180 }, { name: 'acc_norm', value: 0.52, task: 'piqa', stderr: 0.01 }]);
+    store.addMetrics(dense, [
+      { name: 'ppl', value: 180 },
+      { name: 'acc_norm', value: 0.52, task: 'piqa', stderr: 0.01 },
+    ]);
     slice = store.createRun({ kind: 'slice', name: 'slice 25%', status: 'done', parentRunId: dense, settings: { model: '/m', ratio: 0.25, out: '/s' } }).id;
     store.addMetrics(slice, [{ name: 'd', value: 192 }]);
     store.addLayerStat(slice, { layer: 0, phase: 'attention', keptVariance: 0.98, eigenvalues: [3, 2, 1], dims: { kept: 192, width: 256, tokens: 100 } });
@@ -77,15 +86,33 @@ test('compareRuns returns each run in full with its parent\'s key metrics, in th
     store.close();
   }
   const runs = await call<ComparedRun[]>('compareRuns', [sliced, slice, dense]);
-  assert.deepEqual(runs.map((r) => r.id), [sliced, slice, dense]);
+  assert.deepEqual(
+    runs.map((r) => r.id),
+    [sliced, slice, dense],
+  );
   assert.equal(runs[0].parent!.id, slice);
-  assert.deepEqual(runs[0].parent!.metrics.map((m) => [m.name, m.value]), [['d', 192]]);
+  assert.deepEqual(
+    runs[0].parent!.metrics.map((m) => [m.name, m.value]),
+    [['d', 192]],
+  );
   assert.equal(runs[1].parent!.kind, 'eval');
-  assert.deepEqual(runs[1].parent!.metrics.map((m) => [m.name, m.task, m.value]), [['ppl', null, 180], ['acc_norm', 'piqa', 0.52]]);
+  assert.deepEqual(
+    runs[1].parent!.metrics.map((m) => [m.name, m.task, m.value]),
+    [
+      ['ppl', null, 180],
+      ['acc_norm', 'piqa', 0.52],
+    ],
+  );
   assert.equal(runs[2].parent, null);
-  assert.deepEqual(runs[1].layers.map((l) => [l.phase, l.keptVariance, l.eigenvalues, l.dims]), [['attention', 0.98, [3, 2, 1], { kept: 192, width: 256, tokens: 100 }]]);
+  assert.deepEqual(
+    runs[1].layers.map((l) => [l.phase, l.keptVariance, l.eigenvalues, l.dims]),
+    [['attention', 0.98, [3, 2, 1], { kept: 192, width: 256, tokens: 100 }]],
+  );
   assert.equal(runs[1].artifacts[0].sha256, 'ab');
-  assert.deepEqual(runs[1].phases.map((p) => [p.phase, p.seconds]), [['pca', 1.5]]);
+  assert.deepEqual(
+    runs[1].phases.map((p) => [p.phase, p.seconds]),
+    [['pca', 1.5]],
+  );
   assert.equal(runs[1].settings.ratio, 0.25);
   await assert.rejects(call('compareRuns', []), { name: 'PayloadError', message: /at least one run id/ });
   await assert.rejects(call('compareRuns', [dense, 4242]), { name: 'RunNotFoundError', message: 'no run with id 4242' });

@@ -49,11 +49,7 @@ export function sliceService(prefix: string): SliceService {
 }
 
 /** Starts a slice and cancels it at its first progress event that `when` accepts (as a user's click would). */
-export async function sliceCancelledWhen(
-  service: SliceStudioService,
-  params: JobInput<'slice'>,
-  when: (e: { phase: string; layer?: number }) => boolean,
-): Promise<{ jobId: string; runId: number; end: JobEndEvent }> {
+export async function sliceCancelledWhen(service: SliceStudioService, params: JobInput<'slice'>, when: (e: { phase: string; layer?: number }) => boolean): Promise<{ jobId: string; runId: number; end: JobEndEvent }> {
   let jobId = '';
   let cancelled = false;
   const off = service.events.subscribe((e) => {

@@ -20,9 +20,7 @@ test('well-formed payloads pass and optional trailing arguments may be left out'
   assert.deepEqual(validateCall('getHardware', [true]).args, [true]);
   assert.deepEqual(validateCall('renameRun', [3, 'first slice']).args, [3, 'first slice']);
   assert.deepEqual(validateCall('listRuns', [{ status: 'done', limit: 5 }]).args, [{ status: 'done', limit: 5 }]);
-  assert.deepEqual(validateCall('startJob', [{ kind: 'fingerprint', params: { path: '/m' } }]).args, [
-    { kind: 'fingerprint', params: { path: '/m' } },
-  ]);
+  assert.deepEqual(validateCall('startJob', [{ kind: 'fingerprint', params: { path: '/m' } }]).args, [{ kind: 'fingerprint', params: { path: '/m' } }]);
 });
 
 test('malformed payloads are refused with one line naming the method and the argument', () => {
@@ -43,12 +41,15 @@ test('malformed payloads are refused with one line naming the method and the arg
     ['cancelJob', [null], /missing argument "jobId"/],
   ];
   for (const [method, payload, message] of cases) {
-    assert.throws(() => validateCall(method, payload), (e: Error) => {
-      assert.ok(e instanceof PayloadError, `${method}: ${e.name}`);
-      assert.match(e.message, message);
-      assert.ok(!e.message.includes('\n'));
-      return true;
-    });
+    assert.throws(
+      () => validateCall(method, payload),
+      (e: Error) => {
+        assert.ok(e instanceof PayloadError, `${method}: ${e.name}`);
+        assert.match(e.message, message);
+        assert.ok(!e.message.includes('\n'));
+        return true;
+      },
+    );
   }
 });
 

@@ -33,5 +33,12 @@ test('a cycle is reported once, as the loop of files in import order', () => {
 });
 
 test('an acyclic graph has no cycles', () => {
-  assert.deepEqual(importCycles([{ from: 'a', to: 'b' }, { from: 'b', to: 'c' }, { from: 'a', to: 'c' }]), []);
+  assert.deepEqual(
+    importCycles([
+      { from: 'a', to: 'b' },
+      { from: 'b', to: 'c' },
+      { from: 'a', to: 'c' },
+    ]),
+    [],
+  );
 });

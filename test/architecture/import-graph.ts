@@ -14,8 +14,7 @@ export interface ImportEdge {
   to: string | null;
 }
 
-const IMPORT =
-  /(?:^|[^\w.$])(?:import|export)\s+(?:type\s+)?(?:[\w$*{][^'"`;]*?\s+from\s+)?['"]([^'"\n]+)['"]|(?:^|[^\w.$])import\(\s*['"]([^'"\n]+)['"]\s*\)/gm;
+const IMPORT = /(?:^|[^\w.$])(?:import|export)\s+(?:type\s+)?(?:[\w$*{][^'"`;]*?\s+from\s+)?['"]([^'"\n]+)['"]|(?:^|[^\w.$])import\(\s*['"]([^'"\n]+)['"]\s*\)/gm;
 
 /** The specifiers a source text imports, in order of appearance. */
 export function importSpecifiers(source: string): string[] {

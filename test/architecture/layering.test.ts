@@ -34,9 +34,21 @@ const edges = importEdges(REPO_ROOT, 'core');
 test('every folder in core/ is a room on one of the floors, and no file sits in core/ itself', () => {
   const entries = readdirSync(join(REPO_ROOT, 'core'));
   const folders = entries.filter((n) => statSync(join(REPO_ROOT, 'core', n)).isDirectory());
-  assert.deepEqual(folders.filter((f) => !floorOf.has(f)), [], 'rooms missing from FLOORS');
-  assert.deepEqual(entries.filter((n) => !folders.includes(n)), [], 'files directly in core/ (give each a room)');
-  assert.deepEqual([...floorOf.keys()].filter((r) => !folders.includes(r)), [], 'FLOORS names rooms that do not exist');
+  assert.deepEqual(
+    folders.filter((f) => !floorOf.has(f)),
+    [],
+    'rooms missing from FLOORS',
+  );
+  assert.deepEqual(
+    entries.filter((n) => !folders.includes(n)),
+    [],
+    'files directly in core/ (give each a room)',
+  );
+  assert.deepEqual(
+    [...floorOf.keys()].filter((r) => !folders.includes(r)),
+    [],
+    'FLOORS names rooms that do not exist',
+  );
 });
 
 test('no room imports a room on its own floor or above it', () => {
@@ -55,12 +67,13 @@ test('no room imports a room on its own floor or above it', () => {
 
 test('no import cycle between files of core/', () => {
   const cycles = importCycles(edges.filter((e) => e.to?.startsWith('core/')));
-  assert.deepEqual(cycles.map((c) => [...c, c[0]].join(' → ')), []);
+  assert.deepEqual(
+    cycles.map((c) => [...c, c[0]].join(' → ')),
+    [],
+  );
 });
 
 test('core imports nothing from bench/, test/, electron/, renderer/ or the electron package', () => {
-  const outside = edges
-    .filter((e) => (e.spec.startsWith('.') ? !e.to?.startsWith('core/') : e.spec === 'electron' || e.spec.startsWith('electron/')))
-    .map((e) => `${e.from} imports '${e.spec}'`);
+  const outside = edges.filter((e) => (e.spec.startsWith('.') ? !e.to?.startsWith('core/') : e.spec === 'electron' || e.spec.startsWith('electron/'))).map((e) => `${e.from} imports '${e.spec}'`);
   assert.deepEqual(outside, []);
 });

@@ -36,20 +36,49 @@ test('pipeline bench: partial report after every phase, --from continues a cut-s
   const config = join(dir, 'tiny.json');
   const cfg = JSON.parse(readFileSync(join(sharedModel('tiny-llama'), 'config.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(config, JSON.stringify({ ...cfg, num_hidden_layers: 2 }));
-  const common = ['--config', config, '--tokenizer', sharedModel('tiny-llama'), '--ep', 'cpu', '--nsamples', '4', '--seqlen', '64', '--ppl-windows', '2', '--uniform-nsamples', '2', '--verify-windows', '1', '--verify-seqlen', '64', '--work', work, '--json', json];
+  const common = [
+    '--config',
+    config,
+    '--tokenizer',
+    sharedModel('tiny-llama'),
+    '--ep',
+    'cpu',
+    '--nsamples',
+    '4',
+    '--seqlen',
+    '64',
+    '--ppl-windows',
+    '2',
+    '--uniform-nsamples',
+    '2',
+    '--verify-windows',
+    '1',
+    '--verify-seqlen',
+    '64',
+    '--work',
+    work,
+    '--json',
+    json,
+  ];
   const log = console.log;
   console.log = () => {}; // the bench prints its JSON report on stdout
   try {
     // a run that stops after the per-layer slice's ppl (everything after it skipped) …
     await main([...common, '--skip', 'onnx,uniform,gguf,verify', '--keep']);
     const first = JSON.parse(readFileSync(json, 'utf8')) as Report;
-    assert.deepEqual(first.phases.map((p) => p.phase), ['synth', 'inspect', 'plan', 'slice', 'ppl']);
+    assert.deepEqual(
+      first.phases.map((p) => p.phase),
+      ['synth', 'inspect', 'plan', 'slice', 'ppl'],
+    );
     assert.ok(existsSync(join(work, 'synth')) && existsSync(join(work, 'sliced')), '--keep keeps the outputs');
     // … continued from the ONNX export by a second call: earlier phases' numbers come from the report file
     await main([...common, '--from', 'onnx']);
     const r = JSON.parse(readFileSync(json, 'utf8')) as Report;
     assert.equal(r.complete, true);
-    assert.deepEqual(r.phases.map((p) => p.phase), [...PHASES]);
+    assert.deepEqual(
+      r.phases.map((p) => p.phase),
+      [...PHASES],
+    );
     assert.ok(r.prediction && r.prediction.sliceSeconds.measured > 0);
     const after = (p: string) => r.disk.find((d) => d.after === p)!;
     assert.deepEqual(after('onnx').deleted, ['sliced', 'onnx']);

@@ -18,9 +18,7 @@ test('records with an input use the "paired with an input" template', () => {
 
 test('records without an input (empty or absent) use the no-input template, as the Hub text column does', () => {
   const r = { instruction: 'Give three tips for staying healthy.', input: '', output: '1.Eat a balanced diet.' };
-  const expected =
-    'Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n' +
-    '### Instruction:\nGive three tips for staying healthy.\n\n### Response:\n1.Eat a balanced diet.';
+  const expected = 'Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n' + '### Instruction:\nGive three tips for staying healthy.\n\n### Response:\n1.Eat a balanced diet.';
   assert.equal(alpacaText(r), expected);
   assert.equal(alpacaText({ instruction: r.instruction, output: r.output }), expected);
   assert.ok(alpacaPrompt(r).endsWith('### Response:'));

@@ -55,7 +55,10 @@ test("'random' windows are runs of consecutive non-empty documents joined by a b
   const w = calibrationWindows(opt, validation, { nsamples: 6, seqlen: 96, sampling: 'random', seed: 1 });
   for (let i = 0; i < w.nsamples; i++) {
     const text = opt.decode(w.ids.subarray(i * 96, (i + 1) * 96));
-    assert.ok(docs.some((d) => text.startsWith(d.slice(0, 20))), `window ${i} starts at a document`);
+    assert.ok(
+      docs.some((d) => text.startsWith(d.slice(0, 20))),
+      `window ${i} starts at a document`,
+    );
     assert.ok(joined.includes(text), `window ${i} is a run of consecutive documents`);
   }
 });

@@ -15,12 +15,7 @@ test('offline with nothing cached: a one-line error that says to go online or us
   const cacheDir = mkdtempSync(join(tmpdir(), 'hub-'));
   await assert.rejects(
     hubDataset({ dataset: 'wikitext', config: 'wikitext-2-raw-v1', split: 'validation' }, { cacheDir, server: unreachable }),
-    (e: Error) =>
-      e instanceof HubUnavailableError &&
-      !e.message.includes('\n') &&
-      /wikitext\/wikitext-2-raw-v1\/validation/.test(e.message) &&
-      /connect to the internet/.test(e.message) &&
-      /local \.txt\/\.jsonl dataset/.test(e.message),
+    (e: Error) => e instanceof HubUnavailableError && !e.message.includes('\n') && /wikitext\/wikitext-2-raw-v1\/validation/.test(e.message) && /connect to the internet/.test(e.message) && /local \.txt\/\.jsonl dataset/.test(e.message),
   );
 });
 

@@ -18,9 +18,6 @@ test('dataset names resolve to the bundled splits, Alpaca and local files', asyn
 
 test('hub: names parse into dataset, config and split; malformed ones are DatasetErrors', async () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'open-hub-'));
-  await assert.rejects(
-    openDataset('hub:wikitext:wikitext-2-raw-v1:validation', { hub: { cacheDir, server: 'http://127.0.0.1:9' } }),
-    (e: Error) => e instanceof HubUnavailableError && e.message.includes('wikitext/wikitext-2-raw-v1/validation'),
-  );
+  await assert.rejects(openDataset('hub:wikitext:wikitext-2-raw-v1:validation', { hub: { cacheDir, server: 'http://127.0.0.1:9' } }), (e: Error) => e instanceof HubUnavailableError && e.message.includes('wikitext/wikitext-2-raw-v1/validation'));
   await assert.rejects(openDataset('hub:justaname'), (e: Error) => e instanceof DatasetError && /hub:<dataset id>/.test(e.message));
 });

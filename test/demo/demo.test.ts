@@ -38,7 +38,10 @@ test('demo --json slices the bundled model at 25% and records dense and sliced e
     for (const task of ['piqa', 'arc_easy']) assert.equal(metric(run, 'n', task), 4);
   }
   assert.ok(metric(sliced, 'ppl')! > metric(dense, 'ppl')!, 'slicing 25% costs perplexity');
-  assert.deepEqual(r.comparison.map((c) => c.id), [dense.id, sliced.id]);
+  assert.deepEqual(
+    r.comparison.map((c) => c.id),
+    [dense.id, sliced.id],
+  );
   assert.match(r.table, /^\s+dense\s+sliced 25%$/m);
   assert.match(r.table, /^params\s+5\.05M\s+[\d.]+M$/m);
   assert.match(r.table, /^piqa acc_norm\s/m);

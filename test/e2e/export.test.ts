@@ -61,9 +61,7 @@ function artifactsOf(runId: number): ArtifactDb[] {
 }
 
 test('a 25 % slice of tiny-llama (16 × 128 calibration) is listed in Runs with an Export action', async () => {
-  const ids = await api<{ jobId: string; runId: number }>('startJob', [
-    { kind: 'slice', params: { model, ratio: 0.25, nsamples: 16, seqlen: 128, out: join(data, 'sliced-25') } },
-  ]);
+  const ids = await api<{ jobId: string; runId: number }>('startJob', [{ kind: 'slice', params: { model, ratio: 0.25, nsamples: 16, seqlen: 128, out: join(data, 'sliced-25') } }]);
   sliceRun = ids.runId;
   const deadline = Date.now() + 60_000;
   while (readRun(dbFile, sliceRun).status !== 'done') {
@@ -93,7 +91,7 @@ test('a 25 % slice of tiny-llama (16 × 128 calibration) is listed in Runs with 
 test('the slice is evaluated with the default protocol (first 64 WikiText-2 test windows × 256), its dense model once beside it', async () => {
   pplRun = (await api<{ runId: number }>('startJob', [{ kind: 'ppl', params: { model: sliced } }])).runId;
   // Two models × 64 windows on a shared 2-core machine.
-  await finished(pplRun, 'the slice\'s perplexity', 240);
+  await finished(pplRun, "the slice's perplexity", 240);
   const run = readRun(dbFile, pplRun);
   assert.equal(metric(run, 'windows'), 64);
   assert.equal(metric(run, 'seqlen'), 256);
@@ -147,7 +145,7 @@ test("after a 2-window verification, the slice's Runs row shows its own evaluati
   await row.waitFor({ timeout: 15_000 });
   await row.getByTestId('ppl-value').getByText(own.toFixed(2), { exact: true }).waitFor({ timeout: 15_000 });
   assert.match(((await row.getByTestId('ppl-protocol').textContent()) ?? '').trim(), /^64×256 · ±\d+\.\d{2}$/);
-  assert.match(((await row.getByTestId('ppl-protocol').getAttribute('title')) ?? ''), /WikiText-2 test, first 64 of \d+ windows × 256 tokens/);
+  assert.match((await row.getByTestId('ppl-protocol').getAttribute('title')) ?? '', /WikiText-2 test, first 64 of \d+ windows × 256 tokens/);
   assert.match(((await row.getByTestId('ppl-vs-dense').textContent()) ?? '').trim(), /^dense \d+\.\d{2} · [+−]\d+\.\d{2} ± \d+\.\d{2}$/);
   await shot('02b-runs-own-evaluation');
   // The page is back where the next test expects it: the slice's Export panel.
@@ -155,7 +153,7 @@ test("after a 2-window verification, the slice's Runs row shows its own evaluati
   await page.locator('#runs-export-title').waitFor();
 });
 
-test('GGUF is not offered for a per-layer slice, and the reason is in the app\'s words', async () => {
+test("GGUF is not offered for a per-layer slice, and the reason is in the app's words", async () => {
   assert.equal(await page.getByLabel('GGUF', { exact: true }).isDisabled(), true);
   const reason = await text('[data-testid="gguf-unavailable"]');
   assert.match(reason, /shortcut matrices that llama\.cpp cannot load/);
@@ -184,19 +182,20 @@ let uniformOut = '';
 const pplRuns: Record<'per-layer' | 'uniform', number> = { 'per-layer': 0, uniform: 0 };
 
 test('a uniform slice and perplexities of both slices show side by side under "Quality by rotation", equal to SQLite', async () => {
-  const u = await api<{ runId: number }>('startJob', [
-    { kind: 'slice', params: { model, ratio: 0.25, nsamples: 16, seqlen: 128, rotation: 'uniform', out: join(data, 'sliced-25-uniform') } },
-  ]);
+  const u = await api<{ runId: number }>('startJob', [{ kind: 'slice', params: { model, ratio: 0.25, nsamples: 16, seqlen: 128, rotation: 'uniform', out: join(data, 'sliced-25-uniform') } }]);
   uniformRun = u.runId;
   await finished(uniformRun, 'the uniform slice');
   const run = readRun(dbFile, uniformRun);
   assert.equal(run.settings.rotation, 'uniform');
   uniformOut = run.result!.out as string;
-  for (const [rotation, folder] of [['per-layer', sliced], ['uniform', uniformOut]] as const) {
+  for (const [rotation, folder] of [
+    ['per-layer', sliced],
+    ['uniform', uniformOut],
+  ] as const) {
     const p = await api<{ runId: number }>('startJob', [{ kind: 'ppl', params: { model: folder, seqlen: 128, maxWindows: 4 } }]);
     pplRuns[rotation] = p.runId;
     await finished(p.runId, `the ppl of the ${rotation} slice`);
-    assert.equal(readRun(dbFile, p.runId).parentRunId, rotation === 'uniform' ? uniformRun : sliceRun, 'the ppl run is the slice\'s child');
+    assert.equal(readRun(dbFile, p.runId).parentRunId, rotation === 'uniform' ? uniformRun : sliceRun, "the ppl run is the slice's child");
   }
   await page.goto(`${server.url}#runs`);
   await page.locator(`tr[data-run-id="${uniformRun}"]`).waitFor({ timeout: 15_000 });
@@ -209,7 +208,10 @@ test('a uniform slice and perplexities of both slices show side by side under "Q
     const ppl = metric(readRun(dbFile, pplRuns[rotation]), 'ppl');
     const cell = table.locator(`tr[data-rotation="${rotation}"] [data-testid="quality-ppl"]`);
     // The table fills in asynchronously (it reads the runs after it appears): wait for the number, then compare.
-    await cell.filter({ hasText: /\d/ }).waitFor({ timeout: 10_000 }).catch(() => {});
+    await cell
+      .filter({ hasText: /\d/ })
+      .waitFor({ timeout: 10_000 })
+      .catch(() => {});
     const shown = ((await cell.textContent()) ?? '').trim();
     assert.equal(shown, ppl.toFixed(2), `${rotation} perplexity shown = SQLite`);
     assert.ok(Number.isFinite(ppl) && ppl > 1);
@@ -244,7 +246,7 @@ test('the uniform slice exports to GGUF f16 from the UI, and llama.cpp reproduce
   assert.equal(await text('[data-testid="verify-ppl-export"]'), metric(v, 'ppl_export').toFixed(3));
   assert.equal(await text('[data-testid="verify-ppl-app"]'), metric(v, 'ppl_in_app').toFixed(3));
   assert.equal(await text('[data-testid="verify-ppl-diff"]'), `${(metric(v, 'ppl_relative_difference') * 100).toFixed(3)} %`);
-  assert.match(await page.locator('[data-testid="verify-results"] thead').textContent() ?? '', /llama/i);
+  assert.match((await page.locator('[data-testid="verify-results"] thead').textContent()) ?? '', /llama/i);
   assert.equal(metric(v, 'greedy_identical'), 1);
   assert.equal(await text('[data-testid="verify-greedy"]'), 'identical');
   await shot('05-gguf-uniform-verified');

@@ -34,9 +34,7 @@ test('Hardware panel shows the execution provider the core chose, with every pro
   await page.goto(server.url);
   const chosen = page.getByTestId('chosen-ep');
   await chosen.waitFor({ timeout: 30_000 });
-  const report = await api<{ chosenProvider: { ep: string; reason: string }; providers: { ep: string; reason: string }[] }>(
-    'getHardware',
-  );
+  const report = await api<{ chosenProvider: { ep: string; reason: string }; providers: { ep: string; reason: string }[] }>('getHardware');
   const names: Record<string, string> = { cpu: 'CPU', webgpu: 'WebGPU', cuda: 'CUDA', dml: 'DirectML', coreml: 'Core ML' };
   assert.equal(await chosen.locator('.callout-value').textContent(), names[report.chosenProvider.ep]);
   assert.equal(await chosen.locator('.callout-reason').textContent(), report.chosenProvider.reason);
@@ -50,11 +48,7 @@ test('the Model panel opens on the bundled demo model', async () => {
   const info = await api<{ demoModelPath: string | null }>('getAppInfo');
   assert.ok(info.demoModelPath, 'resources/models/tiny-llama is bundled');
   assert.equal(await page.getByLabel('Model folder or config.json').inputValue(), info.demoModelPath);
-  await page.waitForFunction(
-    () => document.querySelector('[data-testid="param-count"]')?.textContent === '5,048,576',
-    undefined,
-    { timeout: 15_000 },
-  );
+  await page.waitForFunction(() => document.querySelector('[data-testid="param-count"]')?.textContent === '5,048,576', undefined, { timeout: 15_000 });
   await page.locator('.inspection .path').getByText(info.demoModelPath, { exact: true }).waitFor();
 });
 
@@ -97,7 +91,10 @@ test('the rooms are tabs reachable with the keyboard; the Runs room updates from
   await page.keyboard.press('ArrowLeft');
   await page.getByRole('heading', { name: 'Hardware' }).waitFor();
   // The missing-folder test's API reply is a 400 by design; anything else is a problem.
-  assert.deepEqual(problems.filter((p) => !p.includes('status of 400')), []);
+  assert.deepEqual(
+    problems.filter((p) => !p.includes('status of 400')),
+    [],
+  );
 });
 
 test('the Runs room shows a job waiting behind another heavy job as queued, and cancels it from there', async () => {
@@ -106,7 +103,13 @@ test('the Runs room shows a job waiting behind another heavy job as queued, and 
   const first = await api<{ jobId: string; runId: number }>('startJob', [{ kind: 'ppl', params: { model }, name: 'ppl running first' }]);
   const second = await api<{ jobId: string; runId: number }>('startJob', [{ kind: 'ppl', params: { model }, name: 'ppl waiting' }]);
   const jobs = await api<{ runId: number; status: string }[]>('listJobs');
-  assert.deepEqual(jobs.map((j) => [j.runId, j.status]), [[first.runId, 'running'], [second.runId, 'queued']]);
+  assert.deepEqual(
+    jobs.map((j) => [j.runId, j.status]),
+    [
+      [first.runId, 'running'],
+      [second.runId, 'queued'],
+    ],
+  );
   const row = page.locator('table.data tbody tr').filter({ hasText: 'ppl waiting' });
   await row.locator('.status.queued').waitFor({ timeout: 15_000 });
   await page.screenshot({ path: join(shots, 'runs-queued.png'), fullPage: true });
@@ -114,5 +117,8 @@ test('the Runs room shows a job waiting behind another heavy job as queued, and 
   await row.locator('.status.cancelled').waitFor({ timeout: 15_000 });
   assert.equal(await api('cancelJob', [first.jobId]), true);
   await page.locator('table.data tbody tr').filter({ hasText: 'ppl running first' }).locator('.status.cancelled').waitFor({ timeout: 30_000 });
-  assert.deepEqual(problems.filter((p) => !p.includes('status of 400')), []);
+  assert.deepEqual(
+    problems.filter((p) => !p.includes('status of 400')),
+    [],
+  );
 });

@@ -15,11 +15,7 @@ export interface ServeProcess {
 const root = join(import.meta.dirname, '../..');
 
 export async function startServe(dataDir: string, extra: string[] = []): Promise<ServeProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'core/transports/cli/main.ts'), 'serve', '--port', '0', '--json', '--data-dir', dataDir, ...extra],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'core/transports/cli/main.ts'), 'serve', '--port', '0', '--json', '--data-dir', dataDir, ...extra], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => (err += String(d)));
   const first = await new Promise<string>((resolve, reject) => {

@@ -90,7 +90,12 @@ function assertForward(seen: { fractions: number[]; labels: string[] }) {
   for (let i = 1; i < seen.fractions.length; i++) assert.ok(seen.fractions[i] >= seen.fractions[i - 1] - 1e-9, `the bar went back: ${seen.fractions.slice(Math.max(0, i - 3), i + 1)}`);
   assert.ok(seen.labels.some((l) => l.startsWith('Perplexity')) && seen.labels.some((l) => / of \d+ documents$/.test(l)), `the line named both parts: ${seen.labels.join(' | ')}`);
   const firstTask = seen.labels.findIndex((l) => !l.startsWith('Perplexity'));
-  if (firstTask >= 0) assert.deepEqual(seen.labels.slice(firstTask).filter((l) => l.startsWith('Perplexity') || /^Loading/.test(l)), [], seen.labels.join(' | '));
+  if (firstTask >= 0)
+    assert.deepEqual(
+      seen.labels.slice(firstTask).filter((l) => l.startsWith('Perplexity') || /^Loading/.test(l)),
+      [],
+      seen.labels.join(' | '),
+    );
 }
 
 test('step 1, Model, fits the window', async () => {
@@ -152,13 +157,19 @@ test('at 0 % the plan leads on to the dense model, whose evaluation moves forwar
 test('a reload keeps the wizard on its step, with its model and results', async () => {
   await page.reload();
   await page.locator('#step-evaluate-title').waitFor({ timeout: 15_000 });
-  assert.equal(await page.getByRole('navigation', { name: 'Wizard steps' }).getByRole('button', { name: /Evaluate/ }).getAttribute('aria-current'), 'step');
+  assert.equal(
+    await page
+      .getByRole('navigation', { name: 'Wizard steps' })
+      .getByRole('button', { name: /Evaluate/ })
+      .getAttribute('aria-current'),
+    'step',
+  );
   assert.equal(await text('#step-evaluate-title + .muted'), `Run #${runs.denseEval}`);
   await page.locator('[data-testid="eval-results"] td', { hasText: 'recorded' }).first().waitFor({ timeout: 10_000 });
   assert.equal(await text('[data-testid="eval-ppl"]'), show.ppl(metric(readRun(dbFile, runs.denseEval), 'ppl')));
 });
 
-test('steps 3 to 5 at 25 %: calibration, slice and evaluation fit, with the dense numbers beside the slice\'s', async () => {
+test("steps 3 to 5 at 25 %: calibration, slice and evaluation fit, with the dense numbers beside the slice's", async () => {
   await step(/Hardware & plan/);
   const slider = page.locator('#plan-ratio');
   await slider.focus();
@@ -185,11 +196,14 @@ test('steps 3 to 5 at 25 %: calibration, slice and evaluation fit, with the dens
   assertForward(await evaluate());
   runs.sliceEval = await runIdIn('#step-evaluate-title + .muted');
   // Same protocol (4 windows, 20 documents): the dense evaluation is the baseline.
-  await page.getByTestId('dense-ppl').getByText(show.pplErr(readRun(dbFile, runs.denseEval)), { exact: true }).waitFor({ timeout: 10_000 });
+  await page
+    .getByTestId('dense-ppl')
+    .getByText(show.pplErr(readRun(dbFile, runs.denseEval)), { exact: true })
+    .waitFor({ timeout: 10_000 });
   await fits('09-evaluate');
 });
 
-test('step 6, Export: no GGUF for a per-layer slice, the source\'s f16 by default, a checkbox that looks like one', async () => {
+test("step 6, Export: no GGUF for a per-layer slice, the source's f16 by default, a checkbox that looks like one", async () => {
   await page.getByRole('button', { name: 'Next: Export →' }).click();
   await page.getByTestId('gguf-unavailable').waitFor({ timeout: 10_000 });
   assert.equal(await page.getByLabel('GGUF', { exact: true }).isDisabled(), true);
@@ -276,5 +290,8 @@ test('Compare fits the window, names tasks as the wizard does, and draws the den
   await compare.scrollIntoViewIfNeeded();
   await fits('16-compare');
   assert.deepEqual(await overflow(compare.locator('.table-scroll')), { scroll: false }, 'the comparison (with its protocol sentences) needs no sideways scrolling at 1024 px');
-  assert.deepEqual(problems.filter((x) => !x.includes('status of 400')), []);
+  assert.deepEqual(
+    problems.filter((x) => !x.includes('status of 400')),
+    [],
+  );
 });

@@ -32,10 +32,7 @@ after(() => e2e?.close());
 /** Both columns hold text while the job still runs (its Cancel button is there). */
 const bothColumnsStreaming = () =>
   e2e.page.waitForFunction(
-    () =>
-      !!document.querySelector('[data-testid="try-cancel"]') &&
-      (document.querySelector('[data-testid="try-text-0"]')?.textContent ?? '').length > 0 &&
-      (document.querySelector('[data-testid="try-text-1"]')?.textContent ?? '').length > 0,
+    () => !!document.querySelector('[data-testid="try-cancel"]') && (document.querySelector('[data-testid="try-text-0"]')?.textContent ?? '').length > 0 && (document.querySelector('[data-testid="try-text-1"]')?.textContent ?? '').length > 0,
     undefined,
     { timeout: 60_000, polling: 50 },
   );

@@ -55,11 +55,7 @@ async function setRatio(pct: number) {
   for (let i = 0; i < Math.abs(pct - now); i++) await page.keyboard.press(pct > now ? 'ArrowRight' : 'ArrowLeft');
   await page.getByTestId('ratio-value').getByText(`${pct} %`, { exact: true }).waitFor();
   const reply = await api<{ estimate: { d: number } }>('planModel', [model, { gpus: 'auto', format: 'fp16', ctx: 512, batch: 1, ratio: pct / 100 }]);
-  await page.waitForFunction(
-    ([d]) => document.querySelector('[data-testid="plan-d"]')?.firstChild?.textContent?.trim() === String(d),
-    [reply.estimate.d],
-    { timeout: 10_000 },
-  );
+  await page.waitForFunction(([d]) => document.querySelector('[data-testid="plan-d"]')?.firstChild?.textContent?.trim() === String(d), [reply.estimate.d], { timeout: 10_000 });
   return reply.estimate.d;
 }
 
@@ -102,10 +98,7 @@ test('the wizard opens a model folder typed in, on top of the bundled demo model
 test('the plan shows the devices and a live estimate that follows the ratio slider', async () => {
   await page.getByTestId('plan-summary').waitFor({ timeout: 30_000 });
   assert.equal(await text('[data-testid="ratio-value"]'), '25 %');
-  const at25 = await api<{ estimate: { d: number; devices: unknown[]; fits: boolean; explain: string[] }; plan: { ratio: number | null } }>('planModel', [
-    model,
-    { gpus: 'auto', format: 'fp16', ctx: 512, batch: 1, ratio: 0.25 },
-  ]);
+  const at25 = await api<{ estimate: { d: number; devices: unknown[]; fits: boolean; explain: string[] }; plan: { ratio: number | null } }>('planModel', [model, { gpus: 'auto', format: 'fp16', ctx: 512, batch: 1, ratio: 0.25 }]);
   assert.equal(await page.locator('[data-testid="device-bars"] .device').count(), at25.estimate.devices.length);
   assert.equal(await page.locator('.explain li').count(), at25.estimate.explain.length);
   await page.getByTestId('plan-recommendation').waitFor();
@@ -224,7 +217,10 @@ test('comparing the two slices: the table equals SQLite, every chart drew, CSV a
   await page.getByRole('button', { name: 'Compare 2 runs' }).click();
   const compare = page.getByTestId('compare');
   await compare.waitFor();
-  for (const [slice, evaluation] of [[runs.slice25, runs.eval25], [runs.slice10, runs.eval10]]) {
+  for (const [slice, evaluation] of [
+    [runs.slice25, runs.eval25],
+    [runs.slice10, runs.eval10],
+  ]) {
     const s = readRun(dbFile, slice);
     const e = readRun(dbFile, evaluation);
     const cell = async (row: string) => ((await compare.locator(`tr[data-row="${row}"] td[data-run-id="${slice}"]`).textContent()) ?? '').trim();
@@ -238,16 +234,25 @@ test('comparing the two slices: the table equals SQLite, every chart drew, CSV a
   }
   // Five charts, each with data drawn.
   const charts = await colouredPixels(page, '[data-testid="compare"]');
-  assert.deepEqual(charts.map((c) => c.label), ['Perplexity vs slicing ratio', 'Accuracy per task', 'Kept variance per layer', 'Time per phase', 'Peak memory']);
+  assert.deepEqual(
+    charts.map((c) => c.label),
+    ['Perplexity vs slicing ratio', 'Accuracy per task', 'Kept variance per layer', 'Time per phase', 'Peak memory'],
+  );
   for (const c of charts) assert.ok(c.coloured > 100, `"${c.label}" drew its data (${c.coloured} coloured pixels)`);
   await compare.scrollIntoViewIfNeeded();
   await shot('09-compare');
 
   // CSV: the store's numbers to 10 significant digits (no float noise such as 0.9570000000000003).
   const href = (await page.getByTestId('csv-link').getAttribute('href'))!;
-  const csv = decodeURIComponent(href.slice(href.indexOf(',') + 1)).trim().split('\r\n').map((l) => l.split(','));
+  const csv = decodeURIComponent(href.slice(href.indexOf(',') + 1))
+    .trim()
+    .split('\r\n')
+    .map((l) => l.split(','));
   const col = (name: string) => csv[0].indexOf(name);
-  for (const [slice, evaluation] of [[runs.slice25, runs.eval25], [runs.slice10, runs.eval10]]) {
+  for (const [slice, evaluation] of [
+    [runs.slice25, runs.eval25],
+    [runs.slice10, runs.eval10],
+  ]) {
     const line = csv.find((l) => l[0] === String(slice))!;
     assert.equal(Number(line[col('perplexity')]), Number(metric(readRun(dbFile, evaluation), 'ppl').toPrecision(10)));
     for (const v of line.slice(1)) assert.ok(!/\d\.\d*0{6,}[1-9]$|\d\.\d*9{6,}\d$/.test(v), `no float noise in the CSV: ${v}`);
@@ -261,7 +266,7 @@ test('comparing the two slices: the table equals SQLite, every chart drew, CSV a
   await page.getByRole('button', { name: 'Close' }).click();
 });
 
-test('cancelling a slice mid-way and resuming it gives the uninterrupted run\'s model, bit for bit', async () => {
+test("cancelling a slice mid-way and resuming it gives the uninterrupted run's model, bit for bit", async () => {
   await room('Slice wizard');
   await step(/Hardware & plan/);
   await setRatio(25);
@@ -297,7 +302,10 @@ test('cancelling a slice mid-way and resuming it gives the uninterrupted run\'s 
 
   // Delete the cancelled run: an inline confirmation, then the row and its records are gone.
   await page.getByRole('button', { name: `Delete run ${runs.cancelled}` }).click();
-  await page.getByRole('group', { name: `Confirm deletion of run ${runs.cancelled}` }).getByRole('button', { name: 'Delete' }).click();
+  await page
+    .getByRole('group', { name: `Confirm deletion of run ${runs.cancelled}` })
+    .getByRole('button', { name: 'Delete' })
+    .click();
   await page.locator(`tr[data-run-id="${runs.cancelled}"]`).waitFor({ state: 'detached' });
   assert.throws(() => readRun(dbFile, runs.cancelled), /is not in/);
   assert.deepEqual(problems, []);
@@ -318,9 +326,7 @@ test('a bare config.json (LLaMA-2-70B) is planned for two 24 GiB GPUs in 4-bit, 
   await page.locator('#plan-ctx').fill('4096');
   const reply = await api<{ plan: { fits: boolean; ratio: number | null; d: number | null } }>('planModel', [config, { gpus: [24, 24], format: 'q4', ctx: 4096, batch: 1, ratio: 0.25 }]);
   const recommendation = page.getByTestId('plan-recommendation');
-  const expected = reply.plan.fits && reply.plan.ratio !== null
-    ? reply.plan.ratio === 0 ? 'The dense model already fits' : `Smallest ratio that fits: ${Math.round(reply.plan.ratio * 100)} % (d = ${reply.plan.d}).`
-    : 'nothing fits';
+  const expected = reply.plan.fits && reply.plan.ratio !== null ? (reply.plan.ratio === 0 ? 'The dense model already fits' : `Smallest ratio that fits: ${Math.round(reply.plan.ratio * 100)} % (d = ${reply.plan.d}).`) : 'nothing fits';
   await recommendation.getByText(expected, { exact: false }).waitFor({ timeout: 10_000 });
   assert.equal(await page.locator('[data-testid="device-bars"] .device').count(), 2);
   assert.equal(await page.getByRole('button', { name: /^Accept plan/ }).isDisabled(), true);
@@ -339,5 +345,8 @@ test('a bare config.json (LLaMA-2-70B) is planned for two 24 GiB GPUs in 4-bit, 
   assert.equal(await page.getByRole('button', { name: 'Next: Hardware & plan →' }).isDisabled(), true);
   await shot('14-missing-model');
   // The inspection's deliberate 400 is expected; nothing else may have gone wrong in the page.
-  assert.deepEqual(problems.filter((p) => !p.includes('status of 400')), []);
+  assert.deepEqual(
+    problems.filter((p) => !p.includes('status of 400')),
+    [],
+  );
 });

@@ -7,14 +7,7 @@ import { API_METHOD_NAMES } from '../../core/api/contract';
 import { apiChannel, EVENT_CHANNEL } from '../../core/transports/ipc-channels';
 import { buildBridge, type IpcRendererLike } from '../../electron/bridge';
 import { APP_URL } from '../../electron/app-protocol';
-import {
-  CONTENT_SECURITY_POLICY,
-  guardWebContents,
-  isAllowedNavigation,
-  isTrustedSender,
-  windowOptions,
-  withCsp,
-} from '../../electron/security';
+import { CONTENT_SECURITY_POLICY, guardWebContents, isAllowedNavigation, isTrustedSender, windowOptions, withCsp } from '../../electron/security';
 
 const appUrl = APP_URL;
 

@@ -26,8 +26,7 @@ test('piqa uses "Question: {goal}\\nAnswer:" and keeps the solutions verbatim, t
   assert.equal(d0.gold, 0);
   assert.deepEqual(d0.requests[0], {
     context: "Question: How do I ready a guinea pig cage for it's new occupants?\nAnswer:",
-    continuation:
-      ' Provide the guinea pig with a cage full of a few inches of bedding made of ripped paper strips, you will also need to supply it with a water bottle and a food dish.',
+    continuation: ' Provide the guinea pig with a cage full of a few inches of bedding made of ripped paper strips, you will also need to supply it with a water bottle and a food dish.',
   });
   assert.deepEqual(d1.requests, req('Question: dresser\nAnswer:', 'replace drawer with bobby pin ', 'finish, woodgrain with  bobby pin '));
   assert.deepEqual(d1.choices, ['replace drawer with bobby pin ', 'finish, woodgrain with  bobby pin ']);
@@ -40,7 +39,10 @@ test('winogrande scores the shared rest of the sentence after each option-substi
     { context: 'Sarah was a much better surgeon than Maria so Sarah', continuation: ' always got the easier cases.' },
     { context: 'Sarah was a much better surgeon than Maria so Maria', continuation: ' always got the easier cases.' },
   ]);
-  assert.deepEqual(docs[0].choices, docs[0].requests.map((r) => r.context));
+  assert.deepEqual(
+    docs[0].choices,
+    docs[0].requests.map((r) => r.context),
+  );
   assert.equal(docs[0].gold, 1);
   assert.equal(docs[1].gold, 0);
   // A blank glued to "'s": the target is stripped, then the delimiter is added (" 's father…").
@@ -52,16 +54,7 @@ test('winogrande scores the shared rest of the sentence after each option-substi
 
 test('hellaswag rebuilds lm-eval queries: ctx_b capitalized, leftover brackets removed', () => {
   const docs = TASKS.hellaswag.load(4042);
-  assert.deepEqual(
-    docs[0].requests,
-    req(
-      'Roof shingle removal: A man is sitting on a roof. He',
-      'is using wrap to wrap a pair of skis.',
-      'is ripping level tiles off.',
-      "is holding a rubik's cube.",
-      'starts pulling up roofing on a roof.',
-    ),
-  );
+  assert.deepEqual(docs[0].requests, req('Roof shingle removal: A man is sitting on a roof. He', 'is using wrap to wrap a pair of skis.', 'is ripping level tiles off.', "is holding a rubik's cube.", 'starts pulling up roofing on a roof.'));
   assert.equal(docs[0].gold, 3);
   assert.equal(docs[1].requests[0].context, 'Clean and jerk: A lady walks to a barbell. She bends down and grabs the pole. The lady');
   // WikiHow context: left as is (capitalize() is a no-op there), bracketed URL removed like lm-eval's regex.
@@ -69,10 +62,7 @@ test('hellaswag rebuilds lm-eval queries: ctx_b capitalized, leftover brackets r
     docs[3505].requests[0].context,
     'Family Life: How to entertain a toddler. Ask the toddler what he or she would like to do instead of doing what you would like to do.. Visit a site like to find loads of creative activities for toddlers and preschoolers.. Choose small, simple games like candy land or chutes and ladders.',
   );
-  assert.equal(
-    docs[4041].choices[0],
-    'If you can afford a local attorney who knows the types of things your judge favors and disfavors, it would be best to hire one. See .',
-  );
+  assert.equal(docs[4041].choices[0], 'If you can afford a local attorney who knows the types of things your judge favors and disfavors, it would be best to hire one. See .');
 });
 
 test('hellaswag preprocess and capitalize follow Python semantics', () => {
@@ -106,7 +96,10 @@ test('arc uses "Question: {stem}\\nAnswer:" and finds the gold by label, numeric
 
 test('limit takes the first items; task lists parse and reject unknown names', () => {
   assert.equal(TASKS.hellaswag.load(7).length, 7);
-  assert.deepEqual(parseTasks('arc_easy, piqa,arc_easy').map((t) => t.name), ['arc_easy', 'piqa']);
+  assert.deepEqual(
+    parseTasks('arc_easy, piqa,arc_easy').map((t) => t.name),
+    ['arc_easy', 'piqa'],
+  );
   assert.equal(parseTasks().length, 5);
   assert.throws(() => parseTasks('mmlu'), UnknownTaskError);
   assert.throws(() => TASKS.piqa.load(0), /positive integer/);

@@ -70,14 +70,24 @@ async function byHand(context: string, continuation: string): Promise<{ ll: numb
 test('for every task, the evaluator used the hand-computed log-likelihoods and picked their argmax', async () => {
   const artifactPath = join(dir, 'items.jsonl');
   const res = await evaluate(quietContext(), { model: MODEL, limit: 2, artifactPath }, { source, tokenizer: tok, runner });
-  assert.deepEqual(res.tasks.map((t) => t.task), [...TASK_NAMES]);
-  const records = readFileSync(artifactPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ItemRecord);
+  assert.deepEqual(
+    res.tasks.map((t) => t.task),
+    [...TASK_NAMES],
+  );
+  const records = readFileSync(artifactPath, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ItemRecord);
   assert.equal(records.length, 10);
   for (const name of TASK_NAMES) {
     const doc = TASKS[name].load(2)[1];
     const rec = records.find((r) => r.task === name && r.index === 1)!;
     const hand = await Promise.all(doc.requests.map((r) => byHand(r.context, r.continuation)));
-    assert.deepEqual(rec.tokens, hand.map((h) => h.n), `${name}: continuation token counts`);
+    assert.deepEqual(
+      rec.tokens,
+      hand.map((h) => h.n),
+      `${name}: continuation token counts`,
+    );
     for (let i = 0; i < hand.length; i++) {
       assert.ok(Math.abs(rec.logliks[i] - hand[i].ll) < 2e-3, `${name} choice ${i}: scorer ${rec.logliks[i]} vs hand ${hand[i].ll}`);
     }
@@ -86,7 +96,11 @@ test('for every task, the evaluator used the hand-computed log-likelihoods and p
     assert.equal(rec.gold, doc.gold);
     assert.equal(rec.acc, argmax === doc.gold ? 1 : 0);
     const norm = hand.map((h, i) => h.ll / [...doc.choices[i]].length);
-    assert.equal(rec.predNorm, norm.reduce((b, v, i) => (v > norm[b] ? i : b), 0), `${name}: acc_norm index`);
+    assert.equal(
+      rec.predNorm,
+      norm.reduce((b, v, i) => (v > norm[b] ? i : b), 0),
+      `${name}: acc_norm index`,
+    );
   }
   const t = res.tasks[0];
   assert.equal(t.n, 2);
@@ -127,7 +141,12 @@ test('greedy mode reports is_greedy from the argmax of the logits', async () => 
   const { logits } = await runner.head(head, x.subarray((ids.length - 1) * (x.length / ids.length)), 1, 1, { logits: true });
   let best = 0;
   for (let v = 1; v < V; v++) if (logits![v] > logits![best]) best = v;
-  const [[yes, no]] = await scorer.scoreGroups([[{ input: ids, continuation: [best] }, { input: ids, continuation: [(best + 1) % V] }]]);
+  const [[yes, no]] = await scorer.scoreGroups([
+    [
+      { input: ids, continuation: [best] },
+      { input: ids, continuation: [(best + 1) % V] },
+    ],
+  ]);
   assert.equal(yes.isGreedy, true);
   assert.equal(no.isGreedy, false);
   assert.ok(yes.loglik > no.loglik);

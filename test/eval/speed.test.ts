@@ -38,7 +38,10 @@ test('batched KV-cache greedy decoding reproduces the reference continuation in 
 
 test('bench reports prefill and decode speed at batch 1 and N, timed phases and peak RSS', async () => {
   const r = await bench(quietContext(), { model: STORIES, batch: 4, promptTokens: 16, newTokens: 4, repeats: 1 });
-  assert.deepEqual(r.results.map((x) => x.batch), [1, 4]);
+  assert.deepEqual(
+    r.results.map((x) => x.batch),
+    [1, 4],
+  );
   for (const x of r.results) {
     assert.ok(x.prefill.tokensPerSecond > 0 && x.decode.msPerToken > 0);
     assert.equal(x.decode.steps, 4);

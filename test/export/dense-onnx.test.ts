@@ -77,13 +77,32 @@ test('dense tiny-llama: a left-padded batch decodes like each row alone (attenti
   const a = [509, 474, 346, 451, 508];
   const b = [675, 277, 279];
   // Row b is left-padded by 2; positions start at 0 at its first real token, as onnxruntime-genai and HF do.
-  const batch = await run([a, [0, 0, ...b]], [[1, 1, 1, 1, 1], [0, 0, 1, 1, 1]], [[0, 1, 2, 3, 4], [0, 0, 0, 1, 2]], null);
+  const batch = await run(
+    [a, [0, 0, ...b]],
+    [
+      [1, 1, 1, 1, 1],
+      [0, 0, 1, 1, 1],
+    ],
+    [
+      [0, 1, 2, 3, 4],
+      [0, 0, 0, 1, 2],
+    ],
+    null,
+  );
   const alone = await run([b], [[1, 1, 1]], [[0, 1, 2]], null);
   const firstA = await run([a], [[1, 1, 1, 1, 1]], [[0, 1, 2, 3, 4]], null);
   assert.ok(maxAbsDiff(row(batch.logits, 1, 4), row(alone.logits, 0, 2)) < 1e-4);
   assert.ok(maxAbsDiff(row(batch.logits, 0, 4), row(firstA.logits, 0, 4)) < 1e-4);
   // One decode step each, with the cache from the prefill.
-  const nb = await run([[12], [34]], [[1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1]], [[5], [3]], batch);
+  const nb = await run(
+    [[12], [34]],
+    [
+      [1, 1, 1, 1, 1, 1],
+      [0, 0, 1, 1, 1, 1],
+    ],
+    [[5], [3]],
+    batch,
+  );
   const na = await run([[34]], [[1, 1, 1, 1]], [[3]], alone);
   const nA = await run([[12]], [[1, 1, 1, 1, 1, 1]], [[5]], firstA);
   assert.ok(maxAbsDiff(row(nb.logits, 1, 0), row(na.logits, 0, 0)) < 1e-4);

@@ -49,7 +49,10 @@ test('an export removes the temporaries that killed exports left in its folder (
     await exportModel(quietContext(), { model, format: 'onnx', dtype: 'f16', out: join(dir, 'st') });
     assert.ok(!existsSync(join(dir, `.st.tmp-${dead}-k2j4`)));
     assert.ok(existsSync(live), 'a temporary of a live process was removed');
-    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp')), [`other.gguf.tmp-${process.pid}`]);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes('.tmp')),
+      [`other.gguf.tmp-${process.pid}`],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -53,7 +53,10 @@ test('a failed atomic write leaves neither the target nor its temporary behind; 
   );
   assert.equal(existsSync(target), false);
   assert.deepEqual(readdirSync(join(tmp.dir, 'atomic')), []);
-  await oneLine(writeAtomically(target, { estimateBytes: 2 ** 60 }, async () => 0), /not enough free disk space in .*: the export needs about .* are free/);
+  await oneLine(
+    writeAtomically(target, { estimateBytes: 2 ** 60 }, async () => 0),
+    /not enough free disk space in .*: the export needs about .* are free/,
+  );
 });
 
 test('verify-export refuses what it cannot verify with one-line errors', async () => {

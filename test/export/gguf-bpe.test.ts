@@ -16,12 +16,34 @@ import { SHARED_MODELS } from '../shared';
 const SHARED = SHARED_MODELS;
 
 async function randomLlamaFolder(dir: string): Promise<void> {
-  const D = 64, H = 4, KV = 2, hd = 16, F = 96, V = 4096, L = 2;
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: D, intermediate_size: F, num_attention_heads: H, num_key_value_heads: KV,
-    head_dim: hd, num_hidden_layers: L, vocab_size: V, max_position_embeddings: 256, rms_norm_eps: 1e-5, hidden_act: 'silu',
-    rope_parameters: { rope_theta: 10000, rope_type: 'default' }, tie_word_embeddings: false, bos_token_id: 0, eos_token_id: 0,
-  }));
+  const D = 64,
+    H = 4,
+    KV = 2,
+    hd = 16,
+    F = 96,
+    V = 4096,
+    L = 2;
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      architectures: ['LlamaForCausalLM'],
+      model_type: 'llama',
+      hidden_size: D,
+      intermediate_size: F,
+      num_attention_heads: H,
+      num_key_value_heads: KV,
+      head_dim: hd,
+      num_hidden_layers: L,
+      vocab_size: V,
+      max_position_embeddings: 256,
+      rms_norm_eps: 1e-5,
+      hidden_act: 'silu',
+      rope_parameters: { rope_theta: 10000, rope_type: 'default' },
+      tie_word_embeddings: false,
+      bos_token_id: 0,
+      eos_token_id: 0,
+    }),
+  );
   let s = 12345;
   const r = () => ((s = (s * 1664525 + 1013904223) >>> 0), s / 2 ** 32 - 0.5);
   const m = (name: string, rows: number, cols: number, scale: number): TensorToWrite => ({ name, dtype: 'F32', shape: [rows, cols], data: Float32Array.from({ length: rows * cols }, () => r() * scale) });

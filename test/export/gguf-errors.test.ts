@@ -28,12 +28,17 @@ test('GGUF export refuses per-layer slices (shortcut matrices), non-llama famili
     const uniform48 = join(dir, 'uniform-48');
     const s = await sliceUniform(quietContext(), { ...cal, model, ratio: 0.25, round: 8, out: uniform48 });
     assert.equal(s.d, 48);
-    for (const dtype of ['q8_0', 'q4_0'] as const)
-      await assert.rejects(exportGguf(quietContext(), { model: uniform48, dtype, out: join(dir, 'out') }), /multiple of 32, but it is 48; slice with --round 32/);
+    for (const dtype of ['q8_0', 'q4_0'] as const) await assert.rejects(exportGguf(quietContext(), { model: uniform48, dtype, out: join(dir, 'out') }), /multiple of 32, but it is 48; slice with --round 32/);
     await assert.rejects(exportGguf(quietContext(), { model: join(SHARED, 'tiny-opt'), dtype: 'f16', out: join(dir, 'out') }), (e: Error) => e instanceof GgufUnsupportedError && /llama family.*opt/.test(e.message));
     // No matrix of a 48-wide slice of tiny-stories can hold 256-weight blocks: refused, with the type that fits
-    await assert.rejects(exportGguf(quietContext(), { model: uniform48, dtype: 'q4_k_m', out: join(dir, 'out') }), (e: Error) => e instanceof GgufExportError && /^q4_k_m needs matrix rows in multiples of 256, and none of this model's has them \(residual width 48, MLP width 172, attention width 64\); nearest valid choice: --dtype f16$/.test(e.message));
-    await assert.rejects(exportGguf(quietContext(), { model, dtype: 'q3_k' as never, out: join(dir, 'out') }), (e: Error) => e instanceof GgufExportError && /--dtype must be one of f32, f16, q8_0, q4_0, q4_k, q5_k, q6_k, q4_k_m, q5_k_m/.test(e.message));
+    await assert.rejects(
+      exportGguf(quietContext(), { model: uniform48, dtype: 'q4_k_m', out: join(dir, 'out') }),
+      (e: Error) => e instanceof GgufExportError && /^q4_k_m needs matrix rows in multiples of 256, and none of this model's has them \(residual width 48, MLP width 172, attention width 64\); nearest valid choice: --dtype f16$/.test(e.message),
+    );
+    await assert.rejects(
+      exportGguf(quietContext(), { model, dtype: 'q3_k' as never, out: join(dir, 'out') }),
+      (e: Error) => e instanceof GgufExportError && /--dtype must be one of f32, f16, q8_0, q4_0, q4_k, q5_k, q6_k, q4_k_m, q5_k_m/.test(e.message),
+    );
     assert.ok(!existsSync(join(dir, 'out')) || readdirSync(join(dir, 'out')).length === 0, 'nothing written');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -52,7 +52,10 @@ test('Q8_0 blocks are { f16 d = amax/127, int8 round(x/d) × 32 } (34 bytes), Q4
   // plus what storing the scale as f16 costs (≤ 127·2⁻¹¹ steps).
   const r = rng(3);
   const big = Float32Array.from({ length: 32 * 50 }, () => r() * (1 + 10 * Math.abs(r())));
-  for (const [type, steps] of [[GgmlType.Q8_0, 0.5], [GgmlType.Q4_0, 1]] as const) {
+  for (const [type, steps] of [
+    [GgmlType.Q8_0, 0.5],
+    [GgmlType.Q4_0, 1],
+  ] as const) {
     const back = decodeTensor(encodeTensor(big, type), type, big.length);
     for (let b = 0; b < 50; b++) {
       const block = big.subarray(b * 32, b * 32 + 32);
@@ -88,7 +91,7 @@ test('permuted q/k rows turn Hugging Face rotate-half RoPE into llama.cpp interl
   }
 });
 
-test('RMSNorm compensation: weights √(D/D′)·γ and eps·D/D′ make llama.cpp\'s mean over D′ compute the sliced norm that divides by D', () => {
+test("RMSNorm compensation: weights √(D/D′)·γ and eps·D/D′ make llama.cpp's mean over D′ compute the sliced norm that divides by D", () => {
   const D = 256;
   const r = rng(5);
   for (const width of [256, 192, 32]) {
@@ -107,7 +110,7 @@ test('RMSNorm compensation: weights √(D/D′)·γ and eps·D/D′ make llama.c
   }
 });
 
-test('a dense tiny-stories export is GGUF v3 as llama.cpp\'s reader sees it: llama metadata, tokenizer, aligned tensors, F32 norms, F16 matrices', async () => {
+test("a dense tiny-stories export is GGUF v3 as llama.cpp's reader sees it: llama metadata, tokenizer, aligned tensors, F32 norms, F16 matrices", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gguf-format-'));
   try {
     const r = await exportGguf(quietContext(), { model: join(SHARED, 'tiny-stories'), dtype: 'f16', out: dir });

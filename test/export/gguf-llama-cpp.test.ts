@@ -15,7 +15,7 @@ import { SHARED_MODELS } from '../shared';
 const SHARED = SHARED_MODELS;
 const WINDOWS = 4;
 
-test('dense tiny-stories exported to GGUF F16 reproduces Karpathy\'s stories260K sample through llama.cpp', async (t) => {
+test("dense tiny-stories exported to GGUF F16 reproduces Karpathy's stories260K sample through llama.cpp", async (t) => {
   const ref = JSON.parse(readFileSync(join(SHARED, 'reference.json'), 'utf8'))['tiny-stories'].greedy;
   const dir = mkdtempSync(join(tmpdir(), 'gguf-dense-'));
   try {
@@ -24,7 +24,7 @@ test('dense tiny-stories exported to GGUF F16 reproduces Karpathy\'s stories260K
     t.diagnostic(JSON.stringify({ bytes: e.bytes, llamaCpp: v.perplexity, inApp: v.inApp!.perplexity, tokenCounts: v.tokenCounts }));
     assert.equal(v.greedy.ids.length, 60);
     assert.equal(v.greedy.text, ref.text);
-    assert.equal(v.greedy.llamaCppText, ref.text, 'llama.cpp\'s own detokenizer gives the same text');
+    assert.equal(v.greedy.llamaCppText, ref.text, "llama.cpp's own detokenizer gives the same text");
     assert.match(v.runtime, /^llama\.cpp \(node-llama-cpp \d+\.\d+\.\d+\)$/);
     // llama.cpp's SentencePiece-style tokenizer always prepends ▁ (add_space_prefix), as tokenizer.json's
     // Prepend normalizer does; transformers 5 (and so the app, core/model/tokenizer-class.ts) adds none where the
@@ -36,7 +36,10 @@ test('dense tiny-stories exported to GGUF F16 reproduces Karpathy\'s stories260K
   }
 });
 
-for (const [name, prompt] of [['tiny-llama', 'The tower is 324 metres tall,'], ['tiny-stories', 'Once upon a time']] as const) {
+for (const [name, prompt] of [
+  ['tiny-llama', 'The tower is 324 metres tall,'],
+  ['tiny-stories', 'Once upon a time'],
+] as const) {
   test(`${name} sliced 25 % with uniform rotation: GGUF F16 in llama.cpp within 0.5 % of the in-app perplexity, same greedy continuation; Q8_0 reported`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), `gguf-${name}-`));
     try {
@@ -50,11 +53,14 @@ for (const [name, prompt] of [['tiny-llama', 'The tower is 324 metres tall,'], [
       const vq = await verifyGguf(q8.file, { maxWindows: WINDOWS, prompt, maxNewTokens: 30, compare: true });
       const rel = v.perplexity / v.inApp!.perplexity - 1;
       const relQ = vq.perplexity / vq.inApp!.perplexity - 1;
-      t.diagnostic(JSON.stringify({
-        f16: { d: s8.d, bytes: f16.bytes, llamaCpp: +v.perplexity.toFixed(4), inApp: +v.inApp!.perplexity.toFixed(4), relPercent: +(rel * 100).toFixed(4) },
-        q8_0: { d: s32.d, bytes: q8.bytes, llamaCpp: +vq.perplexity.toFixed(4), inApp: +vq.inApp!.perplexity.toFixed(4), relPercent: +(relQ * 100).toFixed(4) },
-        tokenCounts: v.tokenCounts, greedy: v.greedy.text,
-      }));
+      t.diagnostic(
+        JSON.stringify({
+          f16: { d: s8.d, bytes: f16.bytes, llamaCpp: +v.perplexity.toFixed(4), inApp: +v.inApp!.perplexity.toFixed(4), relPercent: +(rel * 100).toFixed(4) },
+          q8_0: { d: s32.d, bytes: q8.bytes, llamaCpp: +vq.perplexity.toFixed(4), inApp: +vq.inApp!.perplexity.toFixed(4), relPercent: +(relQ * 100).toFixed(4) },
+          tokenCounts: v.tokenCounts,
+          greedy: v.greedy.text,
+        }),
+      );
       assert.equal(f16.width, s8.d);
       assert.ok(Math.abs(rel) < 0.005, `F16: llama.cpp ${v.perplexity}, in-app ${v.inApp!.perplexity}`);
       assert.deepEqual(v.greedy.ids, v.inApp!.greedy.ids, `${v.greedy.text}\n≠\n${v.inApp!.greedy.text}`);

@@ -16,8 +16,7 @@ test('tiny-llama 25 %: ONNX export reproduces the app (ppl within 0.1 %, greedy 
   const out = join(tmp.dir, 'onnx-f32');
   const { exported, v } = await exportReproducesApp(tmp.sliced(), out);
   assert.equal(exported.sliced, true);
-  for (const f of ['model.onnx', 'model.onnx.data', 'genai_config.json', 'config.json', 'tokenizer.json', 'slicing_config.json'])
-    assert.ok(existsSync(join(out, f)), `${f} missing`);
+  for (const f of ['model.onnx', 'model.onnx.data', 'genai_config.json', 'config.json', 'tokenizer.json', 'slicing_config.json']) assert.ok(existsSync(join(out, f)), `${f} missing`);
   assert.equal(v.inApp?.source, tmp.sliced());
   assert.equal(v.export.greedy.ids.length, 30);
   assert.equal(v.export.greedy.text, v.inApp!.greedy.text);

@@ -14,7 +14,10 @@ test('a locked output is refused to a second job with the run that holds it; rel
   try {
     const out = join(dir, 'sliced');
     const a = lockFolder(out, 7);
-    assert.throws(() => lockFolder(out, 8), (e: Error) => e instanceof FolderInUseError && e.message === `${out} is in use by run 7 (process ${process.pid}): wait for it, cancel it, or choose another output`);
+    assert.throws(
+      () => lockFolder(out, 8),
+      (e: Error) => e instanceof FolderInUseError && e.message === `${out} is in use by run 7 (process ${process.pid}): wait for it, cancel it, or choose another output`,
+    );
     a.release();
     assert.ok(!existsSync(lockFileFor(out)));
     const b = lockFolder(out, 8);

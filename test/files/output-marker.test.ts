@@ -37,10 +37,7 @@ test('an export with overwrite never replaces a folder Slice Studio did not crea
   });
   assert.equal(readFileSync(join(foreign, 'sub', 'precious.txt'), 'utf8'), 'the user’s own data');
   // The same through the export entry point the API's startJob uses.
-  await assert.rejects(
-    exportModel(quietContext(), { model: sharedModel('tiny-llama'), format: 'onnx', out: foreign, overwrite: true }),
-    /was not created by Slice Studio/,
-  );
+  await assert.rejects(exportModel(quietContext(), { model: sharedModel('tiny-llama'), format: 'onnx', out: foreign, overwrite: true }), /was not created by Slice Studio/);
   assert.ok(existsSync(join(foreign, 'sub', 'precious.txt')));
 });
 
@@ -57,19 +54,13 @@ test('an export folder the app wrote carries the marker and may be replaced with
 test('a GGUF export with overwrite never replaces a file that is not GGUF', async () => {
   const file = join(dir, 'notes.gguf');
   writeFileSync(file, 'not a gguf');
-  await assert.rejects(
-    exportModel(quietContext(), { model: sharedModel('tiny-llama'), format: 'gguf', out: file, overwrite: true }),
-    /is not a GGUF file: it is never replaced/,
-  );
+  await assert.rejects(exportModel(quietContext(), { model: sharedModel('tiny-llama'), format: 'gguf', out: file, overwrite: true }), /is not a GGUF file: it is never replaced/);
   assert.equal(readFileSync(file, 'utf8'), 'not a gguf');
   // --out as a folder: the .gguf and the Modelfile it would write there are replaced only if they are ours
   const folder = join(dir, 'gguf-folder');
   mkdirSync(folder);
   writeFileSync(join(folder, 'tiny-llama-f16.Modelfile'), 'FROM my-own-model');
-  await assert.rejects(
-    exportModel(quietContext(), { model: sharedModel('tiny-llama'), format: 'gguf', out: folder }),
-    /tiny-llama-f16\.Modelfile was not written by Slice Studio: it is never replaced/,
-  );
+  await assert.rejects(exportModel(quietContext(), { model: sharedModel('tiny-llama'), format: 'gguf', out: folder }), /tiny-llama-f16\.Modelfile was not written by Slice Studio: it is never replaced/);
   assert.equal(readFileSync(join(folder, 'tiny-llama-f16.Modelfile'), 'utf8'), 'FROM my-own-model');
 });
 

@@ -20,7 +20,7 @@ test('temporaries of dead writers are removed; those of live processes and other
       user: 'notes.tmp',
       model: 'model.gguf',
     };
-    for (const [k, n] of Object.entries(names)) (k === 'folder' || k === 'old' ? mkdirSync(join(dir, n)) : writeFileSync(join(dir, n), 'x'));
+    for (const [k, n] of Object.entries(names)) k === 'folder' || k === 'old' ? mkdirSync(join(dir, n)) : writeFileSync(join(dir, n), 'x');
     writeFileSync(join(dir, names.folder, 'model.onnx'), 'partial');
     const removed = cleanStaleTemps(dir).sort();
     assert.deepEqual(removed, [names.gguf, names.shard, names.folder, names.old, names.lock].sort());

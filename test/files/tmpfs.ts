@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync, statfsSync, writeFileSync, openSync, writeSync, cl
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const tmpfsSkip: string | false =
-  process.platform !== 'linux' ? 'needs Linux tmpfs' : process.getuid?.() !== 0 ? 'needs root to mount a small tmpfs (run the tests as root to cover a real full disk)' : false;
+export const tmpfsSkip: string | false = process.platform !== 'linux' ? 'needs Linux tmpfs' : process.getuid?.() !== 0 ? 'needs root to mount a small tmpfs (run the tests as root to cover a real full disk)' : false;
 
 export interface Tmpfs {
   dir: string;

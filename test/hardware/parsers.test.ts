@@ -89,7 +89,13 @@ test('Format-List records are split on blank lines and keep wrapped values', () 
 
 test('reg query output maps adapter subkeys to values, ignoring the footer', () => {
   const sizes = parseRegQuery(fx('windows-reg-qwmemorysize.txt'), 'HardwareInformation.qwMemorySize');
-  assert.deepEqual([...sizes], [['0000', String(2 * GiB)], ['0001', String(6 * GiB)]]);
+  assert.deepEqual(
+    [...sizes],
+    [
+      ['0000', String(2 * GiB)],
+      ['0001', String(6 * GiB)],
+    ],
+  );
   const bin = parseRegQuery(
     'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Class\\{4d36e968-e325-11ce-bfc1-08002be10318}\\0002\n    HardwareInformation.qwMemorySize    REG_BINARY    00 00 00 00 03 00 00 00\n',
     'HardwareInformation.qwMemorySize',

@@ -28,8 +28,14 @@ test('heavy jobs run one at a time per device: the rest are queued (run status q
   const events: JobEvent[] = [];
   runner.subscribe((e) => events.push(e));
   const jobs = [0, 1, 2].map(() => runner.start({ kind: 'wait-heavy', params: { ms: 300 } }));
-  assert.deepEqual(runner.list().map((j) => j.status), ['running', 'queued', 'queued']);
-  assert.deepEqual(jobs.map((j) => store.getRun(j.runId)!.status), ['running', 'queued', 'queued']);
+  assert.deepEqual(
+    runner.list().map((j) => j.status),
+    ['running', 'queued', 'queued'],
+  );
+  assert.deepEqual(
+    jobs.map((j) => store.getRun(j.runId)!.status),
+    ['running', 'queued', 'queued'],
+  );
   assert.equal(runner.list()[1].startedAt, null);
   for (const j of jobs) assert.equal((await runner.wait(j.jobId)).type, 'done');
   // queued → started for each, and no job started before the previous one ended.
@@ -51,7 +57,10 @@ test('a queued job is cancelled at once, never starts, and its run is recorded c
   assert.equal(store.getRun(second.runId)!.status, 'cancelled');
   assert.ok(!events.some((e) => e.jobId === second.jobId && e.type === 'started'));
   assert.ok(events.some((e) => e.jobId === second.jobId && e.type === 'cancelled'));
-  assert.deepEqual(runner.list().map((j) => j.jobId), [first.jobId]);
+  assert.deepEqual(
+    runner.list().map((j) => j.jobId),
+    [first.jobId],
+  );
   assert.equal((await runner.wait(first.jobId)).type, 'done');
   await runner.close();
 });

@@ -41,7 +41,14 @@ async function assertFloat32Accurate(a: Float64Array, n: number, blockSize?: num
 }
 
 test('random symmetric matrices are diagonalized to float32 accuracy, eigenvalues equal to the float64 solver to 1e-6', async () => {
-  for (const [n, nb] of [[3, undefined], [4, 2], [33, 8], [130, 16], [300, undefined]] as const) await assertFloat32Accurate(randomSymmetric(n, n), n, nb, `n=${n} nb=${nb ?? 'default'}`);
+  for (const [n, nb] of [
+    [3, undefined],
+    [4, 2],
+    [33, 8],
+    [130, 16],
+    [300, undefined],
+  ] as const)
+    await assertFloat32Accurate(randomSymmetric(n, n), n, nb, `n=${n} nb=${nb ?? 'default'}`);
 });
 
 test('several panels, a last panel of two columns, and the default width agree with float64', async () => {
@@ -60,7 +67,10 @@ test('the zero matrix and tiny sizes fall back to the float64 solver', async () 
   const z = await eighGpu(new Float64Array(25), 5, 'cpu');
   assert.ok(z.values.every((v) => v === 0));
   const r = await eighGpu(Float64Array.of(2, 1, 1, 2), 2, 'cpu');
-  assert.deepEqual([...r.values].map((v) => +v.toFixed(12)), [3, 1]);
+  assert.deepEqual(
+    [...r.values].map((v) => +v.toFixed(12)),
+    [3, 1],
+  );
 });
 
 for (const name of ['tiny-llama', 'tiny-phi'] as const) {
@@ -72,8 +82,19 @@ for (const name of ['tiny-llama', 'tiny-phi'] as const) {
     try {
       // The slice runs on float64 rotations; each signal's damped moment (what the PCA decomposes) is kept.
       await sliceModel(quietContext(), {
-        model: folder, ratio: 0.25, cal: 'wikitext2', nsamples: 8, seqlen: 128, sampling: 'first', seed: 0, round: 8, sliceHead: false,
-        out: join(dir, 'out'), ep: 'cpu', resume: false, calibration,
+        model: folder,
+        ratio: 0.25,
+        cal: 'wikitext2',
+        nsamples: 8,
+        seqlen: 128,
+        sampling: 'first',
+        seed: 0,
+        round: 8,
+        sliceHead: false,
+        out: join(dir, 'out'),
+        ep: 'cpu',
+        resume: false,
+        calibration,
         rotations: async (_s, _l, m: SecondMoment) => {
           const h = m.matrix();
           const n = m.n;

@@ -50,7 +50,10 @@ test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter 
     await page.route('http://localhost/', (r) => r.fulfill({ body: '<html></html>', contentType: 'text/html' }));
     await page.goto('http://localhost/');
     await page.addScriptTag({ content: await pageBundle() });
-    const clustered = await withSpectrum(Array.from({ length: 100 }, (_, i) => (i < 3 ? 1 : i < 50 ? 2 : i < 90 ? -0.5 : 7 + 1e-9 * i)), 11);
+    const clustered = await withSpectrum(
+      Array.from({ length: 100 }, (_, i) => (i < 3 ? 1 : i < 50 ? 2 : i < 90 ? -0.5 : 7 + 1e-9 * i)),
+      11,
+    );
     // n = 5: no divide-and-conquer merge (the vectors go up from the host); 40: the top merge's product on
     // the device; 130: two compact-WY blocks of the back-transformation (129 reflectors, blocks of 128), and
     // with deviceMergeMin 32 every lower merge's product on the device too.

@@ -30,7 +30,15 @@ test('Llama-2 chat: [INST] around the user turn, the system prompt folded into t
   const render = compileChatTemplate(LLAMA2);
   assert.equal(render({ messages: [{ role: 'user', content: ' Hi there ' }], bos_token: '<s>', eos_token: '</s>' }), '<s>[INST] Hi there [/INST]');
   assert.equal(
-    render({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }], bos_token: '<s>', eos_token: '</s>' }),
+    render({
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hello.' },
+      ],
+      bos_token: '<s>',
+      eos_token: '</s>',
+    }),
     '<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST] Hello. </s>',
   );
   assert.throws(() => render({ messages: [{ role: 'assistant', content: 'x' }] }), { name: 'ChatTemplateError', message: /Conversation roles must alternate/ });
@@ -38,11 +46,16 @@ test('Llama-2 chat: [INST] around the user turn, the system prompt folded into t
 
 test('ChatML (Qwen2): a default system turn, then the user turn, then the assistant header when asked', () => {
   const render = compileChatTemplate(CHATML);
+  assert.equal(render({ messages: [{ role: 'user', content: 'Hi' }], add_generation_prompt: true }), '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n');
   assert.equal(
-    render({ messages: [{ role: 'user', content: 'Hi' }], add_generation_prompt: true }),
-    '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n',
+    render({
+      messages: [
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'Hi' },
+      ],
+    }),
+    '<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n',
   );
-  assert.equal(render({ messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'Hi' }] }), '<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n');
 });
 
 test('a multi-line template loses the newline after each block tag (trim_blocks), as transformers renders it', () => {
@@ -52,11 +65,23 @@ test('a multi-line template loses the newline after each block tag (trim_blocks)
 
 test('whitespace control, filters, slices, tests and loop variables', () => {
   const render = compileChatTemplate("{%- for m in messages[-2:] -%}\n  {{ loop.index }}:{{ m.content | trim | upper }}{{ ',' if not loop.last }}\n{%- endfor %}{{ x is defined }}");
-  assert.equal(render({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: ' b ' }, { role: 'user', content: 'c' }] }), '1:B,2:CFalse');
+  assert.equal(
+    render({
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: ' b ' },
+        { role: 'user', content: 'c' },
+      ],
+    }),
+    '1:B,2:CFalse',
+  );
 });
 
 test('a template outside the subset is refused in one line', () => {
   assert.throws(() => compileChatTemplate('{% macro f() %}x{% endmacro %}'), { name: 'ChatTemplateError', message: /the tag "\{% macro %\}" is not supported/ });
   assert.throws(() => compileChatTemplate('{{ messages | dictsort }}'), { name: 'ChatTemplateError', message: /filter "dictsort"/ });
-  assert.throws(() => compileChatTemplate('{% if true %}never closed'), (e: unknown) => e instanceof ChatTemplateError && /missing \{% endif %\}/.test(e.message));
+  assert.throws(
+    () => compileChatTemplate('{% if true %}never closed'),
+    (e: unknown) => e instanceof ChatTemplateError && /missing \{% endif %\}/.test(e.message),
+  );
 });

@@ -15,12 +15,15 @@ const llama7b = JSON.parse(readFileSync(join(SHARED, 'data', 'configs', 'llama-2
 const root = mkdtempSync(join(tmpdir(), 'ss-config-'));
 
 function refused(patch: Record<string, unknown>, pattern: RegExp): void {
-  assert.throws(() => parseConfig({ ...llama7b, ...patch }), (e: Error) => {
-    assert.ok(e instanceof ConfigError, `${e.name}: ${e.message}`);
-    assert.match(e.message, pattern);
-    assert.doesNotMatch(e.message, /\n/);
-    return true;
-  });
+  assert.throws(
+    () => parseConfig({ ...llama7b, ...patch }),
+    (e: Error) => {
+      assert.ok(e instanceof ConfigError, `${e.name}: ${e.message}`);
+      assert.match(e.message, pattern);
+      assert.doesNotMatch(e.message, /\n/);
+      return true;
+    },
+  );
 }
 
 test('attention heads: 0, negative, fractional or too many are refused', () => {

@@ -17,7 +17,10 @@ test('every family row keeps all its layer tensors under its layer prefix (the s
 });
 
 test('a family no row has is a one-line ConfigError, for the table and for sliced tensor names alike', () => {
-  assert.throws(() => family('gpt_neox'), (e: unknown) => e instanceof ConfigError && /unknown model family "gpt_neox": Slice Studio supports llama, mistral, qwen2, opt, phi/.test(e.message) && !e.message.includes('\n'));
+  assert.throws(
+    () => family('gpt_neox'),
+    (e: unknown) => e instanceof ConfigError && /unknown model family "gpt_neox": Slice Studio supports llama, mistral, qwen2, opt, phi/.test(e.message) && !e.message.includes('\n'),
+  );
   const c = { ...parseConfig(TINY_CONFIGS.llama), family: 'gpt_neox' };
   assert.throws(() => tensorNames(c), ConfigError);
 });

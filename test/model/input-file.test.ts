@@ -15,9 +15,12 @@ const dir = mkdtempSync(join(tmpdir(), 'ss-input-'));
 test('a JSON error gives the position, never the text', async () => {
   const file = join(dir, 'config.json');
   writeFileSync(file, 'root:x:0:0:root:/root:/bin/bash\n');
-  await assert.rejects(readJsonObject(file, 1024, UserError), (e: Error) => e instanceof UserError && e.message === 'config.json is not valid JSON' );
+  await assert.rejects(readJsonObject(file, 1024, UserError), (e: Error) => e instanceof UserError && e.message === 'config.json is not valid JSON');
   writeFileSync(file, '{"a": 1, "secret-key": nope}');
-  assert.throws(() => readJsonObjectSync(file, 1024, UserError), (e: Error) => e instanceof UserError && !e.message.includes('secret') && !e.message.includes('nope'));
+  assert.throws(
+    () => readJsonObjectSync(file, 1024, UserError),
+    (e: Error) => e instanceof UserError && !e.message.includes('secret') && !e.message.includes('nope'),
+  );
   writeFileSync(file, '{"a": ');
   assert.throws(() => readJsonObjectSync(file, 1024, UserError), /config\.json is not valid JSON \(it ends too early\)/);
   writeFileSync(file, '[1, 2]');

@@ -23,9 +23,22 @@ test('tiny-llama folder: exact parameter count, dtypes, dimensions and tokenizer
   assert.deepEqual(
     { ...i.config, rope: undefined },
     {
-      modelType: 'llama', hiddenSize: 256, intermediateSize: 704, numLayers: 4, numHeads: 8, numKvHeads: 4, headDim: 32,
-      vocabSize: 4096, maxPositions: 512, tieWordEmbeddings: false, norm: 'rmsnorm', activation: 'silu', gatedMlp: true,
-      parallelBlocks: false, rope: undefined, dtype: 'float16',
+      modelType: 'llama',
+      hiddenSize: 256,
+      intermediateSize: 704,
+      numLayers: 4,
+      numHeads: 8,
+      numKvHeads: 4,
+      headDim: 32,
+      vocabSize: 4096,
+      maxPositions: 512,
+      tieWordEmbeddings: false,
+      norm: 'rmsnorm',
+      activation: 'silu',
+      gatedMlp: true,
+      parallelBlocks: false,
+      rope: undefined,
+      dtype: 'float16',
     },
   );
   assert.deepEqual(i.tokenizer, { kind: 'tokenizer.json', files: ['tokenizer.json', 'tokenizer_config.json'] });

@@ -62,7 +62,10 @@ for (const [kind, args] of [
     const out = join(dir, `out-${kind}`);
     const r = cli(data, kind, bad, ...args, ...(kind === 'slice' ? ['--out', out] : []));
     assert.notEqual(r.code, 0, r.out);
-    const lines = r.err.trim().split('\n').filter((l) => !/^\s*\d+%|^\s*(load|tokenize|ppl|generate)/.test(l));
+    const lines = r.err
+      .trim()
+      .split('\n')
+      .filter((l) => !/^\s*\d+%|^\s*(load|tokenize|ppl|generate)/.test(l));
     const line = lines[lines.length - 1];
     assert.match(line, new RegExp(`non-finite weights: tensor ${POISONED.replace(/\./g, '\\.')} holds 3 NaN/Inf values`), r.err);
     assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');

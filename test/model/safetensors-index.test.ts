@@ -48,8 +48,7 @@ async function refused(model: string, pattern: RegExp): Promise<void> {
 }
 
 test('a non-string shard name is a one-line SafetensorsError, not a TypeError', async () => {
-  for (const bad of [5, null, true, { path: 'a.safetensors' }, ['a.safetensors'], ''])
-    await refused(folderNaming(bad), /names a file that is not a file name/);
+  for (const bad of [5, null, true, { path: 'a.safetensors' }, ['a.safetensors'], '']) await refused(folderNaming(bad), /names a file that is not a file name/);
 });
 
 test('"." and other names of the folder itself are refused (no EISDIR)', async () => {

@@ -35,7 +35,7 @@ test('the class pipeline applies only to transformers 5 LlamaTokenizer folders; 
   assert.equal(asTransformersLoadsIt(json, { ...config, legacy: true }).pre_tokenizer?.prepend_scheme, 'always');
   assert.equal(asTransformersLoadsIt(json, { ...config, add_prefix_space: false }).pre_tokenizer?.prepend_scheme, 'never');
   // A transformers 4 folder (no backend key): tokenizer.json as written.
-  const llama2 = readTokenizerFiles(sharedData("tokenizers", "llama-2"));
+  const llama2 = readTokenizerFiles(sharedData('tokenizers', 'llama-2'));
   assert.equal(llama2.config.backend, undefined);
   assert.equal(asTransformersLoadsIt(llama2.json, llama2.config), llama2.json);
   // Another class saved by transformers 5: untouched.

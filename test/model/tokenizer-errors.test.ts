@@ -11,8 +11,7 @@ const shared = sharedData('tokenizers');
 test('a folder without tokenizer files is a one-line TokenizerNotFoundError naming what is expected', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tok-'));
   writeFileSync(join(dir, 'config.json'), '{}');
-  await assert.rejects(loadTokenizer(dir), (e: Error) =>
-    e instanceof TokenizerNotFoundError && e.message === `no tokenizer in ${dir}: expected tokenizer.json, or vocab.json with merges.txt`);
+  await assert.rejects(loadTokenizer(dir), (e: Error) => e instanceof TokenizerNotFoundError && e.message === `no tokenizer in ${dir}: expected tokenizer.json, or vocab.json with merges.txt`);
   await assert.rejects(loadTokenizer(join(dir, 'missing')), TokenizerNotFoundError);
 });
 

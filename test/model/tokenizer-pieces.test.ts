@@ -38,7 +38,10 @@ for (const [name, folder] of Object.entries(folders)) {
     const { json, config } = readTokenizerFiles(folder);
     // The pipeline the app runs for the folder (transformers 5's class pipeline where it applies), in one call.
     const whole = new HfTokenizer(asTransformersLoadsIt(json, config), config);
-    for (const [label, text] of [['prose', prose], ['adversarial', adversarial]]) {
+    for (const [label, text] of [
+      ['prose', prose],
+      ['adversarial', adversarial],
+    ]) {
       for (const add of [true, false]) {
         const expected = whole.encode(text, { add_special_tokens: add }).ids;
         assert.deepEqual(tok.encode(text, { addSpecialTokens: add }), expected, `${label}, addSpecialTokens=${add}`);

@@ -38,15 +38,33 @@ async function refused(dir: string, pattern: RegExp): Promise<void> {
 
 test('a non-string added-token content is a TokenizerFormatError, not a TypeError', async () => {
   for (const content of [5, null, { content: '<s>' }, ''])
-    await refused(withJson((j) => (j.added_tokens[1].content = content)), /added token 1 has content .*expected non-empty text/);
-  await refused(withJson((j) => (j.added_tokens = 'none')), /added_tokens is "none"; expected a list/);
+    await refused(
+      withJson((j) => (j.added_tokens[1].content = content)),
+      /added token 1 has content .*expected non-empty text/,
+    );
+  await refused(
+    withJson((j) => (j.added_tokens = 'none')),
+    /added_tokens is "none"; expected a list/,
+  );
 });
 
 test('token ids out of range are refused: 2³¹ in the vocab or as an added token, negative, fractional', async () => {
-  await refused(withJson((j) => (j.model.vocab['▁the'] = 2 ** 31)), /has id 2147483648; ids are whole numbers from 0 to 4194303/);
-  await refused(withJson((j) => (j.added_tokens[0].id = 2 ** 31)), /added token "<unk>" has id 2147483648/);
-  await refused(withJson((j) => (j.model.vocab['▁the'] = -1)), /has id -1/);
-  await refused(withJson((j) => (j.model.vocab['▁the'] = 1.5)), /has id 1\.5/);
+  await refused(
+    withJson((j) => (j.model.vocab['▁the'] = 2 ** 31)),
+    /has id 2147483648; ids are whole numbers from 0 to 4194303/,
+  );
+  await refused(
+    withJson((j) => (j.added_tokens[0].id = 2 ** 31)),
+    /added token "<unk>" has id 2147483648/,
+  );
+  await refused(
+    withJson((j) => (j.model.vocab['▁the'] = -1)),
+    /has id -1/,
+  );
+  await refused(
+    withJson((j) => (j.model.vocab['▁the'] = 1.5)),
+    /has id 1\.5/,
+  );
 });
 
 test('vocab.json with null ids and merges.txt with malformed lines are refused', async () => {
@@ -60,8 +78,7 @@ test('vocab.json with null ids and merges.txt with malformed lines are refused',
 });
 
 test('a normalizer regex that backtracks catastrophically is refused at load, not run', async () => {
-  const replace = (pattern: string) =>
-    withJson((j) => (j.normalizer = { type: 'Sequence', normalizers: [...j.normalizer.normalizers, { type: 'Replace', pattern: { Regex: pattern }, content: 'x' }] }));
+  const replace = (pattern: string) => withJson((j) => (j.normalizer = { type: 'Sequence', normalizers: [...j.normalizer.normalizers, { type: 'Replace', pattern: { Regex: pattern }, content: 'x' }] }));
   await refused(replace('.*.*.*.*.*=x'), /the pattern ".*\.\*=x" is refused: .*more than two unbounded repetitions/);
   await refused(replace('(a|a)*b'), /repeated group/);
   await refused(replace('(\\w+\\s?)*$'), /repeated group/);
@@ -77,6 +94,12 @@ test('a pre-tokenizer Split regex is checked the same way; real split regexes pa
 });
 
 test('only BPE models are accepted (every supported family uses BPE)', async () => {
-  await refused(withJson((j) => (j.model.type = 'Unigram')), /tokenizer model "Unigram" is not supported/);
-  await refused(withJson((j) => (j.model.merges = [['a', 'b'], 'c d'])), /merge 1 is "c d"; expected a pair of tokens like the others/);
+  await refused(
+    withJson((j) => (j.model.type = 'Unigram')),
+    /tokenizer model "Unigram" is not supported/,
+  );
+  await refused(
+    withJson((j) => (j.model.merges = [['a', 'b'], 'c d'])),
+    /merge 1 is "c d"; expected a pair of tokens like the others/,
+  );
 });

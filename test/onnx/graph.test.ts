@@ -52,7 +52,10 @@ test('initializers moved to an external data file load from the model path', asy
     const s = await ort.InferenceSession.create(join(dir, 'm.onnx'));
     const xs = Float32Array.from({ length: 256 }, (_, i) => i);
     const r = await s.run({ x: new ort.Tensor('float32', xs, [1, 256]) });
-    assert.deepEqual(Array.from(r.y.data as Float32Array), Array.from(xs, (v) => 2 * v));
+    assert.deepEqual(
+      Array.from(r.y.data as Float32Array),
+      Array.from(xs, (v) => 2 * v),
+    );
     await s.release();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -12,11 +12,17 @@ test('without measurements the rule picks, for LLaMA-2-7B on one 8 GB GPU at 409
   const p = planCombination(c, gpu8, { ctx: 4096, batch: 1 }, [], types);
   assert.deepEqual(
     p.candidates.map((x) => [x.format, x.ratio, x.basis]),
-    [['q4_0', 0, 'rule'], ['q8_0', 0.32, 'rule']],
+    [
+      ['q4_0', 0, 'rule'],
+      ['q8_0', 0.32, 'rule'],
+    ],
   );
   assert.equal(p.best?.format, 'q4_0');
   assert.ok(Math.abs(p.best!.expectedFactor - (1 + TYPE_RULE.q4_0)) < 1e-12);
-  assert.ok(p.candidates.every((x) => x.totalBytes <= 8 * 2 ** 30), 'every candidate fits the GPU');
+  assert.ok(
+    p.candidates.every((x) => x.totalBytes <= 8 * 2 ** 30),
+    'every candidate fits the GPU',
+  );
   assert.match(p.rule, /where nothing is measured/);
 });
 

@@ -12,7 +12,13 @@ const o = { rotation: 'uniform' as const, sliceHead: true, format: parseFormat('
 test('a slice of Llama-3-8B to d = 2864 falls back and is offered d = 2816 and d = 3072 with their ratios and exact parameter deltas', () => {
   const r = ggufRounding(llama3, 2864, o)!;
   assert.equal(r.fits, false);
-  assert.deepEqual(r.choices.map((c) => [c.d, c.ratio]), [[2816, 1 - 2816 / 4096], [3072, 0.25]]);
+  assert.deepEqual(
+    r.choices.map((c) => [c.d, c.ratio]),
+    [
+      [2816, 1 - 2816 / 4096],
+      [3072, 0.25],
+    ],
+  );
   const params = (d: number) => countParams(slicedShapes(llama3, { ratio: 1 - (d + 0.5) / 4096, round: 1, rotation: 'uniform', sliceHead: true })).total;
   assert.equal(r.choices[0].deltaParams, params(2816) - params(2864));
   assert.ok(r.choices[0].deltaParams < 0 && r.choices[1].deltaParams > 0);

@@ -16,7 +16,10 @@ test('LLaMA-2-70B dense in fp16 is 2 bytes × 68,976,648,192 parameters', () => 
 
 test('Q8_0 stores 34 bytes per 32 weights and keeps norms in f32 (LLaMA-2-7B by hand)', () => {
   const c = published('llama-2-7b-hf');
-  const V = 32000, D = 4096, I = 11008, L = 32;
+  const V = 32000,
+    D = 4096,
+    I = 11008,
+    L = 32;
   const matrices = 2 * V * D + L * (4 * D * D + 3 * D * I); // embedding, head, q/k/v/o, SwiGLU
   const norms = (2 * L + 1) * D;
   assert.equal(matrices + norms, 6_738_415_616);
@@ -25,7 +28,11 @@ test('Q8_0 stores 34 bytes per 32 weights and keeps norms in f32 (LLaMA-2-7B by 
 
 test('Q4_0 stores 18 bytes per 32 weights, the head in Q6_K (210 per 256), as llama.cpp does (LLaMA-2-70B)', () => {
   const c = published('llama-2-70b-hf');
-  const V = 32000, D = 8192, I = 28672, L = 80, kv = 1024;
+  const V = 32000,
+    D = 8192,
+    I = 28672,
+    L = 80,
+    kv = 1024;
   const layerMatrices = 2 * D * D + 2 * D * kv + 3 * D * I;
   const bytes = ((V * D + L * layerMatrices) / 32) * 18 + ((V * D) / 256) * 210 + (2 * L + 1) * D * 4;
   assert.equal(weightBytes(denseShapes(c), FORMATS.q4_0).total, bytes);
@@ -46,7 +53,10 @@ test('format names: q8 and q4 mean Q8_0 and Q4_0, unknown ones say what is accep
   assert.equal(parseFormat('f16').id, 'fp16');
   assert.equal(parseFormat('q4').round, 32);
   assert.equal(parseFormat('q4_k').round, 256);
-  assert.throws(() => parseFormat('q3'), (e: Error) => e instanceof FormatError && /unknown format "q3": use one of/.test(e.message));
+  assert.throws(
+    () => parseFormat('q3'),
+    (e: Error) => e instanceof FormatError && /unknown format "q3": use one of/.test(e.message),
+  );
 });
 
 test('KV cache is 2·layers·kvHeads·headDim·ctx·batch·bytes per element', () => {
@@ -85,7 +95,8 @@ test('split keeps whole layers in order, the embedding first and the head last',
 
 test('a tied head is free beside the embedding and a copy on another GPU (OPT-1.3b)', () => {
   const c = published('opt-1.3b');
-  const V = 50272, D = 2048;
+  const V = 50272,
+    D = 2048;
   const weights = weightBytes(denseShapes(c), FORMATS.fp16);
   const input = { config: c, weights, kvPerLayer: kvBytesPerLayer(c, 2048, 1), work: workingSet(c, 2048, 1) };
   const one = splitAcrossDevices(input, { gpus: [{ name: 'big', freeBytes: 24 * GiB, totalBytes: 24 * GiB }], ramFreeBytes: 0 });
@@ -97,7 +108,8 @@ test('a tied head is free beside the embedding and a copy on another GPU (OPT-1.
 
 test('the slicing job needs two fp32 layers, calibration activations and three D×D float64 matrices', () => {
   const c = published('llama-2-7b-hf');
-  const D = 4096, I = 11008;
+  const D = 4096,
+    I = 11008;
   const r = slicingJobRam(c, { nsamples: 128, seqlen: 2048 });
   const layer = 4 * D * D + 3 * D * I + 2 * D;
   assert.equal(r.layerWeights, 2 * layer * 4);

@@ -26,8 +26,12 @@ test('dense parameter counts reproduce every known count in the configs README',
 });
 
 test('qwen2 counts q/k/v biases but no o bias (Qwen2-7B by hand)', () => {
-  const V = 152064, D = 3584, I = 18944, L = 28, kv = 4 * 128;
-  const layer = (D * D + D) + 2 * (D * kv + kv) + D * D + 3 * D * I + 2 * D; // q+bias, k/v+bias, o, SwiGLU, 2 RMSNorms
+  const V = 152064,
+    D = 3584,
+    I = 18944,
+    L = 28,
+    kv = 4 * 128;
+  const layer = D * D + D + 2 * (D * kv + kv) + D * D + 3 * D * I + 2 * D; // q+bias, k/v+bias, o, SwiGLU, 2 RMSNorms
   const total = V * D + L * layer + D + V * D; // embedding, layers, final norm, untied head
   assert.equal(total, 7_615_616_512);
   assert.equal(denseParams(published('qwen2-7b')), total);
@@ -45,7 +49,12 @@ test('dense counts equal the tensors stored in the shared tiny models', async ()
 
 test('LLaMA-2-70B sliced 25% keeps d = 6144 and counts its shortcut matrices', () => {
   const c = published('llama-2-70b-hf');
-  const D = 8192, V = 32000, I = 28672, L = 80, q = 64 * 128, kv = 8 * 128;
+  const D = 8192,
+    V = 32000,
+    I = 28672,
+    L = 80,
+    q = 64 * 128,
+    kv = 8 * 128;
   const d = 0.75 * D;
   assert.equal(d, 6144);
   assert.equal(slicedDim(D, 0.25), d);
@@ -64,7 +73,11 @@ test('LLaMA-2-70B sliced 25% keeps d = 6144 and counts its shortcut matrices', (
 
 test('phi-2 has one shortcut per layer (parallel attention and MLP)', () => {
   const c = published('phi-2');
-  const D = 2560, d = 1920, I = 10240, V = 51200, L = 32;
+  const D = 2560,
+    d = 1920,
+    I = 10240,
+    V = 51200,
+    L = 32;
   const shapes = slicedShapes(c, { ratio: 0.25 });
   assert.equal(shapes.d, d);
   assert.equal(shapes.layers.flat().filter((s) => s.role === 'shortcut').length, L);
@@ -78,7 +91,11 @@ test('phi-2 has one shortcut per layer (parallel attention and MLP)', () => {
 
 test('OPT counts a tied head once and positions with offset 2; its slice keeps the tied table once, with two D-row factors', () => {
   const c = published('opt-125m');
-  const V = 50272, D = 768, I = 3072, L = 12, P = 2048 + 2;
+  const V = 50272,
+    D = 768,
+    I = 3072,
+    L = 12,
+    P = 2048 + 2;
   const layer = 4 * (D * D + D) + (D * I + I) + (I * D + D) + 2 * 2 * D; // q/k/v/o with biases, fc1, fc2, two LayerNorms
   assert.equal(V * D + P * D + L * layer + 2 * D, 125_239_296); // no head term: tied
   assert.equal(denseParams(c), 125_239_296);
@@ -86,7 +103,14 @@ test('OPT counts a tied head once and positions with offset 2; its slice keeps t
   const d = 576;
   assert.equal(s.d, d);
   // The embedding is E (V×D, as the model stores it) times a D×d factor; the positions are rotated and sliced.
-  assert.deepEqual(s.embedding.map((t) => [t.name, t.rows, t.rowLength]), [['embed_tokens', V, D], ['embed_projection', D, d], ['embed_positions', P, d]]);
+  assert.deepEqual(
+    s.embedding.map((t) => [t.name, t.rows, t.rowLength]),
+    [
+      ['embed_tokens', V, D],
+      ['embed_projection', D, d],
+      ['embed_positions', P, d],
+    ],
+  );
   // The head reads the same E: only its D×D factor (unsliced head) and the final LayerNorm's shift (D) are stored.
   assert.equal(countParams(s).head, D * D + D);
   assert.ok(s.tiedHead);
@@ -102,14 +126,24 @@ test('d rounds down to the multiple the export format needs', () => {
 });
 
 test('impossible ratios are one-line PlanInputErrors', () => {
-  assert.throws(() => slicedDim(4096, 1), (e: Error) => e instanceof PlanInputError && /outside \[0, 1\)/.test(e.message));
-  assert.throws(() => slicedDim(256, 0.01, 256), (e: Error) => e instanceof PlanInputError && /leaves nothing/.test(e.message));
+  assert.throws(
+    () => slicedDim(4096, 1),
+    (e: Error) => e instanceof PlanInputError && /outside \[0, 1\)/.test(e.message),
+  );
+  assert.throws(
+    () => slicedDim(256, 0.01, 256),
+    (e: Error) => e instanceof PlanInputError && /leaves nothing/.test(e.message),
+  );
   assert.throws(() => slicedDim(4096, -0.1), PlanInputError);
 });
 
 test('uniform rotation drops the shortcuts and slices the head', () => {
   const c = published('llama-2-7b-hf');
-  const D = 4096, d = 3072, V = 32000, I = 11008, L = 32;
+  const D = 4096,
+    d = 3072,
+    V = 32000,
+    I = 11008,
+    L = 32;
   const s = slicedShapes(c, { ratio: 0.25, rotation: 'uniform' });
   const layer = 4 * d * D + 3 * d * I + 2 * d; // q/k/v/o, SwiGLU, two RMSNorm weights of width d
   assert.equal(countParams(s).shortcuts, 0);

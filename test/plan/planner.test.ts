@@ -15,7 +15,10 @@ const q8 = (weights: number) => (weights / 32) * 34; // Q8_0: 34 bytes per 32 we
 
 test('LLaMA-2-70B in 4-bit at 4k context fits two 24 GB GPUs without slicing', () => {
   const c = published('llama-2-70b-hf');
-  const D = 8192, I = 28672, V = 32000, L = 80;
+  const D = 8192,
+    I = 28672,
+    V = 32000,
+    L = 80;
   const C = 24 * GiB;
   const fixed = RUNTIME + act(D, I, 64, 4096);
   const kv = 2 * 8 * 128 * 4096 * 2; // per layer, fp16
@@ -30,7 +33,13 @@ test('LLaMA-2-70B in 4-bit at 4k context fits two 24 GB GPUs without slicing', (
   const p = plan(c, parseGpuList('24,24'), { format: 'q4', ctx: 4096, batch: 1 });
   assert.equal(p.fits, true);
   assert.equal(p.ratio, 0); // dense Q4_0 is ~36 GiB: no slicing is needed
-  assert.deepEqual(p.estimate.devices.map((u) => u.layers), [[0, onFirst - 1], [onFirst, L - 1]]);
+  assert.deepEqual(
+    p.estimate.devices.map((u) => u.layers),
+    [
+      [0, onFirst - 1],
+      [onFirst, L - 1],
+    ],
+  );
   assert.equal(p.estimate.devices[0].usedBytes, fixed + emb + onFirst * layer);
   assert.equal(p.estimate.devices[1].usedBytes, second);
   assert.match(formatPlan(p), /^Fits without slicing \(Q4_0/);
@@ -38,7 +47,10 @@ test('LLaMA-2-70B in 4-bit at 4k context fits two 24 GB GPUs without slicing', (
 
 test('LLaMA-2-70B in 4-bit at 4k context on two 16 GB GPUs needs 31% (d = 5632)', () => {
   const c = published('llama-2-70b-hf');
-  const D = 8192, I = 28672, V = 32000, L = 80;
+  const D = 8192,
+    I = 28672,
+    V = 32000,
+    L = 80;
   const C = 16 * GiB;
   const fixed = RUNTIME + act(D, I, 64, 4096);
   const kv = 2 * 8 * 128 * 4096 * 2;
@@ -64,12 +76,14 @@ test('LLaMA-2-70B in 4-bit at 4k context on two 16 GB GPUs needs 31% (d = 5632)'
 
 test('LLaMA-2-7B in Q8_0 at 2k context on one 8 GB GPU needs 18% (d = 3328)', () => {
   const c = published('llama-2-7b-hf');
-  const D = 4096, I = 11008, V = 32000, L = 32;
+  const D = 4096,
+    I = 11008,
+    V = 32000,
+    L = 32;
   const kv = L * (2 * 32 * 128 * 2048 * 2); // MHA: 32 KV heads, 1 GiB
   const fixed = RUNTIME + act(D, I, 32, 2048) + 4 * 512 * V;
   const perD = 3 * D + D + 3 * I; // q/k/v and gate/up read d; o (4096 inputs) and down (I inputs) write d
-  const total = (d: number) =>
-    fixed + kv + q8(V * d) + (L - 1) * q8(d * perD + 2 * d * d) + q8(d * (perD - I) + D * I + d * d + d * D) + q8(V * D);
+  const total = (d: number) => fixed + kv + q8(V * d) + (L - 1) * q8(d * perD + 2 * d * d) + q8(d * (perD - I) + D * I + d * d + d * D) + q8(V * D);
   // 18%: floor(0.82·4096 = 3358.7) → 3328 (multiple of 32); 17%: floor(0.83·4096 = 3399.7) → 3392.
   assert.ok(total(3328) <= 8 * GiB);
   assert.ok(total(3392) > 8 * GiB);
@@ -77,12 +91,19 @@ test('LLaMA-2-7B in Q8_0 at 2k context on one 8 GB GPU needs 18% (d = 3328)', ()
   assert.equal(p.ratio, 0.18);
   assert.equal(p.d, 3328);
   assert.equal(p.estimate.totalBytes, total(3328));
-  assert.deepEqual(p.warnings.filter((w) => /cliff|does not fit/.test(w)), []);
+  assert.deepEqual(
+    p.warnings.filter((w) => /cliff|does not fit/.test(w)),
+    [],
+  );
 });
 
 test('nothing fits LLaMA-2-7B in fp16 at 4k on 8 GB: the planner says why and what would', () => {
   const c = published('llama-2-7b-hf');
-  const D = 4096, I = 11008, V = 32000, L = 32, d = 2048;
+  const D = 4096,
+    I = 11008,
+    V = 32000,
+    L = 32,
+    d = 2048;
   const perD = 3 * D + D + 3 * I;
   const params = V * d + (L - 1) * (d * perD + 2 * d * d) + (d * (perD - I) + D * I + d * d + d * D) + V * D;
   const at50 = 2 * params + 2 * GiB + RUNTIME + act(D, I, 32, 4096) + 4 * 512 * V; // fp16, KV cache 2 GiB
@@ -144,7 +165,13 @@ test('the slice keeps the dense KV cache; explain shows the arithmetic', () => {
 test('K-quants round d to 256, Q8_0 and Q4_0 to 32', () => {
   const c = published('llama-2-7b-hf');
   const hw = parseGpuList('4');
-  for (const [format, round] of [['q4_k', 256], ['q6_k', 256], ['q8', 32], ['q4', 32], ['fp16', 8]] as const) {
+  for (const [format, round] of [
+    ['q4_k', 256],
+    ['q6_k', 256],
+    ['q8', 32],
+    ['q4', 32],
+    ['fp16', 8],
+  ] as const) {
     const e = estimate(c, hw, 0.25, { format });
     assert.equal(e.d % round, 0, format);
     assert.equal(e.d, Math.floor(3072 / round) * round, format);
@@ -171,9 +198,18 @@ test('readPlanConfig takes a folder or a bare config.json and fails in one line'
 
 test('parseGpuList reads sizes in GB (GiB, as cards are sold) and rejects junk', () => {
   const hw = parseGpuList('24, 7.5');
-  assert.deepEqual(hw.gpus.map((g) => g.freeBytes), [24 * GiB, 7.5 * GiB]);
+  assert.deepEqual(
+    hw.gpus.map((g) => g.freeBytes),
+    [24 * GiB, 7.5 * GiB],
+  );
   assert.equal(hw.gpus[0].name, 'GPU 0 (24 GiB)');
-  assert.throws(() => parseGpuList('24,,24'), (e: Error) => e instanceof PlanInputError && /e\.g\. 24,24/.test(e.message));
-  assert.throws(() => parseGpuList('24,big'), (e: Error) => e instanceof PlanInputError && /"big" is not a GPU size/.test(e.message));
+  assert.throws(
+    () => parseGpuList('24,,24'),
+    (e: Error) => e instanceof PlanInputError && /e\.g\. 24,24/.test(e.message),
+  );
+  assert.throws(
+    () => parseGpuList('24,big'),
+    (e: Error) => e instanceof PlanInputError && /"big" is not a GPU size/.test(e.message),
+  );
   assert.throws(() => parseGpuList('-8'), PlanInputError);
 });

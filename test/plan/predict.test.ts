@@ -46,7 +46,7 @@ for (const [file, cores] of RUNS) {
   });
 }
 
-test('the predicted 70B-shape layer on the H100 (WebGPU) matches issue #11\'s measurement within 25 % (132.7 s: signals 31, pca 65, rotate 36.5; peak RSS 25.5 GB)', () => {
+test("the predicted 70B-shape layer on the H100 (WebGPU) matches issue #11's measurement within 25 % (132.7 s: signals 31, pca 65, rotate 36.5; peak RSS 25.5 GB)", () => {
   const p = predictSlice(config('llama-2-70b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16, deviceBudgetBytes: 40 * 2 ** 30, ramBudgetBytes: 48 * 2 ** 30 });
   within('signals + pca + rotate', p.perLayer.signals + p.perLayer.pca + p.perLayer.rotate, 132.5);
   within('peak RSS', p.peakRamBytes, 25.5e9);
@@ -69,7 +69,11 @@ test('disk: the output is the sliced parameters in float32; activations past the
 });
 
 test('a tiny model is predicted at its measured per-call overheads, not extrapolated to nothing (bench/results/pipeline-tiny-config-cpu-here.json within 25 %)', () => {
-  const r = JSON.parse(readFileSync(join(root, 'bench/results/pipeline-tiny-config-cpu-here.json'), 'utf8')) as { nsamples: number; seqlen: number; phases: { phase: string; seconds: number; result: { meanSecondsPerLayer?: { signals: number; pca: number; rotate: number } } }[] };
+  const r = JSON.parse(readFileSync(join(root, 'bench/results/pipeline-tiny-config-cpu-here.json'), 'utf8')) as {
+    nsamples: number;
+    seqlen: number;
+    phases: { phase: string; seconds: number; result: { meanSecondsPerLayer?: { signals: number; pca: number; rotate: number } } }[];
+  };
   const tiny = { ...JSON.parse(readFileSync(join(sharedModel('tiny-llama'), 'config.json'), 'utf8')), num_hidden_layers: 2 };
   const p = predictSlice(parseConfig(tiny), { ratio: 0.25, nsamples: r.nsamples, seqlen: r.seqlen, ep: 'cpu', cores: 2 });
   const slice = r.phases.find((x) => x.phase === 'slice')!;
@@ -78,8 +82,10 @@ test('a tiny model is predicted at its measured per-call overheads, not extrapol
   within('whole slice', p.totalSeconds, slice.seconds, 0.5);
 });
 
-test('the predicted 7B slice on the H100 (WebGPU) matches the 7B pipeline\'s slice phase within 25 %: per layer, whole job, peak RSS and output bytes (bench/results/pipeline-llama2-7b-h100.json)', () => {
-  const r = JSON.parse(readFileSync(join(root, 'bench/results/pipeline-llama2-7b-h100.json'), 'utf8')) as { phases: { phase: string; seconds: number; peakRssBytes: number; outputs: Record<string, number>; result: { meanSecondsPerLayer?: { signals: number; pca: number; rotate: number } } }[] };
+test("the predicted 7B slice on the H100 (WebGPU) matches the 7B pipeline's slice phase within 25 %: per layer, whole job, peak RSS and output bytes (bench/results/pipeline-llama2-7b-h100.json)", () => {
+  const r = JSON.parse(readFileSync(join(root, 'bench/results/pipeline-llama2-7b-h100.json'), 'utf8')) as {
+    phases: { phase: string; seconds: number; peakRssBytes: number; outputs: Record<string, number>; result: { meanSecondsPerLayer?: { signals: number; pca: number; rotate: number } } }[];
+  };
   const slice = r.phases.find((p) => p.phase === 'slice')!;
   const m = slice.result.meanSecondsPerLayer!;
   const p = predictSlice(config('llama-2-7b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16, outputBytesPerWeight: 2 });

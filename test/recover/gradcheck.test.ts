@@ -17,19 +17,39 @@ const ok = async (what: string, e: Promise<number>) => {
 
 test('elementwise add/sub/mul/div backward, with broadcasting, matches central differences', async () => {
   for (const f of [op.add, op.sub, op.mul, op.div]) {
-    await ok(f.name, gradCheck({ a: { shape: [2, 3, 4] }, b: { shape: [3, 1], data: Float64Array.from(randn(3, 7), (v) => v + 2) } }, (t, v) => f(t, v.a, v.b)));
+    await ok(
+      f.name,
+      gradCheck({ a: { shape: [2, 3, 4] }, b: { shape: [3, 1], data: Float64Array.from(randn(3, 7), (v) => v + 2) } }, (t, v) => f(t, v.a, v.b)),
+    );
   }
 });
 
 test('scale, addScalar and every unary op backward match central differences', async () => {
-  await ok('scale', gradCheck({ a: { shape: [3, 4] } }, (t, v) => op.scale(t, v.a, -1.7)));
-  await ok('addScalar', gradCheck({ a: { shape: [3, 4] } }, (t, v) => op.addScalar(t, v.a, 0.3)));
+  await ok(
+    'scale',
+    gradCheck({ a: { shape: [3, 4] } }, (t, v) => op.scale(t, v.a, -1.7)),
+  );
+  await ok(
+    'addScalar',
+    gradCheck({ a: { shape: [3, 4] } }, (t, v) => op.addScalar(t, v.a, 0.3)),
+  );
   const positive = { shape: [3, 5], data: Float64Array.from(randn(15, 3), (x) => x + 1.5) };
-  for (const u of ['Exp', 'Sigmoid', 'Tanh', 'Neg'] as const) await ok(u, gradCheck({ a: { shape: [3, 5] } }, (t, v) => op.unary(t, u, v.a)));
-  for (const u of ['Log', 'Sqrt', 'Reciprocal'] as const) await ok(u, gradCheck({ a: positive }, (t, v) => op.unary(t, u, v.a)));
+  for (const u of ['Exp', 'Sigmoid', 'Tanh', 'Neg'] as const)
+    await ok(
+      u,
+      gradCheck({ a: { shape: [3, 5] } }, (t, v) => op.unary(t, u, v.a)),
+    );
+  for (const u of ['Log', 'Sqrt', 'Reciprocal'] as const)
+    await ok(
+      u,
+      gradCheck({ a: positive }, (t, v) => op.unary(t, u, v.a)),
+    );
   // Relu away from its kink (|x| ≥ 0.1), where the derivative exists.
   const offKink = { shape: [3, 5], data: Float64Array.from(randn(15, 4), (x) => (x >= 0 ? x + 0.1 : x - 0.1)) };
-  await ok('Relu', gradCheck({ a: offKink }, (t, v) => op.unary(t, 'Relu', v.a)));
+  await ok(
+    'Relu',
+    gradCheck({ a: offKink }, (t, v) => op.unary(t, 'Relu', v.a)),
+  );
 });
 
 test('Erf backward matches central differences of the float32 erf kernel (step 1e-3, error ≤ 1e-4)', async () => {
@@ -71,36 +91,79 @@ async function gradCheckErf(): Promise<number> {
 }
 
 test('matmul backward (2-D weight, batched, broadcast over a batch axis) matches central differences', async () => {
-  await ok('x·W', gradCheck({ a: { shape: [2, 3, 4] }, b: { shape: [4, 5] } }, (t, v) => op.matmul(t, v.a, v.b)));
-  await ok('batched', gradCheck({ a: { shape: [2, 3, 4] }, b: { shape: [2, 4, 2] } }, (t, v) => op.matmul(t, v.a, v.b)));
-  await ok('broadcast', gradCheck({ a: { shape: [2, 3, 2, 4] }, b: { shape: [2, 1, 4, 3] } }, (t, v) => op.matmul(t, v.a, v.b)));
+  await ok(
+    'x·W',
+    gradCheck({ a: { shape: [2, 3, 4] }, b: { shape: [4, 5] } }, (t, v) => op.matmul(t, v.a, v.b)),
+  );
+  await ok(
+    'batched',
+    gradCheck({ a: { shape: [2, 3, 4] }, b: { shape: [2, 4, 2] } }, (t, v) => op.matmul(t, v.a, v.b)),
+  );
+  await ok(
+    'broadcast',
+    gradCheck({ a: { shape: [2, 3, 2, 4] }, b: { shape: [2, 1, 4, 3] } }, (t, v) => op.matmul(t, v.a, v.b)),
+  );
 });
 
 test('reduceSum, reduceMean, softmax, reshape, transpose, slice and concat backward match central differences', async () => {
-  await ok('reduceSum', gradCheck({ a: { shape: [2, 3, 4] } }, (t, v) => op.reduceSum(t, v.a, [0, 2])));
-  await ok('reduceMean', gradCheck({ a: { shape: [2, 3, 4] } }, (t, v) => op.reduceMean(t, v.a, [-1])));
-  await ok('softmax', gradCheck({ a: { shape: [3, 6] } }, (t, v) => op.softmax(t, v.a)));
-  await ok('reshape', gradCheck({ a: { shape: [2, 6] } }, (t, v) => op.reshape(t, v.a, [3, 4])));
-  await ok('transpose', gradCheck({ a: { shape: [2, 3, 4] } }, (t, v) => op.transpose(t, v.a, [2, 0, 1])));
-  await ok('slice', gradCheck({ a: { shape: [2, 7] } }, (t, v) => op.slice(t, v.a, 1, 2, 5)));
-  await ok('concat', gradCheck({ a: { shape: [2, 3] }, b: { shape: [2, 2] } }, (t, v) => op.concat(t, [v.a, v.b], 1)));
+  await ok(
+    'reduceSum',
+    gradCheck({ a: { shape: [2, 3, 4] } }, (t, v) => op.reduceSum(t, v.a, [0, 2])),
+  );
+  await ok(
+    'reduceMean',
+    gradCheck({ a: { shape: [2, 3, 4] } }, (t, v) => op.reduceMean(t, v.a, [-1])),
+  );
+  await ok(
+    'softmax',
+    gradCheck({ a: { shape: [3, 6] } }, (t, v) => op.softmax(t, v.a)),
+  );
+  await ok(
+    'reshape',
+    gradCheck({ a: { shape: [2, 6] } }, (t, v) => op.reshape(t, v.a, [3, 4])),
+  );
+  await ok(
+    'transpose',
+    gradCheck({ a: { shape: [2, 3, 4] } }, (t, v) => op.transpose(t, v.a, [2, 0, 1])),
+  );
+  await ok(
+    'slice',
+    gradCheck({ a: { shape: [2, 7] } }, (t, v) => op.slice(t, v.a, 1, 2, 5)),
+  );
+  await ok(
+    'concat',
+    gradCheck({ a: { shape: [2, 3] }, b: { shape: [2, 2] } }, (t, v) => op.concat(t, [v.a, v.b], 1)),
+  );
 });
 
 test('weighted cross-entropy backward (padding rows weighted 0) matches central differences', async () => {
   const targets = new ort.Tensor('int32', Int32Array.from([3, 0, 5, 2]), [4]);
   await ok(
     'cross-entropy',
-    gradCheck({ logits: { shape: [4, 6], amp: 3 }, w: { shape: [4], data: Float64Array.from([0.25, 0, 0.25, 0.5]), trainable: false } }, (t, v) => {
-      const targ = t.g.input('targets', 'int32', [4]);
-      return op.reshape(t, op.weightedCrossEntropy(t, v.logits, targ, v.w), [1]);
-    }, { extraFeeds: { targets } }),
+    gradCheck(
+      { logits: { shape: [4, 6], amp: 3 }, w: { shape: [4], data: Float64Array.from([0.25, 0, 0.25, 0.5]), trainable: false } },
+      (t, v) => {
+        const targ = t.g.input('targets', 'int32', [4]);
+        return op.reshape(t, op.weightedCrossEntropy(t, v.logits, targ, v.w), [1]);
+      },
+      { extraFeeds: { targets } },
+    ),
   );
 });
 
 test('RMSNorm (divisor ≠ width, with and without weight) and LayerNorm backward match central differences', async () => {
-  await ok('rmsnorm', gradCheck({ x: { shape: [3, 6] } }, (t, v) => normalize(t, v.x, { kind: 'rmsnorm', eps: 1e-5, divisor: 8 })));
-  await ok('rmsnorm·w', gradCheck({ x: { shape: [3, 6] }, w: { shape: [6], trainable: false } }, (t, v) => normalize(t, v.x, { kind: 'rmsnorm', eps: 1e-5, divisor: 6, weight: v.w })));
-  await ok('layernorm', gradCheck({ x: { shape: [3, 6] }, w: { shape: [6], trainable: false }, b: { shape: [6], trainable: false } }, (t, v) => normalize(t, v.x, { kind: 'layernorm', eps: 1e-5, weight: v.w, bias: v.b })));
+  await ok(
+    'rmsnorm',
+    gradCheck({ x: { shape: [3, 6] } }, (t, v) => normalize(t, v.x, { kind: 'rmsnorm', eps: 1e-5, divisor: 8 })),
+  );
+  await ok(
+    'rmsnorm·w',
+    gradCheck({ x: { shape: [3, 6] }, w: { shape: [6], trainable: false } }, (t, v) => normalize(t, v.x, { kind: 'rmsnorm', eps: 1e-5, divisor: 6, weight: v.w })),
+  );
+  await ok(
+    'layernorm',
+    gradCheck({ x: { shape: [3, 6] }, w: { shape: [6], trainable: false }, b: { shape: [6], trainable: false } }, (t, v) => normalize(t, v.x, { kind: 'layernorm', eps: 1e-5, weight: v.w, bias: v.b })),
+  );
 });
 
 test('linear with LoRA: gradients of x, A and B (B non-zero) match central differences', async () => {
@@ -113,15 +176,25 @@ test('linear with LoRA: gradients of x, A and B (B non-zero) match central diffe
 });
 
 test('SiLU, ReLU and GELU (tanh) backward match central differences', async () => {
-  for (const a of ['silu', 'gelu_new'] as const) await ok(a, gradCheck({ x: { shape: [4, 5], amp: 3 } }, (t, v) => activate(t, v.x, a)));
+  for (const a of ['silu', 'gelu_new'] as const)
+    await ok(
+      a,
+      gradCheck({ x: { shape: [4, 5], amp: 3 } }, (t, v) => activate(t, v.x, a)),
+    );
   const offKink = Float64Array.from(randn(20, 5, 3), (x) => (x >= 0 ? x + 0.1 : x - 0.1));
-  await ok('relu', gradCheck({ x: { shape: [4, 5], data: offKink } }, (t, v) => activate(t, v.x, 'relu')));
+  await ok(
+    'relu',
+    gradCheck({ x: { shape: [4, 5], data: offKink } }, (t, v) => activate(t, v.x, 'relu')),
+  );
 });
 
 test('rotary embedding (full and partial rotary dims) backward matches central differences', async () => {
   for (const rot of [4, 2]) {
     const { cos, sin } = ropeTables(10000, rot, 0, 3);
-    await ok(`rope ${rot}/4`, gradCheck({ x: { shape: [2, 2, 3, 4] } }, (t, v) => rope(t, v.x, rot, t.constant('cos', [3, rot / 2], cos), t.constant('sin', [3, rot / 2], sin))));
+    await ok(
+      `rope ${rot}/4`,
+      gradCheck({ x: { shape: [2, 2, 3, 4] } }, (t, v) => rope(t, v.x, rot, t.constant('cos', [3, rot / 2], cos), t.constant('sin', [3, rot / 2], sin))),
+    );
   }
 });
 
@@ -132,7 +205,17 @@ test('causal attention with grouped KV heads, rotary and LoRA on q/v: backward m
   await ok(
     'attention',
     gradCheck(
-      { n: { shape: [B * S, D] }, ...lin(D, H * d), Wk: { shape: [D, Hkv * d], trainable: false }, Wv: { shape: [D, Hkv * d], trainable: false }, Wo: { shape: [H * d, D], trainable: false }, Aq: { shape: [2, D] }, Bq: { shape: [H * d, 2] }, Av: { shape: [2, D] }, Bv: { shape: [Hkv * d, 2] } },
+      {
+        n: { shape: [B * S, D] },
+        ...lin(D, H * d),
+        Wk: { shape: [D, Hkv * d], trainable: false },
+        Wv: { shape: [D, Hkv * d], trainable: false },
+        Wo: { shape: [H * d, D], trainable: false },
+        Aq: { shape: [2, D] },
+        Bq: { shape: [H * d, 2] },
+        Av: { shape: [2, D] },
+        Bv: { shape: [Hkv * d, 2] },
+      },
       (t, v) =>
         attention(
           t,

@@ -22,11 +22,7 @@ export interface CheckInput {
  * Builds f on a float64 tape with one graph input per entry of `inputs` (random unless given), and
  * returns the worst relative error ‖g_tape − g_fd‖∞ / ‖g_fd‖∞ over the trainable inputs.
  */
-export async function gradCheck(
-  inputs: Record<string, CheckInput>,
-  f: (t: Tape, v: Record<string, Val>) => Val,
-  opts: { seed?: number; maxCoords?: number; extraFeeds?: Record<string, ort.Tensor> } = {},
-): Promise<number> {
+export async function gradCheck(inputs: Record<string, CheckInput>, f: (t: Tape, v: Record<string, Val>) => Val, opts: { seed?: number; maxCoords?: number; extraFeeds?: Record<string, ort.Tensor> } = {}): Promise<number> {
   const t = new Tape('gradcheck', 'float64');
   const vals: Record<string, Val> = {};
   const data: Record<string, Float64Array> = {};

@@ -30,7 +30,7 @@ test('clipping scales all gradients together to the global norm limit and return
   assert.equal(small[0][0], Math.fround(0.3));
 });
 
-test('AdamW: decoupled weight decay, bias-corrected moments (first step moves by lr·sign(g)), second step by the moments\' ratio', () => {
+test("AdamW: decoupled weight decay, bias-corrected moments (first step moves by lr·sign(g)), second step by the moments' ratio", () => {
   const p = [Float32Array.of(1, -2)];
   const s = adamwState(p);
   adamwStep(p, [Float32Array.of(0.5, -4)], s, 0.1, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 });
@@ -57,7 +57,10 @@ test('data: corpus windows, Alpaca-style records right-padded with unscored posi
   const order = Array.from({ length: 10 }, (_, j) => exampleIndex(5, 42, j));
   assert.deepEqual([...order.slice(0, 5)].sort(), [0, 1, 2, 3, 4]);
   assert.deepEqual([...order.slice(5)].sort(), [0, 1, 2, 3, 4]);
-  assert.deepEqual(order, Array.from({ length: 10 }, (_, j) => exampleIndex(5, 42, j)));
+  assert.deepEqual(
+    order,
+    Array.from({ length: 10 }, (_, j) => exampleIndex(5, 42, j)),
+  );
   const mbs = stepBatches(records, 1, 3, 1, 2);
   const total = mbs.reduce((s, mb) => s + mb.weights.reduce((a, w) => a + w, 0), 0);
   assert.ok(Math.abs(total - 1) < 1e-6);

@@ -22,9 +22,29 @@ function sliceTiny(data: string): string {
 }
 
 /** A five-step in-process recovery with a checkpoint after every step. */
-const small = (model: string, out: string): RecoverOptions => ({ model, data: 'wikitext2', out, rank: 4, alpha: 10, steps: 5, lr: 1e-3, warmup: 0, decay: 'cosine', batch: 1, accum: 1, seqlen: 32, clip: 1, weightDecay: 0, seed: 1, checkpointEvery: 1 });
+const small = (model: string, out: string): RecoverOptions => ({
+  model,
+  data: 'wikitext2',
+  out,
+  rank: 4,
+  alpha: 10,
+  steps: 5,
+  lr: 1e-3,
+  warmup: 0,
+  decay: 'cosine',
+  batch: 1,
+  accum: 1,
+  seqlen: 32,
+  clip: 1,
+  weightDecay: 0,
+  seed: 1,
+  checkpointEvery: 1,
+});
 
-const filesOf = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.safetensors')).sort();
+const filesOf = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.safetensors'))
+    .sort();
 
 /** `use` with a fresh temp folder (data dir, outputs) removed after it, pass or fail. */
 async function inTempDir(prefix: string, use: (dir: string) => Promise<void>): Promise<void> {
@@ -78,10 +98,14 @@ test('recover killed with -9 mid-training resumes with the same command to byte-
   });
 });
 
-test('recover refuses a rank above a layer\'s width, too little data and a dense model, each in one line', async () => {
+test("recover refuses a rank above a layer's width, too little data and a dense model, each in one line", async () => {
   await inTempDir('ss-rft-bad-', async (data) => {
     const sliced = sliceTiny(data);
-    const one = (r: { code: number | null; err: string }) => r.err.trim().split('\n').filter((l) => l.startsWith('slice-studio:'));
+    const one = (r: { code: number | null; err: string }) =>
+      r.err
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('slice-studio:'));
     const rank = cli(data, 'recover', sliced, '--rank', '300', '--out', join(data, 'a'));
     assert.equal(rank.code, 1);
     assert.deepEqual(one(rank), ["slice-studio: rank 300 is larger than layer 0's q width (192 in × 256 out): use a rank ≤ 192"]);

@@ -70,7 +70,11 @@ async function float64Gradients(a: LoraAdapter[], mb: MicroBatch): Promise<{ A: 
   const feeds: Record<string, ort.Tensor> = {
     ids: new ort.Tensor('int32', mb.ids, [B, S]),
     targets: new ort.Tensor('int32', mb.targets, [B * S]),
-    weights: new ort.Tensor('float64', Float64Array.from(mb.weights, (w) => (w ? 1 / mb.tokens : 0)), [B * S]),
+    weights: new ort.Tensor(
+      'float64',
+      Float64Array.from(mb.weights, (w) => (w ? 1 / mb.tokens : 0)),
+      [B * S],
+    ),
   };
   for (const x of a) {
     feeds[adapterInput(x, 'A')] = new ort.Tensor('float64', Float64Array.from(x.A), [x.A.length / x.inF, x.inF]);
@@ -83,14 +87,21 @@ async function float64Gradients(a: LoraAdapter[], mb: MicroBatch): Promise<{ A: 
 
 /** The runtime's (inference path's) mean next-token NLL over the batch's target tokens: what the training loss must equal. */
 async function runtimeNll(src: Parameters<typeof forward>[0], seqs: { ids: Int32Array; targets: Int32Array }[]): Promise<{ mean: number; tokens: number }> {
-  const out = await withBlockRunner(src.arch, { ep: 'cpu' }, (runner) => forward(src, runner, seqs.map((q) => q.ids), { targets: seqs.map((q) => q.targets) }));
+  const out = await withBlockRunner(src.arch, { ep: 'cpu' }, (runner) =>
+    forward(
+      src,
+      runner,
+      seqs.map((q) => q.ids),
+      { targets: seqs.map((q) => q.targets) },
+    ),
+  );
   const nll = [...out.nll!].filter((v) => !Number.isNaN(v));
   return { mean: nll.reduce((t, v) => t + v, 0) / nll.length, tokens: nll.length };
 }
 
 const toRef = (a: LoraAdapter[]): RefAdapter[] => a.map((x) => ({ layer: x.layer, role: x.role, inF: x.inF, outF: x.outF, r: x.A.length / x.inF, A: Float64Array.from(x.A), B: Float64Array.from(x.B) }));
 
-test('the training graph\'s loss with B = 0 is the runtime\'s mean next-token NLL on the same windows', async () => {
+test("the training graph's loss with B = 0 is the runtime's mean next-token NLL on the same windows", async () => {
   const a = initAdapters(m.layers, { rank: 4, alpha: 8 }, tensorNames(m.config), 3);
   const { mb, seqs } = batch();
   const step = await TrainStep.create(m, a, { batch: B, seq: S, scale: SCALE });
@@ -157,7 +168,13 @@ test('one AdamW step on tiny-llama sliced 25 %: loss, gradients (per coordinate,
   const wd = 0.01;
   const params = a.flatMap((x) => [x.A, x.B]);
   const before = params.map((p) => Float32Array.from(p));
-  adamwStep(params, r.grads.flatMap((g) => [g.A, g.B]), adamwState(params), lr, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd });
+  adamwStep(
+    params,
+    r.grads.flatMap((g) => [g.A, g.B]),
+    adamwState(params),
+    lr,
+    { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd },
+  );
   picks.forEach(({ k, which, i }, n) => {
     if (Math.abs(fd[n]) < 1e-3 * scale) return; // Adam's first step is g/|g|: meaningless to compare where g ≈ 0
     const p0 = before[2 * k + (which === 'A' ? 0 : 1)][i];
@@ -167,7 +184,7 @@ test('one AdamW step on tiny-llama sliced 25 %: loss, gradients (per coordinate,
   });
 });
 
-test('the training graph\'s loss equals the runtime\'s NLL for OPT (learned positions, biases, ReLU) and Phi (parallel block, partial rotary, GELU) slices too', async () => {
+test("the training graph's loss equals the runtime's NLL for OPT (learned positions, biases, ReLU) and Phi (parallel block, partial rotary, GELU) slices too", async () => {
   for (const name of ['tiny-opt', 'tiny-phi']) {
     const out = join(dir, name);
     await sliceModel(quietContext(), { model: sharedModel(name), ratio: 0.25, cal: 'wikitext2', nsamples: 8, seqlen: 64, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep: 'cpu', resume: false, dtype: 'float32' });
@@ -180,6 +197,9 @@ test('the training graph\'s loss equals the runtime\'s NLL for OPT (learned posi
     await step.dispose();
     const { mean } = await runtimeNll(s, seqs);
     assert.ok(Math.abs(loss - mean) / mean < 1e-6, `${name}: graph ${loss} vs runtime ${mean}`);
-    assert.ok(grads.some((g) => g.B.some((v) => v !== 0)), `${name}: no gradient reached B`);
+    assert.ok(
+      grads.some((g) => g.B.some((v) => v !== 0)),
+      `${name}: no gradient reached B`,
+    );
   }
 });

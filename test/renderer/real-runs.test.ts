@@ -52,7 +52,10 @@ test("run-facts: a slice shows its own evaluation's perplexity and accuracy besi
 
 test('run-facts: kept variance is one mean per layer in layer order (embeddings first), each a fraction', () => {
   const s = f(R.ids.slice);
-  assert.deepEqual(s.keptVariance.map((k) => k.layer), [-1, 0, 1, 2, 3]);
+  assert.deepEqual(
+    s.keptVariance.map((k) => k.layer),
+    [-1, 0, 1, 2, 3],
+  );
   for (const k of s.keptVariance) assert.ok(k.value > 0.5 && k.value <= 1, `layer ${k.layer}: ${k.value}`);
   const rows = detail(R.ids.slice).layers.filter((l) => l.layer === 0 && l.keptVariance !== null);
   assert.ok(rows.length >= 1);
@@ -120,7 +123,10 @@ test('compare-csv: float noise is cut, whole numbers stay exact, and text with c
 test('compare-charts: perplexity against ratio puts the dense baseline at 0 % and each slice at its ratio', () => {
   const runs = [f(R.ids.slice), f(R.ids.uniform)];
   const dense = densePoints(runs, [...facts.values()]);
-  assert.deepEqual(dense.map((d) => d.id), [Math.max(...R.all.filter((r) => r.settings['model'] === DENSE && r.kind !== 'slice' && facts.get(r.id)!.perplexity !== null).map((r) => r.id))]);
+  assert.deepEqual(
+    dense.map((d) => d.id),
+    [Math.max(...R.all.filter((r) => r.settings['model'] === DENSE && r.kind !== 'slice' && facts.get(r.id)!.perplexity !== null).map((r) => r.id))],
+  );
   const c = perplexityChart(runs, dense);
   assert.equal(c.type, 'scatter');
   assert.equal(c.data.datasets.length, 1); // one model: tiny-llama
@@ -136,12 +142,18 @@ test('compare-charts: accuracy bars per task in percent, a gap (null) where a ru
   const runs = [f(R.ids.slice), f(R.ids.uniform)];
   const c = accuracyChart(runs, ['piqa'], (t) => t.toUpperCase());
   assert.deepEqual(c.data.labels, ['PIQA']);
-  assert.deepEqual(c.data.datasets.map((d) => d.data), [[+(runs[0].tasks.piqa * 100).toFixed(2)], [null]]);
-  assert.deepEqual(c.data.datasets.map((d) => d.backgroundColor), [PALETTE[0], PALETTE[1]]);
+  assert.deepEqual(
+    c.data.datasets.map((d) => d.data),
+    [[+(runs[0].tasks.piqa * 100).toFixed(2)], [null]],
+  );
+  assert.deepEqual(
+    c.data.datasets.map((d) => d.backgroundColor),
+    [PALETTE[0], PALETTE[1]],
+  );
   assert.equal(c.data.datasets[0].label, `#${R.ids.slice} slice tiny-llama 25%`);
 });
 
-test("compare-charts: kept variance per layer, phases stacked, memory in MiB, each run in its table colour", () => {
+test('compare-charts: kept variance per layer, phases stacked, memory in MiB, each run in its table colour', () => {
   const runs = [f(denseId('ppl')), f(R.ids.slice)];
   const v = varianceChart(runs);
   assert.deepEqual(v.data.labels, ['emb', '1', '2', '3', '4']);
@@ -154,8 +166,14 @@ test("compare-charts: kept variance per layer, phases stacked, memory in MiB, ea
   assert.deepEqual(pca.data, [0, +phaseTotals(runs[1]).pca.toFixed(3)]);
   const m = memoryChart(runs);
   const withRss = runs.filter((r) => r.peakRss !== null);
-  assert.deepEqual(m.data.datasets[0].data, withRss.map((r) => +(r.peakRss! / 2 ** 20).toFixed(1)));
-  assert.deepEqual(m.data.datasets[0].backgroundColor, withRss.map((r) => PALETTE[runs.indexOf(r)]));
+  assert.deepEqual(
+    m.data.datasets[0].data,
+    withRss.map((r) => +(r.peakRss! / 2 ** 20).toFixed(1)),
+  );
+  assert.deepEqual(
+    m.data.datasets[0].backgroundColor,
+    withRss.map((r) => PALETTE[runs.indexOf(r)]),
+  );
 });
 
 test('rotation-quality: for a slice being exported, the per-layer and uniform slices of the same model and ratio with their perplexities', async () => {

@@ -62,7 +62,13 @@ test('upload can transpose and matmul multiplies [batch, seq, n] activations by 
 });
 
 // float16 bits of a few exactly representable values, for reading float16 host tensors back.
-const halfBits = new Map([[0x3c00, 1], [0x4000, 2], [0x3800, 0.5], [0xc000, -2], [0x0000, 0]]);
+const halfBits = new Map([
+  [0x3c00, 1],
+  [0x4000, 2],
+  [0x3800, 0.5],
+  [0xc000, -2],
+  [0x0000, 0],
+]);
 const fromHalf = (t: ort.Tensor) => Array.from(t.data as Uint16Array, (b) => halfBits.get(b) ?? NaN);
 
 test('float16 passes: uploads round to float16 (transposed when asked), downloads widen back, toHalf converts activations', async () => {

@@ -31,5 +31,8 @@ test('all windows on request; a window count and "all" together are refused in o
   const e = evalParams.check({ model, tasks: [], ppl: true, pplAllWindows: true }, 'eval params');
   assert.deepEqual([e.pplMaxWindows, e.pplAllWindows], [undefined, true]);
   assert.equal(verifyExportParams.check({ path: '/x', allWindows: true }, 'verify params').maxWindows, undefined);
-  assert.throws(() => pplParams.check({ model, allWindows: true, maxWindows: 8 }, 'ppl params'), (e: Error) => e instanceof PayloadError && /exclude each other/.test(e.message));
+  assert.throws(
+    () => pplParams.check({ model, allWindows: true, maxWindows: 8 }, 'ppl params'),
+    (e: Error) => e instanceof PayloadError && /exclude each other/.test(e.message),
+  );
 });

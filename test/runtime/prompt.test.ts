@@ -54,22 +54,23 @@ test("a model with a chat template gets it: Llama-2's [INST] around the prompt, 
   assert.equal(g.promptTokens, buildPrompt(src, tok, 'Tell me a story', { maxNewTokens: 4 }).ids.length);
 });
 
-for (const name of ['tiny-llama', 'tiny-stories']) test(`${name}: a prompt longer than the context is refused in one line, or keeps its last tokens when truncation is chosen`, async () => {
-  const src = await openModel(sharedModel(name));
-  const tok = await loadTokenizer(sharedModel(name));
-  const long = 'the cat sat on the mat. '.repeat(120);
-  const all = tok.encode(long);
-  assert.ok(all.length > 512, `${all.length} tokens`);
-  assert.throws(() => buildPrompt(src, tok, long, { maxNewTokens: 16 }), {
-    name: 'PromptError',
-    message: `prompt (${all.length} tokens) + new tokens (16) exceed the model's 512 positions: shorten the prompt, ask for fewer tokens, or truncate the prompt from the left`,
+for (const name of ['tiny-llama', 'tiny-stories'])
+  test(`${name}: a prompt longer than the context is refused in one line, or keeps its last tokens when truncation is chosen`, async () => {
+    const src = await openModel(sharedModel(name));
+    const tok = await loadTokenizer(sharedModel(name));
+    const long = 'the cat sat on the mat. '.repeat(120);
+    const all = tok.encode(long);
+    assert.ok(all.length > 512, `${all.length} tokens`);
+    assert.throws(() => buildPrompt(src, tok, long, { maxNewTokens: 16 }), {
+      name: 'PromptError',
+      message: `prompt (${all.length} tokens) + new tokens (16) exceed the model's 512 positions: shorten the prompt, ask for fewer tokens, or truncate the prompt from the left`,
+    });
+    const p = buildPrompt(src, tok, long, { maxNewTokens: 16, truncate: 'left' });
+    assert.equal(p.ids.length, 512 - 16);
+    assert.equal(p.truncated, all.length - (512 - 16));
+    // The start-of-text token stays where the tokenizer puts one (tiny-stories' does, tiny-llama's does not).
+    if (name === 'tiny-stories') assert.equal(all[0], tok.bosTokenId);
+    const keep = all[0] === tok.bosTokenId ? [all[0]] : [];
+    assert.deepEqual(p.ids, [...keep, ...all.slice(all.length - (512 - 16) + keep.length)]);
+    assert.match(p.note, new RegExp(`the first ${p.truncated} tokens dropped to fit 512 positions$`));
   });
-  const p = buildPrompt(src, tok, long, { maxNewTokens: 16, truncate: 'left' });
-  assert.equal(p.ids.length, 512 - 16);
-  assert.equal(p.truncated, all.length - (512 - 16));
-  // The start-of-text token stays where the tokenizer puts one (tiny-stories' does, tiny-llama's does not).
-  if (name === 'tiny-stories') assert.equal(all[0], tok.bosTokenId);
-  const keep = all[0] === tok.bosTokenId ? [all[0]] : [];
-  assert.deepEqual(p.ids, [...keep, ...all.slice(all.length - (512 - 16) + keep.length)]);
-  assert.match(p.note, new RegExp(`the first ${p.truncated} tokens dropped to fit 512 positions$`));
-});

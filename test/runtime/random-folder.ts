@@ -25,24 +25,64 @@ const L = 2;
 
 export const TINY_CONFIGS: Record<TinyFamily, Record<string, unknown>> = {
   llama: {
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: D, intermediate_size: F, num_attention_heads: H,
-    num_key_value_heads: 2, num_hidden_layers: L, vocab_size: V, max_position_embeddings: 64, rms_norm_eps: 1e-5,
-    rope_parameters: { rope_theta: 500, rope_type: 'default' }, hidden_act: 'silu', tie_word_embeddings: false,
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    hidden_size: D,
+    intermediate_size: F,
+    num_attention_heads: H,
+    num_key_value_heads: 2,
+    num_hidden_layers: L,
+    vocab_size: V,
+    max_position_embeddings: 64,
+    rms_norm_eps: 1e-5,
+    rope_parameters: { rope_theta: 500, rope_type: 'default' },
+    hidden_act: 'silu',
+    tie_word_embeddings: false,
   },
   qwen2: {
-    architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', hidden_size: D, intermediate_size: F, num_attention_heads: H,
-    num_key_value_heads: 1, num_hidden_layers: L, vocab_size: V, max_position_embeddings: 64, rms_norm_eps: 1e-6,
-    rope_theta: 10000, hidden_act: 'silu', tie_word_embeddings: true,
+    architectures: ['Qwen2ForCausalLM'],
+    model_type: 'qwen2',
+    hidden_size: D,
+    intermediate_size: F,
+    num_attention_heads: H,
+    num_key_value_heads: 1,
+    num_hidden_layers: L,
+    vocab_size: V,
+    max_position_embeddings: 64,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    hidden_act: 'silu',
+    tie_word_embeddings: true,
   },
   opt: {
-    architectures: ['OPTForCausalLM'], model_type: 'opt', hidden_size: D, ffn_dim: F, num_attention_heads: H,
-    num_hidden_layers: L, vocab_size: V, max_position_embeddings: 64, activation_function: 'relu', do_layer_norm_before: true,
-    word_embed_proj_dim: D, tie_word_embeddings: true,
+    architectures: ['OPTForCausalLM'],
+    model_type: 'opt',
+    hidden_size: D,
+    ffn_dim: F,
+    num_attention_heads: H,
+    num_hidden_layers: L,
+    vocab_size: V,
+    max_position_embeddings: 64,
+    activation_function: 'relu',
+    do_layer_norm_before: true,
+    word_embed_proj_dim: D,
+    tie_word_embeddings: true,
   },
   phi: {
-    architectures: ['PhiForCausalLM'], model_type: 'phi', hidden_size: D, intermediate_size: F, num_attention_heads: H,
-    num_key_value_heads: H, num_hidden_layers: L, vocab_size: V, max_position_embeddings: 64, layer_norm_eps: 1e-5,
-    partial_rotary_factor: 0.5, rope_theta: 10000, hidden_act: 'gelu_new', tie_word_embeddings: false,
+    architectures: ['PhiForCausalLM'],
+    model_type: 'phi',
+    hidden_size: D,
+    intermediate_size: F,
+    num_attention_heads: H,
+    num_key_value_heads: H,
+    num_hidden_layers: L,
+    vocab_size: V,
+    max_position_embeddings: 64,
+    layer_norm_eps: 1e-5,
+    partial_rotary_factor: 0.5,
+    rope_theta: 10000,
+    hidden_act: 'gelu_new',
+    tie_word_embeddings: false,
   },
 };
 
@@ -118,6 +158,9 @@ function tensorsOf(family: TinyFamily, seed: number): TensorToWrite[] {
 export async function writeRandomModel(family: TinyFamily, seed = 7, opts: { omit?: string; config?: Record<string, unknown> } = {}): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), `slice-tiny-${family}-`));
   writeFileSync(join(dir, 'config.json'), JSON.stringify(opts.config ?? TINY_CONFIGS[family]));
-  await writeSafetensors(join(dir, 'model.safetensors'), tensorsOf(family, seed).filter((t) => t.name !== opts.omit));
+  await writeSafetensors(
+    join(dir, 'model.safetensors'),
+    tensorsOf(family, seed).filter((t) => t.name !== opts.omit),
+  );
   return dir;
 }

@@ -52,7 +52,7 @@ export function causalAttentionRow(q: Vec[], k: Vec[], v: Vec[], i: number, H: n
       mx = Math.max(mx, sc[j]);
     }
     let z = 0;
-    for (let j = 0; j <= i; j++) z += (sc[j] = Math.exp(sc[j] - mx));
+    for (let j = 0; j <= i; j++) z += sc[j] = Math.exp(sc[j] - mx);
     for (let j = 0; j <= i; j++) for (let c = 0; c < d; c++) o[h * d + c] += (sc[j] / z) * v[j][kh * d + c];
   }
   return o;
@@ -139,7 +139,10 @@ export async function referenceLogits(src: ModelSource, ids: number[]): Promise<
       const at = attention(ns, w.block.attn);
       xs = xs.map((x, i) => add(matVec(x, w.block.shortcut), at[i], mlp(ns[i], w.block.mlp)));
     } else {
-      const at = attention(xs.map((x) => normRow(x, w.attn.norm)), w.attn);
+      const at = attention(
+        xs.map((x) => normRow(x, w.attn.norm)),
+        w.attn,
+      );
       xs = xs.map((x, i) => add(matVec(x, w.attn.shortcut), at[i]));
       xs = xs.map((x) => add(matVec(x, w.mlp.shortcut), mlp(normRow(x, w.mlp.norm), w.mlp)));
     }

@@ -35,12 +35,23 @@ class SlicedRandomSource implements ModelSource {
     const H = 4;
     const hd = 8;
     this.config = parseConfig({
-      model_type: parallel ? 'phi' : 'llama', hidden_size: D, intermediate_size: 40, num_attention_heads: H,
-      num_key_value_heads: parallel ? H : 2, num_hidden_layers: 2, vocab_size: 50, partial_rotary_factor: parallel ? 0.5 : 1,
+      model_type: parallel ? 'phi' : 'llama',
+      hidden_size: D,
+      intermediate_size: 40,
+      num_attention_heads: H,
+      num_key_value_heads: parallel ? H : 2,
+      num_hidden_layers: 2,
+      vocab_size: 50,
+      partial_rotary_factor: parallel ? 0.5 : 1,
     });
     this.arch = {
-      numHeads: H, numKvHeads: this.config.numKvHeads, headDim: hd, rope: { theta: 10000, rotaryDim: parallel ? 4 : 8 },
-      activation: parallel ? 'gelu_new' : 'silu', gatedMlp: !parallel, parallelBlocks: parallel,
+      numHeads: H,
+      numKvHeads: this.config.numKvHeads,
+      headDim: hd,
+      rope: { theta: 10000, rotaryDim: parallel ? 4 : 8 },
+      activation: parallel ? 'gelu_new' : 'silu',
+      gatedMlp: !parallel,
+      parallelBlocks: parallel,
     };
     // widths: embedding 24 → block widths shrinking and growing, as per-layer slicing produces
     this.#widths = parallel ? [24, 20, 28] : [24, 20, 18, 26, 22];

@@ -8,7 +8,9 @@ import type { ArchSpec } from '../../core/model/model-source';
 import type { Matrix, NormSpec } from '../../core/model/weights';
 import { untiedEmbedding, untiedHead } from '../../core/slicegpt/tied';
 
-const V = 50, D = 16, d = 12;
+const V = 50,
+  D = 16,
+  d = 12;
 const arch: ArchSpec = { numHeads: 2, numKvHeads: 2, headDim: 4, rope: null, activation: 'relu', gatedMlp: false, parallelBlocks: false };
 const norm: NormSpec = { kind: 'rmsnorm', eps: 1e-5, divisor: D };
 
@@ -20,7 +22,11 @@ function random(rows: number, cols: number, seed: number): Matrix {
 
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
-const MODES: [string, RunnerOptions][] = [['fed', {}], ['initializers', { weights: 'initializers' }], ['resident', { resident: 'always' }]];
+const MODES: [string, RunnerOptions][] = [
+  ['fed', {}],
+  ['initializers', { weights: 'initializers' }],
+  ['resident', { resident: 'always' }],
+];
 
 for (const [mode, opts] of MODES) {
   test(`tied embedding and head (${mode} weights) compute what the materialised E·P tables compute`, async () => {

@@ -16,8 +16,23 @@ import type { RunRow } from '../../core/store/types';
 
 /** The run a job that failed with `error` leaves in the store, as resumability sees it. */
 const failedRun = (out: string, error: string): RunRow => ({
-  id: 1, kind: 'slice', modelId: null, parentRunId: null, name: 'slice', status: 'failed', fingerprint: null, settings: { model, out },
-  result: null, error, createdAt: '', startedAt: null, finishedAt: null, ep: 'cpu', peakRss: null, ownerPid: null, ownerStart: null,
+  id: 1,
+  kind: 'slice',
+  modelId: null,
+  parentRunId: null,
+  name: 'slice',
+  status: 'failed',
+  fingerprint: null,
+  settings: { model, out },
+  result: null,
+  error,
+  createdAt: '',
+  startedAt: null,
+  finishedAt: null,
+  ep: 'cpu',
+  peakRss: null,
+  ownerPid: null,
+  ownerStart: null,
 });
 
 const model = modelPath('tiny-llama');
@@ -26,8 +41,21 @@ let calibration: Calibration;
 let ref: string;
 
 const opts = (out: string, extra: Partial<SliceOptions> = {}): SliceOptions => ({
-  model, ratio: 0.25, cal: 'wikitext2', nsamples: 4, seqlen: 128, sampling: 'first', seed: 0, round: 8, sliceHead: false,
-  out, ep: 'cpu', resume: false, calibration, batchSize: 2, ...extra,
+  model,
+  ratio: 0.25,
+  cal: 'wikitext2',
+  nsamples: 4,
+  seqlen: 128,
+  sampling: 'first',
+  seed: 0,
+  round: 8,
+  sliceHead: false,
+  out,
+  ep: 'cpu',
+  resume: false,
+  calibration,
+  batchSize: 2,
+  ...extra,
 });
 
 /** A context that cancels once the job reaches `layer` (two layers are checkpointed by then), and keeps logs. */
@@ -49,7 +77,13 @@ async function sliceUntilLayer(out: string, layer: number, extra: Partial<SliceO
   assert.ok(existsSync(join(out, '.checkpoint', 'state.json')), 'no checkpoint after cancel');
 }
 
-const shards = (folder: string) => new Map(readdirSync(folder).filter((f) => f.endsWith('.safetensors')).sort().map((f) => [f, readFileSync(join(folder, f))]));
+const shards = (folder: string) =>
+  new Map(
+    readdirSync(folder)
+      .filter((f) => f.endsWith('.safetensors'))
+      .sort()
+      .map((f) => [f, readFileSync(join(folder, f))]),
+  );
 
 function assertSameModel(out: string): void {
   const a = shards(ref);
@@ -81,7 +115,10 @@ test('a checkpoint whose activations file is gone (killed while the finished run
   const ctx = ctxFor();
   const r = await sliceModel(ctx, opts(out, { resume: true }));
   assert.equal(r.resumedAt, null, 'started from the first layer');
-  assert.ok(ctx.logs.some((l) => /^the checkpoint is incomplete \(its activations \(inputs-\d+\.f32\) are missing\): starting from the first layer$/.test(l)), ctx.logs.join('\n'));
+  assert.ok(
+    ctx.logs.some((l) => /^the checkpoint is incomplete \(its activations \(inputs-\d+\.f32\) are missing\): starting from the first layer$/.test(l)),
+    ctx.logs.join('\n'),
+  );
   assertSameModel(out);
 });
 
@@ -95,7 +132,10 @@ test('a truncated checkpoint rotation is detected the same way', async () => {
   const ctx = ctxFor();
   const r = await sliceModel(ctx, opts(out, { resume: true }));
   assert.equal(r.resumedAt, null);
-  assert.ok(ctx.logs.some((l) => l.includes('is truncated')), ctx.logs.join('\n'));
+  assert.ok(
+    ctx.logs.some((l) => l.includes('is truncated')),
+    ctx.logs.join('\n'),
+  );
   assertSameModel(out);
 });
 
@@ -143,7 +183,12 @@ test('a disk that fills while activations spill: one line naming the spill file 
     );
     assert.equal(err.name, 'DiskFullError', err.stack);
     // The resumed inputs: 2 windows × 128 tokens × 192 (the sliced width) × 4 bytes per chunk.
-    assert.match(err.message, new RegExp(`^disk full while writing calibration activations \\(over the RAM budget, they spill to disk\\) to ${scratch.replace(/[/.]/g, '\\$&')}/[\\w-]+\\.f32: it needs 192 KiB, [\\d.]+ KiB are free; the last complete checkpoint is kept: free some space and resume \\(--resume\\)$`));
+    assert.match(
+      err.message,
+      new RegExp(
+        `^disk full while writing calibration activations \\(over the RAM budget, they spill to disk\\) to ${scratch.replace(/[/.]/g, '\\$&')}/[\\w-]+\\.f32: it needs 192 KiB, [\\d.]+ KiB are free; the last complete checkpoint is kept: free some space and resume \\(--resume\\)$`,
+      ),
+    );
     assert.ok(!existsSync(scratch) || readdirSync(scratch).length === 0, 'spilled chunks left on the full disk');
     assert.equal(readFileSync(join(out, '.checkpoint', 'state.json'), 'utf8'), stateBefore);
     fs.free();

@@ -46,6 +46,11 @@ test('a GPU allocation failure inside a pass becomes one actionable DeviceMemory
     }),
     (e: Error) => e instanceof DeviceMemoryError && /attention pass/.test(e.message) && /--batch-size/.test(e.message) && !e.message.includes('\n'),
   );
-  await assert.rejects(guarded('MLP', async () => { throw new RangeError('shape mismatch'); }), RangeError);
+  await assert.rejects(
+    guarded('MLP', async () => {
+      throw new RangeError('shape mismatch');
+    }),
+    RangeError,
+  );
   assert.equal(await guarded('MLP', async () => 7), 7);
 });

@@ -17,7 +17,19 @@ export const modelPath = (name: string) => resolve(SHARED_MODELS, name);
 export const RANDOM_CONFIGS: Record<string, Record<string, unknown>> = {
   llama: { model_type: 'llama', hidden_size: 64, intermediate_size: 96, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, vocab_size: 128, rms_norm_eps: 1e-5, max_position_embeddings: 64, tie_word_embeddings: false },
   opt: { model_type: 'opt', hidden_size: 64, ffn_dim: 128, num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 128, max_position_embeddings: 64, activation_function: 'relu', do_layer_norm_before: true, tie_word_embeddings: true },
-  phi: { model_type: 'phi', hidden_size: 64, intermediate_size: 128, num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 128, layer_norm_eps: 1e-5, max_position_embeddings: 64, partial_rotary_factor: 0.5, hidden_act: 'gelu_new', tie_word_embeddings: false },
+  phi: {
+    model_type: 'phi',
+    hidden_size: 64,
+    intermediate_size: 128,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    vocab_size: 128,
+    layer_norm_eps: 1e-5,
+    max_position_embeddings: 64,
+    partial_rotary_factor: 0.5,
+    hidden_act: 'gelu_new',
+    tie_word_embeddings: false,
+  },
 };
 
 /** Deterministic pseudo-random token windows. */

@@ -16,6 +16,9 @@ for (const model of ['tiny-llama', 'tiny-opt', 'tiny-phi', 'tiny-stories']) {
       if (b.d === a.d) assert.equal(b.ppl, a.ppl, seen);
       else assert.ok(b.d < a.d && b.ppl > a.ppl, `ppl not rising: ${seen}`);
     }
-    assert.deepEqual(points.map((p) => p.d % 8), [0, 0, 0, 0, 0]);
+    assert.deepEqual(
+      points.map((p) => p.d % 8),
+      [0, 0, 0, 0, 0],
+    );
   });
 }

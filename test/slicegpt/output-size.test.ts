@@ -21,7 +21,10 @@ import { MODELS, modelPath } from './helpers';
 const RATIOS = [0.05, 0.1, 0.25, 0.5];
 /** Per-layer ratios whose slice is smaller, per model (the rest are refused): the shortcuts decide, not the embedding. */
 const PER_LAYER_SMALLER: Record<string, number[]> = { 'tiny-llama': [0.1, 0.25, 0.5], 'tiny-opt': [0.25, 0.5], 'tiny-phi': [0.05, 0.1, 0.25, 0.5], 'tiny-stories': [0.25, 0.5] };
-const safetensorsBytes = (folder: string) => readdirSync(folder).filter((f) => f.endsWith('.safetensors')).reduce((n, f) => n + statSync(join(folder, f)).size, 0);
+const safetensorsBytes = (folder: string) =>
+  readdirSync(folder)
+    .filter((f) => f.endsWith('.safetensors'))
+    .reduce((n, f) => n + statSync(join(folder, f)).size, 0);
 
 for (const name of MODELS) {
   test(`${name}: at ratios ${RATIOS.join(', ')} a uniform slice always, and a per-layer slice where its shortcuts allow, has smaller files than the dense model, in its dtype; the rest are refused with both sizes and the way out`, async () => {
@@ -35,14 +38,18 @@ for (const name of MODELS) {
         const predicted = predictSliceSize(folder, { ratio });
         const params = { model: folder, ratio, nsamples: 2, seqlen: 64, sampling: 'first', out: join(dir, 'x') };
         if (predicted.slicedBytes >= predicted.denseBytes) {
-          assert.throws(() => sliceParams.check(params, 'slice params'), (e: Error) => {
-            assert.ok(e instanceof PayloadError);
-            assert.match(e.message, /would write [\d.]+ MB of \w+ weights, more than the model's [\d.]+ MB \(.+\); a ratio of \d+ % or more makes it smaller/);
-            if (ratio > 0) assert.match(e.message, /as does rotation 'uniform' \/ --rotation uniform at this ratio \([\d.]+ MB, no shortcut matrices\)/);
-            assert.doesNotMatch(e.message, /tied/, 'a tied embedding no longer makes a slice larger');
-            assert.ok(!e.message.includes('\n'));
-            return true;
-          }, `${name} at ${ratio}`);
+          assert.throws(
+            () => sliceParams.check(params, 'slice params'),
+            (e: Error) => {
+              assert.ok(e instanceof PayloadError);
+              assert.match(e.message, /would write [\d.]+ MB of \w+ weights, more than the model's [\d.]+ MB \(.+\); a ratio of \d+ % or more makes it smaller/);
+              if (ratio > 0) assert.match(e.message, /as does rotation 'uniform' \/ --rotation uniform at this ratio \([\d.]+ MB, no shortcut matrices\)/);
+              assert.doesNotMatch(e.message, /tied/, 'a tied embedding no longer makes a slice larger');
+              assert.ok(!e.message.includes('\n'));
+              return true;
+            },
+            `${name} at ${ratio}`,
+          );
           assert.ok(ratio < predicted.smallerFrom!, `${name} ${ratio}: refused although ${predicted.smallerFrom} shrinks it`);
           continue;
         }
@@ -53,7 +60,16 @@ for (const name of MODELS) {
         written++;
         assert.ok(safetensorsBytes(out) < denseFiles, `${name} at ${ratio}: ${safetensorsBytes(out)} ≥ ${denseFiles} bytes`);
         assert.equal(weightBytes(out), predicted.slicedBytes, `${name} at ${ratio}: prediction`);
-        const layer = (await readSafetensorsHeader(join(out, readdirSync(out).filter((f) => f.endsWith('.safetensors')).sort()[1]))).tensors;
+        const layer = (
+          await readSafetensorsHeader(
+            join(
+              out,
+              readdirSync(out)
+                .filter((f) => f.endsWith('.safetensors'))
+                .sort()[1],
+            ),
+          )
+        ).tensors;
         const want = name === 'tiny-stories' ? 'F32' : 'F16';
         assert.deepEqual([...new Set(layer.map((t) => t.dtype))], [want], `${name}: weights and shortcuts in the source dtype`);
         rmSync(out, { recursive: true, force: true });

@@ -29,7 +29,7 @@ test('the tiny Phi-3 rotated by random orthogonal matrices (shortcuts included) 
 // A random model predicts WikiText-2 no better than chance (perplexity ≈ the 32,064-token vocabulary at every
 // ratio: measured 32,390 / 32,400 / 32,339 at 0.1 / 0.25 / 0.5), so "quality falls with the ratio" is measured
 // as the other thing perplexity tracks: how far the slice's logits move from the dense model's.
-test('slicing the tiny Phi-3: its logits move further from the dense model\'s as the ratio rises (0.1, 0.25, 0.5)', async (t) => {
+test("slicing the tiny Phi-3: its logits move further from the dense model's as the ratio rises (0.1, 0.25, 0.5)", async (t) => {
   const dense = await openModel(folder);
   const calibration = await loadCalibration(folder, { cal: 'wikitext2', nsamples: 8, seqlen: 128, sampling: 'first', seed: 0 });
   const windows = tokenWindows(dense.config.vocabSize, 2, 64, 5);
@@ -44,7 +44,11 @@ test('slicing the tiny Phi-3: its logits move further from the dense model\'s as
   });
   const seen = JSON.stringify(errs);
   t.diagnostic(`relative logit error vs dense: ${seen}`);
-  assert.deepEqual(errs.map((e) => e.d), [56, 48, 32], seen);
+  assert.deepEqual(
+    errs.map((e) => e.d),
+    [56, 48, 32],
+    seen,
+  );
   for (let i = 1; i < errs.length; i++) assert.ok(errs[i].err > errs[i - 1].err, `not rising: ${seen}`);
   assert.ok(errs[0].err > 0, seen);
 });

@@ -23,7 +23,10 @@ test('a 70B slice on a disk with 100 GiB free is refused: it names the bytes nee
 });
 
 test('a 70B slice with 16 GiB of RAM available is refused for memory; with enough of both it passes and returns the prediction', () => {
-  assert.throws(() => preflight(llama70b, base, { diskBytes: 2 ** 42, ramBytes: 16 * 2 ** 30 }), (e: unknown) => oneLine(e, /^not enough memory for this slice: it needs about [\d.]+ GiB of RAM and 16.0 GiB is available/));
+  assert.throws(
+    () => preflight(llama70b, base, { diskBytes: 2 ** 42, ramBytes: 16 * 2 ** 30 }),
+    (e: unknown) => oneLine(e, /^not enough memory for this slice: it needs about [\d.]+ GiB of RAM and 16.0 GiB is available/),
+  );
   const p = preflight(llama70b, base, { diskBytes: 2 ** 42, ramBytes: 2 ** 40 });
   assert.ok(p.disk.totalBytes > 200 * 2 ** 30 && p.peakRamBytes > 16 * 2 ** 30);
 });

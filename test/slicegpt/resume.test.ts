@@ -38,7 +38,12 @@ function run(out: string, resume: boolean, killAfter?: number): Promise<{ killed
 }
 
 function files(dir: string): Map<string, Buffer> {
-  return new Map(readdirSync(dir).filter((f) => !f.startsWith('.')).sort().map((f) => [f, readFileSync(join(dir, f))]));
+  return new Map(
+    readdirSync(dir)
+      .filter((f) => !f.startsWith('.'))
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f))]),
+  );
 }
 
 test('a slicing run SIGKILLed at random points and resumed each time writes a model bit-identical to an uninterrupted run', async () => {

@@ -12,11 +12,15 @@ test('tensors written as F32, F64 and F16 read back through SafetensorsModel', a
     const a = Float32Array.from({ length: 6 }, (_, i) => i * 0.1 - 0.2);
     const b = Float64Array.from([Math.PI, -1e-300, 1e300]);
     const c = Float32Array.from([1, -2.5, 65504, 1e-7, 0.1]);
-    await writeSafetensors(join(dir, 'model.safetensors'), [
-      { name: 'a', dtype: 'F32', shape: [2, 3], data: a },
-      { name: 'b', dtype: 'F64', shape: [3], data: b },
-      { name: 'c', dtype: 'F16', shape: [5], data: c },
-    ], { format: 'pt' });
+    await writeSafetensors(
+      join(dir, 'model.safetensors'),
+      [
+        { name: 'a', dtype: 'F32', shape: [2, 3], data: a },
+        { name: 'b', dtype: 'F64', shape: [3], data: b },
+        { name: 'c', dtype: 'F16', shape: [5], data: c },
+      ],
+      { format: 'pt' },
+    );
     assert.deepEqual(readdirSync(dir), ['model.safetensors'], 'no temporary file left');
     const { tensors, metadata } = await readSafetensorsHeader(join(dir, 'model.safetensors'));
     assert.equal(metadata.format, 'pt');

@@ -5,8 +5,14 @@ import { toSlicingConfig } from '../../core/slicegpt/slicing-config';
 import { SliceOptionsError } from '../../core/slicegpt/errors';
 
 test('d = floor((1 − ratio)·D) rounded down to a multiple of round', () => {
-  assert.deepEqual([0, 0.1, 0.2, 0.25, 0.3, 0.5].map((r) => slicedWidth(256, r)), [256, 224, 200, 192, 176, 128]);
-  assert.deepEqual([0.1, 0.2, 0.25, 0.3, 0.5].map((r) => slicedWidth(64, r)), [56, 48, 48, 40, 32]);
+  assert.deepEqual(
+    [0, 0.1, 0.2, 0.25, 0.3, 0.5].map((r) => slicedWidth(256, r)),
+    [256, 224, 200, 192, 176, 128],
+  );
+  assert.deepEqual(
+    [0.1, 0.2, 0.25, 0.3, 0.5].map((r) => slicedWidth(64, r)),
+    [56, 48, 48, 40, 32],
+  );
   assert.equal(slicedWidth(4096, 0.25), 3072);
   assert.equal(slicedWidth(4096, 0.3, 1), 2867);
   assert.equal(slicedWidth(1000, 0.3, 1), 700);
@@ -35,7 +41,19 @@ test('the head stays unsliced by default: the last block writes the full width',
 test('slicing_config.json carries the reference SlicingConfig fields', () => {
   const s = makeSchedule({ hiddenSize: 256, layers: 2, parallelBlocks: true, ratio: 0.5 });
   const c = toSlicingConfig(s, 1);
-  assert.deepEqual(Object.keys(c), ['hidden_size', 'layers_num', 'do_slice_head', 'parallel_blocks', 'embedding_dimensions', 'attention_input_dimensions', 'attention_output_dimensions', 'mlp_input_dimensions', 'mlp_output_dimensions', 'head_dimension', 'const_dimension']);
+  assert.deepEqual(Object.keys(c), [
+    'hidden_size',
+    'layers_num',
+    'do_slice_head',
+    'parallel_blocks',
+    'embedding_dimensions',
+    'attention_input_dimensions',
+    'attention_output_dimensions',
+    'mlp_input_dimensions',
+    'mlp_output_dimensions',
+    'head_dimension',
+    'const_dimension',
+  ]);
   assert.deepEqual(c.embedding_dimensions, { '0': 128 });
   assert.deepEqual(c.mlp_output_dimensions, { '0': 128, '1': 256 });
   assert.equal(c.head_dimension, 256);

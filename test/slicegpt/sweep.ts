@@ -18,7 +18,11 @@ export interface SweepPoint {
   ppl: number;
 }
 
-export async function sweep(name: string, ratios: number[], o: { nsamples: number; seqlen: number; evalWindows: number; engine?: 'host' | 'device'; passDtype?: 'f16' | 'f32'; batchSize?: number } = { nsamples: 8, seqlen: 256, evalWindows: 8 }): Promise<{ dense: number; points: SweepPoint[] }> {
+export async function sweep(
+  name: string,
+  ratios: number[],
+  o: { nsamples: number; seqlen: number; evalWindows: number; engine?: 'host' | 'device'; passDtype?: 'f16' | 'f32'; batchSize?: number } = { nsamples: 8, seqlen: 256, evalWindows: 8 },
+): Promise<{ dense: number; points: SweepPoint[] }> {
   const folder = modelPath(name);
   const dense = await openModel(folder);
   const ids = await testIds(folder, o.evalWindows);
@@ -31,7 +35,25 @@ export async function sweep(name: string, ratios: number[], o: { nsamples: numbe
       const points: SweepPoint[] = [];
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
-        const r = await sliceModel(quietContext(), { model: folder, ratio, cal: 'wikitext2', nsamples: o.nsamples, seqlen: o.seqlen, sampling: 'first', seed: 0, round: 8, sliceHead: false, out, ep: 'cpu', resume: false, calibration, dtype: 'float32', ...(o.engine ? { engine: o.engine } : {}), ...(o.passDtype ? { passDtype: o.passDtype } : {}), ...(o.batchSize ? { batchSize: o.batchSize } : {}) });
+        const r = await sliceModel(quietContext(), {
+          model: folder,
+          ratio,
+          cal: 'wikitext2',
+          nsamples: o.nsamples,
+          seqlen: o.seqlen,
+          sampling: 'first',
+          seed: 0,
+          round: 8,
+          sliceHead: false,
+          out,
+          ep: 'cpu',
+          resume: false,
+          calibration,
+          dtype: 'float32',
+          ...(o.engine ? { engine: o.engine } : {}),
+          ...(o.passDtype ? { passDtype: o.passDtype } : {}),
+          ...(o.batchSize ? { batchSize: o.batchSize } : {}),
+        });
         points.push({ ratio, d: r.d, ppl: await score(await openAnyModel(out), runner) });
       }
       return { dense: densePpl, points };

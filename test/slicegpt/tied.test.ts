@@ -59,7 +59,10 @@ for (const name of TIED) {
       const denseE = (await dense.embedding()).tokens;
       // The source's dtype is kept, so E reads back exactly as the dense model reads it.
       assert.deepEqual([e.tokens.rows, e.tokens.cols], [denseE.rows, D]);
-      assert.ok(e.tokens.data.every((v, i) => v === denseE.data[i]), 'E is the source table');
+      assert.ok(
+        e.tokens.data.every((v, i) => v === denseE.data[i]),
+        'E is the source table',
+      );
       const d = JSON.parse(readFileSync(join(out, 'slicing_config.json'), 'utf8')).const_dimension as number;
       assert.deepEqual([e.projection!.rows, e.projection!.cols], [D, d]);
       const h = await src.head();

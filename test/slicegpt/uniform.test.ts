@@ -62,15 +62,17 @@ test('uniform rotation of tiny-llama: perplexity rises monotonically over 0.1…
   const seen = JSON.stringify(points.map(({ ratio, d, ppl }) => ({ ratio, d, ppl })));
   assert.ok(points[0].ppl > dense, seen);
   for (let i = 1; i < points.length; i++) assert.ok(points[i].d < points[i - 1].d && points[i].ppl > points[i - 1].ppl, `not rising: ${seen}`);
-  assert.deepEqual(points.map((p) => p.d), [224, 200, 192, 176, 128]);
+  assert.deepEqual(
+    points.map((p) => p.d),
+    [224, 200, 192, 176, 128],
+  );
 
   const last = points[points.length - 1] as (typeof points)[number] & { tensors: { name: string; shape: number[] }[]; studio: Record<string, unknown> };
   const d = last.d;
   const sc = last.slicing as Record<string, unknown>;
   assert.equal(sc.do_slice_head, true);
   assert.equal(sc.head_dimension, d);
-  for (const k of ['attention_input_dimensions', 'attention_output_dimensions', 'mlp_input_dimensions', 'mlp_output_dimensions'])
-    assert.deepEqual(Object.values(sc[k] as Record<string, number>), [d, d, d, d], k);
+  for (const k of ['attention_input_dimensions', 'attention_output_dimensions', 'mlp_input_dimensions', 'mlp_output_dimensions']) assert.deepEqual(Object.values(sc[k] as Record<string, number>), [d, d, d, d], k);
   assert.ok(!last.tensors.some((t) => t.name.includes('shortcut')), 'no shortcut matrices');
   const head = last.tensors.find((t) => t.name === 'lm_head.weight')!;
   assert.deepEqual(head.shape, [4096, d]);
@@ -78,7 +80,10 @@ test('uniform rotation of tiny-llama: perplexity rises monotonically over 0.1…
 
   // Per-signal explained variance: embedding, 4 × (attention, mlp), each in (0, 1), falling with the ratio.
   const r = last.result;
-  assert.deepEqual(r.stats.map((s) => s.signal), ['embedding', 'attention', 'mlp', 'attention', 'mlp', 'attention', 'mlp', 'attention', 'mlp']);
+  assert.deepEqual(
+    r.stats.map((s) => s.signal),
+    ['embedding', 'attention', 'mlp', 'attention', 'mlp', 'attention', 'mlp', 'attention', 'mlp'],
+  );
   for (const s of r.stats) assert.ok(s.explainedVariance > 0.5 && s.explainedVariance < 1, JSON.stringify(s));
   for (let k = 0; k < r.stats.length; k++) assert.ok(points[0].result.stats[k].explainedVariance > r.stats[k].explainedVariance);
   // The uniform figure is the mean of the per-signal ones (C is a sum of unit-trace moments).

@@ -47,7 +47,13 @@ test('runs of a process killed with -9 become interrupted when the store is next
   assert.ok(running.finishedAt);
   assert.equal(reopened.getRun(dead.queued)!.status, 'interrupted');
   assert.equal(reopened.getRun(ours.id)!.status, 'running', 'this process is alive: its run stays running');
-  assert.deepEqual(reopened.listRuns({ status: 'interrupted' }).map((r) => r.id).sort(), [dead.running, dead.queued].sort());
+  assert.deepEqual(
+    reopened
+      .listRuns({ status: 'interrupted' })
+      .map((r) => r.id)
+      .sort(),
+    [dead.running, dead.queued].sort(),
+  );
   reopened.close();
   mine.close();
 });
@@ -58,7 +64,13 @@ test('a run whose PID was reused by another process (different start time) count
   // This very PID, but a process that started at another time (or before a reboot): not the owner.
   const reused = s.createRun({ kind: 'slice', name: 'pid reused', status: 'running', ownerPid: process.pid, ownerStart: 'another-boot/12345' });
   const gone = s.createRun({ kind: 'slice', name: 'pid gone', status: 'running', ownerPid: 2 ** 22 + 17, ownerStart: null });
-  assert.deepEqual(s.recoverInterrupted().map((r) => r.id).sort(), [reused.id, gone.id].sort());
+  assert.deepEqual(
+    s
+      .recoverInterrupted()
+      .map((r) => r.id)
+      .sort(),
+    [reused.id, gone.id].sort(),
+  );
   assert.equal(s.getRun(reused.id)!.status, 'interrupted');
   s.close();
 });
@@ -80,8 +92,14 @@ test('a version-2 database upgrades to owners and the interrupted status; its st
   const stuck = s.getRun(1)!;
   assert.equal(stuck.status, 'interrupted');
   assert.equal(stuck.ep, 'cpu');
-  assert.deepEqual(stuck.metrics.map((m) => m.value), [192]);
-  assert.deepEqual(stuck.phases.map((p) => p.phase), ['pca']);
+  assert.deepEqual(
+    stuck.metrics.map((m) => m.value),
+    [192],
+  );
+  assert.deepEqual(
+    stuck.phases.map((p) => p.phase),
+    ['pca'],
+  );
   assert.equal(s.getRun(2)!.parentRunId, 1);
   // Foreign keys still cascade after the rebuild.
   s.deleteRun(1);

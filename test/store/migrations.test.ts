@@ -43,11 +43,7 @@ test('a version-2 database upgrades with each perplexity given its protocol from
   const old = new Database(file);
   migrate(old, 2);
   const t = '2024-01-01T00:00:00.000Z';
-  const run = (kind: string, settings: object) =>
-    Number(
-      old.prepare("INSERT INTO runs (kind, name, status, settings_json, created_at) VALUES (?, 'r', 'done', ?, ?)").run(kind, JSON.stringify(settings), t)
-        .lastInsertRowid,
-    );
+  const run = (kind: string, settings: object) => Number(old.prepare("INSERT INTO runs (kind, name, status, settings_json, created_at) VALUES (?, 'r', 'done', ?, ?)").run(kind, JSON.stringify(settings), t).lastInsertRowid);
   const metric = (id: number, name: string, value: number) => old.prepare('INSERT INTO metrics (run_id, name, value) VALUES (?, ?, ?)').run(id, name, value);
   const ppl = run('ppl', { dataset: 'wikitext2' });
   metric(ppl, 'ppl', 201.7);
@@ -81,11 +77,7 @@ test('a version-4 database upgrades with verify and fingerprint runs given their
   migrate(old, 4);
   const t = '2024-01-01T00:00:00.000Z';
   const run = (kind: string, settings: object | string) =>
-    Number(
-      old
-        .prepare("INSERT INTO runs (kind, name, status, settings_json, created_at, owner_pid) VALUES (?, 'r', 'done', ?, ?, 7)")
-        .run(kind, typeof settings === 'string' ? settings : JSON.stringify(settings), t).lastInsertRowid,
-    );
+    Number(old.prepare("INSERT INTO runs (kind, name, status, settings_json, created_at, owner_pid) VALUES (?, 'r', 'done', ?, ?, 7)").run(kind, typeof settings === 'string' ? settings : JSON.stringify(settings), t).lastInsertRowid);
   const verify = run('export', { job: 'verify-export', path: '/e/onnx', maxWindows: 4 });
   const fingerprint = run('bench', { job: 'fingerprint', path: '/m', modelPath: '/m' });
   // Early runs did not name their job: told apart by their params.
@@ -124,9 +116,7 @@ test('a version-4 database upgrades with verify and fingerprint runs given their
   const raw = new Database(file, { readonly: true });
   assert.equal((raw.prepare('SELECT kind FROM runs WHERE id = ?').get(unreadable) as { kind: string }).kind, 'export');
   // The rebuilt table keeps its indexes.
-  const indexes = (
-    raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[]
-  ).map((i) => i.name);
+  const indexes = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[]).map((i) => i.name);
   assert.deepEqual(indexes, ['runs_fingerprint', 'runs_model', 'runs_parent', 'runs_status']);
   raw.close();
 });

@@ -55,8 +55,14 @@ test('inspections upsert their model by path; recent models come newest first', 
   assert.equal(again.model.id, first.model.id);
   assert.equal(again.model.firstSeen, first.model.firstSeen);
   assert.notEqual(again.model.lastSeen, first.model.firstSeen);
-  assert.deepEqual(s.recentModels(5).map((m) => m.name), ['tiny-llama', 'tiny-opt']);
-  assert.deepEqual(s.recentModels(1).map((m) => m.name), ['tiny-llama']);
+  assert.deepEqual(
+    s.recentModels(5).map((m) => m.name),
+    ['tiny-llama', 'tiny-opt'],
+  );
+  assert.deepEqual(
+    s.recentModels(1).map((m) => m.name),
+    ['tiny-llama'],
+  );
   assert.deepEqual(s.latestInspection(first.model.id), llama);
   s.close();
 });
@@ -96,18 +102,39 @@ test('a run goes queued → running → done with metrics, layer stats, artifact
   assert.equal(d.ep, 'cpu');
   assert.equal(d.peakRss, 1_000_000);
   assert.equal(d.parentRunId, dense.id);
-  assert.deepEqual(d.metrics.map((m) => [m.name, m.value, m.task, m.stderr]), [['ppl', 201.5, 'wikitext2', null], ['acc', 0.61, 'piqa', 0.011]]);
+  assert.deepEqual(
+    d.metrics.map((m) => [m.name, m.value, m.task, m.stderr]),
+    [
+      ['ppl', 201.5, 'wikitext2', null],
+      ['acc', 0.61, 'piqa', 0.011],
+    ],
+  );
   assert.equal(d.layers[0].eigenvalues!.length, 64);
   assert.equal(d.layers[0].eigenvalues![0], 99);
   assert.deepEqual(d.layers[0].dims, { in: 256, out: 192 });
   assert.equal(d.artifacts[0].format, 'safetensors');
-  assert.deepEqual(d.phases.map((p) => [p.phase, p.seconds]), [['calibrate', 1.25]]);
+  assert.deepEqual(
+    d.phases.map((p) => [p.phase, p.seconds]),
+    [['calibrate', 1.25]],
+  );
   assert.equal(s.findDoneRun(fp)?.id, run.id);
   assert.equal(s.renameRun(run.id, 'renamed').name, 'renamed');
-  assert.deepEqual(s.listRuns({ kind: 'slice' }).map((r) => r.id), [run.id]);
-  assert.deepEqual(s.listRuns({ parentRunId: dense.id }).map((r) => r.id), [run.id]);
-  assert.deepEqual(s.listRuns({ modelId: model.id }).map((r) => r.id), [run.id, dense.id]);
-  assert.deepEqual(s.listRuns({ status: 'queued' }).map((r) => r.id), [dense.id]);
+  assert.deepEqual(
+    s.listRuns({ kind: 'slice' }).map((r) => r.id),
+    [run.id],
+  );
+  assert.deepEqual(
+    s.listRuns({ parentRunId: dense.id }).map((r) => r.id),
+    [run.id],
+  );
+  assert.deepEqual(
+    s.listRuns({ modelId: model.id }).map((r) => r.id),
+    [run.id, dense.id],
+  );
+  assert.deepEqual(
+    s.listRuns({ status: 'queued' }).map((r) => r.id),
+    [dense.id],
+  );
   const failed = s.failRun(dense.id, 'out of memory');
   assert.equal(failed.status, 'failed');
   assert.equal(failed.error, 'out of memory');
@@ -136,14 +163,16 @@ test('deleting a run cascades to its rows and detaches runs derived from it', ()
   assert.equal(s.getRun(evalRun.id)!.parentRunId, null);
   s.close();
   const db = new Database(s.file, { readonly: true });
-  for (const t of ['metrics', 'layer_stats', 'artifacts', 'run_phases'])
-    assert.equal((db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n, 0, t);
+  for (const t of ['metrics', 'layer_stats', 'artifacts', 'run_phases']) assert.equal((db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n, 0, t);
   db.close();
 });
 
 test('bad references and values are one-line StoreErrors', () => {
   const s = Store.open(join(tmp(), 'db.sqlite'));
-  assert.throws(() => s.createRun({ kind: 'slice', parentRunId: 999 }), (e: Error) => e instanceof StoreError && /does not exist/.test(e.message));
+  assert.throws(
+    () => s.createRun({ kind: 'slice', parentRunId: 999 }),
+    (e: Error) => e instanceof StoreError && /does not exist/.test(e.message),
+  );
   assert.throws(() => s.addMetric(999, { name: 'x', value: 1 }), StoreError);
   assert.throws(() => s.updateRun(999, { name: 'x' }), /no run 999/);
   assert.throws(() => s.createRun({ kind: 'nope' as 'slice' }), /invalid kind or status/);

@@ -71,7 +71,14 @@ test('generate refuses --compare with one model, and a prompt over the context u
   const refused = cli(data, 'generate', dense, '--prompt', long, '--max-new-tokens', '4');
   assert.equal(refused.code, 1);
   assert.match(refused.err, /exceed the model's 512 positions: shorten the prompt, ask for fewer tokens, or truncate the prompt from the left$/m);
-  assert.equal(refused.err.trim().split('\n').filter((l) => !l.includes('%')).length, 1, refused.err);
+  assert.equal(
+    refused.err
+      .trim()
+      .split('\n')
+      .filter((l) => !l.includes('%')).length,
+    1,
+    refused.err,
+  );
   const cut = cliJson<JobJson>(data, 'generate', dense, '--prompt', long, '--max-new-tokens', '4', '--truncate', 'left');
   assert.equal(cut.result.promptTokens, 508);
   assert.ok(cut.result.truncated > 0);

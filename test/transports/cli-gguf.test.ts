@@ -25,26 +25,21 @@ function lastJson<T>(r: { code: number | null; out: string; err: string }): T {
 test('slice --rotation uniform, export --format gguf, verify-export: llama.cpp reproduces the app', () => {
   const sliced = join(data, 'stories-u25');
   const s = lastJson<{ status: string; runId: number; result: { d: number } }>(
-    cli(data, 'slice', join(models, 'tiny-stories'), '--ratio', '0.25', '--rotation', 'uniform', '--cal', 'wikitext2',
-      '--nsamples', '16', '--seqlen', '128', '--sampling', 'first', '--out', sliced, '--json'),
+    cli(data, 'slice', join(models, 'tiny-stories'), '--ratio', '0.25', '--rotation', 'uniform', '--cal', 'wikitext2', '--nsamples', '16', '--seqlen', '128', '--sampling', 'first', '--out', sliced, '--json'),
   );
   assert.equal(s.status, 'done');
   assert.equal(s.result.d, 48);
   assert.equal(storedRun(data, s.runId).settings.rotation, 'uniform');
 
   const gguf = join(data, 'stories-u25.gguf');
-  const e = lastJson<{ type?: string; status?: string; runId: number; result: { path: string; bytes: number; format: string } }>(
-    cli(data, 'export', sliced, '--format', 'gguf', '--dtype', 'f16', '--out', gguf, '--json'),
-  );
+  const e = lastJson<{ type?: string; status?: string; runId: number; result: { path: string; bytes: number; format: string } }>(cli(data, 'export', sliced, '--format', 'gguf', '--dtype', 'f16', '--out', gguf, '--json'));
   assert.equal(e.type ?? e.status, 'done');
   assert.equal(e.result.path, gguf);
   assert.ok(existsSync(gguf));
   const art = storedRun(data, e.runId).artifacts[0];
   assert.deepEqual([art.path, art.bytes, art.format], [gguf, e.result.bytes, 'gguf:f16']);
 
-  const v = lastJson<{ type?: string; status?: string; result: { comparison: { pplRelativeDifference: number; greedyIdentical: boolean }; export: { perplexity: { ppl: number } } } }>(
-    cli(data, 'verify-export', gguf, '--max-windows', '2', '--json'),
-  );
+  const v = lastJson<{ type?: string; status?: string; result: { comparison: { pplRelativeDifference: number; greedyIdentical: boolean }; export: { perplexity: { ppl: number } } } }>(cli(data, 'verify-export', gguf, '--max-windows', '2', '--json'));
   assert.equal(v.type ?? v.status, 'done');
   assert.ok(v.result.comparison.pplRelativeDifference < 0.005, `llama.cpp ppl differs by ${v.result.comparison.pplRelativeDifference}`);
   assert.equal(v.result.comparison.greedyIdentical, true);

@@ -20,9 +20,7 @@ interface JobJson<R> {
 }
 
 test('ppl --json: the first 8 WikiText-2 test windows of tiny-llama, recorded with ppl, tokens, windows, seqlen and tokens/s', () => {
-  const j = cliJson<JobJson<{ ppl: number; windows: number; seqLen: number; tokens: number; model: { d: number; params: number } }>>(
-    data, 'ppl', sharedModel('tiny-llama'), '--max-windows', '8',
-  );
+  const j = cliJson<JobJson<{ ppl: number; windows: number; seqLen: number; tokens: number; model: { d: number; params: number } }>>(data, 'ppl', sharedModel('tiny-llama'), '--max-windows', '8');
   assert.equal(j.status, 'done');
   // Pinned by test/runtime/perplexity.test.ts for the same 8 windows.
   assert.ok(Math.abs(j.result.ppl / 164.92259157531575 - 1) < 2e-5, `ppl ${j.result.ppl}`);
@@ -62,9 +60,24 @@ test('generate --json: greedy tiny-stories continuation is the reference text, r
 
 test('eval --json with --ppl: per-task acc/acc_norm with stderr, perplexity and the per-item artifact, all in SQLite', () => {
   const j = cliJson<JobJson<{ tasks: { task: string; acc: number; accNorm: number; n: number }[]; ppl: { ppl: number }; items: { path: string } }>>(
-    data, 'eval', sharedModel('tiny-llama'), '--tasks', 'piqa,arc_easy', '--limit', '6', '--ppl', '--ppl-max-windows', '2',
+    data,
+    'eval',
+    sharedModel('tiny-llama'),
+    '--tasks',
+    'piqa,arc_easy',
+    '--limit',
+    '6',
+    '--ppl',
+    '--ppl-max-windows',
+    '2',
   );
-  assert.deepEqual(j.result.tasks.map((t) => [t.task, t.n]), [['piqa', 6], ['arc_easy', 6]]);
+  assert.deepEqual(
+    j.result.tasks.map((t) => [t.task, t.n]),
+    [
+      ['piqa', 6],
+      ['arc_easy', 6],
+    ],
+  );
   const run = storedRun(data, j.runId);
   assert.equal(run.kind, 'eval');
   for (const t of j.result.tasks) {
@@ -76,18 +89,25 @@ test('eval --json with --ppl: per-task acc/acc_norm with stderr, perplexity and 
   assert.ok(metric(run, 'average')! >= 0);
   assert.equal(metric(run, 'ppl'), j.result.ppl.ppl);
   assert.equal(metric(run, 'windows'), 2);
-  const items = readFileSync(j.result.items.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { task: string; logliks: number[] });
+  const items = readFileSync(j.result.items.path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { task: string; logliks: number[] });
   assert.equal(items.length, 12);
   assert.equal(items[0].task, 'piqa');
   assert.equal(items[0].logliks.length, 2);
-  assert.deepEqual(run.artifacts.map((a) => [a.kind, a.format, a.path]), [['eval-items', 'jsonl', join(data, 'runs', String(j.runId), 'items.jsonl')]]);
+  assert.deepEqual(
+    run.artifacts.map((a) => [a.kind, a.format, a.path]),
+    [['eval-items', 'jsonl', join(data, 'runs', String(j.runId), 'items.jsonl')]],
+  );
 });
 
 test('bench --json: prefill tokens/s and decode ms/token at batch 1 and N, and peak memory', () => {
-  const j = cliJson<JobJson<{ results: { batch: number }[] }>>(
-    data, 'bench', sharedModel('tiny-stories'), '--batch', '2', '--prompt-tokens', '16', '--new-tokens', '4', '--repeats', '1',
+  const j = cliJson<JobJson<{ results: { batch: number }[] }>>(data, 'bench', sharedModel('tiny-stories'), '--batch', '2', '--prompt-tokens', '16', '--new-tokens', '4', '--repeats', '1');
+  assert.deepEqual(
+    j.result.results.map((r) => r.batch),
+    [1, 2],
   );
-  assert.deepEqual(j.result.results.map((r) => r.batch), [1, 2]);
   const run = storedRun(data, j.runId);
   assert.equal(run.kind, 'bench');
   for (const task of ['batch 1', 'batch 2']) {
@@ -99,12 +119,25 @@ test('bench --json: prefill tokens/s and decode ms/token at batch 1 and N, and p
 
 test('plan --json on a published config: LLaMA-2-70B in 4-bit on two 16 GB GPUs needs 31% (d = 5632)', () => {
   const j = cliJson<{ plan: { fits: boolean; ratio: number; d: number }; estimate: { ratio: number; d: number; fits: boolean }; hardware: { gpus: { freeBytes: number }[] } }>(
-    data, 'plan', sharedData('configs', 'llama-2-70b-hf.json'), '--gpus', '16,16', '--format', 'q4', '--ctx', '4096', '--ratio', '0.25',
+    data,
+    'plan',
+    sharedData('configs', 'llama-2-70b-hf.json'),
+    '--gpus',
+    '16,16',
+    '--format',
+    'q4',
+    '--ctx',
+    '4096',
+    '--ratio',
+    '0.25',
   );
   assert.deepEqual([j.plan.fits, j.plan.ratio, j.plan.d], [true, 0.31, 5632]);
   assert.equal(j.estimate.ratio, 0.25);
   assert.equal(j.estimate.fits, false);
-  assert.deepEqual(j.hardware.gpus.map((g) => g.freeBytes), [16 * 2 ** 30, 16 * 2 ** 30]);
+  assert.deepEqual(
+    j.hardware.gpus.map((g) => g.freeBytes),
+    [16 * 2 ** 30, 16 * 2 ** 30],
+  );
   const human = cli(data, 'plan', sharedData('configs', 'llama-2-70b-hf.json'), '--gpus', '16,16', '--format', 'q4', '--ctx', '4096');
   assert.equal(human.code, 0, human.err);
   assert.match(human.out, /Slice at 31% \(d = 5632 of 8192\) to fit/);

@@ -13,24 +13,7 @@ import { lockFileFor } from '../../core/files/folder-lock';
 import type { RunSummary } from '../../core/api/contract';
 
 const model = join(models, 'tiny-llama');
-const sliceArgs = (out: string) => [
-  'slice',
-  model,
-  '--ratio',
-  '0.25',
-  '--nsamples',
-  '4',
-  '--seqlen',
-  '128',
-  '--sampling',
-  'first',
-  '--seed',
-  '0',
-  '--batch-size',
-  '2',
-  '--out',
-  out,
-];
+const sliceArgs = (out: string) => ['slice', model, '--ratio', '0.25', '--nsamples', '4', '--seqlen', '128', '--sampling', 'first', '--seed', '0', '--batch-size', '2', '--out', out];
 
 test('a CLI slice killed with -9 at random points: runs become interrupted, a second slice into the folder is refused meanwhile, and runs resume writes the uninterrupted model', async () => {
   const data = mkdtempSync(join(tmpdir(), 'ss-cli-kill-'));
@@ -57,12 +40,7 @@ test('a CLI slice killed with -9 at random points: runs become interrupted, a se
       });
       assert.equal(r.code, null, `attempt ${k} finished before it was killed: ${r.err}`);
     }
-    assert.match(
-      refused,
-      new RegExp(
-        `^1 slice-studio: ${out.replace(/[/.]/g, '\\$&')} is in use by run \\d+ \\(process \\d+\\): wait for it, cancel it, or choose another output$`,
-      ),
-    );
+    assert.match(refused, new RegExp(`^1 slice-studio: ${out.replace(/[/.]/g, '\\$&')} is in use by run \\d+ \\(process \\d+\\): wait for it, cancel it, or choose another output$`));
 
     const runs = cliJson<RunSummary[]>(data, 'runs', '--kind', 'slice');
     assert.equal(runs.filter((r) => r.status === 'running' || r.status === 'queued').length, 0, JSON.stringify(runs.map((r) => [r.id, r.status])));

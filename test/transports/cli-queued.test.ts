@@ -15,7 +15,10 @@ test('runs --status queued lists the jobs an app (another live process) has wait
     const first = await service.startJob({ kind: 'ppl', params: { model }, name: 'ppl first' });
     const second = await service.startJob({ kind: 'ppl', params: { model }, name: 'ppl second' });
     const queued = cliJson<RunSummary[]>(data, 'runs', '--status', 'queued');
-    assert.deepEqual(queued.map((r) => [r.id, r.name, r.ownerPid]), [[second.runId, 'ppl second', process.pid]]);
+    assert.deepEqual(
+      queued.map((r) => [r.id, r.name, r.ownerPid]),
+      [[second.runId, 'ppl second', process.pid]],
+    );
     assert.match(cli(data, 'runs', '--status', 'queued').out, new RegExp(`^${second.runId}\\s+queued\\s+ppl`, 'm'));
     assert.equal((await service.getRun(first.runId)).status, 'running');
     await service.cancelJob(second.jobId);

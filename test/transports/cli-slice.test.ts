@@ -56,7 +56,10 @@ test('slice: Ctrl+C keeps the checkpoint and prints the command that resumes it;
   assert.equal(metric(run, 'd'), 192);
   assert.equal(metric(run, 'params'), j.result.sliced.params);
   assert.ok(j.result.sliced.params < 5_048_576);
-  assert.deepEqual(run.artifacts.map((a) => [a.kind, a.path, a.sha256]), [['sliced-model', out, j.result.artifact.sha256]]);
+  assert.deepEqual(
+    run.artifacts.map((a) => [a.kind, a.path, a.sha256]),
+    [['sliced-model', out, j.result.artifact.sha256]],
+  );
   assert.equal(run.layers.filter((l) => l.keptVariance !== null).length, 9);
 });
 
@@ -85,7 +88,10 @@ test('a sliced folder evaluates under its slice run; runs show and runs compare 
   assert.equal(human.out.split('\n').filter((l) => /^(signals|pca|rotate)\s/.test(l)).length, 3);
 
   const compared = cliJson<{ id: number; parent: { id: number; metrics: { name: string }[] } | null }[]>(data, 'runs', 'compare', String(sliceRun), String(ppl.runId));
-  assert.deepEqual(compared.map((r) => r.id), [sliceRun, ppl.runId]);
+  assert.deepEqual(
+    compared.map((r) => r.id),
+    [sliceRun, ppl.runId],
+  );
   assert.equal(compared[1].parent!.id, sliceRun);
   assert.ok(compared[1].parent!.metrics.some((m) => m.name === 'd'));
   const table = cli(data, 'runs', 'compare', String(sliceRun), String(ppl.runId));

@@ -124,8 +124,7 @@ test('help lists every command', () => {
   const r = cli('help');
   assert.equal(r.code, 0);
   const names = COMMANDS.map((c) => c.name);
-  for (const c of ['hardware', 'inspect', 'plan', 'slice', 'ppl', 'eval', 'bench', 'generate', 'demo', 'fingerprint', 'runs', 'serve', 'help'])
-    assert.ok(names.includes(c), c);
+  for (const c of ['hardware', 'inspect', 'plan', 'slice', 'ppl', 'eval', 'bench', 'generate', 'demo', 'fingerprint', 'runs', 'serve', 'help']) assert.ok(names.includes(c), c);
   for (const c of names) assert.match(r.out, new RegExp(`^  ${c}`, 'm'));
   assert.deepEqual(
     JSON.parse(cli('help', '--json').out).map((c: { name: string }) => c.name),

@@ -16,8 +16,7 @@ export function killWhen(child: ChildProcess, ready: () => boolean, delayMs: num
 }
 
 /** Temporaries (`x.tmp`, `x.tmp-PID…`) anywhere under `folder`. */
-export const temps = (folder: string): string[] =>
-  existsSync(folder) ? readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((f) => /\.tmp(-|$)/.test(f)) : [];
+export const temps = (folder: string): string[] => (existsSync(folder) ? readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((f) => /\.tmp(-|$)/.test(f)) : []);
 
 /** A seeded uniform [0, 1) generator (an LCG: the same seed gives the same kill points on every machine). */
 export function seeded(seed: number): () => number {

@@ -5,7 +5,14 @@ import type { JobProgressEvent } from '../../core/jobs/events';
 import { LiveLine, progressLine } from '../../core/transports/cli/live-line';
 
 const event = (phase: string, fraction: number, extra: Partial<JobProgressEvent> = {}): JobProgressEvent => ({
-  type: 'progress', jobId: 'j', runId: 1, kind: 'ppl', at: 0, phase, fraction, ...extra,
+  type: 'progress',
+  jobId: 'j',
+  runId: 1,
+  kind: 'ppl',
+  at: 0,
+  phase,
+  fraction,
+  ...extra,
 });
 
 test('piped, a 2-minute perplexity of 236 progress events writes about a dozen lines, not 236', () => {
@@ -26,7 +33,7 @@ test('piped, a 2-minute perplexity of 236 progress events writes about a dozen l
   for (const l of ppl.slice(1)) assert.match(l, /\((\d+ s|\d+ min) left\)$/);
 });
 
-test('a job\'s own estimate is shown as it is; without fraction or pace there is none', () => {
+test("a job's own estimate is shown as it is; without fraction or pace there is none", () => {
   assert.equal(progressLine(event('pca', 0.5, { layer: 2, layers: 4, etaSeconds: 12.2 })), ' 50% pca layer 3/4 (13 s left)');
   assert.equal(progressLine(event('rotate', 0.5, { etaSeconds: 600 })), ' 50% rotate (10 min left)');
   assert.equal(progressLine(event('load', 0)), '  0% load');

@@ -98,7 +98,10 @@ test('API methods are called with POST and a JSON array of arguments', async () 
   assert.equal(body.ok, true);
   assert.equal(body.result.parameterCount, 5_048_576);
   const recent = (await (await call('recentModels', [])).json()) as { result: { path: string }[] };
-  assert.deepEqual(recent.result.map((m) => m.path), [model]);
+  assert.deepEqual(
+    recent.result.map((m) => m.path),
+    [model],
+  );
   // The same call with a header bearer token
   const bearer = await fetch(`${base()}/api/listRuns`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` } });
   assert.deepEqual(await bearer.json(), { ok: true, result: [] });
@@ -198,10 +201,7 @@ test('job events reach WebSocket clients; a socket without the token is refused'
 
 test('a non-loopback host is refused in one line unless allowRemote, then served with a warning', async () => {
   for (const host of ['0.0.0.0', '::']) {
-    await assert.rejects(
-      ApiServer.create({ api: service, events: service.events, host }),
-      (e: Error) => e.name === 'ServeError' && /not a loopback address.*--allow-remote/.test(e.message) && !e.message.includes('\n'),
-    );
+    await assert.rejects(ApiServer.create({ api: service, events: service.events, host }), (e: Error) => e.name === 'ServeError' && /not a loopback address.*--allow-remote/.test(e.message) && !e.message.includes('\n'));
   }
   const lines: string[] = [];
   const open = await ApiServer.create({ api: service, events: service.events, host: '0.0.0.0', allowRemote: true, log: (l) => lines.push(l) });

@@ -14,11 +14,7 @@ export interface Job {
   work: string;
 }
 
-export type ChildMessage =
-  | { type: 'ready' }
-  | { type: 'start'; i: number; what: string[]; bytes: number }
-  | { type: 'done'; i: number; outcome: Outcome; name?: string; message?: string; ms: number; extraRss: number }
-  | { type: 'finished' };
+export type ChildMessage = { type: 'ready' } | { type: 'start'; i: number; what: string[]; bytes: number } | { type: 'done'; i: number; outcome: Outcome; name?: string; message?: string; ms: number; extraRss: number } | { type: 'finished' };
 
 /** ok, a user error (one of the project's own error types), or a finding. */
 export type Outcome = 'ok' | 'user-error' | 'crash' | 'multiline' | 'leak' | 'escape' | 'kept-bad-cache';

@@ -66,8 +66,22 @@ function cpuMs(pid: number): number | null {
 
 function emptyReport(): TargetReport {
   return {
-    inputs: 0, ok: 0, userErrors: 0, crashes: 0, hangs: 0, memory: 0, leaks: 0, escapes: 0, multiline: 0, keptBadCache: 0,
-    maxExtraRssMB: 0, maxMs: 0, meanMs: 0, wallS: 0, userErrorNames: {}, examples: {},
+    inputs: 0,
+    ok: 0,
+    userErrors: 0,
+    crashes: 0,
+    hangs: 0,
+    memory: 0,
+    leaks: 0,
+    escapes: 0,
+    multiline: 0,
+    keptBadCache: 0,
+    maxExtraRssMB: 0,
+    maxMs: 0,
+    meanMs: 0,
+    wallS: 0,
+    userErrorNames: {},
+    examples: {},
   };
 }
 
@@ -179,7 +193,13 @@ function record(r: TargetReport, m: Extract<ChildMessage, { type: 'done' }>, wha
   const ex: Example = { i: m.i, what, name: m.name, message: m.message, ms: Math.round(m.ms), extraRssMB: +extraMB.toFixed(1) };
   if ((r.examples.slowest?.[0]?.ms ?? -1) < m.ms) r.examples.slowest = [ex];
   const counters: Record<Outcome, keyof TargetReport> = {
-    ok: 'ok', 'user-error': 'userErrors', crash: 'crashes', multiline: 'multiline', leak: 'leaks', escape: 'escapes', 'kept-bad-cache': 'keptBadCache',
+    ok: 'ok',
+    'user-error': 'userErrors',
+    crash: 'crashes',
+    multiline: 'multiline',
+    leak: 'leaks',
+    escape: 'escapes',
+    'kept-bad-cache': 'keptBadCache',
   };
   (r[counters[m.outcome]] as number)++;
   if (m.outcome === 'user-error') {

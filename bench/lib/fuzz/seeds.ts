@@ -83,8 +83,7 @@ export function cutVocabMerges(folder: string, keep: number): { vocab: Record<st
 }
 
 /** The GPT-4 / Llama-3 style split regex, as a Split pre-tokenizer before a regex-free ByteLevel. */
-export const LLAMA3_SPLIT =
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+export const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 /** `tokenizer` with its pre-tokenizer replaced by a Split on `regex` (isolated) before a regex-free ByteLevel. */
 export function withSplitPreTokenizer<T extends object>(tokenizer: T, regex: string) {

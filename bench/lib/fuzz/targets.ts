@@ -16,9 +16,7 @@ import { hubCachePath, hubDataset } from '../../../core/data/hub';
 import { Store } from '../../../core/store/store';
 import { GiB } from '../../../core/plan/index';
 import { int, pick, mutateBytes, mutateJsonFile, mutateTextFile, hostileValue, brief, type Rng } from './mutate';
-import {
-  MODELS, SHARED, SMALL_INDEX, SMALL_SHARDS, safetensorsBytes, realHeader, readJson, cutTokenizer, cutVocabMerges, LLAMA3_SPLIT, withSplitPreTokenizer, probeText,
-} from './seeds';
+import { MODELS, SHARED, SMALL_INDEX, SMALL_SHARDS, safetensorsBytes, realHeader, readJson, cutTokenizer, cutVocabMerges, LLAMA3_SPLIT, withSplitPreTokenizer, probeText } from './seeds';
 
 export interface Made {
   what: string[];
@@ -118,7 +116,10 @@ const indexTarget: FuzzTarget = {
   async run(dir) {
     const model = join(dir, 'model');
     const tensors = await listModelTensors(model);
-    return confined(model, tensors.map((t) => t.file));
+    return confined(
+      model,
+      tensors.map((t) => t.file),
+    );
   },
 };
 
@@ -170,7 +171,10 @@ const safetensorsTarget: FuzzTarget = {
       const t = st.info(name);
       if (t.byteLength <= 16 << 20 && ['F16', 'F32', 'BF16', 'F64'].includes(t.dtype)) await st.read(name);
     }
-    return confined(model, st.names.map((n) => st.info(n).file));
+    return confined(
+      model,
+      st.names.map((n) => st.info(n).file),
+    );
   },
 };
 
@@ -229,10 +233,34 @@ const slicedTarget: FuzzTarget = {
 
 // ── 4. config.json → inspect, store, plan ───────────────────────────────────────────────────────────────
 const CONFIG_HINTS = [
-  'num_hidden_layers', 'num_attention_heads', 'hidden_size', 'num_key_value_heads', 'vocab_size', 'intermediate_size', 'head_dim',
-  'max_position_embeddings', 'rope_theta', 'rope_scaling', 'rope_parameters', 'torch_dtype', 'dtype', 'model_type', 'architectures',
-  'tie_word_embeddings', 'bos_token_id', 'eos_token_id', 'pad_token_id', 'partial_rotary_factor', 'ffn_dim', 'rms_norm_eps', 'hidden_act',
-  'n_embd', 'n_layer', 'n_head', 'word_embed_proj_dim', 'do_layer_norm_before',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'hidden_size',
+  'num_key_value_heads',
+  'vocab_size',
+  'intermediate_size',
+  'head_dim',
+  'max_position_embeddings',
+  'rope_theta',
+  'rope_scaling',
+  'rope_parameters',
+  'torch_dtype',
+  'dtype',
+  'model_type',
+  'architectures',
+  'tie_word_embeddings',
+  'bos_token_id',
+  'eos_token_id',
+  'pad_token_id',
+  'partial_rotary_factor',
+  'ffn_dim',
+  'rms_norm_eps',
+  'hidden_act',
+  'n_embd',
+  'n_layer',
+  'n_head',
+  'word_embed_proj_dim',
+  'do_layer_norm_before',
 ];
 let configSeeds: Buffer[] | null = null;
 let store: Store | null = null;
@@ -242,9 +270,7 @@ const configTarget: FuzzTarget = {
   make(dir, rng) {
     configSeeds ??= [
       ...['tiny-llama', 'tiny-opt', 'tiny-phi', 'tiny-stories'].map((m) => readFileSync(join(MODELS, m, 'config.json'))),
-      ...['llama-2-7b-hf', 'llama-2-70b-hf', 'meta-llama-3-8b', 'mistral-7b-v0.1', 'opt-125m', 'opt-66b', 'phi-2', 'qwen2-7b'].map((c) =>
-        readFileSync(join(SHARED, 'data', 'configs', `${c}.json`)),
-      ),
+      ...['llama-2-7b-hf', 'llama-2-70b-hf', 'meta-llama-3-8b', 'mistral-7b-v0.1', 'opt-125m', 'opt-66b', 'phi-2', 'qwen2-7b'].map((c) => readFileSync(join(SHARED, 'data', 'configs', `${c}.json`))),
     ];
     mkdirSync(dir, { recursive: true });
     const m = mutateJsonFile(pick(rng, configSeeds), rng, CONFIG_HINTS);
@@ -268,9 +294,36 @@ const configTarget: FuzzTarget = {
 
 // ── 5. tokenizer.json ───────────────────────────────────────────────────────────────────────────────────
 const TOKENIZER_HINTS = [
-  'content', 'id', 'added_tokens', 'normalizer', 'pre_tokenizer', 'pattern', 'Regex', 'String', 'vocab', 'merges', 'type', 'byte_fallback',
-  'unk_token', 'decoder', 'post_processor', 'special', 'normalized', 'lstrip', 'rstrip', 'normalizers', 'pretokenizers', 'prepend_scheme',
-  'replacement', 'add_prefix_space', 'use_regex', 'single', 'special_tokens', 'ids', 'max_input_chars_per_word', 'continuing_subword_prefix',
+  'content',
+  'id',
+  'added_tokens',
+  'normalizer',
+  'pre_tokenizer',
+  'pattern',
+  'Regex',
+  'String',
+  'vocab',
+  'merges',
+  'type',
+  'byte_fallback',
+  'unk_token',
+  'decoder',
+  'post_processor',
+  'special',
+  'normalized',
+  'lstrip',
+  'rstrip',
+  'normalizers',
+  'pretokenizers',
+  'prepend_scheme',
+  'replacement',
+  'add_prefix_space',
+  'use_regex',
+  'single',
+  'special_tokens',
+  'ids',
+  'max_input_chars_per_word',
+  'continuing_subword_prefix',
 ];
 let tokenizerSeeds: Array<{ json: Buffer; config: Buffer }> | null = null;
 let probe: string | null = null;
@@ -283,12 +336,7 @@ function tokenizerJsonSeeds(): Array<{ json: Buffer; config: Buffer }> {
   const llama3 = withSplitPreTokenizer(small, LLAMA3_SPLIT);
   const llamaJson = cutTokenizer(readJson(join(MODELS, 'tiny-llama', 'tokenizer.json')), 700);
   const llamaConfig = readFileSync(join(MODELS, 'tiny-llama', 'tokenizer_config.json'));
-  return [
-    stories,
-    { json: Buffer.from(JSON.stringify(small)), config: optConfig },
-    { json: Buffer.from(JSON.stringify(llama3)), config: optConfig },
-    { json: Buffer.from(JSON.stringify(llamaJson)), config: llamaConfig },
-  ];
+  return [stories, { json: Buffer.from(JSON.stringify(small)), config: optConfig }, { json: Buffer.from(JSON.stringify(llama3)), config: optConfig }, { json: Buffer.from(JSON.stringify(llamaJson)), config: llamaConfig }];
 }
 
 async function exercise(dir: string): Promise<void> {
@@ -377,7 +425,10 @@ const datasetTarget: FuzzTarget = {
     datasetSeeds ??= (() => {
       const wiki = readFileSync(join(SHARED, 'data', 'wikitext-2-raw', 'wiki.test.raw'), 'utf8').slice(0, 8000);
       const paragraphs = wiki.split('\n').filter((l) => l.trim());
-      const alpaca = [{ instruction: 'Name a colour.', input: '', output: 'Blue.' }, { instruction: 'Add 2 and 3.', input: '2, 3', output: '5' }];
+      const alpaca = [
+        { instruction: 'Name a colour.', input: '', output: 'Blue.' },
+        { instruction: 'Add 2 and 3.', input: '2, 3', output: '5' },
+      ];
       return [
         { ext: '.txt', bytes: Buffer.from(wiki) },
         { ext: '.jsonl', bytes: Buffer.from(paragraphs.map((p) => JSON.stringify({ text: p })).join('\n')) },
@@ -442,7 +493,9 @@ const hubCacheTarget: FuzzTarget = {
     const cacheDir = join(dir, 'cache');
     const file = hubCachePath(HUB_REQUEST, cacheDir);
     mkdirSync(join(file, '..'), { recursive: true });
-    const rows = readFileSync(join(SHARED, 'data', 'wikitext-2-raw', 'wiki.test.raw'), 'utf8').slice(0, 3000).split('\n');
+    const rows = readFileSync(join(SHARED, 'data', 'wikitext-2-raw', 'wiki.test.raw'), 'utf8')
+      .slice(0, 3000)
+      .split('\n');
     const m = mutateTextFile(Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n'), rng);
     const bytes = write(file, m.bytes);
     if (rng() < 0.03) m.what.push(`cache := ${special(file, rng)}`);
@@ -464,12 +517,9 @@ const hubCacheTarget: FuzzTarget = {
   },
 };
 
-export const TARGETS: Record<string, FuzzTarget> = Object.fromEntries(
-  [indexTarget, safetensorsTarget, slicedTarget, configTarget, tokenizerJsonTarget, vocabMergesTarget, datasetTarget, hubCacheTarget].map((t) => [t.name, t]),
-);
+export const TARGETS: Record<string, FuzzTarget> = Object.fromEntries([indexTarget, safetensorsTarget, slicedTarget, configTarget, tokenizerJsonTarget, vocabMergesTarget, datasetTarget, hubCacheTarget].map((t) => [t.name, t]));
 
 /** Keeps a FIFO from blocking the cleanup of a work folder. */
 export function clearWork(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
-

@@ -28,7 +28,7 @@ export function getTask(name: string): TaskSpec {
 
 /** "piqa, arc_easy" or ['piqa'] → specs, in the given order, without duplicates; empty → all five. */
 export function parseTasks(spec?: string | readonly string[]): TaskSpec[] {
-  const names = (typeof spec === 'string' ? spec.split(',') : spec ?? []).map((s) => s.trim()).filter(Boolean);
+  const names = (typeof spec === 'string' ? spec.split(',') : (spec ?? [])).map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) return TASK_NAMES.map((n) => TASKS[n]);
   return [...new Set(names)].map(getTask);
 }

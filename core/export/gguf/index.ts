@@ -71,8 +71,7 @@ const DTYPES = FILE_TYPES;
 /** Read the uniform width of a sliced folder, or explain why it cannot go to GGUF. */
 function uniformWidth(src: SlicedModelSource): number {
   const s = src.slicing as Record<string, unknown>;
-  const dims = ['embedding_dimensions', 'attention_input_dimensions', 'attention_output_dimensions', 'mlp_input_dimensions', 'mlp_output_dimensions']
-    .flatMap((k) => Object.values((s[k] ?? {}) as Record<string, number>));
+  const dims = ['embedding_dimensions', 'attention_input_dimensions', 'attention_output_dimensions', 'mlp_input_dimensions', 'mlp_output_dimensions'].flatMap((k) => Object.values((s[k] ?? {}) as Record<string, number>));
   const head = s.head_dimension as number | null;
   const widths = new Set([...dims, ...(head === null || head === undefined ? [src.config.hiddenSize] : [head])]);
   if (widths.size !== 1)
@@ -100,8 +99,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   const sliced = isSlicedModelFolder(o.model);
   const D = cfg.hiddenSize;
   const width = sliced ? uniformWidth(src as SlicedModelSource) : D;
-  if ((o.dtype === 'q8_0' || o.dtype === 'q4_0') && width % 32 !== 0)
-    throw new GgufExportError(`${o.dtype} needs the residual width to be a multiple of 32, but it is ${width}; slice with --round 32${sliced ? '' : ' (or export f16)'}`);
+  if ((o.dtype === 'q8_0' || o.dtype === 'q4_0') && width % 32 !== 0) throw new GgufExportError(`${o.dtype} needs the residual width to be a multiple of 32, but it is ${width}; slice with --round 32${sliced ? '' : ' (or export f16)'}`);
 
   const file = resolve(o.out.endsWith('.gguf') ? o.out : join(o.out, `${basename(resolve(o.model))}-${o.dtype}.gguf`));
   assertReplaceable(file);
@@ -135,17 +133,23 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   const layerTensors = (i: number, lw: LayerWeights): Map<string, Float32Array> => {
     if (lw.kind !== 'sequential') throw new GgufUnsupportedError('GGUF export needs sequential (llama) blocks');
     const { attn, mlp } = lw;
-    if (attn.shortcut || mlp.shortcut)
-      throw new GgufUnsupportedError(`layer ${i} has shortcut matrices (per-layer SliceGPT), which llama.cpp cannot run; slice with --rotation uniform to export GGUF`);
+    if (attn.shortcut || mlp.shortcut) throw new GgufUnsupportedError(`layer ${i} has shortcut matrices (per-layer SliceGPT), which llama.cpp cannot run; slice with --rotation uniform to export GGUF`);
     if (!mlp.gate) throw new GgufUnsupportedError('GGUF export needs a gated (SwiGLU) MLP');
     const p = `blk.${i}`;
-    const q = noBias(`${p} q`, attn.q); shape(`${p} q`, q, H * hd, width);
-    const k = noBias(`${p} k`, attn.k); shape(`${p} k`, k, KV * hd, width);
-    const v = noBias(`${p} v`, attn.v); shape(`${p} v`, v, KV * hd, width);
-    const ao = noBias(`${p} o`, attn.o); shape(`${p} o`, ao, width, H * hd);
-    const g = noBias(`${p} gate`, mlp.gate); shape(`${p} gate`, g, F, width);
-    const u = noBias(`${p} up`, mlp.up); shape(`${p} up`, u, F, width);
-    const dn = noBias(`${p} down`, mlp.down); shape(`${p} down`, dn, width, F);
+    const q = noBias(`${p} q`, attn.q);
+    shape(`${p} q`, q, H * hd, width);
+    const k = noBias(`${p} k`, attn.k);
+    shape(`${p} k`, k, KV * hd, width);
+    const v = noBias(`${p} v`, attn.v);
+    shape(`${p} v`, v, KV * hd, width);
+    const ao = noBias(`${p} o`, attn.o);
+    shape(`${p} o`, ao, width, H * hd);
+    const g = noBias(`${p} gate`, mlp.gate);
+    shape(`${p} gate`, g, F, width);
+    const u = noBias(`${p} up`, mlp.up);
+    shape(`${p} up`, u, F, width);
+    const dn = noBias(`${p} down`, mlp.down);
+    shape(`${p} down`, dn, width, F);
     return new Map([
       [`${p}.attn_norm.weight`, norm(`${p} attention norm`, attn.norm)],
       [`${p}.attn_q.weight`, permuteRopeRows(q, H).data],
@@ -217,7 +221,11 @@ const llamaDims = (c: ModelConfig) => ({ H: c.numHeads, KV: c.numKvHeads, hd: c.
 /** Why a model cannot be expressed in llama.cpp's llama graph (one line), else its rotary settings. */
 function refuseOutsideLlamaGraph(cfg: ModelConfig, model: string): NonNullable<ModelConfig['rope']> {
   if (family(cfg.family).gguf !== 'llama')
-    throw new GgufUnsupportedError(`GGUF export supports the llama family (${FAMILIES.filter((f) => f.gguf === 'llama').map((f) => f.id).join(', ')}); ${model} is ${cfg.family}`);
+    throw new GgufUnsupportedError(
+      `GGUF export supports the llama family (${FAMILIES.filter((f) => f.gguf === 'llama')
+        .map((f) => f.id)
+        .join(', ')}); ${model} is ${cfg.family}`,
+    );
   if (cfg.attentionBias || cfg.attentionOutBias || cfg.mlpBias) throw new GgufUnsupportedError('GGUF export of llama models with attention or MLP biases is not supported');
   if (!cfg.rope) throw new GgufUnsupportedError('GGUF export needs a rotary-embedding model');
   const ropeType = cfg.rope.type;
@@ -318,7 +326,5 @@ function checkDiskSpace(ctx: JobContext, file: string, size: number): void {
   // The margin (2 % + 64 MiB) keeps the disk from filling to the last byte while the Modelfile and logs are written.
   const margin = size * 0.02 + (64 << 20);
   if (free !== null && free < size + margin)
-    throw new GgufDiskSpaceError(
-      `not enough free disk space in ${dirname(file)}: the GGUF needs ${formatBytes(size + margin)} (the file's ${formatBytes(size)} plus a ${formatBytes(margin)} safety margin), ${formatBytes(free)} are free`,
-    );
+    throw new GgufDiskSpaceError(`not enough free disk space in ${dirname(file)}: the GGUF needs ${formatBytes(size + margin)} (the file's ${formatBytes(size)} plus a ${formatBytes(margin)} safety margin), ${formatBytes(free)} are free`);
 }

@@ -33,8 +33,6 @@ export function kquantRefusal(dtype: GgufDtype, tensors: readonly { type: GgmlTy
   if (tensors.some((t) => t.ne.length === 2 && K_TYPES.has(t.type))) return null;
   const nearest = nearestFittingDtype(dtype, w.width);
   const round = Math.floor(w.width / 256) * 256;
-  const slice = w.sliced
-    ? round >= 256 ? `, or slice again with d rounded to a multiple of 256 (${round}: --round 256)` : ''
-    : '';
+  const slice = w.sliced ? (round >= 256 ? `, or slice again with d rounded to a multiple of 256 (${round}: --round 256)` : '') : '';
   return `${dtype} needs matrix rows in multiples of 256, and none of this model's has them (residual width ${w.width}, MLP width ${w.intermediate}, attention width ${w.headsWidth}); nearest valid choice: --dtype ${nearest}${slice}`;
 }

@@ -52,7 +52,7 @@ export function compensatedEps(eps: number, divisor: number, width: number): num
 
 /** The weight llama.cpp's RMSNorm needs so that it computes `norm` on a width-`width` input. */
 export function compensatedNormWeight(norm: NormSpec, width: number): Float32Array {
-  if (norm.kind !== 'rmsnorm') throw new GgufUnsupportedError('llama.cpp\'s llama graph needs RMSNorm models (LayerNorm families cannot be exported to GGUF)');
+  if (norm.kind !== 'rmsnorm') throw new GgufUnsupportedError("llama.cpp's llama graph needs RMSNorm models (LayerNorm families cannot be exported to GGUF)");
   const scale = Math.sqrt(norm.divisor / width);
   const w = new Float32Array(width);
   if (norm.weight) {

@@ -23,6 +23,5 @@ export function isGgufFile(path: string): boolean {
 export function assertReplaceable(file: string): void {
   if (existsSync(file) && !isGgufFile(file)) throw new GgufExportError(`${file} is not a GGUF file: it is never replaced; choose another --out`);
   const modelfile = modelfilePath(file);
-  if (existsSync(modelfile) && !(lstatSync(modelfile).isFile() && startsWith(modelfile, MODELFILE_SIGNATURE)))
-    throw new GgufExportError(`${modelfile} was not written by Slice Studio: it is never replaced; choose another --out`);
+  if (existsSync(modelfile) && !(lstatSync(modelfile).isFile() && startsWith(modelfile, MODELFILE_SIGNATURE))) throw new GgufExportError(`${modelfile} was not written by Slice Studio: it is never replaced; choose another --out`);
 }

@@ -61,10 +61,11 @@ export async function tokenizerMetadata(folder: string, vocabRows: number, model
   for (const [piece, id] of Object.entries(vocab)) tokens[id] = piece;
   for (const t of json.added_tokens) tokens[t.id] = t.content;
   const types = new Int32Array(vocabRows).fill(TokenType.NORMAL);
-  for (let id = 0; id < vocabRows; id++) if (tokens[id] === undefined) {
-    tokens[id] = `[PAD${id}]`;
-    types[id] = TokenType.UNUSED;
-  }
+  for (let id = 0; id < vocabRows; id++)
+    if (tokens[id] === undefined) {
+      tokens[id] = `[PAD${id}]`;
+      types[id] = TokenType.UNUSED;
+    }
 
   const byteLevel = has(json.pre_tokenizer, 'ByteLevel') || has(json.decoder, 'ByteLevel');
   const spm = json.model.byte_fallback === true || has(json.pre_tokenizer, 'Metaspace') || has(json.normalizer, 'Prepend') || has(json.decoder, 'Metaspace');

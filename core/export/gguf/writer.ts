@@ -16,9 +16,7 @@ import { GgufExportError } from './errors';
 
 export type ScalarType = ValueType.UINT8 | ValueType.INT8 | ValueType.UINT16 | ValueType.INT16 | ValueType.UINT32 | ValueType.INT32 | ValueType.FLOAT32 | ValueType.BOOL | ValueType.STRING | ValueType.UINT64 | ValueType.INT64 | ValueType.FLOAT64;
 
-export type MetadataValue =
-  | { type: ScalarType; value: number | bigint | boolean | string }
-  | { type: ValueType.ARRAY; itemType: ScalarType; items: ArrayLike<number | bigint | boolean | string> };
+export type MetadataValue = { type: ScalarType; value: number | bigint | boolean | string } | { type: ValueType.ARRAY; itemType: ScalarType; items: ArrayLike<number | bigint | boolean | string> };
 
 export interface TensorInfo {
   name: string;
@@ -43,16 +41,56 @@ class Bytes {
     this.#buf = next;
     this.#dv = new DataView(next.buffer);
   }
-  u8(v: number) { this.#need(1); this.#dv.setUint8(this.length, v); this.length += 1; }
-  i8(v: number) { this.#need(1); this.#dv.setInt8(this.length, v); this.length += 1; }
-  u16(v: number) { this.#need(2); this.#dv.setUint16(this.length, v, true); this.length += 2; }
-  i16(v: number) { this.#need(2); this.#dv.setInt16(this.length, v, true); this.length += 2; }
-  u32(v: number) { this.#need(4); this.#dv.setUint32(this.length, v, true); this.length += 4; }
-  i32(v: number) { this.#need(4); this.#dv.setInt32(this.length, v, true); this.length += 4; }
-  f32(v: number) { this.#need(4); this.#dv.setFloat32(this.length, v, true); this.length += 4; }
-  f64(v: number) { this.#need(8); this.#dv.setFloat64(this.length, v, true); this.length += 8; }
-  u64(v: number | bigint) { this.#need(8); this.#dv.setBigUint64(this.length, BigInt(v), true); this.length += 8; }
-  i64(v: number | bigint) { this.#need(8); this.#dv.setBigInt64(this.length, BigInt(v), true); this.length += 8; }
+  u8(v: number) {
+    this.#need(1);
+    this.#dv.setUint8(this.length, v);
+    this.length += 1;
+  }
+  i8(v: number) {
+    this.#need(1);
+    this.#dv.setInt8(this.length, v);
+    this.length += 1;
+  }
+  u16(v: number) {
+    this.#need(2);
+    this.#dv.setUint16(this.length, v, true);
+    this.length += 2;
+  }
+  i16(v: number) {
+    this.#need(2);
+    this.#dv.setInt16(this.length, v, true);
+    this.length += 2;
+  }
+  u32(v: number) {
+    this.#need(4);
+    this.#dv.setUint32(this.length, v, true);
+    this.length += 4;
+  }
+  i32(v: number) {
+    this.#need(4);
+    this.#dv.setInt32(this.length, v, true);
+    this.length += 4;
+  }
+  f32(v: number) {
+    this.#need(4);
+    this.#dv.setFloat32(this.length, v, true);
+    this.length += 4;
+  }
+  f64(v: number) {
+    this.#need(8);
+    this.#dv.setFloat64(this.length, v, true);
+    this.length += 8;
+  }
+  u64(v: number | bigint) {
+    this.#need(8);
+    this.#dv.setBigUint64(this.length, BigInt(v), true);
+    this.length += 8;
+  }
+  i64(v: number | bigint) {
+    this.#need(8);
+    this.#dv.setBigInt64(this.length, BigInt(v), true);
+    this.length += 8;
+  }
   str(s: string) {
     const b = Buffer.from(s, 'utf8');
     this.u64(b.length);
@@ -66,23 +104,37 @@ class Bytes {
     this.#buf.fill(0, this.length, this.length + n);
     this.length += n;
   }
-  bytes(): Uint8Array { return this.#buf.subarray(0, this.length); }
+  bytes(): Uint8Array {
+    return this.#buf.subarray(0, this.length);
+  }
 }
 
 function writeScalar(b: Bytes, type: ScalarType, v: number | bigint | boolean | string): void {
   switch (type) {
-    case ValueType.UINT8: return b.u8(Number(v));
-    case ValueType.INT8: return b.i8(Number(v));
-    case ValueType.UINT16: return b.u16(Number(v));
-    case ValueType.INT16: return b.i16(Number(v));
-    case ValueType.UINT32: return b.u32(Number(v));
-    case ValueType.INT32: return b.i32(Number(v));
-    case ValueType.FLOAT32: return b.f32(Number(v));
-    case ValueType.BOOL: return b.u8(v ? 1 : 0);
-    case ValueType.STRING: return b.str(String(v));
-    case ValueType.UINT64: return b.u64(typeof v === 'bigint' ? v : Number(v));
-    case ValueType.INT64: return b.i64(typeof v === 'bigint' ? v : Number(v));
-    case ValueType.FLOAT64: return b.f64(Number(v));
+    case ValueType.UINT8:
+      return b.u8(Number(v));
+    case ValueType.INT8:
+      return b.i8(Number(v));
+    case ValueType.UINT16:
+      return b.u16(Number(v));
+    case ValueType.INT16:
+      return b.i16(Number(v));
+    case ValueType.UINT32:
+      return b.u32(Number(v));
+    case ValueType.INT32:
+      return b.i32(Number(v));
+    case ValueType.FLOAT32:
+      return b.f32(Number(v));
+    case ValueType.BOOL:
+      return b.u8(v ? 1 : 0);
+    case ValueType.STRING:
+      return b.str(String(v));
+    case ValueType.UINT64:
+      return b.u64(typeof v === 'bigint' ? v : Number(v));
+    case ValueType.INT64:
+      return b.i64(typeof v === 'bigint' ? v : Number(v));
+    case ValueType.FLOAT64:
+      return b.f64(Number(v));
   }
 }
 
@@ -108,11 +160,21 @@ export class GgufWriter {
     this.#kv.set(key, v);
     return this;
   }
-  uint32(key: string, v: number) { return this.set(key, { type: ValueType.UINT32, value: v }); }
-  int32(key: string, v: number) { return this.set(key, { type: ValueType.INT32, value: v }); }
-  float32(key: string, v: number) { return this.set(key, { type: ValueType.FLOAT32, value: v }); }
-  bool(key: string, v: boolean) { return this.set(key, { type: ValueType.BOOL, value: v }); }
-  string(key: string, v: string) { return this.set(key, { type: ValueType.STRING, value: v }); }
+  uint32(key: string, v: number) {
+    return this.set(key, { type: ValueType.UINT32, value: v });
+  }
+  int32(key: string, v: number) {
+    return this.set(key, { type: ValueType.INT32, value: v });
+  }
+  float32(key: string, v: number) {
+    return this.set(key, { type: ValueType.FLOAT32, value: v });
+  }
+  bool(key: string, v: boolean) {
+    return this.set(key, { type: ValueType.BOOL, value: v });
+  }
+  string(key: string, v: string) {
+    return this.set(key, { type: ValueType.STRING, value: v });
+  }
   array(key: string, itemType: ScalarType, items: ArrayLike<number | bigint | boolean | string>) {
     return this.set(key, { type: ValueType.ARRAY, itemType, items });
   }
@@ -130,8 +192,7 @@ export class GgufWriter {
     if (this.#tensors.some((t) => t.name === name)) throw new GgufExportError(`duplicate tensor name ${name}`);
     const elements = ne.reduce((a, n) => a * n, 1);
     const bytes = tensorBytes(type, elements);
-    if (!Number.isInteger(bytes) || ne[0] % BLOCK[type].size !== 0)
-      throw new GgufExportError(`tensor ${name}: row length ${ne[0]} is not a multiple of the ${GgmlType[type]} block size`);
+    if (!Number.isInteger(bytes) || ne[0] % BLOCK[type].size !== 0) throw new GgufExportError(`tensor ${name}: row length ${ne[0]} is not a multiple of the ${GgmlType[type]} block size`);
     const t: TensorInfo = { name, ne, type, bytes, offset: this.#dataBytes };
     this.#dataBytes = alignUp(this.#dataBytes + bytes, this.alignment);
     this.#tensors.push(t);
@@ -176,24 +237,28 @@ export class GgufWriter {
   async write(file: string, data: (t: TensorInfo, index: number) => Promise<Uint8Array>): Promise<WriteResult> {
     const hash = createHash('sha256');
     let written = 0;
-    await writeDurably(file, async (fh) => {
-      const put = async (b: Uint8Array) => {
-        await writeAll(fh, b);
-        hash.update(b);
-        written += b.byteLength;
-      };
-      await put(this.header());
-      const dataStart = written;
-      for (let i = 0; i < this.#tensors.length; i++) {
-        const t = this.#tensors[i];
-        if (written - dataStart !== t.offset) throw new GgufExportError(`internal: tensor ${t.name} at ${written - dataStart}, planned ${t.offset}`);
-        const bytes = await data(t, i);
-        if (bytes.byteLength !== t.bytes) throw new GgufExportError(`tensor ${t.name}: ${bytes.byteLength} bytes, expected ${t.bytes}`);
-        await put(bytes);
-        const pad = alignUp(written - dataStart, this.alignment) - (written - dataStart);
-        if (pad) await put(new Uint8Array(pad));
-      }
-    }, { bytes: this.fileSize(), what: 'the GGUF file', after: 'free some space and export again' });
+    await writeDurably(
+      file,
+      async (fh) => {
+        const put = async (b: Uint8Array) => {
+          await writeAll(fh, b);
+          hash.update(b);
+          written += b.byteLength;
+        };
+        await put(this.header());
+        const dataStart = written;
+        for (let i = 0; i < this.#tensors.length; i++) {
+          const t = this.#tensors[i];
+          if (written - dataStart !== t.offset) throw new GgufExportError(`internal: tensor ${t.name} at ${written - dataStart}, planned ${t.offset}`);
+          const bytes = await data(t, i);
+          if (bytes.byteLength !== t.bytes) throw new GgufExportError(`tensor ${t.name}: ${bytes.byteLength} bytes, expected ${t.bytes}`);
+          await put(bytes);
+          const pad = alignUp(written - dataStart, this.alignment) - (written - dataStart);
+          if (pad) await put(new Uint8Array(pad));
+        }
+      },
+      { bytes: this.fileSize(), what: 'the GGUF file', after: 'free some space and export again' },
+    );
     return { bytes: written, sha256: hash.digest('hex') };
   }
 }

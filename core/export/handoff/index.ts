@@ -36,7 +36,11 @@ export interface HandoffResult {
 
 /** `tiny-llama-25-q8_0.gguf` → `tiny-llama-25:q8_0`-like names are the user's choice; ours is the file's stem, lowercased. */
 export function defaultModelName(file: string): string {
-  const stem = basename(file).replace(/\.gguf$/i, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '');
+  const stem = basename(file)
+    .replace(/\.gguf$/i, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '');
   return stem.slice(0, 80) || 'slice';
 }
 
@@ -56,9 +60,7 @@ export function lmStudioTarget(file: string, home?: string): string {
 
 export function lmStudioCommand(file: string, home?: string): string {
   const dest = lmStudioTarget(file, home);
-  return process.platform === 'win32'
-    ? `mkdir ${shellWord(dirname(dest))} & copy ${shellWord(file)} ${shellWord(dest)}`
-    : `mkdir -p ${shellWord(dirname(dest))} && cp ${shellWord(file)} ${shellWord(dest)}`;
+  return process.platform === 'win32' ? `mkdir ${shellWord(dirname(dest))} & copy ${shellWord(file)} ${shellWord(dest)}` : `mkdir -p ${shellWord(dirname(dest))} && cp ${shellWord(file)} ${shellWord(dest)}`;
 }
 
 /** What is possible on this machine right now, without doing anything (the Export step shows it). */

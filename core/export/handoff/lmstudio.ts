@@ -28,7 +28,10 @@ export function copyToLmStudio(ctx: JobContext, o: { file: string; name: string;
   const models = lmStudioModelsDir(o.home);
   if (!existsSync(models)) throw new LmStudioError(`LM Studio's models folder ${models} does not exist: install and open LM Studio first, or copy ${o.file} by hand`);
   const publisher = o.publisher ?? LMSTUDIO_PUBLISHER;
-  for (const [what, v] of [['name', o.name], ['publisher', publisher]] as const)
+  for (const [what, v] of [
+    ['name', o.name],
+    ['publisher', publisher],
+  ] as const)
     if (!SAFE.test(v)) throw new LmStudioError(`LM Studio ${what} "${v.slice(0, 80)}" must be letters, digits, '.', '_' or '-'`);
   checkCancelled(ctx);
   const dir = join(models, publisher, o.name);

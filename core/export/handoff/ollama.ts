@@ -22,8 +22,7 @@ export class OllamaError extends Error {
 const NAME = /^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,79}\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,79}(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,79})?$/;
 
 export function checkOllamaName(name: string): string {
-  if (!NAME.test(name))
-    throw new OllamaError(`"${name.slice(0, 80)}" is not an Ollama model name: letters, digits, '.', '_' and '-', optionally namespace/ before and :tag after (e.g. tiny-llama-25:q8_0)`);
+  if (!NAME.test(name)) throw new OllamaError(`"${name.slice(0, 80)}" is not an Ollama model name: letters, digits, '.', '_' and '-', optionally namespace/ before and :tag after (e.g. tiny-llama-25:q8_0)`);
   return name;
 }
 

@@ -86,11 +86,14 @@ export const exportJob = defineJob({
       { name: 'bytes', value: r.bytes, unit: 'B' },
       { name: 'seconds', value: r.seconds, unit: 's' },
       // The file's perplexity in llama.cpp: with its size, one point of the model's size × quality chart.
-      ...(r.llamaCpp ? [{ name: 'ppl_llamacpp', value: r.llamaCpp.ppl, protocol: r.llamaCpp.protocol }, { name: 'ppl_llamacpp_seconds', value: r.llamaCpp.seconds, unit: 's' }] : []),
-      // A GGUF's bits per weight after llama.cpp-style fallbacks (what the file really spends per weight).
-      ...(typeof (r.details as { bitsPerWeight?: unknown } | null)?.bitsPerWeight === 'number'
-        ? [{ name: 'bits_per_weight', value: (r.details as { bitsPerWeight: number }).bitsPerWeight, unit: 'bit' }]
+      ...(r.llamaCpp
+        ? [
+            { name: 'ppl_llamacpp', value: r.llamaCpp.ppl, protocol: r.llamaCpp.protocol },
+            { name: 'ppl_llamacpp_seconds', value: r.llamaCpp.seconds, unit: 's' },
+          ]
         : []),
+      // A GGUF's bits per weight after llama.cpp-style fallbacks (what the file really spends per weight).
+      ...(typeof (r.details as { bitsPerWeight?: unknown } | null)?.bitsPerWeight === 'number' ? [{ name: 'bits_per_weight', value: (r.details as { bitsPerWeight: number }).bitsPerWeight, unit: 'bit' }] : []),
     ],
     artifacts: [{ path: r.path, kind: 'model', format: `${r.format}${r.dtype ? `:${r.dtype}` : ''}`, bytes: r.bytes, sha256: r.sha256, runtime: r.runtime }],
   }),

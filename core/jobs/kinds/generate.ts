@@ -90,8 +90,7 @@ export const generateJob = defineJob({
   runKind: 'generate',
   summary: 'Text generation with a KV cache, greedy or sampled (dense or sliced model; two side by side with compare)',
   params: generateParams,
-  describe: (p) =>
-    `generate ${p.model.split(/[\\/]/).pop()}${p.compare ? ` vs ${p.compare.split(/[\\/]/).pop()}` : ''}: ${p.prompt.length > 30 ? `${p.prompt.slice(0, 30)}…` : p.prompt}`,
+  describe: (p) => `generate ${p.model.split(/[\\/]/).pop()}${p.compare ? ` vs ${p.compare.split(/[\\/]/).pop()}` : ''}: ${p.prompt.length > 30 ? `${p.prompt.slice(0, 30)}…` : p.prompt}`,
   modelPath: (p) => p.model,
   ep: (p) => p.ep,
   async run(ctx, p): Promise<GenerateJobResult> {
@@ -113,8 +112,7 @@ export const generateJob = defineJob({
         chat: p.chat,
         truncate: p.truncate,
         // The whole continuation so far, not a delta: a view that missed an event still shows the right text.
-        onText: (u) =>
-          ctx.progress({ phase: 'generate', data: { column: u.column, completion: u.completion, tokens: u.tokens, tokensPerSecond: u.tokensPerSecond } }),
+        onText: (u) => ctx.progress({ phase: 'generate', data: { column: u.column, completion: u.completion, tokens: u.tokens, tokensPerSecond: u.tokensPerSecond } }),
       },
       ctx,
     ).finally(() => rss.stop());

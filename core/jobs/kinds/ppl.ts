@@ -77,10 +77,7 @@ export async function runPerplexity(ctx: JobContext, p: Omit<PplParams, 'model'>
     const { openDataset } = await import('../../data/open');
     rows = (await openDataset(p.dataset)).rows;
   }
-  const r = await perplexity(
-    { model: source, rows, seqLen: p.seqlen, maxWindows: p.allWindows ? undefined : (p.maxWindows ?? DEFAULT_PPL_WINDOWS), batch: p.batch, ep: p.ep },
-    ctx,
-  );
+  const r = await perplexity({ model: source, rows, seqLen: p.seqlen, maxWindows: p.allWindows ? undefined : (p.maxWindows ?? DEFAULT_PPL_WINDOWS), batch: p.batch, ep: p.ep }, ctx);
   const protocol = pplProtocol(p.dataset, r.seqLen, r.windows, r.corpusWindows);
   ctx.log(`perplexity ${r.ppl.toFixed(3)} ± ${r.pplStderr.toFixed(3)} on ${protocolLabel(protocol)} (${r.tokensPerSecond.toFixed(0)} tokens/s)`);
   return { ...r, dataset: p.dataset, protocol, ep: p.ep };
@@ -96,11 +93,7 @@ export function pplMetrics(r: Pick<PplJobResult, 'ppl' | 'pplStderr' | 'protocol
   ];
 }
 
-const pplRunMetrics = (r: Omit<PplJobResult, 'baseline' | 'peakRssBytes'>): MetricInput[] => [
-  ...pplMetrics(r),
-  ...modelMetrics(r.model),
-  { name: 'seconds', value: r.seconds, unit: 's' },
-];
+const pplRunMetrics = (r: Omit<PplJobResult, 'baseline' | 'peakRssBytes'>): MetricInput[] => [...pplMetrics(r), ...modelMetrics(r.model), { name: 'seconds', value: r.seconds, unit: 's' }];
 
 export function modelMetrics(m: ModelSummary): MetricInput[] {
   return [

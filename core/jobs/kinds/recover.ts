@@ -89,9 +89,7 @@ export const recoverJob = defineJob({
     const { recoverModel } = await import('../../recover/train');
     if (!p.out) throw new Error('recover: the output folder was not filled in');
     const r = await recoverModel(ctx, { ...p, out: p.out });
-    ctx.log(
-      `trained ${r.trainableParams.toLocaleString('en-US')} adapter parameters for ${r.steps} steps (loss ${r.firstLoss.toFixed(4)} → ${r.finalLoss.toFixed(4)}, ${r.tokensPerSecond.toFixed(0)} tokens/s); merged model in ${r.out}`,
-    );
+    ctx.log(`trained ${r.trainableParams.toLocaleString('en-US')} adapter parameters for ${r.steps} steps (loss ${r.firstLoss.toFixed(4)} → ${r.finalLoss.toFixed(4)}, ${r.tokensPerSecond.toFixed(0)} tokens/s); merged model in ${r.out}`);
     return r;
   },
   records: (r): RunRecords => ({

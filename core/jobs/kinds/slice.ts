@@ -27,10 +27,7 @@ import { megabytes, predictSliceSize, weightBytes, type SizePrediction } from '.
 import { datasetSpec } from '../../data/datasets';
 
 /** The job's parameters: the slicer's own options (slice-model.ts) that a caller may set, as JSON. */
-export type SliceParams = Pick<
-  SliceOptions,
-  'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume' | 'passDtype'
-> & {
+export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume' | 'passDtype'> & {
   /** Output folder; by default `<dataDir>/slices/<model>-<ratio>-<runId>` (filled in when the run exists). */
   out?: string;
   rotation: NonNullable<SliceOptions['rotation']>;
@@ -115,11 +112,7 @@ export const sliceParams = paramsFrom('slicing parameters', shape, (p, where): S
  * A slice must be smaller than its model: predicted from the exact shapes before any work, and refused
  * (one line: both sizes, why, the smallest ratio that shrinks it) unless `allowLarger`.
  */
-function refuseLarger(
-  model: string,
-  ratio: number,
-  p: { round?: number; sliceHead?: boolean; rotation?: 'per-layer' | 'uniform'; dtype?: OutputDtype; allowLarger?: boolean },
-): void {
+function refuseLarger(model: string, ratio: number, p: { round?: number; sliceHead?: boolean; rotation?: 'per-layer' | 'uniform'; dtype?: OutputDtype; allowLarger?: boolean }): void {
   if (p.allowLarger) return;
   let s: SizePrediction;
   try {

@@ -46,8 +46,7 @@ export const phi3Family: FamilyModule = {
       throw new ConfigError(`phi3 with rope_scaling ${JSON.stringify(String(t)).slice(0, 40)} (Phi-3-*-128k's long-context RoPE) is not supported`);
     }
     const sw = raw.sliding_window;
-    if (typeof sw === 'number' && sw < MIN_SLIDING_WINDOW)
-      throw new ConfigError(`phi3 with sliding_window ${sw} is not supported (attention here is full causal: windows of at least ${MIN_SLIDING_WINDOW} only)`);
+    if (typeof sw === 'number' && sw < MIN_SLIDING_WINDOW) throw new ConfigError(`phi3 with sliding_window ${sw} is not supported (attention here is full causal: windows of at least ${MIN_SLIDING_WINDOW} only)`);
     if (raw.attention_bias === true) throw new ConfigError('phi3 with attention_bias is not supported');
   },
   shape: () => ({

@@ -27,8 +27,7 @@ function rope(g: GraphBuilder, t: string, headDim: number, rotaryDim: number, co
 export function attentionCore(g: GraphBuilder, n: string, bs: string, s: AttnCoreSig, cache: boolean, half?: boolean): string {
   const { heads: H, kvHeads: Hkv, headDim: d, rotaryDim } = s;
   const G = H / Hkv;
-  const heads = (t: string, h: number) =>
-    g.node('Transpose', [g.node('Reshape', [t, g.node('Concat', [bs, g.i64([h, d])], { axis: 0 })])], { perm: [0, 2, 1, 3] });
+  const heads = (t: string, h: number) => g.node('Transpose', [g.node('Reshape', [t, g.node('Concat', [bs, g.i64([h, d])], { axis: 0 })])], { perm: [0, 2, 1, 3] });
   let q = heads(linear(g, n, 'q', s.bias.q, s.inOut, half), H); // [B, H, S, d]
   let k = heads(linear(g, n, 'k', s.bias.k, s.inOut, half), Hkv); // [B, Hkv, S, d]
   let v = heads(linear(g, n, 'v', s.bias.v, s.inOut, half), Hkv);

@@ -5,9 +5,7 @@ import type { Activation } from '../../model/config';
 import type { AttentionWeights, Linear, MlpWeights, NormSpec } from '../../model/weights';
 import type { ArchSpec } from '../../model/model-source';
 
-export type NormSig =
-  | { kind: 'layernorm'; eps: number }
-  | { kind: 'rmsnorm'; eps: number; divisor: number; weight: boolean };
+export type NormSig = { kind: 'layernorm'; eps: number } | { kind: 'rmsnorm'; eps: number; divisor: number; weight: boolean };
 
 export interface AttnCoreSig {
   heads: number;
@@ -40,9 +38,7 @@ export type BlockSig =
   | { kind: 'head'; norm: NormSig; bias: boolean; logits: boolean; targets: boolean; vocab?: true };
 
 export function normSig(n: NormSpec): NormSig {
-  return n.kind === 'layernorm'
-    ? { kind: 'layernorm', eps: n.eps }
-    : { kind: 'rmsnorm', eps: n.eps, divisor: n.divisor, weight: n.weight !== undefined };
+  return n.kind === 'layernorm' ? { kind: 'layernorm', eps: n.eps } : { kind: 'rmsnorm', eps: n.eps, divisor: n.divisor, weight: n.weight !== undefined };
 }
 
 export const hasBias = (l: Linear | undefined): boolean => l?.bias !== undefined;

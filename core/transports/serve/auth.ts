@@ -49,12 +49,7 @@ export interface TokenSources {
 export function presentedToken(req: IncomingMessage, url: URL, port: number, from: TokenSources): string | undefined {
   const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const header = req.headers[TOKEN_HEADER];
-  return (
-    (typeof header === 'string' ? header : undefined) ??
-    bearer ??
-    (from.query ? (url.searchParams.get('token') ?? undefined) : undefined) ??
-    (from.cookie ? cookie(req, cookieName(port)) : undefined)
-  );
+  return (typeof header === 'string' ? header : undefined) ?? bearer ?? (from.query ? (url.searchParams.get('token') ?? undefined) : undefined) ?? (from.cookie ? cookie(req, cookieName(port)) : undefined);
 }
 
 export function authorized(req: IncomingMessage, url: URL, port: number, token: string, from: TokenSources): boolean {

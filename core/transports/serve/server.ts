@@ -47,7 +47,6 @@ export class BodyError extends Error {
   override name = 'BodyError';
 }
 
-
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
@@ -222,9 +221,7 @@ export class ApiServer {
       });
     }).catch((e: NodeJS.ErrnoException) => {
       unsubscribe();
-      throw new ServeError(
-        e.code === 'EADDRINUSE' ? `port ${opts.port} is already in use` : `cannot listen on ${host}:${opts.port ?? 0}: ${e.message}`,
-      );
+      throw new ServeError(e.code === 'EADDRINUSE' ? `port ${opts.port} is already in use` : `cannot listen on ${host}:${opts.port ?? 0}: ${e.message}`);
     });
     const bound = server.address() as AddressInfo;
     port = bound.port;

@@ -1,21 +1,6 @@
 // Chart.js, registered once with only the pieces the app draws (smaller bundle), a white background
 // (so exported PNGs are readable anywhere) and no animation (the UI stays still while data streams in).
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  Filler,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  ScatterController,
-  Tooltip,
-  type ChartConfiguration,
-  type Plugin,
-} from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement, PointElement, ScatterController, Tooltip, type ChartConfiguration, type Plugin } from 'chart.js';
 
 const whiteBackground: Plugin = {
   id: 'whiteBackground',
@@ -42,4 +27,8 @@ export const PALETTE = ['#1f5fbf', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '
 export const colour = (i: number): string => PALETTE[i % PALETTE.length];
 
 /** A file name from free text: "Perplexity vs ratio" → "perplexity-vs-ratio". */
-export const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'chart';
+export const slug = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '') || 'chart';

@@ -187,8 +187,7 @@ export const fmt = {
   ratio: (v: number | null) => (v === null ? '—' : `${+(v * 100).toFixed(1)} %`),
   ppl: (v: number | null) => (v === null ? '—' : v.toFixed(2)),
   /** "201.70 ± 3.12" */
-  pplErr: (v: number | null, se: number | null) =>
-    v === null ? '—' : se === null || !Number.isFinite(se) ? v.toFixed(2) : `${v.toFixed(2)} ± ${se.toFixed(2)}`,
+  pplErr: (v: number | null, se: number | null) => (v === null ? '—' : se === null || !Number.isFinite(se) ? v.toFixed(2) : `${v.toFixed(2)} ± ${se.toFixed(2)}`),
   /** Slice − dense perplexity, "+16.72 ± 4.80". */
   pplDelta: (a: Measured | null, b: Measured | null) => (a && b ? signed(difference(a, b), 2) : '—'),
   /** Slice − dense accuracy in percentage points, "−2.0 ± 6.9 pp". */

@@ -27,10 +27,15 @@ test('tiny-llama as Q4_K_M and Q6_K GGUF: llama.cpp reads the planned per-tensor
           [types['output.weight'], types['token_embd.weight'], types['blk.0.attn_v.weight'], types['blk.2.attn_v.weight'], types['blk.0.ffn_down.weight'], types['blk.3.ffn_down.weight'], types['blk.0.attn_q.weight']],
           ['Q6_K', 'Q4_K', 'Q4_K', 'Q6_K', 'Q5_0', 'Q8_0', 'Q4_K'],
         );
-        assert.deepEqual(e.fallbacks.map((f) => `${f.tensor}:${f.wanted}→${f.type}`), [
-          'blk.0.ffn_down.weight:Q4_K→Q5_0', 'blk.1.ffn_down.weight:Q4_K→Q5_0', 'blk.2.ffn_down.weight:Q6_K→Q8_0', 'blk.3.ffn_down.weight:Q6_K→Q8_0',
-        ]);
-      } else assert.ok(Object.entries(types).every(([n, ty]) => ty === 'F32' || ty === (n.endsWith('ffn_down.weight') ? 'Q8_0' : 'Q6_K')), JSON.stringify(types));
+        assert.deepEqual(
+          e.fallbacks.map((f) => `${f.tensor}:${f.wanted}→${f.type}`),
+          ['blk.0.ffn_down.weight:Q4_K→Q5_0', 'blk.1.ffn_down.weight:Q4_K→Q5_0', 'blk.2.ffn_down.weight:Q6_K→Q8_0', 'blk.3.ffn_down.weight:Q6_K→Q8_0'],
+        );
+      } else
+        assert.ok(
+          Object.entries(types).every(([n, ty]) => ty === 'F32' || ty === (n.endsWith('ffn_down.weight') ? 'Q8_0' : 'Q6_K')),
+          JSON.stringify(types),
+        );
       const v = await verifyGguf(e.file, { maxWindows: 4, maxNewTokens: 8, compare: true, threads: 1 });
       const rel = Math.abs(v.perplexity / v.inApp!.perplexity - 1);
       t.diagnostic(JSON.stringify({ dtype, bytes: e.bytes, bitsPerWeight: +e.bitsPerWeight.toFixed(3), llamaCpp: +v.perplexity.toFixed(3), inApp: +v.inApp!.perplexity.toFixed(3), relPercent: +(rel * 100).toFixed(3) }));

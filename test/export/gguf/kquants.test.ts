@@ -20,7 +20,7 @@ const REFERENCE: Record<string, Partial<Record<GgmlType, string>>> = {
 };
 const TYPES = [GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K];
 
-test('Q4_K, Q5_K, Q6_K, Q5_0 and Q5_1 blocks are the bytes ggml-quants.c\'s reference quantizers write (5 input shapes each)', () => {
+test("Q4_K, Q5_K, Q6_K, Q5_0 and Q5_1 blocks are the bytes ggml-quants.c's reference quantizers write (5 input shapes each)", () => {
   for (const [name, x] of Object.entries(kquantInputs()))
     for (const t of TYPES) {
       const bytes = encodeTensor(x, t);
@@ -75,7 +75,13 @@ test('an all-zero super-block encodes to zero bytes and decodes to zeros in ever
   const x = new Float32Array(256);
   for (const t of [GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K]) {
     const bytes = encodeTensor(x, t);
-    assert.ok(bytes.every((b) => b === 0), GgmlType[t]);
-    assert.ok(decodeTensor(bytes, t, 256).every((v) => v === 0), GgmlType[t]);
+    assert.ok(
+      bytes.every((b) => b === 0),
+      GgmlType[t],
+    );
+    assert.ok(
+      decodeTensor(bytes, t, 256).every((v) => v === 0),
+      GgmlType[t],
+    );
   }
 });

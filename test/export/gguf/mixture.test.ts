@@ -11,7 +11,10 @@ const llama8B = { layers: 32, heads: 32, kvHeads: 8 };
 test('use_more_bits picks the first and last eighth of the layers and every third layer between (32 layers: 16 of them)', () => {
   const more = Array.from({ length: 32 }, (_, i) => i).filter((i) => useMoreBits(i, 32));
   assert.deepEqual(more, [0, 1, 2, 3, 6, 9, 12, 15, 18, 21, 24, 27, 28, 29, 30, 31]);
-  assert.deepEqual(Array.from({ length: 4 }, (_, i) => useMoreBits(i, 4)), [false, false, true, true]);
+  assert.deepEqual(
+    Array.from({ length: 4 }, (_, i) => useMoreBits(i, 4)),
+    [false, false, true, true],
+  );
 });
 
 test('Q4_K_M: attn_v and ffn_down Q6_K in the use_more_bits layers, output Q6_K, token_embd and the rest Q4_K', () => {
@@ -39,11 +42,15 @@ test('a 70B llama (80 layers, grouped KV) gets Q5_K instead of Q4_K for the othe
 });
 
 test('pure q4_k/q5_k/q6_k put every matrix in the one type, output included', () => {
-  for (const [d, want] of [['q4_k', GgmlType.Q4_K], ['q5_k', GgmlType.Q5_K], ['q6_k', GgmlType.Q6_K]] as const)
+  for (const [d, want] of [
+    ['q4_k', GgmlType.Q4_K],
+    ['q5_k', GgmlType.Q5_K],
+    ['q6_k', GgmlType.Q6_K],
+  ] as const)
     for (const n of ['output.weight', 'token_embd.weight', 'blk.0.attn_v.weight', 'blk.0.ffn_down.weight']) assert.equal(tensorType(d, n, 512, llama8B).type, want, `${d} ${n}`);
 });
 
-test('rows that do not fill 256-weight blocks fall back as llama.cpp\'s table says: Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, then F16', () => {
+test("rows that do not fill 256-weight blocks fall back as llama.cpp's table says: Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, then F16", () => {
   assert.equal(fallbackType(GgmlType.Q4_K, 704), GgmlType.Q5_0);
   assert.equal(fallbackType(GgmlType.Q5_K, 704), GgmlType.Q5_1);
   assert.equal(fallbackType(GgmlType.Q6_K, 704), GgmlType.Q8_0);
@@ -57,7 +64,10 @@ test('rows that do not fill 256-weight blocks fall back as llama.cpp\'s table sa
 });
 
 test('a K-quant none of whose matrices can take it is refused with the widths and the nearest type that fits', () => {
-  const tensors = [{ type: GgmlType.Q5_0, ne: [192, 1000] }, { type: GgmlType.F32, ne: [192] }];
+  const tensors = [
+    { type: GgmlType.Q5_0, ne: [192, 1000] },
+    { type: GgmlType.F32, ne: [192] },
+  ];
   const line = kquantRefusal('q4_k', tensors, { width: 192, sliced: true, intermediate: 704, headsWidth: 192 });
   assert.equal(line, "q4_k needs matrix rows in multiples of 256, and none of this model's has them (residual width 192, MLP width 704, attention width 192); nearest valid choice: --dtype q4_0");
   assert.equal(kquantRefusal('q4_k', [{ type: GgmlType.Q4_K, ne: [256, 10] }], { width: 256, sliced: false, intermediate: 704, headsWidth: 256 }), null);

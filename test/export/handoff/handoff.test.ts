@@ -35,7 +35,17 @@ test('export --ollama runs `ollama create <name> -f <x>.Modelfile` in the fileâ€
   const gguf = join(dir, 'out', 'stories-f16.gguf');
   const r = cli(
     { PATH: `${STAND_IN}${delimiter}${dirname(process.execPath)}`, HOME: home, OLLAMA_ARGV_FILE: argvFile },
-    'export', sharedModel('tiny-stories'), '--format', 'gguf', '--dtype', 'f16', '--out', gguf, '--ollama', 'stories:f16', '--lmstudio',
+    'export',
+    sharedModel('tiny-stories'),
+    '--format',
+    'gguf',
+    '--dtype',
+    'f16',
+    '--out',
+    gguf,
+    '--ollama',
+    'stories:f16',
+    '--lmstudio',
   );
   assert.equal(r.code, 0, r.err);
   const [cwd, ...argv] = readFileSync(argvFile, 'utf8').trim().split('\n');
@@ -56,10 +66,23 @@ test('ollama present but failing: its own message in one line with its exit code
   const gguf = join(dir, 'fail', 'stories-f16.gguf');
   const r = cli(
     { PATH: `${STAND_IN}${delimiter}${dirname(process.execPath)}`, OLLAMA_ARGV_FILE: argvFile, OLLAMA_FAIL: 'invalid model name' },
-    'export', sharedModel('tiny-stories'), '--format', 'gguf', '--dtype', 'f16', '--out', gguf, '--ollama', 'stories', '--json',
+    'export',
+    sharedModel('tiny-stories'),
+    '--format',
+    'gguf',
+    '--dtype',
+    'f16',
+    '--out',
+    gguf,
+    '--ollama',
+    'stories',
+    '--json',
   );
   assert.equal(r.code, 1);
-  const lines = r.err.trim().split('\n').filter((l) => !l.startsWith('{'));
+  const lines = r.err
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('{'));
   assert.equal(lines.filter((l) => /failed/.test(l)).length, 1, r.err);
   assert.match(r.err, /^ollama create stories failed \(exit code 3\): Error: invalid model name$/m);
   assert.doesNotMatch(r.err, /\n\s+at /); // no stack

@@ -22,7 +22,10 @@ test('Phi-3-mini-4k-instruct counts 3,821,079,552 parameters, in param-count and
   const c = parseConfig(published());
   assert.equal(2 * 32064 * 3072 + 32 * (4 * 3072 * 3072 + 3 * 8192 * 3072 + 2 * 3072) + 3072, 3_821_079_552);
   assert.equal(countParameters(c), 3_821_079_552);
-  assert.equal(synthTensors(c).reduce((a, t) => a + numel(t), 0), 3_821_079_552);
+  assert.equal(
+    synthTensors(c).reduce((a, t) => a + numel(t), 0),
+    3_821_079_552,
+  );
   assert.deepEqual([c.family, c.norm, c.gatedMlp, c.parallelBlocks, c.rope?.rotaryDim, c.normEps], ['phi3', 'rmsnorm', true, false, 96, 1e-5]);
 });
 
@@ -35,7 +38,10 @@ test('the published Phi-3-mini config plans: 24 GiB holds it dense in f16', asyn
 
 test('Phi-3 variants Slice Studio cannot run are refused by name in one line', () => {
   const refused = (patch: Record<string, unknown>, re: RegExp) =>
-    assert.throws(() => parseConfig({ ...published(), ...patch }), (e: unknown) => e instanceof ConfigError && re.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => parseConfig({ ...published(), ...patch }),
+      (e: unknown) => e instanceof ConfigError && re.test(e.message) && !e.message.includes('\n'),
+    );
   refused({ rope_scaling: { type: 'longrope', short_factor: [1], long_factor: [1] } }, /phi3 with rope_scaling "longrope" \(Phi-3-\*-128k/);
   refused({ rope_scaling: { type: 'su' } }, /rope_scaling "su"/);
   refused({ sliding_window: 256 }, /phi3 with sliding_window 256 is not supported/);

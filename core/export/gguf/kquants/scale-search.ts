@@ -18,10 +18,7 @@ export function nearestInt(x: number): number {
  * nstep+1 trial scales (rmin + rdelta·is + nmax)/(max − min). Fills L (and uses Laux as scratch).
  * Returns [scale, theMin] where theMin = −min ≥ 0.
  */
-export function makeQkx2Quants(
-  n: number, nmax: number, x: Float32Array, weights: Float32Array, L: Uint8Array, Laux: Uint8Array,
-  rmin: number, rdelta: number, nstep: number,
-): [number, number] {
+export function makeQkx2Quants(n: number, nmax: number, x: Float32Array, weights: Float32Array, L: Uint8Array, Laux: Uint8Array, rmin: number, rdelta: number, nstep: number): [number, number] {
   let min = x[0];
   let max = x[0];
   let sumW = weights[0];

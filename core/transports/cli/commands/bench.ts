@@ -25,8 +25,7 @@ export const bench: Command = {
           ['batch', 'prefill tokens/s', 'decode ms/token', 'decode tokens/s'],
           r.results.map((b) => [String(b.batch), fmt(b.prefill.tokensPerSecond, 0), fmt(b.decode.msPerToken, 2), fmt(b.decode.tokensPerSecond, 0)]),
         ),
-        `prompt ${r.promptTokens} tokens, ${r.newTokens} new tokens, median of ${r.repeats}; peak memory ${bytes(r.peakRssBytes)}; ` +
-          `d = ${r.model.d}, ${params(r.model.params)} parameters on ${r.ep} — run ${f.runId}`,
+        `prompt ${r.promptTokens} tokens, ${r.newTokens} new tokens, median of ${r.repeats}; peak memory ${bytes(r.peakRssBytes)}; ` + `d = ${r.model.d}, ${params(r.model.params)} parameters on ${r.ep} — run ${f.runId}`,
       ].join('\n'),
     );
     return f.code;

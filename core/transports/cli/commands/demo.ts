@@ -29,7 +29,10 @@ export const demo: Command = {
         {
           ratio: numberFlag(ctx, 'ratio', 0.01, 0.9),
           limit: intFlag(ctx.args, 'limit', 1, 100_000),
-          tasks: stringFlag(ctx.args, 'tasks')?.split(',').map((t) => t.trim()).filter(Boolean) as TaskName[] | undefined,
+          tasks: stringFlag(ctx.args, 'tasks')
+            ?.split(',')
+            .map((t) => t.trim())
+            .filter(Boolean) as TaskName[] | undefined,
           nsamples: intFlag(ctx.args, 'nsamples', 1, 100_000),
           seqlen: intFlag(ctx.args, 'seqlen', 2, 1 << 20),
           pplWindows: intFlag(ctx.args, 'ppl-windows', 1, 1 << 20),

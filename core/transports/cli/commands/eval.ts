@@ -15,14 +15,7 @@ export function evalTable(r: EvalJobResult): string {
     lines.push(
       table(
         ['task', 'n', 'acc', '± stderr', 'acc_norm', '± stderr'],
-        r.tasks.map((t) => [
-          t.task + (t.primaryMetric === 'acc' ? ' (acc)' : ''),
-          String(t.n),
-          pct(t.acc),
-          pct(t.accStderr),
-          pct(t.accNorm),
-          pct(t.accNormStderr),
-        ]),
+        r.tasks.map((t) => [t.task + (t.primaryMetric === 'acc' ? ' (acc)' : ''), String(t.n), pct(t.acc), pct(t.accStderr), pct(t.accNorm), pct(t.accNormStderr)]),
       ),
     );
     lines.push(`average of the paper's metrics (acc_norm; acc for WinoGrande): ${pct(r.average)}`);
@@ -35,8 +28,7 @@ export function evalTable(r: EvalJobResult): string {
 
 export const evalCommand: Command = {
   name: 'eval',
-  usage:
-    'eval <model-or-sliced-folder> [--tasks piqa,winogrande,hellaswag,arc_easy,arc_challenge] [--limit N] [--ppl] [--ppl-max-windows N | --ppl-all-windows] [--ep cpu|webgpu] [--json]',
+  usage: 'eval <model-or-sliced-folder> [--tasks piqa,winogrande,hellaswag,arc_easy,arc_challenge] [--limit N] [--ppl] [--ppl-max-windows N | --ppl-all-windows] [--ep cpu|webgpu] [--json]',
   summary: 'Zero-shot accuracy (lm-eval 0.4 tasks), optionally WikiText-2 perplexity, recorded as a run',
   flags: { values: ['tasks', 'limit', 'ppl-max-windows', 'ep'], booleans: ['ppl', 'ppl-all-windows'] },
   async run(ctx) {

@@ -14,11 +14,7 @@ function handoffLines(h: HandoffResult): string[] {
   const o = h.ollama;
   const l = h.lmstudio;
   return [
-    o.status === 'created'
-      ? `Ollama: created ${o.name} (ollama run ${o.name})`
-      : o.status === 'failed'
-        ? `Ollama: failed; to retry: ${o.command}`
-        : `Ollama${o.status === 'not-on-path' ? ' (not on PATH)' : ''}: ${o.command}`,
+    o.status === 'created' ? `Ollama: created ${o.name} (ollama run ${o.name})` : o.status === 'failed' ? `Ollama: failed; to retry: ${o.command}` : `Ollama${o.status === 'not-on-path' ? ' (not on PATH)' : ''}: ${o.command}`,
     l.status === 'copied' ? `LM Studio: copied to ${l.path}` : `LM Studio${l.status === 'no-folder' ? ' (no models folder)' : ''}: ${l.command}`,
   ];
 }
@@ -31,7 +27,9 @@ const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 function ggufTypeLines(details: unknown): string[] {
   const d = details as Partial<GgufExportResult> | null;
   if (!d || typeof d.bitsPerWeight !== 'number' || !d.tensorTypes) return [];
-  const types = Object.entries(d.tensorTypes).map(([t, n]) => `${t}×${n}`).join(', ');
+  const types = Object.entries(d.tensorTypes)
+    .map(([t, n]) => `${t}×${n}`)
+    .join(', ');
   const lines = [`${d.bitsPerWeight.toFixed(2)} bits per weight (all tensors); tensor types: ${types}`];
   const groups = new Map<string, number>();
   for (const f of d.fallbacks ?? []) groups.set(`${f.wanted}→${f.type} (rows of ${f.rowLength})`, (groups.get(`${f.wanted}→${f.type} (rows of ${f.rowLength})`) ?? 0) + 1);

@@ -10,9 +10,7 @@ export const fingerprint: Command = {
   async run(ctx) {
     const [path] = ctx.args.positionals;
     if (!path) throw new UsageError('fingerprint needs a model folder');
-    const f = await runJobCommand(ctx, 'fingerprint', { path: resolve(path) }, (r) =>
-      [`${r.digest}  (${r.files.length} files, ${r.bytes} bytes)`, ...r.files.map((x) => `${x.sha256}  ${x.name}`)].join('\n'),
-    );
+    const f = await runJobCommand(ctx, 'fingerprint', { path: resolve(path) }, (r) => [`${r.digest}  (${r.files.length} files, ${r.bytes} bytes)`, ...r.files.map((x) => `${x.sha256}  ${x.name}`)].join('\n'));
     return f.code;
   },
 };

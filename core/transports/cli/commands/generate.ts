@@ -24,8 +24,7 @@ const speed = (r: GeneratedText) => `${r.newTokens} tokens, ${fmt(r.tokensPerSec
 
 export const generate: Command = {
   name: 'generate',
-  usage:
-    'generate <model> | --compare <dense> <sliced>  --prompt TEXT [--max-new-tokens N] [--temperature T --top-p P --seed S] [--raw] [--truncate left] [--ep cpu|webgpu] [--json]',
+  usage: 'generate <model> | --compare <dense> <sliced>  --prompt TEXT [--max-new-tokens N] [--temperature T --top-p P --seed S] [--raw] [--truncate left] [--ep cpu|webgpu] [--json]',
   summary: 'Continue a prompt (greedy, or sampled with a seed), on one model or two side by side; recorded as a run',
   flags: { values: ['prompt', 'max-new-tokens', 'ep', 'temperature', 'top-p', 'seed', 'truncate'], booleans: ['compare', 'raw'] },
   async run(ctx) {
@@ -54,9 +53,7 @@ export const generate: Command = {
       ] as const)
         lines.push(`── ${label}: ${folderName(c.model)} (${c.note})`, c.text);
       const ratio = r.tokensPerSecond > 0 ? ` — B/A ${fmt(r.compared.tokensPerSecond / r.tokensPerSecond, 2)}×` : '';
-      ctx.err(
-        `A ${folderName(r.model)}: ${speed(r)}; B ${folderName(r.compared.model)}: ${speed(r.compared)}${ratio}, decoded in turn on ${r.ep} — run ${f.runId}`,
-      );
+      ctx.err(`A ${folderName(r.model)}: ${speed(r)}; B ${folderName(r.compared.model)}: ${speed(r.compared)}${ratio}, decoded in turn on ${r.ep} — run ${f.runId}`);
       return lines.join('\n');
     });
     return f.code;

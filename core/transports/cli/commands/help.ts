@@ -33,7 +33,15 @@ export function helpCommand(commands: () => readonly Command[]): Command {
     usage: 'help',
     summary: 'This list',
     async run(ctx) {
-      ctx.out(ctx.json ? JSON.stringify(commands().map(({ name, usage, summary }) => ({ name, usage, summary })), null, 2) : usageText(commands()));
+      ctx.out(
+        ctx.json
+          ? JSON.stringify(
+              commands().map(({ name, usage, summary }) => ({ name, usage, summary })),
+              null,
+              2,
+            )
+          : usageText(commands()),
+      );
       return 0;
     },
   };

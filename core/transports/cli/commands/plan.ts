@@ -37,9 +37,7 @@ export const plan: Command = {
       ctx.out(JSON.stringify(r, null, 2));
       return 0;
     }
-    const machine = r.hardware.gpus.length
-      ? r.hardware.gpus.map((g) => `${g.name}: ${formatBytes(g.freeBytes)} free`).join(', ')
-      : `no GPU: the CPU with ${formatBytes(r.hardware.ramFreeBytes)} of free RAM`;
+    const machine = r.hardware.gpus.length ? r.hardware.gpus.map((g) => `${g.name}: ${formatBytes(g.freeBytes)} free`).join(', ') : `no GPU: the CPU with ${formatBytes(r.hardware.ramFreeBytes)} of free RAM`;
     const lines = [`Planning for ${machine}.`, '', formatPlan(r.plan)];
     if (r.estimate) {
       const e = r.estimate;

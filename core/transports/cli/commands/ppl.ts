@@ -25,11 +25,9 @@ export const ppl: Command = {
     const service = await ctx.service();
     const f = await runJobCommand(ctx, 'ppl', params_, async (r, f) => {
       const [run] = await service.compareRuns([f.runId]);
-      return [
-        `perplexity ${fmt(r.ppl)} ± ${fmt(r.pplStderr)}  (${protocolLabel(r.protocol)}; ` +
-          `${fmt(r.tokensPerSecond, 0)} tokens/s on ${r.ep}; d = ${r.model.d}, ${params(r.model.params)} parameters) — run ${f.runId}`,
-        ...denseLines(run),
-      ].join('\n');
+      return [`perplexity ${fmt(r.ppl)} ± ${fmt(r.pplStderr)}  (${protocolLabel(r.protocol)}; ` + `${fmt(r.tokensPerSecond, 0)} tokens/s on ${r.ep}; d = ${r.model.d}, ${params(r.model.params)} parameters) — run ${f.runId}`, ...denseLines(run)].join(
+        '\n',
+      );
     });
     return f.code;
   },

@@ -17,14 +17,7 @@ function took(r: RunSummary): string {
 
 function table(runs: RunSummary[]): string {
   if (runs.length === 0) return 'No runs yet.';
-  const rows = runs.map((r) => [
-    String(r.id),
-    r.status,
-    r.kind,
-    (r.startedAt ?? r.createdAt).replace('T', ' ').slice(0, 19),
-    took(r),
-    r.name + (r.error ? ` — ${r.error}` : ''),
-  ]);
+  const rows = runs.map((r) => [String(r.id), r.status, r.kind, (r.startedAt ?? r.createdAt).replace('T', ' ').slice(0, 19), took(r), r.name + (r.error ? ` — ${r.error}` : '')]);
   const head = ['id', 'status', 'kind', 'started', 'took', 'name'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
@@ -48,13 +41,9 @@ function runId(word: string | undefined, what: string): number {
 
 /** One run in full: what it was, its numbers, where its time went, what it wrote. */
 export function formatRun(r: RunDetail): string {
-  const out = [
-    `run ${r.id}: ${r.name}`,
-    `  ${r.kind}, ${r.status}${r.error ? ` — ${r.error}` : ''}${took(r) ? `, ${took(r)}` : ''}${r.ep ? ` on ${r.ep}` : ''}${r.peakRss ? `, peak memory ${bytes(r.peakRss)}` : ''}`,
-  ];
+  const out = [`run ${r.id}: ${r.name}`, `  ${r.kind}, ${r.status}${r.error ? ` — ${r.error}` : ''}${took(r) ? `, ${took(r)}` : ''}${r.ep ? ` on ${r.ep}` : ''}${r.peakRss ? `, peak memory ${bytes(r.peakRss)}` : ''}`];
   if (r.parentRunId) out.push(`  parent run ${r.parentRunId}`);
-  if (r.kind === 'slice' && (r.status === 'interrupted' || r.status === 'cancelled' || r.status === 'failed'))
-    out.push(`  continue it from its checkpoint: slice-studio runs resume ${r.id}`);
+  if (r.kind === 'slice' && (r.status === 'interrupted' || r.status === 'cancelled' || r.status === 'failed')) out.push(`  continue it from its checkpoint: slice-studio runs resume ${r.id}`);
   const settings = Object.entries(r.settings).filter(([k]) => k !== 'job' && k !== 'modelPath');
   if (settings.length) out.push('', 'settings:', ...settings.map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
   if (r.metrics.length) {
@@ -63,13 +52,7 @@ export function formatRun(r: RunDetail): string {
       '',
       grid(
         ['metric', 'task', 'value', '± stderr', 'measured on'],
-        r.metrics.map((m) => [
-          m.name,
-          m.task ?? '',
-          isShare(m.name) ? pct(m.value) : fmt(m.value),
-          m.stderr === null ? '' : isShare(m.name) ? pct(m.stderr) : fmt(m.stderr),
-          m.protocol ? protocolLabel(m.protocol) : '',
-        ]),
+        r.metrics.map((m) => [m.name, m.task ?? '', isShare(m.name) ? pct(m.value) : fmt(m.value), m.stderr === null ? '' : isShare(m.name) ? pct(m.stderr) : fmt(m.stderr), m.protocol ? protocolLabel(m.protocol) : '']),
       ),
     );
   }
@@ -83,19 +66,12 @@ export function formatRun(r: RunDetail): string {
         ['layer', 'signal', 'kept', 'kept variance', 'pca s'],
         signals.map((l) => {
           const dims = l.dims as { kept?: number; width?: number } | null;
-          return [
-            l.layer < 0 ? 'emb' : String(l.layer),
-            l.phase,
-            dims?.kept !== undefined ? `${dims.kept}/${dims.width}` : '',
-            pct(l.keptVariance, 2),
-            fmt(secs(l.layer, 'pca') ?? null, 2),
-          ];
+          return [l.layer < 0 ? 'emb' : String(l.layer), l.phase, dims?.kept !== undefined ? `${dims.kept}/${dims.width}` : '', pct(l.keptVariance, 2), fmt(secs(l.layer, 'pca') ?? null, 2)];
         }),
       ),
     );
   }
-  for (const a of r.artifacts)
-    out.push('', `artifact (${a.kind}, ${a.format}${a.bytes ? `, ${bytes(a.bytes)}` : ''}): ${a.path}${a.sha256 ? `\n  sha256 ${a.sha256}` : ''}`);
+  for (const a of r.artifacts) out.push('', `artifact (${a.kind}, ${a.format}${a.bytes ? `, ${bytes(a.bytes)}` : ''}): ${a.path}${a.sha256 ? `\n  sha256 ${a.sha256}` : ''}`);
   return out.join('\n');
 }
 

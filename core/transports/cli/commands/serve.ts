@@ -24,10 +24,7 @@ export const serve: Command = {
     if (ctx.json) ctx.out(JSON.stringify({ url: server.url, host: server.host, port: server.port, token: server.token }));
     else {
       const opened = ctx.args.flags.has('open') && (await openUrl(server.url));
-      ctx.out(
-        `Slice Studio is serving at ${server.url}\n` +
-          (opened ? 'Opened it in your default browser. Ctrl+C stops.' : 'Open that URL in a browser (the token is required). Ctrl+C stops.'),
-      );
+      ctx.out(`Slice Studio is serving at ${server.url}\n` + (opened ? 'Opened it in your default browser. Ctrl+C stops.' : 'Open that URL in a browser (the token is required). Ctrl+C stops.'));
     }
     await new Promise<void>((resolve) => {
       const stop = () => resolve();

@@ -5,8 +5,7 @@ import { runJobCommand } from './shared/follow-job';
 import { params, pct, seconds } from './shared/format';
 import { megabytes } from '../../../slicegpt/output-size';
 
-const sizeChange = (after: number, before: number): string =>
-  after < before ? `${((1 - after / before) * 100).toFixed(1)} % smaller than` : `NOT smaller than (${((after / before - 1) * 100).toFixed(1)} % larger)`;
+const sizeChange = (after: number, before: number): string => (after < before ? `${((1 - after / before) * 100).toFixed(1)} % smaller than` : `NOT smaller than (${((after / before - 1) * 100).toFixed(1)} % larger)`);
 import { cliCommand } from '../invocation';
 
 /** The command line that continues this run: the same arguments plus --resume and the output folder. */

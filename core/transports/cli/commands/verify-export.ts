@@ -23,9 +23,7 @@ function report(r: VerifyResult): string {
 export const verifyExportCommand: Command = {
   name: 'verify-export',
   usage: 'verify-export <file-or-folder> [--source <folder>] [--max-windows N | --all-windows] [--prompt TEXT] [--max-new-tokens N] [--export-only] [--json]',
-  summary:
-    'Load an export in its own runtime (onnxruntime, llama.cpp): WikiText-2 perplexity and greedy text next to the app, ' +
-    'and a PASS/FAIL verdict within the tolerance for its dtype (exit 1 on FAIL)',
+  summary: 'Load an export in its own runtime (onnxruntime, llama.cpp): WikiText-2 perplexity and greedy text next to the app, ' + 'and a PASS/FAIL verdict within the tolerance for its dtype (exit 1 on FAIL)',
   flags: { values: ['source', 'max-windows', 'prompt', 'max-new-tokens'], booleans: ['export-only', 'all-windows'] },
   async run(ctx) {
     const [path, extra] = ctx.args.positionals;

@@ -16,14 +16,8 @@ const legendBelow = { legend: { position: 'bottom' as const } };
 export function densePoints(runs: RunFacts[], all: RunFacts[]): RunFacts[] {
   const withPpl = runs.filter((r) => r.perplexity !== null);
   const denseOf = (modelPath: string | null): RunFacts | null =>
-    modelPath === null
-      ? null
-      : ([...runs, ...all]
-          .filter((r) => r.kind !== 'slice' && r.status === 'done' && r.modelPath === modelPath && r.perplexity !== null)
-          .sort((a, b) => b.id - a.id)[0] ?? null);
-  return [...new Set(withPpl.filter((r) => r.kind === 'slice' || (r.ratio ?? 0) > 0).map((r) => r.modelPath))]
-    .map(denseOf)
-    .filter((d): d is RunFacts => d !== null && !withPpl.some((r) => r.id === d.id));
+    modelPath === null ? null : ([...runs, ...all].filter((r) => r.kind !== 'slice' && r.status === 'done' && r.modelPath === modelPath && r.perplexity !== null).sort((a, b) => b.id - a.id)[0] ?? null);
+  return [...new Set(withPpl.filter((r) => r.kind === 'slice' || (r.ratio ?? 0) > 0).map((r) => r.modelPath))].map(denseOf).filter((d): d is RunFacts => d !== null && !withPpl.some((r) => r.id === d.id));
 }
 
 /** Perplexity against slicing ratio (%), one line per model; the dense points sit at 0 %. */

@@ -21,7 +21,10 @@ export function sizeQualityPoints(runs: RunDetail[]): SizeQualityPoint[] {
     const ppl = r.kind === 'export' && r.status === 'done' ? r.metrics.find((m) => m.name === 'ppl_llamacpp' && m.protocol) : undefined;
     const art = r.artifacts.find((a) => a.format.startsWith('gguf'));
     if (!ppl?.protocol || !art) return [];
-    const model = String((r.settings as { model?: unknown }).model ?? '').split(/[\\/]/).pop() ?? '';
+    const model =
+      String((r.settings as { model?: unknown }).model ?? '')
+        .split(/[\\/]/)
+        .pop() ?? '';
     return [{ runId: r.id, model, dtype: art.format.split(':')[1] ?? 'f16', bytes: art.bytes ?? 0, ppl: ppl.value, protocol: protocolKey(ppl.protocol) }];
   });
 }

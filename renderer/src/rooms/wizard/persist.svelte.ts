@@ -9,7 +9,30 @@ import { STEPS, wizard, type StepId } from './wizard.svelte';
 const KEY = 'slice-studio.wizard.v1';
 
 /** The settings kept as they are (numbers, strings, booleans and the task list). */
-const SETTINGS = ['planFor', 'gpuSizes', 'format', 'ctx', 'batch', 'ratio', 'cal', 'calPath', 'nsamples', 'seqlen', 'sampling', 'seed', 'rotation', 'round32', 'round256', 'evalTarget', 'tasks', 'evalTasksRun', 'evalPplRun', 'limit', 'ppl', 'pplMaxWindows'] as const;
+const SETTINGS = [
+  'planFor',
+  'gpuSizes',
+  'format',
+  'ctx',
+  'batch',
+  'ratio',
+  'cal',
+  'calPath',
+  'nsamples',
+  'seqlen',
+  'sampling',
+  'seed',
+  'rotation',
+  'round32',
+  'round256',
+  'evalTarget',
+  'tasks',
+  'evalTasksRun',
+  'evalPplRun',
+  'limit',
+  'ppl',
+  'pplMaxWindows',
+] as const;
 type Setting = (typeof SETTINGS)[number];
 
 interface Saved {
@@ -80,9 +103,7 @@ async function restoreJob<K extends JobKind>(view: JobView<K>, run: RunDetail): 
   view.error = run.status === 'failed' ? run.error : null;
   if (run.status === 'done') view.fraction = 1;
   // A slice's explained-variance chart, from the per-signal rows it recorded (the embeddings are layer −1).
-  view.variance = run.layers
-    .filter((l) => l.keptVariance !== null && ['embedding', 'attention', 'mlp', 'block'].includes(l.phase))
-    .map((l) => ({ layer: l.layer < 0 ? null : l.layer, signal: l.phase, value: l.keptVariance! }));
+  view.variance = run.layers.filter((l) => l.keptVariance !== null && ['embedding', 'attention', 'mlp', 'block'].includes(l.phase)).map((l) => ({ layer: l.layer < 0 ? null : l.layer, signal: l.phase, value: l.keptVariance! }));
   const layers = runResultOf(run, 'slice')?.layers;
   if (typeof layers === 'number') view.layers = layers;
   if (run.startedAt && run.finishedAt) view.seconds = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;

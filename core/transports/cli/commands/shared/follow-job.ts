@@ -20,12 +20,7 @@ export interface Followed<K extends JobKind> {
   result?: JobResult<K>;
 }
 
-export async function followJob<K extends JobKind>(
-  ctx: CliContext,
-  kind: K,
-  start: () => Promise<{ jobId: string; runId: number }>,
-  opts: { cancelHint?: (runId: number) => Promise<string> } = {},
-): Promise<Followed<K>> {
+export async function followJob<K extends JobKind>(ctx: CliContext, kind: K, start: () => Promise<{ jobId: string; runId: number }>, opts: { cancelHint?: (runId: number) => Promise<string> } = {}): Promise<Followed<K>> {
   const service = await ctx.service();
   const live = new LiveLine(ctx);
   let ids: { jobId: string; runId: number } | null = null;
@@ -73,11 +68,7 @@ export async function followJob<K extends JobKind>(
 
 /** The --json document of a job command: ids, status and the job's result. */
 export function jobJson<K extends JobKind>(f: Followed<K>, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify(
-    { runId: f.runId, jobId: f.jobId, status: f.end.type, seconds: f.end.seconds, ...extra, ...(f.code === 0 ? { result: f.result } : {}) },
-    null,
-    2,
-  );
+  return JSON.stringify({ runId: f.runId, jobId: f.jobId, status: f.end.type, seconds: f.end.seconds, ...extra, ...(f.code === 0 ? { result: f.result } : {}) }, null, 2);
 }
 
 /**
