@@ -9,6 +9,8 @@ import type { ModelConfig } from '../model/config';
 import { predictSlice, type SlicePrediction } from '../plan/predict';
 import { formatBytes } from '../plan/hardware';
 import { SliceError } from './errors';
+import type { OutputDtype } from './output';
+import type { SliceOptions } from './slice-options';
 
 /** The machine cannot hold this slice: not enough free disk or memory (a user error, one line). */
 export class InsufficientResourcesError extends SliceError {
@@ -72,4 +74,27 @@ export function preflight(c: ModelConfig, o: PreflightInput, have: Available = a
   if (p.peakRamBytes > have.ramBytes)
     throw new InsufficientResourcesError(`not enough memory for this slice: it needs about ${formatBytes(p.peakRamBytes)} of RAM and ${formatBytes(have.ramBytes)} is available (fewer calibration tokens, --nsamples or --seqlen, need less)`);
   return p;
+}
+
+/** A slice job's preflight (either rotation): the given calibration's size where there is one, and the output
+ * counted in the slice's dtype (fp16/bf16 stay 2 bytes). Uniform mode plans no device budget of its own. */
+export function preflightSlice(
+  c: ModelConfig,
+  o: Pick<SliceOptions, 'out' | 'ratio' | 'nsamples' | 'seqlen' | 'calibration' | 'ep' | 'round' | 'ramBudgetBytes' | 'deviceBudgetBytes'> & { resume?: boolean },
+  rotation: 'per-layer' | 'uniform',
+  dtype: OutputDtype,
+): SlicePrediction {
+  return preflight(c, {
+    out: o.out,
+    ratio: o.ratio,
+    nsamples: o.calibration?.nsamples ?? o.nsamples,
+    seqlen: o.calibration?.seqlen ?? o.seqlen,
+    ep: o.ep,
+    round: o.round,
+    rotation,
+    resume: o.resume ?? false,
+    ramBudgetBytes: o.ramBudgetBytes,
+    ...(rotation === 'per-layer' ? { deviceBudgetBytes: o.deviceBudgetBytes } : {}),
+    outputBytesPerWeight: dtype === 'float32' ? 4 : 2,
+  });
 }

@@ -22,7 +22,7 @@ import { loadCalibration } from './calibration-input';
 import { sliceUniform } from './uniform';
 import { createSignalEngine, defaultPassDtype } from './engine';
 import { prepareOut, validateSliceOptions } from './out-folder';
-import { preflight } from './preflight';
+import { preflightSlice } from './preflight';
 import type { SliceOptions, SliceResult } from './slice-options';
 
 export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<SliceResult> {
@@ -36,19 +36,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   // The source's own dtype (fp16/bf16 stay 2 bytes): a float32 slice of a float16 model is larger than it,
   // and the disk the preflight asks for is counted in it.
   const dtype = o.dtype ?? sourceDtype(o.model);
-  const predicted = preflight(cfg, {
-    out: o.out,
-    ratio: o.ratio,
-    nsamples: o.calibration?.nsamples ?? o.nsamples,
-    seqlen: o.calibration?.seqlen ?? o.seqlen,
-    ep: o.ep,
-    round: o.round,
-    rotation: 'per-layer',
-    resume: o.resume,
-    ramBudgetBytes: o.ramBudgetBytes,
-    deviceBudgetBytes: o.deviceBudgetBytes,
-    outputBytesPerWeight: dtype === 'float32' ? 4 : 2,
-  });
+  const predicted = preflightSlice(cfg, o, 'per-layer', dtype);
   ctx.log(`predicted: ${Math.round(predicted.totalSeconds / 60)} min, peak RAM ${(predicted.peakRamBytes / 2 ** 30).toFixed(1)} GiB, disk ${(predicted.disk.totalBytes / 2 ** 30).toFixed(1)} GiB (${predicted.profile.description})`);
   const calibration = o.calibration ?? (await loadCalibration(o.model, o));
   if (calibration.ids.length !== calibration.nsamples * calibration.seqlen) throw new SliceOptionsError('calibration ids do not match nsamples × seqlen');

@@ -45,7 +45,7 @@ import { toSlicingConfig } from './slicing-config';
 import { loadCalibration } from './calibration-input';
 import type { Calibration, LayerTiming, SignalName, SignalStats } from './rotate-and-slice';
 import type { SliceOptions, SliceResult } from './slice-options';
-import { preflight } from './preflight';
+import { preflightSlice } from './preflight';
 import { UniformCheckpoint, type UniformAxes, type UniformSignal } from './uniform-checkpoint';
 
 export type UniformSliceOptions = Omit<SliceOptions, 'rotations' | 'sliceHead' | 'resume'> & {
@@ -190,19 +190,8 @@ async function openUniform(ctx: JobContext, o: UniformSliceOptions, started: num
   if (isSlicedModelFolder(o.model)) throw new SliceOptionsError(`${o.model} is already a sliced model; slice the dense original instead`);
   const src: ModelSource = await openModel(o.model);
   const cfg = src.config;
-  preflight(cfg, {
-    out: o.out,
-    ratio: o.ratio,
-    nsamples: o.calibration?.nsamples ?? o.nsamples,
-    seqlen: o.calibration?.seqlen ?? o.seqlen,
-    ep: o.ep,
-    round: o.round,
-    rotation: 'uniform',
-    resume: o.resume ?? false,
-    ramBudgetBytes: o.ramBudgetBytes,
-    // a slice keeps its source's dtype (fp16/bf16: 2 bytes), and the disk asked for is counted in it
-    outputBytesPerWeight: (o.dtype ?? sourceDtype(o.model)) === 'float32' ? 4 : 2,
-  });
+  // a slice keeps its source's dtype (fp16/bf16: 2 bytes), and the disk asked for is counted in it
+  preflightSlice(cfg, o, 'uniform', o.dtype ?? sourceDtype(o.model));
   const D = cfg.hiddenSize;
   const L = cfg.numLayers;
   const cal = o.calibration ?? (await loadCalibration(o.model, o));

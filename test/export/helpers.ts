@@ -11,6 +11,7 @@ import { verifyOnnx } from '../../core/export/verify-onnx';
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import type { OutputDtype } from '../../core/slicegpt/output';
 import { SHARED_MODELS } from '../shared';
+import { sliceOptions } from '../slicegpt/helpers';
 
 export const MODELS = SHARED_MODELS;
 export const modelPath = (name: string) => join(MODELS, name);
@@ -22,21 +23,7 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 
 /** `name` sliced at `ratio` into `out` (calibration: the first 4 WikiText-2 train windows of 128 tokens). */
 export async function sliceShared(name: string, out: string, ratio = 0.25, dtype?: OutputDtype): Promise<string> {
-  await sliceModel(quietContext(), {
-    model: modelPath(name),
-    ratio,
-    cal: 'wikitext2',
-    nsamples: 4,
-    seqlen: 128,
-    sampling: 'first',
-    seed: 0,
-    round: 8,
-    sliceHead: false,
-    out,
-    ep: 'cpu',
-    resume: false,
-    ...(dtype ? { dtype } : {}),
-  });
+  await sliceModel(quietContext(), sliceOptions(modelPath(name), out, { ratio, ...(dtype ? { dtype } : {}) }));
   return out;
 }
 

@@ -9,7 +9,7 @@ import type { SliceOptions } from '../../core/slicegpt/slice-options';
 import { loadCalibration } from '../../core/slicegpt/calibration-input';
 import { CancelledError, type JobContext } from '../../core/base/job-context';
 import type { Calibration } from '../../core/slicegpt/rotate-and-slice';
-import { modelPath } from './helpers';
+import { modelPath, sliceOptions } from './helpers';
 import { mountTmpfs, tmpfsSkip } from '../files/tmpfs';
 import { resumability } from '../../core/api/resumability';
 import type { RunRow } from '../../core/store/types';
@@ -40,23 +40,7 @@ let dir: string;
 let calibration: Calibration;
 let ref: string;
 
-const opts = (out: string, extra: Partial<SliceOptions> = {}): SliceOptions => ({
-  model,
-  ratio: 0.25,
-  cal: 'wikitext2',
-  nsamples: 4,
-  seqlen: 128,
-  sampling: 'first',
-  seed: 0,
-  round: 8,
-  sliceHead: false,
-  out,
-  ep: 'cpu',
-  resume: false,
-  calibration,
-  batchSize: 2,
-  ...extra,
-});
+const opts = (out: string, extra: Partial<SliceOptions> = {}): SliceOptions => sliceOptions(model, out, { calibration, batchSize: 2, ...extra });
 
 /** A context that cancels once the job reaches `layer` (two layers are checkpointed by then), and keeps logs. */
 function ctxFor(cancelAtLayer?: number): JobContext & { logs: string[] } {

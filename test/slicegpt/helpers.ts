@@ -8,10 +8,28 @@ import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../../core/mod
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { wikitext2 } from '../../core/data/wikitext2';
 import { SHARED_MODELS as SHARED_MODELS_DIR } from '../shared';
+import type { SliceOptions } from '../../core/slicegpt/slice-options';
 
 export const SHARED_MODELS = SHARED_MODELS_DIR;
 export const MODELS = ['tiny-llama', 'tiny-opt', 'tiny-phi', 'tiny-stories'] as const;
 export const modelPath = (name: string) => resolve(SHARED_MODELS, name);
+
+/** The tests' slice settings: 25 %, WikiText-2's first 4 windows of 128 tokens, seed 0, d rounded to 8, head kept, CPU, fresh. */
+export const sliceOptions = (model: string, out: string, extra: Partial<SliceOptions> = {}): SliceOptions => ({
+  model,
+  ratio: 0.25,
+  cal: 'wikitext2',
+  nsamples: 4,
+  seqlen: 128,
+  sampling: 'first',
+  seed: 0,
+  round: 8,
+  sliceHead: false,
+  out,
+  ep: 'cpu',
+  resume: false,
+  ...extra,
+});
 
 /** Small random-weight configs, one per block family (HF config.json layout). */
 export const RANDOM_CONFIGS: Record<string, Record<string, unknown>> = {

@@ -9,24 +9,11 @@ import { openAnyModel } from '../../core/slicegpt/open';
 import { summarizeModel } from '../../core/jobs/kinds/common';
 import { isUserError } from '../../core/base/user-error';
 import { sharedModel } from '../shared';
+import { SLICING } from '../../bench/lib/fuzz/seeds';
 
 const SRC = sharedModel('tiny-llama');
 const root = mkdtempSync(join(tmpdir(), 'ss-sliced-'));
 let n = 0;
-
-const SLICING = {
-  hidden_size: 256,
-  layers_num: 4,
-  do_slice_head: false,
-  parallel_blocks: false,
-  embedding_dimensions: { '0': 192 },
-  attention_input_dimensions: { '0': 192, '1': 192, '2': 192, '3': 192 },
-  attention_output_dimensions: { '0': 192, '1': 192, '2': 192, '3': 192 },
-  mlp_input_dimensions: { '0': 192, '1': 192, '2': 192, '3': 192 },
-  mlp_output_dimensions: { '0': 192, '1': 192, '2': 192, '3': 256 },
-  head_dimension: null,
-  const_dimension: 192,
-};
 
 function sliced(slicing: string, config?: string): string {
   const dir = join(root, `s${n++}`);

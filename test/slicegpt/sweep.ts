@@ -10,7 +10,7 @@ import { openAnyModel } from '../../core/slicegpt/open';
 import { loadCalibration } from '../../core/slicegpt/calibration-input';
 import { perplexityOfIds } from '../../core/runtime/perplexity';
 import { quietContext } from '../../core/base/job-context';
-import { modelPath, testIds, withRunner } from './helpers';
+import { modelPath, sliceOptions, testIds, withRunner } from './helpers';
 
 export interface SweepPoint {
   ratio: number;
@@ -35,25 +35,19 @@ export async function sweep(
       const points: SweepPoint[] = [];
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
-        const r = await sliceModel(quietContext(), {
-          model: folder,
-          ratio,
-          cal: 'wikitext2',
-          nsamples: o.nsamples,
-          seqlen: o.seqlen,
-          sampling: 'first',
-          seed: 0,
-          round: 8,
-          sliceHead: false,
-          out,
-          ep: 'cpu',
-          resume: false,
-          calibration,
-          dtype: 'float32',
-          ...(o.engine ? { engine: o.engine } : {}),
-          ...(o.passDtype ? { passDtype: o.passDtype } : {}),
-          ...(o.batchSize ? { batchSize: o.batchSize } : {}),
-        });
+        const r = await sliceModel(
+          quietContext(),
+          sliceOptions(folder, out, {
+            ratio,
+            nsamples: o.nsamples,
+            seqlen: o.seqlen,
+            calibration,
+            dtype: 'float32',
+            ...(o.engine ? { engine: o.engine } : {}),
+            ...(o.passDtype ? { passDtype: o.passDtype } : {}),
+            ...(o.batchSize ? { batchSize: o.batchSize } : {}),
+          }),
+        );
         points.push({ ratio, d: r.d, ppl: await score(await openAnyModel(out), runner) });
       }
       return { dense: densePpl, points };

@@ -104,3 +104,18 @@ export function probeText(): string {
   const wiki = readFileSync(join(SHARED, 'data', 'wikitext-2-raw', 'wiki.test.raw'), 'utf8').slice(0, 6000);
   return `${wiki}\n\nHello, world! 123 4567 <s> </s> <unk> <|endoftext|> naïve café — 日本語 🙂\n\n  spaces   and\ttabs ${'x'.repeat(9000)} end`;
 }
+
+/** tiny-llama sliced at 25 % (d = 192 of 256): a valid slicing_config.json for the sliced-folder seeds and tests. */
+export const SLICING = {
+  hidden_size: 256,
+  layers_num: 4,
+  do_slice_head: false,
+  parallel_blocks: false,
+  embedding_dimensions: { '0': 192 },
+  attention_input_dimensions: { '0': 192, '1': 192, '2': 192, '3': 192 },
+  attention_output_dimensions: { '0': 192, '1': 192, '2': 192, '3': 192 },
+  mlp_input_dimensions: { '0': 192, '1': 192, '2': 192, '3': 192 },
+  mlp_output_dimensions: { '0': 192, '1': 192, '2': 192, '3': 256 },
+  head_dimension: null,
+  const_dimension: 192,
+};

@@ -16,7 +16,7 @@ import { hubCachePath, hubDataset } from '../../../core/data/hub';
 import { Store } from '../../../core/store/store';
 import { GiB } from '../../../core/plan/index';
 import { int, pick, mutateBytes, mutateJsonFile, mutateTextFile, hostileValue, brief, type Rng } from './mutate';
-import { MODELS, SHARED, SMALL_INDEX, SMALL_SHARDS, safetensorsBytes, realHeader, readJson, cutTokenizer, cutVocabMerges, LLAMA3_SPLIT, withSplitPreTokenizer, probeText } from './seeds';
+import { MODELS, SHARED, SMALL_INDEX, SMALL_SHARDS, safetensorsBytes, realHeader, readJson, cutTokenizer, cutVocabMerges, LLAMA3_SPLIT, withSplitPreTokenizer, probeText, SLICING } from './seeds';
 
 export interface Made {
   what: string[];
@@ -179,19 +179,6 @@ const safetensorsTarget: FuzzTarget = {
 };
 
 // ── 3. sliced folders ───────────────────────────────────────────────────────────────────────────────────
-const SLICING = {
-  hidden_size: 256,
-  layers_num: 4,
-  do_slice_head: false,
-  parallel_blocks: false,
-  embedding_dimensions: { '0': 192 },
-  attention_input_dimensions: { '0': 192, '1': 192, '2': 192, '3': 192 },
-  attention_output_dimensions: { '0': 192, '1': 192, '2': 192, '3': 192 },
-  mlp_input_dimensions: { '0': 192, '1': 192, '2': 192, '3': 192 },
-  mlp_output_dimensions: { '0': 192, '1': 192, '2': 192, '3': 256 },
-  head_dimension: null,
-  const_dimension: 192,
-};
 const SLICING_HINTS = Object.keys(SLICING);
 
 const slicedTarget: FuzzTarget = {

@@ -28,25 +28,15 @@ function cli(env: Record<string, string>, ...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/** `export <tiny-stories> --format gguf --dtype f16 --out <gguf>`, then the flags under test. */
+const exportF16 = (gguf: string): string[] => ['export', sharedModel('tiny-stories'), '--format', 'gguf', '--dtype', 'f16', '--out', gguf];
+
 test('export --ollama runs `ollama create <name> -f <x>.Modelfile` in the file’s folder, and --lmstudio copies the file into LM Studio’s models folder', () => {
   const home = join(dir, 'home');
   mkdirSync(join(home, '.lmstudio', 'models'), { recursive: true });
   const argvFile = join(dir, 'argv-ok.txt');
   const gguf = join(dir, 'out', 'stories-f16.gguf');
-  const r = cli(
-    { PATH: `${STAND_IN}${delimiter}${dirname(process.execPath)}`, HOME: home, OLLAMA_ARGV_FILE: argvFile },
-    'export',
-    sharedModel('tiny-stories'),
-    '--format',
-    'gguf',
-    '--dtype',
-    'f16',
-    '--out',
-    gguf,
-    '--ollama',
-    'stories:f16',
-    '--lmstudio',
-  );
+  const r = cli({ PATH: `${STAND_IN}${delimiter}${dirname(process.execPath)}`, HOME: home, OLLAMA_ARGV_FILE: argvFile }, ...exportF16(gguf), '--ollama', 'stories:f16', '--lmstudio');
   assert.equal(r.code, 0, r.err);
   const [cwd, ...argv] = readFileSync(argvFile, 'utf8').trim().split('\n');
   assert.equal(cwd, join(dir, 'out'));
@@ -64,20 +54,7 @@ test('export --ollama runs `ollama create <name> -f <x>.Modelfile` in the file�
 test('ollama present but failing: its own message in one line with its exit code, exit 1, and the export is kept and recorded', () => {
   const argvFile = join(dir, 'argv-fail.txt');
   const gguf = join(dir, 'fail', 'stories-f16.gguf');
-  const r = cli(
-    { PATH: `${STAND_IN}${delimiter}${dirname(process.execPath)}`, OLLAMA_ARGV_FILE: argvFile, OLLAMA_FAIL: 'invalid model name' },
-    'export',
-    sharedModel('tiny-stories'),
-    '--format',
-    'gguf',
-    '--dtype',
-    'f16',
-    '--out',
-    gguf,
-    '--ollama',
-    'stories',
-    '--json',
-  );
+  const r = cli({ PATH: `${STAND_IN}${delimiter}${dirname(process.execPath)}`, OLLAMA_ARGV_FILE: argvFile, OLLAMA_FAIL: 'invalid model name' }, ...exportF16(gguf), '--ollama', 'stories', '--json');
   assert.equal(r.code, 1);
   const lines = r.err
     .trim()
@@ -94,7 +71,7 @@ test('ollama present but failing: its own message in one line with its exit code
 
 test('without ollama on PATH or an LM Studio models folder, export prints the exact commands to run', () => {
   const gguf = join(dir, 'none', 'stories-f16.gguf');
-  const r = cli({}, 'export', sharedModel('tiny-stories'), '--format', 'gguf', '--dtype', 'f16', '--out', gguf, '--ollama', 'stories', '--lmstudio');
+  const r = cli({}, ...exportF16(gguf), '--ollama', 'stories', '--lmstudio');
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, new RegExp(`Ollama \\(not on PATH\\): cd ${join(dir, 'none')} && ollama create stories -f stories-f16\\.Modelfile`));
   const dest = join(dir, 'empty-home', '.lmstudio', 'models', 'slice-studio', 'stories-f16');
