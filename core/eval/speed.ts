@@ -9,9 +9,10 @@
 import { checkCancelled, type JobContext } from '../base/job-context';
 import type { ExecutionProvider } from '../runtime/contract';
 import type { ModelSource } from '../model/model-source';
-import { createBlockRunner, type KvCache, type OrtRunner } from '../runtime/runner';
-import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
+import { createBlockRunner, type OrtRunner } from '../runtime/runner';
 import { headVocab } from '../model/weights';
+import { forwardCached, headLogits, LayerCaches, loadDecodeWeights, planDecoding, weightCount, type DecodeWeights } from '../runtime/decode-step';
+import { runnerOptionsFor, type InferDtype, type InferencePlan } from '../runtime/inference-plan';
 import { openAnyModel } from '../slicegpt/open';
 
 export interface BenchParams {
@@ -27,6 +28,10 @@ export interface BenchParams {
   /** Timed repetitions per batch size (median reported). Default 3. */
   repeats?: number;
   source?: ModelSource;
+  /** Element type on a GPU EP ('auto': float16 there, float32 on the CPU). */
+  dtype?: InferDtype | 'auto';
+  /** VRAM budget in GB for the placement choice (default: the first GPU's, less 10 %). */
+  vramGb?: number;
 }
 
 export interface BatchSpeed {
@@ -51,6 +56,8 @@ export interface BenchResult {
   /** Wall-clock seconds per phase (load, warmup, batch:N). */
   phases: Record<string, number>;
   memory: { rssAfterLoadMB: number; peakRssMB: number };
+  /** Where weights and KV cache lived and in which element type (see runtime/inference-plan.ts). */
+  plan: InferencePlan;
 }
 
 export class BenchError extends Error {
@@ -61,42 +68,16 @@ const now = () => performance.now() / 1000;
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-export interface Weights {
-  emb: EmbeddingWeights;
-  layers: LayerWeights[];
-  head: HeadWeights;
-}
-
-function countParams(w: Weights): number {
-  let n = 0;
-  const walk = (o: unknown): void => {
-    if (o instanceof Float32Array) n += o.length;
-    else if (o && typeof o === 'object') for (const v of Object.values(o)) walk(v);
-  };
-  walk(w);
-  return n;
-}
-
-async function layerStep(r: OrtRunner, w: LayerWeights, x: Float32Array, batch: number, seq: number, cache: KvCache): Promise<{ x: Float32Array; cache: KvCache }> {
-  if (w.kind === 'parallel') {
-    const o = await r.parallelCached(w.block, x, batch, seq, cache);
-    return { x: o.y, cache: o.cache! };
-  }
-  const a = await r.attentionCached(w.attn, x, batch, seq, cache);
-  return { x: await r.mlp(w.mlp, a.y, batch, seq), cache: a.cache! };
-}
+export type Weights = DecodeWeights;
 
 /** Greedy next ids from the last position of each row. */
-async function nextIds(r: OrtRunner, head: HeadWeights, x: Float32Array, batch: number, seq: number): Promise<Int32Array> {
-  const width = x.length / (batch * seq);
-  const last = new Float32Array(batch * width);
-  for (let b = 0; b < batch; b++) last.set(x.subarray(((b + 1) * seq - 1) * width, (b + 1) * seq * width), b * width);
-  const { logits } = await r.head(head, last, batch, 1, { logits: true });
-  const V = headVocab(head);
+async function nextIds(r: OrtRunner, w: Weights, last: Float32Array, batch: number): Promise<Int32Array> {
+  const logits = await headLogits(r, w.head, last, batch);
+  const V = headVocab(w.head);
   const ids = new Int32Array(batch);
   for (let b = 0; b < batch; b++) {
     let best = 0;
-    for (let v = 1; v < V; v++) if (logits![b * V + v] > logits![b * V + best]) best = v;
+    for (let v = 1; v < V; v++) if (logits[b * V + v] > logits[b * V + best]) best = v;
     ids[b] = best;
   }
   return ids;
@@ -109,23 +90,23 @@ async function nextIds(r: OrtRunner, head: HeadWeights, x: Float32Array, batch: 
 export async function decodeGreedy(ctx: JobContext, r: OrtRunner, w: Weights, prompt: Int32Array, batch: number, steps: number): Promise<{ ids: Int32Array[]; prefillSeconds: number; decodeSeconds: number }> {
   const P = prompt.length / batch;
   if (!Number.isInteger(P) || P < 1) throw new BenchError(`${prompt.length} prompt ids do not split into ${batch} rows`);
-  let caches: KvCache[] = w.layers.map(() => ({ k: new Float32Array(0), v: new Float32Array(0), past: 0 }));
-  const t0 = now();
-  let x = await r.embedAt(w.emb, prompt, batch, P, 0);
-  for (let l = 0; l < w.layers.length; l++) ({ x, cache: caches[l] } = await layerStep(r, w.layers[l], x, batch, P, caches[l]));
-  let next = await nextIds(r, w.head, x, batch, P);
-  const t1 = now();
-  const ids = [next];
-  for (let i = 1; i < steps; i++) {
-    checkCancelled(ctx);
-    x = await r.embedAt(w.emb, next, batch, 1, P + i - 1);
-    for (let l = 0; l < w.layers.length; l++) ({ x, cache: caches[l] } = await layerStep(r, w.layers[l], x, batch, 1, caches[l]));
-    next = await nextIds(r, w.head, x, batch, 1);
-    ids.push(next);
+  const caches = new LayerCaches(w.layers.length);
+  try {
+    // Each phase ends with logits on the host, so device work is finished when the clock is read.
+    const t0 = now();
+    let next = await nextIds(r, w, await forwardCached(r, w, prompt, batch, P, 0, caches), batch);
+    const t1 = now();
+    const ids = [next];
+    for (let i = 1; i < steps; i++) {
+      checkCancelled(ctx);
+      next = await nextIds(r, w, await forwardCached(r, w, next, batch, 1, P + i - 1, caches), batch);
+      ids.push(next);
+    }
+    const t2 = now();
+    return { ids, prefillSeconds: t1 - t0, decodeSeconds: t2 - t1 };
+  } finally {
+    caches.release();
   }
-  const t2 = now();
-  caches = [];
-  return { ids, prefillSeconds: t1 - t0, decodeSeconds: t2 - t1 };
 }
 
 /** A fixed, varied prompt (distinct per row) inside the vocabulary: content does not change the work. */
@@ -134,11 +115,7 @@ function syntheticPrompt(batch: number, P: number, vocab: number): Int32Array {
 }
 
 /** Weights of every layer, held for the run (decoding needs them all for every token). */
-export async function loadAllWeights(source: ModelSource): Promise<Weights> {
-  const w: Weights = { emb: await source.embedding(), layers: [], head: await source.head() };
-  for (let l = 0; l < source.config.numLayers; l++) w.layers.push(await source.layer(l));
-  return w;
-}
+export const loadAllWeights = loadDecodeWeights;
 
 export async function bench(ctx: JobContext, params: BenchParams): Promise<BenchResult> {
   const batchLarge = params.batch ?? 8;
@@ -158,7 +135,8 @@ export async function bench(ctx: JobContext, params: BenchParams): Promise<Bench
     throw new BenchError(`prompt (${P}) + new tokens (${steps + 1}) exceed the model's ${source.config.maxPositions} positions`);
   }
   const w = await loadAllWeights(source);
-  const runner = await createBlockRunner(source.arch, { ep });
+  const plan = await planDecoding(source, w, batchLarge * (P + steps + 1), { ep, dtype: params.dtype, vramGb: params.vramGb });
+  const runner = await createBlockRunner(source.arch, runnerOptionsFor(ep, plan));
   phases.load = now() - t;
   const rssAfterLoad = process.memoryUsage().rss;
   const vocab = w.emb.tokens.rows;
@@ -202,7 +180,7 @@ export async function bench(ctx: JobContext, params: BenchParams): Promise<Bench
     model: source.folder,
     ep,
     family: source.config.family,
-    parameters: countParams(w),
+    parameters: weightCount(w),
     promptTokens: P,
     newTokens: steps,
     repeats,
@@ -210,5 +188,6 @@ export async function bench(ctx: JobContext, params: BenchParams): Promise<Bench
     phases,
     // maxRSS is in kilobytes: the process's peak so far, which includes everything loaded before.
     memory: { rssAfterLoadMB: mb(rssAfterLoad), peakRssMB: mb(process.resourceUsage().maxRSS * 1024) },
+    plan,
   };
 }

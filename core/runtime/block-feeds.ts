@@ -11,12 +11,18 @@ export class RuntimeError extends Error {
   override name = 'RuntimeError';
 }
 
-/** KV cache of one layer: [batch, kvHeads, past, headDim] each. */
+/**
+ * KV cache of one layer: [batch, kvHeads, past, headDim] each — host arrays, or tensors a previous run
+ * returned (on a GPU EP in decoding mode they stay on the device and are fed straight back).
+ */
 export interface KvCache {
-  k: Float32Array;
-  v: Float32Array;
+  k: Float32Array | ort.Tensor;
+  v: Float32Array | ort.Tensor;
   past: number;
 }
+
+/** A layer's cache before the prompt pass. */
+export const emptyCache = (): KvCache => ({ k: new Float32Array(0), v: new Float32Array(0), past: 0 });
 
 /** Feeds that change per run; everything else fed to a block is a weight. */
 export const RUNTIME_FEEDS = new Set(['x', 'ids', 'position_ids', 'cos', 'sin', 'mask', 'past_k', 'past_v', 'targets']);
@@ -76,8 +82,10 @@ export function feedShortcut(f: Feeds, s: { rows: number; cols: number; data: Fl
 export function feedCache(f: Feeds, arch: ArchSpec, batch: number, cache: KvCache | undefined): boolean {
   if (!cache) return false;
   const { numKvHeads: Hkv, headDim: d } = arch;
-  f.past_k = t32(cache.k, [batch, Hkv, cache.past, d]);
-  f.past_v = t32(cache.v, [batch, Hkv, cache.past, d]);
+  const dims = [batch, Hkv, cache.past, d];
+  const feed = (c: Float32Array | ort.Tensor) => (c instanceof Float32Array ? t32(c, dims) : c);
+  f.past_k = feed(cache.k);
+  f.past_v = feed(cache.v);
   return true;
 }
 

@@ -25,7 +25,7 @@ export class DeviceError extends Error {
   override name = 'DeviceError';
 }
 
-type Kind = 'upload' | 'uploadT' | 'download' | 'download2' | 'matmul' | 'sum' | 'toHalf' | `acc${'' | 'Masked'}${'' | 'First'}` | 'mulRight' | 'mulLeftT' | 'qtq';
+type Kind = 'upload' | 'uploadT' | 'download' | 'downloadLast' | 'download2' | 'matmul' | 'sum' | 'toHalf' | `acc${'' | 'Masked'}${'' | 'First'}` | 'mulRight' | 'mulLeftT' | 'qtq';
 
 /**
  * Compensated (Kahan) accumulation of per-batch Gram matrices on the device: the running sum is the
@@ -110,6 +110,11 @@ function graph(kind: Kind, half: boolean): GraphBuilder {
       g.input('x', 'float32', ['A', 'B']);
       g.node('Identity', [half ? toHalf(g, 'x') : 'x'], {}, { out: 'y' });
       break;
+    case 'downloadLast':
+      g.input('x', actType(half), ['B', 'S', 'N']);
+      g.node('Slice', [half ? toFloat(g, 'x') : 'x', g.i64([-1]), g.i64([2 ** 62]), g.i64([1])], {}, { out: 'y' });
+      outType = 'float32';
+      break;
     case 'download2':
       g.input('x', actType(half), ['A', 'B']);
       g.node('Identity', [half ? toFloat(g, 'x') : 'x'], {}, { out: 'y' });
@@ -171,7 +176,7 @@ export class DeviceTensors {
     const key = `${kind}${half ? ':f16' : ''}`;
     let s = this.#sessions.get(key);
     if (!s) {
-      const location = !this.onDevice || ['download', 'download2', 'sum'].includes(kind) ? undefined : ['mulRight', 'mulLeftT', 'qtq'].includes(kind) ? { yt: 'gpu-buffer' as const } : ('gpu-buffer' as const);
+      const location = !this.onDevice || ['download', 'downloadLast', 'download2', 'sum'].includes(kind) ? undefined : ['mulRight', 'mulLeftT', 'qtq'].includes(kind) ? { yt: 'gpu-buffer' as const } : ('gpu-buffer' as const);
       s = ort.InferenceSession.create(graph(kind, half).toBytes(), {
         executionProviders: executionProviders(this.ep, { passes: true }),
         graphOptimizationLevel: 'all',
@@ -205,6 +210,16 @@ export class DeviceTensors {
     if (t.location === 'cpu' && !isHalf(t)) return t.data as Float32Array;
     rank3('download', t);
     return (await (await this.#session('download', isHalf(t))).run({ x: t })).y.data as Float32Array;
+  }
+
+  /**
+   * The last position of every row of [batch, seq, n] activations, on the host as float32 [batch, n]:
+   * the head needs only it, and downloading a whole prompt pass would cost more than the head.
+   */
+  async downloadLast(t: ort.Tensor): Promise<Float32Array> {
+    rank3('downloadLast', t);
+    if (t.location === 'cpu' && !isHalf(t) && t.dims[1] === 1) return t.data as Float32Array;
+    return (await (await this.#session('downloadLast', isHalf(t))).run({ x: t })).y.data as Float32Array;
   }
 
   /**

@@ -5,8 +5,9 @@
 import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
 import type { ExecutionProvider } from './contract';
 import type { ModelSource } from '../model/model-source';
-import type { LayerWeights } from '../model/weights';
-import { createBlockRunner, withBlockRunner, type KvCache, type OrtRunner } from './runner';
+import { createBlockRunner, withBlockRunner, type OrtRunner } from './runner';
+import { forwardCached, headLogits, LayerCaches, loadDecodeWeights, planDecoding, type DecodeWeights, type PlanRequest } from './decode-step';
+import { runnerOptionsFor, type InferencePlan } from './inference-plan';
 import { tokenChooser, type SamplingOptions } from './sampling';
 import { buildPrompt, checkFits, type BuiltPrompt, type PromptStyle } from './prompt';
 import type { Tokenizer } from '../model/tokenizer';
@@ -31,15 +32,6 @@ export interface GenerateResult {
   tokensPerSecond: number;
 }
 
-async function step(r: OrtRunner, w: LayerWeights, x: Float32Array, seq: number, cache: KvCache): Promise<{ x: Float32Array; cache: KvCache }> {
-  if (w.kind === 'parallel') {
-    const o = await r.parallelCached(w.block, x, 1, seq, cache);
-    return { x: o.y, cache: o.cache! };
-  }
-  const a = await r.attentionCached(w.attn, x, 1, seq, cache);
-  return { x: await r.mlp(w.mlp, a.y, 1, seq), cache: a.cache! };
-}
-
 /**
  * One model's continuation, a token per `next()` (null once it has stopped): the prompt pass on the first
  * call, then one cached position per call. Time is counted only inside `next()`, so two decoders stepped
@@ -48,37 +40,31 @@ async function step(r: OrtRunner, w: LayerWeights, x: Float32Array, seq: number,
 export interface Decoder {
   next(): Promise<number | null>;
   result(): GenerateResult;
+  /** Frees the KV cache now (device buffers too); a stopped decoder has done so already. */
+  close(): void;
 }
 
-export async function openDecoder(src: ModelSource, runner: OrtRunner, prompt: ArrayLike<number>, opts: GenerateOptions = {}): Promise<Decoder> {
+/** `weights`: the model's weights when the caller loaded them already (to plan with them). */
+export async function openDecoder(src: ModelSource, runner: OrtRunner, prompt: ArrayLike<number>, opts: GenerateOptions = {}, weights?: DecodeWeights): Promise<Decoder> {
   const maxNew = opts.maxNewTokens ?? 64;
   const P = prompt.length;
   checkFits(src, P, maxNew);
   const stop = new Set(opts.stopIds ?? (src.config.eosTokenId !== null ? [src.config.eosTokenId] : []));
   const choose = tokenChooser(opts.sampling);
-  const L = src.config.numLayers;
-  const emb = await src.embedding();
-  const layers: LayerWeights[] = [];
-  for (let l = 0; l < L; l++) layers.push(await src.layer(l));
-  const head = await src.head();
-
-  let caches: KvCache[] = layers.map(() => ({ k: new Float32Array(0), v: new Float32Array(0), past: 0 }));
+  const w = weights ?? (await loadDecodeWeights(src));
+  const caches = new LayerCaches(w.layers.length);
   const ids: number[] = [];
   let prefillMs = 0;
   let decodeMs = 0;
   let done = false;
-  const logitsOf = async (last: Float32Array) => choose((await runner.head(head, last, 1, 1, { logits: true })).logits!);
-  const forward = async (tokens: Int32Array, seq: number, at: number): Promise<Float32Array> => {
-    let x = await runner.embedAt(emb, tokens, 1, seq, at);
-    for (let l = 0; l < L; l++) ({ x, cache: caches[l] } = await step(runner, layers[l], x, seq, caches[l]));
-    return x;
-  };
+  const logitsOf = async (last: Float32Array) => choose(await headLogits(runner, w.head, last, 1));
+  const forward = (tokens: Int32Array, seq: number, at: number) => forwardCached(runner, w, tokens, 1, seq, at, caches);
   const finish = (id: number): number => {
     ids.push(id);
     opts.onToken?.(id);
     if (ids.length >= maxNew || stop.has(id)) {
       done = true;
-      caches = []; // the cache is the large allocation: let it go as soon as the model stops
+      caches.release(); // the cache is the large allocation: let it go as soon as the model stops
     }
     return id;
   };
@@ -87,8 +73,7 @@ export async function openDecoder(src: ModelSource, runner: OrtRunner, prompt: A
       if (done) return null;
       const t0 = performance.now();
       if (ids.length === 0) {
-        const x = await forward(Int32Array.from(prompt), P, 0);
-        const id = await logitsOf(x.subarray(x.length - x.length / P));
+        const id = await logitsOf(await forward(Int32Array.from(prompt), P, 0));
         prefillMs += performance.now() - t0;
         return finish(id);
       }
@@ -97,6 +82,7 @@ export async function openDecoder(src: ModelSource, runner: OrtRunner, prompt: A
       decodeMs += performance.now() - t0;
       return finish(id);
     },
+    close: () => caches.release(),
     result: () => ({
       ids: [...ids],
       promptTokens: P,
@@ -109,19 +95,25 @@ export async function openDecoder(src: ModelSource, runner: OrtRunner, prompt: A
 }
 
 /** Continuation of `prompt` (token ids) with an existing runner: greedy, or sampled per `opts.sampling`. */
-export async function generateIds(src: ModelSource, runner: OrtRunner, prompt: ArrayLike<number>, opts: GenerateOptions = {}, ctx: JobContext = quietContext()): Promise<GenerateResult> {
+export async function generateIds(src: ModelSource, runner: OrtRunner, prompt: ArrayLike<number>, opts: GenerateOptions = {}, ctx: JobContext = quietContext(), weights?: DecodeWeights): Promise<GenerateResult> {
   const maxNew = opts.maxNewTokens ?? 64;
-  const decoder = await openDecoder(src, runner, prompt, opts);
-  for (let n = 1; (await decoder.next()) !== null; n++) {
-    ctx.progress({ phase: 'generate', fraction: n / maxNew });
-    checkCancelled(ctx);
+  const decoder = await openDecoder(src, runner, prompt, opts, weights);
+  try {
+    for (let n = 1; (await decoder.next()) !== null; n++) {
+      ctx.progress({ phase: 'generate', fraction: n / maxNew });
+      checkCancelled(ctx);
+    }
+    return decoder.result();
+  } finally {
+    decoder.close();
   }
-  return decoder.result();
 }
 
-/** A continuation of token ids, owning its runner. */
-export async function generateWithRunner(src: ModelSource, prompt: ArrayLike<number>, opts: GenerateOptions & { ep?: ExecutionProvider } = {}, ctx: JobContext = quietContext()): Promise<GenerateResult> {
-  return withBlockRunner(src.arch, { ep: opts.ep }, (runner) => generateIds(src, runner, prompt, opts, ctx));
+/** A continuation of token ids, owning its runner, which keeps the weights where the inference plan says. */
+export async function generateWithRunner(src: ModelSource, prompt: ArrayLike<number>, opts: GenerateOptions & PlanRequest = {}, ctx: JobContext = quietContext()): Promise<GenerateResult & { plan: InferencePlan }> {
+  const w = await loadDecodeWeights(src);
+  const plan = await planDecoding(src, w, prompt.length + (opts.maxNewTokens ?? 64), opts);
+  return withBlockRunner(src.arch, runnerOptionsFor(opts.ep ?? 'cpu', plan), async (runner) => ({ ...(await generateIds(src, runner, prompt, opts, ctx, w)), plan }));
 }
 
 export interface GenerateTextResult extends GenerateResult {
@@ -134,12 +126,18 @@ export interface GenerateTextResult extends GenerateResult {
   note: string;
   /** Prompt tokens dropped from the start to fit (truncate 'left'). */
   truncated: number;
+  /** Where the weights and KV cache lived, in which element type, and why (one line in `plan.reason`). */
+  plan: InferencePlan;
 }
 
 export interface GenerateTextParams {
   prompt: string;
   maxNewTokens?: number;
   ep?: ExecutionProvider;
+  /** Element type of weights and activations on a GPU EP ('auto': float16 there). */
+  dtype?: PlanRequest['dtype'];
+  /** VRAM budget in GB (default: the first GPU's, less 10 %). */
+  vramGb?: number;
   stopIds?: number[];
   onToken?: (id: number) => void;
   sampling?: SamplingOptions;
@@ -173,16 +171,18 @@ export async function generateSideBySide(models: (string | ModelSource)[], param
   const { openModel } = await import('../model/source');
   const maxNewTokens = params.maxNewTokens ?? 64;
   const runners: OrtRunner[] = [];
+  const columns: { tok: Tokenizer; prompt: BuiltPrompt; decoder: Decoder; head: string; plan: InferencePlan }[] = [];
   try {
-    const columns: { tok: Tokenizer; prompt: BuiltPrompt; decoder: Decoder; head: string }[] = [];
     for (const m of models) {
       const src = typeof m === 'string' ? await openModel(m) : m;
       const tok = await loadTokenizer(src.folder);
       const prompt = buildPrompt(src, tok, params.prompt, { chat: params.chat, truncate: params.truncate, maxNewTokens });
-      const runner = await createBlockRunner(src.arch, { ep: params.ep });
+      const w = await loadDecodeWeights(src);
+      const plan = await planDecoding(src, w, prompt.ids.length + maxNewTokens, params);
+      const runner = await createBlockRunner(src.arch, runnerOptionsFor(params.ep ?? 'cpu', plan));
       runners.push(runner);
-      const decoder = await openDecoder(src, runner, prompt.ids, { maxNewTokens, stopIds: params.stopIds, onToken: params.onToken, sampling: params.sampling });
-      columns.push({ tok, prompt, decoder, head: tok.decode(prompt.ids, { skipSpecialTokens: true }) });
+      const decoder = await openDecoder(src, runner, prompt.ids, { maxNewTokens, stopIds: params.stopIds, onToken: params.onToken, sampling: params.sampling }, w);
+      columns.push({ tok, prompt, decoder, head: tok.decode(prompt.ids, { skipSpecialTokens: true }), plan });
     }
     const completionOf = (c: (typeof columns)[number], ids: number[]) => {
       const text = c.tok.decode([...c.prompt.ids, ...ids], { skipSpecialTokens: true });
@@ -208,9 +208,11 @@ export async function generateSideBySide(models: (string | ModelSource)[], param
     }
     return columns.map((c) => {
       const r = c.decoder.result();
-      return { ...r, ...completionOf(c, r.ids), style: c.prompt.style, note: c.prompt.note, truncated: c.prompt.truncated };
+      return { ...r, ...completionOf(c, r.ids), style: c.prompt.style, note: c.prompt.note, truncated: c.prompt.truncated, plan: c.plan };
     });
   } finally {
+    // A cancelled or failed run frees its caches (GPU memory) before its runner.
+    for (const c of columns) c.decoder.close();
     for (const r of runners) await r.dispose();
   }
 }

@@ -21,7 +21,7 @@ import { headVocab } from '../model/weights';
 import { buildGraph } from './graphs/index';
 import { type BlockSig, type AttnCoreSig, type MlpCoreSig, hasBias, attnSig, mlpSig, normSig, sigKey } from './graphs/signature';
 import { causalMask, ropeTables } from './rope';
-import { DeviceTensors } from './device';
+import { DeviceTensors, releaseTensor } from './device';
 import { executionProviders } from './ep-options';
 import { firstNonFinite, NonFiniteError } from '../model/non-finite';
 import { type Feeds, type KvCache, RuntimeError, t32, feedNorm, feedLinear, widthOf, feedAttn, feedMlp, feedShortcut, feedCache, feedX, feedTargets } from './block-feeds';
@@ -51,6 +51,12 @@ export interface RunnerOptions {
    * shortcuts ('f16': float16 graphs, see graphs/primitives.ts). Default 'f32'.
    */
   passDtype?: PassDtype;
+  /**
+   * Resident decoding (generation, perplexity, the speed bench on a GPU EP; needs `resident`): the KV-cache
+   * graphs too leave their outputs (activations, present_k/present_v) on the device, run in `passDtype`,
+   * and the cache is fed back from there; ORT's default buffer cache, since every cache length is a new size.
+   */
+  decoding?: boolean;
 }
 
 export type PassDtype = 'f16' | 'f32';
@@ -66,6 +72,7 @@ class OrtBlockRunner implements BlockRunner {
   readonly #baked: BakedBlocks | null;
   /** Resident mode on a device EP, or null. */
   readonly #resident: ResidentWeights | null;
+  readonly #decoding: boolean;
 
   constructor(arch: ArchSpec, opts: RunnerOptions) {
     this.arch = arch;
@@ -74,6 +81,7 @@ class OrtBlockRunner implements BlockRunner {
     this.#baked = opts.weights === 'initializers' ? new BakedBlocks(this.ep, Math.max(1, opts.residentBlocks ?? 2)) : null;
     const device = opts.resident === 'always' || (opts.resident && this.ep !== 'cpu') ? new DeviceTensors(this.ep) : null;
     this.#resident = device ? new ResidentWeights(device, opts.passDtype === 'f16') : null;
+    this.#decoding = !!opts.decoding && this.#resident !== null;
     if (arch.numHeads % arch.numKvHeads !== 0) throw new RuntimeError(`${arch.numHeads} heads do not split into ${arch.numKvHeads} KV groups`);
     if (arch.rope && arch.rope.rotaryDim % 2 !== 0) throw new RuntimeError(`rotary dimension ${arch.rope.rotaryDim} is odd`);
   }
@@ -88,11 +96,13 @@ class OrtBlockRunner implements BlockRunner {
     let s = this.#sessions.get(key);
     if (!s) {
       const g = buildGraph(sig);
-      const keepOnDevice = this.#resident?.device.onDevice && sig.kind !== 'head' && !('cache' in sig && sig.cache);
+      const cached = hasCache(sig);
+      const keepOnDevice = this.#resident?.device.onDevice && sig.kind !== 'head' && (!cached || this.#decoding);
+      const onDevice: Record<string, 'gpu-buffer'> = cached ? { y: 'gpu-buffer' as const, present_k: 'gpu-buffer' as const, present_v: 'gpu-buffer' as const } : { y: 'gpu-buffer' as const };
       s = ort.InferenceSession.create(g.toBytes(), {
-        executionProviders: executionProviders(this.ep, { passes: this.#resident !== null }),
+        executionProviders: executionProviders(this.ep, { passes: this.#resident !== null && !this.#decoding }),
         graphOptimizationLevel: 'all',
-        ...(keepOnDevice ? { preferredOutputLocation: { y: 'gpu-buffer' as const } } : {}),
+        ...(keepOnDevice ? { preferredOutputLocation: onDevice } : {}),
       });
       s.catch(() => this.#sessions.delete(key));
       this.#sessions.set(key, s);
@@ -103,9 +113,10 @@ class OrtBlockRunner implements BlockRunner {
   /** One graph run in this runner's weight mode; `owner` is the weights object (initializer mode's key). */
   async #run(sig: BlockSig, feeds: Feeds, owner?: object): Promise<ort.InferenceSession.OnnxValueMapType> {
     if (this.#resident) {
-      // The passes' blocks run float16 graphs; the head and decoding graphs stay float32.
-      const half = this.#resident.half && sig.kind !== 'head' && !('cache' in sig && sig.cache);
+      // The passes' blocks run float16 graphs, and so do the decoding graphs when decoding; the head stays float32.
+      const half = this.#resident.half && sig.kind !== 'head' && (!hasCache(sig) || this.#decoding);
       const f = await this.#resident.feeds(sig, feeds, half);
+      if (half) halfEmptyCache(f);
       return (await this.#session(half ? { ...sig, half: true } : sig)).run(f);
     }
     if (this.#baked && owner) return this.#baked.run(sig, feeds, owner);
@@ -135,6 +146,22 @@ class OrtBlockRunner implements BlockRunner {
   /** Resident mode's device helpers (null otherwise). */
   get device(): DeviceTensors | null {
     return this.#resident?.device ?? null;
+  }
+
+  /** Whether this runner keeps weights, activations and the KV cache on the device while decoding. */
+  get decoding(): boolean {
+    return this.#decoding;
+  }
+
+  /** The last position of each row of [batch, seq, width] activations, on the host (the head's input). */
+  async lastRows(x: ort.Tensor): Promise<Float32Array> {
+    if (this.#resident) return this.#resident.device.downloadLast(x);
+    const [batch, seq, width] = x.dims;
+    const data = x.data as Float32Array;
+    if (seq === 1) return data;
+    const out = new Float32Array(batch * width);
+    for (let b = 0; b < batch; b++) out.set(data.subarray(((b + 1) * seq - 1) * width, (b + 1) * seq * width), b * width);
+    return out;
   }
 
   /** A block output on the host, downloaded if it stayed on the device. */
@@ -180,9 +207,9 @@ class OrtBlockRunner implements BlockRunner {
     return this.#host(await this.#embedRun(w, ids, batch, seq, start));
   }
 
-  /** Resident mode: the embeddings as a [batch, seq, D] tensor left where the EP put it. */
-  embedTensor(w: EmbeddingWeights, ids: Int32Array, batch: number, seq: number): Promise<ort.Tensor> {
-    return this.#embedRun(w, ids, batch, seq, 0);
+  /** Resident mode: the embeddings (of positions start…) as a [batch, seq, D] tensor left where the EP put it. */
+  embedTensor(w: EmbeddingWeights, ids: Int32Array, batch: number, seq: number, start = 0): Promise<ort.Tensor> {
+    return this.#embedRun(w, ids, batch, seq, start);
   }
 
   async #embedRun(w: EmbeddingWeights, ids: Int32Array, batch: number, seq: number, start: number): Promise<ort.Tensor> {
@@ -221,6 +248,18 @@ class OrtBlockRunner implements BlockRunner {
   /** Resident mode: a parallel block on a host or device tensor; the output stays on the device. */
   async parallelTensor(w: ParallelWeights, x: Float32Array | ort.Tensor, batch: number, seq: number): Promise<ort.Tensor> {
     return (await this.#parallelRun(w, x, batch, seq)).r.y;
+  }
+
+  /** Attention with a KV cache on a host or device tensor; output and cache stay where the EP put them. */
+  async attentionStep(w: AttentionWeights, x: Float32Array | ort.Tensor, batch: number, seq: number, cache: KvCache): Promise<{ y: ort.Tensor; cache: KvCache }> {
+    const { r } = await this.#attentionRun(w, x, batch, seq, cache);
+    return { y: r.y, cache: this.#present(r, cache, seq) };
+  }
+
+  /** A parallel block with a KV cache on a host or device tensor; output and cache stay where the EP put them. */
+  async parallelStep(w: ParallelWeights, x: Float32Array | ort.Tensor, batch: number, seq: number, cache: KvCache): Promise<{ y: ort.Tensor; cache: KvCache }> {
+    const { r } = await this.#parallelRun(w, x, batch, seq, cache);
+    return { y: r.y, cache: this.#present(r, cache, seq) };
   }
 
   attention(w: AttentionWeights, x: Float32Array, batch: number, seq: number): Promise<Float32Array> {
@@ -283,7 +322,11 @@ class OrtBlockRunner implements BlockRunner {
   }
 
   #present(r: ort.InferenceSession.OnnxValueMapType, cache: KvCache | undefined, seq: number): KvCache {
-    return { k: r.present_k.data as Float32Array, v: r.present_v.data as Float32Array, past: (cache?.past ?? 0) + seq };
+    const past = (cache?.past ?? 0) + seq;
+    if (!this.#decoding) return { k: r.present_k.data as Float32Array, v: r.present_v.data as Float32Array, past };
+    // The old cache was read by this run and is superseded: free its device buffers now, not at GC.
+    if (cache) releaseCache(cache);
+    return { k: r.present_k, v: r.present_v, past };
   }
 
   async head(w: HeadWeights, x: Float32Array, batch: number, seq: number, opts: { targets?: Int32Array; logits?: boolean }): Promise<HeadOutput> {
@@ -331,6 +374,21 @@ class OrtBlockRunner implements BlockRunner {
 }
 
 export type OrtRunner = OrtBlockRunner;
+
+const hasCache = (sig: BlockSig) => 'cache' in sig && sig.cache;
+
+/** Frees a KV cache's device buffers (host arrays are left to the GC). */
+export function releaseCache(c: KvCache): void {
+  for (const t of [c.k, c.v]) if (!(t instanceof Float32Array)) releaseTensor(t);
+}
+
+/** A float16 graph's first cache (past 0) fed as empty float16 tensors; later ones come from the device already. */
+function halfEmptyCache(f: Feeds): void {
+  for (const name of ['past_k', 'past_v']) {
+    const t = f[name];
+    if (t && t.type === 'float32' && t.size === 0) f[name] = new ort.Tensor('float16', new Uint16Array(0), t.dims);
+  }
+}
 
 export async function createBlockRunner(arch: ArchSpec, opts: RunnerOptions = {}): Promise<OrtBlockRunner> {
   return new OrtBlockRunner(arch, opts);

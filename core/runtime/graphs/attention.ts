@@ -39,12 +39,13 @@ export function attentionCore(g: GraphBuilder, n: string, bs: string, s: AttnCor
     k = rope(g, k, d, rotaryDim, cos, sin);
   }
   if (cache) {
-    const pk = g.input('past_k', 'float32', ['B', Hkv, 'P', d]);
-    const pv = g.input('past_v', 'float32', ['B', Hkv, 'P', d]);
+    // The cache is of the activations' type: a float16 decoder keeps a float16 cache on the device.
+    const pk = g.input('past_k', actType(half), ['B', Hkv, 'P', d]);
+    const pv = g.input('past_v', actType(half), ['B', Hkv, 'P', d]);
     k = g.node('Concat', [pk, k], { axis: 2 }, { out: 'present_k' });
     v = g.node('Concat', [pv, v], { axis: 2 }, { out: 'present_v' });
-    g.output('present_k', 'float32', ['B', Hkv, 'T', d]);
-    g.output('present_v', 'float32', ['B', Hkv, 'T', d]);
+    g.output('present_k', actType(half), ['B', Hkv, 'T', d]);
+    g.output('present_v', actType(half), ['B', Hkv, 'T', d]);
   }
   // Scale q before the product (smaller than the scores); mask [S, T]: 0 or a large negative.
   const q5 = g.node('Reshape', [g.node('Mul', [q, scalar(g, 1 / Math.sqrt(d), half)]), g.i64([0, Hkv, G, -1, d])]);

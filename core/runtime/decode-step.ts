@@ -1,0 +1,101 @@
+// One forward pass of the whole model over new positions with the KV cache — the step that generation
+// (generate.ts) and the speed bench (eval/speed.ts) share. Activations pass between layers as tensors, so
+// on a GPU EP in decoding mode (runner option `decoding`) nothing but the last position of each row comes
+// back to the host: weights, activations and the cache stay on the device between steps.
+import type ort from 'onnxruntime-node';
+import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
+import { releaseTensor } from './device';
+import { emptyCache, type KvCache } from './block-feeds';
+import { releaseCache, type OrtRunner } from './runner';
+import type { ModelSource } from '../model/model-source';
+import type { ExecutionProvider } from './contract';
+import { planInference, type InferDtype, type InferencePlan } from './inference-plan';
+
+export interface DecodeWeights {
+  emb: EmbeddingWeights;
+  layers: LayerWeights[];
+  head: HeadWeights;
+}
+
+/** A cache per layer, empty until the prompt pass fills it. */
+export class LayerCaches {
+  #caches: KvCache[];
+
+  constructor(layers: number) {
+    this.#caches = Array.from({ length: layers }, emptyCache);
+  }
+
+  get(l: number): KvCache {
+    return this.#caches[l];
+  }
+
+  set(l: number, c: KvCache): void {
+    this.#caches[l] = c;
+  }
+
+  /** Frees every layer's cache (device buffers at once); the caches start empty again. */
+  release(): void {
+    for (const c of this.#caches) releaseCache(c);
+    this.#caches = this.#caches.map(emptyCache);
+  }
+}
+
+async function layerStep(r: OrtRunner, w: LayerWeights, x: ort.Tensor, batch: number, seq: number, cache: KvCache): Promise<{ y: ort.Tensor; cache: KvCache }> {
+  if (w.kind === 'parallel') return r.parallelStep(w.block, x, batch, seq, cache);
+  const a = await r.attentionStep(w.attn, x, batch, seq, cache);
+  const y = await r.mlpTensor(w.mlp, a.y, batch, seq);
+  releaseTensor(a.y);
+  return { y, cache: a.cache };
+}
+
+/**
+ * `ids` ([batch, seq], positions at … at+seq−1) through every layer, extending `caches`; returns the final
+ * hidden state of each row's last position on the host ([batch, width]: the head's input).
+ */
+export async function forwardCached(r: OrtRunner, w: DecodeWeights, ids: Int32Array, batch: number, seq: number, at: number, caches: LayerCaches): Promise<Float32Array> {
+  let x = await r.embedTensor(w.emb, ids, batch, seq, at);
+  for (let l = 0; l < w.layers.length; l++) {
+    const { y, cache } = await layerStep(r, w.layers[l], x, batch, seq, caches.get(l));
+    releaseTensor(x);
+    caches.set(l, cache);
+    x = y;
+  }
+  const last = await r.lastRows(x);
+  releaseTensor(x);
+  return last;
+}
+
+/** Logits [batch, vocab] of the rows' last positions. */
+export async function headLogits(r: OrtRunner, head: HeadWeights, last: Float32Array, batch: number): Promise<Float32Array> {
+  return (await r.head(head, last, batch, 1, { logits: true })).logits!;
+}
+
+/** Every layer's weights, held for the run: decoding needs them all for every token. */
+export async function loadDecodeWeights(src: ModelSource): Promise<DecodeWeights> {
+  const w: DecodeWeights = { emb: await src.embedding(), layers: [], head: await src.head() };
+  for (let l = 0; l < src.config.numLayers; l++) w.layers.push(await src.layer(l));
+  return w;
+}
+
+/** Parameters counted from the loaded weights (a slice's true size, not its config's). */
+export function weightCount(w: DecodeWeights): number {
+  let n = 0;
+  const walk = (o: unknown): void => {
+    if (o instanceof Float32Array) n += o.length;
+    else if (o && typeof o === 'object') for (const v of Object.values(o)) walk(v);
+  };
+  walk(w);
+  return n;
+}
+
+export interface PlanRequest {
+  ep?: ExecutionProvider;
+  dtype?: InferDtype | 'auto';
+  vramGb?: number;
+}
+
+/** The inference plan for loaded weights and a cache of `cachePositions` (rows × positions). */
+export function planDecoding(src: ModelSource, w: DecodeWeights, cachePositions: number, req: PlanRequest): Promise<InferencePlan> {
+  const { numLayers, numKvHeads, headDim } = { numLayers: src.config.numLayers, ...src.arch };
+  return planInference({ ep: req.ep ?? 'cpu', parameters: weightCount(w), shape: { numLayers, numKvHeads, headDim }, cachePositions, dtype: req.dtype, vramGb: req.vramGb });
+}

@@ -1,0 +1,65 @@
+// Where inference keeps a model's weights, and in which element type — chosen once per run and reported
+// with its result (generation, perplexity, zero-shot, the speed bench), so a number says how it was made.
+//   host:     the CPU EP; host arrays already are the device, weights are fed as they are.
+//   resident: a GPU EP and the model (+ KV cache) fits the VRAM budget: every weight uploaded once and kept,
+//             activations and the KV cache stay on the device between runs and decoding steps.
+//   streamed: a GPU EP and it does not fit: each run uploads its layer's weights (the fed mode), as before.
+// float16 halves the weights and the cache; it is what GPUs run fast, and costs accuracy the callers state.
+import { totalmem } from 'node:os';
+import type { ExecutionProvider } from './contract';
+import type { RunnerOptions } from './runner';
+
+export type InferDtype = 'f32' | 'f16';
+export type WeightPlacement = 'host' | 'resident' | 'streamed';
+
+export interface InferencePlan {
+  placement: WeightPlacement;
+  dtype: InferDtype;
+  /** Bytes the device must hold for the resident choice: weights in `dtype` plus the largest KV cache. */
+  neededBytes: number;
+  /** The VRAM budget compared against (null: CPU EP, or no GPU found and none given). */
+  budgetBytes: number | null;
+  /** One line for the result and the UI. */
+  reason: string;
+}
+
+export interface PlanInputs {
+  ep: ExecutionProvider;
+  /** Parameters of the model as loaded (dense or sliced). */
+  parameters: number;
+  shape: { numLayers: number; numKvHeads: number; headDim: number };
+  /** Rows × positions the KV cache holds at most (0 for passes without a cache). */
+  cachePositions: number;
+  /** 'auto': float16 on a GPU EP, float32 on the CPU. */
+  dtype?: InferDtype | 'auto';
+  /** VRAM budget in GB; default the first GPU's total less a 10 % reserve. */
+  vramGb?: number;
+}
+
+// ORT's own buffers (activations, attention scores, the buffer cache) need room beside the weights.
+const WORKSPACE = 1.25;
+
+export async function planInference(p: PlanInputs): Promise<InferencePlan> {
+  const dtype: InferDtype = p.dtype === 'f16' || p.dtype === 'f32' ? p.dtype : p.ep === 'cpu' ? 'f32' : 'f16';
+  const bytes = dtype === 'f16' ? 2 : 4;
+  const { numLayers: L, numKvHeads: Hkv, headDim: d } = p.shape;
+  const neededBytes = Math.round((p.parameters + 2 * L * Hkv * d * p.cachePositions) * bytes * WORKSPACE);
+  if (p.ep === 'cpu') return { placement: 'host', dtype, neededBytes, budgetBytes: null, reason: `CPU: weights in host memory (${dtype})` };
+  const budgetBytes = p.vramGb !== undefined ? p.vramGb * 1e9 : await firstGpuBytes();
+  const gb = (n: number) => `${(n / 1e9).toFixed(1)} GB`;
+  if (budgetBytes === null) return { placement: 'resident', dtype, neededBytes, budgetBytes, reason: `resident on the ${p.ep} device (${dtype}; no VRAM size known, ${gb(neededBytes)} needed)` };
+  if (neededBytes <= budgetBytes) return { placement: 'resident', dtype, neededBytes, budgetBytes, reason: `resident on the ${p.ep} device (${dtype}): ${gb(neededBytes)} needed of ${gb(budgetBytes)}` };
+  return { placement: 'streamed', dtype, neededBytes, budgetBytes, reason: `layers streamed to the ${p.ep} device (${dtype}): ${gb(neededBytes)} needed, over the ${gb(budgetBytes)} budget` };
+}
+
+/** The runner options that carry out a plan. */
+export function runnerOptionsFor(ep: ExecutionProvider, plan: InferencePlan): RunnerOptions {
+  if (plan.placement !== 'resident') return { ep };
+  return { ep, resident: true, decoding: true, passDtype: plan.dtype };
+}
+
+async function firstGpuBytes(): Promise<number | null> {
+  const { detectGpus } = await import('../hardware/detect');
+  const gpu = (await detectGpus(totalmem()).catch(() => []))[0];
+  return gpu ? gpu.totalBytes * 0.9 : null;
+}
