@@ -166,10 +166,14 @@ export class DeviceTensors {
   /** Whether tensors live apart from host memory (any EP but CPU). */
   readonly onDevice: boolean;
   #sessions = new Map<string, Promise<ort.InferenceSession>>();
+  /** Whether these sessions serve calibration passes (a buffer cache that never frees; see ep-options.ts). */
+  readonly #passes: boolean;
 
-  constructor(ep: ExecutionProvider) {
+  /** `passes` false for decoding: the first session of a process sets the WebGPU buffer cache for all. */
+  constructor(ep: ExecutionProvider, o: { passes?: boolean } = {}) {
     this.ep = ep;
     this.onDevice = ep !== 'cpu';
+    this.#passes = o.passes ?? true;
   }
 
   #session(kind: Kind, half = false): Promise<ort.InferenceSession> {
@@ -178,7 +182,7 @@ export class DeviceTensors {
     if (!s) {
       const location = !this.onDevice || ['download', 'downloadLast', 'download2', 'sum'].includes(kind) ? undefined : ['mulRight', 'mulLeftT', 'qtq'].includes(kind) ? { yt: 'gpu-buffer' as const } : ('gpu-buffer' as const);
       s = ort.InferenceSession.create(graph(kind, half).toBytes(), {
-        executionProviders: executionProviders(this.ep, { passes: true }),
+        executionProviders: executionProviders(this.ep, { passes: this.#passes }),
         graphOptimizationLevel: 'all',
         ...(location ? { preferredOutputLocation: location } : {}),
       });

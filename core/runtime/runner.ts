@@ -79,7 +79,7 @@ class OrtBlockRunner implements BlockRunner {
     this.ep = opts.ep ?? 'cpu';
     this.#maxLogits = opts.maxLogits ?? 2 ** 26;
     this.#baked = opts.weights === 'initializers' ? new BakedBlocks(this.ep, Math.max(1, opts.residentBlocks ?? 2)) : null;
-    const device = opts.resident === 'always' || (opts.resident && this.ep !== 'cpu') ? new DeviceTensors(this.ep) : null;
+    const device = opts.resident === 'always' || (opts.resident && this.ep !== 'cpu') ? new DeviceTensors(this.ep, { passes: !opts.decoding }) : null;
     this.#resident = device ? new ResidentWeights(device, opts.passDtype === 'f16') : null;
     this.#decoding = !!opts.decoding && this.#resident !== null;
     if (arch.numHeads % arch.numKvHeads !== 0) throw new RuntimeError(`${arch.numHeads} heads do not split into ${arch.numKvHeads} KV groups`);

@@ -1,0 +1,171 @@
+// Inference speed of a dense model and its slice on one execution provider (#14 item 2): prefill tokens/s
+// at batch 1 and B with long prompts, decode ms/token at batch 1 and B' with the KV cache, peak VRAM
+// (nvidia-smi sampled) — the same decoding code as the app's `bench` job (eval/speed.ts decodeGreedy).
+//   npm run bench -- infer-speed --dense DIR --sliced DIR [--ep webgpu] [--dtype f16|f32|auto] …
+//   npm run bench -- infer-speed --config CFG --tokenizer TOK --work DIR [--layers N] [--ratio 0.25] …
+// With --config, both folders are made here by synth (random bf16 weights; speed does not depend on
+// values): the dense model, and the uniform slice's shapes — a uniform rotation leaves a LLaMA whose
+// residual width is d = (1 − ratio)·D with the original heads (q/k/v: d → H·headDim, o back to d), no
+// shortcut matrices, and embedding and head of width d — written as a config with hidden_size d and an
+// explicit head_dim. Results go to --json after every model (a call that runs out of time keeps them).
+import { writeFileSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { quietContext } from '../core/base/job-context';
+import { openAnyModel } from '../core/slicegpt/open';
+import { createBlockRunner } from '../core/runtime/runner';
+import { loadDecodeWeights, planDecoding } from '../core/runtime/decode-step';
+import { runnerOptionsFor, type InferDtype } from '../core/runtime/inference-plan';
+import { decodeGreedy } from '../core/eval/speed';
+import type { ExecutionProvider } from '../core/runtime/contract';
+import { VramSampler } from './lib/vram-sampler';
+
+interface Args {
+  dense?: string;
+  sliced?: string;
+  config?: string;
+  tokenizer?: string;
+  work: string;
+  layers?: number;
+  ratio: number;
+  ep: ExecutionProvider;
+  dtype: InferDtype | 'auto';
+  prompt: number;
+  prefillBatch: number;
+  decodeBatch: number;
+  decodePrompt: number;
+  newTokens: number;
+  repeats: number;
+  label: string;
+  json?: string;
+  only?: string[];
+  vramGb?: number;
+}
+
+function parse(argv: string[]): Args {
+  const a: Args = { work: '/tmp/infer-speed', ratio: 0.25, ep: 'cpu', dtype: 'auto', prompt: 2048, prefillBatch: 8, decodeBatch: 16, decodePrompt: 128, newTokens: 32, repeats: 2, label: 'here' };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = () => argv[++i];
+    if (k === '--dense') a.dense = v();
+    else if (k === '--sliced') a.sliced = v();
+    else if (k === '--config') a.config = v();
+    else if (k === '--tokenizer') a.tokenizer = v();
+    else if (k === '--work') a.work = v();
+    else if (k === '--layers') a.layers = Number(v());
+    else if (k === '--ratio') a.ratio = Number(v());
+    else if (k === '--ep') a.ep = v() as ExecutionProvider;
+    else if (k === '--dtype') a.dtype = v() as Args['dtype'];
+    else if (k === '--prompt') a.prompt = Number(v());
+    else if (k === '--prefill-batch') a.prefillBatch = Number(v());
+    else if (k === '--decode-batch') a.decodeBatch = Number(v());
+    else if (k === '--decode-prompt') a.decodePrompt = Number(v());
+    else if (k === '--new') a.newTokens = Number(v());
+    else if (k === '--repeats') a.repeats = Number(v());
+    else if (k === '--label') a.label = v();
+    else if (k === '--json') a.json = v();
+    else if (k === '--only') a.only = v().split(',');
+    else if (k === '--vram-gb') a.vramGb = Number(v());
+    else throw new Error(`infer-speed: unknown argument ${k}`);
+  }
+  return a;
+}
+
+/** The uniform slice's shapes as a config: residual width d, heads unchanged (see the header). */
+export function uniformSliceConfig(raw: Record<string, unknown>, ratio: number): Record<string, unknown> {
+  const D = Number(raw.hidden_size);
+  const H = Number(raw.num_attention_heads);
+  const d = Math.round((D * (1 - ratio)) / 8) * 8;
+  return { ...raw, hidden_size: d, head_dim: raw.head_dim ?? D / H };
+}
+
+async function synthPair(a: Args): Promise<{ dense: string; sliced: string; synthSeconds: number }> {
+  const { synthModel } = await import('../core/synth/synth');
+  mkdirSync(a.work, { recursive: true });
+  const raw = JSON.parse(readFileSync(a.config!, 'utf8')) as Record<string, unknown>;
+  const slicedCfg = join(a.work, 'sliced-config.json');
+  writeFileSync(slicedCfg, JSON.stringify(uniformSliceConfig(raw, a.ratio)));
+  const t = performance.now();
+  const dense = join(a.work, 'dense');
+  const sliced = join(a.work, 'sliced');
+  for (const [cfg, out] of [
+    [a.config!, dense],
+    [slicedCfg, sliced],
+  ]) {
+    if (!existsSync(join(out, 'config.json'))) await synthModel(quietContext(), { config: cfg, out, layers: a.layers, tokenizer: a.tokenizer, dtype: 'bf16' });
+  }
+  return { dense, sliced, synthSeconds: (performance.now() - t) / 1000 };
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
+
+async function measure(folder: string, a: Args) {
+  const ctx = quietContext();
+  const t0 = performance.now();
+  const src = await openAnyModel(folder);
+  const w = await loadDecodeWeights(src);
+  const loadSeconds = (performance.now() - t0) / 1000;
+  const plan = await planDecoding(src, w, a.decodeBatch * (a.decodePrompt + a.newTokens + 1), { ep: a.ep, dtype: a.dtype, vramGb: a.vramGb });
+  const sampler = new VramSampler().start();
+  const runner = await createBlockRunner(src.arch, runnerOptionsFor(a.ep, plan));
+  const V = w.emb.tokens.rows;
+  const ids = (b: number, P: number) => Int32Array.from({ length: b * P }, (_, i) => (i * 7919 + 17) % V);
+  const out: Record<string, unknown> = { folder, layers: w.layers.length, width: w.emb.tokens.cols, plan, loadSeconds };
+  try {
+    const t = performance.now();
+    // First runs compile the sessions and shaders and upload the weights: timed apart, not in the numbers.
+    await decodeGreedy(ctx, runner, w, ids(1, 8), 1, 3);
+    out.firstRunSeconds = (performance.now() - t) / 1000;
+    const prefill: Record<string, unknown>[] = [];
+    for (const b of [1, a.prefillBatch]) {
+      await decodeGreedy(ctx, runner, w, ids(b, a.prompt), b, 1); // warm-up at this shape
+      const s: number[] = [];
+      for (let i = 0; i < a.repeats; i++) s.push((await decodeGreedy(ctx, runner, w, ids(b, a.prompt), b, 1)).prefillSeconds);
+      prefill.push({ batch: b, promptTokens: a.prompt, seconds: median(s), tokensPerSecond: (b * a.prompt) / median(s), runs: s });
+      out.prefill = prefill;
+    }
+    const decode: Record<string, unknown>[] = [];
+    for (const b of [1, a.decodeBatch]) {
+      await decodeGreedy(ctx, runner, w, ids(b, a.decodePrompt), b, 4);
+      const s: number[] = [];
+      for (let i = 0; i < a.repeats; i++) s.push((await decodeGreedy(ctx, runner, w, ids(b, a.decodePrompt), b, a.newTokens + 1)).decodeSeconds);
+      const sec = median(s);
+      decode.push({ batch: b, promptTokens: a.decodePrompt, steps: a.newTokens, msPerToken: (sec / a.newTokens) * 1000, tokensPerSecond: (b * a.newTokens) / sec, runs: s });
+      out.decode = decode;
+    }
+  } catch (e) {
+    out.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  } finally {
+    await runner.dispose();
+    out.vram = sampler.stop();
+  }
+  return out;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const a = parse(argv);
+  const report: Record<string, unknown> = { bench: 'infer-speed', label: a.label, ep: a.ep, dtype: a.dtype, args: a, startedAt: new Date().toISOString(), models: {} };
+  const save = () => {
+    if (a.json) writeFileSync(a.json, JSON.stringify(report, null, 1));
+  };
+  let { dense, sliced } = a;
+  if (a.config) {
+    const p = await synthPair(a);
+    ({ dense, sliced } = p);
+    report.synthSeconds = p.synthSeconds;
+    report.synth = { config: a.config, layers: a.layers ?? 'all', ratio: a.ratio, note: 'uniform slice shapes: hidden_size d with explicit head_dim, no shortcuts' };
+  }
+  const models = report.models as Record<string, unknown>;
+  for (const [name, folder] of [
+    ['dense', dense],
+    ['sliced', sliced],
+  ] as const) {
+    if (!folder || (a.only && !a.only.includes(name))) continue;
+    models[name] = await measure(folder, a);
+    save();
+  }
+  const tps = (n: string) => (models[n] as { decode?: { tokensPerSecond: number }[] } | undefined)?.decode?.[0]?.tokensPerSecond ?? NaN;
+  report.slicedOverDenseDecodeBatch1 = tps('sliced') / tps('dense');
+  report.finishedAt = new Date().toISOString();
+  save();
+  console.log(JSON.stringify(report, null, 1));
+}
