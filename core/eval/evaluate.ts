@@ -8,6 +8,7 @@ import { checkCancelled, type JobContext } from '../base/job-context';
 import type { BlockRunner, ExecutionProvider } from '../runtime/contract';
 import type { ModelSource } from '../model/model-source';
 import { createBlockRunner } from '../runtime/runner';
+import { passRunnerOptions, planPasses } from '../runtime/inference-plan';
 import { encodePair, modelInput, prefixTokenId, type EvalTokenizer, type ModelInput } from './encode';
 import { LoglikelihoodScorer } from './loglikelihood';
 import { mean, meanStderr, scoreDoc } from './metrics';
@@ -121,7 +122,7 @@ export async function evaluate(ctx: JobContext, params: EvaluateParams, deps: Ev
   ctx.progress({ phase: 'load', fraction: 0, message: 'opening model' });
   const source = deps.source ?? (await (await import('../slicegpt/open')).openAnyModel(params.model));
   const tokenizer = deps.tokenizer ?? (await loadTokenizerFor(source.folder));
-  const runner = deps.runner ?? (await createBlockRunner(source.arch, { ep }));
+  const runner = deps.runner ?? (await createBlockRunner(source.arch, passRunnerOptions(ep, await planPasses(source.config, { ep }))));
   timings.loadModel = now() - t0;
   const prefix = prefixTokenId(tokenizer, source.config);
 

@@ -122,6 +122,8 @@ export class LoglikelihoodScorer {
       if (opts.signal?.aborted) throw new CancelledError();
       const w = await this.#getLayer(l);
       for (let i = 0; i < batches.length; i++) acts[i] = await runLayer(this.#runner, w, acts[i], batches[i].rows, batches[i].seq);
+      // Weights kept in memory stay on the device too (uploaded once for the whole run); streamed ones go with their layer.
+      if (!this.#keep) await this.#runner.releaseUploads?.();
     }
     const head = await this.#getHead();
     for (let i = 0; i < batches.length; i++) {

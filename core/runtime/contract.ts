@@ -27,6 +27,8 @@ export interface BlockRunner {
   /** `targets[i]` is the token to score at position i (−1 = none). */
   head(w: HeadWeights, x: Float32Array, batch: number, seq: number, opts: { targets?: Int32Array; logits?: boolean }): Promise<HeadOutput>;
   dispose(): Promise<void>;
+  /** Frees the device copies of weights uploaded so far (resident runners); a layer-major pass calls it after each layer. */
+  releaseUploads?(): Promise<void>;
 }
 
 /** Run one decoder layer, whichever block shape it has. */

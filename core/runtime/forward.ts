@@ -75,6 +75,8 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
         checkCancelled(ctx);
         a.x = await runLayer(runner, w, a.x, a.rows, seq);
       }
+      // A resident runner uploaded this layer once for every window batch; the next layer needs the room.
+      await runner.releaseUploads?.();
       tick(l);
     }
     const head = await src.head();

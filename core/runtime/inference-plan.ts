@@ -8,6 +8,8 @@
 import { totalmem } from 'node:os';
 import type { ExecutionProvider } from './contract';
 import type { RunnerOptions } from './runner';
+import type { ModelConfig } from '../model/config';
+import { countParameters } from '../model/param-count';
 
 export type InferDtype = 'f32' | 'f16';
 export type WeightPlacement = 'host' | 'resident' | 'streamed';
@@ -62,4 +64,18 @@ async function firstGpuBytes(): Promise<number | null> {
   const { detectGpus } = await import('../hardware/detect');
   const gpu = (await detectGpus(totalmem()).catch(() => []))[0];
   return gpu ? gpu.totalBytes * 0.9 : null;
+}
+
+/**
+ * Layer-major passes (perplexity, zero-shot): no KV cache, float32 unless asked (they measure accuracy).
+ * The dense parameter count bounds a slice's from above, so a slice is never placed where it cannot fit.
+ */
+export function planPasses(config: ModelConfig, req: { ep?: ExecutionProvider; dtype?: InferDtype | 'auto'; vramGb?: number }): Promise<InferencePlan> {
+  const { numLayers, numKvHeads, headDim } = config;
+  return planInference({ ep: req.ep ?? 'cpu', parameters: countParameters(config), shape: { numLayers, numKvHeads, headDim }, cachePositions: 0, dtype: req.dtype ?? 'f32', vramGb: req.vramGb });
+}
+
+/** Runner options for a layer-major pass: resident weights (each uploaded once, reused by every window batch). */
+export function passRunnerOptions(ep: ExecutionProvider, plan: InferencePlan): RunnerOptions {
+  return plan.placement === 'resident' ? { ep, resident: true, passDtype: plan.dtype } : { ep };
 }

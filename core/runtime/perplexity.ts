@@ -6,6 +6,7 @@ import type { BlockRunner, ExecutionProvider } from './contract';
 import type { ModelSource } from '../model/model-source';
 import { forward, nextTokenTargets } from './forward';
 import { withBlockRunner } from './runner';
+import { passRunnerOptions, planPasses, type InferDtype, type InferencePlan } from './inference-plan';
 import { pplStderrOf } from './ppl-protocol';
 
 export interface PerplexityOptions {
@@ -15,6 +16,10 @@ export interface PerplexityOptions {
   /** Score only the first n windows (quick checks). */
   maxWindows?: number;
   maxActivationBytes?: number;
+  /** Element type on a GPU EP (default float32: perplexity measures accuracy). */
+  dtype?: InferDtype | 'auto';
+  /** VRAM budget in GB for the placement choice (default: the first GPU's, less 10 %). */
+  vramGb?: number;
 }
 
 export interface PerplexityResult {
@@ -31,6 +36,8 @@ export interface PerplexityResult {
   tokens: number;
   seconds: number;
   tokensPerSecond: number;
+  /** Where the weights lived (set by perplexityWithRunner, which chooses). */
+  plan?: InferencePlan;
 }
 
 export class PerplexityError extends Error {
@@ -76,7 +83,9 @@ export async function perplexityOfIds(src: ModelSource, runner: BlockRunner, ids
 
 /** Perplexity of a model source over token ids, owning its runner. */
 export async function perplexityWithRunner(src: ModelSource, ids: ArrayLike<number>, opts: PerplexityOptions & { ep?: ExecutionProvider } = {}, ctx: JobContext = quietContext()): Promise<PerplexityResult> {
-  return withBlockRunner(src.arch, { ep: opts.ep }, (runner) => perplexityOfIds(src, runner, ids, opts, ctx));
+  const ep = opts.ep ?? 'cpu';
+  const plan = await planPasses(src.config, { ep, dtype: opts.dtype, vramGb: opts.vramGb });
+  return withBlockRunner(src.arch, passRunnerOptions(ep, plan), async (runner) => ({ ...(await perplexityOfIds(src, runner, ids, opts, ctx)), plan }));
 }
 
 /**

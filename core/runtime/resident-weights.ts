@@ -69,9 +69,9 @@ export class ResidentWeights {
     for (const u of all) releaseTensor(await u);
   }
 
-  /** A block output on the host, downloaded (and freed) if it stayed on the device. */
+  /** A block output on the host as float32, downloaded (and freed) if it stayed on the device, widened if float16. */
   async host(t: ort.Tensor): Promise<Float32Array> {
-    if (t.location === 'cpu') return t.data as Float32Array;
+    if (t.location === 'cpu' && t.type === 'float32') return t.data as Float32Array;
     const x = await this.device.download(t);
     releaseTensor(t);
     return x;

@@ -166,7 +166,7 @@ class OrtBlockRunner implements BlockRunner {
 
   /** A block output on the host, downloaded if it stayed on the device. */
   async #host(t: ort.Tensor): Promise<Float32Array> {
-    if (t.location === 'cpu') return t.data as Float32Array;
+    if (t.location === 'cpu' && t.type === 'float32') return t.data as Float32Array;
     return this.#resident!.host(t);
   }
 
