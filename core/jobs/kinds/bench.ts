@@ -3,7 +3,7 @@
 // ('batch 1', 'batch 8') so one chart can put batch sizes side by side.
 import { basename } from 'node:path';
 import { defineJob, paramsFrom, type RunRecords } from '../registry';
-import { object, optional, positiveInteger } from '../../base/validate';
+import { literal, number, object, optional, positiveInteger } from '../../base/validate';
 import type { ExecutionProvider } from '../../runtime/contract';
 import type { BenchResult } from '../../eval/speed';
 import type { MetricInput } from '../../store/types';
@@ -17,6 +17,10 @@ export interface BenchParams {
   newTokens?: number;
   repeats?: number;
   ep: ExecutionProvider;
+  /** Element type on a GPU EP ('auto': float16 there); see runtime/inference-plan.ts. */
+  dtype?: 'f16' | 'f32' | 'auto';
+  /** VRAM budget (GB) for the resident/streamed choice. */
+  vramGb?: number;
 }
 
 const shape = object({
@@ -26,11 +30,14 @@ const shape = object({
   newTokens: optional(positiveInteger),
   repeats: optional(positiveInteger),
   ep: optional(executionProvider),
+  dtype: optional(literal('f16', 'f32', 'auto')),
+  vramGb: optional(number),
 });
 
 export const benchParams = paramsFrom('speed bench parameters', shape, (p, where): BenchParams => {
   inRange(`${where}.batch`, p.batch, 1, 1024);
   inRange(`${where}.repeats`, p.repeats, 1, 100);
+  inRange(`${where}.vramGb`, p.vramGb, 0.1, 10000, false);
   return { ...p, batch: p.batch ?? 8, ep: p.ep ?? 'cpu' };
 });
 
@@ -51,7 +58,7 @@ export const benchJob = defineJob({
     const { bench } = await import('../../eval/speed');
     const model = await summarizeModel(p.model);
     return measuringRss(async () => ({
-      ...(await bench(ctx, { model: p.model, batch: p.batch, promptTokens: p.promptTokens, newTokens: p.newTokens, repeats: p.repeats, ep: p.ep })),
+      ...(await bench(ctx, { model: p.model, batch: p.batch, promptTokens: p.promptTokens, newTokens: p.newTokens, repeats: p.repeats, ep: p.ep, dtype: p.dtype, vramGb: p.vramGb })),
       model,
     }));
   },
