@@ -25,6 +25,8 @@ export interface GenerateParams {
   chat: boolean;
   /** A prompt longer than the model's positions: refused ('error', default) or its start dropped ('left'). */
   truncate: 'error' | 'left';
+  /** Element type on a GPU EP ('auto', the default: float16 there, float32 on the CPU). */
+  dtype?: 'f16' | 'f32' | 'auto';
 }
 
 const shape = object({
@@ -38,6 +40,7 @@ const shape = object({
   seed: optional(integer),
   chat: optional(boolean),
   truncate: optional(literal('error', 'left')),
+  dtype: optional(literal('f16', 'f32', 'auto')),
 });
 
 export const generateParams = paramsFrom('generation parameters', shape, (p, where): GenerateParams => {
@@ -73,6 +76,8 @@ export interface GeneratedText {
   style: PromptStyle;
   note: string;
   truncated: number;
+  /** Where weights and KV cache lived and in which element type, in one line (runtime/inference-plan.ts). */
+  placement: string;
 }
 
 export interface GenerateJobResult extends GeneratedText {
@@ -111,6 +116,7 @@ export const generateJob = defineJob({
         sampling: sampling ?? undefined,
         chat: p.chat,
         truncate: p.truncate,
+        dtype: p.dtype,
         // The whole continuation so far, not a delta: a view that missed an event still shows the right text.
         onText: (u) => ctx.progress({ phase: 'generate', data: { column: u.column, completion: u.completion, tokens: u.tokens, tokensPerSecond: u.tokensPerSecond } }),
       },
@@ -128,6 +134,7 @@ export const generateJob = defineJob({
       style: r.style,
       note: r.note,
       truncated: r.truncated,
+      placement: r.plan.reason,
     }));
     return { ...main, prompt: p.prompt, sampling, compared: second ?? null, ep: p.ep, peakRssBytes: rss.stop() };
   },

@@ -1,14 +1,14 @@
 import { intFlag } from '../args';
 import type { Command } from '../command';
-import { epFlag, oneModel } from './shared/flags';
+import { choiceFlag, epFlag, oneModel } from './shared/flags';
 import { runJobCommand } from './shared/follow-job';
 import { bytes, fmt, params, table } from './shared/format';
 
 export const bench: Command = {
   name: 'bench',
-  usage: 'bench <model-or-sliced-folder> [--batch N] [--prompt-tokens P] [--new-tokens T] [--repeats R] [--ep cpu|webgpu] [--json]',
+  usage: 'bench <model-or-sliced-folder> [--batch N] [--prompt-tokens P] [--new-tokens T] [--repeats R] [--ep cpu|webgpu] [--dtype f16|f32|auto] [--json]',
   summary: 'Speed with a KV cache: prefill tokens/s and decode ms/token at batch 1 and N, peak memory',
-  flags: { values: ['batch', 'prompt-tokens', 'new-tokens', 'repeats', 'ep'] },
+  flags: { values: ['batch', 'prompt-tokens', 'new-tokens', 'repeats', 'ep', 'dtype'] },
   async run(ctx) {
     const model = oneModel(ctx, 'bench', 'a model folder (dense or sliced)');
     const p = {
@@ -18,6 +18,7 @@ export const bench: Command = {
       newTokens: intFlag(ctx.args, 'new-tokens', 1, 1 << 20),
       repeats: intFlag(ctx.args, 'repeats', 1, 100),
       ep: epFlag(ctx),
+      dtype: choiceFlag(ctx, 'dtype', ['f16', 'f32', 'auto'] as const),
     };
     const f = await runJobCommand(ctx, 'bench', p, (r, f) =>
       [

@@ -24,9 +24,9 @@ const speed = (r: GeneratedText) => `${r.newTokens} tokens, ${fmt(r.tokensPerSec
 
 export const generate: Command = {
   name: 'generate',
-  usage: 'generate <model> | --compare <dense> <sliced>  --prompt TEXT [--max-new-tokens N] [--temperature T --top-p P --seed S] [--raw] [--truncate left] [--ep cpu|webgpu] [--json]',
+  usage: 'generate <model> | --compare <dense> <sliced>  --prompt TEXT [--max-new-tokens N] [--temperature T --top-p P --seed S] [--raw] [--truncate left] [--ep cpu|webgpu] [--dtype f16|f32|auto] [--json]',
   summary: 'Continue a prompt (greedy, or sampled with a seed), on one model or two side by side; recorded as a run',
-  flags: { values: ['prompt', 'max-new-tokens', 'ep', 'temperature', 'top-p', 'seed', 'truncate'], booleans: ['compare', 'raw'] },
+  flags: { values: ['prompt', 'max-new-tokens', 'ep', 'dtype', 'temperature', 'top-p', 'seed', 'truncate'], booleans: ['compare', 'raw'] },
   async run(ctx) {
     const prompt = stringFlag(ctx.args, 'prompt');
     if (prompt === undefined) throw new UsageError('generate needs --prompt TEXT');
@@ -40,6 +40,7 @@ export const generate: Command = {
       seed: intFlag(ctx.args, 'seed', 0, 2 ** 32 - 1),
       chat: ctx.args.flags.has('raw') ? false : undefined,
       truncate: choiceFlag(ctx, 'truncate', ['error', 'left'] as const),
+      dtype: choiceFlag(ctx, 'dtype', ['f16', 'f32', 'auto'] as const),
     };
     const f = await runJobCommand(ctx, 'generate', params, (r, f) => {
       if (!r.compared) {
