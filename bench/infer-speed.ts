@@ -115,22 +115,35 @@ async function measure(folder: string, a: Args) {
     // First runs compile the sessions and shaders and upload the weights: timed apart, not in the numbers.
     await decodeGreedy(ctx, runner, w, ids(1, 8), 1, 3);
     out.firstRunSeconds = (performance.now() - t) / 1000;
-    const prefill: Record<string, unknown>[] = [];
+    // Each shape apart: one that fails (a device limit at batch 8 × 2048, say) leaves the others' numbers.
+    const attempt = async (list: Record<string, unknown>[], entry: Record<string, unknown>, f: () => Promise<void>) => {
+      list.push(entry);
+      try {
+        await f();
+      } catch (e) {
+        entry.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      }
+    };
+    const prefill: Record<string, unknown>[] = (out.prefill = []);
     for (const b of [1, a.prefillBatch]) {
-      await decodeGreedy(ctx, runner, w, ids(b, a.prompt), b, 1); // warm-up at this shape
-      const s: number[] = [];
-      for (let i = 0; i < a.repeats; i++) s.push((await decodeGreedy(ctx, runner, w, ids(b, a.prompt), b, 1)).prefillSeconds);
-      prefill.push({ batch: b, promptTokens: a.prompt, seconds: median(s), tokensPerSecond: (b * a.prompt) / median(s), runs: s });
-      out.prefill = prefill;
+      const entry: Record<string, unknown> = { batch: b, promptTokens: a.prompt };
+      await attempt(prefill, entry, async () => {
+        await decodeGreedy(ctx, runner, w, ids(b, a.prompt), b, 1); // warm-up at this shape
+        const s: number[] = [];
+        for (let i = 0; i < a.repeats; i++) s.push((await decodeGreedy(ctx, runner, w, ids(b, a.prompt), b, 1)).prefillSeconds);
+        Object.assign(entry, { seconds: median(s), tokensPerSecond: (b * a.prompt) / median(s), runs: s });
+      });
     }
-    const decode: Record<string, unknown>[] = [];
+    const decode: Record<string, unknown>[] = (out.decode = []);
     for (const b of [1, a.decodeBatch]) {
-      await decodeGreedy(ctx, runner, w, ids(b, a.decodePrompt), b, 4);
-      const s: number[] = [];
-      for (let i = 0; i < a.repeats; i++) s.push((await decodeGreedy(ctx, runner, w, ids(b, a.decodePrompt), b, a.newTokens + 1)).decodeSeconds);
-      const sec = median(s);
-      decode.push({ batch: b, promptTokens: a.decodePrompt, steps: a.newTokens, msPerToken: (sec / a.newTokens) * 1000, tokensPerSecond: (b * a.newTokens) / sec, runs: s });
-      out.decode = decode;
+      const entry: Record<string, unknown> = { batch: b, promptTokens: a.decodePrompt, steps: a.newTokens };
+      await attempt(decode, entry, async () => {
+        await decodeGreedy(ctx, runner, w, ids(b, a.decodePrompt), b, 4);
+        const s: number[] = [];
+        for (let i = 0; i < a.repeats; i++) s.push((await decodeGreedy(ctx, runner, w, ids(b, a.decodePrompt), b, a.newTokens + 1)).decodeSeconds);
+        const sec = median(s);
+        Object.assign(entry, { msPerToken: (sec / a.newTokens) * 1000, tokensPerSecond: (b * a.newTokens) / sec, runs: s });
+      });
     }
   } catch (e) {
     out.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);

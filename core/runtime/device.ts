@@ -112,7 +112,11 @@ function graph(kind: Kind, half: boolean): GraphBuilder {
       break;
     case 'downloadLast':
       g.input('x', actType(half), ['B', 'S', 'N']);
-      g.node('Slice', [half ? toFloat(g, 'x') : 'x', g.i64([-1]), g.i64([2 ** 62]), g.i64([1])], {}, { out: 'y' });
+      {
+        // Slice first: widening a whole prompt pass to float32 would cost more than the download saves.
+        const last = g.node('Slice', ['x', g.i64([-1]), g.i64([2 ** 62]), g.i64([1])]);
+        g.node('Identity', [half ? toFloat(g, last) : last], {}, { out: 'y' });
+      }
       outType = 'float32';
       break;
     case 'download2':
