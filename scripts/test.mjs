@@ -5,7 +5,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { browserRequired, CHROMIUM_HINT, findChromium } from './chromium.mjs';
+import { cliBundleFresh, newest } from './newest.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
@@ -32,19 +34,6 @@ if (browserTests.length && !findChromium() && !browserRequired()) {
   if (chosen.length === 0) process.exit(0);
 }
 
-/** Newest modification time under the given files/folders (what the renderer build reads). */
-function newest(paths) {
-  let t = 0;
-  const visit = (p) => {
-    if (!existsSync(p)) return;
-    const s = statSync(p);
-    if (s.isDirectory()) for (const n of readdirSync(p)) visit(join(p, n));
-    else t = Math.max(t, s.mtimeMs);
-  };
-  paths.forEach(visit);
-  return t;
-}
-
 if (chosen.some((f) => f.startsWith('test/e2e/'))) {
   const index = join(root, 'renderer/dist/index.html');
   const sources = ['renderer/src', 'renderer/public', 'renderer/index.html', 'renderer/vite.config.ts', 'core/api', 'core/transports/csp.ts'];
@@ -55,7 +44,26 @@ if (chosen.some((f) => f.startsWith('test/e2e/'))) {
   }
 }
 
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...chosen], {
+// Files run JOBS at a time (SLICE_STUDIO_TEST_JOBS, default JOBS_DEFAULT): each is its own process, and much of a
+// file's time is one thread (tsx startup, float64 JS, waiting on a child CLI or the browser), so two at a time
+// use two cores better than one — node's own default (cores − 1) runs one at a time on two cores.
+const JOBS_DEFAULT = Math.max(2, availableParallelism() - 1);
+const jobs = process.env.SLICE_STUDIO_TEST_JOBS ? Number(process.env.SLICE_STUDIO_TEST_JOBS) : JOBS_DEFAULT;
+if (!(Number.isInteger(jobs) && jobs >= 1)) {
+  console.error(`SLICE_STUDIO_TEST_JOBS must be a whole number from 1, is ${process.env.SLICE_STUDIO_TEST_JOBS}`);
+  process.exit(1);
+}
+const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./scripts/file-times.mjs', '--test-reporter-destination=stderr'];
+// Tests that drive the CLI spawn the bundle (test/transports/cli-helpers.ts) — what `slice-studio` runs — when
+// it is fresh: a process starts in about a third of tsx's time, and the suite starts ~100 of them.
+// SLICE_STUDIO_TEST_CLI=tsx runs them on the TypeScript sources instead.
+if (process.env.SLICE_STUDIO_TEST_CLI !== 'tsx' && !cliBundleFresh(root)) {
+  console.log('building the CLI bundle for the tests that run it…');
+  const b = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), 'node'], { cwd: root, stdio: 'inherit' });
+  if (b.status !== 0) process.exit(b.status ?? 1);
+}
+
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${jobs}`, ...reporters, ...chosen], {
   cwd: root,
   stdio: 'inherit',
 });

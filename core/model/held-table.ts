@@ -1,8 +1,9 @@
 // A tied model's vocabulary table E is both the embedding and the head. Reading it once per source while
 // someone still holds it means `generate` (which keeps embedding and head for the whole session) holds one
 // V×D table, not two, and the second ask costs no read; a streaming consumer that dropped the embedding
-// before it asks for the head is not made to keep it alive (the reference is weak). Callers never write
-// into weights they are given (every transform returns new arrays), which is what makes one shared table safe.
+// before it asks for the head is not made to keep it alive (the reference is weak). Nothing writes into an
+// embedding or head table it is given (fuse, rotate and the tied factors return new arrays; recover's merge
+// writes into layer linears only), which is what makes one shared table safe.
 import type { Matrix } from './weights';
 
 export class HeldTable {
