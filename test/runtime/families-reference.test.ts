@@ -20,7 +20,8 @@ const TOLERANCE = 1e-4;
 const numpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
 
 test('make_tiny.py (NumPy, what the GPU machine runs) and tiny-family.ts write the same tensors, bit for bit', { skip: numpy ? false : 'python3 with NumPy is not installed here' }, async () => {
-  for (const name of ['qwen3', 'llama-3.2'] as const) {
+  // One family per branch of make_tiny.py's tensors(): q/k norms, tied head, q/k/v biases, fused projections.
+  for (const name of ['qwen3', 'llama-3.2', 'qwen2.5', 'phi-3'] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'slice-tiny-py-'));
     const ts = await writeTinyFamily(name);
     try {

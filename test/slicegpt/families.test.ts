@@ -27,7 +27,8 @@ const folderOf = async (name: (typeof TINY_FAMILIES)[number]): Promise<string> =
   return f;
 };
 
-for (const name of TINY_FAMILIES) {
+// Phi-3 has these checks on its synth-drawn fixture (phi3.test.ts); its hash-drawn twin here serves the transformers reference.
+for (const name of TINY_FAMILIES.filter((n) => n !== 'phi-3')) {
   test(`fusing the tiny ${name} leaves its logits unchanged within 1e-5 relative`, async () => {
     const src = await openModel(await folderOf(name));
     const windows = tokenWindows(32000, 2, 48);
