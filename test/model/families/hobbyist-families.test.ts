@@ -3,11 +3,14 @@
 // inspect and plan, and the variants Slice Studio cannot run refused by name in one line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, parseConfig } from '../../../core/model/config';
 import { archSpec } from '../../../core/model/arch-spec';
 import { countParameters } from '../../../core/model/param-count';
-import { inspectModel } from '../../../core/model/inspect';
+import { formatInspection, inspectModel, UnsupportedModelError } from '../../../core/model/inspect';
+
 import { numel, synthTensors } from '../../../core/synth/layout';
 import { GiB, parseGpuList, plan, readPlanConfig } from '../../../core/plan/index';
 import { publishedConfigPath } from '../../fixtures/families/tiny-family';
@@ -85,4 +88,16 @@ test('Qwen3 variants Slice Studio cannot run are refused by name; Qwen3-MoE is n
   refused({ use_sliding_window: true }, /qwen3 with use_sliding_window is not supported/);
   refused({ attention_bias: true }, /qwen3 with attention_bias is not supported/);
   refused({ model_type: 'qwen3_moe', architectures: ['Qwen3MoeForCausalLM'] }, /unsupported architecture "qwen3_moe"/);
+});
+
+test('inspect names the llama3 scaling of Llama-3.1 and says up front that a yarn config cannot be run', async () => {
+  assert.match(formatInspection(await inspectModel(publishedConfigPath('llama-3.1-8b.json'))), /RoPE θ=500000 \(llama3 scaling\)/);
+  const dir = mkdtempSync(join(tmpdir(), 'slice-yarn-'));
+  try {
+    const file = join(dir, 'qwen2.5-yarn.json');
+    writeFileSync(file, JSON.stringify({ ...raw('qwen2.5-7b.json'), rope_scaling: { type: 'yarn', factor: 4, original_max_position_embeddings: 32768 } }));
+    await assert.rejects(inspectModel(file), (e: unknown) => e instanceof UnsupportedModelError && /RoPE type "yarn" is not supported/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
