@@ -11,7 +11,7 @@ import { SafetensorsModel, SafetensorsError } from './safetensors';
 import { archSpec } from './arch-spec';
 import { family, type AdapterSpec, type LinearNames, type NormNames } from './families/index';
 import type { ArchSpec, ModelSource } from './model-source';
-import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
+import type { EmbeddingWeights, HeadNorms, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
 import { HeldTable } from './held-table';
 
 export class ModelFolderError extends Error {
@@ -135,6 +135,12 @@ class DenseSource implements ModelSource {
     return { kind: 'rmsnorm', eps: c.normEps, divisor: D, weight: await this.#vec(`${p}.weight`, D) };
   }
 
+  async #headNorms(q: NormNames, k: NormNames, i: number): Promise<HeadNorms> {
+    const at = (n: NormNames) => `${n.p.replaceAll('{i}', String(i))}.weight`;
+    const d = this.config.headDim;
+    return { eps: this.config.normEps, q: await this.#vec(at(q), d), k: await this.#vec(at(k), d) };
+  }
+
   #tokenTable(): Promise<Matrix> {
     return this.#tokens.get(() => this.#matrix(this.#spec.tokens, undefined, this.config.hiddenSize));
   }
@@ -182,6 +188,7 @@ class DenseSource implements ModelSource {
         k: await lin(s.k, kvOut, D),
         v: await lin(s.v, kvOut, D),
         o: await lin(s.o, D, qOut),
+        ...(s.qNorm && s.kNorm ? { qkNorm: await this.#headNorms(s.qNorm, s.kNorm, i) } : {}),
       },
       mlp: {
         norm: await this.#norm(s.mlpNorm, i),
