@@ -24,14 +24,15 @@ export function normalize(t: Tape, x: Val, n: NormKind): Val {
 export interface LinearVals {
   weightInOut: Val;
   bias?: Val;
-  lora?: { A: Val; B: Val; scale: number };
+  /** `dropMask`: [N, in] of 0 and 1/(1−p) multiplied into the branch's input only (dropout.ts). */
+  lora?: { A: Val; B: Val; scale: number; dropMask?: Val };
 }
 
 export function linear(t: Tape, x: Val, l: LinearVals): Val {
   let y = matmul(t, x, l.weightInOut);
   if (l.bias) y = add(t, y, l.bias);
   if (l.lora) {
-    const xa = matmul(t, x, transpose(t, l.lora.A, [1, 0]));
+    const xa = matmul(t, l.lora.dropMask ? mul(t, x, l.lora.dropMask) : x, transpose(t, l.lora.A, [1, 0]));
     y = add(t, y, scale(t, matmul(t, xa, transpose(t, l.lora.B, [1, 0])), l.lora.scale));
   }
   return y;

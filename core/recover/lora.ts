@@ -13,6 +13,8 @@ export interface LoraSettings {
   alpha: number;
   /** Which linears get adapters (default: all of them). */
   roles?: readonly LoraRole[];
+  /** lora_dropout during training (dropout.ts); recorded in the adapter's config. */
+  dropout?: number;
 }
 
 export interface LoraAdapter {

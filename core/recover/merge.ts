@@ -44,7 +44,7 @@ export async function saveAdapters(dir: string, adapters: LoraAdapter[], s: Lora
     { format: 'pt' },
   );
   const modules = [...new Set(adapters.map((a) => a.key.split('.').at(-1) as string))];
-  const config = { peft_type: 'LORA', r: s.rank, lora_alpha: s.alpha, lora_dropout: 0, target_modules: modules, bias: 'none', base_model_name_or_path: base, task_type: 'CAUSAL_LM' };
+  const config = { peft_type: 'LORA', r: s.rank, lora_alpha: s.alpha, lora_dropout: s.dropout ?? 0, target_modules: modules, bias: 'none', base_model_name_or_path: base, task_type: 'CAUSAL_LM' };
   await writeFile(join(dir, 'adapter_config.json'), JSON.stringify(config, null, 2));
 }
 

@@ -14,6 +14,7 @@ import { add, reshape, weightedCrossEntropy } from './ops';
 import { attention, linear, mlp, normalize, residual, type LinearVals, type NormKind } from './layers';
 import { untiedEmbedding, untiedHead } from '../slicegpt/tied';
 import { linearsOf, type LoraAdapter } from './lora';
+import { dropoutInput } from './dropout';
 import { Tape, type TapeDtype, type Val } from './tape';
 
 export interface ModelWeights {
@@ -42,6 +43,8 @@ export interface TrainGraphOptions {
   dtype: TapeDtype;
   /** α / r. */
   scale: number;
+  /** Feed a dropout mask per adapter (dropout.ts); absent or false: no mask inputs, the p = 0 graph. */
+  dropout?: boolean;
 }
 
 export const gradName = (a: LoraAdapter, which: 'A' | 'B'): string => `grad:${a.key}.lora_${which}`;
@@ -63,11 +66,11 @@ export function buildTrainGraph(m: ModelWeights, adapters: LoraAdapter[], o: Tra
   const c = (shape: number[], data: ArrayLike<number>, label: string) => t.constant(`${label}_${k++}`, shape, data);
   const byKey = new Map(adapters.map((a) => [`${a.layer}:${a.role}`, a]));
   const trainables: Val[] = [];
-  const adapterVals = new Map<LoraAdapter, { A: Val; B: Val }>();
+  const adapterVals = new Map<LoraAdapter, { A: Val; B: Val; dropMask?: Val }>();
   for (const a of adapters) {
     const A = t.input(adapterInput(a, 'A'), [a.A.length / a.inF, a.inF], true);
     const Bv = t.input(adapterInput(a, 'B'), [a.outF, a.B.length / a.outF], true);
-    adapterVals.set(a, { A, B: Bv });
+    adapterVals.set(a, { A, B: Bv, ...(o.dropout ? { dropMask: t.input(dropoutInput(a), [N, a.inF]) } : {}) });
     trainables.push(A, Bv);
   }
   const lin = (layer: number, role: string, l: Linear): LinearVals => {
@@ -76,7 +79,7 @@ export function buildTrainGraph(m: ModelWeights, adapters: LoraAdapter[], o: Tra
     return {
       weightInOut: c([l.weight.cols, l.weight.rows], transposed(l), `w${layer}${role}`),
       ...(l.bias ? { bias: c([l.bias.length], l.bias, `b${layer}${role}`) } : {}),
-      ...(v ? { lora: { A: v.A, B: v.B, scale: o.scale } } : {}),
+      ...(v ? { lora: { ...v, scale: o.scale } } : {}),
     };
   };
   const norm = (n: NormSpec): NormKind =>

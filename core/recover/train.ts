@@ -15,6 +15,7 @@ import { isRecordDataset, stepBatches, trainingSet } from './data';
 import { initAdapters, loraScale, type LoraRole } from './lora';
 import { learningRate, type LrDecay } from './schedule';
 import { TrainStep } from './step';
+import { checkDropout, dropoutMasks } from './dropout';
 import { loadModelWeights } from './train-graph';
 import { loadCheckpoint, removeCheckpoints, saveCheckpoint, type LossPoint } from './checkpoint';
 import { mergeInto, saveAdapters, writeMergedModel } from './merge';
@@ -41,6 +42,8 @@ export interface RecoverOptions {
   /** Save a checkpoint every n steps (and at the end). */
   checkpointEvery: number;
   roles?: readonly LoraRole[];
+  /** PEFT's lora_dropout on each adapter's input (dropout.ts); 0 or absent: none. */
+  dropout?: number;
 }
 
 export interface RecoverResult {
@@ -72,7 +75,9 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
   const src = await SlicedModelSource.create(model);
   const tokenizer = await loadTokenizer(model);
   const m = await loadModelWeights(src);
-  const lora = { rank: o.rank, alpha: o.alpha, ...(o.roles ? { roles: o.roles } : {}) };
+  const dropout = o.dropout ?? 0;
+  checkDropout(dropout);
+  const lora = { rank: o.rank, alpha: o.alpha, dropout, ...(o.roles ? { roles: o.roles } : {}) };
   const adapters = initAdapters(m.layers, lora, tensorNames(m.config), o.seed);
   const set = trainingSet(tokenizer, await openDataset(o.data), o.seqlen, isRecordDataset(o.data));
   const params = adapters.flatMap((a) => [a.A, a.B]);
@@ -92,6 +97,8 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
     seed: o.seed,
     data: o.data,
     roles: o.roles ?? 'all',
+    // Only when used: a checkpoint written before dropout existed still resumes its run.
+    ...(dropout > 0 ? { dropout } : {}),
   };
   const settingsKey = JSON.stringify({ ...settings, model });
   // Never into someone else's folder: new, empty, or signed by this app (a slice's own rule).
@@ -102,7 +109,7 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
   if (resumed) ctx.log(`resuming from the checkpoint at step ${start} of ${o.steps}`);
   checkCancelled(ctx);
   ctx.progress({ phase: 'compile', fraction: 0, message: 'building the training graph' });
-  const stepper = await TrainStep.create(m, adapters, { batch: o.batch, seq: o.seqlen, scale: loraScale(lora) });
+  const stepper = await TrainStep.create(m, adapters, { batch: o.batch, seq: o.seqlen, scale: loraScale(lora), dropout: dropout > 0 });
   const t0 = performance.now();
   let tokens = 0;
   const schedule = { lr: o.lr, warmup: o.warmup, steps: o.steps, decay: o.decay };
@@ -113,8 +120,9 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
       checkCancelled(ctx);
       let loss = 0;
       let grads: Float32Array[] | undefined;
-      for (const mb of stepBatches(set, o.seed, step, o.batch, o.accum)) {
-        const r = await stepper.run(mb, adapters);
+      for (const [micro, mb] of stepBatches(set, o.seed, step, o.batch, o.accum).entries()) {
+        const masks = dropout > 0 ? dropoutMasks(adapters, o.batch * o.seqlen, dropout, o.seed, step, micro) : undefined;
+        const r = await stepper.run(mb, adapters, masks);
         loss += r.loss;
         tokens += mb.tokens;
         const flat = r.grads.flatMap((g) => [g.A, g.B]);

@@ -14,7 +14,7 @@ import { inRange, modelFolder } from './common';
 
 export type RecoverParams = Omit<RecoverOptions, 'out' | 'roles'> & { out?: string; roles?: LoraRole[] };
 
-/** r 32 and α 10 as in the reference's RFT command (its README; its dropout 0.05 is not implemented), lr 2e-4 a common LoRA rate, far fewer steps than its 8,000 × 1024-token samples; warm-up ≤ steps/10. */
+/** r 32 and α 10 as in the reference's RFT command (its README; its lora_dropout 0.05 is opt-in here: --dropout), lr 2e-4 a common LoRA rate, far fewer steps than its 8,000 × 1024-token samples; warm-up ≤ steps/10. */
 export const RECOVER_DEFAULTS = {
   data: 'alpaca',
   rank: 32,
@@ -50,6 +50,7 @@ const shape = object({
   seed: optional(integer),
   checkpointEvery: optional(positiveInteger),
   roles: optional(array(literal(...LORA_ROLES))),
+  dropout: optional(number),
 });
 
 export const recoverParams = paramsFrom('recovery fine-tuning parameters', shape, (p, where): RecoverParams => {
@@ -60,6 +61,7 @@ export const recoverParams = paramsFrom('recovery fine-tuning parameters', shape
   inRange(`${where}.warmup`, p.warmup, 0, 1e9);
   inRange(`${where}.clip`, p.clip, 0, 1e9, false);
   inRange(`${where}.weightDecay`, p.weightDecay, 0, 10, false);
+  inRange(`${where}.dropout`, p.dropout, 0, 0.99, false);
   const d = { ...RECOVER_DEFAULTS };
   // A short run still gets most of its steps at the full rate: warm-up at most a tenth of them.
   const warmup = p.warmup ?? Math.min(d.warmup, Math.floor((p.steps ?? d.steps) / 10));
