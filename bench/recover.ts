@@ -81,7 +81,7 @@ export async function main(args: string[]): Promise<void> {
         if (!zeroshot) return undefined;
         const e = await evaluate(quietEval, { model, limit: zeroshot, ep: 'cpu' });
         log(`${name} ${model}: zero-shot average ${e.average.toFixed(4)}`);
-        return { average: e.average, ...Object.fromEntries(e.tasks.map((t) => [t.task, { [t.primaryMetric]: t[t.primaryMetric], stderr: t.primaryMetric === 'acc' ? t.accStderr : t.accNormStderr, n: t.n }])) };
+        return { average: e.average, ...Object.fromEntries(e.tasks.map((t) => [t.task, { metric: t.primaryMetric, value: t.primaryMetric === 'acc' ? t.acc : t.accNorm, stderr: t.primaryMetric === 'acc' ? t.accStderr : t.accNormStderr, n: t.n }])) };
       };
       const denseZ = await accuracies(folder);
       const sliced = join(dir, 'sliced');
