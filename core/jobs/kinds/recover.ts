@@ -9,6 +9,7 @@ import { literal, nonEmptyString, number, object, optional, positiveInteger, int
 import { dataDir } from '../../base/paths';
 import type { RecoverOptions, RecoverResult } from '../../recover/train';
 import { LORA_ROLES, type LoraRole } from '../../recover/lora';
+import { RFT_SHAPE_DEFAULTS } from '../../recover/defaults';
 import { datasetSpec } from './ppl';
 import { inRange, modelFolder } from './common';
 
@@ -17,15 +18,11 @@ export type RecoverParams = Omit<RecoverOptions, 'out' | 'roles'> & { out?: stri
 /** r 32 and α 10 as in the reference's RFT command (its README; its lora_dropout 0.05 is opt-in here: --dropout), lr 2e-4 a common LoRA rate, far fewer steps than its 8,000 × 1024-token samples; warm-up ≤ steps/10. */
 export const RECOVER_DEFAULTS = {
   data: 'alpaca',
-  rank: 32,
-  alpha: 10,
-  steps: 200,
+  ...RFT_SHAPE_DEFAULTS,
   lr: 2e-4,
   warmup: 10,
   decay: 'cosine',
-  batch: 4,
   accum: 1,
-  seqlen: 256,
   clip: 1,
   weightDecay: 0,
   seed: 42,

@@ -8,6 +8,7 @@ import type { MetricRow } from '../../../core/store/types';
 import { baselineOf, ownNumbers } from '../../../core/eval/dense-baseline';
 import { difference, protocolKey, protocolLabel, protocolShort, signed, type Measured, type PplProtocol } from '../../../core/runtime/ppl-protocol';
 import { primaryMetric } from './tasks';
+import { lossFromRun, type LossPoint } from './loss-curve';
 
 export { protocolKey, protocolLabel, protocolShort, signed, difference, type Measured, type PplProtocol };
 
@@ -15,6 +16,11 @@ export interface RunFacts {
   id: number;
   name: string;
   kind: string;
+  /** The job that made the run ('recover' for a recovery, recorded with run kind 'slice'; else the kind). */
+  job: string;
+  parentRunId: number | null;
+  /** A recovery's training loss per step (empty for other runs). */
+  loss: LossPoint[];
   status: string;
   error: string | null;
   /** Model folder name (the dense model for a slice, the evaluated folder otherwise). */
@@ -141,6 +147,9 @@ export function factsOf(r: RunDetail, all: RunDetail[] = []): RunFacts {
     id: r.id,
     name: r.name,
     kind: r.kind,
+    job: str(s['job']) ?? r.kind,
+    parentRunId: r.parentRunId,
+    loss: lossFromRun(r.layers),
     status: r.status,
     error: r.error,
     model: baseName(modelPath),
