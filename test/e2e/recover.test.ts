@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ServeProcess } from './serve-process';
 import { openE2e, type E2eSession } from './session';
-import { colouredPixels, metric, PRIMARY, readRun, show } from './helpers-wizard';
+import { colouredPixels, evaluateInWizard, metric, PRIMARY, readRun, show } from './helpers-wizard';
 import { sharedModel } from '../shared';
 import Database from 'better-sqlite3';
 
@@ -47,12 +47,7 @@ function lossRows(id: number): number {
 
 async function evaluate(target: RegExp): Promise<number> {
   await page.getByLabel(target).check();
-  await page.locator('#eval-windows').fill('4');
-  await page.locator('#eval-limit').fill('20');
-  await page.getByRole('button', { name: /^(Start evaluation|Evaluate again)$/ }).click();
-  await page.locator('[data-testid="eval-status"][data-status="done"]').waitFor({ timeout: 240_000 });
-  await page.locator('[data-testid="eval-results"] td', { hasText: 'recorded' }).first().waitFor({ timeout: 10_000 });
-  return runIdIn('#step-evaluate-title + .muted');
+  return evaluateInWizard(page);
 }
 
 test('slice tiny-llama at 25 % through the wizard, then open the optional Recover step with defaults scaled to the slice', async () => {
