@@ -143,6 +143,8 @@ test('the compare view shows dense → sliced → recovered (perplexity, zero-sh
     assert.equal(await cell(`acc-${t}`, 'sliced'), show.acc(metric(sliced, PRIMARY[t], t)));
     assert.equal(await cell(`acc-${t}`, 'recovered'), show.acc(metric(recovered, PRIMARY[t], t)));
   }
+  // In the comparison table the recovery sits at its slice's ratio.
+  assert.equal(((await page.locator(`[data-testid="compare-table"] tr[data-row="ratio"] td[data-run-id="${runs.recovered}"]`).textContent()) ?? '').trim(), '25 %');
   const [loss] = await colouredPixels(page, '[data-testid="recovery-chain"]');
   assert.equal(loss.label, 'Training loss');
   assert.ok(loss.coloured > 50, `the recorded loss curve drew (${loss.coloured} coloured pixels)`);

@@ -141,13 +141,15 @@ export function factsOf(r: RunDetail, all: RunDetail[] = []): RunFacts {
   const modelPath = str(s['model']) ?? str(s['modelPath']) ?? str(s['path']);
   // An evaluation of a slice's output inherits the slice's ratio and calibration data.
   const parent = r.parentRunId !== null ? all.find((p) => p.id === r.parentRunId && p.kind === 'slice') : undefined;
-  const from = parent && r.kind !== 'slice' ? parent : r;
+  // So does a recovery (a slice run that trained that slice): it sits at its slice's ratio.
+  const job = str(s['job']) ?? r.kind;
+  const from = parent && (r.kind !== 'slice' || job === 'recover') ? parent : r;
   const dMetric = r.metrics.find((m) => m.name === 'd' && m.task === null);
   return {
     id: r.id,
     name: r.name,
     kind: r.kind,
-    job: str(s['job']) ?? r.kind,
+    job,
     parentRunId: r.parentRunId,
     loss: lossFromRun(r.layers),
     status: r.status,
