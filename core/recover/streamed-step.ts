@@ -17,7 +17,7 @@ import { executionProviders } from '../runtime/ep-options';
 import { untiedEmbedding, untiedHead } from '../slicegpt/tied';
 import { blockGradOutput, blockGraph, blockLoraInput, headGraph, type FedGraph } from './block-graph';
 import type { MicroBatch } from './data';
-import type { LoraAdapter } from './lora';
+import { linearShapes, type LinearShapes, type LoraAdapter } from './lora';
 import type { StepGradients } from './step';
 import type { ModelWeights } from './train-graph';
 
@@ -38,6 +38,13 @@ export function residentModel(m: ModelWeights): StreamedModel {
 /** Blocks read from the folder each time they run (forward and backward): at most one block in memory. */
 export async function streamedModel(src: ModelSource): Promise<StreamedModel> {
   return { arch: src.arch, numLayers: src.config.numLayers, embedding: await untiedEmbedding(await src.embedding()), head: await untiedHead(await src.head()), layer: (i) => src.layer(i) };
+}
+
+/** The adapted linears' shapes, reading one block at a time. */
+export async function streamedShapes(src: ModelSource): Promise<LinearShapes[]> {
+  const out: LinearShapes[] = [];
+  for (let i = 0; i < src.config.numLayers; i++) out.push(linearShapes(await src.layer(i)));
+  return out;
 }
 
 /** Rows of the (untied) token table, plus learned positions, as the whole graph's Gather + Add computes them. */
