@@ -75,7 +75,7 @@ export async function buildNode(outdir = join(root, 'dist')) {
 export async function buildBench(outdir = join(root, 'dist')) {
   await esbuild({
     ...common,
-    entryPoints: { 'bench-pipeline': join(root, 'bench/lib/pipeline-entry.ts'), 'bench-slice': join(root, 'bench/lib/slice-entry.ts') },
+    entryPoints: { 'bench-pipeline': join(root, 'bench/lib/pipeline-entry.ts'), 'bench-slice': join(root, 'bench/lib/slice-entry.ts'), 'bench-recover': join(root, 'bench/lib/recover-entry.ts') },
     outdir,
     format: 'esm',
     outExtension: { '.js': '.mjs' },

@@ -41,7 +41,7 @@ export async function streamedModel(src: ModelSource): Promise<StreamedModel> {
 }
 
 /** The adapted linears' shapes, reading one block at a time. */
-export async function streamedShapes(src: ModelSource): Promise<LinearShapes[]> {
+export async function streamedShapes(src: Pick<ModelSource, 'config' | 'layer'>): Promise<LinearShapes[]> {
   const out: LinearShapes[] = [];
   for (let i = 0; i < src.config.numLayers; i++) out.push(linearShapes(await src.layer(i)));
   return out;
@@ -77,7 +77,9 @@ export class StreamedStep {
     let s = this.#sessions.get(key);
     if (!s) {
       // Sequential, as the one-graph step: a resumed run must end byte for byte where an uninterrupted one does.
-      s = await ort.InferenceSession.create(g.bytes, { executionProviders: executionProviders(this.#o.ep), executionMode: 'sequential' });
+      // No CPU arena: each session's arena keeps its peak, so the forward, backward and head sessions
+      // would hold the sum of their peaks instead of the largest (measured: 7B-shape, 3.4 vs 1.9 GiB predicted).
+      s = await ort.InferenceSession.create(g.bytes, { executionProviders: executionProviders(this.#o.ep), executionMode: 'sequential', enableCpuMemArena: false });
       this.#sessions.set(key, s);
     }
     for (const w of g.weights) feeds[w.name] = new ort.Tensor('float32', w.data, w.dims);
