@@ -11,11 +11,12 @@ import type { StreamedModel } from '../../core/recover/streamed-step';
 
 function matrix(rows: number, cols: number, seed: number): Matrix {
   const data = new Float32Array(rows * cols);
-  const k = 2 / Math.sqrt(cols) / 4294967296;
+  const bound = 1 / Math.sqrt(cols);
+  const k = (2 * bound) / 4294967296;
   let s = (seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i < data.length; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s * k - 1 / Math.sqrt(cols);
+    data[i] = s * k - bound;
   }
   return { rows, cols, data };
 }
