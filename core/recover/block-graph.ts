@@ -25,17 +25,16 @@ export interface FedGraph {
 export const blockLoraInput = (a: LoraAdapter, which: 'A' | 'B'): string => `lora.${a.role}.${which}`;
 export const blockGradOutput = (a: LoraAdapter, which: 'A' | 'B'): string => `grad.${a.role}.${which}`;
 
-/** Frozen tensors as float32 graph inputs; each linear's weight is fed out × in and transposed in the graph. */
+/** Frozen tensors as float32 graph inputs (each linear's weight out × in, as read). */
 function fedWeights(t: Tape, weights: Feed[]): Frozen {
   return {
     tensor: (label, shape, data) => {
       weights.push({ name: label, dims: shape, data });
       return t.input(label, shape);
     },
-    weightInOut: (label, w) => {
+    weight: (label, w) => {
       weights.push({ name: label, dims: [w.rows, w.cols], data: w.data });
-      t.input(label, [w.rows, w.cols]);
-      return t.wrap(t.g.node('Transpose', [label], { perm: [1, 0] }), [w.cols, w.rows]);
+      return t.input(label, [w.rows, w.cols]);
     },
   };
 }

@@ -13,8 +13,8 @@ import type { Tape, Val } from './tape';
 /** How a frozen tensor enters the graph: a constant, or an input fed per block. */
 export interface Frozen {
   tensor(label: string, shape: number[], data: Float32Array): Val;
-  /** A linear's weight as the in × out operand of a MatMul. */
-  weightInOut(label: string, w: Matrix): Val;
+  /** A linear's weight, out × in as stored. */
+  weight(label: string, w: Matrix): Val;
 }
 
 /** The adapters of one block as graph values, by role. */
@@ -22,7 +22,7 @@ export type BlockLora = Partial<Record<LoraRole, { A: Val; B: Val }>>;
 
 export function frozenLinear(f: Frozen, label: string, l: Linear, lora: { A: Val; B: Val } | undefined, scale: number): LinearVals {
   return {
-    weightInOut: f.weightInOut(`${label}.w`, l.weight),
+    weightOutIn: f.weight(`${label}.w`, l.weight),
     ...(l.bias ? { bias: f.tensor(`${label}.b`, [l.bias.length], l.bias) } : {}),
     ...(lora ? { lora: { ...lora, scale } } : {}),
   };

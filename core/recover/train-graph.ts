@@ -2,13 +2,13 @@
 // → head → weighted cross-entropy, then the tape's backward. Inputs: ids [B, S], next-token targets
 // [B·S] (clamped ≥ 0), per-position loss weights [B·S] (0 on padding, 1/tokens elsewhere) and every
 // adapter's A and B; outputs: the loss and dL/dA, dL/dB per adapter. The frozen weights are baked in
-// as initializers (fed transposed, in × out, so every linear is a MatMul).
+// as initializers (out × in as stored; every linear is a Gemm with transB).
 //
 // Memory: ORT keeps every activation of the step and every weight, so this suits the tiny and small
 // models; larger ones train layer-streamed (streamed-step.ts, same blocks, same ops).
 import type { ArchSpec, ModelSource } from '../model/model-source';
 import type { ModelConfig } from '../model/config';
-import type { EmbeddingWeights, HeadWeights, LayerWeights, Matrix } from '../model/weights';
+import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
 import { reshape, weightedCrossEntropy } from './ops';
 import { linear, normalize } from './layers';
 import { untiedEmbedding, untiedHead } from '../slicegpt/tied';
@@ -47,18 +47,11 @@ export interface TrainGraphOptions {
 export const gradName = (a: LoraAdapter, which: 'A' | 'B'): string => `grad:${a.key}.lora_${which}`;
 export const adapterInput = (a: LoraAdapter, which: 'A' | 'B'): string => `${a.key}.lora_${which}`;
 
-function transposed(w: Matrix): Float32Array {
-  const { rows, cols, data } = w;
-  const t = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = data[r * cols + c];
-  return t;
-}
-
-/** Frozen tensors baked into the graph as initializers (weights transposed on the host, in × out). */
+/** Frozen tensors baked into the graph as initializers. */
 function bakedWeights(t: Tape): Frozen {
   return {
     tensor: (label, shape, data) => t.constant(label, shape, data),
-    weightInOut: (label, w) => t.constant(label, [w.cols, w.rows], transposed(w)),
+    weight: (label, w) => t.constant(label, [w.rows, w.cols], w.data),
   };
 }
 

@@ -66,6 +66,7 @@ export interface RecoverResult {
   settings: Record<string, unknown>;
   /** The step that ran and the memory model's peak for it (bytes of host RAM). */
   engine: TrainEngine;
+  ep: ExecutionProvider;
   predictedHostBytes: number;
 }
 
@@ -181,6 +182,7 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
     trainableParams: params.reduce((s, p) => s + p.length, 0),
     settings,
     engine: plan.engine,
+    ep,
     predictedHostBytes: plan.hostBytes,
   });
   ctx.progress({ phase: 'merge', fraction: 1, message: 'merging the adapters into the slice' });

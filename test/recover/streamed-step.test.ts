@@ -102,7 +102,7 @@ for (const name of ['tiny-llama', 'tiny-opt']) {
       }),
     );
     assert.ok(worst <= 1e-6, `updated adapters differ by up to ${worst}`);
-    assert.ok(anywhere <= 1e-2 * lr, `updated adapters differ by up to ${anywhere} where g ≈ 0`);
+    assert.ok(anywhere <= 0.1 * lr, `updated adapters differ by up to ${anywhere} where g ≈ 0`);
     console.log(`${name}: loss ${r1.loss} vs ${r2.loss}; gradients differ ≤ ${gworst.toExponential(2)} (largest ${gmax.toFixed(3)}); adapters after 2 steps ≤ ${worst.toExponential(2)} (${anywhere.toExponential(2)} counting g ≈ 0)`);
   });
 }
