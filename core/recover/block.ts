@@ -39,7 +39,7 @@ export function attentionShape(t: Tape, arch: ArchSpec, batch: number, seq: numb
   const rot = arch.rope;
   const rotary = rot
     ? (() => {
-        const tab = ropeTables(rot.theta, rot.rotaryDim, 0, seq);
+        const tab = ropeTables(rot.theta, rot.rotaryDim, 0, seq, rot.llama3);
         return { dim: rot.rotaryDim, cos: t.constant('rope.cos', [seq, rot.rotaryDim / 2], tab.cos), sin: t.constant('rope.sin', [seq, rot.rotaryDim / 2], tab.sin) };
       })()
     : undefined;
