@@ -16,7 +16,7 @@ import { initAdaptersFromShapes, linearShapes } from '../core/recover/lora';
 import { TrainStep } from '../core/recover/step';
 import { residentModel, StreamedStep, streamedModel, streamedShapes } from '../core/recover/streamed-step';
 import { adamwState, adamwStep } from '../core/recover/adamw';
-import { trainMemory, trainShape, type TrainShape } from '../core/recover/memory';
+import { shapeOf, trainMemory, trainShape, type TrainShape } from '../core/recover/memory';
 import type { ModelConfig } from '../core/model/config';
 import type { ModelWeights } from '../core/recover/train-graph';
 import type { StreamedModel } from '../core/recover/streamed-step';
@@ -120,20 +120,7 @@ function synthetic(f: Map<string, string>): Opened {
   if (!file) throw new Error(`no config ${name}*.json in ${dir}`);
   const m = syntheticSliced(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>, Number(f.get('layers') ?? 2), Number(f.get('ratio') ?? 0.25));
   const c = m.config;
-  const shape: TrainShape = {
-    vocab: c.vocabSize,
-    hidden: c.hiddenSize,
-    intermediate: c.intermediateSize,
-    heads: c.numHeads,
-    kvHeads: c.numKvHeads,
-    headDim: c.headDim,
-    layers: c.numLayers,
-    gated: c.gatedMlp,
-    embeddingWidth: m.width,
-    blockWidth: m.width,
-    headWidth: m.width,
-    tied: false,
-    storedBytes: 0,
-  };
+  // Random weights made per use: no stored bytes beside the float32 block.
+  const shape = shapeOf(c, { embedding: m.width, block: m.width, head: m.width }, 0, false);
   return { config: c, shape, model: `synthetic ${file} × ${c.numLayers} layers, d ${m.width}`, streamed: m };
 }

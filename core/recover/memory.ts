@@ -66,6 +66,11 @@ export interface TrainMemory {
 export function trainShape(c: ModelConfig, s: SlicingConfigJson, storedBytes: number, tiedStoredOnce: boolean): TrainShape {
   const widths = [...Object.values(s.attention_input_dimensions), ...Object.values(s.mlp_input_dimensions), ...Object.values(s.mlp_output_dimensions)];
   const emb = Math.max(...Object.values(s.embedding_dimensions));
+  return shapeOf(c, { embedding: emb, block: widths.length ? mostCommon(widths) : emb, head: s.head_dimension ?? c.hiddenSize }, storedBytes, tiedStoredOnce);
+}
+
+/** A config's shape at the given widths (a slice's, or a synthetic stack's). */
+export function shapeOf(c: ModelConfig, w: { embedding: number; block: number; head: number }, storedBytes: number, tied: boolean): TrainShape {
   return {
     vocab: c.vocabSize,
     hidden: c.hiddenSize,
@@ -75,10 +80,10 @@ export function trainShape(c: ModelConfig, s: SlicingConfigJson, storedBytes: nu
     headDim: c.headDim,
     layers: c.numLayers,
     gated: c.gatedMlp,
-    embeddingWidth: emb,
-    blockWidth: widths.length ? mostCommon(widths) : emb,
-    headWidth: s.head_dimension ?? c.hiddenSize,
-    tied: tiedStoredOnce,
+    embeddingWidth: w.embedding,
+    blockWidth: w.block,
+    headWidth: w.head,
+    tied,
     storedBytes,
   };
 }
