@@ -21,6 +21,7 @@ import { SafetensorsModel } from '../model/safetensors';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
 import type { ArchSpec, ModelSource } from '../model/model-source';
 import { archSpec } from '../model/arch-spec';
+import { HeldTable } from '../model/held-table';
 import { family, type LinearNames } from '../model/families/index';
 import { inLayer } from '../model/families/names';
 import { LIMITS, readJsonObjectSync } from '../model/input-file';
@@ -47,6 +48,9 @@ export interface TensorNames {
   k: string;
   v: string;
   o: string;
+  /** Qwen3's per-head q/k norm weights (kept as the source stores them: slicing never touches the head dim). */
+  qNorm?: string;
+  kNorm?: string;
   gate?: string;
   up: string;
   down: string;
@@ -65,6 +69,7 @@ export function tensorNames(config: ModelConfig): TensorNames {
     k: rel(l.k),
     v: rel(l.v),
     o: rel(l.o),
+    ...(l.kind === 'sequential' && l.qNorm && l.kNorm ? { qNorm: inLayer(spec, l.qNorm), kNorm: inLayer(spec, l.kNorm) } : {}),
     ...(l.kind === 'sequential' && l.gate ? { gate: rel(l.gate) } : {}),
     up: rel(l.up),
     down: rel(l.down),
@@ -86,6 +91,8 @@ export class SlicedModelSource implements ModelSource {
   #st: SafetensorsModel;
   #names: TensorNames;
   #norm: NormSpec;
+  /** A tied folder's E, shared by embedding and head while held (model/held-table.ts). */
+  #tokens = new HeldTable();
 
   private constructor(folder: string, config: ModelConfig, slicing: Record<string, unknown>, st: SafetensorsModel, tiedEmbedding: boolean) {
     this.folder = folder;
@@ -134,7 +141,7 @@ export class SlicedModelSource implements ModelSource {
 
   async embedding(): Promise<EmbeddingWeights> {
     const n = this.#names;
-    const e: EmbeddingWeights = { tokens: await this.#matrix(n.tokens) };
+    const e: EmbeddingWeights = { tokens: await this.#tokens.get(() => this.#matrix(n.tokens)) };
     if (this.tiedEmbedding) e.projection = await this.#matrix(TIED_TENSORS.embedProjection);
     if (n.positions && this.#st.has(n.positions)) {
       e.positions = await this.#matrix(n.positions);
@@ -156,15 +163,16 @@ export class SlicedModelSource implements ModelSource {
     }
     const sa = await this.#optional(`${p}.attn_shortcut_Q`);
     const sm = await this.#optional(`${p}.mlp_shortcut_Q`);
+    const qkNorm = n.qNorm && n.kNorm ? { eps: this.config.normEps, q: await this.#st.read(`${p}.${n.qNorm}.weight`), k: await this.#st.read(`${p}.${n.kNorm}.weight`) } : undefined;
     return {
       kind: 'sequential',
-      attn: { norm: this.#norm, q, k, v, o, ...(sa ? { shortcut: sa } : {}) },
+      attn: { norm: this.#norm, q, k, v, o, ...(qkNorm ? { qkNorm } : {}), ...(sa ? { shortcut: sa } : {}) },
       mlp: { norm: this.#norm, ...mlp, ...(sm ? { shortcut: sm } : {}) },
     };
   }
 
   async head(): Promise<HeadWeights> {
-    if (this.tiedEmbedding) return { norm: this.#norm, lm: await this.#linear(TIED_TENSORS.headProjection), vocab: await this.#matrix(this.#names.tokens) };
+    if (this.tiedEmbedding) return { norm: this.#norm, lm: await this.#linear(TIED_TENSORS.headProjection), vocab: await this.#tokens.get(() => this.#matrix(this.#names.tokens)) };
     return { norm: this.#norm, lm: await this.#linear(this.#names.head) };
   }
 }
