@@ -13,7 +13,8 @@ import { RFT_SHAPE_DEFAULTS } from '../../recover/defaults';
 import { datasetSpec } from './ppl';
 import { inRange, modelFolder } from './common';
 
-export type RecoverParams = Omit<RecoverOptions, 'out' | 'roles'> & { out?: string; roles?: LoraRole[] };
+/** `ep`: the EPs training runs on (the params' own list), so stored params start a job again as they are. */
+export type RecoverParams = Omit<RecoverOptions, 'out' | 'roles' | 'ep'> & { out?: string; roles?: LoraRole[]; ep?: 'cpu' | 'webgpu' };
 
 /** r 32 and α 10 as in the reference's RFT command (its README; its lora_dropout 0.05 is opt-in here: --dropout), lr 2e-4 a common LoRA rate, far fewer steps than its 8,000 × 1024-token samples; warm-up ≤ steps/10. */
 export const RECOVER_DEFAULTS = {
@@ -48,6 +49,8 @@ const shape = object({
   checkpointEvery: optional(positiveInteger),
   roles: optional(array(literal(...LORA_ROLES))),
   dropout: optional(number),
+  engine: optional(literal('auto', 'whole', 'streamed')),
+  ep: optional(literal('cpu', 'webgpu')),
 });
 
 export const recoverParams = paramsFrom('recovery fine-tuning parameters', shape, (p, where): RecoverParams => {
@@ -83,7 +86,7 @@ export const recoverJob = defineJob({
   modelPath: (p) => p.model,
   prepare: (p, runId) => (p.out ? p : { ...p, out: defaultRecoverOut(p.model, runId) }),
   outputs: (p) => (p.out ? [p.out] : []),
-  ep: () => 'cpu',
+  ep: (p) => p.ep ?? 'cpu',
   async run(ctx, p): Promise<RecoverResult> {
     const { recoverModel } = await import('../../recover/train');
     if (!p.out) throw new Error('recover: the output folder was not filled in');
@@ -92,7 +95,7 @@ export const recoverJob = defineJob({
     return r;
   },
   records: (r): RunRecords => ({
-    ep: 'cpu',
+    ep: r.ep,
     metrics: [
       { name: 'first_loss', value: r.firstLoss, unit: 'nats/token' },
       { name: 'final_loss', value: r.finalLoss, unit: 'nats/token' },
@@ -101,6 +104,7 @@ export const recoverJob = defineJob({
       { name: 'tokens_per_second', value: r.tokensPerSecond, unit: 'tokens/s' },
       { name: 'trainable_params', value: r.trainableParams },
       { name: 'seconds', value: r.seconds, unit: 's' },
+      { name: 'predicted_host_bytes', value: r.predictedHostBytes, unit: 'bytes' },
     ],
     layers: r.curve.map((c) => ({ layer: c.step, phase: 'train-loss', dims: { loss: c.loss, lr: c.lr, gradNorm: c.gradNorm } })),
     artifacts: [
