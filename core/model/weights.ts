@@ -38,6 +38,9 @@ export interface AttentionWeights {
   k: Linear;
   v: Linear;
   o: Linear;
+  /** Per-head RMSNorms over head_dim on q and k before RoPE (qwen3); slicing leaves them as they are. */
+  qNorm?: NormSpec;
+  kNorm?: NormSpec;
   shortcut?: Matrix;
 }
 

@@ -79,7 +79,8 @@ function mixtureRule(dtype: GgufDtype, name: string, ne0: number, m: MixtureMode
   const layer = /^blk\.(\d+)\./.exec(name);
   if (!layer) return base;
   const i = Number(layer[1]);
-  if (name.endsWith('.attn_v.weight')) {
+  // llama-quant.cpp's category_is_attn_v: a fused attn_qkv (phi3) is counted and treated as attn_v.
+  if (name.endsWith('.attn_v.weight') || name.endsWith('.attn_qkv.weight')) {
     const t = useMoreBits(i, m.layers) ? GgmlType.Q6_K : base;
     const is70B = m.layers === 80 && m.heads !== m.kvHeads;
     return is70B && t === GgmlType.Q4_K ? GgmlType.Q5_K : t;
