@@ -76,7 +76,8 @@ export type FormatId = 'fp32' | 'fp16' | 'bf16' | 'q8_0' | 'q4_0' | 'q4_k' | 'q5
  * - shortcut: SliceGPT's d×d residual matrices are ordinary matmuls, so an exporter stores them like the
  *   linears (GGUF has no place for them at all: llama.cpp loads only uniform-rotation slices, which have none).
  * - embedding: quantized like the linears in GGUF (llama.cpp does so: token_embd follows the file type).
- * - head: llama.cpp keeps output.weight at q6_k for 4-bit files (its default), at the file type otherwise.
+ * - head: as the GGUF exporter writes output.weight: q8_0 in a q4_0 file, q6_k in the _M mixtures (llama.cpp's
+ *   rule), the file's own type otherwise (the pure K-quants, as `llama-quantize --pure`).
  * - vector: norms and biases, which GGUF always stores as f32 and float exports in their float type.
  */
 export interface WeightFormat {
@@ -102,7 +103,7 @@ export const FORMATS: Record<FormatId, WeightFormat> = {
   fp16: { id: 'fp16', label: 'float16', linear: 'f16', shortcut: 'f16', embedding: 'f16', head: 'f16', vector: 'f16', round: 8, runtime: 'ONNX / safetensors / GGUF F16' },
   bf16: { id: 'bf16', label: 'bfloat16', linear: 'bf16', shortcut: 'bf16', embedding: 'bf16', head: 'bf16', vector: 'bf16', round: 8, runtime: 'safetensors' },
   q8_0: { id: 'q8_0', label: 'Q8_0 (8-bit)', linear: 'q8_0', shortcut: 'q8_0', embedding: 'q8_0', head: 'q8_0', vector: 'f32', round: 32, runtime: gguf },
-  q4_0: { id: 'q4_0', label: 'Q4_0 (4-bit)', linear: 'q4_0', shortcut: 'q4_0', embedding: 'q4_0', head: 'q6_k', vector: 'f32', round: 32, runtime: gguf },
+  q4_0: { id: 'q4_0', label: 'Q4_0 (4-bit)', linear: 'q4_0', shortcut: 'q4_0', embedding: 'q4_0', head: 'q8_0', vector: 'f32', round: 32, runtime: gguf },
   // The pure K-quants are every matrix in the one type, the head included (llama-quantize --pure, as the exporter writes them).
   q4_k: { id: 'q4_k', label: 'Q4_K (4-bit k-quant)', linear: 'q4_k', shortcut: 'q4_k', embedding: 'q4_k', head: 'q4_k', vector: 'f32', round: 256, runtime: gguf },
   q5_k: { id: 'q5_k', label: 'Q5_K (5-bit k-quant)', linear: 'q5_k', shortcut: 'q5_k', embedding: 'q5_k', head: 'q5_k', vector: 'f32', round: 256, runtime: gguf },

@@ -66,6 +66,8 @@ export interface GgufExportResult {
   fallbacks: { tensor: string; wanted: string; type: string; rowLength: number }[];
   /** How many tensors of each ggml type the file holds (F32 = the norms). */
   tensorTypes: Record<string, number>;
+  /** Tensor data bytes (no metadata, no alignment padding): what the planner's weight bytes predict. */
+  tensorBytes: number;
   /** All tensor bytes × 8 / all tensor elements (what llama.cpp prints as BPW). */
   bitsPerWeight: number;
   seconds: number;
@@ -199,6 +201,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
     f16Fallback,
     fallbacks,
     tensorTypes,
+    tensorBytes,
     bitsPerWeight: (tensorBytes * 8) / elements,
     seconds: (performance.now() - started) / 1000,
   };
