@@ -29,6 +29,7 @@ import { compensatedEps, compensatedNormWeight } from './llama';
 import { chooseArchitecture, type GgufArch } from './architectures';
 import { blockTensors, type BlockTensor } from './block-tensors';
 import { tokenizerMetadata, writeTokenizer } from './tokenizer';
+import { loadableName } from './general-name';
 import { modelfilePath, modelfileText } from './modelfile';
 import { assertReplaceable } from './replaceable';
 
@@ -123,7 +124,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   if (arch.headNorms && width !== D) ctx.log(`GGUF ${arch.id}: residual norms keep eps ${cfg.normEps} (the head norms share the key), not the exact width compensation`);
 
   const w = new GgufWriter();
-  const tok = await writeMetadata(w, o, cfg, rope, { arch: arch.id, width, eps, sliced });
+  const tok = await writeMetadata(ctx, w, o, cfg, rope, { arch: arch.id, width, eps, sliced });
   const blocks = Array.from({ length: cfg.numLayers }, (_, i) => blockTensors(arch, i, { width, heads: H, kvHeads: KV, headDim: hd, intermediate: F }, bias, normWeight));
 
   const { f16Fallback, fallbacks, tensorTypes, elements, tensorBytes } = planTensors(ctx, w, cfg, { width, sliced, dtype: o.dtype, blocks });
@@ -226,13 +227,16 @@ function refuseOutsideGgufGraphs(cfg: ModelConfig, model: string): NonNullable<M
 }
 
 /** general.*, llama.*, tokenizer.* and where the file came from; returns the tokenizer (the Modelfile needs its EOS). */
-async function writeMetadata(w: GgufWriter, o: GgufExportOptions, cfg: ModelConfig, rope: NonNullable<ModelConfig['rope']>, at: { arch: GgufArch; width: number; eps: number; sliced: boolean }) {
+async function writeMetadata(ctx: JobContext, w: GgufWriter, o: GgufExportOptions, cfg: ModelConfig, rope: NonNullable<ModelConfig['rope']>, at: { arch: GgufArch; width: number; eps: number; sliced: boolean }) {
   const { arch, width, eps, sliced } = at;
   const D = cfg.hiddenSize;
   const { H, KV, hd, F, V, L } = llamaDims(cfg);
   const ropeType = rope.type;
+  const tok = await tokenizerMetadata(o.model, V, cfg);
+  const name = loadableName(o.name ?? basename(resolve(o.model)), tok.tokens);
+  if (name.why) ctx.log(`GGUF: ${name.why}`);
   w.string('general.architecture', arch);
-  w.string('general.name', o.name ?? basename(resolve(o.model)));
+  w.string('general.name', name.name);
   w.uint32('general.file_type', DTYPES[o.dtype]);
   w.uint32('general.quantization_version', GGML_QUANT_VERSION);
   w.uint32(`${arch}.vocab_size`, V);
@@ -251,7 +255,6 @@ async function writeMetadata(w: GgufWriter, o: GgufExportOptions, cfg: ModelConf
   w.uint32(`${arch}.attention.key_length`, hd);
   w.uint32(`${arch}.attention.value_length`, hd);
   w.float32(`${arch}.attention.layer_norm_rms_epsilon`, eps);
-  const tok = await tokenizerMetadata(o.model, V, cfg);
   writeTokenizer(w, tok);
   w.string('slice_studio.source', resolve(o.model));
   w.string('slice_studio.rotation', sliced ? 'uniform' : 'none');
