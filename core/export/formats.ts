@@ -119,6 +119,21 @@ export const EXPORT_FORMATS = [
       throw new ExportError(`${path} is a safetensors (sliced model) folder: Slice Studio runs it directly (slice-studio ppl ${path}); verify-export checks ONNX folders and .gguf files`);
     },
   },
+  {
+    id: 'hf',
+    label: 'Hugging Face folder',
+    runtimes: 'transformers, vLLM, MLX, llama.cpp convert_hf_to_gguf.py',
+    runtime: 'transformers (AutoModelForCausalLM), vLLM, MLX, llama.cpp convert_hf_to_gguf.py',
+    dtypes: FLOAT_DTYPES,
+    slices: 'uniform rotation only (a plain dense model of width d)',
+    limits: "RMSNorm families (llama, mistral, qwen2, phi3); config.json with hidden_size = d and head_dim; the family's own tensor names",
+    output: { kind: 'folder' },
+    write: folderWriter('hf', async () => (await import('./hf-folder')).exportHfFolder),
+    holds: (path, isDir) => isDir && readManifest(path)?.format === 'hf',
+    async verify(path) {
+      throw new ExportError(`${path} is a Hugging Face folder: Slice Studio runs it as a dense model (slice-studio ppl ${path}); verify-export checks ONNX folders and .gguf files`);
+    },
+  },
 ] as const satisfies readonly ExportFormatModule[];
 
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]['id'];

@@ -30,6 +30,7 @@ import { chooseArchitecture, type GgufArch } from './architectures';
 import { blockTensors, type BlockTensor } from './block-tensors';
 import { tokenizerMetadata, writeTokenizer } from './tokenizer';
 import { loadableName } from './general-name';
+import { uniformWidth } from '../uniform-width';
 import { modelfilePath, modelfileText } from './modelfile';
 import { assertReplaceable } from './replaceable';
 
@@ -76,16 +77,9 @@ export interface GgufExportResult {
 
 const DTYPES = FILE_TYPES;
 
-/** Read the uniform width of a sliced folder, or explain why it cannot go to GGUF. */
-function uniformWidth(src: SlicedModelSource): number {
-  const s = src.slicing as Record<string, unknown>;
-  const dims = ['embedding_dimensions', 'attention_input_dimensions', 'attention_output_dimensions', 'mlp_input_dimensions', 'mlp_output_dimensions'].flatMap((k) => Object.values((s[k] ?? {}) as Record<string, number>));
-  const head = s.head_dimension as number | null;
-  const widths = new Set([...dims, ...(head === null || head === undefined ? [src.config.hiddenSize] : [head])]);
-  if (widths.size !== 1)
-    throw new GgufUnsupportedError(`${src.folder} was sliced with per-layer rotations (shortcut matrices, widths ${[...widths].join('/')}), which llama.cpp cannot run; slice the dense model with --rotation uniform to export GGUF`);
-  return [...widths][0];
-}
+/** The uniform width of a sliced folder, or why it cannot go to GGUF. */
+const sliceWidth = (src: SlicedModelSource, folder: string): number =>
+  uniformWidth(src, (widths) => new GgufUnsupportedError(`${folder} was sliced with per-layer rotations (shortcut matrices, widths ${widths}), which llama.cpp cannot run; slice the dense model with --rotation uniform to export GGUF`));
 
 function freeBytes(dir: string): number | null {
   try {
@@ -106,7 +100,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   const rope = refuseOutsideGgufGraphs(cfg, o.model);
   const sliced = isSlicedModelFolder(o.model);
   const D = cfg.hiddenSize;
-  const width = sliced ? uniformWidth(src as SlicedModelSource) : D;
+  const width = sliced ? sliceWidth(src as SlicedModelSource, src.folder) : D;
   if ((o.dtype === 'q8_0' || o.dtype === 'q4_0') && width % 32 !== 0) throw new GgufExportError(`${o.dtype} needs the residual width to be a multiple of 32, but it is ${width}; slice with --round 32${sliced ? '' : ' (or export f16)'}`);
   const { H, KV, hd, F, V } = llamaDims(cfg);
   const bias = { qkv: cfg.attentionBias, o: cfg.attentionOutBias, mlp: cfg.mlpBias };
