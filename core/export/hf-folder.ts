@@ -131,6 +131,8 @@ export async function exportHfFolder(ctx: JobContext, o: HfExportOptions): Promi
   config.tie_word_embeddings = tied;
   config.torch_dtype = dtype === 'f16' ? 'float16' : 'float32';
   delete config._name_or_path;
+  // Remote-code classes (Phi-3's configuration_phi3.py …) are not shipped: transformers' own class loads the folder.
+  delete config.auto_map;
   const architecture = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : `${family(cfg.family).architecturePrefix}ForCausalLM`;
 
   const L = cfg.numLayers;

@@ -26,7 +26,7 @@ test('Q8_0 stores 34 bytes per 32 weights and keeps norms in f32 (LLaMA-2-7B by 
   assert.equal(weightBytes(denseShapes(c), FORMATS.q8_0).total, (matrices / 32) * 34 + norms * 4);
 });
 
-test("Q4_0 stores 18 bytes per 32 weights, the head in Q8_0 (34 per 32), as the GGUF exporter writes it (LLaMA-2-70B)", () => {
+test('Q4_0 stores 18 bytes per 32 weights, the head in Q8_0 (34 per 32), as the GGUF exporter writes it (LLaMA-2-70B)', () => {
   const c = published('llama-2-70b-hf');
   const V = 32000,
     D = 8192,

@@ -23,7 +23,6 @@
 import { BLOCK, dtypeGgml, FileType, GGML_DTYPE, GgmlType, type GgufDtype } from './constants';
 import { storableDtype, useMoreBits } from '../../plan/formats';
 
-
 export const FILE_TYPES: Record<GgufDtype, FileType> = {
   f32: FileType.ALL_F32,
   f16: FileType.MOSTLY_F16,

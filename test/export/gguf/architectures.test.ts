@@ -72,7 +72,9 @@ test("qwen3's GGUF rows: per-head q/k norms (head_dim wide), unpermuted q/k rows
   assert.equal(chooseArchitecture('qwen2', at).arch.id, 'llama');
   assert.match(chooseArchitecture('phi3', at).why!, /phi3 graph sizes attention as n_embd × n_embd.*48.*64: written as architecture llama/);
   assert.equal(chooseArchitecture('phi3', { ...at, width: 64 }).arch.id, 'phi3');
-  const rows = blockTensors(GGUF_ARCHITECTURES.qwen3, 3, { width: 48, heads: 4, kvHeads: 2, headDim: 16, intermediate: 96 }, { qkv: false, o: false, mlp: false }, () => new Float32Array(0)).map((x) => `${x.name} ${x.rows}${x.cols === undefined ? '' : `×${x.cols}`}`);
+  const rows = blockTensors(GGUF_ARCHITECTURES.qwen3, 3, { width: 48, heads: 4, kvHeads: 2, headDim: 16, intermediate: 96 }, { qkv: false, o: false, mlp: false }, () => new Float32Array(0)).map(
+    (x) => `${x.name} ${x.rows}${x.cols === undefined ? '' : `×${x.cols}`}`,
+  );
   assert.deepEqual(rows, [
     'blk.3.attn_norm.weight 48',
     'blk.3.attn_q.weight 64×48',
