@@ -92,7 +92,7 @@ export const EXPORT_FORMATS = [
     // f32 GGUF is written on request (CLI, API); the app offers the types llama.cpp users load.
     alsoAccepts: ['f32'],
     slices: 'uniform rotation only (no shortcut matrices), dense',
-    limits: 'llama family; D′ a multiple of 32 for Q8_0 / Q4_0; K-quants want rows in multiples of 256 (others fall back as llama.cpp does)',
+    limits: 'llama, mistral, qwen2, qwen3, phi3 families (qwen2/phi3 slices written as llama); D′ a multiple of 32 for Q8_0 / Q4_0; K-quants want rows in multiples of 256 (others fall back as llama.cpp does)',
     output: { kind: 'file', extension: '.gguf' },
     async write(ctx, o, runtime) {
       const { exportGgufFile } = await import('./gguf-file');
