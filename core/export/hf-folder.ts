@@ -94,14 +94,16 @@ export async function exportHfFolder(ctx: JobContext, o: HfExportOptions): Promi
   if (spec.layer.kind !== 'sequential') throw new ExportError(`--format hf needs sequential blocks; export ${cfg.family} as ONNX`);
   const names = spec.layer;
   const D = cfg.hiddenSize;
-  const eps = compensatedEps(cfg.normEps, D, d);
+  // Qwen3's head norms read rms_norm_eps too: the residual norms then keep ε, not the exact ε·D/d (as in GGUF:
+  // a relative difference of ε·(D/d − 1)/(2·mean x²) in their scale).
+  const eps = cfg.qkNorm ? cfg.normEps : compensatedEps(cfg.normEps, D, d);
   const dtype = o.dtype ?? 'f32';
   const st = dtype === 'f16' ? 'F16' : 'F32';
   const vec = (name: string, data: Float32Array): TensorToWrite => ({ name, dtype: st, shape: [data.length], data });
   const mat = (name: string, m: Matrix): TensorToWrite => ({ name, dtype: st, shape: [m.rows, m.cols], data: m.data });
   const norm = (what: string, n: NormSpec): Float32Array => {
     if (n.kind !== 'rmsnorm') throw new ExportError(`${what} is not an RMSNorm`);
-    const e = compensatedEps(n.eps, n.divisor, d);
+    const e = cfg.qkNorm ? n.eps : compensatedEps(n.eps, n.divisor, d);
     if (Math.abs(e - eps) > 1e-6 * eps) throw new ExportError(`${what}: its norm needs eps ${e}, the others ${eps} (config.json has one rms_norm_eps)`);
     return compensatedNormWeight(n, d);
   };
@@ -155,8 +157,10 @@ export async function exportHfFolder(ctx: JobContext, o: HfExportOptions): Promi
       checkCancelled(ctx);
       const w = await src.layer(i);
       if (w.kind !== 'sequential') throw new ExportError('--format hf needs sequential blocks');
-      if (w.attn.qNorm || w.attn.kNorm) throw new ExportError(`--format hf does not write per-head q/k norms (${cfg.family}) yet; export it as GGUF or ONNX`);
       const at = (p: string) => p.replace('{i}', String(i));
+      const qk = w.attn.qkNorm;
+      if (qk && !(names.qNorm && names.kNorm)) throw new ExportError(`${cfg.family}'s adapter names no q/k head norms`);
+      const headNorms = qk && names.qNorm && names.kNorm ? [vec(`${at(names.qNorm.p)}.weight`, qk.q), vec(`${at(names.kNorm.p)}.weight`, qk.k)] : [];
       await write(i + 2, [
         vec(`${at(names.attnNorm.p)}.weight`, norm(`layer ${i} attention norm`, w.attn.norm)),
         ...linears(i, [
@@ -164,6 +168,7 @@ export async function exportHfFolder(ctx: JobContext, o: HfExportOptions): Promi
           { names: names.k, l: w.attn.k },
           { names: names.v, l: w.attn.v },
         ]),
+        ...headNorms,
         ...linears(i, [{ names: names.o, l: w.attn.o }]),
         vec(`${at(names.mlpNorm.p)}.weight`, norm(`layer ${i} MLP norm`, w.mlp.norm)),
         ...linears(i, [...(names.gate && w.mlp.gate ? [{ names: names.gate, l: w.mlp.gate }] : []), { names: names.up, l: w.mlp.up }]),

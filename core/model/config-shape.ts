@@ -31,6 +31,8 @@ export interface ModelConfig {
   attentionOutBias: boolean;
   mlpBias: boolean;
   lmHeadBias: boolean;
+  /** Qwen3: per-head RMSNorm of q and k (`self_attn.q_norm`, `k_norm`, headDim wide) before RoPE. */
+  qkNorm?: boolean;
   /** RoPE: null for learned absolute positions (opt). */
   rope: { theta: number; rotaryDim: number; type: string; scaling: Record<string, unknown> | null } | null;
   /** Learned positions (opt): rows offset by this many (OPT's table starts at 2). */

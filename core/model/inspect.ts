@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { parseConfig, detectFamily, ConfigError, type ModelConfig } from './config';
 import { listModelTensors, SafetensorsError, DTYPE_BYTES, type StDtype } from './safetensors';
 import { countParameters } from './param-count';
+import { archSpec } from './arch-spec';
 import { LIMITS, readJsonObject } from './input-file';
 
 export class InspectError extends Error {
@@ -91,7 +92,10 @@ function summarize(c: ModelConfig): ConfigSummary {
 /** Parse the config, turning "not supported" into UnsupportedModelError and other problems into InspectError. */
 function configOrReason(raw: Record<string, unknown>): { config: ModelConfig } | { reason: string } {
   try {
-    return { config: parseConfig(raw) };
+    const config = parseConfig(raw);
+    // What the runtime cannot run (another RoPE type) is said here, before anyone plans or slices it.
+    archSpec(config);
+    return { config };
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     if (/unsupported|not supported/i.test(e.message)) return { reason: e.message };
@@ -244,7 +248,7 @@ export function formatInspection(i: ModelInspection): string {
   if (c) {
     lines.push(`Layers        ${c.numLayers} × hidden ${c.hiddenSize}, MLP ${c.intermediateSize}${c.gatedMlp ? ' (gated)' : ''}, ${c.norm}, ${c.activation}${c.parallelBlocks ? ', parallel attention+MLP' : ''}`);
     lines.push(
-      `Attention     ${c.numHeads} heads${c.numKvHeads !== c.numHeads ? ` (${c.numKvHeads} KV)` : ''} × ${c.headDim}, ${c.rope ? `RoPE θ=${c.rope.theta}${c.rope.rotaryDim !== c.headDim ? ` on ${c.rope.rotaryDim} dims` : ''}` : 'learned positions'}`,
+      `Attention     ${c.numHeads} heads${c.numKvHeads !== c.numHeads ? ` (${c.numKvHeads} KV)` : ''} × ${c.headDim}, ${c.rope ? `RoPE θ=${c.rope.theta}${c.rope.rotaryDim !== c.headDim ? ` on ${c.rope.rotaryDim} dims` : ''}${c.rope.type !== 'default' ? ` (${c.rope.type} scaling)` : ''}` : 'learned positions'}`,
     );
     lines.push(`Vocabulary    ${fmt(c.vocabSize)}${c.tieWordEmbeddings ? ', head tied to embeddings' : ''}; context ${fmt(c.maxPositions)}`);
   }

@@ -10,10 +10,20 @@ export interface ArchSpec {
   numKvHeads: number;
   headDim: number;
   /** null: no rotary embedding (learned positions, opt). rotaryDim < headDim: partial rotary (phi). */
-  rope: { theta: number; rotaryDim: number } | null;
+  rope: { theta: number; rotaryDim: number; llama3?: Llama3Rope } | null;
+  /** Qwen3: q and k are RMS-normalized per head (weights of headDim) before RoPE. */
+  qkNorm?: boolean;
   activation: ModelConfig['activation'];
   gatedMlp: boolean;
   parallelBlocks: boolean;
+}
+
+/** Llama-3.x's `rope_type: "llama3"` (rope_scaling's factors; runtime/rope.ts applies them). */
+export interface Llama3Rope {
+  factor: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+  originalMaxPositions: number;
 }
 
 /** A model's weights, produced one piece at a time (dense HF folder or a sliced folder). */

@@ -19,7 +19,8 @@ export function paramBreakdown(c: ModelConfig): ParamBreakdown {
   const q = c.numHeads * c.headDim;
   const kv = c.numKvHeads * c.headDim;
   const inBias = c.attentionBias ? q + 2 * kv : 0;
-  const attention = h * q + 2 * h * kv + inBias + q * h + (c.attentionOutBias ? h : 0);
+  const headNorms = c.qkNorm ? 2 * c.headDim : 0; // Qwen3's q_norm and k_norm, one weight per head dimension each
+  const attention = h * q + 2 * h * kv + inBias + q * h + (c.attentionOutBias ? h : 0) + headNorms;
   const i = c.intermediateSize;
   const mlp = c.gatedMlp ? 3 * h * i + (c.mlpBias ? 2 * i + h : 0) : 2 * h * i + (c.mlpBias ? i + h : 0);
   const normSize = c.norm === 'layernorm' ? 2 * h : h; // LayerNorm carries a bias, RMSNorm does not

@@ -11,7 +11,7 @@ import { SafetensorsModel, SafetensorsError } from './safetensors';
 import { archSpec } from './arch-spec';
 import { family, type AdapterSpec, type LinearNames, type NormNames } from './families/index';
 import type { ArchSpec, ModelSource } from './model-source';
-import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
+import type { EmbeddingWeights, HeadNorms, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
 
 export class ModelFolderError extends Error {
   override name = 'ModelFolderError';
@@ -124,6 +124,12 @@ class DenseSource implements ModelSource {
     return { kind: 'rmsnorm', eps: c.normEps, divisor: D, weight: await this.#vec(`${p}.weight`, D) };
   }
 
+  async #headNorms(q: NormNames, k: NormNames, i: number): Promise<HeadNorms> {
+    const at = (n: NormNames) => `${n.p.replaceAll('{i}', String(i))}.weight`;
+    const d = this.config.headDim;
+    return { eps: this.config.normEps, q: await this.#vec(at(q), d), k: await this.#vec(at(k), d) };
+  }
+
   async embedding(): Promise<EmbeddingWeights> {
     const c = this.config;
     const e: EmbeddingWeights = { tokens: await this.#matrix(this.#spec.tokens, undefined, c.hiddenSize) };
@@ -165,6 +171,7 @@ class DenseSource implements ModelSource {
         k: await this.#linear(s.k, i, kvOut, D),
         v: await this.#linear(s.v, i, kvOut, D),
         o: await this.#linear(s.o, i, D, qOut),
+        ...(s.qNorm && s.kNorm ? { qkNorm: await this.#headNorms(s.qNorm, s.kNorm, i) } : {}),
       },
       mlp: {
         norm: await this.#norm(s.mlpNorm, i),

@@ -38,11 +38,24 @@ export interface AttentionWeights {
   k: Linear;
   v: Linear;
   o: Linear;
-  /** Per-head RMSNorms over head_dim on q and k before RoPE (qwen3); slicing leaves them as they are. */
-  qNorm?: NormSpec;
-  kNorm?: NormSpec;
+  /** Qwen3: each head of q and of k RMS-normalized (weights of headDim) before RoPE. */
+  qkNorm?: HeadNorms;
   shortcut?: Matrix;
 }
+
+/**
+ * Per-head RMSNorms of q and k. They act inside the head dimension, which SliceGPT never touches (it rotates
+ * and slices the residual width D only: the readers' input columns and o's output rows), so fusion, rotation
+ * and slicing carry them through unchanged.
+ */
+export interface HeadNorms {
+  eps: number;
+  q: Float32Array;
+  k: Float32Array;
+}
+
+/** The q/k head norms of `a` as a spreadable part (`{}` when it has none), for code that rebuilds attention weights. */
+export const headNormsOf = (a: { qkNorm?: HeadNorms }): { qkNorm?: HeadNorms } => (a.qkNorm ? { qkNorm: a.qkNorm } : {});
 
 export interface MlpWeights {
   norm: NormSpec;

@@ -89,6 +89,7 @@ function blockTensors(c: ModelConfig, attnIn: number, attnOut: number, mlpIn: nu
   if (c.attentionBias) out.push(t('q_proj.bias', 'vector', 1, q), t('k_proj.bias', 'vector', 1, kv), t('v_proj.bias', 'vector', 1, kv));
   out.push(t('o_proj', 'linear', attnOut, q));
   if (c.attentionOutBias) out.push(t('o_proj.bias', 'vector', 1, attnOut));
+  if (c.qkNorm) out.push(t('q_norm', 'vector', 1, c.headDim), t('k_norm', 'vector', 1, c.headDim));
   if (c.gatedMlp) {
     out.push(t('gate_proj', 'linear', I, mlpIn), t('up_proj', 'linear', I, mlpIn), t('down_proj', 'linear', mlpOut, I));
     if (c.mlpBias) out.push(t('gate_proj.bias', 'vector', 1, I), t('up_proj.bias', 'vector', 1, I), t('down_proj.bias', 'vector', 1, mlpOut));

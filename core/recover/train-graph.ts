@@ -100,7 +100,7 @@ export function buildTrainGraph(m: ModelWeights, adapters: LoraAdapter[], o: Tra
   const rot = arch.rope;
   const rotary = rot
     ? (() => {
-        const tab = ropeTables(rot.theta, rot.rotaryDim, 0, S);
+        const tab = ropeTables(rot.theta, rot.rotaryDim, 0, S, rot.llama3);
         return { dim: rot.rotaryDim, cos: c([S, rot.rotaryDim / 2], tab.cos, 'cos'), sin: c([S, rot.rotaryDim / 2], tab.sin, 'sin') };
       })()
     : undefined;

@@ -70,6 +70,8 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
   if (out === model) throw new RecoverError('--out must differ from the sliced model folder: the merged model is a new folder');
   ctx.progress({ phase: 'load', fraction: 0, message: 'reading the slice and the data' });
   const src = await SlicedModelSource.create(model);
+  // The training graph (train-graph.ts) has no backward for Qwen3's per-head q/k norms yet.
+  if (src.arch.qkNorm) throw new RecoverError(`recovery fine-tuning does not support ${src.config.family} yet (its per-head q/k norms have no training graph)`);
   const tokenizer = await loadTokenizer(model);
   const m = await loadModelWeights(src);
   const lora = { rank: o.rank, alpha: o.alpha, ...(o.roles ? { roles: o.roles } : {}) };

@@ -55,6 +55,11 @@ export function feedAttn(f: Feeds, arch: ArchSpec, w: Omit<AttentionWeights, 'no
   const k = feedLinear(f, 'k', w.k, width);
   const v = feedLinear(f, 'v', w.v, width);
   if (q !== H * d || k !== Hkv * d || v !== Hkv * d) throw new RuntimeError(`attention projections give ${q}/${k}/${v} features, expected ${H * d}/${Hkv * d}/${Hkv * d}`);
+  if (w.qkNorm) {
+    if (w.qkNorm.q.length !== d || w.qkNorm.k.length !== d) throw new RuntimeError(`q/k head norms have widths ${w.qkNorm.q.length}/${w.qkNorm.k.length}, expected the head width ${d}`);
+    f['q_norm.weight'] = t32(w.qkNorm.q, [d]);
+    f['k_norm.weight'] = t32(w.qkNorm.k, [d]);
+  }
   return feedLinear(f, 'o', w.o, H * d);
 }
 

@@ -149,7 +149,7 @@ class OrtBlockRunner implements BlockRunner {
     let t = this.#tables.get(key);
     if (!t) {
       const rd = this.arch.rope?.rotaryDim ?? 0;
-      const r = this.arch.rope ? ropeTables(this.arch.rope.theta, rd, past, seq) : { cos: new Float32Array(0), sin: new Float32Array(0) };
+      const r = this.arch.rope ? ropeTables(this.arch.rope.theta, rd, past, seq, this.arch.rope.llama3) : { cos: new Float32Array(0), sin: new Float32Array(0) };
       t = { cos: t32(r.cos, [seq, rd / 2]), sin: t32(r.sin, [seq, rd / 2]), mask: t32(causalMask(past, seq), [seq, past + seq]) };
       // Decoding makes a new entry per token: keep the cache small.
       if (this.#tables.size > 64) this.#tables.clear();

@@ -13,6 +13,7 @@
 // All arithmetic is float64, rounded once to float32.
 import type { ModelConfig } from '../model/config';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
+import { headNormsOf } from '../model/weights';
 import type { ModelSource } from '../model/model-source';
 
 /** The norm every fused block uses: weightless RMSNorm over the original width D. */
@@ -112,7 +113,7 @@ export function fuseLayer(config: ModelConfig, w: LayerWeights): LayerWeights {
   const rm = (l: Linear) => foldNormIntoReader(mlp.norm, l);
   return {
     kind: 'sequential',
-    attn: { norm, q: ra(attn.q), k: ra(attn.k), v: ra(attn.v), o: writer(attn.o) },
+    attn: { norm, q: ra(attn.q), k: ra(attn.k), v: ra(attn.v), o: writer(attn.o), ...headNormsOf(attn) },
     mlp: { norm, ...(mlp.gate ? { gate: rm(mlp.gate) } : {}), up: rm(mlp.up), down: writer(mlp.down) },
   };
 }

@@ -65,6 +65,13 @@ export class SlicedModelWriter {
     const attn = w.kind === 'parallel' ? w.block.attn : w.attn;
     const mlp = w.kind === 'parallel' ? w.block.mlp : w.mlp;
     t.push(...this.#lin(`${p}.${n.q}`, attn.q), ...this.#lin(`${p}.${n.k}`, attn.k), ...this.#lin(`${p}.${n.v}`, attn.v), ...this.#lin(`${p}.${n.o}`, attn.o));
+    // Head norms (vectors of headDim) as the source holds them: slicing leaves them as they are.
+    if (attn.qkNorm && n.qNorm && n.kNorm)
+      for (const [name, v] of [
+        [n.qNorm, attn.qkNorm.q],
+        [n.kNorm, attn.qkNorm.k],
+      ] as const)
+        t.push({ name: `${p}.${name}.weight`, dtype: this.#dtype, shape: [v.length], data: v });
     if (mlp.gate && n.gate) t.push(...this.#lin(`${p}.${n.gate}`, mlp.gate));
     t.push(...this.#lin(`${p}.${n.up}`, mlp.up), ...this.#lin(`${p}.${n.down}`, mlp.down));
     // Shortcuts in the weights' dtype too, as the reference stores them (fp16): in float32 they made a

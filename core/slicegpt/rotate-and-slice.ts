@@ -14,6 +14,7 @@
 import type { ModelSource } from '../model/model-source';
 import type { BlockRunner } from '../runtime/contract';
 import type { AttentionWeights, EmbeddingWeights, HeadWeights, LayerWeights, MlpWeights, ParallelWeights } from '../model/weights';
+import { headNormsOf } from '../model/weights';
 import { checkCancelled, type JobContext } from '../base/job-context';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, type Rotation } from './rotate';
@@ -272,7 +273,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       const a = w.attn;
       const attnIn = { q: await engine.rotateReader(a.q, inRot, dims.attnInput), k: await engine.rotateReader(a.k, inRot, dims.attnInput), v: await engine.rotateReader(a.v, inRot, dims.attnInput) };
       // The residual after attention in the un-rotated basis: shortcut Q_in[:, :d_in]ᵀ, o_proj as is.
-      const probe: AttentionWeights = { norm: a.norm, ...attnIn, o: a.o, shortcut: transposedColumns(qIn, D, dims.attnInput) };
+      const probe: AttentionWeights = { norm: a.norm, ...attnIn, ...headNormsOf(a), o: a.o, shortcut: transposedColumns(qIn, D, dims.attnInput) };
       lap('rotate');
       const mids = store(`mid-${i}`, D);
       const mid = await signal('attention', dims.attnOutput, 0.25, mids, async (b) => {
@@ -282,7 +283,7 @@ export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions):
       });
       progress('rotate', i, 0.35, { signal: 'attention', explainedVariance: mid.stat.explainedVariance });
       const midRot = rot(mid.q);
-      const attn: AttentionWeights = { norm: a.norm, ...attnIn, o: await engine.rotateWriter(a.o, midRot, dims.attnOutput), shortcut: await engine.shortcut(qIn, mid.q, D, dims.attnInput, dims.attnOutput) };
+      const attn: AttentionWeights = { norm: a.norm, ...attnIn, ...headNormsOf(a), o: await engine.rotateWriter(a.o, midRot, dims.attnOutput), shortcut: await engine.shortcut(qIn, mid.q, D, dims.attnInput, dims.attnOutput) };
       const m = w.mlp;
       const mlpIn = { ...(m.gate ? { gate: await engine.rotateReader(m.gate, midRot, dims.mlpInput) } : {}), up: await engine.rotateReader(m.up, midRot, dims.mlpInput) };
       const mlpProbe: MlpWeights = { norm: m.norm, ...mlpIn, down: m.down, shortcut: transposedColumns(mid.q, D, dims.mlpInput) };

@@ -47,6 +47,9 @@ export interface TensorNames {
   k: string;
   v: string;
   o: string;
+  /** Qwen3's per-head q/k norm weights (kept as the source stores them: slicing never touches the head dim). */
+  qNorm?: string;
+  kNorm?: string;
   gate?: string;
   up: string;
   down: string;
@@ -65,6 +68,7 @@ export function tensorNames(config: ModelConfig): TensorNames {
     k: rel(l.k),
     v: rel(l.v),
     o: rel(l.o),
+    ...(l.kind === 'sequential' && l.qNorm && l.kNorm ? { qNorm: inLayer(spec, l.qNorm), kNorm: inLayer(spec, l.kNorm) } : {}),
     ...(l.kind === 'sequential' && l.gate ? { gate: rel(l.gate) } : {}),
     up: rel(l.up),
     down: rel(l.down),
@@ -156,9 +160,10 @@ export class SlicedModelSource implements ModelSource {
     }
     const sa = await this.#optional(`${p}.attn_shortcut_Q`);
     const sm = await this.#optional(`${p}.mlp_shortcut_Q`);
+    const qkNorm = n.qNorm && n.kNorm ? { eps: this.config.normEps, q: await this.#st.read(`${p}.${n.qNorm}.weight`), k: await this.#st.read(`${p}.${n.kNorm}.weight`) } : undefined;
     return {
       kind: 'sequential',
-      attn: { norm: this.#norm, q, k, v, o, ...(sa ? { shortcut: sa } : {}) },
+      attn: { norm: this.#norm, q, k, v, o, ...(qkNorm ? { qkNorm } : {}), ...(sa ? { shortcut: sa } : {}) },
       mlp: { norm: this.#norm, ...mlp, ...(sm ? { shortcut: sm } : {}) },
     };
   }

@@ -24,6 +24,7 @@ import { checkCancelled, type JobContext } from '../base/job-context';
 import type { ModelConfig } from '../model/config';
 import type { ModelSource } from '../model/model-source';
 import type { LayerWeights, Linear } from '../model/weights';
+import { headNormsOf } from '../model/weights';
 import { openModel } from '../model/source';
 import { isSlicedModelFolder } from './sliced-source';
 import { embeddingTables } from '../model/families/index';
@@ -403,7 +404,7 @@ async function rotateLayer(engine: SignalEngine, w: LayerWeights, rot: Rotation,
   const { attn, mlp } = w;
   return {
     kind: 'sequential',
-    attn: { norm: attn.norm, q: await read(attn.q), k: await read(attn.k), v: await read(attn.v), o: await write(attn.o) },
+    attn: { norm: attn.norm, q: await read(attn.q), k: await read(attn.k), v: await read(attn.v), o: await write(attn.o), ...headNormsOf(attn) },
     mlp: { norm: mlp.norm, ...(mlp.gate ? { gate: await read(mlp.gate) } : {}), up: await read(mlp.up), down: await write(mlp.down) },
   };
 }

@@ -34,9 +34,9 @@ export function synthTensors(c: ModelConfig): SynthTensor[] {
     out.push({ name: `${p}.weight`, shape: [l.fused ? l.fused.total : rows, cols], role: writer ? 'writer' : 'reader' });
     if (l.bias) out.push({ name: `${p}.bias`, shape: [rows], role: writer ? 'writer' : 'bias' });
   };
-  const norm = (n: NormNames, i: number) => {
+  const norm = (n: NormNames, i: number, width = D) => {
     const p = n.p.replaceAll('{i}', String(i));
-    out.push({ name: `${p}.weight`, shape: [D], role: 'norm-weight' });
+    out.push({ name: `${p}.weight`, shape: [width], role: 'norm-weight' });
     if (c.norm === 'layernorm') out.push({ name: `${p}.bias`, shape: [D], role: 'norm-bias' });
   };
   const s = spec.layer;
@@ -45,6 +45,10 @@ export function synthTensors(c: ModelConfig): SynthTensor[] {
     linear(s.k, i, kvOut, D, false);
     linear(s.v, i, kvOut, D, false);
     linear(s.o, i, D, qOut, true);
+    if (s.kind === 'sequential' && s.qNorm && s.kNorm) {
+      norm(s.qNorm, i, c.headDim);
+      norm(s.kNorm, i, c.headDim);
+    }
     if (s.kind === 'sequential' && s.gate) linear(s.gate, i, F, D, false);
     linear(s.up, i, F, D, false);
     linear(s.down, i, D, F, true);

@@ -20,6 +20,7 @@ import { quietContext } from '../../core/base/job-context';
 import { logitsOf, relativeError, tokenWindows, withRunner } from '../slicegpt/helpers';
 import { sharedData, sharedModel } from '../shared';
 import { TINY_PHI3_CONFIG } from '../fixtures/phi3/make-tiny-phi3';
+import { writeTinyFamily } from '../fixtures/families/tiny-family';
 
 const TINY_QWEN2_CONFIG = join(import.meta.dirname, '..', 'fixtures', 'gguf', 'tiny-qwen2.json');
 const cal = { cal: 'wikitext2', nsamples: 4, seqlen: 128, sampling: 'first' as const, seed: 0, ep: 'cpu' as const };
@@ -46,6 +47,8 @@ const CASES = [
     tied: false,
     fused: true,
   },
+  // head_dim 32 ≠ 64 / 4: config.json keeps the explicit head_dim; the q/k head norms go under their own names.
+  { name: 'tiny qwen3', model: (dir: string) => writeTinyFamily('qwen3', join(dir, 'qwen3')), arch: 'Qwen3ForCausalLM', tied: false, fused: false, headDim: 32 },
 ];
 
 for (const c of CASES) {
@@ -58,7 +61,7 @@ for (const c of CASES) {
       assert.equal(isSlicedModelFolder(e.out), false);
       const config = JSON.parse(readFileSync(join(e.out, 'config.json'), 'utf8'));
       const dense = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8'));
-      assert.deepEqual([config.architectures[0], config.hidden_size, config.head_dim, config.tie_word_embeddings], [c.arch, s.d, dense.hidden_size / dense.num_attention_heads, c.tied]);
+      assert.deepEqual([config.architectures[0], config.hidden_size, config.head_dim, config.tie_word_embeddings], [c.arch, s.d, 'headDim' in c ? c.headDim : dense.hidden_size / dense.num_attention_heads, c.tied]);
       assert.equal(e.tiedEmbeddings, c.tied);
       if ('untied' in c && c.untied) assert.match(e.untied!, c.untied);
       else assert.equal(e.untied, null);

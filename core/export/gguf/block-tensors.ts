@@ -65,9 +65,10 @@ export function blockTensors(a: GgufArchitecture, i: number, d: BlockDims, bias:
   };
   const up = (b: SequentialBlock) => weight('up', b.mlp.up, F, width, bias.mlp);
   const headNorm = (which: 'q' | 'k', b: SequentialBlock) => {
-    const n = which === 'q' ? b.attn.qNorm : b.attn.kNorm;
+    const n = b.attn.qkNorm;
     if (!n) throw new GgufExportError(`${p}: llama.cpp's ${a.id} graph needs the ${which} head norm, which this model lacks`);
-    return norm(`${p} ${which} head norm`, n, hd);
+    // A head norm divides by head_dim over head_dim inputs: nothing to compensate, its weight goes as it is.
+    return norm(`${p} ${which} head norm`, { kind: 'rmsnorm', eps: n.eps, divisor: hd, weight: which === 'q' ? n.q : n.k }, hd);
   };
 
   const t: BlockTensor[] = [{ name: `${p}.attn_norm.weight`, rows: width, read: (b) => norm(`${p} attention norm`, b.attn.norm, width) }];

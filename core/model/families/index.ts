@@ -7,11 +7,12 @@ import { llamaFamily, mistralFamily, qwen2Family } from './llama';
 import { optFamily } from './opt';
 import { phiFamily } from './phi';
 import { phi3Family } from './phi3';
+import { qwen3Family } from './qwen3';
 
 export type { FamilyModule, FamilyShape } from './types';
 export type { Adapter, AdapterSpec, LinearNames, NormNames } from './names';
 
-export const FAMILIES: readonly FamilyModule[] = [llamaFamily, mistralFamily, qwen2Family, optFamily, phiFamily, phi3Family];
+export const FAMILIES: readonly FamilyModule[] = [llamaFamily, mistralFamily, qwen2Family, optFamily, phiFamily, phi3Family, qwen3Family];
 
 /** The family's module; an id no row has is an error, never a fallback to another family's names. */
 export function family(id: string): FamilyModule {

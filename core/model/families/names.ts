@@ -31,6 +31,9 @@ export interface SequentialLayerNames {
   k: LinearNames;
   v: LinearNames;
   o: LinearNames;
+  /** Qwen3's per-head RMSNorms of q and k (weights of headDim). */
+  qNorm?: NormNames;
+  kNorm?: NormNames;
   mlpNorm: NormNames;
   gate?: LinearNames;
   up: LinearNames;
@@ -68,4 +71,4 @@ export function attentionNames(layers: string, o: string, qkvBias: boolean, oBia
 }
 
 /** A linear's name inside its layer (`self_attn.q_proj`), for the sliced format and its README. */
-export const inLayer = (spec: AdapterSpec, l: LinearNames): string => (l.fused ? `${spec.layers}.${l.fused.as}` : l.p).slice(spec.layers.length + 1);
+export const inLayer = (spec: AdapterSpec, l: LinearNames | NormNames): string => ('fused' in l && l.fused ? `${spec.layers}.${l.fused.as}` : l.p).slice(spec.layers.length + 1);

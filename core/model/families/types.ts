@@ -5,7 +5,7 @@ import type { Activation, ModelConfig } from '../config-shape';
 import type { Adapter } from './names';
 
 /** The ModelConfig fields a family decides (the rest are read the same way for every family). */
-export type FamilyShape = Pick<ModelConfig, 'parallelBlocks' | 'norm' | 'gatedMlp' | 'attentionBias' | 'attentionOutBias' | 'mlpBias' | 'lmHeadBias' | 'positionOffset'> & {
+export type FamilyShape = Pick<ModelConfig, 'parallelBlocks' | 'norm' | 'gatedMlp' | 'attentionBias' | 'attentionOutBias' | 'mlpBias' | 'lmHeadBias' | 'positionOffset' | 'qkNorm'> & {
   /** Rotary position embeddings (else a learned position table, `positionOffset` rows in). */
   rotary: boolean;
 };

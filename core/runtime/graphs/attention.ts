@@ -1,5 +1,5 @@
 // Causal multi-head attention with grouped KV heads, from primitives:
-// norm → q/k/v → RoPE (rotate-half on the first rotaryDim dims) → softmax(q·kᵀ/√d + mask)·v → o.
+// norm → q/k/v → (Qwen3: RMSNorm of each q and k head) → RoPE (rotate-half on the first rotaryDim dims) → softmax(q·kᵀ/√d + mask)·v → o.
 // GQA without copying K/V: queries are viewed as [B, Hkv, G, S, d] and keys as [B, Hkv, 1, T, d],
 // so MatMul broadcasts each KV head over its G query heads (head h reads KV head ⌊h/G⌋, as in HF).
 import { GraphBuilder } from '../../onnx/graph';
@@ -31,6 +31,12 @@ export function attentionCore(g: GraphBuilder, n: string, bs: string, s: AttnCor
   let q = heads(linear(g, n, 'q', s.bias.q, s.inOut, half), H); // [B, H, S, d]
   let k = heads(linear(g, n, 'k', s.bias.k, s.inOut, half), Hkv); // [B, Hkv, S, d]
   let v = heads(linear(g, n, 'v', s.bias.v, s.inOut, half), Hkv);
+  if (s.qkNormEps !== undefined) {
+    // Over the last axis of [B, H, S, d]: each head alone, as transformers' Qwen3Attention normalizes [B, S, H, d].
+    const headNorm = { kind: 'rmsnorm' as const, eps: s.qkNormEps, divisor: d, weight: true };
+    q = norm(g, q, headNorm, 'q_norm', half, d);
+    k = norm(g, k, headNorm, 'k_norm', half, d);
+  }
   if (rotaryDim > 0) {
     let cos = g.input('cos', 'float32', ['S', rotaryDim / 2]);
     let sin = g.input('sin', 'float32', ['S', rotaryDim / 2]);

@@ -22,15 +22,16 @@ export const toHalf = (g: GraphBuilder, x: string): string => g.node('Cast', [x]
 export const scalar = (g: GraphBuilder, v: number, half?: boolean): string => (half ? toHalf(g, g.f32(v)) : g.f32(v));
 
 /** x: [N, D]. Weight/bias are graph inputs `${p}.weight` / `${p}.bias` (float32, also with `half`). */
-export function norm(g: GraphBuilder, x: string, s: NormSig, p = 'norm', half?: boolean): string {
-  const y = normF32(g, half ? toFloat(g, x) : x, s, p);
+/** `width`: the weight's dimension (the block's input width `Din`; a head width for Qwen3's q/k norms). */
+export function norm(g: GraphBuilder, x: string, s: NormSig, p = 'norm', half?: boolean, width: string | number = 'Din'): string {
+  const y = normF32(g, half ? toFloat(g, x) : x, s, p, width);
   return half ? toHalf(g, y) : y;
 }
 
-function normF32(g: GraphBuilder, x: string, s: NormSig, p: string): string {
+function normF32(g: GraphBuilder, x: string, s: NormSig, p: string, width: string | number): string {
   if (s.kind === 'layernorm') {
-    const w = g.input(`${p}.weight`, 'float32', ['Din']);
-    const b = g.input(`${p}.bias`, 'float32', ['Din']);
+    const w = g.input(`${p}.weight`, 'float32', [width]);
+    const b = g.input(`${p}.bias`, 'float32', [width]);
     return g.node('LayerNormalization', [x, w, b], { axis: -1, epsilon: { f: s.eps } });
   }
   // RMSNorm divides Σx² by the width the norm was trained at, which after slicing is not the
@@ -38,7 +39,7 @@ function normF32(g: GraphBuilder, x: string, s: NormSig, p: string): string {
   const ss = g.node('ReduceSum', [g.node('Mul', [x, x]), g.i64([-1])], { keepdims: 1 });
   const inv = g.node('Reciprocal', [g.node('Sqrt', [g.node('Add', [g.node('Div', [ss, g.f32(s.divisor)]), g.f32(s.eps)])])]);
   const y = g.node('Mul', [x, inv]);
-  return s.weight ? g.node('Mul', [y, g.input(`${p}.weight`, 'float32', ['Din'])]) : y;
+  return s.weight ? g.node('Mul', [y, g.input(`${p}.weight`, 'float32', [width])]) : y;
 }
 
 /**

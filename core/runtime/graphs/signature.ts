@@ -14,6 +14,8 @@ export interface AttnCoreSig {
   /** 0: no rotary embedding. */
   rotaryDim: number;
   bias: { q: boolean; k: boolean; v: boolean; o: boolean };
+  /** Qwen3: q and k heads RMS-normalized with this eps (weights `q_norm.weight`, `k_norm.weight`) before RoPE. */
+  qkNormEps?: number;
   /** Weights fed transposed (in × out) and multiplied by MatMul (see primitives.linear). */
   inOut?: boolean;
 }
@@ -53,6 +55,7 @@ export function attnSig(arch: ArchSpec, w: Omit<AttentionWeights, 'norm' | 'shor
     headDim: arch.headDim,
     rotaryDim: arch.rope?.rotaryDim ?? 0,
     bias: { q: hasBias(w.q), k: hasBias(w.k), v: hasBias(w.v), o: hasBias(w.o) },
+    ...(w.qkNorm ? { qkNormEps: w.qkNorm.eps } : {}),
     ...(inOut ? { inOut: true } : {}),
   };
 }

@@ -1,8 +1,8 @@
 // GGUF under llama.cpp's own architecture names, run in the real runtime (node-llama-cpp's CPU build): tiny
 // random Qwen2 (q/k/v biases, tied embeddings, byte-level BPE) and Phi-3 (fused qkv/gate_up, SentencePiece-style)
-// folders from synth, dense and sliced with the uniform rotation. F16 must score within 0.5 % of the app on the same
-// windows and continue greedily token for token; the dense model's Q8_0 number is reported. The qwen3 rows (head norms) are
-// checked by name and shape until the family lands.
+// folders from synth, and the family fixtures' tiny Qwen3 (per-head q/k norms, head_dim 32 ≠ 64/4), dense and
+// sliced with the uniform rotation. F16 must score within 0.5 % of the app on the same windows and continue
+// greedily token for token; the dense model's Q8_0 number is reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,25 +18,28 @@ import { synthModel } from '../../../core/synth/synth';
 import { quietContext } from '../../../core/base/job-context';
 import { sharedData } from '../../shared';
 import { TINY_PHI3_CONFIG } from '../../fixtures/phi3/make-tiny-phi3';
+import { writeTinyFamily } from '../../fixtures/families/tiny-family';
 
 const TINY_QWEN2_CONFIG = join(import.meta.dirname, '..', '..', 'fixtures', 'gguf', 'tiny-qwen2.json');
 
+const synth = (config: string, tokenizer: string) => async (out: string) => (await synthModel(quietContext(), { config, out, seed: 7, tokenizer: sharedData('tokenizers', tokenizer), threads: 0 })).out;
 const FAMILIES = [
-  { family: 'qwen2', config: TINY_QWEN2_CONFIG, tokenizer: 'gpt2', own: ['attn_q.bias', 'attn_k.bias', 'attn_v.bias', 'attn_q.weight', 'ffn_gate.weight'], tokenizerModel: 'gpt2' },
-  { family: 'phi3', config: TINY_PHI3_CONFIG, tokenizer: 'llama-2', own: ['attn_qkv.weight', 'ffn_up.weight'], tokenizerModel: 'llama' },
+  { family: 'qwen2', make: synth(TINY_QWEN2_CONFIG, 'gpt2'), slicedArch: 'llama', own: ['attn_q.bias', 'attn_k.bias', 'attn_v.bias', 'attn_q.weight', 'ffn_gate.weight'], tokenizerModel: 'gpt2' },
+  { family: 'phi3', make: synth(TINY_PHI3_CONFIG, 'llama-2'), slicedArch: 'llama', own: ['attn_qkv.weight', 'ffn_up.weight'], tokenizerModel: 'llama' },
+  { family: 'qwen3', make: (out: string) => writeTinyFamily('qwen3', out), slicedArch: 'qwen3', own: ['attn_q_norm.weight', 'attn_k_norm.weight', 'attn_q.weight'], tokenizerModel: 'llama' },
 ] as const;
 
 for (const f of FAMILIES) {
-  test(`tiny ${f.family} to GGUF: dense under llama.cpp's ${f.family} architecture, a uniform slice as llama; F16 within 0.5 % of the app's perplexity with the same greedy tokens in llama.cpp`, async (t) => {
+  test(`tiny ${f.family} to GGUF: dense under llama.cpp's ${f.family} architecture, a uniform slice as ${f.slicedArch}; F16 within 0.5 % of the app's perplexity with the same greedy tokens in llama.cpp`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), `gguf-${f.family}-`));
     try {
       const model = join(dir, f.family);
-      await synthModel(quietContext(), { config: f.config, out: model, seed: 7, tokenizer: sharedData('tokenizers', f.tokenizer), threads: 0 });
+      await f.make(model);
       const sliced = await sliceUniform(quietContext(), { model, ratio: 0.25, cal: 'wikitext2', nsamples: 8, seqlen: 128, sampling: 'first', seed: 0, ep: 'cpu', round: 8, out: join(dir, 'sliced') });
       const report: Record<string, unknown> = {};
       for (const [what, folder, arch] of [
         ['dense', model, f.family],
-        ['sliced', sliced.out, 'llama'],
+        ['sliced', sliced.out, f.slicedArch],
       ] as const) {
         const e = await exportGguf(quietContext(), { model: folder, dtype: 'f16', out: join(dir, what) });
         assert.equal(e.architecture, arch);
@@ -65,7 +68,7 @@ for (const f of FAMILIES) {
   });
 }
 
-test("qwen3's GGUF rows: per-head q/k norms (head_dim wide), unpermuted q/k rows, and a slice keeps the qwen3 architecture (its q/k sizes allow d < heads × head_dim)", () => {
+test("the architecture choice and qwen3's rows: per-head q/k norms (head_dim wide), unpermuted q/k rows, and a slice keeps the qwen3 architecture (its q/k sizes allow d < heads × head_dim)", () => {
   const at = { width: 48, attentionWidth: 64, qkvBias: false, oBias: false, mlpBias: false };
   assert.equal(chooseArchitecture('qwen3', at).arch.id, 'qwen3');
   assert.equal(chooseArchitecture('qwen3', at).why, null);
