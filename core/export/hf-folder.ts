@@ -100,6 +100,9 @@ export async function exportHfFolder(ctx: JobContext, o: HfExportOptions): Promi
   const dtype = o.dtype ?? 'f32';
   const st = dtype === 'f16' ? 'F16' : 'F32';
   const vec = (name: string, data: Float32Array): TensorToWrite => ({ name, dtype: st, shape: [data.length], data });
+  // Norm weights carry the width compensation γ·sqrt(D/d): float16 would round it (≈ 0.1 % perplexity on tiny-llama),
+  // so they stay float32 in an f16 folder; transformers casts them to the dtype it loads in.
+  const normVec = (name: string, data: Float32Array): TensorToWrite => ({ name, dtype: 'F32', shape: [data.length], data });
   const mat = (name: string, m: Matrix): TensorToWrite => ({ name, dtype: st, shape: [m.rows, m.cols], data: m.data });
   const norm = (what: string, n: NormSpec): Float32Array => {
     if (n.kind !== 'rmsnorm') throw new ExportError(`${what} is not an RMSNorm`);
@@ -148,7 +151,7 @@ export async function exportHfFolder(ctx: JobContext, o: HfExportOptions): Promi
     const write = async (k: number, ts: TensorToWrite[]) => {
       for (const t of ts) {
         weightMap[t.name] = shard(k);
-        total += t.shape.reduce((a, b) => a * b, 1) * (dtype === 'f16' ? 2 : 4);
+        total += t.shape.reduce((a, b) => a * b, 1) * (t.dtype === 'F16' ? 2 : 4);
       }
       await writeSafetensors(join(tmp, shard(k)), ts, { format: 'pt' });
     };
@@ -160,9 +163,9 @@ export async function exportHfFolder(ctx: JobContext, o: HfExportOptions): Promi
       const at = (p: string) => p.replace('{i}', String(i));
       const qk = w.attn.qkNorm;
       if (qk && !(names.qNorm && names.kNorm)) throw new ExportError(`${cfg.family}'s adapter names no q/k head norms`);
-      const headNorms = qk && names.qNorm && names.kNorm ? [vec(`${at(names.qNorm.p)}.weight`, qk.q), vec(`${at(names.kNorm.p)}.weight`, qk.k)] : [];
+      const headNorms = qk && names.qNorm && names.kNorm ? [normVec(`${at(names.qNorm.p)}.weight`, qk.q), normVec(`${at(names.kNorm.p)}.weight`, qk.k)] : [];
       await write(i + 2, [
-        vec(`${at(names.attnNorm.p)}.weight`, norm(`layer ${i} attention norm`, w.attn.norm)),
+        normVec(`${at(names.attnNorm.p)}.weight`, norm(`layer ${i} attention norm`, w.attn.norm)),
         ...linears(i, [
           { names: names.q, l: w.attn.q },
           { names: names.k, l: w.attn.k },
@@ -170,14 +173,14 @@ export async function exportHfFolder(ctx: JobContext, o: HfExportOptions): Promi
         ]),
         ...headNorms,
         ...linears(i, [{ names: names.o, l: w.attn.o }]),
-        vec(`${at(names.mlpNorm.p)}.weight`, norm(`layer ${i} MLP norm`, w.mlp.norm)),
+        normVec(`${at(names.mlpNorm.p)}.weight`, norm(`layer ${i} MLP norm`, w.mlp.norm)),
         ...linears(i, [...(names.gate && w.mlp.gate ? [{ names: names.gate, l: w.mlp.gate }] : []), { names: names.up, l: w.mlp.up }]),
         ...linears(i, [{ names: names.down, l: w.mlp.down }]),
       ]);
       ctx.progress({ phase: 'write', layer: i, layers: L, fraction: (i + 1) / (L + 2) });
     }
     const h = await untiedHead(head);
-    await write(shards, [vec(`${spec.finalNorm.p}.weight`, norm('final norm', h.norm)), ...(tied ? [] : linears(0, [{ names: spec.lm, l: h.lm }]))]);
+    await write(shards, [normVec(`${spec.finalNorm.p}.weight`, norm('final norm', h.norm)), ...(tied ? [] : linears(0, [{ names: spec.lm, l: h.lm }]))]);
     writeFileSync(join(tmp, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2));
     writeFileSync(join(tmp, 'config.json'), JSON.stringify(config, null, 2));
     for (const f of readdirSync(o.model)) if (COPIED.test(f)) copyWritable(join(o.model, f), join(tmp, f));
