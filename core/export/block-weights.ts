@@ -27,6 +27,10 @@ function linear(f: Feeds, p: string, l: Linear | undefined): void {
 
 function attn(f: Feeds, w: Omit<AttentionWeights, 'norm' | 'shortcut'>): void {
   for (const p of ['q', 'k', 'v', 'o'] as const) linear(f, p, w[p]);
+  if (w.qkNorm) {
+    f['q_norm.weight'] = vector(w.qkNorm.q);
+    f['k_norm.weight'] = vector(w.qkNorm.k);
+  }
 }
 
 function mlp(f: Feeds, w: Omit<MlpWeights, 'norm' | 'shortcut'>): void {

@@ -110,7 +110,7 @@ async function assemble(ctx: JobContext, src: ModelSource, dir: string, dtype: W
     const rope = arch.rope;
     const tables: Record<string, { dims: number[]; data: Float32Array; half: boolean }> = {};
     if (rope) {
-      const t = ropeTables(rope.theta, rope.rotaryDim, 0, cfg.maxPositions);
+      const t = ropeTables(rope.theta, rope.rotaryDim, 0, cfg.maxPositions, rope.llama3);
       tables.cos_table = { dims: [cfg.maxPositions, rope.rotaryDim / 2], data: t.cos, half: false };
       tables.sin_table = { dims: [cfg.maxPositions, rope.rotaryDim / 2], data: t.sin, half: false };
     }

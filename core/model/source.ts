@@ -12,6 +12,7 @@ import { archSpec } from './arch-spec';
 import { family, type AdapterSpec, type LinearNames, type NormNames } from './families/index';
 import type { ArchSpec, ModelSource } from './model-source';
 import type { EmbeddingWeights, HeadNorms, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
+import { HeldTable } from './held-table';
 
 export class ModelFolderError extends Error {
   override name = 'ModelFolderError';
@@ -31,6 +32,7 @@ class DenseSource implements ModelSource {
   readonly folder: string;
   readonly #st: SafetensorsModel;
   readonly #spec: AdapterSpec;
+  readonly #tokens = new HeldTable();
 
   constructor(folder: string, config: ModelConfig, st: SafetensorsModel, spec: AdapterSpec) {
     this.folder = folder;
@@ -104,13 +106,22 @@ class DenseSource implements ModelSource {
     return { rows: shape[0], cols: shape[1], data: await this.#read(n) };
   }
 
-  async #linear(l: LinearNames, i: number, out: number | undefined, inW: number | undefined): Promise<Linear> {
+  /**
+   * `fused` holds this layer's fused tensors (Phi-3's qkv_proj, gate_up_proj) as read: each is read once per
+   * layer and its parts are row-range views of it, not copies (every consumer honours a view's byteOffset).
+   */
+  async #linear(l: LinearNames, i: number, out: number | undefined, inW: number | undefined, fused?: Map<string, Promise<Matrix>>): Promise<Linear> {
     const p = l.p.replaceAll('{i}', String(i));
     const f = l.fused;
     if (f && out !== undefined && f.end - f.start !== out) throw new ModelFolderError(`${p}: rows ${f.start}…${f.end} hold ${f.end - f.start} outputs, expected ${out}`);
-    const whole = await this.#matrix(`${p}.weight`, f ? f.total : out, inW);
-    // A fused tensor is read once per part: simpler than caching it, and a layer's reads are not the bottleneck.
-    const weight = f ? { rows: f.end - f.start, cols: whole.cols, data: whole.data.slice(f.start * whole.cols, f.end * whole.cols) } : whole;
+    const name = `${p}.weight`;
+    let read = fused?.get(name);
+    if (!read) {
+      read = this.#matrix(name, f ? f.total : out, inW);
+      if (f) fused?.set(name, read);
+    }
+    const whole = await read;
+    const weight = f ? { rows: f.end - f.start, cols: whole.cols, data: whole.data.subarray(f.start * whole.cols, f.end * whole.cols) } : whole;
     const lin: Linear = { weight };
     if (l.bias || this.resolve(`${p}.bias`)) lin.bias = await this.#vec(`${p}.bias`, weight.rows);
     return lin;
@@ -130,9 +141,13 @@ class DenseSource implements ModelSource {
     return { eps: this.config.normEps, q: await this.#vec(at(q), d), k: await this.#vec(at(k), d) };
   }
 
+  #tokenTable(): Promise<Matrix> {
+    return this.#tokens.get(() => this.#matrix(this.#spec.tokens, undefined, this.config.hiddenSize));
+  }
+
   async embedding(): Promise<EmbeddingWeights> {
     const c = this.config;
-    const e: EmbeddingWeights = { tokens: await this.#matrix(this.#spec.tokens, undefined, c.hiddenSize) };
+    const e: EmbeddingWeights = { tokens: await this.#tokenTable() };
     if (this.#spec.positions) {
       e.positions = await this.#matrix(this.#spec.positions, undefined, c.hiddenSize);
       e.positionOffset = c.positionOffset;
@@ -148,18 +163,20 @@ class DenseSource implements ModelSource {
     const qOut = c.numHeads * c.headDim;
     const kvOut = c.numKvHeads * c.headDim;
     const F = c.intermediateSize;
+    const fused = new Map<string, Promise<Matrix>>();
+    const lin = (l: LinearNames, out: number, inW: number) => this.#linear(l, i, out, inW, fused);
     if (s.kind === 'parallel') {
       return {
         kind: 'parallel',
         block: {
           norm: await this.#norm(s.norm, i),
           attn: {
-            q: await this.#linear(s.q, i, qOut, D),
-            k: await this.#linear(s.k, i, kvOut, D),
-            v: await this.#linear(s.v, i, kvOut, D),
-            o: await this.#linear(s.o, i, D, qOut),
+            q: await lin(s.q, qOut, D),
+            k: await lin(s.k, kvOut, D),
+            v: await lin(s.v, kvOut, D),
+            o: await lin(s.o, D, qOut),
           },
-          mlp: { up: await this.#linear(s.up, i, F, D), down: await this.#linear(s.down, i, D, F) },
+          mlp: { up: await lin(s.up, F, D), down: await lin(s.down, D, F) },
         },
       };
     }
@@ -167,17 +184,17 @@ class DenseSource implements ModelSource {
       kind: 'sequential',
       attn: {
         norm: await this.#norm(s.attnNorm, i),
-        q: await this.#linear(s.q, i, qOut, D),
-        k: await this.#linear(s.k, i, kvOut, D),
-        v: await this.#linear(s.v, i, kvOut, D),
-        o: await this.#linear(s.o, i, D, qOut),
+        q: await lin(s.q, qOut, D),
+        k: await lin(s.k, kvOut, D),
+        v: await lin(s.v, kvOut, D),
+        o: await lin(s.o, D, qOut),
         ...(s.qNorm && s.kNorm ? { qkNorm: await this.#headNorms(s.qNorm, s.kNorm, i) } : {}),
       },
       mlp: {
         norm: await this.#norm(s.mlpNorm, i),
-        ...(s.gate ? { gate: await this.#linear(s.gate, i, F, D) } : {}),
-        up: await this.#linear(s.up, i, F, D),
-        down: await this.#linear(s.down, i, D, F),
+        ...(s.gate ? { gate: await lin(s.gate, F, D) } : {}),
+        up: await lin(s.up, F, D),
+        down: await lin(s.down, D, F),
       },
     };
   }
@@ -187,9 +204,8 @@ class DenseSource implements ModelSource {
     const norm = await this.#norm(this.#spec.finalNorm, 0);
     const lmName = `${this.#spec.lm.p}.weight`;
     if (!this.resolve(lmName)) {
-      // Tied: an untied copy, so slicing the head never touches the embedding.
-      const t = await this.#matrix(this.#spec.tokens, undefined, c.hiddenSize);
-      return { norm, lm: { weight: t } };
+      // Tied: the embedding's own table (held-table.ts); slicing never writes into it, it makes new arrays.
+      return { norm, lm: { weight: await this.#tokenTable() } };
     }
     return { norm, lm: await this.#linear(this.#spec.lm, 0, undefined, c.hiddenSize) };
   }

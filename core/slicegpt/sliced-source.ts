@@ -21,6 +21,7 @@ import { SafetensorsModel } from '../model/safetensors';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
 import type { ArchSpec, ModelSource } from '../model/model-source';
 import { archSpec } from '../model/arch-spec';
+import { HeldTable } from '../model/held-table';
 import { family, type LinearNames } from '../model/families/index';
 import { inLayer } from '../model/families/names';
 import { LIMITS, readJsonObjectSync } from '../model/input-file';
@@ -90,6 +91,8 @@ export class SlicedModelSource implements ModelSource {
   #st: SafetensorsModel;
   #names: TensorNames;
   #norm: NormSpec;
+  /** A tied folder's E, shared by embedding and head while held (model/held-table.ts). */
+  #tokens = new HeldTable();
 
   private constructor(folder: string, config: ModelConfig, slicing: Record<string, unknown>, st: SafetensorsModel, tiedEmbedding: boolean) {
     this.folder = folder;
@@ -138,7 +141,7 @@ export class SlicedModelSource implements ModelSource {
 
   async embedding(): Promise<EmbeddingWeights> {
     const n = this.#names;
-    const e: EmbeddingWeights = { tokens: await this.#matrix(n.tokens) };
+    const e: EmbeddingWeights = { tokens: await this.#tokens.get(() => this.#matrix(n.tokens)) };
     if (this.tiedEmbedding) e.projection = await this.#matrix(TIED_TENSORS.embedProjection);
     if (n.positions && this.#st.has(n.positions)) {
       e.positions = await this.#matrix(n.positions);
@@ -169,7 +172,7 @@ export class SlicedModelSource implements ModelSource {
   }
 
   async head(): Promise<HeadWeights> {
-    if (this.tiedEmbedding) return { norm: this.#norm, lm: await this.#linear(TIED_TENSORS.headProjection), vocab: await this.#matrix(this.#names.tokens) };
+    if (this.tiedEmbedding) return { norm: this.#norm, lm: await this.#linear(TIED_TENSORS.headProjection), vocab: await this.#tokens.get(() => this.#matrix(this.#names.tokens)) };
     return { norm: this.#norm, lm: await this.#linear(this.#names.head) };
   }
 }

@@ -18,11 +18,22 @@ export interface SweepPoint {
   ppl: number;
 }
 
-export async function sweep(
-  name: string,
-  ratios: number[],
-  o: { nsamples: number; seqlen: number; evalWindows: number; engine?: 'host' | 'device'; passDtype?: 'f16' | 'f32'; batchSize?: number } = { nsamples: 8, seqlen: 256, evalWindows: 8 },
-): Promise<{ dense: number; points: SweepPoint[] }> {
+export interface SweepOptions {
+  nsamples: number;
+  seqlen: number;
+  evalWindows: number;
+  engine?: 'host' | 'device';
+  passDtype?: 'f16' | 'f32';
+  batchSize?: number;
+  /** Score the dense model too (most callers compare slices with each other and skip it). */
+  dense?: boolean;
+}
+
+const DEFAULTS: SweepOptions = { nsamples: 8, seqlen: 256, evalWindows: 8 };
+
+export async function sweep(name: string, ratios: number[], o: SweepOptions & { dense: true }): Promise<{ dense: number; points: SweepPoint[] }>;
+export async function sweep(name: string, ratios: number[], o?: SweepOptions): Promise<{ points: SweepPoint[] }>;
+export async function sweep(name: string, ratios: number[], o: SweepOptions = DEFAULTS): Promise<{ dense?: number; points: SweepPoint[] }> {
   const folder = modelPath(name);
   const dense = await openModel(folder);
   const ids = await testIds(folder, o.evalWindows);
@@ -31,7 +42,7 @@ export async function sweep(
   const dir = mkdtempSync(join(tmpdir(), `slice-${name}-`));
   try {
     return await withRunner(dense, async (runner) => {
-      const densePpl = await score(dense, runner);
+      const densePpl = o.dense ? await score(dense, runner) : undefined;
       const points: SweepPoint[] = [];
       for (const ratio of ratios) {
         const out = join(dir, String(ratio));
@@ -50,7 +61,7 @@ export async function sweep(
         );
         points.push({ ratio, d: r.d, ppl: await score(await openAnyModel(out), runner) });
       }
-      return { dense: densePpl, points };
+      return densePpl === undefined ? { points } : { dense: densePpl, points };
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

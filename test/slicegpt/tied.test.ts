@@ -85,6 +85,19 @@ for (const name of TIED) {
   });
 }
 
+test("a format-2 slice reads E once: the head's vocabulary is the embedding's table (core/model/held-table.ts)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tied-held-'));
+  try {
+    const src = await openAnyModel(await slice('tiny-stories', dir, 0.25));
+    assert.ok(src instanceof SlicedModelSource && src.tiedEmbedding);
+    const e = await src.embedding();
+    assert.equal((await src.head()).vocab, e.tokens);
+    assert.equal(e.tokens.cols, src.config.hiddenSize);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('uniform rotation at half the width writes the two tables materialised, as that layout is then the smaller (tiny-stories, d = 32 of 64)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tied-uniform-'));
   try {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedModel } from '../shared';
 import { COMMANDS } from '../../core/transports/cli/commands/index';
+import { CLI_ENTRY } from './cli-helpers';
 
 const root = join(import.meta.dirname, '../..');
 let data: string;
@@ -18,7 +19,7 @@ function cli(...args: string[]) {
 function cliWith(extra: Record<string, string | undefined>, ...args: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, SLICE_STUDIO_DATA: data, ...extra };
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'core/transports/cli/main.ts', ...args], { cwd: root, encoding: 'utf8', env });
+  const r = spawnSync(process.execPath, [...CLI_ENTRY, ...args], { cwd: root, encoding: 'utf8', env });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

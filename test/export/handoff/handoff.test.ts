@@ -11,7 +11,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { exportModel } from '../../../core/export/index';
 import { quietContext } from '../../../core/base/job-context';
 import { REPO_ROOT, sharedModel } from '../../shared';
-import { storedRun } from '../../transports/cli-helpers';
+import { CLI_ENTRY, storedRun } from '../../transports/cli-helpers';
 
 const STAND_IN = join(REPO_ROOT, 'test/fixtures/ollama-stand-in');
 let dir: string;
@@ -20,7 +20,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The CLI with its own PATH and HOME (the node running it is found by its absolute path). */
 function cli(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'core/transports/cli/main.ts', ...args], {
+  const r = spawnSync(process.execPath, [...CLI_ENTRY, ...args], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     env: { ...process.env, SLICE_STUDIO_DATA: join(dir, 'data'), PATH: dirname(process.execPath), HOME: join(dir, 'empty-home'), ...env },

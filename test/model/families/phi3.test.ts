@@ -72,3 +72,25 @@ test('a tiny Phi-3 checkpoint: the adapter splits qkv_proj and gate_up_proj into
     rmSync(dirname(folder), { recursive: true, force: true });
   }
 });
+
+test('a tiny Phi-3 layer reads each fused tensor once: q, k and v are row views of one qkv_proj, gate and up of one gate_up_proj', async () => {
+  const folder = await writeTinyPhi3();
+  try {
+    const l = await (await openModel(folder)).layer(0);
+    assert.ok(l.kind === 'sequential');
+    if (l.kind !== 'sequential') return;
+    const qkv = [l.attn.q, l.attn.k, l.attn.v].map((x) => x.weight.data);
+    assert.ok(qkv.every((d) => d.buffer === qkv[0].buffer));
+    assert.deepEqual(
+      qkv.map((d) => d.byteOffset),
+      [0, qkv[0].byteLength, qkv[0].byteLength + qkv[1].byteLength],
+    );
+    assert.equal(l.mlp.gate!.weight.data.buffer, l.mlp.up.weight.data.buffer);
+    assert.notEqual(l.mlp.up.weight.data.buffer, qkv[0].buffer);
+    // Each layer reads its own: layer 1's parts are not views of layer 0's tensor.
+    const l1 = await (await openModel(folder)).layer(1);
+    assert.ok(l1.kind === 'sequential' && l1.attn.q.weight.data.buffer !== qkv[0].buffer);
+  } finally {
+    rmSync(dirname(folder), { recursive: true, force: true });
+  }
+});
