@@ -31,7 +31,7 @@ test('GGUF export refuses per-layer slices (shortcut matrices), families without
     for (const dtype of ['q8_0', 'q4_0'] as const) await assert.rejects(exportGguf(quietContext(), { model: uniform48, dtype, out: join(dir, 'out') }), /multiple of 32, but it is 48; slice with --round 32/);
     await assert.rejects(
       exportGguf(quietContext(), { model: join(SHARED, 'tiny-opt'), dtype: 'f16', out: join(dir, 'out') }),
-      (e: Error) => e instanceof GgufUnsupportedError && /families llama, mistral, qwen2, phi3; .* is opt \(export it as ONNX/.test(e.message),
+      (e: Error) => e instanceof GgufUnsupportedError && /families llama, mistral, qwen2, phi3, qwen3; .* is opt \(export it as ONNX/.test(e.message),
     );
     // No matrix of a 48-wide slice of tiny-stories can hold 256-weight blocks: refused, with the type that fits
     await assert.rejects(
