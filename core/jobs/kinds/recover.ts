@@ -50,6 +50,8 @@ const shape = object({
   seed: optional(integer),
   checkpointEvery: optional(positiveInteger),
   roles: optional(array(literal(...LORA_ROLES))),
+  engine: optional(literal('auto', 'whole', 'streamed')),
+  ep: optional(literal('cpu', 'webgpu')),
 });
 
 export const recoverParams = paramsFrom('recovery fine-tuning parameters', shape, (p, where): RecoverParams => {
@@ -84,7 +86,7 @@ export const recoverJob = defineJob({
   modelPath: (p) => p.model,
   prepare: (p, runId) => (p.out ? p : { ...p, out: defaultRecoverOut(p.model, runId) }),
   outputs: (p) => (p.out ? [p.out] : []),
-  ep: () => 'cpu',
+  ep: (p) => p.ep ?? 'cpu',
   async run(ctx, p): Promise<RecoverResult> {
     const { recoverModel } = await import('../../recover/train');
     if (!p.out) throw new Error('recover: the output folder was not filled in');
@@ -93,7 +95,7 @@ export const recoverJob = defineJob({
     return r;
   },
   records: (r): RunRecords => ({
-    ep: 'cpu',
+    ep: r.ep,
     metrics: [
       { name: 'first_loss', value: r.firstLoss, unit: 'nats/token' },
       { name: 'final_loss', value: r.finalLoss, unit: 'nats/token' },
@@ -102,6 +104,7 @@ export const recoverJob = defineJob({
       { name: 'tokens_per_second', value: r.tokensPerSecond, unit: 'tokens/s' },
       { name: 'trainable_params', value: r.trainableParams },
       { name: 'seconds', value: r.seconds, unit: 's' },
+      { name: 'predicted_host_bytes', value: r.predictedHostBytes, unit: 'bytes' },
     ],
     layers: r.curve.map((c) => ({ layer: c.step, phase: 'train-loss', dims: { loss: c.loss, lr: c.lr, gradNorm: c.gradNorm } })),
     artifacts: [
