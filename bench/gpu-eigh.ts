@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { eigh } from '../core/linalg/eigh';
 import { eighGpu } from '../core/linalg/gpu-eigh';
 import { gemm } from '../core/linalg/matmul';
-import { wgslDevice } from '../core/linalg/wgsl-device';
+import { closeWgslDevice, wgslDevice } from '../core/linalg/wgsl-device';
 import { eighWgsl } from '../core/linalg/wgsl-eigh';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { frob, symmetric } from './lib/matrices';
@@ -71,5 +71,7 @@ export async function main(args: string[]): Promise<void> {
       results.push(row);
     }
   }
+  // A live Dawn device keeps Node running.
+  await closeWgslDevice();
   console.log(JSON.stringify({ bench: 'gpu-eigh', solver, ...(dev && 'adapter' in dev ? { adapter: dev.adapter } : { ep }), results }, null, 2));
 }

@@ -6,6 +6,8 @@
 // and the training tokens/s on this machine's CPU.
 //   flags: --models tiny-llama,tiny-opt --ratio 0.25 --rank 32 --alpha 10 --steps 150 --lr 1e-3 --warmup 10
 //          --batch 4 --accum 1 --seqlen 256 --decay cosine --data wikitext2|alpaca|<file> --windows N --save <name> (bench/results/<name>.json)
+//          --dropout P (LoRA input dropout, PEFT's lora_dropout) --zeroshot N (also the five zero-shot tasks,
+//          the eval room's scorer, on the first N documents of each, for the dense, sliced and recovered models)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +21,7 @@ import { sliceModel } from '../core/slicegpt/slice-model';
 import { openAnyModel } from '../core/slicegpt/open';
 import { recoverModel } from '../core/recover/train';
 import type { LrDecay } from '../core/recover/schedule';
+import { evaluate } from '../core/eval/evaluate';
 import { flags } from './lib/flags';
 import { SHARED_MODELS, REPO_ROOT } from '../test/shared';
 
@@ -42,7 +45,9 @@ export async function main(args: string[]): Promise<void> {
     clip: 1,
     weightDecay: 0,
     seed: num('seed', 42),
+    dropout: num('dropout', 0),
   };
+  const zeroshot = f.has('zeroshot') ? Number(f.get('zeroshot')) : undefined;
   const rows = (await wikitext2('test')).rows;
   const report: Record<string, unknown> = {
     protocol: {
@@ -55,6 +60,7 @@ export async function main(args: string[]): Promise<void> {
         targets: 'q,k,v,o,gate,up,down (all linears; no shortcut matrices)',
       },
       ppl: { dataset: 'wikitext2 test', seqlen: 256, windows: maxWindows ?? 'all' },
+      ...(zeroshot ? { zeroshot: { tasks: "piqa, winogrande, hellaswag, arc_easy, arc_challenge (lm-eval 0.4 encoding; the paper's metric per task)", documentsPerTask: zeroshot } } : {}),
       ep: 'cpu',
       cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'} (shared with other jobs)`,
     },
@@ -70,16 +76,26 @@ export async function main(args: string[]): Promise<void> {
     try {
       const ppl = async (src: Awaited<ReturnType<typeof openAnyModel>>) => (await perplexityOfIds(src, runner, ids, { seqLen: 256, maxWindows, batch: 16 })).ppl;
       const denseP = await ppl(dense);
+      const quietEval: JobContext = { signal: new AbortController().signal, progress: () => {}, log: () => {} };
+      const accuracies = async (model: string) => {
+        if (!zeroshot) return undefined;
+        const e = await evaluate(quietEval, { model, limit: zeroshot, ep: 'cpu' });
+        log(`${name} ${model}: zero-shot average ${e.average.toFixed(4)}`);
+        return { average: e.average, ...Object.fromEntries(e.tasks.map((t) => [t.task, { metric: t.primaryMetric, value: t.primaryMetric === 'acc' ? t.acc : t.accNorm, stderr: t.primaryMetric === 'acc' ? t.accStderr : t.accNormStderr, n: t.n }])) };
+      };
+      const denseZ = await accuracies(folder);
       const sliced = join(dir, 'sliced');
       const quiet: JobContext = { signal: new AbortController().signal, progress: () => {}, log };
       const s = await sliceModel(quiet, { model: folder, ratio, cal: 'wikitext2', nsamples: 64, seqlen: 256, sampling: 'first', seed: 0, round: 8, sliceHead: false, out: sliced, ep: 'cpu', resume: false, dtype: 'float32' });
       const slicedP = await ppl(await openAnyModel(sliced));
       log(`${name}: dense ${denseP.toFixed(3)} sliced ${slicedP.toFixed(3)} (d ${s.d})`);
+      const slicedZ = await accuracies(sliced);
       const rank = Math.min(train.rank, s.d);
       const ctx: JobContext = { ...quiet, progress: (p) => p.phase === 'train' && (p.data?.step as number) % 10 === 0 && log(`${name} ${p.message}`) };
       const r = await recoverModel(ctx, { model: sliced, data, out: join(dir, 'recovered'), ...train, rank, checkpointEvery: train.steps });
       const recP = await ppl(await openAnyModel(r.out));
       const gapWon = (slicedP - recP) / (slicedP - denseP);
+      const recoveredZ = await accuracies(r.out);
       log(`${name}: recovered ${recP.toFixed(3)}: ${(100 * gapWon).toFixed(1)} % of the gap; ${r.tokensPerSecond.toFixed(0)} training tokens/s`);
       (report.models as Record<string, unknown>)[name] = {
         d: s.d,
@@ -96,6 +112,7 @@ export async function main(args: string[]): Promise<void> {
         trainTokensPerSecond: +r.tokensPerSecond.toFixed(1),
         firstLoss: r.firstLoss,
         finalLoss: r.finalLoss,
+        ...(zeroshot ? { zeroshot: { dense: denseZ, sliced: slicedZ, recovered: recoveredZ } } : {}),
         lossEvery10: r.curve.filter((p) => p.step % 10 === 0).map((p) => +p.loss.toFixed(4)),
       };
     } finally {

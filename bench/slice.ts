@@ -38,6 +38,7 @@ import { rotateAndSlice } from '../core/slicegpt/rotate-and-slice';
 import { makeSchedule } from '../core/slicegpt/schedule';
 import { createSignalEngine, type EngineKind, type SignalEngine } from '../core/slicegpt/engine';
 import { principalDirections } from '../core/slicegpt/pca';
+import { closeWgslDevice } from '../core/linalg/wgsl-device';
 import type { RotationProvider } from '../core/slicegpt/rotate-and-slice';
 import { flags } from './lib/flags';
 import type { PassDtype } from '../core/runtime/runner';
@@ -220,6 +221,8 @@ async function synthetic(f: Map<string, string>): Promise<void> {
     );
   } finally {
     await runner.dispose();
+    // The WGSL eigensolver's Dawn device (SLICE_STUDIO_EIGH=gpu) would keep Node running.
+    await closeWgslDevice();
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,7 @@
 //   dist/cli.mjs            the CLI (bin/slice-studio.mjs runs it)
 //   dist/job-worker.mjs     the jobs runner's worker thread
 //   dist/electron/main.cjs, dist/electron/preload.cjs
-//   dist/bench-pipeline.mjs, dist/bench-slice.mjs  (only with `bench`: benchmarks for the GPU machine, which has no tsx)
+//   dist/bench-pipeline.mjs, dist/bench-slice.mjs, dist/bench-gpu-eigh.mjs  (only with `bench`: benchmarks for the GPU machine, which has no tsx)
 // Native and binary-bearing packages stay external: they are loaded from node_modules at run time.
 // Usage: node scripts/build.mjs [renderer|node|bench]...   (default: renderer + node)
 import { build as esbuild } from 'esbuild';
@@ -75,7 +75,13 @@ export async function buildNode(outdir = join(root, 'dist')) {
 export async function buildBench(outdir = join(root, 'dist')) {
   await esbuild({
     ...common,
-    entryPoints: { 'bench-pipeline': join(root, 'bench/lib/pipeline-entry.ts'), 'bench-slice': join(root, 'bench/lib/slice-entry.ts'), 'bench-infer-speed': join(root, 'bench/lib/infer-speed-entry.ts') },
+    entryPoints: {
+      'bench-pipeline': join(root, 'bench/lib/pipeline-entry.ts'),
+      'bench-slice': join(root, 'bench/lib/slice-entry.ts'),
+      'bench-recover': join(root, 'bench/lib/recover-entry.ts'),
+      'bench-gpu-eigh': join(root, 'bench/lib/gpu-eigh-entry.ts'),
+      'bench-infer-speed': join(root, 'bench/lib/infer-speed-entry.ts'),
+    },
     outdir,
     format: 'esm',
     outExtension: { '.js': '.mjs' },

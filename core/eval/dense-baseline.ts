@@ -24,15 +24,21 @@ export const isPlainPpl = (m: Pick<Metric, 'name' | 'task'>): boolean => m.name 
 
 /**
  * The dense model a run's numbers are about: a slice's source model, or, for an evaluation of a slice's
- * output, that slice's source (null for runs on a dense model).
+ * output, that slice's source; for a recovery and its evaluations, the source of the slice it trained
+ * (null for runs on a dense model).
  */
 export function denseModelOf(run: RunLike, all: RunLike[]): string | null {
-  if (run.kind === 'slice') return str(run.settings.model);
+  if (run.kind === 'slice') {
+    // A recovery (recorded as a slice run) trains a slice: its dense model is that slice's, up the chain.
+    if (run.settings.job !== 'recover') return str(run.settings.model);
+    const input = all.find((r) => r.id === run.parentRunId && r.kind === 'slice');
+    return input ? denseModelOf(input, all) : null;
+  }
   const model = str(run.settings.model);
   if (!model) return null;
   const slice =
     (run.parentRunId !== null ? all.find((r) => r.id === run.parentRunId && r.kind === 'slice') : undefined) ?? all.find((r) => r.kind === 'slice' && (str((r.result as Record<string, unknown> | null)?.out) ?? str(r.settings.out)) === model);
-  return slice ? str(slice.settings.model) : null;
+  return slice ? denseModelOf(slice, all) : null;
 }
 
 export interface BaselineNumbers {

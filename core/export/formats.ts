@@ -92,7 +92,7 @@ export const EXPORT_FORMATS = [
     // f32 GGUF is written on request (CLI, API); the app offers the types llama.cpp users load.
     alsoAccepts: ['f32'],
     slices: 'uniform rotation only (no shortcut matrices), dense',
-    limits: 'llama family; D′ a multiple of 32 for Q8_0 / Q4_0; K-quants want rows in multiples of 256 (others fall back as llama.cpp does)',
+    limits: 'llama, mistral, qwen2, qwen3, phi3 families (qwen2/phi3 slices written as llama); D′ a multiple of 32 for Q8_0 / Q4_0; K-quants want rows in multiples of 256 (others fall back as llama.cpp does)',
     output: { kind: 'file', extension: '.gguf' },
     async write(ctx, o, runtime) {
       const { exportGgufFile } = await import('./gguf-file');
@@ -117,6 +117,21 @@ export const EXPORT_FORMATS = [
     holds: (path, isDir) => isDir && existsSync(join(path, 'slicing_config.json')),
     async verify(path) {
       throw new ExportError(`${path} is a safetensors (sliced model) folder: Slice Studio runs it directly (slice-studio ppl ${path}); verify-export checks ONNX folders and .gguf files`);
+    },
+  },
+  {
+    id: 'hf',
+    label: 'Hugging Face folder',
+    runtimes: 'transformers, vLLM, MLX, llama.cpp convert_hf_to_gguf.py',
+    runtime: 'transformers (AutoModelForCausalLM), vLLM, MLX, llama.cpp convert_hf_to_gguf.py',
+    dtypes: FLOAT_DTYPES,
+    slices: 'uniform rotation only (a plain dense model of width d)',
+    limits: "RMSNorm families (llama, mistral, qwen2, phi3); config.json with hidden_size = d and head_dim; the family's own tensor names",
+    output: { kind: 'folder' },
+    write: folderWriter('hf', async () => (await import('./hf-folder')).exportHfFolder),
+    holds: (path, isDir) => isDir && readManifest(path)?.format === 'hf',
+    async verify(path) {
+      throw new ExportError(`${path} is a Hugging Face folder: Slice Studio runs it as a dense model (slice-studio ppl ${path}); verify-export checks ONNX folders and .gguf files`);
     },
   },
 ] as const satisfies readonly ExportFormatModule[];

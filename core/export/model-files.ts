@@ -13,7 +13,7 @@ export const MANIFEST = 'slice_studio_export.json';
 export const ONNX_MODEL = 'model.onnx';
 
 export interface ExportManifest {
-  format: 'onnx' | 'safetensors';
+  format: 'onnx' | 'safetensors' | 'hf';
   dtype: string;
   /** Absolute path of the folder exported. */
   source: string;

@@ -7,6 +7,10 @@ import type { GpuAdapter, GpuDevice, GpuEntry } from './wgsl-types';
 export type WgslDevice = { device: GpuDevice; adapter: string } | { unavailable: string };
 
 let opened: Promise<WgslDevice> | undefined;
+// Dawn for Node tears its instance down when the object create() returned is garbage-collected, and a device
+// of that instance then segfaults on its next call (the first GPU try died so, with no output): the entry is
+// held here for as long as the device may be used.
+const alive = new Set<GpuEntry>();
 
 /** The process's WebGPU device, or why there is none (one line). */
 export function wgslDevice(): Promise<WgslDevice> {
@@ -23,10 +27,19 @@ async function open(): Promise<WgslDevice> {
     const create = (mod as { create?: unknown }).create;
     if (typeof create !== 'function') return { unavailable: 'the webgpu package has no create()' };
     entry = create([]) as GpuEntry;
+    alive.add(entry);
   } catch (e) {
     return { unavailable: `the webgpu package (Dawn for Node) could not be loaded: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
   }
   return deviceFrom(entry);
+}
+
+/** Destroys the process's device and lets Dawn's instance go (a live device keeps Node from exiting); the next wgslDevice() opens a new one. */
+export async function closeWgslDevice(): Promise<void> {
+  const d = opened && (await opened);
+  opened = undefined;
+  if (d && 'device' in d) d.device.destroy();
+  alive.clear();
 }
 
 /** A device with the adapter's largest buffer limits from any WebGPU entry point (Dawn, navigator.gpu). */
@@ -40,7 +53,12 @@ export async function deviceFrom(entry: GpuEntry): Promise<WgslDevice> {
   if (!adapter) return { unavailable: 'no WebGPU adapter on this machine' };
   const requiredLimits: Record<string, number> = {};
   for (const k of ['maxStorageBufferBindingSize', 'maxBufferSize']) if (adapter.limits[k]) requiredLimits[k] = adapter.limits[k];
-  const device = await adapter.requestDevice({ requiredLimits, label: 'slice-studio eigh' });
+  let device: GpuDevice;
+  try {
+    device = await adapter.requestDevice({ requiredLimits, label: 'slice-studio eigh' });
+  } catch (e) {
+    return { unavailable: `the WebGPU adapter refused a device: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
+  }
   const info = adapter.info;
   const name = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s).join(' ') || 'WebGPU adapter';
   return { device, adapter: name };

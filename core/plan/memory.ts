@@ -2,7 +2,7 @@
 // plus the RAM the slicing job itself needs. Every constant here is an estimate with its reason; the
 // planner reports them in its explanation so a user can see what was assumed.
 import type { ModelConfig } from '../model/config';
-import { tensorBytes, DTYPE_LAYOUT, type Dtype, type WeightFormat } from './formats';
+import { tensorBytes, DTYPE_LAYOUT, useMoreBits, type Dtype, type WeightFormat } from './formats';
 import { type ModelShapes, type TensorShape, type TensorRole, denseShapes, shapeParams, perDistinct } from './params';
 import { type PlanHardware, GiB, MiB } from './hardware';
 
@@ -32,11 +32,16 @@ export interface WeightBytes {
 
 const dtypeFor = (f: WeightFormat, role: TensorRole): Dtype => (role === 'linear' ? f.linear : role === 'shortcut' ? f.shortcut : role === 'head' ? f.head : role === 'vector' ? f.vector : f.embedding);
 
-const bytesOf = (ts: TensorShape[], f: WeightFormat, only?: (r: TensorRole) => boolean): number => ts.reduce((a, s) => a + (only === undefined || only(s.role) ? tensorBytes(s.rows, s.rowLength, dtypeFor(f, s.role)) : 0), 0);
+/** Layer `at.i` of `at.n`, where a mixture's type depends on it. */
+const dtypeIn = (f: WeightFormat, s: TensorShape, at?: { i: number; n: number }): Dtype => (f.moreBits && at && f.moreBits.tensors.includes(s.name) && useMoreBits(at.i, at.n) ? f.moreBits.dtype : dtypeFor(f, s.role));
+
+const bytesOf = (ts: TensorShape[], f: WeightFormat, only?: (r: TensorRole) => boolean, at?: { i: number; n: number }): number =>
+  ts.reduce((a, s) => a + (only === undefined || only(s.role) ? tensorBytes(s.rows, s.rowLength, dtypeIn(f, s, at)) : 0), 0);
 
 export function weightBytes(m: ModelShapes, f: WeightFormat): WeightBytes {
   const embedding = bytesOf(m.embedding, f);
-  const layers = perDistinct(m.layers, (l) => bytesOf(l, f, (r) => r !== 'shortcut'));
+  // A mixture types layers by their index, so identical layer shapes no longer mean identical bytes.
+  const layers = f.moreBits ? m.layers.map((l, i) => bytesOf(l, f, (r) => r !== 'shortcut', { i, n: m.layers.length })) : perDistinct(m.layers, (l) => bytesOf(l, f, (r) => r !== 'shortcut'));
   const shortcuts = perDistinct(m.layers, (l) => bytesOf(l, f, (r) => r === 'shortcut'));
   const head = bytesOf(m.head, f);
   const emb = m.embedding[0];

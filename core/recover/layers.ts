@@ -2,7 +2,7 @@
 // a LoRA branch, rotary embedding, causal attention with grouped KV heads, the MLP activations. Their
 // backward is the ops' backward; the gradient checks cover each piece as a whole too.
 import type { Activation } from '../model/config';
-import { add, addScalar, concat, div, matmul, mul, reduceMean, reduceSum, reshape, scale, slice, softmax, sub, transpose, unary } from './ops';
+import { add, addScalar, concat, div, matmul, matmulFrozenT, mul, reduceMean, reduceSum, reshape, scale, slice, softmax, sub, transpose, unary } from './ops';
 import type { Tape, Val } from './tape';
 
 export type NormKind = { kind: 'rmsnorm'; eps: number; divisor: number; weight?: Val } | { kind: 'layernorm'; eps: number; weight: Val; bias: Val };
@@ -20,18 +20,20 @@ export function normalize(t: Tape, x: Val, n: NormKind): Val {
   return add(t, mul(t, y, n.weight), n.bias);
 }
 
-/** A frozen linear (weight fed in × out) with an optional LoRA branch s·(x·Aᵀ)·Bᵀ, A: [r, in], B: [out, r]. */
-export interface LinearVals {
-  weightInOut: Val;
+/** A linear with an optional LoRA branch s·(x·Aᵀ)·Bᵀ, A: [r, in], B: [out, r]. Its weight is either an
+ * in × out operand of a MatMul (differentiable: the gradient checks), or a frozen out × in matrix as stored
+ * (Gemm with transB: no transposed copy of W, in the graph or on the host). */
+export type LinearVals = ({ weightInOut: Val } | { weightOutIn: Val }) & {
   bias?: Val;
-  lora?: { A: Val; B: Val; scale: number };
-}
+  /** `dropMask`: [N, in] of 0 and 1/(1−p) multiplied into the branch's input only (dropout.ts). */
+  lora?: { A: Val; B: Val; scale: number; dropMask?: Val };
+};
 
 export function linear(t: Tape, x: Val, l: LinearVals): Val {
-  let y = matmul(t, x, l.weightInOut);
+  let y = 'weightOutIn' in l ? matmulFrozenT(t, x, l.weightOutIn) : matmul(t, x, l.weightInOut);
   if (l.bias) y = add(t, y, l.bias);
   if (l.lora) {
-    const xa = matmul(t, x, transpose(t, l.lora.A, [1, 0]));
+    const xa = matmul(t, l.lora.dropMask ? mul(t, x, l.lora.dropMask) : x, transpose(t, l.lora.A, [1, 0]));
     y = add(t, y, scale(t, matmul(t, xa, transpose(t, l.lora.B, [1, 0])), l.lora.scale));
   }
   return y;

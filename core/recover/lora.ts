@@ -13,6 +13,8 @@ export interface LoraSettings {
   alpha: number;
   /** Which linears get adapters (default: all of them). */
   roles?: readonly LoraRole[];
+  /** lora_dropout during training (dropout.ts); recorded in the adapter's config. */
+  dropout?: number;
 }
 
 export interface LoraAdapter {
@@ -42,30 +44,44 @@ export function linearsOf(w: LayerWeights): Partial<Record<LoraRole, Linear>> {
   return { q: attn.q, k: attn.k, v: attn.v, o: attn.o, gate: mlp.gate, up: mlp.up, down: mlp.down };
 }
 
-export function checkLoraSettings(s: LoraSettings, layers: LayerWeights[]): void {
+/** A layer's adapted linears by role, as (out rows × in cols): all adapters need of a block. */
+export type LinearShapes = Partial<Record<LoraRole, { rows: number; cols: number }>>;
+
+export function linearShapes(w: LayerWeights): LinearShapes {
+  const out: LinearShapes = {};
+  for (const [role, l] of Object.entries(linearsOf(w))) if (l) out[role as LoraRole] = { rows: l.weight.rows, cols: l.weight.cols };
+  return out;
+}
+
+export function checkLoraSettings(s: LoraSettings, layers: LinearShapes[]): void {
   if (!Number.isInteger(s.rank) || s.rank < 1) throw new LoraSettingsError(`rank must be a positive integer, got ${s.rank}`);
   if (!(Number.isFinite(s.alpha) && s.alpha > 0)) throw new LoraSettingsError(`alpha must be a positive number, got ${s.alpha}`);
   layers.forEach((w, i) => {
-    for (const [role, l] of Object.entries(linearsOf(w))) {
+    for (const [role, l] of Object.entries(w)) {
       if (!l || !(s.roles ?? LORA_ROLES).includes(role as LoraRole)) continue;
-      const width = Math.min(l.weight.rows, l.weight.cols);
-      if (s.rank > width) throw new LoraSettingsError(`rank ${s.rank} is larger than layer ${i}'s ${role} width (${l.weight.cols} in × ${l.weight.rows} out): use a rank ≤ ${width}`);
+      const width = Math.min(l.rows, l.cols);
+      if (s.rank > width) throw new LoraSettingsError(`rank ${s.rank} is larger than layer ${i}'s ${role} width (${l.cols} in × ${l.rows} out): use a rank ≤ ${width}`);
     }
   });
 }
 
 /** Fresh adapters for every targeted linear, seeded. */
 export function initAdapters(layers: LayerWeights[], s: LoraSettings, names: TensorNames, seed: number): LoraAdapter[] {
+  return initAdaptersFromShapes(layers.map(linearShapes), s, names, seed);
+}
+
+/** The same adapters from the linears' shapes alone (a streamed model reads each block once to size them). */
+export function initAdaptersFromShapes(layers: LinearShapes[], s: LoraSettings, names: TensorNames, seed: number): LoraAdapter[] {
   checkLoraSettings(s, layers);
   const rng = mulberry32(seed);
   const roleName: Record<LoraRole, string | undefined> = { q: names.q, k: names.k, v: names.v, o: names.o, gate: names.gate, up: names.up, down: names.down };
   const out: LoraAdapter[] = [];
   layers.forEach((w, layer) => {
     for (const role of s.roles ?? LORA_ROLES) {
-      const l = linearsOf(w)[role];
+      const l = w[role];
       if (!l) continue;
-      const inF = l.weight.cols;
-      const outF = l.weight.rows;
+      const inF = l.cols;
+      const outF = l.rows;
       const bound = 1 / Math.sqrt(inF);
       const A = Float32Array.from({ length: s.rank * inF }, () => (rng() * 2 - 1) * bound);
       out.push({ key: `${names.layer(layer)}.${roleName[role]}`, layer, role, inF, outF, A, B: new Float32Array(outF * s.rank) });

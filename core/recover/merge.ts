@@ -12,9 +12,10 @@ import type { SlicingConfigJson } from '../slicegpt/slicing-config';
 import type { LayerWeights } from '../model/weights';
 import { linearsOf, type LoraAdapter, type LoraSettings } from './lora';
 import type { ModelWeights } from './train-graph';
+import type { ModelSource } from '../model/model-source';
 
 /** Adds (α/r)·B·A into the linears of `layers` (in place). */
-export function mergeInto(layers: LayerWeights[], adapters: LoraAdapter[], scale: number): void {
+export function mergeInto(layers: Readonly<Record<number, LayerWeights>>, adapters: LoraAdapter[], scale: number): void {
   for (const a of adapters) {
     const l = linearsOf(layers[a.layer])[a.role];
     if (!l) throw new Error(`layer ${a.layer} has no ${a.role} linear to merge into`);
@@ -44,16 +45,30 @@ export async function saveAdapters(dir: string, adapters: LoraAdapter[], s: Lora
     { format: 'pt' },
   );
   const modules = [...new Set(adapters.map((a) => a.key.split('.').at(-1) as string))];
-  const config = { peft_type: 'LORA', r: s.rank, lora_alpha: s.alpha, lora_dropout: 0, target_modules: modules, bias: 'none', base_model_name_or_path: base, task_type: 'CAUSAL_LM' };
+  const config = { peft_type: 'LORA', r: s.rank, lora_alpha: s.alpha, lora_dropout: s.dropout ?? 0, target_modules: modules, bias: 'none', base_model_name_or_path: base, task_type: 'CAUSAL_LM' };
   await writeFile(join(dir, 'adapter_config.json'), JSON.stringify(config, null, 2));
 }
 
-/** Writes the merged model to `out` (weights from `m`, already merged), configs and tokenizer from the slice. */
-export async function writeMergedModel(out: string, src: SlicedModelSource, m: ModelWeights, dtype: OutputDtype, extra: Record<string, unknown>): Promise<void> {
+/** The slice's weights as stored (held, or read per block). */
+export type StoredWeights = Pick<ModelSource, 'config' | 'embedding' | 'layer' | 'head'>;
+
+export const heldWeights = (m: ModelWeights): StoredWeights => ({ config: m.config, embedding: async () => m.embedding, layer: async (i) => m.layers[i], head: async () => m.head });
+
+/** Merges the adapters into each block as it is written (one block in memory at a time) to `out`, with the
+ * configs and tokenizer of the slice. */
+export async function writeMergedModel(out: string, src: SlicedModelSource, m: StoredWeights, adapters: LoraAdapter[], scale: number, dtype: OutputDtype, extra: Record<string, unknown>): Promise<void> {
   const w = new SlicedModelWriter(out, m.config, dtype);
-  await w.writeEmbedding(m.embedding);
-  for (let i = 0; i < m.layers.length; i++) await w.writeLayer(i, m.layers[i]);
-  await w.writeHead(m.head);
+  await w.writeEmbedding(await m.embedding());
+  for (let i = 0; i < m.config.numLayers; i++) {
+    const layer = await m.layer(i);
+    mergeInto(
+      { [i]: layer },
+      adapters.filter((a) => a.layer === i),
+      scale,
+    );
+    await w.writeLayer(i, layer);
+  }
+  await w.writeHead(await m.head());
   const prior = join(src.folder, 'slice_studio.json');
   const sliceInfo = existsSync(prior) ? (JSON.parse(readFileSync(prior, 'utf8')) as Record<string, unknown>) : {};
   const slicing = JSON.parse(readFileSync(join(src.folder, SLICING_CONFIG), 'utf8')) as SlicingConfigJson;

@@ -124,6 +124,15 @@ export function matmul(t: Tape, a: Val, b: Val): Val {
   });
 }
 
+/** x [N, k] · Wᵀ for a frozen W [n, k] as stored (Gemm, transB): the backward needs only dx = dy · W. */
+export function matmulFrozenT(t: Tape, x: Val, w: Val): Val {
+  if (x.shape.length !== 2 || w.shape.length !== 2) throw new TapeError('matmulFrozenT needs 2-D operands');
+  if (w.grad) throw new TapeError('matmulFrozenT: the weight must be frozen');
+  if (x.shape[1] !== w.shape[1]) throw new TapeError(`matmulFrozenT: inner sizes ${x.shape[1]} and ${w.shape[1]} differ`);
+  const y = t.g.node('Gemm', [x.name, w.name], { transB: 1 }, { out: out(t, 'gemm') });
+  return t.record(y, [x.shape[0], w.shape[0]], [x, w], (dy) => [t.g.node('MatMul', [dy, w.name]), undefined]);
+}
+
 /** Sum over `axes`, keeping them as size 1. */
 export function reduceSum(t: Tape, a: Val, axes: number[]): Val {
   const r = a.shape.length;

@@ -2,6 +2,7 @@
 // gradients for one micro-batch. The graph is built once per (batch, seq) and reused for every step.
 import ort from 'onnxruntime-node';
 import { adapterInput, buildTrainGraph, gradName, type ModelWeights } from './train-graph';
+import { dropoutInput } from './dropout';
 import type { LoraAdapter } from './lora';
 import type { MicroBatch } from './data';
 
@@ -22,7 +23,7 @@ export class TrainStep {
     this.#seq = seq;
   }
 
-  static async create(m: ModelWeights, adapters: LoraAdapter[], o: { batch: number; seq: number; scale: number }): Promise<TrainStep> {
+  static async create(m: ModelWeights, adapters: LoraAdapter[], o: { batch: number; seq: number; scale: number; dropout?: boolean }): Promise<TrainStep> {
     const bytes = buildTrainGraph(m, adapters, { ...o, dtype: 'float32' });
     // Sequential execution: the result must not depend on thread scheduling (a resumed run has to end
     // byte for byte where an uninterrupted one does).
@@ -30,7 +31,8 @@ export class TrainStep {
     return new TrainStep(session, o.batch, o.seq);
   }
 
-  async run(mb: MicroBatch, adapters: LoraAdapter[]): Promise<StepGradients> {
+  /** `masks`: per adapter, its dropout mask (dropout.ts); required when the step was built with dropout. */
+  async run(mb: MicroBatch, adapters: LoraAdapter[], masks?: Float32Array[]): Promise<StepGradients> {
     const B = this.#batch;
     const S = this.#seq;
     const feeds: Record<string, ort.Tensor> = {
@@ -42,6 +44,7 @@ export class TrainStep {
       feeds[adapterInput(a, 'A')] = new ort.Tensor('float32', a.A, [a.A.length / a.inF, a.inF]);
       feeds[adapterInput(a, 'B')] = new ort.Tensor('float32', a.B, [a.outF, a.B.length / a.outF]);
     }
+    masks?.forEach((m, i) => (feeds[dropoutInput(adapters[i])] = new ort.Tensor('float32', m, [B * S, adapters[i].inF])));
     const out = await this.#session.run(feeds);
     return {
       loss: (out.loss.data as Float32Array)[0],

@@ -96,7 +96,8 @@ export class Tape {
     const total = (v: string): string | undefined => {
       const list = parts.get(v);
       if (!list) return undefined;
-      const sum = list.length === 1 ? list[0] : this.g.node('Sum', list);
+      // A chain of Adds, not one Sum: ORT's WebGPU EP has no Sum kernel (it would run on the CPU, with copies).
+      const sum = list.reduce((acc, x) => this.g.node('Add', [acc, x]));
       parts.set(v, [sum]);
       return sum;
     };

@@ -2,18 +2,19 @@
 // → head → weighted cross-entropy, then the tape's backward. Inputs: ids [B, S], next-token targets
 // [B·S] (clamped ≥ 0), per-position loss weights [B·S] (0 on padding, 1/tokens elsewhere) and every
 // adapter's A and B; outputs: the loss and dL/dA, dL/dB per adapter. The frozen weights are baked in
-// as initializers (fed transposed, in × out, so every linear is a MatMul).
+// as initializers (out × in as stored; every linear is a Gemm with transB).
 //
-// Memory: ORT keeps every activation of the step, so this suits the tiny and small models trained
-// here; a 7B model needs the layer-streamed variant (recompute per block) that is not built yet.
+// Memory: ORT keeps every activation of the step and every weight, so this suits the tiny and small
+// models; larger ones train layer-streamed (streamed-step.ts, same blocks, same ops).
 import type { ArchSpec, ModelSource } from '../model/model-source';
 import type { ModelConfig } from '../model/config';
-import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, NormSpec } from '../model/weights';
-import { causalMask, ropeTables } from '../runtime/rope';
-import { add, reshape, weightedCrossEntropy } from './ops';
-import { attention, linear, mlp, normalize, residual, type LinearVals, type NormKind } from './layers';
+import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
+import { reshape, weightedCrossEntropy } from './ops';
+import { linear, normalize } from './layers';
 import { untiedEmbedding, untiedHead } from '../slicegpt/tied';
-import { linearsOf, type LoraAdapter } from './lora';
+import type { LoraAdapter } from './lora';
+import { dropoutInput } from './dropout';
+import { attentionShape, blockOnTape, frozenLinear, frozenNorm, loraInputs, type Frozen } from './block';
 import { Tape, type TapeDtype, type Val } from './tape';
 
 export interface ModelWeights {
@@ -42,16 +43,19 @@ export interface TrainGraphOptions {
   dtype: TapeDtype;
   /** α / r. */
   scale: number;
+  /** Feed a dropout mask per adapter (dropout.ts); absent or false: no mask inputs, the p = 0 graph. */
+  dropout?: boolean;
 }
 
 export const gradName = (a: LoraAdapter, which: 'A' | 'B'): string => `grad:${a.key}.lora_${which}`;
 export const adapterInput = (a: LoraAdapter, which: 'A' | 'B'): string => `${a.key}.lora_${which}`;
 
-function transposed(l: Linear): Float32Array {
-  const { rows, cols, data } = l.weight;
-  const t = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = data[r * cols + c];
-  return t;
+/** Frozen tensors baked into the graph as initializers. */
+function bakedWeights(t: Tape): Frozen {
+  return {
+    tensor: (label, shape, data) => t.constant(label, shape, data),
+    weight: (label, w) => t.constant(label, [w.rows, w.cols], w.data),
+  };
 }
 
 export function buildTrainGraph(m: ModelWeights, adapters: LoraAdapter[], o: TrainGraphOptions): Uint8Array {
@@ -59,72 +63,30 @@ export function buildTrainGraph(m: ModelWeights, adapters: LoraAdapter[], o: Tra
   const N = B * S;
   const t = new Tape('recover-step', o.dtype);
   const g = t.g;
-  let k = 0;
-  const c = (shape: number[], data: ArrayLike<number>, label: string) => t.constant(`${label}_${k++}`, shape, data);
-  const byKey = new Map(adapters.map((a) => [`${a.layer}:${a.role}`, a]));
+  const f = bakedWeights(t);
   const trainables: Val[] = [];
-  const adapterVals = new Map<LoraAdapter, { A: Val; B: Val }>();
-  for (const a of adapters) {
-    const A = t.input(adapterInput(a, 'A'), [a.A.length / a.inF, a.inF], true);
-    const Bv = t.input(adapterInput(a, 'B'), [a.outF, a.B.length / a.outF], true);
-    adapterVals.set(a, { A, B: Bv });
-    trainables.push(A, Bv);
-  }
-  const lin = (layer: number, role: string, l: Linear): LinearVals => {
-    const a = byKey.get(`${layer}:${role}`);
-    const v = a && adapterVals.get(a);
-    return {
-      weightInOut: c([l.weight.cols, l.weight.rows], transposed(l), `w${layer}${role}`),
-      ...(l.bias ? { bias: c([l.bias.length], l.bias, `b${layer}${role}`) } : {}),
-      ...(v ? { lora: { A: v.A, B: v.B, scale: o.scale } } : {}),
-    };
-  };
-  const norm = (n: NormSpec): NormKind =>
-    n.kind === 'rmsnorm'
-      ? { kind: 'rmsnorm', eps: n.eps, divisor: n.divisor, ...(n.weight ? { weight: c([n.weight.length], n.weight, 'nw') } : {}) }
-      : { kind: 'layernorm', eps: n.eps, weight: c([n.weight.length], n.weight, 'nw'), bias: c([n.bias.length], n.bias, 'nb') };
+  const blockLora = m.layers.map((_, i) => {
+    const { lora, vals } = loraInputs(t, adapters, i, adapterInput, o.dropout ? { rows: N, name: dropoutInput } : undefined);
+    for (const v of vals) trainables.push(v.A, v.B);
+    return lora;
+  });
 
   // Embedding: a lookup of frozen tables, no gradient.
   const ids = g.input('ids', 'int32', [B, S]);
   const e = (m.graphTables ?? m).embedding;
   const D0 = e.tokens.cols;
-  let x0 = g.node('Gather', [c([e.tokens.rows, D0], e.tokens.data, 'tok').name, ids], { axis: 0 });
+  let x0 = g.node('Gather', [f.tensor('tok', [e.tokens.rows, D0], e.tokens.data).name, ids], { axis: 0 });
   if (e.positions) {
     const pos = Int32Array.from({ length: S }, (_, i) => i + (e.positionOffset ?? 0));
     const posIds = g.initializer(g.fresh('pos_ids'), 'int32', [S], pos);
-    x0 = g.node('Add', [x0, g.node('Gather', [c([e.positions.rows, e.positions.cols], e.positions.data, 'pos').name, posIds], { axis: 0 })]);
+    x0 = g.node('Add', [x0, g.node('Gather', [f.tensor('pos', [e.positions.rows, e.positions.cols], e.positions.data).name, posIds], { axis: 0 })]);
   }
   let x = t.wrap(g.node('Reshape', [x0, g.i64([N, D0])]), [N, D0]);
-
-  const { arch } = m;
-  const rot = arch.rope;
-  const rotary = rot
-    ? (() => {
-        const tab = ropeTables(rot.theta, rot.rotaryDim, 0, S, rot.llama3);
-        return { dim: rot.rotaryDim, cos: c([S, rot.rotaryDim / 2], tab.cos, 'cos'), sin: c([S, rot.rotaryDim / 2], tab.sin, 'sin') };
-      })()
-    : undefined;
-  const shape = { batch: B, seq: S, heads: arch.numHeads, kvHeads: arch.numKvHeads, headDim: arch.headDim, rotary, mask: c([S, S], causalMask(0, S), 'mask') };
-  const sc = (s: { rows: number; cols: number; data: Float32Array } | undefined) => (s ? c([s.rows, s.cols], s.data, 'shortcut') : undefined);
-
+  const shape = attentionShape(t, m.arch, B, S);
   m.layers.forEach((w, i) => {
-    const l = linearsOf(w);
-    const attnW = { q: lin(i, 'q', l.q!), k: lin(i, 'k', l.k!), v: lin(i, 'v', l.v!), o: lin(i, 'o', l.o!) };
-    const mlpW = { ...(l.gate ? { gate: lin(i, 'gate', l.gate) } : {}), up: lin(i, 'up', l.up!), down: lin(i, 'down', l.down!), act: arch.activation };
-    if (w.kind === 'parallel') {
-      const n = normalize(t, x, norm(w.block.norm));
-      x = add(t, add(t, attention(t, n, attnW, shape), mlp(t, n, mlpW)), residual(t, x, sc(w.block.shortcut)));
-    } else {
-      x = add(t, attention(t, normalize(t, x, norm(w.attn.norm)), attnW, shape), residual(t, x, sc(w.attn.shortcut)));
-      x = add(t, mlp(t, normalize(t, x, norm(w.mlp.norm)), mlpW), residual(t, x, sc(w.mlp.shortcut)));
-    }
+    x = blockOnTape(t, f, x, w, `l${i}`, blockLora[i], o.scale, shape, m.arch);
   });
-
-  const head = (m.graphTables ?? m).head;
-  const logits = linear(t, normalize(t, x, norm(head.norm)), lin(-1, 'lm', head.lm));
-  const targets = g.input('targets', 'int32', [N]);
-  const weights = t.input('weights', [N]);
-  const loss = reshape(t, weightedCrossEntropy(t, logits, targets, weights), [1]);
+  const loss = headLoss(t, f, x, (m.graphTables ?? m).head, N);
   const grads = t.backward(loss, trainables);
   g.node('Identity', [loss.name], {}, { out: 'loss' });
   g.output('loss', o.dtype, [1]);
@@ -136,4 +98,12 @@ export function buildTrainGraph(m: ModelWeights, adapters: LoraAdapter[], o: Tra
     }
   }
   return g.toBytes();
+}
+
+/** norm → lm head → weighted cross-entropy over inputs `targets` [N] and `weights` [N]: the loss, shape [1]. */
+export function headLoss(t: Tape, f: Frozen, x: Val, head: HeadWeights, N: number): Val {
+  const logits = linear(t, normalize(t, x, frozenNorm(f, 'head.norm', head.norm)), frozenLinear(f, 'head.lm', head.lm, undefined, 1));
+  const targets = t.g.input('targets', 'int32', [N]);
+  const weights = t.input('weights', [N]);
+  return reshape(t, weightedCrossEntropy(t, logits, targets, weights), [1]);
 }

@@ -1,5 +1,5 @@
 // The recovery fine-tuning job's engine: LoRA adapters on a sliced model, trained by the one-graph step
-// (step.ts) with AdamW, warm-up + decay, gradient accumulation and clipping; checkpointed every
+// (step.ts) or, where that would not fit, the layer-streamed step (streamed-step.ts; preflight.ts picks) with AdamW, warm-up + decay, gradient accumulation and clipping; checkpointed every
 // `checkpointEvery` steps; merged into a new sliced model folder at the end (merge.ts).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,12 +12,17 @@ import { prepareOut } from '../slicegpt/out-folder';
 import { adamwState, adamwStep, ADAMW_DEFAULTS } from './adamw';
 import { clipGlobalNorm } from './clip';
 import { isRecordDataset, stepBatches, trainingSet } from './data';
-import { initAdapters, loraScale, type LoraRole } from './lora';
+import { initAdaptersFromShapes, linearShapes, loraScale, type LoraRole } from './lora';
 import { learningRate, type LrDecay } from './schedule';
 import { TrainStep } from './step';
+import { checkDropout, dropoutMasks } from './dropout';
 import { loadModelWeights } from './train-graph';
 import { loadCheckpoint, removeCheckpoints, saveCheckpoint, type LossPoint } from './checkpoint';
-import { mergeInto, saveAdapters, writeMergedModel } from './merge';
+import { heldWeights, saveAdapters, writeMergedModel } from './merge';
+import { StreamedStep, streamedModel, streamedShapes } from './streamed-step';
+import { planRecover, type TrainEngine } from './preflight';
+import { formatBytes } from '../plan/hardware';
+import type { ExecutionProvider } from '../runtime/contract';
 
 export interface RecoverOptions {
   /** A sliced model folder. */
@@ -41,6 +46,12 @@ export interface RecoverOptions {
   /** Save a checkpoint every n steps (and at the end). */
   checkpointEvery: number;
   roles?: readonly LoraRole[];
+  /** PEFT's lora_dropout on each adapter's input (dropout.ts); 0 or absent: none. */
+  dropout?: number;
+  /** 'auto' (default): the one-graph step while it fits comfortably in RAM, else layer-streamed. */
+  engine?: TrainEngine | 'auto';
+  /** Where the training graphs run (default cpu); a GPU EP trains layer-streamed. */
+  ep?: ExecutionProvider;
 }
 
 export interface RecoverResult {
@@ -56,6 +67,10 @@ export interface RecoverResult {
   seconds: number;
   trainableParams: number;
   settings: Record<string, unknown>;
+  /** The step that ran and the memory model's peak for it (bytes of host RAM). */
+  engine: TrainEngine;
+  ep: ExecutionProvider;
+  predictedHostBytes: number;
 }
 
 /** The model is not a slice, or training diverged (one line). */
@@ -73,9 +88,15 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
   // The training graph (train-graph.ts) has no backward for Qwen3's per-head q/k norms yet.
   if (src.arch.qkNorm) throw new RecoverError(`recovery fine-tuning does not support ${src.config.family} yet (its per-head q/k norms have no training graph)`);
   const tokenizer = await loadTokenizer(model);
-  const m = await loadModelWeights(src);
-  const lora = { rank: o.rank, alpha: o.alpha, ...(o.roles ? { roles: o.roles } : {}) };
-  const adapters = initAdapters(m.layers, lora, tensorNames(m.config), o.seed);
+  const dropout = o.dropout ?? 0;
+  checkDropout(dropout);
+  const ep = o.ep ?? 'cpu';
+  const plan = planRecover(src, { batch: o.batch, seq: o.seqlen, rank: o.rank, ...(o.roles ? { roles: o.roles } : {}), storedBytes: sourceDtype(model) === 'float32' ? 4 : 2, ep, engine: o.engine ?? 'auto' });
+  ctx.log(`training ${plan.engine === 'whole' ? 'as one graph' : 'layer-streamed'} on ${ep}: about ${formatBytes(plan.hostBytes)} of RAM${ep === 'cpu' ? '' : ` and ${formatBytes(plan.memory.streamed.device)} of GPU memory`}`);
+  // The one-graph step holds every block; the streamed step reads each block when it runs.
+  const m = plan.engine === 'whole' ? await loadModelWeights(src) : undefined;
+  const lora = { rank: o.rank, alpha: o.alpha, dropout, ...(o.roles ? { roles: o.roles } : {}) };
+  const adapters = initAdaptersFromShapes(m ? m.layers.map(linearShapes) : await streamedShapes(src), lora, tensorNames(src.config), o.seed);
   const set = trainingSet(tokenizer, await openDataset(o.data), o.seqlen, isRecordDataset(o.data));
   const params = adapters.flatMap((a) => [a.A, a.B]);
   const opt = adamwState(params);
@@ -94,6 +115,8 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
     seed: o.seed,
     data: o.data,
     roles: o.roles ?? 'all',
+    // Only when used: a checkpoint written before dropout existed still resumes its run.
+    ...(dropout > 0 ? { dropout } : {}),
   };
   const settingsKey = JSON.stringify({ ...settings, model });
   // Never into someone else's folder: new, empty, or signed by this app (a slice's own rule).
@@ -104,7 +127,8 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
   if (resumed) ctx.log(`resuming from the checkpoint at step ${start} of ${o.steps}`);
   checkCancelled(ctx);
   ctx.progress({ phase: 'compile', fraction: 0, message: 'building the training graph' });
-  const stepper = await TrainStep.create(m, adapters, { batch: o.batch, seq: o.seqlen, scale: loraScale(lora) });
+  const stepOptions = { batch: o.batch, seq: o.seqlen, scale: loraScale(lora), dropout: dropout > 0 };
+  const stepper = m ? await TrainStep.create(m, adapters, stepOptions) : new StreamedStep(await streamedModel(src), { ...stepOptions, ep });
   const t0 = performance.now();
   let tokens = 0;
   const schedule = { lr: o.lr, warmup: o.warmup, steps: o.steps, decay: o.decay };
@@ -115,8 +139,9 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
       checkCancelled(ctx);
       let loss = 0;
       let grads: Float32Array[] | undefined;
-      for (const mb of stepBatches(set, o.seed, step, o.batch, o.accum)) {
-        const r = await stepper.run(mb, adapters);
+      for (const [micro, mb] of stepBatches(set, o.seed, step, o.batch, o.accum).entries()) {
+        const masks = dropout > 0 ? dropoutMasks(adapters, o.batch * o.seqlen, dropout, o.seed, step, micro) : undefined;
+        const r = await stepper.run(mb, adapters, masks);
         loss += r.loss;
         tokens += mb.tokens;
         const flat = r.grads.flatMap((g) => [g.A, g.B]);
@@ -166,11 +191,13 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
     seconds,
     trainableParams: params.reduce((s, p) => s + p.length, 0),
     settings,
+    engine: plan.engine,
+    ep,
+    predictedHostBytes: plan.hostBytes,
   });
   ctx.progress({ phase: 'merge', fraction: 1, message: 'merging the adapters into the slice' });
   await saveAdapters(join(out, 'adapter'), adapters, lora, model);
-  mergeInto(m.layers, adapters, loraScale(lora));
-  await writeMergedModel(out, src, m, sourceDtype(model), { from: model, ...settings, finalLoss: curve.at(-1)?.loss });
+  await writeMergedModel(out, src, m ? heldWeights(m) : src, adapters, loraScale(lora), sourceDtype(model), { from: model, ...settings, finalLoss: curve.at(-1)?.loss });
   if (existsSync(join(out, 'slicing_config.json'))) removeCheckpoints(out);
   return result();
 }

@@ -8,7 +8,7 @@
 import { EighError, eigh, type EighResult } from '../linalg/eigh';
 import { eighGpu } from '../linalg/gpu-eigh';
 import { WgslOutOfMemoryError } from '../linalg/wgsl-context';
-import { wgslDevice } from '../linalg/wgsl-device';
+import { closeWgslDevice, wgslDevice } from '../linalg/wgsl-device';
 import { eighWgsl } from '../linalg/wgsl-eigh';
 import type { ExecutionProvider } from '../runtime/contract';
 
@@ -23,6 +23,11 @@ export function pcaSolverFor(engine: 'host' | 'device', ep: ExecutionProvider, e
   if (choice === 'gpu') return 'wgsl';
   if (choice === 'ort' && engine === 'device' && ep !== 'cpu') return { gpu: ep };
   return 'float64';
+}
+
+/** Lets the WGSL solver's device go at the end of a job (a live Dawn device keeps Node from exiting). */
+export function releasePcaSolver(): Promise<void> {
+  return closeWgslDevice();
 }
 
 export interface DecomposeOptions {

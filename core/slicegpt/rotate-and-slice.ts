@@ -22,6 +22,7 @@ import { tiedEmbedding, tiedHead } from './tied';
 import { storesTiedEmbedding } from '../model/tied-layout';
 import { transposedColumns } from './products';
 import { SecondMoment, principalDirections, explainedVariance, pcaSolverFor, type PcaSolver } from './pca';
+import { releasePcaSolver } from './pca-solver';
 import { ActivationStore, RamBudget, type Activations } from './activations';
 import { hostEngine, type SignalEngine } from './engine';
 import type { SliceSchedule } from './schedule';
@@ -120,6 +121,15 @@ const pcaRotation =
 const now = () => performance.now() / 1000;
 
 export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions): Promise<RotateAndSliceResult> {
+  try {
+    return await slicing(ctx, o);
+  } finally {
+    // The WGSL eigensolver's device lives for one job: a live Dawn device keeps Node from exiting.
+    await releasePcaSolver();
+  }
+}
+
+async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<RotateAndSliceResult> {
   const { source, runner, calibration: cal, schedule: s, sink } = o;
   const D = s.hiddenSize;
   const L = s.layers;

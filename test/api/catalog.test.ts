@@ -22,8 +22,8 @@ test('catalog through the dispatch lists every family, task, export format and d
       [...SUPPORTED_FAMILIES],
     );
     assert.deepEqual(
-      c.families.filter((f) => f.gguf).map((f) => f.id),
-      ['llama', 'mistral'],
+      c.families.filter((f) => f.gguf).map((f) => `${f.id}:${f.gguf}`),
+      ['llama:llama', 'mistral:llama', 'qwen2:qwen2', 'phi3:phi3', 'qwen3:qwen3'],
     );
     assert.deepEqual(
       c.tasks.map((t) => t.name),

@@ -86,3 +86,15 @@ export async function colouredPixels(page: Page, scope: string): Promise<{ label
     });
   }, scope);
 }
+
+/** Evaluate step: perplexity on 4 windows and the checked tasks on 20 items; waits for the recorded numbers, returns the run id. */
+export async function evaluateInWizard(page: Page): Promise<number> {
+  await page.locator('#eval-windows').fill('4');
+  await page.locator('#eval-limit').fill('20');
+  await page.getByRole('button', { name: /^(Start evaluation|Evaluate again)$/ }).click();
+  // The slice, then its dense model the same way (once per protocol): two evaluations on a shared 2-core machine.
+  await page.locator('[data-testid="eval-status"][data-status="done"]').waitFor({ timeout: 240_000 });
+  // The recorded metrics replace the live ones.
+  await page.locator('[data-testid="eval-results"] td', { hasText: 'recorded' }).first().waitFor({ timeout: 10_000 });
+  return Number(/#(\d+)/.exec((await page.locator('#step-evaluate-title + .muted').first().textContent()) ?? '')![1]);
+}

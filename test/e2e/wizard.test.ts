@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ServeProcess } from './serve-process';
 import { openE2e, type E2eSession } from './session';
-import { colouredPixels, metric, PRIMARY, readRun, show } from './helpers-wizard';
+import { colouredPixels, evaluateInWizard, metric, PRIMARY, readRun, show } from './helpers-wizard';
 import { sharedModel, sharedData } from '../shared';
 
 const root = join(import.meta.dirname, '../..');
@@ -71,16 +71,7 @@ async function sliceAndWait(label: string): Promise<number> {
   return runIdIn('#step-slice-title + .muted');
 }
 
-async function evaluateAndWait(): Promise<number> {
-  await page.locator('#eval-windows').fill('4');
-  await page.locator('#eval-limit').fill('20');
-  await page.getByRole('button', { name: /^(Start evaluation|Evaluate again)$/ }).click();
-  // The slice, then its dense model the same way (once per protocol): two evaluations on a shared 2-core machine.
-  await page.locator('[data-testid="eval-status"][data-status="done"]').waitFor({ timeout: 240_000 });
-  // The recorded metrics replace the live ones.
-  await page.locator('[data-testid="eval-results"] td', { hasText: 'recorded' }).first().waitFor({ timeout: 10_000 });
-  return runIdIn('#step-evaluate-title + .muted');
-}
+const evaluateAndWait = () => evaluateInWizard(page);
 
 test('the wizard opens a model folder typed in, on top of the bundled demo model', async () => {
   await page.goto(`${server.url}#wizard`);

@@ -109,3 +109,17 @@ test('differences carry √(se₁² + se₂²); perplexity stderr is ppl · sd(w
   assert.equal(protocolLabel(pplProtocol('wikitext2', 256, 1568, 1568)), 'WikiText-2 test, all 1568 windows × 256 tokens');
   assert.equal(protocolShort(P64), '64×256');
 });
+
+test("a recovery (a slice run with job 'recover' under its slice) and its output's evaluation have the slice's dense model as baseline, and their own numbers", () => {
+  const recovery: RunLike = { id: 8, kind: 'slice', status: 'done', parentRunId: 1, settings: { job: 'recover', model: '/s/25', out: '/r/25' }, result: { out: '/r/25' }, metrics: [] };
+  const recoveredEval: RunLike = { id: 9, kind: 'eval', status: 'done', parentRunId: 8, settings: { model: '/r/25' }, metrics: [m('ppl', 190.2, { stderr: 8, protocol: P16 }), ...acc('piqa', 0.61, 50)] };
+  const runs = [...all, recovery, recoveredEval];
+  for (const r of [recovery, recoveredEval]) {
+    const b = baselineOf(r, runs)!;
+    assert.equal(b.dense, '/m/dense');
+    assert.equal(b.ppl?.value, 180.1);
+  }
+  assert.equal(ownNumbers(recovery, runs).ppl?.value, 190.2);
+  // The slice keeps its own numbers: the recovered folder's evaluation is not the slice's.
+  assert.equal(ownNumbers(slice, runs).ppl?.value, 201.7);
+});

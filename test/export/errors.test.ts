@@ -73,7 +73,7 @@ test('verify-export refuses what it cannot verify with one-line errors', async (
 test('the CLI prints bad export and verify-export input as one line and exits 1', async () => {
   const cases: [string[], RegExp][] = [
     [['export', modelPath('tiny-llama'), '--out', join(tmp.dir, 'o')], /export needs --format/],
-    [['export', modelPath('tiny-llama'), '--format', 'zip', '--out', join(tmp.dir, 'o')], /--format must be one of onnx, gguf, safetensors/],
+    [['export', modelPath('tiny-llama'), '--format', 'zip', '--out', join(tmp.dir, 'o')], /--format must be one of onnx, gguf, safetensors, hf/],
     [['export', modelPath('tiny-llama'), '--format', 'onnx', '--dtype', 'q3'], /--dtype must be one of f32, f16, q8_0, q4_0/],
     [['export', '--format', 'onnx', '--out', join(tmp.dir, 'o')], /export needs a model folder/],
     [['verify-export'], /verify-export needs an exported folder/],

@@ -46,3 +46,19 @@ test('a GPU too small for every type proposes nothing', () => {
   assert.equal(p.best, null);
   assert.deepEqual(p.candidates, []);
 });
+
+test('the (ratio, GGUF type) planner offers every GGUF row, q5_k, q4_k_m and q5_k_m included, each sized as the exporter writes it (the mixtures above their pure type)', () => {
+  const p = planCombination(c, gpu8, { ctx: 4096, batch: 1 });
+  const byType = new Map(p.candidates.map((x) => [x.format, x]));
+  for (const f of ['q4_k', 'q5_k', 'q6_k', 'q4_k_m', 'q5_k_m'] as const) assert.ok(byType.has(f), `${f} in ${[...byType.keys()].join(', ')}`);
+  // A mixture holds more bits (Q6_K attn_v/ffn_down layers, Q6_K head) than its pure type: larger at the same
+  // ratio, or it needs a larger ratio to fit.
+  for (const [pure, mix] of [
+    ['q4_k', 'q4_k_m'],
+    ['q5_k', 'q5_k_m'],
+  ] as const) {
+    const a = byType.get(pure)!;
+    const b = byType.get(mix)!;
+    assert.ok(b.ratio > a.ratio || (b.ratio === a.ratio && b.totalBytes > a.totalBytes), `${mix} (${b.ratio}, ${b.totalBytes}) vs ${pure} (${a.ratio}, ${a.totalBytes})`);
+  }
+});

@@ -26,7 +26,7 @@ test('Q8_0 stores 34 bytes per 32 weights and keeps norms in f32 (LLaMA-2-7B by 
   assert.equal(weightBytes(denseShapes(c), FORMATS.q8_0).total, (matrices / 32) * 34 + norms * 4);
 });
 
-test('Q4_0 stores 18 bytes per 32 weights, the head in Q6_K (210 per 256), as llama.cpp does (LLaMA-2-70B)', () => {
+test('Q4_0 stores 18 bytes per 32 weights, the head in Q8_0 (34 per 32), as the GGUF exporter writes it (LLaMA-2-70B)', () => {
   const c = published('llama-2-70b-hf');
   const V = 32000,
     D = 8192,
@@ -34,13 +34,16 @@ test('Q4_0 stores 18 bytes per 32 weights, the head in Q6_K (210 per 256), as ll
     L = 80,
     kv = 1024;
   const layerMatrices = 2 * D * D + 2 * D * kv + 3 * D * I;
-  const bytes = ((V * D + L * layerMatrices) / 32) * 18 + ((V * D) / 256) * 210 + (2 * L + 1) * D * 4;
+  const bytes = ((V * D + L * layerMatrices) / 32) * 18 + ((V * D) / 32) * 34 + (2 * L + 1) * D * 4;
   assert.equal(weightBytes(denseShapes(c), FORMATS.q4_0).total, bytes);
 });
 
-test('a row that blocks cannot tile falls back to a storable type', () => {
+test("a row that blocks cannot tile falls back as llama.cpp's quantizer does (Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, else F16)", () => {
   // tiny-llama's down_proj rows are 704 long: 704 = 22·32 but not a multiple of 256.
-  assert.equal(tensorBytes(256, 704, 'q4_k'), 256 * 22 * 34); // → q8_0
+  assert.equal(tensorBytes(256, 704, 'q4_k'), 256 * 22 * 22); // → q5_0
+  assert.equal(tensorBytes(256, 704, 'q5_k'), 256 * 22 * 24); // → q5_1
+  assert.equal(tensorBytes(256, 704, 'q6_k'), 256 * 22 * 34); // → q8_0
+  assert.equal(tensorBytes(256, 100, 'q4_k'), 256 * 100 * 2); // → not even q5_0's 32 fits: f16
   assert.equal(tensorBytes(256, 100, 'q8_0'), 256 * 100 * 2); // → f16
   assert.equal(tensorBytes(4096, 4096, 'q4_k'), 4096 * 16 * 144);
   assert.equal(tensorBytes(4096, 4096, 'q6_k'), 4096 * 16 * 210);
@@ -49,7 +52,10 @@ test('a row that blocks cannot tile falls back to a storable type', () => {
 test('format names: q8 and q4 mean Q8_0 and Q4_0, unknown ones say what is accepted', () => {
   assert.equal(parseFormat('q8').id, 'q8_0');
   assert.equal(parseFormat('Q4').id, 'q4_0');
-  assert.equal(parseFormat('Q4_K_M').id, 'q4_k');
+  assert.equal(parseFormat('Q4_K_M').id, 'q4_k_m');
+  assert.equal(parseFormat('q4_k_s').id, 'q4_k');
+  assert.equal(parseFormat('Q5_K_M').id, 'q5_k_m');
+  assert.equal(parseFormat('q5_k').round, 256);
   assert.equal(parseFormat('f16').id, 'fp16');
   assert.equal(parseFormat('q4').round, 32);
   assert.equal(parseFormat('q4_k').round, 256);

@@ -10,8 +10,7 @@ import { published, configsDir, modelsDir } from './configs';
 const RUNTIME = 512 * MiB;
 const act = (D: number, I: number, heads: number, ctx: number) => 4 * 512 * (4 * D + 2 * I) + 4 * heads * 512 * ctx;
 const q4 = (weights: number) => (weights / 32) * 18; // Q4_0: 18 bytes per 32 weights
-const q6k = (weights: number) => (weights / 256) * 210; // Q6_K: 210 bytes per 256 weights (llama.cpp's head type for 4-bit files)
-const q8 = (weights: number) => (weights / 32) * 34; // Q8_0: 34 bytes per 32 weights
+const q8 = (weights: number) => (weights / 32) * 34; // Q8_0: 34 bytes per 32 weights (also the head of a Q4_0 file, as the exporter writes it)
 
 test('LLaMA-2-70B in 4-bit at 4k context fits two 24 GB GPUs without slicing', () => {
   const c = published('llama-2-70b-hf');
@@ -24,7 +23,7 @@ test('LLaMA-2-70B in 4-bit at 4k context fits two 24 GB GPUs without slicing', (
   const kv = 2 * 8 * 128 * 4096 * 2; // per layer, fp16
   const emb = q4(V * D);
   const layer = q4(2 * D * D + 2 * D * 1024 + 3 * D * I) + 2 * D * 4 + kv; // two RMSNorm weights in f32
-  const head = D * 4 + q6k(V * D) + 4 * 512 * V; // final norm, head, logits
+  const head = D * 4 + q8(V * D) + 4 * 512 * V; // final norm, head, logits
   const onFirst = Math.floor((C - fixed - emb) / layer); // layers GPU 0 takes after the embedding
   assert.equal(onFirst, 48);
   const second = fixed + (L - onFirst) * layer + head;
@@ -59,7 +58,7 @@ test('LLaMA-2-70B in 4-bit at 4k context on two 16 GB GPUs needs 31% (d = 5632)'
   // Sliced: norms fused (no weights); two d×d shortcuts per layer; the last layer writes D for the unsliced head.
   const layer = (d: number) => q4(d * reads + d * writes + 2 * d * d) + kv;
   const last = (d: number) => q4(d * reads + 8192 * d + D * I + d * d + D * d) + kv;
-  const head = q6k(V * D) + 4 * 512 * V;
+  const head = q8(V * D) + 4 * 512 * V;
   const fits = (d: number): boolean => {
     const onFirst = Math.floor((C - fixed - q4(V * d)) / layer(d)); // greedy fill: best for an ordered split
     return fixed + (L - 1 - onFirst) * layer(d) + last(d) + head <= C;

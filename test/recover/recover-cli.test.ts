@@ -9,52 +9,11 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { cli, cliChild, cliJson, models, storedRun } from '../transports/cli-helpers';
 import { killWhen, seeded, temps } from '../transports/kill-helpers';
-import { recoverModel, RecoverError, type RecoverOptions } from '../../core/recover/train';
+import { recoverModel, RecoverError } from '../../core/recover/train';
+import { filesOf, inTempDir, sliceTiny, small } from './rft-fixtures';
 import { CancelledError, quietContext } from '../../core/base/job-context';
 
 const recoverArgs = (sliced: string, out: string) => ['recover', sliced, '--data', 'wikitext2', '--rank', '4', '--steps', '8', '--seqlen', '32', '--batch', '2', '--lr', '1e-3', '--warmup', '2', '--checkpoint-every', '2', '--out', out];
-
-/** tiny-llama sliced at 25 % (a few calibration windows: the tests need a slice, not a good one), recorded in `data`'s store. */
-function sliceTiny(data: string): string {
-  const sliced = join(data, 'sliced');
-  cliJson(data, 'slice', join(models, 'tiny-llama'), '--ratio', '0.25', '--nsamples', '4', '--seqlen', '64', '--sampling', 'first', '--out', sliced);
-  return sliced;
-}
-
-/** A five-step in-process recovery with a checkpoint after every step. */
-const small = (model: string, out: string): RecoverOptions => ({
-  model,
-  data: 'wikitext2',
-  out,
-  rank: 4,
-  alpha: 10,
-  steps: 5,
-  lr: 1e-3,
-  warmup: 0,
-  decay: 'cosine',
-  batch: 1,
-  accum: 1,
-  seqlen: 32,
-  clip: 1,
-  weightDecay: 0,
-  seed: 1,
-  checkpointEvery: 1,
-});
-
-const filesOf = (dir: string): string[] =>
-  readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.safetensors'))
-    .sort();
-
-/** `use` with a fresh temp folder (data dir, outputs) removed after it, pass or fail. */
-async function inTempDir(prefix: string, use: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  try {
-    await use(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 test('recover killed with -9 mid-training resumes with the same command to byte-identical merged weights; the run hangs under its slice with its loss curve', async () => {
   await inTempDir('ss-rft-cli-', async (data) => {

@@ -37,19 +37,28 @@ export enum GgmlType {
   Q6_K = 14,
 }
 
-/** Elements per block and bytes per block of each tensor type: the planner's table (plan/formats.ts), the one list of block layouts. */
-const layout = (t: Dtype) => ({ size: DTYPE_LAYOUT[t].block, bytes: DTYPE_LAYOUT[t].bytes });
-export const BLOCK: Record<GgmlType, { size: number; bytes: number }> = {
-  [GgmlType.F32]: layout('f32'),
-  [GgmlType.F16]: layout('f16'),
-  [GgmlType.Q4_0]: layout('q4_0'),
-  [GgmlType.Q8_0]: layout('q8_0'),
-  [GgmlType.Q5_0]: layout('q5_0'),
-  [GgmlType.Q5_1]: layout('q5_1'),
-  [GgmlType.Q4_K]: layout('q4_k'),
-  [GgmlType.Q5_K]: layout('q5_k'),
-  [GgmlType.Q6_K]: layout('q6_k'),
+/** Each ggml type as the planner names it (plan/formats.ts holds the block layouts and the row fallbacks). */
+export const GGML_DTYPE: Record<GgmlType, Dtype> = {
+  [GgmlType.F32]: 'f32',
+  [GgmlType.F16]: 'f16',
+  [GgmlType.Q4_0]: 'q4_0',
+  [GgmlType.Q8_0]: 'q8_0',
+  [GgmlType.Q5_0]: 'q5_0',
+  [GgmlType.Q5_1]: 'q5_1',
+  [GgmlType.Q4_K]: 'q4_k',
+  [GgmlType.Q5_K]: 'q5_k',
+  [GgmlType.Q6_K]: 'q6_k',
 };
+const TYPES = Object.keys(GGML_DTYPE).map(Number) as GgmlType[];
+/** The ggml type of a planner dtype (bf16 has none here). */
+export const dtypeGgml = (t: Dtype): GgmlType => {
+  const g = TYPES.find((x) => GGML_DTYPE[x] === t);
+  if (g === undefined) throw new Error(`no ggml type written for ${t}`);
+  return g;
+};
+
+/** Elements per block and bytes per block of each tensor type: the planner's table (plan/formats.ts), the one list of block layouts. */
+export const BLOCK = Object.fromEntries(TYPES.map((g) => [g, { size: DTYPE_LAYOUT[GGML_DTYPE[g]].block, bytes: DTYPE_LAYOUT[GGML_DTYPE[g]].bytes }])) as Record<GgmlType, { size: number; bytes: number }>;
 
 /** llama_ftype (general.file_type): what most of the weights are. */
 export enum FileType {

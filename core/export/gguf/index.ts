@@ -1,11 +1,12 @@
-// `exportGguf(ctx, { model, dtype, out })`: a dense llama-family folder, or one sliced with
-// `--rotation uniform`, as a GGUF v3 file for llama.cpp (and Ollama, LM Studio), plus an Ollama Modelfile.
+// `exportGguf(ctx, { model, dtype, out })`: a dense folder of a family with a GGUF architecture (llama, mistral:
+// llama; qwen2; qwen3; phi3 — architectures.ts), or one sliced with `--rotation uniform`, as a GGUF v3 file for
+// llama.cpp (and Ollama, LM Studio), plus an Ollama Modelfile.
 //
-// Per-layer SliceGPT models carry d_in×d_out shortcut matrices on the residual, which llama.cpp's llama graph
-// has no place for: those are refused with a pointer to the uniform mode. A uniform slice has one width D′
-// everywhere, so it is a plain llama model with hidden size D′ whose attention and MLP widths stay as they
-// were (hence attention.key_length/value_length: D′ ≠ heads × head_dim) and whose norms are compensated for
-// dividing by the original D (llama.ts). Tensors stream one layer at a time into an atomically renamed file.
+// Per-layer SliceGPT models carry d_in×d_out shortcut matrices on the residual, which llama.cpp's graphs
+// have no place for: those are refused with a pointer to the uniform mode. A uniform slice has one width D′
+// everywhere, so it is a plain model with hidden size D′ whose attention and MLP widths stay as they
+// were (hence attention.key_length/value_length: D′ ≠ heads × head_dim; qwen2 and phi3 cannot say that and are
+// written as llama, architectures.ts) and whose norms are compensated for dividing by the original D (llama.ts). Tensors stream one layer at a time into an atomically renamed file.
 import { cleanStaleTemps } from '../../files/stale-temps';
 import { formatBytes } from '../../files/disk-full';
 import { existsSync, mkdirSync, renameSync, statfsSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { untiedEmbedding, untiedHead } from '../../slicegpt/tied';
 import { openAnyModel } from '../../slicegpt/open';
 import type { ModelSource } from '../../model/model-source';
 import { FAMILIES, family } from '../../model/families/index';
-import type { LayerWeights, Linear, NormSpec } from '../../model/weights';
+import type { Linear, NormSpec } from '../../model/weights';
 import type { ModelConfig } from '../../model/config';
 import { GGML_QUANT_VERSION, GgmlType, type GgufDtype } from './constants';
 import { FILE_TYPES, tensorType } from './mixture';
@@ -24,8 +25,12 @@ import { kquantRefusal } from './kquant-refusal';
 import { GgufDiskSpaceError, GgufExportError, GgufUnsupportedError } from './errors';
 import { GgufWriter, type TensorInfo } from './writer';
 import { encodeTensor } from './quantize';
-import { compensatedEps, compensatedNormWeight, permuteRopeRows } from './llama';
+import { compensatedEps, compensatedNormWeight } from './llama';
+import { chooseArchitecture, type GgufArch } from './architectures';
+import { blockTensors, type BlockTensor } from './block-tensors';
 import { tokenizerMetadata, writeTokenizer } from './tokenizer';
+import { loadableName } from './general-name';
+import { uniformWidth } from '../uniform-width';
 import { modelfilePath, modelfileText } from './modelfile';
 import { assertReplaceable } from './replaceable';
 
@@ -50,7 +55,9 @@ export interface GgufExportResult {
   dtype: GgufDtype;
   format: 'gguf';
   runtime: 'llama.cpp';
-  /** Residual width in the file (llama.embedding_length) and the original hidden size. */
+  /** general.architecture: the family's llama.cpp architecture, or llama where its graph cannot hold the model (architectures.ts). */
+  architecture: GgufArch;
+  /** Residual width in the file (<arch>.embedding_length) and the original hidden size. */
   width: number;
   hiddenSize: number;
   sliced: boolean;
@@ -61,6 +68,8 @@ export interface GgufExportResult {
   fallbacks: { tensor: string; wanted: string; type: string; rowLength: number }[];
   /** How many tensors of each ggml type the file holds (F32 = the norms). */
   tensorTypes: Record<string, number>;
+  /** Tensor data bytes (no metadata, no alignment padding): what the planner's weight bytes predict. */
+  tensorBytes: number;
   /** All tensor bytes × 8 / all tensor elements (what llama.cpp prints as BPW). */
   bitsPerWeight: number;
   seconds: number;
@@ -68,16 +77,9 @@ export interface GgufExportResult {
 
 const DTYPES = FILE_TYPES;
 
-/** Read the uniform width of a sliced folder, or explain why it cannot go to GGUF. */
-function uniformWidth(src: SlicedModelSource): number {
-  const s = src.slicing as Record<string, unknown>;
-  const dims = ['embedding_dimensions', 'attention_input_dimensions', 'attention_output_dimensions', 'mlp_input_dimensions', 'mlp_output_dimensions'].flatMap((k) => Object.values((s[k] ?? {}) as Record<string, number>));
-  const head = s.head_dimension as number | null;
-  const widths = new Set([...dims, ...(head === null || head === undefined ? [src.config.hiddenSize] : [head])]);
-  if (widths.size !== 1)
-    throw new GgufUnsupportedError(`${src.folder} was sliced with per-layer rotations (shortcut matrices, widths ${[...widths].join('/')}), which llama.cpp cannot run; slice the dense model with --rotation uniform to export GGUF`);
-  return [...widths][0];
-}
+/** The uniform width of a sliced folder, or why it cannot go to GGUF. */
+const sliceWidth = (src: SlicedModelSource, folder: string): number =>
+  uniformWidth(src, (widths) => new GgufUnsupportedError(`${folder} was sliced with per-layer rotations (shortcut matrices, widths ${widths}), which llama.cpp cannot run; slice the dense model with --rotation uniform to export GGUF`));
 
 function freeBytes(dir: string): number | null {
   try {
@@ -95,22 +97,31 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   ctx.progress({ phase: 'load', fraction: 0, message: `opening ${o.model}` });
   const src: ModelSource = await openAnyModel(o.model);
   const cfg = src.config;
-  const rope = refuseOutsideLlamaGraph(cfg, o.model);
+  const rope = refuseOutsideGgufGraphs(cfg, o.model);
   const sliced = isSlicedModelFolder(o.model);
   const D = cfg.hiddenSize;
-  const width = sliced ? uniformWidth(src as SlicedModelSource) : D;
+  const width = sliced ? sliceWidth(src as SlicedModelSource, src.folder) : D;
   if ((o.dtype === 'q8_0' || o.dtype === 'q4_0') && width % 32 !== 0) throw new GgufExportError(`${o.dtype} needs the residual width to be a multiple of 32, but it is ${width}; slice with --round 32${sliced ? '' : ' (or export f16)'}`);
+  const { H, KV, hd, F, V } = llamaDims(cfg);
+  const bias = { qkv: cfg.attentionBias, o: cfg.attentionOutBias, mlp: cfg.mlpBias };
+  const chosen = chooseArchitecture(family(cfg.family).gguf!, { width, attentionWidth: H * hd, qkvBias: bias.qkv, oBias: bias.o, mlpBias: bias.mlp });
+  if (chosen.why) ctx.log(`GGUF: ${chosen.why}`);
+  const arch = chosen.arch;
 
   const file = resolve(o.out.endsWith('.gguf') ? o.out : join(o.out, `${basename(resolve(o.model))}-${o.dtype}.gguf`));
   assertReplaceable(file);
   mkdirSync(dirname(file), { recursive: true });
-  const eps = compensatedEps(cfg.normEps, D, width);
-  const { H, KV, hd, F, V, L } = llamaDims(cfg);
+  // The head norms (qwen3) read the file's one epsilon and divide by head_dim as the model does: the residual
+  // norms then keep ε instead of the compensated ε·D/d, which differs from the app's norm by a relative
+  // ε·(D/d − 1)/(2·mean(x²)) — below 1e-6 for any activation with mean(x²) ≥ 1 at ε = 1e-6.
+  const eps = arch.headNorms ? cfg.normEps : compensatedEps(cfg.normEps, D, width);
+  if (arch.headNorms && width !== D) ctx.log(`GGUF ${arch.id}: residual norms keep eps ${cfg.normEps} (the head norms share the key), not the exact width compensation`);
 
   const w = new GgufWriter();
-  const tok = await writeMetadata(w, o, cfg, rope, { width, eps, sliced });
+  const tok = await writeMetadata(ctx, w, o, cfg, rope, { arch: arch.id, width, eps, sliced });
+  const blocks = Array.from({ length: cfg.numLayers }, (_, i) => blockTensors(arch, i, { width, heads: H, kvHeads: KV, headDim: hd, intermediate: F }, bias, normWeight));
 
-  const { f16Fallback, fallbacks, tensorTypes, elements, tensorBytes } = planTensors(ctx, w, cfg, { width, sliced, dtype: o.dtype });
+  const { f16Fallback, fallbacks, tensorTypes, elements, tensorBytes } = planTensors(ctx, w, cfg, { width, sliced, dtype: o.dtype, blocks });
 
   const size = w.fileSize();
   checkDiskSpace(ctx, file, size);
@@ -119,54 +130,28 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   const shape = (what: string, m: { rows: number; cols: number }, rows: number, cols: number) => {
     if (m.rows !== rows || m.cols !== cols) throw new GgufExportError(`${what} is ${m.rows}×${m.cols}, expected ${rows}×${cols}`);
   };
-  const norm = (what: string, n: NormSpec): Float32Array => {
+  function normWeight(what: string, n: NormSpec, over: number): Float32Array {
     if (n.kind !== 'rmsnorm') throw new GgufUnsupportedError('GGUF export needs RMSNorm');
-    const e = compensatedEps(n.eps, n.divisor, width);
+    const e = arch.headNorms ? n.eps : compensatedEps(n.eps, n.divisor, over);
     if (Math.abs(e - eps) > 1e-6 * eps) throw new GgufUnsupportedError(`${what}: its norm needs eps ${e}, other norms ${eps} (one eps per GGUF file)`);
-    return compensatedNormWeight(n, width);
-  };
+    return compensatedNormWeight(n, over);
+  }
   const noBias = (what: string, l: Linear) => {
-    if (l.bias) throw new GgufUnsupportedError(`${what} has a bias, which llama.cpp's llama graph does not read`);
+    if (l.bias) throw new GgufUnsupportedError(`${what} has a bias, which llama.cpp's ${arch.id} graph does not read`);
     return l.weight;
   };
   let cache: { layer: number; data: Map<string, Float32Array> } | null = null;
-  const layerTensors = (i: number, lw: LayerWeights): Map<string, Float32Array> => {
+  const layerTensors = async (i: number): Promise<Map<string, Float32Array>> => {
+    const lw = await src.layer(i);
     if (lw.kind !== 'sequential') throw new GgufUnsupportedError('GGUF export needs sequential (llama) blocks');
-    const { attn, mlp } = lw;
-    if (attn.shortcut || mlp.shortcut) throw new GgufUnsupportedError(`layer ${i} has shortcut matrices (per-layer SliceGPT), which llama.cpp cannot run; slice with --rotation uniform to export GGUF`);
-    if (!mlp.gate) throw new GgufUnsupportedError('GGUF export needs a gated (SwiGLU) MLP');
-    const p = `blk.${i}`;
-    const q = noBias(`${p} q`, attn.q);
-    shape(`${p} q`, q, H * hd, width);
-    const k = noBias(`${p} k`, attn.k);
-    shape(`${p} k`, k, KV * hd, width);
-    const v = noBias(`${p} v`, attn.v);
-    shape(`${p} v`, v, KV * hd, width);
-    const ao = noBias(`${p} o`, attn.o);
-    shape(`${p} o`, ao, width, H * hd);
-    const g = noBias(`${p} gate`, mlp.gate);
-    shape(`${p} gate`, g, F, width);
-    const u = noBias(`${p} up`, mlp.up);
-    shape(`${p} up`, u, F, width);
-    const dn = noBias(`${p} down`, mlp.down);
-    shape(`${p} down`, dn, width, F);
-    return new Map([
-      [`${p}.attn_norm.weight`, norm(`${p} attention norm`, attn.norm)],
-      [`${p}.attn_q.weight`, permuteRopeRows(q, H).data],
-      [`${p}.attn_k.weight`, permuteRopeRows(k, KV).data],
-      [`${p}.attn_v.weight`, v.data],
-      [`${p}.attn_output.weight`, ao.data],
-      [`${p}.ffn_norm.weight`, norm(`${p} MLP norm`, mlp.norm)],
-      [`${p}.ffn_gate.weight`, g.data],
-      [`${p}.ffn_up.weight`, u.data],
-      [`${p}.ffn_down.weight`, dn.data],
-    ]);
+    if (lw.attn.shortcut || lw.mlp.shortcut) throw new GgufUnsupportedError(`layer ${i} has shortcut matrices (per-layer SliceGPT), which llama.cpp cannot run; slice with --rotation uniform to export GGUF`);
+    return new Map(blocks[i].map((t) => [t.name, t.read(lw)]));
   };
   const values = async (t: TensorInfo): Promise<Float32Array> => {
     if (t.name === 'token_embd.weight') {
       // A tied embedding stored once (sliced format 2): GGUF has token_embd and output, each V×d.
       const e = await untiedEmbedding(await src.embedding());
-      if (e.positions) throw new GgufUnsupportedError('learned position embeddings cannot go to GGUF llama');
+      if (e.positions) throw new GgufUnsupportedError('learned position embeddings cannot go to GGUF');
       shape('token embedding', e.tokens, V, width);
       return e.tokens.data;
     }
@@ -174,10 +159,10 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
       const h = await untiedHead(await src.head());
       const lm = noBias('head', h.lm);
       shape('head', lm, V, width);
-      return t.name === 'output.weight' ? lm.data : norm('final norm', h.norm);
+      return t.name === 'output.weight' ? lm.data : normWeight('final norm', h.norm, width);
     }
     const i = Number(/^blk\.(\d+)\./.exec(t.name)![1]);
-    if (!cache || cache.layer !== i) cache = { layer: i, data: layerTensors(i, await src.layer(i)) };
+    if (!cache || cache.layer !== i) cache = { layer: i, data: await layerTensors(i) };
     return cache.data.get(t.name)!;
   };
   const n = w.tensors.length;
@@ -203,6 +188,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
     dtype: o.dtype,
     format: 'gguf',
     runtime: 'llama.cpp',
+    architecture: arch.id,
     width,
     hiddenSize: D,
     sliced,
@@ -210,6 +196,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
     f16Fallback,
     fallbacks,
     tensorTypes,
+    tensorBytes,
     bitsPerWeight: (tensorBytes * 8) / elements,
     seconds: (performance.now() - started) / 1000,
   };
@@ -218,15 +205,14 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
 /** The llama graph's sizes, as llama.cpp names them. */
 const llamaDims = (c: ModelConfig) => ({ H: c.numHeads, KV: c.numKvHeads, hd: c.headDim, F: c.intermediateSize, V: c.vocabSize, L: c.numLayers });
 
-/** Why a model cannot be expressed in llama.cpp's llama graph (one line), else its rotary settings. */
-function refuseOutsideLlamaGraph(cfg: ModelConfig, model: string): NonNullable<ModelConfig['rope']> {
-  if (family(cfg.family).gguf !== 'llama')
+/** Why a model cannot be expressed in any llama.cpp graph we write (one line), else its rotary settings. */
+function refuseOutsideGgufGraphs(cfg: ModelConfig, model: string): NonNullable<ModelConfig['rope']> {
+  if (family(cfg.family).gguf === null)
     throw new GgufUnsupportedError(
-      `GGUF export supports the llama family (${FAMILIES.filter((f) => f.gguf === 'llama')
+      `GGUF export supports the families ${FAMILIES.filter((f) => f.gguf !== null)
         .map((f) => f.id)
-        .join(', ')}); ${model} is ${cfg.family}`,
+        .join(', ')}; ${model} is ${cfg.family} (export it as ONNX: --format onnx)`,
     );
-  if (cfg.attentionBias || cfg.attentionOutBias || cfg.mlpBias) throw new GgufUnsupportedError('GGUF export of llama models with attention or MLP biases is not supported');
   if (!cfg.rope) throw new GgufUnsupportedError('GGUF export needs a rotary-embedding model');
   const ropeType = cfg.rope.type;
   if (ropeType !== 'default' && ropeType !== 'linear') throw new GgufUnsupportedError(`GGUF export does not support rope scaling ${JSON.stringify(ropeType.slice(0, 40))} yet`);
@@ -235,32 +221,34 @@ function refuseOutsideLlamaGraph(cfg: ModelConfig, model: string): NonNullable<M
 }
 
 /** general.*, llama.*, tokenizer.* and where the file came from; returns the tokenizer (the Modelfile needs its EOS). */
-async function writeMetadata(w: GgufWriter, o: GgufExportOptions, cfg: ModelConfig, rope: NonNullable<ModelConfig['rope']>, at: { width: number; eps: number; sliced: boolean }) {
-  const { width, eps, sliced } = at;
+async function writeMetadata(ctx: JobContext, w: GgufWriter, o: GgufExportOptions, cfg: ModelConfig, rope: NonNullable<ModelConfig['rope']>, at: { arch: GgufArch; width: number; eps: number; sliced: boolean }) {
+  const { arch, width, eps, sliced } = at;
   const D = cfg.hiddenSize;
   const { H, KV, hd, F, V, L } = llamaDims(cfg);
   const ropeType = rope.type;
-  w.string('general.architecture', 'llama');
-  w.string('general.name', o.name ?? basename(resolve(o.model)));
+  const tok = await tokenizerMetadata(o.model, V, cfg);
+  const name = loadableName(o.name ?? basename(resolve(o.model)), tok.tokens);
+  if (name.why) ctx.log(`GGUF: ${name.why}`);
+  w.string('general.architecture', arch);
+  w.string('general.name', name.name);
   w.uint32('general.file_type', DTYPES[o.dtype]);
   w.uint32('general.quantization_version', GGML_QUANT_VERSION);
-  w.uint32('llama.vocab_size', V);
-  w.uint32('llama.context_length', cfg.maxPositions);
-  w.uint32('llama.embedding_length', width);
-  w.uint32('llama.block_count', L);
-  w.uint32('llama.feed_forward_length', F);
-  w.uint32('llama.rope.dimension_count', rope.rotaryDim);
-  w.float32('llama.rope.freq_base', rope.theta);
+  w.uint32(`${arch}.vocab_size`, V);
+  w.uint32(`${arch}.context_length`, cfg.maxPositions);
+  w.uint32(`${arch}.embedding_length`, width);
+  w.uint32(`${arch}.block_count`, L);
+  w.uint32(`${arch}.feed_forward_length`, F);
+  w.uint32(`${arch}.rope.dimension_count`, rope.rotaryDim);
+  w.float32(`${arch}.rope.freq_base`, rope.theta);
   if (ropeType === 'linear') {
-    w.string('llama.rope.scaling.type', 'linear');
-    w.float32('llama.rope.scaling.factor', Number((rope.scaling as Record<string, unknown>)?.factor ?? 1));
+    w.string(`${arch}.rope.scaling.type`, 'linear');
+    w.float32(`${arch}.rope.scaling.factor`, Number((rope.scaling as Record<string, unknown>)?.factor ?? 1));
   }
-  w.uint32('llama.attention.head_count', H);
-  w.uint32('llama.attention.head_count_kv', KV);
-  w.uint32('llama.attention.key_length', hd);
-  w.uint32('llama.attention.value_length', hd);
-  w.float32('llama.attention.layer_norm_rms_epsilon', eps);
-  const tok = await tokenizerMetadata(o.model, V, cfg);
+  w.uint32(`${arch}.attention.head_count`, H);
+  w.uint32(`${arch}.attention.head_count_kv`, KV);
+  w.uint32(`${arch}.attention.key_length`, hd);
+  w.uint32(`${arch}.attention.value_length`, hd);
+  w.float32(`${arch}.attention.layer_norm_rms_epsilon`, eps);
   writeTokenizer(w, tok);
   w.string('slice_studio.source', resolve(o.model));
   w.string('slice_studio.rotation', sliced ? 'uniform' : 'none');
@@ -270,9 +258,9 @@ async function writeMetadata(w: GgufWriter, o: GgufExportOptions, cfg: ModelConf
 
 /** Every tensor's name, shape and type (per tensor: mixture.ts, with llama.cpp's fallbacks), which fixes every
  * offset before any data is read; refuses a K-quant no matrix can take. */
-function planTensors(ctx: JobContext, w: GgufWriter, cfg: ModelConfig, at: { width: number; sliced: boolean; dtype: GgufDtype }) {
-  const { width, sliced, dtype } = at;
-  const { H, KV, hd, F, V, L } = llamaDims(cfg);
+function planTensors(ctx: JobContext, w: GgufWriter, cfg: ModelConfig, at: { width: number; sliced: boolean; dtype: GgufDtype; blocks: BlockTensor[][] }) {
+  const { width, sliced, dtype, blocks } = at;
+  const { H, KV, F, V, L } = llamaDims(cfg);
   const f16Fallback: string[] = [];
   const fallbacks: GgufExportResult['fallbacks'] = [];
   const matrixType = (name: string, ne0: number): GgmlType => {
@@ -286,22 +274,11 @@ function planTensors(ctx: JobContext, w: GgufWriter, cfg: ModelConfig, at: { wid
   const vec = (name: string, n: number) => w.addTensor(name, [n], GgmlType.F32);
   const mat = (name: string, rows: number, cols: number) => w.addTensor(name, [cols, rows], matrixType(name, cols));
   mat('token_embd.weight', V, width);
-  for (let i = 0; i < L; i++) {
-    const p = `blk.${i}`;
-    vec(`${p}.attn_norm.weight`, width);
-    mat(`${p}.attn_q.weight`, H * hd, width);
-    mat(`${p}.attn_k.weight`, KV * hd, width);
-    mat(`${p}.attn_v.weight`, KV * hd, width);
-    mat(`${p}.attn_output.weight`, width, H * hd);
-    vec(`${p}.ffn_norm.weight`, width);
-    mat(`${p}.ffn_gate.weight`, F, width);
-    mat(`${p}.ffn_up.weight`, F, width);
-    mat(`${p}.ffn_down.weight`, width, F);
-  }
+  for (const block of blocks) for (const t of block) t.cols === undefined ? vec(t.name, t.rows) : mat(t.name, t.rows, t.cols);
   vec('output_norm.weight', width);
   mat('output.weight', V, width);
   if (f16Fallback.length) ctx.log(`GGUF ${dtype}: ${f16Fallback.length} tensors have rows that are not a multiple of 32 and stay F16 (${f16Fallback.slice(0, 3).join(', ')}${f16Fallback.length > 3 ? ', …' : ''})`);
-  const kRefusal = kquantRefusal(dtype, w.tensors, { width, sliced, intermediate: F, headsWidth: H * hd });
+  const kRefusal = kquantRefusal(dtype, w.tensors, { width, sliced, intermediate: F, headsWidth: H * cfg.headDim });
   if (kRefusal) throw new GgufExportError(kRefusal);
   const byType = new Map<string, string[]>();
   for (const f of fallbacks) if (f.type !== 'F16') byType.set(`${f.wanted}→${f.type} (rows of ${f.rowLength})`, [...(byType.get(`${f.wanted}→${f.type} (rows of ${f.rowLength})`) ?? []), f.tensor]);

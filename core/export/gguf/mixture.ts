@@ -16,11 +16,12 @@
 //   · ffn_down.weight: Q6_K where use_more_bits(layer, n_layer), else the default;
 //   · attn_q/k/output, ffn_gate/up: the default (their rules name other file types).
 // Then every type passes tensor_type_fallback: a row length (ne0) that is not a multiple of the type's block
-// falls back Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, and to F16 when even that block (32) does not fit.
-// (llama.cpp throws for a Q8_0 that does not fit; we write F16 there, as our q8_0/q4_0 exports always have.)
+// falls back Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, and to F16 when even that block (32) does not fit — the
+// table is plan/formats.ts ROW_FALLBACK, which the planner sizes by (use_more_bits lives there too).
 // q8_0, q4_0, f16, f32 keep this exporter's earlier rules: every matrix in the type, output.weight Q8_0 in a
 // q4_0 file, F16 for rows that are not a multiple of 32.
-import { BLOCK, FileType, GgmlType, type GgufDtype } from './constants';
+import { BLOCK, dtypeGgml, FileType, GGML_DTYPE, GgmlType, type GgufDtype } from './constants';
+import { storableDtype, useMoreBits } from '../../plan/formats';
 
 export const FILE_TYPES: Record<GgufDtype, FileType> = {
   f32: FileType.ALL_F32,
@@ -60,17 +61,9 @@ export interface TensorType {
   wanted: GgmlType;
 }
 
-/** llama-quant.cpp's use_more_bits: the first and last eighth of the layers and every third one between. */
-export function useMoreBits(i: number, n: number): boolean {
-  const e = Math.trunc(n / 8);
-  return i < e || i >= Math.trunc((7 * n) / 8) || (i - e) % 3 === 2;
-}
-
-/** tensor_type_fallback's table (and F16 when the fallback's block does not fit either). */
+/** tensor_type_fallback (plan/formats.ts ROW_FALLBACK, and F16 when the fallback's block does not fit either). */
 export function fallbackType(type: GgmlType, ne0: number): GgmlType {
-  if (ne0 % BLOCK[type].size === 0) return type;
-  const next = type === GgmlType.Q4_K ? GgmlType.Q5_0 : type === GgmlType.Q5_K ? GgmlType.Q5_1 : type === GgmlType.Q6_K ? GgmlType.Q8_0 : GgmlType.F16;
-  return ne0 % BLOCK[next].size === 0 ? next : GgmlType.F16;
+  return dtypeGgml(storableDtype(GGML_DTYPE[type], ne0));
 }
 
 function mixtureRule(dtype: GgufDtype, name: string, ne0: number, m: MixtureModel): GgmlType {
@@ -79,7 +72,8 @@ function mixtureRule(dtype: GgufDtype, name: string, ne0: number, m: MixtureMode
   const layer = /^blk\.(\d+)\./.exec(name);
   if (!layer) return base;
   const i = Number(layer[1]);
-  if (name.endsWith('.attn_v.weight')) {
+  // llama-quant.cpp's category_is_attn_v: a fused attn_qkv (phi3) is counted and treated as attn_v.
+  if (name.endsWith('.attn_v.weight') || name.endsWith('.attn_qkv.weight')) {
     const t = useMoreBits(i, m.layers) ? GgmlType.Q6_K : base;
     const is70B = m.layers === 80 && m.heads !== m.kvHeads;
     return is70B && t === GgmlType.Q4_K ? GgmlType.Q5_K : t;

@@ -32,6 +32,8 @@ export interface TokenizerMetadata {
 
 const BYTE_PIECE = /^<0x[0-9A-Fa-f]{2}>$/;
 const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+// Qwen2/2.5/3's pre-tokenizer: Llama-3's with single digits (llama.cpp's pre "qwen2").
+const QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 function has(node: unknown, type: string): boolean {
   if (!node || typeof node !== 'object') return false;
@@ -109,7 +111,8 @@ export async function tokenizerMetadata(folder: string, vocabRows: number, model
     return { model: 'llama', tokens, types, scores, bos, eos, unk, pad, addBos, addEos, addSpacePrefix: true };
   }
   const split = JSON.stringify(json.pre_tokenizer ?? {});
-  const pre = split.includes(JSON.stringify(LLAMA3_SPLIT).slice(1, -1)) ? 'llama-bpe' : 'gpt-2';
+  const splits = (regex: string) => split.includes(JSON.stringify(regex).slice(1, -1));
+  const pre = splits(LLAMA3_SPLIT) ? 'llama-bpe' : splits(QWEN2_SPLIT) ? 'qwen2' : 'gpt-2';
   return { model: 'gpt2', tokens, types, merges, pre, bos, eos, unk, pad, addBos, addEos };
 }
 

@@ -9,23 +9,21 @@ import { literal, nonEmptyString, number, object, optional, positiveInteger, int
 import { dataDir } from '../../base/paths';
 import type { RecoverOptions, RecoverResult } from '../../recover/train';
 import { LORA_ROLES, type LoraRole } from '../../recover/lora';
+import { RFT_SHAPE_DEFAULTS } from '../../recover/defaults';
 import { datasetSpec } from './ppl';
 import { inRange, modelFolder } from './common';
 
-export type RecoverParams = Omit<RecoverOptions, 'out' | 'roles'> & { out?: string; roles?: LoraRole[] };
+/** `ep`: the EPs training runs on (the params' own list), so stored params start a job again as they are. */
+export type RecoverParams = Omit<RecoverOptions, 'out' | 'roles' | 'ep'> & { out?: string; roles?: LoraRole[]; ep?: 'cpu' | 'webgpu' };
 
-/** r 32 and α 10 as in the reference's RFT command (its README; its dropout 0.05 is not implemented), lr 2e-4 a common LoRA rate, far fewer steps than its 8,000 × 1024-token samples; warm-up ≤ steps/10. */
+/** r 32 and α 10 as in the reference's RFT command (its README; its lora_dropout 0.05 is opt-in here: --dropout), lr 2e-4 a common LoRA rate, far fewer steps than its 8,000 × 1024-token samples; warm-up ≤ steps/10. */
 export const RECOVER_DEFAULTS = {
   data: 'alpaca',
-  rank: 32,
-  alpha: 10,
-  steps: 200,
+  ...RFT_SHAPE_DEFAULTS,
   lr: 2e-4,
   warmup: 10,
   decay: 'cosine',
-  batch: 4,
   accum: 1,
-  seqlen: 256,
   clip: 1,
   weightDecay: 0,
   seed: 42,
@@ -50,6 +48,9 @@ const shape = object({
   seed: optional(integer),
   checkpointEvery: optional(positiveInteger),
   roles: optional(array(literal(...LORA_ROLES))),
+  dropout: optional(number),
+  engine: optional(literal('auto', 'whole', 'streamed')),
+  ep: optional(literal('cpu', 'webgpu')),
 });
 
 export const recoverParams = paramsFrom('recovery fine-tuning parameters', shape, (p, where): RecoverParams => {
@@ -60,6 +61,7 @@ export const recoverParams = paramsFrom('recovery fine-tuning parameters', shape
   inRange(`${where}.warmup`, p.warmup, 0, 1e9);
   inRange(`${where}.clip`, p.clip, 0, 1e9, false);
   inRange(`${where}.weightDecay`, p.weightDecay, 0, 10, false);
+  inRange(`${where}.dropout`, p.dropout, 0, 0.99, false);
   const d = { ...RECOVER_DEFAULTS };
   // A short run still gets most of its steps at the full rate: warm-up at most a tenth of them.
   const warmup = p.warmup ?? Math.min(d.warmup, Math.floor((p.steps ?? d.steps) / 10));
@@ -84,7 +86,7 @@ export const recoverJob = defineJob({
   modelPath: (p) => p.model,
   prepare: (p, runId) => (p.out ? p : { ...p, out: defaultRecoverOut(p.model, runId) }),
   outputs: (p) => (p.out ? [p.out] : []),
-  ep: () => 'cpu',
+  ep: (p) => p.ep ?? 'cpu',
   async run(ctx, p): Promise<RecoverResult> {
     const { recoverModel } = await import('../../recover/train');
     if (!p.out) throw new Error('recover: the output folder was not filled in');
@@ -93,7 +95,7 @@ export const recoverJob = defineJob({
     return r;
   },
   records: (r): RunRecords => ({
-    ep: 'cpu',
+    ep: r.ep,
     metrics: [
       { name: 'first_loss', value: r.firstLoss, unit: 'nats/token' },
       { name: 'final_loss', value: r.finalLoss, unit: 'nats/token' },
@@ -102,6 +104,7 @@ export const recoverJob = defineJob({
       { name: 'tokens_per_second', value: r.tokensPerSecond, unit: 'tokens/s' },
       { name: 'trainable_params', value: r.trainableParams },
       { name: 'seconds', value: r.seconds, unit: 's' },
+      { name: 'predicted_host_bytes', value: r.predictedHostBytes, unit: 'bytes' },
     ],
     layers: r.curve.map((c) => ({ layer: c.step, phase: 'train-loss', dims: { loss: c.loss, lr: c.lr, gradNorm: c.gradNorm } })),
     artifacts: [

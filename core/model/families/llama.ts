@@ -50,4 +50,4 @@ function llamaLike(id: string, architecturePrefix: string, o: { qkvBias: boolean
 export const llamaFamily = llamaLike('llama', 'Llama', { qkvBias: false, gguf: 'llama' });
 export const mistralFamily = llamaLike('mistral', 'Mistral', { qkvBias: false, gguf: 'llama' });
 // No Qwen2 tokenizer is shared; Llama-2's ids (< 32,000) are valid ids of Qwen2's 152k vocabulary.
-export const qwen2Family = llamaLike('qwen2', 'Qwen2', { qkvBias: true, gguf: null });
+export const qwen2Family = llamaLike('qwen2', 'Qwen2', { qkvBias: true, gguf: 'qwen2' });

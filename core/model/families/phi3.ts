@@ -62,6 +62,6 @@ export const phi3Family: FamilyModule = {
   }),
   adapter,
   genaiType: 'phi3',
-  gguf: null,
+  gguf: 'phi3',
   synthTokenizers: ['llama-2'],
 };

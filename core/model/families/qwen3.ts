@@ -27,5 +27,5 @@ export const qwen3Family: FamilyModule = {
   shape: (raw) => ({ ...llamaFamily.shape(raw), qkNorm: true }),
   adapter,
   genaiType: 'qwen3',
-  gguf: null,
+  gguf: 'qwen3',
 };

@@ -26,8 +26,8 @@ export interface FamilyModule {
   adapter: Adapter;
   /** onnxruntime-genai's model `type` (genai_config.json). */
   genaiType: string;
-  /** llama.cpp graph a GGUF export maps the family onto; null when there is no GGUF export. */
-  gguf: 'llama' | null;
+  /** llama.cpp architecture (general.architecture) a GGUF export writes the family as; null when there is no GGUF export. */
+  gguf: 'llama' | 'qwen2' | 'qwen3' | 'phi3' | null;
   /** Shared tokenizers a synthetic model of the family copies, best first (../shared/data/tokenizers). */
   synthTokenizers: readonly string[];
 }

@@ -8,6 +8,7 @@ import type { MetricRow } from '../../../core/store/types';
 import { baselineOf, ownNumbers } from '../../../core/eval/dense-baseline';
 import { difference, protocolKey, protocolLabel, protocolShort, signed, type Measured, type PplProtocol } from '../../../core/runtime/ppl-protocol';
 import { primaryMetric } from './tasks';
+import { lossFromRun, type LossPoint } from './loss-curve';
 
 export { protocolKey, protocolLabel, protocolShort, signed, difference, type Measured, type PplProtocol };
 
@@ -15,6 +16,11 @@ export interface RunFacts {
   id: number;
   name: string;
   kind: string;
+  /** The job that made the run ('recover' for a recovery, recorded with run kind 'slice'; else the kind). */
+  job: string;
+  parentRunId: number | null;
+  /** A recovery's training loss per step (empty for other runs). */
+  loss: LossPoint[];
   status: string;
   error: string | null;
   /** Model folder name (the dense model for a slice, the evaluated folder otherwise). */
@@ -135,12 +141,17 @@ export function factsOf(r: RunDetail, all: RunDetail[] = []): RunFacts {
   const modelPath = str(s['model']) ?? str(s['modelPath']) ?? str(s['path']);
   // An evaluation of a slice's output inherits the slice's ratio and calibration data.
   const parent = r.parentRunId !== null ? all.find((p) => p.id === r.parentRunId && p.kind === 'slice') : undefined;
-  const from = parent && r.kind !== 'slice' ? parent : r;
+  // So does a recovery (a slice run that trained that slice): it sits at its slice's ratio.
+  const job = str(s['job']) ?? r.kind;
+  const from = parent && (r.kind !== 'slice' || job === 'recover') ? parent : r;
   const dMetric = r.metrics.find((m) => m.name === 'd' && m.task === null);
   return {
     id: r.id,
     name: r.name,
     kind: r.kind,
+    job,
+    parentRunId: r.parentRunId,
+    loss: lossFromRun(r.layers),
     status: r.status,
     error: r.error,
     model: baseName(modelPath),

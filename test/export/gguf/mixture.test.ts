@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GgmlType } from '../../../core/export/gguf/constants';
-import { fallbackType, tensorType, useMoreBits } from '../../../core/export/gguf/mixture';
+import { fallbackType, tensorType } from '../../../core/export/gguf/mixture';
+import { useMoreBits } from '../../../core/plan/formats';
 import { kquantRefusal, nearestFittingDtype } from '../../../core/export/gguf/kquant-refusal';
 
 const llama8B = { layers: 32, heads: 32, kvHeads: 8 };

@@ -74,7 +74,8 @@ export const exportCommand: Command = {
         `loads in: ${r.runtime}`,
         ...(r.llamaCpp ? [`llama.cpp perplexity ${r.llamaCpp.ppl.toFixed(3)} on ${protocolLabel(r.llamaCpp.protocol)} (${r.llamaCpp.seconds.toFixed(1)} s)`] : []),
         ...(r.handoff ? handoffLines(r.handoff) : []),
-        `check it: ${cliCommand()} verify-export ${r.path}`,
+        // A Hugging Face folder is a dense model to this app: its check is the perplexity, as for any model.
+        r.format === 'hf' ? `check it: ${cliCommand()} ppl ${r.path}` : `check it: ${cliCommand()} verify-export ${r.path}`,
       ].join('\n'),
     );
     const failed = f.result?.handoff?.ollama;

@@ -9,10 +9,10 @@ export const recover: Command = {
   name: 'recover',
   usage:
     'recover <sliced-model> --out <dir> [--data alpaca|wikitext2|<file>] [--rank 32] [--alpha 10] [--steps N] [--lr 2e-4] [--warmup N] ' +
-    '[--decay cosine|linear|constant] [--batch B] [--accum K] [--seqlen T] [--clip G] [--weight-decay W] [--seed S] [--checkpoint-every N] [--json]',
+    '[--decay cosine|linear|constant] [--batch B] [--accum K] [--seqlen T] [--clip G] [--weight-decay W] [--dropout P] [--seed S] [--checkpoint-every N] [--engine auto|whole|streamed] [--ep cpu|webgpu] [--json]',
   summary: 'Recovery fine-tuning: LoRA on a slice, merged into a new sliced model in --out (Ctrl+C, then the same command resumes)',
   flags: {
-    values: ['out', 'data', 'rank', 'alpha', 'steps', 'lr', 'warmup', 'decay', 'batch', 'accum', 'seqlen', 'clip', 'weight-decay', 'seed', 'checkpoint-every'],
+    values: ['out', 'data', 'rank', 'alpha', 'steps', 'lr', 'warmup', 'decay', 'batch', 'accum', 'seqlen', 'clip', 'weight-decay', 'dropout', 'seed', 'checkpoint-every', 'engine', 'ep'],
     booleans: [],
   },
   async run(ctx) {
@@ -34,8 +34,11 @@ export const recover: Command = {
       seqlen: intFlag(ctx.args, 'seqlen', 2, 1 << 16),
       clip: numberFlag(ctx, 'clip', 0, 1e9),
       weightDecay: numberFlag(ctx, 'weight-decay', 0, 10),
+      dropout: numberFlag(ctx, 'dropout', 0, 0.99),
       seed: intFlag(ctx.args, 'seed', -(2 ** 31), 2 ** 31 - 1),
       checkpointEvery: intFlag(ctx.args, 'checkpoint-every', 1, 1 << 30),
+      engine: choiceFlag(ctx, 'engine', ['auto', 'whole', 'streamed'] as const),
+      ep: choiceFlag(ctx, 'ep', ['cpu', 'webgpu'] as const),
     };
     const f = await runJobCommand(
       ctx,

@@ -4,7 +4,7 @@
 // (a fast worker) are kept in a short backlog and replayed when the job is attached. A view is of one job
 // kind, so its result has that kind's type (the job table, core/jobs/kinds/index.ts).
 import { isDoneOf, type ApiEvent, type JobEvent, type JobKind, type JobResult } from '../../../../core/api/contract';
-import { api } from '../../lib/api';
+import { api, errorText } from '../../lib/api';
 
 export type JobStatus = 'idle' | 'starting' | 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -133,6 +133,29 @@ export class JobView<K extends JobKind> {
 
   async cancel(): Promise<void> {
     if (this.jobId && (this.status === 'running' || this.status === 'queued')) await api.cancelJob(this.jobId);
+  }
+
+  /** Starts a job in this view ('starting' until its ids come); a refusal leaves the view idle and returns its line. */
+  async launch(begin: () => Promise<{ jobId: string; runId: number }>): Promise<string | null> {
+    this.reset();
+    this.status = 'starting';
+    try {
+      this.attach(await begin());
+      return null;
+    } catch (e) {
+      this.status = 'idle';
+      return errorText(e);
+    }
+  }
+
+  /** Cancels; returns the line to show when the cancel itself failed. */
+  async cancelOrError(): Promise<string | null> {
+    try {
+      await this.cancel();
+      return null;
+    } catch (e) {
+      return errorText(e);
+    }
   }
 }
 

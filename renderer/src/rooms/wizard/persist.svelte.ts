@@ -3,6 +3,7 @@
 // exist, the step is still reachable); anything else starts over at the earliest step that is.
 import { runResultOf, type JobKind, type RunDetail } from '../../../../core/api/contract';
 import { api } from '../../lib/api';
+import { lossFromRun } from '../../lib/loss-curve';
 import type { JobView } from './job-view.svelte';
 import { STEPS, wizard, type StepId } from './wizard.svelte';
 
@@ -32,6 +33,14 @@ const SETTINGS = [
   'limit',
   'ppl',
   'pplMaxWindows',
+  'recoverData',
+  'recoverPath',
+  'recoverRank',
+  'recoverAlpha',
+  'recoverSteps',
+  'recoverSeqlen',
+  'recoverLr',
+  'recoverDropout',
 ] as const;
 type Setting = (typeof SETTINGS)[number];
 
@@ -41,6 +50,7 @@ interface Saved {
   planAccepted: boolean;
   sliceRunId: number | null;
   evalRunId: number | null;
+  recoverRunId?: number | null;
   settings: Partial<Record<Setting, unknown>>;
 }
 
@@ -53,6 +63,7 @@ function snapshot(): Saved {
     planAccepted: wizard.planAccepted,
     sliceRunId: wizard.slice.runId,
     evalRunId: wizard.evaluation.runId,
+    recoverRunId: wizard.recover.runId,
     settings,
   };
 }
@@ -104,6 +115,8 @@ async function restoreJob<K extends JobKind>(view: JobView<K>, run: RunDetail): 
   if (run.status === 'done') view.fraction = 1;
   // A slice's explained-variance chart, from the per-signal rows it recorded (the embeddings are layer −1).
   view.variance = run.layers.filter((l) => l.keptVariance !== null && ['embedding', 'attention', 'mlp', 'block'].includes(l.phase)).map((l) => ({ layer: l.layer < 0 ? null : l.layer, signal: l.phase, value: l.keptVariance! }));
+  // A recovery's loss curve, from the row per step it recorded.
+  view.data = lossFromRun(run.layers).map((p) => ({ ...p }));
   const layers = runResultOf(run, 'slice')?.layers;
   if (typeof layers === 'number') view.layers = layers;
   if (run.startedAt && run.finishedAt) view.seconds = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
@@ -122,10 +135,13 @@ async function restore(): Promise<void> {
   for (const [view, id, kind] of [
     [wizard.slice, saved.sliceRunId, 'slice'],
     [wizard.evaluation, saved.evalRunId, 'eval'],
+    [wizard.recover, saved.recoverRunId, 'recover'],
   ] as const) {
     if (typeof id !== 'number') continue;
     const run = await api.getRun(id).catch(() => null);
-    if (run && run.kind === kind) await restoreJob(view, run);
+    // A recovery is recorded as a slice run (it writes a sliced folder); its settings name its job.
+    const job = kind === 'recover' ? run?.settings['job'] : run?.kind;
+    if (run && job === kind) await restoreJob(view, run);
   }
   // The saved step if it can still be opened, else the last one before it that can.
   const order = STEPS.map((s) => s.id);

@@ -11,6 +11,7 @@ export const STEPS = [
   { id: 'plan', label: 'Hardware & plan' },
   { id: 'calibration', label: 'Calibration' },
   { id: 'slice', label: 'Slice' },
+  { id: 'recover', label: 'Recover' },
   { id: 'evaluate', label: 'Evaluate' },
   { id: 'export', label: 'Export' },
 ] as const;
@@ -63,7 +64,7 @@ class WizardState {
   round256 = $state(false);
   slice = new JobView('slice');
   evaluation = new JobView('eval');
-  evalTarget: 'sliced' | 'dense' = $state('sliced');
+  evalTarget: 'sliced' | 'recovered' | 'dense' = $state('sliced');
   tasks: TaskName[] = $state(['piqa', 'arc_easy']);
   /** The tasks of the evaluation started last (the checkboxes may have changed since). */
   evalTasksRun: string[] = $state([]);
@@ -72,6 +73,22 @@ class WizardState {
   limit = $state(100);
   ppl = $state(true);
   pplMaxWindows = $state(DEFAULT_PPL_WINDOWS);
+
+  // Recover (optional): recovery fine-tuning of the slice; 0 in a number means "the default scaled to the slice" (core/recover/defaults.ts).
+  recover = new JobView('recover');
+  recoverData: 'alpaca' | 'wikitext2' | 'file' = $state('alpaca');
+  recoverPath = $state('');
+  recoverRank = $state(0);
+  recoverAlpha = $state(0);
+  recoverSteps = $state(0);
+  recoverSeqlen = $state(0);
+  recoverLr = $state(2e-4);
+  recoverDropout = $state(0);
+
+  /** The recovered folder when the recovery finished (evaluations and exports offer it). */
+  get recovered(): string | null {
+    return this.recover.status === 'done' ? (this.recover.result?.out ?? null) : null;
+  }
 
   /** A new model: everything after the model step starts over. */
   openModel(inspection: ModelInspection): void {
@@ -114,6 +131,8 @@ class WizardState {
         return this.reachable('plan') && this.planAccepted && this.inspection?.kind === 'folder';
       case 'slice':
         return this.reachable('calibration');
+      case 'recover':
+        return this.reachable('slice') && this.slice.status === 'done';
       case 'evaluate':
       case 'export':
         return this.reachable('calibration');

@@ -1,0 +1,70 @@
+// The wizard's Recover defaults for a given slice and machine, and the time they should take.
+// Settings: r 32 (capped by the slice's width d: a rank above the smallest linear's width is refused),
+// α 10 (the reference's RFT command), seqlen 256 (or the model's context if shorter), batch 4, and as
+// many steps of the job's default (200) as fit a time budget (default 30 minutes) at the predicted rate.
+// Time: training runs on the CPU EP, and its work per token is dominated by the matmuls of the blocks
+// and the head, forward and backward — proportional to the layers' parameters plus vocab × width
+// (the embedding is a lookup). So the predicted rate is one measured anchor scaled by that work and by
+// the core count: tiny-llama sliced 25 % (3,612,672 such parameters) trained at 889 tokens/s on 2 shared
+// cores here (bench/results/recover-wikitext2-r32-cpu-here.json). Once training runs, the job's own
+// tokens/s and ETA replace the prediction.
+
+/** r 32 and α 10 as in the reference's RFT command; seqlen, batch and steps far below its 8,000 × 1024 tokens (the job's defaults read these). */
+export const RFT_SHAPE_DEFAULTS = { rank: 32, alpha: 10, seqlen: 256, batch: 4, steps: 200 } as const;
+
+export const RECOVER_RATE_ANCHOR = {
+  tokensPerSecond: 889,
+  workParams: 3_612_672,
+  cores: 2,
+  source: 'tiny-llama sliced 25 %, 889 training tokens/s on 2 shared CPU cores (bench/results/recover-wikitext2-r32-cpu-here.json)',
+} as const;
+
+export interface RecoverPlanInput {
+  /** The slice's hidden width d. */
+  d: number;
+  /** Parameters in the sliced model's layers (shortcut matrices included). */
+  layerParams: number;
+  vocab: number;
+  /** The head's input width (D unless the head was sliced). */
+  headWidth: number;
+  maxPositions: number;
+  cores: number;
+  /** Seconds the default steps should fit in (default 1800). */
+  budgetSeconds?: number;
+}
+
+export interface RecoverPlan {
+  rank: number;
+  alpha: number;
+  seqlen: number;
+  batch: number;
+  steps: number;
+  /** Predicted training tokens/s and the wall time of `steps` (training only; loading and the merge add seconds). */
+  tokensPerSecond: number;
+  seconds: number;
+  /** How the time was predicted, in words. */
+  basis: string;
+}
+
+export const predictedTokensPerSecond = (workParams: number, cores: number): number => (RECOVER_RATE_ANCHOR.tokensPerSecond * RECOVER_RATE_ANCHOR.workParams * Math.max(1, cores)) / (Math.max(1, workParams) * RECOVER_RATE_ANCHOR.cores);
+
+export const recoverSeconds = (steps: number, batch: number, seqlen: number, tokensPerSecond: number): number => (steps * batch * seqlen) / tokensPerSecond;
+
+export function recoverPlan(i: RecoverPlanInput): RecoverPlan {
+  const budget = i.budgetSeconds ?? 1800;
+  const { rank, alpha, batch } = RFT_SHAPE_DEFAULTS;
+  const seqlen = Math.min(RFT_SHAPE_DEFAULTS.seqlen, i.maxPositions);
+  const tps = predictedTokensPerSecond(i.layerParams + i.vocab * i.headWidth, i.cores);
+  const fit = Math.floor((budget * tps) / (batch * seqlen));
+  const steps = Math.max(10, Math.min(RFT_SHAPE_DEFAULTS.steps, fit));
+  return {
+    rank: Math.min(rank, i.d),
+    alpha,
+    seqlen,
+    batch,
+    steps,
+    tokensPerSecond: tps,
+    seconds: recoverSeconds(steps, batch, seqlen, tps),
+    basis: `predicted: the rate measured on ${RECOVER_RATE_ANCHOR.source}, scaled by the matmul work per token and by ${i.cores} core${i.cores === 1 ? '' : 's'}`,
+  };
+}

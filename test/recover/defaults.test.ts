@@ -1,0 +1,33 @@
+// The wizard's Recover defaults: r 32 capped by the slice's width, α 10, seqlen 256 capped by the
+// model's context, and the steps that fit the time budget at the rate predicted from the measured anchor.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { predictedTokensPerSecond, recoverPlan, RECOVER_RATE_ANCHOR } from '../../core/recover/defaults';
+import { parseConfig } from '../../core/model/config';
+import { countParams, slicedShapes } from '../../core/plan/params';
+import { REPO_ROOT, sharedModel } from '../shared';
+
+test('the rate anchor is the recorded benchmark: tiny-llama sliced 25 %, its layer + head parameters, its measured tokens/s', () => {
+  const bench = JSON.parse(readFileSync(join(REPO_ROOT, 'bench/results/recover-wikitext2-r32-cpu-here.json'), 'utf8')) as { models: Record<string, { trainTokensPerSecond: number }> };
+  assert.equal(Math.round(bench.models['tiny-llama'].trainTokensPerSecond), RECOVER_RATE_ANCHOR.tokensPerSecond);
+  const c = parseConfig(JSON.parse(readFileSync(join(sharedModel('tiny-llama'), 'config.json'), 'utf8')) as Record<string, unknown>);
+  const p = countParams(slicedShapes(c, { ratio: 0.25, round: 8 }));
+  assert.equal(p.layers + c.vocabSize * c.hiddenSize, RECOVER_RATE_ANCHOR.workParams);
+  assert.equal(predictedTokensPerSecond(RECOVER_RATE_ANCHOR.workParams, RECOVER_RATE_ANCHOR.cores), RECOVER_RATE_ANCHOR.tokensPerSecond);
+});
+
+test('defaults: rank 32 capped by d, seqlen 256 capped by the context; steps shrink (never below 10) to fit the budget on a slow machine', () => {
+  const tiny = recoverPlan({ d: 192, layerParams: 2_564_096, vocab: 4096, headWidth: 256, maxPositions: 512, cores: 2 });
+  assert.deepEqual([tiny.rank, tiny.alpha, tiny.seqlen, tiny.batch, tiny.steps], [32, 10, 256, 4, 200]);
+  assert.ok(Math.abs(tiny.seconds - (200 * 4 * 256) / 889) < 1e-6);
+  assert.match(tiny.basis, /^predicted: .*889 training tokens\/s on 2 shared CPU cores/);
+  const narrow = recoverPlan({ d: 16, layerParams: 1e5, vocab: 100, headWidth: 24, maxPositions: 128, cores: 2 });
+  assert.deepEqual([narrow.rank, narrow.seqlen], [16, 128]);
+  // A 7B-shaped slice (≈ 5 B layer parameters) on 8 cores: far fewer steps, within 30 minutes.
+  const big = recoverPlan({ d: 3072, layerParams: 5e9, vocab: 32000, headWidth: 4096, maxPositions: 4096, cores: 8 });
+  assert.equal(big.steps, 10);
+  const mid = recoverPlan({ d: 1536, layerParams: 3e8, vocab: 32000, headWidth: 2048, maxPositions: 2048, cores: 8 });
+  assert.ok(mid.steps > 10 && mid.steps < 200 && mid.seconds <= 1800, `${mid.steps} steps in ${mid.seconds} s`);
+});

@@ -1,0 +1,78 @@
+// The recover job's memory preflight (core/recover/preflight.ts on the memory model, memory.ts): which step
+// it picks for a slice and a machine, and the one-line refusals — on LLaMA-2-7B's published config sliced
+// 25 % (d = 3072 in every block, head unsliced), the case the streamed step exists for.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseConfig } from '../../core/model/config';
+import { planRecover, RecoverMemoryError } from '../../core/recover/preflight';
+import { trainMemory, trainShape } from '../../core/recover/memory';
+import { parseSlicingConfig } from '../../core/slicegpt/slicing-config';
+import { sharedData } from '../shared';
+
+const GiB = 2 ** 30;
+const config = parseConfig(JSON.parse(readFileSync(sharedData('configs', 'llama-2-7b-hf.json'), 'utf8')) as Record<string, unknown>);
+const each = (v: number) => Object.fromEntries(Array.from({ length: 32 }, (_, i) => [String(i), v]));
+const slicing = {
+  hidden_size: 4096,
+  layers_num: 32,
+  do_slice_head: false,
+  parallel_blocks: false,
+  embedding_dimensions: { 0: 3072 },
+  attention_input_dimensions: each(3072),
+  attention_output_dimensions: each(3072),
+  mlp_input_dimensions: each(3072),
+  mlp_output_dimensions: { ...each(3072), 31: 4096 },
+  head_dimension: null,
+  const_dimension: 3072,
+};
+const slice7b = { config, slicing, tiedEmbedding: false };
+const settings = { batch: 1, seq: 2048, rank: 32, storedBytes: 2 };
+
+test('a 7B slice on a 24 GiB machine trains layer-streamed (the one-graph step would need more than half the RAM), in under half of it', () => {
+  const p = planRecover(slice7b, { ...settings, ep: 'cpu' }, 24 * GiB);
+  assert.equal(p.engine, 'streamed');
+  assert.ok(p.memory.whole.host > 12 * GiB, `one graph ${p.memory.whole.host / GiB} GiB`);
+  assert.ok(p.hostBytes < 12 * GiB && p.hostBytes > 2 * GiB, `streamed ${p.hostBytes / GiB} GiB`);
+  // The adapters: r · (in + out) over the seven linears of 32 blocks.
+  assert.equal(p.memory.adapterParams, 32 * 32 * (4 * (3072 + 4096) + 2 * (3072 + 11008) + (11008 + 3072)));
+});
+
+test('a tiny slice trains as one graph where it fits comfortably; --engine overrides the choice', () => {
+  const tiny = {
+    ...slice7b,
+    config: { ...config, numLayers: 2, vocabSize: 512, hiddenSize: 64, intermediateSize: 128, numHeads: 4, numKvHeads: 4, headDim: 16 },
+    slicing: {
+      ...slicing,
+      hidden_size: 64,
+      layers_num: 2,
+      embedding_dimensions: { 0: 48 },
+      attention_input_dimensions: { 0: 48, 1: 48 },
+      attention_output_dimensions: { 0: 48, 1: 48 },
+      mlp_input_dimensions: { 0: 48, 1: 48 },
+      mlp_output_dimensions: { 0: 48, 1: 64 },
+      const_dimension: 48,
+    },
+  };
+  assert.equal(planRecover(tiny, { ...settings, seq: 64, ep: 'cpu' }, 24 * GiB).engine, 'whole');
+  assert.equal(planRecover(tiny, { ...settings, seq: 64, ep: 'cpu', engine: 'streamed' }, 24 * GiB).engine, 'streamed');
+  assert.equal(planRecover(tiny, { ...settings, seq: 64, ep: 'webgpu' }, 24 * GiB).engine, 'streamed');
+});
+
+test('refusals are one line with what training needs and what is there: RAM, GPU memory, the one-graph step on a GPU', () => {
+  const oneLine = (re: RegExp) => (e: Error) => e instanceof RecoverMemoryError && !e.message.includes('\n') && re.test(e.message);
+  assert.throws(() => planRecover(slice7b, { ...settings, ep: 'cpu' }, 2 * GiB), oneLine(/layer-streamed step needs about [\d.]+ GiB of RAM and 2\.00 GiB is available \(a smaller --batch or --seqlen/));
+  assert.throws(() => planRecover(slice7b, { ...settings, batch: 8, ep: 'webgpu', vramBytes: 4 * GiB }, 64 * GiB), oneLine(/needs about [\d.]+ GiB and the GPU has 4\.00 GiB/));
+  assert.doesNotThrow(() => planRecover(slice7b, { ...settings, ep: 'webgpu', vramBytes: 16 * GiB }, 64 * GiB));
+  assert.throws(() => planRecover(slice7b, { ...settings, ep: 'webgpu', engine: 'whole' }, 64 * GiB), oneLine(/runs on the CPU only/));
+});
+
+test('the memory model grows as it should: checkpoints with layers × tokens, attention with B·S², adapters with the rank only', () => {
+  const shape = trainShape(config, parseSlicingConfig(slicing), 2, false);
+  const m = (o: Partial<{ batch: number; seq: number; rank: number }>) => trainMemory(shape, { batch: 1, seq: 1024, rank: 32, ...o });
+  const base = m({});
+  assert.equal(m({ batch: 2 }).checkpoints, 2 * base.checkpoints);
+  assert.equal(m({ rank: 64 }).adapters, 2 * base.adapters);
+  assert.equal(m({ rank: 64 }).checkpoints, base.checkpoints);
+  assert.ok(m({ seq: 2048 }).blockInternals > 2 * base.blockInternals, 'attention scores are quadratic in the sequence');
+});
