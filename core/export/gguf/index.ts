@@ -33,6 +33,8 @@ import { loadableName } from './general-name';
 import { uniformWidth } from '../uniform-width';
 import { modelfilePath, modelfileText } from './modelfile';
 import { assertReplaceable } from './replaceable';
+import { llama3RopeFactors, ROPE_FREQS_TENSOR } from './rope-freqs';
+import { llama3Rope } from '../../model/arch-spec';
 
 export { GgufExportError, GgufUnsupportedError, GgufDiskSpaceError } from './errors';
 export type { GgufDtype } from './constants';
@@ -107,6 +109,11 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   const chosen = chooseArchitecture(family(cfg.family).gguf!, { width, attentionWidth: H * hd, qkvBias: bias.qkv, oBias: bias.o, mlpBias: bias.mlp });
   if (chosen.why) ctx.log(`GGUF: ${chosen.why}`);
   const arch = chosen.arch;
+  if (rope.type === 'llama3' && arch.id !== 'llama') throw new GgufUnsupportedError(`rope_scaling "llama3" is written for llama.cpp's llama architecture only, and this model is written as ${arch.id}`);
+  const ropeFactors = rope.type === 'llama3' ? llama3RopeFactors(rope.theta, rope.rotaryDim, llama3Rope(rope.scaling)) : null;
+  // As the converter does for Llama-3.2: a dense tied head is token_embd itself, which llama.cpp reuses when
+  // output.weight is absent. A slice's head has the final norm's scale folded in, so it is no longer the embedding.
+  const tiedOutput = cfg.tieWordEmbeddings && !sliced;
 
   const file = resolve(o.out.endsWith('.gguf') ? o.out : join(o.out, `${basename(resolve(o.model))}-${o.dtype}.gguf`));
   assertReplaceable(file);
@@ -121,7 +128,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   const tok = await writeMetadata(ctx, w, o, cfg, rope, { arch: arch.id, width, eps, sliced });
   const blocks = Array.from({ length: cfg.numLayers }, (_, i) => blockTensors(arch, i, { width, heads: H, kvHeads: KV, headDim: hd, intermediate: F }, bias, normWeight));
 
-  const { f16Fallback, fallbacks, tensorTypes, elements, tensorBytes } = planTensors(ctx, w, cfg, { width, sliced, dtype: o.dtype, blocks });
+  const { f16Fallback, fallbacks, tensorTypes, elements, tensorBytes } = planTensors(ctx, w, cfg, { width, sliced, dtype: o.dtype, blocks, ropeFactors, tiedOutput });
 
   const size = w.fileSize();
   checkDiskSpace(ctx, file, size);
@@ -148,6 +155,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
     return new Map(blocks[i].map((t) => [t.name, t.read(lw)]));
   };
   const values = async (t: TensorInfo): Promise<Float32Array> => {
+    if (t.name === ROPE_FREQS_TENSOR) return ropeFactors!;
     if (t.name === 'token_embd.weight') {
       // A tied embedding stored once (sliced format 2): GGUF has token_embd and output, each V×d.
       const e = await untiedEmbedding(await src.embedding());
@@ -215,7 +223,7 @@ function refuseOutsideGgufGraphs(cfg: ModelConfig, model: string): NonNullable<M
     );
   if (!cfg.rope) throw new GgufUnsupportedError('GGUF export needs a rotary-embedding model');
   const ropeType = cfg.rope.type;
-  if (ropeType !== 'default' && ropeType !== 'linear') throw new GgufUnsupportedError(`GGUF export does not support rope scaling ${JSON.stringify(ropeType.slice(0, 40))} yet`);
+  if (ropeType !== 'default' && ropeType !== 'linear' && ropeType !== 'llama3') throw new GgufUnsupportedError(`GGUF export does not support rope scaling ${JSON.stringify(ropeType.slice(0, 40))} yet`);
   if (cfg.rope.rotaryDim !== cfg.headDim) throw new GgufUnsupportedError('GGUF export needs rotary embeddings over the whole head');
   return cfg.rope;
 }
@@ -258,13 +266,15 @@ async function writeMetadata(ctx: JobContext, w: GgufWriter, o: GgufExportOption
 
 /** Every tensor's name, shape and type (per tensor: mixture.ts, with llama.cpp's fallbacks), which fixes every
  * offset before any data is read; refuses a K-quant no matrix can take. */
-function planTensors(ctx: JobContext, w: GgufWriter, cfg: ModelConfig, at: { width: number; sliced: boolean; dtype: GgufDtype; blocks: BlockTensor[][] }) {
-  const { width, sliced, dtype, blocks } = at;
+function planTensors(ctx: JobContext, w: GgufWriter, cfg: ModelConfig, at: { width: number; sliced: boolean; dtype: GgufDtype; blocks: BlockTensor[][]; ropeFactors: Float32Array | null; tiedOutput: boolean }) {
+  const { width, sliced, dtype, blocks, ropeFactors, tiedOutput } = at;
   const { H, KV, F, V, L } = llamaDims(cfg);
   const f16Fallback: string[] = [];
   const fallbacks: GgufExportResult['fallbacks'] = [];
   const matrixType = (name: string, ne0: number): GgmlType => {
-    const t = tensorType(dtype, name, ne0, { layers: L, heads: H, kvHeads: KV });
+    // llama.cpp's quantizer gives a tied token_embd (no output.weight) the output projection's rule.
+    const rule = tiedOutput && name === 'token_embd.weight' ? 'output.weight' : name;
+    const t = tensorType(dtype, rule, ne0, { layers: L, heads: H, kvHeads: KV });
     if (t.type !== t.wanted) {
       fallbacks.push({ tensor: name, wanted: GgmlType[t.wanted], type: GgmlType[t.type], rowLength: ne0 });
       if (t.type === GgmlType.F16) f16Fallback.push(name);
@@ -273,10 +283,11 @@ function planTensors(ctx: JobContext, w: GgufWriter, cfg: ModelConfig, at: { wid
   };
   const vec = (name: string, n: number) => w.addTensor(name, [n], GgmlType.F32);
   const mat = (name: string, rows: number, cols: number) => w.addTensor(name, [cols, rows], matrixType(name, cols));
+  if (ropeFactors) vec(ROPE_FREQS_TENSOR, ropeFactors.length);
   mat('token_embd.weight', V, width);
   for (const block of blocks) for (const t of block) t.cols === undefined ? vec(t.name, t.rows) : mat(t.name, t.rows, t.cols);
   vec('output_norm.weight', width);
-  mat('output.weight', V, width);
+  if (!tiedOutput) mat('output.weight', V, width);
   if (f16Fallback.length) ctx.log(`GGUF ${dtype}: ${f16Fallback.length} tensors have rows that are not a multiple of 32 and stay F16 (${f16Fallback.slice(0, 3).join(', ')}${f16Fallback.length > 3 ? ', …' : ''})`);
   const kRefusal = kquantRefusal(dtype, w.tensors, { width, sliced, intermediate: F, headsWidth: H * cfg.headDim });
   if (kRefusal) throw new GgufExportError(kRefusal);
