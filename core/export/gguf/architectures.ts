@@ -32,15 +32,17 @@ export interface GgufArchitecture {
   headNorms: boolean;
   /** attn_q/attn_output are sized n_embd × n_embd: only n_embd = heads × head_dim loads. */
   squareAttention: boolean;
+  /** output.weight may be absent (the graph then reads token_embd as the head: a tied model); phi3 requires it. */
+  optionalOutput: boolean;
   /** Which optional biases the graph reads. */
   biases: { qkv: boolean; o: boolean; mlp: boolean };
 }
 
 export const GGUF_ARCHITECTURES: Record<GgufArch, GgufArchitecture> = {
-  llama: { id: 'llama', interleavedRope: true, fused: false, headNorms: false, squareAttention: false, biases: { qkv: true, o: true, mlp: true } },
-  qwen2: { id: 'qwen2', interleavedRope: false, fused: false, headNorms: false, squareAttention: true, biases: { qkv: true, o: false, mlp: false } },
-  qwen3: { id: 'qwen3', interleavedRope: false, fused: false, headNorms: true, squareAttention: false, biases: { qkv: true, o: false, mlp: false } },
-  phi3: { id: 'phi3', interleavedRope: false, fused: true, headNorms: false, squareAttention: true, biases: { qkv: false, o: false, mlp: false } },
+  llama: { id: 'llama', interleavedRope: true, fused: false, headNorms: false, squareAttention: false, optionalOutput: true, biases: { qkv: true, o: true, mlp: true } },
+  qwen2: { id: 'qwen2', interleavedRope: false, fused: false, headNorms: false, squareAttention: true, optionalOutput: true, biases: { qkv: true, o: false, mlp: false } },
+  qwen3: { id: 'qwen3', interleavedRope: false, fused: false, headNorms: true, squareAttention: false, optionalOutput: true, biases: { qkv: true, o: false, mlp: false } },
+  phi3: { id: 'phi3', interleavedRope: false, fused: true, headNorms: false, squareAttention: true, optionalOutput: false, biases: { qkv: false, o: false, mlp: false } },
 };
 
 export interface ArchChoice {

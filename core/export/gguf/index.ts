@@ -113,7 +113,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   const ropeFactors = rope.type === 'llama3' ? llama3RopeFactors(rope.theta, rope.rotaryDim, llama3Rope(rope.scaling)) : null;
   // As the converter does for Llama-3.2: a dense tied head is token_embd itself, which llama.cpp reuses when
   // output.weight is absent. A slice's head has the final norm's scale folded in, so it is no longer the embedding.
-  const tiedOutput = cfg.tieWordEmbeddings && !sliced;
+  const tiedOutput = cfg.tieWordEmbeddings && !sliced && arch.optionalOutput;
 
   const file = resolve(o.out.endsWith('.gguf') ? o.out : join(o.out, `${basename(resolve(o.model))}-${o.dtype}.gguf`));
   assertReplaceable(file);
