@@ -39,7 +39,8 @@ export function chooseEngine(memory: TrainMemory, o: EngineChoiceInput): EngineP
   if (engine === 'whole' && gpu) throw new RecoverMemoryError('the one-graph training step runs on the CPU only: use the streamed step on a GPU');
   const hostBytes = engine === 'whole' ? memory.whole.host : gpu ? memory.streamed.hostWithGpu : memory.streamed.host;
   const lower = `(a smaller --batch or --seqlen needs less${o.batch * o.seq > 512 ? `; ${o.batch} × ${o.seq} tokens per micro-batch now` : ''})`;
-  if (hostBytes > o.ramBytes) throw new RecoverMemoryError(`not enough memory to train: the ${engine === 'whole' ? 'one-graph' : 'layer-streamed'} step needs about ${formatBytes(hostBytes)} of RAM and ${formatBytes(o.ramBytes)} is available ${lower}`);
+  if (hostBytes > o.ramBytes)
+    throw new RecoverMemoryError(`not enough memory to train: the ${engine === 'whole' ? 'one-graph' : 'layer-streamed'} step needs about ${formatBytes(hostBytes)} of RAM and ${formatBytes(o.ramBytes)} is available ${lower}`);
   if (gpu && o.vramBytes !== undefined && memory.streamed.device > o.vramBytes)
     throw new RecoverMemoryError(`not enough GPU memory to train: the layer-streamed step needs about ${formatBytes(memory.streamed.device)} and the GPU has ${formatBytes(o.vramBytes)} ${lower}`);
   return { engine, memory, hostBytes };
