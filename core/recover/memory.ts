@@ -75,7 +75,10 @@ export function trainShape(c: ModelConfig, s: SlicingConfigJson, storedBytes: nu
 }
 
 /** A config's shape at the given widths (a slice's, or a synthetic stack's). */
-export function shapeOf(c: ModelConfig, w: { embedding: number; block: number; head: number }, storedBytes: number, tied: boolean): TrainShape {
+/** The config fields the shape reads (the wizard's config summary has them too). */
+export type ShapeConfig = Pick<ModelConfig, 'vocabSize' | 'hiddenSize' | 'intermediateSize' | 'numHeads' | 'numKvHeads' | 'headDim' | 'numLayers' | 'gatedMlp'>;
+
+export function shapeOf(c: ShapeConfig, w: { embedding: number; block: number; head: number }, storedBytes: number, tied: boolean): TrainShape {
   return {
     vocab: c.vocabSize,
     hidden: c.hiddenSize,
