@@ -106,6 +106,7 @@ test('recovering on WikiText-2: live loss curve, tokens/s and ETA; cancelled mid
   assert.equal(run.status, 'done');
   assert.equal(run.settings.job, 'recover');
   assert.equal(run.parentRunId, runs.slice, 'the recovery hangs under the slice it trained');
+  assert.equal(run.settings.resumeOf, runs.cancelled, 'resumed through resumeJob, the API the Runs room resumes with');
   const resumedFrom = (run.result as { resumedFrom: number }).resumedFrom;
   assert.ok(resumedFrom > 0, 'the resumed run started from its checkpoint');
   await page.getByTestId('recover-result').getByText(`from the checkpoint at step ${resumedFrom}`).waitFor();
@@ -127,6 +128,8 @@ test('evaluate offers the recovered folder; the slice and the recovered model ar
 
 test('the compare view shows dense → sliced → recovered (perplexity, zero-shot) equal to SQLite, and the loss curve', async () => {
   await page.getByRole('tab', { name: 'Runs' }).click();
+  // The cancelled recovery shows what became of it (its Resume button is gone once resumed).
+  await page.getByText(`resumed as run ${runs.recovered}`).waitFor();
   for (const id of [runs.slice, runs.recovered]) await page.getByLabel(`Select run ${id} for comparison`).check();
   await page.getByRole('button', { name: 'Compare 2 runs' }).click();
   const chain = page.locator(`[data-testid="recovery-chain"][data-run-id="${runs.recovered}"]`);
