@@ -30,6 +30,8 @@ export interface EngineChoiceInput {
   engine?: TrainEngine | 'auto';
   ramBytes: number;
   vramBytes?: number;
+  /** What to lower, in the caller's words: the CLI's flags by default; the wizard names its own fields. */
+  lower?: string;
 }
 
 export function chooseEngine(memory: TrainMemory, o: EngineChoiceInput): EnginePlan {
@@ -38,7 +40,7 @@ export function chooseEngine(memory: TrainMemory, o: EngineChoiceInput): EngineP
   const engine: TrainEngine = o.engine && o.engine !== 'auto' ? o.engine : auto;
   if (engine === 'whole' && gpu) throw new RecoverMemoryError('the one-graph training step runs on the CPU only: use the streamed step on a GPU');
   const hostBytes = engine === 'whole' ? memory.whole.host : gpu ? memory.streamed.hostWithGpu : memory.streamed.host;
-  const lower = `(a smaller --batch or --seqlen needs less${o.batch * o.seq > 512 ? `; ${o.batch} × ${o.seq} tokens per micro-batch now` : ''})`;
+  const lower = `(a smaller ${o.lower ?? '--batch or --seqlen'} needs less${o.batch * o.seq > 512 ? `; ${o.batch} × ${o.seq} tokens per micro-batch now` : ''})`;
   if (hostBytes > o.ramBytes)
     throw new RecoverMemoryError(`not enough memory to train: the ${engine === 'whole' ? 'one-graph' : 'layer-streamed'} step needs about ${formatBytes(hostBytes)} of RAM and ${formatBytes(o.ramBytes)} is available ${lower}`);
   if (gpu && o.vramBytes !== undefined && memory.streamed.device > o.vramBytes)

@@ -109,4 +109,6 @@ test('the wizard decides as the job does: chooseEngine on the memory model picks
     words,
     refusal(() => planRecover(slice7b, { ...settings, ep: 'cpu' }, 2 * GiB)),
   );
+  // The wizard names its own field instead of the CLI's flags.
+  assert.match(refusal(() => chooseEngine(memory, { ...settings, ep: 'cpu', ramBytes: 2 * GiB, lower: 'sequence length' })) ?? '', /is available \(a smaller sequence length needs less; 1 × 2048 tokens per micro-batch now\)$/);
 });
