@@ -99,6 +99,11 @@ test('recovering on WikiText-2: live loss curve, tokens/s and ETA; cancelled mid
   const [chart] = await colouredPixels(page, '[data-testid="recover-loss-chart"]');
   assert.ok(chart.coloured > 50, `the loss chart drew the steps so far (${chart.coloured} coloured pixels)`);
 
+  // The Runs room offers the same resume (resumeJob) for the stopped recovery; the wizard keeps its state.
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  await page.getByRole('button', { name: `Resume run ${runs.cancelled}`, exact: true }).waitFor({ timeout: 30_000 });
+  await page.getByRole('tab', { name: 'Slice wizard' }).click();
+  await page.locator('#step-recover-title').waitFor();
   await page.getByRole('button', { name: `Resume run #${runs.cancelled}` }).click();
   await page.locator('[data-testid="recover-status"][data-status="done"]').waitFor({ timeout: 180_000 });
   runs.recovered = await runIdIn('#step-recover-title + .muted');
