@@ -82,6 +82,6 @@ export function recoverDefaults(i: RecoverDefaultsInput): RecoverDefaults {
     engine,
     basis:
       `predicted: the rate measured on ${RECOVER_RATE_ANCHOR.source}, scaled by the matmul work per token and by ${i.cores} core${i.cores === 1 ? '' : 's'}` +
-      (engine === 'streamed' ? `, times ${STREAMED_RATE.streamed}/${STREAMED_RATE.whole} for the layer-streamed step (measured: ${STREAMED_RATE.source})` : ' (the one-graph step)'),
+      (engine === 'streamed' ? `, times ${STREAMED_RATE.streamed}/${STREAMED_RATE.whole} for the layer-streamed step (measured: ${STREAMED_RATE.source})` : ''),
   };
 }
