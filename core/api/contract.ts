@@ -206,7 +206,7 @@ export const API_METHODS = {
     returns<PlanModelResult>(),
   ),
   compareRuns: method("Runs side by side: metrics, layer stats, phases, artifacts, settings and their parents' key metrics", [['ids', runIds]], returns<ComparedRun[]>()),
-  resumeJob: method('Continue a cancelled, failed or interrupted slice run from its checkpoint (a new run)', [['runId', runId]], returns<{ jobId: JobId; runId: RunId }>()),
+  resumeJob: method('Continue a cancelled, failed or interrupted slice or recovery run from its checkpoint (a new run)', [['runId', runId]], returns<{ jobId: JobId; runId: RunId }>()),
   resumability: method('Whether resumeJob would continue this run from a checkpoint, and if not, why (one line)', [['runId', runId]], returns<Resumability>()),
   chooseModelPath: method('Desktop only: a native folder picker; null when dismissed', [['kind', optional(literal('folder', 'config'))]], returns<string | null>()),
 } satisfies Record<string, MethodSpec<ArgSpec, unknown>>;

@@ -1,4 +1,4 @@
-// Whether a slice run can be continued from its checkpoint, and if not, why — one rule for the API's
+// Whether a slice or recovery run can be continued from its checkpoint, and if not, why — one rule for the API's
 // resumeJob and for the UI, which offers "Resume" only where it would get further than "Slice again".
 // Resuming repeats the run's settings on the same input, so it only helps when the run stopped for a
 // reason outside them (cancelled, the app or worker stopped, the machine ran out of memory or disk) and a
@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultSliceOut } from '../jobs/kinds/slice';
+import { latestCheckpointStep } from '../recover/checkpoint';
 import type { RunRow } from '../store/types';
 
 export interface Resumability {
@@ -40,15 +41,24 @@ export function resumability(run: RunRow, live: boolean): Resumability {
   const no = (reason: string): Resumability => ({ resumable: false, reason, nextLayer: null });
   // Recovery fine-tuning is recorded as a slice run too (it writes a sliced folder); its settings name its job.
   const job = typeof run.settings.job === 'string' ? run.settings.job : run.kind;
-  if (run.kind !== 'slice' || job !== 'slice') return no(`run ${run.id} is a ${job} run: only slice runs can be resumed`);
+  if (run.kind !== 'slice' || (job !== 'slice' && job !== 'recover')) return no(`run ${run.id} is a ${job} run: only slice and recovery runs can be resumed`);
   if (run.status === 'done') return no(`run ${run.id} finished: there is nothing to resume`);
   if (live || run.status === 'queued') return no(`run ${run.id} is still running`);
   // A run still marked running that no job runs was cut off (the app or the machine stopped): an interruption.
   if (run.status === 'failed' && !INTERRUPTION.test(run.error ?? '')) {
     return no(`run ${run.id} failed on its input or settings, so resuming would fail the same way: fix the cause and slice again`);
   }
+  if (job === 'recover') return recoverResumability(run, no);
   const out = sliceOutOf(run);
   const next = out && existsSync(out) ? checkpointLayer(out) : null;
   if (next === null) return no(`run ${run.id} stopped before finishing a layer, so there is no checkpoint: slice again`);
   return { resumable: true, reason: `run ${run.id} continues from its checkpoint at layer ${next + 1}`, nextLayer: next };
+}
+
+/** A recovery continues from `<out>/.recover/ckpt-<step>` (core/recover/checkpoint.ts); its out was filled in when it started. */
+function recoverResumability(run: RunRow, no: (reason: string) => Resumability): Resumability {
+  const out = run.settings.out;
+  const step = typeof out === 'string' && existsSync(out) ? latestCheckpointStep(out) : null;
+  if (step === null) return no(`run ${run.id} stopped before its first checkpoint: train again`);
+  return { resumable: true, reason: `run ${run.id} continues from its checkpoint at step ${step}`, nextLayer: null };
 }

@@ -250,12 +250,14 @@ export class SliceStudioService implements SliceStudioApi {
     if (!can.resumable) throw new NotAvailableError(can.reason);
     // Still marked running, yet its process is gone (the store marks these at start-up; this one died since).
     if (run.status === 'running') this.#store.failRun(id, 'interrupted: the process that ran it stopped', 'interrupted');
-    // The stored params whole (a uniform rotation stays uniform, a VRAM budget stays), continued in the same folder.
-    const params: Record<string, unknown> = { ...storedParams(run.settings), resume: true };
+    // The stored params whole (a uniform rotation stays uniform, a VRAM budget stays), continued in the same
+    // folder; a recovery finds its checkpoint in its out folder by itself (same settings, same bits).
+    const recover = run.settings.job === 'recover';
+    const params: Record<string, unknown> = recover ? storedParams(run.settings) : { ...storedParams(run.settings), resume: true };
     if (typeof params.model !== 'string') throw new NotAvailableError(`run ${id} has no model in its settings: it cannot be resumed`);
-    params.out ??= sliceOutOf(run);
+    if (!recover) params.out ??= sliceOutOf(run);
     const name = run.name.endsWith(' (resumed)') ? run.name : `${run.name} (resumed)`;
-    const started = await this.#start('slice', params, name, { resumeOf: id }, { modelId: run.modelId, parentRunId: run.parentRunId });
+    const started = await this.#start(recover ? 'recover' : 'slice', params, name, { resumeOf: id }, { modelId: run.modelId, parentRunId: run.parentRunId });
     this.events.emit({ channel: 'state', type: 'runs-changed', runId: id });
     return started;
   }

@@ -104,3 +104,8 @@ export async function loadCheckpoint(out: string, settings: string, adapters: Lo
 export function removeCheckpoints(out: string): void {
   rmSync(checkpointRoot(out), { recursive: true, force: true });
 }
+
+/** The step of the newest complete checkpoint in `out`, or null (what a resumed run would continue from). */
+export function latestCheckpointStep(out: string): number | null {
+  return complete(out).at(-1)?.step ?? null;
+}

@@ -6,8 +6,12 @@
 // and the head, forward and backward — proportional to the layers' parameters plus vocab × width
 // (the embedding is a lookup). So the predicted rate is one measured anchor scaled by that work and by
 // the core count: tiny-llama sliced 25 % (3,612,672 such parameters) trained at 889 tokens/s on 2 shared
-// cores here (bench/results/recover-wikitext2-r32-cpu-here.json). Once training runs, the job's own
-// tokens/s and ETA replace the prediction.
+// cores here (bench/results/recover-wikitext2-r32-cpu-here.json). That anchor is the one-graph step; the
+// layer-streamed step (recompute, two sessions per block, weights read per use) ran at 358 tokens/s where
+// the one graph ran at 998 on the same slice and batch (bench/results/recover-step-cpu-here.json), so a
+// streamed run's rate is the anchor times that measured ratio. Once training runs, the job's own tokens/s
+// and ETA replace the prediction.
+import type { TrainEngine } from './engine-choice';
 
 /** r 32 and α 10 as in the reference's RFT command; seqlen, batch and steps far below its 8,000 × 1024 tokens (the job's defaults read these). */
 export const RFT_SHAPE_DEFAULTS = { rank: 32, alpha: 10, seqlen: 256, batch: 4, steps: 200 } as const;
@@ -19,7 +23,10 @@ export const RECOVER_RATE_ANCHOR = {
   source: 'tiny-llama sliced 25 %, 889 training tokens/s on 2 shared CPU cores (bench/results/recover-wikitext2-r32-cpu-here.json)',
 } as const;
 
-export interface RecoverPlanInput {
+/** Streamed over one-graph tokens/s, measured on tiny-llama 25 %, 4 × 256 tokens, CPU here. */
+export const STREAMED_RATE = { streamed: 358, whole: 998, source: 'bench/results/recover-step-cpu-here.json' } as const;
+
+export interface RecoverDefaultsInput {
   /** The slice's hidden width d. */
   d: number;
   /** Parameters in the sliced model's layers (shortcut matrices included). */
@@ -31,9 +38,12 @@ export interface RecoverPlanInput {
   cores: number;
   /** Seconds the default steps should fit in (default 1800). */
   budgetSeconds?: number;
+  /** The step that will run (engine-choice.ts); the one-graph step when not given. */
+  engine?: TrainEngine;
 }
 
-export interface RecoverPlan {
+/** The wizard's settings for a recovery and the time they should take (the engine and memory are engine-choice.ts's EnginePlan). */
+export interface RecoverDefaults {
   rank: number;
   alpha: number;
   seqlen: number;
@@ -42,19 +52,23 @@ export interface RecoverPlan {
   /** Predicted training tokens/s and the wall time of `steps` (training only; loading and the merge add seconds). */
   tokensPerSecond: number;
   seconds: number;
+  /** The step the rate is for. */
+  engine: TrainEngine;
   /** How the time was predicted, in words. */
   basis: string;
 }
 
-export const predictedTokensPerSecond = (workParams: number, cores: number): number => (RECOVER_RATE_ANCHOR.tokensPerSecond * RECOVER_RATE_ANCHOR.workParams * Math.max(1, cores)) / (Math.max(1, workParams) * RECOVER_RATE_ANCHOR.cores);
+export const predictedTokensPerSecond = (workParams: number, cores: number, engine: TrainEngine = 'whole'): number =>
+  ((RECOVER_RATE_ANCHOR.tokensPerSecond * RECOVER_RATE_ANCHOR.workParams * Math.max(1, cores)) / (Math.max(1, workParams) * RECOVER_RATE_ANCHOR.cores)) * (engine === 'streamed' ? STREAMED_RATE.streamed / STREAMED_RATE.whole : 1);
 
 export const recoverSeconds = (steps: number, batch: number, seqlen: number, tokensPerSecond: number): number => (steps * batch * seqlen) / tokensPerSecond;
 
-export function recoverPlan(i: RecoverPlanInput): RecoverPlan {
+export function recoverDefaults(i: RecoverDefaultsInput): RecoverDefaults {
+  const engine = i.engine ?? 'whole';
   const budget = i.budgetSeconds ?? 1800;
   const { rank, alpha, batch } = RFT_SHAPE_DEFAULTS;
   const seqlen = Math.min(RFT_SHAPE_DEFAULTS.seqlen, i.maxPositions);
-  const tps = predictedTokensPerSecond(i.layerParams + i.vocab * i.headWidth, i.cores);
+  const tps = predictedTokensPerSecond(i.layerParams + i.vocab * i.headWidth, i.cores, engine);
   const fit = Math.floor((budget * tps) / (batch * seqlen));
   const steps = Math.max(10, Math.min(RFT_SHAPE_DEFAULTS.steps, fit));
   return {
@@ -65,6 +79,9 @@ export function recoverPlan(i: RecoverPlanInput): RecoverPlan {
     steps,
     tokensPerSecond: tps,
     seconds: recoverSeconds(steps, batch, seqlen, tps),
-    basis: `predicted: the rate measured on ${RECOVER_RATE_ANCHOR.source}, scaled by the matmul work per token and by ${i.cores} core${i.cores === 1 ? '' : 's'}`,
+    engine,
+    basis:
+      `predicted: the rate measured on ${RECOVER_RATE_ANCHOR.source}, scaled by the matmul work per token and by ${i.cores} core${i.cores === 1 ? '' : 's'}` +
+      (engine === 'streamed' ? `, times ${STREAMED_RATE.streamed}/${STREAMED_RATE.whole} for the layer-streamed step (measured: ${STREAMED_RATE.source})` : ''),
   };
 }

@@ -7,7 +7,8 @@
 // streamed step keeps each block's input: (L + 1) · N · d); one block's weights (read from the folder
 // in its dtype, then float32); one block's internals (the recomputed forward and its backward: attention
 // scores B·H·S² a few times over, the MLP's N·F tensors, the N·D ones), the head's internals (N·V
-// logits, their softmax and gradient); the runtime itself. The counts of live copies (ATTN, MLP, LINEAR,
+// logits, their softmax and gradient); dropout masks when dropout is on (one [N, in] float32 mask per
+// adapter, all drawn for a micro-batch at once: dropout.ts); the runtime itself. The counts of live copies (ATTN, MLP, LINEAR,
 // LOGITS) were set from the graphs' tensors and checked against measured peak RSS (bench/recover-step.ts,
 // bench/results/recover-memory-*.json).
 import type { ModelConfig } from '../model/config';
@@ -48,6 +49,8 @@ export interface TrainSettings {
   seq: number;
   rank: number;
   roles?: readonly LoraRole[];
+  /** Dropout on the adapters' inputs (p > 0): the masks take memory, p itself does not matter. */
+  dropout?: boolean;
 }
 
 export interface TrainMemory {
@@ -57,6 +60,8 @@ export interface TrainMemory {
   block: number;
   blockInternals: number;
   headInternals: number;
+  /** Dropout masks: all of them on the host (train.ts draws a micro-batch's at once), one block's on the device. */
+  masks: number;
   /** Peak host RAM and (GPU EP) device memory of each path; the one-graph path runs on the CPU only. */
   streamed: { host: number; hostWithGpu: number; device: number };
   whole: { host: number };
@@ -70,7 +75,10 @@ export function trainShape(c: ModelConfig, s: SlicingConfigJson, storedBytes: nu
 }
 
 /** A config's shape at the given widths (a slice's, or a synthetic stack's). */
-export function shapeOf(c: ModelConfig, w: { embedding: number; block: number; head: number }, storedBytes: number, tied: boolean): TrainShape {
+/** The config fields the shape reads (the wizard's config summary has them too). */
+export type ShapeConfig = Pick<ModelConfig, 'vocabSize' | 'hiddenSize' | 'intermediateSize' | 'numHeads' | 'numKvHeads' | 'headDim' | 'numLayers' | 'gatedMlp'>;
+
+export function shapeOf(c: ShapeConfig, w: { embedding: number; block: number; head: number }, storedBytes: number, tied: boolean): TrainShape {
   return {
     vocab: c.vocabSize,
     hidden: c.hiddenSize,
@@ -114,6 +122,8 @@ export function trainMemory(s: TrainShape, o: TrainSettings): TrainMemory {
   const perLayer = roles.reduce((n, r) => n + (lin[r] ? o.rank * (lin[r]![0] + lin[r]![1]) : 0), 0);
   const adapterParams = perLayer * s.layers;
   const adapters = 6 * adapterParams * F32;
+  const blockMasks = o.dropout ? N * roles.reduce((n, r) => n + (lin[r] ? lin[r]![0] : 0), 0) * F32 : 0;
+  const masks = s.layers * blockMasks;
   const tables = F32 * s.vocab * (s.embeddingWidth + s.headWidth + (s.tied ? 2 * s.hidden : 0));
   const checkpoints = (s.layers + 1) * N * s.blockWidth * F32;
   const blockF32 = blockParams(s) * F32;
@@ -123,7 +133,7 @@ export function trainMemory(s: TrainShape, o: TrainSettings): TrainMemory {
   const blockInternals = F32 * (ATTN * o.batch * s.heads * o.seq * o.seq + MLP * N * s.intermediate + LINEAR * N * Math.max(s.hidden, s.blockWidth));
   const headInternals = F32 * (LOGITS * N * s.vocab + 4 * N * s.headWidth);
   const io = 3 * N * s.blockWidth * F32;
-  const held = RUNTIME_BYTES + tables + adapters + checkpoints;
+  const held = RUNTIME_BYTES + tables + adapters + checkpoints + masks;
   return {
     tables,
     adapters,
@@ -131,13 +141,14 @@ export function trainMemory(s: TrainShape, o: TrainSettings): TrainMemory {
     block,
     blockInternals,
     headInternals,
+    masks,
     streamed: {
       host: held + Math.max(block + blockInternals + io, headInternals),
       hostWithGpu: held + block,
-      device: Math.max(blockF32 + blockInternals + io, F32 * s.vocab * s.headWidth + headInternals),
+      device: Math.max(blockF32 + blockInternals + io + blockMasks, F32 * s.vocab * s.headWidth + headInternals),
     },
     // Every weight in float32 twice (the app's copy and the graph's initializers) and every block's internals at once.
-    whole: { host: RUNTIME_BYTES + tables + adapters + s.layers * (2 * blockF32 + blockInternals) + headInternals },
+    whole: { host: RUNTIME_BYTES + tables + adapters + masks + s.layers * (2 * blockF32 + blockInternals) + headInternals },
     adapterParams,
   };
 }

@@ -91,7 +91,7 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
   const dropout = o.dropout ?? 0;
   checkDropout(dropout);
   const ep = o.ep ?? 'cpu';
-  const plan = planRecover(src, { batch: o.batch, seq: o.seqlen, rank: o.rank, ...(o.roles ? { roles: o.roles } : {}), storedBytes: sourceDtype(model) === 'float32' ? 4 : 2, ep, engine: o.engine ?? 'auto' });
+  const plan = planRecover(src, { batch: o.batch, seq: o.seqlen, rank: o.rank, ...(o.roles ? { roles: o.roles } : {}), storedBytes: sourceDtype(model) === 'float32' ? 4 : 2, ep, engine: o.engine ?? 'auto', dropout: dropout > 0 });
   ctx.log(`training ${plan.engine === 'whole' ? 'as one graph' : 'layer-streamed'} on ${ep}: about ${formatBytes(plan.hostBytes)} of RAM${ep === 'cpu' ? '' : ` and ${formatBytes(plan.memory.streamed.device)} of GPU memory`}`);
   // The one-graph step holds every block; the streamed step reads each block when it runs.
   const m = plan.engine === 'whole' ? await loadModelWeights(src) : undefined;

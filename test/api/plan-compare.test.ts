@@ -123,6 +123,6 @@ test('resumeJob refuses runs that are not unfinished slices', async () => {
   const ppl = store.createRun({ kind: 'ppl', name: 'p', status: 'cancelled' }).id;
   const live = store.createRun({ kind: 'slice', name: 's', status: 'queued', settings: { model: tinyLlama, out: join(env.dir, 'x') } }).id;
   store.close();
-  await assert.rejects(call('resumeJob', ppl), { name: 'NotAvailableError', message: `run ${ppl} is a ppl run: only slice runs can be resumed` });
+  await assert.rejects(call('resumeJob', ppl), { name: 'NotAvailableError', message: `run ${ppl} is a ppl run: only slice and recovery runs can be resumed` });
   await assert.rejects(call('resumeJob', live), { name: 'NotAvailableError', message: `run ${live} is still queued in process ${process.pid}` });
 });

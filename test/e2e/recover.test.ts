@@ -75,7 +75,10 @@ test('slice tiny-llama at 25 % through the wizard, then open the optional Recove
   assert.equal(await page.getByTestId('recover-rank').inputValue(), '32');
   assert.equal(await page.getByTestId('recover-seqlen').inputValue(), '256');
   assert.equal(await page.getByLabel(/^Alpaca/).isChecked(), true);
-  assert.match(await text('[data-testid="recover-estimate"]'), /about \d+(\.\d)? (s|min)\b.* predicted \d+ tokens\/s on the CPU \(predicted: the rate measured on tiny-llama/);
+  assert.match(await text('[data-testid="recover-estimate"]'), /about \d+(\.\d)? (s|min)\b.* predicted \d+ tokens\/s on the CPU for the one-graph step \(predicted: the rate measured on tiny-llama/);
+  // The memory preflight before Start: a tiny slice trains as one graph, in a fraction of the free RAM.
+  assert.equal(await page.getByTestId('recover-preflight').getAttribute('data-engine'), 'whole');
+  assert.match(await text('[data-testid="recover-preflight"]'), /^Memory: trains as one graph on the CPU, about [\d.]+ [KMG]i?B of RAM of [\d.]+ [KMG]i?B free/);
   await shot('01-recover-defaults');
 });
 
@@ -96,6 +99,11 @@ test('recovering on WikiText-2: live loss curve, tokens/s and ETA; cancelled mid
   const [chart] = await colouredPixels(page, '[data-testid="recover-loss-chart"]');
   assert.ok(chart.coloured > 50, `the loss chart drew the steps so far (${chart.coloured} coloured pixels)`);
 
+  // The Runs room offers the same resume (resumeJob) for the stopped recovery; the wizard keeps its state.
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  await page.getByRole('button', { name: `Resume run ${runs.cancelled}`, exact: true }).waitFor({ timeout: 30_000 });
+  await page.getByRole('tab', { name: 'Slice wizard' }).click();
+  await page.locator('#step-recover-title').waitFor();
   await page.getByRole('button', { name: `Resume run #${runs.cancelled}` }).click();
   await page.locator('[data-testid="recover-status"][data-status="done"]').waitFor({ timeout: 180_000 });
   runs.recovered = await runIdIn('#step-recover-title + .muted');
@@ -103,6 +111,7 @@ test('recovering on WikiText-2: live loss curve, tokens/s and ETA; cancelled mid
   assert.equal(run.status, 'done');
   assert.equal(run.settings.job, 'recover');
   assert.equal(run.parentRunId, runs.slice, 'the recovery hangs under the slice it trained');
+  assert.equal(run.settings.resumeOf, runs.cancelled, 'resumed through resumeJob, the API the Runs room resumes with');
   const resumedFrom = (run.result as { resumedFrom: number }).resumedFrom;
   assert.ok(resumedFrom > 0, 'the resumed run started from its checkpoint');
   await page.getByTestId('recover-result').getByText(`from the checkpoint at step ${resumedFrom}`).waitFor();
@@ -124,6 +133,8 @@ test('evaluate offers the recovered folder; the slice and the recovered model ar
 
 test('the compare view shows dense → sliced → recovered (perplexity, zero-shot) equal to SQLite, and the loss curve', async () => {
   await page.getByRole('tab', { name: 'Runs' }).click();
+  // The cancelled recovery shows what became of it (its Resume button is gone once resumed).
+  await page.getByText(`resumed as run ${runs.recovered}`).waitFor();
   for (const id of [runs.slice, runs.recovered]) await page.getByLabel(`Select run ${id} for comparison`).check();
   await page.getByRole('button', { name: 'Compare 2 runs' }).click();
   const chain = page.locator(`[data-testid="recovery-chain"][data-run-id="${runs.recovered}"]`);

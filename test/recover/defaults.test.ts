@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { predictedTokensPerSecond, recoverPlan, RECOVER_RATE_ANCHOR } from '../../core/recover/defaults';
+import { predictedTokensPerSecond, recoverDefaults, RECOVER_RATE_ANCHOR, STREAMED_RATE } from '../../core/recover/defaults';
 import { parseConfig } from '../../core/model/config';
 import { countParams, slicedShapes } from '../../core/plan/params';
 import { REPO_ROOT, sharedModel } from '../shared';
@@ -19,15 +19,29 @@ test('the rate anchor is the recorded benchmark: tiny-llama sliced 25 %, its lay
 });
 
 test('defaults: rank 32 capped by d, seqlen 256 capped by the context; steps shrink (never below 10) to fit the budget on a slow machine', () => {
-  const tiny = recoverPlan({ d: 192, layerParams: 2_564_096, vocab: 4096, headWidth: 256, maxPositions: 512, cores: 2 });
+  const tiny = recoverDefaults({ d: 192, layerParams: 2_564_096, vocab: 4096, headWidth: 256, maxPositions: 512, cores: 2 });
   assert.deepEqual([tiny.rank, tiny.alpha, tiny.seqlen, tiny.batch, tiny.steps], [32, 10, 256, 4, 200]);
   assert.ok(Math.abs(tiny.seconds - (200 * 4 * 256) / 889) < 1e-6);
   assert.match(tiny.basis, /^predicted: .*889 training tokens\/s on 2 shared CPU cores/);
-  const narrow = recoverPlan({ d: 16, layerParams: 1e5, vocab: 100, headWidth: 24, maxPositions: 128, cores: 2 });
+  const narrow = recoverDefaults({ d: 16, layerParams: 1e5, vocab: 100, headWidth: 24, maxPositions: 128, cores: 2 });
   assert.deepEqual([narrow.rank, narrow.seqlen], [16, 128]);
   // A 7B-shaped slice (≈ 5 B layer parameters) on 8 cores: far fewer steps, within 30 minutes.
-  const big = recoverPlan({ d: 3072, layerParams: 5e9, vocab: 32000, headWidth: 4096, maxPositions: 4096, cores: 8 });
+  const big = recoverDefaults({ d: 3072, layerParams: 5e9, vocab: 32000, headWidth: 4096, maxPositions: 4096, cores: 8 });
   assert.equal(big.steps, 10);
-  const mid = recoverPlan({ d: 1536, layerParams: 3e8, vocab: 32000, headWidth: 2048, maxPositions: 2048, cores: 8 });
+  const mid = recoverDefaults({ d: 1536, layerParams: 3e8, vocab: 32000, headWidth: 2048, maxPositions: 2048, cores: 8 });
   assert.ok(mid.steps > 10 && mid.steps < 200 && mid.seconds <= 1800, `${mid.steps} steps in ${mid.seconds} s`);
+});
+
+test('the layer-streamed step is predicted at its measured rate (358 vs 998 tokens/s on tiny-llama) and the basis says which rate it used', () => {
+  const bench = JSON.parse(readFileSync(join(REPO_ROOT, STREAMED_RATE.source), 'utf8')) as { runs: { label: string; tokensPerSecond: number }[] };
+  const rate = (label: string) => Math.round(bench.runs.find((r) => r.label === label)!.tokensPerSecond);
+  assert.deepEqual([rate('here-streamed'), rate('here-whole')], [STREAMED_RATE.streamed, STREAMED_RATE.whole]);
+  const i = { d: 192, layerParams: 2_564_096, vocab: 4096, headWidth: 256, maxPositions: 512, cores: 2, budgetSeconds: 60 };
+  const whole = recoverDefaults(i);
+  const streamed = recoverDefaults({ ...i, engine: 'streamed' });
+  assert.equal(whole.engine, 'whole');
+  assert.ok(Math.abs(streamed.tokensPerSecond / whole.tokensPerSecond - 358 / 998) < 1e-12);
+  assert.ok(streamed.steps < whole.steps, 'fewer steps fit the same budget at the slower rate');
+  assert.match(whole.basis, /by 2 cores$/, 'the one-graph rate is the anchor itself');
+  assert.match(streamed.basis, /times 358\/998 for the layer-streamed step \(measured: bench\/results\/recover-step-cpu-here\.json\)$/);
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../core/model/config';
 import { planRecover, RecoverMemoryError } from '../../core/recover/preflight';
+import { chooseEngine } from '../../core/recover/engine-choice';
 import { trainMemory, trainShape } from '../../core/recover/memory';
 import { parseSlicingConfig } from '../../core/slicegpt/slicing-config';
 import { sharedData } from '../shared';
@@ -75,4 +76,39 @@ test('the memory model grows as it should: checkpoints with layers × tokens, at
   assert.equal(m({ rank: 64 }).adapters, 2 * base.adapters);
   assert.equal(m({ rank: 64 }).checkpoints, base.checkpoints);
   assert.ok(m({ seq: 2048 }).blockInternals > 2 * base.blockInternals, 'attention scores are quadratic in the sequence');
+});
+
+test('dropout masks are counted: one [B·S, in] float32 mask per adapter — all layers on the host, one block on the device', () => {
+  const shape = trainShape(config, parseSlicingConfig(slicing), 2, false);
+  const o = { batch: 1, seq: 1024, rank: 32 };
+  const off = trainMemory(shape, o);
+  const on = trainMemory(shape, { ...o, dropout: true });
+  // q, k, v, gate, up read d = 3072; o reads 4096 (heads × head dim); down reads 11008.
+  const perBlock = 1024 * (5 * 3072 + 4096 + 11008) * 4;
+  assert.equal(off.masks, 0);
+  assert.equal(on.masks, 32 * perBlock);
+  assert.equal(on.streamed.host - off.streamed.host, 32 * perBlock);
+  assert.equal(on.whole.host - off.whole.host, 32 * perBlock);
+  assert.ok(on.streamed.device - off.streamed.device <= perBlock);
+});
+
+test('the wizard decides as the job does: chooseEngine on the memory model picks the same step and refuses in the same words', () => {
+  const memory = trainMemory(trainShape(config, parseSlicingConfig(slicing), 2, false), settings);
+  assert.deepEqual(chooseEngine(memory, { ...settings, ep: 'cpu', ramBytes: 24 * GiB }), planRecover(slice7b, { ...settings, ep: 'cpu' }, 24 * GiB));
+  const refusal = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return null;
+  };
+  const words = refusal(() => chooseEngine(memory, { ...settings, ep: 'cpu', ramBytes: 2 * GiB }));
+  assert.match(words ?? '', /^not enough memory to train: the layer-streamed step needs about/);
+  assert.equal(
+    words,
+    refusal(() => planRecover(slice7b, { ...settings, ep: 'cpu' }, 2 * GiB)),
+  );
+  // The wizard names its own field instead of the CLI's flags.
+  assert.match(refusal(() => chooseEngine(memory, { ...settings, ep: 'cpu', ramBytes: 2 * GiB, lower: 'sequence length' })) ?? '', /is available \(a smaller sequence length needs less; 1 × 2048 tokens per micro-batch now\)$/);
 });
