@@ -78,7 +78,8 @@ test('a 25 % slice of tiny-llama (16 × 128 calibration) is listed in Runs with 
   await page.keyboard.press('Enter');
   await page.locator('#runs-export-title').waitFor();
   assert.equal(await text('[data-testid="export-model"]'), sliced);
-  assert.equal(await page.locator('[data-testid="export-matrix"] tbody tr').count(), 3);
+  // One row per export format of the catalog (onnx, gguf, safetensors, hf).
+  assert.deepEqual(await page.locator('[data-testid="export-matrix"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-format'))), ['onnx', 'gguf', 'safetensors', 'hf']);
   const info = await api<{ dataDir: string }>('getAppInfo');
   // tiny-llama came as float16: the export type follows it (and the default path follows the type).
   await page.getByTestId('export-source-dtype').getByText('(the model came as f16)').waitFor({ timeout: 10_000 });
@@ -155,6 +156,7 @@ test("after a 2-window verification, the slice's Runs row shows its own evaluati
 
 test("GGUF is not offered for a per-layer slice, and the reason is in the app's words", async () => {
   assert.equal(await page.getByLabel('GGUF', { exact: true }).isDisabled(), true);
+  assert.equal(await page.getByLabel('Hugging Face folder', { exact: true }).isDisabled(), true);
   const reason = await text('[data-testid="gguf-unavailable"]');
   assert.match(reason, /shortcut matrices that llama\.cpp cannot load/);
   assert.match(reason, /uniform rotation/);
