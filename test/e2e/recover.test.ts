@@ -17,7 +17,9 @@ import Database from 'better-sqlite3';
 const root = join(import.meta.dirname, '../..');
 const model = sharedModel('tiny-llama');
 const shots = join(root, 'test-output/e2e/recover');
-const STEPS = 8;
+// Enough steps that a cancel sent at step 4–28 lands before the run ends on a fast idle machine (at 8 steps
+// a CI machine finished before the click arrived); checkpoints every 3 steps (⌈30/10⌉).
+const STEPS = 30;
 let e2e: E2eSession;
 let dbFile: string;
 let server: ServeProcess;
@@ -91,7 +93,7 @@ test('recovering on WikiText-2: live loss curve, tokens/s and ETA; cancelled mid
   await page.getByTestId('recover-rate').waitFor({ timeout: 120_000 });
   assert.match(await text('[data-testid="recover-rate"]'), /^\d+ tokens\/s$/);
   // Cancel once a few steps (and their checkpoints) are done.
-  await page.waitForFunction(() => /step [3-9]\//.test(document.querySelector('[data-testid="recover-status"]')?.textContent ?? ''), undefined, { timeout: 120_000 });
+  await page.waitForFunction(() => /step ([4-9]|1\d|2[0-8])\//.test(document.querySelector('[data-testid="recover-status"]')?.textContent ?? ''), undefined, { timeout: 120_000 });
   await shot('02-recover-running');
   await page.getByRole('button', { name: 'Cancel training' }).click();
   await page.locator('[data-testid="recover-status"][data-status="cancelled"]').waitFor({ timeout: 60_000 });
