@@ -16,7 +16,8 @@
 // --pass-dtype f16|f32 --batch N --vram-gb 40 --weight-error]` — random
 // weights with a published config's real shapes (../shared/data/configs/<name>*.json), sliced at --ratio
 // (default 0.25) with the real algorithm; seconds per phase per layer and the extrapolation to the config's
-// full depth, plus peak RSS. --weight-error: layer 0's rotated weights and shortcuts from the engine against
+// full depth, plus peak RSS. --profile: seconds per engine call, and per layer the session runs and host↔device
+// megabytes as a GPU EP moves them (core/runtime/transfer-count.ts; counted on the CPU EP too). --weight-error: layer 0's rotated weights and shortcuts from the engine against
 // float64 products of the same weights and rotations (rotation-error.ts).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,11 +43,18 @@ import { closeWgslDevice } from '../core/linalg/wgsl-device';
 import type { RotationProvider } from '../core/slicegpt/rotate-and-slice';
 import { flags } from './lib/flags';
 import type { PassDtype } from '../core/runtime/runner';
-import type { Matrix } from '../core/model/weights';
+import type { Linear, Matrix } from '../core/model/weights';
 import { rotateReader, rotateWriter } from '../core/slicegpt/rotate';
 import { shortcutMatrix } from '../core/slicegpt/products';
-import { rotationError, type RotationError } from '../core/slicegpt/rotation-error';
+import { rotationError, storedError, type RotationError, type StoredError } from '../core/slicegpt/rotation-error';
+import { gemm } from '../core/linalg/matmul';
+import { leadingColumns } from '../core/slicegpt/products';
+import type { Rotation } from '../core/slicegpt/rotate';
+import type { ModelSource } from '../core/model/model-source';
+import type { OutputDtype } from '../core/slicegpt/output';
+import { sourceDtype } from '../core/slicegpt/output-size';
 import { SHARED_MODELS, sharedData } from '../test/shared';
+import { takeTransferCounts, type TransferCounts, type TransferTally } from '../core/runtime/transfer-count';
 
 const stderrCtx = () => stderrContext();
 
@@ -138,17 +146,35 @@ async function protocol(f: Map<string, string>): Promise<void> {
 
 async function synthetic(f: Map<string, string>): Promise<void> {
   const name = f.get('synthetic')!;
-  const dir = resolve(f.get('configs-dir') ?? sharedData('configs'));
-  const file = readdirSync(dir).find((x) => x.startsWith(name) && x.endsWith('.json'));
-  if (!file) throw new Error(`no config ${name}*.json in ${dir}`);
-  const raw = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
-  const fullLayers = Number(raw.num_hidden_layers);
-  const layers = Number(f.get('layers') ?? 2);
   const nsamples = Number(f.get('nsamples') ?? 128);
   const seqlen = Number(f.get('seqlen') ?? 2048);
   const ratio = Number(f.get('ratio') ?? 0.25);
   const ep = (f.get('ep') ?? 'cpu') as ExecutionProvider;
-  const src = new SyntheticSource({ ...raw, num_hidden_layers: layers }, 1);
+  // `--synthetic model:NAME`: a shared model's own weights (its first --layers layers) in place of random ones.
+  let src: ModelSource;
+  let file: string;
+  let fullLayers: number;
+  let layers: number;
+  let dtype: OutputDtype;
+  if (name.startsWith('model:')) {
+    const folder = resolve(f.get('models-dir') ?? SHARED_MODELS, name.slice(6));
+    src = await openModel(folder);
+    file = name;
+    fullLayers = src.config.numLayers;
+    layers = Number(f.get('layers') ?? fullLayers);
+    dtype = (f.get('dtype') as OutputDtype | undefined) ?? sourceDtype(folder);
+  } else {
+    const dir = resolve(f.get('configs-dir') ?? sharedData('configs'));
+    const found = readdirSync(dir).find((x) => x.startsWith(name) && x.endsWith('.json'));
+    if (!found) throw new Error(`no config ${name}*.json in ${dir}`);
+    file = found;
+    const raw = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
+    fullLayers = Number(raw.num_hidden_layers);
+    layers = Number(f.get('layers') ?? 2);
+    // --dtype float16|bfloat16: weights rounded as such a checkpoint stores them, and the slice stored so.
+    dtype = (f.get('dtype') as OutputDtype | undefined) ?? 'float32';
+    src = new SyntheticSource({ ...raw, num_hidden_layers: layers }, 1, { dtype });
+  }
   const cfg = src.config;
   // Random token ids: the algorithm's cost does not depend on what the tokens are.
   let s = 1;
@@ -160,7 +186,12 @@ async function synthetic(f: Map<string, string>): Promise<void> {
     passDtype,
     runner,
     engine,
-  } = await createSignalEngine(src.arch, ep, { kind: f.get('engine') as EngineKind | undefined, deviceBudgetBytes: Number(f.get('vram-gb') ?? 40) * 2 ** 30, passDtype: f.get('pass-dtype') as PassDtype | undefined });
+  } = await createSignalEngine(src.arch, ep, {
+    kind: f.get('engine') as EngineKind | undefined,
+    deviceBudgetBytes: Number(f.get('vram-gb') ?? 40) * 2 ** 30,
+    passDtype: f.get('pass-dtype') as PassDtype | undefined,
+    storeDtype: dtype,
+  });
   // --weight-error: the first layer's weight products, kept with their inputs.
   const captured: Captured[] = [];
   const measured = f.has('weight-error') ? capturing(engine, captured) : engine;
@@ -168,6 +199,9 @@ async function synthetic(f: Map<string, string>): Promise<void> {
   // --profile: seconds per engine call, device work waited for after each call (slower overall, but
   // attributes the queued GPU time to the call that queued it).
   const profile: Record<string, number> | null = f.has('profile') ? {} : null;
+  // and the session runs and host↔device bytes per layer, as a GPU EP moves them (counted on any EP).
+  const transfers: TransferCounts[] = [];
+  takeTransferCounts();
   const t0 = performance.now();
   let rss = 0;
   const ctx: JobContext = { ...quietContext(), progress: () => (rss = Math.max(rss, process.memoryUsage().rss)) };
@@ -179,11 +213,11 @@ async function synthetic(f: Map<string, string>): Promise<void> {
       schedule: makeSchedule({ hiddenSize: cfg.hiddenSize, layers, parallelBlocks: cfg.parallelBlocks, ratio, sliceHead: false }),
       sink: { embedding: async () => {}, layer: async () => {}, head: async () => {} },
       // The random weights are generated synchronously: prefetching them would only move that work into the passes.
-      prefetch: false,
+      prefetch: name.startsWith('model:'),
       batchSize,
       scratch,
       ramBudgetBytes: Number(f.get('ram-gb') ?? 48) * 2 ** 30,
-      engine: profile ? profiled(measured, runner, profile) : measured,
+      engine: profile ? profiled(measured, runner, profile, transfers) : measured,
     });
     const perLayer = r.timings.filter((t) => t.layer >= 0);
     const avg = (k: 'load' | 'signals' | 'pca' | 'rotate') => perLayer.reduce((a, t) => a + (t[k] ?? 0), 0) / perLayer.length;
@@ -191,7 +225,7 @@ async function synthetic(f: Map<string, string>): Promise<void> {
     // 7B layer), which a real safetensors shard does not cost; reported, and left out of the total.
     const layerSeconds = avg('signals') + avg('pca') + avg('rotate');
     const embed = r.timings.find((t) => t.layer === -1)?.rotate ?? 0;
-    const weightError = captured.length ? await rotationErrors(captured) : undefined;
+    const weightError = captured.length ? await rotationErrors(captured, dtype) : undefined;
     console.log(
       JSON.stringify(
         {
@@ -199,6 +233,7 @@ async function synthetic(f: Map<string, string>): Promise<void> {
           ep,
           engine: engineKind,
           passDtype,
+          dtype,
           batchSize,
           layers,
           nsamples,
@@ -209,7 +244,7 @@ async function synthetic(f: Map<string, string>): Promise<void> {
           perLayer: r.timings,
           meanSecondsPerLayer: { load: +avg('load').toFixed(3), signals: +avg('signals').toFixed(3), pca: +avg('pca').toFixed(3), rotate: +avg('rotate').toFixed(3), total: +layerSeconds.toFixed(3) },
           extrapolated: { layers: fullLayers, seconds: +(embed + layerSeconds * fullLayers).toFixed(1), minutes: +((embed + layerSeconds * fullLayers) / 60).toFixed(2) },
-          ...(profile ? { engineSeconds: Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, +v.toFixed(3)])) } : {}),
+          ...(profile ? { engineSeconds: Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, +v.toFixed(3)])), transfers: transferReport(transfers) } : {}),
           wallSeconds: +((performance.now() - t0) / 1000).toFixed(2),
           spilledChunks: r.spilledChunks,
           ...(weightError ? { weightError } : {}),
@@ -230,45 +265,92 @@ async function synthetic(f: Map<string, string>): Promise<void> {
 interface Captured {
   name: string;
   got: Matrix;
+  /** The float64 product, rounded to float32 (rotate.ts, products.ts: what the host engine stores). */
   exact: () => Promise<Matrix>;
+  /** The float64 product itself. */
+  exact64: () => Promise<Float64Array>;
 }
+
+const widen = (x: Float32Array) => Float64Array.from(x);
 
 /**
  * The engine, keeping its first layer's weight products (7 rotated linears of a LLaMA block, 2 shortcuts)
- * with a way to recompute each in float64 on the host (rotate.ts, products.ts).
+ * with a way to recompute each in float64 on the host (rotate.ts, products.ts), single calls and batches alike.
  */
 function capturing(e: SignalEngine, out: Captured[]): SignalEngine {
   const names = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
   let linears = 0;
   let shortcuts = 0;
+  const reader = (lin: Linear, r: Rotation, keep: number, p: Promise<Linear>) => {
+    if (linears < names.length) {
+      const name = names[linears++];
+      p.then((y) => out.push({ name, got: y.weight, exact: async () => (await rotateReader(lin, r, keep)).weight, exact64: () => gemm(widen(lin.weight.data), leadingColumns(r.q, r.n, keep), lin.weight.rows, r.n, keep) })).catch(() => {});
+    }
+    return p;
+  };
+  const writer = (lin: Linear, r: Rotation, keep: number, p: Promise<Linear>) => {
+    if (linears < names.length) {
+      const name = names[linears++];
+      p.then((y) => out.push({ name, got: y.weight, exact: async () => (await rotateWriter(lin, r, keep)).weight, exact64: () => gemm(leadingColumns(r.q, r.n, keep), widen(lin.weight.data), keep, r.n, lin.weight.cols, { transA: true }) })).catch(
+        () => {},
+      );
+    }
+    return p;
+  };
+  const shortcut = (qa: Float64Array, qb: Float64Array, n: number, ka: number, kb: number, p: Promise<Matrix>) => {
+    if (shortcuts < 2) {
+      const name = ['attnShortcut', 'mlpShortcut'][shortcuts++];
+      p.then((got) => out.push({ name, got, exact: () => shortcutMatrix(qa, qb, n, ka, kb), exact64: () => gemm(leadingColumns(qa, n, ka), leadingColumns(qb, n, kb), ka, n, kb, { transA: true }) })).catch(() => {});
+    }
+    return p;
+  };
   return {
     ...e,
-    async rotateReader(lin, r, keep) {
-      const y = await e.rotateReader(lin, r, keep);
-      if (linears < names.length) out.push({ name: names[linears++], got: y.weight, exact: async () => (await rotateReader(lin, r, keep)).weight });
-      return y;
-    },
-    async rotateWriter(lin, r, keep) {
-      const y = await e.rotateWriter(lin, r, keep);
-      if (linears < names.length) out.push({ name: names[linears++], got: y.weight, exact: async () => (await rotateWriter(lin, r, keep)).weight });
-      return y;
-    },
-    async shortcut(qa, qb, n, ka, kb) {
-      const y = await e.shortcut(qa, qb, n, ka, kb);
-      if (shortcuts < 2) out.push({ name: ['attnShortcut', 'mlpShortcut'][shortcuts++], got: y, exact: () => shortcutMatrix(qa, qb, n, ka, kb) });
-      return y;
+    rotateReader: (lin, r, keep) => reader(lin, r, keep, e.rotateReader(lin, r, keep)),
+    rotateWriter: (lin, r, keep) => writer(lin, r, keep, e.rotateWriter(lin, r, keep)),
+    shortcut: (qa, qb, n, ka, kb) => shortcut(qa, qb, n, ka, kb, e.shortcut(qa, qb, n, ka, kb)),
+    batch() {
+      const b = e.batch();
+      return {
+        ...b,
+        reader: (lin, r, keep) => reader(lin, r, keep, b.reader(lin, r, keep)),
+        writer: (lin, r, keep) => writer(lin, r, keep, b.writer(lin, r, keep)),
+        shortcut: (qa, qb, n, ka, kb) => shortcut(qa, qb, n, ka, kb, b.shortcut(qa, qb, n, ka, kb)),
+      };
     },
   };
 }
 
-/** Per captured product: the engine's result against the float64 product (rotation-error.ts). */
-async function rotationErrors(captured: Captured[]): Promise<Record<string, RotationError>> {
-  const out: Record<string, RotationError> = {};
-  for (const c of captured) out[c.name] = rotationError(c.got.data, (await c.exact()).data);
+/**
+ * Per captured product: the engine's result against the float64 product rounded to float32 (rotation-error.ts
+ * rotationError), and — for a float16/bfloat16 slice — what the slice stores against the float64 product itself,
+ * beside that format's own rounding, in its ulps (storedError).
+ */
+async function rotationErrors(captured: Captured[], dtype: OutputDtype): Promise<Record<string, RotationError & { stored?: StoredError }>> {
+  const out: Record<string, RotationError & { stored?: StoredError }> = {};
+  for (const c of captured) {
+    out[c.name] = rotationError(c.got.data, (await c.exact()).data);
+    if (dtype !== 'float32') out[c.name].stored = storedError(c.got.data, await c.exact64(), dtype);
+  }
   return out;
 }
 
-function profiled(e: SignalEngine, runner: OrtRunner, acc: Record<string, number>): SignalEngine {
+/** Per layer (the embeddings first): session runs and MB up/down, in total and by kind of run. */
+function transferReport(perLayer: TransferCounts[]) {
+  const mb = (b: number) => +(b / 1e6).toFixed(1);
+  const row = (t: TransferTally) => ({ runs: t.runs, uploadMB: mb(t.uploadBytes), downloadMB: mb(t.downloadBytes) });
+  return perLayer.map((c, i) => ({
+    layer: i - 1,
+    ...row(c),
+    byKind: Object.fromEntries(
+      Object.entries(c.byKind)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, t]) => [k, row(t)]),
+    ),
+  }));
+}
+
+function profiled(e: SignalEngine, runner: OrtRunner, acc: Record<string, number>, transfers: TransferCounts[]): SignalEngine {
   const wrap =
     <A extends unknown[], R>(name: string, fn: (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {
@@ -286,7 +368,10 @@ function profiled(e: SignalEngine, runner: OrtRunner, acc: Record<string, number
     parallel: wrap('parallel', e.parallel),
     moment: wrap('moment', e.moment),
     rotate: wrap('rotate', e.rotate),
-    endLayer: wrap('endLayer', e.endLayer),
+    endLayer: async () => {
+      await wrap('endLayer', e.endLayer)();
+      transfers.push(takeTransferCounts());
+    },
   };
 }
 

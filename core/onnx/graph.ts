@@ -73,6 +73,11 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Names of the graph outputs declared so far. */
+  get outputNames(): string[] {
+    return this.#outputs.map((o) => o.name);
+  }
+
   /** Names of the graph inputs declared so far. */
   get inputNames(): string[] {
     return this.#inputs.map((i) => i.name);

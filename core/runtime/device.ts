@@ -20,6 +20,9 @@ import { GraphBuilder } from '../onnx/graph';
 import { actType, toFloat, toHalf } from './graphs/primitives';
 import { executionProviders } from './ep-options';
 import type { ExecutionProvider } from './contract';
+import { countRun, countTransfer, markDevice, onDeviceAsCounted } from './transfer-count';
+import { productsPlan, type ProductItem, type ProductOut } from './weight-products';
+import { widenHalf } from './half-weights';
 
 export class DeviceError extends Error {
   override name = 'DeviceError';
@@ -89,6 +92,13 @@ function productGraph(g: GraphBuilder, kind: 'mulRight' | 'mulLeftT' | 'qtq', ha
   }
   const y = g.node('MatMul', [T(g.input('qa', 'float32', ['N', 'A'])), g.input('qb', 'float32', ['N', 'B'])]);
   out(y, y);
+}
+
+/** Whether a GPU EP leaves output `name` of a `kind` run on the device (downloads and sums come to the host). */
+function deviceOutput(kind: Kind, name: string): boolean {
+  if (kind === 'download' || kind === 'downloadLast' || kind === 'download2' || kind === 'sum') return false;
+  if (kind === 'mulRight' || kind === 'mulLeftT' || kind === 'qtq') return name === 'yt';
+  return true;
 }
 
 function graph(kind: Kind, half: boolean): GraphBuilder {
@@ -181,19 +191,35 @@ export class DeviceTensors {
   }
 
   #session(kind: Kind, half = false): Promise<ort.InferenceSession> {
-    const key = `${kind}${half ? ':f16' : ''}`;
+    return this.#compiled(
+      `${kind}${half ? ':f16' : ''}`,
+      () => graph(kind, half),
+      (name) => deviceOutput(kind, name),
+    );
+  }
+
+  /** The session of graph `key` (built once by `build`), its outputs for which `device` holds left on the device. */
+  #compiled(key: string, build: () => GraphBuilder, device: (output: string) => boolean): Promise<ort.InferenceSession> {
     let s = this.#sessions.get(key);
     if (!s) {
-      const location = !this.onDevice || ['download', 'downloadLast', 'download2', 'sum'].includes(kind) ? undefined : ['mulRight', 'mulLeftT', 'qtq'].includes(kind) ? { yt: 'gpu-buffer' as const } : ('gpu-buffer' as const);
-      s = ort.InferenceSession.create(graph(kind, half).toBytes(), {
+      const g = build();
+      const kept = this.onDevice ? g.outputNames.filter(device) : [];
+      s = ort.InferenceSession.create(g.toBytes(), {
         executionProviders: executionProviders(this.ep, { passes: this.#passes }),
         graphOptimizationLevel: 'all',
-        ...(location ? { preferredOutputLocation: location } : {}),
+        ...(kept.length ? { preferredOutputLocation: Object.fromEntries(kept.map((n) => [n, 'gpu-buffer' as const])) } : {}),
       });
       s.catch(() => this.#sessions.delete(key));
       this.#sessions.set(key, s);
     }
     return s;
+  }
+
+  /** One run of a helper graph, counted as a GPU EP moves its tensors (transfer-count.ts). */
+  async #run(kind: Kind, half: boolean, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+    const out = await (await this.#session(kind, half)).run(feeds);
+    countRun(kind, feeds, out, (name) => deviceOutput(kind, name));
+    return out;
   }
 
   /**
@@ -203,21 +229,29 @@ export class DeviceTensors {
   async upload(data: Float32Array, rows: number, cols: number, transpose = false, half = false): Promise<ort.Tensor> {
     if (data.length !== rows * cols) throw new DeviceError(`upload: ${data.length} values is not ${rows}×${cols}`);
     const x = new ort.Tensor('float32', data, [rows, cols]);
-    if (!this.onDevice && !transpose && !half) return x;
-    return (await (await this.#session(transpose ? 'uploadT' : 'upload', half)).run({ x })).y;
+    if (!this.onDevice && !transpose && !half) {
+      // The CPU EP's host tensor is its device tensor; a GPU EP would run an upload.
+      countTransfer('upload', 1, data.byteLength, 0);
+      markDevice(x);
+      return x;
+    }
+    return (await this.#run(transpose ? 'uploadT' : 'upload', half, { x })).y;
   }
 
   /** [batch, seq, n] float32 activations (host or device) as float16 on the device. */
   async toHalf(x: ort.Tensor): Promise<ort.Tensor> {
     rank3('toHalf', x);
-    return (await (await this.#session('toHalf')).run({ x })).y;
+    return (await this.#run('toHalf', false, { x })).y;
   }
 
   /** The tensor's values on the host as float32 (a download for device tensors, widened from float16). */
   async download(t: ort.Tensor): Promise<Float32Array> {
-    if (t.location === 'cpu' && !isHalf(t)) return t.data as Float32Array;
+    if (t.location === 'cpu' && !isHalf(t)) {
+      if (onDeviceAsCounted(t)) countTransfer('download', 1, 0, t.size * 4);
+      return t.data as Float32Array;
+    }
     rank3('download', t);
-    return (await (await this.#session('download', isHalf(t))).run({ x: t })).y.data as Float32Array;
+    return (await this.#run('download', isHalf(t), { x: t })).y.data as Float32Array;
   }
 
   /**
@@ -227,7 +261,7 @@ export class DeviceTensors {
   async downloadLast(t: ort.Tensor): Promise<Float32Array> {
     rank3('downloadLast', t);
     if (t.location === 'cpu' && !isHalf(t) && t.dims[1] === 1) return t.data as Float32Array;
-    return (await (await this.#session('downloadLast', isHalf(t))).run({ x: t })).y.data as Float32Array;
+    return (await this.#run('downloadLast', isHalf(t), { x: t })).y.data as Float32Array;
   }
 
   /**
@@ -237,7 +271,7 @@ export class DeviceTensors {
   async mulRight(w: Float32Array, rows: number, q: ort.Tensor, half: boolean): Promise<WeightProduct> {
     const [n, k] = q.dims;
     if (w.length !== rows * n) throw new DeviceError(`mulRight: ${w.length} values is not ${rows}×${n}`);
-    const r = await (await this.#session('mulRight', half)).run({ w: new ort.Tensor('float32', w, [rows, n]), q });
+    const r = await this.#run('mulRight', half, { w: new ort.Tensor('float32', w, [rows, n]), q });
     return { host: r.y.data as Float32Array, rows, cols: k, pass: r.yt };
   }
 
@@ -245,14 +279,48 @@ export class DeviceTensors {
   async mulLeftT(q: ort.Tensor, w: Float32Array, cols: number, half: boolean): Promise<WeightProduct> {
     const [n, k] = q.dims;
     if (w.length !== n * cols) throw new DeviceError(`mulLeftT: ${w.length} values is not ${n}×${cols}`);
-    const r = await (await this.#session('mulLeftT', half)).run({ q, w: new ort.Tensor('float32', w, [n, cols]) });
+    const r = await this.#run('mulLeftT', half, { q, w: new ort.Tensor('float32', w, [n, cols]) });
     return { host: r.y.data as Float32Array, rows: k, cols, pass: r.yt };
   }
 
   /** Qa[:, :ka]ᵀ · Qb[:, :kb] (both on the device): the ka×kb shortcut, on the host and for the passes. */
   async qtq(qa: ort.Tensor, qb: ort.Tensor, half: boolean): Promise<WeightProduct> {
-    const r = await (await this.#session('qtq', half)).run({ qa, qb });
+    const r = await this.#run('qtq', half, { qa, qb });
     return { host: r.y.data as Float32Array, rows: qa.dims[1], cols: qb.dims[1], pass: r.yt };
+  }
+
+  /**
+   * Several weight products in one session run (weight-products.ts): each result on the host (float32, or
+   * float16-rounded with the item's hostHalf) and its passes' copy on the device (float16 with `half`).
+   */
+  async products(items: ProductItem[], half: boolean): Promise<ProductOut[]> {
+    for (const it of items) {
+      if (it.op === 'mulRight' && it.w.cols !== it.q.dims[0]) throw new DeviceError(`products: W is ${it.w.rows}×${it.w.cols} but Q has ${it.q.dims[0]} rows`);
+      if (it.op === 'mulLeftT' && it.w.rows !== it.q.dims[0]) throw new DeviceError(`products: W is ${it.w.rows}×${it.w.cols} but Q has ${it.q.dims[0]} rows`);
+    }
+    const plan = productsPlan(items);
+    const session = await this.#compiled(`${plan.key}${half ? ':f16' : ''}`, () => plan.build(half), plan.device);
+    const out = await session.run(plan.feeds);
+    countRun('products', plan.feeds, out, plan.device);
+    return items.map((it, i) => {
+      const pass = out[`yt${i}`];
+      const y = out[`y${i}`];
+      const host = y ? (y.type === 'float16' ? widenHalf(y.data as Uint16Array) : (y.data as Float32Array)) : undefined;
+      switch (it.op) {
+        case 'mulRight':
+          return { host, rows: it.w.rows, cols: it.q.dims[1], pass };
+        case 'mulLeftT':
+          return { host, rows: it.q.dims[1], cols: it.w.cols, pass };
+        case 'qtq':
+          return { host, rows: it.qa.dims[1], cols: it.qb.dims[1], pass };
+        case 'qT':
+          return { rows: it.q.dims[1], cols: it.q.dims[0], pass };
+        case 'stage': {
+          const scale = 'device' in it.w ? it.w.device.scale : (it.w.half?.scale ?? null);
+          return { rows: it.w.rows, cols: it.w.cols, pass, raw: { tensor: out[`r${i}`], scale } };
+        }
+      }
+    });
   }
 
   /**
@@ -274,7 +342,7 @@ export class DeviceTensors {
       feeds.c_in = acc.c;
     }
     const kind = `acc${feeds.keep ? 'Masked' : ''}${acc ? '' : 'First'}` as Kind;
-    const out = await (await this.#session(kind, isHalf(x))).run(feeds);
+    const out = await this.#run(kind, isHalf(x), feeds);
     if (acc) {
       releaseTensor(acc.s);
       releaseTensor(acc.c);
@@ -284,7 +352,12 @@ export class DeviceTensors {
 
   /** The device moment on the host, s − c in float64 (Kahan's c holds minus the lost low part); released. */
   async settle(acc: DeviceMoment): Promise<Float64Array> {
-    const get = async (t: ort.Tensor) => (t.location === 'cpu' ? (t.data as Float32Array) : ((await (await this.#session('download2')).run({ x: t })).y.data as Float32Array));
+    const get = async (t: ort.Tensor) => {
+      if (t.location !== 'cpu') return (await this.#run('download2', false, { x: t })).y.data as Float32Array;
+      // The CPU EP's tensor is the host array; a GPU EP would download it.
+      if (onDeviceAsCounted(t)) countTransfer('download2', 1, 0, t.size * 4);
+      return t.data as Float32Array;
+    };
     const s = await get(acc.s);
     const c = await get(acc.c);
     releaseTensor(acc.s);
@@ -298,14 +371,14 @@ export class DeviceTensors {
   async matmul(x: ort.Tensor, w: ort.Tensor): Promise<ort.Tensor> {
     rank3('matmul', x);
     if (w.dims[0] !== x.dims[2]) throw new DeviceError(`matmul: x is ${x.dims.join('×')} but w is ${w.dims.join('×')}`);
-    return (await (await this.#session('matmul', isHalf(x))).run({ x, w })).y;
+    return (await this.#run('matmul', isHalf(x), { x, w })).y;
   }
 
   /** Waits until t has been computed (a one-float download): for timing device work, which is queued. */
   async sync(t: ort.Tensor): Promise<void> {
     if (t.location === 'cpu') return;
     rank3('sync', t);
-    await (await this.#session('sum', isHalf(t))).run({ x: t });
+    await this.#run('sum', isHalf(t), { x: t });
   }
 
   async dispose(): Promise<void> {

@@ -27,6 +27,7 @@ import { firstNonFinite, NonFiniteError } from '../model/non-finite';
 import { type Feeds, type KvCache, RuntimeError, t32, feedNorm, feedLinear, widthOf, feedAttn, feedMlp, feedShortcut, feedCache, feedX, feedTargets } from './block-feeds';
 import { BakedBlocks } from './baked-blocks';
 import { ResidentWeights } from './resident-weights';
+import { countRun } from './transfer-count';
 
 export { RuntimeError, type KvCache } from './block-feeds';
 
@@ -117,7 +118,11 @@ class OrtBlockRunner implements BlockRunner {
       const half = this.#resident.half && sig.kind !== 'head' && (!hasCache(sig) || this.#decoding);
       const f = await this.#resident.feeds(sig, feeds, half);
       if (half) halfEmptyCache(f);
-      return (await this.#session(half ? { ...sig, half: true } : sig)).run(f);
+      const out = await (await this.#session(half ? { ...sig, half: true } : sig)).run(f);
+      // Counted as a GPU EP moves it (transfer-count.ts): what #session leaves on the device stays there.
+      const kept = sig.kind !== 'head' && (!hasCache(sig) || this.#decoding);
+      countRun(`pass:${sig.kind}`, f, out, (name) => kept && (name === 'y' || (hasCache(sig) && (name === 'present_k' || name === 'present_v'))));
+      return out;
     }
     if (this.#baked && owner) return this.#baked.run(sig, feeds, owner);
     return (await this.#session(sig)).run(feeds);

@@ -19,13 +19,16 @@
 //   (measured on an H100 at the 7B shape: bench/results/slice-synthetic-llama2-7b-webgpu-h100-f16-passes.json);
 //   their in×out copies stay on the device for the next pass (runner.adopt).
 import ort, { type Tensor } from 'onnxruntime-node';
-import type { AttentionWeights, EmbeddingWeights, Linear, Matrix, MlpWeights, ParallelWeights } from '../model/weights';
+import type { AttentionWeights, EmbeddingWeights, LayerWeights, Linear, Matrix, MlpWeights, ParallelWeights } from '../model/weights';
 import type { ArchSpec } from '../model/model-source';
 import type { BlockRunner, ExecutionProvider } from '../runtime/contract';
 import { createBlockRunner, type OrtRunner, type PassDtype } from '../runtime/runner';
 import { DeviceTensors, releaseTensor, type DeviceMoment } from '../runtime/device';
 import { RamBudget, type Activations, type DeviceSide } from './activations';
-import { leadingColumns, rotateRows, shortcutMatrix, vecMulF64 } from './products';
+import { leadingColumns, rotateRows, shortcutMatrix, transposedColumns, vecMulF64 } from './products';
+import { halfExact, halfExactFolded, type HalfExact } from '../runtime/half-weights';
+import type { DeviceWeight, ProductItem, ProductOut, WeightSource } from '../runtime/weight-products';
+import type { OutputDtype } from './output';
 import { rotateReader, rotateWriter, type Rotation } from './rotate';
 import type { SecondMoment } from './pca';
 
@@ -47,12 +50,63 @@ export interface SignalEngine {
   rotateWriter(lin: Linear, r: Rotation, keep: number): Promise<Linear>;
   /** The shortcut Qa[:, :ka]ᵀ·Qb[:, :kb] (float32 ka×kb). */
   shortcut(qa: Float64Array, qb: Float64Array, n: number, ka: number, kb: number): Promise<Matrix>;
+  /** Several of the above as one step (one device run): see WeightBatch. */
+  batch(): WeightBatch;
+  /**
+   * Readies a fused layer's weights for the products (the device engine: each linear's exact float16 form,
+   * from its source as read, half-weights.ts) — called where the layer is loaded, so it runs beside the
+   * previous layer's passes.
+   */
+  prepare(source: LayerWeights, fused: LayerWeights): Promise<void>;
   /** Where device chunks of an ActivationStore go, within the engine's one device budget (undefined: host only). */
   deviceSide(): DeviceSide | undefined;
   /** Frees a chunk that is not kept in a store. */
   release(x: Activations): void;
   /** Frees what the current layer uploaded (weights, rotations). */
   endLayer(): Promise<void>;
+}
+
+/**
+ * Weight products collected, then computed by run() (the device engine: one session run for all); each
+ * promise settles once run() has. Results are those of the engine's single calls.
+ */
+export interface WeightBatch {
+  reader(lin: Linear, r: Rotation, keep: number): Promise<Linear>;
+  writer(lin: Linear, r: Rotation, keep: number): Promise<Linear>;
+  shortcut(qa: Float64Array, qb: Float64Array, n: number, ka: number, kb: number): Promise<Matrix>;
+  /** Q[:, :k]ᵀ (k×n float32): the shortcut of a probe pass back to the un-rotated basis (products.ts transposedColumns). */
+  probe(q: Float64Array, n: number, k: number): Promise<Matrix>;
+  /** An un-rotated weight a pass reads and a later batch's writer rotates: on the device, uploaded once for both. */
+  stage(lin: Linear): void;
+  run(): Promise<void>;
+}
+
+/** A promise settled later by `settle` (kept from counting as unhandled until someone awaits it). */
+function later<T>(): { promise: Promise<T>; settle: (f: () => T | Promise<T>) => Promise<void> } {
+  let resolve!: (v: T | Promise<T>) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((a, b) => ((resolve = a), (reject = b)));
+  promise.catch(() => {});
+  return {
+    promise,
+    settle: async (f) => {
+      try {
+        resolve(await f());
+      } catch (e) {
+        reject(e);
+      }
+    },
+  };
+}
+
+/** Every linear of a layer with the norm scale fuse.ts folds into it (readers; undefined for writers), in one order for a source and its fused layer. */
+function linearsOf(w: LayerWeights): { lin: Linear; gamma?: Float32Array; reader: boolean }[] {
+  const m = w.kind === 'sequential' ? w.mlp : w.block.mlp;
+  const a = w.kind === 'sequential' ? w.attn : w.block.attn;
+  const an = w.kind === 'sequential' ? w.attn.norm : w.block.norm;
+  const mn = w.kind === 'sequential' ? w.mlp.norm : w.block.norm;
+  const r = (lin: Linear, n: typeof an) => ({ lin, gamma: n.weight, reader: true });
+  return [r(a.q, an), r(a.k, an), r(a.v, an), { lin: a.o, reader: false }, ...(m.gate ? [r(m.gate, mn)] : []), r(m.up, mn), { lin: m.down, reader: false }];
 }
 
 const hostOnly = (x: Activations): Float32Array => {
@@ -75,6 +129,26 @@ export function hostEngine(runner: BlockRunner): SignalEngine {
     rotateReader,
     rotateWriter,
     shortcut: shortcutMatrix,
+    // The same float64 products, one after another.
+    batch() {
+      const jobs: (() => Promise<void>)[] = [];
+      const add = <T>(f: () => T | Promise<T>): Promise<T> => {
+        const l = later<T>();
+        jobs.push(() => l.settle(f));
+        return l.promise;
+      };
+      return {
+        reader: (lin, r, keep) => add(() => rotateReader(lin, r, keep)),
+        writer: (lin, r, keep) => add(() => rotateWriter(lin, r, keep)),
+        shortcut: (qa, qb, n, ka, kb) => add(() => shortcutMatrix(qa, qb, n, ka, kb)),
+        probe: (q, n, k) => add(() => transposedColumns(q, n, k)),
+        stage: () => {},
+        async run() {
+          for (const j of jobs.splice(0)) await j();
+        },
+      };
+    },
+    prepare: async () => {},
     deviceSide: () => undefined,
     release: () => {},
     endLayer: async () => {},
@@ -103,10 +177,13 @@ export async function guarded<T>(what: string, f: () => Promise<T>): Promise<T> 
  * Device-resident activations through a runner created with `resident` set; up to `budgetBytes` of
  * activations stay on the device (default 4 GiB), the rest goes through host RAM.
  */
-export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30): SignalEngine {
+export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30, o: { hostHalf?: boolean; halfUploads?: boolean } = {}): SignalEngine {
   const dev = runner.device;
   if (!dev) throw new Error('deviceEngine needs a runner in resident mode on a device EP');
   const half = runner.half;
+  // Rotated weights come down float16-rounded (on the device) when the slice stores float16. Weights go up as
+  // exact float16 where they are (halfUploads, the default; false: always float32, for comparisons).
+  const hostHalf = o.hostHalf ?? false;
   const side: DeviceSide = { budget: new RamBudget(budgetBytes), download: (t) => dev.download(t) };
   // Q[:, :k] as device n×k float32, per rotation and width, until the layer ends.
   const qs = new Map<Float64Array, Map<number, Promise<Tensor>>>();
@@ -117,10 +194,112 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30): Sign
     if (!t) byK.set(k, (t = dev.upload(Float32Array.from(leadingColumns(q, n, k)), n, k)));
     return t;
   };
+  // The last rotation of activations is the next layer's Q_in: kept across endLayer, so it is not uploaded again.
+  let lastRotation: Float64Array | null = null;
   const dropRotations = async () => {
-    const all = [...qs.values()].flatMap((m) => [...m.values()]);
+    const kept = lastRotation ? qs.get(lastRotation) : undefined;
+    const all = [...qs.entries()].filter(([q]) => q !== lastRotation).flatMap(([, m]) => [...m.values()]);
     qs.clear();
+    if (kept && lastRotation) qs.set(lastRotation, kept);
     for (const t of all) releaseTensor(await t);
+  };
+  // Each linear's exact float16 form (half-weights.ts), made by prepare() where the layer is loaded; used once.
+  const halves = new WeakMap<Float32Array, HalfExact | null>();
+  // Un-rotated weights staged on the device for a later writer, until the layer ends.
+  const staged = new Map<Float32Array, DeviceWeight>();
+  const sourceOf = (m: Matrix): WeightSource => {
+    const st = staged.get(m.data);
+    if (st) return { rows: m.rows, cols: m.cols, device: st };
+    const h = o.halfUploads === false ? null : halves.has(m.data) ? halves.get(m.data)! : halfExact(m.data);
+    halves.delete(m.data);
+    return { rows: m.rows, cols: m.cols, host: m.data, half: h };
+  };
+  const dropStaged = () => {
+    for (const w of staged.values()) releaseTensor(w.tensor);
+    staged.clear();
+  };
+  const batch = (): WeightBatch => {
+    const jobs: { item: () => Promise<ProductItem>; done: (o: ProductOut | null, e?: unknown) => Promise<void> }[] = [];
+    const add = <T>(item: () => Promise<ProductItem>, then: (o: ProductOut) => T | Promise<T>): Promise<T> => {
+      const l = later<T>();
+      jobs.push({
+        item,
+        done: (o, e) =>
+          l.settle(() => {
+            if (!o) throw e;
+            return then(o);
+          }),
+      });
+      return l.promise;
+    };
+    const weightOf = (o: ProductOut): Matrix => ({ rows: o.rows, cols: o.cols, data: o.host! });
+    return {
+      reader: (lin, r, keep) =>
+        add(
+          async () => ({ op: 'mulRight', w: sourceOf(lin.weight), q: await qOn(r.q, r.n, keep), hostHalf }),
+          (p) => {
+            const weight = weightOf(p);
+            runner.adopt(weight.data, p.pass, 'weight');
+            return lin.bias ? { weight, bias: lin.bias } : { weight };
+          },
+        ),
+      writer: (lin, r, keep) =>
+        add(
+          async () => ({ op: 'mulLeftT', w: sourceOf(lin.weight), q: await qOn(r.q, r.n, keep), hostHalf }),
+          async (p) => {
+            const weight = weightOf(p);
+            runner.adopt(weight.data, p.pass, 'weight');
+            return lin.bias ? { weight, bias: await vecMulF64(lin.bias, r.q, r.n, keep) } : { weight };
+          },
+        ),
+      shortcut: (qa, qb, n, ka, kb) =>
+        add(
+          async () => ({ op: 'qtq', qa: await qOn(qa, n, ka), qb: await qOn(qb, n, kb), hostHalf }),
+          (p) => {
+            runner.adopt(p.host!, p.pass, 'shortcut');
+            return weightOf(p);
+          },
+        ),
+      probe: (q, n, k) => {
+        const m = transposedColumns(q, n, k);
+        return add(
+          async () => ({ op: 'qT', q: await qOn(q, n, k) }),
+          (p) => {
+            runner.adopt(m.data, p.pass, 'shortcut');
+            return m;
+          },
+        );
+      },
+      stage: (lin) => {
+        void add(
+          async () => ({ op: 'stage', w: sourceOf(lin.weight) }),
+          (p) => {
+            runner.adopt(lin.weight.data, p.pass, 'weight');
+            staged.set(lin.weight.data, p.raw!);
+          },
+        );
+      },
+      async run() {
+        const taken = jobs.splice(0);
+        if (!taken.length) return;
+        let outs: ProductOut[];
+        try {
+          const items: ProductItem[] = [];
+          for (const j of taken) items.push(await j.item());
+          outs = await guarded('weight rotation', () => dev.products(items, half));
+        } catch (e) {
+          for (const j of taken) await j.done(null, e);
+          throw e;
+        }
+        for (let i = 0; i < taken.length; i++) await taken[i].done(outs[i]);
+      },
+    };
+  };
+  const single = async <T>(f: (b: WeightBatch) => Promise<T>): Promise<T> => {
+    const b = batch();
+    const p = f(b);
+    await b.run();
+    return p;
   };
   const pending = new Map<SecondMoment, DeviceMoment>();
   // Chunks spilled to the host above the device budget are fed as host tensors: ORT uploads them
@@ -154,33 +333,34 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30): Sign
       m.addGram(await dev.settle(acc), acc.rows);
     },
     async rotate(x, b, s, q, n, k) {
+      lastRotation = q;
       const t = await asTensor(x, b, s);
       const y = await guarded('rotation', async () => dev.matmul(t, await qOn(q, n, k)));
       freeConverted(x, t);
       return y;
     },
-    async rotateReader(lin, r, keep) {
-      const p = await guarded('weight rotation', async () => dev.mulRight(lin.weight.data, lin.weight.rows, await qOn(r.q, r.n, keep), half));
-      const weight = { rows: p.rows, cols: p.cols, data: p.host };
-      runner.adopt(weight.data, p.pass, 'weight');
-      return lin.bias ? { weight, bias: lin.bias } : { weight };
-    },
-    async rotateWriter(lin, r, keep) {
-      const p = await guarded('weight rotation', async () => dev.mulLeftT(await qOn(r.q, r.n, keep), lin.weight.data, lin.weight.cols, half));
-      const weight = { rows: p.rows, cols: p.cols, data: p.host };
-      runner.adopt(weight.data, p.pass, 'weight');
-      return lin.bias ? { weight, bias: await vecMulF64(lin.bias, r.q, r.n, keep) } : { weight };
-    },
-    async shortcut(qa, qb, n, ka, kb) {
-      const p = await dev.qtq(await qOn(qa, n, ka), await qOn(qb, n, kb), half);
-      runner.adopt(p.host, p.pass, 'shortcut');
-      return { rows: p.rows, cols: p.cols, data: p.host };
+    rotateReader: (lin, r, keep) => single((b) => b.reader(lin, r, keep)),
+    rotateWriter: (lin, r, keep) => single((b) => b.writer(lin, r, keep)),
+    shortcut: (qa, qb, n, ka, kb) => single((b) => b.shortcut(qa, qb, n, ka, kb)),
+    batch,
+    async prepare(source, fused) {
+      const src = linearsOf(source);
+      const out = linearsOf(fused);
+      if (src.length !== out.length) return;
+      // One matrix per turn of the event loop, so the passes' runs are not held up (a 7B linear is ~0.1 s).
+      for (let i = 0; i < out.length; i++) {
+        await new Promise((r) => setImmediate(r));
+        const s = src[i].lin.weight.data;
+        const f = out[i].lin.weight.data;
+        halves.set(f, s === f ? halfExact(f) : src[i].reader ? halfExactFolded(s, src[i].gamma, f, out[i].lin.weight.cols) : halfExact(f));
+      }
     },
     deviceSide: () => side,
     release: (x) => {
       if (!(x instanceof Float32Array)) releaseTensor(x);
     },
     async endLayer() {
+      dropStaged();
       await dropRotations();
       await runner.releaseUploads();
     },
@@ -197,14 +377,14 @@ export type EngineKind = 'host' | 'device';
 export async function createSignalEngine(
   arch: ArchSpec,
   ep: ExecutionProvider,
-  o: { kind?: EngineKind; deviceBudgetBytes?: number; passDtype?: PassDtype } = {},
+  o: { kind?: EngineKind; deviceBudgetBytes?: number; passDtype?: PassDtype; storeDtype?: OutputDtype } = {},
 ): Promise<{ kind: EngineKind; passDtype: PassDtype; runner: OrtRunner; engine: SignalEngine }> {
   const kind = o.kind ?? (ep === 'cpu' ? 'host' : 'device');
   // The host engine's passes are float32 (its products float64); the device engine's default follows the EP.
   // A GPU without float16 shaders falls back to float32 passes unless float16 was asked for.
   const passDtype = kind === 'host' ? 'f32' : (o.passDtype ?? (defaultPassDtype(ep) === 'f16' && (await float16Works(ep)) ? 'f16' : 'f32'));
   const runner = await createBlockRunner(arch, { ep, ...(kind === 'device' ? { resident: 'always' as const, passDtype } : {}) });
-  return { kind, passDtype, runner, engine: kind === 'device' ? deviceEngine(runner, o.deviceBudgetBytes) : hostEngine(runner) };
+  return { kind, passDtype, runner, engine: kind === 'device' ? deviceEngine(runner, o.deviceBudgetBytes, { hostHalf: o.storeDtype === 'float16' }) : hostEngine(runner) };
 }
 
 /** Whether the EP runs a float16 product (WebGPU needs the adapter's shader-f16 feature). */

@@ -20,7 +20,6 @@ import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, type Rotation } from './rotate';
 import { tiedEmbedding, tiedHead } from './tied';
 import { storesTiedEmbedding } from '../model/tied-layout';
-import { transposedColumns } from './products';
 import { SecondMoment, principalDirections, explainedVariance, pcaSolverFor, type PcaSolver } from './pca';
 import { releasePcaSolver } from './pca-solver';
 import { ActivationStore, RamBudget, type Activations } from './activations';
@@ -229,7 +228,12 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
   // What no pass waits on runs beside the passes (which are awaited ORT runs, so the event loop is
   // free meanwhile): reading and fusing the next layer's weights (async file reads), and writing the
   // finished layer (async writes), awaited only before the layer's checkpoint.
-  const load = (i: number) => source.layer(i).then((lw) => fuseLayer(cfg, lw));
+  const load = (i: number) =>
+    source.layer(i).then(async (lw) => {
+      const fused = fuseLayer(cfg, lw);
+      await engine.prepare(lw, fused);
+      return fused;
+    });
   let upcoming: Promise<LayerWeights> | null = null;
   const prefetch = o.prefetch ?? true;
   for (let i = first; i < L; i++) {
@@ -281,9 +285,16 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
     if (w.kind === 'sequential') {
       if (dims.mlpInput !== dims.attnOutput) throw new Error(`layer ${i}: MLP input width ${dims.mlpInput} differs from the attention output width ${dims.attnOutput}`);
       const a = w.attn;
-      const attnIn = { q: await engine.rotateReader(a.q, inRot, dims.attnInput), k: await engine.rotateReader(a.k, inRot, dims.attnInput), v: await engine.rotateReader(a.v, inRot, dims.attnInput) };
+      // Each step's weight products are one batch (one device run): the readers of Q_in, the probe's shortcut,
+      // and o_proj staged for the probe and for its own rotation after the PCA.
+      const b1 = engine.batch();
+      const readers = [a.q, a.k, a.v].map((l) => b1.reader(l, inRot, dims.attnInput));
+      const probeShortcut = b1.probe(qIn, D, dims.attnInput);
+      b1.stage(a.o);
+      await b1.run();
+      const attnIn = { q: await readers[0], k: await readers[1], v: await readers[2] };
       // The residual after attention in the un-rotated basis: shortcut Q_in[:, :d_in]ᵀ, o_proj as is.
-      const probe: AttentionWeights = { norm: a.norm, ...attnIn, ...headNormsOf(a), o: a.o, shortcut: transposedColumns(qIn, D, dims.attnInput) };
+      const probe: AttentionWeights = { norm: a.norm, ...attnIn, ...headNormsOf(a), o: a.o, shortcut: await probeShortcut };
       lap('rotate');
       const mids = store(`mid-${i}`, D);
       const mid = await signal('attention', dims.attnOutput, 0.25, mids, async (b) => {
@@ -293,10 +304,18 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       });
       progress('rotate', i, 0.35, { signal: 'attention', explainedVariance: mid.stat.explainedVariance });
       const midRot = rot(mid.q);
-      const attn: AttentionWeights = { norm: a.norm, ...attnIn, ...headNormsOf(a), o: await engine.rotateWriter(a.o, midRot, dims.attnOutput), shortcut: await engine.shortcut(qIn, mid.q, D, dims.attnInput, dims.attnOutput) };
       const m = w.mlp;
-      const mlpIn = { ...(m.gate ? { gate: await engine.rotateReader(m.gate, midRot, dims.mlpInput) } : {}), up: await engine.rotateReader(m.up, midRot, dims.mlpInput) };
-      const mlpProbe: MlpWeights = { norm: m.norm, ...mlpIn, down: m.down, shortcut: transposedColumns(mid.q, D, dims.mlpInput) };
+      const b2 = engine.batch();
+      const o = b2.writer(a.o, midRot, dims.attnOutput);
+      const attnShortcut = b2.shortcut(qIn, mid.q, D, dims.attnInput, dims.attnOutput);
+      const gate = m.gate ? b2.reader(m.gate, midRot, dims.mlpInput) : null;
+      const up = b2.reader(m.up, midRot, dims.mlpInput);
+      const mlpProbeShortcut = b2.probe(mid.q, D, dims.mlpInput);
+      b2.stage(m.down);
+      await b2.run();
+      const attn: AttentionWeights = { norm: a.norm, ...attnIn, ...headNormsOf(a), o: await o, shortcut: await attnShortcut };
+      const mlpIn = { ...(gate ? { gate: await gate } : {}), up: await up };
+      const mlpProbe: MlpWeights = { norm: m.norm, ...mlpIn, down: m.down, shortcut: await mlpProbeShortcut };
       lap('rotate');
       progress('signals', i, 0.4);
       // The sliced attention's output is the residual rotated by Q_mid and cut to d: (h·Q_mid)[:, :d]
@@ -311,14 +330,24 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       });
       mids.clear();
       qOut = fin.q;
-      const mlp: MlpWeights = { norm: m.norm, ...mlpIn, down: await engine.rotateWriter(m.down, rot(qOut), dims.mlpOutput), shortcut: await engine.shortcut(mid.q, qOut, D, dims.mlpInput, dims.mlpOutput) };
+      const b3 = engine.batch();
+      const down = b3.writer(m.down, rot(qOut), dims.mlpOutput);
+      const mlpShortcut = b3.shortcut(mid.q, qOut, D, dims.mlpInput, dims.mlpOutput);
+      await b3.run();
+      const mlp: MlpWeights = { norm: m.norm, ...mlpIn, down: await down, shortcut: await mlpShortcut };
       out = { kind: 'sequential', attn, mlp };
     } else {
       const blk = w.block;
-      const r = (l: typeof blk.attn.q) => engine.rotateReader(l, inRot, dims.attnInput);
-      const readers = { q: await r(blk.attn.q), k: await r(blk.attn.k), v: await r(blk.attn.v) };
-      const mlpIn = { ...(blk.mlp.gate ? { gate: await r(blk.mlp.gate) } : {}), up: await r(blk.mlp.up) };
-      const probe: ParallelWeights = { norm: blk.norm, attn: { ...readers, o: blk.attn.o }, mlp: { ...mlpIn, down: blk.mlp.down }, shortcut: transposedColumns(qIn, D, dims.attnInput) };
+      const b1 = engine.batch();
+      const r = (l: typeof blk.attn.q) => b1.reader(l, inRot, dims.attnInput);
+      const pending = { q: r(blk.attn.q), k: r(blk.attn.k), v: r(blk.attn.v), gate: blk.mlp.gate ? r(blk.mlp.gate) : null, up: r(blk.mlp.up) };
+      const probeShortcut = b1.probe(qIn, D, dims.attnInput);
+      b1.stage(blk.attn.o);
+      b1.stage(blk.mlp.down);
+      await b1.run();
+      const readers = { q: await pending.q, k: await pending.k, v: await pending.v };
+      const mlpIn = { ...(pending.gate ? { gate: await pending.gate } : {}), up: await pending.up };
+      const probe: ParallelWeights = { norm: blk.norm, attn: { ...readers, o: blk.attn.o }, mlp: { ...mlpIn, down: blk.mlp.down }, shortcut: await probeShortcut };
       lap('rotate');
       const fin = await signal('block', dims.mlpOutput, 0.5, outputs, async (b) => {
         const y = await engine.parallel(probe, inputs.feed(b), batches[b].count, T);
@@ -327,15 +356,12 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       });
       qOut = fin.q;
       const outRot = rot(qOut);
-      out = {
-        kind: 'parallel',
-        block: {
-          norm: blk.norm,
-          attn: { ...readers, o: await engine.rotateWriter(blk.attn.o, outRot, dims.mlpOutput) },
-          mlp: { ...mlpIn, down: await engine.rotateWriter(blk.mlp.down, outRot, dims.mlpOutput) },
-          shortcut: await engine.shortcut(qIn, qOut, D, dims.attnInput, dims.mlpOutput),
-        },
-      };
+      const b2 = engine.batch();
+      const o = b2.writer(blk.attn.o, outRot, dims.mlpOutput);
+      const down = b2.writer(blk.mlp.down, outRot, dims.mlpOutput);
+      const shortcut = b2.shortcut(qIn, qOut, D, dims.attnInput, dims.mlpOutput);
+      await b2.run();
+      out = { kind: 'parallel', block: { norm: blk.norm, attn: { ...readers, o: await o }, mlp: { ...mlpIn, down: await down }, shortcut: await shortcut } };
     }
     progress('rotate', i, 0.8, { explainedVariance: stats[stats.length - 1].explainedVariance });
     const written = sink.layer(i, out);

@@ -79,3 +79,55 @@ function storedFormatTally(mantissa: number, minExp: number) {
   };
   return tally;
 }
+
+/** What a slice stores, against the float64 product, in units of the stored format's spacing there. */
+export interface StoredError {
+  dtype: 'float16' | 'bfloat16';
+  values: number;
+  /** max |stored − exact| / ulp(exact): 0.5 is the best any stored value can do (exact rounded once). */
+  storedMaxUlps: number;
+  /** max |round(exact) − exact| / ulp(exact): the format's own rounding over the same entries (≤ 0.5). */
+  roundingMaxUlps: number;
+  /** Entries whose stored value is not the float64 product rounded to the format (then 1 ulp apart at most, if storedMaxUlps ≤ 1). */
+  mismatch: number;
+}
+
+/**
+ * `stored`: the engine's result as the slice writes it (rounded to `dtype` — by the device for float16
+ * downloads, by the writer otherwise: rounding is applied here, idempotent on values already rounded);
+ * `exact`: the float64 product. Entries below 10⁻³·max |exact| are left out (their spacing is the
+ * format's, not the matrix's: every error there is rounding noise), every k-th entry above `maxValues`.
+ */
+export function storedError(stored: ArrayLike<number>, exact: ArrayLike<number>, dtype: 'float16' | 'bfloat16', maxValues = 1 << 22): StoredError {
+  if (stored.length !== exact.length) throw new Error(`storedError: ${stored.length} values vs ${exact.length}`);
+  const [mantissa, minExp] = dtype === 'float16' ? [10, -14] : [7, -126];
+  let max = 0;
+  for (let i = 0; i < exact.length; i++) max = Math.max(max, Math.abs(exact[i]));
+  const step = Math.max(1, Math.ceil(exact.length / maxValues));
+  let values = 0;
+  let storedMax = 0;
+  let roundingMax = 0;
+  let mismatch = 0;
+  for (let i = 0; i < exact.length; i += step) {
+    const b = exact[i];
+    if (Math.abs(b) < 1e-3 * max) continue;
+    values++;
+    const ulp = 2 ** (Math.max(Math.floor(Math.log2(Math.abs(b))), minExp) - mantissa);
+    const s = roundEven(stored[i], mantissa, minExp);
+    const r = roundEven(b, mantissa, minExp);
+    storedMax = Math.max(storedMax, Math.abs(s - b) / ulp);
+    roundingMax = Math.max(roundingMax, Math.abs(r - b) / ulp);
+    if (s !== r) mismatch++;
+  }
+  return { dtype, values, storedMaxUlps: storedMax, roundingMaxUlps: roundingMax, mismatch: values ? mismatch / values : 0 };
+}
+
+/** x rounded to `mantissa` explicit bits, ties to even (the writer's and torch's rounding). */
+function roundEven(x: number, mantissa: number, minExp: number): number {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  const ulp = 2 ** (Math.max(Math.floor(Math.log2(Math.abs(x))), minExp) - mantissa);
+  const q = x / ulp;
+  const f = Math.floor(q);
+  const r = q - f > 0.5 || (q - f === 0.5 && f % 2 !== 0) ? f + 1 : f;
+  return r * ulp;
+}

@@ -74,7 +74,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   if (resume) ctx.log(`resuming at layer ${resume.nextLayer} of ${cfg.numLayers}`);
 
   const writer = new SlicedModelWriter(o.out, cfg, dtype);
-  const { runner, engine } = await createSignalEngine(src.arch, o.ep, { kind: engineKind, deviceBudgetBytes: o.deviceBudgetBytes, passDtype });
+  const { runner, engine } = await createSignalEngine(src.arch, o.ep, { kind: engineKind, deviceBudgetBytes: o.deviceBudgetBytes, passDtype, storeDtype: dtype });
   let result;
   try {
     result = await rotateAndSlice(ctx, {

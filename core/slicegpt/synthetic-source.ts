@@ -5,6 +5,8 @@ import { parseConfig, type ModelConfig } from '../model/config';
 import { archSpec } from '../model/arch-spec';
 import type { ArchSpec, ModelSource } from '../model/model-source';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
+import { toBfloat16Bits, toHalfBits } from '../model/safetensors-writer';
+import { widenHalf } from '../runtime/half-weights';
 
 /** xorshift128+ → uniform in [0, 1); seeded per tensor so pieces are independent of the order they are read. */
 function rng(seed: number): () => number {
@@ -35,13 +37,26 @@ function normal(n: number, std: number, seed: number, mean = 0): Float32Array {
   return out;
 }
 
+/** x rounded in place to float16 or bfloat16 values (nearest even), kept as float32. */
+function rounded(x: Float32Array, dtype: 'float32' | 'float16' | 'bfloat16'): Float32Array {
+  if (dtype === 'float32') return x;
+  if (dtype === 'float16') return widenHalf(Uint16Array.from(x, toHalfBits));
+  const u = new Uint32Array(x.buffer, x.byteOffset, x.length);
+  for (let i = 0; i < u.length; i++) u[i] = toBfloat16Bits(x[i]) << 16;
+  return x;
+}
+
 export class SyntheticSource implements ModelSource {
   readonly config: ModelConfig;
   readonly arch: ArchSpec;
   readonly folder: string;
   readonly #seed: number;
 
-  constructor(rawConfig: Record<string, unknown>, seed = 1) {
+  /** Weight matrices rounded to this dtype (nearest even), as a float16 / bfloat16 checkpoint stores them. */
+  readonly #dtype: 'float32' | 'float16' | 'bfloat16';
+
+  constructor(rawConfig: Record<string, unknown>, seed = 1, o: { dtype?: 'float32' | 'float16' | 'bfloat16' } = {}) {
+    this.#dtype = o.dtype ?? 'float32';
     this.config = parseConfig(rawConfig);
     this.arch = archSpec(this.config);
     this.folder = `synthetic:${this.config.modelType}`;
@@ -53,7 +68,7 @@ export class SyntheticSource implements ModelSource {
   }
 
   #matrix(rows: number, cols: number, seed: number): Matrix {
-    return { rows, cols, data: normal(rows * cols, 1 / Math.sqrt(cols), seed) };
+    return { rows, cols, data: rounded(normal(rows * cols, 1 / Math.sqrt(cols), seed), this.#dtype) };
   }
 
   #linear(rows: number, cols: number, bias: boolean, seed: number): Linear {

@@ -117,6 +117,7 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
     kind: o.engine,
     deviceBudgetBytes: o.deviceBudgetBytes,
     passDtype: o.passDtype,
+    storeDtype: run.dtype,
   });
   let checkpoint: UniformCheckpoint;
   let axes: UniformAxes;
@@ -388,25 +389,18 @@ async function principalAxes(run: UniformRun, signals: Signals): Promise<Uniform
  * for LLaMA-2-7B), float64 on the host with the host engine (the CPU EP's default: bytes unchanged).
  */
 async function rotateLayer(engine: SignalEngine, w: LayerWeights, rot: Rotation, d: number): Promise<LayerWeights> {
-  const read = (l: Linear) => engine.rotateReader(l, rot, d);
-  const write = (l: Linear) => engine.rotateWriter(l, rot, d);
-  if (w.kind === 'parallel') {
-    const { norm, attn, mlp } = w.block;
-    return {
-      kind: 'parallel',
-      block: {
-        norm,
-        attn: { q: await read(attn.q), k: await read(attn.k), v: await read(attn.v), o: await write(attn.o) },
-        mlp: { ...(mlp.gate ? { gate: await read(mlp.gate) } : {}), up: await read(mlp.up), down: await write(mlp.down) },
-      },
-    };
-  }
-  const { attn, mlp } = w;
-  return {
-    kind: 'sequential',
-    attn: { norm: attn.norm, q: await read(attn.q), k: await read(attn.k), v: await read(attn.v), o: await write(attn.o), ...headNormsOf(attn) },
-    mlp: { norm: mlp.norm, ...(mlp.gate ? { gate: await read(mlp.gate) } : {}), up: await read(mlp.up), down: await write(mlp.down) },
-  };
+  // One batch: a single device run for the layer's seven products.
+  const b = engine.batch();
+  const read = (l: Linear) => b.reader(l, rot, d);
+  const write = (l: Linear) => b.writer(l, rot, d);
+  const a = w.kind === 'parallel' ? w.block.attn : w.attn;
+  const m = w.kind === 'parallel' ? w.block.mlp : w.mlp;
+  const p = { q: read(a.q), k: read(a.k), v: read(a.v), o: write(a.o), gate: m.gate ? read(m.gate) : null, up: read(m.up), down: write(m.down) };
+  await b.run();
+  const attn = { q: await p.q, k: await p.k, v: await p.v, o: await p.o };
+  const mlp = { ...(p.gate ? { gate: await p.gate } : {}), up: await p.up, down: await p.down };
+  if (w.kind === 'parallel') return { kind: 'parallel', block: { norm: w.block.norm, attn, mlp } };
+  return { kind: 'sequential', attn: { norm: w.attn.norm, ...attn, ...headNormsOf(w.attn) }, mlp: { norm: w.mlp.norm, ...mlp } };
 }
 
 /** Pass 2: rotate and slice every piece by the one Q, streaming layer by layer into the folder (from `fromLayer` on a resume). */

@@ -1,0 +1,88 @@
+// Weights sent to the device as float16 when that loses nothing: a float32 matrix whose every value is
+// h·2⁻ˢ for a float16 h (normal, or zero) and one power-of-two scale 2ˢ per matrix. Every float16 weight
+// is (s = 15 − the largest exponent puts the top binade at float16's), and so is a bfloat16 weight whose
+// values span at most 30 binades (bfloat16's 8 significant bits fit float16's 11; only the range can
+// fail). The device casts to float32 and multiplies by 2⁻ˢ — exact, so every product is computed from the
+// very float32 values of today's float32 upload, at half the bytes. Anything else (float32 weights, a
+// bfloat16 value too small for the matrix's range, a subnormal) stays float32. Float16 subnormals are
+// refused too: WGSL may flush them to zero.
+
+/** A matrix as float16 bits and the factor that makes them the original values again. */
+export interface HalfExact {
+  bits: Uint16Array;
+  /** 2⁻ˢ: value = float16(bits) × scale, exactly. */
+  scale: number;
+  /**
+   * A norm's scale folded into the columns (fuse.ts foldNormIntoReader): the matrix is then
+   * float32(float16(bits) × scale × columns[j]), one correctly rounded float32 product per entry.
+   */
+  columns?: Float32Array;
+}
+
+/**
+ * The float16 form of a fused reader, `fused` = fround(source · γ[j]) per entry, from its un-fused `source`
+ * (float16 or bfloat16 as read) and γ: the device redoes the one float32 multiply, so the upload is the
+ * source's 2 bytes per weight. Checked entry by entry (null when any entry is not that product).
+ */
+export function halfExactFolded(source: Float32Array, gamma: Float32Array | undefined, fused: Float32Array, cols: number): HalfExact | null {
+  if (source.length !== fused.length || (gamma && gamma.length !== cols)) return null;
+  if (gamma) {
+    for (let i = 0, j = 0; i < fused.length; i++, j = j + 1 === cols ? 0 : j + 1) if (Math.fround(source[i] * gamma[j]) !== fused[i]) return null;
+  } else {
+    for (let i = 0; i < fused.length; i++) if (source[i] !== fused[i]) return null;
+  }
+  const h = halfExact(source);
+  return h && gamma ? { ...h, columns: gamma } : h;
+}
+
+/**
+ * The float16 form of `data` if every value is exactly a float16 normal (or zero) times one power-of-two
+ * scale, else null (found at the first value that is not; the float32 upload is then as before).
+ */
+export function halfExact(data: Float32Array): HalfExact | null {
+  const u = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  let top = 0;
+  for (let i = 0; i < u.length; i++) {
+    // More than float16's 10 mantissa bits: float32 weights fail here, at once.
+    if (u[i] & 0x1fff) return null;
+    const e = (u[i] >>> 23) & 0xff;
+    if (e > top) top = e;
+  }
+  if (top === 0xff) return null; // Inf or NaN
+  if (top === 0) return { bits: new Uint16Array(u.length), scale: 1 }; // all zeros (or subnormals: refused below)
+  // Biased float32 exponent `top` goes to float16's largest (15 + 15 = 30 biased): s = 30 − (top − 127 + 15).
+  const s = 142 - top;
+  // 2⁻ˢ must be a float32 normal for the device's multiply to stay exact.
+  if (s > 126 || s < -126) return null;
+  const bits = new Uint16Array(u.length);
+  for (let i = 0; i < u.length; i++) {
+    const x = u[i];
+    const mag = x & 0x7fffffff;
+    if (mag === 0) {
+      bits[i] = (x >>> 16) & 0x8000;
+      continue;
+    }
+    const e = ((mag >>> 23) & 0xff) + s - 112; // float16 biased exponent (127 − 15 = 112)
+    if (e < 1 || mag >>> 23 === 0) return null;
+    bits[i] = ((x >>> 16) & 0x8000) | (e << 10) | ((mag >>> 13) & 0x3ff);
+  }
+  return { bits, scale: 2 ** -s };
+}
+
+let table: Float32Array | null = null;
+
+/** float16 bits → float32 values (exact), through a 65,536-entry table. */
+export function widenHalf(bits: Uint16Array): Float32Array {
+  if (!table) {
+    table = new Float32Array(65536);
+    for (let b = 0; b < 65536; b++) {
+      const sign = b & 0x8000 ? -1 : 1;
+      const e = (b >> 10) & 0x1f;
+      const m = b & 0x3ff;
+      table[b] = e === 0 ? sign * m * 2 ** -24 : e === 31 ? (m ? NaN : sign * Infinity) : sign * (1 + m / 1024) * 2 ** (e - 15);
+    }
+  }
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  return out;
+}
