@@ -13,8 +13,8 @@
 // these calls cost nothing (or one host copy).
 // With float16 passes, activations on the device are float16: uploads can round to float16, downloads
 // widen back to float32, and the Gram matrices and rotations widen their float16 inputs and multiply in
-// float32. The weight products (mulRight, mulLeftT, qtq) are float32 and return the host result plus
-// the passes' in×out copy, which stays on the device.
+// float32. The weight products (products(), weight-products.ts) are float32 and return the host result
+// plus the passes' in×out copy, which stays on the device.
 import ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/graph';
 import { actType, toFloat, toHalf } from './graphs/primitives';
@@ -28,7 +28,7 @@ export class DeviceError extends Error {
   override name = 'DeviceError';
 }
 
-type Kind = 'upload' | 'uploadT' | 'download' | 'downloadLast' | 'download2' | 'matmul' | 'sum' | 'toHalf' | `acc${'' | 'Masked'}${'' | 'First'}` | 'mulRight' | 'mulLeftT' | 'qtq';
+type Kind = 'upload' | 'uploadT' | 'download' | 'downloadLast' | 'download2' | 'matmul' | 'sum' | 'toHalf' | `acc${'' | 'Masked'}${'' | 'First'}`;
 
 /**
  * Compensated (Kahan) accumulation of per-batch Gram matrices on the device: the running sum is the
@@ -64,40 +64,9 @@ export interface DeviceMoment {
   rows: number;
 }
 
-/**
- * The weight products of SliceGPT's rotations, float32 on the device. Each has two outputs: `y`, the
- * rotated weight in torch layout for the host (the output folder), and `yt`, the same weight transposed
- * to in × out and in the passes' element type, which stays on the device for the next calibration pass.
- *   mulRight:  y = W·Q[:, :k]          (a linear that reads the rotated signal)
- *   mulLeftT:  y = (Q[:, :k]ᵀ·W)       (a linear that writes it)
- *   qtq:       y = Qa[:, :ka]ᵀ·Qb[:, :kb] (a shortcut; yt is y itself, not transposed)
- */
-function productGraph(g: GraphBuilder, kind: 'mulRight' | 'mulLeftT' | 'qtq', half: boolean): void {
-  const out = (y: string, yt: string) => {
-    g.node('Identity', [y], {}, { out: 'y' });
-    g.node('Identity', [half ? toHalf(g, yt) : yt], {}, { out: 'yt' });
-    g.output('y', 'float32');
-    g.output('yt', actType(half));
-  };
-  const T = (x: string) => g.node('Transpose', [x], { perm: [1, 0] });
-  if (kind === 'mulRight') {
-    const y = g.node('MatMul', [g.input('w', 'float32', ['R', 'N']), g.input('q', 'float32', ['N', 'K'])]);
-    return out(y, T(y));
-  }
-  if (kind === 'mulLeftT') {
-    const w = g.input('w', 'float32', ['N', 'C']);
-    const q = g.input('q', 'float32', ['N', 'K']);
-    const yt = g.node('MatMul', [T(w), q]);
-    return out(T(yt), yt);
-  }
-  const y = g.node('MatMul', [T(g.input('qa', 'float32', ['N', 'A'])), g.input('qb', 'float32', ['N', 'B'])]);
-  out(y, y);
-}
-
 /** Whether a GPU EP leaves output `name` of a `kind` run on the device (downloads and sums come to the host). */
 function deviceOutput(kind: Kind, name: string): boolean {
   if (kind === 'download' || kind === 'downloadLast' || kind === 'download2' || kind === 'sum') return false;
-  if (kind === 'mulRight' || kind === 'mulLeftT' || kind === 'qtq') return name === 'yt';
   return true;
 }
 
@@ -105,10 +74,6 @@ function graph(kind: Kind, half: boolean): GraphBuilder {
   const g = new GraphBuilder(`${kind}${half ? '-f16' : ''}`);
   if (kind.startsWith('acc')) {
     accumulateGraph(g, kind.includes('Masked'), kind.endsWith('First'), half);
-    return g;
-  }
-  if (kind === 'mulRight' || kind === 'mulLeftT' || kind === 'qtq') {
-    productGraph(g, kind, half);
     return g;
   }
   // `half` for the rest: upload(T) casts to float16 on the way in, download(2) widens on the way out;
@@ -163,14 +128,6 @@ function graph(kind: Kind, half: boolean): GraphBuilder {
   }
   g.output('y', outType);
   return g;
-}
-
-/** A rotated weight: torch layout on the host, and its in×out (or as-is) copy for the passes. */
-export interface WeightProduct {
-  host: Float32Array;
-  rows: number;
-  cols: number;
-  pass: ort.Tensor;
 }
 
 const isHalf = (t: ort.Tensor) => t.type === 'float16';
@@ -262,31 +219,6 @@ export class DeviceTensors {
     rank3('downloadLast', t);
     if (t.location === 'cpu' && !isHalf(t) && t.dims[1] === 1) return t.data as Float32Array;
     return (await this.#run('downloadLast', isHalf(t), { x: t })).y.data as Float32Array;
-  }
-
-  /**
-   * W (rows×n, host) · Q[:, :k] (device, n×k float32): the host product and its in×out copy for the
-   * passes (float16 with `half`). Float32 products on the device: see rotate.ts for their accuracy.
-   */
-  async mulRight(w: Float32Array, rows: number, q: ort.Tensor, half: boolean): Promise<WeightProduct> {
-    const [n, k] = q.dims;
-    if (w.length !== rows * n) throw new DeviceError(`mulRight: ${w.length} values is not ${rows}×${n}`);
-    const r = await this.#run('mulRight', half, { w: new ort.Tensor('float32', w, [rows, n]), q });
-    return { host: r.y.data as Float32Array, rows, cols: k, pass: r.yt };
-  }
-
-  /** (Q[:, :k]ᵀ · W) for W n×cols on the host: the k×cols product and its cols×k copy for the passes. */
-  async mulLeftT(q: ort.Tensor, w: Float32Array, cols: number, half: boolean): Promise<WeightProduct> {
-    const [n, k] = q.dims;
-    if (w.length !== n * cols) throw new DeviceError(`mulLeftT: ${w.length} values is not ${n}×${cols}`);
-    const r = await this.#run('mulLeftT', half, { q, w: new ort.Tensor('float32', w, [n, cols]) });
-    return { host: r.y.data as Float32Array, rows: k, cols, pass: r.yt };
-  }
-
-  /** Qa[:, :ka]ᵀ · Qb[:, :kb] (both on the device): the ka×kb shortcut, on the host and for the passes. */
-  async qtq(qa: ort.Tensor, qb: ort.Tensor, half: boolean): Promise<WeightProduct> {
-    const r = await this.#run('qtq', half, { qa, qb });
-    return { host: r.y.data as Float32Array, rows: qa.dims[1], cols: qb.dims[1], pass: r.yt };
   }
 
   /**

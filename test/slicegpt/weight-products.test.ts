@@ -69,7 +69,15 @@ for (const passDtype of ['f32', 'f16'] as const) {
       // can move a float16 value by one unit.
       const dev = runner.device!;
       const q = await dev.upload(Float32Array.from(qa.subarray(0, n * n)), n, n);
-      for (const p of [await dev.mulRight(reader.weight.data, reader.weight.rows, q, passDtype === 'f16'), await dev.mulLeftT(q, writer.weight.data, writer.weight.cols, passDtype === 'f16')]) {
+      const host = (w: Linear) => ({ rows: w.weight.rows, cols: w.weight.cols, host: w.weight.data, half: null });
+      const products = await dev.products(
+        [
+          { op: 'mulRight', w: host(reader), q, hostHalf: false },
+          { op: 'mulLeftT', w: host(writer), q, hostHalf: false },
+        ],
+        passDtype === 'f16',
+      );
+      for (const p of products.map((r) => ({ ...r, host: r.host! }))) {
         assert.deepEqual(p.pass.dims, [p.cols, p.rows]);
         const pass = passDtype === 'f16' ? Array.from(p.pass.data as Uint16Array, halfToNumber) : Array.from(p.pass.data as Float32Array);
         for (let r = 0; r < p.rows; r += 7)
