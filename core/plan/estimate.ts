@@ -98,7 +98,7 @@ export function breakEvenRatio(c: ModelConfig, o: ResolvedOptions): number | nul
 export function estimate(c: ModelConfig, hw: PlanHardware, ratio: number, opts: PlanOptions = {}): Estimate {
   const o = resolveOptions(c, opts);
   const m = measure(c, hw, ratio, o);
-  const slicingRam = slicingJobRam(c, o.calibration);
+  const slicingRam = slicingJobRam(c, { ...o.calibration, engine: hw.gpus.length ? 'device' : 'host' });
   const slicingFitsRam = hw.ramFreeBytes <= 0 || slicingRam.total <= hw.ramFreeBytes;
   const warnings: string[] = [];
   const pct = Math.round(ratio * 100);

@@ -69,7 +69,7 @@ export function explainEstimate(c: ModelConfig, hw: PlanHardware, e: Estimate): 
   lines.push(`In all: ${formatBytes(e.totalBytes)} against ${formatBytes(e.capacityBytes)} free — ${e.fits ? 'it fits' : 'it does not fit'}.`);
   const r = e.slicingRam;
   lines.push(
-    `Slicing job RAM: max(two layers in float32 ${formatBytes(r.layerWeights)}, embedding in float32 ${formatBytes(r.embeddingWeights)}) + calibration activations ` +
+    `Slicing job RAM: max(two layers in float32 ${formatBytes(r.layerWeights)}${r.halfWeights ? ` + their float16 forms for the GPU ${formatBytes(r.halfWeights)}` : ''}, embedding in float32 ${formatBytes(r.embeddingWeights)}) + calibration activations ` +
       `${r.nsamples} samples × ${r.seqlen} tokens × ${D} × 4 bytes × 2 = ${formatBytes(r.activations)} + PCA 3 × ${D}×${D} float64 = ${formatBytes(r.pca + r.eigenWorkspace)} ` +
       `+ ${formatBytes(r.runtime)} runtime ≈ ${formatBytes(r.total)}` +
       (hw.ramFreeBytes > 0 ? ` (${formatBytes(hw.ramFreeBytes)} free).` : '.'),

@@ -205,11 +205,15 @@ export interface SlicingRamOptions {
   nsamples?: number;
   /** Calibration sequence length (default 2048). */
   seqlen?: number;
+  /** The signal engine: 'device' (a GPU EP) also holds the layers' exact float16 forms for the uploads. Default 'host'. */
+  engine?: 'host' | 'device';
 }
 
 export interface SlicingRam {
-  /** Two layers in float32: the one being rotated and the next one, whose inputs it produces. */
+  /** Two layers in float32: the one being rotated and the next one, read while its passes run (the prefetch). */
   layerWeights: number;
+  /** The device engine's float16 forms of the same two layers (2 bytes a weight, half-weights.ts); 0 on the host engine. */
+  halfWeights: number;
   /** The embedding in float32 while it is rotated (the job holds it or two layers, not both). */
   embeddingWeights: number;
   /** Calibration activations: every sample's input and output of the current layer, float32. */
@@ -235,10 +239,11 @@ export function slicingJobRam(c: ModelConfig, opts: SlicingRamOptions = {}): Sli
   const dense = denseShapes(c);
   const layerParams = Math.max(...dense.layers.map((l) => l.reduce((a, s) => a + shapeParams(s), 0)));
   const layerWeights = 2 * layerParams * 4;
+  const halfWeights = opts.engine === 'device' ? 2 * layerParams * 2 : 0;
   const embeddingWeights = dense.embedding.reduce((a, s) => a + shapeParams(s), 0) * 4;
   const activations = nsamples * seqlen * D * 4 * 2;
   const pca = 2 * D * D * 8;
   const eigenWorkspace = D * D * 8;
-  const total = Math.max(layerWeights, embeddingWeights) + activations + pca + eigenWorkspace + SLICING_RUNTIME_BYTES;
-  return { layerWeights, embeddingWeights, activations, pca, eigenWorkspace, runtime: SLICING_RUNTIME_BYTES, total, nsamples, seqlen };
+  const total = Math.max(layerWeights + halfWeights, embeddingWeights) + activations + pca + eigenWorkspace + SLICING_RUNTIME_BYTES;
+  return { layerWeights, halfWeights, embeddingWeights, activations, pca, eigenWorkspace, runtime: SLICING_RUNTIME_BYTES, total, nsamples, seqlen };
 }

@@ -111,7 +111,9 @@ export function chooseProfile(ep: string, cores?: number): HardwareProfile {
 function modelledRam(s: MeasuredShape, engine: 'device' | 'host', embeddingParams: number, deviceBudget: number, ramBudget: number): number {
   const activations = 2 * s.nsamples * s.seqlen * s.hiddenSize * 4;
   const inRam = Math.min(ramBudget, Math.max(0, activations - (engine === 'device' ? deviceBudget : 0)));
-  const weights = Math.max(2 * s.layerParams * 4, embeddingParams * 4);
+  // two layers (the one being rotated and the prefetched next one) in float32, and on the device engine their
+  // float16 forms for the uploads (half-weights.ts)
+  const weights = Math.max(2 * s.layerParams * (engine === 'device' ? 4 + 2 : 4), embeddingParams * 4);
   const pca = 3 * s.hiddenSize ** 2 * 8;
   return inRam + weights + pca + GiB;
 }
@@ -168,7 +170,7 @@ export function predictSlice(c: ModelConfig, o: PredictInput): SlicePrediction {
   const basis = [
     `Time: measured per-layer seconds on ${profile.description} (${profile.points.map((m) => m.label).join('; ')}), scaled to this model by each phase's work${profile.points.length > 1 ? ' (log-log between the measured shapes)' : ''}${coreFactor !== 1 ? `, CPU-bound phases × ${coreFactor.toFixed(2)} for ${cores} cores instead of ${profile.cores}` : ''}.`,
     `Per layer: load ${perLayer.load.toFixed(1)} s, signals ${perLayer.signals.toFixed(1)} s, PCA ${perLayer.pca.toFixed(1)} s, rotate ${perLayer.rotate.toFixed(1)} s; × ${c.numLayers} layers + embeddings and head ${(2 * embeddingSeconds).toFixed(0)} s.`,
-    `RAM: activations in RAM (up to the ${formatBytes(ramBudget)} budget), two layers of float32 weights, PCA matrices, 1 GiB runtime, plus ${copies.toFixed(1)} more layer copies as measured.`,
+    `RAM: activations in RAM (up to the ${formatBytes(ramBudget)} budget), two layers of float32 weights${profile.engine === 'device' ? ' and their float16 forms' : ''}, PCA matrices, 1 GiB runtime, plus ${copies.toFixed(1)} more layer copies as measured.`,
     ...(peakVramBytes !== null ? [`VRAM (modelled, not measured): activations up to the ${formatBytes(deviceBudget)} budget, one layer's float32 weights, attention and MLP intermediates of one batch.`] : []),
     `Disk: the sliced model in ${(o.outputBytesPerWeight ?? 4) === 4 ? 'float32' : '16-bit weights'} ${formatBytes(outputBytes)}, checkpoint ${formatBytes(checkpointBytes)}, activations spilled ${formatBytes(spillBytes)}.`,
   ];
