@@ -40,7 +40,12 @@ function normal(n: number, std: number, seed: number, mean = 0): Float32Array {
 /** x rounded in place to float16 or bfloat16 values (nearest even), kept as float32. */
 function rounded(x: Float32Array, dtype: 'float32' | 'float16' | 'bfloat16'): Float32Array {
   if (dtype === 'float32') return x;
-  if (dtype === 'float16') return widenHalf(Uint16Array.from(x, toHalfBits));
+  if (dtype === 'float16') {
+    // A loop, not Uint16Array.from(x, f): that builds a JS array of every value first (a 7B matrix: heap OOM).
+    const bits = new Uint16Array(x.length);
+    for (let i = 0; i < x.length; i++) bits[i] = toHalfBits(x[i]);
+    return widenHalf(bits);
+  }
   const u = new Uint32Array(x.buffer, x.byteOffset, x.length);
   for (let i = 0; i < u.length; i++) u[i] = toBfloat16Bits(x[i]) << 16;
   return x;

@@ -422,7 +422,11 @@ async function writeRotated(run: UniformRun, engine: SignalEngine, axes: Uniform
   for (let i = fromLayer; i < L; i++) {
     checkCancelled(ctx);
     const t = now();
-    const rotated = await rotateLayer(engine, fuseLayer(cfg, await src.layer(i)), rot, d);
+    const raw = await src.layer(i);
+    const fused = fuseLayer(cfg, raw);
+    // The device engine's exact float16 uploads (readers from their source and γ): half-weights.ts.
+    await engine.prepare(raw, fused);
+    const rotated = await rotateLayer(engine, fused, rot, d);
     // Frees the layer's device uploads (Q[:, :d] included); the rotated weights are host arrays already.
     await engine.endLayer();
     await writer.writeLayer(i, rotated);
