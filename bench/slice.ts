@@ -13,8 +13,8 @@
 //   its float32 graphs run there, which measures its perplexity effect against the float64 solver's results.
 //
 // Synthetic mode: `--synthetic llama-2-7b --layers 2 [--nsamples 128 --seqlen 2048 --ep cpu --engine host|device
-// --pass-dtype f16|f32 --batch N --vram-gb 40 --weight-error]` — random
-// weights with a published config's real shapes (../shared/data/configs/<name>*.json), sliced at --ratio
+// --pass-dtype f16|f32 --dtype float16|bfloat16|float32 --batch N --vram-gb 40 --weight-error --profile]` — random
+// weights (rounded to --dtype, default the config's torch_dtype) with a published config's real shapes (../shared/data/configs/<name>*.json), sliced at --ratio
 // (default 0.25) with the real algorithm; seconds per phase per layer and the extrapolation to the config's
 // full depth, plus peak RSS. --profile: seconds per engine call, and per layer the session runs and host↔device
 // megabytes as a GPU EP moves them (core/runtime/transfer-count.ts; counted on the CPU EP too). --weight-error: layer 0's rotated weights and shortcuts from the engine against
@@ -171,8 +171,10 @@ async function synthetic(f: Map<string, string>): Promise<void> {
     const raw = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>;
     fullLayers = Number(raw.num_hidden_layers);
     layers = Number(f.get('layers') ?? 2);
-    // --dtype float16|bfloat16: weights rounded as such a checkpoint stores them, and the slice stored so.
-    dtype = (f.get('dtype') as OutputDtype | undefined) ?? 'float32';
+    // --dtype float16|bfloat16|float32 (default: the config's torch_dtype): weights rounded as such a checkpoint
+    // stores them, and the slice stored so (what decides the device engine's float16 uploads and downloads).
+    const torchDtype = raw.torch_dtype === 'float16' || raw.torch_dtype === 'bfloat16' ? raw.torch_dtype : 'float32';
+    dtype = (f.get('dtype') as OutputDtype | undefined) ?? torchDtype;
     src = new SyntheticSource({ ...raw, num_hidden_layers: layers }, 1, { dtype });
   }
   const cfg = src.config;
