@@ -18,7 +18,8 @@
 // (default 0.25) with the real algorithm; seconds per phase per layer and the extrapolation to the config's
 // full depth, plus peak RSS. --profile: seconds per engine call, and per layer the session runs and host↔device
 // megabytes as a GPU EP moves them (core/runtime/transfer-count.ts; counted on the CPU EP too). --weight-error: layer 0's rotated weights and shortcuts from the engine against
-// float64 products of the same weights and rotations (rotation-error.ts).
+// float64 products of the same weights and rotations (rotation-error.ts). --prefetch: read the next layer during the
+// passes as the app does (off for random weights, whose generation is synchronous work), for its peak RSS.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -214,8 +215,9 @@ async function synthetic(f: Map<string, string>): Promise<void> {
       calibration: { ids, nsamples, seqlen },
       schedule: makeSchedule({ hiddenSize: cfg.hiddenSize, layers, parallelBlocks: cfg.parallelBlocks, ratio, sliceHead: false }),
       sink: { embedding: async () => {}, layer: async () => {}, head: async () => {} },
-      // The random weights are generated synchronously: prefetching them would only move that work into the passes.
-      prefetch: name.startsWith('model:'),
+      // The random weights are generated synchronously: prefetching them would only move that work into the passes
+      // (--prefetch: do it anyway, to measure what holding the next layer adds to peak RSS).
+      prefetch: name.startsWith('model:') || f.has('prefetch'),
       batchSize,
       scratch,
       ramBudgetBytes: Number(f.get('ram-gb') ?? 48) * 2 ** 30,
