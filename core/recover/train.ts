@@ -15,7 +15,7 @@ import { isRecordDataset, stepBatches, trainingSet } from './data';
 import { initAdaptersFromShapes, linearShapes, loraScale, type LoraRole } from './lora';
 import { learningRate, type LrDecay } from './schedule';
 import { TrainStep } from './step';
-import { checkDropout, dropoutMasks } from './dropout';
+import { checkDropout, maskSource } from './dropout';
 import { loadModelWeights } from './train-graph';
 import { loadCheckpoint, removeCheckpoints, saveCheckpoint, type LossPoint } from './checkpoint';
 import { heldWeights, saveAdapters, writeMergedModel } from './merge';
@@ -140,7 +140,7 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
       let loss = 0;
       let grads: Float32Array[] | undefined;
       for (const [micro, mb] of stepBatches(set, o.seed, step, o.batch, o.accum).entries()) {
-        const masks = dropout > 0 ? dropoutMasks(adapters, o.batch * o.seqlen, dropout, o.seed, step, micro) : undefined;
+        const masks = dropout > 0 ? maskSource(adapters, o.batch * o.seqlen, dropout, o.seed, step, micro) : undefined;
         const r = await stepper.run(mb, adapters, masks);
         loss += r.loss;
         tokens += mb.tokens;
