@@ -14,6 +14,7 @@ import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../pla
 import type { CombinationPlan } from '../plan/combination';
 import type { Resumability } from './resumability';
 import type { Catalog } from './catalog';
+import type { TrainRate } from '../recover/rate-probe';
 import type { ApiEvent } from './events';
 import type { JobDoneEvent, JobEvent, JobId, RunId } from '../jobs/events';
 import type { JobInput, JobKind, JobParams, JobResult } from '../jobs/kinds/index';
@@ -181,6 +182,11 @@ export const API_METHODS = {
   getAppInfo: method('Version, data directory, demo model and job kinds', [], returns<AppInfo>()),
   catalog: method('Model families, zero-shot tasks, export formats and named datasets the engine supports', [], returns<Catalog>()),
   getHardware: method('Detected GPUs, CPU, RAM, disk and execution providers (cached; refresh=true probes again)', [['refresh', optional(boolean)]], returns<HardwareReport>()),
+  recoverRate: method(
+    "This machine's LoRA training rate (both training steps timed on the bundled tiny model), measured once and stored with the hardware snapshot; refresh=true measures again",
+    [['refresh', optional(boolean)]],
+    returns<TrainRate>(),
+  ),
   inspectModel: method('Inspect a model folder or a bare config.json without loading weights', [['path', nonEmptyString]], returns<ModelInspection>()),
   recentModels: method('Recently inspected models, newest first', [['limit', optional(positiveInteger)]], returns<RecentModel[]>()),
   listRuns: method('Runs, newest first', [['filter', optional(runFilter)]], returns<RunSummary[]>()),

@@ -24,9 +24,15 @@ import { PayloadError } from '../base/validate';
 import { compare, denseBaselineNeeded, linksFor, recordResult } from './run-links';
 import { resumability, sliceOutOf } from './resumability';
 import { catalog, type Catalog } from './catalog';
+import type { TrainRate } from '../recover/rate-probe';
 
 export class NotAvailableError extends Error {
   override name = 'NotAvailableError';
+}
+
+/** The training rate cannot be measured here (one line; the wizard then uses the table). */
+export class RecoverRateError extends Error {
+  override name = 'RecoverRateError';
 }
 
 export class RunNotFoundError extends Error {
@@ -53,6 +59,11 @@ export class SliceStudioService implements SliceStudioApi {
   #store: Store;
   #runner: JobRunner;
   #hardware: Promise<ApiResult<'getHardware'>> | null = null;
+  /** The store's id of the snapshot #hardware resolved to (its measured training rate is stored with it). */
+  #hardwareSnapshot: number | null = null;
+  #trainRate: Promise<TrainRate> | null = null;
+  /** The snapshot this session's rate was stored with (stored once per snapshot). */
+  #rateStoredOn: number | null = null;
   #detect: DetectOptions;
   #unsubscribe: () => void;
 
@@ -108,7 +119,7 @@ export class SliceStudioService implements SliceStudioApi {
     if (refresh || !this.#hardware) {
       // Probing starts a session per execution provider (seconds): share one detection between callers.
       const pending = detectHardware({ dataDir: dataDir(), ...this.#detect }).then((report) => {
-        this.#store.recordHardware(report);
+        this.#hardwareSnapshot = this.#store.recordHardware(report);
         this.events.emit({ channel: 'state', type: 'hardware-changed' });
         return report;
       });
@@ -118,6 +129,39 @@ export class SliceStudioService implements SliceStudioApi {
       });
     }
     return this.#hardware;
+  }
+
+  async recoverRate(...[refresh]: ApiArgs<'recoverRate'>): Promise<ApiResult<'recoverRate'>> {
+    const hw = await this.getHardware();
+    const snapshot = this.#hardwareSnapshot;
+    const stored = refresh ? null : this.#store.hardwareTrainRate(hw);
+    if (stored) {
+      // Measured on an earlier snapshot of this machine: this snapshot carries it too.
+      if (snapshot !== null && this.#rateStoredOn !== snapshot) {
+        this.#store.setHardwareTrainRate(snapshot, stored);
+        this.#rateStoredOn = snapshot;
+      }
+      return stored;
+    }
+    if (refresh || !this.#trainRate) {
+      // A few seconds of training on the bundled tiny model, shared by concurrent callers.
+      const folder = resourcePath('models', 'tiny-llama');
+      if (!existsSync(join(folder, 'config.json'))) throw new RecoverRateError(`the bundled model the training rate is measured on is missing (${folder}): the estimate uses the table`);
+      // Loaded when first asked: it brings onnxruntime into this process.
+      const pending = import('../recover/rate-probe').then(async ({ measureTrainRate }) => {
+        const rate = await measureTrainRate(folder, hw.cpu.cores);
+        if (snapshot !== null) {
+          this.#store.setHardwareTrainRate(snapshot, rate);
+          this.#rateStoredOn = snapshot;
+        }
+        return rate;
+      });
+      this.#trainRate = pending;
+      pending.catch(() => {
+        if (this.#trainRate === pending) this.#trainRate = null;
+      });
+    }
+    return this.#trainRate;
   }
 
   async inspectModel(...[path]: ApiArgs<'inspectModel'>): Promise<ApiResult<'inspectModel'>> {
