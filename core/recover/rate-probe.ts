@@ -11,19 +11,9 @@ import { loadModelWeights } from './train-graph';
 import { TrainStep } from './step';
 import { StreamedStep, streamedModel } from './streamed-step';
 import type { MicroBatch } from './data';
-import type { TrainEngine } from './engine-choice';
+import type { TrainRate } from '../hardware/types';
 
-/** A measured training rate: tokens/s of each step on the probe's shape, and that shape's work per token. */
-export interface TrainRate {
-  tokensPerSecond: Record<TrainEngine, number>;
-  /** The probe model's layer parameters + vocab × head width (what defaults.ts scales by). */
-  workParams: number;
-  /** The probe: model, batch × tokens, steps timed per engine. */
-  probe: string;
-  cores: number;
-  /** ISO 8601. */
-  measuredAt: string;
-}
+export type { TrainRate } from '../hardware/types';
 
 /** The probe's shape: the wizard's default micro-batch (4 × 256 tokens: at one sequence the tiny model's per-run overheads dominate, 159 vs 816 tokens/s streamed vs one graph here), rank 8, 2 timed steps after a warm-up. */
 export const PROBE = { batch: 4, seq: 256, rank: 8, alpha: 16, steps: 2 } as const;

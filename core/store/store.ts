@@ -6,8 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { dataDir } from '../base/paths';
 import type { ModelInspection } from '../model/inspect';
-import type { HardwareReport } from '../hardware/types';
-import type { TrainRate } from '../recover/rate-probe';
+import type { HardwareReport, TrainRate } from '../hardware/types';
 import { migrate, SCHEMA_VERSION } from './migrations';
 import { currentOwner, isOwnerAlive } from '../files/process-identity';
 import type { ArtifactInput, ArtifactRow, CreateRunInput, LayerStatInput, LayerStatRow, MetricInput, MetricRow, ModelRow, PhaseRow, RunDetail, RunFilter, RunPatch, RunRow, RunStatus } from './types';
@@ -186,8 +185,8 @@ export class Store {
   hardwareTrainRate(machine: Pick<HardwareReport, 'cpu' | 'platform'>): TrainRate | null {
     const rows = this.#db.prepare("SELECT json FROM hardware_snapshots WHERE json_extract(json, '$.trainRate') IS NOT NULL ORDER BY id DESC").iterate() as IterableIterator<Row>;
     for (const r of rows) {
-      const h = JSON.parse(r.json as string) as HardwareReport & { trainRate: TrainRate };
-      if (h.cpu?.model === machine.cpu.model && h.cpu?.cores === machine.cpu.cores && h.platform === machine.platform) return h.trainRate;
+      const h = JSON.parse(r.json as string) as HardwareReport;
+      if (h.trainRate && h.cpu?.model === machine.cpu.model && h.cpu?.cores === machine.cpu.cores && h.platform === machine.platform) return h.trainRate;
     }
     return null;
   }
