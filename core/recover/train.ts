@@ -20,7 +20,7 @@ import { loadModelWeights } from './train-graph';
 import { checkpointEngine, loadCheckpoint, removeCheckpoints, saveCheckpoint, type LossPoint } from './checkpoint';
 import { heldWeights, saveAdapters, writeMergedModel } from './merge';
 import { StreamedStep, streamedModel, streamedShapes } from './streamed-step';
-import { planRecover, type TrainEngine } from './preflight';
+import { planRecover, RecoverMemoryError, type EnginePlan, type TrainEngine } from './preflight';
 import { formatBytes } from '../plan/hardware';
 import type { ExecutionProvider } from '../runtime/contract';
 
@@ -127,8 +127,18 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
   const settingsKey = JSON.stringify({ ...settings, model });
   // A resumed run continues on the step that trained its checkpoint (engines agree to ~1e-6, not bit for bit).
   const resume = resumeEngine(await checkpointEngine(out, settingsKey), o.engine ?? 'auto', ep);
-  if (resume.note) ctx.log(resume.note);
-  const plan = planRecover(src, { batch: o.batch, seq: o.seqlen, rank: o.rank, ...(o.roles ? { roles: o.roles } : {}), storedBytes: sourceDtype(model) === 'float32' ? 4 : 2, ep, engine: resume.engine, dropout: dropout > 0 });
+  const planFor = (engine: TrainEngine | 'auto') => planRecover(src, { batch: o.batch, seq: o.seqlen, rank: o.rank, ...(o.roles ? { roles: o.roles } : {}), storedBytes: sourceDtype(model) === 'float32' ? 4 : 2, ep, engine, dropout: dropout > 0 });
+  let plan: EnginePlan;
+  try {
+    plan = planFor(resume.engine);
+    if (resume.note) ctx.log(resume.note);
+  } catch (e) {
+    // Under auto, the checkpoint's one-graph step may no longer fit (less free RAM than when it began): the
+    // streamed step, if it fits, rather than a refusal — with the same note as a forced change.
+    if (!(e instanceof RecoverMemoryError) || (o.engine ?? 'auto') !== 'auto' || resume.engine === 'auto') throw e;
+    plan = planFor('auto');
+    ctx.log(`the one-graph step that began this run no longer fits (${e.message}); resuming on the layer-streamed step: the merged weights will agree with an uninterrupted run's to about 1e-6, not bit for bit`);
+  }
   ctx.log(`training ${plan.engine === 'whole' ? 'as one graph' : 'layer-streamed'} on ${ep}: about ${formatBytes(plan.hostBytes)} of RAM${ep === 'cpu' ? '' : ` and ${formatBytes(plan.memory.streamed.device)} of GPU memory`}`);
   // The one-graph step holds every block; the streamed step reads each block when it runs.
   const m = plan.engine === 'whole' ? await loadModelWeights(src) : undefined;
