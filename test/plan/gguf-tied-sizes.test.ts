@@ -21,6 +21,7 @@ import { parseConfig } from '../../core/model/config';
 import { quietContext } from '../../core/base/job-context';
 import { writeTinyFamily } from '../fixtures/families/tiny-family';
 import { sharedModel } from '../shared';
+import { compare, fixture } from './gguf-compare';
 
 /** tiny-llama (D = 256) with its config saying tie_word_embeddings: the loader then reads embed_tokens as the head. */
 function tiedTinyLlama(dir: string): string {
@@ -77,4 +78,12 @@ test('tied tiny Llama-3.2 (D = 64) in Q4_K_M: token_embd rows miss 256, so the o
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a uniform slice of tied Llama-3.2-1B is written with token_embd and output.weight of width d (the head has the final norm folded in), each in its own rule — planned as exported', () => {
+  const { byName } = compare(fixture('llama-3.2-1b.json'), 'q4_k_m', { width: 1536, sliced: true });
+  assert.deepEqual(byName.get('token_embd.weight')!.ne, [1536, 128256]);
+  assert.deepEqual(byName.get('output.weight')!.ne, [1536, 128256]);
+  assert.equal(GgmlType[byName.get('token_embd.weight')!.type], 'Q4_K');
+  assert.equal(GgmlType[byName.get('output.weight')!.type], 'Q6_K');
 });
