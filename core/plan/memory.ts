@@ -5,6 +5,8 @@ import type { ModelConfig } from '../model/config';
 import { tensorBytes, DTYPE_LAYOUT, useMoreBits, type Dtype, type WeightFormat } from './formats';
 import { type ModelShapes, type TensorShape, type TensorRole, denseShapes, shapeParams, perDistinct } from './params';
 import { type PlanHardware, GiB, MiB } from './hardware';
+import { ggufTensors, type GgufPlannedTensor } from './gguf-tensors';
+import type { GgufFileType } from './gguf-types';
 
 /**
  * What a GPU runtime takes before any weight: the CUDA (or Vulkan) context, cuBLAS/kernel workspaces and
@@ -38,7 +40,24 @@ const dtypeIn = (f: WeightFormat, s: TensorShape, at?: { i: number; n: number })
 const bytesOf = (ts: TensorShape[], f: WeightFormat, only?: (r: TensorRole) => boolean, at?: { i: number; n: number }): number =>
   ts.reduce((a, s) => a + (only === undefined || only(s.role) ? tensorBytes(s.rows, s.rowLength, dtypeIn(f, s, at)) : 0), 0);
 
+/** The GGUF block formats (a planner format that is also an export --dtype: sized as the exporter writes it). */
+const GGUF_FILE: Partial<Record<WeightFormat['id'], GgufFileType>> = { q8_0: 'q8_0', q4_0: 'q4_0', q4_k: 'q4_k', q5_k: 'q5_k', q6_k: 'q6_k', q4_k_m: 'q4_k_m', q5_k_m: 'q5_k_m' };
+
 export function weightBytes(m: ModelShapes, f: WeightFormat): WeightBytes {
+  const file = GGUF_FILE[f.id];
+  const gguf = file === undefined ? null : ggufTensors(m, file);
+  if (gguf) {
+    // The file's own tensors and types (gguf-tensors.ts); a per-layer slice (no GGUF layout) is sized by role below.
+    const sum = (keep: (t: GgufPlannedTensor) => boolean) => gguf.reduce((a, t) => a + (keep(t) ? t.bytes : 0), 0);
+    const layers = m.layers.map(() => 0);
+    for (const t of gguf) if (t.layer !== null) layers[t.layer] += t.bytes;
+    const embedding = sum((t) => t.part === 'embedding');
+    const head = sum((t) => t.part === 'head');
+    // A tied head is token_embd itself: llama.cpp reads that one tensor for both (a copy on another device).
+    const tiedHeadCopy = m.gguf!.tiedOutput ? sum((t) => t.name === 'token_embd.weight') : 0;
+    const shortcuts = m.layers.map(() => 0);
+    return { embedding, layers, shortcuts, head, tiedHeadCopy, total: embedding + layers.reduce((a, b) => a + b, 0) + head };
+  }
   const embedding = bytesOf(m.embedding, f);
   // A mixture types layers by their index, so identical layer shapes no longer mean identical bytes.
   const layers = f.moreBits ? m.layers.map((l, i) => bytesOf(l, f, (r) => r !== 'shortcut', { i, n: m.layers.length })) : perDistinct(m.layers, (l) => bytesOf(l, f, (r) => r !== 'shortcut'));

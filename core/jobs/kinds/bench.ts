@@ -50,6 +50,10 @@ export const benchJob = defineJob({
   kind: 'bench',
   runKind: 'bench',
   summary: 'Speed: prefill tokens/s and decode ms/token at batch 1 and N, peak memory',
+  cli: {
+    positionalLabel: 'a model folder (dense or sliced)',
+    flags: { batch: { min: 1, max: 1024 }, promptTokens: { min: 1, max: 1 << 20 }, newTokens: { min: 1, max: 1 << 20 }, repeats: { min: 1, max: 100 }, vramGb: { min: 0, max: 1 << 20, value: 'G' } },
+  },
   params: benchParams,
   describe: (p) => `bench ${basename(p.model)} (batch ${p.batch})`,
   modelPath: (p) => p.model,
