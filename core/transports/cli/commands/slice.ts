@@ -24,10 +24,10 @@ export const slice: Command = {
   name: 'slice',
   usage:
     'slice <model> --ratio R [--cal wikitext2|alpaca|<file>] [--nsamples N] [--seqlen T] [--sampling first|random] [--out <dir>] ' +
-    '[--round K] [--slice-head] [--rotation per-layer|uniform] [--dtype float16|bfloat16|float32] [--allow-larger] [--seed S] [--batch-size B] [--ep cpu|webgpu] [--vram-gb G] [--pass-dtype f16|f32] [--resume] [--json]',
+    '[--round K] [--slice-head] [--rotation per-layer|uniform] [--dtype float16|bfloat16|float32] [--allow-larger] [--seed S] [--batch-size B] [--ep cpu|webgpu] [--vram-gb G] [--ram-gb G] [--pass-dtype f16|f32] [--resume] [--json]',
   summary: 'SliceGPT: rotate and slice a dense model into --out, checkpointed per layer (Ctrl+C, then --resume)',
   flags: {
-    values: ['ratio', 'cal', 'nsamples', 'seqlen', 'sampling', 'out', 'round', 'seed', 'batch-size', 'ep', 'rotation', 'vram-gb', 'dtype', 'pass-dtype'],
+    values: ['ratio', 'cal', 'nsamples', 'seqlen', 'sampling', 'out', 'round', 'seed', 'batch-size', 'ep', 'rotation', 'vram-gb', 'ram-gb', 'dtype', 'pass-dtype'],
     booleans: ['slice-head', 'resume', 'allow-larger'],
   },
   async run(ctx) {
@@ -53,6 +53,7 @@ export const slice: Command = {
       resume,
       rotation: choiceFlag(ctx, 'rotation', ['per-layer', 'uniform'] as const),
       vramGb: numberFlag(ctx, 'vram-gb', 0, 1 << 20),
+      ramGb: numberFlag(ctx, 'ram-gb', 0.01, 1 << 20),
       dtype: choiceFlag(ctx, 'dtype', ['float16', 'bfloat16', 'float32'] as const),
       allowLarger: ctx.args.flags.has('allow-larger') || undefined,
       passDtype: choiceFlag(ctx, 'pass-dtype', ['f16', 'f32'] as const),
