@@ -2,15 +2,16 @@
 // and `plan --json` says so before anything is started: the slice's own refusal (plan/budget.ts, the check
 // its preflight makes) for the budgets given (--gpus, --vram-gb, --ram-gb), and where each predicted number
 // comes from. On LLaMA-2-7B's published config: no model files needed.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliJson } from '../transports/cli-helpers';
 import { sharedData } from '../shared';
 
 const data = mkdtempSync(join(tmpdir(), 'ss-plan-budgets-'));
+after(() => rmSync(data, { recursive: true, force: true }));
 const llama7b = sharedData('configs', 'llama-2-7b-hf.json');
 
 interface Origin {
