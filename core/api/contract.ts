@@ -126,6 +126,10 @@ export const planOptions = object({
   seqlen: optional(positiveInteger),
   /** The execution provider the slice will run on (default: the one hardware detection chose; 'webgpu' for given GPU sizes). */
   ep: optional(nonEmptyString),
+  /** GiB of calibration activations kept on the GPU, as the slice's --vram-gb (default: the slice job's, half the largest GPU). */
+  vramGb: optional(number),
+  /** The most RAM (GiB) the slice may use, as the slice's --ram-gb (default: the free RAM the plan is for). */
+  ramGb: optional(number),
 });
 export type PlanModelOptions = ReturnType<typeof planOptions.check>;
 
@@ -136,7 +140,12 @@ export interface PlanModelResult {
   /** What the plan was made for: the detected GPUs and free RAM ('auto'), or the given sizes. */
   hardware: PlanHardware;
   /** What slicing at opts.ratio (else the planned ratio, else 25 %) will cost: time, RAM, VRAM, disk (core/plan/predict.ts). */
-  slicing: SlicePrediction;
+  slicing: SlicePrediction & {
+    /** The activations budget on the GPU the prediction used (--vram-gb or the slice job's default); null on the CPU EP. */
+    deviceBudgetBytes: number | null;
+    /** The slice job's own refusal for these budgets (plan/budget.ts, as its preflight says it), or null when it fits. */
+    refusal: string | null;
+  };
   /** The (ratio, GGUF type) that fits with the best expected quality, and every type's smallest fitting ratio (core/plan/combination.ts). */
   combination: CombinationPlan;
 }

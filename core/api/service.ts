@@ -17,6 +17,8 @@ import { JobRunner, type RunnerOptions } from '../jobs/runner';
 import { getJob, jobKinds } from '../jobs/registry';
 import { storedParams } from '../jobs/run-params';
 import { estimate, parseGpuList, plan, predictSlice, readPlanConfig, type PlanHardware } from '../plan/index';
+import { defaultDeviceBudget } from '../plan/predict';
+import { budgetRefusal } from '../plan/budget';
 import { appRoot } from '../base/app-root';
 import type { AppInfo, ApiArgs, ApiResult, JobKind, JobSpec, SliceStudioApi } from './contract';
 import { EventHub } from './events';
@@ -240,20 +242,42 @@ export class SliceStudioService implements SliceStudioApi {
     // (another machine: its CPU is taken to be the measured profile's, not this one's).
     const ep = opts.ep ?? ((opts.gpus ?? 'auto') === 'auto' ? (await this.getHardware()).chosenProvider.ep : (opts.gpus as number[]).length ? 'webgpu' : 'cpu');
     const ratio = opts.ratio ?? (planned.ratio || 0.25);
+    for (const [k, v] of [
+      ['vramGb', opts.vramGb],
+      ['ramGb', opts.ramGb],
+    ] as const)
+      if (v !== undefined && !(v >= 0 && v <= 1 << 20)) throw new PayloadError(`planModel: "opts".${k} must be GiB from 0 (got ${v})`);
+    // The slice's budgets as the slice job sets them (jobs/kinds/slice.ts), so the plan predicts the run `slice` starts.
+    const deviceBudgetBytes = ep === 'cpu' ? null : opts.vramGb !== undefined ? opts.vramGb * 2 ** 30 : defaultDeviceBudget(hardware.gpus);
+    const slicing = predictSlice(config, {
+      ratio,
+      nsamples: opts.nsamples ?? 128,
+      seqlen: opts.seqlen ?? 2048,
+      ep,
+      cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined,
+      round: opts.round,
+      // a slice keeps its source's dtype: 16-bit configs (nearly all published ones) write 2 bytes per weight
+      outputBytesPerWeight: /^(b?float16|b?f16)$/i.test(config.dtype ?? '') ? 2 : 4,
+      ...(deviceBudgetBytes !== null ? { deviceBudgetBytes } : {}),
+    });
+    const largest = hardware.gpus.reduce<PlanHardware['gpus'][number] | null>((b, g) => (!b || g.totalBytes > b.totalBytes ? g : b), null);
+    // --ram-gb states the RAM the slice may use (on this machine or the one the plan is for)
+    const ramFromFlag = opts.ramGb !== undefined;
+    const refusal = budgetRefusal(slicing, {
+      // disk: this machine's data folder when planning for it; unknown for GPU sizes of another machine
+      diskBytes: (opts.gpus ?? 'auto') === 'auto' ? ((await this.getHardware()).disk?.freeBytes ?? null) : null,
+      out: dataDir(),
+      ramBytes: ramFromFlag ? (opts.ramGb as number) * 2 ** 30 : hardware.ramFreeBytes,
+      ramFromFlag,
+      vramBytes: deviceBudgetBytes !== null && largest ? largest.freeBytes : null,
+      deviceBudgetBytes: deviceBudgetBytes ?? 0,
+      resume: false,
+    });
     return {
       plan: planned,
       estimate: opts.ratio === undefined ? null : estimate(config, hardware, opts.ratio, options),
       hardware,
-      // a slice keeps its source's dtype: 16-bit configs (nearly all published ones) write 2 bytes per weight
-      slicing: predictSlice(config, {
-        ratio,
-        nsamples: opts.nsamples ?? 128,
-        seqlen: opts.seqlen ?? 2048,
-        ep,
-        cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined,
-        round: opts.round,
-        outputBytesPerWeight: /^(b?float16|b?f16)$/i.test(config.dtype ?? '') ? 2 : 4,
-      }),
+      slicing: { ...slicing, deviceBudgetBytes, refusal },
       // Only the GGUF types the exporter writes, so that the proposal can be exported as proposed.
       combination: planCombination(
         config,

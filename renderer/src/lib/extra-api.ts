@@ -25,7 +25,8 @@ export interface PlanReply {
   plan: PlanResult;
   estimate: Estimate | null;
   hardware: PlanHardware;
-  slicing: SlicePrediction;
+  /** With the slice job's refusal for these budgets (null when it fits) and the activations budget it assumed. */
+  slicing: SlicePrediction & { refusal?: string | null; deviceBudgetBytes?: number | null };
   /** (ratio, GGUF type) with the best expected quality that fits (core/plan/combination.ts); absent from older cores. */
   combination?: CombinationPlan;
 }
