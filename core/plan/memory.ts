@@ -30,6 +30,25 @@ export interface WeightBytes {
   /** A tied head's matrix: free where the embedding lives, a copy on any other device. */
   tiedHeadCopy: number;
   total: number;
+  /** The types the embedding and head matrices are stored in: a GGUF file's token_embd and output.weight as the
+   * exporter writes them (llama.cpp's rules and row fallbacks, gguf-types.ts), else the format's; `shared`: the file
+   * has no output.weight, the head is token_embd itself. */
+  types: OuterTypes;
+}
+
+export interface OuterTypes {
+  embedding: StoredType;
+  head: StoredType | 'shared';
+}
+
+/** A type as stored, beside the format's nominal type for the role. */
+export interface StoredType {
+  type: Dtype;
+  nominal: Dtype;
+  /** Why type ≠ nominal: `tied-head` — token_embd is also the head, so llama.cpp types it by the output rule;
+   * `rows` — its rows (of `ne0` weights) do not fill the nominal type's blocks. */
+  why: 'tied-head' | 'rows' | null;
+  ne0: number;
 }
 
 const dtypeFor = (f: WeightFormat, role: TensorRole): Dtype => (role === 'linear' ? f.linear : role === 'shortcut' ? f.shortcut : role === 'head' ? f.head : role === 'vector' ? f.vector : f.embedding);
@@ -56,7 +75,10 @@ export function weightBytes(m: ModelShapes, f: WeightFormat): WeightBytes {
     // A tied head is token_embd itself: llama.cpp reads that one tensor for both (a copy on another device).
     const tiedHeadCopy = m.gguf!.tiedOutput ? sum((t) => t.name === 'token_embd.weight') : 0;
     const shortcuts = m.layers.map(() => 0);
-    return { embedding, layers, shortcuts, head, tiedHeadCopy, total: embedding + layers.reduce((a, b) => a + b, 0) + head };
+    const token = gguf.find((t) => t.name === 'token_embd.weight')!;
+    const output = gguf.find((t) => t.name === 'output.weight');
+    const types: OuterTypes = { embedding: stored(token, f.embedding, m.gguf!.tiedOutput), head: output ? stored(output, f.head, false) : 'shared' };
+    return { embedding, layers, shortcuts, head, tiedHeadCopy, total: embedding + layers.reduce((a, b) => a + b, 0) + head, types };
   }
   const embedding = bytesOf(m.embedding, f);
   // A mixture types layers by their index, so identical layer shapes no longer mean identical bytes.
@@ -66,8 +88,19 @@ export function weightBytes(m: ModelShapes, f: WeightFormat): WeightBytes {
   const emb = m.embedding[0];
   const tiedHeadCopy = m.tiedHead ? tensorBytes(emb.rows, emb.rowLength, f.head) : 0;
   const total = embedding + layers.reduce((a, b) => a + b, 0) + shortcuts.reduce((a, b) => a + b, 0) + head;
-  return { embedding, layers, shortcuts, head, tiedHeadCopy, total };
+  const nominal = (t: Dtype, s: TensorShape | undefined): StoredType => ({ type: t, nominal: t, why: null, ne0: s?.rowLength ?? 0 });
+  const types = {
+    embedding: nominal(f.embedding, emb),
+    head: nominal(
+      f.head,
+      m.head.find((s) => s.role === 'head'),
+    ),
+  };
+  return { embedding, layers, shortcuts, head, tiedHeadCopy, total, types };
 }
+
+/** A GGUF tensor's type against the format's nominal one for its role. */
+const stored = (t: GgufPlannedTensor, nominal: Dtype, tiedHead: boolean): StoredType => ({ type: t.type, nominal, why: t.type === nominal ? null : tiedHead ? 'tied-head' : 'rows', ne0: t.ne0 });
 
 export type KvDtype = 'f16' | 'f32' | 'q8_0';
 
