@@ -23,6 +23,7 @@ import { appRoot } from '../base/app-root';
 import type { AppInfo, ApiArgs, ApiResult, JobKind, JobSpec, SliceStudioApi } from './contract';
 import { EventHub } from './events';
 import { PayloadError } from '../base/validate';
+import { UserError } from '../base/user-error';
 import { compare, denseBaselineNeeded, linksFor, recordResult } from './run-links';
 import { resumability, sliceOutOf } from './resumability';
 import { catalog, type Catalog } from './catalog';
@@ -33,9 +34,7 @@ export class NotAvailableError extends Error {
 }
 
 /** The training rate cannot be measured here (one line; the wizard then uses the table). */
-export class RecoverRateError extends Error {
-  override name = 'RecoverRateError';
-}
+export class RecoverRateError extends UserError {}
 
 export class RunNotFoundError extends Error {
   override name = 'RunNotFoundError';
@@ -149,9 +148,17 @@ export class SliceStudioService implements SliceStudioApi {
       // A few seconds of training on the bundled tiny model, shared by concurrent callers.
       const folder = resourcePath('models', 'tiny-llama');
       if (!existsSync(join(folder, 'config.json'))) throw new RecoverRateError(`the bundled model the training rate is measured on is missing (${folder}): the estimate uses the table`);
+      // A job running beside the probe (here or in another process on this store) shares the cores and would be
+      // timed with it: refused while one runs, and a rate during which a run was started is not kept.
+      this.#refuseRateWhileBusy();
+      const before = this.#store.lastRunId();
       // Loaded when first asked: it brings onnxruntime into this process.
       const pending = import('../recover/rate-probe').then(async ({ measureTrainRate }) => {
         const rate = await measureTrainRate(folder, hw.cpu.cores);
+        const started = this.#store.listRuns({ limit: 1 })[0];
+        if (started && started.id > before) {
+          throw new RecoverRateError(`run ${started.id} (${started.kind}) started while the training rate was measured, so the measurement shared the cores with it and was not kept; the estimate uses the table until it is measured again`);
+        }
         if (snapshot !== null) {
           this.#store.setHardwareTrainRate(snapshot, rate);
           this.#rateStoredOn = snapshot;
@@ -164,6 +171,17 @@ export class SliceStudioService implements SliceStudioApi {
       });
     }
     return this.#trainRate;
+  }
+
+  /** Refuses to measure the training rate while a job is queued or running (RecoverRateError naming it). */
+  #refuseRateWhileBusy(): void {
+    const live = this.#store.liveRuns();
+    if (live.length === 0) return;
+    const r = live[0];
+    const others = live.length > 1 ? ` and ${live.length - 1} more` : '';
+    throw new RecoverRateError(
+      `the training rate is not measured while run ${r.id} (${r.settings.job && r.settings.job !== r.kind ? `${String(r.settings.job)}, a ${r.kind} run` : r.kind})${others} is ${r.status}: it would share the cores; the estimate uses the table until the run ends`,
+    );
   }
 
   async inspectModel(...[path]: ApiArgs<'inspectModel'>): Promise<ApiResult<'inspectModel'>> {

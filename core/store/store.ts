@@ -116,6 +116,17 @@ export class Store {
     return store;
   }
 
+  /** Queued and running runs whose owning process is alive (this one's jobs and another process's, e.g. a CLI slice), oldest first. */
+  liveRuns(): RunRow[] {
+    const rows = (this.#db.prepare("SELECT * FROM runs WHERE status IN ('queued', 'running') ORDER BY id").all() as Row[]).map(toRun);
+    return rows.filter((r) => isOwnerAlive({ pid: r.ownerPid, start: r.ownerStart }));
+  }
+
+  /** The highest run id so far (0 for none): a run created later, by any process, has a higher one. */
+  lastRunId(): number {
+    return (this.#db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM runs').get() as { id: number }).id;
+  }
+
   /**
    * Marks queued and running runs whose owning process is gone as `interrupted` (a slice among them can be
    * resumed from its checkpoint). Runs recorded before owners were (no PID) count as gone. Returns them.
