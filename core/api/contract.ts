@@ -18,7 +18,7 @@ import type { TrainRate } from '../recover/rate-probe';
 import type { ApiEvent } from './events';
 import type { JobDoneEvent, JobEvent, JobId, RunId } from '../jobs/events';
 import type { JobInput, JobKind, JobParams, JobResult } from '../jobs/kinds/index';
-import { array, boolean, integer, literal, nonEmptyString, number, object, optional, PayloadError, positiveInteger, record, type Validator } from '../base/validate';
+import { array, boolean, integer, literal, nonEmptyString, type Infer, number, object, optional, PayloadError, positiveInteger, record, type Validator } from '../base/validate';
 import type { ArgSpec, ArgsOf } from './args';
 
 export type { ApiEvent, StateEvent } from './events';
@@ -186,6 +186,9 @@ const method = <const A extends ArgSpec, R>(summary: string, args: A, result: R)
 });
 
 const runId: Validator<RunId> = positiveInteger;
+/** What a resume may change: only what the checkpoint's key leaves out (a slice's --vram-gb; --batch-size would start over). */
+const resumeOverrides = object({ vramGb: optional(number) });
+export type ResumeOverrides = Infer<typeof resumeOverrides>;
 
 export const API_METHODS = {
   getAppInfo: method('Version, data directory, demo model and job kinds', [], returns<AppInfo>()),
@@ -221,7 +224,14 @@ export const API_METHODS = {
     returns<PlanModelResult>(),
   ),
   compareRuns: method("Runs side by side: metrics, layer stats, phases, artifacts, settings and their parents' key metrics", [['ids', runIds]], returns<ComparedRun[]>()),
-  resumeJob: method('Continue a cancelled, failed or interrupted slice or recovery run from its checkpoint (a new run)', [['runId', runId]], returns<{ jobId: JobId; runId: RunId }>()),
+  resumeJob: method(
+    'Continue a cancelled, failed or interrupted slice or recovery run from its checkpoint (a new run); a slice may change its GPU activations budget (overrides.vramGb, GiB: what a GPU out-of-memory asks to lower)',
+    [
+      ['runId', runId],
+      ['overrides', optional(resumeOverrides)],
+    ],
+    returns<{ jobId: JobId; runId: RunId }>(),
+  ),
   resumability: method('Whether resumeJob would continue this run from a checkpoint, and if not, why (one line)', [['runId', runId]], returns<Resumability>()),
   chooseModelPath: method('Desktop only: a native folder picker; null when dismissed', [['kind', optional(literal('folder', 'config'))]], returns<string | null>()),
 } satisfies Record<string, MethodSpec<ArgSpec, unknown>>;

@@ -326,7 +326,7 @@ export class SliceStudioService implements SliceStudioApi {
     return compare(this.#store, ids, (id) => new RunNotFoundError(`no run with id ${id}`));
   }
 
-  async resumeJob(...[id]: ApiArgs<'resumeJob'>): Promise<ApiResult<'resumeJob'>> {
+  async resumeJob(...[id, overrides]: ApiArgs<'resumeJob'>): Promise<ApiResult<'resumeJob'>> {
     const run = this.#store.getRun(id);
     if (!run) throw new RunNotFoundError(`no run with id ${id}`);
     const live = this.#runner.list().some((j) => j.runId === id);
@@ -342,6 +342,12 @@ export class SliceStudioService implements SliceStudioApi {
     const params: Record<string, unknown> = recover ? storedParams(run.settings) : { ...storedParams(run.settings), resume: true };
     if (typeof params.model !== 'string') throw new NotAvailableError(`run ${id} has no model in its settings: it cannot be resumed`);
     if (!recover) params.out ??= sliceOutOf(run);
+    if (overrides?.vramGb !== undefined) {
+      // The GPU activations budget is not in the checkpoint's key (slice-model.ts), so it may change on resume.
+      if (recover) throw new PayloadError(`run ${id} is a recovery: it has no --vram-gb to change (only a slice's GPU activations budget can change on resume)`);
+      if (!(overrides.vramGb >= 0 && overrides.vramGb <= 1 << 20)) throw new PayloadError(`overrides.vramGb must be a number of GiB from 0 to ${1 << 20} (got ${overrides.vramGb})`);
+      params.vramGb = overrides.vramGb;
+    }
     const name = run.name.endsWith(' (resumed)') ? run.name : `${run.name} (resumed)`;
     const started = await this.#start(recover ? 'recover' : 'slice', params, name, { resumeOf: id }, { modelId: run.modelId, parentRunId: run.parentRunId });
     this.events.emit({ channel: 'state', type: 'runs-changed', runId: id });

@@ -3,6 +3,7 @@
 // work) and for `plan` (the same refusal, shown before anything is started), so the two cannot disagree.
 import { formatBytes } from './hardware';
 import type { SlicePrediction } from './predict';
+import { gibFloor } from './vram-advice';
 
 export interface SliceBudgets {
   /** Free bytes where the output goes; null when the filesystem cannot say (not checked). */
@@ -21,7 +22,7 @@ export interface SliceBudgets {
   resume: boolean;
 }
 
-const gib = (n: number) => Math.floor((n / 2 ** 30) * 10) / 10;
+const gib = gibFloor;
 
 /** The one-line refusal for a slice that does not fit, or null when it does. */
 export function budgetRefusal(p: SlicePrediction, b: SliceBudgets): string | null {

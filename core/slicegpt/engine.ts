@@ -28,6 +28,7 @@ import { RamBudget, type Activations, type DeviceSide } from './activations';
 import { leadingColumns, rotateRows, shortcutMatrix, vecMulF64 } from './products';
 import { rotateReader, rotateWriter, type Rotation } from './rotate';
 import type { SecondMoment } from './pca';
+import { lowerVramWords } from '../plan/vram-advice';
 
 export interface SignalEngine {
   readonly kind: 'host' | 'device';
@@ -104,15 +105,16 @@ function allocationFailure(m: string): string {
  * A GPU running out of memory surfaces as an ORT error from deep inside a run; say what to change.
  * (Activations over the budget already go to host RAM: what does not fit is one batch's intermediates
  * next to the activations kept on the device, so --vram-gb is the first thing to lower; it is not part of
- * the checkpoint's key, so the run resumes where it stopped. --batch-size is, so that one starts over.)
+ * the checkpoint's key, so the run resumes where it stopped. --batch-size is, so that one starts over.) The line
+ * names the budget in use and half of it to try (plan/vram-advice.ts), which the Runs room's Resume prefills.
  */
-export async function guarded<T>(what: string, f: () => Promise<T>): Promise<T> {
+export async function guarded<T>(what: string, f: () => Promise<T>, budgetBytes: number): Promise<T> {
   try {
     return await f();
   } catch (e) {
     const m = e instanceof Error ? e.message : String(e);
     if (/out of memory|\boom\b|failed to allocate|allocation/i.test(m))
-      throw new DeviceMemoryError(`the GPU ran out of memory in the ${what} pass (${allocationFailure(m)}): lower --vram-gb (GiB of activations kept on the GPU) and resume (--resume), or use a smaller --batch-size (windows per pass; starts over)`);
+      throw new DeviceMemoryError(`the GPU ran out of memory in the ${what} pass (${allocationFailure(m)}): ${lowerVramWords(budgetBytes)} and resume (--resume), or use a smaller --batch-size (windows per pass; starts over)`);
     throw e;
   }
 }
@@ -153,10 +155,10 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30): Sign
   };
   return {
     kind: 'device',
-    embed: (w, ids, b, s) => guarded('embedding', () => runner.embedTensor(w, ids, b, s)),
-    attention: (w, x, b, s) => guarded('attention', () => runner.attentionTensor(w, x, b, s)),
-    mlp: (w, x, b, s) => guarded('MLP', () => runner.mlpTensor(w, x, b, s)),
-    parallel: (w, x, b, s) => guarded('block', () => runner.parallelTensor(w, x, b, s)),
+    embed: (w, ids, b, s) => guarded('embedding', () => runner.embedTensor(w, ids, b, s), budgetBytes),
+    attention: (w, x, b, s) => guarded('attention', () => runner.attentionTensor(w, x, b, s), budgetBytes),
+    mlp: (w, x, b, s) => guarded('MLP', () => runner.mlpTensor(w, x, b, s), budgetBytes),
+    parallel: (w, x, b, s) => guarded('block', () => runner.parallelTensor(w, x, b, s), budgetBytes),
     // Each batch's Gram is added on the device (compensated float32 pair, device.ts): the GPU queue is
     // never drained for a download mid-pass, and a pass downloads two n×n matrices instead of one per batch.
     async moment(m, x, tokens, keep) {
@@ -173,18 +175,18 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30): Sign
     },
     async rotate(x, b, s, q, n, k) {
       const t = await asTensor(x, b, s);
-      const y = await guarded('rotation', async () => dev.matmul(t, await qOn(q, n, k)));
+      const y = await guarded('rotation', async () => dev.matmul(t, await qOn(q, n, k)), budgetBytes);
       freeConverted(x, t);
       return y;
     },
     async rotateReader(lin, r, keep) {
-      const p = await guarded('weight rotation', async () => dev.mulRight(lin.weight.data, lin.weight.rows, await qOn(r.q, r.n, keep), half));
+      const p = await guarded('weight rotation', async () => dev.mulRight(lin.weight.data, lin.weight.rows, await qOn(r.q, r.n, keep), half), budgetBytes);
       const weight = { rows: p.rows, cols: p.cols, data: p.host };
       runner.adopt(weight.data, p.pass, 'weight');
       return lin.bias ? { weight, bias: lin.bias } : { weight };
     },
     async rotateWriter(lin, r, keep) {
-      const p = await guarded('weight rotation', async () => dev.mulLeftT(await qOn(r.q, r.n, keep), lin.weight.data, lin.weight.cols, half));
+      const p = await guarded('weight rotation', async () => dev.mulLeftT(await qOn(r.q, r.n, keep), lin.weight.data, lin.weight.cols, half), budgetBytes);
       const weight = { rows: p.rows, cols: p.cols, data: p.host };
       runner.adopt(weight.data, p.pass, 'weight');
       return lin.bias ? { weight, bias: await vecMulF64(lin.bias, r.q, r.n, keep) } : { weight };

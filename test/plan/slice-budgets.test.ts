@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliJson } from '../transports/cli-helpers';
 import { sharedData } from '../shared';
+import { suggestedVramGb } from '../../core/plan/vram-advice';
 
 const data = mkdtempSync(join(tmpdir(), 'ss-plan-budgets-'));
 after(() => rmSync(data, { recursive: true, force: true }));
@@ -35,6 +36,7 @@ test('a 16 GB GPU is refused for the 7B slice at the default activations budget 
     s.refusal,
     "not enough GPU memory for this slice: it needs about 18.6 GiB of VRAM (activations 8.00 GiB (--vram-gb 8), a layer's weights 772 MiB, one batch's intermediates 3.00 GiB, measured allowance 6.83 GiB) and the GPU has 16.0 GiB; --vram-gb 5.4 fits (activations past it go through RAM)",
   );
+  assert.equal(suggestedVramGb(s.refusal), 5.4, 'the value a resume with a lower budget is prefilled with');
   const fits = slicing('--gpus', '16', '--vram-gb', '5.4');
   assert.equal(fits.refusal, null);
   assert.ok(fits.peakVramBytes! <= 16 * 2 ** 30, `${fits.peakVramBytes}`);

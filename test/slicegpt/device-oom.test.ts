@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { resumability } from '../../core/api/resumability';
 import type { RunRow } from '../../core/store/types';
+import { suggestedVramGb } from '../../core/plan/vram-advice';
 
 const child = join(import.meta.dirname, 'device-oom-child.ts');
 const skip = process.platform !== 'linux' ? 'needs Linux (ulimit -d limits what ORT may allocate)' : false;
@@ -22,10 +23,15 @@ test('an allocation ORT cannot make in a pass (16 windows × 4096 tokens: 8 GiB 
   const r = attentionUnderLimit(3_000_000, 16, 4096);
   assert.equal(r.ok, false);
   assert.equal(r.name, 'DeviceMemoryError', r.message);
-  assert.equal(r.message, 'the GPU ran out of memory in the attention pass (failed to allocate 8.00 GiB): lower --vram-gb (GiB of activations kept on the GPU) and resume (--resume), or use a smaller --batch-size (windows per pass; starts over)');
+  assert.equal(
+    r.message,
+    'the GPU ran out of memory in the attention pass (failed to allocate 8.00 GiB): lower --vram-gb (GiB of activations kept on the GPU, 4 now; try --vram-gb 2) and resume (--resume), or use a smaller --batch-size (windows per pass; starts over)',
+  );
   // a user error: shown as it is, one line, no ORT source path or stack
   assert.equal(r.user, true);
   assert.equal(r.shown, r.message);
+  // the value the Runs room prefills for a resume with a lower budget (the child's engine kept the default 4 GiB)
+  assert.equal(suggestedVramGb(r.message!), 2);
   // the app counts it as an interruption, not a failure of the settings (no checkpoint here, so it says that)
   const run = { id: 1, kind: 'slice', status: 'failed', error: r.message, settings: { model: 'm', out: join(import.meta.dirname, 'no-such-out') } } as unknown as RunRow;
   assert.match(resumability(run, false).reason, /stopped before finishing a layer, so there is no checkpoint/);

@@ -4,6 +4,7 @@ import type { SliceStudioService } from '../../../api/service';
 import { formatComparison } from '../../../demo/comparison';
 import { intFlag, stringFlag, UsageError } from '../args';
 import type { CliContext, Command } from '../command';
+import { numberFlag } from './shared/flags';
 import { bytes, fmt, pct, table as grid } from './shared/format';
 import { followJob, jobJson } from './shared/follow-job';
 import { protocolLabel } from '../../../runtime/ppl-protocol';
@@ -52,8 +53,10 @@ export function resumeLines(r: Pick<RunDetail, 'id' | 'kind' | 'status' | 'setti
   if (typeof r.settings.resumeOf === 'number') out.push(`  continues run ${r.settings.resumeOf}`);
   if (r.kind !== 'slice' || !(r.status === 'interrupted' || r.status === 'cancelled' || r.status === 'failed')) return out;
   if (f.resumedAs !== null) out.push(`  resumed as run ${f.resumedAs}`);
-  else if (f.resumability?.resumable) out.push(`  continue it from its checkpoint: slice-studio runs resume ${r.id} (${f.resumability.reason})`);
-  else if (f.resumability) out.push(`  not resumable: ${f.resumability.reason}`);
+  else if (f.resumability?.resumable) {
+    const lower = f.resumability.lowerVram?.suggested;
+    out.push(`  continue it from its checkpoint: slice-studio runs resume ${r.id}${lower != null ? ` --vram-gb ${lower}` : ''} (${f.resumability.reason})`);
+  } else if (f.resumability) out.push(`  not resumable: ${f.resumability.reason}`);
   return out;
 }
 
@@ -156,7 +159,9 @@ async function resume(ctx: CliContext): Promise<number> {
   const can = await service.resumability(stopped.id);
   if (can.resumable && !ctx.json) ctx.err(can.reason);
   const hint = async (newId: number) => `the checkpoint is kept; continue with: slice-studio runs resume ${newId}`;
-  const start = () => service.resumeJob(stopped.id);
+  // After a GPU out-of-memory: continue with a lower activations budget (not in the checkpoint's key).
+  const vramGb = numberFlag(ctx, 'vram-gb', 0, 1 << 20);
+  const start = () => service.resumeJob(stopped.id, vramGb === undefined ? undefined : { vramGb });
   if (stopped.settings.job === 'recover') {
     const f = await followJob(ctx, 'recover', start, { cancelHint: hint });
     if (ctx.json) ctx.out(jobJson(f));
@@ -185,9 +190,9 @@ async function compare(ctx: CliContext): Promise<number> {
 
 export const runs: Command = {
   name: 'runs',
-  usage: 'runs [show <id> | compare <id> <id>… | resume <id>] [--status S] [--kind K] [--limit N] [--json]',
+  usage: 'runs [show <id> | compare <id> <id>… | resume <id> [--vram-gb G]] [--status S] [--kind K] [--limit N] [--json]',
   summary: 'Runs recorded in the store, newest first; one in full; several side by side; continue an interrupted slice',
-  flags: { values: ['status', 'kind', 'limit'] },
+  flags: { values: ['status', 'kind', 'limit', 'vram-gb'] },
   async run(ctx) {
     const [sub] = ctx.args.positionals;
     if (sub === 'show') return show(ctx);
