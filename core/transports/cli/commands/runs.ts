@@ -154,13 +154,13 @@ async function resumeFacts(service: SliceStudioService, run: RunDetail): Promise
 async function resume(ctx: CliContext): Promise<number> {
   const [, id, extra] = ctx.args.positionals;
   if (extra) throw new UsageError('runs resume takes one run id');
+  // After a GPU out-of-memory: continue with a lower activations budget (not in the checkpoint's key).
+  const vramGb = numberFlag(ctx, 'vram-gb', 0, 1 << 20);
   const service = await ctx.service();
   const stopped = await service.getRun(runId(id, 'runs resume'));
   const can = await service.resumability(stopped.id);
   if (can.resumable && !ctx.json) ctx.err(can.reason);
   const hint = async (newId: number) => `the checkpoint is kept; continue with: slice-studio runs resume ${newId}`;
-  // After a GPU out-of-memory: continue with a lower activations budget (not in the checkpoint's key).
-  const vramGb = numberFlag(ctx, 'vram-gb', 0, 1 << 20);
   const start = () => service.resumeJob(stopped.id, vramGb === undefined ? undefined : { vramGb });
   if (stopped.settings.job === 'recover') {
     const f = await followJob(ctx, 'recover', start, { cancelHint: hint });
