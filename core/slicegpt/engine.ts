@@ -24,6 +24,7 @@ import type { ArchSpec } from '../model/model-source';
 import type { BlockRunner, ExecutionProvider } from '../runtime/contract';
 import { createBlockRunner, type OrtRunner, type PassDtype } from '../runtime/runner';
 import { DeviceTensors, releaseTensor, type DeviceMoment } from '../runtime/device';
+import { allocationFailure, isAllocationFailure } from '../runtime/device-failure';
 import { RamBudget, type Activations, type DeviceSide } from './activations';
 import { leadingColumns, rotateRows, shortcutMatrix, vecMulF64 } from './products';
 import { rotateReader, rotateWriter, type Rotation } from './rotate';
@@ -87,21 +88,6 @@ export class DeviceMemoryError extends Error {
 }
 
 /**
- * What an allocation failure of ORT says, in a few words: "failed to allocate 8.00 GiB" from the arena's
- * "… Failed to allocate memory for requested buffer of size 8589934592", else its first line without ORT's
- * source location.
- */
-function allocationFailure(m: string): string {
-  const size = /failed to allocate[^\n]*?size (\d+)/i.exec(m);
-  if (size) {
-    const n = Number(size[1]);
-    return `failed to allocate ${n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`}`;
-  }
-  const first = m.split('\n')[0];
-  return (/(out of memory|failed to allocate|allocation)[^.;]*/i.exec(first)?.[0] ?? first).slice(0, 160);
-}
-
-/**
  * A GPU running out of memory surfaces as an ORT error from deep inside a run; say what to change.
  * (Activations over the budget already go to host RAM: what does not fit is one batch's intermediates
  * next to the activations kept on the device, so --vram-gb is the first thing to lower; it is not part of
@@ -113,7 +99,7 @@ export async function guarded<T>(what: string, f: () => Promise<T>, budgetBytes:
     return await f();
   } catch (e) {
     const m = e instanceof Error ? e.message : String(e);
-    if (/out of memory|\boom\b|failed to allocate|allocation/i.test(m))
+    if (isAllocationFailure(m))
       throw new DeviceMemoryError(`the GPU ran out of memory in the ${what} pass (${allocationFailure(m)}): ${lowerVramWords(budgetBytes)} and resume (--resume), or use a smaller --batch-size (windows per pass; starts over)`);
     throw e;
   }
