@@ -14,7 +14,7 @@ import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../pla
 import type { CombinationPlan } from '../plan/combination';
 import type { Resumability } from './resumability';
 import type { Catalog } from './catalog';
-import type { TrainRate } from '../recover/rate-probe';
+import type { TrainRate, TrainRateNotMeasured } from '../recover/rate-probe';
 import type { ApiEvent } from './events';
 import type { JobDoneEvent, JobEvent, JobId, RunId } from '../jobs/events';
 import type { JobInput, JobKind, JobParams, JobResult } from '../jobs/kinds/index';
@@ -195,9 +195,9 @@ export const API_METHODS = {
   catalog: method('Model families, zero-shot tasks, export formats and named datasets the engine supports', [], returns<Catalog>()),
   getHardware: method('Detected GPUs, CPU, RAM, disk and execution providers (cached; refresh=true probes again)', [['refresh', optional(boolean)]], returns<HardwareReport>()),
   recoverRate: method(
-    "This machine's LoRA training rate (both training steps timed on the bundled tiny model), measured once and stored with the hardware snapshot; refresh=true measures again",
+    "This machine's LoRA training rate (both training steps timed on the bundled tiny model), measured once and stored with the hardware snapshot; refresh=true measures again. While a job runs it is not measured ({ notMeasured: why }): the job would share the cores",
     [['refresh', optional(boolean)]],
-    returns<TrainRate>(),
+    returns<TrainRate | TrainRateNotMeasured>(),
   ),
   inspectModel: method('Inspect a model folder or a bare config.json without loading weights', [['path', nonEmptyString]], returns<ModelInspection>()),
   recentModels: method('Recently inspected models, newest first', [['limit', optional(positiveInteger)]], returns<RecentModel[]>()),

@@ -27,7 +27,6 @@ import { UserError } from '../base/user-error';
 import { compare, denseBaselineNeeded, linksFor, recordResult } from './run-links';
 import { resumability, sliceOutOf } from './resumability';
 import { catalog, type Catalog } from './catalog';
-import type { TrainRate } from '../recover/rate-probe';
 
 export class NotAvailableError extends Error {
   override name = 'NotAvailableError';
@@ -62,7 +61,7 @@ export class SliceStudioService implements SliceStudioApi {
   #hardware: Promise<ApiResult<'getHardware'>> | null = null;
   /** The store's id of the snapshot #hardware resolved to (its measured training rate is stored with it). */
   #hardwareSnapshot: number | null = null;
-  #trainRate: Promise<TrainRate> | null = null;
+  #trainRate: Promise<ApiResult<'recoverRate'>> | null = null;
   /** The snapshot this session's rate was stored with (stored once per snapshot). */
   #rateStoredOn: number | null = null;
   #detect: DetectOptions;
@@ -149,15 +148,18 @@ export class SliceStudioService implements SliceStudioApi {
       const folder = resourcePath('models', 'tiny-llama');
       if (!existsSync(join(folder, 'config.json'))) throw new RecoverRateError(`the bundled model the training rate is measured on is missing (${folder}): the estimate uses the table`);
       // A job running beside the probe (here or in another process on this store) shares the cores and would be
-      // timed with it: refused while one runs, and a rate during which a run was started is not kept.
-      this.#refuseRateWhileBusy();
+      // timed with it: not measured while one runs, and a rate during which a run was started is not kept. Both
+      // are answers, not errors: the wizard keeps the table's estimate, says why, and asks again later.
+      const busy = this.#rateBusy();
+      if (busy) return { notMeasured: busy };
       const before = this.#store.lastRunId();
       // Loaded when first asked: it brings onnxruntime into this process.
-      const pending = import('../recover/rate-probe').then(async ({ measureTrainRate }) => {
+      const pending = import('../recover/rate-probe').then(async ({ measureTrainRate }): Promise<ApiResult<'recoverRate'>> => {
         const rate = await measureTrainRate(folder, hw.cpu.cores);
         const started = this.#store.listRuns({ limit: 1 })[0];
         if (started && started.id > before) {
-          throw new RecoverRateError(`run ${started.id} (${started.kind}) started while the training rate was measured, so the measurement shared the cores with it and was not kept; the estimate uses the table until it is measured again`);
+          if (this.#trainRate === pending) this.#trainRate = null;
+          return { notMeasured: `run ${started.id} (${started.kind}) started while the training rate was measured, so the measurement shared the cores with it and was not kept; the estimate uses the table until it is measured again` };
         }
         if (snapshot !== null) {
           this.#store.setHardwareTrainRate(snapshot, rate);
@@ -173,15 +175,13 @@ export class SliceStudioService implements SliceStudioApi {
     return this.#trainRate;
   }
 
-  /** Refuses to measure the training rate while a job is queued or running (RecoverRateError naming it). */
-  #refuseRateWhileBusy(): void {
+  /** Why the training rate is not measured now — a job queued or running here or in another process on this store — or null. */
+  #rateBusy(): string | null {
     const live = this.#store.liveRuns();
-    if (live.length === 0) return;
+    if (live.length === 0) return null;
     const r = live[0];
     const others = live.length > 1 ? ` and ${live.length - 1} more` : '';
-    throw new RecoverRateError(
-      `the training rate is not measured while run ${r.id} (${r.settings.job && r.settings.job !== r.kind ? `${String(r.settings.job)}, a ${r.kind} run` : r.kind})${others} is ${r.status}: it would share the cores; the estimate uses the table until the run ends`,
-    );
+    return `the training rate is not measured while run ${r.id} (${r.settings.job && r.settings.job !== r.kind ? `${String(r.settings.job)}, a ${r.kind} run` : r.kind})${others} is ${r.status}: it would share the cores; the estimate uses the table until the run ends`;
   }
 
   async inspectModel(...[path]: ApiArgs<'inspectModel'>): Promise<ApiResult<'inspectModel'>> {

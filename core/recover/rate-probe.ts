@@ -15,6 +15,11 @@ import type { TrainRate } from '../hardware/types';
 
 export type { TrainRate } from '../hardware/types';
 
+/** The API's answer when the rate is not measured now (a job shares the cores): why, in one line. */
+export interface TrainRateNotMeasured {
+  notMeasured: string;
+}
+
 /** The probe's shape: the wizard's default micro-batch (4 × 256 tokens: at one sequence the tiny model's per-run overheads dominate, 159 vs 816 tokens/s streamed vs one graph here), rank 8, 2 timed steps after a warm-up. */
 export const PROBE = { batch: 4, seq: 256, rank: 8, alpha: 16, steps: 2 } as const;
 
