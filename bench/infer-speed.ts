@@ -1,6 +1,7 @@
 // Inference speed of a dense model and its slice on one execution provider (#14 item 2): prefill tokens/s
 // at batch 1 and B with long prompts, decode ms/token at batch 1 and B' with the KV cache, peak VRAM
-// (nvidia-smi sampled) — the same decoding code as the app's `bench` job (eval/speed.ts decodeGreedy).
+// (nvidia-smi sampled) — the same measurement as the app's `bench` job (eval/speed.ts measureShapes), whose
+// defaults (speedShapes) size the prompts for the model where --prompt / --decode-prompt are not given.
 //   npm run bench -- infer-speed --dense DIR --sliced DIR [--ep webgpu] [--dtype f16|f32|auto] …
 //   npm run bench -- infer-speed --config CFG --tokenizer TOK --work DIR [--layers N] [--ratio 0.25] …
 // With --config, both folders are made here by synth (random bf16 weights; speed does not depend on
@@ -15,7 +16,7 @@ import { openAnyModel } from '../core/slicegpt/open';
 import { createBlockRunner } from '../core/runtime/runner';
 import { loadDecodeWeights, planDecoding } from '../core/runtime/decode-step';
 import { runnerOptionsFor, type InferDtype } from '../core/runtime/inference-plan';
-import { decodeGreedy } from '../core/eval/speed';
+import { cachePositions, measureShapes, speedShapes } from '../core/eval/speed';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { VramSampler } from './lib/vram-sampler';
 
@@ -29,12 +30,12 @@ interface Args {
   ratio: number;
   ep: ExecutionProvider;
   dtype: InferDtype | 'auto';
-  prompt: number;
-  prefillBatch: number;
-  decodeBatch: number;
-  decodePrompt: number;
-  newTokens: number;
-  repeats: number;
+  prompt?: number;
+  prefillBatch?: number;
+  decodeBatch?: number;
+  decodePrompt?: number;
+  newTokens?: number;
+  repeats?: number;
   label: string;
   json?: string;
   only?: string[];
@@ -42,7 +43,7 @@ interface Args {
 }
 
 function parse(argv: string[]): Args {
-  const a: Args = { work: '/tmp/infer-speed', ratio: 0.25, ep: 'cpu', dtype: 'auto', prompt: 2048, prefillBatch: 8, decodeBatch: 16, decodePrompt: 128, newTokens: 32, repeats: 2, label: 'here' };
+  const a: Args = { work: '/tmp/infer-speed', ratio: 0.25, ep: 'cpu', dtype: 'auto', label: 'here' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => argv[++i];
@@ -96,55 +97,21 @@ async function synthPair(a: Args): Promise<{ dense: string; sliced: string; synt
   return { dense, sliced, synthSeconds: (performance.now() - t) / 1000 };
 }
 
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
-
 async function measure(folder: string, a: Args) {
   const ctx = quietContext();
   const t0 = performance.now();
   const src = await openAnyModel(folder);
+  const shapes = speedShapes(src.config.maxPositions, { promptTokens: a.prompt, prefillBatch: a.prefillBatch, decodePrompt: a.decodePrompt, decodeBatch: a.decodeBatch, newTokens: a.newTokens, repeats: a.repeats });
   const w = await loadDecodeWeights(src);
   const loadSeconds = (performance.now() - t0) / 1000;
-  const plan = await planDecoding(src, w, a.decodeBatch * (a.decodePrompt + a.newTokens + 1), { ep: a.ep, dtype: a.dtype, vramGb: a.vramGb });
+  const plan = await planDecoding(src, w, cachePositions(shapes), { ep: a.ep, dtype: a.dtype, vramGb: a.vramGb });
   const sampler = new VramSampler().start();
   const runner = await createBlockRunner(src.arch, runnerOptionsFor(a.ep, plan));
-  const V = w.emb.tokens.rows;
-  const ids = (b: number, P: number) => Int32Array.from({ length: b * P }, (_, i) => (i * 7919 + 17) % V);
-  const out: Record<string, unknown> = { folder, layers: w.layers.length, width: w.emb.tokens.cols, plan, loadSeconds };
+  const out: Record<string, unknown> = { folder, layers: w.layers.length, width: w.emb.tokens.cols, plan, shapes, loadSeconds };
   try {
-    const t = performance.now();
-    // First runs compile the sessions and shaders and upload the weights: timed apart, not in the numbers.
-    await decodeGreedy(ctx, runner, w, ids(1, 8), 1, 3);
-    out.firstRunSeconds = (performance.now() - t) / 1000;
-    // Each shape apart: one that fails (a device limit at batch 8 × 2048, say) leaves the others' numbers.
-    const attempt = async (list: Record<string, unknown>[], entry: Record<string, unknown>, f: () => Promise<void>) => {
-      list.push(entry);
-      try {
-        await f();
-      } catch (e) {
-        entry.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      }
-    };
-    const prefill: Record<string, unknown>[] = (out.prefill = []);
-    for (const b of [1, a.prefillBatch]) {
-      const entry: Record<string, unknown> = { batch: b, promptTokens: a.prompt };
-      await attempt(prefill, entry, async () => {
-        await decodeGreedy(ctx, runner, w, ids(b, a.prompt), b, 1); // warm-up at this shape
-        const s: number[] = [];
-        for (let i = 0; i < a.repeats; i++) s.push((await decodeGreedy(ctx, runner, w, ids(b, a.prompt), b, 1)).prefillSeconds);
-        Object.assign(entry, { seconds: median(s), tokensPerSecond: (b * a.prompt) / median(s), runs: s });
-      });
-    }
-    const decode: Record<string, unknown>[] = (out.decode = []);
-    for (const b of [1, a.decodeBatch]) {
-      const entry: Record<string, unknown> = { batch: b, promptTokens: a.decodePrompt, steps: a.newTokens };
-      await attempt(decode, entry, async () => {
-        await decodeGreedy(ctx, runner, w, ids(b, a.decodePrompt), b, 4);
-        const s: number[] = [];
-        for (let i = 0; i < a.repeats; i++) s.push((await decodeGreedy(ctx, runner, w, ids(b, a.decodePrompt), b, a.newTokens + 1)).decodeSeconds);
-        const sec = median(s);
-        Object.assign(entry, { msPerToken: (sec / a.newTokens) * 1000, tokensPerSecond: (b * a.newTokens) / sec, runs: s });
-      });
-    }
+    // Each shape apart: one that fails (a device limit at batch 8 × 2048, say) keeps its one-line error and
+    // leaves the others' numbers.
+    Object.assign(out, await measureShapes(ctx, runner, w, shapes, 'record'));
   } catch (e) {
     out.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   } finally {

@@ -7,7 +7,8 @@
 // `--synthetic llama-2-7b --layers 2 --ratio 0.25 [--configs-dir DIR]` trains the streamed step on a sliced
 // layer stack of that config's shape with random weights made block by block (bench/lib/synthetic-sliced.ts).
 //   flags: --mode whole|streamed --ep cpu|webgpu --batch 1 --seq 256 --rank 32 --steps 3 --warmup 1
-//          --resident (streamed step with the blocks held instead of read per use) --label <text>
+//          --resident (streamed step with the blocks held instead of read per use) --dropout P (lora_dropout:
+//          masks drawn per step as the job draws them, core/recover/dropout.ts) --label <text>
 import { cpus } from 'node:os';
 import { SlicedModelSource, tensorNames } from '../core/slicegpt/sliced-source';
 import { parseSlicingConfig } from '../core/slicegpt/slicing-config';
@@ -29,6 +30,7 @@ import { mulberry32 } from '../core/data/prng';
 import type { MicroBatch } from '../core/recover/data';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { flags } from './lib/flags';
+import { maskSource } from '../core/recover/dropout';
 
 export async function main(args: string[]): Promise<void> {
   const f = flags(args);
@@ -39,9 +41,11 @@ export async function main(args: string[]): Promise<void> {
   const t0 = performance.now();
   const opened = f.has('synthetic') ? synthetic(f) : await folder(f, mode === 'whole' || f.has('resident'));
   const { config, shape, model, resident } = opened;
-  const predicted = trainMemory(shape, { batch: B, seq: S, rank });
+  const dropout = num('dropout', 0);
+  const predicted = trainMemory(shape, { batch: B, seq: S, rank, dropout: dropout > 0 });
   const adapters = initAdaptersFromShapes(resident ? resident.layers.map(linearShapes) : await streamedShapes({ config, layer: (i) => opened.streamed.layer(i) }), { rank, alpha: 10 }, tensorNames(config), 1);
-  const step = mode === 'whole' ? await TrainStep.create(resident!, adapters, { batch: B, seq: S, scale: 10 / rank }) : new StreamedStep(opened.streamed, { batch: B, seq: S, scale: 10 / rank, ep });
+  const so = { batch: B, seq: S, scale: 10 / rank, dropout: dropout > 0 };
+  const step = mode === 'whole' ? await TrainStep.create(resident!, adapters, so) : new StreamedStep(opened.streamed, { ...so, ep });
   const src = { config };
   const rng = mulberry32(3);
   const mb = (): MicroBatch => {
@@ -57,7 +61,7 @@ export async function main(args: string[]): Promise<void> {
   let t1 = 0;
   for (let i = 0; i < warmup + steps; i++) {
     if (i === warmup) t1 = performance.now();
-    const r = await step.run(mb(), adapters);
+    const r = await step.run(mb(), adapters, dropout > 0 ? maskSource(adapters, B * S, dropout, 1, i, 0) : undefined);
     losses.push(r.loss);
     adamwStep(
       params,
@@ -82,6 +86,7 @@ export async function main(args: string[]): Promise<void> {
       seq: S,
       rank,
       steps,
+      dropout,
       adapterParams: predicted.adapterParams,
       tokensPerSecond: +(timed / seconds).toFixed(1),
       secondsPerStep: +(seconds / steps).toFixed(3),
@@ -89,7 +94,13 @@ export async function main(args: string[]): Promise<void> {
       losses,
       peakRssGiB: gib(process.resourceUsage().maxRSS * 1024),
       rssAfterSetupGiB: gib(setupRss),
-      predictedGiB: { streamedHost: gib(predicted.streamed.host), streamedHostWithGpu: gib(predicted.streamed.hostWithGpu), streamedDevice: gib(predicted.streamed.device), wholeHost: gib(predicted.whole.host) },
+      predictedGiB: {
+        streamedHost: gib(predicted.streamed.host),
+        streamedHostWithGpu: gib(predicted.streamed.hostWithGpu),
+        streamedDevice: gib(predicted.streamed.device),
+        wholeHost: gib(predicted.whole.host),
+        masksHost: { whole: gib(predicted.masks.whole), streamed: gib(predicted.masks.streamed) },
+      },
       shape,
       cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
     }),

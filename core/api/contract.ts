@@ -14,10 +14,11 @@ import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../pla
 import type { CombinationPlan } from '../plan/combination';
 import type { Resumability } from './resumability';
 import type { Catalog } from './catalog';
+import type { TrainRate, TrainRateNotMeasured } from '../recover/rate-probe';
 import type { ApiEvent } from './events';
 import type { JobDoneEvent, JobEvent, JobId, RunId } from '../jobs/events';
 import type { JobInput, JobKind, JobParams, JobResult } from '../jobs/kinds/index';
-import { array, boolean, integer, literal, nonEmptyString, number, object, optional, PayloadError, positiveInteger, record, type Validator } from '../base/validate';
+import { array, boolean, integer, literal, nonEmptyString, type Infer, number, object, optional, PayloadError, positiveInteger, record, type Validator } from '../base/validate';
 import type { ArgSpec, ArgsOf } from './args';
 
 export type { ApiEvent, StateEvent } from './events';
@@ -125,6 +126,10 @@ export const planOptions = object({
   seqlen: optional(positiveInteger),
   /** The execution provider the slice will run on (default: the one hardware detection chose; 'webgpu' for given GPU sizes). */
   ep: optional(nonEmptyString),
+  /** GiB of calibration activations kept on the GPU, as the slice's --vram-gb (default: the slice job's, half the largest GPU). */
+  vramGb: optional(number),
+  /** The most RAM (GiB) the slice may use, as the slice's --ram-gb (default: the free RAM the plan is for). */
+  ramGb: optional(number),
 });
 export type PlanModelOptions = ReturnType<typeof planOptions.check>;
 
@@ -135,7 +140,12 @@ export interface PlanModelResult {
   /** What the plan was made for: the detected GPUs and free RAM ('auto'), or the given sizes. */
   hardware: PlanHardware;
   /** What slicing at opts.ratio (else the planned ratio, else 25 %) will cost: time, RAM, VRAM, disk (core/plan/predict.ts). */
-  slicing: SlicePrediction;
+  slicing: SlicePrediction & {
+    /** The activations budget on the GPU the prediction used (--vram-gb or the slice job's default); null on the CPU EP. */
+    deviceBudgetBytes: number | null;
+    /** The slice job's own refusal for these budgets (plan/budget.ts, as its preflight says it), or null when it fits. */
+    refusal: string | null;
+  };
   /** The (ratio, GGUF type) that fits with the best expected quality, and every type's smallest fitting ratio (core/plan/combination.ts). */
   combination: CombinationPlan;
 }
@@ -176,11 +186,19 @@ const method = <const A extends ArgSpec, R>(summary: string, args: A, result: R)
 });
 
 const runId: Validator<RunId> = positiveInteger;
+/** What a resume may change: only what the checkpoint's key leaves out (a slice's --vram-gb; --batch-size would start over). */
+const resumeOverrides = object({ vramGb: optional(number) });
+export type ResumeOverrides = Infer<typeof resumeOverrides>;
 
 export const API_METHODS = {
   getAppInfo: method('Version, data directory, demo model and job kinds', [], returns<AppInfo>()),
   catalog: method('Model families, zero-shot tasks, export formats and named datasets the engine supports', [], returns<Catalog>()),
   getHardware: method('Detected GPUs, CPU, RAM, disk and execution providers (cached; refresh=true probes again)', [['refresh', optional(boolean)]], returns<HardwareReport>()),
+  recoverRate: method(
+    "This machine's LoRA training rate (both training steps timed on the bundled tiny model), measured once and stored with the hardware snapshot; refresh=true measures again. While a job runs it is not measured ({ notMeasured: why }): the job would share the cores",
+    [['refresh', optional(boolean)]],
+    returns<TrainRate | TrainRateNotMeasured>(),
+  ),
   inspectModel: method('Inspect a model folder or a bare config.json without loading weights', [['path', nonEmptyString]], returns<ModelInspection>()),
   recentModels: method('Recently inspected models, newest first', [['limit', optional(positiveInteger)]], returns<RecentModel[]>()),
   listRuns: method('Runs, newest first', [['filter', optional(runFilter)]], returns<RunSummary[]>()),
@@ -206,7 +224,14 @@ export const API_METHODS = {
     returns<PlanModelResult>(),
   ),
   compareRuns: method("Runs side by side: metrics, layer stats, phases, artifacts, settings and their parents' key metrics", [['ids', runIds]], returns<ComparedRun[]>()),
-  resumeJob: method('Continue a cancelled, failed or interrupted slice or recovery run from its checkpoint (a new run)', [['runId', runId]], returns<{ jobId: JobId; runId: RunId }>()),
+  resumeJob: method(
+    'Continue a cancelled, failed or interrupted slice or recovery run from its checkpoint (a new run); a slice may change its GPU activations budget (overrides.vramGb, GiB: what a GPU out-of-memory asks to lower)',
+    [
+      ['runId', runId],
+      ['overrides', optional(resumeOverrides)],
+    ],
+    returns<{ jobId: JobId; runId: RunId }>(),
+  ),
   resumability: method('Whether resumeJob would continue this run from a checkpoint, and if not, why (one line)', [['runId', runId]], returns<Resumability>()),
   chooseModelPath: method('Desktop only: a native folder picker; null when dismissed', [['kind', optional(literal('folder', 'config'))]], returns<string | null>()),
 } satisfies Record<string, MethodSpec<ArgSpec, unknown>>;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { defaultSliceOut } from '../jobs/kinds/slice';
 import { latestCheckpointStep } from '../recover/checkpoint';
 import type { RunRow } from '../store/types';
+import { lowerVramGb, namesVramGb, suggestedVramGb } from '../plan/vram-advice';
 
 export interface Resumability {
   resumable: boolean;
@@ -16,6 +17,11 @@ export interface Resumability {
   reason: string;
   /** The layer a resume would start at (0-based), when a checkpoint exists. */
   nextLayer: number | null;
+  /** A resumable slice whose error asks for a lower --vram-gb (it ran out of GPU memory): resumeJob takes
+   * `{ vramGb }` for it (the budget is not in the checkpoint's key). `current`: the run's own --vram-gb, null when
+   * it used the job's default (half the largest GPU); `suggested`: what the error line suggests, else half of
+   * `current`, else null. Absent otherwise. */
+  lowerVram?: { current: number | null; suggested: number | null };
 }
 
 /** Stored errors of runs that stopped for a reason outside their settings (see the runner and the store recorder). */
@@ -52,7 +58,13 @@ export function resumability(run: RunRow, live: boolean): Resumability {
   const out = sliceOutOf(run);
   const next = out && existsSync(out) ? checkpointLayer(out) : null;
   if (next === null) return no(`run ${run.id} stopped before finishing a layer, so there is no checkpoint: slice again`);
-  return { resumable: true, reason: `run ${run.id} continues from its checkpoint at layer ${next + 1}`, nextLayer: next };
+  const can: Resumability = { resumable: true, reason: `run ${run.id} continues from its checkpoint at layer ${next + 1}`, nextLayer: next };
+  if (namesVramGb(run.error)) {
+    const current = typeof run.settings.vramGb === 'number' ? run.settings.vramGb : null;
+    can.lowerVram = { current, suggested: suggestedVramGb(run.error) ?? (current !== null ? lowerVramGb(current * 2 ** 30) : null) };
+    can.reason += ` (with a lower --vram-gb: it ran out of GPU memory)`;
+  }
+  return can;
 }
 
 /** A recovery continues from `<out>/.recover/ckpt-<step>` (core/recover/checkpoint.ts); its out was filled in when it started. */

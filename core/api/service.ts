@@ -17,10 +17,13 @@ import { JobRunner, type RunnerOptions } from '../jobs/runner';
 import { getJob, jobKinds } from '../jobs/registry';
 import { storedParams } from '../jobs/run-params';
 import { estimate, parseGpuList, plan, predictSlice, readPlanConfig, type PlanHardware } from '../plan/index';
+import { defaultDeviceBudget } from '../plan/predict';
+import { budgetRefusal } from '../plan/budget';
 import { appRoot } from '../base/app-root';
 import type { AppInfo, ApiArgs, ApiResult, JobKind, JobSpec, SliceStudioApi } from './contract';
 import { EventHub } from './events';
 import { PayloadError } from '../base/validate';
+import { UserError } from '../base/user-error';
 import { compare, denseBaselineNeeded, linksFor, recordResult } from './run-links';
 import { resumability, sliceOutOf } from './resumability';
 import { catalog, type Catalog } from './catalog';
@@ -28,6 +31,9 @@ import { catalog, type Catalog } from './catalog';
 export class NotAvailableError extends Error {
   override name = 'NotAvailableError';
 }
+
+/** The training rate cannot be measured here (one line; the wizard then uses the table). */
+export class RecoverRateError extends UserError {}
 
 export class RunNotFoundError extends Error {
   override name = 'RunNotFoundError';
@@ -53,6 +59,11 @@ export class SliceStudioService implements SliceStudioApi {
   #store: Store;
   #runner: JobRunner;
   #hardware: Promise<ApiResult<'getHardware'>> | null = null;
+  /** The store's id of the snapshot #hardware resolved to (its measured training rate is stored with it). */
+  #hardwareSnapshot: number | null = null;
+  #trainRate: Promise<ApiResult<'recoverRate'>> | null = null;
+  /** The snapshot this session's rate was stored with (stored once per snapshot). */
+  #rateStoredOn: number | null = null;
   #detect: DetectOptions;
   #unsubscribe: () => void;
 
@@ -108,7 +119,7 @@ export class SliceStudioService implements SliceStudioApi {
     if (refresh || !this.#hardware) {
       // Probing starts a session per execution provider (seconds): share one detection between callers.
       const pending = detectHardware({ dataDir: dataDir(), ...this.#detect }).then((report) => {
-        this.#store.recordHardware(report);
+        this.#hardwareSnapshot = this.#store.recordHardware(report);
         this.events.emit({ channel: 'state', type: 'hardware-changed' });
         return report;
       });
@@ -118,6 +129,59 @@ export class SliceStudioService implements SliceStudioApi {
       });
     }
     return this.#hardware;
+  }
+
+  async recoverRate(...[refresh]: ApiArgs<'recoverRate'>): Promise<ApiResult<'recoverRate'>> {
+    const hw = await this.getHardware();
+    const snapshot = this.#hardwareSnapshot;
+    const stored = refresh ? null : this.#store.hardwareTrainRate(hw);
+    if (stored) {
+      // Measured on an earlier snapshot of this machine: this snapshot carries it too.
+      if (snapshot !== null && this.#rateStoredOn !== snapshot) {
+        this.#store.setHardwareTrainRate(snapshot, stored);
+        this.#rateStoredOn = snapshot;
+      }
+      return stored;
+    }
+    if (refresh || !this.#trainRate) {
+      // A few seconds of training on the bundled tiny model, shared by concurrent callers.
+      const folder = resourcePath('models', 'tiny-llama');
+      if (!existsSync(join(folder, 'config.json'))) throw new RecoverRateError(`the bundled model the training rate is measured on is missing (${folder}): the estimate uses the table`);
+      // A job running beside the probe (here or in another process on this store) shares the cores and would be
+      // timed with it: not measured while one runs, and a rate during which a run was started is not kept. Both
+      // are answers, not errors: the wizard keeps the table's estimate, says why, and asks again later.
+      const busy = this.#rateBusy();
+      if (busy) return { notMeasured: busy };
+      const before = this.#store.lastRunId();
+      // Loaded when first asked: it brings onnxruntime into this process.
+      const pending = import('../recover/rate-probe').then(async ({ measureTrainRate }): Promise<ApiResult<'recoverRate'>> => {
+        const rate = await measureTrainRate(folder, hw.cpu.cores);
+        const started = this.#store.listRuns({ limit: 1 })[0];
+        if (started && started.id > before) {
+          if (this.#trainRate === pending) this.#trainRate = null;
+          return { notMeasured: `run ${started.id} (${started.kind}) started while the training rate was measured, so the measurement shared the cores with it and was not kept; the estimate uses the table until it is measured again` };
+        }
+        if (snapshot !== null) {
+          this.#store.setHardwareTrainRate(snapshot, rate);
+          this.#rateStoredOn = snapshot;
+        }
+        return rate;
+      });
+      this.#trainRate = pending;
+      pending.catch(() => {
+        if (this.#trainRate === pending) this.#trainRate = null;
+      });
+    }
+    return this.#trainRate;
+  }
+
+  /** Why the training rate is not measured now — a job queued or running here or in another process on this store — or null. */
+  #rateBusy(): string | null {
+    const live = this.#store.liveRuns();
+    if (live.length === 0) return null;
+    const r = live[0];
+    const others = live.length > 1 ? ` and ${live.length - 1} more` : '';
+    return `the training rate is not measured while run ${r.id} (${r.settings.job && r.settings.job !== r.kind ? `${String(r.settings.job)}, a ${r.kind} run` : r.kind})${others} is ${r.status}: it would share the cores; the estimate uses the table until the run ends`;
   }
 
   async inspectModel(...[path]: ApiArgs<'inspectModel'>): Promise<ApiResult<'inspectModel'>> {
@@ -196,20 +260,42 @@ export class SliceStudioService implements SliceStudioApi {
     // (another machine: its CPU is taken to be the measured profile's, not this one's).
     const ep = opts.ep ?? ((opts.gpus ?? 'auto') === 'auto' ? (await this.getHardware()).chosenProvider.ep : (opts.gpus as number[]).length ? 'webgpu' : 'cpu');
     const ratio = opts.ratio ?? (planned.ratio || 0.25);
+    for (const [k, v] of [
+      ['vramGb', opts.vramGb],
+      ['ramGb', opts.ramGb],
+    ] as const)
+      if (v !== undefined && !(v >= 0 && v <= 1 << 20)) throw new PayloadError(`planModel: "opts".${k} must be GiB from 0 (got ${v})`);
+    // The slice's budgets as the slice job sets them (jobs/kinds/slice.ts), so the plan predicts the run `slice` starts.
+    const deviceBudgetBytes = ep === 'cpu' ? null : opts.vramGb !== undefined ? opts.vramGb * 2 ** 30 : defaultDeviceBudget(hardware.gpus);
+    const slicing = predictSlice(config, {
+      ratio,
+      nsamples: opts.nsamples ?? 128,
+      seqlen: opts.seqlen ?? 2048,
+      ep,
+      cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined,
+      round: opts.round,
+      // a slice keeps its source's dtype: 16-bit configs (nearly all published ones) write 2 bytes per weight
+      outputBytesPerWeight: /^(b?float16|b?f16)$/i.test(config.dtype ?? '') ? 2 : 4,
+      ...(deviceBudgetBytes !== null ? { deviceBudgetBytes } : {}),
+    });
+    const largest = hardware.gpus.reduce<PlanHardware['gpus'][number] | null>((b, g) => (!b || g.totalBytes > b.totalBytes ? g : b), null);
+    // --ram-gb states the RAM the slice may use (on this machine or the one the plan is for)
+    const ramFromFlag = opts.ramGb !== undefined;
+    const refusal = budgetRefusal(slicing, {
+      // disk: this machine's data folder when planning for it; unknown for GPU sizes of another machine
+      diskBytes: (opts.gpus ?? 'auto') === 'auto' ? ((await this.getHardware()).disk?.freeBytes ?? null) : null,
+      out: dataDir(),
+      ramBytes: ramFromFlag ? (opts.ramGb as number) * 2 ** 30 : hardware.ramFreeBytes,
+      ramFromFlag,
+      vramBytes: deviceBudgetBytes !== null && largest ? largest.freeBytes : null,
+      deviceBudgetBytes: deviceBudgetBytes ?? 0,
+      resume: false,
+    });
     return {
       plan: planned,
       estimate: opts.ratio === undefined ? null : estimate(config, hardware, opts.ratio, options),
       hardware,
-      // a slice keeps its source's dtype: 16-bit configs (nearly all published ones) write 2 bytes per weight
-      slicing: predictSlice(config, {
-        ratio,
-        nsamples: opts.nsamples ?? 128,
-        seqlen: opts.seqlen ?? 2048,
-        ep,
-        cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined,
-        round: opts.round,
-        outputBytesPerWeight: /^(b?float16|b?f16)$/i.test(config.dtype ?? '') ? 2 : 4,
-      }),
+      slicing: { ...slicing, deviceBudgetBytes, refusal },
       // Only the GGUF types the exporter writes, so that the proposal can be exported as proposed.
       combination: planCombination(
         config,
@@ -240,7 +326,7 @@ export class SliceStudioService implements SliceStudioApi {
     return compare(this.#store, ids, (id) => new RunNotFoundError(`no run with id ${id}`));
   }
 
-  async resumeJob(...[id]: ApiArgs<'resumeJob'>): Promise<ApiResult<'resumeJob'>> {
+  async resumeJob(...[id, overrides]: ApiArgs<'resumeJob'>): Promise<ApiResult<'resumeJob'>> {
     const run = this.#store.getRun(id);
     if (!run) throw new RunNotFoundError(`no run with id ${id}`);
     const live = this.#runner.list().some((j) => j.runId === id);
@@ -256,6 +342,12 @@ export class SliceStudioService implements SliceStudioApi {
     const params: Record<string, unknown> = recover ? storedParams(run.settings) : { ...storedParams(run.settings), resume: true };
     if (typeof params.model !== 'string') throw new NotAvailableError(`run ${id} has no model in its settings: it cannot be resumed`);
     if (!recover) params.out ??= sliceOutOf(run);
+    if (overrides?.vramGb !== undefined) {
+      // The GPU activations budget is not in the checkpoint's key (slice-model.ts), so it may change on resume.
+      if (recover) throw new PayloadError(`run ${id} is a recovery: it has no --vram-gb to change (only a slice's GPU activations budget can change on resume)`);
+      if (!(overrides.vramGb >= 0 && overrides.vramGb <= 1 << 20)) throw new PayloadError(`overrides.vramGb must be a number of GiB from 0 to ${1 << 20} (got ${overrides.vramGb})`);
+      params.vramGb = overrides.vramGb;
+    }
     const name = run.name.endsWith(' (resumed)') ? run.name : `${run.name} (resumed)`;
     const started = await this.#start(recover ? 'recover' : 'slice', params, name, { resumeOf: id }, { modelId: run.modelId, parentRunId: run.parentRunId });
     this.events.emit({ channel: 'state', type: 'runs-changed', runId: id });

@@ -7,9 +7,15 @@ export class PayloadError extends Error {
   override name = 'PayloadError';
 }
 
+/** How a command line spells a value of this validator (the CLI's job flags are read from the JOBS table by it):
+ * a switch, a number, a word, one of some words, or a comma-separated list. Absent: a plain string. */
+export type FlagKind = 'boolean' | 'integer' | 'number' | 'string' | { choices: readonly string[] } | { list: FlagKind };
+
 export interface Validator<T> {
   /** Returns the (possibly normalized) value or throws PayloadError naming `where`. */
   check(value: unknown, where: string): T;
+  /** What a command-line flag for this value takes (absent: a string). */
+  readonly flag?: FlagKind;
   /** Human description, used in error messages ("a string", "one of 'a' | 'b'"). */
   readonly describe: string;
   /** Marks a validator that accepts `undefined` (trailing arguments may be left out). */
@@ -31,9 +37,10 @@ function fail(where: string, describe: string, value: unknown): never {
   throw new PayloadError(`${where} must be ${describe} (got ${shown(value)})`);
 }
 
-function make<T>(describe: string, test: (v: unknown) => boolean): Validator<T> {
+function make<T>(describe: string, test: (v: unknown) => boolean, flag?: FlagKind): Validator<T> {
   return {
     describe,
+    flag,
     check(value, where) {
       if (!test(value)) fail(where, describe, value);
       return value as T;
@@ -43,19 +50,21 @@ function make<T>(describe: string, test: (v: unknown) => boolean): Validator<T> 
 
 export const string = make<string>('a string', (v) => typeof v === 'string');
 export const nonEmptyString = make<string>('a non-empty string', (v) => typeof v === 'string' && v.trim() !== '');
-export const boolean = make<boolean>('true or false', (v) => typeof v === 'boolean');
-export const number = make<number>('a finite number', (v) => typeof v === 'number' && Number.isFinite(v));
-export const integer = make<number>('an integer', (v) => Number.isInteger(v));
-export const positiveInteger = make<number>('a positive integer', (v) => Number.isInteger(v) && (v as number) > 0);
+export const boolean = make<boolean>('true or false', (v) => typeof v === 'boolean', 'boolean');
+export const number = make<number>('a finite number', (v) => typeof v === 'number' && Number.isFinite(v), 'number');
+export const integer = make<number>('an integer', (v) => Number.isInteger(v), 'integer');
+export const positiveInteger = make<number>('a positive integer', (v) => Number.isInteger(v) && (v as number) > 0, 'integer');
 
 export function literal<const L extends readonly (string | number)[]>(...values: L): Validator<L[number]> {
-  return make(`one of ${values.map((v) => JSON.stringify(v)).join(' | ')}`, (v) => values.includes(v as L[number]));
+  const words = values.every((v) => typeof v === 'string') ? { choices: values as readonly string[] } : undefined;
+  return make(`one of ${values.map((v) => JSON.stringify(v)).join(' | ')}`, (v) => values.includes(v as L[number]), words);
 }
 
 export function optional<T>(inner: Validator<T>): Validator<T | undefined> & { readonly optional: true } {
   return {
     describe: `${inner.describe} (optional)`,
     optional: true,
+    flag: inner.flag,
     check: (value, where) => (value === undefined || value === null ? undefined : inner.check(value, where)),
   };
 }
@@ -63,6 +72,7 @@ export function optional<T>(inner: Validator<T>): Validator<T | undefined> & { r
 export function array<T>(item: Validator<T>): Validator<T[]> {
   return {
     describe: `an array of ${item.describe}`,
+    flag: { list: item.flag ?? 'string' },
     check(value, where) {
       if (!Array.isArray(value)) fail(where, `an array of ${item.describe}`, value);
       return value.map((x, i) => item.check(x, `${where}[${i}]`));
@@ -80,10 +90,11 @@ type ObjectOf<S extends Shape> = { [K in keyof S as IsOptional<S[K]> extends tru
 };
 
 /** An object with exactly these keys (unknown keys are rejected: they are usually typos). */
-export function object<S extends Shape>(shape: S): Validator<{ [K in keyof ObjectOf<S>]: ObjectOf<S>[K] }> {
+export function object<S extends Shape>(shape: S): Validator<{ [K in keyof ObjectOf<S>]: ObjectOf<S>[K] }> & { readonly fields: S } {
   const describe = 'an object';
   return {
     describe,
+    fields: shape,
     check(value, where) {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(where, describe, value);
       const input = value as Record<string, unknown>;

@@ -1,12 +1,15 @@
-// The speed bench: prefill throughput and per-token decode latency with a KV cache, at batch 1 and a
-// larger batch, on a chosen execution provider, for a dense or sliced model; peak memory (RSS).
+// The speed bench: prefill throughput and per-token decode latency with a KV cache on a chosen execution
+// provider, for a dense or sliced model, at the paper's separate shapes (speedShapes): the prompt pass at
+// batch 1 and B with long prompts, decoding at batch 1 and B' after a short prompt; peak memory (RSS).
+// measureShapes is the one measurement behind both the app's `bench` job and `npm run bench -- infer-speed`.
 //
-// It drives the runtime's KV-cache graphs (attentionCached / parallelCached, the same path as
+// It drives the runtime's KV-cache step (decode-step.ts forwardCached, the same path as
 // core/runtime/generate.ts) but batched: generate.ts decodes one sequence, and the paper's throughput
 // numbers need several. Greedy decoding of a fixed synthetic prompt: content does not change the work
 // (no early stop: every row decodes exactly `newTokens` tokens). All layer weights are held in memory
-// for the run, as in generation. Every phase is timed; each measurement is the median of `repeats`.
+// for the run, as in generation. Every shape is warmed up and timed; each number is the median of `repeats`.
 import { checkCancelled, type JobContext } from '../base/job-context';
+import { userMessage } from '../base/user-error';
 import type { ExecutionProvider } from '../runtime/contract';
 import type { ModelSource } from '../model/model-source';
 import { createBlockRunner, type OrtRunner } from '../runtime/runner';
@@ -18,14 +21,20 @@ import { openAnyModel } from '../slicegpt/open';
 export interface BenchParams {
   /** Model folder (dense or sliced). Ignored when `source` is given. */
   model: string;
-  /** The larger batch (batch 1 is always measured too). Default 8. */
+  /** Both larger batches at once (prefill and decode), where `prefillBatch` / `decodeBatch` are not given. */
   batch?: number;
   ep?: ExecutionProvider;
-  /** Prompt length in tokens. Default 128. */
+  /** Prefill prompt length (tokens). Default sized for the model: min(2048, positions / 2). */
   promptTokens?: number;
-  /** Tokens decoded per sequence. Default 64. */
+  /** The larger prefill batch (batch 1 is always measured too). Default 8. */
+  prefillBatch?: number;
+  /** Prompt length before decoding. Default min(128, positions / 8). */
+  decodePrompt?: number;
+  /** The larger decode batch (batch 1 is always measured too). Default 16. */
+  decodeBatch?: number;
+  /** Tokens decoded per sequence (timed steps). Default 32. */
   newTokens?: number;
-  /** Timed repetitions per batch size (median reported). Default 3. */
+  /** Timed repetitions per shape (median reported). Default 2. */
   repeats?: number;
   source?: ModelSource;
   /** Element type on a GPU EP ('auto': float16 there, float32 on the CPU). */
@@ -34,27 +43,60 @@ export interface BenchParams {
   vramGb?: number;
 }
 
-export interface BatchSpeed {
-  batch: number;
-  prefill: { seconds: number; tokensPerSecond: number };
-  /** One decode step produces one token per sequence. */
-  decode: { steps: number; seconds: number; msPerToken: number; tokensPerSecond: number };
-  /** Every repetition, for spread. */
-  runs: { prefillSeconds: number; decodeSeconds: number }[];
+/**
+ * The shapes measured (the paper's and `npm run bench -- infer-speed`'s): the prompt pass at batch 1 and
+ * `prefillBatch` with `promptTokens`-token prompts; decoding at batch 1 and `decodeBatch` after a short
+ * `decodePrompt`, `newTokens` timed steps each.
+ */
+export interface SpeedShapes {
+  promptTokens: number;
+  prefillBatch: number;
+  decodePrompt: number;
+  decodeBatch: number;
+  newTokens: number;
+  repeats: number;
 }
 
-export interface BenchResult {
+/** One prefill shape: tokens/s of the prompt pass (batch × promptTokens per median second). */
+export interface PrefillPoint {
+  batch: number;
+  promptTokens: number;
+  seconds?: number;
+  tokensPerSecond?: number;
+  /** Every timed repetition's seconds. */
+  runs?: number[];
+  /** The one-line error when this shape failed (the benchmark goes on to the next shape). */
+  error?: string;
+}
+
+/** One decode shape: a step makes one token per row. */
+export interface DecodePoint {
+  batch: number;
+  promptTokens: number;
+  steps: number;
+  seconds?: number;
+  msPerToken?: number;
+  tokensPerSecond?: number;
+  runs?: number[];
+  error?: string;
+}
+
+export interface ShapeSpeeds {
+  /** The first run (session compiles, shader builds, weight upload), timed apart from the numbers. */
+  firstRunSeconds: number;
+  prefill: PrefillPoint[];
+  decode: DecodePoint[];
+  /** Wall-clock seconds per shape (prefill:B, decode:B), its warm-up included. */
+  phases: Record<string, number>;
+}
+
+export interface BenchResult extends ShapeSpeeds {
   model: string;
   ep: ExecutionProvider;
   family: string;
   /** Parameters counted from the loaded weights. */
   parameters: number;
-  promptTokens: number;
-  newTokens: number;
-  repeats: number;
-  results: BatchSpeed[];
-  /** Wall-clock seconds per phase (load, warmup, batch:N). */
-  phases: Record<string, number>;
+  shapes: SpeedShapes;
   memory: { rssAfterLoadMB: number; peakRssMB: number };
   /** Where weights and KV cache lived and in which element type (see runtime/inference-plan.ts). */
   plan: InferencePlan;
@@ -66,7 +108,8 @@ export class BenchError extends Error {
 
 const now = () => performance.now() / 1000;
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The lower median (of two runs, the faster): what infer-speed has always reported. */
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 export type Weights = DecodeWeights;
 
@@ -110,68 +153,121 @@ export async function decodeGreedy(ctx: JobContext, r: OrtRunner, w: Weights, pr
 }
 
 /** A fixed, varied prompt (distinct per row) inside the vocabulary: content does not change the work. */
-function syntheticPrompt(batch: number, P: number, vocab: number): Int32Array {
+export function syntheticPrompt(batch: number, P: number, vocab: number): Int32Array {
   return Int32Array.from({ length: batch * P }, (_, i) => (i * 7919 + 17) % vocab);
 }
 
 /** Weights of every layer, held for the run (decoding needs them all for every token). */
 export const loadAllWeights = loadDecodeWeights;
 
-export async function bench(ctx: JobContext, params: BenchParams): Promise<BenchResult> {
-  const batchLarge = params.batch ?? 8;
-  const P = params.promptTokens ?? 128;
-  const steps = params.newTokens ?? 64;
-  const repeats = params.repeats ?? 3;
-  const ep = params.ep ?? 'cpu';
-  for (const [k, v] of Object.entries({ batch: batchLarge, promptTokens: P, newTokens: steps, repeats })) {
+/**
+ * The shapes for a model of `maxPositions` positions: what is given, the rest sized for the model — the
+ * benchmark's 2048-token prompts and 128-token decode prompts where the model has room (4096 positions and
+ * up), proportionally less where it has not (a 512-position tiny model: 256 and 64), so a tiny model on
+ * the CPU stays fast. `batch` sets both larger batches where they are not given.
+ */
+export function speedShapes(maxPositions: number, p: Partial<SpeedShapes> & { batch?: number } = {}): SpeedShapes {
+  const s: SpeedShapes = {
+    promptTokens: p.promptTokens ?? Math.min(2048, Math.floor(maxPositions / 2)),
+    prefillBatch: p.prefillBatch ?? p.batch ?? 8,
+    decodePrompt: p.decodePrompt ?? Math.max(1, Math.min(128, Math.floor(maxPositions / 8))),
+    decodeBatch: p.decodeBatch ?? p.batch ?? 16,
+    newTokens: p.newTokens ?? 32,
+    repeats: p.repeats ?? 2,
+  };
+  for (const [k, v] of Object.entries(s)) {
     if (!Number.isInteger(v) || v < 1) throw new BenchError(`${k} must be a positive integer, got ${v}`);
   }
-  const phases: Record<string, number> = {};
+  if (s.promptTokens > maxPositions) throw new BenchError(`the prefill prompt (${s.promptTokens} tokens) exceeds the model's ${maxPositions} positions`);
+  if (s.decodePrompt + s.newTokens + 1 > maxPositions) {
+    throw new BenchError(`decode prompt (${s.decodePrompt}) + new tokens (${s.newTokens + 1}) exceed the model's ${maxPositions} positions`);
+  }
+  return s;
+}
 
+/** Rows × positions the largest KV cache of these shapes holds (for the placement plan). */
+export const cachePositions = (s: SpeedShapes): number => Math.max(s.prefillBatch * s.promptTokens, s.decodeBatch * (s.decodePrompt + s.newTokens + 1));
+
+/**
+ * Every shape of `s` on a runner holding `w` — the one measurement behind the app's `bench` job and
+ * `npm run bench -- infer-speed`. Each shape is warmed up once at its own size, then timed `repeats` times
+ * (median). `onError` 'record': a shape that fails (a device limit at batch 8 × 2048, say) keeps its
+ * one-line error in its entry and the others' numbers stand; 'throw': the first failure ends the run.
+ */
+export async function measureShapes(ctx: JobContext, r: OrtRunner, w: Weights, s: SpeedShapes, onError: 'record' | 'throw' = 'throw'): Promise<ShapeSpeeds> {
+  const V = w.emb.tokens.rows;
+  const phases: Record<string, number> = {};
+  let t = now();
+  ctx.progress({ phase: 'warmup', fraction: 0 });
+  // First runs compile the sessions and shaders and upload the weights: timed apart, not in the numbers.
+  await decodeGreedy(ctx, r, w, syntheticPrompt(1, Math.min(8, s.promptTokens), V), 1, Math.min(3, s.newTokens + 1));
+  const firstRunSeconds = now() - t;
+  const prefillBatches = [...new Set([1, s.prefillBatch])];
+  const decodeBatches = [...new Set([1, s.decodeBatch])];
+  const total = prefillBatches.length + decodeBatches.length;
+  let done = 0;
+  const attempt = async (phase: string, entry: { error?: string }, f: () => Promise<void>) => {
+    t = now();
+    try {
+      await f();
+    } catch (e) {
+      if (onError === 'throw' || (e instanceof Error && e.name === 'CancelledError')) throw e;
+      entry.error = userMessage(e).message;
+    }
+    phases[phase] = now() - t;
+    ctx.progress({ phase, fraction: ++done / total, message: `${phase.replace(':', ' at batch ')}` });
+  };
+  const prefill: PrefillPoint[] = [];
+  for (const b of prefillBatches) {
+    const entry: PrefillPoint = { batch: b, promptTokens: s.promptTokens };
+    prefill.push(entry);
+    await attempt(`prefill:${b}`, entry, async () => {
+      const ids = syntheticPrompt(b, s.promptTokens, V);
+      await decodeGreedy(ctx, r, w, ids, b, 1); // warm-up at this shape
+      const runs: number[] = [];
+      for (let i = 0; i < s.repeats; i++) {
+        checkCancelled(ctx);
+        runs.push((await decodeGreedy(ctx, r, w, ids, b, 1)).prefillSeconds);
+      }
+      const sec = median(runs);
+      Object.assign(entry, { seconds: sec, tokensPerSecond: (b * s.promptTokens) / sec, runs });
+    });
+  }
+  const decode: DecodePoint[] = [];
+  for (const b of decodeBatches) {
+    const entry: DecodePoint = { batch: b, promptTokens: s.decodePrompt, steps: s.newTokens };
+    decode.push(entry);
+    await attempt(`decode:${b}`, entry, async () => {
+      const ids = syntheticPrompt(b, s.decodePrompt, V);
+      await decodeGreedy(ctx, r, w, ids, b, Math.min(4, s.newTokens + 1));
+      const runs: number[] = [];
+      for (let i = 0; i < s.repeats; i++) {
+        checkCancelled(ctx);
+        // newTokens + 1 ids: the prefill yields the first, each of the `newTokens` timed steps one more.
+        runs.push((await decodeGreedy(ctx, r, w, ids, b, s.newTokens + 1)).decodeSeconds);
+      }
+      const sec = median(runs);
+      Object.assign(entry, { seconds: sec, msPerToken: (sec / s.newTokens) * 1000, tokensPerSecond: (b * s.newTokens) / sec, runs });
+    });
+  }
+  return { firstRunSeconds, prefill, decode, phases };
+}
+
+/** The app's `bench` job: one model, every shape, the first failure ending the run in one line. */
+export async function bench(ctx: JobContext, params: BenchParams): Promise<BenchResult> {
+  const ep = params.ep ?? 'cpu';
   let t = now();
   ctx.progress({ phase: 'load', fraction: 0, message: 'loading weights' });
   const source = params.source ?? (await openAnyModel(params.model));
-  if (P + steps + 1 > source.config.maxPositions) {
-    throw new BenchError(`prompt (${P}) + new tokens (${steps + 1}) exceed the model's ${source.config.maxPositions} positions`);
-  }
+  const shapes = speedShapes(source.config.maxPositions, params);
   const w = await loadAllWeights(source);
-  const plan = await planDecoding(source, w, batchLarge * (P + steps + 1), { ep, dtype: params.dtype, vramGb: params.vramGb });
+  const plan = await planDecoding(source, w, cachePositions(shapes), { ep, dtype: params.dtype, vramGb: params.vramGb });
   const runner = await createBlockRunner(source.arch, runnerOptionsFor(ep, plan));
-  phases.load = now() - t;
+  const load = now() - t;
   const rssAfterLoad = process.memoryUsage().rss;
-  const vocab = w.emb.tokens.rows;
-
-  const batches = [...new Set([1, batchLarge])];
-  const results: BatchSpeed[] = [];
+  let speeds: ShapeSpeeds;
   try {
-    t = now();
-    ctx.progress({ phase: 'warmup', fraction: 0 });
-    // Compiles the sessions (prefill and one-token shapes) outside the timed runs.
-    for (const b of batches) await decodeGreedy(ctx, runner, w, syntheticPrompt(b, Math.min(P, 8), vocab), b, 3);
-    phases.warmup = now() - t;
-    const total = batches.length * repeats;
-    let done = 0;
-    for (const b of batches) {
-      t = now();
-      const runs: BatchSpeed['runs'] = [];
-      for (let i = 0; i < repeats; i++) {
-        checkCancelled(ctx);
-        // steps + 1 ids: the prefill yields the first, each of the `steps` timed decode steps one more.
-        const { prefillSeconds, decodeSeconds } = await decodeGreedy(ctx, runner, w, syntheticPrompt(b, P, vocab), b, steps + 1);
-        runs.push({ prefillSeconds, decodeSeconds });
-        done++;
-        ctx.progress({ phase: `batch:${b}`, fraction: done / total, message: `batch ${b}, run ${i + 1}/${repeats}` });
-      }
-      phases[`batch:${b}`] = now() - t;
-      const pre = median(runs.map((r) => r.prefillSeconds));
-      const dec = median(runs.map((r) => r.decodeSeconds));
-      results.push({
-        batch: b,
-        prefill: { seconds: pre, tokensPerSecond: (b * P) / pre },
-        decode: { steps, seconds: dec, msPerToken: (dec / steps) * 1000, tokensPerSecond: (b * steps) / dec },
-        runs,
-      });
-    }
+    speeds = await measureShapes(ctx, runner, w, shapes, 'throw');
   } finally {
     await runner.dispose();
   }
@@ -181,11 +277,9 @@ export async function bench(ctx: JobContext, params: BenchParams): Promise<Bench
     ep,
     family: source.config.family,
     parameters: weightCount(w),
-    promptTokens: P,
-    newTokens: steps,
-    repeats,
-    results,
-    phases,
+    shapes,
+    ...speeds,
+    phases: { load, warmup: speeds.firstRunSeconds, ...speeds.phases },
     // maxRSS is in kilobytes: the process's peak so far, which includes everything loaded before.
     memory: { rssAfterLoadMB: mb(rssAfterLoad), peakRssMB: mb(process.resourceUsage().maxRSS * 1024) },
     plan,

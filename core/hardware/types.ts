@@ -37,4 +37,19 @@ export interface HardwareReport {
   platform: string;
   /** ISO 8601. */
   detectedAt: string;
+  /** This machine's LoRA training rate, once measured (core/recover/rate-probe.ts) and stored with the snapshot. */
+  trainRate?: TrainRate;
+}
+
+/** A measured training rate: tokens/s of each training step on the probe's shape, and that shape's work per token. */
+export interface TrainRate {
+  /** By step: the one-graph ('whole') and the layer-streamed one. */
+  tokensPerSecond: { whole: number; streamed: number };
+  /** The probe model's layer parameters + vocab × head width (what core/recover/defaults.ts scales by). */
+  workParams: number;
+  /** The probe: model, batch × tokens, steps timed per engine. */
+  probe: string;
+  cores: number;
+  /** ISO 8601. */
+  measuredAt: string;
 }

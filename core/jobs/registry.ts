@@ -27,11 +27,41 @@ export interface RunRecords {
  * params the job runs with (type `P`, defaults filled in). `input` is a phantom: it carries `I` for the
  * typed contract (kinds/index.ts), never a value.
  */
-export type ParamsValidator<P, I = P> = Validator<P> & { readonly input?: I };
+export type ParamsValidator<P, I = P> = Validator<P> & { readonly input?: I; /** The accepted fields (object()'s), which the CLI's flags are read from. */ readonly fields?: Record<string, Validator<unknown>> };
 
 /** A params validator from the accepted shape and what fills in its defaults (checked ranges, resolved paths). */
-export function paramsFrom<I, P>(describe: string, shape: Validator<I>, normalize: (p: I, where: string) => P): ParamsValidator<P, I> {
-  return { describe, check: (value, where) => normalize(shape.check(value, where), where) };
+export function paramsFrom<I, P>(describe: string, shape: Validator<I> & { readonly fields?: Record<string, Validator<unknown>> }, normalize: (p: I, where: string) => P): ParamsValidator<P, I> {
+  return { describe, fields: shape.fields, check: (value, where) => normalize(shape.check(value, where), where) };
+}
+
+/** How one param is offered on the command line, where it is not simply `--<kebab-case key>` taking its value. */
+export interface JobCliFlag {
+  /** The flag's name (default: the key in kebab case). */
+  flag?: string;
+  /** The value's placeholder in the usage line (default from its kind: N, X, S, a|b). */
+  value?: string;
+  /** The range the CLI refuses outside of, in its own words ("--ratio must be a number from 0 to 0.99"). */
+  min?: number;
+  max?: number;
+  /** Set by the app, not by a user (a slice's dense baseline…): no flag. */
+  hidden?: boolean;
+  /** A switch that sets the param to false (--raw: chat = false). */
+  negate?: boolean;
+  /** A path, made absolute from the caller's working directory. */
+  path?: boolean;
+  /** The command cannot run without it (though an API caller may leave it out): what it says when it is missing. */
+  required?: string;
+}
+
+/** The command line's view of a job kind; every param not named here is a flag of its own. */
+export interface JobCli {
+  /** The param the one positional argument fills (default: `model`, when the job has one). */
+  positional?: string | null;
+  /** What the positional is, for "<kind> needs …" (default: a <key>). */
+  positionalLabel?: string;
+  /** The positional part of the usage line (default: <key>). */
+  positionalUsage?: string;
+  flags?: Record<string, JobCliFlag>;
 }
 
 export interface JobDefinition<P = unknown, R = unknown, I = P> {
@@ -63,6 +93,8 @@ export interface JobDefinition<P = unknown, R = unknown, I = P> {
   load?: 'heavy' | 'light';
   /** Paths the job writes (its output folder or file): locked for the job's life (core/files/folder-lock.ts). */
   outputs?(params: P): string[];
+  /** How the CLI offers the params (transports/cli/job-flags.ts reads flags, usage and parsing from them). */
+  cli?: JobCli;
 }
 
 export class UnknownJobError extends Error {

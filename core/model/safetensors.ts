@@ -144,9 +144,18 @@ export async function listModelTensors(folder: string): Promise<TensorInfo[]> {
       shards.set(p, s as string);
     }
     const all: TensorInfo[] = [];
+    const held = new Map<string, Set<string>>();
     for (const [p, s] of [...shards].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))) {
       if (!existsSync(p)) throw new SafetensorsError(`shard ${quoteName(s)} named in ${SHARD_INDEX} is missing`);
-      all.push(...(await readSafetensorsHeader(p)).tensors);
+      const tensors = (await readSafetensorsHeader(p)).tensors;
+      held.set(p, new Set(tensors.map((t) => t.name)));
+      all.push(...tensors);
+    }
+    // Every tensor where the index says it is: a shard cut short by a failed download or a copy of another
+    // checkpoint's shard fails here, when the model is opened, not when its layer is reached hours later.
+    for (const [tensor, s] of Object.entries(map as Record<string, string>)) {
+      if (!held.get(confinedPath(folder, s, SHARD_INDEX))?.has(tensor))
+        throw new SafetensorsError(`${SHARD_INDEX} places tensor ${quoteName(tensor)} in shard ${quoteName(s)}, which does not hold it (incomplete download, or a shard of another checkpoint?)`);
     }
     return all;
   }

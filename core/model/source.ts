@@ -55,23 +55,45 @@ class DenseSource implements ModelSource {
     return n;
   }
 
-  /** Every tensor the adapter will read exists (names only; no data is read). */
+  /**
+   * Every tensor the adapter will read exists and has the shape config.json implies (headers only; no data is
+   * read): a config of another model, or a checkpoint whose layers differ, fails when the model is opened,
+   * not at the layer that reads the tensor, hours into a slice.
+   */
   validate(): void {
     const s = this.#spec;
-    this.#need(s.tokens);
-    if (s.positions) this.#need(s.positions);
-    for (let i = 0; i < this.config.numLayers; i++) {
+    const c = this.config;
+    const D = c.hiddenSize;
+    const [qOut, kvOut, F] = [c.numHeads * c.headDim, c.numKvHeads * c.headDim, c.intermediateSize];
+    // what config.json implies per layer key: [rows, cols] (rows of the whole tensor for a fused part) or [length]
+    const shapes: Record<string, number[]> = { attnNorm: [D], mlpNorm: [D], norm: [D], q: [qOut, D], k: [kvOut, D], v: [kvOut, D], o: [D, qOut], gate: [F, D], up: [F, D], down: [D, F], qNorm: [c.headDim], kNorm: [c.headDim] };
+    const why = `hidden_size ${D}, ${c.numHeads} heads and ${c.numKvHeads} KV heads of ${c.headDim}, intermediate_size ${F}`;
+    const expect = (name: string, want: (number | null)[]) => {
+      const n = this.#need(name);
+      const got = this.#st.info(n).shape;
+      if (got.length !== want.length || want.some((w, k) => w !== null && w !== got[k]))
+        throw new ModelFolderError(`config.json and the weights disagree: ${n} is [${got.join(', ')}], the config implies [${want.map((w) => w ?? '…').join(', ')}] (${why})`);
+    };
+    expect(s.tokens, [null, D]);
+    if (s.positions) expect(s.positions, [null, D]);
+    for (let i = 0; i < c.numLayers; i++) {
       for (const [key, v] of Object.entries(s.layer)) {
         if (key === 'kind') continue;
         const item = v as LinearNames | NormNames;
         const p = item.p.replaceAll('{i}', String(i));
-        this.#need(`${p}.weight`);
-        if ('bias' in item && item.bias) this.#need(`${p}.bias`);
-        if (this.config.norm === 'layernorm' && !('bias' in item)) this.#need(`${p}.bias`);
+        const want = shapes[key];
+        const fused = 'fused' in item ? item.fused : undefined;
+        const weight = want ? (fused ? [fused.total, ...want.slice(1)] : want) : null;
+        if (weight) expect(`${p}.weight`, weight);
+        else this.#need(`${p}.weight`);
+        const rows = weight ? weight[0] : null;
+        if ('bias' in item && item.bias) expect(`${p}.bias`, [rows]);
+        if (c.norm === 'layernorm' && !('bias' in item)) expect(`${p}.bias`, [rows]);
       }
     }
-    this.#need(`${s.finalNorm.p}.weight`);
-    if (!this.resolve(`${s.lm.p}.weight`) && !this.config.tieWordEmbeddings) throw new ModelFolderError(`tensor ${s.lm.p}.weight is missing from ${this.folder} and the config does not tie it to the embeddings`);
+    expect(`${s.finalNorm.p}.weight`, [D]);
+    if (this.resolve(`${s.lm.p}.weight`)) expect(`${s.lm.p}.weight`, [null, D]);
+    else if (!c.tieWordEmbeddings) throw new ModelFolderError(`tensor ${s.lm.p}.weight is missing from ${this.folder} and the config does not tie it to the embeddings`);
   }
 
   /**

@@ -2,7 +2,7 @@
 // check against a calculator). Built from an Estimate, so the lines show exactly what was computed.
 import type { ModelConfig } from '../model/config';
 import { DTYPE_LAYOUT, bitsPerWeight, type Dtype } from './formats';
-import { GPU_RUNTIME_BYTES, CPU_RUNTIME_BYTES, kvElementBytes } from './memory';
+import { GPU_RUNTIME_BYTES, CPU_RUNTIME_BYTES, kvElementBytes, type StoredType } from './memory';
 import { formatBytes, type PlanHardware } from './hardware';
 import type { Estimate } from './estimate-types';
 import { keptWidth } from './params';
@@ -13,6 +13,10 @@ const dtypeWords = (t: Dtype): string => {
   const { block, bytes } = DTYPE_LAYOUT[t];
   return block === 1 ? `${t} (${bytes} bytes per weight)` : `${t} (${bytes} bytes per ${block} weights = ${bitsPerWeight(t)} bits)`;
 };
+
+/** A matrix's stored type, and why it is not the format's nominal one for its role. */
+const storedWords = (s: StoredType): string =>
+  s.why === null ? s.type : s.why === 'tied-head' ? `${s.type} (not ${s.nominal}: the tied head is token_embd, which llama.cpp types as the output)` : `${s.type} (not ${s.nominal}: rows of ${s.ne0} do not fill its blocks)`;
 
 export function explainEstimate(c: ModelConfig, hw: PlanHardware, e: Estimate): string[] {
   const o = e.options;
@@ -42,7 +46,7 @@ export function explainEstimate(c: ModelConfig, hw: PlanHardware, e: Estimate): 
   lines.push(
     `Weights in ${f.label}: linears ${dtypeWords(f.linear)}` +
       (e.sliced && o.rotation === 'per-layer' ? `, shortcuts ${f.shortcut}` : '') +
-      `, embedding ${f.embedding}, head ${f.head}, norms and biases ${f.vector} → ${formatBytes(e.weights.total)}` +
+      `, embedding ${storedWords(e.weights.types.embedding)}, head ${e.weights.types.head === 'shared' ? 'token_embd itself (no output.weight)' : storedWords(e.weights.types.head)}, norms and biases ${f.vector} → ${formatBytes(e.weights.total)}` +
       ` (embedding ${formatBytes(e.weights.embedding)}, layers ${formatBytes(e.weights.layers.reduce((a, b) => a + b, 0))}` +
       (e.sliced && o.rotation === 'per-layer' ? `, shortcuts ${formatBytes(e.weights.shortcuts.reduce((a, b) => a + b, 0))}` : '') +
       `, head ${formatBytes(e.weights.head + e.weights.tiedHeadCopy)}).`,

@@ -5,6 +5,8 @@ import type { ModelConfig } from '../model/config';
 import { tensorBytes, DTYPE_LAYOUT, useMoreBits, type Dtype, type WeightFormat } from './formats';
 import { type ModelShapes, type TensorShape, type TensorRole, denseShapes, shapeParams, perDistinct } from './params';
 import { type PlanHardware, GiB, MiB } from './hardware';
+import { ggufTensors, type GgufPlannedTensor } from './gguf-tensors';
+import type { GgufFileType } from './gguf-types';
 
 /**
  * What a GPU runtime takes before any weight: the CUDA (or Vulkan) context, cuBLAS/kernel workspaces and
@@ -28,6 +30,25 @@ export interface WeightBytes {
   /** A tied head's matrix: free where the embedding lives, a copy on any other device. */
   tiedHeadCopy: number;
   total: number;
+  /** The types the embedding and head matrices are stored in: a GGUF file's token_embd and output.weight as the
+   * exporter writes them (llama.cpp's rules and row fallbacks, gguf-types.ts), else the format's; `shared`: the file
+   * has no output.weight, the head is token_embd itself. */
+  types: OuterTypes;
+}
+
+export interface OuterTypes {
+  embedding: StoredType;
+  head: StoredType | 'shared';
+}
+
+/** A type as stored, beside the format's nominal type for the role. */
+export interface StoredType {
+  type: Dtype;
+  nominal: Dtype;
+  /** Why type ≠ nominal: `tied-head` — token_embd is also the head, so llama.cpp types it by the output rule;
+   * `rows` — its rows (of `ne0` weights) do not fill the nominal type's blocks. */
+  why: 'tied-head' | 'rows' | null;
+  ne0: number;
 }
 
 const dtypeFor = (f: WeightFormat, role: TensorRole): Dtype => (role === 'linear' ? f.linear : role === 'shortcut' ? f.shortcut : role === 'head' ? f.head : role === 'vector' ? f.vector : f.embedding);
@@ -38,7 +59,27 @@ const dtypeIn = (f: WeightFormat, s: TensorShape, at?: { i: number; n: number })
 const bytesOf = (ts: TensorShape[], f: WeightFormat, only?: (r: TensorRole) => boolean, at?: { i: number; n: number }): number =>
   ts.reduce((a, s) => a + (only === undefined || only(s.role) ? tensorBytes(s.rows, s.rowLength, dtypeIn(f, s, at)) : 0), 0);
 
+/** The GGUF block formats (a planner format that is also an export --dtype: sized as the exporter writes it). */
+const GGUF_FILE: Partial<Record<WeightFormat['id'], GgufFileType>> = { q8_0: 'q8_0', q4_0: 'q4_0', q4_k: 'q4_k', q5_k: 'q5_k', q6_k: 'q6_k', q4_k_m: 'q4_k_m', q5_k_m: 'q5_k_m' };
+
 export function weightBytes(m: ModelShapes, f: WeightFormat): WeightBytes {
+  const file = GGUF_FILE[f.id];
+  const gguf = file === undefined ? null : ggufTensors(m, file);
+  if (gguf) {
+    // The file's own tensors and types (gguf-tensors.ts); a per-layer slice (no GGUF layout) is sized by role below.
+    const sum = (keep: (t: GgufPlannedTensor) => boolean) => gguf.reduce((a, t) => a + (keep(t) ? t.bytes : 0), 0);
+    const layers = m.layers.map(() => 0);
+    for (const t of gguf) if (t.layer !== null) layers[t.layer] += t.bytes;
+    const embedding = sum((t) => t.part === 'embedding');
+    const head = sum((t) => t.part === 'head');
+    // A tied head is token_embd itself: llama.cpp reads that one tensor for both (a copy on another device).
+    const tiedHeadCopy = m.gguf!.tiedOutput ? sum((t) => t.name === 'token_embd.weight') : 0;
+    const shortcuts = m.layers.map(() => 0);
+    const token = gguf.find((t) => t.name === 'token_embd.weight')!;
+    const output = gguf.find((t) => t.name === 'output.weight');
+    const types: OuterTypes = { embedding: stored(token, f.embedding, m.gguf!.tiedOutput), head: output ? stored(output, f.head, false) : 'shared' };
+    return { embedding, layers, shortcuts, head, tiedHeadCopy, total: embedding + layers.reduce((a, b) => a + b, 0) + head, types };
+  }
   const embedding = bytesOf(m.embedding, f);
   // A mixture types layers by their index, so identical layer shapes no longer mean identical bytes.
   const layers = f.moreBits ? m.layers.map((l, i) => bytesOf(l, f, (r) => r !== 'shortcut', { i, n: m.layers.length })) : perDistinct(m.layers, (l) => bytesOf(l, f, (r) => r !== 'shortcut'));
@@ -47,8 +88,19 @@ export function weightBytes(m: ModelShapes, f: WeightFormat): WeightBytes {
   const emb = m.embedding[0];
   const tiedHeadCopy = m.tiedHead ? tensorBytes(emb.rows, emb.rowLength, f.head) : 0;
   const total = embedding + layers.reduce((a, b) => a + b, 0) + shortcuts.reduce((a, b) => a + b, 0) + head;
-  return { embedding, layers, shortcuts, head, tiedHeadCopy, total };
+  const nominal = (t: Dtype, s: TensorShape | undefined): StoredType => ({ type: t, nominal: t, why: null, ne0: s?.rowLength ?? 0 });
+  const types = {
+    embedding: nominal(f.embedding, emb),
+    head: nominal(
+      f.head,
+      m.head.find((s) => s.role === 'head'),
+    ),
+  };
+  return { embedding, layers, shortcuts, head, tiedHeadCopy, total, types };
 }
+
+/** A GGUF tensor's type against the format's nominal one for its role. */
+const stored = (t: GgufPlannedTensor, nominal: Dtype, tiedHead: boolean): StoredType => ({ type: t.type, nominal, why: t.type === nominal ? null : tiedHead ? 'tied-head' : 'rows', ne0: t.ne0 });
 
 export type KvDtype = 'f16' | 'f32' | 'q8_0';
 

@@ -19,6 +19,7 @@
 import type { ModelConfig } from '../model/config';
 import { storesTiedEmbedding } from '../model/tied-layout';
 import { countParameters } from '../model/param-count';
+import { ggufQuantModel, type GgufQuantModel } from './gguf-types';
 
 export type TensorRole = 'embedding' | 'positions' | 'linear' | 'shortcut' | 'vector' | 'head';
 
@@ -47,6 +48,9 @@ export interface ModelShapes {
   layers: TensorShape[][];
   /** Final norm and head (head omitted when tied). */
   head: TensorShape[];
+  /** What llama.cpp's quantizer sees of this model written as GGUF (gguf-types.ts); null when no GGUF export can
+   * write it (a family without a llama.cpp architecture, or a per-layer slice: its shortcuts have no place there). */
+  gguf: (GgufQuantModel & { fused: boolean; ropeFreqs: number }) | null;
 }
 
 export class PlanInputError extends Error {
@@ -117,7 +121,7 @@ export function denseShapes(c: ModelConfig): ModelShapes {
   const head = normTensors(c, 'final_norm', D);
   if (!c.tieWordEmbeddings) head.push(t('lm_head', 'head', c.vocabSize, D));
   if (c.lmHeadBias) head.push(t('lm_head.bias', 'vector', 1, c.vocabSize));
-  return { sliced: false, ratio: 0, rotation: 'per-layer', D, d: D, sliceHead: false, tiedHead: c.tieWordEmbeddings, embedding: embeddingTensors(c, D), layers, head };
+  return { sliced: false, ratio: 0, rotation: 'per-layer', D, d: D, sliceHead: false, tiedHead: c.tieWordEmbeddings, embedding: embeddingTensors(c, D), layers, head, gguf: ggufQuantModel(c, D, false) };
 }
 
 export interface SliceShapeOptions {
@@ -160,7 +164,7 @@ export function slicedShapes(c: ModelConfig, opts: SliceShapeOptions): ModelShap
   // Fusion folds the final LayerNorm's bias into the head, which gains a bias where it had none (OPT).
   const once = storesTiedEmbedding(c, d, sliceHead ? d : D);
   const head = slicedHead(c, sliceHead ? d : D, c.norm === 'layernorm', once);
-  return { sliced: true, ratio: opts.ratio, rotation, D, d, sliceHead, tiedHead: once, embedding: slicedEmbedding(c, d, once), layers, head };
+  return { sliced: true, ratio: opts.ratio, rotation, D, d, sliceHead, tiedHead: once, embedding: slicedEmbedding(c, d, once), layers, head, gguf: null };
 }
 
 function uniformShapes(c: ModelConfig, opts: SliceShapeOptions): ModelShapes {
@@ -170,7 +174,7 @@ function uniformShapes(c: ModelConfig, opts: SliceShapeOptions): ModelShapes {
   const layers: TensorShape[][] = new Array<TensorShape[]>(c.numLayers).fill([...norms, ...blockTensors(c, d, d, d, d)]);
   const once = storesTiedEmbedding(c, d, d);
   const head = [t('final_norm.weight', 'vector', 1, d), ...slicedHead(c, d, false, once)];
-  return { sliced: true, ratio: opts.ratio, rotation: 'uniform', D, d, sliceHead: true, tiedHead: once, embedding: slicedEmbedding(c, d, once), layers, head };
+  return { sliced: true, ratio: opts.ratio, rotation: 'uniform', D, d, sliceHead: true, tiedHead: once, embedding: slicedEmbedding(c, d, once), layers, head, gguf: ggufQuantModel(c, d, true) };
 }
 
 export const shapeParams = (s: TensorShape): number => s.rows * s.rowLength;

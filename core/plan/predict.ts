@@ -25,8 +25,10 @@ export interface PredictInput {
   ep: string;
   /** CPU cores of the machine that will slice (default: the profile's). */
   cores?: number;
-  /** GPU EPs: bytes of activations kept on the GPU (default 4 GiB, as the slicer's). */
+  /** GPU EPs: bytes of activations kept on the GPU (default 4 GiB, as sliceModel's; the slice job's default is `defaultDeviceBudget`). */
   deviceBudgetBytes?: number;
+  /** Calibration windows per pass (default: as the slicer, 4096 tokens' worth). */
+  batchSize?: number;
   /** Activations above this many bytes in RAM spill to disk (default 4 GiB, as the slicer's). */
   ramBudgetBytes?: number;
   /** Bytes per weight of the written model (default 4: float32). */
@@ -43,6 +45,27 @@ export interface PhaseSeconds {
   total: number;
 }
 
+/** Where a predicted number comes from: a measured table scaled to the model, a measurement of this machine, or a rule. */
+export interface PredictionOrigin {
+  kind: 'measured-table' | 'built-in-measurement' | 'rule';
+  /** In words: what was measured where, and how it was carried over to this model. */
+  detail: string;
+  /** Result files (or issue) of the measurements used; empty for a rule. */
+  sources: string[];
+}
+
+/** The peak VRAM's parts, for a refusal that says what to lower. */
+export interface VramParts {
+  /** Activations kept on the GPU: all of them, or the device budget (--vram-gb) where they are more. */
+  activationsBytes: number;
+  /** One layer's float32 weights. */
+  weightsBytes: number;
+  /** Attention and MLP intermediates of one batch of windows, plus 512 MiB of runtime. */
+  workingBytes: number;
+  /** What the model leaves out (ORT's cached buffers, copies in flight): a multiple of weights + working, fitted to the measured peak. */
+  allowanceBytes: number;
+}
+
 export interface SlicePrediction {
   profile: { id: string; description: string; sources: string[] };
   perLayer: PhaseSeconds;
@@ -53,12 +76,38 @@ export interface SlicePrediction {
   peakRamBytes: number;
   /** null on the CPU EP. */
   peakVramBytes: number | null;
+  /** The parts of peakVramBytes (null on the CPU EP). */
+  vram: VramParts | null;
+  /** Where each prediction comes from. */
+  origins: { time: PredictionOrigin; peakRam: PredictionOrigin; peakVram: PredictionOrigin | null; disk: PredictionOrigin };
   disk: { outputBytes: number; checkpointBytes: number; spillBytes: number; totalBytes: number };
   /** How the numbers were made, in words. */
   basis: string[];
 }
 
 const GiB = 2 ** 30;
+
+/**
+ * Bytes of activations the slice job keeps on the GPU when --vram-gb is not given: half the largest GPU's
+ * memory (half again for unified memory, which the system shares), or 4 GiB when no GPU is known.
+ * The slice job and the planner both call this, so a plan predicts the run that `slice` starts.
+ */
+export function defaultDeviceBudget(gpus: { totalBytes: number; unifiedMemory?: boolean }[]): number {
+  const largest = Math.max(0, ...gpus.map((g) => (g.unifiedMemory ? g.totalBytes / 2 : g.totalBytes)));
+  return largest > 0 ? largest / 2 : 4 * GiB;
+}
+
+/** VRAM the device engine's model accounts for, without the fitted allowance. */
+function modelledVram(s: { hiddenSize: number; layerParams: number; numHeads: number; intermediateSize: number; nsamples: number; seqlen: number }, deviceBudget: number, batchSize?: number): Omit<VramParts, 'allowanceBytes'> {
+  const activations = 2 * s.nsamples * s.seqlen * s.hiddenSize * 4;
+  const batch = batchSize ?? Math.max(1, Math.floor(4096 / s.seqlen));
+  return {
+    activationsBytes: Math.min(activations, deviceBudget),
+    weightsBytes: s.layerParams * 4,
+    workingBytes: batch * (s.numHeads * s.seqlen ** 2 * 4 * 2 + s.seqlen * s.intermediateSize * 4 * 3) + 512 * 2 ** 20,
+  };
+}
+const vramSum = (v: Omit<VramParts, 'allowanceBytes'>) => v.activationsBytes + v.weightsBytes + v.workingBytes;
 
 function shapeOf(c: ModelConfig, nsamples: number, seqlen: number): MeasuredShape & { layers: number } {
   const dense = denseShapes(c);
@@ -153,12 +202,22 @@ export function predictSlice(c: ModelConfig, o: PredictInput): SlicePrediction {
 
   const tokens = o.nsamples * o.seqlen;
   const activations = 2 * tokens * c.hiddenSize * 4;
-  let peakVramBytes: number | null = null;
+  let vram: VramParts | null = null;
+  // the allowance: a multiple of (layer weights + one batch's working memory) — what ORT's buffer cache and
+  // the copies in flight (in×out rotated weights, float16 casts) hold besides —, fitted at the measured VRAM
+  // peak nearest in layer size
+  const vramPoints = profile.points.filter((m) => m.peakVramBytes !== null && m.shape.numHeads !== undefined && m.shape.intermediateSize !== undefined);
+  const vramNear = vramPoints.reduce<MeasuredPoint | null>((b, m) => (!b || Math.abs(Math.log(m.shape.layerParams / target.layerParams)) < Math.abs(Math.log(b.shape.layerParams / target.layerParams)) ? m : b), null);
+  let vramFactor = 0;
   if (profile.engine === 'device') {
-    const batch = Math.max(1, Math.floor(4096 / o.seqlen));
-    const working = batch * (c.numHeads * o.seqlen ** 2 * 4 * 2 + o.seqlen * c.intermediateSize * 4 * 3);
-    peakVramBytes = Math.min(activations, deviceBudget) + target.layerParams * 4 + working + 512 * 2 ** 20;
+    if (vramNear) {
+      const m = modelledVram(vramNear.shape as Required<MeasuredShape>, vramNear.budgets.deviceBytes);
+      vramFactor = Math.max(0, ((vramNear.peakVramBytes as number) - vramSum(m)) / (m.weightsBytes + m.workingBytes));
+    }
+    const parts = modelledVram({ ...target, numHeads: c.numHeads, intermediateSize: c.intermediateSize }, deviceBudget, o.batchSize);
+    vram = { ...parts, allowanceBytes: vramFactor * (parts.weightsBytes + parts.workingBytes) };
   }
+  const peakVramBytes = vram === null ? null : vramSum(vram) + vram.allowanceBytes;
   const sliced = o.ratio > 0 ? slicedShapes(c, { ratio: o.ratio, round: o.round ?? 8, rotation: o.rotation ?? 'per-layer' }) : denseShapes(c);
   const outputBytes = countParams(sliced).total * (o.outputBytesPerWeight ?? 4);
   // the next layer's inputs (tokens × d float32) and Q (D² float64), written beside the previous copy
@@ -167,12 +226,47 @@ export function predictSlice(c: ModelConfig, o: PredictInput): SlicePrediction {
   const disk = { outputBytes, checkpointBytes, spillBytes, totalBytes: outputBytes + checkpointBytes + spillBytes };
 
   const sources = profile.points.map((m) => m.source);
+  // Which measured points the time came from: the two bracketing this shape (log-log) where there are two.
+  const olderEngine = profile.points.filter((m) => /older engine/.test(m.label));
+  // (a shape past the current engine's largest measured one is interpolated towards, or is, the older point)
+  const currentLargest = Math.max(0, ...profile.points.filter((m) => !olderEngine.includes(m)).map((m) => m.shape.layerParams));
+  const usesOlder = olderEngine.length > 0 && target.layerParams > currentLargest * 1.01;
+  const origins: SlicePrediction['origins'] = {
+    time: {
+      kind: 'measured-table',
+      detail:
+        `per-layer seconds per phase measured on ${profile.description}, scaled to this model by each phase's work` +
+        (coreFactor !== 1 ? `, CPU-bound phases × ${coreFactor.toFixed(2)} for ${cores} cores` : '') +
+        (usesOlder ? `; the nearest measured shape (${olderEngine.map((m) => m.label).join('; ')}) ran the older engine, whose 7B layer took 1.35× the current one's (32.6 vs 24.2 s): likely an over-prediction until re-measured` : ''),
+      sources,
+    },
+    peakRam: {
+      kind: 'measured-table',
+      detail: `modelled terms plus ${copies.toFixed(1)} float32 layer copies fitted to the measured peak RSS${near ? ` of ${near.label}` : ''}`,
+      sources: near ? [near.source] : [],
+    },
+    peakVram:
+      vram === null
+        ? null
+        : vramNear
+          ? {
+              kind: 'measured-table',
+              detail: `modelled terms (activations up to the device budget, a layer's float32 weights, one batch's intermediates) plus ${vramFactor.toFixed(2)}× the last two, fitted to the measured whole-device peak (nvidia-smi) of ${vramNear.label}${target.layerParams > vramNear.shape.layerParams * 1.5 ? '; extrapolated from that one measurement' : ''}`,
+              sources: [vramNear.source],
+            }
+          : { kind: 'rule', detail: 'modelled only (no VRAM measurement on this profile)', sources: [] },
+    disk: { kind: 'rule', detail: 'exact from the shapes: the sliced parameters in the output dtype, two checkpoint copies (inputs and Q), activations past the RAM and GPU budgets', sources: [] },
+  };
   const basis = [
     `Time: measured per-layer seconds on ${profile.description} (${profile.points.map((m) => m.label).join('; ')}), scaled to this model by each phase's work${profile.points.length > 1 ? ' (log-log between the measured shapes)' : ''}${coreFactor !== 1 ? `, CPU-bound phases × ${coreFactor.toFixed(2)} for ${cores} cores instead of ${profile.cores}` : ''}.`,
     `Per layer: load ${perLayer.load.toFixed(1)} s, signals ${perLayer.signals.toFixed(1)} s, PCA ${perLayer.pca.toFixed(1)} s, rotate ${perLayer.rotate.toFixed(1)} s; × ${c.numLayers} layers + embeddings and head ${(2 * embeddingSeconds).toFixed(0)} s.`,
     `RAM: activations in RAM (up to the ${formatBytes(ramBudget)} budget), two layers of float32 weights${profile.engine === 'device' ? ' and their float16 forms' : ''}, PCA matrices, 1 GiB runtime, plus ${copies.toFixed(1)} more layer copies as measured.`,
-    ...(peakVramBytes !== null ? [`VRAM (modelled, not measured): activations up to the ${formatBytes(deviceBudget)} budget, one layer's float32 weights, attention and MLP intermediates of one batch.`] : []),
+    ...(vram !== null
+      ? [
+          `VRAM: activations up to the ${formatBytes(deviceBudget)} budget (--vram-gb), one layer's float32 weights, attention and MLP intermediates of one batch${vramNear ? `, plus ${vramFactor.toFixed(2)}× the last two as measured` : ' (modelled, not measured)'}.`,
+        ]
+      : []),
     `Disk: the sliced model in ${(o.outputBytesPerWeight ?? 4) === 4 ? 'float32' : '16-bit weights'} ${formatBytes(outputBytes)}, checkpoint ${formatBytes(checkpointBytes)}, activations spilled ${formatBytes(spillBytes)}.`,
   ];
-  return { profile: { id: profile.id, description: profile.description, sources }, perLayer, embeddingSeconds, layers: c.numLayers, totalSeconds, peakRamBytes, peakVramBytes, disk, basis };
+  return { profile: { id: profile.id, description: profile.description, sources }, perLayer, embeddingSeconds, layers: c.numLayers, totalSeconds, peakRamBytes, peakVramBytes, vram, disk, basis, origins };
 }

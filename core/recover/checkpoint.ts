@@ -10,6 +10,7 @@ import { readSafetensorsHeader, toFloat32 } from '../model/safetensors';
 import { writeSafetensors } from '../model/safetensors-writer';
 import type { LoraAdapter } from './lora';
 import type { AdamWState } from './adamw';
+import type { TrainEngine } from './engine-choice';
 
 export interface LossPoint {
   step: number;
@@ -25,6 +26,9 @@ export interface CheckpointState {
   settings: string;
   curve: LossPoint[];
   seconds: number;
+  /** The step that trained it (absent in checkpoints written before it was recorded): a resume continues on
+   * it, since the two engines agree only to ~1e-6 and a resumed run must end where an uninterrupted one does. */
+  engine?: TrainEngine;
 }
 
 /** Resuming a run whose settings differ, or a damaged checkpoint (one line). */
@@ -98,7 +102,21 @@ export async function loadCheckpoint(out: string, settings: string, adapters: Lo
     take(op, `v.${k}`, opt.v[k]);
   });
   opt.t = state.optimizerSteps;
-  return { step: state.step, settings: state.settings, curve: state.curve, seconds: state.seconds };
+  return { step: state.step, settings: state.settings, curve: state.curve, seconds: state.seconds, ...(state.engine ? { engine: state.engine } : {}) };
+}
+
+/** The engine recorded in the newest complete checkpoint in `out` when it belongs to `settings` (null: none,
+ * another run's — loadCheckpoint refuses that —, or one written before engines were recorded). */
+export async function checkpointEngine(out: string, settings: string): Promise<TrainEngine | null> {
+  const last = complete(out).at(-1);
+  if (!last) return null;
+  try {
+    const state = JSON.parse(await readFile(join(last.dir, 'state.json'), 'utf8')) as { engine?: unknown; settings?: unknown };
+    return state.settings === settings && (state.engine === 'whole' || state.engine === 'streamed') ? state.engine : null;
+  } catch {
+    // A damaged state.json is loadCheckpoint's to report, in its own words.
+    return null;
+  }
 }
 
 export function removeCheckpoints(out: string): void {

@@ -4,14 +4,18 @@
 // many steps of the job's default (200) as fit a time budget (default 30 minutes) at the predicted rate.
 // Time: training runs on the CPU EP, and its work per token is dominated by the matmuls of the blocks
 // and the head, forward and backward — proportional to the layers' parameters plus vocab × width
-// (the embedding is a lookup). So the predicted rate is one measured anchor scaled by that work and by
-// the core count: tiny-llama sliced 25 % (3,612,672 such parameters) trained at 889 tokens/s on 2 shared
-// cores here (bench/results/recover-wikitext2-r32-cpu-here.json). That anchor is the one-graph step; the
-// layer-streamed step (recompute, two sessions per block, weights read per use) ran at 358 tokens/s where
-// the one graph ran at 998 on the same slice and batch (bench/results/recover-step-cpu-here.json), so a
-// streamed run's rate is the anchor times that measured ratio. Once training runs, the job's own tokens/s
-// and ETA replace the prediction.
+// (the embedding is a lookup). So the predicted rate is a measured rate scaled by that work:
+// - measured on this machine (rate-probe.ts: both training steps on the bundled tiny model, stored with
+//   the hardware snapshot), when the caller has it;
+// - else the table: one anchor measured elsewhere, scaled also by the core count — tiny-llama sliced 25 %
+//   (3,612,672 such parameters) trained at 889 tokens/s on 2 shared cores
+//   (bench/results/recover-wikitext2-r32-cpu-here.json), the one-graph step; the layer-streamed step
+//   (recompute, two sessions per block, weights read per use) ran at 358 tokens/s where the one graph ran
+//   at 998 on the same slice and batch (bench/results/recover-step-cpu-here.json), so a streamed run's
+//   rate is the anchor times that ratio. The basis says which one was used.
+// Once training runs, the job's own tokens/s and ETA replace the prediction.
 import type { TrainEngine } from './engine-choice';
+import type { TrainRate } from './rate-probe';
 
 /** r 32 and α 10 as in the reference's RFT command; seqlen, batch and steps far below its 8,000 × 1024 tokens (the job's defaults read these). */
 export const RFT_SHAPE_DEFAULTS = { rank: 32, alpha: 10, seqlen: 256, batch: 4, steps: 200 } as const;
@@ -40,6 +44,8 @@ export interface RecoverDefaultsInput {
   budgetSeconds?: number;
   /** The step that will run (engine-choice.ts); the one-graph step when not given. */
   engine?: TrainEngine;
+  /** This machine's measured rates (rate-probe.ts); absent: the table's anchor, and the basis says so. */
+  measured?: TrainRate | null;
 }
 
 /** The wizard's settings for a recovery and the time they should take (the engine and memory are engine-choice.ts's EnginePlan). */
@@ -56,10 +62,18 @@ export interface RecoverDefaults {
   engine: TrainEngine;
   /** How the time was predicted, in words. */
   basis: string;
+  /** Whether the rate was measured on this machine or taken from the table. */
+  rateSource: 'measured' | 'table';
 }
 
+/** The table's rate (the anchor measured elsewhere) scaled to `workParams` and `cores`. */
 export const predictedTokensPerSecond = (workParams: number, cores: number, engine: TrainEngine = 'whole'): number =>
   ((RECOVER_RATE_ANCHOR.tokensPerSecond * RECOVER_RATE_ANCHOR.workParams * Math.max(1, cores)) / (Math.max(1, workParams) * RECOVER_RATE_ANCHOR.cores)) * (engine === 'streamed' ? STREAMED_RATE.streamed / STREAMED_RATE.whole : 1);
+
+/** This machine's measured rate for `engine` scaled to `workParams` (same machine: no core factor). */
+export const measuredTokensPerSecond = (r: TrainRate, workParams: number, engine: TrainEngine = 'whole'): number => (r.tokensPerSecond[engine] * r.workParams) / Math.max(1, workParams);
+
+const engineWords = (e: TrainEngine) => (e === 'streamed' ? 'layer-streamed' : 'one-graph');
 
 export const recoverSeconds = (steps: number, batch: number, seqlen: number, tokensPerSecond: number): number => (steps * batch * seqlen) / tokensPerSecond;
 
@@ -68,7 +82,9 @@ export function recoverDefaults(i: RecoverDefaultsInput): RecoverDefaults {
   const budget = i.budgetSeconds ?? 1800;
   const { rank, alpha, batch } = RFT_SHAPE_DEFAULTS;
   const seqlen = Math.min(RFT_SHAPE_DEFAULTS.seqlen, i.maxPositions);
-  const tps = predictedTokensPerSecond(i.layerParams + i.vocab * i.headWidth, i.cores, engine);
+  const work = i.layerParams + i.vocab * i.headWidth;
+  const m = i.measured ?? null;
+  const tps = m ? measuredTokensPerSecond(m, work, engine) : predictedTokensPerSecond(work, i.cores, engine);
   const fit = Math.floor((budget * tps) / (batch * seqlen));
   const steps = Math.max(10, Math.min(RFT_SHAPE_DEFAULTS.steps, fit));
   return {
@@ -80,8 +96,10 @@ export function recoverDefaults(i: RecoverDefaultsInput): RecoverDefaults {
     tokensPerSecond: tps,
     seconds: recoverSeconds(steps, batch, seqlen, tps),
     engine,
-    basis:
-      `predicted: the rate measured on ${RECOVER_RATE_ANCHOR.source}, scaled by the matmul work per token and by ${i.cores} core${i.cores === 1 ? '' : 's'}` +
-      (engine === 'streamed' ? `, times ${STREAMED_RATE.streamed}/${STREAMED_RATE.whole} for the layer-streamed step (measured: ${STREAMED_RATE.source})` : ''),
+    rateSource: m ? 'measured' : 'table',
+    basis: m
+      ? `measured on this machine: the ${engineWords(engine)} step ran at ${m.tokensPerSecond[engine].toFixed(0)} tokens/s on ${m.probe} (${m.measuredAt.slice(0, 10)}), scaled by the matmul work per token`
+      : `from the table, not measured on this machine: the rate measured on ${RECOVER_RATE_ANCHOR.source}, scaled by the matmul work per token and by ${i.cores} core${i.cores === 1 ? '' : 's'}` +
+        (engine === 'streamed' ? `, times ${STREAMED_RATE.streamed}/${STREAMED_RATE.whole} for the layer-streamed step (measured: ${STREAMED_RATE.source})` : ''),
   };
 }

@@ -8,7 +8,8 @@
 // in its dtype, then float32); one block's internals (the recomputed forward and its backward: attention
 // scores B·H·S² a few times over, the MLP's N·F tensors, the N·D ones), the head's internals (N·V
 // logits, their softmax and gradient); dropout masks when dropout is on (one [N, in] float32 mask per
-// adapter, all drawn for a micro-batch at once: dropout.ts); the runtime itself. The counts of live copies (ATTN, MLP, LINEAR,
+// adapter: the one-graph step is fed every layer's at once, the streamed step draws a block's when the
+// block runs, dropout.ts); the runtime itself. The counts of live copies (ATTN, MLP, LINEAR,
 // LOGITS) were set from the graphs' tensors and checked against measured peak RSS (bench/recover-step.ts,
 // bench/results/recover-memory-*.json).
 import type { ModelConfig } from '../model/config';
@@ -60,8 +61,10 @@ export interface TrainMemory {
   block: number;
   blockInternals: number;
   headInternals: number;
-  /** Dropout masks: all of them on the host (train.ts draws a micro-batch's at once), one block's on the device. */
-  masks: number;
+  /** Dropout masks on the host: the one-graph step's (every layer's, fed in one run) and the streamed step's
+   * (drawn a block at a time: the running block's and the last one's, not yet collected, as for its weights);
+   * the device holds one block's. */
+  masks: { whole: number; streamed: number };
   /** Peak host RAM and (GPU EP) device memory of each path; the one-graph path runs on the CPU only. */
   streamed: { host: number; hostWithGpu: number; device: number };
   whole: { host: number };
@@ -123,7 +126,7 @@ export function trainMemory(s: TrainShape, o: TrainSettings): TrainMemory {
   const adapterParams = perLayer * s.layers;
   const adapters = 6 * adapterParams * F32;
   const blockMasks = o.dropout ? N * roles.reduce((n, r) => n + (lin[r] ? lin[r]![0] : 0), 0) * F32 : 0;
-  const masks = s.layers * blockMasks;
+  const masks = { whole: s.layers * blockMasks, streamed: 2 * blockMasks };
   const tables = F32 * s.vocab * (s.embeddingWidth + s.headWidth + (s.tied ? 2 * s.hidden : 0));
   const checkpoints = (s.layers + 1) * N * s.blockWidth * F32;
   const blockF32 = blockParams(s) * F32;
@@ -133,7 +136,7 @@ export function trainMemory(s: TrainShape, o: TrainSettings): TrainMemory {
   const blockInternals = F32 * (ATTN * o.batch * s.heads * o.seq * o.seq + MLP * N * s.intermediate + LINEAR * N * Math.max(s.hidden, s.blockWidth));
   const headInternals = F32 * (LOGITS * N * s.vocab + 4 * N * s.headWidth);
   const io = 3 * N * s.blockWidth * F32;
-  const held = RUNTIME_BYTES + tables + adapters + checkpoints + masks;
+  const held = RUNTIME_BYTES + tables + adapters + checkpoints + masks.streamed;
   return {
     tables,
     adapters,
@@ -148,7 +151,7 @@ export function trainMemory(s: TrainShape, o: TrainSettings): TrainMemory {
       device: Math.max(blockF32 + blockInternals + io + blockMasks, F32 * s.vocab * s.headWidth + headInternals),
     },
     // Every weight in float32 twice (the app's copy and the graph's initializers) and every block's internals at once.
-    whole: { host: RUNTIME_BYTES + tables + adapters + masks + s.layers * (2 * blockF32 + blockInternals) + headInternals },
+    whole: { host: RUNTIME_BYTES + tables + adapters + masks.whole + s.layers * (2 * blockF32 + blockInternals) + headInternals },
     adapterParams,
   };
 }

@@ -2,7 +2,7 @@
 // gradients for one micro-batch. The graph is built once per (batch, seq) and reused for every step.
 import ort from 'onnxruntime-node';
 import { adapterInput, buildTrainGraph, gradName, type ModelWeights } from './train-graph';
-import { dropoutInput } from './dropout';
+import { dropoutInput, type MaskSource } from './dropout';
 import type { LoraAdapter } from './lora';
 import type { MicroBatch } from './data';
 
@@ -31,8 +31,9 @@ export class TrainStep {
     return new TrainStep(session, o.batch, o.seq);
   }
 
-  /** `masks`: per adapter, its dropout mask (dropout.ts); required when the step was built with dropout. */
-  async run(mb: MicroBatch, adapters: LoraAdapter[], masks?: Float32Array[]): Promise<StepGradients> {
+  /** `masks`: each adapter's dropout mask (dropout.ts); required when the step was built with dropout. The
+   * one graph reads every block's masks in one run, so all of them are drawn here. */
+  async run(mb: MicroBatch, adapters: LoraAdapter[], masks?: MaskSource): Promise<StepGradients> {
     const B = this.#batch;
     const S = this.#seq;
     const feeds: Record<string, ort.Tensor> = {
@@ -44,7 +45,7 @@ export class TrainStep {
       feeds[adapterInput(a, 'A')] = new ort.Tensor('float32', a.A, [a.A.length / a.inF, a.inF]);
       feeds[adapterInput(a, 'B')] = new ort.Tensor('float32', a.B, [a.outF, a.B.length / a.outF]);
     }
-    masks?.forEach((m, i) => (feeds[dropoutInput(adapters[i])] = new ort.Tensor('float32', m, [B * S, adapters[i].inF])));
+    if (masks) for (const a of adapters) feeds[dropoutInput(a)] = new ort.Tensor('float32', masks(a), [B * S, a.inF]);
     const out = await this.#session.run(feeds);
     return {
       loss: (out.loss.data as Float32Array)[0],

@@ -17,6 +17,7 @@ import { executionProviders } from '../runtime/ep-options';
 import { untiedEmbedding, untiedHead } from '../slicegpt/tied';
 import { blockDropoutInput, blockGradOutput, blockGraph, blockLoraInput, headGraph, type FedGraph } from './block-graph';
 import type { MicroBatch } from './data';
+import type { MaskSource } from './dropout';
 import { linearShapes, type LinearShapes, type LoraAdapter } from './lora';
 import type { StepGradients } from './step';
 import type { ModelWeights } from './train-graph';
@@ -86,21 +87,21 @@ export class StreamedStep {
     return s.run(feeds);
   }
 
-  /** `masks`: per adapter (same order), its dropout mask (dropout.ts); required when built with dropout. */
-  async run(mb: MicroBatch, adapters: LoraAdapter[], masks?: Float32Array[]): Promise<StepGradients> {
+  /** `masks`: each adapter's dropout mask (dropout.ts); required when built with dropout. A block's masks are
+   * drawn when the block runs and drawn again for its backward (a pure function of the seeds), so only one
+   * block's masks are held at a time, as with its weights. */
+  async run(mb: MicroBatch, adapters: LoraAdapter[], masks?: MaskSource): Promise<StepGradients> {
     const { batch: B, seq: S, scale, dropout } = this.#o;
     const N = B * S;
     const L = this.#m.numLayers;
     const byLayer = Array.from({ length: L }, (_, i) => adapters.filter((a) => a.layer === i));
-    const maskOf = new Map(masks?.map((m, i) => [adapters[i], m]));
     const loraFeeds = (as: LoraAdapter[]) => {
       const f: Record<string, ort.Tensor> = {};
       for (const a of as) {
         f[blockLoraInput(a, 'A')] = new ort.Tensor('float32', a.A, [a.A.length / a.inF, a.inF]);
         f[blockLoraInput(a, 'B')] = new ort.Tensor('float32', a.B, [a.outF, a.B.length / a.outF]);
-        // The forward and the backward (which recomputes the block) see the same mask.
-        const m = maskOf.get(a);
-        if (m) f[blockDropoutInput(a)] = new ort.Tensor('float32', m, [N, a.inF]);
+        // The forward and the backward (which recomputes the block) see the same mask: drawn again, not kept.
+        if (masks) f[blockDropoutInput(a)] = new ort.Tensor('float32', masks(a), [N, a.inF]);
       }
       return f;
     };

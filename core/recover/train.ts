@@ -15,12 +15,12 @@ import { isRecordDataset, stepBatches, trainingSet } from './data';
 import { initAdaptersFromShapes, linearShapes, loraScale, type LoraRole } from './lora';
 import { learningRate, type LrDecay } from './schedule';
 import { TrainStep } from './step';
-import { checkDropout, dropoutMasks } from './dropout';
+import { checkDropout, maskSource } from './dropout';
 import { loadModelWeights } from './train-graph';
-import { loadCheckpoint, removeCheckpoints, saveCheckpoint, type LossPoint } from './checkpoint';
+import { checkpointEngine, loadCheckpoint, removeCheckpoints, saveCheckpoint, type LossPoint } from './checkpoint';
 import { heldWeights, saveAdapters, writeMergedModel } from './merge';
 import { StreamedStep, streamedModel, streamedShapes } from './streamed-step';
-import { planRecover, type TrainEngine } from './preflight';
+import { planRecover, RecoverMemoryError, type EnginePlan, type TrainEngine } from './preflight';
 import { formatBytes } from '../plan/hardware';
 import type { ExecutionProvider } from '../runtime/contract';
 
@@ -78,6 +78,21 @@ export class RecoverError extends Error {
   override name = 'RecoverError';
 }
 
+/**
+ * The engine a run asks for, given the one its checkpoint was trained with (null: a fresh run, or a checkpoint
+ * from before engines were recorded). `auto` continues on the checkpoint's engine (unless it cannot run on
+ * this EP: the one-graph step is CPU-only); an explicit other engine is honoured with a note, not refused —
+ * the user may need it (the one-graph step no longer fits, another EP), and the cost is only the last bits.
+ */
+export function resumeEngine(checkpoint: TrainEngine | null, asked: TrainEngine | 'auto', ep: ExecutionProvider): { engine: TrainEngine | 'auto'; note?: string } {
+  if (!checkpoint) return { engine: asked };
+  const words = (e: TrainEngine) => (e === 'whole' ? 'one-graph' : 'layer-streamed');
+  const differs = (e: TrainEngine) =>
+    `resuming a run the ${words(checkpoint)} step began on the ${words(e)} step${asked === 'auto' ? ` (the one-graph step runs on the CPU only, this run is on ${ep})` : ` (--engine ${e}, as asked)`}: the merged weights will agree with an uninterrupted run's to about 1e-6, not bit for bit`;
+  if (asked === 'auto') return checkpoint === 'whole' && ep !== 'cpu' ? { engine: 'streamed', note: differs('streamed') } : { engine: checkpoint, note: `resuming on the ${words(checkpoint)} step, which trained the checkpoint` };
+  return asked === checkpoint ? { engine: asked } : { engine: asked, note: differs(asked) };
+}
+
 export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<RecoverResult> {
   const model = resolve(o.model);
   if (!isSlicedModelFolder(model)) throw new RecoverError(`${o.model} is not a sliced model folder (no slicing_config.json): recovery fine-tunes a slice`);
@@ -91,15 +106,6 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
   const dropout = o.dropout ?? 0;
   checkDropout(dropout);
   const ep = o.ep ?? 'cpu';
-  const plan = planRecover(src, { batch: o.batch, seq: o.seqlen, rank: o.rank, ...(o.roles ? { roles: o.roles } : {}), storedBytes: sourceDtype(model) === 'float32' ? 4 : 2, ep, engine: o.engine ?? 'auto', dropout: dropout > 0 });
-  ctx.log(`training ${plan.engine === 'whole' ? 'as one graph' : 'layer-streamed'} on ${ep}: about ${formatBytes(plan.hostBytes)} of RAM${ep === 'cpu' ? '' : ` and ${formatBytes(plan.memory.streamed.device)} of GPU memory`}`);
-  // The one-graph step holds every block; the streamed step reads each block when it runs.
-  const m = plan.engine === 'whole' ? await loadModelWeights(src) : undefined;
-  const lora = { rank: o.rank, alpha: o.alpha, dropout, ...(o.roles ? { roles: o.roles } : {}) };
-  const adapters = initAdaptersFromShapes(m ? m.layers.map(linearShapes) : await streamedShapes(src), lora, tensorNames(src.config), o.seed);
-  const set = trainingSet(tokenizer, await openDataset(o.data), o.seqlen, isRecordDataset(o.data));
-  const params = adapters.flatMap((a) => [a.A, a.B]);
-  const opt = adamwState(params);
   const settings = {
     rank: o.rank,
     alpha: o.alpha,
@@ -119,6 +125,28 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
     ...(dropout > 0 ? { dropout } : {}),
   };
   const settingsKey = JSON.stringify({ ...settings, model });
+  // A resumed run continues on the step that trained its checkpoint (engines agree to ~1e-6, not bit for bit).
+  const resume = resumeEngine(await checkpointEngine(out, settingsKey), o.engine ?? 'auto', ep);
+  const planFor = (engine: TrainEngine | 'auto') => planRecover(src, { batch: o.batch, seq: o.seqlen, rank: o.rank, ...(o.roles ? { roles: o.roles } : {}), storedBytes: sourceDtype(model) === 'float32' ? 4 : 2, ep, engine, dropout: dropout > 0 });
+  let plan: EnginePlan;
+  try {
+    plan = planFor(resume.engine);
+    if (resume.note) ctx.log(resume.note);
+  } catch (e) {
+    // Under auto, the checkpoint's one-graph step may no longer fit (less free RAM than when it began): the
+    // streamed step, if it fits, rather than a refusal — with the same note as a forced change.
+    if (!(e instanceof RecoverMemoryError) || (o.engine ?? 'auto') !== 'auto' || resume.engine === 'auto') throw e;
+    plan = planFor('auto');
+    ctx.log(`the one-graph step that began this run no longer fits (${e.message}); resuming on the layer-streamed step: the merged weights will agree with an uninterrupted run's to about 1e-6, not bit for bit`);
+  }
+  ctx.log(`training ${plan.engine === 'whole' ? 'as one graph' : 'layer-streamed'} on ${ep}: about ${formatBytes(plan.hostBytes)} of RAM${ep === 'cpu' ? '' : ` and ${formatBytes(plan.memory.streamed.device)} of GPU memory`}`);
+  // The one-graph step holds every block; the streamed step reads each block when it runs.
+  const m = plan.engine === 'whole' ? await loadModelWeights(src) : undefined;
+  const lora = { rank: o.rank, alpha: o.alpha, dropout, ...(o.roles ? { roles: o.roles } : {}) };
+  const adapters = initAdaptersFromShapes(m ? m.layers.map(linearShapes) : await streamedShapes(src), lora, tensorNames(src.config), o.seed);
+  const set = trainingSet(tokenizer, await openDataset(o.data), o.seqlen, isRecordDataset(o.data));
+  const params = adapters.flatMap((a) => [a.A, a.B]);
+  const opt = adamwState(params);
   // Never into someone else's folder: new, empty, or signed by this app (a slice's own rule).
   prepareOut(out);
   const resumed = await loadCheckpoint(out, settingsKey, adapters, opt);
@@ -140,7 +168,7 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
       let loss = 0;
       let grads: Float32Array[] | undefined;
       for (const [micro, mb] of stepBatches(set, o.seed, step, o.batch, o.accum).entries()) {
-        const masks = dropout > 0 ? dropoutMasks(adapters, o.batch * o.seqlen, dropout, o.seed, step, micro) : undefined;
+        const masks = dropout > 0 ? maskSource(adapters, o.batch * o.seqlen, dropout, o.seed, step, micro) : undefined;
         const r = await stepper.run(mb, adapters, masks);
         loss += r.loss;
         tokens += mb.tokens;
@@ -170,7 +198,7 @@ export async function recoverModel(ctx: JobContext, o: RecoverOptions): Promise<
         data: { step: step + 1, loss, lr, gradNorm, tokensPerSecond: tps },
       });
       if ((step + 1) % o.checkpointEvery === 0 || step + 1 === o.steps) {
-        await saveCheckpoint(out, adapters, opt, { step: step + 1, settings: settingsKey, curve, seconds: (resumed?.seconds ?? 0) + elapsed });
+        await saveCheckpoint(out, adapters, opt, { step: step + 1, settings: settingsKey, curve, seconds: (resumed?.seconds ?? 0) + elapsed, engine: plan.engine });
         lastSaved = step + 1;
       }
     }

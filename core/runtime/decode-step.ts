@@ -9,6 +9,7 @@ import { emptyCache, type KvCache } from './block-feeds';
 import { releaseCache, type OrtRunner } from './runner';
 import type { ModelSource } from '../model/model-source';
 import type { ExecutionProvider } from './contract';
+import { inferenceFailure } from './device-failure';
 import { planInference, type InferDtype, type InferencePlan } from './inference-plan';
 
 export interface DecodeWeights {
@@ -53,21 +54,31 @@ async function layerStep(r: OrtRunner, w: LayerWeights, x: ort.Tensor, batch: nu
  * hidden state of each row's last position on the host ([batch, width]: the head's input).
  */
 export async function forwardCached(r: OrtRunner, w: DecodeWeights, ids: Int32Array, batch: number, seq: number, at: number, caches: LayerCaches): Promise<Float32Array> {
-  let x = await r.embedTensor(w.emb, ids, batch, seq, at);
-  for (let l = 0; l < w.layers.length; l++) {
-    const { y, cache } = await layerStep(r, w.layers[l], x, batch, seq, caches.get(l));
+  let x: ort.Tensor | null = null;
+  try {
+    x = await r.embedTensor(w.emb, ids, batch, seq, at);
+    for (let l = 0; l < w.layers.length; l++) {
+      const { y, cache } = await layerStep(r, w.layers[l], x, batch, seq, caches.get(l));
+      releaseTensor(x);
+      caches.set(l, cache);
+      x = y;
+    }
+    const last = await r.lastRows(x);
     releaseTensor(x);
-    caches.set(l, cache);
-    x = y;
+    return last;
+  } catch (e) {
+    // Out of memory or a lost GPU mid-run: one line (with the CPU fallback on a GPU EP), not ORT's trace.
+    throw inferenceFailure(r.ep, e, batch, seq);
   }
-  const last = await r.lastRows(x);
-  releaseTensor(x);
-  return last;
 }
 
 /** Logits [batch, vocab] of the rows' last positions. */
 export async function headLogits(r: OrtRunner, head: HeadWeights, last: Float32Array, batch: number): Promise<Float32Array> {
-  return (await r.head(head, last, batch, 1, { logits: true })).logits!;
+  try {
+    return (await r.head(head, last, batch, 1, { logits: true })).logits!;
+  } catch (e) {
+    throw inferenceFailure(r.ep, e, batch, 1);
+  }
 }
 
 /** Every layer's weights, held for the run: decoding needs them all for every token. */

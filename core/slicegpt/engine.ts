@@ -24,6 +24,7 @@ import type { ArchSpec } from '../model/model-source';
 import type { BlockRunner, ExecutionProvider } from '../runtime/contract';
 import { createBlockRunner, type OrtRunner, type PassDtype } from '../runtime/runner';
 import { DeviceTensors, releaseTensor, type DeviceMoment } from '../runtime/device';
+import { allocationFailure, isAllocationFailure } from '../runtime/device-failure';
 import { RamBudget, type Activations, type DeviceSide } from './activations';
 import { leadingColumns, rotateRows, shortcutMatrix, transposedColumns, vecMulF64 } from './products';
 import { halfExact, halfExactFolded, type HalfExact } from '../runtime/half-weights';
@@ -31,6 +32,7 @@ import type { DeviceWeight, ProductItem, ProductOut, WeightSource } from '../run
 import type { OutputDtype } from './output';
 import { rotateReader, rotateWriter, type Rotation } from './rotate';
 import type { SecondMoment } from './pca';
+import { lowerVramWords } from '../plan/vram-advice';
 
 export interface SignalEngine {
   readonly kind: 'host' | 'device';
@@ -161,14 +163,18 @@ export class DeviceMemoryError extends Error {
 
 /**
  * A GPU running out of memory surfaces as an ORT error from deep inside a run; say what to change.
- * (Activations over the budget already go to host RAM: what does not fit is one batch's intermediates.)
+ * (Activations over the budget already go to host RAM: what does not fit is one batch's intermediates
+ * next to the activations kept on the device, so --vram-gb is the first thing to lower; it is not part of
+ * the checkpoint's key, so the run resumes where it stopped. --batch-size is, so that one starts over.) The line
+ * names the budget in use and half of it to try (plan/vram-advice.ts), which the Runs room's Resume prefills.
  */
-export async function guarded<T>(what: string, f: () => Promise<T>): Promise<T> {
+export async function guarded<T>(what: string, f: () => Promise<T>, budgetBytes: number): Promise<T> {
   try {
     return await f();
   } catch (e) {
     const m = e instanceof Error ? e.message : String(e);
-    if (/out of memory|\boom\b|failed to allocate|allocation/i.test(m)) throw new DeviceMemoryError(`the GPU ran out of memory in the ${what} pass: try a smaller --batch-size (windows per pass) or --vram-gb (${m.split('\n')[0]})`);
+    if (isAllocationFailure(m))
+      throw new DeviceMemoryError(`the GPU ran out of memory in the ${what} pass (${allocationFailure(m)}): ${lowerVramWords(budgetBytes)} and resume (--resume), or use a smaller --batch-size (windows per pass; starts over)`);
     throw e;
   }
 }
@@ -286,7 +292,7 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30, o: { 
         try {
           const items: ProductItem[] = [];
           for (const j of taken) items.push(await j.item());
-          outs = await guarded('weight rotation', () => dev.products(items, half));
+          outs = await guarded('weight rotation', () => dev.products(items, half), budgetBytes);
         } catch (e) {
           for (const j of taken) await j.done(null, e);
           throw e;
@@ -314,10 +320,10 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30, o: { 
   };
   return {
     kind: 'device',
-    embed: (w, ids, b, s) => guarded('embedding', () => runner.embedTensor(w, ids, b, s)),
-    attention: (w, x, b, s) => guarded('attention', () => runner.attentionTensor(w, x, b, s)),
-    mlp: (w, x, b, s) => guarded('MLP', () => runner.mlpTensor(w, x, b, s)),
-    parallel: (w, x, b, s) => guarded('block', () => runner.parallelTensor(w, x, b, s)),
+    embed: (w, ids, b, s) => guarded('embedding', () => runner.embedTensor(w, ids, b, s), budgetBytes),
+    attention: (w, x, b, s) => guarded('attention', () => runner.attentionTensor(w, x, b, s), budgetBytes),
+    mlp: (w, x, b, s) => guarded('MLP', () => runner.mlpTensor(w, x, b, s), budgetBytes),
+    parallel: (w, x, b, s) => guarded('block', () => runner.parallelTensor(w, x, b, s), budgetBytes),
     // Each batch's Gram is added on the device (compensated float32 pair, device.ts): the GPU queue is
     // never drained for a download mid-pass, and a pass downloads two n×n matrices instead of one per batch.
     async moment(m, x, tokens, keep) {
@@ -335,7 +341,7 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30, o: { 
     async rotate(x, b, s, q, n, k) {
       lastRotation = q;
       const t = await asTensor(x, b, s);
-      const y = await guarded('rotation', async () => dev.matmul(t, await qOn(q, n, k)));
+      const y = await guarded('rotation', async () => dev.matmul(t, await qOn(q, n, k)), budgetBytes);
       freeConverted(x, t);
       return y;
     },

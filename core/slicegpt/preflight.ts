@@ -1,13 +1,15 @@
-// Before a slice starts work: does this machine have the disk and the memory the planner predicts it needs?
-// A 70B slice that would fill the disk after three hours, or be killed for memory, is refused at once with
-// one line saying what it needs and what is free. (A resumed run has written part of its output already:
-// it is checked for memory only.)
+// Before a slice starts work: does this machine have the disk, the memory and the GPU memory the planner
+// predicts it needs? A 70B slice that would fill the disk after three hours, or be killed for memory, is
+// refused at once with one line saying what it needs and what is free (plan/budget.ts, the same check
+// `plan` shows). The RAM compared is what the OS has available, or --ram-gb where that is less; the GPU's
+// memory is the detected GPU's, given by the slice job. (A resumed run has written part of its output
+// already: it is not checked for disk.)
 import { statfsSync, existsSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { ModelConfig } from '../model/config';
 import { predictSlice, type SlicePrediction } from '../plan/predict';
-import { formatBytes } from '../plan/hardware';
+import { budgetRefusal } from '../plan/budget';
 import { SliceError } from './errors';
 import type { OutputDtype } from './output';
 import type { SliceOptions } from './slice-options';
@@ -29,6 +31,11 @@ export interface PreflightInput {
   ramBudgetBytes?: number;
   deviceBudgetBytes?: number;
   outputBytesPerWeight?: number;
+  batchSize?: number;
+  /** The most RAM the slice may use (--ram-gb); the available RAM where that is less. */
+  ramLimitBytes?: number;
+  /** Memory of the GPU the slice runs on (GPU EPs; unknown: not checked). */
+  deviceMemoryBytes?: number;
 }
 
 /** What the machine has: free bytes on the output's filesystem and available RAM (overridable in tests). */
@@ -65,14 +72,19 @@ export function preflight(c: ModelConfig, o: PreflightInput, have: Available = a
     ramBudgetBytes: o.ramBudgetBytes,
     deviceBudgetBytes: o.deviceBudgetBytes,
     outputBytesPerWeight: o.outputBytesPerWeight,
+    batchSize: o.batchSize,
   });
-  const d = p.disk;
-  if (!o.resume && have.diskBytes !== null && d.totalBytes > have.diskBytes) {
-    const parts = [`model ${formatBytes(d.outputBytes)}`, `checkpoint ${formatBytes(d.checkpointBytes)}`, ...(d.spillBytes > 0 ? [`spilled activations ${formatBytes(d.spillBytes)}`] : [])];
-    throw new InsufficientResourcesError(`not enough disk space for this slice: it needs about ${formatBytes(d.totalBytes)} (${parts.join(', ')}) in ${resolve(o.out)}, and ${formatBytes(have.diskBytes)} is free`);
-  }
-  if (p.peakRamBytes > have.ramBytes)
-    throw new InsufficientResourcesError(`not enough memory for this slice: it needs about ${formatBytes(p.peakRamBytes)} of RAM and ${formatBytes(have.ramBytes)} is available (fewer calibration tokens, --nsamples or --seqlen, need less)`);
+  const ramFromFlag = o.ramLimitBytes !== undefined && o.ramLimitBytes < have.ramBytes;
+  const refusal = budgetRefusal(p, {
+    diskBytes: have.diskBytes,
+    out: resolve(o.out),
+    ramBytes: ramFromFlag ? (o.ramLimitBytes as number) : have.ramBytes,
+    ramFromFlag,
+    vramBytes: o.ep !== 'cpu' && o.deviceMemoryBytes !== undefined ? o.deviceMemoryBytes : null,
+    deviceBudgetBytes: o.deviceBudgetBytes ?? 4 * 2 ** 30,
+    resume: o.resume,
+  });
+  if (refusal) throw new InsufficientResourcesError(refusal);
   return p;
 }
 
@@ -80,7 +92,7 @@ export function preflight(c: ModelConfig, o: PreflightInput, have: Available = a
  * counted in the slice's dtype (fp16/bf16 stay 2 bytes). Uniform mode plans no device budget of its own. */
 export function preflightSlice(
   c: ModelConfig,
-  o: Pick<SliceOptions, 'out' | 'ratio' | 'nsamples' | 'seqlen' | 'calibration' | 'ep' | 'round' | 'ramBudgetBytes' | 'deviceBudgetBytes'> & { resume?: boolean },
+  o: Pick<SliceOptions, 'out' | 'ratio' | 'nsamples' | 'seqlen' | 'calibration' | 'ep' | 'round' | 'ramBudgetBytes' | 'deviceBudgetBytes' | 'batchSize' | 'ramLimitBytes' | 'deviceMemoryBytes'> & { resume?: boolean },
   rotation: 'per-layer' | 'uniform',
   dtype: OutputDtype,
 ): SlicePrediction {
@@ -94,7 +106,10 @@ export function preflightSlice(
     rotation,
     resume: o.resume ?? false,
     ramBudgetBytes: o.ramBudgetBytes,
-    ...(rotation === 'per-layer' ? { deviceBudgetBytes: o.deviceBudgetBytes } : {}),
+    ramLimitBytes: o.ramLimitBytes,
+    batchSize: o.batchSize,
+    // Uniform mode plans no device budget of its own (its passes are not what the VRAM model describes).
+    ...(rotation === 'per-layer' ? { deviceBudgetBytes: o.deviceBudgetBytes, deviceMemoryBytes: o.deviceMemoryBytes } : {}),
     outputBytesPerWeight: dtype === 'float32' ? 4 : 2,
   });
 }

@@ -49,6 +49,10 @@ export interface SliceOptions {
   engine?: 'host' | 'device';
   /** Device engine: bytes of activations kept on the GPU before chunks go to host RAM (default 4 GiB). */
   deviceBudgetBytes?: number;
+  /** The most RAM the slice may use (--ram-gb): refused before any work when the predicted peak is more. */
+  ramLimitBytes?: number;
+  /** Memory of the GPU the slice runs on (the slice job detects it): refused before any work when the predicted VRAM is more. */
+  deviceMemoryBytes?: number;
   /**
    * Device engine: element type of the calibration passes (engine.ts). Default: 'f16' on GPU EPs, 'f32'
    * on the CPU. The host engine always passes float32.

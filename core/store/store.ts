@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { dataDir } from '../base/paths';
 import type { ModelInspection } from '../model/inspect';
-import type { HardwareReport } from '../hardware/types';
+import type { HardwareReport, TrainRate } from '../hardware/types';
 import { migrate, SCHEMA_VERSION } from './migrations';
 import { currentOwner, isOwnerAlive } from '../files/process-identity';
 import type { ArtifactInput, ArtifactRow, CreateRunInput, LayerStatInput, LayerStatRow, MetricInput, MetricRow, ModelRow, PhaseRow, RunDetail, RunFilter, RunPatch, RunRow, RunStatus } from './types';
@@ -116,6 +116,17 @@ export class Store {
     return store;
   }
 
+  /** Queued and running runs whose owning process is alive (this one's jobs and another process's, e.g. a CLI slice), oldest first. */
+  liveRuns(): RunRow[] {
+    const rows = (this.#db.prepare("SELECT * FROM runs WHERE status IN ('queued', 'running') ORDER BY id").all() as Row[]).map(toRun);
+    return rows.filter((r) => isOwnerAlive({ pid: r.ownerPid, start: r.ownerStart }));
+  }
+
+  /** The highest run id so far (0 for none): a run created later, by any process, has a higher one. */
+  lastRunId(): number {
+    return (this.#db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM runs').get() as { id: number }).id;
+  }
+
   /**
    * Marks queued and running runs whose owning process is gone as `interrupted` (a slice among them can be
    * resumed from its checkpoint). Runs recorded before owners were (no PID) count as gone. Returns them.
@@ -173,6 +184,22 @@ export class Store {
   latestHardware(): HardwareReport | null {
     const r = this.#db.prepare('SELECT json FROM hardware_snapshots ORDER BY id DESC LIMIT 1').get() as Row | undefined;
     return r ? (JSON.parse(r.json as string) as HardwareReport) : null;
+  }
+
+  /** Stores this machine's measured training rate (recover/rate-probe.ts) with hardware snapshot `id` (its `trainRate`). */
+  setHardwareTrainRate(id: number, rate: TrainRate): void {
+    const r = this.#db.prepare("UPDATE hardware_snapshots SET json = json_set(json, '$.trainRate', json(?)) WHERE id = ?").run(JSON.stringify(rate), id);
+    if (r.changes === 0) throw new StoreError(`no hardware snapshot ${id}`);
+  }
+
+  /** The newest training rate stored with a snapshot of this machine (same CPU model, core count and platform), or null. */
+  hardwareTrainRate(machine: Pick<HardwareReport, 'cpu' | 'platform'>): TrainRate | null {
+    const rows = this.#db.prepare("SELECT json FROM hardware_snapshots WHERE json_extract(json, '$.trainRate') IS NOT NULL ORDER BY id DESC").iterate() as IterableIterator<Row>;
+    for (const r of rows) {
+      const h = JSON.parse(r.json as string) as HardwareReport;
+      if (h.trainRate && h.cpu?.model === machine.cpu.model && h.cpu?.cores === machine.cpu.cores && h.platform === machine.platform) return h.trainRate;
+    }
+    return null;
   }
 
   recentModels(limit = 10): ModelRow[] {

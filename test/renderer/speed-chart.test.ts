@@ -29,7 +29,7 @@ before(async () => {
   const dense = sharedModel('tiny-llama');
   const sliced = join(dir, 'tl-u25');
   await run('slice', { model: dense, ratio: 0.25, out: sliced, rotation: 'uniform', round: 32, cal: 'wikitext2', nsamples: 8, seqlen: 64, sampling: 'first', seed: 1 });
-  const speed = { batch: 4, promptTokens: 16, newTokens: 4, repeats: 1 };
+  const speed = { prefillBatch: 4, promptTokens: 16, decodeBatch: 3, decodePrompt: 8, newTokens: 4, repeats: 1 };
   ids.dense = await run('bench', { model: dense, ...speed });
   ids.sliced = await run('bench', { model: sliced, ...speed });
   details = await service.compareRuns([ids.dense, ids.sliced]);
@@ -50,21 +50,31 @@ test('speed points hold each bench run’s recorded decode and prefill tokens/s 
   );
   for (const p of points) {
     const result = details.find((d) => d.id === p.runId)!.result as BenchJobResult;
-    for (const r of result.results) {
-      assert.equal(p.decode[r.batch], r.decode.tokensPerSecond);
-      assert.equal(p.prefill[r.batch], r.prefill.tokensPerSecond);
-      assert.equal(p.msPerToken[r.batch], r.decode.msPerToken);
+    for (const r of result.decode) {
+      assert.equal(p.decode[r.batch], r.tokensPerSecond);
+      assert.equal(p.msPerToken[r.batch], r.msPerToken);
     }
+    for (const r of result.prefill) assert.equal(p.prefill[r.batch], r.tokensPerSecond);
+    assert.deepEqual(p.prompt, { prefill: 16, decode: 8 });
     assert.equal(p.placement, 'CPU: weights in host memory (f32)');
   }
 });
 
-test('the decode chart groups bars by run with one dataset per batch size', () => {
-  const c = speedChart(speedPoints(details), 'decode');
-  assert.deepEqual(c.data.labels, [`#${ids.dense} tiny-llama`, `#${ids.sliced} tl-u25`]);
-  assert.deepEqual(
-    c.data.datasets.map((d) => d.label),
-    ['batch 1', 'batch 4'],
-  );
-  for (const d of c.data.datasets) assert.ok(d.data.every((v) => typeof v === 'number' && v > 0));
+test('the decode and prefill charts group bars by run with one dataset per batch size of that shape', () => {
+  for (const [which, batches] of [
+    ['decode', ['batch 1', 'batch 3']],
+    ['prefill', ['batch 1', 'batch 4']],
+  ] as const) {
+    const c = speedChart(speedPoints(details), which);
+    assert.deepEqual(c.data.labels, [`#${ids.dense} tiny-llama`, `#${ids.sliced} tl-u25`]);
+    assert.deepEqual(
+      c.data.datasets.map((d) => d.label),
+      batches,
+    );
+    for (const d of c.data.datasets)
+      assert.ok(
+        d.data.every((v) => typeof v === 'number' && v > 0),
+        which,
+      );
+  }
 });

@@ -41,16 +41,24 @@ for (const name of ['tiny-opt', 'tiny-stories'] as const) {
 test('a GPU allocation failure inside a pass becomes one actionable DeviceMemoryError; other errors pass through', async () => {
   const { guarded, DeviceMemoryError } = await import('../../core/slicegpt/engine');
   await assert.rejects(
-    guarded('attention', async () => {
-      throw new Error('Failed to allocate a buffer of size 4294967296\n  at webgpu');
-    }),
-    (e: Error) => e instanceof DeviceMemoryError && /attention pass/.test(e.message) && /--batch-size/.test(e.message) && !e.message.includes('\n'),
+    guarded(
+      'attention',
+      async () => {
+        throw new Error('Failed to allocate a buffer of size 4294967296\n  at webgpu');
+      },
+      4 * 2 ** 30,
+    ),
+    (e: Error) => e instanceof DeviceMemoryError && /attention pass/.test(e.message) && /--batch-size/.test(e.message) && /4 now; try --vram-gb 2\)/.test(e.message) && !e.message.includes('\n'),
   );
   await assert.rejects(
-    guarded('MLP', async () => {
-      throw new RangeError('shape mismatch');
-    }),
+    guarded(
+      'MLP',
+      async () => {
+        throw new RangeError('shape mismatch');
+      },
+      4 * 2 ** 30,
+    ),
     RangeError,
   );
-  assert.equal(await guarded('MLP', async () => 7), 7);
+  assert.equal(await guarded('MLP', async () => 7, 4 * 2 ** 30), 7);
 });

@@ -2,10 +2,10 @@
 // folder as an artifact, and `plan --json` on the result predicts the slice's cost. Bad input is one line.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../core/transports/cli/cli';
-import { sharedModel } from '../shared';
+import { sharedData, sharedModel } from '../shared';
 import { testOutputDir } from '../test-output';
 
 const tinyLlama = sharedModel('tiny-llama');
@@ -58,4 +58,23 @@ test('synth without --config, or with a config that is not JSON, fails with one 
   const b = await cli(['synth', '--config', bad, '--out', join(dir, 'y')]);
   assert.equal(b.code, 1);
   assert.equal(b.err.filter((l) => /cannot read .*bad\.json/.test(l)).length, 1, b.err.join('\n'));
+});
+
+test('synth of a config whose shapes are inconsistent (24 heads over a 4,096 width, 32 heads over 5 KV heads) fails with one line each and no folder', async () => {
+  const llama7b = JSON.parse(readFileSync(sharedData('configs', 'llama-2-7b-hf.json'), 'utf8')) as Record<string, unknown>;
+  for (const [patch, message] of [
+    [{ num_attention_heads: 24, num_key_value_heads: 8 }, 'config.json: 24 attention heads do not divide the hidden size 4,096'],
+    [{ num_key_value_heads: 5 }, 'config.json: 32 attention heads do not split into 5 KV heads'],
+  ] as const) {
+    const file = join(dir, `inconsistent-${patch.num_key_value_heads}.json`);
+    writeFileSync(file, JSON.stringify({ ...llama7b, ...patch }));
+    const out = join(dir, `never-${patch.num_key_value_heads}`);
+    const r = await cli(['synth', '--config', file, '--out', out, '--layers', '1']);
+    assert.equal(r.code, 1);
+    assert.deepEqual(
+      r.err.join('').trim().split('\n').filter((l) => l.includes('config.json')),
+      [`slice-studio: ${message}`],
+    );
+    assert.equal(existsSync(out), false);
+  }
 });

@@ -102,12 +102,13 @@ test('eval --json with --ppl: per-task acc/acc_norm with stderr, perplexity and 
   );
 });
 
-test('bench --json: prefill tokens/s and decode ms/token at batch 1 and N, and peak memory', () => {
-  const j = cliJson<JobJson<{ results: { batch: number }[] }>>(data, 'bench', sharedModel('tiny-stories'), '--batch', '2', '--prompt-tokens', '16', '--new-tokens', '4', '--repeats', '1');
-  assert.deepEqual(
-    j.result.results.map((r) => r.batch),
-    [1, 2],
-  );
+test('bench --json: prefill tokens/s at batch 1 and N, decode ms/token at batch 1 and N, and peak memory', () => {
+  const j = cliJson<JobJson<{ prefill: { batch: number }[]; decode: { batch: number }[] }>>(data, 'bench', sharedModel('tiny-stories'), '--batch', '2', '--prompt-tokens', '16', '--decode-prompt', '8', '--new-tokens', '4', '--repeats', '1');
+  for (const points of [j.result.prefill, j.result.decode])
+    assert.deepEqual(
+      points.map((r) => r.batch),
+      [1, 2],
+    );
   const run = storedRun(data, j.runId);
   assert.equal(run.kind, 'bench');
   for (const task of ['batch 1', 'batch 2']) {

@@ -1,4 +1,5 @@
 // GGUF v3 (ggml-org/ggml docs/gguf.md) and the ggml/llama.cpp enums a llama-family export needs.
+import type { GgufFileType } from '../../plan/gguf-types';
 import { DTYPE_LAYOUT, type Dtype } from '../../plan/formats';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
@@ -83,7 +84,7 @@ export enum TokenType {
   BYTE = 6,
 }
 
-export type GgufDtype = 'f32' | 'f16' | 'q8_0' | 'q4_0' | 'q4_k' | 'q5_k' | 'q6_k' | 'q4_k_m' | 'q5_k_m';
+export type GgufDtype = GgufFileType;
 
 export function tensorBytes(type: GgmlType, elements: number): number {
   const b = BLOCK[type];

@@ -105,15 +105,9 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   const width = sliced ? sliceWidth(src as SlicedModelSource, src.folder) : D;
   if ((o.dtype === 'q8_0' || o.dtype === 'q4_0') && width % 32 !== 0) throw new GgufExportError(`${o.dtype} needs the residual width to be a multiple of 32, but it is ${width}; slice with --round 32${sliced ? '' : ' (or export f16)'}`);
   const { H, KV, hd, F, V } = llamaDims(cfg);
-  const bias = { qkv: cfg.attentionBias, o: cfg.attentionOutBias, mlp: cfg.mlpBias };
-  const chosen = chooseArchitecture(family(cfg.family).gguf!, { width, attentionWidth: H * hd, qkvBias: bias.qkv, oBias: bias.o, mlpBias: bias.mlp });
-  if (chosen.why) ctx.log(`GGUF: ${chosen.why}`);
-  const arch = chosen.arch;
-  if (rope.type === 'llama3' && arch.id !== 'llama') throw new GgufUnsupportedError(`rope_scaling "llama3" is written for llama.cpp's llama architecture only, and this model is written as ${arch.id}`);
+  const { arch, why, bias, tiedOutput } = exportLayout(cfg, rope, width, sliced);
+  if (why) ctx.log(`GGUF: ${why}`);
   const ropeFactors = rope.type === 'llama3' ? llama3RopeFactors(rope.theta, rope.rotaryDim, llama3Rope(rope.scaling)) : null;
-  // As the converter does for Llama-3.2: a dense tied head is token_embd itself, which llama.cpp reuses when
-  // output.weight is absent. A slice's head has the final norm's scale folded in, so it is no longer the embedding.
-  const tiedOutput = cfg.tieWordEmbeddings && !sliced && arch.optionalOutput;
 
   const file = resolve(o.out.endsWith('.gguf') ? o.out : join(o.out, `${basename(resolve(o.model))}-${o.dtype}.gguf`));
   assertReplaceable(file);
@@ -128,7 +122,7 @@ export async function exportGguf(ctx: JobContext, o: GgufExportOptions): Promise
   const tok = await writeMetadata(ctx, w, o, cfg, rope, { arch: arch.id, width, eps, sliced });
   const blocks = Array.from({ length: cfg.numLayers }, (_, i) => blockTensors(arch, i, { width, heads: H, kvHeads: KV, headDim: hd, intermediate: F }, bias, normWeight));
 
-  const { f16Fallback, fallbacks, tensorTypes, elements, tensorBytes } = planTensors(ctx, w, cfg, { width, sliced, dtype: o.dtype, blocks, ropeFactors, tiedOutput });
+  const { f16Fallback, fallbacks, tensorTypes, elements, tensorBytes } = planTensors(ctx, w, cfg, { width, sliced, dtype: o.dtype, blocks, ropeFreqs: ropeFactors?.length ?? 0, arch: arch.id, tiedOutput });
 
   const size = w.fileSize();
   checkDiskSpace(ctx, file, size);
@@ -264,30 +258,73 @@ async function writeMetadata(ctx: JobContext, w: GgufWriter, o: GgufExportOption
   return tok;
 }
 
-/** Every tensor's name, shape and type (per tensor: mixture.ts, with llama.cpp's fallbacks), which fixes every
- * offset before any data is read; refuses a K-quant no matrix can take. */
-function planTensors(ctx: JobContext, w: GgufWriter, cfg: ModelConfig, at: { width: number; sliced: boolean; dtype: GgufDtype; blocks: BlockTensor[][]; ropeFactors: Float32Array | null; tiedOutput: boolean }) {
-  const { width, sliced, dtype, blocks, ropeFactors, tiedOutput } = at;
-  const { H, KV, F, V, L } = llamaDims(cfg);
-  const f16Fallback: string[] = [];
-  const fallbacks: GgufExportResult['fallbacks'] = [];
-  const matrixType = (name: string, ne0: number): GgmlType => {
-    // llama.cpp's quantizer gives a tied token_embd (no output.weight) the output projection's rule.
-    const rule = tiedOutput && name === 'token_embd.weight' ? 'output.weight' : name;
-    const t = tensorType(dtype, rule, ne0, { layers: L, heads: H, kvHeads: KV });
-    if (t.type !== t.wanted) {
-      fallbacks.push({ tensor: name, wanted: GgmlType[t.wanted], type: GgmlType[t.type], rowLength: ne0 });
-      if (t.type === GgmlType.F16) f16Fallback.push(name);
-    }
-    return t.type;
-  };
-  const vec = (name: string, n: number) => w.addTensor(name, [n], GgmlType.F32);
-  const mat = (name: string, rows: number, cols: number) => w.addTensor(name, [cols, rows], matrixType(name, cols));
-  if (ropeFactors) vec(ROPE_FREQS_TENSOR, ropeFactors.length);
+/** The architecture a model is written as (one line logged when it is not the family's own), its biases, and
+ * whether the head is token_embd itself. Pure: the listing below and the export share it. */
+function exportLayout(cfg: ModelConfig, rope: NonNullable<ModelConfig['rope']>, width: number, sliced: boolean) {
+  const { H, hd } = llamaDims(cfg);
+  const bias = { qkv: cfg.attentionBias, o: cfg.attentionOutBias, mlp: cfg.mlpBias };
+  const chosen = chooseArchitecture(family(cfg.family).gguf!, { width, attentionWidth: H * hd, qkvBias: bias.qkv, oBias: bias.o, mlpBias: bias.mlp });
+  const arch = chosen.arch;
+  if (rope.type === 'llama3' && arch.id !== 'llama') throw new GgufUnsupportedError(`rope_scaling "llama3" is written for llama.cpp's llama architecture only, and this model is written as ${arch.id}`);
+  // As the converter does for Llama-3.2: a dense tied head is token_embd itself, which llama.cpp reuses when
+  // output.weight is absent. A slice's head has the final norm's scale folded in, so it is no longer the embedding.
+  const tiedOutput = cfg.tieWordEmbeddings && !sliced && arch.optionalOutput;
+  return { arch, why: chosen.why, bias, tiedOutput };
+}
+
+export interface GgufTensorPlan {
+  name: string;
+  /** GGUF's ne: [row length, rows] for a matrix, [length] for a vector. */
+  ne: number[];
+  /** What is written, and what the dtype's rules asked for before the row fallback. */
+  type: GgmlType;
+  wanted: GgmlType;
+}
+
+/** Every tensor in file order with its shape and type (per tensor: mixture.ts, with llama.cpp's fallbacks). */
+function tensorList(cfg: ModelConfig, at: { width: number; dtype: GgufDtype; blocks: BlockTensor[][]; ropeFreqs: number; arch: GgufArch; tiedOutput: boolean }): GgufTensorPlan[] {
+  const { width, dtype, blocks, ropeFreqs, arch, tiedOutput } = at;
+  const { H, KV, V, L } = llamaDims(cfg);
+  const quant = { arch, layers: L, heads: H, kvHeads: KV, tiedOutput };
+  const out: GgufTensorPlan[] = [];
+  const vec = (name: string, n: number) => out.push({ name, ne: [n], type: GgmlType.F32, wanted: GgmlType.F32 });
+  const mat = (name: string, rows: number, cols: number) => out.push({ name, ne: [cols, rows], ...tensorType(dtype, name, cols, quant) });
+  if (ropeFreqs) vec(ROPE_FREQS_TENSOR, ropeFreqs);
   mat('token_embd.weight', V, width);
   for (const block of blocks) for (const t of block) t.cols === undefined ? vec(t.name, t.rows) : mat(t.name, t.rows, t.cols);
   vec('output_norm.weight', width);
   if (!tiedOutput) mat('output.weight', V, width);
+  return out;
+}
+
+/**
+ * The tensors a GGUF export of `model` (its config) at residual width `width` writes, names, shapes and types,
+ * without reading a weight or writing a file — what the planner's GGUF sizes are checked against.
+ */
+export function ggufExportTensors(cfg: ModelConfig, at: { width: number; sliced: boolean; dtype: GgufDtype }): GgufTensorPlan[] {
+  const rope = refuseOutsideGgufGraphs(cfg, cfg.family);
+  const { arch, bias, tiedOutput } = exportLayout(cfg, rope, at.width, at.sliced);
+  const { H, KV, hd, F } = llamaDims(cfg);
+  const unread = (): never => {
+    throw new GgufExportError('internal: a listed tensor was read');
+  };
+  const blocks = Array.from({ length: cfg.numLayers }, (_, i) => blockTensors(arch, i, { width: at.width, heads: H, kvHeads: KV, headDim: hd, intermediate: F }, bias, unread));
+  return tensorList(cfg, { width: at.width, dtype: at.dtype, blocks, ropeFreqs: rope.type === 'llama3' ? rope.rotaryDim / 2 : 0, arch: arch.id, tiedOutput });
+}
+
+/** Every tensor's name, shape and type (tensorList), which fixes every offset before any data is read; refuses a
+ * K-quant no matrix can take. */
+function planTensors(ctx: JobContext, w: GgufWriter, cfg: ModelConfig, at: { width: number; sliced: boolean; dtype: GgufDtype; blocks: BlockTensor[][]; ropeFreqs: number; arch: GgufArch; tiedOutput: boolean }) {
+  const { width, sliced, dtype } = at;
+  const { H, F } = llamaDims(cfg);
+  const f16Fallback: string[] = [];
+  const fallbacks: GgufExportResult['fallbacks'] = [];
+  for (const t of tensorList(cfg, at)) {
+    w.addTensor(t.name, t.ne, t.type);
+    if (t.type === t.wanted) continue;
+    fallbacks.push({ tensor: t.name, wanted: GgmlType[t.wanted], type: GgmlType[t.type], rowLength: t.ne[0] });
+    if (t.type === GgmlType.F16) f16Fallback.push(t.name);
+  }
   if (f16Fallback.length) ctx.log(`GGUF ${dtype}: ${f16Fallback.length} tensors have rows that are not a multiple of 32 and stay F16 (${f16Fallback.slice(0, 3).join(', ')}${f16Fallback.length > 3 ? ', …' : ''})`);
   const kRefusal = kquantRefusal(dtype, w.tensors, { width, sliced, intermediate: F, headsWidth: H * cfg.headDim });
   if (kRefusal) throw new GgufExportError(kRefusal);

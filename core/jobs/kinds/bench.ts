@@ -1,6 +1,7 @@
-// `bench`: speed of a dense or sliced model with the KV cache (core/eval/speed.ts): prefill tokens/s and
-// decode ms/token at batch 1 and a larger batch, and peak memory. Metrics carry the batch in `task`
-// ('batch 1', 'batch 8') so one chart can put batch sizes side by side.
+// `bench`: speed of a dense or sliced model with the KV cache (core/eval/speed.ts), at the shapes of
+// `npm run bench -- infer-speed` through the same measureShapes: prefill tokens/s at batch 1 and B with long
+// prompts, decode ms/token at batch 1 and B′ after a short prompt, and peak memory. Every point is a metric
+// with its batch in `task` ('batch 1', 'batch 8') so the compare view can put batch sizes side by side.
 import { basename } from 'node:path';
 import { defineJob, paramsFrom, type RunRecords } from '../registry';
 import { literal, number, object, optional, positiveInteger } from '../../base/validate';
@@ -12,8 +13,14 @@ import { modelMetrics } from './ppl';
 
 export interface BenchParams {
   model: string;
-  batch: number;
+  /** Both larger batches, where prefillBatch / decodeBatch are not given. */
+  batch?: number;
+  /** Prefill: prompt length and the larger batch (defaults sized for the model, eval/speed.ts speedShapes). */
   promptTokens?: number;
+  prefillBatch?: number;
+  /** Decoding: prompt length before it, the larger batch, timed steps. */
+  decodePrompt?: number;
+  decodeBatch?: number;
   newTokens?: number;
   repeats?: number;
   ep: ExecutionProvider;
@@ -27,6 +34,9 @@ const shape = object({
   model: modelFolder,
   batch: optional(positiveInteger),
   promptTokens: optional(positiveInteger),
+  prefillBatch: optional(positiveInteger),
+  decodePrompt: optional(positiveInteger),
+  decodeBatch: optional(positiveInteger),
   newTokens: optional(positiveInteger),
   repeats: optional(positiveInteger),
   ep: optional(executionProvider),
@@ -35,10 +45,10 @@ const shape = object({
 });
 
 export const benchParams = paramsFrom('speed bench parameters', shape, (p, where): BenchParams => {
-  inRange(`${where}.batch`, p.batch, 1, 1024);
+  for (const k of ['batch', 'prefillBatch', 'decodeBatch'] as const) inRange(`${where}.${k}`, p[k], 1, 1024);
   inRange(`${where}.repeats`, p.repeats, 1, 100);
   inRange(`${where}.vramGb`, p.vramGb, 0.1, 10000, false);
-  return { ...p, batch: p.batch ?? 8, ep: p.ep ?? 'cpu' };
+  return { ...p, ep: p.ep ?? 'cpu' };
 });
 
 export interface BenchJobResult extends Omit<BenchResult, 'model'> {
@@ -49,26 +59,39 @@ export interface BenchJobResult extends Omit<BenchResult, 'model'> {
 export const benchJob = defineJob({
   kind: 'bench',
   runKind: 'bench',
-  summary: 'Speed: prefill tokens/s and decode ms/token at batch 1 and N, peak memory',
+  summary: 'Speed: prefill tokens/s at batch 1 and B (long prompts), decode ms/token at batch 1 and B′ (short prompt), peak memory',
+  cli: {
+    positionalLabel: 'a model folder (dense or sliced)',
+    flags: {
+      batch: { min: 1, max: 1024 },
+      prefillBatch: { min: 1, max: 1024 },
+      decodeBatch: { min: 1, max: 1024 },
+      promptTokens: { min: 1, max: 1 << 20 },
+      decodePrompt: { min: 1, max: 1 << 20 },
+      newTokens: { min: 1, max: 1 << 20 },
+      repeats: { min: 1, max: 100 },
+      vramGb: { min: 0, max: 1 << 20, value: 'G' },
+    },
+  },
   params: benchParams,
-  describe: (p) => `bench ${basename(p.model)} (batch ${p.batch})`,
+  describe: (p) => `bench ${basename(p.model)}`,
   modelPath: (p) => p.model,
   ep: (p) => p.ep,
   async run(ctx, p): Promise<BenchJobResult> {
     const { bench } = await import('../../eval/speed');
     const model = await summarizeModel(p.model);
     return measuringRss(async () => ({
-      ...(await bench(ctx, { model: p.model, batch: p.batch, promptTokens: p.promptTokens, newTokens: p.newTokens, repeats: p.repeats, ep: p.ep, dtype: p.dtype, vramGb: p.vramGb })),
+      ...(await bench(ctx, { ...p })),
       model,
     }));
   },
   records(r): RunRecords {
     const metrics: MetricInput[] = [];
-    for (const b of r.results) {
-      const task = `batch ${b.batch}`;
-      metrics.push({ name: 'prefill_tokens_per_second', value: b.prefill.tokensPerSecond, unit: 'tokens/s', task });
-      metrics.push({ name: 'decode_ms_per_token', value: b.decode.msPerToken, unit: 'ms', task });
-      metrics.push({ name: 'decode_tokens_per_second', value: b.decode.tokensPerSecond, unit: 'tokens/s', task });
+    // Every point, task 'batch N': prefill and decode share batch 1 but not a metric name.
+    for (const b of r.prefill) metrics.push({ name: 'prefill_tokens_per_second', value: b.tokensPerSecond!, unit: 'tokens/s', task: `batch ${b.batch}` });
+    for (const b of r.decode) {
+      metrics.push({ name: 'decode_ms_per_token', value: b.msPerToken!, unit: 'ms', task: `batch ${b.batch}` });
+      metrics.push({ name: 'decode_tokens_per_second', value: b.tokensPerSecond!, unit: 'tokens/s', task: `batch ${b.batch}` });
     }
     metrics.push({ name: 'peak_rss', value: r.peakRssBytes, unit: 'bytes' });
     metrics.push(...modelMetrics(r.model));

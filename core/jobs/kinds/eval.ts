@@ -136,6 +136,7 @@ export const evalJob = defineJob({
   kind: 'eval',
   runKind: 'eval',
   summary: 'Zero-shot accuracy (lm-eval 0.4 tasks) and optionally perplexity of a dense or sliced model',
+  cli: { positionalLabel: 'a model folder (dense or sliced)', flags: { limit: { min: 1, max: 1 << 30 }, pplMaxWindows: { min: 1, max: 1 << 30 }, pplSeqlen: { min: 2, max: 1 << 20 }, items: { hidden: true }, baseline: { hidden: true } } },
   params: evalParams,
   describe: (p) => `eval ${basename(p.model)}: ${[...p.tasks, ...(p.ppl ? ['ppl'] : [])].join(', ')}${p.limit ? ` (limit ${p.limit})` : ''}`,
   modelPath: (p) => p.model,

@@ -10,6 +10,7 @@ export const fingerprintJob = defineJob({
   load: 'light',
   runKind: 'fingerprint',
   summary: 'sha256 of every file in a model folder (streamed)',
+  cli: { positional: 'path', positionalLabel: 'a model folder', positionalUsage: '<model-folder>' },
   params: object({ path: nonEmptyString }),
   describe: (p) => `fingerprint ${p.path}`,
   modelPath: (p) => p.path,

@@ -106,6 +106,7 @@ export const pplJob = defineJob({
   kind: 'ppl',
   runKind: 'ppl',
   summary: 'WikiText-2 perplexity of a dense or sliced model (the SliceGPT protocol)',
+  cli: { positionalLabel: 'a model folder', flags: { dataset: { value: 'wikitext2|<file>' }, seqlen: { min: 2, max: 1 << 20 }, maxWindows: { min: 1, max: 1 << 30 }, batch: { min: 1, max: 4096 }, baseline: { hidden: true } } },
   params: pplParams,
   describe: (p) => `ppl ${p.model.split(/[\\/]/).pop()}${p.dataset === 'wikitext2' ? '' : ` on ${p.dataset}`}${p.allWindows ? ' (all windows)' : ''}`,
   modelPath: (p) => p.model,

@@ -36,6 +36,8 @@ export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsampl
    * RAM). Default: half the largest detected GPU's memory, or 4 GiB when none is detected.
    */
   vramGb?: number;
+  /** The most RAM (GiB) the slice may use: refused before any work when the predicted peak is more (default: what the OS has available). */
+  ramGb?: number;
   /** Weight dtype of the output; by default the source's (a float16 model gives a float16 slice). */
   dtype?: OutputDtype;
   /** Write the slice even when it would be larger than the model (refused otherwise). */
@@ -73,6 +75,7 @@ const shape = object({
   resume: optional(boolean),
   rotation: optional(literal('per-layer', 'uniform')),
   vramGb: optional(number),
+  ramGb: optional(number),
   dtype: optional(literal('float32', 'float16', 'bfloat16')),
   allowLarger: optional(boolean),
   passDtype: optional(literal('f16', 'f32')),
@@ -95,6 +98,7 @@ export const sliceParams = paramsFrom('slicing parameters', shape, (p, where): S
   inRange(`${where}.seqlen`, p.seqlen, 2, 1 << 20);
   inRange(`${where}.round`, p.round, 1, 4096);
   inRange(`${where}.vramGb`, p.vramGb, 0, 1 << 20);
+  inRange(`${where}.ramGb`, p.ramGb, 0, 1 << 20, false);
   const cal = p.cal ?? SLICE_DEFAULTS.cal;
   const ctx = maxPositions(p.model);
   if (p.seqlen !== undefined && ctx !== null && p.seqlen > ctx) throw new PayloadError(`${where}.seqlen ${p.seqlen} exceeds the model's ${ctx} positions`);
@@ -162,14 +166,21 @@ export interface SliceJobResult {
   peakRssBytes: number;
 }
 
-/** Bytes of activations the device engine may keep on the GPU: as asked, else half the largest GPU's memory. */
-async function activationBudget(vramGb: number | undefined): Promise<number> {
-  if (vramGb !== undefined) return vramGb * 2 ** 30;
+/**
+ * On a GPU EP: bytes of activations the device engine may keep on the GPU (as asked, else the planner's
+ * default: half the largest GPU's memory) and the memory of that GPU (free where the tool says, for the
+ * preflight; undefined when no GPU is detected).
+ */
+async function deviceBudgets(vramGb: number | undefined): Promise<{ deviceBudgetBytes: number; deviceMemoryBytes?: number }> {
   const { detectGpus } = await import('../../hardware/detect');
   const { totalmem } = await import('node:os');
+  const { defaultDeviceBudget } = await import('../../plan/predict');
   const gpus = await detectGpus(totalmem()).catch(() => []);
-  const largest = Math.max(0, ...gpus.map((g) => (g.unifiedMemory ? g.totalBytes / 2 : g.totalBytes)));
-  return largest > 0 ? largest / 2 : 4 * 2 ** 30;
+  const largest = gpus.reduce<(typeof gpus)[number] | null>((b, g) => (!b || g.totalBytes > b.totalBytes ? g : b), null);
+  return {
+    deviceBudgetBytes: vramGb !== undefined ? vramGb * 2 ** 30 : defaultDeviceBudget(gpus),
+    ...(largest && !largest.unifiedMemory ? { deviceMemoryBytes: largest.freeBytes ?? largest.totalBytes } : {}),
+  };
 }
 
 async function hashFolder(ctx: JobContext, folder: string): Promise<SliceArtifact> {
@@ -190,7 +201,7 @@ export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJo
   const { sliceModel } = await import('../../slicegpt/slice-model');
   const dense = await summarizeModel(p.model);
   const rss = new RssPeak();
-  const deviceBudgetBytes = p.ep === 'cpu' ? undefined : await activationBudget(p.vramGb);
+  const device = p.ep === 'cpu' ? undefined : await deviceBudgets(p.vramGb);
   const r = await sliceModel(ctx, {
     model: p.model,
     ratio: p.ratio,
@@ -207,7 +218,8 @@ export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJo
     batchSize: p.batchSize,
     rotation: p.rotation,
     ...(p.dtype ? { dtype: p.dtype } : {}),
-    ...(deviceBudgetBytes ? { deviceBudgetBytes } : {}),
+    ...(device ?? {}),
+    ...(p.ramGb !== undefined ? { ramLimitBytes: p.ramGb * 2 ** 30 } : {}),
     ...(p.passDtype ? { passDtype: p.passDtype } : {}),
   }).finally(() => rss.stop());
   ctx.progress({ phase: 'hash', fraction: 1, message: 'hashing the output' });
@@ -272,6 +284,20 @@ export const sliceJob = defineJob({
   kind: 'slice',
   runKind: 'slice',
   summary: 'SliceGPT: rotate and slice a dense model into a smaller folder (resumable)',
+  cli: {
+    positionalLabel: 'a dense model folder',
+    flags: {
+      ratio: { min: 0, max: 0.99, value: 'R', required: 'slice needs --ratio R (the fraction of the hidden width to delete, e.g. 0.25)' },
+      cal: { value: 'wikitext2|alpaca|<file>' },
+      nsamples: { min: 1, max: 1 << 20 },
+      seqlen: { min: 2, max: 1 << 20 },
+      seed: { min: -(2 ** 31), max: 2 ** 31 - 1 },
+      round: { min: 1, max: 4096 },
+      batchSize: { min: 1, max: 1 << 16 },
+      out: { value: '<dir>' },
+      vramGb: { min: 0, max: 1 << 20, value: 'G' },
+    },
+  },
   params: sliceParams,
   describe: (p) => `slice ${basename(p.model)} ${Math.round(p.ratio * 100)}%${p.resume ? ' (resumed)' : ''}`,
   modelPath: (p) => p.model,

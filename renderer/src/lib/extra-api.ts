@@ -1,7 +1,7 @@
 // Typed access to the API methods the wizard and the comparison need (planModel, compareRuns,
 // resumeJob). They are called through the same client as every other method; until a core build
 // provides them, calling one gives a clear one-line error instead of "x is not a function".
-import type { Resumability, RunDetail } from '../../../core/api/contract';
+import type { ResumeOverrides, Resumability, RunDetail } from '../../../core/api/contract';
 import type { Estimate, PlanHardware, PlanResult, SlicePrediction } from '../../../core/plan/index';
 import type { CombinationPlan } from '../../../core/plan/combination';
 import { api } from './api';
@@ -25,7 +25,8 @@ export interface PlanReply {
   plan: PlanResult;
   estimate: Estimate | null;
   hardware: PlanHardware;
-  slicing: SlicePrediction;
+  /** With the slice job's refusal for these budgets (null when it fits) and the activations budget it assumed. */
+  slicing: SlicePrediction & { refusal?: string | null; deviceBudgetBytes?: number | null };
   /** (ratio, GGUF type) with the best expected quality that fits (core/plan/combination.ts); absent from older cores. */
   combination?: CombinationPlan;
 }
@@ -33,7 +34,7 @@ export interface PlanReply {
 interface ExtraApi {
   planModel(path: string, options?: PlanRequest): Promise<PlanReply>;
   compareRuns(ids: number[]): Promise<RunDetail[]>;
-  resumeJob(runId: number): Promise<{ jobId: string; runId: number }>;
+  resumeJob(runId: number, overrides?: ResumeOverrides): Promise<{ jobId: string; runId: number }>;
   resumability(runId: number): Promise<Resumability>;
 }
 

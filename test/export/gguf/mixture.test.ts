@@ -7,7 +7,7 @@ import { fallbackType, tensorType } from '../../../core/export/gguf/mixture';
 import { useMoreBits } from '../../../core/plan/formats';
 import { kquantRefusal, nearestFittingDtype } from '../../../core/export/gguf/kquant-refusal';
 
-const llama8B = { layers: 32, heads: 32, kvHeads: 8 };
+const llama8B = { arch: 'llama', layers: 32, heads: 32, kvHeads: 8, tiedOutput: false } as const;
 
 test('use_more_bits picks the first and last eighth of the layers and every third layer between (32 layers: 16 of them)', () => {
   const more = Array.from({ length: 32 }, (_, i) => i).filter((i) => useMoreBits(i, 32));
@@ -36,7 +36,7 @@ test('Q5_K_M: the same layers get Q6_K, the rest Q5_K', () => {
 });
 
 test('a 70B llama (80 layers, grouped KV) gets Q5_K instead of Q4_K for the other attn_v layers in Q4_K_M', () => {
-  const m = { layers: 80, heads: 64, kvHeads: 8 };
+  const m = { arch: 'llama', layers: 80, heads: 64, kvHeads: 8, tiedOutput: false } as const;
   assert.equal(tensorType('q4_k_m', 'blk.40.attn_v.weight', 8192, m).type, GgmlType.Q5_K);
   assert.equal(tensorType('q4_k_m', 'blk.0.attn_v.weight', 8192, m).type, GgmlType.Q6_K);
   assert.equal(tensorType('q4_k_m', 'blk.40.attn_v.weight', 8192, { ...m, kvHeads: 64 }).type, GgmlType.Q4_K);
@@ -57,7 +57,7 @@ test("rows that do not fill 256-weight blocks fall back as llama.cpp's table say
   assert.equal(fallbackType(GgmlType.Q6_K, 704), GgmlType.Q8_0);
   assert.equal(fallbackType(GgmlType.Q4_K, 200), GgmlType.F16);
   assert.equal(fallbackType(GgmlType.Q4_K, 512), GgmlType.Q4_K);
-  const r = tensorType('q4_k_m', 'blk.3.ffn_down.weight', 704, { layers: 4, heads: 8, kvHeads: 4 });
+  const r = tensorType('q4_k_m', 'blk.3.ffn_down.weight', 704, { arch: 'llama', layers: 4, heads: 8, kvHeads: 4, tiedOutput: false });
   assert.deepEqual([GgmlType[r.wanted], GgmlType[r.type]], ['Q6_K', 'Q8_0']);
   // output.weight whose rows miss 256 is Q8_0 by the OUTPUT rule itself, so it is no fallback
   const o = tensorType('q4_k_m', 'output.weight', 192, llama8B);

@@ -1,10 +1,9 @@
 import { join, resolve } from 'node:path';
 import { dataDir } from '../../../base/paths';
 import type { GgufExportResult } from '../../../export/gguf/index';
-import { stringFlag, UsageError } from '../args';
+import { UsageError } from '../args';
 import type { Command } from '../command';
-import { runJobCommand } from './shared/follow-job';
-import { choiceFlag } from './shared/flags';
+import { jobCommand } from './shared/job-command';
 import { cliCommand } from '../invocation';
 import { checkOllamaName, type HandoffResult } from '../../../export/handoff/index';
 import { protocolLabel } from '../../../runtime/ppl-protocol';
@@ -37,50 +36,34 @@ function ggufTypeLines(details: unknown): string[] {
   return lines;
 }
 
-export const exportCommand: Command = {
-  name: 'export',
-  usage: `export <model-or-sliced-folder> --format ${FORMATS.join('|')} [--dtype ${DTYPES.join('|')}] [--out <path>] [--force] [--ppl] [--ollama <name>] [--lmstudio] [--json]`,
+export const exportCommand: Command = jobCommand('export', {
   summary: 'Export a dense or sliced model for local runtimes (ONNX with KV cache, GGUF, documented safetensors); GGUF: its llama.cpp perplexity, hand-off to Ollama / LM Studio',
-  flags: { values: ['format', 'dtype', 'out', 'ollama'], booleans: ['force', 'ppl', 'lmstudio'] },
-  async run(ctx) {
-    const [model, extra] = ctx.args.positionals;
-    if (!model) throw new UsageError('export needs a model folder (dense or sliced)');
-    if (extra) throw new UsageError(`export takes one model folder, got also "${extra}"`);
-    const format = choiceFlag(ctx, 'format', FORMATS);
-    if (!format) throw new UsageError(`export needs --format (${FORMATS.join(', ')})`);
-    const dtype = choiceFlag(ctx, 'dtype', DTYPES);
+  params(p) {
+    const format = p.format as (typeof FORMATS)[number];
+    const dtype = p.dtype as (typeof DTYPES)[number] | undefined;
     // Without --out, into the data folder (as a slice without --out goes to <data folder>/slices).
-    const out = stringFlag(ctx.args, 'out') ?? join(dataDir(), 'exports', exportName(model, format, dtype));
-    const ollama = stringFlag(ctx.args, 'ollama');
-    const ggufOnly = [ctx.args.flags.has('ppl') && 'ppl', ollama !== undefined && 'ollama', ctx.args.flags.has('lmstudio') && 'lmstudio'].filter(Boolean);
+    const out = (p.out as string | undefined) ?? resolve(join(dataDir(), 'exports', exportName(p.model as string, format, dtype)));
+    const ggufOnly = [p.ppl && 'ppl', p.ollama !== undefined && 'ollama', p.lmstudio && 'lmstudio'].filter(Boolean);
     if (format !== 'gguf' && ggufOnly.length) throw new UsageError(`--${ggufOnly[0]} is for --format gguf`);
-    if (ollama !== undefined) checkOllamaName(ollama);
-    const params = {
-      model: resolve(model),
-      format,
-      out: resolve(out),
-      ...(dtype ? { dtype } : {}),
-      ...(ctx.args.flags.has('force') ? { overwrite: true } : {}),
-      ...(ctx.args.flags.has('ppl') ? { ppl: true } : {}),
-      ...(ollama !== undefined ? { ollama } : {}),
-      ...(ctx.args.flags.has('lmstudio') ? { lmstudio: true } : {}),
-    };
-    const f = await runJobCommand(ctx, 'export', params, (r) =>
-      [
-        `${r.format} (${r.dtype}) written to ${r.path}: ${mib(r.bytes)} in ${r.seconds.toFixed(1)} s`,
-        ...r.files.map((f) => `  ${f.name.padEnd(28)} ${mib(f.bytes).padStart(11)}`),
-        ...ggufTypeLines(r.details),
-        `sha256 ${r.sha256}`,
-        `loads in: ${r.runtime}`,
-        ...(r.llamaCpp ? [`llama.cpp perplexity ${r.llamaCpp.ppl.toFixed(3)} on ${protocolLabel(r.llamaCpp.protocol)} (${r.llamaCpp.seconds.toFixed(1)} s)`] : []),
-        ...(r.handoff ? handoffLines(r.handoff) : []),
-        // A Hugging Face folder is a dense model to this app: its check is the perplexity, as for any model.
-        r.format === 'hf' ? `check it: ${cliCommand()} ppl ${r.path}` : `check it: ${cliCommand()} verify-export ${r.path}`,
-      ].join('\n'),
-    );
+    if (p.ollama !== undefined) checkOllamaName(p.ollama as string);
+    return { ...p, out };
+  },
+  report: (r) =>
+    [
+      `${r.format} (${r.dtype}) written to ${r.path}: ${mib(r.bytes)} in ${r.seconds.toFixed(1)} s`,
+      ...r.files.map((f) => `  ${f.name.padEnd(28)} ${mib(f.bytes).padStart(11)}`),
+      ...ggufTypeLines(r.details),
+      `sha256 ${r.sha256}`,
+      `loads in: ${r.runtime}`,
+      ...(r.llamaCpp ? [`llama.cpp perplexity ${r.llamaCpp.ppl.toFixed(3)} on ${protocolLabel(r.llamaCpp.protocol)} (${r.llamaCpp.seconds.toFixed(1)} s)`] : []),
+      ...(r.handoff ? handoffLines(r.handoff) : []),
+      // A Hugging Face folder is a dense model to this app: its check is the perplexity, as for any model.
+      r.format === 'hf' ? `check it: ${cliCommand()} ppl ${r.path}` : `check it: ${cliCommand()} verify-export ${r.path}`,
+    ].join('\n'),
+  exitCode(f, ctx) {
     const failed = f.result?.handoff?.ollama;
     // ollama's own failure, in one line; the export itself is written and recorded.
     if (failed?.status === 'failed') ctx.err(failed.message);
     return failed?.status === 'failed' ? 1 : f.code;
   },
-};
+});

@@ -1,4 +1,5 @@
-// Every CLI command, in the order `help` lists them. Adding one: a file here and a line below.
+// Every CLI command, in the order `help` lists them. Adding one: a file here and a line below; a new job kind
+// needs neither (its command comes from the JOBS table until it has a file of its own).
 import type { Command } from '../command';
 import { bench } from './bench';
 import { catalogCommand } from './catalog';
@@ -18,8 +19,14 @@ import { serve } from './serve';
 import { slice } from './slice';
 import { synth } from './synth';
 import { verifyExportCommand } from './verify-export';
+import { JOBS, type JobKind } from '../../../jobs/kinds/index';
+import { jobCommand } from './shared/job-command';
 
-export const COMMANDS: Command[] = [hardware, inspect, plan, slice, recover, ppl, evalCommand, bench, generate, exportCommand, verifyExportCommand, synth, demo, fingerprint, runs, catalogCommand, serve, helpCommand(() => COMMANDS)];
+const OWN: Command[] = [hardware, inspect, plan, slice, recover, ppl, evalCommand, bench, generate, exportCommand, verifyExportCommand, synth, demo, fingerprint, runs, catalogCommand, serve];
+/** A job kind without a command file still has a command: flags and usage from the JOBS table, its result as JSON. */
+const FROM_TABLE = (Object.keys(JOBS) as JobKind[]).filter((k) => !OWN.some((c) => c.name === k)).map((k) => jobCommand(k));
+
+export const COMMANDS: Command[] = [...OWN, ...FROM_TABLE, helpCommand(() => COMMANDS)];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -13,9 +13,9 @@ function gpuFlag(value: string | undefined): 'auto' | number[] | undefined {
 
 export const plan: Command = {
   name: 'plan',
-  usage: 'plan <model-or-config.json> [--gpus auto|cpu|24,24] [--format fp16|q8|q4] [--ctx N] [--batch N] [--ratio R] [--round K] [--slice-head] [--nsamples N] [--seqlen N] [--ep cpu|webgpu] [--json]',
+  usage: 'plan <model-or-config.json> [--gpus auto|cpu|24,24] [--format fp16|q8|q4] [--ctx N] [--batch N] [--ratio R] [--round K] [--slice-head] [--nsamples N] [--seqlen N] [--ep cpu|webgpu] [--vram-gb G] [--ram-gb G] [--json]',
   summary: 'VRAM plan: the smallest slicing ratio that fits these GPUs, or why nothing does and what would; what slicing will cost',
-  flags: { values: ['gpus', 'format', 'ctx', 'batch', 'ratio', 'round', 'nsamples', 'seqlen', 'ep'], booleans: ['slice-head'] },
+  flags: { values: ['gpus', 'format', 'ctx', 'batch', 'ratio', 'round', 'nsamples', 'seqlen', 'ep', 'vram-gb', 'ram-gb'], booleans: ['slice-head'] },
   async run(ctx) {
     const [path, extra] = ctx.args.positionals;
     if (!path) throw new UsageError('plan needs a model folder or a config.json');
@@ -31,6 +31,8 @@ export const plan: Command = {
       nsamples: intFlag(ctx.args, 'nsamples', 1, 1 << 20),
       seqlen: intFlag(ctx.args, 'seqlen', 2, 1 << 20),
       ep: epFlag(ctx),
+      vramGb: numberFlag(ctx, 'vram-gb', 0, 1 << 20),
+      ramGb: numberFlag(ctx, 'ram-gb', 0.01, 1 << 20),
     };
     const r = await (await ctx.service()).planModel(path, opts);
     if (ctx.json) {
@@ -63,6 +65,8 @@ export const plan: Command = {
       `Slicing at ${Math.round((opts.ratio ?? (r.plan.ratio || 0.25)) * 100)}% with ${opts.nsamples ?? 128} × ${opts.seqlen ?? 2048} calibration tokens will take about ${t(p.totalSeconds)} ` +
         `(${p.perLayer.total.toFixed(0)} s per layer), peak RAM ${formatBytes(p.peakRamBytes)}${p.peakVramBytes !== null ? `, peak VRAM ${formatBytes(p.peakVramBytes)}` : ''}, disk ${formatBytes(p.disk.totalBytes)}.`,
       ...p.basis.map((b) => `  ${b}`),
+      `  From: time ${p.origins.time.kind}, RAM ${p.origins.peakRam.kind}${p.origins.peakVram ? `, VRAM ${p.origins.peakVram.kind}` : ''}, disk ${p.origins.disk.kind} (--json: origins).`,
+      ...(p.refusal ? [`  ! slice would refuse this: ${p.refusal}`] : []),
     );
     ctx.out(lines.join('\n'));
     return 0;

@@ -1,8 +1,10 @@
 import type { ComparedRun, RunDetail, RunStatus, RunSummary } from '../../../api/contract';
+import type { Resumability } from '../../../api/resumability';
 import type { SliceStudioService } from '../../../api/service';
 import { formatComparison } from '../../../demo/comparison';
 import { intFlag, stringFlag, UsageError } from '../args';
 import type { CliContext, Command } from '../command';
+import { numberFlag } from './shared/flags';
 import { bytes, fmt, pct, table as grid } from './shared/format';
 import { followJob, jobJson } from './shared/follow-job';
 import { protocolLabel } from '../../../runtime/ppl-protocol';
@@ -39,12 +41,31 @@ function runId(word: string | undefined, what: string): number {
   return n;
 }
 
+/** What the Runs room says about resuming a stopped slice or recovery: the run it continues, the run that
+ *  continued it, or whether Resume is offered and why (core/api/resumability.ts, the room's button and title). */
+export interface ResumeFacts {
+  resumability: Resumability | null;
+  resumedAs: number | null;
+}
+
+export function resumeLines(r: Pick<RunDetail, 'id' | 'kind' | 'status' | 'settings'>, f: ResumeFacts): string[] {
+  const out: string[] = [];
+  if (typeof r.settings.resumeOf === 'number') out.push(`  continues run ${r.settings.resumeOf}`);
+  if (r.kind !== 'slice' || !(r.status === 'interrupted' || r.status === 'cancelled' || r.status === 'failed')) return out;
+  if (f.resumedAs !== null) out.push(`  resumed as run ${f.resumedAs}`);
+  else if (f.resumability?.resumable) {
+    const lower = f.resumability.lowerVram?.suggested;
+    out.push(`  continue it from its checkpoint: slice-studio runs resume ${r.id}${lower != null ? ` --vram-gb ${lower}` : ''} (${f.resumability.reason})`);
+  } else if (f.resumability) out.push(`  not resumable: ${f.resumability.reason}`);
+  return out;
+}
+
 /** One run in full: what it was, its numbers, where its time went, what it wrote. */
-export function formatRun(r: RunDetail): string {
+export function formatRun(r: RunDetail, resume: ResumeFacts = { resumability: null, resumedAs: null }): string {
   const out = [`run ${r.id}: ${r.name}`, `  ${r.kind}, ${r.status}${r.error ? ` — ${r.error}` : ''}${took(r) ? `, ${took(r)}` : ''}${r.ep ? ` on ${r.ep}` : ''}${r.peakRss ? `, peak memory ${bytes(r.peakRss)}` : ''}`];
   if (r.parentRunId) out.push(`  parent run ${r.parentRunId}`);
-  if (r.kind === 'slice' && (r.status === 'interrupted' || r.status === 'cancelled' || r.status === 'failed')) out.push(`  continue it from its checkpoint: slice-studio runs resume ${r.id}`);
-  const settings = Object.entries(r.settings).filter(([k]) => k !== 'job' && k !== 'modelPath');
+  out.push(...resumeLines(r, resume));
+  const settings = Object.entries(r.settings).filter(([k]) => k !== 'job' && k !== 'modelPath' && k !== 'resumeOf');
   if (settings.length) out.push('', 'settings:', ...settings.map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
   if (r.metrics.length) {
     const isShare = (n: string) => n === 'acc' || n === 'acc_norm' || n === 'average' || n === 'kept_variance_mean';
@@ -112,19 +133,47 @@ async function measuredPpl(service: SliceStudioService, runs: ComparedRun[]): Pr
 async function show(ctx: CliContext): Promise<number> {
   const [, id, extra] = ctx.args.positionals;
   if (extra) throw new UsageError('runs show takes one run id');
-  const run = await (await ctx.service()).getRun(runId(id, 'runs show'));
-  ctx.out(ctx.json ? JSON.stringify(run, null, 2) : formatRun(run));
+  const service = await ctx.service();
+  const run = await service.getRun(runId(id, 'runs show'));
+  ctx.out(ctx.json ? JSON.stringify(run, null, 2) : formatRun(run, await resumeFacts(service, run)));
   return 0;
 }
 
-/** Continues a cancelled, failed or interrupted slice from its checkpoint, as a new run (the UI's Resume button). */
+/** The Runs room's facts about resuming `run`: its resumability and the run that continued it (same parent, resumeOf). */
+async function resumeFacts(service: SliceStudioService, run: RunDetail): Promise<ResumeFacts> {
+  if (run.kind !== 'slice') return { resumability: null, resumedAs: null };
+  const siblings = await service.listRuns({ kind: 'slice', ...(run.parentRunId ? { parentRunId: run.parentRunId } : {}), limit: 10_000 });
+  const resumedAs = siblings.filter((x) => x.settings.resumeOf === run.id).sort((a, b) => a.id - b.id)[0]?.id ?? null;
+  return { resumability: await service.resumability(run.id), resumedAs };
+}
+
+/** Continues a cancelled, failed or interrupted slice or recovery from its checkpoint, as a new run (the UI's
+ *  Resume button): says where it continues from (the button's title), follows the slice or recover job, and
+ *  ends with what the new run did. A cancelled continuation is resumed by its own id (the Runs room offers
+ *  Resume on the newest run of the chain only). */
 async function resume(ctx: CliContext): Promise<number> {
   const [, id, extra] = ctx.args.positionals;
   if (extra) throw new UsageError('runs resume takes one run id');
+  // After a GPU out-of-memory: continue with a lower activations budget (not in the checkpoint's key).
+  const vramGb = numberFlag(ctx, 'vram-gb', 0, 1 << 20);
   const service = await ctx.service();
-  const f = await followJob(ctx, 'slice', () => service.resumeJob(runId(id, 'runs resume')), {
-    cancelHint: async () => `the checkpoint is kept; continue with: slice-studio runs resume ${id}`,
-  });
+  const stopped = await service.getRun(runId(id, 'runs resume'));
+  const can = await service.resumability(stopped.id);
+  if (can.resumable && !ctx.json) ctx.err(can.reason);
+  const hint = async (newId: number) => `the checkpoint is kept; continue with: slice-studio runs resume ${newId}`;
+  const start = () => service.resumeJob(stopped.id, vramGb === undefined ? undefined : { vramGb });
+  if (stopped.settings.job === 'recover') {
+    const f = await followJob(ctx, 'recover', start, { cancelHint: hint });
+    if (ctx.json) ctx.out(jobJson(f));
+    else if (f.code === 0 && f.result) {
+      const r = f.result;
+      ctx.out(
+        `run ${id} continued as run ${f.runId}: ${r.steps} steps (resumed at ${r.resumedFrom}, on the ${r.engine === 'whole' ? 'one-graph' : 'layer-streamed'} step), loss ${r.firstLoss.toFixed(4)} → ${r.finalLoss.toFixed(4)}; merged model in ${r.out}`,
+      );
+    }
+    return f.code;
+  }
+  const f = await followJob(ctx, 'slice', start, { cancelHint: hint });
   if (ctx.json) ctx.out(jobJson(f));
   else if (f.code === 0) ctx.out(`run ${id} continued as run ${f.runId}: ${f.result?.out ?? 'done'}`);
   return f.code;
@@ -141,9 +190,9 @@ async function compare(ctx: CliContext): Promise<number> {
 
 export const runs: Command = {
   name: 'runs',
-  usage: 'runs [show <id> | compare <id> <id>… | resume <id>] [--status S] [--kind K] [--limit N] [--json]',
+  usage: 'runs [show <id> | compare <id> <id>… | resume <id> [--vram-gb G]] [--status S] [--kind K] [--limit N] [--json]',
   summary: 'Runs recorded in the store, newest first; one in full; several side by side; continue an interrupted slice',
-  flags: { values: ['status', 'kind', 'limit'] },
+  flags: { values: ['status', 'kind', 'limit', 'vram-gb'] },
   async run(ctx) {
     const [sub] = ctx.args.positionals;
     if (sub === 'show') return show(ctx);

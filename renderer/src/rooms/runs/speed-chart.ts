@@ -1,5 +1,6 @@
 // Dense vs sliced speed in the comparison: the compared `bench` runs' decode and prefill tokens/s per batch
-// size (metrics the bench job records, task 'batch N'), each run labelled with its model folder and where
+// size (metrics the bench job records, task 'batch N'; prefill and decode each at their own batches and prompt
+// lengths, eval/speed.ts speedShapes), each run labelled with its model folder and where
 // its weights lived (the inference plan in its result), so a resident float16 run is never read as a CPU one.
 import { colour, type ChartConfiguration } from '../../lib/charts';
 import type { RunDetail } from '../../../../core/api/contract';
@@ -16,6 +17,8 @@ export interface SpeedPoint {
   prefill: Record<number, number>;
   /** Batch size → ms per decoding step. */
   msPerToken: Record<number, number>;
+  /** Prompt lengths of the prefill and decode shapes (null for runs before separate shapes). */
+  prompt: { prefill: number | null; decode: number | null };
 }
 
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
@@ -33,6 +36,8 @@ export function speedPoints(details: RunDetail[]): SpeedPoint[] {
       const result = obj(r.result);
       const model = obj(result.model);
       const plan = obj(result.plan);
+      const shapes = obj(result.shapes);
+      const num = (v: unknown) => (typeof v === 'number' ? v : null);
       const p: SpeedPoint = {
         runId: r.id,
         model: folderName(String(model.folder ?? r.settings.model ?? `run ${r.id}`)),
@@ -41,6 +46,7 @@ export function speedPoints(details: RunDetail[]): SpeedPoint[] {
         decode: {},
         prefill: {},
         msPerToken: {},
+        prompt: { prefill: num(shapes.promptTokens), decode: num(shapes.decodePrompt) },
       };
       for (const m of r.metrics) {
         const batch = Number(/^batch (\d+)$/.exec(m.task ?? '')?.[1]);
