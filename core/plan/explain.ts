@@ -16,7 +16,13 @@ const dtypeWords = (t: Dtype): string => {
 
 /** A matrix's stored type, and why it is not the format's nominal one for its role. */
 const storedWords = (s: StoredType): string =>
-  s.why === null ? s.type : s.why === 'tied-head' ? `${s.type} (not ${s.nominal}: the tied head is token_embd, which llama.cpp types as the output)` : `${s.type} (not ${s.nominal}: rows of ${s.ne0} do not fill its blocks)`;
+  s.why === null
+    ? s.type
+    : s.why === 'tied-head'
+      ? `${s.type} (not ${s.nominal}: the tied head is token_embd, which llama.cpp types as the output)`
+      : s.ne0 === 32 && s.type === 'f16'
+        ? `${s.type} (not ${s.nominal}: rows of 32 are one block, which llama.cpp's AMX kernels multiply wrongly)`
+        : `${s.type} (not ${s.nominal}: rows of ${s.ne0} do not fill its blocks)`;
 
 export function explainEstimate(c: ModelConfig, hw: PlanHardware, e: Estimate): string[] {
   const o = e.options;

@@ -95,7 +95,22 @@ export function ggufTensorDtype(file: GgufFileType, name: string, ne0: number, m
     case 'q5_k_m':
       wanted = mixtureRule(file, name, ne0, m);
   }
-  return { wanted, type: storableDtype(wanted, ne0) };
+  const type = storableDtype(wanted, ne0);
+  return { wanted, type: oneBlockRow(type, ne0) ? 'f16' : type };
+}
+
+/** Types llama.cpp's AMX kernels take (ggml-cpu/amx qtype_has_amx_kernels, the row fallbacks can land on). */
+const AMX_TYPES: ReadonlySet<Dtype> = new Set<Dtype>(['q8_0', 'q4_0']);
+
+/**
+ * A Q8_0/Q4_0 matrix whose rows are one 32-weight block is written F16. llama.cpp's AMX kernels (the CPU backend
+ * on Sapphire Rapids and later Xeons, chosen for batches of ≥ 32 tokens) multiply such a matrix wrongly and
+ * nondeterministically: a tiny-stories slice at width 32 written Q8_0 scored perplexity 6,775–21,589 in llama.cpp
+ * at batch 256 against 187.5 at batch ≤ 16 and 187.3 in the app (docs/DECISIONS.md). Only toy widths have such
+ * rows (a real model's rows are ≥ 2048), so the rule costs real exports nothing.
+ */
+export function oneBlockRow(t: Dtype, ne0: number): boolean {
+  return AMX_TYPES.has(t) && ne0 === 32;
 }
 
 /** The quantizer's view of a model written at residual width `width` (null: no GGUF architecture holds it). */

@@ -325,7 +325,10 @@ function planTensors(ctx: JobContext, w: GgufWriter, cfg: ModelConfig, at: { wid
     fallbacks.push({ tensor: t.name, wanted: GgmlType[t.wanted], type: GgmlType[t.type], rowLength: t.ne[0] });
     if (t.type === GgmlType.F16) f16Fallback.push(t.name);
   }
-  if (f16Fallback.length) ctx.log(`GGUF ${dtype}: ${f16Fallback.length} tensors have rows that are not a multiple of 32 and stay F16 (${f16Fallback.slice(0, 3).join(', ')}${f16Fallback.length > 3 ? ', …' : ''})`);
+  if (f16Fallback.length)
+    ctx.log(
+      `GGUF ${dtype}: ${f16Fallback.length} tensors have rows that are not a multiple of 32 (or are one block of 32, which llama.cpp’s AMX kernels multiply wrongly) and stay F16 (${f16Fallback.slice(0, 3).join(', ')}${f16Fallback.length > 3 ? ', …' : ''})`,
+    );
   const kRefusal = kquantRefusal(dtype, w.tensors, { width, sliced, intermediate: F, headsWidth: H * cfg.headDim });
   if (kRefusal) throw new GgufExportError(kRefusal);
   const byType = new Map<string, string[]>();
