@@ -1,0 +1,47 @@
+# python3 bench/device/assemble.py FILES_AT LEASE_UTC  → bench/results/*-<card>-session6.json from one lease of bench/device/go.sh (rename per session)
+import json, os, sys, re
+src, lease = sys.argv[1], sys.argv[2]
+R = 'bench/results'
+def rd(n):
+    p = os.path.join(src, n)
+    if not os.path.exists(p): return None
+    t = open(p).read()
+    try: return json.loads(t)
+    except Exception:
+        # last JSON object in the file
+        for line in reversed(t.strip().splitlines()):
+            try: return json.loads(line)
+            except Exception: pass
+        m = t.rfind('\n{')
+        try: return json.loads(t[m+1:]) if m >= 0 else None
+        except Exception: return None
+gpu = (open(os.path.join(src, 'gpu.txt')).read().strip().splitlines() or ['?'])[0]
+card = 'h200' if 'H200' in gpu else 'h100'
+machine = f'{gpu} (device tool, 16 cores), lease {lease}'
+anchor, g, c = rd('anchor7b.json'), rd('slice7b-gpu-eigh.json'), rd('slice7b-cpu-eigh.json')
+if anchor or g or c:
+    ours = {}
+    for k, v in (('gpuEigh', g), ('cpuEigh', c)):
+        if v: ours[k] = v
+    a = anchor.get('per_layer_sum_s') if anchor else None
+    ratio = {k: round(v['meanSecondsPerLayer']['total'] / a, 2) for k, v in ours.items() if a and 'meanSecondsPerLayer' in v}
+    out = {'bench': 'slice --synthetic llama-2-7b --layers 2 --nsamples 128 --seqlen 2048 --ep webgpu', 'machine': machine,
+           'commands': {'gpuEigh': 'SLICE_STUDIO_EIGH=gpu node dist/bench-slice.mjs --synthetic llama-2-7b --layers 2 --nsamples 128 --seqlen 2048 --ep webgpu',
+                        'cpuEigh': 'node dist/bench-slice.mjs (same flags, float64 CPU eigh)', 'anchor': 'python3 ../shared/anchors/torch_slice_time.py --shape llama-2-7b'},
+           'anchor': anchor, 'ours': ours, 'oursOverAnchor': ratio}
+    json.dump(out, open(f'{R}/slice-7b-{card}-session6.json', 'w'), indent=2); print('slice-7b', ratio)
+w, t = rd('wgsl-eigh.json'), rd('torch-eigh.json')
+if w or t:
+    json.dump({'bench': 'gpu-eigh --solver wgsl --sizes 1024,4096,8192 --no-ref --dump DIR; python3 bench/torch_eigh.py (same lease)', 'machine': machine, 'wgsl': w, 'torch': t},
+              open(f'{R}/gpu-eigh-wgsl-{card}-session6.json', 'w'), indent=2); print('eigh written')
+i, ti = rd('infer-speed.json'), rd('torch-infer.jsonl')
+if i or ti:
+    json.dump({'bench': 'infer-speed --config llama-2-7b --layers 8 (synth bf16) --ep webgpu --dtype f16; bench/torch_infer_speed.py same shapes', 'machine': machine, 'ours': i, 'torch': ti},
+              open(f'{R}/infer-speed-7b-8layers-{card}-session6.json', 'w'), indent=2); print('infer written')
+if os.path.exists(os.path.join(src, 'recover.jsonl')):
+    rows = [json.loads(l) for l in open(os.path.join(src, 'recover.jsonl')) if l.strip().startswith('{')]
+    json.dump({'bench': 'recover-step --synthetic llama-2-7b --layers 2 --ratio 0.25 --mode streamed --ep webgpu', 'machine': machine, 'rows': rows},
+              open(f'{R}/recover-step-7b-{card}-session6.json', 'w'), indent=2); print('recover written')
+fam = os.path.join(src, 'families-reference.json')
+if os.path.exists(fam):
+    import shutil; shutil.copy(fam, 'test/fixtures/families/reference.json'); print('families reference copied')

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The GPU machine's kit for bench/device/go.sh, rebuilt from nothing in ~4 minutes (ignored folders do not survive
+# between sessions). From the repository root, after `npm install`:
+#   bash bench/device/kit.sh            → .d6/k (~45 MB: stripped Node + onnxruntime-node 1.30 linux-x64 + webgpu 0.6.2
+#                                          (Dawn, linux-x64 only, from the registry), Vulkan/GL loader .debs, the bench
+#                                          bundles, LLaMA-2 7B/70B configs, the llama-2 tokenizer, the anchor script)
+#   bash bench/device/kit.sh hide       → the tree that travels must leave room for the kit under the 64 MiB limit:
+#                                          hellaswag_val_full.txt (7.8 MB, not needed there) is untracked in the index
+#                                          and excluded for the device call …
+#   bash bench/device/kit.sh unhide     → … and restored right after it (never commit between hide and unhide).
+# Device call: carry [".d6/k"], command `STEPS="fam anchor eigh gslice" OUT=$OUT bash .d6/k/go.sh`; then
+#   bash bench/device/kit.sh hf         → .d6/hf, the transformers check of `export --format hf` (its own call).
+#   python3 bench/device/assemble.py <files_at> "<lease UTC>" writes bench/results/*-<card>-session<N>.json.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+H=resources/evals/hellaswag/hellaswag_val_full.txt
+case "${1:-build}" in
+hide) git rm -q --cached "$H"; echo "/$H" >> .git/info/exclude; exit 0;;
+unhide) git reset -q HEAD -- "$H"; sed -i "\#^/$H\$#d" .git/info/exclude; exit 0;;
+hf) # #15's transformers check of `export --format hf` (python only; 43 MB: a call of its own, without .d6/k):
+    # carry [".d6/hf"], command `OUT=$OUT HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 CUDA_VISIBLE_DEVICES= python3 .d6/hf/check.py`
+    grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
+    rm -rf .d6/hf; npx tsx test/fixtures/hf/make-device-check.ts .d6/hf && cp test/fixtures/hf/check.py .d6/hf/; du -sh .d6/hf; exit 0;;
+esac
+grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
+K=.d6/k; rm -rf "$K"; mkdir -p "$K/dist" "$K/configs" "$K/debs"
+lists=$(mktemp -d); mkdir -p "$lists/partial"
+o="-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=$lists"
+apt-get $o update -qq >/dev/null 2>&1 || true
+(cd "$K/debs" && for p in libvulkan1 libglvnd0 libglx0 libgl1 libegl1 libopengl0 libgles2; do apt-get $o download "$p" >/dev/null 2>&1 || echo "could not download $p"; done)
+st=$(mktemp -d); mkdir -p "$st/rt/node_modules/onnxruntime-node/bin/napi-v6/linux" "$st/wg/node_modules/webgpu/dist"
+cp "$(readlink -f "$(command -v node)")" "$st/rt/node"; strip --strip-all "$st/rt/node" 2>/dev/null || true
+nm=node_modules
+cp -r $nm/onnxruntime-node/package.json $nm/onnxruntime-node/dist "$st/rt/node_modules/onnxruntime-node/"
+cp -r $nm/onnxruntime-node/bin/napi-v6/linux/x64 "$st/rt/node_modules/onnxruntime-node/bin/napi-v6/linux/"
+cp -r $nm/onnxruntime-common "$st/rt/node_modules/"
+(cd "$st" && npm pack -q webgpu@0.6.2 >/dev/null && tar xzf webgpu-*.tgz)
+cp "$st"/package/{index.js,package.json,types.d.ts} "$st/wg/node_modules/webgpu/"; cp -r "$st/package/dist/linux-x64" "$st/wg/node_modules/webgpu/dist/"
+tar -C "$st/rt" -cf - . | xz -9e -T0 > "$K/rt.tar.xz"
+tar -C "$st/wg" -cf - node_modules | xz -9e -T0 > "$K/webgpu.tar.xz"
+rm -rf "$st" "$lists"
+node scripts/build.mjs bench >/dev/null
+cp dist/bench-slice.mjs dist/bench-gpu-eigh.mjs dist/bench-infer-speed.mjs dist/bench-recover.mjs "$K/dist/"
+cp ../shared/data/configs/llama-2-7b-hf.json ../shared/data/configs/llama-2-70b-hf.json "$K/configs/"
+cp ../shared/anchors/torch_slice_time.py "$K/"; cp -r ../shared/data/tokenizers/llama-2 "$K/tok"
+cp bench/device/go.sh "$K/go.sh"
+echo "kit: $(du -sh "$K" | cut -f1); tree that travels: $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1) bytes (with hide: 7.8 MB less); limit 67,108,864 with the kit"
