@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { guarded } from '../../core/slicegpt/engine';
+import { outOfMemoryLine } from '../slicegpt/oom-line';
 import { Store } from '../../core/store/store';
 import type { JobInfo } from '../../core/api/contract';
 import { openE2e, type E2eSession } from './session';
@@ -42,13 +42,7 @@ async function sliceStoppedAfterALayer(): Promise<number> {
 
 test('the Runs room offers a VRAM field for a slice that ran out of GPU memory, prefilled with half its budget, and Resume continues from the checkpoint with the value typed there', async () => {
   const id = await sliceStoppedAfterALayer();
-  const line = await guarded(
-    'attention',
-    async () => {
-      throw new Error('Failed to allocate a buffer of size 4294967296');
-    },
-    8 * 2 ** 30,
-  ).catch((e: Error) => e.message);
+  const line = await outOfMemoryLine(8 * 2 ** 30);
   const store = Store.open(e2e.dbFile);
   store.failRun(id, line);
   store.close();

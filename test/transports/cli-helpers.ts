@@ -3,6 +3,7 @@
 // bundle is at least as new as every source (scripts/test.mjs builds it before the suite), else the
 // TypeScript through tsx: the same code, and a bundle starts in about a third of tsx's time.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../../core/store/store';
 import type { RunDetail } from '../../core/store/types';
@@ -69,3 +70,23 @@ export function storedRun(data: string, id: number): RunDetail {
 }
 
 export const metric = (run: RunDetail, name: string, task: string | null = null) => run.metrics.find((m) => m.name === name && m.task === task)?.value;
+
+/**
+ * Runs a CLI slice writing to `out` and sends it Ctrl+C once its first checkpoint exists. The file is polled on a
+ * timer, not on progress lines: on an idle machine the whole slice takes ~2 s and may print no progress line
+ * between checkpoint and end. `sent` says whether the interrupt went out.
+ */
+export async function sliceInterruptedAfterFirstCheckpoint(data: string, args: string[], out: string): Promise<CliResult & { sent: boolean }> {
+  let sent = false;
+  let poll: NodeJS.Timeout | undefined;
+  const r = await cliChild(data, args, (_text, child) => {
+    poll ??= setInterval(() => {
+      if (!sent && existsSync(join(out, '.checkpoint', 'state.json'))) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    }, 2);
+  });
+  clearInterval(poll);
+  return { ...r, sent };
+}

@@ -4,38 +4,22 @@
 // checkpoint); its failure is recorded with the device engine guard's real line at an 8 GiB budget.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { guarded } from '../../core/slicegpt/engine';
+import { outOfMemoryLine } from '../slicegpt/oom-line';
 import { Store } from '../../core/store/store';
 import { sharedModel } from '../shared';
 import { inTempDir } from '../recover/rft-fixtures';
-import { cli, cliChild, cliJson, storedRun } from './cli-helpers';
+import { cli, cliJson, sliceInterruptedAfterFirstCheckpoint, storedRun } from './cli-helpers';
 
 test('runs show offers runs resume N --vram-gb 4 for a slice that ran out of GPU memory at 8; runs resume --vram-gb 4 continues it from its checkpoint with that budget; a negative budget is one line', async () => {
   await inTempDir('ss-cli-resume-vram-', async (data) => {
     const out = join(data, 'oom');
     const args = ['slice', sharedModel('tiny-llama'), '--ratio', '0.25', '--cal', 'wikitext2', '--nsamples', '16', '--seqlen', '128', '--sampling', 'first', '--vram-gb', '8', '--out', out];
-    let sent = false;
-    let poll: NodeJS.Timeout | undefined;
-    const interrupted = await cliChild(data, args, (_text, child) => {
-      poll ??= setInterval(() => {
-        if (!sent && existsSync(join(out, '.checkpoint', 'state.json'))) {
-          sent = true;
-          child.kill('SIGINT');
-        }
-      }, 2);
-    });
-    clearInterval(poll);
+    const interrupted = await sliceInterruptedAfterFirstCheckpoint(data, args, out);
+    const sent = interrupted.sent;
     assert.ok(sent && interrupted.code === 130, interrupted.err);
     const id = cliJson<{ id: number }[]>(data, 'runs', '--kind', 'slice')[0].id;
-    const line = await guarded(
-      'attention',
-      async () => {
-        throw new Error('Failed to allocate a buffer of size 4294967296');
-      },
-      8 * 2 ** 30,
-    ).catch((e: Error) => e.message);
+    const line = await outOfMemoryLine(8 * 2 ** 30);
     const store = Store.open(join(data, 'slice-studio.db'));
     store.failRun(id, line);
     store.close();

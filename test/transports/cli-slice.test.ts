@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedModel } from '../shared';
-import { cli, cliChild, cliJson, metric, models, storedRun } from './cli-helpers';
+import { cli, cliJson, metric, models, sliceInterruptedAfterFirstCheckpoint, storedRun } from './cli-helpers';
 
 let data: string;
 before(() => (data = mkdtempSync(join(tmpdir(), 'ss-cli-slice-'))));
@@ -21,19 +21,8 @@ interface SliceJson {
 test('slice: Ctrl+C keeps the checkpoint and prints the command that resumes it; that command finishes the model', async () => {
   const out = join(data, 'tiny-llama-25');
   const args = ['slice', sharedModel('tiny-llama'), '--ratio', '0.25', '--cal', 'wikitext2', '--nsamples', '16', '--seqlen', '128', '--sampling', 'first', '--out', out];
-  let sent = false;
-  let poll: NodeJS.Timeout | undefined;
-  const interrupted = await cliChild(data, args, (_text, child) => {
-    // Interrupt once the first checkpoint exists. Poll the file on a timer, not on progress lines: on an idle
-    // machine the whole slice takes ~2 s and the CLI may print no progress line between checkpoint and end.
-    poll ??= setInterval(() => {
-      if (!sent && existsSync(join(out, '.checkpoint', 'state.json'))) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    }, 2);
-  });
-  clearInterval(poll);
+  const interrupted = await sliceInterruptedAfterFirstCheckpoint(data, args, out);
+  const sent = interrupted.sent;
   assert.ok(sent, `never saw a checkpoint: ${interrupted.err}`);
   assert.equal(interrupted.code, 130, interrupted.err);
   const hint = /continue with: (slice-studio slice .*--resume)$/m.exec(interrupted.err);
