@@ -1,19 +1,15 @@
 // Issue #11 in the Runs room, in Chromium against `serve` (a fresh data directory): a slice that ran out of GPU
 // memory shows a VRAM field beside Resume, prefilled with the lower --vram-gb its error line suggests; Resume
 // continues from the checkpoint with the value in the field (resumeJob's overrides.vramGb). The slice is real
-// (tiny-llama, stopped after its first layer); its failure is recorded with the line the device engine's guard
-// really throws for an allocation failure at an 8 GiB budget (no GPU here to exhaust). Screenshot in
+// (tiny-llama, stopped after its first layer; helpers-oom.ts records the guard's real out-of-memory line). Screenshot in
 // test-output/e2e/resume-vram/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { outOfMemoryLine } from '../slicegpt/oom-line';
-import { Store } from '../../core/store/store';
-import type { JobInfo } from '../../core/api/contract';
 import { openE2e, type E2eSession } from './session';
 import { readRun } from './helpers-wizard';
-import { SLICE_PARAMS } from '../api/slice-service';
+import { sliceOutOfGpuMemory } from './helpers-oom';
 
 const shots = join(import.meta.dirname, '../../test-output/e2e/resume-vram');
 let e2e: E2eSession;
@@ -26,26 +22,8 @@ before(async () => {
 
 after(() => e2e?.close());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Starts a slice through the API and cancels it once its first layer is checkpointed; returns its run id. */
-async function sliceStoppedAfterALayer(): Promise<number> {
-  const started = await e2e.api<{ jobId: string; runId: number }>('startJob', [{ kind: 'slice', params: { ...SLICE_PARAMS, nsamples: 32, seqlen: 256, vramGb: 8, out: join(e2e.data, 'oom') } }]);
-  for (let cancelled = false; ; await sleep(50)) {
-    const job = (await e2e.api<JobInfo[]>('listJobs')).find((j) => j.jobId === started.jobId);
-    if (!job) break;
-    if (!cancelled && (job.progress?.layer ?? -1) >= 1) cancelled = await e2e.api<boolean>('cancelJob', [started.jobId]);
-  }
-  assert.equal(readRun(e2e.dbFile, started.runId).status, 'cancelled');
-  return started.runId;
-}
-
 test('the Runs room offers a VRAM field for a slice that ran out of GPU memory, prefilled with half its budget, and Resume continues from the checkpoint with the value typed there', async () => {
-  const id = await sliceStoppedAfterALayer();
-  const line = await outOfMemoryLine(8 * 2 ** 30);
-  const store = Store.open(e2e.dbFile);
-  store.failRun(id, line);
-  store.close();
+  const id = await sliceOutOfGpuMemory(e2e);
 
   await page.goto(`${e2e.server.url}#runs`);
   await page.getByRole('tab', { name: 'Runs' }).click();
