@@ -153,7 +153,7 @@ export async function decodeGreedy(ctx: JobContext, r: OrtRunner, w: Weights, pr
 }
 
 /** A fixed, varied prompt (distinct per row) inside the vocabulary: content does not change the work. */
-export function syntheticPrompt(batch: number, P: number, vocab: number): Int32Array {
+function syntheticPrompt(batch: number, P: number, vocab: number): Int32Array {
   return Int32Array.from({ length: batch * P }, (_, i) => (i * 7919 + 17) % vocab);
 }
 

@@ -31,7 +31,7 @@
 import type { ModelConfig } from '../model/config';
 import { family } from '../model/families/index';
 import { architectureFor, type GgufArch } from './gguf-architectures';
-import { storableDtype, useMoreBits, type Dtype } from './formats';
+import { DTYPE_LAYOUT, storableDtype, useMoreBits, type Dtype } from './formats';
 
 /** The `--dtype`s of a GGUF export (export/gguf/constants.ts GgufDtype is this type). */
 export type GgufFileType = 'f32' | 'f16' | 'q8_0' | 'q4_0' | 'q4_k' | 'q5_k' | 'q6_k' | 'q4_k_m' | 'q5_k_m';
@@ -57,12 +57,10 @@ export function isLlamaCpp70B(m: Pick<GgufQuantModel, 'arch' | 'layers' | 'heads
   return m.arch === 'qwen2';
 }
 
-const BLOCK: Partial<Record<Dtype, number>> = { q4_k: 256, q5_k: 256, q6_k: 256, q8_0: 32, q4_0: 32 };
-
 /** llama_tensor_get_type_impl's choice for Q4_K_M / Q5_K_M (before the row fallback). */
 function mixtureRule(file: 'q4_k_m' | 'q5_k_m', name: string, ne0: number, m: GgufQuantModel): Dtype {
   const base = DEFAULT_DTYPE[file];
-  if (name === 'output.weight' || (m.tiedOutput && name === 'token_embd.weight')) return ne0 % BLOCK[base]! !== 0 ? 'q8_0' : 'q6_k';
+  if (name === 'output.weight' || (m.tiedOutput && name === 'token_embd.weight')) return ne0 % DTYPE_LAYOUT[base].block !== 0 ? 'q8_0' : 'q6_k';
   const layer = /^blk\.(\d+)\./.exec(name);
   if (!layer) return base;
   const i = Number(layer[1]);

@@ -28,9 +28,3 @@ export function numberFlag(ctx: CliContext, name: string, min: number, max: numb
   if (v === true || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}`);
   return n;
 }
-
-export function choiceFlag<T extends string>(ctx: CliContext, name: string, allowed: readonly T[]): T | undefined {
-  const v = stringFlag(ctx.args, name);
-  if (v !== undefined && !allowed.includes(v as T)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}`);
-  return v as T | undefined;
-}
