@@ -6,6 +6,7 @@
 // very float32 values of today's float32 upload, at half the bytes. Anything else (float32 weights, a
 // bfloat16 value too small for the matrix's range, a subnormal) stays float32. Float16 subnormals are
 // refused too: WGSL may flush them to zero.
+import { halfToFloat } from '../model/safetensors';
 
 /** A matrix as float16 bits and the factor that makes them the original values again. */
 export interface HalfExact {
@@ -69,20 +70,9 @@ export function halfExact(data: Float32Array): HalfExact | null {
   return { bits, scale: 2 ** -s };
 }
 
-let table: Float32Array | null = null;
-
-/** float16 bits → float32 values (exact), through a 65,536-entry table. */
+/** float16 bits → float32 values (exact), through the one 65,536-entry table (model/safetensors.ts halfToFloat). */
 export function widenHalf(bits: Uint16Array): Float32Array {
-  if (!table) {
-    table = new Float32Array(65536);
-    for (let b = 0; b < 65536; b++) {
-      const sign = b & 0x8000 ? -1 : 1;
-      const e = (b >> 10) & 0x1f;
-      const m = b & 0x3ff;
-      table[b] = e === 0 ? sign * m * 2 ** -24 : e === 31 ? (m ? NaN : sign * Infinity) : sign * (1 + m / 1024) * 2 ** (e - 15);
-    }
-  }
   const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  for (let i = 0; i < bits.length; i++) out[i] = halfToFloat[bits[i]];
   return out;
 }
