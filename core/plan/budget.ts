@@ -22,8 +22,6 @@ export interface SliceBudgets {
   resume: boolean;
 }
 
-const gib = gibFloor;
-
 /** The one-line refusal for a slice that does not fit, or null when it does. */
 export function budgetRefusal(p: SlicePrediction, b: SliceBudgets): string | null {
   const d = p.disk;
@@ -36,8 +34,8 @@ export function budgetRefusal(p: SlicePrediction, b: SliceBudgets): string | nul
   const v = p.vram;
   if (v !== null && p.peakVramBytes !== null && b.vramBytes !== null && p.peakVramBytes > b.vramBytes) {
     const fixed = v.weightsBytes + v.workingBytes + v.allowanceBytes;
-    const parts = `activations ${formatBytes(v.activationsBytes)} (--vram-gb ${gib(b.deviceBudgetBytes)}), a layer's weights ${formatBytes(v.weightsBytes)}, one batch's intermediates ${formatBytes(v.workingBytes)}, measured allowance ${formatBytes(v.allowanceBytes)}`;
-    const fits = gib(b.vramBytes - fixed);
+    const parts = `activations ${formatBytes(v.activationsBytes)} (--vram-gb ${gibFloor(b.deviceBudgetBytes)}), a layer's weights ${formatBytes(v.weightsBytes)}, one batch's intermediates ${formatBytes(v.workingBytes)}, measured allowance ${formatBytes(v.allowanceBytes)}`;
+    const fits = gibFloor(b.vramBytes - fixed);
     const way = fits > 0 ? `--vram-gb ${fits} fits (activations past it go through RAM)` : `even with no activations kept on it (--vram-gb 0) it needs ${formatBytes(fixed)}: fewer windows per pass (--batch-size) or a shorter --seqlen`;
     return `not enough GPU memory for this slice: it needs about ${formatBytes(p.peakVramBytes)} of VRAM (${parts}) and the GPU has ${formatBytes(b.vramBytes)}; ${way}`;
   }
