@@ -16,6 +16,7 @@ import type { ModelConfig } from '../model/config';
 import { countParams, denseShapes, slicedShapes } from './params';
 import { FLOOR, PROFILES, type HardwareProfile, type MeasuredPoint, type MeasuredShape } from './measured';
 import { formatBytes } from './hardware';
+import { DEFAULT_DEVICE_BUDGET_BYTES, DEFAULT_RAM_BUDGET_BYTES } from './budget';
 
 export interface PredictInput {
   ratio: number;
@@ -94,7 +95,7 @@ const GiB = 2 ** 30;
  */
 export function defaultDeviceBudget(gpus: { totalBytes: number; unifiedMemory?: boolean }[]): number {
   const largest = Math.max(0, ...gpus.map((g) => (g.unifiedMemory ? g.totalBytes / 2 : g.totalBytes)));
-  return largest > 0 ? largest / 2 : 4 * GiB;
+  return largest > 0 ? largest / 2 : DEFAULT_DEVICE_BUDGET_BYTES;
 }
 
 /** VRAM the device engine's model accounts for, without the fitted allowance. */
@@ -189,8 +190,8 @@ export function predictSlice(c: ModelConfig, o: PredictInput): SlicePrediction {
   // the head costs about what the embeddings do (a V × D matrix rotated once)
   const totalSeconds = 2 * embeddingSeconds + c.numLayers * perLayer.total;
 
-  const deviceBudget = o.deviceBudgetBytes ?? 4 * GiB;
-  const ramBudget = o.ramBudgetBytes ?? 4 * GiB;
+  const deviceBudget = o.deviceBudgetBytes ?? DEFAULT_DEVICE_BUDGET_BYTES;
+  const ramBudget = o.ramBudgetBytes ?? DEFAULT_RAM_BUDGET_BYTES;
   const dense = countParams(denseShapes(c));
   const ram = modelledRam(target, profile.engine, dense.embedding, deviceBudget, ramBudget);
   // allowance: extra copies of a layer's float32 weights, fitted to the profile's measured peaks

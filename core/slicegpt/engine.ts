@@ -33,6 +33,7 @@ import type { OutputDtype } from './output';
 import { rotateReader, rotateWriter, type Rotation } from './rotate';
 import type { SecondMoment } from './pca';
 import { lowerVramWords } from '../plan/vram-advice';
+import { DEFAULT_DEVICE_BUDGET_BYTES } from '../plan/budget';
 
 export interface SignalEngine {
   readonly kind: 'host' | 'device';
@@ -181,9 +182,9 @@ export async function guarded<T>(what: string, f: () => Promise<T>, budgetBytes:
 
 /**
  * Device-resident activations through a runner created with `resident` set; up to `budgetBytes` of
- * activations stay on the device (default 4 GiB), the rest goes through host RAM.
+ * activations stay on the device (default DEFAULT_DEVICE_BUDGET_BYTES, 4 GiB), the rest goes through host RAM.
  */
-export function deviceEngine(runner: OrtRunner, budgetBytes = 4 * 2 ** 30, o: { hostHalf?: boolean; halfUploads?: boolean } = {}): SignalEngine {
+export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUDGET_BYTES, o: { hostHalf?: boolean; halfUploads?: boolean } = {}): SignalEngine {
   const dev = runner.device;
   if (!dev) throw new Error('deviceEngine needs a runner in resident mode on a device EP');
   const half = runner.half;

@@ -9,7 +9,7 @@ import { freemem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { ModelConfig } from '../model/config';
 import { predictSlice, type SlicePrediction } from '../plan/predict';
-import { budgetRefusal } from '../plan/budget';
+import { budgetRefusal, DEFAULT_DEVICE_BUDGET_BYTES } from '../plan/budget';
 import { SliceError } from './errors';
 import type { OutputDtype } from './output';
 import type { SliceOptions } from './slice-options';
@@ -81,7 +81,7 @@ export function preflight(c: ModelConfig, o: PreflightInput, have: Available = a
     ramBytes: ramFromFlag ? (o.ramLimitBytes as number) : have.ramBytes,
     ramFromFlag,
     vramBytes: o.ep !== 'cpu' && o.deviceMemoryBytes !== undefined ? o.deviceMemoryBytes : null,
-    deviceBudgetBytes: o.deviceBudgetBytes ?? 4 * 2 ** 30,
+    deviceBudgetBytes: o.deviceBudgetBytes ?? DEFAULT_DEVICE_BUDGET_BYTES,
     resume: o.resume,
   });
   if (refusal) throw new InsufficientResourcesError(refusal);

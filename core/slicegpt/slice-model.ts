@@ -17,6 +17,7 @@ import { SlicedModelWriter } from './output';
 import { toSlicingConfig } from './slicing-config';
 import { Checkpoint, checkpointKey } from './checkpoint';
 import { RamBudget } from './activations';
+import { DEFAULT_RAM_BUDGET_BYTES } from '../plan/budget';
 import { loadCalibration } from './calibration-input';
 
 import { sliceUniform } from './uniform';
@@ -67,7 +68,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   const checkpoint = new Checkpoint(o.out, key);
   const scratch = o.scratch ?? join(o.out, '.scratch');
   rmSync(scratch, { recursive: true, force: true });
-  const budget = new RamBudget(o.ramBudgetBytes ?? 4 * 2 ** 30);
+  const budget = new RamBudget(o.ramBudgetBytes ?? DEFAULT_RAM_BUDGET_BYTES);
   let resume = null;
   if (o.resume) resume = checkpoint.load(budget, scratch, (m) => ctx.log(m));
   else checkpoint.remove();

@@ -39,6 +39,7 @@ import { tiedEmbedding, tiedHead } from './tied';
 import { storesTiedEmbedding } from '../model/tied-layout';
 import { SecondMoment } from './pca';
 import { ActivationStore, RamBudget, type Activations } from './activations';
+import { DEFAULT_RAM_BUDGET_BYTES } from '../plan/budget';
 import { createSignalEngine, type SignalEngine } from './engine';
 import { sourceDtype } from './output-size';
 import { SlicedModelWriter, type OutputDtype } from './output';
@@ -218,7 +219,7 @@ async function openUniform(ctx: JobContext, o: UniformSliceOptions, started: num
     // The source's own dtype (fp16/bf16 stay 2 bytes): a float32 slice of a float16 model is larger than it.
     dtype: o.dtype ?? sourceDtype(o.model),
     scratch,
-    budget: new RamBudget(o.ramBudgetBytes ?? 4 * 2 ** 30),
+    budget: new RamBudget(o.ramBudgetBytes ?? DEFAULT_RAM_BUDGET_BYTES),
     timings: [],
     spilled: 0,
     progress(phase, done, layer, data) {
