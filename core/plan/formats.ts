@@ -88,7 +88,12 @@ export interface WeightFormat {
   embedding: Dtype;
   head: Dtype;
   vector: Dtype;
-  /** llama.cpp's _M mixtures: these block tensors (params.ts names) take `dtype` in use_more_bits layers. */
+  /**
+   * llama.cpp's _M mixtures: these block tensors (params.ts names) take `dtype` in use_more_bits layers. The
+   * role-based form, for sizing a model with no GGUF layout (a per-layer slice); a GGUF file's types come from
+   * plan/gguf-types.ts mixtureRule (by GGUF name, with the 70B and output rules this cannot express).
+   * test/plan/mixture-more-bits.test.ts holds the two to the same types on the tensors both cover.
+   */
   moreBits?: { dtype: Dtype; tensors: readonly string[] };
   /** The sliced width d must be a multiple of this for the format's blocks to tile a row (8 for floats). */
   round: number;

@@ -57,7 +57,12 @@ export function isLlamaCpp70B(m: Pick<GgufQuantModel, 'arch' | 'layers' | 'heads
   return m.arch === 'qwen2';
 }
 
-/** llama_tensor_get_type_impl's choice for Q4_K_M / Q5_K_M (before the row fallback). */
+/**
+ * llama_tensor_get_type_impl's choice for Q4_K_M / Q5_K_M (before the row fallback). formats.ts FORMATS[file].moreBits
+ * says the attn_v/ffn_down part of it by role, for models sized without a GGUF layout; the two answer different
+ * questions (this one also needs the quantizer's model: 70B, a tied output), and
+ * test/plan/mixture-more-bits.test.ts holds them to the same types where both answer.
+ */
 function mixtureRule(file: 'q4_k_m' | 'q5_k_m', name: string, ne0: number, m: GgufQuantModel): Dtype {
   const base = DEFAULT_DTYPE[file];
   if (name === 'output.weight' || (m.tiedOutput && name === 'token_embd.weight')) return ne0 % DTYPE_LAYOUT[base].block !== 0 ? 'q8_0' : 'q6_k';
