@@ -54,14 +54,30 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
   return { positionals, flags };
 }
 
-export function intFlag(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
-  const v = args.flags.get(name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v === true || !Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+/**
+ * The value of --name as a number (whole when `integer`) from `min` to `max` (a bound left out: none), else
+ * "--name must be an integer|a number[ from min to max]" (the range named when both bounds are set). Every
+ * number flag goes through here: intFlag, commands/shared/flags.ts numberFlag and the job commands' flags (job-flags.ts).
+ */
+export function numberValue(name: string, value: string | true, o: { integer: boolean; min?: number; max?: number }): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  const inRange = (o.min === undefined || n >= o.min) && (o.max === undefined || n <= o.max);
+  if (!Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || !inRange) {
+    const range = o.min !== undefined && o.max !== undefined ? ` from ${o.min} to ${o.max}` : '';
+    throw new UsageError(`--${name} must be ${o.integer ? 'an integer' : 'a number'}${range}`);
   }
   return n;
+}
+
+/** The value of --name when it is one of `choices`, else "--name must be one of a, b, c". */
+export function choiceValue<T extends string>(name: string, value: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}`);
+  return value as T;
+}
+
+export function intFlag(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
+  const v = args.flags.get(name);
+  return v === undefined ? undefined : numberValue(name, v, { integer: true, min, max });
 }
 
 export function stringFlag(args: ParsedArgs, name: string): string | undefined {

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { JOBS, type JobKind } from '../../jobs/kinds/index';
 import type { JobCliFlag } from '../../jobs/registry';
 import type { FlagKind } from '../../base/validate';
-import { UsageError, type FlagSpec, type ParsedArgs } from './args';
+import { choiceValue, numberValue, UsageError, type FlagSpec, type ParsedArgs } from './args';
 
 export interface JobFlag {
   /** The params key it fills. */
@@ -77,21 +77,9 @@ function valueOf(f: JobFlag, raw: string | true): unknown {
   const k = f.kind;
   if (k === 'boolean') return f.opts.negate ? false : true;
   const text = raw as string;
-  if (k === 'integer' || k === 'number') {
-    const n = Number(text);
-    const whole = k === 'integer';
-    const inRange = (f.opts.min === undefined || n >= f.opts.min) && (f.opts.max === undefined || n <= f.opts.max);
-    if (text.trim() === '' || !Number.isFinite(n) || (whole && !Number.isInteger(n)) || !inRange) {
-      const range = f.opts.min !== undefined && f.opts.max !== undefined ? ` from ${f.opts.min} to ${f.opts.max}` : '';
-      throw new UsageError(`--${f.flag} must be ${whole ? 'an integer' : 'a number'}${range}`);
-    }
-    return n;
-  }
+  if (k === 'integer' || k === 'number') return numberValue(f.flag, text, { integer: k === 'integer', min: f.opts.min, max: f.opts.max });
   if (k === 'string') return f.opts.path ? resolve(text) : text;
-  if ('choices' in k) {
-    if (!k.choices.includes(text)) throw new UsageError(`--${f.flag} must be one of ${k.choices.join(', ')}`);
-    return text;
-  }
+  if ('choices' in k) return choiceValue(f.flag, text, k.choices);
   // A list: comma-separated; its items are checked by the job's validator (named as this flag).
   return text
     .split(',')

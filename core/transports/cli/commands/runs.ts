@@ -2,7 +2,7 @@ import type { ComparedRun, RunDetail, RunStatus, RunSummary } from '../../../api
 import type { Resumability } from '../../../api/resumability';
 import type { SliceStudioService } from '../../../api/service';
 import { formatComparison } from '../../../demo/comparison';
-import { intFlag, stringFlag, UsageError } from '../args';
+import { choiceValue, intFlag, stringFlag, UsageError } from '../args';
 import type { CliContext, Command } from '../command';
 import { numberFlag } from './shared/flags';
 import { bytes, fmt, pct, table as grid } from './shared/format';
@@ -31,8 +31,7 @@ function table(runs: RunSummary[]): string {
 }
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
-  if (value !== undefined && !allowed.includes(value as T)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}`);
-  return value as T | undefined;
+  return value === undefined ? undefined : choiceValue(flag, value, allowed);
 }
 
 function runId(word: string | undefined, what: string): number {
