@@ -1,6 +1,8 @@
-# python3 bench/device/assemble.py FILES_AT LEASE_UTC  → bench/results/*-<card>-session6.json from one lease of bench/device/go.sh (rename per session)
+# python3 bench/device/assemble.py FILES_AT LEASE_UTC [SESSION]  → bench/results/*-<card>-<SESSION>.json from one lease of bench/device/go.sh
+# (FILES_AT: one folder holding every call's returned files of that lease; SESSION defaults to 'session')
 import json, os, sys, re
 src, lease = sys.argv[1], sys.argv[2]
+tag = sys.argv[3] if len(sys.argv) > 3 else 'session'
 R = 'bench/results'
 def rd(n):
     p = os.path.join(src, n)
@@ -29,19 +31,27 @@ if anchor or g or c:
            'commands': {'gpuEigh': 'SLICE_STUDIO_EIGH=gpu node dist/bench-slice.mjs --synthetic llama-2-7b --layers 2 --nsamples 128 --seqlen 2048 --ep webgpu',
                         'cpuEigh': 'node dist/bench-slice.mjs (same flags, float64 CPU eigh)', 'anchor': 'python3 ../shared/anchors/torch_slice_time.py --shape llama-2-7b'},
            'anchor': anchor, 'ours': ours, 'oursOverAnchor': ratio}
-    json.dump(out, open(f'{R}/slice-7b-{card}-session6.json', 'w'), indent=2); print('slice-7b', ratio)
+    json.dump(out, open(f'{R}/slice-7b-{card}-{tag}.json', 'w'), indent=2); print('slice-7b', ratio)
+a70, s70 = rd('anchor70b.json'), rd('slice70b.json')
+if a70 or s70:
+    a = a70.get('per_layer_sum_s') if a70 else None
+    r = round(s70['meanSecondsPerLayer']['total'] / a, 2) if a and s70 and 'meanSecondsPerLayer' in s70 else None
+    json.dump({'bench': 'slice --synthetic llama-2-70b --layers 1 --nsamples 128 --seqlen 2048 --ep webgpu --vram-gb 20 (SLICE_STUDIO_EIGH=gpu)', 'machine': machine,
+               'commands': {'ours': 'SLICE_STUDIO_EIGH=gpu node dist/bench-slice.mjs --synthetic llama-2-70b --layers 1 --nsamples 128 --seqlen 2048 --ep webgpu --vram-gb 20',
+                            'anchor': 'python3 ../shared/anchors/torch_slice_time.py --shape llama-2-70b --layers 1'},
+               'anchor': a70, 'ours': s70, 'oursOverAnchor': r}, open(f'{R}/slice-70b-{card}-{tag}.json', 'w'), indent=2); print('slice-70b', r)
 w, t = rd('wgsl-eigh.json'), rd('torch-eigh.json')
 if w or t:
     json.dump({'bench': 'gpu-eigh --solver wgsl --sizes 1024,4096,8192 --no-ref --dump DIR; python3 bench/torch_eigh.py (same lease)', 'machine': machine, 'wgsl': w, 'torch': t},
-              open(f'{R}/gpu-eigh-wgsl-{card}-session6.json', 'w'), indent=2); print('eigh written')
+              open(f'{R}/gpu-eigh-wgsl-{card}-{tag}.json', 'w'), indent=2); print('eigh written')
 i, ti = rd('infer-speed.json'), rd('torch-infer.jsonl')
 if i or ti:
     json.dump({'bench': 'infer-speed --config llama-2-7b --layers 8 (synth bf16) --ep webgpu --dtype f16; bench/torch_infer_speed.py same shapes', 'machine': machine, 'ours': i, 'torch': ti},
-              open(f'{R}/infer-speed-7b-8layers-{card}-session6.json', 'w'), indent=2); print('infer written')
+              open(f'{R}/infer-speed-7b-8layers-{card}-{tag}.json', 'w'), indent=2); print('infer written')
 if os.path.exists(os.path.join(src, 'recover.jsonl')):
     rows = [json.loads(l) for l in open(os.path.join(src, 'recover.jsonl')) if l.strip().startswith('{')]
     json.dump({'bench': 'recover-step --synthetic llama-2-7b --layers 2 --ratio 0.25 --mode streamed --ep webgpu', 'machine': machine, 'rows': rows},
-              open(f'{R}/recover-step-7b-{card}-session6.json', 'w'), indent=2); print('recover written')
+              open(f'{R}/recover-step-7b-{card}-{tag}.json', 'w'), indent=2); print('recover written')
 fam = os.path.join(src, 'families-reference.json')
 if os.path.exists(fam):
     import shutil; shutil.copy(fam, 'test/fixtures/families/reference.json'); print('families reference copied')
