@@ -2,6 +2,7 @@
 // time (it is optional — a machine without it, or without a usable adapter, keeps the float64 CPU solver).
 // One device per process, with the adapter's largest buffer limits (an n = 8192 matrix is 256 MiB, over
 // WebGPU's default 128 MiB binding limit).
+import { vulkanLoaderFound } from './vulkan-loader';
 import type { GpuAdapter, GpuDevice, GpuEntry } from './wgsl-types';
 
 export type WgslDevice = { device: GpuDevice; adapter: string } | { unavailable: string };
@@ -19,6 +20,7 @@ export function wgslDevice(): Promise<WgslDevice> {
 }
 
 async function open(): Promise<WgslDevice> {
+  if (!vulkanLoaderFound()) return { unavailable: 'no Vulkan loader (libvulkan.so.1) on this machine' };
   let entry: GpuEntry;
   try {
     // A computed specifier: bundlers leave it alone, and the package stays an optional run-time dependency.

@@ -1,10 +1,11 @@
 // Which eigensolver decomposes the PCA's moment, and the fallback when the GPU cannot:
-//   'float64'  the CPU solver (core/linalg/eigh.ts) — the CPU EP and the host engine, always;
-//   'wgsl'     WGSL compute shaders through Dawn (core/linalg/wgsl-eigh.ts), float32 on the device —
-//              opt-in until it is timed on a GPU and the `webgpu` package is a dependency (docs/DECISIONS.md);
+//   'float64'  the CPU solver (core/linalg/eigh.ts) — the CPU EP and the host engine;
+//   'wgsl'     WGSL compute shaders through Dawn (core/linalg/wgsl-eigh.ts), float32 on the device — the
+//              default for the device engine on a GPU EP (timed on an H100: docs/DECISIONS.md);
 //   { gpu }    the ORT-graph GPU path (core/linalg/gpu-eigh.ts), slower than the CPU, kept for comparison.
-// SLICE_STUDIO_EIGH=cpu|gpu|ort chooses (gpu = 'wgsl', on any EP; ort only on a GPU EP). Without the `webgpu`
-// package or an adapter, or when the GPU runs out of memory, 'wgsl' falls back to float64 with one line.
+// SLICE_STUDIO_EIGH=cpu|gpu|ort overrides (gpu = 'wgsl', on any EP; ort only on a GPU EP). Without the
+// `webgpu` package (an optional dependency) or an adapter, or when the GPU runs out of memory, 'wgsl' falls
+// back to float64 with one line.
 import { EighError, eigh, type EighResult } from '../linalg/eigh';
 import { eighGpu } from '../linalg/gpu-eigh';
 import { WgslOutOfMemoryError } from '../linalg/wgsl-context';
@@ -22,7 +23,7 @@ export function pcaSolverFor(engine: 'host' | 'device', ep: ExecutionProvider, e
   if (choice === 'cpu') return 'float64';
   if (choice === 'gpu') return 'wgsl';
   if (choice === 'ort' && engine === 'device' && ep !== 'cpu') return { gpu: ep };
-  return 'float64';
+  return engine === 'device' && ep !== 'cpu' ? 'wgsl' : 'float64';
 }
 
 /** Lets the WGSL solver's device go at the end of a job (a live Dawn device keeps Node from exiting). */

@@ -7,8 +7,9 @@ import { wgslDevice } from '../../core/linalg/wgsl-device';
 import { decompose, pcaSolverFor } from '../../core/slicegpt/pca-solver';
 import { randomSymmetric } from '../linalg/check';
 
-test('float64 is the default everywhere until the WGSL solver is timed on a GPU', () => {
-  assert.equal(pcaSolverFor('device', 'webgpu', {}), 'float64');
+test('the WGSL solver is the default for the device engine on a GPU EP; float64 on the CPU EP and in the host engine', () => {
+  assert.equal(pcaSolverFor('device', 'webgpu', {}), 'wgsl');
+  assert.equal(pcaSolverFor('device', 'cuda', {}), 'wgsl');
   assert.equal(pcaSolverFor('device', 'cpu', {}), 'float64');
   assert.equal(pcaSolverFor('host', 'webgpu', {}), 'float64');
   assert.equal(pcaSolverFor('host', 'cpu', { SLICE_STUDIO_EIGH: '' }), 'float64');
