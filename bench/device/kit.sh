@@ -10,6 +10,7 @@
 #   bash bench/device/kit.sh unhide     → … and restored right after it (never commit between hide and unhide).
 # Device call: carry [".d6/k"], command `STEPS="fam anchor eigh gslice" OUT=$OUT bash .d6/k/go.sh`; then
 #   bash bench/device/kit.sh hf         → .d6/hf, the transformers check of `export --format hf` (its own call).
+#   bash bench/device/kit.sh acc        → .d6/acc, the GPU path's sliced-perplexity accuracy (bench/device/acc.sh; a warm machine's later call).
 #   python3 bench/device/assemble.py <files_at> "<lease UTC>" writes bench/results/*-<card>-session<N>.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,6 +22,11 @@ hf) # #15's transformers check of `export --format hf` (python only; 43 MB: a ca
     # carry [".d6/hf"], command `OUT=$OUT HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 CUDA_VISIBLE_DEVICES= python3 .d6/hf/check.py`
     grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
     rm -rf .d6/hf; npx tsx test/fixtures/hf/make-device-check.ts .d6/hf && cp test/fixtures/hf/check.py .d6/hf/; du -sh .d6/hf; exit 0;;
+acc) # #11's GPU-path accuracy bar (bench/device/acc.sh): the slice bundle + the four shared models (~34 MB); a later
+    # call of a lease whose machine already holds /tmp/devrt: carry [".d6/acc"], command `OUT=$OUT bash .d6/acc/acc.sh`
+    grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
+    rm -rf .d6/acc; mkdir -p .d6/acc/shared/models; node scripts/build.mjs bench >/dev/null; cp dist/bench-slice.mjs bench/device/acc.sh .d6/acc/
+    for m in tiny-llama tiny-opt tiny-phi tiny-stories; do cp -r "../shared/models/$m" .d6/acc/shared/models/; done; du -sh .d6/acc; exit 0;;
 esac
 grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
 K=.d6/k; rm -rf "$K"; mkdir -p "$K/dist" "$K/configs" "$K/debs"

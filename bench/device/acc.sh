@@ -1,0 +1,14 @@
+#!/bin/bash
+# bench/device/acc.sh, copied to .d6/acc/acc.sh by `bash bench/device/kit.sh acc`: #11's accuracy bar on a real GPU —
+# the shared models sliced at 0.1/0.25/0.5 under the protocol through the device engine on WebGPU (its default
+# PCA, the WGSL eigensolver), float32 then float16 passes; compare with the float64 host engine's numbers in
+# bench/results/slice-accuracy-pass-dtype-cpu-ep.json (same protocol, 128 windows). Needs the runtime a go.sh call
+# of the same lease unpacked (/tmp/devrt): carry [".d6/acc"] on the warm machine, command `OUT=$OUT bash .d6/acc/acc.sh`.
+cd "$(dirname "$0")/../.."; A=.d6/acc
+[ -f /tmp/devrt/node ] || { echo "no /tmp/devrt: run a go.sh step in this lease first"; exit 3; }
+export PATH=/tmp/devrt:$PATH VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+[ -e node_modules ] || ln -s /tmp/devrt/node_modules node_modules
+export SLICE_STUDIO_SHARED=$PWD/$A/shared SLICE_STUDIO_RESOURCES=$PWD/resources
+for pd in ${PASSES:-f32 f16}; do [ $SECONDS -gt ${STOP_AT:-99999} ] && { echo "skip $pd (time)"; continue; }
+  timeout ${ACC_T:-240} node $A/bench-slice.mjs --models ${MODELS:-tiny-llama,tiny-opt,tiny-phi,tiny-stories} --ratios 0.1,0.25,0.5 --windows ${WINDOWS:-128} --ep webgpu --engine device --pass-dtype $pd > $OUT/acc-$pd.json 2> $OUT/acc-$pd.err
+  echo "acc $pd rc=$? ${SECONDS}s"; tail -c 600 $OUT/acc-$pd.json; grep -v onnxruntime $OUT/acc-$pd.err | tail -2; done
