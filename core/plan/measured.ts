@@ -22,8 +22,10 @@ export interface MeasuredPoint {
   /** Where the numbers come from. */
   source: string;
   shape: MeasuredShape;
-  /** Mean seconds per transformer layer ('load' = reading + fusing the weights: null where not measured). */
+  /** Mean seconds per transformer layer ('load' = reading + fusing the weights: null where not measured or not a real load). */
   perLayer: { load: number | null; signals: number; pca: number; rotate: number };
+  /** The eigensolver of the PCA phase (pca-solver.ts's names): 'wgsl' on the GPU, 'float64' on the CPU. */
+  pcaSolver: 'wgsl' | 'float64';
   /** The embeddings' rotation (layer −1), seconds; null when not measured. */
   embedding: number | null;
   /** Peak resident set of the process (bytes); null when not measured. */
@@ -60,28 +62,45 @@ export const PROFILES: HardwareProfile[] = [
     points: [
       {
         // the whole 7B slice job through the file path (synth bf16 shards), float16 passes, rotations on the
-        // GPU; load overlaps the passes. Replaces the in-memory synthetic run of the older engine (8.7/16.2/7.7 s).
-        label: 'LLaMA-2-7B, 32 layers from bf16 shards, 128 × 2048',
+        // GPU, the float64 CPU eigensolver; load overlaps the passes (the next layer is prefetched). Kept for
+        // what the synthetic runs below do not measure: a real load, the peak VRAM, and the peak RSS of a run
+        // that holds the prefetched layer; its signals and rotate agree with session 7's (6.57 vs 6.52, 3.45 vs 3.08).
+        label: 'LLaMA-2-7B, 32 layers from bf16 shards, 128 × 2048 (float64 CPU eigh)',
         source: 'bench/results/pipeline-llama2-7b-h100.json (slice phase)',
         shape: { ...LLAMA2_7B, nsamples: 128, seqlen: 2048 },
         perLayer: { load: 0.059, signals: 6.573, pca: 14.218, rotate: 3.45 },
+        pcaSolver: 'float64',
         embedding: 13.686,
         peakRssBytes: 10_498_498_560,
         peakVramBytes: 15_663_628_288,
         budgets: { deviceBytes: 4 * 2 ** 30, ramBytes: 4 * 2 ** 30 },
       },
       {
-        // The OLDER engine (float32 passes, float64 rotations on the host): at 7B that engine took 8.7 / 16.2 /
-        // 7.7 s against the current 6.6 / 14.2 / 3.5, so this point likely over-predicts a 70B slice today
-        // (predict.ts says so in its origins). Not re-measured since.
-        label: 'LLaMA-2-70B shape, one layer, 128 × 2048 (older engine)',
-        source: 'issue #11 (same bench, GPU machine; the result file was not committed)',
-        shape: { ...LLAMA2_70B, nsamples: 128, seqlen: 2048 },
-        perLayer: { load: null, signals: 31, pca: 65, rotate: 36.5 },
-        embedding: null,
-        peakRssBytes: 25.5e9,
+        // Session 7 (2026-12-07), the current engine with the WGSL eigensolver (SLICE_STUDIO_EIGH=gpu), 2 layers of
+        // random weights: 'load' there is JS generating them (not a real load, left out); no prefetch, so its
+        // peak RSS lacks the next layer a file-backed run holds. Same lease, float64 CPU eigh: pca 14.34 s.
+        label: 'LLaMA-2-7B shape, 2 layers, 128 × 2048 (WGSL eigh, session 7)',
+        source: 'bench/results/slice-7b-h100-session7.json (ours.gpuEigh)',
+        shape: { ...LLAMA2_7B, nsamples: 128, seqlen: 2048 },
+        perLayer: { load: null, signals: 6.515, pca: 5.885, rotate: 3.079 },
+        pcaSolver: 'wgsl',
+        embedding: 16.74,
+        peakRssBytes: 8_989_896_704,
         peakVramBytes: null,
         budgets: BENCH_BUDGETS,
+      },
+      {
+        // Session 7, same lease and engine, one 70B-shape layer at --vram-gb 20 (all 17.2 GB of activations on
+        // the GPU). Replaces issue #11's older-engine layer (signals 31, pca 65, rotate 36.5: 132.5 s, 25.5 GB).
+        label: 'LLaMA-2-70B shape, 1 layer, 128 × 2048 (WGSL eigh, session 7)',
+        source: 'bench/results/slice-70b-h100-session7.json',
+        shape: { ...LLAMA2_70B, nsamples: 128, seqlen: 2048 },
+        perLayer: { load: null, signals: 24.041, pca: 24.589, rotate: 12.847 },
+        pcaSolver: 'wgsl',
+        embedding: 40.66,
+        peakRssBytes: 23_147_470_848,
+        peakVramBytes: null,
+        budgets: { deviceBytes: 20 * 2 ** 30, ramBytes: 48 * 2 ** 30 },
       },
     ],
   },
@@ -97,6 +116,7 @@ export const PROFILES: HardwareProfile[] = [
         source: 'bench/results/slice-synthetic-llama2-7b-cpu-h100-16cores.json',
         shape: { ...LLAMA2_7B, nsamples: 16, seqlen: 2048 },
         perLayer: { load: null, signals: 46.879, pca: 21.165, rotate: 9.439 },
+        pcaSolver: 'float64',
         embedding: 25.119,
         peakRssBytes: 16_650_457_088,
         peakVramBytes: null,
@@ -116,6 +136,7 @@ export const PROFILES: HardwareProfile[] = [
         source: 'bench/results/slice-synthetic-llama2-7b-cpu-here-2cores.json',
         shape: { ...LLAMA2_7B, nsamples: 16, seqlen: 2048 },
         perLayer: { load: 9.58, signals: 109.323, pca: 35.359, rotate: 38.185 },
+        pcaSolver: 'float64',
         embedding: 73.426,
         peakRssBytes: 16_380_764_160,
         peakVramBytes: null,
@@ -127,6 +148,7 @@ export const PROFILES: HardwareProfile[] = [
         source: 'bench/results/pipeline-tiny-config-cpu-here.json (slice phase)',
         shape: { hiddenSize: 256, layerParams: 737_792, qOut: 256, vocabSize: 4096, nsamples: 8, seqlen: 128 },
         perLayer: { load: 0.039, signals: 0.802, pca: 1.154, rotate: 0.335 },
+        pcaSolver: 'float64',
         embedding: 2.944,
         peakRssBytes: 337_240_064,
         peakVramBytes: null,

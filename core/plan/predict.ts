@@ -3,11 +3,12 @@
 // phase on a few machines), scaled to the model by each phase's work:
 //   load    ∝ layer parameters                    (read + convert + fuse)
 //   signals ∝ tokens · (2·layer params + 4·seqlen·heads·head dim)   (the forward passes' flops)
-//   pca     ∝ signals per layer · D³               (the eigendecompositions dominate)
+//   pca     ∝ signals per layer · D³               (the eigendecompositions dominate; from the points of the
+//                                                    same eigensolver: WGSL on a GPU EP, float64 on the CPU)
 //   rotate  ∝ D · layer parameters                 (float64 weight rotations)
 //   embedding rotation ∝ vocabulary · D²
 // With two measured shapes a phase is interpolated on a log-log line through them (it captures that bigger
-// GEMMs run more efficiently); with one, linearly. No phase goes below the per-call overheads measured on a
+// GEMMs run more efficiently); with one, linearly; points of one shape count as their mean. No phase goes below the per-call overheads measured on a
 // tiny model (measured.ts FLOOR). CPU-bound phases scale with the core count when this
 // machine has a different one. Memory and disk are modelled from the shapes (memory.ts's terms), the peak
 // RSS with a per-profile allowance for what the model leaves out (copies of a layer's weights in flight),
@@ -36,6 +37,8 @@ export interface PredictInput {
   outputBytesPerWeight?: number;
   round?: number;
   rotation?: 'per-layer' | 'uniform';
+  /** The PCA's eigensolver (pca-solver.ts): default 'wgsl' on a GPU EP (the device engine's default), 'float64' on the CPU EP. */
+  pcaSolver?: 'wgsl' | 'float64';
 }
 
 export interface PhaseSeconds {
@@ -135,10 +138,12 @@ function work(phase: Phase | 'embedding', s: MeasuredShape, signalsPerLayer = 2)
   }
 }
 
-/** Seconds of a phase at work `w`, from the measured points that have it. */
+/** Seconds of a phase at work `w`, from the measured points that have it (points of equal work: their mean). */
 function scale(points: { w: number; t: number }[], w: number): number {
   if (points.length === 0) return 0;
-  const ps = [...points].sort((a, b) => a.w - b.w);
+  const byWork = new Map<number, number[]>();
+  for (const p of points) byWork.set(p.w, [...(byWork.get(p.w) ?? []), p.t]);
+  const ps = [...byWork].map(([pw, ts]) => ({ w: pw, t: ts.reduce((a, b) => a + b, 0) / ts.length })).sort((a, b) => a.w - b.w);
   if (ps.length === 1 || ps[0].w === ps[ps.length - 1].w) return (ps[0].t * w) / ps[0].w;
   // the two points bracketing w (or the nearest two at either end)
   let i = 0;
@@ -157,10 +162,15 @@ export function chooseProfile(ep: string, cores?: number): HardwareProfile {
   return host.reduce((best, p) => (Math.abs(Math.log(p.cores / c)) < Math.abs(Math.log(best.cores / c)) ? p : best));
 }
 
+/** Bytes of the calibration activations kept in RAM: past the GPU's budget on the device engine, up to the RAM budget. */
+function activationsInRam(s: MeasuredShape, engine: 'device' | 'host', deviceBudget: number, ramBudget: number): number {
+  const activations = 2 * s.nsamples * s.seqlen * s.hiddenSize * 4;
+  return Math.min(ramBudget, Math.max(0, activations - (engine === 'device' ? deviceBudget : 0)));
+}
+
 /** Bytes of RAM the model of the job accounts for (activations in RAM, weights in flight, PCA, runtime). */
 function modelledRam(s: MeasuredShape, engine: 'device' | 'host', embeddingParams: number, deviceBudget: number, ramBudget: number): number {
-  const activations = 2 * s.nsamples * s.seqlen * s.hiddenSize * 4;
-  const inRam = Math.min(ramBudget, Math.max(0, activations - (engine === 'device' ? deviceBudget : 0)));
+  const inRam = activationsInRam(s, engine, deviceBudget, ramBudget);
   // two layers (the one being rotated and the prefetched next one) in float32, and on the device engine their
   // float16 forms for the uploads (half-weights.ts)
   const weights = Math.max(2 * s.layerParams * (engine === 'device' ? 4 + 2 : 4), embeddingParams * 4);
@@ -173,13 +183,18 @@ export function predictSlice(c: ModelConfig, o: PredictInput): SlicePrediction {
   const target = shapeOf(c, o.nsamples, o.seqlen);
   const sig = c.parallelBlocks ? 1 : 2;
   const cores = o.cores ?? profile.cores;
-  // CPU-bound phases: everything on the host engine; the eigensolver and float64 rotations on the device one.
+  const solver = o.pcaSolver ?? (profile.ep === 'cpu' ? 'float64' : 'wgsl');
+  // CPU-bound phases: everything on the host engine; the float64 eigensolver and the rotations on the device one.
   // (Loading is single-threaded JS: not scaled.)
-  const cpuBound: Record<Phase, boolean> = { load: false, signals: profile.engine === 'host', pca: true, rotate: true };
+  const cpuBound: Record<Phase, boolean> = { load: false, signals: profile.engine === 'host', pca: solver === 'float64', rotate: true };
   const coreFactor = profile.cores / Math.max(1, cores);
+  // the PCA from the points of this eigensolver (all of the profile's where it has none)
+  const sameSolver = profile.points.filter((m) => m.pcaSolver === solver);
+  const pcaPoints = sameSolver.length > 0 ? sameSolver : profile.points;
   const phase = (p: Phase): number => {
+    const own = p === 'pca' ? pcaPoints : profile.points;
     // a phase the profile did not time (older result files have no 'load') comes from the profiles that did
-    const from = profile.points.some((m) => m.perLayer[p] !== null) ? profile.points : PROFILES.flatMap((q) => q.points);
+    const from = own.some((m) => m.perLayer[p] !== null) ? own : PROFILES.flatMap((q) => q.points);
     const pts = from.filter((m) => m.perLayer[p] !== null).map((m) => ({ w: work(p, m.shape), t: m.perLayer[p] as number }));
     return Math.max(FLOOR[p], scale(pts, work(p, target, sig)) * (cpuBound[p] ? coreFactor : 1));
   };
@@ -195,9 +210,16 @@ export function predictSlice(c: ModelConfig, o: PredictInput): SlicePrediction {
   const dense = countParams(denseShapes(c));
   const ram = modelledRam(target, profile.engine, dense.embedding, deviceBudget, ramBudget);
   // allowance: extra copies of a layer's float32 weights, fitted to the profile's measured peaks
-  // fitted at the measured point nearest in layer size
+  // fitted at the measured point nearest in layer size (of one size: the one whose activations in RAM are nearest)
   const measured = profile.points.filter((m) => m.peakRssBytes !== null);
-  const near = measured.reduce<MeasuredPoint | null>((b, m) => (!b || Math.abs(Math.log(m.shape.layerParams / target.layerParams)) < Math.abs(Math.log(b.shape.layerParams / target.layerParams)) ? m : b), null);
+  const inRam = (m: MeasuredPoint) => activationsInRam(m.shape, profile.engine, m.budgets.deviceBytes, m.budgets.ramBytes);
+  const targetInRam = activationsInRam(target, profile.engine, deviceBudget, ramBudget);
+  const distance = (m: MeasuredPoint) => [Math.abs(Math.log(m.shape.layerParams / target.layerParams)), Math.abs(inRam(m) - targetInRam)];
+  const closer = (a: MeasuredPoint, b: MeasuredPoint) => {
+    const [da, db] = [distance(a), distance(b)];
+    return da[0] < db[0] - 1e-9 || (Math.abs(da[0] - db[0]) <= 1e-9 && da[1] < db[1]);
+  };
+  const near = measured.reduce<MeasuredPoint | null>((b, m) => (!b || closer(m, b) ? m : b), null);
   const copies = near ? Math.max(0, ((near.peakRssBytes as number) - modelledRam(near.shape, profile.engine, near.shape.vocabSize * near.shape.hiddenSize, near.budgets.deviceBytes, near.budgets.ramBytes)) / (near.shape.layerParams * 4)) : 0;
   const peakRamBytes = ram + copies * target.layerParams * 4;
 
@@ -227,18 +249,16 @@ export function predictSlice(c: ModelConfig, o: PredictInput): SlicePrediction {
   const disk = { outputBytes, checkpointBytes, spillBytes, totalBytes: outputBytes + checkpointBytes + spillBytes };
 
   const sources = profile.points.map((m) => m.source);
-  // Which measured points the time came from: the two bracketing this shape (log-log) where there are two.
-  const olderEngine = profile.points.filter((m) => /older engine/.test(m.label));
-  // (a shape past the current engine's largest measured one is interpolated towards, or is, the older point)
-  const currentLargest = Math.max(0, ...profile.points.filter((m) => !olderEngine.includes(m)).map((m) => m.shape.layerParams));
-  const usesOlder = olderEngine.length > 0 && target.layerParams > currentLargest * 1.01;
+  const largest = Math.max(0, ...profile.points.map((m) => m.shape.layerParams));
+  const solverWords = solver === 'wgsl' ? 'the WGSL eigensolver on the GPU' : 'the float64 CPU eigensolver';
   const origins: SlicePrediction['origins'] = {
     time: {
       kind: 'measured-table',
       detail:
-        `per-layer seconds per phase measured on ${profile.description}, scaled to this model by each phase's work` +
+        `the current engine's per-layer seconds per phase measured on ${profile.description} (${profile.points.map((m) => m.label).join('; ')}), scaled to this model by each phase's work; PCA by ${solverWords}` +
+        (sameSolver.length === 0 ? ' (not measured on this profile: the PCA comes from its other solver)' : '') +
         (coreFactor !== 1 ? `, CPU-bound phases × ${coreFactor.toFixed(2)} for ${cores} cores` : '') +
-        (usesOlder ? `; the nearest measured shape (${olderEngine.map((m) => m.label).join('; ')}) ran the older engine, whose 7B layer took 1.35× the current one's (32.6 vs 24.2 s): likely an over-prediction until re-measured` : ''),
+        (target.layerParams > largest * 1.01 ? '; extrapolated past the largest measured shape' : ''),
       sources,
     },
     peakRam: {

@@ -1,7 +1,7 @@
 // The planner's cost prediction against the benchmark runs it is meant to reproduce: the per-layer seconds
-// of the synthetic LLaMA-2 slicing benchmarks in bench/results (two H100 WebGPU runs — the table holds the
-// first only, so the second is a fresh check —, the H100's 16 CPU cores, a 2-core machine) within 25 %,
-// and the 70B-shape layer measured in issue #11.
+// of the synthetic LLaMA-2 slicing benchmarks in bench/results (session 7's H100 WebGPU 7B and 70B-shape runs
+// with the WGSL eigensolver, the same lease's 7B with the float64 one — not in the table, a fresh check —,
+// the H100's 16 CPU cores, a 2-core machine) and the 7B pipeline's whole slice, within 25 %.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -46,10 +46,34 @@ for (const [file, cores] of RUNS) {
   });
 }
 
-test("the predicted 70B-shape layer on the H100 (WebGPU) matches issue #11's measurement within 25 % (132.7 s: signals 31, pca 65, rotate 36.5; peak RSS 25.5 GB)", () => {
-  const p = predictSlice(config('llama-2-70b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16, deviceBudgetBytes: 40 * 2 ** 30, ramBudgetBytes: 48 * 2 ** 30 });
-  within('signals + pca + rotate', p.perLayer.signals + p.perLayer.pca + p.perLayer.rotate, 132.5);
-  within('peak RSS', p.peakRamBytes, 25.5e9);
+// Session 7 (one H100 lease): [file, the run within it, its --vram-gb, the eigensolver].
+const SESSION7: [file: string, run: 'gpuEigh' | 'cpuEigh' | null, vramGb: number, solver: 'wgsl' | 'float64'][] = [
+  ['slice-7b-h100-session7.json', 'gpuEigh', 40, 'wgsl'],
+  ['slice-7b-h100-session7.json', 'cpuEigh', 40, 'float64'],
+  ['slice-70b-h100-session7.json', null, 20, 'wgsl'],
+];
+
+for (const [file, run, vramGb, solver] of SESSION7) {
+  test(`the predicted seconds per layer (each phase), layer −1 and peak RSS match ${file}${run ? ` (${run})` : ''} within 25 % (${solver} eigensolver, --vram-gb ${vramGb})`, () => {
+    const f = JSON.parse(readFileSync(join(root, 'bench/results', file), 'utf8')) as { ours: BenchResult & { perLayer: { layer: number; rotate: number }[] } & Record<string, unknown> };
+    const r = (run ? f.ours[run] : f.ours) as BenchResult & { perLayer: { layer: number; rotate: number }[] };
+    const p = predictSlice(config(r.synthetic), { ratio: r.ratio, nsamples: r.nsamples, seqlen: r.seqlen, ep: r.ep, cores: 16, deviceBudgetBytes: vramGb * 2 ** 30, ramBudgetBytes: 48 * 2 ** 30, pcaSolver: solver });
+    const m = r.meanSecondsPerLayer;
+    within('signals + pca + rotate', p.perLayer.signals + p.perLayer.pca + p.perLayer.rotate, m.total);
+    within('signals', p.perLayer.signals, m.signals);
+    within('pca', p.perLayer.pca, m.pca);
+    within('rotate', p.perLayer.rotate, m.rotate);
+    within('layer −1', p.embeddingSeconds, r.perLayer.find((t) => t.layer === -1)!.rotate);
+    within('peak RSS', p.peakRamBytes, r.peakRssBytes);
+  });
+}
+
+test('on a GPU EP the PCA is predicted with the WGSL eigensolver unless told otherwise, and the float64 one costs more there', () => {
+  const at = (pcaSolver?: 'wgsl' | 'float64') => predictSlice(config('llama-2-7b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16, pcaSolver });
+  assert.equal(at().perLayer.pca, at('wgsl').perLayer.pca);
+  assert.ok(at('float64').perLayer.pca > 2 * at().perLayer.pca, `${at('float64').perLayer.pca} vs ${at().perLayer.pca}`);
+  assert.match(at().origins.time.detail, /PCA by the WGSL eigensolver on the GPU/);
+  assert.match(at('float64').origins.time.detail, /PCA by the float64 CPU eigensolver/);
 });
 
 test('a 13B prediction lies between the 7B and 70B ones in every phase, and fewer calibration tokens make the forward passes cheaper', () => {
@@ -88,7 +112,8 @@ test("the predicted 7B slice on the H100 (WebGPU) matches the 7B pipeline's slic
   };
   const slice = r.phases.find((p) => p.phase === 'slice')!;
   const m = slice.result.meanSecondsPerLayer!;
-  const p = predictSlice(config('llama-2-7b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16, outputBytesPerWeight: 2 });
+  // that run's PCA used the float64 CPU eigensolver (the default then), and its 4 GiB budgets
+  const p = predictSlice(config('llama-2-7b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16, outputBytesPerWeight: 2, pcaSolver: 'float64' });
   within('signals + pca + rotate', p.perLayer.signals + p.perLayer.pca + p.perLayer.rotate, m.signals + m.pca + m.rotate);
   within('whole slice job', p.totalSeconds, slice.seconds);
   within('peak RSS', p.peakRamBytes, slice.peakRssBytes);
@@ -97,12 +122,15 @@ test("the predicted 7B slice on the H100 (WebGPU) matches the 7B pipeline's slic
   within('peak VRAM', p.peakVramBytes!, slice.peakVramBytes, 0.01);
 });
 
-test("the 70B prediction says its time comes from the older engine's layer (likely an over-prediction), and its VRAM is extrapolated from the 7B measurement", () => {
+test("the time's origin is the current engine's measured table; a shape past the largest measured one says it is extrapolated, and the 70B VRAM is extrapolated from the 7B measurement", () => {
   const p = predictSlice(config('llama-2-70b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16, deviceBudgetBytes: 20 * 2 ** 30, outputBytesPerWeight: 2 });
-  assert.match(p.origins.time.detail, /ran the older engine, whose 7B layer took 1\.35× the current one's \(32\.6 vs 24\.2 s\): likely an over-prediction until re-measured$/);
+  assert.match(p.origins.time.detail, /^the current engine's per-layer seconds per phase measured on one H100/);
+  assert.ok(p.origins.time.sources.includes('bench/results/slice-70b-h100-session7.json'), p.origins.time.sources.join(', '));
+  assert.doesNotMatch(p.origins.time.detail, /older engine|extrapolated/);
   assert.match(p.origins.peakVram!.detail, /extrapolated from that one measurement$/);
-  // the 7B prediction is not flagged: it is the current engine's own measurement
   const q = predictSlice(config('llama-2-7b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16 });
-  assert.doesNotMatch(q.origins.time.detail, /older engine/);
   assert.doesNotMatch(q.origins.peakVram!.detail, /extrapolated/);
+  // twice the 70B width: past every measured shape
+  const big = parseConfig({ ...JSON.parse(readFileSync(sharedData('configs', 'llama-2-70b-hf.json'), 'utf8')), hidden_size: 16384, intermediate_size: 57344, num_attention_heads: 128 });
+  assert.match(predictSlice(big, { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu' }).origins.time.detail, /; extrapolated past the largest measured shape$/);
 });
