@@ -132,6 +132,21 @@ function graph(kind: Kind, half: boolean): GraphBuilder {
 
 const isHalf = (t: ort.Tensor) => t.type === 'float16';
 
+/** Identity per input (x0… → y0…): with every output kept on the device, one run uploads them all. */
+function uploadAllGraph(ranks: number[]): GraphBuilder {
+  const g = new GraphBuilder(`uploadAll-${ranks.join('-')}`);
+  ranks.forEach((r, i) => {
+    g.input(
+      `x${i}`,
+      'float32',
+      Array.from({ length: r }, (_, a) => `d${i}_${a}`),
+    );
+    g.node('Identity', [`x${i}`], {}, { out: `y${i}` });
+    g.output(`y${i}`, 'float32');
+  });
+  return g;
+}
+
 export class DeviceTensors {
   readonly ep: ExecutionProvider;
   /** Whether tensors live apart from host memory (any EP but CPU). */
@@ -195,6 +210,35 @@ export class DeviceTensors {
     return (await this.#run(transpose ? 'uploadT' : 'upload', half, { x })).y;
   }
 
+  /**
+   * Several float32 host tensors of any rank on the device in one session run (decoding's per-token RoPE
+   * tables and mask, the 1-D norm weights and biases): one host-fed run instead of one per tensor.
+   */
+  async uploadAll(ts: ort.Tensor[]): Promise<ort.Tensor[]> {
+    for (const t of ts) if (t.type !== 'float32') throw new DeviceError(`uploadAll: ${t.type} tensors are not uploaded here`);
+    if (!this.onDevice) {
+      // The CPU EP's host tensors are its device tensors; a GPU EP would run one upload.
+      countTransfer(
+        'upload',
+        1,
+        ts.reduce((n, t) => n + t.size * 4, 0),
+        0,
+      );
+      for (const t of ts) markDevice(t);
+      return ts;
+    }
+    const key = `uploadAll:${ts.map((t) => t.dims.length).join(',')}`;
+    const session = await this.#compiled(
+      key,
+      () => uploadAllGraph(ts.map((t) => t.dims.length)),
+      () => true,
+    );
+    const feeds = Object.fromEntries(ts.map((t, i) => [`x${i}`, t]));
+    const out = await session.run(feeds);
+    countRun('upload', feeds, out, () => true);
+    return ts.map((_, i) => out[`y${i}`]);
+  }
+
   /** [batch, seq, n] float32 activations (host or device) as float16 on the device. */
   async toHalf(x: ort.Tensor): Promise<ort.Tensor> {
     rank3('toHalf', x);
@@ -217,7 +261,11 @@ export class DeviceTensors {
    */
   async downloadLast(t: ort.Tensor): Promise<Float32Array> {
     rank3('downloadLast', t);
-    if (t.location === 'cpu' && !isHalf(t) && t.dims[1] === 1) return t.data as Float32Array;
+    if (t.location === 'cpu' && !isHalf(t) && t.dims[1] === 1) {
+      // The CPU EP's host tensor is the row itself; a GPU EP would download it.
+      if (onDeviceAsCounted(t)) countTransfer('downloadLast', 1, 0, t.size * 4);
+      return t.data as Float32Array;
+    }
     return (await this.#run('downloadLast', isHalf(t), { x: t })).y.data as Float32Array;
   }
 
