@@ -175,16 +175,24 @@ class OrtBlockRunner implements BlockRunner {
     return this.#resident!.host(t);
   }
 
-  /** RoPE tables and causal mask for `seq` new positions after `past` cached ones. */
-  #positional(past: number, seq: number, f: Feeds): void {
+  /**
+   * RoPE tables and causal mask for `seq` new positions after `past` cached ones. Resident mode uploads the
+   * three in one run when first made (a decoding step makes new ones for every token), so the layers'
+   * runs are fed device tensors only.
+   */
+  async #positional(past: number, seq: number, f: Feeds): Promise<void> {
     const key = `${past}:${seq}`;
     let t = this.#tables.get(key);
     if (!t) {
       const rd = this.arch.rope?.rotaryDim ?? 0;
       const r = this.arch.rope ? ropeTables(this.arch.rope.theta, rd, past, seq, this.arch.rope.llama3) : { cos: new Float32Array(0), sin: new Float32Array(0) };
       t = { cos: t32(r.cos, [seq, rd / 2]), sin: t32(r.sin, [seq, rd / 2]), mask: t32(causalMask(past, seq), [seq, past + seq]) };
-      // Decoding makes a new entry per token: keep the cache small.
-      if (this.#tables.size > 64) this.#tables.clear();
+      if (this.#resident) {
+        const up = await this.#resident.device.uploadAll(this.arch.rope ? [t.cos, t.sin, t.mask] : [t.mask]);
+        t = this.arch.rope ? { cos: up[0], sin: up[1], mask: up[2] } : { ...t, mask: up[0] };
+      }
+      // Decoding makes a new entry per token: keep the cache small (device copies freed now, not at GC).
+      if (this.#tables.size > 64) this.#clearTables();
       this.#tables.set(key, t);
     }
     if (this.arch.rope) {
@@ -192,6 +200,11 @@ class OrtBlockRunner implements BlockRunner {
       f.sin = t.sin;
     }
     f.mask = t.mask;
+  }
+
+  #clearTables(): void {
+    for (const t of this.#tables.values()) for (const x of [t.cos, t.sin, t.mask]) releaseTensor(x);
+    this.#tables.clear();
   }
 
   // Resident mode feeds linear weights transposed (in × out) for MatMul.
@@ -284,7 +297,7 @@ class OrtBlockRunner implements BlockRunner {
     const out = feedAttn(f, this.arch, w, width);
     feedShortcut(f, w.shortcut, width, out);
     const withCache = feedCache(f, this.arch, batch, cache);
-    this.#positional(cache?.past ?? 0, seq, f);
+    await this.#positional(cache?.past ?? 0, seq, f);
     const r = await this.#run({ kind: 'attention', norm: normSig(w.norm), attn: this.#attnSig(w), shortcut: !!w.shortcut, cache: withCache }, f, w);
     return { r, withCache };
   }
@@ -320,7 +333,7 @@ class OrtBlockRunner implements BlockRunner {
     if (feedMlp(f, w.mlp, width) !== out) throw new RuntimeError('parallel block: attention and MLP outputs differ in width');
     feedShortcut(f, w.shortcut, width, out);
     const withCache = feedCache(f, this.arch, batch, cache);
-    this.#positional(cache?.past ?? 0, seq, f);
+    await this.#positional(cache?.past ?? 0, seq, f);
     const sig: BlockSig = { kind: 'parallel', norm: normSig(w.norm), attn: this.#attnSig(w.attn), mlp: this.#mlpSig(w.mlp), shortcut: !!w.shortcut, cache: withCache };
     const r = await this.#run(sig, f, w);
     return { r, withCache };
@@ -372,7 +385,7 @@ class OrtBlockRunner implements BlockRunner {
     await this.#resident?.device.dispose();
     const all = [...this.#sessions.values()];
     this.#sessions.clear();
-    this.#tables.clear();
+    this.#clearTables();
     await this.#baked?.dispose();
     for (const s of all) await (await s.catch(() => null))?.release();
   }
