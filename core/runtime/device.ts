@@ -28,7 +28,7 @@ export class DeviceError extends Error {
   override name = 'DeviceError';
 }
 
-type Kind = 'upload' | 'uploadT' | 'download' | 'downloadLast' | 'download2' | 'matmul' | 'sum' | 'toHalf' | `acc${'' | 'Masked'}${'' | 'First'}`;
+type Kind = 'upload' | 'uploadT' | 'download' | 'downloadLast' | 'lastRow' | 'download2' | 'matmul' | 'sum' | 'toHalf' | `acc${'' | 'Masked'}${'' | 'First'}`;
 
 /**
  * Compensated (Kahan) accumulation of per-batch Gram matrices on the device: the running sum is the
@@ -85,6 +85,7 @@ function graph(kind: Kind, half: boolean): GraphBuilder {
       g.input('x', 'float32', ['A', 'B']);
       g.node('Identity', [half ? toHalf(g, 'x') : 'x'], {}, { out: 'y' });
       break;
+    case 'lastRow': // the same slice, left on the device (deviceOutput) for the head
     case 'downloadLast':
       g.input('x', actType(half), ['B', 'S', 'N']);
       {
@@ -267,6 +268,20 @@ export class DeviceTensors {
       return t.data as Float32Array;
     }
     return (await this.#run('downloadLast', isHalf(t), { x: t })).y.data as Float32Array;
+  }
+
+  /**
+   * The last position of every row as a float32 [batch, 1, n] tensor left on the device: the head's input,
+   * fed to it without a download and an upload (and the sync the download costs).
+   */
+  async lastRow(t: ort.Tensor): Promise<ort.Tensor> {
+    rank3('lastRow', t);
+    if (t.location === 'cpu' && !isHalf(t) && t.dims[1] === 1) {
+      // The CPU EP's host tensor is the row itself; a GPU EP runs the slice, device to device.
+      countTransfer('lastRow', 1, 0, 0);
+      return t;
+    }
+    return (await this.#run('lastRow', isHalf(t), { x: t })).y;
   }
 
   /**

@@ -169,6 +169,15 @@ class OrtBlockRunner implements BlockRunner {
     return out;
   }
 
+  /**
+   * The last position of each row: in resident mode a float32 [batch, 1, width] tensor left on the device
+   * when the head takes all its rows in one run (decoding), else on the host as lastRows() gives it.
+   */
+  async lastRowsForHead(x: ort.Tensor, vocab: number): Promise<Float32Array | ort.Tensor> {
+    if (this.#resident && x.dims[0] * vocab <= this.#maxLogits) return this.#resident.device.lastRow(x);
+    return this.lastRows(x);
+  }
+
   /** A block output on the host, downloaded if it stayed on the device. */
   async #host(t: ort.Tensor): Promise<Float32Array> {
     if (t.location === 'cpu' && t.type === 'float32') return t.data as Float32Array;
@@ -347,10 +356,13 @@ class OrtBlockRunner implements BlockRunner {
     return { k: r.present_k, v: r.present_v, past };
   }
 
-  async head(w: HeadWeights, x: Float32Array, batch: number, seq: number, opts: { targets?: Int32Array; logits?: boolean }): Promise<HeadOutput> {
-    const width = widthOf(x, batch, seq);
+  /** `x`: host activations, or (resident mode) a [batch, seq, width] float32 device tensor the head takes in one run. */
+  async head(w: HeadWeights, x: Float32Array | ort.Tensor, batch: number, seq: number, opts: { targets?: Int32Array; logits?: boolean }): Promise<HeadOutput> {
     const n = batch * seq;
     const vocab = headVocab(w);
+    const onDevice = !(x instanceof Float32Array);
+    if (onDevice && (n * vocab > this.#maxLogits || x.type !== 'float32')) throw new RuntimeError(`the head takes a device tensor only in one run of float32 rows (${n} rows of ${vocab} logits, ${x.type})`);
+    const width = onDevice ? feedX(x, batch, seq).width : widthOf(x, batch, seq);
     if (w.vocab && w.vocab.cols !== w.lm.weight.rows) throw new RuntimeError(`head projection gives width ${w.lm.weight.rows} for a ${w.vocab.rows}×${w.vocab.cols} vocabulary table`);
     if (opts.targets && opts.targets.length !== n) throw new RuntimeError(`${opts.targets.length} targets for ${n} positions`);
     const sig: BlockSig = { kind: 'head', norm: normSig(w.norm), bias: hasBias(w.lm), logits: !!opts.logits, targets: !!opts.targets, ...(w.vocab ? { vocab: true as const } : {}) };
@@ -361,7 +373,7 @@ class OrtBlockRunner implements BlockRunner {
     const step = Math.max(1, Math.floor(this.#maxLogits / vocab));
     for (let r0 = 0; r0 < n; r0 += step) {
       const rows = Math.min(step, n - r0);
-      const f: Feeds = { x: t32(x.subarray(r0 * width, (r0 + rows) * width), [1, rows, width]) };
+      const f: Feeds = { x: x instanceof Float32Array ? t32(x.subarray(r0 * width, (r0 + rows) * width), [1, rows, width]) : x };
       feedNorm(f, w.norm, width);
       feedLinear(f, 'lm', w.lm, width);
       if (w.vocab) f.vocab = t32(w.vocab.data, [w.vocab.rows, w.vocab.cols]);
