@@ -4,6 +4,8 @@
 // defaults (speedShapes) size the prompts for the model where --prompt / --decode-prompt are not given.
 //   npm run bench -- infer-speed --dense DIR --sliced DIR [--ep webgpu] [--dtype f16|f32|auto] …
 //   npm run bench -- infer-speed --config CFG --tokenizer TOK --work DIR [--layers N] [--ratio 0.25] …
+// --profile adds, per model, the session runs, host-fed runs, syncs and MB up/down of one prefill (of the
+// prefill prompt) and per decoded token at batch 1 (core/runtime/decode-profile.ts): counts, not timings.
 // With --config, both folders are made here by synth (random bf16 weights; speed does not depend on
 // values): the dense model, and the uniform slice's shapes — a uniform rotation leaves a LLaMA whose
 // residual width is d = (1 − ratio)·D with the original heads (q/k/v: d → H·headDim, o back to d), no
@@ -19,6 +21,7 @@ import { runnerOptionsFor, type InferDtype } from '../core/runtime/inference-pla
 import { cachePositions, measureShapes, speedShapes } from '../core/eval/speed';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { VramSampler } from './lib/vram-sampler';
+import { profileDecoding } from '../core/runtime/decode-profile';
 
 interface Args {
   dense?: string;
@@ -40,6 +43,7 @@ interface Args {
   json?: string;
   only?: string[];
   vramGb?: number;
+  profile?: boolean;
 }
 
 function parse(argv: string[]): Args {
@@ -66,6 +70,7 @@ function parse(argv: string[]): Args {
     else if (k === '--json') a.json = v();
     else if (k === '--only') a.only = v().split(',');
     else if (k === '--vram-gb') a.vramGb = Number(v());
+    else if (k === '--profile') a.profile = true;
     else throw new Error(`infer-speed: unknown argument ${k}`);
   }
   return a;
@@ -112,6 +117,17 @@ async function measure(folder: string, a: Args) {
     // Each shape apart: one that fails (a device limit at batch 8 × 2048, say) keeps its one-line error and
     // leaves the others' numbers.
     Object.assign(out, await measureShapes(ctx, runner, w, shapes, 'record'));
+    if (a.profile && runner.device) out.profile = await profile(runner, w, shapes);
+    else if (a.profile) {
+      // The CPU EP moves nothing: count the device code path (`resident: 'always'`) as a GPU EP would run it.
+      const counted = await createBlockRunner(src.arch, { ep: 'cpu', resident: 'always', decoding: true, passDtype: plan.dtype });
+      try {
+        await profileDecoding(counted, w, Int32Array.of(1, 2), 1, 1); // first-use weight uploads
+        out.profile = { ...(await profile(counted, w, shapes)), path: "the GPU path counted on the CPU EP (resident: 'always')" };
+      } finally {
+        await counted.dispose();
+      }
+    }
   } catch (e) {
     out.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   } finally {
@@ -119,6 +135,18 @@ async function measure(folder: string, a: Args) {
     out.vram = sampler.stop();
   }
   return out;
+}
+
+/** Runs and MB of one prefill and per decoded token at batch 1, after the timed shapes (weights already up). */
+async function profile(runner: Awaited<ReturnType<typeof createBlockRunner>>, w: Awaited<ReturnType<typeof loadDecodeWeights>>, s: ReturnType<typeof speedShapes>) {
+  const V = w.emb.tokens.rows;
+  const ids = (n: number) => Int32Array.from({ length: n }, (_, i) => (i * 7919 + 17) % V);
+  const prefill = (await profileDecoding(runner, w, ids(s.promptTokens), 1, 0)).prefill;
+  const steps = Math.min(8, s.newTokens);
+  const decode = await profileDecoding(runner, w, ids(s.decodePrompt), 1, steps);
+  const line = (t: { runs: number; hostFedRuns: number; syncs: number; uploadMB: number; downloadMB: number }) => `${t.runs} runs (${t.hostFedRuns} host-fed, ${t.syncs} syncs), ${t.uploadMB} MB up, ${t.downloadMB} MB down`;
+  console.error(`profile: prefill of ${s.promptTokens} tokens: ${line(prefill)}; per decoded token (batch 1, ${steps} steps after ${s.decodePrompt}): ${line(decode.perToken)}`);
+  return { note: 'counts as a GPU EP moves tensors (transfer-count.ts), not timings', prefill, perToken: decode.perToken, steps, decodePrompt: s.decodePrompt };
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -14,7 +14,7 @@ import type { ExecutionProvider } from '../runtime/contract';
 import type { ModelSource } from '../model/model-source';
 import { createBlockRunner, type OrtRunner } from '../runtime/runner';
 import { headVocab } from '../model/weights';
-import { forwardCached, headLogits, LayerCaches, loadDecodeWeights, planDecoding, weightCount, type DecodeWeights } from '../runtime/decode-step';
+import { forwardCached, headLogits, LayerCaches, loadDecodeWeights, planDecoding, weightCount, type DecodeWeights, type LastRows } from '../runtime/decode-step';
 import { runnerOptionsFor, type InferDtype, type InferencePlan } from '../runtime/inference-plan';
 import { openAnyModel } from '../slicegpt/open';
 
@@ -114,7 +114,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
 export type Weights = DecodeWeights;
 
 /** Greedy next ids from the last position of each row. */
-async function nextIds(r: OrtRunner, w: Weights, last: Float32Array, batch: number): Promise<Int32Array> {
+async function nextIds(r: OrtRunner, w: Weights, last: LastRows, batch: number): Promise<Int32Array> {
   const logits = await headLogits(r, w.head, last, batch);
   const V = headVocab(w.head);
   const ids = new Int32Array(batch);

@@ -3,7 +3,7 @@
 // on a GPU EP in decoding mode (runner option `decoding`) nothing but the last position of each row comes
 // back to the host: weights, activations and the cache stay on the device between steps.
 import type ort from 'onnxruntime-node';
-import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
+import { headVocab, type EmbeddingWeights, type HeadWeights, type LayerWeights } from '../model/weights';
 import { releaseTensor } from './device';
 import { emptyCache, type KvCache } from './block-feeds';
 import { releaseCache, type OrtRunner } from './runner';
@@ -49,11 +49,14 @@ async function layerStep(r: OrtRunner, w: LayerWeights, x: ort.Tensor, batch: nu
   return { y, cache: a.cache };
 }
 
+/** The head's input: each row's last hidden state, on the host ([batch, width]) or left on the device ([batch, 1, width]). */
+export type LastRows = Float32Array | ort.Tensor;
+
 /**
  * `ids` ([batch, seq], positions at … at+seq−1) through every layer, extending `caches`; returns the final
- * hidden state of each row's last position on the host ([batch, width]: the head's input).
+ * hidden state of each row's last position (the head's input; headLogits frees it when on the device).
  */
-export async function forwardCached(r: OrtRunner, w: DecodeWeights, ids: Int32Array, batch: number, seq: number, at: number, caches: LayerCaches): Promise<Float32Array> {
+export async function forwardCached(r: OrtRunner, w: DecodeWeights, ids: Int32Array, batch: number, seq: number, at: number, caches: LayerCaches): Promise<LastRows> {
   let x: ort.Tensor | null = null;
   try {
     x = await r.embedTensor(w.emb, ids, batch, seq, at);
@@ -63,7 +66,7 @@ export async function forwardCached(r: OrtRunner, w: DecodeWeights, ids: Int32Ar
       caches.set(l, cache);
       x = y;
     }
-    const last = await r.lastRows(x);
+    const last = await r.lastRowsForHead(x, headVocab(w.head));
     releaseTensor(x);
     return last;
   } catch (e) {
@@ -73,11 +76,13 @@ export async function forwardCached(r: OrtRunner, w: DecodeWeights, ids: Int32Ar
 }
 
 /** Logits [batch, vocab] of the rows' last positions. */
-export async function headLogits(r: OrtRunner, head: HeadWeights, last: Float32Array, batch: number): Promise<Float32Array> {
+export async function headLogits(r: OrtRunner, head: HeadWeights, last: LastRows, batch: number): Promise<Float32Array> {
   try {
     return (await r.head(head, last, batch, 1, { logits: true })).logits!;
   } catch (e) {
     throw inferenceFailure(r.ep, e, batch, 1);
+  } finally {
+    if (!(last instanceof Float32Array)) releaseTensor(last);
   }
 }
 

@@ -28,7 +28,7 @@ export class DeviceError extends Error {
   override name = 'DeviceError';
 }
 
-type Kind = 'upload' | 'uploadT' | 'download' | 'downloadLast' | 'download2' | 'matmul' | 'sum' | 'toHalf' | `acc${'' | 'Masked'}${'' | 'First'}`;
+type Kind = 'upload' | 'uploadT' | 'download' | 'downloadLast' | 'lastRow' | 'download2' | 'matmul' | 'sum' | 'toHalf' | `acc${'' | 'Masked'}${'' | 'First'}`;
 
 /**
  * Compensated (Kahan) accumulation of per-batch Gram matrices on the device: the running sum is the
@@ -85,6 +85,7 @@ function graph(kind: Kind, half: boolean): GraphBuilder {
       g.input('x', 'float32', ['A', 'B']);
       g.node('Identity', [half ? toHalf(g, 'x') : 'x'], {}, { out: 'y' });
       break;
+    case 'lastRow': // the same slice, left on the device (deviceOutput) for the head
     case 'downloadLast':
       g.input('x', actType(half), ['B', 'S', 'N']);
       {
@@ -131,6 +132,21 @@ function graph(kind: Kind, half: boolean): GraphBuilder {
 }
 
 const isHalf = (t: ort.Tensor) => t.type === 'float16';
+
+/** Identity per input (x0… → y0…): with every output kept on the device, one run uploads them all. */
+function uploadAllGraph(ranks: number[]): GraphBuilder {
+  const g = new GraphBuilder(`uploadAll-${ranks.join('-')}`);
+  ranks.forEach((r, i) => {
+    g.input(
+      `x${i}`,
+      'float32',
+      Array.from({ length: r }, (_, a) => `d${i}_${a}`),
+    );
+    g.node('Identity', [`x${i}`], {}, { out: `y${i}` });
+    g.output(`y${i}`, 'float32');
+  });
+  return g;
+}
 
 export class DeviceTensors {
   readonly ep: ExecutionProvider;
@@ -195,6 +211,35 @@ export class DeviceTensors {
     return (await this.#run(transpose ? 'uploadT' : 'upload', half, { x })).y;
   }
 
+  /**
+   * Several float32 host tensors of any rank on the device in one session run (decoding's per-token RoPE
+   * tables and mask, the 1-D norm weights and biases): one host-fed run instead of one per tensor.
+   */
+  async uploadAll(ts: ort.Tensor[]): Promise<ort.Tensor[]> {
+    for (const t of ts) if (t.type !== 'float32') throw new DeviceError(`uploadAll: ${t.type} tensors are not uploaded here`);
+    if (!this.onDevice) {
+      // The CPU EP's host tensors are its device tensors; a GPU EP would run one upload.
+      countTransfer(
+        'upload',
+        1,
+        ts.reduce((n, t) => n + t.size * 4, 0),
+        0,
+      );
+      for (const t of ts) markDevice(t);
+      return ts;
+    }
+    const key = `uploadAll:${ts.map((t) => t.dims.length).join(',')}`;
+    const session = await this.#compiled(
+      key,
+      () => uploadAllGraph(ts.map((t) => t.dims.length)),
+      () => true,
+    );
+    const feeds = Object.fromEntries(ts.map((t, i) => [`x${i}`, t]));
+    const out = await session.run(feeds);
+    countRun('upload', feeds, out, () => true);
+    return ts.map((_, i) => out[`y${i}`]);
+  }
+
   /** [batch, seq, n] float32 activations (host or device) as float16 on the device. */
   async toHalf(x: ort.Tensor): Promise<ort.Tensor> {
     rank3('toHalf', x);
@@ -217,8 +262,26 @@ export class DeviceTensors {
    */
   async downloadLast(t: ort.Tensor): Promise<Float32Array> {
     rank3('downloadLast', t);
-    if (t.location === 'cpu' && !isHalf(t) && t.dims[1] === 1) return t.data as Float32Array;
+    if (t.location === 'cpu' && !isHalf(t) && t.dims[1] === 1) {
+      // The CPU EP's host tensor is the row itself; a GPU EP would download it.
+      if (onDeviceAsCounted(t)) countTransfer('downloadLast', 1, 0, t.size * 4);
+      return t.data as Float32Array;
+    }
     return (await this.#run('downloadLast', isHalf(t), { x: t })).y.data as Float32Array;
+  }
+
+  /**
+   * The last position of every row as a float32 [batch, 1, n] tensor left on the device: the head's input,
+   * fed to it without a download and an upload (and the sync the download costs).
+   */
+  async lastRow(t: ort.Tensor): Promise<ort.Tensor> {
+    rank3('lastRow', t);
+    if (t.location === 'cpu' && !isHalf(t) && t.dims[1] === 1) {
+      // The CPU EP's host tensor is the row itself; a GPU EP runs the slice, device to device.
+      countTransfer('lastRow', 1, 0, 0);
+      return t;
+    }
+    return (await this.#run('lastRow', isHalf(t), { x: t })).y;
   }
 
   /**

@@ -6,7 +6,7 @@ import { checkCancelled, quietContext, type JobContext } from '../base/job-conte
 import type { ExecutionProvider } from './contract';
 import type { ModelSource } from '../model/model-source';
 import { createBlockRunner, withBlockRunner, type OrtRunner } from './runner';
-import { forwardCached, headLogits, LayerCaches, loadDecodeWeights, planDecoding, type DecodeWeights, type PlanRequest } from './decode-step';
+import { forwardCached, headLogits, LayerCaches, loadDecodeWeights, planDecoding, type DecodeWeights, type LastRows, type PlanRequest } from './decode-step';
 import { runnerOptionsFor, type InferencePlan } from './inference-plan';
 import { tokenChooser, type SamplingOptions } from './sampling';
 import { buildPrompt, checkFits, type BuiltPrompt, type PromptStyle } from './prompt';
@@ -57,7 +57,7 @@ export async function openDecoder(src: ModelSource, runner: OrtRunner, prompt: A
   let prefillMs = 0;
   let decodeMs = 0;
   let done = false;
-  const logitsOf = async (last: Float32Array) => choose(await headLogits(runner, w.head, last, 1));
+  const logitsOf = async (last: LastRows) => choose(await headLogits(runner, w.head, last, 1));
   const forward = (tokens: Int32Array, seq: number, at: number) => forwardCached(runner, w, tokens, 1, seq, at, caches);
   const finish = (id: number): number => {
     ids.push(id);

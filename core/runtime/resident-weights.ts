@@ -5,6 +5,7 @@ import type ort from 'onnxruntime-node';
 import type { BlockSig } from './graphs/signature';
 import { type DeviceTensors, releaseTensor } from './device';
 import type { Feeds } from './block-feeds';
+import { onDeviceAsCounted } from './transfer-count';
 
 export class ResidentWeights {
   readonly device: DeviceTensors;
@@ -27,8 +28,13 @@ export class ResidentWeights {
   async feeds(sig: BlockSig, feeds: Feeds, half: boolean): Promise<Feeds> {
     const block = sig.kind === 'attention' || sig.kind === 'mlp' || sig.kind === 'parallel';
     const out: Feeds = {};
+    await this.#uploadVectors(feeds);
     for (const [name, t] of Object.entries(feeds)) {
-      if (name === 'x' || t.location !== 'cpu' || t.type !== 'float32' || t.dims.length !== 2) {
+      if (t.type === 'float32' && t.dims.length === 1 && t.location === 'cpu' && !onDeviceAsCounted(t)) {
+        out[name] = await this.#layouts(t.data as Float32Array).get('v')!;
+        continue;
+      }
+      if (name === 'x' || onDeviceAsCounted(t) || t.type !== 'float32' || t.dims.length !== 2) {
         out[name] = t;
         continue;
       }
@@ -38,6 +44,27 @@ export class ResidentWeights {
     // Host activations (spilled chunks) enter a float16 graph rounded on the device.
     if (half && out.x && out.x.type === 'float32') out.x = await this.device.toHalf(out.x);
     return out;
+  }
+
+  /**
+   * The 1-D float32 feeds (norm weights, biases) not on the device yet, uploaded together in one run: fed
+   * from the host, each would make every block run a host-fed run (on WebGPU a host→device copy per run).
+   */
+  async #uploadVectors(feeds: Feeds): Promise<void> {
+    const fresh = new Map<Float32Array, ort.Tensor>();
+    for (const t of Object.values(feeds)) {
+      const data = t.data as Float32Array;
+      if (t.type === 'float32' && t.dims.length === 1 && t.location === 'cpu' && !onDeviceAsCounted(t) && !this.#layouts(data).has('v')) fresh.set(data, t);
+    }
+    if (!fresh.size) return;
+    const up = this.device.uploadAll([...fresh.values()]);
+    [...fresh.keys()].forEach((data, i) =>
+      this.#layouts(data).set(
+        'v',
+        up.then((ts) => ts[i]),
+      ),
+    );
+    await up;
   }
 
   #upload(data: Float32Array, rows: number, cols: number, transpose: boolean, half: boolean): Promise<ort.Tensor> {

@@ -169,22 +169,39 @@ class OrtBlockRunner implements BlockRunner {
     return out;
   }
 
+  /**
+   * The last position of each row: in resident mode a float32 [batch, 1, width] tensor left on the device
+   * when the head takes all its rows in one run (decoding), else on the host as lastRows() gives it.
+   */
+  async lastRowsForHead(x: ort.Tensor, vocab: number): Promise<Float32Array | ort.Tensor> {
+    if (this.#resident && x.dims[0] * vocab <= this.#maxLogits) return this.#resident.device.lastRow(x);
+    return this.lastRows(x);
+  }
+
   /** A block output on the host, downloaded if it stayed on the device. */
   async #host(t: ort.Tensor): Promise<Float32Array> {
     if (t.location === 'cpu' && t.type === 'float32') return t.data as Float32Array;
     return this.#resident!.host(t);
   }
 
-  /** RoPE tables and causal mask for `seq` new positions after `past` cached ones. */
-  #positional(past: number, seq: number, f: Feeds): void {
+  /**
+   * RoPE tables and causal mask for `seq` new positions after `past` cached ones. Resident mode uploads the
+   * three in one run when first made (a decoding step makes new ones for every token), so the layers'
+   * runs are fed device tensors only.
+   */
+  async #positional(past: number, seq: number, f: Feeds): Promise<void> {
     const key = `${past}:${seq}`;
     let t = this.#tables.get(key);
     if (!t) {
       const rd = this.arch.rope?.rotaryDim ?? 0;
       const r = this.arch.rope ? ropeTables(this.arch.rope.theta, rd, past, seq, this.arch.rope.llama3) : { cos: new Float32Array(0), sin: new Float32Array(0) };
       t = { cos: t32(r.cos, [seq, rd / 2]), sin: t32(r.sin, [seq, rd / 2]), mask: t32(causalMask(past, seq), [seq, past + seq]) };
-      // Decoding makes a new entry per token: keep the cache small.
-      if (this.#tables.size > 64) this.#tables.clear();
+      if (this.#resident) {
+        const up = await this.#resident.device.uploadAll(this.arch.rope ? [t.cos, t.sin, t.mask] : [t.mask]);
+        t = this.arch.rope ? { cos: up[0], sin: up[1], mask: up[2] } : { ...t, mask: up[0] };
+      }
+      // Decoding makes a new entry per token: keep the cache small (device copies freed now, not at GC).
+      if (this.#tables.size > 64) this.#clearTables();
       this.#tables.set(key, t);
     }
     if (this.arch.rope) {
@@ -192,6 +209,11 @@ class OrtBlockRunner implements BlockRunner {
       f.sin = t.sin;
     }
     f.mask = t.mask;
+  }
+
+  #clearTables(): void {
+    for (const t of this.#tables.values()) for (const x of [t.cos, t.sin, t.mask]) releaseTensor(x);
+    this.#tables.clear();
   }
 
   // Resident mode feeds linear weights transposed (in × out) for MatMul.
@@ -284,7 +306,7 @@ class OrtBlockRunner implements BlockRunner {
     const out = feedAttn(f, this.arch, w, width);
     feedShortcut(f, w.shortcut, width, out);
     const withCache = feedCache(f, this.arch, batch, cache);
-    this.#positional(cache?.past ?? 0, seq, f);
+    await this.#positional(cache?.past ?? 0, seq, f);
     const r = await this.#run({ kind: 'attention', norm: normSig(w.norm), attn: this.#attnSig(w), shortcut: !!w.shortcut, cache: withCache }, f, w);
     return { r, withCache };
   }
@@ -320,7 +342,7 @@ class OrtBlockRunner implements BlockRunner {
     if (feedMlp(f, w.mlp, width) !== out) throw new RuntimeError('parallel block: attention and MLP outputs differ in width');
     feedShortcut(f, w.shortcut, width, out);
     const withCache = feedCache(f, this.arch, batch, cache);
-    this.#positional(cache?.past ?? 0, seq, f);
+    await this.#positional(cache?.past ?? 0, seq, f);
     const sig: BlockSig = { kind: 'parallel', norm: normSig(w.norm), attn: this.#attnSig(w.attn), mlp: this.#mlpSig(w.mlp), shortcut: !!w.shortcut, cache: withCache };
     const r = await this.#run(sig, f, w);
     return { r, withCache };
@@ -334,10 +356,13 @@ class OrtBlockRunner implements BlockRunner {
     return { k: r.present_k, v: r.present_v, past };
   }
 
-  async head(w: HeadWeights, x: Float32Array, batch: number, seq: number, opts: { targets?: Int32Array; logits?: boolean }): Promise<HeadOutput> {
-    const width = widthOf(x, batch, seq);
+  /** `x`: host activations, or (resident mode) a [batch, seq, width] float32 device tensor the head takes in one run. */
+  async head(w: HeadWeights, x: Float32Array | ort.Tensor, batch: number, seq: number, opts: { targets?: Int32Array; logits?: boolean }): Promise<HeadOutput> {
     const n = batch * seq;
     const vocab = headVocab(w);
+    const onDevice = !(x instanceof Float32Array);
+    if (onDevice && (n * vocab > this.#maxLogits || x.type !== 'float32')) throw new RuntimeError(`the head takes a device tensor only in one run of float32 rows (${n} rows of ${vocab} logits, ${x.type})`);
+    const width = onDevice ? feedX(x, batch, seq).width : widthOf(x, batch, seq);
     if (w.vocab && w.vocab.cols !== w.lm.weight.rows) throw new RuntimeError(`head projection gives width ${w.lm.weight.rows} for a ${w.vocab.rows}×${w.vocab.cols} vocabulary table`);
     if (opts.targets && opts.targets.length !== n) throw new RuntimeError(`${opts.targets.length} targets for ${n} positions`);
     const sig: BlockSig = { kind: 'head', norm: normSig(w.norm), bias: hasBias(w.lm), logits: !!opts.logits, targets: !!opts.targets, ...(w.vocab ? { vocab: true as const } : {}) };
@@ -348,7 +373,7 @@ class OrtBlockRunner implements BlockRunner {
     const step = Math.max(1, Math.floor(this.#maxLogits / vocab));
     for (let r0 = 0; r0 < n; r0 += step) {
       const rows = Math.min(step, n - r0);
-      const f: Feeds = { x: t32(x.subarray(r0 * width, (r0 + rows) * width), [1, rows, width]) };
+      const f: Feeds = { x: x instanceof Float32Array ? t32(x.subarray(r0 * width, (r0 + rows) * width), [1, rows, width]) : x };
       feedNorm(f, w.norm, width);
       feedLinear(f, 'lm', w.lm, width);
       if (w.vocab) f.vocab = t32(w.vocab.data, [w.vocab.rows, w.vocab.cols]);
@@ -372,7 +397,7 @@ class OrtBlockRunner implements BlockRunner {
     await this.#resident?.device.dispose();
     const all = [...this.#sessions.values()];
     this.#sessions.clear();
-    this.#tables.clear();
+    this.#clearTables();
     await this.#baked?.dispose();
     for (const s of all) await (await s.catch(() => null))?.release();
   }

@@ -7,6 +7,10 @@ import type ort from 'onnxruntime-node';
 
 export interface TransferTally {
   runs: number;
+  /** Runs fed at least one host tensor (on WebGPU such a run waits on a host→device copy; a device-only run is ~64 µs). */
+  hostFedRuns: number;
+  /** Runs with at least one host output (each waits for the device queue to drain: a sync). */
+  syncs: number;
   uploadBytes: number;
   downloadBytes: number;
 }
@@ -20,7 +24,7 @@ const made = new WeakSet<ort.Tensor>();
 let counts: TransferCounts = fresh();
 
 function fresh(): TransferCounts {
-  return { runs: 0, uploadBytes: 0, downloadBytes: 0, byKind: {} };
+  return { runs: 0, hostFedRuns: 0, syncs: 0, uploadBytes: 0, downloadBytes: 0, byKind: {} };
 }
 
 const bytesOf = (t: ort.Tensor): number => t.size * (t.type === 'float16' || t.type === 'uint16' ? 2 : t.type === 'float64' || t.type === 'int64' ? 8 : t.type === 'uint8' || t.type === 'bool' ? 1 : 4);
@@ -54,13 +58,14 @@ export function countTransfer(kind: string, runs: number, up: number, down: numb
 }
 
 function add(kind: string, runs: number, up: number, down: number): void {
-  counts.runs += runs;
-  counts.uploadBytes += up;
-  counts.downloadBytes += down;
-  const k = (counts.byKind[kind] ??= { runs: 0, uploadBytes: 0, downloadBytes: 0 });
-  k.runs += runs;
-  k.uploadBytes += up;
-  k.downloadBytes += down;
+  const k = (counts.byKind[kind] ??= { runs: 0, hostFedRuns: 0, syncs: 0, uploadBytes: 0, downloadBytes: 0 });
+  for (const t of [counts, k]) {
+    t.runs += runs;
+    if (up > 0) t.hostFedRuns += runs;
+    if (down > 0) t.syncs += runs;
+    t.uploadBytes += up;
+    t.downloadBytes += down;
+  }
 }
 
 /** The counts since the last take (and starts a new tally). */

@@ -1,0 +1,61 @@
+// Session runs and host↔device traffic of decoding, counted as a GPU EP would move them (transfer-count.ts):
+// one prompt pass, then greedy one-token steps, each phase's counts apart. Counts, not timings — the same
+// on the CPU EP (with `resident: 'always'`) as on WebGPU, so what a decode step does on a GPU can be
+// checked on a machine without one. What `bench infer-speed --profile` prints.
+import { forwardCached, headLogits, LayerCaches, type DecodeWeights } from './decode-step';
+import type { OrtRunner } from './runner';
+import { takeTransferCounts, type TransferCounts, type TransferTally } from './transfer-count';
+
+export interface TallyRow {
+  runs: number;
+  hostFedRuns: number;
+  syncs: number;
+  uploadMB: number;
+  downloadMB: number;
+}
+
+export interface DecodeProfile {
+  batch: number;
+  promptTokens: number;
+  /** The prompt pass (its first-use weight uploads included unless the runner ran before). */
+  prefill: TallyRow & { byKind: Record<string, TallyRow> };
+  /** One decoding step (mean over `steps`): ids in, logits out. */
+  perToken: TallyRow & { byKind: Record<string, TallyRow> };
+  steps: number;
+}
+
+const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 1e4) / 1e4;
+const round = (x: number) => Math.round(x * 1e3) / 1e3;
+const row = (t: TransferTally, n: number): TallyRow => ({ runs: round(t.runs / n), hostFedRuns: round(t.hostFedRuns / n), syncs: round(t.syncs / n), uploadMB: mb(t.uploadBytes / n), downloadMB: mb(t.downloadBytes / n) });
+const table = (c: TransferCounts, n: number) => ({ ...row(c, n), byKind: Object.fromEntries(Object.entries(c.byKind).map(([k, t]) => [k, row(t, n)])) });
+
+function argmaxRows(logits: Float32Array, batch: number): Int32Array {
+  const V = logits.length / batch;
+  const ids = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) {
+    let best = 0;
+    for (let v = 1; v < V; v++) if (logits[b * V + v] > logits[b * V + best]) best = v;
+    ids[b] = best;
+  }
+  return ids;
+}
+
+/** Counts of the prompt pass of `prompt` ([batch, P]) and of `steps` greedy steps after it; returns the greedy ids too. */
+export async function profileDecoding(r: OrtRunner, w: DecodeWeights, prompt: Int32Array, batch: number, steps: number): Promise<DecodeProfile & { ids: Int32Array[] }> {
+  const P = prompt.length / batch;
+  const caches = new LayerCaches(w.layers.length);
+  takeTransferCounts();
+  try {
+    let next = argmaxRows(await headLogits(r, w.head, await forwardCached(r, w, prompt, batch, P, 0, caches), batch), batch);
+    const prefill = takeTransferCounts();
+    const ids = [next];
+    for (let i = 0; i < steps; i++) {
+      next = argmaxRows(await headLogits(r, w.head, await forwardCached(r, w, next, batch, 1, P + i, caches), batch), batch);
+      ids.push(next);
+    }
+    const decode = takeTransferCounts();
+    return { batch, promptTokens: P, prefill: table(prefill, 1), perToken: table(decode, Math.max(1, steps)), steps, ids };
+  } finally {
+    caches.release();
+  }
+}
