@@ -19,6 +19,7 @@ import { storedParams } from '../jobs/run-params';
 import { estimate, parseGpuList, plan, predictSlice, readPlanConfig, type PlanHardware } from '../plan/index';
 import { defaultDeviceBudget } from '../plan/predict';
 import { budgetRefusal } from '../plan/budget';
+import { plannedPcaSolver } from '../slicegpt/pca-solver';
 import { appRoot } from '../base/app-root';
 import type { AppInfo, ApiArgs, ApiResult, JobKind, JobSpec, SliceStudioApi } from './contract';
 import { EventHub } from './events';
@@ -272,6 +273,7 @@ export class SliceStudioService implements SliceStudioApi {
       nsamples: opts.nsamples ?? 128,
       seqlen: opts.seqlen ?? 2048,
       ep,
+      pcaSolver: plannedPcaSolver(ep),
       cores: (opts.gpus ?? 'auto') === 'auto' ? availableParallelism() : undefined,
       round: opts.round,
       // a slice keeps its source's dtype: 16-bit configs (nearly all published ones) write 2 bytes per weight

@@ -26,6 +26,12 @@ export function pcaSolverFor(engine: 'host' | 'device', ep: ExecutionProvider, e
   return engine === 'device' && ep !== 'cpu' ? 'wgsl' : 'float64';
 }
 
+/** The eigensolver the planner should time for a slice on `ep` (sliceModel's default engine: host on the CPU EP,
+ *  device elsewhere): 'wgsl' or 'float64' (the ORT-graph choice is timed as float64, the slower of the two). */
+export function plannedPcaSolver(ep: ExecutionProvider | string, env: Record<string, string | undefined> = process.env): 'wgsl' | 'float64' {
+  return pcaSolverFor(ep === 'cpu' ? 'host' : 'device', ep as ExecutionProvider, env) === 'wgsl' ? 'wgsl' : 'float64';
+}
+
 /** Lets the WGSL solver's device go at the end of a job (a live Dawn device keeps Node from exiting). */
 export function releasePcaSolver(): Promise<void> {
   return closeWgslDevice();

@@ -9,6 +9,7 @@ import { freemem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { ModelConfig } from '../model/config';
 import { predictSlice, type SlicePrediction } from '../plan/predict';
+import { plannedPcaSolver } from './pca-solver';
 import { budgetRefusal, DEFAULT_DEVICE_BUDGET_BYTES } from '../plan/budget';
 import { SliceError } from './errors';
 import type { OutputDtype } from './output';
@@ -67,6 +68,7 @@ export function preflight(c: ModelConfig, o: PreflightInput, have: Available = a
     nsamples: o.nsamples,
     seqlen: o.seqlen,
     ep: o.ep,
+    pcaSolver: plannedPcaSolver(o.ep),
     round: o.round,
     rotation: o.rotation,
     ramBudgetBytes: o.ramBudgetBytes,

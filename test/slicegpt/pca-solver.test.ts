@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eigh } from '../../core/linalg/eigh';
 import { wgslDevice } from '../../core/linalg/wgsl-device';
-import { decompose, pcaSolverFor } from '../../core/slicegpt/pca-solver';
+import { decompose, pcaSolverFor, plannedPcaSolver } from '../../core/slicegpt/pca-solver';
 import { randomSymmetric } from '../linalg/check';
 
 test('the WGSL solver is the default for the device engine on a GPU EP; float64 on the CPU EP and in the host engine', () => {
@@ -39,4 +39,12 @@ test('without a WebGPU device the WGSL choice decomposes with the float64 solver
   assert.equal(lines.length, 1, lines.join('\n'));
   assert.match(lines[0], /^GPU eigensolver unavailable \(.+\): the PCA uses the float64 CPU solver$/);
   assert.ok(!lines[0].includes('\n'));
+});
+
+test('the planner times the solver the slice will use: WGSL on a GPU EP, float64 on the CPU EP or when SLICE_STUDIO_EIGH=cpu', () => {
+  assert.equal(plannedPcaSolver('webgpu', {}), 'wgsl');
+  assert.equal(plannedPcaSolver('cpu', {}), 'float64');
+  assert.equal(plannedPcaSolver('webgpu', { SLICE_STUDIO_EIGH: 'cpu' }), 'float64');
+  assert.equal(plannedPcaSolver('webgpu', { SLICE_STUDIO_EIGH: 'ort' }), 'float64');
+  assert.equal(plannedPcaSolver('cpu', { SLICE_STUDIO_EIGH: 'gpu' }), 'wgsl');
 });
