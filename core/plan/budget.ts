@@ -5,14 +5,7 @@ import { formatBytes, GiB } from './hardware';
 import type { SlicePrediction } from './predict';
 import { gibFloor } from './vram-advice';
 
-/**
- * Bytes of calibration activations kept on the GPU when no budget is given: the device engine's default,
- * and the slice job's (`defaultDeviceBudget`) when no GPU is known.
- */
-export const DEFAULT_DEVICE_BUDGET_BYTES = 4 * GiB;
-
-/** Bytes of calibration activations kept in RAM before the rest spills to disk when no budget is given (the spill threshold; --ram-gb does not move it). */
-export const DEFAULT_RAM_BUDGET_BYTES = 4 * GiB;
+export { DEFAULT_DEVICE_BUDGET_BYTES, DEFAULT_RAM_BUDGET_BYTES } from './budget-defaults';
 
 export interface SliceBudgets {
   /** Free bytes where the output goes; null when the filesystem cannot say (not checked). */

@@ -17,7 +17,7 @@ import type { ModelConfig } from '../model/config';
 import { countParams, denseShapes, slicedShapes } from './params';
 import { FLOOR, PROFILES, type HardwareProfile, type MeasuredPoint, type MeasuredShape } from './measured';
 import { formatBytes } from './hardware';
-import { DEFAULT_DEVICE_BUDGET_BYTES, DEFAULT_RAM_BUDGET_BYTES } from './budget';
+import { DEFAULT_DEVICE_BUDGET_BYTES, DEFAULT_RAM_BUDGET_BYTES } from './budget-defaults';
 
 export interface PredictInput {
   ratio: number;
