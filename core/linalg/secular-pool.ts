@@ -21,9 +21,10 @@ export function secularThreads(): number {
 
 /**
  * Smallest k worth threads: below it the messages and the cold workers cost more than they save.
- * Measured on 2 cores (bench/results/eigh-secular-threads-cpu-here.json).
+ * Measured on 2 cores (bench/results/eigh-secular-threads-cpu-here.json): break-even between k = 128
+ * (0.89×) and 256 (1.8×).
  */
-export const SECULAR_THREADS_MIN_K = 384;
+export const SECULAR_THREADS_MIN_K = 256;
 
 // Node's eval workers are CommonJS scripts. `__name` is the helper esbuild (and tsx) call to keep a
 // nested function's name; the kernels have none, but a shim keeps a future one from breaking the workers.
