@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { tridiagonalEigen } from '../../core/linalg/divide-conquer';
 import { secularVectors, solveSecular } from '../../core/linalg/secular';
 import { secularThreads, sharedFloat64, threadedSecular } from '../../core/linalg/secular-pool';
+import { ConvergenceError } from '../../core/linalg/tql2';
 import { rng } from './check';
 
 /** Same length and the same bits everywhere (Object.is: −0 ≠ 0, NaN = NaN). */
@@ -39,7 +40,29 @@ test('the threaded secular equation gives the serial roots and vectors bit for b
   }
 });
 
-/** Glued Wilkinson blocks W⁺₂₁ (near-equal eigenvalue pairs, coupled by `glue`): deflation at every merge. */
+test('a root that does not converge fails the threaded solve as it fails the serial one, and the pool keeps working', async () => {
+  const k = 300;
+  const { d, z, rho } = problem(k, 5, false);
+  d[7] = NaN; // the roots beside the NaN pole never converge (root 6 is the first)
+  let serialError: Error | null = null;
+  try {
+    solveSecular(d, z, k, rho);
+  } catch (e) {
+    serialError = e as Error;
+  }
+  assert.ok(serialError instanceof ConvergenceError, 'the serial solve fails');
+  assert.match(serialError.message, /root 6 of 300/);
+  await assert.rejects(threadedSecular(d, z, k, rho, sharedFloat64(k * k), 2), (e: Error) => e instanceof ConvergenceError && e.message === serialError.message);
+  const ok = problem(k, 6, false);
+  const serial = solveSecular(ok.d, ok.z, k, ok.rho);
+  const threaded = await threadedSecular(ok.d, ok.z, k, ok.rho, sharedFloat64(k * k), 2);
+  assertSameBits(threaded.lambda, serial.lambda, 'after a failure λ');
+});
+
+/**
+ * Glued Wilkinson blocks W⁺₂₁ (near-equal eigenvalue pairs, coupled by `glue`): deflation at every merge
+ * (at m = 420, leaf 16, the top merge keeps k = 72 secular roots; the clustered case below keeps k = 3 of 384).
+ */
 function gluedWilkinson(m: number, glue: number) {
   const d = new Float64Array(m);
   const e = new Float64Array(m - 1);
