@@ -68,7 +68,7 @@ export async function tridiagonalEigen(d: Float64Array, e: Float64Array, m: numb
   // The children's vector matrices are dead once merged; later merges of the same size reuse them.
   const scratch = m > leaf ? new Float64Array(m * m) : new Float64Array(0);
   const threads = opts.secularThreads ?? secularThreads();
-  const work: Work = { scratch, pool: new Map(), timings: opts.timings, mergeProduct: opts.mergeProduct, m, threads, minK: opts.secularMinK ?? SECULAR_THREADS_MIN_K };
+  const work: Work = { scratch, pool: new Map(), timings: opts.timings, mergeProduct: opts.mergeProduct, threads, minK: opts.secularMinK ?? SECULAR_THREADS_MIN_K };
   return solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, work, opts.signal, !!opts.descending, opts.topProduct);
 }
 
@@ -79,13 +79,12 @@ interface Work {
   pool: Map<number, Float64Array[]>;
   timings: Timings;
   mergeProduct?: DivideConquerOptions['mergeProduct'];
-  /** The top size, and the secular equation's threads and their cutoff. */
-  m: number;
+  /** The secular equation's threads and their cutoff. */
   threads: number;
   minK: number;
   /**
-   * Shared memory for a threaded merge's k×k delta and U (created at the first, sized for the top
-   * merge: one more m² array while the solve runs, only when threads are used).
+   * Shared memory for a threaded merge's k×k delta and U, grown to the largest k so far (one more k²
+   * array while the solve runs, only when threads are used: at most m², less where merges deflate).
    */
   sharedDelta?: Float64Array;
 }
@@ -231,7 +230,7 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
   let lambda: Float64Array;
   let U: Float64Array;
   if (work.threads > 1 && k >= work.minK) {
-    work.sharedDelta ??= sharedFloat64(work.m * work.m);
+    if (!work.sharedDelta || work.sharedDelta.length < k * k) work.sharedDelta = sharedFloat64(k * k);
     ({ lambda, U } = await threadedSecular(dk, zk, k, rho, work.sharedDelta, work.threads));
   } else {
     const roots = solveSecular(dk, zk, k, rho, vectors);
