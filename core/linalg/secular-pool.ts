@@ -62,6 +62,8 @@ class SecularPool {
   readonly pending: (Pending | null)[];
   /** Solves run one at a time (two eighs may interleave at their awaits). */
   queue: Promise<unknown> = Promise.resolve();
+  /** Set when a worker died: later posts fail at once instead of waiting on stopped workers. */
+  dead: Error | null = null;
 
   constructor(size: number) {
     this.pending = Array.from({ length: size }, () => null);
@@ -86,6 +88,7 @@ class SecularPool {
   fail(w: number, e: Error): void {
     this.pending[w]?.rej(e);
     this.pending[w] = null;
+    this.dead ??= e;
     if (pool !== this) return;
     pool = null;
     for (const other of this.workers) void other.terminate();
@@ -96,6 +99,7 @@ class SecularPool {
     return this.workers.map(
       (worker, w) =>
         new Promise<number>((res, rej) => {
+          if (this.dead) return rej(this.dead);
           this.pending[w] = { res, rej };
           worker.postMessage(msg);
         }),
