@@ -5,6 +5,9 @@
 // N times, alternating, and the fastest run counts (shared machines are noisy). --block-size sets the
 // Householder panel width (eigh's default otherwise), to tune it on a given machine; --spin lets the
 // per-column ORT session spin between runs (SLICE_LINALG_SPIN=1, see core/linalg/matmul.ts).
+// --secular-threads 1,2 runs our side once per listed thread count in each repetition, alternating
+// (SLICE_STUDIO_SECULAR_THREADS, see core/linalg/secular-pool.ts), reports each count's fastest run in
+// `bySecularThreads` and checks that all counts give the same bits; `ours` is the first count's.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,6 +73,9 @@ export async function main(args: string[]): Promise<void> {
   // Read when the first session is created, i.e. during the first eigh below.
   if (args.includes('--spin')) process.env.SLICE_LINALG_SPIN = '1';
   const spin = process.env.SLICE_LINALG_SPIN === '1';
+  const tat = args.indexOf('--secular-threads');
+  const threadCounts: (string | undefined)[] = tat >= 0 ? args[tat + 1].split(',') : [undefined];
+  const envThreads = process.env.SLICE_STUDIO_SECULAR_THREADS;
   const dir = mkdtempSync(join(tmpdir(), 'eigh-bench-'));
   const results: unknown[] = [];
   try {
@@ -79,16 +85,31 @@ export async function main(args: string[]): Promise<void> {
       let best: { seconds: number; timings: Record<string, number>; values: Float64Array; vectors: Float64Array } | null = null;
       const runs: number[] = [];
       const lapackRuns: number[] = [];
+      const byThreads: { threads: string | null; runs: number[]; best: { seconds: number; timings: Record<string, number> } | null; last?: { values: Float64Array; vectors: Float64Array } }[] = [];
+      let sameBits = true;
       for (let rep = 0; rep < reps; rep++) {
         const r = withLapack ? lapack(dir, a, n, 1) : null;
         if (r && 'seconds' in r) lapackRuns.push(r.seconds);
         if (r && (!ref || !('seconds' in ref) || ('seconds' in r && r.seconds < ref.seconds))) ref = r;
-        const timings: Record<string, number> = {};
-        const t = performance.now();
-        const { values, vectors } = await eigh(a, n, { timings, blockSize });
-        const seconds = (performance.now() - t) / 1000;
-        runs.push(seconds);
-        if (!best || seconds < best.seconds) best = { seconds, timings, values, vectors };
+        for (const [ti, threads] of threadCounts.entries()) {
+          if (threads === undefined) {
+            if (envThreads === undefined) delete process.env.SLICE_STUDIO_SECULAR_THREADS;
+            else process.env.SLICE_STUDIO_SECULAR_THREADS = envThreads;
+          } else process.env.SLICE_STUDIO_SECULAR_THREADS = threads;
+          const timings: Record<string, number> = {};
+          const t = performance.now();
+          const { values, vectors } = await eigh(a, n, { timings, blockSize });
+          const seconds = (performance.now() - t) / 1000;
+          const mode = (byThreads[ti] ??= { threads: threads ?? null, runs: [], best: null });
+          mode.runs.push(seconds);
+          if (!mode.best || seconds < mode.best.seconds) mode.best = { seconds, timings };
+          if (ti > 0) sameBits &&= values.every((v, i) => Object.is(v, byThreads[0].last!.values[i])) && vectors.every((v, i) => Object.is(v, byThreads[0].last!.vectors[i]));
+          if (ti === 0) {
+            mode.last = { values, vectors };
+            runs.push(seconds);
+            if (!best || seconds < best.seconds) best = { seconds, timings, values, vectors };
+          }
+        }
       }
       const { seconds, timings, values, vectors } = best!;
       const av = await gemm(a, vectors, n, n, n);
@@ -97,6 +118,10 @@ export async function main(args: string[]): Promise<void> {
       for (let i = 0; i < n; i++) vtv[i * n + i] -= 1;
       const ours = { seconds, runs, residual: frob(av) / frob(a), orthogonality: frob(vtv), phases: timings };
       const row: Record<string, unknown> = { n, ours };
+      if (tat >= 0) {
+        row.bySecularThreads = byThreads.map((m) => ({ threads: m.threads, seconds: m.best!.seconds, runs: m.runs, secular: m.best!.timings['tridiagonalSolve.secular'] ?? 0, phases: m.best!.timings }));
+        row.secularThreadsSameBits = sameBits;
+      }
       if (ref && 'seconds' in ref) {
         let diff = 0;
         for (let i = 0; i < n; i++) diff = Math.max(diff, Math.abs(values[i] - ref.values![i]));

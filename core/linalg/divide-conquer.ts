@@ -12,6 +12,7 @@
 // per merge; the caller's final copy applies the order once).
 import { gemm } from './matmul';
 import { solveSecular, secularVectors } from './secular';
+import { SECULAR_THREADS_MIN_K, secularThreads, sharedFloat64, threadedSecular } from './secular-pool';
 import { timed, type Timings } from './timing';
 import { tql2 } from './tql2';
 
@@ -50,6 +51,13 @@ export interface DivideConquerOptions {
    * GPU) and return true; false leaves it to the CPU Gemm.
    */
   mergeProduct?: (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mTop: Float64Array, mBottom: Float64Array, out: Float64Array) => Promise<boolean>;
+  /**
+   * Threads for a merge's secular equation (secular-pool.ts; default SLICE_STUDIO_SECULAR_THREADS or
+   * the machine's parallelism; 1 = serial). The results are the same bits either way.
+   */
+  secularThreads?: number;
+  /** Merges with fewer secular roots than this stay on this thread (default SECULAR_THREADS_MIN_K). */
+  secularMinK?: number;
 }
 
 /** Eigen-decomposition of the tridiagonal (d, e) of size m; d and e are not modified. */
@@ -59,7 +67,8 @@ export async function tridiagonalEigen(d: Float64Array, e: Float64Array, m: numb
   // time, and a fresh 100+ MB array per merge costs page faults and garbage collections.
   // The children's vector matrices are dead once merged; later merges of the same size reuse them.
   const scratch = m > leaf ? new Float64Array(m * m) : new Float64Array(0);
-  const work: Work = { scratch, pool: new Map(), timings: opts.timings, mergeProduct: opts.mergeProduct };
+  const threads = opts.secularThreads ?? secularThreads();
+  const work: Work = { scratch, pool: new Map(), timings: opts.timings, mergeProduct: opts.mergeProduct, threads, minK: opts.secularMinK ?? SECULAR_THREADS_MIN_K };
   return solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, work, opts.signal, !!opts.descending, opts.topProduct);
 }
 
@@ -70,6 +79,14 @@ interface Work {
   pool: Map<number, Float64Array[]>;
   timings: Timings;
   mergeProduct?: DivideConquerOptions['mergeProduct'];
+  /** The secular equation's threads and their cutoff. */
+  threads: number;
+  minK: number;
+  /**
+   * Shared memory for a threaded merge's k×k delta and U, grown to the largest k so far (one more k²
+   * array while the solve runs, only when threads are used: at most m², less where merges deflate).
+   */
+  sharedDelta?: Float64Array;
 }
 
 /** A matrix of `len` elements, reused or fresh; its contents are arbitrary. */
@@ -207,17 +224,26 @@ async function merge(left: TridiagonalEigen, right: TridiagonalEigen, n1: number
     dk[i] = D[keep[i]];
     zk[i] = Z[keep[i]];
   }
-  // delta and then U live in the output matrix until the Gemms overwrite it (U is copied into M first).
+  // delta and then U live in the output matrix until the Gemms overwrite it (U is copied into M first),
+  // or in shared memory when the secular equation runs on several threads.
   const t0 = performance.now();
-  const roots = solveSecular(dk, zk, k, rho, vectors);
-  const U = secularVectors(dk, zk, k, roots);
+  let lambda: Float64Array;
+  let U: Float64Array;
+  if (work.threads > 1 && k >= work.minK) {
+    if (!work.sharedDelta || work.sharedDelta.length < k * k) work.sharedDelta = sharedFloat64(k * k);
+    ({ lambda, U } = await threadedSecular(dk, zk, k, rho, work.sharedDelta, work.threads));
+  } else {
+    const roots = solveSecular(dk, zk, k, rho, vectors);
+    lambda = roots.lambda;
+    U = secularVectors(dk, zk, k, roots);
+  }
   if (work.timings) work.timings['tridiagonalSolve.secular'] = (work.timings['tridiagonalSolve.secular'] ?? 0) + (performance.now() - t0) / 1000;
 
   // Eigenpair j: the k roots in order, then the deflated basis columns; stored in column place[j]
   // (j itself, or its rank from the top when descending). Row src[c] of M holds basis column c's
   // coefficients in every output column (before the rotations: U's row, or a 1).
   const outValue = new Float64Array(m);
-  for (let i = 0; i < k; i++) outValue[i] = roots.lambda[i];
+  for (let i = 0; i < k; i++) outValue[i] = lambda[i];
   for (let c = 0, j = k; c < m; c++) if (deflated[c]) outValue[j++] = D[c];
   const order = Int32Array.from({ length: m }, (_, j) => j).sort((x, y) => outValue[x] - outValue[y]);
   const place = Int32Array.from({ length: m }, (_, j) => j);
