@@ -295,7 +295,8 @@ export function slicingJobRam(c: ModelConfig, opts: SlicingRamOptions = {}): Sli
   const embeddingWeights = dense.embedding.reduce((a, s) => a + shapeParams(s), 0) * 4;
   const activations = nsamples * seqlen * D * 4 * 2;
   const pca = 2 * D * D * 8;
-  const eigenWorkspace = D * D * 8;
+  // the D&C's float64 vectors, plus the threaded secular solve's shared k×k working array (k ≤ D; secular-pool.ts)
+  const eigenWorkspace = 2 * D * D * 8;
   const total = Math.max(layerWeights + halfWeights, embeddingWeights) + activations + pca + eigenWorkspace + SLICING_RUNTIME_BYTES;
   return { layerWeights, halfWeights, embeddingWeights, activations, pca, eigenWorkspace, runtime: SLICING_RUNTIME_BYTES, total, nsamples, seqlen };
 }

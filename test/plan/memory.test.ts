@@ -112,7 +112,7 @@ test('a tied head is free beside the embedding and a copy on another GPU (OPT-1.
   assert.equal(two[1].breakdown.head, 2 * D * 2 + V * D * 2);
 });
 
-test('the slicing job needs two fp32 layers, calibration activations and three D×D float64 matrices', () => {
+test('the slicing job needs two fp32 layers, calibration activations and four D×D float64 matrices (two moments, the D&C vectors, the threaded secular working array)', () => {
   const c = published('llama-2-7b-hf');
   const D = 4096,
     I = 11008;
@@ -120,6 +120,6 @@ test('the slicing job needs two fp32 layers, calibration activations and three D
   const layer = 4 * D * D + 3 * D * I + 2 * D;
   assert.equal(r.layerWeights, 2 * layer * 4);
   assert.equal(r.activations, 128 * 2048 * D * 4 * 2); // 8 GiB
-  assert.equal(r.pca + r.eigenWorkspace, 3 * D * D * 8);
-  assert.equal(r.total, 2 * layer * 4 + 8 * GiB + 3 * D * D * 8 + 1 * GiB);
+  assert.equal(r.pca + r.eigenWorkspace, 4 * D * D * 8);
+  assert.equal(r.total, 2 * layer * 4 + 8 * GiB + 4 * D * D * 8 + 1 * GiB);
 });
