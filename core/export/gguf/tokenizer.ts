@@ -57,7 +57,10 @@ export async function tokenizerMetadata(folder: string, vocabRows: number, model
   const { json, config } = readTokenizerFiles(folder);
   if (json.model.type !== 'BPE') throw new GgufUnsupportedError(`GGUF export supports BPE tokenizers (SentencePiece-style or byte-level); this one is ${json.model.type ?? 'unknown'}`);
   const vocab = json.model.vocab as Record<string, number>;
-  const size = Math.max(vocabRows, ...Object.values(vocab).map((id) => id + 1), ...json.added_tokens.map((t) => t.id + 1));
+  // A loop, not Math.max(...ids): spreading a 128k-entry vocabulary (Llama-3, Qwen) overflows the call stack.
+  let size = vocabRows;
+  for (const id of Object.values(vocab)) size = Math.max(size, id + 1);
+  for (const t of json.added_tokens) size = Math.max(size, t.id + 1);
   if (size > vocabRows) throw new GgufUnsupportedError(`the tokenizer has ${size} tokens but the embedding only ${vocabRows} rows`);
   const tokens: string[] = new Array(vocabRows);
   for (const [piece, id] of Object.entries(vocab)) tokens[id] = piece;
