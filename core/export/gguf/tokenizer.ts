@@ -115,7 +115,12 @@ export async function tokenizerMetadata(folder: string, vocabRows: number, model
   }
   const split = JSON.stringify(json.pre_tokenizer ?? {});
   const splits = (regex: string) => split.includes(JSON.stringify(regex).slice(1, -1));
-  const pre = splits(LLAMA3_SPLIT) ? 'llama-bpe' : splits(QWEN2_SPLIT) ? 'qwen2' : 'gpt-2';
+  // llama.cpp's "llama-bpe" is Llama-3's regex with ignore_merges (a whole pre-token that is a vocabulary token is
+  // taken as is: 588 of Llama 3's tokens no merge sequence reaches), "smaug-bpe" the same regex without it: follow
+  // the tokenizer.json's own flag, as Hugging Face does. (convert_hf_to_gguf.py's chkhsh hashes ids that include
+  // the BOS, so it names a BOS-less Llama-3 tokenizer smaug-bpe whatever its ignore_merges.)
+  const llama3 = json.model.ignore_merges === true ? 'llama-bpe' : 'smaug-bpe';
+  const pre = splits(LLAMA3_SPLIT) ? llama3 : splits(QWEN2_SPLIT) ? 'qwen2' : 'gpt-2';
   return { model: 'gpt2', tokens, types, merges, pre, bos, eos, unk, pad, addBos, addEos };
 }
 
