@@ -4,7 +4,8 @@
 // instead. The hash also sees the BOS: this package's tokenizer.json (a ByteLevel post-processor, no BOS) hashes to
 // the converter's "smaug-bpe" entry, Meta's current one (TemplateProcessing with <|begin_of_text|>) to "llama-bpe".
 // llama.cpp's smaug-bpe is Llama-3's regex without ignore_merges, while this tokenizer.json sets ignore_merges:
-// true, so "llama-bpe" (regex + ignore_merges) is right for both; whether BOS is added is written separately
+// true, so "llama-bpe" (regex + ignore_merges) is right for both (the exporter names a Llama-3-regex tokenizer
+// without ignore_merges "smaug-bpe": tokenizer-pre.test.ts, llama3-tokenizer.test.ts); whether BOS is added is written separately
 // (tokenizer.ggml.add_bos_token, from what the app's tokenizer adds), and llama.cpp reads that key over its
 // llama-bpe default.
 import { test, after } from 'node:test';

@@ -6,12 +6,13 @@
 // the app's decode: the text, after the clean-up of " ," " ." " 's" that both apply for this tokenizer_config.json.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getLlama, LlamaLogLevel, readGgufFileInfo, type Token } from 'node-llama-cpp';
 import { exportGguf } from '../../../core/export/gguf/index';
 import { TokenType } from '../../../core/export/gguf/constants';
+import { tokenizerMetadata } from '../../../core/export/gguf/tokenizer';
 import { loadTokenizer } from '../../../core/model/tokenizer';
 import { quietContext } from '../../../core/base/job-context';
 import { writeTinyFamily } from '../../fixtures/families/tiny-family';
@@ -41,7 +42,7 @@ test("tiny Llama-3.2 with Meta's Llama 3 tokenizer to GGUF F16: gpt2 tokenizer, 
   assert.ok(types.slice(128000).every((t) => t === TokenType.CONTROL));
 });
 
-test("llama.cpp loads the GGUF and tokenizes WikiText-2, edge texts and its own 46 reference texts to exactly the app's ids, and detokenizes to the app's decode (the text after transformers clean-up)", async () => {
+test("llama.cpp loads the GGUF and tokenizes WikiText-2, edge texts and its own 46 reference texts to exactly the app's ids, and detokenizes to the app's decode (the text after transformers clean-up)", async (t) => {
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error, progressLogs: false });
   const m = await llama.loadModel({ modelPath: exported.file, gpuLayers: 0, vocabOnly: true });
   try {
@@ -57,6 +58,7 @@ test("llama.cpp loads the GGUF and tokenizes WikiText-2, edge texts and its own 
       n += ours.length;
     }
     assert.ok(n > 20000, `${n} ids compared`);
+    t.diagnostic(`${Object.keys(texts).length} texts, ${n} ids equal`);
     // Special tokens in the text (a chat turn): CONTROL tokens parse as one id each, as the app's added tokens do.
     const chat = '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nWhat is 12345 + 678?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n';
     const ids = tok.encode(chat, { addSpecialTokens: false });
@@ -65,5 +67,37 @@ test("llama.cpp loads the GGUF and tokenizes WikiText-2, edge texts and its own 
     assert.equal(m.detokenize(ids as Token[], true), chat);
   } finally {
     await m.dispose();
+  }
+});
+
+test('pre "llama-bpe" is what keeps ignore_merges: the same file renamed "smaug-bpe" (Llama-3 regex without it) splits whole-word vocabulary tokens such as " Việt" and no longer gives the app\'s ids, but the app\'s ids for that tokenizer.json without ignore_merges', async (t) => {
+  const text = EDGE_TEXTS.ignoreMerges;
+  const ours = tok.encode(text, { addSpecialTokens: false });
+  for (const w of [' Việt', ' việc', ' hợp', ' nhiều', ' điều', ' değiş', ' jeho']) assert.equal(tok.encode(w, { addSpecialTokens: false }).length, 1, w);
+  // Same-length names, so the GGUF stays valid with the string swapped in place.
+  const bytes = readFileSync(exported.file);
+  const at = bytes.indexOf('llama-bpe');
+  assert.ok(at > 0 && bytes.indexOf('llama-bpe', at + 1) < 0);
+  const smaug = join(dir, 'smaug.gguf');
+  writeFileSync(smaug, Buffer.concat([bytes.subarray(0, at), Buffer.from('smaug-bpe'), bytes.subarray(at + 9)]));
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error, progressLogs: false });
+  const [bpe, sm] = [await llama.loadModel({ modelPath: exported.file, gpuLayers: 0, vocabOnly: true }), await llama.loadModel({ modelPath: smaug, gpuLayers: 0, vocabOnly: true })];
+  try {
+    assert.deepEqual(bpe.tokenize(text, false).map(Number), ours);
+    const other = sm.tokenize(text, false).map(Number);
+    assert.ok(other.length > ours.length, `smaug-bpe: ${other.length} ids, llama-bpe: ${ours.length}`);
+    t.diagnostic(`llama-bpe ${ours.length} ids (the app's), smaug-bpe ${other.length}`);
+    assert.equal(sm.detokenize(other as Token[], false), bpe.detokenize(ours as Token[], false));
+    // …which is exactly what the app gives for the same tokenizer.json with ignore_merges: false, the case the
+    // exporter names "smaug-bpe".
+    const mergesOnly = join(dir, 'merges-only');
+    mkdirSync(mergesOnly);
+    writeFileSync(join(mergesOnly, 'tokenizer.json'), JSON.stringify({ ...json, model: { ...json.model, ignore_merges: false } }));
+    const app = await loadTokenizer(mergesOnly);
+    assert.deepEqual(other, app.encode(text, { addSpecialTokens: false }));
+    assert.equal((await tokenizerMetadata(mergesOnly, 128256, { bosTokenId: 128000, eosTokenId: 128001, padTokenId: null })).pre, 'smaug-bpe');
+  } finally {
+    await bpe.dispose();
+    await sm.dispose();
   }
 });
