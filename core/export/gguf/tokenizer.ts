@@ -57,7 +57,10 @@ export async function tokenizerMetadata(folder: string, vocabRows: number, model
   const { json, config } = readTokenizerFiles(folder);
   if (json.model.type !== 'BPE') throw new GgufUnsupportedError(`GGUF export supports BPE tokenizers (SentencePiece-style or byte-level); this one is ${json.model.type ?? 'unknown'}`);
   const vocab = json.model.vocab as Record<string, number>;
-  const size = Math.max(vocabRows, ...Object.values(vocab).map((id) => id + 1), ...json.added_tokens.map((t) => t.id + 1));
+  // A loop, not Math.max(...ids): spreading a 128k-entry vocabulary (Llama-3, Qwen) overflows the call stack.
+  let size = vocabRows;
+  for (const id of Object.values(vocab)) size = Math.max(size, id + 1);
+  for (const t of json.added_tokens) size = Math.max(size, t.id + 1);
   if (size > vocabRows) throw new GgufUnsupportedError(`the tokenizer has ${size} tokens but the embedding only ${vocabRows} rows`);
   const tokens: string[] = new Array(vocabRows);
   for (const [piece, id] of Object.entries(vocab)) tokens[id] = piece;
@@ -112,7 +115,12 @@ export async function tokenizerMetadata(folder: string, vocabRows: number, model
   }
   const split = JSON.stringify(json.pre_tokenizer ?? {});
   const splits = (regex: string) => split.includes(JSON.stringify(regex).slice(1, -1));
-  const pre = splits(LLAMA3_SPLIT) ? 'llama-bpe' : splits(QWEN2_SPLIT) ? 'qwen2' : 'gpt-2';
+  // llama.cpp's "llama-bpe" is Llama-3's regex with ignore_merges (a whole pre-token that is a vocabulary token is
+  // taken as is: 588 of Llama 3's tokens no merge sequence reaches), "smaug-bpe" the same regex without it: follow
+  // the tokenizer.json's own flag, as Hugging Face does. (convert_hf_to_gguf.py's chkhsh hashes ids that include
+  // the BOS, so it names a BOS-less Llama-3 tokenizer smaug-bpe whatever its ignore_merges.)
+  const llama3 = json.model.ignore_merges === true ? 'llama-bpe' : 'smaug-bpe';
+  const pre = splits(LLAMA3_SPLIT) ? llama3 : splits(QWEN2_SPLIT) ? 'qwen2' : 'gpt-2';
   return { model: 'gpt2', tokens, types, merges, pre, bos, eos, unk, pad, addBos, addEos };
 }
 

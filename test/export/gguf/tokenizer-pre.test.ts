@@ -1,5 +1,6 @@
 // tokenizer.ggml.pre follows the tokenizer's own split regex, as convert_hf_to_gguf.py names them: Qwen2/2.5/3's
-// (single digits) → "qwen2", Llama-3's (digits in threes) → "llama-bpe", plain GPT-2 byte-level BPE → "gpt-2".
+// (single digits) → "qwen2", Llama-3's (digits in threes) → "llama-bpe" with ignore_merges, "smaug-bpe" without,
+// plain GPT-2 byte-level BPE → "gpt-2".
 // No Qwen or Llama-3 tokenizer is shared: tiny-opt's GPT-2 vocabulary wears each pre-tokenizer.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,11 +17,12 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const gpt2 = JSON.parse(readFileSync(join(sharedModel('tiny-opt'), 'tokenizer.json'), 'utf8')) as Record<string, unknown> & { model: Record<string, unknown> };
 const ids = { bosTokenId: null, eosTokenId: null, padTokenId: null };
 
-test('GGUF tokenizer metadata: a Qwen2-style split regex is pre "qwen2", a Llama-3-style one "llama-bpe", plain byte-level "gpt-2"', async () => {
+test('GGUF tokenizer metadata: a Qwen2-style split regex is pre "qwen2", a Llama-3-style one "llama-bpe" (ignore_merges) or "smaug-bpe" (merges only), plain byte-level "gpt-2"', async () => {
   const vocab = Object.keys(gpt2.model.vocab as Record<string, number>).length;
   for (const [name, json, pre] of [
     ['qwen2', withSplitPreTokenizer(gpt2, QWEN2_SPLIT), 'qwen2'],
-    ['llama3', withSplitPreTokenizer(gpt2, LLAMA3_SPLIT), 'llama-bpe'],
+    ['llama3', { ...withSplitPreTokenizer(gpt2, LLAMA3_SPLIT), model: { ...gpt2.model, ignore_merges: true } }, 'llama-bpe'],
+    ['llama3-merges-only', withSplitPreTokenizer(gpt2, LLAMA3_SPLIT), 'smaug-bpe'],
     ['gpt2', gpt2, 'gpt-2'],
   ] as const) {
     const folder = join(dir, name);
