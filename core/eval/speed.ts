@@ -13,10 +13,10 @@ import { userMessage } from '../base/user-error';
 import type { ExecutionProvider } from '../runtime/contract';
 import type { ModelSource } from '../model/model-source';
 import { createBlockRunner, type OrtRunner } from '../runtime/runner';
-import { headVocab } from '../model/weights';
 import { forwardCached, headLogits, LayerCaches, loadDecodeWeights, planDecoding, weightCount, type DecodeWeights, type LastRows } from '../runtime/decode-step';
 import { runnerOptionsFor, type InferDtype, type InferencePlan } from '../runtime/inference-plan';
 import { openAnyModel } from '../slicegpt/open';
+import { argmaxRows } from '../runtime/sampling';
 
 export interface BenchParams {
   /** Model folder (dense or sliced). Ignored when `source` is given. */
@@ -115,15 +115,7 @@ export type Weights = DecodeWeights;
 
 /** Greedy next ids from the last position of each row. */
 async function nextIds(r: OrtRunner, w: Weights, last: LastRows, batch: number): Promise<Int32Array> {
-  const logits = await headLogits(r, w.head, last, batch);
-  const V = headVocab(w.head);
-  const ids = new Int32Array(batch);
-  for (let b = 0; b < batch; b++) {
-    let best = 0;
-    for (let v = 1; v < V; v++) if (logits[b * V + v] > logits[b * V + best]) best = v;
-    ids[b] = best;
-  }
-  return ids;
+  return argmaxRows(await headLogits(r, w.head, last, batch), batch);
 }
 
 /**

@@ -4,6 +4,7 @@
 // checked on a machine without one. What `bench infer-speed --profile` prints.
 import { forwardCached, headLogits, LayerCaches, type DecodeWeights } from './decode-step';
 import type { OrtRunner } from './runner';
+import { argmaxRows } from './sampling';
 import { takeTransferCounts, type TransferCounts, type TransferTally } from './transfer-count';
 
 export interface TallyRow {
@@ -28,17 +29,6 @@ const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 1e4) / 1e4;
 const round = (x: number) => Math.round(x * 1e3) / 1e3;
 const row = (t: TransferTally, n: number): TallyRow => ({ runs: round(t.runs / n), hostFedRuns: round(t.hostFedRuns / n), syncs: round(t.syncs / n), uploadMB: mb(t.uploadBytes / n), downloadMB: mb(t.downloadBytes / n) });
 const table = (c: TransferCounts, n: number) => ({ ...row(c, n), byKind: Object.fromEntries(Object.entries(c.byKind).map(([k, t]) => [k, row(t, n)])) });
-
-function argmaxRows(logits: Float32Array, batch: number): Int32Array {
-  const V = logits.length / batch;
-  const ids = new Int32Array(batch);
-  for (let b = 0; b < batch; b++) {
-    let best = 0;
-    for (let v = 1; v < V; v++) if (logits[b * V + v] > logits[b * V + best]) best = v;
-    ids[b] = best;
-  }
-  return ids;
-}
 
 /** Counts of the prompt pass of `prompt` ([batch, P]) and of `steps` greedy steps after it; returns the greedy ids too. */
 export async function profileDecoding(r: OrtRunner, w: DecodeWeights, prompt: Int32Array, batch: number, steps: number): Promise<DecodeProfile & { ids: Int32Array[] }> {

@@ -19,6 +19,14 @@ export function argmax(row: ArrayLike<number>): number {
   return b;
 }
 
+/** The argmax of each of `batch` equal rows of `logits` (greedy ids of a batch). */
+export function argmaxRows(logits: Float32Array, batch: number): Int32Array {
+  const V = logits.length / batch;
+  const ids = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) ids[b] = argmax(logits.subarray(b * V, (b + 1) * V));
+  return ids;
+}
+
 /**
  * A token chooser: argmax without options (or with temperature 0), else a draw from the top-p nucleus of
  * softmax(logits / temperature). Each chooser owns its generator, so two models sampled side by side each

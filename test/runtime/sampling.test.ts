@@ -2,7 +2,7 @@
 // seed one stream), and on a real model a seeded sample that reproduces token for token.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argmax, tokenChooser } from '../../core/runtime/sampling';
+import { argmax, argmaxRows, tokenChooser } from '../../core/runtime/sampling';
 import { generate } from '../../core/runtime/generate';
 import { sharedModel } from '../shared';
 
@@ -62,4 +62,9 @@ test('tiny-stories: a seeded sample reproduces token for token; another seed giv
   const greedy = await generate({ model: stories, prompt, maxNewTokens: 24, stopIds: [] });
   assert.deepEqual((await sampled(5, 1e-9)).ids, greedy.ids);
   assert.notDeepEqual(a.ids, greedy.ids);
+});
+
+test('argmaxRows takes each row of a batch on its own, the first index on ties', () => {
+  const logits = Float32Array.from([0.1, 0.9, 0.2, 5, 5, -1, -3, -2, -2.5]);
+  assert.deepEqual([...argmaxRows(logits, 3)], [1, 0, 1]);
 });
