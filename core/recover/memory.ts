@@ -24,6 +24,12 @@ const LINEAR = 24;
 const LOGITS = 6;
 /** Node, ORT and the app's code. */
 export const RUNTIME_BYTES = 350 * 2 ** 20;
+/**
+ * What a GPU EP adds on the host (ORT's WebGPU EP, Dawn, the Vulkan driver's mappings): measured on an H100,
+ * 7B-shape streamed stack at 1 × 1024 and 4 × 1024, peak RSS 3.44 / 3.59 GiB where the terms below came to
+ * 2.48 / 2.59 GiB (bench/results/recover-step-7b-h100-session7.json).
+ */
+export const GPU_RUNTIME_BYTES = 2 ** 30;
 
 export interface TrainShape {
   vocab: number;
@@ -147,7 +153,7 @@ export function trainMemory(s: TrainShape, o: TrainSettings): TrainMemory {
     masks,
     streamed: {
       host: held + Math.max(block + blockInternals + io, headInternals),
-      hostWithGpu: held + block,
+      hostWithGpu: held + block + GPU_RUNTIME_BYTES,
       device: Math.max(blockF32 + blockInternals + io + blockMasks, F32 * s.vocab * s.headWidth + headInternals),
     },
     // Every weight in float32 twice (the app's copy and the graph's initializers) and every block's internals at once.
