@@ -2,6 +2,8 @@
 # bench/device/go.sh, copied to .d6/k/go.sh by bench/device/kit.sh. STEPS (space-separated, in order) from:
 #   fam anchor eigh gslice cslice infer recover anchor70 gslice70 — STOP_AT=<s> skips steps that would start later.
 # Runtime (node + onnxruntime-node 1.30 + webgpu 0.6.2) unpacked once per machine into /tmp/devrt.
+# PROF="--profile" (gslice: runs and MB per layer), IPROF="--profile" (infer: runs and MB per decoded token),
+# SLICE_STUDIO_SECULAR_THREADS=1 (the D&C secular solve on one thread, to compare with the default pool).
 cd "$(dirname "$0")/../.."; K=.d6/k; export PYTHONUNBUFFERED=1
 for f in $K/debs/*.deb; do dpkg -x "$f" / ; done; ldconfig
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
@@ -20,7 +22,7 @@ gslice70) SLICE_STUDIO_EIGH=gpu timeout ${SL_T:-300} node $K/dist/bench-slice.mj
 eigh) mkdir -p /tmp/eig; timeout ${EIG_T:-150} node $K/dist/bench-gpu-eigh.mjs --sizes ${SIZES:-1024,4096,8192} --no-ref --dump /tmp/eig > $OUT/wgsl-eigh.json 2> $OUT/wgsl-eigh.err; echo "eigh rc=$? ${SECONDS}s"; tail -c 1500 $OUT/wgsl-eigh.json; tail -3 $OUT/wgsl-eigh.err
   timeout ${TE_T:-90} python3 bench/torch_eigh.py ${SIZES:-1024,4096,8192} /tmp/eig > $OUT/torch-eigh.json 2> $OUT/torch-eigh.err; echo "torch eigh rc=$? ${SECONDS}s"; cat $OUT/torch-eigh.json; tail -2 $OUT/torch-eigh.err;;
 infer) A="--prompt 2048 --prefill-batch 8 --decode-batch 16 --decode-prompt 128 --new 32 --repeats 2"; GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1 | tr ' ' '-')
-  timeout ${OURS_T:-200} node $K/dist/bench-infer-speed.mjs --config $K/configs/llama-2-7b-hf.json --tokenizer $K/tok --layers ${ILAYERS:-8} --work /tmp/isw --ep webgpu --dtype ${DTYPE:-f16} $A --label "$GPU" --json $OUT/infer-speed.json > /dev/null 2> $OUT/infer-speed.err; echo "infer rc=$? ${SECONDS}s"; tail -3 $OUT/infer-speed.err
+  timeout ${OURS_T:-200} node $K/dist/bench-infer-speed.mjs --config $K/configs/llama-2-7b-hf.json --tokenizer $K/tok --layers ${ILAYERS:-8} --work /tmp/isw --ep webgpu --dtype ${DTYPE:-f16} $A --label "$GPU" ${IPROF-} --json $OUT/infer-speed.json > /dev/null 2> $OUT/infer-speed.err; echo "infer rc=$? ${SECONDS}s"; tail -3 $OUT/infer-speed.err
   timeout ${TORCH_T:-120} python3 bench/torch_infer_speed.py --config $K/configs/llama-2-7b-hf.json --layers ${ILAYERS:-8} $A > $OUT/torch-infer.jsonl 2> $OUT/torch-infer.err; echo "torch infer rc=$? ${SECONDS}s"; tail -c 800 $OUT/torch-infer.jsonl;;
 recover) for b in 1 4; do timeout 150 node $K/dist/bench-recover.mjs --synthetic llama-2-7b --configs-dir $K/configs --layers 2 --ratio 0.25 --mode streamed --ep webgpu --batch $b --seq 1024 --steps 2 --label "7b-shape 2 layers streamed webgpu ${b}x1024" >> $OUT/recover.jsonl 2>> $OUT/recover.err; echo "recover b$b rc=$? ${SECONDS}s"; tail -1 $OUT/recover.jsonl | cut -c1-400; done;;
 esac; done
