@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 H=resources/evals/hellaswag/hellaswag_val_full.txt
+SH=${SLICE_STUDIO_SHARED:-../shared}  # the shared assets, as test/shared.ts finds them
 case "${1:-build}" in
 hide) git rm -q --cached "$H"; echo "/$H" >> .git/info/exclude; exit 0;;
 unhide) git reset -q HEAD -- "$H"; sed -i "\#^/$H\$#d" .git/info/exclude; exit 0;;
@@ -26,7 +27,7 @@ acc) # #11's GPU-path accuracy bar (bench/device/acc.sh): the slice bundle + the
     # call of a lease whose machine already holds /tmp/devrt: carry [".d6/acc"], command `OUT=$OUT bash .d6/acc/acc.sh`
     grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
     rm -rf .d6/acc; mkdir -p .d6/acc/shared/models; node scripts/build.mjs bench >/dev/null; cp dist/bench-slice.mjs bench/device/acc.sh .d6/acc/
-    for m in tiny-llama tiny-opt tiny-phi tiny-stories; do cp -r "../shared/models/$m" .d6/acc/shared/models/; done; du -sh .d6/acc; exit 0;;
+    for m in tiny-llama tiny-opt tiny-phi tiny-stories; do cp -r "$SH/models/$m" .d6/acc/shared/models/; done; du -sh .d6/acc; exit 0;;
 esac
 grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
 K=.d6/k; rm -rf "$K"; mkdir -p "$K/dist" "$K/configs" "$K/debs"
@@ -47,7 +48,7 @@ tar -C "$st/wg" -cf - node_modules | xz -9e -T0 > "$K/webgpu.tar.xz"
 rm -rf "$st" "$lists"
 node scripts/build.mjs bench >/dev/null
 cp dist/bench-slice.mjs dist/bench-gpu-eigh.mjs dist/bench-infer-speed.mjs dist/bench-recover.mjs "$K/dist/"
-cp ../shared/data/configs/llama-2-7b-hf.json ../shared/data/configs/llama-2-70b-hf.json "$K/configs/"
-cp ../shared/anchors/torch_slice_time.py "$K/"; cp -r ../shared/data/tokenizers/llama-2 "$K/tok"
+cp "$SH"/data/configs/llama-2-7b-hf.json "$SH"/data/configs/llama-2-70b-hf.json "$K/configs/"
+cp "$SH"/anchors/torch_slice_time.py "$K/"; cp -r "$SH"/data/tokenizers/llama-2 "$K/tok"
 cp bench/device/go.sh "$K/go.sh"
 echo "kit: $(du -sh "$K" | cut -f1); tree that travels: $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1) bytes (with hide: 7.8 MB less); limit 67,108,864 with the kit"

@@ -21,12 +21,17 @@ async function pageBundle(): Promise<string> {
     format: 'iife',
     platform: 'browser',
     logLevel: 'silent',
+    // the D&C's secular equation in place: worker threads are Node's
+    define: { 'process.env.SLICE_STUDIO_SECULAR_THREADS': '"1"' },
     plugins: [
       {
         name: 'page-stand-ins',
         setup(b) {
           b.onResolve({ filter: /\/matmul$/ }, () => ({ path: here('./wgsl-browser/matmul.ts') }));
           b.onResolve({ filter: /^node:os$/ }, () => ({ path: here('./wgsl-browser/node-os.ts') }));
+          b.onResolve({ filter: /^node:worker_threads$/ }, () => ({ path: here('./wgsl-browser/node-worker-threads.ts') }));
+          b.onResolve({ filter: /^node:fs$/ }, () => ({ path: here('./wgsl-browser/node-fs.ts') }));
+          b.onResolve({ filter: /^node:path$/ }, () => ({ path: here('./wgsl-browser/node-path.ts') }));
           b.onResolve({ filter: /^onnxruntime-node$/ }, () => ({ path: here('./wgsl-browser/onnxruntime.ts') }));
         },
       },
