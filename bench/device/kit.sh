@@ -10,6 +10,7 @@
 #   bash bench/device/kit.sh unhide     → … and restored right after it (never commit between hide and unhide).
 # Device call: carry [".d6/k"], command `STEPS="fam anchor eigh gslice" OUT=$OUT bash .d6/k/go.sh`; then
 #   bash bench/device/kit.sh hf         → .d6/hf, the transformers check of `export --format hf` (its own call).
+#   bash bench/device/kit.sh rtiny      → .d6/rtiny, #16's tiny-model training speed on the GPU (bench/device/rtiny.sh; a warm machine's later call).
 #   bash bench/device/kit.sh acc        → .d6/acc, the GPU path's sliced-perplexity accuracy (bench/device/acc.sh; a warm machine's later call).
 #   python3 bench/device/assemble.py <files_at> "<lease UTC>" writes bench/results/*-<card>-session<N>.json.
 set -euo pipefail
@@ -28,6 +29,12 @@ acc) # #11's GPU-path accuracy bar (bench/device/acc.sh): the slice bundle + the
     grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
     rm -rf .d6/acc; mkdir -p .d6/acc/shared/models; node scripts/build.mjs bench >/dev/null; cp dist/bench-slice.mjs bench/device/acc.sh .d6/acc/
     for m in tiny-llama tiny-opt tiny-phi tiny-stories; do cp -r "$SH/models/$m" .d6/acc/shared/models/; done; du -sh .d6/acc; exit 0;;
+rtiny) # #16's tiny-model training speed on the GPU (bench/device/rtiny.sh): tiny-llama sliced 25 % + the recover-step
+    # bundle (~20 MB); a later call of a lease: carry [".d6/rtiny"], command `OUT=$OUT bash .d6/rtiny/rtiny.sh`
+    grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
+    rm -rf .d6/rtiny; mkdir -p .d6/rtiny; node scripts/build.mjs bench >/dev/null; cp dist/bench-recover.mjs bench/device/rtiny.sh .d6/rtiny/
+    SLICE_STUDIO_DATA=$(mktemp -d) npx tsx core/transports/cli/main.ts slice "$SH/models/tiny-llama" --ratio 0.25 --dtype float32 --allow-larger --out .d6/rtiny/tiny-llama-s25 >/dev/null
+    du -sh .d6/rtiny; exit 0;;
 esac
 grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
 K=.d6/k; rm -rf "$K"; mkdir -p "$K/dist" "$K/configs" "$K/debs"
