@@ -3,7 +3,7 @@
 // batch 1 and B with long prompts, decoding at batch 1 and B' after a short prompt; peak memory (RSS).
 // measureShapes is the one measurement behind both the app's `bench` job and `npm run bench -- infer-speed`.
 //
-// It drives the runtime's KV-cache step (decode-step.ts forwardCached, the same path as
+// It drives the runtime's KV-cache step (decode-step.ts greedyDecode over forwardCached, the same path as
 // core/runtime/generate.ts) but batched: generate.ts decodes one sequence, and the paper's throughput
 // numbers need several. Greedy decoding of a fixed synthetic prompt: content does not change the work
 // (no early stop: every row decodes exactly `newTokens` tokens). All layer weights are held in memory
@@ -13,10 +13,9 @@ import { userMessage } from '../base/user-error';
 import type { ExecutionProvider } from '../runtime/contract';
 import type { ModelSource } from '../model/model-source';
 import { createBlockRunner, type OrtRunner } from '../runtime/runner';
-import { forwardCached, headLogits, LayerCaches, loadDecodeWeights, planDecoding, weightCount, type DecodeWeights, type LastRows } from '../runtime/decode-step';
+import { greedyDecode, loadDecodeWeights, planDecoding, weightCount, type DecodeWeights } from '../runtime/decode-step';
 import { runnerOptionsFor, type InferDtype, type InferencePlan } from '../runtime/inference-plan';
 import { openAnyModel } from '../slicegpt/open';
-import { argmaxRows } from '../runtime/sampling';
 
 export interface BenchParams {
   /** Model folder (dense or sliced). Ignored when `source` is given. */
@@ -113,11 +112,6 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
 
 export type Weights = DecodeWeights;
 
-/** Greedy next ids from the last position of each row. */
-async function nextIds(r: OrtRunner, w: Weights, last: LastRows, batch: number): Promise<Int32Array> {
-  return argmaxRows(await headLogits(r, w.head, last, batch), batch);
-}
-
 /**
  * Greedy decoding of `batch` prompts of equal length with the KV-cache graphs: prefill, then `steps`
  * one-token steps. Returns the new ids ([step][row]) and the seconds of each phase.
@@ -125,23 +119,12 @@ async function nextIds(r: OrtRunner, w: Weights, last: LastRows, batch: number):
 export async function decodeGreedy(ctx: JobContext, r: OrtRunner, w: Weights, prompt: Int32Array, batch: number, steps: number): Promise<{ ids: Int32Array[]; prefillSeconds: number; decodeSeconds: number }> {
   const P = prompt.length / batch;
   if (!Number.isInteger(P) || P < 1) throw new BenchError(`${prompt.length} prompt ids do not split into ${batch} rows`);
-  const caches = new LayerCaches(w.layers.length);
-  try {
-    // Each phase ends with logits on the host, so device work is finished when the clock is read.
-    const t0 = now();
-    let next = await nextIds(r, w, await forwardCached(r, w, prompt, batch, P, 0, caches), batch);
-    const t1 = now();
-    const ids = [next];
-    for (let i = 1; i < steps; i++) {
-      checkCancelled(ctx);
-      next = await nextIds(r, w, await forwardCached(r, w, next, batch, 1, P + i - 1, caches), batch);
-      ids.push(next);
-    }
-    const t2 = now();
-    return { ids, prefillSeconds: t1 - t0, decodeSeconds: t2 - t1 };
-  } finally {
-    caches.release();
-  }
+  // Each phase ends with logits on the host, so device work is finished when the clock is read.
+  const t0 = now();
+  let t1 = t0;
+  const ids = await greedyDecode(r, w, prompt, batch, Math.max(0, steps - 1), { afterPrompt: () => (t1 = now()), beforeStep: () => checkCancelled(ctx) });
+  const t2 = now();
+  return { ids, prefillSeconds: t1 - t0, decodeSeconds: t2 - t1 };
 }
 
 /** A fixed, varied prompt (distinct per row) inside the vocabulary: content does not change the work. */

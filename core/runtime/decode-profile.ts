@@ -2,9 +2,8 @@
 // one prompt pass, then greedy one-token steps, each phase's counts apart. Counts, not timings — the same
 // on the CPU EP (with `resident: 'always'`) as on WebGPU, so what a decode step does on a GPU can be
 // checked on a machine without one. What `bench infer-speed --profile` prints.
-import { forwardCached, headLogits, LayerCaches, type DecodeWeights } from './decode-step';
+import { greedyDecode, type DecodeWeights } from './decode-step';
 import type { OrtRunner } from './runner';
-import { argmaxRows } from './sampling';
 import { takeTransferCounts, type TransferCounts, type TransferTally } from './transfer-count';
 
 export interface TallyRow {
@@ -32,20 +31,9 @@ const table = (c: TransferCounts, n: number) => ({ ...row(c, n), byKind: Object.
 
 /** Counts of the prompt pass of `prompt` ([batch, P]) and of `steps` greedy steps after it; returns the greedy ids too. */
 export async function profileDecoding(r: OrtRunner, w: DecodeWeights, prompt: Int32Array, batch: number, steps: number): Promise<DecodeProfile & { ids: Int32Array[] }> {
-  const P = prompt.length / batch;
-  const caches = new LayerCaches(w.layers.length);
   takeTransferCounts();
-  try {
-    let next = argmaxRows(await headLogits(r, w.head, await forwardCached(r, w, prompt, batch, P, 0, caches), batch), batch);
-    const prefill = takeTransferCounts();
-    const ids = [next];
-    for (let i = 0; i < steps; i++) {
-      next = argmaxRows(await headLogits(r, w.head, await forwardCached(r, w, next, batch, 1, P + i, caches), batch), batch);
-      ids.push(next);
-    }
-    const decode = takeTransferCounts();
-    return { batch, promptTokens: P, prefill: table(prefill, 1), perToken: table(decode, Math.max(1, steps)), steps, ids };
-  } finally {
-    caches.release();
-  }
+  let prefill: TransferCounts | undefined;
+  const ids = await greedyDecode(r, w, prompt, batch, steps, { afterPrompt: () => (prefill = takeTransferCounts()) });
+  const decode = takeTransferCounts();
+  return { batch, promptTokens: prompt.length / batch, prefill: table(prefill!, 1), perToken: table(decode, Math.max(1, steps)), steps, ids };
 }

@@ -11,6 +11,7 @@ import type { ModelSource } from '../model/model-source';
 import type { ExecutionProvider } from './contract';
 import { inferenceFailure } from './device-failure';
 import { planInference, type InferDtype, type InferencePlan } from './inference-plan';
+import { argmaxRows } from './sampling';
 
 export interface DecodeWeights {
   emb: EmbeddingWeights;
@@ -83,6 +84,36 @@ export async function headLogits(r: OrtRunner, head: HeadWeights, last: LastRows
     throw inferenceFailure(r.ep, e, batch, 1);
   } finally {
     if (!(last instanceof Float32Array)) releaseTensor(last);
+  }
+}
+
+/** Hooks between the phases of greedyDecode: a clock, a transfer count, a cancel check. */
+export interface GreedyHooks {
+  /** After the prompt pass (its ids on the host, so the device's work is done). */
+  afterPrompt?: () => void;
+  /** Before one-token step `i` (0-based). */
+  beforeStep?: (i: number) => void;
+}
+
+/**
+ * Greedy decoding of `batch` prompts of equal length ([batch, P]) with the KV-cache graphs: the prompt pass,
+ * then `steps` one-token steps. Returns the ids chosen after the prompt and after each step ([1 + steps][batch]).
+ */
+export async function greedyDecode(r: OrtRunner, w: DecodeWeights, prompt: Int32Array, batch: number, steps: number, hooks: GreedyHooks = {}): Promise<Int32Array[]> {
+  const P = prompt.length / batch;
+  const caches = new LayerCaches(w.layers.length);
+  try {
+    let next = argmaxRows(await headLogits(r, w.head, await forwardCached(r, w, prompt, batch, P, 0, caches), batch), batch);
+    hooks.afterPrompt?.();
+    const ids = [next];
+    for (let i = 0; i < steps; i++) {
+      hooks.beforeStep?.(i);
+      next = argmaxRows(await headLogits(r, w.head, await forwardCached(r, w, next, batch, 1, P + i, caches), batch), batch);
+      ids.push(next);
+    }
+    return ids;
+  } finally {
+    caches.release();
   }
 }
 
