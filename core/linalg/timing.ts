@@ -14,3 +14,8 @@ export async function timed<T>(timings: Timings, key: string, f: () => Promise<T
     timings[key] = (timings[key] ?? 0) + (performance.now() - t0) / 1000;
   }
 }
+
+/** Adds the seconds since `t0` (a performance.now() reading) to timings[key]. */
+export function addSince(timings: Timings, key: string, t0: number): void {
+  if (timings) timings[key] = (timings[key] ?? 0) + (performance.now() - t0) / 1000;
+}

@@ -3,8 +3,12 @@
 //   1. A (scaled, symmetrized) goes up once as float32 and stays there;
 //   2. tridiagonalization on the device, two dispatches per column, no host round trip
 //      (wgsl-tridiagonalize.ts); d, e, τ come down (3n floats);
-//   3. T's eigenpairs by the float64 divide and conquer of the CPU solver (divide-conquer.ts), its top
-//      merge's product [Q1·M_top; Q2·M_bottom] as device GEMMs that leave Z on the device;
+//   3. T's eigenpairs by the float64 divide and conquer of the CPU solver (divide-conquer.ts): the
+//      secular equations on the host, and the merges of at least deviceMergeMin plus the top merge with
+//      their vectors on the device (wgsl-merges.ts): M goes up as float32, [Q1·M_top; Q2·M_bottom] is two
+//      device GEMMs into a new buffer, the children's buffers are freed, and nothing m×m comes down — a
+//      parent reads only a child's first or last row, kept on the host (row(Q·M) = row(Q)·M). The top
+//      merge's buffer is Z, T's eigenvectors in descending order;
 //   4. back-transformation Q·Z in compact-WY blocks of device GEMMs (wgsl-back-transform.ts);
 //   5. the eigenvectors come down once.
 // Accuracy is float32's; measured numbers in docs/DECISIONS.md and bench/results/gpu-eigh-wgsl-*.json.
@@ -15,6 +19,7 @@ import { scaledSymmetric } from './scale';
 import { timed, type Timings } from './timing';
 import { backTransformWgsl } from './wgsl-back-transform';
 import { WgslLinalg } from './wgsl-context';
+import { wgslMerges } from './wgsl-merges';
 import { tridiagonalizeWgsl } from './wgsl-tridiagonalize';
 import type { GpuBuffer, GpuDevice } from './wgsl-types';
 
@@ -22,7 +27,7 @@ export interface WgslEighOptions {
   signal?: AbortSignal;
   /** Seconds per phase (upload, tridiagonalize, tridiagonalSolve, backTransform, download, total) and steps. */
   timings?: Timings;
-  /** Lower D&C merges of at least this size multiply on the device too (default 1024). */
+  /** D&C merges of at least this size keep their vectors on the device, as the top merge does (default 1024). */
   deviceMergeMin?: number;
 }
 
@@ -55,38 +60,11 @@ export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, op
     });
     let Z: GpuBuffer | undefined;
     try {
-      // [Q1·M_top; Q2·M_bottom] as two device GEMMs into a fresh m×m buffer (float32: the children's vectors
-      // are float32-accurate anyway, being products of float32 data).
-      const product = async (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mt: Float64Array, mb: Float64Array) => {
-        const m = n1 + n2;
-        const up = [q1, q2, mt, mb].map((x) => g.upload(Float32Array.from(x)));
-        const out = g.buffer(m * m, 'Z');
-        const [Q1, Q2, Mt, Mb] = up;
-        await g.gemms(
-          [
-            { a: Q1, b: Mt, c: out, M: n1, N: m, K: n1, aOff: 0, aRs: n1, aCs: 1, bOff: 0, bRs: m, bCs: 1, cOff: 0, cRs: m },
-            { a: Q2, b: Mb, c: out, M: n2, N: m, K: n2, aOff: 0, aRs: n2, aCs: 1, bOff: 0, bRs: m, bCs: 1, cOff: n1 * m, cRs: m },
-          ],
-          true,
-        );
-        for (const b of up) b.destroy();
-        return out;
-      };
-      const topProduct = async (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mt: Float64Array, mb: Float64Array) => {
-        Z = await product(q1, q2, n1, n2, mt, mb);
-      };
-      const mergeMin = opts.deviceMergeMin ?? 1024;
-      const mergeProduct = async (q1: Float64Array, q2: Float64Array, n1: number, n2: number, mt: Float64Array, mb: Float64Array, out: Float64Array) => {
-        if (n1 + n2 < mergeMin) return false;
-        const z = await product(q1, q2, n1, n2, mt, mb);
-        try {
-          out.set(await g.download(z, (n1 + n2) ** 2));
-        } finally {
-          z.destroy();
-        }
-        return true;
-      };
-      const eig = await timed(timings, 'tridiagonalSolve', () => tridiagonalEigen(tri.d, tri.e, n, { signal: opts.signal, timings, descending: true, topProduct, mergeProduct }));
+      // The top merge and every merge of at least deviceMergeMin keep their vectors on the device; the top
+      // merge's buffer is T's eigenvectors, Z.
+      const device = wgslMerges(g, opts.deviceMergeMin ?? 1024);
+      const eig = await timed(timings, 'tridiagonalSolve', () => tridiagonalEigen(tri.d, tri.e, n, { signal: opts.signal, timings, descending: true, device }));
+      Z = eig.buffer;
       const { values, from, inPlace } = descendingPairs(eig, n, 2 ** exponent);
       // Column j of Z must be the vector of the j-th largest value: the top merge stores them so; a solve
       // without one (a single leaf) is reordered here and uploaded.
