@@ -40,7 +40,7 @@ async function pageBundle(): Promise<string> {
   return out.outputFiles[0].text;
 }
 
-type PageResult = { values: number[]; vectors: number[]; adapter: string } | { unavailable: string } | { error: string };
+type PageResult = { values: number[]; vectors: number[]; adapter: string; timings: Record<string, number> } | { unavailable: string } | { error: string };
 
 test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter (SwiftShader), eigenvalues equal to float64 to 1e-6', { timeout: 600_000 }, async (t) => {
   const executablePath = findChromium();
@@ -59,15 +59,22 @@ test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter 
       Array.from({ length: 100 }, (_, i) => (i < 3 ? 1 : i < 50 ? 2 : i < 90 ? -0.5 : 7 + 1e-9 * i)),
       11,
     );
+    // Four tight clusters and a spread: the D&C deflates and rotates at every level.
+    const clustered400 = await withSpectrum(
+      Array.from({ length: 400 }, (_, i) => (i < 60 ? 1 : i < 160 ? 2 + 1e-10 * i : i < 260 ? -0.5 : i < 300 ? 3 : 4 + i / 100)),
+      12,
+    );
     // n = 5: no divide-and-conquer merge (the vectors go up from the host); 40: the top merge's product on
     // the device; 130: two compact-WY blocks of the back-transformation (129 reflectors, blocks of 128), and
-    // with deviceMergeMin 32 every lower merge's product on the device too.
+    // with deviceMergeMin 32 every lower merge's vectors on the device too; clustered n = 400 with
+    // deviceMergeMin 64: three levels of device-resident merges (400, 200, 100) over host ones (50, 25).
     const cases: [string, Float64Array, number, number | undefined][] = [
       ['n=5', randomSymmetric(5, 1), 5, undefined],
       ['n=40', randomSymmetric(40, 2), 40, undefined],
       ['n=130', randomSymmetric(130, 3), 130, undefined],
       ['n=130, lower merges on the device', randomSymmetric(130, 4), 130, 32],
       ['clustered n=100', clustered, 100, 32],
+      ['clustered n=400, three device merge levels', clustered400, 400, 64],
     ];
     for (const [label, a, n, mergeMin] of cases) {
       type Solve = (a: number[], n: number, mergeMin?: number) => Promise<PageResult>;
@@ -77,6 +84,10 @@ test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter 
         return t.skip(`Chromium has no WebGPU adapter: ${r.unavailable}`);
       }
       if ('error' in r) assert.fail(`${label}: ${r.error}`);
+      // Lower merges on the device keep their first/last rows on the host (.rows); none without them.
+      const timed = (key: string) => `tridiagonalSolve.${key}` in r.timings;
+      assert.equal(timed('rows'), mergeMin !== undefined && n > 2 * mergeMin, `${label}: lower merges on the device`);
+      assert.equal(timed('secular') && timed('buildM') && timed('upload') && timed('gemm'), n > 32, `${label}: merge timings`);
       const values = Float64Array.from(r.values);
       const vectors = Float64Array.from(r.vectors);
       const ref = await eigh(a, n);

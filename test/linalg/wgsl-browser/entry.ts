@@ -12,8 +12,9 @@ Object.assign(globalThis, {
     const dev = await device;
     if ('unavailable' in dev) return { unavailable: dev.unavailable };
     try {
-      const r = await eighWgsl(Float64Array.from(a), n, dev.device, { deviceMergeMin });
-      return { values: [...r.values], vectors: [...r.vectors], adapter: dev.adapter };
+      const timings: Record<string, number> = {};
+      const r = await eighWgsl(Float64Array.from(a), n, dev.device, { deviceMergeMin, timings });
+      return { values: [...r.values], vectors: [...r.vectors], adapter: dev.adapter, timings };
     } catch (e) {
       return { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
     }
