@@ -1,4 +1,4 @@
-// `measureLlamaCppSpeed(file, o)`: the speed bench's batch-1 numbers (eval/speed.ts) for a GGUF file in llama.cpp
+// `measureLlamaCppSpeed(file, o)`: the speed bench's batch-1 numbers (core/eval/speed.ts) for a GGUF file in llama.cpp
 // through node-llama-cpp's prebuilt binaries (nothing is downloaded or compiled), on the CPU or a GPU backend with
 // every layer offloaded — so a dense model and its slice compare in llama.cpp as they do in the app (#14).
 //
@@ -10,7 +10,7 @@
 // greedy token back — our own tokens through the context sequence's controlledEvaluate, never a chat session, so
 // an EOS does not end the run: exactly `newTokens` tokens are decoded. Each run starts from a cleared sequence.
 import { userMessage } from '../base/user-error';
-import { nodeLlamaCppVersion } from '../export/verify-gguf';
+import { nodeLlamaCppVersion } from './verify-gguf';
 
 export type LlamaCppBackend = 'cpu' | 'vulkan' | 'cuda';
 export const LLAMA_CPP_BACKENDS: readonly LlamaCppBackend[] = ['cpu', 'vulkan', 'cuda'];

@@ -1,4 +1,4 @@
-// The llama.cpp speed measurement (core/eval/llama-cpp-speed.ts) on real GGUF exports: tiny-llama dense and sliced
+// The llama.cpp speed measurement (core/export/llama-cpp-speed.ts) on real GGUF exports: tiny-llama dense and sliced
 // 25 % with the uniform rotation, exported to F16 and timed on node-llama-cpp's CPU backend with small shapes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { quietContext } from '../../core/base/job-context';
 import { exportGguf } from '../../core/export/gguf/index';
 import { sliceUniform } from '../../core/slicegpt/uniform';
-import { LlamaCppSpeedError, measureLlamaCppSpeed, releaseLlamaCppSpeed } from '../../core/eval/llama-cpp-speed';
+import { LlamaCppSpeedError, measureLlamaCppSpeed, releaseLlamaCppSpeed } from '../../core/export/llama-cpp-speed';
 import { sharedModel } from '../shared';
 
 const dir = mkdtempSync(join(tmpdir(), 'llama-cpp-speed-'));
