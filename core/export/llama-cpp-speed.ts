@@ -5,7 +5,8 @@
 // Protocol, as measureShapes: a fixed synthetic prompt ((i·7919 + 17) mod V: content does not change the work);
 // one warm-up per shape, then `repeats` timed runs, the lower median reported (of two, the faster), every run
 // kept. Prefill: `promptTokens` tokens at batch 1 in one llama_decode batch, timed until the next token is
-// sampled (the result on the host, so the device has finished). Decode: a `decodePrompt`-token prompt whose pass
+// sampled (the result on the host, so the device has finished; node-llama-cpp sets n_ubatch = n_batch, so a
+// 2048-token prompt is one ubatch). Decode: a `decodePrompt`-token prompt whose pass
 // yields the first token (the clock starts after it), then `newTokens` one-token steps, each feeding the previous
 // greedy token back — our own tokens through the context sequence's controlledEvaluate, never a chat session, so
 // an EOS does not end the run: exactly `newTokens` tokens are decoded. Each run starts from a cleared sequence.
@@ -116,6 +117,12 @@ export async function measureLlamaCppSpeed(file: string, o: LlamaCppSpeedOptions
   } catch (e) {
     throw new LlamaCppSpeedError(`node-llama-cpp has no usable ${o.backend} binary here: ${userMessage(e).message}`);
   }
+  // Where the driver offers no device, node-llama-cpp still loads the GPU binary (ggml_vulkan: "No devices found")
+  // and would run every layer on the CPU: refuse instead of timing the wrong thing.
+  const devices = o.backend === 'cpu' ? [] : await llama.getGpuDeviceNames();
+  if (o.backend !== 'cpu' && (llama.gpu !== o.backend || devices.length === 0)) {
+    throw new LlamaCppSpeedError(`node-llama-cpp's ${o.backend} backend found no device (loaded: ${llama.gpu || 'cpu'}; for Vulkan, is the driver's ICD in VK_DRIVER_FILES?)`);
+  }
   const t0 = now();
   const model = await llama.loadModel({ modelPath: file, gpuLayers: o.backend === 'cpu' ? 0 : 'max' });
   try {
@@ -157,7 +164,7 @@ export async function measureLlamaCppSpeed(file: string, o: LlamaCppSpeedOptions
       return {
         file,
         backend: o.backend,
-        runtime: { gpu, devices: gpu ? await llama.getGpuDeviceNames() : [], buildType: llama.buildType, llamaCpp: llama.llamaCppRelease.release, nodeLlamaCpp: nodeLlamaCppVersion() },
+        runtime: { gpu, devices, buildType: llama.buildType, llamaCpp: llama.llamaCppRelease.release, nodeLlamaCpp: nodeLlamaCppVersion() },
         gpuLayers: model.gpuLayers,
         layers,
         width,

@@ -50,6 +50,20 @@ test('llama.cpp times prefill and exactly `newTokens` greedy decode steps of the
   assert.equal(sliced.layers, dense.layers);
 });
 
+test('a GPU backend either offloads every layer to a named device or is refused: never timed on the CPU in its name', async () => {
+  // On a machine without a Vulkan device (this one) node-llama-cpp still loads its Vulkan binary, which would run
+  // every layer on the CPU; with a device, the numbers name it.
+  try {
+    const r = await measureLlamaCppSpeed(files.sliced, { ...shapes, backend: 'vulkan', repeats: 1 });
+    assert.equal(r.runtime.gpu, 'vulkan');
+    assert.ok(r.runtime.devices.length > 0);
+    assert.equal(r.gpuLayers, r.layers);
+  } catch (e) {
+    assert.ok(e instanceof LlamaCppSpeedError, String(e));
+    assert.match(e.message, /vulkan/);
+  }
+});
+
 test('bad shapes and backends are refused before anything loads', async () => {
   await assert.rejects(measureLlamaCppSpeed(files.dense, { ...shapes, newTokens: 0 }), LlamaCppSpeedError);
   await assert.rejects(measureLlamaCppSpeed(files.dense, { ...shapes, backend: 'metal' as never }), /backend must be one of cpu, vulkan, cuda/);
