@@ -3,6 +3,8 @@
 // never reads (the llama.cpp source bundle, source maps, typings, .bin links), plus the named prebuilt binary
 // packages (@node-llama-cpp/<name>). One path a line, relative to the repository root (node_modules/…), for tar -T.
 //   node bench/device/llama-files.mjs linux-x64-vulkan linux-x64
+// (scripts/device-packages.mjs names whole packages for ../shared/device/prepare.sh; whole, node-llama-cpp brings its
+// 34 MB llama.cpp source bundle along, which this list leaves out.)
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
