@@ -81,6 +81,7 @@ export async function buildBench(outdir = join(root, 'dist')) {
       'bench-recover': join(root, 'bench/lib/recover-entry.ts'),
       'bench-gpu-eigh': join(root, 'bench/lib/gpu-eigh-entry.ts'),
       'bench-infer-speed': join(root, 'bench/lib/infer-speed-entry.ts'),
+      'bench-llama-speed': join(root, 'bench/lib/llama-speed-entry.ts'),
     },
     outdir,
     format: 'esm',

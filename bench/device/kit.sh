@@ -11,32 +11,42 @@
 # Device call: carry [".d6/k"], command `STEPS="fam anchor eigh gslice" OUT=$OUT bash .d6/k/go.sh`; then
 #   bash bench/device/kit.sh hf         → .d6/hf, the transformers check of `export --format hf` (its own call).
 #   bash bench/device/kit.sh rtiny      → .d6/rtiny, #16's tiny-model training speed on the GPU (bench/device/rtiny.sh; a warm machine's later call).
+#   bash bench/device/kit.sh llama      → .d6/llama, #14's dense vs sliced speed in llama.cpp on Vulkan (bench/device/llama.sh; a warm machine's later call, after go.sh's infer).
 #   bash bench/device/kit.sh acc        → .d6/acc, the GPU path's sliced-perplexity accuracy (bench/device/acc.sh; a warm machine's later call).
 #   python3 bench/device/assemble.py <files_at> "<lease UTC>" writes bench/results/*-<card>-session<N>.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 H=resources/evals/hellaswag/hellaswag_val_full.txt
 SH=${SLICE_STUDIO_SHARED:-../shared}  # the shared assets, as test/shared.ts finds them
+EX=$(git rev-parse --git-path info/exclude)  # .git is a file in a worktree
 case "${1:-build}" in
-hide) git rm -q --cached "$H"; echo "/$H" >> .git/info/exclude; exit 0;;
-unhide) git reset -q HEAD -- "$H"; sed -i "\#^/$H\$#d" .git/info/exclude; exit 0;;
+hide) git rm -q --cached "$H"; echo "/$H" >> "$EX"; exit 0;;
+unhide) git reset -q HEAD -- "$H"; sed -i "\#^/$H\$#d" "$EX"; exit 0;;
 hf) # #15's transformers check of `export --format hf` (python only; 43 MB: a call of its own, without .d6/k):
     # carry [".d6/hf"], command `OUT=$OUT HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 CUDA_VISIBLE_DEVICES= python3 .d6/hf/check.py`
-    grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
+    grep -qx '/.d6/' "$EX" 2>/dev/null || echo '/.d6/' >> "$EX"
     rm -rf .d6/hf; npx tsx test/fixtures/hf/make-device-check.ts .d6/hf && cp test/fixtures/hf/check.py .d6/hf/; du -sh .d6/hf; exit 0;;
 acc) # #11's GPU-path accuracy bar (bench/device/acc.sh): the slice bundle + the four shared models (~34 MB); a later
     # call of a lease whose machine already holds /tmp/devrt: carry [".d6/acc"], command `OUT=$OUT bash .d6/acc/acc.sh`
-    grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
+    grep -qx '/.d6/' "$EX" 2>/dev/null || echo '/.d6/' >> "$EX"
     rm -rf .d6/acc; mkdir -p .d6/acc/shared/models; node scripts/build.mjs bench >/dev/null; cp dist/bench-slice.mjs bench/device/acc.sh .d6/acc/
     for m in tiny-llama tiny-opt tiny-phi tiny-stories; do cp -r "$SH/models/$m" .d6/acc/shared/models/; done; du -sh .d6/acc; exit 0;;
+llama) # #14's dense vs sliced tokens/s in llama.cpp (bench/device/llama.sh): the llama-speed bundle + node-llama-cpp's JS
+    # with its dependency closure + its prebuilt Vulkan and CPU binaries, xz'd (~20 MB); a later call of a lease, after
+    # go.sh's infer step: carry [".d6/llama"], command `OUT=$OUT bash .d6/llama/llama.sh`. LLAMA_BINS picks the binary
+    # packages; CUDA (linux-x64-cuda, 159 MB of libggml-cuda.so) cannot travel in one call's 64 MiB.
+    grep -qx '/.d6/' "$EX" 2>/dev/null || echo '/.d6/' >> "$EX"
+    rm -rf .d6/llama; mkdir -p .d6/llama; node scripts/build.mjs bench >/dev/null; cp dist/bench-llama-speed.mjs bench/device/llama.sh .d6/llama/
+    node bench/device/llama-files.mjs ${LLAMA_BINS:-linux-x64-vulkan linux-x64} | tar -chf - -T - | xz -9 -T0 > .d6/llama/llama.tar.xz
+    du -sh .d6/llama; exit 0;;
 rtiny) # #16's tiny-model training speed on the GPU (bench/device/rtiny.sh): tiny-llama sliced 25 % + the recover-step
     # bundle (~20 MB); a later call of a lease: carry [".d6/rtiny"], command `OUT=$OUT bash .d6/rtiny/rtiny.sh`
-    grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
+    grep -qx '/.d6/' "$EX" 2>/dev/null || echo '/.d6/' >> "$EX"
     rm -rf .d6/rtiny; mkdir -p .d6/rtiny; node scripts/build.mjs bench >/dev/null; cp dist/bench-recover.mjs bench/device/rtiny.sh .d6/rtiny/
     SLICE_STUDIO_DATA=$(mktemp -d) npx tsx core/transports/cli/main.ts slice "$SH/models/tiny-llama" --ratio 0.25 --dtype float32 --allow-larger --out .d6/rtiny/tiny-llama-s25 >/dev/null
     du -sh .d6/rtiny; exit 0;;
 esac
-grep -qx '/.d6/' .git/info/exclude 2>/dev/null || echo '/.d6/' >> .git/info/exclude
+grep -qx '/.d6/' "$EX" 2>/dev/null || echo '/.d6/' >> "$EX"
 K=.d6/k; rm -rf "$K"; mkdir -p "$K/dist" "$K/configs" "$K/debs"
 lists=$(mktemp -d); mkdir -p "$lists/partial"
 o="-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=$lists"

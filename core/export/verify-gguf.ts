@@ -67,7 +67,8 @@ export class VerifyGgufError extends Error {
   override name = 'VerifyGgufError';
 }
 
-function nodeLlamaCppVersion(): string {
+/** The installed node-llama-cpp's version (from its package.json), 'unknown' where it cannot be read. */
+export function nodeLlamaCppVersion(): string {
   try {
     const require = createRequire(import.meta.url);
     let dir = dirname(require.resolve('node-llama-cpp'));
