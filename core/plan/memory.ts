@@ -284,6 +284,12 @@ export interface SlicingRam {
 /** Process overhead of the slicing job (Node, onnxruntime's sessions and arenas). */
 export const SLICING_RUNTIME_BYTES = 1 * GiB;
 
+/** The PCA's D×D float64 arrays: covariance and eigenvectors (pca), the eigensolver's working copy and the threaded secular solve's shared array (eigenWorkspace). */
+export function pcaRam(D: number): { pca: number; eigenWorkspace: number } {
+  // the D&C's float64 vectors, plus the threaded secular solve's shared k×k working array (k ≤ D; secular-pool.ts)
+  return { pca: 2 * D * D * 8, eigenWorkspace: 2 * D * D * 8 };
+}
+
 export function slicingJobRam(c: ModelConfig, opts: SlicingRamOptions = {}): SlicingRam {
   const nsamples = opts.nsamples ?? 128;
   const seqlen = opts.seqlen ?? 2048;
@@ -294,9 +300,7 @@ export function slicingJobRam(c: ModelConfig, opts: SlicingRamOptions = {}): Sli
   const halfWeights = opts.engine === 'device' ? 2 * layerParams * 2 : 0;
   const embeddingWeights = dense.embedding.reduce((a, s) => a + shapeParams(s), 0) * 4;
   const activations = nsamples * seqlen * D * 4 * 2;
-  const pca = 2 * D * D * 8;
-  // the D&C's float64 vectors, plus the threaded secular solve's shared k×k working array (k ≤ D; secular-pool.ts)
-  const eigenWorkspace = 2 * D * D * 8;
+  const { pca, eigenWorkspace } = pcaRam(D);
   const total = Math.max(layerWeights + halfWeights, embeddingWeights) + activations + pca + eigenWorkspace + SLICING_RUNTIME_BYTES;
   return { layerWeights, halfWeights, embeddingWeights, activations, pca, eigenWorkspace, runtime: SLICING_RUNTIME_BYTES, total, nsamples, seqlen };
 }

@@ -18,6 +18,7 @@ import { countParams, denseShapes, slicedShapes } from './params';
 import { FLOOR, PROFILES, type HardwareProfile, type MeasuredPoint, type MeasuredShape } from './measured';
 import { formatBytes } from './hardware';
 import { DEFAULT_DEVICE_BUDGET_BYTES, DEFAULT_RAM_BUDGET_BYTES } from './budget-defaults';
+import { pcaRam, SLICING_RUNTIME_BYTES } from './memory';
 
 export interface PredictInput {
   ratio: number;
@@ -174,8 +175,9 @@ function modelledRam(s: MeasuredShape, engine: 'device' | 'host', embeddingParam
   // two layers (the one being rotated and the prefetched next one) in float32, and on the device engine their
   // float16 forms for the uploads (half-weights.ts)
   const weights = Math.max(2 * s.layerParams * (engine === 'device' ? 4 + 2 : 4), embeddingParams * 4);
-  const pca = 3 * s.hiddenSize ** 2 * 8;
-  return inRam + weights + pca + GiB;
+  // the PCA's arrays and the runtime as the job's RAM model counts them (memory.ts slicingJobRam)
+  const { pca, eigenWorkspace } = pcaRam(s.hiddenSize);
+  return inRam + weights + pca + eigenWorkspace + SLICING_RUNTIME_BYTES;
 }
 
 export function predictSlice(c: ModelConfig, o: PredictInput): SlicePrediction {
