@@ -55,3 +55,15 @@ if os.path.exists(os.path.join(src, 'recover.jsonl')):
 fam = os.path.join(src, 'families-reference.json')
 if os.path.exists(fam):
     import shutil; shutil.copy(fam, 'test/fixtures/families/reference.json'); print('families reference copied')
+ls = rd('llama-speed.json')
+if ls:
+    json.dump({'bench': 'llama-speed (bench/device/llama.sh: the infer step\'s synth dense and sliced folders → GGUF F16, node-llama-cpp Vulkan, all layers offloaded)', 'machine': machine, 'llamaCpp': ls},
+              open(f'{R}/llama-speed-7b-8layers-{card}-{tag}.json', 'w'), indent=2); print('llama-speed written')
+if os.path.exists(os.path.join(src, 'recover-tiny.jsonl')):
+    rows = [json.loads(l) for l in open(os.path.join(src, 'recover-tiny.jsonl')) if l.strip().startswith('{')]
+    json.dump({'bench': 'recover-step --model tiny-llama sliced 25 % (float32) --ep webgpu --batch 4 --seq 256 --steps 5, whole and streamed (bench/device/rtiny.sh)', 'machine': machine, 'rows': rows},
+              open(f'{R}/recover-tiny-{card}-{tag}.json', 'w'), indent=2); print('recover-tiny written')
+acc = {pd: rd(f'acc-{pd}.json') for pd in ('f32', 'f16')}
+if any(acc.values()):
+    json.dump({'bench': 'slice --models tiny-llama,tiny-opt,tiny-phi,tiny-stories --ratios 0.1,0.25,0.5 --windows 128 --ep webgpu --engine device --pass-dtype f32|f16 (bench/device/acc.sh; WGSL PCA)', 'machine': machine, **{k: v for k, v in acc.items() if v}},
+              open(f'{R}/slice-accuracy-gpu-{card}-{tag}.json', 'w'), indent=2); print('accuracy written')
