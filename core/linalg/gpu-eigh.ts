@@ -44,12 +44,12 @@ export async function eighGpu(a: Float64Array, n: number, ep: ExecutionProvider,
   const timings = opts.timings;
   const clock = () => performance.now() / 1000;
   const t0 = clock();
-  const { s, exponent } = scaledSymmetric(a, n);
+  const { s, exponent } = scaledSymmetric(a, n, (len) => new Float32Array(len));
   if (exponent === null) return eigh(a, n, opts);
   let g = solvers.get(ep);
   if (!g) solvers.set(ep, (g = new GpuLinalg(ep)));
   const nb = Math.max(2, opts.blockSize ?? 64);
-  const s32 = Float32Array.from(s);
+  const s32 = s;
   const A = await timed(timings, 'upload', () => g.upload(s32, n, n));
   const tri = await timed(timings, 'tridiagonalize', () => tridiagonalizeGpu(g, A, s32.subarray(0, n), n, { blockSize: nb, signal: opts.signal, timings }));
   try {
@@ -70,7 +70,7 @@ export async function eighGpu(a: Float64Array, n: number, ep: ExecutionProvider,
       Z = await timed(timings, 'backTransform.upload', () => g.upload(z, n, n));
     }
     const vectors32 = await timed(timings, 'backTransform', () => backTransformGpu(g, tri, Z!, opts.signal, timings));
-    const vectors = Float64Array.from(vectors32);
+    const vectors = new Float64Array(vectors32);
     if (timings) timings.total = clock() - t0;
     return { values, vectors };
   } finally {

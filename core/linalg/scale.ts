@@ -6,8 +6,12 @@ export class EighError extends Error {
   override name = 'EighError';
 }
 
-/** s = (A + Aᵀ)/2 · 2^−exponent; exponent null for the zero matrix (s is then all zero). */
-export function scaledSymmetric(a: Float64Array, n: number): { s: Float64Array; exponent: number | null } {
+/**
+ * s = (A + Aᵀ)/2 · 2^−exponent; exponent null for the zero matrix (s is then all zero). `make` gives s's array:
+ * float64 by default; the GPU solvers take float32 directly (one rounding of the float64 value, and no n² float64
+ * copy to allocate and convert: 512 MiB at n = 8192).
+ */
+export function scaledSymmetric<T extends Float64Array | Float32Array = Float64Array>(a: Float64Array, n: number, make: (length: number) => T = (len) => new Float64Array(len) as T): { s: T; exponent: number | null } {
   let amax = 0;
   for (let i = 0; i < a.length; i++) {
     const x = Math.abs(a[i]);
@@ -16,7 +20,7 @@ export function scaledSymmetric(a: Float64Array, n: number): { s: Float64Array; 
       amax = x;
     }
   }
-  const s = new Float64Array(n * n);
+  const s = make(n * n);
   if (amax === 0) return { s, exponent: null };
   const e2 = Math.min(1000, Math.max(-1000, Math.floor(Math.log2(amax))));
   const half = 2 ** (-e2 - 1); // ½ of the scale

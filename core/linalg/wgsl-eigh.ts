@@ -46,11 +46,11 @@ export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, op
   if (n <= 2) return eigh(a, n, opts);
   const { timings } = opts;
   const t0 = performance.now();
-  const { s, exponent } = scaledSymmetric(a, n);
+  const { s, exponent } = scaledSymmetric(a, n, (len) => new Float32Array(len));
   if (exponent === null) return eigh(a, n, opts);
   const g = contextFor(device);
   return g.checked('eigh on the GPU', async () => {
-    const A = await timed(timings, 'upload', async () => g.upload(Float32Array.from(s), 'A'));
+    const A = await timed(timings, 'upload', async () => g.upload(s, 'A'));
     const tri = await timed(timings, 'tridiagonalize', async () => {
       try {
         return await tridiagonalizeWgsl(g, A, n, opts);
@@ -76,7 +76,7 @@ export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, op
       const z = Z;
       await timed(timings, 'backTransform', () => backTransformWgsl(g, tri, z, opts));
       const v32 = await timed(timings, 'download', () => g.download(z, n * n));
-      const vectors = Float64Array.from(v32);
+      const vectors = new Float64Array(v32);
       if (timings) timings.total = (performance.now() - t0) / 1000;
       return { values, vectors };
     } finally {
