@@ -4,6 +4,7 @@
 import { gemm } from '../linalg/matmul';
 import { firstNonFinite, NonFiniteError } from '../model/non-finite';
 import { decompose, type DecomposeOptions, type PcaSolver } from './pca-solver';
+import { stopwatch } from '../base/laps';
 
 export { pcaSolverFor, type PcaSolver } from './pca-solver';
 
@@ -80,14 +81,22 @@ export interface PcaResult {
 export async function principalDirections(moment: SecondMoment, solver: PcaSolver = 'float64', o: DecomposeOptions = {}): Promise<PcaResult> {
   const n = moment.n;
   if (moment.tokens === 0) throw new Error('PCA of a signal with no calibration tokens');
+  // o.timings: seconds of `moment` (the symmetrised copy), `check` (finite, damping), `eigh` (the solver's
+  // phases as `eigh.<phase>`) and `order`.
+  const lap = stopwatch(o.timings ?? {});
   const h = moment.matrix();
+  lap('moment');
   // NaN/Inf activations (bad weights or calibration overflow) would make the eigensolver return garbage.
   if (firstNonFinite(h) >= 0) throw new NonFiniteError('the calibration activations contain non-finite values (NaN or Inf)');
   let trace = 0;
   for (let i = 0; i < n; i++) trace += h[i * n + i];
   const damp = (0.01 * trace) / n;
   for (let i = 0; i < n; i++) h[i * n + i] += damp;
-  const { values, vectors } = await decompose(h, n, solver, o);
+  lap('check');
+  const solverTimings: Record<string, number> | undefined = o.timings ? {} : undefined;
+  const { values, vectors } = await decompose(h, n, solver, { ...o, timings: solverTimings });
+  lap('eigh');
+  if (o.timings && solverTimings) for (const [k, v] of Object.entries(solverTimings)) if (k !== 'total' && typeof v === 'number') o.timings[`eigh.${k}`] = (o.timings[`eigh.${k}`] ?? 0) + v;
   // The solver returns descending order; sort anyway (stably) so a different solver cannot reorder the model.
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[b] - values[a] || a - b);
   const eigenvalues = new Float64Array(n);
@@ -101,6 +110,7 @@ export async function principalDirections(moment: SecondMoment, solver: PcaSolve
       for (let c = 0; c < n; c++) q[row + c] = vectors[row + order[c]];
     }
   }
+  lap('order');
   return { n, q, eigenvalues, damp, tokens: moment.tokens };
 }
 

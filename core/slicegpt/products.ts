@@ -13,6 +13,14 @@ export function leadingColumns(q: Float64Array, n: number, k: number): Float64Ar
   return out;
 }
 
+/** Q[:, :k] as a contiguous n×k float32 matrix (each value rounded once): Float32Array.from(leadingColumns(q, n, k)) without the float64 copy. */
+export function leadingColumns32(q: Float64Array, n: number, k: number): Float32Array {
+  const out = new Float32Array(n * k);
+  if (k === n) out.set(q);
+  else for (let r = 0; r < n; r++) out.set(q.subarray(r * n, r * n + k), r * k);
+  return out;
+}
+
 const widen = (x: Float32Array): Float64Array => Float64Array.from(x);
 
 /** out = W · Q[:, :k] where W is rows×n float32 and Q is n×n float64. Returns rows×k float32. */
