@@ -353,8 +353,15 @@ export class DeviceTensors {
   }
 
   /** The device moment on the host, s − c in float64 (Kahan's c holds minus the lost low part); released. */
-  async settle(acc: DeviceMoment, timings?: Record<string, number>): Promise<Float64Array> {
-    const lap = stopwatch(timings ?? {});
+  async settle(acc: DeviceMoment): Promise<Float64Array> {
+    const { s, c } = await this.settlePair(acc);
+    const out = new Float64Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s[i] - c[i];
+    return out;
+  }
+
+  /** The device moment's compensated pair on the host (the moment is s − c, float64: SecondMoment.addCompensated); released. */
+  async settlePair(acc: DeviceMoment): Promise<{ s: Float32Array; c: Float32Array }> {
     const get = async (t: ort.Tensor) => {
       if (t.location !== 'cpu') return (await this.#run('download2', false, { x: t })).y.data as Float32Array;
       // The CPU EP's tensor is the host array; a GPU EP would download it.
@@ -365,11 +372,7 @@ export class DeviceTensors {
     const c = await get(acc.c);
     releaseTensor(acc.s);
     releaseTensor(acc.c);
-    lap('download');
-    const out = new Float64Array(s.length);
-    for (let i = 0; i < s.length; i++) out[i] = s[i] - c[i];
-    lap('finish');
-    return out;
+    return { s, c };
   }
 
   /** x ([B, S, n]) · w (n × k float32) on the device: [B, S, k], of x's element type (a float32 product). */

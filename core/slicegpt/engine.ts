@@ -352,10 +352,8 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
       const acc = pending.get(m);
       if (!acc) return;
       pending.delete(m);
-      const parts: Record<string, number> = {};
-      const g = await dev.settle(acc, parts);
-      for (const [k, v] of Object.entries(parts)) laps.add(k, v);
-      laps.timeSync('add', () => m.addGram(g, acc.rows));
+      const { s, c } = await laps.time('download', () => dev.settlePair(acc));
+      laps.timeSync('add', () => m.addCompensated(s, c, acc.rows));
     },
     async rotate(x, b, s, q, n, k) {
       lastRotation = q;

@@ -52,16 +52,36 @@ export class SecondMoment {
     this.#tokens += rows;
   }
 
+  /**
+   * Add a device moment's compensated pair (DeviceTensors.settlePair): h += s − c, each difference in float64 —
+   * addGram of the float64 differences in one pass, without them as an array.
+   */
+  addCompensated(s: Float32Array, c: Float32Array, rows: number): void {
+    const h = this.#h;
+    if (s.length !== h.length || c.length !== h.length) throw new Error(`SecondMoment.addCompensated: ${s.length} and ${c.length} values are not ${this.n}²`);
+    for (let i = 0; i < h.length; i++) h[i] += s[i] - c[i];
+    this.#tokens += rows;
+  }
+
   /** The moment, symmetrised ((H + Hᵀ)/2: the product is symmetric only up to rounding). */
   matrix(): Float64Array {
     const n = this.n;
-    const out = this.#h.slice();
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j < i; j++) {
-        const v = (out[i * n + j] + out[j * n + i]) / 2;
-        out[i * n + j] = v;
-        out[j * n + i] = v;
-      }
+    const h = this.#h;
+    const out = new Float64Array(n * n);
+    // Each pair (i, j), j < i, becomes its mean on both sides; in square tiles, so the column side is read and
+    // written a cache line at a time (the plain loop strode n apart: ~0.3 s at n = 4096).
+    const B = 64;
+    for (let i0 = 0; i0 < n; i0 += B)
+      for (let j0 = 0; j0 <= i0; j0 += B)
+        for (let i = i0; i < Math.min(i0 + B, n); i++) {
+          const row = i * n;
+          for (let j = j0, end = Math.min(j0 + B, i); j < end; j++) {
+            const v = (h[row + j] + h[j * n + i]) / 2;
+            out[row + j] = v;
+            out[j * n + i] = v;
+          }
+        }
+    for (let i = 0; i < n; i++) out[i * n + i] = h[i * n + i];
     return out;
   }
 }
