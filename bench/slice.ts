@@ -56,6 +56,7 @@ import type { OutputDtype } from '../core/slicegpt/output';
 import { sourceDtype } from '../core/slicegpt/output-size';
 import { SHARED_MODELS, sharedData } from '../test/shared';
 import { takeTransferCounts, type TransferCounts, type TransferTally } from '../core/runtime/transfer-count';
+import { meanLaps } from '../core/base/laps';
 
 const stderrCtx = () => stderrContext();
 
@@ -247,6 +248,8 @@ async function synthetic(f: Map<string, string>): Promise<void> {
           hiddenSize: cfg.hiddenSize,
           perLayer: r.timings,
           meanSecondsPerLayer: { load: +avg('load').toFixed(3), signals: +avg('signals').toFixed(3), pca: +avg('pca').toFixed(3), rotate: +avg('rotate').toFixed(3), total: +layerSeconds.toFixed(3) },
+          // Each phase's steps (LayerTiming.detail, laps.ts): `phase.step` add up to the phase, deeper names split their step.
+          meanDetailPerLayer: meanLaps(perLayer.map((t) => t.detail)),
           extrapolated: { layers: fullLayers, seconds: +(embed + layerSeconds * fullLayers).toFixed(1), minutes: +((embed + layerSeconds * fullLayers) / 60).toFixed(2) },
           ...(profile ? { engineSeconds: Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, +v.toFixed(3)])), transfers: transferReport(transfers) } : {}),
           wallSeconds: +((performance.now() - t0) / 1000).toFixed(2),

@@ -4,6 +4,7 @@
 // file under the final name (sliced-model checkpoints depend on that).
 import { writeAll, writeDurably } from './durable-file';
 import { SafetensorsError } from './safetensors';
+import { halfBitsOf } from './half-bits';
 
 export interface TensorToWrite {
   name: string;
@@ -61,6 +62,9 @@ function bytesOf(t: TensorToWrite): Uint8Array {
     const d = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
     return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   }
+  // Values widened from float16 (the device engine's products, half-bits.ts): their own bits, not rounded again.
+  const remembered = t.dtype === 'F16' ? halfBitsOf(t.data) : undefined;
+  if (remembered) return new Uint8Array(remembered.buffer, remembered.byteOffset, remembered.byteLength);
   const h = new Uint16Array(count);
   const bits = t.dtype === 'BF16' ? toBfloat16Bits : toHalfBits;
   for (let i = 0; i < count; i++) h[i] = bits(t.data[i]);

@@ -23,6 +23,7 @@ import type { ExecutionProvider } from './contract';
 import { countRun, countTransfer, markDevice, onDeviceAsCounted } from './transfer-count';
 import { productsPlan, type ProductItem, type ProductOut } from './weight-products';
 import { widenHalf } from './half-weights';
+import { stopwatch } from '../base/laps';
 
 export class DeviceError extends Error {
   override name = 'DeviceError';
@@ -288,16 +289,20 @@ export class DeviceTensors {
    * Several weight products in one session run (weight-products.ts): each result on the host (float32, or
    * float16-rounded with the item's hostHalf) and its passes' copy on the device (float16 with `half`).
    */
-  async products(items: ProductItem[], half: boolean): Promise<ProductOut[]> {
+  async products(items: ProductItem[], half: boolean, timings?: Record<string, number>): Promise<ProductOut[]> {
     for (const it of items) {
       if (it.op === 'mulRight' && it.w.cols !== it.q.dims[0]) throw new DeviceError(`products: W is ${it.w.rows}×${it.w.cols} but Q has ${it.q.dims[0]} rows`);
       if (it.op === 'mulLeftT' && it.w.rows !== it.q.dims[0]) throw new DeviceError(`products: W is ${it.w.rows}×${it.w.cols} but Q has ${it.q.dims[0]} rows`);
     }
+    const lap = stopwatch(timings ?? {});
     const plan = productsPlan(items);
     const session = await this.#compiled(`${plan.key}${half ? ':f16' : ''}`, () => plan.build(half), plan.device);
+    lap('plan');
+    // One run: the weights' and Q's uploads, the products, the host results' downloads.
     const out = await session.run(plan.feeds);
+    lap('run');
     countRun('products', plan.feeds, out, plan.device);
-    return items.map((it, i) => {
+    const outs = items.map((it, i): ProductOut => {
       const pass = out[`yt${i}`];
       const y = out[`y${i}`];
       const host = y ? (y.type === 'float16' ? widenHalf(y.data as Uint16Array) : (y.data as Float32Array)) : undefined;
@@ -316,6 +321,8 @@ export class DeviceTensors {
         }
       }
     });
+    lap('widen');
+    return outs;
   }
 
   /**
@@ -347,6 +354,14 @@ export class DeviceTensors {
 
   /** The device moment on the host, s − c in float64 (Kahan's c holds minus the lost low part); released. */
   async settle(acc: DeviceMoment): Promise<Float64Array> {
+    const { s, c } = await this.settlePair(acc);
+    const out = new Float64Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s[i] - c[i];
+    return out;
+  }
+
+  /** The device moment's compensated pair on the host (the moment is s − c, float64: SecondMoment.addCompensated); released. */
+  async settlePair(acc: DeviceMoment): Promise<{ s: Float32Array; c: Float32Array }> {
     const get = async (t: ort.Tensor) => {
       if (t.location !== 'cpu') return (await this.#run('download2', false, { x: t })).y.data as Float32Array;
       // The CPU EP's tensor is the host array; a GPU EP would download it.
@@ -357,9 +372,7 @@ export class DeviceTensors {
     const c = await get(acc.c);
     releaseTensor(acc.s);
     releaseTensor(acc.c);
-    const out = new Float64Array(s.length);
-    for (let i = 0; i < s.length; i++) out[i] = s[i] - c[i];
-    return out;
+    return { s, c };
   }
 
   /** x ([B, S, n]) · w (n × k float32) on the device: [B, S, k], of x's element type (a float32 product). */

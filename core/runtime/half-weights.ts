@@ -7,6 +7,7 @@
 // bfloat16 value too small for the matrix's range, a subnormal) stays float32. Float16 subnormals are
 // refused too: WGSL may flush them to zero.
 import { halfToFloat } from '../model/safetensors';
+import { rememberHalfBits } from '../model/half-bits';
 
 /** A matrix as float16 bits and the factor that makes them the original values again. */
 export interface HalfExact {
@@ -70,9 +71,19 @@ export function halfExact(data: Float32Array): HalfExact | null {
   return { bits, scale: 2 ** -s };
 }
 
-/** float16 bits → float32 values (exact), through the one 65,536-entry table (model/safetensors.ts halfToFloat). */
-export function widenHalf(bits: Uint16Array): Float32Array {
+/**
+ * float16 bits → float32 values (exact), through the one 65,536-entry table (model/safetensors.ts halfToFloat);
+ * the bits are remembered with the result (model/half-bits.ts; `remember` false: not), so a float16 writer need
+ * not round it again.
+ */
+export function widenHalf(bits: Uint16Array, o: { remember?: boolean } = {}): Float32Array {
   const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = halfToFloat[bits[i]];
+  let nan = false;
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i];
+    out[i] = halfToFloat[b];
+    if ((b & 0x7fff) > 0x7c00) nan = true;
+  }
+  if (!nan && o.remember !== false) rememberHalfBits(out, bits);
   return out;
 }

@@ -5,7 +5,8 @@
 // or the new checkpoint, both consistent. A resumed run reads back exactly the bytes an uninterrupted run
 // held in memory, so it produces a bit-identical model.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ActivationStore, type RamBudget } from './activations';
 import { CheckpointMismatchError } from './errors';
@@ -26,6 +27,17 @@ interface StateJson {
   extra?: Record<string, unknown>;
   /** Float32 files written once and kept until dropped (the uniform rotation's second moments), with their lengths. */
   blobs?: { name: string; floats: number }[];
+}
+
+/** A boundary taken to be written (Checkpoint.take): everything on the host and copied, nothing shared with the job. */
+export interface TakenBoundary {
+  nextLayer: number;
+  width: number;
+  host: Float32Array[];
+  q: Float64Array;
+  stats: SignalStats[];
+  timings: LayerTiming[];
+  more: SaveExtras;
 }
 
 /** A saved boundary as `load` returns it: the layer boundary plus what `save` was given besides it. */
@@ -71,23 +83,26 @@ export function checkpointKey(o: { modelFolder: string; ids: Int32Array; setting
 
 const AFTER_DISK_FULL = 'the last complete checkpoint is kept: free some space and resume (--resume)';
 
-/** Writes `file` under `<file>.tmp`, flushed, then renamed; a failed write (a full disk) removes the temporary. */
-function writeDurable(file: string, chunks: Uint8Array[]): void {
+/**
+ * Writes `file` under `<file>.tmp`, flushed, then renamed; a failed write (a full disk) removes the temporary.
+ * Asynchronous file calls: the event loop (the next layer's passes) goes on meanwhile.
+ */
+async function writeDurable(file: string, chunks: Uint8Array[]): Promise<void> {
   const tmp = `${file}.tmp`;
   try {
-    const fd = openSync(tmp, 'w');
+    const fh = await open(tmp, 'w');
     try {
       for (const c of chunks) {
         let done = 0;
-        while (done < c.byteLength) done += writeSync(fd, c, done, Math.min(c.byteLength - done, 1 << 30));
+        while (done < c.byteLength) done += (await fh.write(c, done, Math.min(c.byteLength - done, 1 << 30))).bytesWritten;
       }
-      fsyncSync(fd);
+      await fh.sync();
     } finally {
-      closeSync(fd);
+      await fh.close();
     }
-    renameSync(tmp, file);
+    await rename(tmp, file);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    await rm(tmp, { force: true });
     throw explainDiskFull(
       e,
       file,
@@ -180,39 +195,57 @@ export class Checkpoint {
     return x;
   }
 
+  /** Saves the boundary: its files durable, then state.json (the two halves below, one after the other). */
   async save(b: LayerBoundary, more: SaveExtras = {}): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
-    const inputsFile = `inputs-${b.nextLayer}.f32`;
-    const qFile = `q-${b.nextLayer}.f64`;
-    const chunkTokens: number[] = [];
-    // Device-resident chunks come back to the host first (one layer's inputs at a time).
+    await this.commit(await this.take(b, more));
+  }
+
+  /**
+   * The boundary as it is now, on the host: the inputs' device-resident chunks downloaded (one layer's inputs
+   * at a time), the statistics and timings copied — what `commit` writes, whatever the job does meanwhile.
+   */
+  async take(b: LayerBoundary, more: SaveExtras = {}): Promise<TakenBoundary> {
     const host: Float32Array[] = [];
     for (let i = 0; i < b.inputs.length; i++) host.push(await b.inputs.host(i));
-    const chunks = host.map((x) => {
-      chunkTokens.push(x.length / b.inputs.width);
+    return { nextLayer: b.nextLayer, width: b.inputs.width, host, q: b.q, stats: [...b.stats], timings: b.timings.map((t) => ({ ...t })), more };
+  }
+
+  /**
+   * Writes a taken boundary: its files under fresh names, flushed and renamed, then state.json that names them,
+   * then the previous state's files go. Commits must run one at a time, in order (CheckpointQueue).
+   */
+  async commit(t: TakenBoundary): Promise<void> {
+    const { more } = t;
+    mkdirSync(this.dir, { recursive: true });
+    const inputsFile = `inputs-${t.nextLayer}.f32`;
+    const qFile = `q-${t.nextLayer}.f64`;
+    const chunkTokens: number[] = [];
+    const chunks = t.host.map((x) => {
+      chunkTokens.push(x.length / t.width);
       return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
     });
-    writeDurable(join(this.dir, inputsFile), chunks);
-    writeDurable(join(this.dir, qFile), [new Uint8Array(b.q.buffer, b.q.byteOffset, b.q.byteLength)]);
+    await writeDurable(join(this.dir, inputsFile), chunks);
+    await writeDurable(join(this.dir, qFile), [new Uint8Array(t.q.buffer, t.q.byteOffset, t.q.byteLength)]);
     const blobs = more.blobs === 'drop' ? new Map<string, number>() : new Map(this.#blobs);
     for (const [name, x] of Object.entries(more.addBlobs ?? {})) {
-      writeDurable(join(this.dir, name), [new Uint8Array(x.buffer, x.byteOffset, x.byteLength)]);
+      await writeDurable(join(this.dir, name), [new Uint8Array(x.buffer, x.byteOffset, x.byteLength)]);
       blobs.set(name, x.length);
     }
+    const b = t;
     const state: StateJson = {
       version: 1,
       fingerprint: this.key,
       nextLayer: b.nextLayer,
       inputsFile,
       qFile,
-      width: b.inputs.width,
+      width: b.width,
       chunkTokens,
       stats: b.stats,
       timings: b.timings,
       ...(more.extra ? { extra: more.extra } : {}),
       ...(blobs.size ? { blobs: [...blobs].map(([name, floats]) => ({ name, floats })) } : {}),
     };
-    writeDurable(join(this.dir, 'state.json'), [Buffer.from(JSON.stringify(state))]);
+    await writeDurable(join(this.dir, 'state.json'), [Buffer.from(JSON.stringify(state))]);
     this.#blobs = blobs;
     // Only now are the previous layer's files unreferenced.
     for (const f of readdirSync(this.dir)) if (f !== 'state.json' && f !== inputsFile && f !== qFile && !blobs.has(f)) rmSync(join(this.dir, f), { force: true });

@@ -26,13 +26,14 @@ import { createBlockRunner, type OrtRunner, type PassDtype } from '../runtime/ru
 import { DeviceTensors, releaseTensor, type DeviceMoment } from '../runtime/device';
 import { allocationFailure, isAllocationFailure } from '../runtime/device-failure';
 import { RamBudget, type Activations, type DeviceSide } from './activations';
-import { leadingColumns, rotateRows, shortcutMatrix, transposedColumns, vecMulF64 } from './products';
+import { leadingColumns32, rotateRows, shortcutMatrix, transposedColumns, vecMulF64 } from './products';
 import { halfExact, halfExactFolded, type HalfExact } from '../runtime/half-weights';
 import type { DeviceWeight, ProductItem, ProductOut, WeightSource } from '../runtime/weight-products';
 import type { OutputDtype } from './output';
 import { rotateReader, rotateWriter, type Rotation } from './rotate';
 import type { SecondMoment } from './pca';
 import { lowerVramWords } from '../plan/vram-advice';
+import { Laps } from '../base/laps';
 import { DEFAULT_DEVICE_BUDGET_BYTES } from '../plan/budget';
 
 export interface SignalEngine {
@@ -67,6 +68,12 @@ export interface SignalEngine {
   release(x: Activations): void;
   /** Frees what the current layer uploaded (weights, rotations). */
   endLayer(): Promise<void>;
+  /**
+   * Seconds per part of the engine's own calls since the last take (laps.ts; the device engine: the weight
+   * products' host preparation, run and finish, the rotations' conversions and uploads, the moments' download
+   * and float64 finish), then starts again; the algorithm nests them under its step.
+   */
+  takeLaps?(): Record<string, number>;
 }
 
 /**
@@ -192,13 +199,17 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
   // exact float16 where they are (halfUploads, the default; false: always float32, for comparisons).
   const hostHalf = o.hostHalf ?? false;
   const side: DeviceSide = { budget: new RamBudget(budgetBytes), download: (t) => dev.download(t) };
+  const laps = new Laps();
   // Q[:, :k] as device n×k float32, per rotation and width, until the layer ends.
   const qs = new Map<Float64Array, Map<number, Promise<Tensor>>>();
   const qOn = (q: Float64Array, n: number, k: number): Promise<Tensor> => {
     let byK = qs.get(q);
     if (!byK) qs.set(q, (byK = new Map()));
     let t = byK.get(k);
-    if (!t) byK.set(k, (t = dev.upload(Float32Array.from(leadingColumns(q, n, k)), n, k)));
+    if (!t) {
+      const q32 = laps.timeSync('q.convert', () => leadingColumns32(q, n, k));
+      byK.set(k, (t = laps.time('q.upload', () => dev.upload(q32, n, k))));
+    }
     return t;
   };
   // The last rotation of activations is the next layer's Q_in: kept across endLayer, so it is not uploaded again.
@@ -217,7 +228,7 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
   const sourceOf = (m: Matrix): WeightSource => {
     const st = staged.get(m.data);
     if (st) return { rows: m.rows, cols: m.cols, device: st };
-    const h = o.halfUploads === false ? null : halves.has(m.data) ? halves.get(m.data)! : halfExact(m.data);
+    const h = o.halfUploads === false ? null : halves.has(m.data) ? halves.get(m.data)! : laps.timeSync('half', () => halfExact(m.data));
     halves.delete(m.data);
     return { rows: m.rows, cols: m.cols, host: m.data, half: h };
   };
@@ -293,12 +304,16 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
         try {
           const items: ProductItem[] = [];
           for (const j of taken) items.push(await j.item());
-          outs = await guarded('weight rotation', () => dev.products(items, half), budgetBytes);
+          const parts: Record<string, number> = {};
+          outs = await laps.time('device', () => guarded('weight rotation', () => dev.products(items, half, parts), budgetBytes));
+          laps.under('device', parts);
         } catch (e) {
           for (const j of taken) await j.done(null, e);
           throw e;
         }
-        for (let i = 0; i < taken.length; i++) await taken[i].done(outs[i]);
+        await laps.time('finish', async () => {
+          for (let i = 0; i < taken.length; i++) await taken[i].done(outs[i]);
+        });
       },
     };
   };
@@ -337,7 +352,8 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
       const acc = pending.get(m);
       if (!acc) return;
       pending.delete(m);
-      m.addGram(await dev.settle(acc), acc.rows);
+      const { s, c } = await laps.time('download', () => dev.settlePair(acc));
+      laps.timeSync('add', () => m.addCompensated(s, c, acc.rows));
     },
     async rotate(x, b, s, q, n, k) {
       lastRotation = q;
@@ -371,6 +387,7 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
       await dropRotations();
       await runner.releaseUploads();
     },
+    takeLaps: () => laps.take(),
   };
 }
 

@@ -41,6 +41,8 @@ export interface DecomposeOptions {
   signal?: AbortSignal;
   /** Where the fallback line goes (once per process and reason); default stderr. */
   log?: (line: string) => void;
+  /** The solver's seconds per phase (tridiagonalize, tridiagonalSolve, backTransform, …), added here. */
+  timings?: Record<string, number>;
 }
 
 const said = new Set<string>();
@@ -53,19 +55,20 @@ function sayOnce(log: (line: string) => void, line: string): void {
 
 /** Eigenpairs (descending) of the symmetric n×n `h` by `solver`. */
 export async function decompose(h: Float64Array, n: number, solver: PcaSolver, o: DecomposeOptions = {}): Promise<EighResult> {
-  if (solver === 'float64') return eigh(h, n, { signal: o.signal });
-  if (solver !== 'wgsl') return eighGpu(h, n, solver.gpu, { signal: o.signal });
+  const { signal, timings } = o;
+  if (solver === 'float64') return eigh(h, n, { signal, timings });
+  if (solver !== 'wgsl') return eighGpu(h, n, solver.gpu, { signal, timings });
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const dev = await wgslDevice();
   if ('unavailable' in dev) {
     sayOnce(log, `GPU eigensolver unavailable (${dev.unavailable}): the PCA uses the float64 CPU solver`);
-    return eigh(h, n, { signal: o.signal });
+    return eigh(h, n, { signal, timings });
   }
   try {
-    return await eighWgsl(h, n, dev.device, { signal: o.signal });
+    return await eighWgsl(h, n, dev.device, { signal, timings });
   } catch (e) {
     if (!(e instanceof WgslOutOfMemoryError)) throw e;
     sayOnce(log, `${e.message}: the PCA of width ${n} uses the float64 CPU solver`);
-    return eigh(h, n, { signal: o.signal });
+    return eigh(h, n, { signal, timings });
   }
 }

@@ -13,6 +13,14 @@ export function leadingColumns(q: Float64Array, n: number, k: number): Float64Ar
   return out;
 }
 
+/** Q[:, :k] as a contiguous n×k float32 matrix (each value rounded once): Float32Array.from(leadingColumns(q, n, k)) without the float64 copy. */
+export function leadingColumns32(q: Float64Array, n: number, k: number): Float32Array {
+  const out = new Float32Array(n * k);
+  if (k === n) out.set(q);
+  else for (let r = 0; r < n; r++) out.set(q.subarray(r * n, r * n + k), r * k);
+  return out;
+}
+
 const widen = (x: Float32Array): Float64Array => Float64Array.from(x);
 
 /** out = W · Q[:, :k] where W is rows×n float32 and Q is n×n float64. Returns rows×k float32. */
@@ -43,7 +51,9 @@ export async function shortcutMatrix(qa: Float64Array, qb: Float64Array, n: numb
 /** Q[:, :k]ᵀ as a float32 k×n matrix (the shortcut from a rotated, sliced signal back to the unrotated one). */
 export function transposedColumns(q: Float64Array, n: number, k: number): Matrix {
   const out = new Float32Array(k * n);
-  for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) out[c * n + r] = q[r * n + c];
+  // In square tiles: the plain loop wrote n apart (~0.15 s at 4096 × 3072).
+  const B = 64;
+  for (let r0 = 0; r0 < n; r0 += B) for (let c0 = 0; c0 < k; c0 += B) for (let r = r0, re = Math.min(r0 + B, n); r < re; r++) for (let c = c0, ce = Math.min(c0 + B, k); c < ce; c++) out[c * n + r] = q[r * n + c];
   return { rows: k, cols: n, data: out };
 }
 

@@ -25,6 +25,7 @@ import { releasePcaSolver } from './pca-solver';
 import { ActivationStore, RamBudget, type Activations } from './activations';
 import { hostEngine, type SignalEngine } from './engine';
 import type { SliceSchedule } from './schedule';
+import { Laps } from '../base/laps';
 
 export type SignalName = 'embedding' | 'attention' | 'mlp' | 'block';
 
@@ -48,6 +49,13 @@ export interface LayerTiming {
   signals: number;
   pca: number;
   rotate: number;
+  /**
+   * Where the phases' seconds went (laps.ts): `signals.*`, `pca.*`, `rotate.*` steps, their parts nested
+   * (`rotate.products.run`, `pca.eigh.tridiagonalize`, …). Absent in timings recorded before it existed.
+   */
+  detail?: Record<string, number>;
+  /** Saving the checkpoint after the layer (onLayerDone), which follows the phases. */
+  checkpoint?: number;
 }
 
 export interface Calibration {
@@ -65,7 +73,11 @@ export interface SlicedSink {
 }
 
 /** The rotation for a signal: PCA by default; tests may inject e.g. random orthogonal matrices. */
-export type RotationProvider = (signal: SignalName, layer: number | null, moment: SecondMoment) => Promise<{ q: Float64Array; eigenvalues?: Float64Array }>;
+export type RotationProvider = (
+  signal: SignalName,
+  layer: number | null,
+  moment: SecondMoment,
+) => Promise<{ q: Float64Array; eigenvalues?: Float64Array; /** Seconds per step of finding it (pca.ts principalDirections). */ timings?: Record<string, number> }>;
 
 /** The state between layers: everything needed to continue at `nextLayer` (persisted by checkpoint.ts). */
 export interface LayerBoundary {
@@ -113,8 +125,9 @@ export interface RotateAndSliceResult {
 const pcaRotation =
   (solver: PcaSolver, ctx: JobContext): RotationProvider =>
   async (_s, _l, m) => {
-    const r = await principalDirections(m, solver, { signal: ctx.signal, log: (line) => ctx.log(line) });
-    return { q: r.q, eigenvalues: r.eigenvalues };
+    const timings: Record<string, number> = {};
+    const r = await principalDirections(m, solver, { signal: ctx.signal, log: (line) => ctx.log(line), timings });
+    return { q: r.q, eigenvalues: r.eigenvalues, timings };
   };
 
 const now = () => performance.now() / 1000;
@@ -221,8 +234,11 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
     await engine.endLayer();
     qIn = q;
     first = 0;
-    timings.push({ layer: -1, signals: 0, pca: 0, rotate: now() - ts });
+    const embTiming: LayerTiming = { layer: -1, signals: 0, pca: 0, rotate: now() - ts };
+    timings.push(embTiming);
+    const tc = now();
     if (o.onLayerDone) await o.onLayerDone({ nextLayer: 0, inputs, q: qIn, stats, timings });
+    if (o.onLayerDone) embTiming.checkpoint = now() - tc;
   }
 
   // What no pass waits on runs beside the passes (which are awaited ORT runs, so the event loop is
@@ -240,6 +256,14 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
     checkCancelled(ctx);
     const dims = s.perLayer[i];
     const timing: LayerTiming = { layer: i, load: 0, signals: 0, pca: 0, rotate: 0 };
+    // The phases' steps (timing.detail); the engine's own parts of a step nest under it.
+    const laps = new Laps();
+    engine.takeLaps?.();
+    const step = async <T>(key: string, f: () => Promise<T>): Promise<T> => {
+      const r = await laps.time(key, f);
+      laps.under(key, engine.takeLaps?.());
+      return r;
+    };
     let tm = now();
     const lap = (k: 'load' | 'signals' | 'pca' | 'rotate') => {
       const t = now();
@@ -265,14 +289,15 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       for (let b = 0; b < batches.length; b++) {
         checkCancelled(ctx);
         const y = await pass(b);
-        await engine.moment(m, y, tokensOf(b), batches[b].keep);
-        await into.put(b, y);
+        await step('signals.moment', () => engine.moment(m, y, tokensOf(b), batches[b].keep));
+        await laps.time('signals.store', () => into.put(b, y));
       }
-      await engine.settle(m);
+      await step('signals.settle', () => engine.settle(m));
       lap('signals');
       progress('pca', i, at);
       const pc = await rotations(name, i, m);
-      const stat = record(name, i, kept, D, m, pc.eigenvalues);
+      laps.under('pca', pc.timings);
+      const stat = laps.timeSync('pca.stats', () => record(name, i, kept, D, m, pc.eigenvalues));
       lap('pca');
       return { q: pc.q, stat };
     };
@@ -291,14 +316,14 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const readers = [a.q, a.k, a.v].map((l) => b1.reader(l, inRot, dims.attnInput));
       const probeShortcut = b1.probe(qIn, D, dims.attnInput);
       b1.stage(a.o);
-      await b1.run();
+      await step('rotate.products', () => b1.run());
       const attnIn = { q: await readers[0], k: await readers[1], v: await readers[2] };
       // The residual after attention in the un-rotated basis: shortcut Q_in[:, :d_in]ᵀ, o_proj as is.
       const probe: AttentionWeights = { norm: a.norm, ...attnIn, ...headNormsOf(a), o: a.o, shortcut: await probeShortcut };
       lap('rotate');
       const mids = store(`mid-${i}`, D);
       const mid = await signal('attention', dims.attnOutput, 0.25, mids, async (b) => {
-        const h = await engine.attention(probe, inputs.feed(b), batches[b].count, T);
+        const h = await step('signals.attention', () => engine.attention(probe, inputs.feed(b), batches[b].count, T));
         startNext();
         return h;
       });
@@ -312,7 +337,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const up = b2.reader(m.up, midRot, dims.mlpInput);
       const mlpProbeShortcut = b2.probe(mid.q, D, dims.mlpInput);
       b2.stage(m.down);
-      await b2.run();
+      await step('rotate.products', () => b2.run());
       const attn: AttentionWeights = { norm: a.norm, ...attnIn, ...headNormsOf(a), o: await o, shortcut: await attnShortcut };
       const mlpIn = { ...(gate ? { gate: await gate } : {}), up: await up };
       const mlpProbe: MlpWeights = { norm: m.norm, ...mlpIn, down: m.down, shortcut: await mlpProbeShortcut };
@@ -322,9 +347,9 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       // equals x·(Q_in[:, :d_in]ᵀ·Q_mid[:, :d]) + attn(x)·(W_oᵀ·Q_mid[:, :d]) — the sliced block — without
       // running attention again.
       const fin = await signal('mlp', dims.mlpOutput, 0.7, outputs, async (b) => {
-        const hm = await engine.rotate(mids.feed(b), batches[b].count, T, mid.q, D, dims.attnOutput);
+        const hm = await step('signals.rotate', () => engine.rotate(mids.feed(b), batches[b].count, T, mid.q, D, dims.attnOutput));
         mids.drop(b);
-        const y = await engine.mlp(mlpProbe, hm, batches[b].count, T);
+        const y = await step('signals.mlp', () => engine.mlp(mlpProbe, hm, batches[b].count, T));
         engine.release(hm);
         return y;
       });
@@ -333,7 +358,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const b3 = engine.batch();
       const down = b3.writer(m.down, rot(qOut), dims.mlpOutput);
       const mlpShortcut = b3.shortcut(mid.q, qOut, D, dims.mlpInput, dims.mlpOutput);
-      await b3.run();
+      await step('rotate.products', () => b3.run());
       const mlp: MlpWeights = { norm: m.norm, ...mlpIn, down: await down, shortcut: await mlpShortcut };
       out = { kind: 'sequential', attn, mlp };
     } else {
@@ -344,13 +369,13 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const probeShortcut = b1.probe(qIn, D, dims.attnInput);
       b1.stage(blk.attn.o);
       b1.stage(blk.mlp.down);
-      await b1.run();
+      await step('rotate.products', () => b1.run());
       const readers = { q: await pending.q, k: await pending.k, v: await pending.v };
       const mlpIn = { ...(pending.gate ? { gate: await pending.gate } : {}), up: await pending.up };
       const probe: ParallelWeights = { norm: blk.norm, attn: { ...readers, o: blk.attn.o }, mlp: { ...mlpIn, down: blk.mlp.down }, shortcut: await probeShortcut };
       lap('rotate');
       const fin = await signal('block', dims.mlpOutput, 0.5, outputs, async (b) => {
-        const y = await engine.parallel(probe, inputs.feed(b), batches[b].count, T);
+        const y = await step('signals.block', () => engine.parallel(probe, inputs.feed(b), batches[b].count, T));
         startNext();
         return y;
       });
@@ -360,7 +385,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const o = b2.writer(blk.attn.o, outRot, dims.mlpOutput);
       const down = b2.writer(blk.mlp.down, outRot, dims.mlpOutput);
       const shortcut = b2.shortcut(qIn, qOut, D, dims.attnInput, dims.mlpOutput);
-      await b2.run();
+      await step('rotate.products', () => b2.run());
       out = { kind: 'parallel', block: { norm: blk.norm, attn: { ...readers, o: await o }, mlp: { ...mlpIn, down: await down }, shortcut: await shortcut } };
     }
     progress('rotate', i, 0.8, { explainedVariance: stats[stats.length - 1].explainedVariance });
@@ -370,7 +395,8 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
     const next = store(`in-${i}`, dims.mlpOutput);
     for (let b = 0; b < batches.length; b++) {
       checkCancelled(ctx);
-      await next.put(b, await engine.rotate(outputs.feed(b), batches[b].count, T, qOut, D, dims.mlpOutput));
+      const y = await step('rotate.activations', () => engine.rotate(outputs.feed(b), batches[b].count, T, qOut, D, dims.mlpOutput));
+      await laps.time('rotate.store', () => next.put(b, y));
       outputs.drop(b);
     }
     spilled += outputs.spilledChunks + inputs.spilledChunks;
@@ -378,12 +404,16 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
     inputs.clear();
     inputs = next;
     qIn = qOut;
-    await engine.endLayer();
-    await written;
+    await step('rotate.endLayer', () => engine.endLayer());
+    // The layer's shard, written since the products came back: what is left of it.
+    await laps.time('rotate.write', () => written);
     lap('rotate');
+    timing.detail = laps.take();
     timings.push(timing);
     progress('rotate', i, 1, { timing });
+    const tc = now();
     if (o.onLayerDone) await o.onLayerDone({ nextLayer: i + 1, inputs, q: qIn, stats, timings });
+    if (o.onLayerDone) timing.checkpoint = now() - tc;
   }
 
   const sourceHead = await source.head();

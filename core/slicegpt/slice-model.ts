@@ -16,6 +16,7 @@ import { sourceDtype } from './output-size';
 import { SlicedModelWriter } from './output';
 import { toSlicingConfig } from './slicing-config';
 import { Checkpoint, checkpointKey } from './checkpoint';
+import { CheckpointQueue } from './checkpoint-queue';
 import { RamBudget } from './activations';
 import { DEFAULT_RAM_BUDGET_BYTES } from '../plan/budget';
 import { loadCalibration } from './calibration-input';
@@ -76,6 +77,8 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
 
   const writer = new SlicedModelWriter(o.out, cfg, dtype);
   const { runner, engine } = await createSignalEngine(src.arch, o.ep, { kind: engineKind, deviceBudgetBytes: o.deviceBudgetBytes, passDtype, storeDtype: dtype });
+  // The device engine's checkpoint of a layer is written while the next layer runs (checkpoint-queue.ts).
+  const saves = new CheckpointQueue(checkpoint, { background: engineKind === 'device' });
   let result;
   try {
     result = await rotateAndSlice(ctx, {
@@ -90,9 +93,12 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
       engine,
       ...(o.rotations ? { rotations: o.rotations } : {}),
       ...(resume ? { resume } : {}),
-      onLayerDone: async (b) => checkpoint.save(b),
+      onLayerDone: (b) => saves.save(b),
     });
+    await saves.flush();
   } catch (e) {
+    // The last taken checkpoint is still worth completing: a resume starts from it.
+    await saves.flush().catch(() => {});
     // Spilled activations are not part of the checkpoint; after a failure (a full disk above all) they only take space.
     rmSync(scratch, { recursive: true, force: true });
     throw e;

@@ -44,7 +44,8 @@ function rounded(x: Float32Array, dtype: 'float32' | 'float16' | 'bfloat16'): Fl
     // A loop, not Uint16Array.from(x, f): that builds a JS array of every value first (a 7B matrix: heap OOM).
     const bits = new Uint16Array(x.length);
     for (let i = 0; i < x.length; i++) bits[i] = toHalfBits(x[i]);
-    return widenHalf(bits);
+    // Not remembered: these are source weights, never written as they are (and a 7B layer's bits would add 0.4 GB).
+    return widenHalf(bits, { remember: false });
   }
   const u = new Uint32Array(x.buffer, x.byteOffset, x.length);
   for (let i = 0; i < u.length; i++) u[i] = toBfloat16Bits(x[i]) << 16;

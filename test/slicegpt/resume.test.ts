@@ -10,9 +10,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const child = resolve(here, 'resume-child.ts');
 
 /** Run the child; with `killAfter` progress lines, SIGKILL it right after that many. Resolves with what happened. */
-function run(out: string, resume: boolean, killAfter?: number): Promise<{ killed: boolean; resumedAt: string | null; lines: number }> {
+function run(out: string, resume: boolean, killAfter: number | undefined, engine: 'host' | 'device'): Promise<{ killed: boolean; resumedAt: string | null; lines: number }> {
   return new Promise((ok, fail) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', child, 'tiny-stories', out, resume ? '1' : '0', '0.25'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', child, 'tiny-stories', out, resume ? '1' : '0', '0.25', engine], { stdio: ['ignore', 'pipe', 'pipe'] });
     let lines = 0;
     let resumedAt: string | null = null;
     let buf = '';
@@ -46,39 +46,42 @@ function files(dir: string): Map<string, Buffer> {
   );
 }
 
-test('a slicing run SIGKILLed at random points and resumed each time writes a model bit-identical to an uninterrupted run', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'slice-resume-'));
-  try {
-    const ref = join(dir, 'ref');
-    const clean = await run(ref, false);
-    assert.equal(clean.killed, false);
-    assert.ok(clean.lines > 20, `only ${clean.lines} progress events`);
+// The device engine (on the CPU EP) writes each checkpoint while the next layer runs (checkpoint-queue.ts):
+// kills land in the middle of those writes too.
+for (const engine of ['host', 'device'] as const)
+  test(`a slicing run (${engine} engine) SIGKILLed at random points and resumed each time writes a model bit-identical to an uninterrupted run`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slice-resume-'));
+    try {
+      const ref = join(dir, 'ref');
+      const clean = await run(ref, false, undefined, engine);
+      assert.equal(clean.killed, false);
+      assert.ok(clean.lines > 20, `only ${clean.lines} progress events`);
 
-    const out = join(dir, 'killed');
-    // Kill points (seeded, so the test is repeatable): 3–12 progress events into each attempt, i.e. inside a
-    // layer's phases or while its checkpoint is being written (a layer emits 7 events, then saves).
-    let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0), seed / 2 ** 32);
-    let kills = 0;
-    let resumedLater = false;
-    for (let attempt = 0; attempt < 12; attempt++) {
-      const killAfter = attempt < 5 ? 3 + Math.floor(rand() * 10) : undefined;
-      const r = await run(out, attempt > 0, killAfter);
-      if (r.killed) {
-        kills++;
-        continue;
+      const out = join(dir, 'killed');
+      // Kill points (seeded, so the test is repeatable): 3–12 progress events into each attempt, i.e. inside a
+      // layer's phases or while its checkpoint is being written (a layer emits 7 events, then saves).
+      let seed = 12345;
+      const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0), seed / 2 ** 32);
+      let kills = 0;
+      let resumedLater = false;
+      for (let attempt = 0; attempt < 12; attempt++) {
+        const killAfter = attempt < 5 ? 3 + Math.floor(rand() * 10) : undefined;
+        const r = await run(out, attempt > 0, killAfter, engine);
+        if (r.killed) {
+          kills++;
+          continue;
+        }
+        if (r.resumedAt !== null && r.resumedAt !== 'null') resumedLater = true;
+        break;
       }
-      if (r.resumedAt !== null && r.resumedAt !== 'null') resumedLater = true;
-      break;
+      assert.ok(kills >= 3, `only ${kills} kills landed`);
+      assert.ok(resumedLater, 'the final run did not resume from a checkpoint');
+      assert.ok(!existsSync(join(out, '.checkpoint')), 'checkpoint left behind');
+      const a = files(ref);
+      const b = files(out);
+      assert.deepEqual([...b.keys()], [...a.keys()]);
+      for (const [f, bytes] of a) assert.ok(bytes.equals(b.get(f)!), `${f} differs`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    assert.ok(kills >= 3, `only ${kills} kills landed`);
-    assert.ok(resumedLater, 'the final run did not resume from a checkpoint');
-    assert.ok(!existsSync(join(out, '.checkpoint')), 'checkpoint left behind');
-    const a = files(ref);
-    const b = files(out);
-    assert.deepEqual([...b.keys()], [...a.keys()]);
-    for (const [f, bytes] of a) assert.ok(bytes.equals(b.get(f)!), `${f} differs`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  });

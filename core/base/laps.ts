@@ -1,0 +1,69 @@
+// Where a slicing phase's seconds go, cheaply: performance.now() laps added up per named step. Names are
+// dotted paths — `rotate.products` is one step of the rotate phase, `rotate.products.run` one part of that
+// step — so a step's parts (the engine's, the eigensolver's) nest under it when merged (`under`). Steps one
+// level below a phase are disjoint and add up to (nearly) the phase; deeper names split their parent.
+
+export type LapTimes = Record<string, number>;
+
+export class Laps {
+  #s: LapTimes = {};
+
+  /** Adds `seconds` to `key`. */
+  add(key: string, seconds: number): void {
+    this.#s[key] = (this.#s[key] ?? 0) + seconds;
+  }
+
+  /** Runs `f`, adding its wall time to `key`. */
+  async time<T>(key: string, f: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      this.add(key, (performance.now() - t0) / 1000);
+    }
+  }
+
+  /** Runs synchronous `f`, adding its wall time to `key`. */
+  timeSync<T>(key: string, f: () => T): T {
+    const t0 = performance.now();
+    try {
+      return f();
+    } finally {
+      this.add(key, (performance.now() - t0) / 1000);
+    }
+  }
+
+  /** Adds every entry of `parts` as `prefix.name` (the parts of the step `prefix`). */
+  under(prefix: string, parts: LapTimes | undefined): void {
+    if (parts) for (const [k, v] of Object.entries(parts)) this.add(`${prefix}.${k}`, v);
+  }
+
+  /** Everything so far, and starts again from nothing. */
+  take(): LapTimes {
+    const s = this.#s;
+    this.#s = {};
+    return s;
+  }
+}
+
+/** A stopwatch whose `lap(key)` adds the seconds since the previous lap (or its start) to `into[key]`. */
+export function stopwatch(into: LapTimes): (key: string) => void {
+  let t = performance.now();
+  return (key) => {
+    const n = performance.now();
+    into[key] = (into[key] ?? 0) + (n - t) / 1000;
+    t = n;
+  };
+}
+
+/** Per key, the mean over `rows` (a key a row lacks counts 0 there), rounded to milliseconds, keys sorted. */
+export function meanLaps(rows: (LapTimes | undefined)[]): LapTimes {
+  const sum: LapTimes = {};
+  for (const r of rows) for (const [k, v] of Object.entries(r ?? {})) sum[k] = (sum[k] ?? 0) + v;
+  const n = Math.max(1, rows.length);
+  return Object.fromEntries(
+    Object.keys(sum)
+      .sort()
+      .map((k) => [k, +(sum[k] / n).toFixed(3)]),
+  );
+}
