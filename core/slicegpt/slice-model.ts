@@ -78,7 +78,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
   const writer = new SlicedModelWriter(o.out, cfg, dtype);
   const { runner, engine } = await createSignalEngine(src.arch, o.ep, { kind: engineKind, deviceBudgetBytes: o.deviceBudgetBytes, passDtype, storeDtype: dtype });
   // The device engine's checkpoint of a layer is written while the next layer runs (checkpoint-queue.ts).
-  const saves = new CheckpointQueue(checkpoint, { background: engineKind === 'device' });
+  const saves = new CheckpointQueue(checkpoint, { background: engineKind === 'device', maxBackgroundBytes: budget.limit });
   let result;
   try {
     result = await rotateAndSlice(ctx, {

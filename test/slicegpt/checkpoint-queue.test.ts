@@ -88,3 +88,21 @@ test('background false writes within save', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a boundary larger than maxBackgroundBytes is written before save returns (not held through the next layer)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ckq-'));
+  try {
+    const cp = new Checkpoint(dir, 'key');
+    // 20 floats = 80 bytes of inputs: over a 64-byte cap, so written in save; under a 1 KiB cap, in the background
+    const big = new CheckpointQueue(cp, { maxBackgroundBytes: 64 });
+    await big.save(boundary(dir, 1));
+    // no flush: the files are already there
+    assert.equal(cp.load(new RamBudget(2 ** 30), join(dir, 'scratch'))!.nextLayer, 1);
+    const small = new CheckpointQueue(cp, { maxBackgroundBytes: 1024 });
+    await small.save(boundary(dir, 2));
+    await small.flush();
+    assert.equal(cp.load(new RamBudget(2 ** 30), join(dir, 'scratch'))!.nextLayer, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
