@@ -1,6 +1,8 @@
-// `npm run bench -- gpu-eigh [--solver wgsl|ort] [--ep webgpu] [--sizes 4096,8192] [--block-size 64[,32…]] [--repeat N] [--dump DIR]`:
+// `npm run bench -- gpu-eigh [--solver wgsl|ort] [--ep webgpu] [--sizes 4096,8192] [--block-size 64[,32…]] [--panel 32[,1…]] [--repeat N] [--dump DIR]`:
 // a GPU-path eigensolver on the same random symmetric matrices as `bench eigh`: the WGSL one through Dawn
-// (core/linalg/wgsl-eigh.ts, default; --block-size does not apply; --device-merge-min M puts D&C merges of ≥ M on the device) or the ORT-graph one on --ep (core/linalg/gpu-eigh.ts).
+// (core/linalg/wgsl-eigh.ts, default; --panel lists its tridiagonalization's panel widths, each run in
+// turn on the same matrix — 1 is the unblocked path, default 32; --device-merge-min M puts D&C merges of
+// ≥ M on the device) or the ORT-graph one on --ep (core/linalg/gpu-eigh.ts; --block-size).
 // Prints one JSON document: seconds (fastest of N), phases, eigenvalue difference to the float64 CPU solver
 // (n ≤ 4096 unless --no-ref), and — unless --dump is given — residual ‖AV − VΛ‖/‖A‖ and orthogonality
 // ‖VᵀV − I‖ in float64 on the CPU. With --dump DIR the matrix (a<n>.f64), values (w<n>.f64) and vectors
@@ -13,6 +15,7 @@ import { eighGpu } from '../core/linalg/gpu-eigh';
 import { gemm } from '../core/linalg/matmul';
 import { closeWgslDevice, wgslDevice } from '../core/linalg/wgsl-device';
 import { eighWgsl } from '../core/linalg/wgsl-eigh';
+import { DEFAULT_PANEL } from '../core/linalg/wgsl-tridiagonalize';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { frob, symmetric } from './lib/matrices';
 
@@ -20,18 +23,19 @@ export async function main(args: string[]): Promise<void> {
   const arg = (f: string) => (args.indexOf(f) >= 0 ? args[args.indexOf(f) + 1] : undefined);
   const ep = (arg('--ep') ?? 'webgpu') as ExecutionProvider;
   const sizes = (arg('--sizes') ?? '4096,8192').split(',').map(Number);
-  const widths = (arg('--block-size') ?? '64').split(',').map(Number);
+  const solver = arg('--solver') ?? 'wgsl';
+  // The loop's widths: the WGSL tridiagonalization's panels, or the ORT solver's blocks.
+  const widths = (solver === 'wgsl' ? (arg('--panel') ?? String(DEFAULT_PANEL)) : (arg('--block-size') ?? '64')).split(',').map(Number);
   const reps = Math.max(1, Number(arg('--repeat') ?? 1));
   const dump = arg('--dump');
   const withRef = !args.includes('--no-ref');
-  const solver = arg('--solver') ?? 'wgsl';
   // --device-merge-min M: D&C merges of size ≥ M multiply on the device (wgsl; default 1024).
   const deviceMergeMin = arg('--device-merge-min') === undefined ? undefined : Number(arg('--device-merge-min'));
   if (solver !== 'wgsl' && solver !== 'ort') throw new Error(`--solver must be wgsl or ort (got "${solver}")`);
   const dev = solver === 'wgsl' ? await wgslDevice() : undefined;
   if (dev && 'unavailable' in dev) throw new Error(dev.unavailable);
   const device = dev && 'device' in dev ? dev.device : undefined;
-  const decompose = (a: Float64Array, n: number, nb: number, phases: Record<string, number>) => (device ? eighWgsl(a, n, device, { timings: phases, deviceMergeMin }) : eighGpu(a, n, ep, { blockSize: nb, timings: phases }));
+  const decompose = (a: Float64Array, n: number, nb: number, phases: Record<string, number>) => (device ? eighWgsl(a, n, device, { timings: phases, deviceMergeMin, panel: nb }) : eighGpu(a, n, ep, { blockSize: nb, timings: phases }));
   const results: unknown[] = [];
   for (const n of sizes) {
     const a = symmetric(n, n);
@@ -45,10 +49,10 @@ export async function main(args: string[]): Promise<void> {
         const seconds = (performance.now() - t) / 1000;
         runs.push(seconds);
         if (!best || seconds < best.seconds) best = { seconds, phases, values, vectors };
-        console.error(`gpu-eigh n=${n} nb=${nb}: ${seconds.toFixed(3)} s`);
+        console.error(`gpu-eigh n=${n} ${device ? 'panel' : 'nb'}=${nb}: ${seconds.toFixed(3)} s`);
       }
       const { seconds, phases, values, vectors } = best!;
-      const row: Record<string, unknown> = { n, blockSize: nb, seconds, runs, phases };
+      const row: Record<string, unknown> = { n, ...(device ? { panel: nb } : { blockSize: nb }), seconds, runs, phases };
       if (dump) {
         writeFileSync(join(dump, `a${n}.f64`), new Uint8Array(a.buffer));
         writeFileSync(join(dump, `w${n}.f64`), new Uint8Array(values.buffer));

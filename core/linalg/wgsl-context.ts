@@ -1,6 +1,7 @@
 // Pipelines, buffers and transfers of the WGSL eigensolver on one WebGPU device, and the GEMM launcher:
 // every GEMM's parameters go into one uniform arena per batch (dynamic offsets), so a batch of products
 // is one writeBuffer and one command buffer.
+import { PANEL_DOTS, PANEL_HOUSE, PANEL_MATVEC } from './wgsl-panel-shaders';
 import { FUSED, GEMM, HOUSE } from './wgsl-shaders';
 import { BufferUsage, MapMode, ShaderStage, type GpuBindGroupLayout, type GpuBuffer, type GpuComputePass, type GpuComputePipeline, type GpuDevice } from './wgsl-types';
 
@@ -32,7 +33,12 @@ export class WgslLinalg {
   readonly house: GpuComputePipeline;
   readonly fused: GpuComputePipeline;
   readonly gemmPipe: GpuComputePipeline;
+  /** The blocked tridiagonalization's column shaders (wgsl-panel-shaders.ts). */
+  readonly panelHouse: GpuComputePipeline;
+  readonly panelDots: GpuComputePipeline;
+  readonly panelMatvec: GpuComputePipeline;
   readonly triLayout: GpuBindGroupLayout;
+  readonly panelLayout: GpuBindGroupLayout;
   readonly gemmLayout: GpuBindGroupLayout;
 
   constructor(device: GpuDevice) {
@@ -40,12 +46,16 @@ export class WgslLinalg {
     const storage = (binding: number, type: 'storage' | 'read-only-storage' = 'storage') => ({ binding, visibility: ShaderStage.COMPUTE, buffer: { type } });
     const uniform = { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' as const, hasDynamicOffset: true, minBindingSize: 16 } };
     this.triLayout = device.createBindGroupLayout({ entries: [uniform, storage(1), storage(2), storage(3), storage(4), storage(5)] });
+    this.panelLayout = device.createBindGroupLayout({ entries: [{ ...uniform, buffer: { ...uniform.buffer, minBindingSize: 32 } }, storage(1), storage(2), storage(3), storage(4), storage(5), storage(6)] });
     this.gemmLayout = device.createBindGroupLayout({ entries: [{ ...uniform, buffer: { ...uniform.buffer, minBindingSize: 64 } }, storage(1, 'read-only-storage'), storage(2, 'read-only-storage'), storage(3)] });
     const pipe = (code: string, entryPoint: string, layout: GpuBindGroupLayout) =>
       device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module: device.createShaderModule({ code, label: entryPoint }), entryPoint } });
     this.house = pipe(HOUSE, 'house', this.triLayout);
     this.fused = pipe(FUSED, 'fused', this.triLayout);
     this.gemmPipe = pipe(GEMM, 'gemm', this.gemmLayout);
+    this.panelHouse = pipe(PANEL_HOUSE, 'house', this.panelLayout);
+    this.panelDots = pipe(PANEL_DOTS, 'dots', this.panelLayout);
+    this.panelMatvec = pipe(PANEL_MATVEC, 'matvec', this.panelLayout);
   }
 
   buffer(floats: number, label?: string): GpuBuffer {
@@ -85,8 +95,8 @@ export class WgslLinalg {
     }
   }
 
-  /** Encodes the GEMMs (in order) into `pass`; their parameters must already be in `params` (see gemmParams). */
-  encodeGemms(pass: GpuComputePass, params: GpuBuffer, calls: GemmCall[]): void {
+  /** Encodes the GEMMs (in order) into `pass`; their parameters must already be in `params` (see gemmParams), from slot `firstSlot` on. */
+  encodeGemms(pass: GpuComputePass, params: GpuBuffer, calls: GemmCall[], firstSlot = 0): void {
     pass.setPipeline(this.gemmPipe);
     calls.forEach((c, i) => {
       const group = this.device.createBindGroup({
@@ -98,7 +108,7 @@ export class WgslLinalg {
           { binding: 3, resource: { buffer: c.c } },
         ],
       });
-      pass.setBindGroup(0, group, [i * SLOT]);
+      pass.setBindGroup(0, group, [(firstSlot + i) * SLOT]);
       pass.dispatchWorkgroups(Math.ceil(c.N / 64), Math.ceil(c.M / 64));
     });
   }

@@ -1,7 +1,7 @@
 // The symmetric eigendecomposition with its O(n³) work in WGSL compute shaders on a WebGPU device (Dawn
 // for Node), float32 on the device and float64 on the host:
 //   1. A (scaled, symmetrized) goes up once as float32 and stays there;
-//   2. tridiagonalization on the device, two dispatches per column, no host round trip
+//   2. tridiagonalization on the device, blocked in panels (one GEMM per panel), no host round trip
 //      (wgsl-tridiagonalize.ts); d, e, τ come down (3n floats);
 //   3. T's eigenpairs by the float64 divide and conquer of the CPU solver (divide-conquer.ts): the
 //      secular equations on the host, and the merges of at least deviceMergeMin plus the top merge with
@@ -29,6 +29,8 @@ export interface WgslEighOptions {
   timings?: Timings;
   /** D&C merges of at least this size keep their vectors on the device, as the top merge does (default 1024). */
   deviceMergeMin?: number;
+  /** Columns per panel of the blocked tridiagonalization (default 32); 1: the unblocked path (wgsl-tridiagonalize.ts). */
+  panel?: number;
 }
 
 const contexts = new WeakMap<GpuDevice, WgslLinalg>();

@@ -1,8 +1,11 @@
 // WGSL compute shaders of the WebGPU eigensolver (wgsl-eigh.ts). Float32 throughout (WebGPU has no float64).
 //
-// Tridiagonalization (LAPACK dsytd2, lower, one reflector per column) with the n×n matrix resident and
-// the rank-2 update of column k−1 fused into column k's product, so that every column is two dispatches
-// and one read + one write of the trailing matrix, with no host round trip:
+// Tridiagonalization: by default blocked (LAPACK dsytrd/dlatrd: panels of nb columns whose products use
+// the panel's pending reflectors, one GEMM per panel for the trailing update — one read of the trailing
+// matrix per column; wgsl-panel-shaders.ts, wgsl-panels.ts). The unblocked path below (`panel: 1`) is
+// LAPACK dsytd2, lower, one reflector per column, with the n×n matrix resident and the rank-2 update of
+// column k−1 fused into column k's product, so that every column is two dispatches and one read + one
+// write of the trailing matrix, with no host round trip:
 //   house(k)  one workgroup: w_{k−1} = p_{k−1} − ½τ_{k−1}(p_{k−1}·v_{k−1})v_{k−1}; row k with the pending
 //             rank-2 update applied on the fly; d_k; the reflector (v_k, τ_k, e_k) from that row.
 //   fused(k)  one workgroup per trailing row i > k: A_i ← A_i − v_{k−1,i}w_{k−1} − w_{k−1,i}v_{k−1}
@@ -15,14 +18,8 @@
 
 export const WG = 256;
 
-const TRIDIAGONAL_COMMON = /* wgsl */ `
-struct Params { k: u32, n: u32, p0: u32, p1: u32 }
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read_write> A: array<f32>;
-@group(0) @binding(2) var<storage, read_write> V: array<f32>;
-@group(0) @binding(3) var<storage, read_write> pv: array<f32>;
-@group(0) @binding(4) var<storage, read_write> wv: array<f32>;
-@group(0) @binding(5) var<storage, read_write> tri: array<f32>;
+/** The workgroup's sum of x (every invocation passes its own; uniform control flow). */
+export const REDUCE = /* wgsl */ `
 const WG: u32 = ${WG}u;
 var<workgroup> red: array<f32, ${WG}>;
 
@@ -40,6 +37,17 @@ fn reduce(x: f32, t: u32) -> f32 {
   workgroupBarrier();
   return r;
 }
+`;
+
+const TRIDIAGONAL_COMMON = /* wgsl */ `
+struct Params { k: u32, n: u32, p0: u32, p1: u32 }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read_write> A: array<f32>;
+@group(0) @binding(2) var<storage, read_write> V: array<f32>;
+@group(0) @binding(3) var<storage, read_write> pv: array<f32>;
+@group(0) @binding(4) var<storage, read_write> wv: array<f32>;
+@group(0) @binding(5) var<storage, read_write> tri: array<f32>;
+${REDUCE}
 `;
 
 export const HOUSE = /* wgsl */ `${TRIDIAGONAL_COMMON}

@@ -1,7 +1,9 @@
 // The WGSL eigensolver's shaders and orchestration (core/linalg/wgsl-eigh.ts) for real, on Chromium's
 // WebGPU with the SwiftShader adapter (Dawn for Node finds no adapter on CI machines; the shaders are the
 // same WGSL a GPU runs, in float32): float32-level residual and orthogonality, and the float64 solver's
-// eigenvalues to float32 precision — single block, several compact-WY blocks, clustered spectra.
+// eigenvalues to float32 precision — single block, several compact-WY blocks, clustered spectra, the
+// tridiagonalization blocked in panels (several, a partial one, one smaller than n) and unblocked, and
+// the blocked d, e as close to the float64 reduction's as the unblocked ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +11,7 @@ import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_HINT, findChromium } from '../../scripts/chromium.mjs';
 import { eigh } from '../../core/linalg/eigh';
+import { tridiagonalize } from '../../core/linalg/tridiagonalize';
 import { isDescending, orthogonality, randomSymmetric, residual, withSpectrum } from './check';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -64,21 +67,33 @@ test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter 
       Array.from({ length: 400 }, (_, i) => (i < 60 ? 1 : i < 160 ? 2 + 1e-10 * i : i < 260 ? -0.5 : i < 300 ? 3 : 4 + i / 100)),
       12,
     );
+    // Three clusters and a spread over 300 = 4 × 64 + 44: four trailing updates and a partial last panel.
+    const clustered300 = await withSpectrum(
+      Array.from({ length: 300 }, (_, i) => (i < 70 ? 1.5 : i < 150 ? -1 + 1e-10 * i : i < 200 ? 0.25 : 2 + i / 50)),
+      13,
+    );
     // n = 5: no divide-and-conquer merge (the vectors go up from the host); 40: the top merge's product on
     // the device; 130: two compact-WY blocks of the back-transformation (129 reflectors, blocks of 128), and
     // with deviceMergeMin 32 every lower merge's vectors on the device too; clustered n = 400 with
     // deviceMergeMin 64: three levels of device-resident merges (400, 200, 100) over host ones (50, 25).
-    const cases: [string, Float64Array, number, number | undefined][] = [
-      ['n=5', randomSymmetric(5, 1), 5, undefined],
-      ['n=40', randomSymmetric(40, 2), 40, undefined],
-      ['n=130', randomSymmetric(130, 3), 130, undefined],
-      ['n=130, lower merges on the device', randomSymmetric(130, 4), 130, 32],
-      ['clustered n=100', clustered, 100, 32],
-      ['clustered n=400, three device merge levels', clustered400, 400, 64],
+    // The tridiagonalization is blocked in panels of 32 unless a case says otherwise: n = 20 is one partial
+    // panel, clustered n = 300 panels of 64 with a partial last one; panel 1 is the unblocked path.
+    type Opts = { deviceMergeMin?: number; panel?: number };
+    const cases: [string, Float64Array, number, Opts][] = [
+      ['n=5', randomSymmetric(5, 1), 5, {}],
+      ['n=20, one partial panel', randomSymmetric(20, 5), 20, {}],
+      ['n=40', randomSymmetric(40, 2), 40, {}],
+      ['n=130', randomSymmetric(130, 3), 130, {}],
+      ['n=130, unblocked (panel 1)', randomSymmetric(130, 3), 130, { panel: 1 }],
+      ['n=130, lower merges on the device', randomSymmetric(130, 4), 130, { deviceMergeMin: 32 }],
+      ['clustered n=100', clustered, 100, { deviceMergeMin: 32 }],
+      ['clustered n=300, panels of 64', clustered300, 300, { panel: 64 }],
+      ['clustered n=400, three device merge levels', clustered400, 400, { deviceMergeMin: 64 }],
     ];
-    for (const [label, a, n, mergeMin] of cases) {
-      type Solve = (a: number[], n: number, mergeMin?: number) => Promise<PageResult>;
-      const r = await page.evaluate(([a, n, m]) => (globalThis as unknown as { eighWgsl: Solve }).eighWgsl(a, n, m ?? undefined), [[...a], n, mergeMin ?? null] as [number[], number, number | null]);
+    for (const [label, a, n, opts] of cases) {
+      const mergeMin = opts.deviceMergeMin;
+      type Solve = (a: number[], n: number, opts: Opts) => Promise<PageResult>;
+      const r = await page.evaluate(([a, n, o]) => (globalThis as unknown as { eighWgsl: Solve }).eighWgsl(a, n, o), [[...a], n, opts] as [number[], number, Opts]);
       if ('unavailable' in r) {
         if (process.env.CI) assert.fail(`Chromium has no WebGPU adapter: ${r.unavailable}`);
         return t.skip(`Chromium has no WebGPU adapter: ${r.unavailable}`);
@@ -103,6 +118,29 @@ test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter 
       assert.ok(res <= 1e-5, `${label}: ‖AV − VΛ‖/‖A‖ = ${res}`);
       assert.ok(orth <= 1e-4, `${label}: ‖VᵀV − I‖ = ${orth}`);
       assert.ok(diff <= 1e-6 * scale, `${label}: eigenvalues differ from float64 by ${diff / scale} of the largest`);
+    }
+    // The blocked reduction (panels of 64 and 32; n = 300 is a multiple of neither) is as close to the
+    // float64 reduction of the same float32 matrix as the unblocked one. The reduction is not forward
+    // stable (float32 d, e differ from float64's by ~5e-4 of the largest here), so the paths agree to that
+    // level, not bitwise; e is compared in magnitude (its sign is a convention).
+    type Tri = (a: number[], n: number, panel: number) => Promise<{ d: number[]; e: number[]; tau: number[] } | { error: string }>;
+    const tridiagonal = async (a: Float64Array, n: number, panel: number) => {
+      const r = await page.evaluate(([a, n, p]) => (globalThis as unknown as { tridiagonalWgsl: Tri }).tridiagonalWgsl(a, n, p), [[...a], n, panel] as [number[], number, number]);
+      if ('error' in r) assert.fail(`tridiagonalize, panel ${panel}: ${r.error}`);
+      return r;
+    };
+    const a300 = randomSymmetric(300, 6);
+    const ref = await tridiagonalize(Float64Array.from(Float32Array.from(a300)), 300);
+    const gaps = (r: { d: number[]; e: number[] }) => ({
+      d: Math.max(...r.d.map((v, i) => Math.abs(v - ref.d[i]))),
+      e: Math.max(...r.e.map((v, i) => Math.abs(Math.abs(v) - Math.abs(ref.e[i])))),
+    });
+    const unblocked = gaps(await tridiagonal(a300, 300, 1));
+    const scale = Math.max(...ref.d.map(Math.abs), ...ref.e.map(Math.abs));
+    assert.ok(unblocked.d <= 1e-3 * scale && unblocked.e <= 1e-3 * scale, `unblocked: d, e differ from float64 by ${unblocked.d / scale}, ${unblocked.e / scale} of the largest`);
+    for (const panel of [64, 32]) {
+      const blocked = gaps(await tridiagonal(a300, 300, panel));
+      assert.ok(blocked.d <= 2 * unblocked.d && blocked.e <= 2 * unblocked.e, `panel ${panel}: d, e differ from float64 by ${blocked.d}, ${blocked.e}; unblocked by ${unblocked.d}, ${unblocked.e}`);
     }
   } finally {
     await browser.close();
