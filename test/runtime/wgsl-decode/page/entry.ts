@@ -1,0 +1,57 @@
+// The page side of wgsl-decode.test.ts: the WGSL decoder on the browser's WebGPU (Chromium's SwiftShader),
+// fed the weights the test loaded in Node (fetched as JSON + one binary blob), decoding greedily with the
+// logits of every step read back, and (when asked) through greedyDecodeWgsl for the ids alone.
+import { deviceFrom } from '../../../../core/linalg/wgsl-device';
+import type { GpuEntry } from '../../../../core/linalg/wgsl-types';
+import type { ArchSpec } from '../../../../core/model/model-source';
+import type { DecodeWeights } from '../../../../core/runtime/decode-step';
+import { WgslDecoder } from '../../../../core/runtime/wgsl-decode/decoder';
+import { greedyDecodeWgsl } from '../../../../core/runtime/wgsl-decode/greedy';
+import type { GemvShape, WeightType } from '../../../../core/runtime/wgsl-decode/gemv-shader';
+import { fromWire } from '../weights-wire';
+
+const gpu = (navigator as unknown as { gpu?: GpuEntry }).gpu;
+const device = gpu ? deviceFrom(gpu) : Promise.resolve({ unavailable: 'navigator.gpu is missing' });
+
+export interface DecodeRequest {
+  name: string;
+  arch: ArchSpec;
+  prompt: number[];
+  steps: number;
+  weights: WeightType;
+  /** The GEMV's shape (the decoder's default when absent). */
+  gemv?: GemvShape;
+  /** Also decode through greedyDecodeWgsl (ids only). */
+  greedy: boolean;
+}
+
+Object.assign(globalThis, {
+  decodeWgsl: async (r: DecodeRequest) => {
+    const dev = await device;
+    if ('unavailable' in dev) return { unavailable: dev.unavailable };
+    try {
+      const [json, blob] = await Promise.all([fetch(`/${r.name}.json`).then((x) => x.text()), fetch(`/${r.name}.bin`).then((x) => x.arrayBuffer())]);
+      const w = fromWire<DecodeWeights>(json, blob);
+      const dec = await WgslDecoder.create(dev.device, r.arch, w, { context: r.prompt.length + r.steps, weights: r.weights, ...(r.gemv ? { gemv: r.gemv } : {}) });
+      try {
+        const P = r.prompt.length;
+        for (let i = 0; i < P - 1; i++) dec.feed(r.prompt[i], i);
+        const logits: number[][] = [];
+        const ids: number[] = [];
+        let token = r.prompt[P - 1];
+        for (let i = 0; i <= r.steps; i++) {
+          const s = await dec.step(token, P - 1 + i, 'logits');
+          logits.push([...s.logits!]);
+          ids.push(s.next);
+          token = s.next;
+        }
+        const greedy = r.greedy ? (await greedyDecodeWgsl(dec, Int32Array.from(r.prompt), r.steps)).map((a) => a[0]) : null;
+        return { ids, greedy, logits, adapter: dev.adapter, deviceBytes: dec.deviceBytes };
+      } finally {
+        dec.dispose();
+      }
+    } catch (e) {
+      return { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+    }
+  },
+});

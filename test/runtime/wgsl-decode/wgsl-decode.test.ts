@@ -1,0 +1,173 @@
+// The WGSL decoder (core/runtime/wgsl-decode) for real, on Chromium's WebGPU with the SwiftShader adapter
+// (Dawn for Node finds no adapter on CI machines; the kernels are the same WGSL a GPU runs), against the ORT
+// CPU path (decode-step.ts greedyDecode and its logits): 16 greedy steps after the prompt on tiny-llama dense
+// and sliced 25 % (shortcut GEMVs; a 70-token prompt, so the scores span two workgroups), tiny-opt (LayerNorm,
+// biases, ReLU, learned positions) and tiny-phi (parallel blocks, partial rotary, gelu_new), with float32 and
+// float16-packed weights. SwiftShader's cost grows with the GEMV's threads (~1 s a token at the default 32
+// lanes a row, ~0.2 s at 8), so most cases run the GEMV at 8 lanes and one case at the default shape.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_HINT, findChromium } from '../../../scripts/chromium.mjs';
+import { openAnyModel } from '../../../core/slicegpt/open';
+import { sliceModel } from '../../../core/slicegpt/slice-model';
+import { quietContext } from '../../../core/base/job-context';
+import { createBlockRunner } from '../../../core/runtime/runner';
+import { forwardCached, greedyDecode, headLogits, LayerCaches, loadDecodeWeights, type DecodeWeights } from '../../../core/runtime/decode-step';
+import { argmax } from '../../../core/runtime/sampling';
+import type { ModelSource } from '../../../core/model/model-source';
+import { modelPath, sliceOptions } from '../../slicegpt/helpers';
+import { toWire } from './weights-wire';
+import type { DecodeRequest } from './page/entry';
+import type { GemvShape, WeightType } from '../../../core/runtime/wgsl-decode/gemv-shader';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const linalgPage = (p: string) => fileURLToPath(new URL(`../../linalg/wgsl-browser/${p}`, import.meta.url));
+const STEPS = 16;
+const SHORT = [1, 450, 1955, 310, 278, 3303, 338];
+// 70 tokens: the scores kernel spans two workgroups of positions.
+const LONG = Array.from({ length: 70 }, (_, i) => SHORT[i % 7] + (i > 6 ? i : 0));
+const NARROW: GemvShape = { lanes: 8, rows: 8 };
+
+async function pageBundle(): Promise<string> {
+  const out = await build({
+    entryPoints: [here('./page/entry.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'page-stand-ins',
+        setup(b) {
+          b.onResolve({ filter: /^node:fs$/ }, () => ({ path: linalgPage('node-fs.ts') }));
+          b.onResolve({ filter: /^node:path$/ }, () => ({ path: linalgPage('node-path.ts') }));
+        },
+      },
+    ],
+  });
+  return out.outputFiles[0].text;
+}
+
+/** ORT on the CPU: the greedy ids (greedyDecode) and the logits after the prompt and after each step. */
+async function reference(src: ModelSource, w: DecodeWeights, ids0: number[]): Promise<{ ids: number[]; logits: Float32Array[] }> {
+  const r = await createBlockRunner(src.arch, { ep: 'cpu' });
+  const caches = new LayerCaches(w.layers.length);
+  try {
+    const prompt = Int32Array.from(ids0);
+    const ids = (await greedyDecode(r, w, prompt, 1, STEPS)).map((a) => a[0]);
+    const logits = [await headLogits(r, w.head, await forwardCached(r, w, prompt, 1, prompt.length, 0, caches), 1)];
+    for (let i = 0; i < STEPS; i++) logits.push(await headLogits(r, w.head, await forwardCached(r, w, Int32Array.of(argmax(logits[i])), 1, 1, prompt.length + i, caches), 1));
+    return { ids, logits };
+  } finally {
+    caches.release();
+    await r.dispose();
+  }
+}
+
+/** Largest |a − b| relative to the largest |a|. */
+function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(a[i]));
+  }
+  return d / m;
+}
+
+type PageResult = { ids: number[]; greedy: number[] | null; logits: number[][]; adapter: string; deviceBytes: number } | { unavailable: string } | { error: string };
+
+let dir: string;
+let browser: Browser | undefined;
+let page: Page | undefined;
+let noDevice: string | undefined;
+const served = new Map<string, { body: Buffer; contentType: string }>();
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'wgsl-decode-'));
+  await sliceModel(quietContext(), sliceOptions(modelPath('tiny-llama'), join(dir, 'tiny-llama-25')));
+  const executablePath = findChromium();
+  if (!executablePath) {
+    noDevice = `no Chromium: ${CHROMIUM_HINT}`;
+    return;
+  }
+  browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'] });
+  page = await browser.newPage();
+  // WebGPU needs a secure context: a routed localhost page (nothing listens there); the weights are routed too.
+  await page.route(/^http:\/\/localhost\//, (r) => {
+    const path = new URL(r.request().url()).pathname.slice(1);
+    const file = served.get(path);
+    return r.fulfill(file ?? { body: '<html></html>', contentType: 'text/html' });
+  });
+  await page.goto('http://localhost/');
+  await page.addScriptTag({ content: await pageBundle() });
+});
+after(async () => {
+  await browser?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// Measured on SwiftShader: ≤ 1.4e-6 of the largest logit for every case, float32 and float16 weights alike —
+// these checkpoints' weights are float16 already (the slice is saved as float16 too), so packing them loses
+// nothing and the difference is float32 summation order. The bound is ~7× the largest seen.
+const TOLERANCE = { float32: 1e-5, float16: 1e-5 } as const;
+
+interface Case {
+  model: string;
+  sliced: boolean;
+  prompt: number[];
+  gemv?: GemvShape;
+  weights: WeightType[];
+  greedy?: boolean;
+}
+
+const CASES: Case[] = [
+  { model: 'tiny-llama', sliced: false, prompt: SHORT, gemv: NARROW, weights: ['float32', 'float16'], greedy: true },
+  { model: 'tiny-llama', sliced: true, prompt: LONG, gemv: NARROW, weights: ['float32', 'float16'] },
+  { model: 'tiny-opt', sliced: false, prompt: SHORT, gemv: NARROW, weights: ['float32', 'float16'] },
+  { model: 'tiny-phi', sliced: false, prompt: SHORT, gemv: NARROW, weights: ['float32', 'float16'] },
+  { model: 'tiny-llama', sliced: true, prompt: SHORT, weights: ['float16'] },
+];
+
+for (const c of CASES) {
+  const what = `${c.model} ${c.sliced ? 'sliced 25 %' : 'dense'}, ${c.prompt.length}-token prompt, ${c.weights.join(' and ')} weights, GEMV ${c.gemv ? `${c.gemv.lanes} lanes × ${c.gemv.rows} rows` : 'default shape'}`;
+  test(`WGSL decoding on WebGPU (SwiftShader) gives ORT CPU's greedy tokens for ${STEPS} steps and its logits: ${what}`, { timeout: 600_000 }, async (t) => {
+    if (noDevice || !page) {
+      if (process.env.CI) assert.fail(noDevice);
+      return t.skip(noDevice);
+    }
+    const src = await openAnyModel(c.sliced ? join(dir, 'tiny-llama-25') : modelPath(c.model));
+    const w = await loadDecodeWeights(src);
+    if (c.sliced)
+      assert.ok(
+        w.layers.some((l) => l.kind === 'sequential' && (l.attn.shortcut || l.mlp.shortcut)),
+        'the slice carries shortcut matrices',
+      );
+    const ref = await reference(src, w, c.prompt);
+    const name = `${c.model}-${c.sliced ? 'sliced' : 'dense'}`;
+    const { json, blob } = toWire(w);
+    served.set(`${name}.json`, { body: Buffer.from(json), contentType: 'application/json' });
+    served.set(`${name}.bin`, { body: Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength), contentType: 'application/octet-stream' });
+    for (const weights of c.weights) {
+      const req: DecodeRequest = { name, arch: src.arch, prompt: c.prompt, steps: STEPS, weights, greedy: !!c.greedy && weights === 'float16', ...(c.gemv ? { gemv: c.gemv } : {}) };
+      const r: PageResult = await page.evaluate((q) => (globalThis as unknown as { decodeWgsl: (q: DecodeRequest) => Promise<PageResult> }).decodeWgsl(q), req);
+      if ('unavailable' in r) {
+        if (process.env.CI) assert.fail(`Chromium has no WebGPU adapter: ${r.unavailable}`);
+        return t.skip(`Chromium has no WebGPU adapter: ${r.unavailable}`);
+      }
+      if ('error' in r) assert.fail(`${weights}: ${r.error}`);
+      const diffs = r.logits.map((l, i) => relDiff(ref.logits[i], l));
+      t.diagnostic(`${weights}: largest logits difference ${Math.max(...diffs).toExponential(2)} of the largest logit (${r.adapter}, ${(r.deviceBytes / 2 ** 20).toFixed(1)} MiB on the device)`);
+      assert.deepEqual(r.ids, ref.ids, `${weights}: the greedy tokens`);
+      if (r.greedy) assert.deepEqual(r.greedy, ref.ids, `${weights}: greedyDecodeWgsl's tokens`);
+      diffs.forEach((d, i) => assert.ok(d <= TOLERANCE[weights], `${weights}, step ${i}: logits differ by ${d} of the largest`));
+    }
+  });
+}
