@@ -17,13 +17,14 @@ import { CHROMIUM_HINT, findChromium } from '../../../scripts/chromium.mjs';
 import { openAnyModel } from '../../../core/slicegpt/open';
 import { sliceModel } from '../../../core/slicegpt/slice-model';
 import { quietContext } from '../../../core/base/job-context';
-import { createBlockRunner } from '../../../core/runtime/runner';
+import { createBlockRunner, withBlockRunner } from '../../../core/runtime/runner';
+import { generateIds } from '../../../core/runtime/generate';
 import { forwardCached, greedyDecode, headLogits, LayerCaches, loadDecodeWeights, type DecodeWeights } from '../../../core/runtime/decode-step';
 import { argmax } from '../../../core/runtime/sampling';
 import type { ModelSource } from '../../../core/model/model-source';
 import { modelPath, sliceOptions } from '../../slicegpt/helpers';
 import { toWire } from './weights-wire';
-import type { DecodeRequest } from './page/entry';
+import type { DecodeRequest, SequenceRequest } from './page/entry';
 import type { GemvShape, WeightType } from '../../../core/runtime/wgsl-decode/gemv-shader';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -171,3 +172,26 @@ for (const c of CASES) {
     }
   });
 }
+
+test('generate.ts on the WGSL decoder (openWgslSequence) continues tiny-llama as generateIds does with ORT on the CPU, greedy and sampled', { timeout: 600_000 }, async (t) => {
+  if (noDevice || !page) {
+    if (process.env.CI) assert.fail(noDevice);
+    return t.skip(noDevice);
+  }
+  const src = await openAnyModel(modelPath('tiny-llama'));
+  const w = await loadDecodeWeights(src);
+  const { json, blob } = toWire(w);
+  served.set('sequence.json', { body: Buffer.from(json), contentType: 'application/json' });
+  served.set('sequence.bin', { body: Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength), contentType: 'application/octet-stream' });
+  for (const sampling of [undefined, { temperature: 0.8, topP: 0.9, seed: 3 }]) {
+    const opts = { maxNewTokens: 12, stopIds: [], ...(sampling ? { sampling } : {}) };
+    const ref = await withBlockRunner(src.arch, { ep: 'cpu' }, (r) => generateIds(src, r, SHORT, opts, undefined, w));
+    const req: SequenceRequest = { name: 'sequence', arch: src.arch, prompt: SHORT, maxNewTokens: 12, gemv: NARROW, ...(sampling ? { sampling } : {}) };
+    type Result = { ids: number[] } | { unavailable: string } | { error: string };
+    const r: Result = await page.evaluate((q) => (globalThis as unknown as { sequenceWgsl: (q: SequenceRequest) => Promise<Result> }).sequenceWgsl(q), req);
+    if ('unavailable' in r) return t.skip(`Chromium has no WebGPU adapter: ${r.unavailable}`);
+    if ('error' in r) assert.fail(r.error);
+    assert.equal(r.ids.length, 12);
+    assert.deepEqual(r.ids, ref.ids, sampling ? 'sampled' : 'greedy');
+  }
+});

@@ -8,6 +8,8 @@ import type { DecodeWeights } from '../../../../core/runtime/decode-step';
 import { WgslDecoder } from '../../../../core/runtime/wgsl-decode/decoder';
 import { greedyDecodeWgsl } from '../../../../core/runtime/wgsl-decode/greedy';
 import type { GemvShape, WeightType } from '../../../../core/runtime/wgsl-decode/gemv-shader';
+import { openWgslSequence } from '../../../../core/runtime/wgsl-decode/sequence';
+import type { SamplingOptions } from '../../../../core/runtime/sampling';
 import { fromWire } from '../weights-wire';
 
 const gpu = (navigator as unknown as { gpu?: GpuEntry }).gpu;
@@ -25,13 +27,45 @@ export interface DecodeRequest {
   greedy: boolean;
 }
 
+export interface SequenceRequest {
+  name: string;
+  arch: ArchSpec;
+  prompt: number[];
+  maxNewTokens: number;
+  sampling?: SamplingOptions;
+  gemv: GemvShape;
+}
+
+async function weightsOf(name: string): Promise<DecodeWeights> {
+  const [json, blob] = await Promise.all([fetch(`/${name}.json`).then((x) => x.text()), fetch(`/${name}.bin`).then((x) => x.arrayBuffer())]);
+  return fromWire<DecodeWeights>(json, blob);
+}
+
+const failure = (e: unknown) => ({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+
 Object.assign(globalThis, {
+  /** generate.ts's token-per-call Decoder over the WGSL decoder: the ids, greedy or sampled. */
+  sequenceWgsl: async (r: SequenceRequest) => {
+    const dev = await device;
+    if ('unavailable' in dev) return { unavailable: dev.unavailable };
+    try {
+      const dec = await WgslDecoder.create(dev.device, r.arch, await weightsOf(r.name), { context: r.prompt.length + r.maxNewTokens, gemv: r.gemv });
+      try {
+        const seq = openWgslSequence(dec, r.prompt, { maxNewTokens: r.maxNewTokens, stopIds: [], ...(r.sampling ? { sampling: r.sampling } : {}) }, null);
+        while ((await seq.next()) !== null);
+        return { ids: seq.result().ids };
+      } finally {
+        dec.dispose();
+      }
+    } catch (e) {
+      return failure(e);
+    }
+  },
   decodeWgsl: async (r: DecodeRequest) => {
     const dev = await device;
     if ('unavailable' in dev) return { unavailable: dev.unavailable };
     try {
-      const [json, blob] = await Promise.all([fetch(`/${r.name}.json`).then((x) => x.text()), fetch(`/${r.name}.bin`).then((x) => x.arrayBuffer())]);
-      const w = fromWire<DecodeWeights>(json, blob);
+      const w = await weightsOf(r.name);
       const dec = await WgslDecoder.create(dev.device, r.arch, w, { context: r.prompt.length + r.steps, weights: r.weights, ...(r.gemv ? { gemv: r.gemv } : {}) });
       try {
         const P = r.prompt.length;
@@ -51,7 +85,7 @@ Object.assign(globalThis, {
         dec.dispose();
       }
     } catch (e) {
-      return { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+      return failure(e);
     }
   },
 });
