@@ -1,7 +1,8 @@
-// The WebGPU device for the WGSL eigensolver: Dawn for Node through the `webgpu` package, loaded at run
-// time (it is optional — a machine without it, or without a usable adapter, keeps the float64 CPU solver).
-// One device per process, with the adapter's largest buffer limits (an n = 8192 matrix is 256 MiB, over
-// WebGPU's default 128 MiB binding limit).
+// The process's WebGPU device, shared by the WGSL eigensolver and the WGSL decoder (runtime/wgsl-decode):
+// Dawn for Node through the `webgpu` package, loaded at run time (it is optional — a machine without it, or
+// without a usable adapter, keeps the float64 CPU solver and ORT's decoding). One device per process, with
+// the adapter's largest buffer limits (an n = 8192 matrix is 256 MiB, over WebGPU's default 128 MiB binding
+// limit).
 import { vulkanLoaderFound } from './vulkan-loader';
 import type { GpuAdapter, GpuDevice, GpuEntry } from './wgsl-types';
 
@@ -57,7 +58,7 @@ export async function deviceFrom(entry: GpuEntry): Promise<WgslDevice> {
   for (const k of ['maxStorageBufferBindingSize', 'maxBufferSize']) if (adapter.limits[k]) requiredLimits[k] = adapter.limits[k];
   let device: GpuDevice;
   try {
-    device = await adapter.requestDevice({ requiredLimits, label: 'slice-studio eigh' });
+    device = await adapter.requestDevice({ requiredLimits, label: 'slice-studio' });
   } catch (e) {
     return { unavailable: `the WebGPU adapter refused a device: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
   }

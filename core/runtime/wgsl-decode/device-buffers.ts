@@ -100,16 +100,26 @@ export class DeviceBuffers {
 export function packHalfRows(data: Float32Array, cols: number, r0: number, n: number, words: number): Uint32Array {
   const stride = words * 4;
   const out = new Uint32Array(n * stride);
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
   for (let r = 0; r < n; r++) {
     const src = (r0 + r) * cols;
     const dst = r * stride;
-    for (let c = 0; c < cols; c += 2) {
-      const lo = toHalfBits(data[src + c]);
-      const hi = c + 1 < cols ? toHalfBits(data[src + c + 1]) : 0;
-      out[dst + (c >> 1)] = lo | (hi << 16);
-    }
+    const pairs = cols >> 1;
+    for (let k = 0; k < pairs; k++) out[dst + k] = halfOf(bits[src + 2 * k], data, src + 2 * k) | (halfOf(bits[src + 2 * k + 1], data, src + 2 * k + 1) << 16);
+    if (cols & 1) out[dst + pairs] = halfOf(bits[src + cols - 1], data, src + cols - 1);
   }
   return out;
+}
+
+/** toHalfBits(data[i]) (x its float32 bits), computed inline for float16's normal range (rounding to nearest even alike); the rest through toHalfBits. */
+function halfOf(x: number, data: Float32Array, i: number): number {
+  const e = (x >>> 23) & 0xff;
+  if (e <= 112 || e >= 143) return toHalfBits(data[i]);
+  const m = x & 0x7fffff;
+  let h = ((e - 112) << 10) | (m >>> 13);
+  const rem = m & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
+  return h | ((x >>> 16) & 0x8000);
 }
 
 /** Rows r0 … r0+n−1 of `data` as float32, `words`·4 floats a row, zero-padded. */

@@ -2,12 +2,14 @@
 // and a Dawn device opens, else ORT (always on the CPU EP, whose behaviour does not change). The choice
 // carries its reason, for results and reports. SLICE_STUDIO_DECODE=ort forces ORT; =wgsl requires WGSL
 // (an error saying why when it cannot run, so a benchmark never times ORT by mistake).
+// SLICE_STUDIO_DECODE_GEMV=LANESxROWS sets the GEMV's threads a row and rows a workgroup (tuning on a GPU).
 import type { ArchSpec } from '../../model/model-source';
 import { closeWgslDevice, wgslDevice } from '../../linalg/wgsl-device';
 import type { ExecutionProvider } from '../contract';
 import type { DecodeWeights } from '../decode-step';
 import type { InferencePlan } from '../inference-plan';
 import { WgslDecoder } from './decoder';
+import { checkGemvShape, type GemvShape } from './gemv-shader';
 import { wgslDecodeUnsupported } from './support';
 
 export type DecodeEngineName = 'wgsl' | 'ort';
@@ -31,6 +33,16 @@ function requested(): 'ort' | 'wgsl' | 'auto' {
   throw new Error(`SLICE_STUDIO_DECODE must be ort, wgsl or auto (got ${JSON.stringify(v.slice(0, 20))})`);
 }
 
+/** SLICE_STUDIO_DECODE_GEMV ('32x8': lanes × rows), or undefined for the decoder's default. */
+export function gemvFromEnv(v = process.env.SLICE_STUDIO_DECODE_GEMV): GemvShape | undefined {
+  if (!v?.trim()) return undefined;
+  const m = /^\s*(\d+)\s*x\s*(\d+)\s*$/i.exec(v);
+  if (!m) throw new Error(`SLICE_STUDIO_DECODE_GEMV must be LANESxROWS, like 32x8 (got ${JSON.stringify(v.slice(0, 20))})`);
+  const g = { lanes: Number(m[1]), rows: Number(m[2]) };
+  checkGemvShape(g);
+  return g;
+}
+
 /**
  * The batch-1 decoder for `w` on `ep` with a cache of `context` positions (weights in the plan's element
  * type), or ORT and why. The WGSL decoder uploads its own copy of the weights: a caller that chose it should
@@ -43,7 +55,8 @@ export async function batch1Decoder(ep: ExecutionProvider, arch: ArchSpec, w: De
   const dev = await wgslDevice();
   if ('unavailable' in dev) return refuse(want, dev.unavailable);
   try {
-    const decoder = await WgslDecoder.create(dev.device, arch, w, { context, weights: plan.dtype === 'f16' ? 'float16' : 'float32' });
+    const gemv = gemvFromEnv();
+    const decoder = await WgslDecoder.create(dev.device, arch, w, { context, weights: plan.dtype === 'f16' ? 'float16' : 'float32', ...(gemv ? { gemv } : {}) });
     return { engine: 'wgsl', decoder, adapter: dev.adapter };
   } catch (e) {
     return refuse(want, e instanceof Error ? e.message : String(e));

@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openAnyModel } from '../../../core/slicegpt/open';
 import { loadDecodeWeights, planDecoding } from '../../../core/runtime/decode-step';
-import { batch1Decoder, engineInfo, releaseBatch1Decoder } from '../../../core/runtime/wgsl-decode/engine-choice';
+import { batch1Decoder, engineInfo, gemvFromEnv, releaseBatch1Decoder } from '../../../core/runtime/wgsl-decode/engine-choice';
 import { wgslDecodeUnsupported } from '../../../core/runtime/wgsl-decode/support';
 import { closeWgslDevice, wgslDevice } from '../../../core/linalg/wgsl-device';
 import { sharedModel } from '../../shared';
@@ -65,4 +65,14 @@ test('the WGSL decoder runs the LLaMA family, OPT and phi, and refuses q/k head 
   assert.match(wgslDecodeUnsupported({ ...llama, qkNorm: true }) ?? '', /Qwen3/);
   assert.match(wgslDecodeUnsupported({ ...llama, headDim: 512, rope: { theta: 1e4, rotaryDim: 512 } }) ?? '', /head dimension 512/);
   assert.match(wgslDecodeUnsupported({ ...llama, rope: { theta: 1e4, rotaryDim: 7 } }) ?? '', /rotary dimension 7/);
+});
+
+test('SLICE_STUDIO_DECODE_GEMV sets the GEMV shape as LANESxROWS, checked', () => {
+  assert.equal(gemvFromEnv(undefined), undefined);
+  assert.equal(gemvFromEnv(' '), undefined);
+  assert.deepEqual(gemvFromEnv('64x4'), { lanes: 64, rows: 4 });
+  assert.deepEqual(gemvFromEnv(' 16 X 2 '), { lanes: 16, rows: 2 });
+  assert.throws(() => gemvFromEnv('fast'), /LANESxROWS/);
+  assert.throws(() => gemvFromEnv('48x2'), /power of two/);
+  assert.throws(() => gemvFromEnv('64x8'), /≤ 256/);
 });

@@ -25,6 +25,8 @@ export interface DecodeRequest {
   gemv?: GemvShape;
   /** Also decode through greedyDecodeWgsl (ids only). */
   greedy: boolean;
+  /** Feed these ids after the prompt (the reference's) instead of the decoder's own choices. */
+  follow?: number[];
 }
 
 export interface SequenceRequest {
@@ -77,7 +79,7 @@ Object.assign(globalThis, {
           const s = await dec.step(token, P - 1 + i, 'logits');
           logits.push([...s.logits!]);
           ids.push(s.next);
-          token = s.next;
+          token = r.follow ? r.follow[i] : s.next;
         }
         const greedy = r.greedy ? (await greedyDecodeWgsl(dec, Int32Array.from(r.prompt), r.steps)).map((a) => a[0]) : null;
         return { ids, greedy, logits, adapter: dev.adapter, deviceBytes: dec.deviceBytes };
