@@ -192,8 +192,8 @@ function build(device: GpuDevice, buf: DeviceBuffers, K: DecodeKernels, arch: Ar
     const u = buf.uniform([n.width, s.kind === 'rmsnorm' ? NORM_RMS : NORM_LAYER, n.weight ? 1 : 0, 0, { f: s.kind === 'rmsnorm' ? s.divisor : 1 }, { f: s.eps }], 'norm');
     P.push(K.dispatch(K.norm, [u, x, n.weight ?? zero, n.bias ?? zero, y], [1, 1, 1]));
   };
-  const row = (t: GpuBuffer, n: number, which: 0 | 1, offset: number, acc: boolean, y: GpuBuffer) => {
-    P.push(K.dispatch(K.row, [buf.uniform([n, which, offset, acc ? 1 : 0], 'row'), step, t, y], [Math.ceil(n / 64), 1, 1]));
+  const row = (t: GpuBuffer, half: boolean, n: number, which: 0 | 1, offset: number, acc: boolean, y: GpuBuffer) => {
+    P.push(K.dispatch(half ? K.row16 : K.row32, [buf.uniform([n, which, offset, acc ? 1 : 0], 'row'), step, t, y], [Math.ceil(n / 64), 1, 1]));
   };
   const attnParams = buf.uniform([H, Hkv, d, rot, context, H / Hkv, { f: 1 / Math.sqrt(d) }, 0], 'attention');
 
@@ -201,10 +201,10 @@ function build(device: GpuDevice, buf: DeviceBuffers, K: DecodeKernels, arch: Ar
   const e = m.emb;
   if (e.projection) {
     const src = buf.floats(e.width, 'embedding row');
-    row(e.tokens, e.width, 0, 0, false, src);
+    row(e.tokens, e.tokensType === 'float16', e.width, 0, 0, false, src);
     gemv(e.projection, src, A);
-  } else row(e.tokens, e.width, 0, 0, false, A);
-  if (e.positions) row(e.positions, e.projection?.rows ?? e.width, 1, e.positionOffset, true, A);
+  } else row(e.tokens, e.tokensType === 'float16', e.width, 0, 0, false, A);
+  if (e.positions) row(e.positions, false, e.projection?.rows ?? e.width, 1, e.positionOffset, true, A);
 
   m.layers.forEach((l, i) => {
     const kc = buf.floats(Hkv * context * d, `layer ${i} k cache`);

@@ -49,6 +49,17 @@ export class DeviceBuffers {
     return b;
   }
 
+  /** `data` as flat float16 pairs in u32s (element e in the low half of u32 e/2 when e is even). */
+  halves(data: Float32Array, label: string): GpuBuffer {
+    const b = this.#create(Math.ceil(data.length / 2) * 4, BufferUsage.STORAGE | BufferUsage.COPY_DST, label);
+    const piece = PIECE_BYTES / 2; // elements per piece (even)
+    for (let i = 0; i < data.length; i += piece) {
+      const n = Math.min(piece, data.length - i);
+      this.device.queue.writeBuffer(b, i * 2, packHalfRows(data.subarray(i, i + n), n, 0, 1, Math.ceil(n / 8)).subarray(0, Math.ceil(n / 2)));
+    }
+    return b;
+  }
+
   /** A uniform buffer holding `words` (u32 and f32 fields, 4 bytes each). */
   uniform(fields: (number | { f: number })[], label: string): GpuBuffer {
     const data = new ArrayBuffer(Math.max(16, Math.ceil(fields.length / 4) * 16));

@@ -1,7 +1,8 @@
 // A model's decode weights uploaded once to the device in the decoder's layout: q, k and v stacked into one
 // GEMV (their biases likewise, zeros where one has none), gate and up stacked ([gate; up]), shortcuts
-// transposed (residual' = residual·S is the GEMV Sᵀ·residual), norms' vectors as float32. The embedding
-// table stays float32 (a gather, not a stream), as the ORT graphs keep it.
+// transposed (residual' = residual·S is the GEMV Sᵀ·residual), norms' vectors as float32. The embedding table
+// is in the linears' type (float16 halves a 128k-vocabulary table to 1 GiB, under the binding limits; ORT's
+// float16 decoding rounds the gathered row to float16 too); learned positions stay float32.
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../../model/weights';
 import type { GpuBuffer } from '../../linalg/wgsl-types';
 import type { DecodeWeights } from '../decode-step';
@@ -40,8 +41,9 @@ export interface DeviceLayer {
 }
 
 export interface DeviceEmbedding {
-  /** vocab × width (float32). */
+  /** vocab × width, float32 or flat float16 pairs (the linears' type). */
   tokens: GpuBuffer;
+  tokensType: WeightType;
   width: number;
   /** A sliced tied embedding: projectionᵀ (Dp × D), applied to the gathered row. */
   projection?: DeviceMatrix;
@@ -127,7 +129,8 @@ function uploadLayer(l: LayerWeights, i: number, norm: NormUp, stacked: Stack, s
 
 function uploadEmbedding(buf: DeviceBuffers, e: EmbeddingWeights, type: WeightType): DeviceEmbedding {
   return {
-    tokens: buf.upload(e.tokens.data, 'embedding'),
+    tokens: type === 'float16' ? buf.halves(e.tokens.data, 'embedding') : buf.upload(e.tokens.data, 'embedding'),
+    tokensType: type,
     width: e.tokens.cols,
     ...(e.projection ? { projection: buf.matrix(one(transpose(e.projection)), type, 'embedding projection') } : {}),
     ...(e.positions ? { positions: buf.upload(e.positions.data, 'positions') } : {}),

@@ -5,7 +5,7 @@ import { ShaderStage, type GpuBindGroup, type GpuBindGroupLayout, type GpuBuffer
 import { ATTEND, ROPE, SCORES } from './attention-shader';
 import { gemvShader, type GemvShape } from './gemv-shader';
 import { NORM } from './norm-shader';
-import { ACT, ARGMAX, ROW } from './small-shaders';
+import { ACT, ARGMAX, rowShader } from './small-shaders';
 
 type Binding = 'uniform' | 'read' | 'rw';
 
@@ -38,7 +38,8 @@ export class DecodeKernels {
   readonly rope: Kernel;
   readonly scores: Kernel;
   readonly attend: Kernel;
-  readonly row: Kernel;
+  readonly row32: Kernel;
+  readonly row16: Kernel;
   readonly act: Kernel;
   readonly argmax: Kernel;
 
@@ -53,7 +54,8 @@ export class DecodeKernels {
     this.rope = k('rope', ROPE, ['uniform', 'uniform', 'read', 'read', 'rw', 'rw', 'rw']);
     this.scores = k('scores', SCORES, ['uniform', 'uniform', 'read', 'read', 'rw']);
     this.attend = k('attend', ATTEND, ['uniform', 'uniform', 'read', 'read', 'rw']);
-    this.row = k('row', ROW, ['uniform', 'uniform', 'read', 'rw']);
+    this.row32 = k('row f32', rowShader('float32'), ['uniform', 'uniform', 'read', 'rw']);
+    this.row16 = k('row f16', rowShader('float16'), ['uniform', 'uniform', 'read', 'rw']);
     this.act = k('act', ACT, ['uniform', 'read', 'rw']);
     this.argmax = k('argmax', ARGMAX, ['uniform', 'read', 'rw']);
   }

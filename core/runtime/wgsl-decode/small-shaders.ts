@@ -5,12 +5,18 @@
 const STEP = `struct Step { token: u32, pos: u32, pad0: u32, pad1: u32 }
 @group(0) @binding(1) var<uniform> step: Step;`;
 
-/** y[i] (+)= table[row·n + i], row = the step's token (which 0) or position + offset (which 1); accumulate when acc. */
-export const ROW = `
+/**
+ * y[i] (+)= table[row·n + i], row = the step's token (which 0) or position + offset (which 1); accumulate when
+ * acc. The table is float32, or float16 packed two per u32 (flat: element e in the low half of u32 e/2 when e is even).
+ */
+export function rowShader(t: 'float32' | 'float16'): string {
+  const table = t === 'float32' ? 'array<f32>' : 'array<u32>';
+  const read = t === 'float32' ? 'table[e]' : 'unpack2x16float(table[e >> 1u])[e & 1u]';
+  return `
 struct P { n: u32, which: u32, offset: u32, acc: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 ${STEP}
-@group(0) @binding(2) var<storage, read> table: array<f32>;
+@group(0) @binding(2) var<storage, read> table: ${table};
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(64)
@@ -18,11 +24,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
   if (i >= p.n) { return; }
   let row = select(step.token, step.pos + p.offset, p.which == 1u);
-  var v = table[row * p.n + i];
+  let e = row * p.n + i;
+  var v = ${read};
   if (p.acc != 0u) { v += y[i]; }
   y[i] = v;
 }
 `;
+}
 
 /** Activation codes of the ACT kernel. */
 export const ACTIVATIONS = { silu: 0, relu: 1, gelu: 2, gelu_new: 3 } as const;
