@@ -11,40 +11,11 @@ import { runnerOptionsFor, type InferencePlan } from './inference-plan';
 import { tokenChooser, type SamplingOptions } from './sampling';
 import { buildPrompt, checkFits, type BuiltPrompt, type PromptStyle } from './prompt';
 import type { Tokenizer } from '../model/tokenizer';
+import type { Decoder, GenerateOptions, GenerateResult } from './generate-types';
 import { batch1Decoder, engineInfo, releaseBatch1Decoder, type DecodeEngineChoice, type DecodeEngineInfo } from './wgsl-decode/engine-choice';
 import { openWgslSequence } from './wgsl-decode/sequence';
 
-export interface GenerateOptions {
-  maxNewTokens?: number;
-  /** Stop at these ids (default: the config's eos token). An empty list never stops early. */
-  stopIds?: number[];
-  /** Called with each new token id as it is produced. */
-  onToken?: (id: number) => void;
-  /** Sampled decoding (temperature, top-p, seed); greedy when absent or at temperature 0. */
-  sampling?: SamplingOptions;
-}
-
-export interface GenerateResult {
-  /** The new ids only. */
-  ids: number[];
-  promptTokens: number;
-  /** Seconds for the prompt pass and for the new tokens. */
-  prefillSeconds: number;
-  decodeSeconds: number;
-  tokensPerSecond: number;
-}
-
-/**
- * One model's continuation, a token per `next()` (null once it has stopped): the prompt pass on the first
- * call, then one cached position per call. Time is counted only inside `next()`, so two decoders stepped
- * in turn (dense and sliced side by side) each measure their own tokens/s.
- */
-export interface Decoder {
-  next(): Promise<number | null>;
-  result(): GenerateResult;
-  /** Frees the KV cache now (device buffers too); a stopped decoder has done so already. */
-  close(): void;
-}
+export type { Decoder, GenerateOptions, GenerateResult } from './generate-types';
 
 /** `weights`: the model's weights when the caller loaded them already (to plan with them). */
 export async function openDecoder(src: ModelSource, runner: OrtRunner, prompt: ArrayLike<number>, opts: GenerateOptions = {}, weights?: DecodeWeights): Promise<Decoder> {

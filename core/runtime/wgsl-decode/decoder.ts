@@ -6,7 +6,7 @@
 // logits when asked). The prompt goes in one token a step (feed): simple and exact, at the cost of a
 // prompt pass that is P decode steps rather than one batched pass.
 import type { ArchSpec } from '../../model/model-source';
-import { MapMode, type GpuBuffer, type GpuDevice } from '../../linalg/wgsl-types';
+import { MapMode, type GpuBuffer, type GpuDevice } from '../../hardware/webgpu-types';
 import type { DecodeWeights } from '../decode-step';
 import { ropeTables } from '../rope';
 import { DeviceBuffers, type DeviceMatrix } from './device-buffers';

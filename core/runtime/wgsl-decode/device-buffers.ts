@@ -3,7 +3,7 @@
 // (rounded to nearest even) or float32, each row padded with zeros to whole 16-byte words. Every buffer
 // is tracked and freed by dispose().
 import { toHalfBits } from '../../model/half-bits';
-import { BufferUsage, type GpuBuffer, type GpuDevice } from '../../linalg/wgsl-types';
+import { BufferUsage, type GpuBuffer, type GpuDevice } from '../../hardware/webgpu-types';
 import { PER_WORD, type WeightType } from './gemv-shader';
 
 /** A matrix on the device in the GEMV's layout: `rows × cols`, `words` 16-byte words a row. */

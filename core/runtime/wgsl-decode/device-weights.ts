@@ -4,7 +4,7 @@
 // is in the linears' type (float16 halves a 128k-vocabulary table to 1 GiB, under the binding limits; ORT's
 // float16 decoding rounds the gathered row to float16 too); learned positions stay float32.
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../../model/weights';
-import type { GpuBuffer } from '../../linalg/wgsl-types';
+import type { GpuBuffer } from '../../hardware/webgpu-types';
 import type { DecodeWeights } from '../decode-step';
 import { DeviceBuffers, type DeviceMatrix } from './device-buffers';
 import type { WeightType } from './gemv-shader';

@@ -4,7 +4,7 @@
 // (an error saying why when it cannot run, so a benchmark never times ORT by mistake).
 // SLICE_STUDIO_DECODE_GEMV=LANESxROWS sets the GEMV's threads a row and rows a workgroup (tuning on a GPU).
 import type { ArchSpec } from '../../model/model-source';
-import { closeWgslDevice, wgslDevice } from '../../linalg/wgsl-device';
+import { closeWgslDevice, wgslDevice } from '../../hardware/webgpu-device';
 import type { ExecutionProvider } from '../contract';
 import type { DecodeWeights } from '../decode-step';
 import type { InferencePlan } from '../inference-plan';

@@ -1,7 +1,7 @@
 // The decoder's compute pipelines, compiled once per decoder, each with its explicit bind-group layout, and
 // the dispatch record a decode step is made of (a pipeline, its bind group, its workgroup counts — a
 // function of the position where the work grows with the cache).
-import { ShaderStage, type GpuBindGroup, type GpuBindGroupLayout, type GpuBuffer, type GpuComputePass, type GpuComputePipeline, type GpuDevice } from '../../linalg/wgsl-types';
+import { ShaderStage, type GpuBindGroup, type GpuBindGroupLayout, type GpuBuffer, type GpuComputePass, type GpuComputePipeline, type GpuDevice } from '../../hardware/webgpu-types';
 import { ATTEND, ROPE, SCORES } from './attention-shader';
 import { gemvShader, type GemvShape } from './gemv-shader';
 import { NORM } from './norm-shader';

@@ -7,7 +7,7 @@ import { openAnyModel } from '../../../core/slicegpt/open';
 import { loadDecodeWeights, planDecoding } from '../../../core/runtime/decode-step';
 import { batch1Decoder, engineInfo, gemvFromEnv, releaseBatch1Decoder } from '../../../core/runtime/wgsl-decode/engine-choice';
 import { wgslDecodeUnsupported } from '../../../core/runtime/wgsl-decode/support';
-import { closeWgslDevice, wgslDevice } from '../../../core/linalg/wgsl-device';
+import { closeWgslDevice, wgslDevice } from '../../../core/hardware/webgpu-device';
 import { sharedModel } from '../../shared';
 
 after(() => closeWgslDevice());

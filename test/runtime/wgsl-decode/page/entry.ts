@@ -1,8 +1,8 @@
 // The page side of wgsl-decode.test.ts: the WGSL decoder on the browser's WebGPU (Chromium's SwiftShader),
 // fed the weights the test loaded in Node (fetched as JSON + one binary blob), decoding greedily with the
 // logits of every step read back, and (when asked) through greedyDecodeWgsl for the ids alone.
-import { deviceFrom } from '../../../../core/linalg/wgsl-device';
-import type { GpuEntry } from '../../../../core/linalg/wgsl-types';
+import { deviceFrom } from '../../../../core/hardware/webgpu-device';
+import type { GpuEntry } from '../../../../core/hardware/webgpu-types';
 import type { ArchSpec } from '../../../../core/model/model-source';
 import type { DecodeWeights } from '../../../../core/runtime/decode-step';
 import { WgslDecoder } from '../../../../core/runtime/wgsl-decode/decoder';
