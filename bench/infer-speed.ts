@@ -6,6 +6,9 @@
 //   npm run bench -- infer-speed --config CFG --tokenizer TOK --work DIR [--layers N] [--ratio 0.25] …
 // --profile adds, per model, the session runs, host-fed runs, syncs and MB up/down of one prefill (of the
 // prefill prompt) and per decoded token at batch 1 (core/runtime/decode-profile.ts): counts, not timings.
+// With --ep webgpu, decode at batch 1 runs on the WGSL decoder (core/runtime/wgsl-decode) where the model is
+// supported and a Dawn device opens; each model's decodeEngine says which engine ran (SLICE_STUDIO_DECODE=ort
+// forces ORT for the comparison, =wgsl refuses to fall back).
 // With --config, both folders are made here by synth (random bf16 weights; speed does not depend on
 // values): the dense model, and the uniform slice's shapes — a uniform rotation leaves a LLaMA whose
 // residual width is d = (1 − ratio)·D with the original heads (q/k/v: d → H·headDim, o back to d), no
@@ -116,7 +119,9 @@ async function measure(folder: string, a: Args) {
   try {
     // Each shape apart: one that fails (a device limit at batch 8 × 2048, say) keeps its one-line error and
     // leaves the others' numbers.
-    Object.assign(out, await measureShapes(ctx, runner, w, shapes, 'record'));
+    // On the webgpu EP, batch-1 decoding runs on the WGSL decoder where it can (out.decodeEngine says which
+    // and why; SLICE_STUDIO_DECODE=ort times ORT instead, =wgsl fails rather than time ORT).
+    Object.assign(out, await measureShapes(ctx, runner, w, shapes, 'record', { wgsl: { arch: src.arch, plan } }));
     if (a.profile && runner.device) out.profile = await profile(runner, w, shapes);
     else if (a.profile) {
       // The CPU EP moves nothing: count the device code path (`resident: 'always'`) as a GPU EP would run it.

@@ -16,6 +16,10 @@ import { createBlockRunner, type OrtRunner } from '../runtime/runner';
 import { greedyDecode, loadDecodeWeights, planDecoding, weightCount, type DecodeWeights } from '../runtime/decode-step';
 import { runnerOptionsFor, type InferDtype, type InferencePlan } from '../runtime/inference-plan';
 import { openAnyModel } from '../slicegpt/open';
+import type { ArchSpec } from '../model/model-source';
+import type { WgslDecoder } from '../runtime/wgsl-decode/decoder';
+import { batch1Decoder, engineInfo, releaseBatch1Decoder, type DecodeEngineInfo, type DecodeEngineName } from '../runtime/wgsl-decode/engine-choice';
+import { greedyDecodeWgsl } from '../runtime/wgsl-decode/greedy';
 
 export interface BenchParams {
   /** Model folder (dense or sliced). Ignored when `source` is given. */
@@ -78,6 +82,8 @@ export interface DecodePoint {
   tokensPerSecond?: number;
   runs?: number[];
   error?: string;
+  /** The engine that decoded this shape (absent: ORT, no choice was made). */
+  engine?: DecodeEngineName;
 }
 
 export interface ShapeSpeeds {
@@ -87,6 +93,13 @@ export interface ShapeSpeeds {
   decode: DecodePoint[];
   /** Wall-clock seconds per shape (prefill:B, decode:B), its warm-up included. */
   phases: Record<string, number>;
+  /** Batch-1 decoding's engine and why (with MeasureOptions.wgsl: the WGSL decoder on the webgpu EP, or ORT). */
+  decodeEngine?: DecodeEngineInfo;
+}
+
+/** measureShapes' choice of the batch-1 decode engine: the model's architecture and the inference plan. */
+export interface MeasureOptions {
+  wgsl?: { arch: ArchSpec; plan: InferencePlan };
 }
 
 export interface BenchResult extends ShapeSpeeds {
@@ -123,6 +136,15 @@ export async function decodeGreedy(ctx: JobContext, r: OrtRunner, w: Weights, pr
   const t0 = now();
   let t1 = t0;
   const ids = await greedyDecode(r, w, prompt, batch, Math.max(0, steps - 1), { afterPrompt: () => (t1 = now()), beforeStep: () => checkCancelled(ctx) });
+  const t2 = now();
+  return { ids, prefillSeconds: t1 - t0, decodeSeconds: t2 - t1 };
+}
+
+/** decodeGreedy at batch 1 with the WGSL decoder: the prompt fed a token a step, then `steps` − 1 timed steps. */
+export async function decodeGreedyWgsl(ctx: JobContext, dec: WgslDecoder, prompt: Int32Array, steps: number): Promise<{ ids: Int32Array[]; prefillSeconds: number; decodeSeconds: number }> {
+  const t0 = now();
+  let t1 = t0;
+  const ids = await greedyDecodeWgsl(dec, prompt, Math.max(0, steps - 1), { afterPrompt: () => (t1 = now()), beforeStep: () => checkCancelled(ctx) });
   const t2 = now();
   return { ids, prefillSeconds: t1 - t0, decodeSeconds: t2 - t1 };
 }
@@ -169,7 +191,7 @@ export const cachePositions = (s: SpeedShapes): number => Math.max(s.prefillBatc
  * (median). `onError` 'record': a shape that fails (a device limit at batch 8 × 2048, say) keeps its
  * one-line error in its entry and the others' numbers stand; 'throw': the first failure ends the run.
  */
-export async function measureShapes(ctx: JobContext, r: OrtRunner, w: Weights, s: SpeedShapes, onError: 'record' | 'throw' = 'throw'): Promise<ShapeSpeeds> {
+export async function measureShapes(ctx: JobContext, r: OrtRunner, w: Weights, s: SpeedShapes, onError: 'record' | 'throw' = 'throw', o: MeasureOptions = {}): Promise<ShapeSpeeds> {
   const V = w.emb.tokens.rows;
   const phases: Record<string, number> = {};
   let t = now();
@@ -209,23 +231,34 @@ export async function measureShapes(ctx: JobContext, r: OrtRunner, w: Weights, s
     });
   }
   const decode: DecodePoint[] = [];
+  let decodeEngine: DecodeEngineInfo | undefined;
   for (const b of decodeBatches) {
     const entry: DecodePoint = { batch: b, promptTokens: s.decodePrompt, steps: s.newTokens };
     decode.push(entry);
     await attempt(`decode:${b}`, entry, async () => {
       const ids = syntheticPrompt(b, s.decodePrompt, V);
-      await decodeGreedy(ctx, r, w, ids, b, Math.min(4, s.newTokens + 1));
-      const runs: number[] = [];
-      for (let i = 0; i < s.repeats; i++) {
-        checkCancelled(ctx);
-        // newTokens + 1 ids: the prefill yields the first, each of the `newTokens` timed steps one more.
-        runs.push((await decodeGreedy(ctx, r, w, ids, b, s.newTokens + 1)).decodeSeconds);
+      // Batch 1 may decode with the WGSL decoder (its own weights on the device, freed after the shape).
+      const choice = b === 1 && o.wgsl ? await batch1Decoder(r.ep, o.wgsl.arch, w, s.decodePrompt + s.newTokens + 1, o.wgsl.plan) : undefined;
+      if (choice) decodeEngine = engineInfo(choice);
+      if (choice || o.wgsl) entry.engine = choice?.engine ?? 'ort';
+      const dec = choice?.engine === 'wgsl' ? choice.decoder : undefined;
+      const run = (steps: number) => (dec ? decodeGreedyWgsl(ctx, dec, ids, steps) : decodeGreedy(ctx, r, w, ids, b, steps));
+      try {
+        await run(Math.min(4, s.newTokens + 1));
+        const runs: number[] = [];
+        for (let i = 0; i < s.repeats; i++) {
+          checkCancelled(ctx);
+          // newTokens + 1 ids: the prefill yields the first, each of the `newTokens` timed steps one more.
+          runs.push((await run(s.newTokens + 1)).decodeSeconds);
+        }
+        const sec = median(runs);
+        Object.assign(entry, { seconds: sec, msPerToken: (sec / s.newTokens) * 1000, tokensPerSecond: (b * s.newTokens) / sec, runs });
+      } finally {
+        await releaseBatch1Decoder(choice);
       }
-      const sec = median(runs);
-      Object.assign(entry, { seconds: sec, msPerToken: (sec / s.newTokens) * 1000, tokensPerSecond: (b * s.newTokens) / sec, runs });
     });
   }
-  return { firstRunSeconds, prefill, decode, phases };
+  return { firstRunSeconds, prefill, decode, phases, ...(decodeEngine ? { decodeEngine } : {}) };
 }
 
 /** The app's `bench` job: one model, every shape, the first failure ending the run in one line. */
@@ -242,7 +275,7 @@ export async function bench(ctx: JobContext, params: BenchParams): Promise<Bench
   const rssAfterLoad = process.memoryUsage().rss;
   let speeds: ShapeSpeeds;
   try {
-    speeds = await measureShapes(ctx, runner, w, shapes, 'throw');
+    speeds = await measureShapes(ctx, runner, w, shapes, 'throw', { wgsl: { arch: source.arch, plan } });
   } finally {
     await runner.dispose();
   }

@@ -1,3 +1,35 @@
+// float16 bits: the float32 → float16 rounding, and the bits an array was widened from.
+// float32 → float16 bits with no other dependency: the safetensors writer, the GGUF export and the WGSL
+// decoder's weight packing (which also runs in a browser page) share it.
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** float32 → float16 bits, round to nearest even (as torch's .half()). */
+export function toHalfBits(v: number): number {
+  f32[0] = v;
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rem > half || (rem === half && h & 1)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
+  return sign | h;
+}
+
 // The float16 bits a float32 array was widened from (runtime/half-weights.ts widenHalf: the device engine's
 // weight products come down as float16 when the slice stores float16), kept beside it so that writing it as
 // float16 (safetensors-writer.ts) takes those bits instead of rounding every value again — the same bits,

@@ -4,7 +4,7 @@
 // file under the final name (sliced-model checkpoints depend on that).
 import { writeAll, writeDurably } from './durable-file';
 import { SafetensorsError } from './safetensors';
-import { halfBitsOf } from './half-bits';
+import { halfBitsOf, toHalfBits } from './half-bits';
 
 export interface TensorToWrite {
   name: string;
@@ -14,34 +14,10 @@ export interface TensorToWrite {
   data: Float32Array | Float64Array;
 }
 
+export { toHalfBits };
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
-
-/** float32 → float16 bits, round to nearest even (as torch's .half()). */
-export function toHalfBits(v: number): number {
-  f32[0] = v;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let h = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const half = 1 << (shift - 1);
-    if (rem > half || (rem === half && h & 1)) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
-  return sign | h;
-}
 
 /** float32 → bfloat16 bits, round to nearest even (as torch's .bfloat16()); NaN stays a quiet NaN. */
 export function toBfloat16Bits(v: number): number {

@@ -11,38 +11,11 @@ import { runnerOptionsFor, type InferencePlan } from './inference-plan';
 import { tokenChooser, type SamplingOptions } from './sampling';
 import { buildPrompt, checkFits, type BuiltPrompt, type PromptStyle } from './prompt';
 import type { Tokenizer } from '../model/tokenizer';
+import type { Decoder, GenerateOptions, GenerateResult } from './generate-types';
+import { batch1Decoder, engineInfo, releaseBatch1Decoder, type DecodeEngineChoice, type DecodeEngineInfo } from './wgsl-decode/engine-choice';
+import { openWgslSequence } from './wgsl-decode/sequence';
 
-export interface GenerateOptions {
-  maxNewTokens?: number;
-  /** Stop at these ids (default: the config's eos token). An empty list never stops early. */
-  stopIds?: number[];
-  /** Called with each new token id as it is produced. */
-  onToken?: (id: number) => void;
-  /** Sampled decoding (temperature, top-p, seed); greedy when absent or at temperature 0. */
-  sampling?: SamplingOptions;
-}
-
-export interface GenerateResult {
-  /** The new ids only. */
-  ids: number[];
-  promptTokens: number;
-  /** Seconds for the prompt pass and for the new tokens. */
-  prefillSeconds: number;
-  decodeSeconds: number;
-  tokensPerSecond: number;
-}
-
-/**
- * One model's continuation, a token per `next()` (null once it has stopped): the prompt pass on the first
- * call, then one cached position per call. Time is counted only inside `next()`, so two decoders stepped
- * in turn (dense and sliced side by side) each measure their own tokens/s.
- */
-export interface Decoder {
-  next(): Promise<number | null>;
-  result(): GenerateResult;
-  /** Frees the KV cache now (device buffers too); a stopped decoder has done so already. */
-  close(): void;
-}
+export type { Decoder, GenerateOptions, GenerateResult } from './generate-types';
 
 /** `weights`: the model's weights when the caller loaded them already (to plan with them). */
 export async function openDecoder(src: ModelSource, runner: OrtRunner, prompt: ArrayLike<number>, opts: GenerateOptions = {}, weights?: DecodeWeights): Promise<Decoder> {
@@ -128,6 +101,8 @@ export interface GenerateTextResult extends GenerateResult {
   truncated: number;
   /** Where the weights and KV cache lived, in which element type, and why (one line in `plan.reason`). */
   plan: InferencePlan;
+  /** On a GPU EP: the engine that decoded (the WGSL decoder on webgpu where it can, else ORT) and why. */
+  decodeEngine?: DecodeEngineInfo;
 }
 
 export interface GenerateTextParams {
@@ -171,7 +146,8 @@ export async function generateSideBySide(models: (string | ModelSource)[], param
   const { openModel } = await import('../model/source');
   const maxNewTokens = params.maxNewTokens ?? 64;
   const runners: OrtRunner[] = [];
-  const columns: { tok: Tokenizer; prompt: BuiltPrompt; decoder: Decoder; head: string; plan: InferencePlan }[] = [];
+  const engines: DecodeEngineChoice[] = [];
+  const columns: { tok: Tokenizer; prompt: BuiltPrompt; decoder: Decoder; head: string; plan: InferencePlan; engine?: DecodeEngineInfo }[] = [];
   try {
     for (const m of models) {
       const src = typeof m === 'string' ? await openModel(m) : m;
@@ -179,10 +155,19 @@ export async function generateSideBySide(models: (string | ModelSource)[], param
       const prompt = buildPrompt(src, tok, params.prompt, { chat: params.chat, truncate: params.truncate, maxNewTokens });
       const w = await loadDecodeWeights(src);
       const plan = await planDecoding(src, w, prompt.ids.length + maxNewTokens, params);
-      const runner = await createBlockRunner(src.arch, runnerOptionsFor(params.ep ?? 'cpu', plan));
-      runners.push(runner);
-      const decoder = await openDecoder(src, runner, prompt.ids, { maxNewTokens, stopIds: params.stopIds, onToken: params.onToken, sampling: params.sampling }, w);
-      columns.push({ tok, prompt, decoder, head: tok.decode(prompt.ids, { skipSpecialTokens: true }), plan });
+      const ep = params.ep ?? 'cpu';
+      const gen = { maxNewTokens, stopIds: params.stopIds, onToken: params.onToken, sampling: params.sampling };
+      // Batch 1 on the webgpu EP: the WGSL decoder where it runs (its own weights on the device; no ORT runner).
+      const choice = ep === 'cpu' ? undefined : await batch1Decoder(ep, src.arch, w, prompt.ids.length + maxNewTokens, plan);
+      if (choice) engines.push(choice);
+      let decoder: Decoder;
+      if (choice?.engine === 'wgsl') decoder = openWgslSequence(choice.decoder, prompt.ids, gen, src.config.eosTokenId);
+      else {
+        const runner = await createBlockRunner(src.arch, runnerOptionsFor(ep, plan));
+        runners.push(runner);
+        decoder = await openDecoder(src, runner, prompt.ids, gen, w);
+      }
+      columns.push({ tok, prompt, decoder, head: tok.decode(prompt.ids, { skipSpecialTokens: true }), plan, ...(choice ? { engine: engineInfo(choice) } : {}) });
     }
     const completionOf = (c: (typeof columns)[number], ids: number[]) => {
       const text = c.tok.decode([...c.prompt.ids, ...ids], { skipSpecialTokens: true });
@@ -208,12 +193,13 @@ export async function generateSideBySide(models: (string | ModelSource)[], param
     }
     return columns.map((c) => {
       const r = c.decoder.result();
-      return { ...r, ...completionOf(c, r.ids), style: c.prompt.style, note: c.prompt.note, truncated: c.prompt.truncated, plan: c.plan };
+      return { ...r, ...completionOf(c, r.ids), style: c.prompt.style, note: c.prompt.note, truncated: c.prompt.truncated, plan: c.plan, ...(c.engine ? { decodeEngine: c.engine } : {}) };
     });
   } finally {
     // A cancelled or failed run frees its caches (GPU memory) before its runner.
     for (const c of columns) c.decoder.close();
     for (const r of runners) await r.dispose();
+    for (const e of engines) await releaseBatch1Decoder(e);
   }
 }
 

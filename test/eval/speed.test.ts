@@ -58,6 +58,12 @@ test('bench measures prefill at batch 1 and B and decoding at batch 1 and B′, 
     assert.ok(Math.abs(x.tokensPerSecond! - (x.batch * 4) / x.seconds!) < 1e-9);
   }
   assert.deepEqual(Object.keys(r.phases), ['load', 'warmup', 'prefill:1', 'prefill:4', 'decode:1', 'decode:3']);
+  // The CPU EP decodes with ORT at every batch, and the result says so.
+  assert.deepEqual(r.decodeEngine, { engine: 'ort', reason: 'the cpu EP decodes with ORT' });
+  assert.deepEqual(
+    r.decode.map((x) => x.engine),
+    ['ort', 'ort'],
+  );
   assert.ok(r.memory.peakRssMB >= r.memory.rssAfterLoadMB && r.memory.rssAfterLoadMB > 0);
   assert.ok(r.parameters > 200_000 && r.parameters < 400_000); // stories260K, counted from the weights
   await assert.rejects(bench(quietContext(), { model: STORIES, decodePrompt: 500, newTokens: 100 }), BenchError);

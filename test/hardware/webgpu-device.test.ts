@@ -3,7 +3,7 @@
 // so that Node can exit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeWgslDevice, wgslDevice } from '../../core/linalg/wgsl-device';
+import { closeWgslDevice, wgslDevice } from '../../core/hardware/webgpu-device';
 
 test('the WGSL device is opened once per process until closed, then reopened on the next request', async () => {
   const first = wgslDevice();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vulkanLoaderFound } from '../../core/linalg/vulkan-loader';
+import { vulkanLoaderFound } from '../../core/hardware/vulkan-loader';
 
 test('a Vulkan loader is found through LD_LIBRARY_PATH, the linker cache or its default directories, and missing when neither has it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vk-'));
