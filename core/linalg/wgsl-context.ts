@@ -28,6 +28,12 @@ export interface GemmCall {
   beta?: number;
 }
 
+/** One column's dispatches of a tridiagonalization (wgsl-tridiagonalize, wgsl-panels), recorded into `pass`; destroy frees the steps' own buffers. */
+export interface ColumnSteps {
+  encode(pass: GpuComputePass, k: number): void;
+  destroy(): void;
+}
+
 export class WgslLinalg {
   readonly device: GpuDevice;
   readonly house: GpuComputePipeline;

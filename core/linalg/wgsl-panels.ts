@@ -3,9 +3,8 @@
 // column) and matvec; after each panel but the last, w of its last column and one GEMM for the trailing
 // update A ← A − [V_p; W_p]ᵀ·[W_p; V_p]. All parameters are written once up front: column k's in
 // uniform slot k, the panel ends' w-only house in slots n.., the GEMMs' in their own arena.
-import { SLOT, gemmParams, type GemmCall, type WgslLinalg } from './wgsl-context';
+import { SLOT, gemmParams, type ColumnSteps, type GemmCall, type WgslLinalg } from './wgsl-context';
 import { WG } from './wgsl-shaders';
-import type { ColumnSteps } from './wgsl-tridiagonalize';
 import { BufferUsage, type GpuBuffer, type GpuComputePass } from './wgsl-types';
 
 /** The column steps of the blocked reduction of `a` (n×n, overwritten) in panels of nb columns. */

@@ -5,7 +5,7 @@
 // wgsl-shaders.ts: read and written per column). Column k's parameters are slot k of a uniform buffer
 // selected by dynamic offset, written once up front. Both give the same d, e, τ and V up to float32
 // rounding.
-import { SLOT, type WgslLinalg } from './wgsl-context';
+import { SLOT, type ColumnSteps, type WgslLinalg } from './wgsl-context';
 import { panelSteps } from './wgsl-panels';
 import { BufferUsage, type GpuBuffer, type GpuComputePass } from './wgsl-types';
 import { timed, type Timings } from './timing';
@@ -35,11 +35,7 @@ export interface WgslTridiagonalizeOptions {
   panel?: number;
 }
 
-/** One column's dispatches, recorded into `pass`; destroy frees the steps' own buffers. */
-export interface ColumnSteps {
-  encode(pass: GpuComputePass, k: number): void;
-  destroy(): void;
-}
+export type { ColumnSteps };
 
 /** Reduces the symmetric n×n device matrix `a` (overwritten; the caller frees it) to tridiagonal form. */
 export async function tridiagonalizeWgsl(g: WgslLinalg, a: GpuBuffer, n: number, opts: WgslTridiagonalizeOptions = {}): Promise<WgslTridiagonal> {
