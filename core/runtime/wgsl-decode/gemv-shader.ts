@@ -11,8 +11,11 @@ export interface GemvShape {
   rows: number;
 }
 
-/** One 32-wide warp a row, 8 rows a workgroup (to be tuned on a GPU). */
-export const DEFAULT_GEMV: GemvShape = { lanes: 32, rows: 8 };
+/**
+ * One 32-wide warp a row, 4 rows a workgroup: a 4096-row matrix is 1024 workgroups of 128 threads, enough to
+ * fill an H100's 132 SMs. A guess until timed on a GPU (bench/wgsl-decode.ts sweeps the shapes).
+ */
+export const DEFAULT_GEMV: GemvShape = { lanes: 32, rows: 4 };
 
 export function checkGemvShape(g: GemvShape): void {
   const pow2 = (n: number) => Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
@@ -65,8 +68,16 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(workgroup_id) wg: v
   let row = (wg.y * n.x + wg.x) * ${g.rows}u + l.y;
   var acc = 0.0;
   if (row < p.rows) {
+    // Two words a lane per iteration, two accumulators: two independent 16-byte loads in flight.
     let base = row * p.words;
-    for (var i = l.x; i < p.words; i += ${g.lanes}u) { acc += word(i, base); }
+    var acc1 = 0.0;
+    var i = l.x;
+    for (; i + ${g.lanes}u < p.words; i += ${2 * g.lanes}u) {
+      acc += word(i, base);
+      acc1 += word(i + ${g.lanes}u, base);
+    }
+    if (i < p.words) { acc += word(i, base); }
+    acc += acc1;
   }
   let k = l.y * ${g.lanes}u + l.x;
   part[k] = acc;

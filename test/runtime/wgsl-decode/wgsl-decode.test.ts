@@ -1,11 +1,11 @@
 // The WGSL decoder (core/runtime/wgsl-decode) for real, on Chromium's WebGPU with the SwiftShader adapter
 // (Dawn for Node finds no adapter on CI machines; the kernels are the same WGSL a GPU runs), against the ORT
-// CPU path (decode-step.ts greedyDecode and its logits): 16 greedy steps after the prompt on tiny-llama dense
-// and sliced 25 % (shortcut GEMVs; a 70-token prompt, so the scores span two workgroups), tiny-opt (LayerNorm,
-// biases, ReLU, learned positions), tiny-phi (parallel blocks, partial rotary, gelu_new) and a random float32
-// qwen2 (q/k/v biases, 4:1 GQA, tied head), with float32 and float16-packed weights. SwiftShader's cost grows
-// with the GEMV's threads (~1 s a token at the default 32 lanes a row, ~0.2 s at 8), so most cases run the
-// GEMV at 8 lanes and one case at the default shape.
+// CPU path (decode-step.ts greedyDecode and its logits): 16 greedy steps after the prompt on tiny-llama dense,
+// sliced 25 % (shortcut GEMVs; a 70-token prompt, so the scores span two workgroups) and sliced 30 % to an odd
+// width, tiny-opt (LayerNorm, biases, ReLU, learned positions), tiny-phi (parallel blocks, partial rotary,
+// gelu_new) and a random float32 qwen2 (q/k/v biases, 4:1 GQA, tied head), with float32 and float16-packed
+// weights. SwiftShader's cost grows with the GEMV's threads (~1 s a token at 32 lanes a row, ~0.2 s at 8), so
+// most cases run the GEMV at 8 lanes and one case at the default shape.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -97,6 +97,9 @@ const served = new Map<string, { body: Buffer; contentType: string }>();
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wgsl-decode-'));
   await sliceModel(quietContext(), sliceOptions(modelPath('tiny-llama'), join(dir, 'tiny-llama-25')));
+  // An odd residual width (256 · 0.7 = 179.2 → 179, no rounding): GEMV rows end mid-word, the embedding's
+  // float16 rows straddle u32s.
+  await sliceModel(quietContext(), sliceOptions(modelPath('tiny-llama'), join(dir, 'tiny-llama-odd'), { ratio: 0.3, round: 1 }));
   const executablePath = findChromium();
   if (!executablePath) {
     noDevice = `no Chromium: ${CHROMIUM_HINT}`;
@@ -146,6 +149,7 @@ const CASES: Case[] = [
   { model: 'tiny-opt', folder: shared('tiny-opt'), prompt: SHORT, gemv: NARROW, weights: ['float32', 'float16'] },
   { model: 'tiny-phi', folder: shared('tiny-phi'), prompt: SHORT, gemv: NARROW, weights: ['float32', 'float16'] },
   { model: 'tiny-llama', folder: slice, sliced: true, prompt: SHORT, weights: ['float16'] },
+  { model: 'tiny-llama (odd width)', folder: () => Promise.resolve(join(dir, 'tiny-llama-odd')), sliced: true, prompt: SHORT, gemv: NARROW, weights: ['float32', 'float16'] },
   // q/k/v biases, 4 query heads on 1 KV head, a tied head; float32 weights.
   { model: 'random qwen2', folder: async () => temps[temps.push(await writeRandomModel('qwen2', 11)) - 1], prompt: [1, 5, 9, 33, 2, 60, 17], gemv: NARROW, weights: ['float32', 'float16'], roundedHalf: 3e-3 },
 ];
@@ -159,6 +163,7 @@ for (const c of CASES) {
     }
     const src = await openAnyModel(await c.folder());
     const w = await loadDecodeWeights(src);
+    if (c.model.includes('odd')) assert.equal(w.layers[0].kind === 'sequential' && w.layers[0].attn.q.weight.cols % 2, 1, 'an odd width');
     if (c.sliced)
       assert.ok(
         w.layers.some((l) => l.kind === 'sequential' && (l.attn.shortcut || l.mlp.shortcut)),
