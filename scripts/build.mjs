@@ -82,6 +82,7 @@ export async function buildBench(outdir = join(root, 'dist')) {
       'bench-gpu-eigh': join(root, 'bench/lib/gpu-eigh-entry.ts'),
       'bench-infer-speed': join(root, 'bench/lib/infer-speed-entry.ts'),
       'bench-llama-speed': join(root, 'bench/lib/llama-speed-entry.ts'),
+      'bench-wgsl-decode': join(root, 'bench/lib/wgsl-decode-entry.ts'),
     },
     outdir,
     format: 'esm',

@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench/device/go.sh, copied to .d6/k/go.sh by bench/device/kit.sh. STEPS (space-separated, in order) from:
-#   fam anchor eigh gslice cslice infer inferort recover anchor70 gslice70 (inferort: batch-1 decode with SLICE_STUDIO_DECODE=ort, after infer) — STOP_AT=<s> skips steps that would start later.
+#   fam anchor eigh gslice cslice infer inferort recover anchor70 gslice70 (inferort: batch-1 decode with SLICE_STUDIO_DECODE=ort, after infer; wdec: the WGSL decoder alone, GEMV shapes GEMV=…) — STOP_AT=<s> skips steps that would start later.
 # Runtime (node + onnxruntime-node 1.30 + webgpu 0.6.2) unpacked once per machine into /tmp/devrt.
 # PROF="--profile" (gslice: runs and MB per layer), IPROF="--profile" (infer: runs and MB per decoded token),
 # SLICE_STUDIO_SECULAR_THREADS=1 (the D&C secular solve on one thread, to compare with the default pool).
@@ -24,6 +24,7 @@ eigh) mkdir -p /tmp/eig; timeout ${EIG_T:-150} node $K/dist/bench-gpu-eigh.mjs -
 infer) A="--prompt 2048 --prefill-batch 8 --decode-batch 16 --decode-prompt 128 --new 32 --repeats 2"; GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1 | tr ' ' '-')
   timeout ${OURS_T:-200} node $K/dist/bench-infer-speed.mjs --config $K/configs/llama-2-7b-hf.json --tokenizer $K/tok --layers ${ILAYERS:-8} --work /tmp/isw --ep webgpu --dtype ${DTYPE:-f16} $A --label "$GPU" ${IPROF-} --json $OUT/infer-speed.json > /dev/null 2> $OUT/infer-speed.err; echo "infer rc=$? ${SECONDS}s"; tail -3 $OUT/infer-speed.err
   timeout ${TORCH_T:-120} python3 bench/torch_infer_speed.py --config $K/configs/llama-2-7b-hf.json --layers ${ILAYERS:-8} $A > $OUT/torch-infer.jsonl 2> $OUT/torch-infer.err; echo "torch infer rc=$? ${SECONDS}s"; tail -c 800 $OUT/torch-infer.jsonl;;
+wdec) timeout ${WD_T:-200} node $K/dist/bench-wgsl-decode.mjs --gemv ${GEMV:-16x8,32x4,32x8,64x4} > $OUT/wgsl-decode.json 2> $OUT/wgsl-decode.err; echo "wgsl-decode rc=$? ${SECONDS}s"; tail -c 1500 $OUT/wgsl-decode.json; tail -3 $OUT/wgsl-decode.err;;
 inferort) SLICE_STUDIO_DECODE=ort timeout ${OURS_T:-200} node $K/dist/bench-infer-speed.mjs --config $K/configs/llama-2-7b-hf.json --tokenizer $K/tok --layers ${ILAYERS:-8} --work /tmp/isw --ep webgpu --dtype ${DTYPE:-f16} --prompt 128 --prefill-batch 1 --decode-batch 1 --decode-prompt 128 --new 32 --repeats 2 --label "ORT decode" --json $OUT/infer-speed-ort.json > /dev/null 2> $OUT/infer-speed-ort.err; echo "infer (ORT decode) rc=$? ${SECONDS}s"; tail -3 $OUT/infer-speed-ort.err;;
 recover) for b in 1 4; do timeout 150 node $K/dist/bench-recover.mjs --synthetic llama-2-7b --configs-dir $K/configs --layers 2 --ratio 0.25 --mode streamed --ep webgpu --batch $b --seq 1024 --steps 2 --label "7b-shape 2 layers streamed webgpu ${b}x1024" >> $OUT/recover.jsonl 2>> $OUT/recover.err; echo "recover b$b rc=$? ${SECONDS}s"; tail -1 $OUT/recover.jsonl | cut -c1-400; done;;
 esac; done

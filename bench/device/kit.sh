@@ -64,7 +64,7 @@ tar -C "$st/rt" -cf - . | xz -9e -T0 > "$K/rt.tar.xz"
 tar -C "$st/wg" -cf - node_modules | xz -9e -T0 > "$K/webgpu.tar.xz"
 rm -rf "$st" "$lists"
 node scripts/build.mjs bench >/dev/null
-cp dist/bench-slice.mjs dist/bench-gpu-eigh.mjs dist/bench-infer-speed.mjs dist/bench-recover.mjs "$K/dist/"
+cp dist/bench-slice.mjs dist/bench-gpu-eigh.mjs dist/bench-infer-speed.mjs dist/bench-recover.mjs dist/bench-wgsl-decode.mjs "$K/dist/"
 cp "$SH"/data/configs/llama-2-7b-hf.json "$SH"/data/configs/llama-2-70b-hf.json "$K/configs/"
 cp "$SH"/anchors/torch_slice_time.py "$K/"; cp -r "$SH"/data/tokenizers/llama-2 "$K/tok"
 cp bench/device/go.sh "$K/go.sh"
