@@ -14,7 +14,7 @@
 // U (3nb × n) holds the panel's [V_p; W_p; V_p] rows, so that the trailing update is the single GEMM
 // [V_p; W_p]ᵀ·[W_p; V_p]. S holds the row (0..n), then y (n..n+i) and z (n+i..n+2i). Reflector k is also
 // row k of V (zero up to column k, 1 at k+1); tri holds d (0..n), e (n..2n), τ (2n..3n).
-import { REDUCE, WG } from './wgsl-shaders';
+import { LARFG, REDUCE, WG } from './wgsl-shaders';
 
 const PANEL_COMMON = /* wgsl */ `
 struct Params { k: u32, n: u32, c0: u32, nb: u32, wOnly: u32, p0: u32, p1: u32, p2: u32 }
@@ -26,6 +26,7 @@ struct Params { k: u32, n: u32, c0: u32, nb: u32, wOnly: u32, p0: u32, p1: u32, 
 @group(0) @binding(5) var<storage, read_write> tri: array<f32>;
 @group(0) @binding(6) var<storage, read_write> S: array<f32>;
 ${REDUCE}
+${LARFG}
 `;
 
 export const PANEL_HOUSE = /* wgsl */ `${PANEL_COMMON}
@@ -70,15 +71,10 @@ fn house(@builtin(local_invocation_index) t: u32) {
   if (t == 0u) { tri[k] = rowk(k, k, n, pr, vk, wk, K, prev); }
   if (k + 1u >= n) { return; }
   let alpha = rowk(k + 1u, k, n, pr, vk, wk, K, prev);
-  var tau = 0.0;
-  var beta = alpha;
-  var scale = 0.0;
-  if (sigma > 0.0) {
-    let nrm = sqrt(alpha * alpha + sigma);
-    beta = select(nrm, -nrm, alpha >= 0.0);
-    tau = (beta - alpha) / beta;
-    scale = 1.0 / (alpha - beta);
-  }
+  let refl = larfg(alpha, sigma);
+  let beta = refl.x;
+  let tau = refl.y;
+  let scale = refl.z;
   let vr = k * n;
   let u1 = i * n;
   let u2 = (2u * nb + i) * n;

@@ -19,6 +19,18 @@
 export const WG = 256;
 
 /** The workgroup's sum of x (every invocation passes its own; uniform control flow). */
+/** The Householder reflector of (α, x) with σ = ‖x‖² (LAPACK dlarfg): (β, τ, 1/(α − β)); σ = 0 → (α, 0, 0). */
+export const LARFG = /* wgsl */ `
+fn larfg(alpha: f32, sigma: f32) -> vec3<f32> {
+  if (sigma > 0.0) {
+    let nrm = sqrt(alpha * alpha + sigma);
+    let beta = select(nrm, -nrm, alpha >= 0.0);
+    return vec3<f32>(beta, (beta - alpha) / beta, 1.0 / (alpha - beta));
+  }
+  return vec3<f32>(alpha, 0.0, 0.0);
+}
+`;
+
 export const REDUCE = /* wgsl */ `
 const WG: u32 = ${WG}u;
 var<workgroup> red: array<f32, ${WG}>;
@@ -48,6 +60,7 @@ struct Params { k: u32, n: u32, p0: u32, p1: u32 }
 @group(0) @binding(4) var<storage, read_write> wv: array<f32>;
 @group(0) @binding(5) var<storage, read_write> tri: array<f32>;
 ${REDUCE}
+${LARFG}
 `;
 
 export const HOUSE = /* wgsl */ `${TRIDIAGONAL_COMMON}
@@ -90,15 +103,10 @@ fn house(@builtin(local_invocation_index) t: u32) {
   if (t == 0u) { tri[k] = rowk(k, k, n, pr, vk, wk, K, prev); }
   if (k + 1u >= n) { return; }
   let alpha = rowk(k + 1u, k, n, pr, vk, wk, K, prev);
-  var tau = 0.0;
-  var beta = alpha;
-  var scale = 0.0;
-  if (sigma > 0.0) {
-    let nrm = sqrt(alpha * alpha + sigma);
-    beta = select(nrm, -nrm, alpha >= 0.0);
-    tau = (beta - alpha) / beta;
-    scale = 1.0 / (alpha - beta);
-  }
+  let refl = larfg(alpha, sigma);
+  let beta = refl.x;
+  let tau = refl.y;
+  let scale = refl.z;
   let vr = k * n;
   for (var j = k + 2u + t; j < n; j = j + WG) { V[vr + j] = rowk(j, k, n, pr, vk, wk, K, prev) * scale; }
   if (t == 0u) {
