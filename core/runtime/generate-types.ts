@@ -22,6 +22,11 @@ export interface GenerateResult {
   tokensPerSecond: number;
 }
 
+/** A decoder's result from its clocks: the first new token comes out of the prompt pass, decoding made the others. */
+export function generateResult(ids: readonly number[], promptTokens: number, prefillMs: number, decodeMs: number): GenerateResult {
+  return { ids: [...ids], promptTokens, prefillSeconds: prefillMs / 1000, decodeSeconds: decodeMs / 1000, tokensPerSecond: ids.length > 1 ? (ids.length - 1) / (decodeMs / 1000 || 1e-9) : 0 };
+}
+
 /**
  * One model's continuation, a token per `next()` (null once it has stopped): the prompt pass on the first
  * call, then one cached position per call. Time is counted only inside `next()`, so two decoders stepped

@@ -11,7 +11,7 @@ import { runnerOptionsFor, type InferencePlan } from './inference-plan';
 import { tokenChooser, type SamplingOptions } from './sampling';
 import { buildPrompt, checkFits, type BuiltPrompt, type PromptStyle } from './prompt';
 import type { Tokenizer } from '../model/tokenizer';
-import type { Decoder, GenerateOptions, GenerateResult } from './generate-types';
+import { generateResult, type Decoder, type GenerateOptions, type GenerateResult } from './generate-types';
 import { batch1Decoder, engineInfo, releaseBatch1Decoder, type DecodeEngineChoice, type DecodeEngineInfo } from './wgsl-decode/engine-choice';
 import { openWgslSequence } from './wgsl-decode/sequence';
 
@@ -56,14 +56,7 @@ export async function openDecoder(src: ModelSource, runner: OrtRunner, prompt: A
       return finish(id);
     },
     close: () => caches.release(),
-    result: () => ({
-      ids: [...ids],
-      promptTokens: P,
-      prefillSeconds: prefillMs / 1000,
-      decodeSeconds: decodeMs / 1000,
-      // The first new token comes out of the prompt pass: decoding made the others.
-      tokensPerSecond: ids.length > 1 ? (ids.length - 1) / (decodeMs / 1000 || 1e-9) : 0,
-    }),
+    result: () => generateResult(ids, P, prefillMs, decodeMs),
   };
 }
 

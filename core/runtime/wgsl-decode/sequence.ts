@@ -1,7 +1,7 @@
 // generate.ts's Decoder (one token per next()) over the WGSL decoder: the prompt fed a token a step (only its
 // last token's result read back), then one position per call. Greedy decoding reads back the id the device's
 // argmax chose; sampled decoding reads the logits and draws with the same chooser as the ORT path.
-import type { Decoder, GenerateOptions } from '../generate-types';
+import { generateResult, type Decoder, type GenerateOptions } from '../generate-types';
 import { tokenChooser } from '../sampling';
 import type { WgslDecoder } from './decoder';
 
@@ -49,12 +49,6 @@ export function openWgslSequence(dec: WgslDecoder, prompt: ArrayLike<number>, op
     close: () => {
       done = true;
     },
-    result: () => ({
-      ids: [...ids],
-      promptTokens: P,
-      prefillSeconds: prefillMs / 1000,
-      decodeSeconds: decodeMs / 1000,
-      tokensPerSecond: ids.length > 1 ? (ids.length - 1) / (decodeMs / 1000 || 1e-9) : 0,
-    }),
+    result: () => generateResult(ids, P, prefillMs, decodeMs),
   };
 }
