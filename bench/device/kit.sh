@@ -65,7 +65,7 @@ tar -C "$st/wg" -cf - node_modules | xz -9e -T0 > "$K/webgpu.tar.xz"
 rm -rf "$st" "$lists"
 node scripts/build.mjs bench >/dev/null
 cp dist/bench-slice.mjs dist/bench-gpu-eigh.mjs dist/bench-infer-speed.mjs dist/bench-recover.mjs dist/bench-wgsl-decode.mjs "$K/dist/"
-cp "$SH"/data/configs/llama-2-7b-hf.json "$SH"/data/configs/llama-2-70b-hf.json "$K/configs/"
+cp "$SH"/data/configs/llama-2-7b-hf.json "$SH"/data/configs/llama-2-70b-hf.json "$K/configs/"; cp "$SH"/models/tiny-llama/config.json "$K/configs/tiny-llama.json"
 cp "$SH"/anchors/torch_slice_time.py "$K/"; cp -r "$SH"/data/tokenizers/llama-2 "$K/tok"
 cp bench/device/go.sh "$K/go.sh"
 echo "kit: $(du -sh "$K" | cut -f1); tree that travels: $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1) bytes (with hide: 7.8 MB less); limit 67,108,864 with the kit"
