@@ -2,7 +2,7 @@
 // can SIGKILL it at a chosen point. argv: model out resume(0|1) ratio [engine: host (default) | device]
 import { sliceModel } from '../../core/slicegpt/slice-model';
 import { loadCalibration } from '../../core/slicegpt/calibration-input';
-import { modelPath } from './helpers';
+import { modelPath, sliceOptions } from './helpers';
 
 const [name, out, resume, ratio, engine] = process.argv.slice(2);
 const folder = modelPath(name);
@@ -12,21 +12,5 @@ const ctx = {
   progress: (p: { phase: string; layer?: number }) => process.stdout.write(`progress ${p.phase} ${p.layer ?? '-'}\n`),
   log: (m: string) => process.stdout.write(`log ${m}\n`),
 };
-const r = await sliceModel(ctx, {
-  model: folder,
-  ratio: Number(ratio),
-  cal: 'wikitext2',
-  nsamples: 4,
-  seqlen: 128,
-  sampling: 'first',
-  seed: 0,
-  round: 8,
-  sliceHead: false,
-  out,
-  ep: 'cpu',
-  resume: resume === '1',
-  calibration,
-  batchSize: 2,
-  ...(engine === 'device' ? { engine: 'device' as const } : {}),
-});
+const r = await sliceModel(ctx, sliceOptions(folder, out, { ratio: Number(ratio), resume: resume === '1', calibration, batchSize: 2, ...(engine === 'device' ? { engine: 'device' as const } : {}) }));
 process.stdout.write(`done ${r.resumedAt}\n`);
