@@ -23,9 +23,17 @@ export function scaledSymmetric<T extends Float64Array | Float32Array = Float64A
   const s = make(n * n);
   if (amax === 0) return { s, exponent: null };
   const e2 = Math.min(1000, Math.max(-1000, Math.floor(Math.log2(amax))));
-  const half = 2 ** (-e2 - 1); // ½ of the scale
-  // Symmetrize and scale in one pass, in 64×64 tiles: the transposed side of a plain row loop would
-  // walk down columns of a matrix that does not fit in cache (one miss per element).
+  symmetrizedInto(a, n, s, 2 ** (-e2 - 1)); // ½ of the scale
+  return { s, exponent: e2 };
+}
+
+/**
+ * out = (A + Aᵀ)·half for a power of two `half` (½: the plain symmetrisation), as a·half + aᵀ·half — the same as
+ * (a + aᵀ)·half wherever nothing overflows or goes subnormal, and in range where the sum would not be. In 64×64
+ * tiles: the transposed side of a plain row loop would walk down columns of a matrix that does not fit in cache
+ * (one miss per element).
+ */
+export function symmetrizedInto(a: Float64Array, n: number, out: Float64Array | Float32Array, half: number): void {
   const TILE = 64;
   for (let i0 = 0; i0 < n; i0 += TILE) {
     const i1 = Math.min(n, i0 + TILE);
@@ -34,11 +42,10 @@ export function scaledSymmetric<T extends Float64Array | Float32Array = Float64A
         const j1 = Math.min(i + 1, j0 + TILE);
         for (let j = j0; j < j1; j++) {
           const v = a[i * n + j] * half + a[j * n + i] * half;
-          s[i * n + j] = v;
-          s[j * n + i] = v;
+          out[i * n + j] = v;
+          out[j * n + i] = v;
         }
       }
     }
   }
-  return { s, exponent: e2 };
 }

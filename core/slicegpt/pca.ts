@@ -2,6 +2,7 @@
 // moment H = Σ XᵀX over every calibration token (padding excluded), accumulated in float64; H += 0.01·mean(diag H)·I
 // (damping, so near-singular moments still give well-defined directions); eigenvectors by descending eigenvalue.
 import { gemm } from '../linalg/matmul';
+import { symmetrizedInto } from '../linalg/scale';
 import { firstNonFinite, NonFiniteError } from '../model/non-finite';
 import { decompose, type DecomposeOptions, type PcaSolver } from './pca-solver';
 import { stopwatch } from '../base/laps';
@@ -66,22 +67,8 @@ export class SecondMoment {
   /** The moment, symmetrised ((H + Hᵀ)/2: the product is symmetric only up to rounding). */
   matrix(): Float64Array {
     const n = this.n;
-    const h = this.#h;
     const out = new Float64Array(n * n);
-    // Each pair (i, j), j < i, becomes its mean on both sides; in square tiles, so the column side is read and
-    // written a cache line at a time (the plain loop strode n apart: ~0.3 s at n = 4096).
-    const B = 64;
-    for (let i0 = 0; i0 < n; i0 += B)
-      for (let j0 = 0; j0 <= i0; j0 += B)
-        for (let i = i0; i < Math.min(i0 + B, n); i++) {
-          const row = i * n;
-          for (let j = j0, end = Math.min(j0 + B, i); j < end; j++) {
-            const v = (h[row + j] + h[j * n + i]) / 2;
-            out[row + j] = v;
-            out[j * n + i] = v;
-          }
-        }
-    for (let i = 0; i < n; i++) out[i * n + i] = h[i * n + i];
+    symmetrizedInto(this.#h, n, out, 0.5);
     return out;
   }
 }
