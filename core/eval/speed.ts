@@ -13,7 +13,7 @@ import { userMessage } from '../base/user-error';
 import type { ExecutionProvider } from '../runtime/contract';
 import type { ModelSource } from '../model/model-source';
 import { createBlockRunner, type OrtRunner } from '../runtime/runner';
-import { greedyDecode, loadDecodeWeights, planDecoding, weightCount, type DecodeWeights } from '../runtime/decode-step';
+import { greedyDecode, loadDecodeWeights, planDecoding, weightCount, type DecodeWeights, type GreedyHooks } from '../runtime/decode-step';
 import { runnerOptionsFor, type InferDtype, type InferencePlan } from '../runtime/inference-plan';
 import { openAnyModel } from '../slicegpt/open';
 import type { ArchSpec } from '../model/model-source';
@@ -132,19 +132,20 @@ export type Weights = DecodeWeights;
 export async function decodeGreedy(ctx: JobContext, r: OrtRunner, w: Weights, prompt: Int32Array, batch: number, steps: number): Promise<{ ids: Int32Array[]; prefillSeconds: number; decodeSeconds: number }> {
   const P = prompt.length / batch;
   if (!Number.isInteger(P) || P < 1) throw new BenchError(`${prompt.length} prompt ids do not split into ${batch} rows`);
-  // Each phase ends with logits on the host, so device work is finished when the clock is read.
-  const t0 = now();
-  let t1 = t0;
-  const ids = await greedyDecode(r, w, prompt, batch, Math.max(0, steps - 1), { afterPrompt: () => (t1 = now()), beforeStep: () => checkCancelled(ctx) });
-  const t2 = now();
-  return { ids, prefillSeconds: t1 - t0, decodeSeconds: t2 - t1 };
+  return timedGreedy(ctx, steps, (n, hooks) => greedyDecode(r, w, prompt, batch, n, hooks));
 }
 
 /** decodeGreedy at batch 1 with the WGSL decoder: the prompt fed a token a step, then `steps` − 1 timed steps. */
-export async function decodeGreedyWgsl(ctx: JobContext, dec: WgslDecoder, prompt: Int32Array, steps: number): Promise<{ ids: Int32Array[]; prefillSeconds: number; decodeSeconds: number }> {
+export function decodeGreedyWgsl(ctx: JobContext, dec: WgslDecoder, prompt: Int32Array, steps: number): Promise<{ ids: Int32Array[]; prefillSeconds: number; decodeSeconds: number }> {
+  return timedGreedy(ctx, steps, (n, hooks) => greedyDecodeWgsl(dec, prompt, n, hooks));
+}
+
+/** A greedy decode of `steps` ids (the prompt's and steps − 1 more) clocked per phase, cancellable between steps. */
+async function timedGreedy(ctx: JobContext, steps: number, decode: (steps: number, hooks: GreedyHooks) => Promise<Int32Array[]>): Promise<{ ids: Int32Array[]; prefillSeconds: number; decodeSeconds: number }> {
+  // Each phase ends with ids on the host, so device work is finished when the clock is read.
   const t0 = now();
   let t1 = t0;
-  const ids = await greedyDecodeWgsl(dec, prompt, Math.max(0, steps - 1), { afterPrompt: () => (t1 = now()), beforeStep: () => checkCancelled(ctx) });
+  const ids = await decode(Math.max(0, steps - 1), { afterPrompt: () => (t1 = now()), beforeStep: () => checkCancelled(ctx) });
   const t2 = now();
   return { ids, prefillSeconds: t1 - t0, decodeSeconds: t2 - t1 };
 }
