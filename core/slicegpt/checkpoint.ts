@@ -231,17 +231,16 @@ export class Checkpoint {
       await writeDurable(join(this.dir, name), [new Uint8Array(x.buffer, x.byteOffset, x.byteLength)]);
       blobs.set(name, x.length);
     }
-    const b = t;
     const state: StateJson = {
       version: 1,
       fingerprint: this.key,
-      nextLayer: b.nextLayer,
+      nextLayer: t.nextLayer,
       inputsFile,
       qFile,
-      width: b.width,
+      width: t.width,
       chunkTokens,
-      stats: b.stats,
-      timings: b.timings,
+      stats: t.stats,
+      timings: t.timings,
       ...(more.extra ? { extra: more.extra } : {}),
       ...(blobs.size ? { blobs: [...blobs].map(([name, floats]) => ({ name, floats })) } : {}),
     };
