@@ -53,8 +53,10 @@ export class ResidentWeights {
   async #uploadVectors(feeds: Feeds): Promise<void> {
     const fresh = new Map<Float32Array, ort.Tensor>();
     for (const t of Object.values(feeds)) {
+      // `data` throws for a tensor on the device: read it only once the tensor is known to be on the host.
+      if (t.type !== 'float32' || t.dims.length !== 1 || t.location !== 'cpu' || onDeviceAsCounted(t)) continue;
       const data = t.data as Float32Array;
-      if (t.type === 'float32' && t.dims.length === 1 && t.location === 'cpu' && !onDeviceAsCounted(t) && !this.#layouts(data).has('v')) fresh.set(data, t);
+      if (!this.#layouts(data).has('v')) fresh.set(data, t);
     }
     if (!fresh.size) return;
     const up = this.device.uploadAll([...fresh.values()]);
