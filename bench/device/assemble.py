@@ -67,3 +67,12 @@ acc = {pd: rd(f'acc-{pd}.json') for pd in ('f32', 'f16')}
 if any(acc.values()):
     json.dump({'bench': 'slice --models tiny-llama,tiny-opt,tiny-phi,tiny-stories --ratios 0.1,0.25,0.5 --windows 128 --ep webgpu --engine device --pass-dtype f32|f16 (bench/device/acc.sh; WGSL PCA)', 'machine': machine, **{k: v for k, v in acc.items() if v}},
               open(f'{R}/slice-accuracy-gpu-{card}-{tag}.json', 'w'), indent=2); print('accuracy written')
+wd = rd('wgsl-decode.json')
+if wd:
+    json.dump({'bench': 'wgsl-decode --gemv 16x8,32x4,32x8,64x4 (the WGSL batch-1 decoder alone, 8 LLaMA-2-7B-shaped layers, float16 weights)', 'machine': machine, **wd},
+              open(f'{R}/wgsl-decode-7b-8layers-{card}-{tag}.json', 'w'), indent=2); print('wgsl-decode written')
+pr = os.path.join(src, 'probe.jsonl')
+if os.path.exists(pr):
+    rows = [json.loads(l) for l in open(pr) if l.strip().startswith('{')]
+    json.dump({'bench': 'the webgpu package (Dawn for Node 0.6.2) adapter features on this machine, without and with allow_unsafe_apis', 'machine': machine, 'adapters': rows},
+              open(f'{R}/webgpu-features-{card}-{tag}.json', 'w'), indent=2); print('webgpu features written')
