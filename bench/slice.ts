@@ -262,7 +262,7 @@ async function synthetic(f: Map<string, string>): Promise<void> {
       ),
     );
   } finally {
-    await runner.dispose();
+    await engine.close().finally(() => runner.dispose());
     // The WGSL eigensolver's Dawn device (SLICE_STUDIO_EIGH=gpu) would keep Node running.
     await closeWgslDevice();
     rmSync(scratch, { recursive: true, force: true });

@@ -20,7 +20,7 @@ import { GraphBuilder } from '../onnx/graph';
 import { actType, toFloat, toHalf } from './graphs/primitives';
 import { executionProviders } from './ep-options';
 import type { ExecutionProvider } from './contract';
-import { countRun, countTransfer, markDevice, onDeviceAsCounted } from './transfer-count';
+import { countRun, countTransfer, markDevice, onDeviceAsCounted, unmarkDevice } from './transfer-count';
 import { productsPlan, type ProductItem, type ProductOut } from './weight-products';
 import { widenHalf } from './half-weights';
 import { stopwatch } from '../base/laps';
@@ -402,7 +402,14 @@ function rank3(op: string, t: ort.Tensor): void {
   if (t.dims.length !== 3) throw new DeviceError(`${op}: expected a [batch, seq, width] tensor, got ${t.dims.join('×')}`);
 }
 
-/** Frees a device tensor's buffer (no-op for host tensors). */
+/**
+ * Frees a device tensor's buffer (no-op for host tensors, which are only forgotten as counted device tensors).
+ * Ownership rule: every device tensor is released by its owner before the sessions of its process are: ORT's
+ * WebGPU EP destroys its device context (and the buffer manager its tensors free into) when the process's last
+ * WebGPU session is released, so a device tensor freed later — by release() or by the garbage collector —
+ * frees into destroyed memory and the process dies of SIGSEGV (reproduced on SwiftShader, docs/DECISIONS.md).
+ */
 export function releaseTensor(t: ort.Tensor): void {
-  if (t.location !== 'cpu') t.dispose();
+  unmarkDevice(t);
+  if (t.location !== 'cpu' && t.location !== 'none') t.dispose();
 }

@@ -21,6 +21,8 @@ export interface TransferCounts extends TransferTally {
 }
 
 const made = new WeakSet<ort.Tensor>();
+/** Device tensors made and not yet released (releaseTensor): what outlives its owner, counted. */
+let held = 0;
 let counts: TransferCounts = fresh();
 
 function fresh(): TransferCounts {
@@ -34,8 +36,22 @@ export const onDeviceAsCounted = (t: ort.Tensor): boolean => t.location !== 'cpu
 
 /** Marks `t` as living on the device (an upload's result, or a run's device-side output). */
 export function markDevice(t: ort.Tensor): void {
+  if (made.has(t)) return;
   made.add(t);
+  held++;
 }
+
+/** Forgets `t` as a device tensor: it is being freed (device.ts releaseTensor; a second call does nothing). */
+export function unmarkDevice(t: ort.Tensor): void {
+  if (made.delete(t)) held--;
+}
+
+/**
+ * Device tensors made by the counted code paths and not released yet, on any EP (the CPU EP counts the tensors a
+ * GPU EP would have left on the device). Once the sessions that made them are released this must be 0 (see
+ * device.ts releaseTensor): on WebGPU a tensor freed after the process's last WebGPU session crashes the process.
+ */
+export const deviceTensorsHeld = (): number => held;
 
 /**
  * One session run: every fed host tensor is uploaded; outputs named in `deviceOutputs` stay on the device

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { explainDiskFull } from '../files/disk-full';
 import { join } from 'node:path';
 import type { Tensor } from 'onnxruntime-node';
+import { releaseTensor } from '../runtime/device';
 
 /** One chunk of activations: host floats, or a [batch, seq, width] tensor (host or device). */
 export type Activations = Float32Array | Tensor;
@@ -53,7 +54,11 @@ export class ActivationStore {
   async put(i: number, x: Activations): Promise<void> {
     if (x instanceof Float32Array) return this.set(i, x);
     // float16 chunks stay tensors wherever they are (the CPU EP running the device path holds them on the host).
-    if (x.location === 'cpu' && x.type === 'float32') return this.set(i, x.data as Float32Array);
+    // A float32 host tensor is kept as its data: the tensor is done with (released as a counted device tensor).
+    if (x.location === 'cpu' && x.type === 'float32') {
+      releaseTensor(x);
+      return this.set(i, x.data as Float32Array);
+    }
     const side = this.#side;
     if (!side) throw new Error(`activation store ${this.name} cannot hold device tensors`);
     this.#drop(i);
@@ -65,7 +70,7 @@ export class ActivationStore {
       return;
     }
     const host = await side.download(x);
-    x.dispose();
+    releaseTensor(x);
     this.set(i, host);
   }
 
@@ -130,7 +135,7 @@ export class ActivationStore {
     if (t) {
       this.#device.delete(i);
       this.#side!.budget.used -= deviceBytes(t);
-      t.dispose();
+      releaseTensor(t);
       return;
     }
     const c = this.#chunks[i];

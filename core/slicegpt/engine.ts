@@ -69,6 +69,11 @@ export interface SignalEngine {
   /** Frees what the current layer uploaded (weights, rotations). */
   endLayer(): Promise<void>;
   /**
+   * Frees everything the engine still holds on the device — endLayer() keeps the last rotation for the next
+   * layer — once its passes are done, before its runner is disposed (device.ts releaseTensor: the ownership rule).
+   */
+  close(): Promise<void>;
+  /**
    * Seconds per part of the engine's own calls since the last take (laps.ts; the device engine: the weight
    * products' host preparation, run and finish, the rotations' conversions and uploads, the moments' download
    * and float64 finish), then starts again; the algorithm nests them under its step.
@@ -162,6 +167,7 @@ export function hostEngine(runner: BlockRunner): SignalEngine {
     deviceSide: () => undefined,
     release: () => {},
     endLayer: async () => {},
+    close: async () => {},
   };
 }
 
@@ -387,6 +393,12 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
       await dropRotations();
       await runner.releaseUploads();
     },
+    async close() {
+      lastRotation = null;
+      for (const acc of pending.values()) for (const t of [acc.s, acc.c]) releaseTensor(t);
+      pending.clear();
+      await this.endLayer();
+    },
     takeLaps: () => laps.take(),
   };
 }
@@ -414,13 +426,17 @@ export async function createSignalEngine(
 /** Whether the EP runs a float16 product (WebGPU needs the adapter's shader-f16 feature). */
 async function float16Works(ep: ExecutionProvider): Promise<boolean> {
   const dev = new DeviceTensors(ep);
+  const made: Tensor[] = [];
+  const keep = (t: Tensor) => (made.push(t), t);
   try {
-    const x = await dev.toHalf(new ort.Tensor('float32', Float32Array.of(1, 2), [1, 1, 2]));
-    const y = await dev.matmul(x, await dev.upload(Float32Array.of(1, 1), 2, 1));
+    const x = keep(await dev.toHalf(new ort.Tensor('float32', Float32Array.of(1, 2), [1, 1, 2])));
+    const y = keep(await dev.matmul(x, keep(await dev.upload(Float32Array.of(1, 1), 2, 1))));
     return (await dev.download(y))[0] === 3;
   } catch {
     return false;
   } finally {
+    // Released before the sessions (device.ts releaseTensor): these may be the process's only WebGPU sessions.
+    for (const t of made) releaseTensor(t);
     await dev.dispose();
   }
 }

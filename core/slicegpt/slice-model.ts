@@ -103,7 +103,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
     rmSync(scratch, { recursive: true, force: true });
     throw e;
   } finally {
-    await runner.dispose();
+    await engine.close().finally(() => runner.dispose());
   }
   await writer.finish(o.model, toSlicingConfig(schedule, embeddingTables(cfg)), {
     slicedBy: 'Slice Studio (SliceGPT)',

@@ -158,14 +158,14 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
   } catch (e) {
     // Spilled activations are not part of the checkpoint; after a failure (a full disk above all) they only take space.
     rmSync(run.scratch, { recursive: true, force: true });
-    await runner.dispose();
+    await engine.close().finally(() => runner.dispose());
     throw e;
   }
   // The engine outlives pass 1: pass 2's weight rotations go through it too (writeRotated).
   try {
     await writeRotated(run, engine, axes, checkpoint, fromLayer);
   } finally {
-    await runner.dispose();
+    await engine.close().finally(() => runner.dispose());
   }
   await finishUniform(run, axes);
   checkpoint.remove();
