@@ -10,5 +10,14 @@ export PATH=/tmp/devrt:$PATH VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.
 [ -e node_modules ] || ln -s /tmp/devrt/node_modules node_modules
 export SLICE_STUDIO_SHARED=$PWD/$A/shared SLICE_STUDIO_RESOURCES=$PWD/resources
 for pd in ${PASSES:-f32 f16}; do [ $SECONDS -gt ${STOP_AT:-99999} ] && { echo "skip $pd (time)"; continue; }
-  timeout ${ACC_T:-240} node $A/bench-slice.mjs --models ${MODELS:-tiny-llama,tiny-opt,tiny-phi,tiny-stories} --ratios 0.1,0.25,0.5 --windows ${WINDOWS:-128} --ep webgpu --engine device --pass-dtype $pd > $OUT/acc-$pd.json 2> $OUT/acc-$pd.err
-  echo "acc $pd rc=$? ${SECONDS}s"; tail -c 600 $OUT/acc-$pd.json; grep -v onnxruntime $OUT/acc-$pd.err | tail -2; done
+  # One process per model: one model's crash cannot take the others' numbers; merged into acc-$pd.json.
+  rm -f /tmp/acc-$pd-*.json
+  for m in $(echo ${MODELS:-tiny-llama,tiny-opt,tiny-phi,tiny-stories} | tr , ' '); do
+    timeout ${ACC_T:-120} node $A/bench-slice.mjs --models $m --ratios 0.1,0.25,0.5 --windows ${WINDOWS:-128} --ep webgpu --engine device --pass-dtype $pd > /tmp/acc-$pd-$m.json 2>> $OUT/acc-$pd.err
+    echo "acc $pd $m rc=$? ${SECONDS}s"; done
+  python3 -c "import json,sys,os
+def ld(f):
+  try: return json.load(open(f))
+  except Exception: return None
+a=[x for x in map(ld, sys.argv[2:]) if x]; r=a[0]; [r['models'].update(x['models']) for x in a[1:]]; json.dump(r,open(sys.argv[1],'w'),indent=1); print({m: [round(s['ppl'],3) for s in v['sliced']] for m,v in r['models'].items()})" $OUT/acc-$pd.json /tmp/acc-$pd-*.json
+  grep -v onnxruntime $OUT/acc-$pd.err | grep -i "error\|fault" | tail -3; done
