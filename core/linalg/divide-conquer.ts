@@ -12,8 +12,9 @@
 // per merge; the caller's final copy applies the order once).
 //
 // With `device` (device-merges.ts), merges from a size up and the top merge keep their vectors on a GPU:
-// M is built as float32, the product stays there, and only the first and last rows of each merged
-// matrix are known on the host (all a parent merge reads of it).
+// M is built as float32 (by the device itself from O(m) numbers, merge-spec.ts, when it can), the product
+// stays there, and only the first and last rows of each merged matrix are known on the host (all a
+// parent merge reads of it).
 import { largestHostMerge, onDevice, type DeviceMerges } from './device-merges';
 import { gemm } from './matmul';
 import { mergeBasis } from './merge-basis';
@@ -40,9 +41,10 @@ export interface DivideConquerOptions<B = unknown> {
   leafSize?: number;
   signal?: AbortSignal;
   /**
-   * Accumulates seconds per part of the merges: tridiagonalSolve.secular (roots and vectors), .buildM (M
-   * filled and rotated), .gemm (the products), and with `device` .upload (M and host children going up)
-   * and .rows (the first and last rows kept on the host).
+   * Accumulates seconds per part of the merges: tridiagonalSolve.secular (roots and vectors, or roots and
+   * ẑ when the device builds M), .buildM (M filled and rotated, on the host or by the device's kernels,
+   * waited for), .gemm (the products), and with `device` .upload (a host-built M and host children going
+   * up) and .rows (the first and last rows kept on the host, read from M where it is).
    */
   timings?: Timings;
   /**
