@@ -2,7 +2,7 @@
 // a GPU-path eigensolver on the same random symmetric matrices as `bench eigh`: the WGSL one through Dawn
 // (core/linalg/wgsl-eigh.ts, default; --panel lists its tridiagonalization's panel widths, each run in
 // turn on the same matrix — 1 is the unblocked path, default 32; --device-merge-min M puts D&C merges of
-// ≥ M on the device) or the ORT-graph one on --ep (core/linalg/gpu-eigh.ts; --block-size).
+// ≥ M on the device; --host-m builds their M on the host and uploads it, the earlier path) or the ORT-graph one on --ep (core/linalg/gpu-eigh.ts; --block-size).
 // Prints one JSON document: seconds (fastest of N), phases, eigenvalue difference to the float64 CPU solver
 // (n ≤ 4096 unless --no-ref), and — unless --dump is given — residual ‖AV − VΛ‖/‖A‖ and orthogonality
 // ‖VᵀV − I‖ in float64 on the CPU. With --dump DIR the matrix (a<n>.f64), values (w<n>.f64) and vectors
@@ -31,11 +31,14 @@ export async function main(args: string[]): Promise<void> {
   const withRef = !args.includes('--no-ref');
   // --device-merge-min M: D&C merges of size ≥ M multiply on the device (wgsl; default 1024).
   const deviceMergeMin = arg('--device-merge-min') === undefined ? undefined : Number(arg('--device-merge-min'));
+  // --host-m: device merges get M built on the host and uploaded (the path before the device-built M).
+  const hostMergeMatrix = args.includes('--host-m');
   if (solver !== 'wgsl' && solver !== 'ort') throw new Error(`--solver must be wgsl or ort (got "${solver}")`);
   const dev = solver === 'wgsl' ? await wgslDevice() : undefined;
   if (dev && 'unavailable' in dev) throw new Error(dev.unavailable);
   const device = dev && 'device' in dev ? dev.device : undefined;
-  const decompose = (a: Float64Array, n: number, nb: number, phases: Record<string, number>) => (device ? eighWgsl(a, n, device, { timings: phases, deviceMergeMin, panel: nb }) : eighGpu(a, n, ep, { blockSize: nb, timings: phases }));
+  const decompose = (a: Float64Array, n: number, nb: number, phases: Record<string, number>) =>
+    device ? eighWgsl(a, n, device, { timings: phases, deviceMergeMin, panel: nb, hostMergeMatrix }) : eighGpu(a, n, ep, { blockSize: nb, timings: phases });
   const results: unknown[] = [];
   for (const n of sizes) {
     const a = symmetric(n, n);
@@ -77,5 +80,5 @@ export async function main(args: string[]): Promise<void> {
   }
   // A live Dawn device keeps Node running.
   await closeWgslDevice();
-  console.log(JSON.stringify({ bench: 'gpu-eigh', solver, ...(dev && 'adapter' in dev ? { adapter: dev.adapter } : { ep }), results }, null, 2));
+  console.log(JSON.stringify({ bench: 'gpu-eigh', solver, ...(hostMergeMatrix ? { mergeMatrix: 'host' } : {}), ...(dev && 'adapter' in dev ? { adapter: dev.adapter } : { ep }), results }, null, 2));
 }

@@ -12,13 +12,15 @@
 // per merge; the caller's final copy applies the order once).
 //
 // With `device` (device-merges.ts), merges from a size up and the top merge keep their vectors on a GPU:
-// M is built as float32, the product stays there, and only the first and last rows of each merged
-// matrix are known on the host (all a parent merge reads of it).
+// M is built as float32 (by the device itself from O(m) numbers, merge-spec.ts, when it can), the product
+// stays there, and only the first and last rows of each merged matrix are known on the host (all a
+// parent merge reads of it).
 import { largestHostMerge, onDevice, type DeviceMerges } from './device-merges';
 import { gemm } from './matmul';
 import { mergeBasis } from './merge-basis';
 import { fillMergeMatrix, rowTimes, type MergeMatrix } from './merge-matrix';
-import { solveSecular, secularVectors } from './secular';
+import { mergeSpec } from './merge-spec';
+import { secularVectors, secularZhat, solveSecular, type SecularRoots } from './secular';
 import { SECULAR_THREADS_MIN_K, secularThreads, sharedFloat64, threadedSecular } from './secular-pool';
 import { addSince, timed, type Timings } from './timing';
 import { tql2 } from './tql2';
@@ -39,9 +41,10 @@ export interface DivideConquerOptions<B = unknown> {
   leafSize?: number;
   signal?: AbortSignal;
   /**
-   * Accumulates seconds per part of the merges: tridiagonalSolve.secular (roots and vectors), .buildM (M
-   * filled and rotated), .gemm (the products), and with `device` .upload (M and host children going up)
-   * and .rows (the first and last rows kept on the host).
+   * Accumulates seconds per part of the merges: tridiagonalSolve.secular (roots and vectors, or roots and
+   * ẑ when the device builds M), .buildM (M filled and rotated, on the host or by the device's kernels,
+   * waited for), .gemm (the products), and with `device` .upload (a host-built M and host children going
+   * up) and .rows (the first and last rows kept on the host, read from M where it is).
    */
   timings?: Timings;
   /**
@@ -209,18 +212,25 @@ async function merge<B>(left: Solved<B>, right: Solved<B>, n1: number, n2: numbe
     zk[i] = Z[keep[i]];
   }
   // delta and then U live in the output matrix until the Gemms overwrite it (U is copied into M first),
-  // or in shared memory when the secular equation runs on several threads.
+  // or in shared memory when the secular equation runs on several threads. A device that builds M itself
+  // needs no U: the solve stops at ẑ (with each root's origin and offset).
+  const deviceM = !!device?.matrix;
   const t0 = performance.now();
-  let lambda: Float64Array;
-  let U: Float64Array;
+  let roots: SecularRoots;
+  let U: Float64Array | undefined;
+  let zhat: Float64Array | undefined;
   if (work.threads > 1 && k >= work.minK) {
     if (!work.sharedDelta || work.sharedDelta.length < k * k) work.sharedDelta = sharedFloat64(k * k);
-    ({ lambda, U } = await threadedSecular(dk, zk, k, basis.rho, work.sharedDelta, work.threads));
+    const r = await threadedSecular(dk, zk, k, basis.rho, work.sharedDelta, work.threads, !deviceM);
+    roots = { lambda: r.lambda, delta: work.sharedDelta.subarray(0, k * k), origin: r.origin, tau: r.tau };
+    if (deviceM) zhat = r.zhat;
+    else U = r.U;
   } else {
-    const roots = solveSecular(dk, zk, k, basis.rho, vectors ?? deltaScratch(work, k));
-    lambda = roots.lambda;
-    U = secularVectors(dk, zk, k, roots);
+    roots = solveSecular(dk, zk, k, basis.rho, vectors ?? deltaScratch(work, k));
+    if (deviceM) zhat = secularZhat(dk, zk, k, roots);
+    else U = secularVectors(dk, zk, k, roots);
   }
+  const { lambda } = roots;
   addSince(work.timings, 'tridiagonalSolve.secular', t0);
 
   // Eigenpair j: the k roots in order, then the deflated basis columns; stored in column place[j]
@@ -236,10 +246,22 @@ async function merge<B>(left: Solved<B>, right: Solved<B>, n1: number, n2: numbe
     columns[r] = place[order[r]];
   }
   const t1 = performance.now();
-  const M: MergeMatrix = device ? (work.scratch32 ??= new Float32Array(work.size * work.size)).subarray(0, m * m) : work.scratch.subarray(0, m * m);
-  fillMergeMatrix(M, m, basis, keep, U, place, descending);
+  if (device) {
+    // M built on the device from O(m) numbers when they fit its formulas, else on the host (U computed now).
+    const spec = zhat && mergeSpec(m, basis, keep, dk, zhat, roots.origin, roots.tau, place);
+    let built: B | undefined;
+    if (spec) built = await device.matrix!(spec);
+    else {
+      const Uh = U ?? secularVectors(dk, zk, k, roots);
+      fillMergeMatrix((work.scratch32 ??= new Float32Array(work.size * work.size)).subarray(0, m * m), m, basis, keep, Uh, place, descending);
+    }
+    addSince(work.timings, 'tridiagonalSolve.buildM', t1);
+    const M = built ?? work.scratch32!.subarray(0, m * m);
+    return { ...(await deviceProduct(left, right, n1, n2, M, work, device, top)), values, columns };
+  }
+  const M: MergeMatrix = work.scratch.subarray(0, m * m);
+  fillMergeMatrix(M, m, basis, keep, U!, place, descending);
   addSince(work.timings, 'tridiagonalSolve.buildM', t1);
-  if (device) return { ...(await deviceProduct(left, right, n1, n2, M as Float32Array, work, device, top)), values, columns };
 
   // Top rows = Q1·M[0:n1], bottom rows = Q2·M[n1:], written in place.
   const product = top ? work.topProduct : undefined;
@@ -263,42 +285,45 @@ function deltaScratch(work: Work<unknown>, k: number): Float64Array {
 
 /**
  * The device merge's product [Q1·M_top; Q2·M_bottom] into a new device buffer (host children go up for
- * it and are freed after; M goes up as float32), and, unless it is the top merge, the merged vectors'
- * first and last rows computed on the host from the children's: row(Q1·M_top) = row(Q1)·M_top.
+ * it and are freed after; a host-built M goes up as float32, a device-built one is freed after), and,
+ * unless it is the top merge, the merged vectors' first and last rows: row(Q1·M_top) = row(Q1)·M_top,
+ * on the host or, for a device-built M, on the device.
  */
 async function deviceProduct<B>(
   left: Solved<B>,
   right: Solved<B>,
   n1: number,
   n2: number,
-  M: Float32Array,
+  M: Float32Array | B,
   work: Work<B>,
   device: DeviceMerges<B>,
   top: boolean,
 ): Promise<{ vectors: Float64Array; buffer: B; first?: Float64Array; last?: Float64Array }> {
   const m = n1 + n2;
-  let rows: { first: Float64Array; last: Float64Array } | undefined;
-  if (!top) {
-    const t = performance.now();
-    rows = { first: rowTimes(firstRow(left, n1), M, 0, n1, m), last: rowTimes(lastRow(right, n2), M, n1, n2, m) };
-    addSince(work.timings, 'tridiagonalSolve.rows', t);
-  }
-  const uploaded: B[] = [];
+  const owned: B[] = [];
   const up = (x: Float64Array | Float32Array): B => {
     const b = device.upload(x);
-    uploaded.push(b);
+    owned.push(b);
     return b;
   };
+  const onHost = M instanceof Float32Array;
+  if (!onHost) owned.push(M);
   try {
+    let rows: { first: Float64Array; last: Float64Array } | undefined;
+    if (!top) {
+      const t = performance.now();
+      rows = onHost ? { first: rowTimes(firstRow(left, n1), M, 0, n1, m), last: rowTimes(lastRow(right, n2), M, n1, n2, m) } : await device.rows!(M, firstRow(left, n1), lastRow(right, n2), n1, n2);
+      addSince(work.timings, 'tridiagonalSolve.rows', t);
+    }
     const t = performance.now();
     const q1 = left.buffer ?? up(left.vectors);
     const q2 = right.buffer ?? up(right.vectors);
-    const mb = up(M);
+    const mb = onHost ? up(M) : M;
     addSince(work.timings, 'tridiagonalSolve.upload', t);
     const buffer = (await timed(work.timings, 'tridiagonalSolve.gemm', () => device.product(q1, q2, mb, n1, n2))) as B;
     return { vectors: new Float64Array(0), buffer, ...rows };
   } finally {
-    for (const b of uploaded) device.free(b);
+    for (const b of owned) device.free(b);
   }
 }
 

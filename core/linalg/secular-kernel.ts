@@ -12,8 +12,11 @@
  * after the roots, the unnormalized columns after `columns`, U after `transpose`. Each takes `chunk`
  * units at a time from counter[0] until `units` are taken.
  */
-/** Roots j (units: k); returns −1, or the index of a root that did not converge. */
-export function secularRoots(k: number, rho: number, d: Float64Array, z2: Float64Array, lambda: Float64Array, delta: Float64Array, counter: Int32Array, chunk: number): number {
+/**
+ * Roots j (units: k); returns −1, or the index of a root that did not converge. `origin` and `tau`, when
+ * given, get each root's nearer pole's index o and offset τ (λ_j = d_o + τ; delta[j·k + i] = (d_i − d_o) − τ).
+ */
+export function secularRoots(k: number, rho: number, d: Float64Array, z2: Float64Array, lambda: Float64Array, delta: Float64Array, counter: Int32Array, chunk: number, origin?: Float64Array, tauOut?: Float64Array): number {
   const EPS = 2 ** -53;
   for (;;) {
     const u0 = Atomics.add(counter, 0, chunk);
@@ -34,12 +37,14 @@ export function secularRoots(k: number, rho: number, d: Float64Array, z2: Float6
       let hi: number;
       let tau: number;
       let dorg: number;
+      let org: number;
       let evalOrigin: number;
       let evalT: number;
       if (j === k - 1) {
         let zz = 0;
         for (let i = 0; i < k; i++) zz += z2[i];
         dorg = d[j];
+        org = j;
         lo = 0;
         hi = rho * zz;
         tau = (lo + hi) / 2;
@@ -49,6 +54,7 @@ export function secularRoots(k: number, rho: number, d: Float64Array, z2: Float6
         evalOrigin = d[j] + (d[j + 1] - d[j]) / 2;
         evalT = 0;
         dorg = lo = hi = tau = 0;
+        org = j;
       }
       let failed = true;
       // τ ∈ [lo, hi] relative to the nearer pole; each step updates the bracket by the sign of f (f
@@ -76,10 +82,12 @@ export function secularRoots(k: number, rho: number, d: Float64Array, z2: Float6
           const gap = d[j + 1] - d[j];
           if (rhoinv + psi + phi >= 0) {
             dorg = d[j];
+            org = j;
             lo = 0;
             hi = tau = gap / 2;
           } else {
             dorg = d[j + 1];
+            org = j + 1;
             lo = tau = -gap / 2;
             hi = 0;
           }
@@ -128,6 +136,8 @@ export function secularRoots(k: number, rho: number, d: Float64Array, z2: Float6
       const row = j * k;
       for (let i = 0; i < k; i++) delta[row + i] = d[i] - dorg - tau;
       lambda[j] = dorg + tau;
+      if (origin) origin[j] = org;
+      if (tauOut) tauOut[j] = tau;
     }
   }
 }

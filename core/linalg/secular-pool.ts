@@ -46,7 +46,7 @@ function run(m) {
   const delta = new Float64Array(m.delta, 0, k * k);
   const counter = new Int32Array(m.counter);
   const [roots, lowner, columns, transpose] = kernels;
-  if (m.phase === 0) return roots(k, m.rho, v(0), v(2), v(3), delta, counter, m.chunk);
+  if (m.phase === 0) return roots(k, m.rho, v(0), v(2), v(3), delta, counter, m.chunk, v(6), v(7));
   if (m.phase === 1) return lowner(k, v(0), v(1), v(4), delta, counter, m.chunk);
   if (m.phase === 2) return columns(k, v(4), v(5), delta, counter, m.chunk);
   return transpose(k, v(5), delta, counter, m.chunk);
@@ -133,28 +133,33 @@ export function sharedFloat64(elements: number): Float64Array {
 
 export interface ThreadedSecular {
   lambda: Float64Array;
-  /** k×k row-major in `delta`'s memory: column j the unit eigenvector of λ_j (as secularVectors). */
+  /** k×k row-major in `delta`'s memory: column j the unit eigenvector of λ_j (as secularVectors); empty with `vectors` false. */
   U: Float64Array;
+  /** Löwner's ẑ and each root's origin index and offset (as secularZhat and solveSecular). */
+  zhat: Float64Array;
+  origin: Float64Array;
+  tau: Float64Array;
 }
 
 /**
  * solveSecular + secularVectors on `threads` threads (this one and threads − 1 workers). `delta` is
- * shared memory (sharedFloat64) of at least k² elements; U is returned there.
+ * shared memory (sharedFloat64) of at least k² elements; U is returned there. With `vectors` false the
+ * solve stops after ẑ (secularZhat: the columns are formed elsewhere, e.g. on a GPU) and U is empty.
  */
-export async function threadedSecular(d: Float64Array, z: Float64Array, k: number, rho: number, delta: Float64Array, threads: number): Promise<ThreadedSecular> {
+export async function threadedSecular(d: Float64Array, z: Float64Array, k: number, rho: number, delta: Float64Array, threads: number, vectors = true): Promise<ThreadedSecular> {
   if (!(delta.buffer instanceof SharedArrayBuffer) || delta.byteOffset !== 0 || delta.length < k * k) throw new RangeError('threadedSecular: delta must be a shared buffer of k² elements');
   const p = getPool(Math.max(1, threads - 1));
-  const run = p.queue.then(() => solve(p, d, z, k, rho, delta, threads));
+  const run = p.queue.then(() => solve(p, d, z, k, rho, delta, threads, vectors));
   p.queue = run.catch(() => undefined);
   return run;
 }
 
-async function solve(p: SecularPool, d: Float64Array, z: Float64Array, k: number, rho: number, deltaIn: Float64Array, threads: number): Promise<ThreadedSecular> {
-  // small: d, z, z², λ, ẑ, 1/norms (k each).
-  const small = new SharedArrayBuffer(6 * k * 8);
+async function solve(p: SecularPool, d: Float64Array, z: Float64Array, k: number, rho: number, deltaIn: Float64Array, threads: number, vectors: boolean): Promise<ThreadedSecular> {
+  // small: d, z, z², λ, ẑ, 1/norms, origins, offsets (k each).
+  const small = new SharedArrayBuffer(8 * k * 8);
   const s = new Float64Array(small);
   const v = (i: number) => s.subarray(i * k, (i + 1) * k);
-  const [ds, zs, z2, lambda, zhat, inv] = [v(0), v(1), v(2), v(3), v(4), v(5)];
+  const [ds, zs, z2, lambda, zhat, inv, origin, tau] = [v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7)];
   ds.set(d.subarray(0, k));
   zs.set(z.subarray(0, k));
   for (let i = 0; i < k; i++) z2[i] = zs[i] * zs[i];
@@ -165,11 +170,12 @@ async function solve(p: SecularPool, d: Float64Array, z: Float64Array, k: number
   const roots = Math.max(1, Math.floor(k / (threads * 16)));
   const blocks = Math.max(1, Math.floor(Math.ceil(k / 64) / (threads * 4)));
   const phases: [number, number, () => number][] = [
-    [0, roots, () => secularRoots(k, rho, ds, z2, lambda, delta, counter, roots)],
+    [0, roots, () => secularRoots(k, rho, ds, z2, lambda, delta, counter, roots, origin, tau)],
     [1, blocks, () => secularLowner(k, ds, zs, zhat, delta, counter, blocks)],
     [2, roots, () => secularColumns(k, zhat, inv, delta, counter, roots)],
     [3, 1, () => secularTranspose(k, inv, delta, counter, 1)],
   ];
+  if (!vectors) phases.length = 2;
   p.hold(true);
   try {
     for (const [phase, chunk, here] of phases) {
@@ -194,5 +200,5 @@ async function solve(p: SecularPool, d: Float64Array, z: Float64Array, k: number
   } finally {
     p.hold(false);
   }
-  return { lambda: lambda.slice(), U: delta };
+  return { lambda: lambda.slice(), U: vectors ? delta : new Float64Array(0), zhat: zhat.slice(), origin: origin.slice(), tau: tau.slice() };
 }

@@ -10,6 +10,9 @@ export interface SecularRoots {
   lambda: Float64Array;
   /** k×k row-major: delta[j·k + i] = d_i − λ_j, accurate to a few ulps relative. */
   delta: Float64Array;
+  /** Per root, its nearer pole's index o and the offset τ: λ_j = d_o + τ, delta[j·k + i] = (d_i − d_o) − τ. */
+  origin: Float64Array;
+  tau: Float64Array;
 }
 
 /**
@@ -21,9 +24,11 @@ export function solveSecular(d: Float64Array, z: Float64Array, k: number, rho: n
   for (let i = 0; i < k; i++) z2[i] = z[i] * z[i];
   const lambda = new Float64Array(k);
   const delta = work ? work.subarray(0, k * k) : new Float64Array(k * k);
-  const failed = secularRoots(k, rho, d, z2, lambda, delta, new Int32Array(1), k);
+  const origin = new Float64Array(k);
+  const tau = new Float64Array(k);
+  const failed = secularRoots(k, rho, d, z2, lambda, delta, new Int32Array(1), k, origin, tau);
   if (failed >= 0) throw new ConvergenceError(`secular equation did not converge (root ${failed} of ${k})`);
-  return { lambda, delta };
+  return { lambda, delta, origin, tau };
 }
 
 /**
@@ -42,4 +47,14 @@ export function secularVectors(d: Float64Array, z: Float64Array, k: number, root
   secularColumns(k, zhat, inv, delta, new Int32Array(1), k);
   secularTranspose(k, inv, delta, new Int32Array(1), k);
   return delta;
+}
+
+/**
+ * Löwner's ẑ alone (secularVectors' first phase): with the roots' origins and offsets, all a device needs
+ * to form the eigenvectors itself (merge-spec.ts).
+ */
+export function secularZhat(d: Float64Array, z: Float64Array, k: number, roots: SecularRoots): Float64Array {
+  const zhat = new Float64Array(k);
+  secularLowner(k, d, z, zhat, roots.delta, new Int32Array(1), k);
+  return zhat;
 }

@@ -5,9 +5,10 @@
 //      (wgsl-tridiagonalize.ts); d, e, τ come down (3n floats);
 //   3. T's eigenpairs by the float64 divide and conquer of the CPU solver (divide-conquer.ts): the
 //      secular equations on the host, and the merges of at least deviceMergeMin plus the top merge with
-//      their vectors on the device (wgsl-merges.ts): M goes up as float32, [Q1·M_top; Q2·M_bottom] is two
-//      device GEMMs into a new buffer, the children's buffers are freed, and nothing m×m comes down — a
-//      parent reads only a child's first or last row, kept on the host (row(Q·M) = row(Q)·M). The top
+//      their vectors on the device (wgsl-merges.ts): M is built there from O(m) numbers (the poles, ẑ, the
+//      roots' origins and offsets, the deflation; wgsl-merge-matrix.ts), [Q1·M_top; Q2·M_bottom] is two
+//      device GEMMs into a new buffer, the children's buffers are freed, and nothing m×m moves — a parent
+//      reads only a child's first or last row, kept on the host (row(Q·M) = row(Q)·M, read there). The top
 //      merge's buffer is Z, T's eigenvectors in descending order;
 //   4. back-transformation Q·Z in compact-WY blocks of device GEMMs (wgsl-back-transform.ts);
 //   5. the eigenvectors come down once.
@@ -29,6 +30,11 @@ export interface WgslEighOptions {
   timings?: Timings;
   /** D&C merges of at least this size keep their vectors on the device, as the top merge does (default 1024). */
   deviceMergeMin?: number;
+  /**
+   * Build each device merge's M on the host and upload it (m² floats), instead of building it on the
+   * device from O(m) numbers (the default; wgsl-merge-matrix.ts). For comparison and benches.
+   */
+  hostMergeMatrix?: boolean;
   /** Columns per panel of the blocked tridiagonalization (default 32); 1: the unblocked path (wgsl-tridiagonalize.ts). */
   panel?: number;
 }
@@ -64,7 +70,7 @@ export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, op
     try {
       // The top merge and every merge of at least deviceMergeMin keep their vectors on the device; the top
       // merge's buffer is T's eigenvectors, Z.
-      const device = wgslMerges(g, opts.deviceMergeMin ?? 1024);
+      const device = wgslMerges(g, opts.deviceMergeMin ?? 1024, opts.hostMergeMatrix);
       const eig = await timed(timings, 'tridiagonalSolve', () => tridiagonalEigen(tri.d, tri.e, n, { signal: opts.signal, timings, descending: true, device }));
       Z = eig.buffer;
       const { values, from, inPlace } = descendingPairs(eig, n, 2 ** exponent);

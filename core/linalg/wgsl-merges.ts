@@ -1,13 +1,22 @@
 // The D&C's device merges (device-merges.ts) on a WebGPU device: matrices go up as float32 (the
 // children's vectors are float32-accurate anyway, being products of float32 data), a merge's product is
-// two GEMMs into a fresh m×m buffer, and a dead child's buffer is destroyed at once.
+// two GEMMs into a fresh m×m buffer, and a dead child's buffer is destroyed at once. By default M itself
+// is built on the device from O(m) numbers (wgsl-merge-matrix.ts); `hostMatrix` builds it on the host and
+// uploads it instead (the earlier path, kept for comparison).
 import type { DeviceMerges } from './device-merges';
 import type { WgslLinalg } from './wgsl-context';
+import { buildMergeMatrix, mergeMatrixRows } from './wgsl-merge-matrix';
 import type { GpuBuffer } from './wgsl-types';
 
-export function wgslMerges(g: WgslLinalg, min: number): DeviceMerges<GpuBuffer> {
+export function wgslMerges(g: WgslLinalg, min: number, hostMatrix = false): DeviceMerges<GpuBuffer> {
   return {
     min,
+    ...(hostMatrix
+      ? {}
+      : {
+          matrix: (spec) => buildMergeMatrix(g, spec),
+          rows: (M, x1, x2, n1, n2) => mergeMatrixRows(g, M, x1, x2, n1, n2),
+        }),
     upload: (x) => g.upload(x instanceof Float32Array ? x : Float32Array.from(x), 'Q'),
     async product(q1, q2, M, n1, n2) {
       const m = n1 + n2;

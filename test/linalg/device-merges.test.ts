@@ -7,15 +7,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { largestHostMerge, type DeviceMerges } from '../../core/linalg/device-merges';
 import { tridiagonalEigen } from '../../core/linalg/divide-conquer';
+import { rowTimes } from '../../core/linalg/merge-matrix';
+import { specMatrix } from '../../core/linalg/merge-spec';
 import { orthogonality, residual, rng } from './check';
 
 type Handle = { id: number };
 
-/** Float32 matrices by handle; counts what is alive, uploaded and multiplied. */
-function hostStore(min: number, onProduct?: (count: number) => void) {
+/**
+ * Float32 matrices by handle; counts what is alive, uploaded and multiplied. With `fromSpec` it builds M
+ * from the merge's O(m) spec (specMatrix, the device kernels' formulas) and reads the rows from it, as the
+ * WGSL store does.
+ */
+function hostStore(min: number, onProduct?: (count: number) => void, fromSpec = false) {
   const live = new Map<number, Float32Array>();
   let next = 0;
-  const stats = { uploads: 0, products: 0, peakLive: 0 };
+  const stats = { uploads: 0, products: 0, peakLive: 0, specs: 0, rotations: 0, deflated: 0 };
   const get = (h: Handle) => {
     const x = live.get(h.id);
     if (!x) throw new Error(`buffer ${h.id} used after free`);
@@ -54,6 +60,18 @@ function hostStore(min: number, onProduct?: (count: number) => void) {
       if (!live.delete(h.id)) throw new Error(`buffer ${h.id} freed twice`);
     },
   };
+  if (fromSpec) {
+    device.matrix = async (spec) => {
+      stats.specs++;
+      stats.rotations += spec.rotRows.length / 2;
+      stats.deflated += spec.m - spec.k;
+      return put(specMatrix(spec));
+    };
+    device.rows = async (h, x1, x2, n1, n2) => {
+      const M = get(h);
+      return { first: rowTimes(x1, M, 0, n1, n1 + n2), last: rowTimes(x2, M, n1, n2, n1 + n2) };
+    };
+  }
   return { device, live, stats, get };
 }
 
@@ -110,6 +128,38 @@ test('merges at or above the threshold keep their vectors in the device store; t
     assert.ok(res <= 1e-5, `${label}: ‖TV − VΛ‖/‖T‖ = ${res}`);
     assert.ok(orth <= 1e-4, `${label}: ‖VᵀV − I‖ = ${orth}`);
     assert.ok(diff <= 1e-6 * scale, `${label}: eigenvalues differ from the host solve by ${diff / scale} of the largest`);
+  }
+});
+
+test('merges whose M the store builds from its O(m) spec (rotations and deflations included) match the host-built M to float32 accuracy', async (t) => {
+  for (const [m, glued] of [
+    [300, false],
+    [420, true],
+  ] as const) {
+    const label = `m=${m}${glued ? ' glued Wilkinson' : ''}`;
+    const { d, e, a } = tridiagonal(m, m, glued);
+    const host = hostStore(64);
+    const spec = hostStore(64, undefined, true);
+    const solve = (store: ReturnType<typeof hostStore>) => tridiagonalEigen(d, e, m, { leafSize: 16, descending: true, device: store.device, secularThreads: 1 });
+    const [h, s] = [await solve(host), await solve(spec)];
+    // Every device merge built its M from the spec: one per product, none uploaded (only host children go up).
+    assert.equal(spec.stats.specs, 7, `${label}: M from the spec`);
+    assert.equal(spec.stats.uploads, 8, `${label}: only host children uploaded`);
+    if (glued) assert.ok(spec.stats.rotations > 0 && spec.stats.deflated > 0, `${label}: rotations ${spec.stats.rotations}, deflated ${spec.stats.deflated}`);
+    assert.equal(spec.live.size, 1, `${label}: only the result is alive`);
+    const vectors = (store: ReturnType<typeof hostStore>, eig: typeof h) => {
+      const z = store.get(eig.buffer!);
+      const V = new Float64Array(m * m);
+      for (let r = 0; r < m; r++) for (let j = 0; j < m; j++) V[r * m + j] = z[r * m + eig.columns[j]];
+      return V;
+    };
+    const [Vh, Vs] = [vectors(host, h), vectors(spec, s)];
+    const stats = [await residual(a, m, h.values, Vh), await orthogonality(Vh, m), await residual(a, m, s.values, Vs), await orthogonality(Vs, m)];
+    let diff = 0;
+    for (let j = 0; j < m; j++) diff = Math.max(diff, Math.abs(h.values[j] - s.values[j]));
+    t.diagnostic(`${label}: host-built M residual ${stats[0].toExponential(2)}, orthogonality ${stats[1].toExponential(2)}; spec-built ${stats[2].toExponential(2)}, ${stats[3].toExponential(2)}; eigenvalues apart ${diff.toExponential(2)}`);
+    assert.ok(stats[2] <= 1e-5 && stats[3] <= 1e-4, `${label}: spec-built M residual ${stats[2]}, orthogonality ${stats[3]} (host-built: ${stats[0]}, ${stats[1]})`);
+    assert.ok(diff <= 1e-6, `${label}: eigenvalues differ from the host-built path's by ${diff}`);
   }
 });
 

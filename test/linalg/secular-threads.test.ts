@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { tridiagonalEigen } from '../../core/linalg/divide-conquer';
-import { secularVectors, solveSecular } from '../../core/linalg/secular';
+import { secularVectors, secularZhat, solveSecular } from '../../core/linalg/secular';
 import { secularThreads, sharedFloat64, threadedSecular } from '../../core/linalg/secular-pool';
 import { ConvergenceError } from '../../core/linalg/tql2';
 import { rng } from './check';
@@ -24,17 +24,27 @@ function problem(k: number, seed: number, clustered: boolean) {
   return { d, z, rho: 1 + r() };
 }
 
-test('the threaded secular equation gives the serial roots and vectors bit for bit', async () => {
+test('the threaded secular equation gives the serial roots and vectors (or ẑ, origins and offsets) bit for bit', async () => {
   for (const k of [1, 2, 63, 65, 300]) {
     for (const clustered of [false, true]) {
       const { d, z, rho } = problem(k, 11 + k, clustered);
       const roots = solveSecular(d, z, k, rho);
       const lambda = roots.lambda.slice();
+      const zhat = secularZhat(d, z, k, roots);
       const U = secularVectors(d, z, k, roots).slice();
       for (const threads of [2, 3]) {
         const t = await threadedSecular(d, z, k, rho, sharedFloat64(k * k + 5), threads);
         assertSameBits(t.lambda, lambda, `k=${k} clustered=${clustered} threads=${threads} λ`);
         assertSameBits(t.U.subarray(0, k * k), U, `k=${k} clustered=${clustered} threads=${threads} U`);
+        // Stopped at ẑ (a device builds the vectors): the same ẑ, origins and offsets.
+        const s = await threadedSecular(d, z, k, rho, sharedFloat64(k * k), threads, false);
+        assert.equal(s.U.length, 0, `k=${k}: no U`);
+        for (const [x, y, what] of [
+          [s.zhat, zhat, 'ẑ'],
+          [s.origin, roots.origin, 'origins'],
+          [s.tau, roots.tau, 'offsets'],
+        ] as const)
+          assertSameBits(x, y, `k=${k} clustered=${clustered} threads=${threads} ${what}`);
       }
     }
   }

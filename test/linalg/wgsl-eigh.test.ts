@@ -2,8 +2,9 @@
 // WebGPU with the SwiftShader adapter (Dawn for Node finds no adapter on CI machines; the shaders are the
 // same WGSL a GPU runs, in float32): float32-level residual and orthogonality, and the float64 solver's
 // eigenvalues to float32 precision — single block, several compact-WY blocks, clustered spectra, the
-// tridiagonalization blocked in panels (several, a partial one, one smaller than n) and unblocked, and
-// the blocked d, e as close to the float64 reduction's as the unblocked ones.
+// tridiagonalization blocked in panels (several, a partial one, one smaller than n) and unblocked, the
+// device merges' M built on the device (deflations and rotations) as accurate as when built on the host,
+// and the blocked d, e as close to the float64 reduction's as the unblocked ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
@@ -72,13 +73,18 @@ test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter 
       Array.from({ length: 300 }, (_, i) => (i < 70 ? 1.5 : i < 150 ? -1 + 1e-10 * i : i < 200 ? 0.25 : 2 + i / 50)),
       13,
     );
+    // Glued Wilkinson W21 blocks (coupled by 1e-7), as a dense matrix: the reduction leaves it tridiagonal
+    // and its eigenvalues come in pairs ~1e-14 apart, so device merges rotate as well as deflate.
+    const glued210 = new Float64Array(210 * 210);
+    for (let i = 0; i < 210; i++) glued210[i * 210 + i] = Math.abs(10 - (i % 21));
+    for (let i = 0; i < 209; i++) glued210[i * 210 + i + 1] = glued210[(i + 1) * 210 + i] = i % 21 === 20 ? 1e-7 : 1;
     // n = 5: no divide-and-conquer merge (the vectors go up from the host); 40: the top merge's product on
     // the device; 130: two compact-WY blocks of the back-transformation (129 reflectors, blocks of 128), and
     // with deviceMergeMin 32 every lower merge's vectors on the device too; clustered n = 400 with
     // deviceMergeMin 64: three levels of device-resident merges (400, 200, 100) over host ones (50, 25).
     // The tridiagonalization is blocked in panels of 32 unless a case says otherwise: n = 20 is one partial
     // panel, clustered n = 300 panels of 64 with a partial last one; panel 1 is the unblocked path.
-    type Opts = { deviceMergeMin?: number; panel?: number };
+    type Opts = { deviceMergeMin?: number; panel?: number; hostMergeMatrix?: boolean };
     const cases: [string, Float64Array, number, Opts][] = [
       ['n=5', randomSymmetric(5, 1), 5, {}],
       ['n=20, one partial panel', randomSymmetric(20, 5), 20, {}],
@@ -89,20 +95,16 @@ test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter 
       ['clustered n=100', clustered, 100, { deviceMergeMin: 32 }],
       ['clustered n=300, panels of 64', clustered300, 300, { panel: 64 }],
       ['clustered n=400, three device merge levels', clustered400, 400, { deviceMergeMin: 64 }],
+      ['glued Wilkinson n=210, device merges with rotations', glued210, 210, { deviceMergeMin: 32 }],
     ];
-    for (const [label, a, n, opts] of cases) {
-      const mergeMin = opts.deviceMergeMin;
-      type Solve = (a: number[], n: number, opts: Opts) => Promise<PageResult>;
+    type Solve = (a: number[], n: number, opts: Opts) => Promise<PageResult>;
+    const solve = async (label: string, a: Float64Array, n: number, opts: Opts) => {
       const r = await page.evaluate(([a, n, o]) => (globalThis as unknown as { eighWgsl: Solve }).eighWgsl(a, n, o), [[...a], n, opts] as [number[], number, Opts]);
-      if ('unavailable' in r) {
-        if (process.env.CI) assert.fail(`Chromium has no WebGPU adapter: ${r.unavailable}`);
-        return t.skip(`Chromium has no WebGPU adapter: ${r.unavailable}`);
-      }
       if ('error' in r) assert.fail(`${label}: ${r.error}`);
-      // Lower merges on the device keep their first/last rows on the host (.rows); none without them.
-      const timed = (key: string) => `tridiagonalSolve.${key}` in r.timings;
-      assert.equal(timed('rows'), mergeMin !== undefined && n > 2 * mergeMin, `${label}: lower merges on the device`);
-      assert.equal(timed('secular') && timed('buildM') && timed('upload') && timed('gemm'), n > 32, `${label}: merge timings`);
+      return r;
+    };
+    /** Residual, orthogonality and the eigenvalues' largest difference from float64's (of the largest). */
+    const accuracy = async (a: Float64Array, n: number, r: { values: number[]; vectors: number[] }) => {
       const values = Float64Array.from(r.values);
       const vectors = Float64Array.from(r.vectors);
       const ref = await eigh(a, n);
@@ -112,12 +114,35 @@ test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter 
         scale = Math.max(scale, Math.abs(ref.values[i]));
         diff = Math.max(diff, Math.abs(values[i] - ref.values[i]));
       }
-      assert.ok(isDescending(values), `${label}: values are sorted descending`);
-      const res = await residual(a, n, values, vectors);
-      const orth = await orthogonality(vectors, n);
+      return { descending: isDescending(values), res: await residual(a, n, values, vectors), orth: await orthogonality(vectors, n), diff: diff / scale };
+    };
+    for (const [label, a, n, opts] of cases) {
+      const mergeMin = opts.deviceMergeMin;
+      const r = await solve(label, a, n, opts);
+      if ('unavailable' in r) {
+        if (process.env.CI) assert.fail(`Chromium has no WebGPU adapter: ${r.unavailable}`);
+        return t.skip(`Chromium has no WebGPU adapter: ${r.unavailable}`);
+      }
+      // Lower merges on the device keep their first/last rows on the host (.rows); none without them.
+      const timed = (key: string) => `tridiagonalSolve.${key}` in r.timings;
+      assert.equal(timed('rows'), mergeMin !== undefined && n > 2 * mergeMin, `${label}: lower merges on the device`);
+      assert.equal(timed('secular') && timed('buildM') && timed('upload') && timed('gemm'), n > 32, `${label}: merge timings`);
+      const { descending, res, orth, diff } = await accuracy(a, n, r);
+      assert.ok(descending, `${label}: values are sorted descending`);
       assert.ok(res <= 1e-5, `${label}: ‖AV − VΛ‖/‖A‖ = ${res}`);
       assert.ok(orth <= 1e-4, `${label}: ‖VᵀV − I‖ = ${orth}`);
-      assert.ok(diff <= 1e-6 * scale, `${label}: eigenvalues differ from float64 by ${diff / scale} of the largest`);
+      assert.ok(diff <= 1e-6, `${label}: eigenvalues differ from float64 by ${diff} of the largest`);
+      // The glued case (three device merge levels that deflate and rotate) again with M built on the host and
+      // uploaded (the earlier path): the device-built M (the default) is as accurate.
+      if (label.startsWith('glued')) {
+        const h = await solve(label, a, n, { ...opts, hostMergeMatrix: true });
+        if ('unavailable' in h) return t.skip(h.unavailable);
+        const host = await accuracy(a, n, h);
+        t.diagnostic(
+          `${label}: device-built M residual ${res.toExponential(2)}, orthogonality ${orth.toExponential(2)}, eigenvalues ${diff.toExponential(2)}; host-built ${host.res.toExponential(2)}, ${host.orth.toExponential(2)}, ${host.diff.toExponential(2)}`,
+        );
+        assert.ok(res <= 2 * host.res + 1e-7 && orth <= 2 * host.orth + 1e-6 && diff <= 2 * host.diff + 1e-7, `${label}: device-built M (${res}, ${orth}, ${diff}) against host-built (${host.res}, ${host.orth}, ${host.diff})`);
+      }
     }
     // The blocked reduction (panels of 64 and 32; n = 300 is a multiple of neither) is as close to the
     // float64 reduction of the same float32 matrix as the unblocked one. The reduction is not forward
