@@ -9,7 +9,8 @@
 // and scaled on the device — every product is a float32 product of the same
 // float32 values either way. Host results come down as float32, or cast to float16 on the device when the
 // slice stores float16 (`hostHalf`: half the download; the stored value is the float32 product rounded once,
-// on the device; kept as those bits until something reads the float32 values, model/lazy-half.ts). Passes' copies are in the passes' element type, as DeviceTensors' single products make them.
+// on the device; kept as those bits until something reads the float32 values, model/lazy-half.ts). Passes'
+// copies are in the passes' element type, as DeviceTensors' single products make them.
 import ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/graph';
 import { actType, toFloat, toHalf } from './graphs/primitives';
