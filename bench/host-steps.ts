@@ -1,9 +1,10 @@
 // `npm run bench -- host-steps [--hidden 4096 --ffn 11008 --ratio 0.25 --reps 2 --out-dir DIR]` — the host-side
 // (EP-independent) work of one device-engine layer at a real shape (LLaMA-2-7B by default), each step timed
 // alone on the real code: the weights' exact float16 forms (half-weights.ts), the rotations' float32 copies and
-// probe shortcuts (products.ts), the products' float16 results widened (widenHalf), the moment's float64 finish
+// probe shortcuts (products.ts), the products' float16 results widened (widenHalf; before) or kept as lazy float16
+// matrices (model/lazy-half.ts; now), the moment's float64 finish
 // (DeviceTensors.settle's host part, SecondMoment.addGram/matrix, the finite check), the eigenvectors' float64
-// copy, and the layer's safetensors shard as output.ts writes it (float16). Best of --reps, seconds; JSON on stdout.
+// copy, and the layer's safetensors shard as output.ts writes it (float16; from widened arrays and from lazy ones). Best of --reps, seconds; JSON on stdout.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { firstNonFinite } from '../core/model/non-finite';
 import { DeviceTensors } from '../core/runtime/device';
 import { toHalfBits, writeSafetensors, type TensorToWrite } from '../core/model/safetensors-writer';
 import { halfToFloat } from '../core/model/safetensors';
+import { halfMatrix, isPendingHalf, storageOf } from '../core/model/lazy-half';
 
 /** Random float16-exact values (a float16 checkpoint's weights as read), deterministic. */
 function halfValues(n: number, seed: number): Float32Array {
@@ -86,7 +88,11 @@ export async function main(args: string[]): Promise<void> {
       return b;
     });
     let wide: Float32Array[] = [];
+    // Before model/lazy-half.ts: every result widened as it came down (a fresh float32 array, every page touched).
     await time('products.widen', () => (wide = bits.map((b) => widenHalf(b))));
+    // Now (device.ts products' `widen` lap): each result a lazy float16 matrix, its float32 array allocated only.
+    let lazy: Float32Array[] = [];
+    await time('products.halfMatrix', () => (lazy = bits.map((b, i) => storageOf(halfMatrix(outShapes[i][0], outShapes[i][1], b)))));
     // Q (float64 D×D, orthogonal enough: random) and its device copies: 3 widths' conversions per layer at most.
     const q = new Float64Array(D * D);
     for (let i = 0; i < q.length; i++) q[i] = Math.sin(i);
@@ -130,6 +136,10 @@ export async function main(args: string[]): Promise<void> {
     const names = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'attn_shortcut_Q', 'mlp_shortcut_Q'];
     const tensors: TensorToWrite[] = wide.map((data, i) => ({ name: names[i], dtype: 'F16', shape: outShapes[i], data }));
     await time('write.shard', () => writeSafetensors(join(dir, 'layer.safetensors'), tensors, { format: 'pt' }));
+    // The same shard from the lazy matrices (output.ts passes their arrays unfilled): the bits, scanned for NaNs once.
+    const lazyTensors: TensorToWrite[] = lazy.map((data, i) => ({ name: names[i], dtype: 'F16', shape: outShapes[i], data }));
+    await time('write.shard.lazy', () => writeSafetensors(join(dir, 'layer.safetensors'), lazyTensors, { format: 'pt' }));
+    if (!lazy.every(isPendingHalf)) throw new Error('writing the float16 shard widened a lazy matrix');
     // The same shard from copies that remember no float16 bits: every value rounded again (before half-bits.ts).
     const copies = tensors.map((t) => ({ ...t, data: t.data.slice() }));
     await time('write.shard.rounded', () => writeSafetensors(join(dir, 'layer.safetensors'), copies, { format: 'pt' }));

@@ -30,19 +30,44 @@ export function toHalfBits(v: number): number {
   return sign | h;
 }
 
-// The float16 bits a float32 array was widened from (runtime/half-weights.ts widenHalf: the device engine's
-// weight products come down as float16 when the slice stores float16), kept beside it so that writing it as
-// float16 (safetensors-writer.ts) takes those bits instead of rounding every value again — the same bits,
-// since a float16 value widened and rounded back is itself (NaNs aside, which are never remembered). The
-// values must not change after they are remembered; widenHalf's result is a fresh array nobody writes into.
-const bitsOf = new WeakMap<Float32Array, Uint16Array>();
+// The float16 bits a float32 array was widened from (runtime/half-weights.ts widenHalf, model/lazy-half.ts: the
+// device engine's weight products come down as float16 when the slice stores float16), kept beside it so that
+// writing it as float16 (safetensors-writer.ts) takes those bits instead of rounding every value again — the
+// same bits, since a float16 value widened and rounded back is itself (NaNs aside, which are never remembered:
+// bits remembered unchecked are scanned for NaNs when first asked for). The values must not change after they
+// are remembered; the arrays remembered are fresh ones nobody writes into.
+const bitsOf = new WeakMap<Float32Array, { bits: Uint16Array; checked: boolean }>();
 
-/** Remembers that `values` are exactly the float16 `bits` widened (same length, no NaN among them). */
-export function rememberHalfBits(values: Float32Array, bits: Uint16Array): void {
-  if (values.length === bits.length) bitsOf.set(values, bits);
+/**
+ * Remembers that `values` are (or, lazy-half.ts, will be) exactly the float16 `bits` widened (same length);
+ * `checked` false: the bits may hold a NaN, found and forgotten at the first halfBitsOf.
+ */
+export function rememberHalfBits(values: Float32Array, bits: Uint16Array, o: { checked?: boolean } = {}): void {
+  if (values.length === bits.length) bitsOf.set(values, { bits, checked: o.checked ?? true });
 }
 
-/** The float16 bits `values` were widened from, if remembered. */
+/** Whether float16 `bits` hold a NaN: per 16-bit lane, (b & 0x7fff) + 0x3ff carries into bit 15 iff b & 0x7fff > 0x7c00. */
+function hasNaN(bits: Uint16Array): boolean {
+  const pairs = bits.byteOffset % 4 === 0 ? new Uint32Array(bits.buffer, bits.byteOffset, bits.length >>> 1) : null;
+  if (pairs) {
+    for (let i = 0; i < pairs.length; i++) if (((pairs[i] & 0x7fff7fff) + 0x03ff03ff) & 0x80008000) return true;
+    return bits.length % 2 === 1 && (bits[bits.length - 1] & 0x7fff) > 0x7c00;
+  }
+  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7fff) > 0x7c00) return true;
+  return false;
+}
+
+/** The float16 bits `values` were widened from, if remembered (and free of NaNs). */
 export function halfBitsOf(values: Float32Array | Float64Array): Uint16Array | undefined {
-  return values instanceof Float32Array ? bitsOf.get(values) : undefined;
+  if (!(values instanceof Float32Array)) return undefined;
+  const r = bitsOf.get(values);
+  if (!r) return undefined;
+  if (!r.checked) {
+    if (hasNaN(r.bits)) {
+      bitsOf.delete(values);
+      return undefined;
+    }
+    r.checked = true;
+  }
+  return r.bits;
 }

@@ -5,6 +5,7 @@
 import { writeAll, writeDurably } from './durable-file';
 import { SafetensorsError } from './safetensors';
 import { halfBitsOf, toHalfBits } from './half-bits';
+import { widened } from './lazy-half';
 
 export interface TensorToWrite {
   name: string;
@@ -30,20 +31,23 @@ export function toBfloat16Bits(v: number): number {
 function bytesOf(t: TensorToWrite): Uint8Array {
   const count = t.shape.reduce((a, d) => a * d, 1);
   if (t.data.length !== count) throw new SafetensorsError(`tensor ${t.name}: ${t.data.length} values for shape ${JSON.stringify(t.shape)}`);
+  // Values widened from float16 (the device engine's products, half-bits.ts): their own bits, not rounded again —
+  // nor widened at all when they are a lazy matrix's not read yet (lazy-half.ts).
+  const remembered = t.dtype === 'F16' ? halfBitsOf(t.data) : undefined;
+  if (remembered) return new Uint8Array(remembered.buffer, remembered.byteOffset, remembered.byteLength);
+  // Any other way reads the values: a lazy matrix's array is filled first.
+  const data = t.data instanceof Float32Array ? widened(t.data) : t.data;
   if (t.dtype === 'F64') {
-    const d = t.data instanceof Float64Array ? t.data : Float64Array.from(t.data);
+    const d = data instanceof Float64Array ? data : Float64Array.from(data);
     return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   }
   if (t.dtype === 'F32') {
-    const d = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
+    const d = data instanceof Float32Array ? data : Float32Array.from(data);
     return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   }
-  // Values widened from float16 (the device engine's products, half-bits.ts): their own bits, not rounded again.
-  const remembered = t.dtype === 'F16' ? halfBitsOf(t.data) : undefined;
-  if (remembered) return new Uint8Array(remembered.buffer, remembered.byteOffset, remembered.byteLength);
   const h = new Uint16Array(count);
   const bits = t.dtype === 'BF16' ? toBfloat16Bits : toHalfBits;
-  for (let i = 0; i < count; i++) h[i] = bits(t.data[i]);
+  for (let i = 0; i < count; i++) h[i] = bits(data[i]);
   return new Uint8Array(h.buffer);
 }
 

@@ -1,9 +1,12 @@
 // The feeds of a block graph: each weight checked against the width it meets and wrapped as an ORT
 // tensor under the graph input's name. Every weight mode starts from these feeds — fed mode passes them
 // as they are, baked mode binds the weights into the graph, resident mode swaps them for device copies.
+// A lazy float16 matrix (model/lazy-half.ts) is fed as its array unfilled: every mode widens it before reading
+// its values (runner.ts #run, resident-weights.ts), and a resident runner that adopted it never does.
 import ort from 'onnxruntime-node';
 import type { ArchSpec } from '../model/model-source';
-import type { AttentionWeights, Linear, MlpWeights, NormSpec } from '../model/weights';
+import type { AttentionWeights, Linear, Matrix, MlpWeights, NormSpec } from '../model/weights';
+import { storageOf } from '../model/lazy-half';
 
 export type Feeds = Record<string, ort.Tensor>;
 
@@ -40,7 +43,9 @@ export function feedNorm(f: Feeds, n: NormSpec, width: number, p = 'norm'): void
 
 export function feedLinear(f: Feeds, p: string, l: Linear | undefined, inWidth: number): number {
   if (!l) throw new RuntimeError(`missing weights for ${p}`);
-  const { rows, cols, data } = l.weight;
+  const { rows, cols } = l.weight;
+  // The array itself, unread: a lazy float16 matrix's values are filled where a run reads them (runner.ts).
+  const data = storageOf(l.weight);
   if (cols !== inWidth) throw new RuntimeError(`${p}: weight is ${rows}×${cols} but its input has width ${inWidth}`);
   if (data.length !== rows * cols) throw new RuntimeError(`${p}: weight data has ${data.length} values, expected ${rows}×${cols}`);
   f[`${p}.weight`] = t32(data, [rows, cols]);
@@ -76,10 +81,10 @@ export function feedMlp(f: Feeds, w: Omit<MlpWeights, 'norm' | 'shortcut'>, widt
   return feedLinear(f, 'down', w.down, up);
 }
 
-export function feedShortcut(f: Feeds, s: { rows: number; cols: number; data: Float32Array } | undefined, width: number, out: number): void {
+export function feedShortcut(f: Feeds, s: Matrix | undefined, width: number, out: number): void {
   if (s) {
     if (s.rows !== width || s.cols !== out) throw new RuntimeError(`shortcut is ${s.rows}×${s.cols}, expected ${width}×${out}`);
-    f.shortcut = t32(s.data, [s.rows, s.cols]);
+    f.shortcut = t32(storageOf(s), [s.rows, s.cols]);
   } else if (width !== out) throw new RuntimeError(`block maps width ${width} to ${out} but has no shortcut matrix`);
 }
 

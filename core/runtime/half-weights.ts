@@ -6,8 +6,8 @@
 // very float32 values of today's float32 upload, at half the bytes. Anything else (float32 weights, a
 // bfloat16 value too small for the matrix's range, a subnormal) stays float32. Float16 subnormals are
 // refused too: WGSL may flush them to zero.
-import { halfToFloat } from '../model/safetensors';
 import { rememberHalfBits } from '../model/half-bits';
+import { widenInto } from '../model/lazy-half';
 
 /** A matrix as float16 bits and the factor that makes them the original values again. */
 export interface HalfExact {
@@ -72,18 +72,13 @@ export function halfExact(data: Float32Array): HalfExact | null {
 }
 
 /**
- * float16 bits → float32 values (exact), through the one 65,536-entry table (model/safetensors.ts halfToFloat);
- * the bits are remembered with the result (model/half-bits.ts; `remember` false: not), so a float16 writer need
- * not round it again.
+ * float16 bits → float32 values (exact), through the one 65,536-entry table (model/lazy-half.ts widenInto, the
+ * loop a lazy matrix fills itself with); the bits are remembered with the result (model/half-bits.ts; `remember`
+ * false: not), so a float16 writer need not round it again.
  */
 export function widenHalf(bits: Uint16Array, o: { remember?: boolean } = {}): Float32Array {
   const out = new Float32Array(bits.length);
-  let nan = false;
-  for (let i = 0; i < bits.length; i++) {
-    const b = bits[i];
-    out[i] = halfToFloat[b];
-    if ((b & 0x7fff) > 0x7c00) nan = true;
-  }
+  const nan = widenInto(bits, out);
   if (!nan && o.remember !== false) rememberHalfBits(out, bits);
   return out;
 }

@@ -6,6 +6,7 @@ import type { BlockSig } from './graphs/signature';
 import { type DeviceTensors, releaseTensor } from './device';
 import type { Feeds } from './block-feeds';
 import { onDeviceAsCounted } from './transfer-count';
+import { widened } from '../model/lazy-half';
 
 export class ResidentWeights {
   readonly device: DeviceTensors;
@@ -74,7 +75,8 @@ export class ResidentWeights {
     const layout = `${transpose ? 'T' : ''}${half ? 'h' : ''}`;
     let up = byLayout.get(layout);
     if (!up) {
-      up = this.device.upload(data, rows, cols, transpose, half);
+      // Not adopted: the values are read, so a lazy float16 matrix's are filled (model/lazy-half.ts).
+      up = this.device.upload(widened(data), rows, cols, transpose, half);
       byLayout.set(layout, up);
     }
     return up;

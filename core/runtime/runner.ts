@@ -28,6 +28,7 @@ import { type Feeds, type KvCache, RuntimeError, t32, feedNorm, feedLinear, widt
 import { BakedBlocks } from './baked-blocks';
 import { ResidentWeights } from './resident-weights';
 import { countRun } from './transfer-count';
+import { widened } from '../model/lazy-half';
 
 export { RuntimeError, type KvCache } from './block-feeds';
 
@@ -124,6 +125,8 @@ class OrtBlockRunner implements BlockRunner {
       countRun(`pass:${sig.kind}`, f, out, (name) => kept && (name === 'y' || (hasCache(sig) && (name === 'present_k' || name === 'present_v'))));
       return out;
     }
+    // Fed and baked modes read every host feed's values: a lazy float16 matrix's are filled first.
+    for (const t of Object.values(feeds)) if (t.location === 'cpu' && t.type === 'float32') widened(t.data as Float32Array);
     if (this.#baked && owner) return this.#baked.run(sig, feeds, owner);
     return (await this.#session(sig)).run(feeds);
   }

@@ -9,11 +9,13 @@
 // and scaled on the device — every product is a float32 product of the same
 // float32 values either way. Host results come down as float32, or cast to float16 on the device when the
 // slice stores float16 (`hostHalf`: half the download; the stored value is the float32 product rounded once,
-// on the device). Passes' copies are in the passes' element type, as DeviceTensors' single products make them.
+// on the device; kept as those bits until something reads the float32 values, model/lazy-half.ts). Passes'
+// copies are in the passes' element type, as DeviceTensors' single products make them.
 import ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/graph';
 import { actType, toFloat, toHalf } from './graphs/primitives';
 import type { HalfExact } from './half-weights';
+import type { Matrix } from '../model/weights';
 
 /** A weight already on the device: float32 (`scale` null) or float16 bits × `scale`. */
 export interface DeviceWeight {
@@ -37,8 +39,10 @@ export type ProductItem =
   | { op: 'stage'; w: WeightSource };
 
 export interface ProductOut {
-  /** The host result (float32 values; float16-rounded ones with hostHalf), absent for qT and stage. */
+  /** The host result as float32 values (items without hostHalf), absent for qT and stage. */
   host?: Float32Array;
+  /** The host result of a hostHalf item: its float16 bits, widened only when its data is read (model/lazy-half.ts). */
+  half?: Matrix;
   rows: number;
   cols: number;
   /** The passes' copy on the device. */

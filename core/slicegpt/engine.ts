@@ -28,6 +28,7 @@ import { allocationFailure, isAllocationFailure } from '../runtime/device-failur
 import { RamBudget, type Activations, type DeviceSide } from './activations';
 import { leadingColumns32, rotateRows, shortcutMatrix, transposedColumns, vecMulF64 } from './products';
 import { halfExact, halfExactFolded, type HalfExact } from '../runtime/half-weights';
+import { storageOf } from '../model/lazy-half';
 import type { DeviceWeight, ProductItem, ProductOut, WeightSource } from '../runtime/weight-products';
 import type { OutputDtype } from './output';
 import { rotateReader, rotateWriter, type Rotation } from './rotate';
@@ -197,12 +198,14 @@ export async function guarded<T>(what: string, f: () => Promise<T>, budgetBytes:
  * Device-resident activations through a runner created with `resident` set; up to `budgetBytes` of
  * activations stay on the device (default DEFAULT_DEVICE_BUDGET_BYTES, 4 GiB), the rest goes through host RAM.
  */
-export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUDGET_BYTES, o: { hostHalf?: boolean; halfUploads?: boolean } = {}): SignalEngine {
+export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUDGET_BYTES, o: { hostHalf?: boolean; halfUploads?: boolean; eagerHalf?: boolean } = {}): SignalEngine {
   const dev = runner.device;
   if (!dev) throw new Error('deviceEngine needs a runner in resident mode on a device EP');
   const half = runner.half;
   // Rotated weights come down float16-rounded (on the device) when the slice stores float16. Weights go up as
-  // exact float16 where they are (halfUploads, the default; false: always float32, for comparisons).
+  // exact float16 where they are (halfUploads, the default; false: always float32, for comparisons). Rotated
+  // float16 weights stay float16 bits until read (model/lazy-half.ts; eagerHalf: widened as they come down, as
+  // before, for comparisons).
   const hostHalf = o.hostHalf ?? false;
   const side: DeviceSide = { budget: new RamBudget(budgetBytes), download: (t) => dev.download(t) };
   const laps = new Laps();
@@ -256,14 +259,16 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
       });
       return l.promise;
     };
-    const weightOf = (o: ProductOut): Matrix => ({ rows: o.rows, cols: o.cols, data: o.host! });
+    // A float16 result stays float16 bits until its values are read (model/lazy-half.ts); the passes adopt its
+    // float32 array by identity (storageOf), which reads no value.
+    const weightOf = (p: ProductOut): Matrix => (p.half ? (o.eagerHalf ? { rows: p.rows, cols: p.cols, data: p.half.data } : p.half) : { rows: p.rows, cols: p.cols, data: p.host! });
     return {
       reader: (lin, r, keep) =>
         add(
           async () => ({ op: 'mulRight', w: sourceOf(lin.weight), q: await qOn(r.q, r.n, keep), hostHalf }),
           (p) => {
             const weight = weightOf(p);
-            runner.adopt(weight.data, p.pass, 'weight');
+            runner.adopt(storageOf(weight), p.pass, 'weight');
             return lin.bias ? { weight, bias: lin.bias } : { weight };
           },
         ),
@@ -272,7 +277,7 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
           async () => ({ op: 'mulLeftT', w: sourceOf(lin.weight), q: await qOn(r.q, r.n, keep), hostHalf }),
           async (p) => {
             const weight = weightOf(p);
-            runner.adopt(weight.data, p.pass, 'weight');
+            runner.adopt(storageOf(weight), p.pass, 'weight');
             return lin.bias ? { weight, bias: await vecMulF64(lin.bias, r.q, r.n, keep) } : { weight };
           },
         ),
@@ -280,8 +285,9 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
         add(
           async () => ({ op: 'qtq', qa: await qOn(qa, n, ka), qb: await qOn(qb, n, kb), hostHalf }),
           (p) => {
-            runner.adopt(p.host!, p.pass, 'shortcut');
-            return weightOf(p);
+            const m = weightOf(p);
+            runner.adopt(storageOf(m), p.pass, 'shortcut');
+            return m;
           },
         ),
       probe: (q, n, k) => {

@@ -9,6 +9,7 @@ import { writeSafetensors, type TensorToWrite } from '../model/safetensors-write
 import { listModelTensors, readSafetensorsHeader } from '../model/safetensors';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix } from '../model/weights';
 import type { SlicingConfigJson } from './slicing-config';
+import { storageOf } from '../model/lazy-half';
 
 export type OutputDtype = 'float32' | 'float16' | 'bfloat16';
 
@@ -41,8 +42,9 @@ export class SlicedModelWriter {
     return `model-${pad(k)}-of-${pad(this.#shards)}.safetensors`;
   }
 
+  // Each matrix's array as it is (lazy-half.ts): a float16 shard writes a lazy matrix's bits without widening it.
   #m(name: string, m: Matrix): TensorToWrite {
-    return { name, dtype: this.#dtype, shape: [m.rows, m.cols], data: m.data };
+    return { name, dtype: this.#dtype, shape: [m.rows, m.cols], data: storageOf(m) };
   }
 
   #lin(prefix: string, l: Linear): TensorToWrite[] {
@@ -76,7 +78,7 @@ export class SlicedModelWriter {
     t.push(...this.#lin(`${p}.${n.up}`, mlp.up), ...this.#lin(`${p}.${n.down}`, mlp.down));
     // Shortcuts in the weights' dtype too, as the reference stores them (fp16): in float32 they made a
     // float16 model's slice larger than the model itself.
-    const sc = (name: string, m?: Matrix) => m && t.push({ name: `${p}.${name}`, dtype: this.#dtype, shape: [m.rows, m.cols], data: m.data });
+    const sc = (name: string, m?: Matrix) => m && t.push(this.#m(`${p}.${name}`, m));
     if (w.kind === 'parallel') sc('attn_shortcut_Q', w.block.shortcut);
     else {
       sc('attn_shortcut_Q', w.attn.shortcut);
