@@ -22,8 +22,8 @@ export interface MeasuredPoint {
   /** Where the numbers come from. */
   source: string;
   shape: MeasuredShape;
-  /** Mean seconds per transformer layer ('load' = reading + fusing the weights: null where not measured or not a real load). */
-  perLayer: { load: number | null; signals: number; pca: number; rotate: number };
+  /** Mean seconds per transformer layer ('load' = reading + fusing the weights: null where not measured or not a real load; a phase is null where a newer engine's point of the same shape supersedes it). */
+  perLayer: { load: number | null; signals: number; pca: number; rotate: number | null };
   /** The eigensolver of the PCA phase (pca-solver.ts's names): 'wgsl' on the GPU, 'float64' on the CPU. */
   pcaSolver: 'wgsl' | 'float64';
   /** The embeddings' rotation (layer −1), seconds; null when not measured. */
@@ -68,7 +68,8 @@ export const PROFILES: HardwareProfile[] = [
         label: 'LLaMA-2-7B, 32 layers from bf16 shards, 128 × 2048 (float64 CPU eigh)',
         source: 'bench/results/pipeline-llama2-7b-h100.json (slice phase)',
         shape: { ...LLAMA2_7B, nsamples: 128, seqlen: 2048 },
-        perLayer: { load: 0.059, signals: 6.573, pca: 14.218, rotate: 3.45 },
+        // rotate (3.45 s, float16 products widened on the host) is superseded by session 9's lazy products: null.
+        perLayer: { load: 0.059, signals: 6.573, pca: 14.218, rotate: null },
         pcaSolver: 'float64',
         embedding: 13.686,
         peakRssBytes: 10_498_498_560,
@@ -76,29 +77,32 @@ export const PROFILES: HardwareProfile[] = [
         budgets: { deviceBytes: 4 * 2 ** 30, ramBytes: 4 * 2 ** 30 },
       },
       {
-        // Session 7 (2026-12-07), the current engine with the WGSL eigensolver (SLICE_STUDIO_EIGH=gpu), 2 layers of
-        // random weights: 'load' there is JS generating them (not a real load, left out); no prefetch, so its
-        // peak RSS lacks the next layer a file-backed run holds. Same lease, float64 CPU eigh: pca 14.34 s.
-        label: 'LLaMA-2-7B shape, 2 layers, 128 × 2048 (WGSL eigh, session 7)',
-        source: 'bench/results/slice-7b-h100-session7.json (ours.gpuEigh)',
+        // Session 9 (2026-12-07, lease 09:39–09:47 UTC), the current engine: WGSL eigh with the D&C's M built on the
+        // device, float16 products kept lazy (no widening). 2 layers of random weights: 'load' there is JS generating
+        // them (not a real load, left out); no prefetch, so its peak RSS lacks the next layer a file-backed run holds.
+        // (Session 7's engine: 6.52 / 5.89 / 3.08 s.)
+        label: 'LLaMA-2-7B shape, 2 layers, 128 × 2048 (WGSL eigh, session 9)',
+        source: 'bench/results/slice-7b-h100-session9b.json (ours.gpuEigh)',
         shape: { ...LLAMA2_7B, nsamples: 128, seqlen: 2048 },
-        perLayer: { load: null, signals: 6.515, pca: 5.885, rotate: 3.079 },
+        perLayer: { load: null, signals: 6.173, pca: 2.514, rotate: 1.598 },
         pcaSolver: 'wgsl',
-        embedding: 16.74,
-        peakRssBytes: 8_989_896_704,
+        embedding: 12.903,
+        peakRssBytes: 9_594_400_768,
         peakVramBytes: null,
         budgets: BENCH_BUDGETS,
       },
       {
-        // Session 7, same lease and engine, one 70B-shape layer at --vram-gb 20 (all 17.2 GB of activations on
-        // the GPU). Replaces issue #11's older-engine layer (signals 31, pca 65, rotate 36.5: 132.5 s, 25.5 GB).
-        label: 'LLaMA-2-70B shape, 1 layer, 128 × 2048 (WGSL eigh, session 7)',
-        source: 'bench/results/slice-70b-h100-session7.json',
+        // Session 9 (lease 08:34–08:49 UTC), one 70B-shape layer at --vram-gb 20 (all activations on the GPU), the
+        // engine of that morning: WGSL eigh with the host-built M, float16 products widened (rotate's widen was 4.82 s
+        // of the 12.19 and went with the lazy products the same day) — so this point over-predicts today's engine.
+        // Session 7's: 24.04 / 24.59 / 12.85 s; issue #11's older engine: 31 / 65 / 36.5 s.
+        label: 'LLaMA-2-70B shape, 1 layer, 128 × 2048 (WGSL eigh, session 9 morning)',
+        source: 'bench/results/slice-70b-h100-session9.json',
         shape: { ...LLAMA2_70B, nsamples: 128, seqlen: 2048 },
-        perLayer: { load: null, signals: 24.041, pca: 24.589, rotate: 12.847 },
+        perLayer: { load: null, signals: 23.61, pca: 13.768, rotate: 12.186 },
         pcaSolver: 'wgsl',
-        embedding: 40.66,
-        peakRssBytes: 23_147_470_848,
+        embedding: 34.898,
+        peakRssBytes: 26_654_081_024,
         peakVramBytes: null,
         budgets: { deviceBytes: 20 * 2 ** 30, ramBytes: 48 * 2 ** 30 },
       },

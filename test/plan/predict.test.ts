@@ -46,14 +46,13 @@ for (const [file, cores] of RUNS) {
   });
 }
 
-// Session 7 (one H100 lease): [file, the run within it, its --vram-gb, the eigensolver].
-const SESSION7: [file: string, run: 'gpuEigh' | 'cpuEigh' | null, vramGb: number, solver: 'wgsl' | 'float64'][] = [
-  ['slice-7b-h100-session7.json', 'gpuEigh', 40, 'wgsl'],
-  ['slice-7b-h100-session7.json', 'cpuEigh', 40, 'float64'],
-  ['slice-70b-h100-session7.json', null, 20, 'wgsl'],
+// Session 9's H100 runs: [file, the run within it, its --vram-gb, the eigensolver].
+const MEASURED: [file: string, run: 'gpuEigh' | 'cpuEigh' | null, vramGb: number, solver: 'wgsl' | 'float64'][] = [
+  ['slice-7b-h100-session9b.json', 'gpuEigh', 40, 'wgsl'],
+  ['slice-70b-h100-session9.json', null, 20, 'wgsl'],
 ];
 
-for (const [file, run, vramGb, solver] of SESSION7) {
+for (const [file, run, vramGb, solver] of MEASURED) {
   test(`the predicted seconds per layer (each phase), layer −1 and peak RSS match ${file}${run ? ` (${run})` : ''} within 25 % (${solver} eigensolver, --vram-gb ${vramGb})`, () => {
     const f = JSON.parse(readFileSync(join(root, 'bench/results', file), 'utf8')) as { ours: BenchResult & { perLayer: { layer: number; rotate: number }[] } & Record<string, unknown> };
     const r = (run ? f.ours[run] : f.ours) as BenchResult & { perLayer: { layer: number; rotate: number }[] };
@@ -115,7 +114,9 @@ test("the predicted 7B slice on the H100 (WebGPU) matches the 7B pipeline's slic
   // that run's PCA used the float64 CPU eigensolver (the default then), and its 4 GiB budgets
   const p = predictSlice(config('llama-2-7b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16, outputBytesPerWeight: 2, pcaSolver: 'float64' });
   within('signals + pca + rotate', p.perLayer.signals + p.perLayer.pca + p.perLayer.rotate, m.signals + m.pca + m.rotate);
-  within('whole slice job', p.totalSeconds, slice.seconds);
+  // that run's rotate (3.45 s a layer) widened its float16 products on the host, which session 9's engine no longer
+  // does (the table's rotate is 1.60): the whole job is compared with that run's own rotate put back in
+  within('whole slice job', p.totalSeconds + 32 * (m.rotate - p.perLayer.rotate), slice.seconds);
   within('peak RSS', p.peakRamBytes, slice.peakRssBytes);
   within('output bytes', p.disk.outputBytes, slice.outputs.sliced, 0.01);
   // VRAM: the model's terms plus an allowance fitted to this very peak (in-sample: the one VRAM measurement)
@@ -125,7 +126,7 @@ test("the predicted 7B slice on the H100 (WebGPU) matches the 7B pipeline's slic
 test("the time's origin is the current engine's measured table; a shape past the largest measured one says it is extrapolated, and the 70B VRAM is extrapolated from the 7B measurement", () => {
   const p = predictSlice(config('llama-2-70b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16, deviceBudgetBytes: 20 * 2 ** 30, outputBytesPerWeight: 2 });
   assert.match(p.origins.time.detail, /^the current engine's per-layer seconds per phase measured on one H100/);
-  assert.ok(p.origins.time.sources.includes('bench/results/slice-70b-h100-session7.json'), p.origins.time.sources.join(', '));
+  assert.ok(p.origins.time.sources.includes('bench/results/slice-70b-h100-session9.json'), p.origins.time.sources.join(', '));
   assert.doesNotMatch(p.origins.time.detail, /older engine|extrapolated/);
   assert.match(p.origins.peakVram!.detail, /extrapolated from that one measurement$/);
   const q = predictSlice(config('llama-2-7b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16 });
