@@ -42,12 +42,20 @@ export class LayerCaches {
   }
 }
 
-async function layerStep(r: OrtRunner, w: LayerWeights, x: ort.Tensor, batch: number, seq: number, cache: KvCache): Promise<{ y: ort.Tensor; cache: KvCache }> {
-  if (w.kind === 'parallel') return r.parallelStep(w.block, x, batch, seq, cache);
-  const a = await r.attentionStep(w.attn, x, batch, seq, cache);
-  const y = await r.mlpTensor(w.mlp, a.y, batch, seq);
-  releaseTensor(a.y);
-  return { y, cache: a.cache };
+/** One layer's step: its new cache goes into `caches` at once (the old one is freed), its output is returned. */
+async function layerStep(r: OrtRunner, w: LayerWeights, x: ort.Tensor, batch: number, seq: number, caches: LayerCaches, l: number): Promise<ort.Tensor> {
+  if (w.kind === 'parallel') {
+    const p = await r.parallelStep(w.block, x, batch, seq, caches.get(l));
+    caches.set(l, p.cache);
+    return p.y;
+  }
+  const a = await r.attentionStep(w.attn, x, batch, seq, caches.get(l));
+  caches.set(l, a.cache);
+  try {
+    return await r.mlpTensor(w.mlp, a.y, batch, seq);
+  } finally {
+    releaseTensor(a.y);
+  }
 }
 
 /** The head's input: each row's last hidden state, on the host ([batch, width]) or left on the device ([batch, 1, width]). */
@@ -62,15 +70,16 @@ export async function forwardCached(r: OrtRunner, w: DecodeWeights, ids: Int32Ar
   try {
     x = await r.embedTensor(w.emb, ids, batch, seq, at);
     for (let l = 0; l < w.layers.length; l++) {
-      const { y, cache } = await layerStep(r, w.layers[l], x, batch, seq, caches.get(l));
+      const y = await layerStep(r, w.layers[l], x, batch, seq, caches, l);
       releaseTensor(x);
-      caches.set(l, cache);
       x = y;
     }
     const last = await r.lastRowsForHead(x, headVocab(w.head));
     releaseTensor(x);
     return last;
   } catch (e) {
+    // A failed shape (a device limit, say) frees the activations it holds now, not at GC (device.ts releaseTensor).
+    if (x) releaseTensor(x);
     // Out of memory or a lost GPU mid-run: one line (with the CPU fallback on a GPU EP), not ORT's trace.
     throw inferenceFailure(r.ep, e, batch, seq);
   }

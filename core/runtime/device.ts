@@ -278,9 +278,12 @@ export class DeviceTensors {
   async lastRow(t: ort.Tensor): Promise<ort.Tensor> {
     rank3('lastRow', t);
     if (t.location === 'cpu' && !isHalf(t) && t.dims[1] === 1) {
-      // The CPU EP's host tensor is the row itself; a GPU EP runs the slice, device to device.
+      // The CPU EP's host tensor is the row itself; a GPU EP runs the slice, device to device, into a tensor of
+      // its own: a new one here too (same values), owned and released apart from `t`.
       countTransfer('lastRow', 1, 0, 0);
-      return t;
+      const y = new ort.Tensor('float32', t.data as Float32Array, t.dims);
+      markDevice(y);
+      return y;
     }
     return (await this.#run('lastRow', isHalf(t), { x: t })).y;
   }

@@ -102,7 +102,11 @@ export class ResidentWeights {
 
   /** A block output on the host as float32, downloaded (and freed) if it stayed on the device, widened if float16. */
   async host(t: ort.Tensor): Promise<Float32Array> {
-    if (t.location === 'cpu' && t.type === 'float32') return t.data as Float32Array;
+    if (t.location === 'cpu' && t.type === 'float32') {
+      // The CPU EP's output is the host array: nothing to download, but it is done with as a device tensor.
+      releaseTensor(t);
+      return t.data as Float32Array;
+    }
     const x = await this.device.download(t);
     releaseTensor(t);
     return x;

@@ -119,7 +119,14 @@ class OrtBlockRunner implements BlockRunner {
       const half = this.#resident.half && sig.kind !== 'head' && (!hasCache(sig) || this.#decoding);
       const f = await this.#resident.feeds(sig, feeds, half);
       if (half) halfEmptyCache(f);
-      const out = await (await this.#session(half ? { ...sig, half: true } : sig)).run(f);
+      // Host activations rounded to float16 on the way in (ResidentWeights.feeds) are this run's own: freed after it.
+      const rounded = f.x !== feeds.x ? f.x : null;
+      let out: ort.InferenceSession.OnnxValueMapType;
+      try {
+        out = await (await this.#session(half ? { ...sig, half: true } : sig)).run(f);
+      } finally {
+        if (rounded) releaseTensor(rounded);
+      }
       // Counted as a GPU EP moves it (transfer-count.ts): what #session leaves on the device stays there.
       const kept = sig.kind !== 'head' && (!hasCache(sig) || this.#decoding);
       countRun(`pass:${sig.kind}`, f, out, (name) => kept && (name === 'y' || (hasCache(sig) && (name === 'present_k' || name === 'present_v'))));
@@ -183,8 +190,9 @@ class OrtBlockRunner implements BlockRunner {
 
   /** A block output on the host, downloaded if it stayed on the device. */
   async #host(t: ort.Tensor): Promise<Float32Array> {
-    if (t.location === 'cpu' && t.type === 'float32') return t.data as Float32Array;
-    return this.#resident!.host(t);
+    // Resident mode: the output is done with as a device tensor (freed, or on the CPU EP forgotten as one).
+    if (this.#resident) return this.#resident.host(t);
+    return t.data as Float32Array;
   }
 
   /**
