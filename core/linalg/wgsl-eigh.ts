@@ -43,6 +43,11 @@ export interface WgslEighOptions {
    * zero matrix) still gives float64 vectors.
    */
   float32Vectors?: boolean;
+  /**
+   * `a` is exactly symmetric (the PCA's symmetrised moment): scaled into the float32 upload in one sequential
+   * pass instead of symmetrised again (scale.ts; the same float32 values).
+   */
+  symmetric?: boolean;
 }
 
 /** An EighResult whose vectors may be float32 (eighWgsl with float32Vectors). */
@@ -68,7 +73,7 @@ export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, op
   if (n <= 2) return eigh(a, n, opts);
   const { timings } = opts;
   const t0 = performance.now();
-  const { s, exponent } = scaledSymmetric(a, n, (len) => new Float32Array(len));
+  const { s, exponent } = scaledSymmetric(a, n, (len) => new Float32Array(len), { symmetric: opts.symmetric });
   if (exponent === null) return eigh(a, n, opts);
   const g = contextFor(device);
   return g.checked('eigh on the GPU', async () => {

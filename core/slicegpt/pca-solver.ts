@@ -48,6 +48,8 @@ export interface DecomposeOptions {
    * float32 anyway: q-matrix.ts); the CPU solvers and the fallback still give float64.
    */
   float32Vectors?: boolean;
+  /** `h` is exactly symmetric (SecondMoment.matrix()): the WGSL solver skips its own symmetrisation (the same values). */
+  symmetric?: boolean;
 }
 
 const said = new Set<string>();
@@ -72,7 +74,7 @@ export async function decompose(h: Float64Array, n: number, solver: PcaSolver, o
     return eigh(h, n, { signal, timings });
   }
   try {
-    return await eighWgsl(h, n, dev.device, { signal, timings, float32Vectors: o.float32Vectors === true });
+    return await eighWgsl(h, n, dev.device, { signal, timings, float32Vectors: o.float32Vectors === true, symmetric: o.symmetric === true });
   } catch (e) {
     if (!(e instanceof WgslOutOfMemoryError)) throw e;
     sayOnce(log, `${e.message}: the PCA of width ${n} uses the float64 CPU solver`);

@@ -104,7 +104,7 @@ export async function principalDirections(moment: SecondMoment, solver: PcaSolve
   for (let i = 0; i < n; i++) h[i * n + i] += damp;
   lap('check');
   const solverTimings: Record<string, number> | undefined = o.timings ? {} : undefined;
-  const { values, vectors } = await decompose(h, n, solver, { ...o, timings: solverTimings });
+  const { values, vectors } = await decompose(h, n, solver, { ...o, timings: solverTimings, symmetric: true });
   lap('eigh');
   if (o.timings && solverTimings) for (const [k, v] of Object.entries(solverTimings)) if (k !== 'total' && typeof v === 'number') o.timings[`eigh.${k}`] = (o.timings[`eigh.${k}`] ?? 0) + v;
   // The solver returns descending order; sort anyway (stably) so a different solver cannot reorder the model.
