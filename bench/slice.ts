@@ -50,6 +50,7 @@ import { shortcutMatrix } from '../core/slicegpt/products';
 import { rotationError, storedError, type RotationError, type StoredError } from '../core/slicegpt/rotation-error';
 import { gemm } from '../core/linalg/matmul';
 import { leadingColumns } from '../core/slicegpt/products';
+import type { QMatrix } from '../core/slicegpt/q-matrix';
 import type { Rotation } from '../core/slicegpt/rotate';
 import type { ModelSource } from '../core/model/model-source';
 import type { OutputDtype } from '../core/slicegpt/output';
@@ -304,7 +305,7 @@ function capturing(e: SignalEngine, out: Captured[]): SignalEngine {
     }
     return p;
   };
-  const shortcut = (qa: Float64Array, qb: Float64Array, n: number, ka: number, kb: number, p: Promise<Matrix>) => {
+  const shortcut = (qa: QMatrix, qb: QMatrix, n: number, ka: number, kb: number, p: Promise<Matrix>) => {
     if (shortcuts < 2) {
       const name = ['attnShortcut', 'mlpShortcut'][shortcuts++];
       p.then((got) => out.push({ name, got, exact: () => shortcutMatrix(qa, qb, n, ka, kb), exact64: () => gemm(leadingColumns(qa, n, ka), leadingColumns(qb, n, kb), ka, n, kb, { transA: true }) })).catch(() => {});

@@ -37,6 +37,23 @@ export interface WgslEighOptions {
   hostMergeMatrix?: boolean;
   /** Columns per panel of the blocked tridiagonalization (default 32); 1: the unblocked path (wgsl-tridiagonalize.ts). */
   panel?: number;
+  /**
+   * Return the eigenvectors as they come down, float32, instead of widening them to a fresh n² float64 array
+   * (2 s at n = 8192 on a 2-core host, mostly page faults). A matrix the solver hands to the CPU (n ≤ 2, the
+   * zero matrix) still gives float64 vectors.
+   */
+  float32Vectors?: boolean;
+  /**
+   * `a` is exactly symmetric (the PCA's symmetrised moment): scaled into the float32 upload in one sequential
+   * pass instead of symmetrised again (scale.ts; the same float32 values).
+   */
+  symmetric?: boolean;
+}
+
+/** An EighResult whose vectors may be float32 (eighWgsl with float32Vectors). */
+export interface EighResultMixed {
+  values: Float64Array;
+  vectors: Float64Array | Float32Array;
 }
 
 const contexts = new WeakMap<GpuDevice, WgslLinalg>();
@@ -48,13 +65,15 @@ function contextFor(device: GpuDevice): WgslLinalg {
 }
 
 /** Eigenvalues (descending) and eigenvectors (columns) of the symmetric n×n row-major `a`, on `device`. */
-export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, opts: WgslEighOptions = {}): Promise<EighResult> {
+export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, opts?: WgslEighOptions & { float32Vectors?: false }): Promise<EighResult>;
+export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, opts: WgslEighOptions): Promise<EighResultMixed>;
+export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, opts: WgslEighOptions = {}): Promise<EighResultMixed> {
   if (!Number.isInteger(n) || n < 0) throw new EighError(`matrix size must be a non-negative integer, got ${n}`);
   if (a.length !== n * n) throw new EighError(`expected ${n}×${n} = ${n * n} elements, got ${a.length}`);
   if (n <= 2) return eigh(a, n, opts);
   const { timings } = opts;
   const t0 = performance.now();
-  const { s, exponent } = scaledSymmetric(a, n, (len) => new Float32Array(len));
+  const { s, exponent } = scaledSymmetric(a, n, (len) => new Float32Array(len), { symmetric: opts.symmetric });
   if (exponent === null) return eigh(a, n, opts);
   const g = contextFor(device);
   return g.checked('eigh on the GPU', async () => {
@@ -84,7 +103,7 @@ export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, op
       const z = Z;
       await timed(timings, 'backTransform', () => backTransformWgsl(g, tri, z, opts));
       const v32 = await timed(timings, 'download', () => g.download(z, n * n));
-      const vectors = new Float64Array(v32);
+      const vectors = opts.float32Vectors ? v32 : new Float64Array(v32);
       if (timings) timings.total = (performance.now() - t0) / 1000;
       return { values, vectors };
     } finally {

@@ -10,6 +10,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ActivationStore, type RamBudget } from './activations';
 import { CheckpointMismatchError } from './errors';
+import { float64Q } from './q-matrix';
 import { explainDiskFull } from '../files/disk-full';
 import type { LayerBoundary, LayerTiming, SignalStats } from './rotate-and-slice';
 
@@ -34,6 +35,7 @@ export interface TakenBoundary {
   nextLayer: number;
   width: number;
   host: Float32Array[];
+  /** Float64 (a float32 Q widened exactly: the file stays float64). */
   q: Float64Array;
   stats: SignalStats[];
   timings: LayerTiming[];
@@ -41,7 +43,7 @@ export interface TakenBoundary {
 }
 
 /** A saved boundary as `load` returns it: the layer boundary plus what `save` was given besides it. */
-export type SavedBoundary = LayerBoundary & { extra: Record<string, unknown>; blobs: string[] };
+export type SavedBoundary = Omit<LayerBoundary, 'q'> & { q: Float64Array; extra: Record<string, unknown>; blobs: string[] };
 
 export interface SaveExtras {
   extra?: Record<string, unknown>;
@@ -207,7 +209,7 @@ export class Checkpoint {
   async take(b: LayerBoundary, more: SaveExtras = {}): Promise<TakenBoundary> {
     const host: Float32Array[] = [];
     for (let i = 0; i < b.inputs.length; i++) host.push(await b.inputs.host(i));
-    return { nextLayer: b.nextLayer, width: b.inputs.width, host, q: b.q, stats: [...b.stats], timings: b.timings.map((t) => ({ ...t })), more };
+    return { nextLayer: b.nextLayer, width: b.inputs.width, host, q: float64Q(b.q), stats: [...b.stats], timings: b.timings.map((t) => ({ ...t })), more };
   }
 
   /**

@@ -33,6 +33,7 @@ import type { DeviceWeight, ProductItem, ProductOut, WeightSource } from '../run
 import type { OutputDtype } from './output';
 import { rotateReader, rotateWriter, type Rotation } from './rotate';
 import type { SecondMoment } from './pca';
+import type { QMatrix } from './q-matrix';
 import { lowerVramWords } from '../plan/vram-advice';
 import { Laps } from '../base/laps';
 import { DEFAULT_DEVICE_BUDGET_BYTES } from '../plan/budget';
@@ -47,14 +48,14 @@ export interface SignalEngine {
   moment(m: SecondMoment, x: Activations, tokens: number, keep: Uint8Array): Promise<void>;
   /** Completes every deferred addition to m (call before reading it). */
   settle(m: SecondMoment): Promise<void>;
-  /** (x·Q)[:, :k] for x: batch × seq × n and Q n×n float64 — the next signal, rotated and sliced. */
-  rotate(x: Activations, batch: number, seq: number, q: Float64Array, n: number, k: number): Promise<Activations>;
+  /** (x·Q)[:, :k] for x: batch × seq × n and Q n×n (q-matrix.ts) — the next signal, rotated and sliced. */
+  rotate(x: Activations, batch: number, seq: number, q: QMatrix, n: number, k: number): Promise<Activations>;
   /** A linear that reads the rotated signal: W·Q[:, :keep] (rotate.ts). */
   rotateReader(lin: Linear, r: Rotation, keep: number): Promise<Linear>;
   /** A linear that writes the rotated signal: (Qᵀ·W)[:keep, :], (b·Q)[:keep]. */
   rotateWriter(lin: Linear, r: Rotation, keep: number): Promise<Linear>;
   /** The shortcut Qa[:, :ka]ᵀ·Qb[:, :kb] (float32 ka×kb). */
-  shortcut(qa: Float64Array, qb: Float64Array, n: number, ka: number, kb: number): Promise<Matrix>;
+  shortcut(qa: QMatrix, qb: QMatrix, n: number, ka: number, kb: number): Promise<Matrix>;
   /** Several of the above as one step (one device run): see WeightBatch. */
   batch(): WeightBatch;
   /**
@@ -89,9 +90,9 @@ export interface SignalEngine {
 export interface WeightBatch {
   reader(lin: Linear, r: Rotation, keep: number): Promise<Linear>;
   writer(lin: Linear, r: Rotation, keep: number): Promise<Linear>;
-  shortcut(qa: Float64Array, qb: Float64Array, n: number, ka: number, kb: number): Promise<Matrix>;
+  shortcut(qa: QMatrix, qb: QMatrix, n: number, ka: number, kb: number): Promise<Matrix>;
   /** Q[:, :k]ᵀ (k×n float32): the shortcut of a probe pass back to the un-rotated basis (products.ts transposedColumns). */
-  probe(q: Float64Array, n: number, k: number): Promise<Matrix>;
+  probe(q: QMatrix, n: number, k: number): Promise<Matrix>;
   /** An un-rotated weight a pass reads and a later batch's writer rotates: on the device, uploaded once for both. */
   stage(lin: Linear): void;
   run(): Promise<void>;
@@ -210,8 +211,8 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
   const side: DeviceSide = { budget: new RamBudget(budgetBytes), download: (t) => dev.download(t) };
   const laps = new Laps();
   // Q[:, :k] as device n×k float32, per rotation and width, until the layer ends.
-  const qs = new Map<Float64Array, Map<number, Promise<Tensor>>>();
-  const qOn = (q: Float64Array, n: number, k: number): Promise<Tensor> => {
+  const qs = new Map<QMatrix, Map<number, Promise<Tensor>>>();
+  const qOn = (q: QMatrix, n: number, k: number): Promise<Tensor> => {
     let byK = qs.get(q);
     if (!byK) qs.set(q, (byK = new Map()));
     let t = byK.get(k);
@@ -222,7 +223,7 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
     return t;
   };
   // The last rotation of activations is the next layer's Q_in: kept across endLayer, so it is not uploaded again.
-  let lastRotation: Float64Array | null = null;
+  let lastRotation: QMatrix | null = null;
   const dropRotations = async () => {
     const kept = lastRotation ? qs.get(lastRotation) : undefined;
     const all = [...qs.entries()].filter(([q]) => q !== lastRotation).flatMap(([, m]) => [...m.values()]);

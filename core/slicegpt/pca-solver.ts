@@ -10,7 +10,7 @@ import { EighError, eigh, type EighResult } from '../linalg/eigh';
 import { eighGpu } from '../linalg/gpu-eigh';
 import { WgslOutOfMemoryError } from '../linalg/wgsl-context';
 import { closeWgslDevice, wgslDevice } from '../linalg/wgsl-device';
-import { eighWgsl } from '../linalg/wgsl-eigh';
+import { eighWgsl, type EighResultMixed } from '../linalg/wgsl-eigh';
 import type { ExecutionProvider } from '../runtime/contract';
 
 export type PcaSolver = 'float64' | 'wgsl' | { gpu: ExecutionProvider };
@@ -43,6 +43,13 @@ export interface DecomposeOptions {
   log?: (line: string) => void;
   /** The solver's seconds per phase (tridiagonalize, tridiagonalSolve, backTransform, …), added here. */
   timings?: Record<string, number>;
+  /**
+   * Keep the WGSL solver's eigenvectors float32, as they came down (for the device engine, which converts Q to
+   * float32 anyway: q-matrix.ts); the CPU solvers and the fallback still give float64.
+   */
+  float32Vectors?: boolean;
+  /** `h` is exactly symmetric (SecondMoment.matrix()): the WGSL solver skips its own symmetrisation (the same values). */
+  symmetric?: boolean;
 }
 
 const said = new Set<string>();
@@ -53,8 +60,10 @@ function sayOnce(log: (line: string) => void, line: string): void {
   log(line);
 }
 
-/** Eigenpairs (descending) of the symmetric n×n `h` by `solver`. */
-export async function decompose(h: Float64Array, n: number, solver: PcaSolver, o: DecomposeOptions = {}): Promise<EighResult> {
+/** Eigenpairs (descending) of the symmetric n×n `h` by `solver` (float32 vectors only from the WGSL solver with o.float32Vectors). */
+export async function decompose(h: Float64Array, n: number, solver: PcaSolver, o?: DecomposeOptions & { float32Vectors?: false }): Promise<EighResult>;
+export async function decompose(h: Float64Array, n: number, solver: PcaSolver, o: DecomposeOptions): Promise<EighResultMixed>;
+export async function decompose(h: Float64Array, n: number, solver: PcaSolver, o: DecomposeOptions = {}): Promise<EighResultMixed> {
   const { signal, timings } = o;
   if (solver === 'float64') return eigh(h, n, { signal, timings });
   if (solver !== 'wgsl') return eighGpu(h, n, solver.gpu, { signal, timings });
@@ -65,7 +74,7 @@ export async function decompose(h: Float64Array, n: number, solver: PcaSolver, o
     return eigh(h, n, { signal, timings });
   }
   try {
-    return await eighWgsl(h, n, dev.device, { signal, timings });
+    return await eighWgsl(h, n, dev.device, { signal, timings, float32Vectors: o.float32Vectors === true, symmetric: o.symmetric === true });
   } catch (e) {
     if (!(e instanceof WgslOutOfMemoryError)) throw e;
     sayOnce(log, `${e.message}: the PCA of width ${n} uses the float64 CPU solver`);

@@ -6,6 +6,7 @@ import { symmetrizedInto } from '../linalg/scale';
 import { firstNonFinite, NonFiniteError } from '../model/non-finite';
 import { decompose, type DecomposeOptions, type PcaSolver } from './pca-solver';
 import { stopwatch } from '../base/laps';
+import type { QMatrix } from './q-matrix';
 
 export { pcaSolverFor, type PcaSolver } from './pca-solver';
 
@@ -75,8 +76,8 @@ export class SecondMoment {
 
 export interface PcaResult {
   n: number;
-  /** Row-major n×n, column j = the j-th principal direction (descending eigenvalue). */
-  q: Float64Array;
+  /** Row-major n×n, column j = the j-th principal direction (descending eigenvalue); float32 only with o.float32Vectors and the WGSL solver. */
+  q: QMatrix;
   /** Eigenvalues of the undamped moment ΣXᵀX, descending. */
   eigenvalues: Float64Array;
   /** The damping added to the diagonal before the eigendecomposition. */
@@ -85,6 +86,8 @@ export interface PcaResult {
 }
 
 /** Damp, decompose, sort: the rotation for one signal. */
+export async function principalDirections(moment: SecondMoment, solver?: PcaSolver, o?: DecomposeOptions & { float32Vectors?: false }): Promise<PcaResult & { q: Float64Array }>;
+export async function principalDirections(moment: SecondMoment, solver: PcaSolver, o: DecomposeOptions): Promise<PcaResult>;
 export async function principalDirections(moment: SecondMoment, solver: PcaSolver = 'float64', o: DecomposeOptions = {}): Promise<PcaResult> {
   const n = moment.n;
   if (moment.tokens === 0) throw new Error('PCA of a signal with no calibration tokens');
@@ -101,7 +104,7 @@ export async function principalDirections(moment: SecondMoment, solver: PcaSolve
   for (let i = 0; i < n; i++) h[i * n + i] += damp;
   lap('check');
   const solverTimings: Record<string, number> | undefined = o.timings ? {} : undefined;
-  const { values, vectors } = await decompose(h, n, solver, { ...o, timings: solverTimings });
+  const { values, vectors } = await decompose(h, n, solver, { ...o, timings: solverTimings, symmetric: true });
   lap('eigh');
   if (o.timings && solverTimings) for (const [k, v] of Object.entries(solverTimings)) if (k !== 'total' && typeof v === 'number') o.timings[`eigh.${k}`] = (o.timings[`eigh.${k}`] ?? 0) + v;
   // The solver returns descending order; sort anyway (stably) so a different solver cannot reorder the model.
@@ -111,7 +114,7 @@ export async function principalDirections(moment: SecondMoment, solver: PcaSolve
   // Already in order (the usual case): no copy. Otherwise permute columns row by row (sequential writes).
   let q = vectors;
   if (order.some((src, c) => src !== c)) {
-    q = new Float64Array(n * n);
+    q = vectors instanceof Float32Array ? new Float32Array(n * n) : new Float64Array(n * n);
     for (let r = 0; r < n; r++) {
       const row = r * n;
       for (let c = 0; c < n; c++) q[row + c] = vectors[row + order[c]];

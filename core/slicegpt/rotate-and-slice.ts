@@ -18,6 +18,7 @@ import { headNormsOf } from '../model/weights';
 import { checkCancelled, type JobContext } from '../base/job-context';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
 import { rotateEmbedding, rotateHead, type Rotation } from './rotate';
+import type { QMatrix } from './q-matrix';
 import { tiedEmbedding, tiedHead } from './tied';
 import { storesTiedEmbedding } from '../model/tied-layout';
 import { SecondMoment, principalDirections, explainedVariance, pcaSolverFor, type PcaSolver } from './pca';
@@ -77,14 +78,14 @@ export type RotationProvider = (
   signal: SignalName,
   layer: number | null,
   moment: SecondMoment,
-) => Promise<{ q: Float64Array; eigenvalues?: Float64Array; /** Seconds per step of finding it (pca.ts principalDirections). */ timings?: Record<string, number> }>;
+) => Promise<{ q: QMatrix; eigenvalues?: Float64Array; /** Seconds per step of finding it (pca.ts principalDirections). */ timings?: Record<string, number> }>;
 
 /** The state between layers: everything needed to continue at `nextLayer` (persisted by checkpoint.ts). */
 export interface LayerBoundary {
   nextLayer: number;
   /** The next layer's inputs: rotated by q and sliced. */
   inputs: ActivationStore;
-  q: Float64Array;
+  q: QMatrix;
   stats: SignalStats[];
   timings: LayerTiming[];
 }
@@ -122,11 +123,13 @@ export interface RotateAndSliceResult {
   spilledChunks: number;
 }
 
+// float32Vectors: the device engine converts Q to float32 anyway, so the WGSL solver's float32 eigenvectors are
+// kept as they came down (q-matrix.ts); the host engine keeps float64 Q.
 const pcaRotation =
-  (solver: PcaSolver, ctx: JobContext): RotationProvider =>
+  (solver: PcaSolver, ctx: JobContext, float32Vectors: boolean): RotationProvider =>
   async (_s, _l, m) => {
     const timings: Record<string, number> = {};
-    const r = await principalDirections(m, solver, { signal: ctx.signal, log: (line) => ctx.log(line), timings });
+    const r = await principalDirections(m, solver, { signal: ctx.signal, log: (line) => ctx.log(line), timings, float32Vectors });
     return { q: r.q, eigenvalues: r.eigenvalues, timings };
   };
 
@@ -145,7 +148,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
   const { source, runner, calibration: cal, schedule: s, sink } = o;
   const D = s.hiddenSize;
   const L = s.layers;
-  const rotations = o.rotations ?? pcaRotation(pcaSolverFor(o.engine?.kind ?? 'host', runner.ep), ctx);
+  const rotations = o.rotations ?? pcaRotation(pcaSolverFor(o.engine?.kind ?? 'host', runner.ep), ctx, o.engine?.kind === 'device');
   const budget = new RamBudget(o.ramBudgetBytes);
   const cfg = source.config;
 
@@ -195,10 +198,10 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
   };
 
   let inputs: ActivationStore;
-  let qIn: Float64Array;
+  let qIn: QMatrix;
   let first: number;
   let spilled = 0;
-  const rot = (q: Float64Array): Rotation => ({ q, n: D });
+  const rot = (q: QMatrix): Rotation => ({ q, n: D });
 
   const engine = o.engine ?? hostEngine(runner);
   const store = (name: string, width: number) => new ActivationStore({ name, width, dir: o.scratch, budget, device: engine.deviceSide() });
@@ -303,7 +306,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
     };
     const inRot = rot(qIn);
     let out: LayerWeights;
-    let qOut: Float64Array;
+    let qOut: QMatrix;
     // The layer output (width D, not yet rotated by its own Q): one signal per batch.
     const outputs = store(`out-${i}`, D);
 

@@ -5,10 +5,12 @@
 // rotating and then slicing computes, without materialising the discarded part.
 import type { EmbeddingWeights, HeadWeights, Linear } from '../model/weights';
 import { mulLeftTransposedF64, mulRightF64, vecMulF64 } from './products';
+import type { QMatrix } from './q-matrix';
 
 /** An orthogonal rotation of a width-n signal, of which the leading `keep` directions are kept. */
 export interface Rotation {
-  q: Float64Array;
+  /** Float64, or float32 where the device engine consumes it (q-matrix.ts); the host products widen it exactly. */
+  q: QMatrix;
   n: number;
 }
 

@@ -44,7 +44,7 @@ async function pageBundle(): Promise<string> {
   return out.outputFiles[0].text;
 }
 
-type PageResult = { values: number[]; vectors: number[]; adapter: string; timings: Record<string, number> } | { unavailable: string } | { error: string };
+type PageResult = { values: number[]; vectors: number[]; float32: boolean; adapter: string; timings: Record<string, number> } | { unavailable: string } | { error: string };
 
 test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter (SwiftShader), eigenvalues equal to float64 to 1e-6', { timeout: 600_000 }, async (t) => {
   const executablePath = findChromium();
@@ -84,7 +84,7 @@ test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter 
     // deviceMergeMin 64: three levels of device-resident merges (400, 200, 100) over host ones (50, 25).
     // The tridiagonalization is blocked in panels of 32 unless a case says otherwise: n = 20 is one partial
     // panel, clustered n = 300 panels of 64 with a partial last one; panel 1 is the unblocked path.
-    type Opts = { deviceMergeMin?: number; panel?: number; hostMergeMatrix?: boolean };
+    type Opts = { deviceMergeMin?: number; panel?: number; hostMergeMatrix?: boolean; float32Vectors?: boolean; symmetric?: boolean };
     const cases: [string, Float64Array, number, Opts][] = [
       ['n=5', randomSymmetric(5, 1), 5, {}],
       ['n=20, one partial panel', randomSymmetric(20, 5), 20, {}],
@@ -144,6 +144,16 @@ test('the WGSL eigensolver diagonalizes to float32 accuracy on a WebGPU adapter 
         assert.ok(res <= 2 * host.res + 1e-7 && orth <= 2 * host.orth + 1e-6 && diff <= 2 * host.diff + 1e-7, `${label}: device-built M (${res}, ${orth}, ${diff}) against host-built (${host.res}, ${host.orth}, ${host.diff})`);
       }
     }
+    // The PCA's call (float32Vectors: the vectors as they came down; symmetric: no second symmetrisation of its
+    // exactly symmetric moment) gives the very values and vectors of the default call, the vectors as float32.
+    const sym = randomSymmetric(130, 7);
+    const plain = await solve('n=130 default', sym, 130, {});
+    const pca = await solve('n=130 float32Vectors, symmetric', sym, 130, { float32Vectors: true, symmetric: true });
+    if ('unavailable' in plain || 'unavailable' in pca) return t.skip('no adapter');
+    assert.equal(plain.float32, false);
+    assert.equal(pca.float32, true);
+    assert.deepEqual(pca.values, plain.values);
+    assert.deepEqual(pca.vectors, plain.vectors);
     // The blocked reduction (panels of 64 and 32; n = 300 is a multiple of neither) is as close to the
     // float64 reduction of the same float32 matrix as the unblocked one. The reduction is not forward
     // stable (float32 d, e differ from float64's by ~5e-4 of the largest here), so the paths agree to that

@@ -14,13 +14,13 @@ let linalg: WgslLinalg | undefined;
 const failure = (e: unknown) => ({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
 
 Object.assign(globalThis, {
-  eighWgsl: async (a: number[], n: number, opts: Pick<WgslEighOptions, 'deviceMergeMin' | 'panel' | 'hostMergeMatrix'>) => {
+  eighWgsl: async (a: number[], n: number, opts: Pick<WgslEighOptions, 'deviceMergeMin' | 'panel' | 'hostMergeMatrix' | 'float32Vectors' | 'symmetric'>) => {
     const dev = await device;
     if ('unavailable' in dev) return { unavailable: dev.unavailable };
     try {
       const timings: Record<string, number> = {};
       const r = await eighWgsl(Float64Array.from(a), n, dev.device, { ...opts, timings });
-      return { values: [...r.values], vectors: [...r.vectors], adapter: dev.adapter, timings };
+      return { values: [...r.values], vectors: [...r.vectors], float32: r.vectors instanceof Float32Array, adapter: dev.adapter, timings };
     } catch (e) {
       return failure(e);
     }

@@ -1,0 +1,58 @@
+// `npm run bench -- eigh-host-copies [--sizes 4096,8192 --ratio 0.25 --reps 2]` — the host memory traffic around
+// the WGSL eigensolver (wgsl-eigh.ts) and the device engine's Q conversion (engine.ts qOn), before and now, on the
+// real code; no GPU: the download is stood in for by a fresh float32 n² array. Per size, best of --reps, seconds:
+//   scale.before   scaledSymmetric into float32 with its own tiled symmetrisation (the moment symmetrised again)
+//   scale.now      the same values by one sequential scaled pass (symmetric: true; the PCA's moment is symmetric)
+//   widen.before   the download widened to a fresh float64 n² array (now: none, float32Vectors)
+//   qconvert.*     Q[:, :n] and Q[:, :k] as the float32 upload, from a float64 Q (before) and a float32 one (now)
+// JSON on stdout.
+import { flags } from './lib/flags';
+import { scaledSymmetric } from '../core/linalg/scale';
+import { leadingColumns32 } from '../core/slicegpt/products';
+
+async function best(reps: number, f: () => unknown): Promise<number> {
+  let b = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    f();
+    b = Math.min(b, (performance.now() - t0) / 1000);
+  }
+  return b;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const f = flags(args);
+  const sizes = (f.get('sizes') ?? '4096,8192').split(',').map(Number);
+  const ratio = Number(f.get('ratio') ?? 0.25);
+  const reps = Number(f.get('reps') ?? 2);
+  const out: Record<string, Record<string, number>> = {};
+  for (const n of sizes) {
+    const k = Math.round((n * (1 - ratio)) / 8) * 8;
+    const a = new Float64Array(n * n);
+    let s = 1;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j <= i; j++) {
+        s = (s * 1103515245 + 12345) % 2 ** 31;
+        a[i * n + j] = a[j * n + i] = s / 2 ** 31 + (i === j ? n : 0);
+      }
+    const make = (len: number) => new Float32Array(len);
+    const t: Record<string, number> = {};
+    let before = scaledSymmetric(a, n, make).s;
+    let now = scaledSymmetric(a, n, make, { symmetric: true }).s;
+    for (let i = 0; i < before.length; i++) if (before[i] !== now[i]) throw new Error(`n = ${n}: the sequential scaling differs at ${i}`);
+    before = now = new Float32Array(0);
+    t['scale.before'] = await best(reps, () => scaledSymmetric(a, n, make));
+    t['scale.now'] = await best(reps, () => scaledSymmetric(a, n, make, { symmetric: true }));
+    const v32 = new Float32Array(n * n).fill(0.5);
+    t['widen.before'] = await best(reps, () => new Float64Array(v32));
+    const q64 = new Float64Array(v32);
+    t['qconvert.full.before'] = await best(reps, () => leadingColumns32(q64, n, n));
+    t['qconvert.full.now'] = await best(reps, () => leadingColumns32(v32, n, n));
+    t[`qconvert.k.before`] = await best(reps, () => leadingColumns32(q64, n, k));
+    t[`qconvert.k.now`] = await best(reps, () => leadingColumns32(v32, n, k));
+    t['eigh.host.before'] = t['scale.before'] + t['widen.before'];
+    t['eigh.host.now'] = t['scale.now'];
+    out[n] = t;
+  }
+  console.log(JSON.stringify({ machine: 'host only (no GPU)', ratio, reps, seconds: out }, null, 2));
+}
