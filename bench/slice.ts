@@ -8,6 +8,8 @@
 // keep the source dtype; `--storage` adds each point's perplexity stored in the source dtype).
 //   flags: --models a,b  --ratios 0.1,0.2  --windows N  --nsamples 64  --seqlen 256  --ep cpu  --models-dir DIR  --vram-gb G  --storage
 //          --engine host|device  --pass-dtype f16|f32 (the device engine's passes; its default follows the EP)
+//          --eval-ep E: also the perplexity of the dense model and of each slice on EP E (denseEvalEp, pplEvalEp), with
+//          the same windows — slicing on --ep and evaluating on E splits a deviation between the passes and the evaluation
 //   --pca-solver gpu|wgsl: every PCA through the ORT-graph GPU eigensolver (core/linalg/gpu-eigh.ts) on --ep, or the WGSL one
 //   (core/linalg/wgsl-eigh.ts, needs the webgpu package and an adapter) — on the CPU EP the ORT graphs
 //   its float32 graphs run there, which measures its perplexity effect against the float64 solver's results.
@@ -69,6 +71,7 @@ async function protocol(f: Map<string, string>): Promise<void> {
   const seqlen = Number(f.get('seqlen') ?? 256);
   const maxWindows = f.has('windows') ? Number(f.get('windows')) : undefined;
   const ep = (f.get('ep') ?? 'cpu') as ExecutionProvider;
+  const evalEp = f.get('eval-ep') as ExecutionProvider | undefined;
   // --vram-gb: the device engine's activation budget (tiny values force the spill-to-host path).
   const vramBytes = f.has('vram-gb') ? Number(f.get('vram-gb')) * 2 ** 30 : undefined;
   const engineFlags = { ...(f.has('engine') ? { engine: f.get('engine') as EngineKind } : {}), ...(f.has('pass-dtype') ? { passDtype: f.get('pass-dtype') as PassDtype } : {}) };
@@ -87,6 +90,7 @@ async function protocol(f: Map<string, string>): Promise<void> {
       evalSeqLen: 256,
       maxWindows: maxWindows ?? 'all',
       ep,
+      ...(evalEp ? { evalEp } : {}),
       ...engineFlags,
       ...(gpuPca ? { pcaSolver: pcaSolver === 'wgsl' ? 'wgsl-eigh (float32 WGSL)' : 'gpu-eigh (float32 graphs)' } : {}),
     },
@@ -100,6 +104,8 @@ async function protocol(f: Map<string, string>): Promise<void> {
     const dense = await openModel(folder);
     const runner = await createBlockRunner(dense.arch, { ep });
     const denseR = await perplexityOfIds(dense, runner, ids, { seqLen: 256, maxWindows, batch: 16 });
+    const evalRunner = evalEp ? await createBlockRunner(dense.arch, { ep: evalEp }) : undefined;
+    const denseEval = evalRunner ? await perplexityOfIds(dense, evalRunner, ids, { seqLen: 256, maxWindows, batch: 16 }) : undefined;
     const calibration = await loadCalibration(folder, { cal: 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0 });
     const dir = mkdtempSync(join(tmpdir(), `bench-slice-${name}-`));
     const points = [];
@@ -127,6 +133,7 @@ async function protocol(f: Map<string, string>): Promise<void> {
         });
         const r = await perplexityOfIds(await openAnyModel(out), runner, ids, { seqLen: 256, maxWindows, batch: 16 });
         const point: Record<string, unknown> = { ratio, d: s.d, ppl: r.ppl, sliceSeconds: +s.seconds.toFixed(2), pplSeconds: +r.seconds.toFixed(2) };
+        if (evalRunner) point.pplEvalEp = (await perplexityOfIds(await openAnyModel(out), evalRunner, ids, { seqLen: 256, maxWindows, batch: 16 })).ppl;
         if (f.has('storage')) {
           // The same slice as the app writes it (source dtype, shortcuts included), on the same windows.
           const stored = join(dir, `${ratio}-stored`);
@@ -136,13 +143,21 @@ async function protocol(f: Map<string, string>): Promise<void> {
           rmSync(stored, { recursive: true, force: true });
         }
         points.push(point);
-        process.stderr.write(`${name} ratio ${ratio}: d ${s.d} ppl ${r.ppl.toFixed(3)}\n`);
+        process.stderr.write(`${name} ratio ${ratio}: d ${s.d} ppl ${r.ppl.toFixed(3)}${evalRunner ? ` (on ${evalEp}: ${(point.pplEvalEp as number).toFixed(3)})` : ''}\n`);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await runner.dispose();
+      await evalRunner?.dispose();
     }
-    (report.models as Record<string, unknown>)[name] = { hiddenSize: dense.config.hiddenSize, dense: denseR.ppl, windows: denseR.windows, tokenizeSeconds: +tokenizeSeconds.toFixed(2), sliced: points };
+    (report.models as Record<string, unknown>)[name] = {
+      hiddenSize: dense.config.hiddenSize,
+      dense: denseR.ppl,
+      ...(denseEval ? { denseEvalEp: denseEval.ppl } : {}),
+      windows: denseR.windows,
+      tokenizeSeconds: +tokenizeSeconds.toFixed(2),
+      sliced: points,
+    };
   }
   console.log(JSON.stringify(report, null, 2));
 }

@@ -78,6 +78,7 @@ export async function buildBench(outdir = join(root, 'dist')) {
     entryPoints: {
       'bench-pipeline': join(root, 'bench/lib/pipeline-entry.ts'),
       'bench-slice': join(root, 'bench/lib/slice-entry.ts'),
+      'bench-ep-diff': join(root, 'bench/lib/ep-diff-entry.ts'),
       'bench-recover': join(root, 'bench/lib/recover-entry.ts'),
       'bench-gpu-eigh': join(root, 'bench/lib/gpu-eigh-entry.ts'),
       'bench-infer-speed': join(root, 'bench/lib/infer-speed-entry.ts'),

@@ -29,7 +29,7 @@ hf) # #15's transformers check of `export --format hf` (python only; 43 MB: a ca
 acc) # #11's GPU-path accuracy bar (bench/device/acc.sh): the slice bundle + the four shared models (~34 MB); a later
     # call of a lease whose machine already holds /tmp/devrt: carry [".d6/acc"], command `OUT=$OUT bash .d6/acc/acc.sh`
     grep -qx '/.d6/' "$EX" 2>/dev/null || echo '/.d6/' >> "$EX"
-    rm -rf .d6/acc; mkdir -p .d6/acc/shared/models; node scripts/build.mjs bench >/dev/null; cp dist/bench-slice.mjs bench/device/acc.sh .d6/acc/
+    rm -rf .d6/acc; mkdir -p .d6/acc/shared/models; node scripts/build.mjs bench >/dev/null; cp dist/bench-slice.mjs dist/bench-ep-diff.mjs bench/device/acc.sh .d6/acc/
     for m in tiny-llama tiny-opt tiny-phi tiny-stories; do cp -r "$SH/models/$m" .d6/acc/shared/models/; done; du -sh .d6/acc; exit 0;;
 llama) # #14's dense vs sliced tokens/s in llama.cpp (bench/device/llama.sh): the llama-speed bundle + node-llama-cpp's JS
     # with its dependency closure + its prebuilt Vulkan and CPU binaries, xz'd (~20 MB); a later call of a lease, after
