@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench/device/go.sh, copied to .d6/k/go.sh by bench/device/kit.sh. STEPS (space-separated, in order) from:
-#   fam anchor eigh gslice cslice infer inferort recover anchor70 gslice70 (inferort: batch-1 decode with SLICE_STUDIO_DECODE=ort, after infer; inferone: dense then sliced in one process with ORT decoding — rc 139 means the shared-process crash is not the WGSL device's; wdec: the WGSL decoder alone, GEMV shapes GEMV=…; rtinys: #16's tiny-model GPU training speed on tiny-llama's shape sliced 25 %, random weights, streamed — rtiny.sh's real slice needs a call of its own) — STOP_AT=<s> skips steps that would start later.
+#   fam anchor eigh gslice cslice infer inferort recover anchor70 gslice70 pipe pipewait (pipe: the 7B pipeline in the background, pipewait: wait for it again; inferort: batch-1 decode with SLICE_STUDIO_DECODE=ort, after infer; inferone: dense then sliced in one process with ORT decoding — rc 139 means the shared-process crash is not the WGSL device's; wdec: the WGSL decoder alone, GEMV shapes GEMV=…; rtinys: #16's tiny-model GPU training speed on tiny-llama's shape sliced 25 %, random weights, streamed — rtiny.sh's real slice needs a call of its own) — STOP_AT=<s> skips steps that would start later.
 # Runtime (node + onnxruntime-node 1.30 + webgpu 0.6.2) unpacked once per machine into /tmp/devrt.
 # PROF="--profile" (gslice: runs and MB per layer), IPROF="--profile" (infer: runs and MB per decoded token),
 # SLICE_STUDIO_SECULAR_THREADS=1 (the D&C secular solve on one thread, to compare with the default pool).
@@ -32,4 +32,15 @@ inferone) # the crash check of session 9: dense then sliced in ONE process with 
 inferort) SLICE_STUDIO_DECODE=ort timeout ${OURS_T:-200} node $K/dist/bench-infer-speed.mjs --config $K/configs/llama-2-7b-hf.json --tokenizer $K/tok --layers ${ILAYERS:-8} --work /tmp/isw --ep webgpu --dtype ${DTYPE:-f16} --prompt 128 --prefill-batch 1 --decode-batch 1 --decode-prompt 128 --new 32 --repeats 2 --label "ORT decode" --json $OUT/infer-speed-ort.json > /dev/null 2> $OUT/infer-speed-ort.err; echo "infer (ORT decode) rc=$? ${SECONDS}s"; tail -3 $OUT/infer-speed-ort.err;;
 rtinys) timeout ${RT_T:-120} node $K/dist/bench-recover.mjs --synthetic tiny-llama --configs-dir $K/configs --layers 4 --ratio 0.25 --mode streamed --ep webgpu --batch 4 --seq 256 --steps 5 --label "tiny-llama shape sliced 25 % (random weights) streamed webgpu 4x256" >> $OUT/recover-tiny.jsonl 2>> $OUT/recover-tiny.err; echo "recover tiny (synthetic) rc=$? ${SECONDS}s"; tail -1 $OUT/recover-tiny.jsonl | cut -c1-400;;
 recover) for b in 1 4; do timeout 150 node $K/dist/bench-recover.mjs --synthetic llama-2-7b --configs-dir $K/configs --layers 2 --ratio 0.25 --mode streamed --ep webgpu --batch $b --seq 1024 --steps 2 --label "7b-shape 2 layers streamed webgpu ${b}x1024" >> $OUT/recover.jsonl 2>> $OUT/recover.err; echo "recover b$b rc=$? ${SECONDS}s"; tail -1 $OUT/recover.jsonl | cut -c1-400; done;;
+pipe) # #11's 7B pipeline (bench/pipeline.ts) in the background (setsid: it outlives this call while the machine stays warm);
+  # waits up to PIPE_WAIT s, then leaves it running: a later call's `pipewait` step waits again. /tmp/pipe.json is rewritten after every phase.
+  GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1 | tr ' ' '-'); mkdir -p /tmp/pipe
+  for d in $(python3 -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null); do  # llama.cpp's CUDA 13 libraries for the verify phase (the llamacuda kit)
+    for l in $(find "$d/nvidia" -name 'libcudart.so.13*' -o -name 'libcublas.so.13*' 2>/dev/null); do export LD_LIBRARY_PATH=$(dirname "$l")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; done; done
+  [ -f /tmp/pipe.pid ] && kill -0 $(cat /tmp/pipe.pid) 2>/dev/null && echo "pipeline already running" || {
+  setsid nohup node $K/dist/bench-pipeline.mjs --config $K/configs/llama-2-7b-hf.json --tokenizer $K/tok --work /tmp/pipe/work --label "$GPU, 16 CPU cores" ${PARGS-} --json /tmp/pipe.json > /tmp/pipe.out 2> /tmp/pipe.err < /dev/null & echo $! > /tmp/pipe.pid; }
+  ;&
+pipewait) w=0; while kill -0 $(cat /tmp/pipe.pid) 2>/dev/null && [ $w -lt ${PIPE_WAIT:-540} ]; do sleep 5; w=$((w+5)); done
+  kill -0 $(cat /tmp/pipe.pid) 2>/dev/null && echo "pipeline still running after ${w}s" || echo "pipeline finished"; cp /tmp/pipe.json /tmp/pipe.out /tmp/pipe.err $OUT/ 2>/dev/null
+  grep -v onnxruntime /tmp/pipe.err | tail -8; python3 -c "import json; r=json.load(open('/tmp/pipe.json')); [print(p['phase'], p.get('seconds'), p.get('error','')) for p in r.get('phases',[])]" 2>/dev/null;;
 esac; done

@@ -39,6 +39,16 @@ llama) # #14's dense vs sliced tokens/s in llama.cpp (bench/device/llama.sh): th
     rm -rf .d6/llama; mkdir -p .d6/llama; node scripts/build.mjs bench >/dev/null; cp dist/bench-llama-speed.mjs bench/device/llama.sh .d6/llama/
     node bench/device/llama-files.mjs ${LLAMA_BINS:-linux-x64-vulkan linux-x64} | tar -chf - -T - | xz -9 -T0 > .d6/llama/llama.tar.xz
     du -sh .d6/llama; exit 0;;
+llamacuda) # the same with node-llama-cpp's CUDA binaries (linux-x64-cuda, CUDA 13: libcudart/libcublas come from the
+    # machine's PyTorch wheels, llama.sh GPU=cuda finds them). libggml-cuda.so is 159 MB; prune-fatbin.py keeps only the
+    # compute_90 PTX the H100/H200 runs (zeros the rest in place) → ~30 MB xz'd: carry [".d6/llama"], `GPU=cuda OUT=$OUT bash .d6/llama/llama.sh`
+    grep -qx '/.d6/' "$EX" 2>/dev/null || echo '/.d6/' >> "$EX"
+    rm -rf .d6/llama; mkdir -p .d6/llama; node scripts/build.mjs bench >/dev/null; cp dist/bench-llama-speed.mjs bench/device/llama.sh .d6/llama/
+    st=$(mktemp -d); node bench/device/llama-files.mjs linux-x64-cuda linux-x64 > "$st/list"
+    tar -chf - -T "$st/list" | tar -C "$st" -xf -; so=$(find "$st/node_modules" -path '*linux-x64-cuda*' -name libggml-cuda.so)
+    python3 bench/device/prune-fatbin.py "$so" "$so.pruned" && mv "$so.pruned" "$so"
+    tar -C "$st" -chf - node_modules | xz -6 -T0 > .d6/llama/llama.tar.xz; rm -rf "$st"
+    du -sh .d6/llama; exit 0;;
 rtiny) # #16's tiny-model training speed on the GPU (bench/device/rtiny.sh): tiny-llama sliced 25 % + the recover-step
     # bundle (~20 MB); a later call of a lease: carry [".d6/rtiny"], command `OUT=$OUT bash .d6/rtiny/rtiny.sh`
     grep -qx '/.d6/' "$EX" 2>/dev/null || echo '/.d6/' >> "$EX"
@@ -64,7 +74,7 @@ tar -C "$st/rt" -cf - . | xz -9e -T0 > "$K/rt.tar.xz"
 tar -C "$st/wg" -cf - node_modules | xz -9e -T0 > "$K/webgpu.tar.xz"
 rm -rf "$st" "$lists"
 node scripts/build.mjs bench >/dev/null
-cp dist/bench-slice.mjs dist/bench-gpu-eigh.mjs dist/bench-infer-speed.mjs dist/bench-recover.mjs dist/bench-wgsl-decode.mjs "$K/dist/"
+cp dist/bench-slice.mjs dist/bench-pipeline.mjs dist/bench-gpu-eigh.mjs dist/bench-infer-speed.mjs dist/bench-recover.mjs dist/bench-wgsl-decode.mjs "$K/dist/"
 cp "$SH"/data/configs/llama-2-7b-hf.json "$SH"/data/configs/llama-2-70b-hf.json "$K/configs/"; cp "$SH"/models/tiny-llama/config.json "$K/configs/tiny-llama.json"
 cp "$SH"/anchors/torch_slice_time.py "$K/"; cp -r "$SH"/data/tokenizers/llama-2 "$K/tok"
 cp bench/device/go.sh "$K/go.sh"
