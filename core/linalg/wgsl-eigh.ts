@@ -71,10 +71,19 @@ export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, op
   if (!Number.isInteger(n) || n < 0) throw new EighError(`matrix size must be a non-negative integer, got ${n}`);
   if (a.length !== n * n) throw new EighError(`expected ${n}×${n} = ${n * n} elements, got ${a.length}`);
   if (n <= 2) return eigh(a, n, opts);
-  const { timings } = opts;
   const t0 = performance.now();
   const { s, exponent } = scaledSymmetric(a, n, (len) => new Float32Array(len), { symmetric: opts.symmetric });
   if (exponent === null) return eigh(a, n, opts);
+  return eighWgslScaled(s, exponent, n, device, opts, t0);
+}
+
+/**
+ * eighWgsl of a matrix already symmetrised and scaled into its float32 upload: `s` = A·2^−exponent (n > 2, not
+ * zero; the PCA builds it in one pass from its moment: slicegpt/damped-upload.ts). `t0`: when timings.total starts.
+ */
+export async function eighWgslScaled(s: Float32Array, exponent: number, n: number, device: GpuDevice, opts: WgslEighOptions = {}, t0 = performance.now()): Promise<EighResultMixed> {
+  if (!(n > 2) || s.length !== n * n) throw new EighError(`eighWgslScaled: expected n > 2 and ${n}×${n} = ${n * n} elements, got ${s.length}`);
+  const { timings } = opts;
   const g = contextFor(device);
   return g.checked('eigh on the GPU', async () => {
     const A = await timed(timings, 'upload', async () => g.upload(s, 'A'));

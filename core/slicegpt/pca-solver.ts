@@ -10,7 +10,7 @@ import { EighError, eigh, type EighResult } from '../linalg/eigh';
 import { eighGpu } from '../linalg/gpu-eigh';
 import { WgslOutOfMemoryError } from '../linalg/wgsl-context';
 import { closeWgslDevice, wgslDevice } from '../linalg/wgsl-device';
-import { eighWgsl, type EighResultMixed } from '../linalg/wgsl-eigh';
+import { eighWgsl, eighWgslScaled, type EighResultMixed } from '../linalg/wgsl-eigh';
 import type { ExecutionProvider } from '../runtime/contract';
 
 export type PcaSolver = 'float64' | 'wgsl' | { gpu: ExecutionProvider };
@@ -52,6 +52,16 @@ export interface DecomposeOptions {
   symmetric?: boolean;
 }
 
+/**
+ * The damped moment already scaled into the WGSL solver's float32 upload (damped-upload.ts): the solver takes `s`
+ * as is; `float64()` makes the float64 matrix for the CPU solver (another solver, no device, out of GPU memory).
+ */
+export interface ScaledInput {
+  s: Float32Array;
+  exponent: number;
+  float64: () => Float64Array;
+}
+
 const said = new Set<string>();
 
 function sayOnce(log: (line: string) => void, line: string): void {
@@ -61,23 +71,25 @@ function sayOnce(log: (line: string) => void, line: string): void {
 }
 
 /** Eigenpairs (descending) of the symmetric n×n `h` by `solver` (float32 vectors only from the WGSL solver with o.float32Vectors). */
-export async function decompose(h: Float64Array, n: number, solver: PcaSolver, o?: DecomposeOptions & { float32Vectors?: false }): Promise<EighResult>;
-export async function decompose(h: Float64Array, n: number, solver: PcaSolver, o: DecomposeOptions): Promise<EighResultMixed>;
-export async function decompose(h: Float64Array, n: number, solver: PcaSolver, o: DecomposeOptions = {}): Promise<EighResultMixed> {
+export async function decompose(h: Float64Array | ScaledInput, n: number, solver: PcaSolver, o?: DecomposeOptions & { float32Vectors?: false }): Promise<EighResult>;
+export async function decompose(h: Float64Array | ScaledInput, n: number, solver: PcaSolver, o: DecomposeOptions): Promise<EighResultMixed>;
+export async function decompose(h: Float64Array | ScaledInput, n: number, solver: PcaSolver, o: DecomposeOptions = {}): Promise<EighResultMixed> {
   const { signal, timings } = o;
-  if (solver === 'float64') return eigh(h, n, { signal, timings });
-  if (solver !== 'wgsl') return eighGpu(h, n, solver.gpu, { signal, timings });
+  const float64 = () => (h instanceof Float64Array ? h : h.float64());
+  if (solver === 'float64') return eigh(float64(), n, { signal, timings });
+  if (solver !== 'wgsl') return eighGpu(float64(), n, solver.gpu, { signal, timings });
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const dev = await wgslDevice();
   if ('unavailable' in dev) {
     sayOnce(log, `GPU eigensolver unavailable (${dev.unavailable}): the PCA uses the float64 CPU solver`);
-    return eigh(h, n, { signal, timings });
+    return eigh(float64(), n, { signal, timings });
   }
   try {
-    return await eighWgsl(h, n, dev.device, { signal, timings, float32Vectors: o.float32Vectors === true, symmetric: o.symmetric === true });
+    const wo = { signal, timings, float32Vectors: o.float32Vectors === true, symmetric: o.symmetric === true };
+    return await (h instanceof Float64Array ? eighWgsl(h, n, dev.device, wo) : eighWgslScaled(h.s, h.exponent, n, dev.device, wo));
   } catch (e) {
     if (!(e instanceof WgslOutOfMemoryError)) throw e;
     sayOnce(log, `${e.message}: the PCA of width ${n} uses the float64 CPU solver`);
-    return eigh(h, n, { signal, timings });
+    return eigh(float64(), n, { signal, timings });
   }
 }

@@ -5,6 +5,7 @@ import { gemm } from '../linalg/matmul';
 import { symmetrizedInto } from '../linalg/scale';
 import { firstNonFinite, NonFiniteError } from '../model/non-finite';
 import { decompose, type DecomposeOptions, type PcaSolver } from './pca-solver';
+import { dampedUpload, type DampedUpload } from './damped-upload';
 import { stopwatch } from '../base/laps';
 import type { QMatrix } from './q-matrix';
 
@@ -72,6 +73,11 @@ export class SecondMoment {
     symmetrizedInto(this.#h, n, out, 0.5);
     return out;
   }
+
+  /** The moment symmetrised, damped and scaled into the WGSL solver's float32 upload in one pass (damped-upload.ts); null for the zero matrix. */
+  dampedUpload(): DampedUpload | null {
+    return dampedUpload(this.#h, this.n);
+  }
 }
 
 export interface PcaResult {
@@ -85,26 +91,39 @@ export interface PcaResult {
   tokens: number;
 }
 
-/** Damp, decompose, sort: the rotation for one signal. */
-export async function principalDirections(moment: SecondMoment, solver?: PcaSolver, o?: DecomposeOptions & { float32Vectors?: false }): Promise<PcaResult & { q: Float64Array }>;
-export async function principalDirections(moment: SecondMoment, solver: PcaSolver, o: DecomposeOptions): Promise<PcaResult>;
-export async function principalDirections(moment: SecondMoment, solver: PcaSolver = 'float64', o: DecomposeOptions = {}): Promise<PcaResult> {
+/** The symmetrised moment as float64 with the damping on its diagonal (laps `moment` then `check` when `lap` is given). */
+function damped(moment: SecondMoment, lap?: (key: string) => void): { h: Float64Array; damp: number } {
   const n = moment.n;
-  if (moment.tokens === 0) throw new Error('PCA of a signal with no calibration tokens');
-  // o.timings: seconds of `moment` (the symmetrised copy), `check` (finite, damping), `eigh` (the solver's
-  // phases as `eigh.<phase>`) and `order`.
-  const lap = stopwatch(o.timings ?? {});
   const h = moment.matrix();
-  lap('moment');
+  lap?.('moment');
   // NaN/Inf activations (bad weights or calibration overflow) would make the eigensolver return garbage.
   if (firstNonFinite(h) >= 0) throw new NonFiniteError('the calibration activations contain non-finite values (NaN or Inf)');
   let trace = 0;
   for (let i = 0; i < n; i++) trace += h[i * n + i];
   const damp = (0.01 * trace) / n;
   for (let i = 0; i < n; i++) h[i * n + i] += damp;
+  return { h, damp };
+}
+
+/** Damp, decompose, sort: the rotation for one signal. */
+export async function principalDirections(moment: SecondMoment, solver?: PcaSolver, o?: DecomposeOptions & { float32Vectors?: false }): Promise<PcaResult & { q: Float64Array }>;
+export async function principalDirections(moment: SecondMoment, solver: PcaSolver, o: DecomposeOptions): Promise<PcaResult>;
+export async function principalDirections(moment: SecondMoment, solver: PcaSolver = 'float64', o: DecomposeOptions = {}): Promise<PcaResult> {
+  const n = moment.n;
+  if (moment.tokens === 0) throw new Error('PCA of a signal with no calibration tokens');
+  // o.timings: seconds of `moment` (the symmetrised copy; for the WGSL solver the one-pass float32 upload), `check`
+  // (finite, damping; within `moment` for the WGSL solver), `eigh` (the solver's phases as `eigh.<phase>`) and `order`.
+  const lap = stopwatch(o.timings ?? {});
+  // The WGSL solver takes the damped moment as a scaled float32 upload, built in one pass from the moment's sum (no
+  // n² float64 copy; the same values), with the float64 matrix made only if the solver falls back to the CPU.
+  const up = solver === 'wgsl' && n > 2 ? moment.dampedUpload() : null;
+  if (up) lap('moment');
+  const plain = up ? null : damped(moment, lap);
   lap('check');
+  const damp = up ? up.damp : plain!.damp;
+  const input = up ? { s: up.s, exponent: up.exponent, float64: () => damped(moment).h } : plain!.h;
   const solverTimings: Record<string, number> | undefined = o.timings ? {} : undefined;
-  const { values, vectors } = await decompose(h, n, solver, { ...o, timings: solverTimings, symmetric: true });
+  const { values, vectors } = await decompose(input, n, solver, { ...o, timings: solverTimings, symmetric: true });
   lap('eigh');
   if (o.timings && solverTimings) for (const [k, v] of Object.entries(solverTimings)) if (k !== 'total' && typeof v === 'number') o.timings[`eigh.${k}`] = (o.timings[`eigh.${k}`] ?? 0) + v;
   // The solver returns descending order; sort anyway (stably) so a different solver cannot reorder the model.
