@@ -15,6 +15,15 @@ export interface DampedUpload {
   damp: number;
 }
 
+/**
+ * A float32 n² array kept between the PCAs of one job for their uploads: the solver copies the upload into a device
+ * buffer at once (writeBuffer), so the next PCA can overwrite it instead of faulting in fresh pages (64 MiB at
+ * n = 4096; on the 2-core box the pages cost more than the pass). Every entry is written each time.
+ */
+export interface UploadScratch {
+  array?: Float32Array;
+}
+
 const TILE = 64;
 
 /** The damping principalDirections adds: from the symmetrised diagonal, summed in row order. Throws on a non-finite moment entry there. */
@@ -64,9 +73,9 @@ function scaledPass(h: Float64Array, n: number, diag: Float64Array, s: Float32Ar
 /**
  * The damped, scaled float32 upload of the moment's raw sum `h` (n×n), or null for the zero matrix (the solver hands
  * that to the CPU). Errors as principalDirections and scaledSymmetric give them: NonFiniteError for a non-finite
- * moment, EighError for a damped diagonal that overflows.
+ * moment, EighError for a damped diagonal that overflows. With `scratch`, the upload is its array (reused).
  */
-export function dampedUpload(h: Float64Array, n: number): DampedUpload | null {
+export function dampedUpload(h: Float64Array, n: number, scratch?: UploadScratch): DampedUpload | null {
   const damp = dampOf(h, n);
   const diag = new Float64Array(n);
   let dmax = 0;
@@ -81,7 +90,8 @@ export function dampedUpload(h: Float64Array, n: number): DampedUpload | null {
   // moment's float32 partial sums) reaches a higher power of two.
   const exponentOf = (amax: number) => Math.min(1000, Math.max(-1000, Math.floor(Math.log2(amax))));
   const guess = dmax > 0 && Number.isFinite(dmax) ? exponentOf(dmax) : 0;
-  const s = new Float32Array(n * n);
+  const s = scratch?.array?.length === n * n ? scratch.array : new Float32Array(n * n);
+  if (scratch) scratch.array = s;
   const amax = Math.max(dmax, scaledPass(h, n, diag, s, 2 ** -guess));
   if (overflow >= 0) throw new EighError(`matrix has a non-finite entry at (${overflow}, ${overflow})`);
   if (amax === 0) return null;

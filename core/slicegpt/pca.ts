@@ -5,7 +5,7 @@ import { gemm } from '../linalg/matmul';
 import { symmetrizedInto } from '../linalg/scale';
 import { firstNonFinite, NonFiniteError } from '../model/non-finite';
 import { decompose, type DecomposeOptions, type PcaSolver } from './pca-solver';
-import { dampedUpload, type DampedUpload } from './damped-upload';
+import { dampedUpload, type DampedUpload, type UploadScratch } from './damped-upload';
 import { stopwatch } from '../base/laps';
 import type { QMatrix } from './q-matrix';
 
@@ -75,8 +75,8 @@ export class SecondMoment {
   }
 
   /** The moment symmetrised, damped and scaled into the WGSL solver's float32 upload in one pass (damped-upload.ts); null for the zero matrix. */
-  dampedUpload(): DampedUpload | null {
-    return dampedUpload(this.#h, this.n);
+  dampedUpload(scratch?: UploadScratch): DampedUpload | null {
+    return dampedUpload(this.#h, this.n, scratch);
   }
 }
 
@@ -105,10 +105,15 @@ function damped(moment: SecondMoment, lap?: (key: string) => void): { h: Float64
   return { h, damp };
 }
 
+export interface PcaOptions extends DecomposeOptions {
+  /** The WGSL solver's upload array, reused from one PCA to the next of a job (damped-upload.ts). */
+  scratch?: UploadScratch;
+}
+
 /** Damp, decompose, sort: the rotation for one signal. */
-export async function principalDirections(moment: SecondMoment, solver?: PcaSolver, o?: DecomposeOptions & { float32Vectors?: false }): Promise<PcaResult & { q: Float64Array }>;
-export async function principalDirections(moment: SecondMoment, solver: PcaSolver, o: DecomposeOptions): Promise<PcaResult>;
-export async function principalDirections(moment: SecondMoment, solver: PcaSolver = 'float64', o: DecomposeOptions = {}): Promise<PcaResult> {
+export async function principalDirections(moment: SecondMoment, solver?: PcaSolver, o?: PcaOptions & { float32Vectors?: false }): Promise<PcaResult & { q: Float64Array }>;
+export async function principalDirections(moment: SecondMoment, solver: PcaSolver, o: PcaOptions): Promise<PcaResult>;
+export async function principalDirections(moment: SecondMoment, solver: PcaSolver = 'float64', o: PcaOptions = {}): Promise<PcaResult> {
   const n = moment.n;
   if (moment.tokens === 0) throw new Error('PCA of a signal with no calibration tokens');
   // o.timings: seconds of `moment` (the symmetrised copy; for the WGSL solver the one-pass float32 upload), `check`
@@ -116,7 +121,7 @@ export async function principalDirections(moment: SecondMoment, solver: PcaSolve
   const lap = stopwatch(o.timings ?? {});
   // The WGSL solver takes the damped moment as a scaled float32 upload, built in one pass from the moment's sum (no
   // n² float64 copy; the same values), with the float64 matrix made only if the solver falls back to the CPU.
-  const up = solver === 'wgsl' && n > 2 ? moment.dampedUpload() : null;
+  const up = solver === 'wgsl' && n > 2 ? moment.dampedUpload(o.scratch) : null;
   if (up) lap('moment');
   const plain = up ? null : damped(moment, lap);
   lap('check');

@@ -124,14 +124,16 @@ export interface RotateAndSliceResult {
 }
 
 // float32Vectors: the device engine converts Q to float32 anyway, so the WGSL solver's float32 eigenvectors are
-// kept as they came down (q-matrix.ts); the host engine keeps float64 Q.
-const pcaRotation =
-  (solver: PcaSolver, ctx: JobContext, float32Vectors: boolean): RotationProvider =>
-  async (_s, _l, m) => {
+// kept as they came down (q-matrix.ts); the host engine keeps float64 Q. `scratch`: the WGSL solver's upload
+// array, one for the job's PCAs (they run one at a time; damped-upload.ts).
+const pcaRotation = (solver: PcaSolver, ctx: JobContext, float32Vectors: boolean): RotationProvider => {
+  const scratch = {};
+  return async (_s, _l, m) => {
     const timings: Record<string, number> = {};
-    const r = await principalDirections(m, solver, { signal: ctx.signal, log: (line) => ctx.log(line), timings, float32Vectors });
+    const r = await principalDirections(m, solver, { signal: ctx.signal, log: (line) => ctx.log(line), timings, float32Vectors, scratch });
     return { q: r.q, eigenvalues: r.eigenvalues, timings };
   };
+};
 
 const now = () => performance.now() / 1000;
 

@@ -48,6 +48,25 @@ test('the one-pass upload of a moment is bit for bit the symmetrised, damped, sc
   }
 });
 
+test("the upload written into the job's array from an earlier PCA is the same upload, every entry overwritten", async () => {
+  const n = 70;
+  const scratch = { array: new Float32Array(n * n).fill(NaN) };
+  const first = scratch.array;
+  for (const seed of [21, 22]) {
+    const m = await moment(n, seed);
+    const got = m.dampedUpload(scratch);
+    assert.ok(got);
+    assert.equal(got.s, first);
+    assert.deepEqual(got.s, stepByStep(m).s);
+  }
+  // Another width: a fresh array, kept for the next PCA.
+  const m = await moment(30, 23);
+  const got = m.dampedUpload(scratch)!;
+  assert.notEqual(got.s, first);
+  assert.equal(scratch.array, got.s);
+  assert.deepEqual(got.s, stepByStep(m).s);
+});
+
 test('a moment whose largest entry is off the diagonal, at a higher power of two, is scaled by that entry', async () => {
   const n = 70;
   const m = await moment(n, 5);

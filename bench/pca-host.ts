@@ -1,0 +1,82 @@
+// `npm run bench -- pca-host [--sizes 4096,8192 --reps 3]` — the host work of one device-engine PCA around the WGSL
+// solver's device phases (pca.ts principalDirections with solver 'wgsl'), on the real code; no GPU. Per size, best of
+// --reps, seconds:
+//   session9.*  as timed on the H100 in session 9: matrix() (the symmetrised float64 copy), the finite check and
+//               damping, scaledSymmetric's own symmetrisation into float32, the download widened to float64
+//   before.*    after wave9-5 (q-matrix.ts): the same without the widening, the scaling one sequential pass
+//   now         SecondMoment.dampedUpload: symmetrised, damped and scaled into the float32 upload in one pass
+//   now.alloc   of which: a fresh n² float32 array, written once (the upload's pages)
+//   now.reused  the same pass into the job's upload array from the PCA before (UploadScratch; the device engine's path)
+// The moment is a stand-in sum (diagonal-dominant, asymmetric at rounding level, as a device moment is); `now` is
+// checked bit-identical to `before` at every size. JSON on stdout.
+import { flags } from './lib/flags';
+import { scaledSymmetric } from '../core/linalg/scale';
+import { firstNonFinite } from '../core/model/non-finite';
+import { SecondMoment } from '../core/slicegpt/pca';
+
+async function best(reps: number, f: () => unknown): Promise<number> {
+  let b = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    f();
+    b = Math.min(b, (performance.now() - t0) / 1000);
+  }
+  return b;
+}
+
+/** The finite check and damping of principalDirections' float64 path, in place. */
+function check(h: Float64Array, n: number): void {
+  if (firstNonFinite(h) >= 0) throw new Error('non-finite');
+  let trace = 0;
+  for (let i = 0; i < n; i++) trace += h[i * n + i];
+  const damp = (0.01 * trace) / n;
+  for (let i = 0; i < n; i++) h[i * n + i] += damp;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const f = flags(args);
+  const sizes = (f.get('sizes') ?? '4096,8192').split(',').map(Number);
+  const reps = Number(f.get('reps') ?? 3);
+  const f32 = (len: number) => new Float32Array(len);
+  const out: Record<string, Record<string, number>> = {};
+  for (const n of sizes) {
+    const m = new SecondMoment(n);
+    const g = new Float32Array(n * n);
+    let s = 1;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j <= i; j++) {
+        s = (s * 1103515245 + 12345) % 2 ** 31;
+        const v = s / 2 ** 31 - 0.5 + (i === j ? n : 0);
+        g[i * n + j] = v;
+        g[j * n + i] = v * (1 + 2 ** -20); // a float32 partial sum's rounding-level asymmetry
+      }
+    m.addGram(g, 1);
+    g.fill(0);
+    // Bit-identity of the one pass with the steps it replaces.
+    const h0 = m.matrix();
+    check(h0, n);
+    const want = scaledSymmetric(h0, n, f32, { symmetric: true });
+    const got = m.dampedUpload()!;
+    if (got.exponent !== want.exponent) throw new Error(`n = ${n}: exponent ${got.exponent} ≠ ${want.exponent}`);
+    for (let i = 0; i < n * n; i++) if (got.s[i] !== want.s[i]) throw new Error(`n = ${n}: the one-pass upload differs at ${i}`);
+    const t: Record<string, number> = {};
+    let h: Float64Array = new Float64Array(0);
+    t['before.moment'] = await best(reps, () => (h = m.matrix()));
+    t['before.check'] = await best(reps, () => check(h, n));
+    t['before.scale'] = await best(reps, () => scaledSymmetric(h, n, f32, { symmetric: true }));
+    t['session9.scale'] = await best(reps, () => scaledSymmetric(h, n, f32));
+    h = new Float64Array(0);
+    t['session9.widen'] = await best(reps, () => new Float64Array(got.s));
+    t['now'] = await best(reps, () => m.dampedUpload());
+    const scratch = {};
+    m.dampedUpload(scratch);
+    t['now.reused'] = await best(reps, () => m.dampedUpload(scratch));
+    t['now.alloc'] = await best(reps, () => new Float32Array(n * n).fill(1));
+    t['session9'] = t['before.moment'] + t['before.check'] + t['session9.scale'] + t['session9.widen'];
+    t['before'] = t['before.moment'] + t['before.check'] + t['before.scale'];
+    const again = m.dampedUpload(scratch)!;
+    for (let i = 0; i < n * n; i++) if (again.s[i] !== want.s[i]) throw new Error(`n = ${n}: the reused upload differs at ${i}`);
+    out[n] = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, +v.toFixed(4)]));
+  }
+  console.log(JSON.stringify({ machine: '2-core dev box, no GPU', reps, seconds: out }, null, 2));
+}
