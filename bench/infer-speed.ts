@@ -8,7 +8,10 @@
 // prefill prompt) and per decoded token at batch 1 (core/runtime/decode-profile.ts): counts, not timings.
 // With --ep webgpu, decode at batch 1 runs on the WGSL decoder (core/runtime/wgsl-decode) where the model is
 // supported and a Dawn device opens; each model's decodeEngine says which engine ran (SLICE_STUDIO_DECODE=ort
-// forces ORT for the comparison, =wgsl refuses to fall back).
+// forces ORT for the comparison, =wgsl refuses to fall back). One copy of the weights at a time: ORT's shapes run
+// first and its runner is disposed before the WGSL decoder uploads (each model's `held`: ORT's device tensors and
+// the decoder's MB per shape; `vram.phases`: nvidia-smi's peak per phase where it exists); one Dawn device serves
+// both models and is closed at the end.
 // With --config, both folders are made here by synth (random bf16 weights; speed does not depend on
 // values): the dense model, and the uniform slice's shapes — a uniform rotation leaves a LLaMA whose
 // residual width is d = (1 − ratio)·D with the original heads (q/k/v: d → H·headDim, o back to d), no
