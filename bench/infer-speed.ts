@@ -8,7 +8,10 @@
 // prefill prompt) and per decoded token at batch 1 (core/runtime/decode-profile.ts): counts, not timings.
 // With --ep webgpu, decode at batch 1 runs on the WGSL decoder (core/runtime/wgsl-decode) where the model is
 // supported and a Dawn device opens; each model's decodeEngine says which engine ran (SLICE_STUDIO_DECODE=ort
-// forces ORT for the comparison, =wgsl refuses to fall back).
+// forces ORT for the comparison, =wgsl refuses to fall back). One copy of the weights at a time: ORT's shapes run
+// first and its runner is disposed before the WGSL decoder uploads (each model's `held`: ORT's device tensors and
+// the decoder's MB per shape; `vram.phases`: nvidia-smi's peak per phase where it exists); one Dawn device serves
+// both models and is closed at the end.
 // With --config, both folders are made here by synth (random bf16 weights; speed does not depend on
 // values): the dense model, and the uniform slice's shapes — a uniform rotation leaves a LLaMA whose
 // residual width is d = (1 − ratio)·D with the original heads (q/k/v: d → H·headDim, o back to d), no
@@ -25,6 +28,7 @@ import { cachePositions, measureShapes, speedShapes } from '../core/eval/speed';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { VramSampler } from './lib/vram-sampler';
 import { profileDecoding } from '../core/runtime/decode-profile';
+import { closeWgslDevice } from '../core/hardware/webgpu-device';
 
 interface Args {
   dense?: string;
@@ -121,7 +125,10 @@ async function measure(folder: string, a: Args) {
     // leaves the others' numbers.
     // On the webgpu EP, batch-1 decoding runs on the WGSL decoder where it can (out.decodeEngine says which
     // and why; SLICE_STUDIO_DECODE=ort times ORT instead, =wgsl fails rather than time ORT).
-    Object.assign(out, await measureShapes(ctx, runner, w, shapes, 'record', { wgsl: { arch: src.arch, plan } }));
+    // ORT's shapes run first and its runner is disposed before the WGSL decoder uploads its copy (one copy of the
+    // weights at a time; out.held says which engine held what per shape, out.vram.phases the peak per phase).
+    Object.assign(out, await measureShapes(ctx, runner, w, shapes, 'record', { wgsl: { arch: src.arch, plan }, onPhase: (p) => sampler.mark(p) }));
+    if (a.profile) sampler.mark('profile');
     if (a.profile && runner.device) out.profile = await profile(runner, w, shapes);
     else if (a.profile) {
       // The CPU EP moves nothing: count the device code path (`resident: 'always'`) as a GPU EP would run it.
@@ -168,13 +175,18 @@ export async function main(argv: string[]): Promise<void> {
     report.synth = { config: a.config, layers: a.layers ?? 'all', ratio: a.ratio, note: 'uniform slice shapes: hidden_size d with explicit head_dim, no shortcuts' };
   }
   const models = report.models as Record<string, unknown>;
-  for (const [name, folder] of [
-    ['dense', dense],
-    ['sliced', sliced],
-  ] as const) {
-    if (!folder || (a.only && !a.only.includes(name))) continue;
-    models[name] = await measure(folder, a);
-    save();
+  try {
+    for (const [name, folder] of [
+      ['dense', dense],
+      ['sliced', sliced],
+    ] as const) {
+      if (!folder || (a.only && !a.only.includes(name))) continue;
+      models[name] = await measure(folder, a);
+      save();
+    }
+  } finally {
+    // One WGSL device for both models (not closed and reopened between them), let go at the end.
+    await closeWgslDevice();
   }
   const tps = (n: string) => (models[n] as { decode?: { tokensPerSecond: number }[] } | undefined)?.decode?.[0]?.tokensPerSecond ?? NaN;
   report.slicedOverDenseDecodeBatch1 = tps('sliced') / tps('dense');

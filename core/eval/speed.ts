@@ -18,8 +18,10 @@ import { runnerOptionsFor, type InferDtype, type InferencePlan } from '../runtim
 import { openAnyModel } from '../slicegpt/open';
 import type { ArchSpec } from '../model/model-source';
 import type { WgslDecoder } from '../runtime/wgsl-decode/decoder';
-import { batch1Decoder, engineInfo, releaseBatch1Decoder, type DecodeEngineInfo, type DecodeEngineName } from '../runtime/wgsl-decode/engine-choice';
+import { batch1Decoder, engineInfo, releaseBatch1Decoder, wgslDecodeRefusal, type DecodeEngineInfo, type DecodeEngineName } from '../runtime/wgsl-decode/engine-choice';
 import { greedyDecodeWgsl } from '../runtime/wgsl-decode/greedy';
+import { closeWgslDevice } from '../hardware/webgpu-device';
+import { deviceTensorsHeld } from '../runtime/transfer-count';
 
 export interface BenchParams {
   /** Model folder (dense or sliced). Ignored when `source` is given. */
@@ -95,11 +97,29 @@ export interface ShapeSpeeds {
   phases: Record<string, number>;
   /** Batch-1 decoding's engine and why (with MeasureOptions.wgsl: the WGSL decoder on the webgpu EP, or ORT). */
   decodeEngine?: DecodeEngineInfo;
+  /** Per shape, in the order run (and `release`, ORT's copy freed before the WGSL decoder's upload): the copies held. */
+  held: Record<string, HeldCopies>;
 }
 
-/** measureShapes' choice of the batch-1 decode engine: the model's architecture and the inference plan. */
+/**
+ * The copies of the weights a shape ran with: ORT's device tensors (its resident weights and tables, counted as
+ * transfer-count.ts deviceTensorsHeld counts them, at the shape's end) and the WGSL decoder's device MB.
+ */
+export interface HeldCopies {
+  ortDeviceTensors: number;
+  wgslMB: number;
+}
+
+/**
+ * measureShapes' choice of the batch-1 decode engine: the model's architecture and the inference plan. Where
+ * the WGSL decoder is to be tried, batch-1 decoding runs last and the runner is disposed before it (its device
+ * tensors, then its sessions: ORT's copy of the weights and its buffer cache go), so the device holds one copy
+ * of the weights at a time; the runner stays usable (a later run compiles and uploads again, as the ORT
+ * fallback does). `onPhase`: each phase's name as it starts (the bench's per-phase VRAM peaks).
+ */
 export interface MeasureOptions {
   wgsl?: { arch: ArchSpec; plan: InferencePlan };
+  onPhase?: (phase: string) => void;
 }
 
 export interface BenchResult extends ShapeSpeeds {
@@ -195,17 +215,25 @@ export const cachePositions = (s: SpeedShapes): number => Math.max(s.prefillBatc
 export async function measureShapes(ctx: JobContext, r: OrtRunner, w: Weights, s: SpeedShapes, onError: 'record' | 'throw' = 'throw', o: MeasureOptions = {}): Promise<ShapeSpeeds> {
   const V = w.emb.tokens.rows;
   const phases: Record<string, number> = {};
+  const held: Record<string, HeldCopies> = {};
   let t = now();
+  o.onPhase?.('warmup');
   ctx.progress({ phase: 'warmup', fraction: 0 });
   // First runs compile the sessions and shaders and upload the weights: timed apart, not in the numbers.
   await decodeGreedy(ctx, r, w, syntheticPrompt(1, Math.min(8, s.promptTokens), V), 1, Math.min(3, s.newTokens + 1));
   const firstRunSeconds = now() - t;
   const prefillBatches = [...new Set([1, s.prefillBatch])];
   const decodeBatches = [...new Set([1, s.decodeBatch])];
+  // One copy of the weights at a time: where WGSL may decode batch 1, ORT's shapes all run first.
+  const wgslFirstTry = o.wgsl !== undefined && wgslDecodeRefusal(r.ep, o.wgsl.arch, o.wgsl.plan) === null;
+  const decodeOrder = wgslFirstTry ? [...decodeBatches].reverse() : decodeBatches;
   const total = prefillBatches.length + decodeBatches.length;
   let done = 0;
+  let wgslBytes = 0;
   const attempt = async (phase: string, entry: { error?: string }, f: () => Promise<void>) => {
+    o.onPhase?.(phase);
     t = now();
+    wgslBytes = 0;
     try {
       await f();
     } catch (e) {
@@ -213,6 +241,7 @@ export async function measureShapes(ctx: JobContext, r: OrtRunner, w: Weights, s
       entry.error = userMessage(e).message;
     }
     phases[phase] = now() - t;
+    held[phase] = { ortDeviceTensors: deviceTensorsHeld(), wgslMB: mb(wgslBytes) };
     ctx.progress({ phase, fraction: ++done / total, message: `${phase.replace(':', ' at batch ')}` });
   };
   const prefill: PrefillPoint[] = [];
@@ -231,11 +260,18 @@ export async function measureShapes(ctx: JobContext, r: OrtRunner, w: Weights, s
       Object.assign(entry, { seconds: sec, tokensPerSecond: (b * s.promptTokens) / sec, runs });
     });
   }
-  const decode: DecodePoint[] = [];
+  const decode: DecodePoint[] = decodeBatches.map((b) => ({ batch: b, promptTokens: s.decodePrompt, steps: s.newTokens }));
   let decodeEngine: DecodeEngineInfo | undefined;
-  for (const b of decodeBatches) {
-    const entry: DecodePoint = { batch: b, promptTokens: s.decodePrompt, steps: s.newTokens };
-    decode.push(entry);
+  for (const b of decodeOrder) {
+    const entry = decode[decodeBatches.indexOf(b)];
+    if (b === 1 && wgslFirstTry) {
+      // ORT's resident weights, tables and sessions go before the WGSL decoder uploads its own copy.
+      o.onPhase?.('release');
+      t = now();
+      await r.dispose();
+      phases.release = now() - t;
+      held.release = { ortDeviceTensors: deviceTensorsHeld(), wgslMB: 0 };
+    }
     await attempt(`decode:${b}`, entry, async () => {
       const ids = syntheticPrompt(b, s.decodePrompt, V);
       // Batch 1 may decode with the WGSL decoder (its own weights on the device, freed after the shape).
@@ -243,6 +279,7 @@ export async function measureShapes(ctx: JobContext, r: OrtRunner, w: Weights, s
       if (choice) decodeEngine = engineInfo(choice);
       if (choice || o.wgsl) entry.engine = choice?.engine ?? 'ort';
       const dec = choice?.engine === 'wgsl' ? choice.decoder : undefined;
+      if (dec) wgslBytes = dec.deviceBytes;
       const run = (steps: number) => (dec ? decodeGreedyWgsl(ctx, dec, ids, steps) : decodeGreedy(ctx, r, w, ids, b, steps));
       try {
         await run(Math.min(4, s.newTokens + 1));
@@ -259,7 +296,7 @@ export async function measureShapes(ctx: JobContext, r: OrtRunner, w: Weights, s
       }
     });
   }
-  return { firstRunSeconds, prefill, decode, phases, ...(decodeEngine ? { decodeEngine } : {}) };
+  return { firstRunSeconds, prefill, decode, phases, held, ...(decodeEngine ? { decodeEngine } : {}) };
 }
 
 /** The app's `bench` job: one model, every shape, the first failure ending the run in one line. */
@@ -279,6 +316,7 @@ export async function bench(ctx: JobContext, params: BenchParams): Promise<Bench
     speeds = await measureShapes(ctx, runner, w, shapes, 'throw', { wgsl: { arch: source.arch, plan } });
   } finally {
     await runner.dispose();
+    await closeWgslDevice(); // the job's end: the WGSL decoder's device (if it opened) lets the process go
   }
   ctx.progress({ phase: 'done', fraction: 1 });
   return {

@@ -14,6 +14,7 @@ import type { Tokenizer } from '../model/tokenizer';
 import { generateResult, type Decoder, type GenerateOptions, type GenerateResult } from './generate-types';
 import { batch1Decoder, engineInfo, releaseBatch1Decoder, type DecodeEngineChoice, type DecodeEngineInfo } from './wgsl-decode/engine-choice';
 import { openWgslSequence } from './wgsl-decode/sequence';
+import { closeWgslDevice } from '../hardware/webgpu-device';
 
 export type { Decoder, GenerateOptions, GenerateResult } from './generate-types';
 
@@ -193,6 +194,8 @@ export async function generateSideBySide(models: (string | ModelSource)[], param
     for (const c of columns) c.decoder.close();
     for (const r of runners) await r.dispose();
     for (const e of engines) await releaseBatch1Decoder(e);
+    // The job's end: the WGSL device, opened once for all the columns, closes after every decoder is freed.
+    if (engines.length) await closeWgslDevice();
   }
 }
 

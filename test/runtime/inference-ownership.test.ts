@@ -56,6 +56,9 @@ for (const passDtype of ['f32', 'f16'] as const) {
       const held = await heldAfter(folder, passDtype, true, async (r) => {
         const out = await measureShapes(quietContext(), r, w, s, 'throw', { wgsl: { arch: src.arch, plan } });
         assert.equal(out.decode.length, 2);
+        // The CPU EP decodes with ORT: shapes in their usual order, ORT's copy the only one (no release, no WGSL).
+        assert.deepEqual(Object.keys(out.held), ['prefill:1', 'prefill:2', 'decode:1', 'decode:3']);
+        for (const [p, h] of Object.entries(out.held)) assert.ok(h.ortDeviceTensors > 0 && h.wgslMB === 0, `${p}: ${JSON.stringify(h)}`);
       });
       assert.equal(held, 0, folder);
     }
@@ -91,4 +94,20 @@ test('a decoding pass that fails mid-model frees the activations and caches it h
     assert.equal(deviceTensorsHeld() > 0, true, 'the resident weights stay until dispose');
   });
   assert.equal(held, 0);
+});
+
+test("a disposed resident runner decodes again, the same tokens (the speed bench's ORT fallback after it released ORT's copy for the WGSL decoder)", async () => {
+  const src = await openAnyModel(sliced);
+  const w = await loadDecodeWeights(src);
+  const before = deviceTensorsHeld();
+  const runner = await createBlockRunner(src.arch, { ep: 'cpu', resident: 'always', decoding: true, passDtype: 'f16' });
+  try {
+    const first = await greedyDecode(runner, w, Int32Array.of(1, 2, 3, 4), 1, 6);
+    await runner.dispose();
+    assert.equal(deviceTensorsHeld() - before, 0, 'disposed: nothing held');
+    assert.deepEqual(await greedyDecode(runner, w, Int32Array.of(1, 2, 3, 4), 1, 6), first);
+  } finally {
+    await runner.dispose();
+  }
+  assert.equal(deviceTensorsHeld() - before, 0);
 });

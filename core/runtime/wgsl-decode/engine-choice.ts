@@ -4,7 +4,7 @@
 // (an error saying why when it cannot run, so a benchmark never times ORT by mistake).
 // SLICE_STUDIO_DECODE_GEMV=LANESxROWS sets the GEMV's threads a row and rows a workgroup (tuning on a GPU).
 import type { ArchSpec } from '../../model/model-source';
-import { closeWgslDevice, wgslDevice } from '../../hardware/webgpu-device';
+import { wgslDevice } from '../../hardware/webgpu-device';
 import type { ExecutionProvider } from '../contract';
 import type { DecodeWeights } from '../decode-step';
 import type { InferencePlan } from '../inference-plan';
@@ -63,6 +63,14 @@ export async function batch1Decoder(ep: ExecutionProvider, arch: ArchSpec, w: De
   }
 }
 
+/**
+ * Why batch1Decoder would not try WGSL for this EP, architecture and plan (SLICE_STUDIO_DECODE=ort included), or
+ * null when it would — without opening the device: a caller frees ORT's copy of the weights first on null.
+ */
+export function wgslDecodeRefusal(ep: ExecutionProvider, arch: ArchSpec, plan: InferencePlan): string | null {
+  return whyOrt(ep, arch, requested(), plan);
+}
+
 function whyOrt(ep: ExecutionProvider, arch: ArchSpec, want: 'ort' | 'wgsl' | 'auto', plan: InferencePlan): string | null {
   if (want === 'ort') return 'SLICE_STUDIO_DECODE=ort';
   if (ep !== 'webgpu') return `the ${ep} EP decodes with ORT`;
@@ -75,9 +83,13 @@ function refuse(want: 'ort' | 'wgsl' | 'auto', reason: string): DecodeEngineChoi
   return { engine: 'ort', reason };
 }
 
-/** Frees a WGSL choice's decoder and lets the process's device go (a live Dawn device keeps Node from exiting; the next use opens it again). */
+/**
+ * Frees a WGSL choice's decoder (its weights, cache and activations). The process's Dawn device stays open for
+ * the next model (reopening it between models is the suspect of the infer bench's one-process SIGSEGV on the
+ * H100): the job or bench that owns the process closes it once at its end (closeWgslDevice — a live Dawn device
+ * keeps Node from exiting).
+ */
 export async function releaseBatch1Decoder(c: DecodeEngineChoice | undefined): Promise<void> {
   if (c?.engine !== 'wgsl') return;
   c.decoder.dispose();
-  await closeWgslDevice();
 }
