@@ -8,6 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { secularColumns, secularLowner, secularRoots, secularTranspose } from './secular-kernel';
+import { addSince, type Timings } from './timing';
 import { ConvergenceError } from './tql2';
 
 /**
@@ -146,15 +147,17 @@ export interface ThreadedSecular {
  * shared memory (sharedFloat64) of at least k² elements; U is returned there. With `vectors` false the
  * solve stops after ẑ (secularZhat: the columns are formed elsewhere, e.g. on a GPU) and U is empty.
  */
-export async function threadedSecular(d: Float64Array, z: Float64Array, k: number, rho: number, delta: Float64Array, threads: number, vectors = true): Promise<ThreadedSecular> {
+export async function threadedSecular(d: Float64Array, z: Float64Array, k: number, rho: number, delta: Float64Array, threads: number, vectors = true, timings?: Timings): Promise<ThreadedSecular> {
   if (!(delta.buffer instanceof SharedArrayBuffer) || delta.byteOffset !== 0 || delta.length < k * k) throw new RangeError('threadedSecular: delta must be a shared buffer of k² elements');
+  const t0 = performance.now();
   const p = getPool(Math.max(1, threads - 1));
-  const run = p.queue.then(() => solve(p, d, z, k, rho, delta, threads, vectors));
+  addSince(timings, 'tridiagonalSolve.secular.start', t0);
+  const run = p.queue.then(() => solve(p, d, z, k, rho, delta, threads, vectors, timings));
   p.queue = run.catch(() => undefined);
   return run;
 }
 
-async function solve(p: SecularPool, d: Float64Array, z: Float64Array, k: number, rho: number, deltaIn: Float64Array, threads: number, vectors: boolean): Promise<ThreadedSecular> {
+async function solve(p: SecularPool, d: Float64Array, z: Float64Array, k: number, rho: number, deltaIn: Float64Array, threads: number, vectors: boolean, timings: Timings): Promise<ThreadedSecular> {
   // small: d, z, z², λ, ẑ, 1/norms, origins, offsets (k each).
   const small = new SharedArrayBuffer(8 * k * 8);
   const s = new Float64Array(small);
@@ -180,16 +183,22 @@ async function solve(p: SecularPool, d: Float64Array, z: Float64Array, k: number
   try {
     for (const [phase, chunk, here] of phases) {
       Atomics.store(counter, 0, 0);
+      let t = performance.now();
       const parts = p.post({ phase, k, rho, chunk, small, delta: delta.buffer, counter: counterBuf });
+      addSince(timings, 'tridiagonalSolve.secular.post', t);
       let failed = -1;
       let thrown: unknown = null;
+      t = performance.now();
       try {
         failed = here();
       } catch (e) {
         thrown = e;
       }
+      addSince(timings, 'tridiagonalSolve.secular.here', t);
+      t = performance.now();
       // Workers finish their units even if this thread threw: wait for them before the memory is reused.
       const done = await Promise.allSettled(parts);
+      addSince(timings, 'tridiagonalSolve.secular.wait', t);
       if (thrown) throw thrown;
       for (const r of done) {
         if (r.status === 'rejected') throw r.reason;
