@@ -6,7 +6,7 @@
 // D&C reads of a device child). Spectra: `goe` is the Dumitriu–Edelman tridiagonal of a Gaussian random
 // symmetric matrix (the semicircle spectrum of bench eigh/gpu-eigh's random matrices, any n in O(n));
 // `decay` are tridiagonals of a calibration-moment-like matrix from bench/secular_spectra.py (DIR, when
-// given). Each size runs N times in one process: run 1 includes the worker pool's start-up. Prints JSON:
+// given). Each size runs N times in one process: run 1 includes the worker pool's start-up (unless --prestart). Prints JSON:
 // per run the secular seconds and its split (tridiagonalSolve.secular.*: start = pool creation, post =
 // sending the phases, here = this thread's own share of the work, wait = waiting for the workers after
 // it, serial = merges below the threads' cutoff), and the device merges' secular sizes k.
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { DeviceMerges } from '../core/linalg/device-merges';
 import { tridiagonalEigen } from '../core/linalg/divide-conquer';
 import type { MergeSpec } from '../core/linalg/merge-spec';
+import { startSecularPool } from '../core/linalg/secular-pool';
 
 /** The Dumitriu–Edelman tridiagonal of a GOE matrix (seeded): d_i ~ N(0, 2), e_i ~ χ_{n−1−i}. */
 function goe(n: number, seed: number): { d: Float64Array; e: Float64Array } {
@@ -111,6 +112,12 @@ export async function main(args: string[]): Promise<void> {
   const reps = Math.max(1, Number(arg('--repeat') ?? 3));
   const minK = arg('--min-k') === undefined ? undefined : Number(arg('--min-k'));
   const decay = arg('--decay');
+  // --prestart MS: start the pool MS ms before the first solve (as eigh and eighWgsl do before tridiagonalizing).
+  const prestart = arg('--prestart');
+  if (prestart !== undefined) {
+    startSecularPool(threads);
+    await new Promise((res) => setTimeout(res, Number(prestart)));
+  }
   const results: unknown[] = [];
   for (const spectrum of decay ? ['goe', 'decay'] : ['goe']) {
     for (const n of sizes) {
@@ -131,5 +138,5 @@ export async function main(args: string[]): Promise<void> {
       results.push({ spectrum, n, runs });
     }
   }
-  console.log(JSON.stringify({ bench: 'secular-dc', cores: availableParallelism(), threads, minK: minK ?? 'default', results }, null, 2));
+  console.log(JSON.stringify({ bench: 'secular-dc', cores: availableParallelism(), threads, minK: minK ?? 'default', prestartMs: prestart === undefined ? null : Number(prestart), results }, null, 2));
 }

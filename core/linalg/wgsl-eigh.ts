@@ -17,6 +17,7 @@ import { descendingPairs, gatheredVectors32 } from './descending';
 import { tridiagonalEigen } from './divide-conquer';
 import { EighError, eigh, type EighResult } from './eigh';
 import { scaledSymmetric } from './scale';
+import { SECULAR_THREADS_MIN_K, startSecularPool } from './secular-pool';
 import { timed, type Timings } from './timing';
 import { backTransformWgsl } from './wgsl-back-transform';
 import { WgslLinalg } from './wgsl-context';
@@ -76,6 +77,8 @@ export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, op
   const { s, exponent } = scaledSymmetric(a, n, (len) => new Float32Array(len), { symmetric: opts.symmetric });
   if (exponent === null) return eigh(a, n, opts);
   const g = contextFor(device);
+  // The secular equation's workers start while the device tridiagonalizes (a cold pool costs a few hundred ms).
+  if (n > SECULAR_THREADS_MIN_K) startSecularPool();
   return g.checked('eigh on the GPU', async () => {
     const A = await timed(timings, 'upload', async () => g.upload(s, 'A'));
     const tri = await timed(timings, 'tridiagonalize', async () => {
