@@ -221,7 +221,7 @@ async function merge<B>(left: Solved<B>, right: Solved<B>, n1: number, n2: numbe
   let zhat: Float64Array | undefined;
   if (work.threads > 1 && k >= work.minK) {
     if (!work.sharedDelta || work.sharedDelta.length < k * k) work.sharedDelta = sharedFloat64(k * k);
-    const r = await threadedSecular(dk, zk, k, basis.rho, work.sharedDelta, work.threads, !deviceM);
+    const r = await threadedSecular(dk, zk, k, basis.rho, work.sharedDelta, work.threads, !deviceM, work.timings);
     roots = { lambda: r.lambda, delta: work.sharedDelta.subarray(0, k * k), origin: r.origin, tau: r.tau };
     if (deviceM) zhat = r.zhat;
     else U = r.U;
@@ -229,6 +229,7 @@ async function merge<B>(left: Solved<B>, right: Solved<B>, n1: number, n2: numbe
     roots = solveSecular(dk, zk, k, basis.rho, vectors ?? deltaScratch(work, k));
     if (deviceM) zhat = secularZhat(dk, zk, k, roots);
     else U = secularVectors(dk, zk, k, roots);
+    addSince(work.timings, 'tridiagonalSolve.secular.serial', t0);
   }
   const { lambda } = roots;
   addSince(work.timings, 'tridiagonalSolve.secular', t0);

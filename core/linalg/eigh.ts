@@ -6,6 +6,7 @@
 import { applyQ } from './back-transform';
 import { tridiagonalEigen } from './divide-conquer';
 import { EighError, scaledSymmetric } from './scale';
+import { SECULAR_THREADS_MIN_K, startSecularPool } from './secular-pool';
 import { tridiagonalize } from './tridiagonalize';
 
 export { ConvergenceError } from './tql2';
@@ -51,6 +52,8 @@ export async function eigh(a: Float64Array, n: number, opts: EighOptions = {}): 
     return { values, vectors };
   }
   if (timings) timings['tridiagonalize.symmetrize'] = clock() - t0;
+  // The secular equation's workers start while T is formed (their cold start otherwise delays the first large merge).
+  if (n > SECULAR_THREADS_MIN_K) startSecularPool();
 
   const tri = await tridiagonalize(s, n, { blockSize: opts.blockSize, signal: opts.signal, timings });
   const t1 = clock();

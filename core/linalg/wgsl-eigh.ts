@@ -17,6 +17,7 @@ import { descendingPairs, gatheredVectors32 } from './descending';
 import { tridiagonalEigen } from './divide-conquer';
 import { EighError, eigh, type EighResult } from './eigh';
 import { scaledSymmetric } from './scale';
+import { SECULAR_THREADS_MIN_K, startSecularPool } from './secular-pool';
 import { timed, type Timings } from './timing';
 import { backTransformWgsl } from './wgsl-back-transform';
 import { WgslLinalg } from './wgsl-context';
@@ -85,6 +86,8 @@ export async function eighWgslScaled(s: Float32Array, exponent: number, n: numbe
   if (!(n > 2) || s.length !== n * n) throw new EighError(`eighWgslScaled: expected n > 2 and ${n}×${n} = ${n * n} elements, got ${s.length}`);
   const { timings } = opts;
   const g = contextFor(device);
+  // The secular equation's workers start while the device tridiagonalizes (a cold pool costs a few hundred ms).
+  if (n > SECULAR_THREADS_MIN_K) startSecularPool();
   return g.checked('eigh on the GPU', async () => {
     const A = await timed(timings, 'upload', async () => g.upload(s, 'A'));
     const tri = await timed(timings, 'tridiagonalize', async () => {

@@ -134,3 +134,21 @@ test('an idle pool does not keep Node alive', () => {
   assert.equal(r.stdout.trim(), 'roots 200');
   assert.ok(performance.now() - t0 < 60_000);
 });
+
+test('a pool started ahead (startSecularPool) and never used, or replaced by one of another size, does not keep Node alive', () => {
+  const script = `
+    import { sharedFloat64, startSecularPool, threadedSecular } from ${JSON.stringify(new URL('../../core/linalg/secular-pool.ts', import.meta.url).href)};
+    startSecularPool(3);
+    const k = 300;
+    const d = Float64Array.from({ length: k }, (_, i) => i);
+    const z = new Float64Array(k).fill(1 / Math.sqrt(k));
+    const a = await threadedSecular(d, z, k, 1, sharedFloat64(k * k), 2);
+    const b = await threadedSecular(d, z, k, 1, sharedFloat64(k * k), 4);
+    let same = true;
+    for (let i = 0; i < k * k; i++) same &&= Object.is(a.U[i], b.U[i]);
+    startSecularPool(2);
+    console.log('same', same);`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'same true');
+});
