@@ -3,8 +3,9 @@
 // and column is computed by the same code with the same arithmetic as the serial path, so the results
 // are bit-identical whatever the thread count. The workers run the kernels' own source text (eval
 // workers, as core/synth/fill-pool.ts does), so this works unchanged from tsx and from an esbuild
-// bundle with no worker file to locate. The pool is created on first use, reused by every merge and
-// call, and unref'd while idle so it never keeps Node alive.
+// bundle with no worker file to locate. The pool is started early by the eigensolvers (startSecularPool,
+// while the matrix is tridiagonalised; otherwise on first use), reused by every merge and call, and
+// unref'd while idle so it never keeps Node alive. Workers wait on shared counters, not messages.
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { secularColumns, secularLowner, secularRoots, secularTranspose } from './secular-kernel';
