@@ -6,19 +6,10 @@
 //   widen.before   the download widened to a fresh float64 n² array (now: none, float32Vectors)
 //   qconvert.*     Q[:, :n] and Q[:, :k] as the float32 upload, from a float64 Q (before) and a float32 one (now)
 // JSON on stdout.
+import { best } from './lib/best';
 import { flags } from './lib/flags';
 import { scaledSymmetric } from '../core/linalg/scale';
 import { leadingColumns32 } from '../core/slicegpt/products';
-
-async function best(reps: number, f: () => unknown): Promise<number> {
-  let b = Infinity;
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    f();
-    b = Math.min(b, (performance.now() - t0) / 1000);
-  }
-  return b;
-}
 
 export async function main(args: string[]): Promise<void> {
   const f = flags(args);

@@ -9,20 +9,11 @@
 //   now.reused  the same pass into the job's upload array from the PCA before (UploadScratch; the device engine's path)
 // The moment is a stand-in sum (diagonal-dominant, asymmetric at rounding level, as a device moment is); `now` is
 // checked bit-identical to `before` at every size. JSON on stdout.
+import { best } from './lib/best';
 import { flags } from './lib/flags';
 import { scaledSymmetric } from '../core/linalg/scale';
 import { firstNonFinite } from '../core/model/non-finite';
 import { SecondMoment } from '../core/slicegpt/pca';
-
-async function best(reps: number, f: () => unknown): Promise<number> {
-  let b = Infinity;
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    f();
-    b = Math.min(b, (performance.now() - t0) / 1000);
-  }
-  return b;
-}
 
 /** The finite check and damping of principalDirections' float64 path, in place. */
 function check(h: Float64Array, n: number): void {

@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceMerges } from '../core/linalg/device-merges';
 import { tridiagonalEigen } from '../core/linalg/divide-conquer';
-import type { MergeSpec } from '../core/linalg/merge-spec';
+import { applySpecRotations, type MergeSpec } from '../core/linalg/merge-spec';
 import { startSecularPool } from '../core/linalg/secular-pool';
 
 /** The Dumitriu–Edelman tridiagonal of a GOE matrix (seeded): d_i ~ N(0, 2), e_i ~ χ_{n−1−i}. */
@@ -69,17 +69,7 @@ function specM(s: MergeSpec): Float64Array {
     }
   }
   for (let r = 0; r < m; r++) if (s.role[r] >= k) M[r * m + colOf[s.role[r]]] = 1;
-  for (let t = 0; t < s.rotRows.length / 2; t++) {
-    const [a, b] = [s.rotRows[2 * t] * m, s.rotRows[2 * t + 1] * m];
-    const [cs, sn] = [s.rotCs[2 * t], s.rotCs[2 * t + 1]];
-    for (let c = 0; c < m; c++) {
-      const x = M[a + c];
-      const y = M[b + c];
-      M[a + c] = cs * x - sn * y;
-      M[b + c] = sn * x + cs * y;
-    }
-  }
-  return M;
+  return applySpecRotations(s, M);
 }
 
 /** The rows-only stand-in for a GPU store (see the header). */

@@ -110,6 +110,12 @@ export function specMatrix(s: MergeSpec): Float32Array {
       const q = s.role[r];
       M[r * m + c] = p < k ? (q < k ? entry(q, p) * inv[p] : 0) : q === p ? 1 : 0;
     }
+  return applySpecRotations(s, M);
+}
+
+/** The spec's deflation rotations applied to the rows of an m×m matrix M (row-major), in place; returns M. */
+export function applySpecRotations<A extends Float32Array | Float64Array>(s: MergeSpec, M: A): A {
+  const m = s.m;
   for (let t = 0; t < s.rotRows.length / 2; t++) {
     const [a, b] = [s.rotRows[2 * t] * m, s.rotRows[2 * t + 1] * m];
     const [cs, sn] = [s.rotCs[2 * t], s.rotCs[2 * t + 1]];

@@ -5,3 +5,11 @@ export class Worker {
     throw new Error('worker threads are not available in the page (the secular solve runs serially there)');
   }
 }
+export class MessageChannel {
+  constructor() {
+    throw new Error('message channels are not available in the page (the secular solve runs serially there)');
+  }
+}
+export function receiveMessageOnPort(): undefined {
+  return undefined;
+}
