@@ -53,7 +53,7 @@ export async function main(args: string[]): Promise<void> {
     t['download.fresh'] = best(reps, () => [new Float32Array(n * n).set(s), new Float32Array(n * n).set(c)]);
     t['download.reused'] = best(reps, () => (kept[0].set(s), kept[1].set(c)));
     kept.length = 0;
-    let h = new Float64Array(0);
+    let h: Float64Array = new Float64Array(0);
     t['before.add'] = best(reps, () => (h = summed(s, c)));
     const scratch = {};
     dampedUpload(h, n, scratch);
