@@ -3,7 +3,9 @@
 // uploads — without the n² float64 symmetrised copy (matrix()), its finite check, its damping and the solver's own
 // max-and-scale passes (scale.ts), which are each a pass over 8n² bytes and, for the copy, 8n² bytes of fresh pages
 // (128 MiB at n = 4096). Every value is the one those steps compute: the same expressions in float64, one rounding
-// to float32 (test/slicegpt/damped-upload.test.ts). The float64 CPU path keeps matrix().
+// to float32 (test/slicegpt/damped-upload.test.ts). The float64 CPU path keeps matrix(). A device moment settled
+// into an empty SecondMoment is read here from its compensated pair, each entry as 0 + (s − c): the float64 value
+// the sum would hold (h += s − c into zeros), without that n² float64 array being written first.
 import { EighError } from '../linalg/eigh';
 import { NonFiniteError } from '../model/non-finite';
 
@@ -24,13 +26,27 @@ export interface UploadScratch {
   array?: Float32Array;
 }
 
+/** A device moment's compensated float32 pair (DeviceTensors.settlePair): the moment is s − c, in float64. */
+export interface CompensatedPair {
+  s: Float32Array;
+  c: Float32Array;
+}
+
 const TILE = 64;
 
-/** The damping principalDirections adds: from the symmetrised diagonal, summed in row order. Throws on a non-finite moment entry there. */
-function dampOf(h: Float64Array, n: number): number {
+/** The moment's raw diagonal (as the sum holds it: for a pair, 0 + (s − c)). */
+function diagonalOf(h: Float64Array | CompensatedPair, n: number): Float64Array {
+  const d = new Float64Array(n);
+  if (h instanceof Float64Array) for (let i = 0; i < n; i++) d[i] = h[i * n + i];
+  else for (let i = 0; i < n; i++) d[i] = 0 + (h.s[i * n + i] - h.c[i * n + i]);
+  return d;
+}
+
+/** The damping principalDirections adds: from the symmetrised diagonal (`hd`, raw), summed in row order. Throws on a non-finite entry there. */
+function dampOf(hd: Float64Array, n: number): number {
   let trace = 0;
   for (let i = 0; i < n; i++) {
-    const v = h[i * n + i] * 0.5 + h[i * n + i] * 0.5;
+    const v = hd[i] * 0.5 + hd[i] * 0.5;
     if (!Number.isFinite(v)) throw nonFinite();
     trace += v;
   }
@@ -70,18 +86,47 @@ function scaledPass(h: Float64Array, n: number, diag: Float64Array, s: Float32Ar
   return amax;
 }
 
+/** scaledPass of a compensated pair: each entry read as 0 + (s − c), the float64 value the sum would hold. */
+function scaledPassPair({ s: ps, c: pc }: CompensatedPair, n: number, diag: Float64Array, s: Float32Array, scale: number): number {
+  let amax = 0;
+  for (let i0 = 0; i0 < n; i0 += TILE) {
+    const i1 = Math.min(n, i0 + TILE);
+    for (let j0 = 0; j0 <= i0; j0 += TILE) {
+      for (let i = i0; i < i1; i++) {
+        const j1 = Math.min(i, j0 + TILE);
+        for (let j = j0; j < j1; j++) {
+          const a = 0 + (ps[i * n + j] - pc[i * n + j]);
+          const b = 0 + (ps[j * n + i] - pc[j * n + i]);
+          const v = a * 0.5 + b * 0.5;
+          const x = Math.abs(v);
+          if (!(x <= amax)) {
+            if (!Number.isFinite(x)) throw nonFinite();
+            amax = x;
+          }
+          const f = v * scale;
+          s[i * n + j] = f;
+          s[j * n + i] = f;
+        }
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) s[i * n + i] = diag[i] * scale;
+  return amax;
+}
+
 /**
- * The damped, scaled float32 upload of the moment's raw sum `h` (n×n), or null for the zero matrix (the solver hands
+ * The damped, scaled float32 upload of the moment's raw sum `h` (n×n, or a compensated pair), or null for the zero matrix (the solver hands
  * that to the CPU). Errors as principalDirections and scaledSymmetric give them: NonFiniteError for a non-finite
  * moment, EighError for a damped diagonal that overflows. With `scratch`, the upload is its array (reused).
  */
-export function dampedUpload(h: Float64Array, n: number, scratch?: UploadScratch): DampedUpload | null {
-  const damp = dampOf(h, n);
+export function dampedUpload(h: Float64Array | CompensatedPair, n: number, scratch?: UploadScratch): DampedUpload | null {
+  const hd = diagonalOf(h, n);
+  const damp = dampOf(hd, n);
   const diag = new Float64Array(n);
   let dmax = 0;
   let overflow = -1;
   for (let i = 0; i < n; i++) {
-    const d = (diag[i] = h[i * n + i] * 0.5 + h[i * n + i] * 0.5 + damp);
+    const d = (diag[i] = hd[i] * 0.5 + hd[i] * 0.5 + damp);
     if (!Number.isFinite(d) && overflow < 0) overflow = i;
     dmax = Math.max(dmax, Math.abs(d));
   }
@@ -92,10 +137,11 @@ export function dampedUpload(h: Float64Array, n: number, scratch?: UploadScratch
   const guess = dmax > 0 && Number.isFinite(dmax) ? exponentOf(dmax) : 0;
   const s = scratch?.array?.length === n * n ? scratch.array : new Float32Array(n * n);
   if (scratch) scratch.array = s;
-  const amax = Math.max(dmax, scaledPass(h, n, diag, s, 2 ** -guess));
+  const pass = (scale: number) => (h instanceof Float64Array ? scaledPass(h, n, diag, s, scale) : scaledPassPair(h, n, diag, s, scale));
+  const amax = Math.max(dmax, pass(2 ** -guess));
   if (overflow >= 0) throw new EighError(`matrix has a non-finite entry at (${overflow}, ${overflow})`);
   if (amax === 0) return null;
   const exponent = exponentOf(amax);
-  if (exponent !== guess) scaledPass(h, n, diag, s, 2 ** -exponent);
+  if (exponent !== guess) pass(2 ** -exponent);
   return { s, exponent, damp };
 }

@@ -5,25 +5,45 @@ import { gemm } from '../linalg/matmul';
 import { symmetrizedInto } from '../linalg/scale';
 import { firstNonFinite, NonFiniteError } from '../model/non-finite';
 import { decompose, type DecomposeOptions, type PcaSolver } from './pca-solver';
-import { dampedUpload, type DampedUpload, type UploadScratch } from './damped-upload';
+import { dampedUpload, type CompensatedPair, type DampedUpload, type UploadScratch } from './damped-upload';
 import { stopwatch } from '../base/laps';
 import type { QMatrix } from './q-matrix';
 
 export { pcaSolverFor, type PcaSolver } from './pca-solver';
 
-/** Accumulates Σ xᵀx over token rows in float64 (ORT Gemm, Hᵀ-symmetrised when read). */
+/**
+ * Accumulates Σ xᵀx over token rows in float64 (ORT Gemm, Hᵀ-symmetrised when read). The float64 sum is made on the
+ * first add: a device moment settled into an empty one (the device engine settles each moment once, into a fresh
+ * one) is kept as its compensated pair and read as 0 + (s − c), the value h += s − c gives in a zeroed sum, so the
+ * PCA's one-pass upload reads the pair directly (no 8n² bytes of fresh pages and read-modify-writes on the host).
+ */
 export class SecondMoment {
   readonly n: number;
-  #h: Float64Array;
+  /** The float64 sum; null until something is added to it (all zeros, or #pair alone). */
+  #h: Float64Array | null = null;
+  /** A device pair adopted by an empty moment: the moment is 0 + (s − c), entry by entry, in float64. */
+  #pair: CompensatedPair | null = null;
   #tokens = 0;
 
   constructor(n: number) {
     this.n = n;
-    this.#h = new Float64Array(n * n);
   }
 
   get tokens(): number {
     return this.#tokens;
+  }
+
+  /** The float64 sum, made on first use: zeros, plus the adopted pair (h += s − c, as addCompensated adds it). */
+  #sum(): Float64Array {
+    if (this.#h) return this.#h;
+    const h = new Float64Array(this.n * this.n);
+    const pair = this.#pair;
+    if (pair) {
+      const { s, c } = pair;
+      for (let i = 0; i < h.length; i++) h[i] += s[i] - c[i];
+      this.#pair = null;
+    }
+    return (this.#h = h);
   }
 
   /** Add rows of `x` (tokens × n float32). `keep[t]` = 0 skips token t (padding). */
@@ -40,7 +60,7 @@ export class SecondMoment {
       for (let t = 0; t < tokens; t++) if (keep[t]) x64.set(x.subarray(t * n, (t + 1) * n), r++ * n);
     } else x64 = Float64Array.from(x);
     if (rows === 0) return;
-    this.#h = await gemm(x64, x64, n, rows, n, { transA: true, c: this.#h, beta: 1 });
+    this.#h = await gemm(x64, x64, n, rows, n, { transA: true, c: this.#sum(), beta: 1 });
     this.#tokens += rows;
   }
 
@@ -49,20 +69,25 @@ export class SecondMoment {
    * one batch): the sum over batches is still accumulated here in float64.
    */
   addGram(g: Float32Array | Float64Array, rows: number): void {
-    const h = this.#h;
-    if (g.length !== h.length) throw new Error(`SecondMoment.addGram: ${g.length} values is not ${this.n}²`);
+    if (g.length !== this.n * this.n) throw new Error(`SecondMoment.addGram: ${g.length} values is not ${this.n}²`);
+    const h = this.#sum();
     for (let i = 0; i < h.length; i++) h[i] += g[i];
     this.#tokens += rows;
   }
 
   /**
    * Add a device moment's compensated pair (DeviceTensors.settlePair): h += s − c, each difference in float64 —
-   * addGram of the float64 differences in one pass, without them as an array.
+   * addGram of the float64 differences in one pass, without them as an array. Into an empty moment the pair is
+   * kept as it is (the moment then holds s and c, which the caller must not change) and read as 0 + (s − c).
    */
   addCompensated(s: Float32Array, c: Float32Array, rows: number): void {
-    const h = this.#h;
-    if (s.length !== h.length || c.length !== h.length) throw new Error(`SecondMoment.addCompensated: ${s.length} and ${c.length} values are not ${this.n}²`);
-    for (let i = 0; i < h.length; i++) h[i] += s[i] - c[i];
+    const len = this.n * this.n;
+    if (s.length !== len || c.length !== len) throw new Error(`SecondMoment.addCompensated: ${s.length} and ${c.length} values are not ${this.n}²`);
+    if (!this.#h && !this.#pair) this.#pair = { s, c };
+    else {
+      const h = this.#sum();
+      for (let i = 0; i < len; i++) h[i] += s[i] - c[i];
+    }
     this.#tokens += rows;
   }
 
@@ -70,13 +95,13 @@ export class SecondMoment {
   matrix(): Float64Array {
     const n = this.n;
     const out = new Float64Array(n * n);
-    symmetrizedInto(this.#h, n, out, 0.5);
+    symmetrizedInto(this.#sum(), n, out, 0.5);
     return out;
   }
 
   /** The moment symmetrised, damped and scaled into the WGSL solver's float32 upload in one pass (damped-upload.ts); null for the zero matrix. */
   dampedUpload(scratch?: UploadScratch): DampedUpload | null {
-    return dampedUpload(this.#h, this.n, scratch);
+    return dampedUpload(this.#pair ?? this.#sum(), this.n, scratch);
   }
 }
 
