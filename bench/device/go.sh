@@ -1,6 +1,7 @@
 #!/bin/bash
 # bench/device/go.sh, copied to .d6/k/go.sh by bench/device/kit.sh. STEPS (space-separated, in order) from:
 #   fam anchor eigh gslice cslice infer inferort recover anchor70 gslice70 pipe pipewait (pipe: the 7B pipeline in the background, pipewait: wait for it again; inferort: batch-1 decode with SLICE_STUDIO_DECODE=ort, after infer; inferone: dense then sliced in one process with ORT decoding — rc 139 means the shared-process crash is not the WGSL device's; inferonew: the same with WGSL decoding, one device kept for both models; wdec: the WGSL decoder alone, GEMV shapes GEMV=…; rtinys: #16's tiny-model GPU training speed on tiny-llama's shape sliced 25 %, random weights, streamed — rtiny.sh's real slice needs a call of its own) — STOP_AT=<s> skips steps that would start later.
+#   (rtinys and recover need dist/bench-recover.mjs, no longer in the kit: copy it into .d6/k/dist in place of bench-pipeline.mjs)
 # Runtime (node + onnxruntime-node 1.30 + webgpu 0.6.2) unpacked once per machine into /tmp/devrt.
 # PROF="--profile" (gslice: runs and MB per layer), IPROF="--profile" (infer: runs and MB per decoded token),
 # SLICE_STUDIO_SECULAR_THREADS=1 (the D&C secular solve on one thread, to compare with the default pool).
