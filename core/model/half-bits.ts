@@ -1,4 +1,4 @@
-// float16 bits: the float32 → float16 rounding, and the bits an array was widened from.
+// float16 bits: the float32 → float16 rounding, the NaN test, and the bits an array was widened from.
 // float32 → float16 bits with no other dependency: the safetensors writer, the GGUF export and the WGSL
 // decoder's weight packing (which also runs in a browser page) share it.
 const f32 = new Float32Array(1);
@@ -46,14 +46,23 @@ export function rememberHalfBits(values: Float32Array, bits: Uint16Array, o: { c
   if (values.length === bits.length) bitsOf.set(values, { bits, checked: o.checked ?? true });
 }
 
-/** Whether float16 `bits` hold a NaN: per 16-bit lane, (b & 0x7fff) + 0x3ff carries into bit 15 iff b & 0x7fff > 0x7c00. */
+/** Whether the float16 bit pattern `b` is a NaN: exponent all ones, mantissa not zero (either sign). */
+export function isHalfNaN(b: number): boolean {
+  return (b & 0x7fff) > 0x7c00;
+}
+
+/**
+ * Whether float16 `bits` hold a NaN: isHalfNaN two lanes at a time where the bits are 4-byte aligned — per 16-bit
+ * lane, (b & 0x7fff) + 0x3ff carries into bit 15 iff b & 0x7fff > 0x7c00.
+ */
 function hasNaN(bits: Uint16Array): boolean {
   const pairs = bits.byteOffset % 4 === 0 ? new Uint32Array(bits.buffer, bits.byteOffset, bits.length >>> 1) : null;
   if (pairs) {
     for (let i = 0; i < pairs.length; i++) if (((pairs[i] & 0x7fff7fff) + 0x03ff03ff) & 0x80008000) return true;
-    return bits.length % 2 === 1 && (bits[bits.length - 1] & 0x7fff) > 0x7c00;
+    return bits.length % 2 === 1 && isHalfNaN(bits[bits.length - 1]);
   }
-  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7fff) > 0x7c00) return true;
+  const nanBits = isHalfNaN; // through a local, as in lazy-half.ts widenInto: inlined with no per-value check
+  for (let i = 0; i < bits.length; i++) if (nanBits(bits[i])) return true;
   return false;
 }
 

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { widenHalf } from '../../core/runtime/half-weights';
-import { halfBitsOf } from '../../core/model/half-bits';
+import { halfBitsOf, isHalfNaN } from '../../core/model/half-bits';
+import { halfToFloat } from '../../core/model/safetensors';
 import { writeSafetensors } from '../../core/model/safetensors-writer';
 
 /** The tensor bytes of a one-tensor safetensors file written as F16. */
@@ -46,4 +47,13 @@ test('an array with a NaN, or widened with remember false, is not remembered; th
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('isHalfNaN holds for exactly the float16 patterns that widen to NaN (2 × 1023 of them)', () => {
+  let count = 0;
+  for (let b = 0; b < 65536; b++) {
+    assert.equal(isHalfNaN(b), Number.isNaN(halfToFloat[b]), `0x${b.toString(16)}`);
+    if (isHalfNaN(b)) count++;
+  }
+  assert.equal(count, 2 * 1023);
 });
