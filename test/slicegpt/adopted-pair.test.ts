@@ -5,11 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { principalDirections, SecondMoment } from '../../core/slicegpt/pca';
-
-function random32(len: number, seed: number, scale = 1): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: len }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 30 - 1) * scale);
-}
+import { random32 } from './helpers';
 
 /** A device-style pair: s a Gram matrix of random rows (float32, asymmetric at rounding level), c tiny; some −0 entries. */
 function pair(n: number, seed: number): { s: Float32Array; c: Float32Array } {

@@ -7,11 +7,7 @@ import { scaledSymmetric } from '../../core/linalg/scale';
 import { wgslDevice } from '../../core/linalg/wgsl-device';
 import { firstNonFinite } from '../../core/model/non-finite';
 import { principalDirections, SecondMoment } from '../../core/slicegpt/pca';
-
-function random32(len: number, seed: number, scale = 1): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: len }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 30 - 1) * scale);
-}
+import { random32 } from './helpers';
 
 /** What principalDirections computed before for the WGSL solver. */
 function stepByStep(m: SecondMoment): { s: Float32Array; exponent: number | null; damp: number } {

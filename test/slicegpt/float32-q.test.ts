@@ -6,30 +6,21 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openModel } from '../../core/model/source';
-import { createBlockRunner } from '../../core/runtime/runner';
-import { deviceEngine } from '../../core/slicegpt/engine';
-import { rotateAndSlice, type RotationProvider } from '../../core/slicegpt/rotate-and-slice';
-import { makeSchedule } from '../../core/slicegpt/schedule';
-import { quietContext } from '../../core/base/job-context';
+import type { RotationProvider } from '../../core/slicegpt/rotate-and-slice';
 import { principalDirections, SecondMoment } from '../../core/slicegpt/pca';
 import { leadingColumns, leadingColumns32, mulLeftTransposedF64, mulRightF64, rotateRows, shortcutMatrix, transposedColumns, vecMulF64 } from '../../core/slicegpt/products';
 import { Checkpoint } from '../../core/slicegpt/checkpoint';
 import { ActivationStore, RamBudget } from '../../core/slicegpt/activations';
-import { MemorySink, modelPath, tokenWindows } from './helpers';
-
-function random32(len: number, seed: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: len }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 30 - 1) * 0.7);
-}
+import { MemorySink, random32 } from './helpers';
+import { sliceOnDevice } from './device-slice';
 
 test('every host product of a float32 Q equals that of the same Q widened to float64, bit for bit', async () => {
   const [n, k, rows] = [24, 17, 9];
-  const q32 = random32(n * n, 1);
+  const q32 = random32(n * n, 1, 0.7);
   const q64 = Float64Array.from(q32);
-  const w = { rows, cols: n, data: random32(rows * n, 2) };
-  const wt = { rows: n, cols: rows, data: random32(n * rows, 3) };
-  const v = random32(n, 4);
+  const w = { rows, cols: n, data: random32(rows * n, 2, 0.7) };
+  const wt = { rows: n, cols: rows, data: random32(n * rows, 3, 0.7) };
+  const v = random32(n, 4, 0.7);
   for (const kk of [k, n]) {
     assert.deepEqual(leadingColumns(q32, n, kk), leadingColumns(q64, n, kk), `leadingColumns k=${kk}`);
     assert.deepEqual(leadingColumns32(q32, n, kk), leadingColumns32(q64, n, kk), `leadingColumns32 k=${kk}`);
@@ -47,7 +38,7 @@ test('every host product of a float32 Q equals that of the same Q widened to flo
 test('a checkpoint of a float32 Q stores and loads it widened to float64', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ck32-'));
   try {
-    const q = random32(16, 5);
+    const q = random32(16, 5, 0.7);
     const inputs = new ActivationStore({ name: 'in-1', width: 4, dir, budget: new RamBudget(2 ** 30) });
     inputs.set(
       0,
@@ -66,7 +57,7 @@ test('a checkpoint of a float32 Q stores and loads it widened to float64', async
 test('the PCA asked for float32 vectors still gives float64 Q from the float64 solver', async () => {
   const n = 6;
   const m = new SecondMoment(n);
-  await m.add(random32(10 * n, 6), 10);
+  await m.add(random32(10 * n, 6, 0.7), 10);
   const a = await principalDirections(m, 'float64', { float32Vectors: true });
   const b = await principalDirections(m);
   assert.ok(a.q instanceof Float64Array);
@@ -74,11 +65,6 @@ test('the PCA asked for float32 vectors still gives float64 Q from the float64 s
 });
 
 async function slice(asFloat32: boolean): Promise<MemorySink> {
-  const src = await openModel(modelPath('tiny-opt'));
-  const cfg = src.config;
-  const ids = new Int32Array(4 * 64);
-  tokenWindows(cfg.vocabSize, 4, 64, 3).forEach((w, i) => ids.set(w, i * 64));
-  const runner = await createBlockRunner(src.arch, { ep: 'cpu', resident: 'always', passDtype: 'f32' });
   // The PCA's Q rounded to float32 (what the WGSL solver downloads), given as float32 or widened to float64.
   const rotations: RotationProvider = async (_s, _l, m) => {
     const r = await principalDirections(m);
@@ -86,22 +72,7 @@ async function slice(asFloat32: boolean): Promise<MemorySink> {
     return { q: asFloat32 ? q32 : Float64Array.from(q32), eigenvalues: r.eigenvalues };
   };
   const sink = new MemorySink();
-  try {
-    await rotateAndSlice(quietContext(), {
-      source: src,
-      runner,
-      calibration: { ids, nsamples: 4, seqlen: 64 },
-      schedule: makeSchedule({ hiddenSize: cfg.hiddenSize, layers: cfg.numLayers, parallelBlocks: false, ratio: 0.25 }),
-      sink,
-      batchSize: 2,
-      scratch: join(tmpdir(), 'slice-float32-q'),
-      ramBudgetBytes: 2 ** 30,
-      rotations,
-      engine: deviceEngine(runner, 2 ** 30),
-    });
-  } finally {
-    await runner.dispose();
-  }
+  await sliceOnDevice({ model: 'tiny-opt', passDtype: 'f32', seed: 3, sink: () => sink, scratch: join(tmpdir(), 'slice-float32-q'), rotations });
   return sink;
 }
 

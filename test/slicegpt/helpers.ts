@@ -57,6 +57,12 @@ export function tokenWindows(vocab: number, n: number, seq: number, seed = 7): I
   return Array.from({ length: n }, () => Int32Array.from({ length: seq }, () => next() % vocab));
 }
 
+/** Deterministic pseudo-random float32 values in [−scale, scale). */
+export function random32(len: number, seed: number, scale = 1): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: len }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 30 - 1) * scale);
+}
+
 export async function withRunner<T>(src: ModelSource, f: (r: BlockRunner) => Promise<T>): Promise<T> {
   const r = await createBlockRunner(src.arch, { ep: 'cpu' });
   try {

@@ -8,43 +8,24 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openModel } from '../../core/model/source';
-import { createBlockRunner } from '../../core/runtime/runner';
-import { deviceEngine } from '../../core/slicegpt/engine';
-import { rotateAndSlice } from '../../core/slicegpt/rotate-and-slice';
-import { makeSchedule } from '../../core/slicegpt/schedule';
 import { SlicedModelWriter } from '../../core/slicegpt/output';
-import { quietContext } from '../../core/base/job-context';
 import { isPendingHalf, storageOf } from '../../core/model/lazy-half';
-import type { LayerWeights, Matrix } from '../../core/model/weights';
-import { modelPath, tokenWindows } from './helpers';
-
-/** Every matrix of a sliced layer: the linears' weights and the shortcuts. */
-function matrices(w: LayerWeights): Matrix[] {
-  const [attn, mlp] = w.kind === 'parallel' ? [w.block.attn, w.block.mlp] : [w.attn, w.mlp];
-  const shortcuts = w.kind === 'parallel' ? [w.block.shortcut] : [w.attn.shortcut, w.mlp.shortcut];
-  return [attn.q, attn.k, attn.v, attn.o, mlp.gate, mlp.up, mlp.down].flatMap((l) => (l ? [l.weight] : [])).concat(shortcuts.flatMap((s) => (s ? [s] : [])));
-}
+import type { LayerWeights } from '../../core/model/weights';
+import { matrices, sliceOnDevice } from './device-slice';
 
 /** Slices `name` at 25 % into a float16 folder; returns the folder's files and the layers the sink was given. */
 async function sliceToFolder(name: string, out: string, eagerHalf: boolean): Promise<{ files: Map<string, Buffer>; layers: LayerWeights[]; pendingWhenWritten: number[] }> {
-  const src = await openModel(modelPath(name));
-  const cfg = src.config;
-  const ids = new Int32Array(4 * 64);
-  tokenWindows(cfg.vocabSize, 4, 64, 5).forEach((w, i) => ids.set(w, i * 64));
-  const runner = await createBlockRunner(src.arch, { ep: 'cpu', resident: 'always', passDtype: 'f16' });
-  const engine = deviceEngine(runner, 2 ** 30, { hostHalf: true, eagerHalf });
-  const writer = new SlicedModelWriter(out, cfg, 'float16');
   const layers: LayerWeights[] = [];
   // Per layer: how many of its matrices were still float16 bits after their shard was written.
   const pendingWhenWritten: number[] = [];
-  try {
-    await rotateAndSlice(quietContext(), {
-      source: src,
-      runner,
-      calibration: { ids, nsamples: 4, seqlen: 64 },
-      schedule: makeSchedule({ hiddenSize: cfg.hiddenSize, layers: cfg.numLayers, parallelBlocks: cfg.parallelBlocks, ratio: 0.25 }),
-      sink: {
+  await sliceOnDevice({
+    model: name,
+    passDtype: 'f16',
+    seed: 5,
+    engine: { hostHalf: true, eagerHalf },
+    sink: (src) => {
+      const writer = new SlicedModelWriter(out, src.config, 'float16');
+      return {
         embedding: (e) => writer.writeEmbedding(e),
         layer: async (i, w) => {
           await writer.writeLayer(i, w);
@@ -52,15 +33,10 @@ async function sliceToFolder(name: string, out: string, eagerHalf: boolean): Pro
           pendingWhenWritten[i] = matrices(w).filter((m) => isPendingHalf(storageOf(m))).length;
         },
         head: (h) => writer.writeHead(h),
-      },
-      batchSize: 2,
-      scratch: join(out, '.scratch'),
-      ramBudgetBytes: 2 ** 30,
-      engine,
-    });
-  } finally {
-    await runner.dispose();
-  }
+      };
+    },
+    scratch: join(out, '.scratch'),
+  });
   const files = new Map(readdirSync(out, { withFileTypes: true }).flatMap((f) => (f.isFile() ? [[f.name, readFileSync(join(out, f.name))] as const] : [])));
   return { files, layers, pendingWhenWritten };
 }

@@ -7,54 +7,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openModel } from '../../core/model/source';
-import { createBlockRunner } from '../../core/runtime/runner';
-import { deviceEngine } from '../../core/slicegpt/engine';
-import { rotateAndSlice } from '../../core/slicegpt/rotate-and-slice';
-import { makeSchedule } from '../../core/slicegpt/schedule';
-import { quietContext } from '../../core/base/job-context';
 import { takeTransferCounts, type TransferCounts } from '../../core/runtime/transfer-count';
-import type { LayerWeights, Matrix } from '../../core/model/weights';
-import { MemorySink, modelPath, tokenWindows } from './helpers';
+import { MemorySink } from './helpers';
+import { matrices, sliceOnDevice } from './device-slice';
 
 async function slice(o: { halfUploads: boolean; hostHalf: boolean }): Promise<{ sink: MemorySink; perLayer: TransferCounts[] }> {
-  const src = await openModel(modelPath('tiny-llama'));
-  const cfg = src.config;
-  const ids = new Int32Array(4 * 64);
-  tokenWindows(cfg.vocabSize, 4, 64, 3).forEach((w, i) => ids.set(w, i * 64));
-  const runner = await createBlockRunner(src.arch, { ep: 'cpu', resident: 'always', passDtype: 'f16' });
-  const engine = deviceEngine(runner, 2 ** 30, o);
   const perLayer: TransferCounts[] = [];
   const sink = new MemorySink();
   takeTransferCounts();
-  try {
-    await rotateAndSlice(quietContext(), {
-      source: src,
-      runner,
-      calibration: { ids, nsamples: 4, seqlen: 64 },
-      schedule: makeSchedule({ hiddenSize: cfg.hiddenSize, layers: cfg.numLayers, parallelBlocks: false, ratio: 0.25 }),
-      sink,
-      batchSize: 2,
-      scratch: join(tmpdir(), 'slice-weight-batches'),
-      ramBudgetBytes: 2 ** 30,
-      engine: {
-        ...engine,
-        endLayer: async () => {
-          await engine.endLayer();
-          perLayer.push(takeTransferCounts());
-        },
-      },
-    });
-  } finally {
-    await runner.dispose();
-  }
+  await sliceOnDevice({
+    model: 'tiny-llama',
+    passDtype: 'f16',
+    seed: 3,
+    engine: o,
+    sink: () => sink,
+    scratch: join(tmpdir(), 'slice-weight-batches'),
+    afterLayer: () => perLayer.push(takeTransferCounts()),
+  });
+  // The first endLayer ends the embedding's step (with the setup's transfers too): left out.
   return { sink, perLayer: perLayer.slice(1) };
 }
-
-const matrices = (w: LayerWeights): Matrix[] => {
-  if (w.kind !== 'sequential') throw new Error('tiny-llama is sequential');
-  return [w.attn.q.weight, w.attn.k.weight, w.attn.v.weight, w.attn.o.weight, w.attn.shortcut!, w.mlp.gate!.weight, w.mlp.up.weight, w.mlp.down.weight, w.mlp.shortcut!];
-};
 
 test('float16 uploads of a float16 model give the very products of float32 uploads, in three product runs per layer at half the upload bytes', async () => {
   const f32 = await slice({ halfUploads: false, hostHalf: false });
