@@ -13,12 +13,12 @@
 //   4. back-transformation Q·Z in compact-WY blocks of device GEMMs (wgsl-back-transform.ts);
 //   5. the eigenvectors come down once.
 // Accuracy is float32's; measured numbers in docs/DECISIONS.md and bench/results/gpu-eigh-wgsl-*.json.
+import { timed, type Timings } from '../base/laps';
 import { descendingPairs, gatheredVectors32 } from './descending';
 import { tridiagonalEigen } from './divide-conquer';
 import { EighError, eigh, type EighResult } from './eigh';
 import { scaledSymmetric } from './scale';
 import { SECULAR_THREADS_MIN_K, startSecularPool } from './secular-pool';
-import { timed, type Timings } from './timing';
 import { backTransformWgsl } from './wgsl-back-transform';
 import { WgslLinalg } from './wgsl-context';
 import { wgslMerges } from './wgsl-merges';
