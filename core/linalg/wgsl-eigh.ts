@@ -17,6 +17,7 @@ import { timed, type Timings } from '../base/laps';
 import { descendingPairs, gatheredVectors32 } from './descending';
 import { tridiagonalEigen } from './divide-conquer';
 import { EighError, eigh, type EighResult } from './eigh';
+import type { FloatArray } from './matmul';
 import { scaledSymmetric } from './scale';
 import { SECULAR_THREADS_MIN_K, startSecularPool } from './secular-pool';
 import { backTransformWgsl } from './wgsl-back-transform';
@@ -54,7 +55,7 @@ export interface WgslEighOptions {
 /** An EighResult whose vectors may be float32 (eighWgsl with float32Vectors). */
 export interface EighResultMixed {
   values: Float64Array;
-  vectors: Float64Array | Float32Array;
+  vectors: FloatArray;
 }
 
 const contexts = new WeakMap<GpuDevice, WgslLinalg>();
