@@ -2,8 +2,29 @@
 // dotted paths — `rotate.products` is one step of the rotate phase, `rotate.products.run` one part of that
 // step — so a step's parts (the engine's, the eigensolver's) nest under it when merged (`under`). Steps one
 // level below a phase are disjoint and add up to (nearly) the phase; deeper names split their parent.
+// The eigensolvers time their phases into an optional record (`Timings`: undefined = not measuring) with
+// `timed` and `addSince`, the same clock as a Laps' `time`.
 
 export type LapTimes = Record<string, number>;
+
+/** Seconds per key, accumulated; undefined = not measuring. */
+export type Timings = LapTimes | undefined;
+
+/** Adds the seconds since `t0` (a performance.now() reading) to timings[key]. */
+export function addSince(timings: Timings, key: string, t0: number): void {
+  if (timings) timings[key] = (timings[key] ?? 0) + (performance.now() - t0) / 1000;
+}
+
+/** Runs `f`, adding its wall time (seconds) to timings[key]. */
+export async function timed<T>(timings: Timings, key: string, f: () => Promise<T>): Promise<T> {
+  if (!timings) return f();
+  const t0 = performance.now();
+  try {
+    return await f();
+  } finally {
+    addSince(timings, key, t0);
+  }
+}
 
 export class Laps {
   #s: LapTimes = {};
@@ -13,13 +34,13 @@ export class Laps {
     this.#s[key] = (this.#s[key] ?? 0) + seconds;
   }
 
-  /** Runs `f`, adding its wall time to `key`. */
+  /** Runs `f`, adding its wall time to `key` (in the record current when `f` ends, as `add` would). */
   async time<T>(key: string, f: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
     try {
       return await f();
     } finally {
-      this.add(key, (performance.now() - t0) / 1000);
+      addSince(this.#s, key, t0);
     }
   }
 
@@ -29,7 +50,7 @@ export class Laps {
     try {
       return f();
     } finally {
-      this.add(key, (performance.now() - t0) / 1000);
+      addSince(this.#s, key, t0);
     }
   }
 

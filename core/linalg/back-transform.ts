@@ -6,9 +6,9 @@
 // Two blocks are applied per ORT call: onnxruntime-node copies every output into a fresh JS buffer
 // (~0.5 s per GB, single-threaded), and the intermediate Z of a pair stays inside ORT. The lower
 // block's V is zero-padded up to the upper block's first row, which costs ~6% more flops.
+import { timed, type Timings } from '../base/laps';
 import type { GraphSpec } from './gemm-graph';
 import { gemm, runGraph } from './matmul';
-import { timed, type Timings } from './timing';
 import type { ReflectorPanel, Tridiagonal } from './tridiagonalize';
 
 /** T (k×k upper triangular, row-major) with H_0…H_{k−1} = I − V·T·Vᵀ, from S = VᵀV (k×k). */

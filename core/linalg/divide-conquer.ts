@@ -15,6 +15,7 @@
 // M is built as float32 (by the device itself from O(m) numbers, merge-spec.ts, when it can), the product
 // stays there, and only the first and last rows of each merged matrix are known on the host (all a
 // parent merge reads of it).
+import { addSince, timed, type Timings } from '../base/laps';
 import { largestHostMerge, onDevice, type DeviceMerges } from './device-merges';
 import { gemm } from './matmul';
 import { mergeBasis } from './merge-basis';
@@ -22,7 +23,6 @@ import { fillMergeMatrix, rowTimes, type MergeMatrix } from './merge-matrix';
 import { mergeSpec } from './merge-spec';
 import { secularVectors, secularZhat, solveSecular, type SecularRoots } from './secular';
 import { SECULAR_THREADS_MIN_K, secularThreads, sharedFloat64, threadedSecular } from './secular-pool';
-import { addSince, timed, type Timings } from './timing';
 import { tql2 } from './tql2';
 
 export interface TridiagonalEigen<B = unknown> {

@@ -15,6 +15,7 @@
 // 68.7 s against 32.8 s for the float64 CPU solver on 16 cores; see docs/DECISIONS.md for what would
 // make it fast. The same graphs run on the CPU EP (float32 there too), which is how the tests check
 // this path.
+import { timed, type Timings } from '../base/laps';
 import { compactWY } from './back-transform';
 import { descendingPairs, gatheredVectors32 } from './descending';
 import { tridiagonalEigen } from './divide-conquer';
@@ -22,7 +23,6 @@ import { EighError, eigh, type EighResult } from './eigh';
 import { GpuLinalg, free, host, int64, type Tensor } from './gpu-graphs';
 import { tridiagonalizeGpu, type GpuTridiagonal } from './gpu-tridiagonalize';
 import { scaledSymmetric } from './scale';
-import { timed, type Timings } from './timing';
 import type { ExecutionProvider } from '../runtime/contract';
 
 export interface GpuEighOptions {

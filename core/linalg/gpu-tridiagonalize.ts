@@ -6,8 +6,8 @@
 // and w are formed on the host in float64 from them (O(m) each) and go up as the next run's small inputs.
 // Per panel one more run ('trailing') applies A22 − [V W]·[W V]ᵀ as a device GEMM and returns the next
 // panel's first column and VᵀV (for the back-transformation's compact-WY T); [V W] stays on the device.
+import { timed, type Timings } from '../base/laps';
 import { free, host, type GpuLinalg, type Tensor } from './gpu-graphs';
-import { timed, type Timings } from './timing';
 
 export interface GpuPanel {
   start: number;

@@ -6,10 +6,10 @@
 // bundle with no worker file to locate. The pool is started early by the eigensolvers (startSecularPool,
 // while the matrix is tridiagonalised; otherwise on first use), reused by every merge and call, and
 // unref'd while idle so it never keeps Node alive. Workers wait on shared counters, not messages.
+import { addSince, type Timings } from '../base/laps';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { secularColumns, secularLowner, secularRoots, secularTranspose } from './secular-kernel';
-import { addSince, type Timings } from './timing';
 import { ConvergenceError } from './tql2';
 
 /**

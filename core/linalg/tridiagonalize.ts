@@ -12,10 +12,10 @@
 // JS loop is over contiguous memory except the O(m) scatter into VW: column i of the panel-start
 // trailing matrix is read as its row i (the matrix is symmetric), so no strided walk through a
 // matrix of 100+ MB ever happens (each such walk is thousands of cache and TLB misses).
+import { timed, type Timings } from '../base/laps';
 import { availableParallelism } from 'node:os';
 import type { GraphSpec } from './gemm-graph';
 import { gemm, runGraph } from './matmul';
-import { timed, type Timings } from './timing';
 
 /** The reflectors of one panel: H_i = I − tau[i]·v_i·v_iᵀ, global index start + i. */
 export interface ReflectorPanel {

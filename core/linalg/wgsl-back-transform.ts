@@ -3,11 +3,11 @@
 // so each block is three GEMMs, Z ← Z − Yᵀ·(T·(Y·Z)), applied last block first. The T factors need the
 // blocks' Gram matrices Y·Yᵀ: all of them are one batch of GEMMs and one small download, then T is
 // formed in float64 on the host (compactWY, O(B³) per block) and goes up in one write.
+import { timed, type Timings } from '../base/laps';
 import { compactWY } from './back-transform';
 import type { GemmCall, WgslLinalg } from './wgsl-context';
 import type { WgslTridiagonal } from './wgsl-tridiagonalize';
 import type { GpuBuffer } from './wgsl-types';
-import { timed, type Timings } from './timing';
 
 export const BLOCK = 128;
 

@@ -1,6 +1,7 @@
 // Pipelines, buffers and transfers of the WGSL eigensolver on one WebGPU device, and the GEMM launcher:
 // every GEMM's parameters go into one uniform arena per batch (dynamic offsets), so a batch of products
 // is one writeBuffer and one command buffer.
+import { writeInPieces } from '../hardware/webgpu-write';
 import { PANEL_DOTS, PANEL_HOUSE, PANEL_MATVEC } from './wgsl-panel-shaders';
 import { FUSED, GEMM, HOUSE } from './wgsl-shaders';
 import { BufferUsage, MapMode, ShaderStage, type GpuBindGroupLayout, type GpuBuffer, type GpuComputePass, type GpuComputePipeline, type GpuDevice } from './wgsl-types';
@@ -75,13 +76,9 @@ export class WgslLinalg {
     return b;
   }
 
-  /** writeBuffer in pieces of ≤ 64 MiB (Dawn stages each call in one allocation). */
+  /** `data` into `b` from float `offsetFloats` on, in writeBuffer pieces of ≤ 64 MiB (writeInPieces). */
   write(b: GpuBuffer, data: Float32Array, offsetFloats = 0): void {
-    const PIECE = 16 << 20;
-    for (let i = 0; i < data.length; i += PIECE) {
-      const part = data.subarray(i, Math.min(data.length, i + PIECE));
-      this.device.queue.writeBuffer(b, (offsetFloats + i) * 4, part);
-    }
+    writeInPieces(this.device.queue, b, data, offsetFloats * 4);
   }
 
   async download(b: GpuBuffer, floats: number, offsetFloats = 0): Promise<Float32Array> {

@@ -13,12 +13,13 @@
 //   4. back-transformation Q·Z in compact-WY blocks of device GEMMs (wgsl-back-transform.ts);
 //   5. the eigenvectors come down once.
 // Accuracy is float32's; measured numbers in docs/DECISIONS.md and bench/results/gpu-eigh-wgsl-*.json.
+import { timed, type Timings } from '../base/laps';
 import { descendingPairs, gatheredVectors32 } from './descending';
 import { tridiagonalEigen } from './divide-conquer';
 import { EighError, eigh, type EighResult } from './eigh';
+import type { FloatArray } from './matmul';
 import { scaledSymmetric } from './scale';
 import { SECULAR_THREADS_MIN_K, startSecularPool } from './secular-pool';
-import { timed, type Timings } from './timing';
 import { backTransformWgsl } from './wgsl-back-transform';
 import { WgslLinalg } from './wgsl-context';
 import { wgslMerges } from './wgsl-merges';
@@ -54,7 +55,7 @@ export interface WgslEighOptions {
 /** An EighResult whose vectors may be float32 (eighWgsl with float32Vectors). */
 export interface EighResultMixed {
   values: Float64Array;
-  vectors: Float64Array | Float32Array;
+  vectors: FloatArray;
 }
 
 const contexts = new WeakMap<GpuDevice, WgslLinalg>();

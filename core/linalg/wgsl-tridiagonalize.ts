@@ -5,10 +5,10 @@
 // wgsl-shaders.ts: read and written per column). Column k's parameters are slot k of a uniform buffer
 // selected by dynamic offset, written once up front. Both give the same d, e, τ and V up to float32
 // rounding.
+import { timed, type Timings } from '../base/laps';
 import { SLOT, type ColumnSteps, type WgslLinalg } from './wgsl-context';
 import { panelSteps } from './wgsl-panels';
 import { BufferUsage, type GpuBuffer, type GpuComputePass } from './wgsl-types';
-import { timed, type Timings } from './timing';
 
 /** Columns per command buffer: large enough to amortize a submit, small enough to cancel promptly. */
 const CHUNK = 512;

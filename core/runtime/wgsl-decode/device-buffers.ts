@@ -4,6 +4,7 @@
 // is tracked and freed by dispose().
 import { toHalfBits } from '../../model/half-bits';
 import { BufferUsage, type GpuBuffer, type GpuDevice } from '../../hardware/webgpu-types';
+import { WRITE_PIECE_BYTES, writeInPieces } from '../../hardware/webgpu-write';
 import { PER_WORD, type WeightType } from './gemv-shader';
 
 /** A matrix on the device in the GEMV's layout: `rows × cols`, `words` 16-byte words a row. */
@@ -20,8 +21,6 @@ export interface RowBlocks {
   cols: number;
   blocks: { rows: number; data: Float32Array }[];
 }
-
-const PIECE_BYTES = 64 << 20;
 
 export class DeviceBuffers {
   #all: GpuBuffer[] = [];
@@ -45,14 +44,14 @@ export class DeviceBuffers {
   /** `data` as a float32 vector (padded like floats()). */
   upload(data: Float32Array, label: string): GpuBuffer {
     const b = this.floats(data.length, label);
-    this.#write(b, data);
+    writeInPieces(this.device.queue, b, data);
     return b;
   }
 
   /** `data` as flat float16 pairs in u32s (element e in the low half of u32 e/2 when e is even). */
   halves(data: Float32Array, label: string): GpuBuffer {
     const b = this.#create(Math.ceil(data.length / 2) * 4, BufferUsage.STORAGE | BufferUsage.COPY_DST, label);
-    const piece = PIECE_BYTES / 2; // elements per piece (even)
+    const piece = WRITE_PIECE_BYTES / 2; // elements per piece (even)
     for (let i = 0; i < data.length; i += piece) {
       const n = Math.min(piece, data.length - i);
       this.device.queue.writeBuffer(b, i * 2, packHalfRows(data.subarray(i, i + n), n, 0, 1, Math.ceil(n / 8)).subarray(0, Math.ceil(n / 2)));
@@ -82,7 +81,7 @@ export class DeviceBuffers {
     const words = Math.max(1, Math.ceil(m.cols / PER_WORD[type]));
     const rowBytes = words * 16;
     const buffer = this.#create(rows * rowBytes, BufferUsage.STORAGE | BufferUsage.COPY_DST, label);
-    const rowsPerPiece = Math.max(1, Math.floor(PIECE_BYTES / rowBytes));
+    const rowsPerPiece = Math.max(1, Math.floor(WRITE_PIECE_BYTES / rowBytes));
     let r0 = 0;
     for (const block of m.blocks) {
       for (let r = 0; r < block.rows; r += rowsPerPiece) {
@@ -93,11 +92,6 @@ export class DeviceBuffers {
       r0 += block.rows;
     }
     return { buffer, rows, cols: m.cols, words, type };
-  }
-
-  #write(b: GpuBuffer, data: Float32Array): void {
-    const piece = PIECE_BYTES / 4;
-    for (let i = 0; i < data.length; i += piece) this.device.queue.writeBuffer(b, i * 4, data.subarray(i, Math.min(data.length, i + piece)));
   }
 
   dispose(): void {
