@@ -3,8 +3,9 @@
 // the children's columns, the deflation rotations applied to its rows. Float64 when the host multiplies,
 // float32 when the product runs on a GPU (built so directly: no m×m float64 copy to convert).
 import type { MergeBasis } from './merge-basis';
+import type { FloatArray } from './matmul';
 
-export type MergeMatrix = Float64Array | Float32Array;
+export type MergeMatrix = FloatArray;
 
 /**
  * Fills M (zeroing it first). Output column place[j] gets eigenpair j: the k roots in order (keep[i] is
