@@ -77,17 +77,18 @@ export const PROFILES: HardwareProfile[] = [
         budgets: { deviceBytes: 4 * 2 ** 30, ramBytes: 4 * 2 ** 30 },
       },
       {
-        // Session 9 (2026-12-07, lease 09:39–09:47 UTC), the current engine: WGSL eigh with the D&C's M built on the
-        // device, float16 products kept lazy (no widening). 2 layers of random weights: 'load' there is JS generating
-        // them (not a real load, left out); no prefetch, so its peak RSS lacks the next layer a file-backed run holds.
-        // (Session 7's engine: 6.52 / 5.89 / 3.08 s.)
-        label: 'LLaMA-2-7B shape, 2 layers, 128 × 2048 (WGSL eigh, session 9)',
-        source: 'bench/results/slice-7b-h100-session9b.json (ours.gpuEigh)',
+        // Session 10 (2026-12-07, 12:53–12:57 UTC), the current engine: WGSL eigh with the D&C's M built on the device,
+        // float16 products kept lazy, Q float32, the moment damped and scaled straight into the solver's upload, the
+        // device's compensated pair adopted (no float64 add), the secular pool on shared counters. 2 layers of random
+        // weights: 'load' there is JS generating them (not a real load, left out); no prefetch, so its peak RSS lacks the
+        // next layer a file-backed run holds. (Session 9's engine: 6.17 / 2.51 / 1.60 s; session 7's: 6.52 / 5.89 / 3.08.)
+        label: 'LLaMA-2-7B shape, 2 layers, 128 × 2048 (WGSL eigh, session 10)',
+        source: 'bench/results/slice-7b-h100-session10.json (ours.gpuEigh)',
         shape: { ...LLAMA2_7B, nsamples: 128, seqlen: 2048 },
-        perLayer: { load: null, signals: 6.173, pca: 2.514, rotate: 1.598 },
+        perLayer: { load: null, signals: 5.763, pca: 1.715, rotate: 1.386 },
         pcaSolver: 'wgsl',
-        embedding: 12.903,
-        peakRssBytes: 9_594_400_768,
+        embedding: 9.558,
+        peakRssBytes: 9_550_188_544,
         peakVramBytes: null,
         budgets: BENCH_BUDGETS,
       },

@@ -46,9 +46,9 @@ for (const [file, cores] of RUNS) {
   });
 }
 
-// Session 9's H100 runs: [file, the run within it, its --vram-gb, the eigensolver].
+// The H100 runs of the table (7B: session 10; 70B: session 9): [file, the run within it, its --vram-gb, the eigensolver].
 const MEASURED: [file: string, run: 'gpuEigh' | 'cpuEigh' | null, vramGb: number, solver: 'wgsl' | 'float64'][] = [
-  ['slice-7b-h100-session9b.json', 'gpuEigh', 40, 'wgsl'],
+  ['slice-7b-h100-session10.json', 'gpuEigh', 40, 'wgsl'],
   ['slice-70b-h100-session9.json', null, 20, 'wgsl'],
 ];
 

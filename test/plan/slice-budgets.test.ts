@@ -43,15 +43,15 @@ test('a 16 GB GPU is refused for the 7B slice at the default activations budget 
 });
 
 test('--ram-gb below the predicted peak RAM is refused with both numbers; above it, not', () => {
-  // (the 12 GiB activations budget holds all 8 GiB of activations: the RSS fitted to session 9's 7B run, 9.59 GB)
+  // (the 12 GiB activations budget holds all 8 GiB of activations: the RSS fitted to session 10's 7B run, 9.55 GB)
   const s = slicing('--gpus', '24', '--ram-gb', '4');
-  assert.match(s.refusal ?? '', /^not enough memory for this slice: it needs about 8\.94 GiB of RAM and --ram-gb allows 4\.00 GiB \(fewer calibration tokens, --nsamples or --seqlen, need less\)$/);
+  assert.match(s.refusal ?? '', /^not enough memory for this slice: it needs about 8\.89 GiB of RAM and --ram-gb allows 4\.00 GiB \(fewer calibration tokens, --nsamples or --seqlen, need less\)$/);
   assert.equal(slicing('--gpus', '24', '--ram-gb', '9').refusal, null);
 });
 
 test('plan --json says where each prediction comes from: time, RAM and VRAM from the measured table (with its result file), disk by rule', () => {
   const o = slicing('--gpus', '24').origins;
-  const session9 = 'bench/results/slice-7b-h100-session9b.json (ours.gpuEigh)';
+  const session9 = 'bench/results/slice-7b-h100-session10.json (ours.gpuEigh)';
   const pipeline = 'bench/results/pipeline-llama2-7b-h100.json (slice phase)';
   // time: the whole table; RAM: session 9's 7B run (all activations on the GPU, as here); VRAM: the pipeline's, the one VRAM measurement
   for (const [k, source] of [
