@@ -10,19 +10,10 @@
 //   before / now     add + upload (the download arrays are the same in both)
 // The pair is a stand-in device moment (diagonal-dominant Gram-like s, tiny c); `now`'s upload is checked bit-identical
 // to `before`'s at every size. JSON on stdout.
+import { best } from './lib/best';
 import { flags } from './lib/flags';
 import { dampedUpload } from '../core/slicegpt/damped-upload';
 import { SecondMoment } from '../core/slicegpt/pca';
-
-function best(reps: number, f: () => unknown): number {
-  let b = Infinity;
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    f();
-    b = Math.min(b, (performance.now() - t0) / 1000);
-  }
-  return b;
-}
 
 /** The add before: a fresh moment's zeroed float64 sum, h += s − c. */
 function summed(s: Float32Array, c: Float32Array): Float64Array {

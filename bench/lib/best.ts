@@ -1,5 +1,5 @@
 /** The fastest of `reps` runs of `f`, in seconds (host-side micro-benchmarks). */
-export async function best(reps: number, f: () => unknown): Promise<number> {
+export function best(reps: number, f: () => unknown): number {
   let b = Infinity;
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();

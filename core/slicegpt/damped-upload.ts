@@ -86,7 +86,10 @@ function scaledPass(h: Float64Array, n: number, diag: Float64Array, s: Float32Ar
   return amax;
 }
 
-/** scaledPass of a compensated pair: each entry read as 0 + (s − c), the float64 value the sum would hold. */
+/**
+ * scaledPass of a compensated pair: each entry read as 0 + (s − c), the float64 value the sum would hold. A loop of its
+ * own rather than scaledPass with an entry-reader callback: this is the hottest host loop of a device-engine layer.
+ */
 function scaledPassPair({ s: ps, c: pc }: CompensatedPair, n: number, diag: Float64Array, s: Float32Array, scale: number): number {
   let amax = 0;
   for (let i0 = 0; i0 < n; i0 += TILE) {
