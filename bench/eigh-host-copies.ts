@@ -1,8 +1,8 @@
 // `npm run bench -- eigh-host-copies [--sizes 4096,8192 --ratio 0.25 --reps 2]` — the host memory traffic around
 // the WGSL eigensolver (wgsl-eigh.ts) and the device engine's Q conversion (engine.ts qOn), before and now, on the
 // real code; no GPU: the download is stood in for by a fresh float32 n² array. Per size, best of --reps, seconds:
-//   scale.before   scaledSymmetric into float32 with its own tiled symmetrisation (the moment symmetrised again)
-//   scale.now      the same values by one sequential scaled pass (symmetric: true; the PCA's moment is symmetric)
+//   scale.before   scaledSymmetric into float32 with its own tiled symmetrisation (the moment symmetrised again);
+//                  the device engine's PCA now builds its upload in one pass instead (`bench pca-host`, `now`)
 //   widen.before   the download widened to a fresh float64 n² array (now: none, float32Vectors)
 //   qconvert.*     Q[:, :n] and Q[:, :k] as the float32 upload, from a float64 Q (before) and a float32 one (now)
 // JSON on stdout.
@@ -28,12 +28,7 @@ export async function main(args: string[]): Promise<void> {
       }
     const make = (len: number) => new Float32Array(len);
     const t: Record<string, number> = {};
-    let before = scaledSymmetric(a, n, make).s;
-    let now = scaledSymmetric(a, n, make, { symmetric: true }).s;
-    for (let i = 0; i < before.length; i++) if (before[i] !== now[i]) throw new Error(`n = ${n}: the sequential scaling differs at ${i}`);
-    before = now = new Float32Array(0);
     t['scale.before'] = best(reps, () => scaledSymmetric(a, n, make));
-    t['scale.now'] = best(reps, () => scaledSymmetric(a, n, make, { symmetric: true }));
     const v32 = new Float32Array(n * n).fill(0.5);
     t['widen.before'] = best(reps, () => new Float64Array(v32));
     const q64 = new Float64Array(v32);
@@ -42,7 +37,6 @@ export async function main(args: string[]): Promise<void> {
     t[`qconvert.k.before`] = best(reps, () => leadingColumns32(q64, n, k));
     t[`qconvert.k.now`] = best(reps, () => leadingColumns32(v32, n, k));
     t['eigh.host.before'] = t['scale.before'] + t['widen.before'];
-    t['eigh.host.now'] = t['scale.now'];
     out[n] = t;
   }
   console.log(JSON.stringify({ machine: 'host only (no GPU)', ratio, reps, seconds: out }, null, 2));

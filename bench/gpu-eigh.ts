@@ -2,7 +2,7 @@
 // a GPU-path eigensolver on the same random symmetric matrices as `bench eigh`: the WGSL one through Dawn
 // (core/linalg/wgsl-eigh.ts, default; --panel lists its tridiagonalization's panel widths, each run in
 // turn on the same matrix — 1 is the unblocked path, default 32; --device-merge-min M puts D&C merges of
-// ≥ M on the device; --host-m builds their M on the host and uploads it, the earlier path; --pca-path: float32 vectors, no re-symmetrisation, as the PCA calls it) or the ORT-graph one on --ep (core/linalg/gpu-eigh.ts; --block-size).
+// ≥ M on the device; --host-m builds their M on the host and uploads it, the earlier path; --pca-path: float32 vectors, as the device engine's PCA asks) or the ORT-graph one on --ep (core/linalg/gpu-eigh.ts; --block-size).
 // Prints one JSON document: seconds (fastest of N), phases, eigenvalue difference to the float64 CPU solver
 // (n ≤ 4096 unless --no-ref), and — unless --dump is given — residual ‖AV − VΛ‖/‖A‖ and orthogonality
 // ‖VᵀV − I‖ in float64 on the CPU. With --dump DIR the matrix (a<n>.f64), values (w<n>.f64) and vectors
@@ -33,7 +33,7 @@ export async function main(args: string[]): Promise<void> {
   const deviceMergeMin = arg('--device-merge-min') === undefined ? undefined : Number(arg('--device-merge-min'));
   // --host-m: device merges get M built on the host and uploaded (the path before the device-built M).
   const hostMergeMatrix = args.includes('--host-m');
-  // --pca-path: the PCA's call (float32Vectors, symmetric: no float64 copy of the vectors, no second symmetrisation);
+  // --pca-path: the PCA's call (float32Vectors: no float64 copy of the vectors);
   // the vectors are widened after the timing, for the residual.
   const pcaPath = args.includes('--pca-path');
   if (solver !== 'wgsl' && solver !== 'ort') throw new Error(`--solver must be wgsl or ort (got "${solver}")`);
@@ -41,7 +41,7 @@ export async function main(args: string[]): Promise<void> {
   if (dev && 'unavailable' in dev) throw new Error(dev.unavailable);
   const device = dev && 'device' in dev ? dev.device : undefined;
   const decompose = (a: Float64Array, n: number, nb: number, phases: Record<string, number>) =>
-    device ? eighWgsl(a, n, device, { timings: phases, deviceMergeMin, panel: nb, hostMergeMatrix, float32Vectors: pcaPath, symmetric: pcaPath }) : eighGpu(a, n, ep, { blockSize: nb, timings: phases });
+    device ? eighWgsl(a, n, device, { timings: phases, deviceMergeMin, panel: nb, hostMergeMatrix, float32Vectors: pcaPath }) : eighGpu(a, n, ep, { blockSize: nb, timings: phases });
   const results: unknown[] = [];
   for (const n of sizes) {
     const a = symmetric(n, n);

@@ -1,14 +1,15 @@
 // `npm run bench -- pca-host [--sizes 4096,8192 --reps 3]` — the host work of one device-engine PCA around the WGSL
 // solver's device phases (pca.ts principalDirections with solver 'wgsl'), on the real code; no GPU. Per size, best of
 // --reps, seconds:
-//   session9.*  as timed on the H100 in session 9: matrix() (the symmetrised float64 copy), the finite check and
-//               damping, scaledSymmetric's own symmetrisation into float32, the download widened to float64
-//   before.*    after wave9-5 (q-matrix.ts): the same without the widening, the scaling one sequential pass
+//   session9    as timed on the H100 in session 9: before.moment (matrix(), the symmetrised float64 copy),
+//               before.check (the finite check and damping), session9.scale (scaledSymmetric's own symmetrisation
+//               into float32), session9.widen (the download widened to float64). Wave9-5's `before` (no widening, a
+//               sequential scaling) went with scale.ts's `symmetric` option; its numbers: bench/results/pca-host-2core.json
 //   now         SecondMoment.dampedUpload: symmetrised, damped and scaled into the float32 upload in one pass
 //   now.alloc   of which: a fresh n² float32 array, written once (the upload's pages)
 //   now.reused  the same pass into the job's upload array from the PCA before (UploadScratch; the device engine's path)
 // The moment is a stand-in sum (diagonal-dominant, asymmetric at rounding level, as a device moment is); `now` is
-// checked bit-identical to `before` at every size. JSON on stdout.
+// checked bit-identical to the step-by-step path (matrix(), check, scaledSymmetric) at every size. JSON on stdout.
 import { best } from './lib/best';
 import { flags } from './lib/flags';
 import { scaledSymmetric } from '../core/linalg/scale';
@@ -46,7 +47,7 @@ export async function main(args: string[]): Promise<void> {
     // Bit-identity of the one pass with the steps it replaces.
     const h0 = m.matrix();
     check(h0, n);
-    const want = scaledSymmetric(h0, n, f32, { symmetric: true });
+    const want = scaledSymmetric(h0, n, f32);
     const got = m.dampedUpload()!;
     if (got.exponent !== want.exponent) throw new Error(`n = ${n}: exponent ${got.exponent} ≠ ${want.exponent}`);
     for (let i = 0; i < n * n; i++) if (got.s[i] !== want.s[i]) throw new Error(`n = ${n}: the one-pass upload differs at ${i}`);
@@ -54,7 +55,6 @@ export async function main(args: string[]): Promise<void> {
     let h: Float64Array = new Float64Array(0);
     t['before.moment'] = best(reps, () => (h = m.matrix()));
     t['before.check'] = best(reps, () => check(h, n));
-    t['before.scale'] = best(reps, () => scaledSymmetric(h, n, f32, { symmetric: true }));
     t['session9.scale'] = best(reps, () => scaledSymmetric(h, n, f32));
     h = new Float64Array(0);
     t['session9.widen'] = best(reps, () => new Float64Array(got.s));
@@ -64,7 +64,6 @@ export async function main(args: string[]): Promise<void> {
     t['now.reused'] = best(reps, () => m.dampedUpload(scratch));
     t['now.alloc'] = best(reps, () => new Float32Array(n * n).fill(1));
     t['session9'] = t['before.moment'] + t['before.check'] + t['session9.scale'] + t['session9.widen'];
-    t['before'] = t['before.moment'] + t['before.check'] + t['before.scale'];
     const again = m.dampedUpload(scratch)!;
     for (let i = 0; i < n * n; i++) if (again.s[i] !== want.s[i]) throw new Error(`n = ${n}: the reused upload differs at ${i}`);
     out[n] = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, +v.toFixed(4)]));

@@ -11,7 +11,7 @@ export class EighError extends Error {
  * float64 by default; the GPU solvers take float32 directly (one rounding of the float64 value, and no n² float64
  * copy to allocate and convert: 512 MiB at n = 8192).
  */
-export function scaledSymmetric<T extends Float64Array | Float32Array = Float64Array>(a: Float64Array, n: number, make: (length: number) => T = (len) => new Float64Array(len) as T, o: { symmetric?: boolean } = {}): { s: T; exponent: number | null } {
+export function scaledSymmetric<T extends Float64Array | Float32Array = Float64Array>(a: Float64Array, n: number, make: (length: number) => T = (len) => new Float64Array(len) as T): { s: T; exponent: number | null } {
   let amax = 0;
   for (let i = 0; i < a.length; i++) {
     const x = Math.abs(a[i]);
@@ -23,16 +23,8 @@ export function scaledSymmetric<T extends Float64Array | Float32Array = Float64A
   const s = make(n * n);
   if (amax === 0) return { s, exponent: null };
   const e2 = Math.min(1000, Math.max(-1000, Math.floor(Math.log2(amax))));
-  // o.symmetric: `a` is exactly symmetric already (the PCA's symmetrised moment), so (a + aᵀ)·2^(−e−1) = a·2^−e
-  // exactly (a power of two): one sequential pass instead of the tiled transposed one, the same values.
-  if (o.symmetric) scaledInto(a, s, 2 ** -e2);
-  else symmetrizedInto(a, n, s, 2 ** (-e2 - 1)); // ½ of the scale
+  symmetrizedInto(a, n, s, 2 ** (-e2 - 1)); // ½ of the scale
   return { s, exponent: e2 };
-}
-
-/** out = a·scale elementwise, for a power of two `scale` (exact in float64; one rounding into a float32 `out`). */
-export function scaledInto(a: Float64Array, out: Float64Array | Float32Array, scale: number): void {
-  for (let i = 0; i < a.length; i++) out[i] = a[i] * scale;
 }
 
 /**

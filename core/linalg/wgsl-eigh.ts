@@ -45,11 +45,6 @@ export interface WgslEighOptions {
    * zero matrix) still gives float64 vectors.
    */
   float32Vectors?: boolean;
-  /**
-   * `a` is exactly symmetric (the PCA's symmetrised moment): scaled into the float32 upload in one sequential
-   * pass instead of symmetrised again (scale.ts; the same float32 values).
-   */
-  symmetric?: boolean;
 }
 
 /** An EighResult whose vectors may be float32 (eighWgsl with float32Vectors). */
@@ -74,7 +69,7 @@ export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, op
   if (a.length !== n * n) throw new EighError(`expected ${n}×${n} = ${n * n} elements, got ${a.length}`);
   if (n <= 2) return eigh(a, n, opts);
   const t0 = performance.now();
-  const { s, exponent } = scaledSymmetric(a, n, (len) => new Float32Array(len), { symmetric: opts.symmetric });
+  const { s, exponent } = scaledSymmetric(a, n, (len) => new Float32Array(len));
   if (exponent === null) return eigh(a, n, opts);
   return eighWgslScaled(s, exponent, n, device, opts, t0);
 }

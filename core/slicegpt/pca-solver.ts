@@ -48,8 +48,6 @@ export interface DecomposeOptions {
    * float32 anyway: q-matrix.ts); the CPU solvers and the fallback still give float64.
    */
   float32Vectors?: boolean;
-  /** `h` is exactly symmetric (SecondMoment.matrix()): the WGSL solver skips its own symmetrisation (the same values). */
-  symmetric?: boolean;
 }
 
 /**
@@ -85,7 +83,7 @@ export async function decompose(h: Float64Array | ScaledInput, n: number, solver
     return eigh(float64(), n, { signal, timings });
   }
   try {
-    const wo = { signal, timings, float32Vectors: o.float32Vectors === true, symmetric: o.symmetric === true };
+    const wo = { signal, timings, float32Vectors: o.float32Vectors === true };
     return await (h instanceof Float64Array ? eighWgsl(h, n, dev.device, wo) : eighWgslScaled(h.s, h.exponent, n, dev.device, wo));
   } catch (e) {
     if (!(e instanceof WgslOutOfMemoryError)) throw e;

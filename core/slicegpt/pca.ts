@@ -153,7 +153,7 @@ export async function principalDirections(moment: SecondMoment, solver: PcaSolve
   const damp = up ? up.damp : plain!.damp;
   const input = up ? { s: up.s, exponent: up.exponent, float64: () => damped(moment).h } : plain!.h;
   const solverTimings: Record<string, number> | undefined = o.timings ? {} : undefined;
-  const { values, vectors } = await decompose(input, n, solver, { ...o, timings: solverTimings, symmetric: true });
+  const { values, vectors } = await decompose(input, n, solver, { ...o, timings: solverTimings });
   lap('eigh');
   if (o.timings && solverTimings) for (const [k, v] of Object.entries(solverTimings)) if (k !== 'total' && typeof v === 'number') o.timings[`eigh.${k}`] = (o.timings[`eigh.${k}`] ?? 0) + v;
   // The solver returns descending order; sort anyway (stably) so a different solver cannot reorder the model.

@@ -11,7 +11,6 @@ export function roundToBits(x: number, mantissa: number, minExp: number): number
 }
 
 export const toF16 = (x: number) => roundToBits(x, 10, -14);
-export const toBf16 = (x: number) => roundToBits(x, 7, -126);
 
 export interface RotationError {
   /** Entries measured. */

@@ -18,7 +18,7 @@ function stepByStep(m: SecondMoment): { s: Float32Array; exponent: number | null
   for (let i = 0; i < n; i++) trace += h[i * n + i];
   const damp = (0.01 * trace) / n;
   for (let i = 0; i < n; i++) h[i * n + i] += damp;
-  return { ...scaledSymmetric(h, n, (len) => new Float32Array(len), { symmetric: true }), damp };
+  return { ...scaledSymmetric(h, n, (len) => new Float32Array(len)), damp };
 }
 
 /** A moment from token rows (padding skipped) plus a device-style compensated pair: asymmetric at rounding level. */

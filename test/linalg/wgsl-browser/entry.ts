@@ -14,7 +14,7 @@ let linalg: WgslLinalg | undefined;
 const failure = (e: unknown) => ({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
 
 Object.assign(globalThis, {
-  eighWgsl: async (a: number[], n: number, opts: Pick<WgslEighOptions, 'deviceMergeMin' | 'panel' | 'hostMergeMatrix' | 'float32Vectors' | 'symmetric'>) => {
+  eighWgsl: async (a: number[], n: number, opts: Pick<WgslEighOptions, 'deviceMergeMin' | 'panel' | 'hostMergeMatrix' | 'float32Vectors'>) => {
     const dev = await device;
     if ('unavailable' in dev) return { unavailable: dev.unavailable };
     try {
