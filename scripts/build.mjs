@@ -84,6 +84,7 @@ export async function buildBench(outdir = join(root, 'dist')) {
       'bench-infer-speed': join(root, 'bench/lib/infer-speed-entry.ts'),
       'bench-llama-speed': join(root, 'bench/lib/llama-speed-entry.ts'),
       'bench-wgsl-decode': join(root, 'bench/lib/wgsl-decode-entry.ts'),
+      'bench-eval-speed': join(root, 'bench/lib/eval-speed-entry.ts'),
     },
     outdir,
     format: 'esm',

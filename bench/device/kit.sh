@@ -12,6 +12,7 @@
 #   bash bench/device/kit.sh hf         → .d6/hf, the transformers check of `export --format hf` (its own call).
 #   bash bench/device/kit.sh rtiny      → .d6/rtiny, #16's tiny-model training speed on the GPU (bench/device/rtiny.sh; a warm machine's later call).
 #   bash bench/device/kit.sh llama      → .d6/llama, #14's dense vs sliced speed in llama.cpp on Vulkan (bench/device/llama.sh; a warm machine's later call, after go.sh's infer).
+#   bash bench/device/kit.sh evals      → .d6/ev, #14's WikiText-2 + zero-shot timings at 7B (bench/device/evals.sh; a warm machine's later call).
 #   bash bench/device/kit.sh acc        → .d6/acc, the GPU path's sliced-perplexity accuracy (bench/device/acc.sh; a warm machine's later call).
 #   python3 bench/device/assemble.py <files_at> "<lease UTC>" writes bench/results/*-<card>-session<N>.json.
 set -euo pipefail
@@ -52,6 +53,18 @@ llamacuda) # the same with node-llama-cpp's CUDA binaries (linux-x64-cuda, CUDA 
     python3 bench/device/prune-fatbin.py "$so" "$so.pruned" && mv "$so.pruned" "$so"
     tar -C "$st" -chf - node_modules | xz -6 -T0 > .d6/llama/llama.tar.xz; rm -rf "$st"
     du -sh .d6/llama; exit 0;;
+evals) # #14's evaluation timings at 7B (bench/device/evals.sh): the eval-speed bundle + one xz tarball of exactly the
+    # data files the five tasks and WikiText-2 test read (bench/eval-speed.ts EVAL_DATA_FILES; HellaSwag's is hidden from
+    # the device call's tree), the LLaMA-2-7B config and tokenizer (~3 MB); a later call of a lease whose machine holds
+    # /tmp/devrt: carry [".d6/ev"], command `OUT=$OUT bash .d6/ev/evals.sh` (again to wait for it)
+    grep -qx '/.d6/' "$EX" 2>/dev/null || echo '/.d6/' >> "$EX"
+    rm -rf .d6/ev; mkdir -p .d6/ev; node scripts/build.mjs bench >/dev/null; cp dist/bench-eval-speed.mjs bench/device/evals.sh .d6/ev/
+    st=$(mktemp -d); mkdir -p "$st/res" "$st/configs" "$st/tok"
+    npx tsx -e "import { EVAL_DATA_FILES } from './bench/eval-speed'; console.log(EVAL_DATA_FILES.join('\\n'))" > "$st/list"
+    tar -C resources -cf - -T "$st/list" | tar -C "$st/res" -xf -
+    cp "$SH"/data/configs/llama-2-7b-hf.json "$st/configs/"; cp "$SH"/data/tokenizers/llama-2/* "$st/tok/"
+    tar -C "$st" -cf - res configs tok | xz -9e -T0 > .d6/ev/ev.tar.xz; rm -rf "$st"
+    du -sh .d6/ev; exit 0;;
 rtiny) # #16's tiny-model training speed on the GPU (bench/device/rtiny.sh): tiny-llama sliced 25 % + the recover-step
     # bundle (~20 MB); a later call of a lease: carry [".d6/rtiny"], command `OUT=$OUT bash .d6/rtiny/rtiny.sh`
     grep -qx '/.d6/' "$EX" 2>/dev/null || echo '/.d6/' >> "$EX"
