@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench/device/go.sh, copied to .d6/k/go.sh by bench/device/kit.sh. STEPS (space-separated, in order) from:
-#   fam anchor eigh gslice cslice infer inferort recover anchor70 gslice70 pipe pipewait (pipe: the 7B pipeline in the background, pipewait: wait for it again; inferort: batch-1 decode with SLICE_STUDIO_DECODE=ort, after infer; inferone: dense then sliced in one process with ORT decoding — rc 139 means the shared-process crash is not the WGSL device's; inferonew: the same with WGSL decoding, one device kept for both models; wdec: the WGSL decoder alone, GEMV shapes GEMV=…; rtinys: #16's tiny-model GPU training speed on tiny-llama's shape sliced 25 %, random weights, streamed — rtiny.sh's real slice needs a call of its own) — STOP_AT=<s> skips steps that would start later.
+#   probe fam anchor eigh gslice cslice infer inferort recover anchor70 gslice70 pipe pipewait (pipe: the 7B pipeline in the background, pipewait: wait for it again; inferort: batch-1 decode with SLICE_STUDIO_DECODE=ort, after infer; inferone: dense then sliced in one process with ORT decoding — rc 139 means the shared-process crash is not the WGSL device's; inferonew: the same with WGSL decoding, one device kept for both models; wdec: the WGSL decoder alone, GEMV shapes GEMV=…; rtinys: #16's tiny-model GPU training speed on tiny-llama's shape sliced 25 %, random weights, streamed — rtiny.sh's real slice needs a call of its own) — STOP_AT=<s> skips steps that would start later.
 #   (rtinys and recover need dist/bench-recover.mjs, no longer in the kit: copy it into .d6/k/dist in place of bench-pipeline.mjs)
 # Runtime (node + onnxruntime-node 1.30 + webgpu 0.6.2) unpacked once per machine into /tmp/devrt.
 # PROF="--profile" (gslice: runs and MB per layer), IPROF="--profile" (infer: runs and MB per decoded token),
@@ -13,6 +13,7 @@ export PATH=/tmp/devrt:$PATH; [ -e node_modules ] || ln -s /tmp/devrt/node_modul
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee $OUT/gpu.txt; node --version; echo "setup ${SECONDS}s"
 S7="--synthetic llama-2-7b --configs-dir $K/configs --layers ${LAYERS:-2} --nsamples 128 --seqlen 2048 --ep webgpu ${PROF-}"
 for s in ${STEPS:-fam anchor gslice eigh}; do [ $SECONDS -gt ${STOP_AT:-99999} ] && { echo "skip $s (time)"; continue; }; case $s in
+probe) timeout 60 node bench/device/probe.mjs > $OUT/probe.json 2> $OUT/probe.err; echo "probe rc=$? ${SECONDS}s"; cut -c1-1500 $OUT/probe.json;;
 fam) timeout ${FAM_T:-120} python3 test/fixtures/families/make_reference.py $OUT/families-reference.json > $OUT/families.log 2>&1; echo "families rc=$? ${SECONDS}s"; tail -2 $OUT/families.log;;
 anchor) timeout ${ANC_T:-150} python3 $K/torch_slice_time.py --shape llama-2-7b > $OUT/anchor7b.json 2> $OUT/anchor7b.err; echo "anchor rc=$? ${SECONDS}s"; cat $OUT/anchor7b.json; tail -2 $OUT/anchor7b.err;;
 anchor70) timeout ${ANC_T:-200} python3 $K/torch_slice_time.py --shape llama-2-70b --layers 1 > $OUT/anchor70b.json 2> $OUT/anchor70b.err; echo "anchor70 rc=$? ${SECONDS}s"; cat $OUT/anchor70b.json;;
