@@ -46,22 +46,22 @@ for (const [file, cores] of RUNS) {
   });
 }
 
-// The H100 runs of the table (7B: session 10; 70B: session 9): [file, the run within it, its --vram-gb, the eigensolver].
-const MEASURED: [file: string, run: 'gpuEigh' | 'cpuEigh' | null, vramGb: number, solver: 'wgsl' | 'float64'][] = [
-  ['slice-7b-h100-session10.json', 'gpuEigh', 40, 'wgsl'],
-  ['slice-70b-h100-session9.json', null, 20, 'wgsl'],
+// The H100 synthetic runs of the table (70B: session 11; 7B: session 10, whose PCA and rotate the 7B file-path job
+// supersedes — its signals, layer −1 and RSS are still its own): [file, the run within it, its --vram-gb, the
+// eigensolver, the phases it is checked on].
+const MEASURED: [file: string, run: 'gpuEigh' | 'cpuEigh' | null, vramGb: number, solver: 'wgsl' | 'float64', phases: ('signals' | 'pca' | 'rotate')[]][] = [
+  ['slice-70b-h100-session11.json', null, 20, 'wgsl', ['signals', 'pca', 'rotate']],
+  ['slice-7b-h100-session10.json', 'gpuEigh', 40, 'wgsl', ['signals']],
 ];
 
-for (const [file, run, vramGb, solver] of MEASURED) {
-  test(`the predicted seconds per layer (each phase), layer −1 and peak RSS match ${file}${run ? ` (${run})` : ''} within 25 % (${solver} eigensolver, --vram-gb ${vramGb})`, () => {
+for (const [file, run, vramGb, solver, phases] of MEASURED) {
+  test(`the predicted seconds per layer (${phases.join(', ')}), layer −1 and peak RSS match ${file}${run ? ` (${run})` : ''} within 25 % (${solver} eigensolver, --vram-gb ${vramGb})`, () => {
     const f = JSON.parse(readFileSync(join(root, 'bench/results', file), 'utf8')) as { ours: BenchResult & { perLayer: { layer: number; rotate: number }[] } & Record<string, unknown> };
     const r = (run ? f.ours[run] : f.ours) as BenchResult & { perLayer: { layer: number; rotate: number }[] };
     const p = predictSlice(config(r.synthetic), { ratio: r.ratio, nsamples: r.nsamples, seqlen: r.seqlen, ep: r.ep, cores: 16, deviceBudgetBytes: vramGb * 2 ** 30, ramBudgetBytes: 48 * 2 ** 30, pcaSolver: solver });
     const m = r.meanSecondsPerLayer;
-    within('signals + pca + rotate', p.perLayer.signals + p.perLayer.pca + p.perLayer.rotate, m.total);
-    within('signals', p.perLayer.signals, m.signals);
-    within('pca', p.perLayer.pca, m.pca);
-    within('rotate', p.perLayer.rotate, m.rotate);
+    if (phases.length === 3) within('signals + pca + rotate', p.perLayer.signals + p.perLayer.pca + p.perLayer.rotate, m.total);
+    for (const k of phases) within(k, p.perLayer[k], m[k]);
     within('layer −1', p.embeddingSeconds, r.perLayer.find((t) => t.layer === -1)!.rotate);
     within('peak RSS', p.peakRamBytes, r.peakRssBytes);
   });
@@ -105,18 +105,18 @@ test('a tiny model is predicted at its measured per-call overheads, not extrapol
   within('whole slice', p.totalSeconds, slice.seconds, 0.5);
 });
 
-test("the predicted 7B slice on the H100 (WebGPU) matches the 7B pipeline's slice phase within 25 %: per layer, whole job, peak RSS and output bytes (bench/results/pipeline-llama2-7b-h100.json)", () => {
-  const r = JSON.parse(readFileSync(join(root, 'bench/results/pipeline-llama2-7b-h100.json'), 'utf8')) as {
+test("the predicted 7B slice on the H100 (WebGPU) matches the 7B pipeline's slice phase within 25 %: per layer, whole job, peak RSS, VRAM and output bytes (bench/results/pipeline-llama2-7b-h100-session11.json)", () => {
+  const r = JSON.parse(readFileSync(join(root, 'bench/results/pipeline-llama2-7b-h100-session11.json'), 'utf8')) as {
     phases: { phase: string; seconds: number; peakRssBytes: number; peakVramBytes: number; outputs: Record<string, number>; result: { meanSecondsPerLayer?: { signals: number; pca: number; rotate: number } } }[];
   };
   const slice = r.phases.find((p) => p.phase === 'slice')!;
   const m = slice.result.meanSecondsPerLayer!;
-  // that run's PCA used the float64 CPU eigensolver (the default then), and its 4 GiB budgets
-  const p = predictSlice(config('llama-2-7b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16, outputBytesPerWeight: 2, pcaSolver: 'float64' });
+  // the WGSL eigensolver (the default on a GPU EP) and the pipeline's 4 GiB budgets (the defaults)
+  const p = predictSlice(config('llama-2-7b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16, outputBytesPerWeight: 2 });
   within('signals + pca + rotate', p.perLayer.signals + p.perLayer.pca + p.perLayer.rotate, m.signals + m.pca + m.rotate);
-  // that run's rotate (3.45 s a layer) widened its float16 products on the host, which session 9's engine no longer
-  // does (the table's rotate is 1.60): the whole job is compared with that run's own rotate put back in
-  within('whole slice job', p.totalSeconds + 32 * (m.rotate - p.perLayer.rotate), slice.seconds);
+  for (const k of ['signals', 'pca', 'rotate'] as const) within(k, p.perLayer[k], m[k]);
+  // the job also waited 3.9 s a layer for its checkpoints, which the prediction does not model (−20 %)
+  within('whole slice job', p.totalSeconds, slice.seconds);
   within('peak RSS', p.peakRamBytes, slice.peakRssBytes);
   within('output bytes', p.disk.outputBytes, slice.outputs.sliced, 0.01);
   // VRAM: the model's terms plus an allowance fitted to this very peak (in-sample: the one VRAM measurement)
@@ -126,7 +126,7 @@ test("the predicted 7B slice on the H100 (WebGPU) matches the 7B pipeline's slic
 test("the time's origin is the current engine's measured table; a shape past the largest measured one says it is extrapolated, and the 70B VRAM is extrapolated from the 7B measurement", () => {
   const p = predictSlice(config('llama-2-70b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16, deviceBudgetBytes: 20 * 2 ** 30, outputBytesPerWeight: 2 });
   assert.match(p.origins.time.detail, /^the current engine's per-layer seconds per phase measured on one H100/);
-  assert.ok(p.origins.time.sources.includes('bench/results/slice-70b-h100-session9.json'), p.origins.time.sources.join(', '));
+  assert.ok(p.origins.time.sources.includes('bench/results/slice-70b-h100-session11.json'), p.origins.time.sources.join(', '));
   assert.doesNotMatch(p.origins.time.detail, /older engine|extrapolated/);
   assert.match(p.origins.peakVram!.detail, /extrapolated from that one measurement$/);
   const q = predictSlice(config('llama-2-7b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16 });

@@ -34,10 +34,10 @@ test('a 16 GB GPU is refused for the 7B slice at the default activations budget 
   assert.equal(s.deviceBudgetBytes, 8 * 2 ** 30);
   assert.equal(
     s.refusal,
-    "not enough GPU memory for this slice: it needs about 18.6 GiB of VRAM (activations 8.00 GiB (--vram-gb 8), a layer's weights 772 MiB, one batch's intermediates 3.00 GiB, measured allowance 6.83 GiB) and the GPU has 16.0 GiB; --vram-gb 5.4 fits (activations past it go through RAM)",
+    "not enough GPU memory for this slice: it needs about 19.8 GiB of VRAM (activations 8.00 GiB (--vram-gb 8), a layer's weights 772 MiB, one batch's intermediates 3.00 GiB, measured allowance 8.01 GiB) and the GPU has 16.0 GiB; --vram-gb 4.2 fits (activations past it go through RAM)",
   );
-  assert.equal(suggestedVramGb(s.refusal), 5.4, 'the value a resume with a lower budget is prefilled with');
-  const fits = slicing('--gpus', '16', '--vram-gb', '5.4');
+  assert.equal(suggestedVramGb(s.refusal), 4.2, 'the value a resume with a lower budget is prefilled with');
+  const fits = slicing('--gpus', '16', '--vram-gb', '4.2');
   assert.equal(fits.refusal, null);
   assert.ok(fits.peakVramBytes! <= 16 * 2 ** 30, `${fits.peakVramBytes}`);
 });
@@ -51,13 +51,13 @@ test('--ram-gb below the predicted peak RAM is refused with both numbers; above 
 
 test('plan --json says where each prediction comes from: time, RAM and VRAM from the measured table (with its result file), disk by rule', () => {
   const o = slicing('--gpus', '24').origins;
-  const session9 = 'bench/results/slice-7b-h100-session10.json (ours.gpuEigh)';
-  const pipeline = 'bench/results/pipeline-llama2-7b-h100.json (slice phase)';
-  // time: the whole table; RAM: session 9's 7B run (all activations on the GPU, as here); VRAM: the pipeline's, the one VRAM measurement
+  const synthetic = 'bench/results/slice-7b-h100-session10.json (ours.gpuEigh)';
+  const pipeline = 'bench/results/pipeline-llama2-7b-h100-session11.json (slice phase)';
+  // time: the whole table; RAM: session 10's 7B run (all activations on the GPU, as here); VRAM: the pipeline's, the one VRAM measurement
   for (const [k, source] of [
-    ['time', session9],
+    ['time', synthetic],
     ['time', pipeline],
-    ['peakRam', session9],
+    ['peakRam', synthetic],
     ['peakVram', pipeline],
   ] as const) {
     assert.equal(o[k]?.kind, 'measured-table', k);
