@@ -17,8 +17,9 @@
 // Synthetic mode: `--synthetic llama-2-7b --layers 2 [--nsamples 128 --seqlen 2048 --ep cpu --engine host|device
 // --pass-dtype f16|f32 --dtype float16|bfloat16|float32 --batch N --vram-gb 40 --weight-error --profile]` — random
 // weights (rounded to --dtype, default the config's torch_dtype) with a published config's real shapes (../shared/data/configs/<name>*.json), sliced at --ratio
-// (default 0.25) with the real algorithm; seconds per phase per layer and the extrapolation to the config's
-// full depth, plus peak RSS. --profile: seconds per engine call, and per layer the session runs and host↔device
+// (default 0.25) with the real algorithm; seconds per phase per layer, their mean, with two or more layers the steady
+// state (steadySecondsPerLayer: layers ≥ 1, layer 0 also paying session creation and shader compilation once:
+// firstLayerExtraSeconds) and the extrapolation to the config's full depth (embed + first + (L−1)·steady), plus peak RSS. --profile: seconds per engine call, and per layer the session runs and host↔device
 // megabytes as a GPU EP moves them (core/runtime/transfer-count.ts; counted on the CPU EP too). --weight-error: layer 0's rotated weights and shortcuts from the engine against
 // float64 products of the same weights and rotations (rotation-error.ts). --prefetch: read the next layer during the
 // passes as the app does (off for random weights, whose generation is synchronous work), for its peak RSS.
@@ -241,11 +242,21 @@ async function synthetic(f: Map<string, string>): Promise<void> {
       engine: profile ? profiled(measured, runner, profile, transfers) : measured,
     });
     const perLayer = r.timings.filter((t) => t.layer >= 0);
-    const avg = (k: 'load' | 'signals' | 'pca' | 'rotate') => perLayer.reduce((a, t) => a + (t[k] ?? 0), 0) / perLayer.length;
-    // 'load' is reading + fusing the layer's weights: here random numbers generated in JS (~10 s for a
+    // 'load' is reading + fusing the layer's weights: here random numbers generated in JS (~1.5 s for a
     // 7B layer), which a real safetensors shard does not cost; reported, and left out of the total.
-    const layerSeconds = avg('signals') + avg('pca') + avg('rotate');
+    const phaseMeans = (ts: typeof perLayer) => {
+      const avg = (k: 'load' | 'signals' | 'pca' | 'rotate') => ts.reduce((a, t) => a + (t[k] ?? 0), 0) / ts.length;
+      const total = avg('signals') + avg('pca') + avg('rotate');
+      return { total, rounded: { load: +avg('load').toFixed(3), signals: +avg('signals').toFixed(3), pca: +avg('pca').toFixed(3), rotate: +avg('rotate').toFixed(3), total: +total.toFixed(3) } };
+    };
+    const mean = phaseMeans(perLayer);
+    // Layer 0 also pays the one-time costs (ORT sessions created, WebGPU shaders compiled) that a whole model pays
+    // once: the steady state is the mean over the later layers, and the full depth extrapolates as
+    // embed + first + (L−1)·steady (embed + L·mean with one layer).
+    const steady = perLayer.length >= 2 ? phaseMeans(perLayer.slice(1)) : undefined;
+    const first = phaseMeans(perLayer.slice(0, 1)).total;
     const embed = r.timings.find((t) => t.layer === -1)?.rotate ?? 0;
+    const fullSeconds = embed + (steady ? first + steady.total * (fullLayers - 1) : mean.total * fullLayers);
     const weightError = captured.length ? await rotationErrors(captured, dtype) : undefined;
     console.log(
       JSON.stringify(
@@ -263,10 +274,14 @@ async function synthetic(f: Map<string, string>): Promise<void> {
           ratio,
           hiddenSize: cfg.hiddenSize,
           perLayer: r.timings,
-          meanSecondsPerLayer: { load: +avg('load').toFixed(3), signals: +avg('signals').toFixed(3), pca: +avg('pca').toFixed(3), rotate: +avg('rotate').toFixed(3), total: +layerSeconds.toFixed(3) },
+          meanSecondsPerLayer: mean.rounded,
+          // Layers ≥ 1 (with two or more): the per-layer cost once the one-time compile is paid, and what layer 0 paid on top.
+          ...(steady ? { steadySecondsPerLayer: steady.rounded, firstLayerExtraSeconds: +(first - steady.total).toFixed(3) } : {}),
           // Each phase's steps (LayerTiming.detail, laps.ts): `phase.step` add up to the phase, deeper names split their step.
           meanDetailPerLayer: meanLaps(perLayer.map((t) => t.detail)),
-          extrapolated: { layers: fullLayers, seconds: +(embed + layerSeconds * fullLayers).toFixed(1), minutes: +((embed + layerSeconds * fullLayers) / 60).toFixed(2) },
+          // embed added in both cases
+          extrapolation: steady ? 'first + (L-1)·steady' : 'mean·L',
+          extrapolated: { layers: fullLayers, seconds: +fullSeconds.toFixed(1), minutes: +(fullSeconds / 60).toFixed(2) },
           ...(profile ? { engineSeconds: Object.fromEntries(Object.entries(profile).map(([k, v]) => [k, +v.toFixed(3)])), transfers: transferReport(transfers) } : {}),
           wallSeconds: +((performance.now() - t0) / 1000).toFixed(2),
           spilledChunks: r.spilledChunks,
