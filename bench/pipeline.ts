@@ -12,6 +12,8 @@
 //   --layers N           synthesize only the first N layers
 //   --nsamples 128 --seqlen 2048   calibration;  --ratio 0.25;  --ep cpu|webgpu (default webgpu)
 //   --vram-gb G --ram-gb G          activations kept on the GPU / in RAM before they spill (slice phases)
+//   --checkpoint-every S             seconds of work between checkpoints of big layer boundaries (slice phases;
+//                                    default the slice's, 120; 0: every layer)
 //   --uniform-nsamples N --uniform-seqlen N   a smaller calibration for the uniform slice only
 //   --ppl-windows 32 --ppl-seqlen (default --seqlen);  --verify-windows 4 --verify-seqlen 512
 //   --uniform-round 32   d of the uniform slice is a multiple of this (Q8_0 needs 32)
@@ -67,6 +69,7 @@ export async function main(args: string[]): Promise<void> {
   const budgets = {
     ...(f.has('vram-gb') ? { deviceBudgetBytes: num('vram-gb', 0) * 2 ** 30 } : {}),
     ...(f.has('ram-gb') ? { ramBudgetBytes: num('ram-gb', 0) * 2 ** 30 } : {}),
+    ...(f.has('checkpoint-every') ? { checkpointEvery: num('checkpoint-every', 0) } : {}),
   };
   const uniformCal = { nsamples: num('uniform-nsamples', nsamples), seqlen: num('uniform-seqlen', seqlen) };
   const skip = new Set((f.get('skip') ?? '').split(',').filter(Boolean));
@@ -105,6 +108,7 @@ export async function main(args: string[]): Promise<void> {
     ...(uniformCal.nsamples !== nsamples || uniformCal.seqlen !== seqlen ? { uniformCalibration: uniformCal } : {}),
     ...(f.has('vram-gb') ? { vramGb: num('vram-gb', 0) } : {}),
     ...(f.has('ram-gb') ? { ramGb: num('ram-gb', 0) } : {}),
+    ...(f.has('checkpoint-every') ? { checkpointEvery: num('checkpoint-every', 0) } : {}),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), ramBytes: totalmem(), gpu: gpu ? 'nvidia-smi present' : 'none', freeDiskBytesAfter: freeBytes(root) },
     phases,
     disk,
@@ -141,7 +145,17 @@ export async function main(args: string[]): Promise<void> {
   const sliceTimings = (s: Awaited<ReturnType<typeof sliceModel>>) => {
     const perLayer = s.timings.filter((t) => t.layer >= 0);
     const mean = (k: 'load' | 'signals' | 'pca' | 'rotate') => +(perLayer.reduce((a, t) => a + (t[k] ?? 0), 0) / Math.max(1, perLayer.length)).toFixed(3);
-    return { d: s.d, layers: perLayer.length, resumedAt: s.resumedAt, meanSecondsPerLayer: { load: mean('load'), signals: mean('signals'), pca: mean('pca'), rotate: mean('rotate') }, timings: s.timings, spilledChunks: s.spilledChunks };
+    // Every boundary's wait (layer −1's included); a boundary the cadence skipped waits ~0.
+    const checkpoint = s.timings.map((t) => t.checkpoint ?? 0);
+    return {
+      d: s.d,
+      layers: perLayer.length,
+      resumedAt: s.resumedAt,
+      meanSecondsPerLayer: { load: mean('load'), signals: mean('signals'), pca: mean('pca'), rotate: mean('rotate') },
+      checkpoints: { ...s.checkpoints, seconds: +checkpoint.reduce((a, x) => a + x, 0).toFixed(3), maxSeconds: +Math.max(0, ...checkpoint).toFixed(3) },
+      timings: s.timings,
+      spilledChunks: s.spilledChunks,
+    };
   };
   try {
     await run('synth', async () => {

@@ -34,6 +34,8 @@ export class ActivationStore {
   #chunks: (Float32Array | null | undefined)[] = [];
   /** Device-resident chunks (index → tensor); such an index has no host chunk. */
   #device = new Map<number, Tensor>();
+  /** Values per chunk, wherever it lives (host, spill file or device): the store's size without reading it. */
+  #floats: number[] = [];
   #dir: string;
   #budget: RamBudget;
   #side?: DeviceSide;
@@ -66,6 +68,7 @@ export class ActivationStore {
     if (side.budget.used + bytes <= side.budget.limit) {
       this.#device.set(i, x);
       this.#chunks[i] = undefined; // keeps `length` counting this index
+      this.#floats[i] = x.size;
       side.budget.used += bytes;
       return;
     }
@@ -89,6 +92,13 @@ export class ActivationStore {
     return this.#chunks.length;
   }
 
+  /** Values held in all (float32 on the host: ×4 bytes), counted without downloading or reading a chunk. */
+  get floats(): number {
+    let n = 0;
+    for (const f of this.#floats) n += f ?? 0;
+    return n;
+  }
+
   /** Chunks written to disk because the budget was exceeded. */
   get spilledChunks(): number {
     return this.#spilled;
@@ -100,6 +110,7 @@ export class ActivationStore {
 
   set(i: number, x: Float32Array): void {
     this.#drop(i);
+    this.#floats[i] = x.length;
     if (this.#budget.used + x.byteLength > this.#budget.limit) {
       const file = this.#file(i);
       try {
@@ -131,6 +142,7 @@ export class ActivationStore {
   }
 
   #drop(i: number): void {
+    delete this.#floats[i];
     const t = this.#device.get(i);
     if (t) {
       this.#device.delete(i);
@@ -153,6 +165,7 @@ export class ActivationStore {
   clear(): void {
     for (let i = 0; i < this.#chunks.length; i++) this.#drop(i);
     this.#chunks = [];
+    this.#floats = [];
     this.#spilled = 0;
   }
 }

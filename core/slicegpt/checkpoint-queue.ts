@@ -10,24 +10,43 @@
 // A taken boundary larger than `maxBackgroundBytes` (the job's activation RAM budget; default 4 GiB) is written in
 // save too: held through the next layer it would add its size to that layer's peak (a 70B layer's inputs at
 // 128 × 2048 are 6.4 GB), where the budget promises the user less.
+// Which boundaries are taken at all is the `cadence`'s (checkpoint-cadence.ts: big ones about every 120 s of
+// work, small ones always; without one, every boundary): a skipped one returns at once, nothing downloaded.
 import type { Checkpoint } from './checkpoint';
+import type { CheckpointCadence } from './checkpoint-cadence';
 import type { LayerBoundary } from './rotate-and-slice';
 import { DEFAULT_RAM_BUDGET_BYTES } from '../plan/budget-defaults';
+
+/** Bytes a boundary's checkpoint writes (its inputs as float32, Q as float64), known without downloading them. */
+export const boundaryBytes = (b: LayerBoundary): number => b.inputs.floats * 4 + b.q.length * 8;
 
 export class CheckpointQueue {
   readonly #checkpoint: Checkpoint;
   readonly #background: boolean;
   readonly #maxBackgroundBytes: number;
+  readonly #cadence: CheckpointCadence | null;
   #writing: Promise<void> = Promise.resolve();
+  /** Boundaries taken (written or being written) and skipped by the cadence. */
+  taken = 0;
+  skipped = 0;
 
-  constructor(checkpoint: Checkpoint, o: { background?: boolean; maxBackgroundBytes?: number } = {}) {
+  constructor(checkpoint: Checkpoint, o: { background?: boolean; maxBackgroundBytes?: number; cadence?: CheckpointCadence } = {}) {
     this.#checkpoint = checkpoint;
     this.#background = o.background ?? true;
     this.#maxBackgroundBytes = o.maxBackgroundBytes ?? DEFAULT_RAM_BUDGET_BYTES;
+    this.#cadence = o.cadence ?? null;
   }
 
-  /** Takes `b` now and writes it after the checkpoints before it; returns once taken (throws a previous write's failure). */
+  /**
+   * Takes `b` now, if the cadence says so, and writes it after the checkpoints before it; returns once taken
+   * (throws a previous write's failure), or at once when skipped.
+   */
   async save(b: LayerBoundary): Promise<void> {
+    if (this.#cadence && !this.#cadence.due(b.nextLayer, boundaryBytes(b))) {
+      this.skipped++;
+      return;
+    }
+    this.taken++;
     await this.#writing;
     const taken = await this.#checkpoint.take(b);
     const bytes = taken.host.reduce((a, x) => a + x.byteLength, 0);

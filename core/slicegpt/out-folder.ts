@@ -12,6 +12,7 @@ export interface CheckedSliceOptions {
   seqlen: number;
   sampling: string;
   out: string;
+  checkpointEvery?: number;
 }
 
 export function validateSliceOptions(o: CheckedSliceOptions): void {
@@ -20,6 +21,7 @@ export function validateSliceOptions(o: CheckedSliceOptions): void {
   if (!(Number.isInteger(o.seqlen) && o.seqlen > 1)) throw new SliceOptionsError(`--seqlen must be an integer > 1, got ${o.seqlen}`);
   if (o.sampling !== 'first' && o.sampling !== 'random') throw new SliceOptionsError(`--sampling must be first or random, got ${o.sampling}`);
   if (!o.out) throw new SliceOptionsError('--out is required');
+  if (o.checkpointEvery !== undefined && !(Number.isFinite(o.checkpointEvery) && o.checkpointEvery >= 0)) throw new SliceOptionsError(`--checkpoint-every must be a number of seconds ≥ 0, got ${o.checkpointEvery}`);
   if (resolve(o.out) === resolve(o.model)) throw new SliceOptionsError('--out must not be the model folder');
 }
 

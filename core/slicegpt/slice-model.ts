@@ -1,6 +1,7 @@
 // `sliceModel(ctx, options)`: the SliceGPT job as the CLI, the app and the benchmarks run it. Opens the
 // dense model, gets the calibration tokens, plans the widths, rotates and slices layer by layer into the
-// output folder with a checkpoint after every layer, and finishes the folder (index, configs, tokenizer).
+// output folder with checkpoints at layer boundaries (every one for small models; big ones about every 120 s of
+// work, checkpoint-cadence.ts), and finishes the folder (index, configs, tokenizer).
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { JobContext } from '../base/job-context';
@@ -17,6 +18,7 @@ import { SlicedModelWriter } from './output';
 import { toSlicingConfig } from './slicing-config';
 import { Checkpoint, checkpointKey } from './checkpoint';
 import { CheckpointQueue } from './checkpoint-queue';
+import { CheckpointCadence } from './checkpoint-cadence';
 import { RamBudget } from './activations';
 import { DEFAULT_RAM_BUDGET_BYTES } from '../plan/budget';
 import { loadCalibration } from './calibration-input';
@@ -77,8 +79,10 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
 
   const writer = new SlicedModelWriter(o.out, cfg, dtype);
   const { runner, engine } = await createSignalEngine(src.arch, o.ep, { kind: engineKind, deviceBudgetBytes: o.deviceBudgetBytes, passDtype, storeDtype: dtype });
-  // The device engine's checkpoint of a layer is written while the next layer runs (checkpoint-queue.ts).
-  const saves = new CheckpointQueue(checkpoint, { background: engineKind === 'device', maxBackgroundBytes: budget.limit });
+  // The device engine's checkpoint of a layer is written while the next layer runs (checkpoint-queue.ts); which
+  // boundaries are checkpointed is the cadence's (its clock starts here: at the start, or at the resumed boundary).
+  const cadence = new CheckpointCadence(cfg.numLayers, { ...o.checkpointCadence, everySeconds: o.checkpointEvery });
+  const saves = new CheckpointQueue(checkpoint, { background: engineKind === 'device', maxBackgroundBytes: budget.limit, cadence });
   let result;
   try {
     result = await rotateAndSlice(ctx, {
@@ -96,6 +100,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
       onLayerDone: (b) => saves.save(b),
     });
     await saves.flush();
+    if (saves.skipped > 0) ctx.log(`checkpointed ${saves.taken} of ${saves.taken + saves.skipped} layer boundaries (every ${cadence.everySeconds} s of work; --checkpoint-every)`);
   } catch (e) {
     // The last taken checkpoint is still worth completing: a resume starts from it.
     await saves.flush().catch(() => {});
@@ -126,6 +131,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
     timings: result.timings,
     seconds: (performance.now() - started) / 1000,
     resumedAt: resume ? resume.nextLayer : null,
+    checkpoints: { taken: saves.taken, skipped: saves.skipped },
     spilledChunks: result.spilledChunks,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     dtype,

@@ -5,6 +5,7 @@ import type { SliceSchedule } from './schedule';
 import type { Calibration, LayerTiming, RotationProvider, SignalStats } from './rotate-and-slice';
 import type { OutputDtype } from './output';
 import type { PassDtype } from '../runtime/runner';
+import type { CheckpointCadenceOptions } from './checkpoint-cadence';
 
 export interface SliceOptions {
   /** Dense Hugging Face model folder. */
@@ -24,6 +25,13 @@ export interface SliceOptions {
   ep: ExecutionProvider;
   /** Continue from the checkpoint in `out`. */
   resume: boolean;
+  /**
+   * Seconds of work between checkpoints of big layer boundaries (--checkpoint-every; default 120, 0: every
+   * layer; boundaries ≤ 256 MiB and the last layer's are always taken): checkpoint-cadence.ts.
+   */
+  checkpointEvery?: number;
+  /** Tests: the rest of the checkpoint cadence (its small-boundary threshold, its clock). */
+  checkpointCadence?: Omit<CheckpointCadenceOptions, 'everySeconds'>;
   /** Windows per block call (default: about 4096 tokens per call). */
   batchSize?: number;
   /** Activations above this many bytes spill to disk (default 4 GiB). */
@@ -69,6 +77,8 @@ export interface SliceResult {
   seconds: number;
   /** Layer the run resumed at (null = fresh run). */
   resumedAt: number | null;
+  /** Layer boundaries checkpointed and skipped by the cadence (checkpoint-cadence.ts), in this session. */
+  checkpoints: { taken: number; skipped: number };
   spilledChunks: number;
   /** Peak resident set size of the process (bytes). */
   peakRssBytes: number;

@@ -5,8 +5,12 @@
 // - rotation pass, after layer i is written: Q, its leading eigenvalues and every signal's kept share
 //   (the moments are dropped: the stats hold what they were kept for).
 // A resumed run reads back exactly what the uninterrupted one held, so its folder is byte-identical.
+// Which boundaries are saved is the cadence's (checkpoint-cadence.ts), as in per-layer mode: at 7B and 16 × 2048
+// a signal-pass boundary is 768 MiB (inputs 512, C 128, two moments 128), written before the next layer starts;
+// a skipped one costs nothing, and the moments of the layers it skipped are written with the next one taken.
 import { ActivationStore, type RamBudget } from './activations';
 import { Checkpoint, checkpointKey } from './checkpoint';
+import type { CheckpointCadence } from './checkpoint-cadence';
 import { CheckpointMismatchError } from './errors';
 import type { LayerTiming, SignalName, SignalStats } from './rotate-and-slice';
 
@@ -32,9 +36,23 @@ const momentBlob = (k: number) => `moment-${k}.f32`;
 
 export class UniformCheckpoint {
   #checkpoint: Checkpoint;
+  readonly #cadence: CheckpointCadence | null;
+  /** Signal moments the saved state holds as blobs (the first this many); the rest go with the next save. */
+  #momentsSaved = 0;
+  /** Boundaries saved and skipped by the cadence. */
+  taken = 0;
+  skipped = 0;
 
-  constructor(out: string, what: Parameters<typeof checkpointKey>[0]) {
+  constructor(out: string, what: Parameters<typeof checkpointKey>[0], cadence?: CheckpointCadence) {
     this.#checkpoint = new Checkpoint(out, checkpointKey(what));
+    this.#cadence = cadence ?? null;
+  }
+
+  #due(nextLayer: number, bytes: number): boolean {
+    const due = this.#cadence === null || this.#cadence.due(nextLayer, bytes);
+    if (due) this.taken++;
+    else this.skipped++;
+    return due;
   }
 
   /** The saved state (null: none, or one a kill left incomplete); throws when it belongs to other settings. */
@@ -43,6 +61,7 @@ export class UniformCheckpoint {
     if (!b) return null;
     const x = b.extra;
     if (x.stage === 'signals' && Array.isArray(x.signals)) {
+      this.#momentsSaved = x.signals.length;
       return { stage: 'signals', nextLayer: b.nextLayer, inputs: b.inputs, c: b.q, signals: x.signals as UniformSignal[], timings: b.timings };
     }
     if (x.stage === 'rotate' && Array.isArray(x.top) && typeof x.explainedVariance === 'number') {
@@ -62,17 +81,27 @@ export class UniformCheckpoint {
     return this.#checkpoint.readBlob(momentBlob(k));
   }
 
-  /** After pass 1's layer `nextLayer - 1` (0: the embeddings): its inputs for the next, C, the signals and the new moments. */
-  async saveSignals(nextLayer: number, inputs: ActivationStore, s: { c: Float64Array; list: UniformSignal[] }, timings: LayerTiming[], fresh: Float32Array[]): Promise<void> {
-    const first = s.list.length - fresh.length;
-    const addBlobs = Object.fromEntries(fresh.map((m, k) => [momentBlob(first + k), m]));
+  /**
+   * After pass 1's layer `nextLayer - 1` (0: the embeddings), if the cadence says so: its inputs for the next, C,
+   * the signals and the moments not saved yet (`moments[k]` is signal k's). Returns whether it was saved.
+   */
+  async saveSignals(nextLayer: number, inputs: ActivationStore, s: { c: Float64Array; list: UniformSignal[]; moments: ActivationStore }, timings: LayerTiming[]): Promise<boolean> {
+    const pending = s.list.length - this.#momentsSaved;
+    if (!this.#due(nextLayer, inputs.floats * 4 + s.c.length * 8 + pending * s.c.length * 4)) return false;
+    const addBlobs: Record<string, Float32Array> = {};
+    for (let k = this.#momentsSaved; k < s.list.length; k++) addBlobs[momentBlob(k)] = s.moments.get(k);
     await this.#checkpoint.save({ nextLayer, inputs, q: s.c, stats: [], timings }, { extra: { stage: 'signals', signals: s.list }, addBlobs });
+    this.#momentsSaved = s.list.length;
+    return true;
   }
 
-  /** After pass 2 wrote layer `nextLayer - 1` (0: the embeddings). */
-  async saveRotation(nextLayer: number, axes: UniformAxes, timings: LayerTiming[], scratch: string, budget: RamBudget): Promise<void> {
+  /** After pass 2 wrote layer `nextLayer - 1` (0: the embeddings), if the cadence says so (Q is the whole of it). Returns whether it was saved. */
+  async saveRotation(nextLayer: number, axes: UniformAxes, timings: LayerTiming[], scratch: string, budget: RamBudget): Promise<boolean> {
+    if (!this.#due(nextLayer, axes.q.length * 8)) return false;
     const none = new ActivationStore({ name: 'none', width: 1, dir: scratch, budget });
     await this.#checkpoint.save({ nextLayer, inputs: none, q: axes.q, stats: axes.stats, timings }, { extra: { stage: 'rotate', top: axes.top, explainedVariance: axes.explainedVariance }, blobs: 'drop' });
+    this.#momentsSaved = 0;
+    return true;
   }
 
   remove(): void {

@@ -13,8 +13,9 @@
 // every writer (Qᵀ·W)[:d, :], the embeddings E·Q[:, :d] and the head (sliced too) W_head·Q[:, :d].
 // Unlike per-layer mode the signals come from the dense model, not the sliced one: one Q cannot adapt.
 //
-// The job is two streaming passes with a PCA between them, checkpointed after every layer of each
-// (uniform-checkpoint.ts) so a cancelled or killed run resumes to the same bytes as an uninterrupted one.
+// The job is two streaming passes with a PCA between them, checkpointed at layer boundaries of each (every one
+// for small models, big ones about every 120 s of work: checkpoint-cadence.ts; uniform-checkpoint.ts) so a
+// cancelled or killed run resumes to the same bytes as an uninterrupted one.
 // Reuses the per-layer engine's pieces (fuse, rotate, schedule, pca's SecondMoment, output folder); the
 // folder it writes is an ordinary sliced folder (slicing_config.json with do_slice_head and all widths d)
 // that the runtime loads unchanged. Dispatch from sliceModel: `if (o.rotation === 'uniform') return sliceUniform(ctx, o);`.
@@ -49,6 +50,7 @@ import type { Calibration, LayerTiming, SignalName, SignalStats } from './rotate
 import type { SliceOptions, SliceResult } from './slice-options';
 import { preflightSlice } from './preflight';
 import { UniformCheckpoint, type UniformAxes, type UniformSignal } from './uniform-checkpoint';
+import { CheckpointCadence, DEFAULT_CHECKPOINT_EVERY_SECONDS } from './checkpoint-cadence';
 
 export type UniformSliceOptions = Omit<SliceOptions, 'rotations' | 'sliceHead' | 'resume'> & {
   /** Ignored: uniform mode always slices the head (the residual has width d everywhere). */
@@ -110,6 +112,13 @@ function frobeniusDot(a: ArrayLike<number>, b: Float64Array): number {
 
 const now = () => performance.now() / 1000;
 
+/** Runs a checkpoint save, adding its seconds to the layer's `checkpoint` (both passes save after a layer). */
+async function timed(t: LayerTiming, save: () => Promise<boolean>): Promise<void> {
+  const t0 = now();
+  await save();
+  t.checkpoint = (t.checkpoint ?? 0) + (now() - t0);
+}
+
 export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Promise<UniformSliceResult> {
   validateSliceOptions(o);
   const started = now();
@@ -125,23 +134,27 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
   let resumedAt: number | null = null;
   let fromLayer = 0;
   try {
-    checkpoint = new UniformCheckpoint(o.out, {
-      modelFolder: o.model,
-      ids: run.cal.ids,
-      settings: {
-        ratio: o.ratio,
-        round: o.round,
-        ep: o.ep,
-        engine: kind,
-        ...(passDtype === 'f16' ? { passDtype } : {}),
-        dtype: run.dtype,
-        batchSize: run.batches[0].count,
-        nsamples: run.cal.nsamples,
-        seqlen: run.cal.seqlen,
-        rotation: 'uniform',
-        version: 1,
+    checkpoint = new UniformCheckpoint(
+      o.out,
+      {
+        modelFolder: o.model,
+        ids: run.cal.ids,
+        settings: {
+          ratio: o.ratio,
+          round: o.round,
+          ep: o.ep,
+          engine: kind,
+          ...(passDtype === 'f16' ? { passDtype } : {}),
+          dtype: run.dtype,
+          batchSize: run.batches[0].count,
+          nsamples: run.cal.nsamples,
+          seqlen: run.cal.seqlen,
+          rotation: 'uniform',
+          version: 1,
+        },
       },
-    });
+      new CheckpointCadence(run.L, { ...o.checkpointCadence, everySeconds: o.checkpointEvery }),
+    );
     const saved = o.resume ? checkpoint.load(run.budget, run.scratch, (m) => ctx.log(m)) : (checkpoint.remove(), null);
     if (saved) {
       run.timings.push(...saved.timings);
@@ -168,6 +181,7 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
     await engine.close().finally(() => runner.dispose());
   }
   await finishUniform(run, axes);
+  if (checkpoint.skipped > 0) ctx.log(`checkpointed ${checkpoint.taken} of ${checkpoint.taken + checkpoint.skipped} layer boundaries of both passes (every ${o.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY_SECONDS} s of work; --checkpoint-every)`);
   checkpoint.remove();
   rmSync(run.scratch, { recursive: true, force: true });
   ctx.progress({ phase: 'done', fraction: 1 });
@@ -179,6 +193,7 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
     timings: run.timings,
     seconds: now() - started,
     resumedAt,
+    checkpoints: { taken: checkpoint.taken, skipped: checkpoint.skipped },
     spilledChunks: run.spilled,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     dtype: run.dtype,
@@ -277,10 +292,11 @@ async function collectSignals(run: UniformRun, engine: SignalEngine, checkpoint:
       await engine.moment(m0, y, batches[b].count * T, batches[b].keep);
       await x.put(b, y);
     }
-    const fresh = await absorb(run, engine, signals, [[m0, 'embedding']], null);
+    await absorb(run, engine, signals, [[m0, 'embedding']], null);
     await engine.endLayer();
-    run.timings.push({ layer: -1, signals: now() - t, pca: 0, rotate: 0 });
-    await checkpoint.saveSignals(0, x, signals, run.timings, fresh);
+    const timing: LayerTiming = { layer: -1, signals: now() - t, pca: 0, rotate: 0 };
+    run.timings.push(timing);
+    await timed(timing, () => checkpoint.saveSignals(0, x, signals, run.timings));
   }
   for (let i = first; i < L; i++) {
     checkCancelled(ctx);
@@ -289,13 +305,14 @@ async function collectSignals(run: UniformRun, engine: SignalEngine, checkpoint:
     const w = fuseLayer(cfg, await src.layer(i));
     const next = new ActivationStore({ name: `x-${i}`, width: D, dir: scratch, budget, device });
     const moments = await layerSignals(run, engine, w, x, next);
-    const fresh = await absorb(run, engine, signals, moments, i);
+    await absorb(run, engine, signals, moments, i);
     run.spilled += x.spilledChunks;
     x.clear();
     x = next;
     await engine.endLayer();
-    run.timings.push({ layer: i, signals: now() - t, pca: 0, rotate: 0 });
-    await checkpoint.saveSignals(i + 1, x, signals, run.timings, fresh);
+    const timing: LayerTiming = { layer: i, signals: now() - t, pca: 0, rotate: 0 };
+    run.timings.push(timing);
+    await timed(timing, () => checkpoint.saveSignals(i + 1, x, signals, run.timings));
   }
   run.spilled += x.spilledChunks;
   x.clear();
@@ -331,9 +348,8 @@ async function layerSignals(run: UniformRun, engine: SignalEngine, w: LayerWeigh
   return moments;
 }
 
-/** Adds each finished moment to C as M/trace(M), keeps it for the kept-energy report; returns the new ones (for the checkpoint). */
-async function absorb(run: UniformRun, engine: SignalEngine, signals: Signals, moments: [SecondMoment, SignalName][], layer: number | null): Promise<Float32Array[]> {
-  const fresh: Float32Array[] = [];
+/** Adds each finished moment to C as M/trace(M), keeps it for the kept-energy report (and the checkpoint). */
+async function absorb(run: UniformRun, engine: SignalEngine, signals: Signals, moments: [SecondMoment, SignalName][], layer: number | null): Promise<void> {
   for (const [m] of moments) await engine.settle(m);
   for (const [m, signal] of moments) {
     const h = m.matrix();
@@ -343,9 +359,7 @@ async function absorb(run: UniformRun, engine: SignalEngine, signals: Signals, m
     const kept = Float32Array.from(h);
     signals.moments.set(signals.list.length, kept);
     signals.list.push({ layer, signal, tokens: m.tokens, trace: tr });
-    fresh.push(kept);
   }
-  return fresh;
 }
 
 /** PCA of C: Q (descending), and the share of each signal's energy it keeps at d. */
@@ -418,7 +432,7 @@ async function writeRotated(run: UniformRun, engine: SignalEngine, axes: Uniform
     const sourceEmb = await src.embedding();
     await writer.writeEmbedding(tied ? await tiedEmbedding(cfg, sourceEmb, rot, d) : await rotateEmbedding(fuseEmbedding(cfg, sourceEmb), rot, d));
     run.timings[0].rotate = now() - t;
-    await checkpoint.saveRotation(0, axes, run.timings, run.scratch, run.budget);
+    await timed(run.timings[0], () => checkpoint.saveRotation(0, axes, run.timings, run.scratch, run.budget));
   }
   for (let i = fromLayer; i < L; i++) {
     checkCancelled(ctx);
@@ -434,7 +448,7 @@ async function writeRotated(run: UniformRun, engine: SignalEngine, axes: Uniform
     run.timings[i + 1].rotate = now() - t;
     const ev = axes.stats.filter((s) => s.layer === i).map((s) => s.explainedVariance);
     run.progress('rotate', L + 3 + i, i, { explainedVariance: Math.min(...ev) });
-    await checkpoint.saveRotation(i + 1, axes, run.timings, run.scratch, run.budget);
+    await timed(run.timings[i + 1], () => checkpoint.saveRotation(i + 1, axes, run.timings, run.scratch, run.budget));
   }
   const sourceHead = await src.head();
   await writer.writeHead(tied ? await tiedHead(cfg, sourceHead, rot, d) : await rotateHead(fuseHead(cfg, sourceHead), rot, d));

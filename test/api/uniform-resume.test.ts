@@ -1,6 +1,6 @@
 // A uniform-rotation slice stopped mid-way and continued the way the Runs view does it (cancelJob, then
 // resumeJob with nothing but the run id) gives the same folder as an uninterrupted uniform slice, and stays
-// uniform: the resume takes the run's stored params whole, and both passes are checkpointed per layer.
+// uniform: the resume takes the run's stored params whole, and both passes are checkpointed per layer (a tiny model's boundaries are all small: checkpoint-cadence.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';

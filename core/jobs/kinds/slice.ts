@@ -1,5 +1,5 @@
-// `slice`: SliceGPT on a dense model folder (core/slicegpt/slice-model.ts), written to an output folder with a
-// checkpoint after every layer. A cancelled or killed run is continued by the same parameters plus
+// `slice`: SliceGPT on a dense model folder (core/slicegpt/slice-model.ts), written to an output folder with
+// checkpoints at layer boundaries (every one for small models; big ones every `checkpointEvery` seconds of work). A cancelled or killed run is continued by the same parameters plus
 // `resume: true` (the API's resumeJob does exactly that), which gives a bit-identical model.
 //
 // What the run keeps (see `records`):
@@ -27,7 +27,7 @@ import { megabytes, predictSliceSize, weightBytes, type SizePrediction } from '.
 import { datasetSpec } from '../../data/datasets';
 
 /** The job's parameters: the slicer's own options (slice-model.ts) that a caller may set, as JSON. */
-export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume' | 'passDtype'> & {
+export type SliceParams = Pick<SliceOptions, 'model' | 'ratio' | 'cal' | 'nsamples' | 'seqlen' | 'sampling' | 'seed' | 'round' | 'sliceHead' | 'batchSize' | 'ep' | 'resume' | 'passDtype' | 'checkpointEvery'> & {
   /** Output folder; by default `<dataDir>/slices/<model>-<ratio>-<runId>` (filled in when the run exists). */
   out?: string;
   rotation: NonNullable<SliceOptions['rotation']>;
@@ -79,6 +79,7 @@ const shape = object({
   dtype: optional(literal('float32', 'float16', 'bfloat16')),
   allowLarger: optional(boolean),
   passDtype: optional(literal('f16', 'f32')),
+  checkpointEvery: optional(number),
 });
 
 /** The model's context length, so the default calibration length never exceeds it (tiny models have 512). */
@@ -99,6 +100,7 @@ export const sliceParams = paramsFrom('slicing parameters', shape, (p, where): S
   inRange(`${where}.round`, p.round, 1, 4096);
   inRange(`${where}.vramGb`, p.vramGb, 0, 1 << 20);
   inRange(`${where}.ramGb`, p.ramGb, 0, 1 << 20, false);
+  inRange(`${where}.checkpointEvery`, p.checkpointEvery, 0, 1 << 30, false);
   const cal = p.cal ?? SLICE_DEFAULTS.cal;
   const ctx = maxPositions(p.model);
   if (p.seqlen !== undefined && ctx !== null && p.seqlen > ctx) throw new PayloadError(`${where}.seqlen ${p.seqlen} exceeds the model's ${ctx} positions`);
@@ -221,6 +223,7 @@ export async function runSlice(ctx: JobContext, p: SliceParams): Promise<SliceJo
     ...(device ?? {}),
     ...(p.ramGb !== undefined ? { ramLimitBytes: p.ramGb * 2 ** 30 } : {}),
     ...(p.passDtype ? { passDtype: p.passDtype } : {}),
+    ...(p.checkpointEvery !== undefined ? { checkpointEvery: p.checkpointEvery } : {}),
   }).finally(() => rss.stop());
   ctx.progress({ phase: 'hash', fraction: 1, message: 'hashing the output' });
   const artifact = await hashFolder(ctx, r.out);
@@ -296,6 +299,7 @@ export const sliceJob = defineJob({
       batchSize: { min: 1, max: 1 << 16 },
       out: { value: '<dir>' },
       vramGb: { min: 0, max: 1 << 20, value: 'G' },
+      checkpointEvery: { min: 0, max: 1 << 30, value: 'S' },
     },
   },
   params: sliceParams,

@@ -20,7 +20,7 @@ function resumeCommand(args: ParsedArgs, model: string, out: string | undefined)
 }
 
 export const slice: Command = jobCommand('slice', {
-  summary: 'SliceGPT: rotate and slice a dense model into --out, checkpointed per layer (Ctrl+C, then --resume)',
+  summary: 'SliceGPT: rotate and slice a dense model into --out, checkpointed at layer boundaries (--checkpoint-every; Ctrl+C, then --resume)',
   params(p) {
     if (p.resume && p.out === undefined) throw new UsageError('--resume needs --out: the folder of the interrupted run');
     return p;
