@@ -5,9 +5,12 @@
 // (128 MiB at n = 4096). Every value is the one those steps compute: the same expressions in float64, one rounding
 // to float32 (test/slicegpt/damped-upload.test.ts). The float64 CPU path keeps matrix(). A device moment settled
 // into an empty SecondMoment is read here from its compensated pair, each entry as 0 + (s − c): the float64 value
-// the sum would hold (h += s − c into zeros), without that n² float64 array being written first.
+// the sum would hold (h += s − c into zeros), without that n² float64 array being written first. That pair's pass
+// (pair-pass.ts) runs on worker threads from n = 1024 on (upload-pool.ts: the pair copied into the job's shared arrays
+// first), bit-identical at any thread count.
 import { EighError } from '../linalg/eigh';
 import { NonFiniteError } from '../model/non-finite';
+import { pairPass, sharedFloat32, UPLOAD_THREADS_MIN_N, uploadThreads } from './upload-pool';
 
 export interface DampedUpload {
   /** ((H + Hᵀ)/2 + damp·I) · 2^−exponent, rounded to float32: the solver's upload. */
@@ -20,10 +23,13 @@ export interface DampedUpload {
 /**
  * A float32 n² array kept between the PCAs of one job for their uploads: the solver copies the upload into a device
  * buffer at once (writeBuffer), so the next PCA can overwrite it instead of faulting in fresh pages (64 MiB at
- * n = 4096; on the 2-core box the pages cost more than the pass). Every entry is written each time.
+ * n = 4096; on the 2-core box the pages cost more than the pass). Every entry is written each time. On threads
+ * (upload-pool.ts) it is in shared memory, and so is `pair`: the device pair copied there for the workers (ORT's
+ * download arrays are its own, not shared), kept for the next PCA too.
  */
 export interface UploadScratch {
   array?: Float32Array;
+  pair?: CompensatedPair;
 }
 
 /** A device moment's compensated float32 pair (DeviceTensors.settlePair): the moment is s − c, in float64. */
@@ -33,6 +39,11 @@ export interface CompensatedPair {
 }
 
 const TILE = 64;
+
+export interface DampedUploadOptions {
+  /** Threads for a compensated pair's pass (upload-pool.ts): default uploadThreads() from n = UPLOAD_THREADS_MIN_N on, else 1. */
+  threads?: number;
+}
 
 /** The moment's raw diagonal (as the sum holds it: for a pair, 0 + (s − c)). */
 function diagonalOf(h: Float64Array | CompensatedPair, n: number): Float64Array {
@@ -87,42 +98,11 @@ function scaledPass(h: Float64Array, n: number, diag: Float64Array, s: Float32Ar
 }
 
 /**
- * scaledPass of a compensated pair: each entry read as 0 + (s − c), the float64 value the sum would hold. A loop of its
- * own rather than scaledPass with an entry-reader callback: this is the hottest host loop of a device-engine layer.
- */
-function scaledPassPair({ s: ps, c: pc }: CompensatedPair, n: number, diag: Float64Array, s: Float32Array, scale: number): number {
-  let amax = 0;
-  for (let i0 = 0; i0 < n; i0 += TILE) {
-    const i1 = Math.min(n, i0 + TILE);
-    for (let j0 = 0; j0 <= i0; j0 += TILE) {
-      for (let i = i0; i < i1; i++) {
-        const j1 = Math.min(i, j0 + TILE);
-        for (let j = j0; j < j1; j++) {
-          const a = 0 + (ps[i * n + j] - pc[i * n + j]);
-          const b = 0 + (ps[j * n + i] - pc[j * n + i]);
-          const v = a * 0.5 + b * 0.5;
-          const x = Math.abs(v);
-          if (!(x <= amax)) {
-            if (!Number.isFinite(x)) throw nonFinite();
-            amax = x;
-          }
-          const f = v * scale;
-          s[i * n + j] = f;
-          s[j * n + i] = f;
-        }
-      }
-    }
-  }
-  for (let i = 0; i < n; i++) s[i * n + i] = diag[i] * scale;
-  return amax;
-}
-
-/**
  * The damped, scaled float32 upload of the moment's raw sum `h` (n×n, or a compensated pair), or null for the zero matrix (the solver hands
  * that to the CPU). Errors as principalDirections and scaledSymmetric give them: NonFiniteError for a non-finite
  * moment, EighError for a damped diagonal that overflows. With `scratch`, the upload is its array (reused).
  */
-export function dampedUpload(h: Float64Array | CompensatedPair, n: number, scratch?: UploadScratch): DampedUpload | null {
+export function dampedUpload(h: Float64Array | CompensatedPair, n: number, scratch?: UploadScratch, o: DampedUploadOptions = {}): DampedUpload | null {
   const hd = diagonalOf(h, n);
   const damp = dampOf(hd, n);
   const diag = new Float64Array(n);
@@ -138,9 +118,27 @@ export function dampedUpload(h: Float64Array | CompensatedPair, n: number, scrat
   // moment's float32 partial sums) reaches a higher power of two.
   const exponentOf = (amax: number) => Math.min(1000, Math.max(-1000, Math.floor(Math.log2(amax))));
   const guess = dmax > 0 && Number.isFinite(dmax) ? exponentOf(dmax) : 0;
-  const s = scratch?.array?.length === n * n ? scratch.array : new Float32Array(n * n);
+  const threads = h instanceof Float64Array ? 1 : (o.threads ?? (n >= UPLOAD_THREADS_MIN_N ? uploadThreads() : 1));
+  const fits = (a: Float32Array | undefined): a is Float32Array => a?.length === n * n && (threads === 1 || a.buffer instanceof SharedArrayBuffer);
+  const fresh = (len: number) => (threads > 1 ? sharedFloat32(len) : new Float32Array(len));
+  const s = fits(scratch?.array) ? scratch.array : fresh(n * n);
   if (scratch) scratch.array = s;
-  const pass = (scale: number) => (h instanceof Float64Array ? scaledPass(h, n, diag, s, scale) : scaledPassPair(h, n, diag, s, scale));
+  let pair = h instanceof Float64Array ? null : h;
+  if (pair && threads > 1) {
+    // The workers read the pair from shared memory: two copies (memcpy speed) into arrays kept for the job.
+    const kept = scratch?.pair && fits(scratch.pair.s) && fits(scratch.pair.c) ? scratch.pair : { s: fresh(n * n), c: fresh(n * n) };
+    if (scratch) scratch.pair = kept;
+    kept.s.set(pair.s);
+    kept.c.set(pair.c);
+    pair = kept;
+  }
+  const pass = (scale: number) => {
+    if (!pair) return scaledPass(h as Float64Array, n, diag, s, scale);
+    const amax = pairPass(pair.s, pair.c, n, s, scale, threads);
+    if (Number.isNaN(amax)) throw nonFinite();
+    for (let i = 0; i < n; i++) s[i * n + i] = diag[i] * scale;
+    return amax;
+  };
   const amax = Math.max(dmax, pass(2 ** -guess));
   if (overflow >= 0) throw new EighError(`matrix has a non-finite entry at (${overflow}, ${overflow})`);
   if (amax === 0) return null;

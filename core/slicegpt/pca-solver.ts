@@ -12,6 +12,7 @@ import { WgslOutOfMemoryError } from '../linalg/wgsl-context';
 import { closeWgslDevice, wgslDevice } from '../linalg/wgsl-device';
 import { eighWgsl, eighWgslScaled, type EighResultMixed } from '../linalg/wgsl-eigh';
 import type { ExecutionProvider } from '../runtime/contract';
+import { stopUploadPool } from './upload-pool';
 
 export type PcaSolver = 'float64' | 'wgsl' | { gpu: ExecutionProvider };
 
@@ -32,9 +33,10 @@ export function plannedPcaSolver(ep: ExecutionProvider | string, env: Record<str
   return pcaSolverFor(ep === 'cpu' ? 'host' : 'device', ep as ExecutionProvider, env) === 'wgsl' ? 'wgsl' : 'float64';
 }
 
-/** Lets the WGSL solver's device go at the end of a job (a live Dawn device keeps Node from exiting). */
-export function releasePcaSolver(): Promise<void> {
-  return closeWgslDevice();
+/** Lets the WGSL solver's device go at the end of a job (a live Dawn device keeps Node from exiting), and the upload's workers (upload-pool.ts). */
+export async function releasePcaSolver(): Promise<void> {
+  await stopUploadPool();
+  await closeWgslDevice();
 }
 
 export interface DecomposeOptions {

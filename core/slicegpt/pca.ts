@@ -5,7 +5,7 @@ import { gemm } from '../linalg/matmul';
 import { symmetrizedInto } from '../linalg/scale';
 import { firstNonFinite, NonFiniteError } from '../model/non-finite';
 import { decompose, type DecomposeOptions, type PcaSolver } from './pca-solver';
-import { dampedUpload, type CompensatedPair, type DampedUpload, type UploadScratch } from './damped-upload';
+import { dampedUpload, type CompensatedPair, type DampedUpload, type DampedUploadOptions, type UploadScratch } from './damped-upload';
 import { stopwatch } from '../base/laps';
 import type { QMatrix } from './q-matrix';
 
@@ -100,8 +100,8 @@ export class SecondMoment {
   }
 
   /** The moment symmetrised, damped and scaled into the WGSL solver's float32 upload in one pass (damped-upload.ts); null for the zero matrix. */
-  dampedUpload(scratch?: UploadScratch): DampedUpload | null {
-    return dampedUpload(this.#pair ?? this.#sum(), this.n, scratch);
+  dampedUpload(scratch?: UploadScratch, o?: DampedUploadOptions): DampedUpload | null {
+    return dampedUpload(this.#pair ?? this.#sum(), this.n, scratch, o);
   }
 }
 

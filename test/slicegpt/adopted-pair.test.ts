@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { principalDirections, SecondMoment } from '../../core/slicegpt/pca';
+import type { UploadScratch } from '../../core/slicegpt/damped-upload';
 import { random32 } from './helpers';
 
 /** A device-style pair: s a Gram matrix of random rows (float32, asymmetric at rounding level), c tiny; some −0 entries. */
@@ -107,5 +108,52 @@ test('a non-finite adopted pair fails as the summed path does', () => {
     const error = { name: 'NonFiniteError', message: 'the calibration activations contain non-finite values (NaN or Inf)' };
     assert.throws(() => summed(70, p, 1).dampedUpload(), error);
     assert.throws(() => adopted(70, p, 1).dampedUpload(), error);
+  }
+});
+
+test("on worker threads the pair's upload is bit for bit the serial one, into shared arrays kept for the next PCA", () => {
+  // 302: a last block row of 46 rows (four-row groups and two rows left over); 131: one of 3 (no group); 70: 6.
+  for (const n of [3, 64, 70, 131, 302]) {
+    const p = pair(n, n + 1);
+    const want = summed(n, p, 3).dampedUpload()!;
+    for (const threads of [1, 2, 3]) {
+      const scratch: UploadScratch = { array: new Float32Array(n * n).fill(NaN) };
+      for (const round of [0, 1]) {
+        const got = adopted(n, p, 3).dampedUpload(scratch, { threads })!;
+        const at = `n = ${n}, ${threads} threads, round ${round}`;
+        assert.equal(got.exponent, want.exponent, at);
+        assert.equal(got.damp, want.damp, at);
+        assert.deepEqual(got.s, want.s, at);
+        assert.equal(scratch.array, got.s, at);
+        assert.equal(got.s.buffer instanceof SharedArrayBuffer, threads > 1, at);
+        assert.equal(scratch.pair !== undefined, threads > 1, at);
+      }
+    }
+  }
+  // The pass redone at an off-diagonal entry's higher exponent, on threads.
+  const n = 131;
+  const p = pair(n, 6);
+  p.s[100 * n + 7] = p.s[7 * n + 100] = 1e7;
+  const want = summed(n, p, 1).dampedUpload()!;
+  const got = adopted(n, p, 1).dampedUpload({}, { threads: 3 })!;
+  assert.equal(got.exponent, 23);
+  assert.equal(got.exponent, want.exponent);
+  assert.deepEqual(got.s, want.s);
+});
+
+test('a non-finite pair fails on worker threads as on one', () => {
+  const n = 131;
+  // In a four-row group (row 4, column 70), in the rows left over (row 130), in a diagonal tile, and above the diagonal.
+  for (const [at, bad] of [
+    [4 * n + 70, NaN],
+    [130 * n + 5, Infinity],
+    [66 * n + 65, -Infinity],
+    [3 * n + 120, NaN],
+  ] as const) {
+    const p = pair(n, 2);
+    p.c[at] = bad;
+    const error = { name: 'NonFiniteError', message: 'the calibration activations contain non-finite values (NaN or Inf)' };
+    assert.throws(() => summed(n, p, 1).dampedUpload(), error, `${bad} at ${at}`);
+    for (const threads of [1, 2, 3]) assert.throws(() => adopted(n, p, 1).dampedUpload({}, { threads }), error, `${bad} at ${at}, ${threads} threads`);
   }
 });
