@@ -18,6 +18,7 @@ import { eighWgsl } from '../core/linalg/wgsl-eigh';
 import { DEFAULT_PANEL } from '../core/linalg/wgsl-tridiagonalize';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { frob, symmetric } from './lib/matrices';
+import { startLoopMonitor } from '../core/base/loop-delay';
 
 export async function main(args: string[]): Promise<void> {
   const arg = (f: string) => (args.indexOf(f) >= 0 ? args[args.indexOf(f) + 1] : undefined);
@@ -42,6 +43,8 @@ export async function main(args: string[]): Promise<void> {
   const device = dev && 'device' in dev ? dev.device : undefined;
   const decompose = (a: Float64Array, n: number, nb: number, phases: Record<string, number>) =>
     device ? eighWgsl(a, n, device, { timings: phases, deviceMergeMin, panel: nb, hostMergeMatrix, float32Vectors: pcaPath }) : eighGpu(a, n, ep, { blockSize: nb, timings: phases });
+  // The waits' `.blocked` parts (laps.ts timedWait), as a slice records them: ~0 here, nothing else runs.
+  const stopLoop = startLoopMonitor();
   const results: unknown[] = [];
   for (const n of sizes) {
     const a = symmetric(n, n);
@@ -83,6 +86,7 @@ export async function main(args: string[]): Promise<void> {
       results.push(row);
     }
   }
+  stopLoop();
   // A live Dawn device keeps Node running.
   await closeWgslDevice();
   console.log(JSON.stringify({ bench: 'gpu-eigh', solver, ...(hostMergeMatrix ? { mergeMatrix: 'host' } : {}), ...(dev && 'adapter' in dev ? { adapter: dev.adapter } : { ep }), results }, null, 2));

@@ -23,7 +23,20 @@
 // megabytes as a GPU EP moves them (core/runtime/transfer-count.ts; counted on the CPU EP too). --weight-error: layer 0's rotated weights and shortcuts from the engine against
 // float64 products of the same weights and rotations (rotation-error.ts). --prefetch: read the next layer during the
 // passes as the app does (off for random weights, whose generation is synchronous work), for its peak RSS.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+//
+// The real pipeline's conditions, one at a time (issue #11: its PCA ran 4–7× slower than this bench's), for bisecting:
+//   --source-folder DIR   slice a model folder (e.g. a `synth` one; its first --layers layers, default all) through
+//                         the same per-layer code instead of random weights (prefetch then on, as in the app);
+//                         --cal wikitext2: its calibration windows as sliceModel takes them (default random ids)
+//   --checkpoint          the per-layer checkpoint as sliceModel writes it (CheckpointQueue: taken at each boundary,
+//                         committed beside the next layer with the device engine), under a scratch folder
+//   --write DIR           the sliced layers written by the app's writer (SlicedModelWriter) into DIR
+//   --no-prefetch         the next layer's weights read when it starts (SLICE_STUDIO_NO_PREFETCH=1 does the same in
+//                         the app); --vram-gb / --ram-gb / --batch as the app's (4 / 4 / 4096÷seqlen) reproduce its budgets
+//   --timings-jsonl FILE  each layer's LayerTiming appended as it finishes (a run cut short keeps its layers)
+// Per layer, LayerTiming.detail's `loop.<phase>.*` say how long the event loop was held in each phase and
+// `pca.eigh.*.blocked` how much of the WGSL solver's waits on the device (core/base/loop-delay.ts).
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openModel } from '../core/model/source';
@@ -61,6 +74,10 @@ import { sourceDtype } from '../core/slicegpt/output-size';
 import { SHARED_MODELS, sharedData } from '../test/shared';
 import { takeTransferCounts, type TransferCounts, type TransferTally } from '../core/runtime/transfer-count';
 import { meanLaps } from '../core/base/laps';
+import { SlicedModelWriter } from '../core/slicegpt/output';
+import { Checkpoint } from '../core/slicegpt/checkpoint';
+import { CheckpointQueue } from '../core/slicegpt/checkpoint-queue';
+import type { LayerTiming, SlicedSink } from '../core/slicegpt/rotate-and-slice';
 
 const stderrCtx = () => stderrContext();
 
@@ -164,7 +181,7 @@ async function protocol(f: Map<string, string>): Promise<void> {
 }
 
 async function synthetic(f: Map<string, string>): Promise<void> {
-  const name = f.get('synthetic')!;
+  const name = f.get('synthetic') ?? '';
   const nsamples = Number(f.get('nsamples') ?? 128);
   const seqlen = Number(f.get('seqlen') ?? 2048);
   const ratio = Number(f.get('ratio') ?? 0.25);
@@ -175,10 +192,11 @@ async function synthetic(f: Map<string, string>): Promise<void> {
   let fullLayers: number;
   let layers: number;
   let dtype: OutputDtype;
-  if (name.startsWith('model:')) {
-    const folder = resolve(f.get('models-dir') ?? SHARED_MODELS, name.slice(6));
+  // A model folder's own weights: `--synthetic model:NAME` (a shared model) or `--source-folder DIR`.
+  const folder = f.has('source-folder') ? resolve(f.get('source-folder')!) : name.startsWith('model:') ? resolve(f.get('models-dir') ?? SHARED_MODELS, name.slice(6)) : null;
+  if (folder) {
     src = await openModel(folder);
-    file = name;
+    file = f.has('source-folder') ? `folder:${folder}` : name;
     fullLayers = src.config.numLayers;
     layers = Number(f.get('layers') ?? fullLayers);
     dtype = (f.get('dtype') as OutputDtype | undefined) ?? sourceDtype(folder);
@@ -197,9 +215,12 @@ async function synthetic(f: Map<string, string>): Promise<void> {
     src = new SyntheticSource({ ...raw, num_hidden_layers: layers }, 1, { dtype });
   }
   const cfg = src.config;
-  // Random token ids: the algorithm's cost does not depend on what the tokens are.
+  // Random token ids: the algorithm's cost does not depend on what the tokens are (the spectrum a little does:
+  // --cal wikitext2 takes a folder's calibration windows as sliceModel does).
   let s = 1;
-  const ids = Int32Array.from({ length: nsamples * seqlen }, () => ((s = (s * 1664525 + 1013904223) >>> 0), s % cfg.vocabSize));
+  const cal = f.get('cal');
+  if (cal && !folder) throw new Error('--cal needs a model folder (--source-folder or --synthetic model:NAME)');
+  const ids = cal ? (await loadCalibration(folder!, { cal: cal as 'wikitext2', nsamples, seqlen, sampling: 'first', seed: 0 })).ids : Int32Array.from({ length: nsamples * seqlen }, () => ((s = (s * 1664525 + 1013904223) >>> 0), s % cfg.vocabSize));
   const scratch = mkdtempSync(join(tmpdir(), 'bench-slice-syn-'));
   // The device engine keeps activations on the GPU (the default on GPU EPs); --engine host forces float64 host products.
   const {
@@ -225,29 +246,61 @@ async function synthetic(f: Map<string, string>): Promise<void> {
   takeTransferCounts();
   const t0 = performance.now();
   let rss = 0;
-  const ctx: JobContext = { ...quietContext(), progress: () => (rss = Math.max(rss, process.memoryUsage().rss)) };
+  const jsonl = f.get('timings-jsonl');
+  const ctx: JobContext = {
+    ...quietContext(),
+    progress: (p) => {
+      rss = Math.max(rss, process.memoryUsage().rss);
+      const timing = p.data?.timing as LayerTiming | undefined;
+      if (jsonl && timing) appendFileSync(jsonl, `${JSON.stringify(timing)}\n`);
+    },
+  };
+  const ramBudgetBytes = Number(f.get('ram-gb') ?? 48) * 2 ** 30;
+  // The random weights are generated synchronously: prefetching them would only move that work into the passes
+  // (--prefetch: do it anyway, to measure what holding the next layer adds to peak RSS); a folder's are read as the app does.
+  const prefetch = !f.has('no-prefetch') && (folder !== null || f.has('prefetch'));
+  // The app's writer and checkpoint (slice-model.ts), when asked for.
+  const writeDir = f.has('write') ? resolve(f.get('write')!) : null;
+  const writer = writeDir ? (mkdirSync(writeDir, { recursive: true }), new SlicedModelWriter(writeDir, cfg, dtype)) : null;
+  const sink: SlicedSink = writer ? { embedding: (e) => writer.writeEmbedding(e), layer: (i, w) => writer.writeLayer(i, w), head: (h) => writer.writeHead(h) } : { embedding: async () => {}, layer: async () => {}, head: async () => {} };
+  const checkpoint = f.has('checkpoint') ? new Checkpoint(scratch, 'bench') : null;
+  const saves = checkpoint ? new CheckpointQueue(checkpoint, { background: engineKind === 'device', maxBackgroundBytes: ramBudgetBytes }) : null;
+  const conditions = {
+    source: folder ? (f.has('source-folder') ? 'folder' : 'shared model') : 'random weights',
+    calibration: cal ?? 'random ids',
+    // what rotate-and-slice does: SLICE_STUDIO_NO_PREFETCH=1 turns it off too
+    prefetch: prefetch && process.env.SLICE_STUDIO_NO_PREFETCH !== '1',
+    noPrefetchEnv: process.env.SLICE_STUDIO_NO_PREFETCH === '1',
+    checkpoint: !!saves,
+    write: !!writer,
+    vramGb: Number(f.get('vram-gb') ?? 40),
+    ramGb: ramBudgetBytes / 2 ** 30,
+    eigh: process.env.SLICE_STUDIO_EIGH ?? 'default',
+  };
   try {
     const r = await rotateAndSlice(ctx, {
       source: src,
       runner,
       calibration: { ids, nsamples, seqlen },
       schedule: makeSchedule({ hiddenSize: cfg.hiddenSize, layers, parallelBlocks: cfg.parallelBlocks, ratio, sliceHead: false }),
-      sink: { embedding: async () => {}, layer: async () => {}, head: async () => {} },
-      // The random weights are generated synchronously: prefetching them would only move that work into the passes
-      // (--prefetch: do it anyway, to measure what holding the next layer adds to peak RSS).
-      prefetch: name.startsWith('model:') || f.has('prefetch'),
+      sink,
+      prefetch,
       batchSize,
       scratch,
-      ramBudgetBytes: Number(f.get('ram-gb') ?? 48) * 2 ** 30,
+      ramBudgetBytes,
       engine: profile ? profiled(measured, runner, profile, transfers) : measured,
+      ...(saves ? { onLayerDone: (b) => saves.save(b) } : {}),
     });
+    await saves?.flush();
     const perLayer = r.timings.filter((t) => t.layer >= 0);
     // 'load' is reading + fusing the layer's weights: here random numbers generated in JS (~1.5 s for a
     // 7B layer), which a real safetensors shard does not cost; reported, and left out of the total.
     const phaseMeans = (ts: typeof perLayer) => {
-      const avg = (k: 'load' | 'signals' | 'pca' | 'rotate') => ts.reduce((a, t) => a + (t[k] ?? 0), 0) / ts.length;
+      const avg = (k: 'load' | 'signals' | 'pca' | 'rotate' | 'checkpoint') => ts.reduce((a, t) => a + (t[k] ?? 0), 0) / ts.length;
       const total = avg('signals') + avg('pca') + avg('rotate');
-      return { total, rounded: { load: +avg('load').toFixed(3), signals: +avg('signals').toFixed(3), pca: +avg('pca').toFixed(3), rotate: +avg('rotate').toFixed(3), total: +total.toFixed(3) } };
+      // the checkpoint wait (--checkpoint) is reported beside the phases, not in their total
+      const ckpt = saves ? { checkpoint: +avg('checkpoint').toFixed(3) } : {};
+      return { total, rounded: { load: +avg('load').toFixed(3), signals: +avg('signals').toFixed(3), pca: +avg('pca').toFixed(3), rotate: +avg('rotate').toFixed(3), total: +total.toFixed(3), ...ckpt } };
     };
     const mean = phaseMeans(perLayer);
     // Layer 0 also pays the one-time costs (ORT sessions created, WebGPU shaders compiled) that a whole model pays
@@ -273,6 +326,7 @@ async function synthetic(f: Map<string, string>): Promise<void> {
           tokens: nsamples * seqlen,
           ratio,
           hiddenSize: cfg.hiddenSize,
+          conditions,
           perLayer: r.timings,
           meanSecondsPerLayer: mean.rounded,
           // Layers ≥ 1 (with two or more): the per-layer cost once the one-time compile is paid, and what layer 0 paid on top.
@@ -293,6 +347,8 @@ async function synthetic(f: Map<string, string>): Promise<void> {
       ),
     );
   } finally {
+    // A checkpoint still being committed writes into the scratch folder: done before it goes.
+    await saves?.flush().catch(() => {});
     await engine.close().finally(() => runner.dispose());
     // The WGSL eigensolver's Dawn device (SLICE_STUDIO_EIGH=gpu) would keep Node running.
     await closeWgslDevice();
@@ -415,6 +471,6 @@ function profiled(e: SignalEngine, runner: OrtRunner, acc: Record<string, number
 
 export async function main(args: string[]): Promise<void> {
   const f = flags(args);
-  if (f.has('synthetic')) return synthetic(f);
+  if (f.has('synthetic') || f.has('source-folder')) return synthetic(f);
   return protocol(f);
 }

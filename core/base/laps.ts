@@ -3,7 +3,10 @@
 // step — so a step's parts (the engine's, the eigensolver's) nest under it when merged (`under`). Steps one
 // level below a phase are disjoint and add up to (nearly) the phase; deeper names split their parent.
 // The eigensolvers time their phases into an optional record (`Timings`: undefined = not measuring) with
-// `timed` and `addSince`, the same clock as a Laps' `time`.
+// `timed` and `addSince`, the same clock as a Laps' `time`; `timedWait` for a step that mostly awaits the device,
+// which also records `<key>.blocked`: how long the event loop was held meanwhile (loop-delay.ts) — by other work,
+// since the waiting code itself runs nothing then.
+import { loopMark, loopMonitorRunning, loopSince } from './loop-delay';
 
 export type LapTimes = Record<string, number>;
 
@@ -23,6 +26,21 @@ export async function timed<T>(timings: Timings, key: string, f: () => Promise<T
     return await f();
   } finally {
     addSince(timings, key, t0);
+  }
+}
+
+/**
+ * `timed`, plus `<key>.blocked`: seconds of that wall time the event loop was held (by other work, as `f` mostly
+ * awaits), when the loop monitor runs (loop-delay.ts; otherwise just `timed`).
+ */
+export async function timedWait<T>(timings: Timings, key: string, f: () => Promise<T>): Promise<T> {
+  if (!timings || !loopMonitorRunning()) return timed(timings, key, f);
+  const m = loopMark();
+  try {
+    return await f();
+  } finally {
+    addSince(timings, key, m.at);
+    timings[`${key}.blocked`] = (timings[`${key}.blocked`] ?? 0) + loopSince(m).blocked;
   }
 }
 

@@ -15,7 +15,7 @@
 // M is built as float32 (by the device itself from O(m) numbers, merge-spec.ts, when it can), the product
 // stays there, and only the first and last rows of each merged matrix are known on the host (all a
 // parent merge reads of it).
-import { addSince, timed, type Timings } from '../base/laps';
+import { addSince, timed, timedWait, type Timings } from '../base/laps';
 import { largestHostMerge, onDevice, type DeviceMerges } from './device-merges';
 import { gemm } from './matmul';
 import { mergeBasis } from './merge-basis';
@@ -34,6 +34,21 @@ export interface TridiagonalEigen<B = unknown> {
   columns: Int32Array;
   /** The vectors (m×m row-major, float32) on the device, when options.device had the top merge. */
   buffer?: B;
+}
+
+/** One merge as the solve saw it (DivideConquerOptions.merges): how much of it deflated. */
+export interface MergeRecord {
+  /** Its size and halves (m = n1 + n2). */
+  m: number;
+  n1: number;
+  n2: number;
+  /** Eigenvalues left to the secular equation (m − k deflated: a tiny z component or a pole equal to another). */
+  k: number;
+  /** Givens rotations of the equal-pole deflations. */
+  rotations: number;
+  top: boolean;
+  /** Nothing coupled the halves (every z component deflated, no rotation): a host merge then multiplies nothing. */
+  uncoupled: boolean;
 }
 
 export interface DivideConquerOptions<B = unknown> {
@@ -72,6 +87,8 @@ export interface DivideConquerOptions<B = unknown> {
   secularThreads?: number;
   /** Merges with fewer secular roots than this stay on this thread (default SECULAR_THREADS_MIN_K). */
   secularMinK?: number;
+  /** Each merge's record is pushed here (bench dc-deflation: how much a spectrum deflates). */
+  merges?: MergeRecord[];
 }
 
 /** Eigen-decomposition of the tridiagonal (d, e) of size m; d and e are not modified. */
@@ -92,6 +109,7 @@ export async function tridiagonalEigen<B = unknown>(d: Float64Array, e: Float64A
     device: opts.device,
     threads,
     minK: opts.secularMinK ?? SECULAR_THREADS_MIN_K,
+    merges: opts.merges,
   };
   const { values, vectors, columns, buffer } = await solve(d.slice(0, m), e.slice(0, Math.max(m - 1, 0)), m, leaf, work, opts.signal, true);
   return buffer === undefined ? { values, vectors, columns } : { values, vectors, columns, buffer };
@@ -120,6 +138,7 @@ interface Work<B> {
   sharedDelta?: Float64Array;
   /** delta and U of a serial secular solve in a device merge (a host merge uses its output matrix). */
   delta?: Float64Array;
+  merges?: MergeRecord[];
 }
 
 /** A subproblem's eigenpairs; a device result also carries its vectors' first and last rows (not for the top). */
@@ -186,6 +205,11 @@ async function merge<B>(left: Solved<B>, right: Solved<B>, n1: number, n2: numbe
   const device = onDevice(work.device, m, top) ? work.device : undefined;
   const basis = mergeBasis({ values: left.values, columns: left.columns, row: lastRow(left, n1) }, { values: right.values, columns: right.columns, row: firstRow(right, n2) }, n1, n2, rho, sign);
   const { D, Z, deflated, rotations } = basis;
+  if (work.merges) {
+    let k = 0;
+    for (let c = 0; c < m; c++) if (!deflated[c]) k++;
+    work.merges.push({ m, n1, n2, k, rotations: rotations.length, top, uncoupled: rotations.length === 0 && deflated.every((x) => x === 1) });
+  }
 
   // Nothing couples the halves: the merged vectors are diag(Q1, Q2) itself, no product needed.
   const values = new Float64Array(m);
@@ -313,15 +337,17 @@ async function deviceProduct<B>(
     let rows: { first: Float64Array; last: Float64Array } | undefined;
     if (!top) {
       const t = performance.now();
-      rows = onHost ? { first: rowTimes(firstRow(left, n1), M, 0, n1, m), last: rowTimes(lastRow(right, n2), M, n1, n2, m) } : await device.rows!(M, firstRow(left, n1), lastRow(right, n2), n1, n2);
-      addSince(work.timings, 'tridiagonalSolve.rows', t);
+      if (onHost) {
+        rows = { first: rowTimes(firstRow(left, n1), M, 0, n1, m), last: rowTimes(lastRow(right, n2), M, n1, n2, m) };
+        addSince(work.timings, 'tridiagonalSolve.rows', t);
+      } else rows = await timedWait(work.timings, 'tridiagonalSolve.rows', () => device.rows!(M, firstRow(left, n1), lastRow(right, n2), n1, n2));
     }
     const t = performance.now();
     const q1 = left.buffer ?? up(left.vectors);
     const q2 = right.buffer ?? up(right.vectors);
     const mb = onHost ? up(M) : M;
     addSince(work.timings, 'tridiagonalSolve.upload', t);
-    const buffer = (await timed(work.timings, 'tridiagonalSolve.gemm', () => device.product(q1, q2, mb, n1, n2))) as B;
+    const buffer = (await timedWait(work.timings, 'tridiagonalSolve.gemm', () => device.product(q1, q2, mb, n1, n2))) as B;
     return { vectors: new Float64Array(0), buffer, ...rows };
   } finally {
     for (const b of owned) device.free(b);

@@ -4,7 +4,7 @@
 //   2. divide and conquer on T = Z·Λ·Zᵀ                          (divide-conquer.ts)
 //   3. back-transformation V = Q·Z in compact-WY blocks           (back-transform.ts)
 import { applyQ } from './back-transform';
-import { tridiagonalEigen } from './divide-conquer';
+import { tridiagonalEigen, type MergeRecord } from './divide-conquer';
 import { EighError, scaledSymmetric } from './scale';
 import { SECULAR_THREADS_MIN_K, startSecularPool } from './secular-pool';
 import { tridiagonalize } from './tridiagonalize';
@@ -25,6 +25,8 @@ export interface EighOptions {
    * within them `phase.step` keys for the ORT calls and the main JS steps (the rest of a phase is JS).
    */
   timings?: Record<string, number>;
+  /** Each divide-and-conquer merge's deflation (divide-conquer.ts MergeRecord), pushed here. */
+  merges?: MergeRecord[];
 }
 
 export interface EighResult {
@@ -57,7 +59,7 @@ export async function eigh(a: Float64Array, n: number, opts: EighOptions = {}): 
 
   const tri = await tridiagonalize(s, n, { blockSize: opts.blockSize, signal: opts.signal, timings });
   const t1 = clock();
-  const eig = await tridiagonalEigen(tri.d, tri.e, n, { leafSize: opts.leafSize, signal: opts.signal, timings, descending: true });
+  const eig = await tridiagonalEigen(tri.d, tri.e, n, { leafSize: opts.leafSize, signal: opts.signal, timings, descending: true, merges: opts.merges });
   const t2 = clock();
   const z = eig.vectors;
   // s (the symmetrized input) is dead now: the back-transformation alternates with it.

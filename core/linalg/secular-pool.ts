@@ -6,7 +6,7 @@
 // bundle with no worker file to locate. The pool is started early by the eigensolvers (startSecularPool,
 // while the matrix is tridiagonalised; otherwise on first use), reused by every merge and call, and
 // unref'd while idle so it never keeps Node alive. Workers wait on shared counters, not messages.
-import { addSince, type Timings } from '../base/laps';
+import { addSince, timedWait, type Timings } from '../base/laps';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { secularColumns, secularLowner, secularRoots, secularTranspose } from './secular-kernel';
@@ -310,10 +310,8 @@ async function solve(p: SecularPool, d: Float64Array, z: Float64Array, k: number
         thrown = e;
       }
       addSince(timings, 'tridiagonalSolve.secular.here', t);
-      t = performance.now();
       // Workers finish their units even if this thread threw: wait for them before the memory is reused.
-      await p.finished();
-      addSince(timings, 'tridiagonalSolve.secular.wait', t);
+      await timedWait(timings, 'tridiagonalSolve.secular.wait', () => p.finished());
       if (thrown) throw thrown;
       const err = p.error();
       if (err) throw err;

@@ -3,7 +3,7 @@
 // so each block is three GEMMs, Z ← Z − Yᵀ·(T·(Y·Z)), applied last block first. The T factors need the
 // blocks' Gram matrices Y·Yᵀ: all of them are one batch of GEMMs and one small download, then T is
 // formed in float64 on the host (compactWY, O(B³) per block) and goes up in one write.
-import { timed, type Timings } from '../base/laps';
+import { timedWait, type Timings } from '../base/laps';
 import { compactWY } from './back-transform';
 import type { GemmCall, WgslLinalg } from './wgsl-context';
 import type { WgslTridiagonal } from './wgsl-tridiagonalize';
@@ -41,7 +41,7 @@ export async function backTransformWgsl(g: WgslLinalg, tri: WgslTridiagonal, Z: 
       cRs: BLOCK,
     }));
     await g.gemms(gramCalls);
-    const grams = await timed(opts.timings, 'backTransform.gram', () => g.download(gram, blocks.length * B2));
+    const grams = await timedWait(opts.timings, 'backTransform.gram', () => g.download(gram, blocks.length * B2));
     const t32 = new Float32Array(blocks.length * B2);
     blocks.forEach(({ j0, b }, p) => {
       const s = new Float64Array(b * b);
@@ -50,7 +50,7 @@ export async function backTransformWgsl(g: WgslLinalg, tri: WgslTridiagonal, Z: 
       for (let r = 0; r < b; r++) for (let c = 0; c < b; c++) t32[p * B2 + r * BLOCK + c] = t[r * b + c];
     });
     g.write(T, t32);
-    await timed(opts.timings, 'backTransform.apply', async () => {
+    await timedWait(opts.timings, 'backTransform.apply', async () => {
       // A few blocks per command buffer; checked for cancellation between them.
       const PER_SUBMIT = 8;
       let submits = 0;

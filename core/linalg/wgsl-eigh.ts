@@ -13,7 +13,7 @@
 //   4. back-transformation Q·Z in compact-WY blocks of device GEMMs (wgsl-back-transform.ts);
 //   5. the eigenvectors come down once.
 // Accuracy is float32's; measured numbers in docs/DECISIONS.md and bench/results/gpu-eigh-wgsl-*.json.
-import { timed, type Timings } from '../base/laps';
+import { timed, timedWait, type Timings } from '../base/laps';
 import { descendingPairs, gatheredVectors32 } from './descending';
 import { tridiagonalEigen } from './divide-conquer';
 import { EighError, eigh, type EighResult } from './eigh';
@@ -110,7 +110,7 @@ export async function eighWgslScaled(s: Float32Array, exponent: number, n: numbe
       }
       const z = Z;
       await timed(timings, 'backTransform', () => backTransformWgsl(g, tri, z, opts));
-      const v32 = await timed(timings, 'download', () => g.download(z, n * n));
+      const v32 = await timedWait(timings, 'download', () => g.download(z, n * n));
       const vectors = opts.float32Vectors ? v32 : new Float64Array(v32);
       if (timings) timings.total = (performance.now() - t0) / 1000;
       return { values, vectors };

@@ -5,7 +5,7 @@
 // wgsl-shaders.ts: read and written per column). Column k's parameters are slot k of a uniform buffer
 // selected by dynamic offset, written once up front. Both give the same d, e, τ and V up to float32
 // rounding.
-import { timed, type Timings } from '../base/laps';
+import { timed, timedWait, type Timings } from '../base/laps';
 import { SLOT, type ColumnSteps, type WgslLinalg } from './wgsl-context';
 import { panelSteps } from './wgsl-panels';
 import { BufferUsage, type GpuBuffer, type GpuComputePass } from './wgsl-types';
@@ -57,10 +57,11 @@ export async function tridiagonalizeWgsl(g: WgslLinalg, a: GpuBuffer, n: number,
         pass.end();
         dev.queue.submit([enc.finish()]);
         // Keep at most two chunks queued, so that a cancel takes effect within a chunk or two.
-        if (k0 >= CHUNK) await dev.queue.onSubmittedWorkDone();
+        // (`columns.wait`: the part spent waiting for the device; `.wait.blocked`: the event loop held meanwhile.)
+        if (k0 >= CHUNK) await timedWait(opts.timings, 'tridiagonalize.columns.wait', () => dev.queue.onSubmittedWorkDone());
       }
     });
-    const t = await timed(opts.timings, 'tridiagonalize.download', () => g.download(tri, 3 * n));
+    const t = await timedWait(opts.timings, 'tridiagonalize.download', () => g.download(tri, 3 * n));
     return { n, d: Float64Array.from(t.subarray(0, n)), e: Float64Array.from(t.subarray(n, 2 * n - 1)), tau: Float64Array.from(t.subarray(2 * n, 3 * n - 1)), V };
   } catch (e) {
     V.destroy();

@@ -27,6 +27,7 @@ import { ActivationStore, RamBudget, type Activations } from './activations';
 import { hostEngine, type SignalEngine } from './engine';
 import type { SliceSchedule } from './schedule';
 import { Laps } from '../base/laps';
+import { loopMark, loopSince, startLoopMonitor } from '../base/loop-delay';
 
 export type SignalName = 'embedding' | 'attention' | 'mlp' | 'block';
 
@@ -53,6 +54,11 @@ export interface LayerTiming {
   /**
    * Where the phases' seconds went (laps.ts): `signals.*`, `pca.*`, `rotate.*` steps, their parts nested
    * (`rotate.products.run`, `pca.eigh.tridiagonalize`, …). Absent in timings recorded before it existed.
+   * Beside them, not part of any phase's sum: `loop.<phase>.blocked` / `.maxStall` (seconds) / `.stalls` — how long
+   * the event loop was held by synchronous work during the phase (base/loop-delay.ts; phases load, signals, pca,
+   * rotate, checkpoint), `pcaOf.<signal>` (+ `.loopBlocked`) — each signal's PCA alone, and `weights.read` / `.fuse` /
+   * `.prepare` — the wall seconds of reading this layer's weights, wherever they ran (during the previous layer when
+   * prefetched; `weights.prefetched` 1 then).
    */
   detail?: Record<string, number>;
   /** Saving the checkpoint after the layer (onLayerDone), which follows the phases. */
@@ -111,7 +117,7 @@ export interface RotateAndSliceOptions {
   /**
    * Read the next layer's weights while this layer's passes run (default true). Off for sources whose
    * reading is synchronous work (the benchmark's random weights): there it would only move that work
-   * into the passes.
+   * into the passes. SLICE_STUDIO_NO_PREFETCH=1 turns it off whatever this says (a diagnosis: the same bits).
    */
   prefetch?: boolean;
 }
@@ -138,9 +144,12 @@ const pcaRotation = (solver: PcaSolver, ctx: JobContext, float32Vectors: boolean
 const now = () => performance.now() / 1000;
 
 export async function rotateAndSlice(ctx: JobContext, o: RotateAndSliceOptions): Promise<RotateAndSliceResult> {
+  // The event loop's stalls per phase (LayerTiming.detail `loop.*`): one 10 ms timer while the job runs.
+  const stopLoop = startLoopMonitor();
   try {
     return await slicing(ctx, o);
   } finally {
+    stopLoop();
     // The WGSL eigensolver's device lives for one job: a live Dawn device keeps Node from exiting.
     await releasePcaSolver();
   }
@@ -249,14 +258,29 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
   // What no pass waits on runs beside the passes (which are awaited ORT runs, so the event loop is
   // free meanwhile): reading and fusing the next layer's weights (async file reads), and writing the
   // finished layer (async writes), awaited only before the layer's checkpoint.
-  const load = (i: number) =>
-    source.layer(i).then(async (lw) => {
+  // Each load's wall seconds per part (LayerTiming.detail `weights.*`), kept with its promise.
+  const loadTimes = new WeakMap<Promise<LayerWeights>, Record<string, number>>();
+  const load = (i: number) => {
+    const t: Record<string, number> = {};
+    let t0 = performance.now();
+    const since = (k: string) => {
+      const n = performance.now();
+      t[k] = (n - t0) / 1000;
+      t0 = n;
+    };
+    const p = source.layer(i).then(async (lw) => {
+      since('weights.read');
       const fused = fuseLayer(cfg, lw);
+      since('weights.fuse');
       await engine.prepare(lw, fused);
+      since('weights.prepare');
       return fused;
     });
+    loadTimes.set(p, t);
+    return p;
+  };
   let upcoming: Promise<LayerWeights> | null = null;
-  const prefetch = o.prefetch ?? true;
+  const prefetch = (o.prefetch ?? true) && process.env.SLICE_STUDIO_NO_PREFETCH !== '1';
   for (let i = first; i < L; i++) {
     checkCancelled(ctx);
     const dims = s.perLayer[i];
@@ -270,15 +294,29 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       return r;
     };
     let tm = now();
+    // The event loop's stalls per phase, over the same spans as the phases' seconds.
+    const loop: Record<string, number> = {};
+    let lm = loopMark();
+    const loopLap = (k: string) => {
+      const l = loopSince(lm);
+      loop[`loop.${k}.blocked`] = (loop[`loop.${k}.blocked`] ?? 0) + l.blocked;
+      loop[`loop.${k}.maxStall`] = Math.max(loop[`loop.${k}.maxStall`] ?? 0, l.maxStall);
+      loop[`loop.${k}.stalls`] = (loop[`loop.${k}.stalls`] ?? 0) + l.stalls;
+      lm = loopMark();
+    };
     const lap = (k: 'load' | 'signals' | 'pca' | 'rotate') => {
       const t = now();
       timing[k] += t - tm;
       tm = t;
+      loopLap(k);
     };
     progress('signals', i, 0);
-    const w = await (upcoming ?? load(i));
+    const prefetched = upcoming !== null;
+    const loading = upcoming ?? load(i);
+    const w = await loading;
     upcoming = null;
     lap('load');
+    const weightTimes = { ...loadTimes.get(loading), 'weights.prefetched': prefetched ? 1 : 0 };
     // Started once the first pass is queued (below), so its synchronous parts do not delay that pass.
     const startNext = () => {
       if (prefetch && !upcoming && i + 1 < L) upcoming = load(i + 1);
@@ -300,7 +338,11 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       await step('signals.settle', () => engine.settle(m));
       lap('signals');
       progress('pca', i, at);
+      // Each signal's PCA on its own (`pcaOf.<signal>`, and the loop held meanwhile): which of a layer's PCAs is slow.
+      const pm = loopMark();
       const pc = await rotations(name, i, m);
+      loop[`pcaOf.${name}`] = (performance.now() - pm.at) / 1000;
+      loop[`pcaOf.${name}.loopBlocked`] = loopSince(pm).blocked;
       laps.under('pca', pc.timings);
       const stat = laps.timeSync('pca.stats', () => record(name, i, kept, D, m, pc.eigenvalues));
       lap('pca');
@@ -413,12 +455,16 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
     // The layer's shard, written since the products came back: what is left of it.
     await laps.time('rotate.write', () => written);
     lap('rotate');
-    timing.detail = laps.take();
+    timing.detail = { ...laps.take(), ...loop, ...weightTimes };
     timings.push(timing);
     progress('rotate', i, 1, { timing });
     const tc = now();
-    if (o.onLayerDone) await o.onLayerDone({ nextLayer: i + 1, inputs, q: qIn, stats, timings });
-    if (o.onLayerDone) timing.checkpoint = now() - tc;
+    if (o.onLayerDone) {
+      await o.onLayerDone({ nextLayer: i + 1, inputs, q: qIn, stats, timings });
+      timing.checkpoint = now() - tc;
+      loopLap('checkpoint');
+      for (const k of ['blocked', 'maxStall', 'stalls']) timing.detail[`loop.checkpoint.${k}`] = loop[`loop.checkpoint.${k}`];
+    }
   }
 
   const sourceHead = await source.head();
