@@ -32,6 +32,7 @@ export interface ModelSource {
   readonly arch: ArchSpec;
   readonly folder: string;
   embedding(): Promise<EmbeddingWeights>;
-  layer(i: number): Promise<LayerWeights>;
+  /** `o.turn`, awaited before each tensor is read: background readers yield to work that must not wait (base/quiet.ts). */
+  layer(i: number, o?: { turn?: () => Promise<void> }): Promise<LayerWeights>;
   head(): Promise<HeadWeights>;
 }

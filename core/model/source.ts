@@ -177,7 +177,7 @@ class DenseSource implements ModelSource {
     return e;
   }
 
-  async layer(i: number): Promise<LayerWeights> {
+  async layer(i: number, o: { turn?: () => Promise<void> } = {}): Promise<LayerWeights> {
     const c = this.config;
     if (!Number.isInteger(i) || i < 0 || i >= c.numLayers) throw new ModelFolderError(`layer ${i} does not exist (the model has ${c.numLayers})`);
     const s = this.#spec.layer;
@@ -186,7 +186,10 @@ class DenseSource implements ModelSource {
     const kvOut = c.numKvHeads * c.headDim;
     const F = c.intermediateSize;
     const fused = new Map<string, Promise<Matrix>>();
-    const lin = (l: LinearNames, out: number, inW: number) => this.#linear(l, i, out, inW, fused);
+    const lin = async (l: LinearNames, out: number, inW: number) => {
+      await o.turn?.();
+      return this.#linear(l, i, out, inW, fused);
+    };
     if (s.kind === 'parallel') {
       return {
         kind: 'parallel',

@@ -63,7 +63,7 @@ export interface SignalEngine {
    * from its source as read, half-weights.ts) — called where the layer is loaded, so it runs beside the
    * previous layer's passes.
    */
-  prepare(source: LayerWeights, fused: LayerWeights): Promise<void>;
+  prepare(source: LayerWeights, fused: LayerWeights, turn?: () => Promise<void>): Promise<void>;
   /** Where device chunks of an ActivationStore go, within the engine's one device budget (undefined: host only). */
   deviceSide(): DeviceSide | undefined;
   /** Frees a chunk that is not kept in a store. */
@@ -379,13 +379,14 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
     rotateWriter: (lin, r, keep) => single((b) => b.writer(lin, r, keep)),
     shortcut: (qa, qb, n, ka, kb) => single((b) => b.shortcut(qa, qb, n, ka, kb)),
     batch,
-    async prepare(source, fused) {
+    async prepare(source, fused, turn) {
       const src = linearsOf(source);
       const out = linearsOf(fused);
       if (src.length !== out.length) return;
       // One matrix per turn of the event loop, so the passes' runs are not held up (a 7B linear is ~0.1 s).
       for (let i = 0; i < out.length; i++) {
         await new Promise((r) => setImmediate(r));
+        await turn?.();
         const s = src[i].lin.weight.data;
         const f = out[i].lin.weight.data;
         halves.set(f, s === f ? halfExact(f) : src[i].reader ? halfExactFolded(s, src[i].gamma, f, out[i].lin.weight.cols) : halfExact(f));

@@ -27,6 +27,7 @@ import { ActivationStore, RamBudget, type Activations } from './activations';
 import { hostEngine, type SignalEngine } from './engine';
 import type { SliceSchedule } from './schedule';
 import { Laps } from '../base/laps';
+import { Quiet } from '../base/quiet';
 import { loopMark, loopSince, startLoopMonitor } from '../base/loop-delay';
 
 export type SignalName = 'embedding' | 'attention' | 'mlp' | 'block';
@@ -260,6 +261,12 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
   // finished layer (async writes), awaited only before the layer's checkpoint.
   // Each load's wall seconds per part (LayerTiming.detail `weights.*`), kept with its promise.
   const loadTimes = new WeakMap<Promise<LayerWeights>, Record<string, number>>();
+  // The prefetch's synchronous chunks wait while the PCA or the weight products await the GPU (base/quiet.ts);
+  // SLICE_STUDIO_PREFETCH_YIELD=0 lets them run whenever they are ready (as before session 11).
+  const quiet = new Quiet();
+  const yieldToGpu = process.env.SLICE_STUDIO_PREFETCH_YIELD !== '0';
+  const turn = () => (yieldToGpu ? quiet.turn() : Promise.resolve());
+  const gpuSpan = <T>(f: () => Promise<T>): Promise<T> => (yieldToGpu ? quiet.during(f) : f());
   const load = (i: number) => {
     const t: Record<string, number> = {};
     let t0 = performance.now();
@@ -268,11 +275,12 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       t[k] = (n - t0) / 1000;
       t0 = n;
     };
-    const p = source.layer(i).then(async (lw) => {
+    const p = source.layer(i, { turn }).then(async (lw) => {
       since('weights.read');
+      await turn();
       const fused = fuseLayer(cfg, lw);
       since('weights.fuse');
-      await engine.prepare(lw, fused);
+      await engine.prepare(lw, fused, turn);
       since('weights.prepare');
       return fused;
     });
@@ -340,7 +348,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       progress('pca', i, at);
       // Each signal's PCA on its own (`pcaOf.<signal>`, and the loop held meanwhile): which of a layer's PCAs is slow.
       const pm = loopMark();
-      const pc = await rotations(name, i, m);
+      const pc = await gpuSpan(() => rotations(name, i, m));
       loop[`pcaOf.${name}`] = (performance.now() - pm.at) / 1000;
       loop[`pcaOf.${name}.loopBlocked`] = loopSince(pm).blocked;
       laps.under('pca', pc.timings);
@@ -363,7 +371,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const readers = [a.q, a.k, a.v].map((l) => b1.reader(l, inRot, dims.attnInput));
       const probeShortcut = b1.probe(qIn, D, dims.attnInput);
       b1.stage(a.o);
-      await step('rotate.products', () => b1.run());
+      await gpuSpan(() => step('rotate.products', () => b1.run()));
       const attnIn = { q: await readers[0], k: await readers[1], v: await readers[2] };
       // The residual after attention in the un-rotated basis: shortcut Q_in[:, :d_in]ᵀ, o_proj as is.
       const probe: AttentionWeights = { norm: a.norm, ...attnIn, ...headNormsOf(a), o: a.o, shortcut: await probeShortcut };
@@ -384,7 +392,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const up = b2.reader(m.up, midRot, dims.mlpInput);
       const mlpProbeShortcut = b2.probe(mid.q, D, dims.mlpInput);
       b2.stage(m.down);
-      await step('rotate.products', () => b2.run());
+      await gpuSpan(() => step('rotate.products', () => b2.run()));
       const attn: AttentionWeights = { norm: a.norm, ...attnIn, ...headNormsOf(a), o: await o, shortcut: await attnShortcut };
       const mlpIn = { ...(gate ? { gate: await gate } : {}), up: await up };
       const mlpProbe: MlpWeights = { norm: m.norm, ...mlpIn, down: m.down, shortcut: await mlpProbeShortcut };
@@ -405,7 +413,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const b3 = engine.batch();
       const down = b3.writer(m.down, rot(qOut), dims.mlpOutput);
       const mlpShortcut = b3.shortcut(mid.q, qOut, D, dims.mlpInput, dims.mlpOutput);
-      await step('rotate.products', () => b3.run());
+      await gpuSpan(() => step('rotate.products', () => b3.run()));
       const mlp: MlpWeights = { norm: m.norm, ...mlpIn, down: await down, shortcut: await mlpShortcut };
       out = { kind: 'sequential', attn, mlp };
     } else {
@@ -416,7 +424,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const probeShortcut = b1.probe(qIn, D, dims.attnInput);
       b1.stage(blk.attn.o);
       b1.stage(blk.mlp.down);
-      await step('rotate.products', () => b1.run());
+      await gpuSpan(() => step('rotate.products', () => b1.run()));
       const readers = { q: await pending.q, k: await pending.k, v: await pending.v };
       const mlpIn = { ...(pending.gate ? { gate: await pending.gate } : {}), up: await pending.up };
       const probe: ParallelWeights = { norm: blk.norm, attn: { ...readers, o: blk.attn.o }, mlp: { ...mlpIn, down: blk.mlp.down }, shortcut: await probeShortcut };
@@ -432,7 +440,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const o = b2.writer(blk.attn.o, outRot, dims.mlpOutput);
       const down = b2.writer(blk.mlp.down, outRot, dims.mlpOutput);
       const shortcut = b2.shortcut(qIn, qOut, D, dims.attnInput, dims.mlpOutput);
-      await step('rotate.products', () => b2.run());
+      await gpuSpan(() => step('rotate.products', () => b2.run()));
       out = { kind: 'parallel', block: { norm: blk.norm, attn: { ...readers, o: await o }, mlp: { ...mlpIn, down: await down }, shortcut: await shortcut } };
     }
     progress('rotate', i, 0.8, { explainedVariance: stats[stats.length - 1].explainedVariance });
