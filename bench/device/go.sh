@@ -52,15 +52,15 @@ pipewait) w=0; while kill -0 $(cat /tmp/pipe.pid) 2>/dev/null && [ $w -lt ${PIPE
   grep -v onnxruntime /tmp/pipe.err | tail -8; python3 -c "import json; r=json.load(open('/tmp/pipe.json')); [print(p['phase'], p.get('seconds'), p.get('error','')) for p in r.get('phases',[])]" 2>/dev/null;;
 diag) # #11: the pipeline's WGSL PCA ran 4–7× slower than gslice's. One synth 7B folder of DIAG_LAYERS (3) layers (bench-pipeline's synth
   # phase alone), sliced by bench-slice as the pipeline slices it (the folder, its WikiText-2 windows, prefetch, checkpoint, writer, batch 2,
-  # 4 GiB VRAM/RAM budgets: `pipe`), then with one condition changed each: nopf --no-prefetch, nockpt no checkpoint, vram40 --vram-gb 40;
+  # 4 GiB VRAM/RAM budgets: `pipe`), then with one condition changed each: noyield the prefetch not yielding to the PCA/products (SLICE_STUDIO_PREFETCH_YIELD=0, the scheduling before session 11), nopf --no-prefetch, nockpt no checkpoint, vram40 --vram-gb 40;
   # `bench` (not by default) = gslice's conditions on the folder. One process per variant (DIAG_T s each; none starts after DIAG_STOP s),
   # merged into $OUT/diag.json by bench/device/diag.py (a variant cut short keeps its finished layers); its table: per layer, the WGSL
   # solver's waits (.wait) and the event loop held meanwhile (.blocked), the loop's stalls per phase (L.*: loop-delay.ts).
   mkdir -p /tmp/diag; [ -f /tmp/diag/work/synth/config.json ] || { timeout 150 node $K/dist/bench-pipeline.mjs --config $K/configs/llama-2-7b-hf.json --tokenizer $K/tok --layers ${DIAG_LAYERS:-3} --work /tmp/diag/work --keep --skip inspect,plan,slice,ppl,onnx,uniform,gguf,verify > /dev/null 2> /tmp/diag/synth.err; echo "diag synth rc=$? ${SECONDS}s"; tail -2 /tmp/diag/synth.err; }
   D="--source-folder /tmp/diag/work/synth --cal wikitext2 --nsamples 128 --seqlen 2048 --ep webgpu --batch 2 --ram-gb 4"; W="--write /tmp/diag/w"; V=""
-  for v in ${DIAG:-pipe nopf nockpt vram40}; do [ $SECONDS -gt ${DIAG_STOP:-440} ] && { echo "diag $v skipped (time)"; continue; }
-    case $v in pipe) X="$W --checkpoint --vram-gb 4";; nopf) X="$W --checkpoint --vram-gb 4 --no-prefetch";; nockpt) X="$W --vram-gb 4";; vram40) X="$W --checkpoint --vram-gb 40";; bench) X="--vram-gb 40 --batch 8 --no-prefetch";; *) echo "diag: unknown variant $v"; continue;; esac
-    rm -rf /tmp/diag/w /tmp/diag/diag-$v.*; timeout ${DIAG_T:-140} node $K/dist/bench-slice.mjs $D $X --timings-jsonl /tmp/diag/diag-$v.jsonl > /tmp/diag/diag-$v.json 2> /tmp/diag/diag-$v.err; r=$?; echo $r > /tmp/diag/diag-$v.rc; V="$V $v"
+  for v in ${DIAG:-pipe noyield nopf nockpt vram40}; do [ $SECONDS -gt ${DIAG_STOP:-440} ] && { echo "diag $v skipped (time)"; continue; }
+    E=""; case $v in pipe) X="$W --checkpoint --vram-gb 4";; noyield) X="$W --checkpoint --vram-gb 4"; E="SLICE_STUDIO_PREFETCH_YIELD=0";; nopf) X="$W --checkpoint --vram-gb 4 --no-prefetch";; nockpt) X="$W --vram-gb 4";; vram40) X="$W --checkpoint --vram-gb 40";; bench) X="--vram-gb 40 --batch 8 --no-prefetch";; *) echo "diag: unknown variant $v"; continue;; esac
+    rm -rf /tmp/diag/w /tmp/diag/diag-$v.*; timeout ${DIAG_T:-140} env $E node $K/dist/bench-slice.mjs $D $X --timings-jsonl /tmp/diag/diag-$v.jsonl > /tmp/diag/diag-$v.json 2> /tmp/diag/diag-$v.err; r=$?; echo $r > /tmp/diag/diag-$v.rc; V="$V $v"
     echo "diag $v rc=$r ${SECONDS}s"; grep -v onnxruntime /tmp/diag/diag-$v.err | tail -2; done
   python3 bench/device/diag.py $OUT/diag.json /tmp/diag $V;;
 esac; done
