@@ -5,7 +5,7 @@
 // injected: the tiny models' boundaries are a few hundred KB, so `smallBytes: 0` makes them count as big.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointCadence, checkpointDue, SMALL_CHECKPOINT_BYTES } from '../../core/slicegpt/checkpoint-cadence';
@@ -17,7 +17,7 @@ import { loadCalibration } from '../../core/slicegpt/calibration-input';
 import { CancelledError, type JobContext, type ProgressUpdate } from '../../core/base/job-context';
 import { validateSliceOptions } from '../../core/slicegpt/out-folder';
 import { JOBS } from '../../core/jobs/kinds/index';
-import { modelPath, sliceOptions } from './helpers';
+import { folderFiles, modelPath, sliceOptions } from './helpers';
 
 const GB = 2 ** 30;
 const policy = { everySeconds: 120, smallBytes: SMALL_CHECKPOINT_BYTES };
@@ -97,18 +97,9 @@ test('--checkpoint-every: a negative or non-number value is a one-line error (sl
   assert.equal((check(30) as { checkpointEvery?: number }).checkpointEvery, 30);
 });
 
-function files(dir: string): Map<string, Buffer> {
-  return new Map(
-    readdirSync(dir)
-      .filter((f) => !f.startsWith('.'))
-      .sort()
-      .map((f) => [f, readFileSync(join(dir, f))]),
-  );
-}
-
 function assertSameFolder(ref: string, out: string): void {
-  const a = files(ref);
-  const b = files(out);
+  const a = folderFiles(ref);
+  const b = folderFiles(out);
   assert.deepEqual([...b.keys()], [...a.keys()]);
   for (const [f, bytes] of a) assert.ok(bytes.equals(b.get(f)!), `${f} differs`);
 }

@@ -1,5 +1,6 @@
 // Shared by the SliceGPT tests: the shared models, small random configs of each family, and logits.
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createBlockRunner } from '../../core/runtime/runner';
 import { forward } from '../../core/runtime/forward';
 import type { BlockRunner } from '../../core/runtime/contract';
@@ -151,4 +152,14 @@ export async function testIds(folder: string, count: number, seqlen = 256): Prom
   const ids = tok.encodeCorpus(rows.slice(0, 400), '\n\n');
   if (ids.length < count * seqlen + 64) throw new Error('test prefix too short');
   return Int32Array.from(ids.slice(0, count * seqlen));
+}
+
+/** A folder's files (dot-files left out) by name: what a resumed job must reproduce byte for byte. */
+export function folderFiles(dir: string): Map<string, Buffer> {
+  return new Map(
+    readdirSync(dir)
+      .filter((f) => !f.startsWith('.'))
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f))]),
+  );
 }

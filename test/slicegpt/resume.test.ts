@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { folderFiles } from './helpers';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const child = resolve(here, 'resume-child.ts');
@@ -35,15 +36,6 @@ function run(out: string, resume: boolean, killAfter: number | undefined, engine
       else fail(new Error(`child exited ${code}: ${err.slice(-2000)}`));
     });
   });
-}
-
-function files(dir: string): Map<string, Buffer> {
-  return new Map(
-    readdirSync(dir)
-      .filter((f) => !f.startsWith('.'))
-      .sort()
-      .map((f) => [f, readFileSync(join(dir, f))]),
-  );
 }
 
 // The device engine (on the CPU EP) writes each checkpoint while the next layer runs (checkpoint-queue.ts):
@@ -77,8 +69,8 @@ for (const engine of ['host', 'device'] as const)
       assert.ok(kills >= 3, `only ${kills} kills landed`);
       assert.ok(resumedLater, 'the final run did not resume from a checkpoint');
       assert.ok(!existsSync(join(out, '.checkpoint')), 'checkpoint left behind');
-      const a = files(ref);
-      const b = files(out);
+      const a = folderFiles(ref);
+      const b = folderFiles(out);
       assert.deepEqual([...b.keys()], [...a.keys()]);
       for (const [f, bytes] of a) assert.ok(bytes.equals(b.get(f)!), `${f} differs`);
     } finally {
