@@ -13,7 +13,7 @@
 //   4. back-transformation Q·Z in compact-WY blocks of device GEMMs (wgsl-back-transform.ts);
 //   5. the eigenvectors come down once.
 // Accuracy is float32's; measured numbers in docs/DECISIONS.md and bench/results/gpu-eigh-wgsl-*.json.
-import { timed, timedWait, type Timings } from '../base/laps';
+import { addSince, timed, timedWait, type Timings } from '../base/laps';
 import { descendingPairs, gatheredVectors32 } from './descending';
 import { tridiagonalEigen } from './divide-conquer';
 import { EighError, eigh, type EighResult } from './eigh';
@@ -70,6 +70,8 @@ export async function eighWgsl(a: Float64Array, n: number, device: GpuDevice, op
   if (n <= 2) return eigh(a, n, opts);
   const t0 = performance.now();
   const { s, exponent } = scaledSymmetric(a, n, (len) => new Float32Array(len));
+  // The host's symmetrise-and-scale pass (single-threaded; the device engine's PCA does it in its own threaded pass instead, damped-upload.ts)
+  addSince(opts.timings, 'scale', t0);
   if (exponent === null) return eigh(a, n, opts);
   return eighWgslScaled(s, exponent, n, device, opts, t0);
 }
