@@ -14,7 +14,8 @@ export const SHARED_PIECE_BYTES = 4 << 20;
 
 /** Writes `data` into `buffer` from byte `offset` on, in pieces of at most WRITE_PIECE_BYTES (SHARED_PIECE_BYTES, through a plain copy, for shared memory). */
 export function writeInPieces(queue: GpuQueue, buffer: GpuBuffer, data: Float32Array, offset = 0): void {
-  const shared = data.buffer instanceof SharedArrayBuffer;
+  // (a browser page that is not cross-origin isolated has no SharedArrayBuffer at all: nothing there is shared)
+  const shared = typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer;
   const piece = (shared ? SHARED_PIECE_BYTES : WRITE_PIECE_BYTES) / 4;
   const bounce = shared ? new Float32Array(Math.min(piece, data.length)) : null;
   for (let i = 0; i < data.length; i += piece) {

@@ -5,7 +5,7 @@ import { parseConfig, type ModelConfig } from '../model/config';
 import { archSpec } from '../model/arch-spec';
 import type { ArchSpec, ModelSource } from '../model/model-source';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
-import { gaussianTable } from '../synth/gaussian';
+import { gaussianTable } from '../linalg/gaussian';
 
 const TABLE = gaussianTable();
 const BLOCK = 1 << 16; // even: a pair never straddles two blocks
@@ -19,7 +19,7 @@ function mix(x: number): number {
 
 /**
  * n samples mean + std·z, z standard normal, rounded to `dtype` (nearest even) and kept as float32. Counter-based,
- * as core/synth/gaussian.ts: pair i of a tensor is one hash of (i, the tensor's seed), two 16-bit halves indexing
+ * as core/linalg/gaussian.ts: pair i of a tensor is one hash of (i, the tensor's seed), two 16-bit halves indexing
  * its table of 65,536 normal quantiles — no log, no cos, a tight loop (a 7B float16 layer in ~1.3 CPU seconds rather
  * than ~7.5–10 of Box–Muller on xorshift, on the 2-core dev box; page faults of the fresh array are much of it). The seed enters between two hashes, so tensors with neighbouring seeds share no runs.
  */

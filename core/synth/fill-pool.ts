@@ -3,7 +3,7 @@
 // only writes. The workers run the kernel's own source text (eval workers), so this works unchanged from
 // tsx and from an esbuild bundle, with no separate worker file to ship.
 import { Worker } from 'node:worker_threads';
-import { fillKernel, gaussianTable, type BitsDtype, type Draw } from './gaussian';
+import { fillKernel, gaussianTable, type BitsDtype, type Draw } from '../linalg/gaussian';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

@@ -14,7 +14,7 @@ import { parseConfig, type ModelConfig } from '../model/config';
 import { archSpec } from '../model/arch-spec';
 import { writeAll, writeDurably } from '../model/durable-file';
 import { formatBytes, freeBytes, writeAtomically } from '../export/atomic';
-import { fill, tensorSeed, type BitsDtype, type Draw } from './gaussian';
+import { fill, tensorSeed, type BitsDtype, type Draw } from '../linalg/gaussian';
 import { numel, planShards, shardIndex, synthTensors, type Shard, type SynthTensor } from './layout';
 import { channelScales } from './spectrum';
 import { FillPool } from './fill-pool';

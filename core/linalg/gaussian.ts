@@ -69,10 +69,7 @@ export const gaussianTable = (): Float32Array => TABLE;
  * its source text (fill-pool.ts). One fused loop: hash → two table reads → scale → 16-bit pattern,
  * through a 2-element float32/uint32 alias.
  */
-export function fillKernel(
-  table: Float32Array, out: Uint16Array, first: number, seed: number, rows: number, cols: number,
-  std: number, mean: number, cs: Float32Array | null, rs: Float32Array | null, half: boolean,
-): void {
+export function fillKernel(table: Float32Array, out: Uint16Array, first: number, seed: number, rows: number, cols: number, std: number, mean: number, cs: Float32Array | null, rs: Float32Array | null, half: boolean): void {
   const f2 = new Float32Array(2);
   const u2 = new Uint32Array(f2.buffer);
   const n = out.length;

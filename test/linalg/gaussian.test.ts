@@ -3,7 +3,7 @@
 // tensor regenerated alone equals the same slice of the whole.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fill, type Draw } from '../../core/synth/gaussian';
+import { fill, type Draw } from '../../core/linalg/gaussian';
 import { toFloat32 } from '../../core/model/safetensors';
 
 const decode = (bits: Uint16Array, dtype: 'BF16' | 'F16') => toFloat32(new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength), dtype);
