@@ -22,6 +22,25 @@ export const PAIR_CTRL_INTS = 4;
  */
 export function pairPassUnits(ps: Float32Array, pc: Float32Array, n: number, s: Float32Array, scale: number, ctrl: Int32Array, amaxes: Float64Array, tile: number): void {
   const units = Math.ceil(n / tile);
+  /**
+   * Row i's entries j in [j0, j1) one at a time (rows past a multiple of four, the diagonal tile): the new max |entry|,
+   * NaN at a non-finite one. Everything comes as arguments: a closure over the kernel's own parameters would move them
+   * into a context that the four-row loop would read too.
+   */
+  function rowPart(ps: Float32Array, pc: Float32Array, n: number, s: Float32Array, scale: number, i: number, j0: number, j1: number, amax: number): number {
+    for (let j = j0; j < j1; j++) {
+      const v = (0 + (ps[i * n + j] - pc[i * n + j])) * 0.5 + (0 + (ps[j * n + i] - pc[j * n + i])) * 0.5;
+      const x = Math.abs(v);
+      if (!(x <= amax)) {
+        if (!Number.isFinite(x)) return NaN;
+        amax = x;
+      }
+      const f = v * scale;
+      s[i * n + j] = f;
+      s[j * n + i] = f;
+    }
+    return amax;
+  }
   for (;;) {
     const u = Atomics.add(ctrl, 0, 1);
     if (u >= units) return;
@@ -69,40 +88,10 @@ export function pairPassUnits(ps: Float32Array, pc: Float32Array, n: number, s: 
         }
       }
       // The last block row's rows past a multiple of four.
-      for (; i < i1 && finite; i++) {
-        for (let j = j0; j < j1; j++) {
-          const v = (0 + (ps[i * n + j] - pc[i * n + j])) * 0.5 + (0 + (ps[j * n + i] - pc[j * n + i])) * 0.5;
-          const x = Math.abs(v);
-          if (!(x <= amax)) {
-            if (!Number.isFinite(x)) {
-              finite = false;
-              break;
-            }
-            amax = x;
-          }
-          const f = v * scale;
-          s[i * n + j] = f;
-          s[j * n + i] = f;
-        }
-      }
+      for (; i < i1 && finite; i++) finite = !Number.isNaN((amax = rowPart(ps, pc, n, s, scale, i, j0, j1, amax)));
     }
     // The diagonal tile: row i takes j in [i0, i).
-    for (let i = i0 + 1; i < i1 && finite; i++) {
-      for (let j = i0; j < i; j++) {
-        const v = (0 + (ps[i * n + j] - pc[i * n + j])) * 0.5 + (0 + (ps[j * n + i] - pc[j * n + i])) * 0.5;
-        const x = Math.abs(v);
-        if (!(x <= amax)) {
-          if (!Number.isFinite(x)) {
-            finite = false;
-            break;
-          }
-          amax = x;
-        }
-        const f = v * scale;
-        s[i * n + j] = f;
-        s[j * n + i] = f;
-      }
-    }
+    for (let i = i0 + 1; i < i1 && finite; i++) finite = !Number.isNaN((amax = rowPart(ps, pc, n, s, scale, i, i0, i, amax)));
     amaxes[b] = finite ? amax : NaN;
     if (Atomics.add(ctrl, 1, 1) === units - 1) Atomics.notify(ctrl, 1);
   }
