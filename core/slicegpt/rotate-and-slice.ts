@@ -24,7 +24,7 @@ import { storesTiedEmbedding } from '../model/tied-layout';
 import { SecondMoment, principalDirections, explainedVariance, pcaSolverFor, type PcaSolver } from './pca';
 import { releasePcaSolver } from './pca-solver';
 import { ActivationStore, RamBudget, type Activations } from './activations';
-import { hostEngine, type SignalEngine } from './engine';
+import { hostEngine, type SignalEngine, type WeightBatch } from './engine';
 import type { SliceSchedule } from './schedule';
 import { Laps } from '../base/laps';
 import { Quiet } from '../base/quiet';
@@ -301,6 +301,8 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       laps.under(key, engine.takeLaps?.());
       return r;
     };
+    // A step's weight products: one device run, the prefetch held back meanwhile.
+    const products = (b: WeightBatch) => gpuSpan(() => step('rotate.products', () => b.run()));
     let tm = now();
     // The event loop's stalls per phase, over the same spans as the phases' seconds.
     const loop: Record<string, number> = {};
@@ -371,7 +373,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const readers = [a.q, a.k, a.v].map((l) => b1.reader(l, inRot, dims.attnInput));
       const probeShortcut = b1.probe(qIn, D, dims.attnInput);
       b1.stage(a.o);
-      await gpuSpan(() => step('rotate.products', () => b1.run()));
+      await products(b1);
       const attnIn = { q: await readers[0], k: await readers[1], v: await readers[2] };
       // The residual after attention in the un-rotated basis: shortcut Q_in[:, :d_in]ᵀ, o_proj as is.
       const probe: AttentionWeights = { norm: a.norm, ...attnIn, ...headNormsOf(a), o: a.o, shortcut: await probeShortcut };
@@ -392,7 +394,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const up = b2.reader(m.up, midRot, dims.mlpInput);
       const mlpProbeShortcut = b2.probe(mid.q, D, dims.mlpInput);
       b2.stage(m.down);
-      await gpuSpan(() => step('rotate.products', () => b2.run()));
+      await products(b2);
       const attn: AttentionWeights = { norm: a.norm, ...attnIn, ...headNormsOf(a), o: await o, shortcut: await attnShortcut };
       const mlpIn = { ...(gate ? { gate: await gate } : {}), up: await up };
       const mlpProbe: MlpWeights = { norm: m.norm, ...mlpIn, down: m.down, shortcut: await mlpProbeShortcut };
@@ -413,7 +415,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const b3 = engine.batch();
       const down = b3.writer(m.down, rot(qOut), dims.mlpOutput);
       const mlpShortcut = b3.shortcut(mid.q, qOut, D, dims.mlpInput, dims.mlpOutput);
-      await gpuSpan(() => step('rotate.products', () => b3.run()));
+      await products(b3);
       const mlp: MlpWeights = { norm: m.norm, ...mlpIn, down: await down, shortcut: await mlpShortcut };
       out = { kind: 'sequential', attn, mlp };
     } else {
@@ -424,7 +426,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const probeShortcut = b1.probe(qIn, D, dims.attnInput);
       b1.stage(blk.attn.o);
       b1.stage(blk.mlp.down);
-      await gpuSpan(() => step('rotate.products', () => b1.run()));
+      await products(b1);
       const readers = { q: await pending.q, k: await pending.k, v: await pending.v };
       const mlpIn = { ...(pending.gate ? { gate: await pending.gate } : {}), up: await pending.up };
       const probe: ParallelWeights = { norm: blk.norm, attn: { ...readers, o: blk.attn.o }, mlp: { ...mlpIn, down: blk.mlp.down }, shortcut: await probeShortcut };
@@ -440,7 +442,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       const o = b2.writer(blk.attn.o, outRot, dims.mlpOutput);
       const down = b2.writer(blk.mlp.down, outRot, dims.mlpOutput);
       const shortcut = b2.shortcut(qIn, qOut, D, dims.attnInput, dims.mlpOutput);
-      await gpuSpan(() => step('rotate.products', () => b2.run()));
+      await products(b2);
       out = { kind: 'parallel', block: { norm: blk.norm, attn: { ...readers, o: await o }, mlp: { ...mlpIn, down: await down }, shortcut: await shortcut } };
     }
     progress('rotate', i, 0.8, { explainedVariance: stats[stats.length - 1].explainedVariance });
