@@ -41,7 +41,10 @@ export class CheckpointCadence {
   readonly smallBytes: number;
   readonly #layers: number;
   readonly #now: () => number;
-  #taken: number;
+  #lastTaken: number;
+  /** Boundaries checkpointed and skipped so far. */
+  taken = 0;
+  skipped = 0;
 
   constructor(layers: number, o: CheckpointCadenceOptions = {}) {
     this.everySeconds = o.everySeconds ?? DEFAULT_CHECKPOINT_EVERY_SECONDS;
@@ -49,14 +52,23 @@ export class CheckpointCadence {
     if (!(Number.isFinite(this.everySeconds) && this.everySeconds >= 0)) throw new RangeError(`checkpoint cadence must be a number of seconds ≥ 0, got ${o.everySeconds}`);
     this.#layers = layers;
     this.#now = o.now ?? (() => performance.now() / 1000);
-    this.#taken = this.#now();
+    this.#lastTaken = this.#now();
   }
 
-  /** Whether to checkpoint the boundary before layer `nextLayer` holding `bytes`; a yes restarts the clock. */
+  /** Whether to checkpoint the boundary before layer `nextLayer` holding `bytes`; a yes restarts the clock. Counted either way. */
   due(nextLayer: number, bytes: number): boolean {
     const t = this.#now();
-    if (!checkpointDue({ nextLayer, layers: this.#layers, bytes, secondsSinceTaken: t - this.#taken }, this)) return false;
-    this.#taken = t;
+    if (!checkpointDue({ nextLayer, layers: this.#layers, bytes, secondsSinceTaken: t - this.#lastTaken }, this)) {
+      this.skipped++;
+      return false;
+    }
+    this.taken++;
+    this.#lastTaken = t;
     return true;
+  }
+
+  /** The job's log line once it skipped a boundary (`what`: which boundaries), else null. */
+  summary(what: string): string | null {
+    return this.skipped > 0 ? `checkpointed ${this.taken} of ${this.taken + this.skipped} ${what} (every ${this.everySeconds} s of work; --checkpoint-every)` : null;
   }
 }

@@ -26,9 +26,6 @@ export class CheckpointQueue {
   readonly #maxBackgroundBytes: number;
   readonly #cadence: CheckpointCadence | null;
   #writing: Promise<void> = Promise.resolve();
-  /** Boundaries taken (written or being written) and skipped by the cadence. */
-  taken = 0;
-  skipped = 0;
 
   constructor(checkpoint: Checkpoint, o: { background?: boolean; maxBackgroundBytes?: number; cadence?: CheckpointCadence } = {}) {
     this.#checkpoint = checkpoint;
@@ -42,11 +39,7 @@ export class CheckpointQueue {
    * (throws a previous write's failure), or at once when skipped.
    */
   async save(b: LayerBoundary): Promise<void> {
-    if (this.#cadence && !this.#cadence.due(b.nextLayer, boundaryBytes(b))) {
-      this.skipped++;
-      return;
-    }
-    this.taken++;
+    if (this.#cadence && !this.#cadence.due(b.nextLayer, boundaryBytes(b))) return;
     await this.#writing;
     const taken = await this.#checkpoint.take(b);
     const bytes = taken.host.reduce((a, x) => a + x.byteLength, 0);

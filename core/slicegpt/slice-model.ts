@@ -100,7 +100,8 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
       onLayerDone: (b) => saves.save(b),
     });
     await saves.flush();
-    if (saves.skipped > 0) ctx.log(`checkpointed ${saves.taken} of ${saves.taken + saves.skipped} layer boundaries (every ${cadence.everySeconds} s of work; --checkpoint-every)`);
+    const summary = cadence.summary('layer boundaries');
+    if (summary) ctx.log(summary);
   } catch (e) {
     // The last taken checkpoint is still worth completing: a resume starts from it.
     await saves.flush().catch(() => {});
@@ -131,7 +132,7 @@ export async function sliceModel(ctx: JobContext, o: SliceOptions): Promise<Slic
     timings: result.timings,
     seconds: (performance.now() - started) / 1000,
     resumedAt: resume ? resume.nextLayer : null,
-    checkpoints: { taken: saves.taken, skipped: saves.skipped },
+    checkpoints: { taken: cadence.taken, skipped: cadence.skipped },
     spilledChunks: result.spilledChunks,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     dtype,

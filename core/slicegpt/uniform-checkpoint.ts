@@ -39,9 +39,6 @@ export class UniformCheckpoint {
   readonly #cadence: CheckpointCadence | null;
   /** Signal moments the saved state holds as blobs (the first this many); the rest go with the next save. */
   #momentsSaved = 0;
-  /** Boundaries saved and skipped by the cadence. */
-  taken = 0;
-  skipped = 0;
 
   constructor(out: string, what: Parameters<typeof checkpointKey>[0], cadence?: CheckpointCadence) {
     this.#checkpoint = new Checkpoint(out, checkpointKey(what));
@@ -49,10 +46,7 @@ export class UniformCheckpoint {
   }
 
   #due(nextLayer: number, bytes: number): boolean {
-    const due = this.#cadence === null || this.#cadence.due(nextLayer, bytes);
-    if (due) this.taken++;
-    else this.skipped++;
-    return due;
+    return this.#cadence === null || this.#cadence.due(nextLayer, bytes);
   }
 
   /** The saved state (null: none, or one a kill left incomplete); throws when it belongs to other settings. */

@@ -50,7 +50,7 @@ import type { Calibration, LayerTiming, SignalName, SignalStats } from './rotate
 import type { SliceOptions, SliceResult } from './slice-options';
 import { preflightSlice } from './preflight';
 import { UniformCheckpoint, type UniformAxes, type UniformSignal } from './uniform-checkpoint';
-import { CheckpointCadence, DEFAULT_CHECKPOINT_EVERY_SECONDS } from './checkpoint-cadence';
+import { CheckpointCadence } from './checkpoint-cadence';
 
 export type UniformSliceOptions = Omit<SliceOptions, 'rotations' | 'sliceHead' | 'resume'> & {
   /** Ignored: uniform mode always slices the head (the residual has width d everywhere). */
@@ -130,10 +130,12 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
     storeDtype: run.dtype,
   });
   let checkpoint: UniformCheckpoint;
+  let cadence: CheckpointCadence;
   let axes: UniformAxes;
   let resumedAt: number | null = null;
   let fromLayer = 0;
   try {
+    cadence = new CheckpointCadence(run.L, { ...o.checkpointCadence, everySeconds: o.checkpointEvery });
     checkpoint = new UniformCheckpoint(
       o.out,
       {
@@ -153,7 +155,7 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
           version: 1,
         },
       },
-      new CheckpointCadence(run.L, { ...o.checkpointCadence, everySeconds: o.checkpointEvery }),
+      cadence,
     );
     const saved = o.resume ? checkpoint.load(run.budget, run.scratch, (m) => ctx.log(m)) : (checkpoint.remove(), null);
     if (saved) {
@@ -181,7 +183,8 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
     await engine.close().finally(() => runner.dispose());
   }
   await finishUniform(run, axes);
-  if (checkpoint.skipped > 0) ctx.log(`checkpointed ${checkpoint.taken} of ${checkpoint.taken + checkpoint.skipped} layer boundaries of both passes (every ${o.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY_SECONDS} s of work; --checkpoint-every)`);
+  const summary = cadence.summary('layer boundaries of both passes');
+  if (summary) ctx.log(summary);
   checkpoint.remove();
   rmSync(run.scratch, { recursive: true, force: true });
   ctx.progress({ phase: 'done', fraction: 1 });
@@ -193,7 +196,7 @@ export async function sliceUniform(ctx: JobContext, o: UniformSliceOptions): Pro
     timings: run.timings,
     seconds: now() - started,
     resumedAt,
-    checkpoints: { taken: checkpoint.taken, skipped: checkpoint.skipped },
+    checkpoints: { taken: cadence.taken, skipped: cadence.skipped },
     spilledChunks: run.spilled,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     dtype: run.dtype,
