@@ -29,8 +29,8 @@ export function tensorSeed(seed: number, name: string): number {
   return mix(h >>> 0);
 }
 
-/** murmur3's 32-bit finalizer: a good avalanche for consecutive counters (inlined in fillKernel()). */
-function mix(x: number): number {
+/** murmur3's 32-bit finalizer: a good avalanche for consecutive counters (inlined in fillKernel(); slicegpt's synthetic source hashes with it too). */
+export function mix(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
   return (x ^ (x >>> 16)) >>> 0;

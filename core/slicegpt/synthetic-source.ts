@@ -5,17 +5,10 @@ import { parseConfig, type ModelConfig } from '../model/config';
 import { archSpec } from '../model/arch-spec';
 import type { ArchSpec, ModelSource } from '../model/model-source';
 import type { EmbeddingWeights, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from '../model/weights';
-import { gaussianTable } from '../linalg/gaussian';
+import { gaussianTable, mix } from '../linalg/gaussian';
 
 const TABLE = gaussianTable();
 const BLOCK = 1 << 16; // even: a pair never straddles two blocks
-
-/** murmur3's 32-bit finalizer. */
-function mix(x: number): number {
-  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
-  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
-  return (x ^ (x >>> 16)) >>> 0;
-}
 
 /**
  * n samples mean + std·z, z standard normal, rounded to `dtype` (nearest even) and kept as float32. Counter-based,
