@@ -3,7 +3,8 @@
 // downloaded, statistics copied: Checkpoint.take); the files (a LLaMA-2-7B layer's inputs at 128 × 2048
 // tokens: 3.2 GB, flushed) are written while the next layer runs. Kill-safety is the Checkpoint's: each
 // commit writes fresh files and replaces state.json last, commits run one at a time in layer order, and a
-// layer's boundary is taken only after its shard is written — so a kill at any instant leaves a state
+// layer's boundary is taken only after its shard is written (rotate-and-slice hands the shard's write over in
+// `written`: it overlaps the next layer's work unless this boundary is taken) — so a kill at any instant leaves a state
 // whose layers are all on disk. A failed write (a full disk) surfaces at the next save or at flush.
 // `background` false writes in save itself (the host engine: its inputs are the store's own host arrays, which
 // held past the layer would be RAM beyond the budget; the device engine's are downloaded copies anyway).
@@ -41,6 +42,8 @@ export class CheckpointQueue {
   async save(b: LayerBoundary): Promise<void> {
     if (this.#cadence && !this.#cadence.due(b.nextLayer, boundaryBytes(b))) return;
     await this.#writing;
+    // A boundary promises every layer before it on disk: the last one's shard may still be being written.
+    await b.written;
     const taken = await this.#checkpoint.take(b);
     const bytes = taken.host.reduce((a, x) => a + x.byteLength, 0);
     if (!this.#background || bytes > this.#maxBackgroundBytes) return this.#checkpoint.commit(taken);

@@ -95,6 +95,11 @@ export interface LayerBoundary {
   q: QMatrix;
   stats: SignalStats[];
   timings: LayerTiming[];
+  /**
+   * The shard of the layer just done, still being written (the write overlaps the next layer's work). A
+   * checkpoint of this boundary must await it first: a taken boundary promises every layer before it on disk.
+   */
+  written?: Promise<void>;
 }
 
 export interface RotateAndSliceOptions {
@@ -213,6 +218,8 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
   let qIn: QMatrix;
   let first: number;
   let spilled = 0;
+  /** The last layer's shard while it is written (awaited before the next one starts, at a taken checkpoint, and before the head). */
+  let written: Promise<void> = Promise.resolve();
   const rot = (q: QMatrix): Rotation => ({ q, n: D });
 
   const engine = o.engine ?? hostEngine(runner);
@@ -446,7 +453,9 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       out = { kind: 'parallel', block: { norm: blk.norm, attn: { ...readers, o: await o }, mlp: { ...mlpIn, down: await down }, shortcut: await shortcut } };
     }
     progress('rotate', i, 0.8, { explainedVariance: stats[stats.length - 1].explainedVariance });
-    const written = sink.layer(i, out);
+    // One shard in flight at a time, in layer order: the previous layer's has had this whole layer to finish.
+    await laps.time('rotate.write', () => written);
+    written = sink.layer(i, out);
     written.catch(() => {});
     // Next inputs: the layer output rotated by Q_out and sliced.
     const next = store(`in-${i}`, dims.mlpOutput);
@@ -462,21 +471,20 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
     inputs = next;
     qIn = qOut;
     await step('rotate.endLayer', () => engine.endLayer());
-    // The layer's shard, written since the products came back: what is left of it.
-    await laps.time('rotate.write', () => written);
     lap('rotate');
     timing.detail = { ...laps.take(), ...loop, ...weightTimes };
     timings.push(timing);
     progress('rotate', i, 1, { timing });
     const tc = now();
     if (o.onLayerDone) {
-      await o.onLayerDone({ nextLayer: i + 1, inputs, q: qIn, stats, timings });
+      await o.onLayerDone({ nextLayer: i + 1, inputs, q: qIn, stats, timings, written });
       timing.checkpoint = now() - tc;
       loopLap('checkpoint');
       for (const k of ['blocked', 'maxStall', 'stalls']) timing.detail[`loop.checkpoint.${k}`] = loop[`loop.checkpoint.${k}`];
     }
   }
 
+  await written;
   const sourceHead = await source.head();
   const head = storesTiedEmbedding(cfg, s.embedding, s.head) ? await tiedHead(cfg, sourceHead, rot(qIn), s.head) : await rotateHead(fuseHead(cfg, sourceHead), rot(qIn), s.head);
   await sink.head(head);
