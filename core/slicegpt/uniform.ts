@@ -51,6 +51,7 @@ import type { SliceOptions, SliceResult } from './slice-options';
 import { preflightSlice } from './preflight';
 import { UniformCheckpoint, type UniformAxes, type UniformSignal } from './uniform-checkpoint';
 import { CheckpointCadence } from './checkpoint-cadence';
+import { readAhead } from './read-ahead';
 
 export type UniformSliceOptions = Omit<SliceOptions, 'rotations' | 'sliceHead' | 'resume'> & {
   /** Ignored: uniform mode always slices the head (the residual has width d everywhere). */
@@ -301,11 +302,12 @@ async function collectSignals(run: UniformRun, engine: SignalEngine, checkpoint:
     run.timings.push(timing);
     await timed(timing, () => checkpoint.saveSignals(0, x, signals, run.timings));
   }
+  const layer = readAhead(src, L);
   for (let i = first; i < L; i++) {
     checkCancelled(ctx);
     const t = now();
     run.progress('signals', 1 + i, i);
-    const w = fuseLayer(cfg, await src.layer(i));
+    const w = fuseLayer(cfg, await layer(i));
     const next = new ActivationStore({ name: `x-${i}`, width: D, dir: scratch, budget, device });
     const moments = await layerSignals(run, engine, w, x, next);
     await absorb(run, engine, signals, moments, i);
@@ -437,10 +439,11 @@ async function writeRotated(run: UniformRun, engine: SignalEngine, axes: Uniform
     run.timings[0].rotate = now() - t;
     await timed(run.timings[0], () => checkpoint.saveRotation(0, axes, run.timings, run.scratch, run.budget));
   }
+  const layer = readAhead(src, L);
   for (let i = fromLayer; i < L; i++) {
     checkCancelled(ctx);
     const t = now();
-    const raw = await src.layer(i);
+    const raw = await layer(i);
     const fused = fuseLayer(cfg, raw);
     // The device engine's exact float16 uploads (readers from their source and γ): half-weights.ts.
     await engine.prepare(raw, fused);
