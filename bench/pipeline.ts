@@ -217,7 +217,7 @@ export async function main(args: string[]): Promise<void> {
       return { outputs: { gguf }, result: { bytes: r.bytes } };
     });
     await run('verify', async () => {
-      const v = await verifyExport(gguf, { source: uniform, maxWindows: num('verify-windows', 4), seqLen: num('verify-seqlen', Math.min(seqlen, 512)), maxNewTokens: 16 }, ctxFor('verify'));
+      const v = await verifyExport(gguf, { source: uniform, maxWindows: num('verify-windows', 4), seqLen: num('verify-seqlen', Math.min(seqlen, 512)), maxNewTokens: 16, ep }, ctxFor('verify'));
       return { result: { runtime: v.runtime, exportPpl: v.export.perplexity.ppl, appPpl: v.inApp?.perplexity.ppl ?? null, comparison: v.comparison ?? null, verdict: v.verdict ?? null } };
     });
   } finally {

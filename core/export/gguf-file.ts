@@ -26,7 +26,7 @@ export async function exportGgufFile(ctx: JobContext, o: WriteOptions, runtime: 
 
 export async function verifyGgufExport(path: string, o: VerifyOptions, ctx: JobContext): Promise<VerifyResult> {
   try {
-    const r = await verifyGguf(path, { source: o.source, maxWindows: o.maxWindows, seqLen: o.seqLen, prompt: o.prompt, maxNewTokens: o.maxNewTokens, compare: !o.skipInApp }, ctx);
+    const r = await verifyGguf(path, { source: o.source, maxWindows: o.maxWindows, seqLen: o.seqLen, prompt: o.prompt, maxNewTokens: o.maxNewTokens, compare: !o.skipInApp, ...(o.ep ? { ep: o.ep } : {}) }, ctx);
     return { ...fromGguf(path, r), dtype: r.dtype };
   } finally {
     await releaseLlama();

@@ -10,6 +10,7 @@
 // of the window's mean NLL).
 //
 // The source folder defaults to the `slice_studio.source` key the exporter writes into the file.
+import type { ExecutionProvider } from '../runtime/contract';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -32,6 +33,8 @@ export interface VerifyGgufOptions {
   maxNewTokens?: number;
   /** Also compute the in-app perplexity (same windows) and greedy continuation from the source folder. */
   compare?: boolean;
+  /** Where the in-app numbers run (default cpu). */
+  ep?: ExecutionProvider;
   /** CPU threads for llama.cpp (default: half the logical cores; ggml's threads spin, so oversubscribing a busy machine costs 10×). */
   threads?: number;
 }
@@ -216,8 +219,8 @@ export async function verifyGguf(file: string, o: VerifyGgufOptions = {}, ctx: J
       const { perplexityWithRunner } = await import('../runtime/perplexity');
       const { generateWithRunner } = await import('../runtime/generate');
       const src = await openAnyModel(source);
-      const app = await perplexityWithRunner(src, ids.slice(0, windows * seqLen), { seqLen });
-      const g = await generateWithRunner(src, promptIds, { maxNewTokens: maxNew });
+      const app = await perplexityWithRunner(src, ids.slice(0, windows * seqLen), { seqLen, ...(o.ep ? { ep: o.ep } : {}) });
+      const g = await generateWithRunner(src, promptIds, { maxNewTokens: maxNew, ...(o.ep ? { ep: o.ep } : {}) });
       result.inApp = { perplexity: app.ppl, greedy: { prompt, text: tok!.decode([...promptIds, ...g.ids], { skipSpecialTokens: true }), ids: g.ids } };
     }
     ctx.progress({ phase: 'done', fraction: 1 });

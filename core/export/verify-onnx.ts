@@ -4,6 +4,7 @@
 // tokens, each from position 0 with an empty cache) and a greedy continuation decoded through the KV cache
 // (prefill, then one token at a time with present.* fed back as past_key_values.*), next to the app's own
 // numbers for the source folder.
+import type { ExecutionProvider } from '../runtime/contract';
 import ort from 'onnxruntime-node';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,6 +29,8 @@ export interface VerifyOptions {
   prompt?: string;
   /** Greedy tokens to generate (default 30); no early stop at EOS, so both sides make exactly this many. */
   maxNewTokens?: number;
+  /** Where the app's numbers run (default cpu): a 7B source on the CPU EP takes minutes a window. */
+  ep?: ExecutionProvider;
 }
 
 export interface PplNumbers {
@@ -190,14 +193,19 @@ export async function protocolIds(tok: Tokenizer, seqLen: number, maxWindows?: n
 }
 
 /** The app's own numbers for a model folder (dense or sliced), on the same ids and prompt. */
-export async function inAppNumbers(ctx: JobContext, source: string, ids: number[], o: { seqLen: number; maxWindows?: number; prompt: number[]; maxNewTokens: number }): Promise<{ perplexity: PplNumbers; greedy: GreedyNumbers }> {
+export async function inAppNumbers(
+  ctx: JobContext,
+  source: string,
+  ids: number[],
+  o: { seqLen: number; maxWindows?: number; prompt: number[]; maxNewTokens: number; ep?: ExecutionProvider },
+): Promise<{ perplexity: PplNumbers; greedy: GreedyNumbers }> {
   const { openAnyModel } = await import('../slicegpt/open');
   const { perplexity } = await import('../runtime/perplexity');
   const { generateWithRunner } = await import('../runtime/generate');
   if (!existsSync(join(source, 'config.json'))) throw new ExportError(`--source ${source} is not a model folder (no config.json)`);
   const src = await openAnyModel(source);
-  const p = await perplexity({ model: src, ids, seqLen: o.seqLen, maxWindows: o.maxWindows }, ctx);
-  const g = await generateWithRunner(src, o.prompt, { maxNewTokens: o.maxNewTokens, stopIds: [] }, ctx);
+  const p = await perplexity({ model: src, ids, seqLen: o.seqLen, maxWindows: o.maxWindows, ...(o.ep ? { ep: o.ep } : {}) }, ctx);
+  const g = await generateWithRunner(src, o.prompt, { maxNewTokens: o.maxNewTokens, stopIds: [], ...(o.ep ? { ep: o.ep } : {}) }, ctx);
   const tok = await loadTokenizer(source);
   return {
     perplexity: { ppl: p.ppl, windows: p.windows, seqLen: p.seqLen, tokens: p.tokens, seconds: p.seconds, tokensPerSecond: p.tokensPerSecond },
@@ -247,7 +255,7 @@ export async function verifyOnnx(folder: string, o: VerifyOptions = {}, ctx: Job
     const result: VerifyResult = { format: 'onnx', path: dir, runtime: `onnxruntime-node ${ort.env.versions.common}`, prompt: promptText, export: exp };
     if (source) {
       ctx.progress({ phase: 'in-app', fraction: 0, message: source });
-      const app = await inAppNumbers(ctx, source, ids, { seqLen, maxWindows: o.maxWindows, prompt, maxNewTokens: maxNew });
+      const app = await inAppNumbers(ctx, source, ids, { seqLen, maxWindows: o.maxWindows, prompt, maxNewTokens: maxNew, ep: o.ep });
       result.inApp = { source: resolve(source), ...app };
       result.comparison = compare(exp, app);
     }

@@ -29,8 +29,13 @@ test('export then verify-export from the CLI: artifact and verification recorded
   assert.equal(exported.result.path, out);
   assert.equal(exported.result.sha256, await sha256Path(out, quietContext()));
 
-  const v = await cli(['verify-export', out, '--max-windows', '2', '--max-new-tokens', '12', '--json']);
+  const v = await cli(['verify-export', out, '--max-windows', '2', '--max-new-tokens', '12', '--ep', 'cpu', '--json']);
   assert.equal(v.code, 0, v.err.join('\n'));
+  // The app's side runs where --ep says; an EP that does not exist is one line before any work.
+  const bad = await cli(['verify-export', out, '--ep', 'tpu']);
+  assert.notEqual(bad.code, 0);
+  assert.equal(bad.err.filter((l) => l.trim()).length, 1, bad.err.join('\n'));
+  assert.match(bad.err.join('\n'), /ep/);
   const verified = done(v.lines);
   assert.ok(verified.result.comparison.pplRelativeDifference < 1e-2);
 

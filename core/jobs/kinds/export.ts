@@ -7,6 +7,8 @@ import { defineJob, paramsFrom, type RunRecords } from '../registry';
 import { boolean, literal, nonEmptyString, object, optional, PayloadError, positiveInteger, string, type Validator } from '../../base/validate';
 import { pplProtocol, type PplProtocol } from '../../runtime/ppl-protocol';
 import { windowsParam } from './ppl';
+import { executionProvider } from './common';
+import type { ExecutionProvider } from '../../runtime/contract';
 import { DTYPES, FORMATS, type ExportDtype, type ExportFormat, type ExportResult } from '../../export/formats';
 import type { VerifyResult } from '../../export/verify-onnx';
 import type { GgufPerplexity } from '../../export/gguf-perplexity';
@@ -114,6 +116,8 @@ export interface VerifyExportParams {
   allWindows?: boolean;
   prompt?: string;
   maxNewTokens?: number;
+  /** Where the app's numbers run (default cpu). */
+  ep?: ExecutionProvider;
 }
 
 const verifyShape: Validator<VerifyExportParams> = object({
@@ -124,6 +128,7 @@ const verifyShape: Validator<VerifyExportParams> = object({
   allWindows: optional(boolean),
   prompt: optional(string),
   maxNewTokens: optional(positiveInteger),
+  ep: optional(executionProvider),
 });
 
 export const verifyExportParams = paramsFrom('verification parameters', verifyShape, (p, where): VerifyExportParams => {
