@@ -2,7 +2,7 @@
 // configs, 25 %, 128 × 2048, --ep webgpu, one 80 GB GPU; 70B at --vram-gb 20 as it was measured) against
 // the H100 runs of the table: the synthetic slice benches (bench/results/slice-7b-h100-session10.json,
 // slice-70b-h100-session11.json, WGSL eigh) per layer, the whole slice (measured: the bench's extrapolation,
-// layers × per-layer total + layer −1) and peak RAM, and the 7B file-path job (pipeline-llama2-7b-h100-session11.json:
+// layers × per-layer total + layer −1) and peak RAM, and the 7B file-path job (pipeline-llama2-7b-h100-session12.json:
 // the whole slice, output bytes), with predicted / measured. Runs the real CLI (dist/cli.mjs when fresh, else tsx) in a temporary
 // data folder; needs no GPU. Prints one JSON document.
 import { spawnSync } from 'node:child_process';
@@ -94,13 +94,13 @@ export async function main(): Promise<void> {
   const cpu = results('slice-7b-h100-session7.json').ours.cpuEigh as SliceRun;
   const config7 = parseConfig(JSON.parse(readFileSync(sharedData('configs', 'llama-2-7b-hf.json'), 'utf8')));
   const f64 = predictSlice(config7, { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', deviceBudgetBytes: 40 * 2 ** 30, ramBudgetBytes: 48 * 2 ** 30, pcaSolver: 'float64' });
-  const pipeline = results('pipeline-llama2-7b-h100-session11.json').phases.find((x: { phase: string }) => x.phase === 'slice') as { seconds: number; outputs: { sliced: number } };
+  const pipeline = results('pipeline-llama2-7b-h100-session12.json').phases.find((x: { phase: string }) => x.phase === 'slice') as { seconds: number; outputs: { sliced: number } };
   const pipe = predictSlice(config7, { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', outputBytesPerWeight: 2 });
   console.log(
     JSON.stringify(
       {
         what: "planner (plan --json) vs the table's H100 WebGPU slice runs (WGSL eigh: the 7B synthetic of session 10, whose PCA and rotate the file-path job supersedes, and the 70B synthetic of session 11); measured whole slice = layers × per-layer total + layer −1, as bench/slice.ts extrapolates",
-        command: 'npm run bench -- planner-check > bench/results/planner-check-session11.json',
+        command: 'npm run bench -- planner-check > bench/results/planner-check-session12.json',
         target: 'within 25 % (ratio 0.75–1.25)',
         note: "The table (core/plan/measured.ts) holds these two runs, so per-layer, layer −1 and peak-RAM ratios are in-sample (≈ 1 by construction; the 7B's signals, rotate and layer −1 are the mean with the 7B pipeline's points). 'total' is the plan's whole slice (adds a modelled load per layer and the head's rotation, ≈ one more layer −1) over the bench's extrapolation; 'likeForLike' counts as the bench does. No VRAM or disk was measured by these synthetic runs (the sink writes nothing; no VRAM sampler): VRAM is modelled from the 7B pipeline's nvidia-smi peak, disk is a rule (checked below on the pipeline's output). outOfSample holds the checks that are not fitted.",
         cases,
@@ -116,7 +116,7 @@ export async function main(): Promise<void> {
             peakRam: { predictedGB: gb(f64.peakRamBytes), measuredGB: gb(cpu.peakRssBytes), ratio: ratio(f64.peakRamBytes, cpu.peakRssBytes) },
           },
           pipeline7b: {
-            from: 'bench/results/pipeline-llama2-7b-h100-session11.json (slice phase: whole job, bf16 shards, 4 GiB budgets, WGSL eigh; in the table — its per-layer phases are in-sample, the whole job adds the unmodelled 3.9 s checkpoint wait a layer)',
+            from: 'bench/results/pipeline-llama2-7b-h100-session12.json (slice phase: whole job, bf16 shards, 4 GiB budgets, WGSL eigh; in the table — its per-layer phases are in-sample, the whole job adds the unmodelled checkpoint waits (4 taken, 15.4 s in all))',
             sliceSeconds: { predicted: +pipe.totalSeconds.toFixed(1), measured: pipeline.seconds, ratio: ratio(pipe.totalSeconds, pipeline.seconds) },
             outputGB: { predicted: gb(pipe.disk.outputBytes), measured: gb(pipeline.outputs.sliced), ratio: ratio(pipe.disk.outputBytes, pipeline.outputs.sliced) },
           },

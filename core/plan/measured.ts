@@ -61,21 +61,22 @@ export const PROFILES: HardwareProfile[] = [
     cores: 16,
     points: [
       {
-        // Session 11 (2026-12-07, 14:10–14:36 UTC), the whole 7B slice job through the file path (synth bf16 shards,
-        // the next layer prefetched, a checkpoint per layer, the sliced shards written), float16 passes, the WGSL
-        // eigensolver, the current engine: what a user's job costs, so the table's 7B PCA and rotate come from here.
-        // Inside the job the eigensolver's GPU phases ran 4–7× slower than in the synthetic run below or alone
-        // (tridiagonalize.columns 2.87 vs 0.41 s, the D&C GEMMs 2.12 vs 0.12 s a layer) and the products 1.4× —
-        // the cause is not known yet (bench/device/go.sh `diag` bisects it). Not modelled: the per-layer checkpoint
-        // wait (3.9 s a layer here) and the head; the whole job is 0.80 of the prediction's.
-        label: 'LLaMA-2-7B, 32 layers from bf16 shards, 128 × 2048 (WGSL eigh, session 11)',
-        source: 'bench/results/pipeline-llama2-7b-h100-session11.json (slice phase)',
+        // Session 12 (2026-12-07, 17:17–17:37 UTC), the whole 7B slice job through the file path (synth bf16 shards,
+        // the next layer prefetched and yielding to the PCA and products, checkpoints every 120 s of work — 4 taken of
+        // 33 —, each shard written while the next layer runs), float16 passes, the WGSL eigensolver: what a user's job
+        // costs, so the table's 7B PCA and rotate come from here. Means over all 32 layers (layer 0 pays session
+        // creation). Session 11's run of the same job: 5.69 / 6.21 / 3.99 s, the PCA slowed by the prefetch's host work.
+        // Still inside rotate: ~3.3 s a layer of the next layer's host work (read, fuse, float16 forms) blocking the
+        // loop — the last layer, with nothing to prefetch, rotated in 1.41 s. Not modelled: the checkpoint waits
+        // (15.4 s in all here) and the head; the whole job is 1.05× the prediction's (bench/results/planner-check-session12.json).
+        label: 'LLaMA-2-7B, 32 layers from bf16 shards, 128 × 2048 (WGSL eigh, session 12)',
+        source: 'bench/results/pipeline-llama2-7b-h100-session12.json (slice phase)',
         shape: { ...LLAMA2_7B, nsamples: 128, seqlen: 2048 },
-        perLayer: { load: 0.156, signals: 5.688, pca: 6.206, rotate: 3.991 },
+        perLayer: { load: 0.129, signals: 5.689, pca: 1.693, rotate: 4.633 },
         pcaSolver: 'wgsl',
-        embedding: 8.75,
-        peakRssBytes: 18_031_579_136,
-        peakVramBytes: 16_930_308_096,
+        embedding: 6.605,
+        peakRssBytes: 17_927_680_000,
+        peakVramBytes: 16_934_502_400,
         budgets: { deviceBytes: 4 * 2 ** 30, ramBytes: 4 * 2 ** 30 },
       },
       {

@@ -105,8 +105,8 @@ test('a tiny model is predicted at its measured per-call overheads, not extrapol
   within('whole slice', p.totalSeconds, slice.seconds, 0.5);
 });
 
-test("the predicted 7B slice on the H100 (WebGPU) matches the 7B pipeline's slice phase within 25 %: per layer, whole job, peak RSS, VRAM and output bytes (bench/results/pipeline-llama2-7b-h100-session11.json)", () => {
-  const r = JSON.parse(readFileSync(join(root, 'bench/results/pipeline-llama2-7b-h100-session11.json'), 'utf8')) as {
+test("the predicted 7B slice on the H100 (WebGPU) matches the 7B pipeline's slice phase within 25 %: per layer, whole job, peak RSS, VRAM and output bytes (bench/results/pipeline-llama2-7b-h100-session12.json)", () => {
+  const r = JSON.parse(readFileSync(join(root, 'bench/results/pipeline-llama2-7b-h100-session12.json'), 'utf8')) as {
     phases: { phase: string; seconds: number; peakRssBytes: number; peakVramBytes: number; outputs: Record<string, number>; result: { meanSecondsPerLayer?: { signals: number; pca: number; rotate: number } } }[];
   };
   const slice = r.phases.find((p) => p.phase === 'slice')!;
@@ -115,7 +115,7 @@ test("the predicted 7B slice on the H100 (WebGPU) matches the 7B pipeline's slic
   const p = predictSlice(config('llama-2-7b-hf.json'), { ratio: 0.25, nsamples: 128, seqlen: 2048, ep: 'webgpu', cores: 16, outputBytesPerWeight: 2 });
   within('signals + pca + rotate', p.perLayer.signals + p.perLayer.pca + p.perLayer.rotate, m.signals + m.pca + m.rotate);
   for (const k of ['signals', 'pca', 'rotate'] as const) within(k, p.perLayer[k], m[k]);
-  // the job also waited 3.9 s a layer for its checkpoints, which the prediction does not model (−20 %)
+  // the job also waited 15.4 s in all for its 4 taken checkpoints, which the prediction does not model
   within('whole slice job', p.totalSeconds, slice.seconds);
   within('peak RSS', p.peakRamBytes, slice.peakRssBytes);
   within('output bytes', p.disk.outputBytes, slice.outputs.sliced, 0.01);

@@ -52,7 +52,7 @@ test('--ram-gb below the predicted peak RAM is refused with both numbers; above 
 test('plan --json says where each prediction comes from: time, RAM and VRAM from the measured table (with its result file), disk by rule', () => {
   const o = slicing('--gpus', '24').origins;
   const synthetic = 'bench/results/slice-7b-h100-session10.json (ours.gpuEigh)';
-  const pipeline = 'bench/results/pipeline-llama2-7b-h100-session11.json (slice phase)';
+  const pipeline = 'bench/results/pipeline-llama2-7b-h100-session12.json (slice phase)';
   // time: the whole table; RAM: session 10's 7B run (all activations on the GPU, as here); VRAM: the pipeline's, the one VRAM measurement
   for (const [k, source] of [
     ['time', synthetic],
