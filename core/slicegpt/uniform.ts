@@ -440,6 +440,9 @@ async function writeRotated(run: UniformRun, engine: SignalEngine, axes: Uniform
     await timed(run.timings[0], () => checkpoint.saveRotation(0, axes, run.timings, run.scratch, run.budget));
   }
   const layer = readAhead(src, L);
+  // Each layer's shard is written while the next layer is rotated (one in flight). The boundary before layer i is
+  // therefore saved one layer late — once layer i − 1's shard is on disk —, and the last one after the last shard.
+  let written: Promise<void> = Promise.resolve();
   for (let i = fromLayer; i < L; i++) {
     checkCancelled(ctx);
     const t = now();
@@ -450,12 +453,16 @@ async function writeRotated(run: UniformRun, engine: SignalEngine, axes: Uniform
     const rotated = await rotateLayer(engine, fused, rot, d);
     // Frees the layer's device uploads (Q[:, :d] included); the rotated weights are host arrays already.
     await engine.endLayer();
-    await writer.writeLayer(i, rotated);
+    await written;
+    if (i > fromLayer) await timed(run.timings[i], () => checkpoint.saveRotation(i, axes, run.timings, run.scratch, run.budget));
+    written = writer.writeLayer(i, rotated);
+    written.catch(() => {});
     run.timings[i + 1].rotate = now() - t;
     const ev = axes.stats.filter((s) => s.layer === i).map((s) => s.explainedVariance);
     run.progress('rotate', L + 3 + i, i, { explainedVariance: Math.min(...ev) });
-    await timed(run.timings[i + 1], () => checkpoint.saveRotation(i + 1, axes, run.timings, run.scratch, run.budget));
   }
+  await written;
+  if (fromLayer < L) await timed(run.timings[L], () => checkpoint.saveRotation(L, axes, run.timings, run.scratch, run.budget));
   const sourceHead = await src.head();
   await writer.writeHead(tied ? await tiedHead(cfg, sourceHead, rot, d) : await rotateHead(fuseHead(cfg, sourceHead), rot, d));
 }
