@@ -6,6 +6,8 @@
 # LAYERS (gslice, cslice; default 2) and LAYERS70 (gslice70; default 2): two or more give slice.ts's steadySecondsPerLayer, the basis of
 # assemble.py's oursOverAnchor (layer 0 also pays session creation and shader compilation). gslice70 with 2 layers: ~130 s estimated
 # (one layer took 200 s in session 11, ~150 s of it the old JS random generator: embedding, layer, head), under SL_T's 300.
+# eigh: EREP (default 2) solves of each size, the fastest reported — a slice solves each size many times (160 at 70B), so the warm solve is its cost;
+#   session 12's 3.24 s at 8192 was one cold solve. EARGS adds flags (e.g. --pca-path).
 # PROF="--profile" (gslice: runs and MB per layer), IPROF="--profile" (infer: runs and MB per decoded token),
 # SLICE_STUDIO_SECULAR_THREADS=1 (the D&C secular solve on one thread, to compare with the default pool).
 cd "$(dirname "$0")/../.."; K=.d6/k; export PYTHONUNBUFFERED=1
@@ -24,7 +26,7 @@ gslice) SLICE_STUDIO_EIGH=gpu timeout ${SL_T:-240} node $K/dist/bench-slice.mjs 
   if [ $r -ne 0 ]; then SLICE_STUDIO_EIGH=gpu timeout ${SL_T:-240} node $K/dist/bench-slice-old.mjs $S7 > $OUT/slice7b-gpu-eigh-old.json 2> $OUT/slice7b-gpu-eigh-old.err; echo "gslice-old rc=$? ${SECONDS}s"; tail -c 1200 $OUT/slice7b-gpu-eigh-old.json; tail -3 $OUT/slice7b-gpu-eigh-old.err; fi;;
 cslice) timeout ${SL_T:-240} node $K/dist/bench-slice.mjs $S7 > $OUT/slice7b-cpu-eigh.json 2> $OUT/slice7b-cpu-eigh.err; echo "cslice rc=$? ${SECONDS}s"; tail -c 1200 $OUT/slice7b-cpu-eigh.json; tail -3 $OUT/slice7b-cpu-eigh.err;;
 gslice70) SLICE_STUDIO_EIGH=gpu timeout ${SL_T:-300} node $K/dist/bench-slice.mjs --synthetic llama-2-70b --configs-dir $K/configs --layers ${LAYERS70:-2} --nsamples 128 --seqlen 2048 --ep webgpu --vram-gb 20 > $OUT/slice70b.json 2> $OUT/slice70b.err; echo "gslice70 rc=$? ${SECONDS}s"; tail -c 1200 $OUT/slice70b.json; tail -3 $OUT/slice70b.err;;
-eigh) mkdir -p /tmp/eig; timeout ${EIG_T:-150} node $K/dist/bench-gpu-eigh.mjs --sizes ${SIZES:-1024,4096,8192} ${PANEL:+--panel $PANEL} ${EARGS-} --no-ref --dump /tmp/eig > $OUT/wgsl-eigh.json 2> $OUT/wgsl-eigh.err; echo "eigh rc=$? ${SECONDS}s"; tail -c 1500 $OUT/wgsl-eigh.json; tail -3 $OUT/wgsl-eigh.err
+eigh) mkdir -p /tmp/eig; timeout ${EIG_T:-150} node $K/dist/bench-gpu-eigh.mjs --sizes ${SIZES:-1024,4096,8192} ${PANEL:+--panel $PANEL} --repeat ${EREP:-2} ${EARGS-} --no-ref --dump /tmp/eig > $OUT/wgsl-eigh.json 2> $OUT/wgsl-eigh.err; echo "eigh rc=$? ${SECONDS}s"; tail -c 1500 $OUT/wgsl-eigh.json; tail -3 $OUT/wgsl-eigh.err
   timeout ${TE_T:-90} python3 bench/torch_eigh.py ${SIZES:-1024,4096,8192} /tmp/eig > $OUT/torch-eigh.json 2> $OUT/torch-eigh.err; echo "torch eigh rc=$? ${SECONDS}s"; cat $OUT/torch-eigh.json; tail -2 $OUT/torch-eigh.err;;
 infer) A="--prompt 2048 --prefill-batch 8 --decode-batch 16 --decode-prompt 128 --new 32 --repeats 2"; GPU=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1 | tr ' ' '-')
   # One process per model (--only): one model's crash cannot take the other's numbers; merged into infer-speed.json.
