@@ -14,6 +14,7 @@ import { synthModel } from '../core/synth/synth';
 import { quietContext } from '../core/base/job-context';
 import { openModel } from '../core/model/source';
 import { SafetensorsModel, toFloat32 } from '../core/model/safetensors';
+import { widenBf16, widenF16 } from '../core/model/bf16-bits';
 import { fuseLayer } from '../core/slicegpt/fuse';
 import { halfJobs, linearsOf } from '../core/slicegpt/half-forms';
 
@@ -45,7 +46,13 @@ export async function main(args: string[]): Promise<void> {
         const bytes = await Promise.all(names.map(async (n) => [n, await st.readBytes(n)] as const));
         keep('read.io', (performance.now() - t) / 1000);
         t = performance.now();
-        for (const [n, b] of bytes) toFloat32(b, st.info(n).dtype); // what source.layer does after the read
+        for (const [n, b] of bytes) {
+          // What source.layer does after the read (model/source.ts #read).
+          const dtype = st.info(n).dtype;
+          if (dtype === 'BF16') widenBf16(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2));
+          else if (dtype === 'F16') widenF16(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2));
+          else toFloat32(b, dtype);
+        }
         keep('read.widen', (performance.now() - t) / 1000);
         // The steps as the prefetch runs them.
         t = performance.now();

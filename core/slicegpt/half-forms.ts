@@ -3,6 +3,7 @@
 // found from the un-fused source where a norm's scale was folded in (the device redoes that one multiply).
 import type { LayerWeights, Linear } from '../model/weights';
 import { halfExact, halfExactFolded, type HalfExact } from '../runtime/half-weights';
+import { foldedFrom } from './fuse';
 
 /** A layer's linears in a fixed order, each with the norm scale a reader folds in. */
 export function linearsOf(w: LayerWeights): { lin: Linear; gamma?: Float32Array; reader: boolean }[] {
@@ -28,6 +29,14 @@ export function halfJobs(source: LayerWeights, fused: LayerWeights): HalfJob[] {
   return out.map((o, i) => {
     const s = src[i].lin.weight.data;
     const f = o.lin.weight.data;
-    return { fused: f, form: () => (s === f ? halfExact(f) : src[i].reader ? halfExactFolded(s, src[i].gamma, f, o.lin.weight.cols) : halfExact(f)) };
+    const gamma = src[i].gamma;
+    // fuse.ts made `f` from this very source and γ by the product halfExactFolded would check entry by entry: with a
+    // finite γ the check can only fail where a source value is Inf or NaN, which halfExact refuses too.
+    const known = (k = foldedFrom(f)) => k !== undefined && k.source === s && k.gamma === gamma && gamma !== undefined && gamma.length === o.lin.weight.cols && gamma.every(Number.isFinite);
+    const folded = () => {
+      const h = halfExact(s);
+      return h && gamma ? { ...h, columns: gamma } : h;
+    };
+    return { fused: f, form: () => (s === f ? halfExact(f) : src[i].reader ? (known() ? folded() : halfExactFolded(s, gamma, f, o.lin.weight.cols)) : halfExact(f)) };
   });
 }
