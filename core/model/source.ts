@@ -13,6 +13,7 @@ import { family, type AdapterSpec, type LinearNames, type NormNames } from './fa
 import type { ArchSpec, ModelSource } from './model-source';
 import type { EmbeddingWeights, HeadNorms, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
 import { HeldTable } from './held-table';
+import { widenBf16, widenF16 } from './bf16-bits';
 
 export class ModelFolderError extends Error {
   override name = 'ModelFolderError';
@@ -102,16 +103,25 @@ class DenseSource implements ModelSource {
    */
   async #read(name: string): Promise<Float32Array> {
     const t = this.#st.info(name);
-    if (t.dtype !== 'F32') return this.#st.read(name); // (little-endian hosts: every platform Node ships on)
-    const out = new Float32Array(t.byteLength / 4);
+    // (little-endian hosts: every platform Node ships on)
+    if (t.dtype === 'F32') return new Float32Array((await this.#bytes(name, t, new ArrayBuffer(t.byteLength))).buffer);
+    // 16-bit floats are read into a typed array of their own (whose pages the read, off the main thread, touches
+    // first) and widened from it; bfloat16 bits stay remembered with the values (model/bf16-bits.ts).
+    if (t.dtype === 'BF16') return widenBf16(new Uint16Array((await this.#bytes(name, t, new ArrayBuffer(t.byteLength))).buffer));
+    if (t.dtype === 'F16') return widenF16(new Uint16Array((await this.#bytes(name, t, new ArrayBuffer(t.byteLength))).buffer));
+    return this.#st.read(name);
+  }
+
+  async #bytes(name: string, t: { file: string; offset: number; byteLength: number }, buf: ArrayBuffer): Promise<Uint8Array> {
+    const bytes = new Uint8Array(buf);
     const fh = await open(t.file, 'r');
     try {
-      const { bytesRead } = await fh.read(new Uint8Array(out.buffer), 0, t.byteLength, t.offset);
+      const { bytesRead } = await fh.read(bytes, 0, t.byteLength, t.offset);
       if (bytesRead !== t.byteLength) throw new ModelFolderError(`short read of ${name}: ${bytesRead}/${t.byteLength} bytes (truncated file?)`);
     } finally {
       await fh.close();
     }
-    return out;
+    return bytes;
   }
 
   async #vec(name: string, len: number): Promise<Float32Array> {

@@ -8,6 +8,7 @@
 // refused too: WGSL may flush them to zero.
 import { rememberHalfBits } from '../model/half-bits';
 import { widenInto } from '../model/lazy-half';
+import { takeBf16Bits } from '../model/bf16-bits';
 
 /** A matrix as float16 bits and the factor that makes them the original values again. */
 export interface HalfExact {
@@ -42,6 +43,8 @@ export function halfExactFolded(source: Float32Array, gamma: Float32Array | unde
  * scale, else null (found at the first value that is not; the float32 upload is then as before).
  */
 export function halfExact(data: Float32Array): HalfExact | null {
+  const fromBf16 = takeBf16Bits(data);
+  if (fromBf16 && fromBf16.top > 0 && fromBf16.top < 0xff) return halfFromBf16(fromBf16.bits, fromBf16.top, fromBf16.low);
   const u = new Uint32Array(data.buffer, data.byteOffset, data.length);
   let top = 0;
   for (let i = 0; i < u.length; i++) {
@@ -67,6 +70,25 @@ export function halfExact(data: Float32Array): HalfExact | null {
     const e = ((mag >>> 23) & 0xff) + s - 112; // float16 biased exponent (127 − 15 = 112)
     if (e < 1 || mag >>> 23 === 0) return null;
     bits[i] = ((x >>> 16) & 0x8000) | (e << 10) | ((mag >>> 13) & 0x3ff);
+  }
+  return { bits, scale: 2 ** -s };
+}
+
+/**
+ * halfExact of bfloat16 `bits` widened, from the bits themselves, written over them (model/bf16-bits.ts; `top`, `low`:
+ * the largest and the smallest non-zero exponent, found as they were widened). The same decisions and bits as
+ * halfExact's passes: a bfloat16 value never has mantissa bits below float16's, the scale comes from `top`, and an
+ * entry halfExact would refuse (exponent too small for the scale, or a subnormal) is known before anything is written.
+ */
+function halfFromBf16(bits: Uint16Array, top: number, low: number): HalfExact | null {
+  const s = 142 - top;
+  if (s > 126 || s < -126) return null;
+  if (low !== 0x100 && (low === 0 || low + s - 112 < 1)) return null;
+  const add = (s - 112) << 10;
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i];
+    // float16 = sign | (exponent + s − 112) << 10 | the 7 mantissa bits << 3; ±0 keeps only its sign.
+    bits[i] = (b & 0x7fff) === 0 ? b : (b & 0x8000) | ((((b >>> 7) & 0xff) << 10) + add) | ((b & 0x7f) << 3);
   }
   return { bits, scale: 2 ** -s };
 }

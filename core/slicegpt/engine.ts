@@ -27,7 +27,8 @@ import { DeviceTensors, releaseTensor, type DeviceMoment } from '../runtime/devi
 import { allocationFailure, isAllocationFailure } from '../runtime/device-failure';
 import { RamBudget, type Activations, type DeviceSide } from './activations';
 import { leadingColumns32, rotateRows, shortcutMatrix, transposedColumns, vecMulF64 } from './products';
-import { halfExact, halfExactFolded, type HalfExact } from '../runtime/half-weights';
+import { halfExact, type HalfExact } from '../runtime/half-weights';
+import { halfJobs } from './half-forms';
 import { storageOf } from '../model/lazy-half';
 import type { DeviceWeight, ProductItem, ProductOut, WeightSource } from '../runtime/weight-products';
 import type { OutputDtype } from './output';
@@ -117,15 +118,6 @@ function later<T>(): { promise: Promise<T>; settle: (f: () => T | Promise<T>) =>
 }
 
 /** Every linear of a layer with the norm scale fuse.ts folds into it (readers; undefined for writers), in one order for a source and its fused layer. */
-function linearsOf(w: LayerWeights): { lin: Linear; gamma?: Float32Array; reader: boolean }[] {
-  const m = w.kind === 'sequential' ? w.mlp : w.block.mlp;
-  const a = w.kind === 'sequential' ? w.attn : w.block.attn;
-  const an = w.kind === 'sequential' ? w.attn.norm : w.block.norm;
-  const mn = w.kind === 'sequential' ? w.mlp.norm : w.block.norm;
-  const r = (lin: Linear, n: typeof an) => ({ lin, gamma: n.weight, reader: true });
-  return [r(a.q, an), r(a.k, an), r(a.v, an), { lin: a.o, reader: false }, ...(m.gate ? [r(m.gate, mn)] : []), r(m.up, mn), { lin: m.down, reader: false }];
-}
-
 const hostOnly = (x: Activations): Float32Array => {
   if (x instanceof Float32Array) return x;
   if (x.location !== 'cpu') throw new Error('the host engine was given a device tensor');
@@ -380,16 +372,11 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
     shortcut: (qa, qb, n, ka, kb) => single((b) => b.shortcut(qa, qb, n, ka, kb)),
     batch,
     async prepare(source, fused, turn) {
-      const src = linearsOf(source);
-      const out = linearsOf(fused);
-      if (src.length !== out.length) return;
       // One matrix per turn of the event loop, so the passes' runs are not held up (a 7B linear is ~0.1 s).
-      for (let i = 0; i < out.length; i++) {
+      for (const j of halfJobs(source, fused)) {
         await new Promise((r) => setImmediate(r));
         await turn?.();
-        const s = src[i].lin.weight.data;
-        const f = out[i].lin.weight.data;
-        halves.set(f, s === f ? halfExact(f) : src[i].reader ? halfExactFolded(s, src[i].gamma, f, out[i].lin.weight.cols) : halfExact(f));
+        halves.set(j.fused, j.form());
       }
     },
     deviceSide: () => side,

@@ -23,6 +23,17 @@ export function fusedNorm(config: ModelConfig): NormSpec {
 
 const needsCentring = (config: ModelConfig): boolean => config.norm === 'layernorm';
 
+/** Readers' arrays made as fround(source · γ[j]) per entry by foldNormIntoReader, with that source and γ. */
+const folded = new WeakMap<Float32Array, { source: Float32Array; gamma: Float32Array }>();
+
+/**
+ * The source and scale `fused` was made from, entry by entry fround(source · γ[j]), if foldNormIntoReader made it
+ * (the arrays are fresh and nobody writes into them after).
+ */
+export function foldedFrom(fused: Float32Array): { source: Float32Array; gamma: Float32Array } | undefined {
+  return folded.get(fused);
+}
+
 /** Fold a norm's scale/shift into one linear that reads it. */
 export function foldNormIntoReader(norm: NormSpec, lin: Linear): Linear {
   const { rows, cols } = lin.weight;
@@ -31,6 +42,15 @@ export function foldNormIntoReader(norm: NormSpec, lin: Linear): Linear {
   if (gamma && gamma.length !== cols) throw new Error(`norm width ${gamma.length} ≠ reader input width ${cols}`);
   const w = new Float32Array(rows * cols);
   const b = beta || lin.bias ? new Float32Array(rows) : undefined;
+  if (gamma && !b) {
+    // RMSNorm readers (the llama family): the scale alone, in one tight loop (the general loop's per-entry tests and
+    // property reads cost ~1 s a 7B layer); the same float32 products. Remembered, so the device engine's exact
+    // float16 form need not check them again (foldedFrom).
+    const src = lin.weight.data;
+    for (let base = 0; base < rows * cols; base += cols) for (let j = 0; j < cols; j++) w[base + j] = src[base + j] * gamma[j];
+    folded.set(w, { source: src, gamma });
+    return { weight: { rows, cols, data: w } };
+  }
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let shift = lin.bias ? lin.bias[r] : 0; // float64 accumulation of b + W·β

@@ -1,0 +1,92 @@
+// `npx tsx bench/prefetch-host.ts [--layers 2] [--model DIR] [--reps 1] [--keep]` (or `npm run bench -- prefetch-host …`)
+// — the host work of the slice's prefetch of one layer (rotate-and-slice.ts `load`), on the real code without a GPU:
+// source.layer (read + widen bf16 → float32), fuse.ts fuseLayer, and the device engine's prepare (the exact float16
+// form of every linear: slicegpt/half-forms.ts halfJobs, what engine.prepare runs). On the H100 host these ~10 s of
+// one thread per 7B layer block the event loop the passes' ORT calls need (issue #11). Synthesizes a bf16
+// LLaMA-2-7B-shaped folder of --layers layers in a temp dir (or reads --model). Seconds per layer (best of --reps),
+// per step and sub-step; JSON on stdout.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { flags } from './lib/flags';
+import { synthModel } from '../core/synth/synth';
+import { quietContext } from '../core/base/job-context';
+import { openModel } from '../core/model/source';
+import { SafetensorsModel, toFloat32 } from '../core/model/safetensors';
+import { widenBf16, widenF16 } from '../core/model/bf16-bits';
+import { fuseLayer } from '../core/slicegpt/fuse';
+import { halfJobs, linearsOf } from '../core/slicegpt/half-forms';
+
+export async function main(args: string[]): Promise<void> {
+  const f = flags(args);
+  const layers = Number(f.get('layers') ?? 2);
+  const reps = Number(f.get('reps') ?? 1);
+  const config = resolve(f.get('config') ?? join(import.meta.dirname, '../../shared/data/configs/llama-2-7b-hf.json'));
+  const work = f.has('model') ? null : mkdtempSync(join(tmpdir(), 'prefetch-host-'));
+  const model = f.has('model') ? resolve(f.get('model')!) : join(work!, 'synth');
+  const out: Record<string, unknown> = { machine: `${availableParallelism()} cores, ${cpus()[0]?.model ?? '?'}`, node: process.version };
+  try {
+    if (work) {
+      const t = performance.now();
+      await synthModel(quietContext(), { config, out: model, dtype: 'bf16', layers, seed: 0, overwrite: true });
+      out.synthSeconds = +((performance.now() - t) / 1000).toFixed(2);
+    }
+    const source = await openModel(model);
+    const st = await SafetensorsModel.create(model);
+    const cfg = source.config;
+    const perLayer: Record<string, number>[] = [];
+    for (let i = 0; i < cfg.numLayers; i++) {
+      const best: Record<string, number> = {};
+      const keep = (k: string, s: number) => (best[k] = Math.min(best[k] ?? Infinity, s));
+      for (let r = 0; r < reps; r++) {
+        // Sub-steps of the read: the file reads alone, then widening those bytes.
+        const names = st.names.filter((n) => n.startsWith(`model.layers.${i}.`));
+        let t = performance.now();
+        const bytes = await Promise.all(names.map(async (n) => [n, await st.readBytes(n)] as const));
+        keep('read.io', (performance.now() - t) / 1000);
+        t = performance.now();
+        for (const [n, b] of bytes) {
+          // What source.layer does after the read (model/source.ts #read).
+          const dtype = st.info(n).dtype;
+          if (dtype === 'BF16') widenBf16(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2));
+          else if (dtype === 'F16') widenF16(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2));
+          else toFloat32(b, dtype);
+        }
+        keep('read.widen', (performance.now() - t) / 1000);
+        // The steps as the prefetch runs them.
+        t = performance.now();
+        const lw = await source.layer(i);
+        keep('read', (performance.now() - t) / 1000);
+        t = performance.now();
+        const fused = fuseLayer(cfg, lw);
+        keep('fuse', (performance.now() - t) / 1000);
+        let halfBytes = 0;
+        let prepare = 0;
+        const jobs = halfJobs(lw, fused);
+        const roles = linearsOf(lw);
+        for (let k = 0; k < jobs.length; k++) {
+          t = performance.now();
+          const h = jobs[k].form();
+          const s = (performance.now() - t) / 1000;
+          prepare += s;
+          keep(`prepare.${roles[k].reader ? 'folded' : 'plain'}.${k}`, s);
+          halfBytes += h ? h.bits.byteLength : 0;
+        }
+        keep('prepare', prepare);
+        if (halfBytes === 0) throw new Error('no linear had an exact float16 form: the bench measures the wrong path');
+      }
+      best.total = best.read + best.fuse + best.prepare;
+      perLayer.push(Object.fromEntries(Object.entries(best).map(([k, v]) => [k, +v.toFixed(3)])));
+    }
+    const keys = Object.keys(perLayer[0]);
+    out.meanSecondsPerLayer = Object.fromEntries(keys.map((k) => [k, +(perLayer.reduce((a, p) => a + p[k], 0) / perLayer.length).toFixed(3)]));
+    out.perLayer = perLayer;
+  } finally {
+    if (work && !f.has('keep')) rmSync(work, { recursive: true, force: true });
+    else if (work) out.model = model;
+  }
+  console.log(JSON.stringify(out, null, 2));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main(process.argv.slice(2));
