@@ -11,16 +11,7 @@ import { fuseLayer } from '../../core/slicegpt/fuse';
 import { halfJobs } from '../../core/slicegpt/half-forms';
 import type { LayerWeights, Linear } from '../../core/model/weights';
 import type { ModelConfig } from '../../core/model/config';
-
-function rand(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
+import { rand } from '../runtime/random-folder';
 
 /** bfloat16 bits: random signs and mantissas, exponents in [lo, hi] (biased), plus signed zeros. */
 function bits(n: number, seed: number, lo: number, hi: number): Uint16Array {

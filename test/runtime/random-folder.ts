@@ -7,7 +7,8 @@ import { writeSafetensors, type TensorToWrite } from '../../core/model/safetenso
 
 export type TinyFamily = 'llama' | 'qwen2' | 'opt' | 'phi';
 
-function rand(seed: number): () => number {
+/** xorshift32 in [0, 1): the tests' small seeded generator. */
+export function rand(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;
