@@ -86,6 +86,9 @@ export class PrefetchPool {
   #load: number[];
   #waiting = new Map<number, Pending>();
   #next = 0;
+  #closing = false;
+  /** Why the pool can take no more jobs (a worker died), or null. */
+  failed: Error | null = null;
 
   constructor(size: number) {
     this.size = size;
@@ -102,13 +105,19 @@ export class PrefetchPool {
         if (a.error) p.rej(new Error(`prefetch worker: ${a.error}`));
         else p.res(a);
       });
-      // A dead worker fails what it holds (a bug, not a user error: it keeps its message).
-      w.on('error', (e) => {
+      // A dead worker (a bug or out of memory, not a user error: it keeps its message) fails what it holds, and the
+      // pool: later jobs fail at once instead of waiting on it forever (prefetchHook then starts a fresh pool).
+      const fail = (e: Error) => {
+        this.failed ??= e;
         for (const [id, p] of this.#waiting) {
           if (p.worker !== k) continue;
           this.#waiting.delete(id);
           p.rej(e);
         }
+      };
+      w.on('error', fail);
+      w.on('exit', (code) => {
+        if (!this.#closing) fail(new Error(`prefetch worker exited (code ${code})`));
       });
       // Idle workers never keep Node alive; one with work does (ref'd while it holds a job).
       w.unref();
@@ -133,6 +142,7 @@ export class PrefetchPool {
   }
 
   #run(bits: ArrayBuffer, bf16: boolean, gamma: Float32Array | undefined): Promise<Answer> {
+    if (this.failed) return Promise.reject(this.failed);
     // The least loaded worker (the linears differ in size: 16M to 45M weights at 7B).
     let k = 0;
     for (let j = 1; j < this.size; j++) if (this.#load[j] < this.#load[k]) k = j;
@@ -147,6 +157,8 @@ export class PrefetchPool {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
+    this.failed ??= new Error('prefetch pool closed');
     await Promise.all(this.#workers.map((w) => w.terminate()));
   }
 }
@@ -157,7 +169,7 @@ let shared: PrefetchPool | null = null;
 export function prefetchHook(): WidenHook | undefined {
   const n = prefetchWorkers();
   if (n === 0) return undefined;
-  if (!shared || shared.size !== n) {
+  if (!shared || shared.size !== n || shared.failed) {
     void shared?.close();
     shared = new PrefetchPool(n);
   }

@@ -117,3 +117,9 @@ test('the process pool follows SLICE_STUDIO_PREFETCH_WORKERS (0: off), and its h
     else process.env.SLICE_STUDIO_PREFETCH_WORKERS = before;
   }
 });
+
+test('a closed pool refuses a linear at once instead of waiting on a worker that is gone', async () => {
+  const gone = new PrefetchPool(1);
+  await gone.close();
+  await assert.rejects(gone.hook(0)(new Uint16Array(4), 'BF16'), /prefetch pool closed/);
+});
