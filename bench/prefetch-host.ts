@@ -1,10 +1,14 @@
-// `npx tsx bench/prefetch-host.ts [--layers 2] [--model DIR] [--reps 1] [--keep]` (or `npm run bench -- prefetch-host …`)
+// `npx tsx bench/prefetch-host.ts [--layers 2] [--model DIR] [--reps 1] [--keep] [--workers N] [--steps 0]`
+// (or `npm run bench -- prefetch-host …`)
 // — the host work of the slice's prefetch of one layer (rotate-and-slice.ts `load`), on the real code without a GPU:
 // source.layer (read + widen bf16 → float32), fuse.ts fuseLayer, and the device engine's prepare (the exact float16
 // form of every linear: slicegpt/half-forms.ts halfJobs, what engine.prepare runs). On the H100 host these ~10 s of
 // one thread per 7B layer block the event loop the passes' ORT calls need (issue #11). Synthesizes a bf16
 // LLaMA-2-7B-shaped folder of --layers layers in a temp dir (or reads --model). Seconds per layer (best of --reps),
-// per step and sub-step; JSON on stdout.
+// per step and sub-step; JSON on stdout. Then the whole load as rotate-and-slice.ts runs it (read with the widen hook,
+// fuse, every float16 form), on the main thread (`load.main`) and with the prefetch's worker pool
+// (slicegpt/prefetch-pool.ts, --workers, default prefetchWorkers(): `load.pool`): its wall seconds and the seconds the
+// event loop was held (base/loop-delay.ts: what the passes' ORT runs would wait behind). --steps 0 skips the steps.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,11 +21,32 @@ import { SafetensorsModel, toFloat32 } from '../core/model/safetensors';
 import { widenBf16, widenF16 } from '../core/model/bf16-bits';
 import { fuseLayer } from '../core/slicegpt/fuse';
 import { halfJobs, linearsOf } from '../core/slicegpt/half-forms';
+import { PrefetchPool, prefetchWorkers } from '../core/slicegpt/prefetch-pool';
+import { loopMark, loopSince, startLoopMonitor } from '../core/base/loop-delay';
+import type { ModelSource, WidenHook } from '../core/model/model-source';
+
+/** rotate-and-slice.ts `load` without the GPU: its wall seconds and the seconds the event loop was held. */
+async function timedLoad(source: ModelSource, i: number, widen: WidenHook | undefined): Promise<{ wall: number; blocked: number; maxStall: number }> {
+  const m = loopMark();
+  const t = performance.now();
+  const lw = await source.layer(i, { widen });
+  await new Promise((r) => setImmediate(r));
+  const fused = fuseLayer(source.config, lw);
+  for (const j of halfJobs(lw, fused)) {
+    await new Promise((r) => setImmediate(r)); // as engine.prepare: one matrix per turn of the loop
+    j.form();
+  }
+  const wall = (performance.now() - t) / 1000;
+  const l = loopSince(m);
+  return { wall, blocked: l.blocked, maxStall: l.maxStall };
+}
 
 export async function main(args: string[]): Promise<void> {
   const f = flags(args);
   const layers = Number(f.get('layers') ?? 2);
   const reps = Number(f.get('reps') ?? 1);
+  const steps = f.get('steps') !== '0';
+  const workers = Number(f.get('workers') ?? prefetchWorkers());
   const config = resolve(f.get('config') ?? join(import.meta.dirname, '../../shared/data/configs/llama-2-7b-hf.json'));
   const work = f.has('model') ? null : mkdtempSync(join(tmpdir(), 'prefetch-host-'));
   const model = f.has('model') ? resolve(f.get('model')!) : join(work!, 'synth');
@@ -36,10 +61,23 @@ export async function main(args: string[]): Promise<void> {
     const st = await SafetensorsModel.create(model);
     const cfg = source.config;
     const perLayer: Record<string, number>[] = [];
+    const stopMonitor = startLoopMonitor();
+    const pool = new PrefetchPool(Math.max(1, workers));
+    out.workers = workers;
     for (let i = 0; i < cfg.numLayers; i++) {
       const best: Record<string, number> = {};
       const keep = (k: string, s: number) => (best[k] = Math.min(best[k] ?? Infinity, s));
       for (let r = 0; r < reps; r++) {
+        for (const [mode, widen] of [
+          ['main', undefined],
+          ['pool', pool.hook()],
+        ] as const) {
+          const l = await timedLoad(source, i, widen);
+          keep(`load.${mode}.wall`, l.wall);
+          keep(`load.${mode}.blocked`, l.blocked);
+          keep(`load.${mode}.maxStall`, l.maxStall);
+        }
+        if (!steps) continue;
         // Sub-steps of the read: the file reads alone, then widening those bytes.
         const names = st.names.filter((n) => n.startsWith(`model.layers.${i}.`));
         let t = performance.now();
@@ -76,12 +114,14 @@ export async function main(args: string[]): Promise<void> {
         keep('prepare', prepare);
         if (halfBytes === 0) throw new Error('no linear had an exact float16 form: the bench measures the wrong path');
       }
-      best.total = best.read + best.fuse + best.prepare;
+      if (steps) best.total = best.read + best.fuse + best.prepare;
       perLayer.push(Object.fromEntries(Object.entries(best).map(([k, v]) => [k, +v.toFixed(3)])));
     }
     const keys = Object.keys(perLayer[0]);
     out.meanSecondsPerLayer = Object.fromEntries(keys.map((k) => [k, +(perLayer.reduce((a, p) => a + p[k], 0) / perLayer.length).toFixed(3)]));
     out.perLayer = perLayer;
+    stopMonitor();
+    await pool.close();
   } finally {
     if (work && !f.has('keep')) rmSync(work, { recursive: true, force: true });
     else if (work) out.model = model;

@@ -19,7 +19,16 @@ const bitsOf = new WeakMap<Float32Array, Bf16Bits>();
 /** bfloat16 bits → a fresh float32 array (exact), their bits remembered with it (see takeBf16Bits). */
 export function widenBf16(bits: Uint16Array): Float32Array {
   const out = new Float32Array(bits.length);
-  const u = new Uint32Array(out.buffer);
+  const r = widenBf16Kernel(bits, new Uint32Array(out.buffer));
+  bitsOf.set(out, { bits, top: r[0], low: r[1] });
+  return out;
+}
+
+/**
+ * widenBf16's loop: `bits` into `u` (the float32 bits), returning [top, low]. Self-contained (no imports, no closure):
+ * the prefetch's workers run its source text (slicegpt/prefetch-pool.ts), so both threads run the very same loop.
+ */
+export function widenBf16Kernel(bits: Uint16Array, u: Uint32Array): [number, number] {
   let top = 0;
   let low = 0x100;
   for (let i = 0; i < bits.length; i++) {
@@ -29,16 +38,19 @@ export function widenBf16(bits: Uint16Array): Float32Array {
     if (e > top) top = e;
     if (e < low && (b & 0x7fff) !== 0) low = e;
   }
-  bitsOf.set(out, { bits, top, low });
-  return out;
+  return [top, low];
 }
 
 /** float16 bits → a fresh float32 array (exact), through model/safetensors.ts's table (as toFloat32 'F16'). */
 export function widenF16(bits: Uint16Array): Float32Array {
   const out = new Float32Array(bits.length);
-  const t = halfToFloat;
-  for (let i = 0; i < bits.length; i++) out[i] = t[bits[i]];
+  widenF16Kernel(halfToFloat, bits, out);
   return out;
+}
+
+/** widenF16's loop through the table `t` (self-contained, as widenBf16Kernel). */
+export function widenF16Kernel(t: Float32Array, bits: Uint16Array, out: Float32Array): void {
+  for (let i = 0; i < bits.length; i++) out[i] = t[bits[i]];
 }
 
 /**

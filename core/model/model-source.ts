@@ -27,12 +27,24 @@ export interface Llama3Rope {
 }
 
 /** A model's weights, produced one piece at a time (dense HF folder or a sliced folder). */
+/**
+ * Widens one linear's 16-bit weights as model/bf16-bits.ts widenBf16/widenF16 would (the same values; what they
+ * remember about the array, or what it was remembered for, registered where it is looked up): `bits` over a plain
+ * ArrayBuffer of its own, which the hook may transfer (the caller never touches it again). `reads`: the scale of the
+ * RMSNorm whose output the linear reads (it has no bias), for a hook that folds it too (slicegpt/fuse.ts).
+ */
+export type WidenHook = (bits: Uint16Array, dtype: 'BF16' | 'F16', reads?: Float32Array) => Promise<Float32Array>;
+
 export interface ModelSource {
   readonly config: ModelConfig;
   readonly arch: ArchSpec;
   readonly folder: string;
   embedding(): Promise<EmbeddingWeights>;
-  /** `o.turn`, awaited before each tensor is read: background readers yield to work that must not wait (base/quiet.ts). */
-  layer(i: number, o?: { turn?: () => Promise<void> }): Promise<LayerWeights>;
+  /**
+   * `o.turn`, awaited before each tensor is read: background readers yield to work that must not wait (base/quiet.ts).
+   * `o.widen`: a source that reads 16-bit linears may hand their bits to it instead of widening them itself (and then
+   * reads the layer's linears concurrently).
+   */
+  layer(i: number, o?: { turn?: () => Promise<void>; widen?: WidenHook }): Promise<LayerWeights>;
   head(): Promise<HeadWeights>;
 }

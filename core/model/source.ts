@@ -10,7 +10,7 @@ import { LIMITS, readJsonObject } from './input-file';
 import { SafetensorsModel, SafetensorsError } from './safetensors';
 import { archSpec } from './arch-spec';
 import { family, type AdapterSpec, type LinearNames, type NormNames } from './families/index';
-import type { ArchSpec, ModelSource } from './model-source';
+import type { ArchSpec, ModelSource, WidenHook } from './model-source';
 import type { EmbeddingWeights, HeadNorms, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
 import { HeldTable } from './held-table';
 import { widenBf16, widenF16 } from './bf16-bits';
@@ -25,6 +25,12 @@ async function readConfig(folder: string): Promise<ModelConfig> {
   const file = join(folder, 'config.json');
   if (!existsSync(file)) throw new ModelFolderError(`no config.json in ${folder} (not a Hugging Face model folder?)`);
   return parseConfig(await readJsonObject(file, LIMITS.config, ModelFolderError, `config.json in ${folder}`));
+}
+
+/** A linear's bits to a layer's widen hook, with the scale of the RMSNorm it reads (model-source.ts WidenHook). */
+interface Widen {
+  hook: WidenHook;
+  reads?: Float32Array;
 }
 
 class DenseSource implements ModelSource {
@@ -101,8 +107,10 @@ class DenseSource implements ModelSource {
    * One tensor as float32. F32 data is read straight into the result (no staging copy): streaming
    * peak memory is set by how much garbage a layer leaves behind, so halving it matters.
    */
-  async #read(name: string): Promise<Float32Array> {
+  async #read(name: string, widen?: Widen): Promise<Float32Array> {
     const t = this.#st.info(name);
+    // A 16-bit linear's bits, to the layer's widen hook (its buffer is its own: the hook may transfer it).
+    if (widen && (t.dtype === 'BF16' || t.dtype === 'F16')) return widen.hook(new Uint16Array((await this.#bytes(name, t, new ArrayBuffer(t.byteLength))).buffer), t.dtype, widen.reads);
     // (little-endian hosts: every platform Node ships on)
     if (t.dtype === 'F32') return new Float32Array((await this.#bytes(name, t, new ArrayBuffer(t.byteLength))).buffer);
     // 16-bit floats are read into a typed array of their own (whose pages the read, off the main thread, touches
@@ -131,25 +139,27 @@ class DenseSource implements ModelSource {
     return this.#read(n);
   }
 
-  async #matrix(name: string, rows?: number, cols?: number): Promise<Matrix> {
+  async #matrix(name: string, rows?: number, cols?: number, widen?: Widen): Promise<Matrix> {
     const n = this.#need(name);
     const shape = this.#st.info(n).shape;
     if (shape.length !== 2 || (rows !== undefined && shape[0] !== rows) || (cols !== undefined && shape[1] !== cols)) throw new ModelFolderError(`tensor ${n} has shape [${shape}], expected [${rows ?? '?'}, ${cols ?? '?'}]`);
-    return { rows: shape[0], cols: shape[1], data: await this.#read(n) };
+    return { rows: shape[0], cols: shape[1], data: await this.#read(n, widen) };
   }
 
   /**
    * `fused` holds this layer's fused tensors (Phi-3's qkv_proj, gate_up_proj) as read: each is read once per
    * layer and its parts are row-range views of it, not copies (every consumer honours a view's byteOffset).
    */
-  async #linear(l: LinearNames, i: number, out: number | undefined, inW: number | undefined, fused?: Map<string, Promise<Matrix>>): Promise<Linear> {
+  async #linear(l: LinearNames, i: number, out: number | undefined, inW: number | undefined, fused?: Map<string, Promise<Matrix>>, widen?: Widen): Promise<Linear> {
     const p = l.p.replaceAll('{i}', String(i));
     const f = l.fused;
     if (f && out !== undefined && f.end - f.start !== out) throw new ModelFolderError(`${p}: rows ${f.start}…${f.end} hold ${f.end - f.start} outputs, expected ${out}`);
     const name = `${p}.weight`;
     let read = fused?.get(name);
     if (!read) {
-      read = this.#matrix(name, f ? f.total : out, inW);
+      // (A tensor split into parts, and a linear with a bias, are widened here: the hook's fold is the bias-free one.)
+      const hand = widen && !f ? { hook: widen.hook, reads: l.bias || this.resolve(`${p}.bias`) ? undefined : widen.reads } : undefined;
+      read = this.#matrix(name, f ? f.total : out, inW, hand);
       if (f) fused?.set(name, read);
     }
     const whole = await read;
@@ -187,7 +197,7 @@ class DenseSource implements ModelSource {
     return e;
   }
 
-  async layer(i: number, o: { turn?: () => Promise<void> } = {}): Promise<LayerWeights> {
+  async layer(i: number, o: { turn?: () => Promise<void>; widen?: WidenHook } = {}): Promise<LayerWeights> {
     const c = this.config;
     if (!Number.isInteger(i) || i < 0 || i >= c.numLayers) throw new ModelFolderError(`layer ${i} does not exist (the model has ${c.numLayers})`);
     const s = this.#spec.layer;
@@ -196,40 +206,54 @@ class DenseSource implements ModelSource {
     const kvOut = c.numKvHeads * c.headDim;
     const F = c.intermediateSize;
     const fused = new Map<string, Promise<Matrix>>();
-    const lin = async (l: LinearNames, out: number, inW: number) => {
-      await o.turn?.();
-      return this.#linear(l, i, out, inW, fused);
+    // With a widen hook every read is started at once (the hook's workers take the layer's linears side by side),
+    // each reader's norm first; without one, one tensor after another, as they are awaited.
+    const eager = o.widen !== undefined;
+    const start = <T>(f: () => Promise<T>): (() => Promise<T>) => {
+      if (!eager) return f;
+      const p = f();
+      p.catch(() => {}); // (awaited below; a failure surfaces there)
+      return () => p;
     };
+    const rms = c.norm === 'rmsnorm';
+    const lin = (l: LinearNames, out: number, inW: number, norm?: () => Promise<NormSpec>) =>
+      start(async () => {
+        await o.turn?.();
+        const n = o.widen && norm && rms ? await norm() : undefined;
+        return this.#linear(l, i, out, inW, fused, o.widen && { hook: o.widen, reads: n?.kind === 'rmsnorm' ? n.weight : undefined });
+      });
     if (s.kind === 'parallel') {
+      const norm = start(() => this.#norm(s.norm, i));
+      const [q, k, v, ao, up, down] = [lin(s.q, qOut, D, norm), lin(s.k, kvOut, D, norm), lin(s.v, kvOut, D, norm), lin(s.o, D, qOut), lin(s.up, F, D, norm), lin(s.down, D, F)];
       return {
         kind: 'parallel',
         block: {
-          norm: await this.#norm(s.norm, i),
-          attn: {
-            q: await lin(s.q, qOut, D),
-            k: await lin(s.k, kvOut, D),
-            v: await lin(s.v, kvOut, D),
-            o: await lin(s.o, D, qOut),
-          },
-          mlp: { up: await lin(s.up, F, D), down: await lin(s.down, D, F) },
+          norm: await norm(),
+          attn: { q: await q(), k: await k(), v: await v(), o: await ao() },
+          mlp: { up: await up(), down: await down() },
         },
       };
     }
+    const attnNorm = start(() => this.#norm(s.attnNorm, i));
+    const [q, k, v, ao] = [lin(s.q, qOut, D, attnNorm), lin(s.k, kvOut, D, attnNorm), lin(s.v, kvOut, D, attnNorm), lin(s.o, D, qOut)];
+    const qk = s.qNorm && s.kNorm ? start(() => this.#headNorms(s.qNorm!, s.kNorm!, i)) : undefined;
+    const mlpNorm = start(() => this.#norm(s.mlpNorm, i));
+    const [gate, up, down] = [s.gate ? lin(s.gate, F, D, mlpNorm) : undefined, lin(s.up, F, D, mlpNorm), lin(s.down, D, F)];
     return {
       kind: 'sequential',
       attn: {
-        norm: await this.#norm(s.attnNorm, i),
-        q: await lin(s.q, qOut, D),
-        k: await lin(s.k, kvOut, D),
-        v: await lin(s.v, kvOut, D),
-        o: await lin(s.o, D, qOut),
-        ...(s.qNorm && s.kNorm ? { qkNorm: await this.#headNorms(s.qNorm, s.kNorm, i) } : {}),
+        norm: await attnNorm(),
+        q: await q(),
+        k: await k(),
+        v: await v(),
+        o: await ao(),
+        ...(qk ? { qkNorm: await qk() } : {}),
       },
       mlp: {
-        norm: await this.#norm(s.mlpNorm, i),
-        ...(s.gate ? { gate: await lin(s.gate, F, D) } : {}),
-        up: await lin(s.up, F, D),
-        down: await lin(s.down, D, F),
+        norm: await mlpNorm(),
+        ...(gate ? { gate: await gate() } : {}),
+        up: await up(),
+        down: await down(),
       },
     };
   }

@@ -38,14 +38,36 @@ export function halfExactFolded(source: Float32Array, gamma: Float32Array | unde
   return h && gamma ? { ...h, columns: gamma } : h;
 }
 
+// Forms made elsewhere (slicegpt/prefetch-pool.ts: a worker ran this very code on the values' bits), handed over once.
+const ready = new WeakMap<Float32Array, HalfExact | null>();
+
+/**
+ * `h` is halfExact(`values`), made already (by the same kernels, on another thread): the next halfExact(values) takes
+ * it instead of computing it. The values must not change after (the arrays are fresh ones nobody writes into).
+ */
+export function rememberHalfExact(values: Float32Array, h: HalfExact | null): void {
+  ready.set(values, h);
+}
+
 /**
  * The float16 form of `data` if every value is exactly a float16 normal (or zero) times one power-of-two
  * scale, else null (found at the first value that is not; the float32 upload is then as before).
  */
 export function halfExact(data: Float32Array): HalfExact | null {
+  if (ready.has(data)) {
+    const h = ready.get(data)!;
+    ready.delete(data);
+    return h;
+  }
   const fromBf16 = takeBf16Bits(data);
   if (fromBf16 && fromBf16.top > 0 && fromBf16.top < 0xff) return halfFromBf16(fromBf16.bits, fromBf16.top, fromBf16.low);
-  const u = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  return halfExactScan(new Uint32Array(data.buffer, data.byteOffset, data.length));
+}
+
+/**
+ * halfExact's passes over the float32 bits `u` (self-contained: slicegpt/prefetch-pool.ts's workers run its source).
+ */
+export function halfExactScan(u: Uint32Array): { bits: Uint16Array; scale: number } | null {
   let top = 0;
   for (let i = 0; i < u.length; i++) {
     // More than float16's 10 mantissa bits: float32 weights fail here, at once.
@@ -79,8 +101,9 @@ export function halfExact(data: Float32Array): HalfExact | null {
  * the largest and the smallest non-zero exponent, found as they were widened). The same decisions and bits as
  * halfExact's passes: a bfloat16 value never has mantissa bits below float16's, the scale comes from `top`, and an
  * entry halfExact would refuse (exponent too small for the scale, or a subnormal) is known before anything is written.
+ * Self-contained (slicegpt/prefetch-pool.ts's workers run its source).
  */
-function halfFromBf16(bits: Uint16Array, top: number, low: number): HalfExact | null {
+export function halfFromBf16(bits: Uint16Array, top: number, low: number): { bits: Uint16Array; scale: number } | null {
   const s = 142 - top;
   if (s > 126 || s < -126) return null;
   if (low !== 0x100 && (low === 0 || low + s - 112 < 1)) return null;

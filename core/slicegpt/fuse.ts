@@ -34,23 +34,51 @@ export function foldedFrom(fused: Float32Array): { source: Float32Array; gamma: 
   return folded.get(fused);
 }
 
+/**
+ * The RMSNorm reader's fold: w = fround(src · γ[j]) entry by entry. Self-contained (no imports, no closure): the
+ * prefetch's workers run its source text (prefetch-pool.ts), so both threads run the very same loop.
+ */
+export function foldRows(src: Float32Array, gamma: Float32Array, w: Float32Array, rows: number, cols: number): void {
+  for (let base = 0; base < rows * cols; base += cols) for (let j = 0; j < cols; j++) w[base + j] = src[base + j] * gamma[j];
+}
+
+/** Folds made elsewhere (prefetch-pool.ts: foldRows on a worker), by source, with their γ; handed over once. */
+const readyFolds = new WeakMap<Float32Array, { gamma: Float32Array; fused: Float32Array }>();
+
+/** `fused` is foldRows(`source`, `gamma`), made already: foldNormIntoReader takes it instead of folding again. */
+export function rememberFold(source: Float32Array, gamma: Float32Array, fused: Float32Array): void {
+  readyFolds.set(source, { gamma, fused });
+}
+
+function takeFold(source: Float32Array, gamma: Float32Array): Float32Array | undefined {
+  const r = readyFolds.get(source);
+  if (!r || r.gamma !== gamma || r.fused.length !== source.length) return undefined;
+  readyFolds.delete(source);
+  return r.fused;
+}
+
 /** Fold a norm's scale/shift into one linear that reads it. */
 export function foldNormIntoReader(norm: NormSpec, lin: Linear): Linear {
   const { rows, cols } = lin.weight;
   const gamma = norm.kind === 'layernorm' ? norm.weight : norm.weight;
   const beta = norm.kind === 'layernorm' ? norm.bias : undefined;
   if (gamma && gamma.length !== cols) throw new Error(`norm width ${gamma.length} ≠ reader input width ${cols}`);
-  const w = new Float32Array(rows * cols);
-  const b = beta || lin.bias ? new Float32Array(rows) : undefined;
-  if (gamma && !b) {
+  if (gamma && !beta && !lin.bias) {
     // RMSNorm readers (the llama family): the scale alone, in one tight loop (the general loop's per-entry tests and
-    // property reads cost ~1 s a 7B layer); the same float32 products. Remembered, so the device engine's exact
-    // float16 form need not check them again (foldedFrom).
+    // property reads cost ~1 s a 7B layer); the same float32 products, made already where a prefetch worker ran
+    // this loop (rememberFold). Remembered, so the device engine's exact float16 form need not check them again
+    // (foldedFrom).
     const src = lin.weight.data;
-    for (let base = 0; base < rows * cols; base += cols) for (let j = 0; j < cols; j++) w[base + j] = src[base + j] * gamma[j];
+    let w = takeFold(src, gamma);
+    if (!w) {
+      w = new Float32Array(rows * cols);
+      foldRows(src, gamma, w, rows, cols);
+    }
     folded.set(w, { source: src, gamma });
     return { weight: { rows, cols, data: w } };
   }
+  const w = new Float32Array(rows * cols);
+  const b = beta || lin.bias ? new Float32Array(rows) : undefined;
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let shift = lin.bias ? lin.bias[r] : 0; // float64 accumulation of b + W·β

@@ -17,6 +17,7 @@ import type { AttentionWeights, EmbeddingWeights, HeadWeights, LayerWeights, Mlp
 import { headNormsOf } from '../model/weights';
 import { checkCancelled, type JobContext } from '../base/job-context';
 import { fuseEmbedding, fuseHead, fuseLayer } from './fuse';
+import { prefetchHook } from './prefetch-pool';
 import { rotateEmbedding, rotateHead, type Rotation } from './rotate';
 import type { QMatrix } from './q-matrix';
 import { tiedEmbedding, tiedHead } from './tied';
@@ -274,6 +275,9 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
   const yieldToGpu = process.env.SLICE_STUDIO_PREFETCH_YIELD !== '0';
   const turn = () => (yieldToGpu ? quiet.turn() : Promise.resolve());
   const gpuSpan = <T>(f: () => Promise<T>): Promise<T> => (yieldToGpu ? quiet.during(f) : f());
+  // Each 16-bit linear widened, folded and put in its float16 form on worker threads (prefetch-pool.ts): the main
+  // thread's loop stays free for the passes' runs. SLICE_STUDIO_PREFETCH_WORKERS=0: all of it here, as before.
+  const widen = prefetchHook();
   const load = (i: number) => {
     const t: Record<string, number> = {};
     let t0 = performance.now();
@@ -282,7 +286,7 @@ async function slicing(ctx: JobContext, o: RotateAndSliceOptions): Promise<Rotat
       t[k] = (n - t0) / 1000;
       t0 = n;
     };
-    const p = source.layer(i, { turn }).then(async (lw) => {
+    const p = source.layer(i, { turn, widen }).then(async (lw) => {
       since('weights.read');
       await turn();
       const fused = fuseLayer(cfg, lw);
