@@ -14,6 +14,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { flags } from './lib/flags';
+import { sharedData } from '../test/shared';
 import { synthModel } from '../core/synth/synth';
 import { quietContext } from '../core/base/job-context';
 import { openModel } from '../core/model/source';
@@ -47,7 +48,7 @@ export async function main(args: string[]): Promise<void> {
   const reps = Number(f.get('reps') ?? 1);
   const steps = f.get('steps') !== '0';
   const workers = Number(f.get('workers') ?? prefetchWorkers());
-  const config = resolve(f.get('config') ?? join(import.meta.dirname, '../../shared/data/configs/llama-2-7b-hf.json'));
+  const config = resolve(f.get('config') ?? sharedData('configs', 'llama-2-7b-hf.json'));
   const work = f.has('model') ? null : mkdtempSync(join(tmpdir(), 'prefetch-host-'));
   const model = f.has('model') ? resolve(f.get('model')!) : join(work!, 'synth');
   const out: Record<string, unknown> = { machine: `${availableParallelism()} cores, ${cpus()[0]?.model ?? '?'}`, node: process.version };
