@@ -8,7 +8,9 @@ import { sharedModel as modelPath } from '../shared';
 const attnQ = (w: LayerWeights) => (w.kind === 'parallel' ? w.block.attn.q : w.attn.q).weight;
 const floats = (m: ReturnType<typeof attnQ>) => Float32Array.from(m.data);
 
-test('readAhead gives each layer the bytes the source reads for it, in order, and starts mid-model (a resume)', async () => {
+// tiny-llama is float16: its larger linears go through the prefetch's worker threads (prefetch-pool.ts), compared here
+// with the source's own main-thread read.
+test('readAhead gives each layer the bytes the source reads for it (widened on the prefetch workers), in order, and starts mid-model (a resume)', async () => {
   const src = await openModel(modelPath('tiny-llama'));
   const L = src.config.numLayers;
   for (const from of [0, L - 1]) {
