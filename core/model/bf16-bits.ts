@@ -53,6 +53,11 @@ export function widenF16Kernel(t: Float32Array, bits: Uint16Array, out: Float32A
   for (let i = 0; i < bits.length; i++) out[i] = t[bits[i]];
 }
 
+/** 16-bit float bits → a fresh float32 array: widenBf16 or widenF16 by `dtype`. */
+export function widen16(bits: Uint16Array, dtype: 'BF16' | 'F16'): Float32Array {
+  return dtype === 'BF16' ? widenBf16(bits) : widenF16(bits);
+}
+
 /**
  * The bfloat16 bits `values` were widened from, handed over once (the taker may overwrite them: a second call
  * returns undefined).

@@ -13,7 +13,7 @@ import { family, type AdapterSpec, type LinearNames, type NormNames } from './fa
 import type { ArchSpec, ModelSource, WidenHook } from './model-source';
 import type { EmbeddingWeights, HeadNorms, HeadWeights, LayerWeights, Linear, Matrix, NormSpec } from './weights';
 import { HeldTable } from './held-table';
-import { widenBf16, widenF16 } from './bf16-bits';
+import { widen16 } from './bf16-bits';
 
 export class ModelFolderError extends Error {
   override name = 'ModelFolderError';
@@ -109,19 +109,19 @@ class DenseSource implements ModelSource {
    */
   async #read(name: string, widen?: Widen): Promise<Float32Array> {
     const t = this.#st.info(name);
-    // A 16-bit linear's bits, to the layer's widen hook (its buffer is its own: the hook may transfer it).
-    if (widen && (t.dtype === 'BF16' || t.dtype === 'F16')) return widen.hook(new Uint16Array((await this.#bytes(name, t, new ArrayBuffer(t.byteLength))).buffer), t.dtype, widen.reads);
-    // (little-endian hosts: every platform Node ships on)
-    if (t.dtype === 'F32') return new Float32Array((await this.#bytes(name, t, new ArrayBuffer(t.byteLength))).buffer);
-    // 16-bit floats are read into a typed array of their own (whose pages the read, off the main thread, touches
-    // first) and widened from it; bfloat16 bits stay remembered with the values (model/bf16-bits.ts).
-    if (t.dtype === 'BF16') return widenBf16(new Uint16Array((await this.#bytes(name, t, new ArrayBuffer(t.byteLength))).buffer));
-    if (t.dtype === 'F16') return widenF16(new Uint16Array((await this.#bytes(name, t, new ArrayBuffer(t.byteLength))).buffer));
-    return this.#st.read(name);
+    const { dtype } = t;
+    if (dtype !== 'F32' && dtype !== 'BF16' && dtype !== 'F16') return this.#st.read(name);
+    // Read straight into a buffer of its own (little-endian hosts: every platform Node ships on).
+    const buf = (await this.#bytes(name, t)).buffer;
+    if (dtype === 'F32') return new Float32Array(buf);
+    // 16-bit floats: the read, off the main thread, touched these pages first; widened from them (bfloat16 bits stay
+    // remembered with the values, model/bf16-bits.ts), or handed to the layer's widen hook (which may transfer them).
+    const bits = new Uint16Array(buf);
+    return widen ? widen.hook(bits, dtype, widen.reads) : widen16(bits, dtype);
   }
 
-  async #bytes(name: string, t: { file: string; offset: number; byteLength: number }, buf: ArrayBuffer): Promise<Uint8Array> {
-    const bytes = new Uint8Array(buf);
+  async #bytes(name: string, t: { file: string; offset: number; byteLength: number }): Promise<Uint8Array> {
+    const bytes = new Uint8Array(t.byteLength);
     const fh = await open(t.file, 'r');
     try {
       const { bytesRead } = await fh.read(bytes, 0, t.byteLength, t.offset);

@@ -25,13 +25,14 @@ export interface HalfExact {
 /**
  * The float16 form of a fused reader, `fused` = fround(source · γ[j]) per entry, from its un-fused `source`
  * (float16 or bfloat16 as read) and γ: the device redoes the one float32 multiply, so the upload is the
- * source's 2 bytes per weight. Checked entry by entry (null when any entry is not that product).
+ * source's 2 bytes per weight. Checked entry by entry (null when any entry is not that product) unless the caller passes `known`.
  */
-export function halfExactFolded(source: Float32Array, gamma: Float32Array | undefined, fused: Float32Array, cols: number): HalfExact | null {
+export function halfExactFolded(source: Float32Array, gamma: Float32Array | undefined, fused: Float32Array, cols: number, known = false): HalfExact | null {
   if (source.length !== fused.length || (gamma && gamma.length !== cols)) return null;
-  if (gamma) {
+  // `known`: the caller knows fused = fround(source · γ) entry by entry (fuse.ts foldedFrom): nothing to check.
+  if (!known && gamma) {
     for (let i = 0, j = 0; i < fused.length; i++, j = j + 1 === cols ? 0 : j + 1) if (Math.fround(source[i] * gamma[j]) !== fused[i]) return null;
-  } else {
+  } else if (!known) {
     for (let i = 0; i < fused.length; i++) if (source[i] !== fused[i]) return null;
   }
   const h = halfExact(source);

@@ -117,7 +117,6 @@ function later<T>(): { promise: Promise<T>; settle: (f: () => T | Promise<T>) =>
   };
 }
 
-/** Every linear of a layer with the norm scale fuse.ts folds into it (readers; undefined for writers), in one order for a source and its fused layer. */
 const hostOnly = (x: Activations): Float32Array => {
   if (x instanceof Float32Array) return x;
   if (x.location !== 'cpu') throw new Error('the host engine was given a device tensor');

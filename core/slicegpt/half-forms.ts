@@ -33,10 +33,6 @@ export function halfJobs(source: LayerWeights, fused: LayerWeights): HalfJob[] {
     // fuse.ts made `f` from this very source and γ by the product halfExactFolded would check entry by entry: with a
     // finite γ the check can only fail where a source value is Inf or NaN, which halfExact refuses too.
     const known = (k = foldedFrom(f)) => k !== undefined && k.source === s && k.gamma === gamma && gamma !== undefined && gamma.length === o.lin.weight.cols && gamma.every(Number.isFinite);
-    const folded = () => {
-      const h = halfExact(s);
-      return h && gamma ? { ...h, columns: gamma } : h;
-    };
-    return { fused: f, form: () => (s === f ? halfExact(f) : src[i].reader ? (known() ? folded() : halfExactFolded(s, gamma, f, o.lin.weight.cols)) : halfExact(f)) };
+    return { fused: f, form: () => (s === f ? halfExact(f) : src[i].reader ? halfExactFolded(s, gamma, f, o.lin.weight.cols, known()) : halfExact(f)) };
   });
 }

@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WidenHook } from '../model/model-source';
 import { halfToFloat } from '../model/safetensors';
-import { widenBf16, widenBf16Kernel, widenF16, widenF16Kernel } from '../model/bf16-bits';
+import { widen16, widenBf16Kernel, widenF16Kernel } from '../model/bf16-bits';
 import { halfExactScan, halfFromBf16, rememberHalfExact } from '../runtime/half-weights';
 import { foldRows, rememberFold } from './fuse';
 
@@ -132,7 +132,7 @@ export class PrefetchPool {
    */
   hook(min = PREFETCH_POOL_MIN): WidenHook {
     return async (bits, dtype, reads) => {
-      if (bits.length < min || bits.byteOffset !== 0 || bits.byteLength !== bits.buffer.byteLength || (reads && bits.length % reads.length !== 0)) return dtype === 'BF16' ? widenBf16(bits) : widenF16(bits);
+      if (bits.length < min || bits.byteOffset !== 0 || bits.byteLength !== bits.buffer.byteLength || (reads && bits.length % reads.length !== 0)) return widen16(bits, dtype);
       const a = await this.#run(bits.buffer as ArrayBuffer, dtype === 'BF16', reads);
       const values = new Float32Array(a.values);
       if (reads && a.fused) rememberFold(values, reads, new Float32Array(a.fused));
