@@ -54,6 +54,14 @@ if a70 or s70:
                'commands': {'ours': f'SLICE_STUDIO_EIGH=gpu node dist/bench-slice.mjs --synthetic llama-2-70b --layers {n} --nsamples 128 --seqlen 2048 --ep webgpu --vram-gb 20',
                             'anchor': 'python3 ../shared/anchors/torch_slice_time.py --shape llama-2-70b --layers 1'},
                'anchor': a70, 'ours': s70, 'oursOverAnchor': r, 'basis': basis, 'oursOverAnchorMean': rm}, open(f'{R}/slice-70b-{card}-{tag}.json', 'w'), indent=2); print('slice-70b', r, basis, 'mean-based', rm)
+f70 = rd('file70.json')
+if f70:
+    cgt = os.path.join(src, 'file70-cgroup.txt'); cg = open(cgt).read().strip() if os.path.exists(cgt) else None
+    a = a70.get('per_layer_sum_s') if a70 else None
+    r, basis, rm = ratios(f70, a)
+    json.dump({'bench': 'the streaming file path at the 70B shape (go.sh file70): synth --layers 4 of llama-2-70b (bf16 shards) sliced 25 % through bench-slice --source-folder --cal wikitext2 --nsamples 128 --seqlen 2048 --ep webgpu --vram-gb 20 --checkpoint --write (SLICE_STUDIO_EIGH=gpu)',
+               'machine': machine, 'ramBudget': cg, 'ours': f70, 'anchorSameLease': a70, 'oursOverAnchor': r, 'basis': basis, 'oursOverAnchorMean': rm},
+              open(f'{R}/slice-70b-file-{card}-{tag}.json', 'w'), indent=2); print('slice-70b-file', r, basis, cg)
 w, t = rd('wgsl-eigh.json'), rd('torch-eigh.json')
 if w or t:
     json.dump({'bench': 'gpu-eigh --solver wgsl --sizes 1024,4096,8192 --no-ref --dump DIR; python3 bench/torch_eigh.py (same lease)', 'machine': machine, 'wgsl': w, 'torch': t},

@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench/device/go.sh, copied to .d6/k/go.sh by bench/device/kit.sh. STEPS (space-separated, in order) from:
-#   probe fam anchor eigh gslice cslice infer inferort recover anchor70 gslice70 pipe pipewait (pipe: the 7B pipeline in the background, pipewait: wait for it again; inferort: batch-1 decode with SLICE_STUDIO_DECODE=ort, after infer; inferone: dense then sliced in one process with ORT decoding — rc 139 means the shared-process crash is not the WGSL device's; inferonew: the same with WGSL decoding, one device kept for both models; wdec: the WGSL decoder alone, GEMV shapes GEMV=…; diag: #11's slow pipeline PCA bisected, DIAG="pipe nopf nockpt vram40 [bench]", ~7 min; rtinys: #16's tiny-model GPU training speed on tiny-llama's shape sliced 25 %, random weights, streamed — rtiny.sh's real slice needs a call of its own) — STOP_AT=<s> skips steps that would start later.
+#   probe fam anchor eigh gslice cslice infer inferort recover anchor70 gslice70 file70 pipe pipewait (file70: the streaming file path on a 4-layer 70B synth folder, ~4 min; pipe: the 7B pipeline in the background, pipewait: wait for it again; inferort: batch-1 decode with SLICE_STUDIO_DECODE=ort, after infer; inferone: dense then sliced in one process with ORT decoding — rc 139 means the shared-process crash is not the WGSL device's; inferonew: the same with WGSL decoding, one device kept for both models; wdec: the WGSL decoder alone, GEMV shapes GEMV=…; diag: #11's slow pipeline PCA bisected, DIAG="pipe nopf nockpt vram40 [bench]", ~7 min; rtinys: #16's tiny-model GPU training speed on tiny-llama's shape sliced 25 %, random weights, streamed — rtiny.sh's real slice needs a call of its own) — STOP_AT=<s> skips steps that would start later.
 #   (rtinys and recover need dist/bench-recover.mjs, no longer in the kit: copy it into .d6/k/dist in place of bench-pipeline.mjs)
 # Runtime (node + onnxruntime-node 1.30 + webgpu 0.6.2) unpacked once per machine into /tmp/devrt.
 # LAYERS (gslice, cslice; default 2) and LAYERS70 (gslice70; default 2): two or more give slice.ts's steadySecondsPerLayer, the basis of
@@ -52,6 +52,23 @@ pipe) # #11's 7B pipeline (bench/pipeline.ts) in the background (setsid: it outl
 pipewait) w=0; while kill -0 $(cat /tmp/pipe.pid) 2>/dev/null && [ $w -lt ${PIPE_WAIT:-540} ]; do sleep 5; w=$((w+5)); done
   kill -0 $(cat /tmp/pipe.pid) 2>/dev/null && echo "pipeline still running after ${w}s" || echo "pipeline finished"; cp /tmp/pipe.json /tmp/pipe.out /tmp/pipe.err $OUT/ 2>/dev/null
   grep -v onnxruntime /tmp/pipe.err | tail -8; python3 -c "import json; r=json.load(open('/tmp/pipe.json')); [print(p['phase'], p.get('seconds'), p.get('error','')) for p in r.get('phases',[])]" 2>/dev/null;;
+file70) # #11 item 4: the streaming file path at the 70B shape — a `synth --layers 4` LLaMA-2-70B bf16 folder (~8 GB: the
+  # whole model's 138 GB does not fit the disk) sliced as the app slices a folder (its WikiText-2 windows, prefetch,
+  # checkpoint, writer) at 128 × 2048 under the consumer budget: --vram-gb 20 and, where this container lets us make a
+  # cgroup, memory.max = F70_RAM_GB (48) GiB enforced (else the peak RSS is shown against it). Per layer: slice.ts's
+  # timings; $OUT/file70.json (+ .jsonl per layer, -cgroup.txt: enforced or not, memory.peak). F70_CFG/F70_EP/F70_ARGS
+  # override the shape, EP and calibration (a tiny config on the CPU EP checks the step off the GPU machine).
+  mkdir -p /tmp/f70; C=${F70_CFG:-$K/configs/llama-2-70b-hf.json}
+  [ -f /tmp/f70/work/synth/config.json ] || { timeout ${F70_SYNTH_T:-200} node $K/dist/bench-pipeline.mjs --config $C --tokenizer $K/tok --layers ${F70_LAYERS:-4} --work /tmp/f70/work --keep --skip inspect,plan,slice,ppl,onnx,uniform,gguf,verify > /dev/null 2> /tmp/f70/synth.err; echo "file70 synth rc=$? ${SECONDS}s $(du -sh /tmp/f70/work/synth | cut -f1)"; tail -2 /tmp/f70/synth.err; }
+  cg=/sys/fs/cgroup/slice-studio-f70; lim=$(( ${F70_RAM_GB:-48} * 1073741824 )); pre=""
+  if mkdir -p $cg 2>/dev/null && grep -qw memory $cg/cgroup.controllers 2>/dev/null && echo $lim > $cg/memory.max 2>/dev/null && echo 0 > $cg/memory.swap.max 2>/dev/null; then pre="{ echo \$\$ > $cg/cgroup.procs && grep -qx '0::/slice-studio-f70' /proc/\$\$/cgroup && echo moved > /tmp/f70/moved; };"; echo "cgroup v2 memory.max=$lim (swap 0)" > $OUT/file70-cgroup.txt
+  else rmdir $cg 2>/dev/null || rm -rf $cg 2>/dev/null; echo "not enforced (no writable cgroup v2 with the memory controller here): peak RSS shown against ${F70_RAM_GB:-48} GiB" > $OUT/file70-cgroup.txt; fi
+  rm -rf /tmp/f70/w /tmp/f70/file70.jsonl /tmp/f70/moved
+  SLICE_STUDIO_EIGH=gpu timeout ${F70_T:-420} sh -c "$pre exec node $K/dist/bench-slice.mjs --source-folder /tmp/f70/work/synth --cal wikitext2 ${F70_ARGS:---nsamples 128 --seqlen 2048} --ep ${F70_EP:-webgpu} --vram-gb 20 --checkpoint --write /tmp/f70/w --timings-jsonl /tmp/f70/file70.jsonl" > $OUT/file70.json 2> $OUT/file70.err; r=$?
+  [ -n "$pre" ] && { [ -f /tmp/f70/moved ] && sed -i '1s/^/enforced: /' $OUT/file70-cgroup.txt || sed -i '1s/^/NOT enforced (the process could not join it): /' $OUT/file70-cgroup.txt; }; rm -f /tmp/f70/moved
+  [ -f $cg/memory.peak ] && echo "memory.peak $(cat $cg/memory.peak) bytes; memory.events: $(tr '\n' ' ' < $cg/memory.events 2>/dev/null)" >> $OUT/file70-cgroup.txt
+  rmdir $cg 2>/dev/null; cp /tmp/f70/file70.jsonl $OUT/ 2>/dev/null; echo "file70 rc=$r ${SECONDS}s out $(du -sh /tmp/f70/w 2>/dev/null | cut -f1)"; cat $OUT/file70-cgroup.txt; grep -v onnxruntime $OUT/file70.err | tail -3
+  python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print({k:r.get(k) for k in ('meanSecondsPerLayer','steadySecondsPerLayer','peakRssBytes','spilledChunks','wallSeconds')})" $OUT/file70.json 2>/dev/null;;
 diag) # #11: the pipeline's WGSL PCA ran 4–7× slower than gslice's. One synth 7B folder of DIAG_LAYERS (3) layers (bench-pipeline's synth
   # phase alone), sliced by bench-slice as the pipeline slices it (the folder, its WikiText-2 windows, prefetch, checkpoint, writer, batch 2,
   # 4 GiB VRAM/RAM budgets: `pipe`), then with one condition changed each: noyield the prefetch not yielding to the PCA/products (SLICE_STUDIO_PREFETCH_YIELD=0, the scheduling before session 11), nopf --no-prefetch, nockpt no checkpoint, vram40 --vram-gb 40;
