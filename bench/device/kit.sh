@@ -8,6 +8,7 @@
 #                                          hellaswag_val_full.txt (7.8 MB, not needed there) is untracked in the index
 #                                          and excluded for the device call …
 #   bash bench/device/kit.sh unhide     → … and restored right after it (never commit between hide and unhide).
+#   bash bench/device/kit.sh size .d6/k → the call's size by disk blocks, as the device tool counts it (≤ 64 MiB).
 # Device call: carry [".d6/k"], command `STEPS="fam anchor eigh gslice" OUT=$OUT bash .d6/k/go.sh`; then
 #   bash bench/device/kit.sh hf         → .d6/hf, the transformers check of `export --format hf` (its own call).
 #   bash bench/device/kit.sh rtiny      → .d6/rtiny, #16's tiny-model training speed on the GPU (bench/device/rtiny.sh; a warm machine's later call).
@@ -27,6 +28,11 @@ hidemore) # the kit with the pipeline bundle needs more room: four tracked files
     # 10 MB of weights since session 13, when the tree measured over 64 MiB by disk blocks)
     for f in resources/data/alpaca/alpaca_5000.json resources/evals/arc_easy/ARC-Easy-Test.jsonl test/fixtures/families/reference.json resources/models/tiny-llama/model.safetensors; do git rm -q --cached "$f"; echo "/$f" >> "$EX"; done; exit 0;;
 unhidemore) for f in resources/data/alpaca/alpaca_5000.json resources/evals/arc_easy/ARC-Easy-Test.jsonl test/fixtures/families/reference.json resources/models/tiny-llama/model.safetensors; do git reset -q HEAD -- "$f"; sed -i "\#^/$f\$#d" "$EX"; done; exit 0;;
+size) # what a device call with these kits carries, by disk blocks as the device tool counts it (bytes alone
+    # passed at 66.4 MB when the tool refused the call): `bash bench/device/kit.sh size .d6/k` after hide/hidemore
+    t=$(git ls-files -z | du -c --block-size=1 --files0-from=- 2>/dev/null | tail -1 | cut -f1); u=$(git ls-files -z -o --exclude-standard | du -c --block-size=1 --files0-from=- 2>/dev/null | tail -1 | cut -f1)
+    k=0; for d in "${@:2}"; do k=$((k + $(du -s --block-size=1 "$d" | cut -f1))); done; all=$((t + ${u:-0} + k))
+    echo "tracked $((t/1048576)) MiB + untracked $((${u:-0}/1048576)) MiB + kits $((k/1048576)) MiB = $((all/1048576)) MiB of 64"; [ $all -le 67108864 ] || { echo "over the device call's 64 MiB: hide more (kit.sh hide, hidemore) or carry less"; exit 1; }; exit 0;;
 hf) # #15's transformers check of `export --format hf` (python only; 43 MB: a call of its own, without .d6/k):
     # carry [".d6/hf"], command `OUT=$OUT HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 CUDA_VISIBLE_DEVICES= python3 .d6/hf/check.py`
     grep -qx '/.d6/' "$EX" 2>/dev/null || echo '/.d6/' >> "$EX"
