@@ -19,6 +19,7 @@ import ort from 'onnxruntime-node';
 import { GraphBuilder } from '../onnx/graph';
 import { actType, toFloat, toHalf } from './graphs/primitives';
 import { executionProviders } from './ep-options';
+import { profileOptions, releaseSession } from './ort-profile';
 import type { ExecutionProvider } from './contract';
 import { countRun, countTransfer, markDevice, onDeviceAsCounted, unmarkDevice } from './transfer-count';
 import { productsPlan, type ProductItem, type ProductOut } from './weight-products';
@@ -182,6 +183,7 @@ export class DeviceTensors {
         executionProviders: executionProviders(this.ep, { passes: this.#passes }),
         graphOptimizationLevel: 'all',
         ...(kept.length ? { preferredOutputLocation: Object.fromEntries(kept.map((n) => [n, 'gpu-buffer' as const])) } : {}),
+        ...profileOptions(`helper-${key}`),
       });
       s.catch(() => this.#sessions.delete(key));
       this.#sessions.set(key, s);
@@ -402,7 +404,7 @@ export class DeviceTensors {
   async dispose(): Promise<void> {
     const all = [...this.#sessions.values()];
     this.#sessions.clear();
-    for (const s of all) await (await s.catch(() => null))?.release();
+    for (const s of all) await releaseSession(await s.catch(() => null));
   }
 }
 

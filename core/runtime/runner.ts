@@ -28,6 +28,7 @@ import { type Feeds, type KvCache, RuntimeError, t32, feedNorm, feedLinear, widt
 import { BakedBlocks } from './baked-blocks';
 import { ResidentWeights } from './resident-weights';
 import { countRun } from './transfer-count';
+import { profileOptions, releaseSession } from './ort-profile';
 import { widened } from '../model/lazy-half';
 
 export { RuntimeError, type KvCache } from './block-feeds';
@@ -105,6 +106,7 @@ class OrtBlockRunner implements BlockRunner {
         executionProviders: executionProviders(this.ep, { passes: this.#resident !== null && !this.#decoding }),
         graphOptimizationLevel: 'all',
         ...(keepOnDevice ? { preferredOutputLocation: onDevice } : {}),
+        ...profileOptions(`pass-${key}`),
       });
       s.catch(() => this.#sessions.delete(key));
       this.#sessions.set(key, s);
@@ -410,7 +412,7 @@ class OrtBlockRunner implements BlockRunner {
     this.#sessions.clear();
     this.#clearTables();
     await this.#baked?.dispose();
-    for (const s of all) await (await s.catch(() => null))?.release();
+    for (const s of all) await releaseSession(await s.catch(() => null));
   }
 }
 
