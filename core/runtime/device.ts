@@ -30,7 +30,7 @@ export class DeviceError extends Error {
   override name = 'DeviceError';
 }
 
-type Kind = 'upload' | 'uploadT' | 'download' | 'downloadLast' | 'lastRow' | 'download2' | 'matmul' | 'sum' | 'toHalf' | `acc${'' | 'Masked'}${'' | 'First'}`;
+type Kind = 'upload' | 'uploadT' | 'download' | 'downloadLast' | 'lastRow' | 'download2' | 'difference' | 'matmul' | 'sum' | 'toHalf' | `acc${'' | 'Masked'}${'' | 'First'}`;
 
 /**
  * Compensated (Kahan) accumulation of per-batch Gram matrices on the device: the running sum is the
@@ -68,7 +68,7 @@ export interface DeviceMoment {
 
 /** Whether a GPU EP leaves output `name` of a `kind` run on the device (downloads and sums come to the host). */
 function deviceOutput(kind: Kind, name: string): boolean {
-  if (kind === 'download' || kind === 'downloadLast' || kind === 'download2' || kind === 'sum') return false;
+  if (kind === 'download' || kind === 'downloadLast' || kind === 'download2' || kind === 'difference' || kind === 'sum') return false;
   return true;
 }
 
@@ -100,6 +100,10 @@ function graph(kind: Kind, half: boolean): GraphBuilder {
     case 'download2':
       g.input('x', actType(half), ['A', 'B']);
       g.node('Identity', [half ? toFloat(g, 'x') : 'x'], {}, { out: 'y' });
+      outType = 'float32';
+      break;
+    case 'difference': // a compensated pair's s − c, rounded once to float32 on the device, downloaded
+      g.node('Sub', [g.input('s', 'float32', ['A', 'B']), g.input('c', 'float32', ['A', 'B'])], {}, { out: 'y' });
       outType = 'float32';
       break;
     case 'download':
@@ -385,6 +389,18 @@ export class DeviceTensors {
     releaseTensor(acc.s);
     releaseTensor(acc.c);
     return { s, c };
+  }
+
+  /**
+   * The device moment on the host as float32 s − c, each entry the moment rounded once (IEEE subtraction on the
+   * device): one n² download instead of the pair's two, for a PCA whose eigensolver takes float32 anyway (WGSL);
+   * released.
+   */
+  async settleRounded(acc: DeviceMoment): Promise<Float32Array> {
+    const y = (await this.#run('difference', false, { s: acc.s, c: acc.c })).y.data as Float32Array;
+    releaseTensor(acc.s);
+    releaseTensor(acc.c);
+    return y;
   }
 
   /** x ([B, S, n]) · w (n × k float32) on the device: [B, S, k], of x's element type (a float32 product). */

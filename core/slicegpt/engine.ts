@@ -34,6 +34,7 @@ import type { DeviceWeight, ProductItem, ProductOut, WeightSource } from '../run
 import type { OutputDtype } from './output';
 import { rotateReader, rotateWriter, type Rotation } from './rotate';
 import type { SecondMoment } from './pca';
+import { pcaSolverFor } from './pca-solver';
 import type { QMatrix } from './q-matrix';
 import { lowerVramWords } from '../plan/vram-advice';
 import { Laps } from '../base/laps';
@@ -190,7 +191,11 @@ export async function guarded<T>(what: string, f: () => Promise<T>, budgetBytes:
  * Device-resident activations through a runner created with `resident` set; up to `budgetBytes` of
  * activations stay on the device (default DEFAULT_DEVICE_BUDGET_BYTES, 4 GiB), the rest goes through host RAM.
  */
-export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUDGET_BYTES, o: { hostHalf?: boolean; halfUploads?: boolean; eagerHalf?: boolean } = {}): SignalEngine {
+export function deviceEngine(
+  runner: OrtRunner,
+  budgetBytes = DEFAULT_DEVICE_BUDGET_BYTES,
+  o: { hostHalf?: boolean; halfUploads?: boolean; eagerHalf?: boolean; roundedMoments?: boolean } = {},
+): SignalEngine {
   const dev = runner.device;
   if (!dev) throw new Error('deviceEngine needs a runner in resident mode on a device EP');
   const half = runner.half;
@@ -328,6 +333,9 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
     return p;
   };
   const pending = new Map<SecondMoment, DeviceMoment>();
+  // The zero compensation of a rounded moment, one array per width for the job (read, never written).
+  const zeros = new Map<number, Float32Array>();
+  const zerosOf = (len: number) => zeros.get(len) ?? (zeros.set(len, new Float32Array(len)), zeros.get(len)!);
   // Chunks spilled to the host above the device budget are fed as host tensors: ORT uploads them
   // (rounded to float16 first with float16 passes, as the device chunks are).
   const asTensor = async (x: Activations, b: number, s: number): Promise<Tensor> => {
@@ -356,6 +364,12 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
       const acc = pending.get(m);
       if (!acc) return;
       pending.delete(m);
+      if (o.roundedMoments) {
+        // One download: the moment rounded once to float32 on the device, added as the pair (d, 0).
+        const d = await laps.time('download', () => dev.settleRounded(acc));
+        laps.timeSync('add', () => m.addCompensated(d, zerosOf(d.length), acc.rows));
+        return;
+      }
       const { s, c } = await laps.time('download', () => dev.settlePair(acc));
       laps.timeSync('add', () => m.addCompensated(s, c, acc.rows));
     },
@@ -414,7 +428,21 @@ export async function createSignalEngine(
   // A GPU without float16 shaders falls back to float32 passes unless float16 was asked for.
   const passDtype = kind === 'host' ? 'f32' : (o.passDtype ?? (defaultPassDtype(ep) === 'f16' && (await float16Works(ep)) ? 'f16' : 'f32'));
   const runner = await createBlockRunner(arch, { ep, ...(kind === 'device' ? { resident: 'always' as const, passDtype } : {}) });
-  return { kind, passDtype, runner, engine: kind === 'device' ? deviceEngine(runner, o.deviceBudgetBytes, { hostHalf: o.storeDtype === 'float16' }) : hostEngine(runner) };
+  const engine = kind === 'device' ? deviceEngine(runner, o.deviceBudgetBytes, { hostHalf: o.storeDtype === 'float16', roundedMoments: roundedMoments(kind, ep) }) : hostEngine(runner);
+  return { kind, passDtype, runner, engine };
+}
+
+/**
+ * Whether the device engine downloads each moment rounded to float32 (one n² array) rather than as its compensated
+ * pair (two): where the PCA's eigensolver is the WGSL one, whose upload is float32 anyway (a CPU fallback then gets
+ * the rounded moment, still float32-exact per entry). SLICE_STUDIO_MOMENT_DOWNLOAD=pair|rounded overrides.
+ */
+export function roundedMoments(kind: EngineKind, ep: ExecutionProvider, env: Record<string, string | undefined> = process.env): boolean {
+  const choice = env.SLICE_STUDIO_MOMENT_DOWNLOAD;
+  if (choice === 'pair') return false;
+  if (choice === 'rounded') return true;
+  if (choice) throw new Error(`SLICE_STUDIO_MOMENT_DOWNLOAD must be pair or rounded (got "${choice}")`);
+  return kind === 'device' && pcaSolverFor(kind, ep, env) === 'wgsl';
 }
 
 /** Whether the EP runs a float16 product (WebGPU needs the adapter's shader-f16 feature). */
