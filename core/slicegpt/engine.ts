@@ -191,11 +191,7 @@ export async function guarded<T>(what: string, f: () => Promise<T>, budgetBytes:
  * Device-resident activations through a runner created with `resident` set; up to `budgetBytes` of
  * activations stay on the device (default DEFAULT_DEVICE_BUDGET_BYTES, 4 GiB), the rest goes through host RAM.
  */
-export function deviceEngine(
-  runner: OrtRunner,
-  budgetBytes = DEFAULT_DEVICE_BUDGET_BYTES,
-  o: { hostHalf?: boolean; halfUploads?: boolean; eagerHalf?: boolean; roundedMoments?: boolean } = {},
-): SignalEngine {
+export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUDGET_BYTES, o: { hostHalf?: boolean; halfUploads?: boolean; eagerHalf?: boolean; roundedMoments?: boolean } = {}): SignalEngine {
   const dev = runner.device;
   if (!dev) throw new Error('deviceEngine needs a runner in resident mode on a device EP');
   const half = runner.half;

@@ -21,7 +21,10 @@ test('with SLICE_STUDIO_ORT_PROFILE set, a device helper session leaves its ORT 
     assert.equal(files.length, 1, `one trace per session: ${files.join(', ')}`);
     assert.match(files[0], /^helper-uploadT.*\.json$/);
     const events = JSON.parse(readFileSync(join(dir, files[0]), 'utf8')) as { cat: string; args?: { op_name?: string } }[];
-    assert.ok(events.some((e) => e.cat === 'Node' && e.args?.op_name === 'Transpose'), 'the Transpose node is timed');
+    assert.ok(
+      events.some((e) => e.cat === 'Node' && e.args?.op_name === 'Transpose'),
+      'the Transpose node is timed',
+    );
   } finally {
     delete process.env.SLICE_STUDIO_ORT_PROFILE;
     rmSync(dir, { recursive: true, force: true });
