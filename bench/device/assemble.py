@@ -2,6 +2,17 @@
 # (FILES_AT: one folder holding every call's returned files of that lease; SESSION defaults to 'session')
 import json, os, sys, re
 src, lease = sys.argv[1], sys.argv[2]
+# go.sh returns a call's files as go-<time>.tgz (the device tool brings back only a few files a call); other calls'
+# tarballs (pipe files) likewise: unpack every .tgz found beside the loose files into one scratch folder.
+import glob, shutil, tarfile, tempfile
+if glob.glob(os.path.join(src, '*.tgz')):
+    merged = tempfile.mkdtemp(prefix='assemble-')
+    for f in sorted(os.listdir(src)):
+        p = os.path.join(src, f)
+        if f.endswith('.tgz'):
+            with tarfile.open(p) as t: t.extractall(merged)
+        elif os.path.isfile(p): shutil.copy(p, merged)
+    src = merged
 tag = sys.argv[3] if len(sys.argv) > 3 else 'session'
 R = 'bench/results'
 def rd(n):

@@ -90,3 +90,7 @@ diag) # #11: the pipeline's WGSL PCA ran 4–7× slower than gslice's. One synth
     echo "diag $v rc=$r ${SECONDS}s"; grep -v onnxruntime /tmp/diag/diag-$v.err | tail -2; done
   python3 bench/device/diag.py $OUT/diag.json /tmp/diag $V;;
 esac; done
+# The device tool brings back only a few files a call (session 13 lost gslice's and gslice70's JSON to "files_left_out
+# … (count)" behind eight others): every step's files go back as one tarball, go-<time>.tgz; assemble.py unpacks it.
+# A later call's own copies (the pipe's /tmp/pipe.*) should be tarred the same way.
+(cd $OUT && f=$(ls -A | grep -v '\.tgz$'); [ -n "$f" ] && tar -czf go-$(date +%H%M%S).tgz --remove-files $f; ls -la $OUT | tail -n +2)
