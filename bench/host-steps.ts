@@ -108,7 +108,7 @@ export async function main(args: string[]): Promise<void> {
     const cArr = halfValues(D * D, 8).map((x) => x * 1e-7);
     const dev = new DeviceTensors('cpu');
     // Before: s − c as a float64 array, then added to the moment; now one pass (addCompensated).
-    const pair = () => ({ s: new ort.Tensor('float32', sArr, [D, D]), c: new ort.Tensor('float32', cArr, [D, D]), rows: 1 });
+    const pair = () => ({ s: [new ort.Tensor('float32', sArr, [D, D])], c: [new ort.Tensor('float32', cArr, [D, D])], edges: [0, D], rows: 1 });
     let g: Float64Array = new Float64Array(0);
     await time('moment.finish.before', async () => (g = await dev.settle(pair())));
     await time('moment.add.before', () => new SecondMoment(D).addGram(g, 1));

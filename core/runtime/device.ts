@@ -25,6 +25,7 @@ import { countRun, countTransfer, markDevice, onDeviceAsCounted, unmarkDevice } 
 import { productsPlan, type ProductItem, type ProductOut } from './weight-products';
 import { halfMatrix } from '../model/lazy-half';
 import { stopwatch } from '../base/laps';
+import { assembleSymmetric, blockEdges, blockPairs, blockedAccumulateGraph, blockedDownloadGraph, gramBlocks } from './gram-blocks';
 
 export class DeviceError extends Error {
   override name = 'DeviceError';
@@ -59,10 +60,14 @@ function accumulateGraph(g: GraphBuilder, masked: boolean, first: boolean, half:
   g.output('c', 'float32');
 }
 
-/** A running Σ xᵀx on the device: the compensated pair and the rows it covers. */
+/**
+ * A running Σ xᵀx on the device: the compensated pair of each computed block (gram-blocks.ts: the upper blocks
+ * between `edges`, one block — the whole n×n — when edges is [0, n]) and the rows it covers.
+ */
 export interface DeviceMoment {
-  s: ort.Tensor;
-  c: ort.Tensor;
+  s: ort.Tensor[];
+  c: ort.Tensor[];
+  edges: number[];
   rows: number;
 }
 
@@ -161,12 +166,18 @@ export class DeviceTensors {
   #sessions = new Map<string, Promise<ort.InferenceSession>>();
   /** Whether these sessions serve calibration passes (a buffer cache that never frees; see ep-options.ts). */
   readonly #passes: boolean;
+  /** The Gram matrices' column blocks when asked (gram-blocks.ts gramBlocks: else by width and EP). */
+  readonly #gramBlocks: number | undefined;
 
-  /** `passes` false for decoding: the first session of a process sets the WebGPU buffer cache for all. */
-  constructor(ep: ExecutionProvider, o: { passes?: boolean } = {}) {
+  /**
+   * `passes` false for decoding: the first session of a process sets the WebGPU buffer cache for all.
+   * `gramBlocks`: how many column blocks accumulate() computes Gram matrices in (default gram-blocks.ts's).
+   */
+  constructor(ep: ExecutionProvider, o: { passes?: boolean; gramBlocks?: number } = {}) {
     this.ep = ep;
     this.onDevice = ep !== 'cpu';
     this.#passes = o.passes ?? true;
+    this.#gramBlocks = o.gramBlocks;
   }
 
   #session(kind: Kind, half = false): Promise<ort.InferenceSession> {
@@ -348,6 +359,9 @@ export class DeviceTensors {
   async accumulate(x: ort.Tensor, keep: Uint8Array | undefined, acc: DeviceMoment | undefined): Promise<DeviceMoment> {
     rank3('accumulate', x);
     const rows = x.dims[0] * x.dims[1];
+    const n = x.dims[2];
+    const edges = acc?.edges ?? blockEdges(n, gramBlocks(n, this.onDevice, this.#gramBlocks));
+    if (edges[edges.length - 1] !== n) throw new DeviceError(`accumulate: x is ${n} wide but the moment ${edges[edges.length - 1]}`);
     let kept = rows;
     const feeds: Record<string, ort.Tensor> = { x };
     if (keep && keep.some((k) => !k)) {
@@ -355,17 +369,32 @@ export class DeviceTensors {
       feeds.keep = new ort.Tensor('float32', Float32Array.from(keep), [rows, 1]);
       kept = keep.reduce((a, k) => a + (k ? 1 : 0), 0);
     }
-    if (acc) {
-      feeds.s_in = acc.s;
-      feeds.c_in = acc.c;
+    const masked = 'keep' in feeds;
+    let s: ort.Tensor[];
+    let c: ort.Tensor[];
+    if (edges.length === 2) {
+      if (acc) {
+        feeds.s_in = acc.s[0];
+        feeds.c_in = acc.c[0];
+      }
+      const out = await this.#run(`acc${masked ? 'Masked' : ''}${acc ? '' : 'First'}` as Kind, isHalf(x), feeds);
+      [s, c] = [[out.s], [out.c]];
+    } else {
+      const parts = blockPairs(edges.length - 1).length;
+      if (acc) for (let p = 0; p < parts; p++) [feeds[`s_in${p}`], feeds[`c_in${p}`]] = [acc.s[p], acc.c[p]];
+      const half = isHalf(x);
+      const session = await this.#compiled(
+        `accBlocks:${edges.join(',')}:${masked ? 'm' : ''}${acc ? '' : 'f'}${half ? ':f16' : ''}`,
+        () => blockedAccumulateGraph(edges, masked, !acc, half),
+        () => true,
+      );
+      const out = await session.run(feeds);
+      countRun('accBlocks', feeds, out, () => true);
+      s = Array.from({ length: parts }, (_, p) => out[`s${p}`]);
+      c = Array.from({ length: parts }, (_, p) => out[`c${p}`]);
     }
-    const kind = `acc${feeds.keep ? 'Masked' : ''}${acc ? '' : 'First'}` as Kind;
-    const out = await this.#run(kind, isHalf(x), feeds);
-    if (acc) {
-      releaseTensor(acc.s);
-      releaseTensor(acc.c);
-    }
-    return { s: out.s, c: out.c, rows: (acc?.rows ?? 0) + kept };
+    if (acc) for (const t of [...acc.s, ...acc.c]) releaseTensor(t);
+    return { s, c, edges, rows: (acc?.rows ?? 0) + kept };
   }
 
   /** The device moment on the host, s − c in float64 (Kahan's c holds minus the lost low part); released. */
@@ -378,29 +407,70 @@ export class DeviceTensors {
 
   /** The device moment's compensated pair on the host (the moment is s − c, float64: SecondMoment.addCompensated); released. */
   async settlePair(acc: DeviceMoment): Promise<{ s: Float32Array; c: Float32Array }> {
+    if (acc.edges.length > 2) {
+      const out = await this.#settleBlocks(acc, 'pair');
+      const n = acc.edges[acc.edges.length - 1];
+      const parts = acc.s.length;
+      return {
+        s: assembleSymmetric(
+          n,
+          acc.edges,
+          Array.from({ length: parts }, (_, p) => out[`ys${p}`].data as Float32Array),
+        ),
+        c: assembleSymmetric(
+          n,
+          acc.edges,
+          Array.from({ length: parts }, (_, p) => out[`yc${p}`].data as Float32Array),
+        ),
+      };
+    }
     const get = async (t: ort.Tensor) => {
       if (t.location !== 'cpu') return (await this.#run('download2', false, { x: t })).y.data as Float32Array;
       // The CPU EP's tensor is the host array; a GPU EP would download it.
       if (onDeviceAsCounted(t)) countTransfer('download2', 1, 0, t.size * 4);
       return t.data as Float32Array;
     };
-    const s = await get(acc.s);
-    const c = await get(acc.c);
-    releaseTensor(acc.s);
-    releaseTensor(acc.c);
+    const s = await get(acc.s[0]);
+    const c = await get(acc.c[0]);
+    releaseTensor(acc.s[0]);
+    releaseTensor(acc.c[0]);
     return { s, c };
   }
 
   /**
    * The device moment on the host as float32 s − c, each entry the moment rounded once (IEEE subtraction on the
    * device): one n² download instead of the pair's two, for a PCA whose eigensolver takes float32 anyway (WGSL);
-   * released.
+   * released. A blocked moment downloads its upper blocks (one run) and is mirrored on the host.
    */
   async settleRounded(acc: DeviceMoment): Promise<Float32Array> {
-    const y = (await this.#run('difference', false, { s: acc.s, c: acc.c })).y.data as Float32Array;
-    releaseTensor(acc.s);
-    releaseTensor(acc.c);
+    if (acc.edges.length > 2) {
+      const out = await this.#settleBlocks(acc, 'difference');
+      return assembleSymmetric(
+        acc.edges[acc.edges.length - 1],
+        acc.edges,
+        acc.s.map((_, p) => out[`y${p}`].data as Float32Array),
+      );
+    }
+    const y = (await this.#run('difference', false, { s: acc.s[0], c: acc.c[0] })).y.data as Float32Array;
+    releaseTensor(acc.s[0]);
+    releaseTensor(acc.c[0]);
     return y;
+  }
+
+  /** A blocked moment's parts brought to the host in one run (gram-blocks.ts blockedDownloadGraph); released. */
+  async #settleBlocks(acc: DeviceMoment, mode: 'difference' | 'pair'): Promise<ort.InferenceSession.OnnxValueMapType> {
+    const parts = acc.s.length;
+    const feeds: Record<string, ort.Tensor> = {};
+    for (let p = 0; p < parts; p++) [feeds[`s${p}`], feeds[`c${p}`]] = [acc.s[p], acc.c[p]];
+    const session = await this.#compiled(
+      `downloadBlocks:${parts}:${mode}`,
+      () => blockedDownloadGraph(parts, mode),
+      () => false,
+    );
+    const out = await session.run(feeds);
+    countRun(mode === 'pair' ? 'download2' : 'difference', feeds, out, () => false);
+    for (const t of [...acc.s, ...acc.c]) releaseTensor(t);
+    return out;
   }
 
   /** x ([B, S, n]) · w (n × k float32) on the device: [B, S, k], of x's element type (a float32 product). */

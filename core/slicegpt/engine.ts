@@ -399,7 +399,7 @@ export function deviceEngine(runner: OrtRunner, budgetBytes = DEFAULT_DEVICE_BUD
     },
     async close() {
       lastRotation = null;
-      for (const acc of pending.values()) for (const t of [acc.s, acc.c]) releaseTensor(t);
+      for (const acc of pending.values()) for (const t of [...acc.s, ...acc.c]) releaseTensor(t);
       pending.clear();
       await this.endLayer();
     },
