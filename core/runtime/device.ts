@@ -166,7 +166,7 @@ export class DeviceTensors {
   #sessions = new Map<string, Promise<ort.InferenceSession>>();
   /** Whether these sessions serve calibration passes (a buffer cache that never frees; see ep-options.ts). */
   readonly #passes: boolean;
-  /** The Gram matrices' column blocks when asked (gram-blocks.ts gramBlocks: else by width and EP). */
+  /** The Gram matrices' column blocks when asked (gram-blocks.ts gramBlocks: else one). */
   readonly #gramBlocks: number | undefined;
 
   /**
@@ -360,7 +360,7 @@ export class DeviceTensors {
     rank3('accumulate', x);
     const rows = x.dims[0] * x.dims[1];
     const n = x.dims[2];
-    const edges = acc?.edges ?? blockEdges(n, gramBlocks(n, this.onDevice, this.#gramBlocks));
+    const edges = acc?.edges ?? blockEdges(n, gramBlocks(n, this.#gramBlocks));
     if (edges[edges.length - 1] !== n) throw new DeviceError(`accumulate: x is ${n} wide but the moment ${edges[edges.length - 1]}`);
     let kept = rows;
     const feeds: Record<string, ort.Tensor> = { x };

@@ -8,27 +8,23 @@
 //
 // Why: on the GPU EP the two Grams of a layer are float32 MatMuls (ORT WebGPU's float16 kernels accumulate
 // in float16) — ~7e13 FLOP a LLaMA-2-70B layer at 128 × 2048 tokens, ~14 % of the passes' FLOP at the 7B
-// and 70B shapes, at float32's slower rate.
+// and 70B shapes, at float32's slower rate. Off by default until a GPU measurement shows it faster (gramBlocks).
 import { GraphBuilder } from '../onnx/graph';
 import { actType, toFloat } from './graphs/primitives';
 
-/** Column blocks below this width are not worth a kernel of their own (the GPU's occupancy falls). */
-const MIN_BLOCK = 2048;
-const MAX_BLOCKS = 4;
-
 /**
  * How many column blocks a Gram of width n is computed in: SLICE_STUDIO_GRAM_BLOCKS when set (a benchmark's
- * switch), else `preferred` (DeviceTensors' option), else on a GPU EP one per 2048 columns up to 4 (LLaMA-2-7B
- * 2, 70B 4), on the CPU EP 1 (its host engine computes moments itself).
+ * switch), else `preferred` (DeviceTensors' option), else 1. Not on by default: in session 14's H100 lease the
+ * LLaMA-2-70B-shape slice with 4 blocks did not finish its two layers inside the step's 300 s (one block: 142 s
+ * in session 13), so the blocked graph is slower on ORT WebGPU as it stands (why is not yet measured: ORT's
+ * profile of both, `SLICE_STUDIO_ORT_PROFILE`, is the next step).
  */
-export function gramBlocks(n: number, onDevice: boolean, preferred?: number): number {
+export function gramBlocks(n: number, preferred?: number): number {
   const env = process.env.SLICE_STUDIO_GRAM_BLOCKS;
   const asked = env ? Number(env) : preferred;
-  if (asked !== undefined) {
-    if (!Number.isInteger(asked) || asked < 1) throw new Error(`SLICE_STUDIO_GRAM_BLOCKS must be a whole number ≥ 1, not ${env}`);
-    return Math.max(1, Math.min(asked, Math.floor(n / 4)));
-  }
-  return onDevice ? Math.max(1, Math.min(MAX_BLOCKS, Math.floor(n / MIN_BLOCK))) : 1;
+  if (asked === undefined) return 1;
+  if (!Number.isInteger(asked) || asked < 1) throw new Error(`SLICE_STUDIO_GRAM_BLOCKS must be a whole number ≥ 1, not ${env}`);
+  return Math.max(1, Math.min(asked, Math.floor(n / 4)));
 }
 
 /** The k + 1 column edges of k blocks of n columns: widths multiples of 4 (ORT's vec4 kernels) where n allows. */
