@@ -8,7 +8,8 @@
 //
 // Streaming: the model is run layer-major over a chunk of groups — each layer's weights are fetched
 // once per chunk and applied to every batch of the chunk — so a 7B model never has more than one
-// block's weights live unless they are small enough to keep (see `keepWeights`).
+// block's weights live unless they are small enough to keep, or the runner is resident on a GPU with
+// room for them (see `keepWeights`, runtime/keep-weights.ts).
 //
 // Scores come from the head's per-position NLL of the target (−log softmax at the target token):
 // loglik = −Σ nll over the continuation positions. `greedy` additionally asks for full logits to
@@ -20,6 +21,7 @@ import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weigh
 import { headVocab } from '../model/weights';
 import type { ModelInput } from './encode';
 import { CancelledError } from '../base/job-context';
+import { keepAcrossGroups, layerBytes } from '../runtime/keep-weights';
 
 export interface ScoredRequest {
   /** Σ log p(continuation token | prefix), float64 sum of the per-token values. */
@@ -33,7 +35,10 @@ export interface ScoredRequest {
 export interface ScorerOptions {
   /** Also compute is_greedy from full logits (more memory and time). */
   greedy?: boolean;
-  /** Keep every layer's weights in memory between chunks. Default: when they fit in ~1 GiB of float32. */
+  /**
+   * Keep every layer's weights in memory between chunks (and a resident runner's uploads on the device). Default:
+   * when they fit in ~1 GiB of float32, or the runner is resident on a GPU EP with room in RAM (keepAcrossGroups).
+   */
   keepWeights?: boolean;
   /** Most sequences in one forward pass (a group is never split, so a pass may exceed this by one group). */
   maxBatchRows?: number;
@@ -52,14 +57,6 @@ interface Batch {
   seq: number;
 }
 
-/** float32 parameter bytes of the decoder layers, roughly. */
-function layerBytes(source: ModelSource): number {
-  const c = source.config;
-  const attn = c.hiddenSize * (c.numHeads * c.headDim) * 2 + c.hiddenSize * (c.numKvHeads * c.headDim) * 2;
-  const mlp = c.hiddenSize * c.intermediateSize * (c.gatedMlp ? 3 : 2);
-  return 4 * c.numLayers * (attn + mlp);
-}
-
 export class LoglikelihoodScorer {
   readonly #source: ModelSource;
   readonly #runner: BlockRunner;
@@ -75,7 +72,7 @@ export class LoglikelihoodScorer {
     this.#source = source;
     this.#runner = runner;
     this.#greedy = opts.greedy ?? false;
-    this.#keep = opts.keepWeights ?? layerBytes(source) < 2 ** 30;
+    this.#keep = opts.keepWeights ?? (layerBytes(source.config) < 2 ** 30 || keepAcrossGroups(runner, source.config));
     this.#maxRows = opts.maxBatchRows ?? 32;
     this.#maxTokens = opts.maxBatchTokens ?? 8192;
     this.#layers = new Array(source.config.numLayers).fill(null);

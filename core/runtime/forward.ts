@@ -5,6 +5,8 @@
 import { checkCancelled, quietContext, type JobContext } from '../base/job-context';
 import { runLayer, type BlockRunner } from './contract';
 import type { ModelSource } from '../model/model-source';
+import type { EmbeddingWeights, HeadWeights, LayerWeights } from '../model/weights';
+import { keepAcrossGroups } from './keep-weights';
 
 export interface ForwardOptions {
   /** Windows per block run. */
@@ -18,6 +20,11 @@ export interface ForwardOptions {
   ctx?: JobContext;
   /** Progress phase name (default 'forward'). */
   phase?: string;
+  /**
+   * Keep every layer's weights (and a resident runner's uploads) from one group of windows to the next instead of
+   * loading each layer again per group. Default: keep-weights.ts keepAcrossGroups (resident on a GPU EP, room in RAM).
+   */
+  keepWeights?: boolean;
 }
 
 export interface ForwardOutput {
@@ -47,6 +54,16 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
   if (opts.targets) out.nll = new Float32Array(n * seq);
   if (opts.logits) out.logits = new Float32Array(n * seq * vocab);
   const groups = Math.ceil(n / group);
+  const keep = groups > 1 && (opts.keepWeights ?? keepAcrossGroups(runner, src.config));
+  const kept = new Map<number, LayerWeights>();
+  let keptEmbedding: EmbeddingWeights | null = null;
+  let keptHead: HeadWeights | null = null;
+  const layerAt = async (l: number): Promise<LayerWeights> => {
+    if (!keep) return src.layer(l);
+    let w = kept.get(l);
+    if (!w) kept.set(l, (w = await src.layer(l)));
+    return w;
+  };
   const steps = groups * (L + 2);
   let done = 0;
   const tick = (layer?: number) => {
@@ -59,7 +76,8 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
     // acts[b]: [rows, seq, width] for windows g0 + b·batch …
     const acts: { start: number; rows: number; x: Float32Array }[] = [];
     {
-      const emb = await src.embedding();
+      const emb: EmbeddingWeights = keptEmbedding ?? (await src.embedding());
+      if (keep) keptEmbedding = emb;
       for (let s = g0; s < g1; s += batch) {
         checkCancelled(ctx);
         const rows = Math.min(batch, g1 - s);
@@ -70,16 +88,18 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
       tick();
     }
     for (let l = 0; l < L; l++) {
-      const w = await src.layer(l);
+      const w = await layerAt(l);
       for (const a of acts) {
         checkCancelled(ctx);
         a.x = await runLayer(runner, w, a.x, a.rows, seq);
       }
-      // A resident runner uploaded this layer once for every window batch; the next layer needs the room.
-      await runner.releaseUploads?.();
+      // A resident runner uploaded this layer once for every window batch; the next layer needs the room
+      // (unless the layers are kept: then their uploads serve the next group too).
+      if (!keep) await runner.releaseUploads?.();
       tick(l);
     }
-    const head = await src.head();
+    const head: HeadWeights = keptHead ?? (await src.head());
+    if (keep) keptHead = head;
     for (const a of acts) {
       checkCancelled(ctx);
       let targets: Int32Array | undefined;

@@ -1,0 +1,90 @@
+// Layer-major walks keep their layers between groups where the runner is resident on a GPU with room
+// (core/runtime/keep-weights.ts): perplexity (forward.ts) and zero-shot scoring (eval/loglikelihood.ts) load each
+// layer once instead of once per group, with the same numbers. On the CPU EP `resident: 'always'` runs the
+// resident code path; keeping is asked for explicitly there (the default keeps only on a GPU EP).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openModel } from '../../core/model/source';
+import type { ModelSource } from '../../core/model/model-source';
+import { createBlockRunner } from '../../core/runtime/runner';
+import { forward, nextTokenTargets } from '../../core/runtime/forward';
+import { windowsOf } from '../../core/runtime/perplexity';
+import { keepAcrossGroups, layerBytes } from '../../core/runtime/keep-weights';
+import { LoglikelihoodScorer } from '../../core/eval/loglikelihood';
+import { SHARED_MODELS } from '../shared';
+
+/** The shared model's source with its layer reads counted (the real source underneath). */
+async function counted(name: string): Promise<{ src: ModelSource; reads: () => number }> {
+  const src = await openModel(`${SHARED_MODELS}/${name}`);
+  let n = 0;
+  const layer = src.layer.bind(src);
+  src.layer = (l: number) => {
+    n++;
+    return layer(l);
+  };
+  return { src, reads: () => n };
+}
+
+test('perplexity windows in several groups: kept layers are read once each and give the same NLL as reading them per group', async () => {
+  const ids = Array.from({ length: 12 * 32 }, (_, i) => (i * 37 + 11) % 4096);
+  const windows = windowsOf(ids, 32);
+  const targets = windows.map(nextTokenTargets);
+  // 2 windows a batch, 4 windows a group (4 × 32 × D float32): 3 groups.
+  const run = async (keepWeights: boolean) => {
+    const { src, reads } = await counted('tiny-llama');
+    const runner = await createBlockRunner(src.arch, { resident: 'always' });
+    const perWindow = 32 * src.config.hiddenSize * 4;
+    const out = await forward(src, runner, windows, { targets, batch: 2, maxActivationBytes: 4 * perWindow, keepWeights });
+    await runner.dispose();
+    return { nll: out.nll!, reads: reads(), layers: src.config.numLayers };
+  };
+  const streamed = await run(false);
+  const kept = await run(true);
+  assert.equal(streamed.reads, 3 * streamed.layers);
+  assert.equal(kept.reads, kept.layers);
+  assert.deepEqual(Array.from(kept.nll), Array.from(streamed.nll));
+});
+
+test('zero-shot scoring over several chunks: kept layers are read once each, same log-likelihoods as streaming', async () => {
+  const groups = Array.from({ length: 3 }, (_, g) =>
+    Array.from({ length: 2 }, (_, r) => {
+      const input = Array.from({ length: 20 + g * 3 + r }, (_, i) => (i * 13 + g * 7 + r + 5) % 4000);
+      return { input, continuation: input.slice(-4) };
+    }),
+  );
+  const run = async (keepWeights: boolean) => {
+    const { src, reads } = await counted('tiny-llama');
+    const runner = await createBlockRunner(src.arch, { resident: 'always' });
+    const scorer = await LoglikelihoodScorer.create(src, runner, { keepWeights });
+    const scores = [];
+    for (const g of groups) scores.push(...(await scorer.scoreGroups([g])));
+    await runner.dispose();
+    return { logliks: scores.flat().map((s) => s.loglik), reads: reads(), layers: src.config.numLayers };
+  };
+  const streamed = await run(false);
+  const kept = await run(true);
+  assert.equal(streamed.reads, 3 * streamed.layers);
+  assert.equal(kept.reads, kept.layers);
+  assert.deepEqual(kept.logliks, streamed.logliks);
+});
+
+test('by default layers are kept only by a runner resident on a GPU EP, and only when the float32 layers fit half the free RAM', async () => {
+  const src = await openModel(`${SHARED_MODELS}/tiny-llama`);
+  const bytes = layerBytes(src.config);
+  const resident = await createBlockRunner(src.arch, { resident: 'always' });
+  const fed = await createBlockRunner(src.arch);
+  // The CPU EP's resident runner is resident, but not on a GPU: nothing to gain from keeping uploads.
+  assert.equal(keepAcrossGroups(resident, src.config, 1e12), false);
+  assert.equal(keepAcrossGroups(fed, src.config, 1e12), false);
+  const onGpu = { ...fed, device: { onDevice: true } } as unknown as typeof fed;
+  assert.equal(keepAcrossGroups(onGpu, src.config, 2 * bytes), true);
+  assert.equal(keepAcrossGroups(onGpu, src.config, 2 * bytes - 1), false);
+  await resident.dispose();
+  await fed.dispose();
+});
+
+test('layerBytes counts the float32 attention and MLP matrices of every layer (LLaMA-2-7B: ~25.9 GB)', () => {
+  const c = { hiddenSize: 4096, numHeads: 32, numKvHeads: 32, headDim: 128, intermediateSize: 11008, gatedMlp: true, numLayers: 32 };
+  assert.equal(layerBytes(c), 4 * 32 * (4 * 4096 * 4096 + 3 * 4096 * 11008));
+  assert.ok(Math.abs(layerBytes(c) / 1e9 - 25.9) < 0.05);
+});
