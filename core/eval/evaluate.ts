@@ -222,7 +222,10 @@ export async function evaluate(ctx: JobContext, params: EvaluateParams, deps: Ev
     }
   } finally {
     if (fd !== null) closeSync(fd);
+    // A scorer that kept its layers left their uploads on a caller's resident runner: the next evaluation reads
+    // its layers afresh, so these would only hold VRAM (keep-weights.ts).
     if (!deps.runner) await runner.dispose();
+    else await runner.releaseUploads?.();
   }
   ctx.progress({ phase: 'done', fraction: 1 });
   const average = mean(results.map((r) => (r.primaryMetric === 'acc' ? r.acc : r.accNorm)));

@@ -115,6 +115,8 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
     }
     tick();
   }
+  // Kept layers' uploads would outlive this walk on a caller's runner: the next walk reads its layers afresh.
+  if (keep) await runner.releaseUploads?.();
   return out;
 }
 

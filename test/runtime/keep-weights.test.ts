@@ -12,6 +12,9 @@ import { windowsOf } from '../../core/runtime/perplexity';
 import { keepAcrossGroups, layerBytes } from '../../core/runtime/keep-weights';
 import { LoglikelihoodScorer } from '../../core/eval/loglikelihood';
 import { SHARED_MODELS } from '../shared';
+import { deviceTensorsHeld } from '../../core/runtime/transfer-count';
+import { evaluate } from '../../core/eval/evaluate';
+import { quietContext } from '../../core/base/job-context';
 
 /** The shared model's source with its layer reads counted (the real source underneath). */
 async function counted(name: string): Promise<{ src: ModelSource; reads: () => number }> {
@@ -34,15 +37,19 @@ test('perplexity windows in several groups: kept layers are read once each and g
     const { src, reads } = await counted('tiny-llama');
     const runner = await createBlockRunner(src.arch, { resident: 'always' });
     const perWindow = 32 * src.config.hiddenSize * 4;
+    const before = deviceTensorsHeld();
     const out = await forward(src, runner, windows, { targets, batch: 2, maxActivationBytes: 4 * perWindow, keepWeights });
+    const held = deviceTensorsHeld() - before;
     await runner.dispose();
-    return { nll: out.nll!, reads: reads(), layers: src.config.numLayers };
+    return { nll: out.nll!, reads: reads(), layers: src.config.numLayers, held };
   };
   const streamed = await run(false);
   const kept = await run(true);
   assert.equal(streamed.reads, 3 * streamed.layers);
   assert.equal(kept.reads, kept.layers);
   assert.deepEqual(Array.from(kept.nll), Array.from(streamed.nll));
+  // The kept uploads are released when the walk ends: it leaves the runner holding what a streamed walk leaves.
+  assert.ok(kept.held <= streamed.held, `kept ${kept.held}, streamed ${streamed.held}`);
 });
 
 test('zero-shot scoring over several chunks: kept layers are read once each, same log-likelihoods as streaming', async () => {
@@ -66,6 +73,23 @@ test('zero-shot scoring over several chunks: kept layers are read once each, sam
   assert.equal(streamed.reads, 3 * streamed.layers);
   assert.equal(kept.reads, kept.layers);
   assert.deepEqual(kept.logliks, streamed.logliks);
+});
+
+test("an evaluation on a caller's resident runner leaves no kept uploads behind for the next one", async () => {
+  const src = await openModel(`${SHARED_MODELS}/tiny-llama`);
+  const runner = await createBlockRunner(src.arch, { resident: 'always' });
+  const { loadTokenizer } = await import('../../core/model/tokenizer');
+  const tokenizer = await loadTokenizer(src.folder);
+  const ctx = quietContext();
+  const before = deviceTensorsHeld();
+  const held: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    await evaluate(ctx, { model: src.folder, tasks: ['piqa'], limit: 4, ep: 'cpu', chunkDocs: 2 }, { source: src, tokenizer, runner });
+    held.push(deviceTensorsHeld() - before);
+  }
+  // tiny-llama's float32 layers are under 1 GiB, so its scorer keeps them: the finished evaluation releases their uploads.
+  assert.equal(held[1], held[0]);
+  await runner.dispose();
 });
 
 test('by default layers are kept only by a runner resident on a GPU EP, and only when the float32 layers fit half the free RAM', async () => {
