@@ -22,6 +22,9 @@ import { headVocab } from '../model/weights';
 import type { ModelInput } from './encode';
 import { CancelledError } from '../base/job-context';
 import { keepAcrossGroups, layerBytes } from '../runtime/keep-weights';
+import { deviceWalker, layerOnDevice, toHost, type DeviceWalker } from '../runtime/device-walk';
+import { releaseTensor } from '../runtime/device';
+import type ort from 'onnxruntime-node';
 
 export interface ScoredRequest {
   /** Σ log p(continuation token | prefix), float64 sum of the per-token values. */
@@ -40,6 +43,11 @@ export interface ScorerOptions {
    * when they fit in ~1 GiB of float32, or the runner is resident on a GPU EP with room in RAM (keepAcrossGroups).
    */
   keepWeights?: boolean;
+  /**
+   * Keep the activations on the device from the embedding to the head (device-walk.ts). Default: when the runner is
+   * resident on a GPU EP; true also takes a resident runner on the CPU EP (the same code path).
+   */
+  deviceActivations?: boolean;
   /** Most sequences in one forward pass (a group is never split, so a pass may exceed this by one group). */
   maxBatchRows?: number;
   /** Most padded tokens (rows × longest) in one forward pass. */
@@ -62,6 +70,7 @@ export class LoglikelihoodScorer {
   readonly #runner: BlockRunner;
   readonly #greedy: boolean;
   readonly #keep: boolean;
+  readonly #walker: DeviceWalker | null;
   readonly #maxRows: number;
   readonly #maxTokens: number;
   #embedding: EmbeddingWeights | null = null;
@@ -73,6 +82,7 @@ export class LoglikelihoodScorer {
     this.#runner = runner;
     this.#greedy = opts.greedy ?? false;
     this.#keep = opts.keepWeights ?? (layerBytes(source.config) < 2 ** 30 || keepAcrossGroups(runner, source.config));
+    this.#walker = opts.deviceActivations === false ? null : deviceWalker(runner, opts.deviceActivations === true);
     this.#maxRows = opts.maxBatchRows ?? 32;
     this.#maxTokens = opts.maxBatchTokens ?? 8192;
     this.#layers = new Array(source.config.numLayers).fill(null);
@@ -105,75 +115,91 @@ export class LoglikelihoodScorer {
     const out: ScoredRequest[][] = groups.map(() => []);
     const embedding = await this.#getEmbedding();
     // Embed every batch, then walk the layers once for the whole chunk.
-    const acts: Float32Array[] = [];
+    // On the host, or (a resident runner on a GPU: device-walk.ts) on the device until the head.
+    const acts: (Float32Array | ort.Tensor)[] = [];
     const ids: Int32Array[] = [];
-    for (const b of batches) {
-      const t = new Int32Array(b.rows * b.seq); // right padding with token 0: never attended to by valid tokens
-      let row = 0;
-      for (const gi of b.groups) for (const r of groups[gi]) t.set(r.input, row++ * b.seq);
-      ids.push(t);
-      acts.push(await this.#runner.embed(embedding, t, b.rows, b.seq));
-    }
-    if (!this.#keep) this.#embedding = null;
-    for (let l = 0; l < this.#source.config.numLayers; l++) {
-      if (opts.signal?.aborted) throw new CancelledError();
-      const w = await this.#getLayer(l);
-      for (let i = 0; i < batches.length; i++) acts[i] = await runLayer(this.#runner, w, acts[i], batches[i].rows, batches[i].seq);
-      // Weights kept in memory stay on the device too (uploaded once for the whole run); streamed ones go with their layer.
-      if (!this.#keep) await this.#runner.releaseUploads?.();
-    }
-    const head = await this.#getHead();
-    for (let i = 0; i < batches.length; i++) {
-      if (opts.signal?.aborted) throw new CancelledError();
-      const b = batches[i];
-      // The head is per position, so only the scored positions go through it: gather those rows of the
-      // final activations (most of a prompt is context, and the vocab projection is the costliest op).
-      const width = acts[i].length / (b.rows * b.seq);
-      let scored = 0;
-      for (const gi of b.groups) for (const r of groups[gi]) scored += r.continuation.length;
-      const x = new Float32Array(scored * width);
-      const targets = new Int32Array(scored);
-      let row = 0;
-      let k0 = 0;
-      for (const gi of b.groups) {
-        for (const r of groups[gi]) {
-          const L = r.input.length;
-          const n = r.continuation.length;
-          const from = (row * b.seq + L - n) * width;
-          x.set(acts[i].subarray(from, from + n * width), k0 * width);
-          targets.set(r.continuation, k0);
-          k0 += n;
-          row++;
-        }
+    const walker = this.#walker;
+    try {
+      for (const b of batches) {
+        const t = new Int32Array(b.rows * b.seq); // right padding with token 0: never attended to by valid tokens
+        let row = 0;
+        for (const gi of b.groups) for (const r of groups[gi]) t.set(r.input, row++ * b.seq);
+        ids.push(t);
+        acts.push(walker ? await walker.embedTensor(embedding, t, b.rows, b.seq) : await this.#runner.embed(embedding, t, b.rows, b.seq));
       }
-      acts[i] = new Float32Array(0);
-      const h = await this.#runner.head(head, x, 1, scored, { targets, logits: this.#greedy });
-      if (!h.nll) throw new ScorerError('the runtime returned no per-token NLL');
-      const vocab = headVocab(head);
-      k0 = 0;
-      for (const gi of b.groups) {
-        for (const r of groups[gi]) {
-          const n = r.continuation.length;
-          const tokenLogprobs: number[] = [];
-          let sum = 0;
-          let greedy = true;
-          for (let k = 0; k < n; k++) {
-            const pos = k0 + k;
-            const lp = -h.nll[pos];
-            tokenLogprobs.push(lp);
-            sum += lp;
-            if (h.logits) {
-              const base = pos * vocab;
-              let best = 0;
-              for (let v = 1; v < vocab; v++) if (h.logits[base + v] > h.logits[base + best]) best = v;
-              if (best !== r.continuation[k]) greedy = false;
-            }
+      if (!this.#keep) this.#embedding = null;
+      for (let l = 0; l < this.#source.config.numLayers; l++) {
+        if (opts.signal?.aborted) throw new CancelledError();
+        const w = await this.#getLayer(l);
+        for (let i = 0; i < batches.length; i++) {
+          const x = acts[i];
+          if (x instanceof Float32Array) acts[i] = await runLayer(this.#runner, w, x, batches[i].rows, batches[i].seq);
+          else {
+            acts[i] = await layerOnDevice(walker!, w, x, batches[i].rows, batches[i].seq);
+            releaseTensor(x);
           }
-          out[gi].push(this.#greedy ? { loglik: sum, isGreedy: greedy, tokenLogprobs } : { loglik: sum, tokenLogprobs });
-          k0 += n;
         }
+        // Weights kept in memory stay on the device too (uploaded once for the whole run); streamed ones go with their layer.
+        if (!this.#keep) await this.#runner.releaseUploads?.();
       }
-      opts.onGroups?.(b.groups.length);
+      const head = await this.#getHead();
+      for (let i = 0; i < batches.length; i++) {
+        if (opts.signal?.aborted) throw new CancelledError();
+        const b = batches[i];
+        // The head is per position, so only the scored positions go through it: gather those rows of the
+        // final activations (most of a prompt is context, and the vocab projection is the costliest op).
+        const t = acts[i];
+        acts[i] = new Float32Array(0);
+        const final = t instanceof Float32Array ? t : await toHost(walker!, t);
+        const width = final.length / (b.rows * b.seq);
+        let scored = 0;
+        for (const gi of b.groups) for (const r of groups[gi]) scored += r.continuation.length;
+        const x = new Float32Array(scored * width);
+        const targets = new Int32Array(scored);
+        let row = 0;
+        let k0 = 0;
+        for (const gi of b.groups) {
+          for (const r of groups[gi]) {
+            const L = r.input.length;
+            const n = r.continuation.length;
+            const from = (row * b.seq + L - n) * width;
+            x.set(final.subarray(from, from + n * width), k0 * width);
+            targets.set(r.continuation, k0);
+            k0 += n;
+            row++;
+          }
+        }
+        const h = await this.#runner.head(head, x, 1, scored, { targets, logits: this.#greedy });
+        if (!h.nll) throw new ScorerError('the runtime returned no per-token NLL');
+        const vocab = headVocab(head);
+        k0 = 0;
+        for (const gi of b.groups) {
+          for (const r of groups[gi]) {
+            const n = r.continuation.length;
+            const tokenLogprobs: number[] = [];
+            let sum = 0;
+            let greedy = true;
+            for (let k = 0; k < n; k++) {
+              const pos = k0 + k;
+              const lp = -h.nll[pos];
+              tokenLogprobs.push(lp);
+              sum += lp;
+              if (h.logits) {
+                const base = pos * vocab;
+                let best = 0;
+                for (let v = 1; v < vocab; v++) if (h.logits[base + v] > h.logits[base + best]) best = v;
+                if (best !== r.continuation[k]) greedy = false;
+              }
+            }
+            out[gi].push(this.#greedy ? { loglik: sum, isGreedy: greedy, tokenLogprobs } : { loglik: sum, tokenLogprobs });
+            k0 += n;
+          }
+        }
+        opts.onGroups?.(b.groups.length);
+      }
+    } finally {
+      // Cancelled or failed mid-chunk: the device activations go now.
+      for (const x of acts) if (!(x instanceof Float32Array)) releaseTensor(x);
     }
     if (!this.#keep) {
       this.#layers.fill(null);
