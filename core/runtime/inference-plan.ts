@@ -36,6 +36,8 @@ export interface PlanInputs {
   dtype?: InferDtype | 'auto';
   /** VRAM budget in GB; default the first GPU's total less a 10 % reserve. */
   vramGb?: number;
+  /** Activations a pass holds on the device at once, in `dtype` (layer-major walks: device-walk.ts); default 0. */
+  activationBytes?: (dtype: InferDtype) => number;
 }
 
 // ORT's own buffers (activations, attention scores, the buffer cache) need room beside the weights.
@@ -45,7 +47,7 @@ export async function planInference(p: PlanInputs): Promise<InferencePlan> {
   const dtype: InferDtype = p.dtype === 'f16' || p.dtype === 'f32' ? p.dtype : p.ep === 'cpu' ? 'f32' : 'f16';
   const bytes = dtype === 'f16' ? 2 : 4;
   const { numLayers: L, numKvHeads: Hkv, headDim: d } = p.shape;
-  const neededBytes = Math.round((p.parameters + 2 * L * Hkv * d * p.cachePositions) * bytes * WORKSPACE);
+  const neededBytes = Math.round((p.parameters + 2 * L * Hkv * d * p.cachePositions) * bytes * WORKSPACE + (p.activationBytes?.(dtype) ?? 0));
   if (p.ep === 'cpu') return { placement: 'host', dtype, neededBytes, budgetBytes: null, reason: `CPU: weights in host memory (${dtype})` };
   const budgetBytes = p.vramGb !== undefined ? p.vramGb * 1e9 : await firstGpuBytes();
   const gb = (n: number) => `${(n / 1e9).toFixed(1)} GB`;
@@ -67,12 +69,27 @@ async function firstGpuBytes(): Promise<number | null> {
 }
 
 /**
- * Layer-major passes (perplexity, zero-shot): no KV cache, float32 unless asked (they measure accuracy).
- * The dense parameter count bounds a slice's from above, so a slice is never placed where it cannot fit.
+ * The activations a layer-major walk keeps on the device (device-walk.ts): a perplexity group is at most 1 GiB of
+ * float32 (forward.ts's default maxActivationBytes; a zero-shot chunk stays well under it), in the pass's element type.
+ */
+export const passActivationBytes = (dtype: InferDtype): number => (2 ** 30 * (dtype === 'f16' ? 2 : 4)) / 4;
+
+/**
+ * Layer-major passes (perplexity, zero-shot): no KV cache, float32 unless asked (they measure accuracy); room for
+ * the walk's activations on the device beside the weights. The dense parameter count bounds a slice's from above,
+ * so a slice is never placed where it cannot fit.
  */
 export function planPasses(config: ModelConfig, req: { ep?: ExecutionProvider; dtype?: InferDtype | 'auto'; vramGb?: number }): Promise<InferencePlan> {
   const { numLayers, numKvHeads, headDim } = config;
-  return planInference({ ep: req.ep ?? 'cpu', parameters: countParameters(config), shape: { numLayers, numKvHeads, headDim }, cachePositions: 0, dtype: req.dtype ?? 'f32', vramGb: req.vramGb });
+  return planInference({
+    ep: req.ep ?? 'cpu',
+    parameters: countParameters(config),
+    shape: { numLayers, numKvHeads, headDim },
+    cachePositions: 0,
+    dtype: req.dtype ?? 'f32',
+    vramGb: req.vramGb,
+    activationBytes: passActivationBytes,
+  });
 }
 
 /** Runner options for a layer-major pass: resident weights (each uploaded once, reused by every window batch). */

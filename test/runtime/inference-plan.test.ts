@@ -3,7 +3,10 @@
 // 7B, 16 rows × 161 positions of cache: (6.74e9 weights + 2·32·32·128·2576 cache) × 2 bytes × 1.25 = 18.5 GB.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planInference, runnerOptionsFor, passRunnerOptions } from '../../core/runtime/inference-plan';
+import { planInference, planPasses, runnerOptionsFor, passRunnerOptions } from '../../core/runtime/inference-plan';
+import { openModel } from '../../core/model/source';
+import { SHARED_MODELS } from '../shared';
+import { countParameters } from '../../core/model/param-count';
 
 const shape = { numLayers: 32, numKvHeads: 32, headDim: 128 };
 const seven = { parameters: 6_738_415_616, shape, cachePositions: 16 * 161 };
@@ -30,4 +33,16 @@ test('a resident plan asks the runner for resident decoding in its element type'
   const p = await planInference({ ...seven, ep: 'webgpu', vramGb: 72 });
   assert.deepEqual(runnerOptionsFor('webgpu', p), { ep: 'webgpu', resident: true, decoding: true, passDtype: 'f16' });
   assert.deepEqual(passRunnerOptions('webgpu', p), { ep: 'webgpu', resident: true, passDtype: 'f16' });
+});
+
+test('layer-major passes leave room for the activations their walk keeps on the device: 1 GiB of float32, half in float16', async () => {
+  const { config } = await openModel(`${SHARED_MODELS}/tiny-llama`);
+  for (const dtype of ['f32', 'f16'] as const) {
+    const pass = await planPasses(config, { ep: 'webgpu', dtype, vramGb: 72 });
+    const weights = Math.round(countParameters(config) * (dtype === 'f16' ? 2 : 4) * 1.25);
+    assert.equal(pass.neededBytes - weights, dtype === 'f16' ? 2 ** 29 : 2 ** 30);
+  }
+  // 1 GB of budget: tiny-llama's weights fit, its float32 walk's activations (1.07 GB) do not.
+  assert.equal((await planPasses(config, { ep: 'webgpu', dtype: 'f32', vramGb: 1 })).placement, 'streamed');
+  assert.equal((await planPasses(config, { ep: 'webgpu', dtype: 'f16', vramGb: 1 })).placement, 'resident');
 });
