@@ -2,7 +2,9 @@
 // a GPU-path eigensolver on the same random symmetric matrices as `bench eigh`: the WGSL one through Dawn
 // (core/linalg/wgsl-eigh.ts, default; --panel lists its tridiagonalization's panel widths, each run in
 // turn on the same matrix — 1 is the unblocked path, default 32; --device-merge-min M puts D&C merges of
-// ≥ M on the device; --host-m builds their M on the host and uploads it, the earlier path; --pca-path: float32 vectors, as the device engine's PCA asks) or the ORT-graph one on --ep (core/linalg/gpu-eigh.ts; --block-size).
+// ≥ M on the device; --host-m builds their M on the host and uploads it, the earlier path; --pca-path: float32 vectors, as the device engine's PCA asks;
+// --prescaled: the solver timed from its scaled float32 input, as the slice's PCA hands it over — the symmetrise-and-scale
+// done before the timer, as the slice does it in its threaded pair pass, damped-upload.ts) or the ORT-graph one on --ep (core/linalg/gpu-eigh.ts; --block-size).
 // Prints one JSON document: seconds (fastest of N), phases, eigenvalue difference to the float64 CPU solver
 // (n ≤ 4096 unless --no-ref), and — unless --dump is given — residual ‖AV − VΛ‖/‖A‖ and orthogonality
 // ‖VᵀV − I‖ in float64 on the CPU. With --dump DIR the matrix (a<n>.f64), values (w<n>.f64) and vectors
@@ -14,7 +16,8 @@ import { eigh } from '../core/linalg/eigh';
 import { eighGpu } from '../core/linalg/gpu-eigh';
 import { gemm } from '../core/linalg/matmul';
 import { closeWgslDevice, wgslDevice } from '../core/linalg/wgsl-device';
-import { eighWgsl } from '../core/linalg/wgsl-eigh';
+import { eighWgsl, eighWgslScaled } from '../core/linalg/wgsl-eigh';
+import { scaledSymmetric } from '../core/linalg/scale';
 import { DEFAULT_PANEL } from '../core/linalg/wgsl-tridiagonalize';
 import type { ExecutionProvider } from '../core/runtime/contract';
 import { frob, symmetric } from './lib/matrices';
@@ -37,17 +40,24 @@ export async function main(args: string[]): Promise<void> {
   // --pca-path: the PCA's call (float32Vectors: no float64 copy of the vectors);
   // the vectors are widened after the timing, for the residual.
   const pcaPath = args.includes('--pca-path');
+  const prescaled = args.includes('--prescaled');
   if (solver !== 'wgsl' && solver !== 'ort') throw new Error(`--solver must be wgsl or ort (got "${solver}")`);
   const dev = solver === 'wgsl' ? await wgslDevice() : undefined;
   if (dev && 'unavailable' in dev) throw new Error(dev.unavailable);
   const device = dev && 'device' in dev ? dev.device : undefined;
-  const decompose = (a: Float64Array, n: number, nb: number, phases: Record<string, number>) =>
-    device ? eighWgsl(a, n, device, { timings: phases, deviceMergeMin, panel: nb, hostMergeMatrix, float32Vectors: pcaPath }) : eighGpu(a, n, ep, { blockSize: nb, timings: phases });
+  let scaled: { s: Float32Array; exponent: number | null } | null = null;
+  const decompose = (a: Float64Array, n: number, nb: number, phases: Record<string, number>) => {
+    const o = { timings: phases, deviceMergeMin, panel: nb, hostMergeMatrix, float32Vectors: pcaPath };
+    if (device && scaled) return eighWgslScaled(scaled.s, scaled.exponent ?? 0, n, device, o);
+    return device ? eighWgsl(a, n, device, o) : eighGpu(a, n, ep, { blockSize: nb, timings: phases });
+  };
   // The waits' `.blocked` parts (laps.ts timedWait), as a slice records them: ~0 here, nothing else runs.
   const stopLoop = startLoopMonitor();
   const results: unknown[] = [];
   for (const n of sizes) {
     const a = symmetric(n, n);
+    // --prescaled: the scaled float32 input made once, outside the timer.
+    scaled = prescaled && device ? scaledSymmetric(a, n, (len) => new Float32Array(len)) : null;
     for (const nb of widths) {
       let best: { seconds: number; phases: Record<string, number>; values: Float64Array; vectors: Float64Array } | null = null;
       const runs: number[] = [];
@@ -63,7 +73,7 @@ export async function main(args: string[]): Promise<void> {
         console.error(`gpu-eigh n=${n} ${device ? 'panel' : 'nb'}=${nb}: ${seconds.toFixed(3)} s`);
       }
       const { seconds, phases, values, vectors } = best!;
-      const row: Record<string, unknown> = { n, ...(device ? { panel: nb, pcaPath } : { blockSize: nb }), seconds, runs, phases };
+      const row: Record<string, unknown> = { n, ...(device ? { panel: nb, pcaPath, prescaled: scaled !== null } : { blockSize: nb }), seconds, runs, phases };
       if (dump) {
         writeFileSync(join(dump, `a${n}.f64`), new Uint8Array(a.buffer));
         writeFileSync(join(dump, `w${n}.f64`), new Uint8Array(values.buffer));
