@@ -80,62 +80,66 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
     ctx.progress({ phase, layer, layers: L, fraction: done / steps });
   };
 
-  for (let g0 = 0; g0 < n; g0 += group) {
-    const g1 = Math.min(n, g0 + group);
-    // acts[b]: [rows, seq, width] for windows g0 + b·batch …, on the host or (walker) on the device.
-    const acts: { start: number; rows: number; x: Float32Array | ort.Tensor }[] = [];
-    try {
-      const emb: EmbeddingWeights = keptEmbedding ?? (await src.embedding());
-      if (keep) keptEmbedding = emb;
-      for (let s = g0; s < g1; s += batch) {
-        checkCancelled(ctx);
-        const rows = Math.min(batch, g1 - s);
-        const ids = new Int32Array(rows * seq);
-        for (let r = 0; r < rows; r++) ids.set(windows[s + r], r * seq);
-        acts.push({ start: s, rows, x: walker ? await walker.embedTensor(emb, ids, rows, seq) : await runner.embed(emb, ids, rows, seq) });
-      }
-      tick();
-      for (let l = 0; l < L; l++) {
-        const w = await layerAt(l);
+  try {
+    for (let g0 = 0; g0 < n; g0 += group) {
+      const g1 = Math.min(n, g0 + group);
+      // acts[b]: [rows, seq, width] for windows g0 + b·batch …, on the host or (walker) on the device.
+      const acts: { start: number; rows: number; x: Float32Array | ort.Tensor }[] = [];
+      try {
+        const emb: EmbeddingWeights = keptEmbedding ?? (await src.embedding());
+        if (keep) keptEmbedding = emb;
+        for (let s = g0; s < g1; s += batch) {
+          checkCancelled(ctx);
+          const rows = Math.min(batch, g1 - s);
+          const ids = new Int32Array(rows * seq);
+          for (let r = 0; r < rows; r++) ids.set(windows[s + r], r * seq);
+          acts.push({ start: s, rows, x: walker ? await walker.embedTensor(emb, ids, rows, seq) : await runner.embed(emb, ids, rows, seq) });
+        }
+        tick();
+        for (let l = 0; l < L; l++) {
+          const w = await layerAt(l);
+          for (const a of acts) {
+            checkCancelled(ctx);
+            if (a.x instanceof Float32Array) a.x = await runLayer(runner, w, a.x, a.rows, seq);
+            else {
+              const y = await layerOnDevice(walker!, w, a.x, a.rows, seq);
+              releaseTensor(a.x);
+              a.x = y;
+            }
+          }
+          // A resident runner uploaded this layer once for every window batch; the next layer needs the room
+          // (unless the layers are kept: then their uploads serve the next group too).
+          if (!keep) await runner.releaseUploads?.();
+          tick(l);
+        }
+        const head: HeadWeights = keptHead ?? (await src.head());
+        if (keep) keptHead = head;
         for (const a of acts) {
           checkCancelled(ctx);
-          if (a.x instanceof Float32Array) a.x = await runLayer(runner, w, a.x, a.rows, seq);
-          else {
-            const y = await layerOnDevice(walker!, w, a.x, a.rows, seq);
-            releaseTensor(a.x);
-            a.x = y;
+          let targets: Int32Array | undefined;
+          if (opts.targets) {
+            targets = new Int32Array(a.rows * seq);
+            for (let r = 0; r < a.rows; r++) targets.set(opts.targets[a.start + r], r * seq);
           }
+          const t = a.x;
+          a.x = new Float32Array(0);
+          const x = t instanceof Float32Array ? t : await toHost(walker!, t);
+          const h = await runner.head(head, x, a.rows, seq, { targets, logits: opts.logits });
+          out.logsumexp.set(h.logsumexp!, a.start * seq);
+          if (h.nll) out.nll!.set(h.nll, a.start * seq);
+          if (h.logits) out.logits!.set(h.logits, a.start * seq * vocab);
         }
-        // A resident runner uploaded this layer once for every window batch; the next layer needs the room
-        // (unless the layers are kept: then their uploads serve the next group too).
-        if (!keep) await runner.releaseUploads?.();
-        tick(l);
+        tick();
+      } finally {
+        // Cancelled or failed mid-group: the device activations go now, not with the process.
+        for (const a of acts) if (!(a.x instanceof Float32Array)) releaseTensor(a.x);
       }
-      const head: HeadWeights = keptHead ?? (await src.head());
-      if (keep) keptHead = head;
-      for (const a of acts) {
-        checkCancelled(ctx);
-        let targets: Int32Array | undefined;
-        if (opts.targets) {
-          targets = new Int32Array(a.rows * seq);
-          for (let r = 0; r < a.rows; r++) targets.set(opts.targets[a.start + r], r * seq);
-        }
-        const t = a.x;
-        a.x = new Float32Array(0);
-        const x = t instanceof Float32Array ? t : await toHost(walker!, t);
-        const h = await runner.head(head, x, a.rows, seq, { targets, logits: opts.logits });
-        out.logsumexp.set(h.logsumexp!, a.start * seq);
-        if (h.nll) out.nll!.set(h.nll, a.start * seq);
-        if (h.logits) out.logits!.set(h.logits, a.start * seq * vocab);
-      }
-      tick();
-    } finally {
-      // Cancelled or failed mid-group: the device activations go now, not with the process.
-      for (const a of acts) if (!(a.x instanceof Float32Array)) releaseTensor(a.x);
     }
+  } finally {
+    // Kept layers' uploads would outlive this walk on a caller's runner (the next walk reads its layers afresh),
+    // also when it was cancelled.
+    if (keep) await runner.releaseUploads?.();
   }
-  // Kept layers' uploads would outlive this walk on a caller's runner: the next walk reads its layers afresh.
-  if (keep) await runner.releaseUploads?.();
   return out;
 }
 
