@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import ort from 'onnxruntime-node';
 import { DeviceTensors, type DeviceMoment } from '../../core/runtime/device';
 import { assembleSymmetric, blockEdges, blockPairs, gramBlocks } from '../../core/runtime/gram-blocks';
-import { sweep } from '../slicegpt/sweep';
+import { sweepWith } from '../slicegpt/sweep';
 
 function rand(n: number, seed: number): Float32Array {
   let s = seed;
@@ -102,14 +102,7 @@ test('the assembled matrix places each upper block and mirrors it below the diag
 
 test('slicing tiny-llama with blocked Gram matrices gives the same d and a perplexity within 1e-5 of one block (device engine, float32 passes)', async () => {
   const opts = { nsamples: 8, seqlen: 256, evalWindows: 8, batchSize: 2, engine: 'device' as const, passDtype: 'f32' as const };
-  const run = async (k: string) => {
-    process.env.SLICE_STUDIO_GRAM_BLOCKS = k;
-    try {
-      return await sweep('tiny-llama', [0.25, 0.5], opts);
-    } finally {
-      delete process.env.SLICE_STUDIO_GRAM_BLOCKS;
-    }
-  };
+  const run = (k: string) => sweepWith('SLICE_STUDIO_GRAM_BLOCKS', k, 'tiny-llama', [0.25, 0.5], opts);
   const one = await run('1');
   const three = await run('3');
   for (const [i, p] of one.points.entries()) {

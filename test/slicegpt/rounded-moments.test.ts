@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import ort from 'onnxruntime-node';
 import { DeviceTensors, type DeviceMoment } from '../../core/runtime/device';
 import { roundedMoments } from '../../core/slicegpt/engine';
-import { sweep } from './sweep';
+import { sweepWith } from './sweep';
 
 function rand(n: number, seed: number): Float32Array {
   let s = seed;
@@ -47,14 +47,7 @@ test('moments come down rounded exactly where the PCA solver is the WGSL one, un
 
 test('slicing tiny-llama with rounded moments gives the same d and a perplexity within 1e-5 of the compensated pair (device engine, float32 passes)', async () => {
   const opts = { nsamples: 8, seqlen: 256, evalWindows: 8, batchSize: 2, engine: 'device' as const, passDtype: 'f32' as const };
-  const run = async (mode: string) => {
-    process.env.SLICE_STUDIO_MOMENT_DOWNLOAD = mode;
-    try {
-      return await sweep('tiny-llama', [0.25, 0.5], opts);
-    } finally {
-      delete process.env.SLICE_STUDIO_MOMENT_DOWNLOAD;
-    }
-  };
+  const run = (mode: string) => sweepWith('SLICE_STUDIO_MOMENT_DOWNLOAD', mode, 'tiny-llama', [0.25, 0.5], opts);
   const pair = await run('pair');
   const rounded = await run('rounded');
   for (const [i, p] of pair.points.entries()) {

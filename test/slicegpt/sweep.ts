@@ -67,3 +67,13 @@ export async function sweep(name: string, ratios: number[], o: SweepOptions = DE
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** sweep() with one environment variable set for its duration (an engine switch under test), then removed. */
+export async function sweepWith(variable: string, value: string, name: string, ratios: number[], o: SweepOptions): Promise<{ points: SweepPoint[] }> {
+  process.env[variable] = value;
+  try {
+    return await sweep(name, ratios, o);
+  } finally {
+    delete process.env[variable];
+  }
+}
