@@ -76,12 +76,14 @@ export class LoglikelihoodScorer {
   #embedding: EmbeddingWeights | null = null;
   #layers: (LayerWeights | null)[];
   #head: HeadWeights | null = null;
+  /** Kept weights whose uploaded matrices no longer hold host values (runner.detachHost): detached once. */
+  readonly #detached = new WeakSet<object>();
 
   private constructor(source: ModelSource, runner: BlockRunner, opts: ScorerOptions) {
     this.#source = source;
     this.#runner = runner;
     this.#greedy = opts.greedy ?? false;
-    this.#keep = opts.keepWeights ?? (layerBytes(source.config) < 2 ** 30 || keepAcrossGroups(runner, source.config));
+    this.#keep = opts.keepWeights ?? (layerBytes(source.config) < 2 ** 30 || keepAcrossGroups(runner));
     this.#walker = opts.deviceActivations === false ? null : deviceWalker(runner, opts.deviceActivations === true);
     this.#maxRows = opts.maxBatchRows ?? 32;
     this.#maxTokens = opts.maxBatchTokens ?? 8192;
@@ -128,6 +130,7 @@ export class LoglikelihoodScorer {
         acts.push(walker ? await walker.embedTensor(embedding, t, b.rows, b.seq) : await this.#runner.embed(embedding, t, b.rows, b.seq));
       }
       if (!this.#keep) this.#embedding = null;
+      else this.#embedding = this.#detach(embedding);
       for (let l = 0; l < this.#source.config.numLayers; l++) {
         if (opts.signal?.aborted) throw new CancelledError();
         const w = await this.#getLayer(l);
@@ -139,8 +142,10 @@ export class LoglikelihoodScorer {
             releaseTensor(x);
           }
         }
-        // Weights kept in memory stay on the device too (uploaded once for the whole run); streamed ones go with their layer.
+        // Weights kept stay on the device (uploaded once for the whole run, their host values let go where the
+        // runner is resident); streamed ones go with their layer.
         if (!this.#keep) await this.#runner.releaseUploads?.();
+        else this.#layers[l] = this.#detach(w);
       }
       const head = await this.#getHead();
       for (let i = 0; i < batches.length; i++) {
@@ -204,7 +209,7 @@ export class LoglikelihoodScorer {
     if (!this.#keep) {
       this.#layers.fill(null);
       this.#head = null;
-    }
+    } else if (this.#head) this.#head = this.#detach(this.#head);
     return out;
   }
 
@@ -236,6 +241,14 @@ export class LoglikelihoodScorer {
     const w = this.#layers[i] ?? (await this.#source.layer(i));
     if (this.#keep) this.#layers[i] = w;
     return w;
+  }
+
+  /** Kept weights `w` with their uploaded matrices' host values let go (runner.detachHost), once. */
+  #detach<T extends object>(w: T): T {
+    if (this.#detached.has(w) || !this.#runner.detachHost) return w;
+    const d = this.#runner.detachHost(w);
+    this.#detached.add(d);
+    return d;
   }
 
   async #getHead(): Promise<HeadWeights> {

@@ -29,6 +29,8 @@ export interface BlockRunner {
   dispose(): Promise<void>;
   /** Frees the device copies of weights uploaded so far (resident runners); a layer-major pass calls it after each layer. */
   releaseUploads?(): Promise<void>;
+  /** Resident runners: weights whose uploaded matrices no longer hold host values (runner.ts detachHost). */
+  detachHost?<T>(w: T): T;
 }
 
 /** Run one decoder layer, whichever block shape it has. */

@@ -62,7 +62,7 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
   if (opts.targets) out.nll = new Float32Array(n * seq);
   if (opts.logits) out.logits = new Float32Array(n * seq * vocab);
   const groups = Math.ceil(n / group);
-  const keep = groups > 1 && (opts.keepWeights ?? keepAcrossGroups(runner, src.config));
+  const keep = groups > 1 && (opts.keepWeights ?? keepAcrossGroups(runner));
   const kept = new Map<number, LayerWeights>();
   let keptEmbedding: EmbeddingWeights | null = null;
   let keptHead: HeadWeights | null = null;
@@ -95,6 +95,7 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
           for (let r = 0; r < rows; r++) ids.set(windows[s + r], r * seq);
           acts.push({ start: s, rows, x: walker ? await walker.embedTensor(emb, ids, rows, seq) : await runner.embed(emb, ids, rows, seq) });
         }
+        if (keep && g0 === 0) keptEmbedding = runner.detachHost?.(emb) ?? emb;
         tick();
         for (let l = 0; l < L; l++) {
           const w = await layerAt(l);
@@ -108,8 +109,9 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
             }
           }
           // A resident runner uploaded this layer once for every window batch; the next layer needs the room
-          // (unless the layers are kept: then their uploads serve the next group too).
+          // (unless the layers are kept: then their uploads serve the next group too, and the host values go).
           if (!keep) await runner.releaseUploads?.();
+          else if (g0 === 0) kept.set(l, runner.detachHost?.(w) ?? w);
           tick(l);
         }
         const head: HeadWeights = keptHead ?? (await src.head());
@@ -129,6 +131,7 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
           if (h.nll) out.nll!.set(h.nll, a.start * seq);
           if (h.logits) out.logits!.set(h.logits, a.start * seq * vocab);
         }
+        if (keep && g0 === 0) keptHead = runner.detachHost?.(head) ?? head;
         tick();
       } finally {
         // Cancelled or failed mid-group: the device activations go now, not with the process.

@@ -6,10 +6,10 @@
 // ~2.5–2.7 s a layer, nearly all of it the layer's host preparation and upload, so a 64-document chunk of a task cost
 // ~80 s whatever its compute; with the weights kept, only the first group pays it.
 //
-// A resident runner's device copies are keyed by their host arrays (resident-weights.ts), so keeping the uploads
-// keeps the host arrays too: kept only where the runner is resident on a GPU EP (its plan found room for the whole
-// model there) and the float32 layers fit in half of the free host memory. Otherwise the walk streams as before.
-import { freemem } from 'node:os';
+// Kept on the device only: once a layer has run, the walk swaps its weights for a copy whose uploaded matrices hold
+// untouched placeholder arrays (runner.ts detachHost: the device copies move to them), so the host values — 26 GB of
+// float32 at 7B — go, and the walk's RAM stays about one layer. Kept where the runner is resident on a GPU EP (its
+// plan found room for the whole model there) and can detach; otherwise the walk streams as before.
 import type { BlockRunner } from './contract';
 import type { ModelConfig } from '../model/config-shape';
 
@@ -26,10 +26,7 @@ function residentOnGpu(runner: BlockRunner): boolean {
   return !!device?.onDevice;
 }
 
-/**
- * Whether a walk with `runner` over a model of config `c` keeps its layers between groups: resident on a GPU EP and
- * the float32 layers within half of `free` host bytes (default the free memory now).
- */
-export function keepAcrossGroups(runner: BlockRunner, c: Parameters<typeof layerBytes>[0], free = freemem()): boolean {
-  return residentOnGpu(runner) && layerBytes(c) <= free / 2;
+/** Whether a walk with `runner` keeps its layers on the device between groups (see the header). */
+export function keepAcrossGroups(runner: BlockRunner): boolean {
+  return residentOnGpu(runner) && typeof runner.detachHost === 'function';
 }

@@ -4,7 +4,7 @@
 import type ort from 'onnxruntime-node';
 import type { BlockSig } from './graphs/signature';
 import { type DeviceTensors, releaseTensor } from './device';
-import type { Feeds } from './block-feeds';
+import { RuntimeError, type Feeds } from './block-feeds';
 import { onDeviceAsCounted } from './transfer-count';
 import { widened } from '../model/lazy-half';
 
@@ -14,6 +14,8 @@ export class ResidentWeights {
   readonly half: boolean;
   /** Each host weight array's uploads, by layout (transposed, float16). */
   readonly #uploads = new Map<Float32Array, Map<string, Promise<ort.Tensor>>>();
+  /** Placeholders that stand for released host values (rekey): their own values are zeros, never to be uploaded. */
+  readonly #placeholders = new WeakSet<Float32Array>();
 
   constructor(device: DeviceTensors, half: boolean) {
     this.device = device;
@@ -74,6 +76,7 @@ export class ResidentWeights {
     const byLayout = this.#layouts(data);
     const layout = `${transpose ? 'T' : ''}${half ? 'h' : ''}`;
     let up = byLayout.get(layout);
+    if (!up && this.#placeholders.has(data)) throw new RuntimeError('a kept weight lost its device copy (released while its layer was still in use): its host values are gone');
     if (!up) {
       // Not adopted: the values are read, so a lazy float16 matrix's are filled (model/lazy-half.ts).
       up = this.device.upload(widened(data), rows, cols, transpose, half);
@@ -91,6 +94,19 @@ export class ResidentWeights {
   /** `pass`, already on the device, stands for the host weight `data` (see OrtRunner.adopt). */
   adopt(data: Float32Array, pass: ort.Tensor, kind: 'weight' | 'shortcut'): void {
     this.#layouts(data).set(`${kind === 'weight' ? 'T' : ''}${this.half ? 'h' : ''}`, Promise.resolve(pass));
+  }
+
+  /**
+   * Moves the device copies of host array `data` to `to` (an array of the same length), so that `data` — and its
+   * RAM — can go while feeds of `to` keep reaching the copies; false (nothing moved) when `data` has none.
+   */
+  rekey(data: Float32Array, to: Float32Array): boolean {
+    const byLayout = this.#uploads.get(data);
+    if (!byLayout || byLayout.size === 0 || to.length !== data.length) return false;
+    this.#uploads.delete(data);
+    this.#uploads.set(to, byLayout);
+    this.#placeholders.add(to);
+    return true;
   }
 
   /** Free every uploaded weight. */

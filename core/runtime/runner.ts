@@ -160,6 +160,28 @@ class OrtBlockRunner implements BlockRunner {
     await this.#resident?.release();
   }
 
+  /**
+   * Resident mode: a copy of weights `w` in which every matrix whose values have a device copy holds an untouched
+   * array of its size instead (no RAM until read), the copies moved to it (resident-weights.ts rekey) — so the caller
+   * can keep the layer on the device and let its host values go. Matrices not uploaded keep their values; vectors
+   * (norms, biases) are kept as they are. Outside resident mode `w` itself.
+   */
+  detachHost<T>(w: T): T {
+    const r = this.#resident;
+    if (!r) return w;
+    const walk = (x: unknown): unknown => {
+      if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x)) return x;
+      if (Array.isArray(x)) return x.map(walk);
+      const o = x as Record<string, unknown>;
+      if (typeof o.rows === 'number' && typeof o.cols === 'number' && o.data instanceof Float32Array) {
+        const placeholder = new Float32Array(o.data.length);
+        return r.rekey(o.data, placeholder) ? { rows: o.rows, cols: o.cols, data: placeholder } : x;
+      }
+      return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, walk(v)]));
+    };
+    return walk(w) as T;
+  }
+
   /** Resident mode's device helpers (null otherwise). */
   get device(): DeviceTensors | null {
     return this.#resident?.device ?? null;

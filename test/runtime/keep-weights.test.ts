@@ -1,12 +1,14 @@
 // Layer-major walks keep their layers between groups where the runner is resident on a GPU with room
 // (core/runtime/keep-weights.ts): perplexity (forward.ts) and zero-shot scoring (eval/loglikelihood.ts) load each
-// layer once instead of once per group, with the same numbers. On the CPU EP `resident: 'always'` runs the
-// resident code path; keeping is asked for explicitly there (the default keeps only on a GPU EP).
+// layer once instead of once per group, with the same numbers, and let the host values of what they keep go
+// (runner.ts detachHost). On the CPU EP `resident: 'always'` runs the resident code path; keeping is asked for
+// explicitly there (the default keeps only on a GPU EP).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openModel } from '../../core/model/source';
 import type { ModelSource } from '../../core/model/model-source';
 import { createBlockRunner } from '../../core/runtime/runner';
+import { runLayer } from '../../core/runtime/contract';
 import { forward, nextTokenTargets } from '../../core/runtime/forward';
 import { windowsOf } from '../../core/runtime/perplexity';
 import { keepAcrossGroups, layerBytes } from '../../core/runtime/keep-weights';
@@ -92,18 +94,43 @@ test("an evaluation on a caller's resident runner leaves no kept uploads behind 
   await runner.dispose();
 });
 
-test('by default layers are kept only by a runner resident on a GPU EP, and only when the float32 layers fit half the free RAM', async () => {
+test('by default layers are kept only by a runner resident on a GPU EP (one that can let the host values go)', async () => {
   const src = await openModel(`${SHARED_MODELS}/tiny-llama`);
-  const bytes = layerBytes(src.config);
   const resident = await createBlockRunner(src.arch, { resident: 'always' });
   const fed = await createBlockRunner(src.arch);
   // The CPU EP's resident runner is resident, but not on a GPU: nothing to gain from keeping uploads.
-  assert.equal(keepAcrossGroups(resident, src.config, 1e12), false);
-  assert.equal(keepAcrossGroups(fed, src.config, 1e12), false);
-  const onGpu = { ...fed, device: { onDevice: true } } as unknown as typeof fed;
-  assert.equal(keepAcrossGroups(onGpu, src.config, 2 * bytes), true);
-  assert.equal(keepAcrossGroups(onGpu, src.config, 2 * bytes - 1), false);
+  assert.equal(keepAcrossGroups(resident), false);
+  assert.equal(keepAcrossGroups(fed), false);
+  const onGpu = Object.create(Object.getPrototypeOf(resident), { device: { value: { onDevice: true } } }) as typeof resident;
+  assert.equal(keepAcrossGroups(onGpu), true);
   await resident.dispose();
+  await fed.dispose();
+});
+
+test('a detached layer holds untouched placeholders where its matrices were uploaded, runs the same, and fails loudly once its copies are released', async () => {
+  const src = await openModel(`${SHARED_MODELS}/tiny-llama`);
+  const runner = await createBlockRunner(src.arch, { resident: 'always' });
+  const w = await src.layer(0);
+  if (w.kind !== 'sequential') throw new Error('tiny-llama has sequential blocks');
+  const D = src.config.hiddenSize;
+  const x = Float32Array.from({ length: 2 * 8 * D }, (_, i) => Math.sin(i * 0.37));
+  const before = await runLayer(runner, w, x, 2, 8);
+  const d = runner.detachHost(w);
+  if (d.kind !== 'sequential') throw new Error('unreachable');
+  assert.notEqual(d.attn.q.weight.data, w.attn.q.weight.data);
+  assert.equal(d.attn.q.weight.data.length, w.attn.q.weight.data.length);
+  assert.ok(
+    d.attn.q.weight.data.every((v) => v === 0),
+    'the placeholder holds no values',
+  );
+  assert.ok(d.attn.norm.weight !== undefined && d.attn.norm.weight === w.attn.norm.weight, 'vectors stay as they are');
+  assert.deepEqual(Array.from(await runLayer(runner, d, x, 2, 8)), Array.from(before));
+  await runner.releaseUploads();
+  await assert.rejects(runLayer(runner, d, x, 2, 8), /lost its device copy/);
+  // A fed runner has no device copies to keep: detachHost gives the weights back as they are.
+  const fed = await createBlockRunner(src.arch);
+  assert.equal(fed.detachHost(w), w);
+  await runner.dispose();
   await fed.dispose();
 });
 
