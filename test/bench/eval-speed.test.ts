@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVAL_DATA_FILES, extrapolate, main } from '../../bench/eval-speed';
+import { EVAL_DATA_FILES, extrapolate, main, pplGroup } from '../../bench/eval-speed';
 import { TASK_INFO } from '../../core/eval/tasks/types';
 import { resourcePath } from '../../core/base/paths';
 import { sharedModel } from '../shared';
@@ -34,6 +34,13 @@ interface Task {
   extrapolation: { rate: string; items: number; seconds: number; chars: number };
 }
 
+test('pplGroup: windows per group of the perplexity walk, 1 GiB of float32 activations in whole batches (LLaMA-2-7B at 256 tokens: 256)', () => {
+  assert.equal(pplGroup(256, 4096, 8), 256);
+  assert.equal(pplGroup(2048, 8192, 8), 16);
+  assert.equal(pplGroup(4096, 8192, 8), 8);
+  assert.equal(pplGroup(256, 4096, 48), 240);
+});
+
 test('eval-speed on tiny-llama: data from --data, limited tasks extrapolated, a failing task keeps the others', async () => {
   const dir = testOutputDir('eval-speed-');
   try {
@@ -52,7 +59,7 @@ test('eval-speed on tiny-llama: data from --data, limited tasks extrapolated, a 
       complete: boolean;
       timingOnly: boolean;
       data: string;
-      ppl: { windows: number; corpusWindows: number; wallSeconds: number; forwardSeconds: number; fullSeconds: number; extrapolated: boolean };
+      ppl: { windows: number; corpusWindows: number; wallSeconds: number; forwardSeconds: number; fullSeconds: number; extrapolated: boolean; extrapolation?: { rate: string; windowsPerGroup: number } };
       tasks: Record<string, Task>;
       errors: { phase: string; error: string }[];
       phases: { phase: string; seconds: number; peakRssBytes: number }[];
@@ -74,6 +81,8 @@ test('eval-speed on tiny-llama: data from --data, limited tasks extrapolated, a 
     assert.equal(r.ppl.windows, 2);
     assert.ok(r.ppl.corpusWindows > 1000, `WikiText-2 test has ${r.ppl.corpusWindows} windows of 256 tiny-llama tokens`);
     assert.equal(r.ppl.extrapolated, true);
+    // Two windows are one group of the walk: the rate is the whole run's (the first group's layer loads included).
+    assert.equal(r.ppl.extrapolation?.rate, 'all');
     const pplFull = r.ppl.wallSeconds - r.ppl.forwardSeconds + (r.ppl.forwardSeconds * r.ppl.corpusWindows) / r.ppl.windows;
     // forwardSeconds is rounded to the millisecond, then scaled by corpusWindows / windows
     assert.ok(Math.abs(r.ppl.fullSeconds - pplFull) < 0.06 + (5e-4 * r.ppl.corpusWindows) / r.ppl.windows, `${r.ppl.fullSeconds} vs ${pplFull}`);
