@@ -22,7 +22,7 @@
 // (an overestimate: `extrapolation.rate` says which). The rate is per request character (context + continuation,
 // standing in for tokens, which would cost a full encode: 66 s for HellaSwag on a 2-core box; HellaSwag's first
 // items are much shorter than its average); `extrapolatedSecondsByItems` scales by the item count instead.
-// Perplexity likewise: the windows not done at the rate of those after the walk's first group (pplGroup: 256
+// Perplexity likewise: the windows not done at the rate of those after the walk's first group (forward.ts windowsPerGroup: 256
 // windows of 256 tokens at 7B; the first group also reads and uploads every layer, which later groups reuse where
 // the layers are kept), or of the whole run when it was one group (`extrapolation.rate`). Progress goes to stderr;
 // the final report to stdout as well.
@@ -53,11 +53,6 @@ export const EVAL_DATA_FILES = [
   'evals/arc_challenge/ARC-Challenge-Test.jsonl',
   'data/wikitext-2-raw/wiki.test.raw',
 ];
-
-/** Windows per group of forward.ts's walk (its default 1 GiB of float32 activations, whole batches). */
-export function pplGroup(seqLen: number, hiddenSize: number, batch: number): number {
-  return Math.max(batch, Math.floor(2 ** 30 / (seqLen * hiddenSize * 4) / batch) * batch);
-}
 
 /**
  * A limited phase's time for its whole set: the measured wall time plus the units not done (characters of the
@@ -273,6 +268,7 @@ export async function main(args: string[]): Promise<void> {
   if (doPpl) {
     const r = await run('ppl', async () => {
       const { perplexity } = await import('../core/runtime/perplexity');
+      const { windowsPerGroup } = await import('../core/runtime/forward');
       const t = performance.now();
       // When each fraction of the walk was reached: the first group's end sets the steady rate (below).
       const marks: Array<[number, number]> = [];
@@ -287,7 +283,7 @@ export async function main(args: string[]): Promise<void> {
       // The walk goes over groups of windows (forward.ts: 1 GiB of float32 activations a group); the first group
       // also reads and uploads every layer, which the later ones reuse where the layers are kept (keep-weights.ts).
       // With two or more groups the rate after the first is the steady one; with one, the whole run's (an overestimate).
-      const perGroup = pplGroup(seqLen, source.config.hiddenSize, num('ppl-batch') ?? 8);
+      const perGroup = windowsPerGroup(seqLen, source.config.hiddenSize, num('ppl-batch') ?? 8);
       const groups = Math.ceil(p.windows / perGroup);
       const firstEnd = groups > 1 ? marks.find(([f]) => f >= 1 / groups - 1e-9)?.[1] : undefined;
       const rate = firstEnd !== undefined ? { rate: 'steady' as const, windows: p.windows - perGroup, seconds: (t + wall * 1000 - firstEnd) / 1000 } : { rate: 'all' as const, windows: p.windows, seconds: p.seconds };

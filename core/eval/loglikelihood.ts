@@ -39,8 +39,8 @@ export interface ScorerOptions {
   /** Also compute is_greedy from full logits (more memory and time). */
   greedy?: boolean;
   /**
-   * Keep every layer's weights in memory between chunks (and a resident runner's uploads on the device). Default:
-   * when they fit in ~1 GiB of float32, or the runner is resident on a GPU EP with room in RAM (keepAcrossGroups).
+   * Keep every layer's weights between chunks (a resident runner's on the device only: runner.detachHost). Default:
+   * when they fit in ~1 GiB of float32, or the runner is resident on a GPU EP (keepAcrossGroups).
    */
   keepWeights?: boolean;
   /**

@@ -410,19 +410,8 @@ export class DeviceTensors {
     if (acc.edges.length > 2) {
       const out = await this.#settleBlocks(acc, 'pair');
       const n = acc.edges[acc.edges.length - 1];
-      const parts = acc.s.length;
-      return {
-        s: assembleSymmetric(
-          n,
-          acc.edges,
-          Array.from({ length: parts }, (_, p) => out[`ys${p}`].data as Float32Array),
-        ),
-        c: assembleSymmetric(
-          n,
-          acc.edges,
-          Array.from({ length: parts }, (_, p) => out[`yc${p}`].data as Float32Array),
-        ),
-      };
+      const host = (name: string) => acc.s.map((_, p) => out[`${name}${p}`].data as Float32Array);
+      return { s: assembleSymmetric(n, acc.edges, host('ys')), c: assembleSymmetric(n, acc.edges, host('yc')) };
     }
     const get = async (t: ort.Tensor) => {
       if (t.location !== 'cpu') return (await this.#run('download2', false, { x: t })).y.data as Float32Array;

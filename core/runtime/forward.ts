@@ -42,6 +42,14 @@ export interface ForwardOutput {
   logits?: Float32Array;
 }
 
+/** forward's default bound on the activations held at once: 1 GiB of float32. */
+export const DEFAULT_ACTIVATION_BYTES = 2 ** 30;
+
+/** Windows per group of the walk: as many whole batches of `seq`-token windows as fit `maxActivationBytes` of float32 (at least one batch). */
+export function windowsPerGroup(seq: number, hiddenSize: number, batch: number, maxActivationBytes = DEFAULT_ACTIVATION_BYTES): number {
+  return Math.max(batch, Math.floor(maxActivationBytes / (seq * hiddenSize * 4) / batch) * batch);
+}
+
 /** Run equal-length windows (each `seq` ids, starting at position 0) through the whole model. */
 export async function forward(src: ModelSource, runner: BlockRunner, windows: Int32Array[], opts: ForwardOptions = {}): Promise<ForwardOutput> {
   const ctx = opts.ctx ?? quietContext();
@@ -52,9 +60,7 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
   for (const w of windows) if (w.length !== seq) throw new RangeError('forward: all windows must have the same length');
   if (opts.targets && opts.targets.length !== n) throw new RangeError('forward: one targets array per window');
   const batch = Math.max(1, opts.batch ?? 8);
-  const D = src.config.hiddenSize;
-  const perWindow = seq * D * 4;
-  const group = Math.max(batch, Math.floor((opts.maxActivationBytes ?? 2 ** 30) / perWindow / batch) * batch);
+  const group = windowsPerGroup(seq, src.config.hiddenSize, batch, opts.maxActivationBytes);
   const L = src.config.numLayers;
   const vocab = src.config.vocabSize;
 
@@ -66,12 +72,6 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
   const kept = new Map<number, LayerWeights>();
   let keptEmbedding: EmbeddingWeights | null = null;
   let keptHead: HeadWeights | null = null;
-  const layerAt = async (l: number): Promise<LayerWeights> => {
-    if (!keep) return src.layer(l);
-    let w = kept.get(l);
-    if (!w) kept.set(l, (w = await src.layer(l)));
-    return w;
-  };
   const walker = opts.deviceActivations === false ? null : deviceWalker(runner, opts.deviceActivations === true);
   const steps = groups * (L + 2);
   let done = 0;
@@ -87,7 +87,6 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
       const acts: { start: number; rows: number; x: Float32Array | ort.Tensor }[] = [];
       try {
         const emb: EmbeddingWeights = keptEmbedding ?? (await src.embedding());
-        if (keep) keptEmbedding = emb;
         for (let s = g0; s < g1; s += batch) {
           checkCancelled(ctx);
           const rows = Math.min(batch, g1 - s);
@@ -98,7 +97,7 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
         if (keep && g0 === 0) keptEmbedding = runner.detachHost?.(emb) ?? emb;
         tick();
         for (let l = 0; l < L; l++) {
-          const w = await layerAt(l);
+          const w = kept.get(l) ?? (await src.layer(l));
           for (const a of acts) {
             checkCancelled(ctx);
             if (a.x instanceof Float32Array) a.x = await runLayer(runner, w, a.x, a.rows, seq);
@@ -115,7 +114,6 @@ export async function forward(src: ModelSource, runner: BlockRunner, windows: In
           tick(l);
         }
         const head: HeadWeights = keptHead ?? (await src.head());
-        if (keep) keptHead = head;
         for (const a of acts) {
           checkCancelled(ctx);
           let targets: Int32Array | undefined;

@@ -10,6 +10,7 @@ import type { ExecutionProvider } from './contract';
 import type { RunnerOptions } from './runner';
 import type { ModelConfig } from '../model/config';
 import { countParameters } from '../model/param-count';
+import { DEFAULT_ACTIVATION_BYTES } from './forward';
 
 export type InferDtype = 'f32' | 'f16';
 export type WeightPlacement = 'host' | 'resident' | 'streamed';
@@ -72,7 +73,7 @@ async function firstGpuBytes(): Promise<number | null> {
  * The activations a layer-major walk keeps on the device (device-walk.ts): a perplexity group is at most 1 GiB of
  * float32 (forward.ts's default maxActivationBytes; a zero-shot chunk stays well under it), in the pass's element type.
  */
-export const passActivationBytes = (dtype: InferDtype): number => (2 ** 30 * (dtype === 'f16' ? 2 : 4)) / 4;
+export const passActivationBytes = (dtype: InferDtype): number => (DEFAULT_ACTIVATION_BYTES * (dtype === 'f16' ? 2 : 4)) / 4;
 
 /**
  * Layer-major passes (perplexity, zero-shot): no KV cache, float32 unless asked (they measure accuracy); room for

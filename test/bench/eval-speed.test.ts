@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVAL_DATA_FILES, extrapolate, main, pplGroup } from '../../bench/eval-speed';
+import { EVAL_DATA_FILES, extrapolate, main } from '../../bench/eval-speed';
+import { windowsPerGroup } from '../../core/runtime/forward';
 import { TASK_INFO } from '../../core/eval/tasks/types';
 import { resourcePath } from '../../core/base/paths';
 import { sharedModel } from '../shared';
@@ -34,11 +35,11 @@ interface Task {
   extrapolation: { rate: string; items: number; seconds: number; chars: number };
 }
 
-test('pplGroup: windows per group of the perplexity walk, 1 GiB of float32 activations in whole batches (LLaMA-2-7B at 256 tokens: 256)', () => {
-  assert.equal(pplGroup(256, 4096, 8), 256);
-  assert.equal(pplGroup(2048, 8192, 8), 16);
-  assert.equal(pplGroup(4096, 8192, 8), 8);
-  assert.equal(pplGroup(256, 4096, 48), 240);
+test('windowsPerGroup: windows per group of the perplexity walk, 1 GiB of float32 activations in whole batches (LLaMA-2-7B at 256 tokens: 256)', () => {
+  assert.equal(windowsPerGroup(256, 4096, 8), 256);
+  assert.equal(windowsPerGroup(2048, 8192, 8), 16);
+  assert.equal(windowsPerGroup(4096, 8192, 8), 8);
+  assert.equal(windowsPerGroup(256, 4096, 48), 240);
 });
 
 test('eval-speed on tiny-llama: data from --data, limited tasks extrapolated, a failing task keeps the others', async () => {
